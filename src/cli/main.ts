@@ -1,0 +1,52 @@
+/**
+ * The `segmint` command line. Each command lives in commands/<name>.ts and registers itself on the
+ * program; this file wires global options, error handling and exit codes (0 done, 1 failed, 2 bad usage).
+ */
+import { Command, CommanderError } from 'commander';
+import { defaultIo, reportError, type Io } from './render.ts';
+import { makeContext, type Context } from './context.ts';
+import { examples } from './options.ts';
+import { registerInit } from './commands/init.ts';
+import { registerImport } from './commands/import.ts';
+import { registerGenerate } from './commands/generate.ts';
+import { registerDemo } from './commands/demo.ts';
+import { registerReport } from './commands/report.ts';
+
+export function buildProgram(ctx: Context, setExit: (code: number) => void): Command {
+  const program = new Command('segmint')
+    .description('Customer segmentation: import customer data, score RFM, find clusters, model CLV, build audiences.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage and examples)')
+    .exitOverride();
+  examples(program, [
+    'segmint demo                                   # whole pipeline on the bundled Online Retail data',
+    'segmint init shop && cd shop',
+    'segmint import orders.csv --kind transactions',
+    'segmint import customers.xlsx --kind customers --map customer_id="Client No"',
+    'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
+  ]);
+  for (const register of [registerInit, registerImport, registerGenerate, registerDemo, registerReport]) {
+    register(program, ctx, setExit);
+  }
+  return program;
+}
+
+/** Run the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const ctx = makeContext(io);
+  let code = 0;
+  const program = buildProgram(ctx, (c) => (code = c));
+  program.configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+  const debug = argv.includes('--debug');
+  const asJson = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    return reportError(io, e, { debug, json: asJson });
+  }
+}

@@ -1,0 +1,57 @@
+/** Output helpers for the CLI: tables, numbers, JSON and error diagnostics. */
+import { isSegmintError } from '../core/errors.ts';
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** true when stderr is a terminal and not CI: progress bars may be drawn */
+  interactive: boolean;
+}
+
+export function defaultIo(): Io {
+  return {
+    out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+    err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+    interactive: Boolean(process.stderr.isTTY) && !process.env.CI,
+  };
+}
+
+/** 541909 → "541,909" */
+export function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function fmtPct(x: number, digits = 1): string {
+  return `${(100 * x).toFixed(digits)}%`;
+}
+
+/** A plain text table with right-aligned numbers. */
+export function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? fmtInt(c) : c)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const isNum = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  const line = (r: string[]) => r.map((c, i) => (isNum[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(headers), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
+
+/** Machine output: stable, camelCase keys (callers build the objects that way). */
+export function json(io: Io, value: unknown): void {
+  io.out(JSON.stringify(value, null, 2));
+}
+
+/** Print an error as `error[code]: message` + hint; stack only with --debug. Returns the exit code. */
+export function reportError(io: Io, e: unknown, opts: { debug: boolean; json: boolean }): number {
+  if (isSegmintError(e)) {
+    if (opts.json) io.out(JSON.stringify({ error: e.toJSON() }, null, 2));
+    io.err(`error[${e.code}]: ${e.message}`);
+    if (e.hint) io.err(`  hint: ${e.hint}`);
+    if (opts.debug && e.stack) io.err(e.stack);
+    return e.exitCode;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  if (opts.json) io.out(JSON.stringify({ error: { code: 'internal-error', message: msg } }, null, 2));
+  io.err(`error[internal-error]: ${msg}`);
+  if (opts.debug && e instanceof Error && e.stack) io.err(e.stack);
+  else io.err('  hint: run again with --debug for the stack trace, and report it if it looks like a bug');
+  return 1;
+}

@@ -1,0 +1,192 @@
+/**
+ * `segmint.yaml`: sources, column mappings, import policies and analysis settings. Parsed and
+ * normalised once here; every other module reads the typed `WorkspaceConfig`.
+ */
+import YAML from 'yaml';
+import { SegmintError } from '../core/errors.ts';
+import { IMPORT_KINDS, type ImportKind } from '../core/schema.ts';
+
+/** What to do with each kind of messy row (docs/data-model.md, "Import policies"). */
+export interface ImportPolicies {
+  /** rows without a customer id: quarantine them, or keep them as anonymous (excluded from customer analyses) */
+  missingCustomerId: 'quarantine' | 'anonymous';
+  /** second and later copies of an exactly repeated line */
+  duplicateRows: 'quarantine' | 'keep';
+  /** unit price exactly 0 (free items) */
+  zeroPrice: 'keep' | 'quarantine';
+  /** unit price below 0 (adjustments, bad-debt write-offs) */
+  negativePrice: 'quarantine' | 'keep';
+  /** negative quantity (or amount) without a cancellation marker (stock adjustments) */
+  unmarkedNegativeQuantity: 'quarantine' | 'return' | 'keep';
+  /** empty product description */
+  missingDescription: 'keep' | 'quarantine';
+}
+
+export interface ImportSettings {
+  /** order ids starting with this prefix are cancellations (Online Retail uses "C"); empty to disable */
+  cancellationPrefix: string;
+  /** cell values read as missing */
+  nullValues: string[];
+  /** IANA time zone of source timestamps without an offset ("UTC" keeps them as written) */
+  timezone: string;
+  /** "auto" or a strftime pattern such as %d-%m-%Y */
+  dateFormat: string;
+  policies: ImportPolicies;
+}
+
+/** A source remembered in segmint.yaml so `segmint import` can be re-run with the same mapping. */
+export interface SourceConfig {
+  file: string;
+  kind: ImportKind;
+  map?: Record<string, string>;
+}
+
+export interface WorkspaceConfig {
+  version: 1;
+  import: ImportSettings;
+  /** per-kind column mappings that override detection: {transactions: {customer_id: "Cust No"}} */
+  mappings: Partial<Record<ImportKind, Record<string, string>>>;
+  sources: SourceConfig[];
+  analysis: {
+    /** fixed as-of date (YYYY-MM-DD) or null for the day after the last transaction */
+    asOf: string | null;
+    rfm: { bins: number };
+  };
+}
+
+export const DEFAULT_POLICIES: ImportPolicies = {
+  missingCustomerId: 'quarantine',
+  duplicateRows: 'quarantine',
+  zeroPrice: 'keep',
+  negativePrice: 'quarantine',
+  unmarkedNegativeQuantity: 'quarantine',
+  missingDescription: 'keep',
+};
+
+export function defaultConfig(): WorkspaceConfig {
+  return {
+    version: 1,
+    import: {
+      cancellationPrefix: 'C',
+      nullValues: ['', 'NA', 'N/A', 'null', 'NULL', 'nan', 'NaN', 'None'],
+      timezone: 'UTC',
+      dateFormat: 'auto',
+      policies: { ...DEFAULT_POLICIES },
+    },
+    mappings: {},
+    sources: [],
+    analysis: { asOf: null, rfm: { bins: 5 } },
+  };
+}
+
+const POLICY_CHOICES: Record<keyof ImportPolicies, readonly string[]> = {
+  missingCustomerId: ['quarantine', 'anonymous'],
+  duplicateRows: ['quarantine', 'keep'],
+  zeroPrice: ['keep', 'quarantine'],
+  negativePrice: ['quarantine', 'keep'],
+  unmarkedNegativeQuantity: ['quarantine', 'return', 'keep'],
+  missingDescription: ['keep', 'quarantine'],
+};
+
+function bad(path: string, what: string, seen: unknown): never {
+  throw new SegmintError('invalid-config', `${path}: ${what}, but found ${JSON.stringify(seen)}`, {
+    hint: 'fix segmint.yaml (see docs/data-model.md for every setting), or delete the key to use the default',
+  });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Check one policy value against its allowed choices (used by the config and by CLI flags). */
+export function normalisePolicy<K extends keyof ImportPolicies>(key: K, value: unknown, where: string): ImportPolicies[K] {
+  const choices = POLICY_CHOICES[key];
+  if (typeof value !== 'string' || !choices.includes(value)) bad(where, `expected one of ${choices.join(', ')}`, value);
+  return value as ImportPolicies[K];
+}
+
+/** Parse and validate segmint.yaml text; missing keys take their defaults. */
+export function parseConfig(text: string, file = 'segmint.yaml'): WorkspaceConfig {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text) ?? {};
+  } catch (e) {
+    throw new SegmintError('invalid-config', `${file} is not valid YAML: ${(e as Error).message}`, {
+      hint: 'fix the YAML syntax (indentation, colons, quotes)',
+    });
+  }
+  if (!isObject(raw)) bad(file, 'expected a mapping at the top level', raw);
+  const cfg = defaultConfig();
+  if (raw.version !== undefined && raw.version !== 1) bad(`${file} version`, 'expected 1', raw.version);
+  const imp = raw.import;
+  if (imp !== undefined) {
+    if (!isObject(imp)) bad('import', 'expected a mapping', imp);
+    if (imp.cancellationPrefix !== undefined) {
+      if (typeof imp.cancellationPrefix !== 'string') bad('import.cancellationPrefix', 'expected a string', imp.cancellationPrefix);
+      cfg.import.cancellationPrefix = imp.cancellationPrefix;
+    }
+    if (imp.nullValues !== undefined) {
+      if (!Array.isArray(imp.nullValues) || !imp.nullValues.every((v) => typeof v === 'string')) {
+        bad('import.nullValues', 'expected a list of strings', imp.nullValues);
+      }
+      cfg.import.nullValues = imp.nullValues as string[];
+    }
+    if (imp.timezone !== undefined) {
+      if (typeof imp.timezone !== 'string') bad('import.timezone', 'expected an IANA zone name such as Europe/London', imp.timezone);
+      cfg.import.timezone = imp.timezone;
+    }
+    if (imp.dateFormat !== undefined) {
+      if (typeof imp.dateFormat !== 'string') bad('import.dateFormat', 'expected "auto" or a pattern such as %d-%m-%Y', imp.dateFormat);
+      cfg.import.dateFormat = imp.dateFormat;
+    }
+    if (imp.policies !== undefined) {
+      if (!isObject(imp.policies)) bad('import.policies', 'expected a mapping', imp.policies);
+      for (const [k, v] of Object.entries(imp.policies)) {
+        if (!(k in POLICY_CHOICES)) bad(`import.policies.${k}`, `expected one of the keys ${Object.keys(POLICY_CHOICES).join(', ')}`, k);
+        (cfg.import.policies as unknown as Record<string, string>)[k] = normalisePolicy(k as keyof ImportPolicies, v, `import.policies.${k}`);
+      }
+    }
+  }
+  if (raw.mappings !== undefined) {
+    if (!isObject(raw.mappings)) bad('mappings', 'expected a mapping of kind → {field: column}', raw.mappings);
+    for (const [kind, m] of Object.entries(raw.mappings)) {
+      if (!IMPORT_KINDS.includes(kind as ImportKind)) bad(`mappings.${kind}`, `expected one of ${IMPORT_KINDS.join(', ')}`, kind);
+      if (!isObject(m) || !Object.values(m).every((v) => typeof v === 'string')) bad(`mappings.${kind}`, 'expected field: column pairs', m);
+      cfg.mappings[kind as ImportKind] = m as Record<string, string>;
+    }
+  }
+  if (raw.sources !== undefined) {
+    if (!Array.isArray(raw.sources)) bad('sources', 'expected a list', raw.sources);
+    cfg.sources = raw.sources.map((s, i) => {
+      if (!isObject(s) || typeof s.file !== 'string' || !IMPORT_KINDS.includes(s.kind as ImportKind)) {
+        bad(`sources[${i}]`, `expected {file, kind: ${IMPORT_KINDS.join('|')}}`, s);
+      }
+      const out: SourceConfig = { file: s.file, kind: s.kind as ImportKind };
+      if (isObject(s.map)) out.map = s.map as Record<string, string>;
+      return out;
+    });
+  }
+  const an = raw.analysis;
+  if (an !== undefined) {
+    if (!isObject(an)) bad('analysis', 'expected a mapping', an);
+    if (an.asOf !== undefined && an.asOf !== null) {
+      const asOf = an.asOf instanceof Date ? an.asOf.toISOString().slice(0, 10) : an.asOf;
+      if (typeof asOf !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) bad('analysis.asOf', 'expected a date YYYY-MM-DD or null', an.asOf);
+      cfg.analysis.asOf = asOf;
+    }
+    if (isObject(an.rfm) && an.rfm.bins !== undefined) {
+      const b = an.rfm.bins;
+      if (typeof b !== 'number' || !Number.isInteger(b) || b < 2 || b > 10) bad('analysis.rfm.bins', 'expected a whole number from 2 to 10', b);
+      cfg.analysis.rfm.bins = b;
+    }
+  }
+  return cfg;
+}
+
+/** Render the config as YAML with a comment header. */
+export function serialiseConfig(cfg: WorkspaceConfig): string {
+  return (
+    '# Segmint workspace settings. Every key is documented in docs/data-model.md; delete a key to use its default.\n' +
+    YAML.stringify(cfg)
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * Quarantine reasons and data-quality observations: the vocabulary of the import reconciliation.
+ * A row gets the first reason that applies (in the order below), so every quarantined row has exactly one.
+ */
+
+/** Reason codes, in precedence order (docs/data-model.md explains each). */
+export const QUARANTINE_REASONS = [
+  'malformed-row',
+  'missing-customer-id',
+  'missing-product-id',
+  'missing-date',
+  'unparseable-date',
+  'missing-event-type',
+  'non-numeric-quantity',
+  'non-numeric-price',
+  'non-numeric-amount',
+  'missing-amount',
+  'negative-price',
+  'zero-price',
+  'unmarked-negative-quantity',
+  'invalid-json',
+  'duplicate-row',
+  'duplicate-customer-id',
+  'duplicate-product-id',
+  'missing-description',
+] as const;
+export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
+
+/** One kind of mess seen in the rows read, with the policy that decided what happened to it. */
+export interface Observation {
+  code: string;
+  /** rows read that show it (a row may show several) */
+  count: number;
+  /** the policy in force */
+  policy: string;
+  /** what the policy did with those rows */
+  action: string;
+}
+
+/** Build a CASE expression that yields the first applicable reason, from [condition, reason] pairs. */
+export function reasonCase(rules: readonly (readonly [string, QuarantineReason])[]): string {
+  if (rules.length === 0) return 'CAST(NULL AS VARCHAR)';
+  return `CASE ${rules.map(([cond, reason]) => `WHEN ${cond} THEN '${reason}'`).join(' ')} ELSE NULL END`;
+}
+
+/**
+ * Materialise the parsed rows (`__p`) and their occurrence numbers: row_occ is 1 for a row whose raw
+ * values appear once, and 1, 2, … in file order among exact copies. Numbering only the rows whose key
+ * repeats avoids a window over the whole file.
+ */
+export async function materialiseParsed(db: { run(sql: string): Promise<void> }, parsedSelect: string): Promise<void> {
+  await db.run(`CREATE OR REPLACE TEMP TABLE __p AS ${parsedSelect}`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE __occ AS
+    SELECT __rid, CAST(row_number() OVER (PARTITION BY row_key ORDER BY __line) AS INTEGER) AS row_occ
+    FROM __p WHERE row_key IN (SELECT row_key FROM __p GROUP BY row_key HAVING count(*) > 1)`);
+}
+
+/** FROM clause joining __p with occurrence numbers (as `o`): use with `coalesce(q.row_occ, 1)`. */
+export const PARSED_WITH_OCC = `(SELECT p.*, coalesce(q.row_occ, 1) AS row_occ FROM __p p LEFT JOIN __occ q ON q.__rid = p.__rid)`;

@@ -1,0 +1,127 @@
+/**
+ * SQL expressions over staged source columns: missing-value tokens, ids, text, numbers, and the
+ * type inference that turns extra columns into typed trait columns.
+ */
+import { quoteIdent, quoteString } from '../../sql/quote.ts';
+import type { Db } from '../workspace.ts';
+import type { StagedColumn } from './stage.ts';
+
+export const isText = (type: string) => type === 'VARCHAR';
+const isNumeric = (type: string) => /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/.test(type);
+const isFloat = (type: string) => /^(FLOAT|DOUBLE|DECIMAL)/.test(type);
+
+/** Define the `__nz` macro: trimmed text, or NULL for the configured missing-value tokens. */
+export async function defineNullMacro(db: Db, nullValues: readonly string[]): Promise<void> {
+  const tokens = nullValues.map((v) => v.trim()).filter((v) => v !== '');
+  const longest = Math.max(0, ...tokens.map((t) => t.length));
+  // The length test lets most values skip the list; blank and whitespace-only cells are always missing.
+  const inList = tokens.length ? `WHEN length(x) <= ${longest + 2} AND trim(x) IN (${tokens.map(quoteString).join(', ')}) THEN NULL ` : '';
+  await db.run(`CREATE OR REPLACE TEMP MACRO __nz(x) AS CASE ${inList}WHEN trim(x) = '' THEN NULL ELSE trim(x) END`);
+}
+
+/** The column as nullable text with missing-value tokens turned into NULL. */
+export function textExpr(c: StagedColumn, alias = ''): string {
+  const ref = `${alias}${quoteIdent(c.name)}`;
+  // CSV cells arrive with missing-value tokens already NULL; other readers need the macro.
+  if (isText(c.type)) return c.nullsRead ? ref : `__nz(${ref})`;
+  if (/^(STRUCT|MAP|LIST)|\[\]$/.test(c.type)) return `CAST(to_json(${ref}) AS VARCHAR)`;
+  return `__nz(CAST(${ref} AS VARCHAR))`;
+}
+
+/** An identifier: whole-number floats (13085.0 from Parquet) lose their ".0". */
+export function idExpr(c: StagedColumn, alias = ''): string {
+  const ref = `${alias}${quoteIdent(c.name)}`;
+  if (isFloat(c.type)) return `CASE WHEN ${ref} = floor(${ref}) THEN CAST(CAST(${ref} AS HUGEINT) AS VARCHAR) ELSE CAST(${ref} AS VARCHAR) END`;
+  if (isNumeric(c.type)) return `CAST(${ref} AS VARCHAR)`;
+  return c.nullsRead ? `nullif(trim(${ref}), '')` : textExpr(c, alias);
+}
+
+/** A number: typed columns cast, text parsed (a leading currency sign is allowed); NULL when unreadable. */
+export function numberExpr(c: StagedColumn, alias = ''): string {
+  const ref = `${alias}${quoteIdent(c.name)}`;
+  if (isNumeric(c.type)) return `CAST(${ref} AS DOUBLE)`;
+  const t = textExpr(c, alias);
+  return `coalesce(TRY_CAST(${t} AS DOUBLE), TRY_CAST(regexp_replace(${t}, '^([-+]?)[$€£]', '\\1') AS DOUBLE))`;
+}
+
+export interface TraitColumn {
+  source: StagedColumn;
+  /** snake_case name in the warehouse */
+  name: string;
+  /** DuckDB type chosen for it */
+  type: string;
+  /** SQL giving the typed value from __raw */
+  expr: string;
+}
+
+const BOOL_WORDS = "('true','false','yes','no','y','n','t','f')";
+
+/**
+ * Choose a type for each extra column from all its values: BIGINT, DOUBLE, BOOLEAN (true/false,
+ * yes/no), DATE, TIMESTAMP, else VARCHAR. Text with a leading zero ("01234") stays text. Every value
+ * reads in the chosen type, so nothing is lost to the cast.
+ */
+export async function inferTraits(db: Db, columns: readonly StagedColumn[], names: readonly string[]): Promise<TraitColumn[]> {
+  const text = columns.filter((c) => isText(c.type));
+  const counts: Record<string, number> = {};
+  // Each test runs over the column's distinct values, which are few for most traits.
+  for (const [i, c] of text.entries()) {
+    const v = 'v';
+    const row = await db.one<Record<string, number>>(`SELECT
+        count(${v}) AS n${i},
+        count(*) FILTER (WHERE regexp_full_match(${v}, '[-+]?[0-9]{1,18}')) AS i${i},
+        count(TRY_CAST(${v} AS DOUBLE)) AS d${i},
+        count(*) FILTER (WHERE lower(${v}) IN ${BOOL_WORDS}) AS b${i},
+        count(TRY_CAST(${v} AS DATE)) FILTER (WHERE length(${v}) = 10) AS t${i},
+        count(TRY_CAST(${v} AS TIMESTAMP)) FILTER (WHERE length(${v}) >= 10) AS s${i},
+        count(*) FILTER (WHERE regexp_matches(${v}, '^0[0-9]')) AS z${i}
+      FROM (SELECT DISTINCT ${textExpr(c)} AS v FROM __raw)`);
+    Object.assign(counts, row);
+  }
+  return columns.map((c, k) => {
+    const name = names[k]!;
+    if (!isText(c.type)) {
+      const nested = /^(STRUCT|MAP|LIST)|\[\]$/.test(c.type);
+      return { source: c, name, type: nested ? 'JSON' : c.type, expr: nested ? `to_json(${quoteIdent(c.name)})` : quoteIdent(c.name) };
+    }
+    const i = text.indexOf(c);
+    const n = counts[`n${i}`] ?? 0;
+    const v = textExpr(c);
+    const all = (key: string) => n > 0 && counts[`${key}${i}`] === n;
+    if (all('i') && (counts[`z${i}`] ?? 0) === 0) return { source: c, name, type: 'BIGINT', expr: `CAST(${v} AS BIGINT)` };
+    if (all('d') && (counts[`z${i}`] ?? 0) === 0) return { source: c, name, type: 'DOUBLE', expr: `CAST(${v} AS DOUBLE)` };
+    if (all('b')) return { source: c, name, type: 'BOOLEAN', expr: `(lower(${v}) IN ('true','yes','y','t'))` };
+    if (all('t')) return { source: c, name, type: 'DATE', expr: `CAST(${v} AS DATE)` };
+    if (all('s')) return { source: c, name, type: 'TIMESTAMP', expr: `CAST(${v} AS TIMESTAMP)` };
+    return { source: c, name, type: 'VARCHAR', expr: v };
+  });
+}
+
+/**
+ * Add the trait columns to `table` (customers or products). A column that exists with another type
+ * is widened to VARCHAR so both old and new values fit; returns warnings saying so.
+ */
+export async function ensureColumns(db: Db, table: string, traits: TraitColumn[]): Promise<string[]> {
+  const warnings: string[] = [];
+  const existing = new Map(
+    (await db.all<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'`,
+      [table],
+    )).map((r) => [r.column_name, r.data_type]),
+  );
+  for (const t of traits) {
+    const have = existing.get(t.name);
+    if (have === undefined) {
+      await db.run(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(t.name)} ${t.type}`);
+      existing.set(t.name, t.type);
+    } else if (have !== t.type && !(have.startsWith('DECIMAL') && t.type === 'DOUBLE')) {
+      if (have !== 'VARCHAR') {
+        await db.run(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(t.name)} TYPE VARCHAR`);
+        warnings.push(`${table}.${t.name} was ${have} and now receives ${t.type} values: widened to VARCHAR`);
+      }
+      t.expr = `CAST(${t.expr} AS VARCHAR)`;
+      t.type = 'VARCHAR';
+    }
+  }
+  return warnings;
+}

@@ -1,0 +1,69 @@
+/**
+ * Which reader a file needs: CSV-like text (comma, semicolon, tab, pipe; or runs of spaces),
+ * Parquet, JSON (array or newline-delimited) or XLSX. Decided from the extension and, for text,
+ * from the first bytes.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { extname } from 'node:path';
+import { SegmintError } from '../../core/errors.ts';
+
+export type FileFormat = 'csv' | 'whitespace' | 'parquet' | 'json' | 'ndjson' | 'xlsx';
+export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'whitespace', 'parquet', 'json', 'ndjson', 'xlsx'];
+
+function head(path: string, bytes = 65536): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const n = readSync(fd, buf, 0, bytes, 0);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when the text's lines are fields separated by runs of spaces, with no other delimiter. */
+export function looksWhitespaceSeparated(text: string): boolean {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 20);
+  if (lines.length === 0) return false;
+  if (lines.some((l) => /[,;\t|]/.test(l) || l.includes('"'))) return false;
+  const counts = lines.map((l) => l.trim().split(/\s+/).length);
+  return counts[0]! > 1 && counts.every((c) => c === counts[0]);
+}
+
+/** Detect the format of `path`; `forced` (from --format) wins. */
+export function detectFormat(path: string, forced?: string): FileFormat {
+  if (forced) {
+    if (!FILE_FORMATS.includes(forced as FileFormat)) {
+      throw new SegmintError('invalid-option', `--format ${forced} is not a format Segmint reads`, {
+        hint: `use one of ${FILE_FORMATS.join(', ')}`,
+      });
+    }
+    return forced as FileFormat;
+  }
+  const ext = extname(path).toLowerCase();
+  const bytes = head(path);
+  if (bytes.subarray(0, 4).toString('latin1') === 'PAR1' || ext === '.parquet') return 'parquet';
+  if (ext === '.xlsx' || (bytes[0] === 0x50 && bytes[1] === 0x4b)) {
+    if (ext === '.xlsx' || ext === '') return 'xlsx';
+    throw new SegmintError('unsupported-format', `${path} is a zip archive, not a table Segmint reads`, {
+      hint: 'unzip it first, or save spreadsheets as .xlsx',
+    });
+  }
+  if (ext === '.xls') {
+    throw new SegmintError('unsupported-format', `${path} is an old binary Excel file (.xls)`, {
+      hint: 'save it as .xlsx or .csv and import that',
+    });
+  }
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
+  const start = text.trimStart();
+  if (ext === '.json' || start.startsWith('[') || start.startsWith('{')) {
+    return start.startsWith('[') ? 'json' : 'ndjson';
+  }
+  if (bytes.includes(0)) {
+    throw new SegmintError('unsupported-format', `${path} looks binary (it contains NUL bytes) and is not a known format`, {
+      hint: 'Segmint reads CSV/TSV, Parquet, JSON, NDJSON and XLSX; pass --format if the extension misleads',
+    });
+  }
+  return looksWhitespaceSeparated(text) ? 'whitespace' : 'csv';
+}

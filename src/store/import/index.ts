@@ -1,0 +1,349 @@
+/**
+ * `importFile`: load one file into the workspace with validation. Every record read is either loaded,
+ * quarantined with a reason, or recognised as already imported; the result reconciles the three.
+ * The whole load is one transaction: a failure or a killed process leaves the workspace as it was.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
+import { SegmintError } from '../../core/errors.ts';
+import { snakeCase, type ImportKind, IMPORT_KINDS } from '../../core/schema.ts';
+import { quoteIdent, quoteString } from '../../sql/quote.ts';
+import type { ImportPolicies, ImportSettings } from '../config.ts';
+import type { Db, Workspace } from '../workspace.ts';
+import { defineNullMacro, ensureColumns, inferTraits, textExpr, type TraitColumn } from './columns.ts';
+import type { Observation } from './checks.ts';
+import { checkTimezone, detectDateFormat } from './dates.ts';
+import { detectFormat, type FileFormat } from './formats.ts';
+import { resolveMapping, type Mapping } from './mapping.ts';
+import { checkCustomers, checkEvents, checkProducts, loadCustomers, loadEvents, loadProducts } from './others.ts';
+import { stageFile, type StagedColumn } from './stage.ts';
+import { checkTransactions, loadTransactions, type CheckContext } from './transactions.ts';
+
+export { QUARANTINE_REASONS, type Observation, type QuarantineReason } from './checks.ts';
+export { detectFormat, type FileFormat } from './formats.ts';
+export { resolveMapping, parseMapOptions, type Mapping } from './mapping.ts';
+
+/** Options of one import; unset ones come from segmint.yaml. */
+export interface ImportOptions {
+  kind: ImportKind;
+  /** field → column overrides (from --map) */
+  map?: Record<string, string>;
+  format?: string;
+  delimiter?: string;
+  header?: boolean;
+  columnNames?: string[];
+  sheet?: string;
+  dateFormat?: string;
+  timezone?: string;
+  cancellationPrefix?: string;
+  policies?: Partial<ImportPolicies>;
+  /** events: the type of every row when the file has no type column (default: the file name) */
+  eventType?: string;
+  /** remember the source and its mapping in segmint.yaml (default true) */
+  remember?: boolean;
+  /** called with a phase name and the fraction of the import done */
+  onProgress?: (phase: string, fraction: number) => void;
+  /** test hook: runs inside the transaction just before COMMIT */
+  beforeCommit?: () => Promise<void>;
+}
+
+/** What an import did: the reconciliation `read = loaded + quarantined + alreadyPresent`. */
+export interface ImportResult {
+  file: string;
+  kind: ImportKind;
+  format: FileFormat;
+  fingerprint: string;
+  sourceId: number | null;
+  /** the same file (same content, same kind) was imported before: nothing changed */
+  alreadyImported: boolean;
+  rows: { read: number; loaded: number; quarantined: number; alreadyPresent: number };
+  reconciled: boolean;
+  quarantineByReason: Record<string, number>;
+  observations: Observation[];
+  mapping: Record<string, string>;
+  mappingHow: Record<string, string>;
+  /** where the columns that are not canonical fields went */
+  extraColumns: { customerTraits: string[]; productColumns: string[]; transactionAttributes: string[]; eventProperties: string[] };
+  detected: Record<string, string | boolean | number>;
+  customers: { before: number; after: number; added: number };
+  warnings: string[];
+}
+
+/** SHA-256 of the file's bytes. */
+export async function fingerprintFile(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+const count = async (db: Db, sql: string, params?: (string | number)[]): Promise<number> =>
+  Number((await db.one<{ n: number }>(sql, params))?.n ?? 0);
+
+function rowKeyExpr(columns: StagedColumn[]): string {
+  // Sorted by name so a re-ordered export of the same rows has the same keys.
+  const parts = [...columns].sort((a, b) => a.name.localeCompare(b.name)).map((c) => `CAST(${quoteIdent(c.name)} AS VARCHAR)`);
+  return `hash(${parts.length ? parts.join(', ') : "''"})`;
+}
+
+function traitNames(columns: string[], reserved: Set<string>): string[] {
+  const seen = new Set<string>();
+  return columns.map((c) => {
+    let n = snakeCase(c);
+    if (reserved.has(n)) n = `trait_${n}`;
+    let k = n;
+    for (let i = 2; seen.has(k); i++) k = `${n}_${i}`;
+    seen.add(k);
+    return k;
+  });
+}
+
+function settingsFor(ws: Workspace, o: ImportOptions): ImportSettings {
+  const base = ws.config.import;
+  return {
+    cancellationPrefix: o.cancellationPrefix ?? base.cancellationPrefix,
+    nullValues: base.nullValues,
+    timezone: o.timezone ?? base.timezone,
+    dateFormat: o.dateFormat ?? base.dateFormat,
+    policies: { ...base.policies, ...(o.policies ?? {}) },
+  };
+}
+
+/** Import `file` into the workspace (see ImportOptions and ImportResult). */
+export async function importFile(ws: Workspace, file: string, options: ImportOptions): Promise<ImportResult> {
+  const db = ws.db;
+  const path = resolve(file);
+  const kind = options.kind;
+  if (!IMPORT_KINDS.includes(kind)) {
+    throw new SegmintError('invalid-option', `--kind ${String(kind)} is not a kind of data Segmint imports`, { hint: `use one of ${IMPORT_KINDS.join(', ')}` });
+  }
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new SegmintError('file-not-found', `cannot read ${path}: no such file`, { hint: 'check the path (quote names with spaces)' });
+  }
+  const progress = options.onProgress ?? (() => undefined);
+  const settings = settingsFor(ws, options);
+  await checkTimezone(db, settings.timezone);
+  progress('fingerprinting', 0.02);
+  const fingerprint = await fingerprintFile(path);
+  const format = detectFormat(path, options.format);
+  const customersBefore = await count(db, 'SELECT count(*) AS n FROM customers');
+  const prior = await db.one<{ source_id: number; rows_read: number }>(
+    'SELECT source_id, rows_read FROM sources WHERE fingerprint = ? AND kind = ? ORDER BY source_id LIMIT 1',
+    [fingerprint, kind],
+  );
+  const base: Omit<ImportResult, 'rows' | 'reconciled' | 'sourceId' | 'alreadyImported'> = {
+    file: path, kind, format, fingerprint, quarantineByReason: {}, observations: [], mapping: {}, mappingHow: {},
+    extraColumns: { customerTraits: [], productColumns: [], transactionAttributes: [], eventProperties: [] },
+    detected: {}, customers: { before: customersBefore, after: customersBefore, added: 0 }, warnings: [],
+  };
+  if (prior) {
+    return {
+      ...base, sourceId: prior.source_id, alreadyImported: true, reconciled: true,
+      rows: { read: prior.rows_read, loaded: 0, quarantined: 0, alreadyPresent: prior.rows_read },
+      warnings: [`this file was imported before as source ${prior.source_id} (same content): nothing changed`],
+    };
+  }
+
+  progress('reading', 0.1);
+  await defineNullMacro(db, settings.nullValues);
+  const staged = await stageFile(db, path, {
+    format, delimiter: options.delimiter, header: options.header, columnNames: options.columnNames, sheet: options.sheet,
+  }, settings.nullValues);
+  try {
+    const names = staged.columns.map((c) => c.name);
+    const mapping: Mapping = resolveMapping(kind, names, ws.config.mappings[kind] ?? {}, options.map ?? {});
+    const warnings: string[] = [];
+    if (kind === 'customers' && mapping.fields.customer_id === undefined) {
+      warnings.push('no customer id column found: each row is keyed by its record number (1, 2, …); pass --map customer_id=COLUMN to use a column');
+    }
+    if (kind === 'transactions' && !mapping.fields.amount && !(mapping.fields.quantity && mapping.fields.unit_price)) {
+      warnings.push('no amount column and no quantity × unit price: amounts are left empty (purchase counts and dates still work)');
+    }
+    if (kind === 'transactions' && !mapping.fields.order_id) {
+      warnings.push('no order id column: each customer and timestamp is one order');
+    }
+    let dateFormat = 'none';
+    const tsColName = mapping.fields.ts;
+    if (tsColName !== undefined) {
+      const tsCol = staged.columns.find((c) => c.name === tsColName)!;
+      const choice = await detectDateFormat(db, tsColName, tsCol.type, settings.dateFormat);
+      dateFormat = choice.format;
+    }
+    const rawRows = await count(db, 'SELECT count(*) AS n FROM __raw');
+    const priorOfKind = await count(db, 'SELECT count(*) AS n FROM sources WHERE kind = ?', [kind]);
+    const table = kind === 'transactions' ? 'transactions' : kind === 'events' ? 'events' : null;
+    const ctx: CheckContext = {
+      db, columns: staged.columns, mapping, settings, dateFormat, lineExpr: staged.lineExpr, rowKeyExpr: rowKeyExpr(staged.columns),
+      existingSql: table && priorOfKind > 0
+        ? `SELECT row_key, row_occ FROM ${table} UNION ALL SELECT row_key, row_occ FROM quarantine WHERE kind = ${quoteString(kind)} AND row_key IS NOT NULL`
+        : null,
+    };
+    const extraCols = mapping.extra.map((n) => staged.columns.find((c) => c.name === n)!);
+    const extra = { ...base.extraColumns };
+
+    const result = await db.transaction(async () => {
+      progress('validating', 0.3);
+      const sourceId = 1 + (await count(db, 'SELECT coalesce(max(source_id), 0) AS n FROM sources'));
+      let traits: TraitColumn[] = [];
+      let checked;
+      if (kind === 'customers' || kind === 'products') {
+        const reserved = new Set(kind === 'customers' ? ['customer_id', 'source_id', 'first_seen', 'updated_at'] : ['product_id', 'name', 'category', 'department', 'price', 'source_id']);
+        traits = await inferTraits(db, extraCols, traitNames(mapping.extra, reserved));
+        warnings.push(...(await ensureColumns(db, kind, traits)));
+        checked = kind === 'customers' ? await checkCustomers(ctx, traits) : await checkProducts(ctx, traits);
+        if (kind === 'customers') extra.customerTraits = traits.map((t) => t.name);
+        else extra.productColumns = traits.map((t) => t.name);
+      } else if (kind === 'events') {
+        checked = await checkEvents(ctx, options.eventType ?? (mapping.fields.type ? undefined : snakeCase(basename(path, extname(path)))));
+        extra.eventProperties = mapping.extra;
+      } else {
+        checked = await checkTransactions(ctx);
+      }
+      progress('loading', 0.6);
+      if (kind === 'transactions') {
+        const split = await splitTransactionExtras(db, extraCols, mapping.extra);
+        await loadTransactions(db, sourceId, split.lineLevel);
+        extra.transactionAttributes = split.lineLevel.map((x) => x.name);
+        extra.customerTraits = split.perCustomer.map((t) => t.name);
+        warnings.push(...split.warnings);
+        await addCustomersFrom(db, sourceId);
+        if (split.perCustomer.length) await updateCustomerTraits(db, split.perCustomer, warnings);
+        if (mapping.fields.product_id) await addProductsFromTransactions(db, sourceId);
+      } else if (kind === 'events') {
+        await loadEvents(db, sourceId);
+        await addCustomersFrom(db, sourceId);
+      } else if (kind === 'customers') {
+        await loadCustomers(db, sourceId, traits);
+      } else {
+        await loadProducts(db, sourceId, traits);
+      }
+      progress('quarantining', 0.8);
+      await db.run(`INSERT INTO quarantine
+        SELECT ${sourceId}, ${quoteString(kind)}, c.__line, c.reason, NULL, to_json(r.__rec), c.row_key, c.row_occ
+        FROM __checked c JOIN (SELECT rowid AS __rid2, __raw AS __rec FROM __raw) r ON r.__rid2 = c.__rid
+        WHERE c.reason IS NOT NULL AND NOT c.__present`);
+      for (const rj of staged.rejects) {
+        await db.run('INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)', [
+          sourceId, kind, rj.line, 'malformed-row', rj.error, JSON.stringify({ line: rj.raw }),
+        ]);
+      }
+      const tallies = await db.one<Record<string, number>>(`SELECT
+        count(*) FILTER (WHERE reason IS NULL AND NOT __present) AS loaded,
+        count(*) FILTER (WHERE reason IS NOT NULL AND NOT __present) AS quarantined,
+        count(*) FILTER (WHERE __present) AS present
+        ${checked.obsExprs.map((e, i) => `, count(*) FILTER (WHERE ${e}) AS o${i}`).join('')}
+        FROM __checked`);
+      const byReason = await db.all<{ reason: string; n: number }>(
+        'SELECT reason, count(*) AS n FROM quarantine WHERE source_id = ? GROUP BY reason ORDER BY n DESC, reason',
+        [sourceId],
+      );
+      const rows = {
+        read: rawRows + staged.rejects.length,
+        loaded: Number(tallies?.loaded ?? 0),
+        quarantined: Number(tallies?.quarantined ?? 0) + staged.rejects.length,
+        alreadyPresent: Number(tallies?.present ?? 0),
+      };
+      const observations: Observation[] = checked.observations.map((o, i) => ({ ...o, count: Number(tallies?.[`o${i}`] ?? 0) }));
+      if (staged.rejects.length) {
+        observations.unshift({ code: 'malformed-row', count: staged.rejects.length, policy: 'always', action: 'quarantined with the reader error' });
+      }
+      await db.run('INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)', [
+        sourceId, kind, path, format, fingerprint, JSON.stringify(mapping.fields),
+        JSON.stringify({ dateFormat, timezone: settings.timezone, policies: settings.policies, cancellationPrefix: settings.cancellationPrefix }),
+        rows.read, rows.loaded, rows.quarantined, rows.alreadyPresent,
+      ]);
+      if (options.beforeCommit) await options.beforeCommit();
+      return { sourceId, rows, byReason, observations };
+    });
+    progress('done', 1);
+    const customersAfter = await count(db, 'SELECT count(*) AS n FROM customers');
+    if (result.rows.alreadyPresent > 0) {
+      warnings.push(`${result.rows.alreadyPresent} rows were imported before (from an earlier export) and were skipped; ${result.rows.loaded} new rows appended`);
+    }
+    if (options.remember !== false) remember(ws, path, kind, options.map);
+    return {
+      ...base,
+      sourceId: result.sourceId,
+      alreadyImported: false,
+      rows: result.rows,
+      reconciled: result.rows.read === result.rows.loaded + result.rows.quarantined + result.rows.alreadyPresent,
+      quarantineByReason: Object.fromEntries(result.byReason.map((r) => [r.reason, r.n])),
+      observations: result.observations,
+      mapping: mapping.fields,
+      mappingHow: mapping.how,
+      extraColumns: extra,
+      detected: { ...staged.detected, dateFormat, timezone: settings.timezone, columns: staged.columns.length },
+      customers: { before: customersBefore, after: customersAfter, added: customersAfter - customersBefore },
+      warnings,
+    };
+  } finally {
+    await db.run('DROP VIEW IF EXISTS __checked').catch(() => undefined);
+    for (const t of ['__raw', '__p', '__occ', '__lines', '__reject_shift', '__rejects', '__rejects_scan']) {
+      await db.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+    }
+  }
+}
+
+function remember(ws: Workspace, path: string, kind: ImportKind, map: Record<string, string> | undefined): void {
+  const cfg = ws.config;
+  const existing = cfg.sources.find((s) => s.file === path && s.kind === kind);
+  if (existing) {
+    if (map && Object.keys(map).length) existing.map = map;
+  } else {
+    cfg.sources.push(map && Object.keys(map).length ? { file: path, kind, map } : { file: path, kind });
+  }
+  ws.saveConfig(cfg);
+}
+
+/**
+ * Extra columns of a transactions file: a column with one value per customer (in at least 99% of
+ * customers, e.g. Country) becomes a customer trait holding the latest value; others stay on the line
+ * as `attributes`.
+ */
+async function splitTransactionExtras(db: Db, cols: StagedColumn[], names: string[]) {
+  const warnings: string[] = [];
+  if (cols.length === 0) return { perCustomer: [] as TraitColumn[], lineLevel: [] as { index: number; name: string }[], warnings };
+  const stats = await db.one<Record<string, number>>(`SELECT count(*) AS n ${cols.map((_, i) => `, count(*) FILTER (WHERE k${i} > 1) AS m${i}`).join('')}
+    FROM (SELECT customer_id ${cols.map((_, i) => `, count(DISTINCT __x${i}) AS k${i}`).join('')} FROM __checked
+          WHERE reason IS NULL AND customer_id IS NOT NULL GROUP BY customer_id)`);
+  const n = Number(stats?.n ?? 0);
+  const reserved = new Set(['customer_id', 'source_id', 'first_seen', 'updated_at']);
+  const traitNamesAll = traitNames(names, reserved);
+  const perIdx: number[] = [];
+  const lineLevel: { index: number; name: string }[] = [];
+  cols.forEach((_, i) => {
+    const m = Number(stats?.[`m${i}`] ?? 0);
+    if (n > 0 && m <= 0.01 * n) {
+      perIdx.push(i);
+      if (m > 0) warnings.push(`${names[i]}: ${m} of ${n} customers have more than one value; the customer trait ${traitNamesAll[i]} keeps the latest`);
+    } else lineLevel.push({ index: i, name: snakeCase(names[i]!) });
+  });
+  const inferred = await inferTraits(db, perIdx.map((i) => cols[i]!), perIdx.map((i) => traitNamesAll[i]!));
+  // Re-point each trait at the __checked copy of its column (__x<i>) so the latest value can be taken per customer.
+  const perCustomer = inferred.map((t, k) => ({ ...t, expr: t.expr.split(textExpr(t.source)).join(`__x${perIdx[k]}`) }));
+  return { perCustomer, lineLevel, warnings };
+}
+
+async function addCustomersFrom(db: Db, sourceId: number): Promise<void> {
+  await db.run(`INSERT INTO customers (customer_id, source_id, first_seen, updated_at)
+    SELECT customer_id, ${sourceId}, min(ts), now()::TIMESTAMP FROM __checked
+    WHERE reason IS NULL AND NOT __present AND customer_id IS NOT NULL GROUP BY customer_id
+    ON CONFLICT (customer_id) DO UPDATE SET first_seen = least(customers.first_seen, excluded.first_seen)`);
+}
+
+async function updateCustomerTraits(db: Db, traits: TraitColumn[], warnings: string[]): Promise<void> {
+  warnings.push(...(await ensureColumns(db, 'customers', traits)));
+  const sets = traits.map((t) => `${quoteIdent(t.name)} = coalesce(v.${quoteIdent(t.name)}, customers.${quoteIdent(t.name)})`);
+  const vals = traits.map((t) => `arg_max(${t.expr}, ts) FILTER (WHERE ${t.expr} IS NOT NULL) AS ${quoteIdent(t.name)}`);
+  await db.run(`UPDATE customers SET ${sets.join(', ')}
+    FROM (SELECT customer_id, ${vals.join(', ')} FROM __checked WHERE reason IS NULL AND NOT __present AND customer_id IS NOT NULL GROUP BY customer_id) v
+    WHERE customers.customer_id = v.customer_id`);
+}
+
+async function addProductsFromTransactions(db: Db, sourceId: number): Promise<void> {
+  // Name = the most frequent description; price = the median positive unit price.
+  await db.run(`INSERT INTO products (product_id, name, category, department, price, source_id)
+    SELECT product_id, mode(description), mode(category), mode(department), median(unit_price) FILTER (WHERE unit_price > 0), ${sourceId}
+    FROM __checked WHERE reason IS NULL AND NOT __present AND product_id IS NOT NULL GROUP BY product_id
+    ON CONFLICT (product_id) DO NOTHING`);
+}

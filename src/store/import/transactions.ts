@@ -1,0 +1,123 @@
+/**
+ * Transactions: parse the staged rows into canonical columns, decide each row's quarantine reason
+ * under the import policies, and record the observations the report counts.
+ */
+import { quoteIdent, quoteString } from '../../sql/quote.ts';
+import type { ImportSettings } from '../config.ts';
+import type { Db } from '../workspace.ts';
+import { idExpr, numberExpr, textExpr } from './columns.ts';
+import { materialiseParsed, PARSED_WITH_OCC, reasonCase, type Observation, type QuarantineReason } from './checks.ts';
+import { timestampExpr } from './dates.ts';
+import type { Mapping } from './mapping.ts';
+import type { StagedColumn } from './stage.ts';
+
+export interface CheckContext {
+  db: Db;
+  columns: StagedColumn[];
+  mapping: Mapping;
+  settings: ImportSettings;
+  dateFormat: string;
+  lineExpr: string;
+  /** SQL for the row identity hash over all raw columns */
+  rowKeyExpr: string;
+  /** SQL giving (row_key, row_occ) of rows already in the warehouse for this kind, or null */
+  existingSql: string | null;
+}
+
+/** The canonical UTC timestamp of a staged column under the detected format and time zone. */
+export function tsExpr(ctx: CheckContext, c: StagedColumn): string {
+  return timestampExpr(ctx.dateFormat === 'typed' ? quoteIdent(c.name) : textExpr(c), ctx.dateFormat, ctx.settings.timezone);
+}
+
+export const col = (ctx: CheckContext, field: string): StagedColumn | undefined => {
+  const name = ctx.mapping.fields[field];
+  return name === undefined ? undefined : ctx.columns.find((c) => c.name === name);
+};
+
+/** Create __checked for transactions. Returns the observation queries to count afterwards. */
+export async function checkTransactions(ctx: CheckContext): Promise<{ observations: Omit<Observation, 'count'>[]; obsExprs: string[] }> {
+  const { settings } = ctx;
+  const pol = settings.policies;
+  const c = (f: string) => col(ctx, f);
+  const text = (f: string) => (c(f) ? textExpr(c(f)!) : 'CAST(NULL AS VARCHAR)');
+  const num = (f: string) => (c(f) ? numberExpr(c(f)!) : 'CAST(NULL AS DOUBLE)');
+  const tsCol = c('ts')!;
+  const prefix = settings.cancellationPrefix;
+  const extras = ctx.mapping.extra.map((name, i) => `${textExpr(ctx.columns.find((x) => x.name === name)!)} AS __x${i}`);
+  const parsed = [
+    `rowid AS __rid`,
+    `${ctx.lineExpr} AS __line`,
+    `${ctx.rowKeyExpr} AS row_key`,
+    `${c('customer_id') ? idExpr(c('customer_id')!) : 'CAST(NULL AS VARCHAR)'} AS customer_id`,
+    `${c('order_id') ? idExpr(c('order_id')!) : 'CAST(NULL AS VARCHAR)'} AS order_id`,
+    `${text('ts')} AS ts_raw`,
+    `${tsExpr(ctx, tsCol)} AS ts`,
+    `${text('amount')} AS amount_raw`,
+    `${num('amount')} AS amount_p`,
+    `${text('quantity')} AS qty_raw`,
+    `${num('quantity')} AS quantity`,
+    `${text('unit_price')} AS price_raw`,
+    `${num('unit_price')} AS unit_price`,
+    `TRY_CAST(${text('line_no')} AS INTEGER) AS line_no`,
+    `${c('product_id') ? idExpr(c('product_id')!) : 'CAST(NULL AS VARCHAR)'} AS product_id`,
+    ...['description', 'category', 'department', 'channel', 'coupon', 'currency'].map((f) => `${text(f)} AS ${f}`),
+    ...extras,
+  ];
+  const hasAmount = c('amount') !== undefined;
+  const hasQtyPrice = c('quantity') !== undefined && c('unit_price') !== undefined;
+  const amountExpr = hasAmount ? 'amount_p' : hasQtyPrice ? 'quantity * unit_price' : 'CAST(NULL AS DOUBLE)';
+  const marker = prefix !== '' && c('order_id') ? `coalesce(starts_with(order_id, ${quoteString(prefix)}), false)` : 'false';
+  const negative = `(coalesce(quantity < 0, false) OR (quantity IS NULL AND coalesce(${amountExpr} < 0, false)))`;
+  const rules: [string, QuarantineReason][] = [];
+  if (pol.missingCustomerId === 'quarantine') rules.push(['customer_id IS NULL', 'missing-customer-id']);
+  rules.push(['ts_raw IS NULL', 'missing-date'], ['ts IS NULL', 'unparseable-date']);
+  if (c('quantity')) rules.push(['qty_raw IS NOT NULL AND quantity IS NULL', 'non-numeric-quantity']);
+  if (c('unit_price')) rules.push(['price_raw IS NOT NULL AND unit_price IS NULL', 'non-numeric-price']);
+  if (hasAmount) rules.push(['amount_raw IS NOT NULL AND amount_p IS NULL', 'non-numeric-amount'], ['amount_raw IS NULL', 'missing-amount']);
+  else if (hasQtyPrice) rules.push(['quantity IS NULL OR unit_price IS NULL', 'missing-amount']);
+  if (pol.negativePrice === 'quarantine') rules.push(['unit_price < 0', 'negative-price']);
+  if (pol.zeroPrice === 'quarantine') rules.push(['unit_price = 0', 'zero-price']);
+  if (pol.unmarkedNegativeQuantity === 'quarantine') rules.push([`${negative} AND NOT __marker`, 'unmarked-negative-quantity']);
+  if (pol.duplicateRows === 'quarantine') rules.push(['row_occ > 1', 'duplicate-row']);
+  if (pol.missingDescription === 'quarantine' && c('description')) rules.push(['description IS NULL', 'missing-description']);
+  const isReturn = pol.unmarkedNegativeQuantity === 'return' ? `(__marker OR ${negative})` : '__marker';
+  const existing = ctx.existingSql
+    ? `LEFT JOIN (${ctx.existingSql}) e ON e.row_key = o.row_key AND e.row_occ = o.row_occ`
+    : '';
+  await materialiseParsed(ctx.db, `SELECT ${parsed.join(',\n      ')}, ${marker.replace(/order_id/g, c('order_id') ? idExpr(c('order_id')!) : 'NULL')} AS __marker FROM __raw`);
+  await ctx.db.run(`CREATE OR REPLACE TEMP VIEW __checked AS
+    SELECT o.*, ${reasonCase(rules)} AS reason, ${isReturn} AS is_return, ${amountExpr} AS amount,
+      ${existing ? 'e.row_key IS NOT NULL' : 'false'} AS __present
+    FROM ${PARSED_WITH_OCC} o ${existing}`);
+  const observations: Omit<Observation, 'count'>[] = [];
+  const obsExprs: string[] = [];
+  const add = (code: string, expr: string, policy: string, action: string) => {
+    observations.push({ code, policy, action });
+    obsExprs.push(expr);
+  };
+  add('exact-duplicate-line', 'row_occ > 1', `duplicateRows: ${pol.duplicateRows}`, pol.duplicateRows === 'quarantine' ? 'later copies quarantined as duplicate-row' : 'kept');
+  add('missing-customer-id', 'customer_id IS NULL', `missingCustomerId: ${pol.missingCustomerId}`, pol.missingCustomerId === 'quarantine' ? 'quarantined' : 'kept as anonymous (no customer), excluded from customer analyses');
+  if (c('order_id') && prefix !== '') add('cancellation-line', '__marker', `cancellationPrefix: "${prefix}"`, 'kept with is_return = true (unless quarantined for another reason)');
+  if (c('unit_price')) {
+    add('zero-price', 'unit_price = 0', `zeroPrice: ${pol.zeroPrice}`, pol.zeroPrice === 'keep' ? 'kept (free items, amount 0)' : 'quarantined');
+    add('negative-price', 'unit_price < 0', `negativePrice: ${pol.negativePrice}`, pol.negativePrice === 'keep' ? 'kept' : 'quarantined');
+    add('zero-or-negative-price', 'unit_price <= 0', 'zeroPrice / negativePrice', 'see the two lines above');
+  }
+  add('unmarked-negative-quantity', `${negative} AND NOT __marker`, `unmarkedNegativeQuantity: ${pol.unmarkedNegativeQuantity}`,
+    pol.unmarkedNegativeQuantity === 'quarantine' ? 'quarantined (stock adjustments)' : pol.unmarkedNegativeQuantity === 'return' ? 'kept as returns' : 'kept as they are');
+  if (c('description')) add('missing-description', 'description IS NULL', `missingDescription: ${pol.missingDescription}`, pol.missingDescription === 'keep' ? 'kept' : 'quarantined');
+  return { observations, obsExprs };
+}
+
+/** Move the accepted rows of __checked into transactions; extra columns go to `attributes`. */
+export async function loadTransactions(db: Db, sourceId: number, lineLevelExtras: { index: number; name: string }[]): Promise<void> {
+  const attrs = lineLevelExtras.length
+    ? `to_json(struct_pack(${lineLevelExtras.map((x) => `${quoteIdent(x.name)} := __x${x.index}`).join(', ')}))`
+    : 'NULL';
+  await db.run(`INSERT INTO transactions
+    SELECT customer_id,
+      coalesce(order_id, customer_id || '@' || strftime(ts, '%Y-%m-%dT%H:%M:%S'), '@' || strftime(ts, '%Y-%m-%dT%H:%M:%S')),
+      ts, CASE WHEN is_return THEN -abs(amount) ELSE amount END, line_no, product_id, description, category, department,
+      quantity, unit_price, channel, coupon, currency, is_return, ${attrs}, ${sourceId}, __line, row_key, row_occ
+    FROM __checked WHERE reason IS NULL AND NOT __present`);
+}

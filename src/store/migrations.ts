@@ -1,0 +1,145 @@
+/**
+ * Versioned schema migrations. The version lives in `segmint_meta`; each migration runs in one
+ * transaction. A database written by a newer Segmint (unknown version) is refused with a clear error.
+ */
+import { SegmintError } from '../core/errors.ts';
+import type { Db } from './workspace.ts';
+
+interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly statements: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'canonical tables: customers, transactions, events, products, sources, quarantine',
+    statements: [
+      `CREATE TABLE sources (
+        source_id INTEGER PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        file VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        fingerprint VARCHAR NOT NULL,
+        mapping JSON,
+        options JSON,
+        rows_read BIGINT NOT NULL,
+        rows_loaded BIGINT NOT NULL,
+        rows_quarantined BIGINT NOT NULL,
+        rows_already_present BIGINT NOT NULL,
+        imported_at TIMESTAMP NOT NULL
+      )`,
+      `CREATE TABLE customers (
+        customer_id VARCHAR PRIMARY KEY,
+        source_id INTEGER,
+        first_seen TIMESTAMP,
+        updated_at TIMESTAMP
+      )`,
+      `CREATE TABLE transactions (
+        customer_id VARCHAR,
+        order_id VARCHAR NOT NULL,
+        ts TIMESTAMP NOT NULL,
+        amount DOUBLE,
+        line_no INTEGER,
+        product_id VARCHAR,
+        description VARCHAR,
+        category VARCHAR,
+        department VARCHAR,
+        quantity DOUBLE,
+        unit_price DOUBLE,
+        channel VARCHAR,
+        coupon VARCHAR,
+        currency VARCHAR,
+        is_return BOOLEAN NOT NULL,
+        attributes JSON,
+        source_id INTEGER NOT NULL,
+        source_line BIGINT NOT NULL,
+        row_key UBIGINT NOT NULL,
+        row_occ INTEGER NOT NULL
+      )`,
+      `CREATE TABLE events (
+        customer_id VARCHAR NOT NULL,
+        ts TIMESTAMP NOT NULL,
+        type VARCHAR NOT NULL,
+        properties JSON,
+        source_id INTEGER NOT NULL,
+        source_line BIGINT NOT NULL,
+        row_key UBIGINT NOT NULL,
+        row_occ INTEGER NOT NULL
+      )`,
+      `CREATE TABLE products (
+        product_id VARCHAR PRIMARY KEY,
+        name VARCHAR,
+        category VARCHAR,
+        department VARCHAR,
+        price DOUBLE,
+        source_id INTEGER
+      )`,
+      `CREATE TABLE quarantine (
+        source_id INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,
+        line BIGINT NOT NULL,
+        reason VARCHAR NOT NULL,
+        detail VARCHAR,
+        raw JSON,
+        row_key UBIGINT,
+        row_occ INTEGER
+      )`,
+      `CREATE TABLE runs (
+        run_id INTEGER PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        as_of TIMESTAMP,
+        params JSON,
+        summary JSON,
+        created_at TIMESTAMP NOT NULL
+      )`,
+    ],
+  },
+];
+
+export const CURRENT_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Read the schema version of an open database (0 for an empty one). */
+export async function schemaVersion(db: Db): Promise<number> {
+  const t = await db.one<{ n: number }>(
+    "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'segmint_meta' AND table_schema = 'main'",
+  );
+  if (!t || t.n === 0) return 0;
+  const row = await db.one<{ value: string }>("SELECT value FROM segmint_meta WHERE key = 'schema_version'");
+  const v = row ? Number(row.value) : 0;
+  if (!Number.isInteger(v) || v < 0) {
+    throw new SegmintError('corrupt-workspace', `segmint_meta holds schema_version "${row?.value}", expected a whole number`, {
+      hint: 'the workspace database was edited by hand or damaged; restore it from a backup or create a new workspace',
+      exitCode: 1,
+    });
+  }
+  return v;
+}
+
+/** Bring the database to CURRENT_SCHEMA_VERSION, one transaction per migration. */
+export async function migrate(db: Db, options: { readOnly: boolean }): Promise<number> {
+  const from = await schemaVersion(db);
+  if (from > CURRENT_SCHEMA_VERSION) {
+    throw new SegmintError(
+      'unknown-schema-version',
+      `this workspace has schema version ${from}, but this Segmint knows versions up to ${CURRENT_SCHEMA_VERSION}`,
+      { hint: 'it was written by a newer Segmint: upgrade Segmint (npm install segmint@latest) to open it', exitCode: 2 },
+    );
+  }
+  if (from === CURRENT_SCHEMA_VERSION) return from;
+  if (options.readOnly) {
+    throw new SegmintError('workspace-needs-migration', `the workspace is at schema version ${from} and needs migrating to ${CURRENT_SCHEMA_VERSION}`, {
+      hint: 'open it once without read-only access so the migration can run',
+    });
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= from) continue;
+    await db.transaction(async () => {
+      await db.run('CREATE TABLE IF NOT EXISTS segmint_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)');
+      for (const s of m.statements) await db.run(s);
+      await db.run("INSERT OR REPLACE INTO segmint_meta VALUES ('schema_version', ?)", [String(m.version)]);
+    });
+  }
+  return CURRENT_SCHEMA_VERSION;
+}
