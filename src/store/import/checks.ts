@@ -57,3 +57,19 @@ export async function materialiseParsed(db: { run(sql: string): Promise<void> },
 
 /** FROM clause joining __p with occurrence numbers (as `o`): use with `coalesce(q.row_occ, 1)`. */
 export const PARSED_WITH_OCC = `(SELECT p.*, coalesce(q.row_occ, 1) AS row_occ FROM __p p LEFT JOIN __occ q ON q.__rid = p.__rid)`;
+
+/**
+ * Create the view __checked over `checkedSelect` with `__present`: true when the same raw row (key and
+ * occurrence) is already in the warehouse or its quarantine from an earlier source, so a newer export
+ * appends only what is new. Presence is materialised first, since loading changes what "already there" means.
+ */
+export async function createChecked(db: { run(sql: string): Promise<void> }, checkedSelect: string, existingSql: string | null): Promise<void> {
+  if (!existingSql) {
+    await db.run(`CREATE OR REPLACE TEMP VIEW __checked AS SELECT x.*, false AS __present FROM (${checkedSelect}) x`);
+    return;
+  }
+  await db.run(`CREATE OR REPLACE TEMP TABLE __seen AS SELECT o.__rid FROM ${PARSED_WITH_OCC} o
+    SEMI JOIN (${existingSql}) e ON e.row_key = o.row_key AND e.row_occ = o.row_occ`);
+  await db.run(`CREATE OR REPLACE TEMP VIEW __checked AS
+    SELECT x.*, x.__rid IN (SELECT __rid FROM __seen) AS __present FROM (${checkedSelect}) x`);
+}

@@ -67,3 +67,33 @@ export function detectFormat(path: string, forced?: string): FileFormat {
   }
   return looksWhitespaceSeparated(text) ? 'whitespace' : 'csv';
 }
+
+/**
+ * Guess the delimiter of CSV-like text from its first lines: the candidate that splits the header into the
+ * most fields and gives most later lines the same count (quoted parts ignored). Undefined when none fits.
+ * DuckDB's sniffer decides when this cannot; on small files it can be misled by spaces.
+ */
+export function guessDelimiter(text: string): string | undefined {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 50);
+  if (lines.length === 0) return undefined;
+  if (lines.length > 1 && !/\r?\n/.test(text.slice(0, text.length - 1))) return undefined;
+  const unquoted = lines.map((l) => l.replace(/"(?:[^"]|"")*"/g, '""'));
+  let best: { d: string; score: number } | undefined;
+  for (const d of [',', ';', '\t', '|']) {
+    const counts = unquoted.map((l) => l.split(d).length);
+    const head = counts[0]!;
+    if (head < 2) continue;
+    const agree = counts.filter((c) => c === head).length / counts.length;
+    const score = agree * 1000 + head;
+    if (agree >= 0.8 && (!best || score > best.score)) best = { d, score };
+  }
+  return best?.d;
+}
+
+/** The first bytes of a file as text (for delimiter guessing). */
+export function headText(path: string, bytes = 65536): string {
+  const buf = head(path, bytes);
+  // Drop a possibly cut last line.
+  const text = buf.toString('utf8');
+  return buf.length === bytes ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
+}

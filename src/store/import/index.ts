@@ -278,7 +278,7 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
     };
   } finally {
     await db.run('DROP VIEW IF EXISTS __checked').catch(() => undefined);
-    for (const t of ['__raw', '__p', '__occ', '__lines', '__reject_shift', '__rejects', '__rejects_scan']) {
+    for (const t of ['__raw', '__p', '__occ', '__seen', '__lines', '__reject_shift', '__rejects', '__rejects_scan']) {
       await db.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
     }
   }

@@ -6,7 +6,7 @@
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
 import { idExpr, numberExpr, textExpr, type TraitColumn } from './columns.ts';
-import { materialiseParsed, PARSED_WITH_OCC, reasonCase, type Observation, type QuarantineReason } from './checks.ts';
+import { materialiseParsed, PARSED_WITH_OCC, reasonCase, createChecked, type Observation, type QuarantineReason } from './checks.ts';
 import { col, tsExpr, type CheckContext } from './transactions.ts';
 
 type Checked = { observations: Omit<Observation, 'count'>[]; obsExprs: string[] };
@@ -47,7 +47,6 @@ export async function checkEvents(ctx: CheckContext, eventType: string | undefin
   const props = c('properties') ? textExpr(c('properties')!) : 'CAST(NULL AS VARCHAR)';
   const extras = ctx.mapping.extra.map((name) => ctx.columns.find((x) => x.name === name)!);
   const extraJson = extras.length ? `to_json(struct_pack(${extras.map((x) => `${quoteIdent(x.name)} := ${textExpr(x)}`).join(', ')}))` : 'NULL';
-  const existing = ctx.existingSql ? `LEFT JOIN (${ctx.existingSql}) e ON e.row_key = o.row_key AND e.row_occ = o.row_occ` : '';
   const rules: [string, QuarantineReason][] = [
     ['customer_id IS NULL', 'missing-customer-id'],
     ['ts_raw IS NULL', 'missing-date'],
@@ -59,8 +58,7 @@ export async function checkEvents(ctx: CheckContext, eventType: string | undefin
   await materialiseParsed(ctx.db, `SELECT rowid AS __rid, ${ctx.lineExpr} AS __line, ${ctx.rowKeyExpr} AS row_key,
       ${idExpr(c('customer_id')!)} AS customer_id, ${textExpr(c('ts')!)} AS ts_raw, ${tsExpr(ctx, c('ts')!)} AS ts,
       ${typeExpr} AS type, ${props} AS props_raw, ${extraJson} AS __extra FROM __raw`);
-  await ctx.db.run(`CREATE OR REPLACE TEMP VIEW __checked AS
-    SELECT o.*, ${reasonCase(rules)} AS reason, ${existing ? 'e.row_key IS NOT NULL' : 'false'} AS __present FROM ${PARSED_WITH_OCC} o ${existing}`);
+  await createChecked(ctx.db, `SELECT o.*, ${reasonCase(rules)} AS reason FROM ${PARSED_WITH_OCC} o`, ctx.existingSql);
   return {
     observations: [
       { code: 'exact-duplicate-line', policy: `duplicateRows: ${ctx.settings.policies.duplicateRows}`, action: ctx.settings.policies.duplicateRows === 'quarantine' ? 'later copies quarantined' : 'kept' },

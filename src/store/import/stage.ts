@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { SegmintError } from '../../core/errors.ts';
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
-import type { FileFormat } from './formats.ts';
+import { guessDelimiter, headText, type FileFormat } from './formats.ts';
 
 export interface StagedColumn {
   name: string;
@@ -74,7 +74,7 @@ async function stageCsv(db: Db, path: string, opts: StageOptions, nullValues: re
   const sniff = await db.one<{ Delimiter: string; HasHeader: boolean; Quote: string; NewLineDelimiter: string }>(
     `SELECT Delimiter, HasHeader, Quote, NewLineDelimiter FROM sniff_csv(${quoteString(path)}, sample_size = 20480)`,
   );
-  const delim = opts.delimiter ?? sniff?.Delimiter ?? ',';
+  const delim = opts.delimiter ?? guessDelimiter(headText(path)) ?? sniff?.Delimiter ?? ',';
   const header = opts.header ?? (opts.columnNames ? false : (sniff?.HasHeader ?? true));
   const args = [
     `delim = ${quoteString(delim)}`,
@@ -104,11 +104,11 @@ async function stageCsv(db: Db, path: string, opts: StageOptions, nullValues: re
   const headerLines = header ? 1 : 0;
   let lineExpr = `(rowid + ${1 + headerLines})`;
   if (rejects.length > 0) {
-    // The k-th rejected line (1-based) at file line r_k shifts every later good record by one. A good record
-    // with index i sits at line h + i + k, where k = #{j : r_j - j <= h + i} (r_j - j is non-decreasing).
+    // Rejected line j (1-based, sorted) at file line r_j has r_j - h - j good records before it, so it
+    // precedes good record i (1-based) when r_j - j <= h + i - 1; that record sits at line h + i + (#such j).
     const values = rejects.map((r, j) => `(${r.line - (j + 1)})`).join(', ');
-    await db.run(`CREATE OR REPLACE TEMP TABLE __reject_shift AS SELECT column0 AS adj FROM (VALUES ${values})`);
-    lineExpr = `(rowid + ${1 + headerLines} + (SELECT count(*) FROM __reject_shift WHERE adj <= rowid + ${1 + headerLines}))`;
+    await db.run(`CREATE OR REPLACE TEMP TABLE __reject_shift AS SELECT * FROM (VALUES ${values}) v(adj)`);
+    lineExpr = `(rowid + ${1 + headerLines} + (SELECT count(*) FROM __reject_shift WHERE adj <= __raw.rowid + ${headerLines}))`;
   }
   return {
     columns: (await describe(db)).map((c) => ({ ...c, nullsRead: true })),

@@ -6,7 +6,7 @@ import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { ImportSettings } from '../config.ts';
 import type { Db } from '../workspace.ts';
 import { idExpr, numberExpr, textExpr } from './columns.ts';
-import { materialiseParsed, PARSED_WITH_OCC, reasonCase, type Observation, type QuarantineReason } from './checks.ts';
+import { materialiseParsed, PARSED_WITH_OCC, reasonCase, createChecked, type Observation, type QuarantineReason } from './checks.ts';
 import { timestampExpr } from './dates.ts';
 import type { Mapping } from './mapping.ts';
 import type { StagedColumn } from './stage.ts';
@@ -81,14 +81,8 @@ export async function checkTransactions(ctx: CheckContext): Promise<{ observatio
   if (pol.duplicateRows === 'quarantine') rules.push(['row_occ > 1', 'duplicate-row']);
   if (pol.missingDescription === 'quarantine' && c('description')) rules.push(['description IS NULL', 'missing-description']);
   const isReturn = pol.unmarkedNegativeQuantity === 'return' ? `(__marker OR ${negative})` : '__marker';
-  const existing = ctx.existingSql
-    ? `LEFT JOIN (${ctx.existingSql}) e ON e.row_key = o.row_key AND e.row_occ = o.row_occ`
-    : '';
   await materialiseParsed(ctx.db, `SELECT ${parsed.join(',\n      ')}, ${marker.replace(/order_id/g, c('order_id') ? idExpr(c('order_id')!) : 'NULL')} AS __marker FROM __raw`);
-  await ctx.db.run(`CREATE OR REPLACE TEMP VIEW __checked AS
-    SELECT o.*, ${reasonCase(rules)} AS reason, ${isReturn} AS is_return, ${amountExpr} AS amount,
-      ${existing ? 'e.row_key IS NOT NULL' : 'false'} AS __present
-    FROM ${PARSED_WITH_OCC} o ${existing}`);
+  await createChecked(ctx.db, `SELECT o.*, ${reasonCase(rules)} AS reason, ${isReturn} AS is_return, ${amountExpr} AS amount FROM ${PARSED_WITH_OCC} o`, ctx.existingSql);
   const observations: Omit<Observation, 'count'>[] = [];
   const obsExprs: string[] = [];
   const add = (code: string, expr: string, policy: string, action: string) => {

@@ -1,0 +1,53 @@
+/**
+ * The demo pipeline: a fresh workspace, the bundled Online Retail table imported, and every analysis
+ * that exists run on it. Returns what happened; the CLI prints it and writes the report.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importFile, type ImportResult } from '../store/import/index.ts';
+import { CONFIG_FILE, DATABASE_FILE, Workspace } from '../store/workspace.ts';
+
+/** Path of the bundled Online Retail Parquet file (CC0, see data/README.md). */
+export const DEMO_DATA = fileURLToPath(new URL('../../data/online-retail.parquet', import.meta.url));
+
+export interface DemoSummary {
+  workspace: string;
+  import: ImportResult;
+  transactions: { lines: number; orders: number; returns: number; first: string; last: string; revenue: number };
+  customers: number;
+}
+
+/**
+ * Build the demo workspace in `dir` (its database and settings are recreated) and import the bundled
+ * data. The caller closes the returned workspace.
+ */
+export async function runDemo(dir: string, onProgress?: (phase: string, fraction: number) => void): Promise<{ ws: Workspace; summary: DemoSummary }> {
+  const root = resolve(dir);
+  for (const f of [DATABASE_FILE, `${DATABASE_FILE}.wal`, CONFIG_FILE]) {
+    if (existsSync(join(root, f))) rmSync(join(root, f));
+  }
+  const ws = await Workspace.open(root, { create: true });
+  try {
+    // InvoiceDate is UK clock time: read it in Europe/London so it is stored as UTC.
+    const imp = await importFile(ws, DEMO_DATA, { kind: 'transactions', timezone: 'Europe/London', remember: true, onProgress });
+    const t = await ws.db.one<{ lines: number; orders: number; returns: number; first: string; last: string; revenue: number }>(
+      `SELECT count(*) AS lines, count(DISTINCT order_id) AS orders, count(*) FILTER (WHERE is_return) AS returns,
+        strftime(min(ts), '%Y-%m-%d') AS first, strftime(max(ts), '%Y-%m-%d') AS last, coalesce(sum(amount), 0) AS revenue
+       FROM transactions WHERE customer_id IS NOT NULL`,
+    );
+    const customers = await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM customers');
+    return {
+      ws,
+      summary: {
+        workspace: root,
+        import: imp,
+        transactions: t ?? { lines: 0, orders: 0, returns: 0, first: '', last: '', revenue: 0 },
+        customers: customers?.n ?? 0,
+      },
+    };
+  } catch (e) {
+    ws.close();
+    throw e;
+  }
+}
