@@ -1,0 +1,34 @@
+/** Writes one benchmark's section of docs/BENCHMARKS.md, keeping the other sections as they are. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+
+const FILE = resolve(import.meta.dirname, '../docs/BENCHMARKS.md');
+const HEADER = `# Benchmarks
+
+Each section is written by its script in \`bench/\` (\`npm run bench\`, or \`npm run bench -- NAME\`). Every
+figure is a ratio against a baseline measured in the same run on the same machine; absolute times are
+given for context only. Timings never appear in tests.
+`;
+
+export function machine(): string {
+  return `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Replace (or add) the section `## name` in docs/BENCHMARKS.md. */
+export function writeSection(name: string, body: string): void {
+  const text = existsSync(FILE) ? readFileSync(FILE, 'utf8') : HEADER;
+  const start = `<!-- bench:${name} -->`;
+  const end = `<!-- /bench:${name} -->`;
+  const section = `${start}\n## ${name}\n\n${body.trim()}\n${end}`;
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  const next = i >= 0 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(FILE, next);
+}

@@ -1,0 +1,83 @@
+/**
+ * bench/import: `segmint import` of online_retail.csv (validation, quarantine, one transaction) against a
+ * bare DuckDB `CREATE TABLE … AS SELECT * FROM read_csv(…)` of the same file into a fresh database file.
+ * Target (issue #2): at most 1.5× the bare read.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { importFile } from '../src/store/import/index.ts';
+import { Workspace } from '../src/store/workspace.ts';
+import { machine, median, writeSection } from './benchmarks-md.ts';
+
+const SHARED = process.env.SEGMINT_SHARED_DATA ?? resolve(import.meta.dirname, '../../shared/data');
+const FILE = join(SHARED, 'online-retail/online_retail.csv');
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+async function bare(dir: string): Promise<number> {
+  const inst = await DuckDBInstance.create(join(dir, 'bare.duckdb'));
+  const c = await inst.connect();
+  const t0 = performance.now();
+  await c.run(`CREATE TABLE t AS SELECT * FROM read_csv('${FILE.replace(/'/g, "''")}')`);
+  await c.run('CHECKPOINT');
+  const ms = performance.now() - t0;
+  c.closeSync();
+  inst.closeSync();
+  return ms;
+}
+
+async function segmint(dir: string): Promise<{ ms: number; rows: unknown }> {
+  const ws = await Workspace.open(join(dir, 'ws'), { create: true });
+  const t0 = performance.now();
+  const r = await importFile(ws, FILE, { kind: 'transactions', remember: false });
+  await ws.db.run('CHECKPOINT');
+  const ms = performance.now() - t0;
+  ws.close();
+  return { ms, rows: r.rows };
+}
+
+export async function run(): Promise<void> {
+  if (!existsSync(FILE)) {
+    console.log(`bench/import: skipped, ${FILE} is missing (set SEGMINT_SHARED_DATA)`);
+    return;
+  }
+  const bareMs: number[] = [];
+  const segMs: number[] = [];
+  let rows: unknown;
+  for (let i = 0; i < RUNS; i++) {
+    // Alternate the order so neither side always runs on a warm page cache.
+    for (const side of i % 2 ? ['segmint', 'bare'] : ['bare', 'segmint']) {
+      const dir = mkdtempSync(join(tmpdir(), 'segmint-bench-'));
+      try {
+        if (side === 'bare') bareMs.push(await bare(dir));
+        else {
+          const r = await segmint(dir);
+          segMs.push(r.ms);
+          rows = r.rows;
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  const b = median(bareMs);
+  const s = median(segMs);
+  const ratio = s / b;
+  const body = `Import of \`online_retail.csv\` (541,909 lines, 47 MB) into a new workspace: detection, validation of every
+row, quarantine with raw values and reasons, customers and products derived, one transaction, checkpoint —
+against a bare DuckDB \`CREATE TABLE t AS SELECT * FROM read_csv(file)\` into a new database file, checkpointed.
+Median of ${RUNS} runs each, alternating order. Machine: ${machine()}. Run: ${new Date().toISOString().slice(0, 10)}.
+
+| | median ms | runs (ms) |
+| --- | ---: | --- |
+| bare DuckDB read_csv → table | ${b.toFixed(0)} | ${bareMs.map((x) => x.toFixed(0)).join(', ')} |
+| segmint import | ${s.toFixed(0)} | ${segMs.map((x) => x.toFixed(0)).join(', ')} |
+| **ratio** | **${ratio.toFixed(2)}×** | target ≤ 1.5× |
+
+Rows: \`${JSON.stringify(rows)}\`.`;
+  writeSection('import', body);
+  console.log(`bench/import: bare ${b.toFixed(0)} ms, segmint ${s.toFixed(0)} ms, ratio ${ratio.toFixed(2)}×`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -1,0 +1,31 @@
+/**
+ * Segmint's library API. Everything exported here by name is public; everything else may change.
+ *
+ * @example
+ * ```ts
+ * import { Workspace, importFile } from 'segmint';
+ * const ws = await Workspace.open('shop', { create: true });
+ * const result = await importFile(ws, 'orders.csv', { kind: 'transactions' });
+ * console.log(result.rows); // { read, loaded, quarantined, alreadyPresent }
+ * ws.close();
+ * ```
+ */
+export { SegmintError, isSegmintError } from './core/errors.ts';
+export { CANONICAL_FIELDS, IMPORT_KINDS, type CanonicalField, type ImportKind } from './core/schema.ts';
+export { Workspace, openMemoryDb, type Db, type OpenOptions, type Param, type Row } from './store/workspace.ts';
+export { CURRENT_SCHEMA_VERSION } from './store/migrations.ts';
+export { defaultConfig, parseConfig, type ImportPolicies, type ImportSettings, type WorkspaceConfig } from './store/config.ts';
+export {
+  importFile,
+  fingerprintFile,
+  resolveMapping,
+  detectFormat,
+  QUARANTINE_REASONS,
+  type ImportOptions,
+  type ImportResult,
+  type Observation,
+  type QuarantineReason,
+  type Mapping,
+  type FileFormat,
+} from './store/import/index.ts';
+export { runDemo, DEMO_DATA, type DemoSummary } from './pipeline/demo.ts';

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ExcelJS from 'exceljs';
+import { importFile } from '../../src/store/import/index.ts';
+import { openMemoryDb } from '../../src/store/workspace.ts';
+import { tempDir, withWorkspace } from '../helpers/workspace.ts';
+
+test('XLSX: first sheet read, date cells and numbers kept, line numbers are sheet rows', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const wb = new ExcelJS.Workbook();
+    const sh = wb.addWorksheet('Orders');
+    sh.addRow(['Order No', 'Client', 'Order Date', 'Qty', 'Unit Price', 'Region']);
+    sh.addRow(['A-1', 'x1', new Date(Date.UTC(2024, 0, 15, 9, 30)), 2, 9.5, 'North']);
+    sh.addRow(['A-2', 'x2', new Date(Date.UTC(2024, 1, 1)), 1, 100, 'South, East']);
+    sh.addRow(['A-3', null, new Date(Date.UTC(2024, 1, 2)), 1, 5, 'North']);
+    const path = join(dir, 'orders.xlsx');
+    await wb.xlsx.writeFile(path);
+    await withWorkspace(async (ws) => {
+      const r = await importFile(ws, path, { kind: 'transactions' });
+      assert.equal(r.format, 'xlsx');
+      assert.deepEqual(r.rows, { read: 3, loaded: 2, quarantined: 1, alreadyPresent: 0 });
+      assert.equal(r.mapping.customer_id, 'Client');
+      assert.equal(r.mapping.order_id, 'Order No');
+      const q = await ws.db.one<{ line: number }>('SELECT line FROM quarantine');
+      assert.equal(q!.line, 4);
+      const t = await ws.db.all<{ t: string; amount: number; region: string }>(
+        "SELECT strftime(ts, '%Y-%m-%d %H:%M') AS t, amount FROM transactions ORDER BY ts",
+      );
+      assert.deepEqual(t.map((x) => [x.t, x.amount]), [['2024-01-15 09:30', 19], ['2024-02-01 00:00', 100]]);
+      const c = await ws.db.one<{ region: string }>("SELECT region FROM customers WHERE customer_id = 'x2'");
+      assert.equal(c!.region, 'South, East');
+    });
+    await withWorkspace(async (ws) => {
+      await assert.rejects(importFile(ws, path, { kind: 'transactions', sheet: 'Nope' }), (e: { code: string }) => e.code === 'sheet-not-found');
+    });
+  } finally {
+    cleanup();
+  }
+});
+
+test('JSON array and typed Parquet read with the same checks', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const rows = [
+      { customerId: 'a', orderId: 'o1', orderDate: '2024-05-01', amount: 10 },
+      { customerId: 'b', orderId: 'o2', orderDate: '2024-05-02', amount: 'n/a' },
+      { customerId: 'a', orderId: 'o3', orderDate: '2024-05-03', amount: 12.5 },
+    ];
+    const jsonPath = join(dir, 'orders.json');
+    writeFileSync(jsonPath, JSON.stringify(rows));
+    const pq = join(dir, 'orders.parquet');
+    const mem = await openMemoryDb();
+    await mem.db.run(`COPY (SELECT * FROM (VALUES (13085.0, 'p1', TIMESTAMP '2024-01-01 10:00:00', 3, 2.5), (NULL, 'p2', TIMESTAMP '2024-01-02 10:00:00', 1, 4.0))
+      t("Customer ID", Invoice, InvoiceDate, Quantity, Price)) TO '${pq}' (FORMAT parquet)`);
+    mem.close();
+    await withWorkspace(async (ws) => {
+      const j = await importFile(ws, jsonPath, { kind: 'transactions' });
+      assert.equal(j.format, 'json');
+      assert.equal(j.rows.read, 3);
+      assert.equal(j.rows.loaded + j.rows.quarantined, 3);
+      const p = await importFile(ws, pq, { kind: 'transactions' });
+      assert.equal(p.detected.dateFormat, 'typed');
+      assert.deepEqual(p.rows, { read: 2, loaded: 1, quarantined: 1, alreadyPresent: 0 });
+      const c = await ws.db.one<{ customer_id: string; amount: number }>("SELECT customer_id, amount FROM transactions WHERE order_id = 'p1'");
+      assert.deepEqual(c, { customer_id: '13085', amount: 7.5 });
+    });
+  } finally {
+    cleanup();
+  }
+});
+
+test('ambiguous day/month dates are refused until --date-format says which', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'amb.csv');
+    writeFileSync(path, 'customer_id,date,amount\n1,01/02/2024,5\n2,03/04/2024,6\n');
+    await withWorkspace(async (ws) => {
+      await assert.rejects(importFile(ws, path, { kind: 'transactions' }), (e: { code: string; hint: string }) =>
+        e.code === 'ambiguous-date-format' && /--date-format/.test(e.hint));
+      await importFile(ws, path, { kind: 'transactions', dateFormat: '%m/%d/%Y' });
+      const t = await ws.db.one<{ d: string }>("SELECT strftime(min(ts), '%Y-%m-%d') AS d FROM transactions");
+      assert.equal(t!.d, '2024-01-02');
+    });
+  } finally {
+    cleanup();
+  }
+});
+
+test('file problems: missing file, unknown time zone, binary file', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const bin = join(dir, 'x.dat');
+    writeFileSync(bin, Buffer.from([1, 2, 0, 3, 4]));
+    await withWorkspace(async (ws) => {
+      await assert.rejects(importFile(ws, join(dir, 'none.csv'), { kind: 'transactions' }), (e: { code: string }) => e.code === 'file-not-found');
+      await assert.rejects(importFile(ws, bin, { kind: 'transactions' }), (e: { code: string }) => e.code === 'unsupported-format');
+      await assert.rejects(importFile(ws, bin, { kind: 'transactions', timezone: 'Mars/Olympus' }), (e: { code: string }) => e.code === 'unknown-timezone');
+    });
+  } finally {
+    cleanup();
+  }
+});
