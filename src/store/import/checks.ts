@@ -44,19 +44,20 @@ export function reasonCase(rules: readonly (readonly [string, QuarantineReason])
 }
 
 /**
- * Materialise the parsed rows (`__p`) and their occurrence numbers: row_occ is 1 for a row whose raw
- * values appear once, and 1, 2, … in file order among exact copies. Numbering only the rows whose key
- * repeats avoids a window over the whole file.
+ * Materialise the parsed rows (`__p`) with their occurrence numbers: row_occ is 1 for a row whose raw
+ * values appear once, and 1, 2, … in file order among exact copies. Only the rows whose key repeats are
+ * numbered (and updated), which avoids a window and a join over the whole file.
  */
 export async function materialiseParsed(db: { run(sql: string): Promise<void> }, parsedSelect: string): Promise<void> {
-  await db.run(`CREATE OR REPLACE TEMP TABLE __p AS ${parsedSelect}`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE __occ AS
-    SELECT __rid, CAST(row_number() OVER (PARTITION BY row_key ORDER BY __line) AS INTEGER) AS row_occ
-    FROM __p WHERE row_key IN (SELECT row_key FROM __p GROUP BY row_key HAVING count(*) > 1)`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE __p AS SELECT *, CAST(1 AS INTEGER) AS row_occ FROM (${parsedSelect})`);
+  await db.run(`UPDATE __p SET row_occ = q.occ FROM (
+      SELECT __rid, CAST(row_number() OVER (PARTITION BY row_key ORDER BY __line) AS INTEGER) AS occ
+      FROM __p WHERE row_key IN (SELECT row_key FROM __p GROUP BY row_key HAVING count(*) > 1)) q
+    WHERE __p.__rid = q.__rid AND q.occ > 1`);
 }
 
-/** FROM clause joining __p with occurrence numbers (as `o`): use with `coalesce(q.row_occ, 1)`. */
-export const PARSED_WITH_OCC = `(SELECT p.*, coalesce(q.row_occ, 1) AS row_occ FROM __p p LEFT JOIN __occ q ON q.__rid = p.__rid)`;
+/** The parsed rows with their occurrence numbers (see materialiseParsed). */
+export const PARSED_WITH_OCC = '__p';
 
 /**
  * Create the view __checked over `checkedSelect` with `__present`: true when the same raw row (key and

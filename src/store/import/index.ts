@@ -124,8 +124,16 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
   const settings = settingsFor(ws, options);
   await checkTimezone(db, settings.timezone);
   progress('fingerprinting', 0.02);
-  const fingerprint = await fingerprintFile(path);
+  // Hashing runs in Node while DuckDB stages the file on its own threads; a repeat import then drops the stage.
   const format = detectFormat(path, options.format);
+  await defineNullMacro(db, settings.nullValues);
+  const fingerprinting = fingerprintFile(path);
+  const staging = stageFile(db, path, {
+    format, delimiter: options.delimiter, header: options.header, columnNames: options.columnNames, sheet: options.sheet,
+  }, settings.nullValues);
+  const [fpResult, stageResult] = await Promise.allSettled([fingerprinting, staging]);
+  if (fpResult.status === 'rejected') throw fpResult.reason;
+  const fingerprint = fpResult.value;
   const customersBefore = await count(db, 'SELECT count(*) AS n FROM customers');
   const prior = await db.one<{ source_id: number; rows_read: number }>(
     'SELECT source_id, rows_read FROM sources WHERE fingerprint = ? AND kind = ? ORDER BY source_id LIMIT 1',
@@ -136,6 +144,7 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
     extraColumns: { customerTraits: [], productColumns: [], transactionAttributes: [], eventProperties: [] },
     detected: {}, customers: { before: customersBefore, after: customersBefore, added: 0 }, warnings: [],
   };
+  if (prior || stageResult.status === 'rejected') await dropTemp(db);
   if (prior) {
     return {
       ...base, sourceId: prior.source_id, alreadyImported: true, reconciled: true,
@@ -144,11 +153,9 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
     };
   }
 
-  progress('reading', 0.1);
-  await defineNullMacro(db, settings.nullValues);
-  const staged = await stageFile(db, path, {
-    format, delimiter: options.delimiter, header: options.header, columnNames: options.columnNames, sheet: options.sheet,
-  }, settings.nullValues);
+  if (stageResult.status === 'rejected') throw stageResult.reason;
+  const staged = stageResult.value;
+  progress('reading', 0.2);
   try {
     const names = staged.columns.map((c) => c.name);
     const mapping: Mapping = resolveMapping(kind, names, ws.config.mappings[kind] ?? {}, options.map ?? {});
@@ -277,10 +284,14 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
       warnings,
     };
   } finally {
-    await db.run('DROP VIEW IF EXISTS __checked').catch(() => undefined);
-    for (const t of ['__raw', '__p', '__occ', '__seen', '__lines', '__reject_shift', '__rejects', '__rejects_scan']) {
-      await db.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
-    }
+    await dropTemp(db);
+  }
+}
+
+async function dropTemp(db: Db): Promise<void> {
+  await db.run('DROP VIEW IF EXISTS __checked').catch(() => undefined);
+  for (const t of ['__raw', '__p', '__seen', '__lines', '__reject_shift', '__rejects', '__rejects_scan']) {
+    await db.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
   }
 }
 
