@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.ts';
+import type { Io } from '../../src/cli/render.ts';
+import { FIXTURES, tempDir } from '../helpers/workspace.ts';
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`), interactive: false };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+test('every command has --help with examples', async () => {
+  for (const cmd of ['init', 'import', 'generate', 'demo', 'report']) {
+    const r = await run([cmd, '--help']);
+    assert.equal(r.code, 0, cmd);
+    assert.match(r.out, /Examples:/, cmd);
+    assert.match(r.out, /--json/, cmd);
+    assert.match(r.out, /--workspace/, cmd);
+  }
+  const top = await run(['--help']);
+  assert.equal(top.code, 0);
+  assert.match(top.out, /segmint demo/);
+});
+
+test('init, import with --json, and the human reconciliation', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const ws = join(dir, 'shop');
+    assert.equal((await run(['init', ws])).code, 0);
+    const again = await run(['init', ws]);
+    assert.equal(again.code, 2);
+    assert.match(again.err, /error\[workspace-exists\]/);
+    const j = await run(['import', join(FIXTURES, 'messy-orders.csv'), '--kind', 'transactions', '--workspace', ws, '--json']);
+    assert.equal(j.code, 0, j.err);
+    const result = JSON.parse(j.out);
+    assert.deepEqual(result.rows, { read: 14, loaded: 5, quarantined: 9, alreadyPresent: 0 });
+    assert.equal(result.quarantineByReason['malformed-row'], 1);
+    const h = await run(['import', join(FIXTURES, 'customers-dupes.csv'), '--kind', 'customers', '-w', ws]);
+    assert.equal(h.code, 0, h.err);
+    assert.match(h.out, /rows read\s+5/);
+    assert.match(h.out, /✓ read = loaded \+ quarantined/);
+    assert.match(h.out, /duplicate-customer-id\s+1/);
+    const rep = await run(['import', join(FIXTURES, 'messy-orders.csv'), '--kind', 'transactions', '-w', ws]);
+    assert.match(rep.out, /already imported/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('bad usage and invalid input exit 2 with a coded error and a hint, no stack trace', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const ws = join(dir, 'w');
+    await run(['init', ws]);
+    const noKind = await run(['import', join(FIXTURES, 'messy-orders.csv'), '-w', ws]);
+    assert.equal(noKind.code, 2);
+    const badKind = await run(['import', join(FIXTURES, 'messy-orders.csv'), '--kind', 'orders', '-w', ws]);
+    assert.equal(badKind.code, 2);
+    assert.match(badKind.err, /error\[invalid-option\]/);
+    const badPolicy = await run(['import', join(FIXTURES, 'messy-orders.csv'), '--kind', 'transactions', '--policy', 'duplicateRows=drop', '-w', ws]);
+    assert.equal(badPolicy.code, 2);
+    assert.match(badPolicy.err, /quarantine, keep/);
+    const missing = await run(['import', join(dir, 'nope.csv'), '--kind', 'transactions', '-w', ws]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /error\[file-not-found\]/);
+    assert.match(missing.err, /hint:/);
+    assert.doesNotMatch(missing.err, /\n\s+at /, 'no stack trace without --debug');
+    const noWs = await run(['import', join(FIXTURES, 'messy-orders.csv'), '--kind', 'transactions', '-w', join(dir, 'none')]);
+    assert.equal(noWs.code, 2);
+    assert.match(noWs.err, /segmint init/);
+    const dbg = await run(['import', join(dir, 'nope.csv'), '--kind', 'transactions', '-w', ws, '--debug']);
+    assert.match(dbg.err, /\n\s+at /, '--debug shows the stack');
+    const jsonErr = await run(['import', join(dir, 'nope.csv'), '--kind', 'transactions', '-w', ws, '--json']);
+    assert.equal(JSON.parse(jsonErr.out).error.code, 'file-not-found');
+  } finally {
+    cleanup();
+  }
+});
