@@ -29,3 +29,4 @@ export {
   type FileFormat,
 } from './store/import/index.ts';
 export { runDemo, DEMO_DATA, type DemoSummary } from './pipeline/demo.ts';
+export { generateDataset, PRESETS, type GenerateParams, type GenerateResult, type Preset } from './generate/index.ts';
