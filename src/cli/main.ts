@@ -17,7 +17,9 @@ export function buildProgram(ctx: Context, setExit: (code: number) => void): Com
     .description('Customer segmentation: import customer data, score RFM, find clusters, model CLV, build audiences.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage and examples)')
-    .exitOverride();
+    .exitOverride()
+    // Set before the commands are added so that they inherit it.
+    .configureOutput({ writeOut: (s) => ctx.io.out(s.replace(/\n$/, '')), writeErr: (s) => ctx.io.err(s.replace(/\n$/, '')) });
   examples(program, [
     'segmint demo                                   # whole pipeline on the bundled Online Retail data',
     'segmint init shop && cd shop',
@@ -36,7 +38,6 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   const ctx = makeContext(io);
   let code = 0;
   const program = buildProgram(ctx, (c) => (code = c));
-  program.configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
   const debug = argv.includes('--debug');
   const asJson = argv.includes('--json');
   try {

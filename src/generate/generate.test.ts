@@ -39,12 +39,12 @@ for (const preset of PRESETS) {
       const tx = readCsv(r.files.transactions);
       assert.equal(customers.rows.length, 400);
       assert.equal(truth.rows.length, 400);
-      const ids = new Set(customers.rows.map((x) => x[0]));
-      assert.deepEqual(new Set(truth.rows.map((x) => x[0])), ids);
-      const names = new Set(truth.rows.map((x) => x[1]));
+      const ids = new Set(customers.rows.map((x) => x[0]!));
+      assert.deepEqual(new Set(truth.rows.map((x) => x[0]!)), ids);
+      const names = new Set(truth.rows.map((x) => x[1]!));
       for (const s of PRESET_SPECS[preset].segments) assert.ok(names.has(s.name), `${preset} has ${s.name}`);
       assert.ok(tx.rows.length > 400, 'transactions present');
-      assert.ok(tx.rows.every((row) => ids.has(row[0])), 'no unknown customer');
+      assert.ok(tx.rows.every((row) => ids.has(row[0]!)), 'no unknown customer');
       const qty = tx.header.indexOf('quantity');
       const returns = tx.rows.filter((row) => row[1]!.startsWith('C'));
       assert.ok(returns.every((row) => Number(row[qty]) < 0), 'cancellations have negative quantity');

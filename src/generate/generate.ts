@@ -31,7 +31,7 @@ export interface GenerateResult {
   preset: Preset;
   seed: number;
   outDir: string;
-  files: Record<string, string>;
+  files: { customers: string; transactions: string; events: string; products: string; groundTruth: string; manifest: string };
   counts: { customers: number; transactions: number; events: number; products: number };
   segments: { name: string; customers: number; description: string }[];
   period: { start: string; end: string };
