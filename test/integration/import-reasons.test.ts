@@ -129,3 +129,27 @@ test('explicit mappings: unknown field and unknown column give coded errors with
     assert.equal(n!.n, 1);
   });
 });
+
+test('products: missing and repeated ids, non-numeric prices; extra columns typed', async () => {
+  await withWorkspace(async (ws) => {
+    const r = await importFile(ws, join(FIXTURES, 'products.csv'), { kind: 'products' });
+    assert.deepEqual(r.quarantineByReason, { 'duplicate-product-id': 1, 'missing-product-id': 1, 'non-numeric-price': 1 });
+    assert.equal(r.mapping.product_id, 'sku');
+    assert.equal(r.mapping.price, 'list_price');
+    assert.deepEqual(r.extraColumns.productColumns, ['brand']);
+    const a1 = await ws.db.one<{ name: string; price: number; brand: string }>("SELECT name, price, brand FROM products WHERE product_id = 'A1'");
+    assert.deepEqual(a1, { name: 'Mug (new)', price: 3.75, brand: 'Acme' });
+  });
+});
+
+test('events CSV: invalid JSON properties and duplicates quarantined; extra columns merged into properties', async () => {
+  await withWorkspace(async (ws) => {
+    const r = await importFile(ws, join(FIXTURES, 'events.csv'), { kind: 'events' });
+    assert.deepEqual(r.quarantineByReason, { 'duplicate-row': 1, 'invalid-json': 1 });
+    const e = await ws.db.all<{ type: string; p: string }>('SELECT type, CAST(properties AS VARCHAR) AS p FROM events ORDER BY source_line');
+    assert.deepEqual(e.map((x) => [x.type, JSON.parse(x.p)]), [
+      ['email_open', { device: 'ios', campaign: 'spring' }],
+      ['page_view', { device: 'android' }],
+    ]);
+  });
+});
