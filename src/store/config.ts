@@ -5,6 +5,7 @@
 import YAML from 'yaml';
 import { SegmintError } from '../core/errors.ts';
 import { IMPORT_KINDS, type ImportKind } from '../core/schema.ts';
+import { parseRules, type SegmentRule } from '../core/segment-rules.ts';
 
 /** What to do with each kind of messy row (docs/data-model.md, "Import policies"). */
 export interface ImportPolicies {
@@ -50,8 +51,10 @@ export interface WorkspaceConfig {
   analysis: {
     /** fixed as-of date (YYYY-MM-DD) or null for the day after the last transaction */
     asOf: string | null;
-    rfm: { bins: number };
+    rfm: { bins: number; thresholds?: Partial<Record<'recency' | 'frequency' | 'monetary', number[]>> };
   };
+  /** named-segment rule tables (docs/models.md, "Segments"); unset = the defaults */
+  segments: { rfm?: SegmentRule[]; lrfmp?: SegmentRule[] };
 }
 
 export const DEFAULT_POLICIES: ImportPolicies = {
@@ -76,6 +79,7 @@ export function defaultConfig(): WorkspaceConfig {
     mappings: {},
     sources: [],
     analysis: { asOf: null, rfm: { bins: 5 } },
+    segments: {},
   };
 }
 
@@ -176,9 +180,25 @@ export function parseConfig(text: string, file = 'segmint.yaml'): WorkspaceConfi
     }
     if (isObject(an.rfm) && an.rfm.bins !== undefined) {
       const b = an.rfm.bins;
-      if (typeof b !== 'number' || !Number.isInteger(b) || b < 2 || b > 10) bad('analysis.rfm.bins', 'expected a whole number from 2 to 10', b);
+      if (typeof b !== 'number' || !Number.isInteger(b) || b < 2 || b > 9) bad('analysis.rfm.bins', 'expected a whole number from 2 to 9', b);
       cfg.analysis.rfm.bins = b;
     }
+    if (isObject(an.rfm) && an.rfm.thresholds !== undefined) {
+      const th = an.rfm.thresholds;
+      if (!isObject(th)) bad('analysis.rfm.thresholds', 'expected {recency: [...], frequency: [...], monetary: [...]}', th);
+      cfg.analysis.rfm.thresholds = {};
+      for (const [k, v] of Object.entries(th)) {
+        if (!['recency', 'frequency', 'monetary'].includes(k) || !Array.isArray(v) || !v.every((x) => typeof x === 'number')) {
+          bad(`analysis.rfm.thresholds.${k}`, 'expected recency, frequency or monetary with a list of numbers', v);
+        }
+        cfg.analysis.rfm.thresholds[k as 'recency'] = v as number[];
+      }
+    }
+  }
+  if (raw.segments !== undefined) {
+    if (!isObject(raw.segments)) bad('segments', 'expected {rfm: [rules], lrfmp: [rules]}', raw.segments);
+    if (raw.segments.rfm !== undefined) cfg.segments.rfm = parseRules(raw.segments.rfm, 'segments.rfm');
+    if (raw.segments.lrfmp !== undefined) cfg.segments.lrfmp = parseRules(raw.segments.lrfmp, 'segments.lrfmp');
   }
   return cfg;
 }

@@ -96,6 +96,23 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'per-customer results of value segmentation runs (RFM, LRFMP)',
+    statements: [
+      `CREATE TABLE run_scores (
+        run_id INTEGER NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        segment VARCHAR NOT NULL,
+        score_code BIGINT NOT NULL,
+        l INTEGER, r INTEGER, f INTEGER, m INTEGER, p INTEGER,
+        recency_days BIGINT, tenure_days BIGINT, frequency BIGINT, monetary DOUBLE, mean_order_value DOUBLE,
+        periodicity_days DOUBLE, return_rate DOUBLE, distinct_products BIGINT, basket_size DOUBLE,
+        first_purchase TIMESTAMP, last_purchase TIMESTAMP,
+        PRIMARY KEY (run_id, customer_id)
+      )`,
+    ],
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { exportRunScores } from '../../pipeline/export.ts';
+import { runValueSegmentation, type ValueModel, type ValueResult } from '../../pipeline/value.ts';
+import type { Context, GlobalOptions } from '../context.ts';
+import { examples, withGlobals, type SetExit } from '../options.ts';
+import { progressBar } from '../progress.ts';
+import { fmtInt, fmtPct, json, table } from '../render.ts';
+
+interface ValueCliOptions extends GlobalOptions {
+  asOf?: string;
+  bins?: string;
+  out?: string;
+}
+
+export function renderValue(r: ValueResult): string {
+  const scoreNames = Object.keys(r.segments[0]?.meanScores ?? {});
+  const lines = [
+    `${r.model.toUpperCase()} as of ${r.asOf} (${r.bins} bins, run ${r.runId}): ${fmtInt(r.customers.scored)} customers scored, ${fmtInt(r.customers.excluded)} excluded${
+      r.customers.excluded ? ` (${Object.entries(r.customers.excludedByReason).map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ')})` : ''}`,
+    '',
+    table(
+      ['segment', 'customers', 'share', 'revenue share', 'recency (days)', 'orders', 'net spend', ...scoreNames.map((s) => `mean ${s.toUpperCase()}`)],
+      r.segments.map((s) => [s.segment, s.customers, fmtPct(s.shareOfCustomers), fmtPct(s.shareOfRevenue), s.meanRecencyDays.toFixed(0), s.meanFrequency.toFixed(1),
+        s.meanMonetary.toFixed(0), ...scoreNames.map((k) => (s.meanScores[k] ?? 0).toFixed(2))]),
+    ),
+    '',
+    `bin edges: ${Object.entries(r.edges).map(([k, e]) => `${k.toUpperCase()} ${e.map((x) => Number(x.toFixed(2))).join(' | ')}`).join('; ')}`,
+  ];
+  return lines.join('\n');
+}
+
+function register(program: Command, ctx: Context, model: ValueModel): void {
+  const cmd = withGlobals(program.command(model))
+    .description(model === 'rfm'
+      ? 'score recency, frequency and monetary value in quantile bins and name each customer\'s segment'
+      : 'score length, recency, frequency, monetary and periodicity (Peker et al. 2017) and name the segments')
+    .option('--as-of <date>', 'analysis date YYYY-MM-DD (default: the day after the last transaction)')
+    .option('--bins <n>', 'quantile bins per score, 2-9 (default 5)')
+    .option('-o, --out <file>', 'write one row per customer: .csv, .parquet, .json or .ndjson')
+    .action(async (opts: ValueCliOptions) => {
+      const ws = await ctx.openWorkspace(opts);
+      const bar = progressBar(ctx.io);
+      try {
+        bar.update(`computing ${model.toUpperCase()}`);
+        const r = await runValueSegmentation(ws, model, { asOf: opts.asOf, bins: opts.bins === undefined ? undefined : Number(opts.bins) });
+        const out = opts.out ? await exportRunScores(ws, r.runId, opts.out, model === 'rfm' ? ['r', 'f', 'm'] : ['l', 'r', 'f', 'm', 'p']) : undefined;
+        bar.done();
+        if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
+        else {
+          ctx.io.out(renderValue(r));
+          if (out) ctx.io.out(`\nwrote ${fmtInt(out.rows)} rows to ${out.file}`);
+        }
+        for (const w of r.warnings) ctx.io.err(`note: ${w}`);
+      } finally {
+        bar.done();
+        ws.close();
+      }
+    });
+  examples(cmd, [
+    `segmint ${model}`,
+    `segmint ${model} --as-of 2011-12-10 --bins 4 --out ${model}.csv`,
+    `segmint ${model} --json > ${model}.json`,
+  ]);
+}
+
+export function registerValue(program: Command, ctx: Context, _setExit: SetExit): void {
+  register(program, ctx, 'rfm');
+  register(program, ctx, 'lrfmp');
+}

@@ -1,0 +1,145 @@
+/**
+ * Per-customer value features as SQL IR (docs/models.md, "Per-customer features"): recency, frequency,
+ * monetary, tenure (LRFMP Length), periodicity, mean order value, return rate, distinct products and basket
+ * size, from the transactions before the as-of date, net of returns.
+ */
+import {
+  agg, and, caseWhen, cast, col, div, eq, fn, gt, isNotNull, lag, lt, mul, not, num, param, select, subquery, table,
+  type Expr, type Select,
+} from '../sql/ir.ts';
+
+export interface MetricsOptions {
+  /** analysis date: only transactions strictly before it count */
+  asOf: Date;
+  /** compute periodicity with lag() (true) or with a self-join (engines without window functions) */
+  windowFunctions: boolean;
+  /** the transactions table (default "transactions") */
+  transactions?: string;
+}
+
+/** Output columns of `customerMetrics`, in order. */
+export const METRIC_COLUMNS = [
+  'customer_id', 'first_purchase', 'last_purchase', 'recency_days', 'tenure_days', 'frequency', 'monetary', 'gross_revenue',
+  'mean_order_value', 'return_rate', 'distinct_products', 'basket_size', 'visits', 'periodicity_days',
+] as const;
+
+const purchase = not(col('is_return'));
+const d = (c: string, t?: string) => fn('to_date', col(c, t));
+
+/** Gaps in days between consecutive purchase days, one row per gap: (customer_id, gap). */
+function gapsQuery(visits: Select, windowFunctions: boolean): Select {
+  if (windowFunctions) {
+    const prev = lag(col('d'), [col('customer_id')], [col('d')]);
+    return select({
+      select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: fn('days_between', col('prev'), col('d')), as: 'gap' }],
+      from: subquery(select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: col('d'), as: 'd' }, { expr: prev, as: 'prev' }], from: subquery(visits, 'v') }), 'w'),
+      where: isNotNull(col('prev')),
+    });
+  }
+  // Without windows: each visit day joined to the later days of the same customer; the gap is to the nearest one.
+  return select({
+    select: [{ expr: col('customer_id', 'a'), as: 'customer_id' }, { expr: fn('days_between', col('d', 'a'), agg('min', col('d', 'b'))), as: 'gap' }],
+    from: subquery(visits, 'a'),
+    joins: [{ type: 'inner', source: subquery(visits, 'b'), on: and(eq(col('customer_id', 'a'), col('customer_id', 'b')), gt(col('d', 'b'), col('d', 'a'))) }],
+    groupBy: [col('customer_id', 'a'), col('d', 'a')],
+  });
+}
+
+/**
+ * One row per customer with at least one purchase line before the as-of date (the eligible customers),
+ * with the METRIC_COLUMNS.
+ */
+export function customerMetrics(o: MetricsOptions): Select {
+  const tx = o.transactions ?? 'transactions';
+  const asOf = param(o.asOf);
+  const lines = select({
+    select: ['customer_id', 'order_id', 'ts', 'amount', 'is_return', 'product_id', 'quantity'].map((c) => ({ expr: col(c), as: c })),
+    from: table(tx),
+    where: and(isNotNull(col('customer_id')), lt(col('ts'), asOf)),
+  });
+  const visits = select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: d('ts'), as: 'd' }],
+    from: table('lines'),
+    where: purchase,
+    groupBy: [col('customer_id'), d('ts')],
+  });
+  const periodicity = select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: agg('stddev_pop', cast(col('gap'), 'double')), as: 'p' }],
+    from: subquery(gapsQuery(visits, o.windowFunctions), 'g'),
+    groupBy: [col('customer_id')],
+  });
+  const per = select({
+    select: [
+      { expr: col('customer_id'), as: 'customer_id' },
+      { expr: agg('min', col('ts'), { filter: purchase }), as: 'first_purchase' },
+      { expr: agg('max', col('ts'), { filter: purchase }), as: 'last_purchase' },
+      { expr: agg('count', col('order_id'), { distinct: true, filter: purchase }), as: 'frequency' },
+      // Money is summed as DECIMAL so the result does not depend on the order of addition (parallel scans).
+      { expr: fn('coalesce', agg('sum', cast(col('amount'), 'decimal')), num(0)), as: 'monetary' },
+      { expr: fn('coalesce', agg('sum', cast(col('amount'), 'decimal'), { filter: purchase }), num(0)), as: 'gross_revenue' },
+      { expr: fn('coalesce', agg('sum', cast(col('amount'), 'decimal'), { filter: col('is_return') }), num(0)), as: 'returned' },
+      { expr: agg('count', col('product_id'), { distinct: true, filter: purchase }), as: 'distinct_products' },
+      { expr: agg('sum', col('quantity'), { filter: purchase }), as: 'units' },
+      { expr: agg('count_star', undefined, { filter: purchase }), as: 'purchase_lines' },
+      { expr: agg('count', d('ts'), { distinct: true, filter: purchase }), as: 'visits' },
+    ],
+    from: table('lines'),
+    groupBy: [col('customer_id')],
+  });
+  const c = (n: string) => col(n, 'm');
+  const frequency: Expr = cast(c('frequency'), 'double');
+  return select({
+    with: [{ name: 'lines', query: lines }],
+    select: [
+      { expr: c('customer_id'), as: 'customer_id' },
+      { expr: c('first_purchase'), as: 'first_purchase' },
+      { expr: c('last_purchase'), as: 'last_purchase' },
+      { expr: fn('days_between', c('last_purchase'), asOf), as: 'recency_days' },
+      { expr: fn('days_between', c('first_purchase'), c('last_purchase')), as: 'tenure_days' },
+      { expr: cast(c('frequency'), 'bigint'), as: 'frequency' },
+      { expr: cast(c('monetary'), 'double'), as: 'monetary' },
+      { expr: cast(c('gross_revenue'), 'double'), as: 'gross_revenue' },
+      { expr: div(cast(c('monetary'), 'double'), frequency), as: 'mean_order_value' },
+      { expr: caseWhen([[gt(c('gross_revenue'), num(0)), div(mul(num(-1), cast(c('returned'), 'double')), cast(c('gross_revenue'), 'double'))]], num(0)), as: 'return_rate' },
+      { expr: cast(c('distinct_products'), 'bigint'), as: 'distinct_products' },
+      { expr: div(cast(fn('coalesce', c('units'), c('purchase_lines')), 'double'), frequency), as: 'basket_size' },
+      { expr: cast(c('visits'), 'bigint'), as: 'visits' },
+      { expr: fn('coalesce', col('p', 'p'), num(0)), as: 'periodicity_days' },
+    ],
+    from: subquery(per, 'm'),
+    joins: [{ type: 'left', source: subquery(periodicity, 'p'), on: eq(col('customer_id', 'p'), c('customer_id')) }],
+    where: gt(c('frequency'), num(0)),
+  });
+}
+
+/**
+ * Counts of customers who cannot be scored, by reason (docs/models.md, "Eligibility"): no transactions,
+ * only returns, or purchases only on or after the as-of date.
+ */
+export function exclusionCounts(o: { asOf: Date; transactions?: string }): Select {
+  const asOf = param(o.asOf);
+  const tx = select({
+    select: [
+      { expr: col('customer_id'), as: 'customer_id' },
+      { expr: agg('count_star', undefined, { filter: and(not(col('is_return')), lt(col('ts'), asOf)) }), as: 'before' },
+      { expr: agg('count_star', undefined, { filter: not(col('is_return')) }), as: 'purchases' },
+      { expr: agg('count_star'), as: 'lines' },
+    ],
+    from: table(o.transactions ?? 'transactions'),
+    where: isNotNull(col('customer_id')),
+    groupBy: [col('customer_id')],
+  });
+  const t = (n: string) => col(n, 't');
+  return select({
+    select: [
+      { expr: agg('count_star'), as: 'customers' },
+      { expr: agg('count_star', undefined, { filter: eq(fn('coalesce', t('before'), num(0)), num(0)) }), as: 'not_eligible' },
+      { expr: agg('count_star', undefined, { filter: eq(fn('coalesce', t('lines'), num(0)), num(0)) }), as: 'no_transactions' },
+      { expr: agg('count_star', undefined, { filter: and(gt(t('lines'), num(0)), eq(t('purchases'), num(0))) }), as: 'only_returns' },
+      { expr: agg('count_star', undefined, { filter: and(gt(t('purchases'), num(0)), eq(t('before'), num(0))) }), as: 'only_after_as_of' },
+    ],
+    from: table('customers', 'c'),
+    joins: [{ type: 'left', source: subquery(tx, 't'), on: eq(t('customer_id'), col('customer_id', 'c')) }],
+  });
+}
+

@@ -1,0 +1,172 @@
+/**
+ * Value segmentation runs (RFM and LRFMP): features and scores computed in the warehouse, stored as a run
+ * with one row per scored customer, summarised per segment. docs/models.md defines every figure.
+ */
+import { SegmintError } from '../core/errors.ts';
+import { customerMetrics, exclusionCounts } from '../features/customer-metrics.ts';
+import { edgesQuery, scoreQuery, type ScoreSpec } from '../features/scores.ts';
+import { checkThresholds } from '../models/rfm/binning.ts';
+import { checkCoverage, DEFAULT_LRFMP_SEGMENTS, DEFAULT_RFM_SEGMENTS, type SegmentRule } from '../models/rfm/segments.ts';
+import { compile } from '../sql/compile.ts';
+import type { Select } from '../sql/ir.ts';
+import type { Workspace } from '../store/workspace.ts';
+
+export type ValueModel = 'rfm' | 'lrfmp';
+
+export interface ValueOptions {
+  /** YYYY-MM-DD; default segmint.yaml analysis.asOf, else the day after the last transaction */
+  asOf?: string;
+  /** quantile bins per score (2–9, default segmint.yaml analysis.rfm.bins, 5) */
+  bins?: number;
+}
+
+export interface SegmentSummary {
+  segment: string;
+  customers: number;
+  shareOfCustomers: number;
+  revenue: number;
+  shareOfRevenue: number;
+  meanRecencyDays: number;
+  meanFrequency: number;
+  meanMonetary: number;
+  meanScores: Record<string, number>;
+}
+
+export interface ValueResult {
+  model: ValueModel;
+  runId: number;
+  asOf: string;
+  bins: number;
+  customers: { total: number; scored: number; excluded: number; excludedByReason: Record<string, number> };
+  /** inner bin edges per score (ascending, in the metric's unit) */
+  edges: Record<string, number[]>;
+  segments: SegmentSummary[];
+  warnings: string[];
+}
+
+const RFM_SCORES: ScoreSpec[] = [
+  { score: 'r', metric: 'recency_days', higherIsBetter: false },
+  { score: 'f', metric: 'frequency', higherIsBetter: true },
+  { score: 'm', metric: 'monetary', higherIsBetter: true },
+];
+const LRFMP_SCORES: ScoreSpec[] = [
+  { score: 'l', metric: 'tenure_days', higherIsBetter: true },
+  ...RFM_SCORES,
+  // lower spread of gaps = more regular visits = better (Peker et al. 2017)
+  { score: 'p', metric: 'periodicity_days', higherIsBetter: false },
+];
+
+async function resolveAsOf(ws: Workspace, asOf: string | undefined): Promise<string> {
+  const given = asOf ?? ws.config.analysis.asOf ?? undefined;
+  if (given !== undefined) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(given) || Number.isNaN(Date.parse(`${given}T00:00:00Z`))) {
+      throw new SegmintError('invalid-option', `--as-of ${given}: expected a date YYYY-MM-DD`, { hint: 'e.g. --as-of 2011-12-10' });
+    }
+    return given;
+  }
+  const last = await ws.db.one<{ d: string | null }>("SELECT strftime(CAST(max(ts) AS DATE) + 1, '%Y-%m-%d') AS d FROM transactions WHERE customer_id IS NOT NULL");
+  if (!last?.d) {
+    throw new SegmintError('no-transactions', 'the workspace has no transactions with a customer id, so there is nothing to score', {
+      hint: 'import some first: segmint import FILE --kind transactions',
+    });
+  }
+  return last.d;
+}
+
+/** Materialise a compiled query as a temp table. */
+async function materialise(ws: Workspace, name: string, q: Select): Promise<void> {
+  const c = compile(q, 'duckdb');
+  await ws.db.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${c.sql}`, c.params);
+}
+
+/** Compute, store and summarise an RFM or LRFMP run. */
+export async function runValueSegmentation(ws: Workspace, model: ValueModel, options: ValueOptions = {}): Promise<ValueResult> {
+  const db = ws.db;
+  const bins = options.bins ?? ws.config.analysis.rfm.bins;
+  if (!Number.isInteger(bins) || bins < 2 || bins > 9) {
+    throw new SegmintError('invalid-option', `--bins ${bins}: expected a whole number from 2 to 9`, { hint: 'e.g. --bins 5' });
+  }
+  const asOf = await resolveAsOf(ws, options.asOf);
+  const asOfDate = new Date(`${asOf}T00:00:00Z`);
+  const th = ws.config.analysis.rfm.thresholds ?? {};
+  const metricKey: Record<string, 'recency' | 'frequency' | 'monetary'> = { r: 'recency', f: 'frequency', m: 'monetary' };
+  const specs = (model === 'rfm' ? RFM_SCORES : LRFMP_SCORES).map((s) => {
+    const t = th[metricKey[s.score]!];
+    if (!t) return s;
+    checkThresholds(`analysis.rfm.thresholds.${metricKey[s.score]}`, t, bins);
+    return { ...s, thresholds: t };
+  });
+  const rules: SegmentRule[] = [...((model === 'rfm' ? ws.config.segments.rfm : ws.config.segments.lrfmp) ?? (model === 'rfm' ? DEFAULT_RFM_SEGMENTS : DEFAULT_LRFMP_SEGMENTS))];
+  const ruleScale = (model === 'rfm' ? ws.config.segments.rfm : ws.config.segments.lrfmp) ? bins : 5;
+  checkCoverage(rules, specs.map((s) => s.score), ruleScale, model);
+
+  const ex = compile(exclusionCounts({ asOf: asOfDate }), 'duckdb');
+  const exc = (await db.one<Record<string, number>>(ex.sql, ex.params))!;
+  const warnings: string[] = [];
+  const future = await db.one<{ n: number }>('SELECT count(*) AS n FROM transactions WHERE customer_id IS NOT NULL AND ts >= CAST(? AS TIMESTAMP)', [asOf]);
+  if ((future?.n ?? 0) > 0) warnings.push(`${future!.n} transaction lines dated on or after the as-of date ${asOf} were ignored`);
+
+  await materialise(ws, '__features', customerMetrics({ asOf: asOfDate, windowFunctions: true }));
+  try {
+    const scored = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features'))?.n ?? 0);
+    if (scored === 0) {
+      throw new SegmintError('no-eligible-customers', `no customer has a purchase before the as-of date ${asOf}`, {
+        hint: 'choose a later --as-of, or import purchases (not only returns)',
+      });
+    }
+    const edgesQ = edgesQuery({ features: '__features', bins, scores: specs });
+    const edges: Record<string, number[]> = {};
+    if (edgesQ) {
+      const c = compile(edgesQ, 'duckdb');
+      const row = (await db.one<Record<string, number[]>>(c.sql, c.params))!;
+      for (const s of specs) if (!s.thresholds) edges[s.score] = [...row[`q_${s.score}`]!].map(Number);
+    }
+    for (const s of specs) if (s.thresholds) edges[s.score] = [...s.thresholds];
+    const onePurchase = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE visits < 3'))?.n ?? 0);
+    if (model === 'lrfmp' && onePurchase > 0) warnings.push(`${onePurchase} customers have fewer than three purchase days: their periodicity is set to 0 (docs/models.md)`);
+    const nonPositive = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE monetary <= 0'))?.n ?? 0);
+    if (nonPositive > 0) warnings.push(`${nonPositive} customers have a net spend of zero or less (returns exceed purchases): they are scored in the lowest M bin`);
+
+    const runId = 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
+    const sq = compile(scoreQuery({ features: '__features', bins, scores: specs, rules, ruleScale }), 'duckdb');
+    const letters = ['l', 'r', 'f', 'm', 'p'];
+    const has = new Set(specs.map((s) => s.score));
+    await db.transaction(async () => {
+      await db.run(`INSERT INTO run_scores
+        SELECT ${runId}, s.customer_id, s.segment, s.score_code, ${letters.map((l) => (has.has(l as 'r') ? `s.${l}` : 'NULL')).join(', ')},
+          f.recency_days, f.tenure_days, f.frequency, f.monetary, f.mean_order_value, f.periodicity_days, f.return_rate,
+          f.distinct_products, f.basket_size, f.first_purchase, f.last_purchase
+        FROM (${sq.sql}) s JOIN __features f USING (customer_id)`, sq.params);
+      const params = { model, bins, thresholds: th, rules: rules.map((r) => r.name) };
+      await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, model, asOf, JSON.stringify(params), JSON.stringify({ edges })]);
+    });
+    const unnamed = await db.one<{ n: number }>("SELECT count(*) AS n FROM run_scores WHERE run_id = ? AND (segment IS NULL OR segment = '')", [runId]);
+    if ((unnamed?.n ?? 0) > 0) throw new SegmintError('internal-error', `${unnamed!.n} customers got no segment`, { exitCode: 1 });
+    const scoreCols = specs.map((s) => s.score);
+    const seg = await db.all<Record<string, number | string>>(`SELECT segment, count(*) AS customers, sum(monetary) AS revenue,
+        avg(recency_days) AS mr, avg(frequency) AS mf, avg(monetary) AS mm, ${scoreCols.map((c) => `avg(${c}) AS s_${c}`).join(', ')}
+      FROM run_scores WHERE run_id = ? GROUP BY segment ORDER BY revenue DESC, segment`, [runId]);
+    const totalRevenue = seg.reduce((a, r) => a + Number(r.revenue), 0);
+    const segments: SegmentSummary[] = seg.map((r) => ({
+      segment: String(r.segment),
+      customers: Number(r.customers),
+      shareOfCustomers: Number(r.customers) / scored,
+      revenue: Number(r.revenue),
+      shareOfRevenue: totalRevenue !== 0 ? Number(r.revenue) / totalRevenue : 0,
+      meanRecencyDays: Number(r.mr),
+      meanFrequency: Number(r.mf),
+      meanMonetary: Number(r.mm),
+      meanScores: Object.fromEntries(scoreCols.map((c) => [c, Number(r[`s_${c}`])])),
+    }));
+    const excludedByReason: Record<string, number> = {};
+    for (const k of ['no_transactions', 'only_returns', 'only_after_as_of'] as const) if (exc[k]) excludedByReason[k.replace(/_/g, '-')] = Number(exc[k]);
+    return {
+      model, runId, asOf, bins,
+      customers: { total: Number(exc.customers), scored, excluded: Number(exc.not_eligible), excludedByReason },
+      edges, segments, warnings,
+    };
+  } finally {
+    await db.run('DROP TABLE IF EXISTS __features');
+  }
+}
+
