@@ -86,10 +86,35 @@ export function heatmap(
     padding: 0.05,
     x: { label: t.xLabel, domain: t.xDomain, type: 'band' },
     y: { label: t.yLabel, domain: t.yDomain, type: 'band' },
-    color: { type: 'linear', scheme: 'YlGnBu', label: t.colorLabel, legend: true },
+    // No colour legend: Plot draws continuous legends on a canvas, which server-side rendering lacks;
+    // every cell carries its number instead.
+    color: { type: 'linear', scheme: 'YlGnBu', label: t.colorLabel },
     marks: [
       Plot.cell(cells, { x: 'x', y: 'y', fill: 'value' }),
       Plot.text(cells, { x: 'x', y: 'y', text: 'label', fill: 'black', stroke: 'white', strokeWidth: 3, paintOrder: 'stroke', fontSize: 11 }),
+    ],
+  });
+  return figure(svg, t);
+}
+
+/** Two bars per category (e.g. share of customers and share of revenue per segment), side by side. */
+export function pairedBars(data: { label: string; a: number; b: number }[], names: [string, string], t: FigureText & { xLabel: string; width?: number; percent?: boolean }): string {
+  if (data.length === 0) return `<p class="empty">${esc(t.title)}: nothing to show.</p>`;
+  const long = data.flatMap((d) => [{ label: d.label, measure: names[0], value: d.a }, { label: d.label, measure: names[1], value: d.b }]);
+  const longest = Math.max(...data.map((d) => d.label.length));
+  const svg = render({
+    width: t.width ?? 760,
+    height: 60 + 40 * data.length,
+    marginLeft: Math.min(260, 12 + 6.8 * longest),
+    marginRight: 56,
+    x: { label: t.xLabel, grid: true, tickFormat: t.percent ? (x: number) => `${Math.round(100 * x)}%` : fmtShort },
+    y: { axis: null, domain: names },
+    fy: { label: null, domain: data.map((d) => d.label), padding: 0.2 },
+    color: { domain: names, range: [ACCENT, '#f59e0b'], legend: true },
+    marks: [
+      Plot.barX(long, { x: 'value', y: 'measure', fy: 'label', fill: 'measure' }),
+      Plot.text(long, { x: 'value', y: 'measure', fy: 'label', text: (d: { value: number }) => (t.percent ? `${(100 * d.value).toFixed(1)}%` : fmtShort(d.value)), textAnchor: 'start', dx: 3, fontSize: 10 }),
+      Plot.ruleX([0]),
     ],
   });
   return figure(svg, t);

@@ -31,7 +31,7 @@ test('value edge cases: single purchase, only returns, negative net spend, purch
     assert.equal(rows.negative!.monetary, -20);
     assert.equal(rows.negative!.return_rate, 3);
     assert.equal(rows.mixed!.monetary, 5, 'the purchase after as-of is ignored');
-    for (const row of Object.values(rows)) {
+    for (const row of Object.values(rows) as Record<string, unknown>[]) {
       for (const [k, v] of Object.entries(row)) if (typeof v === 'number') assert.ok(Number.isFinite(v), `${row.customer_id}.${k} = ${v}`);
       assert.ok(typeof row.segment === 'string' && row.segment.length > 0);
     }

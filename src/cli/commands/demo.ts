@@ -2,11 +2,13 @@ import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { runDemo } from '../../pipeline/demo.ts';
+import { runValueSegmentation } from '../../pipeline/value.ts';
 import { buildReport } from '../../report/index.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { examples, withGlobals, type SetExit } from '../options.ts';
 import { progressBar } from '../progress.ts';
 import { fmtInt, json, table } from '../render.ts';
+import { renderValue } from './value.ts';
 
 interface DemoOptions extends GlobalOptions {
   dir: string;
@@ -20,6 +22,9 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
       const bar = progressBar(ctx.io);
       const { ws, summary } = await runDemo(opts.dir, (phase, f) => bar.update(`importing Online Retail: ${phase}`, f));
       try {
+        bar.update('scoring RFM and LRFMP');
+        const rfm = await runValueSegmentation(ws, 'rfm');
+        const lrfmp = await runValueSegmentation(ws, 'lrfmp');
         bar.update('writing the report');
         const html = await buildReport(ws.db, { title: 'Segmint demo: Online Retail (UCI, 2010-2011)' });
         const reportPath = join(ws.dir, 'report.html');
@@ -28,7 +33,7 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         const t = summary.transactions;
         const r = summary.import.rows;
         if (opts.json) {
-          json(ctx.io, { ...summary, report: reportPath });
+          json(ctx.io, { ...summary, rfm, lrfmp, report: reportPath });
           return;
         }
         const io = ctx.io;
@@ -43,6 +48,8 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         io.out('');
         io.out(`${fmtInt(summary.customers)} customers, ${fmtInt(t.orders)} orders (${fmtInt(t.returns)} return lines) from ${t.first} to ${t.last}`);
         io.out(`net revenue £${fmtInt(t.revenue)}`);
+        io.out('');
+        io.out(renderValue(rfm));
         io.out('');
         io.out(`report: ${reportPath}`);
       } finally {
