@@ -1,0 +1,75 @@
+/**
+ * The buy-till-you-die summary per customer (docs/models.md, "Transaction summary"), as the lifetimes
+ * library and the CDNOW files define it: purchases are counted per purchase day; frequency = repeat purchase
+ * days, recency = last − first purchase day, T = calibration end − first purchase day, in the chosen period
+ * (day = 1, week = 7, month = 30.4375 days); monetary = mean net spend of the repeat purchase days. With a
+ * holdout end, the purchase days and spend after the calibration end are counted too.
+ */
+import {
+  agg, and, bool, cast, col, div, eq, fn, gt, isNotNull, le, num, param, select, subquery, table, type Select,
+} from '../sql/ir.ts';
+
+export type Period = 'day' | 'week' | 'month';
+export const PERIOD_DAYS: Readonly<Record<Period, number>> = { day: 1, week: 7, month: 30.4375 };
+
+export interface SummaryOptions {
+  /** last day of the calibration period (inclusive) */
+  calibrationEnd: Date;
+  /** last day of the holdout period (inclusive); adds frequency_holdout, monetary_holdout, duration_holdout */
+  holdoutEnd?: Date;
+  period: Period;
+  transactions?: string;
+}
+
+export function transactionSummary(o: SummaryOptions): Select {
+  const calEnd = param(o.calibrationEnd);
+  const end = o.holdoutEnd ? param(o.holdoutEnd) : calEnd;
+  const unit = num(PERIOD_DAYS[o.period]);
+  const day = fn('to_date', col('ts'));
+  // net spend per customer and purchase day (returns on a day count against it; return-only days are not purchases)
+  const days = select({
+    select: [
+      { expr: col('customer_id'), as: 'customer_id' },
+      { expr: day, as: 'd' },
+      { expr: fn('coalesce', agg('sum', cast(col('amount'), 'decimal')), num(0)), as: 'spend' },
+      { expr: agg('count_star', undefined, { filter: eq(col("is_return"), bool(false)) }), as: 'purchases' },
+    ],
+    from: table(o.transactions ?? 'transactions'),
+    where: and(isNotNull(col('customer_id')), le(day, fn('to_date', end))),
+    groupBy: [col('customer_id'), day],
+  });
+  const firstDay = select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: agg('min', col('d')), as: 'first_day' }],
+    from: table('days'),
+    where: gt(col('purchases'), num(0)),
+    groupBy: [col('customer_id')],
+  });
+  const inCal = le(col('d', 'x'), fn('to_date', calEnd));
+  const repeat = and(inCal, gt(col('d', 'x'), col('first_day', 'f')));
+  const hold = gt(col('d', 'x'), fn('to_date', calEnd));
+  const out = [
+    { expr: col('customer_id', 'f'), as: 'customer_id' },
+    { expr: cast(agg('count_star', undefined, { filter: repeat }), 'bigint'), as: 'frequency' },
+    { expr: div(cast(fn('days_between', col('first_day', 'f'), fn('coalesce', agg('max', col('d', 'x'), { filter: inCal }), col('first_day', 'f'))), 'double'), unit), as: 'recency' },
+    { expr: div(cast(fn('days_between', col('first_day', 'f'), calEnd), 'double'), unit), as: 'T' },
+    { expr: fn('coalesce', cast(agg('avg', col('spend', 'x'), { filter: repeat }), 'double'), num(0)), as: 'monetary_value' },
+    { expr: cast(fn('coalesce', agg('sum', col('spend', 'x'), { filter: inCal }), num(0)), 'double'), as: 'total_spend' },
+  ];
+  if (o.holdoutEnd) {
+    out.push(
+      { expr: cast(agg('count_star', undefined, { filter: hold }), 'bigint'), as: 'frequency_holdout' },
+      { expr: fn('coalesce', cast(agg('avg', col('spend', 'x'), { filter: hold }), 'double'), num(0)), as: 'monetary_holdout' },
+      { expr: div(cast(fn('days_between', calEnd, end), 'double'), unit), as: 'duration_holdout' },
+    );
+  }
+  return select({
+    with: [{ name: 'days', query: days }],
+    select: out,
+    from: subquery(firstDay, 'f'),
+    joins: [{ type: 'inner', source: table('days', 'x'), on: and(eq(col('customer_id', 'x'), col('customer_id', 'f')), gt(col('purchases', 'x'), num(0))) }],
+    // only customers whose first purchase falls in the calibration period
+    where: le(col('first_day', 'f'), fn('to_date', calEnd)),
+    groupBy: [col('customer_id', 'f'), col('first_day', 'f')],
+  });
+}
+
