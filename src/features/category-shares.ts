@@ -1,0 +1,82 @@
+/**
+ * Spend per customer and department (or category), as shares, as of a date (docs/models.md, "Category
+ * shares"). Three views of the same spend:
+ * - `share`: the department's part of the customer's purchase spend;
+ * - `price_adjusted_share`: spend divided by the department's average line amount before taking shares, so a
+ *   cheap, high-volume department (vegetables) is not dwarfed by a rare, expensive one (wine);
+ * - `heavy_buyer_index`: spend relative to the department's heavy buyers (its 90th percentile among
+ *   customers who buy there), capped at 1.
+ */
+import {
+  agg, and, cast, col, div, eq, fn, gt, index, isNotNull, lt, not, num, param, quantiles, select, subquery, table, type Select,
+} from '../sql/ir.ts';
+
+export interface CategoryShareOptions {
+  asOf: Date;
+  /** 'department' (default) or 'category' */
+  level?: 'department' | 'category';
+  transactions?: string;
+}
+
+export function categoryShares(o: CategoryShareOptions): Select {
+  const level = o.level ?? 'department';
+  const lines = select({
+    select: [
+      { expr: col('customer_id'), as: 'customer_id' },
+      { expr: fn('coalesce', col(level), param('(none)')), as: 'grp' },
+      { expr: cast(col('amount'), 'double'), as: 'amount' },
+    ],
+    from: table(o.transactions ?? 'transactions'),
+    where: and(isNotNull(col('customer_id')), lt(col('ts'), param(o.asOf)), not(col('is_return')), gt(col('amount'), num(0))),
+  });
+  const perGroup = select({
+    select: [
+      { expr: col('customer_id'), as: 'customer_id' },
+      { expr: col('grp'), as: 'grp' },
+      { expr: agg('sum', col('amount')), as: 'spend' },
+    ],
+    from: table('lines'),
+    groupBy: [col('customer_id'), col('grp')],
+  });
+  const groupStats = select({
+    select: [
+      { expr: col('grp'), as: 'grp' },
+      { expr: agg('avg', col('amount')), as: 'avg_line' },
+    ],
+    from: table('lines'),
+    groupBy: [col('grp')],
+  });
+  const heavy = select({
+    select: [{ expr: col('grp'), as: 'grp' }, { expr: index(quantiles(col('spend'), [0.9]), 1), as: 'p90' }],
+    from: table('per_group'),
+    groupBy: [col('grp')],
+  });
+  const totals = select({
+    select: [
+      { expr: col('customer_id', 'g'), as: 'customer_id' },
+      { expr: agg('sum', col('spend', 'g')), as: 'total' },
+      { expr: agg('sum', div(col('spend', 'g'), col('avg_line', 's'))), as: 'total_adj' },
+    ],
+    from: table('per_group', 'g'),
+    joins: [{ type: 'inner', source: subquery(groupStats, 's'), on: eq(col('grp', 's'), col('grp', 'g')) }],
+    groupBy: [col('customer_id', 'g')],
+  });
+  const g = (c: string) => col(c, 'g');
+  return select({
+    with: [{ name: 'lines', query: lines }, { name: 'per_group', query: perGroup }],
+    select: [
+      { expr: g('customer_id'), as: 'customer_id' },
+      { expr: g('grp'), as: level },
+      { expr: g('spend'), as: 'spend' },
+      { expr: div(g('spend'), col('total', 't')), as: 'share' },
+      { expr: div(div(g('spend'), col('avg_line', 's')), col('total_adj', 't')), as: 'price_adjusted_share' },
+      { expr: fn('least', num(1), div(g('spend'), col('p90', 'h'))), as: 'heavy_buyer_index' },
+    ],
+    from: table('per_group', 'g'),
+    joins: [
+      { type: 'inner', source: subquery(totals, 't'), on: eq(col('customer_id', 't'), g('customer_id')) },
+      { type: 'inner', source: subquery(groupStats, 's'), on: eq(col('grp', 's'), g('grp')) },
+      { type: 'inner', source: subquery(heavy, 'h'), on: eq(col('grp', 'h'), g('grp')) },
+    ],
+  });
+}
