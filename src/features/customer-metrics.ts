@@ -4,7 +4,7 @@
  * size, from the transactions before the as-of date, net of returns.
  */
 import {
-  agg, and, caseWhen, cast, col, div, eq, fn, gt, isNotNull, lag, lt, mul, not, num, param, select, subquery, table,
+  agg, and, caseWhen, cast, col, div, eq, fn, gt, inQuery, isNotNull, lag, lt, mul, not, NULL, num, param, select, subquery, table,
   type Expr, type Select,
 } from '../sql/ir.ts';
 
@@ -15,6 +15,11 @@ export interface MetricsOptions {
   windowFunctions: boolean;
   /** the transactions table (default "transactions") */
   transactions?: string;
+  /**
+   * 'rfm' computes only what RFM needs (dates, recency, frequency, monetary, mean order value) and leaves the
+   * other columns NULL; 'all' (default) computes every feature, including periodicity.
+   */
+  features?: 'rfm' | 'all';
 }
 
 /** Output columns of `customerMetrics`, in order. */
@@ -88,6 +93,35 @@ export function customerMetrics(o: MetricsOptions): Select {
   });
   const c = (n: string) => col(n, 'm');
   const frequency: Expr = cast(c('frequency'), 'double');
+  if (o.features === 'rfm') {
+    const lean = select({
+      select: per.select === '*' ? '*' : per.select.filter((x) => ['customer_id', 'first_purchase', 'last_purchase', 'frequency', 'monetary'].includes(x.as ?? '')),
+      from: table('lines'),
+      groupBy: [col('customer_id')],
+    });
+    const none = (t: 'bigint' | 'double') => cast(NULL, t);
+    return select({
+      with: [{ name: 'lines', query: lines }],
+      select: [
+        { expr: c('customer_id'), as: 'customer_id' },
+        { expr: c('first_purchase'), as: 'first_purchase' },
+        { expr: c('last_purchase'), as: 'last_purchase' },
+        { expr: fn('days_between', c('last_purchase'), asOf), as: 'recency_days' },
+        { expr: fn('days_between', c('first_purchase'), c('last_purchase')), as: 'tenure_days' },
+        { expr: cast(c('frequency'), 'bigint'), as: 'frequency' },
+        { expr: cast(c('monetary'), 'double'), as: 'monetary' },
+        { expr: none('double'), as: 'gross_revenue' },
+        { expr: div(cast(c('monetary'), 'double'), frequency), as: 'mean_order_value' },
+        { expr: none('double'), as: 'return_rate' },
+        { expr: none('bigint'), as: 'distinct_products' },
+        { expr: none('double'), as: 'basket_size' },
+        { expr: none('bigint'), as: 'visits' },
+        { expr: none('double'), as: 'periodicity_days' },
+      ],
+      from: subquery(lean, 'm'),
+      where: gt(c('frequency'), num(0)),
+    });
+  }
   return select({
     with: [{ name: 'lines', query: lines }],
     select: [
@@ -116,8 +150,10 @@ export function customerMetrics(o: MetricsOptions): Select {
  * Counts of customers who cannot be scored, by reason (docs/models.md, "Eligibility"): no transactions,
  * only returns, or purchases only on or after the as-of date.
  */
-export function exclusionCounts(o: { asOf: Date; transactions?: string }): Select {
+export function exclusionCounts(o: { asOf: Date; transactions?: string; eligible?: string }): Select {
   const asOf = param(o.asOf);
+  // With the eligible customers at hand (a table of customer_id), only the others' lines are aggregated.
+  const notEligible = o.eligible ? inQuery(col('customer_id'), select({ select: [{ expr: col('customer_id') }], from: table(o.eligible) }), true) : undefined;
   const tx = select({
     select: [
       { expr: col('customer_id'), as: 'customer_id' },
@@ -126,15 +162,17 @@ export function exclusionCounts(o: { asOf: Date; transactions?: string }): Selec
       { expr: agg('count_star'), as: 'lines' },
     ],
     from: table(o.transactions ?? 'transactions'),
-    where: isNotNull(col('customer_id')),
+    where: notEligible ? and(isNotNull(col('customer_id')), notEligible) : isNotNull(col('customer_id')),
     groupBy: [col('customer_id')],
   });
   const t = (n: string) => col(n, 't');
+  const ids = o.eligible ? select({ select: [{ expr: col('customer_id') }], from: table(o.eligible) }) : undefined;
+  const notScored = ids ? inQuery(col('customer_id', 'c'), ids, true) : eq(fn('coalesce', t('before'), num(0)), num(0));
   return select({
     select: [
       { expr: agg('count_star'), as: 'customers' },
-      { expr: agg('count_star', undefined, { filter: eq(fn('coalesce', t('before'), num(0)), num(0)) }), as: 'not_eligible' },
-      { expr: agg('count_star', undefined, { filter: eq(fn('coalesce', t('lines'), num(0)), num(0)) }), as: 'no_transactions' },
+      { expr: agg('count_star', undefined, { filter: notScored }), as: 'not_eligible' },
+      { expr: agg('count_star', undefined, { filter: and(notScored, eq(fn('coalesce', t('lines'), num(0)), num(0))) }), as: 'no_transactions' },
       { expr: agg('count_star', undefined, { filter: and(gt(t('lines'), num(0)), eq(t('purchases'), num(0))) }), as: 'only_returns' },
       { expr: agg('count_star', undefined, { filter: and(gt(t('purchases'), num(0)), eq(t('before'), num(0))) }), as: 'only_after_as_of' },
     ],
@@ -142,4 +180,3 @@ export function exclusionCounts(o: { asOf: Date; transactions?: string }): Selec
     joins: [{ type: 'left', source: subquery(tx, 't'), on: eq(t('customer_id'), col('customer_id', 'c')) }],
   });
 }
-

@@ -100,15 +100,15 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
   const ruleScale = (model === 'rfm' ? ws.config.segments.rfm : ws.config.segments.lrfmp) ? bins : 5;
   checkCoverage(rules, specs.map((s) => s.score), ruleScale, model);
 
-  const ex = compile(exclusionCounts({ asOf: asOfDate }), 'duckdb');
-  const exc = (await db.one<Record<string, number>>(ex.sql, ex.params))!;
   const warnings: string[] = [];
   const future = await db.one<{ n: number }>('SELECT count(*) AS n FROM transactions WHERE customer_id IS NOT NULL AND ts >= CAST(? AS TIMESTAMP)', [asOf]);
   if ((future?.n ?? 0) > 0) warnings.push(`${future!.n} transaction lines dated on or after the as-of date ${asOf} were ignored`);
 
-  await materialise(ws, '__features', customerMetrics({ asOf: asOfDate, windowFunctions: true }));
+  await materialise(ws, '__features', customerMetrics({ asOf: asOfDate, windowFunctions: true, features: model === 'rfm' ? 'rfm' : 'all' }));
   try {
     const scored = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features'))?.n ?? 0);
+    const ex = compile(exclusionCounts({ asOf: asOfDate, eligible: '__features' }), 'duckdb');
+    const exc = (await db.one<Record<string, number>>(ex.sql, ex.params))!;
     if (scored === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase before the as-of date ${asOf}`, {
         hint: 'choose a later --as-of, or import purchases (not only returns)',
@@ -122,8 +122,8 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
       for (const s of specs) if (!s.thresholds) edges[s.score] = [...row[`q_${s.score}`]!].map(Number);
     }
     for (const s of specs) if (s.thresholds) edges[s.score] = [...s.thresholds];
-    const onePurchase = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE visits < 3'))?.n ?? 0);
-    if (model === 'lrfmp' && onePurchase > 0) warnings.push(`${onePurchase} customers have fewer than three purchase days: their periodicity is set to 0 (docs/models.md)`);
+    const onePurchase = model === 'lrfmp' ? Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE visits < 3'))?.n ?? 0) : 0;
+    if (onePurchase > 0) warnings.push(`${onePurchase} customers have fewer than three purchase days: their periodicity is set to 0 (docs/models.md)`);
     const nonPositive = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE monetary <= 0'))?.n ?? 0);
     if (nonPositive > 0) warnings.push(`${nonPositive} customers have a net spend of zero or less (returns exceed purchases): they are scored in the lowest M bin`);
 

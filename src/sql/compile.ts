@@ -61,6 +61,8 @@ class Compiler {
       case 'in':
         if (e.values.length === 0) return e.negate ? 'TRUE' : 'FALSE';
         return `(${this.expr(e.expr)} ${e.negate ? 'NOT IN' : 'IN'} (${e.values.map((v) => this.expr(v)).join(', ')}))`;
+      case 'in_query':
+        return `(${this.expr(e.expr)} ${e.negate ? 'NOT IN' : 'IN'} (${this.select(e.query)}))`;
       case 'case':
         return `CASE ${e.whens.map(([c, v]) => `WHEN ${this.expr(c)} THEN ${this.expr(v)}`).join(' ')}${e.else ? ` ELSE ${this.expr(e.else)}` : ''} END`;
       case 'cast':

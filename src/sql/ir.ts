@@ -25,6 +25,7 @@ export type Expr =
   | { readonly kind: 'not'; readonly expr: Expr }
   | { readonly kind: 'is_null'; readonly expr: Expr; readonly negate: boolean }
   | { readonly kind: 'in'; readonly expr: Expr; readonly values: readonly Expr[]; readonly negate: boolean }
+  | { readonly kind: 'in_query'; readonly expr: Expr; readonly query: Select; readonly negate: boolean }
   | { readonly kind: 'case'; readonly whens: readonly (readonly [Expr, Expr])[]; readonly else?: Expr }
   | { readonly kind: 'cast'; readonly expr: Expr; readonly to: SqlType }
   | { readonly kind: 'fn'; readonly name: FnName; readonly args: readonly Expr[] }
@@ -82,6 +83,7 @@ export const not = (expr: Expr): Expr => f({ kind: 'not', expr });
 export const isNull = (expr: Expr): Expr => f({ kind: 'is_null', expr, negate: false });
 export const isNotNull = (expr: Expr): Expr => f({ kind: 'is_null', expr, negate: true });
 export const inList = (expr: Expr, values: Expr[], negate = false): Expr => f({ kind: 'in', expr, values, negate });
+export const inQuery = (expr: Expr, query: Select, negate = false): Expr => f({ kind: 'in_query', expr, query, negate });
 export const between = (x: Expr, lo: Expr, hi: Expr): Expr => and(ge(x, lo), le(x, hi));
 export const caseWhen = (whens: [Expr, Expr][], otherwise?: Expr): Expr => f(otherwise === undefined ? { kind: 'case', whens } : { kind: 'case', whens, else: otherwise });
 export const cast = (expr: Expr, to: SqlType): Expr => f({ kind: 'cast', expr, to });
