@@ -93,55 +93,38 @@ export function customerMetrics(o: MetricsOptions): Select {
   });
   const c = (n: string) => col(n, 'm');
   const frequency: Expr = cast(c('frequency'), 'double');
-  if (o.features === 'rfm') {
-    const lean = select({
-      select: per.select === '*' ? '*' : per.select.filter((x) => ['customer_id', 'first_purchase', 'last_purchase', 'frequency', 'monetary'].includes(x.as ?? '')),
-      from: table('lines'),
-      groupBy: [col('customer_id')],
-    });
-    const none = (t: 'bigint' | 'double') => cast(NULL, t);
-    return select({
-      with: [{ name: 'lines', query: lines }],
-      select: [
-        { expr: c('customer_id'), as: 'customer_id' },
-        { expr: c('first_purchase'), as: 'first_purchase' },
-        { expr: c('last_purchase'), as: 'last_purchase' },
-        { expr: fn('days_between', c('last_purchase'), asOf), as: 'recency_days' },
-        { expr: fn('days_between', c('first_purchase'), c('last_purchase')), as: 'tenure_days' },
-        { expr: cast(c('frequency'), 'bigint'), as: 'frequency' },
-        { expr: cast(c('monetary'), 'double'), as: 'monetary' },
-        { expr: none('double'), as: 'gross_revenue' },
-        { expr: div(cast(c('monetary'), 'double'), frequency), as: 'mean_order_value' },
-        { expr: none('double'), as: 'return_rate' },
-        { expr: none('bigint'), as: 'distinct_products' },
-        { expr: none('double'), as: 'basket_size' },
-        { expr: none('bigint'), as: 'visits' },
-        { expr: none('double'), as: 'periodicity_days' },
-      ],
-      from: subquery(lean, 'm'),
-      where: gt(c('frequency'), num(0)),
-    });
-  }
+  const lean = o.features === 'rfm';
+  const none = (t: 'bigint' | 'double') => cast(NULL, t);
+  // Columns only the full feature set computes; the lean RFM query leaves them NULL.
+  const full: Record<string, Expr> = lean
+    ? { gross_revenue: none('double'), return_rate: none('double'), distinct_products: none('bigint'), basket_size: none('double'), visits: none('bigint'), periodicity_days: none('double') }
+    : {
+        gross_revenue: cast(c('gross_revenue'), 'double'),
+        return_rate: caseWhen([[gt(c('gross_revenue'), num(0)), div(mul(num(-1), cast(c('returned'), 'double')), cast(c('gross_revenue'), 'double'))]], num(0)),
+        distinct_products: cast(c('distinct_products'), 'bigint'),
+        basket_size: div(cast(fn('coalesce', c('units'), c('purchase_lines')), 'double'), frequency),
+        visits: cast(c('visits'), 'bigint'),
+        periodicity_days: fn('coalesce', col('p', 'p'), num(0)),
+      };
+  const common: Record<string, Expr> = {
+    customer_id: c('customer_id'),
+    first_purchase: c('first_purchase'),
+    last_purchase: c('last_purchase'),
+    recency_days: fn('days_between', c('last_purchase'), asOf),
+    tenure_days: fn('days_between', c('first_purchase'), c('last_purchase')),
+    frequency: cast(c('frequency'), 'bigint'),
+    monetary: cast(c('monetary'), 'double'),
+    mean_order_value: div(cast(c('monetary'), 'double'), frequency),
+  };
+  const exprs = { ...common, ...full };
+  const perQuery = lean && per.select !== '*'
+    ? select({ select: per.select.filter((x) => x.as !== undefined && x.as in common), from: table('lines'), groupBy: [col('customer_id')] })
+    : per;
   return select({
     with: [{ name: 'lines', query: lines }],
-    select: [
-      { expr: c('customer_id'), as: 'customer_id' },
-      { expr: c('first_purchase'), as: 'first_purchase' },
-      { expr: c('last_purchase'), as: 'last_purchase' },
-      { expr: fn('days_between', c('last_purchase'), asOf), as: 'recency_days' },
-      { expr: fn('days_between', c('first_purchase'), c('last_purchase')), as: 'tenure_days' },
-      { expr: cast(c('frequency'), 'bigint'), as: 'frequency' },
-      { expr: cast(c('monetary'), 'double'), as: 'monetary' },
-      { expr: cast(c('gross_revenue'), 'double'), as: 'gross_revenue' },
-      { expr: div(cast(c('monetary'), 'double'), frequency), as: 'mean_order_value' },
-      { expr: caseWhen([[gt(c('gross_revenue'), num(0)), div(mul(num(-1), cast(c('returned'), 'double')), cast(c('gross_revenue'), 'double'))]], num(0)), as: 'return_rate' },
-      { expr: cast(c('distinct_products'), 'bigint'), as: 'distinct_products' },
-      { expr: div(cast(fn('coalesce', c('units'), c('purchase_lines')), 'double'), frequency), as: 'basket_size' },
-      { expr: cast(c('visits'), 'bigint'), as: 'visits' },
-      { expr: fn('coalesce', col('p', 'p'), num(0)), as: 'periodicity_days' },
-    ],
-    from: subquery(per, 'm'),
-    joins: [{ type: 'left', source: subquery(periodicity, 'p'), on: eq(col('customer_id', 'p'), c('customer_id')) }],
+    select: METRIC_COLUMNS.map((name) => ({ expr: exprs[name]!, as: name })),
+    from: subquery(perQuery, 'm'),
+    joins: lean ? [] : [{ type: 'left', source: subquery(periodicity, 'p'), on: eq(col('customer_id', 'p'), c('customer_id')) }],
     where: gt(c('frequency'), num(0)),
   });
 }
