@@ -28,6 +28,8 @@ export interface ScoreOptions {
   rules: readonly SegmentRule[];
   /** the scale the rules are written on (5 for the default tables) */
   ruleScale: number;
+  /** feature columns to carry through to the output (saves a join back to the features) */
+  passthrough?: readonly string[];
 }
 
 /** Inner quantile fractions 1/k … (k−1)/k. */
@@ -63,7 +65,11 @@ function onScale(score: Expr, bins: number, scale: number): Expr {
 export function scoreQuery(o: ScoreOptions): Select {
   const edges = edgesQuery(o);
   const scored = select({
-    select: [{ expr: col("customer_id", "f"), as: "customer_id" }, ...o.scores.map((s) => ({ expr: scoreExpr(s, o.bins), as: s.score }))],
+    select: [
+      { expr: col('customer_id', 'f'), as: 'customer_id' },
+      ...(o.passthrough ?? []).map((c) => ({ expr: col(c, 'f'), as: c })),
+      ...o.scores.map((s) => ({ expr: scoreExpr(s, o.bins), as: s.score })),
+    ],
     from: table(o.features, 'f'),
     joins: edges ? [{ type: 'cross', source: subquery(edges, 'q') }] : [],
   });
@@ -85,6 +91,7 @@ export function scoreQuery(o: ScoreOptions): Select {
   return select({
     select: [
       { expr: col('customer_id', 's'), as: 'customer_id' },
+      ...(o.passthrough ?? []).map((c) => ({ expr: col(c, 's'), as: c })),
       ...o.scores.map((s) => ({ expr: cast(col(s.score, 's'), 'integer'), as: s.score })),
       { expr: code, as: 'score_code' },
       { expr: caseWhen(whens), as: 'segment' },

@@ -107,8 +107,13 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
   await materialise(ws, '__features', customerMetrics({ asOf: asOfDate, windowFunctions: true, features: model === 'rfm' ? 'rfm' : 'all' }));
   try {
     const scored = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features'))?.n ?? 0);
-    const ex = compile(exclusionCounts({ asOf: asOfDate, eligible: '__features' }), 'duckdb');
-    const exc = (await db.one<Record<string, number>>(ex.sql, ex.params))!;
+    const totalCustomers = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
+    // Reasons are only looked up when someone was left out.
+    let exc: Record<string, number> = { customers: totalCustomers, not_eligible: 0 };
+    if (totalCustomers > scored) {
+      const ex = compile(exclusionCounts({ asOf: asOfDate, eligible: '__features' }), 'duckdb');
+      exc = (await db.one<Record<string, number>>(ex.sql, ex.params))!;
+    }
     if (scored === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase before the as-of date ${asOf}`, {
         hint: 'choose a later --as-of, or import purchases (not only returns)',
@@ -128,15 +133,15 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
     if (nonPositive > 0) warnings.push(`${nonPositive} customers have a net spend of zero or less (returns exceed purchases): they are scored in the lowest M bin`);
 
     const runId = 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
-    const sq = compile(scoreQuery({ features: '__features', bins, scores: specs, rules, ruleScale }), 'duckdb');
+    const carried = ['recency_days', 'tenure_days', 'frequency', 'monetary', 'mean_order_value', 'periodicity_days', 'return_rate', 'distinct_products', 'basket_size', 'first_purchase', 'last_purchase'];
+    const sq = compile(scoreQuery({ features: '__features', bins, scores: specs, rules, ruleScale, passthrough: carried }), 'duckdb');
     const letters = ['l', 'r', 'f', 'm', 'p'];
     const has = new Set(specs.map((s) => s.score));
     await db.transaction(async () => {
       await db.run(`INSERT INTO run_scores
         SELECT ${runId}, s.customer_id, s.segment, s.score_code, ${letters.map((l) => (has.has(l as 'r') ? `s.${l}` : 'NULL')).join(', ')},
-          f.recency_days, f.tenure_days, f.frequency, f.monetary, f.mean_order_value, f.periodicity_days, f.return_rate,
-          f.distinct_products, f.basket_size, f.first_purchase, f.last_purchase
-        FROM (${sq.sql}) s JOIN __features f USING (customer_id)`, sq.params);
+          ${carried.map((c) => `s.${c}`).join(', ')}
+        FROM (${sq.sql}) s`, sq.params);
       const params = { model, bins, thresholds: th, rules: rules.map((r) => r.name) };
       await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, model, asOf, JSON.stringify(params), JSON.stringify({ edges })]);
     });

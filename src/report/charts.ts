@@ -1,74 +1,236 @@
 /**
  * Chart helpers: Observable Plot rendered on the server into static SVG (linkedom supplies the document),
- * each wrapped in a <figure> with a title and a caption saying what it shows. Inputs are plain arrays.
+ * each wrapped in a <figure> with a title and a caption saying what it shows. Inputs are plain arrays;
+ * outputs are HTML strings. Text from the data (labels, names) is escaped by the SVG serialiser, and every
+ * mark carries an SVG <title>, so hovering shows the exact value with no script.
+ *
+ * An empty input gives a short "nothing to show" note instead of a chart; non-finite values are dropped, so
+ * no chart ever says NaN.
  */
 import * as Plot from '@observablehq/plot';
 import { parseHTML } from 'linkedom';
-import { esc } from './html.ts';
+import { esc, num } from './html.ts';
 
 const { document } = parseHTML('<!doctype html><html><body></body></html>');
-const ACCENT = '#0f766e';
 
-interface FigureText {
+/** The palette: accent for the main series, a lighter tint for partial or secondary values. */
+export const COLORS = { accent: '#0f766e', light: '#99d5c9', second: '#d97706', ink: '#1f2937', muted: '#6b7280' } as const;
+
+/** What every chart has: a title above it and a caption below saying what it shows. */
+export interface ChartText {
   title: string;
   caption: string;
+  /** drawing width in px (the SVG scales down to fit the page) */
+  width?: number;
 }
 
-function figure(svg: string, t: FigureText): string {
-  return `<figure><div class="title">${esc(t.title)}</div>${svg}<figcaption>${esc(t.caption)}</figcaption></figure>`;
+function figure(svg: string, t: ChartText): string {
+  return `<figure><div class="title">${esc(t.title)}</div>\n${svg}\n<figcaption>${esc(t.caption)}</figcaption></figure>`;
 }
 
-function render(options: Record<string, unknown>): string {
-  const el = Plot.plot({ document, style: { background: 'white', fontSize: '12px' }, ...options } as Plot.PlotOptions) as unknown as { outerHTML: string };
+function nothing(t: ChartText): string {
+  return `<figure><div class="title">${esc(t.title)}</div><p class="empty">Nothing to show yet.</p></figure>`;
+}
+
+function render(options: Plot.PlotOptions): string {
+  const el = Plot.plot({
+    document,
+    style: { background: 'white', fontSize: '12px', fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', color: COLORS.ink, overflow: 'visible' },
+    ...options,
+  } as Plot.PlotOptions) as unknown as { outerHTML: string };
   return el.outerHTML;
 }
 
-const fmtShort = (x: number) => (Math.abs(x) >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : Math.abs(x) >= 1e4 ? `${(x / 1e3).toFixed(0)}k` : Math.abs(x) >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : `${Math.round(x)}`);
+/** Short axis numbers: 950, 1.5k, 12k, 1.2M (no trailing ".0"). */
+export function fmtShort(x: number): string {
+  if (!Number.isFinite(x)) return '';
+  const a = Math.abs(x);
+  const trim = (s: string) => s.replace(/\.0$/, '');
+  if (a >= 1e9) return `${trim((x / 1e9).toFixed(1))}B`;
+  if (a >= 1e6) return `${trim((x / 1e6).toFixed(1))}M`;
+  if (a >= 1e3) return `${trim((x / 1e3).toFixed(a >= 1e4 ? 0 : 1))}k`;
+  if (a > 0 && a < 1) return trim(x.toFixed(2));
+  return `${Math.round(x)}`;
+}
 
-/** Horizontal bars, one per label, largest first as given; the value is printed at the end of each bar. */
-export function barsH(data: { label: string; value: number }[], t: FigureText & { xLabel: string; width?: number }): string {
-  if (data.length === 0) return `<p class="empty">${esc(t.title)}: nothing to show.</p>`;
-  const longest = Math.max(...data.map((d) => d.label.length));
+/** Axis label with its unit: ("net revenue", "GBP") → "net revenue (GBP)". */
+export function withUnit(label: string, unit?: string): string {
+  return unit ? `${label} (${unit})` : label;
+}
+
+/** y axes: about five round ticks, the domain extended to the next one. */
+const Y_TICKS = 5;
+const xAxisBelow = { labelAnchor: 'center', labelOffset: 36, labelArrow: 'none' } as const;
+const MONTH = (d: Date) => d.toLocaleString('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+const ok = (v: number) => typeof v === 'number' && Number.isFinite(v);
+
+/**
+ * Horizontal bars, one per label, in the order given (largest first reads best), with the value printed at
+ * the end of each bar; with `total`, the share of the total follows it.
+ */
+export function barsH(data: { label: string; value: number }[], t: ChartText & { xLabel: string; total?: number; format?: (v: number) => string; color?: string }): string {
+  const rows = data.filter((d) => ok(d.value));
+  if (rows.length === 0) return nothing(t);
+  const fmt = t.format ?? ((v: number) => num(v));
+  const share = (v: number) => (t.total && t.total > 0 ? ` (${num((100 * v) / t.total, 1)}%)` : '');
+  const text = (d: { value: number }) => `${fmt(d.value)}${share(d.value)}`;
+  const longest = Math.max(...rows.map((d) => d.label.length));
+  const longestText = Math.max(...rows.map((d) => text(d).length));
+  const hasNeg = rows.some((d) => d.value < 0);
   const svg = render({
-    width: t.width ?? 760,
-    height: 40 + 24 * data.length,
-    marginLeft: Math.min(260, 12 + 6.8 * longest),
-    marginRight: 64,
-    x: { label: t.xLabel, grid: true, tickFormat: fmtShort },
-    y: { label: null, domain: data.map((d) => d.label) },
+    width: t.width ?? 560,
+    height: 56 + 24 * rows.length,
+    marginTop: 6,
+    marginBottom: 44,
+    marginLeft: Math.min(240, 14 + 6.6 * Math.min(longest, 34)),
+    marginRight: 16 + 6.4 * longestText,
+    x: { label: t.xLabel, grid: true, tickFormat: fmtShort, nice: true, ticks: 5, ...xAxisBelow },
+    y: { label: null, domain: rows.map((d) => d.label), tickFormat: (s: string) => (s.length > 34 ? `${s.slice(0, 33)}…` : s) },
     marks: [
-      Plot.barX(data, { x: 'value', y: 'label', fill: ACCENT }),
-      Plot.text(data, { x: 'value', y: 'label', text: (d: { value: number }) => d.value.toLocaleString('en-US', { maximumFractionDigits: 0 }), textAnchor: 'start', dx: 4, fill: '#1f2937' }),
+      Plot.barX(rows, { x: 'value', y: 'label', fill: t.color ?? COLORS.accent, title: (d: { label: string; value: number }) => `${d.label}: ${text(d)}` }),
+      Plot.text(rows, { x: 'value', y: 'label', text, textAnchor: hasNeg ? 'middle' : 'start', dx: hasNeg ? 0 : 4, fill: COLORS.ink }),
       Plot.ruleX([0]),
     ],
   });
   return figure(svg, t);
 }
 
-/** Monthly bars over time (UTC months). */
-export function monthlyBars(data: { month: Date; value: number }[], t: FigureText & { yLabel: string; width?: number }): string {
-  if (data.length === 0) return `<p class="empty">${esc(t.title)}: nothing to show.</p>`;
+/**
+ * Vertical bars over ordered categories (e.g. the bins "1", "2–3", "4–7" of a count), with the value above
+ * each bar.
+ */
+export function columns(data: { label: string; value: number }[], t: ChartText & { xLabel: string; yLabel: string; format?: (v: number) => string }): string {
+  const rows = data.filter((d) => ok(d.value));
+  if (rows.length === 0) return nothing(t);
+  const fmt = t.format ?? ((v: number) => num(v));
   const svg = render({
-    width: t.width ?? 760,
-    height: 260,
-    marginLeft: 60,
-    x: { type: 'utc', label: null },
-    y: { label: t.yLabel, grid: true, tickFormat: fmtShort },
-    marks: [Plot.rectY(data, { x: 'month', y: 'value', interval: 'month', fill: ACCENT, inset: 1 }), Plot.ruleY([0])],
+    width: t.width ?? 560,
+    height: 280,
+    marginTop: 26,
+    marginLeft: 56,
+    marginBottom: 48,
+    x: { label: t.xLabel, domain: rows.map((d) => d.label), padding: 0.15, ...xAxisBelow },
+    y: { label: t.yLabel, grid: true, tickFormat: fmtShort, nice: Y_TICKS, ticks: Y_TICKS },
+    marks: [
+      Plot.barY(rows, { x: 'label', y: 'value', fill: COLORS.accent, title: (d: { label: string; value: number }) => `${d.label}: ${fmt(d.value)}` }),
+      Plot.text(rows, { x: 'label', y: 'value', text: (d: { value: number }) => (Math.abs(d.value) < 1e5 ? num(d.value) : fmtShort(d.value)), dy: -7, fill: COLORS.ink, fontSize: 11 }),
+      Plot.ruleY([0]),
+    ],
   });
   return figure(svg, t);
 }
 
-/** A histogram from precomputed bins [x0, x1) with counts; `log` gives the y axis a log scale. */
-export function histogram(bins: { x0: number; x1: number; count: number }[], t: FigureText & { xLabel: string; yLabel?: string; width?: number; logX?: boolean }): string {
-  if (bins.length === 0) return `<p class="empty">${esc(t.title)}: nothing to show.</p>`;
+/** "2011-03" for a UTC date. */
+const monthKey = (d: Date) => d.toISOString().slice(0, 7);
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Every month key from the first to the last (inclusive), and the ticks to label (at most about 14). */
+function monthAxis(first: Date, last: Date): { domain: string[]; ticks: string[]; format: (k: string) => string } {
+  const domain: string[] = [];
+  for (let y = first.getUTCFullYear(), m = first.getUTCMonth(); y < last.getUTCFullYear() || (y === last.getUTCFullYear() && m <= last.getUTCMonth()); m === 11 ? (y++, (m = 0)) : m++) {
+    domain.push(`${y}-${String(m + 1).padStart(2, '0')}`);
+  }
+  const step = [1, 2, 3, 6, 12, 24, 60, 120].find((k) => domain.length / k <= 14) ?? 120;
+  const ticks = domain.filter((k) => (Number(k.slice(5, 7)) - 1) % Math.min(step, 12) === 0 && (step <= 12 || Number(k.slice(0, 4)) % (step / 12) === 0));
+  const withYear = new Set<string>();
+  let year = '';
+  for (const k of ticks) {
+    if (k.slice(0, 4) !== year) withYear.add(k);
+    year = k.slice(0, 4);
+  }
+  const format = (k: string) => (step >= 12 ? k.slice(0, 4) : `${MONTHS[Number(k.slice(5, 7)) - 1]}${withYear.has(k) ? `\n${k.slice(0, 4)}` : ''}`);
+  return { domain, ticks, format };
+}
+
+/**
+ * Bars per calendar month (UTC), one slot for every month from the first to the last (months without data
+ * show as empty slots). Months flagged `partial` (the data starts or ends inside them) are drawn in a
+ * lighter tint so a short first or last month does not read as a drop.
+ */
+export function monthlyBars(data: { month: Date; value: number; partial?: boolean }[], t: ChartText & { yLabel: string; format?: (v: number) => string }): string {
+  const rows = data.filter((d) => ok(d.value) && Number.isFinite(d.month.getTime())).map((d) => ({ ...d, key: monthKey(d.month) }));
+  if (rows.length === 0) return nothing(t);
+  const fmt = t.format ?? ((v: number) => num(v));
+  const times = rows.map((d) => d.month.getTime());
+  const axis = monthAxis(new Date(Math.min(...times)), new Date(Math.max(...times)));
   const svg = render({
-    width: t.width ?? 760,
-    height: 250,
-    marginLeft: 60,
-    x: { label: t.xLabel, type: t.logX ? 'log' : 'linear', tickFormat: fmtShort },
-    y: { label: t.yLabel ?? 'customers', grid: true, tickFormat: fmtShort },
-    marks: [Plot.rectY(bins, { x1: 'x0', x2: 'x1', y: 'count', fill: ACCENT, insetLeft: 1 }), Plot.ruleY([0])],
+    width: t.width ?? 560,
+    height: 270,
+    marginTop: 24,
+    marginLeft: 56,
+    marginRight: 12,
+    marginBottom: 36,
+    x: { type: 'band', domain: axis.domain, ticks: axis.ticks, tickFormat: axis.format, label: null, padding: 0.12, tickSize: 0 },
+    y: { label: t.yLabel, grid: true, tickFormat: fmtShort, nice: Y_TICKS, ticks: Y_TICKS },
+    marks: [
+      Plot.barY(rows, {
+        x: 'key', y: 'value',
+        fill: (d: { partial?: boolean }) => (d.partial ? COLORS.light : COLORS.accent),
+        title: (d: { month: Date; value: number; partial?: boolean }) => `${MONTH(d.month)}: ${fmt(d.value)}${d.partial ? ' (part of the month)' : ''}`,
+      }),
+      Plot.ruleY([0]),
+    ],
+  });
+  return figure(svg, t);
+}
+
+/**
+ * A time series as lines (one per `series`, with a colour legend when there are several), with an area
+ * under a single series and a dot per point; points flagged `partial` (a period the data covers only in
+ * part) get a hollow dot. Dates are UTC.
+ */
+export function timeSeries(data: { date: Date; value: number; series?: string; partial?: boolean }[], t: ChartText & { yLabel: string; format?: (v: number) => string; area?: boolean; seriesOrder?: string[] }): string {
+  const rows = data.filter((d) => ok(d.value) && Number.isFinite(d.date.getTime())).map((d) => ({ ...d, series: d.series ?? '' }));
+  if (rows.length === 0) return nothing(t);
+  const fmt = t.format ?? ((v: number) => num(v));
+  const seen = new Set(rows.map((d) => d.series));
+  const names = [...new Set([...(t.seriesOrder ?? []).filter((x) => seen.has(x)), ...seen])];
+  const multi = names.length > 1;
+  const palette = [COLORS.accent, COLORS.second, '#2563eb', '#9333ea', '#db2777', '#65a30d'];
+  const title = (d: { date: Date; value: number; series: string; partial?: boolean }) => `${d.series ? `${d.series}, ` : ''}${MONTH(d.date)}: ${fmt(d.value)}${d.partial ? ' (part of the period)' : ''}`;
+  const marks: Plot.Markish[] = [];
+  if (!multi && t.area !== false) marks.push(Plot.areaY(rows, { x: 'date', y: 'value', fill: COLORS.accent, fillOpacity: 0.12 }));
+  marks.push(
+    Plot.lineY(rows, { x: 'date', y: 'value', z: 'series', stroke: multi ? 'series' : COLORS.accent, strokeWidth: 2 }),
+    Plot.dot(rows.filter((d) => !d.partial), { x: 'date', y: 'value', fill: multi ? 'series' : COLORS.accent, r: 2.5, title }),
+    Plot.dot(rows.filter((d) => d.partial), { x: 'date', y: 'value', stroke: multi ? 'series' : COLORS.accent, fill: 'white', strokeWidth: 1.5, r: 3.5, title }),
+    Plot.ruleY([0]),
+  );
+  const svg = render({
+    width: t.width ?? 560,
+    height: 270,
+    marginTop: 24,
+    marginLeft: 56,
+    marginRight: 20,
+    marginBottom: 34,
+    x: { type: 'utc', label: null, ticks: 8 },
+    y: { label: t.yLabel, grid: true, tickFormat: fmtShort, nice: Y_TICKS, ticks: Y_TICKS, zero: true },
+    color: multi ? { domain: names, range: palette.slice(0, names.length), legend: true } : undefined,
+    marks,
+  });
+  return figure(svg, t);
+}
+
+/** A histogram from precomputed bins [x0, x1) with counts; `logX` puts the x axis on a log scale. */
+export function histogram(bins: { x0: number; x1: number; count: number }[], t: ChartText & { xLabel: string; yLabel?: string; logX?: boolean }): string {
+  const rows = bins.filter((b) => ok(b.x0) && ok(b.x1) && ok(b.count) && (!t.logX || b.x0 > 0));
+  if (rows.length === 0 || rows.every((b) => b.count === 0)) return nothing(t);
+  const svg = render({
+    width: t.width ?? 560,
+    height: 270,
+    marginTop: 24,
+    marginLeft: 56,
+    marginRight: 20,
+    marginBottom: 48,
+    x: { label: t.xLabel, type: t.logX ? 'log' : 'linear', tickFormat: fmtShort, ...xAxisBelow },
+    y: { label: t.yLabel ?? 'customers', grid: true, tickFormat: fmtShort, nice: Y_TICKS, ticks: Y_TICKS },
+    marks: [
+      Plot.rectY(rows, {
+        x1: 'x0', x2: 'x1', y: 'count', fill: COLORS.accent, insetLeft: 0.5, insetRight: 0.5,
+        title: (b: { x0: number; x1: number; count: number }) => `${fmtShort(b.x0)} to ${fmtShort(b.x1)}: ${num(b.count)}`,
+      }),
+      Plot.ruleY([0]),
+    ],
   });
   return figure(svg, t);
 }
@@ -76,46 +238,101 @@ export function histogram(bins: { x0: number; x1: number; count: number }[], t: 
 /** A heat map of cells with a value colour and a text label in each cell. */
 export function heatmap(
   cells: { x: string | number; y: string | number; value: number; label: string }[],
-  t: FigureText & { xLabel: string; yLabel: string; colorLabel: string; xDomain?: (string | number)[]; yDomain?: (string | number)[]; width?: number },
+  t: ChartText & { xLabel: string; yLabel: string; colorLabel: string; xDomain?: (string | number)[]; yDomain?: (string | number)[] },
 ): string {
-  if (cells.length === 0) return `<p class="empty">${esc(t.title)}: nothing to show.</p>`;
+  const rows = cells.filter((c) => ok(c.value));
+  if (rows.length === 0) return nothing(t);
+  const lo = Math.min(...rows.map((c) => c.value));
+  const hi = Math.max(...rows.map((c) => c.value));
   const svg = render({
     width: t.width ?? 560,
-    height: 80 + 56 * (t.yDomain?.length ?? new Set(cells.map((c) => c.y)).size),
+    height: 80 + 56 * (t.yDomain?.length ?? new Set(rows.map((c) => c.y)).size),
     marginLeft: 60,
+    marginBottom: 44,
     padding: 0.05,
-    x: { label: t.xLabel, domain: t.xDomain, type: 'band' },
+    x: { label: t.xLabel, domain: t.xDomain, type: 'band', ...xAxisBelow },
     y: { label: t.yLabel, domain: t.yDomain, type: 'band' },
     // No colour legend: Plot draws continuous legends on a canvas, which server-side rendering lacks;
     // every cell carries its number instead.
     color: { type: 'linear', scheme: 'YlGnBu', label: t.colorLabel },
     marks: [
-      Plot.cell(cells, { x: 'x', y: 'y', fill: 'value' }),
-      Plot.text(cells, { x: 'x', y: 'y', text: 'label', fill: 'black', stroke: 'white', strokeWidth: 3, paintOrder: 'stroke', fontSize: 11 }),
+      Plot.cell(rows, { x: 'x', y: 'y', fill: 'value', title: (c: { x: unknown; y: unknown; label: string }) => `${t.xLabel} ${String(c.x)}, ${t.yLabel} ${String(c.y)}: ${c.label.replace(/\n/g, ', ')}` }),
+      // Dark text on light cells, white on dark ones (the upper part of the YlGnBu ramp).
+      Plot.text(rows, { x: 'x', y: 'y', text: 'label', fill: (c: { value: number }) => (hi > lo && (c.value - lo) / (hi - lo) > 0.6 ? 'white' : COLORS.ink), fontSize: 11 }),
     ],
   });
   return figure(svg, t);
 }
 
 /** Two bars per category (e.g. share of customers and share of revenue per segment), side by side. */
-export function pairedBars(data: { label: string; a: number; b: number }[], names: [string, string], t: FigureText & { xLabel: string; width?: number; percent?: boolean }): string {
-  if (data.length === 0) return `<p class="empty">${esc(t.title)}: nothing to show.</p>`;
-  const long = data.flatMap((d) => [{ label: d.label, measure: names[0], value: d.a }, { label: d.label, measure: names[1], value: d.b }]);
-  const longest = Math.max(...data.map((d) => d.label.length));
+export function pairedBars(data: { label: string; a: number; b: number }[], names: [string, string], t: ChartText & { xLabel: string; percent?: boolean }): string {
+  const rows = data.filter((d) => ok(d.a) && ok(d.b));
+  if (rows.length === 0) return nothing(t);
+  const long = rows.flatMap((d) => [{ label: d.label, measure: names[0], value: d.a }, { label: d.label, measure: names[1], value: d.b }]);
+  const longest = Math.max(...rows.map((d) => d.label.length));
+  const fmt = (v: number) => (t.percent ? `${num(100 * v, 1)}%` : fmtShort(v));
   const svg = render({
     width: t.width ?? 760,
-    height: 60 + 40 * data.length,
+    height: 60 + 40 * rows.length,
     marginLeft: Math.min(260, 12 + 6.8 * longest),
     marginRight: 56,
-    x: { label: t.xLabel, grid: true, tickFormat: t.percent ? (x: number) => `${Math.round(100 * x)}%` : fmtShort },
+    marginBottom: 44,
+    x: { label: t.xLabel, grid: true, tickFormat: t.percent ? (x: number) => `${Math.round(100 * x)}%` : fmtShort, ...xAxisBelow },
     y: { axis: null, domain: names },
-    fy: { label: null, domain: data.map((d) => d.label), padding: 0.2 },
-    color: { domain: names, range: [ACCENT, '#f59e0b'], legend: true },
+    fy: { label: null, domain: rows.map((d) => d.label), padding: 0.2 },
+    color: { domain: names, range: [COLORS.accent, COLORS.second], legend: true },
     marks: [
-      Plot.barX(long, { x: 'value', y: 'measure', fy: 'label', fill: 'measure' }),
-      Plot.text(long, { x: 'value', y: 'measure', fy: 'label', text: (d: { value: number }) => (t.percent ? `${(100 * d.value).toFixed(1)}%` : fmtShort(d.value)), textAnchor: 'start', dx: 3, fontSize: 10 }),
+      Plot.barX(long, { x: 'value', y: 'measure', fy: 'label', fill: 'measure', title: (d: { label: string; measure: string; value: number }) => `${d.label}, ${d.measure}: ${fmt(d.value)}` }),
+      Plot.text(long, { x: 'value', y: 'measure', fy: 'label', text: (d: { value: number }) => fmt(d.value), textAnchor: 'start', dx: 3, fontSize: 10 }),
       Plot.ruleX([0]),
     ],
   });
   return figure(svg, t);
+}
+
+/**
+ * Bins for a positive, skewed quantity on a log scale (`perDecade` bins per factor of ten). Values ≤ 0 are
+ * left out (count them separately and say so in the caption); positive values below `floor` (default 1)
+ * are counted in the first bin, so a few cents do not stretch the axis over decades.
+ */
+export function logBins(values: ArrayLike<number>, perDecade = 4, floor = 1): { x0: number; x1: number; count: number }[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v > 0 && Number.isFinite(v)) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (!(lo <= hi)) return [];
+  if (floor > 0) {
+    lo = Math.max(lo, floor);
+    hi = Math.max(hi, lo);
+  }
+  const e0 = Math.floor(Math.log10(lo) * perDecade) / perDecade;
+  const n = Math.max(1, Math.floor((Math.log10(hi) - e0) * perDecade + 1e-9) + 1);
+  const counts = new Array<number>(n).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v > 0 && Number.isFinite(v)) counts[Math.min(n - 1, Math.max(0, Math.floor((Math.log10(v) - e0) * perDecade + 1e-9)))]!++;
+  }
+  return counts.map((count, k) => ({ x0: 10 ** (e0 + k / perDecade), x1: 10 ** (e0 + (k + 1) / perDecade), count }));
+}
+
+/** `n` equal-width bins over the finite values (one bin when they are all equal). */
+export function linearBins(values: ArrayLike<number>, n = 30): { x0: number; x1: number; count: number }[] {
+  const xs = Array.from(values).filter(Number.isFinite);
+  if (xs.length === 0) return [];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of xs) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (hi === lo) return [{ x0: lo - 0.5, x1: hi + 0.5, count: xs.length }];
+  const w = (hi - lo) / n;
+  const counts = new Array<number>(n).fill(0);
+  for (const v of xs) counts[Math.min(n - 1, Math.floor((v - lo) / w))]!++;
+  return counts.map((count, k) => ({ x0: lo + k * w, x1: lo + (k + 1) * w, count }));
 }

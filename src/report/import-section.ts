@@ -1,42 +1,153 @@
 /** The import section: per source the reconciliation, quarantine reasons, and example rejected rows. */
 import type { Db } from '../store/workspace.ts';
 import { barsH } from './charts.ts';
-import { esc, htmlTable, type ReportSection } from './html.ts';
+import { esc, htmlTable, num, para, type Cell, type ReportSection } from './html.ts';
+
+/** What each quarantine reason means (docs/data-model.md, "Quarantine reasons"); unknown codes show without. */
+export const REASON_TEXT: Record<string, string> = {
+  'malformed-row': 'the line could not be split into the header’s columns',
+  'missing-customer-id': 'empty customer id',
+  'missing-product-id': 'empty product id',
+  'missing-date': 'empty timestamp',
+  'unparseable-date': 'the timestamp does not read in the detected or given format',
+  'missing-event-type': 'empty event type',
+  'non-numeric-quantity': 'the quantity is not a number',
+  'non-numeric-price': 'the unit price is not a number',
+  'non-numeric-amount': 'the amount is not a number',
+  'missing-amount': 'no amount, or no quantity or unit price to compute it',
+  'negative-price': 'unit price below 0',
+  'zero-price': 'unit price exactly 0',
+  'unmarked-negative-quantity': 'negative quantity without a cancellation marker',
+  'invalid-json': 'the properties column is not valid JSON',
+  'duplicate-row': 'a second or later copy of an exactly repeated line',
+  'duplicate-customer-id': 'the customer id appears again later in the file (the later row wins)',
+  'duplicate-product-id': 'the product id appears again later in the file (the later row wins)',
+  'missing-description': 'empty description',
+};
+
+const EXAMPLES = 3;
+const MAX_CELL = 120;
+const MAX_COLUMNS = 16;
+
+type SourceRow = {
+  source_id: number; kind: string; file: string; format: string;
+  rows_read: number; rows_loaded: number; rows_quarantined: number; rows_already_present: number; imported_at: string | null;
+};
+
+const n = (x: unknown): number => (x === null || x === undefined ? 0 : Number(x));
+
+function baseName(file: string): string {
+  const parts = file.split(/[\\/]/);
+  return parts[parts.length - 1] || file;
+}
+
+/** One raw value for a table cell: missing values in grey italics, long ones cut with an ellipsis. */
+function rawCell(v: unknown): Cell {
+  if (v === null || v === undefined) return { html: '<span class="empty">null</span>' };
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  if (s === '') return { html: '<span class="empty">(empty)</span>' };
+  return s.length > MAX_CELL ? `${s.slice(0, MAX_CELL - 1)}…` : s;
+}
+
+function parseRaw(raw: string | null): Record<string, unknown> {
+  if (raw === null || raw === undefined) return {};
+  try {
+    const v: unknown = JSON.parse(raw);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { raw: v };
+  } catch {
+    return { raw };
+  }
+}
 
 export async function importSection(db: Db): Promise<ReportSection> {
-  const sources = await db.all<{ source_id: number; kind: string; file: string; format: string; rows_read: number; rows_loaded: number; rows_quarantined: number; rows_already_present: number; imported_at: Date }>(
-    'SELECT source_id, kind, file, format, rows_read, rows_loaded, rows_quarantined, rows_already_present, imported_at FROM sources ORDER BY source_id',
+  const section = (html: string[]): ReportSection => ({ id: 'imports', title: 'Imports and data quality', html: html.join('\n') });
+  const sources = await db.all<SourceRow>(
+    `SELECT source_id, kind, file, format, rows_read, rows_loaded, rows_quarantined, rows_already_present,
+       strftime(imported_at, '%Y-%m-%d %H:%M') AS imported_at
+     FROM sources ORDER BY source_id`,
   );
   if (sources.length === 0) {
-    return { id: 'imports', title: 'Imports and data quality', html: '<p class="empty">Nothing imported yet.</p>' };
+    return section(['<p class="empty">Nothing imported yet: <code>segmint import FILE --kind transactions|customers|events|products</code> loads a file and records it here.</p>']);
   }
   const parts: string[] = [];
-  parts.push('<p>Every row read is loaded, quarantined with a reason, or recognised as imported before: <i>read = loaded + quarantined + already present</i>.</p>');
-  parts.push(htmlTable(
-    ['#', 'kind', 'file', 'format', 'read', 'loaded', 'quarantined', 'already present', 'reconciled', 'imported (UTC)'],
-    sources.map((s) => {
-      const ok = s.rows_read === s.rows_loaded + s.rows_quarantined + s.rows_already_present;
-      return [s.source_id, s.kind, s.file.split('/').pop() ?? s.file, s.format, s.rows_read, s.rows_loaded, s.rows_quarantined, s.rows_already_present,
-        { html: ok ? '<span class="ok">✓</span>' : '<span class="bad">✗</span>' }, new Date(s.imported_at).toISOString().replace('T', ' ').slice(0, 16)];
-    }),
-  ));
-  const reasons = await db.all<{ reason: string; n: number }>('SELECT reason, count(*) AS n FROM quarantine GROUP BY 1 ORDER BY n DESC, 1');
-  if (reasons.length === 0) {
-    parts.push('<p>No row was quarantined.</p>');
-  } else {
-    parts.push(barsH(reasons.map((r) => ({ label: r.reason, value: r.n })), {
-      title: 'Quarantined rows by reason', xLabel: 'rows',
-      caption: 'Each quarantined row has exactly one reason: the first check it failed (docs/data-model.md lists them in order).',
-    }));
-    parts.push('<h3>Examples of quarantined rows</h3>');
-    for (const r of reasons) {
-      const ex = await db.all<{ source_id: number; line: number; raw: string; detail: string | null }>(
-        'SELECT source_id, line, CAST(raw AS VARCHAR) AS raw, detail FROM quarantine WHERE reason = ? ORDER BY source_id, line LIMIT 3',
-        [r.reason],
-      );
-      parts.push(`<p><b>${esc(r.reason)}</b> — ${r.n.toLocaleString('en-US')} rows</p>`);
-      parts.push(ex.map((e) => `<pre>source ${e.source_id}, line ${e.line}: ${esc(e.raw)}${e.detail ? `\n${esc(e.detail)}` : ''}</pre>`).join(''));
-    }
+  parts.push('<p>Every row read is loaded, quarantined with a reason, or recognised as imported before: <i>read = loaded + quarantined + already present</i>. Nothing is dropped silently.</p>');
+  const tot = { read: 0, loaded: 0, quarantined: 0, present: 0 };
+  let broken = 0;
+  const rows: Cell[][] = sources.map((s) => {
+    const [read, loaded, quarantined, present] = [n(s.rows_read), n(s.rows_loaded), n(s.rows_quarantined), n(s.rows_already_present)];
+    tot.read += read;
+    tot.loaded += loaded;
+    tot.quarantined += quarantined;
+    tot.present += present;
+    const ok = read === loaded + quarantined + present;
+    if (!ok) broken++;
+    return [
+      n(s.source_id), s.kind, { html: `<span title="${esc(s.file)}">${esc(baseName(s.file))}</span>` }, s.format, read, loaded, quarantined, present,
+      { html: ok ? '<span class="ok" title="read = loaded + quarantined + already present">✓</span>' : `<span class="bad" title="off by ${esc(num(read - loaded - quarantined - present))}">✗</span>` },
+      s.imported_at ?? '–',
+    ];
+  });
+  const foot: Cell[] | undefined = sources.length > 1
+    ? ['', 'all', `${num(sources.length)} sources`, '', tot.read, tot.loaded, tot.quarantined, tot.present, { html: broken === 0 ? '<span class="ok">✓</span>' : '<span class="bad">✗</span>' }, '']
+    : undefined;
+  parts.push(htmlTable(['#', 'kind', 'file', 'format', 'read', 'loaded', 'quarantined', 'already present', 'reconciled', 'imported (UTC)'], rows, undefined, foot));
+  if (broken > 0) {
+    parts.push(para(`${num(broken)} source${broken === 1 ? ' does' : 's do'} not reconcile (marked ✗): rows were lost or counted twice. Re-import the file, and report it if it happens again.`, 'warn'));
   }
-  return { id: 'imports', title: 'Imports and data quality', html: parts.join('\n') };
+
+  // The quarantine table should hold exactly the rows each source says it quarantined.
+  const held = await db.all<{ source_id: number; k: number }>('SELECT source_id, count(*) AS k FROM quarantine GROUP BY 1');
+  const heldBy = new Map(held.map((h) => [n(h.source_id), n(h.k)]));
+  const off = sources.filter((s) => (heldBy.get(n(s.source_id)) ?? 0) !== n(s.rows_quarantined));
+  if (off.length > 0) {
+    parts.push(para(`The quarantine table does not match the counts above for ${off.length === 1 ? 'source' : 'sources'} ${off
+      .map((s) => `${n(s.source_id)} (${num(n(s.rows_quarantined))} counted, ${num(heldBy.get(n(s.source_id)) ?? 0)} held)`)
+      .join(', ')}.`, 'warn'));
+  }
+
+  const reasons = await db.all<{ reason: string; k: number; kinds: string; sources: number }>(
+    `SELECT reason, count(*) AS k, string_agg(DISTINCT kind, ', ' ORDER BY kind) AS kinds, count(DISTINCT source_id) AS sources
+     FROM quarantine GROUP BY 1 ORDER BY k DESC, 1`,
+  );
+  if (reasons.length === 0) {
+    parts.push(para('No row was quarantined.', 'note'));
+    return section(parts);
+  }
+  const quarantined = reasons.reduce((a, r) => a + n(r.k), 0);
+  parts.push('<h3>Quarantine</h3>');
+  parts.push(barsH(reasons.slice(0, 15).map((r) => ({ label: r.reason, value: n(r.k) })), {
+    title: `Quarantined rows by reason${reasons.length > 15 ? ' (top 15)' : ''}`, xLabel: 'quarantined rows', total: quarantined, color: '#b45309',
+    caption: 'Each quarantined row has exactly one reason: the first check it failed, in the order of docs/data-model.md. The share is of all quarantined rows.',
+  }));
+  parts.push(htmlTable(
+    ['reason', 'what it means', 'kind', 'sources', 'rows', 'share'],
+    reasons.map((r) => [r.reason, REASON_TEXT[r.reason] ?? '', r.kinds, n(r.sources), n(r.k), { html: `${num((100 * n(r.k)) / quarantined, 1)}%`, num: true }]),
+    undefined,
+    reasons.length > 1 ? ['all', '', '', '', quarantined, { html: '100.0%', num: true }] : undefined,
+  ));
+
+  // The first rows quarantined for each reason, one table per reason with the raw columns as read.
+  const examples = await db.all<{ reason: string; source_id: number; line: number; detail: string | null; raw: string | null }>(
+    `SELECT reason, source_id, line, detail, CAST(raw AS VARCHAR) AS raw FROM quarantine
+     QUALIFY row_number() OVER (PARTITION BY reason ORDER BY source_id, line) <= ${EXAMPLES}
+     ORDER BY reason, source_id, line`,
+  );
+  parts.push('<h3>Examples of quarantined rows</h3>');
+  parts.push(`<p class="note">The first ${EXAMPLES} rows quarantined for each reason, with the values as read from the file (cut at ${MAX_CELL} characters).</p>`);
+  for (const r of reasons) {
+    const ex = examples.filter((e) => e.reason === r.reason);
+    const raws = ex.map((e) => parseRaw(e.raw));
+    const keys: string[] = [];
+    for (const raw of raws) for (const k of Object.keys(raw)) if (!keys.includes(k)) keys.push(k);
+    const shownKeys = keys.slice(0, MAX_COLUMNS);
+    const hasDetail = ex.some((e) => e.detail);
+    const headers = ['source', 'line', ...shownKeys, ...(hasDetail ? ['detail'] : [])];
+    const body: Cell[][] = ex.map((e, i) => [
+      n(e.source_id), n(e.line), ...shownKeys.map((k) => rawCell(raws[i]![k])), ...(hasDetail ? [e.detail ?? ''] : []),
+    ]);
+    parts.push(`<h4>${esc(r.reason)} <span class="note">— ${num(n(r.k))} row${n(r.k) === 1 ? '' : 's'}${REASON_TEXT[r.reason] ? `: ${esc(REASON_TEXT[r.reason])}` : ''}</span></h4>`);
+    parts.push(htmlTable(headers, body).replace('<table>', '<table class="raw">'));
+    if (keys.length > shownKeys.length) parts.push(para(`${num(keys.length - shownKeys.length)} more columns not shown.`, 'note'));
+  }
+  return section(parts);
 }

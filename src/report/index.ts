@@ -1,19 +1,34 @@
-/** The HTML report: a list of sections rendered into one self-contained page. Later analyses add sections. */
+/**
+ * The HTML report: a list of sections rendered into one self-contained page (inline CSS, static SVG charts,
+ * no scripts, nothing from the network). Each analysis contributes a section; later ones pass theirs as
+ * `extraSections` or add a builder here.
+ */
 import type { Db } from '../store/workspace.ts';
 import { renderReport, type ReportOptions, type ReportSection } from './html.ts';
 import { importSection } from './import-section.ts';
 import { overviewSection } from './overview.ts';
 import { valueSection } from './value-section.ts';
 
-export { renderReport, esc, htmlTable, kpis, num, pct, type ReportOptions, type ReportSection } from './html.ts';
-export { barsH, heatmap, histogram, monthlyBars, pairedBars } from './charts.ts';
+export { renderReport, esc, fmtDate, htmlTable, kpis, money, num, para, pct, type Cell, type ReportOptions, type ReportSection } from './html.ts';
+export { barsH, columns, COLORS, fmtShort, heatmap, histogram, linearBins, logBins, monthlyBars, pairedBars, timeSeries, withUnit, type ChartText } from './charts.ts';
 export { valueSection } from './value-section.ts';
-export { overviewSection } from './overview.ts';
-export { importSection } from './import-section.ts';
+export { hasColumn, overviewSection } from './overview.ts';
+export { importSection, REASON_TEXT } from './import-section.ts';
 
-/** Build the report of a workspace database: overview, imports, then `extraSections`. */
-export async function buildReport(db: Db, options: ReportOptions & { extraSections?: ReportSection[] } = {}): Promise<string> {
+export type BuildReportOptions = ReportOptions & { extraSections?: ReportSection[] };
+
+/**
+ * The sections of a workspace's report, in page order: data overview, the latest RFM and LRFMP runs when
+ * there are any, imports and data quality, then `extraSections`.
+ */
+export async function reportSections(db: Db, options: BuildReportOptions = {}): Promise<ReportSection[]> {
+  const overview = await overviewSection(db, { currency: options.currency });
   const value = [await valueSection(db, 'rfm'), await valueSection(db, 'lrfmp')].filter((s): s is ReportSection => s !== undefined);
-  const sections = [await overviewSection(db), ...value, await importSection(db), ...(options.extraSections ?? [])];
-  return renderReport(sections, options);
+  const imports = await importSection(db);
+  return [overview, ...value, imports, ...(options.extraSections ?? [])];
+}
+
+/** Build the report of a workspace database as one HTML page (see `reportSections` for the order). */
+export async function buildReport(db: Db, options: BuildReportOptions = {}): Promise<string> {
+  return renderReport(await reportSections(db, options), options);
 }

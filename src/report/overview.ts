@@ -1,100 +1,270 @@
-/** The data overview section: what the workspace holds, over time, per country and product. */
+/** The data overview section: what the workspace holds, over time, per customer, country, product and event type. */
+import { quoteIdent } from '../sql/quote.ts';
 import type { Db } from '../store/workspace.ts';
-import { barsH, histogram, monthlyBars } from './charts.ts';
-import { esc, htmlTable, kpis, num, type ReportSection } from './html.ts';
+import { barsH, columns, histogram, logBins, monthlyBars, timeSeries, withUnit } from './charts.ts';
+import { esc, fmtDate, htmlTable, kpis, money, num, para, type ReportSection } from './html.ts';
 
-async function hasColumn(db: Db, table: string, column: string): Promise<boolean> {
+/** Whether `table` has `column` (trait columns are added to customers and products as data is imported). */
+export async function hasColumn(db: Db, table: string, column: string): Promise<boolean> {
   const r = await db.one<{ n: number }>(
     "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? AND column_name = ?",
     [table, column],
   );
-  return (r?.n ?? 0) > 0;
+  return Number(r?.n ?? 0) > 0;
 }
 
-export async function overviewSection(db: Db): Promise<ReportSection> {
-  const c = await db.one<{ customers: number; events: number; products: number }>(
-    'SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM products) AS products',
+/**
+ * The currency of the amounts: the one code in `transactions.currency`, else `fallback`; undefined when the
+ * data holds several (`codes` lists them) or none and no fallback is given.
+ */
+async function currencyOf(db: Db, fallback?: string): Promise<{ code?: string; codes: string[] }> {
+  const rows = await db.all<{ currency: string }>('SELECT currency FROM transactions WHERE currency IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 6');
+  const codes = rows.map((r) => String(r.currency));
+  if (codes.length === 1) return { code: codes[0]!, codes };
+  return codes.length === 0 && fallback ? { code: fallback, codes } : { codes };
+}
+
+const n = (x: unknown): number => (x === null || x === undefined ? 0 : Number(x));
+const utcDay = (s: string) => new Date(`${s}T00:00:00Z`);
+
+/** Count bins that widen as counts grow: 1, 2, 3, 4–5, 6–10, 11–20, 21–50, 51–100, 101+ (up to the maximum). */
+function countBins(max: number): { lo: number; hi: number; label: string }[] {
+  const edges = [1, 2, 3, 4, 6, 11, 21, 51, 101];
+  const bins: { lo: number; hi: number; label: string }[] = [];
+  for (let i = 0; i + 1 < edges.length && edges[i]! <= max; i++) {
+    const lo = edges[i]!;
+    const hi = edges[i + 1]! - 1;
+    bins.push({ lo, hi, label: lo === hi ? num(lo) : `${num(lo)}–${num(hi)}` });
+  }
+  if (max > 100) bins.push({ lo: 101, hi: Infinity, label: '101+' });
+  return bins;
+}
+
+/** The data overview; `currency` names the amounts' currency when the data does not. */
+export async function overviewSection(db: Db, options: { currency?: string } = {}): Promise<ReportSection> {
+  const section = (html: string[]): ReportSection => ({ id: 'overview', title: 'Data overview', html: html.join('\n') });
+  const c = await db.one<{ customers: number; events: number; event_types: number; products: number }>(
+    `SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM events) AS events,
+      (SELECT count(DISTINCT type) FROM events) AS event_types, (SELECT count(*) FROM products) AS products`,
   );
-  const t = await db.one<{ lines: number; orders: number; returns: number; first: string | null; last: string | null; gross: number | null; net: number | null; buyers: number }>(
-    `SELECT count(*) AS lines, count(DISTINCT order_id) AS orders, count(*) FILTER (WHERE is_return) AS returns,
+  const t = await db.one<{
+    lines: number; orders: number; return_orders: number; return_lines: number; first: string | null; last: string | null;
+    gross: number | null; returned: number | null; net: number | null; buyers: number; anonymous: number;
+  }>(
+    `SELECT count(*) AS lines,
+      count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders,
+      count(DISTINCT order_id) FILTER (WHERE is_return) AS return_orders,
+      count(*) FILTER (WHERE is_return) AS return_lines,
       strftime(min(ts), '%Y-%m-%d') AS first, strftime(max(ts), '%Y-%m-%d') AS last,
-      sum(amount) FILTER (WHERE NOT is_return) AS gross, sum(amount) AS net, count(DISTINCT customer_id) AS buyers
+      sum(amount) FILTER (WHERE NOT is_return) AS gross, sum(amount) FILTER (WHERE is_return) AS returned, sum(amount) AS net,
+      count(DISTINCT customer_id) FILTER (WHERE NOT is_return) AS buyers,
+      count(*) FILTER (WHERE customer_id IS NULL) AS anonymous
      FROM transactions`,
   );
+  const lines = n(t?.lines);
+  const cur = lines > 0 ? await currencyOf(db, options.currency) : { codes: [] as string[] };
+  const unit = cur.code ?? (cur.codes.length > 1 ? 'mixed currencies' : undefined);
   const parts: string[] = [];
   parts.push(kpis([
-    { label: 'customers', value: num(c?.customers ?? 0) },
-    { label: 'customers who bought', value: num(t?.buyers ?? 0) },
-    { label: 'orders', value: num(t?.orders ?? 0), note: `${num(t?.lines ?? 0)} lines, ${num(t?.returns ?? 0)} return lines` },
-    { label: 'net revenue', value: num(t?.net ?? 0), note: `gross ${num(t?.gross ?? 0)}` },
-    { label: 'events', value: num(c?.events ?? 0) },
-    { label: 'products', value: num(c?.products ?? 0) },
+    { label: 'customers', value: num(n(c?.customers)), note: lines > 0 ? `${num(n(t?.buyers))} with a purchase` : undefined },
+    { label: 'orders', value: num(n(t?.orders)), note: `${num(lines)} transaction lines` },
+    { label: 'returns', value: num(n(t?.return_orders)), note: `${num(n(t?.return_lines))} return lines` },
+    { label: withUnit('net revenue', cur.code), value: num(n(t?.net)), note: `gross ${num(n(t?.gross))}, returns ${num(n(t?.returned))}` },
+    { label: 'events', value: num(n(c?.events)), note: n(c?.events) > 0 ? `${num(n(c?.event_types))} types` : undefined },
+    { label: 'products', value: num(n(c?.products)) },
   ]));
-  if (!t || t.lines === 0) {
-    parts.push('<p class="empty">No transactions imported yet: run <code>segmint import FILE --kind transactions</code>.</p>');
-    return { id: 'overview', title: 'Data overview', html: parts.join('\n') };
+  if (!t || lines === 0) {
+    parts.push('<p class="empty">No transactions imported yet: run <code>segmint import FILE --kind transactions</code> to see revenue, orders and customers over time.</p>');
+    if (n(c?.customers) > 0) parts.push(...(await traitsPart(db, n(c?.customers))));
+    if (n(c?.events) > 0) parts.push(...(await eventsPart(db)));
+    return section(parts);
   }
-  parts.push(`<p>Transactions from <b>${esc(t.first)}</b> to <b>${esc(t.last)}</b> (UTC). Returns and cancellations are kept as negative amounts.</p>`);
-  const monthly = await db.all<{ month: Date; revenue: number; orders: number }>(
-    `SELECT date_trunc('month', ts) AS month, coalesce(sum(amount), 0) AS revenue, count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders
-     FROM transactions GROUP BY 1 ORDER BY 1`,
+
+  // Months, with the first and last flagged when the data starts or ends inside them.
+  const monthly = await db.all<{ month: string; revenue: number; orders: number; buyers: number; new_buyers: number | null }>(
+    `SELECT strftime(m.month, '%Y-%m-%d') AS month, m.revenue, m.orders, m.buyers, f.new_buyers FROM (
+       SELECT date_trunc('month', ts) AS month, coalesce(sum(amount), 0) AS revenue,
+         count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders,
+         count(DISTINCT customer_id) FILTER (WHERE NOT is_return) AS buyers
+       FROM transactions GROUP BY 1
+     ) m LEFT JOIN (
+       SELECT first_month AS month, count(*) AS new_buyers FROM (
+         SELECT customer_id, date_trunc('month', min(ts)) AS first_month FROM transactions
+         WHERE NOT is_return AND customer_id IS NOT NULL GROUP BY 1
+       ) GROUP BY 1
+     ) f ON f.month = m.month ORDER BY m.month`,
   );
-  parts.push('<div class="grid2">');
-  parts.push(monthlyBars(monthly.map((m) => ({ month: new Date(m.month), value: Number(m.revenue) })), {
-    title: 'Net revenue per month', yLabel: 'net revenue', width: 560,
-    caption: 'Sum of line amounts per calendar month (UTC), purchases minus returns.',
+  const first = t.first ?? '';
+  const last = t.last ?? '';
+  const lastDayOfMonth = (s: string) => {
+    const d = utcDay(s);
+    return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  };
+  const partialFirst = first !== '' && Number(first.slice(8, 10)) > 1;
+  const partialLast = last !== '' && Number(last.slice(8, 10)) < lastDayOfMonth(last);
+  const months = monthly.map((m, i) => ({
+    month: utcDay(m.month),
+    partial: (i === 0 && partialFirst) || (i === monthly.length - 1 && partialLast),
+    revenue: n(m.revenue), orders: n(m.orders), buyers: n(m.buyers), newBuyers: n(m.new_buyers),
   }));
-  parts.push(monthlyBars(monthly.map((m) => ({ month: new Date(m.month), value: Number(m.orders) })), {
-    title: 'Orders per month', yLabel: 'orders', width: 560,
-    caption: 'Distinct orders with at least one purchase line, per calendar month.',
+  const days = Math.round((utcDay(last).getTime() - utcDay(first).getTime()) / 86400000) + 1;
+  parts.push(`<p>Transactions from <b>${esc(first)}</b> to <b>${esc(last)}</b> (${num(days)} days, ${num(months.length)} calendar months, UTC). Returns and cancellations are kept as lines with negative amounts: net revenue = gross − returns.${
+    unit ? '' : ' The amounts carry no currency code, so they are shown as imported (<code>segmint report --currency CODE</code> names it).'}</p>`);
+  if (cur.codes.length > 1) parts.push(para(`The transactions are in ${cur.codes.length > 5 ? 'more than five' : cur.codes.length} currencies (${cur.codes.slice(0, 5).join(', ')}): the sums below add them as they are, without conversion.`, 'warn'));
+  if (n(t.anonymous) > 0) parts.push(para(`${num(n(t.anonymous))} lines have no customer id (kept as anonymous): they count in revenue, orders and products, not in customer figures.`, 'note'));
+  const partialNote = partialFirst || partialLast
+    ? ` Lighter bars: months the data covers only in part (${[partialFirst ? `from ${first}` : '', partialLast ? `to ${last}` : ''].filter(Boolean).join(', ')}).`
+    : '';
+  const fmtMoney = (v: number) => money(v, cur.code, 0);
+  parts.push('<div class="grid2">');
+  parts.push(monthlyBars(months.map((m) => ({ month: m.month, value: m.revenue, partial: m.partial })), {
+    title: 'Net revenue per month', yLabel: withUnit('net revenue', unit), format: fmtMoney,
+    caption: `Sum of line amounts per calendar month (UTC), purchases minus returns.${partialNote}`,
+  }));
+  parts.push(monthlyBars(months.map((m) => ({ month: m.month, value: m.orders, partial: m.partial })), {
+    title: 'Orders per month', yLabel: 'orders per month',
+    caption: `Distinct orders with at least one purchase line, per calendar month.${partialNote}`,
   }));
   parts.push('</div>');
-  // Orders per customer, in bins that widen (1, 2, 3–4, 5–8, …) so the long tail stays readable.
-  const per = await db.all<{ b: number; n: number }>(
-    `SELECT CAST(floor(log2(o)) AS INTEGER) AS b, count(*) AS n FROM (
+
+  // Buying customers per month, new against returning.
+  const activity = months.flatMap((m) => [
+    { date: m.month, value: m.newBuyers, series: 'new customers', partial: m.partial },
+    { date: m.month, value: Math.max(0, m.buyers - m.newBuyers), series: 'returning customers', partial: m.partial },
+  ]);
+  // Orders per customer, in bins that widen so the long tail stays readable.
+  const perCustomer = await db.all<{ o: number; k: number }>(
+    `SELECT o, count(*) AS k FROM (
        SELECT customer_id, count(DISTINCT order_id) AS o FROM transactions WHERE NOT is_return AND customer_id IS NOT NULL GROUP BY 1
      ) GROUP BY 1 ORDER BY 1`,
   );
-  const bins = per.map((p) => ({ label: p.b === 0 ? '1' : `${2 ** p.b}–${2 ** (p.b + 1) - 1}`, value: p.n }));
-  parts.push(barsH(bins, {
-    title: 'Customers by number of orders', xLabel: 'customers',
-    caption: 'How many orders each customer placed (purchase orders only), grouped in doubling ranges. One-order customers are usually the largest group.',
+  const maxOrders = perCustomer.reduce((a, r) => Math.max(a, n(r.o)), 0);
+  const bins = countBins(maxOrders).map((b) => ({
+    label: b.label,
+    value: perCustomer.filter((r) => n(r.o) >= b.lo && n(r.o) <= b.hi).reduce((a, r) => a + n(r.k), 0),
   }));
-  const spend = await db.all<{ v: number }>(
-    'SELECT sum(amount) AS v FROM transactions WHERE customer_id IS NOT NULL GROUP BY customer_id',
-  );
-  const pos = spend.map((s) => Number(s.v)).filter((v) => v > 0);
-  if (pos.length > 0) {
-    // Bins of a quarter decade from 1 (smaller positive spends fall in the first bin).
-    const lo = Math.max(0, Math.floor(Math.log10(Math.min(...pos)) * 4) / 4);
-    const hi = Math.ceil(Math.log10(Math.max(...pos)) * 4) / 4 + 0.25;
-    const edges: number[] = [];
-    for (let e = lo; e <= hi + 1e-9; e += 0.25) edges.push(10 ** e);
-    const counts = edges.slice(1).map(() => 0);
-    for (const v of pos) {
-      const k = Math.min(counts.length - 1, Math.max(0, Math.floor((Math.log10(v) - lo) / 0.25)));
-      counts[k]!++;
-    }
-    parts.push(histogram(edges.slice(1).map((x1, k) => ({ x0: edges[k]!, x1, count: counts[k]! })), {
-      title: 'Net spend per customer', xLabel: 'net spend (log scale)', logX: true,
-      caption: `Distribution of each customer's net spend on a log scale; ${num(spend.length - pos.length)} customers with a net spend of zero or less are not shown.`,
-    }));
-  }
+  const buyers = bins.reduce((a, b) => a + b.value, 0);
+  const once = bins[0]?.value ?? 0;
+  parts.push('<div class="grid2">');
+  parts.push(timeSeries(activity, {
+    title: 'Buying customers per month', yLabel: 'customers per month',
+    caption: `Customers with a purchase in the month: new ones (their first purchase in the data) and returning ones. Early months count everyone as new, since earlier purchases are not in the data.${partialFirst || partialLast ? ' Hollow dots: months the data covers only in part.' : ''}`,
+  }));
+  parts.push(columns(bins, {
+    title: 'Customers by number of orders', xLabel: 'orders per customer', yLabel: 'customers',
+    caption: `Purchase orders per customer, in ranges that widen along the long tail. ${num(once)} of ${num(buyers)} buying customers (${num(buyers ? (100 * once) / buyers : 0, 1)}%) ordered once.`,
+  }));
+  parts.push('</div>');
+
+  // Net spend per customer on a log scale, and the country trait when there is one.
+  const spendCols = await db.columns('SELECT sum(amount) AS v FROM transactions WHERE customer_id IS NOT NULL GROUP BY customer_id');
+  const spend = (spendCols.v ?? []).map((v) => n(v)).filter(Number.isFinite);
+  const nonPositive = spend.filter((v) => v <= 0).length;
+  parts.push('<div class="grid2">');
+  parts.push(histogram(logBins(spend, 4), {
+    title: 'Net spend per customer', xLabel: withUnit('net spend per customer', unit ? `${unit}, log scale` : 'log scale'), yLabel: 'customers', logX: true,
+    caption: `Each customer's purchases minus returns over the whole period, in bins of a quarter decade (spends under 1 fall in the first bin).${nonPositive > 0 ? ` ${num(nonPositive)} customers with a net spend of zero or less are not on the log axis.` : ''}`,
+  }));
   if (await hasColumn(db, 'customers', 'country')) {
-    const countries = await db.all<{ country: string; n: number }>(
-      "SELECT coalesce(country, '(unknown)') AS country, count(*) AS n FROM customers GROUP BY 1 ORDER BY n DESC, 1 LIMIT 10",
+    const countries = await db.all<{ country: string; k: number }>(
+      `SELECT coalesce(CAST(country AS VARCHAR), '(unknown)') AS country, count(*) AS k FROM customers GROUP BY 1 ORDER BY k DESC, 1 LIMIT 10`,
     );
-    parts.push(barsH(countries.map((x) => ({ label: x.country, value: x.n })), {
-      title: 'Customers by country (top 10)', xLabel: 'customers', caption: 'The customer trait country, as imported.',
+    const distinct = await db.one<{ k: number }>('SELECT count(DISTINCT country) AS k FROM customers');
+    const total = n(c?.customers);
+    const shown = countries.reduce((a, r) => a + n(r.k), 0);
+    parts.push(barsH(countries.map((x) => ({ label: x.country, value: n(x.k) })), {
+      title: `Customers by country (top ${Math.min(10, countries.length)})`, xLabel: 'customers', total,
+      caption: `The customer trait country, as imported; the share is of all ${num(total)} customers. ${num(n(distinct?.k))} countries in all${total > shown ? `; the rest hold ${num(total - shown)} customers` : ''}.`,
     }));
   }
-  const top = await db.all<{ product_id: string; name: string | null; revenue: number; units: number }>(
-    `SELECT t.product_id, p.name, sum(t.amount) AS revenue, sum(t.quantity) AS units
-     FROM transactions t LEFT JOIN products p USING (product_id)
-     WHERE t.product_id IS NOT NULL GROUP BY 1, 2 ORDER BY revenue DESC LIMIT 10`,
+  parts.push('</div>');
+
+  // Top products by net revenue, named from the products table, else from the transactions' descriptions.
+  const top = await db.all<{ product_id: string; name: string | null; revenue: number; units: number | null; orders: number; buyers: number }>(
+    `SELECT t.product_id, coalesce(any_value(p.name), mode(t.description)) AS name, sum(t.amount) AS revenue, sum(t.quantity) AS units,
+       count(DISTINCT t.order_id) FILTER (WHERE NOT t.is_return) AS orders, count(DISTINCT t.customer_id) AS buyers
+     FROM transactions t LEFT JOIN products p ON p.product_id = t.product_id
+     WHERE t.product_id IS NOT NULL GROUP BY 1 ORDER BY revenue DESC NULLS LAST, 1 LIMIT 10`,
   );
   if (top.length > 0) {
-    parts.push(htmlTable(['product', 'name', 'net revenue', 'units'], top.map((r) => [r.product_id, r.name ?? '', Number(r.revenue), Number(r.units ?? 0)]), 'Top 10 products by net revenue'));
+    const net = n(t.net);
+    parts.push(htmlTable(
+      ['product', 'name', withUnit('net revenue', unit), 'share of net revenue', 'units', 'orders', 'customers'],
+      top.map((r) => [r.product_id, r.name ?? '–', n(r.revenue), { html: net > 0 ? `${num((100 * n(r.revenue)) / net, 1)}%` : '–', num: true }, r.units === null ? null : n(r.units), n(r.orders), n(r.buyers)]),
+      `Top ${top.length} products by net revenue`,
+    ));
+  } else {
+    parts.push(para('No product ids in the transactions: map a product column on import to see top products.', 'note'));
   }
-  return { id: 'overview', title: 'Data overview', html: parts.join('\n') };
+  if (n(c?.customers) > 0) parts.push(...(await traitsPart(db, n(c?.customers))));
+  if (n(c?.events) > 0) parts.push(...(await eventsPart(db)));
+  return section(parts);
+}
+
+const BASE_CUSTOMER_COLUMNS = new Set(['customer_id', 'source_id', 'first_seen', 'updated_at']);
+const MAX_TRAITS = 40;
+
+/** One row per customer trait column: its type, how often it is filled, distinct values, and what they look like. */
+async function traitsPart(db: Db, customers: number): Promise<string[]> {
+  const cols = await db.all<{ name: string; type: string }>(
+    `SELECT column_name AS name, data_type AS type FROM information_schema.columns
+     WHERE table_schema = 'main' AND table_name = 'customers' ORDER BY ordinal_position`,
+  );
+  const traits = cols.filter((col) => !BASE_CUSTOMER_COLUMNS.has(col.name));
+  if (traits.length === 0) return [];
+  const rows: (string | number | { html: string; num?: boolean })[][] = [];
+  for (const col of traits.slice(0, MAX_TRAITS)) {
+    const q = quoteIdent(col.name);
+    const type = col.type.toUpperCase();
+    const stats = await db.one<{ filled: number; k: number }>(`SELECT count(${q}) AS filled, count(DISTINCT ${q}) AS k FROM customers`);
+    const filled = n(stats?.filled);
+    let values = '';
+    if (filled === 0) {
+      values = '(always empty)';
+    } else if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL)/.test(type)) {
+      const r = await db.one<{ lo: number; med: number; hi: number }>(`SELECT min(${q})::DOUBLE AS lo, median(${q})::DOUBLE AS med, max(${q})::DOUBLE AS hi FROM customers`);
+      const d = /INT/.test(type) ? 0 : 2;
+      values = `${num(n(r?.lo), d)} to ${num(n(r?.hi), d)}, median ${num(n(r?.med), d)}`;
+    } else if (type === 'BOOLEAN') {
+      const r = await db.one<{ yes: number }>(`SELECT count(*) FILTER (WHERE ${q}) AS yes FROM customers`);
+      values = `true for ${num((100 * n(r?.yes)) / filled, 1)}% of those filled`;
+    } else if (/^(DATE|TIMESTAMP|TIME)/.test(type)) {
+      const r = await db.one<{ lo: string; hi: string }>(`SELECT CAST(min(${q}) AS VARCHAR) AS lo, CAST(max(${q}) AS VARCHAR) AS hi FROM customers`);
+      values = `${String(r?.lo ?? '').slice(0, 10)} to ${String(r?.hi ?? '').slice(0, 10)}`;
+    } else {
+      const top = await db.all<{ v: string; k: number }>(`SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS k FROM customers WHERE ${q} IS NOT NULL GROUP BY 1 ORDER BY k DESC, 1 LIMIT 3`);
+      values = top.map((x) => `${x.v.length > 40 ? `${x.v.slice(0, 39)}…` : x.v} (${num((100 * n(x.k)) / filled, 0)}%)`).join(', ') + (n(stats?.k) > 3 ? ', …' : '');
+    }
+    rows.push([col.name, col.type.toLowerCase(), { html: num(customers > 0 ? (100 * filled) / customers : null, 1) + '%', num: true }, n(stats?.k), values]);
+  }
+  const out = ['<h3>Customer traits</h3>', htmlTable(['trait', 'type', 'filled', 'distinct values', 'values'], rows)];
+  if (traits.length > MAX_TRAITS) out.push(para(`${num(traits.length - MAX_TRAITS)} more trait columns not shown.`, 'note'));
+  out.push(para('Every column of a customers file (or a per-customer column of a transactions file) is kept as a typed trait, usable in audience rules and clustering. Text traits list their three most common values with their share of the filled rows.', 'note'));
+  return out;
+}
+
+/** Events by type and per month. */
+async function eventsPart(db: Db): Promise<string[]> {
+  const types = await db.all<{ type: string; k: number; who: number }>(
+    'SELECT type, count(*) AS k, count(DISTINCT customer_id) AS who FROM events GROUP BY 1 ORDER BY k DESC, 1',
+  );
+  const monthly = await db.all<{ month: string; type: string; k: number }>(
+    `SELECT strftime(date_trunc('month', ts), '%Y-%m-%d') AS month, type, count(*) AS k FROM events
+     WHERE type IN (SELECT type FROM events GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 5) GROUP BY 1, 2 ORDER BY 1, 2`,
+  );
+  const range = await db.one<{ first: string; last: string }>("SELECT strftime(min(ts), '%Y-%m-%d') AS first, strftime(max(ts), '%Y-%m-%d') AS last FROM events");
+  const total = types.reduce((a, r) => a + n(r.k), 0);
+  const out = ['<h3>Events</h3>', `<p>${num(total)} events of ${num(types.length)} types from <b>${esc(fmtDate(range?.first))}</b> to <b>${esc(fmtDate(range?.last))}</b>.</p>`, '<div class="grid2">'];
+  out.push(barsH(types.slice(0, 10).map((r) => ({ label: r.type, value: n(r.k) })), {
+    title: `Events by type${types.length > 10 ? ' (top 10)' : ''}`, xLabel: 'events', total,
+    caption: 'Number of events of each type over the whole period, with the share of all events.',
+  }));
+  out.push(timeSeries(monthly.map((m) => ({ date: utcDay(m.month), value: n(m.k), series: m.type })), {
+    title: 'Events per month', yLabel: 'events per month', seriesOrder: types.map((r) => r.type),
+    caption: `Events per calendar month (UTC)${types.length > 5 ? ' for the five most frequent types' : ''}.`,
+  }));
+  out.push('</div>');
+  out.push(htmlTable(['type', 'events', 'customers with the event', 'events per customer'], types.slice(0, 20).map((r) => [r.type, n(r.k), n(r.who), { html: num(n(r.who) > 0 ? n(r.k) / n(r.who) : null, 1), num: true }]),
+    `Customers per event type${types.length > 20 ? ' (top 20 types)' : ''}`));
+  return out;
 }

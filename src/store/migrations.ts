@@ -98,6 +98,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
+    // No primary key: an index makes million-row inserts and deletes slow, and each run writes its rows once.
     description: 'per-customer results of value segmentation runs (RFM, LRFMP)',
     statements: [
       `CREATE TABLE run_scores (
@@ -108,8 +109,7 @@ export const MIGRATIONS: readonly Migration[] = [
         l INTEGER, r INTEGER, f INTEGER, m INTEGER, p INTEGER,
         recency_days BIGINT, tenure_days BIGINT, frequency BIGINT, monetary DOUBLE, mean_order_value DOUBLE,
         periodicity_days DOUBLE, return_rate DOUBLE, distinct_products BIGINT, basket_size DOUBLE,
-        first_purchase TIMESTAMP, last_purchase TIMESTAMP,
-        PRIMARY KEY (run_id, customer_id)
+        first_purchase TIMESTAMP, last_purchase TIMESTAMP
       )`,
     ],
   },
