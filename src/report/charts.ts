@@ -49,7 +49,7 @@ export function fmtShort(x: number): string {
   if (a >= 1e9) return `${trim((x / 1e9).toFixed(1))}B`;
   if (a >= 1e6) return `${trim((x / 1e6).toFixed(1))}M`;
   if (a >= 1e3) return `${trim((x / 1e3).toFixed(a >= 1e4 ? 0 : 1))}k`;
-  if (a > 0 && a < 1) return trim(x.toFixed(2));
+  if (a > 0 && a < 1) return String(Number(x.toFixed(2)));
   return `${Math.round(x)}`;
 }
 
@@ -60,6 +60,20 @@ export function withUnit(label: string, unit?: string): string {
 
 /** y axes: about five round ticks, the domain extended to the next one. */
 const Y_TICKS = 5;
+
+/**
+ * A value axis (y, or x of horizontal bars) for `values`: about five round ticks; whole-number data with a
+ * small range (counts of a few) gets one tick per whole number instead of fractions.
+ */
+function yAxis(label: string | null, values: number[]): Record<string, unknown> {
+  const max = Math.max(0, ...values);
+  const min = Math.min(0, ...values);
+  if (values.every(Number.isInteger) && max - min <= 8) {
+    const top = Math.max(1, max);
+    return { label, grid: true, domain: [min, top], ticks: Array.from({ length: top - min + 1 }, (_, i) => min + i), tickFormat: (v: number) => num(v) };
+  }
+  return { label, grid: true, tickFormat: fmtShort, nice: Y_TICKS, ticks: Y_TICKS };
+}
 const xAxisBelow = { labelAnchor: 'center', labelOffset: 36, labelArrow: 'none' } as const;
 const MONTH = (d: Date) => d.toLocaleString('en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' });
 const ok = (v: number) => typeof v === 'number' && Number.isFinite(v);
@@ -84,7 +98,7 @@ export function barsH(data: { label: string; value: number }[], t: ChartText & {
     marginBottom: 44,
     marginLeft: Math.min(240, 14 + 6.6 * Math.min(longest, 34)),
     marginRight: 16 + 6.4 * longestText,
-    x: { label: t.xLabel, grid: true, tickFormat: fmtShort, nice: true, ticks: 5, ...xAxisBelow },
+    x: { ...yAxis(t.xLabel, rows.map((d) => d.value)), ...xAxisBelow },
     y: { label: null, domain: rows.map((d) => d.label), tickFormat: (s: string) => (s.length > 34 ? `${s.slice(0, 33)}…` : s) },
     marks: [
       Plot.barX(rows, { x: 'value', y: 'label', fill: t.color ?? COLORS.accent, title: (d: { label: string; value: number }) => `${d.label}: ${text(d)}` }),
@@ -110,7 +124,7 @@ export function columns(data: { label: string; value: number }[], t: ChartText &
     marginLeft: 56,
     marginBottom: 48,
     x: { label: t.xLabel, domain: rows.map((d) => d.label), padding: 0.15, ...xAxisBelow },
-    y: { label: t.yLabel, grid: true, tickFormat: fmtShort, nice: Y_TICKS, ticks: Y_TICKS },
+    y: yAxis(t.yLabel, rows.map((d) => d.value)),
     marks: [
       Plot.barY(rows, { x: 'label', y: 'value', fill: COLORS.accent, title: (d: { label: string; value: number }) => `${d.label}: ${fmt(d.value)}` }),
       Plot.text(rows, { x: 'label', y: 'value', text: (d: { value: number }) => (Math.abs(d.value) < 1e5 ? num(d.value) : fmtShort(d.value)), dy: -7, fill: COLORS.ink, fontSize: 11 }),
@@ -161,7 +175,7 @@ export function monthlyBars(data: { month: Date; value: number; partial?: boolea
     marginRight: 12,
     marginBottom: 36,
     x: { type: 'band', domain: axis.domain, ticks: axis.ticks, tickFormat: axis.format, label: null, padding: 0.12, tickSize: 0 },
-    y: { label: t.yLabel, grid: true, tickFormat: fmtShort, nice: Y_TICKS, ticks: Y_TICKS },
+    y: yAxis(t.yLabel, rows.map((d) => d.value)),
     marks: [
       Plot.barY(rows, {
         x: 'key', y: 'value',
@@ -196,6 +210,16 @@ export function timeSeries(data: { date: Date; value: number; series?: string; p
     Plot.dot(rows.filter((d) => d.partial), { x: 'date', y: 'value', stroke: multi ? 'series' : COLORS.accent, fill: 'white', strokeWidth: 1.5, r: 3.5, title }),
     Plot.ruleY([0]),
   );
+  // Monthly data gets month ticks (Jan, Feb, … with the year under the first of each); other data Plot's own.
+  let x: Record<string, unknown> = { type: 'utc', label: null, ticks: 8 };
+  if (rows.every((d) => d.date.getUTCDate() === 1 && d.date.getUTCHours() === 0 && d.date.getUTCMinutes() === 0)) {
+    const times = rows.map((d) => d.date.getTime());
+    const lo = new Date(Math.min(...times));
+    const hi = new Date(Math.max(...times));
+    const axis = monthAxis(lo, hi);
+    const pad = Math.max(86400000 * 6, (hi.getTime() - lo.getTime()) * 0.02);
+    x = { type: 'utc', label: null, domain: [new Date(lo.getTime() - pad), new Date(hi.getTime() + pad)], ticks: axis.ticks.map((k) => new Date(`${k}-01T00:00:00Z`)), tickFormat: (d: Date) => axis.format(monthKey(d)) };
+  }
   const svg = render({
     width: t.width ?? 560,
     height: 270,
@@ -203,8 +227,8 @@ export function timeSeries(data: { date: Date; value: number; series?: string; p
     marginLeft: 56,
     marginRight: 20,
     marginBottom: 34,
-    x: { type: 'utc', label: null, ticks: 8 },
-    y: { label: t.yLabel, grid: true, tickFormat: fmtShort, nice: Y_TICKS, ticks: Y_TICKS, zero: true },
+    x,
+    y: yAxis(t.yLabel, rows.map((d) => d.value)),
     color: multi ? { domain: names, range: palette.slice(0, names.length), legend: true } : undefined,
     marks,
   });
@@ -223,7 +247,7 @@ export function histogram(bins: { x0: number; x1: number; count: number }[], t: 
     marginRight: 20,
     marginBottom: 48,
     x: { label: t.xLabel, type: t.logX ? 'log' : 'linear', tickFormat: fmtShort, ...xAxisBelow },
-    y: { label: t.yLabel ?? 'customers', grid: true, tickFormat: fmtShort, nice: Y_TICKS, ticks: Y_TICKS },
+    y: yAxis(t.yLabel ?? 'customers', rows.map((b) => b.count)),
     marks: [
       Plot.rectY(rows, {
         x1: 'x0', x2: 'x1', y: 'count', fill: COLORS.accent, insetLeft: 0.5, insetRight: 0.5,

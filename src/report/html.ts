@@ -35,6 +35,11 @@ export function num(x: number | null | undefined, digits = 0): string {
   return s === '-0' || /^-0\.0*$/.test(s) ? s.slice(1) : s;
 }
 
+/** (1, "customer") → "1 customer"; (3, "customer") → "3 customers" (with thousands separators). */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${num(count)} ${count === 1 ? noun : nouns}`;
+}
+
 /** 0.1234 → "12.3%"; a missing or non-finite ratio prints as an en dash. */
 export function pct(x: number | null | undefined, digits = 1): string {
   if (!finite(x)) return '–';

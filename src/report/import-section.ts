@@ -1,7 +1,7 @@
 /** The import section: per source the reconciliation, quarantine reasons, and example rejected rows. */
 import type { Db } from '../store/workspace.ts';
 import { barsH } from './charts.ts';
-import { esc, htmlTable, num, para, type Cell, type ReportSection } from './html.ts';
+import { esc, htmlTable, num, para, plural, type Cell, type ReportSection } from './html.ts';
 
 /** What each quarantine reason means (docs/data-model.md, "Quarantine reasons"); unknown codes show without. */
 export const REASON_TEXT: Record<string, string> = {
@@ -88,7 +88,7 @@ export async function importSection(db: Db): Promise<ReportSection> {
     ];
   });
   const foot: Cell[] | undefined = sources.length > 1
-    ? ['', 'all', `${num(sources.length)} sources`, '', tot.read, tot.loaded, tot.quarantined, tot.present, { html: broken === 0 ? '<span class="ok">✓</span>' : '<span class="bad">✗</span>' }, '']
+    ? ['', 'all', plural(sources.length, 'source'), '', tot.read, tot.loaded, tot.quarantined, tot.present, { html: broken === 0 ? '<span class="ok">✓</span>' : '<span class="bad">✗</span>' }, '']
     : undefined;
   parts.push(htmlTable(['#', 'kind', 'file', 'format', 'read', 'loaded', 'quarantined', 'already present', 'reconciled', 'imported (UTC)'], rows, undefined, foot));
   if (broken > 0) {
@@ -145,9 +145,9 @@ export async function importSection(db: Db): Promise<ReportSection> {
     const body: Cell[][] = ex.map((e, i) => [
       n(e.source_id), n(e.line), ...shownKeys.map((k) => rawCell(raws[i]![k])), ...(hasDetail ? [e.detail ?? ''] : []),
     ]);
-    parts.push(`<h4>${esc(r.reason)} <span class="note">— ${num(n(r.k))} row${n(r.k) === 1 ? '' : 's'}${REASON_TEXT[r.reason] ? `: ${esc(REASON_TEXT[r.reason])}` : ''}</span></h4>`);
+    parts.push(`<h4>${esc(r.reason)} <span class="note">— ${plural(n(r.k), 'row')}${REASON_TEXT[r.reason] ? `: ${esc(REASON_TEXT[r.reason])}` : ''}</span></h4>`);
     parts.push(htmlTable(headers, body).replace('<table>', '<table class="raw">'));
-    if (keys.length > shownKeys.length) parts.push(para(`${num(keys.length - shownKeys.length)} more columns not shown.`, 'note'));
+    if (keys.length > shownKeys.length) parts.push(para(`${plural(keys.length - shownKeys.length, 'more column')} not shown.`, 'note'));
   }
   return section(parts);
 }

@@ -9,7 +9,7 @@ import { importSection } from './import-section.ts';
 import { overviewSection } from './overview.ts';
 import { valueSection } from './value-section.ts';
 
-export { renderReport, esc, fmtDate, htmlTable, kpis, money, num, para, pct, type Cell, type ReportOptions, type ReportSection } from './html.ts';
+export { renderReport, esc, fmtDate, htmlTable, kpis, money, num, para, pct, plural, type Cell, type ReportOptions, type ReportSection } from './html.ts';
 export { barsH, columns, COLORS, fmtShort, heatmap, histogram, linearBins, logBins, monthlyBars, pairedBars, timeSeries, withUnit, type ChartText } from './charts.ts';
 export { valueSection } from './value-section.ts';
 export { hasColumn, overviewSection } from './overview.ts';

@@ -2,7 +2,7 @@
 import { quoteIdent } from '../sql/quote.ts';
 import type { Db } from '../store/workspace.ts';
 import { barsH, columns, histogram, logBins, monthlyBars, timeSeries, withUnit } from './charts.ts';
-import { esc, fmtDate, htmlTable, kpis, money, num, para, type ReportSection } from './html.ts';
+import { esc, fmtDate, htmlTable, kpis, money, num, para, plural, type ReportSection } from './html.ts';
 
 /** Whether `table` has `column` (trait columns are added to customers and products as data is imported). */
 export async function hasColumn(db: Db, table: string, column: string): Promise<boolean> {
@@ -67,10 +67,10 @@ export async function overviewSection(db: Db, options: { currency?: string } = {
   const parts: string[] = [];
   parts.push(kpis([
     { label: 'customers', value: num(n(c?.customers)), note: lines > 0 ? `${num(n(t?.buyers))} with a purchase` : undefined },
-    { label: 'orders', value: num(n(t?.orders)), note: `${num(lines)} transaction lines` },
-    { label: 'returns', value: num(n(t?.return_orders)), note: `${num(n(t?.return_lines))} return lines` },
+    { label: 'orders', value: num(n(t?.orders)), note: plural(lines, 'transaction line') },
+    { label: 'returns', value: num(n(t?.return_orders)), note: plural(n(t?.return_lines), 'return line') },
     { label: withUnit('net revenue', cur.code), value: num(n(t?.net)), note: `gross ${num(n(t?.gross))}, returns ${num(n(t?.returned))}` },
-    { label: 'events', value: num(n(c?.events)), note: n(c?.events) > 0 ? `${num(n(c?.event_types))} types` : undefined },
+    { label: 'events', value: num(n(c?.events)), note: n(c?.events) > 0 ? plural(n(c?.event_types), 'type') : undefined },
     { label: 'products', value: num(n(c?.products)) },
   ]));
   if (!t || lines === 0) {
@@ -108,10 +108,10 @@ export async function overviewSection(db: Db, options: { currency?: string } = {
     revenue: n(m.revenue), orders: n(m.orders), buyers: n(m.buyers), newBuyers: n(m.new_buyers),
   }));
   const days = Math.round((utcDay(last).getTime() - utcDay(first).getTime()) / 86400000) + 1;
-  parts.push(`<p>Transactions from <b>${esc(first)}</b> to <b>${esc(last)}</b> (${num(days)} days, ${num(months.length)} calendar months, UTC). Returns and cancellations are kept as lines with negative amounts: net revenue = gross − returns.${
+  parts.push(`<p>Transactions from <b>${esc(first)}</b> to <b>${esc(last)}</b> (${plural(days, 'day')}, ${plural(months.length, 'calendar month')}, UTC). Returns and cancellations are kept as lines with negative amounts: net revenue = gross − returns.${
     unit ? '' : ' The amounts carry no currency code, so they are shown as imported (<code>segmint report --currency CODE</code> names it).'}</p>`);
   if (cur.codes.length > 1) parts.push(para(`The transactions are in ${cur.codes.length > 5 ? 'more than five' : cur.codes.length} currencies (${cur.codes.slice(0, 5).join(', ')}): the sums below add them as they are, without conversion.`, 'warn'));
-  if (n(t.anonymous) > 0) parts.push(para(`${num(n(t.anonymous))} lines have no customer id (kept as anonymous): they count in revenue, orders and products, not in customer figures.`, 'note'));
+  if (n(t.anonymous) > 0) parts.push(para(`${plural(n(t.anonymous), 'line has', 'lines have')} no customer id (kept as anonymous): they count in revenue, orders and products, not in customer figures.`, 'note'));
   const partialNote = partialFirst || partialLast
     ? ` Lighter bars: months the data covers only in part (${[partialFirst ? `from ${first}` : '', partialLast ? `to ${last}` : ''].filter(Boolean).join(', ')}).`
     : '';
@@ -152,7 +152,7 @@ export async function overviewSection(db: Db, options: { currency?: string } = {
   }));
   parts.push(columns(bins, {
     title: 'Customers by number of orders', xLabel: 'orders per customer', yLabel: 'customers',
-    caption: `Purchase orders per customer, in ranges that widen along the long tail. ${num(once)} of ${num(buyers)} buying customers (${num(buyers ? (100 * once) / buyers : 0, 1)}%) ordered once.`,
+    caption: `Purchase orders per customer, in ranges that widen along the long tail. ${num(once)} of ${plural(buyers, 'buying customer')} (${num(buyers ? (100 * once) / buyers : 0, 1)}%) ordered once.`,
   }));
   parts.push('</div>');
 
@@ -163,7 +163,7 @@ export async function overviewSection(db: Db, options: { currency?: string } = {
   parts.push('<div class="grid2">');
   parts.push(histogram(logBins(spend, 4), {
     title: 'Net spend per customer', xLabel: withUnit('net spend per customer', unit ? `${unit}, log scale` : 'log scale'), yLabel: 'customers', logX: true,
-    caption: `Each customer's purchases minus returns over the whole period, in bins of a quarter decade (spends under 1 fall in the first bin).${nonPositive > 0 ? ` ${num(nonPositive)} customers with a net spend of zero or less are not on the log axis.` : ''}`,
+    caption: `Each customer's purchases minus returns over the whole period, in bins of a quarter decade (spends under 1 fall in the first bin).${nonPositive > 0 ? ` ${plural(nonPositive, 'customer')} with a net spend of zero or less ${nonPositive === 1 ? 'is' : 'are'} not on the log axis.` : ''}`,
   }));
   if (await hasColumn(db, 'customers', 'country')) {
     const countries = await db.all<{ country: string; k: number }>(
@@ -174,7 +174,7 @@ export async function overviewSection(db: Db, options: { currency?: string } = {
     const shown = countries.reduce((a, r) => a + n(r.k), 0);
     parts.push(barsH(countries.map((x) => ({ label: x.country, value: n(x.k) })), {
       title: `Customers by country (top ${Math.min(10, countries.length)})`, xLabel: 'customers', total,
-      caption: `The customer trait country, as imported; the share is of all ${num(total)} customers. ${num(n(distinct?.k))} countries in all${total > shown ? `; the rest hold ${num(total - shown)} customers` : ''}.`,
+      caption: `The customer trait country, as imported; the share is of all ${num(total)} customers. ${plural(n(distinct?.k), 'country', 'countries')} in all${total > shown ? `; the rest hold ${num(total - shown)} customers` : ''}.`,
     }));
   }
   parts.push('</div>');
@@ -190,7 +190,7 @@ export async function overviewSection(db: Db, options: { currency?: string } = {
     const net = n(t.net);
     parts.push(htmlTable(
       ['product', 'name', withUnit('net revenue', unit), 'share of net revenue', 'units', 'orders', 'customers'],
-      top.map((r) => [r.product_id, r.name ?? '–', n(r.revenue), { html: net > 0 ? `${num((100 * n(r.revenue)) / net, 1)}%` : '–', num: true }, r.units === null ? null : n(r.units), n(r.orders), n(r.buyers)]),
+      top.map((r) => [r.product_id, r.name ?? '–', { html: num(n(r.revenue), 2), num: true }, { html: net > 0 ? `${num((100 * n(r.revenue)) / net, 1)}%` : '–', num: true }, r.units === null ? null : n(r.units), n(r.orders), n(r.buyers)]),
       `Top ${top.length} products by net revenue`,
     ));
   } else {
@@ -218,7 +218,7 @@ async function traitsPart(db: Db, customers: number): Promise<string[]> {
     const type = col.type.toUpperCase();
     const stats = await db.one<{ filled: number; k: number }>(`SELECT count(${q}) AS filled, count(DISTINCT ${q}) AS k FROM customers`);
     const filled = n(stats?.filled);
-    let values = '';
+    let values: string;
     if (filled === 0) {
       values = '(always empty)';
     } else if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL)/.test(type)) {
@@ -238,7 +238,7 @@ async function traitsPart(db: Db, customers: number): Promise<string[]> {
     rows.push([col.name, col.type.toLowerCase(), { html: num(customers > 0 ? (100 * filled) / customers : null, 1) + '%', num: true }, n(stats?.k), values]);
   }
   const out = ['<h3>Customer traits</h3>', htmlTable(['trait', 'type', 'filled', 'distinct values', 'values'], rows)];
-  if (traits.length > MAX_TRAITS) out.push(para(`${num(traits.length - MAX_TRAITS)} more trait columns not shown.`, 'note'));
+  if (traits.length > MAX_TRAITS) out.push(para(`${plural(traits.length - MAX_TRAITS, 'more trait column')} not shown.`, 'note'));
   out.push(para('Every column of a customers file (or a per-customer column of a transactions file) is kept as a typed trait, usable in audience rules and clustering. Text traits list their three most common values with their share of the filled rows.', 'note'));
   return out;
 }
@@ -254,7 +254,7 @@ async function eventsPart(db: Db): Promise<string[]> {
   );
   const range = await db.one<{ first: string; last: string }>("SELECT strftime(min(ts), '%Y-%m-%d') AS first, strftime(max(ts), '%Y-%m-%d') AS last FROM events");
   const total = types.reduce((a, r) => a + n(r.k), 0);
-  const out = ['<h3>Events</h3>', `<p>${num(total)} events of ${num(types.length)} types from <b>${esc(fmtDate(range?.first))}</b> to <b>${esc(fmtDate(range?.last))}</b>.</p>`, '<div class="grid2">'];
+  const out = ['<h3>Events</h3>', `<p>${plural(total, 'event')} of ${plural(types.length, 'type')} from <b>${esc(fmtDate(range?.first))}</b> to <b>${esc(fmtDate(range?.last))}</b>.</p>`, '<div class="grid2">'];
   out.push(barsH(types.slice(0, 10).map((r) => ({ label: r.type, value: n(r.k) })), {
     title: `Events by type${types.length > 10 ? ' (top 10)' : ''}`, xLabel: 'events', total,
     caption: 'Number of events of each type over the whole period, with the share of all events.',
