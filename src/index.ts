@@ -30,3 +30,11 @@ export {
 } from './store/import/index.ts';
 export { runDemo, DEMO_DATA, type DemoSummary } from './pipeline/demo.ts';
 export { generateDataset, PRESETS, type GenerateParams, type GenerateResult, type Preset } from './generate/index.ts';
+export { buildReport, reportSections, renderReport, type ReportOptions, type ReportSection } from './report/index.ts';
+export { runValueSegmentation, type ValueModel, type ValueOptions, type ValueResult, type SegmentSummary } from './pipeline/value.ts';
+export { customerMetrics, exclusionCounts, METRIC_COLUMNS } from './features/customer-metrics.ts';
+export { transactionSummary, PERIOD_DAYS, type Period, type SummaryOptions } from './features/transaction-summary.ts';
+export { categoryShares } from './features/category-shares.ts';
+export { scoreQuery, edgesQuery } from './features/scores.ts';
+export { DEFAULT_RFM_SEGMENTS, DEFAULT_LRFMP_SEGMENTS, checkCoverage, segmentOf } from './models/rfm/segments.ts';
+export { compile, type Compiled } from './sql/compile.ts';

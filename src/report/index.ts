@@ -23,7 +23,7 @@ export type BuildReportOptions = ReportOptions & { extraSections?: ReportSection
  */
 export async function reportSections(db: Db, options: BuildReportOptions = {}): Promise<ReportSection[]> {
   const overview = await overviewSection(db, { currency: options.currency });
-  const value = [await valueSection(db, 'rfm'), await valueSection(db, 'lrfmp')].filter((s): s is ReportSection => s !== undefined);
+  const value = [await valueSection(db, 'rfm', options), await valueSection(db, 'lrfmp', options)].filter((s): s is ReportSection => s !== undefined);
   const imports = await importSection(db);
   return [overview, ...value, imports, ...(options.extraSections ?? [])];
 }

@@ -1,7 +1,7 @@
 /** The value segmentation section (RFM or LRFMP): the R×F grid, segments against revenue, metric distributions. */
 import type { Db } from '../store/workspace.ts';
 import { heatmap, histogram, pairedBars } from './charts.ts';
-import { esc, htmlTable, num, pct, type ReportSection } from './html.ts';
+import { esc, htmlTable, money, num, pct, type ReportSection } from './html.ts';
 
 function logBins(values: number[], perDecade = 4): { x0: number; x1: number; count: number }[] {
   const pos = values.filter((v) => v > 0);
@@ -25,7 +25,7 @@ function linearBins(values: number[], n = 30): { x0: number; x1: number; count: 
 }
 
 /** Section for the latest run of `model`, or undefined when there is none. */
-export async function valueSection(db: Db, model: 'rfm' | 'lrfmp'): Promise<ReportSection | undefined> {
+export async function valueSection(db: Db, model: 'rfm' | 'lrfmp', options: { currency?: string } = {}): Promise<ReportSection | undefined> {
   const run = await db.one<{ run_id: number; as_of: string; params: string }>(
     "SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of, CAST(params AS VARCHAR) AS params FROM runs WHERE kind = ? ORDER BY run_id DESC LIMIT 1",
     [model],
@@ -44,7 +44,7 @@ export async function valueSection(db: Db, model: 'rfm' | 'lrfmp'): Promise<Repo
     'SELECT r, f, count(*) AS n, avg(monetary) AS mon FROM run_scores WHERE run_id = ? GROUP BY 1, 2', [run.run_id]);
   const scores = Array.from({ length: bins }, (_, i) => i + 1);
   parts.push('<div class="grid2">');
-  parts.push(heatmap(grid.map((g) => ({ x: g.r, y: g.f, value: g.n, label: `${num(g.n)}\n£${num(g.mon)}` })), {
+  parts.push(heatmap(grid.map((g) => ({ x: g.r, y: g.f, value: g.n, label: `${num(g.n)}\n${money(g.mon, options.currency, 0)}` })), {
     title: 'Recency × frequency grid', xLabel: 'R score (5 = most recent)', yLabel: 'F score', colorLabel: 'customers',
     xDomain: scores, yDomain: [...scores].reverse(), width: 540,
     caption: 'Each cell: customers with that R and F score (colour and first line) and their average net spend (second line).',
@@ -55,7 +55,7 @@ export async function valueSection(db: Db, model: 'rfm' | 'lrfmp'): Promise<Repo
   }));
   parts.push('</div>');
   parts.push(htmlTable(['segment', 'customers', 'share', 'revenue share', 'mean recency (days)', 'mean orders', 'mean net spend'],
-    segs.map((s) => [s.segment, s.n, pct(s.n / total), pct(revenue ? Number(s.revenue) / revenue : 0), Math.round(s.rec), Number(s.freq.toFixed(1)), Number(Number(s.mon).toFixed(2))])));
+    segs.map((s) => [s.segment, s.n, pct(s.n / total), pct(revenue ? Number(s.revenue) / revenue : 0), Math.round(s.rec), num(s.freq, 1), money(Number(s.mon), options.currency)])));
   const m = await db.columns('SELECT recency_days, frequency, monetary, tenure_days, periodicity_days FROM run_scores WHERE run_id = ?', [run.run_id]);
   const nums = (k: string) => (m[k] ?? []).map(Number).filter(Number.isFinite);
   parts.push('<div class="grid2">');

@@ -26,7 +26,7 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         const rfm = await runValueSegmentation(ws, 'rfm');
         const lrfmp = await runValueSegmentation(ws, 'lrfmp');
         bar.update('writing the report');
-        const html = await buildReport(ws.db, { title: 'Segmint demo: Online Retail (UCI, 2010-2011)' });
+        const html = await buildReport(ws.db, { title: 'Segmint demo: Online Retail (UCI, 2010-2011)', currency: 'GBP' });
         const reportPath = join(ws.dir, 'report.html');
         writeFileSync(reportPath, html);
         bar.done();
