@@ -1,134 +1,388 @@
 /**
- * compile(query, dialect) → { sql, params }: one walk over the IR; every engine difference is a hook of
- * the dialect. CTEs become subqueries on engines without them; parameters become placeholders, or
- * escaped literals where the engine cannot bind.
+ * compile(query, dialect) → { sql, params }: one walk over the IR; every engine difference is a hook or a
+ * capability of the dialect. CTEs become subqueries on engines without them; values become placeholders,
+ * or escaped literals where the engine cannot bind. Problems are collected with their place in the tree
+ * and reported together in one SegmintError.
  */
 import { SegmintError } from '../core/errors.ts';
-import type { Expr, Select, Source } from './ir.ts';
+import { didYouMean } from '../core/suggest.ts';
+import { AGGREGATES, and, FUNCTIONS, type Expr, type FnName, type OrderItem } from './expr.ts';
+import type { Join, Query, Select, Source } from './query.ts';
 import { clickhouse } from './dialects/clickhouse.ts';
 import { duckdb } from './dialects/duckdb.ts';
 import { postgres } from './dialects/postgres.ts';
-import type { Dialect, DialectName } from './dialects/base.ts';
+import { formatNumber, formatTimestamp, type Dialect, type DialectName } from './dialects/base.ts';
 
+/** The dialects by name. */
 export const DIALECT: Readonly<Record<DialectName, Dialect>> = { duckdb, postgres, clickhouse };
+
+/** A bound parameter value, in placeholder order. Dates are passed as `YYYY-MM-DD HH:MM:SS[.mmm]` text. */
+export type BoundValue = string | number | boolean | null;
 
 export interface Compiled {
   sql: string;
-  params: (string | number | boolean | null)[];
+  params: BoundValue[];
+}
+
+/** One problem found while compiling: a kebab-case code, what was wrong, and where in the IR (`select[2].expr`). */
+export interface Diagnostic {
+  code: string;
+  message: string;
+  path: string;
+  hint?: string;
 }
 
 const PRECEDENCE: Record<string, number> = { '*': 5, '/': 5, '+': 4, '-': 4, '=': 3, '<>': 3, '<': 3, '<=': 3, '>': 3, '>=': 3 };
 
-const fmtTimestamp = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '').replace(/\.000$/, '');
+/** The CTEs visible at a point of the query, each with the scope it was defined in (CTEs are not recursive). */
+type Scope = ReadonlyMap<string, { query: Query; scope: Scope }>;
+
+const isNonZeroConstant = (e: Expr) => (e.kind === 'num' || e.kind === 'param') && typeof e.value === 'number' && e.value !== 0;
+const sameColumn = (e: Expr, name: string): boolean => (e.kind === 'col' && e.name === name) || (e.kind === 'cast' && sameColumn(e.expr, name));
 
 class Compiler {
-  readonly params: (string | number | boolean | null)[] = [];
-  private ctes = new Map<string, Select>();
+  readonly params: BoundValue[] = [];
+  readonly diagnostics: Diagnostic[] = [];
+  /** The CTEs visible where the compiler currently is. */
+  private scope: Scope = new Map();
   constructor(private readonly d: Dialect) {}
 
-  expr(e: Expr): string {
+  private report(path: string, code: string, message: string, hint?: string): string {
+    this.diagnostics.push(hint === undefined ? { code, message, path } : { code, message, path, hint });
+    return 'NULL';
+  }
+
+  /** Runs a dialect hook; an error it raises becomes a diagnostic at `path`. */
+  private hook(path: string, f: () => string): string {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof SegmintError)) throw e;
+      return this.report(path, e.code, e.message, e.hint);
+    }
+  }
+
+  private ident(name: string, path: string): string {
+    if (typeof name !== 'string' || name.length === 0) return this.report(path, 'invalid-identifier', `empty or missing identifier ${JSON.stringify(name)}`, 'name every column, table and alias');
+    return this.d.quoteIdent(name);
+  }
+
+  private list(items: readonly Expr[], path: string): string[] {
+    return items.map((x, i) => this.expr(x, `${path}[${i}]`));
+  }
+
+  expr(e: Expr, path: string): string {
     const d = this.d;
     switch (e.kind) {
       case 'col':
-        return e.table ? `${d.quoteIdent(e.table)}.${d.quoteIdent(e.name)}` : d.quoteIdent(e.name);
+        return e.table === undefined ? this.ident(e.name, path) : `${this.ident(e.table, `${path}.table`)}.${this.ident(e.name, path)}`;
       case 'param': {
-        const v = e.value instanceof Date ? fmtTimestamp(e.value) : e.value;
-        const ref = d.capabilities.boundParams ? (this.params.push(v), d.placeholder(this.params.length)) : d.literal(v);
-        return e.value instanceof Date ? `CAST(${ref} AS ${d.typeName('timestamp')})` : ref;
+        const v = e.value;
+        if (v === null) return 'NULL';
+        if (typeof v === 'number' && !Number.isFinite(v)) return this.report(path, 'invalid-value', `cannot bind ${v}`, 'use a finite number or NULL');
+        if (v instanceof Date && Number.isNaN(v.getTime())) return this.report(path, 'invalid-value', 'cannot bind an invalid Date', 'check the date that was passed');
+        if (!d.capabilities.boundParams) return this.hook(path, () => d.literal(v));
+        this.params.push(v instanceof Date ? formatTimestamp(v) : v);
+        return d.paramRef(d.placeholder(this.params.length), v);
       }
       case 'num':
-        return Number.isInteger(e.value) ? String(e.value) : String(e.value);
+        return this.hook(path, () => formatNumber(e.value));
       case 'bool':
-        return e.value ? 'TRUE' : 'FALSE';
+        return d.booleanLiteral(e.value);
       case 'null':
         return 'NULL';
       case 'binary': {
-        const p = PRECEDENCE[e.op]!;
-        const side = (x: Expr, right: boolean) => {
-          const s = this.expr(x);
+        const p = PRECEDENCE[e.op];
+        if (p === undefined) return this.report(`${path}.op`, 'unknown-operator', `unknown operator ${String(e.op)}`, `use one of ${Object.keys(PRECEDENCE).join(' ')}`);
+        const side = (x: Expr, right: boolean, sub: string) => {
+          const s = this.expr(x, `${path}.${sub}`);
           if (x.kind !== 'binary') return s;
-          const q = PRECEDENCE[x.op]!;
+          const q = PRECEDENCE[x.op] ?? 0;
           return q < p || (right && q === p) ? `(${s})` : s;
         };
-        return `${side(e.left, false)} ${e.op} ${side(e.right, true)}`;
+        const l = side(e.left, false, 'left');
+        const r = side(e.right, true, 'right');
+        return e.op === '/' ? d.divide(l, r, isNonZeroConstant(e.right)) : `${l} ${e.op} ${r}`;
       }
       case 'logic':
-        return `(${e.items.map((x) => this.expr(x)).join(` ${e.op.toUpperCase()} `)})`;
+        if (e.items.length === 0) return d.booleanLiteral(e.op === 'and');
+        return `(${this.list(e.items, `${path}.items`).join(` ${e.op.toUpperCase()} `)})`;
       case 'not':
-        return `(NOT ${this.expr(e.expr)})`;
+        return `(NOT ${this.expr(e.expr, `${path}.expr`)})`;
       case 'is_null':
-        return `(${this.expr(e.expr)} IS ${e.negate ? 'NOT ' : ''}NULL)`;
+        return `(${this.expr(e.expr, `${path}.expr`)} IS ${e.negate ? 'NOT ' : ''}NULL)`;
       case 'in':
-        if (e.values.length === 0) return e.negate ? 'TRUE' : 'FALSE';
-        return `(${this.expr(e.expr)} ${e.negate ? 'NOT IN' : 'IN'} (${e.values.map((v) => this.expr(v)).join(', ')}))`;
+        if (e.values.length === 0) return d.booleanLiteral(e.negate);
+        return `(${this.expr(e.expr, `${path}.expr`)} ${e.negate ? 'NOT IN' : 'IN'} (${this.list(e.values, `${path}.values`).join(', ')}))`;
       case 'in_query':
-        return `(${this.expr(e.expr)} ${e.negate ? 'NOT IN' : 'IN'} (${this.select(e.query)}))`;
-      case 'case':
-        return `CASE ${e.whens.map(([c, v]) => `WHEN ${this.expr(c)} THEN ${this.expr(v)}`).join(' ')}${e.else ? ` ELSE ${this.expr(e.else)}` : ''} END`;
+        return `(${this.expr(e.expr, `${path}.expr`)} ${e.negate ? 'NOT IN' : 'IN'} (${this.query(e.query, this.scope, `${path}.query`)}))`;
+      case 'case': {
+        if (e.whens.length === 0) return this.report(path, 'invalid-case', 'CASE without a WHEN', 'give at least one [condition, value] pair');
+        const whens = e.whens.map(([c, v], i) => `WHEN ${this.expr(c, `${path}.whens[${i}][0]`)} THEN ${this.expr(v, `${path}.whens[${i}][1]`)}`);
+        return `CASE ${whens.join(' ')}${e.else ? ` ELSE ${this.expr(e.else, `${path}.else`)}` : ''} END`;
+      }
       case 'cast':
-        return `CAST(${this.expr(e.expr)} AS ${d.typeName(e.to)})`;
+        return this.hook(path, () => d.cast(this.expr(e.expr, `${path}.expr`), e.to));
       case 'fn':
-        return d.fn(e.name, e.args.map((a) => this.expr(a)));
-      case 'agg':
-        return d.agg(e.name, e.args.map((a) => this.expr(a)), e.distinct, e.filter ? this.expr(e.filter) : undefined);
-      case 'quantiles':
-        return d.quantiles(this.expr(e.expr), e.ps);
-      case 'index':
-        return d.index(this.expr(e.array), e.i);
-      case 'window': {
-        if (!d.capabilities.windowFunctions) {
-          throw new SegmintError('unsupported-in-dialect', `window function ${e.fn}() is not available in ${d.name}`, {
-            hint: 'build the query without window functions for this engine (features offer such a path)',
-            exitCode: 1,
-          });
+        return this.fn(e.name, e.args, path);
+      case 'date_trunc': {
+        const x = this.expr(e.expr, `${path}.expr`);
+        if (!['day', 'week', 'month', 'quarter', 'year'].includes(e.unit)) return this.report(`${path}.unit`, 'invalid-argument', `unknown date unit ${String(e.unit)}`, 'use day, week, month, quarter or year');
+        return this.hook(path, () => d.dateTrunc(e.unit, x));
+      }
+      case 'agg': {
+        if (!AGGREGATES.includes(e.name)) return this.unknown(path, 'aggregate', String(e.name), AGGREGATES);
+        const want = e.name === 'count_star' ? 0 : 1;
+        if (e.args.length !== want) return this.report(path, 'wrong-arity', `${e.name} takes ${want} argument${want === 1 ? '' : 's'}, got ${e.args.length}`);
+        const args = this.list(e.args, `${path}.args`);
+        const filter = e.filter ? this.expr(e.filter, `${path}.filter`) : undefined;
+        return this.hook(path, () => d.agg(e.name, args, e.distinct, filter));
+      }
+      case 'quantiles': {
+        const x = this.expr(e.expr, `${path}.expr`);
+        const filter = e.filter ? this.expr(e.filter, `${path}.filter`) : undefined;
+        const bad = e.ps.find((p) => !(Number.isFinite(p) && p >= 0 && p <= 1));
+        if (e.ps.length === 0 || bad !== undefined) {
+          return this.report(`${path}.ps`, 'invalid-quantile', e.ps.length === 0 ? 'no quantile fractions given' : `quantile fraction ${bad} is not between 0 and 1`, 'give fractions such as [0.25, 0.5, 0.75]');
         }
-        const over = [
-          e.partitionBy.length ? `PARTITION BY ${e.partitionBy.map((x) => this.expr(x)).join(', ')}` : '',
-          e.orderBy.length ? `ORDER BY ${e.orderBy.map((x) => this.expr(x)).join(', ')}` : '',
-        ].filter(Boolean).join(' ');
-        return `${e.fn}(${e.args.map((a) => this.expr(a)).join(', ')}) OVER (${over})`;
+        return this.hook(path, () => d.quantiles(x, e.ps.map(formatNumber), filter));
       }
+      case 'index': {
+        const a = this.expr(e.array, `${path}.array`);
+        if (!Number.isInteger(e.i) || e.i < 1) return this.report(`${path}.i`, 'invalid-argument', `array index ${e.i} is not a positive integer`, 'array elements are numbered from 1');
+        return d.index(a, e.i);
+      }
+      case 'window': {
+        const args = this.list(e.args, `${path}.args`);
+        const partition = this.list(e.partitionBy, `${path}.partitionBy`);
+        const order = this.orderBy(e.orderBy, `${path}.orderBy`);
+        if (!d.capabilities.windowFunctions) {
+          return this.report(path, 'unsupported-in-dialect', `window function ${e.fn}() is not available in ${d.name}`, 'build the query without window functions for this engine (e.g. bins from quantile edges, gaps by a self-join)');
+        }
+        if (e.fn === 'ntile' && !(e.args[0]?.kind === 'num' && Number.isInteger(e.args[0].value) && e.args[0].value > 0)) {
+          return this.report(`${path}.args[0]`, 'invalid-argument', 'ntile() needs a positive whole number of buckets');
+        }
+        const over = [partition.length ? `PARTITION BY ${partition.join(', ')}` : '', order].filter(Boolean).join(' ');
+        return `${e.fn}(${args.join(', ')}) OVER (${over})`;
+      }
+      default:
+        return this.report(path, 'unknown-node', `unknown expression node ${JSON.stringify((e as { kind?: unknown }).kind)}`, 'build expressions with the factories of src/sql/expr.ts');
     }
   }
 
-  source(s: Source): string {
-    if (s.kind === 'table') {
-      const cte = this.ctes.get(s.name);
-      if (cte && !this.d.capabilities.cte) return `(${this.select(cte)}) AS ${this.d.quoteIdent(s.alias ?? s.name)}`;
-      return s.alias ? `${this.d.quoteIdent(s.name)} AS ${this.d.quoteIdent(s.alias)}` : this.d.quoteIdent(s.name);
-    }
-    return `(${this.select(s.query)}) AS ${this.d.quoteIdent(s.alias)}`;
+  private unknown(path: string, what: 'function' | 'aggregate', name: string, known: readonly string[]): string {
+    const guess = didYouMean(name, known);
+    return this.report(path, `unknown-${what}`, `unknown ${what} ${name}${guess ? `; did you mean ${guess}?` : ''}`, `use one of ${known.join(', ')}`);
   }
 
-  select(q: Select): string {
+  private fn(name: FnName, argExprs: readonly Expr[], path: string): string {
+    const arity = (FUNCTIONS as Record<string, readonly [number, number] | undefined>)[name];
+    const impl = this.d.functions[name];
+    if (!arity || !impl) {
+      const known = Object.keys(FUNCTIONS).filter((k) => this.d.functions[k as FnName]);
+      return arity ? this.report(path, 'unknown-function', `${name}() is not available in ${this.d.name}`, `use one of ${known.join(', ')}`) : this.unknown(path, 'function', String(name), known);
+    }
+    const [lo, hi] = arity;
+    if (argExprs.length < lo || argExprs.length > hi) {
+      return this.report(path, 'wrong-arity', `${name}() takes ${lo === hi ? lo : `${lo} to ${hi}`} arguments, got ${argExprs.length}`);
+    }
+    if (name === 'round' && argExprs[1] && !(argExprs[1].kind === 'num' && Number.isInteger(argExprs[1].value) && argExprs[1].value >= 0 && argExprs[1].value <= 15)) {
+      return this.report(`${path}.args[1]`, 'invalid-argument', 'round() needs its digits as a whole number 0–15 written with num()');
+    }
+    const args = this.list(argExprs, `${path}.args`);
+    return this.hook(path, () => impl(args));
+  }
+
+  private orderBy(items: readonly OrderItem[], path: string): string {
+    if (items.length === 0) return '';
+    return `ORDER BY ${items.map((o, i) => {
+      const nulls = o.nullsLast === this.d.nullsLastByDefault(o.desc) ? '' : o.nullsLast ? ' NULLS LAST' : ' NULLS FIRST';
+      return `${this.expr(o.expr, `${path}[${i}].expr`)}${o.desc ? ' DESC' : ''}${nulls}`;
+    }).join(', ')}`;
+  }
+
+  query(q: Query, scope: Scope, path: string): string {
+    const outer = this.scope;
+    this.scope = scope;
+    try {
+      if (q.kind === 'select') return this.select(q, path);
+      if (q.kind !== 'union_all') return this.report(path, 'unknown-node', `unknown query node ${JSON.stringify((q as { kind?: unknown }).kind)}`, 'build queries with select() or unionAll()');
+      if (q.queries.length === 0) return this.report(path, 'invalid-union', 'UNION ALL of no queries', 'give at least one query');
+      return q.queries.map((s, i) => {
+        const p = `${path}.queries[${i}]`;
+        // A member with its own WITH, ORDER BY or LIMIT is wrapped so the clause stays with it.
+        if (s.with?.length || s.orderBy?.length || s.limit !== undefined) return `SELECT * FROM (${this.select(s, p)}) AS ${this.d.quoteIdent(`union_${i + 1}`)}`;
+        return this.select(s, p);
+      }).join(' UNION ALL ');
+    } finally {
+      this.scope = outer;
+    }
+  }
+
+  private source(s: Source, path: string): string {
     const d = this.d;
-    let head = '';
-    if (q.with?.length) {
-      if (d.capabilities.cte) {
-        head = `WITH ${q.with.map((c) => `${d.quoteIdent(c.name)} AS (${this.select(c.query)})`).join(', ')} `;
+    if (s.kind === 'table') {
+      const cte = this.scope.get(s.name);
+      if (cte && !d.capabilities.cte) return `(${this.query(cte.query, cte.scope, `${path}(cte ${s.name})`)}) AS ${this.ident(s.alias ?? s.name, path)}`;
+      return s.alias === undefined ? this.ident(s.name, path) : `${this.ident(s.name, path)} AS ${this.ident(s.alias, `${path}.alias`)}`;
+    }
+    if (s.kind === 'subquery') return `(${this.query(s.query, this.scope, `${path}.query`)}) AS ${this.ident(s.alias, `${path}.alias`)}`;
+    return this.report(path, 'unknown-node', `unknown source ${JSON.stringify((s as { kind?: unknown }).kind)}`, 'use table() or subquery()');
+  }
+
+  private join(j: Join, i: number, path: string): string {
+    const caps = this.d.capabilities;
+    const p = `${path}.joins[${i}]`;
+    if (!caps.multipleJoins && i > 0) {
+      this.report(p, 'unsupported-in-dialect', `${this.d.name} takes one JOIN per SELECT`, 'join in a nested subquery: select from (a JOIN b) joined to c');
+    }
+    if ((j.type === 'cross') !== (j.on === undefined)) {
+      this.report(`${p}.on`, 'invalid-join', j.type === 'cross' ? 'a cross join takes no ON condition' : `a ${j.type} join needs an ON condition`);
+    }
+    if (j.on && !caps.nonEquiJoins && !isEquiJoin(j.on)) {
+      this.report(`${p}.on`, 'unsupported-in-dialect', `${this.d.name} joins only ON an AND of equalities`, 'move the other conditions to WHERE, or into a subquery on the joined side');
+    }
+    const kw = j.type === 'left' ? 'LEFT JOIN' : j.type === 'cross' ? 'CROSS JOIN' : 'JOIN';
+    return `${kw} ${this.source(j.source, `${p}.source`)}${j.on ? ` ON ${this.expr(j.on, `${p}.on`)}` : ''}`;
+  }
+
+  private select(q: Select, path: string): string {
+    const d = this.d;
+    const outer = this.scope;
+    const ctes: string[] = [];
+    try {
+      for (const [i, c] of (q.with ?? []).entries()) {
+        const p = `${path}.with[${i}]`;
+        if (q.with!.findIndex((x) => x.name === c.name) !== i) this.report(p, 'duplicate-cte', `CTE ${c.name} is defined twice`);
+        if (d.capabilities.cte) ctes.push(`${this.ident(c.name, p)} AS (${this.query(c.query, this.scope, `${p}.query`)})`);
+        // visible to the later CTEs and the body, not to itself
+        this.scope = new Map(this.scope).set(c.name, { query: c.query, scope: this.scope });
       }
-      for (const c of q.with) this.ctes.set(c.name, c.query);
+      const items = q.select === '*' ? '*' : q.select.map((c, i) => {
+        const x = this.expr(c.expr, `${path}.select[${i}].expr`);
+        return c.as === undefined ? x : `${x} AS ${this.ident(c.as, `${path}.select[${i}].as`)}`;
+      }).join(', ');
+      if (items === '') this.report(`${path}.select`, 'invalid-select', 'a SELECT without columns', "list the columns, or use '*'");
+      const parts = [`${ctes.length ? `WITH ${ctes.join(', ')} ` : ''}SELECT ${q.distinct ? 'DISTINCT ' : ''}${items}`, `FROM ${this.source(q.from, `${path}.from`)}`];
+      const { joins, where } = d.capabilities.nonEquiJoins ? { joins: q.joins ?? [], where: q.where } : equiJoins(q);
+      joins.forEach((j, i) => parts.push(this.join(j, i, path)));
+      if (where) parts.push(`WHERE ${this.expr(where, `${path}.where`)}`);
+      if (q.groupBy?.length) parts.push(`GROUP BY ${this.list(q.groupBy, `${path}.groupBy`).join(', ')}`);
+      if (q.having) parts.push(`HAVING ${this.expr(q.having, `${path}.having`)}`);
+      if (q.orderBy?.length) parts.push(this.orderBy(q.orderBy, `${path}.orderBy`));
+      if (q.limit !== undefined) {
+        if (Number.isInteger(q.limit) && q.limit >= 0) parts.push(`LIMIT ${q.limit}`);
+        else this.report(`${path}.limit`, 'invalid-argument', `LIMIT ${q.limit} is not a whole number ≥ 0`);
+      }
+      if (d.capabilities.aliasesShadowColumns) this.checkAliases(q, path);
+      return parts.join(' ');
+    } finally {
+      this.scope = outer;
     }
-    const cols = q.select === '*' ? '*' : q.select.map((c) => (c.as ? `${this.expr(c.expr)} AS ${d.quoteIdent(c.as)}` : this.expr(c.expr))).join(', ');
-    const parts = [`${head}SELECT ${cols}`, `FROM ${this.source(q.from)}`];
-    for (const j of q.joins ?? []) {
-      const kw = j.type === 'left' ? 'LEFT JOIN' : j.type === 'cross' ? 'CROSS JOIN' : 'JOIN';
-      parts.push(`${kw} ${this.source(j.source)}${j.on ? ` ON ${this.expr(j.on)}` : ''}`);
-    }
-    if (q.where) parts.push(`WHERE ${this.expr(q.where)}`);
-    if (q.groupBy?.length) parts.push(`GROUP BY ${q.groupBy.map((g) => this.expr(g)).join(', ')}`);
-    if (q.having) parts.push(`HAVING ${this.expr(q.having)}`);
-    if (q.orderBy?.length) parts.push(`ORDER BY ${q.orderBy.map((o) => `${this.expr(o.expr)}${o.desc ? ' DESC' : ''}`).join(', ')}`);
-    if (q.limit !== undefined) parts.push(`LIMIT ${Math.floor(q.limit)}`);
-    return parts.join(' ');
+  }
+
+  /**
+   * On engines where an output alias replaces the column of the same name throughout its SELECT, an alias
+   * that names a column used elsewhere in that SELECT would silently change what that use reads.
+   */
+  private checkAliases(q: Select, path: string): void {
+    if (q.select === '*') return;
+    const used = new Map<string, string>();
+    const collect = (e: Expr | undefined, where: string) => {
+      if (e) walk(e, (x) => x.kind === 'col' && x.table === undefined && !used.has(x.name) && used.set(x.name, where));
+    };
+    const items = q.select;
+    items.forEach((c, i) => {
+      // the alias's own expression may use the column it renames
+      if (c.as === undefined || sameColumn(c.expr, c.as)) return;
+      used.clear();
+      items.forEach((o, k) => k !== i && collect(o.expr, 'another output column'));
+      collect(q.where, 'WHERE');
+      q.groupBy?.forEach((g) => collect(g, 'GROUP BY'));
+      collect(q.having, 'HAVING');
+      q.joins?.forEach((j) => collect(j.on, 'a join condition'));
+      const where = used.get(c.as);
+      if (where !== undefined) {
+        this.report(`${path}.select[${i}].as`, 'alias-shadows-column', `output column ${c.as} has the name of a column used in ${where}; ${this.d.name} would read the output expression there`, `rename the output column (e.g. ${c.as}_value) or compute it in a subquery`);
+      }
+    });
   }
 }
 
-/** Compile `query` for `dialect` (a name or a Dialect object). */
-export function compile(query: Select, dialect: DialectName | Dialect): Compiled {
+/** Calls `visit` on `e` and every expression below it, not entering subqueries. */
+function walk(e: Expr, visit: (e: Expr) => unknown): void {
+  visit(e);
+  const kids: (Expr | undefined)[] = [];
+  switch (e.kind) {
+    case 'binary': kids.push(e.left, e.right); break;
+    case 'logic': kids.push(...e.items); break;
+    case 'not': case 'is_null': case 'cast': case 'date_trunc': case 'in_query': kids.push(e.expr); break;
+    case 'in': kids.push(e.expr, ...e.values); break;
+    case 'case': kids.push(...e.whens.flat(), e.else); break;
+    case 'fn': case 'agg': kids.push(...e.args, e.kind === 'agg' ? e.filter : undefined); break;
+    case 'quantiles': kids.push(e.expr, e.filter); break;
+    case 'index': kids.push(e.array); break;
+    case 'window': kids.push(...e.args, ...e.partitionBy, ...e.orderBy.map((o) => o.expr)); break;
+    default: break;
+  }
+  for (const k of kids) if (k) walk(k, visit);
+}
+
+/** An AND of equalities (or a single one): what every engine can join on. */
+function isEquiJoin(on: Expr): boolean {
+  if (on.kind === 'binary') return on.op === '=';
+  return on.kind === 'logic' && on.op === 'and' && on.items.every(isEquiJoin);
+}
+
+const conjuncts = (e: Expr): Expr[] => (e.kind === 'logic' && e.op === 'and' ? e.items.flatMap(conjuncts) : [e]);
+
+/**
+ * For engines that join only ON equalities: the other conditions of an INNER join mean the same in WHERE,
+ * so they move there (an inner join with no equality left becomes a cross join). LEFT joins keep theirs.
+ */
+function equiJoins(q: Select): { joins: readonly Join[]; where: Expr | undefined } {
+  const moved: Expr[] = [];
+  const joins = (q.joins ?? []).map((j): Join => {
+    if (j.type !== 'inner' || !j.on || isEquiJoin(j.on)) return j;
+    const parts = conjuncts(j.on);
+    const keys = parts.filter((c) => c.kind === 'binary' && c.op === '=');
+    moved.push(...parts.filter((c) => !keys.includes(c)));
+    return keys.length ? { type: 'inner', source: j.source, on: and(...keys) } : { type: 'cross', source: j.source };
+  });
+  return { joins, where: moved.length ? (q.where ? and(q.where, ...moved) : and(...moved)) : q.where };
+}
+
+/** Resolve a dialect given by name or object. */
+export function dialectOf(dialect: DialectName | Dialect): Dialect {
   const d = typeof dialect === 'string' ? DIALECT[dialect] : dialect;
-  if (!d) throw new SegmintError('unknown-dialect', `unknown SQL dialect ${String(dialect)}`, { hint: 'use duckdb, postgres or clickhouse' });
+  if (!d) {
+    const guess = didYouMean(String(dialect), Object.keys(DIALECT));
+    throw new SegmintError('unknown-dialect', `unknown SQL dialect ${String(dialect)}${guess ? `; did you mean ${guess}?` : ''}`, { hint: `use one of ${Object.keys(DIALECT).join(', ')}` });
+  }
+  return d;
+}
+
+/**
+ * Compile `query` for `dialect` (a name or a Dialect object) into SQL text and its bound parameters.
+ * Throws a SegmintError listing every problem found (details.diagnostics), coded by the first.
+ *
+ * ```ts
+ * const { sql, params } = compile(select({ select: '*', from: table('customers'), where: eq(col('city'), lit("Val d'Isère")) }), 'postgres');
+ * // sql: SELECT * FROM "customers" WHERE "city" = $1     params: ["Val d'Isère"]
+ * ```
+ */
+export function compile(query: Query, dialect: DialectName | Dialect): Compiled {
+  const d = dialectOf(dialect);
   const c = new Compiler(d);
-  const sql = c.select(query);
+  const sql = c.query(query, new Map(), 'query');
+  if (c.diagnostics.length) {
+    const [first] = c.diagnostics;
+    const more = c.diagnostics.length - 1;
+    throw new SegmintError(first!.code, `${first!.message} (at ${first!.path})${more ? `, and ${more} more problem${more === 1 ? '' : 's'}` : ''}`, {
+      hint: first!.hint,
+      exitCode: first!.code === 'unsupported-in-dialect' ? 1 : 2,
+      details: { dialect: d.name, diagnostics: c.diagnostics },
+    });
+  }
   return { sql, params: c.params };
 }

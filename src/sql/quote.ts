@@ -9,3 +9,21 @@ export function quoteIdent(name: string): string {
 export function quoteString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
+
+// ClickHouse reads C-style escapes inside quotes (backslash, quote, \n, \t, \0, \xHH …), so every backslash,
+// the quote character and every control character is escaped; the rest of the text passes through as UTF-8.
+const CH_ESCAPES: Record<string, string> = { '\\': '\\\\', '\0': '\\0', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const chEscape = (quote: string) => new RegExp(`[\\\\${quote}\\x00-\\x1f\\x7f]`, 'g');
+const CH_STRING = chEscape("'");
+const CH_IDENT = chEscape('`');
+const escapeChar = (c: string) => CH_ESCAPES[c] ?? (c === "'" || c === '`' ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
+/** Quote a string literal for ClickHouse: `it's` → `'it\'s'`, backslashes and control characters escaped. */
+export function quoteClickHouseString(value: string): string {
+  return `'${value.replace(CH_STRING, escapeChar)}'`;
+}
+
+/** Quote an identifier for ClickHouse: backticks, with backslash escapes. */
+export function quoteClickHouseIdent(name: string): string {
+  return `\`${name.replace(CH_IDENT, escapeChar)}\``;
+}

@@ -1,50 +1,113 @@
-import { baseDialect, unsupported, type Dialect } from './base.ts';
-import type { AggName } from '../ir.ts';
-
-const AGG: Record<AggName, string> = {
-  count: 'count', count_star: 'count', sum: 'sum', avg: 'avg', min: 'min', max: 'max',
-  stddev_pop: 'stddevPop', stddev_samp: 'stddevSamp', median: 'median',
-};
-const TYPES = { double: 'Float64', bigint: 'Int64', integer: 'Int32', varchar: 'String', timestamp: 'DateTime', date: 'Date', boolean: 'UInt8', decimal: 'Decimal(18,4)' } as const;
-
 /**
- * ClickHouse (down to Debian's 18.16): no window functions, no `WITH x AS (subquery)`, no server-side
- * parameters — values are inlined as escaped literals, aggregates with a condition use the -If combinator.
+ * ClickHouse, down to Debian's 18.16: no window functions, no `WITH x AS (subquery)`, no server-side
+ * parameters (values are written as escaped literals), one JOIN per SELECT with an AND of equalities, and
+ * aggregates with a condition spelled with the -If combinator. docs/sql.md lists the constraints.
  */
+import { SegmintError } from '../../core/errors.ts';
+import type { AggName, DateUnit, SqlType } from '../expr.ts';
+import { quoteClickHouseIdent, quoteClickHouseString } from '../quote.ts';
+import { baseDialect, formatNumber, formatTimestamp, unsupported, type Dialect, type FnImpl } from './base.ts';
+
+const TYPES: Record<SqlType, string> = {
+  double: 'Float64', bigint: 'Int64', integer: 'Int32', varchar: 'String', timestamp: 'DateTime', date: 'Date', boolean: 'UInt8', decimal: 'Decimal64(4)',
+};
+// Conversion functions rather than CAST: they pass NULL through (CAST to a non-Nullable type fails on NULL).
+const CONVERT: Record<SqlType, (x: string) => string> = {
+  double: (x) => `toFloat64(${x})`,
+  bigint: (x) => `toInt64(${x})`,
+  integer: (x) => `toInt32(${x})`,
+  varchar: (x) => `toString(${x})`,
+  timestamp: (x) => `toDateTime(${x})`,
+  date: (x) => `toDate(${x})`,
+  boolean: (x) => `toUInt8(${x})`,
+  decimal: (x) => `toDecimal64(${x}, 4)`,
+};
+const AGG: Record<Exclude<AggName, 'count_star'>, string> = {
+  count: 'count', sum: 'sum', avg: 'avg', min: 'min', max: 'max', stddev_pop: 'stddevPop', stddev_samp: 'stddevSamp', median: 'median',
+};
+const TRUNC: Record<DateUnit, (x: string) => string> = {
+  day: (x) => `toDateTime(toDate(${x}))`,
+  week: (x) => `toDateTime(toMonday(${x}))`,
+  month: (x) => `toDateTime(toStartOfMonth(${x}))`,
+  quarter: (x) => `toDateTime(toStartOfQuarter(${x}))`,
+  year: (x) => `toDateTime(toStartOfYear(${x}))`,
+};
+
+// greatest/least take two arguments and return NULL when either is NULL. Each argument is coalesced with
+// all the others, so NULLs are ignored as in DuckDB and PostgreSQL (NULL only when all are), then the
+// terms are folded pairwise.
+const nullIgnoring = (name: string): FnImpl => (a) => {
+  const terms = a.map((x, i) => `coalesce(${[x, ...a.filter((_, k) => k !== i)].join(', ')})`);
+  return terms.reduceRight((acc, t) => `${name}(${t}, ${acc})`);
+};
+
+// round() on floats rounds half to even; this rounds half away from zero as the other engines do.
+const roundHalfAway: FnImpl = (a) => {
+  const x = `toFloat64(${a[0]})`;
+  const scale = 10 ** Number(a[1] ?? 0);
+  const scaled = scale === 1 ? `abs(${x})` : `abs(${x}) * ${scale}`;
+  const r = `if(${x} < 0, -1, 1) * floor(${scaled} + 0.5)`;
+  return scale === 1 ? `(${r})` : `(${r} / ${scale})`;
+};
+
 export const clickhouse: Dialect = {
   ...baseDialect,
   name: 'clickhouse',
-  capabilities: { cte: false, filterClause: false, windowFunctions: false, boundParams: false },
-  quoteIdent: (name) => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``,
-  placeholder: () => unsupported('clickhouse', 'bound parameters', 'values are inlined as literals for ClickHouse'),
-  typeName: (t) => TYPES[t],
-  fn(name, a) {
-    switch (name) {
-      case 'days_between':
-        return `dateDiff('day', toDate(${a[0]}), toDate(${a[1]}))`;
-      case 'to_date':
-        return `toDate(${a[0]})`;
-      case 'starts_with':
-        return `startsWith(${a[0]}, ${a[1]})`;
-      case 'contains':
-        return `(position(${a[0]}, ${a[1]}) > 0)`;
-      case 'ln':
-        return `log(${a[0]})`;
-      case 'ceil':
-        return `ceil(${a[0]})`;
-      default:
-        return baseDialect.fn(name, a);
+  capabilities: { cte: false, filterClause: false, windowFunctions: false, boundParams: false, multipleJoins: false, nonEquiJoins: false, aliasesShadowColumns: true },
+  quoteIdent: quoteClickHouseIdent,
+  placeholder: () => unsupported('clickhouse', 'bound parameters', 'values are written as escaped literals for ClickHouse'),
+  literal(value) {
+    if (value instanceof Date) {
+      // DateTime holds whole seconds; a fraction would not parse.
+      if (value.getUTCMilliseconds() !== 0) {
+        throw new SegmintError('unsupported-in-dialect', `timestamp ${value.toISOString()} has milliseconds, which ClickHouse DateTime cannot hold`, {
+          hint: 'round the timestamp to whole seconds', exitCode: 1,
+        });
+      }
+      return `toDateTime(${quoteClickHouseString(formatTimestamp(value))})`;
     }
+    if (typeof value === 'number') return formatNumber(value);
+    if (typeof value === 'boolean') return this.booleanLiteral(value);
+    return quoteClickHouseString(value);
   },
+  booleanLiteral: (v) => (v ? '1' : '0'),
+  typeName: (t) => TYPES[t],
+  cast: (x, to) => (x === 'NULL' ? `CAST(NULL AS Nullable(${TYPES[to]}))` : CONVERT[to](x)),
+  // Decimal and Float64 do not mix in arithmetic, and Decimal / Decimal stays Decimal: both sides become Float64.
+  divide: (l, r, nonZero) => `toFloat64(${l}) / ${nonZero ? r : `nullIf(toFloat64(${r}), 0)`}`,
+  functions: {
+    days_between: (a) => `(toRelativeDayNum(toDate(${a[1]})) - toRelativeDayNum(toDate(${a[0]})))`,
+    days_between_exact: (a) => `((toUInt32(toDateTime(${a[1]})) - toUInt32(toDateTime(${a[0]}))) / 86400)`,
+    to_date: (a) => `toDate(${a[0]})`,
+    greatest: nullIgnoring('greatest'),
+    least: nullIgnoring('least'),
+    coalesce: (a) => `coalesce(${a.join(', ')})`,
+    nullif: (a) => `nullIf(${a[0]}, ${a[1]})`,
+    abs: (a) => `abs(${a[0]})`,
+    round: roundHalfAway,
+    floor: (a) => `floor(${a[0]})`,
+    ceil: (a) => `ceil(${a[0]})`,
+    ln: (a) => `log(${a[0]})`,
+    sqrt: (a) => `sqrt(${a[0]})`,
+    lower: (a) => `lowerUTF8(${a[0]})`,
+    starts_with: (a) => `startsWith(${a[0]}, ${a[1]})`,
+    contains: (a) => `(position(${a[0]}, ${a[1]}) > 0)`,
+  },
+  dateTrunc: (unit, x) => TRUNC[unit](x),
   agg(name, a, distinct, filter) {
     if (name === 'count_star') return filter ? `countIf(${filter})` : 'count()';
     if (distinct) {
-      if (name !== 'count') unsupported('clickhouse', `${name}(DISTINCT …)`, 'use count(DISTINCT …) only');
+      if (name !== 'count') unsupported('clickhouse', `${name}(DISTINCT …)`, 'only count(DISTINCT …) is available; aggregate a SELECT DISTINCT subquery instead');
       return filter ? `uniqExactIf(${a[0]}, ${filter})` : `uniqExact(${a[0]})`;
     }
-    const base = AGG[name];
-    return filter ? `${base}If(${[...a, filter].join(', ')})` : `${base}(${a.join(', ')})`;
+    const fn = AGG[name];
+    if (!filter) return `${fn}(${a[0]})`;
+    if (name === 'count') return `countIf(${a[0]}, ${filter})`;
+    // -If over no matching rows gives 0 (or 1970-01-01, or nan), where SQL gives NULL.
+    return `if(countIf(${filter}) > 0, ${fn}If(${a[0]}, ${filter}), NULL)`;
   },
-  quantiles: (expr, ps) => `quantiles(${ps.join(', ')})(${expr})`,
+  quantiles: (x, ps, filter) => (filter ? `quantilesIf(${ps.join(', ')})(${x}, ${filter})` : `quantiles(${ps.join(', ')})(${x})`),
   index: (array, i) => `arrayElement(${array}, ${i})`,
+  // explicit NULLS LAST on descending items rather than relying on the server's default
+  nullsLastByDefault: (desc) => !desc,
 };

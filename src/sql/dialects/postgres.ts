@@ -1,29 +1,34 @@
-import { baseDialect, type Dialect } from './base.ts';
+import { baseDialect, baseFunctions, type Dialect } from './base.ts';
+import type { SqlType } from '../expr.ts';
 
-const TYPES = { double: 'DOUBLE PRECISION' } as const;
+const TYPES: Partial<Record<SqlType, string>> = { double: 'DOUBLE PRECISION', decimal: 'NUMERIC(18,4)' };
+const DOUBLE = 'DOUBLE PRECISION';
 
-/** PostgreSQL: date arithmetic by subtraction, ordered-set percentile_cont, DOUBLE PRECISION. */
+/**
+ * PostgreSQL: date arithmetic by subtraction, ordered-set `percentile_cont … WITHIN GROUP`, DOUBLE
+ * PRECISION, and `/` made a double division that gives NULL for 0 (PostgreSQL truncates integer division
+ * and raises division_by_zero).
+ */
 export const postgres: Dialect = {
   ...baseDialect,
   name: 'postgres',
-  capabilities: { cte: true, filterClause: true, windowFunctions: true, boundParams: true },
-  typeName: (t) => (t === 'double' ? TYPES.double : t === 'decimal' ? 'NUMERIC(18,4)' : baseDialect.typeName(t)),
-  fn(name, a) {
-    switch (name) {
-      case 'days_between':
-        return `(CAST(${a[1]} AS DATE) - CAST(${a[0]} AS DATE))`;
-      case 'starts_with':
-        return `(left(${a[0]}, length(${a[1]})) = ${a[1]})`;
-      default:
-        return baseDialect.fn(name, a);
-    }
+  capabilities: { cte: true, filterClause: true, windowFunctions: true, boundParams: true, multipleJoins: true, nonEquiJoins: true, aliasesShadowColumns: false },
+  typeName: (t) => TYPES[t] ?? baseDialect.typeName(t),
+  divide: (l, r, nonZero) => `CAST(${l} AS ${DOUBLE}) / ${nonZero ? r : `NULLIF(${r}, 0)`}`,
+  functions: {
+    ...baseFunctions,
+    days_between: (a) => `(CAST(${a[1]} AS DATE) - CAST(${a[0]} AS DATE))`,
+    days_between_exact: (a) => `(CAST(EXTRACT(EPOCH FROM (CAST(${a[1]} AS TIMESTAMP) - CAST(${a[0]} AS TIMESTAMP))) AS ${DOUBLE}) / 86400)`,
+    // round(double precision) rounds half to even and round(double precision, int) does not exist; NUMERIC
+    // rounds half away from zero, as DuckDB does.
+    round: (a) => `CAST(round(CAST(${a[0]} AS NUMERIC), ${a[1] ?? '0'}) AS ${DOUBLE})`,
   },
   agg(name, a, distinct, filter) {
-    if (name === 'median') {
-      const call = `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${a[0]})`;
-      return filter ? `${call} FILTER (WHERE ${filter})` : call;
-    }
-    return baseDialect.agg(name, a, distinct, filter);
+    if (name !== 'median') return baseDialect.agg.call(this, name, a, distinct, filter);
+    return `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${a[0]})${filter ? ` FILTER (WHERE ${filter})` : ''}`;
   },
-  quantiles: (expr, ps) => `percentile_cont(ARRAY[${ps.join(', ')}]::DOUBLE PRECISION[]) WITHIN GROUP (ORDER BY ${expr})`,
+  quantiles: (x, ps, filter) =>
+    `percentile_cont(ARRAY[${ps.join(', ')}]::${DOUBLE}[]) WITHIN GROUP (ORDER BY ${x})${filter ? ` FILTER (WHERE ${filter})` : ''}`,
+  // ASC puts NULLs last, DESC first
+  nullsLastByDefault: (desc) => !desc,
 };
