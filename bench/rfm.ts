@@ -56,6 +56,9 @@ export async function run(): Promise<void> {
   if (!existsSync(csvForPandas)) {
     await ws.db.run(`COPY (SELECT customer_id, order_id, strftime(ts, '%Y-%m-%d %H:%M:%S') AS ts, amount, is_return FROM transactions) TO '${csvForPandas}' (HEADER)`);
   }
+  // A fresh connection for the timed runs, as the CLI has.
+  ws.close();
+  ws = await Workspace.open(wsDir);
   const lib: number[] = [];
   let scored = 0;
   for (let i = 0; i < RUNS; i++) {

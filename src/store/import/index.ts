@@ -127,11 +127,14 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
   // Hashing runs in Node while DuckDB stages the file on its own threads; a repeat import then drops the stage.
   const format = detectFormat(path, options.format);
   await defineNullMacro(db, settings.nullValues);
-  const fingerprinting = fingerprintFile(path);
-  const staging = stageFile(db, path, {
+  const stage = () => stageFile(db, path, {
     format, delimiter: options.delimiter, header: options.header, columnNames: options.columnNames, sheet: options.sheet,
   }, settings.nullValues);
-  const [fpResult, stageResult] = await Promise.allSettled([fingerprinting, staging]);
+  // Small files are staged while they are hashed; a large one is hashed first, so that re-importing it
+  // does not read it all into the database only to find it was imported before.
+  const overlap = statSync(path).size <= 256 * 1024 * 1024;
+  const fingerprinting = fingerprintFile(path);
+  const [fpResult, stageResult] = await Promise.allSettled([fingerprinting, overlap ? stage() : fingerprinting.then(() => undefined)]);
   if (fpResult.status === 'rejected') throw fpResult.reason;
   const fingerprint = fpResult.value;
   const customersBefore = await count(db, 'SELECT count(*) AS n FROM customers');
@@ -154,7 +157,7 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
   }
 
   if (stageResult.status === 'rejected') throw stageResult.reason;
-  const staged = stageResult.value;
+  const staged = stageResult.value ?? (await stage());
   progress('reading', 0.2);
   try {
     const names = staged.columns.map((c) => c.name);
