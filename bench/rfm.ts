@@ -1,5 +1,5 @@
 /**
- * bench/rfm: RFM for ~10 million generated transactions (1.08 million customers, ecommerce preset, seed 1).
+ * bench/rfm: RFM for ~10 million generated transactions (1 million customers, ecommerce preset, seed 1).
  * In one script: `segmint rfm` end to end (the CLI process, and the library call in process) against the
  * bare DuckDB query of the same metrics and quintile scores, and against pandas doing the same RFM.
  * Targets (issue #3): ≤ 1.3× the bare DuckDB query, ≥ 10× faster than pandas.
@@ -16,7 +16,7 @@ import { machine, median, writeSection } from './benchmarks-md.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'bench/out/rfm');
-const CUSTOMERS = Number(process.env.BENCH_RFM_CUSTOMERS ?? 1_080_000);
+const CUSTOMERS = Number(process.env.BENCH_RFM_CUSTOMERS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PY = '/usr/bin/python3';
 
