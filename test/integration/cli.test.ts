@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import type { Io } from '../../src/cli/render.ts';
@@ -14,7 +15,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 test('every command has --help with examples', async () => {
-  for (const cmd of ['init', 'import', 'generate', 'demo', 'report']) {
+  for (const cmd of ['init', 'import', 'generate', 'rfm', 'lrfmp', 'demo', 'report']) {
     const r = await run([cmd, '--help']);
     assert.equal(r.code, 0, cmd);
     assert.match(r.out, /Examples:/, cmd);
@@ -76,6 +77,34 @@ test('bad usage and invalid input exit 2 with a coded error and a hint, no stack
     assert.match(dbg.err, /\n\s+at /, '--debug shows the stack');
     const jsonErr = await run(['import', join(dir, 'nope.csv'), '--kind', 'transactions', '-w', ws, '--json']);
     assert.equal(JSON.parse(jsonErr.out).error.code, 'file-not-found');
+  } finally {
+    cleanup();
+  }
+});
+
+test('rfm with --json and --out: one row per scored customer in the file, exclusions counted', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const ws = join(dir, 'w');
+    await run(['init', ws]);
+    await run(['import', join(FIXTURES, 'value-edge-cases.csv'), '--kind', 'transactions', '-w', ws]);
+    const out = join(dir, 'rfm.csv');
+    const r = await run(['rfm', '--as-of', '2024-02-01', '--out', out, '--json', '-w', ws]);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.equal(j.customers.scored, 4);
+    assert.deepEqual(j.customers.excludedByReason, { 'only-returns': 1, 'only-after-as-of': 1 });
+    assert.equal(j.out.rows, 4);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 5);
+    assert.match(lines[0]!, /^customer_id,recency_days,frequency,monetary/);
+    assert.match(lines[0]!, /,r,f,m,score_code,segment$/);
+    const human = await run(['lrfmp', '--as-of', '2024-02-01', '-w', ws]);
+    assert.equal(human.code, 0, human.err);
+    assert.match(human.out, /LRFMP as of 2024-02-01/);
+    const bad = await run(['rfm', '--as-of', 'yesterday', '-w', ws]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /error\[invalid-option\]/);
   } finally {
     cleanup();
   }
