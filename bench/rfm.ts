@@ -126,7 +126,7 @@ ${rows.join('\n')}
 Segmint against the bare query: **${(l / b).toFixed(2)}×** in process, **${(c / b).toFixed(2)}×** as a CLI process (target ≤ 1.3×).${pandas
     ? ` Against pandas: **${(pandas.compute_ms / c).toFixed(1)}×** faster than its compute step alone, **${((pandas.load_ms + pandas.compute_ms) / c).toFixed(1)}×** faster than load + compute (target ≥ 10×).`
     : ' pandas was not available (Debian python3-pandas).'}
-The library call does more than the bare query: LRFMP-grade features (tenure, periodicity, basket size, products, return rate), exclusion counts, the segment names, and storing one row per customer.`;
+The library call does more than the bare query: it also computes mean order value and tenure, counts excluded customers by reason, names each customer's segment, and stores the run with one row per customer in the workspace's database (the bare query writes a temporary table); that store is most of the difference.`;
   writeSection('rfm', body);
   console.log(`bench/rfm: bare ${b.toFixed(0)} ms, library ${l.toFixed(0)} ms (${(l / b).toFixed(2)}×), cli ${c.toFixed(0)} ms (${(c / b).toFixed(2)}×)${pandas ? `, pandas compute ${pandas.compute_ms.toFixed(0)} ms` : ''}`);
   if (process.env.BENCH_CLEAN) rmSync(OUT, { recursive: true, force: true });
