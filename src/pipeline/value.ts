@@ -134,7 +134,9 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
 
     const runId = 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
     const carried = ['recency_days', 'tenure_days', 'frequency', 'monetary', 'mean_order_value', 'periodicity_days', 'return_rate', 'distinct_products', 'basket_size', 'first_purchase', 'last_purchase'];
-    const sq = compile(scoreQuery({ features: '__features', bins, scores: specs, rules, ruleScale, passthrough: carried }), 'duckdb');
+    // The edges were computed once above; the score query compares with them as constants.
+    const fixed = specs.map((s) => ({ ...s, thresholds: edges[s.score]! }));
+    const sq = compile(scoreQuery({ features: '__features', bins, scores: fixed, rules, ruleScale, passthrough: carried }), 'duckdb');
     const letters = ['l', 'r', 'f', 'm', 'p'];
     const has = new Set(specs.map((s) => s.score));
     await db.transaction(async () => {
