@@ -15,7 +15,7 @@ import { registerValue } from './commands/value.ts';
 
 export function buildProgram(ctx: Context, setExit: (code: number) => void): Command {
   const program = new Command('segmint')
-    .description('Customer segmentation: import customer data, score RFM, find clusters, model CLV, build audiences.')
+    .description('Customer segmentation: import customer data with validation, score RFM and LRFMP segments, generate test data, write an HTML report.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage and examples)')
     .exitOverride()
