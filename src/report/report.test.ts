@@ -165,3 +165,16 @@ test('the page renders in headless Chromium with no network (skipped without Chr
     assert.deepEqual([...head], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file');
   });
 });
+
+test('the value section handles a run of 300,000 customers (no argument-spread limits)', async () => {
+  await withWorkspace(async (ws) => {
+    await ws.db.run(`INSERT INTO runs VALUES (1, 'rfm', TIMESTAMP '2024-01-01', '{"bins":5}', '{}', now()::TIMESTAMP)`);
+    await ws.db.run(`INSERT INTO run_scores (run_id, customer_id, segment, score_code, r, f, m, recency_days, frequency, monetary, tenure_days, periodicity_days)
+      SELECT 1, 'c' || i, CASE WHEN i % 2 = 0 THEN 'Champions' ELSE 'Lost' END, 111 + i % 5, 1 + i % 5, 1 + i % 3, 1 + i % 4,
+        i % 365, 1 + i % 20, (i % 1000) * 1.5, i % 300, 0 FROM range(300000) t(i)`);
+    const html = await buildReport(ws.db);
+    assert.match(html, /<section id="rfm">/);
+    assert.match(html, /Recency/);
+    assert.doesNotMatch(html, /NaN|undefined/);
+  });
+});

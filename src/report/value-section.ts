@@ -1,28 +1,7 @@
 /** The value segmentation section (RFM or LRFMP): the R×F grid, segments against revenue, metric distributions. */
 import type { Db } from '../store/workspace.ts';
-import { heatmap, histogram, pairedBars } from './charts.ts';
+import { heatmap, histogram, linearBins, logBins, pairedBars } from './charts.ts';
 import { esc, htmlTable, money, num, pct, type ReportSection } from './html.ts';
-
-function logBins(values: number[], perDecade = 4): { x0: number; x1: number; count: number }[] {
-  const pos = values.filter((v) => v > 0);
-  if (pos.length === 0) return [];
-  const lo = Math.max(0, Math.floor(Math.log10(Math.min(...pos)) * perDecade) / perDecade);
-  const hi = Math.ceil(Math.log10(Math.max(...pos)) * perDecade) / perDecade + 1 / perDecade;
-  const n = Math.max(1, Math.round((hi - lo) * perDecade));
-  const counts = new Array<number>(n).fill(0);
-  for (const v of pos) counts[Math.min(n - 1, Math.max(0, Math.floor((Math.log10(v) - lo) * perDecade)))]!++;
-  return counts.map((count, k) => ({ x0: 10 ** (lo + k / perDecade), x1: 10 ** (lo + (k + 1) / perDecade), count }));
-}
-
-function linearBins(values: number[], n = 30): { x0: number; x1: number; count: number }[] {
-  if (values.length === 0) return [];
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  const w = hi > lo ? (hi - lo) / n : 1;
-  const counts = new Array<number>(n).fill(0);
-  for (const v of values) counts[Math.min(n - 1, Math.floor((v - lo) / w))]!++;
-  return counts.map((count, k) => ({ x0: lo + k * w, x1: lo + (k + 1) * w, count }));
-}
 
 /** Section for the latest run of `model`, or undefined when there is none. */
 export async function valueSection(db: Db, model: 'rfm' | 'lrfmp', options: { currency?: string } = {}): Promise<ReportSection | undefined> {
