@@ -7,6 +7,8 @@
  * streams — one per customer, say — can be opened without drawing from a shared sequence.
  */
 
+import { lgamma } from './special.ts';
+
 /** The murmur3 / splitmix32 finaliser: a bijection on 32-bit integers with good avalanche. */
 function mix32(x: number): number {
   let z = x >>> 0;
@@ -16,21 +18,6 @@ function mix32(x: number): number {
 }
 
 const TWO32 = 4294967296;
-
-/** log Γ(x) for x > 0 (Lanczos, g = 7, n = 9; relative error below 1e-13). */
-function logGamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
-  const c = LANCZOS;
-  const xx = x - 1;
-  let a = c[0]!;
-  const t = xx + 7.5;
-  for (let i = 1; i < 9; i++) a += c[i]! / (xx + i);
-  return 0.5 * Math.log(2 * Math.PI) + (xx + 0.5) * Math.log(t) - t + Math.log(a);
-}
-const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-];
 
 /**
  * A seeded generator. `new Random(seed)` and `new Random(seed, stream)` give reproducible, independent
@@ -180,7 +167,7 @@ export class Random {
       const k = Math.floor(((2 * a) / us + b) * U + lambda + 0.43);
       if (us >= 0.07 && V <= vr) return k;
       if (k < 0 || (us < 0.013 && V > us)) continue;
-      if (Math.log(V) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - logGamma(k + 1)) return k;
+      if (Math.log(V) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - lgamma(k + 1)) return k;
     }
   }
 
