@@ -53,8 +53,8 @@ test('JSON array and typed Parquet read with the same checks', async () => {
     writeFileSync(jsonPath, JSON.stringify(rows));
     const pq = join(dir, 'orders.parquet');
     const mem = await openMemoryDb();
-    await mem.db.run(`COPY (SELECT * FROM (VALUES (13085.0, 'p1', TIMESTAMP '2024-01-01 10:00:00', 3, 2.5), (NULL, 'p2', TIMESTAMP '2024-01-02 10:00:00', 1, 4.0))
-      t("Customer ID", Invoice, InvoiceDate, Quantity, Price)) TO '${pq}' (FORMAT parquet)`);
+    await mem.db.run(`COPY (SELECT * FROM (VALUES (13085.0, 'p1', TIMESTAMP '2024-01-01 10:00:00', 3, 2.5, 2), (NULL, 'p2', TIMESTAMP '2024-01-02 10:00:00', 1, 4.0, 1))
+      t("Customer ID", Invoice, InvoiceDate, Quantity, Price, "Loyalty Tier")) TO '${pq}' (FORMAT parquet)`);
     mem.close();
     await withWorkspace(async (ws) => {
       const j = await importFile(ws, jsonPath, { kind: 'transactions' });
@@ -66,6 +66,10 @@ test('JSON array and typed Parquet read with the same checks', async () => {
       assert.deepEqual(p.rows, { read: 2, loaded: 1, quarantined: 1, alreadyPresent: 0 });
       const c = await ws.db.one<{ customer_id: string; amount: number }>("SELECT customer_id, amount FROM transactions WHERE order_id = 'p1'");
       assert.deepEqual(c, { customer_id: '13085', amount: 7.5 });
+      // a typed extra column with one value per customer becomes a typed customer trait
+      assert.deepEqual(p.extraColumns.customerTraits, ['loyalty_tier']);
+      const tier = await ws.db.one<{ loyalty_tier: number }>("SELECT loyalty_tier FROM customers WHERE customer_id = '13085'");
+      assert.equal(tier!.loyalty_tier, 2);
     });
   } finally {
     cleanup();

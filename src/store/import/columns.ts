@@ -61,7 +61,13 @@ const BOOL_WORDS = "('true','false','yes','no','y','n','t','f')";
  * yes/no), DATE, TIMESTAMP, else VARCHAR. Text with a leading zero ("01234") stays text. Every value
  * reads in the chosen type, so nothing is lost to the cast.
  */
-export async function inferTraits(db: Db, columns: readonly StagedColumn[], names: readonly string[]): Promise<TraitColumn[]> {
+export async function inferTraits(
+  db: Db,
+  columns: readonly StagedColumn[],
+  names: readonly string[],
+  /** where the values are read in the returned `expr` (default: the staged column in __raw); text */
+  valueOf?: (c: StagedColumn, k: number) => string,
+): Promise<TraitColumn[]> {
   const text = columns.filter((c) => isText(c.type));
   const counts: Record<string, number> = {};
   // Each test runs over the column's distinct values, which are few for most traits.
@@ -82,11 +88,14 @@ export async function inferTraits(db: Db, columns: readonly StagedColumn[], name
     const name = names[k]!;
     if (!isText(c.type)) {
       const nested = /^(STRUCT|MAP|LIST)|\[\]$/.test(c.type);
-      return { source: c, name, type: nested ? 'JSON' : c.type, expr: nested ? `to_json(${quoteIdent(c.name)})` : quoteIdent(c.name) };
+      const type = nested ? 'JSON' : c.type;
+      // valueOf gives text (textExpr of the column), so it is cast back to the column's own type
+      if (valueOf) return { source: c, name, type, expr: `CAST(${valueOf(c, k)} AS ${type})` };
+      return { source: c, name, type, expr: nested ? `to_json(${quoteIdent(c.name)})` : quoteIdent(c.name) };
     }
     const i = text.indexOf(c);
     const n = counts[`n${i}`] ?? 0;
-    const v = textExpr(c);
+    const v = valueOf ? valueOf(c, k) : textExpr(c);
     const all = (key: string) => n > 0 && counts[`${key}${i}`] === n;
     if (all('i') && (counts[`z${i}`] ?? 0) === 0) return { source: c, name, type: 'BIGINT', expr: `CAST(${v} AS BIGINT)` };
     if (all('d') && (counts[`z${i}`] ?? 0) === 0) return { source: c, name, type: 'DOUBLE', expr: `CAST(${v} AS DOUBLE)` };

@@ -11,7 +11,7 @@ import { snakeCase, type ImportKind, IMPORT_KINDS } from '../../core/schema.ts';
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { ImportPolicies, ImportSettings } from '../config.ts';
 import type { Db, Workspace } from '../workspace.ts';
-import { defineNullMacro, ensureColumns, inferTraits, textExpr, type TraitColumn } from './columns.ts';
+import { defineNullMacro, ensureColumns, inferTraits, type TraitColumn } from './columns.ts';
 import type { Observation } from './checks.ts';
 import { checkTimezone, detectDateFormat } from './dates.ts';
 import { detectFormat, type FileFormat } from './formats.ts';
@@ -332,9 +332,8 @@ async function splitTransactionExtras(db: Db, cols: StagedColumn[], names: strin
       if (m > 0) warnings.push(`${names[i]}: ${m} of ${n} customers have more than one value; the customer trait ${traitNamesAll[i]} keeps the latest`);
     } else lineLevel.push({ index: i, name: snakeCase(names[i]!) });
   });
-  const inferred = await inferTraits(db, perIdx.map((i) => cols[i]!), perIdx.map((i) => traitNamesAll[i]!));
-  // Re-point each trait at the __checked copy of its column (__x<i>) so the latest value can be taken per customer.
-  const perCustomer = inferred.map((t, k) => ({ ...t, expr: t.expr.split(textExpr(t.source)).join(`__x${perIdx[k]}`) }));
+  // Each trait reads the __checked copy of its column (__x<i>), so the latest value can be taken per customer.
+  const perCustomer = await inferTraits(db, perIdx.map((i) => cols[i]!), perIdx.map((i) => traitNamesAll[i]!), (_, k) => `__x${perIdx[k]}`);
   return { perCustomer, lineLevel, warnings };
 }
 
