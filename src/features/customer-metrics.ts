@@ -130,13 +130,13 @@ export function customerMetrics(o: MetricsOptions): Select {
 }
 
 /**
- * Counts of customers who cannot be scored, by reason (docs/models.md, "Eligibility"): no transactions,
+ * Counts of customers who were not scored, by reason (docs/models.md, "Eligibility"): no transactions,
  * only returns, or purchases only on or after the as-of date.
  */
-export function exclusionCounts(o: { asOf: Date; transactions?: string; eligible?: string }): Select {
+export function exclusionCounts(o: { asOf: Date; transactions?: string; eligible: string }): Select {
   const asOf = param(o.asOf);
-  // With the eligible customers at hand (a table of customer_id), only the others' lines are aggregated.
-  const notEligible = o.eligible ? inQuery(col('customer_id'), select({ select: [{ expr: col('customer_id') }], from: table(o.eligible) }), true) : undefined;
+  // The eligible (scored) customers are at hand as a table of customer_id: only the others' lines are aggregated.
+  const scoredIds = select({ select: [{ expr: col('customer_id') }], from: table(o.eligible) });
   const tx = select({
     select: [
       { expr: col('customer_id'), as: 'customer_id' },
@@ -145,12 +145,11 @@ export function exclusionCounts(o: { asOf: Date; transactions?: string; eligible
       { expr: agg('count_star'), as: 'lines' },
     ],
     from: table(o.transactions ?? 'transactions'),
-    where: notEligible ? and(isNotNull(col('customer_id')), notEligible) : isNotNull(col('customer_id')),
+    where: and(isNotNull(col('customer_id')), inQuery(col('customer_id'), scoredIds, true)),
     groupBy: [col('customer_id')],
   });
   const t = (n: string) => col(n, 't');
-  const ids = o.eligible ? select({ select: [{ expr: col('customer_id') }], from: table(o.eligible) }) : undefined;
-  const notScored = ids ? inQuery(col('customer_id', 'c'), ids, true) : eq(fn('coalesce', t('before'), num(0)), num(0));
+  const notScored = inQuery(col('customer_id', 'c'), scoredIds, true);
   return select({
     select: [
       { expr: agg('count_star'), as: 'customers' },
