@@ -30,13 +30,15 @@ function patternList(family: string): string {
   return `[${times.map((t) => quoteString(family + t)).join(', ')}]`;
 }
 
-/** SQL expression parsing the text expression `x` as a naive timestamp in `format`. */
-export function parseExpr(x: string, format: string): string {
-  if (format === 'iso') return `TRY_CAST(${x} AS TIMESTAMP)`;
+/** SQL reading the text expression `x` in `format` as a UTC timestamp (clock times in `timezone`). */
+export function parseExpr(x: string, format: string, timezone = 'UTC'): string {
+  // Clock times without an offset are read in `timezone` and converted to UTC.
+  const inZone = (naive: string) => (timezone === 'UTC' ? naive : `timezone(${quoteString(timezone)}, ${naive})::TIMESTAMP`);
+  if (format === 'typed') return inZone(`CAST(${x} AS TIMESTAMP)`);
   if (format === 'isotz') {
-    return `CASE WHEN regexp_matches(${x}, ${OFFSET_RE}) THEN TRY_CAST(${x} AS TIMESTAMPTZ)::TIMESTAMP ELSE TRY_CAST(${x} AS TIMESTAMP) END`;
+    return `(CASE WHEN regexp_matches(${x}, ${OFFSET_RE}) THEN TRY_CAST(${x} AS TIMESTAMPTZ)::TIMESTAMP ELSE ${inZone(`TRY_CAST(${x} AS TIMESTAMP)`)} END)`;
   }
-  return `try_strptime(${x}, ${patternList(format)})`;
+  return inZone(format === 'iso' ? `TRY_CAST(${x} AS TIMESTAMP)` : `try_strptime(${x}, ${patternList(format)})`);
 }
 
 const isDayFirst = (f: string) => f.startsWith('%d');
@@ -111,16 +113,7 @@ async function chooseFormat(db: Db, column: string): Promise<DateFormatChoice> {
  * offset, read the clock time in `timezone` (an IANA name; UTC keeps it as written).
  */
 export function timestampExpr(rawText: string, format: string, timezone: string): string {
-  if (format === 'typed') {
-    return timezone === 'UTC' ? `CAST(${rawText} AS TIMESTAMP)` : `timezone(${quoteString(timezone)}, CAST(${rawText} AS TIMESTAMP))::TIMESTAMP`;
-  }
-  if (format === 'isotz') {
-    const naive = `TRY_CAST(${rawText} AS TIMESTAMP)`;
-    const local = timezone === 'UTC' ? naive : `timezone(${quoteString(timezone)}, ${naive})::TIMESTAMP`;
-    return `(CASE WHEN regexp_matches(${rawText}, ${OFFSET_RE}) THEN TRY_CAST(${rawText} AS TIMESTAMPTZ)::TIMESTAMP ELSE ${local} END)`;
-  }
-  const parsed = parseExpr(rawText, format);
-  return timezone === 'UTC' ? `(${parsed})` : `timezone(${quoteString(timezone)}, (${parsed}))::TIMESTAMP`;
+  return parseExpr(rawText, format, timezone);
 }
 
 /** Check a time zone name against the database's list; throws a SegmintError with suggestions. */
