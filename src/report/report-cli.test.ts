@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { main } from '../cli/main.ts';
 import type { Io } from '../cli/render.ts';
 import { Workspace } from '../store/workspace.ts';
-import { tempDir } from '../../test/helpers/workspace.ts';
+import { withTempDir } from '../../test/helpers/workspace.ts';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -16,8 +16,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 test('segmint report writes report.html in the workspace, --out and --json, --currency checked', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const ws = join(dir, 'shop');
     (await Workspace.open(ws, { create: true })).close();
 
@@ -40,7 +39,5 @@ test('segmint report writes report.html in the workspace, --out and --json, --cu
     const missing = await run(['report', '--workspace', join(dir, 'nowhere')]);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /error\[workspace-not-found\]/);
-  } finally {
-    cleanup();
-  }
+  });
 });

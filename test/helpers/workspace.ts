@@ -12,6 +12,16 @@ export function tempDir(prefix = 'segmint-test-'): { dir: string; cleanup: () =>
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Run `fn` with a new temp folder, removed afterwards. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const { dir, cleanup } = tempDir();
+  try {
+    return await fn(dir);
+  } finally {
+    cleanup();
+  }
+}
+
 /** Run `fn` with a fresh workspace, closed and removed afterwards. */
 export async function withWorkspace<T>(fn: (ws: Workspace, dir: string) => Promise<T>): Promise<T> {
   const { dir, cleanup } = tempDir();

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import type { Io } from '../../src/cli/render.ts';
-import { FIXTURES, tempDir } from '../helpers/workspace.ts';
+import { FIXTURES, withTempDir } from '../helpers/workspace.ts';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -28,8 +28,7 @@ test('every command has --help with examples', async () => {
 });
 
 test('init, import with --json, and the human reconciliation', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const ws = join(dir, 'shop');
     assert.equal((await run(['init', ws])).code, 0);
     const again = await run(['init', ws]);
@@ -47,14 +46,11 @@ test('init, import with --json, and the human reconciliation', async () => {
     assert.match(h.out, /duplicate-customer-id\s+1/);
     const rep = await run(['import', join(FIXTURES, 'messy-orders.csv'), '--kind', 'transactions', '-w', ws]);
     assert.match(rep.out, /already imported/);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('bad usage and invalid input exit 2 with a coded error and a hint, no stack trace', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const ws = join(dir, 'w');
     await run(['init', ws]);
     const noKind = await run(['import', join(FIXTURES, 'messy-orders.csv'), '-w', ws]);
@@ -77,14 +73,11 @@ test('bad usage and invalid input exit 2 with a coded error and a hint, no stack
     assert.match(dbg.err, /\n\s+at /, '--debug shows the stack');
     const jsonErr = await run(['import', join(dir, 'nope.csv'), '--kind', 'transactions', '-w', ws, '--json']);
     assert.equal(JSON.parse(jsonErr.out).error.code, 'file-not-found');
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('rfm with --json and --out: one row per scored customer in the file, exclusions counted', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const ws = join(dir, 'w');
     await run(['init', ws]);
     await run(['import', join(FIXTURES, 'value-edge-cases.csv'), '--kind', 'transactions', '-w', ws]);
@@ -105,7 +98,5 @@ test('rfm with --json and --out: one row per scored customer in the file, exclus
     const bad = await run(['rfm', '--as-of', 'yesterday', '-w', ws]);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /error\[invalid-option\]/);
-  } finally {
-    cleanup();
-  }
+  });
 });

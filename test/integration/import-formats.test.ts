@@ -5,11 +5,10 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { importFile } from '../../src/store/import/index.ts';
 import { openMemoryDb } from '../../src/store/workspace.ts';
-import { tempDir, withWorkspace } from '../helpers/workspace.ts';
+import { withTempDir, withWorkspace } from '../helpers/workspace.ts';
 
 test('XLSX: first sheet read, date cells and numbers kept, line numbers are sheet rows', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const wb = new ExcelJS.Workbook();
     const sh = wb.addWorksheet('Orders');
     sh.addRow(['Order No', 'Client', 'Order Date', 'Qty', 'Unit Price', 'Region']);
@@ -36,14 +35,11 @@ test('XLSX: first sheet read, date cells and numbers kept, line numbers are shee
     await withWorkspace(async (ws) => {
       await assert.rejects(importFile(ws, path, { kind: 'transactions', sheet: 'Nope' }), (e: { code: string }) => e.code === 'sheet-not-found');
     });
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('JSON array and typed Parquet read with the same checks', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const rows = [
       { customerId: 'a', orderId: 'o1', orderDate: '2024-05-01', amount: 10 },
       { customerId: 'b', orderId: 'o2', orderDate: '2024-05-02', amount: 'n/a' },
@@ -71,14 +67,11 @@ test('JSON array and typed Parquet read with the same checks', async () => {
       const tier = await ws.db.one<{ loyalty_tier: number }>("SELECT loyalty_tier FROM customers WHERE customer_id = '13085'");
       assert.equal(tier!.loyalty_tier, 2);
     });
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('ambiguous day/month dates are refused until --date-format says which', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const path = join(dir, 'amb.csv');
     writeFileSync(path, 'customer_id,date,amount\n1,01/02/2024,5\n2,03/04/2024,6\n');
     await withWorkspace(async (ws) => {
@@ -88,14 +81,11 @@ test('ambiguous day/month dates are refused until --date-format says which', asy
       const t = await ws.db.one<{ d: string }>("SELECT strftime(min(ts), '%Y-%m-%d') AS d FROM transactions");
       assert.equal(t!.d, '2024-01-02');
     });
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('file problems: missing file, unknown time zone, binary file', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const bin = join(dir, 'x.dat');
     writeFileSync(bin, Buffer.from([1, 2, 0, 3, 4]));
     await withWorkspace(async (ws) => {
@@ -103,7 +93,5 @@ test('file problems: missing file, unknown time zone, binary file', async () => 
       await assert.rejects(importFile(ws, bin, { kind: 'transactions' }), (e: { code: string }) => e.code === 'unsupported-format');
       await assert.rejects(importFile(ws, bin, { kind: 'transactions', timezone: 'Mars/Olympus' }), (e: { code: string }) => e.code === 'unknown-timezone');
     });
-  } finally {
-    cleanup();
-  }
+  });
 });

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { importFile } from '../../src/store/import/index.ts';
 import { Workspace } from '../../src/store/workspace.ts';
-import { FIXTURES, tempDir, withWorkspace } from '../helpers/workspace.ts';
+import { FIXTURES, withTempDir, withWorkspace } from '../helpers/workspace.ts';
 
 const counts = async (ws: Workspace) => ({
   tx: (await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM transactions'))!.n,
@@ -26,8 +26,7 @@ test('re-importing the same file changes nothing', async () => {
 });
 
 test('a newer export appends only the new rows and says so', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const all = readFileSync(join(FIXTURES, 'messy-orders.csv'), 'utf8').trimEnd().split('\n');
     const older = join(dir, 'export-jan.csv');
     const newer = join(dir, 'export-feb.csv');
@@ -47,14 +46,11 @@ test('a newer export appends only the new rows and says so', async () => {
       const dupQ = await ws.db.one<{ n: number }>("SELECT count(*) AS n FROM quarantine WHERE reason = 'missing-customer-id'");
       assert.equal(dupQ!.n, 1, 'a row quarantined by the older export is not quarantined again');
     });
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('an import killed before commit leaves the workspace as it was and usable', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     let ws = await Workspace.open(dir, { create: true });
     await importFile(ws, join(FIXTURES, 'orders-amount.csv'), { kind: 'transactions' });
     const before = await counts(ws);
@@ -81,7 +77,5 @@ test('an import killed before commit leaves the workspace as it was and usable',
     } finally {
       ws.close();
     }
-  } finally {
-    cleanup();
-  }
+  });
 });

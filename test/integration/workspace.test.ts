@@ -4,11 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CURRENT_SCHEMA_VERSION } from '../../src/store/migrations.ts';
 import { Workspace } from '../../src/store/workspace.ts';
-import { tempDir } from '../helpers/workspace.ts';
+import { withTempDir } from '../helpers/workspace.ts';
 
 test('a new workspace has segmint.yaml, the database and the current schema version', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const ws = await Workspace.open(dir, { create: true });
     const v = await ws.db.one<{ value: string }>("SELECT value FROM segmint_meta WHERE key = 'schema_version'");
     assert.equal(Number(v!.value), CURRENT_SCHEMA_VERSION);
@@ -16,32 +15,24 @@ test('a new workspace has segmint.yaml, the database and the current schema vers
     for (const t of ['customers', 'events', 'products', 'quarantine', 'sources', 'transactions']) assert.ok(tables.includes(t), t);
     assert.equal(ws.config.import.cancellationPrefix, 'C');
     ws.close();
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('opening a workspace of an unknown (newer) schema version is a clear error, not a crash', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     const ws = await Workspace.open(dir, { create: true });
     await ws.db.run("UPDATE segmint_meta SET value = '999' WHERE key = 'schema_version'");
     ws.close();
     await assert.rejects(Workspace.open(dir), (e: { code: string; message: string; hint: string }) =>
       e.code === 'unknown-schema-version' && /999/.test(e.message) && /upgrade/i.test(e.hint));
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('a missing workspace and an invalid segmint.yaml give coded errors', async () => {
-  const { dir, cleanup } = tempDir();
-  try {
+  await withTempDir(async (dir) => {
     await assert.rejects(Workspace.open(join(dir, 'nope')), (e: { code: string }) => e.code === 'workspace-not-found');
     writeFileSync(join(dir, 'segmint.yaml'), 'import:\n  policies:\n    duplicateRows: drop\n');
     await assert.rejects(Workspace.open(dir), (e: { code: string; message: string }) =>
       e.code === 'invalid-config' && /duplicateRows/.test(e.message) && /quarantine, keep/.test(e.message));
-  } finally {
-    cleanup();
-  }
+  });
 });
