@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isSegmintError } from '../../core/errors.ts';
+import { Random } from '../random.ts';
+import { fitKMeans, kmeansPlusPlus, relativeTolerance } from './kmeans.ts';
+import { adjustedRandIndex } from './metrics.ts';
+
+/** Gaussian blobs around `centres` (sd 1), with the true labels. */
+function blobs(centres: number[][], perCluster: number, seed: number): { X: Float64Array; d: number; truth: Int32Array } {
+  const d = centres[0]!.length, rng = new Random(seed);
+  const n = centres.length * perCluster;
+  const X = new Float64Array(n * d), truth = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % centres.length;
+    truth[i] = c;
+    for (let j = 0; j < d; j++) X[i * d + j] = centres[c]![j]! + rng.normal();
+  }
+  return { X, d, truth };
+}
+
+/** Plain Lloyd iterations, written from the definition, for comparison with the bounded version. */
+function plainLloyd(X: Float64Array, d: number, C0: Float64Array, iters: number): Int32Array {
+  const n = X.length / d, k = C0.length / d, C = Float64Array.from(C0), labels = new Int32Array(n);
+  for (let it = 0; it < iters; it++) {
+    for (let i = 0; i < n; i++) {
+      let best = Infinity;
+      for (let c = 0; c < k; c++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) s += (X[i * d + j]! - C[c * d + j]!) ** 2;
+        if (s < best) { best = s; labels[i] = c; }
+      }
+    }
+    const sums = new Float64Array(k * d), cnt = new Float64Array(k);
+    for (let i = 0; i < n; i++) { cnt[labels[i]!]!++; for (let j = 0; j < d; j++) sums[labels[i]! * d + j]! += X[i * d + j]!; }
+    for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) C[c * d + j] = sums[c * d + j]! / cnt[c]!;
+  }
+  return labels;
+}
+
+test('k-means recovers well-separated planted clusters (ARI 1) and is identical for the same seed', () => {
+  const { X, d, truth } = blobs([[0, 0, 0], [10, 0, 0], [0, 10, 0], [0, 0, 10], [10, 10, 10]], 200, 1);
+  const fit = fitKMeans(X, d, { k: 5, seed: 3 });
+  assert.equal(adjustedRandIndex(fit.labels, truth), 1);
+  assert.ok(fit.converged);
+  assert.deepEqual(fitKMeans(X, d, { k: 5, seed: 3 }), fit);
+});
+
+test('Hamerly-bounded iterations give the same labels as plain Lloyd iterations from the same start', () => {
+  const { X, d } = blobs([[0, 0], [2, 0], [0, 2], [2, 2], [1, 1]], 300, 2);
+  const C0 = kmeansPlusPlus(X, d, 5, new Random(9, 0));
+  const fit = fitKMeans(X, d, { k: 5, seed: 9, nInit: 1, tol: 0 });
+  assert.deepEqual(fit.labels, plainLloyd(X, d, C0, fit.iterations + 1));
+  // the inertia is the sum of squared distances to the returned centres
+  let inertia = 0;
+  for (let i = 0; i < X.length / d; i++) for (let j = 0; j < d; j++) inertia += (X[i * d + j]! - fit.centroids[fit.labels[i]! * d + j]!) ** 2;
+  assert.ok(Math.abs(inertia - fit.inertia) < 1e-9 * inertia);
+});
+
+test('k-means++ picks distinct data rows as centres, and more restarts never raise the inertia', () => {
+  const { X, d } = blobs([[0, 0], [3, 0], [0, 3]], 100, 4);
+  const C = kmeansPlusPlus(X, d, 3, new Random(1));
+  const rows = new Set<string>();
+  for (let c = 0; c < 3; c++) {
+    const key = `${C[c * 2]},${C[c * 2 + 1]}`;
+    rows.add(key);
+    assert.ok([...Array(300).keys()].some((i) => X[i * 2] === C[c * 2] && X[i * 2 + 1] === C[c * 2 + 1]));
+  }
+  assert.equal(rows.size, 3);
+  const one = fitKMeans(X, d, { k: 3, seed: 5, nInit: 1 }), five = fitKMeans(X, d, { k: 3, seed: 5, nInit: 5 });
+  assert.ok(five.inertia <= one.inertia);
+  assert.equal(five.startLabels.length, 5);
+});
+
+test('relative tolerance is tol times the mean per-feature population variance (scikit-learn)', () => {
+  // columns [1,2,3,4] (variance 1.25) and [0,0,0,4] (variance 3): mean 2.125
+  const X = Float64Array.from([1, 0, 2, 0, 3, 0, 4, 4]);
+  assert.ok(Math.abs(relativeTolerance(X, 2, 1e-4) - 2.125e-4) < 1e-18);
+});
+
+test('k-means on duplicates: k up to the distinct rows works, more is invalid-k, no empty or NaN cluster', () => {
+  const X = Float64Array.from([0, 0, 0, 0, 0, 0, 5, 5, 5, 5, 9, 9]);
+  const fit = fitKMeans(X, 2, { k: 3, seed: 1 });
+  assert.equal(new Set(fit.labels).size, 3);
+  assert.ok(fit.centroids.every(Number.isFinite));
+  assert.throws(() => fitKMeans(X, 2, { k: 4 }), (e) => isSegmintError(e, 'invalid-k'));
+  assert.throws(() => fitKMeans(Float64Array.from([1, 2]), 2, { k: 2 }), (e) => isSegmintError(e, 'invalid-k'));
+  assert.throws(() => fitKMeans(Float64Array.from([1, NaN]), 1, { k: 1 }), (e) => isSegmintError(e, 'invalid-value'));
+  assert.throws(() => fitKMeans(new Float64Array(0), 2, { k: 1 }), (e) => isSegmintError(e, 'no-rows'));
+  // one customer, k = 1
+  assert.deepEqual([...fitKMeans(Float64Array.from([3, 4]), 2, { k: 1 }).centroids], [3, 4]);
+});

@@ -1,0 +1,276 @@
+/**
+ * k-means (Lloyd 1982) with greedy k-means++ seeding (Arthur & Vassilvitskii 2007, with scikit-learn's
+ * 2 + ⌊ln k⌋ local trials per centre) and Hamerly's (2010) bounds, which skip the distance computations
+ * that cannot change a point's centre. The labels and centres are those of plain Lloyd iterations from the
+ * same seeds; only the work differs. Pure, over a row-major Float64Array (n rows × d columns).
+ */
+import { SegmintError } from '../../core/errors.ts';
+import { Random } from '../random.ts';
+
+export interface KMeansParams {
+  /** number of clusters, 1 ≤ k ≤ distinct rows */
+  k: number;
+  /** seed of the k-means++ draws (default 0) */
+  seed?: number;
+  /** independent k-means++ starts; the lowest inertia wins (default 3) */
+  nInit?: number;
+  /** Lloyd iterations per start (default 300, as scikit-learn) */
+  maxIter?: number;
+  /** relative tolerance: stop when the summed squared centre shift ≤ tol × mean per-feature variance (default 1e-4, as scikit-learn) */
+  tol?: number;
+}
+
+export interface KMeansFit {
+  k: number;
+  d: number;
+  /** k × d, row-major */
+  centroids: Float64Array;
+  labels: Int32Array;
+  /** sum of squared distances of the rows to their centre */
+  inertia: number;
+  /** Lloyd iterations of the winning start */
+  iterations: number;
+  converged: boolean;
+  seed: number;
+  nInit: number;
+  /** the labels of every start, for stability measures (the winner's is `labels`) */
+  startLabels: Int32Array[];
+  startInertias: number[];
+}
+
+/** scikit-learn's `_tolerance`: tol × the mean over features of the population variance. */
+export function relativeTolerance(X: Float64Array, d: number, tol: number): number {
+  const n = X.length / d;
+  if (tol === 0 || n === 0) return 0;
+  let total = 0;
+  for (let j = 0; j < d; j++) {
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += X[i * d + j]!;
+    mean /= n;
+    let v = 0;
+    for (let i = 0; i < n; i++) { const e = X[i * d + j]! - mean; v += e * e; }
+    total += v / n;
+  }
+  return (total / d) * tol;
+}
+
+function sqDist(X: Float64Array, i: number, C: Float64Array, c: number, d: number): number {
+  let s = 0;
+  const a = i * d, b = c * d;
+  for (let j = 0; j < d; j++) { const e = X[a + j]! - C[b + j]!; s += e * e; }
+  return s;
+}
+
+/**
+ * Greedy k-means++: the first centre uniformly at random, then each next centre the best (lowest
+ * potential) of 2 + ⌊ln k⌋ candidates drawn with probability proportional to the squared distance to
+ * the nearest centre chosen so far (scikit-learn `_kmeans_plusplus`).
+ */
+export function kmeansPlusPlus(X: Float64Array, d: number, k: number, rng: Random): Float64Array {
+  const n = X.length / d;
+  const C = new Float64Array(k * d);
+  const trials = 2 + Math.floor(Math.log(k));
+  const first = rng.int(0, n - 1);
+  C.set(X.subarray(first * d, first * d + d), 0);
+  const closest = new Float64Array(n);
+  let pot = 0;
+  for (let i = 0; i < n; i++) { closest[i] = sqDist(X, i, C, 0, d); pot += closest[i]!; }
+  const cum = new Float64Array(n);
+  const candDist = new Float64Array(n);
+  const bestDist = new Float64Array(n);
+  for (let c = 1; c < k; c++) {
+    let acc = 0;
+    for (let i = 0; i < n; i++) { acc += closest[i]!; cum[i] = acc; }
+    let bestPot = Infinity, bestId = -1;
+    for (let t = 0; t < trials; t++) {
+      const r = rng.next() * acc;
+      // first index with cum > r (searchsorted, side left on cum ≥ r), clipped to n − 1
+      let lo = 0, hi = n - 1;
+      while (lo < hi) { const mid = (lo + hi) >>> 1; if (cum[mid]! < r) lo = mid + 1; else hi = mid; }
+      const id = lo;
+      let p = 0;
+      const b = id * d;
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        const a = i * d;
+        for (let j = 0; j < d; j++) { const e = X[a + j]! - X[b + j]!; s += e * e; }
+        const m = s < closest[i]! ? s : closest[i]!;
+        candDist[i] = m;
+        p += m;
+      }
+      if (p < bestPot) { bestPot = p; bestId = id; bestDist.set(candDist); }
+    }
+    C.set(X.subarray(bestId * d, bestId * d + d), c * d);
+    closest.set(bestDist);
+    pot = bestPot;
+  }
+  void pot;
+  return C;
+}
+
+/** Nearest centre of every row (ties to the lower index), with the squared distance. */
+export function assignNearest(X: Float64Array, d: number, C: Float64Array, labels: Int32Array, dist2: Float64Array): number {
+  const n = X.length / d, k = C.length / d;
+  let inertia = 0;
+  for (let i = 0; i < n; i++) {
+    let best = Infinity, arg = 0;
+    for (let c = 0; c < k; c++) {
+      const s = sqDist(X, i, C, c, d);
+      if (s < best) { best = s; arg = c; }
+    }
+    labels[i] = arg;
+    dist2[i] = best;
+    inertia += best;
+  }
+  return inertia;
+}
+
+interface Run { centroids: Float64Array; labels: Int32Array; inertia: number; iterations: number; converged: boolean }
+
+/** Lloyd iterations from `C` with Hamerly's upper/lower bounds. */
+function lloydHamerly(X: Float64Array, d: number, C: Float64Array, maxIter: number, tolAbs: number): Run {
+  const n = X.length / d, k = C.length / d;
+  const labels = new Int32Array(n);
+  const upper = new Float64Array(n), lower = new Float64Array(n);
+  const sums = new Float64Array(k * d), counts = new Float64Array(k);
+  const next = new Float64Array(k * d), shift = new Float64Array(k), half = new Float64Array(k);
+  // full pass: nearest and second nearest
+  const fullPoint = (i: number) => {
+    let b1 = Infinity, b2 = Infinity, arg = 0;
+    for (let c = 0; c < k; c++) {
+      const s = sqDist(X, i, C, c, d);
+      if (s < b1) { b2 = b1; b1 = s; arg = c; } else if (s < b2) b2 = s;
+    }
+    labels[i] = arg;
+    upper[i] = Math.sqrt(b1);
+    lower[i] = Math.sqrt(b2);
+  };
+  for (let i = 0; i < n; i++) fullPoint(i);
+  let iterations = 0, converged = false, changedLast = true;
+  while (iterations < maxIter) {
+    iterations++;
+    // M-step: new centres from the current labels
+    sums.fill(0); counts.fill(0);
+    for (let i = 0; i < n; i++) {
+      const c = labels[i]!, a = i * d, b = c * d;
+      counts[c]!++;
+      for (let j = 0; j < d; j++) sums[b + j]! += X[a + j]!;
+    }
+    let empty = false;
+    for (let c = 0; c < k; c++) {
+      if (counts[c] === 0) { empty = true; continue; }
+      for (let j = 0; j < d; j++) next[c * d + j] = sums[c * d + j]! / counts[c]!;
+    }
+    if (empty) relocateEmpty(X, d, C, labels, counts, next);
+    let shiftTot = 0, r1 = -1, r2 = -1;
+    for (let c = 0; c < k; c++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) { const e = next[c * d + j]! - C[c * d + j]!; s += e * e; }
+      shiftTot += s;
+      shift[c] = Math.sqrt(s);
+      if (r1 < 0 || shift[c]! > shift[r1]!) { r2 = r1; r1 = c; } else if (r2 < 0 || shift[c]! > shift[r2]!) r2 = c;
+    }
+    C.set(next);
+    // E-step with bounds
+    for (let c = 0; c < k; c++) {
+      let m = Infinity;
+      for (let o = 0; o < k; o++) if (o !== c) { const s = Math.sqrt(sqDist(C, c, C, o, d)); if (s < m) m = s; }
+      half[c] = m / 2;
+    }
+    const maxShift = r1 >= 0 ? shift[r1]! : 0, secondShift = r2 >= 0 ? shift[r2]! : 0;
+    let changed = 0;
+    if (empty) {
+      // relocated rows break the bounds: one full pass restores them
+      for (let i = 0; i < n; i++) { const a = labels[i]!; fullPoint(i); if (labels[i] !== a) changed++; }
+    } else for (let i = 0; i < n; i++) {
+      const a = labels[i]!;
+      upper[i]! += shift[a]!;
+      lower[i]! -= a === r1 ? secondShift : maxShift;
+      const m = half[a]! > lower[i]! ? half[a]! : lower[i]!;
+      if (upper[i]! <= m) continue;
+      upper[i] = Math.sqrt(sqDist(X, i, C, a, d));
+      if (upper[i]! <= m) continue;
+      fullPoint(i);
+      if (labels[i] !== a) changed++;
+    }
+    changedLast = changed > 0;
+    if (!changedLast) { converged = true; break; }
+    if (shiftTot <= tolAbs) { converged = true; break; }
+  }
+  // The centres are the means of the final labels only after a last M-step; as scikit-learn, the
+  // labels are made consistent with the returned centres instead.
+  const dist2 = new Float64Array(n);
+  const inertia = changedLast ? assignNearest(X, d, C, labels, dist2) : inertiaOf(X, d, C, labels);
+  return { centroids: C, labels, inertia, iterations, converged };
+}
+
+function inertiaOf(X: Float64Array, d: number, C: Float64Array, labels: Int32Array): number {
+  let s = 0;
+  for (let i = 0; i < labels.length; i++) s += sqDist(X, i, C, labels[i]!, d);
+  return s;
+}
+
+/** scikit-learn's `_relocate_empty_clusters`: an empty cluster takes the row farthest from its centre. */
+function relocateEmpty(X: Float64Array, d: number, C: Float64Array, labels: Int32Array, counts: Float64Array, next: Float64Array): void {
+  const n = labels.length, k = counts.length;
+  const empties: number[] = [];
+  for (let c = 0; c < k; c++) if (counts[c] === 0) empties.push(c);
+  const far = new Float64Array(n);
+  for (let i = 0; i < n; i++) far[i] = sqDist(X, i, C, labels[i]!, d);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => far[b]! - far[a]! || a - b);
+  let p = 0;
+  for (const c of empties) {
+    while (p < n && counts[labels[order[p]!]!]! <= 1) p++;
+    if (p >= n) break;
+    const i = order[p++]!, old = labels[i]!;
+    for (let j = 0; j < d; j++) {
+      // move row i from its cluster's mean to the empty one
+      next[old * d + j] = (next[old * d + j]! * counts[old]! - X[i * d + j]!) / (counts[old]! - 1);
+      next[c * d + j] = X[i * d + j]!;
+    }
+    counts[old]!--; counts[c] = 1; labels[i] = c;
+  }
+}
+
+/** Count the distinct rows (exact comparison), up to `limit`. */
+export function distinctRows(X: Float64Array, d: number, limit = Infinity): number {
+  const n = X.length / d;
+  const seen = new Set<string>();
+  for (let i = 0; i < n && seen.size < limit; i++) seen.add(Array.prototype.join.call(X.subarray(i * d, i * d + d), ','));
+  return seen.size;
+}
+
+/**
+ * Fit k-means. Throws `invalid-k` for k outside 1..distinct rows, `no-rows` for empty input and
+ * `invalid-value` for non-finite values (impute or drop them first, see preprocess.ts).
+ *
+ * @example fitKMeans(X, 3, { k: 5, seed: 7 }).centroids
+ */
+export function fitKMeans(X: Float64Array, d: number, params: KMeansParams): KMeansFit {
+  const { k } = params;
+  const seed = params.seed ?? 0, nInit = params.nInit ?? 3, maxIter = params.maxIter ?? 300, tol = params.tol ?? 1e-4;
+  if (!Number.isInteger(d) || d < 1 || X.length % d !== 0) throw new SegmintError('invalid-argument', `a matrix of ${X.length} values does not have ${d} columns`);
+  const n = X.length / d;
+  if (n === 0) throw new SegmintError('no-rows', 'no rows to cluster', { hint: 'check the input and the missing-value policy' });
+  for (let i = 0; i < X.length; i++) {
+    if (!Number.isFinite(X[i]!)) throw new SegmintError('invalid-value', `row ${Math.floor(i / d)}, column ${i % d}: ${X[i]} is not a finite number`, { hint: 'impute or exclude missing values first' });
+  }
+  if (!Number.isInteger(nInit) || nInit < 1) throw new SegmintError('invalid-option', `nInit ${nInit}: expected a whole number ≥ 1`);
+  if (!Number.isInteger(maxIter) || maxIter < 1) throw new SegmintError('invalid-option', `maxIter ${maxIter}: expected a whole number ≥ 1`);
+  if (!(tol >= 0)) throw new SegmintError('invalid-option', `tol ${tol}: expected a number ≥ 0`);
+  if (!Number.isInteger(k) || k < 1) throw new SegmintError('invalid-k', `k ${k}: expected a whole number ≥ 1`, { hint: 'e.g. k 5' });
+  if (k > n || distinctRows(X, d, k) < k) {
+    throw new SegmintError('invalid-k', `k ${k} is more than the ${Math.min(n, distinctRows(X, d))} distinct rows: some clusters would be empty`, { hint: 'choose a smaller k' });
+  }
+  const tolAbs = relativeTolerance(X, d, tol);
+  let best: Run | undefined;
+  const startLabels: Int32Array[] = [], startInertias: number[] = [];
+  for (let s = 0; s < nInit; s++) {
+    const rng = new Random(seed, s);
+    const run = lloydHamerly(X, d, kmeansPlusPlus(X, d, k, rng), maxIter, tolAbs);
+    startLabels.push(run.labels);
+    startInertias.push(run.inertia);
+    if (!best || run.inertia < best.inertia) best = run;
+  }
+  return { k, d, centroids: best!.centroids, labels: best!.labels, inertia: best!.inertia, iterations: best!.iterations, converged: best!.converged, seed, nInit, startLabels, startInertias };
+}
