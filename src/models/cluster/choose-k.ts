@@ -1,0 +1,135 @@
+/**
+ * Choosing k: k-means for every k in a range, scored by inertia (with the elbow found by the largest
+ * distance from the chord, as in Kneedle — Satopää et al. 2011), silhouette on a seeded sample,
+ * Calinski-Harabasz, Davies-Bouldin, stability (mean adjusted Rand index between restarts) and the
+ * smallest cluster's share. The choice: the highest silhouette among the k whose every cluster holds at
+ * least `minShare` of the rows and whose restarts agree (stability ≥ 0.8); the reason says so in words.
+ */
+import { SegmintError } from '../../core/errors.ts';
+import { distinctRows, fitKMeans, type KMeansFit } from './kmeans.ts';
+import { adjustedRandIndex, calinskiHarabasz, daviesBouldin, sampleRows, silhouetteScore, takeRows } from './metrics.ts';
+
+export interface ChooseKParams {
+  kMin?: number;
+  kMax?: number;
+  seed?: number;
+  /** restarts per k (default 3; at least 2 for a stability figure) */
+  nInit?: number;
+  /** smallest acceptable cluster share (default 0.02) */
+  minShare?: number;
+  /** rows for the silhouette and the stability (default 10,000) */
+  sampleSize?: number;
+  maxIter?: number;
+}
+
+export interface KScore {
+  k: number;
+  inertia: number;
+  silhouette: number;
+  calinskiHarabasz: number;
+  daviesBouldin: number;
+  /** mean pairwise adjusted Rand index of the restarts' labels on the sample (1 with one restart) */
+  stability: number;
+  smallestShare: number;
+  /** every cluster ≥ minShare */
+  sizesOk: boolean;
+  stable: boolean;
+}
+
+export interface KChoice {
+  k: number;
+  reason: string;
+  /** k at the elbow of the inertia curve, null when the curve has no clear bend */
+  elbow: number | null;
+  scores: KScore[];
+  /** the best k-means fit for every k tried, in the order of `scores` */
+  fits: KMeansFit[];
+  sampleSize: number;
+  seed: number;
+}
+
+export const STABILITY_THRESHOLD = 0.8;
+
+/** The elbow of a decreasing curve: the point farthest from the chord of the normalised curve (null below 0.05). */
+export function elbowOf(ks: readonly number[], y: readonly number[]): number | null {
+  if (ks.length < 3) return null;
+  const x0 = ks[0]!, x1 = ks[ks.length - 1]!;
+  const ymax = Math.max(...y), ymin = Math.min(...y);
+  if (!(ymax > ymin)) return null;
+  let best = -1, arg: number | null = null;
+  for (let i = 0; i < ks.length; i++) {
+    const xn = (ks[i]! - x0) / (x1 - x0), yn = (y[i]! - ymin) / (ymax - ymin);
+    const yc0 = (y[0]! - ymin) / (ymax - ymin), yc1 = (y[y.length - 1]! - ymin) / (ymax - ymin);
+    // distance below the chord from (0, yc0) to (1, yc1)
+    const dist = (yc0 + (yc1 - yc0) * xn - yn) / Math.hypot(1, yc1 - yc0);
+    if (dist > best) { best = dist; arg = ks[i]!; }
+  }
+  return best >= 0.05 ? arg : null;
+}
+
+const f2 = (x: number) => x.toFixed(2), f3 = (x: number) => x.toFixed(3);
+
+/** Fit and score k-means for k = kMin..kMax and choose k. Errors: `too-few-customers`, `invalid-option`. */
+export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}): KChoice {
+  const n = X.length / d;
+  const seed = params.seed ?? 0, nInit = params.nInit ?? 3, minShare = params.minShare ?? 0.02, sampleSize = params.sampleSize ?? 10000;
+  const kMin = params.kMin ?? 2;
+  if (!Number.isInteger(kMin) || kMin < 2) throw new SegmintError('invalid-option', `kMin ${kMin}: expected a whole number ≥ 2`);
+  if (!(minShare >= 0 && minShare < 0.5)) throw new SegmintError('invalid-option', `minShare ${minShare}: expected a share from 0 to below 0.5`);
+  if (!Number.isInteger(sampleSize) || sampleSize < 10) throw new SegmintError('invalid-option', `sampleSize ${sampleSize}: expected a whole number ≥ 10`);
+  const distinct = distinctRows(X, d, (params.kMax ?? 10) + 1);
+  // the silhouette is defined for 2 ≤ k ≤ n − 1 (and k clusters need k distinct rows)
+  const kMax = Math.min(params.kMax ?? 10, distinct, n - 1);
+  if (kMax < kMin) {
+    throw new SegmintError('too-few-customers', `choosing k from ${kMin} needs at least ${kMin + 1} customers with ${kMin} distinct feature rows; there are ${n} customers and ${Math.min(distinct, n)} distinct rows`, {
+      hint: 'give k yourself (--k N), or cluster more customers',
+    });
+  }
+  const sample = sampleRows(n, sampleSize, seed);
+  const Xs = sample.length === n ? X : takeRows(X, d, sample);
+  const scores: KScore[] = [], fits: KMeansFit[] = [];
+  for (let k = kMin; k <= kMax; k++) {
+    const fit = fitKMeans(X, d, { k, seed, nInit, maxIter: params.maxIter });
+    const sizes = new Float64Array(k);
+    for (const l of fit.labels) sizes[l]!++;
+    const sampled = (labels: Int32Array) => (sample.length === n ? labels : Int32Array.from(sample, (i) => labels[i]!));
+    const labelsS = sampled(fit.labels);
+    let stability = 1;
+    if (fit.startLabels.length > 1) {
+      const ls = fit.startLabels.map(sampled);
+      let s = 0, m = 0;
+      for (let a = 0; a < ls.length; a++) for (let b = a + 1; b < ls.length; b++) { s += adjustedRandIndex(ls[a]!, ls[b]!); m++; }
+      stability = s / m;
+    }
+    // the restarts' labels are only needed for the stability: release them
+    fits.push({ ...fit, startLabels: [fit.labels] });
+    const smallestShare = Math.min(...sizes) / n;
+    // a sample can miss a small cluster; silhouette needs two clusters in it
+    const silhouette = new Set(labelsS).size >= 2 && new Set(labelsS).size < labelsS.length ? silhouetteScore(Xs, d, labelsS) : 0;
+    scores.push({
+      k, inertia: fit.inertia, silhouette,
+      calinskiHarabasz: calinskiHarabasz(X, d, fit.labels), daviesBouldin: daviesBouldin(X, d, fit.labels),
+      stability, smallestShare, sizesOk: smallestShare >= minShare, stable: stability >= STABILITY_THRESHOLD,
+    });
+  }
+  const elbow = elbowOf(scores.map((s) => s.k), scores.map((s) => s.inertia));
+  const pick = (list: KScore[]) => list.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
+  const good = scores.filter((s) => s.sizesOk && s.stable), sized = scores.filter((s) => s.sizesOk);
+  const chosen = good.length ? pick(good) : sized.length ? pick(sized) : scores.reduce((a, b) => (b.smallestShare > a.smallestShare ? b : a));
+  const bestCh = scores.reduce((a, b) => (b.calinskiHarabasz > a.calinskiHarabasz ? b : a));
+  const bestDb = scores.reduce((a, b) => (b.daviesBouldin < a.daviesBouldin ? b : a));
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const parts = [
+    good.length
+      ? `k = ${chosen.k} has the highest silhouette (${f3(chosen.silhouette)}) among the k whose every cluster holds at least ${pct(minShare)} of the customers and whose restarts agree (adjusted Rand index ≥ ${STABILITY_THRESHOLD})`
+      : sized.length
+        ? `k = ${chosen.k} has the highest silhouette (${f3(chosen.silhouette)}) among the k whose every cluster holds at least ${pct(minShare)}; no k was stable across restarts (best ${f2(Math.max(...scores.map((s) => s.stability)))})`
+        : `no k keeps every cluster at ${pct(minShare)} of the customers or more; k = ${chosen.k} has the largest smallest cluster (${pct(chosen.smallestShare)})`,
+    `its smallest cluster holds ${pct(chosen.smallestShare)}, stability ${f2(chosen.stability)}`,
+    elbow === null ? 'the inertia curve has no clear elbow' : elbow === chosen.k ? `the inertia curve bends at the same k` : `the inertia curve bends at k = ${elbow}`,
+    `Calinski-Harabasz is highest at k = ${bestCh.k}, Davies-Bouldin lowest at k = ${bestDb.k}`,
+  ];
+  const excluded = scores.filter((s) => !s.sizesOk || !s.stable).map((s) => `${s.k} (${!s.sizesOk ? `smallest cluster ${pct(s.smallestShare)}` : `stability ${f2(s.stability)}`})`);
+  if (excluded.length && good.length) parts.push(`left out: k = ${excluded.join(', ')}`);
+  return { k: chosen.k, reason: `${parts.join('; ')}.`, elbow, scores, fits, sampleSize: sample.length, seed };
+}

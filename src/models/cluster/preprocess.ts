@@ -1,0 +1,282 @@
+/**
+ * Preprocessing recorded in the cluster model, so that new customers are transformed the same way in
+ * process and in SQL: per numeric feature missing-value imputation (the median), optional log1p (for
+ * non-negative, right-skewed spend and counts), winsorising at fitted quantiles, and standard
+ * (mean / population sd) or robust (median / IQR) scaling; categorical traits become one-hot columns.
+ * Constant columns carry no information for a distance and are dropped with a warning.
+ */
+import { SegmintError } from '../../core/errors.ts';
+
+/** One input column: numbers (NaN = missing) or category labels (null = missing). */
+export type InputColumn =
+  | { name: string; kind: 'numeric'; values: Float64Array }
+  | { name: string; kind: 'categorical'; values: readonly (string | null)[] };
+
+export type Scaling = 'standard' | 'robust' | 'none';
+export type MissingPolicy = 'impute' | 'exclude';
+
+export interface PreprocessParams {
+  /** default 'standard' */
+  scaling?: Scaling;
+  /** numeric features to log1p (must be ≥ 0 … or a minimum above −1); 'auto' picks non-negative columns with skewness > 2; default none */
+  log1p?: readonly string[] | 'auto';
+  /** winsorise numeric features at the q and 1 − q quantiles (0 ≤ q < 0.5, default 0: none) */
+  winsorize?: number;
+  /** 'impute' (default) fills a missing number with the column median and a missing category with '(missing)'; 'exclude' drops the row */
+  missing?: MissingPolicy;
+}
+
+/** A fitted numeric feature: z = (clip(log1p?(coalesce(x, impute)), lo, hi) − center) / scale. */
+export interface NumericStep {
+  kind: 'numeric';
+  name: string;
+  impute: number;
+  log1p: boolean;
+  clipLow: number | null;
+  clipHigh: number | null;
+  center: number;
+  scale: number;
+}
+
+/** A fitted one-hot column: z = ((x = level ? 1 : 0) − center) / scale. */
+export interface OneHotStep {
+  kind: 'one-hot';
+  name: string;
+  level: string;
+  center: number;
+  scale: number;
+}
+
+export type Step = NumericStep | OneHotStep;
+
+export interface Preprocessing {
+  scaling: Scaling;
+  missing: MissingPolicy;
+  steps: Step[];
+}
+
+export interface PreprocessResult {
+  preprocessing: Preprocessing;
+  /** n_kept × steps.length, row-major */
+  X: Float64Array;
+  /** indices of the input rows kept (all unless missing = 'exclude') */
+  kept: Int32Array;
+  missing: Record<string, number>;
+  /** rows dropped because a value was missing (missing = 'exclude') */
+  excluded: number;
+  warnings: string[];
+}
+
+/** Quantile by linear interpolation at p·(n − 1) of the sorted values (numpy's default, type 7). */
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = p * (n - 1), lo = Math.floor(h), hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+}
+
+export const MISSING_LEVEL = '(missing)';
+
+/** Apply one numeric step to a raw value (NaN = missing). */
+export function applyNumeric(s: NumericStep, x: number): number {
+  let v = Number.isNaN(x) ? s.impute : x;
+  if (s.log1p) v = Math.log(1 + v);
+  if (s.clipLow !== null && v < s.clipLow) v = s.clipLow;
+  if (s.clipHigh !== null && v > s.clipHigh) v = s.clipHigh;
+  return (v - s.center) / s.scale;
+}
+
+function skewness(v: Float64Array): number {
+  const n = v.length;
+  let m = 0;
+  for (const x of v) m += x;
+  m /= n;
+  let m2 = 0, m3 = 0;
+  for (const x of v) { const e = x - m; m2 += e * e; m3 += e * e * e; }
+  m2 /= n; m3 /= n;
+  return m2 > 0 ? m3 / m2 ** 1.5 : 0;
+}
+
+function center(values: Float64Array, scaling: Scaling): { center: number; scale: number } {
+  const n = values.length;
+  if (scaling === 'none') return { center: 0, scale: 1 };
+  if (scaling === 'robust') {
+    const s = Float64Array.from(values).sort();
+    return { center: quantileSorted(s, 0.5), scale: quantileSorted(s, 0.75) - quantileSorted(s, 0.25) };
+  }
+  let m = 0;
+  for (const x of values) m += x;
+  m /= n;
+  let v = 0;
+  for (const x of values) v += (x - m) ** 2;
+  return { center: m, scale: Math.sqrt(v / n) };
+}
+
+/**
+ * Fit the preprocessing on the columns and return the transformed matrix. Errors: `no-features`,
+ * `unknown-feature` (a log1p name not among the columns), `invalid-option`, `log1p-negative`,
+ * `no-variable-features` (every column constant), `no-rows`.
+ */
+export function fitPreprocess(columns: readonly InputColumn[], params: PreprocessParams = {}): PreprocessResult {
+  const scaling = params.scaling ?? 'standard', policy = params.missing ?? 'impute', q = params.winsorize ?? 0;
+  if (columns.length === 0) throw new SegmintError('no-features', 'no features to cluster on', { hint: 'name them, e.g. --features recency_days,frequency,monetary' });
+  if (!['standard', 'robust', 'none'].includes(scaling)) throw new SegmintError('invalid-option', `scaling ${scaling}: expected standard, robust or none`);
+  if (!['impute', 'exclude'].includes(policy)) throw new SegmintError('invalid-option', `missing ${policy}: expected impute or exclude`);
+  if (!(q >= 0 && q < 0.5)) throw new SegmintError('invalid-option', `winsorize ${q}: expected a quantile from 0 to below 0.5`, { hint: 'e.g. 0.01' });
+  const n = columns[0]!.values.length;
+  for (const c of columns) if (c.values.length !== n) throw new SegmintError('invalid-argument', `column ${c.name} has ${c.values.length} values, expected ${n}`);
+  const names = new Set(columns.map((c) => c.name));
+  if (Array.isArray(params.log1p)) {
+    for (const f of params.log1p) {
+      if (!names.has(f)) throw new SegmintError('unknown-feature', `log1p: ${f} is not one of the features (${[...names].join(', ')})`);
+      if (columns.find((c) => c.name === f)!.kind !== 'numeric') throw new SegmintError('invalid-option', `log1p: ${f} is categorical`);
+    }
+  }
+  const isMissing = (c: InputColumn, i: number) => (c.kind === 'numeric' ? Number.isNaN(c.values[i]!) : c.values[i] === null);
+  const missing: Record<string, number> = {};
+  for (const c of columns) {
+    let m = 0;
+    for (let i = 0; i < n; i++) if (isMissing(c, i)) m++;
+    if (m > 0) missing[c.name] = m;
+  }
+  const keptList: number[] = [];
+  for (let i = 0; i < n; i++) if (policy === 'impute' || !columns.some((c) => isMissing(c, i))) keptList.push(i);
+  const kept = Int32Array.from(keptList);
+  const excluded = n - kept.length;
+  if (kept.length === 0) throw new SegmintError('no-rows', n === 0 ? 'no rows to cluster' : `all ${n} rows have a missing value`, { hint: 'use the impute policy for missing values' });
+  const warnings: string[] = [];
+  for (const [name, m] of Object.entries(missing)) {
+    warnings.push(policy === 'impute' ? `${name}: ${m} missing values imputed with the ${columns.find((c) => c.name === name)!.kind === 'numeric' ? 'median' : `level ${MISSING_LEVEL}`}` : `${name}: ${m} missing values`);
+  }
+  if (excluded > 0) warnings.push(`${excluded} rows with a missing value were excluded`);
+
+  const steps: Step[] = [];
+  const out: Float64Array[] = [];
+  for (const c of columns) {
+    if (c.kind === 'numeric') {
+      const present = Float64Array.from(keptList.filter((i) => !Number.isNaN(c.values[i]!)).map((i) => c.values[i]!)).sort();
+      const impute = present.length ? quantileSorted(present, 0.5) : 0;
+      const raw = Float64Array.from(keptList, (i) => (Number.isNaN(c.values[i]!) ? impute : c.values[i]!));
+      const auto = params.log1p === 'auto' && raw.every((x) => x >= 0) && skewness(raw) > 2;
+      const log = auto || (Array.isArray(params.log1p) && params.log1p.includes(c.name));
+      if (log && raw.some((x) => x <= -1)) throw new SegmintError('log1p-negative', `log1p: ${c.name} has values ≤ −1, where log(1 + x) is undefined`, { hint: `leave ${c.name} out of log1p` });
+      const v = log ? raw.map((x) => Math.log(1 + x)) : raw;
+      let lo: number | null = null, hi: number | null = null;
+      if (q > 0) {
+        const s = Float64Array.from(v).sort();
+        lo = quantileSorted(s, q); hi = quantileSorted(s, 1 - q);
+        for (let i = 0; i < v.length; i++) v[i] = Math.min(hi, Math.max(lo, v[i]!));
+      }
+      const { center: ce, scale } = center(v, scaling);
+      if (!(scale > 0)) { warnings.push(`${c.name} is constant${scaling === 'robust' ? ' over its middle half (IQR 0)' : ''}: left out of the distance`); continue; }
+      const step: NumericStep = { kind: 'numeric', name: c.name, impute, log1p: log, clipLow: lo, clipHigh: hi, center: ce, scale };
+      steps.push(step);
+      out.push(Float64Array.from(keptList, (i) => applyNumeric(step, c.values[i]!)));
+    } else {
+      const vals = keptList.map((i) => c.values[i] ?? MISSING_LEVEL);
+      const levels = [...new Set(vals)].sort();
+      if (levels.length < 2) { warnings.push(`${c.name} has a single level: left out of the distance`); continue; }
+      for (const level of levels) {
+        const ind = Float64Array.from(vals, (v) => (v === level ? 1 : 0));
+        const st = scaling === 'none' ? { center: 0, scale: 1 } : center(ind, 'standard');
+        const step: OneHotStep = { kind: 'one-hot', name: c.name, level, center: st.center, scale: st.scale };
+        steps.push(step);
+        out.push(ind.map((x) => (x - step.center) / step.scale));
+      }
+    }
+  }
+  if (steps.length === 0) throw new SegmintError('no-variable-features', `every feature is constant (${columns.map((c) => c.name).join(', ')}): there is nothing to tell customers apart by`, { hint: 'choose other features' });
+  const d = steps.length, X = new Float64Array(kept.length * d);
+  for (let j = 0; j < d; j++) for (let i = 0; i < kept.length; i++) X[i * d + j] = out[j]![i]!;
+  return { preprocessing: { scaling, missing: policy, steps }, X, kept, missing, excluded, warnings };
+}
+
+/** Transform raw columns (by name) with a fitted preprocessing; missing values are imputed as fitted. */
+export function transform(p: Preprocessing, columns: readonly InputColumn[]): Float64Array {
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const n = columns[0]?.values.length ?? 0, d = p.steps.length;
+  const X = new Float64Array(n * d);
+  p.steps.forEach((s, j) => {
+    const c = byName.get(s.name);
+    if (!c) throw new SegmintError('unknown-feature', `the model needs feature ${s.name}, which the input does not have`);
+    if (s.kind === 'numeric') {
+      if (c.kind !== 'numeric') throw new SegmintError('invalid-value', `feature ${s.name} is numeric in the model but categorical in the input`);
+      for (let i = 0; i < n; i++) X[i * d + j] = applyNumeric(s, c.values[i]!);
+    } else {
+      if (c.kind !== 'categorical') throw new SegmintError('invalid-value', `feature ${s.name} is categorical in the model but numeric in the input`);
+      for (let i = 0; i < n; i++) X[i * d + j] = (((c.values[i] ?? MISSING_LEVEL) === s.level ? 1 : 0) - s.center) / s.scale;
+    }
+  });
+  return X;
+}
+
+/**
+ * Principal components of the (already scaled) rows by Jacobi eigen-decomposition of the d × d
+ * covariance: the first `m` components (unit vectors, sign fixed so the largest entry is positive),
+ * their variances, and the rows' scores.
+ */
+export function pca(X: Float64Array, d: number, m = 2): { components: Float64Array; variances: Float64Array; explained: Float64Array; mean: Float64Array; scores: Float64Array } {
+  const n = X.length / d;
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += X[i * d + j]!;
+  for (let j = 0; j < d; j++) mean[j]! /= n;
+  const A = new Float64Array(d * d);
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < d; a++) {
+      const ea = X[i * d + a]! - mean[a]!;
+      for (let b = a; b < d; b++) A[a * d + b]! += ea * (X[i * d + b]! - mean[b]!);
+    }
+  }
+  for (let a = 0; a < d; a++) for (let b = a; b < d; b++) { A[a * d + b]! /= Math.max(1, n - 1); A[b * d + a] = A[a * d + b]!; }
+  const { values, vectors } = jacobiEigen(A, d);
+  const order = [...values.keys()].sort((a, b) => values[b]! - values[a]!);
+  const mm = Math.min(m, d);
+  const components = new Float64Array(mm * d), variances = new Float64Array(mm), explained = new Float64Array(mm);
+  const total = values.reduce((s, v) => s + Math.max(0, v), 0);
+  order.slice(0, mm).forEach((o, r) => {
+    let big = 0;
+    for (let j = 0; j < d; j++) if (Math.abs(vectors[j * d + o]!) > Math.abs(big)) big = vectors[j * d + o]!;
+    const sign = big < 0 ? -1 : 1;
+    for (let j = 0; j < d; j++) components[r * d + j] = sign * vectors[j * d + o]!;
+    variances[r] = Math.max(0, values[o]!);
+    explained[r] = total > 0 ? variances[r]! / total : 0;
+  });
+  const scores = new Float64Array(n * mm);
+  for (let i = 0; i < n; i++) for (let r = 0; r < mm; r++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += (X[i * d + j]! - mean[j]!) * components[r * d + j]!;
+    scores[i * mm + r] = s;
+  }
+  return { components, variances, explained, mean, scores };
+}
+
+/** Eigen-decomposition of a symmetric d × d matrix by cyclic Jacobi rotations: values and column vectors. */
+export function jacobiEigen(S: Float64Array, d: number): { values: number[]; vectors: Float64Array } {
+  const A = Float64Array.from(S), V = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) V[i * d + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += A[p * d + q]! ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) {
+      const apq = A[p * d + q]!;
+      if (Math.abs(apq) < 1e-300) continue;
+      const theta = (A[q * d + q]! - A[p * d + p]!) / (2 * apq);
+      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+      for (let k = 0; k < d; k++) {
+        const akp = A[k * d + p]!, akq = A[k * d + q]!;
+        A[k * d + p] = c * akp - s * akq; A[k * d + q] = s * akp + c * akq;
+      }
+      for (let k = 0; k < d; k++) {
+        const apk = A[p * d + k]!, aqk = A[q * d + k]!;
+        A[p * d + k] = c * apk - s * aqk; A[q * d + k] = s * apk + c * aqk;
+      }
+      for (let k = 0; k < d; k++) {
+        const vkp = V[k * d + p]!, vkq = V[k * d + q]!;
+        V[k * d + p] = c * vkp - s * vkq; V[k * d + q] = s * vkp + c * vkq;
+      }
+    }
+  }
+  return { values: Array.from({ length: d }, (_, i) => A[i * d + i]!), vectors: V };
+}

@@ -1,0 +1,192 @@
+/**
+ * Cluster profiles in the units the analyst knows: size and share, per feature the cluster's mean and
+ * median and its z-score against the whole population ((cluster mean − population mean) / population
+ * sd), the traits that most set the cluster apart (|z| ≥ 0.5, largest first), a generated name, a
+ * one-paragraph persona, and the five segment criteria (Kotler: measurable, substantial, differentiable,
+ * accessible, actionable) made concrete.
+ */
+import { quantileSorted } from './preprocess.ts';
+
+export interface ProfileColumn {
+  name: string;
+  /** original units, one value per clustered row (NaN = missing, left out of the means) */
+  values: Float64Array;
+}
+
+export interface FeatureProfile {
+  feature: string;
+  mean: number;
+  median: number;
+  populationMean: number;
+  /** (cluster mean − population mean) / population standard deviation; 0 for a constant feature */
+  z: number;
+}
+
+export interface Trait {
+  feature: string;
+  z: number;
+  direction: 'high' | 'low';
+  /** e.g. "high-spend" */
+  words: string;
+}
+
+export interface SegmentCriteria {
+  /** customers and share of all clustered customers */
+  measurable: { customers: number; share: number };
+  /** share of revenue, when a revenue column is known */
+  substantial: { revenueShare: number | null };
+  /** mean silhouette of the members (on the sample) and distance to the nearest other centroid (scaled units) */
+  differentiable: { silhouette: number | null; nearestCentroidDistance: number | null };
+  /** share of members with contact data, when known */
+  accessible: { shareWithContact: number | null };
+  /** left to the user's notes */
+  actionable: { notes: string | null };
+}
+
+export interface ClusterProfile {
+  cluster: number;
+  name: string;
+  customers: number;
+  share: number;
+  features: FeatureProfile[];
+  traits: Trait[];
+  persona: string;
+  criteria: SegmentCriteria;
+}
+
+export interface ProfileOptions {
+  revenue?: Float64Array;
+  hasContact?: ArrayLike<boolean>;
+  /** per cluster mean silhouette */
+  silhouette?: ArrayLike<number>;
+  /** per cluster distance to the nearest other centroid */
+  separation?: ArrayLike<number>;
+  /** |z| from which a feature is a trait (default 0.5) */
+  traitZ?: number;
+}
+
+/** Words for a feature that is high or low, by its name; a generic "high x" otherwise. */
+const VOCABULARY: readonly [RegExp, string, string][] = [
+  [/recen/i, 'lapsed', 'recent'],
+  [/frequen|orders|visits|purchases_trx|trx/i, 'frequent', 'occasional'],
+  [/cash_?advance/i, 'cash-advance', 'little cash-advance'],
+  [/oneoff/i, 'big one-off', 'few one-off'],
+  [/installment/i, 'instalment', 'few-instalment'],
+  [/monetary|spend|revenue|purchases|amount|value/i, 'high-spend', 'low-spend'],
+  [/income|salary/i, 'high-income', 'low-income'],
+  [/\bage\b|^age/i, 'older', 'younger'],
+  [/balance/i, 'high-balance', 'low-balance'],
+  [/credit_?limit|limit/i, 'high-limit', 'low-limit'],
+  [/payment/i, 'big-paying', 'small-paying'],
+  [/tenure|length/i, 'long-standing', 'newer'],
+  [/return/i, 'returning', 'rarely-returning'],
+  [/periodic/i, 'irregular', 'regular'],
+  [/score/i, 'high-scoring', 'low-scoring'],
+];
+
+export function humanize(name: string): string {
+  return name.replace(/[_\s]+/g, ' ').replace(/\bk\b$/i, '').trim().toLowerCase();
+}
+
+export function traitWords(feature: string, direction: 'high' | 'low'): string {
+  // a department or category share: "produce lovers" (the grocery literature's wording)
+  const share = /^(.+?)_(?:price_adjusted_)?share$/i.exec(feature);
+  if (share) return direction === 'high' ? `${humanize(share[1]!)} lovers` : `little ${humanize(share[1]!)}`;
+  const v = VOCABULARY.find(([re]) => re.test(feature));
+  if (v) return direction === 'high' ? v[1] : v[2];
+  return `${direction} ${humanize(feature)}`;
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function nounFor(features: readonly string[]): string {
+  return features.some((f) => /recen|frequen|monetary|orders/i.test(f)) ? 'buyers' : 'customers';
+}
+
+/** A name from the top traits: "High-spend frequent buyers", "Average customers". */
+export function nameFromTraits(traits: readonly Trait[], features: readonly string[]): string {
+  const noun = nounFor(features);
+  if (traits.length === 0) return `Average ${noun}`;
+  if (traits[0]!.words.endsWith(' lovers')) return capitalise(traits[0]!.words);
+  // the two strongest traits, in the order the features were given ("High-income low-spend")
+  const top = traits.slice(0, 2), order = (t: Trait) => features.indexOf(t.feature);
+  const words = [...top].sort((a, b) => order(a) - order(b)).map((t) => t.words);
+  // generic words ("high spending score") read better joined by a comma
+  const generic = words.some((w) => w.includes(' '));
+  return capitalise(generic ? `${words.join(', ')} ${noun}` : `${words.join(' ')} ${noun}`);
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+/** Profiles of k clusters over the rows' original values. */
+export function profileClusters(columns: readonly ProfileColumn[], labels: Int32Array, k: number, options: ProfileOptions = {}): ClusterProfile[] {
+  const n = labels.length, traitZ = options.traitZ ?? 0.5;
+  const sizes = new Float64Array(k);
+  for (const l of labels) sizes[l]!++;
+  const pop = columns.map((c) => {
+    let s = 0, m = 0;
+    for (const x of c.values) if (!Number.isNaN(x)) { s += x; m++; }
+    const mean = m ? s / m : 0;
+    let v = 0;
+    for (const x of c.values) if (!Number.isNaN(x)) v += (x - mean) ** 2;
+    return { mean, sd: m ? Math.sqrt(v / m) : 0 };
+  });
+  let totalRevenue = 0;
+  const revenue = new Float64Array(k);
+  if (options.revenue) for (let i = 0; i < n; i++) { const r = options.revenue[i]!; if (Number.isFinite(r)) { revenue[labels[i]!]! += r; totalRevenue += r; } }
+  const contact = new Float64Array(k);
+  if (options.hasContact) for (let i = 0; i < n; i++) if (options.hasContact[i]) contact[labels[i]!]!++;
+  const byCluster: number[][] = Array.from({ length: k }, () => []);
+  for (let i = 0; i < n; i++) byCluster[labels[i]!]!.push(i);
+  const featureNames = columns.map((c) => c.name);
+  const profiles = byCluster.map((rows, c): ClusterProfile => {
+    const features = columns.map((col, j): FeatureProfile => {
+      const vals = Float64Array.from(rows.map((i) => col.values[i]!).filter((x) => !Number.isNaN(x))).sort();
+      const mean = vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : pop[j]!.mean;
+      const median = vals.length ? quantileSorted(vals, 0.5) : pop[j]!.mean;
+      return { feature: col.name, mean, median, populationMean: pop[j]!.mean, z: pop[j]!.sd > 0 ? (mean - pop[j]!.mean) / pop[j]!.sd : 0 };
+    });
+    const traits: Trait[] = features.filter((f) => Math.abs(f.z) >= traitZ).sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.feature.localeCompare(b.feature))
+      .map((f) => { const direction = f.z > 0 ? 'high' : 'low'; return { feature: f.feature, z: f.z, direction, words: traitWords(f.feature, direction) }; });
+    const share = sizes[c]! / n;
+    const revenueShare = options.revenue && totalRevenue !== 0 ? revenue[c]! / totalRevenue : null;
+    return {
+      cluster: c, name: nameFromTraits(traits, featureNames), customers: sizes[c]!, share, features, traits, persona: '',
+      criteria: {
+        measurable: { customers: sizes[c]!, share },
+        substantial: { revenueShare },
+        differentiable: { silhouette: options.silhouette ? options.silhouette[c]! : null, nearestCentroidDistance: options.separation ? options.separation[c]! : null },
+        accessible: { shareWithContact: options.hasContact ? contact[c]! / Math.max(1, sizes[c]!) : null },
+        actionable: { notes: null },
+      },
+    };
+  });
+  // Two clusters with the same name: the one further down gets its next trait, else a number.
+  const seen = new Map<string, number>();
+  for (const p of profiles) {
+    if (seen.has(p.name) && p.traits.length > 2) p.name = nameFromTraits([p.traits[0]!, p.traits[2]!], featureNames);
+    const times = (seen.get(p.name) ?? 0) + 1;
+    seen.set(p.name, times);
+    if (times > 1) p.name = `${p.name} ${times}`;
+  }
+  for (const p of profiles) p.persona = persona(p);
+  return profiles;
+}
+
+function persona(p: ClusterProfile): string {
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const first = `${p.name}: ${p.customers.toLocaleString('en-US')} customers (${pct(p.share)} of all${p.criteria.substantial.revenueShare === null ? '' : `, ${pct(p.criteria.substantial.revenueShare)} of revenue`}).`;
+  if (p.traits.length === 0) return `${first} They are close to the average customer on every feature.`;
+  const say = (t: Trait) => {
+    const f = p.features.find((x) => x.feature === t.feature)!;
+    const strength = Math.abs(t.z) >= 1.5 ? 'much ' : Math.abs(t.z) < 1 ? 'somewhat ' : '';
+    return `${strength}${t.direction === 'high' ? 'higher' : 'lower'} ${humanize(t.feature)} (mean ${fmt(f.mean)}, median ${fmt(f.median)}, against ${fmt(f.populationMean)} overall)`;
+  };
+  const [head, ...rest] = p.traits.slice(0, 4);
+  const typical = p.features.filter((f) => Math.abs(f.z) < 0.25).map((f) => humanize(f.feature));
+  return [
+    first,
+    `Compared with the average customer they have ${say(head!)}${rest.length ? `, and ${rest.map(say).join(', ')}` : ''}.`,
+    typical.length ? `Their ${typical.join(', ')} ${typical.length === 1 ? 'is' : 'are'} about average.` : '',
+  ].filter(Boolean).join(' ');
+}
