@@ -1,0 +1,94 @@
+/**
+ * Assigning customers to a fitted cluster model in the warehouse: the model's preprocessing (impute,
+ * log1p, clip, scale, one-hot) and the nearest centroid, compiled from the IR for any dialect. The
+ * arithmetic is the in-process one (models/cluster/model.ts) step for step — constants are bound as
+ * doubles, squared differences summed in feature order, ties to the lower cluster — so both agree.
+ */
+import { SegmintError } from '../core/errors.ts';
+import { add, and, caseWhen, cast, coalesce, col, div, eq, greatest, least, le, lit, ln, mul, num, select, sqrt, sub, subquery, type Expr, type Select, type Source } from '../sql/ir.ts';
+
+/** The parts of a cluster model (ClusterModelJSON) the SQL needs. */
+export interface AssignableModel {
+  k: number;
+  preprocessing: {
+    steps: readonly (
+      | { kind: 'numeric'; name: string; impute: number; log1p: boolean; clipLow: number | null; clipHigh: number | null; center: number; scale: number }
+      | { kind: 'one-hot'; name: string; level: string; center: number; scale: number }
+    )[];
+  };
+  centroids: readonly (readonly number[])[];
+  names: readonly string[];
+}
+
+export interface AssignmentQueryOptions {
+  /** the table or subquery holding one row per customer */
+  from: Source;
+  /** its customer id column (output as customer_id) */
+  idColumn: string;
+  /** the source column of a feature, when it differs from the feature name */
+  columnOf?: Readonly<Record<string, string>>;
+}
+
+/** The level a missing category takes (preprocess.ts MISSING_LEVEL). */
+const MISSING_LEVEL = '(missing)';
+
+/**
+ * SELECT customer_id, cluster (0-based), cluster_name, distance (Euclidean, scaled space) for every row of
+ * `from`. Throws `invalid-model` when the centroids do not fit the steps.
+ */
+export function clusterAssignmentQuery(model: AssignableModel, options: AssignmentQueryOptions): Select {
+  const { steps } = model.preprocessing;
+  const d = steps.length, k = model.k;
+  if (d === 0 || model.centroids.length !== k || model.centroids.some((c) => c.length !== d) || model.names.length !== k) {
+    throw new SegmintError('invalid-model', `a cluster model needs ${k} centroids of ${d} numbers and ${k} names`);
+  }
+  const source = (name: string) => col(options.columnOf?.[name] ?? name);
+  const z = steps.map((s): Expr => {
+    if (s.kind === 'one-hot') {
+      const hit = caseWhen([[eq(coalesce(cast(source(s.name), 'varchar'), lit(MISSING_LEVEL)), lit(s.level)), num(1)]], num(0));
+      return div(sub(hit, lit(s.center)), lit(s.scale));
+    }
+    let v: Expr = coalesce(cast(source(s.name), 'double'), lit(s.impute));
+    if (s.log1p) v = ln(add(num(1), v));
+    if (s.clipLow !== null) v = greatest(v, lit(s.clipLow));
+    if (s.clipHigh !== null) v = least(v, lit(s.clipHigh));
+    return div(sub(v, lit(s.center)), lit(s.scale));
+  });
+  const scaled = select({
+    select: [{ expr: cast(col(options.idColumn), 'varchar'), as: 'customer_id' }, ...z.map((expr, j) => ({ expr, as: `z${j}` }))],
+    from: options.from,
+  });
+  const dist = (c: number): Expr => {
+    let s: Expr | undefined;
+    for (let j = 0; j < d; j++) {
+      const e = sub(col(`z${j}`), lit(model.centroids[c]![j]!));
+      s = s === undefined ? mul(e, e) : add(s, mul(e, e));
+    }
+    return s!;
+  };
+  const distances = select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, ...Array.from({ length: k }, (_, c) => ({ expr: dist(c), as: `d${c}` }))],
+    from: subquery(scaled, 'z'),
+  });
+  // the first c with d_c ≤ every later d_j is the nearest centroid, ties to the lower c
+  const whens = Array.from({ length: k - 1 }, (_, c) => [and(...Array.from({ length: k - 1 - c }, (_, t) => le(col(`d${c}`), col(`d${c + 1 + t}`)))), num(c)] as const);
+  const nearest = k === 1 ? num(0) : caseWhen(whens, num(k - 1));
+  const labelled = select({
+    select: [
+      { expr: col('customer_id'), as: 'customer_id' },
+      { expr: nearest, as: 'cluster' },
+      ...Array.from({ length: k }, (_, c) => ({ expr: col(`d${c}`), as: `d${c}` })),
+    ],
+    from: subquery(distances, 'd'),
+  });
+  const pick = (f: (c: number) => Expr) => (k === 1 ? f(0) : caseWhen(Array.from({ length: k - 1 }, (_, c) => [eq(col('cluster'), num(c)), f(c)] as const), f(k - 1)));
+  return select({
+    select: [
+      { expr: col('customer_id'), as: 'customer_id' },
+      { expr: col('cluster'), as: 'cluster' },
+      { expr: pick((c) => lit(model.names[c]!)), as: 'cluster_name' },
+      { expr: pick((c) => sqrt(col(`d${c}`))), as: 'distance' },
+    ],
+    from: subquery(labelled, 'a'),
+  });
+}

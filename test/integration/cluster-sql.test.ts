@@ -1,0 +1,89 @@
+// The in-SQL assignment of a fitted cluster model (features/cluster-assignment.ts) agrees with the
+// in-process one on every customer, on DuckDB and (when TEST_POSTGRES_URL is set) PostgreSQL.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { clusterAssignmentQuery } from '../../src/features/cluster-assignment.ts';
+import { fitClusters, type InputColumn } from '../../src/models/cluster/index.ts';
+import { Random } from '../../src/models/random.ts';
+import { compile, table } from '../../src/sql/index.ts';
+import { openMemoryDb } from '../../src/store/workspace.ts';
+
+const PG_URL = process.env.TEST_POSTGRES_URL;
+const PG_SKIP = PG_URL ? false : 'TEST_POSTGRES_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test): PostgreSQL run skipped';
+if (!PG_URL) console.log(`# ${PG_SKIP}`);
+
+/** 1,500 customers in three spend groups, with missing values, a skewed column and a region. */
+function data() {
+  const rng = new Random(11);
+  const n = 1500, ids: string[] = [], spend: number[] = [], visits: number[] = [], region: (string | null)[] = [];
+  for (let i = 0; i < n; i++) {
+    const g = i % 3;
+    ids.push(`c${String(i).padStart(4, '0')}`);
+    spend.push(i % 97 === 0 ? NaN : rng.lognormal(3 + 1.5 * g, 0.6));
+    visits.push(Math.max(0, Math.round(rng.normal(2 + 4 * g, 1.5))));
+    region.push(i % 50 === 0 ? null : rng.pick(g === 2 ? ['north', 'north', 'south'] : ['south', 'east']));
+  }
+  const columns: InputColumn[] = [
+    { name: 'spend', kind: 'numeric', values: Float64Array.from(spend) },
+    { name: 'visits', kind: 'numeric', values: Float64Array.from(visits) },
+    { name: 'region', kind: 'categorical', values: region },
+  ];
+  return { ids, spend, visits, region, columns };
+}
+
+const { ids, spend, visits, region, columns } = data();
+const fitted = fitClusters(columns, { k: 4, seed: 5, log1p: ['spend'], winsorize: 0.01, scaling: 'robust' });
+const q = (dialect: 'duckdb' | 'postgres') => compile(clusterAssignmentQuery(fitted.model.toJSON(), { from: table('feats'), idColumn: 'id' }), dialect);
+
+function expectAgreement(rows: { customer_id: string; cluster: unknown; cluster_name: string; distance: unknown }[]) {
+  assert.equal(rows.length, ids.length);
+  const byId = new Map(rows.map((r) => [r.customer_id, r]));
+  let mismatches = 0;
+  ids.forEach((id, i) => {
+    const r = byId.get(id)!;
+    if (Number(r.cluster) !== fitted.labels[i] || r.cluster_name !== fitted.model.names[fitted.labels[i]!]) mismatches++;
+    assert.ok(Math.abs(Number(r.distance) - fitted.distances[i]!) < 1e-9, `${id}: distance ${String(r.distance)} vs ${fitted.distances[i]}`);
+  });
+  assert.equal(mismatches, 0);
+}
+
+test('duckdb: the SQL nearest-centroid assignment agrees with the in-process one on every customer', async () => {
+  const { db, close } = await openMemoryDb();
+  try {
+    await db.run('CREATE TABLE feats (id VARCHAR, spend DOUBLE, visits INTEGER, region VARCHAR)');
+    for (let s = 0; s < ids.length; s += 300) {
+      const chunk = ids.slice(s, s + 300);
+      await db.run(`INSERT INTO feats VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}`,
+        chunk.flatMap((id, t) => [id, Number.isNaN(spend[s + t]!) ? null : spend[s + t]!, visits[s + t]!, region[s + t]!]));
+    }
+    const c = q('duckdb');
+    expectAgreement(await db.all(c.sql, c.params));
+  } finally {
+    close();
+  }
+});
+
+test('postgres: the SQL nearest-centroid assignment agrees with the in-process one on every customer', { skip: PG_SKIP }, async () => {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query('CREATE TEMP TABLE feats (id VARCHAR, spend DOUBLE PRECISION, visits INTEGER, region VARCHAR)');
+    for (let s = 0; s < ids.length; s += 300) {
+      const chunk = ids.slice(s, s + 300);
+      await client.query(`INSERT INTO feats VALUES ${chunk.map((_, t) => `($${4 * t + 1}, $${4 * t + 2}, $${4 * t + 3}, $${4 * t + 4})`).join(', ')}`,
+        chunk.flatMap((id, t) => [id, Number.isNaN(spend[s + t]!) ? null : spend[s + t]!, visits[s + t]!, region[s + t]!]));
+    }
+    const c = q('postgres');
+    expectAgreement((await client.query(c.sql, c.params)).rows);
+  } finally {
+    await client.end();
+  }
+});
+
+test('the assignment query binds every model constant and quotes the names', () => {
+  const c = compile(clusterAssignmentQuery(fitted.model.toJSON(), { from: table('my table'), idColumn: 'Customer ID' }), 'postgres');
+  assert.match(c.sql, /FROM "my table"/);
+  assert.match(c.sql, /"Customer ID"/);
+  assert.ok(c.params.includes(fitted.model.names[0]!));
+});
