@@ -113,6 +113,19 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    description: 'per-customer results of cluster runs (the model is in runs.summary)',
+    statements: [
+      `CREATE TABLE run_clusters (
+        run_id INTEGER NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        cluster INTEGER NOT NULL,
+        cluster_name VARCHAR NOT NULL,
+        distance DOUBLE NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

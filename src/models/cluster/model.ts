@@ -143,6 +143,10 @@ export interface ClusterResult {
  */
 export function fitClusters(columns: readonly InputColumn[], params: ClusterParams = {}, options: ClusterFitOptions = {}): ClusterResult {
   const seed = params.seed ?? 0, sampleSize = params.sampleSize ?? 10000, minShare = params.minShare ?? 0.02;
+  const rows = columns[0]?.values.length ?? 0;
+  if ((params.k ?? 'auto') === 'auto' && rows > 0 && rows < 3) {
+    throw new SegmintError('too-few-customers', `choosing k needs at least 3 customers; there ${rows === 1 ? 'is 1' : `are ${rows}`}`, { hint: 'give k yourself (--k N), or cluster more customers' });
+  }
   const pre = fitPreprocess(columns, params);
   const { X, kept } = pre;
   const d = pre.preprocessing.steps.length, n = kept.length;

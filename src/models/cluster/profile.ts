@@ -68,15 +68,16 @@ export interface ProfileOptions {
 /** Words for a feature that is high or low, by its name; a generic "high x" otherwise. */
 const VOCABULARY: readonly [RegExp, string, string][] = [
   [/recen/i, 'lapsed', 'recent'],
-  [/frequen|orders|visits|purchases_trx|trx/i, 'frequent', 'occasional'],
-  [/cash_?advance/i, 'cash-advance', 'little cash-advance'],
-  [/oneoff/i, 'big one-off', 'few one-off'],
+  [/cash_?advance/i, 'cash-advance', 'no-cash-advance'],
+  [/oneoff/i, 'one-off', 'few-one-off'],
   [/installment/i, 'instalment', 'few-instalment'],
+  [/frequen|orders|visits|trx/i, 'frequent', 'occasional'],
   [/monetary|spend|revenue|purchases|amount|value/i, 'high-spend', 'low-spend'],
   [/income|salary/i, 'high-income', 'low-income'],
   [/\bage\b|^age/i, 'older', 'younger'],
   [/balance/i, 'high-balance', 'low-balance'],
   [/credit_?limit|limit/i, 'high-limit', 'low-limit'],
+  [/full_?payment/i, 'full-paying', 'revolving'],
   [/payment/i, 'big-paying', 'small-paying'],
   [/tenure|length/i, 'long-standing', 'newer'],
   [/return/i, 'returning', 'rarely-returning'],
@@ -108,8 +109,8 @@ export function nameFromTraits(traits: readonly Trait[], features: readonly stri
   const noun = nounFor(features);
   if (traits.length === 0) return `Average ${noun}`;
   if (traits[0]!.words.endsWith(' lovers')) return capitalise(traits[0]!.words);
-  // the two strongest traits, in the order the features were given ("High-income low-spend")
-  const top = traits.slice(0, 2), order = (t: Trait) => features.indexOf(t.feature);
+  // the two strongest traits with different words, in the order the features were given ("High-income low-spend")
+  const top = traits.filter((t, i) => traits.findIndex((u) => u.words === t.words) === i).slice(0, 2), order = (t: Trait) => features.indexOf(t.feature);
   const words = [...top].sort((a, b) => order(a) - order(b)).map((t) => t.words);
   // generic words ("high spending score") read better joined by a comma
   const generic = words.some((w) => w.includes(' '));

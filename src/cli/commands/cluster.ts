@@ -1,0 +1,148 @@
+import type { Command } from 'commander';
+import { SegmintError } from '../../core/errors.ts';
+import { exportClusters, runClustering, type ClusterRunOptions, type ClusterRunResult } from '../../pipeline/cluster.ts';
+import { openMemoryDb } from '../../store/workspace.ts';
+import type { Context, GlobalOptions } from '../context.ts';
+import { examples, withGlobals, type SetExit } from '../options.ts';
+import { progressBar } from '../progress.ts';
+import { fmtInt, fmtPct, json, table } from '../render.ts';
+
+interface ClusterCliOptions extends GlobalOptions {
+  features?: string;
+  categorical?: string;
+  k?: string;
+  kMax?: string;
+  algorithm?: string;
+  seed?: string;
+  restarts?: string;
+  input?: string;
+  idColumn?: string;
+  revenueColumn?: string;
+  asOf?: string;
+  log1p?: string;
+  scaling?: string;
+  winsorize?: string;
+  missing?: string;
+  minShare?: string;
+  out?: string;
+}
+
+const ALGORITHMS = ['kmeans', 'minibatch', 'gmm', 'ward', 'kprototypes'];
+
+const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean));
+
+function wholeNumber(flag: string, s: string | undefined, min: number): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < min) throw new SegmintError('invalid-option', `${flag} ${s}: expected a whole number ≥ ${min}`, { hint: `e.g. ${flag} ${min + 3}` });
+  return n;
+}
+
+function share(flag: string, s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  const n = Number(s.replace(/%$/, '')) / (s.endsWith('%') ? 100 : 1);
+  if (!(n >= 0 && n < 0.5)) throw new SegmintError('invalid-option', `${flag} ${s}: expected a share from 0 to below 0.5`, { hint: `e.g. ${flag} 0.02` });
+  return n;
+}
+
+/** Options as given on the command line, normalised once. */
+export function clusterOptions(o: ClusterCliOptions): ClusterRunOptions {
+  const algorithm = o.algorithm ?? 'kmeans';
+  if (!ALGORITHMS.includes(algorithm)) throw new SegmintError('invalid-option', `--algorithm ${algorithm}: expected one of ${ALGORITHMS.join(', ')}`);
+  if (algorithm !== 'kmeans') {
+    throw new SegmintError('not-implemented', `--algorithm ${algorithm} is not available yet`, { hint: 'use --algorithm kmeans (the default)' });
+  }
+  if ((o.input === undefined) !== (o.idColumn === undefined)) throw new SegmintError('invalid-option', '--input and --id-column go together', { hint: 'e.g. --input customers.csv --id-column CustomerID' });
+  if (o.scaling !== undefined && !['standard', 'robust', 'none'].includes(o.scaling)) throw new SegmintError('invalid-option', `--scaling ${o.scaling}: expected standard, robust or none`);
+  if (o.missing !== undefined && !['impute', 'exclude'].includes(o.missing)) throw new SegmintError('invalid-option', `--missing ${o.missing}: expected impute or exclude`);
+  const k = o.k === undefined || o.k === 'auto' ? 'auto' : wholeNumber('--k', o.k, 1)!;
+  return {
+    k, kMax: wholeNumber('--k-max', o.kMax, 2), seed: wholeNumber('--seed', o.seed, 0), nInit: wholeNumber('--restarts', o.restarts, 1),
+    features: list(o.features), categorical: list(o.categorical),
+    input: o.input ? { file: o.input, idColumn: o.idColumn!, revenueColumn: o.revenueColumn } : undefined,
+    asOf: o.asOf, log1p: o.log1p === 'auto' ? 'auto' : list(o.log1p), scaling: o.scaling as ClusterRunOptions['scaling'],
+    winsorize: o.winsorize === undefined ? undefined : share('--winsorize', o.winsorize), missing: o.missing as ClusterRunOptions['missing'],
+    minShare: share('--min-share', o.minShare),
+  };
+}
+
+const num = (x: number) => (Math.abs(x) >= 1000 ? fmtInt(x) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+export function renderClusters(r: ClusterRunResult): string {
+  const lines = [
+    `k-means on ${r.features.concat(r.categorical).join(', ')}${r.runId === null ? '' : ` (run ${r.runId})`}: ${fmtInt(r.customers.clustered)} customers in ${r.k} clusters${
+      r.customers.excluded ? `, ${fmtInt(r.customers.excluded)} excluded for missing values` : ''}`,
+  ];
+  if (r.choice) {
+    lines.push('', `Choice of k: ${r.choice.reason}`, '', table(['k', 'inertia', 'silhouette', 'Calinski-Harabasz', 'Davies-Bouldin', 'stability', 'smallest', ''],
+      r.choice.scores.map((s) => [String(s.k), num(s.inertia), s.silhouette.toFixed(3), num(s.calinskiHarabasz), s.daviesBouldin.toFixed(3), s.stability.toFixed(2), fmtPct(s.smallestShare),
+        s.k === r.k ? '← chosen' : !s.sizesOk ? 'clusters too small' : !s.stable ? 'unstable' : ''])));
+  }
+  const feats = r.features;
+  lines.push('', table(['cluster', 'name', 'customers', 'share', 'revenue', ...feats.map((f) => `${f} (z)`)],
+    r.clusters.map((c) => [String(c.cluster), c.name, c.customers, fmtPct(c.share), c.criteria.substantial.revenueShare === null ? '–' : fmtPct(c.criteria.substantial.revenueShare),
+      ...c.features.map((f) => `${num(f.mean)} (${f.z >= 0 ? '+' : ''}${f.z.toFixed(1)})`)])));
+  lines.push('', ...r.clusters.map((c) => `• ${c.persona}`));
+  const q = r.quality;
+  lines.push('', `quality: silhouette ${q.silhouette === null ? '–' : q.silhouette.toFixed(3)} (${fmtInt(q.sampleSize)} customers), Calinski-Harabasz ${q.calinskiHarabasz === null ? '–' : num(q.calinskiHarabasz)}, Davies-Bouldin ${
+    q.daviesBouldin === null ? '–' : q.daviesBouldin.toFixed(3)}, inertia ${num(q.inertia)}; ${r.iterations} iterations${r.converged ? '' : ' (not converged)'}`);
+  return lines.join('\n');
+}
+
+export function registerCluster(program: Command, ctx: Context, _setExit: SetExit): void {
+  const cmd = withGlobals(program.command('cluster'))
+    .description('find customer segments with k-means: k chosen and explained, clusters profiled and named')
+    .option('--features <list>', 'comma-separated feature columns (default: recency_days,frequency,monetary; with --input every numeric column)')
+    .option('--categorical <list>', 'columns to one-hot encode (text traits, or numbers that are codes)')
+    .option('--k <auto|n>', 'number of clusters, or auto to choose from 2 to --k-max (default auto)')
+    .option('--k-max <n>', 'largest k tried by --k auto (default 10)')
+    .option('--algorithm <name>', 'kmeans (default); minibatch, gmm, ward and kprototypes are planned')
+    .option('--seed <n>', 'seed of the k-means++ starts and the samples (default 0)')
+    .option('--restarts <n>', 'k-means++ starts per k; the best is kept (default 3)')
+    .option('--input <file>', 'cluster the rows of a CSV, Parquet or JSON file instead of the workspace')
+    .option('--id-column <name>', 'the customer id column of --input')
+    .option('--revenue-column <name>', 'a column of --input with revenue (for each cluster\'s revenue share)')
+    .option('--as-of <date>', 'analysis date YYYY-MM-DD for workspace features')
+    .option('--log1p <list|auto>', 'features to take log(1 + x) of; auto: non-negative features with skewness > 2')
+    .option('--scaling <kind>', 'standard (default), robust or none')
+    .option('--winsorize <q>', 'clip every feature at its q and 1 − q quantiles, e.g. 0.01')
+    .option('--missing <policy>', 'impute (default: the median, or the level "(missing)") or exclude')
+    .option('--min-share <q>', 'smallest acceptable cluster share for --k auto (default 0.02)')
+    .option('-o, --out <file>', 'write one row per customer (customer_id, cluster, cluster_name, distance): .csv, .parquet, .json or .ndjson')
+    .action(async (opts: ClusterCliOptions) => {
+      const options = clusterOptions(opts);
+      let ws: Awaited<ReturnType<Context['openWorkspace']>> | undefined;
+      let mem: Awaited<ReturnType<typeof openMemoryDb>> | undefined;
+      try {
+        // --input works with or without a workspace; without one, nothing is stored
+        try {
+          ws = await ctx.openWorkspace(opts);
+        } catch (e) {
+          if (!(options.input && e instanceof SegmintError && e.code === 'workspace-not-found')) throw e;
+          mem = await openMemoryDb();
+        }
+        const bar = progressBar(ctx.io);
+        bar.update(options.k === 'auto' ? 'choosing k' : 'clustering');
+        const r = await runClustering(ws ? { ws } : { db: mem!.db }, options);
+        const out = opts.out ? await exportClusters(ws ? ws.db : mem!.db, r.runId, opts.out) : undefined;
+        bar.done();
+        if (opts.json) {
+          const { picture: _picture, ...rest } = r;
+          json(ctx.io, { ...rest, ...(out ? { out } : {}) });
+        } else {
+          ctx.io.out(renderClusters(r));
+          if (out) ctx.io.out(`\nwrote ${fmtInt(out.rows)} rows to ${out.file}`);
+        }
+        for (const w of r.warnings) ctx.io.err(`note: ${w}`);
+      } finally {
+        ws?.close();
+        mem?.close();
+      }
+    });
+  examples(cmd, [
+    'segmint cluster                                   # RFM metrics of the workspace, k chosen from 2..10',
+    'segmint cluster --features recency_days,frequency,monetary,basket_size --log1p auto --k 5 --out clusters.csv',
+    'segmint cluster --input Mall_Customers.csv --id-column CustomerID --features "Annual Income (k$),Spending Score (1-100)"',
+    'segmint cluster --input "CC GENERAL.csv" --id-column CUST_ID --log1p auto --json > cards.json',
+  ]);
+}

@@ -1,0 +1,201 @@
+/**
+ * Cluster segmentation runs: a feature table (the workspace's per-customer metrics and traits, or any
+ * file with an id column) → preprocessing, choice of k and k-means in process → the assignment of every
+ * customer back in the warehouse through the model's SQL (features/cluster-assignment.ts) → a stored run
+ * (runs + run_clusters) and the profiles. docs/models.md defines every figure.
+ */
+import { resolve } from 'node:path';
+import { SegmintError } from '../core/errors.ts';
+import { didYouMean } from '../core/suggest.ts';
+import { clusterAssignmentQuery } from '../features/cluster-assignment.ts';
+import { customerMetrics } from '../features/customer-metrics.ts';
+import { fitClusters, type ClusterModelJSON, type ClusterParams, type ClusterProfile, type ClusterQuality, type InputColumn, type KScore } from '../models/cluster/index.ts';
+import { and, compile, isNotNull, col, select, subquery, table } from '../sql/index.ts';
+import { detectFormat } from '../store/import/formats.ts';
+import { quoteIdent, quoteString } from '../sql/quote.ts';
+import type { Db, Workspace } from '../store/workspace.ts';
+import { resolveAsOf } from './value.ts';
+
+/** The RFM metrics (src/features/customer-metrics.ts): the default features of a workspace run. */
+export const DEFAULT_CLUSTER_FEATURES = ['recency_days', 'frequency', 'monetary'] as const;
+
+export interface ClusterRunOptions extends ClusterParams {
+  /** feature columns; default the RFM metrics (workspace) or every numeric column but the id (--input) */
+  features?: readonly string[];
+  /** columns to one-hot encode (text, or numbers that are codes) */
+  categorical?: readonly string[];
+  /** cluster a file instead of the workspace's customers */
+  input?: { file: string; idColumn: string; revenueColumn?: string };
+  /** YYYY-MM-DD for workspace features */
+  asOf?: string;
+}
+
+export interface ClusterRunResult {
+  /** the stored run, null when the run had no workspace */
+  runId: number | null;
+  source: string;
+  asOf: string | null;
+  algorithm: 'kmeans';
+  k: number;
+  features: string[];
+  categorical: string[];
+  customers: { total: number; clustered: number; excluded: number };
+  missing: Record<string, number>;
+  missingPolicy: 'impute' | 'exclude';
+  choice: { k: number; reason: string; elbow: number | null; sampleSize: number; scores: KScore[] } | null;
+  clusters: ClusterProfile[];
+  quality: ClusterQuality;
+  iterations: number;
+  converged: boolean;
+  /** customers whose in-SQL assignment differs from the fit (0 unless distances tie at floating-point precision) */
+  sqlDisagreements: number;
+  model: ClusterModelJSON;
+  /** the 2-D principal-component picture of a sample (for the report; left out of --json) */
+  picture: { customerIds: string[]; x: number[]; y: number[]; cluster: number[]; explained: number[] };
+  warnings: string[];
+}
+
+const INPUT = '__cluster_input';
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL.*)$/i;
+
+async function loadFile(db: Db, file: string, idColumn: string): Promise<void> {
+  const path = resolve(file);
+  const format = detectFormat(path);
+  const reader = format === 'csv'
+    ? `read_csv(${quoteString(path)}, header = true, types = {${quoteString(idColumn)}: 'VARCHAR'})`
+    : format === 'parquet' ? `read_parquet(${quoteString(path)})`
+    : format === 'json' || format === 'ndjson' ? `read_json_auto(${quoteString(path)})` : undefined;
+  if (!reader) throw new SegmintError('unsupported-format', `--input ${file}: ${format} files cannot be clustered directly`, { hint: 'import it into a workspace, or save it as CSV or Parquet' });
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS SELECT * FROM ${reader}`);
+}
+
+async function loadWorkspace(ws: Workspace, asOf: string): Promise<void> {
+  const m = compile(customerMetrics({ asOf: new Date(`${asOf}T00:00:00Z`), windowFunctions: true, features: 'all' }), 'duckdb');
+  // the customers' own traits join the metrics (a trait named like a metric is left out)
+  const traits = (await ws.db.all<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'customers' AND table_schema = 'main'"))
+    .map((r) => r.column_name).filter((c) => !['customer_id', 'source_id', 'first_seen', 'updated_at'].includes(c));
+  const metricNames = ['first_purchase', 'last_purchase', 'recency_days', 'tenure_days', 'frequency', 'monetary', 'gross_revenue', 'mean_order_value', 'return_rate', 'distinct_products', 'basket_size', 'visits', 'periodicity_days'];
+  const extra = traits.filter((t) => !metricNames.includes(t)).map((t) => `c.${quoteIdent(t)}`);
+  await ws.db.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS SELECT m.*${extra.length ? `, ${extra.join(', ')}` : ''}
+    FROM (${m.sql}) m LEFT JOIN customers c ON c.customer_id = m.customer_id`, m.params);
+}
+
+/** Run a clustering on `db` (a workspace's, or an in-memory one for `--input` without a workspace). */
+export async function runClustering(target: { ws: Workspace } | { db: Db }, options: ClusterRunOptions = {}): Promise<ClusterRunResult> {
+  const ws = 'ws' in target ? target.ws : null;
+  const db = ws ? ws.db : (target as { db: Db }).db;
+  let asOf: string | null = null;
+  const idColumn = options.input ? options.input.idColumn : 'customer_id';
+  if (options.input) await loadFile(db, options.input.file, idColumn);
+  else {
+    if (!ws) throw new SegmintError('invalid-option', 'clustering without a workspace needs --input FILE --id-column C');
+    asOf = await resolveAsOf(ws, options.asOf);
+    await loadWorkspace(ws, asOf);
+  }
+  try {
+    const described = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${INPUT}`);
+    const types = new Map(described.map((r) => [r.column_name, r.column_type]));
+    const names = [...types.keys()];
+    const check = (name: string, flag: string) => {
+      if (!types.has(name)) {
+        const near = didYouMean(name, names);
+        throw new SegmintError('unknown-feature', `${flag} ${name}: no such column`, { hint: near ? `did you mean ${near}?` : `columns: ${names.join(', ')}` });
+      }
+    };
+    check(idColumn, options.input ? '--id-column' : 'id');
+    const categorical = [...(options.categorical ?? [])];
+    categorical.forEach((c) => check(c, '--categorical'));
+    const features = options.features ? [...options.features]
+      : options.input ? names.filter((n) => n !== idColumn && n !== options.input?.revenueColumn && NUMERIC.test(types.get(n)!) && !categorical.includes(n))
+      : [...DEFAULT_CLUSTER_FEATURES];
+    features.forEach((f) => check(f, '--features'));
+    for (const f of features) {
+      if (!categorical.includes(f) && !NUMERIC.test(types.get(f)!)) {
+        throw new SegmintError('categorical-as-numeric', `--features ${f}: the column holds ${types.get(f)} values, not numbers`, { hint: `pass it as a category: --categorical ${f}` });
+      }
+    }
+    const all = [...new Set([...features, ...categorical])];
+    if (all.length === 0) throw new SegmintError('no-features', 'no numeric column to cluster on', { hint: 'name the features: --features a,b,c' });
+    const revenueColumn = options.input ? options.input.revenueColumn : 'monetary';
+    if (revenueColumn) check(revenueColumn, '--revenue-column');
+    const sel = [`CAST(${quoteIdent(idColumn)} AS VARCHAR) AS __id`,
+      ...all.map((f, j) => (categorical.includes(f) ? `CAST(${quoteIdent(f)} AS VARCHAR) AS c${j}` : `CAST(${quoteIdent(f)} AS DOUBLE) AS c${j}`)),
+      ...(revenueColumn ? [`CAST(${quoteIdent(revenueColumn)} AS DOUBLE) AS __revenue`] : [])];
+    const data = await db.columns(`SELECT ${sel.join(', ')} FROM ${INPUT} ORDER BY __id`);
+    const ids = data.__id as (string | null)[];
+    if (ids.some((x) => x === null)) throw new SegmintError('missing-id', `${ids.filter((x) => x === null).length} rows have no ${idColumn}`, { hint: 'every row needs an id' });
+    if (new Set(ids).size !== ids.length) throw new SegmintError('duplicate-id', `${idColumn} is not unique: ${ids.length - new Set(ids).size} repeated ids`, { hint: 'one row per customer, please' });
+    if (ids.length === 0) throw new SegmintError('no-rows', options.input ? `${options.input.file} has no rows` : 'no customer has a purchase before the as-of date', { hint: 'check the input' });
+    const toNum = (v: unknown[]) => Float64Array.from(v, (x) => (x === null || x === undefined ? NaN : Number(x)));
+    const columns: InputColumn[] = all.map((name, j) => (categorical.includes(name)
+      ? { name, kind: 'categorical', values: (data[`c${j}`] as (string | null)[]) }
+      : { name, kind: 'numeric', values: toNum(data[`c${j}`]!) }));
+    const warnings: string[] = [];
+    for (const c of columns) {
+      if (c.kind !== 'numeric') continue;
+      const distinct = new Set(Array.from(c.values).filter((x) => !Number.isNaN(x)));
+      if (distinct.size === 2) warnings.push(`${c.name} has only two values (${[...distinct].sort((a, b) => a - b).join(', ')}): if it is a category, pass it with --categorical ${c.name}`);
+    }
+    const revenue = revenueColumn ? toNum(data.__revenue!) : undefined;
+    const fit = fitClusters(columns, options, { revenue });
+    warnings.push(...fit.warnings);
+    const model = fit.model.toJSON();
+
+    // every customer is assigned in the warehouse by the model's SQL
+    const policy = options.missing ?? 'impute';
+    const from = policy === 'exclude'
+      ? subquery(select({ select: '*', from: table(INPUT), where: and(...all.map((f) => isNotNull(col(f)))) }), 'f')
+      : table(INPUT);
+    const q = compile(clusterAssignmentQuery(model, { from, idColumn }), 'duckdb');
+    let runId: number | null = null;
+    const target = ws ? 'run_clusters' : '__cluster_assignments';
+    if (ws) {
+      runId = 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
+      await db.transaction(async () => {
+        await db.run(`INSERT INTO run_clusters SELECT ${runId}, customer_id, cluster, cluster_name, distance FROM (${q.sql}) a`, q.params);
+        const params = { ...options, input: options.input ? { ...options.input, file: resolve(options.input.file) } : undefined, features, categorical };
+        const summary = { model, choice: fit.choice, quality: fit.quality, profiles: fit.profiles };
+        await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, 'cluster', asOf, JSON.stringify(params), JSON.stringify(summary)]);
+      });
+    } else {
+      await db.run(`CREATE OR REPLACE TEMP TABLE ${target} AS SELECT NULL::INTEGER AS run_id, customer_id, cluster, cluster_name, distance FROM (${q.sql}) a`, q.params);
+    }
+    // the fit's labels, in id order, against the warehouse's
+    const sqlRows = await db.columns(`SELECT customer_id, cluster FROM ${target} WHERE run_id ${runId === null ? 'IS NULL' : `= ${runId}`} ORDER BY customer_id`);
+    const label = new Map<string, number>();
+    fit.kept.forEach((row, t) => label.set(ids[row]!, fit.labels[t]!));
+    let sqlDisagreements = 0;
+    (sqlRows.customer_id as string[]).forEach((id, t) => { if (label.get(id) !== Number(sqlRows.cluster![t])) sqlDisagreements++; });
+    if (sqlDisagreements > 0) warnings.push(`${sqlDisagreements} customers are assigned differently in SQL than in the fit (distances equal to floating-point precision)`);
+
+    const clusterOfRow = new Int32Array(ids.length).fill(-1);
+    fit.kept.forEach((row, t) => (clusterOfRow[row] = fit.labels[t]!));
+    return {
+      runId, source: options.input ? resolve(options.input.file) : 'workspace', asOf, algorithm: 'kmeans', k: model.k, features: all.filter((f) => !categorical.includes(f)), categorical,
+      customers: { total: ids.length, clustered: fit.kept.length, excluded: fit.excluded },
+      missing: fit.missing, missingPolicy: policy,
+      choice: fit.choice ? { k: fit.choice.k, reason: fit.choice.reason, elbow: fit.choice.elbow, sampleSize: fit.choice.sampleSize, scores: fit.choice.scores } : null,
+      clusters: fit.profiles, quality: fit.quality, iterations: fit.iterations, converged: fit.converged, sqlDisagreements, model,
+      picture: {
+        customerIds: Array.from(fit.picture.rows, (r) => ids[r]!), x: Array.from(fit.picture.x), y: Array.from(fit.picture.y),
+        cluster: Array.from(fit.picture.rows, (r) => clusterOfRow[r]!), explained: fit.picture.explained,
+      },
+      warnings,
+    };
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${INPUT}`);
+  }
+}
+
+/** Write a run's (or the last in-memory run's) assignments: customer_id, cluster, cluster_name, distance. */
+export async function exportClusters(db: Db, runId: number | null, file: string): Promise<{ file: string; rows: number }> {
+  const FORMATS: Record<string, string> = { csv: 'FORMAT csv, HEADER true', parquet: 'FORMAT parquet, COMPRESSION zstd', json: 'FORMAT json, ARRAY true', ndjson: 'FORMAT json' };
+  const ext = /\.([a-z]+)$/i.exec(file)?.[1]?.toLowerCase() ?? '';
+  const fmt = FORMATS[ext];
+  if (!fmt) throw new SegmintError('invalid-option', `--out ${file}: unknown extension "${ext || '(none)'}"`, { hint: 'use .csv, .parquet, .json or .ndjson' });
+  const path = resolve(file);
+  const from = runId === null ? '__cluster_assignments WHERE run_id IS NULL' : `run_clusters WHERE run_id = ${Number(runId)}`;
+  await db.run(`COPY (SELECT customer_id, cluster, cluster_name, distance FROM ${from} ORDER BY customer_id) TO ${quoteString(path)} (${fmt})`);
+  const n = await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${from}`);
+  return { file: path, rows: Number(n?.n ?? 0) };
+}

@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.ts';
+import type { Io } from '../../src/cli/render.ts';
+import { generateDataset } from '../../src/generate/index.ts';
+import { Workspace } from '../../src/store/workspace.ts';
+import { readCsv } from '../helpers/csv.ts';
+import { shared, withTempDir } from '../helpers/workspace.ts';
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '', err = '';
+  const io: Io = { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`), interactive: false };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+test('cluster --help has examples and the global options', async () => {
+  const r = await run(['cluster', '--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /Examples:[\s\S]*--input/);
+  assert.match(r.out, /--json/);
+  assert.match(r.out, /--workspace/);
+});
+
+test('cluster on a workspace: RFM features, k chosen, a stored run and --out with one row per customer', async () => {
+  await withTempDir(async (dir) => {
+    const gen = await generateDataset({ preset: 'ecommerce', customers: 400, seed: 4, outDir: join(dir, 'gen') });
+    const ws = join(dir, 'ws');
+    assert.equal((await run(['init', ws])).code, 0);
+    assert.equal((await run(['import', gen.files.transactions, '--kind', 'transactions', '-w', ws])).code, 0);
+    const out = join(dir, 'clusters.csv');
+    const r = await run(['cluster', '-w', ws, '--log1p', 'frequency,monetary', '--seed', '2', '--json', '--out', out]);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.deepEqual(j.features, ['recency_days', 'frequency', 'monetary']);
+    assert.ok(j.k >= 2 && j.k <= 10 && j.choice.k === j.k, j.choice.reason);
+    assert.equal(j.sqlDisagreements, 0);
+    assert.equal(j.clusters.reduce((s: number, c: { customers: number }) => s + c.customers, 0), j.customers.clustered);
+    // revenue shares from the monetary metric add up to 1
+    assert.ok(Math.abs(j.clusters.reduce((s: number, c: { criteria: { substantial: { revenueShare: number } } }) => s + c.criteria.substantial.revenueShare, 0) - 1) < 1e-9);
+    assert.equal(j.picture, undefined);
+    const rows = readCsv(out);
+    assert.deepEqual(rows.header, ['customer_id', 'cluster', 'cluster_name', 'distance']);
+    assert.equal(rows.rows.length, j.customers.clustered);
+    const names = new Set(j.clusters.map((c: { name: string }) => c.name));
+    assert.ok(rows.rows.every((x) => names.has(x[2]!)));
+    const w = await Workspace.open(ws);
+    try {
+      const run1 = await w.db.one<{ kind: string; summary: string }>('SELECT kind, CAST(summary AS VARCHAR) AS summary FROM runs WHERE run_id = ?', [j.runId]);
+      assert.equal(run1?.kind, 'cluster');
+      assert.equal(JSON.parse(run1!.summary).model.k, j.k);
+    } finally {
+      w.close();
+    }
+  });
+});
+
+test('cluster --input: bad usage is exit code 2 with a coded error', async () => {
+  await withTempDir(async (dir) => {
+    const file = join(dir, 'c.csv');
+    writeFileSync(file, 'id,spend,region\na,1,north\nb,2,south\nc,3,north\nd,40,south\n');
+    const cat = await run(['cluster', '--input', file, '--id-column', 'id', '--features', 'spend,region', '-w', dir]);
+    assert.equal(cat.code, 2);
+    assert.match(cat.err, /error\[categorical-as-numeric\][\s\S]*--categorical region/);
+    const unknown = await run(['cluster', '--input', file, '--id-column', 'id', '--features', 'spnd', '-w', dir]);
+    assert.match(unknown.err, /error\[unknown-feature\][\s\S]*did you mean spend/);
+    assert.match((await run(['cluster', '--input', file, '-w', dir])).err, /error\[invalid-option\]/);
+    assert.match((await run(['cluster', '--input', file, '--id-column', 'id', '--algorithm', 'gmm', '-w', dir])).err, /error\[not-implemented\]/);
+    const k = await run(['cluster', '--input', file, '--id-column', 'id', '--k', '9', '-w', dir]);
+    assert.match(k.err, /error\[invalid-k\]/);
+    const ok = await run(['cluster', '--input', file, '--id-column', 'id', '--categorical', 'region', '--k', '2', '-w', dir, '--json']);
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal(JSON.parse(ok.out).runId, null);
+    writeFileSync(join(dir, 'one.csv'), 'id,spend\na,1\n');
+    assert.match((await run(['cluster', '--input', join(dir, 'one.csv'), '--id-column', 'id', '-w', dir])).err, /error\[too-few-customers\]/);
+  });
+});
+
+const cc = shared('cc-general/CC GENERAL.csv');
+test('cc-general clusters through the CLI with missing values imputed and counted, and readable names', { skip: cc.skip }, async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, 'cards.csv');
+    const features = 'BALANCE,PURCHASES,ONEOFF_PURCHASES,INSTALLMENTS_PURCHASES,CASH_ADVANCE,PURCHASES_FREQUENCY,CREDIT_LIMIT,PAYMENTS,MINIMUM_PAYMENTS,PRC_FULL_PAYMENT';
+    const r = await run(['cluster', '--input', cc.path, '--id-column', 'CUST_ID', '--features', features, '--log1p', 'auto', '--k', '5', '--seed', '1', '--json', '--out', out, '-w', dir]);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.deepEqual(j.missing, { CREDIT_LIMIT: 1, MINIMUM_PAYMENTS: 313 });
+    assert.equal(j.customers.clustered, 8950);
+    assert.equal(j.sqlDisagreements, 0);
+    const names: string[] = j.clusters.map((c: { name: string }) => c.name);
+    assert.equal(new Set(names).size, 5);
+    assert.ok(names.some((n) => /cash-advance/i.test(n)), names.join(', '));
+    for (const c of j.clusters) assert.match(c.persona, /customers \(\d+\.\d% of all\)/);
+    assert.equal(readFileSync(out, 'utf8').trim().split('\n').length, 8951);
+  });
+});
+
+const mall = shared('mall-customers/Mall_Customers.csv');
+test('Mall customers through the CLI: the five income × spending groups', { skip: mall.skip }, async () => {
+  await withTempDir(async (dir) => {
+    const r = await run(['cluster', '--input', mall.path, '--id-column', 'CustomerID', '--features', 'Annual Income (k$),Spending Score (1-100)', '--seed', '1', '--json', '-w', dir]);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.equal(j.k, 5);
+    assert.deepEqual(j.clusters.map((c: { name: string }) => c.name).sort(),
+      ['Average customers', 'High-income high-spend customers', 'High-income low-spend customers', 'Low-income high-spend customers', 'Low-income low-spend customers']);
+  });
+});
