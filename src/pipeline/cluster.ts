@@ -147,6 +147,8 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
       ? subquery(select({ select: '*', from: table(INPUT), where: and(...all.map((f) => isNotNull(col(f)))) }), 'f')
       : table(INPUT);
     const q = compile(clusterAssignmentQuery(model, { from, idColumn }), 'duckdb');
+    const clusterOfRow = new Int32Array(ids.length).fill(-1);
+    fit.kept.forEach((row, t) => (clusterOfRow[row] = fit.labels[t]!));
     let runId: number | null = null;
     const target = ws ? 'run_clusters' : '__cluster_assignments';
     if (ws) {
@@ -154,7 +156,7 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
       await db.transaction(async () => {
         await db.run(`INSERT INTO run_clusters SELECT ${runId}, customer_id, cluster, cluster_name, distance FROM (${q.sql}) a`, q.params);
         const params = { ...options, input: options.input ? { ...options.input, file: resolve(options.input.file) } : undefined, features, categorical };
-        const summary = { model, choice: fit.choice, quality: fit.quality, profiles: fit.profiles };
+        const summary = { model, choice: fit.choice, quality: fit.quality, profiles: fit.profiles, features: all, picture: pictureForReport(fit.picture, clusterOfRow) };
         await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, 'cluster', asOf, JSON.stringify(params), JSON.stringify(summary)]);
       });
     } else {
@@ -168,8 +170,6 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     (sqlRows.customer_id as string[]).forEach((id, t) => { if (label.get(id) !== Number(sqlRows.cluster![t])) sqlDisagreements++; });
     if (sqlDisagreements > 0) warnings.push(`${sqlDisagreements} customers are assigned differently in SQL than in the fit (distances equal to floating-point precision)`);
 
-    const clusterOfRow = new Int32Array(ids.length).fill(-1);
-    fit.kept.forEach((row, t) => (clusterOfRow[row] = fit.labels[t]!));
     return {
       runId, source: options.input ? resolve(options.input.file) : 'workspace', asOf, algorithm: 'kmeans', k: model.k, features: all.filter((f) => !categorical.includes(f)), categorical,
       customers: { total: ids.length, clustered: fit.kept.length, excluded: fit.excluded },
@@ -185,6 +185,14 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
   } finally {
     await db.run(`DROP TABLE IF EXISTS ${INPUT}`);
   }
+}
+
+/** At most 2,000 points of the 2-D picture (every m-th of the sample), rounded, for the stored run and the report. */
+function pictureForReport(p: { rows: Int32Array; x: Float64Array; y: Float64Array; explained: number[] }, clusterOfRow: Int32Array) {
+  const step = Math.max(1, Math.ceil(p.rows.length / 2000));
+  const pick = Array.from({ length: Math.ceil(p.rows.length / step) }, (_, i) => i * step);
+  const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
+  return { x: pick.map((i) => r4(p.x[i]!)), y: pick.map((i) => r4(p.y[i]!)), cluster: pick.map((i) => clusterOfRow[p.rows[i]!]!), explained: p.explained };
 }
 
 /** Write a run's (or the last in-memory run's) assignments: customer_id, cluster, cluster_name, distance. */

@@ -262,7 +262,7 @@ export function histogram(bins: { x0: number; x1: number; count: number }[], t: 
 /** A heat map of cells with a value colour and a text label in each cell. */
 export function heatmap(
   cells: { x: string | number; y: string | number; value: number; label: string }[],
-  t: ChartText & { xLabel: string; yLabel: string; colorLabel: string; xDomain?: (string | number)[]; yDomain?: (string | number)[] },
+  t: ChartText & { xLabel: string; yLabel: string; colorLabel: string; xDomain?: (string | number)[]; yDomain?: (string | number)[]; diverging?: boolean },
 ): string {
   const rows = cells.filter((c) => ok(c.value));
   if (rows.length === 0) return nothing(t);
@@ -278,11 +278,16 @@ export function heatmap(
     y: { label: t.yLabel, domain: t.yDomain, type: 'band' },
     // No colour legend: Plot draws continuous legends on a canvas, which server-side rendering lacks;
     // every cell carries its number instead.
-    color: { type: 'linear', scheme: 'YlGnBu', label: t.colorLabel },
+    color: t.diverging
+      ? { type: 'diverging', scheme: 'BuRd', pivot: 0, symmetric: true, label: t.colorLabel }
+      : { type: 'linear', scheme: 'YlGnBu', label: t.colorLabel },
     marks: [
       Plot.cell(rows, { x: 'x', y: 'y', fill: 'value', title: (c: { x: unknown; y: unknown; label: string }) => `${t.xLabel} ${String(c.x)}, ${t.yLabel} ${String(c.y)}: ${c.label.replace(/\n/g, ', ')}` }),
       // Dark text on light cells, white on dark ones (the upper part of the YlGnBu ramp).
-      Plot.text(rows, { x: 'x', y: 'y', text: 'label', fill: (c: { value: number }) => (hi > lo && (c.value - lo) / (hi - lo) > 0.6 ? 'white' : COLORS.ink), fontSize: 11 }),
+      Plot.text(rows, { x: 'x', y: 'y', text: 'label', fill: (c: { value: number }) => {
+        if (t.diverging) return Math.abs(c.value) / Math.max(Math.abs(lo), Math.abs(hi), 1e-12) > 0.6 ? 'white' : COLORS.ink;
+        return hi > lo && (c.value - lo) / (hi - lo) > 0.6 ? 'white' : COLORS.ink;
+      }, fontSize: 11 }),
     ],
   });
   return figure(svg, t);
@@ -359,4 +364,48 @@ export function linearBins(values: ArrayLike<number>, n = 30): { x0: number; x1:
   const counts = new Array<number>(n).fill(0);
   for (const v of xs) counts[Math.min(n - 1, Math.floor((v - lo) / w))]!++;
   return counts.map((count, k) => ({ x0: lo + k * w, x1: lo + (k + 1) * w, count }));
+}
+
+const GROUP_PALETTE = [COLORS.accent, COLORS.second, '#2563eb', '#9333ea', '#db2777', '#65a30d', '#0891b2', '#b45309', '#4b5563', '#dc2626'];
+
+/** A scatter of points coloured by group (e.g. customers on two principal components, by cluster), with a legend. */
+export function scatter(points: { x: number; y: number; group: string }[], t: ChartText & { xLabel: string; yLabel: string; groupOrder?: string[] }): string {
+  const rows = points.filter((p) => ok(p.x) && ok(p.y));
+  if (rows.length === 0) return nothing(t);
+  const seen = new Set(rows.map((p) => p.group));
+  const names = [...new Set([...(t.groupOrder ?? []).filter((g) => seen.has(g)), ...seen])];
+  const svg = render({
+    width: t.width ?? 560,
+    height: 380,
+    marginLeft: 50,
+    marginBottom: 44,
+    x: { label: t.xLabel, ...xAxisBelow },
+    y: { label: t.yLabel, grid: true },
+    color: { domain: names, range: names.map((_, i) => GROUP_PALETTE[i % GROUP_PALETTE.length]!), legend: true },
+    marks: [Plot.dot(rows, { x: 'x', y: 'y', fill: 'group', r: 2, fillOpacity: 0.6, title: (p: { group: string }) => p.group })],
+  });
+  return figure(svg, t);
+}
+
+/** Lines over a numeric x (e.g. a score by k), one per series, with an optional marked x. */
+export function lines(points: { x: number; y: number; series: string }[], t: ChartText & { xLabel: string; yLabel: string; markX?: number; format?: (v: number) => string }): string {
+  const rows = points.filter((p) => ok(p.x) && ok(p.y));
+  if (rows.length === 0) return nothing(t);
+  const names = [...new Set(rows.map((p) => p.series))];
+  const fmt = t.format ?? ((v: number) => num(v, 3));
+  const svg = render({
+    width: t.width ?? 460,
+    height: 260,
+    marginLeft: 56,
+    marginBottom: 40,
+    x: { label: t.xLabel, ticks: [...new Set(rows.map((p) => p.x))], tickFormat: (v: number) => String(v), ...xAxisBelow },
+    y: { label: t.yLabel, grid: true, tickFormat: fmtShort },
+    color: names.length > 1 ? { domain: names, range: GROUP_PALETTE.slice(0, names.length), legend: true } : undefined,
+    marks: [
+      ...(t.markX === undefined ? [] : [Plot.ruleX([t.markX], { stroke: COLORS.muted, strokeDasharray: '4,3' })]),
+      Plot.lineY(rows, { x: 'x', y: 'y', z: 'series', stroke: names.length > 1 ? 'series' : COLORS.accent, strokeWidth: 2 }),
+      Plot.dot(rows, { x: 'x', y: 'y', fill: names.length > 1 ? 'series' : COLORS.accent, r: 3, title: (p: { x: number; y: number; series: string }) => `${p.series} at ${p.x}: ${fmt(p.y)}` }),
+    ],
+  });
+  return figure(svg, t);
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import type { Io } from '../../src/cli/render.ts';
 import { generateDataset } from '../../src/generate/index.ts';
+import { buildReport } from '../../src/report/index.ts';
 import { Workspace } from '../../src/store/workspace.ts';
 import { readCsv } from '../helpers/csv.ts';
 import { shared, withTempDir } from '../helpers/workspace.ts';
@@ -51,6 +52,13 @@ test('cluster on a workspace: RFM features, k chosen, a stored run and --out wit
       const run1 = await w.db.one<{ kind: string; summary: string }>('SELECT kind, CAST(summary AS VARCHAR) AS summary FROM runs WHERE run_id = ?', [j.runId]);
       assert.equal(run1?.kind, 'cluster');
       assert.equal(JSON.parse(run1!.summary).model.k, j.k);
+      // the report gets the cluster section with its four charts, and no NaN anywhere
+      const html = await buildReport(w.db);
+      for (const title of ['Choosing k: silhouette and stability', 'Choosing k: inertia (the elbow)', 'Clusters on the first two principal components', 'Cluster profiles (z-scores)', 'Cluster size against revenue']) {
+        assert.ok(html.includes(title), title);
+      }
+      for (const c of j.clusters) assert.ok(html.includes(c.name), c.name);
+      assert.ok(!/NaN/.test(html));
     } finally {
       w.close();
     }

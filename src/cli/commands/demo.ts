@@ -3,12 +3,14 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { runDemo } from '../../pipeline/demo.ts';
 import { runValueSegmentation } from '../../pipeline/value.ts';
+import { runClustering } from '../../pipeline/cluster.ts';
 import { buildReport } from '../../report/index.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { examples, withGlobals, type SetExit } from '../options.ts';
 import { progressBar } from '../progress.ts';
 import { fmtInt, json, table } from '../render.ts';
 import { renderValue } from './value.ts';
+import { renderClusters } from './cluster.ts';
 
 interface DemoOptions extends GlobalOptions {
   dir: string;
@@ -25,6 +27,8 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         bar.update('scoring RFM and LRFMP');
         const rfm = await runValueSegmentation(ws, 'rfm');
         const lrfmp = await runValueSegmentation(ws, 'lrfmp');
+        bar.update('clustering customers on their RFM metrics');
+        const { picture: _picture, ...clusters } = await runClustering({ ws }, { seed: 1, log1p: 'auto', winsorize: 0.01 });
         bar.update('writing the report');
         const html = await buildReport(ws.db, { title: 'Segmint demo: Online Retail (UCI, 2010-2011)', currency: 'GBP' });
         const reportPath = join(ws.dir, 'report.html');
@@ -33,7 +37,7 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         const t = summary.transactions;
         const r = summary.import.rows;
         if (opts.json) {
-          json(ctx.io, { ...summary, rfm, lrfmp, report: reportPath });
+          json(ctx.io, { ...summary, rfm, lrfmp, clusters, report: reportPath });
           return;
         }
         const io = ctx.io;
@@ -50,6 +54,8 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         io.out(`net revenue £${fmtInt(t.revenue)}`);
         io.out('');
         io.out(renderValue(rfm));
+        io.out('');
+        io.out(renderClusters({ ...clusters, picture: { customerIds: [], x: [], y: [], cluster: [], explained: [] } }));
         io.out('');
         io.out(`report: ${reportPath}`);
       } finally {
