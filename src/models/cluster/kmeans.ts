@@ -6,6 +6,7 @@
  */
 import { SegmintError } from '../../core/errors.ts';
 import { Random } from '../random.ts';
+import { kernels } from './kernels.ts';
 
 export interface KMeansParams {
   /** number of clusters, 1 ≤ k ≤ distinct rows */
@@ -70,6 +71,7 @@ export function kmeansPlusPlus(X: Float64Array, d: number, k: number, rng: Rando
   const n = X.length / d;
   const C = new Float64Array(k * d);
   const trials = 2 + Math.floor(Math.log(k));
+  const { candidate } = kernels(d);
   const first = rng.int(0, n - 1);
   C.set(X.subarray(first * d, first * d + d), 0);
   const closest = new Float64Array(n);
@@ -88,16 +90,7 @@ export function kmeansPlusPlus(X: Float64Array, d: number, k: number, rng: Rando
       let lo = 0, hi = n - 1;
       while (lo < hi) { const mid = (lo + hi) >>> 1; if (cum[mid]! < r) lo = mid + 1; else hi = mid; }
       const id = lo;
-      let p = 0;
-      const b = id * d;
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        const a = i * d;
-        for (let j = 0; j < d; j++) { const e = X[a + j]! - X[b + j]!; s += e * e; }
-        const m = s < closest[i]! ? s : closest[i]!;
-        candDist[i] = m;
-        p += m;
-      }
+      const p = candidate(X, n, id, closest, candDist);
       if (p < bestPot) { bestPot = p; bestId = id; bestDist.set(candDist); }
     }
     C.set(X.subarray(bestId * d, bestId * d + d), c * d);
@@ -135,16 +128,8 @@ function lloydHamerly(X: Float64Array, d: number, C: Float64Array, maxIter: numb
   const sums = new Float64Array(k * d), counts = new Float64Array(k);
   const next = new Float64Array(k * d), shift = new Float64Array(k), half = new Float64Array(k);
   // full pass: nearest and second nearest
-  const fullPoint = (i: number) => {
-    let b1 = Infinity, b2 = Infinity, arg = 0;
-    for (let c = 0; c < k; c++) {
-      const s = sqDist(X, i, C, c, d);
-      if (s < b1) { b2 = b1; b1 = s; arg = c; } else if (s < b2) b2 = s;
-    }
-    labels[i] = arg;
-    upper[i] = Math.sqrt(b1);
-    lower[i] = Math.sqrt(b2);
-  };
+  const { nearest2, sqDist: distTo } = kernels(d);
+  const fullPoint = (i: number) => nearest2(X, i, C, k, labels, upper, lower);
   for (let i = 0; i < n; i++) fullPoint(i);
   let iterations = 0, converged = false, changedLast = true;
   while (iterations < maxIter) {
@@ -188,7 +173,7 @@ function lloydHamerly(X: Float64Array, d: number, C: Float64Array, maxIter: numb
       lower[i]! -= a === r1 ? secondShift : maxShift;
       const m = half[a]! > lower[i]! ? half[a]! : lower[i]!;
       if (upper[i]! <= m) continue;
-      upper[i] = Math.sqrt(sqDist(X, i, C, a, d));
+      upper[i] = Math.sqrt(distTo(X, i, C, a));
       if (upper[i]! <= m) continue;
       fullPoint(i);
       if (labels[i] !== a) changed++;

@@ -6,6 +6,7 @@
  */
 import { SegmintError } from '../../core/errors.ts';
 import { Random } from '../random.ts';
+import { kernels } from './kernels.ts';
 
 function labelCount(labels: ArrayLike<number>): number {
   let k = 0;
@@ -38,26 +39,32 @@ function checkLabels(n: number, labels: ArrayLike<number>, what: string): { k: n
 export function silhouetteSamples(X: Float64Array, d: number, labels: ArrayLike<number>): Float64Array {
   const n = X.length / d;
   const { k, sizes } = checkLabels(n, labels, 'silhouette');
-  const sums = new Float64Array(n * k);
-  const lab = Int32Array.from(labels);
-  for (let i = 0; i < n; i++) {
-    const a = i * d, li = lab[i]!, si = i * k;
-    for (let j = i + 1; j < n; j++) {
-      const b = j * d;
-      let s = 0;
-      for (let t = 0; t < d; t++) { const e = X[a + t]! - X[b + t]!; s += e * e; }
-      const dist = Math.sqrt(s);
-      sums[si + lab[j]!]! += dist;
-      sums[j * k + li]! += dist;
+  // Rows sorted by cluster: the distances from row i to a cluster's rows are then one contiguous run,
+  // summed in a register, and the mirrored sums (row j's distance to i's cluster) go to one dense array.
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => labels[a]! - labels[b]! || a - b);
+  const Y = new Float64Array(n * d);
+  for (let r = 0; r < n; r++) Y.set(X.subarray(order[r]! * d, order[r]! * d + d), r * d);
+  const start = new Int32Array(k + 1);
+  for (let c = 0; c < k; c++) start[c + 1] = start[c]! + sizes[c]!;
+  const sums = new Float64Array(n * k); // sorted row × cluster
+  const mirror = new Float64Array(n);
+  const { pairBlock } = kernels(d);
+  for (let a = 0; a < k; a++) {
+    mirror.fill(0);
+    for (let r = start[a]!; r < start[a + 1]!; r++) {
+      for (let b = a; b < k; b++) {
+        sums[r * k + b]! += pairBlock(Y, r, b === a ? r + 1 : start[b]!, start[b + 1]!, mirror);
+      }
     }
+    for (let q = start[a]!; q < n; q++) sums[q * k + a]! += mirror[q]!;
   }
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const li = lab[i]!;
+  for (let r = 0; r < n; r++) {
+    const i = order[r]!, li = labels[i]!;
     if (sizes[li]! <= 1) { out[i] = 0; continue; }
-    const a = sums[i * k + li]! / (sizes[li]! - 1);
+    const a = sums[r * k + li]! / (sizes[li]! - 1);
     let b = Infinity;
-    for (let c = 0; c < k; c++) if (c !== li && sizes[c]! > 0) { const m = sums[i * k + c]! / sizes[c]!; if (m < b) b = m; }
+    for (let c = 0; c < k; c++) if (c !== li && sizes[c]! > 0) { const m = sums[r * k + c]! / sizes[c]!; if (m < b) b = m; }
     const m = Math.max(a, b);
     out[i] = m > 0 ? (b - a) / m : 0;
   }
