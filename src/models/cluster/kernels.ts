@@ -13,7 +13,75 @@ type Candidate = (X: Float64Array, n: number, b: number, closest: Float64Array, 
 /** Silhouette block: Σ_q∈[from,to) |y_p − y_q|, adding each distance to mirror[q] too. */
 type PairBlock = (Y: Float64Array, p: number, from: number, to: number, mirror: Float64Array) => number;
 
-export interface Kernels { sqDist: SqDist; nearest2: Nearest2; candidate: Candidate; pairBlock: PairBlock }
+/**
+ * One Lloyd E-step over rows [lo, hi) with Hamerly's (2010) bounds — an upper bound on the distance to the
+ * row's centre and one lower bound on the distance to every other centre — or a full scan when `full`.
+ * `half` holds each centre's half distance to its nearest other centre; `shift` how far each centre just
+ * moved (r1 the one that moved most, by maxShift, the runner-up by secondShift). The row is also added to
+ * its cluster's sums in `sums` (per chunk of CHUNK rows: k·d sums then k counts, so that the totals do not
+ * depend on how rows are split between threads). Returns the number of changed labels.
+ */
+type EStep = (X: Float64Array, C: Float64Array, k: number, labels: Int32Array, upper: Float64Array, lower: Float64Array, half: Float64Array, shift: Float64Array,
+  r1: number, maxShift: number, secondShift: number, full: boolean, lo: number, hi: number, sums: Float64Array, chunk: number) => number;
+/** k-means++ candidate over rows [lo, hi): candDist[i] = min(closest[i], |x_i − x_b|²), pots per chunk into chunkPot. */
+type CandidateRange = (X: Float64Array, b: number, closest: Float64Array, candDist: Float64Array, lo: number, hi: number, chunkPot: Float64Array, chunk: number) => void;
+
+export interface Kernels { sqDist: SqDist; nearest2: Nearest2; candidate: Candidate; pairBlock: PairBlock; estep: EStep; candidateRange: CandidateRange }
+
+/** Source of `{ estep, candidateRange }` for d features: evaluated here and in worker threads. */
+export function parallelKernelSource(d: number): string {
+  const loadX = range(d).map((t) => `const x${t} = X[p + ${t}];`).join(' ');
+  const diffs = (arr: string, base: string) => range(d).map((t) => `const e${t} = x${t} - ${arr}[${base} + ${t}];`).join(' ');
+  // a full scan: nearest (arg, ties to the lower centre) and second-nearest squared distances
+  const scan = `
+        let b1 = Infinity, b2 = Infinity, arg = 0;
+        for (let c = 0; c < k; c++) {
+          const o = c * ${d}; ${diffs('C', 'o')}
+          const s = 0 + ${sumSq(d)};
+          if (s < b1) { b2 = b1; b1 = s; arg = c; } else if (s < b2) b2 = s;
+        }
+        if (arg !== a) { changed++; a = arg; }
+        u = Math.sqrt(b1); l = Math.sqrt(b2);`;
+  return `({
+    estep(X, C, k, labels, upper, lower, half, shift, r1, maxShift, secondShift, full, lo, hi, sums, chunk) {
+      let changed = 0;
+      const stride = k * ${d} + k;
+      for (let i = lo; i < hi; i++) {
+        const p = i * ${d}; ${loadX}
+        let a = labels[i], u = 0, l = 0;
+        if (full) {${scan}
+        } else {
+          u = upper[i] + shift[a]; l = lower[i] - (a === r1 ? secondShift : maxShift);
+          const m = half[a] > l ? half[a] : l;
+          if (u > m) {
+            const o = a * ${d}; ${diffs('C', 'o')}
+            u = Math.sqrt(0 + ${sumSq(d)});
+            if (u > m) {${scan}
+            }
+          }
+        }
+        labels[i] = a; upper[i] = u; lower[i] = l;
+        const base = ((i / chunk) | 0) * stride, q = base + a * ${d};
+        ${range(d).map((t) => `sums[q + ${t}] += x${t};`).join(' ')}
+        sums[base + k * ${d} + a] += 1;
+      }
+      return changed;
+    },
+    candidateRange(X, b, closest, candDist, lo, hi, chunkPot, chunk) {
+      const p = b * ${d}; ${loadX}
+      let pot = 0, current = (lo / chunk) | 0;
+      for (let i = lo; i < hi; i++) {
+        const g = (i / chunk) | 0;
+        if (g !== current) { chunkPot[current] = pot; pot = 0; current = g; }
+        const o = i * ${d}; ${diffs('X', 'o')}
+        const s = 0 + ${sumSq(d)};
+        const m = s < closest[i] ? s : closest[i];
+        candDist[i] = m; pot += m;
+      }
+      if (hi > lo) chunkPot[current] = pot;
+    },
+  })`;
+}
 
 const cache = new Map<number, Kernels>();
 
@@ -53,7 +121,8 @@ function build(d: number): Kernels {
       acc += dist; mirror[q] += dist;
     }
     return acc;`) as PairBlock;
-  return { sqDist, nearest2, candidate, pairBlock };
+  const { estep, candidateRange } = new Function(`return ${parallelKernelSource(d)}`)() as { estep: EStep; candidateRange: CandidateRange };
+  return { sqDist, nearest2, candidate, pairBlock, estep, candidateRange };
 }
 
 /** The kernels for `d` features (built on first use). */

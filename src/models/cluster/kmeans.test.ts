@@ -89,3 +89,11 @@ test('k-means on duplicates: k up to the distinct rows works, more is invalid-k,
   // one customer, k = 1
   assert.deepEqual([...fitKMeans(Float64Array.from([3, 4]), 2, { k: 1 }).centroids], [3, 4]);
 });
+
+test('k-means with a worker thread gives exactly the single-thread fit', () => {
+  const { X, d } = blobs([[0, 0, 0], [1.5, 0, 0], [0, 1.5, 0], [0, 0, 1.5]], 10000, 6);
+  const one = fitKMeans(X, d, { k: 4, seed: 2, nInit: 2, threads: 1 });
+  const two = fitKMeans(X, d, { k: 4, seed: 2, nInit: 2, threads: 2 });
+  assert.ok(one.iterations > 2);
+  assert.deepEqual(two, one);
+});
