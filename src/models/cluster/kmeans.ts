@@ -47,15 +47,13 @@ export interface KMeansFit {
 export function relativeTolerance(X: Float64Array, d: number, tol: number): number {
   const n = X.length / d;
   if (tol === 0 || n === 0) return 0;
+  // two row-major passes (means, then squared deviations): sequential memory access
+  const mean = new Float64Array(d), ss = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += X[i * d + j]!;
+  for (let j = 0; j < d; j++) mean[j]! /= n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) { const e = X[i * d + j]! - mean[j]!; ss[j]! += e * e; }
   let total = 0;
-  for (let j = 0; j < d; j++) {
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += X[i * d + j]!;
-    mean /= n;
-    let v = 0;
-    for (let i = 0; i < n; i++) { const e = X[i * d + j]! - mean; v += e * e; }
-    total += v / n;
-  }
+  for (let j = 0; j < d; j++) total += ss[j]! / n;
   return (total / d) * tol;
 }
 
