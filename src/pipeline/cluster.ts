@@ -42,7 +42,7 @@ export interface ClusterRunResult {
   customers: { total: number; clustered: number; excluded: number };
   missing: Record<string, number>;
   missingPolicy: 'impute' | 'exclude';
-  choice: { k: number; reason: string; elbow: number | null; sampleSize: number; scores: KScore[] } | null;
+  choice: { k: number; reason: string; elbow: number | null; sampleSize: number; fittedOn: number; scores: KScore[] } | null;
   clusters: ClusterProfile[];
   quality: ClusterQuality;
   iterations: number;
@@ -174,7 +174,7 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
       runId, source: options.input ? resolve(options.input.file) : 'workspace', asOf, algorithm: 'kmeans', k: model.k, features: all.filter((f) => !categorical.includes(f)), categorical,
       customers: { total: ids.length, clustered: fit.kept.length, excluded: fit.excluded },
       missing: fit.missing, missingPolicy: policy,
-      choice: fit.choice ? { k: fit.choice.k, reason: fit.choice.reason, elbow: fit.choice.elbow, sampleSize: fit.choice.sampleSize, scores: fit.choice.scores } : null,
+      choice: fit.choice ? { k: fit.choice.k, reason: fit.choice.reason, elbow: fit.choice.elbow, sampleSize: fit.choice.sampleSize, fittedOn: fit.choice.fittedOn, scores: fit.choice.scores } : null,
       clusters: fit.profiles, quality: fit.quality, iterations: fit.iterations, converged: fit.converged, sqlDisagreements, model,
       picture: {
         customerIds: Array.from(fit.picture.rows, (r) => ids[r]!), x: Array.from(fit.picture.x), y: Array.from(fit.picture.y),

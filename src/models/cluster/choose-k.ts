@@ -3,10 +3,11 @@
  * distance from the chord, as in Kneedle — Satopää et al. 2011), silhouette on a seeded sample,
  * Calinski-Harabasz, Davies-Bouldin, stability (mean adjusted Rand index between restarts) and the
  * smallest cluster's share. The choice: the highest silhouette among the k whose every cluster holds at
- * least `minShare` of the rows and whose restarts agree (stability ≥ 0.8); the reason says so in words.
+ * least `minShare` of the rows and whose restarts agree (stability ≥ 0.8), relaxing first stability, then
+ * the size rule when no k meets them; the reason says so in words.
  */
 import { SegmintError } from '../../core/errors.ts';
-import { distinctRows, fitKMeans, type KMeansFit } from './kmeans.ts';
+import { assignNearest, distinctRows, fitKMeans, type KMeansFit } from './kmeans.ts';
 import { adjustedRandIndex, calinskiHarabasz, daviesBouldin, sampleRows, silhouetteScore, takeRows } from './metrics.ts';
 
 export interface ChooseKParams {
@@ -19,6 +20,8 @@ export interface ChooseKParams {
   minShare?: number;
   /** rows for the silhouette and the stability (default 10,000) */
   sampleSize?: number;
+  /** above this many rows, each k is fitted on a seeded sample of this size and every row assigned to the nearest centre (default 200,000) */
+  fitSampleSize?: number;
   maxIter?: number;
 }
 
@@ -42,8 +45,10 @@ export interface KChoice {
   /** k at the elbow of the inertia curve, null when the curve has no clear bend */
   elbow: number | null;
   scores: KScore[];
-  /** the best k-means fit for every k tried, in the order of `scores` */
+  /** the best k-means fit for every k tried, in the order of `scores` (labels of all rows) */
   fits: KMeansFit[];
+  /** rows the k-means of each k was fitted on (n unless above fitSampleSize) */
+  fittedOn: number;
   sampleSize: number;
   seed: number;
 }
@@ -87,16 +92,26 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
   }
   const sample = sampleRows(n, sampleSize, seed);
   const Xs = sample.length === n ? X : takeRows(X, d, sample);
+  const fitSampleSize = params.fitSampleSize ?? 200_000;
+  const fitRows = n > fitSampleSize ? sampleRows(n, fitSampleSize, seed ^ 0x2545f491) : null;
+  const Xf = fitRows ? takeRows(X, d, fitRows) : X;
   const scores: KScore[] = [], fits: KMeansFit[] = [];
   for (let k = kMin; k <= kMax; k++) {
-    const fit = fitKMeans(X, d, { k, seed, nInit, maxIter: params.maxIter });
+    let fit = fitKMeans(Xf, d, { k, seed, nInit, maxIter: params.maxIter });
+    // the starts' labels for the stability: on (up to sampleSize of) the rows they were fitted on
+    const stabilityRows = fitRows ? sampleRows(fitRows.length, sampleSize, seed) : sample;
+    const starts = fit.startLabels.map((l) => (stabilityRows.length === l.length ? l : Int32Array.from(stabilityRows, (i) => l[i]!)));
+    if (fitRows) {
+      const labels = new Int32Array(n);
+      fit = { ...fit, labels, inertia: assignNearest(X, d, fit.centroids, labels, new Float64Array(n)) };
+    }
     const sizes = new Float64Array(k);
     for (const l of fit.labels) sizes[l]!++;
     const sampled = (labels: Int32Array) => (sample.length === n ? labels : Int32Array.from(sample, (i) => labels[i]!));
     const labelsS = sampled(fit.labels);
     let stability = 1;
-    if (fit.startLabels.length > 1) {
-      const ls = fit.startLabels.map(sampled);
+    if (starts.length > 1) {
+      const ls = starts;
       let s = 0, m = 0;
       for (let a = 0; a < ls.length; a++) for (let b = a + 1; b < ls.length; b++) { s += adjustedRandIndex(ls[a]!, ls[b]!); m++; }
       stability = s / m;
@@ -115,7 +130,8 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
   const elbow = elbowOf(scores.map((s) => s.k), scores.map((s) => s.inertia));
   const pick = (list: KScore[]) => list.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
   const good = scores.filter((s) => s.sizesOk && s.stable), sized = scores.filter((s) => s.sizesOk);
-  const chosen = good.length ? pick(good) : sized.length ? pick(sized) : scores.reduce((a, b) => (b.smallestShare > a.smallestShare ? b : a));
+  const stable = scores.filter((s) => s.stable);
+  const chosen = good.length ? pick(good) : sized.length ? pick(sized) : pick(stable.length ? stable : scores);
   const bestCh = scores.reduce((a, b) => (b.calinskiHarabasz > a.calinskiHarabasz ? b : a));
   const bestDb = scores.reduce((a, b) => (b.daviesBouldin < a.daviesBouldin ? b : a));
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -124,12 +140,13 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
       ? `k = ${chosen.k} has the highest silhouette (${f3(chosen.silhouette)}) among the k whose every cluster holds at least ${pct(minShare)} of the customers and whose restarts agree (adjusted Rand index ≥ ${STABILITY_THRESHOLD})`
       : sized.length
         ? `k = ${chosen.k} has the highest silhouette (${f3(chosen.silhouette)}) among the k whose every cluster holds at least ${pct(minShare)}; no k was stable across restarts (best ${f2(Math.max(...scores.map((s) => s.stability)))})`
-        : `no k keeps every cluster at ${pct(minShare)} of the customers or more; k = ${chosen.k} has the largest smallest cluster (${pct(chosen.smallestShare)})`,
+        : `no k keeps every cluster at ${pct(minShare)} of the customers or more; k = ${chosen.k} has the highest silhouette (${f3(chosen.silhouette)})${stable.length ? ' of the k stable across restarts' : ''}`,
     `its smallest cluster holds ${pct(chosen.smallestShare)}, stability ${f2(chosen.stability)}`,
     elbow === null ? 'the inertia curve has no clear elbow' : elbow === chosen.k ? `the inertia curve bends at the same k` : `the inertia curve bends at k = ${elbow}`,
     `Calinski-Harabasz is highest at k = ${bestCh.k}, Davies-Bouldin lowest at k = ${bestDb.k}`,
   ];
   const excluded = scores.filter((s) => !s.sizesOk || !s.stable).map((s) => `${s.k} (${!s.sizesOk ? `smallest cluster ${pct(s.smallestShare)}` : `stability ${f2(s.stability)}`})`);
   if (excluded.length && good.length) parts.push(`left out: k = ${excluded.join(', ')}`);
-  return { k: chosen.k, reason: `${parts.join('; ')}.`, elbow, scores, fits, sampleSize: sample.length, seed };
+  if (fitRows) parts.push(`each k was fitted on a seeded sample of ${fitRows.length.toLocaleString('en-US')} of the ${n.toLocaleString('en-US')} rows, then every row assigned to its nearest centre`);
+  return { k: chosen.k, reason: `${parts.join('; ')}.`, elbow, scores, fits, fittedOn: Xf.length / d, sampleSize: sample.length, seed };
 }

@@ -21,6 +21,8 @@ export interface KMeansParams {
   maxIter?: number;
   /** relative tolerance: stop when the summed squared centre shift ≤ tol × mean per-feature variance (default 1e-4, as scikit-learn) */
   tol?: number;
+  /** start from these centres (k × d) instead of k-means++ (then one start) */
+  init?: Float64Array;
   /** 1 or 2 threads (default 2 for large inputs on a machine with two cores or more); the result does not depend on it */
   threads?: number;
 }
@@ -217,9 +219,10 @@ export function fitKMeans(X: Float64Array, d: number, params: KMeansParams): KMe
   const startLabels: Int32Array[] = [], startInertias: number[] = [];
   const state = new KMeansState(X, d, k, params.threads ?? defaultThreads(n, k));
   try {
-    for (let s = 0; s < nInit; s++) {
+    if (params.init && params.init.length !== k * d) throw new SegmintError('invalid-argument', `init has ${params.init.length} values, expected k × d = ${k * d}`);
+    for (let s = 0; s < (params.init ? 1 : nInit); s++) {
       const rng = new Random(seed, s);
-      const run = lloydHamerly(state, kmeansPlusPlus(X, d, k, rng, state), maxIter, tolAbs);
+      const run = lloydHamerly(state, params.init ?? kmeansPlusPlus(X, d, k, rng, state), maxIter, tolAbs);
       startLabels.push(run.labels);
       startInertias.push(run.inertia);
       if (!best || run.inertia < best.inertia) best = run;
@@ -227,5 +230,5 @@ export function fitKMeans(X: Float64Array, d: number, params: KMeansParams): KMe
   } finally {
     state.close();
   }
-  return { k, d, centroids: best!.centroids, labels: best!.labels, inertia: best!.inertia, iterations: best!.iterations, converged: best!.converged, seed, nInit, startLabels, startInertias };
+  return { k, d, centroids: best!.centroids, labels: best!.labels, inertia: best!.inertia, iterations: best!.iterations, converged: best!.converged, seed, nInit: startLabels.length, startLabels, startInertias };
 }

@@ -100,6 +100,8 @@ export interface ClusterParams extends PreprocessParams {
   minShare?: number;
   /** rows for the silhouette, the stability and the 2-D picture (default 10,000) */
   sampleSize?: number;
+  /** k auto: above this many rows each k is fitted on a sample of this size (default 200,000; chooseK) */
+  fitSampleSize?: number;
 }
 
 export interface ClusterFitOptions {
@@ -154,8 +156,10 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
   let fit: KMeansFit, choice: KChoice | null = null;
   const k = params.k ?? 'auto';
   if (k === 'auto') {
-    choice = chooseK(X, d, { kMin: params.kMin, kMax: params.kMax, seed, nInit: params.nInit, minShare, sampleSize, maxIter: params.maxIter });
+    choice = chooseK(X, d, { kMin: params.kMin, kMax: params.kMax, seed, nInit: params.nInit, minShare, sampleSize, maxIter: params.maxIter, fitSampleSize: params.fitSampleSize });
     fit = choice.fits[choice.scores.findIndex((s: KScore) => s.k === choice!.k)]!;
+    // fitted on a sample of the rows: Lloyd iterations on all rows from its centres
+    if (choice.fittedOn < n) fit = { ...fitKMeans(X, d, { k: fit.k, seed, maxIter: params.maxIter, tol: params.tol, init: fit.centroids }), nInit: fit.nInit };
   } else {
     fit = fitKMeans(X, d, { k, seed, nInit: params.nInit, maxIter: params.maxIter, tol: params.tol });
   }

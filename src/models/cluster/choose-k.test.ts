@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Random } from '../random.ts';
+import { chooseK, elbowOf } from './choose-k.ts';
+import { adjustedRandIndex } from './metrics.ts';
+import { fitClusters } from './model.ts';
+
+function blobs(centres: number[][], perCluster: number, seed: number, sd = 1) {
+  const d = centres[0]!.length, rng = new Random(seed), n = centres.length * perCluster;
+  const X = new Float64Array(n * d), truth = new Int32Array(n);
+  for (let i = 0; i < n; i++) { truth[i] = i % centres.length; for (let j = 0; j < d; j++) X[i * d + j] = centres[truth[i]!]![j]! + sd * rng.normal(); }
+  return { X, d, truth };
+}
+
+test('the elbow is the point farthest below the chord; a straight line has none', () => {
+  assert.equal(elbowOf([2, 3, 4, 5, 6], [100, 40, 30, 25, 22]), 3);
+  assert.equal(elbowOf([2, 3, 4, 5], [40, 30, 20, 10]), null);
+  assert.equal(elbowOf([2, 3], [5, 1]), null);
+});
+
+test('choosing k finds four planted clusters and says why, with every score in the table', () => {
+  const { X, d } = blobs([[0, 0], [8, 0], [0, 8], [8, 8]], 150, 3);
+  const c = chooseK(X, d, { seed: 1 });
+  assert.equal(c.k, 4);
+  assert.equal(c.elbow, 4);
+  assert.deepEqual(c.scores.map((s) => s.k), [2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.match(c.reason, /^k = 4 has the highest silhouette \(0\.\d{3}\)/);
+  assert.match(c.reason, /the inertia curve bends at the same k/);
+  for (const s of c.scores) for (const v of [s.inertia, s.silhouette, s.calinskiHarabasz, s.daviesBouldin, s.stability, s.smallestShare]) assert.ok(Number.isFinite(v));
+});
+
+test('the minimum segment size: a 1% crumb far away fails every k at 2%, and is its own cluster at 0.5%', () => {
+  const big = blobs([[0, 0], [6, 0], [0, 6]], 330, 5);
+  const X = new Float64Array([...big.X, ...Array.from({ length: 20 }, (_, i) => 40 + (i % 5) * 0.1)]);
+  const strict = chooseK(X, 2, { seed: 2, kMax: 6 });
+  assert.ok(strict.scores.every((s) => !s.sizesOk));
+  assert.match(strict.reason, /^no k keeps every cluster at 2\.0% of the customers or more; k = 4 has the highest silhouette/);
+  const loose = chooseK(X, 2, { seed: 2, kMax: 6, minShare: 0.005 });
+  assert.equal(loose.k, 4);
+  assert.ok(loose.scores.find((s) => s.k === 4)!.sizesOk);
+});
+
+test('above fitSampleSize each k is fitted on a sample, every row is assigned, and the final fit polishes on all rows', () => {
+  const { X, d, truth } = blobs([[0, 0, 0], [6, 0, 0], [0, 6, 0]], 1000, 7);
+  const c = chooseK(X, d, { seed: 3, fitSampleSize: 600, kMax: 5 });
+  assert.equal(c.fittedOn, 600);
+  assert.equal(c.k, 3);
+  assert.equal(c.fits[1]!.labels.length, 3000);
+  assert.match(c.reason, /fitted on a seeded sample of 600 of the 3,000 rows/);
+  const cols = [0, 1, 2].map((j) => ({ name: `f${j}`, kind: 'numeric' as const, values: Float64Array.from({ length: 3000 }, (_, i) => X[i * d + j]!) }));
+  const r = fitClusters(cols, { seed: 3, fitSampleSize: 600, kMax: 5, scaling: 'none' });
+  assert.equal(r.choice?.fittedOn, 600);
+  const ari = adjustedRandIndex(r.labels, truth);
+  assert.ok(ari > 0.95, `ARI ${ari}`);
+  assert.ok(r.converged);
+});
