@@ -8,6 +8,7 @@
 import { SegmintError } from '../../core/errors.ts';
 import { Random } from '../random.ts';
 import { kernels } from './kernels.ts';
+import { sampleRows, takeRows } from './metrics.ts';
 import { defaultThreads, KMeansState } from './parallel.ts';
 
 export interface KMeansParams {
@@ -21,6 +22,11 @@ export interface KMeansParams {
   maxIter?: number;
   /** relative tolerance: stop when the summed squared centre shift ≤ tol × mean per-feature variance (default 1e-4, as scikit-learn) */
   tol?: number;
+  /**
+   * above twice this many rows, each start is seeded and iterated to convergence on a seeded sample of
+   * this many rows first, then iterated on all rows from there (default 100,000; 0 turns it off)
+   */
+  presample?: number;
   /** start from these centres (k × d) instead of k-means++ (then one start) */
   init?: Float64Array;
   /** 1 or 2 threads (default 2 for large inputs on a machine with two cores or more); the result does not depend on it */
@@ -220,9 +226,22 @@ export function fitKMeans(X: Float64Array, d: number, params: KMeansParams): KMe
   const state = new KMeansState(X, d, k, params.threads ?? defaultThreads(n, k));
   try {
     if (params.init && params.init.length !== k * d) throw new SegmintError('invalid-argument', `init has ${params.init.length} values, expected k × d = ${k * d}`);
+    const presample = params.presample ?? 100_000;
+    // coarse to fine: the iterations far from convergence run on a sample, the last ones on all rows
+    const start = (s: number, rng: Random): Float64Array => {
+      if (!(presample > 0) || n <= 2 * presample) return kmeansPlusPlus(X, d, k, rng, state);
+      const S = takeRows(X, d, sampleRows(n, presample, (seed + Math.imul(s + 1, 0x9e3779b1)) >>> 0));
+      if (distinctRows(S, d, k) < k) return kmeansPlusPlus(X, d, k, rng, state);
+      const sub = new KMeansState(S, d, k, params.threads ?? defaultThreads(presample, k));
+      try {
+        return lloydHamerly(sub, kmeansPlusPlus(S, d, k, rng, sub), maxIter, relativeTolerance(S, d, tol)).centroids;
+      } finally {
+        sub.close();
+      }
+    };
     for (let s = 0; s < (params.init ? 1 : nInit); s++) {
       const rng = new Random(seed, s);
-      const run = lloydHamerly(state, params.init ?? kmeansPlusPlus(X, d, k, rng, state), maxIter, tolAbs);
+      const run = lloydHamerly(state, params.init ?? start(s, rng), maxIter, tolAbs);
       startLabels.push(run.labels);
       startInertias.push(run.inertia);
       if (!best || run.inertia < best.inertia) best = run;
