@@ -38,3 +38,23 @@ export { categoryShares } from './features/category-shares.ts';
 export { scoreQuery, edgesQuery } from './features/scores.ts';
 export { DEFAULT_RFM_SEGMENTS, DEFAULT_LRFMP_SEGMENTS, checkCoverage, segmentOf } from './models/rfm/segments.ts';
 export { compile, type Compiled } from './sql/compile.ts';
+export {
+  fitClusters,
+  fitKMeans,
+  chooseK,
+  ClusterModel,
+  silhouetteScore,
+  calinskiHarabasz,
+  daviesBouldin,
+  adjustedRandIndex,
+  type ClusterModelJSON,
+  type ClusterParams,
+  type ClusterProfile,
+  type ClusterResult,
+  type InputColumn,
+  type KChoice,
+  type KMeansFit,
+  type KMeansParams,
+} from './models/cluster/index.ts';
+export { clusterAssignmentQuery, type AssignableModel } from './features/cluster-assignment.ts';
+export { runClustering, exportClusters, type ClusterRunOptions, type ClusterRunResult } from './pipeline/cluster.ts';

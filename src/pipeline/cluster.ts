@@ -150,7 +150,7 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     const clusterOfRow = new Int32Array(ids.length).fill(-1);
     fit.kept.forEach((row, t) => (clusterOfRow[row] = fit.labels[t]!));
     let runId: number | null = null;
-    const target = ws ? 'run_clusters' : '__cluster_assignments';
+    const assignments = ws ? 'run_clusters' : '__cluster_assignments';
     if (ws) {
       runId = 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
       await db.transaction(async () => {
@@ -160,10 +160,10 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
         await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, 'cluster', asOf, JSON.stringify(params), JSON.stringify(summary)]);
       });
     } else {
-      await db.run(`CREATE OR REPLACE TEMP TABLE ${target} AS SELECT NULL::INTEGER AS run_id, customer_id, cluster, cluster_name, distance FROM (${q.sql}) a`, q.params);
+      await db.run(`CREATE OR REPLACE TEMP TABLE ${assignments} AS SELECT NULL::INTEGER AS run_id, customer_id, cluster, cluster_name, distance FROM (${q.sql}) a`, q.params);
     }
     // the fit's labels, in id order, against the warehouse's
-    const sqlRows = await db.columns(`SELECT customer_id, cluster FROM ${target} WHERE run_id ${runId === null ? 'IS NULL' : `= ${runId}`} ORDER BY customer_id`);
+    const sqlRows = await db.columns(`SELECT customer_id, cluster FROM ${assignments} WHERE run_id ${runId === null ? 'IS NULL' : `= ${runId}`} ORDER BY customer_id`);
     const label = new Map<string, number>();
     fit.kept.forEach((row, t) => label.set(ids[row]!, fit.labels[t]!));
     let sqlDisagreements = 0;

@@ -81,6 +81,13 @@ test('postgres: the SQL nearest-centroid assignment agrees with the in-process o
   }
 });
 
+test('clickhouse: the assignment query compiles without window functions or CTEs, constants escaped', () => {
+  const c = compile(clusterAssignmentQuery(fitted.model.toJSON(), { from: table('feats'), idColumn: 'id' }), 'clickhouse');
+  assert.deepEqual(c.params, []);
+  assert.doesNotMatch(c.sql, /\bOVER\b|\bWITH\b/);
+  assert.ok(c.sql.includes(`'${fitted.model.names[0]}'`));
+});
+
 test('the assignment query binds every model constant and quotes the names', () => {
   const c = compile(clusterAssignmentQuery(fitted.model.toJSON(), { from: table('my table'), idColumn: 'Customer ID' }), 'postgres');
   assert.match(c.sql, /FROM "my table"/);

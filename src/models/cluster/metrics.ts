@@ -79,23 +79,26 @@ export function silhouetteScore(X: Float64Array, d: number, labels: ArrayLike<nu
   return t / s.length;
 }
 
-/** A seeded sample of `size` distinct row indices (all rows, in order, when n ≤ size), ascending. */
+/**
+ * A seeded uniform sample of `size` distinct row indices (all rows, in order, when n ≤ size), ascending:
+ * Knuth's selection sampling (Algorithm S), one draw per row.
+ */
 export function sampleRows(n: number, size: number, seed: number): Int32Array {
   if (n <= size) return Int32Array.from({ length: n }, (_, i) => i);
-  // partial Fisher-Yates over an index array
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
   const rng = new Random(seed, 0x5a3);
-  for (let i = 0; i < size; i++) {
-    const j = i + Math.floor(rng.next() * (n - i));
-    const t = idx[i]!; idx[i] = idx[j]!; idx[j] = t;
-  }
-  return idx.subarray(0, size).sort();
+  const out = new Int32Array(size);
+  let m = 0;
+  for (let i = 0; i < n && m < size; i++) if ((n - i) * rng.next() < size - m) out[m++] = i;
+  return out;
 }
 
-/** The rows `rows` of X (and their labels). */
+/** The rows `rows` of X (row-major, d columns). */
 export function takeRows(X: Float64Array, d: number, rows: Int32Array): Float64Array {
   const out = new Float64Array(rows.length * d);
-  for (let r = 0; r < rows.length; r++) out.set(X.subarray(rows[r]! * d, rows[r]! * d + d), r * d);
+  for (let r = 0; r < rows.length; r++) {
+    const a = rows[r]! * d, b = r * d;
+    for (let j = 0; j < d; j++) out[b + j] = X[a + j]!;
+  }
   return out;
 }
 
