@@ -35,7 +35,7 @@ export interface ClusterRunResult {
   runId: number | null;
   source: string;
   asOf: string | null;
-  algorithm: 'kmeans';
+  algorithm: ClusterModelJSON['algorithm'];
   k: number;
   features: string[];
   categorical: string[];
@@ -171,7 +171,7 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     if (sqlDisagreements > 0) warnings.push(`${sqlDisagreements} customers are assigned differently in SQL than in the fit (distances equal to floating-point precision)`);
 
     return {
-      runId, source: options.input ? resolve(options.input.file) : 'workspace', asOf, algorithm: 'kmeans', k: model.k, features: all.filter((f) => !categorical.includes(f)), categorical,
+      runId, source: options.input ? resolve(options.input.file) : 'workspace', asOf, algorithm: model.algorithm, k: model.k, features: all.filter((f) => !categorical.includes(f)), categorical,
       customers: { total: ids.length, clustered: fit.kept.length, excluded: fit.excluded },
       missing: fit.missing, missingPolicy: policy,
       choice: fit.choice ? { k: fit.choice.k, reason: fit.choice.reason, elbow: fit.choice.elbow, sampleSize: fit.choice.sampleSize, fittedOn: fit.choice.fittedOn, scores: fit.choice.scores } : null,

@@ -4,6 +4,7 @@ import { isSegmintError } from '../../core/errors.ts';
 import { Random } from '../random.ts';
 import { fitKMeans, kmeansPlusPlus, relativeTolerance } from './kmeans.ts';
 import { adjustedRandIndex } from './metrics.ts';
+import { fitMiniBatchKMeans } from './minibatch.ts';
 
 /** Gaussian blobs around `centres` (sd 1), with the true labels. */
 function blobs(centres: number[][], perCluster: number, seed: number): { X: Float64Array; d: number; truth: Int32Array } {
@@ -96,4 +97,15 @@ test('k-means with a worker thread gives exactly the single-thread fit', () => {
   const two = fitKMeans(X, d, { k: 4, seed: 2, nInit: 2, threads: 2 });
   assert.ok(one.iterations > 2);
   assert.deepEqual(two, one);
+});
+
+test('mini-batch k-means recovers separated clusters, is seeded, and lands within 2% of the Lloyd inertia', () => {
+  const { X, d, truth } = blobs([[0, 0, 0], [8, 0, 0], [0, 8, 0], [0, 0, 8]], 2000, 8);
+  const mb = fitMiniBatchKMeans(X, d, { k: 4, seed: 1, batchSize: 256 });
+  assert.ok(adjustedRandIndex(mb.labels, truth) > 0.999);
+  assert.deepEqual(fitMiniBatchKMeans(X, d, { k: 4, seed: 1, batchSize: 256 }), mb);
+  const lloyd = fitKMeans(X, d, { k: 4, seed: 1 });
+  assert.ok(mb.inertia <= lloyd.inertia * 1.02, `${mb.inertia} vs ${lloyd.inertia}`);
+  assert.equal(new Set(mb.labels).size, 4);
+  assert.throws(() => fitMiniBatchKMeans(X.subarray(0, 6), d, { k: 3 }), (e) => isSegmintError(e, 'invalid-k'));
 });

@@ -6,16 +6,20 @@
 import { SegmintError } from '../../core/errors.ts';
 import { chooseK, type KChoice, type KScore } from './choose-k.ts';
 import { fitKMeans, type KMeansFit } from './kmeans.ts';
+import { fitMiniBatchStarts } from './minibatch.ts';
 import { calinskiHarabasz, daviesBouldin, sampleRows, silhouetteSamples, takeRows } from './metrics.ts';
 import { fitPreprocess, pca, transform, type InputColumn, type Preprocessing, type PreprocessParams } from './preprocess.ts';
 import { profileClusters, type ClusterProfile } from './profile.ts';
 
 export const MODEL_FORMAT = 'segmint-cluster-model';
 
+/** Algorithms whose model is centroids + nearest-centroid assignment. */
+export type ClusterAlgorithm = 'kmeans' | 'minibatch';
+
 export interface ClusterModelJSON {
   format: typeof MODEL_FORMAT;
   version: 1;
-  algorithm: 'kmeans';
+  algorithm: ClusterAlgorithm;
   k: number;
   preprocessing: Preprocessing;
   /** k rows of steps.length numbers, in the scaled space */
@@ -81,6 +85,7 @@ export class ClusterModel {
     const bad = (why: string) => new SegmintError('invalid-model', `not a Segmint cluster model: ${why}`, { hint: 'pass the JSON written by toJSON()' });
     if (!j || typeof j !== 'object' || j.format !== MODEL_FORMAT) throw bad(`format is not ${MODEL_FORMAT}`);
     if (j.version !== 1) throw bad(`version ${String(j.version)} is unknown`);
+    if (j.algorithm !== 'kmeans' && j.algorithm !== 'minibatch') throw bad(`algorithm ${String(j.algorithm)} is unknown`);
     const d = j.preprocessing?.steps?.length;
     if (!d || !Array.isArray(j.centroids) || j.centroids.length !== j.k || j.centroids.some((c) => c.length !== d || !c.every(Number.isFinite))) throw bad(`expected ${j.k} centroids of ${d} finite numbers`);
     if (!Array.isArray(j.names) || j.names.length !== j.k) throw bad(`expected ${j.k} names`);
@@ -89,6 +94,8 @@ export class ClusterModel {
 }
 
 export interface ClusterParams extends PreprocessParams {
+  /** 'kmeans' (default) or 'minibatch' (Sculley 2010, for very large inputs) */
+  algorithm?: ClusterAlgorithm;
   /** a number of clusters, or 'auto' (default) to choose from kMin..kMax */
   k?: number | 'auto';
   kMin?: number;
@@ -144,6 +151,8 @@ export interface ClusterResult {
  * @example fitClusters([{ name: 'income', kind: 'numeric', values }], { k: 'auto', seed: 1 }).profiles
  */
 export function fitClusters(columns: readonly InputColumn[], params: ClusterParams = {}, options: ClusterFitOptions = {}): ClusterResult {
+  const algorithm = params.algorithm ?? 'kmeans';
+  if (algorithm !== 'kmeans' && algorithm !== 'minibatch') throw new SegmintError('invalid-option', `algorithm ${String(algorithm)}: expected kmeans or minibatch`);
   const seed = params.seed ?? 0, sampleSize = params.sampleSize ?? 10000, minShare = params.minShare ?? 0.02;
   const rows = columns[0]?.values.length ?? 0;
   if ((params.k ?? 'auto') === 'auto' && rows > 0 && rows < 3) {
@@ -156,14 +165,14 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
   let fit: KMeansFit, choice: KChoice | null = null;
   const k = params.k ?? 'auto';
   if (k === 'auto') {
-    choice = chooseK(X, d, { kMin: params.kMin, kMax: params.kMax, seed, nInit: params.nInit, minShare, sampleSize, maxIter: params.maxIter, fitSampleSize: params.fitSampleSize });
+    choice = chooseK(X, d, { kMin: params.kMin, kMax: params.kMax, seed, nInit: params.nInit, minShare, sampleSize, maxIter: params.maxIter, fitSampleSize: params.fitSampleSize, algorithm });
     fit = choice.fits[choice.scores.findIndex((s: KScore) => s.k === choice!.k)]!;
     // fitted on a sample of the rows: Lloyd iterations on all rows from its centres
-    if (choice.fittedOn < n) fit = { ...fitKMeans(X, d, { k: fit.k, seed, maxIter: params.maxIter, tol: params.tol, init: fit.centroids }), nInit: fit.nInit };
+    if (choice.fittedOn < n && algorithm === 'kmeans') fit = { ...fitKMeans(X, d, { k: fit.k, seed, maxIter: params.maxIter, tol: params.tol, init: fit.centroids }), nInit: fit.nInit };
   } else {
-    fit = fitKMeans(X, d, { k, seed, nInit: params.nInit, maxIter: params.maxIter, tol: params.tol });
+    fit = algorithm === 'minibatch' ? fitMiniBatchStarts(X, d, { k, seed, nInit: params.nInit }) : fitKMeans(X, d, { k, seed, nInit: params.nInit, maxIter: params.maxIter, tol: params.tol });
   }
-  if (!fit.converged) warnings.push(`k-means stopped after ${fit.iterations} iterations without converging`);
+  if (!fit.converged) warnings.push(`${algorithm === 'kmeans' ? 'k-means' : 'mini-batch k-means'} stopped after ${fit.iterations} ${algorithm === 'kmeans' ? 'iterations' : 'steps'} without converging`);
   const K = fit.k;
   const sizes = new Float64Array(K);
   for (const l of fit.labels) sizes[l]!++;
@@ -201,7 +210,7 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
     separation: K >= 2 ? separation : undefined,
   });
   const model = ClusterModel.create({
-    format: MODEL_FORMAT, version: 1, algorithm: 'kmeans', k: K, preprocessing: pre.preprocessing,
+    format: MODEL_FORMAT, version: 1, algorithm, k: K, preprocessing: pre.preprocessing,
     centroids: Array.from({ length: K }, (_, c) => Array.from(fit.centroids.subarray(c * d, c * d + d))),
     names: profiles.map((p) => p.name), seed, nInit: fit.nInit, iterations: fit.iterations, converged: fit.converged, inertia: fit.inertia, warnings,
   });
