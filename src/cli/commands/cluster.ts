@@ -49,15 +49,15 @@ function share(flag: string, s: string | undefined): number | undefined {
 export function clusterOptions(o: ClusterCliOptions): ClusterRunOptions {
   const algorithm = o.algorithm ?? 'kmeans';
   if (!ALGORITHMS.includes(algorithm)) throw new SegmintError('invalid-option', `--algorithm ${algorithm}: expected one of ${ALGORITHMS.join(', ')}`);
-  if (algorithm !== 'kmeans' && algorithm !== 'minibatch') {
-    throw new SegmintError('not-implemented', `--algorithm ${algorithm} is not available yet`, { hint: 'use --algorithm kmeans (the default) or minibatch' });
+  if (algorithm !== 'kmeans' && algorithm !== 'minibatch' && algorithm !== 'ward') {
+    throw new SegmintError('not-implemented', `--algorithm ${algorithm} is not available in the command yet`, { hint: 'use --algorithm kmeans (the default), minibatch or ward' });
   }
   if ((o.input === undefined) !== (o.idColumn === undefined)) throw new SegmintError('invalid-option', '--input and --id-column go together', { hint: 'e.g. --input customers.csv --id-column CustomerID' });
   if (o.scaling !== undefined && !['standard', 'robust', 'none'].includes(o.scaling)) throw new SegmintError('invalid-option', `--scaling ${o.scaling}: expected standard, robust or none`);
   if (o.missing !== undefined && !['impute', 'exclude'].includes(o.missing)) throw new SegmintError('invalid-option', `--missing ${o.missing}: expected impute or exclude`);
   const k = o.k === undefined || o.k === 'auto' ? 'auto' : wholeNumber('--k', o.k, 1)!;
   return {
-    k, algorithm: algorithm as 'kmeans' | 'minibatch', kMax: wholeNumber('--k-max', o.kMax, 2), seed: wholeNumber('--seed', o.seed, 0), nInit: wholeNumber('--restarts', o.restarts, 1),
+    k, algorithm: algorithm as 'kmeans' | 'minibatch' | 'ward', kMax: wholeNumber('--k-max', o.kMax, 2), seed: wholeNumber('--seed', o.seed, 0), nInit: wholeNumber('--restarts', o.restarts, 1),
     features: list(o.features), categorical: list(o.categorical),
     input: o.input ? { file: o.input, idColumn: o.idColumn!, revenueColumn: o.revenueColumn } : undefined,
     asOf: o.asOf, log1p: o.log1p === 'auto' ? 'auto' : list(o.log1p), scaling: o.scaling as ClusterRunOptions['scaling'],
@@ -70,7 +70,7 @@ const num = (x: number) => (Math.abs(x) >= 1000 ? fmtInt(x) : Math.abs(x) >= 10 
 
 export function renderClusters(r: ClusterRunResult): string {
   const lines = [
-    `${r.algorithm === 'kmeans' ? 'k-means' : 'mini-batch k-means'} on ${r.features.concat(r.categorical).join(', ')}${r.runId === null ? '' : ` (run ${r.runId})`}: ${fmtInt(r.customers.clustered)} customers in ${r.k} clusters${
+    `${{ kmeans: 'k-means', minibatch: 'mini-batch k-means', ward: 'Ward clustering' }[r.algorithm]} on ${r.features.concat(r.categorical).join(', ')}${r.runId === null ? '' : ` (run ${r.runId})`}: ${fmtInt(r.customers.clustered)} customers in ${r.k} clusters${
       r.customers.excluded ? `, ${fmtInt(r.customers.excluded)} excluded for missing values` : ''}`,
   ];
   if (r.choice) {
@@ -96,7 +96,7 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
     .option('--categorical <list>', 'columns to one-hot encode (text traits, or numbers that are codes)')
     .option('--k <auto|n>', 'number of clusters, or auto to choose from 2 to --k-max (default auto)')
     .option('--k-max <n>', 'largest k tried by --k auto (default 10)')
-    .option('--algorithm <name>', 'kmeans (default) or minibatch (very large inputs); gmm, ward and kprototypes are planned')
+    .option('--algorithm <name>', 'kmeans (default), minibatch (very large inputs) or ward (agglomerative, a tree of up to 20,000 customers); gmm and kprototypes are planned')
     .option('--seed <n>', 'seed of the k-means++ starts and the samples (default 0)')
     .option('--restarts <n>', 'k-means++ starts per k; the best is kept (default 3)')
     .option('--input <file>', 'cluster the rows of a CSV, Parquet or JSON file instead of the workspace')

@@ -54,3 +54,13 @@ test('above fitSampleSize each k is fitted on a sample, every row is assigned, a
   assert.ok(ari > 0.95, `ARI ${ari}`);
   assert.ok(r.converged);
 });
+
+test('Ward: one tree cut at every k chooses the planted four, and the model assigns by nearest centroid', () => {
+  const { X, d, truth } = blobs([[0, 0], [8, 0], [0, 8], [8, 8]], 100, 9);
+  const cols = [0, 1].map((j) => ({ name: `f${j}`, kind: 'numeric' as const, values: Float64Array.from({ length: 400 }, (_, i) => X[i * d + j]!) }));
+  const r = fitClusters(cols, { algorithm: 'ward', seed: 1 });
+  assert.equal(r.choice?.k, 4);
+  assert.equal(r.model.json.algorithm, 'ward');
+  assert.ok(adjustedRandIndex(r.labels, truth) > 0.99);
+  assert.deepEqual(r.model.assign(cols).labels, r.labels);
+});

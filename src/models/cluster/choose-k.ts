@@ -9,6 +9,7 @@
 import { SegmintError } from '../../core/errors.ts';
 import { assignNearest, distinctRows, fitKMeans, type KMeansFit } from './kmeans.ts';
 import { fitMiniBatchStarts } from './minibatch.ts';
+import { wardFitter } from './ward.ts';
 import { adjustedRandIndex, calinskiHarabasz, daviesBouldin, sampleRows, silhouetteScore, takeRows } from './metrics.ts';
 
 export interface ChooseKParams {
@@ -24,8 +25,8 @@ export interface ChooseKParams {
   /** above this many rows, each k is fitted on a seeded sample of this size and every row assigned to the nearest centre (default 200,000) */
   fitSampleSize?: number;
   maxIter?: number;
-  /** 'kmeans' (default) or 'minibatch' */
-  algorithm?: 'kmeans' | 'minibatch';
+  /** 'kmeans' (default), 'minibatch', or 'ward' (one tree cut at every k) */
+  algorithm?: 'kmeans' | 'minibatch' | 'ward';
 }
 
 export interface KScore {
@@ -96,11 +97,12 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
   const sample = sampleRows(n, sampleSize, seed);
   const Xs = sample.length === n ? X : takeRows(X, d, sample);
   const fitSampleSize = params.fitSampleSize ?? 200_000;
-  const fitRows = n > fitSampleSize ? sampleRows(n, fitSampleSize, seed ^ 0x2545f491) : null;
+  const ward = params.algorithm === 'ward' ? wardFitter(X, d, seed) : null;
+  const fitRows = !ward && n > fitSampleSize ? sampleRows(n, fitSampleSize, seed ^ 0x2545f491) : null;
   const Xf = fitRows ? takeRows(X, d, fitRows) : X;
   const scores: KScore[] = [], fits: KMeansFit[] = [];
   for (let k = kMin; k <= kMax; k++) {
-    let fit = params.algorithm === 'minibatch' ? fitMiniBatchStarts(Xf, d, { k, seed, nInit }) : fitKMeans(Xf, d, { k, seed, nInit, maxIter: params.maxIter });
+    let fit = ward ? ward(k) : params.algorithm === 'minibatch' ? fitMiniBatchStarts(Xf, d, { k, seed, nInit }) : fitKMeans(Xf, d, { k, seed, nInit, maxIter: params.maxIter });
     // the starts' labels for the stability: on (up to sampleSize of) the rows they were fitted on
     const stabilityRows = fitRows ? sampleRows(fitRows.length, sampleSize, seed) : sample;
     const starts = fit.startLabels.map((l) => (stabilityRows.length === l.length ? l : Int32Array.from(stabilityRows, (i) => l[i]!)));

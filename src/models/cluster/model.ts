@@ -7,6 +7,7 @@ import { SegmintError } from '../../core/errors.ts';
 import { chooseK, type KChoice, type KScore } from './choose-k.ts';
 import { fitKMeans, type KMeansFit } from './kmeans.ts';
 import { fitMiniBatchStarts } from './minibatch.ts';
+import { wardFitter } from './ward.ts';
 import { calinskiHarabasz, daviesBouldin, sampleRows, silhouetteSamples, takeRows } from './metrics.ts';
 import { fitPreprocess, pca, transform, type InputColumn, type Preprocessing, type PreprocessParams } from './preprocess.ts';
 import { profileClusters, type ClusterProfile } from './profile.ts';
@@ -14,7 +15,8 @@ import { profileClusters, type ClusterProfile } from './profile.ts';
 export const MODEL_FORMAT = 'segmint-cluster-model';
 
 /** Algorithms whose model is centroids + nearest-centroid assignment. */
-export type ClusterAlgorithm = 'kmeans' | 'minibatch';
+export type ClusterAlgorithm = 'kmeans' | 'minibatch' | 'ward';
+const ALGORITHMS: readonly ClusterAlgorithm[] = ['kmeans', 'minibatch', 'ward'];
 
 export interface ClusterModelJSON {
   format: typeof MODEL_FORMAT;
@@ -85,7 +87,7 @@ export class ClusterModel {
     const bad = (why: string) => new SegmintError('invalid-model', `not a Segmint cluster model: ${why}`, { hint: 'pass the JSON written by toJSON()' });
     if (!j || typeof j !== 'object' || j.format !== MODEL_FORMAT) throw bad(`format is not ${MODEL_FORMAT}`);
     if (j.version !== 1) throw bad(`version ${String(j.version)} is unknown`);
-    if (j.algorithm !== 'kmeans' && j.algorithm !== 'minibatch') throw bad(`algorithm ${String(j.algorithm)} is unknown`);
+    if (!ALGORITHMS.includes(j.algorithm)) throw bad(`algorithm ${String(j.algorithm)} is unknown`);
     const d = j.preprocessing?.steps?.length;
     if (!d || !Array.isArray(j.centroids) || j.centroids.length !== j.k || j.centroids.some((c) => c.length !== d || !c.every(Number.isFinite))) throw bad(`expected ${j.k} centroids of ${d} finite numbers`);
     if (!Array.isArray(j.names) || j.names.length !== j.k) throw bad(`expected ${j.k} names`);
@@ -94,7 +96,7 @@ export class ClusterModel {
 }
 
 export interface ClusterParams extends PreprocessParams {
-  /** 'kmeans' (default) or 'minibatch' (Sculley 2010, for very large inputs) */
+  /** 'kmeans' (default), 'minibatch' (Sculley 2010, for very large inputs) or 'ward' (Ward 1963; a tree of up to 20,000 rows) */
   algorithm?: ClusterAlgorithm;
   /** a number of clusters, or 'auto' (default) to choose from kMin..kMax */
   k?: number | 'auto';
@@ -152,7 +154,7 @@ export interface ClusterResult {
  */
 export function fitClusters(columns: readonly InputColumn[], params: ClusterParams = {}, options: ClusterFitOptions = {}): ClusterResult {
   const algorithm = params.algorithm ?? 'kmeans';
-  if (algorithm !== 'kmeans' && algorithm !== 'minibatch') throw new SegmintError('invalid-option', `algorithm ${String(algorithm)}: expected kmeans or minibatch`);
+  if (!ALGORITHMS.includes(algorithm)) throw new SegmintError('invalid-option', `algorithm ${String(algorithm)}: expected ${ALGORITHMS.join(', ')}`);
   const seed = params.seed ?? 0, sampleSize = params.sampleSize ?? 10000, minShare = params.minShare ?? 0.02;
   const rows = columns[0]?.values.length ?? 0;
   if ((params.k ?? 'auto') === 'auto' && rows > 0 && rows < 3) {
@@ -170,9 +172,12 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
     // fitted on a sample of the rows: Lloyd iterations on all rows from its centres
     if (choice.fittedOn < n && algorithm === 'kmeans') fit = { ...fitKMeans(X, d, { k: fit.k, seed, maxIter: params.maxIter, tol: params.tol, init: fit.centroids }), nInit: fit.nInit };
   } else {
-    fit = algorithm === 'minibatch' ? fitMiniBatchStarts(X, d, { k, seed, nInit: params.nInit }) : fitKMeans(X, d, { k, seed, nInit: params.nInit, maxIter: params.maxIter, tol: params.tol });
+    fit = algorithm === 'ward' ? wardFitter(X, d, seed)(k)
+      : algorithm === 'minibatch' ? fitMiniBatchStarts(X, d, { k, seed, nInit: params.nInit })
+      : fitKMeans(X, d, { k, seed, nInit: params.nInit, maxIter: params.maxIter, tol: params.tol });
   }
   if (!fit.converged) warnings.push(`${algorithm === 'kmeans' ? 'k-means' : 'mini-batch k-means'} stopped after ${fit.iterations} ${algorithm === 'kmeans' ? 'iterations' : 'steps'} without converging`);
+  if (algorithm === 'ward' && n > 20_000) warnings.push(`the Ward tree was built on a seeded sample of 20,000 of the ${n} customers; every customer joins the nearest cluster centroid`);
   const K = fit.k;
   const sizes = new Float64Array(K);
   for (const l of fit.labels) sizes[l]!++;

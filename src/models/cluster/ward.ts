@@ -9,7 +9,7 @@
  */
 import { SegmintError } from '../../core/errors.ts';
 import { kernels } from './kernels.ts';
-import { assignNearest } from './kmeans.ts';
+import { assignNearest, type KMeansFit } from './kmeans.ts';
 import { sampleRows, takeRows } from './metrics.ts';
 
 export interface Merge {
@@ -110,4 +110,27 @@ export function fitWard(X: Float64Array, d: number, params: { k: number; seed?: 
   if (rows) { labels = new Int32Array(n); inertia = assignNearest(X, d, centroids, labels, new Float64Array(n)); }
   else { const { sqDist } = kernels(d); for (let i = 0; i < n; i++) inertia += sqDist(X, i, centroids, labels[i]!); }
   return { k, labels, centroids, inertia, merges, treeRows: m };
+}
+
+/**
+ * Ward as a centroid model for any k from one tree: the cut's centroids, and every row assigned to the
+ * nearest of them (so the stored segmentation is the one new customers get, in process and in SQL).
+ */
+export function wardFitter(X: Float64Array, d: number, seed = 0, maxRows = 20_000): (k: number) => KMeansFit {
+  const n = X.length / d;
+  const rows = n > maxRows ? sampleRows(n, maxRows, seed ^ 0x77617264) : null;
+  const T = rows ? takeRows(X, d, rows) : X;
+  const m = T.length / d;
+  let merges: Merge[] | undefined;
+  return (k: number): KMeansFit => {
+    if (!Number.isInteger(k) || k < 1 || k > m) throw new SegmintError('invalid-k', `k ${k}: expected a whole number from 1 to the ${m} rows of the tree`);
+    merges ??= wardLinkage(T, d);
+    const cut = cutTree(merges, m, k);
+    const centroids = new Float64Array(k * d), cnt = new Float64Array(k);
+    for (let i = 0; i < m; i++) { cnt[cut[i]!]!++; for (let j = 0; j < d; j++) centroids[cut[i]! * d + j]! += T[i * d + j]!; }
+    for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) centroids[c * d + j]! /= cnt[c]!;
+    const labels = new Int32Array(n);
+    const inertia = assignNearest(X, d, centroids, labels, new Float64Array(n));
+    return { k, d, centroids, labels, inertia, iterations: n - 1, converged: true, seed, nInit: 1, startLabels: [labels], startInertias: [inertia] };
+  };
 }
