@@ -5,7 +5,7 @@
  * doubles, squared differences summed in feature order, ties to the lower cluster — so both agree.
  */
 import { SegmintError } from '../core/errors.ts';
-import { add, and, caseWhen, cast, coalesce, col, div, eq, greatest, least, le, lit, ln, mul, num, select, sqrt, sub, subquery, type Expr, type Select, type Source } from '../sql/ir.ts';
+import { add, and, caseWhen, cast, coalesce, col, div, eq, fn, greatest, least, le, lit, ln, mul, NULL, num, select, sqrt, sub, subquery, type Expr, type Select, type Source } from '../sql/ir.ts';
 
 /** The parts of a cluster model (ClusterModelJSON) the SQL needs. */
 export interface AssignableModel {
@@ -18,6 +18,8 @@ export interface AssignableModel {
   };
   centroids: readonly (readonly number[])[];
   names: readonly string[];
+  /** a Gaussian mixture: score q_c + bias_c with q_c = (z − μ_c)ᵀ P_c (z − μ_c) (models/cluster/model.ts MixtureJSON) */
+  mixture?: { covariance: 'full' | 'diag'; precisions: readonly (readonly number[])[]; bias: readonly number[] };
 }
 
 export interface AssignmentQueryOptions {
@@ -33,8 +35,8 @@ export interface AssignmentQueryOptions {
 const MISSING_LEVEL = '(missing)';
 
 /**
- * SELECT customer_id, cluster (0-based), cluster_name, distance (Euclidean, scaled space) for every row of
- * `from`. Throws `invalid-model` when the centroids do not fit the steps.
+ * SELECT customer_id, cluster (0-based), cluster_name, distance (Euclidean in the scaled space; Mahalanobis for
+ * a mixture), probability (a mixture's membership probability, else NULL) for every row of `from`. Throws `invalid-model` when the centroids do not fit the steps.
  */
 export function clusterAssignmentQuery(model: AssignableModel, options: AssignmentQueryOptions): Select {
   const { steps } = model.preprocessing;
@@ -58,17 +60,32 @@ export function clusterAssignmentQuery(model: AssignableModel, options: Assignme
     select: [{ expr: cast(col(options.idColumn), 'varchar'), as: 'customer_id' }, ...z.map((expr, j) => ({ expr, as: `z${j}` }))],
     from: options.from,
   });
-  const dist = (c: number): Expr => {
-    let s: Expr | undefined;
+  const mix = model.mixture;
+  const e = (c: number, j: number) => sub(col(`z${j}`), lit(model.centroids[c]![j]!));
+  // the terms in the order the in-process code adds them
+  const terms = (c: number): Expr[] => {
+    if (!mix) return Array.from({ length: d }, (_, j) => mul(e(c, j), e(c, j)));
+    const P = mix.precisions[c]!;
+    if (mix.covariance === 'diag') return Array.from({ length: d }, (_, j) => mul(mul(lit(P[j]!), e(c, j)), e(c, j)));
+    const out: Expr[] = [];
     for (let j = 0; j < d; j++) {
-      const e = sub(col(`z${j}`), lit(model.centroids[c]![j]!));
-      s = s === undefined ? mul(e, e) : add(s, mul(e, e));
+      out.push(mul(mul(lit(P[j * d + j]!), e(c, j)), e(c, j)));
+      for (let l = j + 1; l < d; l++) out.push(mul(mul(lit(2 * P[j * d + l]!), e(c, j)), e(c, l)));
     }
-    return s!;
+    return out;
   };
-  const distances = select({
-    select: [{ expr: col('customer_id'), as: 'customer_id' }, ...Array.from({ length: k }, (_, c) => ({ expr: dist(c), as: `d${c}` }))],
+  const quadratic = (c: number) => terms(c).reduce((s, t) => add(s, t));
+  const quadratics = select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, ...Array.from({ length: k }, (_, c) => ({ expr: quadratic(c), as: `q${c}` }))],
     from: subquery(scaled, 'z'),
+  });
+  const distances = select({
+    select: [
+      { expr: col('customer_id'), as: 'customer_id' },
+      ...Array.from({ length: k }, (_, c) => ({ expr: col(`q${c}`), as: `q${c}` })),
+      ...Array.from({ length: k }, (_, c) => ({ expr: mix ? add(col(`q${c}`), lit(mix.bias[c]!)) : col(`q${c}`), as: `d${c}` })),
+    ],
+    from: subquery(quadratics, 'q'),
   });
   // the first c with d_c ≤ every later d_j is the nearest centroid, ties to the lower c
   const whens = Array.from({ length: k - 1 }, (_, c) => [and(...Array.from({ length: k - 1 - c }, (_, t) => le(col(`d${c}`), col(`d${c + 1 + t}`)))), num(c)] as const);
@@ -77,6 +94,7 @@ export function clusterAssignmentQuery(model: AssignableModel, options: Assignme
     select: [
       { expr: col('customer_id'), as: 'customer_id' },
       { expr: nearest, as: 'cluster' },
+      ...Array.from({ length: k }, (_, c) => ({ expr: col(`q${c}`), as: `q${c}` })),
       ...Array.from({ length: k }, (_, c) => ({ expr: col(`d${c}`), as: `d${c}` })),
     ],
     from: subquery(distances, 'd'),
@@ -87,7 +105,10 @@ export function clusterAssignmentQuery(model: AssignableModel, options: Assignme
       { expr: col('customer_id'), as: 'customer_id' },
       { expr: col('cluster'), as: 'cluster' },
       { expr: pick((c) => lit(model.names[c]!)), as: 'cluster_name' },
-      { expr: pick((c) => sqrt(col(`d${c}`))), as: 'distance' },
+      { expr: pick((c) => (mix ? sqrt(greatest(col(`q${c}`), num(0))) : sqrt(col(`d${c}`)))), as: 'distance' },
+      // membership probability of the chosen component: 1 / Σ_c exp((s_chosen − s_c) / 2), each exponent at least
+      // −700 (PostgreSQL raises an underflow error where exp() would give 0; e^−700 adds nothing to a sum ≥ 1)
+      { expr: mix ? div(num(1), Array.from({ length: k }, (_, c) => fn('exp', greatest(div(sub(pick((b) => col(`d${b}`)), col(`d${c}`)), num(2)), num(-700)))).reduce((a, b) => add(a, b))) : cast(NULL, 'double'), as: 'probability' },
     ],
     from: subquery(labelled, 'a'),
   });

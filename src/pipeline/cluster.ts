@@ -154,13 +154,13 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     if (ws) {
       runId = 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
       await db.transaction(async () => {
-        await db.run(`INSERT INTO run_clusters SELECT ${runId}, customer_id, cluster, cluster_name, distance FROM (${q.sql}) a`, q.params);
+        await db.run(`INSERT INTO run_clusters SELECT ${runId}, customer_id, cluster, cluster_name, distance, probability FROM (${q.sql}) a`, q.params);
         const params = { ...options, input: options.input ? { ...options.input, file: resolve(options.input.file) } : undefined, features, categorical };
         const summary = { model, choice: fit.choice, quality: fit.quality, profiles: fit.profiles, features: all, picture: pictureForReport(fit.picture, clusterOfRow) };
         await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, 'cluster', asOf, JSON.stringify(params), JSON.stringify(summary)]);
       });
     } else {
-      await db.run(`CREATE OR REPLACE TEMP TABLE ${assignments} AS SELECT NULL::INTEGER AS run_id, customer_id, cluster, cluster_name, distance FROM (${q.sql}) a`, q.params);
+      await db.run(`CREATE OR REPLACE TEMP TABLE ${assignments} AS SELECT NULL::INTEGER AS run_id, customer_id, cluster, cluster_name, distance, probability FROM (${q.sql}) a`, q.params);
     }
     // the fit's labels, in id order, against the warehouse's
     const sqlRows = await db.columns(`SELECT customer_id, cluster FROM ${assignments} WHERE run_id ${runId === null ? 'IS NULL' : `= ${runId}`} ORDER BY customer_id`);
@@ -195,7 +195,7 @@ function pictureForReport(p: { rows: Int32Array; x: Float64Array; y: Float64Arra
   return { x: pick.map((i) => r4(p.x[i]!)), y: pick.map((i) => r4(p.y[i]!)), cluster: pick.map((i) => clusterOfRow[p.rows[i]!]!), explained: p.explained };
 }
 
-/** Write a run's (or the last in-memory run's) assignments: customer_id, cluster, cluster_name, distance. */
+/** Write a run's (or the last in-memory run's) assignments: customer_id, cluster, cluster_name, distance (and a mixture's probability). */
 export async function exportClusters(db: Db, runId: number | null, file: string): Promise<{ file: string; rows: number }> {
   const FORMATS: Record<string, string> = { csv: 'FORMAT csv, HEADER true', parquet: 'FORMAT parquet, COMPRESSION zstd', json: 'FORMAT json, ARRAY true', ndjson: 'FORMAT json' };
   const ext = /\.([a-z]+)$/i.exec(file)?.[1]?.toLowerCase() ?? '';
@@ -203,7 +203,8 @@ export async function exportClusters(db: Db, runId: number | null, file: string)
   if (!fmt) throw new SegmintError('invalid-option', `--out ${file}: unknown extension "${ext || '(none)'}"`, { hint: 'use .csv, .parquet, .json or .ndjson' });
   const path = resolve(file);
   const from = runId === null ? '__cluster_assignments WHERE run_id IS NULL' : `run_clusters WHERE run_id = ${Number(runId)}`;
-  await db.run(`COPY (SELECT customer_id, cluster, cluster_name, distance FROM ${from} ORDER BY customer_id) TO ${quoteString(path)} (${fmt})`);
+  const mixture = Number((await db.one<{ n: number }>(`SELECT count(probability) AS n FROM ${from}`))?.n ?? 0) > 0;
+  await db.run(`COPY (SELECT customer_id, cluster, cluster_name, distance${mixture ? ', probability' : ''} FROM ${from} ORDER BY customer_id) TO ${quoteString(path)} (${fmt})`);
   const n = await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${from}`);
   return { file: path, rows: Number(n?.n ?? 0) };
 }

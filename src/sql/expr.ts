@@ -43,6 +43,7 @@ export const FUNCTIONS = {
   ceil: [1, 1],
   ln: [1, 1],
   sqrt: [1, 1],
+  exp: [1, 1],
   lower: [1, 1],
   starts_with: [2, 2],
   contains: [2, 2],
@@ -153,6 +154,7 @@ export const least = (...args: Expr[]) => fn('least', ...args);
 export const abs = (x: Expr) => fn('abs', x);
 export const ln = (x: Expr) => fn('ln', x);
 export const sqrt = (x: Expr) => fn('sqrt', x);
+export const exp = (x: Expr) => fn('exp', x);
 export const floor = (x: Expr) => fn('floor', x);
 export const ceil = (x: Expr) => fn('ceil', x);
 /** Half away from zero to `digits` decimals (an integer written into the SQL). */

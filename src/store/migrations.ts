@@ -122,7 +122,8 @@ export const MIGRATIONS: readonly Migration[] = [
         customer_id VARCHAR NOT NULL,
         cluster INTEGER NOT NULL,
         cluster_name VARCHAR NOT NULL,
-        distance DOUBLE NOT NULL
+        distance DOUBLE NOT NULL,
+        probability DOUBLE
       )`,
     ],
   },

@@ -75,7 +75,7 @@ test('cluster --input: bad usage is exit code 2 with a coded error', async () =>
     const unknown = await run(['cluster', '--input', file, '--id-column', 'id', '--features', 'spnd', '-w', dir]);
     assert.match(unknown.err, /error\[unknown-feature\][\s\S]*did you mean spend/);
     assert.match((await run(['cluster', '--input', file, '-w', dir])).err, /error\[invalid-option\]/);
-    assert.match((await run(['cluster', '--input', file, '--id-column', 'id', '--algorithm', 'gmm', '-w', dir])).err, /error\[not-implemented\]/);
+    assert.match((await run(['cluster', '--input', file, '--id-column', 'id', '--algorithm', 'kprototypes', '-w', dir])).err, /error\[not-implemented\]/);
     const k = await run(['cluster', '--input', file, '--id-column', 'id', '--k', '9', '-w', dir]);
     assert.match(k.err, /error\[invalid-k\]/);
     const ok = await run(['cluster', '--input', file, '--id-column', 'id', '--categorical', 'region', '--k', '2', '-w', dir, '--json']);
@@ -114,5 +114,22 @@ test('Mall customers through the CLI: the five income × spending groups', { ski
     assert.equal(j.k, 5);
     assert.deepEqual(j.clusters.map((c: { name: string }) => c.name).sort(),
       ['Average customers', 'High-income high-spend customers', 'High-income low-spend customers', 'Low-income high-spend customers', 'Low-income low-spend customers']);
+  });
+});
+
+test('Mall customers as a Gaussian mixture: k = 5 by BIC, the same five groups, probabilities in --out', { skip: mall.skip }, async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, 'mall.csv');
+    const r = await run(['cluster', '--input', mall.path, '--id-column', 'CustomerID', '--features', 'Annual Income (k$),Spending Score (1-100)', '--algorithm', 'gmm', '--seed', '1', '--json', '--out', out, '-w', dir]);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.equal(j.k, 5);
+    assert.match(j.choice.reason, /^k = 5 has the lowest BIC/);
+    assert.equal(j.sqlDisagreements, 0);
+    assert.equal(j.model.mixture.covariance, 'full');
+    assert.equal(new Set(j.clusters.map((c: { name: string }) => c.name)).size, 5);
+    const rows = readCsv(out);
+    assert.deepEqual(rows.header, ['customer_id', 'cluster', 'cluster_name', 'distance', 'probability']);
+    assert.ok(rows.rows.every((x) => Number(x[4]) > 0.2 && Number(x[4]) <= 1));
   });
 });

@@ -34,21 +34,30 @@ function data() {
 
 const { ids, spend, visits, region, columns } = data();
 const fitted = fitClusters(columns, { k: 4, seed: 5, log1p: ['spend'], winsorize: 0.01, scaling: 'robust' });
-const q = (dialect: 'duckdb' | 'postgres') => compile(clusterAssignmentQuery(fitted.model.toJSON(), { from: table('feats'), idColumn: 'id' }), dialect);
+// Gaussian mixtures: full covariance on the numbers and the region, diagonal on the numbers
+const mixtures = [
+  fitClusters(columns, { algorithm: 'gmm', k: 3, seed: 5, log1p: ['spend'] }),
+  fitClusters(columns.slice(0, 2), { algorithm: 'gmm', covariance: 'diag', k: 3, seed: 6, log1p: ['spend'] }),
+];
+const models = [fitted, ...mixtures];
+const q = (dialect: 'duckdb' | 'postgres') => models.map((m) => compile(clusterAssignmentQuery(m.model.toJSON(), { from: table('feats'), idColumn: 'id' }), dialect));
 
-function expectAgreement(rows: { customer_id: string; cluster: unknown; cluster_name: string; distance: unknown }[]) {
+type Out = { customer_id: string; cluster: unknown; cluster_name: string; distance: unknown; probability: unknown };
+function expectAgreement(fit: typeof fitted, rows: Out[]) {
   assert.equal(rows.length, ids.length);
   const byId = new Map(rows.map((r) => [r.customer_id, r]));
   let mismatches = 0;
   ids.forEach((id, i) => {
     const r = byId.get(id)!;
-    if (Number(r.cluster) !== fitted.labels[i] || r.cluster_name !== fitted.model.names[fitted.labels[i]!]) mismatches++;
-    assert.ok(Math.abs(Number(r.distance) - fitted.distances[i]!) < 1e-9, `${id}: distance ${String(r.distance)} vs ${fitted.distances[i]}`);
+    if (Number(r.cluster) !== fit.labels[i] || r.cluster_name !== fit.model.names[fit.labels[i]!]) mismatches++;
+    assert.ok(Math.abs(Number(r.distance) - fit.distances[i]!) < 1e-9, `${id}: distance ${String(r.distance)} vs ${fit.distances[i]}`);
+    if (fit.probabilities) assert.ok(Math.abs(Number(r.probability) - fit.probabilities[i]!) < 1e-12, `${id}: probability ${String(r.probability)} vs ${fit.probabilities[i]}`);
+    else assert.equal(r.probability, null);
   });
   assert.equal(mismatches, 0);
 }
 
-test('duckdb: the SQL nearest-centroid assignment agrees with the in-process one on every customer', async () => {
+test('duckdb: the SQL assignment (nearest centroid; most probable mixture component) agrees with the in-process one on every customer', async () => {
   const { db, close } = await openMemoryDb();
   try {
     await db.run('CREATE TABLE feats (id VARCHAR, spend DOUBLE, visits INTEGER, region VARCHAR)');
@@ -57,14 +66,13 @@ test('duckdb: the SQL nearest-centroid assignment agrees with the in-process one
       await db.run(`INSERT INTO feats VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')}`,
         chunk.flatMap((id, t) => [id, Number.isNaN(spend[s + t]!) ? null : spend[s + t]!, visits[s + t]!, region[s + t]!]));
     }
-    const c = q('duckdb');
-    expectAgreement(await db.all(c.sql, c.params));
+    for (const [m, c] of q('duckdb').entries()) expectAgreement(models[m]!, await db.all<Out>(c.sql, c.params));
   } finally {
     close();
   }
 });
 
-test('postgres: the SQL nearest-centroid assignment agrees with the in-process one on every customer', { skip: PG_SKIP }, async () => {
+test('postgres: the SQL assignment (nearest centroid; most probable mixture component) agrees with the in-process one on every customer', { skip: PG_SKIP }, async () => {
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   try {
@@ -74,8 +82,7 @@ test('postgres: the SQL nearest-centroid assignment agrees with the in-process o
       await client.query(`INSERT INTO feats VALUES ${chunk.map((_, t) => `($${4 * t + 1}, $${4 * t + 2}, $${4 * t + 3}, $${4 * t + 4})`).join(', ')}`,
         chunk.flatMap((id, t) => [id, Number.isNaN(spend[s + t]!) ? null : spend[s + t]!, visits[s + t]!, region[s + t]!]));
     }
-    const c = q('postgres');
-    expectAgreement((await client.query(c.sql, c.params)).rows);
+    for (const [m, c] of q('postgres').entries()) expectAgreement(models[m]!, (await client.query(c.sql, c.params)).rows as Out[]);
   } finally {
     await client.end();
   }

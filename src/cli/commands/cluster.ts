@@ -13,6 +13,7 @@ interface ClusterCliOptions extends GlobalOptions {
   k?: string;
   kMax?: string;
   algorithm?: string;
+  covariance?: string;
   seed?: string;
   restarts?: string;
   input?: string;
@@ -49,15 +50,16 @@ function share(flag: string, s: string | undefined): number | undefined {
 export function clusterOptions(o: ClusterCliOptions): ClusterRunOptions {
   const algorithm = o.algorithm ?? 'kmeans';
   if (!ALGORITHMS.includes(algorithm)) throw new SegmintError('invalid-option', `--algorithm ${algorithm}: expected one of ${ALGORITHMS.join(', ')}`);
-  if (algorithm !== 'kmeans' && algorithm !== 'minibatch' && algorithm !== 'ward') {
-    throw new SegmintError('not-implemented', `--algorithm ${algorithm} is not available in the command yet`, { hint: 'use --algorithm kmeans (the default), minibatch or ward' });
+  if (algorithm === 'kprototypes') {
+    throw new SegmintError('not-implemented', '--algorithm kprototypes is not available in the command yet', { hint: 'use --categorical with kmeans (one-hot columns) for mixed traits' });
   }
+  if (o.covariance !== undefined && !['full', 'diag'].includes(o.covariance)) throw new SegmintError('invalid-option', `--covariance ${o.covariance}: expected full or diag`);
   if ((o.input === undefined) !== (o.idColumn === undefined)) throw new SegmintError('invalid-option', '--input and --id-column go together', { hint: 'e.g. --input customers.csv --id-column CustomerID' });
   if (o.scaling !== undefined && !['standard', 'robust', 'none'].includes(o.scaling)) throw new SegmintError('invalid-option', `--scaling ${o.scaling}: expected standard, robust or none`);
   if (o.missing !== undefined && !['impute', 'exclude'].includes(o.missing)) throw new SegmintError('invalid-option', `--missing ${o.missing}: expected impute or exclude`);
   const k = o.k === undefined || o.k === 'auto' ? 'auto' : wholeNumber('--k', o.k, 1)!;
   return {
-    k, algorithm: algorithm as 'kmeans' | 'minibatch' | 'ward', kMax: wholeNumber('--k-max', o.kMax, 2), seed: wholeNumber('--seed', o.seed, 0), nInit: wholeNumber('--restarts', o.restarts, 1),
+    k, algorithm: algorithm as 'kmeans' | 'minibatch' | 'ward' | 'gmm', covariance: o.covariance as 'full' | 'diag' | undefined, kMax: wholeNumber('--k-max', o.kMax, 2), seed: wholeNumber('--seed', o.seed, 0), nInit: wholeNumber('--restarts', o.restarts, 1),
     features: list(o.features), categorical: list(o.categorical),
     input: o.input ? { file: o.input, idColumn: o.idColumn!, revenueColumn: o.revenueColumn } : undefined,
     asOf: o.asOf, log1p: o.log1p === 'auto' ? 'auto' : list(o.log1p), scaling: o.scaling as ClusterRunOptions['scaling'],
@@ -70,12 +72,13 @@ const num = (x: number) => (Math.abs(x) >= 1000 ? fmtInt(x) : Math.abs(x) >= 10 
 
 export function renderClusters(r: ClusterRunResult): string {
   const lines = [
-    `${{ kmeans: 'k-means', minibatch: 'mini-batch k-means', ward: 'Ward clustering' }[r.algorithm]} on ${r.features.concat(r.categorical).join(', ')}${r.runId === null ? '' : ` (run ${r.runId})`}: ${fmtInt(r.customers.clustered)} customers in ${r.k} clusters${
+    `${{ kmeans: 'k-means', minibatch: 'mini-batch k-means', ward: 'Ward clustering', gmm: 'Gaussian mixture' }[r.algorithm]} on ${r.features.concat(r.categorical).join(', ')}${r.runId === null ? '' : ` (run ${r.runId})`}: ${fmtInt(r.customers.clustered)} customers in ${r.k} clusters${
       r.customers.excluded ? `, ${fmtInt(r.customers.excluded)} excluded for missing values` : ''}`,
   ];
   if (r.choice) {
-    lines.push('', `Choice of k: ${r.choice.reason}`, '', table(['k', 'inertia', 'silhouette', 'Calinski-Harabasz', 'Davies-Bouldin', 'stability', 'smallest', ''],
-      r.choice.scores.map((s) => [String(s.k), num(s.inertia), s.silhouette.toFixed(3), num(s.calinskiHarabasz), s.daviesBouldin.toFixed(3), s.stability.toFixed(2), fmtPct(s.smallestShare),
+    const bic = r.algorithm === 'gmm';
+    lines.push('', `Choice of k: ${r.choice.reason}`, '', table(['k', ...(bic ? ['BIC'] : []), 'inertia', 'silhouette', 'Calinski-Harabasz', 'Davies-Bouldin', 'stability', 'smallest', ''],
+      r.choice.scores.map((s) => [String(s.k), ...(bic ? [num(s.bic ?? NaN)] : []), num(s.inertia), s.silhouette.toFixed(3), num(s.calinskiHarabasz), s.daviesBouldin.toFixed(3), s.stability.toFixed(2), fmtPct(s.smallestShare),
         s.k === r.k ? '← chosen' : !s.sizesOk ? 'clusters too small' : !s.stable ? 'unstable' : ''])));
   }
   const feats = r.features;
@@ -96,7 +99,8 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
     .option('--categorical <list>', 'columns to one-hot encode (text traits, or numbers that are codes)')
     .option('--k <auto|n>', 'number of clusters, or auto to choose from 2 to --k-max (default auto)')
     .option('--k-max <n>', 'largest k tried by --k auto (default 10)')
-    .option('--algorithm <name>', 'kmeans (default), minibatch (very large inputs) or ward (agglomerative, a tree of up to 20,000 customers); gmm and kprototypes are planned')
+    .option('--algorithm <name>', 'kmeans (default), minibatch (very large inputs), ward (agglomerative, a tree of up to 20,000 customers) or gmm (Gaussian mixture, k by BIC, membership probabilities); kprototypes is planned')
+    .option('--covariance <kind>', 'gmm: full (default) or diag covariance matrices')
     .option('--seed <n>', 'seed of the k-means++ starts and the samples (default 0)')
     .option('--restarts <n>', 'k-means++ starts per k; the best is kept (default 3)')
     .option('--input <file>', 'cluster the rows of a CSV, Parquet or JSON file instead of the workspace')
@@ -108,7 +112,7 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
     .option('--winsorize <q>', 'clip every feature at its q and 1 − q quantiles, e.g. 0.01')
     .option('--missing <policy>', 'impute (default: the median, or the level "(missing)") or exclude')
     .option('--min-share <q>', 'smallest acceptable cluster share for --k auto (default 0.02)')
-    .option('-o, --out <file>', 'write one row per customer (customer_id, cluster, cluster_name, distance): .csv, .parquet, .json or .ndjson')
+    .option('-o, --out <file>', 'write one row per customer (customer_id, cluster, cluster_name, distance; gmm also probability): .csv, .parquet, .json or .ndjson')
     .action(async (opts: ClusterCliOptions) => {
       const options = clusterOptions(opts);
       let ws: Awaited<ReturnType<Context['openWorkspace']>> | undefined;

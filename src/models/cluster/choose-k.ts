@@ -10,6 +10,8 @@ import { SegmintError } from '../../core/errors.ts';
 import { assignNearest, distinctRows, fitKMeans, type KMeansFit } from './kmeans.ts';
 import { fitMiniBatchStarts } from './minibatch.ts';
 import { wardFitter } from './ward.ts';
+import { fitGaussianMixture, type Covariance, type GmmFit } from './gmm.ts';
+import { kernels } from './kernels.ts';
 import { adjustedRandIndex, calinskiHarabasz, daviesBouldin, sampleRows, silhouetteScore, takeRows } from './metrics.ts';
 
 export interface ChooseKParams {
@@ -25,8 +27,10 @@ export interface ChooseKParams {
   /** above this many rows, each k is fitted on a seeded sample of this size and every row assigned to the nearest centre (default 200,000) */
   fitSampleSize?: number;
   maxIter?: number;
-  /** 'kmeans' (default), 'minibatch', or 'ward' (one tree cut at every k) */
-  algorithm?: 'kmeans' | 'minibatch' | 'ward';
+  /** 'kmeans' (default), 'minibatch', 'ward' (one tree cut at every k) or 'gmm' (chosen by BIC) */
+  algorithm?: 'kmeans' | 'minibatch' | 'ward' | 'gmm';
+  /** gmm: 'full' (default) or 'diag' */
+  covariance?: Covariance;
 }
 
 export interface KScore {
@@ -37,6 +41,8 @@ export interface KScore {
   daviesBouldin: number;
   /** mean pairwise adjusted Rand index of the restarts' labels on the sample (1 with one restart) */
   stability: number;
+  /** gmm only: Bayesian information criterion (lower is better) */
+  bic?: number;
   smallestShare: number;
   /** every cluster ≥ minShare */
   sizesOk: boolean;
@@ -53,6 +59,8 @@ export interface KChoice {
   fits: KMeansFit[];
   /** rows the k-means of each k was fitted on (n unless above fitSampleSize) */
   fittedOn: number;
+  /** gmm: the best mixture of every k, in the order of `scores` */
+  mixtures?: GmmFit[];
   sampleSize: number;
   seed: number;
 }
@@ -98,11 +106,13 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
   const Xs = sample.length === n ? X : takeRows(X, d, sample);
   const fitSampleSize = params.fitSampleSize ?? 200_000;
   const ward = params.algorithm === 'ward' ? wardFitter(X, d, seed) : null;
-  const fitRows = !ward && n > fitSampleSize ? sampleRows(n, fitSampleSize, seed ^ 0x2545f491) : null;
+  const gmm = params.algorithm === 'gmm';
+  const mixtures: GmmFit[] = [];
+  const fitRows = !ward && !gmm && n > fitSampleSize ? sampleRows(n, fitSampleSize, seed ^ 0x2545f491) : null;
   const Xf = fitRows ? takeRows(X, d, fitRows) : X;
   const scores: KScore[] = [], fits: KMeansFit[] = [];
   for (let k = kMin; k <= kMax; k++) {
-    let fit = ward ? ward(k) : params.algorithm === 'minibatch' ? fitMiniBatchStarts(Xf, d, { k, seed, nInit }) : fitKMeans(Xf, d, { k, seed, nInit, maxIter: params.maxIter });
+    let fit = ward ? ward(k) : gmm ? gmmStarts(X, d, k, seed, nInit, params.covariance ?? 'full', mixtures) : params.algorithm === 'minibatch' ? fitMiniBatchStarts(Xf, d, { k, seed, nInit }) : fitKMeans(Xf, d, { k, seed, nInit, maxIter: params.maxIter });
     // the starts' labels for the stability: on (up to sampleSize of) the rows they were fitted on
     const stabilityRows = fitRows ? sampleRows(fitRows.length, sampleSize, seed) : sample;
     const starts = fit.startLabels.map((l) => (stabilityRows.length === l.length ? l : Int32Array.from(stabilityRows, (i) => l[i]!)));
@@ -130,10 +140,15 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
       k, inertia: fit.inertia, silhouette,
       calinskiHarabasz: calinskiHarabasz(X, d, fit.labels), daviesBouldin: daviesBouldin(X, d, fit.labels),
       stability, smallestShare, sizesOk: smallestShare >= minShare, stable: stability >= STABILITY_THRESHOLD,
+      ...(gmm ? { bic: mixtures[mixtures.length - 1]!.bic } : {}),
     });
   }
   const elbow = elbowOf(scores.map((s) => s.k), scores.map((s) => s.inertia));
-  const pick = (list: KScore[]) => list.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
+  // mixtures are chosen by BIC (lower is better), the others by silhouette
+  const criterion = gmm ? 'the lowest BIC' : 'the highest silhouette';
+  const value = (s: KScore) => (gmm ? -s.bic! : s.silhouette);
+  const shown = (s: KScore) => (gmm ? `BIC ${s.bic!.toFixed(1)}, silhouette ${f3(s.silhouette)}` : f3(s.silhouette));
+  const pick = (list: KScore[]) => list.reduce((a, b) => (value(b) > value(a) ? b : a));
   const good = scores.filter((s) => s.sizesOk && s.stable), sized = scores.filter((s) => s.sizesOk);
   const stable = scores.filter((s) => s.stable);
   const chosen = good.length ? pick(good) : sized.length ? pick(sized) : pick(stable.length ? stable : scores);
@@ -142,10 +157,10 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const parts = [
     good.length
-      ? `k = ${chosen.k} has the highest silhouette (${f3(chosen.silhouette)}) among the k whose every cluster holds at least ${pct(minShare)} of the customers and whose restarts agree (adjusted Rand index ≥ ${STABILITY_THRESHOLD})`
+      ? `k = ${chosen.k} has ${criterion} (${shown(chosen)}) among the k whose every cluster holds at least ${pct(minShare)} of the customers and whose restarts agree (adjusted Rand index ≥ ${STABILITY_THRESHOLD})`
       : sized.length
-        ? `k = ${chosen.k} has the highest silhouette (${f3(chosen.silhouette)}) among the k whose every cluster holds at least ${pct(minShare)}; no k was stable across restarts (best ${f2(Math.max(...scores.map((s) => s.stability)))})`
-        : `no k keeps every cluster at ${pct(minShare)} of the customers or more; k = ${chosen.k} has the highest silhouette (${f3(chosen.silhouette)})${stable.length ? ' of the k stable across restarts' : ''}`,
+        ? `k = ${chosen.k} has ${criterion} (${shown(chosen)}) among the k whose every cluster holds at least ${pct(minShare)}; no k was stable across restarts (best ${f2(Math.max(...scores.map((s) => s.stability)))})`
+        : `no k keeps every cluster at ${pct(minShare)} of the customers or more; k = ${chosen.k} has ${criterion} (${shown(chosen)})${stable.length ? ' of the k stable across restarts' : ''}`,
     `its smallest cluster holds ${pct(chosen.smallestShare)}, stability ${f2(chosen.stability)}`,
     elbow === null ? 'the inertia curve has no clear elbow' : elbow === chosen.k ? `the inertia curve bends at the same k` : `the inertia curve bends at k = ${elbow}`,
     `Calinski-Harabasz is highest at k = ${bestCh.k}, Davies-Bouldin lowest at k = ${bestDb.k}`,
@@ -153,5 +168,16 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
   const excluded = scores.filter((s) => !s.sizesOk || !s.stable).map((s) => `${s.k} (${!s.sizesOk ? `smallest cluster ${pct(s.smallestShare)}` : `stability ${f2(s.stability)}`})`);
   if (excluded.length && good.length) parts.push(`left out: k = ${excluded.join(', ')}`);
   if (fitRows) parts.push(`each k was fitted on a seeded sample of ${fitRows.length.toLocaleString('en-US')} of the ${n.toLocaleString('en-US')} rows, then every row assigned to its nearest centre`);
-  return { k: chosen.k, reason: `${parts.join('; ')}.`, elbow, scores, fits, fittedOn: Xf.length / d, sampleSize: sample.length, seed };
+  return { k: chosen.k, reason: `${parts.join('; ')}.`, elbow, scores, fits, fittedOn: Xf.length / d, sampleSize: sample.length, seed, ...(gmm ? { mixtures } : {}) };
+}
+
+/** nInit mixtures from k-means starts with seeds seed + s; the highest likelihood is pushed to `out` and returned as a fit. */
+export function gmmStarts(X: Float64Array, d: number, k: number, seed: number, nInit: number, covariance: Covariance, out: GmmFit[]): KMeansFit {
+  const fits = Array.from({ length: nInit }, (_, s) => fitGaussianMixture(X, d, { k, covariance, seed: seed + s }));
+  const best = fits.reduce((a, b) => (b.logLikelihood > a.logLikelihood ? b : a));
+  out.push(best);
+  const { sqDist } = kernels(d);
+  let inertia = 0;
+  for (let i = 0; i < best.labels.length; i++) inertia += sqDist(X, i, best.means, best.labels[i]!);
+  return { k, d, centroids: best.means, labels: best.labels, inertia, iterations: best.iterations, converged: best.converged, seed, nInit, startLabels: fits.map((f) => f.labels), startInertias: fits.map((f) => -f.logLikelihood) };
 }

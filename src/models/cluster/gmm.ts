@@ -176,3 +176,19 @@ export function fitGaussianMixture(X: Float64Array, d: number, params: GmmParams
   const p = k - 1 + k * d + (cov === 'full' ? (k * d * (d + 1)) / 2 : k * d);
   return { k, d, covariance: cov, weights: w, means: mu, covariances: S, labels, probabilities: resp, logLikelihood, bic: -2 * logLikelihood + p * Math.log(n), iterations, converged };
 }
+
+/** Σ⁻¹ (d × d) and ln det Σ of an SPD matrix through its Cholesky factor. */
+export function choleskyInverse(S: ArrayLike<number>, d: number): { inverse: Float64Array; logDet: number } {
+  const L = new Float64Array(d * d);
+  cholesky(Float64Array.from(S), 0, d, L);
+  let logDet = 0;
+  for (let j = 0; j < d; j++) logDet += 2 * Math.log(L[j * d + j]!);
+  // columns of Σ⁻¹ by forward and back substitution on the unit vectors
+  const inv = new Float64Array(d * d), y = new Float64Array(d);
+  for (let col = 0; col < d; col++) {
+    for (let i = 0; i < d; i++) { let s = i === col ? 1 : 0; for (let t = 0; t < i; t++) s -= L[i * d + t]! * y[t]!; y[i] = s / L[i * d + i]!; }
+    for (let i = d - 1; i >= 0; i--) { let s = y[i]!; for (let t = i + 1; t < d; t++) s -= L[t * d + i]! * inv[t * d + col]!; inv[i * d + col] = s / L[i * d + i]!; }
+  }
+  for (let a = 0; a < d; a++) for (let b = a + 1; b < d; b++) { const m = (inv[a * d + b]! + inv[b * d + a]!) / 2; inv[a * d + b] = m; inv[b * d + a] = m; }
+  return { inverse: inv, logDet };
+}

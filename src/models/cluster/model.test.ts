@@ -103,3 +103,15 @@ test('categorical traits are one-hot encoded and k-means separates them', () => 
   assert.equal(res.labels[0], res.labels[1]);
   assert.equal(res.labels[2], res.labels[3]);
 });
+
+test('a Gaussian mixture model round-trips through JSON and gives the same labels and probabilities', () => {
+  const x = [1, 1.2, 0.8, 1.1, 10, 10.5, 9.5, 10.2, 20, 21, 19, 20.5];
+  const cols = [numeric('spend', x), numeric('visits', x.map((v, i) => v * 2 + (i % 3)))];
+  const res = fitClusters(cols, { algorithm: 'gmm', covariance: 'diag', k: 3, seed: 2 });
+  const back = ClusterModel.fromJSON(JSON.parse(JSON.stringify(res.model)));
+  const a = back.assign(cols);
+  assert.deepEqual(a.labels, res.labels);
+  assert.deepEqual(a.probabilities, res.probabilities);
+  assert.ok(res.probabilities!.every((p) => p > 0 && p <= 1));
+  assert.throws(() => ClusterModel.fromJSON({ ...res.model.toJSON(), mixture: undefined }), (e) => isSegmintError(e, 'invalid-model'));
+});

@@ -4,19 +4,46 @@
  * through features/cluster-assignment.ts, with the same arithmetic in the same order.
  */
 import { SegmintError } from '../../core/errors.ts';
-import { chooseK, type KChoice, type KScore } from './choose-k.ts';
+import { chooseK, gmmStarts, type KChoice, type KScore } from './choose-k.ts';
 import { fitKMeans, type KMeansFit } from './kmeans.ts';
 import { fitMiniBatchStarts } from './minibatch.ts';
 import { wardFitter } from './ward.ts';
 import { calinskiHarabasz, daviesBouldin, sampleRows, silhouetteSamples, takeRows } from './metrics.ts';
 import { fitPreprocess, pca, transform, type InputColumn, type Preprocessing, type PreprocessParams } from './preprocess.ts';
 import { profileClusters, type ClusterProfile } from './profile.ts';
+import { choleskyInverse, type Covariance, type GmmFit } from './gmm.ts';
 
 export const MODEL_FORMAT = 'segmint-cluster-model';
 
-/** Algorithms whose model is centroids + nearest-centroid assignment. */
-export type ClusterAlgorithm = 'kmeans' | 'minibatch' | 'ward';
-const ALGORITHMS: readonly ClusterAlgorithm[] = ['kmeans', 'minibatch', 'ward'];
+/** kmeans, minibatch and ward assign to the nearest centroid; gmm to the most probable component. */
+export type ClusterAlgorithm = 'kmeans' | 'minibatch' | 'ward' | 'gmm';
+const ALGORITHMS: readonly ClusterAlgorithm[] = ['kmeans', 'minibatch', 'ward', 'gmm'];
+
+/**
+ * A Gaussian mixture's assignment: component c scores q_c + bias_c with q_c = (z − μ_c)ᵀ P_c (z − μ_c),
+ * P_c = Σ_c⁻¹ and bias_c = ln det Σ_c − 2 ln w_c; the lowest score is the most probable component, and
+ * p_c = exp(−(s_c − s_min)/2) / Σ_j exp(−(s_j − s_min)/2) its membership probability.
+ */
+export interface MixtureJSON {
+  covariance: Covariance;
+  weights: number[];
+  /** per component: d × d (full, row-major) or d (diag) */
+  precisions: number[][];
+  bias: number[];
+}
+
+/** q = (z − μ)ᵀ P (z − μ) summed as the SQL sums it: diagonal terms, then 2·P_jl·e_j·e_l for j < l, row by row. */
+export function quadraticForm(mix: MixtureJSON, c: number, e: ArrayLike<number>, d: number): number {
+  const P = mix.precisions[c]!;
+  let q = 0, first = true;
+  const add = (t: number) => { q = first ? t : q + t; first = false; };
+  for (let j = 0; j < d; j++) {
+    if (mix.covariance === 'diag') { add((P[j]! * e[j]!) * e[j]!); continue; }
+    add((P[j * d + j]! * e[j]!) * e[j]!);
+    for (let l = j + 1; l < d; l++) add(((2 * P[j * d + l]!) * e[j]!) * e[l]!);
+  }
+  return q;
+}
 
 export interface ClusterModelJSON {
   format: typeof MODEL_FORMAT;
@@ -33,12 +60,16 @@ export interface ClusterModelJSON {
   converged: boolean;
   inertia: number;
   warnings: string[];
+  /** gmm only */
+  mixture?: MixtureJSON;
 }
 
 export interface Assignment {
   labels: Int32Array;
-  /** Euclidean distance to the assigned centroid in the scaled space */
+  /** Euclidean distance to the assigned centroid in the scaled space (gmm: the Mahalanobis distance) */
   distances: Float64Array;
+  /** gmm only: the membership probability of the assigned component */
+  probabilities?: Float64Array;
 }
 
 export class ClusterModel {
@@ -57,21 +88,35 @@ export class ClusterModel {
   /** @internal built by fitClusters */
   static create(json: ClusterModelJSON): ClusterModel { return new ClusterModel(json); }
 
-  /** Nearest centroid of already-scaled rows; ties go to the lower cluster (as the SQL CASE does). */
+  /** Nearest centroid (gmm: most probable component) of already-scaled rows; ties go to the lower cluster, as the SQL CASE does. */
   assignScaled(X: Float64Array): Assignment {
     const d = this.json.preprocessing.steps.length, k = this.json.k, n = X.length / d;
     const labels = new Int32Array(n), distances = new Float64Array(n);
+    const mix = this.json.mixture;
+    const probabilities = mix ? new Float64Array(n) : undefined;
+    const e = new Float64Array(d), score = new Float64Array(k), q = new Float64Array(k);
     for (let i = 0; i < n; i++) {
       let best = Infinity, arg = 0;
       for (let c = 0; c < k; c++) {
         let s = 0;
-        for (let j = 0; j < d; j++) { const e = X[i * d + j]! - this.C[c * d + j]!; s += e * e; }
+        if (mix) {
+          for (let j = 0; j < d; j++) e[j] = X[i * d + j]! - this.C[c * d + j]!;
+          q[c] = quadraticForm(mix, c, e, d);
+          s = q[c]! + mix.bias[c]!;
+        } else for (let j = 0; j < d; j++) { const t = X[i * d + j]! - this.C[c * d + j]!; s += t * t; }
+        score[c] = s;
         if (s < best) { best = s; arg = c; }
       }
       labels[i] = arg;
-      distances[i] = Math.sqrt(best);
+      if (mix) {
+        let z = 0;
+        // exponents floored at −700 as in the SQL (PostgreSQL refuses an exp() that underflows)
+        for (let c = 0; c < k; c++) z += Math.exp(Math.max((best - score[c]!) / 2, -700));
+        probabilities![i] = 1 / z;
+        distances[i] = Math.sqrt(Math.max(0, q[arg]!));
+      } else distances[i] = Math.sqrt(best);
     }
-    return { labels, distances };
+    return probabilities ? { labels, distances, probabilities } : { labels, distances };
   }
 
   /** Assign raw rows (by column name; missing values are imputed as fitted). */
@@ -91,13 +136,19 @@ export class ClusterModel {
     const d = j.preprocessing?.steps?.length;
     if (!d || !Array.isArray(j.centroids) || j.centroids.length !== j.k || j.centroids.some((c) => c.length !== d || !c.every(Number.isFinite))) throw bad(`expected ${j.k} centroids of ${d} finite numbers`);
     if (!Array.isArray(j.names) || j.names.length !== j.k) throw bad(`expected ${j.k} names`);
+    if (j.algorithm === 'gmm') {
+      const m = j.mixture, per = m?.covariance === 'full' ? d * d : d;
+      if (!m || m.precisions?.length !== j.k || m.bias?.length !== j.k || m.precisions.some((p) => p.length !== per || !p.every(Number.isFinite)) || !m.bias.every(Number.isFinite)) throw bad('a gmm model needs a mixture with k precisions and biases');
+    }
     return new ClusterModel(j);
   }
 }
 
 export interface ClusterParams extends PreprocessParams {
-  /** 'kmeans' (default), 'minibatch' (Sculley 2010, for very large inputs) or 'ward' (Ward 1963; a tree of up to 20,000 rows) */
+  /** 'kmeans' (default), 'minibatch' (Sculley 2010, for very large inputs), 'ward' (Ward 1963; a tree of up to 20,000 rows) or 'gmm' (Gaussian mixture, k by BIC) */
   algorithm?: ClusterAlgorithm;
+  /** gmm: 'full' (default) or 'diag' covariance matrices */
+  covariance?: Covariance;
   /** a number of clusters, or 'auto' (default) to choose from kMin..kMax */
   k?: number | 'auto';
   kMin?: number;
@@ -111,6 +162,22 @@ export interface ClusterParams extends PreprocessParams {
   sampleSize?: number;
   /** k auto: above this many rows each k is fitted on a sample of this size (default 200,000; chooseK) */
   fitSampleSize?: number;
+}
+
+/** The stored form of a fitted mixture: precisions and the score bias ln det Σ − 2 ln w per component. */
+function mixtureJSON(g: GmmFit): MixtureJSON {
+  const d = g.d, per = g.covariance === 'full' ? d * d : d;
+  const precisions: number[][] = [], bias: number[] = [];
+  for (let c = 0; c < g.k; c++) {
+    const S = g.covariances.subarray(c * per, c * per + per);
+    if (g.covariance === 'full') {
+      const { inverse, logDet } = choleskyInverse(S, d);
+      precisions.push(Array.from(inverse)); bias.push(logDet - 2 * Math.log(g.weights[c]!));
+    } else {
+      precisions.push(Array.from(S, (v) => 1 / v)); bias.push(Array.from(S).reduce((a, v) => a + Math.log(v), 0) - 2 * Math.log(g.weights[c]!));
+    }
+  }
+  return { covariance: g.covariance, weights: Array.from(g.weights), precisions, bias };
 }
 
 export interface ClusterFitOptions {
@@ -135,7 +202,9 @@ export interface ClusterResult {
   /** cluster of each kept row */
   labels: Int32Array;
   distances: Float64Array;
-  choice: (Omit<KChoice, 'fits'>) | null;
+  /** gmm: the membership probability of each kept row's component */
+  probabilities?: Float64Array;
+  choice: (Omit<KChoice, 'fits' | 'mixtures'>) | null;
   profiles: ClusterProfile[];
   quality: ClusterQuality;
   /** the 2-D principal-component picture of the sample rows */
@@ -165,16 +234,30 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
   const d = pre.preprocessing.steps.length, n = kept.length;
   const warnings = [...pre.warnings];
   let fit: KMeansFit, choice: KChoice | null = null;
+  const gmmOut: GmmFit[] = [];
   const k = params.k ?? 'auto';
   if (k === 'auto') {
-    choice = chooseK(X, d, { kMin: params.kMin, kMax: params.kMax, seed, nInit: params.nInit, minShare, sampleSize, maxIter: params.maxIter, fitSampleSize: params.fitSampleSize, algorithm });
+    choice = chooseK(X, d, { kMin: params.kMin, kMax: params.kMax, seed, nInit: params.nInit, minShare, sampleSize, maxIter: params.maxIter, fitSampleSize: params.fitSampleSize, algorithm, covariance: params.covariance });
     fit = choice.fits[choice.scores.findIndex((s: KScore) => s.k === choice!.k)]!;
     // fitted on a sample of the rows: Lloyd iterations on all rows from its centres
     if (choice.fittedOn < n && algorithm === 'kmeans') fit = { ...fitKMeans(X, d, { k: fit.k, seed, maxIter: params.maxIter, tol: params.tol, init: fit.centroids }), nInit: fit.nInit };
   } else {
-    fit = algorithm === 'ward' ? wardFitter(X, d, seed)(k)
+    fit = algorithm === 'gmm' ? gmmStarts(X, d, k, seed, params.nInit ?? 3, params.covariance ?? 'full', gmmOut)
+      : algorithm === 'ward' ? wardFitter(X, d, seed)(k)
       : algorithm === 'minibatch' ? fitMiniBatchStarts(X, d, { k, seed, nInit: params.nInit })
       : fitKMeans(X, d, { k, seed, nInit: params.nInit, maxIter: params.maxIter, tol: params.tol });
+  }
+  // a mixture's members are its most probable component under the stored model (what the SQL computes)
+  let mixture: MixtureJSON | undefined;
+  if (algorithm === 'gmm') {
+    const g = choice ? choice.mixtures![choice.scores.findIndex((s: KScore) => s.k === choice!.k)]! : gmmOut[0]!;
+    mixture = mixtureJSON(g);
+    const provisional = ClusterModel.create({
+      format: MODEL_FORMAT, version: 1, algorithm, k: g.k, preprocessing: pre.preprocessing, centroids: Array.from({ length: g.k }, (_, c) => Array.from(g.means.subarray(c * d, c * d + d))),
+      names: Array.from({ length: g.k }, () => ''), seed, nInit: fit.nInit, iterations: fit.iterations, converged: fit.converged, inertia: fit.inertia, warnings: [], mixture,
+    });
+    fit = { ...fit, labels: provisional.assignScaled(X).labels };
+    if (new Set(fit.labels).size < g.k) warnings.push(`${g.k - new Set(fit.labels).size} mixture components are no customer's most probable one`);
   }
   if (!fit.converged) warnings.push(`${algorithm === 'kmeans' ? 'k-means' : 'mini-batch k-means'} stopped after ${fit.iterations} ${algorithm === 'kmeans' ? 'iterations' : 'steps'} without converging`);
   if (algorithm === 'ward' && n > 20_000) warnings.push(`the Ward tree was built on a seeded sample of 20,000 of the ${n} customers; every customer joins the nearest cluster centroid`);
@@ -218,8 +301,9 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
     format: MODEL_FORMAT, version: 1, algorithm, k: K, preprocessing: pre.preprocessing,
     centroids: Array.from({ length: K }, (_, c) => Array.from(fit.centroids.subarray(c * d, c * d + d))),
     names: profiles.map((p) => p.name), seed, nInit: fit.nInit, iterations: fit.iterations, converged: fit.converged, inertia: fit.inertia, warnings,
+    ...(mixture ? { mixture } : {}),
   });
-  const { distances } = model.assignScaled(X);
+  const { distances, probabilities } = model.assignScaled(X);
   const pc = pca(Xs, d, 2);
   const m = pc.components.length / d;
   const picture = {
@@ -228,9 +312,9 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
     y: Float64Array.from({ length: sample.length }, (_, i) => (m > 1 ? pc.scores[i * m + 1]! : 0)),
     explained: Array.from(pc.explained),
   };
-  const { fits: _fits, ...choiceOut } = choice ?? { fits: null };
+  const { fits: _fits, mixtures: _mixtures, ...choiceOut } = choice ?? { fits: null, mixtures: null };
   return {
-    model, kept, labels: fit.labels, distances, choice: choice ? (choiceOut as Omit<KChoice, 'fits'>) : null, profiles,
+    model, kept, labels: fit.labels, distances, ...(probabilities ? { probabilities } : {}), choice: choice ? (choiceOut as Omit<KChoice, 'fits' | 'mixtures'>) : null, profiles,
     quality: {
       inertia: fit.inertia, silhouette,
       calinskiHarabasz: many ? calinskiHarabasz(X, d, fit.labels) : null,

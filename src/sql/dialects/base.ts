@@ -99,6 +99,7 @@ export const baseFunctions: { readonly [K in FnName]: FnImpl } = {
   ceil: call('ceil'),
   ln: call('ln'),
   sqrt: call('sqrt'),
+  exp: call('exp'),
   lower: call('lower'),
   starts_with: call('starts_with'),
   contains: (a) => `(strpos(${a[0]}, ${a[1]}) > 0)`,

@@ -89,6 +89,7 @@ export const clickhouse: Dialect = {
     ceil: (a) => `ceil(${a[0]})`,
     ln: (a) => `log(${a[0]})`,
     sqrt: (a) => `sqrt(${a[0]})`,
+    exp: (a) => `exp(${a[0]})`,
     lower: (a) => `lowerUTF8(${a[0]})`,
     starts_with: (a) => `startsWith(${a[0]}, ${a[1]})`,
     contains: (a) => `(position(${a[0]}, ${a[1]}) > 0)`,
