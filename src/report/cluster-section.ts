@@ -5,7 +5,7 @@ import { barsH, heatmap, lines, pairedBars, scatter } from './charts.ts';
 import { esc, htmlTable, num, pct, type ReportSection } from './html.ts';
 
 interface StoredSummary {
-  model: { k: number; names: string[] };
+  model: { k: number; names: string[]; algorithm: string };
   choice: { k: number; reason: string; elbow: number | null; scores: KScore[] } | null;
   quality: { silhouette: number | null; calinskiHarabasz: number | null; daviesBouldin: number | null; sampleSize: number };
   profiles: ClusterProfile[];
@@ -21,7 +21,8 @@ export async function clusterSection(db: Db): Promise<ReportSection | undefined>
   const profiles = s.profiles;
   const total = profiles.reduce((a, p) => a + p.customers, 0);
   const parts: string[] = [];
-  parts.push(`<p>Run ${run.run_id}: ${num(total)} customers in <b>${s.model.k} clusters</b> by k-means on ${esc(s.features.join(', '))} (standardised). Definitions: docs/models.md.</p>`);
+  const by = ({ kmeans: 'k-means', minibatch: 'mini-batch k-means', ward: 'Ward clustering', gmm: 'a Gaussian mixture' } as Record<string, string>)[s.model.algorithm] ?? s.model.algorithm;
+  parts.push(`<p>Run ${run.run_id}: ${num(total)} customers in <b>${s.model.k} clusters</b> by ${esc(by)} on ${esc(s.features.join(', '))} (scaled as the run asked). Definitions: docs/models.md.</p>`);
   if (s.choice) parts.push(`<p>${esc(s.choice.reason)}</p>`);
   parts.push('<div class="grid2">');
   if (s.choice) {

@@ -6,10 +6,6 @@
  */
 
 type SqDist = (A: Float64Array, a: number, B: Float64Array, b: number) => number;
-/** Nearest and second-nearest centroid of row i: writes labels[i], upper[i] = √d1, lower[i] = √d2. */
-type Nearest2 = (X: Float64Array, i: number, C: Float64Array, k: number, labels: Int32Array, upper: Float64Array, lower: Float64Array) => void;
-/** k-means++ candidate: candDist[i] = min(closest[i], |x_i − x_b|²) for all rows; returns the sum. */
-type Candidate = (X: Float64Array, n: number, b: number, closest: Float64Array, candDist: Float64Array) => number;
 /** Silhouette block: Σ_q∈[from,to) |y_p − y_q|, adding each distance to mirror[q] too. */
 type PairBlock = (Y: Float64Array, p: number, from: number, to: number, mirror: Float64Array) => number;
 
@@ -26,7 +22,7 @@ type EStep = (X: Float64Array, C: Float64Array, k: number, labels: Int32Array, u
 /** k-means++ candidate over rows [lo, hi): candDist[i] = min(closest[i], |x_i − x_b|²), pots per chunk into chunkPot. */
 type CandidateRange = (X: Float64Array, b: number, closest: Float64Array, candDist: Float64Array, lo: number, hi: number, chunkPot: Float64Array, chunk: number) => void;
 
-export interface Kernels { sqDist: SqDist; nearest2: Nearest2; candidate: Candidate; pairBlock: PairBlock; estep: EStep; candidateRange: CandidateRange }
+export interface Kernels { sqDist: SqDist; pairBlock: PairBlock; estep: EStep; candidateRange: CandidateRange }
 
 /** Source of `{ estep, candidateRange }` for d features: evaluated here and in worker threads. */
 export function parallelKernelSource(d: number): string {
@@ -93,25 +89,6 @@ function build(d: number): Kernels {
   const loadX = (arr: string, base: string) => range(d).map((t) => `const x${t} = ${arr}[${base} + ${t}];`).join(' ');
   const diffs = (arr: string, base: string) => range(d).map((t) => `const e${t} = x${t} - ${arr}[${base} + ${t}];`).join(' ');
   const sqDist = new Function('A', 'a', 'B', 'b', `const p = a * ${d}, o = b * ${d}; ${loadX('A', 'p')} ${diffs('B', 'o')} return 0 + ${sumSq(d)};`) as SqDist;
-  const nearest2 = new Function('X', 'i', 'C', 'k', 'labels', 'upper', 'lower', `
-    const p = i * ${d}; ${loadX('X', 'p')}
-    let b1 = Infinity, b2 = Infinity, arg = 0;
-    for (let c = 0; c < k; c++) {
-      const o = c * ${d}; ${diffs('C', 'o')}
-      const s = 0 + ${sumSq(d)};
-      if (s < b1) { b2 = b1; b1 = s; arg = c; } else if (s < b2) b2 = s;
-    }
-    labels[i] = arg; upper[i] = Math.sqrt(b1); lower[i] = Math.sqrt(b2);`) as Nearest2;
-  const candidate = new Function('X', 'n', 'b', 'closest', 'candDist', `
-    const p = b * ${d}; ${loadX('X', 'p')}
-    let pot = 0;
-    for (let i = 0; i < n; i++) {
-      const o = i * ${d}; ${diffs('X', 'o')}
-      const s = 0 + ${sumSq(d)};
-      const m = s < closest[i] ? s : closest[i];
-      candDist[i] = m; pot += m;
-    }
-    return pot;`) as Candidate;
   const pairBlock = new Function('Y', 'p', 'from', 'to', 'mirror', `
     const r = p * ${d}; ${loadX('Y', 'r')}
     let acc = 0;
@@ -122,7 +99,7 @@ function build(d: number): Kernels {
     }
     return acc;`) as PairBlock;
   const { estep, candidateRange } = new Function(`return ${parallelKernelSource(d)}`)() as { estep: EStep; candidateRange: CandidateRange };
-  return { sqDist, nearest2, candidate, pairBlock, estep, candidateRange };
+  return { sqDist, pairBlock, estep, candidateRange };
 }
 
 /** The kernels for `d` features (built on first use). */
