@@ -74,20 +74,26 @@ export class KMeansState {
     this.closest = f64(n); this.candDist = f64(n); this.chunkPot = f64(this.chunks);
     this.ctl = f64(8); this.result = f64(threads);
     this.sync = new Int32Array(shared ? new SharedArrayBuffer(8) : new ArrayBuffer(8));
-    // contiguous parts on chunk boundaries
-    const per = Math.ceil(this.chunks / threads);
-    this.bounds = Array.from({ length: threads + 1 }, (_, t) => Math.min(n, t * per * CHUNK));
     this.kern = kernels(d);
     const src = parallelKernelSource(d);
     for (let t = 0; t < threads - 1; t++) {
-      const w = new Worker(WORKER, {
-        eval: true,
-        workerData: { src, X: this.X, C: this.C, k, labels: this.labels, upper: this.upper, lower: this.lower, half: this.half, shift: this.shift,
-          sums: this.sums, closest: this.closest, candDist: this.candDist, chunkPot: this.chunkPot, ctl: this.ctl, sync: this.sync, result: this.result, slot: t, chunk: CHUNK },
-      });
-      w.unref();
-      this.workers.push(w);
+      try {
+        const w = new Worker(WORKER, {
+          eval: true,
+          workerData: { src, X: this.X, C: this.C, k, labels: this.labels, upper: this.upper, lower: this.lower, half: this.half, shift: this.shift,
+            sums: this.sums, closest: this.closest, candDist: this.candDist, chunkPot: this.chunkPot, ctl: this.ctl, sync: this.sync, result: this.result, slot: t, chunk: CHUNK },
+        });
+        w.unref();
+        this.workers.push(w);
+      } catch {
+        // no worker threads here (a restricted runtime): this thread does all the rows
+        break;
+      }
     }
+    // contiguous parts on chunk boundaries, one per thread that exists
+    const parts = this.workers.length + 1;
+    const per = Math.ceil(this.chunks / parts);
+    this.bounds = Array.from({ length: parts + 1 }, (_, t) => Math.min(n, t * per * CHUNK));
   }
 
   /** Run job 1 (E-step) or 2 (k-means++ candidate) on every part; returns the summed results (changed labels). */
