@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { clusterAssignmentQuery } from '../features/cluster-assignment.ts';
+import { categoryShares } from '../features/category-shares.ts';
 import { customerMetrics } from '../features/customer-metrics.ts';
 import { fitClusters, type ClusterModelJSON, type ClusterParams, type ClusterProfile, type ClusterQuality, type InputColumn, type KScore } from '../models/cluster/index.ts';
 import { and, compile, isNotNull, col, select, subquery, table } from '../sql/index.ts';
@@ -28,6 +29,8 @@ export interface ClusterRunOptions extends ClusterParams {
   input?: { file: string; idColumn: string; revenueColumn?: string };
   /** YYYY-MM-DD for workspace features */
   asOf?: string;
+  /** add each customer's share of spend per department (or category) as features `<group>_share`; they are then the default features */
+  shares?: 'department' | 'category';
 }
 
 export interface ClusterRunResult {
@@ -69,28 +72,46 @@ async function loadFile(db: Db, file: string, idColumn: string): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS SELECT * FROM ${reader}`);
 }
 
-async function loadWorkspace(ws: Workspace, asOf: string): Promise<void> {
-  const m = compile(customerMetrics({ asOf: new Date(`${asOf}T00:00:00Z`), windowFunctions: true, features: 'all' }), 'duckdb');
+/** A column name for a department or category: lower case, runs of other characters as one "_". */
+export const shareColumn = (group: string) => `${group.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'none'}_share`;
+
+async function loadWorkspace(ws: Workspace, asOf: string, shares: 'department' | 'category' | undefined): Promise<string[]> {
+  const asOfDate = new Date(`${asOf}T00:00:00Z`);
+  const m = compile(customerMetrics({ asOf: asOfDate, windowFunctions: true, features: 'all' }), 'duckdb');
   // the customers' own traits join the metrics (a trait named like a metric is left out)
   const traits = (await ws.db.all<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'customers' AND table_schema = 'main'"))
     .map((r) => r.column_name).filter((c) => !['customer_id', 'source_id', 'first_seen', 'updated_at'].includes(c));
   const metricNames = ['first_purchase', 'last_purchase', 'recency_days', 'tenure_days', 'frequency', 'monetary', 'gross_revenue', 'mean_order_value', 'return_rate', 'distinct_products', 'basket_size', 'visits', 'periodicity_days'];
   const extra = traits.filter((t) => !metricNames.includes(t)).map((t) => `c.${quoteIdent(t)}`);
-  await ws.db.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS SELECT m.*${extra.length ? `, ${extra.join(', ')}` : ''}
-    FROM (${m.sql}) m LEFT JOIN customers c ON c.customer_id = m.customer_id`, m.params);
+  // department (or category) shares of spend, one column per group (features/category-shares.ts)
+  let shareCols: string[] = [], shareJoin = '';
+  if (shares) {
+    const q = compile(categoryShares({ asOf: asOfDate, level: shares }), 'duckdb');
+    await ws.db.run(`CREATE OR REPLACE TEMP TABLE __cluster_shares AS SELECT customer_id, ${quoteIdent(shares)} AS grp, share FROM (${q.sql}) q`, q.params);
+    const groups = (await ws.db.all<{ grp: string }>('SELECT DISTINCT grp FROM __cluster_shares ORDER BY grp')).map((r) => r.grp);
+    shareCols = [...new Set(groups.map(shareColumn))];
+    const pivot = groups.map((g) => `coalesce(max(share) FILTER (WHERE grp = ${quoteString(g)}), 0) AS ${quoteIdent(shareColumn(g))}`);
+    if (groups.length) shareJoin = `LEFT JOIN (SELECT customer_id, ${pivot.join(', ')} FROM __cluster_shares GROUP BY customer_id) s ON s.customer_id = m.customer_id`;
+  }
+  const shareSel = shareCols.map((c) => `coalesce(s.${quoteIdent(c)}, 0) AS ${quoteIdent(c)}`);
+  await ws.db.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS SELECT m.*${extra.length ? `, ${extra.join(', ')}` : ''}${shareSel.length ? `, ${shareSel.join(', ')}` : ''}
+    FROM (${m.sql}) m LEFT JOIN customers c ON c.customer_id = m.customer_id ${shareJoin}`, m.params);
+  await ws.db.run('DROP TABLE IF EXISTS __cluster_shares');
+  return shareCols;
 }
 
 /** Run a clustering on `db` (a workspace's, or an in-memory one for `--input` without a workspace). */
 export async function runClustering(target: { ws: Workspace } | { db: Db }, options: ClusterRunOptions = {}): Promise<ClusterRunResult> {
   const ws = 'ws' in target ? target.ws : null;
   const db = ws ? ws.db : (target as { db: Db }).db;
-  let asOf: string | null = null;
+  let asOf: string | null = null, shareCols: string[] = [];
+  if (options.shares && options.input) throw new SegmintError('invalid-option', '--shares needs the workspace\'s transactions, not --input', { hint: 'leave out --input, or put share columns in the file' });
   const idColumn = options.input ? options.input.idColumn : 'customer_id';
   if (options.input) await loadFile(db, options.input.file, idColumn);
   else {
     if (!ws) throw new SegmintError('invalid-option', 'clustering without a workspace needs --input FILE --id-column C');
     asOf = await resolveAsOf(ws, options.asOf);
-    await loadWorkspace(ws, asOf);
+    shareCols = await loadWorkspace(ws, asOf, options.shares);
   }
   try {
     const described = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${INPUT}`);
@@ -107,7 +128,7 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     categorical.forEach((c) => check(c, '--categorical'));
     const features = options.features ? [...options.features]
       : options.input ? names.filter((n) => n !== idColumn && n !== options.input?.revenueColumn && NUMERIC.test(types.get(n)!) && !categorical.includes(n))
-      : [...DEFAULT_CLUSTER_FEATURES];
+      : shareCols.length ? shareCols : [...DEFAULT_CLUSTER_FEATURES];
     features.forEach((f) => check(f, '--features'));
     for (const f of features) {
       if (!categorical.includes(f) && !NUMERIC.test(types.get(f)!)) {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import type { Io } from '../../src/cli/render.ts';
 import { generateDataset } from '../../src/generate/index.ts';
+import { adjustedRandIndex } from '../../src/models/cluster/index.ts';
 import { buildReport } from '../../src/report/index.ts';
 import { Workspace } from '../../src/store/workspace.ts';
 import { readCsv } from '../helpers/csv.ts';
@@ -62,6 +63,27 @@ test('cluster on a workspace: RFM features, k chosen, a stored run and --out wit
     } finally {
       w.close();
     }
+  });
+});
+
+test('planted grocery segments recovered through the workspace: segmint generate → import → cluster --shares department (ARI ≥ 0.9)', async () => {
+  await withTempDir(async (dir) => {
+    const gen = await generateDataset({ preset: 'grocery', customers: 1500, seed: 4, outDir: join(dir, 'gen') });
+    const ws = join(dir, 'ws');
+    assert.equal((await run(['init', ws])).code, 0);
+    assert.equal((await run(['import', gen.files.transactions, '--kind', 'transactions', '-w', ws])).code, 0);
+    const out = join(dir, 'clusters.csv');
+    const r = await run(['cluster', '-w', ws, '--shares', 'department', '--k', '5', '--seed', '1', '--json', '--out', out]);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.deepEqual(j.features, ['bakery_share', 'dairy_share', 'gourmet_share', 'household_share', 'meat_share', 'pantry_share', 'produce_share']);
+    const truth = new Map(readCsv(gen.files.groundTruth).rows.map((x) => [x[0]!, x[1]!]));
+    const segments = [...new Set(truth.values())];
+    const rows = readCsv(out).rows;
+    assert.equal(rows.length, 1500);
+    const ari = adjustedRandIndex(rows.map((x) => Number(x[1])), rows.map((x) => segments.indexOf(truth.get(x[0]!)!)));
+    assert.ok(ari >= 0.9, `ARI ${ari}`);
+    for (const name of ['Meat lovers', 'Gourmet lovers', 'Produce lovers']) assert.ok(j.clusters.some((c: { name: string }) => c.name === name), name);
   });
 });
 

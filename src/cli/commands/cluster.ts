@@ -20,6 +20,7 @@ interface ClusterCliOptions extends GlobalOptions {
   idColumn?: string;
   revenueColumn?: string;
   asOf?: string;
+  shares?: string;
   log1p?: string;
   scaling?: string;
   winsorize?: string;
@@ -55,6 +56,7 @@ export function clusterOptions(o: ClusterCliOptions): ClusterRunOptions {
   }
   if (o.covariance !== undefined && !['full', 'diag'].includes(o.covariance)) throw new SegmintError('invalid-option', `--covariance ${o.covariance}: expected full or diag`);
   if ((o.input === undefined) !== (o.idColumn === undefined)) throw new SegmintError('invalid-option', '--input and --id-column go together', { hint: 'e.g. --input customers.csv --id-column CustomerID' });
+  if (o.shares !== undefined && !['department', 'category'].includes(o.shares)) throw new SegmintError('invalid-option', `--shares ${o.shares}: expected department or category`);
   if (o.scaling !== undefined && !['standard', 'robust', 'none'].includes(o.scaling)) throw new SegmintError('invalid-option', `--scaling ${o.scaling}: expected standard, robust or none`);
   if (o.missing !== undefined && !['impute', 'exclude'].includes(o.missing)) throw new SegmintError('invalid-option', `--missing ${o.missing}: expected impute or exclude`);
   const k = o.k === undefined || o.k === 'auto' ? 'auto' : wholeNumber('--k', o.k, 1)!;
@@ -62,7 +64,7 @@ export function clusterOptions(o: ClusterCliOptions): ClusterRunOptions {
     k, algorithm: algorithm as 'kmeans' | 'minibatch' | 'ward' | 'gmm', covariance: o.covariance as 'full' | 'diag' | undefined, kMax: wholeNumber('--k-max', o.kMax, 2), seed: wholeNumber('--seed', o.seed, 0), nInit: wholeNumber('--restarts', o.restarts, 1),
     features: list(o.features), categorical: list(o.categorical),
     input: o.input ? { file: o.input, idColumn: o.idColumn!, revenueColumn: o.revenueColumn } : undefined,
-    asOf: o.asOf, log1p: o.log1p === 'auto' ? 'auto' : list(o.log1p), scaling: o.scaling as ClusterRunOptions['scaling'],
+    asOf: o.asOf, shares: o.shares as ClusterRunOptions['shares'], log1p: o.log1p === 'auto' ? 'auto' : list(o.log1p), scaling: o.scaling as ClusterRunOptions['scaling'],
     winsorize: o.winsorize === undefined ? undefined : share('--winsorize', o.winsorize), missing: o.missing as ClusterRunOptions['missing'],
     minShare: share('--min-share', o.minShare),
   };
@@ -107,6 +109,7 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
     .option('--id-column <name>', 'the customer id column of --input')
     .option('--revenue-column <name>', 'a column of --input with revenue (for each cluster\'s revenue share)')
     .option('--as-of <date>', 'analysis date YYYY-MM-DD for workspace features')
+    .option('--shares <level>', 'add each customer\'s share of spend per department (or category) as features <group>_share, the default features then')
     .option('--log1p <list|auto>', 'features to take log(1 + x) of; auto: non-negative features with skewness > 2')
     .option('--scaling <kind>', 'standard (default), robust or none')
     .option('--winsorize <q>', 'clip every feature at its q and 1 − q quantiles, e.g. 0.01')
@@ -146,6 +149,7 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
   examples(cmd, [
     'segmint cluster                                   # RFM metrics of the workspace, k chosen from 2..10',
     'segmint cluster --features recency_days,frequency,monetary,basket_size --log1p auto --k 5 --out clusters.csv',
+    'segmint cluster --shares department --k 5                # produce lovers, meat lovers, …',
     'segmint cluster --input Mall_Customers.csv --id-column CustomerID --features "Annual Income (k$),Spending Score (1-100)"',
     'segmint cluster --input "CC GENERAL.csv" --id-column CUST_ID --log1p auto --json > cards.json',
   ]);
