@@ -132,6 +132,9 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     features.forEach((f) => check(f, '--features'));
     for (const f of features) {
       if (!categorical.includes(f) && !NUMERIC.test(types.get(f)!)) {
+        // a column with no value at all is read as text: say what it is
+        const filled = Number((await db.one<{ n: number }>(`SELECT count(${quoteIdent(f)}) AS n FROM ${INPUT}`))?.n ?? 0);
+        if (filled === 0) throw new SegmintError('empty-feature', `--features ${f}: every value is missing`, { hint: `leave ${f} out` });
         throw new SegmintError('categorical-as-numeric', `--features ${f}: the column holds ${types.get(f)} values, not numbers`, { hint: `pass it as a category: --categorical ${f}` });
       }
     }

@@ -90,7 +90,8 @@ test('planted grocery segments recovered through the workspace: segmint generate
 test('cluster --input: bad usage is exit code 2 with a coded error', async () => {
   await withTempDir(async (dir) => {
     const file = join(dir, 'c.csv');
-    writeFileSync(file, 'id,spend,region\na,1,north\nb,2,south\nc,3,north\nd,40,south\n');
+    writeFileSync(file, 'id,spend,region,empty\na,1,north,\nb,2,south,\nc,3,north,\nd,40,south,\n');
+    assert.match((await run(['cluster', '--input', file, '--id-column', 'id', '--features', 'spend,empty', '-w', dir])).err, /error\[empty-feature\]: --features empty: every value is missing/);
     const cat = await run(['cluster', '--input', file, '--id-column', 'id', '--features', 'spend,region', '-w', dir]);
     assert.equal(cat.code, 2);
     assert.match(cat.err, /error\[categorical-as-numeric\][\s\S]*--categorical region/);
