@@ -20,6 +20,8 @@ export interface AssignableModel {
   names: readonly string[];
   /** a Gaussian mixture: score q_c + bias_c with q_c = (z − μ_c)ᵀ P_c (z − μ_c) (models/cluster/model.ts MixtureJSON) */
   mixture?: { covariance: 'full' | 'diag'; precisions: readonly (readonly number[])[]; bias: readonly number[] };
+  /** k-prototypes: γ per categorical feature whose value is not the cluster's mode */
+  prototypes?: { gamma: number; categorical: readonly { name: string; modes: readonly (string | null)[] }[] };
 }
 
 export interface AssignmentQueryOptions {
@@ -57,7 +59,12 @@ export function clusterAssignmentQuery(model: AssignableModel, options: Assignme
     return div(sub(v, lit(s.center)), lit(s.scale));
   });
   const scaled = select({
-    select: [{ expr: cast(col(options.idColumn), 'varchar'), as: 'customer_id' }, ...z.map((expr, j) => ({ expr, as: `z${j}` }))],
+    select: [
+      { expr: cast(col(options.idColumn), 'varchar'), as: 'customer_id' },
+      ...z.map((expr, j) => ({ expr, as: `z${j}` })),
+      // k-prototypes compares categorical values as text
+      ...(model.prototypes?.categorical ?? []).map((f, j) => ({ expr: cast(source(f.name), 'varchar'), as: `v${j}` })),
+    ],
     from: options.from,
   });
   const mix = model.mixture;
@@ -74,7 +81,12 @@ export function clusterAssignmentQuery(model: AssignableModel, options: Assignme
     }
     return out;
   };
-  const quadratic = (c: number) => terms(c).reduce((s, t) => add(s, t));
+  const pro = model.prototypes;
+  const mismatches = (c: number): Expr[] => (pro ? pro.categorical.map((f, j) => {
+    const mode = f.modes[c];
+    return mode === null || mode === undefined ? lit(pro.gamma) : caseWhen([[eq(col(`v${j}`), lit(mode)), num(0)]], lit(pro.gamma));
+  }) : []);
+  const quadratic = (c: number) => [...terms(c), ...mismatches(c)].reduce((s, t) => add(s, t));
   const quadratics = select({
     select: [{ expr: col('customer_id'), as: 'customer_id' }, ...Array.from({ length: k }, (_, c) => ({ expr: quadratic(c), as: `q${c}` }))],
     from: subquery(scaled, 'z'),

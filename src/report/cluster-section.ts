@@ -21,7 +21,7 @@ export async function clusterSection(db: Db): Promise<ReportSection | undefined>
   const profiles = s.profiles;
   const total = profiles.reduce((a, p) => a + p.customers, 0);
   const parts: string[] = [];
-  const by = ({ kmeans: 'k-means', minibatch: 'mini-batch k-means', ward: 'Ward clustering', gmm: 'a Gaussian mixture' } as Record<string, string>)[s.model.algorithm] ?? s.model.algorithm;
+  const by = ({ kmeans: 'k-means', minibatch: 'mini-batch k-means', ward: 'Ward clustering', gmm: 'a Gaussian mixture', kprototypes: 'k-prototypes' } as Record<string, string>)[s.model.algorithm] ?? s.model.algorithm;
   parts.push(`<p>Run ${run.run_id}: ${num(total)} customers in <b>${s.model.k} clusters</b> by ${esc(by)} on ${esc(s.features.join(', '))} (scaled as the run asked). Definitions: docs/models.md.</p>`);
   if (s.choice) parts.push(`<p>${esc(s.choice.reason)}</p>`);
   parts.push('<div class="grid2">');

@@ -98,7 +98,7 @@ test('cluster --input: bad usage is exit code 2 with a coded error', async () =>
     const unknown = await run(['cluster', '--input', file, '--id-column', 'id', '--features', 'spnd', '-w', dir]);
     assert.match(unknown.err, /error\[unknown-feature\][\s\S]*did you mean spend/);
     assert.match((await run(['cluster', '--input', file, '-w', dir])).err, /error\[invalid-option\]/);
-    assert.match((await run(['cluster', '--input', file, '--id-column', 'id', '--algorithm', 'kprototypes', '-w', dir])).err, /error\[not-implemented\]/);
+    assert.match((await run(['cluster', '--input', file, '--id-column', 'id', '--algorithm', 'kprototypes', '-w', dir])).err, /error\[k-required\]/);
     const k = await run(['cluster', '--input', file, '--id-column', 'id', '--k', '9', '-w', dir]);
     assert.match(k.err, /error\[invalid-k\]/);
     const ok = await run(['cluster', '--input', file, '--id-column', 'id', '--categorical', 'region', '--k', '2', '-w', dir, '--json']);

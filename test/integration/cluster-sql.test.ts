@@ -39,7 +39,9 @@ const mixtures = [
   fitClusters(columns, { algorithm: 'gmm', k: 3, seed: 5, log1p: ['spend'] }),
   fitClusters(columns.slice(0, 2), { algorithm: 'gmm', covariance: 'diag', k: 3, seed: 6, log1p: ['spend'] }),
 ];
-const models = [fitted, ...mixtures];
+// k-prototypes: the numbers scaled, the region compared as it is
+const prototypes = fitClusters(columns, { algorithm: 'kprototypes', k: 3, seed: 7, log1p: ['spend'] });
+const models = [fitted, ...mixtures, prototypes];
 const q = (dialect: 'duckdb' | 'postgres') => models.map((m) => compile(clusterAssignmentQuery(m.model.toJSON(), { from: table('feats'), idColumn: 'id' }), dialect));
 
 type Out = { customer_id: string; cluster: unknown; cluster_name: string; distance: unknown; probability: unknown };

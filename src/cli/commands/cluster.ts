@@ -14,6 +14,7 @@ interface ClusterCliOptions extends GlobalOptions {
   kMax?: string;
   algorithm?: string;
   covariance?: string;
+  gamma?: string;
   seed?: string;
   restarts?: string;
   input?: string;
@@ -51,9 +52,8 @@ function share(flag: string, s: string | undefined): number | undefined {
 export function clusterOptions(o: ClusterCliOptions): ClusterRunOptions {
   const algorithm = o.algorithm ?? 'kmeans';
   if (!ALGORITHMS.includes(algorithm)) throw new SegmintError('invalid-option', `--algorithm ${algorithm}: expected one of ${ALGORITHMS.join(', ')}`);
-  if (algorithm === 'kprototypes') {
-    throw new SegmintError('not-implemented', '--algorithm kprototypes is not available in the command yet', { hint: 'use --categorical with kmeans (one-hot columns) for mixed traits' });
-  }
+  const gamma = o.gamma === undefined ? undefined : Number(o.gamma);
+  if (gamma !== undefined && !(gamma >= 0)) throw new SegmintError('invalid-option', `--gamma ${o.gamma}: expected a number ≥ 0`, { hint: 'e.g. --gamma 0.5' });
   if (o.covariance !== undefined && !['full', 'diag'].includes(o.covariance)) throw new SegmintError('invalid-option', `--covariance ${o.covariance}: expected full or diag`);
   if ((o.input === undefined) !== (o.idColumn === undefined)) throw new SegmintError('invalid-option', '--input and --id-column go together', { hint: 'e.g. --input customers.csv --id-column CustomerID' });
   if (o.shares !== undefined && !['department', 'category'].includes(o.shares)) throw new SegmintError('invalid-option', `--shares ${o.shares}: expected department or category`);
@@ -61,7 +61,7 @@ export function clusterOptions(o: ClusterCliOptions): ClusterRunOptions {
   if (o.missing !== undefined && !['impute', 'exclude'].includes(o.missing)) throw new SegmintError('invalid-option', `--missing ${o.missing}: expected impute or exclude`);
   const k = o.k === undefined || o.k === 'auto' ? 'auto' : wholeNumber('--k', o.k, 1)!;
   return {
-    k, algorithm: algorithm as 'kmeans' | 'minibatch' | 'ward' | 'gmm', covariance: o.covariance as 'full' | 'diag' | undefined, kMax: wholeNumber('--k-max', o.kMax, 2), seed: wholeNumber('--seed', o.seed, 0), nInit: wholeNumber('--restarts', o.restarts, 1),
+    k, algorithm: algorithm as ClusterRunOptions['algorithm'], gamma, covariance: o.covariance as 'full' | 'diag' | undefined, kMax: wholeNumber('--k-max', o.kMax, 2), seed: wholeNumber('--seed', o.seed, 0), nInit: wholeNumber('--restarts', o.restarts, 1),
     features: list(o.features), categorical: list(o.categorical),
     input: o.input ? { file: o.input, idColumn: o.idColumn!, revenueColumn: o.revenueColumn } : undefined,
     asOf: o.asOf, shares: o.shares as ClusterRunOptions['shares'], log1p: o.log1p === 'auto' ? 'auto' : list(o.log1p), scaling: o.scaling as ClusterRunOptions['scaling'],
@@ -74,7 +74,7 @@ const num = (x: number) => (Math.abs(x) >= 1000 ? fmtInt(x) : Math.abs(x) >= 10 
 
 export function renderClusters(r: ClusterRunResult): string {
   const lines = [
-    `${{ kmeans: 'k-means', minibatch: 'mini-batch k-means', ward: 'Ward clustering', gmm: 'Gaussian mixture' }[r.algorithm]} on ${r.features.concat(r.categorical).join(', ')}${r.runId === null ? '' : ` (run ${r.runId})`}: ${fmtInt(r.customers.clustered)} customers in ${r.k} clusters${
+    `${{ kmeans: 'k-means', minibatch: 'mini-batch k-means', ward: 'Ward clustering', gmm: 'Gaussian mixture', kprototypes: 'k-prototypes' }[r.algorithm]} on ${r.features.concat(r.categorical).join(', ')}${r.runId === null ? '' : ` (run ${r.runId})`}: ${fmtInt(r.customers.clustered)} customers in ${r.k} clusters${
       r.customers.excluded ? `, ${fmtInt(r.customers.excluded)} excluded for missing values` : ''}`,
   ];
   if (r.choice) {
@@ -101,8 +101,9 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
     .option('--categorical <list>', 'columns to one-hot encode (text traits, or numbers that are codes)')
     .option('--k <auto|n>', 'number of clusters, or auto to choose from 2 to --k-max (default auto)')
     .option('--k-max <n>', 'largest k tried by --k auto (default 10)')
-    .option('--algorithm <name>', 'kmeans (default), minibatch (very large inputs), ward (agglomerative, a tree of up to 20,000 customers) or gmm (Gaussian mixture, k by BIC, membership probabilities); kprototypes is planned')
+    .option('--algorithm <name>', 'kmeans (default), minibatch (very large inputs), ward (agglomerative, a tree of up to 20,000 customers), gmm (Gaussian mixture, k by BIC, membership probabilities) or kprototypes (numbers and --categorical traits as they are; needs --k N)')
     .option('--covariance <kind>', 'gmm: full (default) or diag covariance matrices')
+    .option('--gamma <g>', 'kprototypes: weight of one categorical mismatch (default half the mean sd of the scaled numbers)')
     .option('--seed <n>', 'seed of the k-means++ starts and the samples (default 0)')
     .option('--restarts <n>', 'k-means++ starts per k; the best is kept (default 3)')
     .option('--input <file>', 'cluster the rows of a CSV, Parquet or JSON file instead of the workspace')

@@ -115,3 +115,17 @@ test('a Gaussian mixture model round-trips through JSON and gives the same label
   assert.ok(res.probabilities!.every((p) => p > 0 && p <= 1));
   assert.throws(() => ClusterModel.fromJSON({ ...res.model.toJSON(), mixture: undefined }), (e) => isSegmintError(e, 'invalid-model'));
 });
+
+test('k-prototypes through fitClusters: categorical traits kept as they are, modes in the model, JSON round trip', () => {
+  const spend = [1, 1.2, 0.8, 1.1, 1, 1.3, 0.9, 1.05];
+  const region: InputColumn = { name: 'region', kind: 'categorical', values: ['north', 'north', 'north', null, 'south', 'south', 'south', 'south'] };
+  const cols = [numeric('spend', spend), region];
+  const res = fitClusters(cols, { algorithm: 'kprototypes', k: 2, seed: 1, gamma: 10 });
+  assert.deepEqual([...res.model.json.prototypes!.categorical[0]!.modes].sort(), ['north', 'south']);
+  assert.equal(res.labels[0], res.labels[1]);
+  assert.notEqual(res.labels[0], res.labels[5]);
+  assert.equal(res.quality.silhouette, null);
+  const back = ClusterModel.fromJSON(JSON.parse(JSON.stringify(res.model)));
+  assert.deepEqual(back.assign(cols).labels, res.labels);
+  assert.throws(() => fitClusters(cols, { algorithm: 'kprototypes' }), (e) => isSegmintError(e, 'k-required'));
+});

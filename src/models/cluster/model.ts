@@ -8,6 +8,7 @@ import { chooseK, gmmStarts, type KChoice, type KScore } from './choose-k.ts';
 import { fitKMeans, type KMeansFit } from './kmeans.ts';
 import { fitMiniBatchStarts } from './minibatch.ts';
 import { wardFitter } from './ward.ts';
+import { fitKPrototypes } from './kprototypes.ts';
 import { calinskiHarabasz, daviesBouldin, sampleRows, silhouetteSamples, takeRows } from './metrics.ts';
 import { fitPreprocess, pca, transform, type InputColumn, type Preprocessing, type PreprocessParams } from './preprocess.ts';
 import { profileClusters, type ClusterProfile } from './profile.ts';
@@ -16,8 +17,19 @@ import { choleskyInverse, type Covariance, type GmmFit } from './gmm.ts';
 export const MODEL_FORMAT = 'segmint-cluster-model';
 
 /** kmeans, minibatch and ward assign to the nearest centroid; gmm to the most probable component. */
-export type ClusterAlgorithm = 'kmeans' | 'minibatch' | 'ward' | 'gmm';
-const ALGORITHMS: readonly ClusterAlgorithm[] = ['kmeans', 'minibatch', 'ward', 'gmm'];
+export type ClusterAlgorithm = 'kmeans' | 'minibatch' | 'ward' | 'gmm' | 'kprototypes';
+const ALGORITHMS: readonly ClusterAlgorithm[] = ['kmeans', 'minibatch', 'ward', 'gmm', 'kprototypes'];
+
+/**
+ * k-prototypes' categorical part: a row's score for cluster c is the squared distance of its scaled
+ * numbers to the centroid plus γ for every categorical feature whose value is not the cluster's mode (a
+ * missing value matches no mode).
+ */
+export interface PrototypesJSON {
+  gamma: number;
+  /** per categorical feature: its name and each cluster's mode (null: the cluster never saw a value) */
+  categorical: { name: string; modes: (string | null)[] }[];
+}
 
 /**
  * A Gaussian mixture's assignment: component c scores q_c + bias_c with q_c = (z − μ_c)ᵀ P_c (z − μ_c),
@@ -62,6 +74,8 @@ export interface ClusterModelJSON {
   warnings: string[];
   /** gmm only */
   mixture?: MixtureJSON;
+  /** kprototypes only */
+  prototypes?: PrototypesJSON;
 }
 
 export interface Assignment {
@@ -121,7 +135,35 @@ export class ClusterModel {
 
   /** Assign raw rows (by column name; missing values are imputed as fitted). */
   assign(columns: readonly InputColumn[]): Assignment {
-    return this.assignScaled(transform(this.json.preprocessing, columns));
+    const X = transform(this.json.preprocessing, columns);
+    const pro = this.json.prototypes;
+    if (!pro) return this.assignScaled(X);
+    const byName = new Map(columns.map((c) => [c.name, c]));
+    const cats = pro.categorical.map((f) => {
+      const c = byName.get(f.name);
+      if (!c || c.kind !== 'categorical') throw new SegmintError('unknown-feature', `the model needs the categorical feature ${f.name}`);
+      return c.values;
+    });
+    return this.assignPrototypes(X, cats);
+  }
+
+  /** k-prototypes: nearest prototype by the numeric squared distance plus γ per categorical mismatch. */
+  assignPrototypes(X: Float64Array, cats: readonly (readonly (string | null)[])[]): Assignment {
+    const pro = this.json.prototypes!;
+    const d = this.json.preprocessing.steps.length, k = this.json.k, n = cats[0]?.length ?? X.length / d;
+    const labels = new Int32Array(n), distances = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = Infinity, arg = 0;
+      for (let c = 0; c < k; c++) {
+        let s = 0;
+        for (let j = 0; j < d; j++) { const t = X[i * d + j]! - this.C[c * d + j]!; s += t * t; }
+        pro.categorical.forEach((f, j) => { const v = cats[j]![i]; s += v !== null && v === f.modes[c] ? 0 : pro.gamma; });
+        if (s < best) { best = s; arg = c; }
+      }
+      labels[i] = arg;
+      distances[i] = Math.sqrt(best);
+    }
+    return { labels, distances };
   }
 
   toJSON(): ClusterModelJSON { return structuredClone(this.json) as ClusterModelJSON; }
@@ -136,6 +178,7 @@ export class ClusterModel {
     const d = j.preprocessing?.steps?.length;
     if (!d || !Array.isArray(j.centroids) || j.centroids.length !== j.k || j.centroids.some((c) => c.length !== d || !c.every(Number.isFinite))) throw bad(`expected ${j.k} centroids of ${d} finite numbers`);
     if (!Array.isArray(j.names) || j.names.length !== j.k) throw bad(`expected ${j.k} names`);
+    if (j.algorithm === 'kprototypes' && (!j.prototypes || !Number.isFinite(j.prototypes.gamma) || j.prototypes.categorical.some((c) => c.modes.length !== j.k))) throw bad('a kprototypes model needs γ and k modes per categorical feature');
     if (j.algorithm === 'gmm') {
       const m = j.mixture, per = m?.covariance === 'full' ? d * d : d;
       if (!m || m.precisions?.length !== j.k || m.bias?.length !== j.k || m.precisions.some((p) => p.length !== per || !p.every(Number.isFinite)) || !m.bias.every(Number.isFinite)) throw bad('a gmm model needs a mixture with k precisions and biases');
@@ -149,6 +192,8 @@ export interface ClusterParams extends PreprocessParams {
   algorithm?: ClusterAlgorithm;
   /** gmm: 'full' (default) or 'diag' covariance matrices */
   covariance?: Covariance;
+  /** kprototypes: weight of a categorical mismatch (default half the mean sd of the scaled numbers) */
+  gamma?: number;
   /** a number of clusters, or 'auto' (default) to choose from kMin..kMax */
   k?: number | 'auto';
   kMin?: number;
@@ -162,6 +207,18 @@ export interface ClusterParams extends PreprocessParams {
   sampleSize?: number;
   /** k auto: above this many rows each k is fitted on a sample of this size (default 200,000; chooseK) */
   fitSampleSize?: number;
+}
+
+/** k-prototypes on the scaled numbers and the categorical codes; the modes as level names go to `out`. */
+function prototypesFit(X: Float64Array, d: number, cats: Extract<InputColumn, { kind: 'categorical' }>[], kept: Int32Array, k: number, seed: number,
+  params: ClusterParams, out: PrototypesJSON[]): KMeansFit {
+  const n = kept.length;
+  const levels = cats.map((c) => [...new Set(Array.from(kept, (i) => c.values[i]).filter((v): v is string => v !== null))].sort());
+  const codes = new Int32Array(n * cats.length);
+  cats.forEach((c, j) => { const idx = new Map(levels[j]!.map((l, t) => [l, t])); for (let r = 0; r < n; r++) { const v = c.values[kept[r]!]; codes[r * cats.length + j] = v === null || v === undefined ? -1 : idx.get(v)!; } });
+  const f = fitKPrototypes(X, d, codes, cats.length, { k, seed, nInit: params.nInit, maxIter: params.maxIter, gamma: params.gamma });
+  out.push({ gamma: f.gamma, categorical: cats.map((c, j) => ({ name: c.name, modes: Array.from({ length: k }, (_, q) => levels[j]![f.modes[q * cats.length + j]!] ?? null) })) });
+  return { k, d, centroids: f.means, labels: f.labels, inertia: f.cost, iterations: f.iterations, converged: f.converged, seed, nInit: params.nInit ?? 3, startLabels: [f.labels], startInertias: [f.cost] };
 }
 
 /** The stored form of a fitted mixture: precisions and the score bias ln det Σ − 2 ln w per component. */
@@ -229,20 +286,26 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
   if ((params.k ?? 'auto') === 'auto' && rows > 0 && rows < 3) {
     throw new SegmintError('too-few-customers', `choosing k needs at least 3 customers; there ${rows === 1 ? 'is 1' : `are ${rows}`}`, { hint: 'give k yourself (--k N), or cluster more customers' });
   }
-  const pre = fitPreprocess(columns, params);
+  // k-prototypes keeps categorical traits as they are (matching dissimilarity); the others one-hot encode them
+  const proto = algorithm === 'kprototypes';
+  if (proto && (params.k ?? 'auto') === 'auto') throw new SegmintError('k-required', 'k-prototypes needs the number of clusters', { hint: 'give it: --k N (choose it with kmeans and --categorical first)' });
+  const catCols = proto ? columns.filter((c): c is Extract<InputColumn, { kind: 'categorical' }> => c.kind === 'categorical') : [];
+  const pre = fitPreprocess(proto ? columns.filter((c) => c.kind === 'numeric') : columns, params);
   const { X, kept } = pre;
   const d = pre.preprocessing.steps.length, n = kept.length;
   const warnings = [...pre.warnings];
   let fit: KMeansFit, choice: KChoice | null = null;
   const gmmOut: GmmFit[] = [];
+  const protoOut: PrototypesJSON[] = [];
   const k = params.k ?? 'auto';
   if (k === 'auto') {
-    choice = chooseK(X, d, { kMin: params.kMin, kMax: params.kMax, seed, nInit: params.nInit, minShare, sampleSize, maxIter: params.maxIter, fitSampleSize: params.fitSampleSize, algorithm, covariance: params.covariance });
+    choice = chooseK(X, d, { kMin: params.kMin, kMax: params.kMax, seed, nInit: params.nInit, minShare, sampleSize, maxIter: params.maxIter, fitSampleSize: params.fitSampleSize, algorithm: algorithm as Exclude<ClusterAlgorithm, 'kprototypes'>, covariance: params.covariance });
     fit = choice.fits[choice.scores.findIndex((s: KScore) => s.k === choice!.k)]!;
     // fitted on a sample of the rows: Lloyd iterations on all rows from its centres
     if (choice.fittedOn < n && algorithm === 'kmeans') fit = { ...fitKMeans(X, d, { k: fit.k, seed, maxIter: params.maxIter, tol: params.tol, init: fit.centroids }), nInit: fit.nInit };
   } else {
-    fit = algorithm === 'gmm' ? gmmStarts(X, d, k, seed, params.nInit ?? 3, params.covariance ?? 'full', gmmOut)
+    fit = proto ? prototypesFit(X, d, catCols, kept, k, seed, params, protoOut)
+      : algorithm === 'gmm' ? gmmStarts(X, d, k, seed, params.nInit ?? 3, params.covariance ?? 'full', gmmOut)
       : algorithm === 'ward' ? wardFitter(X, d, seed)(k)
       : algorithm === 'minibatch' ? fitMiniBatchStarts(X, d, { k, seed, nInit: params.nInit })
       : fitKMeans(X, d, { k, seed, nInit: params.nInit, maxIter: params.maxIter, tol: params.tol });
@@ -273,14 +336,15 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
   const usedS = new Set(labelsS).size;
   let silhouette: number | null = null;
   const perCluster = new Float64Array(K).fill(NaN);
-  if (usedS >= 2 && usedS < labelsS.length) {
+  if (usedS >= 2 && usedS < labelsS.length && !proto) {
     const s = silhouetteSamples(Xs, d, labelsS);
     const sum = new Float64Array(K), cnt = new Float64Array(K);
     for (let i = 0; i < s.length; i++) { sum[labelsS[i]!]! += s[i]!; cnt[labelsS[i]!]!++; }
     silhouette = sum.reduce((a, b) => a + b, 0) / s.length;
     for (let c = 0; c < K; c++) perCluster[c] = cnt[c]! > 0 ? sum[c]! / cnt[c]! : NaN;
   }
-  const many = K >= 2 && K < n;
+  // the quality measures are Euclidean: for k-prototypes they would ignore the categorical part
+  const many = K >= 2 && K < n && !proto;
   const separation = Array.from({ length: K }, (_, c) => {
     let m = Infinity;
     for (let o = 0; o < K; o++) if (o !== c) {
@@ -302,8 +366,9 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
     centroids: Array.from({ length: K }, (_, c) => Array.from(fit.centroids.subarray(c * d, c * d + d))),
     names: profiles.map((p) => p.name), seed, nInit: fit.nInit, iterations: fit.iterations, converged: fit.converged, inertia: fit.inertia, warnings,
     ...(mixture ? { mixture } : {}),
+    ...(proto ? { prototypes: protoOut[0]! } : {}),
   });
-  const { distances, probabilities } = model.assignScaled(X);
+  const { distances, probabilities } = proto ? model.assignPrototypes(X, catCols.map((c) => Array.from(kept, (i) => c.values[i] ?? null))) : model.assignScaled(X);
   const pc = pca(Xs, d, 2);
   const m = pc.components.length / d;
   const picture = {
