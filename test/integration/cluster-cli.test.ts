@@ -18,6 +18,15 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
+/** `segmint generate` data of a preset imported (transactions) into a new workspace in dir. */
+async function generatedWorkspace(dir: string, preset: 'ecommerce' | 'grocery', customers: number) {
+  const gen = await generateDataset({ preset, customers, seed: 4, outDir: join(dir, 'gen') });
+  const ws = join(dir, 'ws');
+  assert.equal((await run(['init', ws])).code, 0);
+  assert.equal((await run(['import', gen.files.transactions, '--kind', 'transactions', '-w', ws])).code, 0);
+  return { gen, ws };
+}
+
 test('cluster --help has examples and the global options', async () => {
   const r = await run(['cluster', '--help']);
   assert.equal(r.code, 0);
@@ -28,10 +37,7 @@ test('cluster --help has examples and the global options', async () => {
 
 test('cluster on a workspace: RFM features, k chosen, a stored run and --out with one row per customer', async () => {
   await withTempDir(async (dir) => {
-    const gen = await generateDataset({ preset: 'ecommerce', customers: 400, seed: 4, outDir: join(dir, 'gen') });
-    const ws = join(dir, 'ws');
-    assert.equal((await run(['init', ws])).code, 0);
-    assert.equal((await run(['import', gen.files.transactions, '--kind', 'transactions', '-w', ws])).code, 0);
+    const { ws } = await generatedWorkspace(dir, 'ecommerce', 400);
     const out = join(dir, 'clusters.csv');
     const r = await run(['cluster', '-w', ws, '--log1p', 'frequency,monetary', '--seed', '2', '--json', '--out', out]);
     assert.equal(r.code, 0, r.err);
@@ -68,10 +74,7 @@ test('cluster on a workspace: RFM features, k chosen, a stored run and --out wit
 
 test('planted grocery segments recovered through the workspace: segmint generate → import → cluster --shares department (ARI ≥ 0.9)', async () => {
   await withTempDir(async (dir) => {
-    const gen = await generateDataset({ preset: 'grocery', customers: 1500, seed: 4, outDir: join(dir, 'gen') });
-    const ws = join(dir, 'ws');
-    assert.equal((await run(['init', ws])).code, 0);
-    assert.equal((await run(['import', gen.files.transactions, '--kind', 'transactions', '-w', ws])).code, 0);
+    const { gen, ws } = await generatedWorkspace(dir, 'grocery', 1500);
     const out = join(dir, 'clusters.csv');
     const r = await run(['cluster', '-w', ws, '--shares', 'department', '--k', '5', '--seed', '1', '--json', '--out', out]);
     assert.equal(r.code, 0, r.err);
