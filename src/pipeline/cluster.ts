@@ -142,9 +142,15 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     if (all.length === 0) throw new SegmintError('no-features', 'no numeric column to cluster on', { hint: 'name the features: --features a,b,c' });
     const revenueColumn = options.input ? options.input.revenueColumn : 'monetary';
     if (revenueColumn) check(revenueColumn, '--revenue-column');
+    // "accessible": a contact column, when there is one (an opt-in flag, else an e-mail or phone number)
+    const contact = names.find((c) => /^(email_)?opt_?in$|^email_opt_in$/i.test(c)) ?? names.find((c) => /^(e_?mail|email_address|phone|phone_number|mobile)$/i.test(c));
+    const contactSql = contact === undefined ? null
+      : /BOOLEAN/i.test(types.get(contact)!) ? `coalesce(${quoteIdent(contact)}, FALSE)`
+      : `(${quoteIdent(contact)} IS NOT NULL AND trim(CAST(${quoteIdent(contact)} AS VARCHAR)) NOT IN ('', 'false', 'no', '0'))`;
     const sel = [`CAST(${quoteIdent(idColumn)} AS VARCHAR) AS __id`,
       ...all.map((f, j) => (categorical.includes(f) ? `CAST(${quoteIdent(f)} AS VARCHAR) AS c${j}` : `CAST(${quoteIdent(f)} AS DOUBLE) AS c${j}`)),
-      ...(revenueColumn ? [`CAST(${quoteIdent(revenueColumn)} AS DOUBLE) AS __revenue`] : [])];
+      ...(revenueColumn ? [`CAST(${quoteIdent(revenueColumn)} AS DOUBLE) AS __revenue`] : []),
+      ...(contactSql ? [`${contactSql} AS __contact`] : [])];
     const data = await db.columns(`SELECT ${sel.join(', ')} FROM ${INPUT} ORDER BY __id`);
     const ids = data.__id as (string | null)[];
     if (ids.some((x) => x === null)) throw new SegmintError('missing-id', `${ids.filter((x) => x === null).length} rows have no ${idColumn}`, { hint: 'every row needs an id' });
@@ -161,7 +167,8 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
       if (distinct.size === 2) warnings.push(`${c.name} has only two values (${[...distinct].sort((a, b) => a - b).join(', ')}): if it is a category, pass it with --categorical ${c.name}`);
     }
     const revenue = revenueColumn ? toNum(data.__revenue!) : undefined;
-    const fit = fitClusters(columns, options, { revenue });
+    const hasContact = contactSql ? (data.__contact as boolean[]) : undefined;
+    const fit = fitClusters(columns, options, { revenue, hasContact });
     warnings.push(...fit.warnings);
     const model = fit.model.toJSON();
 

@@ -56,11 +56,12 @@ export async function clusterSection(db: Db): Promise<ReportSection | undefined>
     })
     : barsH(profiles.map((p) => ({ label: p.name, value: p.customers })), { title: 'Cluster sizes', xLabel: 'customers', total, caption: 'Customers per cluster.' }));
   parts.push('</div>');
-  parts.push(htmlTable(['cluster', 'customers', 'share', 'revenue share', 'silhouette', ...(profiles[0]?.features.map((f) => `mean ${f.feature}`) ?? [])],
+  parts.push(htmlTable(['cluster', 'customers', 'share', 'revenue share', 'contactable', 'silhouette', ...(profiles[0]?.features.map((f) => `mean ${f.feature}`) ?? [])],
     profiles.map((p) => [p.name, p.customers, pct(p.share), p.criteria.substantial.revenueShare === null ? '–' : pct(p.criteria.substantial.revenueShare),
+      p.criteria.accessible.shareWithContact === null ? '–' : pct(p.criteria.accessible.shareWithContact),
       p.criteria.differentiable.silhouette === null ? '–' : num(p.criteria.differentiable.silhouette, 3), ...p.features.map((f) => num(f.mean, Math.abs(f.mean) < 10 ? 2 : 1))])));
   parts.push(profiles.map((p) => `<p>${esc(p.persona)}</p>`).join('\n'));
   const q = s.quality;
-  parts.push(`<p class="note">Quality: silhouette ${q.silhouette === null ? '–' : num(q.silhouette, 3)} on ${num(q.sampleSize)} customers, Calinski-Harabasz ${q.calinskiHarabasz === null ? '–' : num(q.calinskiHarabasz, 1)}, Davies-Bouldin ${q.daviesBouldin === null ? '–' : num(q.daviesBouldin, 3)}. Accessible (share with contact data) and actionable (your notes) are not known yet.</p>`);
+  parts.push(`<p class="note">Quality: silhouette ${q.silhouette === null ? '–' : num(q.silhouette, 3)} on ${num(q.sampleSize)} customers, Calinski-Harabasz ${q.calinskiHarabasz === null ? '–' : num(q.calinskiHarabasz, 1)}, Davies-Bouldin ${q.daviesBouldin === null ? '–' : num(q.daviesBouldin, 3)}. Contactable: the share with an e-mail opt-in (or e-mail, phone) trait, when the customers have one; actionable (your notes) comes later.</p>`);
   return { id: 'clusters', title: 'Clusters', html: parts.join('\n') };
 }

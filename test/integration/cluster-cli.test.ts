@@ -24,6 +24,7 @@ async function generatedWorkspace(dir: string, preset: 'ecommerce' | 'grocery', 
   const ws = join(dir, 'ws');
   assert.equal((await run(['init', ws])).code, 0);
   assert.equal((await run(['import', gen.files.transactions, '--kind', 'transactions', '-w', ws])).code, 0);
+  assert.equal((await run(['import', gen.files.customers, '--kind', 'customers', '-w', ws])).code, 0);
   return { gen, ws };
 }
 
@@ -87,6 +88,13 @@ test('planted grocery segments recovered through the workspace: segmint generate
     const ari = adjustedRandIndex(rows.map((x) => Number(x[1])), rows.map((x) => segments.indexOf(truth.get(x[0]!)!)));
     assert.ok(ari >= 0.9, `ARI ${ari}`);
     for (const name of ['Meat lovers', 'Gourmet lovers', 'Produce lovers']) assert.ok(j.clusters.some((c: { name: string }) => c.name === name), name);
+    // accessible: the share of each cluster with e-mail opt-in (customers.csv), against a count from the file
+    const cu = readCsv(gen.files.customers);
+    const optIn = new Map(cu.rows.map((x) => [x[0]!, x[cu.header.indexOf('email_opt_in')] === 'true']));
+    for (const c of j.clusters) {
+      const members = rows.filter((x) => Number(x[1]) === c.cluster);
+      assert.ok(Math.abs(c.criteria.accessible.shareWithContact - members.filter((x) => optIn.get(x[0]!)).length / members.length) < 1e-12);
+    }
   });
 });
 

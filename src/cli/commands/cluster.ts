@@ -84,8 +84,10 @@ export function renderClusters(r: ClusterRunResult): string {
         s.k === r.k ? '← chosen' : !s.sizesOk ? 'clusters too small' : !s.stable ? 'unstable' : ''])));
   }
   const feats = r.features;
-  lines.push('', table(['cluster', 'name', 'customers', 'share', 'revenue', ...feats.map((f) => `${f} (z)`)],
+  const contact = r.clusters.some((c) => c.criteria.accessible.shareWithContact !== null);
+  lines.push('', table(['cluster', 'name', 'customers', 'share', 'revenue', ...(contact ? ['contactable'] : []), ...feats.map((f) => `${f} (z)`)],
     r.clusters.map((c) => [String(c.cluster), c.name, c.customers, fmtPct(c.share), c.criteria.substantial.revenueShare === null ? '–' : fmtPct(c.criteria.substantial.revenueShare),
+      ...(contact ? [fmtPct(c.criteria.accessible.shareWithContact ?? 0)] : []),
       ...c.features.map((f) => `${num(f.mean)} (${f.z >= 0 ? '+' : ''}${f.z.toFixed(1)})`)])));
   lines.push('', ...r.clusters.map((c) => `• ${c.persona}`));
   const q = r.quality;
