@@ -1,0 +1,101 @@
+/**
+ * Maximum likelihood for the purchase and spend models, shared by all of them: the parameters are
+ * optimised in log space (so they stay positive) by BFGS from several starts, falling back to Nelder–Mead
+ * where BFGS stops short; an optional L2 penalty λ·Σθ² (as the lifetimes library's `penalizer_coef`, on
+ * the mean log-likelihood per customer); standard errors from the inverse Hessian of −ln L (delta method
+ * from log space); convergence is reported, and a `ConvergenceError` with a hint is thrown when no start
+ * converges.
+ */
+import { ConvergenceError, SegmintError } from '../../core/errors.ts';
+import { bfgs, invertSpd, nelderMead, numericHessian, type MinimizeResult } from '../optimize.ts';
+
+export interface MleSpec {
+  model: string;
+  names: readonly string[];
+  /** Σ weight · ln L at the natural parameters (may be non-finite far from the optimum) */
+  logLikelihood: (theta: number[]) => number;
+  /** ∂(Σ weight · ln L)/∂ ln θ, when known analytically */
+  gradientLog?: (theta: number[]) => number[];
+  /** customers (Σ weights): the objective is the mean log-likelihood */
+  customers: number;
+}
+
+export interface FitOptions {
+  /** L2 penalty on the parameters (default 0) */
+  penalizer?: number;
+  /** starting points in natural scale (default: all ones, all 0.5 and all 3) */
+  starts?: number[][];
+}
+
+export interface MleFit {
+  params: Record<string, number>;
+  /** from the inverse Hessian; null when the Hessian is not positive definite */
+  standardErrors: Record<string, number | null>;
+  logLikelihood: number;
+  iterations: number;
+  converged: boolean;
+  /** the optimiser that produced the estimate */
+  method: 'bfgs' | 'nelder-mead+bfgs';
+  penalizer: number;
+  warnings: string[];
+}
+
+const BAD = 1e300;
+
+export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): MleFit {
+  const pen = options.penalizer ?? 0;
+  if (!(pen >= 0) || !Number.isFinite(pen)) {
+    throw new SegmintError('invalid-option', `--penalizer ${pen}: expected a number ≥ 0`, { hint: 'e.g. --penalizer 0.001; 0 is plain maximum likelihood' });
+  }
+  const k = spec.names.length;
+  const n = spec.customers;
+  const f = (v: number[]) => {
+    const th = v.map(Math.exp);
+    const value = -spec.logLikelihood(th) / n + pen * th.reduce((s, t) => s + t * t, 0);
+    return Number.isFinite(value) ? value : BAD;
+  };
+  const g = spec.gradientLog
+    ? (v: number[]) => {
+      const th = v.map(Math.exp);
+      const gl = spec.gradientLog!(th);
+      return gl.map((d, i) => -d / n + 2 * pen * th[i]! * th[i]!);
+    }
+    : undefined;
+  const starts = options.starts ?? [new Array(k).fill(1), new Array(k).fill(0.5), new Array(k).fill(3)];
+  let best: (MinimizeResult & { method: MleFit['method'] }) | undefined;
+  let iterations = 0;
+  for (const s of starts) {
+    const v0 = s.map(Math.log);
+    let r: MinimizeResult & { method: MleFit['method'] } = { ...bfgs(f, v0, { gradient: g }), method: 'bfgs' };
+    iterations += r.iterations;
+    if (!r.converged || r.value >= BAD) {
+      const nm = nelderMead(f, r.value < BAD ? r.x : v0, { tolerance: 1e-12, maxIterations: 20000, restarts: 2 });
+      const polished = bfgs(f, nm.x, { gradient: g });
+      iterations += nm.iterations + polished.iterations;
+      r = { ...(polished.value <= nm.value ? polished : { ...nm, converged: false }), method: 'nelder-mead+bfgs' };
+    }
+    if (!best || (r.converged && !best.converged) || (r.converged === best.converged && r.value < best.value)) best = r;
+    // two converged starts agreeing is enough
+    if (best.converged && r !== best && Math.abs(r.value - best.value) < 1e-9) break;
+  }
+  const theta = best!.x.map(Math.exp);
+  const ll = spec.logLikelihood(theta);
+  if (!best!.converged || !Number.isFinite(ll)) {
+    throw new ConvergenceError(`${spec.model} did not converge after ${iterations} iterations from ${starts.length} starts`, {
+      hint: 'check the summary (period, calibration end: do customers have repeat purchases?) or add a small penalty such as --penalizer 0.001',
+      details: { model: spec.model, iterations, logLikelihood: Number.isFinite(ll) ? ll : null },
+    });
+  }
+  const warnings: string[] = [];
+  const H = numericHessian((v) => -spec.logLikelihood(v.map(Math.exp)), best!.x);
+  const inv = invertSpd(H);
+  if (!inv) warnings.push(`${spec.model}: the Hessian is not positive definite at the estimate, so there are no standard errors (a flat or boundary optimum)`);
+  const params: Record<string, number> = {};
+  const standardErrors: Record<string, number | null> = {};
+  spec.names.forEach((name, i) => {
+    params[name] = theta[i]!;
+    const se = inv ? theta[i]! * Math.sqrt(inv[i]![i]!) : NaN;
+    standardErrors[name] = Number.isFinite(se) ? se : null;
+  });
+  return { params, standardErrors, logLikelihood: ll, iterations, converged: true, method: best!.method, penalizer: pen, warnings };
+}

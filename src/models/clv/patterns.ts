@@ -1,0 +1,90 @@
+/**
+ * Per-customer summaries grouped into unique (x, t_x, T) patterns with weights, with the unique values of
+ * each column indexed, so a likelihood computes its Γ terms once per distinct x and its logs once per
+ * distinct t_x and T: a million customers cost about as much as their few thousand patterns.
+ */
+import { SegmintError } from '../../core/errors.ts';
+
+export interface Pattern {
+  /** repeat purchases */
+  x: number;
+  /** time of the last purchase since the first (periods) */
+  tx: number;
+  /** time since the first purchase to the end of calibration (periods); for BG/BB, the opportunities n */
+  T: number;
+  /** customers with this pattern */
+  weight: number;
+}
+
+/** Patterns as columns, with the distinct values of x, t_x and T and each pattern's index into them. */
+export interface PatternSet {
+  size: number;
+  x: Float64Array;
+  tx: Float64Array;
+  T: Float64Array;
+  weight: Float64Array;
+  /** Σ weight */
+  total: number;
+  ux: Float64Array;
+  xi: Int32Array;
+  utx: Float64Array;
+  txi: Int32Array;
+  uT: Float64Array;
+  Ti: Int32Array;
+}
+
+/** Group per-customer rows into unique (x, t_x, T) patterns with weights; rows are checked first. */
+export function toPatterns(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>, weights?: ArrayLike<number>): Pattern[] {
+  const m = new Map<string, Pattern>();
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i]!;
+    const ti = tx[i]!;
+    const Ti = T[i]!;
+    if (!(xi >= 0) || !(ti >= 0) || !(ti <= Ti + 1e-9) || !Number.isFinite(Ti) || !Number.isInteger(xi)) {
+      throw new SegmintError('invalid-summary', `row ${i + 1}: frequency ${xi}, recency ${ti}, T ${Ti}: expected a whole frequency ≥ 0 and 0 ≤ recency ≤ T`, {
+        hint: 'recency larger than T means the summary was computed with another end date',
+      });
+    }
+    if (xi === 0 && ti !== 0) {
+      throw new SegmintError('invalid-summary', `row ${i + 1}: frequency 0 with recency ${ti}: expected recency 0 without repeat purchases`, {
+        hint: 'recency is the time from the first to the last purchase, so it is 0 without repeat purchases',
+      });
+    }
+    const w = weights ? weights[i]! : 1;
+    const k = `${xi}|${ti}|${Ti}`;
+    const p = m.get(k);
+    if (p) p.weight += w;
+    else m.set(k, { x: xi, tx: ti, T: Ti, weight: w });
+  }
+  return [...m.values()];
+}
+
+function index(values: Float64Array): { u: Float64Array; i: Int32Array } {
+  const map = new Map<number, number>();
+  const i = new Int32Array(values.length);
+  const u: number[] = [];
+  for (let k = 0; k < values.length; k++) {
+    let j = map.get(values[k]!);
+    if (j === undefined) {
+      j = u.length;
+      map.set(values[k]!, j);
+      u.push(values[k]!);
+    }
+    i[k] = j;
+  }
+  return { u: Float64Array.from(u), i };
+}
+
+export function toPatternSet(patterns: readonly Pattern[]): PatternSet {
+  const x = Float64Array.from(patterns, (p) => p.x);
+  const tx = Float64Array.from(patterns, (p) => p.tx);
+  const T = Float64Array.from(patterns, (p) => p.T);
+  const weight = Float64Array.from(patterns, (p) => p.weight);
+  const ix = index(x);
+  const itx = index(tx);
+  const iT = index(T);
+  return {
+    size: patterns.length, x, tx, T, weight, total: weight.reduce((s, w) => s + w, 0),
+    ux: ix.u, xi: ix.i, utx: itx.u, txi: itx.i, uT: iT.u, Ti: iT.i,
+  };
+}
