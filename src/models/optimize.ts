@@ -151,7 +151,7 @@ export function bfgs(f: (x: number[]) => number, x0: number[], o: BfgsOptions = 
   let x = [...x0];
   let fx = f(x);
   let g = grad(x);
-  let H = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  let H: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i]!, 0);
   for (let it = 0; it < maxIt; it++) {
     if (!Number.isFinite(fx) || g.some((v) => !Number.isFinite(v))) return { x, value: fx, iterations: it, converged: false };

@@ -86,7 +86,15 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
       details: { model: spec.model, iterations, logLikelihood: Number.isFinite(ll) ? ll : null },
     });
   }
+  const edge = best!.x.findIndex((v) => v < -12 || v > 18);
+  if (edge >= 0) {
+    throw new ConvergenceError(`${spec.model}: ${spec.names[edge]} ran off to ${theta[edge]!.toExponential(2)}, the edge of the parameter space, so the data do not identify the model`, {
+      hint: 'check that customers have repeat purchases and the period suits the data (--period week), or add a small penalty such as --penalizer 0.001',
+      details: { model: spec.model, iterations, logLikelihood: ll, params: Object.fromEntries(spec.names.map((n, i) => [n, theta[i]])) },
+    });
+  }
   const warnings: string[] = [];
+  // (ln θ outside −12 … 18, θ outside about 6e-6 … 6.6e7, is a parameter running off to 0 or ∞, checked above)
   const H = numericHessian((v) => -spec.logLikelihood(v.map(Math.exp)), best!.x);
   const inv = invertSpd(H);
   if (!inv) warnings.push(`${spec.model}: the Hessian is not positive definite at the estimate, so there are no standard errors (a flat or boundary optimum)`);

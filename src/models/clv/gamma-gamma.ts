@@ -6,8 +6,8 @@
  * Customers without repeat purchases or with z̄ ≤ 0 carry no information here and are excluded (counted).
  */
 import { SegmintError } from '../../core/errors.ts';
-import { nelderMead } from '../optimize.ts';
 import { lgamma } from '../special.ts';
+import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
 
 export interface GammaGammaParams {
   p: number;
@@ -20,40 +20,77 @@ export function gammaGammaLogLikelihood(o: GammaGammaParams, x: number, zbar: nu
   return lgamma(px + o.q) - lgamma(px) - lgamma(o.q) + o.q * Math.log(o.gamma) + (px - 1) * Math.log(zbar) + px * Math.log(x) - (px + o.q) * Math.log(o.gamma + x * zbar);
 }
 
-export interface GammaGammaFit {
-  params: GammaGammaParams;
-  logLikelihood: number;
+export type GammaGammaFit = MleFit & {
+  params: GammaGammaParams & Record<string, number>;
   customers: number;
   excluded: { noRepeatPurchases: number; nonPositiveSpend: number };
-  converged: boolean;
-}
+  /** Pearson correlation of frequency and mean spend among the fitted customers (the model assumes none) */
+  frequencySpendCorrelation: number;
+};
 
-export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>): GammaGammaFit {
+/** |correlation| from which the independence assumption is reported as doubtful. */
+export const SPEND_CORRELATION_WARNING = 0.3;
+
+export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>, options: FitOptions = {}): GammaGammaFit {
   const xs: number[] = [];
   const zs: number[] = [];
   let noRepeat = 0;
   let nonPositive = 0;
   for (let i = 0; i < x.length; i++) {
     if (!(x[i]! >= 1)) noRepeat++;
-    else if (!(zbar[i]! > 0)) nonPositive++;
+    else if (!(zbar[i]! > 0) || !Number.isFinite(zbar[i]!)) nonPositive++;
     else {
       xs.push(x[i]!);
       zs.push(zbar[i]!);
     }
   }
-  if (xs.length === 0) {
-    throw new SegmintError('empty-summary', 'no customer has repeat purchases with a positive mean spend', { hint: 'the Gamma-Gamma model needs repeat buyers' });
+  if (xs.length < 3) {
+    throw new SegmintError('empty-summary', `${xs.length} customers have repeat purchases with a positive mean spend: the Gamma-Gamma model needs more`, {
+      hint: 'fit the spend model on a longer calibration period, or without --spend', exitCode: 1,
+    });
   }
-  const unpack = (v: number[]): GammaGammaParams => ({ p: Math.exp(v[0]!), q: Math.exp(v[1]!), gamma: Math.exp(v[2]!) });
-  const ll = (o: GammaGammaParams) => {
-    let s = 0;
-    for (let i = 0; i < xs.length; i++) s += gammaGammaLogLikelihood(o, xs[i]!, zs[i]!);
-    return s;
+  const fit = maximizeLikelihood({
+    model: 'Gamma-Gamma', names: ['p', 'q', 'gamma'], customers: xs.length,
+    logLikelihood: (t) => {
+      const o = { p: t[0]!, q: t[1]!, gamma: t[2]! };
+      let s = 0;
+      for (let i = 0; i < xs.length; i++) s += gammaGammaLogLikelihood(o, xs[i]!, zs[i]!);
+      return s;
+    },
+  }, options);
+  const rho = correlation(xs, zs);
+  const warnings = [...fit.warnings];
+  if (Math.abs(rho) >= SPEND_CORRELATION_WARNING) {
+    warnings.push(`frequency and mean spend are correlated (Pearson ${rho.toFixed(2)}) among the ${xs.length} repeat buyers: the Gamma-Gamma model assumes they are independent, so expected spend may be biased`);
+  }
+  if (fit.params.q! <= 1) warnings.push(`Gamma-Gamma q = ${fit.params.q!.toFixed(3)} ≤ 1: the population mean spend is infinite, expected spend of customers without repeats is not defined`);
+  return {
+    ...fit, warnings, params: fit.params as GammaGammaFit['params'],
+    customers: xs.length, excluded: { noRepeatPurchases: noRepeat, nonPositiveSpend: nonPositive }, frequencySpendCorrelation: rho,
   };
-  const r = nelderMead((v) => {
-    const value = -ll(unpack(v)) / xs.length;
-    return Number.isFinite(value) ? value : 1e300;
-  }, [0, 0, 0], { tolerance: 1e-13, maxIterations: 20000, restarts: 3 });
-  const params = unpack(r.x);
-  return { params, logLikelihood: ll(params), customers: xs.length, excluded: { noRepeatPurchases: noRepeat, nonPositiveSpend: nonPositive }, converged: r.converged };
+}
+
+function correlation(a: number[], b: number[]): number {
+  const n = a.length;
+  const ma = a.reduce((s, v) => s + v, 0) / n;
+  const mb = b.reduce((s, v) => s + v, 0) / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i]! - ma) * (b[i]! - mb);
+    saa += (a[i]! - ma) ** 2;
+    sbb += (b[i]! - mb) ** 2;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+}
+
+/**
+ * E[M | x, z̄] = p(γ + x z̄)/(px + q − 1): the expected mean spend per purchase, a weighted average of the
+ * population mean pγ/(q−1) and the customer's own z̄ (FHL 2005 JMR, eq. 3). For x = 0 it is the population
+ * mean. Undefined (NaN) when q ≤ 1 and x = 0.
+ */
+export function gammaGammaExpectedSpend(o: GammaGammaParams, x: number, zbar: number): number {
+  const v = (o.p * (o.gamma + x * (x > 0 ? zbar : 0))) / (o.p * x + o.q - 1);
+  return v > 0 ? v : NaN;
 }
