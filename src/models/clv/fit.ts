@@ -1,7 +1,7 @@
 /**
  * Maximum likelihood for the purchase and spend models, shared by all of them: the parameters are
- * optimised in log space (so they stay positive) by BFGS from several starts, falling back to Nelder–Mead
- * where BFGS stops short; an optional L2 penalty λ·Σθ² (as the lifetimes library's `penalizer_coef`, on
+ * optimised in log space (so they stay positive) by BFGS, falling back to Nelder–Mead (then BFGS again)
+ * where BFGS stops short, and to the next starting point when that fails too; an optional L2 penalty λ·Σθ² (as the lifetimes library's `penalizer_coef`, on
  * the mean log-likelihood per customer); standard errors from the inverse Hessian of −ln L (delta method
  * from log space); convergence is reported, and a `ConvergenceError` with a hint is thrown when no start
  * converges.
@@ -75,8 +75,8 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
       r = { ...(polished.value <= nm.value ? polished : { ...nm, converged: false }), method: 'nelder-mead+bfgs' };
     }
     if (!best || (r.converged && !best.converged) || (r.converged === best.converged && r.value < best.value)) best = r;
-    // two converged starts agreeing is enough
-    if (best.converged && r !== best && Math.abs(r.value - best.value) < 1e-9) break;
+    // the next start is tried only when this one did not converge
+    if (best.converged) break;
   }
   const theta = best!.x.map(Math.exp);
   const ll = spec.logLikelihood(theta);
@@ -97,7 +97,13 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
   // (ln θ outside −12 … 18, θ outside about 6e-6 … 6.6e7, is a parameter running off to 0 or ∞, checked above)
   const H = numericHessian((v) => -spec.logLikelihood(v.map(Math.exp)), best!.x);
   const inv = invertSpd(H);
-  if (!inv) warnings.push(`${spec.model}: the Hessian is not positive definite at the estimate, so there are no standard errors (a flat or boundary optimum)`);
+  if (!inv && pen === 0) {
+    throw new ConvergenceError(`${spec.model}: the log-likelihood is flat at the estimate (its Hessian is not negative definite), so the data do not identify the parameters`, {
+      hint: 'check that customers have repeat purchases and the period suits the data, or add a small penalty such as --penalizer 0.001',
+      details: { model: spec.model, iterations, logLikelihood: ll },
+    });
+  }
+  if (!inv) warnings.push(`${spec.model}: the Hessian is not positive definite at the penalised estimate, so there are no standard errors`);
   const params: Record<string, number> = {};
   const standardErrors: Record<string, number | null> = {};
   spec.names.forEach((name, i) => {

@@ -6,7 +6,7 @@
  * Customers without repeat purchases or with z̄ ≤ 0 carry no information here and are excluded (counted).
  */
 import { SegmintError } from '../../core/errors.ts';
-import { lgamma } from '../special.ts';
+import { digamma, lgamma } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
 
 export interface GammaGammaParams {
@@ -18,6 +18,76 @@ export interface GammaGammaParams {
 export function gammaGammaLogLikelihood(o: GammaGammaParams, x: number, zbar: number): number {
   const px = o.p * x;
   return lgamma(px + o.q) - lgamma(px) - lgamma(o.q) + o.q * Math.log(o.gamma) + (px - 1) * Math.log(zbar) + px * Math.log(x) - (px + o.q) * Math.log(o.gamma + x * zbar);
+}
+
+/** Repeat buyers as columns, with the distinct frequencies indexed (Γ terms are computed once per frequency). */
+export interface SpendData {
+  x: Float64Array;
+  z: Float64Array;
+  lnZ: Float64Array;
+  ux: Float64Array;
+  xi: Int32Array;
+}
+
+export function spendData(x: ArrayLike<number>, z: ArrayLike<number>): SpendData {
+  const map = new Map<number, number>();
+  const ux: number[] = [];
+  const xi = new Int32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    let j = map.get(x[i]!);
+    if (j === undefined) {
+      j = ux.length;
+      map.set(x[i]!, j);
+      ux.push(x[i]!);
+    }
+    xi[i] = j;
+  }
+  return { x: Float64Array.from(x), z: Float64Array.from(z), lnZ: Float64Array.from(z, Math.log), ux: Float64Array.from(ux), xi };
+}
+
+/** Σ ln L over the repeat buyers; with `grad`, the gradient with respect to ln p, ln q, ln γ. */
+export function gammaGammaSetLogLikelihood(o: GammaGammaParams, d: SpendData, grad?: number[]): number {
+  const { p, q, gamma } = o;
+  const nx = d.ux.length;
+  const cx = new Float64Array(nx);
+  const dp = new Float64Array(nx);
+  const dq = new Float64Array(nx);
+  const lgq = lgamma(q);
+  const lng = Math.log(gamma);
+  const psq = grad ? digamma(q) : 0;
+  for (let j = 0; j < nx; j++) {
+    const x = d.ux[j]!;
+    const px = p * x;
+    cx[j] = lgamma(px + q) - lgamma(px) - lgq + q * lng + px * Math.log(x);
+    if (grad) {
+      const ps = digamma(px + q);
+      dp[j] = x * (ps - digamma(px) + Math.log(x));
+      dq[j] = ps - psq + lng;
+    }
+  }
+  let ll = 0;
+  let gp = 0;
+  let gq = 0;
+  let gg = 0;
+  for (let i = 0; i < d.x.length; i++) {
+    const j = d.xi[i]!;
+    const x = d.ux[j]!;
+    const px = p * x;
+    const den = gamma + x * d.z[i]!;
+    const lden = Math.log(den);
+    ll += cx[j]! + (px - 1) * d.lnZ[i]! - (px + q) * lden;
+    if (grad) {
+      gp += dp[j]! + x * (d.lnZ[i]! - lden);
+      gq += dq[j]! - lden;
+      gg += q / gamma - (px + q) / den;
+    }
+  }
+  if (grad) {
+    grad[0] = gp * p;
+    grad[1] = gq * q;
+    grad[2] = gg * gamma;
+  }
+  return ll;
 }
 
 export type GammaGammaFit = MleFit & {
@@ -49,13 +119,15 @@ export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>, opt
       hint: 'fit the spend model on a longer calibration period, or without --spend', exitCode: 1,
     });
   }
+  const data = spendData(xs, zs);
+  const unpack = (t: number[]) => ({ p: t[0]!, q: t[1]!, gamma: t[2]! });
   const fit = maximizeLikelihood({
     model: 'Gamma-Gamma', names: ['p', 'q', 'gamma'], customers: xs.length,
-    logLikelihood: (t) => {
-      const o = { p: t[0]!, q: t[1]!, gamma: t[2]! };
-      let s = 0;
-      for (let i = 0; i < xs.length; i++) s += gammaGammaLogLikelihood(o, xs[i]!, zs[i]!);
-      return s;
+    logLikelihood: (t) => gammaGammaSetLogLikelihood(unpack(t), data),
+    gradientLog: (t) => {
+      const g = [0, 0, 0];
+      gammaGammaSetLogLikelihood(unpack(t), data, g);
+      return g;
     },
   }, options);
   const rho = correlation(xs, zs);

@@ -1,11 +1,10 @@
 /**
- * Predictions per customer from a fitted purchase model and, optionally, the Gamma-Gamma spend model:
- * P(alive), expected purchases and spend over a horizon, CLV with a discount rate and a margin, the expected
- * wait to the next purchase, churn-risk and CLV tiers. Computed once per distinct (x, t_x, T) pattern.
- * docs/models.md ("CLV predictions") defines each figure.
+ * Predictions per (x, t_x, T) pattern from a fitted purchase model: P(alive), expected purchases over a
+ * horizon, the same discounted, and the expected wait to the next purchase. The pipeline applies them to
+ * customers in the warehouse (with the spend model, the margin and the tiers); docs/models.md ("CLV
+ * predictions") defines each figure.
  */
 import { SegmintError } from '../../core/errors.ts';
-import { gammaGammaExpectedSpend, type GammaGammaParams } from './gamma-gamma.ts';
 import { conditionalExpectedPurchases, probabilityAlive, rateIfAlive, type PurchaseModel } from './model.ts';
 
 export interface PredictOptions {
@@ -17,30 +16,12 @@ export interface PredictOptions {
   discountRate?: number;
   /** margin applied to spend (default 1: CLV in revenue) */
   margin?: number;
-  /** lower P(alive) bounds of the tiers active, cooling, at-risk (default 0.75, 0.5, 0.25; below: lapsed) */
-  churnThresholds?: readonly [number, number, number];
 }
 
-export const CHURN_TIERS = ['active', 'cooling', 'at-risk', 'lapsed'] as const;
-export const CLV_TIERS = ['top', 'high', 'medium', 'low'] as const;
-/** CLV tiers by rank: the top 10 %, the next 20 %, the next 30 %, the remaining 40 %. */
-export const CLV_TIER_SHARES = [0.1, 0.3, 0.6] as const;
-
-export interface CustomerPredictions {
-  pAlive: Float64Array;
-  expectedPurchases: Float64Array;
-  /** expected spend per purchase (NaN where not predicted) */
-  expectedSpend: Float64Array;
-  /** expected discounted spend × margin over the horizon (NaN where not predicted) */
-  clv: Float64Array;
-  /** expected days to the next purchase if the customer is alive */
-  daysToNextPurchase: Float64Array;
-  churnTier: string[];
-  /** '' where there is no CLV */
-  clvTier: string[];
-  /** customers without a spend prediction, by reason */
-  excluded: Record<string, number>;
-}
+/** Churn-risk tiers by P(alive): lower bounds of active, cooling and at-risk; below the last, lapsed. */
+export const CHURN_TIERS = [{ tier: 'active', from: 0.75 }, { tier: 'cooling', from: 0.5 }, { tier: 'at-risk', from: 0.25 }, { tier: 'lapsed', from: 0 }] as const;
+/** CLV tiers by rank: the top 10 %, the next 20 %, the next 30 %, the remaining 40 % (upper rank shares). */
+export const CLV_TIERS = [{ tier: 'top', to: 0.1 }, { tier: 'high', to: 0.3 }, { tier: 'medium', to: 0.6 }, { tier: 'low', to: 1 }] as const;
 
 export function normalisePredictOptions(o: PredictOptions): Required<PredictOptions> {
   const d = o.discountRate ?? 0.1;
@@ -48,77 +29,44 @@ export function normalisePredictOptions(o: PredictOptions): Required<PredictOpti
   if (!(o.horizon > 0) || !Number.isFinite(o.horizon)) throw new SegmintError('invalid-option', `--horizon ${o.horizon}: expected a number > 0`, { hint: 'e.g. --horizon 12 --unit month' });
   if (!(d > -1) || !Number.isFinite(d)) throw new SegmintError('invalid-option', `--discount-rate ${d}: expected an annual rate such as 0.1`, { hint: '0.1 discounts a year ahead by 10 %' });
   if (!(m > 0) || !(m <= 1)) throw new SegmintError('invalid-option', `--margin ${m}: expected a share in (0, 1]`, { hint: 'e.g. --margin 0.3 for a 30 % margin' });
-  const th = o.churnThresholds ?? [0.75, 0.5, 0.25];
-  return { horizon: o.horizon, periodDays: o.periodDays, discountRate: d, margin: m, churnThresholds: th };
+  return { horizon: o.horizon, periodDays: o.periodDays, discountRate: d, margin: m };
 }
 
-/** Σ_k (E[Y(t_k)] − E[Y(t_{k−1})]) / (1 + d)^(t_k in years), in steps of a month (BG/BB: an opportunity). */
-function discountedPurchases(m: PurchaseModel, o: Required<PredictOptions>, x: number, tx: number, T: number): { total: number; discounted: number } {
-  const steps = m.kind === 'bgbb' ? Math.max(1, Math.round(o.horizon)) : Math.max(1, Math.round((o.horizon * o.periodDays) / 30.4375));
-  let prev = 0;
-  let discounted = 0;
-  for (let k = 1; k <= steps; k++) {
-    const t = (o.horizon * k) / steps;
-    const e = conditionalExpectedPurchases(m, t, x, tx, T);
-    discounted += (e - prev) / Math.pow(1 + o.discountRate, (t * o.periodDays) / 365.25);
-    prev = e;
-  }
-  return { total: prev, discounted };
-}
-
-export function churnTier(pAlive: number, th: readonly [number, number, number]): string {
-  return pAlive >= th[0] ? 'active' : pAlive >= th[1] ? 'cooling' : pAlive >= th[2] ? 'at-risk' : 'lapsed';
+export interface PatternPredictions {
+  pAlive: Float64Array;
+  /** E[Y(horizon) | x, t_x, T] */
+  expectedPurchases: Float64Array;
+  /** Σ_k (E[Y(t_k)] − E[Y(t_{k−1})]) / (1 + d)^(t_k in years): purchases discounted to the end of calibration */
+  discountedPurchases: Float64Array;
+  /** periodDays / E[rate | alive, history]: expected days to the next purchase of a customer still alive */
+  daysToNextPurchase: Float64Array;
 }
 
 /**
- * Predict for customers given as columns (x, t_x, T in model periods; zbar = mean repeat spend, optional).
- * Without a spend model, expectedSpend and clv are NaN for everyone (excluded as `no-spend-model`).
+ * Predict for patterns given as columns. The discounting steps are months (BG/BB: opportunities): each
+ * month's expected purchases are discounted at the annual rate to the month's end.
  */
-export function predictCustomers(
-  model: PurchaseModel,
-  data: { x: ArrayLike<number>; tx: ArrayLike<number>; T: ArrayLike<number>; zbar?: ArrayLike<number> },
-  spend: GammaGammaParams | undefined,
-  options: PredictOptions,
-): CustomerPredictions {
+export function predictPatterns(model: PurchaseModel, p: { x: ArrayLike<number>; tx: ArrayLike<number>; T: ArrayLike<number> }, options: PredictOptions): PatternPredictions {
   const o = normalisePredictOptions(options);
-  const n = data.x.length;
-  const out: CustomerPredictions = {
-    pAlive: new Float64Array(n), expectedPurchases: new Float64Array(n), expectedSpend: new Float64Array(n), clv: new Float64Array(n),
-    daysToNextPurchase: new Float64Array(n), churnTier: new Array<string>(n), clvTier: new Array<string>(n).fill(''), excluded: {},
-  };
-  const cache = new Map<string, [number, number, number, number]>();
-  const count = (reason: string) => (out.excluded[reason] = (out.excluded[reason] ?? 0) + 1);
+  const n = p.x.length;
+  const out: PatternPredictions = { pAlive: new Float64Array(n), expectedPurchases: new Float64Array(n), discountedPurchases: new Float64Array(n), daysToNextPurchase: new Float64Array(n) };
+  const steps = model.kind === 'bgbb' ? Math.max(1, Math.round(o.horizon)) : Math.max(1, Math.round((o.horizon * o.periodDays) / 30.4375));
+  const factors = Array.from({ length: steps }, (_, k) => Math.pow(1 + o.discountRate, -((o.horizon * (k + 1)) / steps) * o.periodDays / 365.25));
   for (let i = 0; i < n; i++) {
-    const x = data.x[i]!;
-    const tx = data.tx[i]!;
-    const T = data.T[i]!;
-    const key = `${x}|${tx}|${T}`;
-    let c = cache.get(key);
-    if (!c) {
-      const pa = probabilityAlive(model, x, tx, T);
-      const { total, discounted } = discountedPurchases(model, o, x, tx, T);
-      c = [pa, total, discounted, o.periodDays / rateIfAlive(model, x, T)];
-      cache.set(key, c);
+    const x = p.x[i]!;
+    const tx = p.tx[i]!;
+    const T = p.T[i]!;
+    let prev = 0;
+    let disc = 0;
+    for (let k = 0; k < steps; k++) {
+      const e = conditionalExpectedPurchases(model, (o.horizon * (k + 1)) / steps, x, tx, T);
+      disc += (e - prev) * factors[k]!;
+      prev = e;
     }
-    out.pAlive[i] = c[0];
-    out.expectedPurchases[i] = c[1];
-    out.daysToNextPurchase[i] = c[3];
-    out.churnTier[i] = churnTier(c[0], o.churnThresholds);
-    let s = NaN;
-    if (!spend) count('no-spend-model');
-    else if (x > 0 && !(data.zbar && data.zbar[i]! > 0)) count('non-positive-spend');
-    else {
-      s = gammaGammaExpectedSpend(spend, x, data.zbar ? data.zbar[i]! : 0);
-      if (Number.isNaN(s)) count('spend-undefined');
-    }
-    out.expectedSpend[i] = s;
-    out.clv[i] = Number.isNaN(s) ? NaN : o.margin * s * c[2];
+    out.pAlive[i] = probabilityAlive(model, x, tx, T);
+    out.expectedPurchases[i] = prev;
+    out.discountedPurchases[i] = disc;
+    out.daysToNextPurchase[i] = o.periodDays / rateIfAlive(model, x, T);
   }
-  // CLV tiers by rank among the customers with a CLV
-  const ranked = [...Array(n).keys()].filter((i) => !Number.isNaN(out.clv[i]!)).sort((a, b) => out.clv[b]! - out.clv[a]!);
-  ranked.forEach((i, k) => {
-    const q = k / ranked.length;
-    out.clvTier[i] = q < CLV_TIER_SHARES[0] ? 'top' : q < CLV_TIER_SHARES[1] ? 'high' : q < CLV_TIER_SHARES[2] ? 'medium' : 'low';
-  });
   return out;
 }
