@@ -133,7 +133,7 @@ export async function readSummaryFile(file: string, model: PurchaseModelKind): P
     });
     const have = new Map(cols.map((c) => [c.column_name.toLowerCase(), c.column_name]));
     const need = model === 'bgbb' ? ['frequency', 'recency', 'periods', 'weights'] : ['frequency', 'recency', 't'];
-    const missing = need.filter((c) => !have.has(c));
+    const missing = need.filter((c) => !have.has(c)).map((c) => (c === 't' ? 'T' : c));
     if (missing.length) {
       throw new SegmintError('invalid-summary', `--summary ${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (has ${[...have.values()].join(', ')})`, {
         hint: model === 'bgbb' ? 'BG/BB summaries have frequency, recency, periods, weights' : 'summaries have frequency, recency, T and optionally monetary_value, weights',

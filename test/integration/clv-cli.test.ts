@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateDataset } from '../../src/generate/index.ts';
+import { runCli } from '../helpers/cli.ts';
+import { readCsv } from '../helpers/csv.ts';
+import { withTempDir } from '../helpers/workspace.ts';
+
+test('clv fit and clv predict have --help with examples', async () => {
+  for (const cmd of [['clv', 'fit'], ['clv', 'predict']]) {
+    const r = await runCli([...cmd, '--help']);
+    assert.equal(r.code, 0, cmd.join(' '));
+    assert.match(r.out, /Examples:/);
+    assert.match(r.out, /--json/);
+    assert.match(r.out, /--workspace/);
+  }
+});
+
+test('clv on a generated workspace: fit, predict for every customer, excluded spend counted with a reason, no NaN anywhere', async () => {
+  await withTempDir(async (dir) => {
+    const ws = join(dir, 'w');
+    const g = await generateDataset({ preset: 'ecommerce', customers: 600, seed: 5, outDir: join(dir, 'gen') });
+    assert.equal((await runCli(['init', ws])).code, 0);
+    assert.equal((await runCli(['import', g.files.transactions, '--kind', 'transactions', '-w', ws])).code, 0);
+    // a repeat buyer whose second purchase day nets negative (a larger return on the same day)
+    const extra = join(dir, 'refunds.csv');
+    writeFileSync(extra, 'customer_id,order_id,ts,amount\nrefunder,r1,2023-03-01 10:00:00,40\nrefunder,r2,2023-05-01 10:00:00,5\nrefunder,Cr3,2023-05-01 11:00:00,-60\n');
+    assert.equal((await runCli(['import', extra, '--kind', 'transactions', '-w', ws])).code, 0);
+
+    const before = await runCli(['clv', 'predict', '--horizon', '12', '--unit', 'month', '--out', join(dir, 'p.csv'), '-w', ws]);
+    assert.equal(before.code, 2);
+    assert.match(before.err, /error\[no-clv-fit\]/);
+
+    const f = await runCli(['clv', 'fit', '-w', ws, '--json']);
+    assert.equal(f.code, 0, f.err);
+    const fit = JSON.parse(f.out);
+    assert.equal(fit.purchase.converged, true);
+    assert.ok(Object.values(fit.purchase.params as Record<string, number>).every((v) => Number.isFinite(v) && v > 0));
+    assert.equal(fit.spend.excluded.nonPositiveSpend, 1);
+    assert.equal(fit.customers.fitted + fit.customers.excluded, fit.customers.total);
+    const human = await runCli(['clv', 'fit', '-w', ws, '--model', 'mbgnbd', '--period', 'week']);
+    assert.equal(human.code, 0, human.err);
+    assert.match(human.out, /MBG\/NBD on the workspace/);
+    assert.match(human.out, /std\. error/);
+
+    const out = join(dir, 'clv.csv');
+    const p = await runCli(['clv', 'predict', '--horizon', '12', '--unit', 'month', '--margin', '0.3', '--out', out, '-w', ws, '--json']);
+    assert.equal(p.code, 0, p.err);
+    const pr = JSON.parse(p.out);
+    assert.equal(pr.customers.predicted, fit.customers.fitted);
+    assert.deepEqual(pr.customers.excludedByReason, { 'non-positive-spend': 1 });
+    assert.match(p.err, /1 customers have purchase predictions but no CLV: non-positive-spend 1/);
+    const text = readFileSync(out, 'utf8');
+    assert.doesNotMatch(text, /nan|inf/i);
+    const csv = readCsv(out);
+    assert.equal(csv.rows.length, pr.customers.predicted);
+    const col = (name: string) => csv.header.indexOf(name);
+    const refunder = csv.rows.find((r) => r[0] === 'refunder')!;
+    assert.equal(refunder[col('clv')], '');
+    assert.equal(refunder[col('excluded_reason')], 'non-positive-spend');
+    assert.ok(Number(refunder[col('p_alive')]) > 0);
+    for (const r of csv.rows.filter((x) => x[0] !== 'refunder')) {
+      const pa = Number(r[col('p_alive')]);
+      assert.ok(pa >= 0 && pa <= 1, `P(alive) ${pa}`);
+      assert.ok(Number(r[col('clv')]) >= 0);
+      assert.ok(['active', 'cooling', 'at-risk', 'lapsed'].includes(r[col('churn_tier')]!));
+      assert.ok(['top', 'high', 'medium', 'low'].includes(r[col('clv_tier')]!));
+    }
+  });
+});
+
+test('clv fit: bad input exits 2 with a coded error and a hint', async () => {
+  await withTempDir(async (dir) => {
+    const ws = join(dir, 'w');
+    await runCli(['init', ws]);
+    const model = await runCli(['clv', 'fit', '--model', 'bgbnd', '-w', ws]);
+    assert.equal(model.code, 2);
+    assert.match(model.err, /error\[invalid-option\]: --model bgbnd: expected one of bgnbd, mbgnbd, paretonbd, bgbb/);
+    const bgbb = await runCli(['clv', 'fit', '--model', 'bgbb', '-w', ws]);
+    assert.equal(bgbb.code, 2);
+    assert.match(bgbb.err, /error\[bgbb-needs-summary\][\s\S]*hint: fit it from a summary/);
+    const file = join(dir, 's.csv');
+    writeFileSync(file, 'id,frequency,recency\n1,0,0\n');
+    const cols = await runCli(['clv', 'fit', '--summary', file]);
+    assert.equal(cols.code, 2);
+    assert.match(cols.err, /error\[invalid-summary\]: --summary .*missing column T/);
+    writeFileSync(file, 'frequency,recency,T\n1,5,3\n');
+    const bad = await runCli(['clv', 'fit', '--summary', file, '--json']);
+    assert.equal(bad.code, 2);
+    assert.equal(JSON.parse(bad.out).error.code, 'invalid-summary');
+    const pen = await runCli(['clv', 'fit', '--summary', file, '--penalizer', 'abc']);
+    assert.match(pen.err, /error\[invalid-option\]: --penalizer abc: expected a number/);
+  });
+});
