@@ -10,6 +10,8 @@ test('hyp2f1 matches closed forms on both sides of the 1 − z switch', () => {
     assert.ok(Math.abs(hyp2f1(0.5, 0.5, 1.5, z * z) - Math.asin(z) / z) < 1e-12, `z² = ${z * z}`);
     // ₂F₁(a, b; b; z) = (1 − z)^(−a)
     assert.ok(Math.abs(hyp2f1(0.3, 2.7, 2.7, z) / Math.pow(1 - z, -0.3) - 1) < 1e-10, `(1−z)^−a at ${z}`);
+    // ₂F₁(a, b; b; z) = (1 − z)^(−a) with d = −a < −1: Euler's transformation
+    assert.ok(Math.abs(hyp2f1(3.4, 900, 900, z) / Math.pow(1 - z, -3.4) - 1) < 1e-10, `(1−z)^−3.4 at ${z}`);
   }
 });
 

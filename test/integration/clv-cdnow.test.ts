@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runClvFit, runClvPredict } from '../../src/pipeline/clv.ts';
+import { runValueSegmentation } from '../../src/pipeline/value.ts';
+import { reportSections } from '../../src/report/index.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import { readCsv } from '../helpers/csv.ts';
 import { shared, withWorkspace } from '../helpers/workspace.ts';
@@ -53,5 +55,14 @@ test('CDNOW workspace: calibration fit reproduces the published BG/NBD and Gamma
     const ref = new Map(readCsv(published.path).rows.map((r) => [r[0], Number(r[1])]));
     const rows = await ws.db.all<{ id: string; x: number }>('SELECT customer_id AS id, frequency AS x FROM clv_predictions WHERE run_id = ?', [pr.runId]);
     assert.ok(rows.every((r) => ref.get(String(Number(r.id))) === r.x));
+
+    // the report section: models, calibration against holdout, both heat maps, churn tiers, CLV by RFM segment
+    await runValueSegmentation(ws, 'rfm', { asOf: '1998-07-01' });
+    const clv = (await reportSections(ws.db)).find((x) => x.id === 'clv')!;
+    for (const title of ['Calibration against holdout', 'Expected purchases in the next 39 weeks', 'P(alive)', 'Churn risk', 'CLV distribution', 'Mean CLV by RFM segment']) {
+      const at = clv.html.indexOf(`<div class="title">${title}</div>`);
+      assert.ok(at >= 0 && clv.html.slice(at, at + 3000).includes('<svg'), `${title}: a chart`);
+    }
+    assert.doesNotMatch(clv.html, /NaN|Infinity/);
   });
 });

@@ -86,29 +86,44 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
       details: { model: spec.model, iterations, logLikelihood: Number.isFinite(ll) ? ll : null },
     });
   }
-  const edge = best!.x.findIndex((v) => v < -12 || v > 18);
-  if (edge >= 0) {
-    throw new ConvergenceError(`${spec.model}: ${spec.names[edge]} ran off to ${theta[edge]!.toExponential(2)}, the edge of the parameter space, so the data do not identify the model`, {
+  // ln θ above 18 (θ ≈ 6.6e7) is a parameter running off to infinity: the model is not identified.
+  const high = best!.x.findIndex((v) => v > 18);
+  // ln θ below −12 (θ ≈ 6e-6) is an estimate on the boundary θ → 0, which can be a real answer (BG/NBD's a → 0:
+  // no customer seems to drop out): it is kept, reported, and left out of the Hessian.
+  const pinned = best!.x.map((v) => v < -12);
+  if (high >= 0 || pinned.every(Boolean)) {
+    const i = high >= 0 ? high : 0;
+    throw new ConvergenceError(`${spec.model}: ${spec.names[i]} ran off to ${theta[i]!.toExponential(2)}, the edge of the parameter space, so the data do not identify the model`, {
       hint: 'check that customers have repeat purchases and the period suits the data (--period week), or add a small penalty such as --penalizer 0.001',
-      details: { model: spec.model, iterations, logLikelihood: ll, params: Object.fromEntries(spec.names.map((n, i) => [n, theta[i]])) },
+      details: { model: spec.model, iterations, logLikelihood: ll, params: Object.fromEntries(spec.names.map((n, j) => [n, theta[j]])) },
     });
   }
   const warnings: string[] = [];
-  // (ln θ outside −12 … 18, θ outside about 6e-6 … 6.6e7, is a parameter running off to 0 or ∞, checked above)
-  const H = numericHessian((v) => -spec.logLikelihood(v.map(Math.exp)), best!.x);
+  spec.names.forEach((name, i) => {
+    if (pinned[i]) warnings.push(`${spec.model}: the estimate of ${name} is on the boundary ${name} → 0 (${theta[i]!.toExponential(1)}); it has no standard error`);
+  });
+  const free = spec.names.map((_, i) => i).filter((i) => !pinned[i]);
+  const H = numericHessian((u) => {
+    const v = [...best!.x];
+    free.forEach((i, j) => (v[i] = u[j]!));
+    return -spec.logLikelihood(v.map(Math.exp));
+  }, free.map((i) => best!.x[i]!));
   const inv = invertSpd(H);
-  if (!inv && pen === 0) {
+  if (!inv && pinned.some(Boolean)) {
+    warnings.push(`${spec.model}: with ${spec.names.filter((_, i) => pinned[i]).join(', ')} → 0 the other parameters are not all identified, so there are no standard errors`);
+  } else if (!inv && pen === 0) {
     throw new ConvergenceError(`${spec.model}: the log-likelihood is flat at the estimate (its Hessian is not negative definite), so the data do not identify the parameters`, {
       hint: 'check that customers have repeat purchases and the period suits the data, or add a small penalty such as --penalizer 0.001',
       details: { model: spec.model, iterations, logLikelihood: ll },
     });
   }
-  if (!inv) warnings.push(`${spec.model}: the Hessian is not positive definite at the penalised estimate, so there are no standard errors`);
+  else if (!inv) warnings.push(`${spec.model}: the Hessian is not positive definite at the penalised estimate, so there are no standard errors`);
   const params: Record<string, number> = {};
   const standardErrors: Record<string, number | null> = {};
   spec.names.forEach((name, i) => {
     params[name] = theta[i]!;
-    const se = inv ? theta[i]! * Math.sqrt(inv[i]![i]!) : NaN;
+    const j = free.indexOf(i);
+    const se = inv && j >= 0 ? theta[i]! * Math.sqrt(inv[j]![j]!) : NaN;
     standardErrors[name] = Number.isFinite(se) ? se : null;
   });
   return { params, standardErrors, logLikelihood: ll, iterations, converged: true, method: best!.method, penalizer: pen, warnings };
