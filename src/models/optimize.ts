@@ -99,6 +99,22 @@ export function numericHessian(f: (x: number[]) => number, x: number[], h = 1e-4
   return H;
 }
 
+/** Hessian from an analytic gradient: central differences of the gradient, symmetrised (2n gradient calls). */
+export function hessianFromGradient(grad: (x: number[]) => number[], x: number[], h = 1e-5): number[][] {
+  const n = x.length;
+  const cols = x.map((v, j) => {
+    const s = h * Math.max(1, Math.abs(v));
+    const up = [...x];
+    const dn = [...x];
+    up[j] = v + s;
+    dn[j] = v - s;
+    const gu = grad(up);
+    const gd = grad(dn);
+    return gu.map((g, i) => (g - gd[i]!) / (2 * s));
+  });
+  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (cols[j]![i]! + cols[i]![j]!) / 2));
+}
+
 /** Inverse of a small symmetric positive-definite matrix by Cholesky; undefined when it is not positive definite. */
 export function invertSpd(A: number[][]): number[][] | undefined {
   const n = A.length;
@@ -137,6 +153,8 @@ export interface BfgsOptions {
   maxIterations?: number;
   /** analytic gradient; central differences when omitted */
   gradient?: (x: number[]) => number[];
+  /** value and analytic gradient in one call (used instead of f and gradient when given) */
+  valueAndGradient?: (x: number[]) => [number, number[]];
 }
 
 /**
@@ -148,9 +166,12 @@ export function bfgs(f: (x: number[]) => number, x0: number[], o: BfgsOptions = 
   const tol = o.gradientTolerance ?? 1e-7;
   const maxIt = o.maxIterations ?? 500;
   const grad = o.gradient ?? ((x: number[]) => numericGradient(f, x));
+  // one call for value and gradient where the caller has it: the line search then keeps the gradient of the point it accepts
+  const fg = o.valueAndGradient ?? ((x: number[]): [number, number[] | undefined] => [f(x), undefined]);
   let x = [...x0];
-  let fx = f(x);
-  let g = grad(x);
+  const first = fg(x);
+  let fx = first[0];
+  let g = first[1] ?? grad(x);
   let H: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i]!, 0);
   for (let it = 0; it < maxIt; it++) {
@@ -167,13 +188,14 @@ export function bfgs(f: (x: number[]) => number, x0: number[], o: BfgsOptions = 
     let step = 1;
     let xn = x;
     let fn = fx;
+    let gTrial: number[] | undefined;
     for (let k = 0; k < 60; k++, step *= 0.5) {
       xn = x.map((v, i) => v + step * p[i]!);
-      fn = f(xn);
+      [fn, gTrial] = fg(xn);
       if (Number.isFinite(fn) && fn <= fx + 1e-4 * step * slope) break;
     }
     if (!(fn <= fx)) return { x, value: fx, iterations: it, converged: Math.max(...g.map(Math.abs)) < tol * 100 };
-    const gn = grad(xn);
+    const gn = gTrial ?? grad(xn);
     const s = xn.map((v, i) => v - x[i]!);
     const y = gn.map((v, i) => v - g[i]!);
     const sy = dot(s, y);

@@ -66,15 +66,14 @@ export function bgnbdSetLogLikelihood(p: BgNbdParams, s: PatternSet, grad?: numb
     const rx = r + x;
     const l3 = -rx * lT[s.Ti[i]!]!;
     const l4 = c4[j]! - rx * ltx[s.txi[i]!]!;
-    let mix: number;
+    // ln(e^l3 + e^l4) with one exp, and the share w4 = e^l4 / (e^l3 + e^l4)
+    let mix = l3;
     let w4 = 0;
-    if (x === 0) mix = l3;
-    else {
-      const m = l3 > l4 ? l3 : l4;
-      const e3 = Math.exp(l3 - m);
-      const e4 = Math.exp(l4 - m);
-      mix = m + Math.log(e3 + e4);
-      w4 = e4 / (e3 + e4);
+    if (x > 0) {
+      const d = l4 - l3;
+      const e = Math.exp(-Math.abs(d));
+      mix = (d > 0 ? l4 : l3) + Math.log1p(e);
+      w4 = d > 0 ? 1 / (1 + e) : e / (1 + e);
     }
     ll += w * (c1[j]! + mix);
     if (grad) {
@@ -111,10 +110,9 @@ export function fitBgNbd(patterns: readonly Pattern[] | PatternSet, options: Fit
   return maximizeLikelihood({
     model: 'BG/NBD', names: ['r', 'alpha', 'a', 'b'], customers: s.total,
     logLikelihood: (t) => bgnbdSetLogLikelihood(unpack(t), s),
-    gradientLog: (t) => {
+    valueAndGradientLog: (t) => {
       const g = [0, 0, 0, 0];
-      bgnbdSetLogLikelihood(unpack(t), s, g);
-      return g;
+      return [bgnbdSetLogLikelihood(unpack(t), s, g), g];
     },
   }, options) as BgNbdFit;
 }
@@ -133,11 +131,15 @@ export function bgnbdExpected(p: BgNbdParams, t: number): number {
   return ((a + b - 1) / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * hyp2f1(r, b, a + b - 1, t / (alpha + t)));
 }
 
-/** E[Y(t) | x, t_x, T]: expected purchases in the next t periods, FHL 2005 eq. (10). */
-export function bgnbdConditionalExpected(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+/** E[Y(t) | alive, x, T]: the first factor of FHL 2005 eq. (10), which does not depend on t_x. */
+export function bgnbdExpectedIfAlive(p: BgNbdParams, t: number, x: number, T: number): number {
   const { r, alpha, a, b } = p;
   if (t <= 0) return 0;
   const h = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
-  const num = ((a + b + x - 1) / (a - 1)) * (1 - Math.pow((alpha + T) / (alpha + T + t), r + x) * h);
-  return num * bgnbdPAlive(p, x, tx, T);
+  return ((a + b + x - 1) / (a - 1)) * (1 - Math.pow((alpha + T) / (alpha + T + t), r + x) * h);
+}
+
+/** E[Y(t) | x, t_x, T]: expected purchases in the next t periods, FHL 2005 eq. (10). */
+export function bgnbdConditionalExpected(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+  return bgnbdExpectedIfAlive(p, t, x, T) * bgnbdPAlive(p, x, tx, T);
 }

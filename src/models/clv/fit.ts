@@ -7,15 +7,15 @@
  * converges.
  */
 import { ConvergenceError, SegmintError } from '../../core/errors.ts';
-import { bfgs, invertSpd, nelderMead, numericHessian, type MinimizeResult } from '../optimize.ts';
+import { bfgs, hessianFromGradient, invertSpd, nelderMead, numericHessian, type MinimizeResult } from '../optimize.ts';
 
 export interface MleSpec {
   model: string;
   names: readonly string[];
   /** Σ weight · ln L at the natural parameters (may be non-finite far from the optimum) */
   logLikelihood: (theta: number[]) => number;
-  /** ∂(Σ weight · ln L)/∂ ln θ, when known analytically */
-  gradientLog?: (theta: number[]) => number[];
+  /** Σ weight · ln L and its gradient ∂/∂ ln θ in one pass, when the gradient is known analytically */
+  valueAndGradientLog?: (theta: number[]) => [number, number[]];
   /** customers (Σ weights): the objective is the mean log-likelihood */
   customers: number;
 }
@@ -54,23 +54,25 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
     const value = -spec.logLikelihood(th) / n + pen * th.reduce((s, t) => s + t * t, 0);
     return Number.isFinite(value) ? value : BAD;
   };
-  const g = spec.gradientLog
-    ? (v: number[]) => {
+  const fg = spec.valueAndGradientLog
+    ? (v: number[]): [number, number[]] => {
       const th = v.map(Math.exp);
-      const gl = spec.gradientLog!(th);
-      return gl.map((d, i) => -d / n + 2 * pen * th[i]! * th[i]!);
+      const [ll, gl] = spec.valueAndGradientLog!(th);
+      const value = -ll / n + pen * th.reduce((s, t) => s + t * t, 0);
+      return [Number.isFinite(value) ? value : BAD, gl.map((d, i) => -d / n + 2 * pen * th[i]! * th[i]!)];
     }
     : undefined;
+  const g = fg ? (v: number[]) => fg(v)[1] : undefined;
   const starts = options.starts ?? [new Array(k).fill(1), new Array(k).fill(0.5), new Array(k).fill(3)];
   let best: (MinimizeResult & { method: MleFit['method'] }) | undefined;
   let iterations = 0;
   for (const s of starts) {
     const v0 = s.map(Math.log);
-    let r: MinimizeResult & { method: MleFit['method'] } = { ...bfgs(f, v0, { gradient: g }), method: 'bfgs' };
+    let r: MinimizeResult & { method: MleFit['method'] } = { ...bfgs(f, v0, { gradient: g, valueAndGradient: fg }), method: 'bfgs' };
     iterations += r.iterations;
     if (!r.converged || r.value >= BAD) {
       const nm = nelderMead(f, r.value < BAD ? r.x : v0, { tolerance: 1e-12, maxIterations: 20000, restarts: 2 });
-      const polished = bfgs(f, nm.x, { gradient: g });
+      const polished = bfgs(f, nm.x, { gradient: g, valueAndGradient: fg });
       iterations += nm.iterations + polished.iterations;
       r = { ...(polished.value <= nm.value ? polished : { ...nm, converged: false }), method: 'nelder-mead+bfgs' };
     }
@@ -103,11 +105,18 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
     if (pinned[i]) warnings.push(`${spec.model}: the estimate of ${name} is on the boundary ${name} → 0 (${theta[i]!.toExponential(1)}); it has no standard error`);
   });
   const free = spec.names.map((_, i) => i).filter((i) => !pinned[i]);
-  const H = numericHessian((u) => {
+  const full = (u: number[]) => {
     const v = [...best!.x];
     free.forEach((i, j) => (v[i] = u[j]!));
-    return -spec.logLikelihood(v.map(Math.exp));
-  }, free.map((i) => best!.x[i]!));
+    return v.map(Math.exp);
+  };
+  const u0 = free.map((i) => best!.x[i]!);
+  const H = spec.valueAndGradientLog
+    ? hessianFromGradient((u) => {
+      const g = spec.valueAndGradientLog!(full(u))[1];
+      return free.map((i) => -g[i]!);
+    }, u0)
+    : numericHessian((u) => -spec.logLikelihood(full(u)), u0);
   const inv = invertSpd(H);
   if (!inv && pinned.some(Boolean)) {
     warnings.push(`${spec.model}: with ${spec.names.filter((_, i) => pinned[i]).join(', ')} → 0 the other parameters are not all identified, so there are no standard errors`);

@@ -124,10 +124,9 @@ export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>, opt
   const fit = maximizeLikelihood({
     model: 'Gamma-Gamma', names: ['p', 'q', 'gamma'], customers: xs.length,
     logLikelihood: (t) => gammaGammaSetLogLikelihood(unpack(t), data),
-    gradientLog: (t) => {
+    valueAndGradientLog: (t) => {
       const g = [0, 0, 0];
-      gammaGammaSetLogLikelihood(unpack(t), data, g);
-      return g;
+      return [gammaGammaSetLogLikelihood(unpack(t), data, g), g];
     },
   }, options);
   const rho = correlation(xs, zs);

@@ -63,10 +63,15 @@ export function mbgnbdExpected(p: MbgNbdParams, t: number): number {
   return (b / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * hyp2f1(r, b + 1, a + b, t / (alpha + t)));
 }
 
-/** E[Y(t) | x, t_x, T] = (a+b+x)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x+1; a+b+x; t/(α+T+t))] · P(alive). */
-export function mbgnbdConditionalExpected(p: MbgNbdParams, t: number, x: number, tx: number, T: number): number {
+/** E[Y(t) | alive, x, T] = (a+b+x)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x+1; a+b+x; t/(α+T+t))]. */
+export function mbgnbdExpectedIfAlive(p: MbgNbdParams, t: number, x: number, T: number): number {
   const { r, alpha, a, b } = p;
   if (t <= 0) return 0;
   const h = hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t));
-  return ((a + b + x) / (a - 1)) * (1 - Math.pow((alpha + T) / (alpha + T + t), r + x) * h) * mbgnbdPAlive(p, x, tx, T);
+  return ((a + b + x) / (a - 1)) * (1 - Math.pow((alpha + T) / (alpha + T + t), r + x) * h);
+}
+
+/** E[Y(t) | x, t_x, T] = E[Y(t) | alive, x, T] · P(alive). */
+export function mbgnbdConditionalExpected(p: MbgNbdParams, t: number, x: number, tx: number, T: number): number {
+  return mbgnbdExpectedIfAlive(p, t, x, T) * mbgnbdPAlive(p, x, tx, T);
 }

@@ -5,10 +5,10 @@
  */
 import { SegmintError } from '../../core/errors.ts';
 import { bgbbConditionalExpected, bgbbExpected, bgbbPAlive, fitBgBb, type BgBbParams } from './bgbb.ts';
-import { bgnbdConditionalExpected, bgnbdExpected, bgnbdPAlive, fitBgNbd, type BgNbdParams } from './bgnbd.ts';
+import { bgnbdConditionalExpected, bgnbdExpected, bgnbdExpectedIfAlive, bgnbdPAlive, fitBgNbd, type BgNbdParams } from './bgnbd.ts';
 import type { FitOptions, MleFit } from './fit.ts';
-import { fitMbgNbd, mbgnbdConditionalExpected, mbgnbdExpected, mbgnbdPAlive } from './mbgnbd.ts';
-import { fitParetoNbd, paretonbdConditionalExpected, paretonbdExpected, paretonbdPAlive, type ParetoNbdParams } from './paretonbd.ts';
+import { fitMbgNbd, mbgnbdConditionalExpected, mbgnbdExpected, mbgnbdExpectedIfAlive, mbgnbdPAlive } from './mbgnbd.ts';
+import { fitParetoNbd, paretonbdConditionalExpected, paretonbdExpected, paretonbdExpectedIfAlive, paretonbdPAlive, type ParetoNbdParams } from './paretonbd.ts';
 import type { Pattern } from './patterns.ts';
 
 export const PURCHASE_MODELS = ['bgnbd', 'mbgnbd', 'paretonbd', 'bgbb'] as const;
@@ -61,6 +61,19 @@ export function conditionalExpectedPurchases(m: PurchaseModel, t: number, x: num
     case 'mbgnbd': return mbgnbdConditionalExpected(bg(m.params), t, x, tx, T);
     case 'paretonbd': return paretonbdConditionalExpected(pn(m.params), t, x, tx, T);
     case 'bgbb': return bgbbConditionalExpected(bb(m.params), Math.round(t), x, tx, T);
+  }
+}
+
+/**
+ * E[Y(t) | alive, x, T] for the continuous-time models, whose conditional expectation is this times P(alive)
+ * and does not depend on t_x (so predictions compute it once per (x, T)); undefined for BG/BB.
+ */
+export function expectedPurchasesIfAlive(m: PurchaseModel, t: number, x: number, T: number): number | undefined {
+  switch (m.kind) {
+    case 'bgnbd': return bgnbdExpectedIfAlive(bg(m.params), t, x, T);
+    case 'mbgnbd': return mbgnbdExpectedIfAlive(bg(m.params), t, x, T);
+    case 'paretonbd': return paretonbdExpectedIfAlive(pn(m.params), t, x, T);
+    case 'bgbb': return undefined;
   }
 }
 

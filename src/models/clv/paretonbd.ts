@@ -76,8 +76,13 @@ export function paretonbdExpected(p: ParetoNbdParams, t: number): number {
   return (p.r / p.alpha) * lifetimeFactor(p.s, p.beta, t);
 }
 
-/** E[Y(t) | x, t_x, T] = (r+x)(β+T)/((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)] · P(alive) (eq. 22). */
-export function paretonbdConditionalExpected(p: ParetoNbdParams, t: number, x: number, tx: number, T: number): number {
+/** E[Y(t) | alive, x, T] = (r+x)(β+T)/((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)]. */
+export function paretonbdExpectedIfAlive(p: ParetoNbdParams, t: number, x: number, T: number): number {
   if (t <= 0) return 0;
-  return ((p.r + x) / (p.alpha + T)) * lifetimeFactor(p.s, p.beta + T, t) * paretonbdPAlive(p, x, tx, T);
+  return ((p.r + x) / (p.alpha + T)) * lifetimeFactor(p.s, p.beta + T, t);
+}
+
+/** E[Y(t) | x, t_x, T] = E[Y(t) | alive, x, T] · P(alive) (Schmittlein et al. 1987, eq. 22). */
+export function paretonbdConditionalExpected(p: ParetoNbdParams, t: number, x: number, tx: number, T: number): number {
+  return paretonbdExpectedIfAlive(p, t, x, T) * paretonbdPAlive(p, x, tx, T);
 }

@@ -5,7 +5,7 @@
  * predictions") defines each figure.
  */
 import { SegmintError } from '../../core/errors.ts';
-import { conditionalExpectedPurchases, probabilityAlive, rateIfAlive, type PurchaseModel } from './model.ts';
+import { conditionalExpectedPurchases, expectedPurchasesIfAlive, probabilityAlive, rateIfAlive, type PurchaseModel } from './model.ts';
 
 export interface PredictOptions {
   /** horizon in model periods (BG/BB: opportunities) */
@@ -51,19 +51,32 @@ export function predictPatterns(model: PurchaseModel, p: { x: ArrayLike<number>;
   const n = p.x.length;
   const out: PatternPredictions = { pAlive: new Float64Array(n), expectedPurchases: new Float64Array(n), discountedPurchases: new Float64Array(n), daysToNextPurchase: new Float64Array(n) };
   const steps = model.kind === 'bgbb' ? Math.max(1, Math.round(o.horizon)) : Math.max(1, Math.round((o.horizon * o.periodDays) / 30.4375));
-  const factors = Array.from({ length: steps }, (_, k) => Math.pow(1 + o.discountRate, -((o.horizon * (k + 1)) / steps) * o.periodDays / 365.25));
+  const times = Array.from({ length: steps }, (_, k) => (o.horizon * (k + 1)) / steps);
+  const factors = times.map((t) => Math.pow(1 + o.discountRate, -(t * o.periodDays) / 365.25));
+  // E[Y(t_k) | alive, x, T] per distinct (x, T), where the model has it; else the conditional per pattern
+  const ifAlive = new Map<number, Map<number, Float64Array>>();
+  const curve = (x: number, T: number): Float64Array | undefined => {
+    if (model.kind === 'bgbb') return undefined;
+    let byT = ifAlive.get(x);
+    if (!byT) ifAlive.set(x, (byT = new Map()));
+    let c = byT.get(T);
+    if (!c) byT.set(T, (c = Float64Array.from(times, (t) => expectedPurchasesIfAlive(model, t, x, T)!)));
+    return c;
+  };
   for (let i = 0; i < n; i++) {
     const x = p.x[i]!;
     const tx = p.tx[i]!;
     const T = p.T[i]!;
+    const pa = probabilityAlive(model, x, tx, T);
+    const c = curve(x, T);
     let prev = 0;
     let disc = 0;
     for (let k = 0; k < steps; k++) {
-      const e = conditionalExpectedPurchases(model, (o.horizon * (k + 1)) / steps, x, tx, T);
+      const e = c ? c[k]! * pa : conditionalExpectedPurchases(model, times[k]!, x, tx, T);
       disc += (e - prev) * factors[k]!;
       prev = e;
     }
-    out.pAlive[i] = probabilityAlive(model, x, tx, T);
+    out.pAlive[i] = pa;
     out.expectedPurchases[i] = prev;
     out.discountedPurchases[i] = disc;
     out.daysToNextPurchase[i] = o.periodDays / rateIfAlive(model, x, T);
