@@ -199,7 +199,8 @@ export function bfgs(f: (x: number[]) => number, x0: number[], o: BfgsOptions = 
     const s = xn.map((v, i) => v - x[i]!);
     const y = gn.map((v, i) => v - g[i]!);
     const sy = dot(s, y);
-    if (sy > 1e-12) {
+    // skip the update when the curvature is not clearly positive (relative to the step and gradient change)
+    if (sy > 1e-10 * Math.sqrt(dot(s, s) * dot(y, y))) {
       if (it === 0) H = H.map((row) => row.map((v) => (v * sy) / dot(y, y)));
       const Hy = H.map((row) => dot(row, y));
       const yHy = dot(y, Hy);
@@ -209,7 +210,10 @@ export function bfgs(f: (x: number[]) => number, x0: number[], o: BfgsOptions = 
     x = xn;
     fx = fn;
     g = gn;
-    if (change === 0 && Math.max(...s.map(Math.abs)) === 0) break;
+    // at the floor of floating-point precision: no more progress is possible
+    if (change <= 1e-15 * (1 + Math.abs(fx))) {
+      return { x, value: fx, iterations: it + 1, converged: Math.max(...g.map(Math.abs)) < tol * 100 };
+    }
   }
   return { x, value: fx, iterations: maxIt, converged: Math.max(...g.map(Math.abs)) < tol };
 }

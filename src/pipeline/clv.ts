@@ -108,7 +108,7 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
     };
   }
   const m: PurchaseModel = { kind, params: pf.params };
-  const maxT = Math.max(...patterns.map((p) => p.T));
+  const maxT = patterns.reduce((m, p) => (p.T > m ? p.T : m), 0);
   const steps = kind === 'bgbb' ? Math.round(2 * maxT) : 40;
   const repeatPurchaseCurve = Array.from({ length: steps + 1 }, (_, k) => {
     const t = kind === 'bgbb' ? k : (2 * maxT * k) / steps;
@@ -196,7 +196,8 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
   const holdoutEnd = calEnd < lastDay ? lastDay : undefined;
   await summaryTable(ws, calEnd, holdoutEnd, period);
   try {
-    const cols = await db.columns(`SELECT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t, monetary_value AS z${holdoutEnd ? ', CAST(frequency_holdout AS DOUBLE) AS xh, duration_holdout AS dh' : ''} FROM __clv_summary`);
+    // in a fixed order, so that the same data give the same fit to the last digit
+    const cols = await db.columns(`SELECT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t, monetary_value AS z${holdoutEnd ? ', CAST(frequency_holdout AS DOUBLE) AS xh, duration_holdout AS dh' : ''} FROM __clv_summary ORDER BY customer_id`);
     const x = cols.x as number[];
     if (x.length === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase up to the calibration end ${calEnd}`, { hint: 'choose a later --calibration-end, or import purchases first', exitCode: 1 });
