@@ -121,7 +121,20 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
   };
 }
 
-/** Read a summary file (CSV or Parquet: frequency, recency, T[, monetary_value][, weights]; BG/BB: frequency, recency, periods, weights). */
+/** Other names of the summary columns: the BTYD papers' and packages' (x, t_x, T.cal, zbar, custs, …). */
+const SUMMARY_ALIASES: Record<string, string[]> = {
+  frequency: ['frequency', 'x'],
+  recency: ['recency', 't_x', 't.x', 'tx'],
+  t: ['t', 't.cal', 't_cal'],
+  monetary_value: ['monetary_value', 'zbar', 'm.x', 'monetary'],
+  periods: ['periods', 'n', 'n.cal', 'n_cal'],
+  weights: ['weights', 'custs', 'n_custs', 'count'],
+};
+
+/**
+ * Read a summary file (CSV or Parquet: frequency, recency, T[, monetary_value][, weights]; BG/BB: frequency,
+ * recency, periods, weights; or the BTYD names x, t_x, T.cal, zbar, custs).
+ */
 export async function readSummaryFile(file: string, model: PurchaseModelKind): Promise<SummaryColumns> {
   const path = resolve(file);
   const ext = extname(path).toLowerCase();
@@ -131,7 +144,12 @@ export async function readSummaryFile(file: string, model: PurchaseModelKind): P
     const cols = await mem.db.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`).catch((e: unknown) => {
       throw new SegmintError('unreadable-file', `--summary ${file}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, { hint: 'give a CSV with a header line, or a Parquet file' });
     });
-    const have = new Map(cols.map((c) => [c.column_name.toLowerCase(), c.column_name]));
+    const have = new Map<string, string>();
+    for (const c of cols) {
+      const name = c.column_name.toLowerCase();
+      const canonical = Object.entries(SUMMARY_ALIASES).find(([, names]) => names.includes(name))?.[0] ?? name;
+      if (!have.has(canonical)) have.set(canonical, c.column_name);
+    }
     const need = model === 'bgbb' ? ['frequency', 'recency', 'periods', 'weights'] : ['frequency', 'recency', 't'];
     const missing = need.filter((c) => !have.has(c)).map((c) => (c === 't' ? 'T' : c));
     if (missing.length) {

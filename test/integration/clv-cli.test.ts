@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { generateDataset } from '../../src/generate/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { readCsv } from '../helpers/csv.ts';
-import { withTempDir } from '../helpers/workspace.ts';
+import { shared, withTempDir } from '../helpers/workspace.ts';
 
 test('clv fit and clv predict have --help with examples', async () => {
   for (const cmd of [['clv', 'fit'], ['clv', 'predict']]) {
@@ -92,4 +92,15 @@ test('clv fit: bad input exits 2 with a coded error and a hint', async () => {
     const pen = await runCli(['clv', 'fit', '--summary', file, '--penalizer', 'abc']);
     assert.match(pen.err, /error\[invalid-option\]: --penalizer abc: expected a number/);
   });
+});
+
+const cdnow = shared('cdnow/cdnow_customers_summary_with_transactions.csv');
+test('clv fit --summary reads the BTYD column names (x, t_x, T, zbar) and fits both models', { skip: cdnow.skip }, async () => {
+  const r = await runCli(['clv', 'fit', '--summary', cdnow.path, '--json']);
+  assert.equal(r.code, 0, r.err);
+  const fit = JSON.parse(r.out);
+  assert.equal(fit.purchase.customers, 2357);
+  assert.equal(Number(fit.purchase.params.r.toFixed(3)), 0.243);
+  assert.equal(Number(fit.spend.params.p.toFixed(2)), 6.25);
+  assert.equal(fit.runId, undefined, 'a summary fit is not stored');
 });
