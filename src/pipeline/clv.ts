@@ -75,6 +75,11 @@ export interface SummaryColumns {
   monetary?: ArrayLike<number>;
 }
 
+function checkPeriod(period: string): Period {
+  if (period in PERIOD_DAYS) return period as Period;
+  throw new SegmintError('invalid-option', `--period ${period}: expected day, week or month`, { hint: 'week is the unit of the BG/NBD papers' });
+}
+
 function checkSpendOption(spend: string): SpendModel {
   if (spend === 'gammagamma' || spend === 'none') return spend;
   throw new SegmintError('invalid-option', `--spend ${spend}: expected gammagamma or none`, { hint: 'Gamma-Gamma (Fader, Hardie & Lee 2005) is the spend model' });
@@ -84,7 +89,7 @@ function checkSpendOption(spend: string): SpendModel {
 export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { source: string }): ClvFitResult {
   const kind = options.model ?? 'bgnbd';
   const spend = checkSpendOption(options.spend ?? 'gammagamma');
-  const period = options.period ?? 'week';
+  const period = checkPeriod(options.period ?? 'week');
   const patterns = toPatterns(data.x, data.tx, data.T, data.weights);
   const pf = fitPurchaseModel(kind, patterns, { penalizer: options.penalizer });
   const warnings = [...pf.warnings];
@@ -94,6 +99,7 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
     converged: pf.converged, method: pf.method, penalizer: pf.penalizer, customers: fitted, patterns: pf.patterns,
   };
   let spendFit: ClvFitResult['spend'];
+  if (spend === 'gammagamma' && kind !== 'bgbb' && !data.monetary) warnings.push('the summary has no monetary_value column, so there is no spend model (and no CLV)');
   if (spend === 'gammagamma' && data.monetary && kind !== 'bgbb') {
     if (data.weights && Array.from(data.weights).some((w) => w !== 1)) {
       throw new SegmintError('invalid-summary', 'the Gamma-Gamma model needs one row per customer, but the summary has weights', { hint: 'fit with --spend none, or give one row per customer' });
@@ -201,8 +207,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
     });
   }
   const db = ws.db;
-  const period = options.period ?? 'week';
-  if (!(period in PERIOD_DAYS)) throw new SegmintError('invalid-option', `--period ${period}: expected day, week or month`, { hint: 'week is the unit of the BG/NBD papers' });
+  const period = checkPeriod(options.period ?? 'week');
   if (options.asOf) checkDate('--as-of', options.asOf);
   const asOf = await resolveAsOf(ws, options.asOf);
   const lastDay = dayBefore(asOf);

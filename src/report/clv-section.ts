@@ -21,7 +21,10 @@ export async function clvSection(db: Db, options: { currency?: string } = {}): P
   const fitRun = await db.one<{ run_id: number; summary: string }>("SELECT run_id, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'clv' ORDER BY run_id DESC LIMIT 1");
   if (!fitRun) return undefined;
   const fit = JSON.parse(fitRun.summary) as ClvFitResult;
-  const predRun = await db.one<{ run_id: number; summary: string }>("SELECT run_id, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'clv-predict' ORDER BY run_id DESC LIMIT 1");
+  // the latest predictions made from this fit (an older fit's would not match the parameters shown)
+  const predRun = await db.one<{ run_id: number; summary: string }>(
+    "SELECT run_id, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'clv-predict' AND CAST(json_extract(params, '$.fitRunId') AS INTEGER) = ? ORDER BY run_id DESC LIMIT 1",
+    [fitRun.run_id]);
   const pred = predRun ? (JSON.parse(predRun.summary) as ClvPredictResult) : undefined;
   const cur = options.currency;
   const parts: string[] = [];
@@ -99,6 +102,6 @@ export async function clvSection(db: Db, options: { currency?: string } = {}): P
         segs.map((s) => [s.segment, Number(s.n), pct(total ? Number(s.total) / total : 0), money(Number(s.median), cur, 0), money(Number(s.mean), cur, 0), money(Number(s.p90), cur, 0)])));
       parts.push('</div>');
     }
-  } else parts.push('<p class="empty">No predictions yet: run segmint clv predict.</p>');
+  } else parts.push(`<p class="empty">No predictions from fit run ${fitRun.run_id} yet: run segmint clv predict.</p>`);
   return { id: 'clv', title: 'Customer lifetime value', html: parts.join('\n') };
 }
