@@ -7,6 +7,7 @@
  */
 import { extname, resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
+import { discreteSummary, OPPORTUNITY_DAYS, type Opportunity } from '../features/discrete-summary.ts';
 import { PERIOD_DAYS, transactionSummary, type Period } from '../features/transaction-summary.ts';
 import { fitGammaGamma } from '../models/clv/gamma-gamma.ts';
 import { conditionalExpectedPurchases, expectedRepeatPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseModel, type PurchaseModelKind } from '../models/clv/model.ts';
@@ -25,8 +26,8 @@ export interface ClvFitOptions {
   model?: PurchaseModelKind;
   /** spend model (default gammagamma) */
   spend?: SpendModel;
-  /** time unit of the summary and the parameters (default week) */
-  period?: Period;
+  /** time unit of the summary and the parameters (default week); for BG/BB the opportunity (default year) */
+  period?: Period | Opportunity;
   /** last day of the calibration period, YYYY-MM-DD (inclusive); later purchases form the holdout */
   calibrationEnd?: string;
   /** end of the data, exclusive (default: the day after the last transaction) */
@@ -52,7 +53,7 @@ export interface ClvFitResult {
   /** stored run (workspace fits only) */
   runId?: number;
   source: string;
-  period: Period;
+  period: Period | Opportunity;
   periodDays: number;
   asOf?: string;
   calibrationEnd?: string;
@@ -75,9 +76,16 @@ export interface SummaryColumns {
   monetary?: ArrayLike<number>;
 }
 
-function checkPeriod(period: string): Period {
-  if (period in PERIOD_DAYS) return period as Period;
-  throw new SegmintError('invalid-option', `--period ${period}: expected day, week or month`, { hint: 'week is the unit of the BG/NBD papers' });
+/** The period of `kind` (continuous models: day, week, month; BG/BB: the opportunity) and its length in days. */
+function checkPeriod(kind: PurchaseModelKind, period: string | undefined): { period: Period | Opportunity; days: number } {
+  if (kind === 'bgbb') {
+    const p = period ?? 'year';
+    if (p in OPPORTUNITY_DAYS) return { period: p as Opportunity, days: OPPORTUNITY_DAYS[p as Opportunity] };
+    throw new SegmintError('invalid-option', `--period ${p}: BG/BB opportunities are year, quarter, month or week`, { hint: 'e.g. --period year for yearly donation drives' });
+  }
+  const p = period ?? 'week';
+  if (p in PERIOD_DAYS) return { period: p as Period, days: PERIOD_DAYS[p as Period] };
+  throw new SegmintError('invalid-option', `--period ${p}: expected day, week or month`, { hint: 'week is the unit of the BG/NBD papers' });
 }
 
 function checkSpendOption(spend: string): SpendModel {
@@ -89,7 +97,7 @@ function checkSpendOption(spend: string): SpendModel {
 export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { source: string }): ClvFitResult {
   const kind = options.model ?? 'bgnbd';
   const spend = checkSpendOption(options.spend ?? 'gammagamma');
-  const period = checkPeriod(options.period ?? 'week');
+  const { period, days: periodDays } = checkPeriod(kind, options.period);
   const patterns = toPatterns(data.x, data.tx, data.T, data.weights);
   const pf = fitPurchaseModel(kind, patterns, { penalizer: options.penalizer });
   const warnings = [...pf.warnings];
@@ -99,8 +107,8 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
     converged: pf.converged, method: pf.method, penalizer: pf.penalizer, customers: fitted, patterns: pf.patterns,
   };
   let spendFit: ClvFitResult['spend'];
-  if (spend === 'gammagamma' && kind !== 'bgbb' && !data.monetary) warnings.push('the summary has no monetary_value column, so there is no spend model (and no CLV)');
-  if (spend === 'gammagamma' && data.monetary && kind !== 'bgbb') {
+  if (spend === 'gammagamma' && !data.monetary) warnings.push('the summary has no monetary_value column, so there is no spend model (and no CLV)');
+  if (spend === 'gammagamma' && data.monetary) {
     if (data.weights && Array.from(data.weights).some((w) => w !== 1)) {
       throw new SegmintError('invalid-summary', 'the Gamma-Gamma model needs one row per customer, but the summary has weights', { hint: 'fit with --spend none, or give one row per customer' });
     }
@@ -121,7 +129,7 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
     return { t, expected: expectedRepeatPurchases(m, t) };
   });
   return {
-    source: options.source, period, periodDays: PERIOD_DAYS[period],
+    source: options.source, period, periodDays,
     customers: { total: fitted, fitted, excluded: 0, excludedByReason: {} },
     purchase, spend: spendFit, repeatPurchaseCurve, warnings,
   };
@@ -192,22 +200,20 @@ async function nextRunId(db: Db): Promise<number> {
   return 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
 }
 
-async function summaryTable(ws: Workspace, calibrationEnd: string, holdoutEnd: string | undefined, period: Period): Promise<void> {
-  await materialise(ws, '__clv_summary', transactionSummary({
-    calibrationEnd: new Date(`${calibrationEnd}T00:00:00Z`), holdoutEnd: holdoutEnd ? new Date(`${holdoutEnd}T00:00:00Z`) : undefined, period,
-  }));
+/** The summary of `kind` as the temp table __clv_summary: per purchase day, or per opportunity for BG/BB. */
+async function summaryTable(ws: Workspace, kind: PurchaseModelKind, calibrationEnd: string, holdoutEnd: string | undefined, period: Period | Opportunity): Promise<void> {
+  const cal = new Date(`${calibrationEnd}T00:00:00Z`);
+  const hold = holdoutEnd ? new Date(`${holdoutEnd}T00:00:00Z`) : undefined;
+  await materialise(ws, '__clv_summary', kind === 'bgbb'
+    ? discreteSummary({ calibrationEnd: cal, holdoutEnd: hold, opportunity: period as Opportunity })
+    : transactionSummary({ calibrationEnd: cal, holdoutEnd: hold, period: period as Period }));
 }
 
 /** Fit on the workspace's transactions and store the run (kind `clv`). */
 export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Promise<ClvFitResult> {
   const kind = options.model ?? 'bgnbd';
-  if (kind === 'bgbb') {
-    throw new SegmintError('bgbb-needs-summary', 'BG/BB models discrete opportunities (such as yearly donation drives), which the transactions do not define', {
-      hint: 'fit it from a summary: segmint clv fit --model bgbb --summary donations.csv (columns frequency, recency, periods, weights)',
-    });
-  }
   const db = ws.db;
-  const period = checkPeriod(options.period ?? 'week');
+  const { period } = checkPeriod(kind, options.period);
   if (options.asOf) checkDate('--as-of', options.asOf);
   const asOf = await resolveAsOf(ws, options.asOf);
   const lastDay = dayBefore(asOf);
@@ -217,7 +223,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
     throw new SegmintError('invalid-option', `--calibration-end ${calEnd} is not before the as-of date ${asOf}`, { hint: `choose a day up to ${lastDay}; the days after it form the holdout period` });
   }
   const holdoutEnd = calEnd < lastDay ? lastDay : undefined;
-  await summaryTable(ws, calEnd, holdoutEnd, period);
+  await summaryTable(ws, kind, calEnd, holdoutEnd, period);
   try {
     // in a fixed order, so that the same data give the same fit to the last digit
     const cols = await db.columns(`SELECT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t, monetary_value AS z${holdoutEnd ? ', CAST(frequency_holdout AS DOUBLE) AS xh, duration_holdout AS dh' : ''} FROM __clv_summary ORDER BY customer_id`);
@@ -305,11 +311,14 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   const horizon = options.horizon ?? 12;
   const horizonDays = horizon * PERIOD_DAYS[unit];
   const o = normalisePredictOptions({ horizon: horizonDays / fit.periodDays, periodDays: fit.periodDays, discountRate: options.discountRate, margin: options.margin });
+  if (fit.purchase.model === 'bgbb' && Math.round(o.horizon) < 1) {
+    throw new SegmintError('invalid-option', `--horizon ${horizon} ${unit}: shorter than one ${fit.period}, the opportunity of this BG/BB fit`, { hint: `give at least one ${fit.period}, e.g. --horizon 1 --unit month for monthly opportunities` });
+  }
   const model: PurchaseModel = { kind: fit.purchase.model as PurchaseModelKind, params: fit.purchase.params };
   if (options.asOf) checkDate('--as-of', options.asOf);
   const asOf = options.asOf ?? fit.asOf!;
   onProgress?.('summarising purchases');
-  await summaryTable(ws, dayBefore(asOf), undefined, fit.period);
+  await summaryTable(ws, model.kind, dayBefore(asOf), undefined, fit.period);
   try {
     const pats = await db.columns('SELECT DISTINCT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t FROM __clv_summary');
     onProgress?.(`predicting ${pats.x!.length} patterns`);

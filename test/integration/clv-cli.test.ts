@@ -77,9 +77,9 @@ test('clv fit: bad input exits 2 with a coded error and a hint', async () => {
     const model = await runCli(['clv', 'fit', '--model', 'bgbnd', '-w', ws]);
     assert.equal(model.code, 2);
     assert.match(model.err, /error\[invalid-option\]: --model bgbnd: expected one of bgnbd, mbgnbd, paretonbd, bgbb/);
-    const bgbb = await runCli(['clv', 'fit', '--model', 'bgbb', '-w', ws]);
+    const bgbb = await runCli(['clv', 'fit', '--model', 'bgbb', '--period', 'day', '-w', ws]);
     assert.equal(bgbb.code, 2);
-    assert.match(bgbb.err, /error\[bgbb-needs-summary\][\s\S]*hint: fit it from a summary/);
+    assert.match(bgbb.err, /error\[invalid-option\]: --period day: BG\/BB opportunities are year, quarter, month or week/);
     const file = join(dir, 's.csv');
     writeFileSync(file, 'id,frequency,recency\n1,0,0\n');
     const cols = await runCli(['clv', 'fit', '--summary', file]);
@@ -103,4 +103,36 @@ test('clv fit --summary reads the BTYD column names (x, t_x, T, zbar) and fits b
   assert.equal(Number(fit.purchase.params.r.toFixed(3)), 0.243);
   assert.equal(Number(fit.spend.params.p.toFixed(2)), 6.25);
   assert.equal(fit.runId, undefined, 'a summary fit is not stored');
+});
+
+test('clv on a generated charity: BG/BB over quarterly opportunities from the workspace, validated and predicted', async () => {
+  await withTempDir(async (dir) => {
+    const ws = join(dir, 'w');
+    const g = await generateDataset({ preset: 'ngo', customers: 800, seed: 4, outDir: join(dir, 'gen') });
+    await runCli(['init', ws]);
+    assert.equal((await runCli(['import', g.files.transactions, '--kind', 'transactions', '-w', ws])).code, 0);
+    const f = await runCli(['clv', 'fit', '--model', 'bgbb', '--period', 'quarter', '-w', ws, '--json']);
+    assert.equal(f.code, 0, f.err);
+    const fit = JSON.parse(f.out);
+    assert.equal(fit.purchase.name, 'BG/BB');
+    assert.equal(fit.period, 'quarter');
+    assert.ok(fit.purchase.converged);
+    const out = join(dir, 'd.csv');
+    const p = await runCli(['clv', 'predict', '--horizon', '12', '--unit', 'month', '--out', out, '-w', ws, '--json']);
+    assert.equal(p.code, 0, p.err);
+    const pr = JSON.parse(p.out);
+    assert.equal(pr.customers.predicted, fit.customers.fitted);
+    const csv = readCsv(out);
+    const col = (name: string) => csv.header.indexOf(name);
+    for (const r of csv.rows) {
+      const pa = Number(r[col('p_alive')]);
+      assert.ok(pa >= 0 && pa <= 1);
+      // four quarterly opportunities: at most four donations expected
+      const e = Number(r[col('expected_purchases')]);
+      assert.ok(e >= 0 && e <= 4, `expected ${e}`);
+    }
+    const short = await runCli(['clv', 'predict', '--horizon', '1', '--unit', 'month', '--out', out, '-w', ws]);
+    assert.equal(short.code, 2);
+    assert.match(short.err, /shorter than one quarter/);
+  });
 });

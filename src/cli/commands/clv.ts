@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
+import type { Opportunity } from '../../features/discrete-summary.ts';
 import type { Period } from '../../features/transaction-summary.ts';
 import { parseModelKind, PURCHASE_MODELS } from '../../models/clv/model.ts';
 import { exportClvPredictions, fitClvSummary, readSummaryFile, runClvFit, runClvPredict, type ClvFitResult, type ClvPredictResult, type SpendModel } from '../../pipeline/clv.ts';
@@ -11,7 +12,7 @@ import { fmtInt, fmtPct, json, table } from '../render.ts';
 interface FitCliOptions extends GlobalOptions {
   model: string;
   spend: string;
-  period: string;
+  period?: string;
   calibrationEnd?: string;
   asOf?: string;
   penalizer?: string;
@@ -41,7 +42,7 @@ export function renderClvFit(r: ClvFitResult): string {
   const p = r.purchase;
   const lines = [
     `${p.name} on ${r.source === 'workspace' ? `the workspace${r.calibrationEnd ? `, calibration to ${r.calibrationEnd}` : ''}${r.holdoutEnd ? `, holdout to ${r.holdoutEnd}` : ''}` : r.source}`
-      + ` (${p.model === 'bgbb' ? 'opportunities' : `${r.period}s`}${r.runId ? `, run ${r.runId}` : ''}): ${fmtInt(p.customers)} customers in ${fmtInt(p.patterns)} patterns`
+      + ` (${p.model === 'bgbb' ? `opportunities: ${r.period}s` : `${r.period}s`}${r.runId ? `, run ${r.runId}` : ''}): ${fmtInt(p.customers)} customers in ${fmtInt(p.patterns)} patterns`
       + (r.customers.excluded ? `, ${fmtInt(r.customers.excluded)} excluded (${Object.entries(r.customers.excludedByReason).map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ')})` : ''),
     '',
     table(['parameter', 'estimate', 'std. error'], Object.entries(p.params).map(([k, v]) => [k, sig(v), sig(p.standardErrors[k])])),
@@ -81,7 +82,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     .description('fit a purchase model (and the spend model) on the workspace, or on a summary file, and store the fit')
     .option('--model <name>', `purchase model: ${PURCHASE_MODELS.join(', ')}`, 'bgnbd')
     .option('--spend <name>', 'spend model: gammagamma or none', 'gammagamma')
-    .option('--period <unit>', 'time unit: day, week or month', 'week')
+    .option('--period <unit>', 'time unit: day, week (default) or month; for bgbb the opportunity: year (default), quarter, month or week')
     .option('--calibration-end <date>', 'last day of the calibration period YYYY-MM-DD; the later days are the holdout for validation')
     .option('--as-of <date>', 'end of the data, exclusive (default: the day after the last transaction)')
     .option('--penalizer <x>', 'L2 penalty on the parameters (default 0)')
@@ -89,7 +90,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     .action(async (opts: FitCliOptions) => {
       const model = parseModelKind(opts.model);
       const penalizer = numberOption('--penalizer', opts.penalizer, 'e.g. --penalizer 0.001');
-      const common = { model, spend: opts.spend as SpendModel, period: opts.period as Period, penalizer };
+      const common = { model, spend: opts.spend as SpendModel, period: opts.period as Period | Opportunity | undefined, penalizer };
       const bar = progressBar(ctx.io);
       let r: ClvFitResult;
       if (opts.summary) {
@@ -116,6 +117,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     'segmint clv fit --model paretonbd --penalizer 0.001',
     'segmint clv fit --summary cdnow_customers_summary.csv',
     'segmint clv fit --model bgbb --summary donations.csv',
+    'segmint clv fit --model bgbb --period year --calibration-end 2023-12-31',
   ]);
   const predict = withGlobals(clv.command('predict'))
     .description('predict P(alive), purchases, spend, CLV, days to the next purchase and churn/CLV tiers for every customer from the latest fit')
