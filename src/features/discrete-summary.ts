@@ -18,6 +18,7 @@ export type Opportunity = 'year' | 'quarter' | 'month' | 'week';
 /** Mean days per opportunity: the day count between two period starts divided by this rounds to their index difference. */
 export const OPPORTUNITY_DAYS: Readonly<Record<Opportunity, number>> = { year: 365.25, quarter: 91.3125, month: 30.4375, week: 7 };
 
+/** The BG/BB summary query (see the file comment); `holdoutEnd` adds the holdout columns. */
 export function discreteSummary(o: { calibrationEnd: Date; holdoutEnd?: Date; opportunity: Opportunity; transactions?: string }): Select {
   const unit = num(OPPORTUNITY_DAYS[o.opportunity]);
   const calP = dateTrunc(o.opportunity, param(o.calibrationEnd));

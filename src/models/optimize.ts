@@ -20,6 +20,7 @@ export interface MinimizeOptions {
   restarts?: number;
 }
 
+/** Minimise `f` from `x0` by Nelder–Mead with restarts (see the file comment). */
 export function nelderMead(f: (x: number[]) => number, x0: number[], o: MinimizeOptions = {}): MinimizeResult {
   const tol = o.tolerance ?? 1e-10;
   const maxIt = o.maxIterations ?? 5000;

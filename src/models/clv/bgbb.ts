@@ -23,6 +23,7 @@ export interface BgBbPattern {
   weight: number;
 }
 
+/** ln L of one pattern (x transactions in n opportunities, the last at t_x), eq. 5. */
 export function bgbbLogLikelihood(o: BgBbParams, x: number, tx: number, n: number): number {
   const { alpha: a, beta: b, gamma: g, delta: d } = o;
   const base = lbeta(a, b) + lbeta(g, d);
@@ -44,6 +45,7 @@ export function checkBgBbPatterns(patterns: readonly BgBbPattern[]): void {
 
 export type BgBbFit = MleFit & { params: BgBbParams & Record<string, number> };
 
+/** Maximum likelihood over weighted patterns (BFGS with central differences, Nelder–Mead fallback). */
 export function fitBgBb(patterns: readonly BgBbPattern[], options: FitOptions = {}): BgBbFit {
   checkBgBbPatterns(patterns);
   const total = patterns.reduce((s, p) => s + p.weight, 0);

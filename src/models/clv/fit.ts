@@ -1,10 +1,16 @@
 /**
- * Maximum likelihood for the purchase and spend models, shared by all of them: the parameters are
- * optimised in log space (so they stay positive) by BFGS, falling back to Nelder–Mead (then BFGS again)
- * where BFGS stops short, and to the next starting point when that fails too; an optional L2 penalty λ·Σθ² (as the lifetimes library's `penalizer_coef`, on
- * the mean log-likelihood per customer); standard errors from the inverse Hessian of −ln L (delta method
- * from log space); convergence is reported, and a `ConvergenceError` with a hint is thrown when no start
- * converges.
+ * Maximum likelihood for the purchase and spend models, shared by all of them. The parameters are optimised
+ * in log space (so they stay positive) by BFGS; where BFGS stops short, Nelder–Mead from its last point and
+ * BFGS again; when that fails too, the next starting point. An optional L2 penalty λ·Σθ² on the mean
+ * negative log-likelihood per customer (the lifetimes library's `penalizer_coef`). Standard errors from the
+ * inverse Hessian of −ln L (delta method from log space). Convergence is reported; a `ConvergenceError` with
+ * a hint is thrown when no start converges, a parameter runs off to infinity, or the optimum is flat.
+ *
+ * @example
+ * ```ts
+ * const fit = maximizeLikelihood({ model: 'BG/NBD', names: ['r', 'alpha', 'a', 'b'], customers: 2357, logLikelihood: (t) => ll(t) });
+ * fit.params.r; fit.standardErrors.r; fit.converged;
+ * ```
  */
 import { ConvergenceError, SegmintError } from '../../core/errors.ts';
 import { bfgs, hessianFromGradient, invertSpd, nelderMead, numericHessian, type MinimizeResult } from '../optimize.ts';
@@ -42,6 +48,7 @@ export interface MleFit {
 
 const BAD = 1e300;
 
+/** Maximise `spec.logLikelihood` over positive parameters (see the file comment). */
 export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): MleFit {
   const pen = options.penalizer ?? 0;
   if (!(pen >= 0) || !Number.isFinite(pen)) {

@@ -15,6 +15,7 @@ export interface GammaGammaParams {
   gamma: number;
 }
 
+/** ln L of one repeat buyer: x repeat purchases of mean value z̄ > 0. */
 export function gammaGammaLogLikelihood(o: GammaGammaParams, x: number, zbar: number): number {
   const px = o.p * x;
   return lgamma(px + o.q) - lgamma(px) - lgamma(o.q) + o.q * Math.log(o.gamma) + (px - 1) * Math.log(zbar) + px * Math.log(x) - (px + o.q) * Math.log(o.gamma + x * zbar);
@@ -29,6 +30,7 @@ export interface SpendData {
   xi: Int32Array;
 }
 
+/** Index the distinct frequencies of repeat buyers (x ≥ 1, z̄ > 0). */
 export function spendData(x: ArrayLike<number>, z: ArrayLike<number>): SpendData {
   const map = new Map<number, number>();
   const ux: number[] = [];
@@ -101,6 +103,10 @@ export type GammaGammaFit = MleFit & {
 /** |correlation| from which the independence assumption is reported as doubtful. */
 export const SPEND_CORRELATION_WARNING = 0.3;
 
+/**
+ * Fit on per-customer frequency and mean repeat spend; customers without repeats or with z̄ ≤ 0 are excluded
+ * and counted; a frequency–spend correlation of |ρ| ≥ 0.3 is a warning.
+ */
 export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>, options: FitOptions = {}): GammaGammaFit {
   const xs: number[] = [];
   const zs: number[] = [];

@@ -21,6 +21,7 @@ export function mbgnbdLogLikelihood(p: MbgNbdParams, x: number, tx: number, T: n
   return c + m + Math.log(Math.exp(l3 - m) + Math.exp(l4 - m));
 }
 
+/** Σ weight · ln L over a pattern set (Γ terms once per distinct x, logs once per distinct t_x and T). */
 export function mbgnbdSetLogLikelihood(p: MbgNbdParams, s: PatternSet): number {
   const { r, alpha, a, b } = p;
   const base = r * Math.log(alpha) - lgamma(r) + lgamma(a + b) - lgamma(b);
@@ -42,6 +43,7 @@ export function mbgnbdSetLogLikelihood(p: MbgNbdParams, s: PatternSet): number {
 
 export type MbgNbdFit = MleFit & { params: MbgNbdParams & Record<string, number> };
 
+/** Maximum likelihood (BFGS with central differences, Nelder–Mead fallback, several starts). */
 export function fitMbgNbd(patterns: readonly Pattern[] | PatternSet, options: FitOptions = {}): MbgNbdFit {
   const s = 'size' in patterns ? patterns : toPatternSet(patterns);
   return maximizeLikelihood({

@@ -11,9 +11,11 @@ import { fitMbgNbd, mbgnbdConditionalExpected, mbgnbdExpected, mbgnbdExpectedIfA
 import { fitParetoNbd, paretonbdConditionalExpected, paretonbdExpected, paretonbdExpectedIfAlive, paretonbdPAlive, type ParetoNbdParams } from './paretonbd.ts';
 import type { Pattern } from './patterns.ts';
 
+/** The purchase models, as `--model` names them. */
 export const PURCHASE_MODELS = ['bgnbd', 'mbgnbd', 'paretonbd', 'bgbb'] as const;
 export type PurchaseModelKind = (typeof PURCHASE_MODELS)[number];
 
+/** The names the papers use. */
 export const MODEL_NAMES: Readonly<Record<PurchaseModelKind, string>> = { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', paretonbd: 'Pareto/NBD', bgbb: 'BG/BB' };
 
 /** A fitted purchase model: plain JSON, so it can be stored and read back. */
@@ -24,6 +26,7 @@ export interface PurchaseModel {
 
 export type PurchaseFit = MleFit & { kind: PurchaseModelKind; customers: number; patterns: number };
 
+/** `--model` text to a model kind, or an `invalid-option` error listing the choices. */
 export function parseModelKind(s: string): PurchaseModelKind {
   if ((PURCHASE_MODELS as readonly string[]).includes(s)) return s as PurchaseModelKind;
   throw new SegmintError('invalid-option', `--model ${s}: expected one of ${PURCHASE_MODELS.join(', ')}`, { hint: 'bgnbd is the usual choice; bgbb is for discrete opportunities such as annual donations' });

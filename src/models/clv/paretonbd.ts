@@ -40,6 +40,7 @@ export function paretonbdLogLikelihood(p: ParetoNbdParams, x: number, tx: number
   return c + m + Math.log(Math.exp(l1 - m) + Math.exp(l2 - m));
 }
 
+/** Σ weight · ln L over a pattern set. */
 export function paretonbdSetLogLikelihood(p: ParetoNbdParams, set: PatternSet): number {
   let ll = 0;
   for (let i = 0; i < set.size; i++) ll += set.weight[i]! * paretonbdLogLikelihood(p, set.x[i]!, set.tx[i]!, set.T[i]!);
@@ -48,6 +49,7 @@ export function paretonbdSetLogLikelihood(p: ParetoNbdParams, set: PatternSet): 
 
 export type ParetoNbdFit = MleFit & { params: ParetoNbdParams & Record<string, number> };
 
+/** Maximum likelihood (BFGS with central differences, Nelder–Mead fallback, several starts). */
 export function fitParetoNbd(patterns: readonly Pattern[] | PatternSet, options: FitOptions = {}): ParetoNbdFit {
   const set = 'size' in patterns ? patterns : toPatternSet(patterns);
   return maximizeLikelihood({

@@ -122,6 +122,7 @@ function index(values: Float64Array): { u: Float64Array; i: Int32Array } {
   return { u: Float64Array.from(u), i };
 }
 
+/** Patterns as columns with their distinct x, t_x and T indexed (the form the likelihoods loop over). */
 export function toPatternSet(patterns: readonly Pattern[]): PatternSet {
   const x = Float64Array.from(patterns, (p) => p.x);
   const tx = Float64Array.from(patterns, (p) => p.tx);

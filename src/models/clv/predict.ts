@@ -23,6 +23,7 @@ export const CHURN_TIERS = [{ tier: 'active', from: 0.75 }, { tier: 'cooling', f
 /** CLV tiers by rank: the top 10 %, the next 20 %, the next 30 %, the remaining 40 % (upper rank shares). */
 export const CLV_TIERS = [{ tier: 'top', to: 0.1 }, { tier: 'high', to: 0.3 }, { tier: 'medium', to: 0.6 }, { tier: 'low', to: 1 }] as const;
 
+/** Check and default the options once: horizon > 0, discount rate > −1 (default 0.1), margin in (0, 1] (default 1). */
 export function normalisePredictOptions(o: PredictOptions): Required<PredictOptions> {
   const d = o.discountRate ?? 0.1;
   const m = o.margin ?? 1;

@@ -21,6 +21,7 @@ export interface HoldoutValidation {
   topDecileLift: number;
 }
 
+/** Compare holdout purchases with the predictions; customers are grouped by calibration frequency up to `cap`+. */
 export function validateHoldout(calibrationFrequency: ArrayLike<number>, actual: ArrayLike<number>, predicted: ArrayLike<number>, cap = 7): HoldoutValidation {
   const n = actual.length;
   let at = 0;
