@@ -28,6 +28,7 @@ export function buildProgram(ctx: Context, setExit: (code: number) => void): Com
     'segmint import orders.csv --kind transactions',
     'segmint import customers.xlsx --kind customers --map customer_id="Client No"',
     'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
+    'segmint clv fit && segmint clv predict --horizon 12 --unit month --out clv.csv',
   ]);
   for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv]) {
     register(program, ctx, setExit);

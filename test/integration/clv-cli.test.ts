@@ -8,6 +8,9 @@ import { readCsv } from '../helpers/csv.ts';
 import { shared, withTempDir } from '../helpers/workspace.ts';
 
 test('clv fit and clv predict have --help with examples', async () => {
+  const group = await runCli(['clv', '--help']);
+  assert.equal(group.code, 0);
+  assert.match(group.out, /fit[\s\S]*predict[\s\S]*Examples:/);
   for (const cmd of [['clv', 'fit'], ['clv', 'predict']]) {
     const r = await runCli([...cmd, '--help']);
     assert.equal(r.code, 0, cmd.join(' '));

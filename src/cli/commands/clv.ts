@@ -78,6 +78,7 @@ export function renderClvPredict(r: ClvPredictResult): string {
 
 export function registerClv(program: Command, ctx: Context, _setExit: SetExit): void {
   const clv = program.command('clv').description('customer lifetime value: buy-till-you-die purchase models and the Gamma-Gamma spend model');
+  examples(clv, ['segmint clv fit --calibration-end 2011-09-09', 'segmint clv predict --horizon 12 --unit month --out clv.csv']);
   const fit = withGlobals(clv.command('fit'))
     .description('fit a purchase model (and the spend model) on the workspace, or on a summary file, and store the fit')
     .option('--model <name>', `purchase model: ${PURCHASE_MODELS.join(', ')}`, 'bgnbd')
