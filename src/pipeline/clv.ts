@@ -112,7 +112,8 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
     if (data.weights && Array.from(data.weights).some((w) => w !== 1)) {
       throw new SegmintError('invalid-summary', 'the Gamma-Gamma model needs one row per customer, but the summary has weights', { hint: 'fit with --spend none, or give one row per customer' });
     }
-    const g = fitGammaGamma(data.x, data.monetary, { penalizer: options.penalizer });
+    // the penalty is for the purchase model: on spend-scaled parameters (γ in currency units) it would swamp the likelihood
+    const g = fitGammaGamma(data.x, data.monetary);
     warnings.push(...g.warnings);
     const mean = (g.params.p * g.params.gamma) / (g.params.q - 1);
     spendFit = {

@@ -86,7 +86,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     .option('--period <unit>', 'time unit: day, week (default) or month; for bgbb the opportunity: year (default), quarter, month or week')
     .option('--calibration-end <date>', 'last day of the calibration period YYYY-MM-DD; the later days are the holdout for validation')
     .option('--as-of <date>', 'end of the data, exclusive (default: the day after the last transaction)')
-    .option('--penalizer <x>', 'L2 penalty on the parameters (default 0)')
+    .option('--penalizer <x>', 'L2 penalty on the purchase model parameters (default 0)')
     .option('--summary <file>', 'fit a summary file instead: frequency, recency, T[, monetary_value] (BG/BB: frequency, recency, periods, weights)')
     .action(async (opts: FitCliOptions) => {
       const model = parseModelKind(opts.model);
