@@ -41,7 +41,7 @@ export interface MleFit {
   iterations: number;
   converged: boolean;
   /** the optimiser that produced the estimate */
-  method: 'bfgs' | 'nelder-mead+bfgs';
+  method: 'bfgs' | 'nelder-mead+bfgs' | 'nelder-mead';
   penalizer: number;
   warnings: string[];
 }
@@ -81,7 +81,9 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
       const nm = nelderMead(f, r.value < BAD ? r.x : v0, { tolerance: 1e-12, maxIterations: 20000, restarts: 2 });
       const polished = bfgs(f, nm.x, { gradient: g, valueAndGradient: fg });
       iterations += nm.iterations + polished.iterations;
-      r = { ...(polished.value <= nm.value ? polished : { ...nm, converged: false }), method: 'nelder-mead+bfgs' };
+      // BFGS's polish when it converges; else Nelder–Mead's own result when its simplex converged (a kinked or
+      // noisy likelihood, where gradients mislead)
+      r = polished.converged && polished.value <= nm.value ? { ...polished, method: 'nelder-mead+bfgs' } : { ...nm, method: 'nelder-mead' };
     }
     if (!best || (r.converged && !best.converged) || (r.converged === best.converged && r.value < best.value)) best = r;
     // the next start is tried only when this one did not converge
