@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cdnowWithSpend } from '../../../test/helpers/clv.ts';
+import { assertMaximum, cdnowWithSpend } from '../../../test/helpers/clv.ts';
+import { numericGradient } from '../optimize.ts';
 import { readCsv } from '../../../test/helpers/csv.ts';
-import { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaLogLikelihood } from './gamma-gamma.ts';
+import { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaLogLikelihood, gammaGammaSetLogLikelihood, spendData } from './gamma-gamma.ts';
 
 test('Gamma-Gamma log-likelihood of a hand-computed case', () => {
   // p=1, q=2, γ=3, x=1, z̄=1: Γ(3)/(Γ(1)Γ(2)) · 3² · 1⁰ · 1¹ / (3+1)³ = 2 · 9 / 64
@@ -23,6 +24,9 @@ test('Gamma-Gamma parameters and expected spend match the published CDNOW figure
   assert.equal(fit.excluded.noRepeatPurchases, 2357 - 946);
   assert.ok(fit.converged);
   assert.equal(fit.warnings.length, 0, 'spend is hardly correlated with frequency on CDNOW');
+  const buyers = rows.filter((r) => r[1]! > 0);
+  const data = spendData(buyers.map((r) => r[1]!), buyers.map((r) => r[4]!));
+  assertMaximum((t) => gammaGammaSetLogLikelihood({ p: t[0]!, q: t[1]!, gamma: t[2]! }, data), [fit.params.p, fit.params.q, fit.params.gamma], ['p', 'q', 'gamma']);
   // Hardie's spreadsheet (note 025), E[M] of the first ten customers
   const published = [24.65, 18.91, 35.17, 35.17, 35.17, 71.46, 18.91, 35.17, 27.28, 35.17];
   rows.slice(0, 10).forEach((r, i) => assert.ok(Math.abs(gammaGammaExpectedSpend(fit.params, r[1]!, r[4]!) - published[i]!) < 0.015, `customer ${i + 1}`));
@@ -36,4 +40,13 @@ test('Gamma-Gamma: customers without repeats or with non-positive spend are coun
   assert.equal(fit.customers, 10);
   assert.ok(fit.warnings.some((w) => /correlated/.test(w)));
   assert.throws(() => fitGammaGamma([0, 0], [0, 0]), (e: { code: string }) => e.code === 'empty-summary');
+});
+
+test('Gamma-Gamma: the analytic gradient agrees with central differences', () => {
+  const data = spendData([1, 2, 2, 5, 9], [12, 30, 8, 22, 41]);
+  const f = (v: number[]) => gammaGammaSetLogLikelihood({ p: Math.exp(v[0]!), q: Math.exp(v[1]!), gamma: Math.exp(v[2]!) }, data);
+  const theta = [3, 2.5, 40];
+  const g = [0, 0, 0];
+  gammaGammaSetLogLikelihood({ p: theta[0]!, q: theta[1]!, gamma: theta[2]! }, data, g);
+  numericGradient(f, theta.map(Math.log), 1e-6).forEach((d, i) => assert.ok(Math.abs(d - g[i]!) < 1e-6, `component ${i}: ${d} vs ${g[i]}`));
 });
