@@ -46,7 +46,7 @@ export async function clvSection(db: Db, options: { currency?: string } = {}): P
   if (v) {
     parts.push('<div class="grid2">');
     parts.push(pairedBars(v.byFrequency.map((g) => ({ label: `${g.frequency} repeat${g.frequency === '1' ? '' : 's'} (${num(g.customers)})`, a: g.actualMean, b: g.predictedMean })), ['holdout: made', 'holdout: expected'], {
-      title: 'Calibration against holdout', xLabel: `purchases per customer in the ${num(v.holdoutPeriods, 1)}-${fit.period} holdout`, width: 620,
+      title: 'Calibration against holdout', xLabel: `purchases per customer in the ${num(v.holdoutPeriods, 1)}-${fit.period} holdout`, width: 620, format: (x) => num(x, 2),
       caption: `Customers grouped by their repeat purchases in the calibration period: purchases they made in the holdout against the model's conditional expectation. In all, ${num(v.actualTotal)} made and ${num(v.predictedTotal)} expected (${pct(v.aggregateRelativeError)}).`,
     }));
     parts.push(htmlTable(['decile', 'customers', 'expected', 'made', 'share of purchases'], v.deciles.map((d) => [d.decile, d.customers, num(d.predictedMean, 2), num(d.actualMean, 2), pct(d.shareOfActual)]),
@@ -71,7 +71,7 @@ export async function clvSection(db: Db, options: { currency?: string } = {}): P
       caption: 'Mean expected purchases of the customers in each cell (their number in brackets): frequent buyers who bought recently are expected to buy most.',
     }));
     parts.push(heatmap(grid.map((g) => ({ x: rLabel(g.r), y: fLabel(g.f), value: g.pa, label: `${pct(g.pa, 0)}\n(${num(g.n)})` })), {
-      ...common, title: 'P(alive)', colorLabel: 'P(alive)',
+      ...common, title: 'P(alive)', colorLabel: 'P(alive)', colorDomain: [0, 1],
       caption: 'Mean probability that the customers of each cell are still active: a frequent buyer with an old last purchase has probably gone.',
     }));
     parts.push('</div>');
@@ -98,8 +98,8 @@ export async function clvSection(db: Db, options: { currency?: string } = {}): P
         title: 'Mean CLV by RFM segment', xLabel: withUnit('mean CLV', cur), format: (x) => num(x, 0), width: 560,
         caption: `RFM run ${rfm.run_id} joined with the predictions by customer: the CLV the model expects per head in each segment.`,
       }));
-      parts.push(htmlTable(['RFM segment', 'customers', 'share of CLV', 'median', 'mean', '90th percentile'],
-        segs.map((s) => [s.segment, Number(s.n), pct(total ? Number(s.total) / total : 0), money(Number(s.median), cur, 0), money(Number(s.mean), cur, 0), money(Number(s.p90), cur, 0)])));
+      parts.push(htmlTable(['RFM segment', 'customers', 'CLV share', withUnit('median', cur), withUnit('mean', cur), withUnit('p90', cur)],
+        segs.map((s) => [s.segment, Number(s.n), pct(total ? Number(s.total) / total : 0), num(Number(s.median), 0), num(Number(s.mean), 0), num(Number(s.p90), 0)])));
       parts.push('</div>');
     }
   } else parts.push(`<p class="empty">No predictions from fit run ${fitRun.run_id} yet: run segmint clv predict.</p>`);
