@@ -26,7 +26,7 @@ interface PredictCliOptions extends GlobalOptions {
   margin?: string;
   fit?: string;
   asOf?: string;
-  out: string;
+  out?: string;
 }
 
 function numberOption(flag: string, v: string | undefined, hint: string): number | undefined {
@@ -128,7 +128,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     .option('--margin <m>', 'profit margin on spend in (0, 1] (default 1: CLV in revenue)')
     .option('--fit <run>', 'the fit run to use (default: the latest)')
     .option('--as-of <date>', 'predict from the history before this date (default: the fit\'s as-of date)')
-    .requiredOption('-o, --out <file>', 'write one row per customer: .csv, .parquet, .json or .ndjson')
+    .option('-o, --out <file>', 'also write one row per customer: .csv, .parquet, .json or .ndjson (the predictions are stored in the workspace either way)')
     .action(async (opts: PredictCliOptions) => {
       const ws = await ctx.openWorkspace(opts);
       const bar = progressBar(ctx.io);
@@ -141,11 +141,11 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
           fitRunId: numberOption('--fit', opts.fit, 'the run id printed by segmint clv fit'),
           asOf: opts.asOf,
         }, (phase) => bar.update(phase));
-        bar.update('writing the file');
-        const out = await exportClvPredictions(ws, r.runId, opts.out);
+        if (opts.out) bar.update('writing the file');
+        const out = opts.out ? await exportClvPredictions(ws, r.runId, opts.out) : undefined;
         bar.done();
-        if (opts.json) json(ctx.io, { ...r, out });
-        else ctx.io.out(`${renderClvPredict(r)}\n\nwrote ${fmtInt(out.rows)} rows to ${out.file}`);
+        if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
+        else ctx.io.out(`${renderClvPredict(r)}${out ? `\n\nwrote ${fmtInt(out.rows)} rows to ${out.file}` : ''}`);
         for (const w of r.warnings) ctx.io.err(`note: ${w}`);
       } finally {
         bar.done();
@@ -153,6 +153,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
       }
     });
   examples(predict, [
+    'segmint clv predict --horizon 12 --unit month',
     'segmint clv predict --horizon 12 --unit month --out clv.csv',
     'segmint clv predict --horizon 52 --unit week --discount-rate 0.08 --margin 0.3 --out clv.parquet',
     'segmint clv predict --horizon 365 --unit day --out clv.json --json',
