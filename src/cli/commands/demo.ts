@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { runDemo } from '../../pipeline/demo.ts';
+import { runDemo, runDemoClv } from '../../pipeline/demo.ts';
 import { runValueSegmentation } from '../../pipeline/value.ts';
 import { runClustering } from '../../pipeline/cluster.ts';
 import { buildReport } from '../../report/index.ts';
@@ -10,6 +10,7 @@ import { examples, withGlobals, type SetExit } from '../options.ts';
 import { progressBar } from '../progress.ts';
 import { fmtInt, json, table } from '../render.ts';
 import { renderValue } from './value.ts';
+import { renderClvFit, renderClvPredict } from './clv.ts';
 import { renderClusters } from './cluster.ts';
 
 interface DemoOptions extends GlobalOptions {
@@ -27,6 +28,8 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         bar.update('scoring RFM and LRFMP');
         const rfm = await runValueSegmentation(ws, 'rfm');
         const lrfmp = await runValueSegmentation(ws, 'lrfmp');
+        bar.update('fitting CLV models and predicting');
+        const clv = await runDemoClv(ws);
         bar.update('clustering customers on their RFM metrics');
         const { picture: _picture, ...clusters } = await runClustering({ ws }, { seed: 1, log1p: 'auto', winsorize: 0.01 });
         bar.update('writing the report');
@@ -37,7 +40,7 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         const t = summary.transactions;
         const r = summary.import.rows;
         if (opts.json) {
-          json(ctx.io, { ...summary, rfm, lrfmp, clusters, report: reportPath });
+          json(ctx.io, { ...summary, rfm, lrfmp, clv, clusters, report: reportPath });
           return;
         }
         const io = ctx.io;
@@ -54,6 +57,10 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         io.out(`net revenue £${fmtInt(t.revenue)}`);
         io.out('');
         io.out(renderValue(rfm));
+        io.out('');
+        io.out(renderClvFit(clv.fit));
+        io.out('');
+        io.out(renderClvPredict(clv.predict));
         io.out('');
         io.out(renderClusters({ ...clusters, picture: { customerIds: [], x: [], y: [], cluster: [], explained: [] } }));
         io.out('');
