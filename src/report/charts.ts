@@ -277,7 +277,8 @@ export function heatmap(
   const svg = render({
     width: t.width ?? 560,
     height: 80 + 56 * (t.yDomain?.length ?? new Set(rows.map((c) => c.y)).size),
-    marginLeft: 60,
+    // room for the longest row label (cluster names), at least the 60 px numbers need
+    marginLeft: Math.max(60, Math.min(260, 14 + 6.6 * Math.max(0, ...(t.yDomain ?? rows.map((c) => c.y)).map((y) => String(y).length)))),
     marginBottom: 44,
     padding: 0.05,
     x: { label: t.xLabel, domain: t.xDomain, type: 'band', ...xAxisBelow },

@@ -46,7 +46,7 @@ export async function clusterSection(db: Db): Promise<ReportSection | undefined>
   }
   parts.push(heatmap(profiles.flatMap((p) => p.features.map((f) => ({ x: f.feature, y: p.name, value: f.z, label: `${f.z >= 0 ? '+' : ''}${f.z.toFixed(1)}` }))), {
     title: 'Cluster profiles (z-scores)', xLabel: 'feature', yLabel: '', colorLabel: 'z', diverging: true,
-    xDomain: s.features.filter((f) => profiles[0]?.features.some((x) => x.feature === f)), yDomain: profiles.map((p) => p.name), width: Math.max(460, 120 + 90 * (profiles[0]?.features.length ?? 1)),
+    xDomain: s.features.filter((f) => profiles[0]?.features.some((x) => x.feature === f)), yDomain: profiles.map((p) => p.name), width: Math.max(520, 240 + 90 * (profiles[0]?.features.length ?? 1)),
     caption: 'Each cell: how far the cluster mean lies from the mean of all customers, in population standard deviations (red above, blue below).',
   }));
   const hasRevenue = profiles.some((p) => p.criteria.substantial.revenueShare !== null);
