@@ -12,6 +12,7 @@ import { registerGenerate } from './commands/generate.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerReport } from './commands/report.ts';
 import { registerValue } from './commands/value.ts';
+import { registerAudience } from './commands/audience.ts';
 
 export function buildProgram(ctx: Context, setExit: (code: number) => void): Command {
   const program = new Command('segmint')
@@ -28,7 +29,7 @@ export function buildProgram(ctx: Context, setExit: (code: number) => void): Com
     'segmint import customers.xlsx --kind customers --map customer_id="Client No"',
     'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
   ]);
-  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport]) {
+  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerAudience]) {
     register(program, ctx, setExit);
   }
   return program;

@@ -56,7 +56,8 @@ const LRFMP_SCORES: ScoreSpec[] = [
   { score: 'p', metric: 'periodicity_days', higherIsBetter: false },
 ];
 
-async function resolveAsOf(ws: Workspace, asOf: string | undefined): Promise<string> {
+/** The as-of date YYYY-MM-DD: the option, else segmint.yaml analysis.asOf, else the day after the last transaction. */
+export async function resolveAsOf(ws: Workspace, asOf: string | undefined): Promise<string> {
   const given = asOf ?? ws.config.analysis.asOf ?? undefined;
   if (given !== undefined) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(given) || Number.isNaN(Date.parse(`${given}T00:00:00Z`))) {
