@@ -42,7 +42,8 @@ async function copyTable(ws: Workspace, client: pg.Client, name: string, columns
 
 /** Copy customers, transactions, events and run_scores (when asked) into the current PostgreSQL schema. */
 export async function copyToPostgres(ws: Workspace, client: pg.Client, options: { runScores?: boolean } = {}): Promise<void> {
-  await copyTable(ws, client, 'customers', CUSTOMER_COLUMNS);
+  const cols = await ws.db.all<{ name: string }>("SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'customers' ORDER BY ordinal_position");
+  await copyTable(ws, client, 'customers', cols.map((c) => c.name));
   await copyTable(ws, client, 'transactions', ['customer_id', 'order_id', 'ts', 'amount', 'is_return', 'product_id', 'category', 'department', 'channel', 'coupon', 'quantity', 'unit_price', 'line_no', 'description', 'currency']);
   await copyTable(ws, client, 'events', ['customer_id', 'ts', 'type', 'properties']);
   if (options.runScores) {
