@@ -61,9 +61,13 @@ const usesProperties = (text: string) => /properties\s*\./.test(text);
 /** The error for a definition with problems: every diagnostic in `details`, the first in the message. */
 export function definitionError(name: string | undefined, diagnostics: AudienceDiagnostic[]): SegmintError {
   const d = diagnostics[0]!;
-  const more = diagnostics.length - 1;
-  return new SegmintError(d.code, `${name ? `audience '${name}': ` : ''}${d.message} (line ${d.line}, column ${d.column})${more ? `, and ${more} more problem${more === 1 ? '' : 's'}` : ''}`, {
-    hint: d.hint,
+  const at = (x: AudienceDiagnostic) => `line ${x.line}, column ${x.column}`;
+  const who = name ? `audience '${name}': ` : '';
+  const message = diagnostics.length === 1
+    ? `${who}${d.message} (${at(d)})`
+    : `${who}${diagnostics.length} problems\n${diagnostics.map((x) => `  ${at(x)}: [${x.code}] ${x.message}${x.hint ? ` (${x.hint})` : ''}`).join('\n')}`;
+  return new SegmintError(d.code, message, {
+    hint: diagnostics.length === 1 ? d.hint : 'fix each problem listed above',
     details: { diagnostics: diagnostics.map((x) => (name ? { ...x, audience: name } : x)) },
   });
 }

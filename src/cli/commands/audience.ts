@@ -5,7 +5,7 @@ import {
   audienceRuns, audienceSql, definitionError, diffAudience, evaluateAudience, evaluatePack, explainAudience, exportMembers, migrationMatrix, prepareAudience,
   type ExplainNode,
 } from '../../pipeline/audience.ts';
-import type { AudienceDiagnostic, AudiencePack } from '../../segments/ast.ts';
+import type { AudiencePack } from '../../segments/ast.ts';
 import { formatAudienceFile, parseAudienceFile } from '../../segments/file.ts';
 import { formatAudience } from '../../segments/format.ts';
 import { parseAudience } from '../../segments/parse.ts';
@@ -69,16 +69,6 @@ function renderExplain(n: ExplainNode, indent = ''): string[] {
   const mark = n.holds ? '✓' : '✗';
   const obs = n.observed !== undefined ? `  (observed: ${n.observed === null ? 'none' : String(n.observed)}${n.threshold !== undefined ? `; population: ${String(n.threshold)}` : ''})` : '';
   return [`${indent}${mark} ${n.condition}${obs}`, ...(n.items ?? []).flatMap((k) => renderExplain(k, `${indent}  `))];
-}
-
-function renderDiagnostics(ctx: Context, text: string, ds: AudienceDiagnostic[]): void {
-  const lines = text.split('\n');
-  for (const d of ds) {
-    ctx.io.err(`error[${d.code}]: ${d.message}`);
-    ctx.io.err(`  at line ${d.line}, column ${d.column}: ${lines[d.line - 1]?.slice(0, 200) ?? ''}`);
-    ctx.io.err(`  ${' '.repeat(`at line ${d.line}, column ${d.column}: `.length + d.column - 1)}^`);
-    if (d.hint) ctx.io.err(`  hint: ${d.hint}`);
-  }
 }
 
 export function registerAudience(program: Command, ctx: Context, setExit: SetExit): void {
@@ -173,10 +163,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
       if ((file === undefined) === (opts.where === undefined)) throw new SegmintError('invalid-usage', 'give a FILE or --where TEXT', { hint: 'segmint audience fmt audiences.yaml' });
       if (opts.where !== undefined) {
         const r = parseAudience(opts.where);
-        if (!r.node) {
-          renderDiagnostics(ctx, opts.where, r.diagnostics);
-          throw definitionError(undefined, r.diagnostics);
-        }
+        if (!r.node) throw definitionError(undefined, r.diagnostics);
         const text = formatAudience(r.node);
         if (opts.json) json(ctx.io, { where: text });
         else ctx.io.out(text);
