@@ -281,8 +281,7 @@ export interface AudienceDiff {
 }
 
 /** Who entered and who left an audience between two snapshot runs (default: its last two). */
-export async function diffAudience(ws: Workspace, options: { name?: string; from?: number; to?: number }): Promise<AudienceDiff> {
-  const db = ws.db;
+export async function diffAudience(db: Db, options: { name?: string; from?: number; to?: number }): Promise<AudienceDiff> {
   let { from, to } = options;
   if (from === undefined || to === undefined) {
     const runs = await audienceRuns(db, options.name);
@@ -328,8 +327,7 @@ function labelsSql(r: RunInfo): string {
 }
 
 /** Counts and revenue of customers moving between the labels of two runs of any segmentation. */
-export async function migrationMatrix(ws: Workspace, fromRun: number, toRun: number): Promise<MigrationMatrix> {
-  const db = ws.db;
+export async function migrationMatrix(db: Db, fromRun: number, toRun: number): Promise<MigrationMatrix> {
   const [a, b] = [await runInfo(db, fromRun), await runInfo(db, toRun)];
   const sameDay = a.asOf === b.asOf;
   const rows = await db.all<{ f: string; t: string; n: number; rev: number }>(`

@@ -122,6 +122,14 @@ test('snapshots across two imports: eval stores runs, diff lists who entered and
     const runs = JSON.parse((await run(['audience', 'runs', '-w', ws, '--json'])).out);
     assert.deepEqual(runs.map((r: { runId: number; name: string }) => [r.runId, r.name]), [[1, 'lapsed'], [3, 'lapsed']]);
 
+    // the report shows the snapshots with the change and the RFM migration
+    const rep = await run(['report', '-w', ws, '--out', join(dir, 'r.html'), '--json']);
+    assert.equal(rep.code, 0, rep.err);
+    assert.ok(JSON.parse(rep.out).sections.includes('audiences'));
+    const html = readFileSync(join(dir, 'r.html'), 'utf8');
+    assert.match(html, new RegExp(`<td>lapsed</td><td[^>]*>3</td><td[^>]*>${r2.asOf}</td>`));
+    assert.match(html, /Segment migration/);
+
     // explain agrees with membership; sql prints bound parameters; --out writes members with traits
     const member = diff.entered[0];
     const ex = JSON.parse((await run(['audience', 'explain', member, '--where', LAPSED, '-w', ws, '--json'])).out);

@@ -205,7 +205,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
           if (!/^\d+$/.test(s)) throw new SegmintError('invalid-option', `--${o} ${s}: expected a run id (a whole number)`, { hint: 'list runs with segmint audience runs' });
           return Number(s);
         };
-        const d = await diffAudience(ws, { name: opts.name, from: num(opts.from, 'from'), to: num(opts.to, 'to') });
+        const d = await diffAudience(ws.db, { name: opts.name, from: num(opts.from, 'from'), to: num(opts.to, 'to') });
         if (opts.json) json(ctx.io, d);
         else {
           const lim = Math.max(0, Number(opts.limit) || 20);
@@ -233,7 +233,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
       }
       const ws = await ctx.openWorkspace(opts);
       try {
-        const m = await migrationMatrix(ws, Number(opts.from), Number(opts.to));
+        const m = await migrationMatrix(ws.db, Number(opts.from), Number(opts.to));
         if (opts.json) json(ctx.io, m);
         else {
           ctx.io.out(`${m.from.kind} run ${m.from.runId} (as of ${m.from.asOf}) → ${m.to.kind} run ${m.to.runId} (as of ${m.to.asOf}): customers (revenue)\n`);
