@@ -12,7 +12,7 @@ export const ECOMMERCE: AudiencePack = {
   description: 'online shop: carts, lapsing, coupons, value and engagement',
   audiences: [
     { name: 'abandoned-cart', description: 'added to cart in the last 30 days and did not order within 24 hours', where: "has event 'add_to_cart' then no orders within 24 hours in last 30 days" },
-    { name: 'lapsed-90', description: 'bought before, nothing in the last 90 days', where: 'all(has orders, has no orders in last 90 days)' },
+    { name: 'lapsed-90', description: 'repeat buyers with nothing in the last 90 days', where: 'all(orders >= 2, has no orders in last 90 days)' },
     { name: 'coupon-users', description: 'two or more orders with a coupon in the last year', where: 'orders where coupon is not null in last 1 year >= 2' },
     { name: 'high-spenders', description: 'net spend above the average customer', where: 'all(has orders, sum(amount) transactions > avg)' },
     { name: 'frequent-low-spenders', description: 'four or more orders in the last year, lines cheaper than the median customer', where: 'all(orders in last 1 year >= 4, avg(amount) purchases < median)' },
@@ -30,7 +30,7 @@ export const GROCERY: AudiencePack = {
   audiences: [
     { name: 'produce-lovers', description: 'produce spend in the last 90 days in the top fifth', where: "sum(amount) purchases where department = 'produce' in last 90 days > p80" },
     { name: 'meat-lovers', description: 'meat spend in the last 90 days in the top fifth', where: "sum(amount) purchases where department = 'meat' in last 90 days > p80" },
-    { name: 'gourmet-lovers', description: 'gourmet spend in the last 90 days in the top fifth', where: "sum(amount) purchases where department = 'gourmet' in last 90 days > p80" },
+    { name: 'gourmet-lovers', description: 'gourmet spend in the last 90 days in the top tenth', where: "sum(amount) purchases where department = 'gourmet' in last 90 days > p90" },
     { name: 'weekly-regulars', description: 'ten or more trips in the last 12 weeks', where: 'orders in last 12 weeks >= 10' },
     { name: 'lapsing', description: 'six or more trips in the last year, none in the last 30 days', where: 'all(orders in last 1 year >= 6, has no orders in last 30 days)' },
     { name: 'families', description: 'households of four or more with children', where: 'all(has_kids = true, household_size >= 4)' },
@@ -58,7 +58,7 @@ export const TELECOM: AudiencePack = {
   audiences: [
     { name: 'contract-ending', description: 'month-to-month customers past their first year', where: "all(contract_type in ('month-to-month', 'Month-to-month'), tenure_months >= 12)" },
     { name: 'new-month-to-month', description: 'month-to-month in the first year', where: "all(contract_type in ('month-to-month', 'Month-to-month'), tenure_months < 12)" },
-    { name: 'heavy-data-users', description: 'data use per month in the top quarter', where: 'data_gb_month > p75' },
+    { name: 'heavy-data-users', description: 'data use per month in the top quarter and three or more usage spikes in the last 90 days', where: "all(data_gb_month > p75, event 'data_usage_spike' in last 90 days >= 3)" },
     { name: 'support-call-churn-risk', description: 'two or more support calls in the last 60 days on a month-to-month contract', where: "all(event 'call_support' in last 60 days >= 2, contract_type in ('month-to-month', 'Month-to-month'))" },
     { name: 'suspicious-usage-spikes', description: 'three or more usage spikes in the last 30 days', where: "event 'data_usage_spike' in last 30 days >= 3" },
     { name: 'high-bill-short-tenure', description: 'monthly charges in the top quarter, under a year with us', where: 'all(monthly_charges > p75, tenure_months < 12)' },
