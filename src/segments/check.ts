@@ -4,7 +4,7 @@
  * ranges, and follows references to other audiences (cycles are an error). It collects every problem.
  */
 import {
-  diagnostic, type Aggregate, type AudienceDiagnostic, type DateTest, type Duration, type FieldRef, type FieldTest, type Literal, type Node, type Source, type Span, type Stat,
+  diagnostic, type Aggregate, type AudienceDiagnostic, type DateTest, type Duration, type FieldRef, type FieldTest, type Literal, type Node, type Source, type Span,
   type Window,
 } from './ast.ts';
 import { parseAudience } from './parse.ts';

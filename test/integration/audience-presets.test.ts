@@ -2,7 +2,6 @@
 // on the public data sets they fit (counts checked against the files read independently).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluatePack } from '../../src/pipeline/audience.ts';
 import { AUDIENCE_PRESETS } from '../../src/segments/presets/index.ts';
