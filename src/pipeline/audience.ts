@@ -31,8 +31,8 @@ export async function loadAudienceSchema(db: Db, options: { properties?: boolean
   const scores: AudienceSchema['scores'] = {};
   for (const kind of ['rfm', 'lrfmp'] as const) {
     const r = await db.one<{ run_id: number; as_of: string }>("SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of FROM runs WHERE kind = ? ORDER BY run_id DESC LIMIT 1", [kind]);
-    // score is the score code (e.g. 545); the view names it so
-    if (r) scores[kind] = { runId: Number(r.run_id), asOf: r.as_of, table: 'run_scores_view', fields: kind === 'rfm' ? RFM_FIELDS : LRFMP_FIELDS };
+    // score is the score code (e.g. 545)
+    if (r) scores[kind] = { runId: Number(r.run_id), asOf: r.as_of, table: 'run_scores', fields: kind === 'rfm' ? RFM_FIELDS : LRFMP_FIELDS, columns: { score: 'score_code' } };
   }
   let eventProperties: Record<string, string[]> | undefined;
   if (options.properties) {
@@ -49,11 +49,6 @@ export async function loadAudienceSchema(db: Db, options: { properties?: boolean
     audiences: options.audiences ?? {},
     ...(options.aliases ? { aliases: options.aliases } : {}),
   };
-}
-
-/** Score runs are read through a view that names the score code `score`. */
-async function ensureScoresView(db: Db): Promise<void> {
-  await db.run('CREATE OR REPLACE TEMP VIEW run_scores_view AS SELECT *, score_code AS score FROM run_scores');
 }
 
 const usesProperties = (text: string) => /properties\s*\./.test(text);
@@ -122,7 +117,6 @@ export interface EvalResult {
 /** Evaluate and (by default) store a snapshot run: runs.kind = 'audience', members in audience_members. */
 export async function evaluateAudience(ws: Workspace, p: PreparedAudience, options: { store?: boolean } = {}): Promise<EvalResult> {
   const db = ws.db;
-  await ensureScoresView(db);
   const c = compile(p.query, 'duckdb');
   const total = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
   if (options.store === false) {
@@ -190,7 +184,6 @@ export async function exportMembers(ws: Workspace, p: PreparedAudience, file: st
       throw new SegmintError('unknown-field', `--traits ${t}: customers have no trait ${t}${suggestion(t, Object.keys(p.schema.traits))}`, { hint: `traits: ${Object.keys(p.schema.traits).join(', ')}` });
     }
   }
-  await ensureScoresView(ws.db);
   const c = compile(p.query, 'duckdb');
   const cols = ['customer_id', ...traits.filter((t) => t !== 'customer_id')].map((t) => `c.${quoteIdent(t)}`).join(', ');
   const path = resolve(file);
@@ -214,7 +207,6 @@ const show = (v: unknown): unknown => (v instanceof Date ? v.toISOString().repla
 /** Which conditions hold and fail for one customer, with the observed values. */
 export async function explainAudience(ws: Workspace, p: PreparedAudience, customerId: string): Promise<ExplainNode> {
   const db = ws.db;
-  await ensureScoresView(db);
   const exists = await db.one<{ n: number }>('SELECT count(*) AS n FROM customers WHERE customer_id = ?', [customerId]);
   if (!exists?.n) throw new SegmintError('unknown-customer', `no customer ${customerId} in this workspace`, { hint: 'give a customer_id from the customers table' });
   const probes = leafProbes(p.node, { schema: p.schema, asOf: new Date(`${p.asOf}T00:00:00Z`), refs: p.refs }, customerId);

@@ -9,22 +9,12 @@ import {
 } from './ast.ts';
 import { parseAudience } from './parse.ts';
 import { MODEL_NAMES, resolveTrait, suggestion, type AudienceSchema, type FieldType } from './schema.ts';
+import { durationDays, parseDateLiteral } from './time.ts';
 
 /** Most values in one `in (…)` list. */
 export const MAX_IN_LIST = 10_000;
 /** Longest window or duration, in days (a century). */
 const MAX_DAYS = 36_525;
-const DAYS: Record<string, number> = { hours: 1 / 24, days: 1, weeks: 7, months: 30.44, years: 365.25 };
-
-/** A date written as 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM[:SS]' (UTC), or undefined. */
-export function parseDateLiteral(s: string): Date | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(s);
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, se] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
-  const date = new Date(Date.UTC(y!, mo! - 1, d!, h, mi, se));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo! - 1 || date.getUTCDate() !== d || h! > 23 || mi! > 59 || se! > 59) return undefined;
-  return date;
-}
 
 /** What a row-level `where` filter applies to. */
 type RowScope = { kind: 'transactions' } | { kind: 'event'; type: string };
@@ -73,7 +63,7 @@ class Checker {
         return;
       case 'occurrence':
         this.source(n.source, n.where);
-        this.dateTest(n.test, n.span);
+        this.dateTest(n.test);
         return;
       case 'sequence':
         this.source(n.first.source, n.first.where);
@@ -250,13 +240,13 @@ class Checker {
           this.err(f.span, 'type-mismatch', `${name} is ${typeWord[type]}: relative date tests need a date`, 'in last 90 days, more than 3 years ago, before and after apply to date traits');
           return;
         }
-        this.dateTest(t.test, f.span);
+        this.dateTest(t.test);
         return;
     }
   }
 
   private duration(d: Duration): void {
-    const days = d.n * DAYS[d.unit]!;
+    const days = durationDays(d);
     if (!(d.n > 0)) this.err(d.span, 'impossible-window', `${d.n} ${d.unit}: a window must be longer than 0`, 'e.g. in last 90 days');
     else if (days > MAX_DAYS) this.err(d.span, 'impossible-window', `${d.n} ${d.unit} is longer than a century`, 'use a shorter window, or leave it out to mean all history');
     else if (d.unit !== 'hours' && d.unit !== 'days' && d.unit !== 'weeks' && !Number.isInteger(d.n)) this.err(d.span, 'impossible-window', `${d.n} ${d.unit}: months and years must be whole`, 'use days or weeks for fractions');
@@ -276,7 +266,7 @@ class Checker {
     if (a && b && a > b) this.err({ start: w.from.span.start, end: w.to.span.end }, 'impossible-window', `between ${String(w.from.value)} and ${String(w.to.value)}: the window ends before it starts`, 'swap the dates');
   }
 
-  private dateTest(t: DateTest, _span: Span): void {
+  private dateTest(t: DateTest): void {
     if (t.kind === 'in_last' || t.kind === 'ago') return this.duration(t.d);
     if (t.kind === 'before' || t.kind === 'after') {
       this.date(t.date);
@@ -309,7 +299,7 @@ export function checkAudience(text: string, schema: AudienceSchema, options: { n
   const c = new Checker(text, schema);
   c.node(parsed.node);
   // follow references depth-first; a name on the current path again is a cycle
-  const visit = (name: string, node: Node, path: string[], at: Span) => {
+  const visit = (node: Node, path: string[], at: Span) => {
     for (const r of refsOf(node)) {
       const site = path.length === 0 ? r.span : at;
       if (!(r.name in schema.audiences)) continue;
@@ -331,10 +321,9 @@ export function checkAudience(text: string, schema: AudienceSchema, options: { n
         continue;
       }
       refs.set(r.name, inner.node);
-      visit(r.name, inner.node, [...path, r.name], site);
+      visit(inner.node, [...path, r.name], site);
     }
-    void name;
   };
-  visit(options.name ?? '', parsed.node, [], parsed.node.span);
+  visit(parsed.node, [], parsed.node.span);
   return c.diags.length ? { diagnostics: c.diags, refs } : { node: parsed.node, diagnostics: [], refs };
 }

@@ -14,7 +14,7 @@ const schema: AudienceSchema = {
   transactionFields: { category: 'string', product_id: 'string', channel: 'string', coupon: 'string', amount: 'number', order_id: 'string', quantity: 'number' },
   eventTypes: ['email_open', 'add_to_cart', 'page_view'],
   eventProperties: { email_open: ['campaign'], add_to_cart: ['product_id', 'price'], page_view: ['page'] },
-  scores: { rfm: { runId: 3, asOf: '2024-01-01', table: 'run_scores_view', fields: { segment: 'string', r: 'number', monetary: 'number' } } },
+  scores: { rfm: { runId: 3, asOf: '2024-01-01', table: 'run_scores', fields: { segment: 'string', r: 'number', monetary: 'number' } } },
   audiences: { lapsed: 'has no orders in last 90 days', vip: "all(rfm.segment = 'Champions', not in audience 'lapsed')", a: "in audience 'b'", b: "in audience 'c'", c: "in audience 'a'" },
 };
 const asOf = new Date('2024-01-01T00:00:00Z');

@@ -12,7 +12,7 @@ import {
   type BinaryOp, type Expr, type Select,
 } from '../sql/ir.ts';
 import type { Aggregate, CmpOp, DateTest, Duration, FieldRef, FieldTest, Literal, Node, Source, Stat, Window } from './ast.ts';
-import { parseDateLiteral } from './check.ts';
+import { durationDays, minusDuration, parseDateLiteral } from './time.ts';
 import { resolveTrait, type AudienceSchema, type FieldType } from './schema.ts';
 
 export interface LowerOptions {
@@ -26,20 +26,6 @@ export interface LowerOptions {
 const OPS: Record<CmpOp, BinaryOp> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
 const DAY_MS = 86_400_000;
 const EARTH_RADIUS_KM = 6371.0088;
-
-/** `asOf` minus a duration: hours, days and weeks exactly, months and years by the calendar (UTC). */
-export function minusDuration(asOf: Date, d: Duration): Date {
-  const t = new Date(asOf.getTime());
-  if (d.unit === 'hours') return new Date(t.getTime() - d.n * 3_600_000);
-  if (d.unit === 'days') return new Date(t.getTime() - d.n * DAY_MS);
-  if (d.unit === 'weeks') return new Date(t.getTime() - d.n * 7 * DAY_MS);
-  if (d.unit === 'months') t.setUTCMonth(t.getUTCMonth() - d.n);
-  else t.setUTCFullYear(t.getUTCFullYear() - d.n);
-  return t;
-}
-
-/** A duration in days (months 30.44, years 365.25) for time limits between two events. */
-export const durationDays = (d: Duration): number => d.n * ({ hours: 1 / 24, days: 1, weeks: 7, months: 30.44, years: 365.25 } as const)[d.unit];
 
 const cmpJs = (op: CmpOp, a: number, b: number): boolean =>
   op === '=' ? a === b : op === '!=' ? a !== b : op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
@@ -131,7 +117,7 @@ class Lowerer {
     const src = schema.scores[path[0]!]!;
     const field = path[1]!;
     const inRun = eq(col('run_id'), lit(src.runId));
-    const x = col(field);
+    const x = col(src.columns?.[field] ?? field);
     const statQ = (s: Stat) => scalarQuery(select({ select: [{ expr: this.stat(s, x), as: 'v' }], from: table(src.table), where: inRun }));
     const holds = inQuery(col('customer_id'), select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(src.table), where: and(inRun, truth(this.fieldTest(x, src.fields[field]!, n.test, statQ))) }));
     if (customerId === undefined) return { node: n, holds };

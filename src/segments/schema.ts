@@ -18,6 +18,8 @@ export interface ScoreSource {
   /** table with `run_id`, `customer_id` and the fields */
   table: string;
   fields: Record<string, FieldType>;
+  /** the column of a field whose name differs (`score` → `score_code`) */
+  columns?: Record<string, string>;
 }
 
 export interface AudienceSchema {

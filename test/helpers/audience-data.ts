@@ -1,5 +1,5 @@
 /** Test data for audiences: a generated ecommerce workspace, its rows in JS, and a copy in PostgreSQL. */
-import type pg from 'pg';
+import pg from 'pg';
 import { generateDataset } from '../../src/generate/index.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import type { Workspace } from '../../src/store/workspace.ts';
@@ -48,6 +48,27 @@ export async function copyToPostgres(ws: Workspace, client: pg.Client, options: 
   await copyTable(ws, client, 'events', ['customer_id', 'ts', 'type', 'properties']);
   if (options.runScores) {
     await copyTable(ws, client, 'run_scores', ['run_id', 'customer_id', 'segment', 'score_code', 'r', 'f', 'm', 'recency_days', 'frequency', 'monetary', 'mean_order_value']);
-    await client.query('CREATE VIEW run_scores_view AS SELECT *, score_code AS score FROM run_scores');
   }
 }
+
+/**
+ * Run `fn` with a PostgreSQL client whose search path is a fresh schema holding a copy of the workspace's
+ * tables, dropped afterwards; `fn` gets undefined when TEST_POSTGRES_URL is not set.
+ */
+export async function withPostgresCopy<T>(ws: Workspace, options: { runScores?: boolean }, fn: (client: pg.Client | undefined) => Promise<T>): Promise<T> {
+  const url = process.env.TEST_POSTGRES_URL;
+  if (!url) return fn(undefined);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const schema = `segmint_aud_${process.pid}_${Math.floor(performance.now())}`;
+  try {
+    await client.query(`CREATE SCHEMA ${schema}`);
+    await client.query(`SET search_path TO ${schema}`);
+    await copyToPostgres(ws, client, options);
+    return await fn(client);
+  } finally {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await client.end();
+  }
+}
+

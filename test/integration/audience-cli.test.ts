@@ -4,8 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
-import type { Io } from '../../src/cli/render.ts';
+import { runCli } from '../helpers/cli.ts';
 import { generateDataset } from '../../src/generate/index.ts';
 import { parseAudience } from '../../src/segments/parse.ts';
 import { Workspace } from '../../src/store/workspace.ts';
@@ -13,13 +12,7 @@ import { Oracle } from '../helpers/audience-oracle.ts';
 import { oracleData } from '../helpers/audience-data.ts';
 import { withTempDir } from '../helpers/workspace.ts';
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`), interactive: false };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const LAPSED = 'all(has orders, has no orders in last 60 days)';
 

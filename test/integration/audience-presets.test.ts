@@ -59,30 +59,32 @@ async function reference(sql: string): Promise<number> {
   }
 }
 
+/** Import one file into a fresh workspace and evaluate a pack on it (not stored); `fn` gets the counts by audience. */
+async function packOn(label: string, file: string, kind: 'customers' | 'transactions', pack: string, asOf: string | undefined, fn: (count: (name: string) => number | undefined, notApplicable: string[]) => Promise<void>): Promise<void> {
+  await withWorkspace(async (ws) => {
+    await importFile(ws, file, { kind });
+    const r = await evaluatePack(ws, AUDIENCE_PRESETS[pack]!, { skipMissing: true, store: false, ...(asOf ? { asOf } : {}) });
+    console.log(`${label}: ${r.results.map((x) => `${x.name} ${x.customers}`).join(', ')}; not applicable: ${r.notApplicable.map((x) => x.name).join(', ')}`);
+    await fn((name) => r.results.find((x) => x.name === name)?.customers, r.notApplicable.map((x) => x.name).sort());
+  });
+}
+
 const telco = shared('telco-churn/WA_Fn-UseC_-Telco-Customer-Churn.csv');
 test('telecom pack on telco-churn: the contract audiences match the file', { skip: telco.skip }, async () => {
-  await withWorkspace(async (ws) => {
-    await importFile(ws, telco.path, { kind: 'customers' });
-    const r = await evaluatePack(ws, AUDIENCE_PRESETS.telecom!, { skipMissing: true, store: false, asOf: '2020-01-01' });
-    const count = (name: string) => r.results.find((x) => x.name === name)?.customers;
-    console.log(`telco-churn: ${r.results.map((x) => `${x.name} ${x.customers}`).join(', ')}; not applicable: ${r.notApplicable.map((x) => x.name).join(', ')}`);
+  await packOn('telco-churn', telco.path, 'customers', 'telecom', '2020-01-01', async (count, notApplicable) => {
     const f = quoteString(telco.path);
     assert.equal(count('contract-ending'), await reference(`SELECT count(*) AS n FROM read_csv(${f}, header = true, all_varchar = true) WHERE Contract = 'Month-to-month' AND CAST(tenure AS INT) >= 12`));
     assert.equal(count('new-month-to-month'), await reference(`SELECT count(*) AS n FROM read_csv(${f}, header = true, all_varchar = true) WHERE Contract = 'Month-to-month' AND CAST(tenure AS INT) < 12`));
     const highBill = count('high-bill-short-tenure')!;
     assert.equal(highBill, await reference(`WITH t AS (SELECT CAST(MonthlyCharges AS DOUBLE) AS mc, CAST(tenure AS INT) AS tenure FROM read_csv(${f}, header = true, all_varchar = true))
       SELECT count(*) AS n FROM t WHERE mc > (SELECT quantile_cont(mc, 0.75) FROM t) AND tenure < 12`));
-    assert.deepEqual(r.notApplicable.map((x) => x.name).sort(), ['heavy-data-users', 'support-call-churn-risk', 'suspicious-usage-spikes']);
+    assert.deepEqual(notApplicable, ['heavy-data-users', 'support-call-churn-risk', 'suspicious-usage-spikes']);
   });
 });
 
 const bank = shared('bank-marketing/bank-full.csv');
 test('banking pack on bank-marketing: loan holders and high balances match the file', { skip: bank.skip }, async () => {
-  await withWorkspace(async (ws) => {
-    await importFile(ws, bank.path, { kind: 'customers' });
-    const r = await evaluatePack(ws, AUDIENCE_PRESETS.banking!, { skipMissing: true, store: false, asOf: '2014-01-01' });
-    console.log(`bank-marketing: ${r.results.map((x) => `${x.name} ${x.customers}`).join(', ')}; not applicable: ${r.notApplicable.map((x) => x.name).join(', ')}`);
-    const count = (name: string) => r.results.find((x) => x.name === name)?.customers;
+  await packOn('bank-marketing', bank.path, 'customers', 'banking', '2014-01-01', async (count) => {
     const f = `read_csv(${quoteString(bank.path)}, header = true, delim = ';', all_varchar = true)`;
     assert.equal(count('mortgage-and-loan'), await reference(`SELECT count(*) AS n FROM ${f} WHERE housing = 'yes' AND loan = 'yes'`));
     assert.equal(count('high-balance'), await reference(`WITH t AS (SELECT CAST(balance AS DOUBLE) AS b FROM ${f}) SELECT count(*) AS n FROM t WHERE b > (SELECT quantile_cont(b, 0.9) FROM t)`));
@@ -91,11 +93,7 @@ test('banking pack on bank-marketing: loan holders and high balances match the f
 
 const cc = shared('cc-general/CC GENERAL.csv');
 test('banking pack on cc-general: cash-advance heavy users and high balances match the file', { skip: cc.skip }, async () => {
-  await withWorkspace(async (ws) => {
-    await importFile(ws, cc.path, { kind: 'customers' });
-    const r = await evaluatePack(ws, AUDIENCE_PRESETS.banking!, { skipMissing: true, store: false, asOf: '2020-01-01' });
-    console.log(`cc-general: ${r.results.map((x) => `${x.name} ${x.customers}`).join(', ')}; not applicable: ${r.notApplicable.map((x) => x.name).join(', ')}`);
-    const count = (name: string) => r.results.find((x) => x.name === name)?.customers;
+  await packOn('cc-general', cc.path, 'customers', 'banking', '2020-01-01', async (count) => {
     const f = `read_csv(${quoteString(cc.path)}, header = true, all_varchar = true)`;
     assert.equal(count('cash-advance-heavy'), await reference(`WITH t AS (SELECT CAST(CASH_ADVANCE AS DOUBLE) AS c FROM ${f}) SELECT count(*) AS n FROM t WHERE c > 0 AND c > (SELECT quantile_cont(c, 0.8) FROM t)`));
     assert.equal(count('high-balance'), await reference(`WITH t AS (SELECT CAST(BALANCE AS DOUBLE) AS b FROM ${f}) SELECT count(*) AS n FROM t WHERE b > (SELECT quantile_cont(b, 0.9) FROM t)`));
@@ -104,13 +102,9 @@ test('banking pack on cc-general: cash-advance heavy users and high balances mat
 
 const retail = shared('online-retail/online_retail.csv');
 test('ecommerce pack on online-retail: one-time buyers and lapsed customers match the file', { skip: retail.skip }, async () => {
-  await withWorkspace(async (ws) => {
-    // clock times kept as written (UTC), so the file's own timestamps compare with the as-of date directly
-    await importFile(ws, retail.path, { kind: 'transactions' });
-    const r = await evaluatePack(ws, AUDIENCE_PRESETS.ecommerce!, { skipMissing: true, store: false });
-    console.log(`online-retail: ${r.results.map((x) => `${x.name} ${x.customers}`).join(', ')}; not applicable: ${r.notApplicable.map((x) => x.name).join(', ')}`);
-    const count = (name: string) => r.results.find((x) => x.name === name)?.customers;
-    assert.deepEqual(r.notApplicable.map((x) => x.name).sort(), ['abandoned-cart', 'loyal-reviewers', 'newsletter-browsers']);
+  // clock times kept as written (UTC), so the file's own timestamps compare with the as-of date directly
+  await packOn('online-retail', retail.path, 'transactions', 'ecommerce', undefined, async (count, notApplicable) => {
+    assert.deepEqual(notApplicable, ['abandoned-cart', 'loyal-reviewers', 'newsletter-browsers']);
     // invoices per customer from the file itself: not cancellations (C…), customer id present
     const f = `read_csv(${quoteString(retail.path)}, header = true, all_varchar = true)`;
     const perCustomer = `SELECT CustomerID AS c, count(DISTINCT InvoiceNo) FILTER (WHERE NOT starts_with(InvoiceNo, 'C')) AS orders,

@@ -3,7 +3,6 @@
 // (test/helpers/audience-oracle.ts) selects. Also: the text form round-trips through the formatter.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { checkAudience } from '../../src/segments/check.ts';
 import { formatAudience } from '../../src/segments/format.ts';
 import { lowerAudience } from '../../src/segments/lower.ts';
@@ -11,7 +10,7 @@ import { parseAudience } from '../../src/segments/parse.ts';
 import { loadAudienceSchema } from '../../src/pipeline/audience.ts';
 import { compile } from '../../src/sql/index.ts';
 import { Oracle, type OracleData } from '../helpers/audience-oracle.ts';
-import { copyToPostgres, importGenerated, oracleData } from '../helpers/audience-data.ts';
+import { importGenerated, oracleData, withPostgresCopy } from '../helpers/audience-data.ts';
 import { withTempDir, withWorkspace } from '../helpers/workspace.ts';
 
 const CASES = 300;
@@ -119,16 +118,8 @@ test(`audiences: ${CASES} random definitions select the same members in SQL as t
       const schema = await loadAudienceSchema(ws.db, { properties: true });
       const asOf = new Date(`${AS_OF}T00:00:00Z`);
       const next = generator(data, 20261201);
-      let client: pg.Client | undefined;
-      const pgSchema = `segmint_aud_${process.pid}`;
-      if (PG_URL) {
-        client = new pg.Client({ connectionString: PG_URL });
-        await client.connect();
-        await client.query(`CREATE SCHEMA ${pgSchema}`);
-        await client.query(`SET search_path TO ${pgSchema}`);
-        await copyToPostgres(ws, client);
-      } else console.log('note: TEST_POSTGRES_URL is not set: the property test runs on DuckDB only');
-      try {
+      if (!PG_URL) console.log('note: TEST_POSTGRES_URL is not set: the property test runs on DuckDB only');
+      await withPostgresCopy(ws, {}, async (client) => {
         let nonTrivial = 0;
         for (let i = 0; i < CASES; i++) {
           const text = next();
@@ -154,12 +145,7 @@ test(`audiences: ${CASES} random definitions select the same members in SQL as t
         }
         // the generator must produce definitions that split the customers, or the test shows little
         assert.ok(nonTrivial > CASES / 3, `only ${nonTrivial} of ${CASES} definitions selected some but not all customers`);
-      } finally {
-        if (client) {
-          await client.query(`DROP SCHEMA IF EXISTS ${pgSchema} CASCADE`).catch(() => undefined);
-          await client.end();
-        }
-      }
+      });
     });
   });
 });
