@@ -11,7 +11,7 @@ import {
   lit, lt, median, mul, not, NULL, num, or, quantiles, scalarQuery, select, sin, sqrt, startsWith, sub, subquery, table, agg, avg as avgOf, eq,
   type BinaryOp, type Expr, type Select,
 } from '../sql/ir.ts';
-import type { Aggregate, CmpOp, DateTest, Duration, FieldRef, FieldTest, Literal, Node, Source, Stat, Window } from './ast.ts';
+import type { Aggregate, CmpOp, DateTest, FieldRef, FieldTest, Literal, Node, Source, Stat, Window } from './ast.ts';
 import { durationDays, minusDuration, parseDateLiteral } from './time.ts';
 import { resolveTrait, type AudienceSchema, type FieldType } from './schema.ts';
 
