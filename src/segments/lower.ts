@@ -4,7 +4,7 @@
  * conditions are `customer_id [NOT] IN (SELECT customer_id … GROUP BY customer_id HAVING …)`, with NOT IN
  * of the failing customers when the comparison holds for customers with no rows at all (`= 0`, `< 2`).
  * Values are bound parameters; names come from the schema and are quoted by the compiler. No window
- * functions and no multiple joins, so the ClickHouse path stays open (sequences need a non-equi LEFT join).
+ * functions, one join per SELECT and only equalities in ON, so the same SQL compiles for ClickHouse.
  */
 import {
   add, and, asin, binary, bool, coalesce, col, contains, cos, count, countDistinct, daysBetweenExact, ge, gt, index, inList, inQuery, isNotNull, isNull, jsonGet, le, least,
@@ -262,7 +262,11 @@ class Lowerer {
     return { node, holds, ...(observed ? { observed } : {}) };
   }
 
-  /** Customers with an occurrence of A followed (or, negated, not followed) by B within the time limit. */
+  /**
+   * Customers with an occurrence of A followed (or, negated, not followed) by B within the time limit. Joins
+   * are ON the customer only, with the time conditions in WHERE: engines then hash-join (DuckDB falls back to
+   * a nested loop for an outer join with inequalities), and ClickHouse can run it.
+   */
   private sequence(n: Node & { kind: 'sequence' }): Expr {
     const a = this.rows(n.first.source, n.first.where, n.window);
     const b = this.rows(n.then.source, n.then.where, undefined);
@@ -270,21 +274,24 @@ class Lowerer {
     // an A too close to the as-of date has not had its full time limit yet: not (yet) "not followed"
     const aWhere = n.negate ? and(a.where, le(col('ts'), lit(new Date(this.o.asOf.getTime() - limitDays * DAY_MS)))) : a.where;
     const rowsOf = (t: string, where: Expr) => select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: col('ts'), as: 'ts' }], from: table(t), where });
-    const on = and(eq(col('customer_id', 'b'), col('customer_id', 'a')), gt(col('ts', 'b'), col('ts', 'a')), le(daysBetweenExact(col('ts', 'a'), col('ts', 'b')), num(limitDays)));
-    if (!n.negate) {
-      return inQuery(col('customer_id'), select({
-        select: [{ expr: col('customer_id', 'a'), as: 'customer_id' }],
-        from: subquery(rowsOf(a.table, aWhere), 'a'),
-        joins: [{ type: 'inner', target: subquery(rowsOf(b.table, b.where), 'b'), on }],
-      }));
-    }
-    const perA = select({
-      select: [{ expr: col('customer_id', 'a'), as: 'customer_id' }, { expr: count(col('ts', 'b')), as: 'followers' }],
+    // the occurrences of A that some B follows within the limit
+    const followed = (out: { expr: Expr; as: string }[], groupBy?: Expr[]) => select({
+      select: out,
       from: subquery(rowsOf(a.table, aWhere), 'a'),
-      joins: [{ type: 'left', target: subquery(rowsOf(b.table, b.where), 'b'), on }],
-      groupBy: [col('customer_id', 'a'), col('ts', 'a')],
+      joins: [{ type: 'inner', target: subquery(rowsOf(b.table, b.where), 'b'), on: eq(col('customer_id', 'b'), col('customer_id', 'a')) }],
+      where: and(gt(col('ts', 'b'), col('ts', 'a')), le(daysBetweenExact(col('ts', 'a'), col('ts', 'b')), num(limitDays))),
+      ...(groupBy ? { groupBy } : {}),
     });
-    return inQuery(col('customer_id'), select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: subquery(perA, 's'), where: eq(col('followers'), num(0)) }));
+    if (!n.negate) return inQuery(col('customer_id'), followed([{ expr: col('customer_id', 'a'), as: 'customer_id' }]));
+    // some A is not followed: the customer has more distinct A times than followed ones
+    const nA = select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: countDistinct(col('ts')), as: 'n' }], from: table(a.table), where: aWhere, groupBy: [col('customer_id')] });
+    const nF = followed([{ expr: col('customer_id', 'a'), as: 'customer_id' }, { expr: countDistinct(col('ts', 'a')), as: 'n' }], [col('customer_id', 'a')]);
+    return inQuery(col('customer_id'), select({
+      select: [{ expr: col('customer_id', 'x'), as: 'customer_id' }],
+      from: subquery(nA, 'x'),
+      joins: [{ type: 'left', target: subquery(nF, 'y'), on: eq(col('customer_id', 'y'), col('customer_id', 'x')) }],
+      where: gt(col('n', 'x'), coalesce(col('n', 'y'), num(0))),
+    }));
   }
 
   /** Great-circle distance in km from the customer's latitude/longitude to a point (haversine). */
