@@ -270,14 +270,21 @@ class Lowerer {
       return { node, holds, ...(observed ? { observed, threshold: t } : {}) };
     }
     const n = value.value as number;
-    // a count compared so that it holds exactly for 1, 2, 3 … (or exactly for 0) is a test of existence: no grouping
-    if (zero === 0 && (a.fn === 'count' || a.fn === 'distinct')) {
-      const some = (op === '>=' && n > 0 && n <= 1) || (op === '>' && n >= 0 && n < 1) || (op === '!=' && n === 0);
-      const none = (op === '=' && n === 0) || (op === '<' && n > 0 && n <= 1) || (op === '<=' && n >= 0 && n < 1);
-      if (some || none) {
-        const where = ag.distinctOf ? and(rows.where, isNotNull(ag.distinctOf)) : rows.where;
-        const anyRow = inQuery(col('customer_id'), select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(rows.table), where }));
-        return { node, holds: some ? anyRow : not(anyRow), ...(observed ? { observed } : {}) };
+    // Counts compared with 0, 1 or 2 need no count: "some rows" is a semi-join, and for distinct counts
+    // "exactly one value" / "two or more" is min = max / min <> max per customer (exact, and far cheaper).
+    if (zero === 0 && (a.fn === 'count' || a.fn === 'distinct') && n <= 2 && cmpJs(op, 2, n) === cmpJs(op, 3, n)) {
+      const [p1, p2] = [cmpJs(op, 1, n), cmpJs(op, 2, n)];
+      const k = ag.distinctOf;
+      if (p1 === p2 || k) {
+        const where = k ? and(rows.where, isNotNull(k)) : rows.where;
+        const id = [{ expr: col('customer_id'), as: 'customer_id' }];
+        const withRows = (having?: Expr) => inQuery(col('customer_id'), select({ select: id, from: table(rows.table), where, ...(having ? { groupBy: [col('customer_id')], having } : {}) }));
+        const one = () => eq(agg('min', k!), agg('max', k!));
+        const many = () => binary('<>', agg('min', k!), agg('max', k!));
+        // among customers with rows: where the comparison holds (p1 for one value, p2 for several)
+        const holdsWithRows = p1 && p2 ? withRows() : p1 ? withRows(one()) : p2 ? withRows(many()) : bool(false);
+        const failsWithRows = !p1 && !p2 ? withRows() : !p1 ? withRows(one()) : !p2 ? withRows(many()) : bool(false);
+        return { node, holds: cmpJs(op, 0, n) ? not(failsWithRows) : holdsWithRows, ...(observed ? { observed } : {}) };
       }
     }
     const cmp = (x: Expr) => binary(OPS[op], x, lit(n));
