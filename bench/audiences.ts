@@ -6,6 +6,7 @@
  * Target (issue #6): all 20 under 5 s in total on DuckDB.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateDataset } from '../src/generate/index.ts';
 import { evaluateAudience, loadAudienceSchema, prepareAudience } from '../src/pipeline/audience.ts';
@@ -93,6 +94,9 @@ export async function run(): Promise<void> {
     for (const d of defs) await evaluateAudience(ws, await prepareAudience(ws, d.name, d.where, { schema, asOf: '2025-01-01' }));
     stored.push(performance.now() - t0);
   }
+  // leave the workspace as it was for the next run
+  await ws.db.run('DELETE FROM audience_members');
+  await ws.db.run("DELETE FROM runs WHERE kind = 'audience'");
   ws.close();
 
   const base = median(baseline);
@@ -101,10 +105,10 @@ export async function run(): Promise<void> {
     const e = perAudience.get(d.name)!;
     return `| ${d.name} | \`${d.where.replace(/\|/g, '\\|')}\` | ${e.customers.toLocaleString('en-US')} | ${median(e.ms).toFixed(0)} |`;
   });
-  const body = `${customers.toLocaleString('en-US')} generated customers (ecommerce preset, seed 1), ${lines.toLocaleString('en-US')} transaction lines and a
+  const body = `${customers.toLocaleString('en-US')} generated customers (ecommerce preset, seed 1), ${lines.toLocaleString('en-US')} transaction lines and
 ${events.toLocaleString('en-US')} of their events (a deterministic sample by a hash of each line), already in the workspace. 20 audiences as of 2025-01-01:
 the ${ECOMMERCE.audiences.length} of the ecommerce pack and ${MORE.length} more common definitions (bench/audiences.ts). Each is parsed, checked,
-lowered, compiled and counted on DuckDB; median of ${RUNS} runs. Machine: ${machine()}. Run: ${new Date().toISOString().slice(0, 10)}.
+lowered, compiled and counted on DuckDB; median of ${RUNS} runs. Machine: ${machine()}, load average ${loadavg()[0]!.toFixed(1)} when it started (a shared machine). Run: ${new Date().toISOString().slice(0, 10)}.
 
 | | median ms | runs (ms) | vs baseline |
 | --- | ---: | --- | ---: |
@@ -112,7 +116,7 @@ lowered, compiled and counted on DuckDB; median of ${RUNS} runs. Machine: ${mach
 | 20 audiences, counted | ${tot.toFixed(0)} | ${totals.map((x) => x.toFixed(0)).join(', ')} | ${(tot / base).toFixed(2)}× |
 | 20 audiences, each stored as a snapshot run | ${stored[0]!.toFixed(0)} | 1 run | ${(stored[0]! / base).toFixed(2)}× |
 
-All 20 counted in **${(tot / 1000).toFixed(2)} s** (target: under 5 s).
+All 20 counted in **${(tot / 1000).toFixed(2)} s** (target: under 5 s; fastest run ${(Math.min(...totals) / 1000).toFixed(2)} s). Storing a snapshot adds the insert of every member into \`audience_members\`.
 
 | audience | rule | members | median ms |
 | --- | --- | ---: | ---: |

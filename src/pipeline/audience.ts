@@ -125,8 +125,11 @@ export async function evaluateAudience(ws: Workspace, p: PreparedAudience, optio
   }
   return db.transaction(async () => {
     const runId = 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
-    await db.run(`INSERT INTO audience_members SELECT ${runId}, customer_id FROM (${c.sql}) q`, c.params);
-    const n = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM audience_members WHERE run_id = ?', [runId]))?.n ?? 0);
+    // members once into a temp table: counting them afterwards in audience_members would scan every snapshot
+    await db.run(`CREATE OR REPLACE TEMP TABLE __members AS SELECT customer_id FROM (${c.sql}) q`, c.params);
+    await db.run(`INSERT INTO audience_members SELECT ${runId}, customer_id FROM __members`);
+    const n = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __members'))?.n ?? 0);
+    await db.run('DROP TABLE __members');
     await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, 'audience', p.asOf, JSON.stringify({ name: p.name, where: p.where }), JSON.stringify({ customers: n })]);
     return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0, runId };
   });
