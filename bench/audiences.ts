@@ -2,7 +2,8 @@
  * bench/audiences: 20 audiences (the ecommerce pack and ten more common definitions) evaluated on
  * 1 million generated customers (ecommerce preset, seed 1) with ~10 million transaction lines and a
  * ~10-million-event sample of their ~25 million events. Each audience is counted (no snapshot stored) and, separately,
- * stored as a snapshot run. Baseline: one bare per-customer GROUP BY over transactions and one over events.
+ * stored as a snapshot run. Baseline: the bare per-customer order count (count(DISTINCT order_id)) and e-mail
+ * open count, each compared with 3 — roughly the cost of one behaviour condition on each table.
  * Target (issue #6): all 20 under 5 s in total on DuckDB.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -68,8 +69,9 @@ export async function run(): Promise<void> {
   const baseline: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    await ws.db.one("SELECT count(*) FROM (SELECT customer_id, count(DISTINCT order_id) AS n FROM transactions WHERE customer_id IS NOT NULL AND ts < TIMESTAMP '2025-01-01' AND NOT is_return GROUP BY customer_id)");
-    await ws.db.one("SELECT count(*) FROM (SELECT customer_id, count(*) AS n FROM events WHERE ts < TIMESTAMP '2025-01-01' AND type = 'email_open' GROUP BY customer_id)");
+    // the WHERE on n keeps the engine from pruning the aggregates away
+    await ws.db.one("SELECT count(*) FROM (SELECT customer_id, count(DISTINCT order_id) AS n FROM transactions WHERE customer_id IS NOT NULL AND ts < TIMESTAMP '2025-01-01' AND NOT is_return GROUP BY customer_id) WHERE n >= 3");
+    await ws.db.one("SELECT count(*) FROM (SELECT customer_id, count(*) AS n FROM events WHERE ts < TIMESTAMP '2025-01-01' AND type = 'email_open' GROUP BY customer_id) WHERE n >= 3");
     baseline.push(performance.now() - t0);
   }
   const perAudience = new Map<string, { ms: number[]; customers: number }>();
@@ -112,7 +114,7 @@ lowered, compiled and counted on DuckDB; median of ${RUNS} runs. Machine: ${mach
 
 | | median ms | runs (ms) | vs baseline |
 | --- | ---: | --- | ---: |
-| baseline: bare per-customer GROUP BY over transactions and over events | ${base.toFixed(0)} | ${baseline.map((x) => x.toFixed(0)).join(', ')} | 1.00× |
+| baseline: bare per-customer order count (distinct order ids) and e-mail-open count, each compared with 3 | ${base.toFixed(0)} | ${baseline.map((x) => x.toFixed(0)).join(', ')} | 1.00× |
 | 20 audiences, counted | ${tot.toFixed(0)} | ${totals.map((x) => x.toFixed(0)).join(', ')} | ${(tot / base).toFixed(2)}× |
 | 20 audiences, each stored as a snapshot run | ${stored[0]!.toFixed(0)} | 1 run | ${(stored[0]! / base).toFixed(2)}× |
 
