@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
 import {
   audienceRuns, audienceSql, definitionError, diffAudience, evaluateAudience, evaluatePack, explainAudience, exportMembers, migrationMatrix, prepareAudience,
-  type ExplainNode,
+  type ExplainNode, type PreparedAudience,
 } from '../../pipeline/audience.ts';
+import type { Workspace } from '../../store/workspace.ts';
 import type { AudiencePack } from '../../segments/ast.ts';
 import { formatAudienceFile, parseAudienceFile } from '../../segments/file.ts';
 import { formatAudience } from '../../segments/format.ts';
@@ -57,6 +58,24 @@ function pick(pack: AudiencePack, name: string | undefined): { name: string; whe
     throw new SegmintError('invalid-option', name === undefined ? `the pack has ${names.length} audiences: say which with --name` : `no audience ${name} in the pack${didYouMean(name, names) ? `; did you mean ${didYouMean(name, names)}?` : ''}`, { hint: `audiences: ${names.join(', ')}` });
   }
   return { name: a.name, where: a.where, others };
+}
+
+/** Opens the workspace, prepares the audience the options name, runs `fn`, and closes the workspace. */
+async function withPrepared(ctx: Context, file: string | undefined, opts: DefOptions, fn: (ws: Workspace, p: PreparedAudience) => Promise<void>): Promise<void> {
+  const pack = loadPack(file, opts);
+  const a = pick(pack, opts.name);
+  const ws = await ctx.openWorkspace(opts);
+  try {
+    await fn(ws, await prepareAudience(ws, a.name, a.where, { asOf: opts.asOf, audiences: a.others, aliases: pack.aliases }));
+  } finally {
+    ws.close();
+  }
+}
+
+/** A run id option: a whole number. */
+function runId(option: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new SegmintError('invalid-option', `--${option} ${value}: expected a run id (a whole number)`, { hint: 'list runs with segmint audience runs' });
+  return Number(value);
 }
 
 const defOptions = (cmd: Command) => cmd
@@ -122,34 +141,22 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
         const g = didYouMean(opts.dialect, DIALECTS);
         throw new SegmintError('invalid-option', `--dialect ${opts.dialect}: unknown${g ? `; did you mean ${g}?` : ''}`, { hint: `use one of ${DIALECTS.join(', ')}` });
       }
-      const pack = loadPack(file, opts);
-      const a = pick(pack, opts.name);
-      const ws = await ctx.openWorkspace(opts);
-      try {
-        const p = await prepareAudience(ws, a.name, a.where, { asOf: opts.asOf, audiences: a.others, aliases: pack.aliases });
+      await withPrepared(ctx, file, opts, async (_ws, p) => {
         const c = audienceSql(p, opts.dialect as DialectName);
         if (opts.json) json(ctx.io, { name: p.name, dialect: opts.dialect, asOf: p.asOf, sql: c.sql, params: c.params });
         else ctx.io.out(`${c.sql}\n-- params: ${JSON.stringify(c.params)}`);
-      } finally {
-        ws.close();
-      }
+      });
     });
   examples(sqlCmd, ["segmint audience sql --where \"has no orders in last 90 days\" --dialect postgres", 'segmint audience sql pack.yaml --name vip --dialect clickhouse']);
 
   const explainCmd = defOptions(withGlobals(audience.command('explain <customer> [file]')))
     .description('show which conditions hold and which fail for one customer, with the observed values')
     .action(async (customer: string, file: string | undefined, opts: DefOptions) => {
-      const pack = loadPack(file, opts);
-      const a = pick(pack, opts.name);
-      const ws = await ctx.openWorkspace(opts);
-      try {
-        const p = await prepareAudience(ws, a.name, a.where, { asOf: opts.asOf, audiences: a.others, aliases: pack.aliases });
+      await withPrepared(ctx, file, opts, async (ws, p) => {
         const e = await explainAudience(ws, p, customer);
         if (opts.json) json(ctx.io, { name: p.name, customer, asOf: p.asOf, member: e.holds, explanation: e });
         else ctx.io.out([`${customer} is ${e.holds ? '' : 'not '}in ${p.name} (as of ${p.asOf})`, '', ...renderExplain(e)].join('\n'));
-      } finally {
-        ws.close();
-      }
+      });
     });
   examples(explainCmd, ["segmint audience explain 12347 --where \"all(country = 'UK', orders >= 2)\"", 'segmint audience explain C-0042 pack.yaml --name lapsed-90 --json']);
 
@@ -200,12 +207,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
     .action(async (opts: GlobalOptions & { name?: string; from?: string; to?: string; limit: string }) => {
       const ws = await ctx.openWorkspace(opts);
       try {
-        const num = (s: string | undefined, o: string) => {
-          if (s === undefined) return undefined;
-          if (!/^\d+$/.test(s)) throw new SegmintError('invalid-option', `--${o} ${s}: expected a run id (a whole number)`, { hint: 'list runs with segmint audience runs' });
-          return Number(s);
-        };
-        const d = await diffAudience(ws.db, { name: opts.name, from: num(opts.from, 'from'), to: num(opts.to, 'to') });
+        const d = await diffAudience(ws.db, { name: opts.name, from: opts.from === undefined ? undefined : runId('from', opts.from), to: opts.to === undefined ? undefined : runId('to', opts.to) });
         if (opts.json) json(ctx.io, d);
         else {
           const lim = Math.max(0, Number(opts.limit) || 20);
@@ -228,12 +230,10 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
     .requiredOption('--from <run>', 'the earlier run id')
     .requiredOption('--to <run>', 'the later run id')
     .action(async (opts: GlobalOptions & { from: string; to: string }) => {
-      for (const [k, v] of [['from', opts.from], ['to', opts.to]] as const) {
-        if (!/^\d+$/.test(v)) throw new SegmintError('invalid-option', `--${k} ${v}: expected a run id (a whole number)`, { hint: 'list runs with segmint audience runs' });
-      }
+      const [from, to] = [runId('from', opts.from), runId('to', opts.to)];
       const ws = await ctx.openWorkspace(opts);
       try {
-        const m = await migrationMatrix(ws.db, Number(opts.from), Number(opts.to));
+        const m = await migrationMatrix(ws.db, from, to);
         if (opts.json) json(ctx.io, m);
         else {
           ctx.io.out(`${m.from.kind} run ${m.from.runId} (as of ${m.from.asOf}) → ${m.to.kind} run ${m.to.runId} (as of ${m.to.asOf}): customers (revenue)\n`);
