@@ -38,6 +38,25 @@ export { categoryShares } from './features/category-shares.ts';
 export { scoreQuery, edgesQuery } from './features/scores.ts';
 export { DEFAULT_RFM_SEGMENTS, DEFAULT_LRFMP_SEGMENTS, checkCoverage, segmentOf } from './models/rfm/segments.ts';
 export { compile, type Compiled } from './sql/compile.ts';
+export { ConvergenceError } from './core/errors.ts';
+export {
+  runClvFit, runClvPredict, fitClvSummary, readSummaryFile, exportClvPredictions,
+  type ClvFitOptions, type ClvFitResult, type ClvPredictOptions, type ClvPredictResult, type SummaryColumns, type SpendModel,
+} from './pipeline/clv.ts';
+export {
+  fitPurchaseModel, probabilityAlive, conditionalExpectedPurchases, expectedRepeatPurchases, expectedPurchasesIfAlive, rateIfAlive, parseModelKind,
+  PURCHASE_MODELS, MODEL_NAMES, type PurchaseModel, type PurchaseModelKind, type PurchaseFit,
+} from './models/clv/model.ts';
+export { fitBgNbd, bgnbdLogLikelihood, bgnbdPAlive, bgnbdExpected, bgnbdConditionalExpected, type BgNbdParams, type BgNbdFit } from './models/clv/bgnbd.ts';
+export { fitMbgNbd, mbgnbdLogLikelihood, mbgnbdPAlive, mbgnbdExpected, mbgnbdConditionalExpected, type MbgNbdParams, type MbgNbdFit } from './models/clv/mbgnbd.ts';
+export { fitParetoNbd, paretonbdLogLikelihood, paretonbdPAlive, paretonbdExpected, paretonbdConditionalExpected, type ParetoNbdParams, type ParetoNbdFit } from './models/clv/paretonbd.ts';
+export { fitBgBb, bgbbLogLikelihood, bgbbPAlive, bgbbExpected, bgbbConditionalExpected, bgbbProbabilityOfPurchases, type BgBbParams, type BgBbPattern, type BgBbFit } from './models/clv/bgbb.ts';
+export { fitGammaGamma, gammaGammaLogLikelihood, gammaGammaExpectedSpend, type GammaGammaParams, type GammaGammaFit } from './models/clv/gamma-gamma.ts';
+export { toPatterns, groupPatterns, type Pattern } from './models/clv/patterns.ts';
+export { predictPatterns, CHURN_TIERS, CLV_TIERS, type PredictOptions, type PatternPredictions } from './models/clv/predict.ts';
+export { validateHoldout, type HoldoutValidation } from './models/clv/validation.ts';
+export { maximizeLikelihood, type FitOptions, type MleFit, type MleSpec } from './models/clv/fit.ts';
+export { clvSection } from './report/clv-section.ts';
 export { parseAudience, type ParseResult } from './segments/parse.ts';
 export { checkAudience, type CheckResult } from './segments/check.ts';
 export { formatAudience } from './segments/format.ts';

@@ -12,11 +12,12 @@ import { registerGenerate } from './commands/generate.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerReport } from './commands/report.ts';
 import { registerValue } from './commands/value.ts';
+import { registerClv } from './commands/clv.ts';
 import { registerAudience } from './commands/audience.ts';
 
 export function buildProgram(ctx: Context, setExit: (code: number) => void): Command {
   const program = new Command('segmint')
-    .description('Customer segmentation: import customer data with validation, score RFM and LRFMP segments, generate test data, write an HTML report.')
+    .description('Customer segmentation: import customer data with validation, score RFM and LRFMP segments, fit CLV models, generate test data, write an HTML report.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage and examples)')
     .exitOverride()
@@ -28,8 +29,9 @@ export function buildProgram(ctx: Context, setExit: (code: number) => void): Com
     'segmint import orders.csv --kind transactions',
     'segmint import customers.xlsx --kind customers --map customer_id="Client No"',
     'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
+    'segmint clv fit && segmint clv predict --horizon 12 --unit month --out clv.csv',
   ]);
-  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerAudience]) {
+  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerAudience]) {
     register(program, ctx, setExit);
   }
   return program;

@@ -31,3 +31,14 @@ export class SegmintError extends Error {
 export function isSegmintError(e: unknown, code?: string): e is SegmintError {
   return e instanceof SegmintError && (code === undefined || e.code === code);
 }
+
+/**
+ * A likelihood maximisation that did not converge (code `convergence-error`, exit code 1). `details` holds
+ * the model, the iterations and the best log-likelihood reached.
+ */
+export class ConvergenceError extends SegmintError {
+  constructor(message: string, options: { hint?: string; details?: Record<string, unknown> } = {}) {
+    super('convergence-error', message, { hint: options.hint, details: options.details, exitCode: 1 });
+    this.name = 'ConvergenceError';
+  }
+}

@@ -21,23 +21,30 @@ export interface SummaryOptions {
   transactions?: string;
 }
 
-export function transactionSummary(o: SummaryOptions): Select {
-  const calEnd = param(o.calibrationEnd);
-  const end = o.holdoutEnd ? param(o.holdoutEnd) : calEnd;
-  const unit = num(PERIOD_DAYS[o.period]);
+/**
+ * Net spend and purchase lines per customer and day up to `end` (returns on a day count against it; a
+ * return-only day has purchases = 0 and is not a purchase day).
+ */
+export function purchaseDays(end: Date, transactions = 'transactions'): Select {
   const day = fn('to_date', col('ts'));
-  // net spend per customer and purchase day (returns on a day count against it; return-only days are not purchases)
-  const days = select({
+  return select({
     select: [
       { expr: col('customer_id'), as: 'customer_id' },
       { expr: day, as: 'd' },
       { expr: fn('coalesce', agg('sum', cast(col('amount'), 'decimal')), num(0)), as: 'spend' },
       { expr: agg('count_star', undefined, { filter: eq(col("is_return"), bool(false)) }), as: 'purchases' },
     ],
-    from: table(o.transactions ?? 'transactions'),
-    where: and(isNotNull(col('customer_id')), le(day, fn('to_date', end))),
+    from: table(transactions),
+    where: and(isNotNull(col('customer_id')), le(day, fn('to_date', param(end)))),
     groupBy: [col('customer_id'), day],
   });
+}
+
+export function transactionSummary(o: SummaryOptions): Select {
+  const calEnd = param(o.calibrationEnd);
+  const end = o.holdoutEnd ? param(o.holdoutEnd) : calEnd;
+  const unit = num(PERIOD_DAYS[o.period]);
+  const days = purchaseDays(o.holdoutEnd ?? o.calibrationEnd, o.transactions);
   const firstDay = select({
     select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: agg('min', col('d')), as: 'first_day' }],
     from: table('days'),

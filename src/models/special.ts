@@ -25,3 +25,53 @@ export function logAddExp(a: number, b: number): number {
   const m = Math.max(a, b);
   return m + Math.log(Math.exp(a - m) + Math.exp(b - m));
 }
+
+/** ψ(x) = d ln Γ(x)/dx for x > 0: recurrence up to x ≥ 6, then the asymptotic series (Abramowitz & Stegun 6.3.18). */
+export function digamma(x: number): number {
+  let s = 0;
+  while (x < 6) {
+    s -= 1 / x;
+    x += 1;
+  }
+  const f = 1 / (x * x);
+  return s + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132))));
+}
+
+/** Sign of Γ(x) (x not a non-positive integer). */
+function gammaSign(x: number): number {
+  return x > 0 || Math.floor(x) % 2 === 0 ? 1 : -1;
+}
+
+function hyp2f1Series(a: number, b: number, c: number, z: number): number {
+  let term = 1;
+  let sum = 1;
+  for (let k = 0; k < 200000; k++) {
+    term *= ((a + k) * (b + k)) / ((c + k) * (k + 1)) * z;
+    sum += term;
+    if (Math.abs(term) <= 1e-16 * Math.abs(sum)) return sum;
+  }
+  return sum;
+}
+
+/**
+ * Gauss's hypergeometric function ₂F₁(a, b; c; z) for 0 ≤ z < 1 and c > 0, as the BTYD expectations need it.
+ * The power series for z ≤ 0.8. Above, with d = c − a − b: for 0 < |d| < 1 the 1 − z connection formula
+ * (A&S 15.3.6), whose two series converge fast there and have positive third parameters 1 ∓ d; otherwise for
+ * d < 0 Euler's transformation (1 − z)^d ₂F₁(c−a, c−b; c; z) (A&S 15.3.3), whose series converges at z = 1;
+ * otherwise the plain series, which then converges at z = 1 too.
+ */
+export function hyp2f1(a: number, b: number, c: number, z: number): number {
+  if (z === 0) return 1;
+  const d = c - a - b;
+  if (z <= 0.8) return hyp2f1Series(a, b, c, z);
+  if (Math.abs(d) < 1 && Math.abs(d) > 1e-6) {
+    const w = 1 - z;
+    const t1 = gammaSign(c) * gammaSign(d) * gammaSign(c - a) * gammaSign(c - b)
+      * Math.exp(lgamma(c) + lgamma(d) - lgamma(c - a) - lgamma(c - b)) * hyp2f1Series(a, b, 1 - d, w);
+    const t2 = gammaSign(c) * gammaSign(-d) * gammaSign(a) * gammaSign(b)
+      * Math.exp(d * Math.log(w) + lgamma(c) + lgamma(-d) - lgamma(a) - lgamma(b)) * hyp2f1Series(c - a, c - b, d + 1, w);
+    return t1 + t2;
+  }
+  if (d < 0) return Math.pow(1 - z, d) * hyp2f1Series(c - a, c - b, c, z);
+  return hyp2f1Series(a, b, c, z);
+}

@@ -6,6 +6,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importFile, type ImportResult } from '../store/import/index.ts';
+import { runClvFit, runClvPredict, type ClvFitResult, type ClvPredictResult } from './clv.ts';
 import { CONFIG_FILE, DATABASE_FILE, Workspace } from '../store/workspace.ts';
 
 /** Path of the bundled Online Retail Parquet file (CC0, see data/README.md). */
@@ -50,4 +51,16 @@ export async function runDemo(dir: string, onProgress?: (phase: string, fraction
     ws.close();
     throw e;
   }
+}
+
+/**
+ * The demo's CLV step: BG/NBD and Gamma-Gamma in weeks, calibrated up to 13 weeks before the last
+ * transaction so the report can compare the model with the holdout, then 12-month predictions for every
+ * customer from the whole history (10 % annual discount, CLV in revenue).
+ */
+export async function runDemoClv(ws: Workspace): Promise<{ fit: ClvFitResult; predict: ClvPredictResult }> {
+  const last = await ws.db.one<{ d: string }>("SELECT strftime(CAST(max(ts) AS DATE) - 91, '%Y-%m-%d') AS d FROM transactions WHERE customer_id IS NOT NULL");
+  const fit = await runClvFit(ws, { model: 'bgnbd', spend: 'gammagamma', period: 'week', calibrationEnd: last!.d });
+  const predict = await runClvPredict(ws, { horizon: 12, unit: 'month', discountRate: 0.1 });
+  return { fit, predict };
 }

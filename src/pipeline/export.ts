@@ -4,7 +4,8 @@ import { SegmintError } from '../core/errors.ts';
 import { quoteString } from '../sql/quote.ts';
 import type { Workspace } from '../store/workspace.ts';
 
-const FORMATS: Record<string, string> = { '.csv': "FORMAT csv, HEADER true", '.parquet': 'FORMAT parquet, COMPRESSION zstd', '.json': 'FORMAT json, ARRAY true', '.ndjson': 'FORMAT json' };
+/** COPY options per output extension. */
+export const FORMATS: Record<string, string> = { '.csv': "FORMAT csv, HEADER true", '.parquet': 'FORMAT parquet, COMPRESSION zstd', '.json': 'FORMAT json, ARRAY true', '.ndjson': 'FORMAT json' };
 
 export async function exportRunScores(ws: Workspace, runId: number, file: string, scoreColumns: string[]): Promise<{ file: string; rows: number }> {
   const ext = extname(file).toLowerCase();

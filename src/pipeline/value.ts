@@ -56,7 +56,7 @@ const LRFMP_SCORES: ScoreSpec[] = [
   { score: 'p', metric: 'periodicity_days', higherIsBetter: false },
 ];
 
-/** The as-of date YYYY-MM-DD: the option, else segmint.yaml analysis.asOf, else the day after the last transaction. */
+/** The as-of date YYYY-MM-DD: `asOf`, else segmint.yaml analysis.asOf, else the day after the last transaction. */
 export async function resolveAsOf(ws: Workspace, asOf: string | undefined): Promise<string> {
   const given = asOf ?? ws.config.analysis.asOf ?? undefined;
   if (given !== undefined) {
@@ -74,8 +74,8 @@ export async function resolveAsOf(ws: Workspace, asOf: string | undefined): Prom
   return last.d;
 }
 
-/** Materialise a compiled query as a temp table. */
-async function materialise(ws: Workspace, name: string, q: Select): Promise<void> {
+/** Materialise a compiled query as a temp table (DuckDB). */
+export async function materialise(ws: Workspace, name: string, q: Select): Promise<void> {
   const c = compile(q, 'duckdb');
   await ws.db.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${c.sql}`, c.params);
 }

@@ -262,12 +262,16 @@ export function histogram(bins: { x0: number; x1: number; count: number }[], t: 
 /** A heat map of cells with a value colour and a text label in each cell. */
 export function heatmap(
   cells: { x: string | number; y: string | number; value: number; label: string }[],
-  t: ChartText & { xLabel: string; yLabel: string; colorLabel: string; xDomain?: (string | number)[]; yDomain?: (string | number)[] },
+  t: ChartText & {
+    xLabel: string; yLabel: string; colorLabel: string; xDomain?: (string | number)[]; yDomain?: (string | number)[];
+    /** fixed colour range (e.g. [0, 1] for probabilities), so near-equal values look equal; default the data's range */
+    colorDomain?: [number, number];
+  },
 ): string {
   const rows = cells.filter((c) => ok(c.value));
   if (rows.length === 0) return nothing(t);
-  const lo = Math.min(...rows.map((c) => c.value));
-  const hi = Math.max(...rows.map((c) => c.value));
+  const lo = t.colorDomain?.[0] ?? Math.min(...rows.map((c) => c.value));
+  const hi = t.colorDomain?.[1] ?? Math.max(...rows.map((c) => c.value));
   const svg = render({
     width: t.width ?? 560,
     height: 80 + 56 * (t.yDomain?.length ?? new Set(rows.map((c) => c.y)).size),
@@ -278,7 +282,7 @@ export function heatmap(
     y: { label: t.yLabel, domain: t.yDomain, type: 'band' },
     // No colour legend: Plot draws continuous legends on a canvas, which server-side rendering lacks;
     // every cell carries its number instead.
-    color: { type: 'linear', scheme: 'YlGnBu', label: t.colorLabel },
+    color: { type: 'linear', scheme: 'YlGnBu', label: t.colorLabel, ...(t.colorDomain ? { domain: t.colorDomain } : {}) },
     marks: [
       Plot.cell(rows, { x: 'x', y: 'y', fill: 'value', title: (c: { x: unknown; y: unknown; label: string }) => `${t.xLabel} ${String(c.x)}, ${t.yLabel} ${String(c.y)}: ${c.label.replace(/\n/g, ', ')}` }),
       // Dark text on light cells, white on dark ones (the upper part of the YlGnBu ramp).
@@ -289,12 +293,16 @@ export function heatmap(
 }
 
 /** Two bars per category (e.g. share of customers and share of revenue per segment), side by side. */
-export function pairedBars(data: { label: string; a: number; b: number }[], names: [string, string], t: ChartText & { xLabel: string; percent?: boolean }): string {
+export function pairedBars(
+  data: { label: string; a: number; b: number }[],
+  names: [string, string],
+  t: ChartText & { xLabel: string; percent?: boolean; format?: (v: number) => string },
+): string {
   const rows = data.filter((d) => ok(d.a) && ok(d.b));
   if (rows.length === 0) return nothing(t);
   const long = rows.flatMap((d) => [{ label: d.label, measure: names[0], value: d.a }, { label: d.label, measure: names[1], value: d.b }]);
   const longest = Math.max(...rows.map((d) => d.label.length));
-  const fmt = (v: number) => (t.percent ? `${num(100 * v, 1)}%` : fmtShort(v));
+  const fmt = t.format ?? ((v: number) => (t.percent ? `${num(100 * v, 1)}%` : fmtShort(v)));
   const svg = render({
     width: t.width ?? 760,
     height: 60 + 40 * rows.length,

@@ -8,11 +8,13 @@ import { renderReport, type ReportOptions, type ReportSection } from './html.ts'
 import { importSection } from './import-section.ts';
 import { overviewSection } from './overview.ts';
 import { valueSection } from './value-section.ts';
+import { clvSection } from './clv-section.ts';
 import { audienceSection } from './audience-section.ts';
 
 export { renderReport, esc, fmtDate, htmlTable, kpis, money, num, para, pct, plural, type Cell, type ReportOptions, type ReportSection } from './html.ts';
 export { barsH, columns, COLORS, fmtShort, heatmap, histogram, linearBins, logBins, monthlyBars, pairedBars, timeSeries, withUnit, type ChartText } from './charts.ts';
 export { valueSection } from './value-section.ts';
+export { clvSection } from './clv-section.ts';
 export { hasColumn, overviewSection } from './overview.ts';
 export { importSection, REASON_TEXT } from './import-section.ts';
 export { audienceSection } from './audience-section.ts';
@@ -20,15 +22,17 @@ export { audienceSection } from './audience-section.ts';
 export type BuildReportOptions = ReportOptions & { extraSections?: ReportSection[] };
 
 /**
- * The sections of a workspace's report, in page order: data overview, the latest RFM and LRFMP runs when
- * there are any, audiences and migration when there are snapshots, imports and data quality, then `extraSections`.
+ * The sections of a workspace's report, in page order: data overview, the latest RFM and LRFMP runs and CLV
+ * fit when there are any, audiences and migration when there are snapshots, imports and data quality, then
+ * `extraSections`.
  */
 export async function reportSections(db: Db, options: BuildReportOptions = {}): Promise<ReportSection[]> {
   const overview = await overviewSection(db, { currency: options.currency });
   const value = [await valueSection(db, 'rfm', options), await valueSection(db, 'lrfmp', options)].filter((s): s is ReportSection => s !== undefined);
+  const clv = await clvSection(db, options);
   const imports = await importSection(db);
   const audiences = await audienceSection(db, options);
-  return [overview, ...value, ...(audiences ? [audiences] : []), imports, ...(options.extraSections ?? [])];
+  return [overview, ...value, ...(clv ? [clv] : []), ...(audiences ? [audiences] : []), imports, ...(options.extraSections ?? [])];
 }
 
 /** Build the report of a workspace database as one HTML page (see `reportSections` for the order). */

@@ -115,6 +115,19 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
+    description: 'per-customer CLV predictions (segmint clv predict)',
+    statements: [
+      `CREATE TABLE clv_predictions (
+        run_id INTEGER NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        frequency DOUBLE, recency DOUBLE, T DOUBLE, monetary_value DOUBLE,
+        p_alive DOUBLE, expected_purchases DOUBLE, expected_spend DOUBLE, clv DOUBLE,
+        days_to_next_purchase DOUBLE, churn_tier VARCHAR, clv_tier VARCHAR, excluded_reason VARCHAR
+      )`,
+    ],
+  },
+  {
+    version: 4,
     // the run (runs.kind = 'audience', params name and rule, as_of, created_at) holds the rest
     description: 'audience snapshots: the members of each audience evaluation run',
     statements: ['CREATE TABLE audience_members (run_id INTEGER NOT NULL, customer_id VARCHAR NOT NULL)'],

@@ -26,6 +26,8 @@ export interface Db {
   columns(sql: string, params?: readonly Param[]): Promise<Record<string, unknown[]>>;
   /** Runs `fn` in one transaction: all of it is committed, or none of it. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Append rows of doubles to an existing table, one array per column in table order (model output). */
+  appendDoubles(table: string, columns: readonly ArrayLike<number>[]): Promise<void>;
 }
 
 function toJs(v: unknown): unknown {
@@ -65,6 +67,24 @@ class DuckDb implements Db {
     const out: Record<string, unknown[]> = {};
     for (const [k, v] of Object.entries(cols)) out[k] = v.map(toJs);
     return out;
+  }
+
+  async appendDoubles(table: string, columns: readonly ArrayLike<number>[]): Promise<void> {
+    const app = await this.conn.createAppender(table);
+    try {
+      const n = columns[0]?.length ?? 0;
+      for (let i = 0; i < n; i++) {
+        for (const c of columns) {
+          const v = c[i]!;
+          if (Number.isFinite(v)) app.appendDouble(v);
+          else app.appendNull();
+        }
+        app.endRow();
+      }
+      app.flushSync();
+    } finally {
+      app.closeSync();
+    }
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {

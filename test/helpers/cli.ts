@@ -1,4 +1,4 @@
-/** Runs the CLI in process with captured output. */
+/** Run the CLI in process with captured output. */
 import { main } from '../../src/cli/main.ts';
 import type { Io } from '../../src/cli/render.ts';
 

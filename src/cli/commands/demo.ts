@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { runDemo } from '../../pipeline/demo.ts';
+import { runDemo, runDemoClv } from '../../pipeline/demo.ts';
 import { runValueSegmentation } from '../../pipeline/value.ts';
 import { buildReport } from '../../report/index.ts';
 import type { Context, GlobalOptions } from '../context.ts';
@@ -9,6 +9,7 @@ import { examples, withGlobals, type SetExit } from '../options.ts';
 import { progressBar } from '../progress.ts';
 import { fmtInt, json, table } from '../render.ts';
 import { renderValue } from './value.ts';
+import { renderClvFit, renderClvPredict } from './clv.ts';
 
 interface DemoOptions extends GlobalOptions {
   dir: string;
@@ -25,6 +26,8 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         bar.update('scoring RFM and LRFMP');
         const rfm = await runValueSegmentation(ws, 'rfm');
         const lrfmp = await runValueSegmentation(ws, 'lrfmp');
+        bar.update('fitting CLV models and predicting');
+        const clv = await runDemoClv(ws);
         bar.update('writing the report');
         const html = await buildReport(ws.db, { title: 'Segmint demo: Online Retail (UCI, 2010-2011)', currency: 'GBP' });
         const reportPath = join(ws.dir, 'report.html');
@@ -33,7 +36,7 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         const t = summary.transactions;
         const r = summary.import.rows;
         if (opts.json) {
-          json(ctx.io, { ...summary, rfm, lrfmp, report: reportPath });
+          json(ctx.io, { ...summary, rfm, lrfmp, clv, report: reportPath });
           return;
         }
         const io = ctx.io;
@@ -50,6 +53,10 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         io.out(`net revenue £${fmtInt(t.revenue)}`);
         io.out('');
         io.out(renderValue(rfm));
+        io.out('');
+        io.out(renderClvFit(clv.fit));
+        io.out('');
+        io.out(renderClvPredict(clv.predict));
         io.out('');
         io.out(`report: ${reportPath}`);
       } finally {

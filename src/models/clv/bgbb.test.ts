@@ -1,20 +1,39 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { assertMaximum, donations } from '../../../test/helpers/clv.ts';
 import { readCsv } from '../../../test/helpers/csv.ts';
-import { shared } from '../../../test/helpers/workspace.ts';
-import { bgbbLogLikelihood, fitBgBb } from './bgbb.ts';
+import { bgbbConditionalExpected, bgbbExpected, bgbbLogLikelihood, bgbbPAlive, bgbbProbabilityOfPurchases, fitBgBb } from './bgbb.ts';
 
-const donations = shared('lifetimes-donations/donations.csv');
+const load = () => readCsv(donations.path).rows.map((r) => r.map(Number)).map(([x, tx, n, w]) => ({ x: x!, tx: tx!, n: n!, weight: w! }));
+
 test('BG/BB parameters match the published donation estimates (Fader, Hardie & Shang 2010)', { skip: donations.skip }, () => {
-  const rows = readCsv(donations.path).rows.map((r) => r.map(Number));
-  const fit = fitBgBb(rows.map(([x, tx, n, w]) => ({ x: x!, tx: tx!, n: n!, weight: w! })));
-  assert.equal(rows.reduce((s, r) => s + r[3]!, 0), 11104);
+  const pats = load();
+  const fit = fitBgBb(pats);
+  assert.equal(pats.reduce((s, r) => s + r.weight, 0), 11104);
   // published: α = 1.204, β = 0.750, γ = 0.657, δ = 2.783, LL = −33,225.6
   assert.equal(Number(fit.params.alpha.toFixed(3)), 1.204);
   assert.equal(Number(fit.params.beta.toFixed(3)), 0.75);
   assert.equal(Number(fit.params.gamma.toFixed(3)), 0.657);
   assert.equal(Number(fit.params.delta.toFixed(3)), 2.783);
   assert.equal(Number(fit.logLikelihood.toFixed(1)), -33225.6);
+  const p = fit.params;
+  assertMaximum((t) => pats.reduce((s, q) => s + q.weight * bgbbLogLikelihood({ alpha: t[0]!, beta: t[1]!, gamma: t[2]!, delta: t[3]! }, q.x, q.tx, q.n), 0),
+    [p.alpha, p.beta, p.gamma, p.delta], ['alpha', 'beta', 'gamma', 'delta']);
+});
+
+test('BG/BB predictions match the paper\'s spreadsheet on the donations', { skip: donations.skip }, () => {
+  const pats = load();
+  const { params } = fitBgBb(pats);
+  // Expected repeat donations 1996-2001 → next 5 years, summed over donors: 12,884.2 ("Exp Tot", column F)
+  const total = pats.reduce((s, q) => s + q.weight * bgbbConditionalExpected(params, 5, q.x, q.tx, q.n), 0);
+  assert.equal(Number(total.toFixed(1)), 12884.2);
+  // In-sample fit: donors with 0 and with 6 of 6 repeat donations, 3,454.9 and 1,253.1 expected
+  assert.equal(Number((11104 * bgbbProbabilityOfPurchases(params, 6, 0)).toFixed(1)), 3454.9);
+  assert.equal(Number((11104 * bgbbProbabilityOfPurchases(params, 6, 6)).toFixed(1)), 1253.1);
+  // E[X(6)] equals the mean of the distribution P(X(6) = x)
+  const mean = [0, 1, 2, 3, 4, 5, 6].reduce((s, x) => s + x * bgbbProbabilityOfPurchases(params, 6, x), 0);
+  assert.ok(Math.abs(bgbbExpected(params, 6) - mean) < 1e-9);
+  assert.ok(bgbbPAlive(params, 6, 6, 6) > bgbbPAlive(params, 1, 1, 6));
 });
 
 test('BG/BB likelihood of a hand-computed case', () => {

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readCsv } from '../../../test/helpers/csv.ts';
-import { shared } from '../../../test/helpers/workspace.ts';
-import { bgnbdLogLikelihood, fitBgNbd, toPatterns } from './bgnbd.ts';
+import { assertMaximum, cdnowPatterns, cdnowSummary } from '../../../test/helpers/clv.ts';
+import { numericGradient } from '../optimize.ts';
+import { bgnbdConditionalExpected, bgnbdExpected, bgnbdLogLikelihood, bgnbdPAlive, bgnbdSetLogLikelihood, fitBgNbd, toPatterns } from './bgnbd.ts';
+import { toPatternSet } from './patterns.ts';
 
 test('BG/NBD log-likelihood of a hand-computed case', () => {
   // r=1, α=1, a=1, b=2, x=1, t_x=1, T=2: A1 = Γ(2)/Γ(1) = 1; A2 = Γ(3)Γ(3)/(Γ(2)Γ(4)) = 4/6;
@@ -13,11 +14,17 @@ test('BG/NBD log-likelihood of a hand-computed case', () => {
   assert.ok(Math.abs(bgnbdLogLikelihood({ r: 1, alpha: 1, a: 1, b: 2 }, 0, 0, 2) - Math.log(1 / 3)) < 1e-12);
 });
 
-const cdnow = shared('cdnow/cdnow_customers_summary.csv');
-test('BG/NBD parameters match the published CDNOW estimates', { skip: cdnow.skip }, () => {
-  const rows = readCsv(cdnow.path).rows.map((r) => r.map(Number));
-  const patterns = toPatterns(rows.map((r) => r[1]!), rows.map((r) => r[2]!), rows.map((r) => r[3]!));
-  const fit = fitBgNbd(patterns);
+test('BG/NBD: the analytic gradient agrees with central differences away from the optimum', () => {
+  const set = toPatternSet(toPatterns([0, 1, 3, 7, 2], [0, 1, 4, 9, 2], [5, 5, 6, 10, 8]));
+  const theta = [0.7, 3.1, 0.6, 2.2];
+  const f = (v: number[]) => bgnbdSetLogLikelihood({ r: Math.exp(v[0]!), alpha: Math.exp(v[1]!), a: Math.exp(v[2]!), b: Math.exp(v[3]!) }, set);
+  const g = [0, 0, 0, 0];
+  bgnbdSetLogLikelihood({ r: theta[0]!, alpha: theta[1]!, a: theta[2]!, b: theta[3]! }, set, g);
+  numericGradient(f, theta.map(Math.log), 1e-6).forEach((d, i) => assert.ok(Math.abs(d - g[i]!) < 1e-6, `component ${i}: ${d} vs ${g[i]}`));
+});
+
+test('BG/NBD parameters match the published CDNOW estimates', { skip: cdnowSummary.skip }, () => {
+  const fit = fitBgNbd(cdnowPatterns());
   // Fader, Hardie & Lee (2005): r = 0.243, α = 4.414, a = 0.793, b = 2.426, LL = −9582.4
   assert.equal(Number(fit.params.r.toFixed(3)), 0.243);
   assert.equal(Number(fit.params.alpha.toFixed(3)), 4.414);
@@ -25,20 +32,36 @@ test('BG/NBD parameters match the published CDNOW estimates', { skip: cdnow.skip
   assert.equal(Number(fit.params.b.toFixed(3)), 2.426);
   assert.equal(Number(fit.logLikelihood.toFixed(1)), -9582.4);
   assert.ok(fit.converged);
+  assert.ok(Object.values(fit.standardErrors).every((s) => s !== null && s > 0));
 });
 
-test('BG/NBD: the gradient of the log-likelihood vanishes at the fitted optimum (finite differences)', { skip: cdnow.skip }, () => {
-  const rows = readCsv(cdnow.path).rows.map((r) => r.map(Number));
-  const patterns = toPatterns(rows.map((r) => r[1]!), rows.map((r) => r[2]!), rows.map((r) => r[3]!));
-  const fit = fitBgNbd(patterns);
-  const keys = ['r', 'alpha', 'a', 'b'] as const;
-  const ll = (p: typeof fit.params) => patterns.reduce((s, q) => s + q.weight * bgnbdLogLikelihood(p, q.x, q.tx, q.T), 0);
-  for (const k of keys) {
-    const h = 1e-6 * fit.params[k];
-    const g = (ll({ ...fit.params, [k]: fit.params[k] + h }) - ll({ ...fit.params, [k]: fit.params[k] - h })) / (2 * h);
-    // relative to the scale of the log-likelihood per unit of the parameter
-    assert.ok(Math.abs(g * fit.params[k]) < 1e-2, `∂LL/∂${k} · ${k} = ${g * fit.params[k]}`);
-  }
+test('BG/NBD: gradient ≈ 0 and a positive-definite finite-difference Hessian at the optimum; its standard errors', { skip: cdnowSummary.skip }, () => {
+  const set = toPatternSet(cdnowPatterns());
+  const fit = fitBgNbd(set);
+  const p = fit.params;
+  const inv = assertMaximum((t) => bgnbdSetLogLikelihood({ r: t[0]!, alpha: t[1]!, a: t[2]!, b: t[3]! }, set), [p.r, p.alpha, p.a, p.b], ['r', 'alpha', 'a', 'b']);
+  // the reported standard error of r is the delta-method one from this Hessian
+  assert.ok(Math.abs(fit.standardErrors.r! - p.r * Math.sqrt(inv[0]![0]!)) < 1e-3 * fit.standardErrors.r!);
+});
+
+test('BG/NBD predictions match the paper and Hardie\'s spreadsheet on CDNOW', { skip: cdnowSummary.skip }, () => {
+  const { params } = fitBgNbd(cdnowPatterns());
+  // FHL 2005: a customer with x = 2, t_x = 30.43, T = 38.86 is expected to make 1.226 purchases in the next 39 weeks
+  assert.equal(Number(bgnbdConditionalExpected(params, 39, 2, 30.43, 38.86).toFixed(3)), 1.226);
+  // E[X(t)] of the cumulative-tracking sheet (as recorded in lifetimes' tests)
+  const times = [0.1429, 1, 3, 31.8571, 32, 78];
+  const published = [0.0078, 0.0532, 0.1506, 1.0405, 1.0437, 1.8576];
+  times.forEach((t, i) => assert.ok(Math.abs(bgnbdExpected(params, t) - published[i]!) < 5e-4, `E[X(${t})] = ${bgnbdExpected(params, t)}`));
+  assert.equal(bgnbdPAlive(params, 0, 0, 38), 1);
+  assert.ok(bgnbdPAlive(params, 5, 5, 38) < bgnbdPAlive(params, 5, 35, 38));
+});
+
+test('BG/NBD: a penalty shrinks the estimates; a summary without repeat buyers is a ConvergenceError with a hint', { skip: cdnowSummary.skip }, () => {
+  const pats = cdnowPatterns();
+  const plain = fitBgNbd(pats);
+  const pen = fitBgNbd(pats, { penalizer: 0.1 });
+  assert.ok(pen.params.alpha < plain.params.alpha && pen.params.b < plain.params.b);
+  assert.throws(() => fitBgNbd(toPatterns([0, 0, 0], [0, 0, 0], [5, 6, 7])), (e: { code: string; hint: string }) => e.code === 'convergence-error' && /penalizer/.test(e.hint));
 });
 
 test('toPatterns refuses recency larger than T with a hint', () => {

@@ -1,29 +1,19 @@
 /**
  * BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way", Marketing Science 24(2)).
  * The likelihood of one customer's (x, t_x, T) is eq. (6) of the paper, written as A1·A2·(A3 + δ(x>0)·A4)
- * (Fader & Hardie's implementation note); it is summed over unique patterns with weights, so a million
- * customers cost about as much as their few thousand distinct patterns.
+ * (Fader & Hardie's implementation note); it is summed over unique patterns with weights.
  */
-import { SegmintError } from '../../core/errors.ts';
-import { nelderMead } from '../optimize.ts';
-import { lgamma, logAddExp } from '../special.ts';
+import { digamma, hyp2f1, lgamma } from '../special.ts';
+import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
+import { toPatternSet, toPatterns, type Pattern, type PatternSet } from './patterns.ts';
+
+export { toPatterns, type Pattern };
 
 export interface BgNbdParams {
   r: number;
   alpha: number;
   a: number;
   b: number;
-}
-
-export interface Pattern {
-  /** repeat purchases */
-  x: number;
-  /** time of the last purchase since the first */
-  tx: number;
-  /** time since the first purchase to the end of calibration */
-  T: number;
-  /** customers with this pattern */
-  weight: number;
 }
 
 /** ln L of one pattern. */
@@ -34,58 +24,122 @@ export function bgnbdLogLikelihood(p: BgNbdParams, x: number, tx: number, T: num
   const lnA3 = -(r + x) * Math.log(alpha + T);
   if (x === 0) return lnA1 + lnA2 + lnA3;
   const lnA4 = Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + tx);
-  return lnA1 + lnA2 + logAddExp(lnA3, lnA4);
+  const m = Math.max(lnA3, lnA4);
+  return lnA1 + lnA2 + m + Math.log(Math.exp(lnA3 - m) + Math.exp(lnA4 - m));
+}
+
+/**
+ * Σ weight · ln L over a pattern set, and with `grad` the gradient with respect to ln r, ln α, ln a, ln b
+ * (the derivatives of A1..A4 with digamma ψ; the A3/A4 mixture weights w3, w4).
+ */
+export function bgnbdSetLogLikelihood(p: BgNbdParams, s: PatternSet, grad?: number[]): number {
+  const { r, alpha, a, b } = p;
+  const nx = s.ux.length;
+  const c1 = new Float64Array(nx);
+  const c4 = new Float64Array(nx);
+  const dr1 = new Float64Array(nx);
+  const da1 = new Float64Array(nx);
+  const db1 = new Float64Array(nx);
+  const base = r * Math.log(alpha) - lgamma(r) + lgamma(a + b) - lgamma(b);
+  const dBase = grad ? { r: -digamma(r) + Math.log(alpha), ab: digamma(a + b), b: -digamma(b) } : undefined;
+  for (let j = 0; j < nx; j++) {
+    const x = s.ux[j]!;
+    c1[j] = base + lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x);
+    c4[j] = x > 0 ? Math.log(a) - Math.log(b + x - 1) : -Infinity;
+    if (dBase) {
+      dr1[j] = dBase.r + digamma(r + x);
+      da1[j] = dBase.ab - digamma(a + b + x);
+      db1[j] = dBase.ab + dBase.b + digamma(b + x) - digamma(a + b + x);
+    }
+  }
+  const lT = s.uT.map((T) => Math.log(alpha + T));
+  const ltx = s.utx.map((t) => Math.log(alpha + t));
+  let ll = 0;
+  let gr = 0;
+  let gal = 0;
+  let ga = 0;
+  let gb = 0;
+  for (let i = 0; i < s.size; i++) {
+    const j = s.xi[i]!;
+    const x = s.ux[j]!;
+    const w = s.weight[i]!;
+    const rx = r + x;
+    const l3 = -rx * lT[s.Ti[i]!]!;
+    const l4 = c4[j]! - rx * ltx[s.txi[i]!]!;
+    // ln(e^l3 + e^l4) with one exp, and the share w4 = e^l4 / (e^l3 + e^l4)
+    let mix = l3;
+    let w4 = 0;
+    if (x > 0) {
+      const d = l4 - l3;
+      const e = Math.exp(-Math.abs(d));
+      mix = (d > 0 ? l4 : l3) + Math.log1p(e);
+      w4 = d > 0 ? 1 / (1 + e) : e / (1 + e);
+    }
+    ll += w * (c1[j]! + mix);
+    if (grad) {
+      const w3 = 1 - w4;
+      const iT = 1 / (alpha + s.T[i]!);
+      const itx = 1 / (alpha + s.tx[i]!);
+      gr += w * (dr1[j]! - w3 * lT[s.Ti[i]!]! - w4 * ltx[s.txi[i]!]!);
+      gal += w * (r / alpha - rx * (w3 * iT + w4 * itx));
+      ga += w * (da1[j]! + w4 / a);
+      gb += w * (db1[j]! - (x > 0 ? w4 / (b + x - 1) : 0));
+    }
+  }
+  if (grad) {
+    grad[0] = gr * r;
+    grad[1] = gal * alpha;
+    grad[2] = ga * a;
+    grad[3] = gb * b;
+  }
+  return ll;
 }
 
 /** Σ weight · ln L over the patterns. */
 export function bgnbdTotalLogLikelihood(p: BgNbdParams, patterns: readonly Pattern[]): number {
-  let s = 0;
-  for (const q of patterns) s += q.weight * bgnbdLogLikelihood(p, q.x, q.tx, q.T);
-  return s;
+  return bgnbdSetLogLikelihood(p, toPatternSet(patterns));
 }
 
-/** Group per-customer rows into unique (x, t_x, T) patterns with weights. */
-export function toPatterns(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>): Pattern[] {
-  const m = new Map<string, Pattern>();
-  for (let i = 0; i < x.length; i++) {
-    if (x[i]! < 0 || tx[i]! < 0 || tx[i]! > T[i]! + 1e-9 || !Number.isFinite(T[i]!)) {
-      throw new SegmintError('invalid-summary', `row ${i + 1}: frequency ${x[i]}, recency ${tx[i]}, T ${T[i]}: expected frequency ≥ 0 and 0 ≤ recency ≤ T`, {
-        hint: 'recency larger than T means the summary was computed with another end date',
-      });
-    }
-    const k = `${x[i]}|${tx[i]}|${T[i]}`;
-    const p = m.get(k);
-    if (p) p.weight++;
-    else m.set(k, { x: x[i]!, tx: tx[i]!, T: T[i]!, weight: 1 });
-  }
-  return [...m.values()];
+export type BgNbdFit = MleFit & { params: BgNbdParams & Record<string, number> };
+
+const unpack = (t: number[]): BgNbdParams => ({ r: t[0]!, alpha: t[1]!, a: t[2]!, b: t[3]! });
+
+/** Maximum likelihood (BFGS with the analytic gradient, Nelder–Mead fallback, several starts). */
+export function fitBgNbd(patterns: readonly Pattern[] | PatternSet, options: FitOptions = {}): BgNbdFit {
+  const s = 'size' in patterns ? patterns : toPatternSet(patterns);
+  return maximizeLikelihood({
+    model: 'BG/NBD', names: ['r', 'alpha', 'a', 'b'], customers: s.total,
+    logLikelihood: (t) => bgnbdSetLogLikelihood(unpack(t), s),
+    valueAndGradientLog: (t) => {
+      const g = [0, 0, 0, 0];
+      return [bgnbdSetLogLikelihood(unpack(t), s, g), g];
+    },
+  }, options) as BgNbdFit;
 }
 
-export interface BgNbdFit {
-  params: BgNbdParams;
-  logLikelihood: number;
-  iterations: number;
-  converged: boolean;
+/** P(alive | x, t_x, T), FHL 2005 eq. (11); 1 without repeat purchases. */
+export function bgnbdPAlive(p: BgNbdParams, x: number, tx: number, T: number): number {
+  if (x === 0) return 1;
+  const { r, alpha, a, b } = p;
+  return 1 / (1 + (a / (b + x - 1)) * Math.exp((r + x) * Math.log((alpha + T) / (alpha + tx))));
 }
 
-/** Maximum likelihood in log-parameter space (Nelder–Mead with restarts). */
-export function fitBgNbd(patterns: readonly Pattern[], options: { penalizer?: number } = {}): BgNbdFit {
-  if (patterns.length === 0) throw new SegmintError('empty-summary', 'no customers to fit', { hint: 'import transactions first' });
-  const pen = options.penalizer ?? 0;
-  const unpack = (v: number[]): BgNbdParams => ({ r: Math.exp(v[0]!), alpha: Math.exp(v[1]!), a: Math.exp(v[2]!), b: Math.exp(v[3]!) });
-  const n = patterns.reduce((s, p) => s + p.weight, 0);
-  const objective = (v: number[]) => {
-    const p = unpack(v);
-    const ll = bgnbdTotalLogLikelihood(p, patterns);
-    const value = -ll / n + pen * (p.r ** 2 + p.alpha ** 2 + p.a ** 2 + p.b ** 2);
-    return Number.isFinite(value) ? value : 1e300;
-  };
-  const r = nelderMead(objective, [0, 0, 0, 0], { tolerance: 1e-13, maxIterations: 20000, restarts: 3 });
-  const params = unpack(r.x);
-  if (!r.converged) {
-    throw new SegmintError('convergence-error', `BG/NBD did not converge after ${r.iterations} iterations`, {
-      hint: 'check the summary (period, calibration end) or add a small --penalizer such as 0.001', exitCode: 1,
-    });
-  }
-  return { params, logLikelihood: bgnbdTotalLogLikelihood(params, patterns), iterations: r.iterations, converged: r.converged };
+/** E[X(t)]: expected repeat purchases of a new customer in (0, t], FHL 2005 eq. (9). */
+export function bgnbdExpected(p: BgNbdParams, t: number): number {
+  const { r, alpha, a, b } = p;
+  if (t <= 0) return 0;
+  return ((a + b - 1) / (a - 1)) * (1 - Math.pow(alpha / (alpha + t), r) * hyp2f1(r, b, a + b - 1, t / (alpha + t)));
+}
+
+/** E[Y(t) | alive, x, T]: the first factor of FHL 2005 eq. (10), which does not depend on t_x. */
+export function bgnbdExpectedIfAlive(p: BgNbdParams, t: number, x: number, T: number): number {
+  const { r, alpha, a, b } = p;
+  if (t <= 0) return 0;
+  const h = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
+  return ((a + b + x - 1) / (a - 1)) * (1 - Math.pow((alpha + T) / (alpha + T + t), r + x) * h);
+}
+
+/** E[Y(t) | x, t_x, T]: expected purchases in the next t periods, FHL 2005 eq. (10). */
+export function bgnbdConditionalExpected(p: BgNbdParams, t: number, x: number, tx: number, T: number): number {
+  return bgnbdExpectedIfAlive(p, t, x, T) * bgnbdPAlive(p, x, tx, T);
 }

@@ -6,8 +6,8 @@
  * Customers without repeat purchases or with z̄ ≤ 0 carry no information here and are excluded (counted).
  */
 import { SegmintError } from '../../core/errors.ts';
-import { nelderMead } from '../optimize.ts';
-import { lgamma } from '../special.ts';
+import { digamma, lgamma } from '../special.ts';
+import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
 
 export interface GammaGammaParams {
   p: number;
@@ -15,45 +15,159 @@ export interface GammaGammaParams {
   gamma: number;
 }
 
+/** ln L of one repeat buyer: x repeat purchases of mean value z̄ > 0. */
 export function gammaGammaLogLikelihood(o: GammaGammaParams, x: number, zbar: number): number {
   const px = o.p * x;
   return lgamma(px + o.q) - lgamma(px) - lgamma(o.q) + o.q * Math.log(o.gamma) + (px - 1) * Math.log(zbar) + px * Math.log(x) - (px + o.q) * Math.log(o.gamma + x * zbar);
 }
 
-export interface GammaGammaFit {
-  params: GammaGammaParams;
-  logLikelihood: number;
-  customers: number;
-  excluded: { noRepeatPurchases: number; nonPositiveSpend: number };
-  converged: boolean;
+/** Repeat buyers as columns, with the distinct frequencies indexed (Γ terms are computed once per frequency). */
+export interface SpendData {
+  x: Float64Array;
+  z: Float64Array;
+  lnZ: Float64Array;
+  ux: Float64Array;
+  xi: Int32Array;
 }
 
-export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>): GammaGammaFit {
+/** Index the distinct frequencies of repeat buyers (x ≥ 1, z̄ > 0). */
+export function spendData(x: ArrayLike<number>, z: ArrayLike<number>): SpendData {
+  const map = new Map<number, number>();
+  const ux: number[] = [];
+  const xi = new Int32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    let j = map.get(x[i]!);
+    if (j === undefined) {
+      j = ux.length;
+      map.set(x[i]!, j);
+      ux.push(x[i]!);
+    }
+    xi[i] = j;
+  }
+  return { x: Float64Array.from(x), z: Float64Array.from(z), lnZ: Float64Array.from(z, Math.log), ux: Float64Array.from(ux), xi };
+}
+
+/** Σ ln L over the repeat buyers; with `grad`, the gradient with respect to ln p, ln q, ln γ. */
+export function gammaGammaSetLogLikelihood(o: GammaGammaParams, d: SpendData, grad?: number[]): number {
+  const { p, q, gamma } = o;
+  const nx = d.ux.length;
+  const cx = new Float64Array(nx);
+  const dp = new Float64Array(nx);
+  const dq = new Float64Array(nx);
+  const lgq = lgamma(q);
+  const lng = Math.log(gamma);
+  const psq = grad ? digamma(q) : 0;
+  for (let j = 0; j < nx; j++) {
+    const x = d.ux[j]!;
+    const px = p * x;
+    cx[j] = lgamma(px + q) - lgamma(px) - lgq + q * lng + px * Math.log(x);
+    if (grad) {
+      const ps = digamma(px + q);
+      dp[j] = x * (ps - digamma(px) + Math.log(x));
+      dq[j] = ps - psq + lng;
+    }
+  }
+  let ll = 0;
+  let gp = 0;
+  let gq = 0;
+  let gg = 0;
+  for (let i = 0; i < d.x.length; i++) {
+    const j = d.xi[i]!;
+    const x = d.ux[j]!;
+    const px = p * x;
+    const den = gamma + x * d.z[i]!;
+    const lden = Math.log(den);
+    ll += cx[j]! + (px - 1) * d.lnZ[i]! - (px + q) * lden;
+    if (grad) {
+      gp += dp[j]! + x * (d.lnZ[i]! - lden);
+      gq += dq[j]! - lden;
+      gg += q / gamma - (px + q) / den;
+    }
+  }
+  if (grad) {
+    grad[0] = gp * p;
+    grad[1] = gq * q;
+    grad[2] = gg * gamma;
+  }
+  return ll;
+}
+
+export type GammaGammaFit = MleFit & {
+  params: GammaGammaParams & Record<string, number>;
+  customers: number;
+  excluded: { noRepeatPurchases: number; nonPositiveSpend: number };
+  /** Pearson correlation of frequency and mean spend among the fitted customers (the model assumes none) */
+  frequencySpendCorrelation: number;
+};
+
+/** |correlation| from which the independence assumption is reported as doubtful. */
+export const SPEND_CORRELATION_WARNING = 0.3;
+
+/**
+ * Fit on per-customer frequency and mean repeat spend; customers without repeats or with z̄ ≤ 0 are excluded
+ * and counted; a frequency–spend correlation of |ρ| ≥ 0.3 is a warning.
+ */
+export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>, options: FitOptions = {}): GammaGammaFit {
   const xs: number[] = [];
   const zs: number[] = [];
   let noRepeat = 0;
   let nonPositive = 0;
   for (let i = 0; i < x.length; i++) {
     if (!(x[i]! >= 1)) noRepeat++;
-    else if (!(zbar[i]! > 0)) nonPositive++;
+    else if (!(zbar[i]! > 0) || !Number.isFinite(zbar[i]!)) nonPositive++;
     else {
       xs.push(x[i]!);
       zs.push(zbar[i]!);
     }
   }
-  if (xs.length === 0) {
-    throw new SegmintError('empty-summary', 'no customer has repeat purchases with a positive mean spend', { hint: 'the Gamma-Gamma model needs repeat buyers' });
+  if (xs.length < 3) {
+    throw new SegmintError('empty-summary', `${xs.length} customers have repeat purchases with a positive mean spend: the Gamma-Gamma model needs more`, {
+      hint: 'fit the spend model on a longer calibration period, or without --spend', exitCode: 1,
+    });
   }
-  const unpack = (v: number[]): GammaGammaParams => ({ p: Math.exp(v[0]!), q: Math.exp(v[1]!), gamma: Math.exp(v[2]!) });
-  const ll = (o: GammaGammaParams) => {
-    let s = 0;
-    for (let i = 0; i < xs.length; i++) s += gammaGammaLogLikelihood(o, xs[i]!, zs[i]!);
-    return s;
+  const data = spendData(xs, zs);
+  const unpack = (t: number[]) => ({ p: t[0]!, q: t[1]!, gamma: t[2]! });
+  const fit = maximizeLikelihood({
+    model: 'Gamma-Gamma', names: ['p', 'q', 'gamma'], customers: xs.length,
+    logLikelihood: (t) => gammaGammaSetLogLikelihood(unpack(t), data),
+    valueAndGradientLog: (t) => {
+      const g = [0, 0, 0];
+      return [gammaGammaSetLogLikelihood(unpack(t), data, g), g];
+    },
+  }, options);
+  const rho = correlation(xs, zs);
+  const warnings = [...fit.warnings];
+  if (Math.abs(rho) >= SPEND_CORRELATION_WARNING) {
+    warnings.push(`frequency and mean spend are correlated (Pearson ${rho.toFixed(2)}) among the ${xs.length} repeat buyers: the Gamma-Gamma model assumes they are independent, so expected spend may be biased`);
+  }
+  if (fit.params.q! <= 1) warnings.push(`Gamma-Gamma q = ${fit.params.q!.toFixed(3)} ≤ 1: the population mean spend is infinite, expected spend of customers without repeats is not defined`);
+  return {
+    ...fit, warnings, params: fit.params as GammaGammaFit['params'],
+    customers: xs.length, excluded: { noRepeatPurchases: noRepeat, nonPositiveSpend: nonPositive }, frequencySpendCorrelation: rho,
   };
-  const r = nelderMead((v) => {
-    const value = -ll(unpack(v)) / xs.length;
-    return Number.isFinite(value) ? value : 1e300;
-  }, [0, 0, 0], { tolerance: 1e-13, maxIterations: 20000, restarts: 3 });
-  const params = unpack(r.x);
-  return { params, logLikelihood: ll(params), customers: xs.length, excluded: { noRepeatPurchases: noRepeat, nonPositiveSpend: nonPositive }, converged: r.converged };
+}
+
+function correlation(a: number[], b: number[]): number {
+  const n = a.length;
+  const ma = a.reduce((s, v) => s + v, 0) / n;
+  const mb = b.reduce((s, v) => s + v, 0) / n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i]! - ma) * (b[i]! - mb);
+    saa += (a[i]! - ma) ** 2;
+    sbb += (b[i]! - mb) ** 2;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+}
+
+/**
+ * E[M | x, z̄] = p(γ + x z̄)/(px + q − 1): the expected mean spend per purchase, a weighted average of the
+ * population mean pγ/(q−1) and the customer's own z̄ (FHL 2005 JMR, eq. 3). For x = 0 it is the population
+ * mean. Undefined (NaN) when q ≤ 1 and x = 0.
+ */
+export function gammaGammaExpectedSpend(o: GammaGammaParams, x: number, zbar: number): number {
+  const v = (o.p * (o.gamma + x * (x > 0 ? zbar : 0))) / (o.p * x + o.q - 1);
+  return v > 0 ? v : NaN;
 }

@@ -90,6 +90,47 @@ export function guessDelimiter(text: string): string | undefined {
   return best?.d;
 }
 
+/** Split one CSV line on `delim`, honouring double quotes ("" inside quotes is a quote). */
+function splitLine(line: string, delim: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (line.startsWith(delim, i)) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((f) => f.trim());
+}
+
+const looksTyped = (v: string) => /^[-+]?[$€£]?\d[\d,]*(\.\d+)?([eE][-+]?\d+)?$/.test(v) || /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}/.test(v) || /^(true|false)$/i.test(v);
+
+/**
+ * Whether the first line of CSV-like text is a header: every field of it is a non-empty name that is
+ * not a number or a date, and in some column the later lines hold numbers or dates. Undefined when the
+ * lines cannot tell (every column text, or too few lines): DuckDB's sniffer decides then.
+ */
+export function guessHeader(text: string, delim: string): boolean | undefined {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 200);
+  if (lines.length < 2 || lines.some((l) => (l.match(/"/g)?.length ?? 0) % 2 === 1)) return undefined;
+  const rows = lines.map((l) => splitLine(l, delim));
+  const first = rows[0]!;
+  if (first.some(looksTyped)) return false;
+  if (first.some((f) => f === '')) return undefined;
+  const typedBelow = first.some((_, j) => rows.slice(1).some((r) => r[j] !== undefined && r[j] !== '' && looksTyped(r[j]!)));
+  return typedBelow ? true : undefined;
+}
+
 /** The first bytes of a file as text (for delimiter guessing). */
 export function headText(path: string, bytes = 65536): string {
   const buf = head(path, bytes);

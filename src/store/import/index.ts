@@ -18,7 +18,7 @@ import { detectFormat, type FileFormat } from './formats.ts';
 import { resolveMapping, type Mapping } from './mapping.ts';
 import { checkCustomers, checkEvents, checkProducts, loadCustomers, loadEvents, loadProducts } from './others.ts';
 import { stageFile, type StagedColumn } from './stage.ts';
-import { checkTransactions, loadTransactions, type CheckContext } from './transactions.ts';
+import { checkTransactions, deriveTransactionColumns, loadTransactions, rawRecordExpr, type CheckContext } from './transactions.ts';
 
 export { QUARANTINE_REASONS, type Observation, type QuarantineReason } from './checks.ts';
 export { detectFormat, type FileFormat } from './formats.ts';
@@ -127,8 +127,16 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
   // Hashing runs in Node while DuckDB stages the file on its own threads; a repeat import then drops the stage.
   const format = detectFormat(path, options.format);
   await defineNullMacro(db, settings.nullValues);
+  // The mapping is decided from the column names as soon as the reader knows them, so that transactions
+  // are parsed in the same pass as the read.
+  let decided: Mapping | undefined;
+  const decide = (columns: StagedColumn[]) => resolveMapping(kind, columns.map((c) => c.name), ws.config.mappings[kind] ?? {}, options.map ?? {});
   const stage = () => stageFile(db, path, {
     format, delimiter: options.delimiter, header: options.header, columnNames: options.columnNames, sheet: options.sheet,
+    derive: (columns) => {
+      decided = decide(columns);
+      return kind === 'transactions' ? deriveTransactionColumns({ columns, mapping: decided, settings }, rowKeyExpr(columns)) : [];
+    },
   }, settings.nullValues);
   // Small files are staged while they are hashed; a large one is hashed first, so that re-importing it
   // does not read it all into the database only to find it was imported before.
@@ -160,8 +168,7 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
   const staged = stageResult.value ?? (await stage());
   progress('reading', 0.2);
   try {
-    const names = staged.columns.map((c) => c.name);
-    const mapping: Mapping = resolveMapping(kind, names, ws.config.mappings[kind] ?? {}, options.map ?? {});
+    const mapping = decided ?? decide(staged.columns);
     const warnings: string[] = [];
     if (kind === 'customers' && mapping.fields.customer_id === undefined) {
       warnings.push('no customer id column found: each row is keyed by its record number (1, 2, …); pass --map customer_id=COLUMN to use a column');
@@ -228,10 +235,11 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
         await loadProducts(db, sourceId, traits);
       }
       progress('quarantining', 0.8);
+      // The raw values are built only for the quarantined rows, after they are joined back to the staged row.
       await db.run(`INSERT INTO quarantine
-        SELECT ${sourceId}, ${quoteString(kind)}, c.__line, c.reason, NULL, to_json(r.__rec), c.row_key, c.row_occ
-        FROM __checked c JOIN (SELECT rowid AS __rid2, __raw AS __rec FROM __raw) r ON r.__rid2 = c.__rid
-        WHERE c.reason IS NOT NULL AND NOT c.__present`);
+        SELECT ${sourceId}, ${quoteString(kind)}, c.__line, c.reason, NULL, ${rawRecordExpr(staged.columns, 'r.')}, c.row_key, c.row_occ
+        FROM (SELECT __rid, __line, reason, row_key, row_occ FROM __checked WHERE reason IS NOT NULL AND NOT __present) c
+        JOIN __raw r ON r.rowid = c.__rid`);
       for (const rj of staged.rejects) {
         await db.run('INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)', [
           sourceId, kind, rj.line, 'malformed-row', rj.error, JSON.stringify({ line: rj.raw }),

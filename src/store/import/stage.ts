@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { SegmintError } from '../../core/errors.ts';
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
-import { guessDelimiter, headText, type FileFormat } from './formats.ts';
+import { guessDelimiter, guessHeader, headText, type FileFormat } from './formats.ts';
 
 export interface StagedColumn {
   name: string;
@@ -46,11 +46,37 @@ export interface StageOptions {
   columnNames?: string[];
   /** XLSX: sheet name or 1-based index (default the first) */
   sheet?: string;
+  /**
+   * Columns computed from the source columns in the same pass as the read (parsed ids, numbers, row
+   * keys), given the source columns; each expression names itself (`… AS __d_x`). They are stored in
+   * __raw beside the source columns but are not listed in `Staged.columns`.
+   */
+  derive?: (columns: StagedColumn[]) => string[];
 }
 
-async function describe(db: Db): Promise<StagedColumn[]> {
-  const rows = await db.all<{ column_name: string; column_type: string }>('DESCRIBE __raw');
+async function describe(db: Db, relation = '__raw'): Promise<StagedColumn[]> {
+  const rows = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${relation}`);
   return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
+}
+
+/**
+ * Read `source` (a table function call) into __raw in one pass: its columns, renamed to `names` when
+ * given, followed by the derived columns. Returns the source columns.
+ */
+async function readInto(db: Db, source: string, opts: StageOptions, mark?: (c: StagedColumn) => StagedColumn): Promise<StagedColumn[]> {
+  const described = await describe(db, `SELECT * FROM ${source}`);
+  const sel = renameSql(described, opts.columnNames) ?? '*';
+  const inner = `SELECT ${sel} FROM ${source}`;
+  const columns = (opts.columnNames ? described.map((c, i) => ({ ...c, name: opts.columnNames![i]! })) : described).map((c) => (mark ? mark(c) : c));
+  const derived = opts.derive?.(columns) ?? [];
+  await db.run(`CREATE OR REPLACE TEMP TABLE __raw AS SELECT *${derived.map((d) => `, ${d}`).join('')} FROM (${inner})`);
+  return columns;
+}
+
+/** Add the derived columns to an already staged __raw (readers that stage in several steps). */
+async function deriveInPlace(db: Db, columns: StagedColumn[], opts: StageOptions): Promise<void> {
+  const derived = opts.derive?.(columns) ?? [];
+  if (derived.length) await db.run(`CREATE OR REPLACE TEMP TABLE __raw AS SELECT *, ${derived.join(', ')} FROM __raw`);
 }
 
 function renameSql(columns: StagedColumn[], names: string[] | undefined): string | undefined {
@@ -71,11 +97,15 @@ async function applyNames(db: Db, names: string[] | undefined): Promise<void> {
 }
 
 async function stageCsv(db: Db, path: string, opts: StageOptions, nullValues: readonly string[]): Promise<Staged> {
-  const sniff = await db.one<{ Delimiter: string; HasHeader: boolean; Quote: string; NewLineDelimiter: string }>(
-    `SELECT Delimiter, HasHeader, Quote, NewLineDelimiter FROM sniff_csv(${quoteString(path)}, sample_size = 20480)`,
+  const text = headText(path);
+  const guessed = guessDelimiter(text);
+  // DuckDB's sniffer is asked only when the first lines do not settle the delimiter and the header.
+  const fromHead = opts.header ?? (opts.columnNames ? false : guessHeader(text, opts.delimiter ?? guessed ?? ','));
+  const sniff = (opts.delimiter ?? guessed) !== undefined && fromHead !== undefined ? undefined : await db.one<{ Delimiter: string; HasHeader: boolean }>(
+    `SELECT Delimiter, HasHeader FROM sniff_csv(${quoteString(path)}, sample_size = 20480)`,
   );
-  const delim = opts.delimiter ?? guessDelimiter(headText(path)) ?? sniff?.Delimiter ?? ',';
-  const header = opts.header ?? (opts.columnNames ? false : (sniff?.HasHeader ?? true));
+  const delim = opts.delimiter ?? guessed ?? sniff?.Delimiter ?? ',';
+  const header = fromHead ?? sniff?.HasHeader ?? true;
   const args = [
     `delim = ${quoteString(delim)}`,
     `header = ${header}`,
@@ -90,8 +120,7 @@ async function stageCsv(db: Db, path: string, opts: StageOptions, nullValues: re
   ];
   await db.run('DROP TABLE IF EXISTS __rejects');
   await db.run('DROP TABLE IF EXISTS __rejects_scan');
-  await db.run(`CREATE OR REPLACE TEMP TABLE __raw AS SELECT * FROM read_csv(${quoteString(path)}, ${args.join(', ')})`);
-  await applyNames(db, opts.columnNames);
+  const columns = await readInto(db, `read_csv(${quoteString(path)}, ${args.join(', ')})`, opts, (c) => ({ ...c, nullsRead: true }));
   const rej = await db.all<{ line: number; csv_line: string; error_type: string; error_message: string }>(
     'SELECT line, csv_line, error_type, error_message FROM __rejects ORDER BY line',
   );
@@ -111,10 +140,10 @@ async function stageCsv(db: Db, path: string, opts: StageOptions, nullValues: re
     lineExpr = `(rowid + ${1 + headerLines} + (SELECT count(*) FROM __reject_shift WHERE adj <= __raw.rowid + ${headerLines}))`;
   }
   return {
-    columns: (await describe(db)).map((c) => ({ ...c, nullsRead: true })),
+    columns,
     lineExpr,
     rejects,
-    detected: { delimiter: delim === '\t' ? 'tab' : delim, header, quote: sniff?.Quote ?? '"', newline: sniff?.NewLineDelimiter ?? '\\n' },
+    detected: { delimiter: delim === '\t' ? 'tab' : delim, header, quote: '"', newline: /\r\n/.test(text) ? '\\r\\n' : '\\n' },
   };
 }
 
@@ -135,10 +164,12 @@ async function stageWhitespace(db: Db, path: string, opts: StageOptions): Promis
   );
   await db.run(`DELETE FROM __raw WHERE __nf <> ${names.length}`);
   await db.run('CREATE OR REPLACE TEMP TABLE __raw AS SELECT * EXCLUDE (__nf) FROM __raw');
+  const columns = await describe(db);
+  await deriveInPlace(db, columns, opts);
   const rejects = bad.map((b) => ({ line: b.r + 1, raw: b.line, error: `expected ${names.length} fields` }));
   // Blank lines are skipped by the reader, so the line number is the record number here.
   return {
-    columns: await describe(db),
+    columns,
     lineExpr: `(rowid + ${1 + (header ? 1 : 0)})`,
     rejects,
     detected: { delimiter: 'whitespace', header },
@@ -146,13 +177,13 @@ async function stageWhitespace(db: Db, path: string, opts: StageOptions): Promis
 }
 
 async function stageParquet(db: Db, path: string, opts: StageOptions): Promise<Staged> {
-  await db.run(`CREATE OR REPLACE TEMP TABLE __raw AS SELECT * FROM read_parquet(${quoteString(path)})`);
-  await applyNames(db, opts.columnNames);
-  return { columns: await describe(db), lineExpr: '(rowid + 1)', rejects: [], detected: {} };
+  const columns = await readInto(db, `read_parquet(${quoteString(path)})`, opts);
+  return { columns, lineExpr: '(rowid + 1)', rejects: [], detected: {} };
 }
 
 async function stageJson(db: Db, path: string, format: 'json' | 'ndjson', opts: StageOptions): Promise<Staged> {
   const fmt = format === 'json' ? 'array' : 'newline_delimited';
+  // Read once into a plain table first: a JSON file is parsed whole to learn its columns anyway.
   try {
     await db.run(
       `CREATE OR REPLACE TEMP TABLE __raw AS SELECT * FROM read_json(${quoteString(path)}, format = '${fmt}', sample_size = -1, union_by_name = true)`,
@@ -164,7 +195,9 @@ async function stageJson(db: Db, path: string, format: 'json' | 'ndjson', opts: 
     });
   }
   await applyNames(db, opts.columnNames);
-  return { columns: await describe(db), lineExpr: '(rowid + 1)', rejects: [], detected: { records: format } };
+  const columns = await describe(db);
+  await deriveInPlace(db, columns, opts);
+  return { columns, lineExpr: '(rowid + 1)', rejects: [], detected: { records: format } };
 }
 
 function csvCell(v: unknown): string {

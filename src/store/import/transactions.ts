@@ -6,7 +6,7 @@ import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { ImportSettings } from '../config.ts';
 import type { Db } from '../workspace.ts';
 import { idExpr, numberExpr, textExpr } from './columns.ts';
-import { materialiseParsed, PARSED_WITH_OCC, reasonCase, createChecked, type Observation, type QuarantineReason } from './checks.ts';
+import { createChecked, numberOccurrences, reasonCase, type Observation, type QuarantineReason } from './checks.ts';
 import { timestampExpr } from './dates.ts';
 import type { Mapping } from './mapping.ts';
 import type { StagedColumn } from './stage.ts';
@@ -34,39 +34,85 @@ export const col = (ctx: CheckContext, field: string): StagedColumn | undefined 
   return name === undefined ? undefined : ctx.columns.find((c) => c.name === name);
 };
 
-/** Create __checked for transactions. Returns the observation queries to count afterwards. */
+/** How a transactions file reads: the mapped columns and the cancellation marker. */
+export interface TransactionShape {
+  columns: StagedColumn[];
+  mapping: Mapping;
+  settings: ImportSettings;
+}
+
+/**
+ * The numbers parsed while the file is read (stored in __raw as `__d_<field>`). Ids stay in the view:
+ * storing trimmed copies of text columns costs more than trimming them again on each scan.
+ */
+const DERIVED_FIELDS = ['quantity', 'unit_price', 'amount_p'] as const;
+
+function shapeCol(s: TransactionShape, field: string): StagedColumn | undefined {
+  const name = s.mapping.fields[field];
+  return name === undefined ? undefined : s.columns.find((c) => c.name === name);
+}
+
+/**
+ * The columns parsed in the same pass as the read: the row key over all source columns, the numbers
+ * and the cancellation marker, each named `__d_<field>`, and `row_occ` (numbered afterwards).
+ */
+export function deriveTransactionColumns(s: TransactionShape, rowKeyExpr: string): string[] {
+  const c = (f: string) => shapeCol(s, f);
+  const id = (f: string) => (c(f) ? idExpr(c(f)!) : 'CAST(NULL AS VARCHAR)');
+  const num = (f: string) => (c(f) ? numberExpr(c(f)!) : 'CAST(NULL AS DOUBLE)');
+  const exprs: Record<(typeof DERIVED_FIELDS)[number], string> = {
+    quantity: num('quantity'),
+    unit_price: num('unit_price'),
+    amount_p: num('amount'),
+  };
+  const prefix = s.settings.cancellationPrefix;
+  const marker = prefix !== '' && c('order_id') ? `coalesce(starts_with(${id('order_id')}, ${quoteString(prefix)}), false)` : 'false';
+  return [
+    `${rowKeyExpr} AS __d_row_key`,
+    ...DERIVED_FIELDS.map((f) => `${exprs[f]} AS __d_${f}`),
+    `${marker} AS __d_marker`,
+    'CAST(1 AS INTEGER) AS row_occ',
+  ];
+}
+
+/** The source columns of a staged row as one JSON object (the quarantine's raw values). */
+export function rawRecordExpr(columns: readonly StagedColumn[], alias = ''): string {
+  if (columns.length === 0) return "to_json({'': NULL})";
+  return `to_json({${columns.map((c) => `${quoteString(c.name)}: ${alias}${quoteIdent(c.name)}`).join(', ')}})`;
+}
+
+/**
+ * Create __checked for transactions over __raw (read with deriveTransactionColumns). Returns the
+ * observation queries to count afterwards.
+ */
 export async function checkTransactions(ctx: CheckContext): Promise<{ observations: Omit<Observation, 'count'>[]; obsExprs: string[] }> {
   const { settings } = ctx;
   const pol = settings.policies;
   const c = (f: string) => col(ctx, f);
   const text = (f: string) => (c(f) ? textExpr(c(f)!) : 'CAST(NULL AS VARCHAR)');
-  const num = (f: string) => (c(f) ? numberExpr(c(f)!) : 'CAST(NULL AS DOUBLE)');
   const tsCol = c('ts')!;
   const prefix = settings.cancellationPrefix;
   const extras = ctx.mapping.extra.map((name, i) => `${textExpr(ctx.columns.find((x) => x.name === name)!)} AS __x${i}`);
   const parsed = [
     `rowid AS __rid`,
     `${ctx.lineExpr} AS __line`,
-    `${ctx.rowKeyExpr} AS row_key`,
-    `${c('customer_id') ? idExpr(c('customer_id')!) : 'CAST(NULL AS VARCHAR)'} AS customer_id`,
-    `${c('order_id') ? idExpr(c('order_id')!) : 'CAST(NULL AS VARCHAR)'} AS order_id`,
+    `__d_row_key AS row_key`,
+    'row_occ',
+    ...['customer_id', 'order_id', 'product_id'].map((f) => `${c(f) ? idExpr(c(f)!) : 'CAST(NULL AS VARCHAR)'} AS ${f}`),
+    ...DERIVED_FIELDS.map((f) => `__d_${f} AS ${f}`),
     `${text('ts')} AS ts_raw`,
     `${tsExpr(ctx, tsCol)} AS ts`,
     `${text('amount')} AS amount_raw`,
-    `${num('amount')} AS amount_p`,
     `${text('quantity')} AS qty_raw`,
-    `${num('quantity')} AS quantity`,
     `${text('unit_price')} AS price_raw`,
-    `${num('unit_price')} AS unit_price`,
     `TRY_CAST(${text('line_no')} AS INTEGER) AS line_no`,
-    `${c('product_id') ? idExpr(c('product_id')!) : 'CAST(NULL AS VARCHAR)'} AS product_id`,
     ...['description', 'category', 'department', 'channel', 'coupon', 'currency'].map((f) => `${text(f)} AS ${f}`),
+    '__d_marker AS __marker',
     ...extras,
   ];
   const hasAmount = c('amount') !== undefined;
   const hasQtyPrice = c('quantity') !== undefined && c('unit_price') !== undefined;
   const amountExpr = hasAmount ? 'amount_p' : hasQtyPrice ? 'quantity * unit_price' : 'CAST(NULL AS DOUBLE)';
-  const marker = prefix !== '' && c('order_id') ? `coalesce(starts_with(order_id, ${quoteString(prefix)}), false)` : 'false';
   const negative = `(coalesce(quantity < 0, false) OR (quantity IS NULL AND coalesce(${amountExpr} < 0, false)))`;
   const rules: [string, QuarantineReason][] = [];
   if (pol.missingCustomerId === 'quarantine') rules.push(['customer_id IS NULL', 'missing-customer-id']);
@@ -81,8 +127,9 @@ export async function checkTransactions(ctx: CheckContext): Promise<{ observatio
   if (pol.duplicateRows === 'quarantine') rules.push(['row_occ > 1', 'duplicate-row']);
   if (pol.missingDescription === 'quarantine' && c('description')) rules.push(['description IS NULL', 'missing-description']);
   const isReturn = pol.unmarkedNegativeQuantity === 'return' ? `(__marker OR ${negative})` : '__marker';
-  await materialiseParsed(ctx.db, `SELECT ${parsed.join(',\n      ')}, ${marker.replace(/order_id/g, c('order_id') ? idExpr(c('order_id')!) : 'NULL')} AS __marker FROM __raw`);
-  await createChecked(ctx.db, `SELECT o.*, ${reasonCase(rules)} AS reason, ${isReturn} AS is_return, ${amountExpr} AS amount FROM ${PARSED_WITH_OCC} o`, ctx.existingSql);
+  await numberOccurrences(ctx.db, '__raw', '__d_row_key');
+  await createChecked(ctx.db, `SELECT o.*, ${reasonCase(rules)} AS reason, ${isReturn} AS is_return, ${amountExpr} AS amount
+    FROM (SELECT ${parsed.join(',\n      ')} FROM __raw) o`, ctx.existingSql, { table: '__raw', key: '__d_row_key', rid: 'rowid' });
   const observations: Omit<Observation, 'count'>[] = [];
   const obsExprs: string[] = [];
   const add = (code: string, expr: string, policy: string, action: string) => {
@@ -108,6 +155,17 @@ export async function loadTransactions(db: Db, sourceId: number, lineLevelExtras
   const attrs = lineLevelExtras.length
     ? `to_json(struct_pack(${lineLevelExtras.map((x) => `${quoteIdent(x.name)} := __x${x.index}`).join(', ')}))`
     : 'NULL';
+  // Row order in the table carries no meaning (source_line keeps the file order), so the insert may
+  // write row groups in parallel.
+  await db.run('SET preserve_insertion_order = false');
+  try {
+    await insertTransactions(db, sourceId, attrs);
+  } finally {
+    await db.run('SET preserve_insertion_order = true');
+  }
+}
+
+async function insertTransactions(db: Db, sourceId: number, attrs: string): Promise<void> {
   await db.run(`INSERT INTO transactions
     SELECT customer_id,
       coalesce(order_id, customer_id || '@' || strftime(ts, '%Y-%m-%dT%H:%M:%S'), '@' || strftime(ts, '%Y-%m-%dT%H:%M:%S')),

@@ -1,0 +1,161 @@
+import type { Command } from 'commander';
+import { SegmintError } from '../../core/errors.ts';
+import type { Opportunity } from '../../features/discrete-summary.ts';
+import type { Period } from '../../features/transaction-summary.ts';
+import { parseModelKind, PURCHASE_MODELS } from '../../models/clv/model.ts';
+import { exportClvPredictions, fitClvSummary, readSummaryFile, runClvFit, runClvPredict, type ClvFitResult, type ClvPredictResult, type SpendModel } from '../../pipeline/clv.ts';
+import type { Context, GlobalOptions } from '../context.ts';
+import { examples, withGlobals, type SetExit } from '../options.ts';
+import { progressBar } from '../progress.ts';
+import { fmtInt, fmtPct, json, table } from '../render.ts';
+
+interface FitCliOptions extends GlobalOptions {
+  model: string;
+  spend: string;
+  period?: string;
+  calibrationEnd?: string;
+  asOf?: string;
+  penalizer?: string;
+  summary?: string;
+}
+
+interface PredictCliOptions extends GlobalOptions {
+  horizon: string;
+  unit: string;
+  discountRate?: string;
+  margin?: string;
+  fit?: string;
+  asOf?: string;
+  out?: string;
+}
+
+function numberOption(flag: string, v: string | undefined, hint: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new SegmintError('invalid-option', `${flag} ${v}: expected a number`, { hint });
+  return n;
+}
+
+const sig = (v: number | null | undefined, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number(v.toPrecision(d)).toString());
+
+export function renderClvFit(r: ClvFitResult): string {
+  const p = r.purchase;
+  const lines = [
+    `${p.name} on ${r.source === 'workspace' ? `the workspace${r.calibrationEnd ? `, calibration to ${r.calibrationEnd}` : ''}${r.holdoutEnd ? `, holdout to ${r.holdoutEnd}` : ''}` : r.source}`
+      + ` (${p.model === 'bgbb' ? `opportunities: ${r.period}s` : `${r.period}s`}${r.runId ? `, run ${r.runId}` : ''}): ${fmtInt(p.customers)} customers in ${fmtInt(p.patterns)} patterns`
+      + (r.customers.excluded ? `, ${fmtInt(r.customers.excluded)} excluded (${Object.entries(r.customers.excludedByReason).map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ')})` : ''),
+    '',
+    table(['parameter', 'estimate', 'std. error'], Object.entries(p.params).map(([k, v]) => [k, sig(v), sig(p.standardErrors[k])])),
+    '',
+    `log-likelihood ${p.logLikelihood.toFixed(1)}; ${p.converged ? 'converged' : 'NOT converged'} after ${fmtInt(p.iterations)} iterations (${p.method})${p.penalizer ? `, penalizer ${p.penalizer}` : ''}`,
+  ];
+  if (r.spend) {
+    const s = r.spend;
+    lines.push('', `${s.name} spend model on ${fmtInt(s.customers)} repeat buyers (excluded: ${fmtInt(s.excluded.noRepeatPurchases)} without repeat purchases, ${fmtInt(s.excluded.nonPositiveSpend)} with non-positive spend)`,
+      '', table(['parameter', 'estimate', 'std. error'], Object.entries(s.params).map(([k, v]) => [k, sig(v), sig(s.standardErrors[k])])),
+      '', `log-likelihood ${s.logLikelihood.toFixed(1)}; mean spend per purchase ${sig(s.populationMeanSpend)}; frequency–spend correlation ${s.frequencySpendCorrelation.toFixed(2)}`);
+  }
+  if (r.validation) {
+    const v = r.validation;
+    lines.push('', `holdout (${sig(v.holdoutPeriods, 3)} ${r.period}s): ${fmtInt(v.actualTotal)} purchases made, ${v.predictedTotal.toFixed(0)} expected (${fmtPct(v.aggregateRelativeError)}); `
+      + `per customer MAE ${v.meanAbsoluteError.toFixed(3)}, RMSE ${v.rootMeanSquaredError.toFixed(3)}; top-decile lift ${v.topDecileLift.toFixed(2)}`,
+    '', table(['calibration repeats', 'customers', 'holdout actual', 'holdout expected'], v.byFrequency.map((g) => [g.frequency, g.customers, g.actualMean.toFixed(3), g.predictedMean.toFixed(3)])));
+  }
+  return lines.join('\n');
+}
+
+export function renderClvPredict(r: ClvPredictResult): string {
+  return [
+    `${r.model} predictions over ${r.horizon} ${r.unit}${r.horizon === 1 ? '' : 's'} from ${r.asOf} (fit run ${r.fitRunId}, run ${r.runId}; discount ${fmtPct(r.discountRate)} a year, margin ${fmtPct(r.margin, 0)}): `
+      + `${fmtInt(r.customers.predicted)} customers, ${fmtInt(r.customers.withClv)} with a CLV`,
+    `expected purchases ${fmtInt(r.totals.expectedPurchases)}; total CLV ${r.totals.clv === null ? '–' : fmtInt(r.totals.clv)}; mean P(alive) ${fmtPct(r.totals.meanPAlive)}`,
+    '',
+    table(['churn risk', 'customers', 'mean P(alive)'], r.churnTiers.map((t) => [t.tier, t.customers, fmtPct(t.meanPAlive)])),
+    '',
+    table(['CLV tier', 'customers', 'CLV', 'share of CLV'], r.clvTiers.map((t) => [t.tier, t.customers, t.clv, fmtPct(t.shareOfClv)])),
+  ].join('\n');
+}
+
+export function registerClv(program: Command, ctx: Context, _setExit: SetExit): void {
+  const clv = program.command('clv').description('customer lifetime value: buy-till-you-die purchase models and the Gamma-Gamma spend model');
+  examples(clv, ['segmint clv fit --calibration-end 2011-09-09', 'segmint clv predict --horizon 12 --unit month --out clv.csv']);
+  const fit = withGlobals(clv.command('fit'))
+    .description('fit a purchase model (and the spend model) on the workspace, or on a summary file, and store the fit')
+    .option('--model <name>', `purchase model: ${PURCHASE_MODELS.join(', ')}`, 'bgnbd')
+    .option('--spend <name>', 'spend model: gammagamma or none', 'gammagamma')
+    .option('--period <unit>', 'time unit: day, week (default) or month; for bgbb the opportunity: year (default), quarter, month or week')
+    .option('--calibration-end <date>', 'last day of the calibration period YYYY-MM-DD; the later days are the holdout for validation')
+    .option('--as-of <date>', 'end of the data, exclusive (default: the day after the last transaction)')
+    .option('--penalizer <x>', 'L2 penalty on the purchase model parameters (default 0)')
+    .option('--summary <file>', 'fit a summary file instead: frequency, recency, T[, monetary_value] (BG/BB: frequency, recency, periods, weights)')
+    .action(async (opts: FitCliOptions) => {
+      const model = parseModelKind(opts.model);
+      const penalizer = numberOption('--penalizer', opts.penalizer, 'e.g. --penalizer 0.001');
+      const common = { model, spend: opts.spend as SpendModel, period: opts.period as Period | Opportunity | undefined, penalizer };
+      const bar = progressBar(ctx.io);
+      let r: ClvFitResult;
+      if (opts.summary) {
+        bar.update(`fitting ${model} on ${opts.summary}`);
+        r = fitClvSummary(await readSummaryFile(opts.summary, model), { ...common, source: opts.summary });
+        bar.done();
+      } else {
+        const ws = await ctx.openWorkspace(opts);
+        try {
+          bar.update(`fitting ${model}`);
+          r = await runClvFit(ws, { ...common, calibrationEnd: opts.calibrationEnd, asOf: opts.asOf });
+        } finally {
+          bar.done();
+          ws.close();
+        }
+      }
+      if (opts.json) json(ctx.io, r);
+      else ctx.io.out(renderClvFit(r));
+      for (const w of r.warnings) ctx.io.err(`note: ${w}`);
+    });
+  examples(fit, [
+    'segmint clv fit',
+    'segmint clv fit --calibration-end 2011-06-30 --period week --json',
+    'segmint clv fit --model paretonbd --penalizer 0.001',
+    'segmint clv fit --summary cdnow_customers_summary.csv',
+    'segmint clv fit --model bgbb --summary donations.csv',
+    'segmint clv fit --model bgbb --period year --calibration-end 2023-12-31',
+  ]);
+  const predict = withGlobals(clv.command('predict'))
+    .description('predict P(alive), purchases, spend, CLV, days to the next purchase and churn/CLV tiers for every customer from the latest fit')
+    .requiredOption('--horizon <n>', 'length of the horizon in --unit')
+    .requiredOption('--unit <unit>', 'unit of the horizon: day, week or month')
+    .option('--discount-rate <r>', 'annual discount rate (default 0.1)')
+    .option('--margin <m>', 'profit margin on spend in (0, 1] (default 1: CLV in revenue)')
+    .option('--fit <run>', 'the fit run to use (default: the latest)')
+    .option('--as-of <date>', 'predict from the history before this date (default: the fit\'s as-of date)')
+    .option('-o, --out <file>', 'also write one row per customer: .csv, .parquet, .json or .ndjson (the predictions are stored in the workspace either way)')
+    .action(async (opts: PredictCliOptions) => {
+      const ws = await ctx.openWorkspace(opts);
+      const bar = progressBar(ctx.io);
+      try {
+        const r = await runClvPredict(ws, {
+          horizon: numberOption('--horizon', opts.horizon, 'e.g. --horizon 12 --unit month'),
+          unit: opts.unit as Period,
+          discountRate: numberOption('--discount-rate', opts.discountRate, 'e.g. --discount-rate 0.1'),
+          margin: numberOption('--margin', opts.margin, 'e.g. --margin 0.3'),
+          fitRunId: numberOption('--fit', opts.fit, 'the run id printed by segmint clv fit'),
+          asOf: opts.asOf,
+        }, (phase) => bar.update(phase));
+        if (opts.out) bar.update('writing the file');
+        const out = opts.out ? await exportClvPredictions(ws, r.runId, opts.out) : undefined;
+        bar.done();
+        if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
+        else ctx.io.out(`${renderClvPredict(r)}${out ? `\n\nwrote ${fmtInt(out.rows)} rows to ${out.file}` : ''}`);
+        for (const w of r.warnings) ctx.io.err(`note: ${w}`);
+      } finally {
+        bar.done();
+        ws.close();
+      }
+    });
+  examples(predict, [
+    'segmint clv predict --horizon 12 --unit month',
+    'segmint clv predict --horizon 12 --unit month --out clv.csv',
+    'segmint clv predict --horizon 52 --unit week --discount-rate 0.08 --margin 0.3 --out clv.parquet',
+    'segmint clv predict --horizon 365 --unit day --out clv.json --json',
+  ]);
+}

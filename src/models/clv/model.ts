@@ -1,0 +1,100 @@
+/**
+ * One interface over the purchase models, so the pipeline, the CLI and the report do not care which one
+ * was fitted: fit from patterns, and per customer P(alive), expected purchases in the next t periods, the
+ * expected purchase rate while alive; at population level the expected repeat purchases E[X(t)].
+ */
+import { SegmintError } from '../../core/errors.ts';
+import { bgbbConditionalExpected, bgbbExpected, bgbbPAlive, fitBgBb, type BgBbParams } from './bgbb.ts';
+import { bgnbdConditionalExpected, bgnbdExpected, bgnbdExpectedIfAlive, bgnbdPAlive, fitBgNbd, type BgNbdParams } from './bgnbd.ts';
+import type { FitOptions, MleFit } from './fit.ts';
+import { fitMbgNbd, mbgnbdConditionalExpected, mbgnbdExpected, mbgnbdExpectedIfAlive, mbgnbdPAlive } from './mbgnbd.ts';
+import { fitParetoNbd, paretonbdConditionalExpected, paretonbdExpected, paretonbdExpectedIfAlive, paretonbdPAlive, type ParetoNbdParams } from './paretonbd.ts';
+import type { Pattern } from './patterns.ts';
+
+/** The purchase models, as `--model` names them. */
+export const PURCHASE_MODELS = ['bgnbd', 'mbgnbd', 'paretonbd', 'bgbb'] as const;
+export type PurchaseModelKind = (typeof PURCHASE_MODELS)[number];
+
+/** The names the papers use. */
+export const MODEL_NAMES: Readonly<Record<PurchaseModelKind, string>> = { bgnbd: 'BG/NBD', mbgnbd: 'MBG/NBD', paretonbd: 'Pareto/NBD', bgbb: 'BG/BB' };
+
+/** A fitted purchase model: plain JSON, so it can be stored and read back. */
+export interface PurchaseModel {
+  kind: PurchaseModelKind;
+  params: Record<string, number>;
+}
+
+export type PurchaseFit = MleFit & { kind: PurchaseModelKind; customers: number; patterns: number };
+
+/** `--model` text to a model kind, or an `invalid-option` error listing the choices. */
+export function parseModelKind(s: string): PurchaseModelKind {
+  if ((PURCHASE_MODELS as readonly string[]).includes(s)) return s as PurchaseModelKind;
+  throw new SegmintError('invalid-option', `--model ${s}: expected one of ${PURCHASE_MODELS.join(', ')}`, { hint: 'bgnbd is the usual choice; bgbb is for discrete opportunities such as annual donations' });
+}
+
+/** Fit `kind` on patterns (for BG/BB, T holds the number of opportunities n). */
+export function fitPurchaseModel(kind: PurchaseModelKind, patterns: readonly Pattern[], options: FitOptions = {}): PurchaseFit {
+  if (patterns.length === 0) throw new SegmintError('empty-summary', 'no customers to fit', { hint: 'import transactions first, or check the calibration end date', exitCode: 1 });
+  const customers = patterns.reduce((s, p) => s + p.weight, 0);
+  const fit: MleFit = kind === 'bgnbd' ? fitBgNbd(patterns, options)
+    : kind === 'mbgnbd' ? fitMbgNbd(patterns, options)
+      : kind === 'paretonbd' ? fitParetoNbd(patterns, options)
+        : fitBgBb(patterns.map((p) => ({ x: p.x, tx: p.tx, n: p.T, weight: p.weight })), options);
+  return { ...fit, kind, customers, patterns: patterns.length };
+}
+
+const bg = (p: Record<string, number>) => p as unknown as BgNbdParams;
+const pn = (p: Record<string, number>) => p as unknown as ParetoNbdParams;
+const bb = (p: Record<string, number>) => p as unknown as BgBbParams;
+
+/** P(alive | x, t_x, T) at the end of calibration. */
+export function probabilityAlive(m: PurchaseModel, x: number, tx: number, T: number): number {
+  switch (m.kind) {
+    case 'bgnbd': return bgnbdPAlive(bg(m.params), x, tx, T);
+    case 'mbgnbd': return mbgnbdPAlive(bg(m.params), x, tx, T);
+    case 'paretonbd': return paretonbdPAlive(pn(m.params), x, tx, T);
+    case 'bgbb': return bgbbPAlive(bb(m.params), x, tx, T);
+  }
+}
+
+/** E[Y(t) | x, t_x, T]: expected purchases in the next t periods (BG/BB: the next t opportunities, rounded). */
+export function conditionalExpectedPurchases(m: PurchaseModel, t: number, x: number, tx: number, T: number): number {
+  switch (m.kind) {
+    case 'bgnbd': return bgnbdConditionalExpected(bg(m.params), t, x, tx, T);
+    case 'mbgnbd': return mbgnbdConditionalExpected(bg(m.params), t, x, tx, T);
+    case 'paretonbd': return paretonbdConditionalExpected(pn(m.params), t, x, tx, T);
+    case 'bgbb': return bgbbConditionalExpected(bb(m.params), Math.round(t), x, tx, T);
+  }
+}
+
+/**
+ * E[Y(t) | alive, x, T] for the continuous-time models, whose conditional expectation is this times P(alive)
+ * and does not depend on t_x (so predictions compute it once per (x, T)); undefined for BG/BB.
+ */
+export function expectedPurchasesIfAlive(m: PurchaseModel, t: number, x: number, T: number): number | undefined {
+  switch (m.kind) {
+    case 'bgnbd': return bgnbdExpectedIfAlive(bg(m.params), t, x, T);
+    case 'mbgnbd': return mbgnbdExpectedIfAlive(bg(m.params), t, x, T);
+    case 'paretonbd': return paretonbdExpectedIfAlive(pn(m.params), t, x, T);
+    case 'bgbb': return undefined;
+  }
+}
+
+/** E[X(t)]: expected repeat purchases of a new customer in (0, t] — the population curve. */
+export function expectedRepeatPurchases(m: PurchaseModel, t: number): number {
+  switch (m.kind) {
+    case 'bgnbd': return bgnbdExpected(bg(m.params), t);
+    case 'mbgnbd': return mbgnbdExpected(bg(m.params), t);
+    case 'paretonbd': return paretonbdExpected(pn(m.params), t);
+    case 'bgbb': return bgbbExpected(bb(m.params), Math.round(t));
+  }
+}
+
+/**
+ * The expected purchase rate per period of a customer who is still alive, given the history: the mean of
+ * the posterior Gamma(r + x, α + T) of λ (BG/BB: of the Beta(α + x, β + n − x) of p).
+ */
+export function rateIfAlive(m: PurchaseModel, x: number, T: number): number {
+  const p = m.params;
+  return m.kind === 'bgbb' ? (p.alpha! + x) / (p.alpha! + p.beta! + T) : (p.r! + x) / (p.alpha! + T);
+}

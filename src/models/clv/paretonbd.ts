@@ -1,0 +1,90 @@
+/**
+ * Pareto/NBD (Schmittlein, Morrison & Colombo 1987, "Counting your customers: who are they and what will
+ * they do next?", Management Science 33(1)). The likelihood in the form of Fader & Hardie's "A note on
+ * deriving the Pareto/NBD model and related expressions" (2005) and their note on implementing it (eq. 2–4):
+ *   L = Γ(r+x)α^r β^s / Γ(r) · [ (α+T)^−(r+x) (β+T)^−s + s/(r+s+x) · A0 ],
+ * with, for α ≥ β,
+ *   A0 = ₂F₁(r+s+x, s+1; r+s+x+1; (α−β)/(α+t_x)) / (α+t_x)^(r+s+x) − ₂F₁(…; (α−β)/(α+T)) / (α+T)^(r+s+x),
+ * and for α < β the same with α ↔ β and s+1 replaced by r+x.
+ */
+import { hyp2f1, lgamma } from '../special.ts';
+import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
+import { toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
+
+export interface ParetoNbdParams {
+  r: number;
+  alpha: number;
+  s: number;
+  beta: number;
+}
+
+/** ln A0 (the integral over the death time before T), computed as a difference in logs. */
+function logA0(p: ParetoNbdParams, x: number, tx: number, T: number): number {
+  const { r, alpha, s, beta } = p;
+  const rsx = r + s + x;
+  const [hi, lo, b2] = alpha >= beta ? [alpha, beta, s + 1] : [beta, alpha, r + x];
+  const l1 = Math.log(hyp2f1(rsx, b2, rsx + 1, (hi - lo) / (hi + tx))) - rsx * Math.log(hi + tx);
+  const l2 = Math.log(hyp2f1(rsx, b2, rsx + 1, (hi - lo) / (hi + T))) - rsx * Math.log(hi + T);
+  // l1 ≥ l2 because the integrand is positive on (t_x, T); equal when t_x = T
+  return l1 + Math.log(-Math.expm1(l2 - l1));
+}
+
+/** ln L of one pattern. */
+export function paretonbdLogLikelihood(p: ParetoNbdParams, x: number, tx: number, T: number): number {
+  const { r, alpha, s, beta } = p;
+  const c = lgamma(r + x) - lgamma(r) + r * Math.log(alpha) + s * Math.log(beta);
+  const l1 = -(r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
+  if (tx >= T) return c + l1;
+  const l2 = Math.log(s / (r + s + x)) + logA0(p, x, tx, T);
+  const m = Math.max(l1, l2);
+  return c + m + Math.log(Math.exp(l1 - m) + Math.exp(l2 - m));
+}
+
+/** Σ weight · ln L over a pattern set. */
+export function paretonbdSetLogLikelihood(p: ParetoNbdParams, set: PatternSet): number {
+  let ll = 0;
+  for (let i = 0; i < set.size; i++) ll += set.weight[i]! * paretonbdLogLikelihood(p, set.x[i]!, set.tx[i]!, set.T[i]!);
+  return ll;
+}
+
+export type ParetoNbdFit = MleFit & { params: ParetoNbdParams & Record<string, number> };
+
+/** Maximum likelihood (BFGS with central differences, Nelder–Mead fallback, several starts). */
+export function fitParetoNbd(patterns: readonly Pattern[] | PatternSet, options: FitOptions = {}): ParetoNbdFit {
+  const set = 'size' in patterns ? patterns : toPatternSet(patterns);
+  return maximizeLikelihood({
+    model: 'Pareto/NBD', names: ['r', 'alpha', 's', 'beta'], customers: set.total,
+    logLikelihood: (t) => paretonbdSetLogLikelihood({ r: t[0]!, alpha: t[1]!, s: t[2]!, beta: t[3]! }, set),
+  }, options) as ParetoNbdFit;
+}
+
+/** P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) · (α+T)^(r+x) (β+T)^s · A0). */
+export function paretonbdPAlive(p: ParetoNbdParams, x: number, tx: number, T: number): number {
+  const { r, alpha, s, beta } = p;
+  if (tx >= T) return 1;
+  const l = Math.log(s / (r + s + x)) + (r + x) * Math.log(alpha + T) + s * Math.log(beta + T) + logA0(p, x, tx, T);
+  return 1 / (1 + Math.exp(l));
+}
+
+/** ((β+T)/(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)], with its limit (β+T)·ln((β+T+t)/(β+T)) at s = 1. */
+function lifetimeFactor(s: number, b: number, t: number): number {
+  if (Math.abs(s - 1) < 1e-9) return b * Math.log((b + t) / b);
+  return (b / (s - 1)) * -Math.expm1((s - 1) * Math.log(b / (b + t)));
+}
+
+/** E[X(t)] = rβ/(α(s−1)) · [1 − (β/(β+t))^(s−1)] (Schmittlein et al. 1987, eq. 17). */
+export function paretonbdExpected(p: ParetoNbdParams, t: number): number {
+  if (t <= 0) return 0;
+  return (p.r / p.alpha) * lifetimeFactor(p.s, p.beta, t);
+}
+
+/** E[Y(t) | alive, x, T] = (r+x)(β+T)/((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)]. */
+export function paretonbdExpectedIfAlive(p: ParetoNbdParams, t: number, x: number, T: number): number {
+  if (t <= 0) return 0;
+  return ((p.r + x) / (p.alpha + T)) * lifetimeFactor(p.s, p.beta + T, t);
+}
+
+/** E[Y(t) | x, t_x, T] = E[Y(t) | alive, x, T] · P(alive) (Schmittlein et al. 1987, eq. 22). */
+export function paretonbdConditionalExpected(p: ParetoNbdParams, t: number, x: number, tx: number, T: number): number {
+  return paretonbdExpectedIfAlive(p, t, x, T) * paretonbdPAlive(p, x, tx, T);
+}

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bgnbdConditionalExpected, bgnbdPAlive } from './bgnbd.ts';
+import { predictPatterns } from './predict.ts';
+import { validateHoldout } from './validation.ts';
+
+const CDNOW = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+
+test('predictions per pattern: undiscounted CLV purchases equal the expected purchases; discounting lowers them by at most the horizon\'s factor', () => {
+  const pats = { x: [0, 2, 7], tx: [0, 30.43, 20], T: [38.86, 38.86, 38.86] };
+  const m = { kind: 'bgnbd' as const, params: CDNOW };
+  const plain = predictPatterns(m, pats, { horizon: 52, periodDays: 7, discountRate: 0 });
+  const disc = predictPatterns(m, pats, { horizon: 52, periodDays: 7, discountRate: 0.1 });
+  for (let i = 0; i < 3; i++) {
+    assert.ok(Math.abs(plain.expectedPurchases[i]! - bgnbdConditionalExpected(CDNOW, 52, pats.x[i]!, pats.tx[i]!, pats.T[i]!)) < 1e-12);
+    assert.ok(Math.abs(plain.discountedPurchases[i]! - plain.expectedPurchases[i]!) < 1e-12);
+    const e = disc.expectedPurchases[i]!;
+    assert.ok(disc.discountedPurchases[i]! < e && disc.discountedPurchases[i]! > e / Math.pow(1.1, 364 / 365.25) - 1e-12);
+    assert.equal(plain.pAlive[i], bgnbdPAlive(CDNOW, pats.x[i]!, pats.tx[i]!, pats.T[i]!));
+  }
+  // days to the next purchase of an alive customer: 7 · (α + T)/(r + x)
+  assert.ok(Math.abs(plain.daysToNextPurchase[1]! - (7 * (4.414 + 38.86)) / 2.243) < 1e-9);
+  assert.throws(() => predictPatterns(m, pats, { horizon: 0, periodDays: 7 }), (e: { code: string }) => e.code === 'invalid-option');
+  assert.throws(() => predictPatterns(m, pats, { horizon: 5, periodDays: 7, margin: 1.5 }), (e: { code: string }) => e.code === 'invalid-option');
+});
+
+test('holdout validation of a hand-made case: totals, errors, frequency groups, deciles and lift', () => {
+  // ten customers; the prediction ranks customer 9 first, and it made all the purchases
+  const freq = [0, 0, 0, 1, 1, 2, 3, 5, 9, 12];
+  const actual = [0, 0, 0, 0, 0, 0, 0, 0, 0, 10];
+  const predicted = [0.1, 0.1, 0.1, 0.2, 0.2, 0.3, 0.5, 1, 2, 5.5];
+  const v = validateHoldout(freq, actual, predicted);
+  assert.equal(v.actualTotal, 10);
+  assert.ok(Math.abs(v.predictedTotal - 10) < 1e-12);
+  assert.ok(Math.abs(v.aggregateRelativeError) < 1e-12);
+  assert.ok(Math.abs(v.meanAbsoluteError - (0.3 + 0.4 + 0.3 + 0.5 + 1 + 2 + 4.5) / 10) < 1e-12);
+  assert.deepEqual(v.byFrequency.map((g) => [g.frequency, g.customers]), [['0', 3], ['1', 2], ['2', 1], ['3', 1], ['5', 1], ['7+', 2]]);
+  assert.equal(v.deciles.length, 10);
+  assert.equal(v.deciles[0]!.shareOfActual, 1);
+  assert.equal(v.topDecileLift, 10);
+});

@@ -1,0 +1,394 @@
+/**
+ * CLV runs: the buy-till-you-die summary computed in the warehouse, a purchase model (BG/NBD, MBG/NBD,
+ * Pareto/NBD) and the Gamma-Gamma spend model fitted on its distinct patterns, validated on a holdout period
+ * when a calibration end is given, and stored as a run; predictions per customer computed per pattern and
+ * applied to the customers in the warehouse. A summary file can be fitted without a workspace. docs/models.md
+ * defines every figure.
+ */
+import { extname, resolve } from 'node:path';
+import { SegmintError } from '../core/errors.ts';
+import { discreteSummary, OPPORTUNITY_DAYS, type Opportunity } from '../features/discrete-summary.ts';
+import { PERIOD_DAYS, transactionSummary, type Period } from '../features/transaction-summary.ts';
+import { fitGammaGamma } from '../models/clv/gamma-gamma.ts';
+import { conditionalExpectedPurchases, expectedRepeatPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseModel, type PurchaseModelKind } from '../models/clv/model.ts';
+import { toPatterns } from '../models/clv/patterns.ts';
+import { CHURN_TIERS, CLV_TIERS, normalisePredictOptions, predictPatterns } from '../models/clv/predict.ts';
+import { validateHoldout, type HoldoutValidation } from '../models/clv/validation.ts';
+import { quoteString } from '../sql/quote.ts';
+import { openMemoryDb, type Db, type Workspace } from '../store/workspace.ts';
+import { FORMATS } from './export.ts';
+import { materialise, resolveAsOf } from './value.ts';
+
+export type SpendModel = 'gammagamma' | 'none';
+
+export interface ClvFitOptions {
+  /** purchase model (default bgnbd) */
+  model?: PurchaseModelKind;
+  /** spend model (default gammagamma) */
+  spend?: SpendModel;
+  /** time unit of the summary and the parameters (default week); for BG/BB the opportunity (default year) */
+  period?: Period | Opportunity;
+  /** last day of the calibration period, YYYY-MM-DD (inclusive); later purchases form the holdout */
+  calibrationEnd?: string;
+  /** end of the data, exclusive (default: the day after the last transaction) */
+  asOf?: string;
+  /** L2 penalty on the parameters (default 0) */
+  penalizer?: number;
+}
+
+export interface FittedModelSummary {
+  model: string;
+  name: string;
+  params: Record<string, number>;
+  standardErrors: Record<string, number | null>;
+  logLikelihood: number;
+  iterations: number;
+  converged: boolean;
+  method: string;
+  penalizer: number;
+  customers: number;
+}
+
+export interface ClvFitResult {
+  /** stored run (workspace fits only) */
+  runId?: number;
+  source: string;
+  period: Period | Opportunity;
+  periodDays: number;
+  asOf?: string;
+  calibrationEnd?: string;
+  holdoutEnd?: string;
+  customers: { total: number; fitted: number; excluded: number; excludedByReason: Record<string, number> };
+  purchase: FittedModelSummary & { patterns: number };
+  spend?: FittedModelSummary & { excluded: { noRepeatPurchases: number; nonPositiveSpend: number }; frequencySpendCorrelation: number; populationMeanSpend: number | null };
+  validation?: HoldoutValidation & { holdoutPeriods: number };
+  /** E[X(t)] of a new customer, t in periods: the population expected repeat purchases curve */
+  repeatPurchaseCurve: { t: number; expected: number }[];
+  warnings: string[];
+}
+
+export interface SummaryColumns {
+  x: ArrayLike<number>;
+  tx: ArrayLike<number>;
+  /** T (BG/BB: the number of opportunities n) */
+  T: ArrayLike<number>;
+  weights?: ArrayLike<number>;
+  monetary?: ArrayLike<number>;
+}
+
+/** The period of `kind` (continuous models: day, week, month; BG/BB: the opportunity) and its length in days. */
+function checkPeriod(kind: PurchaseModelKind, period: string | undefined): { period: Period | Opportunity; days: number } {
+  if (kind === 'bgbb') {
+    const p = period ?? 'year';
+    if (p in OPPORTUNITY_DAYS) return { period: p as Opportunity, days: OPPORTUNITY_DAYS[p as Opportunity] };
+    throw new SegmintError('invalid-option', `--period ${p}: BG/BB opportunities are year, quarter, month or week`, { hint: 'e.g. --period year for yearly donation drives' });
+  }
+  const p = period ?? 'week';
+  if (p in PERIOD_DAYS) return { period: p as Period, days: PERIOD_DAYS[p as Period] };
+  throw new SegmintError('invalid-option', `--period ${p}: expected day, week or month`, { hint: 'week is the unit of the BG/NBD papers' });
+}
+
+function checkSpendOption(spend: string): SpendModel {
+  if (spend === 'gammagamma' || spend === 'none') return spend;
+  throw new SegmintError('invalid-option', `--spend ${spend}: expected gammagamma or none`, { hint: 'Gamma-Gamma (Fader, Hardie & Lee 2005) is the spend model' });
+}
+
+/** Fit the purchase and spend models on per-customer (or weighted) summary columns. Pure: no storage. */
+export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { source: string }): ClvFitResult {
+  const kind = options.model ?? 'bgnbd';
+  const spend = checkSpendOption(options.spend ?? 'gammagamma');
+  const { period, days: periodDays } = checkPeriod(kind, options.period);
+  const patterns = toPatterns(data.x, data.tx, data.T, data.weights);
+  const pf = fitPurchaseModel(kind, patterns, { penalizer: options.penalizer });
+  const warnings = [...pf.warnings];
+  const fitted = pf.customers;
+  const purchase = {
+    model: kind, name: MODEL_NAMES[kind], params: pf.params, standardErrors: pf.standardErrors, logLikelihood: pf.logLikelihood, iterations: pf.iterations,
+    converged: pf.converged, method: pf.method, penalizer: pf.penalizer, customers: fitted, patterns: pf.patterns,
+  };
+  let spendFit: ClvFitResult['spend'];
+  if (spend === 'gammagamma' && !data.monetary) warnings.push('the summary has no monetary_value column, so there is no spend model (and no CLV)');
+  if (spend === 'gammagamma' && data.monetary) {
+    if (data.weights && Array.from(data.weights).some((w) => w !== 1)) {
+      throw new SegmintError('invalid-summary', 'the Gamma-Gamma model needs one row per customer, but the summary has weights', { hint: 'fit with --spend none, or give one row per customer' });
+    }
+    // the penalty is for the purchase model: on spend-scaled parameters (γ in currency units) it would swamp the likelihood
+    const g = fitGammaGamma(data.x, data.monetary);
+    warnings.push(...g.warnings);
+    const mean = (g.params.p * g.params.gamma) / (g.params.q - 1);
+    spendFit = {
+      model: 'gammagamma', name: 'Gamma-Gamma', params: g.params, standardErrors: g.standardErrors, logLikelihood: g.logLikelihood, iterations: g.iterations,
+      converged: g.converged, method: g.method, penalizer: g.penalizer, customers: g.customers, excluded: g.excluded,
+      frequencySpendCorrelation: g.frequencySpendCorrelation, populationMeanSpend: g.params.q > 1 ? mean : null,
+    };
+  }
+  const m: PurchaseModel = { kind, params: pf.params };
+  const maxT = patterns.reduce((m, p) => (p.T > m ? p.T : m), 0);
+  const steps = kind === 'bgbb' ? Math.round(2 * maxT) : 40;
+  const repeatPurchaseCurve = Array.from({ length: steps + 1 }, (_, k) => {
+    const t = kind === 'bgbb' ? k : (2 * maxT * k) / steps;
+    return { t, expected: expectedRepeatPurchases(m, t) };
+  });
+  return {
+    source: options.source, period, periodDays,
+    customers: { total: fitted, fitted, excluded: 0, excludedByReason: {} },
+    purchase, spend: spendFit, repeatPurchaseCurve, warnings,
+  };
+}
+
+/** Other names of the summary columns: the BTYD papers' and packages' (x, t_x, T.cal, zbar, custs, …). */
+const SUMMARY_ALIASES: Record<string, string[]> = {
+  frequency: ['frequency', 'x'],
+  recency: ['recency', 't_x', 't.x', 'tx'],
+  t: ['t', 't.cal', 't_cal'],
+  monetary_value: ['monetary_value', 'zbar', 'm.x', 'monetary'],
+  periods: ['periods', 'n', 'n.cal', 'n_cal'],
+  weights: ['weights', 'custs', 'n_custs', 'count'],
+};
+
+/**
+ * Read a summary file (CSV or Parquet: frequency, recency, T[, monetary_value][, weights]; BG/BB: frequency,
+ * recency, periods, weights; or the BTYD names x, t_x, T.cal, zbar, custs).
+ */
+export async function readSummaryFile(file: string, model: PurchaseModelKind): Promise<SummaryColumns> {
+  const path = resolve(file);
+  const ext = extname(path).toLowerCase();
+  const reader = ext === '.parquet' ? `read_parquet(${quoteString(path)})` : `read_csv(${quoteString(path)}, header = true)`;
+  const mem = await openMemoryDb();
+  try {
+    const cols = await mem.db.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`).catch((e: unknown) => {
+      throw new SegmintError('unreadable-file', `--summary ${file}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, { hint: 'give a CSV with a header line, or a Parquet file' });
+    });
+    const have = new Map<string, string>();
+    for (const c of cols) {
+      const name = c.column_name.toLowerCase();
+      const canonical = Object.entries(SUMMARY_ALIASES).find(([, names]) => names.includes(name))?.[0] ?? name;
+      if (!have.has(canonical)) have.set(canonical, c.column_name);
+    }
+    const need = model === 'bgbb' ? ['frequency', 'recency', 'periods', 'weights'] : ['frequency', 'recency', 't'];
+    const missing = need.filter((c) => !have.has(c)).map((c) => (c === 't' ? 'T' : c));
+    if (missing.length) {
+      throw new SegmintError('invalid-summary', `--summary ${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (has ${[...have.values()].join(', ')})`, {
+        hint: model === 'bgbb' ? 'BG/BB summaries have frequency, recency, periods, weights' : 'summaries have frequency, recency, T and optionally monetary_value, weights',
+      });
+    }
+    const q = (c: string) => `CAST("${have.get(c)!.replace(/"/g, '""')}" AS DOUBLE) AS ${c === 't' ? 'big_t' : c}`;
+    const wanted = [...need, ...(model !== 'bgbb' ? ['monetary_value', 'weights'].filter((c) => have.has(c)) : [])];
+    const r = await mem.db.columns(`SELECT ${wanted.map(q).join(', ')} FROM ${reader}`);
+    const num = (c: string) => (r[c] as (number | null)[]).map((v) => (v === null ? NaN : v));
+    const bad = num('frequency').findIndex((v) => Number.isNaN(v));
+    if (bad >= 0) throw new SegmintError('invalid-summary', `--summary ${file}: row ${bad + 1} has no frequency`, { hint: 'every row needs frequency, recency and T' });
+    return {
+      x: num('frequency'), tx: num('recency'), T: num(model === 'bgbb' ? 'periods' : 'big_t'),
+      weights: r.weights ? num('weights') : undefined, monetary: r.monetary_value ? num('monetary_value') : undefined,
+    };
+  } finally {
+    mem.close();
+  }
+}
+
+function dayBefore(d: string): string {
+  return new Date(Date.parse(`${d}T00:00:00Z`) - 86400000).toISOString().slice(0, 10);
+}
+
+function checkDate(flag: string, d: string): void {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))) {
+    throw new SegmintError('invalid-option', `${flag} ${d}: expected a date YYYY-MM-DD`, { hint: `e.g. ${flag} 2011-06-30` });
+  }
+}
+
+async function nextRunId(db: Db): Promise<number> {
+  return 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
+}
+
+/** The summary of `kind` as the temp table __clv_summary: per purchase day, or per opportunity for BG/BB. */
+async function summaryTable(ws: Workspace, kind: PurchaseModelKind, calibrationEnd: string, holdoutEnd: string | undefined, period: Period | Opportunity): Promise<void> {
+  const cal = new Date(`${calibrationEnd}T00:00:00Z`);
+  const hold = holdoutEnd ? new Date(`${holdoutEnd}T00:00:00Z`) : undefined;
+  await materialise(ws, '__clv_summary', kind === 'bgbb'
+    ? discreteSummary({ calibrationEnd: cal, holdoutEnd: hold, opportunity: period as Opportunity })
+    : transactionSummary({ calibrationEnd: cal, holdoutEnd: hold, period: period as Period }));
+}
+
+/** Fit on the workspace's transactions and store the run (kind `clv`). */
+export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Promise<ClvFitResult> {
+  const kind = options.model ?? 'bgnbd';
+  const db = ws.db;
+  const { period } = checkPeriod(kind, options.period);
+  if (options.asOf) checkDate('--as-of', options.asOf);
+  const asOf = await resolveAsOf(ws, options.asOf);
+  const lastDay = dayBefore(asOf);
+  const calEnd = options.calibrationEnd ?? lastDay;
+  checkDate('--calibration-end', calEnd);
+  if (calEnd > lastDay) {
+    throw new SegmintError('invalid-option', `--calibration-end ${calEnd} is not before the as-of date ${asOf}`, { hint: `choose a day up to ${lastDay}; the days after it form the holdout period` });
+  }
+  const holdoutEnd = calEnd < lastDay ? lastDay : undefined;
+  await summaryTable(ws, kind, calEnd, holdoutEnd, period);
+  try {
+    // in a fixed order, so that the same data give the same fit to the last digit
+    const cols = await db.columns(`SELECT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t, monetary_value AS z${holdoutEnd ? ', CAST(frequency_holdout AS DOUBLE) AS xh, duration_holdout AS dh' : ''} FROM __clv_summary ORDER BY customer_id`);
+    const x = cols.x as number[];
+    if (x.length === 0) {
+      throw new SegmintError('no-eligible-customers', `no customer has a purchase up to the calibration end ${calEnd}`, { hint: 'choose a later --calibration-end, or import purchases first', exitCode: 1 });
+    }
+    const result = fitClvSummary({ x, tx: cols.tx as number[], T: cols.big_t as number[], monetary: cols.z as number[] }, { ...options, model: kind, period, source: 'workspace' });
+    const total = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
+    const excluded = Math.max(0, total - x.length);
+    result.customers = { total: Math.max(total, x.length), fitted: x.length, excluded, excludedByReason: excluded ? { 'no-purchase-by-calibration-end': excluded } : {} };
+    result.asOf = asOf;
+    result.calibrationEnd = calEnd;
+    if (holdoutEnd) {
+      result.holdoutEnd = holdoutEnd;
+      const m: PurchaseModel = { kind, params: result.purchase.params };
+      const dh = (cols.dh as number[])[0]!;
+      const cache = new Map<string, number>();
+      const predicted = x.map((xi, i) => {
+        const key = `${xi}|${(cols.tx as number[])[i]}|${(cols.big_t as number[])[i]}`;
+        let v = cache.get(key);
+        if (v === undefined) cache.set(key, (v = conditionalExpectedPurchases(m, dh, xi, (cols.tx as number[])[i]!, (cols.big_t as number[])[i]!)));
+        return v;
+      });
+      result.validation = { ...validateHoldout(x, cols.xh as number[], predicted), holdoutPeriods: dh };
+    }
+    result.runId = await nextRunId(db);
+    const params = { model: kind, spend: options.spend ?? 'gammagamma', period, calibrationEnd: calEnd, asOf, penalizer: options.penalizer ?? 0 };
+    await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [result.runId, 'clv', asOf, JSON.stringify(params), JSON.stringify(result)]);
+    return result;
+  } finally {
+    await db.run('DROP TABLE IF EXISTS __clv_summary');
+  }
+}
+
+export type HorizonUnit = Period;
+
+export interface ClvPredictOptions {
+  /** the fit run to use (default: the latest) */
+  fitRunId?: number;
+  /** horizon length in `unit`s (default 12 months) */
+  horizon?: number;
+  unit?: HorizonUnit;
+  /** annual discount rate (default 0.1) */
+  discountRate?: number;
+  /** margin on spend, in (0, 1] (default 1) */
+  margin?: number;
+  /** predict from the customers' history up to this date, exclusive (default: the fit's as-of date) */
+  asOf?: string;
+}
+
+export interface ClvPredictResult {
+  runId: number;
+  fitRunId: number;
+  model: string;
+  asOf: string;
+  horizon: number;
+  unit: HorizonUnit;
+  horizonDays: number;
+  discountRate: number;
+  margin: number;
+  customers: { predicted: number; withClv: number; excluded: number; excludedByReason: Record<string, number> };
+  totals: { expectedPurchases: number; clv: number | null; meanPAlive: number };
+  churnTiers: { tier: string; customers: number; meanPAlive: number }[];
+  clvTiers: { tier: string; customers: number; clv: number; shareOfClv: number }[];
+  warnings: string[];
+}
+
+/**
+ * Predict for every customer with a purchase before the as-of date (default the fit's, so after a
+ * calibration/holdout fit the holdout purchases count too) and store the rows in `clv_predictions`.
+ */
+export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = {}, onProgress?: (phase: string) => void): Promise<ClvPredictResult> {
+  const db = ws.db;
+  const run = await db.one<{ run_id: number; params: string; summary: string }>(
+    `SELECT run_id, CAST(params AS VARCHAR) AS params, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'clv' ${options.fitRunId !== undefined ? 'AND run_id = ?' : ''} ORDER BY run_id DESC LIMIT 1`,
+    options.fitRunId !== undefined ? [options.fitRunId] : [],
+  );
+  if (!run) {
+    throw new SegmintError('no-clv-fit', options.fitRunId !== undefined ? `run ${options.fitRunId} is not a CLV fit` : 'the workspace has no CLV fit yet', { hint: 'run segmint clv fit first' });
+  }
+  const fit = JSON.parse(run.summary) as ClvFitResult;
+  const unit = options.unit ?? 'month';
+  if (!(unit in PERIOD_DAYS)) throw new SegmintError('invalid-option', `--unit ${unit}: expected day, week or month`, { hint: 'e.g. --horizon 12 --unit month' });
+  const horizon = options.horizon ?? 12;
+  const horizonDays = horizon * PERIOD_DAYS[unit];
+  const o = normalisePredictOptions({ horizon: horizonDays / fit.periodDays, periodDays: fit.periodDays, discountRate: options.discountRate, margin: options.margin });
+  if (fit.purchase.model === 'bgbb' && Math.round(o.horizon) < 1) {
+    throw new SegmintError('invalid-option', `--horizon ${horizon} ${unit}: shorter than one ${fit.period}, the opportunity of this BG/BB fit`, { hint: `give at least one ${fit.period}, e.g. --horizon 1 --unit month for monthly opportunities` });
+  }
+  const model: PurchaseModel = { kind: fit.purchase.model as PurchaseModelKind, params: fit.purchase.params };
+  if (options.asOf) checkDate('--as-of', options.asOf);
+  const asOf = options.asOf ?? fit.asOf!;
+  onProgress?.('summarising purchases');
+  await summaryTable(ws, model.kind, dayBefore(asOf), undefined, fit.period);
+  try {
+    const pats = await db.columns('SELECT DISTINCT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t FROM __clv_summary');
+    onProgress?.(`predicting ${pats.x!.length} patterns`);
+    const pr = predictPatterns(model, { x: pats.x as number[], tx: pats.tx as number[], T: pats.big_t as number[] }, o);
+    await db.run('CREATE OR REPLACE TEMP TABLE __clv_patterns (x DOUBLE, tx DOUBLE, big_t DOUBLE, p_alive DOUBLE, expected_purchases DOUBLE, discounted DOUBLE, days_next DOUBLE)');
+    await db.appendDoubles('__clv_patterns', [pats.x as number[], pats.tx as number[], pats.big_t as number[], pr.pAlive, pr.expectedPurchases, pr.discountedPurchases, pr.daysToNextPurchase]);
+    const runId = await nextRunId(db);
+    const g = fit.spend?.params;
+    // E[M | x, z̄] = p(γ + x z̄)/(px + q − 1) (Gamma-Gamma), NULL where it is not defined
+    const spendSql = g
+      ? `CASE WHEN s.frequency > 0 AND NOT (s.monetary_value > 0) THEN NULL
+          WHEN ${g.p} * s.frequency + ${g.q} - 1 <= 0 THEN NULL
+          ELSE ${g.p} * (${g.gamma} + s.frequency * s.monetary_value) / (${g.p} * s.frequency + ${g.q} - 1) END`
+      : 'CAST(NULL AS DOUBLE)';
+    const reasonSql = g ? `CASE WHEN s.frequency > 0 AND NOT (s.monetary_value > 0) THEN 'non-positive-spend' WHEN ${g.p} * s.frequency + ${g.q} - 1 <= 0 THEN 'spend-undefined' END` : "'no-spend-model'";
+    const churnSql = `CASE ${CHURN_TIERS.slice(0, -1).map((t) => `WHEN p.p_alive >= ${t.from} THEN '${t.tier}'`).join(' ')} ELSE '${CHURN_TIERS[CHURN_TIERS.length - 1]!.tier}' END`;
+    const tierSql = `CASE WHEN clv IS NULL THEN NULL ${CLV_TIERS.slice(0, -1).map((t) => `WHEN rk < ${t.to} THEN '${t.tier}'`).join(' ')} ELSE '${CLV_TIERS[CLV_TIERS.length - 1]!.tier}' END`;
+    onProgress?.('storing predictions');
+    await db.transaction(async () => {
+      await db.run(`INSERT INTO clv_predictions
+        SELECT ${runId}, customer_id, frequency, recency, "T", monetary_value, p_alive, expected_purchases, expected_spend, clv, days_next, churn_tier, ${tierSql}, excluded_reason
+        FROM (
+          SELECT *, CASE WHEN clv IS NULL THEN NULL ELSE (row_number() OVER (PARTITION BY clv IS NULL ORDER BY clv DESC, customer_id) - 1) / count(*) OVER (PARTITION BY clv IS NULL) END AS rk
+          FROM (
+            SELECT s.customer_id, CAST(s.frequency AS DOUBLE) AS frequency, s.recency, s."T", s.monetary_value, p.p_alive, p.expected_purchases, p.days_next,
+              ${churnSql} AS churn_tier, e.expected_spend, ${o.margin} * e.expected_spend * p.discounted AS clv, e.excluded_reason
+            FROM __clv_summary s
+            JOIN __clv_patterns p ON p.x = s.frequency AND p.tx = s.recency AND p.big_t = s."T",
+            LATERAL (SELECT ${spendSql} AS expected_spend, ${reasonSql} AS excluded_reason) e
+          )
+        )`);
+      const params = { fitRunId: run.run_id, horizon, unit, discountRate: o.discountRate, margin: o.margin };
+      await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, 'clv-predict', asOf, JSON.stringify(params), '{}']);
+    });
+    const tot = (await db.one<{ n: number; with_clv: number; ep: number; clv: number | null; pa: number }>(
+      'SELECT count(*) AS n, count(clv) AS with_clv, sum(expected_purchases) AS ep, sum(clv) AS clv, avg(p_alive) AS pa FROM clv_predictions WHERE run_id = ?', [runId]))!;
+    const reasons = await db.all<{ r: string; n: number }>('SELECT excluded_reason AS r, count(*) AS n FROM clv_predictions WHERE run_id = ? AND excluded_reason IS NOT NULL GROUP BY 1 ORDER BY 1', [runId]);
+    const churn = await db.all<{ tier: string; n: number; pa: number }>('SELECT churn_tier AS tier, count(*) AS n, avg(p_alive) AS pa FROM clv_predictions WHERE run_id = ? GROUP BY 1', [runId]);
+    const tiers = await db.all<{ tier: string; n: number; clv: number }>('SELECT clv_tier AS tier, count(*) AS n, sum(clv) AS clv FROM clv_predictions WHERE run_id = ? AND clv_tier IS NOT NULL GROUP BY 1', [runId]);
+    const excludedByReason = Object.fromEntries(reasons.map((r) => [r.r, Number(r.n)]));
+    const totalClv = tot.clv === null ? null : Number(tot.clv);
+    const result: ClvPredictResult = {
+      runId, fitRunId: run.run_id, model: fit.purchase.name, asOf, horizon, unit, horizonDays, discountRate: o.discountRate, margin: o.margin,
+      customers: { predicted: Number(tot.n), withClv: Number(tot.with_clv), excluded: Number(tot.n) - Number(tot.with_clv), excludedByReason },
+      totals: { expectedPurchases: Number(tot.ep ?? 0), clv: totalClv, meanPAlive: Number(tot.pa ?? 0) },
+      churnTiers: CHURN_TIERS.map(({ tier }) => churn.find((c) => c.tier === tier)).filter((c) => c !== undefined).map((c) => ({ tier: c.tier, customers: Number(c.n), meanPAlive: Number(c.pa) })),
+      clvTiers: CLV_TIERS.map(({ tier }) => tiers.find((c) => c.tier === tier)).filter((c) => c !== undefined)
+        .map((c) => ({ tier: c.tier, customers: Number(c.n), clv: Number(c.clv), shareOfClv: totalClv ? Number(c.clv) / totalClv : 0 })),
+      warnings: [],
+    };
+    if (result.customers.excluded > 0) {
+      result.warnings.push(`${result.customers.excluded} customers have purchase predictions but no CLV: ${Object.entries(excludedByReason).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    }
+    await db.run('UPDATE runs SET summary = ? WHERE run_id = ?', [JSON.stringify(result), runId]);
+    return result;
+  } finally {
+    await db.run('DROP TABLE IF EXISTS __clv_summary');
+    await db.run('DROP TABLE IF EXISTS __clv_patterns');
+  }
+}
+
+/** Write the rows of a prediction run to CSV, Parquet or JSON (by the file's extension). */
+export async function exportClvPredictions(ws: Workspace, runId: number, file: string): Promise<{ file: string; rows: number }> {
+  const ext = extname(file).toLowerCase();
+  const fmt = FORMATS[ext];
+  if (!fmt) throw new SegmintError('invalid-option', `--out ${file}: unknown extension "${ext || '(none)'}"`, { hint: 'use .csv, .parquet, .json or .ndjson' });
+  const path = resolve(file);
+  await ws.db.run(`COPY (SELECT customer_id, frequency, recency, "T", monetary_value, p_alive, expected_purchases, expected_spend, clv, days_to_next_purchase,
+      churn_tier, clv_tier, excluded_reason FROM clv_predictions WHERE run_id = ${Number(runId)} ORDER BY customer_id) TO ${quoteString(path)} (${fmt})`);
+  const n = await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM clv_predictions WHERE run_id = ?', [runId]);
+  return { file: path, rows: Number(n?.n ?? 0) };
+}

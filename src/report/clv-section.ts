@@ -1,0 +1,107 @@
+/**
+ * The CLV section: the fitted models with standard errors, calibration against holdout, heat maps of
+ * expected purchases and P(alive) over frequency × recency, churn-risk tiers, and CLV by RFM segment.
+ */
+import type { ClvFitResult, ClvPredictResult } from '../pipeline/clv.ts';
+import type { Db } from '../store/workspace.ts';
+import { barsH, heatmap, histogram, logBins, pairedBars, withUnit } from './charts.ts';
+import { esc, htmlTable, kpis, money, num, pct, type ReportSection } from './html.ts';
+
+const FREQ_CAP = 8;
+const RECENCY_BINS = 6;
+
+const sig = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : String(Number(v.toPrecision(4))));
+
+function paramTable(m: { params: Record<string, number>; standardErrors: Record<string, number | null> }): string {
+  return htmlTable(['parameter', 'estimate', 'std. error'], Object.entries(m.params).map(([k, v]) => [k, sig(v), sig(m.standardErrors[k])]));
+}
+
+/** Section for the latest CLV fit (and the latest prediction run, when there is one), or undefined. */
+export async function clvSection(db: Db, options: { currency?: string } = {}): Promise<ReportSection | undefined> {
+  const fitRun = await db.one<{ run_id: number; summary: string }>("SELECT run_id, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'clv' ORDER BY run_id DESC LIMIT 1");
+  if (!fitRun) return undefined;
+  const fit = JSON.parse(fitRun.summary) as ClvFitResult;
+  // the latest predictions made from this fit (an older fit's would not match the parameters shown)
+  const predRun = await db.one<{ run_id: number; summary: string }>(
+    "SELECT run_id, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'clv-predict' AND CAST(json_extract(params, '$.fitRunId') AS INTEGER) = ? ORDER BY run_id DESC LIMIT 1",
+    [fitRun.run_id]);
+  const pred = predRun ? (JSON.parse(predRun.summary) as ClvPredictResult) : undefined;
+  const cur = options.currency;
+  const parts: string[] = [];
+  const p = fit.purchase;
+  parts.push(`<p>Run ${fitRun.run_id}: the <b>${esc(p.name)}</b> purchase model${fit.spend ? ' and the Gamma-Gamma spend model' : ''} fitted on ${num(p.customers)} customers (${num(p.patterns)} distinct frequency, recency and age patterns), in ${esc(fit.period)}s, with purchases up to ${esc(fit.calibrationEnd ?? '')}${fit.holdoutEnd ? ` and the holdout to ${esc(fit.holdoutEnd)}` : ''}. Log-likelihood ${num(p.logLikelihood, 1)}, ${p.converged ? 'converged' : 'not converged'}. Definitions and references: docs/models.md.</p>`);
+  if (pred) {
+    parts.push(kpis([
+      { label: 'customers predicted', value: num(pred.customers.predicted), note: pred.customers.excluded ? `${num(pred.customers.excluded)} without a CLV` : undefined },
+      { label: `expected purchases, next ${pred.horizon} ${pred.unit}s`, value: num(pred.totals.expectedPurchases) },
+      { label: `CLV, next ${pred.horizon} ${pred.unit}s`, value: money(pred.totals.clv, cur, 0), note: `discount ${pct(pred.discountRate)} a year, margin ${pct(pred.margin, 0)}` },
+      { label: 'mean P(alive)', value: pct(pred.totals.meanPAlive) },
+    ]));
+  }
+  parts.push('<div class="grid2">');
+  parts.push(`<div><h3>${esc(p.name)}</h3>${paramTable(p)}</div>`);
+  if (fit.spend) parts.push(`<div><h3>Gamma-Gamma</h3>${paramTable(fit.spend)}<p class="note">${num(fit.spend.customers)} repeat buyers; excluded ${num(fit.spend.excluded.noRepeatPurchases)} without repeat purchases and ${num(fit.spend.excluded.nonPositiveSpend)} with non-positive spend. Frequency–spend correlation ${num(fit.spend.frequencySpendCorrelation, 2)} (the model assumes none).</p></div>`);
+  parts.push('</div>');
+  const v = fit.validation;
+  if (v) {
+    parts.push('<div class="grid2">');
+    parts.push(pairedBars(v.byFrequency.map((g) => ({ label: `${g.frequency} repeat${g.frequency === '1' ? '' : 's'} (${num(g.customers)})`, a: g.actualMean, b: g.predictedMean })), ['holdout: made', 'holdout: expected'], {
+      title: 'Calibration against holdout', xLabel: `purchases per customer in the ${num(v.holdoutPeriods, 1)}-${fit.period} holdout`, width: 620, format: (x) => num(x, 2),
+      caption: `Customers grouped by their repeat purchases in the calibration period: purchases they made in the holdout against the model's conditional expectation. In all, ${num(v.actualTotal)} made and ${num(v.predictedTotal)} expected (${pct(v.aggregateRelativeError)}).`,
+    }));
+    parts.push(htmlTable(['decile', 'customers', 'expected', 'made', 'share of purchases'], v.deciles.map((d) => [d.decile, d.customers, num(d.predictedMean, 2), num(d.actualMean, 2), pct(d.shareOfActual)]),
+      `Deciles of the expected holdout purchases (1 = highest). Top-decile lift ${num(v.topDecileLift, 2)}; mean absolute error per customer ${num(v.meanAbsoluteError, 3)}, RMSE ${num(v.rootMeanSquaredError, 3)}.`));
+    parts.push('</div>');
+  }
+  if (pred && predRun) {
+    const id = predRun.run_id;
+    const edges = await db.one<{ hi: number }>('SELECT max(recency) AS hi FROM clv_predictions WHERE run_id = ?', [id]);
+    const width = Math.max(1e-9, Number(edges?.hi ?? 0)) / RECENCY_BINS;
+    const grid = await db.all<{ f: number; r: number; n: number; e: number; pa: number }>(
+      `SELECT least(CAST(frequency AS INTEGER), ${FREQ_CAP}) AS f, least(CAST(floor(recency / ?) AS INTEGER), ${RECENCY_BINS - 1}) AS r,
+         count(*) AS n, avg(expected_purchases) AS e, avg(p_alive) AS pa FROM clv_predictions WHERE run_id = ? GROUP BY 1, 2`, [width, id]);
+    const rLabel = (k: number) => `${num(k * width, 0)}–${num((k + 1) * width, 0)}`;
+    const fLabel = (f: number) => (f === FREQ_CAP ? `${FREQ_CAP}+` : String(f));
+    const xDomain = Array.from({ length: RECENCY_BINS }, (_, k) => rLabel(k));
+    const yDomain = Array.from({ length: FREQ_CAP + 1 }, (_, k) => fLabel(FREQ_CAP - k)).filter((f) => grid.some((g) => fLabel(g.f) === f));
+    const common = { xLabel: `recency (${fit.period}s from first to last purchase)`, yLabel: 'repeat purchases', xDomain, yDomain, width: 560 };
+    parts.push('<div class="grid2">');
+    parts.push(heatmap(grid.map((g) => ({ x: rLabel(g.r), y: fLabel(g.f), value: g.e, label: `${num(g.e, 2)}\n(${num(g.n)})` })), {
+      ...common, title: `Expected purchases in the next ${pred.horizon} ${pred.unit}s`, colorLabel: 'expected purchases',
+      caption: 'Mean expected purchases of the customers in each cell (their number in brackets): frequent buyers who bought recently are expected to buy most.',
+    }));
+    parts.push(heatmap(grid.map((g) => ({ x: rLabel(g.r), y: fLabel(g.f), value: g.pa, label: `${pct(g.pa, 0)}\n(${num(g.n)})` })), {
+      ...common, title: 'P(alive)', colorLabel: 'P(alive)', colorDomain: [0, 1],
+      caption: 'Mean probability that the customers of each cell are still active: a frequent buyer with an old last purchase has probably gone.',
+    }));
+    parts.push('</div>');
+    parts.push('<div class="grid2">');
+    parts.push(barsH(pred.churnTiers.map((t) => ({ label: `${t.tier} (P(alive) ${pct(t.meanPAlive, 0)})`, value: t.customers })), {
+      title: 'Churn risk', xLabel: 'customers', total: pred.customers.predicted, width: 520,
+      caption: 'Tiers of P(alive): active ≥ 75 %, cooling ≥ 50 %, at-risk ≥ 25 %, lapsed below.',
+    }));
+    const clv = (await db.columns('SELECT clv FROM clv_predictions WHERE run_id = ? AND clv IS NOT NULL', [id])).clv as number[];
+    parts.push(histogram(logBins(clv, 4, 1), {
+      title: 'CLV distribution', xLabel: `CLV over ${pred.horizon} ${pred.unit}s (log scale)`, logX: true, width: 520,
+      caption: `${num(clv.length)} customers with a CLV; values below 1 are counted in the first bin.`,
+    }));
+    parts.push('</div>');
+    const rfm = await db.one<{ run_id: number }>("SELECT run_id FROM runs WHERE kind = 'rfm' ORDER BY run_id DESC LIMIT 1");
+    if (rfm) {
+      const segs = await db.all<{ segment: string; n: number; total: number; mean: number; median: number; p90: number }>(
+        `SELECT s.segment, count(*) AS n, sum(c.clv) AS total, avg(c.clv) AS mean, median(c.clv) AS median, quantile_cont(c.clv, 0.9) AS p90
+         FROM clv_predictions c JOIN run_scores s ON s.customer_id = c.customer_id AND s.run_id = ?
+         WHERE c.run_id = ? AND c.clv IS NOT NULL GROUP BY 1 ORDER BY total DESC`, [rfm.run_id, id]);
+      const total = segs.reduce((a, s) => a + Number(s.total), 0);
+      parts.push('<div class="grid2">');
+      parts.push(barsH(segs.map((s) => ({ label: s.segment, value: Number(s.mean) })), {
+        title: 'Mean CLV by RFM segment', xLabel: withUnit('mean CLV', cur), format: (x) => num(x, 0), width: 560,
+        caption: `RFM run ${rfm.run_id} joined with the predictions by customer: the CLV the model expects per head in each segment.`,
+      }));
+      parts.push(htmlTable(['RFM segment', 'customers', 'CLV share', withUnit('median', cur), withUnit('mean', cur), withUnit('p90', cur)],
+        segs.map((s) => [s.segment, Number(s.n), pct(total ? Number(s.total) / total : 0), num(Number(s.median), 0), num(Number(s.mean), 0), num(Number(s.p90), 0)])));
+      parts.push('</div>');
+    }
+  } else parts.push(`<p class="empty">No predictions from fit run ${fitRun.run_id} yet: run segmint clv predict.</p>`);
+  return { id: 'clv', title: 'Customer lifetime value', html: parts.join('\n') };
+}

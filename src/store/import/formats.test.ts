@@ -1,0 +1,20 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { guessHeader } from './formats.ts';
+
+test('guessHeader: names over numbers and dates is a header', () => {
+  assert.equal(guessHeader('InvoiceNo,Quantity,InvoiceDate\n536365,6,2010-12-01 08:26\n536366,2,2010-12-01 08:28\n', ','), true);
+  assert.equal(guessHeader('"Customer ID";"Amount"\r\n"A1";"£12.50"\r\n', ';'), true);
+});
+
+test('guessHeader: a first line with a number or date is data', () => {
+  assert.equal(guessHeader('00001 1 19970101 1 11.77\n', ' '), undefined); // one line: cannot tell
+  assert.equal(guessHeader('1,2,3\n4,5,6\n', ','), false);
+  assert.equal(guessHeader('A1,2011-01-04,19.99\nA2,2011-01-05,5.00\n', ','), false);
+});
+
+test('guessHeader: all-text columns or open quotes leave it to the sniffer', () => {
+  assert.equal(guessHeader('name,city\nAnn,Leeds\nBob,York\n', ','), undefined);
+  assert.equal(guessHeader('id,note\n1,"first line\nsecond line"\n', ','), undefined);
+  assert.equal(guessHeader('id,,amount\n1,x,2\n', ','), undefined);
+});
