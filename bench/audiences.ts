@@ -63,7 +63,9 @@ export async function run(): Promise<void> {
   const [customers, lines, events] = [await count('customers'), await count('transactions'), await count('events')];
   ws.close();
   ws = await Workspace.open(wsDir);
-  const defs = [...ECOMMERCE.audiences, ...MORE];
+  // the pack's CLV audiences need a stored CLV run, which this benchmark does not make
+  const pack = ECOMMERCE.audiences.filter((a) => !a.where.includes('clv.'));
+  const defs = [...pack, ...MORE];
   const schema = await loadAudienceSchema(ws.db, { properties: false, audiences: Object.fromEntries(defs.map((d) => [d.name, d.where])) });
 
   const baseline: number[] = [];
@@ -109,7 +111,7 @@ export async function run(): Promise<void> {
   });
   const body = `${customers.toLocaleString('en-US')} generated customers (ecommerce preset, seed 1), ${lines.toLocaleString('en-US')} transaction lines and
 ${events.toLocaleString('en-US')} of their events (a deterministic sample by a hash of each line), already in the workspace. 20 audiences as of 2025-01-01:
-the ${ECOMMERCE.audiences.length} of the ecommerce pack and ${MORE.length} more common definitions (bench/audiences.ts). Each is parsed, checked,
+the ${pack.length} of the ecommerce pack without CLV rules and ${MORE.length} more common definitions (bench/audiences.ts). Each is parsed, checked,
 lowered, compiled and counted on DuckDB; median of ${RUNS} runs. Machine: ${machine()}, load average ${loadavg()[0]!.toFixed(1)} when it started (a shared machine). Run: ${new Date().toISOString().slice(0, 10)}.
 
 | | median ms | runs (ms) | vs baseline |

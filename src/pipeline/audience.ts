@@ -21,6 +21,10 @@ const RFM_FIELDS: Record<string, FieldType> = {
   segment: 'string', score: 'number', r: 'number', f: 'number', m: 'number', recency_days: 'number', frequency: 'number', monetary: 'number', mean_order_value: 'number',
 };
 const LRFMP_FIELDS: Record<string, FieldType> = { ...RFM_FIELDS, l: 'number', p: 'number', tenure_days: 'number', periodicity_days: 'number' };
+const CLV_FIELDS: Record<string, FieldType> = {
+  clv: 'number', clv_tier: 'string', churn_tier: 'string', p_alive: 'number', expected_purchases: 'number', expected_spend: 'number', days_to_next_purchase: 'number',
+  frequency: 'number', recency: 'number', monetary_value: 'number',
+};
 
 /** The schema of a workspace as the checker sees it; event property names are read when `properties` is true. */
 export async function loadAudienceSchema(db: Db, options: { properties?: boolean; audiences?: Record<string, string>; aliases?: Record<string, string[]> } = {}): Promise<AudienceSchema> {
@@ -34,6 +38,9 @@ export async function loadAudienceSchema(db: Db, options: { properties?: boolean
     // score is the score code (e.g. 545)
     if (r) scores[kind] = { runId: Number(r.run_id), asOf: r.as_of, table: 'run_scores', fields: kind === 'rfm' ? RFM_FIELDS : LRFMP_FIELDS, columns: { score: 'score_code' } };
   }
+  // CLV: the latest stored predictions (segmint clv predict)
+  const clv = await db.one<{ run_id: number; as_of: string }>("SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of FROM runs WHERE kind = 'clv-predict' ORDER BY run_id DESC LIMIT 1");
+  if (clv) scores.clv = { runId: Number(clv.run_id), asOf: clv.as_of, table: 'clv_predictions', fields: CLV_FIELDS };
   let eventProperties: Record<string, string[]> | undefined;
   if (options.properties) {
     const rows = await db.all<{ type: string; keys: string[] }>('SELECT type, list(DISTINCT k ORDER BY k) AS keys FROM (SELECT type, unnest(json_keys(properties)) AS k FROM events WHERE properties IS NOT NULL) GROUP BY type');
@@ -311,14 +318,15 @@ export interface MigrationMatrix {
   cells: MigrationCell[];
 }
 
-/** `(customer_id, label)` of a run: the segment of a score run, member / not a member of an audience snapshot. */
+/** `(customer_id, label)` of a run: the segment of a score run, the CLV tier of a prediction run, member / not a member of an audience snapshot. */
 function labelsSql(r: RunInfo): string {
   if (r.kind === 'rfm' || r.kind === 'lrfmp') return `SELECT customer_id, segment AS label FROM run_scores WHERE run_id = ${r.runId}`;
   if (r.kind === 'audience') {
     return `SELECT c.customer_id, CASE WHEN m.customer_id IS NULL THEN 'not a member' ELSE 'member' END AS label FROM customers c LEFT JOIN (SELECT customer_id FROM audience_members WHERE run_id = ${r.runId}) m ON m.customer_id = c.customer_id`;
   }
-  // clusters and CLV tiers register their label query here when their runs exist
-  throw new SegmintError('unsupported-run-kind', `run ${r.runId} is a ${r.kind} run, which has no per-customer labels yet`, { hint: 'compare rfm, lrfmp or audience runs' });
+  if (r.kind === 'clv-predict') return `SELECT customer_id, coalesce(clv_tier, '(no CLV)') AS label FROM clv_predictions WHERE run_id = ${r.runId}`;
+  // clusters register their label query here when their runs exist
+  throw new SegmintError('unsupported-run-kind', `run ${r.runId} is a ${r.kind} run, which has no per-customer labels yet`, { hint: 'compare rfm, lrfmp, clv-predict or audience runs' });
 }
 
 /** Counts and revenue of customers moving between the labels of two runs of any segmentation. */

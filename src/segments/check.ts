@@ -169,7 +169,7 @@ class Checker {
     const src = this.schema.scores[head];
     if (!src) {
       if ((MODEL_NAMES as readonly string[]).includes(head)) {
-        this.err(f.span, 'no-model-run', `${name} reads the latest stored ${head} run, and this workspace has none`, head === 'rfm' || head === 'lrfmp' ? `run segmint ${head} first` : `fit and store a ${head} run first`);
+        this.err(f.span, 'no-model-run', `${name} reads the latest stored ${head} run, and this workspace has none`, head === 'rfm' || head === 'lrfmp' ? `run segmint ${head} first` : head === 'clv' ? 'run segmint clv fit, then segmint clv predict' : `fit and store a ${head} run first`);
       } else if (head === 'properties') {
         this.err(f.span, 'unknown-field', `${name}: properties belong to events`, "filter events on them: has event 'page_view' where properties.device = 'mobile'");
       } else {

@@ -30,7 +30,7 @@ export interface AudienceSchema {
   eventTypes: string[];
   /** property names per event type, when known (names are then checked) */
   eventProperties?: Record<string, string[]>;
-  /** stored results by name: rfm, lrfmp (later clv, cluster) */
+  /** stored results by name: rfm, lrfmp, clv (later cluster) */
   scores: Record<string, ScoreSource>;
   /** other audiences by name (their text form), for `in audience '…'` */
   audiences: Record<string, string>;

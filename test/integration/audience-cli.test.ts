@@ -112,6 +112,23 @@ test('snapshots across two imports: eval stores runs, diff lists who entered and
     assert.equal(cell('not a member', 'member'), diff.entered.length);
     assert.equal(cell('member', 'member'), diff.stayed);
     assert.match((await run(['audience', 'migration', '--from', '2', '--to', '4', '-w', ws])).out, /from \\ to/);
+    // CLV predictions are readable as clv.… and give a migration matrix of CLV tiers
+    assert.equal((await run(['clv', 'fit', '-w', ws])).code, 0);
+    for (const h of ['12', '24']) assert.equal((await run(['clv', 'predict', '--horizon', h, '--unit', 'month', '-w', ws])).code, 0);
+    const top = JSON.parse((await run(['audience', 'eval', '--where', "clv.clv_tier = 'top'", '--no-store', '-w', ws, '--json'])).out);
+    const w3 = await Workspace.open(ws);
+    try {
+      const latest = (await w3.db.one<{ r: number }>("SELECT max(run_id) AS r FROM runs WHERE kind = 'clv-predict'"))!.r;
+      assert.equal(top.customers, Number((await w3.db.one<{ n: number }>("SELECT count(*) AS n FROM clv_predictions WHERE run_id = ? AND clv_tier = 'top'", [latest]))!.n));
+      const mc = JSON.parse((await run(['audience', 'migration', '--from', String(latest - 1), '--to', String(latest), '-w', ws, '--json'])).out);
+      const predicted = Number((await w3.db.one<{ n: number }>('SELECT count(*) AS n FROM clv_predictions WHERE run_id = ?', [latest]))!.n);
+      assert.equal(mc.cells.reduce((a: number, c: { customers: number }) => a + c.customers, 0), predicted);
+      assert.ok(mc.labels.to.includes('top'));
+    } finally {
+      w3.close();
+    }
+    assert.ok(top.customers > 0);
+
     const runs = JSON.parse((await run(['audience', 'runs', '-w', ws, '--json'])).out);
     assert.deepEqual(runs.map((r: { runId: number; name: string }) => [r.runId, r.name]), [[1, 'lapsed'], [3, 'lapsed']]);
 

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { evaluatePack } from '../../src/pipeline/audience.ts';
+import { runClvFit, runClvPredict } from '../../src/pipeline/clv.ts';
 import { AUDIENCE_PRESETS } from '../../src/segments/presets/index.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import { openMemoryDb, type Workspace } from '../../src/store/workspace.ts';
@@ -13,7 +14,7 @@ import { shared, withTempDir, withWorkspace } from '../helpers/workspace.ts';
 
 /** audience → planted segment that must make up at least `share` of its members */
 const PLANTED: Record<string, Record<string, [string, number]>> = {
-  ecommerce: { 'lapsed-90': ['lapsed', 0.3], 'coupon-users': ['bargain hunters', 0.5], 'one-time-buyers': ['one-time buyers', 0.5], 'high-spenders': ['champions', 0.4] },
+  ecommerce: { 'high-clv': ['champions', 0.3], 'lapsed-90': ['lapsed', 0.3], 'coupon-users': ['bargain hunters', 0.5], 'one-time-buyers': ['one-time buyers', 0.5], 'high-spenders': ['champions', 0.4] },
   grocery: { 'produce-lovers': ['produce lovers', 0.5], 'meat-lovers': ['meat lovers', 0.5], 'gourmet-lovers': ['gourmet', 0.5] },
   banking: { 'cash-advance-heavy': ['cash-advance heavy', 0.6], 'dormant-accounts': ['dormant', 0.6] },
   telecom: { 'support-call-churn-risk': ['churn risk', 0.6], 'heavy-data-users': ['heavy data users', 0.6], 'suspicious-usage-spikes': ['heavy data users', 0.6] },
@@ -32,6 +33,11 @@ for (const preset of ['ecommerce', 'grocery', 'banking', 'telecom', 'ngo'] as co
     await withTempDir(async (dir) => {
       await withWorkspace(async (ws) => {
         await importGenerated(ws, preset, 1500, 42, dir);
+        // the CLV audiences read the latest stored predictions
+        if (preset === 'ecommerce') {
+          await runClvFit(ws);
+          await runClvPredict(ws, { horizon: 12, unit: 'month' });
+        }
         const total = Number((await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))!.n);
         const r = await evaluatePack(ws, AUDIENCE_PRESETS[preset]!, { skipMissing: true });
         const applicable = new Set(r.results.map((x) => x.name));
@@ -60,12 +66,13 @@ async function reference(sql: string): Promise<number> {
 }
 
 /** Import one file into a fresh workspace and evaluate a pack on it (not stored); `fn` gets the counts by audience. */
-async function packOn(label: string, file: string, kind: 'customers' | 'transactions', pack: string, asOf: string | undefined, fn: (count: (name: string) => number | undefined, notApplicable: string[]) => Promise<void>): Promise<void> {
+async function packOn(label: string, file: string, kind: 'customers' | 'transactions', pack: string, asOf: string | undefined, fn: (count: (name: string) => number | undefined, notApplicable: string[], ws: Workspace) => Promise<void>, before?: (ws: Workspace) => Promise<void>): Promise<void> {
   await withWorkspace(async (ws) => {
     await importFile(ws, file, { kind });
+    await before?.(ws);
     const r = await evaluatePack(ws, AUDIENCE_PRESETS[pack]!, { skipMissing: true, store: false, ...(asOf ? { asOf } : {}) });
     console.log(`${label}: ${r.results.map((x) => `${x.name} ${x.customers}`).join(', ')}; not applicable: ${r.notApplicable.map((x) => x.name).join(', ')}`);
-    await fn((name) => r.results.find((x) => x.name === name)?.customers, r.notApplicable.map((x) => x.name).sort());
+    await fn((name) => r.results.find((x) => x.name === name)?.customers, r.notApplicable.map((x) => x.name).sort(), ws);
   });
 }
 
@@ -101,10 +108,12 @@ test('banking pack on cc-general: cash-advance heavy users and high balances mat
 });
 
 const retail = shared('online-retail/online_retail.csv');
-test('ecommerce pack on online-retail: one-time buyers and lapsed customers match the file', { skip: retail.skip }, async () => {
+test('ecommerce pack on online-retail: one-time buyers, lapsed customers and high CLV match the file and the stored predictions', { skip: retail.skip }, async () => {
   // clock times kept as written (UTC), so the file's own timestamps compare with the as-of date directly
-  await packOn('online-retail', retail.path, 'transactions', 'ecommerce', undefined, async (count, notApplicable) => {
+  await packOn('online-retail', retail.path, 'transactions', 'ecommerce', undefined, async (count, notApplicable, ws) => {
     assert.deepEqual(notApplicable, ['abandoned-cart', 'loyal-reviewers', 'newsletter-browsers']);
+    const clv = await ws.db.one<{ n: number }>("SELECT count(*) FILTER (WHERE clv > (SELECT avg(clv) FROM clv_predictions)) AS n FROM clv_predictions");
+    assert.equal(count('high-clv'), Number(clv!.n));
     // invoices per customer from the file itself: not cancellations (C…), customer id present
     const f = `read_csv(${quoteString(retail.path)}, header = true, all_varchar = true)`;
     const perCustomer = `SELECT CustomerID AS c, count(DISTINCT InvoiceNo) FILTER (WHERE NOT starts_with(InvoiceNo, 'C')) AS orders,
@@ -114,5 +123,8 @@ test('ecommerce pack on online-retail: one-time buyers and lapsed customers matc
     const lapsed = count('lapsed-90')!;
     assert.equal(lapsed, await reference(`SELECT count(*) AS n FROM (${perCustomer}) WHERE orders >= 2 AND last < TIMESTAMP '2011-09-11 00:00:00'`));
     assert.equal(count('coupon-users'), 0, 'the file has no coupons');
+  }, async (ws) => {
+    await runClvFit(ws);
+    await runClvPredict(ws, { horizon: 12, unit: 'month' });
   });
 });

@@ -15,6 +15,8 @@ export const ECOMMERCE: AudiencePack = {
     { name: 'lapsed-90', description: 'repeat buyers with nothing in the last 90 days', where: 'all(orders >= 2, has no orders in last 90 days)' },
     { name: 'coupon-users', description: 'two or more orders with a coupon in the last year', where: 'orders where coupon is not null in last 1 year >= 2' },
     { name: 'high-spenders', description: 'net spend above the average customer', where: 'all(has orders, sum(amount) transactions > avg)' },
+    { name: 'high-clv', description: 'predicted CLV above the average (needs a stored segmint clv predict run)', where: 'clv.clv > avg' },
+    { name: 'valuable-at-risk', description: 'top or high CLV tier but at risk of churning (needs a CLV run)', where: "all(clv.clv_tier in ('top', 'high'), clv.churn_tier in ('at-risk', 'lapsed'))" },
     { name: 'frequent-low-spenders', description: 'four or more orders in the last year, lines cheaper than the median customer', where: 'all(orders in last 1 year >= 4, avg(amount) purchases < median)' },
     { name: 'one-time-buyers', description: 'exactly one order so far', where: 'orders = 1' },
     { name: 'new-customers', description: 'first order in the last 30 days', where: 'first order in last 30 days' },
