@@ -17,7 +17,7 @@ import { registerAudience } from './commands/audience.ts';
 
 export function buildProgram(ctx: Context, setExit: (code: number) => void): Command {
   const program = new Command('segmint')
-    .description('Customer segmentation: import customer data with validation, score RFM and LRFMP segments, fit CLV models, generate test data, write an HTML report.')
+    .description('Customer segmentation: import customer data with validation, score RFM and LRFMP segments, fit CLV models, evaluate rule-based audiences, generate test data, write an HTML report.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage and examples)')
     .exitOverride()

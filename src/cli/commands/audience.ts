@@ -92,6 +92,7 @@ function renderExplain(n: ExplainNode, indent = ''): string[] {
 
 export function registerAudience(program: Command, ctx: Context, setExit: SetExit): void {
   const audience = program.command('audience').description('rule-based audiences: evaluate, print the SQL, explain a customer, format, diff snapshots, migration matrix');
+  examples(audience, ["segmint audience eval --where \"all(country = 'UK', has no orders in last 90 days)\"", 'segmint audience eval --preset ecommerce', 'segmint audience diff --name lapsed-90']);
 
   const evalCmd = defOptions(withGlobals(audience.command('eval [file]')))
     .description('count an audience (or every audience of a pack) and store the membership as a snapshot run')
