@@ -77,3 +77,15 @@ export {
 } from './models/cluster/index.ts';
 export { clusterAssignmentQuery, type AssignableModel } from './features/cluster-assignment.ts';
 export { runClustering, exportClusters, type ClusterRunOptions, type ClusterRunResult } from './pipeline/cluster.ts';
+export { parseAudience, type ParseResult } from './segments/parse.ts';
+export { checkAudience, type CheckResult } from './segments/check.ts';
+export { formatAudience } from './segments/format.ts';
+export { lowerAudience, lowerCondition } from './segments/lower.ts';
+export { parseAudienceFile, formatAudienceFile } from './segments/file.ts';
+export { AUDIENCE_PRESETS } from './segments/presets/index.ts';
+export type { AudienceDef, AudienceDiagnostic, AudiencePack, Node as AudienceNode } from './segments/ast.ts';
+export type { AudienceSchema, FieldType, ScoreSource } from './segments/schema.ts';
+export {
+  loadAudienceSchema, prepareAudience, evaluateAudience, evaluatePack, explainAudience, exportMembers, diffAudience, migrationMatrix, audienceRuns, audienceSql,
+  type PreparedAudience, type EvalResult, type PackResult, type ExplainNode, type AudienceDiff, type MigrationMatrix, type MigrationCell, type RunInfo,
+} from './pipeline/audience.ts';

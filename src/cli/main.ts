@@ -14,10 +14,11 @@ import { registerReport } from './commands/report.ts';
 import { registerValue } from './commands/value.ts';
 import { registerClv } from './commands/clv.ts';
 import { registerCluster } from './commands/cluster.ts';
+import { registerAudience } from './commands/audience.ts';
 
 export function buildProgram(ctx: Context, setExit: (code: number) => void): Command {
   const program = new Command('segmint')
-    .description('Customer segmentation: import customer data with validation, score RFM and LRFMP segments, fit CLV models, generate test data, write an HTML report.')
+    .description('Customer segmentation: import customer data with validation, score RFM and LRFMP segments, fit CLV models, evaluate rule-based audiences, generate test data, write an HTML report.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage and examples)')
     .exitOverride()
@@ -31,7 +32,7 @@ export function buildProgram(ctx: Context, setExit: (code: number) => void): Com
     'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
     'segmint clv fit && segmint clv predict --horizon 12 --unit month --out clv.csv',
   ]);
-  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster]) {
+  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience]) {
     register(program, ctx, setExit);
   }
   return program;

@@ -10,6 +10,7 @@ import { overviewSection } from './overview.ts';
 import { valueSection } from './value-section.ts';
 import { clvSection } from './clv-section.ts';
 import { clusterSection } from './cluster-section.ts';
+import { audienceSection } from './audience-section.ts';
 
 export { renderReport, esc, fmtDate, htmlTable, kpis, money, num, para, pct, plural, type Cell, type ReportOptions, type ReportSection } from './html.ts';
 export { barsH, columns, COLORS, fmtShort, heatmap, histogram, linearBins, lines, logBins, monthlyBars, pairedBars, scatter, timeSeries, withUnit, type ChartText } from './charts.ts';
@@ -18,12 +19,14 @@ export { clvSection } from './clv-section.ts';
 export { hasColumn, overviewSection } from './overview.ts';
 export { importSection, REASON_TEXT } from './import-section.ts';
 export { clusterSection } from './cluster-section.ts';
+export { audienceSection } from './audience-section.ts';
 
 export type BuildReportOptions = ReportOptions & { extraSections?: ReportSection[] };
 
 /**
  * The sections of a workspace's report, in page order: data overview, the latest RFM and LRFMP runs and CLV
- * fit when there are any, the latest cluster run, imports and data quality, then `extraSections`.
+ * fit when there are any, the latest cluster run, audiences and migration when there are snapshots, imports
+ * and data quality, then `extraSections`.
  */
 export async function reportSections(db: Db, options: BuildReportOptions = {}): Promise<ReportSection[]> {
   const overview = await overviewSection(db, { currency: options.currency });
@@ -31,7 +34,8 @@ export async function reportSections(db: Db, options: BuildReportOptions = {}): 
   const clv = await clvSection(db, options);
   const clusters = await clusterSection(db);
   const imports = await importSection(db);
-  return [overview, ...value, ...(clv ? [clv] : []), ...(clusters ? [clusters] : []), imports, ...(options.extraSections ?? [])];
+  const audiences = await audienceSection(db, options);
+  return [overview, ...value, ...(clv ? [clv] : []), ...(clusters ? [clusters] : []), ...(audiences ? [audiences] : []), imports, ...(options.extraSections ?? [])];
 }
 
 /** Build the report of a workspace database as one HTML page (see `reportSections` for the order). */

@@ -137,6 +137,22 @@ const cases: Record<string, { query: Query; want: Expected }> = {
       clickhouse: 'SELECT `c`.`customer_id` AS `customer_id`, coalesce(`p`.`spend`, 0) AS `spend` FROM `customers` AS `c` LEFT JOIN (SELECT `customer_id` AS `customer_id`, sum(`amount`) AS `spend` FROM (SELECT * FROM `transactions` WHERE (NOT `is_return`)) AS `transactions` GROUP BY `customer_id`) AS `p` ON `p`.`customer_id` = `c`.`customer_id`',
     },
   },
+  'trigonometry, a scalar subquery and JSON keys (bound; ClickHouse literals)': {
+    query: select({
+      select: [
+        { expr: s.asin(s.sqrt(s.mul(s.sin(col('x')), s.cos(col('y'))))), as: 'trig' },
+        { expr: s.jsonGet(col('properties'), 'page'), as: 'page' },
+        { expr: s.jsonGet(col('properties'), 'price', 'number'), as: 'price' },
+      ],
+      from: table('events'),
+      where: s.gt(col('amount'), s.scalarQuery(select({ select: [{ expr: s.avg(col('amount')), as: 'a' }], from: table('events') }))),
+    }),
+    want: {
+      duckdb: 'SELECT asin(sqrt(sin("x") * cos("y"))) AS "trig", json_extract_string("properties", $1) AS "page", TRY_CAST(json_extract_string("properties", $2) AS DOUBLE) AS "price" FROM "events" WHERE "amount" > (SELECT avg("amount") AS "a" FROM "events")',
+      postgres: 'SELECT asin(sqrt(sin("x") * cos("y"))) AS "trig", (CAST("properties" AS JSON) ->> $1) AS "page", CASE WHEN json_typeof(CAST("properties" AS JSON) -> $2) = \'number\' THEN CAST(CAST("properties" AS JSON) ->> $2 AS DOUBLE PRECISION) END AS "price" FROM "events" WHERE "amount" > (SELECT avg("amount") AS "a" FROM "events")',
+      clickhouse: "SELECT asin(sqrt(sin(`x`) * cos(`y`))) AS `trig`, if(JSONHas(`properties`, 'page'), JSONExtractString(`properties`, 'page'), NULL) AS `page`, if(JSONHas(`properties`, 'price'), toFloat64OrNull(JSONExtractRaw(`properties`, 'price')), NULL) AS `price` FROM `events` WHERE `amount` > (SELECT avg(`amount`) AS `a` FROM `events`)",
+    },
+  },
 };
 
 for (const [name, { query, want }] of Object.entries(cases)) {
@@ -293,4 +309,8 @@ test('IR nodes are frozen, and empty AND/OR/IN have their identities', () => {
   const q = select({ select: [{ expr: s.and(), as: 't' }, { expr: s.or(), as: 'f' }, { expr: s.inList(col('a'), []), as: 'none' }], from: table('t') });
   assert.equal(compile(q, 'postgres').sql, 'SELECT TRUE AS "t", FALSE AS "f", FALSE AS "none" FROM "t"');
   assert.equal(compile(q, 'clickhouse').sql, 'SELECT 1 AS `t`, 0 AS `f`, 0 AS `none` FROM `t`');
+});
+
+test('a JSON key that is not a plain name is refused, never written into SQL', () => {
+  assert.throws(() => compile(select({ select: [{ expr: s.jsonGet(col('p'), "a') OR 1=1 --"), as: 'v' }], from: table('t') }), 'duckdb'), (e: SegmintError) => e.code === 'invalid-identifier');
 });

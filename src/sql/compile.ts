@@ -152,6 +152,15 @@ class Compiler {
         if (!Number.isInteger(e.i) || e.i < 1) return this.report(`${path}.i`, 'invalid-argument', `array index ${e.i} is not a positive integer`, 'array elements are numbered from 1');
         return d.index(a, e.i);
       }
+      case 'scalar_query':
+        return `(${this.query(e.query, this.scope, `${path}.query`)})`;
+      case 'json_get': {
+        const j = this.expr(e.expr, `${path}.expr`);
+        if (typeof e.key !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.key)) return this.report(`${path}.key`, 'invalid-identifier', `JSON key ${JSON.stringify(e.key)} is not a plain name`, 'use letters, digits and _ only');
+        // the key is a bound value (a JSON path on DuckDB, the name for `->>` on PostgreSQL)
+        const key = this.expr({ kind: 'param', value: d.jsonKey(e.key) }, `${path}.key`);
+        return this.hook(path, () => d.jsonGet(j, key, e.as));
+      }
       case 'window': {
         const args = this.list(e.args, `${path}.args`);
         const partition = this.list(e.partitionBy, `${path}.partitionBy`);
@@ -316,7 +325,7 @@ function walk(e: Expr, visit: (e: Expr) => unknown): void {
   switch (e.kind) {
     case 'binary': kids.push(e.left, e.right); break;
     case 'logic': kids.push(...e.items); break;
-    case 'not': case 'is_null': case 'cast': case 'date_trunc': case 'in_query': kids.push(e.expr); break;
+    case 'not': case 'is_null': case 'cast': case 'date_trunc': case 'in_query': case 'json_get': kids.push(e.expr); break;
     case 'in': kids.push(e.expr, ...e.values); break;
     case 'case': kids.push(...e.whens.flat(), e.else); break;
     case 'fn': case 'agg': kids.push(...e.args, e.kind === 'agg' ? e.filter : undefined); break;

@@ -47,6 +47,9 @@ export const FUNCTIONS = {
   lower: [1, 1],
   starts_with: [2, 2],
   contains: [2, 2],
+  sin: [1, 1],
+  cos: [1, 1],
+  asin: [1, 1],
 } as const satisfies Record<string, readonly [number, number]>;
 export type FnName = keyof typeof FUNCTIONS;
 
@@ -83,6 +86,8 @@ export type Expr =
   | { readonly kind: 'agg'; readonly name: AggName; readonly args: readonly Expr[]; readonly distinct: boolean; readonly filter?: Expr }
   | { readonly kind: 'quantiles'; readonly expr: Expr; readonly ps: readonly number[]; readonly filter?: Expr }
   | { readonly kind: 'index'; readonly array: Expr; readonly i: number }
+  | { readonly kind: 'scalar_query'; readonly query: Select | UnionAll }
+  | { readonly kind: 'json_get'; readonly expr: Expr; readonly key: string; readonly as: 'text' | 'number' }
   | {
       readonly kind: 'window';
       readonly fn: WindowFn;
@@ -169,6 +174,18 @@ export const daysBetween = (from: Expr, to: Expr) => fn('days_between', from, to
 export const daysBetweenExact = (from: Expr, to: Expr) => fn('days_between_exact', from, to);
 /** The start of the unit containing `x`, as a timestamp. */
 export const dateTrunc = (unit: DateUnit, x: Expr): Expr => f({ kind: 'date_trunc', unit, expr: x });
+
+/** sin, cos and asin of radians (haversine distances). */
+export const sin = (x: Expr) => fn('sin', x);
+export const cos = (x: Expr) => fn('cos', x);
+export const asin = (x: Expr) => fn('asin', x);
+/** A one-row, one-column query used as a value: `(SELECT avg(x) FROM …)`. */
+export const scalarQuery = (query: Select | UnionAll): Expr => f({ kind: 'scalar_query', query });
+/**
+ * The value of top-level key `key` of a JSON column, as text or as a number (NULL when missing or, for
+ * numbers, not numeric). `key` must be a plain name (letters, digits, `_`); it is bound, never written as SQL.
+ */
+export const jsonGet = (x: Expr, key: string, as: 'text' | 'number' = 'text'): Expr => f({ kind: 'json_get', expr: x, key, as });
 
 /** Options of an aggregate: a filter (rows where it is true) and DISTINCT. */
 export interface AggOptions {

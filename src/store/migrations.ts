@@ -140,6 +140,12 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    // the run (runs.kind = 'audience', params name and rule, as_of, created_at) holds the rest
+    description: 'audience snapshots: the members of each audience evaluation run',
+    statements: ['CREATE TABLE audience_members (run_id INTEGER NOT NULL, customer_id VARCHAR NOT NULL)'],
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -2,17 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
-import type { Io } from '../../src/cli/render.ts';
+import { runCli } from '../helpers/cli.ts';
 import { FIXTURES, withTempDir } from '../helpers/workspace.ts';
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`), interactive: false };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 test('every command has --help with examples', async () => {
   for (const cmd of ['init', 'import', 'generate', 'rfm', 'lrfmp', 'demo', 'report']) {

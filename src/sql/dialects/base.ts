@@ -56,6 +56,10 @@ export interface Dialect {
   quantiles(expr: string, ps: readonly string[], filter: string | undefined): string;
   /** element `i` (1-based) of an array */
   index(array: string, i: number): string;
+  /** the value bound for a top-level JSON key `name` (a JSON path `$.name`, or the name itself) */
+  jsonKey(name: string): string;
+  /** top-level key of `json`, both compiled; `key` is the bound `jsonKey` */
+  jsonGet(json: string, key: string, as: 'text' | 'number'): string;
   /** whether the engine puts NULLs last when an ORDER BY item says nothing */
   nullsLastByDefault(desc: boolean): boolean;
 }
@@ -103,6 +107,9 @@ export const baseFunctions: { readonly [K in FnName]: FnImpl } = {
   lower: call('lower'),
   starts_with: call('starts_with'),
   contains: (a) => `(strpos(${a[0]}, ${a[1]}) > 0)`,
+  sin: call('sin'),
+  cos: call('cos'),
+  asin: call('asin'),
 };
 
 /** The defaults every dialect starts from (`name` and `capabilities` are each dialect's own). */
@@ -143,5 +150,7 @@ export const baseDialect: Omit<Dialect, 'name' | 'capabilities'> = {
     return `quantile_cont(${inline ? `CASE WHEN ${filter} THEN ${x} END` : x}, [${ps.join(', ')}])${filter !== undefined && !inline ? ` FILTER (WHERE ${filter})` : ''}`;
   },
   index: (array, i) => `(${array})[${i}]`,
+  jsonKey: (name) => `$.${name}`,
+  jsonGet: (j, key, as) => (as === 'text' ? `json_extract_string(${j}, ${key})` : `TRY_CAST(json_extract_string(${j}, ${key}) AS DOUBLE)`),
   nullsLastByDefault: () => true,
 };

@@ -93,6 +93,9 @@ export const clickhouse: Dialect = {
     lower: (a) => `lowerUTF8(${a[0]})`,
     starts_with: (a) => `startsWith(${a[0]}, ${a[1]})`,
     contains: (a) => `(position(${a[0]}, ${a[1]}) > 0)`,
+    sin: (a) => `sin(${a[0]})`,
+    cos: (a) => `cos(${a[0]})`,
+    asin: (a) => `asin(${a[0]})`,
   },
   dateTrunc: (unit, x) => TRUNC[unit](x),
   agg(name, a, distinct, filter) {
@@ -109,6 +112,8 @@ export const clickhouse: Dialect = {
   },
   quantiles: (x, ps, filter) => (filter ? `quantilesIf(${ps.join(', ')})(${x}, ${filter})` : `quantiles(${ps.join(', ')})(${x})`),
   index: (array, i) => `arrayElement(${array}, ${i})`,
+  jsonKey: (name) => name,
+  jsonGet: (j, key, as) => (as === 'text' ? `if(JSONHas(${j}, ${key}), JSONExtractString(${j}, ${key}), NULL)` : `if(JSONHas(${j}, ${key}), toFloat64OrNull(JSONExtractRaw(${j}, ${key})), NULL)`),
   // explicit NULLS LAST on descending items rather than relying on the server's default
   nullsLastByDefault: (desc) => !desc,
 };

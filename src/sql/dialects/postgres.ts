@@ -29,6 +29,9 @@ export const postgres: Dialect = {
   },
   quantiles: (x, ps, filter) =>
     `percentile_cont(ARRAY[${ps.join(', ')}]::${DOUBLE}[]) WITHIN GROUP (ORDER BY ${x})${filter ? ` FILTER (WHERE ${filter})` : ''}`,
+  // ->> on json and jsonb; a number is read only when the value is a JSON number (a cast of text would raise)
+  jsonKey: (name) => name,
+  jsonGet: (j, key, as) => (as === 'text' ? `(CAST(${j} AS JSON) ->> ${key})` : `CASE WHEN json_typeof(CAST(${j} AS JSON) -> ${key}) = 'number' THEN CAST(CAST(${j} AS JSON) ->> ${key} AS ${DOUBLE}) END`),
   // ASC puts NULLs last, DESC first
   nullsLastByDefault: (desc) => !desc,
 };

@@ -1,0 +1,345 @@
+/**
+ * Audiences on a workspace: read the schema the checker needs, evaluate a definition (count, members),
+ * store each evaluation as a snapshot run, explain one customer, diff two snapshots, and the migration
+ * matrix between two runs of any segmentation. docs/audiences.md describes the language.
+ */
+import { resolve } from 'node:path';
+import { SegmintError } from '../core/errors.ts';
+import { checkAudience } from '../segments/check.ts';
+import { formatAudience } from '../segments/format.ts';
+import { leafProbes, lowerAudience } from '../segments/lower.ts';
+import { type AudienceDiagnostic, type AudiencePack, type Node } from '../segments/ast.ts';
+import { fieldTypeOf, suggestion, TRANSACTION_FIELDS, type AudienceSchema, type FieldType } from '../segments/schema.ts';
+import { compile, type Compiled } from '../sql/compile.ts';
+import type { DialectName } from '../sql/dialects/base.ts';
+import { bool, caseWhen, col, eq, lit, select, table, type Select } from '../sql/ir.ts';
+import { quoteIdent, quoteString } from '../sql/quote.ts';
+import type { Db, Workspace } from '../store/workspace.ts';
+import { resolveAsOf } from './value.ts';
+
+const RFM_FIELDS: Record<string, FieldType> = {
+  segment: 'string', score: 'number', r: 'number', f: 'number', m: 'number', recency_days: 'number', frequency: 'number', monetary: 'number', mean_order_value: 'number',
+};
+const LRFMP_FIELDS: Record<string, FieldType> = { ...RFM_FIELDS, l: 'number', p: 'number', tenure_days: 'number', periodicity_days: 'number' };
+const CLV_FIELDS: Record<string, FieldType> = {
+  clv: 'number', clv_tier: 'string', churn_tier: 'string', p_alive: 'number', expected_purchases: 'number', expected_spend: 'number', days_to_next_purchase: 'number',
+  frequency: 'number', recency: 'number', monetary_value: 'number',
+};
+
+/** The schema of a workspace as the checker sees it; event property names are read when `properties` is true. */
+export async function loadAudienceSchema(db: Db, options: { properties?: boolean; audiences?: Record<string, string>; aliases?: Record<string, string[]> } = {}): Promise<AudienceSchema> {
+  const cols = await db.all<{ name: string; type: string }>("SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'customers' AND table_schema = 'main' ORDER BY ordinal_position");
+  const traits: Record<string, FieldType> = {};
+  for (const c of cols) if (c.name !== 'source_id') traits[c.name] = fieldTypeOf(c.type);
+  const types = await db.all<{ type: string }>('SELECT DISTINCT type FROM events ORDER BY type');
+  const scores: AudienceSchema['scores'] = {};
+  for (const kind of ['rfm', 'lrfmp'] as const) {
+    const r = await db.one<{ run_id: number; as_of: string }>("SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of FROM runs WHERE kind = ? ORDER BY run_id DESC LIMIT 1", [kind]);
+    // score is the score code (e.g. 545)
+    if (r) scores[kind] = { runId: Number(r.run_id), asOf: r.as_of, table: 'run_scores', fields: kind === 'rfm' ? RFM_FIELDS : LRFMP_FIELDS, columns: { score: 'score_code' } };
+  }
+  // CLV: the latest stored predictions (segmint clv predict)
+  const clv = await db.one<{ run_id: number; as_of: string }>("SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of FROM runs WHERE kind = 'clv-predict' ORDER BY run_id DESC LIMIT 1");
+  if (clv) scores.clv = { runId: Number(clv.run_id), asOf: clv.as_of, table: 'clv_predictions', fields: CLV_FIELDS };
+  let eventProperties: Record<string, string[]> | undefined;
+  if (options.properties) {
+    const rows = await db.all<{ type: string; keys: string[] }>('SELECT type, list(DISTINCT k ORDER BY k) AS keys FROM (SELECT type, unnest(json_keys(properties)) AS k FROM events WHERE properties IS NOT NULL) GROUP BY type');
+    eventProperties = Object.fromEntries(types.map((t) => [t.type, [] as string[]]));
+    for (const r of rows) eventProperties[r.type] = [...r.keys];
+  }
+  return {
+    traits,
+    transactionFields: { ...TRANSACTION_FIELDS },
+    eventTypes: types.map((t) => t.type),
+    ...(eventProperties ? { eventProperties } : {}),
+    scores,
+    audiences: options.audiences ?? {},
+    ...(options.aliases ? { aliases: options.aliases } : {}),
+  };
+}
+
+const usesProperties = (text: string) => /properties\s*\./.test(text);
+
+/** The error for a definition with problems: every diagnostic in `details`, the first in the message. */
+export function definitionError(name: string | undefined, diagnostics: AudienceDiagnostic[]): SegmintError {
+  const d = diagnostics[0]!;
+  const at = (x: AudienceDiagnostic) => `line ${x.line}, column ${x.column}`;
+  const who = name ? `audience '${name}': ` : '';
+  const message = diagnostics.length === 1
+    ? `${who}${d.message} (${at(d)})`
+    : `${who}${diagnostics.length} problems\n${diagnostics.map((x) => `  ${at(x)}: [${x.code}] ${x.message}${x.hint ? ` (${x.hint})` : ''}`).join('\n')}`;
+  return new SegmintError(d.code, message, {
+    hint: diagnostics.length === 1 ? d.hint : 'fix each problem listed above',
+    details: { diagnostics: diagnostics.map((x) => (name ? { ...x, audience: name } : x)) },
+  });
+}
+
+/** A checked, lowered definition ready to run. */
+export interface PreparedAudience {
+  name: string;
+  /** the canonical text */
+  where: string;
+  node: Node;
+  asOf: string;
+  query: Select;
+  refs: ReadonlyMap<string, Node>;
+  schema: AudienceSchema;
+}
+
+export interface PrepareOptions {
+  /** YYYY-MM-DD; default as for RFM (the day after the last transaction) */
+  asOf?: string;
+  /** the other audiences a rule may refer to (name → text), e.g. the rest of its pack */
+  audiences?: Record<string, string>;
+  aliases?: Record<string, string[]>;
+  schema?: AudienceSchema;
+}
+
+/** Parse, check and lower one definition against the workspace; throws a SegmintError with every diagnostic. */
+export async function prepareAudience(ws: Workspace, name: string, where: string, options: PrepareOptions = {}): Promise<PreparedAudience> {
+  const schema = options.schema ?? (await loadAudienceSchema(ws.db, { properties: usesProperties(where), audiences: options.audiences, aliases: options.aliases }));
+  const c = checkAudience(where, schema, { name });
+  if (!c.node) throw definitionError(name, c.diagnostics);
+  const asOf = await resolveAsOf(ws, options.asOf);
+  const query = lowerAudience(c.node, { schema, asOf: new Date(`${asOf}T00:00:00Z`), refs: c.refs });
+  return { name, where: formatAudience(c.node), node: c.node, asOf, query, refs: c.refs, schema };
+}
+
+/** The SQL of a prepared audience for an engine. */
+export function audienceSql(p: PreparedAudience, dialect: DialectName): Compiled {
+  return compile(p.query, dialect);
+}
+
+export interface EvalResult {
+  name: string;
+  where: string;
+  asOf: string;
+  customers: number;
+  /** share of all customers */
+  share: number;
+  /** the snapshot run, when stored */
+  runId?: number;
+}
+
+/** Evaluate and (by default) store a snapshot run: runs.kind = 'audience', members in audience_members. */
+export async function evaluateAudience(ws: Workspace, p: PreparedAudience, options: { store?: boolean } = {}): Promise<EvalResult> {
+  const db = ws.db;
+  const c = compile(p.query, 'duckdb');
+  const total = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
+  if (options.store === false) {
+    const n = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM (${c.sql}) q`, c.params))?.n ?? 0);
+    return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0 };
+  }
+  return db.transaction(async () => {
+    const runId = 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
+    // members once into a temp table: counting them afterwards in audience_members would scan every snapshot
+    await db.run(`CREATE OR REPLACE TEMP TABLE __members AS SELECT customer_id FROM (${c.sql}) q`, c.params);
+    await db.run(`INSERT INTO audience_members SELECT ${runId}, customer_id FROM __members`);
+    const n = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __members'))?.n ?? 0);
+    await db.run('DROP TABLE __members');
+    await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, 'audience', p.asOf, JSON.stringify({ name: p.name, where: p.where }), JSON.stringify({ customers: n })]);
+    return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0, runId };
+  });
+}
+
+/** The result of a pack: each applicable audience evaluated, the others with the reason they do not apply. */
+export interface PackResult {
+  pack: string;
+  results: EvalResult[];
+  notApplicable: { name: string; code: string; message: string }[];
+}
+
+/** Problems that mean "this workspace lacks what the rule reads", not "the rule is wrong". */
+const MISSING = new Set(['unknown-field', 'unknown-event-type', 'no-model-run', 'missing-coordinates', 'invalid-reference', 'unknown-property']);
+
+/**
+ * Evaluate every audience of a pack (references resolve within the pack). With `skipMissing`, audiences
+ * whose fields, event types or runs the workspace lacks are listed as not applicable instead of failing.
+ */
+export async function evaluatePack(ws: Workspace, pack: AudiencePack, options: { asOf?: string; store?: boolean; skipMissing?: boolean } = {}): Promise<PackResult> {
+  const audiences = Object.fromEntries(pack.audiences.map((a) => [a.name, a.where]));
+  const anyProps = pack.audiences.some((a) => usesProperties(a.where));
+  const schema = await loadAudienceSchema(ws.db, { properties: anyProps, audiences, aliases: pack.aliases });
+  const results: EvalResult[] = [];
+  const notApplicable: PackResult['notApplicable'] = [];
+  for (const a of pack.audiences) {
+    if (options.skipMissing) {
+      const c = checkAudience(a.where, schema, { name: a.name });
+      if (c.diagnostics.length && c.diagnostics.every((d) => MISSING.has(d.code))) {
+        notApplicable.push({ name: a.name, code: c.diagnostics[0]!.code, message: c.diagnostics[0]!.message });
+        continue;
+      }
+    }
+    results.push(await evaluateAudience(ws, await prepareAudience(ws, a.name, a.where, { ...options, schema }), options));
+  }
+  return { pack: pack.name, results, notApplicable };
+}
+
+/** Check every audience of a pack without running it: the problems of each, by name. */
+export async function checkPack(ws: Workspace, pack: AudiencePack): Promise<Record<string, AudienceDiagnostic[]>> {
+  const audiences = Object.fromEntries(pack.audiences.map((a) => [a.name, a.where]));
+  const schema = await loadAudienceSchema(ws.db, { properties: pack.audiences.some((a) => usesProperties(a.where)), audiences, aliases: pack.aliases });
+  return Object.fromEntries(pack.audiences.map((a) => [a.name, checkAudience(a.where, schema, { name: a.name }).diagnostics]));
+}
+
+const FORMATS: Record<string, string> = { csv: 'FORMAT csv, HEADER true', parquet: 'FORMAT parquet, COMPRESSION zstd', json: 'FORMAT json, ARRAY true', ndjson: 'FORMAT json' };
+
+/** Write the members with the traits asked for (checked against the customers columns) to csv/parquet/json. */
+export async function exportMembers(ws: Workspace, p: PreparedAudience, file: string, traits: string[]): Promise<{ file: string; rows: number }> {
+  const ext = (/\.([a-z]+)$/i.exec(file)?.[1] ?? '').toLowerCase();
+  const fmt = FORMATS[ext];
+  if (!fmt) throw new SegmintError('invalid-option', `--out ${file}: unknown extension "${ext || '(none)'}"`, { hint: 'use .csv, .parquet, .json or .ndjson' });
+  for (const t of traits) {
+    if (!(t in p.schema.traits)) {
+      throw new SegmintError('unknown-field', `--traits ${t}: customers have no trait ${t}${suggestion(t, Object.keys(p.schema.traits))}`, { hint: `traits: ${Object.keys(p.schema.traits).join(', ')}` });
+    }
+  }
+  const c = compile(p.query, 'duckdb');
+  const cols = ['customer_id', ...traits.filter((t) => t !== 'customer_id')].map((t) => `c.${quoteIdent(t)}`).join(', ');
+  const path = resolve(file);
+  await ws.db.run(`COPY (SELECT ${cols} FROM customers c WHERE c.customer_id IN (${c.sql}) ORDER BY c.customer_id) TO ${quoteString(path)} (${fmt})`, c.params);
+  const n = await ws.db.one<{ n: number }>(`SELECT count(*) AS n FROM (${c.sql}) q`, c.params);
+  return { file: path, rows: Number(n?.n ?? 0) };
+}
+
+/** One node of an explanation: whether it holds for the customer, what was observed, and its parts. */
+export interface ExplainNode {
+  condition: string;
+  holds: boolean;
+  observed?: unknown;
+  /** the population statistic compared with, for `> avg` and the like */
+  threshold?: unknown;
+  items?: ExplainNode[];
+}
+
+const show = (v: unknown): unknown => (v instanceof Date ? v.toISOString().replace('T', ' ').replace(/\.000Z$/, '').replace(/ 00:00:00$/, '') : typeof v === 'bigint' ? Number(v) : v);
+
+/** Which conditions hold and fail for one customer, with the observed values. */
+export async function explainAudience(ws: Workspace, p: PreparedAudience, customerId: string): Promise<ExplainNode> {
+  const db = ws.db;
+  const exists = await db.one<{ n: number }>('SELECT count(*) AS n FROM customers WHERE customer_id = ?', [customerId]);
+  if (!exists?.n) throw new SegmintError('unknown-customer', `no customer ${customerId} in this workspace`, { hint: 'give a customer_id from the customers table' });
+  const probes = leafProbes(p.node, { schema: p.schema, asOf: new Date(`${p.asOf}T00:00:00Z`), refs: p.refs }, customerId);
+  const items = probes.flatMap((pr, i) => [
+    { expr: caseWhen([[pr.holds, bool(true)]], bool(false)), as: `h${i}` },
+    ...(pr.observed ? [{ expr: pr.observed, as: `v${i}` }] : []),
+    ...(pr.threshold ? [{ expr: pr.threshold, as: `t${i}` }] : []),
+  ]);
+  const q = compile(select({ select: items, from: table('customers'), where: eq(col('customer_id'), lit(customerId)) }), 'duckdb');
+  const row = (await db.one<Record<string, unknown>>(q.sql, q.params))!;
+  const byNode = new Map<Node, number>(probes.map((pr, i) => [pr.node, i]));
+  const build = (n: Node): ExplainNode => {
+    if (n.kind === 'all' || n.kind === 'any') {
+      const kids = n.items.map(build);
+      return { condition: n.kind === 'all' ? 'all of' : 'any of', holds: n.kind === 'all' ? kids.every((k) => k.holds) : kids.some((k) => k.holds), items: kids };
+    }
+    if (n.kind === 'not') {
+      const k = build(n.item);
+      return { condition: 'not', holds: !k.holds, items: [k] };
+    }
+    const i = byNode.get(n)!;
+    const out: ExplainNode = { condition: formatAudience(n), holds: Boolean(row[`h${i}`]) };
+    if (`v${i}` in row) out.observed = show(row[`v${i}`]);
+    if (`t${i}` in row) out.threshold = show(row[`t${i}`]);
+    if (n.kind === 'ref') {
+      const t = p.refs.get(n.name.value);
+      if (t) out.items = [build(t)];
+    }
+    return out;
+  };
+  return build(p.node);
+}
+
+/** A stored run of any segmentation, as the diff and the migration matrix read it. */
+export interface RunInfo {
+  runId: number;
+  kind: string;
+  asOf: string;
+  createdAt: string;
+  name?: string;
+}
+
+async function runInfo(db: Db, runId: number): Promise<RunInfo> {
+  const r = await db.one<{ kind: string; as_of: string; created_at: string; params: string }>("SELECT kind, strftime(as_of, '%Y-%m-%d') AS as_of, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at, CAST(params AS VARCHAR) AS params FROM runs WHERE run_id = ?", [runId]);
+  if (!r) throw new SegmintError('unknown-run', `no run ${runId} in this workspace`, { hint: 'list runs with segmint audience runs' });
+  const name = r.kind === 'audience' ? (JSON.parse(r.params) as { name?: string }).name : undefined;
+  return { runId, kind: r.kind, asOf: r.as_of, createdAt: r.created_at, ...(name === undefined ? {} : { name }) };
+}
+
+/** The audience snapshot runs, oldest first, optionally of one audience. */
+export async function audienceRuns(db: Db, name?: string): Promise<(RunInfo & { customers: number })[]> {
+  const rows = await db.all<{ run_id: number; as_of: string; created_at: string; params: string; summary: string }>(
+    "SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at, CAST(params AS VARCHAR) AS params, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'audience' ORDER BY run_id");
+  return rows.map((r) => ({ runId: Number(r.run_id), kind: 'audience', asOf: r.as_of, createdAt: r.created_at, name: (JSON.parse(r.params) as { name: string }).name, customers: (JSON.parse(r.summary) as { customers: number }).customers }))
+    .filter((r) => name === undefined || r.name === name);
+}
+
+export interface AudienceDiff {
+  from: RunInfo;
+  to: RunInfo;
+  entered: string[];
+  left: string[];
+  stayed: number;
+}
+
+/** Who entered and who left an audience between two snapshot runs (default: its last two). */
+export async function diffAudience(db: Db, options: { name?: string; from?: number; to?: number }): Promise<AudienceDiff> {
+  let { from, to } = options;
+  if (from === undefined || to === undefined) {
+    const runs = await audienceRuns(db, options.name);
+    if (runs.length < 2) {
+      throw new SegmintError('not-enough-runs', `${options.name ? `audience '${options.name}' has` : 'there are'} ${runs.length} snapshot run${runs.length === 1 ? '' : 's'}; a diff needs two`, { hint: 'evaluate the audience again (e.g. after importing newer data), or give --from and --to run ids' });
+    }
+    from ??= runs[runs.length - 2]!.runId;
+    to ??= runs[runs.length - 1]!.runId;
+  }
+  const [a, b] = [await runInfo(db, from), await runInfo(db, to)];
+  for (const r of [a, b]) if (r.kind !== 'audience') throw new SegmintError('wrong-run-kind', `run ${r.runId} is a ${r.kind} run, not an audience snapshot`, { hint: 'for other segmentations use segmint audience migration' });
+  const minus = async (x: number, y: number) => (await db.all<{ customer_id: string }>(
+    'SELECT customer_id FROM (SELECT customer_id FROM audience_members WHERE run_id = ? EXCEPT SELECT customer_id FROM audience_members WHERE run_id = ?) ORDER BY customer_id', [x, y])).map((r) => r.customer_id);
+  const entered = await minus(to, from);
+  const left = await minus(from, to);
+  const stayed = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM (SELECT customer_id FROM audience_members WHERE run_id = ? INTERSECT SELECT customer_id FROM audience_members WHERE run_id = ?)', [from, to]))?.n ?? 0);
+  return { from: a, to: b, entered, left, stayed };
+}
+
+export interface MigrationCell {
+  from: string;
+  to: string;
+  customers: number;
+  /** net spend of these customers between the two as-of dates (all before the later one when they are equal) */
+  revenue: number;
+}
+
+export interface MigrationMatrix {
+  from: RunInfo;
+  to: RunInfo;
+  labels: { from: string[]; to: string[] };
+  cells: MigrationCell[];
+}
+
+/** `(customer_id, label)` of a run: the segment of a score run, the CLV tier of a prediction run, member / not a member of an audience snapshot. */
+function labelsSql(r: RunInfo): string {
+  if (r.kind === 'rfm' || r.kind === 'lrfmp') return `SELECT customer_id, segment AS label FROM run_scores WHERE run_id = ${r.runId}`;
+  if (r.kind === 'audience') {
+    return `SELECT c.customer_id, CASE WHEN m.customer_id IS NULL THEN 'not a member' ELSE 'member' END AS label FROM customers c LEFT JOIN (SELECT customer_id FROM audience_members WHERE run_id = ${r.runId}) m ON m.customer_id = c.customer_id`;
+  }
+  if (r.kind === 'clv-predict') return `SELECT customer_id, coalesce(clv_tier, '(no CLV)') AS label FROM clv_predictions WHERE run_id = ${r.runId}`;
+  // clusters register their label query here when their runs exist
+  throw new SegmintError('unsupported-run-kind', `run ${r.runId} is a ${r.kind} run, which has no per-customer labels yet`, { hint: 'compare rfm, lrfmp, clv-predict or audience runs' });
+}
+
+/** Counts and revenue of customers moving between the labels of two runs of any segmentation. */
+export async function migrationMatrix(db: Db, fromRun: number, toRun: number): Promise<MigrationMatrix> {
+  const [a, b] = [await runInfo(db, fromRun), await runInfo(db, toRun)];
+  const sameDay = a.asOf === b.asOf;
+  const rows = await db.all<{ f: string; t: string; n: number; rev: number }>(`
+    WITH a AS (${labelsSql(a)}), b AS (${labelsSql(b)}),
+    spend AS (SELECT customer_id, sum(amount) AS rev FROM transactions WHERE customer_id IS NOT NULL AND ts < CAST(? AS TIMESTAMP) ${sameDay ? '' : 'AND ts >= CAST(? AS TIMESTAMP)'} GROUP BY customer_id)
+    SELECT coalesce(a.label, '(not in run)') AS f, coalesce(b.label, '(not in run)') AS t, count(*) AS n, coalesce(sum(s.rev), 0) AS rev
+    FROM a FULL JOIN b ON a.customer_id = b.customer_id LEFT JOIN spend s ON s.customer_id = coalesce(a.customer_id, b.customer_id)
+    GROUP BY 1, 2 ORDER BY 1, 2`, sameDay ? [b.asOf] : [b.asOf, a.asOf]);
+  const cells = rows.map((r) => ({ from: r.f, to: r.t, customers: Number(r.n), revenue: Number(r.rev) }));
+  const uniq = (xs: string[]) => [...new Set(xs)].sort();
+  return { from: a, to: b, labels: { from: uniq(cells.map((c) => c.from)), to: uniq(cells.map((c) => c.to)) }, cells };
+}

@@ -1,0 +1,40 @@
+/**
+ * The audiences section: each audience's latest snapshot with the change since the one before (who entered,
+ * who left), and the migration matrix between the last two runs of RFM segments.
+ */
+import { audienceRuns, diffAudience, migrationMatrix } from '../pipeline/audience.ts';
+import type { Db } from '../store/workspace.ts';
+import { heatmap } from './charts.ts';
+import { esc, htmlTable, money, num, pct, type ReportSection } from './html.ts';
+
+/** Section for the stored audience snapshots and score runs, or undefined when there are no snapshots and fewer than two score runs. */
+export async function audienceSection(db: Db, options: { currency?: string } = {}): Promise<ReportSection | undefined> {
+  const runs = await audienceRuns(db);
+  const scoreRuns = await db.all<{ run_id: number }>("SELECT run_id FROM runs WHERE kind = 'rfm' ORDER BY run_id DESC LIMIT 2");
+  if (runs.length === 0 && scoreRuns.length < 2) return undefined;
+  const parts: string[] = [];
+  const total = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
+  const names = [...new Set(runs.map((r) => r.name ?? ''))];
+  if (names.length) {
+    parts.push(`<p>${num(names.length)} audiences with stored snapshots (rules in docs/audiences.md). Each evaluation stores its members with the run's as-of date, so the change between two evaluations is exact.</p>`);
+    const rows = [];
+    for (const name of names) {
+      const mine = runs.filter((r) => r.name === name);
+      const last = mine[mine.length - 1]!;
+      const prev = mine.length > 1 ? mine[mine.length - 2]! : undefined;
+      const d = prev ? await diffAudience(db, { from: prev.runId, to: last.runId }) : undefined;
+      rows.push([name, last.runId, last.asOf, last.customers, pct(total ? last.customers / total : 0), prev ? prev.customers : '–', d ? d.entered.length : '–', d ? d.left.length : '–']);
+    }
+    parts.push(htmlTable(['audience', 'run', 'as of', 'customers', 'share', 'previous', 'entered', 'left'], rows));
+  }
+  if (scoreRuns.length === 2) {
+    const [to, from] = [scoreRuns[0]!.run_id, scoreRuns[1]!.run_id];
+    const m = await migrationMatrix(db, from, to);
+    parts.push(`<p>RFM segment migration from run ${m.from.runId} (as of ${esc(m.from.asOf)}) to run ${m.to.runId} (as of ${esc(m.to.asOf)}): customers per move, with the net revenue they brought in between the two dates.</p>`);
+    parts.push(heatmap(m.cells.map((c) => ({ x: c.to, y: c.from, value: c.customers, label: `${num(c.customers)}\n${money(c.revenue, options.currency, 0)}` })), {
+      title: 'Segment migration', xLabel: 'to', yLabel: 'from', colorLabel: 'customers', xDomain: m.labels.to, yDomain: m.labels.from, width: 900,
+      caption: 'Rows: the segment in the earlier run; columns: the segment in the later one. "(not in run)" counts customers scored in only one of the two runs.',
+    }));
+  }
+  return { id: 'audiences', title: 'Audiences and migration', html: parts.join('\n') };
+}

@@ -1,0 +1,368 @@
+/**
+ * Lowering: a checked audience tree → SQL IR, one `SELECT customer_id FROM customers WHERE …`. Every leaf is
+ * two-valued (a missing value makes a condition false, so `not(…)` is its exact complement); behaviour
+ * conditions are `customer_id [NOT] IN (SELECT customer_id … GROUP BY customer_id HAVING …)`, with NOT IN
+ * of the failing customers when the comparison holds for customers with no rows at all (`= 0`, `< 2`).
+ * Values are bound parameters; names come from the schema and are quoted by the compiler. No window
+ * functions, one join per SELECT and only equalities in ON, so the same SQL compiles for ClickHouse.
+ */
+import {
+  add, and, asin, binary, bool, coalesce, col, contains, cos, count, countDistinct, daysBetweenExact, ge, gt, index, inList, inQuery, isNotNull, isNull, jsonGet, le, least,
+  lit, lt, median, mul, not, NULL, num, or, quantiles, scalarQuery, select, sin, sqrt, startsWith, sub, subquery, table, agg, avg as avgOf, eq,
+  type BinaryOp, type Expr, type Select,
+} from '../sql/ir.ts';
+import type { Aggregate, CmpOp, DateTest, FieldRef, FieldTest, Literal, Node, Source, Stat, Window } from './ast.ts';
+import { durationDays, minusDuration, parseDateLiteral } from './time.ts';
+import { resolveTrait, type AudienceSchema, type FieldType } from './schema.ts';
+
+export interface LowerOptions {
+  schema: AudienceSchema;
+  /** the as-of date: behaviour before it counts, relative dates count back from it */
+  asOf: Date;
+  /** referenced audiences, parsed (from checkAudience) */
+  refs: ReadonlyMap<string, Node>;
+}
+
+const OPS: Record<CmpOp, BinaryOp> = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+const DAY_MS = 86_400_000;
+const EARTH_RADIUS_KM = 6371.0088;
+
+const cmpJs = (op: CmpOp, a: number, b: number): boolean =>
+  op === '=' ? a === b : op === '!=' ? a !== b : op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b;
+
+const dateOnly = (l: Literal) => l.kind === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(l.value);
+const asDate = (l: Literal): Date => parseDateLiteral(String(l.value))!;
+const nextDay = (d: Date) => new Date(d.getTime() + DAY_MS);
+/** A leaf as a two-valued condition: NULL (a missing value) is false. */
+const truth = (e: Expr): Expr => (e.kind === 'in_query' || e.kind === 'bool' ? e : coalesce(e, bool(false)));
+
+/** One leaf's observed value for `explain`. */
+export interface LeafProbe {
+  node: Node;
+  holds: Expr;
+  observed?: Expr;
+  threshold?: Expr;
+}
+
+type RowScope = { table: 'transactions' } | { table: 'events'; type: string };
+
+class Lowerer {
+  constructor(private readonly o: LowerOptions) {}
+
+  private asOf = () => lit(this.o.asOf);
+
+  cond(n: Node): Expr {
+    switch (n.kind) {
+      case 'all':
+        return and(...n.items.map((x) => this.cond(x)));
+      case 'any':
+        return or(...n.items.map((x) => this.cond(x)));
+      case 'not':
+        return not(this.cond(n.item));
+      case 'ref': {
+        const target = this.o.refs.get(n.name.value);
+        const e = target ? this.cond(target) : bool(false);
+        return n.negate ? not(e) : e;
+      }
+      default:
+        return this.leaf(n).holds;
+    }
+  }
+
+  /** The condition of a leaf, with its observed value for one customer when `customerId` is given. */
+  leaf(n: Node, customerId?: string): LeafProbe {
+    switch (n.kind) {
+      case 'field':
+        return this.customerField(n, customerId);
+      case 'measure':
+        return this.measure(n.agg, n.source, n.where, n.window, n.op, n.value, n, customerId);
+      case 'has':
+        return this.measure({ fn: 'count', span: n.span }, n.source, n.where, n.window, n.negate ? '=' : '>=', { kind: 'number', value: n.negate ? 0 : 1, span: n.span }, n, customerId);
+      case 'occurrence': {
+        const rows = this.rows(n.source, n.where, undefined);
+        const ts = agg(n.which === 'first' ? 'min' : 'max', col('ts'));
+        const holds = inQuery(col('customer_id'), select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(rows.table), where: rows.where, groupBy: [col('customer_id')], having: this.dateTest(ts, n.test) }));
+        return { node: n, holds, ...(customerId === undefined ? {} : { observed: scalarQuery(select({ select: [{ expr: ts, as: 'v' }], from: table(rows.table), where: and(rows.where, eq(col('customer_id'), lit(customerId))) })) }) };
+      }
+      case 'sequence':
+        return { node: n, holds: this.sequence(n) };
+      case 'geo': {
+        const dist = this.distance(n.lat.value as number, n.lon.value as number);
+        return { node: n, holds: truth(le(dist, lit(n.km.value as number))), observed: dist };
+      }
+      case 'ref':
+      case 'all':
+      case 'any':
+      case 'not':
+        return { node: n, holds: this.cond(n) };
+    }
+  }
+
+  // ---- traits and scores
+
+  private customerField(n: Node & { kind: 'field' }, customerId: string | undefined): LeafProbe {
+    const { schema } = this.o;
+    const path = n.field.path;
+    if (path.length === 1) {
+      const name = resolveTrait(schema, path[0]!)!;
+      const x = col(name);
+      const statQ = (s: Stat) => scalarQuery(select({ select: [{ expr: this.stat(s, x), as: 'v' }], from: table('customers') }));
+      return {
+        node: n,
+        holds: truth(this.fieldTest(x, schema.traits[name]!, n.test, statQ)),
+        observed: x,
+        ...(n.test.kind === 'cmp' && n.test.value.kind === 'stat' ? { threshold: statQ(n.test.value) } : {}),
+      };
+    }
+    const src = schema.scores[path[0]!]!;
+    const field = path[1]!;
+    const inRun = eq(col('run_id'), lit(src.runId));
+    const x = col(src.columns?.[field] ?? field);
+    const statQ = (s: Stat) => scalarQuery(select({ select: [{ expr: this.stat(s, x), as: 'v' }], from: table(src.table), where: inRun }));
+    const holds = inQuery(col('customer_id'), select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(src.table), where: and(inRun, truth(this.fieldTest(x, src.fields[field]!, n.test, statQ))) }));
+    if (customerId === undefined) return { node: n, holds };
+    return {
+      node: n,
+      holds,
+      observed: scalarQuery(select({ select: [{ expr: x, as: 'v' }], from: table(src.table), where: and(inRun, eq(col('customer_id'), lit(customerId))) })),
+      ...(n.test.kind === 'cmp' && n.test.value.kind === 'stat' ? { threshold: statQ(n.test.value) } : {}),
+    };
+  }
+
+  private stat(s: Stat, x: Expr): Expr {
+    if (s.stat === 'avg') return avgOf(x);
+    if (s.stat === 'median') return median(x);
+    return index(quantiles(x, [s.p! / 100]), 1);
+  }
+
+  /** A literal as the value compared with a field of `type`. */
+  private value(l: Literal, type: FieldType): Expr {
+    if ((type === 'date' || type === 'timestamp') && l.kind === 'string') return lit(asDate(l));
+    return lit(l.value);
+  }
+
+  /** The test on `x` (a field of `type`); dates written without a time mean the whole day. */
+  private fieldTest(x: Expr, type: FieldType, t: FieldTest, statQ: (s: Stat) => Expr): Expr {
+    const isDate = type === 'date' || type === 'timestamp';
+    switch (t.kind) {
+      case 'cmp': {
+        if (t.value.kind === 'stat') return binary(OPS[t.op], x, statQ(t.value));
+        const v = t.value;
+        if (isDate && dateOnly(v)) {
+          const d = asDate(v);
+          const [from, to] = [lit(d), lit(nextDay(d))];
+          switch (t.op) {
+            case '=': return and(ge(x, from), lt(x, to));
+            case '!=': return or(lt(x, from), ge(x, to));
+            case '<': return lt(x, from);
+            case '<=': return lt(x, to);
+            case '>': return ge(x, to);
+            case '>=': return ge(x, from);
+          }
+        }
+        return binary(OPS[t.op], type === 'json' ? this.prop(x, v) : x, this.value(v, type));
+      }
+      case 'in':
+        return inList(type === 'json' ? this.prop(x, t.values[0]) : x, t.values.map((v) => this.value(v, type)), t.negate);
+      case 'between': {
+        const xx = type === 'json' ? this.prop(x, t.lo) : x;
+        if (isDate && dateOnly(t.hi)) return and(ge(xx, this.value(t.lo, type)), lt(xx, lit(nextDay(asDate(t.hi)))));
+        return and(ge(xx, this.value(t.lo, type)), le(xx, this.value(t.hi, type)));
+      }
+      case 'contains':
+        return contains(type === 'json' ? this.prop(x, t.value) : x, lit(t.value.value));
+      case 'starts_with':
+        return startsWith(type === 'json' ? this.prop(x, t.value) : x, lit(t.value.value));
+      case 'is_null':
+        return t.negate ? isNotNull(x) : isNull(x);
+      case 'date':
+        return this.dateTest(x, t.test);
+    }
+  }
+
+  /** An event property read as a number when compared with one, else as text (`x` is a json_get placeholder). */
+  private prop(x: Expr, l: Literal | undefined): Expr {
+    if (x.kind !== 'json_get') return x;
+    return jsonGet(x.expr, x.key, l?.kind === 'number' ? 'number' : 'text');
+  }
+
+  private dateTest(x: Expr, t: DateTest): Expr {
+    const { asOf } = this.o;
+    switch (t.kind) {
+      case 'in_last': return and(ge(x, lit(minusDuration(asOf, t.d))), lt(x, this.asOf()));
+      case 'ago': return lt(x, lit(minusDuration(asOf, t.d)));
+      case 'before': return lt(x, lit(asDate(t.date)));
+      case 'after': return dateOnly(t.date) ? ge(x, lit(nextDay(asDate(t.date)))) : gt(x, lit(asDate(t.date)));
+      case 'between_dates': return and(ge(x, lit(asDate(t.from))), dateOnly(t.to) ? lt(x, lit(nextDay(asDate(t.to)))) : le(x, lit(asDate(t.to))));
+    }
+  }
+
+  // ---- behaviour
+
+  /** The rows of a source before the as-of date, in the window, passing the filter. */
+  private rows(s: Source, where: Node | undefined, w: Window | undefined): { table: string; where: Expr } {
+    const scope: RowScope = s.kind === 'event' ? { table: 'events', type: String(s.type.value) } : { table: 'transactions' };
+    const parts: Expr[] = [isNotNull(col('customer_id')), lt(col('ts'), this.asOf())];
+    if (s.kind === 'event') parts.push(eq(col('type'), lit(String(s.type.value))));
+    else if (s.kind === 'orders' || s.kind === 'purchases') parts.push(not(col('is_return')));
+    else if (s.kind === 'returns') parts.push(col('is_return'));
+    if (w?.kind === 'last') parts.push(ge(col('ts'), lit(minusDuration(this.o.asOf, w.d))));
+    if (w?.kind === 'between_dates') parts.push(ge(col('ts'), lit(asDate(w.from))), dateOnly(w.to) ? lt(col('ts'), lit(nextDay(asDate(w.to)))) : le(col('ts'), lit(asDate(w.to))));
+    if (where) parts.push(this.filter(where, scope));
+    return { table: scope.table, where: and(...parts) };
+  }
+
+  private rowField(f: FieldRef, scope: RowScope): { x: Expr; type: FieldType } {
+    if (scope.table === 'events') return { x: jsonGet(col('properties'), f.path[1]!, 'text'), type: 'json' };
+    return { x: col(f.path[0]!), type: this.o.schema.transactionFields[f.path[0]!]! };
+  }
+
+  private filter(n: Node, scope: RowScope): Expr {
+    if (n.kind === 'all') return and(...n.items.map((x) => this.filter(x, scope)));
+    if (n.kind === 'any') return or(...n.items.map((x) => this.filter(x, scope)));
+    if (n.kind === 'not') return not(this.filter(n.item, scope));
+    if (n.kind !== 'field') return bool(false);
+    const { x, type } = this.rowField(n.field, scope);
+    return truth(this.fieldTest(x, type, n.test, () => NULL));
+  }
+
+  /**
+   * The aggregate of a measure and its value for a customer without rows. Distinct counts also give the
+   * counted expression: they are computed in two steps (distinct pairs, then a count), which DuckDB runs
+   * faster than count(DISTINCT …) per group.
+   */
+  private aggregate(a: Aggregate, s: Source): { expr: Expr; zero: number | null; distinctOf?: Expr } {
+    const scope: RowScope = s.kind === 'event' ? { table: 'events', type: String(s.type.value) } : { table: 'transactions' };
+    if (a.fn === 'count') return s.kind === 'orders' ? { expr: countDistinct(col('order_id')), zero: 0, distinctOf: col('order_id') } : { expr: count(), zero: 0 };
+    const { x } = this.rowField(a.field!, scope);
+    const xv = x.kind === 'json_get' ? jsonGet(x.expr, x.key, a.fn === 'distinct' ? 'text' : 'number') : x;
+    if (a.fn === 'distinct') return { expr: countDistinct(xv), zero: 0, distinctOf: xv };
+    if (a.fn === 'sum') return { expr: coalesce(agg('sum', xv), num(0)), zero: 0 };
+    return { expr: agg(a.fn, xv), zero: null };
+  }
+
+  /** Per customer with rows: `customer_id` and the aggregate `v`, optionally only where `having(v)` holds. */
+  private perCustomer(rows: { table: string; where: Expr }, a: { expr: Expr; distinctOf?: Expr }, having?: (v: Expr) => Expr, withValue = false): Select {
+    const id = { expr: col('customer_id'), as: 'customer_id' };
+    if (a.distinctOf) {
+      const pairs = select({ select: [id, { expr: a.distinctOf, as: 'k' }], from: table(rows.table), where: and(rows.where, isNotNull(a.distinctOf)), groupBy: [col('customer_id'), a.distinctOf] });
+      return select({ select: withValue ? [id, { expr: count(), as: 'v' }] : [id], from: subquery(pairs, 'd'), groupBy: [col('customer_id')], ...(having ? { having: having(count()) } : {}) });
+    }
+    return select({ select: withValue ? [id, { expr: a.expr, as: 'v' }] : [id], from: table(rows.table), where: rows.where, groupBy: [col('customer_id')], ...(having ? { having: having(a.expr) } : {}) });
+  }
+
+  private measure(a: Aggregate, s: Source, where: Node | undefined, w: Window | undefined, op: CmpOp, value: Literal | Stat, node: Node, customerId: string | undefined): LeafProbe {
+    const rows = this.rows(s, where, w);
+    const ag = this.aggregate(a, s);
+    const { expr: v, zero } = ag;
+    const observed = customerId === undefined ? undefined
+      : coalesce(scalarQuery(select({ select: [{ expr: v, as: 'v' }], from: table(rows.table), where: and(rows.where, eq(col('customer_id'), lit(customerId))) })), zero === null ? NULL : num(zero));
+    if (value.kind === 'stat') {
+      // every customer's value (customers without rows get the aggregate's value over no rows), compared with the statistic of all of them
+      const m = select({
+        select: [{ expr: col('customer_id', 'c'), as: 'customer_id' }, { expr: zero === null ? col('v', 'a') : coalesce(col('v', 'a'), num(zero)), as: 'v' }],
+        from: table('customers', 'c'),
+        joins: [{ type: 'left', target: subquery(this.perCustomer(rows, ag, undefined, true), 'a'), on: eq(col('customer_id', 'a'), col('customer_id', 'c')) }],
+      });
+      const threshold = scalarQuery(select({ select: [{ expr: this.stat(value, col('v')), as: 't' }], from: table('m') }));
+      const holds = inQuery(col('customer_id'), select({ with: [{ name: 'm', query: m }], select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table('m'), where: truth(binary(OPS[op], col('v'), threshold)) }));
+      const t = scalarQuery(select({ with: [{ name: 'm', query: m }], select: [{ expr: this.stat(value, col('v')), as: 't' }], from: table('m') }));
+      return { node, holds, ...(observed ? { observed, threshold: t } : {}) };
+    }
+    const n = value.value as number;
+    // Counts compared with 0, 1 or 2 need no count: "some rows" is a semi-join, and for distinct counts
+    // "exactly one value" / "two or more" is min = max / min <> max per customer (exact, and far cheaper).
+    if (zero === 0 && (a.fn === 'count' || a.fn === 'distinct') && n <= 2 && cmpJs(op, 2, n) === cmpJs(op, 3, n)) {
+      const [p1, p2] = [cmpJs(op, 1, n), cmpJs(op, 2, n)];
+      const k = ag.distinctOf;
+      if (p1 === p2 || k) {
+        const where = k ? and(rows.where, isNotNull(k)) : rows.where;
+        const id = [{ expr: col('customer_id'), as: 'customer_id' }];
+        const withRows = (having?: Expr) => inQuery(col('customer_id'), select({ select: id, from: table(rows.table), where, ...(having ? { groupBy: [col('customer_id')], having } : {}) }));
+        const one = () => eq(agg('min', k!), agg('max', k!));
+        const many = () => binary('<>', agg('min', k!), agg('max', k!));
+        // among customers with rows: where the comparison holds (p1 for one value, p2 for several)
+        const holdsWithRows = p1 && p2 ? withRows() : p1 ? withRows(one()) : p2 ? withRows(many()) : bool(false);
+        const failsWithRows = !p1 && !p2 ? withRows() : !p1 ? withRows(one()) : !p2 ? withRows(many()) : bool(false);
+        return { node, holds: cmpJs(op, 0, n) ? not(failsWithRows) : holdsWithRows, ...(observed ? { observed } : {}) };
+      }
+    }
+    const cmp = (x: Expr) => binary(OPS[op], x, lit(n));
+    const holds = zero !== null && cmpJs(op, zero, n)
+      ? not(inQuery(col('customer_id'), this.perCustomer(rows, ag, (x) => not(cmp(x)))))
+      : inQuery(col('customer_id'), this.perCustomer(rows, ag, cmp));
+    return { node, holds, ...(observed ? { observed } : {}) };
+  }
+
+  /**
+   * Customers with an occurrence of A followed (or, negated, not followed) by B within the time limit. Joins
+   * are ON the customer only, with the time conditions in WHERE: engines then hash-join (DuckDB falls back to
+   * a nested loop for an outer join with inequalities), and ClickHouse can run it.
+   */
+  private sequence(n: Node & { kind: 'sequence' }): Expr {
+    const a = this.rows(n.first.source, n.first.where, n.window);
+    const b = this.rows(n.then.source, n.then.where, undefined);
+    const limitDays = durationDays(n.within);
+    // an A too close to the as-of date has not had its full time limit yet: not (yet) "not followed"
+    const aWhere = n.negate ? and(a.where, le(col('ts'), lit(new Date(this.o.asOf.getTime() - limitDays * DAY_MS)))) : a.where;
+    const rowsOf = (t: string, where: Expr) => select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: col('ts'), as: 'ts' }], from: table(t), where });
+    // the occurrences of A that some B follows within the limit
+    const followed = (out: { expr: Expr; as: string }[], groupBy?: Expr[]) => select({
+      select: out,
+      from: subquery(rowsOf(a.table, aWhere), 'a'),
+      joins: [{ type: 'inner', target: subquery(rowsOf(b.table, b.where), 'b'), on: eq(col('customer_id', 'b'), col('customer_id', 'a')) }],
+      where: and(gt(col('ts', 'b'), col('ts', 'a')), le(daysBetweenExact(col('ts', 'a'), col('ts', 'b')), num(limitDays))),
+      ...(groupBy ? { groupBy } : {}),
+    });
+    if (!n.negate) return inQuery(col('customer_id'), followed([{ expr: col('customer_id', 'a'), as: 'customer_id' }]));
+    // some A is not followed: the customer has more distinct A times than followed ones
+    const nA = select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: countDistinct(col('ts')), as: 'n' }], from: table(a.table), where: aWhere, groupBy: [col('customer_id')] });
+    const nF = followed([{ expr: col('customer_id', 'a'), as: 'customer_id' }, { expr: countDistinct(col('ts', 'a')), as: 'n' }], [col('customer_id', 'a')]);
+    return inQuery(col('customer_id'), select({
+      select: [{ expr: col('customer_id', 'x'), as: 'customer_id' }],
+      from: subquery(nA, 'x'),
+      joins: [{ type: 'left', target: subquery(nF, 'y'), on: eq(col('customer_id', 'y'), col('customer_id', 'x')) }],
+      where: gt(col('n', 'x'), coalesce(col('n', 'y'), num(0))),
+    }));
+  }
+
+  /** Great-circle distance in km from the customer's latitude/longitude to a point (haversine). */
+  private distance(lat0: number, lon0: number): Expr {
+    const { schema } = this.o;
+    const lat = col(resolveTrait(schema, 'latitude')!);
+    const lon = col(resolveTrait(schema, 'longitude')!);
+    const rad = (e: Expr) => mul(e, num(Math.PI / 180));
+    const half = (e: Expr) => sin(mul(rad(e), num(0.5)));
+    const sq = (e: Expr) => mul(e, e);
+    const h = add(sq(half(sub(lat, lit(lat0)))), mul(mul(cos(rad(lit(lat0))), cos(rad(lat))), sq(half(sub(lon, lit(lon0))))));
+    // rounding can put h a hair above 1, where asin is undefined (PostgreSQL raises)
+    return mul(num(2 * EARTH_RADIUS_KM), asin(least(sqrt(h), num(1))));
+  }
+}
+
+/** The members query of a checked audience: `SELECT customer_id FROM customers WHERE …`. */
+export function lowerAudience(node: Node, options: LowerOptions): Select {
+  return select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table('customers'), where: new Lowerer(options).cond(node) });
+}
+
+/** The condition of a checked audience over the customers table (to combine with other conditions). */
+export function lowerCondition(node: Node, options: LowerOptions): Expr {
+  return new Lowerer(options).cond(node);
+}
+
+/** Each leaf of `node` (references followed) with its condition and, for `customerId`, its observed value. */
+export function leafProbes(node: Node, options: LowerOptions, customerId: string): LeafProbe[] {
+  const l = new Lowerer(options);
+  const out: LeafProbe[] = [];
+  const visit = (n: Node): void => {
+    if (n.kind === 'all' || n.kind === 'any') n.items.forEach(visit);
+    else if (n.kind === 'not') visit(n.item);
+    else if (n.kind === 'ref') {
+      out.push({ node: n, holds: l.cond(n) });
+      const t = options.refs.get(n.name.value);
+      if (t) visit(t);
+    } else out.push(l.leaf(n, customerId));
+  };
+  visit(node);
+  return out;
+}

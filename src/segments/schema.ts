@@ -1,0 +1,79 @@
+/**
+ * What the checker and the lowering know about a workspace: its trait columns, transaction fields, event
+ * types (and property names where known), the stored score runs, and the other audiences a rule may refer
+ * to. pipeline/audience.ts reads it from a workspace; tests build it by hand.
+ */
+import { didYouMean } from '../core/suggest.ts';
+
+/** The type of a field as the language sees it. */
+export type FieldType = 'number' | 'string' | 'boolean' | 'date' | 'timestamp' | 'json' | 'other';
+
+/**
+ * A stored per-customer result a rule can read as `NAME.field` (`rfm.segment`, `lrfmp.r`): the table, the
+ * run of it in use (the latest) and its fields. Clusters and CLV tiers register here when their runs exist.
+ */
+export interface ScoreSource {
+  runId: number;
+  asOf: string;
+  /** table with `run_id`, `customer_id` and the fields */
+  table: string;
+  fields: Record<string, FieldType>;
+  /** the column of a field whose name differs (`score` → `score_code`) */
+  columns?: Record<string, string>;
+}
+
+export interface AudienceSchema {
+  /** customers columns (customer_id included) */
+  traits: Record<string, FieldType>;
+  /** transactions columns usable in `where` filters and aggregates */
+  transactionFields: Record<string, FieldType>;
+  eventTypes: string[];
+  /** property names per event type, when known (names are then checked) */
+  eventProperties?: Record<string, string[]>;
+  /** stored results by name: rfm, lrfmp, clv (later cluster) */
+  scores: Record<string, ScoreSource>;
+  /** other audiences by name (their text form), for `in audience '…'` */
+  audiences: Record<string, string>;
+  /** trait synonyms: a name used by a rule → columns tried in order when it is not a column itself */
+  aliases?: Record<string, string[]>;
+}
+
+/** Result names a rule may read (`rfm.segment`); those without a stored run give `no-model-run`. */
+export const MODEL_NAMES = ['rfm', 'lrfmp', 'clv', 'cluster', 'churn'] as const;
+
+/** The transaction columns the language offers (those present in the workspace are in the schema). */
+export const TRANSACTION_FIELDS: Record<string, FieldType> = {
+  order_id: 'string', product_id: 'string', description: 'string', category: 'string', department: 'string', channel: 'string', coupon: 'string',
+  currency: 'string', amount: 'number', quantity: 'number', unit_price: 'number', line_no: 'number',
+};
+
+/** Maps a database column type (DuckDB or PostgreSQL spelling) to the language's field type. */
+export function fieldTypeOf(sqlType: string): FieldType {
+  const t = sqlType.toUpperCase();
+  if (/^(BIGINT|INTEGER|INT|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|DOUBLE|FLOAT|REAL|DECIMAL|NUMERIC)/.test(t) || t === 'DOUBLE PRECISION') return 'number';
+  if (/^(VARCHAR|TEXT|CHAR|STRING)/.test(t)) return 'string';
+  if (t === 'BOOLEAN' || t === 'BOOL') return 'boolean';
+  if (t === 'DATE') return 'date';
+  if (t.startsWith('TIMESTAMP')) return 'timestamp';
+  if (t === 'JSON' || t === 'JSONB') return 'json';
+  return 'other';
+}
+
+/** The column a trait name refers to: itself, a case-insensitive match, or an alias; undefined when none. */
+export function resolveTrait(schema: AudienceSchema, name: string): string | undefined {
+  const cols = Object.keys(schema.traits);
+  const direct = (n: string) => (n in schema.traits ? n : cols.find((c) => c.toLowerCase() === n.toLowerCase()));
+  const hit = direct(name);
+  if (hit !== undefined) return hit;
+  for (const a of schema.aliases?.[name] ?? []) {
+    const h = direct(a);
+    if (h !== undefined) return h;
+  }
+  return undefined;
+}
+
+/** "; did you mean X?" or "". */
+export function suggestion(name: string, candidates: readonly string[]): string {
+  const g = didYouMean(name, candidates);
+  return g === undefined ? '' : `; did you mean ${g}?`;
+}

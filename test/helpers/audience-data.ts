@@ -1,0 +1,74 @@
+/** Test data for audiences: a generated ecommerce workspace, its rows in JS, and a copy in PostgreSQL. */
+import pg from 'pg';
+import { generateDataset } from '../../src/generate/index.ts';
+import { importFile } from '../../src/store/import/index.ts';
+import type { Workspace } from '../../src/store/workspace.ts';
+import type { OracleData } from './audience-oracle.ts';
+
+export const CUSTOMER_COLUMNS = ['customer_id', 'gender', 'age', 'income_band', 'city', 'region', 'country', 'latitude', 'longitude', 'signup_date', 'email_opt_in', 'newsletter', 'preferred_device'];
+
+/** Import a generated data set (all four files) into `ws`. */
+export async function importGenerated(ws: Workspace, preset: 'ecommerce' | 'grocery' | 'banking' | 'telecom' | 'ngo', customers: number, seed: number, dir: string, months?: number): Promise<void> {
+  const g = await generateDataset({ preset, customers, seed, outDir: dir, ...(months ? { months } : {}) });
+  for (const kind of ['customers', 'products', 'transactions', 'events'] as const) await importFile(ws, g.files[kind], { kind });
+}
+
+/** The workspace's rows as the oracle reads them. */
+export async function oracleData(ws: Workspace): Promise<OracleData> {
+  const customers = await ws.db.all(`SELECT ${CUSTOMER_COLUMNS.join(', ')} FROM customers`);
+  const transactions = await ws.db.all<OracleData['transactions'][number]>('SELECT customer_id, order_id, ts, amount, is_return, product_id, category, department, channel, coupon, quantity, unit_price FROM transactions');
+  const events = (await ws.db.all<{ customer_id: string; ts: Date; type: string; properties: string | null }>('SELECT customer_id, ts, type, CAST(properties AS VARCHAR) AS properties FROM events'))
+    .map((e) => ({ ...e, properties: e.properties === null ? null : (JSON.parse(e.properties) as Record<string, unknown>) }));
+  const types = await ws.db.all<{ name: string; type: string }>("SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'customers'");
+  const traitTypes = Object.fromEntries(types.map((t) => [t.name, t.type === 'DATE' ? 'date' : t.type.startsWith('TIMESTAMP') ? 'timestamp' : 'other']));
+  return { customers, transactions, events, traitTypes };
+}
+
+const PG_TYPES: Record<string, string> = { BIGINT: 'BIGINT', DOUBLE: 'DOUBLE PRECISION', BOOLEAN: 'BOOLEAN', DATE: 'DATE', VARCHAR: 'TEXT', INTEGER: 'INTEGER', JSON: 'JSON', TIMESTAMP: 'TIMESTAMP' };
+
+async function copyTable(ws: Workspace, client: pg.Client, name: string, columns: string[]): Promise<void> {
+  const types = await ws.db.all<{ name: string; type: string }>('SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = ?', [name]);
+  const typeOf = new Map(types.map((t) => [t.name, t.type]));
+  await client.query(`CREATE TABLE ${name} (${columns.map((c) => `${c} ${PG_TYPES[typeOf.get(c)!] ?? 'TEXT'}`).join(', ')})`);
+  const sel = columns.map((c) => (typeOf.get(c) === 'TIMESTAMP' ? `strftime(${c}, '%Y-%m-%d %H:%M:%S') AS ${c}` : typeOf.get(c) === 'DATE' ? `strftime(${c}, '%Y-%m-%d') AS ${c}` : typeOf.get(c) === 'JSON' ? `CAST(${c} AS VARCHAR) AS ${c}` : c));
+  const rows = await ws.db.all<Record<string, unknown>>(`SELECT ${sel.join(', ')} FROM ${name}`);
+  const k = columns.length;
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    const values = chunk.map((_, r) => `(${columns.map((_, j) => `$${r * k + j + 1}`).join(', ')})`).join(', ');
+    await client.query(`INSERT INTO ${name} VALUES ${values}`, chunk.flatMap((r) => columns.map((c) => r[c])));
+  }
+}
+
+/** Copy customers, transactions, events and run_scores (when asked) into the current PostgreSQL schema. */
+export async function copyToPostgres(ws: Workspace, client: pg.Client, options: { runScores?: boolean } = {}): Promise<void> {
+  const cols = await ws.db.all<{ name: string }>("SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'customers' ORDER BY ordinal_position");
+  await copyTable(ws, client, 'customers', cols.map((c) => c.name));
+  await copyTable(ws, client, 'transactions', ['customer_id', 'order_id', 'ts', 'amount', 'is_return', 'product_id', 'category', 'department', 'channel', 'coupon', 'quantity', 'unit_price', 'line_no', 'description', 'currency']);
+  await copyTable(ws, client, 'events', ['customer_id', 'ts', 'type', 'properties']);
+  if (options.runScores) {
+    await copyTable(ws, client, 'run_scores', ['run_id', 'customer_id', 'segment', 'score_code', 'r', 'f', 'm', 'recency_days', 'frequency', 'monetary', 'mean_order_value']);
+  }
+}
+
+/**
+ * Run `fn` with a PostgreSQL client whose search path is a fresh schema holding a copy of the workspace's
+ * tables, dropped afterwards; `fn` gets undefined when TEST_POSTGRES_URL is not set.
+ */
+export async function withPostgresCopy<T>(ws: Workspace, options: { runScores?: boolean }, fn: (client: pg.Client | undefined) => Promise<T>): Promise<T> {
+  const url = process.env.TEST_POSTGRES_URL;
+  if (!url) return fn(undefined);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const schema = `segmint_aud_${process.pid}_${Math.floor(performance.now())}`;
+  try {
+    await client.query(`CREATE SCHEMA ${schema}`);
+    await client.query(`SET search_path TO ${schema}`);
+    await copyToPostgres(ws, client, options);
+    return await fn(client);
+  } finally {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await client.end();
+  }
+}
+
