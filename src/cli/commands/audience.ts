@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
 import {
   audienceRuns, audienceSql, definitionError, diffAudience, evaluateAudience, evaluatePack, explainAudience, exportMembers, migrationMatrix, prepareAudience,
-  type ExplainNode, type PreparedAudience,
+  type ExplainNode, type PackResult, type PreparedAudience,
 } from '../../pipeline/audience.ts';
 import type { Workspace } from '../../store/workspace.ts';
 import type { AudiencePack } from '../../segments/ast.ts';
@@ -84,6 +84,12 @@ const defOptions = (cmd: Command) => cmd
   .option('--name <name>', 'the audience of a pack to use (or the name of a --where audience)')
   .option('--as-of <date>', 'analysis date YYYY-MM-DD (default: the day after the last transaction)');
 
+/** A pack's evaluation as a table: audience, members, share, snapshot run. */
+export function renderPack(r: PackResult): string {
+  return `${r.pack} audiences as of ${r.results[0]?.asOf ?? '-'}\n\n${table(['audience', 'customers', 'share', 'run'],
+    r.results.map((x) => [x.name, x.customers, fmtPct(x.share), x.runId === undefined ? '-' : String(x.runId)]))}`;
+}
+
 function renderExplain(n: ExplainNode, indent = ''): string[] {
   const mark = n.holds ? '✓' : '✗';
   const obs = n.observed !== undefined ? `  (observed: ${n.observed === null ? 'none' : String(n.observed)}${n.threshold !== undefined ? `; population: ${String(n.threshold)}` : ''})` : '';
@@ -108,8 +114,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
           const r = await evaluatePack(ws, pack, { asOf: opts.asOf, store: opts.store, skipMissing: true });
           if (opts.json) json(ctx.io, r);
           else {
-            ctx.io.out(`pack ${r.pack} as of ${r.results[0]?.asOf ?? '-'}\n`);
-            ctx.io.out(table(['audience', 'customers', 'share', 'run'], r.results.map((x) => [x.name, x.customers, fmtPct(x.share), x.runId === undefined ? '-' : String(x.runId)])));
+            ctx.io.out(renderPack(r));
             for (const n of r.notApplicable) ctx.io.err(`note: ${n.name} does not apply here (${n.code}: ${n.message})`);
           }
           return;

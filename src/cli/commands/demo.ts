@@ -12,6 +12,9 @@ import { fmtInt, json, table } from '../render.ts';
 import { renderValue } from './value.ts';
 import { renderClvFit, renderClvPredict } from './clv.ts';
 import { renderClusters } from './cluster.ts';
+import { renderPack } from './audience.ts';
+import { evaluatePack } from '../../pipeline/audience.ts';
+import { AUDIENCE_PRESETS } from '../../segments/presets/index.ts';
 
 interface DemoOptions extends GlobalOptions {
   dir: string;
@@ -32,6 +35,9 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         const clv = await runDemoClv(ws);
         bar.update('clustering customers on their RFM metrics');
         const { picture: _picture, ...clusters } = await runClustering({ ws }, { seed: 1, log1p: 'auto', winsorize: 0.01 });
+        bar.update('evaluating the e-commerce audiences');
+        // The pack's audiences that need what Online Retail lacks (coupons, events, reviews) are listed, not run.
+        const audiences = await evaluatePack(ws, AUDIENCE_PRESETS.ecommerce!, { skipMissing: true });
         bar.update('writing the report');
         const html = await buildReport(ws.db, { title: 'Segmint demo: Online Retail (UCI, 2010-2011)', currency: 'GBP' });
         const reportPath = join(ws.dir, 'report.html');
@@ -40,7 +46,7 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         const t = summary.transactions;
         const r = summary.import.rows;
         if (opts.json) {
-          json(ctx.io, { ...summary, rfm, lrfmp, clv, clusters, report: reportPath });
+          json(ctx.io, { ...summary, rfm, lrfmp, clv, clusters, audiences, report: reportPath });
           return;
         }
         const io = ctx.io;
@@ -63,6 +69,9 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         io.out(renderClvPredict(clv.predict));
         io.out('');
         io.out(renderClusters({ ...clusters, picture: { customerIds: [], x: [], y: [], cluster: [], explained: [] } }));
+        io.out('');
+        io.out(renderPack(audiences));
+        if (audiences.notApplicable.length) io.out(`not applicable to this data: ${audiences.notApplicable.map((n) => n.name).join(', ')}`);
         io.out('');
         io.out(`report: ${reportPath}`);
       } finally {
