@@ -117,7 +117,8 @@ export function nameFromTraits(traits: readonly Trait[], features: readonly stri
   return capitalise(generic ? `${words.join(', ')} ${noun}` : `${words.join(' ')} ${noun}`);
 }
 
-const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
+const fmt = (x: number) =>
+  Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
 
 /** Profiles of k clusters over the rows' original values. */
 export function profileClusters(columns: readonly ProfileColumn[], labels: Int32Array, k: number, options: ProfileOptions = {}): ClusterProfile[] {
