@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertMaximum, cdnowPatterns, cdnowSummary } from '../../../test/helpers/clv.ts';
+import { lgamma } from '../special.ts';
 import { toPatternSet } from './patterns.ts';
 import { fitParetoNbd, paretonbdConditionalExpected, paretonbdExpected, paretonbdLogLikelihood, paretonbdPAlive, paretonbdSetLogLikelihood } from './paretonbd.ts';
 
@@ -23,6 +24,30 @@ test('Pareto/NBD log-likelihood of a hand-computed case', () => {
   for (const [alpha, beta] of [[2, 1], [1, 2]] as const) {
     const ll = paretonbdLogLikelihood({ r: 1, alpha, s: 1, beta }, 0, 0, 1);
     assert.ok(Math.abs(ll - Math.log(direct(alpha, beta))) < 1e-8, `α = ${alpha}, β = ${beta}: ${ll} vs ${Math.log(direct(alpha, beta))}`);
+  }
+});
+
+test('Pareto/NBD likelihood and P(alive) of repeat buyers equal the integral over the death time', () => {
+  // λ ~ Gamma(r, α) integrates to g(u) = E[λ^x e^(−λu)] = Γ(r+x)/Γ(r) · α^r/(α+u)^(r+x); the death time τ has
+  // density sβ^s/(β+τ)^(s+1), so L = ∫_{t_x}^T g(τ) f(τ) dτ + (β/(β+T))^s g(T), and P(alive) is the last term / L
+  const direct = (o: { r: number; alpha: number; s: number; beta: number }, x: number, tx: number, T: number) => {
+    const g = (u: number) => Math.exp(lgamma(o.r + x) - lgamma(o.r) + o.r * Math.log(o.alpha) - (o.r + x) * Math.log(o.alpha + u));
+    const steps = 100000;
+    let dead = 0;
+    for (let k = 0; k < steps; k++) {
+      const tau = tx + ((k + 0.5) * (T - tx)) / steps;
+      dead += (g(tau) * o.s * Math.pow(o.beta, o.s)) / Math.pow(o.beta + tau, o.s + 1) * ((T - tx) / steps);
+    }
+    const alive = Math.pow(o.beta / (o.beta + T), o.s) * g(T);
+    return { ll: Math.log(dead + alive), pAlive: alive / (dead + alive) };
+  };
+  // α > β and α < β (the two ₂F₁ branches), s = 1, and a large x
+  const cases = [[0.55, 10.6, 0.6, 11.7, 3, 20, 38], [0.55, 3, 0.6, 11.7, 3, 20, 38], [1.5, 2, 2.5, 0.7, 5, 4, 9], [0.55, 10.6, 1, 11.7, 2, 5, 30], [0.55, 10.6, 0.6, 11.7, 60, 30, 38]];
+  for (const [r, alpha, s, beta, x, tx, T] of cases) {
+    const o = { r: r!, alpha: alpha!, s: s!, beta: beta! };
+    const d = direct(o, x!, tx!, T!);
+    assert.ok(Math.abs(paretonbdLogLikelihood(o, x!, tx!, T!) - d.ll) < 1e-8, `ln L ${paretonbdLogLikelihood(o, x!, tx!, T!)} vs ${d.ll}`);
+    assert.ok(Math.abs(paretonbdPAlive(o, x!, tx!, T!) - d.pAlive) < 1e-8, `P(alive) ${paretonbdPAlive(o, x!, tx!, T!)} vs ${d.pAlive}`);
   }
 });
 
