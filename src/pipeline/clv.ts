@@ -334,8 +334,12 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
           WHEN ${g.p} * s.frequency + ${g.q} - 1 <= 0 THEN NULL
           ELSE ${g.p} * (${g.gamma} + s.frequency * s.monetary_value) / (${g.p} * s.frequency + ${g.q} - 1) END`
       : 'CAST(NULL AS DOUBLE)';
-    const reasonSql = g ? `CASE WHEN s.frequency > 0 AND NOT (s.monetary_value > 0) THEN 'non-positive-spend' WHEN ${g.p} * s.frequency + ${g.q} - 1 <= 0 THEN 'spend-undefined' END` : "'no-spend-model'";
-    const churnSql = `CASE ${CHURN_TIERS.slice(0, -1).map((t) => `WHEN p.p_alive >= ${t.from} THEN '${t.tier}'`).join(' ')} ELSE '${CHURN_TIERS[CHURN_TIERS.length - 1]!.tier}' END`;
+    // appendDoubles stores a non-finite prediction (a model at a singular point) as NULL: it gets a reason and no tier
+    const undefinedSql = "WHEN p.p_alive IS NULL OR p.expected_purchases IS NULL OR p.discounted IS NULL THEN 'prediction-undefined'";
+    const reasonSql = g
+      ? `CASE ${undefinedSql} WHEN s.frequency > 0 AND NOT (s.monetary_value > 0) THEN 'non-positive-spend' WHEN ${g.p} * s.frequency + ${g.q} - 1 <= 0 THEN 'spend-undefined' END`
+      : `CASE ${undefinedSql} ELSE 'no-spend-model' END`;
+    const churnSql = `CASE WHEN p.p_alive IS NULL THEN NULL ${CHURN_TIERS.slice(0, -1).map((t) => `WHEN p.p_alive >= ${t.from} THEN '${t.tier}'`).join(' ')} ELSE '${CHURN_TIERS[CHURN_TIERS.length - 1]!.tier}' END`;
     const tierSql = `CASE WHEN clv IS NULL THEN NULL ${CLV_TIERS.slice(0, -1).map((t) => `WHEN rk < ${t.to} THEN '${t.tier}'`).join(' ')} ELSE '${CLV_TIERS[CLV_TIERS.length - 1]!.tier}' END`;
     onProgress?.('storing predictions');
     await db.transaction(async () => {
