@@ -310,6 +310,8 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   const unit = options.unit ?? 'month';
   if (!(unit in PERIOD_DAYS)) throw new SegmintError('invalid-option', `--unit ${unit}: expected day, week or month`, { hint: 'e.g. --horizon 12 --unit month' });
   const horizon = options.horizon ?? 12;
+  // checked here in the user's unit (normalisePredictOptions sees the horizon converted to model periods)
+  if (!(horizon > 0) || !Number.isFinite(horizon)) throw new SegmintError('invalid-option', `--horizon ${horizon}: expected a number > 0`, { hint: 'e.g. --horizon 12 --unit month' });
   const horizonDays = horizon * PERIOD_DAYS[unit];
   const o = normalisePredictOptions({ horizon: horizonDays / fit.periodDays, periodDays: fit.periodDays, discountRate: options.discountRate, margin: options.margin });
   if (fit.purchase.model === 'bgbb' && Math.round(o.horizon) < 1) {

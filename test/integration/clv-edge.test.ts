@@ -31,3 +31,10 @@ test('clv predict: a model whose expectation is not finite (BG/NBD at a = 1) cou
     assert.doesNotMatch(JSON.stringify(pr), /NaN|Infinity/);
   });
 });
+
+test('clv predict: a bad horizon is refused in the unit the user gave', async () => {
+  await withWorkspace(async (ws) => {
+    await ws.db.run("INSERT INTO runs VALUES (1, 'clv', CAST('2024-06-01' AS TIMESTAMP), '{}', ?, now()::TIMESTAMP)", [JSON.stringify({ period: 'week', periodDays: 7, asOf: '2024-06-01', purchase: { model: 'bgnbd', params: {} } })]);
+    await assert.rejects(runClvPredict(ws, { horizon: -3, unit: 'month' }), (e: { code: string; message: string; hint: string }) => e.code === 'invalid-option' && /^--horizon -3:/.test(e.message) && /--unit month/.test(e.hint));
+  });
+});
