@@ -58,8 +58,12 @@ export function fitBgBb(patterns: readonly BgBbPattern[], options: FitOptions = 
   }, options) as BgBbFit;
 }
 
-/** P(alive at opportunity n + m | x, t_x, n) (FHS 2010, eq. A10); m = 0 is "alive now". */
-export function bgbbPAlive(o: BgBbParams, x: number, tx: number, n: number, m = 0): number {
+/**
+ * P(alive at opportunity n + m | x, t_x, n). The default m = 1 is the paper's P(alive in period n + 1) (FHS 2010,
+ * eq. 11), the chance to be there for the next opportunity: with it, E[X(n, n+1)] = P(alive) · (α+x)/(α+β+n).
+ * m = 0 is "survived opportunity n", which is 1 for x = t_x = n.
+ */
+export function bgbbPAlive(o: BgBbParams, x: number, tx: number, n: number, m = 1): number {
   const l = lbeta(o.alpha + x, o.beta + n - x) - lbeta(o.alpha, o.beta) + lbeta(o.gamma, o.delta + n + m) - lbeta(o.gamma, o.delta);
   return Math.min(1, Math.exp(l - bgbbLogLikelihood(o, x, tx, n)));
 }
