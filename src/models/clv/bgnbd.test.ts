@@ -68,6 +68,12 @@ test('toPatterns refuses recency larger than T with a hint', () => {
   assert.throws(() => toPatterns([1], [5], [3]), (e: { code: string; hint: string }) => e.code === 'invalid-summary' && /end date/.test(e.hint));
 });
 
+test('toPatterns refuses a missing or negative weight as an invalid summary (it was a convergence error after 0 iterations)', () => {
+  for (const w of [NaN, -5, 0]) {
+    assert.throws(() => toPatterns([1, 2], [2, 3], [30, 30], [1, w]), (e: { code: string; message: string; hint: string }) => e.code === 'invalid-summary' && /^row 2: weight/.test(e.message) && /weights column/.test(e.hint), `weight ${w}`);
+  }
+});
+
 test('BG/NBD: E[Y(t) | alive] equals its integral over p ~ Beta(a, b + x), and stays finite for a huge frequency', () => {
   // alive after x repeats: λ ~ Gamma(r + x, α + T), p ~ Beta(a, b + x), and E[Y(t) | λ, p] = (1 − e^(−λpt))/p,
   // so E[Y(t) | alive] = E_p[(1 − ((α+T)/(α+T+pt))^(r+x)) / p]
