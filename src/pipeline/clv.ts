@@ -324,6 +324,9 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   await summaryTable(ws, model.kind, dayBefore(asOf), undefined, fit.period);
   try {
     const patternColumns = await db.columns('SELECT DISTINCT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t FROM __clv_summary');
+    if (patternColumns.x!.length === 0) {
+      throw new SegmintError('no-eligible-customers', `no customer has a purchase before the as-of date ${asOf}`, { hint: 'choose a later --as-of, or leave it out to predict from the fit\'s as-of date', exitCode: 1 });
+    }
     onProgress?.(`predicting ${patternColumns.x!.length} patterns`);
     const patternPredictions = predictPatterns(model, { x: patternColumns.x as number[], tx: patternColumns.tx as number[], T: patternColumns.big_t as number[] }, o);
     await db.run('CREATE OR REPLACE TEMP TABLE __clv_patterns (x DOUBLE, tx DOUBLE, big_t DOUBLE, p_alive DOUBLE, expected_purchases DOUBLE, discounted DOUBLE, days_next DOUBLE)');

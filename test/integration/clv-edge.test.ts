@@ -38,3 +38,14 @@ test('clv predict: a bad horizon is refused in the unit the user gave', async ()
     await assert.rejects(runClvPredict(ws, { horizon: -3, unit: 'month' }), (e: { code: string; message: string; hint: string }) => e.code === 'invalid-option' && /^--horizon -3:/.test(e.message) && /--unit month/.test(e.hint));
   });
 });
+
+test('clv predict: an as-of date before every purchase is a coded error, not an empty run with a mean P(alive) of 0', async () => {
+  await withWorkspace(async (ws, dir) => {
+    const file = join(dir, 't.csv');
+    writeFileSync(file, 'customer_id,order_id,ts,amount\na,1,2024-01-02 10:00:00,10\n');
+    await importFile(ws, file, { kind: 'transactions' });
+    await ws.db.run("INSERT INTO runs VALUES (1, 'clv', CAST('2024-06-01' AS TIMESTAMP), '{}', ?, now()::TIMESTAMP)", [JSON.stringify({ period: 'week', periodDays: 7, asOf: '2024-06-01', purchase: { model: 'bgnbd', name: 'BG/NBD', params: { r: 0.5, alpha: 4, a: 0.8, b: 2 } } })]);
+    await assert.rejects(runClvPredict(ws, { horizon: 12, unit: 'month', asOf: '2023-01-01' }), (e: { code: string; hint: string; exitCode: number }) => e.code === 'no-eligible-customers' && /--as-of/.test(e.hint) && e.exitCode === 1);
+    assert.equal(Number((await ws.db.one<{ n: number }>("SELECT count(*) AS n FROM runs WHERE kind = 'clv-predict'"))!.n), 0);
+  });
+});
