@@ -36,3 +36,14 @@ test('hyp2f1 next to c − a − b = ±1, where the 1 − z connection formula c
     }
   }
 });
+
+test('hyp2f1 with a large a just above z = 0.8, where the two terms of the connection formula cancel, matches mpmath', () => {
+  // mpmath 1.3.0 at 30 digits: Pareto/NBD's ₂F₁(r+s+x, s+1; r+s+x+1; z) of a customer with x = 200
+  const cases = [
+    [201.5038236195464, 1.4710650071276126, 202.5038236195464, 0.8012974232788054, 10.473132714217998],
+    [200.15138516203962, 1.0518120644085687, 201.15138516203962, 0.8223485620033602, 6.013743807725397],
+  ];
+  for (const [a, b, c, z, ref] of cases) {
+    assert.ok(Math.abs(hyp2f1(a!, b!, c!, z!) / ref! - 1) < 1e-9, `₂F₁(${a}, ${b}; ${c}; ${z}) = ${hyp2f1(a!, b!, c!, z!)} vs ${ref}`);
+  }
+});

@@ -73,7 +73,9 @@ export function hyp2f1(a: number, b: number, c: number, z: number): number {
       * Math.exp(lgamma(c) + lgamma(d) - lgamma(c - a) - lgamma(c - b)) * hyp2f1Series(a, b, 1 - d, w);
     const t2 = gammaSign(c) * gammaSign(-d) * gammaSign(a) * gammaSign(b)
       * Math.exp(d * Math.log(w) + lgamma(c) + lgamma(-d) - lgamma(a) - lgamma(b)) * hyp2f1Series(c - a, c - b, d + 1, w);
-    return t1 + t2;
+    // with a large a or b (Pareto/NBD's r+s+x for a frequent buyer) the two terms are huge and cancel: the loss is
+    // about 1e-16 · max(|t1|, |t2|) / |t1 + t2|, so past 1e-12 the series below, slower but without cancellation
+    if (Math.abs(t1 + t2) * 1e4 >= Math.max(Math.abs(t1), Math.abs(t2))) return t1 + t2;
   }
   if (d < 0) return Math.pow(1 - z, d) * hyp2f1Series(c - a, c - b, c, z);
   return hyp2f1Series(a, b, c, z);
