@@ -18,19 +18,26 @@ export interface ParetoNbdParams {
   beta: number;
 }
 
+/**
+ * ln ₂F₁ of A0 at z: ₂F₁(r+s+x, s+1; r+s+x+1; z) for α ≥ β. For α < β, ₂F₁(r+s+x, r+x; r+s+x+1; z) grows like
+ * (1−z)^−(r+x) and overflows for a large x (a NaN likelihood), so past r + x = 1 it is taken by Euler's
+ * transformation (A&S 15.3.3) in logs, (1−z)^(1−r−x) · ₂F₁(1, s+1; r+s+x+1; z) (the slower series below r + x = 1).
+ */
+function lnA0Hyp(p: ParetoNbdParams, x: number, z: number): number {
+  const rsx = p.r + p.s + x;
+  if (p.alpha >= p.beta) return Math.log(hyp2f1(rsx, p.s + 1, rsx + 1, z));
+  if (p.r + x <= 1) return Math.log(hyp2f1(rsx, p.r + x, rsx + 1, z));
+  return (1 - p.r - x) * Math.log1p(-z) + Math.log(hyp2f1(1, p.s + 1, rsx + 1, z));
+}
+
 /** ln A0 (the integral over the death time before T), computed as a difference in logs. */
 function logA0(p: ParetoNbdParams, x: number, tx: number, T: number): number {
   const { r, alpha, s, beta } = p;
   const rsx = r + s + x;
-  const [hi, lo] = alpha >= beta ? [alpha, beta] : [beta, alpha];
-  // ln ₂F₁(r+s+x, s+1; r+s+x+1; z) for α ≥ β; for α < β, ₂F₁(r+s+x, r+x; r+s+x+1; z) grows like (1−z)^−(r+x) and
-  // overflows for a large x (a NaN likelihood), so it is taken by Euler's transformation (A&S 15.3.3) in logs:
-  // (1−z)^(1−r−x) · ₂F₁(1, s+1; r+s+x+1; z)
-  const lnF = (z: number) => (alpha >= beta
-    ? Math.log(hyp2f1(rsx, s + 1, rsx + 1, z))
-    : (1 - r - x) * Math.log1p(-z) + Math.log(hyp2f1(1, s + 1, rsx + 1, z)));
-  const l1 = lnF((hi - lo) / (hi + tx)) - rsx * Math.log(hi + tx);
-  const l2 = lnF((hi - lo) / (hi + T)) - rsx * Math.log(hi + T);
+  const hi = alpha >= beta ? alpha : beta;
+  const lo = alpha >= beta ? beta : alpha;
+  const l1 = lnA0Hyp(p, x, (hi - lo) / (hi + tx)) - rsx * Math.log(hi + tx);
+  const l2 = lnA0Hyp(p, x, (hi - lo) / (hi + T)) - rsx * Math.log(hi + T);
   // l1 ≥ l2 because the integrand is positive on (t_x, T); equal when t_x = T
   return l1 + Math.log(-Math.expm1(l2 - l1));
 }
