@@ -56,7 +56,8 @@ function hyp2f1Series(a: number, b: number, c: number, z: number): number {
 /**
  * Gauss's hypergeometric function ₂F₁(a, b; c; z) for 0 ≤ z < 1 and c > 0, as the BTYD expectations need it.
  * The power series for z ≤ 0.8. Above, with d = c − a − b: for 0 < |d| < 1 the 1 − z connection formula
- * (A&S 15.3.6), whose two series converge fast there and have positive third parameters 1 ∓ d; otherwise for
+ * (A&S 15.3.6), whose two series converge fast there and have positive third parameters 1 ∓ d (but for |d| ≥ 0.99,
+ * where it cancels two poles, and |d| ≤ 1e-6); otherwise for
  * d < 0 Euler's transformation (1 − z)^d ₂F₁(c−a, c−b; c; z) (A&S 15.3.3), whose series converges at z = 1;
  * otherwise the plain series, which then converges at z = 1 too.
  */
@@ -64,13 +65,17 @@ export function hyp2f1(a: number, b: number, c: number, z: number): number {
   if (z === 0) return 1;
   const d = c - a - b;
   if (z <= 0.8) return hyp2f1Series(a, b, c, z);
-  if (Math.abs(d) < 1 && Math.abs(d) > 1e-6) {
+  // the two terms of the connection formula have poles at d = 0 and d = ±1 that cancel: next to them the
+  // cancellation loses about 1e-16/|d| and 1e-16/(1 − |d|)² (1e-7 from ±1 gave 2e-4); the other branches are exact there
+  if (Math.abs(d) < 0.99 && Math.abs(d) > 1e-6) {
     const w = 1 - z;
     const t1 = gammaSign(c) * gammaSign(d) * gammaSign(c - a) * gammaSign(c - b)
       * Math.exp(lgamma(c) + lgamma(d) - lgamma(c - a) - lgamma(c - b)) * hyp2f1Series(a, b, 1 - d, w);
     const t2 = gammaSign(c) * gammaSign(-d) * gammaSign(a) * gammaSign(b)
       * Math.exp(d * Math.log(w) + lgamma(c) + lgamma(-d) - lgamma(a) - lgamma(b)) * hyp2f1Series(c - a, c - b, d + 1, w);
-    return t1 + t2;
+    // with a large a or b (Pareto/NBD's r+s+x for a frequent buyer) the two terms are huge and cancel: the loss is
+    // about 1e-16 · max(|t1|, |t2|) / |t1 + t2|, so past 1e-12 the series below, slower but without cancellation
+    if (Math.abs(t1 + t2) * 1e4 >= Math.max(Math.abs(t1), Math.abs(t2))) return t1 + t2;
   }
   if (d < 0) return Math.pow(1 - z, d) * hyp2f1Series(c - a, c - b, c, z);
   return hyp2f1Series(a, b, c, z);

@@ -99,30 +99,30 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
   const spend = checkSpendOption(options.spend ?? 'gammagamma');
   const { period, days: periodDays } = checkPeriod(kind, options.period);
   const patterns = toPatterns(data.x, data.tx, data.T, data.weights);
-  const pf = fitPurchaseModel(kind, patterns, { penalizer: options.penalizer });
-  const warnings = [...pf.warnings];
-  const fitted = pf.customers;
+  const purchaseFit = fitPurchaseModel(kind, patterns, { penalizer: options.penalizer });
+  const warnings = [...purchaseFit.warnings];
+  const fitted = purchaseFit.customers;
   const purchase = {
-    model: kind, name: MODEL_NAMES[kind], params: pf.params, standardErrors: pf.standardErrors, logLikelihood: pf.logLikelihood, iterations: pf.iterations,
-    converged: pf.converged, method: pf.method, penalizer: pf.penalizer, customers: fitted, patterns: pf.patterns,
+    model: kind, name: MODEL_NAMES[kind], params: purchaseFit.params, standardErrors: purchaseFit.standardErrors, logLikelihood: purchaseFit.logLikelihood, iterations: purchaseFit.iterations,
+    converged: purchaseFit.converged, method: purchaseFit.method, penalizer: purchaseFit.penalizer, customers: fitted, patterns: purchaseFit.patterns,
   };
-  let spendFit: ClvFitResult['spend'];
+  let spendSummary: ClvFitResult['spend'];
   if (spend === 'gammagamma' && !data.monetary) warnings.push('the summary has no monetary_value column, so there is no spend model (and no CLV)');
   if (spend === 'gammagamma' && data.monetary) {
     if (data.weights && Array.from(data.weights).some((w) => w !== 1)) {
       throw new SegmintError('invalid-summary', 'the Gamma-Gamma model needs one row per customer, but the summary has weights', { hint: 'fit with --spend none, or give one row per customer' });
     }
     // the penalty is for the purchase model: on spend-scaled parameters (γ in currency units) it would swamp the likelihood
-    const g = fitGammaGamma(data.x, data.monetary);
-    warnings.push(...g.warnings);
-    const mean = (g.params.p * g.params.gamma) / (g.params.q - 1);
-    spendFit = {
-      model: 'gammagamma', name: 'Gamma-Gamma', params: g.params, standardErrors: g.standardErrors, logLikelihood: g.logLikelihood, iterations: g.iterations,
-      converged: g.converged, method: g.method, penalizer: g.penalizer, customers: g.customers, excluded: g.excluded,
-      frequencySpendCorrelation: g.frequencySpendCorrelation, populationMeanSpend: g.params.q > 1 ? mean : null,
+    const gammaGamma = fitGammaGamma(data.x, data.monetary);
+    warnings.push(...gammaGamma.warnings);
+    const mean = (gammaGamma.params.p * gammaGamma.params.gamma) / (gammaGamma.params.q - 1);
+    spendSummary = {
+      model: 'gammagamma', name: 'Gamma-Gamma', params: gammaGamma.params, standardErrors: gammaGamma.standardErrors, logLikelihood: gammaGamma.logLikelihood, iterations: gammaGamma.iterations,
+      converged: gammaGamma.converged, method: gammaGamma.method, penalizer: gammaGamma.penalizer, customers: gammaGamma.customers, excluded: gammaGamma.excluded,
+      frequencySpendCorrelation: gammaGamma.frequencySpendCorrelation, populationMeanSpend: gammaGamma.params.q > 1 ? mean : null,
     };
   }
-  const m: PurchaseModel = { kind, params: pf.params };
+  const m: PurchaseModel = { kind, params: purchaseFit.params };
   const maxT = patterns.reduce((m, p) => (p.T > m ? p.T : m), 0);
   const steps = kind === 'bgbb' ? Math.round(2 * maxT) : 40;
   const repeatPurchaseCurve = Array.from({ length: steps + 1 }, (_, k) => {
@@ -132,7 +132,7 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
   return {
     source: options.source, period, periodDays,
     customers: { total: fitted, fitted, excluded: 0, excludedByReason: {} },
-    purchase, spend: spendFit, repeatPurchaseCurve, warnings,
+    purchase, spend: spendSummary, repeatPurchaseCurve, warnings,
   };
 }
 
@@ -310,6 +310,8 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   const unit = options.unit ?? 'month';
   if (!(unit in PERIOD_DAYS)) throw new SegmintError('invalid-option', `--unit ${unit}: expected day, week or month`, { hint: 'e.g. --horizon 12 --unit month' });
   const horizon = options.horizon ?? 12;
+  // checked here in the user's unit (normalisePredictOptions sees the horizon converted to model periods)
+  if (!(horizon > 0) || !Number.isFinite(horizon)) throw new SegmintError('invalid-option', `--horizon ${horizon}: expected a number > 0`, { hint: 'e.g. --horizon 12 --unit month' });
   const horizonDays = horizon * PERIOD_DAYS[unit];
   const o = normalisePredictOptions({ horizon: horizonDays / fit.periodDays, periodDays: fit.periodDays, discountRate: options.discountRate, margin: options.margin });
   if (fit.purchase.model === 'bgbb' && Math.round(o.horizon) < 1) {
@@ -321,21 +323,28 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   onProgress?.('summarising purchases');
   await summaryTable(ws, model.kind, dayBefore(asOf), undefined, fit.period);
   try {
-    const pats = await db.columns('SELECT DISTINCT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t FROM __clv_summary');
-    onProgress?.(`predicting ${pats.x!.length} patterns`);
-    const pr = predictPatterns(model, { x: pats.x as number[], tx: pats.tx as number[], T: pats.big_t as number[] }, o);
+    const patternColumns = await db.columns('SELECT DISTINCT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t FROM __clv_summary');
+    if (patternColumns.x!.length === 0) {
+      throw new SegmintError('no-eligible-customers', `no customer has a purchase before the as-of date ${asOf}`, { hint: 'choose a later --as-of, or leave it out to predict from the fit\'s as-of date', exitCode: 1 });
+    }
+    onProgress?.(`predicting ${patternColumns.x!.length} patterns`);
+    const patternPredictions = predictPatterns(model, { x: patternColumns.x as number[], tx: patternColumns.tx as number[], T: patternColumns.big_t as number[] }, o);
     await db.run('CREATE OR REPLACE TEMP TABLE __clv_patterns (x DOUBLE, tx DOUBLE, big_t DOUBLE, p_alive DOUBLE, expected_purchases DOUBLE, discounted DOUBLE, days_next DOUBLE)');
-    await db.appendDoubles('__clv_patterns', [pats.x as number[], pats.tx as number[], pats.big_t as number[], pr.pAlive, pr.expectedPurchases, pr.discountedPurchases, pr.daysToNextPurchase]);
+    await db.appendDoubles('__clv_patterns', [patternColumns.x as number[], patternColumns.tx as number[], patternColumns.big_t as number[], patternPredictions.pAlive, patternPredictions.expectedPurchases, patternPredictions.discountedPurchases, patternPredictions.daysToNextPurchase]);
     const runId = await nextRunId(db);
-    const g = fit.spend?.params;
+    const spendParams = fit.spend?.params;
     // E[M | x, z̄] = p(γ + x z̄)/(px + q − 1) (Gamma-Gamma), NULL where it is not defined
-    const spendSql = g
+    const spendSql = spendParams
       ? `CASE WHEN s.frequency > 0 AND NOT (s.monetary_value > 0) THEN NULL
-          WHEN ${g.p} * s.frequency + ${g.q} - 1 <= 0 THEN NULL
-          ELSE ${g.p} * (${g.gamma} + s.frequency * s.monetary_value) / (${g.p} * s.frequency + ${g.q} - 1) END`
+          WHEN ${spendParams.p} * s.frequency + ${spendParams.q} - 1 <= 0 THEN NULL
+          ELSE ${spendParams.p} * (${spendParams.gamma} + s.frequency * s.monetary_value) / (${spendParams.p} * s.frequency + ${spendParams.q} - 1) END`
       : 'CAST(NULL AS DOUBLE)';
-    const reasonSql = g ? `CASE WHEN s.frequency > 0 AND NOT (s.monetary_value > 0) THEN 'non-positive-spend' WHEN ${g.p} * s.frequency + ${g.q} - 1 <= 0 THEN 'spend-undefined' END` : "'no-spend-model'";
-    const churnSql = `CASE ${CHURN_TIERS.slice(0, -1).map((t) => `WHEN p.p_alive >= ${t.from} THEN '${t.tier}'`).join(' ')} ELSE '${CHURN_TIERS[CHURN_TIERS.length - 1]!.tier}' END`;
+    // appendDoubles stores a non-finite prediction (a model at a singular point) as NULL: it gets a reason and no tier
+    const undefinedSql = "WHEN p.p_alive IS NULL OR p.expected_purchases IS NULL OR p.discounted IS NULL THEN 'prediction-undefined'";
+    const reasonSql = spendParams
+      ? `CASE ${undefinedSql} WHEN s.frequency > 0 AND NOT (s.monetary_value > 0) THEN 'non-positive-spend' WHEN ${spendParams.p} * s.frequency + ${spendParams.q} - 1 <= 0 THEN 'spend-undefined' END`
+      : `CASE ${undefinedSql} ELSE 'no-spend-model' END`;
+    const churnSql = `CASE WHEN p.p_alive IS NULL THEN NULL ${CHURN_TIERS.slice(0, -1).map((t) => `WHEN p.p_alive >= ${t.from} THEN '${t.tier}'`).join(' ')} ELSE '${CHURN_TIERS[CHURN_TIERS.length - 1]!.tier}' END`;
     const tierSql = `CASE WHEN clv IS NULL THEN NULL ${CLV_TIERS.slice(0, -1).map((t) => `WHEN rk < ${t.to} THEN '${t.tier}'`).join(' ')} ELSE '${CLV_TIERS[CLV_TIERS.length - 1]!.tier}' END`;
     onProgress?.('storing predictions');
     await db.transaction(async () => {

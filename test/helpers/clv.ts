@@ -1,6 +1,7 @@
 /** CLV test helpers: the CDNOW calibration summary as patterns, and optimum checks independent of the optimiser. */
 import assert from 'node:assert/strict';
 import { numericGradient, numericHessian, invertSpd } from '../../src/models/optimize.ts';
+import { lbeta } from '../../src/models/special.ts';
 import { toPatterns, type Pattern } from '../../src/models/clv/patterns.ts';
 import { readCsv } from './csv.ts';
 import { shared } from './workspace.ts';
@@ -25,4 +26,18 @@ export function assertMaximum(ll: (theta: number[]) => number, theta: number[], 
   const inv = invertSpd(numericHessian((v) => -f(v), theta.map(Math.log)));
   assert.ok(inv, 'the Hessian of −LL is positive definite at the optimum');
   return inv;
+}
+
+/**
+ * E[h(p)] for p ~ Beta(a, b) by the midpoint rule after the substitution p = u^(1/a), which removes the
+ * p^(a−1) singularity at 0 (so a < 1 is fine; b ≥ 1 keeps the other end smooth). An independent reference
+ * for the BG/NBD-family expectations, which are such integrals once λ is integrated out in closed form.
+ */
+export function betaExpectation(a: number, b: number, h: (p: number) => number, steps = 200000): number {
+  let s = 0;
+  for (let k = 0; k < steps; k++) {
+    const p = Math.pow((k + 0.5) / steps, 1 / a);
+    s += Math.pow(1 - p, b - 1) * h(p);
+  }
+  return s / steps / a / Math.exp(lbeta(a, b));
 }

@@ -41,3 +41,16 @@ test('BG/BB likelihood of a hand-computed case', () => {
   assert.ok(Math.abs(bgbbLogLikelihood({ alpha: 1, beta: 1, gamma: 1, delta: 1 }, 0, 0, 1) - Math.log(0.75)) < 1e-12);
   assert.throws(() => fitBgBb([{ x: 2, tx: 1, n: 3, weight: 1 }]), (e: { code: string }) => e.code === 'invalid-summary');
 });
+
+test('BG/BB P(alive) is the paper\'s P(alive in period n + 1): the next opportunity\'s expected transactions are P(alive) · E[p]', () => {
+  // FHS 2010 eq. 11 against eq. 13 with n* = 1: a customer transacts at n + 1 only when alive then, with the
+  // chance p, whose posterior given alive is Beta(α + x, β + n − x) (published donation estimates)
+  const o = { alpha: 1.204, beta: 0.75, gamma: 0.657, delta: 2.783 };
+  for (const [x, tx, n] of [[3, 4, 6], [6, 6, 6], [1, 1, 6], [0, 0, 6], [2, 5, 6]] as const) {
+    const next = bgbbConditionalExpected(o, 1, x, tx, n);
+    const pAlive = bgbbPAlive(o, x, tx, n);
+    assert.ok(Math.abs(next - pAlive * (o.alpha + x) / (o.alpha + o.beta + n)) < 1e-12, `x = ${x}, t_x = ${tx}: P(alive) ${pAlive}`);
+  }
+  // a donor who gave at every opportunity is alive through n for sure, but may still leave before n + 1
+  assert.ok(bgbbPAlive(o, 6, 6, 6) < 1 && bgbbPAlive(o, 6, 6, 6, 0) === 1);
+});

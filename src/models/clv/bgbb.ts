@@ -58,14 +58,18 @@ export function fitBgBb(patterns: readonly BgBbPattern[], options: FitOptions = 
   }, options) as BgBbFit;
 }
 
-/** P(alive at opportunity n + m | x, t_x, n) (FHS 2010, eq. A10); m = 0 is "alive now". */
-export function bgbbPAlive(o: BgBbParams, x: number, tx: number, n: number, m = 0): number {
+/**
+ * P(alive at opportunity n + m | x, t_x, n). The default m = 1 is the paper's P(alive in period n + 1) (FHS 2010,
+ * eq. 11), the chance to be there for the next opportunity: with it, E[X(n, n+1)] = P(alive) · (α+x)/(α+β+n).
+ * m = 0 is "survived opportunity n", which is 1 for x = t_x = n.
+ */
+export function bgbbPAlive(o: BgBbParams, x: number, tx: number, n: number, m = 1): number {
   const l = lbeta(o.alpha + x, o.beta + n - x) - lbeta(o.alpha, o.beta) + lbeta(o.gamma, o.delta + n + m) - lbeta(o.gamma, o.delta);
   return Math.min(1, Math.exp(l - bgbbLogLikelihood(o, x, tx, n)));
 }
 
 /** Γ(1+δ+k)/Γ(γ+δ+k) in logs. */
-const lr = (o: BgBbParams, k: number) => lgamma(1 + o.delta + k) - lgamma(o.gamma + o.delta + k);
+const lnGammaRatio = (o: BgBbParams, k: number) => lgamma(1 + o.delta + k) - lgamma(o.gamma + o.delta + k);
 
 /** E[X(n, n + n*) | x, t_x, n]: expected transactions in the next n* opportunities (FHS 2010, eq. 13). */
 export function bgbbConditionalExpected(o: BgBbParams, nStar: number, x: number, tx: number, n: number): number {
@@ -73,14 +77,14 @@ export function bgbbConditionalExpected(o: BgBbParams, nStar: number, x: number,
   const { alpha: a, beta: b, gamma: g, delta: d } = o;
   const lead = lbeta(a + x + 1, b + n - x) - lbeta(a, b) - bgbbLogLikelihood(o, x, tx, n) + lgamma(g + d) - lgamma(1 + d);
   // δ/(γ−1) · [Γ(1+δ+n)/Γ(γ+δ+n) − Γ(1+δ+n+n*)/Γ(γ+δ+n+n*)] is positive for γ on either side of 1
-  return (d / (g - 1)) * Math.exp(lead) * (Math.exp(lr(o, n)) - Math.exp(lr(o, n + nStar)));
+  return (d / (g - 1)) * Math.exp(lead) * (Math.exp(lnGammaRatio(o, n)) - Math.exp(lnGammaRatio(o, n + nStar)));
 }
 
 /** E[X(n)]: expected transactions of a new customer in the first n opportunities (FHS 2010, eq. 8). */
 export function bgbbExpected(o: BgBbParams, n: number): number {
   if (n <= 0) return 0;
   const { alpha: a, beta: b, gamma: g, delta: d } = o;
-  return (a / (a + b)) * (d / (g - 1)) * -Math.expm1(lgamma(g + d) - lgamma(1 + d) + lr(o, n));
+  return (a / (a + b)) * (d / (g - 1)) * -Math.expm1(lgamma(g + d) - lgamma(1 + d) + lnGammaRatio(o, n));
 }
 
 const lchoose = (n: number, k: number) => lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertMaximum, cdnowPatterns, cdnowSummary } from '../../../test/helpers/clv.ts';
+import { assertMaximum, betaExpectation, cdnowPatterns, cdnowSummary } from '../../../test/helpers/clv.ts';
 import { numericGradient } from '../optimize.ts';
-import { bgnbdConditionalExpected, bgnbdExpected, bgnbdLogLikelihood, bgnbdPAlive, bgnbdSetLogLikelihood, fitBgNbd, toPatterns } from './bgnbd.ts';
+import { bgnbdConditionalExpected, bgnbdExpected, bgnbdExpectedIfAlive, bgnbdLogLikelihood, bgnbdPAlive, bgnbdSetLogLikelihood, fitBgNbd, toPatterns } from './bgnbd.ts';
 import { toPatternSet } from './patterns.ts';
 
 test('BG/NBD log-likelihood of a hand-computed case', () => {
@@ -66,4 +66,25 @@ test('BG/NBD: a penalty shrinks the estimates; a summary without repeat buyers i
 
 test('toPatterns refuses recency larger than T with a hint', () => {
   assert.throws(() => toPatterns([1], [5], [3]), (e: { code: string; hint: string }) => e.code === 'invalid-summary' && /end date/.test(e.hint));
+});
+
+test('toPatterns refuses a missing or negative weight as an invalid summary (it was a convergence error after 0 iterations)', () => {
+  for (const w of [NaN, -5, 0]) {
+    assert.throws(() => toPatterns([1, 2], [2, 3], [30, 30], [1, w]), (e: { code: string; message: string; hint: string }) => e.code === 'invalid-summary' && /^row 2: weight/.test(e.message) && /weights column/.test(e.hint), `weight ${w}`);
+  }
+});
+
+test('BG/NBD: E[Y(t) | alive] equals its integral over p ~ Beta(a, b + x), and stays finite for a huge frequency', () => {
+  // alive after x repeats: λ ~ Gamma(r + x, α + T), p ~ Beta(a, b + x), and E[Y(t) | λ, p] = (1 − e^(−λpt))/p,
+  // so E[Y(t) | alive] = E_p[(1 − ((α+T)/(α+T+pt))^(r+x)) / p]
+  const p = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
+  // the last two: a daily buyer over six years (in weeks) and a three-year horizon, where ((α+T)/(α+T+t))^(r+x)
+  // underflows and ₂F₁ overflows (the product was NaN)
+  for (const [t, x, T] of [[39, 2, 38.86], [52, 0, 20], [10, 7, 30], [156, 2100, 300], [52, 3000, 100]] as const) {
+    const direct = betaExpectation(p.a, p.b + x, (q) => (1 - Math.pow((p.alpha + T) / (p.alpha + T + q * t), p.r + x)) / q);
+    const e = bgnbdExpectedIfAlive(p, t, x, T);
+    // 1e-6: the midpoint rule's own error for x = 2100, where Beta(a, b + x + 1) crowds near 0
+    assert.ok(Math.abs(e / direct - 1) < 1e-6, `t = ${t}, x = ${x}, T = ${T}: ${e} vs ${direct}`);
+  }
+  assert.ok(Number.isFinite(bgnbdConditionalExpected(p, 52, 1e5, 100, 100)));
 });

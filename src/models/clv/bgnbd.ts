@@ -135,8 +135,11 @@ export function bgnbdExpected(p: BgNbdParams, t: number): number {
 export function bgnbdExpectedIfAlive(p: BgNbdParams, t: number, x: number, T: number): number {
   const { r, alpha, a, b } = p;
   if (t <= 0) return 0;
-  const h = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t));
-  return ((a + b + x - 1) / (a - 1)) * (1 - Math.pow((alpha + T) / (alpha + T + t), r + x) * h);
+  // ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x; a+b+x−1; z) with z = t/(α+T+t), rewritten by Euler's transformation
+  // (A&S 15.3.3) as (1−z)^(a−1) · ₂F₁(a+b−1−r, a−1; a+b+x−1; z): for a large x the first form is 0 · ∞ = NaN
+  const z = t / (alpha + T + t);
+  const h = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
+  return ((a + b + x - 1) / (a - 1)) * (1 - Math.pow(1 - z, a - 1) * h);
 }
 
 /** E[Y(t) | x, t_x, T]: expected purchases in the next t periods, FHL 2005 eq. (10). */

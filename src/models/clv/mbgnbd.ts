@@ -69,8 +69,11 @@ export function mbgnbdExpected(p: MbgNbdParams, t: number): number {
 export function mbgnbdExpectedIfAlive(p: MbgNbdParams, t: number, x: number, T: number): number {
   const { r, alpha, a, b } = p;
   if (t <= 0) return 0;
-  const h = hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t));
-  return ((a + b + x) / (a - 1)) * (1 - Math.pow((alpha + T) / (alpha + T + t), r + x) * h);
+  // as in BG/NBD, Euler's transformation (A&S 15.3.3) keeps a large x finite: ((α+T)/(α+T+t))^(r+x) ·
+  // ₂F₁(r+x, b+x+1; a+b+x; z) = (1−z)^(a−1) · ₂F₁(a+b−r, a−1; a+b+x; z), z = t/(α+T+t)
+  const z = t / (alpha + T + t);
+  const h = hyp2f1(a + b - r, a - 1, a + b + x, z);
+  return ((a + b + x) / (a - 1)) * (1 - Math.pow(1 - z, a - 1) * h);
 }
 
 /** E[Y(t) | x, t_x, T] = E[Y(t) | alive, x, T] · P(alive). */

@@ -43,27 +43,27 @@ export function fitPurchaseModel(kind: PurchaseModelKind, patterns: readonly Pat
   return { ...fit, kind, customers, patterns: patterns.length };
 }
 
-const bg = (p: Record<string, number>) => p as unknown as BgNbdParams;
-const pn = (p: Record<string, number>) => p as unknown as ParetoNbdParams;
-const bb = (p: Record<string, number>) => p as unknown as BgBbParams;
+const asBgNbd = (p: Record<string, number>) => p as unknown as BgNbdParams;
+const asParetoNbd = (p: Record<string, number>) => p as unknown as ParetoNbdParams;
+const asBgBb = (p: Record<string, number>) => p as unknown as BgBbParams;
 
 /** P(alive | x, t_x, T) at the end of calibration. */
 export function probabilityAlive(m: PurchaseModel, x: number, tx: number, T: number): number {
   switch (m.kind) {
-    case 'bgnbd': return bgnbdPAlive(bg(m.params), x, tx, T);
-    case 'mbgnbd': return mbgnbdPAlive(bg(m.params), x, tx, T);
-    case 'paretonbd': return paretonbdPAlive(pn(m.params), x, tx, T);
-    case 'bgbb': return bgbbPAlive(bb(m.params), x, tx, T);
+    case 'bgnbd': return bgnbdPAlive(asBgNbd(m.params), x, tx, T);
+    case 'mbgnbd': return mbgnbdPAlive(asBgNbd(m.params), x, tx, T);
+    case 'paretonbd': return paretonbdPAlive(asParetoNbd(m.params), x, tx, T);
+    case 'bgbb': return bgbbPAlive(asBgBb(m.params), x, tx, T);
   }
 }
 
 /** E[Y(t) | x, t_x, T]: expected purchases in the next t periods (BG/BB: the next t opportunities, rounded). */
 export function conditionalExpectedPurchases(m: PurchaseModel, t: number, x: number, tx: number, T: number): number {
   switch (m.kind) {
-    case 'bgnbd': return bgnbdConditionalExpected(bg(m.params), t, x, tx, T);
-    case 'mbgnbd': return mbgnbdConditionalExpected(bg(m.params), t, x, tx, T);
-    case 'paretonbd': return paretonbdConditionalExpected(pn(m.params), t, x, tx, T);
-    case 'bgbb': return bgbbConditionalExpected(bb(m.params), Math.round(t), x, tx, T);
+    case 'bgnbd': return bgnbdConditionalExpected(asBgNbd(m.params), t, x, tx, T);
+    case 'mbgnbd': return mbgnbdConditionalExpected(asBgNbd(m.params), t, x, tx, T);
+    case 'paretonbd': return paretonbdConditionalExpected(asParetoNbd(m.params), t, x, tx, T);
+    case 'bgbb': return bgbbConditionalExpected(asBgBb(m.params), Math.round(t), x, tx, T);
   }
 }
 
@@ -73,9 +73,9 @@ export function conditionalExpectedPurchases(m: PurchaseModel, t: number, x: num
  */
 export function expectedPurchasesIfAlive(m: PurchaseModel, t: number, x: number, T: number): number | undefined {
   switch (m.kind) {
-    case 'bgnbd': return bgnbdExpectedIfAlive(bg(m.params), t, x, T);
-    case 'mbgnbd': return mbgnbdExpectedIfAlive(bg(m.params), t, x, T);
-    case 'paretonbd': return paretonbdExpectedIfAlive(pn(m.params), t, x, T);
+    case 'bgnbd': return bgnbdExpectedIfAlive(asBgNbd(m.params), t, x, T);
+    case 'mbgnbd': return mbgnbdExpectedIfAlive(asBgNbd(m.params), t, x, T);
+    case 'paretonbd': return paretonbdExpectedIfAlive(asParetoNbd(m.params), t, x, T);
     case 'bgbb': return undefined;
   }
 }
@@ -83,10 +83,10 @@ export function expectedPurchasesIfAlive(m: PurchaseModel, t: number, x: number,
 /** E[X(t)]: expected repeat purchases of a new customer in (0, t] — the population curve. */
 export function expectedRepeatPurchases(m: PurchaseModel, t: number): number {
   switch (m.kind) {
-    case 'bgnbd': return bgnbdExpected(bg(m.params), t);
-    case 'mbgnbd': return mbgnbdExpected(bg(m.params), t);
-    case 'paretonbd': return paretonbdExpected(pn(m.params), t);
-    case 'bgbb': return bgbbExpected(bb(m.params), Math.round(t));
+    case 'bgnbd': return bgnbdExpected(asBgNbd(m.params), t);
+    case 'mbgnbd': return mbgnbdExpected(asBgNbd(m.params), t);
+    case 'paretonbd': return paretonbdExpected(asParetoNbd(m.params), t);
+    case 'bgbb': return bgbbExpected(asBgBb(m.params), Math.round(t));
   }
 }
 

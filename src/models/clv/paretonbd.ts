@@ -5,7 +5,7 @@
  *   L = Γ(r+x)α^r β^s / Γ(r) · [ (α+T)^−(r+x) (β+T)^−s + s/(r+s+x) · A0 ],
  * with, for α ≥ β,
  *   A0 = ₂F₁(r+s+x, s+1; r+s+x+1; (α−β)/(α+t_x)) / (α+t_x)^(r+s+x) − ₂F₁(…; (α−β)/(α+T)) / (α+T)^(r+s+x),
- * and for α < β the same with α ↔ β and s+1 replaced by r+x.
+ * and for α < β the same with α ↔ β and s+1 replaced by r+x (evaluated through Euler's transformation, see logA0).
  */
 import { hyp2f1, lgamma } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
@@ -18,13 +18,26 @@ export interface ParetoNbdParams {
   beta: number;
 }
 
+/**
+ * ln ₂F₁ of A0 at z: ₂F₁(r+s+x, s+1; r+s+x+1; z) for α ≥ β. For α < β, ₂F₁(r+s+x, r+x; r+s+x+1; z) grows like
+ * (1−z)^−(r+x) and overflows for a large x (a NaN likelihood), so past r + x = 1 it is taken by Euler's
+ * transformation (A&S 15.3.3) in logs, (1−z)^(1−r−x) · ₂F₁(1, s+1; r+s+x+1; z) (the slower series below r + x = 1).
+ */
+function lnA0Hyp(p: ParetoNbdParams, x: number, z: number): number {
+  const rsx = p.r + p.s + x;
+  if (p.alpha >= p.beta) return Math.log(hyp2f1(rsx, p.s + 1, rsx + 1, z));
+  if (p.r + x <= 1) return Math.log(hyp2f1(rsx, p.r + x, rsx + 1, z));
+  return (1 - p.r - x) * Math.log1p(-z) + Math.log(hyp2f1(1, p.s + 1, rsx + 1, z));
+}
+
 /** ln A0 (the integral over the death time before T), computed as a difference in logs. */
 function logA0(p: ParetoNbdParams, x: number, tx: number, T: number): number {
   const { r, alpha, s, beta } = p;
   const rsx = r + s + x;
-  const [hi, lo, b2] = alpha >= beta ? [alpha, beta, s + 1] : [beta, alpha, r + x];
-  const l1 = Math.log(hyp2f1(rsx, b2, rsx + 1, (hi - lo) / (hi + tx))) - rsx * Math.log(hi + tx);
-  const l2 = Math.log(hyp2f1(rsx, b2, rsx + 1, (hi - lo) / (hi + T))) - rsx * Math.log(hi + T);
+  const hi = alpha >= beta ? alpha : beta;
+  const lo = alpha >= beta ? beta : alpha;
+  const l1 = lnA0Hyp(p, x, (hi - lo) / (hi + tx)) - rsx * Math.log(hi + tx);
+  const l2 = lnA0Hyp(p, x, (hi - lo) / (hi + T)) - rsx * Math.log(hi + T);
   // l1 ≥ l2 because the integrand is positive on (t_x, T); equal when t_x = T
   return l1 + Math.log(-Math.expm1(l2 - l1));
 }

@@ -74,6 +74,11 @@ export function groupPatterns(x: ArrayLike<number>, tx: ArrayLike<number>, T: Ar
       });
     }
     const w = weights ? weights[i]! : 1;
+    if (!(w > 0) || !Number.isFinite(w)) {
+      throw new SegmintError('invalid-summary', `row ${i + 1}: weight ${w}: expected a positive number of customers`, {
+        hint: 'the weights column counts the customers with the row\'s frequency, recency and T; leave it out for one row per customer',
+      });
+    }
     let h = hashDouble(Ti, hashDouble(ti, hashDouble(xi, 0x2545f491))) & (cap - 1);
     for (;;) {
       const j = slots[h]!;

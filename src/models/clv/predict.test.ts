@@ -24,6 +24,24 @@ test('predictions per pattern: undiscounted CLV purchases equal the expected pur
   assert.throws(() => predictPatterns(m, pats, { horizon: 5, periodDays: 7, margin: 1.5 }), (e: { code: string }) => e.code === 'invalid-option');
 });
 
+test('discounted purchases: each month\'s expected purchases discounted to the month\'s end at the annual rate', () => {
+  // 12 months of weeks (52.18 weeks) at 10 %: Σₖ (E[Y(k months)] − E[Y((k−1) months)]) / 1.1^(k/12), from the
+  // conditional expectation at each month's end; an off-by-one step (discounting to the month's start, or the
+  // whole horizon at its end) is off by more than 0.1 %
+  const m = { kind: 'bgnbd' as const, params: CDNOW };
+  const pats = { x: [0, 2, 7], tx: [0, 30.43, 20], T: [38.86, 38.86, 38.86] };
+  const weeksPerMonth = 30.4375 / 7;
+  const disc = predictPatterns(m, pats, { horizon: 12 * weeksPerMonth, periodDays: 7, discountRate: 0.1 });
+  for (let i = 0; i < 3; i++) {
+    let expected = 0;
+    for (let k = 1; k <= 12; k++) {
+      const step = bgnbdConditionalExpected(CDNOW, k * weeksPerMonth, pats.x[i]!, pats.tx[i]!, pats.T[i]!) - bgnbdConditionalExpected(CDNOW, (k - 1) * weeksPerMonth, pats.x[i]!, pats.tx[i]!, pats.T[i]!);
+      expected += step / Math.pow(1.1, k / 12);
+    }
+    assert.ok(Math.abs(disc.discountedPurchases[i]! / expected - 1) < 1e-12, `pattern ${i}: ${disc.discountedPurchases[i]} vs ${expected}`);
+  }
+});
+
 test('holdout validation of a hand-made case: totals, errors, frequency groups, deciles and lift', () => {
   // ten customers; the prediction ranks customer 9 first, and it made all the purchases
   const freq = [0, 0, 0, 1, 1, 2, 3, 5, 9, 12];

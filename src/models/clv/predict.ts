@@ -1,6 +1,6 @@
 /**
  * Predictions per (x, t_x, T) pattern from a fitted purchase model: P(alive), expected purchases over a
- * horizon, the same discounted, and the expected wait to the next purchase. The pipeline applies them to
+ * horizon, the same discounted, and the wait to the next purchase at the expected rate. The pipeline applies them to
  * customers in the warehouse (with the spend model, the margin and the tiers); docs/models.md ("CLV
  * predictions") defines each figure.
  */
@@ -39,7 +39,7 @@ export interface PatternPredictions {
   expectedPurchases: Float64Array;
   /** Σ_k (E[Y(t_k)] − E[Y(t_{k−1})]) / (1 + d)^(t_k in years): purchases discounted to the end of calibration */
   discountedPurchases: Float64Array;
-  /** periodDays / E[rate | alive, history]: expected days to the next purchase of a customer still alive */
+  /** periodDays / E[rate | alive, history]: the mean wait at the expected rate of a customer still alive (1/E[λ], not E[1/λ], which is infinite for r + x ≤ 1) */
   daysToNextPurchase: Float64Array;
 }
 
