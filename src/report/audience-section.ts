@@ -4,8 +4,8 @@
  */
 import { audienceRuns, diffAudience, migrationMatrix } from '../pipeline/audience.ts';
 import type { Db } from '../store/workspace.ts';
-import { heatmap } from './charts.ts';
-import { esc, htmlTable, money, num, pct, type ReportSection } from './html.ts';
+import { barsH, fmtShort, heatmap } from './charts.ts';
+import { esc, htmlTable, num, pct, type ReportSection } from './html.ts';
 
 /** Section for the stored audience snapshots and score runs, or undefined when there are no snapshots and fewer than two score runs. */
 export async function audienceSection(db: Db, options: { currency?: string } = {}): Promise<ReportSection | undefined> {
@@ -25,15 +25,19 @@ export async function audienceSection(db: Db, options: { currency?: string } = {
       const d = prev ? await diffAudience(db, { from: prev.runId, to: last.runId }) : undefined;
       rows.push([name, last.runId, last.asOf, last.customers, pct(total ? last.customers / total : 0), prev ? prev.customers : '–', d ? d.entered.length : '–', d ? d.left.length : '–']);
     }
+    parts.push(barsH(rows.map((r) => ({ label: String(r[0]), value: Number(r[3]) })), {
+      title: 'Audience sizes', xLabel: 'customers in the latest snapshot', format: (x) => num(x, 0), width: 560,
+      caption: 'A customer can belong to several audiences at once.',
+    }));
     parts.push(htmlTable(['audience', 'run', 'as of', 'customers', 'share', 'previous', 'entered', 'left'], rows));
   }
   if (scoreRuns.length === 2) {
     const [to, from] = [scoreRuns[0]!.run_id, scoreRuns[1]!.run_id];
     const m = await migrationMatrix(db, from, to);
     parts.push(`<p>RFM segment migration from run ${m.from.runId} (as of ${esc(m.from.asOf)}) to run ${m.to.runId} (as of ${esc(m.to.asOf)}): customers per move, with the net revenue they brought in between the two dates.</p>`);
-    parts.push(heatmap(m.cells.map((c) => ({ x: c.to, y: c.from, value: c.customers, label: `${num(c.customers)}\n${money(c.revenue, options.currency, 0)}` })), {
+    parts.push(heatmap(m.cells.map((c) => ({ x: c.to, y: c.from, value: c.customers, label: `${num(c.customers)}\n${fmtShort(c.revenue)}` })), {
       title: 'Segment migration', xLabel: 'to', yLabel: 'from', colorLabel: 'customers', xDomain: m.labels.to, yDomain: m.labels.from, width: 900,
-      caption: 'Rows: the segment in the earlier run; columns: the segment in the later one. "(not in run)" counts customers scored in only one of the two runs.',
+      caption: `Rows: the segment in the earlier run; columns: the segment in the later one; in each cell the customers and their net revenue${options.currency ? ` (${esc(options.currency)})` : ''} between the two dates. "(not in run)" counts customers scored in only one of the two runs.`,
     }));
   }
   return { id: 'audiences', title: 'Audiences and migration', html: parts.join('\n') };

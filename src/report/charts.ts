@@ -274,14 +274,20 @@ export function heatmap(
   if (rows.length === 0) return nothing(t);
   const lo = t.colorDomain?.[0] ?? Math.min(...rows.map((c) => c.value));
   const hi = t.colorDomain?.[1] ?? Math.max(...rows.map((c) => c.value));
+  const width = t.width ?? 560;
+  // room for the longest row label (cluster names), at least the 60 px numbers need
+  const marginLeft = Math.max(60, Math.min(260, 14 + 6.6 * Math.max(0, ...(t.yDomain ?? rows.map((c) => c.y)).map((y) => String(y).length))));
+  // Column labels longer than their cell (segment names) are turned, with room below for them.
+  const xs = (t.xDomain ?? [...new Set(rows.map((c) => c.x))]).map(String);
+  const longestX = Math.max(0, ...xs.map((x) => x.length));
+  const turn = 6.2 * longestX > (width - marginLeft) / Math.max(1, xs.length);
   const svg = render({
-    width: t.width ?? 560,
-    height: 80 + 56 * (t.yDomain?.length ?? new Set(rows.map((c) => c.y)).size),
-    // room for the longest row label (cluster names), at least the 60 px numbers need
-    marginLeft: Math.max(60, Math.min(260, 14 + 6.6 * Math.max(0, ...(t.yDomain ?? rows.map((c) => c.y)).map((y) => String(y).length)))),
-    marginBottom: 44,
+    width,
+    height: 80 + 56 * (t.yDomain?.length ?? new Set(rows.map((c) => c.y)).size) + (turn ? 4.4 * longestX : 0),
+    marginLeft,
+    marginBottom: turn ? 30 + 4.4 * longestX : 44,
     padding: 0.05,
-    x: { label: t.xLabel, domain: t.xDomain, type: 'band', ...xAxisBelow },
+    x: { label: t.xLabel, domain: t.xDomain, type: 'band', ...xAxisBelow, ...(turn ? { tickRotate: -35, labelOffset: 22 + 4.4 * longestX } : {}) },
     y: { label: t.yLabel, domain: t.yDomain, type: 'band' },
     // No colour legend: Plot draws continuous legends on a canvas, which server-side rendering lacks;
     // every cell carries its number instead.

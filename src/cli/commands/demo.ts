@@ -13,8 +13,11 @@ import { renderValue } from './value.ts';
 import { renderClvFit, renderClvPredict } from './clv.ts';
 import { renderClusters } from './cluster.ts';
 import { renderPack } from './audience.ts';
-import { evaluatePack } from '../../pipeline/audience.ts';
+import { evaluatePack, migrationMatrix } from '../../pipeline/audience.ts';
 import { AUDIENCE_PRESETS } from '../../segments/presets/index.ts';
+
+/** The earlier RFM run of the demo: the calibration end of its CLV fit, three months before the data ends. */
+const DEMO_EARLIER_AS_OF = '2011-09-10';
 
 interface DemoOptions extends GlobalOptions {
   dir: string;
@@ -29,6 +32,8 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
       const { ws, summary } = await runDemo(opts.dir, (phase, f) => bar.update(`importing Online Retail: ${phase}`, f));
       try {
         bar.update('scoring RFM and LRFMP');
+        // RFM three months earlier as well, so the report can show who moved between segments since.
+        const rfmBefore = await runValueSegmentation(ws, 'rfm', { asOf: DEMO_EARLIER_AS_OF });
         const rfm = await runValueSegmentation(ws, 'rfm');
         const lrfmp = await runValueSegmentation(ws, 'lrfmp');
         bar.update('fitting CLV models and predicting');
@@ -46,7 +51,7 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         const t = summary.transactions;
         const r = summary.import.rows;
         if (opts.json) {
-          json(ctx.io, { ...summary, rfm, lrfmp, clv, clusters, audiences, report: reportPath });
+          json(ctx.io, { ...summary, rfmBefore, rfm, lrfmp, clv, clusters, audiences, report: reportPath });
           return;
         }
         const io = ctx.io;
@@ -63,6 +68,12 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         io.out(`net revenue £${fmtInt(t.revenue)}`);
         io.out('');
         io.out(renderValue(rfm));
+        io.out('');
+        const moves = (await migrationMatrix(ws.db, rfmBefore.runId, rfm.runId)).cells
+          .filter((c) => c.from !== c.to && c.from !== '(not in run)')
+          .sort((a, b) => b.customers - a.customers)
+          .slice(0, 5);
+        io.out(`largest moves between RFM segments since ${DEMO_EARLIER_AS_OF} (run ${rfmBefore.runId} → ${rfm.runId}): ${moves.map((c) => `${c.from} → ${c.to} ${fmtInt(c.customers)}`).join('; ')}`);
         io.out('');
         io.out(renderClvFit(clv.fit));
         io.out('');
