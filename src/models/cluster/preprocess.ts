@@ -98,18 +98,34 @@ function skewness(v: Float64Array): number {
 }
 
 function center(values: Float64Array, scaling: Scaling): { center: number; scale: number } {
-  const n = values.length;
   if (scaling === 'none') return { center: 0, scale: 1 };
   if (scaling === 'robust') {
     const s = Float64Array.from(values).sort();
     return { center: quantileSorted(s, 0.5), scale: quantileSorted(s, 0.75) - quantileSorted(s, 0.25) };
   }
-  let m = 0;
-  for (const x of values) m += x;
-  m /= n;
-  let v = 0;
-  for (const x of values) v += (x - m) ** 2;
-  return { center: m, scale: Math.sqrt(v / n) };
+  const { mean, sd } = meanSd(values);
+  return { center: mean, scale: sd };
+}
+
+/**
+ * Mean and population standard deviation of finite values. When the plain sums overflow (values near
+ * 1e154 and above), they are taken over the values divided by the largest magnitude and scaled back.
+ */
+export function meanSd(values: ArrayLike<number>): { mean: number; sd: number } {
+  const n = values.length;
+  const moments = (div: number) => {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += values[i]! / div;
+    m /= n;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += (values[i]! / div - m) ** 2;
+    return { mean: m * div, sd: Math.sqrt(v / n) * div };
+  };
+  const plain = moments(1);
+  if (Number.isFinite(plain.mean) && Number.isFinite(plain.sd)) return plain;
+  let big = 0;
+  for (let i = 0; i < n; i++) big = Math.max(big, Math.abs(values[i]!));
+  return moments(big);
 }
 
 /**
@@ -125,6 +141,11 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
   if (!(q >= 0 && q < 0.5)) throw new SegmintError('invalid-option', `winsorize ${q}: expected a quantile from 0 to below 0.5`, { hint: 'e.g. 0.01' });
   const n = columns[0]!.values.length;
   for (const c of columns) if (c.values.length !== n) throw new SegmintError('invalid-argument', `column ${c.name} has ${c.values.length} values, expected ${n}`);
+  for (const c of columns) {
+    if (c.kind !== 'numeric') continue;
+    const bad = c.values.findIndex((x) => x === Infinity || x === -Infinity);
+    if (bad >= 0) throw new SegmintError('invalid-value', `${c.name}, row ${bad}: ${c.values[bad]} is not a finite number`, { hint: `replace infinite values in ${c.name} (leave them empty to impute them), or leave ${c.name} out` });
+  }
   const names = new Set(columns.map((c) => c.name));
   if (Array.isArray(params.log1p)) {
     for (const f of params.log1p) {
@@ -168,6 +189,7 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
         for (let i = 0; i < v.length; i++) v[i] = Math.min(hi, Math.max(lo, v[i]!));
       }
       const { center: ce, scale } = center(v, scaling);
+      if (!Number.isFinite(ce) || !Number.isFinite(scale)) throw new SegmintError('invalid-value', `${c.name}: values too large to scale (centre ${ce}, scale ${scale})`, { hint: `rescale ${c.name} (e.g. to thousands), use log1p, or winsorize` });
       if (!(scale > 0)) { warnings.push(`${c.name} is constant${scaling === 'robust' ? ' over its middle half (IQR 0)' : ''}: left out of the distance`); continue; }
       const step: NumericStep = { kind: 'numeric', name: c.name, impute, log1p: log, clipLow: lo, clipHigh: hi, center: ce, scale };
       steps.push(step);

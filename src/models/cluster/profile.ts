@@ -5,7 +5,7 @@
  * one-paragraph persona, and the five segment criteria (Kotler: measurable, substantial, differentiable,
  * accessible, actionable) made concrete.
  */
-import { quantileSorted } from './preprocess.ts';
+import { meanSd, quantileSorted } from './preprocess.ts';
 
 export interface ProfileColumn {
   name: string;
@@ -126,12 +126,8 @@ export function profileClusters(columns: readonly ProfileColumn[], labels: Int32
   const sizes = new Float64Array(k);
   for (const l of labels) sizes[l]!++;
   const pop = columns.map((c) => {
-    let s = 0, m = 0;
-    for (const x of c.values) if (!Number.isNaN(x)) { s += x; m++; }
-    const mean = m ? s / m : 0;
-    let v = 0;
-    for (const x of c.values) if (!Number.isNaN(x)) v += (x - mean) ** 2;
-    return { mean, sd: m ? Math.sqrt(v / m) : 0 };
+    const present = c.values.filter((x) => !Number.isNaN(x));
+    return present.length ? meanSd(present) : { mean: 0, sd: 0 };
   });
   let totalRevenue = 0;
   const revenue = new Float64Array(k);
@@ -144,7 +140,7 @@ export function profileClusters(columns: readonly ProfileColumn[], labels: Int32
   const profiles = byCluster.map((rows, c): ClusterProfile => {
     const features = columns.map((col, j): FeatureProfile => {
       const vals = Float64Array.from(rows.map((i) => col.values[i]!).filter((x) => !Number.isNaN(x))).sort();
-      const mean = vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : pop[j]!.mean;
+      const mean = vals.length ? meanSd(vals).mean : pop[j]!.mean;
       const median = vals.length ? quantileSorted(vals, 0.5) : pop[j]!.mean;
       return { feature: col.name, mean, median, populationMean: pop[j]!.mean, z: pop[j]!.sd > 0 ? (mean - pop[j]!.mean) / pop[j]!.sd : 0 };
     });
