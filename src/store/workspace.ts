@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DOUBLE, DuckDBInstance, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { SegmintError } from '../core/errors.ts';
 import { defaultConfig, parseConfig, serialiseConfig, type WorkspaceConfig } from './config.ts';
 import { migrate } from './migrations.ts';
@@ -43,16 +43,25 @@ function convertRow(r: Record<string, unknown>): Row {
   return out;
 }
 
+/**
+ * Bind types: the driver binds a JS number that is a whole number as BIGINT, and fails ("bigint out of int64
+ * range") on one such as 1e200; those bind as DOUBLE. Undefined entries keep the driver's inference.
+ */
+function bindTypes(params: readonly Param[] | undefined): (DuckDBType | undefined)[] | undefined {
+  if (!params || !params.some((p) => typeof p === 'number' && Number.isInteger(p) && !Number.isSafeInteger(p))) return undefined;
+  return params.map((p) => (typeof p === 'number' && Number.isInteger(p) && !Number.isSafeInteger(p) ? DOUBLE : undefined));
+}
+
 class DuckDb implements Db {
   private inTransaction = false;
   constructor(private readonly conn: DuckDBConnection) {}
 
   async run(sql: string, params?: readonly Param[]): Promise<void> {
-    await this.conn.run(sql, params ? ([...params] as DuckDBValue[]) : undefined);
+    await this.conn.run(sql, params ? ([...params] as DuckDBValue[]) : undefined, bindTypes(params) as DuckDBType[] | undefined);
   }
 
   async all<T extends Row = Row>(sql: string, params?: readonly Param[]): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql, params ? ([...params] as DuckDBValue[]) : undefined);
+    const reader = await this.conn.runAndReadAll(sql, params ? ([...params] as DuckDBValue[]) : undefined, bindTypes(params) as DuckDBType[] | undefined);
     return reader.getRowObjectsJS().map((r) => convertRow(r as Record<string, unknown>) as T);
   }
 
@@ -62,7 +71,7 @@ class DuckDb implements Db {
   }
 
   async columns(sql: string, params?: readonly Param[]): Promise<Record<string, unknown[]>> {
-    const reader = await this.conn.runAndReadAll(sql, params ? ([...params] as DuckDBValue[]) : undefined);
+    const reader = await this.conn.runAndReadAll(sql, params ? ([...params] as DuckDBValue[]) : undefined, bindTypes(params) as DuckDBType[] | undefined);
     const cols = reader.getColumnsObjectJS() as Record<string, unknown[]>;
     const out: Record<string, unknown[]> = {};
     for (const [k, v] of Object.entries(cols)) out[k] = v.map(toJs);
