@@ -5,7 +5,7 @@
  * doubles, squared differences summed in feature order, ties to the lower cluster — so both agree.
  */
 import { SegmintError } from '../core/errors.ts';
-import { add, and, caseWhen, cast, coalesce, col, div, eq, fn, greatest, least, le, lit, ln, mul, NULL, num, select, sqrt, sub, subquery, type Expr, type Select, type Source } from '../sql/ir.ts';
+import { abs, add, and, caseWhen, cast, coalesce, col, div, eq, fn, greatest, least, le, lit, ln, lt, mul, NULL, num, select, sqrt, sub, subquery, type Expr, type Select, type Source } from '../sql/ir.ts';
 
 /** The parts of a cluster model (ClusterModelJSON) the SQL needs. */
 export interface AssignableModel {
@@ -35,6 +35,9 @@ export interface AssignmentQueryOptions {
 
 /** The level a missing category takes (preprocess.ts MISSING_LEVEL). */
 const MISSING_LEVEL = '(missing)';
+/** The guards of models/cluster/preprocess.ts applyNumeric (LOG1P_FLOOR, Z_LIMIT, scaleBounds): features may not import models. */
+const LOG1P_FLOOR = 1e-300, Z_LIMIT = 1e100, Z_TINY = 1e-150;
+const scaleBounds = (s: { center: number; scale: number }): [number, number] => [Math.max(s.center - Z_LIMIT * s.scale, -1e300), Math.min(s.center + Z_LIMIT * s.scale, 1e300)];
 
 /**
  * SELECT customer_id, cluster (0-based), cluster_name, distance (Euclidean in the scaled space; Mahalanobis for
@@ -53,10 +56,12 @@ export function clusterAssignmentQuery(model: AssignableModel, options: Assignme
       return div(sub(hit, lit(s.center)), lit(s.scale));
     }
     let v: Expr = coalesce(cast(source(s.name), 'double'), lit(s.impute));
-    if (s.log1p) v = ln(add(num(1), v));
+    if (s.log1p) v = ln(greatest(add(num(1), v), lit(LOG1P_FLOOR)));
     if (s.clipLow !== null) v = greatest(v, lit(s.clipLow));
     if (s.clipHigh !== null) v = least(v, lit(s.clipHigh));
-    return div(sub(v, lit(s.center)), lit(s.scale));
+    const [lo, hi] = scaleBounds(s);
+    const t = sub(least(greatest(v, lit(lo)), lit(hi)), lit(s.center));
+    return caseWhen([[lt(abs(t), lit(Z_TINY * s.scale)), num(0)]], div(t, lit(s.scale)));
   });
   const scaled = select({
     select: [

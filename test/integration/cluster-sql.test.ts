@@ -45,6 +45,39 @@ const models = [fitted, ...mixtures, prototypes];
 const q = (dialect: 'duckdb' | 'postgres') => models.map((m) => compile(clusterAssignmentQuery(m.model.toJSON(), { from: table('feats'), idColumn: 'id' }), dialect));
 
 type Out = { customer_id: string; cluster: unknown; cluster_name: string; distance: unknown; probability: unknown };
+
+// New customers outside the training range: huge and tiny values, spend ≤ −1 where the model takes log1p,
+// an unseen region, everything missing; and a model on one unscaled feature with a row exactly halfway
+// between its two centroids (a tie: the lower cluster).
+const fresh = {
+  ids: ['n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8'],
+  spend: [1e200, -5, -1, 0, 1e-300, null, 3e6, -1e300, 5],
+  visits: [3, 1e300, -1e200, 0, 2, null, 1e-300, 7, 4],
+  region: ['north', 'west', null, 'south', 'east', null, 'north', 'south', 'east'],
+};
+const freshColumns: InputColumn[] = [
+  { name: 'spend', kind: 'numeric', values: Float64Array.from(fresh.spend, (v) => v ?? NaN) },
+  { name: 'visits', kind: 'numeric', values: Float64Array.from(fresh.visits, (v) => v ?? NaN) },
+  { name: 'region', kind: 'categorical', values: fresh.region },
+];
+const tie = fitClusters([{ name: 'spend', kind: 'numeric', values: Float64Array.from([0, 0, 0, 10, 10, 10]) }], { k: 2, scaling: 'none', seed: 1 });
+const freshModels = [...models, tie];
+const freshQ = (dialect: 'duckdb' | 'postgres') => freshModels.map((m) => compile(clusterAssignmentQuery(m.model.toJSON(), { from: table('fresh'), idColumn: 'id' }), dialect));
+function expectFreshAgreement(m: number, rows: Out[]) {
+  const fit = freshModels[m]!;
+  const mine = fit.model.assign(m === freshModels.length - 1 ? freshColumns.slice(0, 1) : freshColumns.filter((c) => fit.model.preprocessing.steps.some((s) => s.name === c.name) || fit.model.json.prototypes?.categorical.some((f) => f.name === c.name)));
+  const byId = new Map(rows.map((r) => [r.customer_id, r]));
+  fresh.ids.forEach((id, i) => {
+    const r = byId.get(id)!;
+    assert.ok(Number.isFinite(mine.distances[i]!), `model ${m}, ${id}: in-process distance ${mine.distances[i]}`);
+    assert.equal(Number(r.cluster), mine.labels[i], `model ${m}, ${id}: cluster`);
+    assert.ok(Math.abs(Number(r.distance) - mine.distances[i]!) <= 1e-9 * Math.max(1, mine.distances[i]!), `model ${m}, ${id}: distance ${String(r.distance)} vs ${mine.distances[i]}`);
+    if (mine.probabilities) assert.ok(Math.abs(Number(r.probability) - mine.probabilities[i]!) < 1e-12, `model ${m}, ${id}: probability`);
+  });
+  if (fit === tie) assert.equal(mine.labels[8], 0, 'spend 5 is halfway between the centroids 0 and 10: the lower cluster');
+}
+// numbers as text, cast by the engine (a driver binds a whole number such as 1e200 as a 64-bit integer)
+const freshRows = () => fresh.ids.map((id, i) => [id, fresh.spend[i] === null ? null : String(fresh.spend[i]), fresh.visits[i] === null ? null : String(fresh.visits[i]), fresh.region[i]!]);
 function expectAgreement(fit: typeof fitted, rows: Out[]) {
   assert.equal(rows.length, ids.length);
   const byId = new Map(rows.map((r) => [r.customer_id, r]));
@@ -59,7 +92,7 @@ function expectAgreement(fit: typeof fitted, rows: Out[]) {
   assert.equal(mismatches, 0);
 }
 
-test('duckdb: the SQL assignment (nearest centroid; most probable mixture component) agrees with the in-process one on every customer', async () => {
+test('duckdb: the SQL assignment (nearest centroid; most probable mixture component) agrees with the in-process one on every customer, also outside the training range and on ties', async () => {
   const { db, close } = await openMemoryDb();
   try {
     await db.run('CREATE TABLE feats (id VARCHAR, spend DOUBLE, visits INTEGER, region VARCHAR)');
@@ -69,12 +102,15 @@ test('duckdb: the SQL assignment (nearest centroid; most probable mixture compon
         chunk.flatMap((id, t) => [id, Number.isNaN(spend[s + t]!) ? null : spend[s + t]!, visits[s + t]!, region[s + t]!]));
     }
     for (const [m, c] of q('duckdb').entries()) expectAgreement(models[m]!, await db.all<Out>(c.sql, c.params));
+    await db.run('CREATE TABLE fresh (id VARCHAR, spend DOUBLE, visits DOUBLE, region VARCHAR)');
+    await db.run(`INSERT INTO fresh VALUES ${fresh.ids.map(() => '(?, CAST(? AS DOUBLE), CAST(? AS DOUBLE), ?)').join(', ')}`, freshRows().flat());
+    for (const [m, c] of freshQ('duckdb').entries()) expectFreshAgreement(m, await db.all<Out>(c.sql, c.params));
   } finally {
     close();
   }
 });
 
-test('postgres: the SQL assignment (nearest centroid; most probable mixture component) agrees with the in-process one on every customer', { skip: PG_SKIP }, async () => {
+test('postgres: the SQL assignment (nearest centroid; most probable mixture component) agrees with the in-process one on every customer, also outside the training range and on ties', { skip: PG_SKIP }, async () => {
   const client = new pg.Client({ connectionString: PG_URL });
   await client.connect();
   try {
@@ -85,6 +121,9 @@ test('postgres: the SQL assignment (nearest centroid; most probable mixture comp
         chunk.flatMap((id, t) => [id, Number.isNaN(spend[s + t]!) ? null : spend[s + t]!, visits[s + t]!, region[s + t]!]));
     }
     for (const [m, c] of q('postgres').entries()) expectAgreement(models[m]!, (await client.query(c.sql, c.params)).rows as Out[]);
+    await client.query('CREATE TEMP TABLE fresh (id VARCHAR, spend DOUBLE PRECISION, visits DOUBLE PRECISION, region VARCHAR)');
+    await client.query(`INSERT INTO fresh VALUES ${fresh.ids.map((_, t) => `($${4 * t + 1}, CAST($${4 * t + 2} AS DOUBLE PRECISION), CAST($${4 * t + 3} AS DOUBLE PRECISION), $${4 * t + 4})`).join(', ')}`, freshRows().flat());
+    for (const [m, c] of freshQ('postgres').entries()) expectFreshAgreement(m, (await client.query(c.sql, c.params)).rows as Out[]);
   } finally {
     await client.end();
   }
