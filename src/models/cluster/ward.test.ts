@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Random } from '../random.ts';
 import { adjustedRandIndex } from './metrics.ts';
-import { cutTree, fitWard, wardLinkage } from './ward.ts';
+import { isSegmintError } from '../../core/errors.ts';
+import { cutTree, fitWard, wardFitter, wardLinkage } from './ward.ts';
 
 // 60 rows of three Gaussian blobs (numpy default_rng(5), rounded to 6 decimals) and the merge heights of
 // scipy 1.10.1 linkage(X, 'ward') on them.
@@ -56,4 +57,12 @@ test('above maxRows the tree is built on a sample and every row joins the neares
   assert.equal(f.treeRows, 500);
   assert.equal(f.labels.length, 3000);
   assert.equal(adjustedRandIndex(f.labels, Int32Array.from({ length: 3000 }, (_, i) => i % 2)), 1);
+});
+
+test('Ward with k above the distinct rows is invalid-k, never an empty cluster', () => {
+  const D = Float64Array.from([1, 1, 1, 1, 2, 2]);
+  assert.throws(() => wardFitter(D, 1)(3), (e) => isSegmintError(e, 'invalid-k'));
+  assert.throws(() => fitWard(D, 1, { k: 3 }), (e) => isSegmintError(e, 'invalid-k'));
+  const two = wardFitter(D, 1)(2);
+  assert.deepEqual([...two.labels], [0, 0, 0, 0, 1, 1]);
 });

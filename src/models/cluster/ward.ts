@@ -9,7 +9,7 @@
  */
 import { SegmintError } from '../../core/errors.ts';
 import { kernels } from './kernels.ts';
-import { assignNearest, type KMeansFit } from './kmeans.ts';
+import { assignNearest, distinctRows, type KMeansFit } from './kmeans.ts';
 import { sampleRows, takeRows } from './metrics.ts';
 
 export interface Merge {
@@ -82,6 +82,12 @@ export function cutTree(merges: readonly Merge[], n: number, k: number): Int32Ar
   return labels;
 }
 
+/** Cutting a tree of duplicate rows into more clusters than distinct rows leaves a centroid no row is nearest to. */
+function checkDistinct(T: Float64Array, d: number, k: number): void {
+  const distinct = distinctRows(T, d, k);
+  if (distinct < k) throw new SegmintError('invalid-k', `k ${k} is more than the ${distinct} distinct rows (of the tree): some clusters would be empty`, { hint: 'choose a smaller k' });
+}
+
 export interface WardFit {
   k: number;
   labels: Int32Array;
@@ -100,6 +106,7 @@ export function fitWard(X: Float64Array, d: number, params: { k: number; seed?: 
   if (!Number.isInteger(k) || k < 1 || k > n) throw new SegmintError('invalid-k', `k ${k}: expected a whole number from 1 to the ${n} rows`);
   const rows = n > maxRows ? sampleRows(n, maxRows, (params.seed ?? 0) ^ 0x77617264) : null;
   const T = rows ? takeRows(X, d, rows) : X;
+  checkDistinct(T, d, k);
   const merges = wardLinkage(T, d);
   const m = T.length / d;
   const treeLabels = cutTree(merges, m, k);
@@ -124,6 +131,7 @@ export function wardFitter(X: Float64Array, d: number, seed = 0, maxRows = 20_00
   let merges: Merge[] | undefined;
   return (k: number): KMeansFit => {
     if (!Number.isInteger(k) || k < 1 || k > m) throw new SegmintError('invalid-k', `k ${k}: expected a whole number from 1 to the ${m} rows of the tree`);
+    checkDistinct(T, d, k);
     merges ??= wardLinkage(T, d);
     const cut = cutTree(merges, m, k);
     const centroids = new Float64Array(k * d), cnt = new Float64Array(k);
