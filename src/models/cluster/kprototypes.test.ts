@@ -34,3 +34,21 @@ test('k-prototypes cost: squared numeric distance plus γ per mismatch, computed
   assert.ok(Math.abs(fitKPrototypes(Float64Array.from([0, 1, 10, 11]), 1, Int32Array.from([0, 0, 1, 1]), 1, { k: 2 }).gamma - 0.5 * Math.sqrt(25.25)) < 1e-12);
   assert.throws(() => fitKPrototypes(Float64Array.from([1, 1]), 1, Int32Array.from([0, 0]), 1, { k: 2 }), (e) => isSegmintError(e, 'invalid-k'));
 });
+
+test('k-prototypes stopped by maxIter: every label is the nearest prototype, and the cost is computed from them', () => {
+  const rng = new Random(9), n = 40;
+  const num = Float64Array.from({ length: n }, () => Math.round(rng.normal() * 3));
+  const cat = Int32Array.from({ length: n }, () => Math.floor(rng.next() * 3));
+  for (let seed = 0; seed < 20; seed++) {
+    const f = fitKPrototypes(num, 1, cat, 1, { k: 4, gamma: 1, seed, maxIter: 1 });
+    // brute force: the dissimilarity of every row to every prototype
+    let cost = 0;
+    for (let i = 0; i < n; i++) {
+      const dis = [0, 1, 2, 3].map((c) => (num[i]! - f.means[c]!) ** 2 + (cat[i] === f.modes[c] ? 0 : 1));
+      const best = Math.min(...dis);
+      assert.equal(dis.indexOf(best), f.labels[i], `seed ${seed}, row ${i}`);
+      cost += best;
+    }
+    assert.ok(Math.abs(cost - f.cost) < 1e-9 * Math.max(1, cost));
+  }
+});

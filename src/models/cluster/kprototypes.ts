@@ -75,14 +75,19 @@ export function fitKPrototypes(num: Float64Array, dNum: number, cat: Int32Array,
     pool.forEach((i, c) => { means.set(num.subarray(i * dNum, i * dNum + dNum), c * dNum); modes.set(cat.subarray(i * dCat, i * dCat + dCat), c * dCat); });
     const labels = new Int32Array(n).fill(-1);
     let iterations = 0, converged = false;
-    while (iterations < maxIter) {
-      iterations++;
+    // each row to its nearest prototype (ties to the lower cluster); returns the number of changed labels
+    const assign = () => {
       let changed = 0;
       for (let i = 0; i < n; i++) {
         let b = Infinity, arg = 0;
         for (let c = 0; c < k; c++) { const v = dissim(i, means, modes, c); if (v < b) { b = v; arg = c; } }
         if (labels[i] !== arg) { changed++; labels[i] = arg; }
       }
+      return changed;
+    };
+    while (iterations < maxIter) {
+      iterations++;
+      const changed = assign();
       // update: means and modes; an emptied cluster keeps its prototype
       const sums = new Float64Array(k * dNum), cnt = new Float64Array(k);
       const freq = levels.map((L) => new Float64Array(k * L));
@@ -103,6 +108,8 @@ export function fitKPrototypes(num: Float64Array, dNum: number, cat: Int32Array,
       }
       if (changed === 0) { converged = true; break; }
     }
+    // stopped by maxIter: the labels of the last prototypes (what the model assigns, in process and in SQL)
+    if (!converged) assign();
     let cost = 0;
     for (let i = 0; i < n; i++) cost += dissim(i, means, modes, labels[i]!);
     if (!best || cost < best.cost) best = { k, means, modes, labels, cost, gamma: g, iterations, converged };
