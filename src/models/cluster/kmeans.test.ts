@@ -33,7 +33,7 @@ function plainLloyd(X: Float64Array, d: number, C0: Float64Array, iters: number)
     }
     const sums = new Float64Array(k * d), cnt = new Float64Array(k);
     for (let i = 0; i < n; i++) { cnt[labels[i]!]!++; for (let j = 0; j < d; j++) sums[labels[i]! * d + j]! += X[i * d + j]!; }
-    for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) C[c * d + j] = sums[c * d + j]! / cnt[c]!;
+    for (let c = 0; c < k; c++) if (cnt[c]! > 0) for (let j = 0; j < d; j++) C[c * d + j] = sums[c * d + j]! / cnt[c]!;
   }
   return labels;
 }
@@ -55,6 +55,28 @@ test('Hamerly-bounded iterations give the same labels as plain Lloyd iterations 
   let inertia = 0;
   for (let i = 0; i < X.length / d; i++) for (let j = 0; j < d; j++) inertia += (X[i * d + j]! - fit.centroids[fit.labels[i]! * d + j]!) ** 2;
   assert.ok(Math.abs(inertia - fit.inertia) < 1e-9 * inertia);
+});
+
+test('Hamerly-bounded iterations equal plain Lloyd on 600 random inputs: integer grids with duplicates and ties, 1–3 features, k 2–10', () => {
+  let compared = 0;
+  for (let seed = 0; seed < 600; seed++) {
+    const rng = new Random(seed + 1000);
+    const d = 1 + (seed % 3), n = 10 + (seed % 120), k = 2 + (seed % 9);
+    // half of the inputs on a coarse integer grid (many duplicate rows and equidistant rows), half Gaussian
+    const X = Float64Array.from({ length: n * d }, () => (seed % 2 ? Math.floor(rng.next() * (seed % 4 === 1 ? 3 : 5)) : rng.normal()));
+    let fit;
+    try { fit = fitKMeans(X, d, { k, seed, nInit: 1, tol: 0, presample: 0 }); } catch { continue; } // k above the distinct rows
+    compared++;
+    const C0 = kmeansPlusPlus(X, d, k, new Random(seed, 0));
+    assert.deepEqual(fit.labels, plainLloyd(X, d, C0, fit.iterations + 1), `seed ${seed}`);
+    // and every final label is the nearest returned centre, ties to the lower one
+    for (let i = 0; i < n; i++) {
+      let best = Infinity, arg = -1;
+      for (let c = 0; c < k; c++) { let s = 0; for (let j = 0; j < d; j++) s += (X[i * d + j]! - fit.centroids[c * d + j]!) ** 2; if (s < best) { best = s; arg = c; } }
+      assert.equal(fit.labels[i], arg, `seed ${seed}, row ${i}`);
+    }
+  }
+  assert.ok(compared > 500, `${compared} inputs compared`);
 });
 
 test('k-means++ picks distinct data rows as centres, and more restarts never raise the inertia', () => {
