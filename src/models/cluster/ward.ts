@@ -88,6 +88,14 @@ function checkDistinct(T: Float64Array, d: number, k: number): void {
   if (distinct < k) throw new SegmintError('invalid-k', `k ${k} is more than the ${distinct} distinct rows (of the tree): some clusters would be empty`, { hint: 'choose a smaller k' });
 }
 
+/** The k × d means of the tree rows T by their cut labels. */
+function cutCentroids(T: Float64Array, d: number, labels: Int32Array, k: number): Float64Array {
+  const centroids = new Float64Array(k * d), cnt = new Float64Array(k);
+  for (let i = 0; i < labels.length; i++) { cnt[labels[i]!]!++; for (let j = 0; j < d; j++) centroids[labels[i]! * d + j]! += T[i * d + j]!; }
+  for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) centroids[c * d + j]! /= cnt[c]!;
+  return centroids;
+}
+
 export interface WardFit {
   k: number;
   labels: Int32Array;
@@ -110,9 +118,7 @@ export function fitWard(X: Float64Array, d: number, params: { k: number; seed?: 
   const merges = wardLinkage(T, d);
   const m = T.length / d;
   const treeLabels = cutTree(merges, m, k);
-  const centroids = new Float64Array(k * d), cnt = new Float64Array(k);
-  for (let i = 0; i < m; i++) { cnt[treeLabels[i]!]!++; for (let j = 0; j < d; j++) centroids[treeLabels[i]! * d + j]! += T[i * d + j]!; }
-  for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) centroids[c * d + j]! /= cnt[c]!;
+  const centroids = cutCentroids(T, d, treeLabels, k);
   let labels = treeLabels, inertia = 0;
   if (rows) { labels = new Int32Array(n); inertia = assignNearest(X, d, centroids, labels, new Float64Array(n)); }
   else { const { sqDist } = kernels(d); for (let i = 0; i < n; i++) inertia += sqDist(X, i, centroids, labels[i]!); }
@@ -133,10 +139,7 @@ export function wardFitter(X: Float64Array, d: number, seed = 0, maxRows = 20_00
     if (!Number.isInteger(k) || k < 1 || k > m) throw new SegmintError('invalid-k', `k ${k}: expected a whole number from 1 to the ${m} rows of the tree`);
     checkDistinct(T, d, k);
     merges ??= wardLinkage(T, d);
-    const cut = cutTree(merges, m, k);
-    const centroids = new Float64Array(k * d), cnt = new Float64Array(k);
-    for (let i = 0; i < m; i++) { cnt[cut[i]!]!++; for (let j = 0; j < d; j++) centroids[cut[i]! * d + j]! += T[i * d + j]!; }
-    for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) centroids[c * d + j]! /= cnt[c]!;
+    const centroids = cutCentroids(T, d, cutTree(merges, m, k), k);
     const labels = new Int32Array(n);
     const inertia = assignNearest(X, d, centroids, labels, new Float64Array(n));
     return { k, d, centroids, labels, inertia, iterations: n - 1, converged: true, seed, nInit: 1, startLabels: [labels], startInertias: [inertia] };
