@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Random } from '../random.ts';
 import { chooseK, elbowOf } from './choose-k.ts';
+import { fitKMeans } from './kmeans.ts';
 import { adjustedRandIndex } from './metrics.ts';
 import { fitClusters } from './model.ts';
 
@@ -53,6 +54,44 @@ test('above fitSampleSize each k is fitted on a sample, every row is assigned, a
   const ari = adjustedRandIndex(r.labels, truth);
   assert.ok(ari > 0.95, `ARI ${ari}`);
   assert.ok(r.converged);
+});
+
+/**
+ * Brute force: every label is the nearest centre, no cluster is empty, and plain Lloyd iterations on all
+ * rows from the returned centres, run until no label changes, lower the inertia by less than 0.1% (the
+ * fit stopped by scikit-learn's tolerance, a little before the exact fixed point).
+ */
+function assertLloydOptimum(X: Float64Array, d: number, C0: ArrayLike<number>, labels: ArrayLike<number>, inertia: number) {
+  const n = X.length / d, k = C0.length / d, C = Float64Array.from(C0), L = new Int32Array(n);
+  let total = 0;
+  for (let it = 0; it < 1000; it++) {
+    let changed = 0;
+    total = 0;
+    for (let i = 0; i < n; i++) {
+      let best = Infinity, arg = -1;
+      for (let c = 0; c < k; c++) { let s = 0; for (let j = 0; j < d; j++) s += (X[i * d + j]! - C[c * d + j]!) ** 2; if (s < best) { best = s; arg = c; } }
+      if (it === 0) assert.equal(labels[i], arg, `row ${i} is not with its nearest centre`);
+      if (L[i] !== arg) changed++;
+      L[i] = arg;
+      total += best;
+    }
+    if (it === 0) assert.ok(Math.abs(total - inertia) <= 1e-9 * inertia, `inertia ${inertia} vs ${total}`);
+    if (it > 0 && changed === 0) break;
+    const sums = new Float64Array(k * d), cnt = new Float64Array(k);
+    for (let i = 0; i < n; i++) { cnt[L[i]!]!++; for (let j = 0; j < d; j++) sums[L[i]! * d + j]! += X[i * d + j]!; }
+    for (let c = 0; c < k; c++) { assert.ok(cnt[c]! > 0, `cluster ${c} is empty`); for (let j = 0; j < d; j++) C[c * d + j] = sums[c * d + j]! / cnt[c]!; }
+  }
+  assert.ok(inertia <= total * 1.001, `inertia ${inertia}: Lloyd on all rows reaches ${total}`);
+}
+
+test('large-input shortcuts end in a Lloyd optimum of all rows: k chosen on a sample, and starts iterated on a presample', () => {
+  const { X, d } = blobs([[0, 0, 0], [3, 0, 0], [0, 3, 0]], 1000, 12, 1.5);
+  const cols = [0, 1, 2].map((j) => ({ name: `f${j}`, kind: 'numeric' as const, values: Float64Array.from({ length: 3000 }, (_, i) => X[i * d + j]!) }));
+  const r = fitClusters(cols, { seed: 4, fitSampleSize: 600, kMin: 3, kMax: 3, scaling: 'none' });
+  assert.equal(r.choice?.fittedOn, 600);
+  assertLloydOptimum(X, d, r.model.json.centroids.flat(), r.labels, r.quality.inertia);
+  const pre = fitKMeans(X, d, { k: 3, seed: 4, presample: 500 });
+  assertLloydOptimum(X, d, pre.centroids, pre.labels, pre.inertia);
 });
 
 test('Ward: one tree cut at every k chooses the planted four, and the model assigns by nearest centroid', () => {
