@@ -52,3 +52,18 @@ test('k-prototypes stopped by maxIter: every label is the nearest prototype, and
     assert.ok(Math.abs(cost - f.cost) < 1e-9 * Math.max(1, cost));
   }
 });
+
+test('k-prototypes never returns an empty cluster: an emptied cluster takes the row farthest from its prototype', () => {
+  for (let s = 0; s < 100; s++) {
+    const rng = new Random(s);
+    const n = 6 + (s % 40), k = 2 + (s % 7);
+    // few distinct numbers, 15% missing categories: clusters empty out during the iterations
+    const num = Float64Array.from({ length: n }, () => Math.round(rng.normal() * 2));
+    const cat = Int32Array.from({ length: n }, () => (rng.next() < 0.15 ? -1 : Math.floor(rng.next() * 3)));
+    let f;
+    // k above the distinct rows, or no start fills k clusters: invalid-k, never an empty cluster
+    try { f = fitKPrototypes(num, 1, cat, 1, { k, seed: s, gamma: [0.1, 1, 5][s % 3] }); } catch (e) { assert.ok(isSegmintError(e, 'invalid-k'), String(e)); continue; }
+    assert.equal(new Set(f.labels).size, k, `seed ${s}: ${k - new Set(f.labels).size} empty clusters`);
+    assert.ok(f.means.every(Number.isFinite));
+  }
+});

@@ -2,7 +2,8 @@
  * k-prototypes for mixed numeric and categorical traits (Huang 1998): the dissimilarity of a row to a
  * prototype is the squared Euclidean distance over the (scaled) numeric features plus γ times the number
  * of categorical features that differ; a prototype is the mean of its rows' numbers and the mode of each
- * categorical feature (ties to the smallest code). Lloyd-style iterations until no row changes cluster;
+ * categorical feature (ties to the smallest code). Lloyd-style iterations until no row changes cluster (an
+ * emptied cluster takes the row farthest from its prototype);
  * `nInit` seeded starts from k distinct rows, the lowest cost wins. γ defaults to half the mean standard
  * deviation of the numeric features (the kmodes library's default, after Huang's suggestion).
  */
@@ -66,7 +67,7 @@ export function fitKPrototypes(num: Float64Array, dNum: number, cat: Int32Array,
     for (let j = 0; j < dCat; j++) if (cat[i * dCat + j] !== modes[c * dCat + j] || cat[i * dCat + j]! < 0) s += g;
     return s;
   };
-  let best: KPrototypesFit | undefined;
+  let best: KPrototypesFit | undefined, bestFull = false;
   for (let s = 0; s < nInit; s++) {
     const rng = new Random(params.seed ?? 0, 0x6b70 + s);
     // k distinct rows at random (Huang's initialisation)
@@ -88,12 +89,23 @@ export function fitKPrototypes(num: Float64Array, dNum: number, cat: Int32Array,
     while (iterations < maxIter) {
       iterations++;
       const changed = assign();
-      // update: means and modes; an emptied cluster keeps its prototype
-      const sums = new Float64Array(k * dNum), cnt = new Float64Array(k);
+      // an emptied cluster takes the row farthest from its prototype (of a cluster with more rows; as
+      // scikit-learn relocates k-means' empty clusters), so that no cluster is empty
+      const cnt = new Float64Array(k);
+      for (let i = 0; i < n; i++) cnt[labels[i]!]!++;
+      let relocated = false;
+      for (let c = 0; c < k; c++) {
+        if (cnt[c] !== 0) continue;
+        let far = -1, farD = -1;
+        for (let i = 0; i < n; i++) if (cnt[labels[i]!]! > 1) { const v = dissim(i, means, modes, labels[i]!); if (v > farD) { farD = v; far = i; } }
+        if (far < 0) break;
+        cnt[labels[far]!]!--; cnt[c] = 1; labels[far] = c; relocated = true;
+      }
+      // update: means and modes
+      const sums = new Float64Array(k * dNum);
       const freq = levels.map((L) => new Float64Array(k * L));
       for (let i = 0; i < n; i++) {
         const c = labels[i]!;
-        cnt[c]!++;
         for (let j = 0; j < dNum; j++) sums[c * dNum + j]! += num[i * dNum + j]!;
         for (let j = 0; j < dCat; j++) if (cat[i * dCat + j]! >= 0) freq[j]![c * levels[j]! + cat[i * dCat + j]!]!++;
       }
@@ -106,14 +118,17 @@ export function fitKPrototypes(num: Float64Array, dNum: number, cat: Int32Array,
           if (m >= 0) modes[c * dCat + j] = m;
         }
       }
-      if (changed === 0) { converged = true; break; }
+      if (changed === 0 && !relocated) { converged = true; break; }
     }
     // stopped by maxIter: the labels of the last prototypes (what the model assigns, in process and in SQL)
     if (!converged) assign();
     let cost = 0;
     for (let i = 0; i < n; i++) cost += dissim(i, means, modes, labels[i]!);
-    if (!best || cost < best.cost) best = { k, means, modes, labels, cost, gamma: g, iterations, converged };
+    // a start that ends with an empty cluster (a relocated row went back) loses to any start that fills all k
+    const full = new Set(labels).size === k;
+    if (!best || (full && !bestFull) || (full === bestFull && cost < best.cost)) { best = { k, means, modes, labels, cost, gamma: g, iterations, converged }; bestFull = full; }
   }
+  if (!bestFull) throw new SegmintError('invalid-k', `k-prototypes could not fill ${k} clusters: every start ended with an empty one`, { hint: 'choose a smaller k, or more starts (nInit)' });
   return best!;
 }
 
