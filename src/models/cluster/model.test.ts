@@ -88,6 +88,8 @@ test('constant columns are dropped with a warning; all constant is no-variable-f
   assert.ok(res.warnings.some((w) => w.startsWith('flag is constant')));
   assert.throws(() => fitClusters([numeric('flag', [1, 1, 1])], { k: 2 }), (e) => isSegmintError(e, 'no-variable-features'));
   assert.throws(() => fitClusters([numeric('spend', [1, 2])], { k: 'auto' }), (e) => isSegmintError(e, 'too-few-customers'));
+  // one customer with k given: too few customers (not "every feature is constant, choose other features")
+  assert.throws(() => fitClusters([numeric('spend', [5]), numeric('visits', [2])], { k: 1 }), (e) => isSegmintError(e, 'too-few-customers') && /at least 2 customers; there is 1/.test((e as Error).message));
   assert.throws(() => fitClusters([numeric('spend', [1, 2, 2, 1, 1])], { k: 3 }), (e) => isSegmintError(e, 'invalid-k'));
   // duplicates only reduce the k range that can be tried
   const dup = fitClusters([numeric('spend', [1, 1, 1, 5, 5, 5, 9, 9, 9])], { k: 'auto', kMax: 10 });

@@ -283,6 +283,8 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
   if (!ALGORITHMS.includes(algorithm)) throw new SegmintError('invalid-option', `algorithm ${String(algorithm)}: expected ${ALGORITHMS.join(', ')}`);
   const seed = params.seed ?? 0, sampleSize = params.sampleSize ?? 10000, minShare = params.minShare ?? 0.02;
   const rows = columns[0]?.values.length ?? 0;
+  // one customer: every feature is constant, but saying so (and "choose other features") would mislead
+  if (rows === 1) throw new SegmintError('too-few-customers', 'clustering needs at least 2 customers; there is 1', { hint: 'cluster more customers' });
   if ((params.k ?? 'auto') === 'auto' && rows > 0 && rows < 3) {
     throw new SegmintError('too-few-customers', `choosing k needs at least 3 customers; there ${rows === 1 ? 'is 1' : `are ${rows}`}`, { hint: 'give k yourself (--k N), or cluster more customers' });
   }
