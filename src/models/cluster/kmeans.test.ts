@@ -4,7 +4,7 @@ import { isSegmintError } from '../../core/errors.ts';
 import { Random } from '../random.ts';
 import { fitKMeans, kmeansPlusPlus, relativeTolerance } from './kmeans.ts';
 import { adjustedRandIndex } from './metrics.ts';
-import { fitMiniBatchKMeans } from './minibatch.ts';
+import { fitMiniBatchKMeans, miniBatchStep } from './minibatch.ts';
 
 /** Gaussian blobs around `centres` (sd 1), with the true labels. */
 function blobs(centres: number[][], perCluster: number, seed: number): { X: Float64Array; d: number; truth: Int32Array } {
@@ -130,4 +130,18 @@ test('mini-batch k-means recovers separated clusters, is seeded, and lands withi
   assert.ok(mb.inertia <= lloyd.inertia * 1.02, `${mb.inertia} vs ${lloyd.inertia}`);
   assert.equal(new Set(mb.labels).size, 4);
   assert.throws(() => fitMiniBatchKMeans(X.subarray(0, 6), d, { k: 3 }), (e) => isSegmintError(e, 'invalid-k'));
+});
+
+test('a mini-batch step assigns the whole batch first, then moves each centre to the running mean (Sculley 2010, Algorithm 1)', () => {
+  // 1-D: centres 0 and 10; the batch 4, 6, 6, 9 with earlier counts 1 and 3. All four rows are assigned against
+  // the centres before the step: 4 → centre 0, 6 → centre 10 (|6 − 10| = 4 < 6), 9 → centre 10. Centre 0 becomes
+  // (1·0 + 4) / 2 = 2; centre 10 becomes (3·10 + 6 + 6 + 9) / 6 = 8.5 (scikit-learn's batch update, the same
+  // numbers). Moving centre 0 to 2 before assigning the next row (the code before this test) sent the first 6
+  // to centre 0 on the tie |6 − 2| = |6 − 10|, which is not the algorithm.
+  const X = Float64Array.from([4, 6, 6, 9]);
+  const C = Float64Array.from([0, 10]), counts = Float64Array.from([1, 3]);
+  const inertia = miniBatchStep(X, 1, C, counts, Int32Array.from([0, 1, 2, 3]), new Int32Array(4));
+  assert.equal(inertia, 16 + 16 + 16 + 1);
+  assert.ok(Math.abs(C[0]! - 2) < 1e-12 && Math.abs(C[1]! - 8.5) < 1e-12, `${C[0]} ${C[1]}`);
+  assert.deepEqual([...counts], [2, 6]);
 });

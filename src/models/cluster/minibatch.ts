@@ -1,7 +1,8 @@
 /**
  * Mini-batch k-means (Sculley 2010, "Web-scale k-means clustering", WWW 2010): k-means++ on a seeded
- * initial sample, then steps over seeded batches — each row of a batch pulls its nearest centre towards it
- * with a per-centre learning rate 1 / (rows the centre has absorbed), as scikit-learn's MiniBatchKMeans.
+ * initial sample, then steps over seeded batches — the rows of a batch are assigned to their nearest centres,
+ * then each pulls its centre towards it with a per-centre learning rate 1 / (rows the centre has absorbed),
+ * as scikit-learn's MiniBatchKMeans.
  * Stops when the exponentially weighted batch inertia has not improved for `maxNoImprovement` steps, or
  * after `maxIter` passes over the data. Every row is then assigned to its nearest centre. Far cheaper than
  * Lloyd on very large inputs, at a somewhat higher inertia.
@@ -38,22 +39,13 @@ export function fitMiniBatchKMeans(X: Float64Array, d: number, params: MiniBatch
   if (distinctRows(S, d, k) < k) S = X;
   const C = kmeansPlusPlus(S, d, k, rng);
   const counts = new Float64Array(k);
-  const { sqDist } = kernels(d);
   const steps = Math.max(1, Math.ceil((maxIter * n) / batch));
   let ewa = NaN, best = Infinity, noImprovement = 0, step = 0, converged = false;
   const alpha = Math.min(1, (2 * batch) / (n + 1));
+  const rows = new Int32Array(batch), nearest = new Int32Array(batch);
   for (; step < steps; step++) {
-    let inertia = 0;
-    for (let b = 0; b < batch; b++) {
-      const i = rng.int(0, n - 1);
-      let bestD = Infinity, arg = 0;
-      for (let c = 0; c < k; c++) { const s = sqDist(X, i, C, c); if (s < bestD) { bestD = s; arg = c; } }
-      inertia += bestD;
-      counts[arg]!++;
-      const eta = 1 / counts[arg]!;
-      for (let j = 0; j < d; j++) C[arg * d + j]! += eta * (X[i * d + j]! - C[arg * d + j]!);
-    }
-    inertia /= batch;
+    for (let b = 0; b < batch; b++) rows[b] = rng.int(0, n - 1);
+    const inertia = miniBatchStep(X, d, C, counts, rows, nearest) / batch;
     ewa = Number.isNaN(ewa) ? inertia : ewa * (1 - alpha) + inertia * alpha;
     if (ewa < best) { best = ewa; noImprovement = 0; } else if (++noImprovement >= patience) { converged = true; break; }
   }
@@ -66,6 +58,30 @@ export function fitMiniBatchKMeans(X: Float64Array, d: number, params: MiniBatch
     return { ...polished, iterations: step + 1 + polished.iterations, converged, seed, nInit: 1 };
   }
   return { k, d, centroids: C, labels, inertia: total, iterations: step + 1, converged, seed, nInit: 1, startLabels: [labels], startInertias: [total] };
+}
+
+/**
+ * One mini-batch step (Sculley 2010, Algorithm 1): every row of the batch is first assigned to its nearest
+ * centre of C as it stands (ties to the lower centre), then, row by row, that centre moves towards it with
+ * the learning rate 1 / (rows the centre has absorbed). Updates C and counts in place; returns the batch's
+ * squared distances to the centres before the step. `nearest` is scratch space of the batch's length.
+ */
+export function miniBatchStep(X: Float64Array, d: number, C: Float64Array, counts: Float64Array, rows: Int32Array, nearest: Int32Array): number {
+  const k = counts.length, { sqDist } = kernels(d);
+  let inertia = 0;
+  for (let b = 0; b < rows.length; b++) {
+    let bestD = Infinity, arg = 0;
+    for (let c = 0; c < k; c++) { const s = sqDist(X, rows[b]!, C, c); if (s < bestD) { bestD = s; arg = c; } }
+    nearest[b] = arg;
+    inertia += bestD;
+  }
+  for (let b = 0; b < rows.length; b++) {
+    const i = rows[b]!, c = nearest[b]!;
+    counts[c]!++;
+    const eta = 1 / counts[c]!;
+    for (let j = 0; j < d; j++) C[c * d + j]! += eta * (X[i * d + j]! - C[c * d + j]!);
+  }
+  return inertia;
 }
 
 /** `nInit` mini-batch fits with seeds (seed, start); the lowest inertia wins, every start's labels kept. */
