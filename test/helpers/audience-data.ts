@@ -40,8 +40,8 @@ async function copyTable(ws: Workspace, client: pg.Client, name: string, columns
   }
 }
 
-/** Copy customers, transactions, events and run_scores (when asked) into the current PostgreSQL schema. */
-export async function copyToPostgres(ws: Workspace, client: pg.Client, options: { runScores?: boolean } = {}): Promise<void> {
+/** Copy customers, transactions, events, and run_scores and run_clusters (when asked) into the current PostgreSQL schema. */
+export async function copyToPostgres(ws: Workspace, client: pg.Client, options: { runScores?: boolean; runClusters?: boolean } = {}): Promise<void> {
   const cols = await ws.db.all<{ name: string }>("SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'customers' ORDER BY ordinal_position");
   await copyTable(ws, client, 'customers', cols.map((c) => c.name));
   await copyTable(ws, client, 'transactions', ['customer_id', 'order_id', 'ts', 'amount', 'is_return', 'product_id', 'category', 'department', 'channel', 'coupon', 'quantity', 'unit_price', 'line_no', 'description', 'currency']);
@@ -49,13 +49,14 @@ export async function copyToPostgres(ws: Workspace, client: pg.Client, options: 
   if (options.runScores) {
     await copyTable(ws, client, 'run_scores', ['run_id', 'customer_id', 'segment', 'score_code', 'r', 'f', 'm', 'recency_days', 'frequency', 'monetary', 'mean_order_value']);
   }
+  if (options.runClusters) await copyTable(ws, client, 'run_clusters', ['run_id', 'customer_id', 'cluster', 'cluster_name', 'distance', 'probability']);
 }
 
 /**
  * Run `fn` with a PostgreSQL client whose search path is a fresh schema holding a copy of the workspace's
  * tables, dropped afterwards; `fn` gets undefined when TEST_POSTGRES_URL is not set.
  */
-export async function withPostgresCopy<T>(ws: Workspace, options: { runScores?: boolean }, fn: (client: pg.Client | undefined) => Promise<T>): Promise<T> {
+export async function withPostgresCopy<T>(ws: Workspace, options: { runScores?: boolean; runClusters?: boolean }, fn: (client: pg.Client | undefined) => Promise<T>): Promise<T> {
   const url = process.env.TEST_POSTGRES_URL;
   if (!url) return fn(undefined);
   const client = new pg.Client({ connectionString: url });
