@@ -1,4 +1,5 @@
 /** Test data for audiences: a generated ecommerce workspace, its rows in JS, and a copy in PostgreSQL. */
+import { readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { generateDataset } from '../../src/generate/index.ts';
 import { importFile } from '../../src/store/import/index.ts';
@@ -11,6 +12,16 @@ export const CUSTOMER_COLUMNS = ['customer_id', 'gender', 'age', 'income_band', 
 export async function importGenerated(ws: Workspace, preset: 'ecommerce' | 'grocery' | 'banking' | 'telecom' | 'ngo', customers: number, seed: number, dir: string, months?: number): Promise<void> {
   const g = await generateDataset({ preset, customers, seed, outDir: dir, ...(months ? { months } : {}) });
   for (const kind of ['customers', 'products', 'transactions', 'events'] as const) await importFile(ws, g.files[kind], { kind });
+}
+
+/**
+ * An earlier export of a generated transactions file: the lines before `before` (YYYY-MM-DD), written to
+ * `out`. The full file is then a newer export that extends it (new rows appended).
+ */
+export function writeEarlyExport(transactions: string, out: string, before: string): string {
+  const lines = readFileSync(transactions, 'utf8').trimEnd().split('\n');
+  writeFileSync(out, `${[lines[0], ...lines.slice(1).filter((l) => l.split(',')[3]! < before)].join('\n')}\n`);
+  return out;
 }
 
 /** The workspace's rows as the oracle reads them. */

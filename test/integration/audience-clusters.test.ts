@@ -3,7 +3,7 @@
 // different periods) has the counts and revenue computed here from the stored labels and the raw rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeEarlyExport } from '../helpers/audience-data.ts';
 import { join } from 'node:path';
 import { runCli as run } from '../helpers/cli.ts';
 import { generateDataset } from '../../src/generate/index.ts';
@@ -24,9 +24,7 @@ async function read<T>(ws: string, fn: (w: Workspace) => Promise<T>): Promise<T>
 test('cluster runs in audiences: rules, explain, and the migration matrix between two cluster runs across two imports', async () => {
   await withTempDir(async (dir) => {
     const g = await generateDataset({ preset: 'ecommerce', customers: 400, seed: 7, outDir: join(dir, 'gen') });
-    const lines = readFileSync(g.files.transactions, 'utf8').trimEnd().split('\n');
-    const early = join(dir, 'early.csv');
-    writeFileSync(early, `${[lines[0], ...lines.slice(1).filter((l) => l.split(',')[3]! < '2024-07-01')].join('\n')}\n`);
+    const early = writeEarlyExport(g.files.transactions, join(dir, 'early.csv'), '2024-07-01');
     const ws = join(dir, 'ws');
     assert.equal((await run(['init', ws])).code, 0);
     for (const [f, kind] of [[g.files.customers, 'customers'], [early, 'transactions']] as const) assert.equal((await run(['import', f, '--kind', kind, '-w', ws])).code, 0);
