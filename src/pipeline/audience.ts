@@ -25,6 +25,9 @@ const CLV_FIELDS: Record<string, FieldType> = {
   clv: 'number', clv_tier: 'string', churn_tier: 'string', p_alive: 'number', expected_purchases: 'number', expected_spend: 'number', days_to_next_purchase: 'number',
   frequency: 'number', recency: 'number', monetary_value: 'number',
 };
+/** `cluster.…`: the columns of run_clusters (probability only for a mixture's run) */
+const CLUSTER_FIELDS: Record<string, FieldType> = { id: 'number', name: 'string', distance: 'number', probability: 'number' };
+const CLUSTER_COLUMNS = { id: 'cluster', name: 'cluster_name' };
 
 /** The schema of a workspace as the checker sees it; event property names are read when `properties` is true. */
 export async function loadAudienceSchema(db: Db, options: { properties?: boolean; audiences?: Record<string, string>; aliases?: Record<string, string[]> } = {}): Promise<AudienceSchema> {
@@ -41,6 +44,16 @@ export async function loadAudienceSchema(db: Db, options: { properties?: boolean
   // CLV: the latest stored predictions (segmint clv predict)
   const clv = await db.one<{ run_id: number; as_of: string }>("SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of FROM runs WHERE kind = 'clv-predict' ORDER BY run_id DESC LIMIT 1");
   if (clv) scores.clv = { runId: Number(clv.run_id), asOf: clv.as_of, table: 'clv_predictions', fields: CLV_FIELDS };
+  // clusters: the latest stored segmint cluster run (a run of --input FILE has no as-of date)
+  const cl = await db.one<{ run_id: number; as_of: string | null; algorithm: string | null }>(
+    "SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of, json_extract_string(summary, '$.model.algorithm') AS algorithm FROM runs WHERE kind = 'cluster' ORDER BY run_id DESC LIMIT 1");
+  if (cl) {
+    const mixture = cl.algorithm === 'gmm';
+    scores.cluster = {
+      runId: Number(cl.run_id), asOf: cl.as_of ?? '', table: 'run_clusters', fields: CLUSTER_FIELDS, columns: CLUSTER_COLUMNS,
+      ...(mixture ? {} : { unavailable: { probability: `the latest cluster run (run ${Number(cl.run_id)}, ${cl.algorithm ?? 'unknown algorithm'}) has no membership probabilities: only mixtures (--algorithm gmm) have them` } }),
+    };
+  }
   let eventProperties: Record<string, string[]> | undefined;
   if (options.properties) {
     const rows = await db.all<{ type: string; keys: string[] }>('SELECT type, list(DISTINCT k ORDER BY k) AS keys FROM (SELECT type, unnest(json_keys(properties)) AS k FROM events WHERE properties IS NOT NULL) GROUP BY type');
@@ -318,20 +331,23 @@ export interface MigrationMatrix {
   cells: MigrationCell[];
 }
 
-/** `(customer_id, label)` of a run: the segment of a score run, the CLV tier of a prediction run, member / not a member of an audience snapshot. */
+/** `(customer_id, label)` of a run: the segment of a score run, the CLV tier of a prediction run, the cluster name of a cluster run, member / not a member of an audience snapshot. */
 function labelsSql(r: RunInfo): string {
   if (r.kind === 'rfm' || r.kind === 'lrfmp') return `SELECT customer_id, segment AS label FROM run_scores WHERE run_id = ${r.runId}`;
   if (r.kind === 'audience') {
     return `SELECT c.customer_id, CASE WHEN m.customer_id IS NULL THEN 'not a member' ELSE 'member' END AS label FROM customers c LEFT JOIN (SELECT customer_id FROM audience_members WHERE run_id = ${r.runId}) m ON m.customer_id = c.customer_id`;
   }
   if (r.kind === 'clv-predict') return `SELECT customer_id, coalesce(clv_tier, '(no CLV)') AS label FROM clv_predictions WHERE run_id = ${r.runId}`;
-  // clusters register their label query here when their runs exist
-  throw new SegmintError('unsupported-run-kind', `run ${r.runId} is a ${r.kind} run, which has no per-customer labels yet`, { hint: 'compare rfm, lrfmp, clv-predict or audience runs' });
+  if (r.kind === 'cluster') return `SELECT customer_id, cluster_name AS label FROM run_clusters WHERE run_id = ${r.runId}`;
+  throw new SegmintError('unsupported-run-kind', `run ${r.runId} is a ${r.kind} run, which has no per-customer labels`, { hint: 'compare rfm, lrfmp, clv-predict, cluster or audience runs' });
 }
 
 /** Counts and revenue of customers moving between the labels of two runs of any segmentation. */
 export async function migrationMatrix(db: Db, fromRun: number, toRun: number): Promise<MigrationMatrix> {
   const [a, b] = [await runInfo(db, fromRun), await runInfo(db, toRun)];
+  for (const r of [a, b]) {
+    if (!r.asOf) throw new SegmintError('no-as-of', `run ${r.runId} (${r.kind}) has no as-of date, so the revenue between the runs is undefined`, { hint: 'compare runs of the workspace\'s own customers (a cluster run of --input FILE has no as-of date)' });
+  }
   const sameDay = a.asOf === b.asOf;
   const rows = await db.all<{ f: string; t: string; n: number; rev: number }>(`
     WITH a AS (${labelsSql(a)}), b AS (${labelsSql(b)}),

@@ -169,7 +169,7 @@ class Checker {
     const src = this.schema.scores[head];
     if (!src) {
       if ((MODEL_NAMES as readonly string[]).includes(head)) {
-        this.err(f.span, 'no-model-run', `${name} reads the latest stored ${head} run, and this workspace has none`, head === 'rfm' || head === 'lrfmp' ? `run segmint ${head} first` : head === 'clv' ? 'run segmint clv fit, then segmint clv predict' : `fit and store a ${head} run first`);
+        this.err(f.span, 'no-model-run', `${name} reads the latest stored ${head} run, and this workspace has none`, head === 'rfm' || head === 'lrfmp' ? `run segmint ${head} first` : head === 'clv' ? 'run segmint clv fit, then segmint clv predict' : head === 'cluster' ? 'run segmint cluster first' : `fit and store a ${head} run first`);
       } else if (head === 'properties') {
         this.err(f.span, 'unknown-field', `${name}: properties belong to events`, "filter events on them: has event 'page_view' where properties.device = 'mobile'");
       } else {
@@ -178,6 +178,11 @@ class Checker {
       return undefined;
     }
     const field = f.path.slice(1).join('.');
+    const why = src.unavailable?.[field];
+    if (why !== undefined && f.path.length === 2) {
+      this.err(f.span, 'unknown-field', `${name}: ${why}`, `fields of ${head} in this run: ${Object.keys(src.fields).filter((x) => !(x in (src.unavailable ?? {}))).join(', ')}`);
+      return undefined;
+    }
     const t = src.fields[field];
     if (t === undefined || f.path.length > 2) {
       this.err(f.span, 'unknown-field', `${head} has no field ${field}${suggestion(field, Object.keys(src.fields))}`, `fields of ${head}: ${Object.keys(src.fields).join(', ')}`);

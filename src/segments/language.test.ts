@@ -83,6 +83,29 @@ test('the checker resolves every name and suggests the closest', () => {
   assert.equal(r.node, undefined);
 });
 
+test('cluster fields: no-model-run without a cluster run, did you mean on field names, probability only for mixtures', () => {
+  const none = checkAudience("cluster.name = 'Lapsed buyers'", schema).diagnostics;
+  assert.deepEqual(none.map((d) => d.code), ['no-model-run']);
+  assert.match(none[0]!.hint!, /segmint cluster/);
+  const cluster = { runId: 5, asOf: '2024-01-01', table: 'run_clusters', fields: { id: 'number', name: 'string', distance: 'number', probability: 'number' }, columns: { id: 'cluster', name: 'cluster_name' } } as const;
+  const kmeans: AudienceSchema = { ...schema, scores: { ...schema.scores, cluster: { ...cluster, unavailable: { probability: 'no membership probabilities' } } } };
+  const gmm: AudienceSchema = { ...schema, scores: { ...schema.scores, cluster } };
+  assert.deepEqual(codes("all(cluster.name = 'Lapsed buyers', cluster.id in (1, 2), cluster.distance < 2)", kmeans), []);
+  const typo = checkAudience("all(cluster.nme = 'x', cluster.id = 'one')", kmeans).diagnostics;
+  assert.deepEqual(typo.map((d) => d.code), ['unknown-field', 'type-mismatch']);
+  assert.match(typo[0]!.message, /did you mean name\?/);
+  const p = checkAudience('cluster.probability > 0.8', kmeans).diagnostics;
+  assert.deepEqual(p.map((d) => d.code), ['unknown-field']);
+  assert.match(p[0]!.message, /no membership probabilities/);
+  assert.deepEqual(codes('cluster.probability > 0.8', gmm), []);
+  // the field's column is bound to the run and quoted, the value is a parameter
+  const c = checkAudience("cluster.name = 'x'' OR 1=1'", gmm);
+  const q = compile(lowerAudience(c.node!, { schema: gmm, asOf, refs: c.refs }), 'postgres');
+  assert.match(q.sql, /run_clusters/);
+  assert.ok(!q.sql.includes('OR 1=1'));
+  assert.ok(q.params.includes("x' OR 1=1"));
+});
+
 test('wrong types, impossible windows and ranges, empty groups and lists are diagnostics', () => {
   assert.deepEqual(codes("age > 'abc'"), ['type-mismatch']);
   assert.deepEqual(codes('country = 3'), ['type-mismatch']);

@@ -20,6 +20,8 @@ export interface ScoreSource {
   fields: Record<string, FieldType>;
   /** the column of a field whose name differs (`score` → `score_code`) */
   columns?: Record<string, string>;
+  /** fields the source has in general but this run does not (`cluster.probability` of a k-means run): why */
+  unavailable?: Record<string, string>;
 }
 
 export interface AudienceSchema {
@@ -30,7 +32,7 @@ export interface AudienceSchema {
   eventTypes: string[];
   /** property names per event type, when known (names are then checked) */
   eventProperties?: Record<string, string[]>;
-  /** stored results by name: rfm, lrfmp, clv (later cluster) */
+  /** stored results by name: rfm, lrfmp, clv, cluster */
   scores: Record<string, ScoreSource>;
   /** other audiences by name (their text form), for `in audience '…'` */
   audiences: Record<string, string>;

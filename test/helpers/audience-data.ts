@@ -1,4 +1,5 @@
 /** Test data for audiences: a generated ecommerce workspace, its rows in JS, and a copy in PostgreSQL. */
+import { readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { generateDataset } from '../../src/generate/index.ts';
 import { importFile } from '../../src/store/import/index.ts';
@@ -11,6 +12,16 @@ export const CUSTOMER_COLUMNS = ['customer_id', 'gender', 'age', 'income_band', 
 export async function importGenerated(ws: Workspace, preset: 'ecommerce' | 'grocery' | 'banking' | 'telecom' | 'ngo', customers: number, seed: number, dir: string, months?: number): Promise<void> {
   const g = await generateDataset({ preset, customers, seed, outDir: dir, ...(months ? { months } : {}) });
   for (const kind of ['customers', 'products', 'transactions', 'events'] as const) await importFile(ws, g.files[kind], { kind });
+}
+
+/**
+ * An earlier export of a generated transactions file: the lines before `before` (YYYY-MM-DD), written to
+ * `out`. The full file is then a newer export that extends it (new rows appended).
+ */
+export function writeEarlyExport(transactions: string, out: string, before: string): string {
+  const lines = readFileSync(transactions, 'utf8').trimEnd().split('\n');
+  writeFileSync(out, `${[lines[0], ...lines.slice(1).filter((l) => l.split(',')[3]! < before)].join('\n')}\n`);
+  return out;
 }
 
 /** The workspace's rows as the oracle reads them. */
@@ -40,8 +51,8 @@ async function copyTable(ws: Workspace, client: pg.Client, name: string, columns
   }
 }
 
-/** Copy customers, transactions, events and run_scores (when asked) into the current PostgreSQL schema. */
-export async function copyToPostgres(ws: Workspace, client: pg.Client, options: { runScores?: boolean } = {}): Promise<void> {
+/** Copy customers, transactions, events, and run_scores and run_clusters (when asked) into the current PostgreSQL schema. */
+export async function copyToPostgres(ws: Workspace, client: pg.Client, options: { runScores?: boolean; runClusters?: boolean } = {}): Promise<void> {
   const cols = await ws.db.all<{ name: string }>("SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'customers' ORDER BY ordinal_position");
   await copyTable(ws, client, 'customers', cols.map((c) => c.name));
   await copyTable(ws, client, 'transactions', ['customer_id', 'order_id', 'ts', 'amount', 'is_return', 'product_id', 'category', 'department', 'channel', 'coupon', 'quantity', 'unit_price', 'line_no', 'description', 'currency']);
@@ -49,13 +60,14 @@ export async function copyToPostgres(ws: Workspace, client: pg.Client, options: 
   if (options.runScores) {
     await copyTable(ws, client, 'run_scores', ['run_id', 'customer_id', 'segment', 'score_code', 'r', 'f', 'm', 'recency_days', 'frequency', 'monetary', 'mean_order_value']);
   }
+  if (options.runClusters) await copyTable(ws, client, 'run_clusters', ['run_id', 'customer_id', 'cluster', 'cluster_name', 'distance', 'probability']);
 }
 
 /**
  * Run `fn` with a PostgreSQL client whose search path is a fresh schema holding a copy of the workspace's
  * tables, dropped afterwards; `fn` gets undefined when TEST_POSTGRES_URL is not set.
  */
-export async function withPostgresCopy<T>(ws: Workspace, options: { runScores?: boolean }, fn: (client: pg.Client | undefined) => Promise<T>): Promise<T> {
+export async function withPostgresCopy<T>(ws: Workspace, options: { runScores?: boolean; runClusters?: boolean }, fn: (client: pg.Client | undefined) => Promise<T>): Promise<T> {
   const url = process.env.TEST_POSTGRES_URL;
   if (!url) return fn(undefined);
   const client = new pg.Client({ connectionString: url });

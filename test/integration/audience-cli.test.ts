@@ -9,7 +9,7 @@ import { generateDataset } from '../../src/generate/index.ts';
 import { parseAudience } from '../../src/segments/parse.ts';
 import { Workspace } from '../../src/store/workspace.ts';
 import { Oracle } from '../helpers/audience-oracle.ts';
-import { oracleData } from '../helpers/audience-data.ts';
+import { oracleData, writeEarlyExport } from '../helpers/audience-data.ts';
 import { withTempDir } from '../helpers/workspace.ts';
 
 const run = runCli;
@@ -49,9 +49,7 @@ test('snapshots across two imports: eval stores runs, diff lists who entered and
   await withTempDir(async (dir) => {
     const g = await generateDataset({ preset: 'ecommerce', customers: 400, seed: 5, outDir: join(dir, 'gen') });
     // the first export ends on 2024-06-30; the second is the full file (a superset: new rows are appended)
-    const lines = readFileSync(g.files.transactions, 'utf8').trimEnd().split('\n');
-    const early = join(dir, 'early.csv');
-    writeFileSync(early, `${[lines[0], ...lines.slice(1).filter((l) => l.split(',')[3]! < '2024-07-01')].join('\n')}\n`);
+    const early = writeEarlyExport(g.files.transactions, join(dir, 'early.csv'), '2024-07-01');
     const ws = join(dir, 'ws');
     assert.equal((await run(['init', ws])).code, 0);
     for (const [f, kind] of [[g.files.customers, 'customers'], [g.files.events, 'events'], [early, 'transactions']] as const) {

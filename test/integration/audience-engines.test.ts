@@ -78,6 +78,15 @@ const CASES: Record<string, string[]> = {
   'rfm.segment is not null': ['c1', 'c2', 'c3'],
   'rfm.monetary < p50': ['c3'],
   'rfm.score >= 100': ['c1', 'c2', 'c3'],
+  // the cluster run of setUp: c1 0 'Recent buyers' (distance 0.5, p 0.95), c2 and c3 1 'Lapsed buyers' (2.5, 0.6; 1.0, 0.85), c4 not in it
+  "cluster.name = 'Lapsed buyers'": ['c2', 'c3'],
+  'cluster.id in (0, 1)': ['c1', 'c2', 'c3'],
+  'cluster.distance < 2': ['c1', 'c3'],
+  'cluster.probability > 0.8': ['c1', 'c3'],
+  'not(cluster.id = 1)': ['c1', 'c4'],
+  // distances 0.5, 2.5, 1.0: average 1.33
+  'cluster.distance > avg': ['c2'],
+  "all(cluster.name = 'Lapsed buyers', orders in last 30 days >= 1)": ['c3'],
 };
 const AUDIENCES = { uk: "country = 'UK'", recent: 'orders in last 30 days >= 1' };
 
@@ -88,6 +97,10 @@ async function setUp(ws: Workspace, dir: string): Promise<void> {
     await importFile(ws, f, { kind });
   }
   await runValueSegmentation(ws, 'rfm', { asOf: '2024-07-01', bins: 2 });
+  // a mixture's cluster run written by hand (the audience language reads run_clusters, whatever fitted it)
+  const runId = 1 + Number((await ws.db.one<{ n: number }>('SELECT max(run_id) AS n FROM runs'))!.n);
+  await ws.db.run("INSERT INTO runs VALUES (?, 'cluster', TIMESTAMP '2024-07-01', '{}', ?, now()::TIMESTAMP)", [runId, JSON.stringify({ model: { algorithm: 'gmm' } })]);
+  await ws.db.run(`INSERT INTO run_clusters VALUES (${runId}, 'c1', 0, 'Recent buyers', 0.5, 0.95), (${runId}, 'c2', 1, 'Lapsed buyers', 2.5, 0.6), (${runId}, 'c3', 1, 'Lapsed buyers', 1.0, 0.85)`);
 }
 
 test(`audiences: hand-worked cases give the same members on DuckDB${URL ? ' and PostgreSQL' : ''}`, async () => {
@@ -97,7 +110,7 @@ test(`audiences: hand-worked cases give the same members on DuckDB${URL ? ' and 
       await setUp(ws, dir);
       const schema = await loadAudienceSchema(ws.db, { properties: true, audiences: AUDIENCES });
       const asOf = new Date('2024-07-01T00:00:00Z');
-      await withPostgresCopy(ws, { runScores: true }, async (client) => {
+      await withPostgresCopy(ws, { runScores: true, runClusters: true }, async (client) => {
         const run = async (dialect: DialectName, sql: string, params: unknown[]) =>
           (dialect === 'duckdb' ? await ws.db.all<{ customer_id: string }>(sql, params as never[]) : (await client!.query<{ customer_id: string }>(sql, params)).rows).map((r) => r.customer_id).sort();
         for (const [text, expected] of Object.entries(CASES)) {

@@ -92,9 +92,10 @@ function generator(d: OracleData, seed: number) {
   const source = () => (r.next() < 0.5 ? txSource() : evSource());
   const behaviour = (): string => {
     switch (r.int(0, 6)) {
-      case 0: return `${source()}${window()} ${r.pick(ops)} ${r.int(0, 6)}`;
+      // larger counts too: distinct counts of 10 or more first keep the customers with that many rows
+      case 0: return `${source()}${window()} ${r.pick(ops)} ${r.next() < 0.25 ? r.int(8, 14) : r.int(0, 6)}`;
       case 1: return `${r.pick(['sum', 'avg', 'min', 'max'])}(amount) ${txSource()}${window()} ${r.pick(ops)} ${r.pick([String(r.int(0, 500)), stat()])}`;
-      case 2: return `distinct(${r.pick(['product_id', 'category', 'channel'])}) ${txSource()}${window()} ${r.pick(ops)} ${r.int(0, 8)}`;
+      case 2: return `distinct(${r.pick(['product_id', 'category', 'channel'])}) ${txSource()}${window()} ${r.pick(ops)} ${r.next() < 0.3 ? r.int(9, 16) : r.int(0, 8)}`;
       case 3: return `has ${r.pick(['', 'no '])}${source()}${window()}`;
       case 4: return `${r.pick(['first', 'last'])} ${r.pick(['order', 'purchase', 'return', `event '${r.pick(['page_view', 'email_open', 'review'])}'`])} ${r.pick([`in last ${dur()}`, `more than ${dur()} ago`, `before ${day()}`, `after ${day()}`, `between ${day()} and '2024-12-31'`])}`;
       case 5: return `has ${source()} then ${r.pick(['', 'no '])}${source()} within ${r.pick(['1 hour', '24 hours', '3 days', '2 weeks'])}${window()}`;
