@@ -41,11 +41,8 @@ export interface TransactionShape {
   settings: ImportSettings;
 }
 
-/**
- * The numbers parsed while the file is read (stored in __raw as `__d_<field>`). Ids stay in the view:
- * storing trimmed copies of text columns costs more than trimming them again on each scan.
- */
-const DERIVED_FIELDS = ['quantity', 'unit_price', 'amount_p'] as const;
+/** The parsed fields computed while the file is read (stored in __raw as `__d_<field>`). */
+const DERIVED_FIELDS = ['customer_id', 'order_id', 'product_id', 'quantity', 'unit_price', 'amount_p'] as const;
 
 function shapeCol(s: TransactionShape, field: string): StagedColumn | undefined {
   const name = s.mapping.fields[field];
@@ -53,7 +50,7 @@ function shapeCol(s: TransactionShape, field: string): StagedColumn | undefined 
 }
 
 /**
- * The columns parsed in the same pass as the read: the row key over all source columns, the numbers
+ * The columns parsed in the same pass as the read: the row key over all source columns, ids, numbers
  * and the cancellation marker, each named `__d_<field>`, and `row_occ` (numbered afterwards).
  */
 export function deriveTransactionColumns(s: TransactionShape, rowKeyExpr: string): string[] {
@@ -61,6 +58,9 @@ export function deriveTransactionColumns(s: TransactionShape, rowKeyExpr: string
   const id = (f: string) => (c(f) ? idExpr(c(f)!) : 'CAST(NULL AS VARCHAR)');
   const num = (f: string) => (c(f) ? numberExpr(c(f)!) : 'CAST(NULL AS DOUBLE)');
   const exprs: Record<(typeof DERIVED_FIELDS)[number], string> = {
+    customer_id: id('customer_id'),
+    order_id: id('order_id'),
+    product_id: id('product_id'),
     quantity: num('quantity'),
     unit_price: num('unit_price'),
     amount_p: num('amount'),
@@ -98,7 +98,6 @@ export async function checkTransactions(ctx: CheckContext): Promise<{ observatio
     `${ctx.lineExpr} AS __line`,
     `__d_row_key AS row_key`,
     'row_occ',
-    ...['customer_id', 'order_id', 'product_id'].map((f) => `${c(f) ? idExpr(c(f)!) : 'CAST(NULL AS VARCHAR)'} AS ${f}`),
     ...DERIVED_FIELDS.map((f) => `__d_${f} AS ${f}`),
     `${text('ts')} AS ts_raw`,
     `${tsExpr(ctx, tsCol)} AS ts`,
