@@ -79,7 +79,7 @@ export function renderClusters(r: ClusterRunResult): string {
   ];
   if (r.choice) {
     const bic = r.algorithm === 'gmm';
-    lines.push('', `Choice of k: ${r.choice.reason}`, '', table(['k', ...(bic ? ['BIC'] : []), 'inertia', 'silhouette', 'Calinski-Harabasz', 'Davies-Bouldin', 'stability', 'smallest', ''],
+    lines.push('', `Choice of k: ${r.choice.reason}`, '', table(['k', ...(bic ? ['BIC'] : []), 'inertia', 'silhouette', 'Calinski-Harabasz', 'Davies-Bouldin', 'stability', 'smallest', 'note'],
       r.choice.scores.map((s) => [String(s.k), ...(bic ? [num(s.bic ?? NaN)] : []), num(s.inertia), s.silhouette.toFixed(3), num(s.calinskiHarabasz), s.daviesBouldin.toFixed(3), s.stability.toFixed(2), fmtPct(s.smallestShare),
         s.k === r.k ? '← chosen' : !s.sizesOk ? 'clusters too small' : !s.stable ? 'unstable' : ''])));
   }

@@ -57,7 +57,7 @@ export function renderClvFit(r: ClvFitResult): string {
   }
   if (r.validation) {
     const v = r.validation;
-    lines.push('', `holdout (${sig(v.holdoutPeriods, 3)} ${r.period}s): ${fmtInt(v.actualTotal)} purchases made, ${v.predictedTotal.toFixed(0)} expected (${fmtPct(v.aggregateRelativeError)}); `
+    lines.push('', `holdout (${sig(v.holdoutPeriods, 3)} ${r.period}s): ${fmtInt(v.actualTotal)} purchases made, ${fmtInt(Math.round(v.predictedTotal))} expected (${fmtPct(v.aggregateRelativeError)}); `
       + `per customer MAE ${v.meanAbsoluteError.toFixed(3)}, RMSE ${v.rootMeanSquaredError.toFixed(3)}; top-decile lift ${v.topDecileLift.toFixed(2)}`,
     '', table(['calibration repeats', 'customers', 'holdout actual', 'holdout expected'], v.byFrequency.map((g) => [g.frequency, g.customers, g.actualMean.toFixed(3), g.predictedMean.toFixed(3)])));
   }
