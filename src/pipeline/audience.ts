@@ -3,7 +3,6 @@
  * store each evaluation as a snapshot run, explain one customer, diff two snapshots, and the migration
  * matrix between two runs of any segmentation. docs/audiences.md describes the language.
  */
-import { resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
 import { checkAudience } from '../segments/check.ts';
 import { formatAudience } from '../segments/format.ts';
@@ -13,9 +12,10 @@ import { fieldTypeOf, suggestion, TRANSACTION_FIELDS, type AudienceSchema, type 
 import { compile, type Compiled } from '../sql/compile.ts';
 import type { DialectName } from '../sql/dialects/base.ts';
 import { bool, caseWhen, col, eq, lit, select, table, type Select } from '../sql/ir.ts';
-import { quoteIdent, quoteString } from '../sql/quote.ts';
+import { quoteIdent } from '../sql/quote.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
 import { resolveAsOf } from './value.ts';
+import { copyToFile } from './export.ts';
 
 const RFM_FIELDS: Record<string, FieldType> = {
   segment: 'string', score: 'number', r: 'number', f: 'number', m: 'number', recency_days: 'number', frequency: 'number', monetary: 'number', mean_order_value: 'number',
@@ -195,13 +195,8 @@ export async function checkPack(ws: Workspace, pack: AudiencePack): Promise<Reco
   return Object.fromEntries(pack.audiences.map((a) => [a.name, checkAudience(a.where, schema, { name: a.name }).diagnostics]));
 }
 
-const FORMATS: Record<string, string> = { csv: 'FORMAT csv, HEADER true', parquet: 'FORMAT parquet, COMPRESSION zstd', json: 'FORMAT json, ARRAY true', ndjson: 'FORMAT json' };
-
 /** Write the members with the traits asked for (checked against the customers columns) to csv/parquet/json. */
 export async function exportMembers(ws: Workspace, p: PreparedAudience, file: string, traits: string[]): Promise<{ file: string; rows: number }> {
-  const ext = (/\.([a-z]+)$/i.exec(file)?.[1] ?? '').toLowerCase();
-  const fmt = FORMATS[ext];
-  if (!fmt) throw new SegmintError('invalid-option', `--out ${file}: unknown extension "${ext || '(none)'}"`, { hint: 'use .csv, .parquet, .json or .ndjson' });
   for (const t of traits) {
     if (!(t in p.schema.traits)) {
       throw new SegmintError('unknown-field', `--traits ${t}: customers have no trait ${t}${suggestion(t, Object.keys(p.schema.traits))}`, { hint: `traits: ${Object.keys(p.schema.traits).join(', ')}` });
@@ -209,10 +204,7 @@ export async function exportMembers(ws: Workspace, p: PreparedAudience, file: st
   }
   const c = compile(p.query, 'duckdb');
   const cols = ['customer_id', ...traits.filter((t) => t !== 'customer_id')].map((t) => `c.${quoteIdent(t)}`).join(', ');
-  const path = resolve(file);
-  await ws.db.run(`COPY (SELECT ${cols} FROM customers c WHERE c.customer_id IN (${c.sql}) ORDER BY c.customer_id) TO ${quoteString(path)} (${fmt})`, c.params);
-  const n = await ws.db.one<{ n: number }>(`SELECT count(*) AS n FROM (${c.sql}) q`, c.params);
-  return { file: path, rows: Number(n?.n ?? 0) };
+  return copyToFile(ws.db, `SELECT ${cols} FROM customers c WHERE c.customer_id IN (${c.sql}) ORDER BY c.customer_id`, file, c.params);
 }
 
 /** One node of an explanation: whether it holds for the customer, what was observed, and its parts. */

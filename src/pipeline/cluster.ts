@@ -16,6 +16,7 @@ import { detectFormat } from '../store/import/formats.ts';
 import { quoteIdent, quoteString } from '../sql/quote.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
 import { resolveAsOf } from './value.ts';
+import { copyToFile } from './export.ts';
 
 /** The RFM metrics (src/features/customer-metrics.ts): the default features of a workspace run. */
 export const DEFAULT_CLUSTER_FEATURES = ['recency_days', 'frequency', 'monetary'] as const;
@@ -228,14 +229,7 @@ function pictureForReport(p: { rows: Int32Array; x: Float64Array; y: Float64Arra
 
 /** Write a run's (or the last in-memory run's) assignments: customer_id, cluster, cluster_name, distance (and a mixture's probability). */
 export async function exportClusters(db: Db, runId: number | null, file: string): Promise<{ file: string; rows: number }> {
-  const FORMATS: Record<string, string> = { csv: 'FORMAT csv, HEADER true', parquet: 'FORMAT parquet, COMPRESSION zstd', json: 'FORMAT json, ARRAY true', ndjson: 'FORMAT json' };
-  const ext = /\.([a-z]+)$/i.exec(file)?.[1]?.toLowerCase() ?? '';
-  const fmt = FORMATS[ext];
-  if (!fmt) throw new SegmintError('invalid-option', `--out ${file}: unknown extension "${ext || '(none)'}"`, { hint: 'use .csv, .parquet, .json or .ndjson' });
-  const path = resolve(file);
   const from = runId === null ? '__cluster_assignments WHERE run_id IS NULL' : `run_clusters WHERE run_id = ${Number(runId)}`;
   const mixture = Number((await db.one<{ n: number }>(`SELECT count(probability) AS n FROM ${from}`))?.n ?? 0) > 0;
-  await db.run(`COPY (SELECT customer_id, cluster, cluster_name, distance${mixture ? ', probability' : ''} FROM ${from} ORDER BY customer_id) TO ${quoteString(path)} (${fmt})`);
-  const n = await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${from}`);
-  return { file: path, rows: Number(n?.n ?? 0) };
+  return copyToFile(db, `SELECT customer_id, cluster, cluster_name, distance${mixture ? ', probability' : ''} FROM ${from} ORDER BY customer_id`, file);
 }

@@ -16,7 +16,7 @@ import { CHURN_TIERS, CLV_TIERS, normalisePredictOptions, predictPatterns } from
 import { validateHoldout, type HoldoutValidation } from '../models/clv/validation.ts';
 import { quoteString } from '../sql/quote.ts';
 import { openMemoryDb, type Db, type Workspace } from '../store/workspace.ts';
-import { FORMATS } from './export.ts';
+import { copyToFile } from './export.ts';
 import { materialise, resolveAsOf } from './value.ts';
 
 export type SpendModel = 'gammagamma' | 'none';
@@ -392,12 +392,6 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
 
 /** Write the rows of a prediction run to CSV, Parquet or JSON (by the file's extension). */
 export async function exportClvPredictions(ws: Workspace, runId: number, file: string): Promise<{ file: string; rows: number }> {
-  const ext = extname(file).toLowerCase();
-  const fmt = FORMATS[ext];
-  if (!fmt) throw new SegmintError('invalid-option', `--out ${file}: unknown extension "${ext || '(none)'}"`, { hint: 'use .csv, .parquet, .json or .ndjson' });
-  const path = resolve(file);
-  await ws.db.run(`COPY (SELECT customer_id, frequency, recency, "T", monetary_value, p_alive, expected_purchases, expected_spend, clv, days_to_next_purchase,
-      churn_tier, clv_tier, excluded_reason FROM clv_predictions WHERE run_id = ${Number(runId)} ORDER BY customer_id) TO ${quoteString(path)} (${fmt})`);
-  const n = await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM clv_predictions WHERE run_id = ?', [runId]);
-  return { file: path, rows: Number(n?.n ?? 0) };
+  return copyToFile(ws.db, `SELECT customer_id, frequency, recency, "T", monetary_value, p_alive, expected_purchases, expected_spend, clv, days_to_next_purchase,
+      churn_tier, clv_tier, excluded_reason FROM clv_predictions WHERE run_id = ${Number(runId)} ORDER BY customer_id`, file);
 }
