@@ -47,9 +47,14 @@ function convertRow(r: Record<string, unknown>): Row {
  * Bind types: the driver binds a JS number that is a whole number as BIGINT, and fails ("bigint out of int64
  * range") on one such as 1e200; those bind as DOUBLE. Undefined entries keep the driver's inference.
  */
-function bindTypes(params: readonly Param[] | undefined): (DuckDBType | undefined)[] | undefined {
-  if (!params || !params.some((p) => typeof p === 'number' && Number.isInteger(p) && !Number.isSafeInteger(p))) return undefined;
-  return params.map((p) => (typeof p === 'number' && Number.isInteger(p) && !Number.isSafeInteger(p) ? DOUBLE : undefined));
+function bindTypes(params: readonly Param[]): DuckDBType[] | undefined {
+  if (!params.some((p) => typeof p === 'number' && Number.isInteger(p) && !Number.isSafeInteger(p))) return undefined;
+  return params.map((p) => (typeof p === 'number' && Number.isInteger(p) && !Number.isSafeInteger(p) ? DOUBLE : undefined)) as DuckDBType[];
+}
+
+/** The driver's (values, types) arguments for `params`. */
+function bind(params: readonly Param[] | undefined): [DuckDBValue[] | undefined, DuckDBType[] | undefined] {
+  return params ? [[...params] as DuckDBValue[], bindTypes(params)] : [undefined, undefined];
 }
 
 class DuckDb implements Db {
@@ -57,11 +62,11 @@ class DuckDb implements Db {
   constructor(private readonly conn: DuckDBConnection) {}
 
   async run(sql: string, params?: readonly Param[]): Promise<void> {
-    await this.conn.run(sql, params ? ([...params] as DuckDBValue[]) : undefined, bindTypes(params) as DuckDBType[] | undefined);
+    await this.conn.run(sql, ...bind(params));
   }
 
   async all<T extends Row = Row>(sql: string, params?: readonly Param[]): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql, params ? ([...params] as DuckDBValue[]) : undefined, bindTypes(params) as DuckDBType[] | undefined);
+    const reader = await this.conn.runAndReadAll(sql, ...bind(params));
     return reader.getRowObjectsJS().map((r) => convertRow(r as Record<string, unknown>) as T);
   }
 
@@ -71,7 +76,7 @@ class DuckDb implements Db {
   }
 
   async columns(sql: string, params?: readonly Param[]): Promise<Record<string, unknown[]>> {
-    const reader = await this.conn.runAndReadAll(sql, params ? ([...params] as DuckDBValue[]) : undefined, bindTypes(params) as DuckDBType[] | undefined);
+    const reader = await this.conn.runAndReadAll(sql, ...bind(params));
     const cols = reader.getColumnsObjectJS() as Record<string, unknown[]>;
     const out: Record<string, unknown[]> = {};
     for (const [k, v] of Object.entries(cols)) out[k] = v.map(toJs);

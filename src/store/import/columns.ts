@@ -44,6 +44,11 @@ export function numberExpr(c: StagedColumn, alias = ''): string {
   return `coalesce(TRY_CAST(${t} AS DOUBLE), TRY_CAST(regexp_replace(${t}, '^([-+]?)[$€£]', '\\1') AS DOUBLE))`;
 }
 
+/** The source columns of a staged row as one JSON object (the quarantine's raw values). */
+export function rawRecordExpr(columns: readonly StagedColumn[], alias = ''): string {
+  return `to_json({${columns.map((c) => `${quoteString(c.name)}: ${alias}${quoteIdent(c.name)}`).join(', ')}})`;
+}
+
 export interface TraitColumn {
   source: StagedColumn;
   /** snake_case name in the warehouse */

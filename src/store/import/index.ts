@@ -11,14 +11,14 @@ import { snakeCase, type ImportKind, IMPORT_KINDS } from '../../core/schema.ts';
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { ImportPolicies, ImportSettings } from '../config.ts';
 import type { Db, Workspace } from '../workspace.ts';
-import { defineNullMacro, ensureColumns, inferTraits, type TraitColumn } from './columns.ts';
+import { defineNullMacro, ensureColumns, inferTraits, rawRecordExpr, type TraitColumn } from './columns.ts';
 import type { Observation } from './checks.ts';
 import { checkTimezone, detectDateFormat } from './dates.ts';
 import { detectFormat, type FileFormat } from './formats.ts';
 import { resolveMapping, type Mapping } from './mapping.ts';
 import { checkCustomers, checkEvents, checkProducts, loadCustomers, loadEvents, loadProducts } from './others.ts';
 import { stageFile, type StagedColumn } from './stage.ts';
-import { checkTransactions, deriveTransactionColumns, loadTransactions, rawRecordExpr, type CheckContext } from './transactions.ts';
+import { checkTransactions, deriveTransactionColumns, loadTransactions, type CheckContext } from './transactions.ts';
 
 export { QUARANTINE_REASONS, type Observation, type QuarantineReason } from './checks.ts';
 export { detectFormat, type FileFormat } from './formats.ts';

@@ -29,7 +29,7 @@ export function tsExpr(ctx: CheckContext, c: StagedColumn): string {
   return timestampExpr(ctx.dateFormat === 'typed' ? quoteIdent(c.name) : textExpr(c), ctx.dateFormat, ctx.settings.timezone);
 }
 
-export const col = (ctx: CheckContext, field: string): StagedColumn | undefined => {
+export const col = (ctx: Pick<CheckContext, 'columns' | 'mapping'>, field: string): StagedColumn | undefined => {
   const name = ctx.mapping.fields[field];
   return name === undefined ? undefined : ctx.columns.find((c) => c.name === name);
 };
@@ -44,17 +44,12 @@ export interface TransactionShape {
 /** The parsed fields computed while the file is read (stored in __raw as `__d_<field>`). */
 const DERIVED_FIELDS = ['customer_id', 'order_id', 'product_id', 'quantity', 'unit_price', 'amount_p'] as const;
 
-function shapeCol(s: TransactionShape, field: string): StagedColumn | undefined {
-  const name = s.mapping.fields[field];
-  return name === undefined ? undefined : s.columns.find((c) => c.name === name);
-}
-
 /**
  * The columns parsed in the same pass as the read: the row key over all source columns, ids, numbers
  * and the cancellation marker, each named `__d_<field>`, and `row_occ` (numbered afterwards).
  */
 export function deriveTransactionColumns(s: TransactionShape, rowKeyExpr: string): string[] {
-  const c = (f: string) => shapeCol(s, f);
+  const c = (f: string) => col(s, f);
   const id = (f: string) => (c(f) ? idExpr(c(f)!) : 'CAST(NULL AS VARCHAR)');
   const num = (f: string) => (c(f) ? numberExpr(c(f)!) : 'CAST(NULL AS DOUBLE)');
   const exprs: Record<(typeof DERIVED_FIELDS)[number], string> = {
@@ -73,12 +68,6 @@ export function deriveTransactionColumns(s: TransactionShape, rowKeyExpr: string
     `${marker} AS __d_marker`,
     'CAST(1 AS INTEGER) AS row_occ',
   ];
-}
-
-/** The source columns of a staged row as one JSON object (the quarantine's raw values). */
-export function rawRecordExpr(columns: readonly StagedColumn[], alias = ''): string {
-  if (columns.length === 0) return "to_json({'': NULL})";
-  return `to_json({${columns.map((c) => `${quoteString(c.name)}: ${alias}${quoteIdent(c.name)}`).join(', ')}})`;
 }
 
 /**
