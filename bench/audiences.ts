@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generateDataset } from '../src/generate/index.ts';
+import { generatedEcommerce } from './generated.ts';
 import { evaluateAudience, loadAudienceSchema, prepareAudience } from '../src/pipeline/audience.ts';
 import { ECOMMERCE } from '../src/segments/presets/index.ts';
 import { importFile } from '../src/store/import/index.ts';
@@ -39,11 +39,7 @@ const MORE = [
 
 export async function run(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const data = join(OUT, `data-${CUSTOMERS}`);
-  if (!existsSync(join(data, 'manifest.json'))) {
-    console.log(`bench/audiences: generating ${CUSTOMERS} customers …`);
-    await generateDataset({ preset: 'ecommerce', customers: CUSTOMERS, seed: 1, outDir: data });
-  }
+  const data = await generatedEcommerce(OUT, CUSTOMERS, 'audiences');
   const wsDir = join(OUT, `ws-${CUSTOMERS}`);
   let ws = await Workspace.open(wsDir, { create: true });
   if (Number((await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM transactions'))!.n) === 0) {

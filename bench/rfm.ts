@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { generateDataset } from '../src/generate/index.ts';
+import { generatedEcommerce } from './generated.ts';
 import { runValueSegmentation } from '../src/pipeline/value.ts';
 import { importFile } from '../src/store/import/index.ts';
 import { Workspace } from '../src/store/workspace.ts';
@@ -41,11 +41,7 @@ FROM m CROSS JOIN q`;
 
 export async function run(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
-  const data = join(OUT, `data-${CUSTOMERS}`);
-  if (!existsSync(join(data, 'manifest.json'))) {
-    console.log(`bench/rfm: generating ${CUSTOMERS} customers …`);
-    await generateDataset({ preset: 'ecommerce', customers: CUSTOMERS, seed: 1, outDir: data });
-  }
+  const data = await generatedEcommerce(OUT, CUSTOMERS, 'rfm');
   const wsDir = join(OUT, `ws-${CUSTOMERS}`);
   let ws = await Workspace.open(wsDir, { create: true });
   const imp = await importFile(ws, join(data, 'transactions.csv'), { kind: 'transactions', remember: false });
