@@ -85,3 +85,19 @@ test('htmlTable: numbers right-aligned with separators, text escaped, id columns
   assert.match(html, /<td class="n">2.50<\/td><td class="n">–<\/td>/);
   assert.match(html, /<tfoot><tr><td><\/td><td>all<\/td><td class="n">1,236.50<\/td><td class="n">100%<\/td><\/tr><\/tfoot>/);
 });
+
+test('heat map: column labels too long for their cells are turned; short ones stay level; a fixed colour range is kept', () => {
+  const names = ['Champions', 'Potential loyalist', "Can't lose them", 'Need attention', 'About to sleep', 'Hibernating', 'Promising', 'At risk', 'Lost', 'Loyal', 'New'];
+  const long = heatmap(names.map((n) => ({ x: n, y: 'Loyal', value: 1, label: '1' })), { ...T, xLabel: 'to', yLabel: 'from', colorLabel: 'n', width: 900 });
+  assert.match(long, /rotate\(-35\)/);
+  const short = heatmap([1, 2, 3].map((x) => ({ x, y: 1, value: x, label: String(x) })), { ...T, xLabel: 'R', yLabel: 'F', colorLabel: 'n' });
+  assert.doesNotMatch(short, /rotate\(-35\)/);
+  // cells of 0.99–1.0: on a fixed 0–1 scale all dark; on the data's own range the lowest is light
+  const cells = [0.99, 0.995, 1].map((v, i) => ({ x: i, y: 0, value: v, label: '' }));
+  const brightness = (svg: string) => [...svg.matchAll(/<rect[^>]*fill="rgb\((\d+), (\d+), (\d+)\)"/g)].map((m) => Number(m[1]) + Number(m[2]) + Number(m[3]));
+  const fixed = brightness(heatmap(cells, { ...T, xLabel: 'x', yLabel: 'y', colorLabel: 'p', colorDomain: [0, 1] }));
+  const own = brightness(heatmap(cells, { ...T, xLabel: 'x', yLabel: 'y', colorLabel: 'p' }));
+  assert.equal(fixed.length, 3);
+  assert.ok(Math.max(...fixed) < 200, `fixed scale: ${fixed.join(' ')}`);
+  assert.ok(Math.max(...own) > 500, `own range: ${own.join(' ')}`);
+});
