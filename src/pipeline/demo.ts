@@ -6,7 +6,9 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importFile, type ImportResult } from '../store/import/index.ts';
+import { migrationMatrix, type MigrationCell } from './audience.ts';
 import { runClvFit, runClvPredict, type ClvFitResult, type ClvPredictResult } from './clv.ts';
+import { runValueSegmentation, type ValueResult } from './value.ts';
 import { CONFIG_FILE, DATABASE_FILE, Workspace } from '../store/workspace.ts';
 
 /** Path of the bundled Online Retail Parquet file (CC0, see data/README.md). */
@@ -54,13 +56,37 @@ export async function runDemo(dir: string, onProgress?: (phase: string, fraction
 }
 
 /**
+ * The demo's holdout split, 13 weeks before the data ends: the last day of the CLV calibration period and
+ * the day after it, the as-of date of the earlier RFM run (YYYY-MM-DD).
+ */
+async function holdoutSplit(ws: Workspace): Promise<{ calibrationEnd: string; asOf: string }> {
+  const r = await ws.db.one<{ calibrationEnd: string; asOf: string }>(`SELECT strftime(CAST(max(ts) AS DATE) - 91, '%Y-%m-%d') AS "calibrationEnd",
+      strftime(CAST(max(ts) AS DATE) - 90, '%Y-%m-%d') AS "asOf" FROM transactions WHERE customer_id IS NOT NULL`);
+  return r!;
+}
+
+/**
+ * The demo's value step: RFM at the calibration end and at the default as-of date (so the report can show
+ * who moved between segments since), LRFMP, and the five largest moves between two different segments.
+ */
+export async function runDemoValue(ws: Workspace): Promise<{ rfmBefore: ValueResult; rfm: ValueResult; lrfmp: ValueResult; moves: MigrationCell[] }> {
+  const rfmBefore = await runValueSegmentation(ws, 'rfm', { asOf: (await holdoutSplit(ws)).asOf });
+  const rfm = await runValueSegmentation(ws, 'rfm');
+  const lrfmp = await runValueSegmentation(ws, 'lrfmp');
+  const moves = (await migrationMatrix(ws.db, rfmBefore.runId, rfm.runId)).cells
+    .filter((c) => c.from !== c.to && c.from !== '(not in run)')
+    .sort((a, b) => b.customers - a.customers)
+    .slice(0, 5);
+  return { rfmBefore, rfm, lrfmp, moves };
+}
+
+/**
  * The demo's CLV step: BG/NBD and Gamma-Gamma in weeks, calibrated up to 13 weeks before the last
  * transaction so the report can compare the model with the holdout, then 12-month predictions for every
  * customer from the whole history (10 % annual discount, CLV in revenue).
  */
 export async function runDemoClv(ws: Workspace): Promise<{ fit: ClvFitResult; predict: ClvPredictResult }> {
-  const last = await ws.db.one<{ d: string }>("SELECT strftime(CAST(max(ts) AS DATE) - 91, '%Y-%m-%d') AS d FROM transactions WHERE customer_id IS NOT NULL");
-  const fit = await runClvFit(ws, { model: 'bgnbd', spend: 'gammagamma', period: 'week', calibrationEnd: last!.d });
+  const fit = await runClvFit(ws, { model: 'bgnbd', spend: 'gammagamma', period: 'week', calibrationEnd: (await holdoutSplit(ws)).calibrationEnd });
   const predict = await runClvPredict(ws, { horizon: 12, unit: 'month', discountRate: 0.1 });
   return { fit, predict };
 }

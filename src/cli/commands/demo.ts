@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { runDemo, runDemoClv } from '../../pipeline/demo.ts';
-import { runValueSegmentation } from '../../pipeline/value.ts';
+import { runDemo, runDemoClv, runDemoValue } from '../../pipeline/demo.ts';
 import { runClustering } from '../../pipeline/cluster.ts';
 import { buildReport } from '../../report/index.ts';
 import type { Context, GlobalOptions } from '../context.ts';
@@ -13,11 +12,8 @@ import { renderValue } from './value.ts';
 import { renderClvFit, renderClvPredict } from './clv.ts';
 import { renderClusters } from './cluster.ts';
 import { renderPack } from './audience.ts';
-import { evaluatePack, migrationMatrix } from '../../pipeline/audience.ts';
+import { evaluatePack } from '../../pipeline/audience.ts';
 import { AUDIENCE_PRESETS } from '../../segments/presets/index.ts';
-
-/** The earlier RFM run of the demo: the calibration end of its CLV fit, three months before the data ends. */
-const DEMO_EARLIER_AS_OF = '2011-09-10';
 
 interface DemoOptions extends GlobalOptions {
   dir: string;
@@ -32,10 +28,7 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
       const { ws, summary } = await runDemo(opts.dir, (phase, f) => bar.update(`importing Online Retail: ${phase}`, f));
       try {
         bar.update('scoring RFM and LRFMP');
-        // RFM three months earlier as well, so the report can show who moved between segments since.
-        const rfmBefore = await runValueSegmentation(ws, 'rfm', { asOf: DEMO_EARLIER_AS_OF });
-        const rfm = await runValueSegmentation(ws, 'rfm');
-        const lrfmp = await runValueSegmentation(ws, 'lrfmp');
+        const { rfmBefore, rfm, lrfmp, moves } = await runDemoValue(ws);
         bar.update('fitting CLV models and predicting');
         const clv = await runDemoClv(ws);
         bar.update('clustering customers on their RFM metrics');
@@ -69,11 +62,7 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         io.out('');
         io.out(renderValue(rfm));
         io.out('');
-        const moves = (await migrationMatrix(ws.db, rfmBefore.runId, rfm.runId)).cells
-          .filter((c) => c.from !== c.to && c.from !== '(not in run)')
-          .sort((a, b) => b.customers - a.customers)
-          .slice(0, 5);
-        io.out(`largest moves between RFM segments since ${DEMO_EARLIER_AS_OF} (run ${rfmBefore.runId} → ${rfm.runId}): ${moves.map((c) => `${c.from} → ${c.to} ${fmtInt(c.customers)}`).join('; ')}`);
+        io.out(`largest moves between RFM segments since ${rfmBefore.asOf} (run ${rfmBefore.runId} → ${rfm.runId}): ${moves.map((c) => `${c.from} → ${c.to} ${fmtInt(c.customers)}`).join('; ')}`);
         io.out('');
         io.out(renderClvFit(clv.fit));
         io.out('');
