@@ -38,6 +38,8 @@ c2,2024-06-01 08:00:00,email_open,"{""campaign"":""summer""}"
 c3,2024-06-30 22:00:00,add_to_cart,"{""product_id"":""P4""}"
 c3,2024-05-01 08:00:00,email_open,"{""campaign"":""spring""}"
 c4,2024-06-29 08:00:00,email_open,"{""campaign"":""summer""}"
+c1,2024-06-10 08:00:00,review,"{""stars"":""5""}"
+c2,2024-06-10 08:00:00,review,"{""stars"":4}"
 `;
 
 /** rule → members (sorted), worked out by hand from the rows above */
@@ -61,6 +63,8 @@ const CASES: Record<string, string[]> = {
   'signup_date more than 3 years ago': ['c2', 'c4'],
   "signup_date = '2024-01-01'": ['c3'],
   "has event 'email_open' where properties.campaign = 'summer' in last 60 days": ['c2', 'c4'],
+  // c1's stars are the text "5": a property is a number only where the JSON value is one
+  "has event 'review' where properties.stars >= 4": ['c2'],
   "city = 'Val d''Isère'": ['c1'],
   "city in ('x'' OR 1=1 --', 'Paris')": ['c2'],
   'returns >= 1': ['c2'],
