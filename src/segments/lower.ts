@@ -235,8 +235,14 @@ class Lowerer {
         }
         return binary(OPS[t.op], type === 'json' ? this.prop(x, v) : x, this.value(v, type));
       }
-      case 'in':
+      case 'in': {
+        // a date without a time is the whole day, as with `=`
+        if (isDate && t.values.some(dateOnly)) {
+          const hit = or(...t.values.map((value) => this.fieldTest(x, type, { kind: 'cmp', op: '=', value }, statQ)));
+          return t.negate ? not(hit) : hit;
+        }
         return inList(type === 'json' ? this.prop(x, t.values[0]) : x, t.values.map((v) => this.value(v, type)), t.negate);
+      }
       case 'between': {
         const xx = type === 'json' ? this.prop(x, t.lo) : x;
         if (isDate && dateOnly(t.hi)) return and(ge(xx, this.value(t.lo, type)), lt(xx, lit(nextDay(asDate(t.hi)))));
