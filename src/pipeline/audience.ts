@@ -3,7 +3,7 @@
  * store each evaluation as a snapshot run, explain one customer, diff two snapshots, and the migration
  * matrix between two runs of any segmentation. docs/audiences.md describes the language.
  */
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
 import { checkAudience } from '../segments/check.ts';
 import { formatAudience } from '../segments/format.ts';
@@ -15,6 +15,7 @@ import type { DialectName } from '../sql/dialects/base.ts';
 import { bool, caseWhen, col, eq, lit, select, table, type Select } from '../sql/ir.ts';
 import { quoteIdent, quoteString } from '../sql/quote.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
+import { FORMATS } from './export.ts';
 import { resolveAsOf } from './value.ts';
 
 const RFM_FIELDS: Record<string, FieldType> = {
@@ -195,11 +196,9 @@ export async function checkPack(ws: Workspace, pack: AudiencePack): Promise<Reco
   return Object.fromEntries(pack.audiences.map((a) => [a.name, checkAudience(a.where, schema, { name: a.name }).diagnostics]));
 }
 
-const FORMATS: Record<string, string> = { csv: 'FORMAT csv, HEADER true', parquet: 'FORMAT parquet, COMPRESSION zstd', json: 'FORMAT json, ARRAY true', ndjson: 'FORMAT json' };
-
 /** Write the members with the traits asked for (checked against the customers columns) to csv/parquet/json. */
 export async function exportMembers(ws: Workspace, p: PreparedAudience, file: string, traits: string[]): Promise<{ file: string; rows: number }> {
-  const ext = (/\.([a-z]+)$/i.exec(file)?.[1] ?? '').toLowerCase();
+  const ext = extname(file).toLowerCase();
   const fmt = FORMATS[ext];
   if (!fmt) throw new SegmintError('invalid-option', `--out ${file}: unknown extension "${ext || '(none)'}"`, { hint: 'use .csv, .parquet, .json or .ndjson' });
   for (const t of traits) {
