@@ -301,12 +301,13 @@ export async function diffAudience(db: Db, options: { name?: string; from?: numb
     // without a name: the audience of the run given, else of the latest snapshot
     const given = from ?? to;
     const name = options.name ?? (given !== undefined ? (await runInfo(db, given)).name : (await audienceRuns(db)).at(-1)?.name);
-    const runs = name === undefined ? [] : await audienceRuns(db, name);
-    if (runs.length < 2) {
-      throw new SegmintError('not-enough-runs', `${name ? `audience '${name}' has` : 'there are'} ${runs.length} snapshot run${runs.length === 1 ? '' : 's'}; a diff needs two`, { hint: 'evaluate the audience again (e.g. after importing newer data), or give --from and --to run ids' });
+    const ids = name === undefined ? [] : (await audienceRuns(db, name)).map((r) => r.runId);
+    to ??= ids.at(-1);
+    // --to alone: the snapshot just before it
+    from ??= ids.filter((id) => id < to!).at(-1);
+    if (from === undefined || to === undefined || from === to) {
+      throw new SegmintError('not-enough-runs', `${name ? `audience '${name}' has` : 'there are'} ${ids.length} snapshot run${ids.length === 1 ? '' : 's'}${ids.length >= 2 ? ' but none to compare with the one given' : ''}; a diff needs two`, { hint: 'evaluate the audience again (e.g. after importing newer data), or give --from and --to run ids' });
     }
-    from ??= runs[runs.length - 2]!.runId;
-    to ??= runs[runs.length - 1]!.runId;
   }
   const [a, b] = [await runInfo(db, from), await runInfo(db, to)];
   for (const r of [a, b]) if (r.kind !== 'audience') throw new SegmintError('wrong-run-kind', `run ${r.runId} is a ${r.kind} run, not an audience snapshot`, { hint: 'for other segmentations use segmint audience migration' });

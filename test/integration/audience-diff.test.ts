@@ -1,5 +1,6 @@
 // `diffAudience` compares two snapshots of one audience: without a name, the audience of the latest run
-// (not simply the last two runs of any audience), and two runs of different audiences are refused.
+// (not simply the last two runs of any audience), --to alone takes the snapshot before it, and two runs
+// of different audiences are refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -26,6 +27,11 @@ test('audience diff without a name compares the two latest snapshots of the late
     // --from alone: the later run is the latest of the same audience
     const fromOld = await diffAudience(ws.db, { from: old1 });
     assert.deepEqual([fromOld.to.runId, fromOld.entered, fromOld.left], [old2, [], ['c2']]);
+    // --to alone: the snapshot of the same audience just before it, not the second-to-last
+    await snap('old', 'age > 10');
+    const toOld2 = await diffAudience(ws.db, { to: old2 });
+    assert.deepEqual([toOld2.from.runId, toOld2.to.runId], [old1, old2]);
+    await assert.rejects(diffAudience(ws.db, { to: old1 }), (e: SegmintError) => e.code === 'not-enough-runs');
     await assert.rejects(diffAudience(ws.db, { from: old1, to: young2 }), (e: SegmintError) => e.code === 'different-audiences');
     await assert.rejects(diffAudience(ws.db, { name: 'young', from: old1, to: old2 }), (e: SegmintError) => e.code === 'different-audiences');
   });
