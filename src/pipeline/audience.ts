@@ -291,15 +291,22 @@ export interface AudienceDiff {
 export async function diffAudience(db: Db, options: { name?: string; from?: number; to?: number }): Promise<AudienceDiff> {
   let { from, to } = options;
   if (from === undefined || to === undefined) {
-    const runs = await audienceRuns(db, options.name);
-    if (runs.length < 2) {
-      throw new SegmintError('not-enough-runs', `${options.name ? `audience '${options.name}' has` : 'there are'} ${runs.length} snapshot run${runs.length === 1 ? '' : 's'}; a diff needs two`, { hint: 'evaluate the audience again (e.g. after importing newer data), or give --from and --to run ids' });
+    // without a name: the audience of the run given, else of the latest snapshot
+    const given = from ?? to;
+    const name = options.name ?? (given !== undefined ? (await runInfo(db, given)).name : (await audienceRuns(db)).at(-1)?.name);
+    const ids = name === undefined ? [] : (await audienceRuns(db, name)).map((r) => r.runId);
+    to ??= ids.at(-1);
+    // --to alone: the snapshot just before it
+    from ??= ids.filter((id) => id < to!).at(-1);
+    if (from === undefined || to === undefined || from === to) {
+      throw new SegmintError('not-enough-runs', `${name ? `audience '${name}' has` : 'there are'} ${ids.length} snapshot run${ids.length === 1 ? '' : 's'}${ids.length >= 2 ? ' but none to compare with the one given' : ''}; a diff needs two`, { hint: 'evaluate the audience again (e.g. after importing newer data), or give --from and --to run ids' });
     }
-    from ??= runs[runs.length - 2]!.runId;
-    to ??= runs[runs.length - 1]!.runId;
   }
   const [a, b] = [await runInfo(db, from), await runInfo(db, to)];
   for (const r of [a, b]) if (r.kind !== 'audience') throw new SegmintError('wrong-run-kind', `run ${r.runId} is a ${r.kind} run, not an audience snapshot`, { hint: 'for other segmentations use segmint audience migration' });
+  if (a.name !== b.name || (options.name !== undefined && a.name !== options.name)) {
+    throw new SegmintError('different-audiences', `runs ${a.runId} and ${b.runId} are snapshots of ${a.name === b.name ? `'${a.name}', not '${options.name}'` : `different audiences ('${a.name}' and '${b.name}')`}`, { hint: 'list the runs of one audience with segmint audience runs --name N' });
+  }
   const minus = async (x: number, y: number) => (await db.all<{ customer_id: string }>(
     'SELECT customer_id FROM (SELECT customer_id FROM audience_members WHERE run_id = ? EXCEPT SELECT customer_id FROM audience_members WHERE run_id = ?) ORDER BY customer_id', [x, y])).map((r) => r.customer_id);
   const entered = await minus(to, from);

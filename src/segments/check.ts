@@ -224,7 +224,12 @@ class Checker {
       case 'in':
         if (t.values.length === 0) this.err(f.span, 'empty-list', `${name} ${t.negate ? 'not in' : 'in'} () has no values`, 'list at least one value');
         if (t.values.length > MAX_IN_LIST) this.err(f.span, 'list-too-long', `${name} in (…) lists ${t.values.length} values, more than ${MAX_IN_LIST}`, 'import the list as a trait or a customers file and test that trait instead');
-        for (const v of t.values.slice(0, 1000)) this.literal(v, type, f);
+        // every value (one of the wrong type would reach the engine and fail there), one diagnostic per list
+        for (const v of t.values) {
+          const before = this.diags.length;
+          this.literal(v, type, f);
+          if (this.diags.length > before) break;
+        }
         return;
       case 'between': {
         this.literal(t.lo, type, f);

@@ -159,6 +159,9 @@ test('huge in lists: up to the limit they compile to bound parameters, beyond it
   assert.ok(c.node);
   assert.equal(compile(lowerAudience(c.node, { schema, asOf, refs: c.refs }), 'postgres').params.length, 5000);
   assert.deepEqual(codes(`country in (${values(MAX_IN_LIST + 1)})`), ['list-too-long']);
+  // a value of the wrong type anywhere in the list, not only among the first ones
+  const ages = Array.from({ length: 1500 }, (_, i) => String(i)).join(', ');
+  assert.deepEqual(codes(`age in (${ages}, 'abc', 'def')`), ['type-mismatch']);
 });
 
 test('postgres and duckdb: hostile strings in values become bound parameters, never SQL text', () => {

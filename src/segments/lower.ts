@@ -233,19 +233,25 @@ class Lowerer {
             case '>=': return ge(x, from);
           }
         }
-        return binary(OPS[t.op], type === 'json' ? this.prop(x, v) : x, this.value(v, type));
+        return binary(OPS[t.op], this.prop(x, v), this.value(v, type));
       }
-      case 'in':
-        return inList(type === 'json' ? this.prop(x, t.values[0]) : x, t.values.map((v) => this.value(v, type)), t.negate);
+      case 'in': {
+        // a date without a time is the whole day, as with `=`
+        if (isDate && t.values.some(dateOnly)) {
+          const hit = or(...t.values.map((value) => this.fieldTest(x, type, { kind: 'cmp', op: '=', value }, statQ)));
+          return t.negate ? not(hit) : hit;
+        }
+        return inList(this.prop(x, t.values[0]), t.values.map((v) => this.value(v, type)), t.negate);
+      }
       case 'between': {
-        const xx = type === 'json' ? this.prop(x, t.lo) : x;
+        const xx = this.prop(x, t.lo);
         if (isDate && dateOnly(t.hi)) return and(ge(xx, this.value(t.lo, type)), lt(xx, lit(nextDay(asDate(t.hi)))));
         return and(ge(xx, this.value(t.lo, type)), le(xx, this.value(t.hi, type)));
       }
       case 'contains':
-        return contains(type === 'json' ? this.prop(x, t.value) : x, lit(t.value.value));
+        return contains(this.prop(x, t.value), lit(t.value.value));
       case 'starts_with':
-        return startsWith(type === 'json' ? this.prop(x, t.value) : x, lit(t.value.value));
+        return startsWith(this.prop(x, t.value), lit(t.value.value));
       case 'is_null':
         return t.negate ? isNotNull(x) : isNull(x);
       case 'date':
@@ -253,7 +259,7 @@ class Lowerer {
     }
   }
 
-  /** An event property read as a number when compared with one, else as text (`x` is a json_get placeholder). */
+  /** An event property (a json_get placeholder) read as a number when compared with one, else as text; any other `x` as it is. */
   private prop(x: Expr, l: Literal | undefined): Expr {
     if (x.kind !== 'json_get') return x;
     return jsonGet(x.expr, x.key, l?.kind === 'number' ? 'number' : 'text');

@@ -168,7 +168,8 @@ export class Oracle {
       case 'in': {
         const xv = prop(t.values[0]);
         if (xv === null || xv === undefined) return false;
-        const hit = t.values.some((v) => cmp('=', xv, this.value(v, type)));
+        // a date without a time is the whole day, as with `=`
+        const hit = t.values.some((value) => (isDate ? this.test(x, type, { kind: 'cmp', op: '=', value }, stat) : cmp('=', xv, this.value(value, type))));
         return t.negate ? !hit : hit;
       }
       case 'between': {

@@ -16,11 +16,11 @@ import { withTempDir, withWorkspace } from '../helpers/workspace.ts';
 
 const URL = process.env.TEST_POSTGRES_URL;
 
-const CUSTOMERS = `customer_id,country,age,signup_date,latitude,longitude,city
-c1,UK,30,2024-06-15,51.5,-0.12,Val d'Isère
-c2,FR,45,2020-01-10,48.85,2.35,Paris
-c3,UK,70,2024-01-01,53.48,-2.24,Manchester
-c4,DE,,2019-05-05,52.52,13.40,Berlin
+const CUSTOMERS = `customer_id,country,age,signup_date,latitude,longitude,city,last_login
+c1,UK,30,2024-06-15,51.5,-0.12,Val d'Isère,2024-06-01 10:00:00
+c2,FR,45,2020-01-10,48.85,2.35,Paris,2024-06-02 00:00:00
+c3,UK,70,2024-01-01,53.48,-2.24,Manchester,2024-05-31 23:59:00
+c4,DE,,2019-05-05,52.52,13.40,Berlin,
 `;
 const TRANSACTIONS = `customer_id,order_id,ts,amount,category,coupon
 c1,o1,2024-06-20 10:00:00,100,cameras,
@@ -38,6 +38,8 @@ c2,2024-06-01 08:00:00,email_open,"{""campaign"":""summer""}"
 c3,2024-06-30 22:00:00,add_to_cart,"{""product_id"":""P4""}"
 c3,2024-05-01 08:00:00,email_open,"{""campaign"":""spring""}"
 c4,2024-06-29 08:00:00,email_open,"{""campaign"":""summer""}"
+c1,2024-06-10 08:00:00,review,"{""stars"":""5""}"
+c2,2024-06-10 08:00:00,review,"{""stars"":4}"
 `;
 
 /** rule → members (sorted), worked out by hand from the rows above */
@@ -60,7 +62,12 @@ const CASES: Record<string, string[]> = {
   'signup_date in last 1 year': ['c1', 'c3'],
   'signup_date more than 3 years ago': ['c2', 'c4'],
   "signup_date = '2024-01-01'": ['c3'],
+  // a date without a time is the whole day, in a list as with =; c4 has no last login
+  "last_login in ('2024-06-01', '2024-06-03')": ['c1'],
+  "last_login not in ('2024-06-01')": ['c2', 'c3'],
   "has event 'email_open' where properties.campaign = 'summer' in last 60 days": ['c2', 'c4'],
+  // c1's stars are the text "5": a property is a number only where the JSON value is one
+  "has event 'review' where properties.stars >= 4": ['c2'],
   "city = 'Val d''Isère'": ['c1'],
   "city in ('x'' OR 1=1 --', 'Paris')": ['c2'],
   'returns >= 1': ['c2'],

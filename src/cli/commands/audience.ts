@@ -12,7 +12,7 @@ import { formatAudience } from '../../segments/format.ts';
 import { parseAudience } from '../../segments/parse.ts';
 import { AUDIENCE_PRESETS } from '../../segments/presets/index.ts';
 import { DIALECTS, type DialectName } from '../../sql/dialects/base.ts';
-import { didYouMean } from '../../core/suggest.ts';
+import { suggestion } from '../../segments/schema.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { examples, withGlobals, type SetExit } from '../options.ts';
 import { fmtInt, fmtPct, json, table } from '../render.ts';
@@ -35,8 +35,7 @@ function loadPack(file: string | undefined, opts: DefOptions): AudiencePack {
   if (opts.preset !== undefined) {
     const p = AUDIENCE_PRESETS[opts.preset];
     if (!p) {
-      const g = didYouMean(opts.preset, Object.keys(AUDIENCE_PRESETS));
-      throw new SegmintError('invalid-option', `--preset ${opts.preset}: no such pack${g ? `; did you mean ${g}?` : ''}`, { hint: `packs: ${Object.keys(AUDIENCE_PRESETS).join(', ')}` });
+      throw new SegmintError('invalid-option', `--preset ${opts.preset}: no such pack${suggestion(opts.preset, Object.keys(AUDIENCE_PRESETS))}`, { hint: `packs: ${Object.keys(AUDIENCE_PRESETS).join(', ')}` });
     }
     return p;
   }
@@ -55,7 +54,7 @@ function pick(pack: AudiencePack, name: string | undefined): { name: string; whe
   const a = name === undefined ? (pack.audiences.length === 1 ? pack.audiences[0] : undefined) : pack.audiences.find((x) => x.name === name);
   if (!a) {
     const names = pack.audiences.map((x) => x.name);
-    throw new SegmintError('invalid-option', name === undefined ? `the pack has ${names.length} audiences: say which with --name` : `no audience ${name} in the pack${didYouMean(name, names) ? `; did you mean ${didYouMean(name, names)}?` : ''}`, { hint: `audiences: ${names.join(', ')}` });
+    throw new SegmintError('invalid-option', name === undefined ? `the pack has ${names.length} audiences: say which with --name` : `no audience ${name} in the pack${suggestion(name, names)}`, { hint: `audiences: ${names.join(', ')}` });
   }
   return { name: a.name, where: a.where, others };
 }
@@ -144,8 +143,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
     .option('--dialect <name>', `${DIALECTS.join(', ')} (default duckdb)`, 'duckdb')
     .action(async (file: string | undefined, opts: DefOptions & { dialect: string }) => {
       if (!(DIALECTS as readonly string[]).includes(opts.dialect)) {
-        const g = didYouMean(opts.dialect, DIALECTS);
-        throw new SegmintError('invalid-option', `--dialect ${opts.dialect}: unknown${g ? `; did you mean ${g}?` : ''}`, { hint: `use one of ${DIALECTS.join(', ')}` });
+        throw new SegmintError('invalid-option', `--dialect ${opts.dialect}: unknown${suggestion(opts.dialect, DIALECTS)}`, { hint: `use one of ${DIALECTS.join(', ')}` });
       }
       await withPrepared(ctx, file, opts, async (_ws, p) => {
         const c = audienceSql(p, opts.dialect as DialectName);

@@ -47,7 +47,7 @@ export const BANKING: AudiencePack = {
     { name: 'multi-product-holders', description: 'three or more products', where: 'products_held >= 3' },
     { name: 'mortgage-and-loan', description: 'a housing loan and a personal loan (bank-marketing)', where: 'all(housing = true, loan = true)' },
     { name: 'dormant-accounts', description: 'transactions before, none in the last 180 days', where: 'all(has transactions, has no transactions in last 180 days)' },
-    { name: 'cash-advance-heavy', description: 'cash advanced in the top fifth of customers who take any', where: 'all(cash_advance > 0, cash_advance > p80)' },
+    { name: 'cash-advance-heavy', description: 'some cash advanced, and in the top fifth of all customers (p80 over everyone, zeros included)', where: 'all(cash_advance > 0, cash_advance > p80)' },
     { name: 'high-balance', description: 'balance in the top tenth', where: 'balance > p90' },
     { name: 'frequent-cash-advances', description: 'three or more cash advances in the last 90 days', where: "event 'cash_advance' in last 90 days >= 3" },
   ],

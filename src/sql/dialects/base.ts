@@ -151,6 +151,7 @@ export const baseDialect: Omit<Dialect, 'name' | 'capabilities'> = {
   },
   index: (array, i) => `(${array})[${i}]`,
   jsonKey: (name) => `$.${name}`,
-  jsonGet: (j, key, as) => (as === 'text' ? `json_extract_string(${j}, ${key})` : `TRY_CAST(json_extract_string(${j}, ${key}) AS DOUBLE)`),
+  // a number only when the value is a JSON number, as on PostgreSQL and ClickHouse (TRY_CAST would also read "12")
+  jsonGet: (j, key, as) => (as === 'text' ? `json_extract_string(${j}, ${key})` : `CASE WHEN json_type(${j}, ${key}) IN ('UBIGINT', 'BIGINT', 'HUGEINT', 'DOUBLE') THEN CAST(json_extract_string(${j}, ${key}) AS DOUBLE) END`),
   nullsLastByDefault: () => true,
 };
