@@ -60,10 +60,13 @@ export async function detectDateFormat(db: Db, column: string, columnType: strin
   }
   const col = quoteIdent(column);
   const x = `trim(CAST(${col} AS VARCHAR))`;
-  // Distinct values of the first 20,000 rows and of a seeded sample of 50,000 from the whole file.
+  // Distinct values of the first 20,000 rows and of a seeded sample of about 50,000 from the whole file
+  // (Bernoulli: each row drawn on its own, which costs a fraction of a reservoir over a large table).
+  const rows = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __raw'))?.n ?? 0);
+  const percent = Math.min(100, (50000 * 100) / Math.max(rows, 1));
   await db.run(`CREATE OR REPLACE TEMP TABLE __dv AS SELECT DISTINCT v FROM (
       (SELECT ${x} AS v FROM __raw LIMIT 20000)
-      UNION ALL (SELECT ${x} AS v FROM __raw USING SAMPLE reservoir(50000 ROWS) REPEATABLE (42))
+      UNION ALL (SELECT ${x} AS v FROM __raw USING SAMPLE ${percent.toFixed(6)}% (bernoulli, 42))
     ) WHERE v IS NOT NULL AND v <> ''`);
   try {
     return await chooseFormat(db, column);

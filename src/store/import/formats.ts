@@ -91,7 +91,7 @@ export function guessDelimiter(text: string): string | undefined {
 }
 
 /** Split one CSV line on `delim`, honouring double quotes ("" inside quotes is a quote). */
-function splitLine(line: string, delim: string): string[] {
+function splitLine(line: string, delim: string, trim = true): string[] {
   const out: string[] = [];
   let cur = '';
   let quoted = false;
@@ -110,7 +110,7 @@ function splitLine(line: string, delim: string): string[] {
     } else cur += ch;
   }
   out.push(cur);
-  return out.map((f) => f.trim());
+  return trim ? out.map((f) => f.trim()) : out;
 }
 
 const looksTyped = (v: string) => /^[-+]?[$€£]?\d[\d,]*(\.\d+)?([eE][-+]?\d+)?$/.test(v) || /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}/.test(v) || /^(true|false)$/i.test(v);
@@ -129,6 +129,24 @@ export function guessHeader(text: string, delim: string): boolean | undefined {
   if (first.some((f) => f === '')) return undefined;
   const typedBelow = first.some((_, j) => rows.slice(1).some((r) => r[j] !== undefined && r[j] !== '' && looksTyped(r[j]!)));
   return typedBelow ? true : undefined;
+}
+
+/**
+ * The column names of a CSV header line as DuckDB's reader would give them, when the first line settles
+ * them: balanced quotes, no empty, padded or repeated (case-insensitively) name, and a second line with as
+ * many fields. Undefined otherwise (the reader's sniffer names the columns then).
+ */
+export function headerNames(text: string, delim: string): string[] | undefined {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).slice(0, 2);
+  if (lines.length < 2 || lines.some((l) => (l.match(/"/g)?.length ?? 0) % 2 === 1)) return undefined;
+  const raw = splitLine(lines[0]!, delim, false);
+  if (splitLine(lines[1]!, delim, false).length !== raw.length) return undefined;
+  const seen = new Set<string>();
+  for (const n of raw) {
+    if (n === '' || n !== n.trim() || seen.has(n.toLowerCase())) return undefined;
+    seen.add(n.toLowerCase());
+  }
+  return raw;
 }
 
 /** The first bytes of a file as text (for delimiter guessing). */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { SegmintError } from '../../core/errors.ts';
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
-import { guessDelimiter, guessHeader, headText, type FileFormat } from './formats.ts';
+import { guessDelimiter, guessHeader, headerNames, headText, type FileFormat } from './formats.ts';
 
 export interface StagedColumn {
   name: string;
@@ -63,8 +63,8 @@ async function describe(db: Db, relation = '__raw'): Promise<StagedColumn[]> {
  * Read `source` (a table function call) into __raw in one pass: its columns, renamed to `names` when
  * given, followed by the derived columns. Returns the source columns.
  */
-async function readInto(db: Db, source: string, opts: StageOptions, mark?: (c: StagedColumn) => StagedColumn): Promise<StagedColumn[]> {
-  const described = await describe(db, `SELECT * FROM ${source}`);
+async function readInto(db: Db, source: string, opts: StageOptions, mark?: (c: StagedColumn) => StagedColumn, known?: StagedColumn[]): Promise<StagedColumn[]> {
+  const described = known ?? (await describe(db, `SELECT * FROM ${source}`));
   const sel = renameSql(described, opts.columnNames) ?? '*';
   const inner = `SELECT ${sel} FROM ${source}`;
   const columns = (opts.columnNames ? described.map((c, i) => ({ ...c, name: opts.columnNames![i]! })) : described).map((c) => (mark ? mark(c) : c));
@@ -106,7 +106,10 @@ async function stageCsv(db: Db, path: string, opts: StageOptions, nullValues: re
   );
   const delim = opts.delimiter ?? guessed ?? sniff?.Delimiter ?? ',';
   const header = fromHead ?? sniff?.HasHeader ?? true;
+  // When the header line settles the column names, they are given to the reader, which then skips its sniffer.
+  const names = header ? headerNames(text, delim) : undefined;
   const args = [
+    ...(names ? [`columns = {${names.map((n) => `${quoteString(n)}: 'VARCHAR'`).join(', ')}}`, 'auto_detect = false'] : []),
     `delim = ${quoteString(delim)}`,
     `header = ${header}`,
     `quote = '"'`,
@@ -120,7 +123,8 @@ async function stageCsv(db: Db, path: string, opts: StageOptions, nullValues: re
   ];
   await db.run('DROP TABLE IF EXISTS __rejects');
   await db.run('DROP TABLE IF EXISTS __rejects_scan');
-  const columns = await readInto(db, `read_csv(${quoteString(path)}, ${args.join(', ')})`, opts, (c) => ({ ...c, nullsRead: true }));
+  const columns = await readInto(db, `read_csv(${quoteString(path)}, ${args.join(', ')})`, opts, (c) => ({ ...c, nullsRead: true }),
+    names?.map((name) => ({ name, type: 'VARCHAR' })));
   const rej = await db.all<{ line: number; csv_line: string; error_type: string; error_message: string }>(
     'SELECT line, csv_line, error_type, error_message FROM __rejects ORDER BY line',
   );
