@@ -95,3 +95,32 @@ test('file problems: missing file, unknown time zone, binary file', async () => 
     });
   });
 });
+
+test('CSV header names handed to the reader equal what DuckDB\'s own sniffer names, and rows and lines are unchanged', async () => {
+  const { stageFile } = await import('../../src/store/import/stage.ts');
+  await withTempDir(async (dir) => {
+    const files: Record<string, string> = {
+      'bom-crlf.csv': '\uFEFFCustomer ID,Order Date,Amount\r\nA1,2024-01-02,5\r\nA2,2024-01-03,7\r\n',
+      'quoted.csv': '"Client, name";"Say ""hi""";größe\n"x;1";"a";1\nb;"c";2\n',
+      'malformed.csv': `id,amount\n1,2\n3,4,5\n${Array.from({ length: 8 }, (_, i) => `${i + 6},7\n`).join('')}`,
+    };
+    for (const [name, text] of Object.entries(files)) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      const { db, close } = await openMemoryDb();
+      try {
+      const staged = await stageFile(db, path, { format: 'csv' }, []);
+      const delim = name === 'quoted.csv' ? ';' : ',';
+      const sniffed = await db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_csv('${path}', all_varchar = true, header = true, delim = '${delim}', ignore_errors = true)`);
+      assert.deepEqual(staged.columns.map((c) => c.name), sniffed.map((c) => c.column_name), name);
+      const lines = await db.all<{ l: number }>(`SELECT ${staged.lineExpr} AS l FROM __raw ORDER BY rowid`);
+      if (name === 'malformed.csv') {
+        assert.deepEqual(lines.map((x) => Number(x.l)), [2, 4, 5, 6, 7, 8, 9, 10, 11]);
+        assert.deepEqual(staged.rejects.map((r) => r.line), [3]);
+      } else assert.deepEqual(lines.map((x) => Number(x.l)), [2, 3], name);
+      } finally {
+        close();
+      }
+    }
+  });
+});

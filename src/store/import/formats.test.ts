@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { guessHeader } from './formats.ts';
+import { guessHeader, headerNames } from './formats.ts';
 
 test('guessHeader: names over numbers and dates is a header', () => {
   assert.equal(guessHeader('InvoiceNo,Quantity,InvoiceDate\n536365,6,2010-12-01 08:26\n536366,2,2010-12-01 08:28\n', ','), true);
@@ -17,4 +17,19 @@ test('guessHeader: all-text columns or open quotes leave it to the sniffer', () 
   assert.equal(guessHeader('name,city\nAnn,Leeds\nBob,York\n', ','), undefined);
   assert.equal(guessHeader('id,note\n1,"first line\nsecond line"\n', ','), undefined);
   assert.equal(guessHeader('id,,amount\n1,x,2\n', ','), undefined);
+});
+
+test('headerNames: the header line as the reader names it, quotes removed, inner spaces and commas kept', () => {
+  assert.deepEqual(headerNames('\uFEFFInvoiceNo,Quantity\r\n1,2\r\n', ','), ['InvoiceNo', 'Quantity']);
+  assert.deepEqual(headerNames('"Customer ID";"Amount, £";"Say ""hi"""\n"A1";"12";"x"\n', ';'), ['Customer ID', 'Amount, £', 'Say "hi"']);
+  assert.deepEqual(headerNames('größe\tstadt\n1\tKöln\n', '\t'), ['größe', 'stadt']);
+});
+
+test('headerNames: names the reader would change or lines it cannot settle are left to the sniffer', () => {
+  assert.equal(headerNames('id,,amount\n1,x,2\n', ','), undefined); // empty name
+  assert.equal(headerNames('id, amount\n1,2\n', ','), undefined); // padded name
+  assert.equal(headerNames('id,ID\n1,2\n', ','), undefined); // repeated, case-insensitively
+  assert.equal(headerNames('id,amount\n1,2,3\n', ','), undefined); // the data line has another field count
+  assert.equal(headerNames('id,"note\n1,2\n', ','), undefined); // open quote
+  assert.equal(headerNames('id,amount\n', ','), undefined); // no data line
 });
