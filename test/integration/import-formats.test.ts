@@ -124,3 +124,16 @@ test('CSV header names handed to the reader equal what DuckDB\'s own sniffer nam
     }
   });
 });
+
+test('a file read as one column says the delimiter does not split it and suggests --delimiter', async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, 'odd.csv');
+    writeFileSync(path, 'customer_id|amount|date\n1|2|2024-01-01\n3|4|5|x\n');
+    await withWorkspace(async (ws) => {
+      await assert.rejects(importFile(ws, path, { kind: 'transactions', delimiter: ';' }), (e: { code: string; hint: string }) =>
+        e.code === 'missing-mapping' && /read as one column/.test(e.hint) && /--delimiter/.test(e.hint));
+      const r = await importFile(ws, path, { kind: 'transactions', delimiter: '|' });
+      assert.deepEqual(r.rows, { read: 2, loaded: 1, quarantined: 1, alreadyPresent: 0 });
+    });
+  });
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { guessHeader, headerNames } from './formats.ts';
+import { guessDelimiter, guessHeader, headerNames } from './formats.ts';
 
 test('guessHeader: names over numbers and dates is a header', () => {
   assert.equal(guessHeader('InvoiceNo,Quantity,InvoiceDate\n536365,6,2010-12-01 08:26\n536366,2,2010-12-01 08:28\n', ','), true);
@@ -32,4 +32,14 @@ test('headerNames: names the reader would change or lines it cannot settle are l
   assert.equal(headerNames('id,amount\n1,2,3\n', ','), undefined); // the data line has another field count
   assert.equal(headerNames('id,"note\n1,2\n', ','), undefined); // open quote
   assert.equal(headerNames('id,amount\n', ','), undefined); // no data line
+});
+
+test('guessDelimiter: most lines must agree with the header, a majority when only one candidate splits it', () => {
+  assert.equal(guessDelimiter('a;b;c\n1;2;3\n4;5;6\n'), ';');
+  // one malformed line of three: only the comma splits the header
+  assert.equal(guessDelimiter('id,amount,date\n1,2,2024-01-01\n3,4,5,2024-01-02\n6,7,2024-01-03\n'), ',');
+  // the comma and the semicolon both split the header and neither has most lines: left to the sniffer
+  assert.equal(guessDelimiter('a,b;c\n1,2;3\n1;2\n1,2\n'), undefined);
+  // half the lines disagree: not a majority
+  assert.equal(guessDelimiter('id,amount\n1,2,3\n'), undefined);
 });

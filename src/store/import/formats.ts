@@ -79,13 +79,16 @@ export function guessDelimiter(text: string): string | undefined {
   if (lines.length > 1 && !/\r?\n/.test(text.slice(0, text.length - 1))) return undefined;
   const unquoted = lines.map((l) => l.replace(/"(?:[^"]|"")*"/g, '""'));
   let best: { d: string; score: number } | undefined;
-  for (const d of [',', ';', '\t', '|']) {
+  const splitting = [',', ';', '\t', '|'].filter((d) => unquoted[0]!.split(d).length >= 2);
+  for (const d of splitting) {
     const counts = unquoted.map((l) => l.split(d).length);
     const head = counts[0]!;
-    if (head < 2) continue;
     const agree = counts.filter((c) => c === head).length / counts.length;
     const score = agree * 1000 + head;
-    if (agree >= 0.8 && (!best || score > best.score)) best = { d, score };
+    // Most lines must agree with the header; when no other candidate splits the header at all, a majority
+    // will do (a short file with one malformed line).
+    const enough = agree >= 0.8 || (splitting.length === 1 && agree > 0.5);
+    if (enough && (!best || score > best.score)) best = { d, score };
   }
   return best?.d;
 }

@@ -276,7 +276,8 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
     progress('done', 1);
     const customersAfter = await count(db, 'SELECT count(*) AS n FROM customers');
     if (result.rows.alreadyPresent > 0) {
-      warnings.push(`${result.rows.alreadyPresent} rows were imported before (from an earlier export) and were skipped; ${result.rows.loaded} new rows appended`);
+      const { alreadyPresent: p, loaded: l } = result.rows;
+      warnings.push(`${p} ${p === 1 ? 'row was' : 'rows were'} imported before (from an earlier export) and skipped; ${l} new ${l === 1 ? 'row' : 'rows'} appended`);
     }
     if (options.remember !== false) remember(ws, path, kind, options.map);
     return {
@@ -337,7 +338,7 @@ async function splitTransactionExtras(db: Db, cols: StagedColumn[], names: strin
     const m = Number(stats?.[`m${i}`] ?? 0);
     if (n > 0 && m <= 0.01 * n) {
       perIdx.push(i);
-      if (m > 0) warnings.push(`${names[i]}: ${m} of ${n} customers have more than one value; the customer trait ${traitNamesAll[i]} keeps the latest`);
+      if (m > 0) warnings.push(`${names[i]}: ${m} of ${n} customers ${m === 1 ? 'has' : 'have'} more than one value; the customer trait ${traitNamesAll[i]} keeps the latest`);
     } else lineLevel.push({ index: i, name: snakeCase(names[i]!) });
   });
   // Each trait reads the __checked copy of its column (__x<i>), so the latest value can be taken per customer.

@@ -94,8 +94,14 @@ export function resolveMapping(
   const missing = fields.filter((f) => f.required && fields_[f.name] === undefined && !optional(f.name));
   if (missing.length > 0) {
     const names = missing.map((m) => m.name);
+    // One column: the reader could not split the lines (the name shows the delimiter when it holds one).
+    const mapHint = `name the columns with ${names.map((n) => `--map ${n}=COLUMN`).join(' ')} (or under mappings.${kind} in segmint.yaml)`;
+    const inName = [',', ';', '\t', '|'].find((d) => columns.length === 1 && columns[0]!.includes(d));
+    const delimHint = inName !== undefined ? (inName === '\t' ? 'tab' : `'${inName}'`) : "',', ';', tab or '|'";
     throw new SegmintError('missing-mapping', `no column found for ${names.join(', ')} in a ${kind} file with columns ${columns.map((c) => `"${c}"`).join(', ')}`, {
-      hint: `name the columns with ${names.map((n) => `--map ${n}=COLUMN`).join(' ')} (or under mappings.${kind} in segmint.yaml)`,
+      hint: columns.length === 1
+        ? `the lines were read as one column, so they do not split on the delimiter used: pass --delimiter ${delimHint}${inName === undefined ? `, or ${mapHint}` : ''}`
+        : mapHint,
       details: { missing: names, columns },
     });
   }
