@@ -34,6 +34,7 @@ test('init, import with --json, and the human reconciliation', async () => {
     assert.equal(result.quarantineByReason['malformed-row'], 1);
     const h = await run(['import', join(FIXTURES, 'customers-dupes.csv'), '--kind', 'customers', '-w', ws]);
     assert.equal(h.code, 0, h.err);
+    assert.match(h.out, /^customers from .*customers-dupes\.csv \(csv, delimiter ";"\)$/m);
     assert.match(h.out, /rows read\s+5/);
     assert.match(h.out, /✓ read = loaded \+ quarantined/);
     assert.match(h.out, /duplicate-customer-id\s+1/);

@@ -137,3 +137,16 @@ test('a file read as one column says the delimiter does not split it and suggest
     });
   });
 });
+
+test('a file without a header line is told to name its columns with --columns', async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, 'noheader.csv');
+    writeFileSync(path, 'A1,2024-01-02,5\nA2,2024-01-03,7\nA3,2024-01-04,9\n');
+    await withWorkspace(async (ws) => {
+      await assert.rejects(importFile(ws, path, { kind: 'transactions' }), (e: { code: string; hint: string }) =>
+        e.code === 'missing-mapping' && /no header line: name its 3 columns with --columns/.test(e.hint));
+      const r = await importFile(ws, path, { kind: 'transactions', header: false, columnNames: ['customer_id', 'date', 'amount'] });
+      assert.deepEqual(r.rows, { read: 3, loaded: 3, quarantined: 0, alreadyPresent: 0 });
+    });
+  });
+});

@@ -28,13 +28,16 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 /** Human-readable reconciliation of one import. */
 export function renderImport(r: ImportResult): string {
   const lines: string[] = [];
-  lines.push(`${r.kind} from ${r.file} (${r.format}${r.detected.delimiter ? `, delimiter ${String(r.detected.delimiter)}` : ''}${r.detected.dateFormat && r.detected.dateFormat !== 'none' ? `, dates ${String(r.detected.dateFormat)}` : ''})`);
+  // A one-character delimiter is quoted ("," reads badly bare); words (tab) are not; whitespace and XLSX files name none.
+  const d = r.detected.delimiter === undefined ? undefined : String(r.detected.delimiter);
+  const delim = d === undefined || r.format === 'whitespace' || r.format === 'xlsx' ? '' : `, delimiter ${d.length === 1 ? `"${d}"` : d}`;
+  lines.push(`${r.kind} from ${r.file} (${r.format}${delim}${r.detected.dateFormat && r.detected.dateFormat !== 'none' ? `, dates ${String(r.detected.dateFormat)}` : ''})`);
   if (r.alreadyImported) {
     lines.push(`already imported as source ${r.sourceId} (same content): nothing changed`);
     return lines.join('\n');
   }
   const mapped = Object.entries(r.mapping).map(([f, c]) => `${f} ← "${c}"${r.mappingHow[f] === 'detected' ? '' : ` (${r.mappingHow[f]})`}`);
-  lines.push(`mapping: ${mapped.join(', ')}`);
+  lines.push(`mapping: ${mapped.length ? mapped.join(', ') : 'no canonical field found in the column names'}`);
   const x = r.extraColumns;
   if (x.customerTraits.length) lines.push(`customer traits: ${x.customerTraits.join(', ')}`);
   if (x.productColumns.length) lines.push(`product columns: ${x.productColumns.join(', ')}`);

@@ -101,7 +101,9 @@ export function resolveMapping(
     throw new SegmintError('missing-mapping', `no column found for ${names.join(', ')} in a ${kind} file with columns ${columns.map((c) => `"${c}"`).join(', ')}`, {
       hint: columns.length === 1
         ? `the lines were read as one column, so they do not split on the delimiter used: pass --delimiter ${delimHint}${inName === undefined ? `, or ${mapHint}` : ''}`
-        : mapHint,
+        : columns.every((c, i) => c === `column${i}`)
+          ? `the file has no header line: name its ${columns.length} columns with --columns NAME,NAME,… (fields such as ${names.join(', ')} are then found by name), or ${mapHint.replace('name the columns with ', 'map them with ')}`
+          : mapHint,
       details: { missing: names, columns },
     });
   }
