@@ -153,3 +153,22 @@ test('events CSV: invalid JSON properties and duplicates quarantined; extra colu
     ]);
   });
 });
+
+test('products from transactions: the most frequent description names a product, a tie goes to the one met first', async () => {
+  const { withTempDir } = await import('../helpers/workspace.ts');
+  const { writeFileSync } = await import('node:fs');
+  await withTempDir(async (dir) => {
+    const lines = [
+      ['P1', 'Alpha'], ['P1', 'Beta'], ['P1', 'Beta'], ['P1', 'Alpha'],
+      ['P2', 'Beta'], ['P2', 'Alpha'], ['P2', 'Alpha'], ['P2', 'Beta'],
+      ['P3', 'Gamma'], ['P3', 'Delta'], ['P3', 'Delta'],
+    ].map(([p, d], i) => `O${i},C${i % 3},2024-01-${String(1 + i).padStart(2, '0')},${p},${d},1,${i + 1}.5`);
+    const path = join(dir, 'orders.csv');
+    writeFileSync(path, `order_id,customer_id,date,product_id,description,quantity,unit_price\n${lines.join('\n')}\n`);
+    await withWorkspace(async (ws) => {
+      await importFile(ws, path, { kind: 'transactions' });
+      const rows = await ws.db.all<{ product_id: string; name: string; price: number }>('SELECT product_id, name, price FROM products ORDER BY product_id');
+      assert.deepEqual(rows.map((r) => [r.product_id, r.name, r.price]), [['P1', 'Alpha', 3], ['P2', 'Beta', 7], ['P3', 'Delta', 10.5]]);
+    });
+  });
+});

@@ -2,6 +2,7 @@
  * SQL expressions over staged source columns: missing-value tokens, ids, text, numbers, and the
  * type inference that turns extra columns into typed trait columns.
  */
+import { snakeCase } from '../../core/schema.ts';
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
 import type { StagedColumn } from './stage.ts';
@@ -47,6 +48,19 @@ export function numberExpr(c: StagedColumn, alias = ''): string {
 /** The source columns of a staged row as one JSON object (the quarantine's raw values). */
 export function rawRecordExpr(columns: readonly StagedColumn[], alias = ''): string {
   return `to_json({${columns.map((c) => `${quoteString(c.name)}: ${alias}${quoteIdent(c.name)}`).join(', ')}})`;
+}
+
+/** Warehouse column names for source columns: snake_case, `trait_` before a reserved name, numbered when repeated. */
+export function traitNames(columns: string[], reserved: Set<string>): string[] {
+  const seen = new Set<string>();
+  return columns.map((c) => {
+    let n = snakeCase(c);
+    if (reserved.has(n)) n = `trait_${n}`;
+    let k = n;
+    for (let i = 2; seen.has(k); i++) k = `${n}_${i}`;
+    seen.add(k);
+    return k;
+  });
 }
 
 export interface TraitColumn {

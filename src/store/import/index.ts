@@ -11,12 +11,13 @@ import { snakeCase, type ImportKind, IMPORT_KINDS } from '../../core/schema.ts';
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { ImportPolicies, ImportSettings } from '../config.ts';
 import type { Db, Workspace } from '../workspace.ts';
-import { defineNullMacro, ensureColumns, inferTraits, rawRecordExpr, type TraitColumn } from './columns.ts';
+import { defineNullMacro, ensureColumns, inferTraits, rawRecordExpr, traitNames, type TraitColumn } from './columns.ts';
 import type { Observation } from './checks.ts';
 import { checkTimezone, detectDateFormat } from './dates.ts';
 import { detectFormat, type FileFormat } from './formats.ts';
 import { resolveMapping, type Mapping } from './mapping.ts';
 import { checkCustomers, checkEvents, checkProducts, loadCustomers, loadEvents, loadProducts } from './others.ts';
+import { addCustomersFromAggregate, aggregateByCustomer, splitTransactionExtras, tallyFromAggregate, updateCustomerTraits } from './per-customer.ts';
 import { stageFile, type StagedColumn } from './stage.ts';
 import { checkTransactions, deriveTransactionColumns, loadTransactions, type CheckContext } from './transactions.ts';
 
@@ -84,18 +85,6 @@ function rowKeyExpr(columns: StagedColumn[]): string {
   // Sorted by name so a re-ordered export of the same rows has the same keys.
   const parts = [...columns].sort((a, b) => a.name.localeCompare(b.name)).map((c) => `CAST(${quoteIdent(c.name)} AS VARCHAR)`);
   return `hash(${parts.length ? parts.join(', ') : "''"})`;
-}
-
-function traitNames(columns: string[], reserved: Set<string>): string[] {
-  const seen = new Set<string>();
-  return columns.map((c) => {
-    let n = snakeCase(c);
-    if (reserved.has(n)) n = `trait_${n}`;
-    let k = n;
-    for (let i = 2; seen.has(k); i++) k = `${n}_${i}`;
-    seen.add(k);
-    return k;
-  });
 }
 
 function settingsFor(ws: Workspace, o: ImportOptions): ImportSettings {
@@ -218,12 +207,13 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
       }
       progress('loading', 0.6);
       if (kind === 'transactions') {
+        await aggregateByCustomer(db, extraCols.length, checked.obsExprs);
         const split = await splitTransactionExtras(db, extraCols, mapping.extra);
         await loadTransactions(db, sourceId, split.lineLevel);
         extra.transactionAttributes = split.lineLevel.map((x) => x.name);
         extra.customerTraits = split.perCustomer.map((t) => t.name);
         warnings.push(...split.warnings);
-        await addCustomersFrom(db, sourceId);
+        await addCustomersFromAggregate(db, sourceId);
         if (split.perCustomer.length) await updateCustomerTraits(db, split.perCustomer, warnings);
         if (mapping.fields.product_id) await addProductsFromTransactions(db, sourceId);
       } else if (kind === 'events') {
@@ -245,7 +235,7 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
           sourceId, kind, rj.line, 'malformed-row', rj.error, JSON.stringify({ line: rj.raw }),
         ]);
       }
-      const tallies = await db.one<Record<string, number>>(`SELECT
+      const tallies = kind === 'transactions' ? await tallyFromAggregate(db, checked.obsExprs.length) : await db.one<Record<string, number>>(`SELECT
         count(*) FILTER (WHERE reason IS NULL AND NOT __present) AS loaded,
         count(*) FILTER (WHERE reason IS NOT NULL AND NOT __present) AS quarantined,
         count(*) FILTER (WHERE __present) AS present
@@ -302,7 +292,7 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
 
 async function dropTemp(db: Db): Promise<void> {
   await db.run('DROP VIEW IF EXISTS __checked').catch(() => undefined);
-  for (const t of ['__raw', '__p', '__seen', '__lines', '__reject_shift', '__rejects', '__rejects_scan']) {
+  for (const t of ['__raw', '__p', '__seen', '__agg', '__lines', '__reject_shift', '__rejects', '__rejects_scan']) {
     await db.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
   }
 }
@@ -318,34 +308,6 @@ function remember(ws: Workspace, path: string, kind: ImportKind, map: Record<str
   ws.saveConfig(cfg);
 }
 
-/**
- * Extra columns of a transactions file: a column with one value per customer (in at least 99% of
- * customers, e.g. Country) becomes a customer trait holding the latest value; others stay on the line
- * as `attributes`.
- */
-async function splitTransactionExtras(db: Db, cols: StagedColumn[], names: string[]) {
-  const warnings: string[] = [];
-  if (cols.length === 0) return { perCustomer: [] as TraitColumn[], lineLevel: [] as { index: number; name: string }[], warnings };
-  const stats = await db.one<Record<string, number>>(`SELECT count(*) AS n ${cols.map((_, i) => `, count(*) FILTER (WHERE k${i} > 1) AS m${i}`).join('')}
-    FROM (SELECT customer_id ${cols.map((_, i) => `, count(DISTINCT __x${i}) AS k${i}`).join('')} FROM __checked
-          WHERE reason IS NULL AND customer_id IS NOT NULL GROUP BY customer_id)`);
-  const n = Number(stats?.n ?? 0);
-  const reserved = new Set(['customer_id', 'source_id', 'first_seen', 'updated_at']);
-  const traitNamesAll = traitNames(names, reserved);
-  const perIdx: number[] = [];
-  const lineLevel: { index: number; name: string }[] = [];
-  cols.forEach((_, i) => {
-    const m = Number(stats?.[`m${i}`] ?? 0);
-    if (n > 0 && m <= 0.01 * n) {
-      perIdx.push(i);
-      if (m > 0) warnings.push(`${names[i]}: ${m} of ${n} customers ${m === 1 ? 'has' : 'have'} more than one value; the customer trait ${traitNamesAll[i]} keeps the latest`);
-    } else lineLevel.push({ index: i, name: snakeCase(names[i]!) });
-  });
-  // Each trait reads the __checked copy of its column (__x<i>), so the latest value can be taken per customer.
-  const perCustomer = await inferTraits(db, perIdx.map((i) => cols[i]!), perIdx.map((i) => traitNamesAll[i]!), (_, k) => `__x${perIdx[k]}`);
-  return { perCustomer, lineLevel, warnings };
-}
-
 async function addCustomersFrom(db: Db, sourceId: number): Promise<void> {
   await db.run(`INSERT INTO customers (customer_id, source_id, first_seen, updated_at)
     SELECT customer_id, ${sourceId}, min(ts), now()::TIMESTAMP FROM __checked
@@ -353,19 +315,19 @@ async function addCustomersFrom(db: Db, sourceId: number): Promise<void> {
     ON CONFLICT (customer_id) DO UPDATE SET first_seen = least(customers.first_seen, excluded.first_seen)`);
 }
 
-async function updateCustomerTraits(db: Db, traits: TraitColumn[], warnings: string[]): Promise<void> {
-  warnings.push(...(await ensureColumns(db, 'customers', traits)));
-  const sets = traits.map((t) => `${quoteIdent(t.name)} = coalesce(v.${quoteIdent(t.name)}, customers.${quoteIdent(t.name)})`);
-  const vals = traits.map((t) => `arg_max(${t.expr}, ts) FILTER (WHERE ${t.expr} IS NOT NULL) AS ${quoteIdent(t.name)}`);
-  await db.run(`UPDATE customers SET ${sets.join(', ')}
-    FROM (SELECT customer_id, ${vals.join(', ')} FROM __checked WHERE reason IS NULL AND NOT __present AND customer_id IS NOT NULL GROUP BY customer_id) v
-    WHERE customers.customer_id = v.customer_id`);
-}
-
 async function addProductsFromTransactions(db: Db, sourceId: number): Promise<void> {
-  // Name = the most frequent description; price = the median positive unit price.
+  // Name (and category, department) = the most frequent value on the product's lines, on a tie the one met
+  // first in the file, so a re-run names it the same; price = the median positive unit price.
+  const most = (field: string) => `${field} AS (SELECT product_id, first(v ORDER BY n DESC, f) AS v FROM (
+      SELECT product_id, ${field} AS v, sum(n) AS n, min(f) AS f FROM combos WHERE ${field} IS NOT NULL GROUP BY 1, 2) GROUP BY 1)`;
   await db.run(`INSERT INTO products (product_id, name, category, department, price, source_id)
-    SELECT product_id, mode(description), mode(category), mode(department), median(unit_price) FILTER (WHERE unit_price > 0), ${sourceId}
-    FROM __checked WHERE reason IS NULL AND NOT __present AND product_id IS NOT NULL GROUP BY product_id
+    SELECT * FROM (
+      WITH lines AS MATERIALIZED (SELECT product_id, description, category, department, unit_price, __line FROM __checked
+          WHERE reason IS NULL AND NOT __present AND product_id IS NOT NULL),
+        combos AS (SELECT product_id, description, category, department, count(*) AS n, min(__line) AS f FROM lines GROUP BY ALL),
+        prices AS (SELECT product_id, median(unit_price) FILTER (WHERE unit_price > 0) AS price FROM lines GROUP BY product_id),
+        ${most('description')}, ${most('category')}, ${most('department')}
+      SELECT p.product_id, description.v, category.v, department.v, p.price, ${sourceId} FROM prices p
+      LEFT JOIN description USING (product_id) LEFT JOIN category USING (product_id) LEFT JOIN department USING (product_id))
     ON CONFLICT (product_id) DO NOTHING`);
 }

@@ -1,0 +1,87 @@
+/**
+ * Transactions: one pass over the checked rows grouped by customer (the temp table `__agg`) gives what
+ * the import derives per customer — first purchase, the latest value of each extra column, how many
+ * values each extra column has per customer — and the import's tallies, instead of a scan for each.
+ * The NULL group holds the rows without a customer id (counted in the tallies, never a customer).
+ */
+import { snakeCase } from '../../core/schema.ts';
+import { quoteIdent } from '../../sql/quote.ts';
+import type { Db } from '../workspace.ts';
+import { ensureColumns, inferTraits, traitNames, type TraitColumn } from './columns.ts';
+import type { StagedColumn } from './stage.ts';
+
+/** Rows loaded from this source: accepted and not already in the warehouse. */
+const KEPT = 'reason IS NULL AND NOT __present';
+
+/**
+ * Create `__agg` from `__checked` (which holds the extra columns as text `__x<i>`): per customer the row
+ * counts, the first kept timestamp, for each extra column its distinct accepted values (`__k<i>`) and its
+ * latest kept value (`__v<i>`), and the count of each observation (`__o<i>`).
+ */
+export async function aggregateByCustomer(db: Db, extras: number, obsExprs: readonly string[]): Promise<void> {
+  const cols = [
+    'customer_id',
+    'count(*) FILTER (WHERE reason IS NULL) AS __accepted',
+    `count(*) FILTER (WHERE ${KEPT}) AS __loaded`,
+    'count(*) FILTER (WHERE reason IS NOT NULL AND NOT __present) AS __quarantined',
+    'count(*) FILTER (WHERE __present) AS __n_present',
+    `min(ts) FILTER (WHERE ${KEPT}) AS __first`,
+    ...Array.from({ length: extras }, (_, i) => [
+      `count(DISTINCT __x${i}) FILTER (WHERE reason IS NULL) AS __k${i}`,
+      `arg_max(__x${i}, ts) FILTER (WHERE __x${i} IS NOT NULL AND ${KEPT}) AS __v${i}`,
+    ]).flat(),
+    ...obsExprs.map((e, i) => `count(*) FILTER (WHERE ${e}) AS __o${i}`),
+  ];
+  await db.run(`CREATE OR REPLACE TEMP TABLE __agg AS SELECT ${cols.join(', ')} FROM __checked GROUP BY customer_id`);
+}
+
+/** The import's tallies from `__agg`, named as the generic tally query names them (loaded, quarantined, present, o<i>). */
+export async function tallyFromAggregate(db: Db, observations: number): Promise<Record<string, number> | undefined> {
+  const sums = Array.from({ length: observations }, (_, i) => `, coalesce(sum(__o${i}), 0) AS o${i}`).join('');
+  return db.one<Record<string, number>>(`SELECT coalesce(sum(__loaded), 0) AS loaded, coalesce(sum(__quarantined), 0) AS quarantined,
+    coalesce(sum(__n_present), 0) AS present ${sums} FROM __agg`);
+}
+
+/**
+ * Extra columns of a transactions file: a column with one value per customer (in at least 99% of
+ * customers, e.g. Country) becomes a customer trait holding the latest value; others stay on the line
+ * as `attributes`. Reads `__agg`.
+ */
+export async function splitTransactionExtras(db: Db, cols: StagedColumn[], names: string[]) {
+  const warnings: string[] = [];
+  if (cols.length === 0) return { perCustomer: [] as TraitColumn[], lineLevel: [] as { index: number; name: string }[], warnings };
+  const stats = await db.one<Record<string, number>>(`SELECT count(*) AS n ${cols.map((_, i) => `, count(*) FILTER (WHERE __k${i} > 1) AS m${i}`).join('')}
+    FROM __agg WHERE customer_id IS NOT NULL AND __accepted > 0`);
+  const n = Number(stats?.n ?? 0);
+  const reserved = new Set(['customer_id', 'source_id', 'first_seen', 'updated_at']);
+  const traitNamesAll = traitNames(names, reserved);
+  const perIdx: number[] = [];
+  const lineLevel: { index: number; name: string }[] = [];
+  cols.forEach((_, i) => {
+    const m = Number(stats?.[`m${i}`] ?? 0);
+    if (n > 0 && m <= 0.01 * n) {
+      perIdx.push(i);
+      if (m > 0) warnings.push(`${names[i]}: ${m} of ${n} customers ${m === 1 ? 'has' : 'have'} more than one value; the customer trait ${traitNamesAll[i]} keeps the latest`);
+    } else lineLevel.push({ index: i, name: snakeCase(names[i]!) });
+  });
+  // Each trait's expression reads the latest value in __agg (__v<i>).
+  const perCustomer = await inferTraits(db, perIdx.map((i) => cols[i]!), perIdx.map((i) => traitNamesAll[i]!), (_, k) => `__v${perIdx[k]}`);
+  return { perCustomer, lineLevel, warnings };
+}
+
+/** Add the customers with kept rows (first_seen the earliest of them), from `__agg`. */
+export async function addCustomersFromAggregate(db: Db, sourceId: number): Promise<void> {
+  await db.run(`INSERT INTO customers (customer_id, source_id, first_seen, updated_at)
+    SELECT customer_id, ${sourceId}, __first, now()::TIMESTAMP FROM __agg WHERE customer_id IS NOT NULL AND __loaded > 0
+    ON CONFLICT (customer_id) DO UPDATE SET first_seen = least(customers.first_seen, excluded.first_seen)`);
+}
+
+/** Set each customer's traits to the latest kept value, keeping the old value where this source has none. */
+export async function updateCustomerTraits(db: Db, traits: TraitColumn[], warnings: string[]): Promise<void> {
+  warnings.push(...(await ensureColumns(db, 'customers', traits)));
+  const sets = traits.map((t) => `${quoteIdent(t.name)} = coalesce(v.${quoteIdent(t.name)}, customers.${quoteIdent(t.name)})`);
+  const vals = traits.map((t) => `${t.expr} AS ${quoteIdent(t.name)}`);
+  await db.run(`UPDATE customers SET ${sets.join(', ')}
+    FROM (SELECT customer_id, ${vals.join(', ')} FROM __agg WHERE customer_id IS NOT NULL AND __loaded > 0) v
+    WHERE customers.customer_id = v.customer_id`);
+}
