@@ -100,7 +100,7 @@ const PHASE_TEXT: Record<string, string> = {
   fingerprinting: 'hash the file while DuckDB reads it into a temp table (column names from the header line, no sniffing), parsing ids, numbers and row keys in the same pass',
   reading: 'detect the date format (distinct values of the first 20,000 rows and a Bernoulli sample), count the rows',
   validating: 'number exact copies, decide each row\'s quarantine reason (a view)',
-  loading: 'write the accepted rows to `transactions` (20 canonical columns) and derive customers, traits and products',
+  loading: 'one per-customer aggregate (customers, traits, tallies), write the accepted rows to `transactions` (20 canonical columns), derive products',
   quarantining: 'write quarantined rows with their raw values, count reasons and observations, record the source, commit',
   checkpoint: 'CHECKPOINT',
 };
