@@ -16,7 +16,9 @@ export async function defineNullMacro(db: Db, nullValues: readonly string[]): Pr
   const tokens = nullValues.map((v) => v.trim()).filter((v) => v !== '');
   const longest = Math.max(0, ...tokens.map((t) => t.length));
   // The length test lets most values skip the list; blank and whitespace-only cells are always missing.
-  const inList = tokens.length ? `WHEN length(x) <= ${longest + 2} AND trim(x) IN (${tokens.map(quoteString).join(', ')}) THEN NULL ` : '';
+  // list_contains, not IN: DuckDB turns a long IN list into a join, and a join in the statement that stages
+  // a file loses the rows' file order (their rowids, hence line numbers and which copy is the duplicate).
+  const inList = tokens.length ? `WHEN length(x) <= ${longest + 2} AND list_contains([${tokens.map(quoteString).join(', ')}], trim(x)) THEN NULL ` : '';
   await db.run(`CREATE OR REPLACE TEMP MACRO __nz(x) AS CASE ${inList}WHEN trim(x) = '' THEN NULL ELSE trim(x) END`);
 }
 

@@ -318,7 +318,7 @@ async function addCustomersFrom(db: Db, sourceId: number): Promise<void> {
 async function addProductsFromTransactions(db: Db, sourceId: number): Promise<void> {
   // Name (and category, department) = the most frequent value on the product's lines, on a tie the one met
   // first in the file, so a re-run names it the same; price = the median positive unit price.
-  const most = (field: string) => `${field} AS (SELECT product_id, first(v ORDER BY n DESC, f) AS v FROM (
+  const most = (field: string) => `top_${field} AS (SELECT product_id, first(v ORDER BY n DESC, f) AS v FROM (
       SELECT product_id, ${field} AS v, sum(n) AS n, min(f) AS f FROM combos WHERE ${field} IS NOT NULL GROUP BY 1, 2) GROUP BY 1)`;
   await db.run(`INSERT INTO products (product_id, name, category, department, price, source_id)
     SELECT * FROM (
@@ -327,7 +327,7 @@ async function addProductsFromTransactions(db: Db, sourceId: number): Promise<vo
         combos AS (SELECT product_id, description, category, department, count(*) AS n, min(__line) AS f FROM lines GROUP BY ALL),
         prices AS (SELECT product_id, median(unit_price) FILTER (WHERE unit_price > 0) AS price FROM lines GROUP BY product_id),
         ${most('description')}, ${most('category')}, ${most('department')}
-      SELECT p.product_id, description.v, category.v, department.v, p.price, ${sourceId} FROM prices p
-      LEFT JOIN description USING (product_id) LEFT JOIN category USING (product_id) LEFT JOIN department USING (product_id))
+      SELECT p.product_id, top_description.v, top_category.v, top_department.v, p.price, ${sourceId} FROM prices p
+      LEFT JOIN top_description USING (product_id) LEFT JOIN top_category USING (product_id) LEFT JOIN top_department USING (product_id))
     ON CONFLICT (product_id) DO NOTHING`);
 }
