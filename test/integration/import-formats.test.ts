@@ -150,3 +150,27 @@ test('a file without a header line is told to name its columns with --columns', 
     });
   });
 });
+
+test('NDJSON: each row\'s line is its record number, also when the file spans several row groups', async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, 'orders.ndjson');
+    const { db, close } = await openMemoryDb();
+    try {
+      // 250,000 records, one in 50 without a customer (quarantined), each carrying its own record number n.
+      await db.run(`COPY (SELECT i + 1 AS n, 'O' || (i // 3) AS order_id, CASE WHEN i % 50 = 7 THEN NULL ELSE 'C' || (i % 997) END AS customer_id,
+          TIMESTAMP '2024-01-01' + INTERVAL (i % 100000) SECOND AS ts, (i % 13) + 0.5 AS amount, 'P' || (i % 500) AS product_id,
+          'item ' || (i % 500) AS description FROM range(250000) r(i))
+        TO '${path}' (FORMAT json)`);
+    } finally {
+      close();
+    }
+    await withWorkspace(async (ws) => {
+      const r = await importFile(ws, path, { kind: 'transactions' });
+      assert.deepEqual(r.rows, { read: 250000, loaded: 245000, quarantined: 5000, alreadyPresent: 0 });
+      const off = await ws.db.one<{ tx: number; q: number }>(`SELECT
+          (SELECT count(*) FROM transactions WHERE CAST(attributes->>'n' AS BIGINT) <> source_line) AS tx,
+          (SELECT count(*) FROM quarantine WHERE CAST(raw->>'n' AS BIGINT) <> line) AS q`);
+      assert.deepEqual([Number(off!.tx), Number(off!.q)], [0, 0]);
+    });
+  });
+});
