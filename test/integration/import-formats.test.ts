@@ -174,3 +174,20 @@ test('NDJSON: each row\'s line is its record number, also when the file spans se
     });
   });
 });
+
+test('a customer trait from a transactions file keeps the latest value, on the same timestamp the later line', async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, 'orders.csv');
+    const rows = ['O1,A,2024-01-01 10:00,5,North', 'O2,A,2024-01-02 10:00,5,South', 'O3,A,2024-01-02 10:00,5,East',
+      'O4,B,2024-01-05 10:00,5,West', 'O5,B,2024-01-05 10:00,5,North', 'O6,B,2024-01-03 10:00,5,South'];
+    // 298 more customers with one region each, so region is a per-customer column (at most 1% have several).
+    for (let i = 0; i < 298; i++) rows.push(`X${i},C${i},2024-01-01 09:00,1,North`);
+    writeFileSync(path, `order_id,customer_id,date,amount,region\n${rows.join('\n')}\n`);
+    await withWorkspace(async (ws) => {
+      const r = await importFile(ws, path, { kind: 'transactions' });
+      assert.deepEqual(r.extraColumns.customerTraits, ['region']);
+      const got = await ws.db.all<{ customer_id: string; region: string }>("SELECT customer_id, region FROM customers WHERE customer_id IN ('A', 'B') ORDER BY 1");
+      assert.deepEqual(got.map((g) => [g.customer_id, g.region]), [['A', 'East'], ['B', 'North']]);
+    });
+  });
+});

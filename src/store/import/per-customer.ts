@@ -16,7 +16,7 @@ const KEPT = 'reason IS NULL AND NOT __present';
 /**
  * Create `__agg` from `__checked` (which holds the extra columns as text `__x<i>`): per customer the row
  * counts, the first kept timestamp, for each extra column its distinct accepted values (`__k<i>`) and its
- * latest kept value (`__v<i>`), and the count of each observation (`__o<i>`).
+ * latest kept value (`__v<i>`; a tie in time goes to the later line), and the count of each observation (`__o<i>`).
  */
 export async function aggregateByCustomer(db: Db, extras: number, obsExprs: readonly string[]): Promise<void> {
   const cols = [
@@ -28,7 +28,8 @@ export async function aggregateByCustomer(db: Db, extras: number, obsExprs: read
     `min(ts) FILTER (WHERE ${KEPT}) AS __first`,
     ...Array.from({ length: extras }, (_, i) => [
       `count(DISTINCT __x${i}) FILTER (WHERE reason IS NULL) AS __k${i}`,
-      `arg_max(__x${i}, ts) FILTER (WHERE __x${i} IS NOT NULL AND ${KEPT}) AS __v${i}`,
+      // latest by time, on the same timestamp the later line, so a re-run keeps the same value
+      `arg_max(__x${i}, (ts, __line)) FILTER (WHERE __x${i} IS NOT NULL AND ${KEPT}) AS __v${i}`,
     ]).flat(),
     ...obsExprs.map((e, i) => `count(*) FILTER (WHERE ${e}) AS __o${i}`),
   ];
