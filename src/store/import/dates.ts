@@ -45,10 +45,10 @@ const isDayFirst = (f: string) => f.startsWith('%d');
 const swap = (f: string) => (f.startsWith('%d') ? f.replace('%d', '#').replace('%m', '%d').replace('#', '%m') : f.replace('%m', '#').replace('%d', '%m').replace('#', '%d'));
 
 /**
- * Detect the timestamp format of `column` in __raw. `forced` (from --date-format or segmint.yaml) is
- * checked for syntax and returned as is.
+ * Detect the timestamp format of `column` in __raw (which holds `rows` rows). `forced` (from
+ * --date-format or segmint.yaml) is checked for syntax and returned as is.
  */
-export async function detectDateFormat(db: Db, column: string, columnType: string, forced: string): Promise<DateFormatChoice> {
+export async function detectDateFormat(db: Db, column: string, columnType: string, forced: string, rows: number): Promise<DateFormatChoice> {
   if (/^(DATE|TIMESTAMP)/.test(columnType)) return { format: 'typed', coverage: 1 };
   if (forced !== 'auto') {
     if (forced !== 'iso' && forced !== 'isotz' && !forced.includes('%')) {
@@ -62,7 +62,6 @@ export async function detectDateFormat(db: Db, column: string, columnType: strin
   const x = `trim(CAST(${col} AS VARCHAR))`;
   // Distinct values of the first 20,000 rows and of a seeded sample of about 50,000 from the whole file
   // (Bernoulli: each row drawn on its own, which costs a fraction of a reservoir over a large table).
-  const rows = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __raw'))?.n ?? 0);
   const percent = Math.min(100, (50000 * 100) / Math.max(rows, 1));
   await db.run(`CREATE OR REPLACE TEMP TABLE __dv AS SELECT DISTINCT v FROM (
       (SELECT ${x} AS v FROM __raw LIMIT 20000)

@@ -168,14 +168,14 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
     if (kind === 'transactions' && !mapping.fields.order_id) {
       warnings.push('no order id column: each customer and timestamp is one order');
     }
+    const rawRows = await count(db, 'SELECT count(*) AS n FROM __raw');
     let dateFormat = 'none';
     const tsColName = mapping.fields.ts;
     if (tsColName !== undefined) {
       const tsCol = staged.columns.find((c) => c.name === tsColName)!;
-      const choice = await detectDateFormat(db, tsColName, tsCol.type, settings.dateFormat);
+      const choice = await detectDateFormat(db, tsColName, tsCol.type, settings.dateFormat, rawRows);
       dateFormat = choice.format;
     }
-    const rawRows = await count(db, 'SELECT count(*) AS n FROM __raw');
     const priorOfKind = await count(db, 'SELECT count(*) AS n FROM sources WHERE kind = ?', [kind]);
     const table = kind === 'transactions' ? 'transactions' : kind === 'events' ? 'events' : null;
     const ctx: CheckContext = {
@@ -206,8 +206,10 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
         checked = await checkTransactions(ctx);
       }
       progress('loading', 0.6);
+      // Rows with a customer (transactions, events): one pass per customer gives the customers and the tallies.
+      const byCustomer = kind === 'transactions' || kind === 'events';
+      if (byCustomer) await aggregateByCustomer(db, kind === 'transactions' ? extraCols.length : 0, checked.obsExprs);
       if (kind === 'transactions') {
-        await aggregateByCustomer(db, extraCols.length, checked.obsExprs);
         const split = await splitTransactionExtras(db, extraCols, mapping.extra);
         await loadTransactions(db, sourceId, split.lineLevel);
         extra.transactionAttributes = split.lineLevel.map((x) => x.name);
@@ -218,7 +220,7 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
         if (mapping.fields.product_id) await addProductsFromTransactions(db, sourceId);
       } else if (kind === 'events') {
         await loadEvents(db, sourceId);
-        await addCustomersFrom(db, sourceId);
+        await addCustomersFromAggregate(db, sourceId);
       } else if (kind === 'customers') {
         await loadCustomers(db, sourceId, traits);
       } else {
@@ -235,7 +237,7 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
           sourceId, kind, rj.line, 'malformed-row', rj.error, JSON.stringify({ line: rj.raw }),
         ]);
       }
-      const tallies = kind === 'transactions' ? await tallyFromAggregate(db, checked.obsExprs.length) : await db.one<Record<string, number>>(`SELECT
+      const tallies = byCustomer ? await tallyFromAggregate(db, checked.obsExprs.length) : await db.one<Record<string, number>>(`SELECT
         count(*) FILTER (WHERE reason IS NULL AND NOT __present) AS loaded,
         count(*) FILTER (WHERE reason IS NOT NULL AND NOT __present) AS quarantined,
         count(*) FILTER (WHERE __present) AS present
@@ -306,13 +308,6 @@ function remember(ws: Workspace, path: string, kind: ImportKind, map: Record<str
     cfg.sources.push(map && Object.keys(map).length ? { file: path, kind, map } : { file: path, kind });
   }
   ws.saveConfig(cfg);
-}
-
-async function addCustomersFrom(db: Db, sourceId: number): Promise<void> {
-  await db.run(`INSERT INTO customers (customer_id, source_id, first_seen, updated_at)
-    SELECT customer_id, ${sourceId}, min(ts), now()::TIMESTAMP FROM __checked
-    WHERE reason IS NULL AND NOT __present AND customer_id IS NOT NULL GROUP BY customer_id
-    ON CONFLICT (customer_id) DO UPDATE SET first_seen = least(customers.first_seen, excluded.first_seen)`);
 }
 
 async function addProductsFromTransactions(db: Db, sourceId: number): Promise<void> {

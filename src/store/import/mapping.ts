@@ -94,18 +94,26 @@ export function resolveMapping(
   const missing = fields.filter((f) => f.required && fields_[f.name] === undefined && !optional(f.name));
   if (missing.length > 0) {
     const names = missing.map((m) => m.name);
-    // One column: the reader could not split the lines (the name shows the delimiter when it holds one).
-    const mapHint = `name the columns with ${names.map((n) => `--map ${n}=COLUMN`).join(' ')} (or under mappings.${kind} in segmint.yaml)`;
-    const inName = [',', ';', '\t', '|'].find((d) => columns.length === 1 && columns[0]!.includes(d));
-    const delimHint = inName !== undefined ? (inName === '\t' ? 'tab' : `'${inName}'`) : "',', ';', tab or '|'";
     throw new SegmintError('missing-mapping', `no column found for ${names.join(', ')} in a ${kind} file with columns ${columns.map((c) => `"${c}"`).join(', ')}`, {
-      hint: columns.length === 1
-        ? `the lines were read as one column, so they do not split on the delimiter used: pass --delimiter ${delimHint}${inName === undefined ? `, or ${mapHint}` : ''}`
-        : columns.every((c, i) => c === `column${i}`)
-          ? `the file has no header line: name its ${columns.length} columns with --columns NAME,NAME,… (fields such as ${names.join(', ')} are then found by name), or ${mapHint.replace('name the columns with ', 'map them with ')}`
-          : mapHint,
+      hint: missingHint(kind, columns, names),
       details: { missing: names, columns },
     });
   }
   return { fields: fields_, extra: columns.filter((c) => !used.has(c)), how };
+}
+
+/** What to do when required fields have no column: split the lines, name the columns, or map them. */
+function missingHint(kind: ImportKind, columns: readonly string[], names: readonly string[]): string {
+  const flags = `${names.map((n) => `--map ${n}=COLUMN`).join(' ')} (or under mappings.${kind} in segmint.yaml)`;
+  const map = `map them with ${flags}`;
+  if (columns.length === 1) {
+    // The lines were not split; a delimiter in the one column's name shows which one they use.
+    const seen = [',', ';', '\t', '|'].find((d) => columns[0]!.includes(d));
+    if (seen !== undefined) return `the lines were read as one column, so they do not split on the delimiter used: pass --delimiter ${seen === '\t' ? 'tab' : `'${seen}'`}`;
+    return `the lines were read as one column, so they do not split on the delimiter used: pass --delimiter ',', ';', tab or '|', or ${map}`;
+  }
+  if (columns.every((c, i) => c === `column${i}`)) {
+    return `the file has no header line: name its ${columns.length} columns with --columns NAME,NAME,… (fields such as ${names.join(', ')} are then found by name), or ${map}`;
+  }
+  return `name the columns with ${flags}`;
 }

@@ -1,7 +1,8 @@
 /**
- * Transactions: one pass over the checked rows grouped by customer (the temp table `__agg`) gives what
- * the import derives per customer — first purchase, the latest value of each extra column, how many
- * values each extra column has per customer — and the import's tallies, instead of a scan for each.
+ * Transactions and events: one pass over the checked rows grouped by customer (the temp table `__agg`)
+ * gives what the import derives per customer — first purchase, the latest value of each extra column,
+ * how many values each extra column has per customer — and the import's tallies, instead of a scan for
+ * each.
  * The NULL group holds the rows without a customer id (counted in the tallies, never a customer).
  */
 import { snakeCase } from '../../core/schema.ts';
