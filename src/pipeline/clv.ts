@@ -11,7 +11,7 @@ import { discreteSummary, OPPORTUNITY_DAYS, type Opportunity } from '../features
 import { PERIOD_DAYS, transactionSummary, type Period } from '../features/transaction-summary.ts';
 import { fitGammaGamma } from '../models/clv/gamma-gamma.ts';
 import { conditionalExpectedPurchases, expectedRepeatPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseModel, type PurchaseModelKind } from '../models/clv/model.ts';
-import { toPatterns } from '../models/clv/patterns.ts';
+import { groupPatterns, toPatterns } from '../models/clv/patterns.ts';
 import { CHURN_TIERS, CLV_TIERS, normalisePredictOptions, predictPatterns } from '../models/clv/predict.ts';
 import { validateHoldout, type HoldoutValidation } from '../models/clv/validation.ts';
 import { quoteString } from '../sql/quote.ts';
@@ -242,13 +242,10 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
       result.holdoutEnd = holdoutEnd;
       const m: PurchaseModel = { kind, params: result.purchase.params };
       const dh = (cols.dh as number[])[0]!;
-      const cache = new Map<string, number>();
-      const predicted = x.map((xi, i) => {
-        const key = `${xi}|${(cols.tx as number[])[i]}|${(cols.big_t as number[])[i]}`;
-        let v = cache.get(key);
-        if (v === undefined) cache.set(key, (v = conditionalExpectedPurchases(m, dh, xi, (cols.tx as number[])[i]!, (cols.big_t as number[])[i]!)));
-        return v;
-      });
+      // once per distinct (x, t_x, T), as the fit saw them
+      const { patterns, of } = groupPatterns(x, cols.tx as number[], cols.big_t as number[]);
+      const perPattern = patterns.map((p) => conditionalExpectedPurchases(m, dh, p.x, p.tx, p.T));
+      const predicted = Array.from(of, (j) => perPattern[j]!);
       result.validation = { ...validateHoldout(x, cols.xh as number[], predicted), holdoutPeriods: dh };
     }
     result.runId = await nextRunId(db);
@@ -260,14 +257,13 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
   }
 }
 
-export type HorizonUnit = Period;
 
 export interface ClvPredictOptions {
   /** the fit run to use (default: the latest) */
   fitRunId?: number;
   /** horizon length in `unit`s (default 12 months) */
   horizon?: number;
-  unit?: HorizonUnit;
+  unit?: Period;
   /** annual discount rate (default 0.1) */
   discountRate?: number;
   /** margin on spend, in (0, 1] (default 1) */
@@ -282,7 +278,7 @@ export interface ClvPredictResult {
   model: string;
   asOf: string;
   horizon: number;
-  unit: HorizonUnit;
+  unit: Period;
   horizonDays: number;
   discountRate: number;
   margin: number;

@@ -5,12 +5,11 @@
 import type { ClvFitResult, ClvPredictResult } from '../pipeline/clv.ts';
 import type { Db } from '../store/workspace.ts';
 import { barsH, heatmap, histogram, logBins, pairedBars, withUnit } from './charts.ts';
-import { esc, htmlTable, kpis, money, num, pct, type ReportSection } from './html.ts';
+import { esc, htmlTable, kpis, money, num, pct, sig, type ReportSection } from './html.ts';
 
 const FREQ_CAP = 8;
 const RECENCY_BINS = 6;
 
-const sig = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : String(Number(v.toPrecision(4))));
 
 function paramTable(m: { params: Record<string, number>; standardErrors: Record<string, number | null> }): string {
   return htmlTable(['parameter', 'estimate', 'std. error'], Object.entries(m.params).map(([k, v]) => [k, sig(v), sig(m.standardErrors[k])]));

@@ -36,6 +36,10 @@ export function num(x: number | null | undefined, digits = 0): string {
 }
 
 /** (1, "customer") → "1 customer"; (3, "customer") → "3 customers" (with thousands separators). */
+/** A number to `digits` significant figures without trailing zeros; an en dash when missing or not finite. */
+export const sig = (v: number | null | undefined, digits = 4): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : String(Number(v.toPrecision(digits)));
+
 export function plural(count: number, noun: string, nouns = `${noun}s`): string {
   return `${num(count)} ${count === 1 ? noun : nouns}`;
 }

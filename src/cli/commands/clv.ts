@@ -8,6 +8,7 @@ import type { Context, GlobalOptions } from '../context.ts';
 import { examples, withGlobals, type SetExit } from '../options.ts';
 import { progressBar } from '../progress.ts';
 import { fmtInt, fmtPct, json, table } from '../render.ts';
+import { sig } from '../../report/html.ts';
 
 interface FitCliOptions extends GlobalOptions {
   model: string;
@@ -36,7 +37,6 @@ function numberOption(flag: string, v: string | undefined, hint: string): number
   return n;
 }
 
-const sig = (v: number | null | undefined, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number(v.toPrecision(d)).toString());
 
 export function renderClvFit(r: ClvFitResult): string {
   const p = r.purchase;

@@ -33,7 +33,7 @@ export function bgbbLogLikelihood(o: BgBbParams, x: number, tx: number, n: numbe
 }
 
 /** Refuse patterns that cannot happen, with the rule they break. */
-export function checkBgBbPatterns(patterns: readonly BgBbPattern[]): void {
+function checkBgBbPatterns(patterns: readonly BgBbPattern[]): void {
   for (const p of patterns) {
     if (!Number.isInteger(p.x) || !Number.isInteger(p.tx) || !Number.isInteger(p.n) || p.x < 0 || p.x > p.tx || p.tx > p.n || (p.x === 0 && p.tx !== 0) || (p.x > 0 && p.tx < 1) || !(p.weight > 0)) {
       throw new SegmintError('invalid-summary', `pattern frequency ${p.x}, recency ${p.tx}, periods ${p.n}, weight ${p.weight}: expected whole numbers 0 ≤ frequency ≤ recency ≤ periods and a positive weight`, {

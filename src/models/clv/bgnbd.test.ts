@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertMaximum, betaExpectation, cdnowPatterns, cdnowSummary } from '../../../test/helpers/clv.ts';
 import { numericGradient } from '../optimize.ts';
-import { bgnbdConditionalExpected, bgnbdExpected, bgnbdExpectedIfAlive, bgnbdLogLikelihood, bgnbdPAlive, bgnbdSetLogLikelihood, fitBgNbd, toPatterns } from './bgnbd.ts';
-import { toPatternSet } from './patterns.ts';
+import { bgnbdConditionalExpected, bgnbdExpected, bgnbdExpectedIfAlive, bgnbdLogLikelihood, bgnbdPAlive, bgnbdSetLogLikelihood, fitBgNbd } from './bgnbd.ts';
+import { toPatternSet, toPatterns } from './patterns.ts';
 
 test('BG/NBD log-likelihood of a hand-computed case', () => {
   // r=1, α=1, a=1, b=2, x=1, t_x=1, T=2: A1 = Γ(2)/Γ(1) = 1; A2 = Γ(3)Γ(3)/(Γ(2)Γ(4)) = 4/6;

@@ -3,11 +3,9 @@
  * The likelihood of one customer's (x, t_x, T) is eq. (6) of the paper, written as A1·A2·(A3 + δ(x>0)·A4)
  * (Fader & Hardie's implementation note); it is summed over unique patterns with weights.
  */
-import { digamma, hyp2f1, lgamma } from '../special.ts';
+import { digamma, hyp2f1, lgamma, logAddExp } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
-import { toPatternSet, toPatterns, type Pattern, type PatternSet } from './patterns.ts';
-
-export { toPatterns, type Pattern };
+import { toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
 
 export interface BgNbdParams {
   r: number;
@@ -24,8 +22,7 @@ export function bgnbdLogLikelihood(p: BgNbdParams, x: number, tx: number, T: num
   const lnA3 = -(r + x) * Math.log(alpha + T);
   if (x === 0) return lnA1 + lnA2 + lnA3;
   const lnA4 = Math.log(a) - Math.log(b + x - 1) - (r + x) * Math.log(alpha + tx);
-  const m = Math.max(lnA3, lnA4);
-  return lnA1 + lnA2 + m + Math.log(Math.exp(lnA3 - m) + Math.exp(lnA4 - m));
+  return lnA1 + lnA2 + logAddExp(lnA3, lnA4);
 }
 
 /**
@@ -93,11 +90,6 @@ export function bgnbdSetLogLikelihood(p: BgNbdParams, s: PatternSet, grad?: numb
     grad[3] = gb * b;
   }
   return ll;
-}
-
-/** Σ weight · ln L over the patterns. */
-export function bgnbdTotalLogLikelihood(p: BgNbdParams, patterns: readonly Pattern[]): number {
-  return bgnbdSetLogLikelihood(p, toPatternSet(patterns));
 }
 
 export type BgNbdFit = MleFit & { params: BgNbdParams & Record<string, number> };

@@ -69,17 +69,16 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
       return [Number.isFinite(value) ? value : BAD, gl.map((d, i) => -d / n + 2 * pen * th[i]! * th[i]!)];
     }
     : undefined;
-  const g = fg ? (v: number[]) => fg(v)[1] : undefined;
   const starts = options.starts ?? [new Array(k).fill(1), new Array(k).fill(0.5), new Array(k).fill(3)];
   let best: (MinimizeResult & { method: MleFit['method'] }) | undefined;
   let iterations = 0;
   for (const s of starts) {
     const v0 = s.map(Math.log);
-    let r: MinimizeResult & { method: MleFit['method'] } = { ...bfgs(f, v0, { gradient: g, valueAndGradient: fg }), method: 'bfgs' };
+    let r: MinimizeResult & { method: MleFit['method'] } = { ...bfgs(f, v0, { valueAndGradient: fg }), method: 'bfgs' };
     iterations += r.iterations;
     if (!r.converged || r.value >= BAD) {
       const nm = nelderMead(f, r.value < BAD ? r.x : v0, { tolerance: 1e-12, maxIterations: 20000, restarts: 2 });
-      const polished = bfgs(f, nm.x, { gradient: g, valueAndGradient: fg });
+      const polished = bfgs(f, nm.x, { valueAndGradient: fg });
       iterations += nm.iterations + polished.iterations;
       // BFGS's polish when it converges; else Nelder–Mead's own result when its simplex converged (a kinked or
       // noisy likelihood, where gradients mislead)

@@ -8,6 +8,7 @@
 import { SegmintError } from '../../core/errors.ts';
 import { digamma, lgamma } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
+import { index } from './patterns.ts';
 
 export interface GammaGammaParams {
   p: number;
@@ -32,19 +33,9 @@ export interface SpendData {
 
 /** Index the distinct frequencies of repeat buyers (x ≥ 1, z̄ > 0). */
 export function spendData(x: ArrayLike<number>, z: ArrayLike<number>): SpendData {
-  const map = new Map<number, number>();
-  const ux: number[] = [];
-  const xi = new Int32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    let j = map.get(x[i]!);
-    if (j === undefined) {
-      j = ux.length;
-      map.set(x[i]!, j);
-      ux.push(x[i]!);
-    }
-    xi[i] = j;
-  }
-  return { x: Float64Array.from(x), z: Float64Array.from(z), lnZ: Float64Array.from(z, Math.log), ux: Float64Array.from(ux), xi };
+  const xs = Float64Array.from(x);
+  const { u, i } = index(xs);
+  return { x: xs, z: Float64Array.from(z), lnZ: Float64Array.from(z, Math.log), ux: u, xi: i };
 }
 
 /** Σ ln L over the repeat buyers; with `grad`, the gradient with respect to ln p, ln q, ln γ. */
@@ -101,7 +92,7 @@ export type GammaGammaFit = MleFit & {
 };
 
 /** |correlation| from which the independence assumption is reported as doubtful. */
-export const SPEND_CORRELATION_WARNING = 0.3;
+const SPEND_CORRELATION_WARNING = 0.3;
 
 /**
  * Fit on per-customer frequency and mean repeat spend; customers without repeats or with z̄ ≤ 0 are excluded

@@ -4,7 +4,7 @@
  * purchase, so that a customer without repeat purchases is not certainly alive. Per customer
  *   L = Γ(r+x)α^r/Γ(r) · Γ(a+b)Γ(b+x+1)/(Γ(b)Γ(a+b+x+1)) · [(α+T)^−(r+x) + a/(b+x) · (α+t_x)^−(r+x)].
  */
-import { hyp2f1, lgamma } from '../special.ts';
+import { hyp2f1, lgamma, logAddExp } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
 import { toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
 import type { BgNbdParams } from './bgnbd.ts';
@@ -17,8 +17,7 @@ export function mbgnbdLogLikelihood(p: MbgNbdParams, x: number, tx: number, T: n
   const c = lgamma(r + x) + r * Math.log(alpha) - lgamma(r) + lgamma(a + b) + lgamma(b + x + 1) - lgamma(b) - lgamma(a + b + x + 1);
   const l3 = -(r + x) * Math.log(alpha + T);
   const l4 = Math.log(a / (b + x)) - (r + x) * Math.log(alpha + tx);
-  const m = Math.max(l3, l4);
-  return c + m + Math.log(Math.exp(l3 - m) + Math.exp(l4 - m));
+  return c + logAddExp(l3, l4);
 }
 
 /** Σ weight · ln L over a pattern set (Γ terms once per distinct x, logs once per distinct t_x and T). */
@@ -35,8 +34,7 @@ export function mbgnbdSetLogLikelihood(p: MbgNbdParams, s: PatternSet): number {
     const rx = r + s.ux[j]!;
     const l3 = -rx * lT[s.Ti[i]!]!;
     const l4 = c4[j]! - rx * ltx[s.txi[i]!]!;
-    const m = l3 > l4 ? l3 : l4;
-    ll += s.weight[i]! * (c[j]! + m + Math.log(Math.exp(l3 - m) + Math.exp(l4 - m)));
+    ll += s.weight[i]! * (c[j]! + logAddExp(l3, l4));
   }
   return ll;
 }

@@ -7,7 +7,7 @@
  *   A0 = ₂F₁(r+s+x, s+1; r+s+x+1; (α−β)/(α+t_x)) / (α+t_x)^(r+s+x) − ₂F₁(…; (α−β)/(α+T)) / (α+T)^(r+s+x),
  * and for α < β the same with α ↔ β and s+1 replaced by r+x (evaluated through Euler's transformation, see logA0).
  */
-import { hyp2f1, lgamma } from '../special.ts';
+import { hyp2f1, lgamma, logAddExp } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
 import { toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
 
@@ -49,8 +49,7 @@ export function paretonbdLogLikelihood(p: ParetoNbdParams, x: number, tx: number
   const l1 = -(r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
   if (tx >= T) return c + l1;
   const l2 = Math.log(s / (r + s + x)) + logA0(p, x, tx, T);
-  const m = Math.max(l1, l2);
-  return c + m + Math.log(Math.exp(l1 - m) + Math.exp(l2 - m));
+  return c + logAddExp(l1, l2);
 }
 
 /** Σ weight · ln L over a pattern set. */

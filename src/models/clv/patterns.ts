@@ -100,7 +100,8 @@ export function groupPatterns(x: ArrayLike<number>, tx: ArrayLike<number>, T: Ar
   return { patterns, of };
 }
 
-function index(values: Float64Array): { u: Float64Array; i: Int32Array } {
+/** The distinct values of `values` in order of first appearance (`u`) and each value's position in them (`i`). */
+export function index(values: Float64Array): { u: Float64Array; i: Int32Array } {
   let cap = 16;
   while (cap < 2 * values.length) cap *= 2;
   const slots = new Int32Array(cap).fill(-1);
