@@ -9,7 +9,7 @@ import { SegmintError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { clusterAssignmentQuery } from '../features/cluster-assignment.ts';
 import { categoryShares } from '../features/category-shares.ts';
-import { customerMetrics } from '../features/customer-metrics.ts';
+import { customerMetrics, METRIC_COLUMNS } from '../features/customer-metrics.ts';
 import { fitClusters, type ClusterModelJSON, type ClusterParams, type ClusterProfile, type ClusterQuality, type InputColumn, type KScore } from '../models/cluster/index.ts';
 import { and, compile, isNotNull, col, select, subquery, table } from '../sql/index.ts';
 import { detectFormat } from '../store/import/formats.ts';
@@ -82,8 +82,7 @@ async function loadWorkspace(ws: Workspace, asOf: string, shares: 'department' |
   // the customers' own traits join the metrics (a trait named like a metric is left out)
   const traits = (await ws.db.all<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'customers' AND table_schema = 'main'"))
     .map((r) => r.column_name).filter((c) => !['customer_id', 'source_id', 'first_seen', 'updated_at'].includes(c));
-  const metricNames = ['first_purchase', 'last_purchase', 'recency_days', 'tenure_days', 'frequency', 'monetary', 'gross_revenue', 'mean_order_value', 'return_rate', 'distinct_products', 'basket_size', 'visits', 'periodicity_days'];
-  const extra = traits.filter((t) => !metricNames.includes(t)).map((t) => `c.${quoteIdent(t)}`);
+  const extra = traits.filter((t) => !(METRIC_COLUMNS as readonly string[]).includes(t)).map((t) => `c.${quoteIdent(t)}`);
   // department (or category) shares of spend, one column per group (features/category-shares.ts)
   let shareCols: string[] = [], shareJoin = '';
   if (shares) {

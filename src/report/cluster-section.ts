@@ -1,5 +1,5 @@
 /** The cluster section: how k was chosen, the clusters on two principal components, the profile heat map, sizes against revenue. */
-import type { ClusterProfile, KScore } from '../models/cluster/index.ts';
+import { ALGORITHM_LABELS, type ClusterAlgorithm, type ClusterProfile, type KScore } from '../models/cluster/index.ts';
 import type { Db } from '../store/workspace.ts';
 import { barsH, heatmap, lines, pairedBars, scatter } from './charts.ts';
 import { esc, htmlTable, num, pct, type ReportSection } from './html.ts';
@@ -21,7 +21,7 @@ export async function clusterSection(db: Db): Promise<ReportSection | undefined>
   const profiles = s.profiles;
   const total = profiles.reduce((a, p) => a + p.customers, 0);
   const parts: string[] = [];
-  const by = ({ kmeans: 'k-means', minibatch: 'mini-batch k-means', ward: 'Ward clustering', gmm: 'a Gaussian mixture', kprototypes: 'k-prototypes' } as Record<string, string>)[s.model.algorithm] ?? s.model.algorithm;
+  const by = ALGORITHM_LABELS[s.model.algorithm as ClusterAlgorithm]?.name ?? s.model.algorithm;
   parts.push(`<p>Run ${run.run_id}: ${num(total)} customers in <b>${s.model.k} clusters</b> by ${esc(by)} on ${esc(s.features.join(', '))} (scaled as the run asked). Definitions: docs/models.md.</p>`);
   if (s.choice) parts.push(`<p>${esc(s.choice.reason)}</p>`);
   parts.push('<div class="grid2">');

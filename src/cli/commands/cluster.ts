@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
 import { exportClusters, runClustering, type ClusterRunOptions, type ClusterRunResult } from '../../pipeline/cluster.ts';
+import { ALGORITHM_LABELS, ALGORITHMS } from '../../models/cluster/index.ts';
 import { openMemoryDb } from '../../store/workspace.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { examples, withGlobals, type SetExit } from '../options.ts';
@@ -30,7 +31,6 @@ interface ClusterCliOptions extends GlobalOptions {
   out?: string;
 }
 
-const ALGORITHMS = ['kmeans', 'minibatch', 'gmm', 'ward', 'kprototypes'];
 
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean));
 
@@ -51,7 +51,7 @@ function share(flag: string, s: string | undefined): number | undefined {
 /** Options as given on the command line, normalised once. */
 export function clusterOptions(o: ClusterCliOptions): ClusterRunOptions {
   const algorithm = o.algorithm ?? 'kmeans';
-  if (!ALGORITHMS.includes(algorithm)) throw new SegmintError('invalid-option', `--algorithm ${algorithm}: expected one of ${ALGORITHMS.join(', ')}`);
+  if (!(ALGORITHMS as readonly string[]).includes(algorithm)) throw new SegmintError('invalid-option', `--algorithm ${algorithm}: expected one of ${ALGORITHMS.join(', ')}`);
   const gamma = o.gamma === undefined ? undefined : Number(o.gamma);
   if (gamma !== undefined && !(gamma >= 0)) throw new SegmintError('invalid-option', `--gamma ${o.gamma}: expected a number ≥ 0`, { hint: 'e.g. --gamma 0.5' });
   if (o.covariance !== undefined && !['full', 'diag'].includes(o.covariance)) throw new SegmintError('invalid-option', `--covariance ${o.covariance}: expected full or diag`);
@@ -74,7 +74,7 @@ const num = (x: number) => (Math.abs(x) >= 1000 ? fmtInt(x) : Math.abs(x) >= 10 
 
 export function renderClusters(r: ClusterRunResult): string {
   const lines = [
-    `${{ kmeans: 'k-means', minibatch: 'mini-batch k-means', ward: 'Ward clustering', gmm: 'Gaussian mixture', kprototypes: 'k-prototypes' }[r.algorithm]} on ${r.features.concat(r.categorical).join(', ')}${r.runId === null ? '' : ` (run ${r.runId})`}: ${fmtInt(r.customers.clustered)} customers in ${r.k} clusters${
+    `${ALGORITHM_LABELS[r.algorithm].name} on ${r.features.concat(r.categorical).join(', ')}${r.runId === null ? '' : ` (run ${r.runId})`}: ${fmtInt(r.customers.clustered)} customers in ${r.k} clusters${
       r.customers.excluded ? `, ${fmtInt(r.customers.excluded)} excluded for missing values` : ''}`,
   ];
   if (r.choice) {

@@ -111,10 +111,10 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
   const fitRows = !ward && !gmm && n > fitSampleSize ? sampleRows(n, fitSampleSize, seed ^ 0x2545f491) : null;
   const Xf = fitRows ? takeRows(X, d, fitRows) : X;
   const scores: KScore[] = [], fits: KMeansFit[] = [];
+  // the starts' labels for the stability: on (up to sampleSize of) the rows they were fitted on
+  const stabilityRows = fitRows ? sampleRows(fitRows.length, sampleSize, seed) : sample;
   for (let k = kMin; k <= kMax; k++) {
-    let fit = ward ? ward(k) : gmm ? gmmStarts(X, d, k, seed, nInit, params.covariance ?? 'full', mixtures) : params.algorithm === 'minibatch' ? fitMiniBatchStarts(Xf, d, { k, seed, nInit }) : fitKMeans(Xf, d, { k, seed, nInit, maxIter: params.maxIter });
-    // the starts' labels for the stability: on (up to sampleSize of) the rows they were fitted on
-    const stabilityRows = fitRows ? sampleRows(fitRows.length, sampleSize, seed) : sample;
+    let fit = ward ? ward(k) : gmm ? gmmStarts(X, d, k, seed, nInit, { covariance: params.covariance ?? 'full', maxIter: params.maxIter }, mixtures) : params.algorithm === 'minibatch' ? fitMiniBatchStarts(Xf, d, { k, seed, nInit }) : fitKMeans(Xf, d, { k, seed, nInit, maxIter: params.maxIter });
     const starts = fit.startLabels.map((l) => (stabilityRows.length === l.length ? l : Int32Array.from(stabilityRows, (i) => l[i]!)));
     if (fitRows) {
       const labels = new Int32Array(n);
@@ -172,8 +172,8 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
 }
 
 /** nInit mixtures from k-means starts with seeds seed + s; the highest likelihood is pushed to `out` and returned as a fit. */
-export function gmmStarts(X: Float64Array, d: number, k: number, seed: number, nInit: number, covariance: Covariance, out: GmmFit[]): KMeansFit {
-  const fits = Array.from({ length: nInit }, (_, s) => fitGaussianMixture(X, d, { k, covariance, seed: seed + s }));
+export function gmmStarts(X: Float64Array, d: number, k: number, seed: number, nInit: number, em: { covariance: Covariance; maxIter?: number; tol?: number }, out: GmmFit[]): KMeansFit {
+  const fits = Array.from({ length: nInit }, (_, s) => fitGaussianMixture(X, d, { k, ...em, seed: seed + s }));
   const best = fits.reduce((a, b) => (b.logLikelihood > a.logLikelihood ? b : a));
   out.push(best);
   const { sqDist } = kernels(d);

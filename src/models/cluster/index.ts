@@ -4,8 +4,8 @@ export { adjustedRandIndex, calinskiHarabasz, daviesBouldin, sampleRows, silhoue
 export { chooseK, elbowOf, type ChooseKParams, type KChoice, type KScore } from './choose-k.ts';
 export { fitPreprocess, pca, transform, type InputColumn, type NumericStep, type OneHotStep, type Preprocessing, type PreprocessParams, type Step } from './preprocess.ts';
 export { nameFromTraits, profileClusters, traitWords, type ClusterProfile, type FeatureProfile, type SegmentCriteria, type Trait } from './profile.ts';
-export { ClusterModel, fitClusters, MODEL_FORMAT, type Assignment, type ClusterFitOptions, type ClusterModelJSON, type ClusterParams, type ClusterQuality, type ClusterResult } from './model.ts';
+export { ALGORITHM_LABELS, ALGORITHMS, ClusterModel, fitClusters, MODEL_FORMAT, type Assignment, type ClusterAlgorithm, type ClusterFitOptions, type ClusterModelJSON, type ClusterParams, type ClusterQuality, type ClusterResult } from './model.ts';
 export { fitMiniBatchKMeans, fitMiniBatchStarts, type MiniBatchParams } from './minibatch.ts';
 export { fitGaussianMixture, type Covariance, type GmmFit, type GmmParams } from './gmm.ts';
-export { cutTree, fitWard, wardFitter, wardLinkage, type Merge, type WardFit } from './ward.ts';
+export { cutTree, WARD_MAX_ROWS, wardFitter, wardLinkage, type Merge } from './ward.ts';
 export { fitKPrototypes, type KPrototypesFit, type KPrototypesParams } from './kprototypes.ts';

@@ -5,6 +5,7 @@ import { Random } from '../random.ts';
 import { fitKMeans, kmeansPlusPlus, relativeTolerance } from './kmeans.ts';
 import { adjustedRandIndex } from './metrics.ts';
 import { fitMiniBatchKMeans, miniBatchStep } from './minibatch.ts';
+import { KMeansState } from './parallel.ts';
 
 /** Gaussian blobs around `centres` (sd 1), with the true labels. */
 function blobs(centres: number[][], perCluster: number, seed: number): { X: Float64Array; d: number; truth: Int32Array } {
@@ -117,6 +118,10 @@ test('k-means with a worker thread gives exactly the single-thread fit', () => {
   const { X, d } = blobs([[0, 0, 0], [1.5, 0, 0], [0, 1.5, 0], [0, 0, 1.5]], 10000, 6);
   const one = fitKMeans(X, d, { k: 4, seed: 2, nInit: 2, threads: 1 });
   const two = fitKMeans(X, d, { k: 4, seed: 2, nInit: 2, threads: 2 });
+  // the two-thread fit really ran a worker (else it would compare one thread with itself)
+  const state = new KMeansState(X, d, 4, 2);
+  assert.equal(state.running, 2);
+  state.close();
   assert.ok(one.iterations > 2);
   assert.deepEqual(two, one);
 });

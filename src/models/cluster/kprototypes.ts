@@ -44,10 +44,10 @@ export function fitKPrototypes(num: Float64Array, dNum: number, cat: Int32Array,
   if (dNum + dCat === 0) throw new SegmintError('no-features', 'k-prototypes needs at least one feature');
   if ((dNum > 0 && num.length !== n * dNum) || (dCat > 0 && cat.length !== n * dCat)) throw new SegmintError('invalid-argument', 'numeric and categorical parts have different row counts');
   const key = (i: number) => `${Array.prototype.join.call(num.subarray(i * dNum, i * dNum + dNum), ',')}|${Array.prototype.join.call(cat.subarray(i * dCat, i * dCat + dCat), ',')}`;
-  const distinct: number[] = [];
+  // are there k distinct rows? (stop counting at k)
   const seen = new Set<string>();
-  for (let i = 0; i < n && distinct.length <= k; i++) { const s = key(i); if (!seen.has(s)) { seen.add(s); distinct.push(i); } }
-  if (!Number.isInteger(k) || k < 1 || distinct.length < k) throw new SegmintError('invalid-k', `k ${k}: expected a whole number from 1 to the number of distinct rows`, { hint: 'choose a smaller k' });
+  for (let i = 0; i < n && seen.size < k; i++) seen.add(key(i));
+  if (!Number.isInteger(k) || k < 1 || seen.size < k) throw new SegmintError('invalid-k', `k ${k}: expected a whole number from 1 to the number of distinct rows`, { hint: 'choose a smaller k' });
   let gamma = params.gamma;
   if (gamma === undefined) {
     let sdSum = 0;
@@ -71,7 +71,7 @@ export function fitKPrototypes(num: Float64Array, dNum: number, cat: Int32Array,
   for (let s = 0; s < nInit; s++) {
     const rng = new Random(params.seed ?? 0, 0x6b70 + s);
     // k distinct rows at random (Huang's initialisation)
-    const pool = [...seen].length >= k ? allDistinct(n, key, k, rng) : distinct.slice(0, k);
+    const pool = allDistinct(n, key, k, rng);
     const means = new Float64Array(k * dNum), modes = new Int32Array(k * dCat);
     pool.forEach((i, c) => { means.set(num.subarray(i * dNum, i * dNum + dNum), c * dNum); modes.set(cat.subarray(i * dCat, i * dCat + dCat), c * dCat); });
     const labels = new Int32Array(n).fill(-1);

@@ -110,7 +110,10 @@ test('a Gaussian mixture model round-trips through JSON and gives the same label
   const x = [1, 1.2, 0.8, 1.1, 10, 10.5, 9.5, 10.2, 20, 21, 19, 20.5];
   const cols = [numeric('spend', x), numeric('visits', x.map((v, i) => v * 2 + (i % 3)))];
   const res = fitClusters(cols, { algorithm: 'gmm', covariance: 'diag', k: 3, seed: 2 });
+  // the three groups of four are the mixture's components
+  assert.equal(adjustedRandIndex(res.labels, Int32Array.from({ length: 12 }, (_, i) => Math.floor(i / 4))), 1);
   const back = ClusterModel.fromJSON(JSON.parse(JSON.stringify(res.model)));
+  assert.deepEqual(back.toJSON(), res.model.toJSON());
   const a = back.assign(cols);
   assert.deepEqual(a.labels, res.labels);
   assert.deepEqual(a.probabilities, res.probabilities);
@@ -130,4 +133,15 @@ test('k-prototypes through fitClusters: categorical traits kept as they are, mod
   const back = ClusterModel.fromJSON(JSON.parse(JSON.stringify(res.model)));
   assert.deepEqual(back.assign(cols).labels, res.labels);
   assert.throws(() => fitClusters(cols, { algorithm: 'kprototypes' }), (e) => isSegmintError(e, 'k-required'));
+});
+
+test('a run stopped by maxIter says which algorithm stopped, and a Gaussian mixture honours maxIter', () => {
+  // three overlapping groups, so neither EM nor Lloyd settles in one iteration
+  const x = Array.from({ length: 600 }, (_, i) => (i % 3) * 1.5 + Math.sin(i * 12.9898) * 2);
+  const y = Array.from({ length: 600 }, (_, i) => (i % 3) + Math.cos(i * 78.233) * 2);
+  const cols = [numeric('spend', x), numeric('visits', y)];
+  const gmm = fitClusters(cols, { k: 3, seed: 1, algorithm: 'gmm', maxIter: 1, nInit: 1 });
+  assert.ok(gmm.warnings.some((w) => /^Gaussian mixture stopped after 1 EM iterations without converging/.test(w)), gmm.warnings.join('; '));
+  const km = fitClusters(cols, { k: 3, seed: 1, algorithm: 'kmeans', maxIter: 1, nInit: 1 });
+  assert.ok(km.warnings.some((w) => /^k-means stopped after 1 iterations/.test(w)), km.warnings.join('; '));
 });

@@ -7,7 +7,7 @@ import { SegmintError } from '../../core/errors.ts';
 import { chooseK, gmmStarts, type KChoice, type KScore } from './choose-k.ts';
 import { fitKMeans, type KMeansFit } from './kmeans.ts';
 import { fitMiniBatchStarts } from './minibatch.ts';
-import { wardFitter } from './ward.ts';
+import { WARD_MAX_ROWS, wardFitter } from './ward.ts';
 import { fitKPrototypes } from './kprototypes.ts';
 import { calinskiHarabasz, daviesBouldin, sampleRows, silhouetteSamples, takeRows } from './metrics.ts';
 import { fitPreprocess, pca, transform, type InputColumn, type Preprocessing, type PreprocessParams } from './preprocess.ts';
@@ -18,7 +18,15 @@ export const MODEL_FORMAT = 'segmint-cluster-model';
 
 /** kmeans, minibatch and ward assign to the nearest centroid; gmm to the most probable component. */
 export type ClusterAlgorithm = 'kmeans' | 'minibatch' | 'ward' | 'gmm' | 'kprototypes';
-const ALGORITHMS: readonly ClusterAlgorithm[] = ['kmeans', 'minibatch', 'ward', 'gmm', 'kprototypes'];
+export const ALGORITHMS: readonly ClusterAlgorithm[] = ['kmeans', 'minibatch', 'ward', 'gmm', 'kprototypes'];
+/** How each algorithm is named to people, and what one of its iterations is called. */
+export const ALGORITHM_LABELS: Record<ClusterAlgorithm, { name: string; steps: string }> = {
+  kmeans: { name: 'k-means', steps: 'iterations' },
+  minibatch: { name: 'mini-batch k-means', steps: 'steps' },
+  ward: { name: 'Ward clustering', steps: 'merges' },
+  gmm: { name: 'Gaussian mixture', steps: 'EM iterations' },
+  kprototypes: { name: 'k-prototypes', steps: 'iterations' },
+};
 
 /**
  * k-prototypes' categorical part: a row's score for cluster c is the squared distance of its scaled
@@ -307,13 +315,15 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
     if (choice.fittedOn < n && algorithm === 'kmeans') fit = { ...fitKMeans(X, d, { k: fit.k, seed, maxIter: params.maxIter, tol: params.tol, init: fit.centroids }), nInit: fit.nInit };
   } else {
     fit = proto ? prototypesFit(X, d, catCols, kept, k, seed, params, protoOut)
-      : algorithm === 'gmm' ? gmmStarts(X, d, k, seed, params.nInit ?? 3, params.covariance ?? 'full', gmmOut)
+      : algorithm === 'gmm' ? gmmStarts(X, d, k, seed, params.nInit ?? 3, { covariance: params.covariance ?? 'full', maxIter: params.maxIter, tol: params.tol }, gmmOut)
       : algorithm === 'ward' ? wardFitter(X, d, seed)(k)
       : algorithm === 'minibatch' ? fitMiniBatchStarts(X, d, { k, seed, nInit: params.nInit })
       : fitKMeans(X, d, { k, seed, nInit: params.nInit, maxIter: params.maxIter, tol: params.tol });
   }
   // a mixture's members are its most probable component under the stored model (what the SQL computes)
   let mixture: MixtureJSON | undefined;
+  // the final model has the same means and mixture, so this assignment is its assignment too
+  let gmmAssigned: ReturnType<ClusterModel['assignScaled']> | undefined;
   if (algorithm === 'gmm') {
     const g = choice ? choice.mixtures![choice.scores.findIndex((s: KScore) => s.k === choice!.k)]! : gmmOut[0]!;
     mixture = mixtureJSON(g);
@@ -321,11 +331,12 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
       format: MODEL_FORMAT, version: 1, algorithm, k: g.k, preprocessing: pre.preprocessing, centroids: Array.from({ length: g.k }, (_, c) => Array.from(g.means.subarray(c * d, c * d + d))),
       names: Array.from({ length: g.k }, () => ''), seed, nInit: fit.nInit, iterations: fit.iterations, converged: fit.converged, inertia: fit.inertia, warnings: [], mixture,
     });
-    fit = { ...fit, labels: provisional.assignScaled(X).labels };
+    gmmAssigned = provisional.assignScaled(X);
+    fit = { ...fit, labels: gmmAssigned.labels };
     if (new Set(fit.labels).size < g.k) warnings.push(`${g.k - new Set(fit.labels).size} mixture components are no customer's most probable one`);
   }
-  if (!fit.converged) warnings.push(`${algorithm === 'kmeans' ? 'k-means' : 'mini-batch k-means'} stopped after ${fit.iterations} ${algorithm === 'kmeans' ? 'iterations' : 'steps'} without converging`);
-  if (algorithm === 'ward' && n > 20_000) warnings.push(`the Ward tree was built on a seeded sample of 20,000 of the ${n} customers; every customer joins the nearest cluster centroid`);
+  if (!fit.converged) warnings.push(`${ALGORITHM_LABELS[algorithm].name} stopped after ${fit.iterations} ${ALGORITHM_LABELS[algorithm].steps} without converging`);
+  if (algorithm === 'ward' && n > WARD_MAX_ROWS) warnings.push(`the Ward tree was built on a seeded sample of ${WARD_MAX_ROWS.toLocaleString('en-US')} of the ${n} customers; every customer joins the nearest cluster centroid`);
   const K = fit.k;
   const sizes = new Float64Array(K);
   for (const l of fit.labels) sizes[l]!++;
@@ -370,7 +381,7 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
     ...(mixture ? { mixture } : {}),
     ...(proto ? { prototypes: protoOut[0]! } : {}),
   });
-  const { distances, probabilities } = proto ? model.assignPrototypes(X, catCols.map((c) => Array.from(kept, (i) => c.values[i] ?? null))) : model.assignScaled(X);
+  const { distances, probabilities } = proto ? model.assignPrototypes(X, catCols.map((c) => Array.from(kept, (i) => c.values[i] ?? null))) : (gmmAssigned ?? model.assignScaled(X));
   const pc = pca(Xs, d, 2);
   const m = pc.components.length / d;
   const picture = {

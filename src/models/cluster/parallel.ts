@@ -58,6 +58,10 @@ export class KMeansState {
   private readonly result: Float64Array;
   private readonly bounds: number[];
   private readonly workers: Worker[] = [];
+  /** threads that share the rows: 1 + the workers that started (a runtime without worker threads gives 1) */
+  get running(): number {
+    return this.workers.length + 1;
+  }
   private readonly kern;
 
   constructor(X: Float64Array, readonly d: number, readonly k: number, threadsWanted: number) {

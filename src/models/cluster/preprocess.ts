@@ -5,6 +5,7 @@
  * (mean / population sd) or robust (median / IQR) scaling; categorical traits become one-hot columns.
  * Constant columns carry no information for a distance and are dropped with a warning.
  */
+import { quantileSorted } from '../rfm/binning.ts';
 import { SegmintError } from '../../core/errors.ts';
 
 /** One input column: numbers (NaN = missing) or category labels (null = missing). */
@@ -65,14 +66,6 @@ export interface PreprocessResult {
   /** rows dropped because a value was missing (missing = 'exclude') */
   excluded: number;
   warnings: string[];
-}
-
-/** Quantile by linear interpolation at p·(n − 1) of the sorted values (numpy's default, type 7). */
-export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const h = p * (n - 1), lo = Math.floor(h), hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
 export const MISSING_LEVEL = '(missing)';

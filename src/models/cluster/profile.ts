@@ -5,7 +5,8 @@
  * one-paragraph persona, and the five segment criteria (Kotler: measurable, substantial, differentiable,
  * accessible, actionable) made concrete.
  */
-import { meanSd, quantileSorted } from './preprocess.ts';
+import { quantileSorted } from '../rfm/binning.ts';
+import { meanSd } from './preprocess.ts';
 
 export interface ProfileColumn {
   name: string;

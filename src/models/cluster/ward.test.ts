@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Random } from '../random.ts';
 import { adjustedRandIndex } from './metrics.ts';
 import { isSegmintError } from '../../core/errors.ts';
-import { cutTree, fitWard, wardFitter, wardLinkage } from './ward.ts';
+import { cutTree, wardFitter, wardLinkage } from './ward.ts';
 
 // 60 rows of three Gaussian blobs (numpy default_rng(5), rounded to 6 decimals) and the merge heights of
 // scipy 1.10.1 linkage(X, 'ward') on them.
@@ -53,8 +53,7 @@ test('the dendrogram cut at 3 finds the three blobs of 20 (scipy fcluster maxclu
 test('above maxRows the tree is built on a sample and every row joins the nearest cluster', () => {
   const rng = new Random(4);
   const Y = Float64Array.from({ length: 3000 * 2 }, (_, t) => (Math.floor(t / 2) % 2 === 0 ? 0 : 10) + rng.normal());
-  const f = fitWard(Y, 2, { k: 2, maxRows: 500, seed: 1 });
-  assert.equal(f.treeRows, 500);
+  const f = wardFitter(Y, 2, 1, 500)(2);
   assert.equal(f.labels.length, 3000);
   assert.equal(adjustedRandIndex(f.labels, Int32Array.from({ length: 3000 }, (_, i) => i % 2)), 1);
 });
@@ -62,7 +61,6 @@ test('above maxRows the tree is built on a sample and every row joins the neares
 test('Ward with k above the distinct rows is invalid-k, never an empty cluster', () => {
   const D = Float64Array.from([1, 1, 1, 1, 2, 2]);
   assert.throws(() => wardFitter(D, 1)(3), (e) => isSegmintError(e, 'invalid-k'));
-  assert.throws(() => fitWard(D, 1, { k: 3 }), (e) => isSegmintError(e, 'invalid-k'));
   const two = wardFitter(D, 1)(2);
   assert.deepEqual([...two.labels], [0, 0, 0, 0, 1, 1]);
 });

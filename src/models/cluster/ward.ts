@@ -96,40 +96,14 @@ function cutCentroids(T: Float64Array, d: number, labels: Int32Array, k: number)
   return centroids;
 }
 
-export interface WardFit {
-  k: number;
-  labels: Int32Array;
-  /** k × d centroids of the cut */
-  centroids: Float64Array;
-  inertia: number;
-  /** the merges of the tree (of the sample when above maxRows) */
-  merges: Merge[];
-  /** rows the tree was built on */
-  treeRows: number;
-}
-
-/** Ward clustering cut at k (see the file comment for large inputs). */
-export function fitWard(X: Float64Array, d: number, params: { k: number; seed?: number; maxRows?: number }): WardFit {
-  const n = X.length / d, maxRows = params.maxRows ?? 20_000, k = params.k;
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new SegmintError('invalid-k', `k ${k}: expected a whole number from 1 to the ${n} rows`);
-  const rows = n > maxRows ? sampleRows(n, maxRows, (params.seed ?? 0) ^ 0x77617264) : null;
-  const T = rows ? takeRows(X, d, rows) : X;
-  checkDistinct(T, d, k);
-  const merges = wardLinkage(T, d);
-  const m = T.length / d;
-  const treeLabels = cutTree(merges, m, k);
-  const centroids = cutCentroids(T, d, treeLabels, k);
-  let labels = treeLabels, inertia = 0;
-  if (rows) { labels = new Int32Array(n); inertia = assignNearest(X, d, centroids, labels, new Float64Array(n)); }
-  else { const { sqDist } = kernels(d); for (let i = 0; i < n; i++) inertia += sqDist(X, i, centroids, labels[i]!); }
-  return { k, labels, centroids, inertia, merges, treeRows: m };
-}
+/** Above this many rows the tree is built on a seeded sample of them. */
+export const WARD_MAX_ROWS = 20_000;
 
 /**
  * Ward as a centroid model for any k from one tree: the cut's centroids, and every row assigned to the
  * nearest of them (so the stored segmentation is the one new customers get, in process and in SQL).
  */
-export function wardFitter(X: Float64Array, d: number, seed = 0, maxRows = 20_000): (k: number) => KMeansFit {
+export function wardFitter(X: Float64Array, d: number, seed = 0, maxRows = WARD_MAX_ROWS): (k: number) => KMeansFit {
   const n = X.length / d;
   const rows = n > maxRows ? sampleRows(n, maxRows, seed ^ 0x77617264) : null;
   const T = rows ? takeRows(X, d, rows) : X;
