@@ -5,7 +5,7 @@
  * doubles, squared differences summed in feature order, ties to the lower cluster — so both agree.
  */
 import { SegmintError } from '../core/errors.ts';
-import { abs, add, and, caseWhen, cast, coalesce, col, div, eq, fn, greatest, least, le, lit, ln, lt, mul, NULL, num, select, sqrt, sub, subquery, type Expr, type Select, type Source } from '../sql/ir.ts';
+import { abs, add, and, caseWhen, cast, coalesce, col, div, eq, exp, greatest, least, le, lit, ln, lt, mul, NULL, num, select, sqrt, sub, subquery, type Expr, type Select, type Source } from '../sql/ir.ts';
 
 /** The parts of a cluster model (ClusterModelJSON) the SQL needs. */
 export interface AssignableModel {
@@ -125,7 +125,7 @@ export function clusterAssignmentQuery(model: AssignableModel, options: Assignme
       { expr: pick((c) => (mix ? sqrt(greatest(col(`q${c}`), num(0))) : sqrt(col(`d${c}`)))), as: 'distance' },
       // membership probability of the chosen component: 1 / Σ_c exp((s_chosen − s_c) / 2), each exponent at least
       // −700 (PostgreSQL raises an underflow error where exp() would give 0; e^−700 adds nothing to a sum ≥ 1)
-      { expr: mix ? div(num(1), Array.from({ length: k }, (_, c) => fn('exp', greatest(div(sub(pick((b) => col(`d${b}`)), col(`d${c}`)), num(2)), num(-700)))).reduce((a, b) => add(a, b))) : cast(NULL, 'double'), as: 'probability' },
+      { expr: mix ? div(num(1), Array.from({ length: k }, (_, c) => exp(greatest(div(sub(pick((b) => col(`d${b}`)), col(`d${c}`)), num(2)), num(-700)))).reduce((a, b) => add(a, b))) : cast(NULL, 'double'), as: 'probability' },
     ],
     from: subquery(labelled, 'a'),
   });

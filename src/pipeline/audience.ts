@@ -16,6 +16,7 @@ import { quoteIdent } from '../sql/quote.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
 import { resolveAsOf } from './value.ts';
 import { copyToFile } from './export.ts';
+import { nextRunId, recordRun } from '../store/runs.ts';
 
 const RFM_FIELDS: Record<string, FieldType> = {
   segment: 'string', score: 'number', r: 'number', f: 'number', m: 'number', recency_days: 'number', frequency: 'number', monetary: 'number', mean_order_value: 'number',
@@ -110,7 +111,9 @@ export interface PrepareOptions {
 
 /** Parse, check and lower one definition against the workspace; throws a SegmintError with every diagnostic. */
 export async function prepareAudience(ws: Workspace, name: string, where: string, options: PrepareOptions = {}): Promise<PreparedAudience> {
-  const schema = options.schema ?? (await loadAudienceSchema(ws.db, { properties: usesProperties(where), audiences: options.audiences, aliases: options.aliases }));
+  // event property names are loaded when the rule or an audience it may refer to reads properties
+  const properties = [where, ...Object.values(options.audiences ?? {})].some(usesProperties);
+  const schema = options.schema ?? (await loadAudienceSchema(ws.db, { properties, audiences: options.audiences, aliases: options.aliases }));
   const c = checkAudience(where, schema, { name });
   if (!c.node) throw definitionError(name, c.diagnostics);
   const asOf = await resolveAsOf(ws, options.asOf);
@@ -144,13 +147,11 @@ export async function evaluateAudience(ws: Workspace, p: PreparedAudience, optio
     return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0 };
   }
   return db.transaction(async () => {
-    const runId = 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
-    // members once into a temp table: counting them afterwards in audience_members would scan every snapshot
-    await db.run(`CREATE OR REPLACE TEMP TABLE __members AS SELECT customer_id FROM (${c.sql}) q`, c.params);
-    await db.run(`INSERT INTO audience_members SELECT ${runId}, customer_id FROM __members`);
-    const n = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __members'))?.n ?? 0);
-    await db.run('DROP TABLE __members');
-    await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, 'audience', p.asOf, JSON.stringify({ name: p.name, where: p.where }), JSON.stringify({ customers: n })]);
+    const runId = await nextRunId(db);
+    // the INSERT reports how many members it wrote (counting audience_members would scan every snapshot)
+    const inserted = await db.one<{ Count: number }>(`INSERT INTO audience_members SELECT ${runId}, customer_id FROM (${c.sql}) q`, c.params);
+    const n = Number(inserted?.Count ?? 0);
+    await recordRun(db, runId, 'audience', p.asOf, { name: p.name, where: p.where }, { customers: n });
     return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0, runId };
   });
 }
@@ -186,13 +187,6 @@ export async function evaluatePack(ws: Workspace, pack: AudiencePack, options: {
     results.push(await evaluateAudience(ws, await prepareAudience(ws, a.name, a.where, { ...options, schema }), options));
   }
   return { pack: pack.name, results, notApplicable };
-}
-
-/** Check every audience of a pack without running it: the problems of each, by name. */
-export async function checkPack(ws: Workspace, pack: AudiencePack): Promise<Record<string, AudienceDiagnostic[]>> {
-  const audiences = Object.fromEntries(pack.audiences.map((a) => [a.name, a.where]));
-  const schema = await loadAudienceSchema(ws.db, { properties: pack.audiences.some((a) => usesProperties(a.where)), audiences, aliases: pack.aliases });
-  return Object.fromEntries(pack.audiences.map((a) => [a.name, checkAudience(a.where, schema, { name: a.name }).diagnostics]));
 }
 
 /** Write the members with the traits asked for (checked against the customers columns) to csv/parquet/json. */

@@ -15,9 +15,10 @@ import { groupPatterns, toPatterns } from '../models/clv/patterns.ts';
 import { CHURN_TIERS, CLV_TIERS, normalisePredictOptions, predictPatterns } from '../models/clv/predict.ts';
 import { validateHoldout, type HoldoutValidation } from '../models/clv/validation.ts';
 import { quoteString } from '../sql/quote.ts';
-import { openMemoryDb, type Db, type Workspace } from '../store/workspace.ts';
+import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { copyToFile } from './export.ts';
 import { materialise, resolveAsOf } from './value.ts';
+import { nextRunId, recordRun } from '../store/runs.ts';
 
 export type SpendModel = 'gammagamma' | 'none';
 
@@ -197,10 +198,6 @@ function checkDate(flag: string, d: string): void {
   }
 }
 
-async function nextRunId(db: Db): Promise<number> {
-  return 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
-}
-
 /** The summary of `kind` as the temp table __clv_summary: per purchase day, or per opportunity for BG/BB. */
 async function summaryTable(ws: Workspace, kind: PurchaseModelKind, calibrationEnd: string, holdoutEnd: string | undefined, period: Period | Opportunity): Promise<void> {
   const cal = new Date(`${calibrationEnd}T00:00:00Z`);
@@ -250,7 +247,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
     }
     result.runId = await nextRunId(db);
     const params = { model: kind, spend: options.spend ?? 'gammagamma', period, calibrationEnd: calEnd, asOf, penalizer: options.penalizer ?? 0 };
-    await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [result.runId, 'clv', asOf, JSON.stringify(params), JSON.stringify(result)]);
+    await recordRun(db, result.runId, 'clv', asOf, params, result);
     return result;
   } finally {
     await db.run('DROP TABLE IF EXISTS __clv_summary');
@@ -357,7 +354,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
           )
         )`);
       const params = { fitRunId: run.run_id, horizon, unit, discountRate: o.discountRate, margin: o.margin };
-      await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, 'clv-predict', asOf, JSON.stringify(params), '{}']);
+      await recordRun(db, runId, 'clv-predict', asOf, params, {});
     });
     const tot = (await db.one<{ n: number; with_clv: number; ep: number; clv: number | null; pa: number }>(
       'SELECT count(*) AS n, count(clv) AS with_clv, sum(expected_purchases) AS ep, sum(clv) AS clv, avg(p_alive) AS pa FROM clv_predictions WHERE run_id = ?', [runId]))!;

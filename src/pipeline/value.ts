@@ -10,6 +10,7 @@ import { checkCoverage, DEFAULT_LRFMP_SEGMENTS, DEFAULT_RFM_SEGMENTS, type Segme
 import { compile } from '../sql/compile.ts';
 import type { Select } from '../sql/ir.ts';
 import type { Workspace } from '../store/workspace.ts';
+import { nextRunId, recordRun } from '../store/runs.ts';
 
 export type ValueModel = 'rfm' | 'lrfmp';
 
@@ -133,7 +134,7 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
     const nonPositive = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE monetary <= 0'))?.n ?? 0);
     if (nonPositive > 0) warnings.push(`${nonPositive} customers have a net spend of zero or less (returns exceed purchases): they are scored in the lowest M bin`);
 
-    const runId = 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
+    const runId = await nextRunId(db);
     const carried = ['recency_days', 'tenure_days', 'frequency', 'monetary', 'mean_order_value', 'periodicity_days', 'return_rate', 'distinct_products', 'basket_size', 'first_purchase', 'last_purchase'];
     // The edges were computed once above; the score query compares with them as constants.
     const fixed = specs.map((s) => ({ ...s, thresholds: edges[s.score]! }));
@@ -146,7 +147,7 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
           ${carried.map((c) => `s.${c}`).join(', ')}
         FROM (${sq.sql}) s`, sq.params);
       const params = { model, bins, thresholds: th, rules: rules.map((r) => r.name) };
-      await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, model, asOf, JSON.stringify(params), JSON.stringify({ edges })]);
+      await recordRun(db, runId, model, asOf, params, { edges });
     });
     const unnamed = await db.one<{ n: number }>("SELECT count(*) AS n FROM run_scores WHERE run_id = ? AND (segment IS NULL OR segment = '')", [runId]);
     if ((unnamed?.n ?? 0) > 0) throw new SegmintError('internal-error', `${unnamed!.n} customers got no segment`, { exitCode: 1 });

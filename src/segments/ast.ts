@@ -43,8 +43,6 @@ export type CmpOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
 export const CMP_OPS: readonly CmpOp[] = ['=', '!=', '<', '<=', '>', '>='];
 
 export type TimeUnit = 'hours' | 'days' | 'weeks' | 'months' | 'years';
-export const TIME_UNITS: readonly TimeUnit[] = ['hours', 'days', 'weeks', 'months', 'years'];
-
 /** A length of time: `90 days`. */
 export interface Duration {
   readonly n: number;
@@ -153,27 +151,3 @@ export function diagnostic(text: string, span: Span, code: string, message: stri
   return { code, message, start: span.start, end: span.end, line, column, ...(hint === undefined ? {} : { hint }) };
 }
 
-/** Calls `visit` on `n` and every node below it, including `where` filters. */
-export function walkNodes(n: Node, visit: (n: Node, inFilter: boolean) => void, inFilter = false): void {
-  visit(n, inFilter);
-  switch (n.kind) {
-    case 'all':
-    case 'any':
-      for (const x of n.items) walkNodes(x, visit, inFilter);
-      break;
-    case 'not':
-      walkNodes(n.item, visit, inFilter);
-      break;
-    case 'measure':
-    case 'has':
-    case 'occurrence':
-      if (n.where) walkNodes(n.where, visit, true);
-      break;
-    case 'sequence':
-      if (n.first.where) walkNodes(n.first.where, visit, true);
-      if (n.then.where) walkNodes(n.then.where, visit, true);
-      break;
-    default:
-      break;
-  }
-}

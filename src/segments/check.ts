@@ -8,7 +8,7 @@ import {
   type Window,
 } from './ast.ts';
 import { parseAudience } from './parse.ts';
-import { MODEL_NAMES, resolveTrait, suggestion, type AudienceSchema, type FieldType } from './schema.ts';
+import { MODEL_RUNS, resolveTrait, suggestion, type AudienceSchema, type FieldType } from './schema.ts';
 import { durationDays, parseDateLiteral } from './time.ts';
 
 /** Most values in one `in (…)` list. */
@@ -168,8 +168,8 @@ class Checker {
     }
     const src = this.schema.scores[head];
     if (!src) {
-      if ((MODEL_NAMES as readonly string[]).includes(head)) {
-        this.err(f.span, 'no-model-run', `${name} reads the latest stored ${head} run, and this workspace has none`, head === 'rfm' || head === 'lrfmp' ? `run segmint ${head} first` : head === 'clv' ? 'run segmint clv fit, then segmint clv predict' : head === 'cluster' ? 'run segmint cluster first' : `fit and store a ${head} run first`);
+      if (Object.hasOwn(MODEL_RUNS, head)) {
+        this.err(f.span, 'no-model-run', `${name} reads the latest stored ${head} run, and this workspace has none`, MODEL_RUNS[head]);
       } else if (head === 'properties') {
         this.err(f.span, 'unknown-field', `${name}: properties belong to events`, "filter events on them: has event 'page_view' where properties.device = 'mobile'");
       } else {

@@ -40,8 +40,13 @@ export interface AudienceSchema {
   aliases?: Record<string, string[]>;
 }
 
-/** Result names a rule may read (`rfm.segment`); those without a stored run give `no-model-run`. */
-export const MODEL_NAMES = ['rfm', 'lrfmp', 'clv', 'cluster', 'churn'] as const;
+/** Result names a rule may read (`rfm.segment`), each with how to store the run it reads; without one: `no-model-run`. */
+export const MODEL_RUNS: Readonly<Record<string, string>> = {
+  rfm: 'run segmint rfm first',
+  lrfmp: 'run segmint lrfmp first',
+  clv: 'run segmint clv fit, then segmint clv predict',
+  cluster: 'run segmint cluster first',
+};
 
 /** The transaction columns the language offers (those present in the workspace are in the schema). */
 export const TRANSACTION_FIELDS: Record<string, FieldType> = {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadAudienceSchema } from '../../src/pipeline/audience.ts';
+import { evaluateAudience, loadAudienceSchema, prepareAudience } from '../../src/pipeline/audience.ts';
 import { runValueSegmentation } from '../../src/pipeline/value.ts';
 import { checkAudience } from '../../src/segments/check.ts';
 import { lowerAudience } from '../../src/segments/lower.ts';
@@ -128,10 +128,25 @@ test(`audiences: hand-worked cases give the same members on DuckDB${URL ? ' and 
             const { sql, params } = compile(q, dialect);
             assert.deepEqual(await run(dialect, sql, params), expected, `${dialect}: ${text}`);
           }
-          // ClickHouse SQL is produced for every case (text only: no server here)
-          assert.ok(compile(q, 'clickhouse').sql.startsWith('SELECT'), `clickhouse: ${text}`);
+          // ClickHouse: no server here, so only that every case compiles with its values inlined (compile throws otherwise)
+          assert.deepEqual(compile(q, 'clickhouse').params, [], `clickhouse: ${text}`);
         }
       });
+    });
+  });
+});
+
+test('a referenced audience is checked against the event properties too', async () => {
+  await withTempDir(async (dir) => {
+    await withWorkspace(async (ws) => {
+      await setUp(ws, dir);
+      // the rule itself reads no property; the audience it includes misspells one
+      await assert.rejects(
+        prepareAudience(ws, 'fans', "in audience 'raters'", { asOf: '2024-07-01', audiences: { raters: "has event 'review' where properties.starz >= 4" } }),
+        (e: Error) => /starz/.test(JSON.stringify((e as { details?: unknown }).details ?? e.message)),
+      );
+      const ok = await prepareAudience(ws, 'fans', "in audience 'raters'", { asOf: '2024-07-01', audiences: { raters: "has event 'review' where properties.stars >= 4" } });
+      assert.equal((await evaluateAudience(ws, ok, { store: false })).customers, 1);
     });
   });
 });

@@ -112,7 +112,9 @@ test('ecommerce pack on online-retail: one-time buyers, lapsed customers and hig
   // clock times kept as written (UTC), so the file's own timestamps compare with the as-of date directly
   await packOn('online-retail', retail.path, 'transactions', 'ecommerce', undefined, async (count, notApplicable, ws) => {
     assert.deepEqual(notApplicable, ['abandoned-cart', 'loyal-reviewers', 'newsletter-browsers']);
-    const clv = await ws.db.one<{ n: number }>("SELECT count(*) FILTER (WHERE clv > (SELECT avg(clv) FROM clv_predictions)) AS n FROM clv_predictions");
+    // the rule reads the latest clv-predict run: the reference takes that run's predictions only
+    const clv = await ws.db.one<{ n: number }>(`WITH p AS (SELECT clv FROM clv_predictions WHERE run_id = (SELECT max(run_id) FROM runs WHERE kind = 'clv-predict'))
+      SELECT count(*) FILTER (WHERE clv > (SELECT avg(clv) FROM p)) AS n FROM p`);
     assert.equal(count('high-clv'), Number(clv!.n));
     // invoices per customer from the file itself: not cancellations (C…), customer id present
     const f = `read_csv(${quoteString(retail.path)}, header = true, all_varchar = true)`;

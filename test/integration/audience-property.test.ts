@@ -132,7 +132,8 @@ test(`audiences: ${CASES} random definitions select the same members in SQL as t
           assert.ok(c.node, `case ${i} does not check: ${canonical}\n${JSON.stringify(c.diagnostics)}`);
           const query = lowerAudience(c.node, { schema, asOf, refs: c.refs });
           const expected = new Oracle(data, asOf).members(c.node);
-          assert.ok(compile(query, 'clickhouse').sql.length > 0, `case ${i}: no ClickHouse SQL for ${canonical}`);
+          // ClickHouse: no server here, so only that the rule compiles with every value inlined (compile throws otherwise)
+          assert.deepEqual(compile(query, 'clickhouse').params, [], `case ${i}: ClickHouse SQL with bound parameters for ${canonical}`);
           const d = compile(query, 'duckdb');
           const got = new Set((await ws.db.all<{ customer_id: string }>(d.sql, d.params)).map((x) => x.customer_id));
           const diff = (a: Set<string>, b: Set<string>) => [...a].filter((x) => !b.has(x)).slice(0, 5);
