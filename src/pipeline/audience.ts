@@ -3,7 +3,7 @@
  * store each evaluation as a snapshot run, explain one customer, diff two snapshots, and the migration
  * matrix between two runs of any segmentation. docs/audiences.md describes the language.
  */
-import { SegmintError } from '../core/errors.ts';
+import { isSegmintError, SegmintError } from '../core/errors.ts';
 import { checkAudience } from '../segments/check.ts';
 import { formatAudience } from '../segments/format.ts';
 import { leafProbes, lowerAudience } from '../segments/lower.ts';
@@ -174,29 +174,36 @@ export async function evaluatePack(ws: Workspace, pack: AudiencePack, options: {
   const audiences = Object.fromEntries(pack.audiences.map((a) => [a.name, a.where]));
   const anyProps = pack.audiences.some((a) => usesProperties(a.where));
   const schema = await loadAudienceSchema(ws.db, { properties: anyProps, audiences, aliases: pack.aliases });
+  // one as-of date for the whole pack (without --as-of it is found by a scan of the transactions)
+  const asOf = await resolveAsOf(ws, options.asOf);
   const results: EvalResult[] = [];
   const notApplicable: PackResult['notApplicable'] = [];
   for (const a of pack.audiences) {
-    if (options.skipMissing) {
-      const c = checkAudience(a.where, schema, { name: a.name });
-      if (c.diagnostics.length && c.diagnostics.every((d) => MISSING.has(d.code))) {
-        notApplicable.push({ name: a.name, code: c.diagnostics[0]!.code, message: c.diagnostics[0]!.message });
-        continue;
-      }
+    let prepared: PreparedAudience;
+    try {
+      prepared = await prepareAudience(ws, a.name, a.where, { asOf, schema });
+    } catch (e) {
+      const found = isSegmintError(e) ? ((e.details as { diagnostics?: AudienceDiagnostic[] } | undefined)?.diagnostics ?? []) : [];
+      if (!options.skipMissing || !found.length || !found.every((d) => MISSING.has(d.code))) throw e;
+      notApplicable.push({ name: a.name, code: found[0]!.code, message: found[0]!.message });
+      continue;
     }
-    results.push(await evaluateAudience(ws, await prepareAudience(ws, a.name, a.where, { ...options, schema }), options));
+    results.push(await evaluateAudience(ws, prepared, options));
   }
   return { pack: pack.name, results, notApplicable };
 }
 
-/** Write the members with the traits asked for (checked against the customers columns) to csv/parquet/json. */
-export async function exportMembers(ws: Workspace, p: PreparedAudience, file: string, traits: string[]): Promise<{ file: string; rows: number }> {
+/**
+ * Write the members with the traits asked for (checked against the customers columns) to csv/parquet/json.
+ * With `runId` (a stored snapshot of `p`), the members are read from it instead of evaluating the rule again.
+ */
+export async function exportMembers(ws: Workspace, p: PreparedAudience, file: string, traits: string[], runId?: number): Promise<{ file: string; rows: number }> {
   for (const t of traits) {
     if (!(t in p.schema.traits)) {
       throw new SegmintError('unknown-field', `--traits ${t}: customers have no trait ${t}${suggestion(t, Object.keys(p.schema.traits))}`, { hint: `traits: ${Object.keys(p.schema.traits).join(', ')}` });
     }
   }
-  const c = compile(p.query, 'duckdb');
+  const c = runId === undefined ? compile(p.query, 'duckdb') : { sql: 'SELECT customer_id FROM audience_members WHERE run_id = ?', params: [runId] };
   const cols = ['customer_id', ...traits.filter((t) => t !== 'customer_id')].map((t) => `c.${quoteIdent(t)}`).join(', ');
   return copyToFile(ws.db, `SELECT ${cols} FROM customers c WHERE c.customer_id IN (${c.sql}) ORDER BY c.customer_id`, file, c.params);
 }

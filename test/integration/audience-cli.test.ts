@@ -159,6 +159,11 @@ test('snapshots across two imports: eval stores runs, diff lists who entered and
     assert.equal(csv[0], 'customer_id,country,age');
     assert.equal(csv.length - 1, after.size);
     assert.equal(JSON.parse((await run(['audience', 'runs', '-w', ws, '--json'])).out).length, 2, '--no-store stores nothing');
+    // stored: the file is written from the snapshot's members, and holds the same rows
+    const stored = join(dir, 'members-stored.csv');
+    const ev2 = await run(['audience', 'eval', '--where', LAPSED, '--out', stored, '--traits', 'country,age', '-w', ws]);
+    assert.equal(ev2.code, 0, ev2.err);
+    assert.equal(readFileSync(stored, 'utf8'), readFileSync(out, 'utf8'));
 
     // bad input: exit 2 with the problem; unknown customer; bad dialect; too few runs
     const bad = await run(['audience', 'eval', '--where', "all(cuntry = 'UK', age > 'abc')", '-w', ws]);

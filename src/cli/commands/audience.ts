@@ -121,7 +121,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
         const a = pick(pack, opts.name);
         const p = await prepareAudience(ws, a.name, a.where, { asOf: opts.asOf, audiences: a.others, aliases: pack.aliases });
         const r = await evaluateAudience(ws, p, { store: opts.store });
-        const out = opts.out ? await exportMembers(ws, p, opts.out, opts.traits ? opts.traits.split(',').map((t) => t.trim()).filter(Boolean) : []) : undefined;
+        const out = opts.out ? await exportMembers(ws, p, opts.out, opts.traits ? opts.traits.split(',').map((t) => t.trim()).filter(Boolean) : [], r.runId) : undefined;
         if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
         else {
           ctx.io.out(`${r.name}: ${fmtInt(r.customers)} customers (${fmtPct(r.share)}) as of ${r.asOf}${r.runId === undefined ? '' : `, snapshot run ${r.runId}`}`);
