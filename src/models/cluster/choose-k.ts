@@ -12,7 +12,7 @@ import { fitMiniBatchStarts } from './minibatch.ts';
 import { wardFitter } from './ward.ts';
 import { fitGaussianMixture, type Covariance, type GmmFit } from './gmm.ts';
 import { kernels } from './kernels.ts';
-import { adjustedRandIndex, calinskiHarabasz, daviesBouldin, sampleRows, silhouetteScore, takeRows } from './metrics.ts';
+import { adjustedRandIndex, calinskiHarabasz, daviesBouldin, sampleRows, silhouetteSamples, takeRows } from './metrics.ts';
 
 export interface ChooseKParams {
   kMin?: number;
@@ -57,6 +57,8 @@ export interface KChoice {
   scores: KScore[];
   /** the best k-means fit for every k tried, in the order of `scores` (labels of all rows) */
   fits: KMeansFit[];
+  /** the per-row silhouettes of each fit on the `sampleSize` sample (null when the sample holds one cluster), in the order of `scores` */
+  silhouettes: (Float64Array | null)[];
   /** rows the k-means of each k was fitted on (n unless above fitSampleSize) */
   fittedOn: number;
   /** gmm: the best mixture of every k, in the order of `scores` */
@@ -110,7 +112,7 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
   const mixtures: GmmFit[] = [];
   const fitRows = !ward && !gmm && n > fitSampleSize ? sampleRows(n, fitSampleSize, seed ^ 0x2545f491) : null;
   const Xf = fitRows ? takeRows(X, d, fitRows) : X;
-  const scores: KScore[] = [], fits: KMeansFit[] = [];
+  const scores: KScore[] = [], fits: KMeansFit[] = [], silhouettes: (Float64Array | null)[] = [];
   // the starts' labels for the stability: on (up to sampleSize of) the rows they were fitted on
   const stabilityRows = fitRows ? sampleRows(fitRows.length, sampleSize, seed) : sample;
   for (let k = kMin; k <= kMax; k++) {
@@ -135,7 +137,10 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
     fits.push({ ...fit, startLabels: [fit.labels] });
     const smallestShare = Math.min(...sizes) / n;
     // a sample can miss a small cluster; silhouette needs two clusters in it
-    const silhouette = new Set(labelsS).size >= 2 && new Set(labelsS).size < labelsS.length ? silhouetteScore(Xs, d, labelsS) : 0;
+    const used = new Set(labelsS).size;
+    const sil = used >= 2 && used < labelsS.length ? silhouetteSamples(Xs, d, labelsS) : null;
+    silhouettes.push(sil);
+    const silhouette = sil ? sil.reduce((a, b) => a + b, 0) / sil.length : 0;
     scores.push({
       k, inertia: fit.inertia, silhouette,
       calinskiHarabasz: calinskiHarabasz(X, d, fit.labels), daviesBouldin: daviesBouldin(X, d, fit.labels),
@@ -168,7 +173,7 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
   const excluded = scores.filter((s) => !s.sizesOk || !s.stable).map((s) => `${s.k} (${!s.sizesOk ? `smallest cluster ${pct(s.smallestShare)}` : `stability ${f2(s.stability)}`})`);
   if (excluded.length && good.length) parts.push(`left out: k = ${excluded.join(', ')}`);
   if (fitRows) parts.push(`each k was fitted on a seeded sample of ${fitRows.length.toLocaleString('en-US')} of the ${n.toLocaleString('en-US')} rows, then every row assigned to its nearest centre`);
-  return { k: chosen.k, reason: `${parts.join('; ')}.`, elbow, scores, fits, fittedOn: Xf.length / d, sampleSize: sample.length, seed, ...(gmm ? { mixtures } : {}) };
+  return { k: chosen.k, reason: `${parts.join('; ')}.`, elbow, scores, fits, silhouettes, fittedOn: Xf.length / d, sampleSize: sample.length, seed, ...(gmm ? { mixtures } : {}) };
 }
 
 /** nInit mixtures from k-means starts with seeds seed + s; the highest likelihood is pushed to `out` and returned as a fit. */

@@ -269,7 +269,7 @@ export interface ClusterResult {
   distances: Float64Array;
   /** gmm: the membership probability of each kept row's component */
   probabilities?: Float64Array;
-  choice: (Omit<KChoice, 'fits' | 'mixtures'>) | null;
+  choice: (Omit<KChoice, 'fits' | 'mixtures' | 'silhouettes'>) | null;
   profiles: ClusterProfile[];
   quality: ClusterQuality;
   /** the 2-D principal-component picture of the sample rows */
@@ -349,8 +349,11 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
   const usedS = new Set(labelsS).size;
   let silhouette: number | null = null;
   const perCluster = new Float64Array(K).fill(NaN);
+  // the choice of k scored these very labels on the same sample: its silhouettes and quality measures are reused
+  const chosenAt = choice ? choice.scores.findIndex((x: KScore) => x.k === choice!.k) : -1;
+  const scored = chosenAt >= 0 && choice!.fits[chosenAt]!.labels === fit.labels ? chosenAt : -1;
   if (usedS >= 2 && usedS < labelsS.length && !proto) {
-    const s = silhouetteSamples(Xs, d, labelsS);
+    const s = (scored >= 0 ? choice!.silhouettes[scored] : null) ?? silhouetteSamples(Xs, d, labelsS);
     const sum = new Float64Array(K), cnt = new Float64Array(K);
     for (let i = 0; i < s.length; i++) { sum[labelsS[i]!]! += s[i]!; cnt[labelsS[i]!]!++; }
     silhouette = sum.reduce((a, b) => a + b, 0) / s.length;
@@ -390,13 +393,13 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
     y: Float64Array.from({ length: sample.length }, (_, i) => (m > 1 ? pc.scores[i * m + 1]! : 0)),
     explained: Array.from(pc.explained),
   };
-  const { fits: _fits, mixtures: _mixtures, ...choiceOut } = choice ?? { fits: null, mixtures: null };
+  const { fits: _fits, mixtures: _mixtures, silhouettes: _silhouettes, ...choiceOut } = choice ?? { fits: null, mixtures: null, silhouettes: null };
   return {
-    model, kept, labels: fit.labels, distances, ...(probabilities ? { probabilities } : {}), choice: choice ? (choiceOut as Omit<KChoice, 'fits' | 'mixtures'>) : null, profiles,
+    model, kept, labels: fit.labels, distances, ...(probabilities ? { probabilities } : {}), choice: choice ? (choiceOut as Omit<KChoice, 'fits' | 'mixtures' | 'silhouettes'>) : null, profiles,
     quality: {
       inertia: fit.inertia, silhouette,
-      calinskiHarabasz: many ? calinskiHarabasz(X, d, fit.labels) : null,
-      daviesBouldin: many ? daviesBouldin(X, d, fit.labels) : null,
+      calinskiHarabasz: many ? (scored >= 0 ? choice!.scores[scored]!.calinskiHarabasz : calinskiHarabasz(X, d, fit.labels)) : null,
+      daviesBouldin: many ? (scored >= 0 ? choice!.scores[scored]!.daviesBouldin : daviesBouldin(X, d, fit.labels)) : null,
       sampleSize: sample.length,
     },
     picture, missing: pre.missing, excluded: pre.excluded, iterations: fit.iterations, converged: fit.converged, warnings,
