@@ -5,6 +5,7 @@
  * doubles, squared differences summed in feature order, ties to the lower cluster — so both agree.
  */
 import { SegmintError } from '../core/errors.ts';
+import { LOG1P_FLOOR, MISSING_LEVEL, scaleBounds, Z_TINY } from '../core/cluster-guards.ts';
 import { abs, add, and, caseWhen, cast, coalesce, col, div, eq, exp, greatest, least, le, lit, ln, lt, mul, NULL, num, select, sqrt, sub, subquery, type Expr, type Select, type Source } from '../sql/ir.ts';
 
 /** The parts of a cluster model (ClusterModelJSON) the SQL needs. */
@@ -32,12 +33,6 @@ export interface AssignmentQueryOptions {
   /** the source column of a feature, when it differs from the feature name */
   columnOf?: Readonly<Record<string, string>>;
 }
-
-/** The level a missing category takes (preprocess.ts MISSING_LEVEL). */
-const MISSING_LEVEL = '(missing)';
-/** The guards of models/cluster/preprocess.ts applyNumeric (LOG1P_FLOOR, Z_LIMIT, scaleBounds): features may not import models. */
-const LOG1P_FLOOR = 1e-300, Z_LIMIT = 1e100, Z_TINY = 1e-150;
-const scaleBounds = (s: { center: number; scale: number }): [number, number] => [Math.max(s.center - Z_LIMIT * s.scale, -1e300), Math.min(s.center + Z_LIMIT * s.scale, 1e300)];
 
 /**
  * SELECT customer_id, cluster (0-based), cluster_name, distance (Euclidean in the scaled space; Mahalanobis for

@@ -7,6 +7,7 @@ import {
   diagnostic, type Aggregate, type AudienceDiagnostic, type DateTest, type Duration, type FieldRef, type FieldTest, type Literal, type Node, type Source, type Span,
   type Window,
 } from './ast.ts';
+import { isPlainName } from '../sql/quote.ts';
 import { parseAudience } from './parse.ts';
 import { MODEL_RUNS, resolveTrait, suggestion, type AudienceSchema, type FieldType } from './schema.ts';
 import { durationDays, parseDateLiteral } from './time.ts';
@@ -130,7 +131,7 @@ class Checker {
       return undefined;
     }
     const key = f.path[1]!;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+    if (!isPlainName(key)) {
       this.err(f.span, 'invalid-property', `property name ${JSON.stringify(key)} is not a plain name`, 'property names are letters, digits and _');
       return undefined;
     }

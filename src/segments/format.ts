@@ -3,14 +3,15 @@
  * the same tree (spans aside), and formatting is idempotent; long groups are broken over lines.
  */
 import type { DateTest, Duration, FieldRef, Literal, Node, Source, Stat, Window } from './ast.ts';
+import { isPlainName, quoteIdent } from '../sql/quote.ts';
 import { RESERVED } from './parse.ts';
 
 /** A name as written: bare when it is a plain word that is not a keyword, else "double-quoted". */
 export function formatName(name: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !RESERVED.has(name.toLowerCase()) ? name : `"${name.replace(/"/g, '""')}"`;
+  return isPlainName(name) && !RESERVED.has(name.toLowerCase()) ? name : quoteIdent(name);
 }
 
-const field = (f: FieldRef) => f.path.map((p, i) => (i === 0 ? formatName(p) : /^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? p : `"${p.replace(/"/g, '""')}"`)).join('.');
+const field = (f: FieldRef) => f.path.map((p, i) => (i === 0 ? formatName(p) : isPlainName(p) ? p : quoteIdent(p))).join('.');
 
 /** A value as written: 'text' (quotes doubled), a number, true or false. */
 export function formatLiteral(l: Literal | Stat): string {

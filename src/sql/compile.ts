@@ -12,6 +12,7 @@ import { clickhouse } from './dialects/clickhouse.ts';
 import { duckdb } from './dialects/duckdb.ts';
 import { postgres } from './dialects/postgres.ts';
 import { formatNumber, formatTimestamp, type Dialect, type DialectName } from './dialects/base.ts';
+import { isPlainName } from './quote.ts';
 
 /** The dialects by name. */
 export const DIALECT: Readonly<Record<DialectName, Dialect>> = { duckdb, postgres, clickhouse };
@@ -156,7 +157,7 @@ class Compiler {
         return `(${this.query(e.query, this.scope, `${path}.query`)})`;
       case 'json_get': {
         const j = this.expr(e.expr, `${path}.expr`);
-        if (typeof e.key !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(e.key)) return this.report(`${path}.key`, 'invalid-identifier', `JSON key ${JSON.stringify(e.key)} is not a plain name`, 'use letters, digits and _ only');
+        if (typeof e.key !== 'string' || !isPlainName(e.key)) return this.report(`${path}.key`, 'invalid-identifier', `JSON key ${JSON.stringify(e.key)} is not a plain name`, 'use letters, digits and _ only');
         // the key is a bound value (a JSON path on DuckDB, the name for `->>` on PostgreSQL)
         const key = this.expr({ kind: 'param', value: d.jsonKey(e.key) }, `${path}.key`);
         return this.hook(path, () => d.jsonGet(j, key, e.as));

@@ -1,5 +1,8 @@
 /** Quoting for the few places where a name or a constant cannot be a bound parameter. */
 
+/** A plain name: letters, digits and _, not starting with a digit (safe unquoted, and as a JSON key). */
+export const isPlainName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name);
+
 /** Quote an identifier for DuckDB/PostgreSQL: `my "col"` → `"my ""col"""`. */
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
