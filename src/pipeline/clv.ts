@@ -9,7 +9,7 @@ import { extname, resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
 import { discreteSummary, OPPORTUNITY_DAYS, type Opportunity } from '../features/discrete-summary.ts';
 import { PERIOD_DAYS, transactionSummary, type Period } from '../features/transaction-summary.ts';
-import { fitGammaGamma } from '../models/clv/gamma-gamma.ts';
+import { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaSpendSql, type GammaGammaParams } from '../models/clv/gamma-gamma.ts';
 import { conditionalExpectedPurchases, expectedRepeatPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseModel, type PurchaseModelKind } from '../models/clv/model.ts';
 import { groupPatterns, toPatterns } from '../models/clv/patterns.ts';
 import { CHURN_TIERS, CLV_TIERS, normalisePredictOptions, predictPatterns } from '../models/clv/predict.ts';
@@ -116,11 +116,11 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
     // the penalty is for the purchase model: on spend-scaled parameters (γ in currency units) it would swamp the likelihood
     const gammaGamma = fitGammaGamma(data.x, data.monetary);
     warnings.push(...gammaGamma.warnings);
-    const mean = (gammaGamma.params.p * gammaGamma.params.gamma) / (gammaGamma.params.q - 1);
+    const mean = gammaGammaExpectedSpend(gammaGamma.params, 0, 0);
     spendSummary = {
       model: 'gammagamma', name: 'Gamma-Gamma', params: gammaGamma.params, standardErrors: gammaGamma.standardErrors, logLikelihood: gammaGamma.logLikelihood, iterations: gammaGamma.iterations,
       converged: gammaGamma.converged, method: gammaGamma.method, penalizer: gammaGamma.penalizer, customers: gammaGamma.customers, excluded: gammaGamma.excluded,
-      frequencySpendCorrelation: gammaGamma.frequencySpendCorrelation, populationMeanSpend: gammaGamma.params.q > 1 ? mean : null,
+      frequencySpendCorrelation: gammaGamma.frequencySpendCorrelation, populationMeanSpend: Number.isNaN(mean) ? null : mean,
     };
   }
   const m: PurchaseModel = { kind, params: purchaseFit.params };
@@ -325,18 +325,12 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     await db.run('CREATE OR REPLACE TEMP TABLE __clv_patterns (x DOUBLE, tx DOUBLE, big_t DOUBLE, p_alive DOUBLE, expected_purchases DOUBLE, discounted DOUBLE, days_next DOUBLE)');
     await db.appendDoubles('__clv_patterns', [patternColumns.x as number[], patternColumns.tx as number[], patternColumns.big_t as number[], patternPredictions.pAlive, patternPredictions.expectedPurchases, patternPredictions.discountedPurchases, patternPredictions.daysToNextPurchase]);
     const runId = await nextRunId(db);
-    const spendParams = fit.spend?.params;
-    // E[M | x, z̄] = p(γ + x z̄)/(px + q − 1) (Gamma-Gamma), NULL where it is not defined
-    const spendSql = spendParams
-      ? `CASE WHEN s.frequency > 0 AND NOT (s.monetary_value > 0) THEN NULL
-          WHEN ${spendParams.p} * s.frequency + ${spendParams.q} - 1 <= 0 THEN NULL
-          ELSE ${spendParams.p} * (${spendParams.gamma} + s.frequency * s.monetary_value) / (${spendParams.p} * s.frequency + ${spendParams.q} - 1) END`
-      : 'CAST(NULL AS DOUBLE)';
+    const spendParams = fit.spend?.params as GammaGammaParams | undefined;
+    // E[M | x, z̄] of the Gamma-Gamma model, NULL (with its reason) where it is not defined
+    const gg = spendParams ? gammaGammaSpendSql(spendParams, 's.frequency', 's.monetary_value') : { reason: "'no-spend-model'", spend: 'CAST(NULL AS DOUBLE)' };
+    const spendSql = gg.spend;
     // appendDoubles stores a non-finite prediction (a model at a singular point) as NULL: it gets a reason and no tier
-    const undefinedSql = "WHEN p.p_alive IS NULL OR p.expected_purchases IS NULL OR p.discounted IS NULL THEN 'prediction-undefined'";
-    const reasonSql = spendParams
-      ? `CASE ${undefinedSql} WHEN s.frequency > 0 AND NOT (s.monetary_value > 0) THEN 'non-positive-spend' WHEN ${spendParams.p} * s.frequency + ${spendParams.q} - 1 <= 0 THEN 'spend-undefined' END`
-      : `CASE ${undefinedSql} ELSE 'no-spend-model' END`;
+    const reasonSql = `coalesce(CASE WHEN p.p_alive IS NULL OR p.expected_purchases IS NULL OR p.discounted IS NULL THEN 'prediction-undefined' END, ${gg.reason})`;
     const churnSql = `CASE WHEN p.p_alive IS NULL THEN NULL ${CHURN_TIERS.slice(0, -1).map((t) => `WHEN p.p_alive >= ${t.from} THEN '${t.tier}'`).join(' ')} ELSE '${CHURN_TIERS[CHURN_TIERS.length - 1]!.tier}' END`;
     const tierSql = `CASE WHEN clv IS NULL THEN NULL ${CLV_TIERS.slice(0, -1).map((t) => `WHEN rk < ${t.to} THEN '${t.tier}'`).join(' ')} ELSE '${CLV_TIERS[CLV_TIERS.length - 1]!.tier}' END`;
     onProgress?.('storing predictions');

@@ -49,3 +49,26 @@ test('clv predict: an as-of date before every purchase is a coded error, not an 
     assert.equal(Number((await ws.db.one<{ n: number }>("SELECT count(*) AS n FROM runs WHERE kind = 'clv-predict'"))!.n), 0);
   });
 });
+
+test('the Gamma-Gamma spend in SQL equals gammaGammaExpectedSpend, undefined cases with their reason', async () => {
+  const { gammaGammaExpectedSpend, gammaGammaSpendSql } = await import('../../src/models/clv/gamma-gamma.ts');
+  const { openMemoryDb } = await import('../../src/store/workspace.ts');
+  const cases: [number, number | null][] = [[0, null], [0, 0], [0, 25], [1, 12.5], [4, 30], [2, 0], [3, -5], [2, null]];
+  for (const params of [{ p: 6.25, q: 3.74, gamma: 15.44 }, { p: 2, q: 0.5, gamma: 10 }]) {
+    const { db, close } = await openMemoryDb();
+    try {
+      const { reason, spend } = gammaGammaSpendSql(params, 'x', 'z');
+      const rows = await db.all<{ x: number; reason: string | null; spend: number | null }>(
+        `SELECT x, ${reason} AS reason, ${spend} AS spend FROM (VALUES ${cases.map(([x, z]) => `(${x}, ${z ?? 'NULL'}::DOUBLE)`).join(', ')}) v(x, z)`);
+      rows.forEach((r, i) => {
+        const [x, z] = cases[i]!;
+        const ts = gammaGammaExpectedSpend(params, x, z ?? NaN);
+        if (Number.isNaN(ts)) assert.equal(r.spend, null, `x ${x}, z ${z}`);
+        else assert.ok(Math.abs(r.spend! - ts) < 1e-9 * ts, `x ${x}, z ${z}: ${r.spend} vs ${ts}`);
+        assert.equal(r.reason === null, r.spend !== null, `x ${x}, z ${z}: a reason exactly when undefined`);
+      });
+    } finally {
+      close();
+    }
+  }
+});

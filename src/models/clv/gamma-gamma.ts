@@ -156,9 +156,24 @@ function correlation(a: number[], b: number[]): number {
 /**
  * E[M | x, z̄] = p(γ + x z̄)/(px + q − 1): the expected mean spend per purchase, a weighted average of the
  * population mean pγ/(q−1) and the customer's own z̄ (FHL 2005 JMR, eq. 3). For x = 0 it is the population
- * mean. Undefined (NaN) when q ≤ 1 and x = 0.
+ * mean. Undefined (NaN) where px + q − 1 ≤ 0, and for a repeat buyer whose mean value is not positive (the
+ * model is of positive spend; such customers are left out of the fit too).
  */
 export function gammaGammaExpectedSpend(o: GammaGammaParams, x: number, zbar: number): number {
-  const v = (o.p * (o.gamma + x * (x > 0 ? zbar : 0))) / (o.p * x + o.q - 1);
-  return v > 0 ? v : NaN;
+  if (x > 0 && !(zbar > 0)) return NaN;
+  const den = o.p * x + o.q - 1;
+  const v = (o.p * (o.gamma + x * (x > 0 ? zbar : 0))) / den;
+  return den > 0 && v > 0 ? v : NaN;
+}
+
+/**
+ * gammaGammaExpectedSpend in SQL over the columns `x` (repeat purchases) and `zbar` (their mean value):
+ * `reason` is why it is undefined ('non-positive-spend' for a repeat buyer without a positive mean,
+ * 'spend-undefined' where px + q − 1 ≤ 0), NULL where it is defined, and `spend` its value there.
+ */
+export function gammaGammaSpendSql(o: GammaGammaParams, x: string, zbar: string): { reason: string; spend: string } {
+  const den = `(${o.p} * ${x} + ${o.q} - 1)`;
+  const reason = `CASE WHEN ${x} > 0 AND NOT coalesce(${zbar} > 0, false) THEN 'non-positive-spend' WHEN ${den} <= 0 THEN 'spend-undefined' END`;
+  const spend = `CASE WHEN (${reason}) IS NULL THEN ${o.p} * (${o.gamma} + CASE WHEN ${x} > 0 THEN ${x} * ${zbar} ELSE 0 END) / ${den} END`;
+  return { reason, spend };
 }
