@@ -17,7 +17,7 @@ import { validateHoldout, type HoldoutValidation } from '../models/clv/validatio
 import { quoteString } from '../sql/quote.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { copyToFile } from './export.ts';
-import { materialise, resolveAsOf } from './value.ts';
+import { checkDate, materialise, resolveAsOf } from './value.ts';
 import { nextRunId, recordRun } from '../store/runs.ts';
 
 export type SpendModel = 'gammagamma' | 'none';
@@ -192,12 +192,6 @@ function dayBefore(d: string): string {
   return new Date(Date.parse(`${d}T00:00:00Z`) - 86400000).toISOString().slice(0, 10);
 }
 
-function checkDate(flag: string, d: string): void {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))) {
-    throw new SegmintError('invalid-option', `${flag} ${d}: expected a date YYYY-MM-DD`, { hint: `e.g. ${flag} 2011-06-30` });
-  }
-}
-
 /** The summary of `kind` as the temp table __clv_summary: per purchase day, or per opportunity for BG/BB. */
 async function summaryTable(ws: Workspace, kind: PurchaseModelKind, calibrationEnd: string, holdoutEnd: string | undefined, period: Period | Opportunity): Promise<void> {
   const cal = new Date(`${calibrationEnd}T00:00:00Z`);
@@ -212,7 +206,6 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
   const kind = options.model ?? 'bgnbd';
   const db = ws.db;
   const { period } = checkPeriod(kind, options.period);
-  if (options.asOf) checkDate('--as-of', options.asOf);
   const asOf = await resolveAsOf(ws, options.asOf);
   const lastDay = dayBefore(asOf);
   const calEnd = options.calibrationEnd ?? lastDay;

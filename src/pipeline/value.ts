@@ -57,13 +57,18 @@ const LRFMP_SCORES: ScoreSpec[] = [
   { score: 'p', metric: 'periodicity_days', higherIsBetter: false },
 ];
 
+/** Throw invalid-option unless `d` is a calendar date YYYY-MM-DD (`flag` names the option in the message). */
+export function checkDate(flag: string, d: string): void {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))) {
+    throw new SegmintError('invalid-option', `${flag} ${d}: expected a date YYYY-MM-DD`, { hint: `e.g. ${flag} 2011-12-10` });
+  }
+}
+
 /** The as-of date YYYY-MM-DD: `asOf`, else segmint.yaml analysis.asOf, else the day after the last transaction. */
 export async function resolveAsOf(ws: Workspace, asOf: string | undefined): Promise<string> {
   const given = asOf ?? ws.config.analysis.asOf ?? undefined;
   if (given !== undefined) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(given) || Number.isNaN(Date.parse(`${given}T00:00:00Z`))) {
-      throw new SegmintError('invalid-option', `--as-of ${given}: expected a date YYYY-MM-DD`, { hint: 'e.g. --as-of 2011-12-10' });
-    }
+    checkDate('--as-of', given);
     return given;
   }
   const last = await ws.db.one<{ d: string | null }>("SELECT strftime(CAST(max(ts) AS DATE) + 1, '%Y-%m-%d') AS d FROM transactions WHERE customer_id IS NOT NULL");
