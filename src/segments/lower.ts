@@ -33,6 +33,8 @@ const cmpJs = (op: CmpOp, a: number, b: number): boolean =>
 const dateOnly = (l: Literal) => l.kind === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(l.value);
 const asDate = (l: Literal): Date => parseDateLiteral(String(l.value))!;
 const nextDay = (d: Date) => new Date(d.getTime() + DAY_MS);
+/** x up to the date `l`, inclusive: a date written without a time is the whole day, so before the next one. */
+const upTo = (x: Expr, l: Literal): Expr => (dateOnly(l) ? lt(x, lit(nextDay(asDate(l)))) : le(x, lit(asDate(l))));
 /** A leaf as a two-valued condition: NULL (a missing value) is false. */
 const truth = (e: Expr): Expr => (e.kind === 'in_query' || e.kind === 'bool' ? e : coalesce(e, bool(false)));
 
@@ -245,8 +247,7 @@ class Lowerer {
       }
       case 'between': {
         const xx = this.prop(x, t.lo);
-        if (isDate && dateOnly(t.hi)) return and(ge(xx, this.value(t.lo, type)), lt(xx, lit(nextDay(asDate(t.hi)))));
-        return and(ge(xx, this.value(t.lo, type)), le(xx, this.value(t.hi, type)));
+        return and(ge(xx, this.value(t.lo, type)), isDate && dateOnly(t.hi) ? upTo(xx, t.hi) : le(xx, this.value(t.hi, type)));
       }
       case 'contains':
         return contains(this.prop(x, t.value), lit(t.value.value));
@@ -272,7 +273,7 @@ class Lowerer {
       case 'ago': return lt(x, lit(minusDuration(asOf, t.d)));
       case 'before': return lt(x, lit(asDate(t.date)));
       case 'after': return dateOnly(t.date) ? ge(x, lit(nextDay(asDate(t.date)))) : gt(x, lit(asDate(t.date)));
-      case 'between_dates': return and(ge(x, lit(asDate(t.from))), dateOnly(t.to) ? lt(x, lit(nextDay(asDate(t.to)))) : le(x, lit(asDate(t.to))));
+      case 'between_dates': return and(ge(x, lit(asDate(t.from))), upTo(x, t.to));
     }
   }
 
@@ -286,7 +287,7 @@ class Lowerer {
     else if (s.kind === 'orders' || s.kind === 'purchases') parts.push(not(col('is_return')));
     else if (s.kind === 'returns') parts.push(col('is_return'));
     if (w?.kind === 'last') parts.push(ge(col('ts'), lit(minusDuration(this.o.asOf, w.d))));
-    if (w?.kind === 'between_dates') parts.push(ge(col('ts'), lit(asDate(w.from))), dateOnly(w.to) ? lt(col('ts'), lit(nextDay(asDate(w.to)))) : le(col('ts'), lit(asDate(w.to))));
+    if (w?.kind === 'between_dates') parts.push(ge(col('ts'), lit(asDate(w.from))), upTo(col('ts'), w.to));
     if (where) parts.push(this.filter(where, scope));
     const own = and(...parts);
     if (this.restrict) {

@@ -343,13 +343,7 @@ class Parser {
       this.next();
       return { kind: 'last', d: this.duration() };
     }
-    if (this.isWord('between')) {
-      this.next();
-      const from = this.stringLit("a date in quotes: between '2024-01-01' and '2024-03-31'");
-      this.word('and');
-      const to = this.stringLit("a date in quotes: between '2024-01-01' and '2024-03-31'");
-      return { kind: 'between_dates', from, to };
-    }
+    if (this.isWord('between')) return { kind: 'between_dates', ...this.betweenDates() };
     if (this.isWord('ever')) this.next();
     return undefined;
   }
@@ -382,13 +376,16 @@ class Parser {
       const kind = this.next().text.toLowerCase() as 'before' | 'after';
       return { kind, date: this.stringLit("a date in quotes: before '2024-01-01'") };
     }
-    if (withBetween && this.isWord('between')) {
-      this.next();
-      const from = this.stringLit("a date in quotes: between '2024-01-01' and '2024-03-31'");
-      this.word('and');
-      return { kind: 'between_dates', from, to: this.stringLit('a date in quotes') };
-    }
+    if (withBetween && this.isWord('between')) return { kind: 'between_dates', ...this.betweenDates() };
     return undefined;
+  }
+
+  /** `between 'from' and 'to'` with dates in quotes (the parser is at `between`). */
+  private betweenDates(): { from: Literal & { kind: 'string' }; to: Literal & { kind: 'string' } } {
+    this.next();
+    const from = this.stringLit("a date in quotes: between '2024-01-01' and '2024-03-31'");
+    this.word('and');
+    return { from, to: this.stringLit("a date in quotes: between '2024-01-01' and '2024-03-31'") };
   }
 
   private fieldRef(): FieldRef {
