@@ -108,6 +108,8 @@ export function clusterAssignmentQuery(model: AssignableModel, options: Assignme
       { expr: nearest, as: 'cluster' },
       ...Array.from({ length: k }, (_, c) => ({ expr: col(`q${c}`), as: `q${c}` })),
       ...Array.from({ length: k }, (_, c) => ({ expr: col(`d${c}`), as: `d${c}` })),
+      // the chosen cluster's score: the smallest (ties pick the lower c, with the same value)
+      { expr: k === 1 ? col('d0') : least(...Array.from({ length: k }, (_, c) => col(`d${c}`))), as: 'd_min' },
     ],
     from: subquery(distances, 'd'),
   });
@@ -120,7 +122,7 @@ export function clusterAssignmentQuery(model: AssignableModel, options: Assignme
       { expr: pick((c) => (mix ? sqrt(greatest(col(`q${c}`), num(0))) : sqrt(col(`d${c}`)))), as: 'distance' },
       // membership probability of the chosen component: 1 / Σ_c exp((s_chosen − s_c) / 2), each exponent at least
       // −700 (PostgreSQL raises an underflow error where exp() would give 0; e^−700 adds nothing to a sum ≥ 1)
-      { expr: mix ? div(num(1), Array.from({ length: k }, (_, c) => exp(greatest(div(sub(pick((b) => col(`d${b}`)), col(`d${c}`)), num(2)), num(-700)))).reduce((a, b) => add(a, b))) : cast(NULL, 'double'), as: 'probability' },
+      { expr: mix ? div(num(1), Array.from({ length: k }, (_, c) => exp(greatest(div(sub(col('d_min'), col(`d${c}`)), num(2)), num(-700)))).reduce((a, b) => add(a, b))) : cast(NULL, 'double'), as: 'probability' },
     ],
     from: subquery(labelled, 'a'),
   });
