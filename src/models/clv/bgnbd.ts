@@ -30,6 +30,15 @@ export function bgnbdLogLikelihood(p: BgNbdParams, x: number, tx: number, T: num
  * (the derivatives of A1..A4 with digamma ψ; the A3/A4 mixture weights w3, w4).
  */
 export function bgnbdSetLogLikelihood(p: BgNbdParams, s: PatternSet, grad?: number[]): number {
+  return dropoutMixtureSetLogLikelihood(p, s, 0, grad);
+}
+
+/**
+ * The BG/NBD likelihood family: `shift` 0 is BG/NBD, 1 is MBG/NBD (a chance to drop out at the first
+ * purchase too), whose A2 and A4 read x + 1 where BG/NBD reads x and whose A4 is there for every customer:
+ *   A2 = Γ(a+b)Γ(b+x+s)/(Γ(b)Γ(a+b+x+s)),  A4 = δ(x+s > 0) · a/(b+x+s−1) · (α+t_x)^−(r+x).
+ */
+export function dropoutMixtureSetLogLikelihood(p: BgNbdParams, s: PatternSet, shift: 0 | 1, grad?: number[]): number {
   const { r, alpha, a, b } = p;
   const nx = s.ux.length;
   const c1 = new Float64Array(nx);
@@ -41,12 +50,13 @@ export function bgnbdSetLogLikelihood(p: BgNbdParams, s: PatternSet, grad?: numb
   const dBase = grad ? { r: -digamma(r) + Math.log(alpha), ab: digamma(a + b), b: -digamma(b) } : undefined;
   for (let j = 0; j < nx; j++) {
     const x = s.ux[j]!;
-    c1[j] = base + lgamma(r + x) + lgamma(b + x) - lgamma(a + b + x);
-    c4[j] = x > 0 ? Math.log(a) - Math.log(b + x - 1) : -Infinity;
+    const xs = x + shift;
+    c1[j] = base + lgamma(r + x) + lgamma(b + xs) - lgamma(a + b + xs);
+    c4[j] = xs > 0 ? Math.log(a) - Math.log(b + xs - 1) : -Infinity;
     if (dBase) {
       dr1[j] = dBase.r + digamma(r + x);
-      da1[j] = dBase.ab - digamma(a + b + x);
-      db1[j] = dBase.ab + dBase.b + digamma(b + x) - digamma(a + b + x);
+      da1[j] = dBase.ab - digamma(a + b + xs);
+      db1[j] = dBase.ab + dBase.b + digamma(b + xs) - digamma(a + b + xs);
     }
   }
   const lT = s.uT.map((T) => Math.log(alpha + T));
@@ -66,7 +76,7 @@ export function bgnbdSetLogLikelihood(p: BgNbdParams, s: PatternSet, grad?: numb
     // ln(e^l3 + e^l4) with one exp, and the share w4 = e^l4 / (e^l3 + e^l4)
     let mix = l3;
     let w4 = 0;
-    if (x > 0) {
+    if (x + shift > 0) {
       const d = l4 - l3;
       const e = Math.exp(-Math.abs(d));
       mix = (d > 0 ? l4 : l3) + Math.log1p(e);
@@ -80,7 +90,7 @@ export function bgnbdSetLogLikelihood(p: BgNbdParams, s: PatternSet, grad?: numb
       gr += w * (dr1[j]! - w3 * lT[s.Ti[i]!]! - w4 * ltx[s.txi[i]!]!);
       gal += w * (r / alpha - rx * (w3 * iT + w4 * itx));
       ga += w * (da1[j]! + w4 / a);
-      gb += w * (db1[j]! - (x > 0 ? w4 / (b + x - 1) : 0));
+      gb += w * (db1[j]! - (x + shift > 0 ? w4 / (b + x + shift - 1) : 0));
     }
   }
   if (grad) {

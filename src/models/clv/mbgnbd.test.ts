@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertMaximum, betaExpectation, cdnowPatterns, cdnowSummary } from '../../../test/helpers/clv.ts';
 import { fitMbgNbd, mbgnbdConditionalExpected, mbgnbdExpected, mbgnbdExpectedIfAlive, mbgnbdLogLikelihood, mbgnbdPAlive, mbgnbdSetLogLikelihood } from './mbgnbd.ts';
-import { toPatternSet } from './patterns.ts';
+import { numericGradient } from '../optimize.ts';
+import { toPatternSet, toPatterns } from './patterns.ts';
 
 test('MBG/NBD log-likelihood of a hand-computed case', () => {
   // r=1, α=1, a=1, b=2, x=0, T=2. Directly: drop out at time 0 with p ~ Beta(1, 2), E[p] = 1/3; otherwise no
@@ -40,4 +41,15 @@ test('MBG/NBD expectations equal their integrals over p ~ Beta, and stay finite 
     // 1e-6: the midpoint rule's own error for x = 2100, where Beta(a, b + x + 1) crowds near 0
     assert.ok(Math.abs(e / direct - 1) < 1e-6, `t = ${t}, x = ${x}, T = ${T}: ${e} vs ${direct}`);
   }
+});
+
+test('MBG/NBD set likelihood equals the per-customer closed form, and its gradient equals central differences', () => {
+  const set = toPatternSet(toPatterns([0, 1, 3, 7, 2, 0], [0, 1, 4, 9, 2, 0], [5, 5, 6, 10, 8, 12], [3, 1, 2, 1, 4, 2]));
+  const theta = [0.6, 5.5, 0.9, 1.7];
+  const p = { r: theta[0]!, alpha: theta[1]!, a: theta[2]!, b: theta[3]! };
+  const direct = set.x.reduce((acc, x, i) => acc + set.weight[i]! * mbgnbdLogLikelihood(p, x, set.tx[i]!, set.T[i]!), 0);
+  const g = [0, 0, 0, 0];
+  assert.ok(Math.abs(mbgnbdSetLogLikelihood(p, set, g) - direct) < 1e-10);
+  const f = (v: number[]) => mbgnbdSetLogLikelihood({ r: Math.exp(v[0]!), alpha: Math.exp(v[1]!), a: Math.exp(v[2]!), b: Math.exp(v[3]!) }, set);
+  numericGradient(f, theta.map(Math.log), 1e-6).forEach((d, i) => assert.ok(Math.abs(d - g[i]!) < 1e-6, `component ${i}: ${d} vs ${g[i]}`));
 });

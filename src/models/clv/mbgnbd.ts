@@ -7,7 +7,7 @@
 import { hyp2f1, lgamma, logAddExp } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
 import { toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
-import type { BgNbdParams } from './bgnbd.ts';
+import { dropoutMixtureSetLogLikelihood, type BgNbdParams } from './bgnbd.ts';
 
 export type MbgNbdParams = BgNbdParams;
 
@@ -20,33 +20,25 @@ export function mbgnbdLogLikelihood(p: MbgNbdParams, x: number, tx: number, T: n
   return c + logAddExp(l3, l4);
 }
 
-/** Σ weight · ln L over a pattern set (Γ terms once per distinct x, logs once per distinct t_x and T). */
-export function mbgnbdSetLogLikelihood(p: MbgNbdParams, s: PatternSet): number {
-  const { r, alpha, a, b } = p;
-  const base = r * Math.log(alpha) - lgamma(r) + lgamma(a + b) - lgamma(b);
-  const c = s.ux.map((x) => base + lgamma(r + x) + lgamma(b + x + 1) - lgamma(a + b + x + 1));
-  const c4 = s.ux.map((x) => Math.log(a / (b + x)));
-  const lT = s.uT.map((T) => Math.log(alpha + T));
-  const ltx = s.utx.map((t) => Math.log(alpha + t));
-  let ll = 0;
-  for (let i = 0; i < s.size; i++) {
-    const j = s.xi[i]!;
-    const rx = r + s.ux[j]!;
-    const l3 = -rx * lT[s.Ti[i]!]!;
-    const l4 = c4[j]! - rx * ltx[s.txi[i]!]!;
-    ll += s.weight[i]! * (c[j]! + logAddExp(l3, l4));
-  }
-  return ll;
+/** Σ weight · ln L over a pattern set, and with `grad` its gradient in ln r, ln α, ln a, ln b (the BG/NBD kernel, shifted). */
+export function mbgnbdSetLogLikelihood(p: MbgNbdParams, s: PatternSet, grad?: number[]): number {
+  return dropoutMixtureSetLogLikelihood(p, s, 1, grad);
 }
 
 export type MbgNbdFit = MleFit & { params: MbgNbdParams & Record<string, number> };
 
-/** Maximum likelihood (BFGS with central differences, Nelder–Mead fallback, several starts). */
+const unpack = (t: number[]): MbgNbdParams => ({ r: t[0]!, alpha: t[1]!, a: t[2]!, b: t[3]! });
+
+/** Maximum likelihood (BFGS with the analytic gradient, Nelder–Mead fallback, several starts). */
 export function fitMbgNbd(patterns: readonly Pattern[] | PatternSet, options: FitOptions = {}): MbgNbdFit {
   const s = 'size' in patterns ? patterns : toPatternSet(patterns);
   return maximizeLikelihood({
     model: 'MBG/NBD', names: ['r', 'alpha', 'a', 'b'], customers: s.total,
-    logLikelihood: (t) => mbgnbdSetLogLikelihood({ r: t[0]!, alpha: t[1]!, a: t[2]!, b: t[3]! }, s),
+    logLikelihood: (t) => mbgnbdSetLogLikelihood(unpack(t), s),
+    valueAndGradientLog: (t) => {
+      const g = [0, 0, 0, 0];
+      return [mbgnbdSetLogLikelihood(unpack(t), s, g), g];
+    },
   }, options) as MbgNbdFit;
 }
 
