@@ -1,10 +1,12 @@
 /** Test data for audiences: a generated ecommerce workspace, its rows in JS, and a copy in PostgreSQL. */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { generateDataset } from '../../src/generate/index.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import type { Workspace } from '../../src/store/workspace.ts';
 import type { OracleData } from './audience-oracle.ts';
+import { runCli } from './cli.ts';
 
 export const CUSTOMER_COLUMNS = ['customer_id', 'gender', 'age', 'income_band', 'city', 'region', 'country', 'latitude', 'longitude', 'signup_date', 'email_opt_in', 'newsletter', 'preferred_device'];
 
@@ -84,3 +86,20 @@ export async function withPostgresCopy<T>(ws: Workspace, options: { runScores?: 
   }
 }
 
+/**
+ * A generated ecommerce data set (400 customers) and a workspace at `dir`/ws made through the CLI from its
+ * customers (and events) and the transactions before 2024-07-01: the first of two exports.
+ */
+export async function initEarlyWorkspace(dir: string, seed: number, withEvents: boolean) {
+  const g = await generateDataset({ preset: 'ecommerce', customers: 400, seed, outDir: join(dir, 'gen') });
+  const early = writeEarlyExport(g.files.transactions, join(dir, 'early.csv'), '2024-07-01');
+  const ws = join(dir, 'ws');
+  const steps: string[][] = [['init', ws], ['import', g.files.customers, '--kind', 'customers', '-w', ws]];
+  if (withEvents) steps.push(['import', g.files.events, '--kind', 'events', '-w', ws]);
+  steps.push(['import', early, '--kind', 'transactions', '-w', ws]);
+  for (const args of steps) {
+    const r = await runCli(args);
+    if (r.code !== 0) throw new Error(`segmint ${args.join(' ')} failed: ${r.err}`);
+  }
+  return { ws, files: g.files };
+}

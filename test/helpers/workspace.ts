@@ -22,6 +22,16 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   }
 }
 
+/** Run `fn` with the existing workspace at `dir` open, closed afterwards (e.g. between CLI runs on it). */
+export async function withOpenWorkspace<T>(dir: string, fn: (ws: Workspace) => Promise<T>): Promise<T> {
+  const ws = await Workspace.open(dir);
+  try {
+    return await fn(ws);
+  } finally {
+    ws.close();
+  }
+}
+
 /** Run `fn` with a fresh workspace, closed and removed afterwards. */
 export async function withWorkspace<T>(fn: (ws: Workspace, dir: string) => Promise<T>): Promise<T> {
   const { dir, cleanup } = tempDir();

@@ -5,12 +5,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
-import { generateDataset } from '../../src/generate/index.ts';
 import { parseAudience } from '../../src/segments/parse.ts';
-import { Workspace } from '../../src/store/workspace.ts';
 import { Oracle } from '../helpers/audience-oracle.ts';
-import { oracleData, writeEarlyExport } from '../helpers/audience-data.ts';
-import { withTempDir } from '../helpers/workspace.ts';
+import { initEarlyWorkspace, oracleData } from '../helpers/audience-data.ts';
+import { withOpenWorkspace, withTempDir } from '../helpers/workspace.ts';
 
 const run = runCli;
 
@@ -47,21 +45,14 @@ test('audience fmt: text and files, --check and --write, bad rules exit 2 listin
 
 test('snapshots across two imports: eval stores runs, diff lists who entered and left, migration matrix counts and revenue', async () => {
   await withTempDir(async (dir) => {
-    const g = await generateDataset({ preset: 'ecommerce', customers: 400, seed: 5, outDir: join(dir, 'gen') });
     // the first export ends on 2024-06-30; the second is the full file (a superset: new rows are appended)
-    const early = writeEarlyExport(g.files.transactions, join(dir, 'early.csv'), '2024-07-01');
-    const ws = join(dir, 'ws');
-    assert.equal((await run(['init', ws])).code, 0);
-    for (const [f, kind] of [[g.files.customers, 'customers'], [g.files.events, 'events'], [early, 'transactions']] as const) {
-      const r = await run(['import', f, '--kind', kind, '-w', ws]);
-      assert.equal(r.code, 0, r.err);
-    }
+    const { ws, files } = await initEarlyWorkspace(dir, 5, true);
     const e1 = await run(['audience', 'eval', '--where', LAPSED, '--name', 'lapsed', '-w', ws, '--json']);
     assert.equal(e1.code, 0, e1.err);
     const r1 = JSON.parse(e1.out);
     assert.equal(r1.asOf, '2024-07-01');
     assert.equal((await run(['rfm', '-w', ws])).code, 0);
-    assert.equal((await run(['import', g.files.transactions, '--kind', 'transactions', '-w', ws])).code, 0);
+    assert.equal((await run(['import', files.transactions, '--kind', 'transactions', '-w', ws])).code, 0);
     const e2 = await run(['audience', 'eval', '--where', LAPSED, '--name', 'lapsed', '-w', ws, '--json']);
     const r2 = JSON.parse(e2.out);
     assert.ok(r2.asOf > '2024-12-01', r2.asOf);
@@ -69,19 +60,15 @@ test('snapshots across two imports: eval stores runs, diff lists who entered and
     assert.equal((await run(['rfm', '-w', ws])).code, 0);
 
     // expected members at each as-of date from the independent evaluator
-    const w = await Workspace.open(ws);
-    let before: Set<string>;
-    let after: Set<string>;
-    let netBetween: number;
-    try {
+    const { before, after, netBetween } = await withOpenWorkspace(ws, async (w) => {
       const data = await oracleData(w);
       const node = parseAudience(LAPSED).node!;
-      before = new Oracle({ ...data, transactions: data.transactions.filter((t) => t.ts < new Date('2024-07-01T00:00:00Z')) }, new Date('2024-07-01T00:00:00Z')).members(node);
-      after = new Oracle(data, asOf2).members(node);
-      netBetween = data.transactions.filter((t) => t.customer_id !== null && t.ts >= new Date('2024-07-01T00:00:00Z') && t.ts < asOf2).reduce((a, t) => a + (t.amount ?? 0), 0);
-    } finally {
-      w.close();
-    }
+      return {
+        before: new Oracle({ ...data, transactions: data.transactions.filter((t) => t.ts < new Date('2024-07-01T00:00:00Z')) }, new Date('2024-07-01T00:00:00Z')).members(node),
+        after: new Oracle(data, asOf2).members(node),
+        netBetween: data.transactions.filter((t) => t.customer_id !== null && t.ts >= new Date('2024-07-01T00:00:00Z') && t.ts < asOf2).reduce((a, t) => a + (t.amount ?? 0), 0),
+      };
+    });
     assert.equal(r1.customers, before.size);
     assert.equal(r2.customers, after.size);
     const d = await run(['audience', 'diff', '--name', 'lapsed', '-w', ws, '--json']);
@@ -95,13 +82,8 @@ test('snapshots across two imports: eval stores runs, diff lists who entered and
     // migration between the two RFM runs (ids 2 and 4) and between the two snapshots (1 and 3)
     const m = JSON.parse((await run(['audience', 'migration', '--from', '2', '--to', '4', '-w', ws, '--json'])).out);
     const moved = m.cells.reduce((a: number, c: { customers: number }) => a + c.customers, 0);
-    const w2 = await Workspace.open(ws);
-    try {
-      const scored = await w2.db.one<{ n: number }>('SELECT count(DISTINCT customer_id) AS n FROM run_scores WHERE run_id IN (2, 4)');
-      assert.equal(moved, scored!.n);
-    } finally {
-      w2.close();
-    }
+    const scored = await withOpenWorkspace(ws, (w) => w.db.one<{ n: number }>('SELECT count(DISTINCT customer_id) AS n FROM run_scores WHERE run_id IN (2, 4)'));
+    assert.equal(moved, scored!.n);
     const revenue = m.cells.reduce((a: number, c: { revenue: number }) => a + c.revenue, 0);
     assert.ok(Math.abs(revenue - netBetween) < 1e-6 * Math.max(1, Math.abs(netBetween)), `${revenue} vs ${netBetween}`);
     const ma = JSON.parse((await run(['audience', 'migration', '--from', '1', '--to', '3', '-w', ws, '--json'])).out);
@@ -114,17 +96,14 @@ test('snapshots across two imports: eval stores runs, diff lists who entered and
     assert.equal((await run(['clv', 'fit', '-w', ws])).code, 0);
     for (const h of ['12', '24']) assert.equal((await run(['clv', 'predict', '--horizon', h, '--unit', 'month', '-w', ws])).code, 0);
     const top = JSON.parse((await run(['audience', 'eval', '--where', "clv.clv_tier = 'top'", '--no-store', '-w', ws, '--json'])).out);
-    const w3 = await Workspace.open(ws);
-    try {
+    await withOpenWorkspace(ws, async (w3) => {
       const latest = (await w3.db.one<{ r: number }>("SELECT max(run_id) AS r FROM runs WHERE kind = 'clv-predict'"))!.r;
       assert.equal(top.customers, Number((await w3.db.one<{ n: number }>("SELECT count(*) AS n FROM clv_predictions WHERE run_id = ? AND clv_tier = 'top'", [latest]))!.n));
       const mc = JSON.parse((await run(['audience', 'migration', '--from', String(latest - 1), '--to', String(latest), '-w', ws, '--json'])).out);
       const predicted = Number((await w3.db.one<{ n: number }>('SELECT count(*) AS n FROM clv_predictions WHERE run_id = ?', [latest]))!.n);
       assert.equal(mc.cells.reduce((a: number, c: { customers: number }) => a + c.customers, 0), predicted);
       assert.ok(mc.labels.to.includes('top'));
-    } finally {
-      w3.close();
-    }
+    });
     assert.ok(top.customers > 0);
 
     const runs = JSON.parse((await run(['audience', 'runs', '-w', ws, '--json'])).out);

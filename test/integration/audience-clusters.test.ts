@@ -3,31 +3,15 @@
 // different periods) has the counts and revenue computed here from the stored labels and the raw rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeEarlyExport } from '../helpers/audience-data.ts';
-import { join } from 'node:path';
+import { initEarlyWorkspace } from '../helpers/audience-data.ts';
 import { runCli as run } from '../helpers/cli.ts';
-import { generateDataset } from '../../src/generate/index.ts';
-import { Workspace } from '../../src/store/workspace.ts';
-import { withTempDir } from '../helpers/workspace.ts';
+import { withOpenWorkspace, withTempDir } from '../helpers/workspace.ts';
 
 type Row = { customer_id: string; cluster: number; cluster_name: string; distance: number; probability: number | null };
 
-async function read<T>(ws: string, fn: (w: Workspace) => Promise<T>): Promise<T> {
-  const w = await Workspace.open(ws);
-  try {
-    return await fn(w);
-  } finally {
-    w.close();
-  }
-}
-
 test('cluster runs in audiences: rules, explain, and the migration matrix between two cluster runs across two imports', async () => {
   await withTempDir(async (dir) => {
-    const g = await generateDataset({ preset: 'ecommerce', customers: 400, seed: 7, outDir: join(dir, 'gen') });
-    const early = writeEarlyExport(g.files.transactions, join(dir, 'early.csv'), '2024-07-01');
-    const ws = join(dir, 'ws');
-    assert.equal((await run(['init', ws])).code, 0);
-    for (const [f, kind] of [[g.files.customers, 'customers'], [early, 'transactions']] as const) assert.equal((await run(['import', f, '--kind', kind, '-w', ws])).code, 0);
+    const { ws, files } = await initEarlyWorkspace(dir, 7, false);
 
     // before any cluster run: a clear diagnostic
     const none = await run(['audience', 'eval', '--where', "cluster.name = 'x'", '--no-store', '-w', ws]);
@@ -37,12 +21,12 @@ test('cluster runs in audiences: rules, explain, and the migration matrix betwee
     const c1 = await run(['cluster', '--k', '3', '--seed', '1', '-w', ws, '--json']);
     assert.equal(c1.code, 0, c1.err);
     const run1 = JSON.parse(c1.out).runId as number;
-    assert.equal((await run(['import', g.files.transactions, '--kind', 'transactions', '-w', ws])).code, 0);
+    assert.equal((await run(['import', files.transactions, '--kind', 'transactions', '-w', ws])).code, 0);
     const c2 = await run(['cluster', '--k', '3', '--seed', '1', '-w', ws, '--json']);
     assert.equal(c2.code, 0, c2.err);
     const run2 = JSON.parse(c2.out).runId as number;
 
-    const { rows1, rows2, asOf1, asOf2, tx } = await read(ws, async (w) => ({
+    const { rows1, rows2, asOf1, asOf2, tx } = await withOpenWorkspace(ws, async (w) => ({
       rows1: await w.db.all<Row>('SELECT customer_id, cluster, cluster_name, distance, probability FROM run_clusters WHERE run_id = ?', [run1]),
       rows2: await w.db.all<Row>('SELECT customer_id, cluster, cluster_name, distance, probability FROM run_clusters WHERE run_id = ?', [run2]),
       asOf1: (await w.db.one<{ d: string }>("SELECT strftime(as_of, '%Y-%m-%d') AS d FROM runs WHERE run_id = ?", [run1]))!.d,
@@ -112,7 +96,7 @@ test('cluster runs in audiences: rules, explain, and the migration matrix betwee
 
     // a mixture's run: cluster.probability reads its membership probabilities
     assert.equal((await run(['cluster', '--algorithm', 'gmm', '--k', '3', '--seed', '1', '-w', ws])).code, 0);
-    const gmm = await read(ws, (w) => w.db.all<Row>("SELECT probability FROM run_clusters WHERE run_id = (SELECT max(run_id) FROM runs WHERE kind = 'cluster')"));
+    const gmm = await withOpenWorkspace(ws, (w) => w.db.all<Row>("SELECT probability FROM run_clusters WHERE run_id = (SELECT max(run_id) FROM runs WHERE kind = 'cluster')"));
     assert.equal(await count('cluster.probability > 0.8'), gmm.filter((r) => r.probability !== null && r.probability > 0.8).length);
   });
 });
