@@ -8,6 +8,7 @@ import { DOUBLE, DuckDBInstance, type DuckDBConnection, type DuckDBType, type Du
 import { SegmintError } from '../core/errors.ts';
 import { defaultConfig, parseConfig, serialiseConfig, type WorkspaceConfig } from './config.ts';
 import { migrate } from './migrations.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 
 export const CONFIG_FILE = 'segmint.yaml';
 export const DATABASE_FILE = 'segmint.duckdb';
@@ -183,9 +184,9 @@ export class Workspace {
     return ws;
   }
 
-  /** Write the (changed) configuration back to segmint.yaml. */
+  /** Write the (changed) configuration back to segmint.yaml, atomically (a temporary file in the folder, fsync, rename): a crash leaves the old file or the new one. */
   saveConfig(config: WorkspaceConfig): void {
-    writeFileSync(join(this.dir, CONFIG_FILE), serialiseConfig(config));
+    writeFileAtomic(join(this.dir, CONFIG_FILE), serialiseConfig(config));
   }
 
   close(): void {
