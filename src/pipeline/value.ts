@@ -10,6 +10,7 @@ import { checkCoverage, DEFAULT_LRFMP_SEGMENTS, DEFAULT_RFM_SEGMENTS, type Segme
 import { compile } from '../sql/compile.ts';
 import type { Select } from '../sql/ir.ts';
 import type { Workspace } from '../store/workspace.ts';
+import { isCalendarDate } from '../store/config.ts';
 import { nextRunId, recordRun } from '../store/runs.ts';
 
 export type ValueModel = 'rfm' | 'lrfmp';
@@ -57,10 +58,15 @@ const LRFMP_SCORES: ScoreSpec[] = [
   { score: 'p', metric: 'periodicity_days', higherIsBetter: false },
 ];
 
-/** Throw invalid-option unless `d` is a calendar date YYYY-MM-DD (`flag` names the option in the message). */
+/** Throw invalid-option unless `d` is a calendar date YYYY-MM-DD that exists (`flag` names the option in the message). */
 export function checkDate(flag: string, d: string): void {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`))) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) {
     throw new SegmintError('invalid-option', `${flag} ${d}: expected a date YYYY-MM-DD`, { hint: `e.g. ${flag} 2011-12-10` });
+  }
+  if (!isCalendarDate(d)) {
+    const month = Number(d.slice(5, 7));
+    const why = month < 1 || month > 12 ? `there is no month ${d.slice(5, 7)}` : `${d.slice(0, 7)} has no day ${d.slice(8)}`;
+    throw new SegmintError('invalid-option', `${flag} ${d}: the date does not exist (${why})`, { hint: `give a day that exists, e.g. ${flag} 2011-12-10` });
   }
 }
 

@@ -98,6 +98,67 @@ function bad(path: string, what: string, seen: unknown): never {
   });
 }
 
+/** The first line serialiseConfig writes, and the last: a file with the first and without the last was cut short. */
+const HEADER = '# Segmint workspace settings.';
+const TRAILER = '# end of segmint.yaml';
+/** The top-level keys serialiseConfig writes. */
+const TOP_KEYS = ['version', 'import', 'mappings', 'sources', 'analysis', 'segments'] as const;
+
+function damaged(file: string, what: string): never {
+  throw new SegmintError('damaged-config', `${file} ${what}: the file is damaged (cut short, or emptied by a crash or a full disk)`, {
+    hint: 'restore it from a backup, or delete it and run `segmint init` on the workspace folder to write the default settings (segmint.duckdb and its data are kept; mappings and policies you had set must be set again)',
+  });
+}
+
+/** True when `d` is YYYY-MM-DD and that day exists (2011-02-30 does not). */
+export function isCalendarDate(d: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) return false;
+  const t = Date.parse(`${d}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
+}
+
+/** Names a date format may be instead of a pattern. */
+const DATE_FORMAT_NAMES = ['auto', 'iso', 'isotz'];
+/** The strftime/strptime directives DuckDB reads (a `-` after `%` drops padding: %-d). */
+const DIRECTIVES = new Set(['a', 'A', 'w', 'd', 'b', 'B', 'h', 'm', 'y', 'Y', 'G', 'H', 'I', 'p', 'M', 'S', 'f', 'g', 'n', 'z', 'Z', 'j', 'U', 'W', 'V', 'u', 'c', 'x', 'X', 'e', 'T', 'D', 'F', 'R', '%']);
+
+/**
+ * Why `format` is not a usable date format (undefined when it is): "auto", "iso", or a strftime pattern of
+ * DuckDB's directives that gives a year, a month and a day (%j, the day of the year, gives both).
+ */
+export function dateFormatProblem(format: string): string | undefined {
+  if (DATE_FORMAT_NAMES.includes(format)) return undefined;
+  if (format.trim() === '') return 'is empty';
+  const seen = new Set<string>();
+  for (let i = 0; i < format.length; i++) {
+    if (format[i] !== '%') continue;
+    let j = i + 1;
+    if (format[j] === '-') j++;
+    const c = format[j];
+    if (c === undefined) return 'ends with a lone %';
+    if (!DIRECTIVES.has(c)) return `has %${format.slice(i + 1, j + 1)}, which is not a strftime directive`;
+    seen.add(c);
+    i = j;
+  }
+  const full = ['c', 'x', 'D', 'F'].some((c) => seen.has(c));
+  const year = full || ['Y', 'y', 'G'].some((c) => seen.has(c));
+  const month = full || seen.has('j') || ['m', 'b', 'B', 'h'].some((c) => seen.has(c));
+  const day = full || seen.has('j') || ['d', 'e'].some((c) => seen.has(c));
+  const missing = [year ? '' : 'year (%Y or %y)', month ? '' : 'month (%m, %b or %B)', day ? '' : 'day (%d)'].filter(Boolean);
+  return missing.length ? `has no ${missing.join(', no ')}: a date format needs a year, a month and a day` : undefined;
+}
+
+/** Check a date format (segmint.yaml import.dateFormat, --date-format); `where` names it in the message. */
+export function checkDateFormat(format: string, where: string): string {
+  const why = dateFormatProblem(format);
+  if (why !== undefined) {
+    throw new SegmintError('invalid-date-format', `${where} ${JSON.stringify(format)} ${why}`, {
+      hint: 'give "auto" (detect), "iso", or a strftime pattern with a year, a month and a day, e.g. %d-%m-%Y, %m/%d/%Y, %Y%m%d, "%d %B %Y"',
+    });
+  }
+  return format;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -113,13 +174,21 @@ export function normalisePolicy<K extends keyof ImportPolicies>(key: K, value: u
 export function parseConfig(text: string, file = 'segmint.yaml'): WorkspaceConfig {
   let raw: unknown;
   try {
-    raw = YAML.parse(text) ?? {};
+    raw = YAML.parse(text);
   } catch (e) {
     throw new SegmintError('invalid-config', `${file} is not valid YAML: ${(e as Error).message}`, {
       hint: 'fix the YAML syntax (indentation, colons, quotes)',
     });
   }
+  // An empty file (or one of comments only) is not "all defaults": something emptied it.
+  if (raw === null || raw === undefined) damaged(file, text.trim() === '' ? 'is empty' : 'has no settings');
   if (!isObject(raw)) bad(file, 'expected a mapping at the top level', raw);
+  // Written by Segmint (the header) but without the last line or a top-level key: cut short. Files written
+  // before the last line existed have every top-level key.
+  if (text.trimStart().startsWith(HEADER) && !(text.trimEnd().split('\n').at(-1) ?? '').startsWith(TRAILER)) {
+    const missing = TOP_KEYS.filter((k) => !(k in raw));
+    if (missing.length) damaged(file, `ends before ${missing.map((k) => `${k}:`).join(', ')}`);
+  }
   const cfg = defaultConfig();
   if (raw.version !== undefined && raw.version !== 1) bad(`${file} version`, 'expected 1', raw.version);
   const imp = raw.import;
@@ -141,7 +210,7 @@ export function parseConfig(text: string, file = 'segmint.yaml'): WorkspaceConfi
     }
     if (imp.dateFormat !== undefined) {
       if (typeof imp.dateFormat !== 'string') bad('import.dateFormat', 'expected "auto" or a pattern such as %d-%m-%Y', imp.dateFormat);
-      cfg.import.dateFormat = imp.dateFormat;
+      cfg.import.dateFormat = checkDateFormat(imp.dateFormat, 'import.dateFormat');
     }
     if (imp.policies !== undefined) {
       if (!isObject(imp.policies)) bad('import.policies', 'expected a mapping', imp.policies);
@@ -176,6 +245,7 @@ export function parseConfig(text: string, file = 'segmint.yaml'): WorkspaceConfi
     if (an.asOf !== undefined && an.asOf !== null) {
       const asOf = an.asOf instanceof Date ? an.asOf.toISOString().slice(0, 10) : an.asOf;
       if (typeof asOf !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) bad('analysis.asOf', 'expected a date YYYY-MM-DD or null', an.asOf);
+      if (!isCalendarDate(asOf)) bad('analysis.asOf', 'expected a date that exists in the calendar', an.asOf);
       cfg.analysis.asOf = asOf;
     }
     if (isObject(an.rfm) && an.rfm.bins !== undefined) {
@@ -206,7 +276,8 @@ export function parseConfig(text: string, file = 'segmint.yaml'): WorkspaceConfi
 /** Render the config as YAML with a comment header. */
 export function serialiseConfig(cfg: WorkspaceConfig): string {
   return (
-    '# Segmint workspace settings. Every key is documented in docs/data-model.md; delete a key to use its default.\n' +
-    YAML.stringify(cfg)
+    `${HEADER} Every key is documented in docs/data-model.md; delete a key to use its default.\n` +
+    YAML.stringify(cfg) +
+    `${TRAILER} (a file without this line was cut short)\n`
   );
 }

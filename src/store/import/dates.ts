@@ -7,6 +7,7 @@
 import { SegmintError } from '../../core/errors.ts';
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
+import { checkDateFormat } from '../config.ts';
 
 export interface DateFormatChoice {
   /** 'iso', 'typed' (already a DATE/TIMESTAMP column) or a strftime pattern family such as %d-%m-%Y */
@@ -51,11 +52,7 @@ const swap = (f: string) => (f.startsWith('%d') ? f.replace('%d', '#').replace('
 export async function detectDateFormat(db: Db, column: string, columnType: string, forced: string, rows: number): Promise<DateFormatChoice> {
   if (/^(DATE|TIMESTAMP)/.test(columnType)) return { format: 'typed', coverage: 1 };
   if (forced !== 'auto') {
-    if (forced !== 'iso' && forced !== 'isotz' && !forced.includes('%')) {
-      throw new SegmintError('invalid-option', `--date-format ${forced} is not a date pattern`, {
-        hint: 'use strftime codes, e.g. %d-%m-%Y, %m/%d/%Y, %Y%m%d, or "iso"',
-      });
-    }
+    checkDateFormat(forced, '--date-format');
     return { format: forced, coverage: NaN };
   }
   const col = quoteIdent(column);
