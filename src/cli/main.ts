@@ -15,6 +15,8 @@ import { registerValue } from './commands/value.ts';
 import { registerClv } from './commands/clv.ts';
 import { registerCluster } from './commands/cluster.ts';
 import { registerAudience } from './commands/audience.ts';
+import { registerQuarantine } from './commands/quarantine.ts';
+import { registerDelete } from './commands/delete.ts';
 
 export function buildProgram(ctx: Context, setExit: (code: number) => void): Command {
   const program = new Command('segmint')
@@ -32,7 +34,7 @@ export function buildProgram(ctx: Context, setExit: (code: number) => void): Com
     'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
     'segmint clv fit && segmint clv predict --horizon 12 --unit month --out clv.csv',
   ]);
-  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience]) {
+  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete]) {
     register(program, ctx, setExit);
   }
   return program;

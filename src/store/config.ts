@@ -23,6 +23,22 @@ export interface ImportPolicies {
   missingDescription: 'keep' | 'quarantine';
 }
 
+/**
+ * Bounds of plausible values, set beside the policies (`import.policies` in segmint.yaml, `--policy` per
+ * import). A number at or beyond `maxAbsNumber` is quarantined as `number-out-of-range`; a timestamp before
+ * `minDate` or more than `maxDaysAhead` days after the import is quarantined as `implausible-date`.
+ */
+export interface ImportBounds {
+  /** largest plausible |amount|, |price| or |quantity| (exclusive); default 1e12 */
+  maxAbsNumber: number;
+  /** earliest plausible timestamp, YYYY-MM-DD (UTC); default 1900-01-01 */
+  minDate: string;
+  /** how many days after the import's wall-clock time a timestamp may lie; default 1 */
+  maxDaysAhead: number;
+}
+
+export const DEFAULT_BOUNDS: ImportBounds = { maxAbsNumber: 1e12, minDate: '1900-01-01', maxDaysAhead: 1 };
+
 export interface ImportSettings {
   /** order ids starting with this prefix are cancellations (Online Retail uses "C"); empty to disable */
   cancellationPrefix: string;
@@ -32,7 +48,7 @@ export interface ImportSettings {
   timezone: string;
   /** "auto" or a strftime pattern such as %d-%m-%Y */
   dateFormat: string;
-  policies: ImportPolicies;
+  policies: ImportPolicies & ImportBounds;
 }
 
 /** A source remembered in segmint.yaml so `segmint import` can be re-run with the same mapping. */
@@ -74,7 +90,7 @@ export function defaultConfig(): WorkspaceConfig {
       nullValues: ['', 'NA', 'N/A', 'null', 'NULL', 'nan', 'NaN', 'None'],
       timezone: 'UTC',
       dateFormat: 'auto',
-      policies: { ...DEFAULT_POLICIES },
+      policies: { ...DEFAULT_POLICIES, ...DEFAULT_BOUNDS },
     },
     mappings: {},
     sources: [],
@@ -163,9 +179,32 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Check one policy value against its allowed choices (used by the config and by CLI flags). */
+/** Check one bound (a number from YAML or text from --policy). */
+export function normaliseBound<K extends keyof ImportBounds>(key: K, value: unknown, where: string): ImportBounds[K] {
+  if (key === 'minDate') {
+    const d = value instanceof Date ? value.toISOString().slice(0, 10) : value;
+    if (typeof d !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(d) || Number.isNaN(Date.parse(`${d}T00:00:00Z`)) || new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d) {
+      bad(where, 'expected a date YYYY-MM-DD', value);
+    }
+    return d as ImportBounds[K];
+  }
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) {
+    bad(where, key === 'maxAbsNumber' ? 'expected a positive number such as 1e12' : 'expected a positive number of days', value);
+  }
+  return n as ImportBounds[K];
+}
+
+const BOUND_KEYS: readonly string[] = Object.keys(DEFAULT_BOUNDS);
+
+/**
+ * Check one policy value against its allowed choices (used by the config and by CLI flags). The bounds
+ * (maxAbsNumber, minDate, maxDaysAhead) are accepted here too, so `--policy maxAbsNumber=1e15` works.
+ */
 export function normalisePolicy<K extends keyof ImportPolicies>(key: K, value: unknown, where: string): ImportPolicies[K] {
+  if (BOUND_KEYS.includes(key)) return normaliseBound(key as unknown as keyof ImportBounds, value, where) as unknown as ImportPolicies[K];
   const choices = POLICY_CHOICES[key];
+  if (choices === undefined) bad(where, `expected one of the keys ${[...Object.keys(POLICY_CHOICES), ...BOUND_KEYS].join(', ')}`, key);
   if (typeof value !== 'string' || !choices.includes(value)) bad(where, `expected one of ${choices.join(', ')}`, value);
   return value as ImportPolicies[K];
 }
@@ -215,7 +254,11 @@ export function parseConfig(text: string, file = 'segmint.yaml'): WorkspaceConfi
     if (imp.policies !== undefined) {
       if (!isObject(imp.policies)) bad('import.policies', 'expected a mapping', imp.policies);
       for (const [k, v] of Object.entries(imp.policies)) {
-        if (!(k in POLICY_CHOICES)) bad(`import.policies.${k}`, `expected one of the keys ${Object.keys(POLICY_CHOICES).join(', ')}`, k);
+        if (BOUND_KEYS.includes(k)) {
+          (cfg.import.policies as unknown as Record<string, unknown>)[k] = normaliseBound(k as keyof ImportBounds, v, `import.policies.${k}`);
+          continue;
+        }
+        if (!(k in POLICY_CHOICES)) bad(`import.policies.${k}`, `expected one of the keys ${[...Object.keys(POLICY_CHOICES), ...BOUND_KEYS].join(', ')}`, k);
         (cfg.import.policies as unknown as Record<string, string>)[k] = normalisePolicy(k as keyof ImportPolicies, v, `import.policies.${k}`);
       }
     }

@@ -10,10 +10,13 @@ export const QUARANTINE_REASONS = [
   'missing-product-id',
   'missing-date',
   'unparseable-date',
+  'implausible-date',
   'missing-event-type',
   'non-numeric-quantity',
   'non-numeric-price',
   'non-numeric-amount',
+  'non-finite-number',
+  'number-out-of-range',
   'missing-amount',
   'negative-price',
   'zero-price',
@@ -25,6 +28,67 @@ export const QUARANTINE_REASONS = [
   'missing-description',
 ] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
+
+/** What each reason means (the quarantine listing and docs/data-model.md say the same). */
+export const REASON_DESCRIPTIONS: Record<QuarantineReason, string> = {
+  'malformed-row': 'the reader could not split the line into the header\'s columns',
+  'missing-customer-id': 'empty customer id',
+  'missing-product-id': 'empty product id',
+  'missing-date': 'empty timestamp',
+  'unparseable-date': 'the timestamp does not read in the detected (or given) format',
+  'implausible-date': 'the timestamp is before import.policies.minDate (default 1900-01-01) or more than maxDaysAhead days (default 1) after the import',
+  'missing-event-type': 'events: empty type',
+  'non-numeric-quantity': 'the quantity is present but is not a plain number',
+  'non-numeric-price': 'the price is present but is not a plain number',
+  'non-numeric-amount': 'the amount is present but is not a plain number',
+  'non-finite-number': 'an amount, price or quantity is infinite or not a number (inf, Infinity, NaN, or a literal such as 1e309 that overflows)',
+  'number-out-of-range': 'an amount, price or quantity (or quantity × price) is at or beyond import.policies.maxAbsNumber (default 1e12) in size, or a non-zero literal such as 1e-400 that underflows to 0',
+  'missing-amount': 'the amount is empty, or quantity or unit price is missing when the amount is computed',
+  'negative-price': 'unit price below 0 (policy negativePrice: quarantine)',
+  'zero-price': 'unit price exactly 0 (policy zeroPrice: quarantine)',
+  'unmarked-negative-quantity': 'negative quantity without a cancellation marker (policy unmarkedNegativeQuantity: quarantine)',
+  'invalid-json': 'events: the properties column is not valid JSON',
+  'duplicate-row': 'a later copy of an exactly repeated line (policy duplicateRows: quarantine)',
+  'duplicate-customer-id': 'customers: the id appears again later in the file',
+  'duplicate-product-id': 'products: the id appears again later in the file',
+  'missing-description': 'empty description (policy missingDescription: quarantine)',
+};
+
+/** A parsed number and the text it was read from (both SQL over the checked rows). */
+export interface NumberField {
+  value: string;
+  raw: string;
+}
+
+/**
+ * The rules quarantining poison numbers: non-finite values (inf, nan, 1e309) as `non-finite-number`;
+ * values at or beyond `maxAbs` in size, and non-zero literals that underflow to 0 (1e-400), as
+ * `number-out-of-range`. `extra` are computed values (quantity × price) checked for size only.
+ */
+export function numberRules(fields: readonly NumberField[], maxAbs: number, extra: readonly string[] = []): [string, QuarantineReason][] {
+  if (fields.length === 0 && extra.length === 0) return [];
+  const nonFinite = fields.map((f) => `coalesce(NOT isfinite(${f.value}), false)`);
+  // An underflow: the value is 0 but the digits before any exponent are not all zeros.
+  const big = [...fields.map((f) => f.value), ...extra].map((v) => `coalesce(abs(${v}) >= ${maxAbs}, false)`);
+  const under = fields.map((f) => `(coalesce(${f.value} = 0, false) AND regexp_matches(${f.raw}, '^[^eE]*[1-9]'))`);
+  const rules: [string, QuarantineReason][] = [];
+  if (nonFinite.length) rules.push([`(${nonFinite.join(' OR ')})`, 'non-finite-number']);
+  rules.push([`(${[...big, ...under].join(' OR ')})`, 'number-out-of-range']);
+  return rules;
+}
+
+/** SQL for a TIMESTAMP literal of `d` (a Date). */
+const tsLiteral = (d: Date) => `TIMESTAMP '${d.toISOString().replace('T', ' ').replace('Z', '')}'`;
+
+/**
+ * The condition of `implausible-date` on the parsed timestamp `ts`: before `minDate`, or more than
+ * `maxDaysAhead` days after `now` (the import's wall-clock time). Negative and five-digit years fall
+ * outside either bound.
+ */
+export function implausibleDateCondition(ts: string, bounds: { minDate: string; maxDaysAhead: number }, now = new Date()): string {
+  const latest = new Date(now.getTime() + bounds.maxDaysAhead * 86400000);
+  return `(${ts} < ${tsLiteral(new Date(`${bounds.minDate}T00:00:00Z`))} OR ${ts} > ${tsLiteral(latest)})`;
+}
 
 /** One kind of mess seen in the rows read, with the policy that decided what happened to it. */
 export interface Observation {

@@ -39,12 +39,27 @@ export function idExpr(c: StagedColumn, alias = ''): string {
   return c.nullsRead ? `nullif(trim(${ref}), '')` : textExpr(c, alias);
 }
 
+/**
+ * What a number is written as: an optional sign and currency sign, digits with an optional decimal point,
+ * an optional exponent; or inf, infinity, nan (read so that they are quarantined as non-finite rather
+ * than as non-numeric). DuckDB also reads `1_000` as 1000, which nobody writes on purpose: not a number here.
+ */
+const NUMBER_RE = String.raw`'^\s*[-+]?[$€£]?\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$|^\s*[-+]?(inf|infinity|nan)\s*$'`;
+/** The same without a currency sign: a trait column is numeric when every value matches. */
+const PLAIN_NUMBER_RE = String.raw`'^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$|^\s*[-+]?(inf|infinity|nan)\s*$'`;
+
+/** True (SQL) when the text `x` is written as a plain number (see NUMBER_RE). */
+export const isNumberText = (x: string, currency = true) => `regexp_matches(${x}, ${currency ? NUMBER_RE : PLAIN_NUMBER_RE}, 'i')`;
+
+/** A DOUBLE that is NULL unless finite: non-finite trait values become missing. */
+export const finiteOrNull = (x: string) => `(CASE WHEN isfinite(${x}) THEN ${x} END)`;
+
 /** A number: typed columns cast, text parsed (a leading currency sign is allowed); NULL when unreadable. */
 export function numberExpr(c: StagedColumn, alias = ''): string {
   const ref = `${alias}${quoteIdent(c.name)}`;
   if (isNumeric(c.type)) return `CAST(${ref} AS DOUBLE)`;
   const t = textExpr(c, alias);
-  return `coalesce(TRY_CAST(${t} AS DOUBLE), TRY_CAST(regexp_replace(${t}, '^([-+]?)[$€£]', '\\1') AS DOUBLE))`;
+  return `CASE WHEN ${isNumberText(t)} THEN coalesce(TRY_CAST(${t} AS DOUBLE), TRY_CAST(regexp_replace(${t}, '^\\s*([-+]?)[$€£]', '\\1') AS DOUBLE)) END`;
 }
 
 /** The source columns of a staged row as one JSON object (the quarantine's raw values). */
@@ -97,7 +112,7 @@ export async function inferTraits(
     const row = await db.one<Record<string, number>>(`SELECT
         count(${v}) AS n${i},
         count(*) FILTER (WHERE regexp_full_match(${v}, '[-+]?[0-9]{1,18}')) AS i${i},
-        count(TRY_CAST(${v} AS DOUBLE)) AS d${i},
+        count(TRY_CAST(${v} AS DOUBLE)) FILTER (WHERE ${isNumberText(v, false)}) AS d${i},
         count(*) FILTER (WHERE lower(${v}) IN ${BOOL_WORDS}) AS b${i},
         count(TRY_CAST(${v} AS DATE)) FILTER (WHERE length(${v}) = 10) AS t${i},
         count(TRY_CAST(${v} AS TIMESTAMP)) FILTER (WHERE length(${v}) >= 10) AS s${i},
@@ -111,15 +126,17 @@ export async function inferTraits(
       const nested = /^(STRUCT|MAP|LIST)|\[\]$/.test(c.type);
       const type = nested ? 'JSON' : c.type;
       // valueOf gives text (textExpr of the column), so it is cast back to the column's own type
-      if (valueOf) return { source: c, name, type, expr: `CAST(${valueOf(c, k)} AS ${type})` };
-      return { source: c, name, type, expr: nested ? `to_json(${quoteIdent(c.name)})` : quoteIdent(c.name) };
+      const float = /^(FLOAT|DOUBLE)/.test(type);
+      if (valueOf) return { source: c, name, type, expr: float ? finiteOrNull(`CAST(${valueOf(c, k)} AS ${type})`) : `CAST(${valueOf(c, k)} AS ${type})` };
+      return { source: c, name, type, expr: nested ? `to_json(${quoteIdent(c.name)})` : float ? finiteOrNull(quoteIdent(c.name)) : quoteIdent(c.name) };
     }
     const i = text.indexOf(c);
     const n = counts[`n${i}`] ?? 0;
     const v = valueOf ? valueOf(c, k) : textExpr(c);
     const all = (key: string) => n > 0 && counts[`${key}${i}`] === n;
     if (all('i') && (counts[`z${i}`] ?? 0) === 0) return { source: c, name, type: 'BIGINT', expr: `CAST(${v} AS BIGINT)` };
-    if (all('d') && (counts[`z${i}`] ?? 0) === 0) return { source: c, name, type: 'DOUBLE', expr: `CAST(${v} AS DOUBLE)` };
+    // inf, nan and overflowing literals (1e309) become missing: one bad cell does not poison every analysis.
+    if (all('d') && (counts[`z${i}`] ?? 0) === 0) return { source: c, name, type: 'DOUBLE', expr: finiteOrNull(`CAST(${v} AS DOUBLE)`) };
     if (all('b')) return { source: c, name, type: 'BOOLEAN', expr: `(lower(${v}) IN ('true','yes','y','t'))` };
     if (all('t')) return { source: c, name, type: 'DATE', expr: `CAST(${v} AS DATE)` };
     if (all('s')) return { source: c, name, type: 'TIMESTAMP', expr: `CAST(${v} AS TIMESTAMP)` };

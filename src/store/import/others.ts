@@ -6,8 +6,8 @@
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
 import { idExpr, numberExpr, textExpr, type TraitColumn } from './columns.ts';
-import { materialiseParsed, PARSED_WITH_OCC, reasonCase, createChecked, type Observation, type QuarantineReason } from './checks.ts';
-import { col, tsExpr, type CheckContext } from './transactions.ts';
+import { materialiseParsed, PARSED_WITH_OCC, reasonCase, createChecked, implausibleDateCondition, numberRules, type Observation, type QuarantineReason } from './checks.ts';
+import { boundsOf, col, tsExpr, type CheckContext } from './transactions.ts';
 
 type Checked = { observations: Omit<Observation, 'count'>[]; obsExprs: string[] };
 
@@ -15,9 +15,10 @@ type Checked = { observations: Omit<Observation, 'count'>[]; obsExprs: string[] 
 export async function checkCustomers(ctx: CheckContext, traits: TraitColumn[]): Promise<Checked> {
   const idc = col(ctx, 'customer_id');
   const id = idc ? idExpr(idc) : `CAST(${ctx.lineExpr} - 1 AS VARCHAR)`;
+  const lost = lostTraitValues(traits);
   await ctx.db.run(`CREATE OR REPLACE TEMP VIEW __checked AS
     WITH p AS (SELECT rowid AS __rid, ${ctx.lineExpr} AS __line, ${ctx.rowKeyExpr} AS row_key, ${id} AS customer_id,
-      ${traits.map((t, i) => `${t.expr} AS __t${i}`).join(', ') || 'NULL AS __none'} FROM __raw),
+      ${traits.map((t, i) => `${t.expr} AS __t${i}`).join(', ') || 'NULL AS __none'}${lost.columns} FROM __raw),
     o AS (SELECT *, CAST(row_number() OVER (PARTITION BY row_key ORDER BY __line) AS INTEGER) AS row_occ,
       row_number() OVER (PARTITION BY customer_id ORDER BY __line DESC) AS __later FROM p)
     SELECT *, ${reasonCase([['customer_id IS NULL', 'missing-customer-id'], ['__later > 1', 'duplicate-customer-id']])} AS reason, false AS __present FROM o`);
@@ -25,8 +26,24 @@ export async function checkCustomers(ctx: CheckContext, traits: TraitColumn[]): 
     observations: [
       { code: 'missing-customer-id', policy: 'always', action: 'quarantined (a customer row needs an id)' },
       { code: 'repeated-customer-id', policy: 'later row wins', action: 'earlier rows quarantined as duplicate-customer-id' },
+      ...lost.observations,
     ],
-    obsExprs: ['customer_id IS NULL', 'customer_id IS NOT NULL AND __later > 1'],
+    obsExprs: ['customer_id IS NULL', 'customer_id IS NOT NULL AND __later > 1', ...lost.obsExprs],
+  };
+}
+
+/**
+ * Numeric trait values that are not finite (inf, nan, 1e309) are stored as missing, and the rows holding
+ * one are counted as the observation `non-finite-trait-value` (the row itself loads: its other values are
+ * good). Adds the raw text of each floating-point trait to the parsed rows as `__tr<i>`.
+ */
+function lostTraitValues(traits: TraitColumn[]): { columns: string; observations: Checked['observations']; obsExprs: string[] } {
+  const floats = traits.map((t, i) => ({ t, i })).filter(({ t }) => /^(FLOAT|DOUBLE)/.test(t.type));
+  if (floats.length === 0) return { columns: '', observations: [], obsExprs: [] };
+  return {
+    columns: floats.map(({ t, i }) => `, ${textExpr(t.source)} AS __tr${i}`).join(''),
+    observations: [{ code: 'non-finite-trait-value', policy: 'always', action: 'the value is stored as missing; the row is loaded' }],
+    obsExprs: [`(${floats.map(({ i }) => `(__tr${i} IS NOT NULL AND __t${i} IS NULL)`).join(' OR ')})`],
   };
 }
 
@@ -51,6 +68,7 @@ export async function checkEvents(ctx: CheckContext, eventType: string | undefin
     ['customer_id IS NULL', 'missing-customer-id'],
     ['ts_raw IS NULL', 'missing-date'],
     ['ts IS NULL', 'unparseable-date'],
+    [implausibleDateCondition('ts', boundsOf(ctx.settings)), 'implausible-date'],
     ['type IS NULL', 'missing-event-type'],
     ['props_raw IS NOT NULL AND NOT coalesce(json_valid(props_raw), false)', 'invalid-json'],
   ];
@@ -80,17 +98,21 @@ export async function loadEvents(db: Db, sourceId: number): Promise<void> {
 export async function checkProducts(ctx: CheckContext, traits: TraitColumn[]): Promise<Checked> {
   const c = (f: string) => col(ctx, f);
   const text = (f: string) => (c(f) ? textExpr(c(f)!) : 'CAST(NULL AS VARCHAR)');
+  const lost = lostTraitValues(traits);
+  const rules: [string, QuarantineReason][] = [['product_id IS NULL', 'missing-product-id'], ['price_raw IS NOT NULL AND price IS NULL', 'non-numeric-price']];
+  if (c('price')) rules.push(...numberRules([{ value: 'price', raw: 'price_raw' }], boundsOf(ctx.settings).maxAbsNumber));
+  rules.push(['__later > 1', 'duplicate-product-id']);
   await ctx.db.run(`CREATE OR REPLACE TEMP VIEW __checked AS
     WITH p AS (SELECT rowid AS __rid, ${ctx.lineExpr} AS __line, ${ctx.rowKeyExpr} AS row_key, ${idExpr(c('product_id')!)} AS product_id,
       ${text('name')} AS name, ${text('category')} AS category, ${text('department')} AS department,
       ${text('price')} AS price_raw, ${c('price') ? numberExpr(c('price')!) : 'CAST(NULL AS DOUBLE)'} AS price,
-      ${traits.map((t, i) => `${t.expr} AS __t${i}`).join(', ') || 'NULL AS __none'} FROM __raw),
+      ${traits.map((t, i) => `${t.expr} AS __t${i}`).join(', ') || 'NULL AS __none'}${lost.columns} FROM __raw),
     o AS (SELECT *, CAST(row_number() OVER (PARTITION BY row_key ORDER BY __line) AS INTEGER) AS row_occ,
       row_number() OVER (PARTITION BY product_id ORDER BY __line DESC) AS __later FROM p)
-    SELECT *, ${reasonCase([['product_id IS NULL', 'missing-product-id'], ['price_raw IS NOT NULL AND price IS NULL', 'non-numeric-price'], ['__later > 1', 'duplicate-product-id']])} AS reason, false AS __present FROM o`);
+    SELECT *, ${reasonCase(rules)} AS reason, false AS __present FROM o`);
   return {
-    observations: [{ code: 'repeated-product-id', policy: 'later row wins', action: 'earlier rows quarantined as duplicate-product-id' }],
-    obsExprs: ['product_id IS NOT NULL AND __later > 1'],
+    observations: [{ code: 'repeated-product-id', policy: 'later row wins', action: 'earlier rows quarantined as duplicate-product-id' }, ...lost.observations],
+    obsExprs: ['product_id IS NOT NULL AND __later > 1', ...lost.obsExprs],
   };
 }
 

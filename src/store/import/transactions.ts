@@ -3,10 +3,10 @@
  * under the import policies, and record the observations the report counts.
  */
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
-import type { ImportSettings } from '../config.ts';
+import { DEFAULT_BOUNDS, type ImportBounds, type ImportSettings } from '../config.ts';
 import type { Db } from '../workspace.ts';
 import { idExpr, numberExpr, textExpr } from './columns.ts';
-import { createChecked, numberOccurrences, reasonCase, type Observation, type QuarantineReason } from './checks.ts';
+import { createChecked, implausibleDateCondition, numberOccurrences, numberRules, reasonCase, type NumberField, type Observation, type QuarantineReason } from './checks.ts';
 import { timestampExpr } from './dates.ts';
 import type { Mapping } from './mapping.ts';
 import type { StagedColumn } from './stage.ts';
@@ -28,6 +28,9 @@ export interface CheckContext {
 export function tsExpr(ctx: CheckContext, c: StagedColumn): string {
   return timestampExpr(ctx.dateFormat === 'typed' ? quoteIdent(c.name) : textExpr(c), ctx.dateFormat, ctx.settings.timezone);
 }
+
+/** The plausibility bounds in force (the defaults for any a caller left out). */
+export const boundsOf = (settings: ImportSettings): ImportBounds => ({ ...DEFAULT_BOUNDS, ...settings.policies });
 
 export const col = (ctx: Pick<CheckContext, 'columns' | 'mapping'>, field: string): StagedColumn | undefined => {
   const name = ctx.mapping.fields[field];
@@ -104,10 +107,18 @@ export async function checkTransactions(ctx: CheckContext): Promise<{ observatio
   const negative = `(coalesce(quantity < 0, false) OR (quantity IS NULL AND coalesce(${amountExpr} < 0, false)))`;
   const rules: [string, QuarantineReason][] = [];
   if (pol.missingCustomerId === 'quarantine') rules.push(['customer_id IS NULL', 'missing-customer-id']);
-  rules.push(['ts_raw IS NULL', 'missing-date'], ['ts IS NULL', 'unparseable-date']);
+  const bounds = boundsOf(settings);
+  rules.push(['ts_raw IS NULL', 'missing-date'], ['ts IS NULL', 'unparseable-date'], [implausibleDateCondition('ts', bounds), 'implausible-date']);
   if (c('quantity')) rules.push(['qty_raw IS NOT NULL AND quantity IS NULL', 'non-numeric-quantity']);
   if (c('unit_price')) rules.push(['price_raw IS NOT NULL AND unit_price IS NULL', 'non-numeric-price']);
-  if (hasAmount) rules.push(['amount_raw IS NOT NULL AND amount_p IS NULL', 'non-numeric-amount'], ['amount_raw IS NULL', 'missing-amount']);
+  if (hasAmount) rules.push(['amount_raw IS NOT NULL AND amount_p IS NULL', 'non-numeric-amount']);
+  // Poison numbers (inf, 1e309, 1e15, 1e-400) load as values that break every analysis afterwards.
+  const numbers: NumberField[] = [];
+  if (c('quantity')) numbers.push({ value: 'quantity', raw: 'qty_raw' });
+  if (c('unit_price')) numbers.push({ value: 'unit_price', raw: 'price_raw' });
+  if (hasAmount) numbers.push({ value: 'amount_p', raw: 'amount_raw' });
+  rules.push(...numberRules(numbers, bounds.maxAbsNumber, !hasAmount && hasQtyPrice ? ['quantity * unit_price'] : []));
+  if (hasAmount) rules.push(['amount_raw IS NULL', 'missing-amount']);
   else if (hasQtyPrice) rules.push(['quantity IS NULL OR unit_price IS NULL', 'missing-amount']);
   if (pol.negativePrice === 'quarantine') rules.push(['unit_price < 0', 'negative-price']);
   if (pol.zeroPrice === 'quarantine') rules.push(['unit_price = 0', 'zero-price']);
