@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
 import {
   audienceRuns, audienceSql, definitionError, diffAudience, evaluateAudience, evaluatePack, explainAudience, exportMembers, migrationMatrix, prepareAudience,
   type ExplainNode, type PackResult, type PreparedAudience,
 } from '../../pipeline/audience.ts';
+import { checkOutFile, TABLE_EXTENSIONS, writeFileAtomic } from '../../pipeline/export.ts';
 import type { Workspace } from '../../store/workspace.ts';
 import type { AudiencePack } from '../../segments/ast.ts';
 import { formatAudienceFile, parseAudienceFile } from '../../segments/file.ts';
@@ -14,7 +15,7 @@ import { AUDIENCE_PRESETS } from '../../segments/presets/index.ts';
 import { DIALECTS, type DialectName } from '../../sql/dialects/base.ts';
 import { suggestion } from '../../segments/schema.ts';
 import type { Context, GlobalOptions } from '../context.ts';
-import { examples, withGlobals, type SetExit } from '../options.ts';
+import { boundedNumber, examples, MAX_RUN_ID, withGlobals, withOut, type SetExit } from '../options.ts';
 import { fmtInt, fmtPct, json, table } from '../render.ts';
 
 interface DefOptions extends GlobalOptions {
@@ -73,8 +74,8 @@ async function withPrepared(ctx: Context, file: string | undefined, opts: DefOpt
 
 /** A run id option: a whole number. */
 function runId(option: string, value: string): number {
-  if (!/^\d+$/.test(value)) throw new SegmintError('invalid-option', `--${option} ${value}: expected a run id (a whole number)`, { hint: 'list runs with segmint audience runs' });
-  return Number(value);
+  if (!/^\d+$/.test(value.trim())) throw new SegmintError('invalid-option', `--${option} ${value}: expected a run id (a whole number)`, { hint: 'list runs with segmint audience runs' });
+  return boundedNumber(`--${option}`, value, { min: 1, max: MAX_RUN_ID, integer: true, example: '3' });
 }
 
 const defOptions = (cmd: Command) => cmd
@@ -99,13 +100,14 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
   const audience = program.command('audience').description('rule-based audiences: evaluate, print the SQL, explain a customer, format, diff snapshots, migration matrix');
   examples(audience, ["segmint audience eval --where \"all(country = 'UK', has no orders in last 90 days)\"", 'segmint audience eval --preset ecommerce', 'segmint audience diff --name lapsed-90']);
 
-  const evalCmd = defOptions(withGlobals(audience.command('eval [file]')))
+  const evalCmd = withOut(defOptions(withGlobals(audience.command('eval [file]'))), 'write the members: .csv, .parquet, .json or .ndjson')
     .description('count an audience (or every audience of a pack) and store the membership as a snapshot run')
-    .option('-o, --out <file>', 'write the members: .csv, .parquet, .json or .ndjson')
     .option('--traits <list>', 'comma-separated customer traits to write with --out')
     .option('--no-store', 'do not store a snapshot run')
-    .action(async (file: string | undefined, opts: DefOptions & { out?: string; traits?: string; store: boolean }) => {
+    .action(async (file: string | undefined, opts: DefOptions & { out?: string; force?: boolean; traits?: string; store: boolean }) => {
       const pack = loadPack(file, opts);
+      // checked before the snapshot is stored, so that a refused --out leaves no run behind
+      if (opts.out) checkOutFile(opts.out, { force: opts.force, workspaceDir: ctx.workspaceDir(opts), extensions: TABLE_EXTENSIONS });
       const ws = await ctx.openWorkspace(opts);
       try {
         if (pack.audiences.length > 1 && opts.name === undefined) {
@@ -134,6 +136,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
   examples(evalCmd, [
     "segmint audience eval --where \"all(country in ('UK', 'FR'), orders in last 90 days >= 2)\"",
     'segmint audience eval lapsed.yaml --out lapsed.csv --traits email,country',
+    'segmint audience eval lapsed.yaml --out lapsed.csv --force              # replace an earlier lapsed.csv',
     'segmint audience eval --preset ecommerce',
     'segmint audience eval pack.yaml --name vip --json',
   ]);
@@ -195,7 +198,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
         return;
       }
       if (opts.write) {
-        writeFileSync(file!, out);
+        writeFileAtomic(file!, out);
         if (opts.json) json(ctx.io, { file, written: true });
         else ctx.io.out(`formatted ${file}`);
       } else ctx.io.out(out.replace(/\n$/, ''));
@@ -207,14 +210,14 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
     .option('--name <name>', 'the audience')
     .option('--from <run>', 'the earlier run id')
     .option('--to <run>', 'the later run id')
-    .option('--limit <n>', 'ids listed per side in the human output (default 20)', '20')
+    .option('--limit <n>', 'ids listed per side in the human output, 0 to 1000000 (default 20)', '20')
     .action(async (opts: GlobalOptions & { name?: string; from?: string; to?: string; limit: string }) => {
+      const lim = boundedNumber('--limit', opts.limit, { min: 0, max: 1_000_000, integer: true, example: '20' });
       const ws = await ctx.openWorkspace(opts);
       try {
         const d = await diffAudience(ws.db, { name: opts.name, from: opts.from === undefined ? undefined : runId('from', opts.from), to: opts.to === undefined ? undefined : runId('to', opts.to) });
         if (opts.json) json(ctx.io, d);
         else {
-          const lim = Math.max(0, Number(opts.limit) || 20);
           const ids = (xs: string[]) => `${xs.slice(0, lim).join(', ')}${xs.length > lim ? `, … (${fmtInt(xs.length - lim)} more)` : ''}`;
           ctx.io.out([
             `${d.to.name ?? 'audience'}: run ${d.from.runId} (as of ${d.from.asOf}) → run ${d.to.runId} (as of ${d.to.asOf})`,

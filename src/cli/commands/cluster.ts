@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
+import { checkOutFile, TABLE_EXTENSIONS } from '../../pipeline/export.ts';
 import { exportClusters, runClustering, type ClusterRunOptions, type ClusterRunResult } from '../../pipeline/cluster.ts';
 import { ALGORITHM_LABELS, ALGORITHMS } from '../../models/cluster/index.ts';
 import { openMemoryDb } from '../../store/workspace.ts';
 import type { Context, GlobalOptions } from '../context.ts';
-import { examples, withGlobals, type SetExit } from '../options.ts';
+import { examples, optionalNumber, withGlobals, withOut, type SetExit } from '../options.ts';
 import { progressBar } from '../progress.ts';
 import { fmtInt, fmtPct, json, table } from '../render.ts';
 
@@ -29,43 +30,38 @@ interface ClusterCliOptions extends GlobalOptions {
   missing?: string;
   minShare?: string;
   out?: string;
+  force?: boolean;
 }
 
 
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean));
 
-function wholeNumber(flag: string, s: string | undefined, min: number): number | undefined {
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < min) throw new SegmintError('invalid-option', `${flag} ${s}: expected a whole number ≥ ${min}`, { hint: `e.g. ${flag} ${min + 3}` });
-  return n;
-}
+/** The largest k (and --k-max): more clusters than any segmentation can use, and a bound on the work. */
+export const MAX_K = 100;
 
-function share(flag: string, s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  const n = Number(s.replace(/%$/, '')) / (s.endsWith('%') ? 100 : 1);
-  if (!(n >= 0 && n < 0.5)) throw new SegmintError('invalid-option', `${flag} ${s}: expected a share from 0 to below 0.5`, { hint: `e.g. ${flag} 0.02` });
-  return n;
-}
+/** A share option (--winsorize, --min-share): 0 to below 0.5, or a percentage (2%). */
+const share = (flag: string, s: string | undefined) => optionalNumber(flag, s, { min: 0, max: 0.5, maxExclusive: true, percent: true, example: '0.02' });
 
 /** Options as given on the command line, normalised once. */
 export function clusterOptions(o: ClusterCliOptions): ClusterRunOptions {
   const algorithm = o.algorithm ?? 'kmeans';
   if (!(ALGORITHMS as readonly string[]).includes(algorithm)) throw new SegmintError('invalid-option', `--algorithm ${algorithm}: expected one of ${ALGORITHMS.join(', ')}`);
-  const gamma = o.gamma === undefined ? undefined : Number(o.gamma);
-  if (gamma !== undefined && !(gamma >= 0)) throw new SegmintError('invalid-option', `--gamma ${o.gamma}: expected a number ≥ 0`, { hint: 'e.g. --gamma 0.5' });
+  const gamma = optionalNumber('--gamma', o.gamma, { min: 0, max: 1e6, example: '0.5' });
   if (o.covariance !== undefined && !['full', 'diag'].includes(o.covariance)) throw new SegmintError('invalid-option', `--covariance ${o.covariance}: expected full or diag`);
   if ((o.input === undefined) !== (o.idColumn === undefined)) throw new SegmintError('invalid-option', '--input and --id-column go together', { hint: 'e.g. --input customers.csv --id-column CustomerID' });
   if (o.shares !== undefined && !['department', 'category'].includes(o.shares)) throw new SegmintError('invalid-option', `--shares ${o.shares}: expected department or category`);
   if (o.scaling !== undefined && !['standard', 'robust', 'none'].includes(o.scaling)) throw new SegmintError('invalid-option', `--scaling ${o.scaling}: expected standard, robust or none`);
   if (o.missing !== undefined && !['impute', 'exclude'].includes(o.missing)) throw new SegmintError('invalid-option', `--missing ${o.missing}: expected impute or exclude`);
-  const k = o.k === undefined || o.k === 'auto' ? 'auto' : wholeNumber('--k', o.k, 1)!;
+  const k = o.k === undefined || o.k === 'auto' ? 'auto' : optionalNumber('--k', o.k, { min: 1, max: MAX_K, integer: true, example: '5' })!;
   return {
-    k, algorithm: algorithm as ClusterRunOptions['algorithm'], gamma, covariance: o.covariance as 'full' | 'diag' | undefined, kMax: wholeNumber('--k-max', o.kMax, 2), seed: wholeNumber('--seed', o.seed, 0), nInit: wholeNumber('--restarts', o.restarts, 1),
+    k, algorithm: algorithm as ClusterRunOptions['algorithm'], gamma, covariance: o.covariance as 'full' | 'diag' | undefined,
+    kMax: optionalNumber('--k-max', o.kMax, { min: 2, max: MAX_K, integer: true, example: '10' }),
+    seed: optionalNumber('--seed', o.seed, { min: 0, max: 0xffffffff, integer: true, example: '7' }),
+    nInit: optionalNumber('--restarts', o.restarts, { min: 1, max: 100, integer: true, example: '3' }),
     features: list(o.features), categorical: list(o.categorical),
     input: o.input ? { file: o.input, idColumn: o.idColumn!, revenueColumn: o.revenueColumn } : undefined,
     asOf: o.asOf, shares: o.shares as ClusterRunOptions['shares'], log1p: o.log1p === 'auto' ? 'auto' : list(o.log1p), scaling: o.scaling as ClusterRunOptions['scaling'],
-    winsorize: o.winsorize === undefined ? undefined : share('--winsorize', o.winsorize), missing: o.missing as ClusterRunOptions['missing'],
+    winsorize: share('--winsorize', o.winsorize), missing: o.missing as ClusterRunOptions['missing'],
     minShare: share('--min-share', o.minShare),
   };
 }
@@ -97,17 +93,17 @@ export function renderClusters(r: ClusterRunResult): string {
 }
 
 export function registerCluster(program: Command, ctx: Context, _setExit: SetExit): void {
-  const cmd = withGlobals(program.command('cluster'))
+  const cmd = withOut(withGlobals(program.command('cluster')), 'write one row per customer (customer_id, cluster, cluster_name, distance; gmm also probability): .csv, .parquet, .json or .ndjson')
     .description('find customer segments with k-means: k chosen and explained, clusters profiled and named')
     .option('--features <list>', 'comma-separated feature columns (default: recency_days,frequency,monetary; with --input every numeric column)')
     .option('--categorical <list>', 'columns to one-hot encode (text traits, or numbers that are codes)')
-    .option('--k <auto|n>', 'number of clusters, or auto to choose from 2 to --k-max (default auto)')
-    .option('--k-max <n>', 'largest k tried by --k auto (default 10)')
+    .option('--k <auto|n>', 'number of clusters, 1 to 100, or auto to choose from 2 to --k-max (default auto)')
+    .option('--k-max <n>', 'largest k tried by --k auto, 2 to 100 (default 10)')
     .option('--algorithm <name>', 'kmeans (default), minibatch (very large inputs), ward (agglomerative, a tree of up to 20,000 customers), gmm (Gaussian mixture, k by BIC, membership probabilities) or kprototypes (numbers and --categorical traits as they are; needs --k N)')
     .option('--covariance <kind>', 'gmm: full (default) or diag covariance matrices')
     .option('--gamma <g>', 'kprototypes: weight of one categorical mismatch (default half the mean sd of the scaled numbers)')
-    .option('--seed <n>', 'seed of the k-means++ starts and the samples (default 0)')
-    .option('--restarts <n>', 'k-means++ starts per k; the best is kept (default 3)')
+    .option('--seed <n>', 'seed of the k-means++ starts and the samples, 0 to 4294967295 (default 0)')
+    .option('--restarts <n>', 'k-means++ starts per k, 1 to 100; the best is kept (default 3)')
     .option('--input <file>', 'cluster the rows of a CSV, Parquet or JSON file instead of the workspace')
     .option('--id-column <name>', 'the customer id column of --input')
     .option('--revenue-column <name>', 'a column of --input with revenue (for each cluster\'s revenue share)')
@@ -118,9 +114,10 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
     .option('--winsorize <q>', 'clip every feature at its q and 1 − q quantiles, e.g. 0.01')
     .option('--missing <policy>', 'impute (default: the median, or the level "(missing)") or exclude')
     .option('--min-share <q>', 'smallest acceptable cluster share for --k auto (default 0.02)')
-    .option('-o, --out <file>', 'write one row per customer (customer_id, cluster, cluster_name, distance; gmm also probability): .csv, .parquet, .json or .ndjson')
     .action(async (opts: ClusterCliOptions) => {
       const options = clusterOptions(opts);
+      // checked before the run is computed and stored, so that a refused --out leaves no run behind
+      if (opts.out) checkOutFile(opts.out, { force: opts.force, workspaceDir: ctx.workspaceDir(opts), extensions: TABLE_EXTENSIONS });
       let ws: Awaited<ReturnType<Context['openWorkspace']>> | undefined;
       let mem: Awaited<ReturnType<typeof openMemoryDb>> | undefined;
       try {

@@ -3,9 +3,10 @@ import { SegmintError } from '../../core/errors.ts';
 import type { Opportunity } from '../../features/discrete-summary.ts';
 import type { Period } from '../../features/transaction-summary.ts';
 import { parseModelKind, PURCHASE_MODELS } from '../../models/clv/model.ts';
+import { checkOutFile, TABLE_EXTENSIONS } from '../../pipeline/export.ts';
 import { exportClvPredictions, fitClvSummary, readSummaryFile, runClvFit, runClvPredict, type ClvFitResult, type ClvPredictResult, type SpendModel } from '../../pipeline/clv.ts';
 import type { Context, GlobalOptions } from '../context.ts';
-import { examples, withGlobals, type SetExit } from '../options.ts';
+import { examples, MAX_RUN_ID, optionalNumber, withGlobals, withOut, type Bounds, type SetExit } from '../options.ts';
 import { progressBar } from '../progress.ts';
 import { fmtInt, fmtPct, json, table } from '../render.ts';
 import { sig } from '../../report/html.ts';
@@ -28,15 +29,24 @@ interface PredictCliOptions extends GlobalOptions {
   fit?: string;
   asOf?: string;
   out?: string;
+  force?: boolean;
 }
 
-function numberOption(flag: string, v: string | undefined, hint: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new SegmintError('invalid-option', `${flag} ${v}: expected a number`, { hint });
-  return n;
+/** The longest horizon per unit: 100 years, so that a prediction stays quick and in memory. */
+export const MAX_HORIZON: Record<string, number> = { day: 36525, week: 5217, month: 1200 };
+
+const HORIZON_UNITS = Object.keys(MAX_HORIZON);
+
+/** `--horizon` bounded by its `--unit` (checked first: the bound depends on it). */
+function horizonOption(raw: string, unit: string): number {
+  if (!HORIZON_UNITS.includes(unit)) throw new SegmintError('invalid-option', `--unit ${unit}: expected day, week or month`, { hint: 'e.g. --horizon 12 --unit month' });
+  return optionalNumber('--horizon', raw, { min: 0, minExclusive: true, max: MAX_HORIZON[unit]!, note: `100 years in ${unit}s`, example: `12 --unit ${unit}` })!;
 }
 
+const PENALIZER: Bounds = { min: 0, max: 1000, example: '0.001' };
+const DISCOUNT_RATE: Bounds = { min: 0, max: 1, example: '0.1' };
+const MARGIN: Bounds = { min: 0, minExclusive: true, max: 1, example: '0.3' };
+const RUN_ID: Bounds = { min: 1, max: MAX_RUN_ID, integer: true, example: '3' };
 
 export function renderClvFit(r: ClvFitResult): string {
   const p = r.purchase;
@@ -86,11 +96,11 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     .option('--period <unit>', 'time unit: day, week (default) or month; for bgbb the opportunity: year (default), quarter, month or week')
     .option('--calibration-end <date>', 'last day of the calibration period YYYY-MM-DD; the later days are the holdout for validation')
     .option('--as-of <date>', 'end of the data, exclusive (default: the day after the last transaction)')
-    .option('--penalizer <x>', 'L2 penalty on the purchase model parameters (default 0)')
+    .option('--penalizer <x>', 'L2 penalty on the purchase model parameters, 0 to 1000 (default 0)')
     .option('--summary <file>', 'fit a summary file instead: frequency, recency, T[, monetary_value] (BG/BB: frequency, recency, periods, weights)')
     .action(async (opts: FitCliOptions) => {
       const model = parseModelKind(opts.model);
-      const penalizer = numberOption('--penalizer', opts.penalizer, 'e.g. --penalizer 0.001');
+      const penalizer = optionalNumber('--penalizer', opts.penalizer, PENALIZER);
       const common = { model, spend: opts.spend as SpendModel, period: opts.period as Period | Opportunity | undefined, penalizer };
       const bar = progressBar(ctx.io);
       let r: ClvFitResult;
@@ -120,27 +130,29 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     'segmint clv fit --model bgbb --summary donations.csv',
     'segmint clv fit --model bgbb --period year --calibration-end 2023-12-31',
   ]);
-  const predict = withGlobals(clv.command('predict'))
+  const predict = withOut(withGlobals(clv.command('predict')), 'also write one row per customer: .csv, .parquet, .json or .ndjson (the predictions are stored in the workspace either way)')
     .description('predict P(alive), purchases, spend, CLV, days to the next purchase and churn/CLV tiers for every customer from the latest fit')
-    .requiredOption('--horizon <n>', 'length of the horizon in --unit')
+    .requiredOption('--horizon <n>', 'length of the horizon in --unit, up to 100 years (36525 days, 5217 weeks, 1200 months)')
     .requiredOption('--unit <unit>', 'unit of the horizon: day, week or month')
-    .option('--discount-rate <r>', 'annual discount rate (default 0.1)')
+    .option('--discount-rate <r>', 'annual discount rate, 0 to 1 (default 0.1)')
     .option('--margin <m>', 'profit margin on spend in (0, 1] (default 1: CLV in revenue)')
     .option('--fit <run>', 'the fit run to use (default: the latest)')
     .option('--as-of <date>', 'predict from the history before this date (default: the fit\'s as-of date)')
-    .option('-o, --out <file>', 'also write one row per customer: .csv, .parquet, .json or .ndjson (the predictions are stored in the workspace either way)')
     .action(async (opts: PredictCliOptions) => {
+      const options = {
+        horizon: horizonOption(opts.horizon, opts.unit),
+        unit: opts.unit as Period,
+        discountRate: optionalNumber('--discount-rate', opts.discountRate, DISCOUNT_RATE),
+        margin: optionalNumber('--margin', opts.margin, MARGIN),
+        fitRunId: optionalNumber('--fit', opts.fit, RUN_ID),
+        asOf: opts.asOf,
+      };
+      // checked before the predictions are computed and stored, so that a refused --out leaves no run behind
+      if (opts.out) checkOutFile(opts.out, { force: opts.force, workspaceDir: ctx.workspaceDir(opts), extensions: TABLE_EXTENSIONS });
       const ws = await ctx.openWorkspace(opts);
       const bar = progressBar(ctx.io);
       try {
-        const r = await runClvPredict(ws, {
-          horizon: numberOption('--horizon', opts.horizon, 'e.g. --horizon 12 --unit month'),
-          unit: opts.unit as Period,
-          discountRate: numberOption('--discount-rate', opts.discountRate, 'e.g. --discount-rate 0.1'),
-          margin: numberOption('--margin', opts.margin, 'e.g. --margin 0.3'),
-          fitRunId: numberOption('--fit', opts.fit, 'the run id printed by segmint clv fit'),
-          asOf: opts.asOf,
-        }, (phase) => bar.update(phase));
+        const r = await runClvPredict(ws, options, (phase) => bar.update(phase));
         if (opts.out) bar.update('writing the file');
         const out = opts.out ? await exportClvPredictions(ws, r.runId, opts.out) : undefined;
         bar.done();
@@ -157,5 +169,6 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     'segmint clv predict --horizon 12 --unit month --out clv.csv',
     'segmint clv predict --horizon 52 --unit week --discount-rate 0.08 --margin 0.3 --out clv.parquet',
     'segmint clv predict --horizon 365 --unit day --out clv.json --json',
+    'segmint clv predict --horizon 24 --unit month --out clv.csv --force     # replace an earlier clv.csv',
   ]);
 }

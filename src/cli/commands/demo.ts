@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { runDemo, runDemoClv, runDemoValue } from '../../pipeline/demo.ts';
 import { runClustering } from '../../pipeline/cluster.ts';
+import { writeFileAtomic } from '../../pipeline/export.ts';
 import { buildReport } from '../../report/index.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { examples, withGlobals, type SetExit } from '../options.ts';
@@ -39,7 +39,7 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         bar.update('writing the report');
         const html = await buildReport(ws.db, { title: 'Segmint demo: Online Retail (UCI, 2010-2011)', currency: 'GBP' });
         const reportPath = join(ws.dir, 'report.html');
-        writeFileSync(reportPath, html);
+        writeFileAtomic(reportPath, html);
         bar.done();
         const t = summary.transactions;
         const r = summary.import.rows;

@@ -1,40 +1,43 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
+import { checkOutFile, writeFileAtomic } from '../../pipeline/export.ts';
 import { renderReport, reportSections } from '../../report/index.ts';
 import type { Context, GlobalOptions } from '../context.ts';
-import { examples, withGlobals, type SetExit } from '../options.ts';
+import { examples, withGlobals, withOut, type SetExit } from '../options.ts';
 import { json } from '../render.ts';
 
 interface ReportCliOptions extends GlobalOptions {
   out?: string;
   title?: string;
   currency?: string;
+  force?: boolean;
 }
 
 export function registerReport(program: Command, ctx: Context, _setExit: SetExit): void {
-  const cmd = withGlobals(program.command('report'))
+  const cmd = withOut(withGlobals(program.command('report')), 'where to write it (default: report.html in the workspace folder, replaced on every run); missing folders are created')
     .description('write the HTML report of the workspace: one self-contained page (charts and tables, no scripts, opens offline)')
-    .option('-o, --out <file>', 'where to write it (default: report.html in the workspace folder)')
     .option('--title <text>', 'title at the top of the report (default: "Segmint report: <workspace folder>")')
     .option('--currency <code>', 'currency of the amounts when the data has no currency column, e.g. GBP')
     .action(async (opts: ReportCliOptions) => {
       if (opts.currency !== undefined && !/^[A-Za-z]{3}$/.test(opts.currency)) {
         throw new SegmintError('invalid-option', `--currency "${opts.currency}" is not a three-letter currency code`, { hint: 'use an ISO 4217 code such as GBP, EUR or USD' });
       }
+      const wsDir = ctx.workspaceDir(opts);
+      // the default report.html is the workspace's own report, replaced on every run; a file named with --out needs --force
+      const out = checkOutFile(opts.out ?? join(wsDir, 'report.html'), { force: opts.force || opts.out === undefined, workspaceDir: wsDir, createParent: true });
       const ws = await ctx.openWorkspace(opts);
-      let out: string;
       let ids: string[];
       try {
         const options = { title: opts.title ?? `Segmint report: ${basename(ws.dir)}`, currency: opts.currency?.toUpperCase() };
         const sections = await reportSections(ws.db, options);
         const html = renderReport(sections, options);
-        out = resolve(opts.out ?? join(ws.dir, 'report.html'));
         try {
           mkdirSync(dirname(out), { recursive: true });
-          writeFileSync(out, html);
+          writeFileAtomic(out, html);
         } catch (e) {
+          if (e instanceof SegmintError) throw e;
           throw new SegmintError('cannot-write', `cannot write the report to ${out}: ${e instanceof Error ? e.message : String(e)}`, {
             hint: 'choose another path with --out', exitCode: 1, cause: e,
           });
@@ -46,5 +49,5 @@ export function registerReport(program: Command, ctx: Context, _setExit: SetExit
       if (opts.json) json(ctx.io, { report: out, sections: ids });
       else ctx.io.out(`report: ${out}`);
     });
-  examples(cmd, ['segmint report', 'segmint report --out /tmp/shop.html --title "Shop, Q3" --currency GBP', 'segmint report --workspace shop --json']);
+  examples(cmd, ['segmint report', 'segmint report --out /tmp/shop.html --title "Shop, Q3" --currency GBP', 'segmint report --out shop.html --force     # replace an earlier shop.html', 'segmint report --workspace shop --json']);
 }

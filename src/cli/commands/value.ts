@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { exportRunScores } from '../../pipeline/export.ts';
+import { checkOutFile, exportRunScores, TABLE_EXTENSIONS } from '../../pipeline/export.ts';
 import { runValueSegmentation, type ValueModel, type ValueResult } from '../../pipeline/value.ts';
 import type { Context, GlobalOptions } from '../context.ts';
-import { examples, withGlobals, type SetExit } from '../options.ts';
+import { examples, optionalNumber, withGlobals, withOut, type SetExit } from '../options.ts';
 import { progressBar } from '../progress.ts';
 import { fmtInt, fmtPct, json, table } from '../render.ts';
 
@@ -10,6 +10,7 @@ interface ValueCliOptions extends GlobalOptions {
   asOf?: string;
   bins?: string;
   out?: string;
+  force?: boolean;
 }
 
 export function renderValue(r: ValueResult): string {
@@ -30,19 +31,21 @@ export function renderValue(r: ValueResult): string {
 }
 
 function register(program: Command, ctx: Context, model: ValueModel): void {
-  const cmd = withGlobals(program.command(model))
+  const cmd = withOut(withGlobals(program.command(model)), 'write one row per customer: .csv, .parquet, .json or .ndjson')
     .description(model === 'rfm'
       ? 'score recency, frequency and monetary value in quantile bins and name each customer\'s segment'
       : 'score length, recency, frequency, monetary and periodicity (Peker et al. 2017) and name the segments')
     .option('--as-of <date>', 'analysis date YYYY-MM-DD (default: the day after the last transaction)')
     .option('--bins <n>', 'quantile bins per score, 2-9 (default 5)')
-    .option('-o, --out <file>', 'write one row per customer: .csv, .parquet, .json or .ndjson')
     .action(async (opts: ValueCliOptions) => {
+      const bins = optionalNumber('--bins', opts.bins, { min: 2, max: 9, integer: true, example: '5' });
+      // checked before the run is computed and stored, so that a refused --out leaves no run behind
+      if (opts.out) checkOutFile(opts.out, { force: opts.force, workspaceDir: ctx.workspaceDir(opts), extensions: TABLE_EXTENSIONS });
       const ws = await ctx.openWorkspace(opts);
       const bar = progressBar(ctx.io);
       try {
         bar.update(`computing ${model.toUpperCase()}`);
-        const r = await runValueSegmentation(ws, model, { asOf: opts.asOf, bins: opts.bins === undefined ? undefined : Number(opts.bins) });
+        const r = await runValueSegmentation(ws, model, { asOf: opts.asOf, bins });
         const out = opts.out ? await exportRunScores(ws, r.runId, opts.out, model === 'rfm' ? ['r', 'f', 'm'] : ['l', 'r', 'f', 'm', 'p']) : undefined;
         bar.done();
         if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
@@ -59,6 +62,7 @@ function register(program: Command, ctx: Context, model: ValueModel): void {
   examples(cmd, [
     `segmint ${model}`,
     `segmint ${model} --as-of 2011-12-10 --bins 4 --out ${model}.csv`,
+    `segmint ${model} --out ${model}.csv --force          # replace the file of an earlier run`,
     `segmint ${model} --json > ${model}.json`,
   ]);
 }
