@@ -1,8 +1,8 @@
 /**
  * Timestamp parsing. The format of a text column is detected from its distinct values: ISO 8601
  * (with or without time, `T`, fractions or an offset), YYYYMMDD, and day-first or month-first forms with
- * `-`, `/` or `.`. When day-first and month-first both read every value, the column is ambiguous and
- * the user must say which with --date-format.
+ * `-`, `/` or `.`. Every day-first form has its month-first twin (and the reverse), so when both read
+ * every value the column is ambiguous, whatever the separator, and the user must say which with --date-format.
  */
 import { SegmintError } from '../../core/errors.ts';
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
@@ -20,9 +20,9 @@ const FAMILIES: readonly string[] = [
   '%Y%m%d',
   '%d-%m-%Y', '%m-%d-%Y',
   '%d/%m/%Y', '%m/%d/%Y',
-  '%d.%m.%Y',
+  '%d.%m.%Y', '%m.%d.%Y',
   '%Y/%m/%d',
-  '%d-%m-%y', '%d/%m/%y', '%m/%d/%y',
+  '%d-%m-%y', '%m-%d-%y', '%d/%m/%y', '%m/%d/%y',
   '%d %b %Y', '%b %d %Y', '%d-%b-%Y',
 ];
 

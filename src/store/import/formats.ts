@@ -3,15 +3,39 @@
  * Parquet, JSON (array or newline-delimited) or XLSX. Decided from the extension and, for text,
  * from the first bytes.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
 import { SegmintError } from '../../core/errors.ts';
 
 export type FileFormat = 'csv' | 'whitespace' | 'parquet' | 'json' | 'ndjson' | 'xlsx';
 export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'whitespace', 'parquet', 'json', 'ndjson', 'xlsx'];
 
+/** A SegmintError (exit 2) for a file the process may not read (permissions, a folder, …). */
+function unreadable(path: string, e: unknown): SegmintError {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message;
+  return new SegmintError('file-unreadable', `cannot read ${path}: ${why}`, {
+    hint: code === 'EACCES' || code === 'EPERM' ? 'give your user read permission on the file (chmod +r), or copy it somewhere readable' : 'check the path',
+    cause: e,
+  });
+}
+
+/** Throws `file-unreadable` unless this process may read `path`. */
+export function checkReadable(path: string): void {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (e) {
+    throw unreadable(path, e);
+  }
+}
+
 function head(path: string, bytes = 65536): Buffer {
-  const fd = openSync(path, 'r');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw unreadable(path, e);
+  }
   try {
     const buf = Buffer.alloc(bytes);
     const n = readSync(fd, buf, 0, bytes, 0);
@@ -32,6 +56,7 @@ export function looksWhitespaceSeparated(text: string): boolean {
 
 /** Detect the format of `path`; `forced` (from --format) wins. */
 export function detectFormat(path: string, forced?: string): FileFormat {
+  checkReadable(path);
   if (forced) {
     if (!FILE_FORMATS.includes(forced as FileFormat)) {
       throw new SegmintError('invalid-option', `--format ${forced} is not a format Segmint reads`, {
@@ -42,8 +67,17 @@ export function detectFormat(path: string, forced?: string): FileFormat {
   }
   const ext = extname(path).toLowerCase();
   const bytes = head(path);
-  if (bytes.subarray(0, 4).toString('latin1') === 'PAR1' || ext === '.parquet') return 'parquet';
-  if (ext === '.xlsx' || (bytes[0] === 0x50 && bytes[1] === 0x4b)) {
+  const isZip = bytes[0] === 0x50 && bytes[1] === 0x4b;
+  const isParquet = bytes.subarray(0, 4).toString('latin1') === 'PAR1';
+  if (isEmptyText(bytes)) {
+    throw new SegmintError('empty-file', `${path} is empty${bytes.length > 0 ? ' (nothing but a byte order mark or blank lines)' : ''}: there is no header and no row to import`, {
+      hint: 'check that the export finished writing, and import the complete file',
+    });
+  }
+  if (ext === '.parquet' && !isParquet) throw misnamed(path, ext, 'a Parquet file (it does not start with the PAR1 magic bytes)', describeContent(bytes));
+  if (ext === '.xlsx' && !isZip) throw misnamed(path, ext, 'an Excel workbook (.xlsx is a zip archive)', describeContent(bytes));
+  if (isParquet) return 'parquet';
+  if (ext === '.xlsx' || isZip) {
     if (ext === '.xlsx' || ext === '') return 'xlsx';
     throw new SegmintError('unsupported-format', `${path} is a zip archive, not a table Segmint reads`, {
       hint: 'unzip it first, or save spreadsheets as .xlsx',
@@ -54,18 +88,63 @@ export function detectFormat(path: string, forced?: string): FileFormat {
       hint: 'save it as .xlsx or .csv and import that',
     });
   }
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const utf16 = utf16Encoding(bytes);
+  const text = (utf16 ? new TextDecoder(utf16).decode(bytes) : bytes.toString('utf8')).replace(/^\uFEFF/, '');
   if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
   const start = text.trimStart();
   if (ext === '.json' || start.startsWith('[') || start.startsWith('{')) {
     return start.startsWith('[') ? 'json' : 'ndjson';
   }
-  if (bytes.includes(0)) {
-    throw new SegmintError('unsupported-format', `${path} looks binary (it contains NUL bytes) and is not a known format`, {
+  const binary = utf16 ? undefined : binaryReason(bytes);
+  if (binary) {
+    throw new SegmintError('unsupported-format', `${path} looks binary (${binary}) and is not a table Segmint reads`, {
       hint: 'Segmint reads CSV/TSV, Parquet, JSON, NDJSON and XLSX; pass --format if the extension misleads',
     });
   }
   return looksWhitespaceSeparated(text) ? 'whitespace' : 'csv';
+}
+
+/** 'utf-16le' / 'utf-16be' when the bytes start with that byte order mark. */
+export function utf16Encoding(bytes: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+/** True when the bytes are nothing, a byte order mark, or blank lines. */
+function isEmptyText(bytes: Buffer): boolean {
+  if (bytes.length >= 65536) return false;
+  const enc = utf16Encoding(bytes);
+  const text = enc ? new TextDecoder(enc).decode(bytes) : bytes.toString('utf8');
+  return text.replace(/^\uFEFF/, '').trim() === '';
+}
+
+/**
+ * Why the bytes are not text, or undefined: NUL bytes, or more than 1% control characters other than tab,
+ * line breaks and form feed (text in any 8-bit encoding has almost none; random or compressed bytes about 11%).
+ */
+function binaryReason(bytes: Buffer): string | undefined {
+  if (bytes.includes(0)) return 'it contains NUL bytes';
+  let control = 0;
+  for (const b of bytes) if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x1a) control++;
+  return control > Math.max(2, bytes.length / 100) ? `${control} of its first ${bytes.length} bytes are control characters` : undefined;
+}
+
+/** What the first bytes look like, for a message about a misnamed file. */
+function describeContent(bytes: Buffer): string {
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return 'a zip archive';
+  if (bytes.subarray(0, 4).toString('latin1') === 'PAR1') return 'a Parquet file';
+  if (binaryReason(bytes)) return 'binary data';
+  const start = bytes.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  if (start.startsWith('[') || start.startsWith('{')) return 'JSON text';
+  return /[,;\t|]/.test(start.split(/\r?\n/)[0] ?? '') ? 'CSV text' : 'text';
+}
+
+function misnamed(path: string, ext: string, expected: string, seen: string): SegmintError {
+  const fmt = seen === 'CSV text' || seen === 'text' ? 'csv' : seen === 'JSON text' ? 'json' : seen === 'a Parquet file' ? 'parquet' : undefined;
+  return new SegmintError('format-mismatch', `${path} is named ${ext} but is not ${expected}: it looks like ${seen}`, {
+    hint: fmt ? `rename it, or pass --format ${fmt}` : 'check that this is the file you meant, and that it was copied completely',
+  });
 }
 
 /**
@@ -137,7 +216,8 @@ export function guessHeader(text: string, delim: string): boolean | undefined {
 /**
  * The column names of a CSV header line as DuckDB's reader would give them, when the first line settles
  * them: balanced quotes, no empty, padded or repeated (case-insensitively) name, and a second line with as
- * many fields. Undefined otherwise (the reader's sniffer names the columns then).
+ * many fields. Undefined otherwise (the reader's sniffer names the columns then; it numbers a repeated name,
+ * which the stage reports, see `repeatedNames`).
  */
 export function headerNames(text: string, delim: string): string[] | undefined {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).slice(0, 2);
@@ -150,6 +230,19 @@ export function headerNames(text: string, delim: string): string[] | undefined {
     seen.add(n.toLowerCase());
   }
   return raw;
+}
+
+/** The names a CSV header line repeats (case-insensitively), each once, in order. */
+export function repeatedNames(text: string, delim: string): string[] {
+  const first = text.replace(/^\uFEFF/, '').split(/\r?\n/)[0] ?? '';
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const n of splitLine(first, delim)) {
+    const k = n.toLowerCase();
+    if (n !== '' && seen.has(k) && !out.some((o) => o.toLowerCase() === k)) out.push(n);
+    seen.add(k);
+  }
+  return out;
 }
 
 /** The first bytes of a file as text (for delimiter guessing). */

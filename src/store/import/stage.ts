@@ -3,14 +3,14 @@
  * column kept as read (text files: all VARCHAR), plus the rows the CSV reader could not split
  * (`__rejects`, with their line numbers). Nothing is parsed or dropped here.
  */
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SegmintError } from '../../core/errors.ts';
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
-import { guessDelimiter, guessHeader, headerNames, headText, type FileFormat } from './formats.ts';
+import { guessDelimiter, guessHeader, headerNames, headText, repeatedNames, utf16Encoding, type FileFormat } from './formats.ts';
 
 export interface StagedColumn {
   name: string;
@@ -32,8 +32,10 @@ export interface Staged {
   lineExpr: string;
   /** records the reader could not split into the header's columns */
   rejects: RejectedRecord[];
-  /** what the reader detected (delimiter, header, …), for the report */
+  /** what the reader detected (delimiter, header, encoding, …), for the report */
   detected: Record<string, string | boolean>;
+  /** what the reader changed or decided that the user should know (a converted encoding, renamed columns) */
+  warnings: string[];
 }
 
 export interface StageOptions {
@@ -96,59 +98,277 @@ async function applyNames(db: Db, names: string[] | undefined): Promise<void> {
   await db.run(`CREATE OR REPLACE TEMP TABLE __raw AS SELECT ${sel} FROM __raw`);
 }
 
-async function stageCsv(db: Db, path: string, opts: StageOptions, nullValues: readonly string[]): Promise<Staged> {
+/** A DuckDB reader error as a SegmintError: the first line of its message, without the sniffer's dump. */
+function readerError(path: string, what: string, e: unknown): SegmintError {
+  const message = (e as Error).message ?? String(e);
+  const first = /sniffing file/.test(message)
+    ? 'no delimiter, quoting and header split its lines into a table of columns'
+    : message.split('\n')[0]!.replace(/^[A-Za-z ]+ Error: /, '');
+  return new SegmintError('malformed-file', `${path} does not read as ${what}: ${first.length > 300 ? `${first.slice(0, 300)}…` : first}`, {
+    hint: 'check that this is the table you meant to import (CSV/TSV, Parquet, JSON, NDJSON or XLSX); pass --format, --delimiter or --no-header --columns if the detection misleads',
+    cause: e,
+  });
+}
+
+/**
+ * The file as UTF-8 for DuckDB's reader. A UTF-8 file (with or without BOM) is read in place; a UTF-16 file
+ * (with its BOM) or a file that is not valid UTF-8 (read as Windows-1252, of which Latin-1 is a part, so
+ * every byte keeps its character) is converted into `dir`. Returns the path and the encoding converted from.
+ */
+async function asUtf8(path: string, dir: () => Promise<string>): Promise<{ path: string; encoding?: string }> {
+  const first = await new Promise<Buffer>((res, rej) => {
+    const chunks: Buffer[] = [];
+    createReadStream(path, { start: 0, end: 3 }).on('data', (c) => chunks.push(c as Buffer)).on('end', () => res(Buffer.concat(chunks))).on('error', rej);
+  });
+  let encoding: string | undefined = utf16Encoding(first);
+  if (!encoding) {
+    const check = new TextDecoder('utf-8', { fatal: true });
+    try {
+      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) check.decode(chunk as Buffer, { stream: true });
+      check.decode();
+      return { path };
+    } catch {
+      encoding = 'windows-1252';
+    }
+  }
+  const out = join(await dir(), 'utf8.txt');
+  const dec = new TextDecoder(encoding);
+  const w = createWriteStream(out);
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) await write(w, dec.decode(chunk as Buffer, { stream: true }));
+  await write(w, dec.decode());
+  await close(w);
+  return { path: out, encoding };
+}
+
+async function write(w: WriteStream, text: string): Promise<void> {
+  if (!w.write(text)) await new Promise<void>((r) => w.once('drain', () => r()));
+}
+
+function close(w: WriteStream): Promise<void> {
+  return new Promise<void>((res, rej) => w.end((e?: Error | null) => (e ? rej(e) : res())));
+}
+
+/** The file's physical lines (without the `\n`; a `\r` before it is kept), one at a time. */
+async function* physicalLines(path: string): AsyncGenerator<string> {
+  let rest = '';
+  let first = true;
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    let text = rest + (chunk as string);
+    if (first) {
+      text = text.replace(/^\uFEFF/, '');
+      first = false;
+    }
+    const parts = text.split('\n');
+    rest = parts.pop()!;
+    yield* parts;
+  }
+  if (rest !== '') yield rest;
+}
+
+/** A record longer than this many physical lines is taken for a stray quote (its first line is malformed). */
+const MAX_RECORD_LINES = 10000;
+
+/**
+ * Split CSV text starting at `lines[0]` into one record the way DuckDB's reader does (a quote opens a field
+ * only at its start, `""` inside quotes is a quote, a quoted field may span lines). `more` fetches the
+ * next line (undefined at the end of the file). Returns how many lines the record takes, or the error.
+ */
+async function parseRecord(lines: string[], more: () => Promise<boolean>, delim: string, width: number): Promise<{ span: number; error?: string }> {
+  let fields = 1;
+  let fieldStart = true;
+  let inQuote = false;
+  let afterQuote = false;
+  for (let li = 0; ; li++) {
+    if (li >= lines.length && !(await more())) {
+      return { span: li, error: 'UNTERMINATED QUOTE: a quoted field does not close before the end of the file' };
+    }
+    if (li >= MAX_RECORD_LINES) return { span: li, error: `UNTERMINATED QUOTE: a quoted field does not close within ${MAX_RECORD_LINES} lines` };
+    const line = lines[li]!;
+    const n = line.endsWith('\r') ? line.length - 1 : line.length;
+    for (let i = 0; i < n; i++) {
+      const c = line[i]!;
+      if (inQuote) {
+        if (c === '"') {
+          if (line[i + 1] === '"' && i + 1 < n) i++;
+          else {
+            inQuote = false;
+            afterQuote = true;
+          }
+        }
+      } else if (c === delim) {
+        fields++;
+        fieldStart = true;
+        afterQuote = false;
+      } else if (afterQuote) {
+        return { span: li + 1, error: 'UNQUOTED VALUE: text follows a closing quote in the same field' };
+      } else if (fieldStart && c === '"') {
+        inQuote = true;
+        fieldStart = false;
+      } else fieldStart = false;
+    }
+    if (inQuote) continue;
+    if (fields !== width) {
+      return { span: li + 1, error: fields > width ? `TOO MANY COLUMNS: expected ${width} fields, found ${fields}` : `MISSING COLUMNS: expected ${width} fields, found ${fields}` };
+    }
+    return { span: li + 1 };
+  }
+}
+
+/**
+ * Rewrite a CSV file whose reader rejected records: each physical line is one record unless a quoted field
+ * legitimately continues it, and a line whose quote does not close into a valid record (a stray quote) is
+ * one malformed record instead of swallowing the lines after it. Good records are written to `out` with
+ * their record number (header = 1) as a first field; the malformed ones are returned with their full text.
+ */
+async function resyncCsv(path: string, out: string, delim: string, header: boolean, width: number): Promise<RejectedRecord[]> {
+  const source = physicalLines(path);
+  const lines: string[] = [];
+  let eof = false;
+  const more = async (): Promise<boolean> => {
+    if (eof) return false;
+    const next = await source.next();
+    if (next.done) {
+      eof = true;
+      return false;
+    }
+    lines.push(next.value);
+    return true;
+  };
+  const rejects: RejectedRecord[] = [];
+  const w = createWriteStream(out);
+  let record = 0;
+  if (header) {
+    await more();
+    lines.shift();
+    record = 1;
+  }
+  while (lines.length > 0 || (await more())) {
+    if (lines[0]!.trim() === '') {
+      lines.shift();
+      continue;
+    }
+    record++;
+    const r = await parseRecord(lines, more, delim, width);
+    if (r.error === undefined) {
+      await write(w, `${record}${delim}${lines.splice(0, r.span).join('\n')}\n`);
+    } else {
+      const line = lines.shift()!;
+      const error = r.span > 1 ? `UNBALANCED QUOTE: a quote on this line opens a field that does not close into a valid record (${r.error.replace(/^[A-Z ]+: /, '')})` : r.error;
+      rejects.push({ line: record, raw: line.replace(/\r$/, ''), error });
+    }
+  }
+  await close(w);
+  return rejects;
+}
+
+/** Run `fn` over the file as UTF-8 (see asUtf8), saying so when it was converted; temp files removed after. */
+async function withUtf8(original: string, fn: (path: string, dir: () => Promise<string>) => Promise<Staged>): Promise<Staged> {
+  let tmp: string | undefined;
+  const dir = async () => (tmp ??= await mkdtemp(join(tmpdir(), 'segmint-csv-')));
+  try {
+    const utf8 = await asUtf8(original, dir);
+    const staged = await fn(utf8.path, dir);
+    if (utf8.encoding) {
+      staged.detected.encoding = utf8.encoding;
+      staged.warnings.unshift(`the file is not UTF-8; read as ${utf8.encoding}${utf8.encoding === 'windows-1252' ? ' (Latin-1)' : ''}: text values and quarantined raw values are converted to UTF-8`);
+    }
+    return staged;
+  } finally {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function stageCsv(db: Db, original: string, opts: StageOptions, nullValues: readonly string[]): Promise<Staged> {
+  return withUtf8(original, (path, dir) => stageUtf8Csv(db, path, original, opts, nullValues, dir));
+}
+
+async function stageUtf8Csv(db: Db, path: string, original: string, opts: StageOptions, nullValues: readonly string[], dir: () => Promise<string>): Promise<Staged> {
+  void nullValues; // missing-value tokens are read as text and turned into NULL by the __nz macro, so raw keeps them
   const text = headText(path);
   const guessed = guessDelimiter(text);
   // DuckDB's sniffer is asked only when the first lines do not settle the delimiter and the header.
   const fromHead = opts.header ?? (opts.columnNames ? false : guessHeader(text, opts.delimiter ?? guessed ?? ','));
-  const sniff = (opts.delimiter ?? guessed) !== undefined && fromHead !== undefined ? undefined : await db.one<{ Delimiter: string; HasHeader: boolean }>(
-    `SELECT Delimiter, HasHeader FROM sniff_csv(${quoteString(path)}, sample_size = 20480)`,
-  );
+  let sniff: { Delimiter: string; HasHeader: boolean } | undefined;
+  if ((opts.delimiter ?? guessed) === undefined || fromHead === undefined) {
+    try {
+      sniff = await db.one<{ Delimiter: string; HasHeader: boolean }>(`SELECT Delimiter, HasHeader FROM sniff_csv(${quoteString(path)}, sample_size = 20480)`);
+    } catch (e) {
+      throw readerError(original, 'a table of delimited text', e);
+    }
+  }
   const delim = opts.delimiter ?? guessed ?? sniff?.Delimiter ?? ',';
   const header = fromHead ?? sniff?.HasHeader ?? true;
   // When the header line settles the column names, they are given to the reader, which then skips its sniffer.
   const names = header ? headerNames(text, delim) : undefined;
-  const args = [
-    ...(names ? [`columns = {${names.map((n) => `${quoteString(n)}: 'VARCHAR'`).join(', ')}}`, 'auto_detect = false'] : []),
+  const common = [
     `delim = ${quoteString(delim)}`,
-    `header = ${header}`,
     `quote = '"'`,
     `escape = '"'`,
     'all_varchar = true',
-    `nullstr = [${['', ' ', ...nullValues.filter((v) => v.trim() !== '')].map(quoteString).join(', ')}]`,
+    // Only an empty cell is NULL as read: "NA", "NaN", … stay text in __raw (and in the quarantine's raw).
+    "nullstr = ['']",
     'store_rejects = true',
     "rejects_table = '__rejects'",
     "rejects_scan = '__rejects_scan'",
-    'max_line_size = 10000000',
+    // A field may be as long as it is (no cut); DuckDB only needs a bound.
+    'max_line_size = 1000000000',
   ];
-  await db.run('DROP TABLE IF EXISTS __rejects');
-  await db.run('DROP TABLE IF EXISTS __rejects_scan');
-  const columns = await readInto(db, `read_csv(${quoteString(path)}, ${args.join(', ')})`, opts, (c) => ({ ...c, nullsRead: true }),
-    names?.map((name) => ({ name, type: 'VARCHAR' })));
-  const rej = await db.all<{ line: number; csv_line: string; error_type: string; error_message: string }>(
-    'SELECT line, csv_line, error_type, error_message FROM __rejects ORDER BY line',
-  );
-  // Many errors can be reported for one line; a line is one rejected record.
-  const byLine = new Map<number, RejectedRecord>();
-  for (const r of rej) {
-    if (!byLine.has(r.line)) byLine.set(r.line, { line: r.line, raw: r.csv_line ?? '', error: `${r.error_type}: ${r.error_message}` });
-  }
-  const rejects = [...byLine.values()];
-  const headerLines = header ? 1 : 0;
-  let lineExpr = `(rowid + ${1 + headerLines})`;
-  if (rejects.length > 0) {
-    // Rejected line j (1-based, sorted) at file line r_j has r_j - h - j good records before it, so it
-    // precedes good record i (1-based) when r_j - j <= h + i - 1; that record sits at line h + i + (#such j).
-    const values = rejects.map((r, j) => `(${r.line - (j + 1)})`).join(', ');
-    await db.run(`CREATE OR REPLACE TEMP TABLE __reject_shift AS SELECT * FROM (VALUES ${values}) v(adj)`);
-    lineExpr = `(rowid + ${1 + headerLines} + (SELECT count(*) FROM __reject_shift WHERE adj <= __raw.rowid + ${headerLines}))`;
-  }
-  return {
-    columns,
-    lineExpr,
-    rejects,
-    detected: { delimiter: delim === '\t' ? 'tab' : delim, header, quote: '"', newline: /\r\n/.test(text) ? '\\r\\n' : '\\n' },
+  const args = [
+    ...(names ? [`columns = {${names.map((n) => `${quoteString(n)}: 'VARCHAR'`).join(', ')}}`, 'auto_detect = false'] : []),
+    `header = ${header}`,
+    ...common,
+  ];
+  const dropRejects = async () => {
+    await db.run('DROP TABLE IF EXISTS __rejects');
+    await db.run('DROP TABLE IF EXISTS __rejects_scan');
   };
+  await dropRejects();
+  let columns: StagedColumn[];
+  try {
+    columns = await readInto(db, `read_csv(${quoteString(path)}, ${args.join(', ')})`, opts, (c) => ({ ...c, nullsRead: false }),
+      names?.map((name) => ({ name, type: 'VARCHAR' })));
+  } catch (e) {
+    if (e instanceof SegmintError) throw e;
+    throw readerError(original, 'a table of delimited text', e);
+  }
+  const warnings: string[] = [];
+  const repeated = header ? repeatedNames(text, delim) : [];
+  if (repeated.length) {
+    warnings.push(`the header repeats the column name${repeated.length > 1 ? 's' : ''} ${repeated.map((n) => `"${n}"`).join(', ')}: the columns are read as ${columns.map((c) => `"${c.name}"`).join(', ')}; map the one you mean with --map FIELD=COLUMN`);
+  }
+  const readRejects = async () => {
+    const rej = await db.all<{ line: number; csv_line: string; error_type: string; error_message: string }>(
+      'SELECT line, csv_line, error_type, error_message FROM __rejects ORDER BY line',
+    );
+    // Many errors can be reported for one line; a line is one rejected record.
+    const byLine = new Map<number, RejectedRecord>();
+    for (const r of rej) {
+      if (!byLine.has(r.line)) byLine.set(r.line, { line: r.line, raw: r.csv_line ?? '', error: `${r.error_type}: ${r.error_message}` });
+    }
+    return [...byLine.values()];
+  };
+  let rejects = await readRejects();
+  const headerLines = header ? 1 : 0;
+  const detected: Record<string, string | boolean> = { delimiter: delim === '\t' ? 'tab' : delim, header, quote: '"', newline: /\r\n/.test(text) ? '\\r\\n' : '\\n' };
+  if (rejects.length === 0) return { columns, lineExpr: `(rowid + ${1 + headerLines})`, rejects, detected, warnings };
+
+  // The reader rejected records. Its rejects hold a cut line, and one stray quote makes it swallow the lines
+  // after it into one record; so the file is split again here, line by line, and the good records re-read
+  // with their record number.
+  const cleaned = join(await dir(), 'records.csv');
+  const own = await resyncCsv(path, cleaned, delim, header, columns.length);
+  await dropRejects();
+  const cols = [{ name: '__src_line', type: 'BIGINT' }, ...columns.map((c) => ({ name: c.name, type: 'VARCHAR' }))];
+  const source = `read_csv(${quoteString(cleaned)}, columns = {${cols.map((c) => `${quoteString(c.name)}: '${c.type}'`).join(', ')}}, auto_detect = false, header = false, ${common.join(', ')})`;
+  const derived = opts.derive?.(columns) ?? [];
+  await db.run(`CREATE OR REPLACE TEMP TABLE __raw AS SELECT *${derived.map((d) => `, ${d}`).join('')} FROM (SELECT * FROM ${source})`);
+  // Records the reader still rejects (it disagrees with the split above): their first field is the record number.
+  const still = (await readRejects()).map((r) => {
+    const m = /^(\d+)/.exec(r.raw);
+    return { line: m ? Number(m[1]) : r.line, raw: m ? r.raw.slice(m[1]!.length + delim.length) : r.raw, error: r.error };
+  });
+  rejects = [...own, ...still].sort((a, b) => a.line - b.line);
+  return { columns, lineExpr: '__src_line', rejects, detected, warnings };
 }
 
 async function stageWhitespace(db: Db, path: string, opts: StageOptions): Promise<Staged> {
@@ -177,12 +397,19 @@ async function stageWhitespace(db: Db, path: string, opts: StageOptions): Promis
     lineExpr: `(rowid + ${1 + (header ? 1 : 0)})`,
     rejects,
     detected: { delimiter: 'whitespace', header },
+    warnings: [],
   };
 }
 
 async function stageParquet(db: Db, path: string, opts: StageOptions): Promise<Staged> {
-  const columns = await readInto(db, `read_parquet(${quoteString(path)})`, opts);
-  return { columns, lineExpr: '(rowid + 1)', rejects: [], detected: {} };
+  let columns: StagedColumn[];
+  try {
+    columns = await readInto(db, `read_parquet(${quoteString(path)})`, opts);
+  } catch (e) {
+    if (e instanceof SegmintError) throw e;
+    throw readerError(path, 'Parquet', e);
+  }
+  return { columns, lineExpr: '(rowid + 1)', rejects: [], detected: {}, warnings: [] };
 }
 
 async function stageJson(db: Db, path: string, format: 'json' | 'ndjson', opts: StageOptions): Promise<Staged> {
@@ -201,7 +428,7 @@ async function stageJson(db: Db, path: string, format: 'json' | 'ndjson', opts: 
   await applyNames(db, opts.columnNames);
   const columns = await describe(db);
   await deriveInPlace(db, columns, opts);
-  return { columns, lineExpr: '(rowid + 1)', rejects: [], detected: { records: format } };
+  return { columns, lineExpr: '(rowid + 1)', rejects: [], detected: { records: format }, warnings: [] };
 }
 
 function csvCell(v: unknown): string {
@@ -253,6 +480,9 @@ async function stageXlsx(db: Db, path: string, opts: StageOptions, nullValues: r
     }
     const staged = await stageCsv(db, csvPath, { ...opts, delimiter: ',' }, nullValues);
     return { ...staged, detected: { ...staged.detected, sheet: opts.sheet ?? '1', delimiter: 'xlsx' } };
+  } catch (e) {
+    if (e instanceof SegmintError) throw e;
+    throw readerError(path, 'an Excel workbook (.xlsx)', e);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -264,7 +494,7 @@ export async function stageFile(db: Db, path: string, opts: StageOptions, nullVa
     case 'csv':
       return stageCsv(db, path, opts, nullValues);
     case 'whitespace':
-      return stageWhitespace(db, path, opts);
+      return withUtf8(path, (p) => stageWhitespace(db, p, opts));
     case 'parquet':
       return stageParquet(db, path, opts);
     case 'json':
