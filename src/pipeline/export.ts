@@ -4,10 +4,11 @@
  * that is renamed over the target at the end, so a failed or killed write never leaves a half-written file.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
 import { quoteString } from '../sql/quote.ts';
+import { writeFileAtomic as replaceFile } from '../store/atomic-write.ts';
 import { CONFIG_FILE, DATABASE_FILE, type Db, type Param, type Workspace } from '../store/workspace.ts';
 
 /** COPY options per output extension. */
@@ -107,7 +108,7 @@ export function checkOutFile(file: string, o: OutFileOptions = {}): string {
     throw new SegmintError('out-is-folder', `${option} ${file} is a folder`, { hint: 'name a file in it, e.g. ' + join(file, 'out' + (ext || '.csv')) });
   }
   if (st && !o.force) {
-    throw new SegmintError('out-exists', `${option} ${file}: ${path} already exists`, { hint: 'pass --force to replace it, or choose another name', details: { option, file: path } });
+    throw new SegmintError('out-exists', `${option} ${file} already exists${path === file ? '' : ` (${path})`}`, { hint: 'pass --force to replace it, or choose another name', details: { option, file: path } });
   }
   return path;
 }
@@ -152,27 +153,14 @@ function commit(tmp: string, path: string): void {
 }
 
 /**
- * Write `data` to `path` through a temporary file in the same folder, renamed over `path` when complete:
- * readers see the old file or the new one, never a part. Refuses a workspace's own files.
+ * Write `text` to `path` through a temporary file in the same folder, flushed and renamed over `path` when
+ * complete (store/atomic-write.ts): readers see the old file or the new one, never a part. Refuses a
+ * workspace's own files and a missing folder.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(path: string, text: string): void {
   const target = resolve(path);
   refuseWorkspaceFile('--out', path, reachedPaths(target, realFolder('--out', path, target)), undefined);
-  const tmp = tempPath(target);
-  try {
-    const fd = openSync(tmp, 'wx');
-    try {
-      const buf = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  commit(tmp, target);
+  replaceFile(target, text);
 }
 
 /**
