@@ -19,6 +19,8 @@ import { resolveMapping, type Mapping } from './mapping.ts';
 import { checkCustomers, checkEvents, checkProducts, loadCustomers, loadEvents, loadProducts } from './others.ts';
 import { addCustomersFromAggregate, aggregateByCustomer, splitTransactionExtras, tallyFromAggregate, updateCustomerTraits } from './per-customer.ts';
 import { stageFile, type StagedColumn } from './stage.ts';
+import { quarantineRejects } from './rejects.ts';
+import { asDiskFull } from '../disk-full.ts';
 import { checkTransactions, deriveTransactionColumns, loadTransactions, type CheckContext } from './transactions.ts';
 
 export { QUARANTINE_REASONS, type Observation, type QuarantineReason } from './checks.ts';
@@ -98,8 +100,16 @@ function settingsFor(ws: Workspace, o: ImportOptions): ImportSettings {
   };
 }
 
-/** Import `file` into the workspace (see ImportOptions and ImportResult). */
+/** Import `file` into the workspace (see ImportOptions and ImportResult). A full disk is `disk-full`. */
 export async function importFile(ws: Workspace, file: string, options: ImportOptions): Promise<ImportResult> {
+  try {
+    return await importUnchecked(ws, file, options);
+  } catch (e) {
+    throw asDiskFull(e, ws.dir);
+  }
+}
+
+async function importUnchecked(ws: Workspace, file: string, options: ImportOptions): Promise<ImportResult> {
   const db = ws.db;
   const path = resolve(file);
   const kind = options.kind;
@@ -158,7 +168,7 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
   progress('reading', 0.2);
   try {
     const mapping = decided ?? decide(staged.columns);
-    const warnings: string[] = [];
+    const warnings: string[] = [...staged.warnings];
     if (kind === 'customers' && mapping.fields.customer_id === undefined) {
       warnings.push('no customer id column found: each row is keyed by its record number (1, 2, …); pass --map customer_id=COLUMN to use a column');
     }
@@ -232,11 +242,9 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
         SELECT ${sourceId}, ${quoteString(kind)}, c.__line, c.reason, NULL, ${rawRecordExpr(staged.columns, 'r.')}, c.row_key, c.row_occ
         FROM (SELECT __rid, __line, reason, row_key, row_occ FROM __checked WHERE reason IS NOT NULL AND NOT __present) c
         JOIN __raw r ON r.rowid = c.__rid`);
-      for (const rj of staged.rejects) {
-        await db.run('INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, NULL, NULL)', [
-          sourceId, kind, rj.line, 'malformed-row', rj.error, JSON.stringify({ line: rj.raw }),
-        ]);
-      }
+      // Malformed rows are keyed by their text: one already quarantined by an earlier export is not quarantined again.
+      const rejected = await quarantineRejects(db, sourceId, kind, staged.rejects, ctx.existingSql
+        ?? (priorOfKind > 0 ? `SELECT row_key, row_occ FROM quarantine WHERE kind = ${quoteString(kind)} AND row_key IS NOT NULL` : null));
       const tallies = byCustomer ? await tallyFromAggregate(db, checked.obsExprs.length) : await db.one<Record<string, number>>(`SELECT
         count(*) FILTER (WHERE reason IS NULL AND NOT __present) AS loaded,
         count(*) FILTER (WHERE reason IS NOT NULL AND NOT __present) AS quarantined,
@@ -250,26 +258,29 @@ export async function importFile(ws: Workspace, file: string, options: ImportOpt
       const rows = {
         read: rawRows + staged.rejects.length,
         loaded: Number(tallies?.loaded ?? 0),
-        quarantined: Number(tallies?.quarantined ?? 0) + staged.rejects.length,
-        alreadyPresent: Number(tallies?.present ?? 0),
+        quarantined: Number(tallies?.quarantined ?? 0) + rejected.quarantined,
+        alreadyPresent: Number(tallies?.present ?? 0) + rejected.present,
       };
       const observations: Observation[] = checked.observations.map((o, i) => ({ ...o, count: Number(tallies?.[`o${i}`] ?? 0) }));
       if (staged.rejects.length) {
         observations.unshift({ code: 'malformed-row', count: staged.rejects.length, policy: 'always', action: 'quarantined with the reader error' });
       }
-      await db.run('INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)', [
+      // An import that changes nothing (every row already present) reports so but records no source.
+      const changed = rows.loaded + rows.quarantined > 0 || rows.alreadyPresent === 0;
+      if (changed) await db.run('INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)', [
         sourceId, kind, path, format, fingerprint, JSON.stringify(mapping.fields),
         JSON.stringify({ dateFormat, timezone: settings.timezone, policies: settings.policies, cancellationPrefix: settings.cancellationPrefix }),
         rows.read, rows.loaded, rows.quarantined, rows.alreadyPresent,
       ]);
       if (options.beforeCommit) await options.beforeCommit();
-      return { sourceId, rows, byReason, observations };
+      return { sourceId: changed ? sourceId : null, rows, byReason, observations };
     });
     progress('done', 1);
     const customersAfter = await count(db, 'SELECT count(*) AS n FROM customers');
     if (result.rows.alreadyPresent > 0) {
       const { alreadyPresent: p, loaded: l } = result.rows;
       warnings.push(`${p} ${p === 1 ? 'row was' : 'rows were'} imported before (from an earlier export) and skipped; ${l} new ${l === 1 ? 'row' : 'rows'} appended`);
+      if (result.sourceId === null) warnings.push('every row was already present: nothing changed, and no new source was recorded');
     }
     if (options.remember !== false) remember(ws, path, kind, options.map);
     return {
