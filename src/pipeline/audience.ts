@@ -9,9 +9,10 @@ import { formatAudience } from '../segments/format.ts';
 import { leafProbes, lowerAudience } from '../segments/lower.ts';
 import { type AudienceDiagnostic, type AudiencePack, type Node } from '../segments/ast.ts';
 import { fieldTypeOf, suggestion, TRANSACTION_FIELDS, type AudienceSchema, type FieldType } from '../segments/schema.ts';
-import { compile, type Compiled } from '../sql/compile.ts';
+import { compile, dialectOf, type Compiled } from '../sql/compile.ts';
 import type { DialectName } from '../sql/dialects/base.ts';
-import { bool, caseWhen, col, eq, lit, select, table, type Select } from '../sql/ir.ts';
+import { expandedSize } from '../sql/size.ts';
+import { bool, caseWhen, col, eq, lit, select, table, type Query, type Select } from '../sql/ir.ts';
 import { quoteIdent } from '../sql/quote.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
 import { resolveAsOf } from './value.ts';
@@ -88,6 +89,31 @@ export function definitionError(name: string | undefined, diagnostics: AudienceD
   });
 }
 
+/**
+ * The most IR nodes an audience's SQL may have (about 20 characters of SQL each; the 1,000,000-character
+ * limit of a definition is checked before its references are expanded, this one after).
+ */
+export const MAX_RULE_NODES = 1_000_000;
+
+/**
+ * Compile an audience's query, refusing (rule-too-large) before any text is written when its SQL would be
+ * too large: on an engine without CTEs (ClickHouse) each reference to another audience is written out in
+ * full, so audiences that each refer to the previous one twice double at every step.
+ */
+export function compileAudience(name: string, query: Query, dialect: DialectName): Compiled {
+  const d = dialectOf(dialect);
+  const n = expandedSize(query, { inlineCtes: !d.capabilities.cte, cap: MAX_RULE_NODES + 1 });
+  if (n > MAX_RULE_NODES) {
+    throw new SegmintError('rule-too-large', `audience '${name}': its SQL for ${d.name} would have more than ${MAX_RULE_NODES.toLocaleString('en-US')} parts${d.capabilities.cte ? '' : ` (${d.name} has no WITH, so every reference to another audience is written out in full)`}`, {
+      hint: d.capabilities.cte
+        ? 'split the rule into smaller audiences, or import long value lists as a trait'
+        : 'refer to fewer audiences (each reference repeats the referenced rule), or evaluate it on DuckDB and store a snapshot',
+      details: { dialect: d.name, limit: MAX_RULE_NODES },
+    });
+  }
+  return compile(query, d);
+}
+
 /** A checked, lowered definition ready to run. */
 export interface PreparedAudience {
   name: string;
@@ -118,12 +144,14 @@ export async function prepareAudience(ws: Workspace, name: string, where: string
   if (!c.node) throw definitionError(name, c.diagnostics);
   const asOf = await resolveAsOf(ws, options.asOf);
   const query = lowerAudience(c.node, { schema, asOf: new Date(`${asOf}T00:00:00Z`), refs: c.refs });
+  // the workspace's engine: refuse a rule too large to evaluate now, not after writing its text
+  compileAudience(name, query, 'duckdb');
   return { name, where: formatAudience(c.node), node: c.node, asOf, query, refs: c.refs, schema };
 }
 
 /** The SQL of a prepared audience for an engine. */
 export function audienceSql(p: PreparedAudience, dialect: DialectName): Compiled {
-  return compile(p.query, dialect);
+  return compileAudience(p.name, p.query, dialect);
 }
 
 export interface EvalResult {
@@ -140,7 +168,7 @@ export interface EvalResult {
 /** Evaluate and (by default) store a snapshot run: runs.kind = 'audience', members in audience_members. */
 export async function evaluateAudience(ws: Workspace, p: PreparedAudience, options: { store?: boolean } = {}): Promise<EvalResult> {
   const db = ws.db;
-  const c = compile(p.query, 'duckdb');
+  const c = compileAudience(p.name, p.query, 'duckdb');
   const total = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
   if (options.store === false) {
     const n = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM (${c.sql}) q`, c.params))?.n ?? 0);
@@ -203,7 +231,7 @@ export async function exportMembers(ws: Workspace, p: PreparedAudience, file: st
       throw new SegmintError('unknown-field', `--traits ${t}: customers have no trait ${t}${suggestion(t, Object.keys(p.schema.traits))}`, { hint: `traits: ${Object.keys(p.schema.traits).join(', ')}` });
     }
   }
-  const c = runId === undefined ? compile(p.query, 'duckdb') : { sql: 'SELECT customer_id FROM audience_members WHERE run_id = ?', params: [runId] };
+  const c = runId === undefined ? compileAudience(p.name, p.query, 'duckdb') : { sql: 'SELECT customer_id FROM audience_members WHERE run_id = ?', params: [runId] };
   const cols = ['customer_id', ...traits.filter((t) => t !== 'customer_id')].map((t) => `c.${quoteIdent(t)}`).join(', ');
   return copyToFile(ws.db, `SELECT ${cols} FROM customers c WHERE c.customer_id IN (${c.sql}) ORDER BY c.customer_id`, file, c.params);
 }
@@ -225,15 +253,17 @@ export async function explainAudience(ws: Workspace, p: PreparedAudience, custom
   const db = ws.db;
   const exists = await db.one<{ n: number }>('SELECT count(*) AS n FROM customers WHERE customer_id = ?', [customerId]);
   if (!exists?.n) throw new SegmintError('unknown-customer', `no customer ${customerId} in this workspace`, { hint: 'give a customer_id from the customers table' });
-  const probes = leafProbes(p.node, { schema: p.schema, asOf: new Date(`${p.asOf}T00:00:00Z`), refs: p.refs }, customerId);
+  const { probes, ctes } = leafProbes(p.node, { schema: p.schema, asOf: new Date(`${p.asOf}T00:00:00Z`), refs: p.refs }, customerId);
   const items = probes.flatMap((pr, i) => [
     { expr: caseWhen([[pr.holds, bool(true)]], bool(false)), as: `h${i}` },
     ...(pr.observed ? [{ expr: pr.observed, as: `v${i}` }] : []),
     ...(pr.threshold ? [{ expr: pr.threshold, as: `t${i}` }] : []),
   ]);
-  const q = compile(select({ select: items, from: table('customers'), where: eq(col('customer_id'), lit(customerId)) }), 'duckdb');
+  const q = compileAudience(p.name, select({ ...(ctes.length ? { with: ctes } : {}), select: items, from: table('customers'), where: eq(col('customer_id'), lit(customerId)) }), 'duckdb');
   const row = (await db.one<Record<string, unknown>>(q.sql, q.params))!;
   const byNode = new Map<Node, number>(probes.map((pr, i) => [pr.node, i]));
+  // a referenced audience is broken down where it first appears (an audience can refer to another many times)
+  const shown = new Set<string>();
   const build = (n: Node): ExplainNode => {
     if (n.kind === 'all' || n.kind === 'any') {
       const kids = n.items.map(build);
@@ -249,7 +279,10 @@ export async function explainAudience(ws: Workspace, p: PreparedAudience, custom
     if (`t${i}` in row) out.threshold = show(row[`t${i}`]);
     if (n.kind === 'ref') {
       const t = p.refs.get(n.name.value);
-      if (t) out.items = [build(t)];
+      if (t && !shown.has(n.name.value)) {
+        shown.add(n.name.value);
+        out.items = [build(t)];
+      }
     }
     return out;
   };

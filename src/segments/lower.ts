@@ -9,8 +9,9 @@
 import {
   add, and, asin, binary, bool, coalesce, col, contains, cos, count, countDistinct, daysBetweenExact, ge, gt, index, inList, inQuery, isNotNull, isNull, jsonGet, le, least,
   lit, lt, median, mul, not, NULL, num, or, quantiles, scalarQuery, select, sin, sqrt, startsWith, sub, subquery, table, agg, avg as avgOf, eq,
-  type BinaryOp, type Expr, type Select,
+  type BinaryOp, type Cte, type Expr, type Select,
 } from '../sql/ir.ts';
+import { expandedSize } from '../sql/size.ts';
 import type { Aggregate, CmpOp, DateTest, FieldRef, FieldTest, Literal, Node, Source, Stat, Window } from './ast.ts';
 import { durationDays, minusDuration, parseDateLiteral } from './time.ts';
 import { resolveTrait, type AudienceSchema, type FieldType } from './schema.ts';
@@ -48,6 +49,9 @@ export interface LeafProbe {
 
 type RowScope = { table: 'transactions' } | { table: 'events'; type: string };
 
+/** The largest restriction (IR nodes) a leaf of `all(…)` takes from its siblings. */
+const MAX_RESTRICTION_NODES = 2_000;
+
 /** Distinct counts that need at least this many rows first keep only the customers with that many rows. */
 const MIN_ROWS_PREFILTER = 10;
 
@@ -58,7 +62,19 @@ interface Rows { table: string; where: Expr; own: Expr }
 const RESTRICTABLE = new Set<Node['kind']>(['measure', 'has', 'occurrence', 'sequence']);
 
 class Lowerer {
-  constructor(private readonly o: LowerOptions) {}
+  /**
+   * `shared`: each referenced audience is lowered once, into a CTE (`ctes`, dependencies first) that every
+   * reference reads, so a pack whose audiences each refer to the previous one twice stays linear in size.
+   * Without it (lowerCondition), a reference is the referenced condition itself, lowered once and reused.
+   */
+  constructor(private readonly o: LowerOptions, private readonly shared = false) {}
+
+  /** The CTEs of the referenced audiences, each after those it reads. */
+  readonly ctes: Cte[] = [];
+  /** referenced audience → its CTE's name (shared) or its lowered condition (not shared) */
+  private readonly refCte = new Map<string, string>();
+  private readonly refExpr = new Map<string, Expr>();
+  private readonly refCost = new Map<string, number>();
 
   private asOf = () => lit(this.o.asOf);
   /**
@@ -78,13 +94,35 @@ class Lowerer {
       case 'not':
         return not(this.cond(n.item));
       case 'ref': {
-        const target = this.o.refs.get(n.name.value);
-        const e = target ? this.cond(target) : bool(false);
+        const name = n.name.value;
+        const target = this.o.refs.get(name);
+        if (!target) return bool(n.negate);
+        if (this.shared) {
+          const members = select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(this.cteOf(name, target)) });
+          return inQuery(col('customer_id'), members, n.negate);
+        }
+        let e = this.refExpr.get(name);
+        if (!e) {
+          // lowered without a sibling's restriction, so the one expression is right wherever it is used
+          e = this.unrestricted(() => this.cond(target));
+          this.refExpr.set(name, e);
+        }
         return n.negate ? not(e) : e;
       }
       default:
         return this.leaf(n).holds;
     }
+  }
+
+  /** The CTE holding the members of a referenced audience, lowered on first use. */
+  private cteOf(name: string, target: Node): string {
+    const known = this.refCte.get(name);
+    if (known !== undefined) return known;
+    const where = this.unrestricted(() => this.cond(target));
+    const cte = `audience_${this.ctes.length + 1}_${name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40)}`;
+    this.ctes.push({ name: cte, query: select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table('customers'), where }) });
+    this.refCte.set(name, cte);
+    return cte;
   }
 
   /**
@@ -98,20 +136,31 @@ class Lowerer {
   private all(items: readonly Node[]): Expr {
     const ranked = items.map((x, i) => ({ x, i, cost: this.cost(x) })).sort((a, b) => a.cost - b.cost || a.i - b.i);
     let kept: Expr[] = [];
+    // What a restriction is built from: the conditions lowered without one, or the restricted semi-join that
+    // implies them. A restricted anti-join (NOT IN) never enters it, so no leaf carries the restrictions of
+    // all those before it (which doubled the SQL with every such leaf: 16 of them made 20 MB).
+    let basis: Expr[] = [];
     for (const { x, cost } of ranked) {
-      if (cost < 3 || kept.length === 0 || !RESTRICTABLE.has(x.kind)) {
-        kept.push(this.cond(x));
+      const allowed = cost < 3 || basis.length === 0 || !RESTRICTABLE.has(x.kind) ? undefined
+        : basis.length === 1 && basis[0]!.kind === 'in_query' && !basis[0]!.negate ? basis[0]!
+          : inQuery(col('customer_id'), select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table('customers'), where: and(...basis) }));
+      // a restriction repeats its conditions inside the leaf: only a small one pays off
+      if (!allowed || expandedSize(select({ select: '*', from: table('customers'), where: allowed }), { inlineCtes: false, cap: MAX_RESTRICTION_NODES + 1 }) > MAX_RESTRICTION_NODES) {
+        const e = this.cond(x);
+        kept.push(e);
+        basis.push(e);
         continue;
       }
       const [outer, outerUsed] = [this.restrict, this.restricted];
-      const allowed = kept.length === 1 && kept[0]!.kind === 'in_query' && !kept[0]!.negate ? kept[0]! : inQuery(col('customer_id'), select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table('customers'), where: and(...kept) }));
       this.restrict = allowed;
       this.restricted = 0;
       const e = this.cond(x);
       const used = this.restricted > 0;
       [this.restrict, this.restricted] = [outer, outerUsed + this.restricted];
-      if (used && e.kind === 'in_query' && !e.negate) kept = [e];
-      else kept.push(e);
+      if (used && e.kind === 'in_query' && !e.negate) {
+        kept = [...kept.filter((k) => !basis.includes(k)), e];
+        basis = [e];
+      } else kept.push(e);
     }
     return and(...kept);
   }
@@ -122,8 +171,14 @@ class Lowerer {
       case 'field': return n.field.path.length === 1 ? 0 : 1;
       case 'geo': return 1;
       case 'ref': {
+        // shared: a semi-join on the audience's members, computed once
+        if (this.shared) return 2;
+        const known = this.refCost.get(n.name.value);
+        if (known !== undefined) return known;
         const t = this.o.refs.get(n.name.value);
-        return t ? this.cost(t) : 0;
+        const c = t ? this.cost(t) : 0;
+        this.refCost.set(n.name.value, c);
+        return c;
       }
       case 'not': return this.cost(n.item);
       case 'all': case 'any': return Math.max(0, ...n.items.map((x) => this.cost(x)));
@@ -448,9 +503,14 @@ class Lowerer {
   }
 }
 
-/** The members query of a checked audience: `SELECT customer_id FROM customers WHERE …`. */
+/**
+ * The members query of a checked audience: `SELECT customer_id FROM customers WHERE …`, with one CTE per
+ * referenced audience (`WITH audience_1_x AS (SELECT customer_id FROM customers WHERE …) …`).
+ */
 export function lowerAudience(node: Node, options: LowerOptions): Select {
-  return select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table('customers'), where: new Lowerer(options).cond(node) });
+  const l = new Lowerer(options, true);
+  const where = l.cond(node);
+  return select({ ...(l.ctes.length ? { with: l.ctes } : {}), select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table('customers'), where });
 }
 
 /** The condition of a checked audience over the customers table (to combine with other conditions). */
@@ -458,19 +518,26 @@ export function lowerCondition(node: Node, options: LowerOptions): Expr {
   return new Lowerer(options).cond(node);
 }
 
-/** Each leaf of `node` (references followed) with its condition and, for `customerId`, its observed value. */
-export function leafProbes(node: Node, options: LowerOptions, customerId: string): LeafProbe[] {
-  const l = new Lowerer(options);
+/**
+ * Each leaf of `node` (each referenced audience followed once) with its condition and, for `customerId`,
+ * its observed value; `ctes` are the referenced audiences' members, for a WITH around the probes.
+ */
+export function leafProbes(node: Node, options: LowerOptions, customerId: string): { probes: LeafProbe[]; ctes: Cte[] } {
+  const l = new Lowerer(options, true);
   const out: LeafProbe[] = [];
+  const followed = new Set<string>();
   const visit = (n: Node): void => {
     if (n.kind === 'all' || n.kind === 'any') n.items.forEach(visit);
     else if (n.kind === 'not') visit(n.item);
     else if (n.kind === 'ref') {
       out.push({ node: n, holds: l.cond(n) });
       const t = options.refs.get(n.name.value);
-      if (t) visit(t);
+      if (t && !followed.has(n.name.value)) {
+        followed.add(n.name.value);
+        visit(t);
+      }
     } else out.push(l.leaf(n, customerId));
   };
   visit(node);
-  return out;
+  return { probes: out, ctes: l.ctes };
 }
