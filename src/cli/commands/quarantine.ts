@@ -16,7 +16,7 @@ interface QuarantineCliOptions extends GlobalOptions {
 }
 
 /** The raw values of a row on one line, cut to `width` characters. */
-function rawText(raw: unknown, width = 100): string {
+function rawText(raw: unknown, width = 160): string {
   const s = raw !== null && typeof raw === 'object'
     ? Object.entries(raw as Record<string, unknown>).map(([k, v]) => `${k}=${v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ')
     : String(raw ?? '');
@@ -59,7 +59,10 @@ export function registerQuarantine(program: Command, ctx: Context, _setExit: Set
         } else {
           ctx.io.out(table(['source', 'file', 'reason', 'rows'], r.summary.map((s) => [String(s.sourceId), s.file ?? '', s.reason, s.rows])));
           ctx.io.out('');
-          ctx.io.out(table(['source', 'line', 'reason', 'detail', 'raw values'], r.rows.map((x) => [String(x.sourceId), String(x.line), x.reason, x.detail ?? '', rawText(x.raw)])));
+          // the detail column only when some row has one (the reader's message for malformed rows)
+          const detail = r.rows.some((x) => x.detail);
+          ctx.io.out(table(['source', 'line', 'reason', ...(detail ? ['detail'] : []), 'raw values'],
+            r.rows.map((x) => [String(x.sourceId), String(x.line), x.reason, ...(detail ? [x.detail ?? ''] : []), rawText(x.raw)])));
           if (r.rows.length < r.total) ctx.io.out(`… ${fmtInt(r.total - r.rows.length)} more (--limit 0 prints all, --out FILE writes all)`);
           const reasons = [...new Set(r.summary.map((s) => s.reason))].filter((x): x is QuarantineReason => x in REASON_DESCRIPTIONS);
           ctx.io.out('');
