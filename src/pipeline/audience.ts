@@ -17,7 +17,7 @@ import { quoteIdent } from '../sql/quote.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
 import { resolveAsOf } from './value.ts';
 import { copyToFile } from './export.ts';
-import { nextRunId, recordRun } from '../store/runs.ts';
+import { recordRun, storeRun } from '../store/runs.ts';
 
 const RFM_FIELDS: Record<string, FieldType> = {
   segment: 'string', score: 'number', r: 'number', f: 'number', m: 'number', recency_days: 'number', frequency: 'number', monetary: 'number', mean_order_value: 'number',
@@ -174,8 +174,7 @@ export async function evaluateAudience(ws: Workspace, p: PreparedAudience, optio
     const n = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM (${c.sql}) q`, c.params))?.n ?? 0);
     return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0 };
   }
-  return db.transaction(async () => {
-    const runId = await nextRunId(db);
+  return storeRun(db, 'audience', async (runId) => {
     // the INSERT reports how many members it wrote (counting audience_members would scan every snapshot)
     const inserted = await db.one<{ Count: number }>(`INSERT INTO audience_members SELECT ${runId}, customer_id FROM (${c.sql}) q`, c.params);
     const n = Number(inserted?.Count ?? 0);

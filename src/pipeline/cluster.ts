@@ -17,7 +17,7 @@ import { quoteIdent, quoteString } from '../sql/quote.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
 import { resolveAsOf } from './value.ts';
 import { copyToFile } from './export.ts';
-import { nextRunId, recordRun } from '../store/runs.ts';
+import { recordRun, storeRun } from '../store/runs.ts';
 
 /** The RFM metrics (src/features/customer-metrics.ts): the default features of a workspace run. */
 export const DEFAULT_CLUSTER_FEATURES = ['recency_days', 'frequency', 'monetary'] as const;
@@ -184,12 +184,12 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     let runId: number | null = null;
     const assignments = ws ? 'run_clusters' : '__cluster_assignments';
     if (ws) {
-      const id = (runId = await nextRunId(db));
-      await db.transaction(async () => {
+      runId = await storeRun(db, 'cluster', async (id) => {
         await db.run(`INSERT INTO run_clusters SELECT ${id}, customer_id, cluster, cluster_name, distance, probability FROM (${q.sql}) a`, q.params);
         const params = { ...options, input: options.input ? { ...options.input, file: resolve(options.input.file) } : undefined, features, categorical };
         const summary = { model, choice: fit.choice, quality: fit.quality, profiles: fit.profiles, features: all, picture: pictureForReport(fit.picture, clusterOfRow) };
         await recordRun(db, id, 'cluster', asOf, params, summary);
+        return id;
       });
     } else {
       await db.run(`CREATE OR REPLACE TEMP TABLE ${assignments} AS SELECT NULL::INTEGER AS run_id, customer_id, cluster, cluster_name, distance, probability FROM (${q.sql}) a`, q.params);

@@ -18,7 +18,7 @@ import { quoteString } from '../sql/quote.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { copyToFile } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
-import { nextRunId, recordRun } from '../store/runs.ts';
+import { recordRun, storeRun } from '../store/runs.ts';
 
 export type SpendModel = 'gammagamma' | 'none';
 
@@ -238,9 +238,11 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
       const predicted = Array.from(of, (j) => perPattern[j]!);
       result.validation = { ...validateHoldout(x, cols.xh as number[], predicted), holdoutPeriods: dh };
     }
-    result.runId = await nextRunId(db);
     const params = { model: kind, spend: options.spend ?? 'gammagamma', period, calibrationEnd: calEnd, asOf, penalizer: options.penalizer ?? 0 };
-    await recordRun(db, result.runId, 'clv', asOf, params, result);
+    await storeRun(db, 'clv', async (runId) => {
+      result.runId = runId;
+      await recordRun(db, runId, 'clv', asOf, params, result);
+    });
     return result;
   } finally {
     await db.run('DROP TABLE IF EXISTS __clv_summary');
@@ -317,7 +319,6 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const patternPredictions = predictPatterns(model, { x: patternColumns.x as number[], tx: patternColumns.tx as number[], T: patternColumns.big_t as number[] }, o);
     await db.run('CREATE OR REPLACE TEMP TABLE __clv_patterns (x DOUBLE, tx DOUBLE, big_t DOUBLE, p_alive DOUBLE, expected_purchases DOUBLE, discounted DOUBLE, days_next DOUBLE)');
     await db.appendDoubles('__clv_patterns', [patternColumns.x as number[], patternColumns.tx as number[], patternColumns.big_t as number[], patternPredictions.pAlive, patternPredictions.expectedPurchases, patternPredictions.discountedPurchases, patternPredictions.daysToNextPurchase]);
-    const runId = await nextRunId(db);
     const spendParams = fit.spend?.params as GammaGammaParams | undefined;
     // E[M | x, z̄] of the Gamma-Gamma model, NULL (with its reason) where it is not defined
     const gg = spendParams ? gammaGammaSpendSql(spendParams, 's.frequency', 's.monetary_value') : { reason: "'no-spend-model'", spend: 'CAST(NULL AS DOUBLE)' };
@@ -327,7 +328,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const churnSql = `CASE WHEN p.p_alive IS NULL THEN NULL ${CHURN_TIERS.slice(0, -1).map((t) => `WHEN p.p_alive >= ${t.from} THEN '${t.tier}'`).join(' ')} ELSE '${CHURN_TIERS[CHURN_TIERS.length - 1]!.tier}' END`;
     const tierSql = `CASE WHEN clv IS NULL THEN NULL ${CLV_TIERS.slice(0, -1).map((t) => `WHEN rk < ${t.to} THEN '${t.tier}'`).join(' ')} ELSE '${CLV_TIERS[CLV_TIERS.length - 1]!.tier}' END`;
     onProgress?.('storing predictions');
-    await db.transaction(async () => {
+    const runId = await storeRun(db, 'clv-predict', async (runId) => {
       await db.run(`INSERT INTO clv_predictions
         SELECT ${runId}, customer_id, frequency, recency, "T", monetary_value, p_alive, expected_purchases, expected_spend, clv, days_next, churn_tier, ${tierSql}, excluded_reason
         FROM (
@@ -342,6 +343,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
         )`);
       const params = { fitRunId: run.run_id, horizon, unit, discountRate: o.discountRate, margin: o.margin };
       await recordRun(db, runId, 'clv-predict', asOf, params, {});
+      return runId;
     });
     const tot = (await db.one<{ n: number; with_clv: number; ep: number; clv: number | null; pa: number }>(
       'SELECT count(*) AS n, count(clv) AS with_clv, sum(expected_purchases) AS ep, sum(clv) AS clv, avg(p_alive) AS pa FROM clv_predictions WHERE run_id = ?', [runId]))!;

@@ -11,7 +11,7 @@ import { compile } from '../sql/compile.ts';
 import type { Select } from '../sql/ir.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { isCalendarDate } from '../store/config.ts';
-import { nextRunId, recordRun } from '../store/runs.ts';
+import { recordRun, storeRun } from '../store/runs.ts';
 
 export type ValueModel = 'rfm' | 'lrfmp';
 
@@ -145,23 +145,24 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
     const nonPositive = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE monetary <= 0'))?.n ?? 0);
     if (nonPositive > 0) warnings.push(`${nonPositive} customers have a net spend of zero or less (returns exceed purchases): they are scored in the lowest M bin`);
 
-    const runId = await nextRunId(db);
     const carried = ['recency_days', 'tenure_days', 'frequency', 'monetary', 'mean_order_value', 'periodicity_days', 'return_rate', 'distinct_products', 'basket_size', 'first_purchase', 'last_purchase'];
     // The edges were computed once above; the score query compares with them as constants.
     const fixed = specs.map((s) => ({ ...s, thresholds: edges[s.score]! }));
-    const sq = compile(scoreQuery({ features: '__features', bins, scores: fixed, rules, ruleScale, passthrough: carried }), 'duckdb');
     const letters = ['l', 'r', 'f', 'm', 'p'];
     const has = new Set(specs.map((s) => s.score));
-    await db.transaction(async () => {
+    const sq = compile(scoreQuery({ features: '__features', bins, scores: fixed, rules, ruleScale, passthrough: carried }), 'duckdb');
+    const runId = await storeRun(db, model, async (runId) => {
       await db.run(`INSERT INTO run_scores
         SELECT ${runId}, s.customer_id, s.segment, s.score_code, ${letters.map((l) => (has.has(l as 'r') ? `s.${l}` : 'NULL')).join(', ')},
           ${carried.map((c) => `s.${c}`).join(', ')}
         FROM (${sq.sql}) s`, sq.params);
       const params = { model, bins, thresholds: th, rules: rules.map((r) => r.name) };
+      // checked before the commit: a failed run stores nothing
+      const unnamed = await db.one<{ n: number }>("SELECT count(*) AS n FROM run_scores WHERE run_id = ? AND (segment IS NULL OR segment = '')", [runId]);
+      if ((unnamed?.n ?? 0) > 0) throw new SegmintError('internal-error', `${unnamed!.n} customers got no segment`, { exitCode: 1 });
       await recordRun(db, runId, model, asOf, params, { edges });
+      return runId;
     });
-    const unnamed = await db.one<{ n: number }>("SELECT count(*) AS n FROM run_scores WHERE run_id = ? AND (segment IS NULL OR segment = '')", [runId]);
-    if ((unnamed?.n ?? 0) > 0) throw new SegmintError('internal-error', `${unnamed!.n} customers got no segment`, { exitCode: 1 });
     const scoreCols = specs.map((s) => s.score);
     const seg = await db.all<Record<string, number | string>>(`SELECT segment, count(*) AS customers, sum(monetary) AS revenue,
         avg(recency_days) AS mr, avg(frequency) AS mf, avg(monetary) AS mm, ${scoreCols.map((c) => `avg(${c}) AS s_${c}`).join(', ')}

@@ -3,6 +3,7 @@
  * transaction. A database written by a newer Segmint (unknown version) is refused with a clear error.
  */
 import { SegmintError } from '../core/errors.ts';
+import { JOURNAL_TABLE_SQL } from './journal.ts';
 import type { Db } from './workspace.ts';
 
 interface Migration {
@@ -145,6 +146,12 @@ export const MIGRATIONS: readonly Migration[] = [
     // the run (runs.kind = 'audience', params name and rule, as_of, created_at) holds the rest
     description: 'audience snapshots: the members of each audience evaluation run',
     statements: ['CREATE TABLE audience_members (run_id INTEGER NOT NULL, customer_id VARCHAR NOT NULL)'],
+  },
+  {
+    version: 6,
+    // store/journal.ts: a row per write in progress, so that one a killed process left half-replayed is undone
+    description: 'the journal of writes in progress (crash recovery)',
+    statements: [JOURNAL_TABLE_SQL],
   },
 ];
 

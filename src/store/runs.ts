@@ -1,12 +1,22 @@
 /** The `runs` table: every stored analysis run (RFM, LRFMP, CLV, clusters, audience snapshots). */
+import { journalled, nextWriteId } from './journal.ts';
 import type { Db } from './workspace.ts';
 
-/** The id the next run gets (one above the highest so far). */
+/** The id the next run gets (one above the highest so far, committed or left unfinished). */
 export async function nextRunId(db: Db): Promise<number> {
-  return 1 + Number((await db.one<{ n: number }>('SELECT coalesce(max(run_id), 0) AS n FROM runs'))?.n ?? 0);
+  return nextWriteId(db, 'run');
 }
 
 /** Record run `runId` of `kind` as of `asOf` (YYYY-MM-DD; null for a run on a file) with its parameters and summary (stored as JSON). */
 export async function recordRun(db: Db, runId: number, kind: string, asOf: string | null, params: unknown, summary: unknown): Promise<void> {
   await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, kind, asOf, JSON.stringify(params), JSON.stringify(summary)]);
+}
+
+/**
+ * Store a run: `write` inserts its per-customer rows (tagged with the new run id) and calls recordRun, all
+ * in one journalled transaction, so a killed process never leaves part of a run (store/journal.ts).
+ */
+export async function storeRun<T>(db: Db, kind: string, write: (runId: number) => Promise<T>): Promise<T> {
+  const runId = await nextRunId(db);
+  return journalled(db, 'run', runId, kind, () => write(runId));
 }

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { DOUBLE, DuckDBInstance, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { SegmintError } from '../core/errors.ts';
 import { defaultConfig, parseConfig, serialiseConfig, type WorkspaceConfig } from './config.ts';
+import { hasUnfinishedWrites, recoverUnfinishedWrites, type RecoveredWrite } from './journal.ts';
 import { migrate } from './migrations.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 
@@ -129,6 +130,10 @@ export interface OpenOptions {
 
 /** An open workspace. Call `close()` when done: DuckDB keeps the file locked while it is open. */
 export class Workspace {
+  /** writes that a killed process left unfinished, undone when this workspace was opened (store/journal.ts) */
+  recovered: RecoveredWrite[] = [];
+  private closed = false;
+
   private constructor(
     readonly dir: string,
     readonly config: WorkspaceConfig,
@@ -177,6 +182,16 @@ export class Workspace {
     const ws = new Workspace(root, config, db, instance, conn);
     try {
       await migrate(db, { readOnly: options.readOnly ?? false });
+      if (options.readOnly) {
+        // A write left unfinished by a killed process can only be undone with write access: reopen once.
+        if (await hasUnfinishedWrites(db)) {
+          ws.close();
+          (await Workspace.open(dir, { ...options, readOnly: false })).close();
+          return Workspace.open(dir, options);
+        }
+      } else {
+        ws.recovered = await recoverUnfinishedWrites(db);
+      }
     } catch (e) {
       ws.close();
       throw e;
@@ -190,6 +205,8 @@ export class Workspace {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.conn.closeSync();
     this.instance.closeSync();
   }

@@ -134,7 +134,7 @@ test('clv on a generated charity: BG/BB over quarterly opportunities from the wo
       const e = Number(r[col('expected_purchases')]);
       assert.ok(e >= 0 && e <= 4, `expected ${e}`);
     }
-    const short = await runCli(['clv', 'predict', '--horizon', '1', '--unit', 'month', '--out', out, '-w', ws]);
+    const short = await runCli(['clv', 'predict', '--horizon', '1', '--unit', 'month', '--out', out, '-w', ws, '--force']);
     assert.equal(short.code, 2);
     assert.match(short.err, /shorter than one quarter/);
   });

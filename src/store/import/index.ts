@@ -10,6 +10,7 @@ import { SegmintError } from '../../core/errors.ts';
 import { snakeCase, type ImportKind, IMPORT_KINDS } from '../../core/schema.ts';
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { ImportPolicies, ImportSettings } from '../config.ts';
+import { journalled, nextWriteId } from '../journal.ts';
 import type { Db, Workspace } from '../workspace.ts';
 import { defineNullMacro, ensureColumns, inferTraits, rawRecordExpr, traitNames, type TraitColumn } from './columns.ts';
 import type { Observation } from './checks.ts';
@@ -197,9 +198,10 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
     const extraCols = mapping.extra.map((n) => staged.columns.find((c) => c.name === n)!);
     const extra = { ...base.extraColumns };
 
-    const result = await db.transaction(async () => {
+    // journalled: a process killed at any point leaves all of the import or none of it (store/journal.ts)
+    const sourceId = await nextWriteId(db, 'import');
+    const result = await journalled(db, 'import', sourceId, `import ${basename(path)}`, async () => {
       progress('validating', 0.3);
-      const sourceId = 1 + (await count(db, 'SELECT coalesce(max(source_id), 0) AS n FROM sources'));
       let traits: TraitColumn[] = [];
       let checked;
       if (kind === 'customers' || kind === 'products') {
