@@ -1,6 +1,6 @@
 /** What every command receives: global options, the terminal and a way to open the workspace. */
 import { resolve } from 'node:path';
-import { Workspace } from '../store/workspace.ts';
+import { Workspace, type OpenOptions } from '../store/workspace.ts';
 import type { Io } from './render.ts';
 
 export interface GlobalOptions {
@@ -13,7 +13,8 @@ export interface Context {
   io: Io;
   /** the workspace folder: --workspace, else SEGMINT_WORKSPACE, else the current folder */
   workspaceDir(opts: GlobalOptions): string;
-  openWorkspace(opts: GlobalOptions, create?: boolean): Promise<Workspace>;
+  /** open the workspace (read-only for commands that only read, so that several can run at once) */
+  openWorkspace(opts: GlobalOptions, options?: OpenOptions): Promise<Workspace>;
 }
 
 export function makeContext(io: Io): Context {
@@ -21,6 +22,13 @@ export function makeContext(io: Io): Context {
   return {
     io,
     workspaceDir,
-    openWorkspace: (opts, create = false) => Workspace.open(workspaceDir(opts), { create }),
+    openWorkspace: async (opts, options = {}) => {
+      const ws = await Workspace.open(workspaceDir(opts), options);
+      for (const w of ws.recovered) {
+        const rows = Object.values(w.removed).reduce((a, b) => a + b, 0);
+        io.err(`note: ${w.label} (started ${w.startedAt}) did not finish — the process was stopped — and was undone${rows ? ` (${rows.toLocaleString('en-US')} rows removed)` : ''}; run it again`);
+      }
+      return ws;
+    },
   };
 }

@@ -64,7 +64,7 @@ function pick(pack: AudiencePack, name: string | undefined): { name: string; whe
 async function withPrepared(ctx: Context, file: string | undefined, opts: DefOptions, fn: (ws: Workspace, p: PreparedAudience) => Promise<void>): Promise<void> {
   const pack = loadPack(file, opts);
   const a = pick(pack, opts.name);
-  const ws = await ctx.openWorkspace(opts);
+  const ws = await ctx.openWorkspace(opts, { readOnly: true });
   try {
     await fn(ws, await prepareAudience(ws, a.name, a.where, { asOf: opts.asOf, audiences: a.others, aliases: pack.aliases }));
   } finally {
@@ -213,7 +213,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
     .option('--limit <n>', 'ids listed per side in the human output, 0 to 1000000 (default 20)', '20')
     .action(async (opts: GlobalOptions & { name?: string; from?: string; to?: string; limit: string }) => {
       const lim = boundedNumber('--limit', opts.limit, { min: 0, max: 1_000_000, integer: true, example: '20' });
-      const ws = await ctx.openWorkspace(opts);
+      const ws = await ctx.openWorkspace(opts, { readOnly: true });
       try {
         const d = await diffAudience(ws.db, { name: opts.name, from: opts.from === undefined ? undefined : runId('from', opts.from), to: opts.to === undefined ? undefined : runId('to', opts.to) });
         if (opts.json) json(ctx.io, d);
@@ -238,7 +238,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
     .requiredOption('--to <run>', 'the later run id')
     .action(async (opts: GlobalOptions & { from: string; to: string }) => {
       const [from, to] = [runId('from', opts.from), runId('to', opts.to)];
-      const ws = await ctx.openWorkspace(opts);
+      const ws = await ctx.openWorkspace(opts, { readOnly: true });
       try {
         const m = await migrationMatrix(ws.db, from, to);
         if (opts.json) json(ctx.io, m);
@@ -260,7 +260,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
     .description('list the audience snapshot runs')
     .option('--name <name>', 'only this audience')
     .action(async (opts: GlobalOptions & { name?: string }) => {
-      const ws = await ctx.openWorkspace(opts);
+      const ws = await ctx.openWorkspace(opts, { readOnly: true });
       try {
         const runs = await audienceRuns(ws.db, opts.name);
         if (opts.json) json(ctx.io, runs);

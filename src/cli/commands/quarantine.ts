@@ -38,7 +38,7 @@ export function registerQuarantine(program: Command, ctx: Context, _setExit: Set
           hint: near.length ? `did you mean ${near.join(' or ')}?` : `use one of ${QUARANTINE_REASONS.join(', ')}`,
         });
       }
-      const ws = await ctx.openWorkspace(opts);
+      const ws = await ctx.openWorkspace(opts, { readOnly: true });
       try {
         const out = opts.out === undefined ? undefined : checkOutFile(opts.out, { force: opts.force, workspaceDir: ws.dir, extensions: ['.csv', '.parquet', '.json', '.ndjson'] });
         if (sourceId !== undefined && !(await ws.db.one('SELECT 1 AS x FROM sources WHERE source_id = ?', [sourceId]))) {

@@ -27,7 +27,7 @@ export function registerReport(program: Command, ctx: Context, _setExit: SetExit
       const wsDir = ctx.workspaceDir(opts);
       // the default report.html is the workspace's own report, replaced on every run; a file named with --out needs --force
       const out = checkOutFile(opts.out ?? join(wsDir, 'report.html'), { force: opts.force || opts.out === undefined, workspaceDir: wsDir, createParent: true });
-      const ws = await ctx.openWorkspace(opts);
+      const ws = await ctx.openWorkspace(opts, { readOnly: true });
       let ids: string[];
       try {
         const options = { title: opts.title ?? `Segmint report: ${basename(ws.dir)}`, currency: opts.currency?.toUpperCase() };

@@ -310,8 +310,11 @@ async function stageUtf8Csv(db: Db, path: string, original: string, opts: StageO
     'store_rejects = true',
     "rejects_table = '__rejects'",
     "rejects_scan = '__rejects_scan'",
-    // A field may be as long as it is (no cut); DuckDB only needs a bound.
-    'max_line_size = 1000000000',
+    // A line may be up to 64 MB (DuckDB's default is 2 MB, and a longer one was cut in the rejects table);
+    // the read buffer must hold one line, and DuckDB sizes it 16× the line by default, so it is set to
+    // twice the line: a bigger bound would ask for gigabytes of buffer under the workspace's memory limit.
+    'max_line_size = 67108864',
+    'buffer_size = 134217728',
   ];
   const args = [
     ...(names ? [`columns = {${names.map((n) => `${quoteString(n)}: 'VARCHAR'`).join(', ')}}`, 'auto_detect = false'] : []),
