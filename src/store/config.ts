@@ -71,6 +71,11 @@ export interface WorkspaceConfig {
   };
   /** named-segment rule tables (docs/models.md, "Segments"); unset = the defaults */
   segments: { rfm?: SegmentRule[]; lrfmp?: SegmentRule[] };
+  /**
+   * DuckDB's memory limit: a size ("1GB", "512MB", "1.5GiB") or a share of the machine's memory ("25%");
+   * unset = the smaller of 1 GB and a quarter of the machine. SEGMINT_MEMORY_LIMIT overrides it.
+   */
+  memoryLimit?: string;
 }
 
 export const DEFAULT_POLICIES: ImportPolicies = {
@@ -209,6 +214,30 @@ export function normalisePolicy<K extends keyof ImportPolicies>(key: K, value: u
   return value as ImportPolicies[K];
 }
 
+const MEMORY_UNITS: Record<string, number> = {
+  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40,
+};
+/** The default memory limit: the smaller of 1 GB and a quarter of `total` bytes. */
+export const DEFAULT_MEMORY_LIMIT = (total: number) => Math.min(1e9, Math.floor(total / 4));
+/** DuckDB will not run below this; a smaller limit is an error, not a slow failure later. */
+const MIN_MEMORY = 64 * 2 ** 20;
+
+/**
+ * Bytes meant by a memory limit: a size with a unit ("1GB", "512 MB", "1.5GiB"; KB/MB/GB/TB are powers of
+ * 1000, KiB/MiB/GiB/TiB of 1024) or a share of `total` bytes ("25%"). Throws invalid-config naming `where`.
+ */
+export function parseMemoryLimit(value: unknown, where: string, total: number): number {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const pct = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
+  const size = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)$/i.exec(text);
+  let bytes = NaN;
+  if (pct && Number(pct[1]) > 0 && Number(pct[1]) <= 100) bytes = Math.floor((total * Number(pct[1])) / 100);
+  else if (size) bytes = Math.floor(Number(size[1]) * MEMORY_UNITS[size[2]!.toLowerCase()]!);
+  if (!Number.isFinite(bytes)) bad(where, 'expected a size such as "1GB" or "512MB", or a share of the machine such as "25%"', value);
+  if (bytes < MIN_MEMORY) bad(where, 'expected at least 64MiB (DuckDB needs that much to run)', value);
+  return bytes;
+}
+
 /** Parse and validate segmint.yaml text; missing keys take their defaults. */
 export function parseConfig(text: string, file = 'segmint.yaml'): WorkspaceConfig {
   let raw: unknown;
@@ -307,6 +336,11 @@ export function parseConfig(text: string, file = 'segmint.yaml'): WorkspaceConfi
         cfg.analysis.rfm.thresholds[k as 'recency'] = v as number[];
       }
     }
+  }
+  if (raw.memoryLimit !== undefined && raw.memoryLimit !== null) {
+    // checked against a nominal machine here; the share is taken of the real one when the workspace opens
+    parseMemoryLimit(raw.memoryLimit, 'memoryLimit', 2 ** 40);
+    cfg.memoryLimit = String(raw.memoryLimit).trim();
   }
   if (raw.segments !== undefined) {
     if (!isObject(raw.segments)) bad('segments', 'expected {rfm: [rules], lrfmp: [rules]}', raw.segments);

@@ -3,10 +3,11 @@
  * imports @duckdb/node-api; everything else talks to the database through the small `Db` interface.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DOUBLE, DuckDBInstance, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { SegmintError } from '../core/errors.ts';
-import { defaultConfig, parseConfig, serialiseConfig, type WorkspaceConfig } from './config.ts';
+import { DEFAULT_MEMORY_LIMIT, defaultConfig, parseConfig, parseMemoryLimit, serialiseConfig, type WorkspaceConfig } from './config.ts';
 import { hasUnfinishedWrites, recoverUnfinishedWrites, type RecoveredWrite } from './journal.ts';
 import { migrate } from './migrations.ts';
 import { writeFileAtomic } from './atomic-write.ts';
@@ -120,6 +121,25 @@ class DuckDb implements Db {
   }
 }
 
+/** Where DuckDB spills what does not fit in its memory limit, inside the workspace folder. */
+export const TEMP_DIR = '.segmint-tmp';
+
+/**
+ * DuckDB's memory limit in bytes: SEGMINT_MEMORY_LIMIT, else `configured` (segmint.yaml memoryLimit), else the
+ * smaller of 1 GB and a quarter of the machine's memory (docs/data-model.md, "Memory").
+ */
+export function memoryLimitBytes(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  const fromEnv = env.SEGMINT_MEMORY_LIMIT?.trim();
+  if (fromEnv) return parseMemoryLimit(fromEnv, 'SEGMINT_MEMORY_LIMIT', totalmem());
+  return configured ? parseMemoryLimit(configured, 'memoryLimit', totalmem()) : DEFAULT_MEMORY_LIMIT(totalmem());
+}
+
+/** Bound DuckDB's memory to `bytes` and let it spill to `tempDir` (in-memory databases: DuckDB's default). */
+async function limitMemory(conn: DuckDBConnection, bytes: number, tempDir?: string): Promise<void> {
+  await conn.run(`SET memory_limit = '${Math.floor(bytes / 2 ** 20)}MiB'`);
+  if (tempDir) await conn.run(`SET temp_directory = '${tempDir.replaceAll("'", "''")}'`);
+}
+
 /** Options for opening a workspace. */
 export interface OpenOptions {
   /** create the folder, config and database when missing (default false) */
@@ -157,6 +177,7 @@ export class Workspace {
       writeFileSync(configPath, serialiseConfig(defaultConfig()));
     }
     const config = parseConfig(readFileSync(configPath, 'utf8'), configPath);
+    const memoryLimit = memoryLimitBytes(config.memoryLimit);
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(dbPath, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
@@ -178,6 +199,7 @@ export class Workspace {
     const conn = await instance.connect();
     // UTC inside: timestamps with an offset are converted to UTC, never to the machine's zone.
     await conn.run("SET TimeZone = 'UTC'");
+    await limitMemory(conn, memoryLimit, join(root, TEMP_DIR));
     const db = new DuckDb(conn);
     const ws = new Workspace(root, config, db, instance, conn);
     try {
@@ -217,6 +239,7 @@ export async function openMemoryDb(): Promise<{ db: Db; close: () => void }> {
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
   await conn.run("SET TimeZone = 'UTC'");
+  await limitMemory(conn, memoryLimitBytes(undefined));
   return {
     db: new DuckDb(conn),
     close: () => {
