@@ -1,12 +1,13 @@
 /**
  * Spend per customer and department (or category), as shares, as of a date (docs/models.md, "Category
- * shares"). Three views of the same spend:
+ * shares"). A line without a department (category) takes its product's (features/transaction-lines.ts). Three views of the same spend:
  * - `share`: the department's part of the customer's purchase spend;
  * - `price_adjusted_share`: spend divided by the department's average line amount before taking shares, so a
  *   cheap, high-volume department (vegetables) is not dwarfed by a rare, expensive one (wine);
  * - `heavy_buyer_index`: spend relative to the department's heavy buyers (its 90th percentile among
  *   customers who buy there), capped at 1.
  */
+import { transactionLines } from './transaction-lines.ts';
 import {
   agg, and, cast, col, div, eq, fn, gt, index, isNotNull, lt, not, num, param, quantiles, select, subquery, table, type Select,
 } from '../sql/ir.ts';
@@ -18,6 +19,9 @@ export interface CategoryShareOptions {
   transactions?: string;
 }
 
+/** The lines whose spend the shares divide: customers' purchase lines with a positive amount before the as-of date. */
+export const shareLines = (asOf: Date) => and(isNotNull(col('customer_id')), lt(col('ts'), param(asOf)), not(col('is_return')), gt(col('amount'), num(0)));
+
 export function categoryShares(o: CategoryShareOptions): Select {
   const level = o.level ?? 'department';
   const lines = select({
@@ -26,8 +30,8 @@ export function categoryShares(o: CategoryShareOptions): Select {
       { expr: fn('coalesce', col(level), param('(none)')), as: 'grp' },
       { expr: cast(col('amount'), 'double'), as: 'amount' },
     ],
-    from: table(o.transactions ?? 'transactions'),
-    where: and(isNotNull(col('customer_id')), lt(col('ts'), param(o.asOf)), not(col('is_return')), gt(col('amount'), num(0))),
+    from: transactionLines('t', o.transactions),
+    where: shareLines(o.asOf),
   });
   const perGroup = select({
     select: [

@@ -8,7 +8,8 @@ import { resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { clusterAssignmentQuery } from '../features/cluster-assignment.ts';
-import { categoryShares } from '../features/category-shares.ts';
+import { categoryShares, shareLines } from '../features/category-shares.ts';
+import { linesWithoutLevel } from '../features/transaction-lines.ts';
 import { customerMetrics, METRIC_COLUMNS } from '../features/customer-metrics.ts';
 import { fitClusters, type ClusterModelJSON, type ClusterParams, type ClusterProfile, type ClusterQuality, type InputColumn, type KScore } from '../models/cluster/index.ts';
 import { and, compile, isNotNull, col, select, subquery, table } from '../sql/index.ts';
@@ -23,6 +24,8 @@ import { recordRun, storeRun } from '../store/runs.ts';
 export const DEFAULT_CLUSTER_FEATURES = ['recency_days', 'frequency', 'monetary'] as const;
 
 export interface ClusterRunOptions extends ClusterParams {
+  /** runs inside the run's transaction after it is written (e.g. the --out export): a failure stores nothing */
+  beforeCommit?: (runId: number) => Promise<void>;
   /** feature columns; default the RFM metrics (workspace) or every numeric column but the id (--input) */
   features?: readonly string[];
   /** columns to one-hot encode (text, or numbers that are codes) */
@@ -77,7 +80,23 @@ async function loadFile(db: Db, file: string, idColumn: string): Promise<void> {
 /** A column name for a department or category: lower case, runs of other characters as one "_". */
 export const shareColumn = (group: string) => `${group.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'none'}_share`;
 
-async function loadWorkspace(ws: Workspace, asOf: string, shares: 'department' | 'category' | undefined): Promise<string[]> {
+/** Purchase lines the shares read that have no department (category), even from products, by cause; a note when there are any. */
+async function sharesCoverage(ws: Workspace, asOfDate: Date, level: 'department' | 'category'): Promise<string | null> {
+  const q = compile(linesWithoutLevel(level, shareLines(asOfDate)), 'duckdb');
+  const r = await ws.db.one<{ lines: number; with_level: number; no_product: number; unknown_product: number }>(q.sql, q.params);
+  const lines = Number(r?.lines ?? 0), without = lines - Number(r?.with_level ?? 0);
+  if (without === 0) return null;
+  const noProduct = Number(r?.no_product ?? 0), unknown = Number(r?.unknown_product ?? 0), productWithout = without - noProduct - unknown;
+  const f = (x: number) => x.toLocaleString('en-US');
+  const causes = [
+    unknown ? `${f(unknown)} with a product id missing from products` : '',
+    productWithout ? `${f(productWithout)} whose product has no ${level}` : '',
+    noProduct ? `${f(noProduct)} without a product id` : '',
+  ].filter(Boolean);
+  return `${f(without)} of ${f(lines)} purchase lines have no ${level}, on the line or in products (${causes.join(', ')}): their spend is the share none_share${unknown ? '; import a products file that covers them' : ''}`;
+}
+
+async function loadWorkspace(ws: Workspace, asOf: string, shares: 'department' | 'category' | undefined): Promise<{ shareCols: string[]; note: string | null }> {
   const asOfDate = new Date(`${asOf}T00:00:00Z`);
   const m = compile(customerMetrics({ asOf: asOfDate, windowFunctions: true, features: 'all' }), 'duckdb');
   // the customers' own traits join the metrics (a trait named like a metric is left out)
@@ -98,21 +117,21 @@ async function loadWorkspace(ws: Workspace, asOf: string, shares: 'department' |
   await ws.db.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS SELECT m.*${extra.length ? `, ${extra.join(', ')}` : ''}${shareSel.length ? `, ${shareSel.join(', ')}` : ''}
     FROM (${m.sql}) m LEFT JOIN customers c ON c.customer_id = m.customer_id ${shareJoin}`, m.params);
   await ws.db.run('DROP TABLE IF EXISTS __cluster_shares');
-  return shareCols;
+  return { shareCols, note: shares ? await sharesCoverage(ws, asOfDate, shares) : null };
 }
 
 /** Run a clustering on `db` (a workspace's, or an in-memory one for `--input` without a workspace). */
 export async function runClustering(target: { ws: Workspace } | { db: Db }, options: ClusterRunOptions = {}): Promise<ClusterRunResult> {
   const ws = 'ws' in target ? target.ws : null;
   const db = ws ? ws.db : (target as { db: Db }).db;
-  let asOf: string | null = null, shareCols: string[] = [];
+  let asOf: string | null = null, shareCols: string[] = [], sharesNote: string | null = null;
   if (options.shares && options.input) throw new SegmintError('invalid-option', '--shares needs the workspace\'s transactions, not --input', { hint: 'leave out --input, or put share columns in the file' });
   const idColumn = options.input ? options.input.idColumn : 'customer_id';
   if (options.input) await loadFile(db, options.input.file, idColumn);
   else {
     if (!ws) throw new SegmintError('invalid-option', 'clustering without a workspace needs --input FILE --id-column C');
     asOf = await resolveAsOf(ws, options.asOf);
-    shareCols = await loadWorkspace(ws, asOf, options.shares);
+    ({ shareCols, note: sharesNote } = await loadWorkspace(ws, asOf, options.shares));
   }
   try {
     const described = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${INPUT}`);
@@ -161,7 +180,7 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     const columns: InputColumn[] = all.map((name, j) => (categorical.includes(name)
       ? { name, kind: 'categorical', values: (data[`c${j}`] as (string | null)[]) }
       : { name, kind: 'numeric', values: toNum(data[`c${j}`]!) }));
-    const warnings: string[] = [];
+    const warnings: string[] = sharesNote ? [sharesNote] : [];
     for (const c of columns) {
       if (c.kind !== 'numeric') continue;
       const distinct = new Set(Array.from(c.values).filter((x) => !Number.isNaN(x)));
@@ -186,9 +205,11 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     if (ws) {
       runId = await storeRun(db, 'cluster', async (id) => {
         await db.run(`INSERT INTO run_clusters SELECT ${id}, customer_id, cluster, cluster_name, distance, probability FROM (${q.sql}) a`, q.params);
-        const params = { ...options, input: options.input ? { ...options.input, file: resolve(options.input.file) } : undefined, features, categorical };
+        const { beforeCommit, ...stored } = options;
+        const params = { ...stored, input: options.input ? { ...options.input, file: resolve(options.input.file) } : undefined, features, categorical };
         const summary = { model, choice: fit.choice, quality: fit.quality, profiles: fit.profiles, features: all, picture: pictureForReport(fit.picture, clusterOfRow) };
         await recordRun(db, id, 'cluster', asOf, params, summary);
+        if (beforeCommit) await beforeCommit(id);
         return id;
       });
     } else {

@@ -9,8 +9,9 @@
 import {
   add, and, asin, binary, bool, coalesce, col, contains, cos, count, countDistinct, daysBetweenExact, ge, gt, index, inList, inQuery, isNotNull, isNull, jsonGet, le, least,
   lit, lt, median, mul, not, NULL, num, or, quantiles, scalarQuery, select, sin, sqrt, startsWith, sub, subquery, table, agg, avg as avgOf, eq,
-  type BinaryOp, type Cte, type Expr, type Select,
+  type BinaryOp, type Cte, type Expr, type Select, type Source as SqlSource,
 } from '../sql/ir.ts';
+import { PRODUCT_FIELDS, transactionLines } from '../features/transaction-lines.ts';
 import { expandedSize } from '../sql/size.ts';
 import type { Aggregate, CmpOp, DateTest, FieldRef, FieldTest, Literal, Node, Source, Stat, Window } from './ast.ts';
 import { durationDays, minusDuration, parseDateLiteral } from './time.ts';
@@ -49,6 +50,14 @@ export interface LeafProbe {
 
 type RowScope = { table: 'transactions' } | { table: 'events'; type: string };
 
+/** Whether a row filter or an aggregate reads a field the products table fills in (category, department). */
+const readsProductField = (n: Node | undefined): boolean => {
+  if (!n) return false;
+  if (n.kind === 'all' || n.kind === 'any') return n.items.some(readsProductField);
+  if (n.kind === 'not') return readsProductField(n.item);
+  return n.kind === 'field' && n.field.path.length === 1 && (PRODUCT_FIELDS as readonly string[]).includes(n.field.path[0]!);
+};
+
 /** The largest restriction (IR nodes) a leaf of `all(…)` takes from its siblings. */
 const MAX_RESTRICTION_NODES = 2_000;
 
@@ -56,7 +65,7 @@ const MAX_RESTRICTION_NODES = 2_000;
 const MIN_ROWS_PREFILTER = 10;
 
 /** The rows of a source a leaf reads: `where` with a sibling's restriction, `own` without it. */
-interface Rows { table: string; where: Expr; own: Expr }
+interface Rows { table: string; source: SqlSource; where: Expr; own: Expr }
 
 /** Leaves whose scans can take a sibling's restriction (`all`). */
 const RESTRICTABLE = new Set<Node['kind']>(['measure', 'has', 'occurrence', 'sequence']);
@@ -211,8 +220,8 @@ class Lowerer {
       case 'occurrence': {
         const rows = this.rows(n.source, n.where, undefined);
         const ts = agg(n.which === 'first' ? 'min' : 'max', col('ts'));
-        const holds = inQuery(col('customer_id'), select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(rows.table), where: rows.where, groupBy: [col('customer_id')], having: this.dateTest(ts, n.test) }));
-        return { node: n, holds, ...(customerId === undefined ? {} : { observed: scalarQuery(select({ select: [{ expr: ts, as: 'v' }], from: table(rows.table), where: and(rows.where, eq(col('customer_id'), lit(customerId))) })) }) };
+        const holds = inQuery(col('customer_id'), select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: rows.source, where: rows.where, groupBy: [col('customer_id')], having: this.dateTest(ts, n.test) }));
+        return { node: n, holds, ...(customerId === undefined ? {} : { observed: scalarQuery(select({ select: [{ expr: ts, as: 'v' }], from: rows.source, where: and(rows.where, eq(col('customer_id'), lit(customerId))) })) }) };
       }
       case 'sequence':
         return { node: n, holds: this.sequence(n) };
@@ -335,8 +344,10 @@ class Lowerer {
   // ---- behaviour
 
   /** The rows of a source before the as-of date, in the window, passing the filter. */
-  private rows(s: Source, where: Node | undefined, w: Window | undefined): Rows {
+  private rows(s: Source, where: Node | undefined, w: Window | undefined, a?: Aggregate): Rows {
     const scope: RowScope = s.kind === 'event' ? { table: 'events', type: String(s.type.value) } : { table: 'transactions' };
+    // a line's category or department, when the line has none, is its product's: read the joined lines then
+    const joined = scope.table === 'transactions' && (readsProductField(where) || (a?.field !== undefined && readsProductField({ kind: 'field', field: a.field } as Node)));
     const parts: Expr[] = [isNotNull(col('customer_id')), lt(col('ts'), this.asOf())];
     if (s.kind === 'event') parts.push(eq(col('type'), lit(String(s.type.value))));
     else if (s.kind === 'orders' || s.kind === 'purchases') parts.push(not(col('is_return')));
@@ -349,7 +360,7 @@ class Lowerer {
       parts.push(this.restrict);
       this.restricted++;
     }
-    return { table: scope.table, where: and(...parts), own };
+    return { table: scope.table, source: joined ? transactionLines() : table(scope.table), where: and(...parts), own };
   }
 
   private unrestricted<T>(fn: () => T): T {
@@ -400,22 +411,22 @@ class Lowerer {
       // and leaves out most customers when n is large (measured: a third less time for distinct(product_id) >= 20).
       // The count takes a sibling's restriction (rows.where), the pairs then need only their own conditions.
       if (minRows !== undefined && minRows >= MIN_ROWS_PREFILTER) {
-        const enough = select({ select: [id], from: table(rows.table), where, groupBy: [col('customer_id')], having: ge(count(), lit(minRows)) });
+        const enough = select({ select: [id], from: rows.source, where, groupBy: [col('customer_id')], having: ge(count(), lit(minRows)) });
         where = and(rows.own, isNotNull(a.distinctOf), inQuery(col('customer_id'), enough));
       }
-      const pairs = select({ select: [id, { expr: a.distinctOf, as: 'k' }], from: table(rows.table), where, groupBy: [col('customer_id'), a.distinctOf] });
+      const pairs = select({ select: [id, { expr: a.distinctOf, as: 'k' }], from: rows.source, where, groupBy: [col('customer_id'), a.distinctOf] });
       return select({ select: withValue ? [id, { expr: count(), as: 'v' }] : [id], from: subquery(pairs, 'd'), groupBy: [col('customer_id')], ...(having ? { having: having(count()) } : {}) });
     }
-    return select({ select: withValue ? [id, { expr: a.expr, as: 'v' }] : [id], from: table(rows.table), where: rows.where, groupBy: [col('customer_id')], ...(having ? { having: having(a.expr) } : {}) });
+    return select({ select: withValue ? [id, { expr: a.expr, as: 'v' }] : [id], from: rows.source, where: rows.where, groupBy: [col('customer_id')], ...(having ? { having: having(a.expr) } : {}) });
   }
 
   private measure(a: Aggregate, s: Source, where: Node | undefined, w: Window | undefined, op: CmpOp, value: Literal | Stat, node: Node, customerId: string | undefined): LeafProbe {
     // a population statistic is over every customer's value: its rows are never restricted
-    const rows = value.kind === 'stat' ? this.unrestricted(() => this.rows(s, where, w)) : this.rows(s, where, w);
+    const rows = value.kind === 'stat' ? this.unrestricted(() => this.rows(s, where, w, a)) : this.rows(s, where, w, a);
     const ag = this.aggregate(a, s);
     const { expr: v, zero } = ag;
     const observed = customerId === undefined ? undefined
-      : coalesce(scalarQuery(select({ select: [{ expr: v, as: 'v' }], from: table(rows.table), where: and(rows.where, eq(col('customer_id'), lit(customerId))) })), zero === null ? NULL : num(zero));
+      : coalesce(scalarQuery(select({ select: [{ expr: v, as: 'v' }], from: rows.source, where: and(rows.where, eq(col('customer_id'), lit(customerId))) })), zero === null ? NULL : num(zero));
     if (value.kind === 'stat') {
       // every customer's value (customers without rows get the aggregate's value over no rows), compared with the statistic of all of them
       const m = select({
@@ -437,7 +448,7 @@ class Lowerer {
       if (p1 === p2 || k) {
         const where = k ? and(rows.where, isNotNull(k)) : rows.where;
         const id = [{ expr: col('customer_id'), as: 'customer_id' }];
-        const withRows = (having?: Expr) => inQuery(col('customer_id'), select({ select: id, from: table(rows.table), where, ...(having ? { groupBy: [col('customer_id')], having } : {}) }));
+        const withRows = (having?: Expr) => inQuery(col('customer_id'), select({ select: id, from: rows.source, where, ...(having ? { groupBy: [col('customer_id')], having } : {}) }));
         const one = () => eq(agg('min', k!), agg('max', k!));
         const many = () => binary('<>', agg('min', k!), agg('max', k!));
         // among customers with rows: where the comparison holds (p1 for one value, p2 for several)
@@ -468,18 +479,18 @@ class Lowerer {
     const limitDays = durationDays(n.within);
     // an A too close to the as-of date has not had its full time limit yet: not (yet) "not followed"
     const aWhere = n.negate ? and(a.where, le(col('ts'), lit(new Date(this.o.asOf.getTime() - limitDays * DAY_MS)))) : a.where;
-    const rowsOf = (t: string, where: Expr) => select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: col('ts'), as: 'ts' }], from: table(t), where });
+    const rowsOf = (t: SqlSource, where: Expr) => select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: col('ts'), as: 'ts' }], from: t, where });
     // the occurrences of A that some B follows within the limit
     const followed = (out: { expr: Expr; as: string }[], groupBy?: Expr[]) => select({
       select: out,
-      from: subquery(rowsOf(a.table, aWhere), 'a'),
-      joins: [{ type: 'inner', target: subquery(rowsOf(b.table, b.where), 'b'), on: eq(col('customer_id', 'b'), col('customer_id', 'a')) }],
+      from: subquery(rowsOf(a.source, aWhere), 'a'),
+      joins: [{ type: 'inner', target: subquery(rowsOf(b.source, b.where), 'b'), on: eq(col('customer_id', 'b'), col('customer_id', 'a')) }],
       where: and(gt(col('ts', 'b'), col('ts', 'a')), le(daysBetweenExact(col('ts', 'a'), col('ts', 'b')), num(limitDays))),
       ...(groupBy ? { groupBy } : {}),
     });
     if (!n.negate) return inQuery(col('customer_id'), followed([{ expr: col('customer_id', 'a'), as: 'customer_id' }]));
     // some A is not followed: the customer has more distinct A times than followed ones
-    const nA = select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: countDistinct(col('ts')), as: 'n' }], from: table(a.table), where: aWhere, groupBy: [col('customer_id')] });
+    const nA = select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: countDistinct(col('ts')), as: 'n' }], from: a.source, where: aWhere, groupBy: [col('customer_id')] });
     const nF = followed([{ expr: col('customer_id', 'a'), as: 'customer_id' }, { expr: countDistinct(col('ts', 'a')), as: 'n' }], [col('customer_id', 'a')]);
     return inQuery(col('customer_id'), select({
       select: [{ expr: col('customer_id', 'x'), as: 'customer_id' }],

@@ -53,11 +53,13 @@ async function copyTable(ws: Workspace, client: pg.Client, name: string, columns
   }
 }
 
-/** Copy customers, transactions, events, and run_scores and run_clusters (when asked) into the current PostgreSQL schema. */
+/** Copy customers, transactions, products, events, and run_scores and run_clusters (when asked) into the current PostgreSQL schema. */
 export async function copyToPostgres(ws: Workspace, client: pg.Client, options: { runScores?: boolean; runClusters?: boolean } = {}): Promise<void> {
   const cols = await ws.db.all<{ name: string }>("SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'customers' ORDER BY ordinal_position");
   await copyTable(ws, client, 'customers', cols.map((c) => c.name));
   await copyTable(ws, client, 'transactions', ['customer_id', 'order_id', 'ts', 'amount', 'is_return', 'product_id', 'category', 'department', 'channel', 'coupon', 'quantity', 'unit_price', 'line_no', 'description', 'currency']);
+  // a line's category and department fall back to its product's (features/transaction-lines.ts)
+  await copyTable(ws, client, 'products', ['product_id', 'category', 'department']);
   await copyTable(ws, client, 'events', ['customer_id', 'ts', 'type', 'properties']);
   if (options.runScores) {
     await copyTable(ws, client, 'run_scores', ['run_id', 'customer_id', 'segment', 'score_code', 'r', 'f', 'm', 'recency_days', 'frequency', 'monetary', 'mean_order_value']);
