@@ -2,7 +2,9 @@
  * The demo pipeline: a fresh workspace, the bundled Online Retail table imported, and every analysis
  * that exists run on it. Returns what happened; the CLI prints it and writes the report.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { SegmintError } from '../core/errors.ts';
+import { parseConfig } from '../store/config.ts';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importFile, type ImportResult } from '../store/import/index.ts';
@@ -22,11 +24,33 @@ export interface DemoSummary {
 }
 
 /**
+ * The demo recreates its folder's workspace: refuse one that holds anything but the demo's own data (a
+ * workspace the user built there), so `segmint demo --dir my-shop` cannot wipe it.
+ */
+function refuseOtherWorkspace(root: string): void {
+  const configPath = join(root, CONFIG_FILE);
+  if (!existsSync(configPath) && !existsSync(join(root, DATABASE_FILE))) return;
+  let files: string[] = [];
+  try {
+    files = parseConfig(readFileSync(configPath, 'utf8'), configPath).sources.map((s) => resolve(s.file));
+  } catch {
+    files = ['(unreadable segmint.yaml)'];
+  }
+  const others = files.filter((f) => f !== DEMO_DATA);
+  if (others.length || (files.length === 0 && existsSync(join(root, DATABASE_FILE)))) {
+    throw new SegmintError('demo-dir-is-workspace', `${root} holds a workspace with other data (${others.slice(0, 3).join(', ') || 'imports not from the demo'}): the demo would replace it`, {
+      hint: 'choose another folder with --dir, or pass --force to replace that workspace',
+    });
+  }
+}
+
+/**
  * Build the demo workspace in `dir` (its database and settings are recreated) and import the bundled
  * data. The caller closes the returned workspace.
  */
-export async function runDemo(dir: string, onProgress?: (phase: string, fraction: number) => void): Promise<{ ws: Workspace; summary: DemoSummary }> {
+export async function runDemo(dir: string, onProgress?: (phase: string, fraction: number) => void, options: { force?: boolean } = {}): Promise<{ ws: Workspace; summary: DemoSummary }> {
   const root = resolve(dir);
+  if (!options.force) refuseOtherWorkspace(root);
   for (const f of [DATABASE_FILE, `${DATABASE_FILE}.wal`, CONFIG_FILE]) {
     if (existsSync(join(root, f))) rmSync(join(root, f));
   }

@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { generateDataset } from '../../src/generate/index.ts';
 import { boundedNumber } from '../../src/cli/options.ts';
 import { checkOutFile, copyToFile } from '../../src/pipeline/export.ts';
-import { openMemoryDb } from '../../src/store/workspace.ts';
+import { importFile } from '../../src/store/import/index.ts';
+import { openMemoryDb, Workspace } from '../../src/store/workspace.ts';
 import { runCli } from '../helpers/cli.ts';
-import { tempDir, withOpenWorkspace } from '../helpers/workspace.ts';
+import { FIXTURES, tempDir, withOpenWorkspace, withTempDir } from '../helpers/workspace.ts';
 
 let dir = '';
 let ws = '';
@@ -183,4 +184,21 @@ test('boundedNumber and checkOutFile', () => {
   }
   const fresh = join(dir, 'fresh.csv');
   assert.equal(checkOutFile(fresh, { extensions: ['.csv'] }), fresh);
+});
+
+test('segmint demo --dir refuses a workspace that holds other data, and leaves it as it was', async () => {
+  await withTempDir(async (d) => {
+    const w = await Workspace.open(d, { create: true });
+    await importFile(w, join(FIXTURES, 'orders-amount.csv'), { kind: 'transactions' });
+    w.close();
+    const r = await runCli(['demo', '--dir', d, '--json']);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /error\[demo-dir-is-workspace\]/);
+    const again = await Workspace.open(d, { readOnly: true });
+    try {
+      assert.ok(Number((await again.db.one<{ n: number }>('SELECT count(*) AS n FROM transactions'))!.n) > 0, 'the workspace keeps its data');
+    } finally {
+      again.close();
+    }
+  });
 });

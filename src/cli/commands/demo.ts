@@ -17,15 +17,17 @@ import { AUDIENCE_PRESETS } from '../../segments/presets/index.ts';
 
 interface DemoOptions extends GlobalOptions {
   dir: string;
+  force?: boolean;
 }
 
 export function registerDemo(program: Command, ctx: Context, _setExit: SetExit): void {
   const cmd = withGlobals(program.command('demo'))
     .description('run the whole pipeline on the bundled Online Retail data and write an HTML report')
     .option('--dir <dir>', 'folder for the demo workspace (recreated)', 'segmint-demo')
+    .option('--force', 'recreate the folder\'s workspace even when it holds other data than the demo\'s')
     .action(async (opts: DemoOptions) => {
       const bar = progressBar(ctx.io);
-      const { ws, summary } = await runDemo(opts.dir, (phase, f) => bar.update(`importing Online Retail: ${phase}`, f));
+      const { ws, summary } = await runDemo(opts.dir, (phase, f) => bar.update(`importing Online Retail: ${phase}`, f), { force: opts.force });
       try {
         bar.update('scoring RFM and LRFMP');
         const { rfmBefore, rfm, lrfmp, moves } = await runDemoValue(ws);
