@@ -142,11 +142,24 @@ export async function prepareAudience(ws: Workspace, name: string, where: string
   const schema = options.schema ?? (await loadAudienceSchema(ws.db, { properties, audiences: options.audiences, aliases: options.aliases }));
   const c = checkAudience(where, schema, { name });
   if (!c.node) throw definitionError(name, c.diagnostics);
-  const asOf = await resolveAsOf(ws, options.asOf);
+  const asOf = await audienceAsOf(ws, options.asOf);
   const query = lowerAudience(c.node, { schema, asOf: new Date(`${asOf}T00:00:00Z`), refs: c.refs });
   // the workspace's engine: refuse a rule too large to evaluate now, not after writing its text
   compileAudience(name, query, 'duckdb');
   return { name, where: formatAudience(c.node), node: c.node, asOf, query, refs: c.refs, schema };
+}
+
+/**
+ * The as-of date of an audience: as for RFM (given, segmint.yaml, else the day after the last transaction),
+ * but a workspace without transactions is no error, since rules on traits need none: the day after the
+ * last event, else today (UTC). Behaviour conditions then see no orders.
+ */
+export async function audienceAsOf(ws: Workspace, asOf: string | undefined): Promise<string> {
+  if (asOf !== undefined || ws.config.analysis.asOf) return resolveAsOf(ws, asOf);
+  const any = await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM transactions WHERE customer_id IS NOT NULL LIMIT 1)');
+  if (Number(any?.n ?? 0) > 0) return resolveAsOf(ws, asOf);
+  const ev = await ws.db.one<{ d: string | null }>("SELECT strftime(CAST(max(ts) AS DATE) + 1, '%Y-%m-%d') AS d FROM events WHERE customer_id IS NOT NULL");
+  return ev?.d ?? new Date().toISOString().slice(0, 10);
 }
 
 /** The SQL of a prepared audience for an engine. */
@@ -166,7 +179,11 @@ export interface EvalResult {
 }
 
 /** Evaluate and (by default) store a snapshot run: runs.kind = 'audience', members in audience_members. */
-export async function evaluateAudience(ws: Workspace, p: PreparedAudience, options: { store?: boolean } = {}): Promise<EvalResult> {
+export async function evaluateAudience(ws: Workspace, p: PreparedAudience, options: {
+  store?: boolean;
+  /** runs inside the snapshot's transaction after it is written (e.g. the --out export): a failure stores nothing */
+  beforeCommit?: (runId: number) => Promise<void>;
+} = {}): Promise<EvalResult> {
   const db = ws.db;
   const c = compileAudience(p.name, p.query, 'duckdb');
   const total = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
@@ -179,6 +196,7 @@ export async function evaluateAudience(ws: Workspace, p: PreparedAudience, optio
     const inserted = await db.one<{ Count: number }>(`INSERT INTO audience_members SELECT ${runId}, customer_id FROM (${c.sql}) q`, c.params);
     const n = Number(inserted?.Count ?? 0);
     await recordRun(db, runId, 'audience', p.asOf, { name: p.name, where: p.where }, { customers: n });
+    if (options.beforeCommit) await options.beforeCommit(runId);
     return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0, runId };
   });
 }
@@ -202,22 +220,31 @@ export async function evaluatePack(ws: Workspace, pack: AudiencePack, options: {
   const anyProps = pack.audiences.some((a) => usesProperties(a.where));
   const schema = await loadAudienceSchema(ws.db, { properties: anyProps, audiences, aliases: pack.aliases });
   // one as-of date for the whole pack (without --as-of it is found by a scan of the transactions)
-  const asOf = await resolveAsOf(ws, options.asOf);
+  const asOf = await audienceAsOf(ws, options.asOf);
   const results: EvalResult[] = [];
   const notApplicable: PackResult['notApplicable'] = [];
+  // every audience is prepared (and checked) before any snapshot is stored: a pack that fails stores nothing
+  const prepared: PreparedAudience[] = [];
   for (const a of pack.audiences) {
-    let prepared: PreparedAudience;
     try {
-      prepared = await prepareAudience(ws, a.name, a.where, { asOf, schema });
+      prepared.push(await prepareAudience(ws, a.name, a.where, { asOf, schema }));
     } catch (e) {
       const found = isSegmintError(e) ? ((e.details as { diagnostics?: AudienceDiagnostic[] } | undefined)?.diagnostics ?? []) : [];
       if (!options.skipMissing || !found.length || !found.every((d) => MISSING.has(d.code))) throw e;
       notApplicable.push({ name: a.name, code: found[0]!.code, message: found[0]!.message });
-      continue;
     }
-    results.push(await evaluateAudience(ws, prepared, options));
   }
+  for (const p of prepared) results.push(await evaluateAudience(ws, p, options));
   return { pack: pack.name, results, notApplicable };
+}
+
+/** Check the traits asked for with --traits against the customers columns (before anything is stored). */
+export function checkTraits(p: PreparedAudience, traits: readonly string[]): void {
+  for (const t of traits) {
+    if (!(t in p.schema.traits)) {
+      throw new SegmintError('unknown-field', `--traits ${t}: customers have no trait ${t}${suggestion(t, Object.keys(p.schema.traits))}`, { hint: `traits: ${Object.keys(p.schema.traits).join(', ')}` });
+    }
+  }
 }
 
 /**
@@ -225,11 +252,7 @@ export async function evaluatePack(ws: Workspace, pack: AudiencePack, options: {
  * With `runId` (a stored snapshot of `p`), the members are read from it instead of evaluating the rule again.
  */
 export async function exportMembers(ws: Workspace, p: PreparedAudience, file: string, traits: string[], runId?: number): Promise<{ file: string; rows: number }> {
-  for (const t of traits) {
-    if (!(t in p.schema.traits)) {
-      throw new SegmintError('unknown-field', `--traits ${t}: customers have no trait ${t}${suggestion(t, Object.keys(p.schema.traits))}`, { hint: `traits: ${Object.keys(p.schema.traits).join(', ')}` });
-    }
-  }
+  checkTraits(p, traits);
   const c = runId === undefined ? compileAudience(p.name, p.query, 'duckdb') : { sql: 'SELECT customer_id FROM audience_members WHERE run_id = ?', params: [runId] };
   const cols = ['customer_id', ...traits.filter((t) => t !== 'customer_id')].map((t) => `c.${quoteIdent(t)}`).join(', ');
   return copyToFile(ws.db, `SELECT ${cols} FROM customers c WHERE c.customer_id IN (${c.sql}) ORDER BY c.customer_id`, file, c.params);

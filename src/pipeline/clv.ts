@@ -251,6 +251,8 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
 
 
 export interface ClvPredictOptions {
+  /** runs inside the run's transaction after it is written (e.g. the --out export): a failure stores nothing */
+  beforeCommit?: (runId: number) => Promise<void>;
   /** the fit run to use (default: the latest) */
   fitRunId?: number;
   /** horizon length in `unit`s (default 12 months) */
@@ -343,6 +345,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
         )`);
       const params = { fitRunId: run.run_id, horizon, unit, discountRate: o.discountRate, margin: o.margin };
       await recordRun(db, runId, 'clv-predict', asOf, params, {});
+      if (options.beforeCommit) await options.beforeCommit(runId);
       return runId;
     });
     const tot = (await db.one<{ n: number; with_clv: number; ep: number; clv: number | null; pa: number }>(

@@ -30,7 +30,7 @@ export interface DemoSummary {
 function refuseOtherWorkspace(root: string): void {
   const configPath = join(root, CONFIG_FILE);
   if (!existsSync(configPath) && !existsSync(join(root, DATABASE_FILE))) return;
-  let files: string[] = [];
+  let files: string[];
   try {
     files = parseConfig(readFileSync(configPath, 'utf8'), configPath).sources.map((s) => resolve(s.file));
   } catch {

@@ -20,6 +20,8 @@ export interface ValueOptions {
   asOf?: string;
   /** quantile bins per score (2–9, default segmint.yaml analysis.rfm.bins, 5) */
   bins?: number;
+  /** runs inside the run's transaction after it is written (e.g. the --out export): a failure stores nothing */
+  beforeCommit?: (runId: number) => Promise<void>;
 }
 
 export interface SegmentSummary {
@@ -161,6 +163,7 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
       const unnamed = await db.one<{ n: number }>("SELECT count(*) AS n FROM run_scores WHERE run_id = ? AND (segment IS NULL OR segment = '')", [runId]);
       if ((unnamed?.n ?? 0) > 0) throw new SegmintError('internal-error', `${unnamed!.n} customers got no segment`, { exitCode: 1 });
       await recordRun(db, runId, model, asOf, params, { edges });
+      if (options.beforeCommit) await options.beforeCommit(runId);
       return runId;
     });
     const scoreCols = specs.map((s) => s.score);

@@ -60,8 +60,15 @@ export async function journalled<T>(db: Db, kind: JournalKind, id: number, label
       return result;
     });
   } catch (e) {
-    // The transaction rolled back; undo whatever a failed statement may have left, as recovery would.
-    await undo(db, kind, id).catch(() => undefined);
+    // The transaction rolled back; undo whatever a failed statement may have left, as recovery would, and
+    // then drop the journal row, so that the next open does not report a failure as a stopped process.
+    // When either fails, the row stays and the next open recovers.
+    try {
+      await undo(db, kind, id);
+      await db.run('DELETE FROM journal WHERE kind = ? AND target_id = ?', [kind, id]);
+    } catch {
+      // left for recovery on the next open
+    }
     throw e;
   }
 }

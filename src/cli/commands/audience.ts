@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
 import {
-  audienceRuns, audienceSql, definitionError, diffAudience, evaluateAudience, evaluatePack, explainAudience, exportMembers, migrationMatrix, prepareAudience,
+  audienceRuns, audienceSql, checkTraits, definitionError, diffAudience, evaluateAudience, evaluatePack, explainAudience, exportMembers, migrationMatrix, prepareAudience,
   type ExplainNode, type PackResult, type PreparedAudience,
 } from '../../pipeline/audience.ts';
 import { checkOutFile, TABLE_EXTENSIONS, writeFileAtomic } from '../../pipeline/export.ts';
@@ -122,8 +122,15 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
         }
         const a = pick(pack, opts.name);
         const p = await prepareAudience(ws, a.name, a.where, { asOf: opts.asOf, audiences: a.others, aliases: pack.aliases });
-        const r = await evaluateAudience(ws, p, { store: opts.store });
-        const out = opts.out ? await exportMembers(ws, p, opts.out, opts.traits ? opts.traits.split(',').map((t) => t.trim()).filter(Boolean) : [], r.runId) : undefined;
+        const traits = opts.traits ? opts.traits.split(',').map((t) => t.trim()).filter(Boolean) : [];
+        checkTraits(p, traits);
+        // the file is written inside the snapshot's transaction: a failed export stores no run
+        let out: Awaited<ReturnType<typeof exportMembers>> | undefined;
+        const r = await evaluateAudience(ws, p, {
+          store: opts.store,
+          ...(opts.out ? { beforeCommit: async (id: number) => { out = await exportMembers(ws, p, opts.out!, traits, id); } } : {}),
+        });
+        if (opts.out && r.runId === undefined) out = await exportMembers(ws, p, opts.out, traits);
         if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
         else {
           ctx.io.out(`${r.name}: ${fmtInt(r.customers)} customers (${fmtPct(r.share)}) as of ${r.asOf}${r.runId === undefined ? '' : `, snapshot run ${r.runId}`}`);

@@ -152,9 +152,12 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
       const ws = await ctx.openWorkspace(opts);
       const bar = progressBar(ctx.io);
       try {
-        const r = await runClvPredict(ws, options, (phase) => bar.update(phase));
-        if (opts.out) bar.update('writing the file');
-        const out = opts.out ? await exportClvPredictions(ws, r.runId, opts.out) : undefined;
+        // the file is written inside the run's transaction: a failed export stores no run
+        let out: Awaited<ReturnType<typeof exportClvPredictions>> | undefined;
+        const r = await runClvPredict(ws, {
+          ...options,
+          ...(opts.out ? { beforeCommit: async (id: number) => { bar.update('writing the file'); out = await exportClvPredictions(ws, id, opts.out!); } } : {}),
+        }, (phase) => bar.update(phase));
         bar.done();
         if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
         else ctx.io.out(`${renderClvPredict(r)}${out ? `\n\nwrote ${fmtInt(out.rows)} rows to ${out.file}` : ''}`);

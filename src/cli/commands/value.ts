@@ -45,8 +45,12 @@ function register(program: Command, ctx: Context, model: ValueModel): void {
       const bar = progressBar(ctx.io);
       try {
         bar.update(`computing ${model.toUpperCase()}`);
-        const r = await runValueSegmentation(ws, model, { asOf: opts.asOf, bins });
-        const out = opts.out ? await exportRunScores(ws, r.runId, opts.out, model === 'rfm' ? ['r', 'f', 'm'] : ['l', 'r', 'f', 'm', 'p']) : undefined;
+        // the file is written inside the run's transaction: a failed export stores no run
+        let out: Awaited<ReturnType<typeof exportRunScores>> | undefined;
+        const r = await runValueSegmentation(ws, model, {
+          asOf: opts.asOf, bins,
+          ...(opts.out ? { beforeCommit: async (id: number) => { out = await exportRunScores(ws, id, opts.out!, model === 'rfm' ? ['r', 'f', 'm'] : ['l', 'r', 'f', 'm', 'p']); } } : {}),
+        });
         bar.done();
         if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
         else {

@@ -71,6 +71,8 @@ export interface ImportResult {
   extraColumns: { customerTraits: string[]; productColumns: string[]; transactionAttributes: string[]; eventProperties: string[] };
   detected: Record<string, string | boolean | number>;
   customers: { before: number; after: number; added: number };
+  /** the rows counted in `rows.alreadyPresent` (malformed lines aside) by the earlier source that holds them */
+  alreadyPresentFrom: { sourceId: number; file: string; lines: number }[];
   warnings: string[];
 }
 
@@ -84,6 +86,7 @@ export async function fingerprintFile(path: string): Promise<string> {
 const count = async (db: Db, sql: string, params?: (string | number)[]): Promise<number> =>
   Number((await db.one<{ n: number }>(sql, params))?.n ?? 0);
 
+/** Customers, products and events: a hash of the raw columns (transactions key by canonical values, see lineKeyExpr). */
 function rowKeyExpr(columns: StagedColumn[]): string {
   // Sorted by name so a re-ordered export of the same rows has the same keys.
   const parts = [...columns].sort((a, b) => a.name.localeCompare(b.name)).map((c) => `CAST(${quoteIdent(c.name)} AS VARCHAR)`);
@@ -135,7 +138,7 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
     format, delimiter: options.delimiter, header: options.header, columnNames: options.columnNames, sheet: options.sheet,
     derive: (columns) => {
       decided = decide(columns);
-      return kind === 'transactions' ? deriveTransactionColumns({ columns, mapping: decided, settings }, rowKeyExpr(columns)) : [];
+      return kind === 'transactions' ? deriveTransactionColumns({ columns, mapping: decided, settings }) : [];
     },
   }, settings.nullValues);
   // Small files are staged while they are hashed; a large one is hashed first, so that re-importing it
@@ -153,7 +156,7 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
   const base: Omit<ImportResult, 'rows' | 'reconciled' | 'sourceId' | 'alreadyImported'> = {
     file: path, kind, format, fingerprint, quarantineByReason: {}, observations: [], mapping: {}, mappingHow: {},
     extraColumns: { customerTraits: [], productColumns: [], transactionAttributes: [], eventProperties: [] },
-    detected: {}, customers: { before: customersBefore, after: customersBefore, added: 0 }, warnings: [],
+    detected: {}, customers: { before: customersBefore, after: customersBefore, added: 0 }, alreadyPresentFrom: [], warnings: [],
   };
   if (prior || stageResult.status === 'rejected') await dropTemp(db);
   if (prior) {
@@ -217,6 +220,7 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
       } else {
         checked = await checkTransactions(ctx);
       }
+      const presentFrom = table && ctx.existingSql ? await recognisedBySource(db, kind, table) : [];
       progress('loading', 0.6);
       // Rows with a customer (transactions, events): one pass per customer gives the customers and the tallies.
       const byCustomer = kind === 'transactions' || kind === 'events';
@@ -275,13 +279,16 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
         rows.read, rows.loaded, rows.quarantined, rows.alreadyPresent,
       ]);
       if (options.beforeCommit) await options.beforeCommit();
-      return { sourceId: changed ? sourceId : null, rows, byReason, observations };
+      return { sourceId: changed ? sourceId : null, rows, byReason, observations, presentFrom };
     });
     progress('done', 1);
     const customersAfter = await count(db, 'SELECT count(*) AS n FROM customers');
     if (result.rows.alreadyPresent > 0) {
       const { alreadyPresent: p, loaded: l } = result.rows;
       warnings.push(`${p} ${p === 1 ? 'row was' : 'rows were'} imported before (from an earlier export) and skipped; ${l} new ${l === 1 ? 'row' : 'rows'} appended`);
+      for (const f of result.presentFrom) {
+        warnings.push(`${f.lines} ${f.lines === 1 ? 'line was' : 'lines were'} already in the workspace (from source ${f.sourceId}, ${basename(f.file)}): recognised by their values and not loaded again`);
+      }
       if (result.sourceId === null) warnings.push('every row was already present: nothing changed, and no new source was recorded');
     }
     if (options.remember !== false) remember(ws, path, kind, options.map);
@@ -298,11 +305,29 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
       extraColumns: extra,
       detected: { ...staged.detected, dateFormat, timezone: settings.timezone, columns: staged.columns.length },
       customers: { before: customersBefore, after: customersAfter, added: customersAfter - customersBefore },
+      alreadyPresentFrom: result.presentFrom,
       warnings,
     };
   } finally {
     await dropTemp(db);
   }
+}
+
+/**
+ * The rows of this import already in the workspace (`__seen`, see createChecked), counted by the earlier
+ * source that holds them, so an overlapping export says where its recognised lines came from.
+ */
+async function recognisedBySource(db: Db, kind: ImportKind, table: string): Promise<{ sourceId: number; file: string; lines: number }[]> {
+  if ((await count(db, 'SELECT count(*) AS n FROM __seen')) === 0) return [];
+  const rows = kind === 'transactions' ? { t: '__raw', key: '__d_row_key', rid: 'rowid' } : { t: '__p', key: 'row_key', rid: '__rid' };
+  const found = await db.all<{ source_id: number; file: string; n: number }>(`SELECT s.source_id, s.file, count(*) AS n FROM (
+      SELECT o.${rows.rid} AS r, min(e.source_id) AS source_id FROM ${rows.t} o JOIN (
+        SELECT row_key, row_occ, source_id FROM ${table}
+        UNION ALL SELECT row_key, row_occ, source_id FROM quarantine WHERE kind = ${quoteString(kind)} AND row_key IS NOT NULL) e
+      ON e.row_key = o.${rows.key} AND e.row_occ = o.row_occ
+      WHERE o.${rows.rid} IN (SELECT __rid FROM __seen) GROUP BY 1) x
+    JOIN sources s USING (source_id) GROUP BY s.source_id, s.file ORDER BY s.source_id`);
+  return found.map((r) => ({ sourceId: Number(r.source_id), file: r.file, lines: Number(r.n) }));
 }
 
 async function dropTemp(db: Db): Promise<void> {

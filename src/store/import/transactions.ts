@@ -5,6 +5,7 @@
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import { DEFAULT_BOUNDS, type ImportBounds, type ImportSettings } from '../config.ts';
 import type { Db } from '../workspace.ts';
+import { snakeCase } from '../../core/schema.ts';
 import { idExpr, numberExpr, textExpr } from './columns.ts';
 import { createChecked, implausibleDateCondition, numberOccurrences, numberRules, reasonCase, type NumberField, type Observation, type QuarantineReason } from './checks.ts';
 import { timestampExpr } from './dates.ts';
@@ -18,7 +19,7 @@ export interface CheckContext {
   settings: ImportSettings;
   dateFormat: string;
   lineExpr: string;
-  /** SQL for the row identity hash over all raw columns */
+  /** SQL for the row identity hash over all raw columns (customers, products, events; transactions key by canonical values) */
   rowKeyExpr: string;
   /** SQL giving (row_key, row_occ) of rows already in the warehouse for this kind, or null */
   existingSql: string | null;
@@ -47,11 +48,54 @@ export interface TransactionShape {
 /** The parsed fields computed while the file is read (stored in __raw as `__d_<field>`). */
 const DERIVED_FIELDS = ['customer_id', 'order_id', 'product_id', 'quantity', 'unit_price', 'amount_p'] as const;
 
+/** Canonical text fields of a line that take part in its identity (trimmed, missing tokens NULL). */
+const KEY_TEXT_FIELDS = ['line_no', 'description', 'category', 'department', 'channel', 'coupon', 'currency'] as const;
+
 /**
- * The columns parsed in the same pass as the read: the row key over all source columns, ids, numbers
- * and the cancellation marker, each named `__d_<field>`, and `row_occ` (numbered afterwards).
+ * A line's identity without its timestamp: a hash of its canonical values after parsing, not of the
+ * source's columns, so that the same line exported under other column names or in another format (a
+ * Parquet double 2.55 and the CSV text "2.55", a float id 13085.0 and "13085", the text `nan` and an
+ * empty cell) has the same key. Numbers are hashed as doubles (`+ 0.0` makes -0 equal 0), ids and text
+ * trimmed; columns that are not canonical fields count by their snake_case name and text value
+ * (numbers as doubles), and an empty one not at all, so a newer export that adds a column still matches.
+ * The timestamp is added once its format is known (see addTimestampToKey).
  */
-export function deriveTransactionColumns(s: TransactionShape, rowKeyExpr: string): string[] {
+export function lineKeyExpr(s: TransactionShape): string {
+  const c = (f: string) => col(s, f);
+  const id = (f: string) => (c(f) ? idExpr(c(f)!) : 'CAST(NULL AS VARCHAR)');
+  const num = (f: string) => (c(f) ? `(${numberExpr(c(f)!)} + 0.0)` : 'CAST(NULL AS DOUBLE)');
+  const text = (x: StagedColumn) => `nullif(trim(${textExpr(x)}), '')`;
+  const textField = (f: string) => (c(f) ? text(c(f)!) : 'CAST(NULL AS VARCHAR)');
+  const extras = s.mapping.extra
+    .map((name) => s.columns.find((x) => x.name === name)!)
+    .map((x) => ({ name: snakeCase(x.name), x }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map(({ name, x }) => {
+      const v = text(x);
+      return `(${quoteString(`${name}=`)} || coalesce(CAST(TRY_CAST(${v} AS DOUBLE) AS VARCHAR), ${v}))`;
+    });
+  const parts = [
+    id('customer_id'), id('order_id'), id('product_id'), num('quantity'), num('unit_price'), num('amount'),
+    ...KEY_TEXT_FIELDS.map(textField),
+    extras.length ? `concat_ws(chr(31), ${extras.join(', ')})` : "''",
+  ];
+  return `hash(${parts.join(', ')})`;
+}
+
+/**
+ * Complete the line keys in __raw with the parsed UTC timestamp (`tsSql`, over __raw), so a timestamp
+ * read from text and one stored typed give the same key.
+ */
+export async function addTimestampToKey(db: Db, tsSql: string): Promise<void> {
+  await db.run(`UPDATE __raw SET __d_row_key = hash(__d_row_key, ${tsSql})`);
+}
+
+/**
+ * The columns parsed in the same pass as the read: the line key over the canonical values (without the
+ * timestamp, see lineKeyExpr), ids, numbers and the cancellation marker, each named `__d_<field>`, and
+ * `row_occ` (numbered afterwards).
+ */
+export function deriveTransactionColumns(s: TransactionShape): string[] {
   const c = (f: string) => col(s, f);
   const id = (f: string) => (c(f) ? idExpr(c(f)!) : 'CAST(NULL AS VARCHAR)');
   const num = (f: string) => (c(f) ? numberExpr(c(f)!) : 'CAST(NULL AS DOUBLE)');
@@ -66,7 +110,7 @@ export function deriveTransactionColumns(s: TransactionShape, rowKeyExpr: string
   const prefix = s.settings.cancellationPrefix;
   const marker = prefix !== '' && c('order_id') ? `coalesce(starts_with(${id('order_id')}, ${quoteString(prefix)}), false)` : 'false';
   return [
-    `${rowKeyExpr} AS __d_row_key`,
+    `${lineKeyExpr(s)} AS __d_row_key`,
     ...DERIVED_FIELDS.map((f) => `${exprs[f]} AS __d_${f}`),
     `${marker} AS __d_marker`,
     'CAST(1 AS INTEGER) AS row_occ',
@@ -126,6 +170,7 @@ export async function checkTransactions(ctx: CheckContext): Promise<{ observatio
   if (pol.duplicateRows === 'quarantine') rules.push(['row_occ > 1', 'duplicate-row']);
   if (pol.missingDescription === 'quarantine' && c('description')) rules.push(['description IS NULL', 'missing-description']);
   const isReturn = pol.unmarkedNegativeQuantity === 'return' ? `(__marker OR ${negative})` : '__marker';
+  await addTimestampToKey(ctx.db, tsExpr(ctx, tsCol));
   await numberOccurrences(ctx.db, '__raw', '__d_row_key');
   await createChecked(ctx.db, `SELECT o.*, ${reasonCase(rules)} AS reason, ${isReturn} AS is_return, ${amountExpr} AS amount
     FROM (SELECT ${parsed.join(',\n      ')} FROM __raw) o`, ctx.existingSql, { table: '__raw', key: '__d_row_key', rid: 'rowid' });
