@@ -1,6 +1,6 @@
 /**
  * Assigning customers to a fitted cluster model in the warehouse: the model's preprocessing (impute,
- * log1p, clip, scale, one-hot) and the nearest centroid, compiled from the IR for any dialect. The
+ * floor, log1p, clip, scale, one-hot) and the nearest centroid, compiled from the IR for any dialect. The
  * arithmetic is the in-process one (models/cluster/model.ts) step for step — constants are bound as
  * doubles, squared differences summed in feature order, ties to the lower cluster — so both agree.
  */
@@ -13,7 +13,7 @@ export interface AssignableModel {
   k: number;
   preprocessing: {
     steps: readonly (
-      | { kind: 'numeric'; name: string; impute: number; log1p: boolean; clipLow: number | null; clipHigh: number | null; center: number; scale: number }
+      | { kind: 'numeric'; name: string; impute: number; floor?: number; log1p: boolean; clipLow: number | null; clipHigh: number | null; center: number; scale: number }
       | { kind: 'one-hot'; name: string; level: string; center: number; scale: number }
     )[];
   };
@@ -51,6 +51,7 @@ export function clusterAssignmentQuery(model: AssignableModel, options: Assignme
       return div(sub(hit, lit(s.center)), lit(s.scale));
     }
     let v: Expr = coalesce(cast(source(s.name), 'double'), lit(s.impute));
+    if (s.floor !== undefined) v = greatest(v, lit(s.floor));
     if (s.log1p) v = ln(greatest(add(num(1), v), lit(LOG1P_FLOOR)));
     if (s.clipLow !== null) v = greatest(v, lit(s.clipLow));
     if (s.clipHigh !== null) v = least(v, lit(s.clipHigh));

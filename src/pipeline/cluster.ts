@@ -184,11 +184,16 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     for (const c of columns) {
       if (c.kind !== 'numeric') continue;
       const distinct = new Set(Array.from(c.values).filter((x) => !Number.isNaN(x)));
-      if (distinct.size === 2) warnings.push(`${c.name} has only two values (${[...distinct].sort((a, b) => a - b).join(', ')}): if it is a category, pass it with --categorical ${c.name}`);
+      if (distinct.size === 2 && !shareCols.includes(c.name)) warnings.push(`${c.name} has only two values (${[...distinct].sort((a, b) => a - b).join(', ')}): if it is a category, pass it with --categorical ${c.name}`);
     }
     const revenue = revenueColumn ? toNum(data.__revenue!) : undefined;
     const hasContact = contactSql ? (data.__contact as boolean[]) : undefined;
-    const fit = fitClusters(columns, options, { revenue, hasContact });
+    // shares of spend are already on one scale (0 to 1): standardising them would blow a rare department's
+    // tiny shares up into the largest distances, so a run on shares alone compares them as they are
+    const onlyShares = shareCols.length > 0 && columns.every((c) => c.kind === 'numeric' && shareCols.includes(c.name));
+    const scaling = options.scaling ?? (onlyShares ? 'none' : undefined);
+    if (onlyShares && options.scaling === undefined) warnings.push(`the ${options.shares} shares are compared as they are (scaling none: they share one 0–1 scale); --scaling standard standardises them`);
+    const fit = fitClusters(columns, { ...options, scaling }, { revenue, hasContact });
     warnings.push(...fit.warnings);
     const model = fit.model.toJSON();
 
@@ -206,7 +211,7 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
       runId = await storeRun(db, 'cluster', async (id) => {
         await db.run(`INSERT INTO run_clusters SELECT ${id}, customer_id, cluster, cluster_name, distance, probability FROM (${q.sql}) a`, q.params);
         const { beforeCommit, ...stored } = options;
-        const params = { ...stored, input: options.input ? { ...options.input, file: resolve(options.input.file) } : undefined, features, categorical };
+        const params = { ...stored, scaling: model.preprocessing.scaling, input: options.input ? { ...options.input, file: resolve(options.input.file) } : undefined, features, categorical };
         const summary = { model, choice: fit.choice, quality: fit.quality, profiles: fit.profiles, features: all, picture: pictureForReport(fit.picture, clusterOfRow) };
         await recordRun(db, id, 'cluster', asOf, params, summary);
         if (beforeCommit) await beforeCommit(id);

@@ -340,8 +340,11 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
   const K = fit.k;
   const sizes = new Float64Array(K);
   for (const l of fit.labels) sizes[l]!++;
-  const small = [...sizes].filter((s) => s / n < minShare).length;
-  if (small > 0) warnings.push(`${small} of the ${K} clusters hold less than ${(minShare * 100).toFixed(1)}% of the customers`);
+  const small = [...sizes].filter((s) => s / n < minShare);
+  if (small.length > 0) {
+    const least = Math.min(...small);
+    warnings.push(`the minimum cluster size could not be kept: ${small.length} of the ${K} clusters hold less than ${(minShare * 100).toFixed(1)}% of the customers (the smallest ${least} customer${least === 1 ? '' : 's'}, ${(100 * least / n).toFixed(1)}%)`);
+  }
 
   const sample = sampleRows(n, sampleSize, seed);
   const Xs = sample.length === n ? X : takeRows(X, d, sample);

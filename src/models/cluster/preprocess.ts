@@ -1,7 +1,7 @@
 /**
  * Preprocessing recorded in the cluster model, so that new customers are transformed the same way in
  * process and in SQL: per numeric feature missing-value imputation (the median), optional log1p (for
- * non-negative, right-skewed spend and counts), winsorising at fitted quantiles, and standard
+ * right-skewed spend and counts; negative values clipped at 0 first), winsorising at fitted quantiles, and standard
  * (mean / population sd) or robust (median / IQR) scaling; categorical traits become one-hot columns.
  * Constant columns carry no information for a distance and are dropped with a warning.
  */
@@ -20,7 +20,11 @@ export type MissingPolicy = 'impute' | 'exclude';
 export interface PreprocessParams {
   /** default 'standard' */
   scaling?: Scaling;
-  /** numeric features to log1p (must be ≥ 0 … or a minimum above −1); 'auto' picks non-negative columns with skewness > 2; default none */
+  /**
+   * numeric features to log1p; values below 0 (a net spend where returns exceed purchases) are clipped at 0
+   * first, and counted; 'auto' picks columns with at most 5% negative values and skewness > 2 (after the
+   * clipping); default none. A column with mostly negative values is refused (`log1p-negative`).
+   */
   log1p?: readonly string[] | 'auto';
   /** winsorise numeric features at the q and 1 − q quantiles (0 ≤ q < 0.5, default 0: none) */
   winsorize?: number;
@@ -28,11 +32,13 @@ export interface PreprocessParams {
   missing?: MissingPolicy;
 }
 
-/** A fitted numeric feature: z = (clip(log1p?(coalesce(x, impute)), lo, hi) − center) / scale. */
+/** A fitted numeric feature: z = (clip(log1p?(max(coalesce(x, impute), floor)), lo, hi) − center) / scale. */
 export interface NumericStep {
   kind: 'numeric';
   name: string;
   impute: number;
+  /** a log1p feature with negative values: they are raised to this (0) before the log; absent otherwise */
+  floor?: number;
   log1p: boolean;
   clipLow: number | null;
   clipHigh: number | null;
@@ -72,6 +78,7 @@ export interface PreprocessResult {
 /** Apply one numeric step to a raw value (NaN = missing). */
 export function applyNumeric(s: NumericStep, x: number): number {
   let v = Number.isNaN(x) ? s.impute : x;
+  if (s.floor !== undefined && v < s.floor) v = s.floor;
   if (s.log1p) v = Math.log(Math.max(1 + v, LOG1P_FLOOR));
   if (s.clipLow !== null && v < s.clipLow) v = s.clipLow;
   if (s.clipHigh !== null && v > s.clipHigh) v = s.clipHigh;
@@ -79,6 +86,9 @@ export function applyNumeric(s: NumericStep, x: number): number {
   const t = Math.min(Math.max(v, lo), hi) - s.center;
   return Math.abs(t) < Z_TINY * s.scale ? 0 : t / s.scale;
 }
+
+/** --log1p auto leaves alone a column with more than this share of negative values. */
+export const AUTO_LOG1P_MAX_NEGATIVE = 0.05;
 
 function skewness(v: Float64Array): number {
   const n = v.length;
@@ -172,10 +182,15 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
       const present = Float64Array.from(keptList.filter((i) => !Number.isNaN(c.values[i]!)).map((i) => c.values[i]!)).sort();
       const impute = present.length ? quantileSorted(present, 0.5) : 0;
       const raw = Float64Array.from(keptList, (i) => (Number.isNaN(c.values[i]!) ? impute : c.values[i]!));
-      const auto = params.log1p === 'auto' && raw.every((x) => x >= 0) && skewness(raw) > 2;
+      // negative values (net spend where returns exceed purchases) are clipped at 0 before the log
+      const negative = raw.reduce((a, x) => a + (x < 0 ? 1 : 0), 0);
+      const clipped = negative ? raw.map((x) => Math.max(x, 0)) : raw;
+      const auto = params.log1p === 'auto' && negative <= AUTO_LOG1P_MAX_NEGATIVE * raw.length && skewness(clipped) > 2;
       const log = auto || (Array.isArray(params.log1p) && params.log1p.includes(c.name));
-      if (log && raw.some((x) => x <= -1)) throw new SegmintError('log1p-negative', `log1p: ${c.name} has values ≤ −1, where log(1 + x) is undefined`, { hint: `leave ${c.name} out of log1p` });
-      const v = log ? raw.map((x) => Math.log(1 + x)) : raw;
+      if (log && negative > raw.length / 2) throw new SegmintError('log1p-negative', `log1p: ${c.name} is negative for ${negative} of ${raw.length} rows: clipping them at 0 would leave little of it`, { hint: `leave ${c.name} out of log1p` });
+      const floor = log && negative > 0 ? 0 : undefined;
+      if (floor !== undefined) warnings.push(`${c.name}: ${negative} value${negative === 1 ? '' : 's'} below 0 clipped at 0 before log(1 + x)${auto ? ' (log1p auto)' : ''}`);
+      const v = log ? clipped.map((x) => Math.log(1 + x)) : raw;
       let lo: number | null = null, hi: number | null = null;
       if (q > 0) {
         const s = Float64Array.from(v).sort();
@@ -185,7 +200,7 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
       const { center: ce, scale } = center(v, scaling);
       if (!Number.isFinite(ce) || !Number.isFinite(scale)) throw new SegmintError('invalid-value', `${c.name}: values too large to scale (centre ${ce}, scale ${scale})`, { hint: `rescale ${c.name} (e.g. to thousands), use log1p, or winsorize` });
       if (!(scale > 0)) { warnings.push(`${c.name} is constant${scaling === 'robust' ? ' over its middle half (IQR 0)' : ''}: left out of the distance`); continue; }
-      const step: NumericStep = { kind: 'numeric', name: c.name, impute, log1p: log, clipLow: lo, clipHigh: hi, center: ce, scale };
+      const step: NumericStep = { kind: 'numeric', name: c.name, impute, ...(floor !== undefined ? { floor } : {}), log1p: log, clipLow: lo, clipHigh: hi, center: ce, scale };
       steps.push(step);
       out.push(Float64Array.from(keptList, (i) => applyNumeric(step, c.values[i]!)));
     } else {
