@@ -130,8 +130,11 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
         }
         const bar = progressBar(ctx.io);
         bar.update(options.k === 'auto' ? 'choosing k' : 'clustering');
-        const r = await runClustering(ws ? { ws } : { db: mem!.db }, options);
-        const out = opts.out ? await exportClusters(ws ? ws.db : mem!.db, r.runId, opts.out) : undefined;
+        // the file is written inside the run's transaction: a failed export stores no run
+        let out: Awaited<ReturnType<typeof exportClusters>> | undefined;
+        const store = ws && opts.out ? { beforeCommit: async (id: number) => { out = await exportClusters(ws!.db, id, opts.out!); } } : {};
+        const r = await runClustering(ws ? { ws } : { db: mem!.db }, { ...options, ...store });
+        if (opts.out && !ws) out = await exportClusters(mem!.db, r.runId, opts.out);
         bar.done();
         if (opts.json) {
           const { picture: _picture, ...rest } = r;
