@@ -17,6 +17,8 @@ import { registerCluster } from './commands/cluster.ts';
 import { registerAudience } from './commands/audience.ts';
 import { registerQuarantine } from './commands/quarantine.ts';
 import { registerDelete } from './commands/delete.ts';
+import { registerRuns } from './commands/runs.ts';
+import { registerMigration } from './commands/migration.ts';
 
 export function buildProgram(ctx: Context, setExit: (code: number) => void): Command {
   const program = new Command('segmint')
@@ -34,7 +36,7 @@ export function buildProgram(ctx: Context, setExit: (code: number) => void): Com
     'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
     'segmint clv fit && segmint clv predict --horizon 12 --unit month --out clv.csv',
   ]);
-  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete]) {
+  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete, registerRuns, registerMigration]) {
     register(program, ctx, setExit);
   }
   return program;

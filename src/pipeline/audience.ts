@@ -8,7 +8,7 @@ import { checkAudience } from '../segments/check.ts';
 import { formatAudience } from '../segments/format.ts';
 import { leafProbes, lowerAudience } from '../segments/lower.ts';
 import { type AudienceDiagnostic, type AudiencePack, type Node } from '../segments/ast.ts';
-import { fieldTypeOf, suggestion, TRANSACTION_FIELDS, type AudienceSchema, type FieldType } from '../segments/schema.ts';
+import { fieldTypeOf, MODEL_RUNS, suggestion, TRANSACTION_FIELDS, type AudienceSchema, type FieldType } from '../segments/schema.ts';
 import { compile, dialectOf, type Compiled } from '../sql/compile.ts';
 import type { DialectName } from '../sql/dialects/base.ts';
 import { expandedSize } from '../sql/size.ts';
@@ -18,6 +18,7 @@ import type { Db, Workspace } from '../store/workspace.ts';
 import { resolveAsOf } from './value.ts';
 import { copyToFile } from './export.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
+import { migrate } from './migration.ts';
 
 const RFM_FIELDS: Record<string, FieldType> = {
   segment: 'string', score: 'number', r: 'number', f: 'number', m: 'number', recency_days: 'number', frequency: 'number', monetary: 'number', mean_order_value: 'number',
@@ -238,24 +239,55 @@ export async function evaluatePack(ws: Workspace, pack: AudiencePack, options: {
   return { pack: pack.name, results, notApplicable };
 }
 
-/** Check the traits asked for with --traits against the customers columns (before anything is stored). */
-export function checkTraits(p: PreparedAudience, traits: readonly string[]): void {
-  for (const t of traits) {
-    if (!(t in p.schema.traits)) {
-      throw new SegmintError('unknown-field', `--traits ${t}: customers have no trait ${t}${suggestion(t, Object.keys(p.schema.traits))}`, { hint: `traits: ${Object.keys(p.schema.traits).join(', ')}` });
+/**
+ * The columns of --traits: customer traits, and dotted names that read the latest run of a kind
+ * (`rfm.segment`, `clv.clv`, `cluster.name`, any field a rule can read); unknown names are refused
+ * (with did-you-mean) before anything is stored.
+ */
+export function traitColumns(schema: AudienceSchema, traits: readonly string[]): { select: string[]; joins: string[] } {
+  const select: string[] = [];
+  const joins = new Map<string, string>();
+  const dotted = Object.entries(schema.scores).flatMap(([k, s]) => Object.keys(s.fields).filter((f) => !(f in (s.unavailable ?? {}))).map((f) => `${k}.${f}`));
+  const unknown = (t: string, why: string) => new SegmintError('unknown-field', `--traits ${t}: ${why}${suggestion(t, [...Object.keys(schema.traits), ...dotted])}`, {
+    hint: `traits: ${Object.keys(schema.traits).slice(0, 15).join(', ')}${Object.keys(schema.traits).length > 15 ? ', …' : ''}; stored results: ${dotted.join(', ') || `none yet (${Object.values(MODEL_RUNS).join('; ')})`}`,
+  });
+  for (const t of [...new Set(traits)].filter((x) => x !== 'customer_id')) {
+    if (t in schema.traits) {
+      select.push(`c.${quoteIdent(t)}`);
+      continue;
     }
+    const dot = t.indexOf('.');
+    if (dot < 0) throw unknown(t, `customers have no trait ${t}`);
+    const [kind, field] = [t.slice(0, dot), t.slice(dot + 1)];
+    const src = schema.scores[kind];
+    if (!src) {
+      if (Object.hasOwn(MODEL_RUNS, kind)) throw new SegmintError('no-model-run', `--traits ${t} reads the latest stored ${kind} run, and this workspace has none`, { hint: MODEL_RUNS[kind] });
+      throw unknown(t, `no trait or stored result ${t}`);
+    }
+    if (src.unavailable?.[field] !== undefined) throw new SegmintError('unknown-field', `--traits ${t}: ${src.unavailable[field]}`, { hint: `fields of ${kind}: ${Object.keys(src.fields).filter((x) => !(x in (src.unavailable ?? {}))).join(', ')}` });
+    if (!(field in src.fields)) throw unknown(t, `${kind} has no field ${field}`);
+    const alias = `s_${kind.replace(/[^a-z0-9_]/gi, '_')}`;
+    joins.set(alias, `LEFT JOIN ${quoteIdent(src.table)} ${alias} ON ${alias}.customer_id = c.customer_id AND ${alias}.run_id = ${Number(src.runId)}`);
+    select.push(`${alias}.${quoteIdent(src.columns?.[field] ?? field)} AS ${quoteIdent(t)}`);
   }
+  return { select, joins: [...joins.values()] };
+}
+
+/** Check the traits asked for with --traits (customer traits and `kind.field` results) before anything is stored. */
+export function checkTraits(p: PreparedAudience, traits: readonly string[]): void {
+  traitColumns(p.schema, traits);
 }
 
 /**
- * Write the members with the traits asked for (checked against the customers columns) to csv/parquet/json.
- * With `runId` (a stored snapshot of `p`), the members are read from it instead of evaluating the rule again.
+ * Write the members with the traits asked for (customer traits, and `rfm.segment`-style results of the
+ * latest runs) to csv/parquet/json. With `runId` (a stored snapshot of `p`), the members are read from it
+ * instead of evaluating the rule again.
  */
 export async function exportMembers(ws: Workspace, p: PreparedAudience, file: string, traits: string[], runId?: number): Promise<{ file: string; rows: number }> {
-  checkTraits(p, traits);
+  const t = traitColumns(p.schema, traits);
   const c = runId === undefined ? compileAudience(p.name, p.query, 'duckdb') : { sql: 'SELECT customer_id FROM audience_members WHERE run_id = ?', params: [runId] };
-  const cols = ['customer_id', ...traits.filter((t) => t !== 'customer_id')].map((t) => `c.${quoteIdent(t)}`).join(', ');
-  return copyToFile(ws.db, `SELECT ${cols} FROM customers c WHERE c.customer_id IN (${c.sql}) ORDER BY c.customer_id`, file, c.params);
+  const cols = ['c.customer_id', ...t.select].join(', ');
+  return copyToFile(ws.db, `SELECT ${cols} FROM customers c ${t.joins.join(' ')} WHERE c.customer_id IN (${c.sql}) ORDER BY c.customer_id`, file, c.params);
 }
 
 /** One node of an explanation: whether it holds for the customer, what was observed, and its parts. */
@@ -386,31 +418,12 @@ export interface MigrationMatrix {
   cells: MigrationCell[];
 }
 
-/** `(customer_id, label)` of a run: the segment of a score run, the CLV tier of a prediction run, the cluster name of a cluster run, member / not a member of an audience snapshot. */
-function labelsSql(r: RunInfo): string {
-  if (r.kind === 'rfm' || r.kind === 'lrfmp') return `SELECT customer_id, segment AS label FROM run_scores WHERE run_id = ${r.runId}`;
-  if (r.kind === 'audience') {
-    return `SELECT c.customer_id, CASE WHEN m.customer_id IS NULL THEN 'not a member' ELSE 'member' END AS label FROM customers c LEFT JOIN (SELECT customer_id FROM audience_members WHERE run_id = ${r.runId}) m ON m.customer_id = c.customer_id`;
-  }
-  if (r.kind === 'clv-predict') return `SELECT customer_id, coalesce(clv_tier, '(no CLV)') AS label FROM clv_predictions WHERE run_id = ${r.runId}`;
-  if (r.kind === 'cluster') return `SELECT customer_id, cluster_name AS label FROM run_clusters WHERE run_id = ${r.runId}`;
-  throw new SegmintError('unsupported-run-kind', `run ${r.runId} is a ${r.kind} run, which has no per-customer labels`, { hint: 'compare rfm, lrfmp, clv-predict, cluster or audience runs' });
-}
-
-/** Counts and revenue of customers moving between the labels of two runs of any segmentation. */
+/**
+ * Counts and revenue of customers moving between the labels of two runs of any segmentation (the segment
+ * of a score run, the CLV tier of a prediction run, the cluster name of a cluster run, member / not a
+ * member of an audience snapshot); customers in only one run are '(not in run)'. pipeline/migration.ts.
+ */
 export async function migrationMatrix(db: Db, fromRun: number, toRun: number): Promise<MigrationMatrix> {
-  const [a, b] = [await runInfo(db, fromRun), await runInfo(db, toRun)];
-  for (const r of [a, b]) {
-    if (!r.asOf) throw new SegmintError('no-as-of', `run ${r.runId} (${r.kind}) has no as-of date, so the revenue between the runs is undefined`, { hint: 'compare runs of the workspace\'s own customers (a cluster run of --input FILE has no as-of date)' });
-  }
-  const sameDay = a.asOf === b.asOf;
-  const rows = await db.all<{ f: string; t: string; n: number; rev: number }>(`
-    WITH a AS (${labelsSql(a)}), b AS (${labelsSql(b)}),
-    spend AS (SELECT customer_id, sum(amount) AS rev FROM transactions WHERE customer_id IS NOT NULL AND ts < CAST(? AS TIMESTAMP) ${sameDay ? '' : 'AND ts >= CAST(? AS TIMESTAMP)'} GROUP BY customer_id)
-    SELECT coalesce(a.label, '(not in run)') AS f, coalesce(b.label, '(not in run)') AS t, count(*) AS n, coalesce(sum(s.rev), 0) AS rev
-    FROM a FULL JOIN b ON a.customer_id = b.customer_id LEFT JOIN spend s ON s.customer_id = coalesce(a.customer_id, b.customer_id)
-    GROUP BY 1, 2 ORDER BY 1, 2`, sameDay ? [b.asOf] : [b.asOf, a.asOf]);
-  const cells = rows.map((r) => ({ from: r.f, to: r.t, customers: Number(r.n), revenue: Number(r.rev) }));
-  const uniq = (xs: string[]) => [...new Set(xs)].sort();
-  return { from: a, to: b, labels: { from: uniq(cells.map((c) => c.from)), to: uniq(cells.map((c) => c.to)) }, cells };
+  const m = await migrate(db, fromRun, toRun, { entered: '(not in run)', left: '(not in run)' });
+  return { from: m.from, to: m.to, labels: m.labels, cells: m.cells };
 }

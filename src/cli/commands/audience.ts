@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
 import {
-  audienceRuns, audienceSql, checkTraits, definitionError, diffAudience, evaluateAudience, evaluatePack, explainAudience, exportMembers, migrationMatrix, prepareAudience,
+  audienceRuns, audienceSql, checkTraits, definitionError, diffAudience, evaluateAudience, evaluatePack, explainAudience, exportMembers, prepareAudience,
   type ExplainNode, type PackResult, type PreparedAudience,
 } from '../../pipeline/audience.ts';
 import { checkOutFile, TABLE_EXTENSIONS, writeFileAtomic } from '../../pipeline/export.ts';
+import { exportAudienceDiff } from '../../pipeline/migration.ts';
+import { migrationOptions, runMigration, type MigrationCliOptions } from './migration.ts';
 import type { Workspace } from '../../store/workspace.ts';
 import type { AudiencePack } from '../../segments/ast.ts';
 import { formatAudienceFile, parseAudienceFile } from '../../segments/file.ts';
@@ -102,7 +104,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
 
   const evalCmd = withOut(defOptions(withGlobals(audience.command('eval [file]'))), 'write the members: .csv, .parquet, .json or .ndjson')
     .description('count an audience (or every audience of a pack) and store the membership as a snapshot run')
-    .option('--traits <list>', 'comma-separated customer traits to write with --out')
+    .option('--traits <list>', 'comma-separated columns to write with --out: customer traits, and results of the latest run of a kind (rfm.segment, lrfmp.score, clv.clv, clv.churn_tier, cluster.name)')
     .option('--no-store', 'do not store a snapshot run')
     .action(async (file: string | undefined, opts: DefOptions & { out?: string; force?: boolean; traits?: string; store: boolean }) => {
       const pack = loadPack(file, opts);
@@ -143,6 +145,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
   examples(evalCmd, [
     "segmint audience eval --where \"all(country in ('UK', 'FR'), orders in last 90 days >= 2)\"",
     'segmint audience eval lapsed.yaml --out lapsed.csv --traits email,country',
+    'segmint audience eval lapsed.yaml --out lapsed.csv --traits email,rfm.segment,clv.clv,cluster.name',
     'segmint audience eval lapsed.yaml --out lapsed.csv --force              # replace an earlier lapsed.csv',
     'segmint audience eval --preset ecommerce',
     'segmint audience eval pack.yaml --name vip --json',
@@ -212,18 +215,20 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
     });
   examples(fmtCmd, ["segmint audience fmt --where \"all(country='UK',orders in last 90 days>=2)\"", 'segmint audience fmt audiences.yaml --write', 'segmint audience fmt audiences.yaml --check']);
 
-  const diffCmd = withGlobals(audience.command('diff'))
+  const diffCmd = withOut(withGlobals(audience.command('diff')), 'write the customers who entered and who left (customer_id, change): .csv, .parquet, .json or .ndjson')
     .description('who entered and who left an audience between two snapshot runs (default: its last two)')
     .option('--name <name>', 'the audience')
     .option('--from <run>', 'the earlier run id')
     .option('--to <run>', 'the later run id')
     .option('--limit <n>', 'ids listed per side in the human output, 0 to 1000000 (default 20)', '20')
-    .action(async (opts: GlobalOptions & { name?: string; from?: string; to?: string; limit: string }) => {
+    .action(async (opts: GlobalOptions & { name?: string; from?: string; to?: string; limit: string; out?: string; force?: boolean }) => {
       const lim = boundedNumber('--limit', opts.limit, { min: 0, max: 1_000_000, integer: true, example: '20' });
+      if (opts.out) checkOutFile(opts.out, { force: opts.force, workspaceDir: ctx.workspaceDir(opts), extensions: TABLE_EXTENSIONS });
       const ws = await ctx.openWorkspace(opts, { readOnly: true });
       try {
         const d = await diffAudience(ws.db, { name: opts.name, from: opts.from === undefined ? undefined : runId('from', opts.from), to: opts.to === undefined ? undefined : runId('to', opts.to) });
-        if (opts.json) json(ctx.io, d);
+        const out = opts.out ? await exportAudienceDiff(ws.db, d.from.runId, d.to.runId, opts.out) : undefined;
+        if (opts.json) json(ctx.io, { ...d, ...(out ? { out } : {}) });
         else {
           const ids = (xs: string[]) => `${xs.slice(0, lim).join(', ')}${xs.length > lim ? `, … (${fmtInt(xs.length - lim)} more)` : ''}`;
           ctx.io.out([
@@ -231,36 +236,19 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
             `entered ${fmtInt(d.entered.length)}, left ${fmtInt(d.left.length)}, stayed ${fmtInt(d.stayed)}`,
             ...(d.entered.length ? [`entered: ${ids(d.entered)}`] : []),
             ...(d.left.length ? [`left: ${ids(d.left)}`] : []),
+            ...(out ? [`wrote ${fmtInt(out.rows)} customers to ${out.file}`] : []),
           ].join('\n'));
         }
       } finally {
         ws.close();
       }
     });
-  examples(diffCmd, ['segmint audience diff --name lapsed-90', 'segmint audience diff --from 3 --to 7 --json']);
+  examples(diffCmd, ['segmint audience diff --name lapsed-90', 'segmint audience diff --from 3 --to 7 --json', 'segmint audience diff --name lapsed-90 --out lapsed-changes.csv']);
 
-  const migCmd = withGlobals(audience.command('migration'))
-    .description('migration matrix between two runs of any segmentation (RFM, LRFMP segments, audience snapshots): customers and revenue per move')
-    .requiredOption('--from <run>', 'the earlier run id')
-    .requiredOption('--to <run>', 'the later run id')
-    .action(async (opts: GlobalOptions & { from: string; to: string }) => {
-      const [from, to] = [runId('from', opts.from), runId('to', opts.to)];
-      const ws = await ctx.openWorkspace(opts, { readOnly: true });
-      try {
-        const m = await migrationMatrix(ws.db, from, to);
-        if (opts.json) json(ctx.io, m);
-        else {
-          ctx.io.out(`${m.from.kind} run ${m.from.runId} (as of ${m.from.asOf}) → ${m.to.kind} run ${m.to.runId} (as of ${m.to.asOf}): customers (revenue)\n`);
-          const cell = (f: string, t: string) => m.cells.find((c) => c.from === f && c.to === t);
-          ctx.io.out(table(['from \\ to', ...m.labels.to], m.labels.from.map((f) => [f, ...m.labels.to.map((t) => {
-            const c = cell(f, t);
-            return c ? `${fmtInt(c.customers)} (${fmtInt(c.revenue)})` : '';
-          })])));
-        }
-      } finally {
-        ws.close();
-      }
-    });
+  // the same command as segmint migration
+  const migCmd = migrationOptions(audience.command('migration'))
+    .description('migration matrix between two runs of any segmentation (RFM, LRFMP segments, CLV tiers, clusters, audience snapshots): customers and revenue per move (segmint migration)')
+    .action(async (opts: MigrationCliOptions) => runMigration(ctx, opts));
   examples(migCmd, ['segmint audience migration --from 1 --to 4', 'segmint audience migration --from 2 --to 5 --json']);
 
   const runsCmd = withGlobals(audience.command('runs'))
