@@ -18,6 +18,8 @@ import type { Db, Workspace } from '../store/workspace.ts';
 import { resolveAsOf } from './value.ts';
 import { copyToFile } from './export.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
+import { resolveTrait } from '../segments/schema.ts';
+import { PRODUCT_FIELDS } from '../features/transaction-lines.ts';
 import { migrate } from './migration.ts';
 
 const RFM_FIELDS: Record<string, FieldType> = {
@@ -177,6 +179,8 @@ export interface EvalResult {
   share: number;
   /** the snapshot run, when stored */
   runId?: number;
+  /** text values the rule compares with a column that holds none of them, with the nearest values ("did you mean") */
+  warnings: string[];
 }
 
 /** Evaluate and (by default) store a snapshot run: runs.kind = 'audience', members in audience_members. */
@@ -190,15 +194,16 @@ export async function evaluateAudience(ws: Workspace, p: PreparedAudience, optio
   const total = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
   if (options.store === false) {
     const n = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM (${c.sql}) q`, c.params))?.n ?? 0);
-    return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0 };
+    return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0, warnings: await valueWarnings(ws, p) };
   }
+  const warnings = await valueWarnings(ws, p);
   return storeRun(db, 'audience', async (runId) => {
     // the INSERT reports how many members it wrote (counting audience_members would scan every snapshot)
     const inserted = await db.one<{ Count: number }>(`INSERT INTO audience_members SELECT ${runId}, customer_id FROM (${c.sql}) q`, c.params);
     const n = Number(inserted?.Count ?? 0);
     await recordRun(db, runId, 'audience', p.asOf, { name: p.name, where: p.where }, { customers: n });
     if (options.beforeCommit) await options.beforeCommit(runId);
-    return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0, runId };
+    return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0, runId, warnings };
   });
 }
 
@@ -209,8 +214,11 @@ export interface PackResult {
   notApplicable: { name: string; code: string; message: string }[];
 }
 
-/** Problems that mean "this workspace lacks what the rule reads", not "the rule is wrong". */
-const MISSING = new Set(['unknown-field', 'unknown-event-type', 'no-model-run', 'missing-coordinates', 'invalid-reference', 'unknown-property']);
+/**
+ * Problems that mean "this workspace lacks what the rule reads", not "the rule is wrong". For a pack, a field
+ * of another type than the pack expects (`household_size` as text "5+") is as good as missing.
+ */
+const MISSING = new Set(['unknown-field', 'unknown-event-type', 'no-model-run', 'missing-coordinates', 'invalid-reference', 'unknown-property', 'type-mismatch']);
 
 /**
  * Evaluate every audience of a pack (references resolve within the pack). With `skipMissing`, audiences
@@ -232,11 +240,91 @@ export async function evaluatePack(ws: Workspace, pack: AudiencePack, options: {
     } catch (e) {
       const found = isSegmintError(e) ? ((e.details as { diagnostics?: AudienceDiagnostic[] } | undefined)?.diagnostics ?? []) : [];
       if (!options.skipMissing || !found.length || !found.every((d) => MISSING.has(d.code))) throw e;
-      notApplicable.push({ name: a.name, code: found[0]!.code, message: found[0]!.message });
+      // every reason, not only the first: `has_kids` missing and `household_size` text
+      notApplicable.push({ name: a.name, code: found[0]!.code, message: found.map((d) => d.message).join('; ') });
     }
   }
   for (const p of prepared) results.push(await evaluateAudience(ws, p, options));
   return { pack: pack.name, results, notApplicable };
+}
+
+/** Transaction columns whose values a rule's text literals are checked against (free text such as description is not). */
+const CATEGORICAL_LINE_FIELDS = new Set(['category', 'department', 'product_id', 'channel', 'coupon', 'currency']);
+const CASE_INSENSITIVE_FIELDS = new Set<string>(PRODUCT_FIELDS);
+
+/** The (column, text value) pairs a rule compares with `=`, `!=`, `in` or `not in`, in it and the audiences it refers to. */
+function comparedValues(p: PreparedAudience): { table: 'lines' | 'customers'; column: string; value: string }[] {
+  const out = new Map<string, { table: 'lines' | 'customers'; column: string; value: string }>();
+  const texts = (n: Node & { kind: 'field' }): string[] => {
+    const t = n.test;
+    if (t.kind === 'cmp' && (t.op === '=' || t.op === '!=') && t.value.kind === 'string') return [t.value.value];
+    if (t.kind === 'in') return t.values.flatMap((v) => (v.kind === 'string' ? [v.value] : []));
+    return [];
+  };
+  const add = (table: 'lines' | 'customers', column: string, values: string[]) => {
+    for (const value of values) out.set(JSON.stringify([table, column, value]), { table, column, value });
+  };
+  const rowFilter = (n: Node | undefined, events: boolean) => {
+    if (!n || events) return;
+    if (n.kind === 'all' || n.kind === 'any') n.items.forEach((x) => rowFilter(x, events));
+    else if (n.kind === 'not') rowFilter(n.item, events);
+    else if (n.kind === 'field' && n.field.path.length === 1 && CATEGORICAL_LINE_FIELDS.has(n.field.path[0]!)) add('lines', n.field.path[0]!, texts(n));
+  };
+  const walk = (n: Node) => {
+    switch (n.kind) {
+      case 'all': case 'any': n.items.forEach(walk); return;
+      case 'not': walk(n.item); return;
+      case 'field': {
+        if (n.field.path.length !== 1) return;
+        const column = resolveTrait(p.schema, n.field.path[0]!);
+        if (column !== undefined && p.schema.traits[column] === 'string' && column !== 'customer_id') add('customers', column, texts(n));
+        return;
+      }
+      case 'measure': case 'has': case 'occurrence': rowFilter(n.where, n.source.kind === 'event'); return;
+      case 'sequence':
+        rowFilter(n.first.where, n.first.source.kind === 'event');
+        rowFilter(n.then.where, n.then.source.kind === 'event');
+        return;
+      default:
+    }
+  };
+  walk(p.node);
+  for (const r of p.refs.values()) walk(r);
+  return [...out.values()];
+}
+
+/**
+ * A warning for each text value a rule compares with a categorical column (a customer trait of text, or a
+ * transaction's category, department, product_id, channel, coupon or currency) that no row holds: the
+ * comparison never holds, which usually means a misspelling or another case. The nearest existing values
+ * (by edit distance, ignoring case) are named. Category and department are compared ignoring case, as the
+ * rule does (docs/audiences.md).
+ */
+export async function valueWarnings(ws: Workspace, p: PreparedAudience): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const { table: t, column, value } of comparedValues(p)) {
+    const ci = t === 'lines' && CASE_INSENSITIVE_FIELDS.has(column);
+    const c = quoteIdent(column);
+    // a line's category or department may come from its product (features/transaction-lines.ts)
+    const src = t === 'customers'
+      ? `SELECT ${c} AS v FROM customers`
+      : ci
+        ? `SELECT coalesce(t.${c}, p.${c}) AS v FROM transactions t LEFT JOIN products p ON p.product_id = t.product_id WHERE t.customer_id IS NOT NULL`
+        : `SELECT ${c} AS v FROM transactions WHERE customer_id IS NOT NULL`;
+    const hit = await ws.db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM (${src}) s WHERE ${ci ? 'lower(v) = lower(?)' : 'v = ?'} LIMIT 1) q`, [value]);
+    if (Number(hit?.n ?? 0) > 0) continue;
+    const near = await ws.db.all<{ v: string; d: number }>(
+      `SELECT v, levenshtein(lower(v), lower(?)) AS d FROM (SELECT DISTINCT CAST(v AS VARCHAR) AS v FROM (${src}) s WHERE v IS NOT NULL) q ORDER BY d, v LIMIT 3`, [value]);
+    const what = t === 'customers' ? `customer has ${column}` : `transaction line has ${column}`;
+    if (near.length === 0) {
+      warnings.push(`audience '${p.name}': no ${what} set, so ${column} = '${value}' never holds`);
+      continue;
+    }
+    const close = near.filter((r) => Number(r.d) <= Math.max(2, Math.ceil(value.length / 3)));
+    const list = (rs: { v: string }[]) => rs.map((r) => `'${r.v}'`).join(', ');
+    warnings.push(`audience '${p.name}': no ${what} '${value}'${ci ? ' (in any case)' : ''}, so that comparison never holds; ${close.length ? `did you mean ${list(close)}?` : `values include ${list(near)}`}`);
+  }
+  return warnings;
 }
 
 /**

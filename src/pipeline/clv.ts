@@ -222,7 +222,11 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
     if (x.length === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase up to the calibration end ${calEnd}`, { hint: 'choose a later --calibration-end, or import purchases first', exitCode: 1 });
     }
-    const result = fitClvSummary({ x, tx: cols.tx as number[], T: cols.big_t as number[], monetary: cols.z as number[] }, { ...options, model: kind, period, source: 'workspace' });
+    // no amount on any line: the spend model has nothing to fit, so only the purchase model is (as with --spend none)
+    const withAmount = await db.one<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM transactions WHERE customer_id IS NOT NULL AND amount IS NOT NULL LIMIT 1)');
+    const noAmounts = Number(withAmount?.n ?? 0) === 0 && (options.spend ?? 'gammagamma') === 'gammagamma';
+    const result = fitClvSummary({ x, tx: cols.tx as number[], T: cols.big_t as number[], monetary: cols.z as number[] }, { ...options, ...(noAmounts ? { spend: 'none' as const } : {}), model: kind, period, source: 'workspace' });
+    if (noAmounts) result.warnings.unshift('no amounts in the data: only the purchase model is fitted (no Gamma-Gamma spend model, so predictions have purchases and P(alive) but no spend or CLV); --spend none says so and silences this');
     const total = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
     const excluded = Math.max(0, total - x.length);
     result.customers = { total: Math.max(total, x.length), fitted: x.length, excluded, excludedByReason: excluded ? { 'no-purchase-by-calibration-end': excluded } : {} };
@@ -238,7 +242,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
       const predicted = Array.from(of, (j) => perPattern[j]!);
       result.validation = { ...validateHoldout(x, cols.xh as number[], predicted), holdoutPeriods: dh };
     }
-    const params = { model: kind, spend: options.spend ?? 'gammagamma', period, calibrationEnd: calEnd, asOf, penalizer: options.penalizer ?? 0 };
+    const params = { model: kind, spend: noAmounts ? 'none' : options.spend ?? 'gammagamma', period, calibrationEnd: calEnd, asOf, penalizer: options.penalizer ?? 0 };
     await storeRun(db, 'clv', async (runId) => {
       result.runId = runId;
       await recordRun(db, runId, 'clv', asOf, params, result);

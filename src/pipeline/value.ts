@@ -6,7 +6,7 @@ import { SegmintError } from '../core/errors.ts';
 import { customerMetrics, exclusionCounts } from '../features/customer-metrics.ts';
 import { edgesQuery, scoreQuery, type ScoreSpec } from '../features/scores.ts';
 import { checkThresholds } from '../models/rfm/binning.ts';
-import { checkCoverage, DEFAULT_LRFMP_SEGMENTS, DEFAULT_RFM_SEGMENTS, type SegmentRule } from '../models/rfm/segments.ts';
+import { checkCoverage, DEFAULT_LRFMP_SEGMENTS, DEFAULT_LRFP_SEGMENTS, DEFAULT_RF_SEGMENTS, DEFAULT_RFM_SEGMENTS, type SegmentRule } from '../models/rfm/segments.ts';
 import { compile } from '../sql/compile.ts';
 import type { Select } from '../sql/ir.ts';
 import type { Workspace } from '../store/workspace.ts';
@@ -45,8 +45,18 @@ export interface ValueResult {
   /** inner bin edges per score (ascending, in the metric's unit) */
   edges: Record<string, number[]>;
   segments: SegmentSummary[];
+  /** the scores computed, in order: r f m (l r f m p for LRFMP); without M when no transaction has an amount */
+  scores: string[];
+  /** true when no transaction has an amount: RFM is scored as RF (LRFMP as LRFP), segments named from the others */
+  noAmounts: boolean;
   warnings: string[];
 }
+
+/** The warning of a run on data without amounts. */
+export const NO_AMOUNTS_WARNING: Record<ValueModel, string> = {
+  rfm: 'no amounts in the data: RFM is scored as RF (recency and frequency; no M, and segments are named from R and F)',
+  lrfmp: 'no amounts in the data: LRFMP is scored as LRFP (no M, and segments are named from the other scores)',
+};
 
 const RFM_SCORES: ScoreSpec[] = [
   { score: 'r', metric: 'recency_days', higherIsBetter: false },
@@ -105,17 +115,26 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
   const asOfDate = new Date(`${asOf}T00:00:00Z`);
   const th = ws.config.analysis.rfm.thresholds ?? {};
   const metricKey: Record<string, 'recency' | 'frequency' | 'monetary'> = { r: 'recency', f: 'frequency', m: 'monetary' };
-  const specs = (model === 'rfm' ? RFM_SCORES : LRFMP_SCORES).map((s) => {
+  // without a single amount M is constant (0): score R and F only and name segments from them
+  const withAmount = await db.one<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM transactions WHERE customer_id IS NOT NULL AND amount IS NOT NULL LIMIT 1)');
+  const noAmounts = Number(withAmount?.n ?? 0) === 0;
+  const specs = (model === 'rfm' ? RFM_SCORES : LRFMP_SCORES).filter((s) => !(noAmounts && s.score === 'm')).map((s) => {
     const t = th[metricKey[s.score]!];
     if (!t) return s;
     checkThresholds(`analysis.rfm.thresholds.${metricKey[s.score]}`, t, bins);
     return { ...s, thresholds: t };
   });
-  const rules: SegmentRule[] = [...((model === 'rfm' ? ws.config.segments.rfm : ws.config.segments.lrfmp) ?? (model === 'rfm' ? DEFAULT_RFM_SEGMENTS : DEFAULT_LRFMP_SEGMENTS))];
+  const defaults = noAmounts ? (model === 'rfm' ? DEFAULT_RF_SEGMENTS : DEFAULT_LRFP_SEGMENTS) : (model === 'rfm' ? DEFAULT_RFM_SEGMENTS : DEFAULT_LRFMP_SEGMENTS);
+  const rules: SegmentRule[] = [...((model === 'rfm' ? ws.config.segments.rfm : ws.config.segments.lrfmp) ?? defaults)];
   const ruleScale = (model === 'rfm' ? ws.config.segments.rfm : ws.config.segments.lrfmp) ? bins : 5;
-  checkCoverage(rules, specs.map((s) => s.score), ruleScale, model);
+  try {
+    checkCoverage(rules, specs.map((s) => s.score), ruleScale, model);
+  } catch (e) {
+    if (!noAmounts || !(e instanceof SegmintError)) throw e;
+    throw new SegmintError(e.code, `${e.message} (no amounts in the data: there is no M score, and no fm)`, { hint: `give the segments.${model} rules of segmint.yaml without m and fm, e.g. {name: Champions, when: {r: [4, 5], f: [4, 5]}}` });
+  }
 
-  const warnings: string[] = [];
+  const warnings: string[] = noAmounts ? [NO_AMOUNTS_WARNING[model]] : [];
   const future = await db.one<{ n: number }>('SELECT count(*) AS n FROM transactions WHERE customer_id IS NOT NULL AND ts >= CAST(? AS TIMESTAMP)', [asOf]);
   if ((future?.n ?? 0) > 0) warnings.push(`${future!.n} transaction lines dated on or after the as-of date ${asOf} were ignored`);
 
@@ -144,7 +163,7 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
     for (const s of specs) if (s.thresholds) edges[s.score] = [...s.thresholds];
     const onePurchase = model === 'lrfmp' ? Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE visits < 3'))?.n ?? 0) : 0;
     if (onePurchase > 0) warnings.push(`${onePurchase} customers have fewer than three purchase days: their periodicity is set to 0 (docs/models.md)`);
-    const nonPositive = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE monetary <= 0'))?.n ?? 0);
+    const nonPositive = noAmounts ? 0 : Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE monetary <= 0'))?.n ?? 0);
     if (nonPositive > 0) warnings.push(`${nonPositive} customers have a net spend of zero or less (returns exceed purchases): they are scored in the lowest M bin`);
 
     const carried = ['recency_days', 'tenure_days', 'frequency', 'monetary', 'mean_order_value', 'periodicity_days', 'return_rate', 'distinct_products', 'basket_size', 'first_purchase', 'last_purchase'];
@@ -158,7 +177,7 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
         SELECT ${runId}, s.customer_id, s.segment, s.score_code, ${letters.map((l) => (has.has(l as 'r') ? `s.${l}` : 'NULL')).join(', ')},
           ${carried.map((c) => `s.${c}`).join(', ')}
         FROM (${sq.sql}) s`, sq.params);
-      const params = { model, bins, thresholds: th, rules: rules.map((r) => r.name) };
+      const params = { model, bins, thresholds: th, rules: rules.map((r) => r.name), scores: specs.map((s) => s.score), ...(noAmounts ? { noAmounts } : {}) };
       // checked before the commit: a failed run stores nothing
       const unnamed = await db.one<{ n: number }>("SELECT count(*) AS n FROM run_scores WHERE run_id = ? AND (segment IS NULL OR segment = '')", [runId]);
       if ((unnamed?.n ?? 0) > 0) throw new SegmintError('internal-error', `${unnamed!.n} customers got no segment`, { exitCode: 1 });
@@ -187,7 +206,7 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
     return {
       model, runId, asOf, bins,
       customers: { total: Number(exc.customers), scored, excluded: Number(exc.not_eligible), excludedByReason },
-      edges, segments, warnings,
+      edges, segments, scores: scoreCols, noAmounts, warnings,
     };
   } finally {
     await db.run('DROP TABLE IF EXISTS __features');

@@ -7,7 +7,7 @@
  * functions, one join per SELECT and only equalities in ON, so the same SQL compiles for ClickHouse.
  */
 import {
-  add, and, asin, binary, bool, coalesce, col, contains, cos, count, countDistinct, daysBetweenExact, ge, gt, index, inList, inQuery, isNotNull, isNull, jsonGet, le, least,
+  add, and, asin, binary, bool, coalesce, col, contains, cos, count, countDistinct, daysBetweenExact, fn, ge, gt, index, inList, inQuery, isNotNull, isNull, jsonGet, le, least,
   lit, lt, median, mul, not, NULL, num, or, quantiles, scalarQuery, select, sin, sqrt, startsWith, sub, subquery, table, agg, avg as avgOf, eq,
   type BinaryOp, type Cte, type Expr, type Select, type Source as SqlSource,
 } from '../sql/ir.ts';
@@ -384,6 +384,13 @@ class Lowerer {
     if (n.kind === 'not') return not(this.filter(n.item, scope));
     if (n.kind !== 'field') return bool(false);
     const { x, type } = this.rowField(n.field, scope);
+    // text equality against a category or department ignores case (docs/audiences.md): 'meat' finds 'MEAT'
+    if (scope.table === 'transactions' && (PRODUCT_FIELDS as readonly string[]).includes(n.field.path[0]!)) {
+      const t = n.test;
+      const lower = (e: Expr) => fn('lower', e);
+      if (t.kind === 'cmp' && (t.op === '=' || t.op === '!=') && t.value.kind === 'string') return truth(binary(OPS[t.op], lower(x), lower(lit(t.value.value))));
+      if (t.kind === 'in' && t.values.every((v) => v.kind === 'string')) return truth(inList(lower(x), t.values.map((v) => lower(lit(v.value))), t.negate));
+    }
     return truth(this.fieldTest(x, type, n.test, () => NULL));
   }
 

@@ -119,6 +119,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
           else {
             ctx.io.out(renderPack(r));
             for (const n of r.notApplicable) ctx.io.err(`note: ${n.name} does not apply here (${n.code}: ${n.message})`);
+            for (const w of r.results.flatMap((x) => x.warnings)) ctx.io.err(`warning: ${w}`);
           }
           return;
         }
@@ -137,6 +138,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
         else {
           ctx.io.out(`${r.name}: ${fmtInt(r.customers)} customers (${fmtPct(r.share)}) as of ${r.asOf}${r.runId === undefined ? '' : `, snapshot run ${r.runId}`}`);
           if (out) ctx.io.out(`wrote ${fmtInt(out.rows)} members to ${out.file}`);
+          for (const w of r.warnings) ctx.io.err(`warning: ${w}`);
         }
       } finally {
         ws.close();

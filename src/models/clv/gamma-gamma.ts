@@ -113,7 +113,7 @@ export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>, opt
   }
   if (xs.length < 3) {
     throw new SegmintError('empty-summary', `${xs.length} customers have repeat purchases with a positive mean spend: the Gamma-Gamma model needs more`, {
-      hint: 'fit the spend model on a longer calibration period, or without --spend', exitCode: 1,
+      hint: 'fit the spend model on a longer calibration period, or fit the purchase model alone with --spend none', exitCode: 1,
     });
   }
   const data = spendData(xs, zs);

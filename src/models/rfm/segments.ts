@@ -28,6 +28,24 @@ export const DEFAULT_RFM_SEGMENTS: readonly SegmentRule[] = [
 ];
 
 /**
+ * The default table when the data have no amounts (RFM scored as RF): the same eleven segments and order, with
+ * F alone where the RFM table reads the mean of F and M, so Champions are recent and frequent.
+ */
+export const DEFAULT_RF_SEGMENTS: readonly SegmentRule[] = [
+  { name: 'Champions', when: { r: [4, 5], f: [4, 5] }, description: 'bought recently and buy the most often' },
+  { name: "Can't lose them", when: { r: [1, 1], f: [4, 5] }, description: 'used to buy very often, but not for a long time' },
+  { name: 'Loyal', when: { r: [3, 5], f: [3, 5] }, description: 'buy regularly' },
+  { name: 'At risk', when: { r: [1, 2], f: [3, 5] }, description: 'bought often, but long ago: bring them back' },
+  { name: 'New', when: { r: [5, 5], f: [1, 1] }, description: 'first purchase very recently' },
+  { name: 'Potential loyalist', when: { r: [4, 5], f: [2, 3] }, description: 'recent customers with average frequency' },
+  { name: 'Promising', when: { r: [4, 5], f: [1, 1] }, description: 'recent shoppers who have not come often yet' },
+  { name: 'Need attention', when: { r: [3, 3], f: [2, 3] }, description: 'above-average recency and frequency, slipping' },
+  { name: 'About to sleep', when: { r: [3, 3], f: [1, 1] }, description: 'below-average recency and frequency: will be lost without action' },
+  { name: 'Hibernating', when: { r: [2, 2], f: [1, 2] }, description: 'last purchase long ago, few orders' },
+  { name: 'Lost', when: { r: [1, 1], f: [1, 3] }, description: 'lowest recency: the longest gone' },
+];
+
+/**
  * The default LRFMP table: the five customer types of Peker, Kocyigit & Eren (2017) expressed on 1–5 scores
  * (high R = recent, high P = regular).
  */
@@ -40,6 +58,15 @@ export const DEFAULT_LRFMP_SEGMENTS: readonly SegmentRule[] = [
 ];
 
 export const fmScore = (f: number, m: number) => Math.floor((f + m) / 2 + 0.5);
+
+/** The default LRFMP table without amounts (LRFP): the same types, told apart by frequency instead of spend. */
+export const DEFAULT_LRFP_SEGMENTS: readonly SegmentRule[] = [
+  { name: 'Frequent loyal', when: { r: [3, 5], f: [4, 5] }, description: 'recent and the most frequent' },
+  { name: 'Loyal', when: { r: [3, 5], f: [3, 5] }, description: 'recent and frequent' },
+  { name: 'Uncertain', when: { r: [3, 5] }, description: 'recent but few visits: new or occasional customers whose future is open' },
+  { name: 'Frequent lost', when: { r: [1, 2], f: [3, 5] }, description: 'came often but have not come back' },
+  { name: 'Infrequent lost', when: { r: [1, 2] }, description: 'few visits and gone' },
+];
 
 /** Map a score on 1..bins to the 1..5 scale the default tables use. */
 export const toFive = (s: number, bins: number) => (bins === 5 ? s : Math.min(5, Math.max(1, Math.ceil((s * 5) / bins))));
@@ -67,7 +94,8 @@ export function checkCoverage(rules: readonly SegmentRule[], keys: readonly ('r'
   const walk = (i: number) => {
     if (missing.length >= 5) return;
     if (i === keys.length) {
-      scores.fm = fmScore(scores.f ?? 0, scores.m ?? 0);
+      // fm exists only when F and M are both scored (as in the score query)
+      if (keys.includes('f') && keys.includes('m')) scores.fm = fmScore(scores.f!, scores.m!);
       if (!segmentOf(rules, scores)) missing.push(keys.map((k) => `${k}=${scores[k]}`).join(' '));
       return;
     }
