@@ -247,10 +247,10 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
     });
   examples(diffCmd, ['segmint audience diff --name lapsed-90', 'segmint audience diff --from 3 --to 7 --json', 'segmint audience diff --name lapsed-90 --out lapsed-changes.csv']);
 
-  // the same command as segmint migration
+  // segmint migration, with its earlier label for customers in one run only
   const migCmd = migrationOptions(audience.command('migration'))
-    .description('migration matrix between two runs of any segmentation (RFM, LRFMP segments, CLV tiers, clusters, audience snapshots): customers and revenue per move (segmint migration)')
-    .action(async (opts: MigrationCliOptions) => runMigration(ctx, opts));
+    .description('migration matrix between two runs of any segmentation (RFM, LRFMP segments, CLV tiers, clusters, audience snapshots): customers and revenue per move; segmint migration, with customers in one run only as (not in run)')
+    .action(async (opts: MigrationCliOptions) => runMigration(ctx, opts, '(not in run)'));
   examples(migCmd, ['segmint audience migration --from 1 --to 4', 'segmint audience migration --from 2 --to 5 --json']);
 
   const runsCmd = withGlobals(audience.command('runs'))

@@ -40,15 +40,18 @@ export interface MigrationCliOptions extends GlobalOptions {
   force?: boolean;
 }
 
-/** The action of `segmint migration` (and `segmint audience migration`). */
-export async function runMigration(ctx: Context, opts: MigrationCliOptions): Promise<void> {
+/**
+ * The action of `segmint migration` (and `segmint audience migration`, which keeps its label
+ * '(not in run)' for customers in one run only: `notInRun`).
+ */
+export async function runMigration(ctx: Context, opts: MigrationCliOptions, notInRun?: string): Promise<void> {
   const [from, to] = [runIdOption('from', opts.from), runIdOption('to', opts.to)];
   // checked before any work: a refused --out writes nothing
   if (opts.out) checkOutFile(opts.out, { force: opts.force, workspaceDir: ctx.workspaceDir(opts), extensions: TABLE_EXTENSIONS });
   const ws = await ctx.openWorkspace(opts, { readOnly: true });
   try {
     const pair = await migrationRuns(ws.db, { from, to, kind: opts.kind });
-    const m = await migrate(ws.db, pair.from, pair.to, { by: opts.by });
+    const m = await migrate(ws.db, pair.from, pair.to, { by: opts.by, ...(notInRun === undefined ? {} : { entered: notInRun, left: notInRun }) });
     const out = opts.out ? await exportMoves(ws.db, pair.from, pair.to, opts.out, { by: opts.by }) : undefined;
     if (opts.json) json(ctx.io, { ...m, ...(out ? { out } : {}) });
     else {
