@@ -89,3 +89,7 @@ export {
   loadAudienceSchema, prepareAudience, evaluateAudience, evaluatePack, explainAudience, exportMembers, diffAudience, migrationMatrix, audienceRuns, audienceSql,
   type PreparedAudience, type EvalResult, type PackResult, type ExplainNode, type AudienceDiff, type MigrationMatrix, type MigrationCell, type RunInfo,
 } from './pipeline/audience.ts';
+export {
+  listRuns, migrate, migrationRuns, exportMoves, exportAudienceDiff, RUN_KINDS,
+  type RunListing, type Migration, type MigrationRun, type MigrationMove, type MigrationOptions, type MigrationBy,
+} from './pipeline/migration.ts';
