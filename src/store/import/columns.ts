@@ -91,6 +91,9 @@ export interface TraitColumn {
 }
 
 const BOOL_WORDS = "('true','false','yes','no','y','n','t','f')";
+/** inferTraits: about this many cells (rows × columns) per query, and at most this many columns. */
+const CELLS_PER_BATCH = 4_000_000;
+const MAX_BATCH_COLUMNS = 500;
 
 /**
  * Choose a type for each extra column from all its values: BIGINT, DOUBLE, BOOLEAN (true/false,
@@ -106,19 +109,26 @@ export async function inferTraits(
 ): Promise<TraitColumn[]> {
   const text = columns.filter((c) => isText(c.type));
   const counts: Record<string, number> = {};
-  // Each test runs over the column's distinct values, which are few for most traits.
-  for (const [i, c] of text.entries()) {
+  // Each test runs over the distinct values of a column, which are few for most traits. The columns are
+  // tested together, unpivoted into (column, value) pairs, in batches of about CELLS_PER_BATCH cells: one
+  // query per column made a 5,000-column file take minutes.
+  const rows = text.length ? Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __raw'))?.n ?? 0) : 0;
+  const perBatch = Math.max(1, Math.min(MAX_BATCH_COLUMNS, Math.floor(CELLS_PER_BATCH / Math.max(1, rows))));
+  for (let from = 0; from < text.length; from += perBatch) {
+    const batch = text.slice(from, from + perBatch);
     const v = 'v';
-    const row = await db.one<Record<string, number>>(`SELECT
-        count(${v}) AS n${i},
-        count(*) FILTER (WHERE regexp_full_match(${v}, '[-+]?[0-9]{1,18}')) AS i${i},
-        count(TRY_CAST(${v} AS DOUBLE)) FILTER (WHERE ${isNumberText(v, false)}) AS d${i},
-        count(*) FILTER (WHERE lower(${v}) IN ${BOOL_WORDS}) AS b${i},
-        count(TRY_CAST(${v} AS DATE)) FILTER (WHERE length(${v}) = 10) AS t${i},
-        count(TRY_CAST(${v} AS TIMESTAMP)) FILTER (WHERE length(${v}) >= 10) AS s${i},
-        count(*) FILTER (WHERE regexp_matches(${v}, '^0[0-9]')) AS z${i}
-      FROM (SELECT DISTINCT ${textExpr(c)} AS v FROM __raw)`);
-    Object.assign(counts, row);
+    const found = await db.all<Record<string, number>>(`SELECT CAST(k AS INTEGER) AS k,
+        count(${v}) AS n,
+        count(*) FILTER (WHERE regexp_full_match(${v}, '[-+]?[0-9]{1,18}')) AS i,
+        count(TRY_CAST(${v} AS DOUBLE)) FILTER (WHERE ${isNumberText(v, false)}) AS d,
+        count(*) FILTER (WHERE lower(${v}) IN ${BOOL_WORDS}) AS b,
+        count(TRY_CAST(${v} AS DATE)) FILTER (WHERE length(${v}) = 10) AS t,
+        count(TRY_CAST(${v} AS TIMESTAMP)) FILTER (WHERE length(${v}) >= 10) AS s,
+        count(*) FILTER (WHERE regexp_matches(${v}, '^0[0-9]')) AS z
+      FROM (SELECT DISTINCT k, ${v} FROM (UNPIVOT (SELECT ${batch.map((c, j) => `${textExpr(c)} AS "${from + j}"`).join(', ')} FROM __raw)
+        ON COLUMNS(*) INTO NAME k VALUE ${v}))
+      GROUP BY k`);
+    for (const r of found) for (const key of ['n', 'i', 'd', 'b', 't', 's', 'z']) counts[`${key}${r.k}`] = Number(r[key]);
   }
   return columns.map((c, k) => {
     const name = names[k]!;
@@ -156,10 +166,11 @@ export async function ensureColumns(db: Db, table: string, traits: TraitColumn[]
       [table],
     )).map((r) => [r.column_name, r.data_type]),
   );
+  const added: TraitColumn[] = [];
   for (const t of traits) {
     const have = existing.get(t.name);
     if (have === undefined) {
-      await db.run(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(t.name)} ${t.type}`);
+      added.push(t);
       existing.set(t.name, t.type);
     } else if (have !== t.type && !(have.startsWith('DECIMAL') && t.type === 'DOUBLE')) {
       if (have !== 'VARCHAR') {
@@ -170,5 +181,34 @@ export async function ensureColumns(db: Db, table: string, traits: TraitColumn[]
       t.type = 'VARCHAR';
     }
   }
+  if (added.length > REBUILD_ABOVE) await addColumnsByRebuild(db, table, added);
+  else for (const t of added) await db.run(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(t.name)} ${t.type}`);
   return warnings;
+}
+
+/**
+ * More new columns than this are added by rebuilding the table. DuckDB takes one ALTER per column, and each
+ * copies the table's whole definition (kept until the transaction commits): 5,000 new columns took minutes
+ * and gigabytes. A rebuild copies the rows once, which costs more than a few ALTERs on a large table.
+ */
+const REBUILD_ABOVE = 100;
+
+/** Add `columns` to `table` at once: a copy with them, the rows copied, the copy put in its place. */
+async function addColumnsByRebuild(db: Db, table: string, columns: readonly TraitColumn[]): Promise<void> {
+  const def = await db.one<{ sql: string }>(`SELECT sql FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main' AND NOT temporary`, [table]);
+  // CREATE TABLE name(<columns and constraints>); the same with the new columns after them
+  const body = def ? /^CREATE TABLE [^(]*\(([\s\S]*)\);?\s*$/.exec(def.sql)?.[1] : undefined;
+  if (body === undefined) {
+    for (const t of columns) await db.run(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(t.name)} ${t.type}`);
+    return;
+  }
+  const have = (await db.all<{ column_name: string }>(
+    `SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main' ORDER BY column_index`, [table],
+  )).map((r) => quoteIdent(r.column_name));
+  const wide = quoteIdent(`__${table}_wide`);
+  await db.run(`DROP TABLE IF EXISTS ${wide}`);
+  await db.run(`CREATE TABLE ${wide} (${body}, ${columns.map((t) => `${quoteIdent(t.name)} ${t.type}`).join(', ')})`);
+  await db.run(`INSERT INTO ${wide} (${have.join(', ')}) SELECT ${have.join(', ')} FROM ${table}`);
+  await db.run(`DROP TABLE ${table}`);
+  await db.run(`ALTER TABLE ${wide} RENAME TO ${quoteIdent(table)}`);
 }
