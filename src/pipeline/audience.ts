@@ -8,7 +8,7 @@ import { checkAudience } from '../segments/check.ts';
 import { formatAudience } from '../segments/format.ts';
 import { leafProbes, lowerAudience } from '../segments/lower.ts';
 import { type AudienceDiagnostic, type AudiencePack, type Node } from '../segments/ast.ts';
-import { fieldTypeOf, MODEL_RUNS, suggestion, TRANSACTION_FIELDS, type AudienceSchema, type FieldType } from '../segments/schema.ts';
+import { fieldTypeOf, MODEL_RUNS, RESULT_RUN_KIND, runPinProblem, suggestion, TRANSACTION_FIELDS, type AudienceSchema, type FieldType, type ScoreSource } from '../segments/schema.ts';
 import { compile, dialectOf, type Compiled } from '../sql/compile.ts';
 import type { DialectName } from '../sql/dialects/base.ts';
 import { expandedSize } from '../sql/size.ts';
@@ -35,29 +35,32 @@ const CLUSTER_FIELDS: Record<string, FieldType> = { id: 'number', name: 'string'
 const CLUSTER_COLUMNS = { id: 'cluster', name: 'cluster_name' };
 
 /** The schema of a workspace as the checker sees it; event property names are read when `properties` is true. */
-export async function loadAudienceSchema(db: Db, options: { properties?: boolean; audiences?: Record<string, string>; aliases?: Record<string, string[]> } = {}): Promise<AudienceSchema> {
+export async function loadAudienceSchema(db: Db, options: { properties?: boolean; audiences?: Record<string, string>; aliases?: Record<string, string[]>; runs?: Record<string, number> } = {}): Promise<AudienceSchema> {
   const cols = await db.all<{ name: string; type: string }>("SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'customers' AND table_schema = 'main' ORDER BY ordinal_position");
   const traits: Record<string, FieldType> = {};
   for (const c of cols) if (c.name !== 'source_id') traits[c.name] = fieldTypeOf(c.type);
   const types = await db.all<{ type: string }>('SELECT DISTINCT type FROM events ORDER BY type');
+  // every stored run: the latest of each result kind is read by `kind.field`, any of them by `kind(id).field`
+  const runRows = await db.all<{ run_id: number; kind: string; as_of: string | null; algorithm: string | null }>(
+    "SELECT run_id, kind, strftime(as_of, '%Y-%m-%d') AS as_of, CASE WHEN kind = 'cluster' THEN json_extract_string(summary, '$.model.algorithm') END AS algorithm FROM runs ORDER BY run_id");
+  const runs: NonNullable<AudienceSchema['runs']> = {};
   const scores: AudienceSchema['scores'] = {};
-  for (const kind of ['rfm', 'lrfmp'] as const) {
-    const r = await db.one<{ run_id: number; as_of: string }>("SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of FROM runs WHERE kind = ? ORDER BY run_id DESC LIMIT 1", [kind]);
-    // score is the score code (e.g. 545)
-    if (r) scores[kind] = { runId: Number(r.run_id), asOf: r.as_of, table: 'run_scores', fields: kind === 'rfm' ? RFM_FIELDS : LRFMP_FIELDS, columns: { score: 'score_code' } };
+  const latest = new Map<string, number>();
+  for (const r of runRows) {
+    const runId = Number(r.run_id);
+    const source = resultSource(r.kind, runId, r.as_of ?? '', r.algorithm);
+    runs[runId] = { kind: r.kind, ...(source ? { source } : {}) };
+    if (source) latest.set(r.kind, runId);
   }
-  // CLV: the latest stored predictions (segmint clv predict)
-  const clv = await db.one<{ run_id: number; as_of: string }>("SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of FROM runs WHERE kind = 'clv-predict' ORDER BY run_id DESC LIMIT 1");
-  if (clv) scores.clv = { runId: Number(clv.run_id), asOf: clv.as_of, table: 'clv_predictions', fields: CLV_FIELDS };
-  // clusters: the latest stored segmint cluster run (a run of --input FILE has no as-of date)
-  const cl = await db.one<{ run_id: number; as_of: string | null; algorithm: string | null }>(
-    "SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of, json_extract_string(summary, '$.model.algorithm') AS algorithm FROM runs WHERE kind = 'cluster' ORDER BY run_id DESC LIMIT 1");
-  if (cl) {
-    const mixture = cl.algorithm === 'gmm';
-    scores.cluster = {
-      runId: Number(cl.run_id), asOf: cl.as_of ?? '', table: 'run_clusters', fields: CLUSTER_FIELDS, columns: CLUSTER_COLUMNS,
-      ...(mixture ? {} : { unavailable: { probability: `the latest cluster run (run ${Number(cl.run_id)}, ${cl.algorithm ?? 'unknown algorithm'}) has no membership probabilities: only mixtures (--algorithm gmm) have them` } }),
-    };
+  for (const [name, kind] of Object.entries(RESULT_RUN_KIND)) {
+    const id = latest.get(kind);
+    if (id !== undefined) scores[name] = runs[id]!.source!;
+  }
+  // a pack's pinned runs (runs: {cluster: 12}) replace the latest
+  for (const [name, id] of Object.entries(options.runs ?? {})) {
+    const problem = runPinProblem({ traits, transactionFields: {}, eventTypes: [], scores, audiences: {}, runs }, name, Number(id));
+    if (problem) throw new SegmintError(problem.code, `runs: ${name}: ${Number(id)}: ${problem.message}`, { hint: problem.hint });
+    scores[name] = runs[Number(id)]!.source!;
   }
   let eventProperties: Record<string, string[]> | undefined;
   if (options.properties) {
@@ -73,7 +76,24 @@ export async function loadAudienceSchema(db: Db, options: { properties?: boolean
     scores,
     audiences: options.audiences ?? {},
     ...(options.aliases ? { aliases: options.aliases } : {}),
+    runs,
   };
+}
+
+/** The stored result a run of `kind` holds, as a rule reads it; undefined for kinds a rule cannot read. */
+function resultSource(kind: string, runId: number, asOf: string, algorithm: string | null): ScoreSource | undefined {
+  // score is the score code (e.g. 545)
+  if (kind === 'rfm' || kind === 'lrfmp') return { runId, asOf, table: 'run_scores', fields: kind === 'rfm' ? RFM_FIELDS : LRFMP_FIELDS, columns: { score: 'score_code' } };
+  // CLV: the stored predictions of a segmint clv predict run
+  if (kind === 'clv-predict') return { runId, asOf, table: 'clv_predictions', fields: CLV_FIELDS };
+  // clusters: a segmint cluster run (a run of --input FILE has no as-of date)
+  if (kind === 'cluster') {
+    return {
+      runId, asOf, table: 'run_clusters', fields: CLUSTER_FIELDS, columns: CLUSTER_COLUMNS,
+      ...(algorithm === 'gmm' ? {} : { unavailable: { probability: `cluster run ${runId} (${algorithm ?? 'unknown algorithm'}) has no membership probabilities: only mixtures (--algorithm gmm) have them` } }),
+    };
+  }
+  return undefined;
 }
 
 const usesProperties = (text: string) => /properties\s*\./.test(text);
@@ -135,6 +155,8 @@ export interface PrepareOptions {
   /** the other audiences a rule may refer to (name → text), e.g. the rest of its pack */
   audiences?: Record<string, string>;
   aliases?: Record<string, string[]>;
+  /** a pack's pinned runs: result kind → run id */
+  runs?: Record<string, number>;
   schema?: AudienceSchema;
 }
 
@@ -142,7 +164,7 @@ export interface PrepareOptions {
 export async function prepareAudience(ws: Workspace, name: string, where: string, options: PrepareOptions = {}): Promise<PreparedAudience> {
   // event property names are loaded when the rule or an audience it may refer to reads properties
   const properties = [where, ...Object.values(options.audiences ?? {})].some(usesProperties);
-  const schema = options.schema ?? (await loadAudienceSchema(ws.db, { properties, audiences: options.audiences, aliases: options.aliases }));
+  const schema = options.schema ?? (await loadAudienceSchema(ws.db, { properties, audiences: options.audiences, aliases: options.aliases, runs: options.runs }));
   const c = checkAudience(where, schema, { name });
   if (!c.node) throw definitionError(name, c.diagnostics);
   const asOf = await audienceAsOf(ws, options.asOf);
@@ -224,10 +246,16 @@ const MISSING = new Set(['unknown-field', 'unknown-event-type', 'no-model-run', 
  * Evaluate every audience of a pack (references resolve within the pack). With `skipMissing`, audiences
  * whose fields, event types or runs the workspace lacks are listed as not applicable instead of failing.
  */
-export async function evaluatePack(ws: Workspace, pack: AudiencePack, options: { asOf?: string; store?: boolean; skipMissing?: boolean } = {}): Promise<PackResult> {
+export async function evaluatePack(ws: Workspace, pack: AudiencePack, options: {
+  asOf?: string; store?: boolean; skipMissing?: boolean;
+  /** called as the pack is checked and as each audience is evaluated, with the share done */
+  onProgress?: (phase: string, fraction: number) => void;
+} = {}): Promise<PackResult> {
+  const progress = options.onProgress ?? (() => undefined);
+  progress('reading the workspace', 0);
   const audiences = Object.fromEntries(pack.audiences.map((a) => [a.name, a.where]));
   const anyProps = pack.audiences.some((a) => usesProperties(a.where));
-  const schema = await loadAudienceSchema(ws.db, { properties: anyProps, audiences, aliases: pack.aliases });
+  const schema = await loadAudienceSchema(ws.db, { properties: anyProps, audiences, aliases: pack.aliases, runs: pack.runs });
   // one as-of date for the whole pack (without --as-of it is found by a scan of the transactions)
   const asOf = await audienceAsOf(ws, options.asOf);
   const results: EvalResult[] = [];
@@ -244,7 +272,10 @@ export async function evaluatePack(ws: Workspace, pack: AudiencePack, options: {
       notApplicable.push({ name: a.name, code: found[0]!.code, message: found.map((d) => d.message).join('; ') });
     }
   }
-  for (const p of prepared) results.push(await evaluateAudience(ws, p, options));
+  for (const [i, p] of prepared.entries()) {
+    progress(`evaluating ${p.name}`, (i + 1) / (prepared.length + 1));
+    results.push(await evaluateAudience(ws, p, options));
+  }
   return { pack: pack.name, results, notApplicable };
 }
 

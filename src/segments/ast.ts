@@ -68,10 +68,12 @@ export type FieldTest =
   | { readonly kind: 'is_null'; readonly negate: boolean }
   | { readonly kind: 'date'; readonly test: DateTest };
 
-/** A dotted name: `country`, `rfm.segment`, `properties.device`. */
+/** A dotted name: `country`, `rfm.segment`, `properties.device`; `cluster(12).name` pins the stored run read. */
 export interface FieldRef {
   readonly path: readonly string[];
   readonly span: Span;
+  /** a pinned run of a stored result (`rfm(7).segment`): its run id, where written */
+  readonly run?: { readonly id: number; readonly span: Span };
 }
 
 /** Rows a behaviour condition counts: transaction lines (by kind) or events of one type. */
@@ -130,6 +132,8 @@ export interface AudiencePack {
   audiences: AudienceDef[];
   /** field synonyms: a trait the rules name → columns tried in order when it is missing (presets on real data) */
   aliases?: Record<string, string[]>;
+  /** pinned runs: a result kind (`cluster`, `rfm`, `lrfmp`, `clv`) → the run id its `kind.field`s read instead of the latest */
+  runs?: Record<string, number>;
 }
 
 /** 1-based line and column of `offset` in `text`. */

@@ -9,7 +9,7 @@ import {
 } from './ast.ts';
 import { isPlainName } from '../sql/quote.ts';
 import { parseAudience } from './parse.ts';
-import { MODEL_RUNS, resolveTrait, suggestion, type AudienceSchema, type FieldType } from './schema.ts';
+import { MODEL_RUNS, resolveTrait, runPinProblem, scoreSourceOf, suggestion, type AudienceSchema, type FieldType } from './schema.ts';
 import { durationDays, parseDateLiteral } from './time.ts';
 
 /** Most values in one `in (…)` list. */
@@ -120,6 +120,10 @@ class Checker {
   /** The type of a row field inside a `where` filter or aggregate, or undefined after reporting it. */
   private rowField(f: FieldRef, scope: RowScope): FieldType | undefined {
     const name = f.path.join('.');
+    if (f.run) {
+      this.err(f.run.span, 'invalid-run', `${f.path[0]}(${f.run.id}): a pinned run reads a stored result of customers, not a field of ${scope.kind === 'event' ? 'events' : 'transactions'}`, 'pin runs outside a row filter: cluster(12).name = …');
+      return undefined;
+    }
     if (scope.kind === 'transactions') {
       const fields = Object.keys(this.schema.transactionFields);
       if (f.path.length === 1 && f.path[0]! in this.schema.transactionFields) return this.schema.transactionFields[f.path[0]!];
@@ -158,8 +162,19 @@ class Checker {
 
   /** The type of a customer trait or a score field, or undefined after reporting it. */
   private customerField(f: FieldRef): FieldType | undefined {
-    const name = f.path.join('.');
     const head = f.path[0]!;
+    const name = f.run ? [`${head}(${f.run.id})`, ...f.path.slice(1)].join('.') : f.path.join('.');
+    if (f.run) {
+      const problem = runPinProblem(this.schema, head, f.run.id);
+      if (problem) {
+        this.err(f.run.span, problem.code, problem.message, problem.hint);
+        return undefined;
+      }
+      if (f.path.length === 1) {
+        this.err(f.span, 'unknown-field', `${head}(${f.run.id}) names a run, not a field`, `e.g. ${head}(${f.run.id}).${Object.keys(scoreSourceOf(this.schema, f)!.fields)[0]}`);
+        return undefined;
+      }
+    }
     if (f.path.length === 1) {
       const col = resolveTrait(this.schema, head);
       if (col !== undefined) return this.schema.traits[col];
@@ -167,7 +182,7 @@ class Checker {
       this.err(f.span, 'unknown-field', `customers have no trait ${head}${suggestion(head, candidates)}`, `traits: ${Object.keys(this.schema.traits).slice(0, 15).join(', ')}${Object.keys(this.schema.traits).length > 15 ? ', …' : ''}`);
       return undefined;
     }
-    const src = this.schema.scores[head];
+    const src = scoreSourceOf(this.schema, f);
     if (!src) {
       if (Object.hasOwn(MODEL_RUNS, head)) {
         this.err(f.span, 'no-model-run', `${name} reads the latest stored ${head} run, and this workspace has none`, MODEL_RUNS[head]);

@@ -1,6 +1,6 @@
 /**
  * Audience files: YAML or JSON holding one audience (`name`, `description`, `where`) or a pack (`pack`,
- * `audiences: [...]`, optional `aliases`). `where` is the text form, or a tree of `{all: [...]}`,
+ * `audiences: [...]`, optional `aliases`, optional `runs` pinning a run per result kind). `where` is the text form, or a tree of `{all: [...]}`,
  * `{any: [...]}`, `{not: ...}` whose leaves are text conditions. `formatAudienceFile` writes the canonical
  * file back (text form, or trees with `tree: true`), so files and text round-trip.
  */
@@ -9,6 +9,7 @@ import { SegmintError } from '../core/errors.ts';
 import type { AudienceDef, AudiencePack, Node } from './ast.ts';
 import { formatAudience } from './format.ts';
 import { parseAudience } from './parse.ts';
+import { RESULT_RUN_KIND } from './schema.ts';
 
 /** The tree form of a rule: groups as objects, leaves as text. */
 export type RuleTree = string | { all: RuleTree[] } | { any: RuleTree[] } | { not: RuleTree };
@@ -47,6 +48,21 @@ function def(x: unknown, file: string, at: string): AudienceDef {
   return { name: o.name, ...(typeof o.description === 'string' ? { description: o.description } : {}), where: treeToText(o.where, file, `${o.name}.where`) };
 }
 
+/** A pack's `runs:` (result kind → run id, e.g. `{cluster: 12}` or `{cluster: 'run 12'}`), checked for form; the workspace checks the runs. */
+function packRuns(x: unknown, file: string): Record<string, number> | undefined {
+  if (x === undefined || x === null) return undefined;
+  const hint = 'pin a run per result kind: runs: {cluster: 12, rfm: 7} (segmint runs lists the runs)';
+  if (typeof x !== 'object' || Array.isArray(x)) throw bad(file, 'runs is not a map of result kind to run id', hint);
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(x as Record<string, unknown>)) {
+    if (!Object.hasOwn(RESULT_RUN_KIND, k)) throw bad(file, `runs: ${k} is not a stored result (${Object.keys(RESULT_RUN_KIND).join(', ')})`, hint);
+    const m = typeof v === 'number' ? (Number.isInteger(v) && v > 0 ? [String(v), String(v)] : null) : typeof v === 'string' ? /^\s*(?:run\s+)?(\d+)\s*$/i.exec(v) : null;
+    if (!m) throw bad(file, `runs: ${k}: ${JSON.stringify(v)} is not a run id`, hint);
+    out[k] = Number(m[1]);
+  }
+  return out;
+}
+
 /** Read an audience file's text (YAML, of which JSON is a subset). */
 export function parseAudienceFile(text: string, file = 'audience file'): AudiencePack {
   let doc: unknown;
@@ -66,7 +82,8 @@ export function parseAudienceFile(text: string, file = 'audience file'): Audienc
       seen.add(a.name);
     }
     const aliases = o.aliases && typeof o.aliases === 'object' ? (o.aliases as Record<string, string[]>) : undefined;
-    return { name: typeof o.pack === 'string' ? o.pack : typeof o.name === 'string' ? o.name : file, ...(typeof o.description === 'string' ? { description: o.description } : {}), audiences, ...(aliases ? { aliases } : {}) };
+    const runs = packRuns(o.runs, file);
+    return { name: typeof o.pack === 'string' ? o.pack : typeof o.name === 'string' ? o.name : file, ...(typeof o.description === 'string' ? { description: o.description } : {}), audiences, ...(aliases ? { aliases } : {}), ...(runs ? { runs } : {}) };
   }
   const a = def(o, file, 'the audience');
   return { name: a.name, audiences: [a] };
@@ -82,8 +99,8 @@ export function formatAudienceFile(pack: AudiencePack, options: { json?: boolean
     const where = n ? (options.tree ? nodeToTree(n) : formatAudience(n, { width: options.width ?? 100 })) : a.where;
     return { name: a.name, ...(a.description ? { description: a.description } : {}), where };
   };
-  const doc = pack.audiences.length === 1 && pack.name === pack.audiences[0]!.name && !pack.aliases
+  const doc = pack.audiences.length === 1 && pack.name === pack.audiences[0]!.name && !pack.aliases && !pack.runs
     ? one(pack.audiences[0]!)
-    : { pack: pack.name, ...(pack.description ? { description: pack.description } : {}), ...(pack.aliases ? { aliases: pack.aliases } : {}), audiences: pack.audiences.map(one) };
+    : { pack: pack.name, ...(pack.description ? { description: pack.description } : {}), ...(pack.aliases ? { aliases: pack.aliases } : {}), ...(pack.runs ? { runs: pack.runs } : {}), audiences: pack.audiences.map(one) };
   return options.json ? `${JSON.stringify(doc, null, 2)}\n` : stringifyYaml(doc, { lineWidth: 0 });
 }

@@ -11,7 +11,7 @@ export function formatName(name: string): string {
   return isPlainName(name) && !RESERVED.has(name.toLowerCase()) ? name : quoteIdent(name);
 }
 
-const field = (f: FieldRef) => f.path.map((p, i) => (i === 0 ? formatName(p) : isPlainName(p) ? p : quoteIdent(p))).join('.');
+const field = (f: FieldRef) => f.path.map((p, i) => (i === 0 ? `${formatName(p)}${f.run ? `(${f.run.id})` : ''}` : isPlainName(p) ? p : quoteIdent(p))).join('.');
 
 /** A value as written: 'text' (quotes doubled), a number, true or false. */
 export function formatLiteral(l: Literal | Stat): string {

@@ -256,3 +256,45 @@ test('every preset definition parses, is canonical, and compiles for every diale
     }
   }
 });
+
+test('pinned runs: cluster(12).name parses, formats back, is checked against the stored runs and lowers to that run', () => {
+  const cluster = (runId: number) => ({ runId, asOf: '2024-01-01', table: 'run_clusters', fields: { id: 'number' as const, name: 'string' as const }, columns: { id: 'cluster', name: 'cluster_name' } });
+  const rfm7 = { runId: 7, asOf: '2023-06-01', table: 'run_scores', fields: { segment: 'string' as const, r: 'number' as const } };
+  const s: AudienceSchema = {
+    ...schema,
+    scores: { ...schema.scores, cluster: cluster(14) },
+    runs: { 3: { kind: 'rfm', source: schema.scores.rfm! }, 7: { kind: 'rfm', source: rfm7 }, 9: { kind: 'audience' }, 12: { kind: 'cluster', source: cluster(12) }, 14: { kind: 'cluster', source: cluster(14) } },
+  };
+  for (const text of ["cluster(12).name = 'High spenders'", "all(rfm(7).segment = 'Champions', cluster.id in (1, 2), not(cluster(14).id = 3))"]) {
+    const n = parseAudience(text).node!;
+    assert.equal(formatAudience(n), text);
+    assert.equal(formatAudience(parseAudience(formatAudience(n)).node!), text);
+    assert.deepEqual(codes(text, s), []);
+  }
+  // the 'run 12' spelling of the issue reads the same run and formats to the number
+  assert.equal(formatAudience(parseAudience("CLUSTER('run 12').name = 'x'").node!), "CLUSTER(12).name = 'x'");
+  // lowered to the pinned run, the unpinned field to the latest
+  const c = checkAudience("all(cluster(12).name = 'x', cluster.name = 'y')", s);
+  const q = compile(lowerAudience(c.node!, { schema: s, asOf, refs: c.refs }), 'duckdb');
+  assert.ok(q.params.includes(12) && q.params.includes(14), JSON.stringify(q.params));
+  // an unknown run, a run of another kind, a pin on a trait or a row field, a malformed pin: codes with hints
+  const unknown = checkAudience("cluster(99).name = 'x'", s).diagnostics;
+  assert.deepEqual(unknown.map((d) => d.code), ['unknown-run']);
+  assert.match(unknown[0]!.message, /no run 99/);
+  assert.match(unknown[0]!.hint!, /runs of cluster: 12, 14/);
+  const wrong = checkAudience("rfm(12).segment = 'Champions'", s).diagnostics;
+  assert.deepEqual(wrong.map((d) => d.code), ['wrong-run-kind']);
+  assert.match(wrong[0]!.message, /run 12 is a cluster run, not a rfm run/);
+  assert.deepEqual(codes("cluster(9).name = 'x'", s), ['wrong-run-kind']);
+  assert.deepEqual(codes("country(12).x = 'x'", s), ['invalid-run']);
+  assert.deepEqual(codes("has purchases where category(12).x = 'x'", s), ['invalid-run']);
+  assert.deepEqual(codes("cluster(12).nme = 'x'", s), ['unknown-field']);
+  assert.deepEqual(parseAudience("cluster(x).name = 'x'").diagnostics.map((d) => d.code), ['invalid-run']);
+  assert.deepEqual(parseAudience("cluster(12) = 'x'").diagnostics.map((d) => d.code), ['syntax-error']);
+  // packs pin a kind for all their audiences; the file round-trips the pin
+  const pack = parseAudienceFile("pack: p\nruns: {cluster: 'run 12', rfm: 7}\naudiences:\n  - name: a\n    where: cluster.name = 'x'\n");
+  assert.deepEqual(pack.runs, { cluster: 12, rfm: 7 });
+  assert.deepEqual(parseAudienceFile(formatAudienceFile(pack)), pack);
+  assert.throws(() => parseAudienceFile("pack: p\nruns: {segment: 3}\naudiences: [{name: a, where: 'age > 1'}]"), /runs: segment is not a stored result/);
+  assert.throws(() => parseAudienceFile("pack: p\nruns: {cluster: latest}\naudiences: [{name: a, where: 'age > 1'}]"), /not a run id/);
+});

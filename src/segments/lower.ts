@@ -15,7 +15,7 @@ import { PRODUCT_FIELDS, transactionLines } from '../features/transaction-lines.
 import { expandedSize } from '../sql/size.ts';
 import type { Aggregate, CmpOp, DateTest, FieldRef, FieldTest, Literal, Node, Source, Stat, Window } from './ast.ts';
 import { durationDays, minusDuration, parseDateLiteral } from './time.ts';
-import { resolveTrait, type AudienceSchema, type FieldType } from './schema.ts';
+import { resolveTrait, scoreSourceOf, type AudienceSchema, type FieldType } from './schema.ts';
 
 export interface LowerOptions {
   schema: AudienceSchema;
@@ -253,7 +253,7 @@ class Lowerer {
         ...(n.test.kind === 'cmp' && n.test.value.kind === 'stat' ? { threshold: statQ(n.test.value) } : {}),
       };
     }
-    const src = schema.scores[path[0]!]!;
+    const src = scoreSourceOf(schema, n.field)!;
     const field = path[1]!;
     const inRun = eq(col('run_id'), lit(src.runId));
     const x = col(src.columns?.[field] ?? field);

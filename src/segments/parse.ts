@@ -391,6 +391,7 @@ class Parser {
   private fieldRef(): FieldRef {
     const t = this.peek();
     const path: string[] = [];
+    let run: FieldRef['run'];
     for (;;) {
       const p = this.peek();
       if (p.kind === 'qident') {
@@ -404,10 +405,26 @@ class Parser {
         this.expected(path.length ? 'a name after the dot' : 'a condition (a field such as country, or orders, has, all(…), …)');
       }
       this.next();
+      // a pinned run: cluster(12).name, rfm('run 7').segment
+      if (path.length === 1 && this.isPunct('(')) {
+        run = this.runPin();
+        if (!this.isPunct('.')) this.expected(`'.' and a field after ${path[0]}(${run.id})`, `e.g. ${path[0]}(${run.id}).name`);
+      }
       if (!this.isPunct('.')) break;
       this.next();
     }
-    return { path, span: this.span(t.start) };
+    return { path, span: this.span(t.start), ...(run ? { run } : {}) };
+  }
+
+  /** `(12)` or `('run 12')` after a result name: the run id. */
+  private runPin(): NonNullable<FieldRef['run']> {
+    const open = this.next();
+    const t = this.peek();
+    const m = t.kind === 'number' ? /^\d+$/.exec(t.text) : t.kind === 'string' ? /^\s*(?:run\s+)?(\d+)\s*$/i.exec(t.value) : null;
+    if (!m) this.fail(t, 'invalid-run', `${this.describe(t)} is not a run id`, "pin a run by its number, as segmint runs lists it: cluster(12).name or cluster('run 12').name");
+    this.next();
+    this.punct(')', "a run pin is one run id: cluster(12).name");
+    return { id: Number(m![1] ?? m![0]), span: this.span(open.start) };
   }
 
   private fieldCond(): Node {

@@ -38,6 +38,43 @@ export interface AudienceSchema {
   audiences: Record<string, string>;
   /** trait synonyms: a name used by a rule → columns tried in order when it is not a column itself */
   aliases?: Record<string, string[]>;
+  /**
+   * every stored run by id, for pinned fields (`cluster(12).name`): its kind (`cluster`, `rfm`, `clv-predict`,
+   * `audience`, …) and, for a run a rule can read, the result as a source
+   */
+  runs?: Record<number, { kind: string; source?: ScoreSource }>;
+}
+
+/** The run kind (table `runs`) each result name reads. */
+export const RESULT_RUN_KIND: Readonly<Record<string, string>> = { rfm: 'rfm', lrfmp: 'lrfmp', clv: 'clv-predict', cluster: 'cluster' };
+
+/** The stored result a field reads: its pinned run (`cluster(12).name`) or the latest run of its kind. */
+export function scoreSourceOf(schema: AudienceSchema, f: { path: readonly string[]; run?: { id: number } }): ScoreSource | undefined {
+  if (f.run) {
+    const r = schema.runs?.[f.run.id];
+    return r && r.kind === RESULT_RUN_KIND[f.path[0]!] ? r.source : undefined;
+  }
+  return schema.scores[f.path[0]!];
+}
+
+/** The runs a result name can pin, for hints: "runs of cluster: 3, 5" or how to store one. */
+export function pinnableRuns(schema: AudienceSchema, head: string): string {
+  const ids = Object.entries(schema.runs ?? {}).filter(([, r]) => r.kind === RESULT_RUN_KIND[head] && r.source).map(([id]) => id);
+  return ids.length ? `runs of ${head}: ${ids.join(', ')} (segmint runs lists them)` : `this workspace has no ${head} run: ${MODEL_RUNS[head] ?? 'see segmint runs'}`;
+}
+
+/**
+ * The problem with pinning `head` to run `id` (unknown-run, wrong-run-kind, invalid-run), or undefined when
+ * the run exists and is of that kind.
+ */
+export function runPinProblem(schema: AudienceSchema, head: string, id: number): { code: string; message: string; hint: string } | undefined {
+  if (!Object.hasOwn(RESULT_RUN_KIND, head)) {
+    return { code: 'invalid-run', message: `${head}(${id}): only stored results (${Object.keys(RESULT_RUN_KIND).join(', ')}) read a pinned run`, hint: 'pin a run of a stored result: cluster(12).name, rfm(7).segment' };
+  }
+  const r = schema.runs?.[id];
+  if (!r) return { code: 'unknown-run', message: `${head}(${id}) reads run ${id}, and this workspace has no run ${id}`, hint: pinnableRuns(schema, head) };
+  if (r.kind !== RESULT_RUN_KIND[head] || !r.source) return { code: 'wrong-run-kind', message: `${head}(${id}): run ${id} is a${/^[aeiou]/.test(r.kind) ? 'n' : ''} ${r.kind} run, not a ${RESULT_RUN_KIND[head]} run`, hint: pinnableRuns(schema, head) };
+  return undefined;
 }
 
 /** Result names a rule may read (`rfm.segment`), each with how to store the run it reads; without one: `no-model-run`. */

@@ -68,7 +68,7 @@ async function withPrepared(ctx: Context, file: string | undefined, opts: DefOpt
   const a = pick(pack, opts.name);
   const ws = await ctx.openWorkspace(opts, { readOnly: true });
   try {
-    await fn(ws, await prepareAudience(ws, a.name, a.where, { asOf: opts.asOf, audiences: a.others, aliases: pack.aliases }));
+    await fn(ws, await prepareAudience(ws, a.name, a.where, { asOf: opts.asOf, audiences: a.others, aliases: pack.aliases, runs: pack.runs }));
   } finally {
     ws.close();
   }
@@ -124,7 +124,7 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
           return;
         }
         const a = pick(pack, opts.name);
-        const p = await prepareAudience(ws, a.name, a.where, { asOf: opts.asOf, audiences: a.others, aliases: pack.aliases });
+        const p = await prepareAudience(ws, a.name, a.where, { asOf: opts.asOf, audiences: a.others, aliases: pack.aliases, runs: pack.runs });
         const traits = opts.traits ? opts.traits.split(',').map((t) => t.trim()).filter(Boolean) : [];
         checkTraits(p, traits);
         // the file is written inside the snapshot's transaction: a failed export stores no run
