@@ -90,12 +90,16 @@ async function upsertChecked(db: Db, table: string, key: string, fixed: [string,
   // per column), so the first batch is upserted with the fixed columns and the others are updated after it.
   const values = (from: number, to: number) => `SELECT c.*, t.* FROM (SELECT * FROM __checked WHERE reason IS NULL) c
     JOIN (SELECT rowid AS __r, ${traits.slice(from, to).map((t, i) => `${t.expr} AS __t${from + i}`).join(', ')} FROM __raw) t ON t.__r = c.__rid`;
-  const first = names.slice(0, WIDE_BATCH);
+  // Not INSERT … ON CONFLICT: over a table of thousands of columns it ran out of memory where a plain
+  // INSERT and UPDATEs do not. Existing ids are updated, then new ids inserted.
   await withoutCse(db, async () => {
-    await db.run(`INSERT INTO ${table} (${[...fixed.map(([c]) => c), ...first].join(', ')})
-      SELECT ${[...fixed.map(([, v]) => v), ...first.map((_, i) => `__t${i}`)].join(', ')} FROM (${values(0, WIDE_BATCH)})
-      ON CONFLICT (${key}) DO UPDATE SET ${[...updates, ...first.map((n) => `${n} = excluded.${n}`)].join(', ')}`);
-    for (let from = WIDE_BATCH; from < traits.length; from += WIDE_BATCH) {
+    if (updates.length) {
+      await db.run(`UPDATE ${table} SET ${updates.join(', ').replaceAll('excluded.', 's.')}
+        FROM (SELECT ${fixed.map(([c, v]) => `${v} AS ${c}`).join(', ')} FROM __checked WHERE reason IS NULL) s WHERE ${table}.${key} = s.${key}`);
+    }
+    await db.run(`INSERT INTO ${table} (${fixed.map(([c]) => c).join(', ')})
+      SELECT ${fixed.map(([, v]) => v).join(', ')} FROM __checked WHERE reason IS NULL AND ${key} NOT IN (SELECT ${key} FROM ${table})`);
+    for (let from = 0; from < traits.length; from += WIDE_BATCH) {
       const batch = names.slice(from, from + WIDE_BATCH);
       await db.run(`UPDATE ${table} SET ${batch.map((n, i) => `${n} = s.__t${from + i}`).join(', ')}
         FROM (${values(from, from + WIDE_BATCH)}) s WHERE ${table}.${key} = s.${key}`);
