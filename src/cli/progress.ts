@@ -1,4 +1,7 @@
-/** A one-line progress bar on stderr, drawn only on an interactive terminal (never in CI logs). */
+/**
+ * A one-line progress bar on stderr, drawn only on an interactive terminal (never in CI logs, never with
+ * --json: pass the command's options).
+ */
 import type { Io } from './render.ts';
 
 export interface Progress {
@@ -7,8 +10,8 @@ export interface Progress {
   done(): void;
 }
 
-export function progressBar(io: Io): Progress {
-  if (!io.interactive) return { update: () => undefined, done: () => undefined };
+export function progressBar(io: Io, opts: { json?: boolean } = {}): Progress {
+  if (!io.interactive || opts.json) return { update: () => undefined, done: () => undefined };
   const start = Date.now();
   let last = '';
   const draw = (s: string) => {

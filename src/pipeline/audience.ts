@@ -17,6 +17,7 @@ import { quoteIdent } from '../sql/quote.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
 import { resolveAsOf } from './value.ts';
 import { copyToFile } from './export.ts';
+import { workspaceTimezone } from '../store/timezone.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
 import { resolveTrait } from '../segments/schema.ts';
 import { PRODUCT_FIELDS } from '../features/transaction-lines.ts';
@@ -406,7 +407,9 @@ export async function exportMembers(ws: Workspace, p: PreparedAudience, file: st
   const t = traitColumns(p.schema, traits);
   const c = runId === undefined ? compileAudience(p.name, p.query, 'duckdb') : { sql: 'SELECT customer_id FROM audience_members WHERE run_id = ?', params: [runId] };
   const cols = ['c.customer_id', ...t.select].join(', ');
-  return copyToFile(ws.db, `SELECT ${cols} FROM customers c ${t.joins.join(' ')} WHERE c.customer_id IN (${c.sql}) ORDER BY c.customer_id`, file, c.params);
+  // timestamps (traits, rfm.last_purchase) as ISO 8601 with the offset in the workspace's zone
+  return copyToFile(ws.db, `SELECT ${cols} FROM customers c ${t.joins.join(' ')} WHERE c.customer_id IN (${c.sql}) ORDER BY c.customer_id`, file, c.params,
+    { timezone: await workspaceTimezone(ws.db, ws.config) });
 }
 
 /** One node of an explanation: whether it holds for the customer, what was observed, and its parts. */

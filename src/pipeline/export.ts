@@ -7,8 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
-import { quoteString } from '../sql/quote.ts';
+import { quoteIdent, quoteString } from '../sql/quote.ts';
 import { writeFileAtomic as replaceFile } from '../store/atomic-write.ts';
+import { isoWithOffset, workspaceTimezone } from '../store/timezone.ts';
 import { CONFIG_FILE, DATABASE_FILE, type Db, type Param, type Workspace } from '../store/workspace.ts';
 
 /** COPY options per output extension. */
@@ -167,9 +168,10 @@ export function writeFileAtomic(path: string, text: string): void {
  * Write the rows of `select` (DuckDB SQL, with its `params`) to `file`; the extension picks the format.
  * The rows go to a temporary file that replaces `file` when complete. Returns the absolute path and the
  * number of rows written. Refuses an unknown extension, a missing folder and a workspace's own files
- * (checkOutFile checks an existing file and --force before the work).
+ * (checkOutFile checks an existing file and --force before the work). With `timezone`, every timestamp column
+ * is written as ISO 8601 text with its offset in that zone (`2017-06-01T13:53:00-04:00`).
  */
-export async function copyToFile(db: Db, select: string, file: string, params?: readonly Param[]): Promise<{ file: string; rows: number }> {
+export async function copyToFile(db: Db, select: string, file: string, params?: readonly Param[], options: { timezone?: string } = {}): Promise<{ file: string; rows: number }> {
   const ext = extname(file).toLowerCase();
   const fmt = FORMATS[ext];
   if (!fmt) {
@@ -177,6 +179,7 @@ export async function copyToFile(db: Db, select: string, file: string, params?: 
   }
   const path = resolve(file);
   refuseWorkspaceFile('--out', file, reachedPaths(path, realFolder('--out', file, path)), undefined);
+  if (options.timezone !== undefined) select = await withIsoTimestamps(db, select, params, options.timezone);
   const tmp = tempPath(path);
   let rows: number;
   try {
@@ -191,10 +194,21 @@ export async function copyToFile(db: Db, select: string, file: string, params?: 
   return { file: path, rows };
 }
 
-/** Write the per-customer rows of a value (RFM/LRFMP) run. */
-export async function exportRunScores(ws: Workspace, runId: number, file: string, scoreColumns: string[]): Promise<{ file: string; rows: number }> {
+/** `select` with its timestamp columns as ISO 8601 text with the offset in `timezone` (other columns as they are). */
+async function withIsoTimestamps(db: Db, select: string, params: readonly Param[] | undefined, timezone: string): Promise<string> {
+  const cols = await db.all<{ column_name: string; column_type: string }>(`SELECT column_name, column_type FROM (DESCRIBE ${select})`, params);
+  if (!cols.some((c) => c.column_type.startsWith('TIMESTAMP'))) return select;
+  const list = cols.map((c) => (c.column_type.startsWith('TIMESTAMP') ? `${isoWithOffset(`x.${quoteIdent(c.column_name)}`, timezone)} AS ${quoteIdent(c.column_name)}` : `x.${quoteIdent(c.column_name)}`));
+  return `SELECT ${list.join(', ')} FROM (${select}) x`;
+}
+
+/**
+ * Write the per-customer rows of a value (RFM/LRFMP) run; first and last purchase as ISO 8601 with the
+ * offset in `timezone` (default: the workspace's zone, store/timezone.ts).
+ */
+export async function exportRunScores(ws: Workspace, runId: number, file: string, scoreColumns: string[], timezone?: string): Promise<{ file: string; rows: number }> {
   const cols = ['customer_id', 'recency_days', 'frequency', 'monetary', 'mean_order_value', 'tenure_days', 'periodicity_days', 'return_rate',
-    'distinct_products', 'basket_size', "strftime(first_purchase, '%Y-%m-%d %H:%M:%S') AS first_purchase", "strftime(last_purchase, '%Y-%m-%d %H:%M:%S') AS last_purchase",
-    ...scoreColumns, 'score_code', 'segment'];
-  return copyToFile(ws.db, `SELECT ${cols.join(', ')} FROM run_scores WHERE run_id = ${Number(runId)} ORDER BY customer_id`, file);
+    'distinct_products', 'basket_size', 'first_purchase', 'last_purchase', ...scoreColumns, 'score_code', 'segment'];
+  return copyToFile(ws.db, `SELECT ${cols.join(', ')} FROM run_scores WHERE run_id = ${Number(runId)} ORDER BY customer_id`, file, undefined,
+    { timezone: timezone ?? await workspaceTimezone(ws.db, ws.config) });
 }

@@ -17,6 +17,8 @@ export interface ReportOptions {
   generatedAt?: Date;
   /** currency code for amounts when the transactions carry none (e.g. "GBP"); one code in the data wins */
   currency?: string;
+  /** the zone of the dates and calendar months (the workspace's zone); default UTC */
+  timezone?: string;
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -194,7 +196,7 @@ ${toc}
 <main>
 ${body}
 </main>
-<footer>Self-contained page: charts are static SVG, no scripts, nothing loaded from the network. Amounts are as imported; dates are UTC.</footer>
+<footer>Self-contained page: charts are static SVG, no scripts, nothing loaded from the network. Amounts are as imported; dates and months are in ${esc(options.timezone ?? 'UTC')}.</footer>
 </body>
 </html>
 `;

@@ -3,6 +3,7 @@
  * no scripts, nothing from the network). Each analysis contributes a section; later ones pass theirs as
  * `extraSections` or add a builder here.
  */
+import { workspaceTimezone } from '../store/timezone.ts';
 import type { Db } from '../store/workspace.ts';
 import { renderReport, type ReportOptions, type ReportSection } from './html.ts';
 import { importSection } from './import-section.ts';
@@ -21,7 +22,13 @@ export { importSection, REASON_TEXT } from './import-section.ts';
 export { clusterSection } from './cluster-section.ts';
 export { audienceSection } from './audience-section.ts';
 
-export type BuildReportOptions = ReportOptions & { extraSections?: ReportSection[] };
+export type BuildReportOptions = ReportOptions & {
+  extraSections?: ReportSection[];
+  /** the zone of days and calendar months (default: the workspace's zone, store/timezone.ts) */
+  timezone?: string;
+  /** called before each section is built, with the share of sections done */
+  onProgress?: (phase: string, fraction: number) => void;
+};
 
 /**
  * The sections of a workspace's report, in page order: data overview, the latest RFM and LRFMP runs and CLV
@@ -29,16 +36,25 @@ export type BuildReportOptions = ReportOptions & { extraSections?: ReportSection
  * and data quality, then `extraSections`.
  */
 export async function reportSections(db: Db, options: BuildReportOptions = {}): Promise<ReportSection[]> {
-  const overview = await overviewSection(db, { currency: options.currency });
+  const progress = options.onProgress ?? (() => undefined);
+  const timezone = options.timezone ?? await workspaceTimezone(db);
+  progress('data overview', 0);
+  const overview = await overviewSection(db, { currency: options.currency, timezone });
+  progress('RFM and LRFMP', 0.4);
   const value = [await valueSection(db, 'rfm', options), await valueSection(db, 'lrfmp', options)].filter((s): s is ReportSection => s !== undefined);
+  progress('customer lifetime value', 0.55);
   const clv = await clvSection(db, options);
+  progress('clusters', 0.7);
   const clusters = await clusterSection(db);
+  progress('imports and data quality', 0.8);
   const imports = await importSection(db);
+  progress('audiences', 0.9);
   const audiences = await audienceSection(db, options);
   return [overview, ...value, ...(clv ? [clv] : []), ...(clusters ? [clusters] : []), ...(audiences ? [audiences] : []), imports, ...(options.extraSections ?? [])];
 }
 
 /** Build the report of a workspace database as one HTML page (see `reportSections` for the order). */
 export async function buildReport(db: Db, options: BuildReportOptions = {}): Promise<string> {
-  return renderReport(await reportSections(db, options), options);
+  const o = { ...options, timezone: options.timezone ?? await workspaceTimezone(db) };
+  return renderReport(await reportSections(db, o), o);
 }

@@ -1,5 +1,6 @@
 /** The data overview section: what the workspace holds, over time, per customer, country, product and event type. */
 import { quoteIdent } from '../sql/quote.ts';
+import { localTs } from '../store/timezone.ts';
 import type { Db } from '../store/workspace.ts';
 import { barsH, columns, histogram, logBins, monthlyBars, timeSeries, withUnit } from './charts.ts';
 import { esc, fmtDate, htmlTable, kpis, money, num, para, plural, type ReportSection } from './html.ts';
@@ -40,8 +41,13 @@ function countBins(max: number): { lo: number; hi: number; label: string }[] {
   return bins;
 }
 
-/** The data overview; `currency` names the amounts' currency when the data does not. */
-export async function overviewSection(db: Db, options: { currency?: string } = {}): Promise<ReportSection> {
+/**
+ * The data overview; `currency` names the amounts' currency when the data does not. Days and calendar months
+ * are those of `timezone` (the workspace's zone, store/timezone.ts; default UTC).
+ */
+export async function overviewSection(db: Db, options: { currency?: string; timezone?: string } = {}): Promise<ReportSection> {
+  const tz = options.timezone ?? 'UTC';
+  const local = (x: string) => localTs(x, tz);
   const section = (html: string[]): ReportSection => ({ id: 'overview', title: 'Data overview', html: html.join('\n') });
   const c = await db.one<{ customers: number; events: number; event_types: number; products: number }>(
     `SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM events) AS events,
@@ -55,7 +61,7 @@ export async function overviewSection(db: Db, options: { currency?: string } = {
       count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders,
       count(DISTINCT order_id) FILTER (WHERE is_return) AS return_orders,
       count(*) FILTER (WHERE is_return) AS return_lines,
-      strftime(min(ts), '%Y-%m-%d') AS first, strftime(max(ts), '%Y-%m-%d') AS last,
+      strftime(${local('min(ts)')}, '%Y-%m-%d') AS first, strftime(${local('max(ts)')}, '%Y-%m-%d') AS last,
       sum(amount) FILTER (WHERE NOT is_return) AS gross, sum(amount) FILTER (WHERE is_return) AS returned, sum(amount) AS net,
       count(DISTINCT customer_id) FILTER (WHERE NOT is_return) AS buyers,
       count(*) FILTER (WHERE customer_id IS NULL) AS anonymous
@@ -76,20 +82,20 @@ export async function overviewSection(db: Db, options: { currency?: string } = {
   if (!t || lines === 0) {
     parts.push('<p class="empty">No transactions imported yet: run <code>segmint import FILE --kind transactions</code> to see revenue, orders and customers over time.</p>');
     if (n(c?.customers) > 0) parts.push(...(await traitsPart(db, n(c?.customers))));
-    if (n(c?.events) > 0) parts.push(...(await eventsPart(db)));
+    if (n(c?.events) > 0) parts.push(...(await eventsPart(db, tz)));
     return section(parts);
   }
 
   // Months, with the first and last flagged when the data starts or ends inside them.
   const monthly = await db.all<{ month: string; revenue: number; orders: number; buyers: number; new_buyers: number | null }>(
     `SELECT strftime(m.month, '%Y-%m-%d') AS month, m.revenue, m.orders, m.buyers, f.new_buyers FROM (
-       SELECT date_trunc('month', ts) AS month, coalesce(sum(amount), 0) AS revenue,
+       SELECT date_trunc('month', ${local('ts')}) AS month, coalesce(sum(amount), 0) AS revenue,
          count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders,
          count(DISTINCT customer_id) FILTER (WHERE NOT is_return) AS buyers
        FROM transactions GROUP BY 1
      ) m LEFT JOIN (
        SELECT first_month AS month, count(*) AS new_buyers FROM (
-         SELECT customer_id, date_trunc('month', min(ts)) AS first_month FROM transactions
+         SELECT customer_id, date_trunc('month', ${local('min(ts)')}) AS first_month FROM transactions
          WHERE NOT is_return AND customer_id IS NOT NULL GROUP BY 1
        ) GROUP BY 1
      ) f ON f.month = m.month ORDER BY m.month`,
@@ -108,7 +114,7 @@ export async function overviewSection(db: Db, options: { currency?: string } = {
     revenue: n(m.revenue), orders: n(m.orders), buyers: n(m.buyers), newBuyers: n(m.new_buyers),
   }));
   const days = Math.round((utcDay(last).getTime() - utcDay(first).getTime()) / 86400000) + 1;
-  parts.push(`<p>Transactions from <b>${esc(first)}</b> to <b>${esc(last)}</b> (${plural(days, 'day')}, ${plural(months.length, 'calendar month')}, UTC). Returns and cancellations are kept as lines with negative amounts: net revenue = gross − returns.${
+  parts.push(`<p>Transactions from <b>${esc(first)}</b> to <b>${esc(last)}</b> (${plural(days, 'day')}, ${plural(months.length, 'calendar month')}, ${esc(tz)}). Returns and cancellations are kept as lines with negative amounts: net revenue = gross − returns.${
     unit ? '' : ' The amounts carry no currency code, so they are shown as imported (<code>segmint report --currency CODE</code> names it).'}</p>`);
   if (cur.codes.length > 1) parts.push(para(`The transactions are in ${cur.codes.length > 5 ? 'more than five' : cur.codes.length} currencies (${cur.codes.slice(0, 5).join(', ')}): the sums below add them as they are, without conversion.`, 'warn'));
   if (n(t.anonymous) > 0) parts.push(para(`${plural(n(t.anonymous), 'line has', 'lines have')} no customer id (kept as anonymous): they count in revenue, orders and products, not in customer figures.`, 'note'));
@@ -119,7 +125,7 @@ export async function overviewSection(db: Db, options: { currency?: string } = {
   parts.push('<div class="grid2">');
   parts.push(monthlyBars(months.map((m) => ({ month: m.month, value: m.revenue, partial: m.partial })), {
     title: 'Net revenue per month', yLabel: withUnit('net revenue', unit), format: fmtMoney,
-    caption: `Sum of line amounts per calendar month (UTC), purchases minus returns.${partialNote}`,
+    caption: `Sum of line amounts per calendar month (${esc(tz)}), purchases minus returns.${partialNote}`,
   }));
   parts.push(monthlyBars(months.map((m) => ({ month: m.month, value: m.orders, partial: m.partial })), {
     title: 'Orders per month', yLabel: 'orders per month',
@@ -197,7 +203,7 @@ export async function overviewSection(db: Db, options: { currency?: string } = {
     parts.push(para('No product ids in the transactions: map a product column on import to see top products.', 'note'));
   }
   if (n(c?.customers) > 0) parts.push(...(await traitsPart(db, n(c?.customers))));
-  if (n(c?.events) > 0) parts.push(...(await eventsPart(db)));
+  if (n(c?.events) > 0) parts.push(...(await eventsPart(db, tz)));
   return section(parts);
 }
 
@@ -244,15 +250,15 @@ async function traitsPart(db: Db, customers: number): Promise<string[]> {
 }
 
 /** Events by type and per month. */
-async function eventsPart(db: Db): Promise<string[]> {
+async function eventsPart(db: Db, tz: string): Promise<string[]> {
   const types = await db.all<{ type: string; k: number; who: number }>(
     'SELECT type, count(*) AS k, count(DISTINCT customer_id) AS who FROM events GROUP BY 1 ORDER BY k DESC, 1',
   );
   const monthly = await db.all<{ month: string; type: string; k: number }>(
-    `SELECT strftime(date_trunc('month', ts), '%Y-%m-%d') AS month, type, count(*) AS k FROM events
+    `SELECT strftime(date_trunc('month', ${localTs('ts', tz)}), '%Y-%m-%d') AS month, type, count(*) AS k FROM events
      WHERE type IN (SELECT type FROM events GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 5) GROUP BY 1, 2 ORDER BY 1, 2`,
   );
-  const range = await db.one<{ first: string; last: string }>("SELECT strftime(min(ts), '%Y-%m-%d') AS first, strftime(max(ts), '%Y-%m-%d') AS last FROM events");
+  const range = await db.one<{ first: string; last: string }>(`SELECT strftime(${localTs('min(ts)', tz)}, '%Y-%m-%d') AS first, strftime(${localTs('max(ts)', tz)}, '%Y-%m-%d') AS last FROM events`);
   const total = types.reduce((a, r) => a + n(r.k), 0);
   const out = ['<h3>Events</h3>', `<p>${plural(total, 'event')} of ${plural(types.length, 'type')} from <b>${esc(fmtDate(range?.first))}</b> to <b>${esc(fmtDate(range?.last))}</b>.</p>`, '<div class="grid2">'];
   out.push(barsH(types.slice(0, 10).map((r) => ({ label: r.type, value: n(r.k) })), {
@@ -261,7 +267,7 @@ async function eventsPart(db: Db): Promise<string[]> {
   }));
   out.push(timeSeries(monthly.map((m) => ({ date: utcDay(m.month), value: n(m.k), series: m.type })), {
     title: 'Events per month', yLabel: 'events per month', seriesOrder: types.map((r) => r.type),
-    caption: `Events per calendar month (UTC)${types.length > 5 ? ' for the five most frequent types' : ''}.`,
+    caption: `Events per calendar month (${esc(tz)})${types.length > 5 ? ' for the five most frequent types' : ''}.`,
   }));
   out.push('</div>');
   out.push(htmlTable(['type', 'events', 'customers with the event', 'events per customer'], types.slice(0, 20).map((r) => [r.type, n(r.k), n(r.who), { html: num(n(r.who) > 0 ? n(r.k) / n(r.who) : null, 1), num: true }]),

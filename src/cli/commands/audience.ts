@@ -17,6 +17,7 @@ import { AUDIENCE_PRESETS } from '../../segments/presets/index.ts';
 import { DIALECTS, type DialectName } from '../../sql/dialects/base.ts';
 import { suggestion } from '../../segments/schema.ts';
 import type { Context, GlobalOptions } from '../context.ts';
+import { progressBar } from '../progress.ts';
 import { boundedNumber, examples, MAX_RUN_ID, withGlobals, withOut, type SetExit } from '../options.ts';
 import { fmtInt, fmtPct, json, table } from '../render.ts';
 
@@ -114,7 +115,13 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
       try {
         if (pack.audiences.length > 1 && opts.name === undefined) {
           if (opts.out) throw new SegmintError('invalid-usage', '--out writes one audience: say which with --name', { hint: `audiences: ${pack.audiences.map((a) => a.name).join(', ')}` });
-          const r = await evaluatePack(ws, pack, { asOf: opts.asOf, store: opts.store, skipMissing: true });
+          const bar = progressBar(ctx.io, opts);
+          let r: Awaited<ReturnType<typeof evaluatePack>>;
+          try {
+            r = await evaluatePack(ws, pack, { asOf: opts.asOf, store: opts.store, skipMissing: true, onProgress: (phase, f) => bar.update(`${pack.name}: ${phase}`, f) });
+          } finally {
+            bar.done();
+          }
           if (opts.json) json(ctx.io, r);
           else {
             ctx.io.out(renderPack(r));
@@ -129,11 +136,21 @@ export function registerAudience(program: Command, ctx: Context, setExit: SetExi
         checkTraits(p, traits);
         // the file is written inside the snapshot's transaction: a failed export stores no run
         let out: Awaited<ReturnType<typeof exportMembers>> | undefined;
-        const r = await evaluateAudience(ws, p, {
-          store: opts.store,
-          ...(opts.out ? { beforeCommit: async (id: number) => { out = await exportMembers(ws, p, opts.out!, traits, id); } } : {}),
-        });
-        if (opts.out && r.runId === undefined) out = await exportMembers(ws, p, opts.out, traits);
+        const bar = progressBar(ctx.io, opts);
+        let r: Awaited<ReturnType<typeof evaluateAudience>>;
+        try {
+          bar.update(`evaluating ${a.name}`);
+          r = await evaluateAudience(ws, p, {
+            store: opts.store,
+            ...(opts.out ? { beforeCommit: async (id: number) => { bar.update('writing the file'); out = await exportMembers(ws, p, opts.out!, traits, id); } } : {}),
+          });
+          if (opts.out && r.runId === undefined) {
+            bar.update('writing the file');
+            out = await exportMembers(ws, p, opts.out, traits);
+          }
+        } finally {
+          bar.done();
+        }
         if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
         else {
           ctx.io.out(`${r.name}: ${fmtInt(r.customers)} customers (${fmtPct(r.share)}) as of ${r.asOf}${r.runId === undefined ? '' : `, snapshot run ${r.runId}`}`);

@@ -120,6 +120,7 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
       if (opts.out) checkOutFile(opts.out, { force: opts.force, workspaceDir: ctx.workspaceDir(opts), extensions: TABLE_EXTENSIONS });
       let ws: Awaited<ReturnType<Context['openWorkspace']>> | undefined;
       let mem: Awaited<ReturnType<typeof openMemoryDb>> | undefined;
+      const bar = progressBar(ctx.io, opts);
       try {
         // --input works with or without a workspace; without one, nothing is stored
         try {
@@ -128,11 +129,10 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
           if (!(options.input && e instanceof SegmintError && e.code === 'workspace-not-found')) throw e;
           mem = await openMemoryDb();
         }
-        const bar = progressBar(ctx.io);
         bar.update(options.k === 'auto' ? 'choosing k' : 'clustering');
         // the file is written inside the run's transaction: a failed export stores no run
         let out: Awaited<ReturnType<typeof exportClusters>> | undefined;
-        const store = ws && opts.out ? { beforeCommit: async (id: number) => { out = await exportClusters(ws!.db, id, opts.out!); } } : {};
+        const store = ws && opts.out ? { beforeCommit: async (id: number) => { bar.update('writing the file'); out = await exportClusters(ws!.db, id, opts.out!); } } : {};
         const r = await runClustering(ws ? { ws } : { db: mem!.db }, { ...options, ...store });
         if (opts.out && !ws) out = await exportClusters(mem!.db, r.runId, opts.out);
         bar.done();
@@ -145,6 +145,7 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
         }
         for (const w of r.warnings) ctx.io.err(`note: ${w}`);
       } finally {
+        bar.done();
         ws?.close();
         mem?.close();
       }

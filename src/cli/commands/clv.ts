@@ -102,7 +102,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
       const model = parseModelKind(opts.model);
       const penalizer = optionalNumber('--penalizer', opts.penalizer, PENALIZER);
       const common = { model, spend: opts.spend as SpendModel, period: opts.period as Period | Opportunity | undefined, penalizer };
-      const bar = progressBar(ctx.io);
+      const bar = progressBar(ctx.io, opts);
       let r: ClvFitResult;
       if (opts.summary) {
         bar.update(`fitting ${model} on ${opts.summary}`);
@@ -150,7 +150,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
       // checked before the predictions are computed and stored, so that a refused --out leaves no run behind
       if (opts.out) checkOutFile(opts.out, { force: opts.force, workspaceDir: ctx.workspaceDir(opts), extensions: TABLE_EXTENSIONS });
       const ws = await ctx.openWorkspace(opts);
-      const bar = progressBar(ctx.io);
+      const bar = progressBar(ctx.io, opts);
       try {
         // the file is written inside the run's transaction: a failed export stores no run
         let out: Awaited<ReturnType<typeof exportClvPredictions>> | undefined;

@@ -26,7 +26,7 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
     .option('--dir <dir>', 'folder for the demo workspace (recreated)', 'segmint-demo')
     .option('--force', 'recreate the folder\'s workspace even when it holds other data than the demo\'s')
     .action(async (opts: DemoOptions) => {
-      const bar = progressBar(ctx.io);
+      const bar = progressBar(ctx.io, opts);
       const { ws, summary } = await runDemo(opts.dir, (phase, f) => bar.update(`importing Online Retail: ${phase}`, f), { force: opts.force });
       try {
         bar.update('scoring RFM and LRFMP');

@@ -49,7 +49,7 @@ export function registerGenerate(program: Command, ctx: Context, _setExit: SetEx
       // a workspace given with -w or SEGMINT_WORKSPACE is never written into (generate itself needs none)
       const given = opts.workspace ?? process.env.SEGMINT_WORKSPACE;
       checkOutFolder(opts.out, GENERATED_FILES, { force: opts.force, workspaceDir: given === undefined ? undefined : ctx.workspaceDir(opts) });
-      const bar = progressBar(ctx.io);
+      const bar = progressBar(ctx.io, opts);
       let r;
       try {
         r = await generateDataset(params, (phase, f) => bar.update(PHASES[phase] ?? phase, f));

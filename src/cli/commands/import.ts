@@ -93,7 +93,7 @@ export function registerImport(program: Command, ctx: Context, _setExit: SetExit
         (policies as Record<string, string>)[k] = normalisePolicy(k as keyof ImportPolicies, v, `--policy ${k}`);
       }
       const ws = await ctx.openWorkspace(opts);
-      const bar = progressBar(ctx.io);
+      const bar = progressBar(ctx.io, opts);
       try {
         const result = await importFile(ws, file, {
           kind: opts.kind as ImportKind,

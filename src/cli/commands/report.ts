@@ -7,6 +7,8 @@ import { renderReport, reportSections } from '../../report/index.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { examples, withGlobals, withOut, type SetExit } from '../options.ts';
 import { json } from '../render.ts';
+import { progressBar } from '../progress.ts';
+import { workspaceTimezone } from '../../store/timezone.ts';
 
 interface ReportCliOptions extends GlobalOptions {
   out?: string;
@@ -29,9 +31,11 @@ export function registerReport(program: Command, ctx: Context, _setExit: SetExit
       const out = checkOutFile(opts.out ?? join(wsDir, 'report.html'), { force: opts.force || opts.out === undefined, workspaceDir: wsDir, createParent: true });
       const ws = await ctx.openWorkspace(opts, { readOnly: true });
       let ids: string[];
+      const bar = progressBar(ctx.io, opts);
       try {
-        const options = { title: opts.title ?? `Segmint report: ${basename(ws.dir)}`, currency: opts.currency?.toUpperCase() };
-        const sections = await reportSections(ws.db, options);
+        const options = { title: opts.title ?? `Segmint report: ${basename(ws.dir)}`, currency: opts.currency?.toUpperCase(), timezone: await workspaceTimezone(ws.db, ws.config) };
+        const sections = await reportSections(ws.db, { ...options, onProgress: (phase, f) => bar.update(`report: ${phase}`, f) });
+        bar.update('report: writing the page', 1);
         const html = renderReport(sections, options);
         try {
           mkdirSync(dirname(out), { recursive: true });
@@ -44,6 +48,7 @@ export function registerReport(program: Command, ctx: Context, _setExit: SetExit
         }
         ids = sections.map((s) => s.id);
       } finally {
+        bar.done();
         ws.close();
       }
       if (opts.json) json(ctx.io, { report: out, sections: ids });

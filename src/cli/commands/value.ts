@@ -42,14 +42,14 @@ function register(program: Command, ctx: Context, model: ValueModel): void {
       // checked before the run is computed and stored, so that a refused --out leaves no run behind
       if (opts.out) checkOutFile(opts.out, { force: opts.force, workspaceDir: ctx.workspaceDir(opts), extensions: TABLE_EXTENSIONS });
       const ws = await ctx.openWorkspace(opts);
-      const bar = progressBar(ctx.io);
+      const bar = progressBar(ctx.io, opts);
       try {
         bar.update(`computing ${model.toUpperCase()}`);
         // the file is written inside the run's transaction: a failed export stores no run
         let out: Awaited<ReturnType<typeof exportRunScores>> | undefined;
         const r = await runValueSegmentation(ws, model, {
           asOf: opts.asOf, bins,
-          ...(opts.out ? { beforeCommit: async (id: number) => { out = await exportRunScores(ws, id, opts.out!, model === 'rfm' ? ['r', 'f', 'm'] : ['l', 'r', 'f', 'm', 'p']); } } : {}),
+          ...(opts.out ? { beforeCommit: async (id: number) => { bar.update('writing the file'); out = await exportRunScores(ws, id, opts.out!, model === 'rfm' ? ['r', 'f', 'm'] : ['l', 'r', 'f', 'm', 'p']); } } : {}),
         });
         bar.done();
         if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
