@@ -264,7 +264,7 @@ export async function migrationRuns(db: Db, options: { from?: number; to?: numbe
   if (pair.from === undefined || pair.to === undefined) {
     const what = `${kind}${name ? ` runs of audience '${name}'` : ' runs'}`;
     throw new SegmintError('not-enough-runs', given === undefined
-      ? `there ${ids.length === 1 ? 'is 1' : `are ${ids.length}`} ${what}; a migration needs two`
+      ? `there ${ids.length === 1 ? `is 1 ${what.replace(/ runs\b/, ' run')}` : `are ${ids.length} ${what}`}; a migration needs two`
       : `no other ${what} ${from !== undefined ? `after run ${from}` : `before run ${to}`} to compare with`, { hint: 'give --from and --to run ids (list the runs with segmint runs), or store another run' });
   }
   return { from: pair.from, to: pair.to };
