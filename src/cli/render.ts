@@ -49,6 +49,14 @@ export function reportError(io: Io, e: unknown, opts: { debug: boolean; json: bo
     return e.exitCode;
   }
   const msg = e instanceof Error ? e.message : String(e);
+  if (/^Out of Memory Error/.test(msg)) {
+    // the engine's memory limit (docs/data-model.md, Memory): say which setting raises it, not DuckDB's tuning page
+    const what = msg.split('\n')[0]!;
+    if (opts.json) io.out(JSON.stringify({ error: { code: 'out-of-memory', message: what } }, null, 2));
+    io.err(`error[out-of-memory]: the database ran out of its memory limit: ${what.replace(/^Out of Memory Error: /, '')}`);
+    io.err('  hint: raise the limit with memoryLimit in segmint.yaml or SEGMINT_MEMORY_LIMIT (e.g. 4GB), or narrow the command');
+    return 1;
+  }
   if (opts.json) io.out(JSON.stringify({ error: { code: 'internal-error', message: msg } }, null, 2));
   io.err(`error[internal-error]: ${msg}`);
   if (opts.debug && e instanceof Error && e.stack) io.err(e.stack);

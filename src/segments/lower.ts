@@ -8,7 +8,7 @@
  */
 import {
   add, and, asin, binary, bool, coalesce, col, contains, cos, count, countDistinct, daysBetweenExact, fn, ge, gt, index, inList, inQuery, isNotNull, isNull, jsonGet, le, least,
-  lit, lt, median, mul, not, NULL, num, or, quantiles, scalarQuery, select, sin, sqrt, startsWith, sub, subquery, table, agg, avg as avgOf, eq,
+  lit, lt, median, mul, not, NULL, num, or, quantiles, scalarQuery, select, sin, sqrt, startsWith, sub, subquery, table, unionAll, agg, avg as avgOf, eq,
   type BinaryOp, type Cte, type Expr, type Select, type Source as SqlSource,
 } from '../sql/ir.ts';
 import { PRODUCT_FIELDS, transactionLines } from '../features/transaction-lines.ts';
@@ -99,7 +99,7 @@ class Lowerer {
       case 'all':
         return this.all(n.items);
       case 'any':
-        return or(...n.items.map((x) => this.cond(x)));
+        return anyOf(n.items.map((x) => this.cond(x)));
       case 'not':
         return not(this.cond(n.item));
       case 'ref': {
@@ -558,4 +558,44 @@ export function leafProbes(node: Node, options: LowerOptions, customerId: string
   };
   visit(node);
   return { probes: out, ctes: l.ctes };
+}
+
+/** A semi-join's subquery that can be one branch of a UNION ALL: one output column, no CTE, order or limit. */
+function unionBranch(e: Expr): Select | undefined {
+  if (e.kind !== 'in_query' || e.negate || e.expr.kind !== 'col' || e.expr.name !== 'customer_id' || e.expr.table !== undefined) return undefined;
+  const q = e.query;
+  if (q.kind !== 'select' || q.with || q.orderBy || q.limit !== undefined || q.select === '*' || q.select.length !== 1) return undefined;
+  return q;
+}
+
+/**
+ * `x IN A OR x IN B OR …` as `x IN (A UNION ALL B …)`, and `NOT x IN C OR NOT x IN D OR …` as
+ * `NOT x IN (C ∩ D …)`: one semi-join for each kind instead of one per condition. An any() of 300 behaviour
+ * conditions made 300 joins, each with its own hash table, and ran out of a 1 GB memory limit on 4,372
+ * customers. The union is exact (NULLs included, so a negated any() is unchanged too); the intersection is
+ * each customer found in every set, counted by a tag per set (behaviour scans never yield a NULL id).
+ */
+function anyOf(items: Expr[]): Expr {
+  const positive = items.map(unionBranch);
+  const negative = items.map((e) => (e.kind === 'not' ? unionBranch(e.expr) : undefined));
+  const pos = positive.filter((b): b is Select => b !== undefined);
+  const neg = negative.filter((b): b is Select => b !== undefined);
+  if (pos.length < 2 && neg.length < 2) return or(...items);
+  const out: Expr[] = [];
+  if (pos.length >= 2) out.push(inQuery(col('customer_id'), unionAll(...pos)));
+  if (neg.length >= 2) {
+    const tagged = neg.map((q, i) => ({ ...q, select: [(q.select as readonly { expr: Expr; as?: string }[])[0]!, { expr: num(i), as: 'set_no' }] }) as Select);
+    const inEvery = select({
+      select: [{ expr: col('customer_id'), as: 'customer_id' }],
+      from: subquery(unionAll(...tagged), 'sets'),
+      groupBy: [col('customer_id')],
+      having: eq(countDistinct(col('set_no')), num(neg.length)),
+    });
+    out.push(not(inQuery(col('customer_id'), inEvery)));
+  }
+  items.forEach((e, i) => {
+    const merged = (positive[i] !== undefined && pos.length >= 2) || (negative[i] !== undefined && neg.length >= 2);
+    if (!merged) out.push(e);
+  });
+  return or(...out);
 }
