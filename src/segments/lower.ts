@@ -560,11 +560,11 @@ export function leafProbes(node: Node, options: LowerOptions, customerId: string
   return { probes: out, ctes: l.ctes };
 }
 
-/** A semi-join's subquery that can be one branch of a UNION ALL: one output column, no CTE, order or limit. */
+/** A semi-join's subquery that can be one branch of a UNION ALL: one output column named customer_id, no CTE, order or limit. */
 function unionBranch(e: Expr): Select | undefined {
   if (e.kind !== 'in_query' || e.negate || e.expr.kind !== 'col' || e.expr.name !== 'customer_id' || e.expr.table !== undefined) return undefined;
   const q = e.query;
-  if (q.kind !== 'select' || q.with || q.orderBy || q.limit !== undefined || q.select === '*' || q.select.length !== 1) return undefined;
+  if (q.kind !== 'select' || q.with || q.orderBy || q.limit !== undefined || q.select === '*' || q.select.length !== 1 || q.select[0]!.as !== 'customer_id') return undefined;
   return q;
 }
 
@@ -573,7 +573,7 @@ function unionBranch(e: Expr): Select | undefined {
  * `NOT x IN (C ∩ D …)`: one semi-join for each kind instead of one per condition. An any() of 300 behaviour
  * conditions made 300 joins, each with its own hash table, and ran out of a 1 GB memory limit on 4,372
  * customers. The union is exact (NULLs included, so a negated any() is unchanged too); the intersection is
- * each customer found in every set, counted by a tag per set (behaviour scans never yield a NULL id).
+ * each customer found in every set: each set's customers once, counted (behaviour scans never yield a NULL id).
  */
 function anyOf(items: Expr[]): Expr {
   const positive = items.map(unionBranch);
@@ -581,15 +581,17 @@ function anyOf(items: Expr[]): Expr {
   const pos = positive.filter((b): b is Select => b !== undefined);
   const neg = negative.filter((b): b is Select => b !== undefined);
   if (pos.length < 2 && neg.length < 2) return or(...items);
+  const id = [{ expr: col('customer_id'), as: 'customer_id' }];
+  // each customer once: a set's rows (and a union of 100 sets of a million customers) would fill the join's hash table
+  const distinctIds = (q: Select | ReturnType<typeof unionAll>, alias: string) => select({ distinct: true, select: id, from: subquery(q, alias) });
   const out: Expr[] = [];
-  if (pos.length >= 2) out.push(inQuery(col('customer_id'), unionAll(...pos)));
+  if (pos.length >= 2) out.push(inQuery(col('customer_id'), distinctIds(unionAll(...pos), 'sets')));
   if (neg.length >= 2) {
-    const tagged = neg.map((q, i) => ({ ...q, select: [(q.select as readonly { expr: Expr; as?: string }[])[0]!, { expr: num(i), as: 'set_no' }] }) as Select);
     const inEvery = select({
-      select: [{ expr: col('customer_id'), as: 'customer_id' }],
-      from: subquery(unionAll(...tagged), 'sets'),
+      select: id,
+      from: subquery(unionAll(...neg.map((q, i) => distinctIds(q, `set_${i + 1}`))), 'sets'),
       groupBy: [col('customer_id')],
-      having: eq(countDistinct(col('set_no')), num(neg.length)),
+      having: eq(count(), num(neg.length)),
     });
     out.push(not(inQuery(col('customer_id'), inEvery)));
   }
