@@ -282,8 +282,9 @@ export interface ClvPredictResult {
   margin: number;
   customers: { predicted: number; withClv: number; excluded: number; excludedByReason: Record<string, number> };
   totals: { expectedPurchases: number; clv: number | null; meanPAlive: number };
-  churnTiers: { tier: string; customers: number; meanPAlive: number }[];
-  clvTiers: { tier: string; customers: number; clv: number; shareOfClv: number }[];
+  /** `action`: the suggested action, added by the CLI (segmint.yaml segments.actions over the defaults) */
+  churnTiers: { tier: string; customers: number; meanPAlive: number; action?: string }[];
+  clvTiers: { tier: string; customers: number; clv: number; shareOfClv: number; action?: string }[];
   warnings: string[];
 }
 

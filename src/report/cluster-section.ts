@@ -13,6 +13,18 @@ interface StoredSummary {
   picture?: { x: number[]; y: number[]; cluster: number[]; explained: number[] };
 }
 
+/** Features at most in the profile heat map: more make its columns too narrow to read. */
+export const HEATMAP_FEATURES = 12;
+
+const maxAbsZ = (profiles: readonly ClusterProfile[], feature: string) => Math.max(0, ...profiles.map((p) => Math.abs(p.features.find((f) => f.feature === feature)?.z ?? 0)));
+
+/** The heat map's features: all when there are at most `max`, else the `max` with the largest |z| in any cluster (ties by order), in the given order. */
+export function heatmapFeatures(profiles: readonly ClusterProfile[], features: readonly string[], max = HEATMAP_FEATURES): string[] {
+  if (features.length <= max) return [...features];
+  const keep = new Set([...features].map((f, i) => ({ f, i, z: maxAbsZ(profiles, f) })).sort((a, b) => b.z - a.z || a.i - b.i).slice(0, max).map((x) => x.f));
+  return features.filter((f) => keep.has(f));
+}
+
 /** Section for the latest cluster run, or undefined when there is none. */
 export async function clusterSection(db: Db): Promise<ReportSection | undefined> {
   const run = await db.one<{ run_id: number; summary: string }>("SELECT run_id, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'cluster' ORDER BY run_id DESC LIMIT 1");
@@ -44,10 +56,15 @@ export async function clusterSection(db: Db): Promise<ReportSection | undefined>
       caption: `Up to 2,000 customers of the sample, projected on the two directions of largest spread of the scaled features.`,
     }));
   }
-  parts.push(heatmap(profiles.flatMap((p) => p.features.map((f) => ({ x: f.feature, y: p.name, value: f.z, label: `${f.z >= 0 ? '+' : ''}${f.z.toFixed(1)}` }))), {
-    title: 'Cluster profiles (z-scores)', xLabel: 'feature', yLabel: '', colorLabel: 'z', diverging: true,
-    xDomain: s.features.filter((f) => profiles[0]?.features.some((x) => x.feature === f)), yDomain: profiles.map((p) => p.name), width: Math.max(520, 240 + 90 * (profiles[0]?.features.length ?? 1)),
-    caption: 'Each cell: how far the cluster mean lies from the mean of all customers, in population standard deviations (red above, blue below).',
+  // many features make an unreadable heat map: the HEATMAP_FEATURES that most set a cluster apart (largest |z| in any cluster), in the run's order
+  const allFeatures = s.features.filter((f) => profiles[0]?.features.some((x) => x.feature === f));
+  const shown = heatmapFeatures(profiles, allFeatures);
+  const left = allFeatures.length - shown.length;
+  parts.push(heatmap(profiles.flatMap((p) => p.features.filter((f) => shown.includes(f.feature)).map((f) => ({ x: f.feature, y: p.name, value: f.z, label: `${f.z >= 0 ? '+' : ''}${f.z.toFixed(1)}` }))), {
+    title: left ? `Cluster profiles (z-scores): the ${shown.length} most distinguishing of ${allFeatures.length} features` : 'Cluster profiles (z-scores)', xLabel: 'feature', yLabel: '', colorLabel: 'z', diverging: true,
+    xDomain: shown, yDomain: profiles.map((p) => p.name), width: Math.max(520, 240 + 90 * shown.length),
+    caption: `Each cell: how far the cluster mean lies from the mean of all customers, in population standard deviations (red above, blue below).${
+      left ? ` ${left} more feature${left === 1 ? '' : 's'} with smaller differences (largest |z| at most ${Math.min(...shown.map((f) => maxAbsZ(profiles, f))).toFixed(1)}) are left out here; the table below has every feature's mean.` : ''}`,
   }));
   const hasRevenue = profiles.some((p) => p.criteria.substantial.revenueShare !== null);
   parts.push(hasRevenue
@@ -56,10 +73,12 @@ export async function clusterSection(db: Db): Promise<ReportSection | undefined>
     })
     : barsH(profiles.map((p) => ({ label: p.name, value: p.customers })), { title: 'Cluster sizes', xLabel: 'customers', total, caption: 'Customers per cluster.' }));
   parts.push('</div>');
-  parts.push(htmlTable(['cluster', 'customers', 'share', 'revenue share', 'contactable', 'silhouette', ...(profiles[0]?.features.map((f) => `mean ${f.feature}`) ?? [])],
+  parts.push(htmlTable(['cluster', 'customers', 'share', 'revenue share', 'contactable', 'silhouette', ...(profiles[0]?.features.map((f) => `mean ${f.feature}`) ?? []),
+    ...(profiles[0]?.categories?.map((c) => `most frequent ${c.feature}`) ?? [])],
     profiles.map((p) => [p.name, p.customers, pct(p.share), p.criteria.substantial.revenueShare === null ? '–' : pct(p.criteria.substantial.revenueShare),
       p.criteria.accessible.shareWithContact === null ? '–' : pct(p.criteria.accessible.shareWithContact),
-      p.criteria.differentiable.silhouette === null ? '–' : num(p.criteria.differentiable.silhouette, 3), ...p.features.map((f) => num(f.mean, Math.abs(f.mean) < 10 ? 2 : 1))])));
+      p.criteria.differentiable.silhouette === null ? '–' : num(p.criteria.differentiable.silhouette, 3), ...p.features.map((f) => num(f.mean, Math.abs(f.mean) < 10 ? 2 : 1)),
+      ...(p.categories ?? []).map((c) => `${c.mode} (${pct(c.share)})`)])));
   parts.push(profiles.map((p) => `<p>${esc(p.persona)}</p>`).join('\n'));
   const q = s.quality;
   parts.push(`<p class="note">Quality: silhouette ${q.silhouette === null ? '–' : num(q.silhouette, 3)} on ${num(q.sampleSize)} customers, Calinski-Harabasz ${q.calinskiHarabasz === null ? '–' : num(q.calinskiHarabasz, 1)}, Davies-Bouldin ${q.daviesBouldin === null ? '–' : num(q.daviesBouldin, 3)}. Contactable: the share with an e-mail opt-in (or e-mail, phone) trait, when the customers have one; actionable (your notes) comes later.</p>`);

@@ -6,6 +6,7 @@ import type { ClvFitResult, ClvPredictResult } from '../pipeline/clv.ts';
 import type { Db } from '../store/workspace.ts';
 import { barsH, heatmap, histogram, logBins, pairedBars, withUnit } from './charts.ts';
 import { esc, htmlTable, kpis, money, num, pct, sig, type ReportSection } from './html.ts';
+import { actionFor } from '../models/actions.ts';
 
 const FREQ_CAP = 8;
 const RECENCY_BINS = 6;
@@ -16,7 +17,7 @@ function paramTable(m: { params: Record<string, number>; standardErrors: Record<
 }
 
 /** Section for the latest CLV fit (and the latest prediction run, when there is one), or undefined. */
-export async function clvSection(db: Db, options: { currency?: string } = {}): Promise<ReportSection | undefined> {
+export async function clvSection(db: Db, options: { currency?: string; actions?: Record<string, string> } = {}): Promise<ReportSection | undefined> {
   const fitRun = await db.one<{ run_id: number; summary: string }>("SELECT run_id, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'clv' ORDER BY run_id DESC LIMIT 1");
   if (!fitRun) return undefined;
   const fit = JSON.parse(fitRun.summary) as ClvFitResult;
@@ -84,6 +85,10 @@ export async function clvSection(db: Db, options: { currency?: string } = {}): P
       title: 'CLV distribution', xLabel: `CLV over ${pred.horizon} ${pred.unit}s (log scale)`, logX: true, width: 520,
       caption: `${num(clv.length)} customers with a CLV; values below 1 are counted in the first bin.`,
     }));
+    parts.push('</div>');
+    parts.push('<div class="grid2">');
+    parts.push(htmlTable(['churn risk', 'customers', 'mean P(alive)', 'suggested action'], pred.churnTiers.map((t) => [t.tier, t.customers, pct(t.meanPAlive), actionFor(t.tier, options.actions)])));
+    parts.push(htmlTable(['CLV tier', 'customers', 'share of CLV', 'suggested action'], pred.clvTiers.map((t) => [t.tier, t.customers, pct(t.shareOfClv), actionFor(t.tier, options.actions)])));
     parts.push('</div>');
     const rfm = await db.one<{ run_id: number }>("SELECT run_id FROM runs WHERE kind = 'rfm' ORDER BY run_id DESC LIMIT 1");
     if (rfm) {

@@ -12,6 +12,7 @@ import { valueSection } from './value-section.ts';
 import { clvSection } from './clv-section.ts';
 import { clusterSection } from './cluster-section.ts';
 import { audienceSection } from './audience-section.ts';
+import { clusterActionsTable } from './cluster-actions.ts';
 
 export { renderReport, esc, fmtDate, htmlTable, kpis, money, num, para, pct, plural, type Cell, type ReportOptions, type ReportSection } from './html.ts';
 export { barsH, columns, COLORS, fmtShort, heatmap, histogram, linearBins, lines, logBins, monthlyBars, pairedBars, scatter, timeSeries, withUnit, type ChartText } from './charts.ts';
@@ -26,6 +27,8 @@ export type BuildReportOptions = ReportOptions & {
   extraSections?: ReportSection[];
   /** the zone of days and calendar months (default: the workspace's zone, store/timezone.ts) */
   timezone?: string;
+  /** suggested actions by segment name over the defaults (segmint.yaml segments.actions) */
+  actions?: Record<string, string>;
   /** called before each section is built, with the share of sections done */
   onProgress?: (phase: string, fraction: number) => void;
 };
@@ -46,6 +49,7 @@ export async function reportSections(db: Db, options: BuildReportOptions = {}): 
   const clv = await clvSection(db, options);
   progress('clusters', 0.7);
   const clusters = await clusterSection(db);
+  if (clusters) clusters.html += `\n${await clusterActionsTable(db, options.actions)}`;
   progress('imports and data quality', 0.8);
   const imports = await importSection(db);
   progress('audiences', 0.9);

@@ -2,9 +2,10 @@
 import type { Db } from '../store/workspace.ts';
 import { heatmap, histogram, linearBins, logBins, pairedBars } from './charts.ts';
 import { esc, htmlTable, money, num, pct, type ReportSection } from './html.ts';
+import { actionFor } from '../models/actions.ts';
 
 /** Section for the latest run of `model`, or undefined when there is none. */
-export async function valueSection(db: Db, model: 'rfm' | 'lrfmp', options: { currency?: string } = {}): Promise<ReportSection | undefined> {
+export async function valueSection(db: Db, model: 'rfm' | 'lrfmp', options: { currency?: string; actions?: Record<string, string> } = {}): Promise<ReportSection | undefined> {
   const run = await db.one<{ run_id: number; as_of: string; params: string }>(
     "SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of, CAST(params AS VARCHAR) AS params FROM runs WHERE kind = ? ORDER BY run_id DESC LIMIT 1",
     [model],
@@ -33,8 +34,8 @@ export async function valueSection(db: Db, model: 'rfm' | 'lrfmp', options: { cu
     caption: 'A segment far right on revenue but short on customers holds the most valuable customers per head.',
   }));
   parts.push('</div>');
-  parts.push(htmlTable(['segment', 'customers', 'share', 'revenue share', 'mean recency (days)', 'mean orders', 'mean net spend'],
-    segs.map((s) => [s.segment, s.n, pct(s.n / total), pct(revenue ? Number(s.revenue) / revenue : 0), Math.round(s.rec), num(s.freq, 1), money(Number(s.mon), options.currency)])));
+  parts.push(htmlTable(['segment', 'customers', 'share', 'revenue share', 'mean recency (days)', 'mean orders', 'mean net spend', 'suggested action'],
+    segs.map((s) => [s.segment, s.n, pct(s.n / total), pct(revenue ? Number(s.revenue) / revenue : 0), Math.round(s.rec), num(s.freq, 1), money(Number(s.mon), options.currency), actionFor(s.segment, options.actions)])));
   const m = await db.columns('SELECT recency_days, frequency, monetary, tenure_days, periodicity_days FROM run_scores WHERE run_id = ?', [run.run_id]);
   const nums = (k: string) => (m[k] ?? []).map(Number).filter(Number.isFinite);
   parts.push('<div class="grid2">');

@@ -70,7 +70,7 @@ export interface WorkspaceConfig {
     rfm: { bins: number; thresholds?: Partial<Record<'recency' | 'frequency' | 'monetary', number[]>> };
   };
   /** named-segment rule tables (docs/models.md, "Segments"); unset = the defaults */
-  segments: { rfm?: SegmentRule[]; lrfmp?: SegmentRule[] };
+  segments: { rfm?: SegmentRule[]; lrfmp?: SegmentRule[]; actions?: Record<string, string> };
   /**
    * DuckDB's memory limit: a size ("1GB", "512MB", "1.5GiB") or a share of the machine's memory ("25%");
    * unset = the smaller of 1 GB and a quarter of the machine. SEGMINT_MEMORY_LIMIT overrides it.
@@ -343,9 +343,17 @@ export function parseConfig(text: string, file = 'segmint.yaml'): WorkspaceConfi
     cfg.memoryLimit = String(raw.memoryLimit).trim();
   }
   if (raw.segments !== undefined) {
-    if (!isObject(raw.segments)) bad('segments', 'expected {rfm: [rules], lrfmp: [rules]}', raw.segments);
+    if (!isObject(raw.segments)) bad('segments', 'expected {rfm: [rules], lrfmp: [rules], actions: {name: text}}', raw.segments);
     if (raw.segments.rfm !== undefined) cfg.segments.rfm = parseRules(raw.segments.rfm, 'segments.rfm');
     if (raw.segments.lrfmp !== undefined) cfg.segments.lrfmp = parseRules(raw.segments.lrfmp, 'segments.lrfmp');
+    if (raw.segments.actions !== undefined && raw.segments.actions !== null) {
+      const a = raw.segments.actions;
+      if (!isObject(a)) bad('segments.actions', 'expected a mapping of segment name → suggested action, e.g. {Champions: "early access and a thank-you gift"}', a);
+      for (const [k, v] of Object.entries(a)) {
+        if (typeof v !== 'string' || v.trim() === '') bad(`segments.actions.${k}`, 'expected the text of an action', v);
+      }
+      cfg.segments.actions = Object.fromEntries(Object.entries(a).map(([k, v]) => [k, (v as string).trim()]));
+    }
   }
   return cfg;
 }

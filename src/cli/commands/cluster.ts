@@ -1,3 +1,4 @@
+import { actionFor, clusterAction, knownSegmentNames, unknownActionWarnings } from '../../models/actions.ts';
 import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
 import { checkOutFile, TABLE_EXTENSIONS } from '../../pipeline/export.ts';
@@ -81,11 +82,15 @@ export function renderClusters(r: ClusterRunResult): string {
   }
   const feats = r.features;
   const contact = r.clusters.some((c) => c.criteria.accessible.shareWithContact !== null);
-  lines.push('', table(['cluster', 'name', 'customers', 'share', 'revenue', ...(contact ? ['contactable'] : []), ...feats.map((f) => `${f} (z)`)],
+  // k-prototypes: each categorical feature's most frequent value and its share of the cluster
+  const cats = r.clusters[0]?.categories?.map((c) => c.feature) ?? [];
+  lines.push('', table(['cluster', 'name', 'customers', 'share', 'revenue', ...(contact ? ['contactable'] : []), ...feats.map((f) => `${f} (z)`), ...cats.map((f) => `${f} (most frequent)`)],
     r.clusters.map((c) => [String(c.cluster), c.name, c.customers, fmtPct(c.share), c.criteria.substantial.revenueShare === null ? '–' : fmtPct(c.criteria.substantial.revenueShare),
       ...(contact ? [fmtPct(c.criteria.accessible.shareWithContact ?? 0)] : []),
-      ...c.features.map((f) => `${num(f.mean)} (${f.z >= 0 ? '+' : ''}${f.z.toFixed(1)})`)])));
+      ...c.features.map((f) => `${num(f.mean)} (${f.z >= 0 ? '+' : ''}${f.z.toFixed(1)})`),
+      ...(c.categories ?? []).map((g) => `${g.mode} (${fmtPct(g.share)})`)])));
   lines.push('', ...r.clusters.map((c) => `• ${c.persona}`));
+  lines.push('', 'suggested actions:', ...r.clusters.map((c) => `  ${c.name}: ${(c as { action?: string }).action ?? actionFor(c.name, {}, clusterAction(c))}`));
   const q = r.quality;
   lines.push('', `quality: silhouette ${q.silhouette === null ? '–' : q.silhouette.toFixed(3)} (${fmtInt(q.sampleSize)} customers), Calinski-Harabasz ${q.calinskiHarabasz === null ? '–' : num(q.calinskiHarabasz)}, Davies-Bouldin ${
     q.daviesBouldin === null ? '–' : q.daviesBouldin.toFixed(3)}, inertia ${num(q.inertia)}; ${r.iterations} iterations${r.converged ? '' : ' (not converged)'}`);
@@ -136,6 +141,10 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
         const r = await runClustering(ws ? { ws } : { db: mem!.db }, { ...options, ...store });
         if (opts.out && !ws) out = await exportClusters(mem!.db, r.runId, opts.out);
         bar.done();
+        // a suggested action per cluster: segmint.yaml segments.actions by cluster name, else one derived from the profile
+        const seg = ws?.config.segments;
+        r.clusters = r.clusters.map((c) => ({ ...c, action: actionFor(c.name, seg?.actions, clusterAction(c)) }));
+        if (seg) r.warnings.push(...unknownActionWarnings(seg.actions, knownSegmentNames([seg.rfm, seg.lrfmp]), r.clusters.map((c) => c.name)));
         if (opts.json) {
           const { picture: _picture, ...rest } = r;
           json(ctx.io, { ...rest, ...(out ? { out } : {}) });

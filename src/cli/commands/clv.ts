@@ -10,6 +10,8 @@ import { examples, MAX_RUN_ID, optionalNumber, withGlobals, withOut, type Bounds
 import { progressBar } from '../progress.ts';
 import { fmtInt, fmtPct, json, table } from '../render.ts';
 import { sig } from '../../report/html.ts';
+import { actionFor, knownSegmentNames, unknownActionWarnings } from '../../models/actions.ts';
+import { latestClusterNames } from '../../report/cluster-actions.ts';
 
 interface FitCliOptions extends GlobalOptions {
   model: string;
@@ -74,15 +76,26 @@ export function renderClvFit(r: ClvFitResult): string {
   return lines.join('\n');
 }
 
+/** The result with a suggested `action` per churn and CLV tier (segmint.yaml segments.actions over the defaults). */
+export function withTierActions(r: ClvPredictResult, overrides: Record<string, string> = {}): ClvPredictResult {
+  return {
+    ...r,
+    churnTiers: r.churnTiers.map((t) => ({ ...t, action: actionFor(t.tier, overrides) })),
+    clvTiers: r.clvTiers.map((t) => ({ ...t, action: actionFor(t.tier, overrides) })),
+  };
+}
+
+const tierAction = (t: { tier: string; action?: string }) => t.action ?? actionFor(t.tier);
+
 export function renderClvPredict(r: ClvPredictResult): string {
   return [
     `${r.model} predictions over ${r.horizon} ${r.unit}${r.horizon === 1 ? '' : 's'} from ${r.asOf} (fit run ${r.fitRunId}, run ${r.runId}; discount ${fmtPct(r.discountRate)} a year, margin ${fmtPct(r.margin, 0)}): `
       + `${fmtInt(r.customers.predicted)} customers, ${fmtInt(r.customers.withClv)} with a CLV`,
     `expected purchases ${fmtInt(r.totals.expectedPurchases)}; total CLV ${r.totals.clv === null ? '–' : fmtInt(r.totals.clv)}; mean P(alive) ${fmtPct(r.totals.meanPAlive)}`,
     '',
-    table(['churn risk', 'customers', 'mean P(alive)'], r.churnTiers.map((t) => [t.tier, t.customers, fmtPct(t.meanPAlive)])),
+    table(['churn risk', 'customers', 'mean P(alive)', 'suggested action'], r.churnTiers.map((t) => [t.tier, t.customers, fmtPct(t.meanPAlive), tierAction(t)])),
     '',
-    table(['CLV tier', 'customers', 'CLV', 'share of CLV'], r.clvTiers.map((t) => [t.tier, t.customers, t.clv, fmtPct(t.shareOfClv)])),
+    table(['CLV tier', 'customers', 'CLV', 'share of CLV', 'suggested action'], r.clvTiers.map((t) => [t.tier, t.customers, t.clv, fmtPct(t.shareOfClv), tierAction(t)])),
   ].join('\n');
 }
 
@@ -154,11 +167,14 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
       try {
         // the file is written inside the run's transaction: a failed export stores no run
         let out: Awaited<ReturnType<typeof exportClvPredictions>> | undefined;
-        const r = await runClvPredict(ws, {
+        const run = await runClvPredict(ws, {
           ...options,
           ...(opts.out ? { beforeCommit: async (id: number) => { bar.update('writing the file'); out = await exportClvPredictions(ws, id, opts.out!); } } : {}),
         }, (phase) => bar.update(phase));
         bar.done();
+        const seg = ws.config.segments;
+        const r = withTierActions(run, seg.actions);
+        r.warnings.push(...unknownActionWarnings(seg.actions, knownSegmentNames([seg.rfm, seg.lrfmp]), seg.actions ? await latestClusterNames(ws.db) : []));
         if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
         else ctx.io.out(`${renderClvPredict(r)}${out ? `\n\nwrote ${fmtInt(out.rows)} rows to ${out.file}` : ''}`);
         for (const w of r.warnings) ctx.io.err(`note: ${w}`);

@@ -34,7 +34,7 @@ export function registerReport(program: Command, ctx: Context, _setExit: SetExit
       const bar = progressBar(ctx.io, opts);
       try {
         const options = { title: opts.title ?? `Segmint report: ${basename(ws.dir)}`, currency: opts.currency?.toUpperCase(), timezone: await workspaceTimezone(ws.db, ws.config) };
-        const sections = await reportSections(ws.db, { ...options, onProgress: (phase, f) => bar.update(`report: ${phase}`, f) });
+        const sections = await reportSections(ws.db, { ...options, actions: ws.config.segments.actions, onProgress: (phase, f) => bar.update(`report: ${phase}`, f) });
         bar.update('report: writing the page', 1);
         const html = renderReport(sections, options);
         try {

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { checkOutFile, exportRunScores, TABLE_EXTENSIONS } from '../../pipeline/export.ts';
-import { runValueSegmentation, type ValueModel, type ValueResult } from '../../pipeline/value.ts';
+import { runValueSegmentation, type SegmentSummary, type ValueModel, type ValueResult } from '../../pipeline/value.ts';
+import { actionFor, knownSegmentNames, unknownActionWarnings } from '../../models/actions.ts';
+import { latestClusterNames } from '../../report/cluster-actions.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { examples, optionalNumber, withGlobals, withOut, type SetExit } from '../options.ts';
 import { progressBar } from '../progress.ts';
@@ -11,6 +13,11 @@ interface ValueCliOptions extends GlobalOptions {
   bins?: string;
   out?: string;
   force?: boolean;
+}
+
+/** The result with a suggested `action` per segment (segmint.yaml segments.actions over the defaults). */
+export function withActions(r: ValueResult, overrides: Record<string, string> = {}): ValueResult & { segments: (SegmentSummary & { action: string })[] } {
+  return { ...r, segments: r.segments.map((s) => ({ ...s, action: actionFor(s.segment, overrides) })) };
 }
 
 export function renderValue(r: ValueResult): string {
@@ -24,6 +31,9 @@ export function renderValue(r: ValueResult): string {
       r.segments.map((s) => [s.segment, s.customers, fmtPct(s.shareOfCustomers), fmtPct(s.shareOfRevenue), s.meanRecencyDays.toFixed(0), s.meanFrequency.toFixed(1),
         s.meanMonetary.toFixed(0), ...scoreNames.map((k) => (s.meanScores[k] ?? 0).toFixed(2))]),
     ),
+    '',
+    'suggested actions:',
+    ...r.segments.map((s) => `  ${s.segment}: ${(s as SegmentSummary & { action?: string }).action ?? actionFor(s.segment)}`),
     '',
     `bin edges: ${Object.entries(r.edges).map(([k, e]) => `${k.toUpperCase()} ${e.map((x) => Number(x.toFixed(2))).join(' | ')}`).join('; ')}`,
   ];
@@ -47,11 +57,14 @@ function register(program: Command, ctx: Context, model: ValueModel): void {
         bar.update(`computing ${model.toUpperCase()}`);
         // the file is written inside the run's transaction: a failed export stores no run
         let out: Awaited<ReturnType<typeof exportRunScores>> | undefined;
-        const r = await runValueSegmentation(ws, model, {
+        const run = await runValueSegmentation(ws, model, {
           asOf: opts.asOf, bins,
           ...(opts.out ? { beforeCommit: async (id: number) => { bar.update('writing the file'); out = await exportRunScores(ws, id, opts.out!, model === 'rfm' ? ['r', 'f', 'm'] : ['l', 'r', 'f', 'm', 'p']); } } : {}),
         });
         bar.done();
+        const seg = ws.config.segments;
+        const r = withActions(run, seg.actions);
+        r.warnings.push(...unknownActionWarnings(seg.actions, knownSegmentNames([seg.rfm, seg.lrfmp]), seg.actions ? await latestClusterNames(ws.db) : []));
         if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
         else {
           ctx.io.out(renderValue(r));

@@ -149,11 +149,19 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
     });
   }
   const elbow = elbowOf(scores.map((s) => s.k), scores.map((s) => s.inertia));
+  const { chosen, parts } = explainChoice(scores, { minShare, gmm, elbow });
+  if (fitRows) parts.push(`each k was fitted on a seeded sample of ${fitRows.length.toLocaleString('en-US')} of the ${n.toLocaleString('en-US')} rows, then every row assigned to its nearest centre`);
+  return { k: chosen.k, reason: `${parts.join('; ')}.`, elbow, scores, fits, silhouettes, fittedOn: Xf.length / d, sampleSize: sample.length, seed, ...(gmm ? { mixtures } : {}) };
+}
+
+/** The choice among the scored k and its reason in words (without the note on fitting on a sample). */
+export function explainChoice(scores: readonly KScore[], o: { minShare: number; gmm: boolean; elbow: number | null }): { chosen: KScore; parts: string[] } {
+  const { minShare, gmm, elbow } = o;
   // mixtures are chosen by BIC (lower is better), the others by silhouette
   const criterion = gmm ? 'the lowest BIC' : 'the highest silhouette';
   const value = (s: KScore) => (gmm ? -s.bic! : s.silhouette);
   const shown = (s: KScore) => (gmm ? `BIC ${s.bic!.toFixed(1)}, silhouette ${f3(s.silhouette)}` : f3(s.silhouette));
-  const pick = (list: KScore[]) => list.reduce((a, b) => (value(b) > value(a) ? b : a));
+  const pick = (list: readonly KScore[]) => list.reduce((a, b) => (value(b) > value(a) ? b : a));
   const good = scores.filter((s) => s.sizesOk && s.stable), sized = scores.filter((s) => s.sizesOk);
   const stable = scores.filter((s) => s.stable);
   const chosen = good.length ? pick(good) : sized.length ? pick(sized) : pick(stable.length ? stable : scores);
@@ -164,7 +172,9 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
     good.length
       ? `k = ${chosen.k} has ${criterion} (${shown(chosen)}) among the k whose every cluster holds at least ${pct(minShare)} of the customers and whose restarts agree (adjusted Rand index ≥ ${STABILITY_THRESHOLD})`
       : sized.length
-        ? `k = ${chosen.k} has ${criterion} (${shown(chosen)}) among the k whose every cluster holds at least ${pct(minShare)}; no k was stable across restarts (best ${f2(Math.max(...scores.map((s) => s.stability)))})`
+        // the stable k (if any) all have a cluster below minShare: say so, rather than "no k was stable (best 1.00)"
+        ? `k = ${chosen.k} has ${criterion} (${shown(chosen)}) among the k whose every cluster holds at least ${pct(minShare)}; none of these k was stable across restarts (best ${f2(Math.max(...sized.map((s) => s.stability)))}, below ${STABILITY_THRESHOLD})${
+          stable.length ? `, and the k whose restarts agree (${stable.map((s) => `${s.k}: stability ${f2(s.stability)}, smallest cluster ${pct(s.smallestShare)}`).join('; ')}) have a cluster below ${pct(minShare)}` : ''}`
         : `no k keeps every cluster at ${pct(minShare)} of the customers or more; k = ${chosen.k} has ${criterion} (${shown(chosen)})${stable.length ? ' of the k stable across restarts' : ''}`,
     `its smallest cluster holds ${pct(chosen.smallestShare)}, stability ${f2(chosen.stability)}`,
     elbow === null ? 'the inertia curve has no clear elbow' : elbow === chosen.k ? `the inertia curve bends at the same k` : `the inertia curve bends at k = ${elbow}`,
@@ -172,8 +182,7 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
   ];
   const excluded = scores.filter((s) => !s.sizesOk || !s.stable).map((s) => `${s.k} (${!s.sizesOk ? `smallest cluster ${pct(s.smallestShare)}` : `stability ${f2(s.stability)}`})`);
   if (excluded.length && good.length) parts.push(`left out: k = ${excluded.join(', ')}`);
-  if (fitRows) parts.push(`each k was fitted on a seeded sample of ${fitRows.length.toLocaleString('en-US')} of the ${n.toLocaleString('en-US')} rows, then every row assigned to its nearest centre`);
-  return { k: chosen.k, reason: `${parts.join('; ')}.`, elbow, scores, fits, silhouettes, fittedOn: Xf.length / d, sampleSize: sample.length, seed, ...(gmm ? { mixtures } : {}) };
+  return { chosen, parts };
 }
 
 /** nInit mixtures from k-means starts with seeds seed + s; the highest likelihood is pushed to `out` and returned as a fit. */

@@ -379,6 +379,7 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
     hasContact: options.hasContact ? Array.from(kept, (i) => Boolean(options.hasContact![i])) : undefined,
     silhouette: silhouette === null ? undefined : Array.from(perCluster, (v) => (Number.isNaN(v) ? 0 : v)),
     separation: K >= 2 ? separation : undefined,
+    ...(proto ? { categorical: catCols.map((c) => ({ name: c.name, values: Array.from(kept, (i) => c.values[i] ?? null) })) } : {}),
   });
   const model = ClusterModel.create({
     format: MODEL_FORMAT, version: 1, algorithm, k: K, preprocessing: pre.preprocessing,

@@ -19,8 +19,25 @@ export interface FeatureProfile {
   mean: number;
   median: number;
   populationMean: number;
+  populationMedian: number;
   /** (cluster mean − population mean) / population standard deviation; 0 for a constant feature */
   z: number;
+  /**
+   * (cluster median − population median) / the population's robust spread (IQR / 1.349, else 1.4826 × MAD,
+   * else the sd); 0 for a constant feature. The persona's wording ("about average", "lower …") follows it
+   * as well as z, so a skewed feature is not called average when most of the cluster sits far below.
+   */
+  robustZ: number;
+}
+
+/** A categorical feature in a cluster (k-prototypes): its most frequent value and that value's share of the members. */
+export interface CategoryProfile {
+  feature: string;
+  /** the most frequent value ("(missing)" for missing values; ties to the first in sort order) */
+  mode: string;
+  share: number;
+  /** the value's share among all clustered customers */
+  populationShare: number;
 }
 
 export interface Trait {
@@ -50,6 +67,8 @@ export interface ClusterProfile {
   customers: number;
   share: number;
   features: FeatureProfile[];
+  /** k-prototypes: each categorical feature's most frequent value in the cluster */
+  categories?: CategoryProfile[];
   traits: Trait[];
   persona: string;
   criteria: SegmentCriteria;
@@ -64,6 +83,8 @@ export interface ProfileOptions {
   separation?: ArrayLike<number>;
   /** |z| from which a feature is a trait (default 0.5) */
   traitZ?: number;
+  /** categorical features (one value per clustered row, null = missing): each cluster's most frequent value and its share */
+  categorical?: readonly { name: string; values: readonly (string | null)[] }[];
 }
 
 /** Words for a feature that is high or low, by its name; a generic "high x" otherwise. */
@@ -127,8 +148,12 @@ export function profileClusters(columns: readonly ProfileColumn[], labels: Int32
   const sizes = new Float64Array(k);
   for (const l of labels) sizes[l]!++;
   const pop = columns.map((c) => {
-    const present = c.values.filter((x) => !Number.isNaN(x));
-    return present.length ? meanSd(present) : { mean: 0, sd: 0 };
+    const present = c.values.filter((x) => !Number.isNaN(x)).sort();
+    if (!present.length) return { mean: 0, sd: 0, median: 0, spread: 0 };
+    const { mean, sd } = meanSd(present), median = quantileSorted(present, 0.5);
+    const iqr = quantileSorted(present, 0.75) - quantileSorted(present, 0.25);
+    const mad = iqr > 0 ? 0 : quantileSorted(Float64Array.from(present, (x) => Math.abs(x - median)).sort(), 0.5);
+    return { mean, sd, median, spread: iqr > 0 ? iqr / 1.349 : mad > 0 ? 1.4826 * mad : sd };
   });
   let totalRevenue = 0;
   const revenue = new Float64Array(k);
@@ -142,15 +167,24 @@ export function profileClusters(columns: readonly ProfileColumn[], labels: Int32
     const features = columns.map((col, j): FeatureProfile => {
       const vals = Float64Array.from(rows.map((i) => col.values[i]!).filter((x) => !Number.isNaN(x))).sort();
       const mean = vals.length ? meanSd(vals).mean : pop[j]!.mean;
-      const median = vals.length ? quantileSorted(vals, 0.5) : pop[j]!.mean;
-      return { feature: col.name, mean, median, populationMean: pop[j]!.mean, z: pop[j]!.sd > 0 ? (mean - pop[j]!.mean) / pop[j]!.sd : 0 };
+      const median = vals.length ? quantileSorted(vals, 0.5) : pop[j]!.median;
+      const p = pop[j]!;
+      return { feature: col.name, mean, median, populationMean: p.mean, populationMedian: p.median, z: p.sd > 0 ? (mean - p.mean) / p.sd : 0, robustZ: p.spread > 0 ? (median - p.median) / p.spread : 0 };
+    });
+    const categories = options.categorical?.map((col): CategoryProfile => {
+      const counts = new Map<string, number>();
+      for (const i of rows) { const v = col.values[i] ?? '(missing)'; counts.set(v, (counts.get(v) ?? 0) + 1); }
+      const [mode, count] = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))[0] ?? ['(missing)', 0];
+      let all = 0;
+      for (let i = 0; i < n; i++) if ((col.values[i] ?? '(missing)') === mode) all++;
+      return { feature: col.name, mode, share: rows.length ? count / rows.length : 0, populationShare: n ? all / n : 0 };
     });
     const traits: Trait[] = features.filter((f) => Math.abs(f.z) >= traitZ).sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.feature.localeCompare(b.feature))
       .map((f) => { const direction = f.z > 0 ? 'high' : 'low'; return { feature: f.feature, z: f.z, direction, words: traitWords(f.feature, direction) }; });
     const share = sizes[c]! / n;
     const revenueShare = options.revenue && totalRevenue !== 0 ? revenue[c]! / totalRevenue : null;
     return {
-      cluster: c, name: nameFromTraits(traits, featureNames), customers: sizes[c]!, share, features, traits, persona: '',
+      cluster: c, name: nameFromTraits(traits, featureNames), customers: sizes[c]!, share, features, ...(categories ? { categories } : {}), traits, persona: '',
       criteria: {
         measurable: { customers: sizes[c]!, share },
         substantial: { revenueShare },
@@ -175,17 +209,31 @@ export function profileClusters(columns: readonly ProfileColumn[], labels: Int32
 function persona(p: ClusterProfile): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const first = `${p.name}: ${p.customers.toLocaleString('en-US')} customers (${pct(p.share)} of all${p.criteria.substantial.revenueShare === null ? '' : `, ${pct(p.criteria.substantial.revenueShare)} of revenue`}).`;
-  if (p.traits.length === 0) return `${first} They are close to the average customer on every feature.`;
+  const cats = (p.categories ?? []).map((c) => `${humanize(c.feature)} is mostly ${c.mode} (${pct(c.share)}, against ${pct(c.populationShare)} of all customers)`);
+  const catSentence = cats.length ? `Their ${cats.join('; their ')}.` : '';
+  // the median against the overall median: a skewed feature's mean can sit near the overall mean while most of the cluster is far below it
+  const medians = (f: FeatureProfile) => `median ${fmt(f.median)} against ${fmt(f.populationMedian)} overall; mean ${fmt(f.mean)} against ${fmt(f.populationMean)}`;
+  const typical = p.features.filter((f) => Math.abs(f.z) < 0.25 && Math.abs(f.robustZ) < 0.25).map((f) => humanize(f.feature));
+  const traitNames = new Set(p.traits.map((t) => t.feature));
+  const skewed = p.features.filter((f) => !traitNames.has(f.feature) && Math.abs(f.robustZ) >= 0.5)
+    .sort((a, b) => Math.abs(b.robustZ) - Math.abs(a.robustZ)).slice(0, 3)
+    .map((f) => `${f.robustZ > 0 ? 'higher' : 'lower'} ${humanize(f.feature)} (${medians(f)})`);
+  const typicalSentence = typical.length ? `Their ${typical.join(', ')} ${typical.length === 1 ? 'is' : 'are'} about average.` : '';
+  const skewedSentence = skewed.length ? `The typical member has ${skewed.join(', ')}.` : '';
+  if (p.traits.length === 0) {
+    return [first, skewed.length ? skewedSentence : typical.length === p.features.length ? 'They are close to the average customer on every feature.' : typicalSentence, skewed.length ? typicalSentence : '', catSentence].filter(Boolean).join(' ');
+  }
   const say = (t: Trait) => {
     const f = p.features.find((x) => x.feature === t.feature)!;
     const strength = Math.abs(t.z) >= 1.5 ? 'much ' : Math.abs(t.z) < 1 ? 'somewhat ' : '';
-    return `${strength}${t.direction === 'high' ? 'higher' : 'lower'} ${humanize(t.feature)} (mean ${fmt(f.mean)}, median ${fmt(f.median)}, against ${fmt(f.populationMean)} overall)`;
+    return `${strength}${t.direction === 'high' ? 'higher' : 'lower'} ${humanize(t.feature)} (${medians(f)})`;
   };
   const [head, ...rest] = p.traits.slice(0, 4);
-  const typical = p.features.filter((f) => Math.abs(f.z) < 0.25).map((f) => humanize(f.feature));
   return [
     first,
     `Compared with the average customer they have ${say(head!)}${rest.length ? `, and ${rest.map(say).join(', ')}` : ''}.`,
-    typical.length ? `Their ${typical.join(', ')} ${typical.length === 1 ? 'is' : 'are'} about average.` : '',
+    skewedSentence,
+    typicalSentence,
+    catSentence,
   ].filter(Boolean).join(' ');
 }
