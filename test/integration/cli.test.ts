@@ -94,3 +94,14 @@ test('rfm with --json and --out: one row per scored customer in the file, exclus
     assert.match(bad.err, /error\[invalid-option\]/);
   });
 });
+
+test('a products import says nothing about customers (it has none)', async () => {
+  await withTempDir(async (dir) => {
+    assert.equal((await runCli(['init', dir])).code, 0);
+    const p = await runCli(['import', join(FIXTURES, 'products.csv'), '--kind', 'products', '-w', dir]);
+    assert.equal(p.code, 0, p.err);
+    assert.doesNotMatch(p.out, /customers:/);
+    const t = await runCli(['import', join(FIXTURES, 'orders-amount.csv'), '--kind', 'transactions', '-w', dir]);
+    assert.match(t.out, /customers: \d+ \(\d+ new\)/);
+  });
+});

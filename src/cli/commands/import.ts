@@ -62,8 +62,11 @@ export function renderImport(r: ImportResult): string {
     lines.push('');
     lines.push(table(['seen in the file', 'rows', 'policy', 'what happened'], obs.map((o) => [o.code, o.count, o.policy, o.action])));
   }
-  lines.push('');
-  lines.push(`customers: ${fmtInt(r.customers.after)} (${fmtInt(r.customers.added)} new)`);
+  // a products file holds no customers: its import does not talk about them
+  if (r.kind !== 'products') {
+    lines.push('');
+    lines.push(`customers: ${fmtInt(r.customers.after)} (${fmtInt(r.customers.added)} new)`);
+  }
   return lines.join('\n');
 }
 
