@@ -85,7 +85,9 @@ export async function nextWriteId(db: Db, kind: JournalKind): Promise<number> {
 
 /** True when the journal names a write that did not finish (a read-only open then reopens to recover). */
 export async function hasUnfinishedWrites(db: Db): Promise<boolean> {
-  return Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM journal'))?.n ?? 0) > 0;
+  // only the kinds recovery undoes, so that a reopen for recovery always leaves none behind
+  const kinds = Object.keys(WRITES);
+  return Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM journal WHERE kind IN (${kinds.map(() => '?').join(', ')})`, kinds))?.n ?? 0) > 0;
 }
 
 /** Undo every write the journal names as unfinished (see the file comment). Returns what was undone. */

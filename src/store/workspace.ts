@@ -162,8 +162,8 @@ export class Workspace {
     private readonly conn: DuckDBConnection,
   ) {}
 
-  /** Open the workspace in `dir` (see `OpenOptions`). */
-  static async open(dir: string, options: OpenOptions = {}): Promise<Workspace> {
+  /** Open the workspace in `dir` (see `OpenOptions`). `recovering` is internal: a read-only open reopened after recovery, which does not reopen again. */
+  static async open(dir: string, options: OpenOptions = {}, recovering = false): Promise<Workspace> {
     const root = resolve(dir);
     const configPath = join(root, CONFIG_FILE);
     const dbPath = join(root, DATABASE_FILE);
@@ -206,10 +206,10 @@ export class Workspace {
       await migrate(db, { readOnly: options.readOnly ?? false });
       if (options.readOnly) {
         // A write left unfinished by a killed process can only be undone with write access: reopen once.
-        if (await hasUnfinishedWrites(db)) {
+        if (!recovering && (await hasUnfinishedWrites(db))) {
           ws.close();
           (await Workspace.open(dir, { ...options, readOnly: false })).close();
-          return Workspace.open(dir, options);
+          return Workspace.open(dir, options, true);
         }
       } else {
         ws.recovered = await recoverUnfinishedWrites(db);

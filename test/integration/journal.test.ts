@@ -93,3 +93,17 @@ test('two read-only commands do not lock each other out', async () => {
     }
   });
 });
+
+test('a journal row of a kind recovery does not know does not make a read-only open reopen forever', async () => {
+  await withTempDir(async (dir) => {
+    let ws = await Workspace.open(dir, { create: true });
+    await ws.db.run("INSERT INTO journal VALUES ('future-kind', 1, 'something newer', now()::TIMESTAMP)");
+    ws.close();
+    ws = await Workspace.open(dir, { readOnly: true });
+    try {
+      assert.equal(Number((await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM journal'))!.n), 1, 'left for the Segmint that wrote it');
+    } finally {
+      ws.close();
+    }
+  });
+});
