@@ -153,6 +153,23 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'the journal of writes in progress (crash recovery)',
     statements: [JOURNAL_TABLE_SQL],
   },
+  {
+    version: 7,
+    // a campaign is runs of kind 'campaign' (params: name, arms, control, seed, source); each run adds members
+    // (a create, a create again on a later snapshot, an import), every row tagged with the run's id
+    description: 'campaigns: the arm of each member and the columns (outcomes, pre-treatment traits) of imported ones',
+    statements: [
+      `CREATE TABLE campaign_members (
+        run_id INTEGER NOT NULL,
+        campaign VARCHAR NOT NULL,
+        row_no BIGINT NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        arm VARCHAR NOT NULL
+      )`,
+      // one row per member and imported column: the text as read, and the number when it is one
+      'CREATE TABLE campaign_values (run_id INTEGER NOT NULL, row_no BIGINT NOT NULL, name VARCHAR NOT NULL, num DOUBLE, text VARCHAR)',
+    ],
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
