@@ -66,7 +66,7 @@ export interface ClusterRunResult {
 const INPUT = '__cluster_input';
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL.*)$/i;
 
-async function loadFile(db: Db, file: string, idColumn: string): Promise<void> {
+async function loadFile(db: Db, file: string, idColumn: string): Promise<string[]> {
   const path = resolve(file);
   const format = detectFormat(path);
   const reader = format === 'csv'
@@ -75,6 +75,32 @@ async function loadFile(db: Db, file: string, idColumn: string): Promise<void> {
     : format === 'json' || format === 'ndjson' ? `read_json_auto(${quoteString(path)})` : undefined;
   if (!reader) throw new SegmintError('unsupported-format', `--input ${file}: ${format} files cannot be clustered directly`, { hint: 'import it into a workspace, or save it as CSV or Parquet' });
   await db.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS SELECT * FROM ${reader}`);
+  return blanksAsMissing(db, idColumn);
+}
+
+/**
+ * A numeric column with blank cells (whitespace only: telco's TotalCharges is " " on 11 rows) is read as
+ * text; blanks are missing values, so such a column becomes a number column with them NULL. Returns a
+ * note per column converted.
+ */
+async function blanksAsMissing(db: Db, idColumn: string): Promise<string[]> {
+  const described = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${INPUT}`);
+  const text = described.filter((c) => c.column_type === 'VARCHAR' && c.column_name !== idColumn).map((c) => c.column_name);
+  if (text.length === 0) return [];
+  const counts = await db.one<Record<string, number>>(`SELECT ${text.map((c, i) => {
+    const v = `trim(${quoteIdent(c)})`;
+    return `count(*) FILTER (WHERE ${v} = '') AS b${i}, count(*) FILTER (WHERE ${v} <> '') AS f${i}, count(TRY_CAST(nullif(${v}, '') AS DOUBLE)) AS n${i}`;
+  }).join(', ')} FROM ${INPUT}`);
+  const numeric = text.filter((_, i) => {
+    const b = Number(counts?.[`b${i}`] ?? 0), f = Number(counts?.[`f${i}`] ?? 0), n = Number(counts?.[`n${i}`] ?? 0);
+    return b > 0 && f > 0 && n === f;
+  });
+  if (numeric.length === 0) return [];
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS SELECT * REPLACE (${numeric.map((c) => `TRY_CAST(nullif(trim(${quoteIdent(c)}), '') AS DOUBLE) AS ${quoteIdent(c)}`).join(', ')}) FROM ${INPUT}`);
+  return numeric.map((c) => {
+    const b = Number(counts?.[`b${text.indexOf(c)}`] ?? 0);
+    return `${c}: ${b.toLocaleString('en-US')} blank cell${b === 1 ? '' : 's'} read as missing values (the column's other values are numbers)`;
+  });
 }
 
 /** A column name for a department or category: lower case, runs of other characters as one "_". */
@@ -127,7 +153,8 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
   let asOf: string | null = null, shareCols: string[] = [], sharesNote: string | null = null;
   if (options.shares && options.input) throw new SegmintError('invalid-option', '--shares needs the workspace\'s transactions, not --input', { hint: 'leave out --input, or put share columns in the file' });
   const idColumn = options.input ? options.input.idColumn : 'customer_id';
-  if (options.input) await loadFile(db, options.input.file, idColumn);
+  let blankNotes: string[] = [];
+  if (options.input) blankNotes = await loadFile(db, options.input.file, idColumn);
   else {
     if (!ws) throw new SegmintError('invalid-option', 'clustering without a workspace needs --input FILE --id-column C');
     asOf = await resolveAsOf(ws, options.asOf);
@@ -153,9 +180,18 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     for (const f of features) {
       if (!categorical.includes(f) && !NUMERIC.test(types.get(f)!)) {
         // a column with no value at all is read as text: say what it is
-        const filled = Number((await db.one<{ n: number }>(`SELECT count(${quoteIdent(f)}) AS n FROM ${INPUT}`))?.n ?? 0);
+        const v = `trim(CAST(${quoteIdent(f)} AS VARCHAR))`;
+        const r = await db.one<{ filled: number; numbers: number; examples: string[] }>(
+          `SELECT count(*) FILTER (WHERE ${v} <> '') AS filled, count(TRY_CAST(nullif(${v}, '') AS DOUBLE)) AS numbers,
+             list(DISTINCT ${v}) FILTER (WHERE ${v} <> '' AND TRY_CAST(${v} AS DOUBLE) IS NULL)[1:3] AS examples FROM ${INPUT}`);
+        const filled = Number(r?.filled ?? 0), numbers = Number(r?.numbers ?? 0);
         if (filled === 0) throw new SegmintError('empty-feature', `--features ${f}: every value is missing`, { hint: `leave ${f} out` });
-        throw new SegmintError('categorical-as-numeric', `--features ${f}: the column holds ${types.get(f)} values, not numbers`, { hint: `pass it as a category: --categorical ${f}` });
+        const examples = (r?.examples ?? []).map((x) => `"${x}"`).join(', ');
+        // mostly numbers with a few text values (e.g. "n/a"): those are to be cleaned, not a category
+        if (numbers > 0 && numbers >= (filled - numbers)) {
+          throw new SegmintError('categorical-as-numeric', `--features ${f}: ${(filled - numbers).toLocaleString('en-US')} of ${filled.toLocaleString('en-US')} filled values are not numbers (${examples})`, { hint: `blank those cells (blanks are read as missing values) or fix them; if ${f} is a category, pass it with --categorical ${f}` });
+        }
+        throw new SegmintError('categorical-as-numeric', `--features ${f}: the column holds ${types.get(f)} values, not numbers (${examples})`, { hint: `pass it as a category: --categorical ${f}` });
       }
     }
     const all = [...new Set([...features, ...categorical])];
@@ -180,7 +216,7 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     const columns: InputColumn[] = all.map((name, j) => (categorical.includes(name)
       ? { name, kind: 'categorical', values: (data[`c${j}`] as (string | null)[]) }
       : { name, kind: 'numeric', values: toNum(data[`c${j}`]!) }));
-    const warnings: string[] = sharesNote ? [sharesNote] : [];
+    const warnings: string[] = [...(sharesNote ? [sharesNote] : []), ...blankNotes.filter((n) => all.some((c) => n.startsWith(`${c}: `)))];
     for (const c of columns) {
       if (c.kind !== 'numeric') continue;
       const distinct = new Set(Array.from(c.values).filter((x) => !Number.isNaN(x)));
