@@ -1,0 +1,376 @@
+/**
+ * DuckDB, embedded: a file (the workspace's `segmint.duckdb`) or `:memory:`. The only file that imports
+ * @duckdb/node-api. Parameters bind as `?` or `$n`; bulk insert uses DuckDB's appender.
+ */
+import {
+  dateValue,
+  decimalValue,
+  DOUBLE,
+  DuckDBInstance,
+  DuckDBTypeId,
+  timestampTZValue,
+  timestampValue,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBDecimalType,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { quoteIdent, quoteString } from '../sql/index.ts';
+import {
+  rowsOf,
+  safeInteger,
+  splitTableName,
+  toDouble,
+  type CellValue,
+  type ColumnInfo,
+  type ColumnKind,
+  type CreateTableOptions,
+  type Engine,
+  type InsertData,
+  type Param,
+  type Row,
+} from './types.ts';
+
+function toJs(v: unknown): unknown {
+  return typeof v === 'bigint' ? safeInteger(v) : v;
+}
+
+function convertRow(r: Record<string, unknown>): Row {
+  const out: Row = {};
+  for (const k of Object.keys(r)) out[k] = toJs(r[k]);
+  return out;
+}
+
+/**
+ * Bind types: the driver binds a JS number that is a whole number as BIGINT, and fails ("bigint out of int64
+ * range") on one such as 1e200; those bind as DOUBLE. Undefined entries keep the driver's inference.
+ */
+function bindTypes(params: readonly Param[]): DuckDBType[] | undefined {
+  if (!params.some((p) => typeof p === 'number' && Number.isInteger(p) && !Number.isSafeInteger(p))) return undefined;
+  return params.map((p) => (typeof p === 'number' && Number.isInteger(p) && !Number.isSafeInteger(p) ? DOUBLE : undefined)) as DuckDBType[];
+}
+
+/** The driver's (values, types) arguments for `params`. */
+function bind(params: readonly Param[] | undefined): [DuckDBValue[] | undefined, DuckDBType[] | undefined] {
+  return params ? [[...params] as DuckDBValue[], bindTypes(params)] : [undefined, undefined];
+}
+
+/** The kind of a DuckDB type name (`VARCHAR`, `DECIMAL(12,2)`, `TIMESTAMP WITH TIME ZONE` …). */
+export function duckdbKind(type: string): ColumnKind {
+  const t = type.toUpperCase();
+  if (t === 'VARCHAR' || t.startsWith('VARCHAR(') || t === 'TEXT' || t === 'UUID') return 'text';
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/.test(t)) return 'integer';
+  if (t === 'DOUBLE' || t === 'FLOAT' || t === 'REAL') return 'double';
+  if (t.startsWith('DECIMAL')) return 'decimal';
+  if (t === 'BOOLEAN') return 'boolean';
+  if (t.startsWith('TIMESTAMP')) return 'timestamp';
+  if (t === 'DATE') return 'date';
+  return 'other';
+}
+
+const MICROS_PER_MS = 1000n;
+const MS_PER_DAY = 86_400_000;
+
+function asDate(v: CellValue, what: string): Date {
+  const d = v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v));
+  if (Number.isNaN(d.getTime())) throw new Error(`insertRows: ${what}: ${String(v)} is not a timestamp`);
+  return d;
+}
+
+function asBigInt(v: CellValue, what: string): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return BigInt(v.trim());
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  throw new Error(`insertRows: ${what}: ${String(v)} is not a whole number`);
+}
+
+/** Append one value of a column of type `type` (null/undefined and non-finite numbers as NULL). */
+function appendValue(app: DuckDBAppender, type: DuckDBType, v: CellValue, what: string): void {
+  if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) {
+    app.appendNull();
+    return;
+  }
+  switch (type.typeId) {
+    case DuckDBTypeId.VARCHAR:
+      app.appendVarchar(v instanceof Date ? v.toISOString() : String(v));
+      return;
+    case DuckDBTypeId.DOUBLE:
+    case DuckDBTypeId.FLOAT: {
+      const n = toDouble(v);
+      if (Number.isNaN(n)) throw new Error(`insertRows: ${what}: ${String(v)} is not a number`);
+      if (type.typeId === DuckDBTypeId.DOUBLE) app.appendDouble(n);
+      else app.appendFloat(n);
+      return;
+    }
+    case DuckDBTypeId.BIGINT:
+      app.appendBigInt(asBigInt(v, what));
+      return;
+    case DuckDBTypeId.HUGEINT:
+      app.appendHugeInt(asBigInt(v, what));
+      return;
+    case DuckDBTypeId.UBIGINT:
+      app.appendUBigInt(asBigInt(v, what));
+      return;
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.UINTEGER:
+    case DuckDBTypeId.USMALLINT:
+    case DuckDBTypeId.UTINYINT: {
+      const n = Number(asBigInt(v, what));
+      if (type.typeId === DuckDBTypeId.INTEGER) app.appendInteger(n);
+      else if (type.typeId === DuckDBTypeId.SMALLINT) app.appendSmallInt(n);
+      else if (type.typeId === DuckDBTypeId.TINYINT) app.appendTinyInt(n);
+      else if (type.typeId === DuckDBTypeId.UINTEGER) app.appendUInteger(n);
+      else if (type.typeId === DuckDBTypeId.USMALLINT) app.appendUSmallInt(n);
+      else app.appendUTinyInt(n);
+      return;
+    }
+    case DuckDBTypeId.BOOLEAN:
+      app.appendBoolean(typeof v === 'string' ? /^(t|true|1|y|yes)$/i.test(v) : Boolean(v));
+      return;
+    case DuckDBTypeId.DECIMAL: {
+      const { width, scale } = type as DuckDBDecimalType;
+      const n = toDouble(v);
+      if (Number.isNaN(n)) throw new Error(`insertRows: ${what}: ${String(v)} is not a number`);
+      app.appendDecimal(decimalValue(BigInt(Math.round(n * 10 ** scale)), width, scale));
+      return;
+    }
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ: {
+      const micros = BigInt(asDate(v, what).getTime()) * MICROS_PER_MS;
+      if (type.typeId === DuckDBTypeId.TIMESTAMP) app.appendTimestamp(timestampValue(micros));
+      else app.appendTimestampTZ(timestampTZValue(micros));
+      return;
+    }
+    case DuckDBTypeId.DATE:
+      app.appendDate(dateValue(Math.floor(asDate(v, what).getTime() / MS_PER_DAY)));
+      return;
+    default:
+      app.appendValue(v as DuckDBValue, type);
+  }
+}
+
+/** Options for `openDuckDb`. */
+export interface DuckDbOptions {
+  /** open the database file read-only */
+  readOnly?: boolean;
+  /** DuckDB's memory limit in bytes (rounded down to MiB); DuckDB's own default when omitted */
+  memoryLimitBytes?: number;
+  /** where DuckDB spills what does not fit in memory (file databases) */
+  tempDir?: string;
+}
+
+/** DuckDB behind the `Engine` contract. */
+export class DuckDbEngine implements Engine {
+  readonly dialect = 'duckdb' as const;
+  readonly transactional = true;
+  private inTransaction = false;
+  private closed = false;
+  private tempSeq = 0;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  async run(sql: string, params?: readonly Param[]): Promise<void> {
+    await this.conn.run(sql, ...bind(params));
+  }
+
+  async all<T extends Row = Row>(sql: string, params?: readonly Param[]): Promise<T[]> {
+    const reader = await this.conn.runAndReadAll(sql, ...bind(params));
+    return reader.getRowObjectsJS().map((r) => convertRow(r as Record<string, unknown>) as T);
+  }
+
+  async one<T extends Row = Row>(sql: string, params?: readonly Param[]): Promise<T | undefined> {
+    const rows = await this.all<T>(sql, params);
+    return rows[0];
+  }
+
+  async columns(sql: string, params?: readonly Param[]): Promise<Record<string, unknown[]>> {
+    const reader = await this.conn.runAndReadAll(sql, ...bind(params));
+    const cols = reader.getColumnsObjectJS() as Record<string, unknown[]>;
+    const out: Record<string, unknown[]> = {};
+    for (const [k, v] of Object.entries(cols)) out[k] = v.map(toJs);
+    return out;
+  }
+
+  async numericColumns(sql: string, params: readonly Param[] | undefined, names: readonly string[]): Promise<Record<string, Float64Array>> {
+    const reader = await this.conn.runAndReadAll(sql, ...bind(params));
+    const cols = reader.getColumnsObjectJS() as Record<string, unknown[]>;
+    return pickNumeric(cols, names);
+  }
+
+  async appendDoubles(table: string, columns: readonly ArrayLike<number>[]): Promise<void> {
+    const app = await this.conn.createAppender(table);
+    try {
+      const n = columns[0]?.length ?? 0;
+      for (let i = 0; i < n; i++) {
+        for (const c of columns) {
+          const v = c[i]!;
+          if (Number.isFinite(v)) app.appendDouble(v);
+          else app.appendNull();
+        }
+        app.endRow();
+      }
+      app.flushSync();
+    } finally {
+      app.closeSync();
+    }
+  }
+
+  async insertRows(table: string, columnNames: readonly string[], data: InsertData): Promise<number> {
+    const cols = await this.tableColumns(table);
+    if (cols.length === 0) throw new Error(`insertRows: no table ${table}`);
+    const inOrder = cols.length === columnNames.length && cols.every((c, i) => c.name === columnNames[i]);
+    if (inOrder) return this.append(table, columnNames, data);
+    // The appender fills every column in table order: stage the given columns, then INSERT … SELECT.
+    const known = new Set(cols.map((c) => c.name));
+    const missing = columnNames.filter((c) => !known.has(c));
+    if (missing.length > 0) throw new Error(`insertRows: ${table} has no column ${missing.join(', ')}`);
+    const stage = `__segmint_insert_${++this.tempSeq}`;
+    const list = columnNames.map(quoteIdent).join(', ');
+    await this.run(`CREATE TEMP TABLE ${quoteIdent(stage)} AS SELECT ${list} FROM ${qualified(table)} LIMIT 0`);
+    try {
+      const n = await this.append(stage, columnNames, data);
+      await this.run(`INSERT INTO ${qualified(table)} (${list}) SELECT ${list} FROM ${quoteIdent(stage)}`);
+      return n;
+    } finally {
+      await this.run(`DROP TABLE IF EXISTS ${quoteIdent(stage)}`);
+    }
+  }
+
+  /** Append rows with DuckDB's appender to a table whose columns are exactly `columnNames`. */
+  private async append(table: string, columnNames: readonly string[], data: InsertData): Promise<number> {
+    const { schema, name } = splitTableName(table);
+    const app = await this.conn.createAppender(name, schema ?? null);
+    let n = 0;
+    try {
+      const types = columnNames.map((_, j) => app.columnType(j));
+      for (const row of rowsOf(data, columnNames.length)) {
+        for (let j = 0; j < types.length; j++) appendValue(app, types[j]!, row[j], `${table}.${columnNames[j]} row ${n}`);
+        app.endRow();
+        n++;
+      }
+      app.flushSync();
+    } finally {
+      app.closeSync();
+    }
+    return n;
+  }
+
+  async createTableAs(name: string, query: string, params?: readonly Param[], options: CreateTableOptions = {}): Promise<void> {
+    const head = `CREATE ${options.replace ? 'OR REPLACE ' : ''}${options.temporary ? 'TEMP ' : ''}TABLE ${qualified(name)}`;
+    await this.run(`${head} AS ${query}`, params);
+  }
+
+  async insertSelect(table: string, columns: readonly string[] | undefined, query: string, params?: readonly Param[]): Promise<void> {
+    const list = columns ? ` (${columns.map(quoteIdent).join(', ')})` : '';
+    await this.run(`INSERT INTO ${qualified(table)}${list} ${query}`, params);
+  }
+
+  async tableColumns(table: string): Promise<ColumnInfo[]> {
+    const { schema, name } = splitTableName(table);
+    // Temporary tables first, as DuckDB resolves names; then the schema asked for (or the current one).
+    const rows = await this.all<{ name: string; type: string; db: string }>(
+      `SELECT column_name AS name, data_type AS type, database_name AS db FROM duckdb_columns()
+       WHERE table_name = $1 AND schema_name = coalesce($2, current_schema())
+         AND (database_name = 'temp' OR database_name = current_database())
+       ORDER BY database_name = 'temp' DESC, column_index`,
+      [name, schema ?? null],
+    );
+    const db = rows[0]?.db;
+    return rows.filter((r) => r.db === db).map((r) => ({ name: r.name, type: r.type, kind: duckdbKind(r.type) }));
+  }
+
+  async tableExists(table: string): Promise<boolean> {
+    const { schema, name } = splitTableName(table);
+    const r = await this.one<{ n: number }>(
+      `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = $1 AND schema_name = coalesce($2, current_schema())
+         AND (database_name = 'temp' OR database_name = current_database())`,
+      [name, schema ?? null],
+    );
+    const v = await this.one<{ n: number }>(
+      `SELECT count(*) AS n FROM duckdb_views() WHERE view_name = $1 AND schema_name = coalesce($2, current_schema())
+         AND (database_name = 'temp' OR database_name = current_database())`,
+      [name, schema ?? null],
+    );
+    return (r?.n ?? 0) + (v?.n ?? 0) > 0;
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn();
+    await this.conn.run('BEGIN TRANSACTION');
+    this.inTransaction = true;
+    try {
+      const result = await fn();
+      await this.conn.run('COMMIT');
+      return result;
+    } catch (e) {
+      await this.conn.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  /** Close at once (DuckDB keeps a file locked while it is open). */
+  closeSync(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+
+  async close(): Promise<void> {
+    this.closeSync();
+  }
+}
+
+/** `schema.table` or `table`, quoted. */
+function qualified(table: string): string {
+  const { schema, name } = splitTableName(table);
+  return schema === undefined ? quoteIdent(name) : `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+/** The named columns of a column-wise read as Float64Array (see `Engine.numericColumns`). */
+export function pickNumeric(cols: Record<string, readonly unknown[]>, names: readonly string[]): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const name of names) {
+    const c = cols[name];
+    if (!c) throw unknownColumn(name, Object.keys(cols));
+    const a = new Float64Array(c.length);
+    for (let i = 0; i < c.length; i++) a[i] = toDouble(c[i]);
+    out[name] = a;
+  }
+  return out;
+}
+
+/** The error for a column `numericColumns` was asked for and the query does not return. */
+export function unknownColumn(name: string, have: readonly string[]): Error {
+  return new Error(`numericColumns: the query returns no column ${JSON.stringify(name)} (it returns ${have.map((h) => JSON.stringify(h)).join(', ') || 'nothing'})`);
+}
+
+/**
+ * Open DuckDB at `path` (a file, or `:memory:`), in UTC, with the memory limit and spill folder given. Errors
+ * of the driver (a locked or damaged file) are thrown as they are: the caller says what they mean.
+ */
+export async function openDuckDb(path: string, options: DuckDbOptions = {}): Promise<DuckDbEngine> {
+  const instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+  let conn: DuckDBConnection | undefined;
+  try {
+    conn = await instance.connect();
+    // UTC inside: timestamps with an offset are converted to UTC, never to the machine's zone.
+    await conn.run("SET TimeZone = 'UTC'");
+    if (options.memoryLimitBytes !== undefined) await conn.run(`SET memory_limit = '${Math.floor(options.memoryLimitBytes / 2 ** 20)}MiB'`);
+    if (options.tempDir) await conn.run(`SET temp_directory = ${quoteString(options.tempDir)}`);
+    return new DuckDbEngine(instance, conn);
+  } catch (e) {
+    conn?.closeSync();
+    instance.closeSync();
+    throw e;
+  }
+}

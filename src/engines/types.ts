@@ -1,0 +1,163 @@
+/**
+ * The connection layer's contract: one `Engine` per open database, whatever the engine. It runs SQL text with
+ * its parameters — the output of `compile(ir, engine.dialect)` from src/sql — and reads rows, columns or
+ * numeric columns back with the same JavaScript types on every engine (docs/engines.md, "The connection
+ * layer"). The files beside this one are the only ones that import a database driver.
+ */
+import type { DialectName } from '../sql/index.ts';
+
+/** A value that can be bound as a query parameter (compiled parameters are a subset). */
+export type Param = string | number | boolean | null | bigint | Date;
+
+/**
+ * A row as read back, on every engine: whole numbers (BIGINT, Int64, UInt64 …) as numbers when they are safe
+ * integers and as decimal text otherwise; DECIMAL/NUMERIC as the nearest double; timestamps and dates as
+ * `Date`s in UTC; booleans as booleans (ClickHouse's UInt8 stays a number); NULL as null.
+ */
+export type Row = Record<string, unknown>;
+
+/** A value for bulk insert: a `Param`, and `undefined` for NULL. */
+export type CellValue = Param | undefined;
+
+/**
+ * Data for `insertRows`: rows (each in the order of the column names), or one array per column (numeric
+ * columns may be typed arrays).
+ */
+export type InsertData = readonly (readonly CellValue[])[] | { readonly columns: readonly ArrayLike<CellValue>[] };
+
+/** A type reduced to what Segmint's code needs to know of it, the same on every engine. */
+export type ColumnKind = 'text' | 'integer' | 'double' | 'decimal' | 'boolean' | 'timestamp' | 'date' | 'other';
+
+/** One column of a table, as introspected: its name, the engine's own type name, and the type's kind. */
+export interface ColumnInfo {
+  name: string;
+  /** the type as the engine spells it (`VARCHAR`, `character varying`, `Nullable(String)` …) */
+  type: string;
+  kind: ColumnKind;
+}
+
+/** Options of `createTableAs`. */
+export interface CreateTableOptions {
+  /**
+   * A table that lives for this connection only (DuckDB, PostgreSQL). ClickHouse over HTTP has no session
+   * here, so there it is an ordinary table with the `Memory` engine, which the caller drops.
+   */
+  temporary?: boolean;
+  /** replace a table of the same name (DuckDB `CREATE OR REPLACE`; elsewhere DROP IF EXISTS first) */
+  replace?: boolean;
+  /** ClickHouse: the MergeTree sorting key (default none: `ORDER BY tuple()`); ignored elsewhere */
+  orderBy?: readonly string[];
+}
+
+/** The database as the rest of Segmint sees it. */
+export interface Engine {
+  /** the SQL dialect to compile for */
+  readonly dialect: DialectName;
+  /**
+   * Whether `transaction` is atomic. ClickHouse has no transactions: there a run must become visible by
+   * one final write (write everything under a run id nothing reads yet, then the one row that publishes it).
+   */
+  readonly transactional: boolean;
+
+  /** Run a statement, ignoring any result. */
+  run(sql: string, params?: readonly Param[]): Promise<void>;
+  /** Run a query and read every row (see `Row` for the types). */
+  all<T extends Row = Row>(sql: string, params?: readonly Param[]): Promise<T[]>;
+  /** The first row, or undefined. */
+  one<T extends Row = Row>(sql: string, params?: readonly Param[]): Promise<T | undefined>;
+  /** Column-wise read: each column as an array of the values `all` would give, in the query's column order. */
+  columns(sql: string, params?: readonly Param[]): Promise<Record<string, unknown[]>>;
+  /**
+   * The named columns as Float64Array (feature matrices): numbers as they are, whole numbers given as text
+   * parsed, booleans as 0/1, NULL as NaN. A name the query does not return is an error (`unknown-column`).
+   */
+  numericColumns(sql: string, params: readonly Param[] | undefined, names: readonly string[]): Promise<Record<string, Float64Array>>;
+  /**
+   * Runs `fn` in one transaction: all of it is committed, or none of it (a nested call joins the outer
+   * one). On ClickHouse (`transactional` false) `fn` simply runs.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+
+  /**
+   * Bulk insert into an existing table: DuckDB's appender, PostgreSQL `COPY … FROM STDIN`, ClickHouse an
+   * INSERT in JSONEachRow. Values are converted to each column's type; a non-finite number is stored as
+   * NULL (as `appendDoubles` does). Returns the number of rows inserted.
+   */
+  insertRows(table: string, columnNames: readonly string[], data: InsertData): Promise<number>;
+  /** Append rows of doubles to an existing table, one array per column in table order (model output); non-finite values as NULL. */
+  appendDoubles(table: string, columns: readonly ArrayLike<number>[]): Promise<void>;
+  /** `CREATE TABLE name AS query` (see `CreateTableOptions`). */
+  createTableAs(name: string, query: string, params?: readonly Param[], options?: CreateTableOptions): Promise<void>;
+  /** `INSERT INTO table (columns) query`; all columns in table order when `columns` is omitted. */
+  insertSelect(table: string, columns: readonly string[] | undefined, query: string, params?: readonly Param[]): Promise<void>;
+
+  /** The columns of a table or view in table order (`schema.table` or a name on the search path); [] when it does not exist. */
+  tableColumns(table: string): Promise<ColumnInfo[]>;
+  /** Whether a table or view of this name exists. */
+  tableExists(table: string): Promise<boolean>;
+
+  /** Close the connection; the engine is unusable after. */
+  close(): Promise<void>;
+}
+
+/** Split `schema.table` into its parts; a name without a dot has no schema. Quoted parts are not supported. */
+export function splitTableName(table: string): { schema: string | undefined; name: string } {
+  const dot = table.indexOf('.');
+  return dot < 0 ? { schema: undefined, name: table } : { schema: table.slice(0, dot), name: table.slice(dot + 1) };
+}
+
+/** Integers the engine returned as bigint or as text: a number when safe, decimal text otherwise. */
+export function safeInteger(v: bigint | string): number | string {
+  const b = typeof v === 'bigint' ? v : BigInt(v);
+  return b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(b) : b.toString();
+}
+
+/** A value read back as a number for `numericColumns` (NULL → NaN). */
+export function toDouble(v: unknown): number {
+  if (v === null || v === undefined) return NaN;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string') return v.trim() === '' ? NaN : Number(v);
+  if (v instanceof Date) return v.getTime();
+  return NaN;
+}
+
+/** Rows from `InsertData`, whichever shape it came in, checked against the number of columns. */
+export function* rowsOf(data: InsertData, width: number): Generator<readonly CellValue[]> {
+  if ('columns' in data) {
+    const cols = data.columns;
+    if (cols.length !== width) throw new Error(`insertRows: ${cols.length} column arrays for ${width} column names`);
+    const n = cols[0]?.length ?? 0;
+    for (const c of cols) if (c.length !== n) throw new Error(`insertRows: column arrays of different lengths (${n} and ${c.length})`);
+    const row: CellValue[] = new Array<CellValue>(width);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < width; j++) row[j] = cols[j]![i];
+      yield row;
+    }
+    return;
+  }
+  let i = 0;
+  for (const r of data as readonly (readonly CellValue[])[]) {
+    if (r.length !== width) throw new Error(`insertRows: row ${i} has ${r.length} values for ${width} column names`);
+    i++;
+    yield r;
+  }
+}
+
+/** The number of rows in `InsertData`. */
+export function rowCountOf(data: InsertData): number {
+  return 'columns' in data ? (data.columns[0]?.length ?? 0) : (data as readonly unknown[]).length;
+}
+
+/** `YYYY-MM-DD HH:MM:SS[.mmm]` in UTC (the text form every engine reads as a timestamp). */
+export function utcText(d: Date, millis = true): string {
+  const iso = d.toISOString();
+  const base = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  return millis && d.getUTCMilliseconds() !== 0 ? `${base}${iso.slice(19, 23)}` : base;
+}
+
+/** A number as text that reads back as the same double (keeps -0, which `String` drops). */
+export function numberText(n: number): string {
+  return Object.is(n, -0) ? '-0' : String(n);
+}
