@@ -19,6 +19,7 @@ import { registerQuarantine } from './commands/quarantine.ts';
 import { registerDelete } from './commands/delete.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerMigration } from './commands/migration.ts';
+import { registerCampaign } from './commands/campaign.ts';
 
 export function buildProgram(ctx: Context, setExit: (code: number) => void): Command {
   const program = new Command('segmint')
@@ -36,7 +37,7 @@ export function buildProgram(ctx: Context, setExit: (code: number) => void): Com
     'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
     'segmint clv fit && segmint clv predict --horizon 12 --unit month --out clv.csv',
   ]);
-  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete, registerRuns, registerMigration]) {
+  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete, registerRuns, registerMigration, registerCampaign]) {
     register(program, ctx, setExit);
   }
   return program;

@@ -1,0 +1,556 @@
+/**
+ * Campaigns on a workspace: create one on an audience snapshot (deterministic arms, stored, exported as the
+ * send list), import one run elsewhere (arms, outcomes and pre-treatment columns from a file), load an imported
+ * campaign's rows (for uplift), and measure the lift per arm and per segment with the sample-ratio check.
+ * A campaign is runs of kind 'campaign' (params: name, arms, …); its members are in campaign_members and the
+ * columns of an imported one in campaign_values, every row tagged with the run that wrote it. docs/campaigns.md.
+ */
+import { SegmintError } from '../core/errors.ts';
+import { assignArms } from '../models/campaign/assign.ts';
+import { measureLift, type Lift, type OutcomeKind } from '../models/campaign/measure.ts';
+import { sampleRatioCheck, type SrmCheck } from '../models/campaign/srm.ts';
+import { suggestion } from '../segments/schema.ts';
+import { quoteIdent, quoteString } from '../sql/quote.ts';
+import { detectFormat } from '../store/import/formats.ts';
+import { stageFile } from '../store/import/stage.ts';
+import { recordRun, storeRun } from '../store/runs.ts';
+import type { Db, Workspace } from '../store/workspace.ts';
+import { loadAudienceSchema, traitColumns } from './audience.ts';
+import { copyToFile } from './export.ts';
+import { checkDate } from './value.ts';
+
+export const CAMPAIGN_RUN_KIND = 'campaign';
+
+/** One arm as planned: its name and its share of the audience. */
+export interface CampaignArm {
+  name: string;
+  share: number;
+}
+
+/** A stored campaign: what its runs say. */
+export interface CampaignInfo {
+  name: string;
+  source: 'created' | 'imported';
+  /** the arms as planned, control first */
+  arms: CampaignArm[];
+  control: string;
+  /** created campaigns: the assignment seed and the audience */
+  seed?: number;
+  audience?: string;
+  /** YYYY-MM-DD: outcomes from the workspace are counted from this day */
+  sendDate?: string;
+  /** imported campaigns: the file, and its outcome and pre-treatment (trait) columns */
+  file?: string;
+  idColumn?: string | null;
+  outcomes: string[];
+  traits: string[];
+  /** the runs that added members, oldest first */
+  runs: number[];
+  members: number;
+  createdAt: string;
+}
+
+interface CampaignParams {
+  name: string;
+  source: 'created' | 'imported';
+  arms: CampaignArm[];
+  control: string;
+  seed?: number;
+  audience?: string;
+  audienceRun?: number;
+  sendDate?: string;
+  file?: string;
+  idColumn?: string | null;
+  armColumn?: string;
+  outcomes?: string[];
+  traits?: string[];
+}
+
+/** Every stored campaign, oldest first. */
+export async function listCampaigns(db: Db): Promise<CampaignInfo[]> {
+  const rows = await db.all<{ run_id: number; params: string; created_at: string }>(
+    "SELECT run_id, CAST(params AS VARCHAR) AS params, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at FROM runs WHERE kind = ? ORDER BY run_id", [CAMPAIGN_RUN_KIND]);
+  const counts = new Map((await db.all<{ campaign: string; n: number }>('SELECT campaign, count(*) AS n FROM campaign_members GROUP BY campaign')).map((r) => [r.campaign, Number(r.n)]));
+  const out = new Map<string, CampaignInfo>();
+  for (const r of rows) {
+    const p = JSON.parse(r.params) as CampaignParams;
+    const seen = out.get(p.name);
+    if (seen) {
+      seen.runs.push(Number(r.run_id));
+      continue;
+    }
+    out.set(p.name, {
+      name: p.name, source: p.source, arms: p.arms, control: p.control,
+      ...(p.seed === undefined ? {} : { seed: p.seed }), ...(p.audience === undefined ? {} : { audience: p.audience }),
+      ...(p.sendDate === undefined ? {} : { sendDate: p.sendDate }), ...(p.file === undefined ? {} : { file: p.file, idColumn: p.idColumn ?? null }),
+      outcomes: p.outcomes ?? [], traits: p.traits ?? [], runs: [Number(r.run_id)], members: counts.get(p.name) ?? 0, createdAt: r.created_at,
+    });
+  }
+  return [...out.values()];
+}
+
+/** The campaign called `name`; campaign-not-found (with did-you-mean) when there is none. */
+export async function findCampaign(db: Db, name: string): Promise<CampaignInfo> {
+  const all = await listCampaigns(db);
+  const c = all.find((x) => x.name === name);
+  if (!c) {
+    throw new SegmintError('campaign-not-found', `no campaign '${name}' in this workspace${suggestion(name, all.map((x) => x.name))}`, {
+      hint: all.length ? `campaigns: ${all.map((x) => x.name).join(', ')}` : 'create one with segmint campaign create NAME --audience A, or import one with segmint campaign import FILE --name N',
+    });
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------- arms
+
+/** A share written as 10%, 0.1 or 1/3. */
+export function parseShare(option: string, raw: string): number {
+  const t = raw.trim();
+  let x = Number.NaN;
+  if (/^\d+(\.\d+)?%$/.test(t)) x = Number(t.slice(0, -1)) / 100;
+  else if (/^\d+\/\d+$/.test(t)) {
+    const [a, b] = t.split('/').map(Number);
+    x = a! / b!;
+  } else if (/^(\d+\.?\d*|\.\d+)$/.test(t)) x = Number(t);
+  if (!(x > 0 && x < 1)) {
+    throw new SegmintError('invalid-option', `${option} ${raw}: expected a share above 0 and below 1 (10%, 0.1 or 1/3)`, { hint: `e.g. ${option} 10%` });
+  }
+  return x;
+}
+
+/**
+ * The planned arms of a created campaign: control (its share from --control, default 10%) and the arms of
+ * --arms (name:share,…; names alone split the rest equally; default one arm 'treatment'). Shares must add up to 1.
+ */
+export function planArms(control: string | undefined, arms: string | undefined, controlName = 'control'): CampaignArm[] {
+  const c = control === undefined ? 0.1 : parseShare('--control', control);
+  const items = (arms ?? 'treatment').split(',').map((s) => s.trim()).filter(Boolean);
+  const parsed = items.map((it) => {
+    const i = it.lastIndexOf(':');
+    return i < 0 ? { name: it, share: undefined as number | undefined } : { name: it.slice(0, i).trim(), share: parseShare('--arms', it.slice(i + 1)) };
+  });
+  const names = [controlName, ...parsed.map((p) => p.name)];
+  const dup = names.find((n, i) => !n || names.indexOf(n) !== i);
+  if (dup !== undefined) throw new SegmintError('invalid-option', `--arms ${arms}: ${dup ? `the arm name '${dup}' appears twice (control is called '${controlName}')` : 'an arm has no name'}`, { hint: 'e.g. --arms offer-a:45%,offer-b:45% --control 10%' });
+  const given = parsed.reduce((s, p) => s + (p.share ?? 0), 0);
+  const open = parsed.filter((p) => p.share === undefined).length;
+  const rest = 1 - c - given;
+  if (open > 0 ? rest <= 1e-9 : Math.abs(rest) > 1e-6) {
+    throw new SegmintError('invalid-option', `--control ${(100 * c).toFixed(4).replace(/\.?0+$/, '')}% and --arms ${arms ?? 'treatment'} add up to ${(100 * (c + given)).toFixed(4).replace(/\.?0+$/, '')}%${open ? ' before the arms without a share' : ''}, expected 100%`, {
+      hint: 'give shares that add up to 100% with the control, or leave the arms\' shares out to split the rest equally',
+    });
+  }
+  return [{ name: controlName, share: c }, ...parsed.map((p) => ({ name: p.name, share: p.share ?? rest / open }))];
+}
+
+// ---------------------------------------------------------------------------------------------- create
+
+export interface CreateOptions {
+  name: string;
+  /** an audience name: its latest stored snapshot */
+  audience: string;
+  arms: CampaignArm[];
+  seed?: number;
+  /** YYYY-MM-DD, default the snapshot's as-of date */
+  sendDate?: string;
+}
+
+export interface CreateResult {
+  campaign: string;
+  runId: number;
+  audience: string;
+  audienceRun: number;
+  sendDate: string;
+  /** members given an arm by this run (new members of the audience) */
+  added: number;
+  /** members the campaign already had, who keep their arms */
+  kept: number;
+  members: number;
+  /** members per arm after this run, in the order of the plan */
+  arms: { arm: string; share: number; customers: number; added: number }[];
+}
+
+/** The latest snapshot run of audience `name`. */
+async function latestSnapshot(db: Db, name: string): Promise<{ runId: number; asOf: string }> {
+  const rows = await db.all<{ run_id: number; name: string; as_of: string }>(
+    "SELECT run_id, json_extract_string(params, '$.name') AS name, strftime(as_of, '%Y-%m-%d') AS as_of FROM runs WHERE kind = 'audience' ORDER BY run_id");
+  const hit = rows.filter((r) => r.name === name).at(-1);
+  if (!hit) {
+    throw new SegmintError('unknown-audience', `no stored snapshot of an audience '${name}'${suggestion(name, [...new Set(rows.map((r) => r.name))])}`, {
+      hint: `evaluate it first: segmint audience eval --where "…" --name ${name} (each evaluation stores a snapshot)`,
+    });
+  }
+  return { runId: Number(hit.run_id), asOf: hit.as_of };
+}
+
+const sameArms = (a: readonly CampaignArm[], b: readonly CampaignArm[]) => a.length === b.length && a.every((x, i) => x.name === b[i]!.name && Math.abs(x.share - b[i]!.share) < 1e-12);
+
+/**
+ * Give every member of the audience's latest snapshot an arm: hash53(campaign, seed, customer id) against the
+ * arms' cumulative shares. Created again (e.g. on a later snapshot), only the new members are added; existing
+ * members keep their arms. One journalled run.
+ */
+export async function createCampaign(ws: Workspace, o: CreateOptions): Promise<CreateResult> {
+  const db = ws.db;
+  const seed = o.seed ?? 0;
+  const snap = await latestSnapshot(db, o.audience);
+  if (o.sendDate !== undefined) checkDate('--send-date', o.sendDate);
+  const existing = (await listCampaigns(db)).find((c) => c.name === o.name);
+  if (existing) {
+    const why = existing.source !== 'created' ? 'it was imported from a file'
+      : !sameArms(existing.arms, o.arms) ? `its arms are ${existing.arms.map((a) => `${a.name}:${(100 * a.share).toFixed(1)}%`).join(', ')}`
+        : existing.seed !== seed ? `its seed is ${existing.seed}`
+          : existing.audience !== o.audience ? `it is on the audience '${existing.audience}'` : undefined;
+    if (why) {
+      throw new SegmintError('campaign-exists', `a campaign '${o.name}' already exists and ${why}`, {
+        hint: 'run it again with the same audience, arms and seed to add new members, or give the new campaign another name',
+      });
+    }
+  }
+  const sendDate = existing?.sendDate ?? o.sendDate ?? snap.asOf;
+  const newIds = (await db.columns(
+    'SELECT customer_id FROM audience_members WHERE run_id = ? AND customer_id NOT IN (SELECT customer_id FROM campaign_members WHERE campaign = ?) ORDER BY customer_id',
+    [snap.runId, o.name])).customer_id as string[];
+  const armIdx = assignArms(o.name, seed, newIds, o.arms.map((a) => a.share));
+  const before = await armCounts(db, o.name);
+  const params: CampaignParams = { name: o.name, source: 'created', arms: o.arms, control: o.arms[0]!.name, seed, audience: o.audience, audienceRun: snap.runId, sendDate };
+  return storeRun(db, CAMPAIGN_RUN_KIND, async (runId) => {
+    const base = Number((await db.one<{ n: number }>('SELECT coalesce(max(row_no), 0) AS n FROM campaign_members WHERE campaign = ?', [o.name]))?.n ?? 0);
+    if (newIds.length) {
+      // the arms go in as doubles beside each new member's position in the sorted list, then join
+      await db.run('CREATE OR REPLACE TEMP TABLE __campaign_arm (i DOUBLE, arm DOUBLE)');
+      await db.appendDoubles('__campaign_arm', [Float64Array.from(newIds, (_, i) => i), Float64Array.from(armIdx)]);
+      const names = `[${o.arms.map((a) => quoteString(a.name)).join(', ')}]`;
+      await db.run(`INSERT INTO campaign_members SELECT ?, ?, ? + n.i + 1, n.customer_id, ${names}[CAST(a.arm AS INTEGER) + 1]
+        FROM (SELECT customer_id, row_number() OVER (ORDER BY customer_id) - 1 AS i FROM audience_members WHERE run_id = ? AND customer_id NOT IN (SELECT customer_id FROM campaign_members WHERE campaign = ?)) n
+        JOIN __campaign_arm a ON a.i = n.i`, [runId, o.name, base, snap.runId, o.name]);
+      await db.run('DROP TABLE __campaign_arm');
+    }
+    const added = o.arms.map(() => 0);
+    for (const a of armIdx) added[a]! += 1;
+    const arms = o.arms.map((a, i) => ({ arm: a.name, share: a.share, customers: (before.get(a.name) ?? 0) + added[i]!, added: added[i]! }));
+    const kept = [...before.values()].reduce((s, x) => s + x, 0);
+    const summary = { added: newIds.length, kept, members: kept + newIds.length, arms: Object.fromEntries(arms.map((a) => [a.arm, a.customers])) };
+    await recordRun(db, runId, CAMPAIGN_RUN_KIND, snap.asOf, params, summary);
+    return { campaign: o.name, runId, audience: o.audience, audienceRun: snap.runId, sendDate, added: newIds.length, kept, members: kept + newIds.length, arms };
+  });
+}
+
+async function armCounts(db: Db, campaign: string): Promise<Map<string, number>> {
+  const rows = await db.all<{ arm: string; n: number }>('SELECT arm, count(*) AS n FROM campaign_members WHERE campaign = ? GROUP BY arm', [campaign]);
+  return new Map(rows.map((r) => [r.arm, Number(r.n)]));
+}
+
+/** Write the send list (customer_id, arm, control) of a campaign to a .csv/.parquet/.json/.ndjson file. */
+export async function exportSendList(db: Db, campaign: string, file: string): Promise<{ file: string; rows: number }> {
+  const c = await findCampaign(db, campaign);
+  return copyToFile(db, 'SELECT customer_id, arm, arm = ? AS control FROM campaign_members WHERE campaign = ? ORDER BY row_no', file, [c.control, campaign]);
+}
+
+// ---------------------------------------------------------------------------------------------- import
+
+/** Column names read as outcomes when --outcomes is not given. */
+export const OUTCOME_NAMES = ['visit', 'visits', 'conversion', 'converted', 'conversions', 'spend', 'revenue', 'purchase', 'purchased', 'orders', 'response', 'responded', 'click', 'clicked', 'open', 'opened'];
+
+export interface ImportCampaignOptions {
+  name: string;
+  armColumn: string;
+  /** the arm value of the control group */
+  control: string;
+  /** the customer id column (default: customer_id when the file has one, else the row number) */
+  idColumn?: string;
+  /** outcome columns (default: the columns named as in OUTCOME_NAMES) */
+  outcomes?: string[];
+  /** planned shares per arm value (default: equal) */
+  planned?: Record<string, number>;
+}
+
+export interface ImportCampaignResult {
+  campaign: string;
+  runId: number;
+  file: string;
+  rows: number;
+  idColumn: string | null;
+  arms: { arm: string; customers: number; planned: number }[];
+  control: string;
+  outcomes: string[];
+  traits: string[];
+  srm: SrmCheck;
+}
+
+const YES = "('1', 'true', 'yes', 'y', 't')";
+const NO = "('0', 'false', 'no', 'n', 'f')";
+
+/** Import a campaign run elsewhere: one row per customer with its arm, outcome columns and pre-treatment columns. */
+export async function importCampaign(ws: Workspace, file: string, o: ImportCampaignOptions): Promise<ImportCampaignResult> {
+  const db = ws.db;
+  if ((await listCampaigns(db)).some((c) => c.name === o.name)) {
+    throw new SegmintError('campaign-exists', `a campaign '${o.name}' already exists`, { hint: 'import it under another --name' });
+  }
+  const format = detectFormat(file);
+  const staged = await stageFile(db, file, { format }, ['', 'NA', 'N/A', 'NULL', 'null']);
+  const names = staged.columns.map((c) => c.name);
+  const need = (option: string, col: string) => {
+    if (!names.includes(col)) throw new SegmintError('unknown-column', `${option} ${col}: ${file} has no column ${col}${suggestion(col, names)}`, { hint: `columns: ${names.join(', ')}` });
+  };
+  need('--arm-column', o.armColumn);
+  const idColumn = o.idColumn ?? (names.includes('customer_id') ? 'customer_id' : null);
+  if (o.idColumn) need('--id-column', o.idColumn);
+  const outcomes = o.outcomes ?? names.filter((n) => OUTCOME_NAMES.includes(n.toLowerCase()));
+  for (const c of outcomes) need('--outcomes', c);
+  const traits = names.filter((n) => n !== o.armColumn && n !== idColumn && !outcomes.includes(n));
+  const text = (c: string) => `nullif(trim(CAST(${quoteIdent(c)} AS VARCHAR)), '')`;
+  await db.run(`CREATE OR REPLACE TEMP TABLE __campaign_rows AS SELECT row_number() OVER (ORDER BY ${staged.lineExpr}) AS row_no, ${staged.lineExpr} AS line, * FROM __raw`);
+  await db.run('DROP TABLE IF EXISTS __raw');
+  // the arms: every row has one, and the control value is among them
+  const armText = text(o.armColumn);
+  const missing = await db.one<{ n: number; line: number | null }>(`SELECT count(*) AS n, min(line) AS line FROM __campaign_rows WHERE ${armText} IS NULL`);
+  if (Number(missing?.n ?? 0) > 0) {
+    throw new SegmintError('missing-arm', `${file}: ${Number(missing!.n).toLocaleString('en-US')} rows have no value in ${o.armColumn} (the first on line ${missing!.line})`, { hint: 'every customer of an experiment needs its arm; remove those rows or fill them in' });
+  }
+  const armRows = await db.all<{ arm: string; n: number }>(`SELECT ${armText} AS arm, count(*) AS n FROM __campaign_rows GROUP BY 1 ORDER BY 1`);
+  const armNames = armRows.map((r) => r.arm);
+  if (!armNames.includes(o.control)) {
+    throw new SegmintError('unknown-arm', `--control ${o.control}: no row of ${file} has ${o.armColumn} = '${o.control}'${suggestion(o.control, armNames)}`, { hint: `values of ${o.armColumn}: ${armNames.join(', ')}` });
+  }
+  if (armNames.length < 2) throw new SegmintError('one-arm', `${file}: every row is in the arm '${o.control}': there is nothing to compare it with`, { hint: `check --arm-column ${o.armColumn}` });
+  if (idColumn) {
+    const dup = await db.one<{ id: string | null; n: number }>(`SELECT ${text(idColumn)} AS id, count(*) AS n FROM __campaign_rows GROUP BY 1 HAVING count(*) > 1 OR ${text(idColumn)} IS NULL LIMIT 1`);
+    if (dup) throw new SegmintError('duplicate-customer', dup.id === null ? `${file}: a row has no ${idColumn}` : `${file}: customer ${dup.id} appears ${dup.n} times in ${idColumn}`, { hint: 'an experiment has one row per customer; without an id column the row number serves as one' });
+  }
+  // outcomes are numbers (true/false and yes/no read as 1/0)
+  for (const c of outcomes) {
+    const bad = await db.one<{ v: string; line: number }>(`SELECT ${text(c)} AS v, line FROM __campaign_rows WHERE ${text(c)} IS NOT NULL AND lower(${text(c)}) NOT IN ${YES} AND lower(${text(c)}) NOT IN ${NO} AND TRY_CAST(${text(c)} AS DOUBLE) IS NULL ORDER BY line LIMIT 1`);
+    if (bad) throw new SegmintError('invalid-outcome', `${file}: the outcome column ${c} holds '${bad.v}' on line ${bad.line}, expected a number (or true/false, yes/no)`, { hint: `give the outcome columns with --outcomes; the others are kept as pre-treatment traits` });
+  }
+  const order = [o.control, ...armNames.filter((a) => a !== o.control)];
+  const plannedRaw = order.map((a) => o.planned?.[a] ?? 1 / order.length);
+  for (const a of Object.keys(o.planned ?? {})) {
+    if (!armNames.includes(a)) throw new SegmintError('unknown-arm', `--planned ${a}: no row has ${o.armColumn} = '${a}'${suggestion(a, armNames)}`, { hint: `values of ${o.armColumn}: ${armNames.join(', ')}` });
+  }
+  const sum = plannedRaw.reduce((s, x) => s + x, 0);
+  const arms = order.map((a, i) => ({ name: a, share: plannedRaw[i]! / sum }));
+  const counts = order.map((a) => Number(armRows.find((r) => r.arm === a)!.n));
+  const srm = sampleRatioCheck(order, counts, arms.map((a) => a.share));
+  const rows = counts.reduce((s, x) => s + x, 0);
+  const params: CampaignParams = { name: o.name, source: 'imported', arms, control: o.control, file, idColumn, armColumn: o.armColumn, outcomes, traits };
+  return storeRun(db, CAMPAIGN_RUN_KIND, async (runId) => {
+    const id = idColumn ? text(idColumn) : 'CAST(row_no AS VARCHAR)';
+    await db.run(`INSERT INTO campaign_members SELECT ?, ?, row_no, ${id}, ${armText} FROM __campaign_rows`, [runId, o.name]);
+    for (const c of outcomes) {
+      const t = text(c);
+      await db.run(`INSERT INTO campaign_values SELECT ?, row_no, ?, CASE WHEN lower(${t}) IN ${YES} THEN 1 WHEN lower(${t}) IN ${NO} THEN 0 ELSE TRY_CAST(${t} AS DOUBLE) END, ${t} FROM __campaign_rows`, [runId, c]);
+    }
+    for (const c of traits) await db.run(`INSERT INTO campaign_values SELECT ?, row_no, ?, TRY_CAST(${text(c)} AS DOUBLE), ${text(c)} FROM __campaign_rows`, [runId, c]);
+    await db.run('DROP TABLE __campaign_rows');
+    await recordRun(db, runId, CAMPAIGN_RUN_KIND, null, params, { members: rows, arms: Object.fromEntries(order.map((a, i) => [a, counts[i]])) });
+    return {
+      campaign: o.name, runId, file, rows, idColumn, control: o.control, outcomes, traits, srm,
+      arms: order.map((a, i) => ({ arm: a, customers: counts[i]!, planned: arms[i]!.share })),
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- rows (uplift)
+
+/** A column of an imported campaign: numbers (NaN where missing or not a number) and the text as read. */
+export interface CampaignColumn {
+  /** true when every present value is a number */
+  numeric: boolean;
+  values: Float64Array;
+  text: (string | null)[];
+}
+
+/** The rows of an imported campaign, in file order: arm, outcomes and pre-treatment columns. */
+export interface CampaignRows {
+  campaign: string;
+  /** arm names, control first */
+  arms: string[];
+  control: string;
+  customerIds: string[];
+  /** index into `arms` per row */
+  arm: Int32Array;
+  /** outcome columns (NaN where missing) */
+  outcomes: Record<string, Float64Array>;
+  /** pre-treatment columns */
+  traits: Record<string, CampaignColumn>;
+}
+
+/** Load the rows of campaign `name` (for uplift modelling): every member with its arm and imported columns. */
+export async function loadCampaignRows(db: Db, name: string): Promise<CampaignRows> {
+  const c = await findCampaign(db, name);
+  const arms = c.arms.map((a) => a.name);
+  const m = await db.columns('SELECT row_no, customer_id, arm FROM campaign_members WHERE campaign = ? ORDER BY row_no', [name]);
+  const rowNos = m.row_no as number[];
+  const pos = new Map<number, number>(rowNos.map((r, i) => [Number(r), i]));
+  const armIndex = new Map(arms.map((a, i) => [a, i]));
+  const out: CampaignRows = {
+    campaign: name, arms, control: c.control, customerIds: (m.customer_id as string[]).map(String),
+    arm: Int32Array.from(m.arm as string[], (a) => armIndex.get(a) ?? -1), outcomes: {}, traits: {},
+  };
+  const runs = c.runs.join(', ');
+  for (const col of [...c.outcomes, ...c.traits]) {
+    const v = await db.columns(`SELECT row_no, num, text FROM campaign_values WHERE run_id IN (${runs}) AND name = ?`, [col]);
+    const values = new Float64Array(rowNos.length).fill(Number.NaN);
+    const text: (string | null)[] = new Array(rowNos.length).fill(null);
+    let numeric = true;
+    (v.row_no as number[]).forEach((r, k) => {
+      const i = pos.get(Number(r));
+      if (i === undefined) return;
+      const num = v.num![k] as number | null;
+      const t = v.text![k] as string | null;
+      if (num !== null) values[i] = num;
+      else if (t !== null) numeric = false;
+      text[i] = t;
+    });
+    if (c.outcomes.includes(col)) out.outcomes[col] = values;
+    else out.traits[col] = { numeric, values, text };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------- measure
+
+/** Metrics read from the workspace's transactions in the window after the send date. */
+export const WORKSPACE_METRICS = ['conversion', 'orders', 'revenue'] as const;
+
+export interface MeasureOptions {
+  /** an imported column, a customer trait, kind.field of the latest run (rfm.segment, cluster.name), or audience:NAME */
+  by?: string;
+  /** outcome names (default: an imported campaign's outcomes; a created one's conversion and revenue) */
+  metrics?: string[];
+  /** days after the send date that count (workspace metrics), default 30 */
+  windowDays?: number;
+  /** default 0.05 (95% intervals) */
+  alpha?: number;
+}
+
+export interface MetricResult extends Lift {
+  metric: string;
+  /** where the outcome came from */
+  source: 'column' | 'workspace';
+}
+
+export interface CampaignMeasurement {
+  campaign: string;
+  source: 'created' | 'imported';
+  control: string;
+  by: string | null;
+  /** the segments, in order (customers without a label are '(none)') */
+  segments: string[];
+  /** the window of workspace metrics */
+  window?: { from: string; to: string; days: number };
+  srm: SrmCheck;
+  metrics: MetricResult[];
+  notes: string[];
+}
+
+/** The per-member segment label: SQL selecting (row_no, label) for the members of `c`. */
+async function segmentSql(ws: Workspace, c: CampaignInfo, by: string): Promise<{ sql: string; params: (string | number)[] }> {
+  const runs = c.runs.join(', ');
+  if ([...c.traits, ...c.outcomes].includes(by)) {
+    return { sql: `SELECT row_no, text AS label FROM campaign_values WHERE run_id IN (${runs}) AND name = ?`, params: [by] };
+  }
+  if (by.startsWith('audience:')) {
+    const snap = await latestSnapshot(ws.db, by.slice('audience:'.length));
+    const name = by.slice('audience:'.length);
+    return {
+      sql: `SELECT m.row_no, CASE WHEN a.customer_id IS NULL THEN ? ELSE ? END AS label FROM campaign_members m LEFT JOIN (SELECT customer_id FROM audience_members WHERE run_id = ${snap.runId}) a ON a.customer_id = m.customer_id WHERE m.campaign = ?`,
+      params: [`not in ${name}`, `in ${name}`, c.name],
+    };
+  }
+  const schema = await loadAudienceSchema(ws.db);
+  let t: { select: string[]; joins: string[] };
+  try {
+    t = traitColumns(schema, [by]);
+  } catch (e) {
+    if (c.source === 'imported' && e instanceof SegmintError && e.code === 'unknown-field') {
+      throw new SegmintError('unknown-field', `--by ${by}: campaign '${c.name}' has no column ${by} and ${e.message.replace(/^--traits [^:]*: /, '')}`, {
+        hint: `the campaign's columns: ${c.traits.join(', ') || 'none'}; or a customer trait, rfm.segment, cluster.name, audience:NAME`,
+      });
+    }
+    throw e;
+  }
+  const expr = t.select[0]!.replace(/ AS "[^"]*"$/, '');
+  return { sql: `SELECT m.row_no, CAST(${expr} AS VARCHAR) AS label FROM campaign_members m LEFT JOIN customers c ON c.customer_id = m.customer_id ${t.joins.join(' ')} WHERE m.campaign = ?`, params: [c.name] };
+}
+
+/**
+ * Measure campaign `name`: per metric, the lift of each arm against control overall and per segment of
+ * `by`, and the sample-ratio check of the arm sizes against the plan.
+ */
+export async function measureCampaign(ws: Workspace, name: string, o: MeasureOptions = {}): Promise<CampaignMeasurement> {
+  const db = ws.db;
+  const c = await findCampaign(db, name);
+  const alpha = o.alpha ?? 0.05;
+  const notes: string[] = [];
+  const metrics = o.metrics?.length ? o.metrics : c.source === 'imported' && c.outcomes.length ? c.outcomes : ['conversion', 'revenue'];
+  const arms = c.arms.map((a) => a.name);
+  const counts = await armCounts(db, name);
+  const srm = sampleRatioCheck(arms, arms.map((a) => counts.get(a) ?? 0), c.arms.map((a) => a.share));
+  const seg = o.by ? await segmentSql(ws, c, o.by) : { sql: `SELECT row_no, 'all' AS label FROM campaign_members WHERE campaign = ?`, params: [name] };
+  const runs = c.runs.join(', ');
+  // workspace metrics: the members' orders and net revenue from the send date for windowDays days
+  let window: CampaignMeasurement['window'];
+  const needsWorkspace = metrics.filter((m) => !c.outcomes.includes(m));
+  for (const m of needsWorkspace) {
+    if (!(WORKSPACE_METRICS as readonly string[]).includes(m)) {
+      throw new SegmintError('unknown-metric', `--metric ${m}: campaign '${name}' has no outcome column ${m}, and it is not a workspace metric${suggestion(m, [...c.outcomes, ...WORKSPACE_METRICS])}`, {
+        hint: `metrics: ${[...c.outcomes, ...WORKSPACE_METRICS].join(', ')}`,
+      });
+    }
+  }
+  if (needsWorkspace.length) {
+    const days = o.windowDays ?? 30;
+    const from = c.sendDate ?? (await db.one<{ d: string | null }>("SELECT strftime(CAST(min(ts) AS DATE), '%Y-%m-%d') AS d FROM transactions"))?.d ?? '1970-01-01';
+    const to = (await db.one<{ d: string }>("SELECT strftime(CAST(? AS DATE) + CAST(? AS INTEGER), '%Y-%m-%d') AS d", [from, days]))!.d;
+    window = { from, to, days };
+    const last = (await db.one<{ d: string | null }>("SELECT strftime(CAST(max(ts) AS DATE), '%Y-%m-%d') AS d FROM transactions WHERE customer_id IS NOT NULL"))?.d;
+    if (!last || last < from) notes.push(`the workspace has no transactions from the send date ${from} on: import the orders placed after the send to measure conversion and revenue`);
+    else if (last < to) notes.push(`the last transaction is on ${last}, before the end of the ${days}-day window (${to}): outcomes may still be coming in`);
+    if (!c.sendDate) notes.push(`campaign '${name}' has no send date: the window starts at the first transaction (${from})`);
+  }
+  const results: MetricResult[] = [];
+  let segments: string[] = [];
+  for (const metric of metrics) {
+    const fromColumn = c.outcomes.includes(metric);
+    const y = fromColumn
+      ? { join: `LEFT JOIN (SELECT row_no, num FROM campaign_values WHERE run_id IN (${runs}) AND name = ?) v ON v.row_no = m.row_no`, expr: 'v.num', params: [metric] as (string | number)[] }
+      : {
+        join: `LEFT JOIN (SELECT customer_id, count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders, sum(amount) AS revenue FROM transactions
+            WHERE customer_id IN (SELECT customer_id FROM campaign_members WHERE campaign = ?) AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP) GROUP BY customer_id) t ON t.customer_id = m.customer_id`,
+        expr: metric === 'conversion' ? 'CASE WHEN coalesce(t.orders, 0) > 0 THEN 1.0 ELSE 0.0 END' : metric === 'orders' ? 'CAST(coalesce(t.orders, 0) AS DOUBLE)' : 'coalesce(t.revenue, 0.0)',
+        params: [name, window!.from, window!.to] as (string | number)[],
+      };
+    const rows = await db.all<{ label: string; arm: string; n: number; mean: number | null; variance: number | null; nonbinary: number }>(
+      `SELECT coalesce(s.label, '(none)') AS label, m.arm, count(${y.expr}) AS n, avg(${y.expr}) AS mean, var_samp(${y.expr}) AS variance,
+          count(*) FILTER (WHERE ${y.expr} NOT IN (0, 1)) AS nonbinary
+        FROM campaign_members m ${y.join} LEFT JOIN (${seg.sql}) s ON s.row_no = m.row_no
+        WHERE m.campaign = ? GROUP BY ALL`,
+      [...y.params, ...seg.params, name]);
+    segments = [...new Set(rows.map((r) => r.label))].sort(labelOrder);
+    const kind: OutcomeKind = rows.every((r) => Number(r.nonbinary) === 0) ? 'proportion' : 'mean';
+    const K = segments.length * arms.length;
+    const [n, mean, variance] = [new Float64Array(K), new Float64Array(K), new Float64Array(K)];
+    const gi = new Map(segments.map((s, i) => [s, i]));
+    const ai = new Map(arms.map((a, i) => [a, i]));
+    for (const r of rows) {
+      const a = ai.get(r.arm);
+      if (a === undefined) continue;
+      const k = gi.get(r.label)! * arms.length + a;
+      [n[k], mean[k], variance[k]] = [Number(r.n), Number(r.mean ?? 0), Number(r.variance ?? 0)];
+    }
+    const lift = measureLift({ arms, segments, n, mean, variance }, kind, 0, { alpha });
+    results.push({ metric, source: fromColumn ? 'column' : 'workspace', ...lift, ...(o.by ? {} : { bySegment: [] }) });
+  }
+  if (srm.flagged) notes.unshift(srm.message);
+  return { campaign: name, source: c.source, control: c.control, by: o.by ?? null, segments: o.by ? segments : [], ...(window ? { window } : {}), srm, metrics: results, notes };
+}
+
+/** Segment labels in natural order: numbers by value, '(none)' last. */
+function labelOrder(a: string, b: string): number {
+  if (a === '(none)' || b === '(none)') return a === b ? 0 : a === '(none)' ? 1 : -1;
+  const [x, y] = [Number(a), Number(b)];
+  if (a.trim() !== '' && b.trim() !== '' && Number.isFinite(x) && Number.isFinite(y)) return x - y;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
