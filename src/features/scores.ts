@@ -5,7 +5,7 @@
  */
 import type { SegmentRule } from '../core/segment-rules.ts';
 import {
-  add, and, caseWhen, cast, col, div, fn, index, le, lt, mul, num, param, quantiles, select, subquery, sub, table,
+  add, and, caseWhen, cast, col, div, fn, index, isNull, le, lt, mul, num, NULL, param, quantiles, select, subquery, sub, table,
   type Expr, type Select,
 } from '../sql/ir.ts';
 
@@ -49,8 +49,9 @@ function scoreExpr(s: ScoreSpec, bins: number): Expr {
   const x = cast(col(s.metric, 'f'), 'double');
   const edges: Expr[] = s.thresholds ? s.thresholds.map((t) => num(t)) : fractions(bins).map((_, j) => index(col(`q_${s.score}`, 'q'), j + 1));
   // number of edges strictly below x
-  const below = edges.map((e) => caseWhen([[lt(e, x), num(1)]], num(0))).reduce((a, b) => add(a, b));
-  return s.higherIsBetter ? add(num(1), below) : sub(num(bins), below);
+  const below = edges.length ? edges.map((e) => caseWhen([[lt(e, x), num(1)]], num(0))).reduce((a, b) => add(a, b)) : num(0);
+  // a missing metric (LRFMP P with fewer than three purchase days) has no score, not the top or bottom bin
+  return caseWhen([[isNull(x), NULL]], s.higherIsBetter ? add(num(1), below) : sub(num(bins), below));
 }
 
 function onScale(score: Expr, bins: number, scale: number): Expr {
@@ -59,8 +60,9 @@ function onScale(score: Expr, bins: number, scale: number): Expr {
 }
 
 /**
- * One row per customer: the feature columns, the scores, `score_code` (the scores as digits, e.g. 545) and
- * `segment` (the first matching rule; rule names are bound parameters).
+ * One row per customer: the feature columns, the scores, `score_code` (the scores as digits, e.g. 545; 0 for
+ * a score the customer has none of) and `segment` (the first matching rule; rule names are bound parameters;
+ * a rule bounding a score the customer has none of does not match).
  */
 export function scoreQuery(o: ScoreOptions): Select {
   const edges = edgesQuery(o);
@@ -87,7 +89,8 @@ export function scoreQuery(o: ScoreOptions): Select {
     });
     return [conds.length ? and(...conds) : lt(num(0), num(1)), param(r.name)];
   });
-  const code = o.scores.map((s, i) => mul(cast(col(s.score, 's'), 'bigint'), num(10 ** (o.scores.length - 1 - i)))).reduce((a, b) => add(a, b));
+  // a missing score is the digit 0 of the code (5 bins: 53240 = no P)
+  const code = o.scores.map((s, i) => mul(cast(fn('coalesce', col(s.score, 's'), num(0)), 'bigint'), num(10 ** (o.scores.length - 1 - i)))).reduce((a, b) => add(a, b));
   return select({
     select: [
       { expr: col('customer_id', 's'), as: 'customer_id' },

@@ -33,7 +33,8 @@ export interface SegmentSummary {
   meanRecencyDays: number;
   meanFrequency: number;
   meanMonetary: number;
-  meanScores: Record<string, number>;
+  /** the mean of each score over the segment's customers who have it; null when none has it (P below three purchase days) */
+  meanScores: Record<string, number | null>;
 }
 
 export interface ValueResult {
@@ -47,6 +48,8 @@ export interface ValueResult {
   segments: SegmentSummary[];
   /** the scores computed, in order: r f m (l r f m p for LRFMP); without M when no transaction has an amount */
   scores: string[];
+  /** scored customers left without a score, per score: LRFMP's P for fewer than three purchase days ({} when none) */
+  unscored: Record<string, number>;
   /** true when no transaction has an amount: RFM is scored as RF (LRFMP as LRFP), segments named from the others */
   noAmounts: boolean;
   warnings: string[];
@@ -69,6 +72,10 @@ const LRFMP_SCORES: ScoreSpec[] = [
   // lower spread of gaps = more regular visits = better (Peker et al. 2017)
   { score: 'p', metric: 'periodicity_days', higherIsBetter: false },
 ];
+
+/** The note of an LRFMP run on the customers without a P score. */
+export const unscoredPWarning = (n: number) =>
+  `${n.toLocaleString('en-US')} customer${n === 1 ? '' : 's'} with fewer than 3 purchase days ${n === 1 ? 'has' : 'have'} no regularity score (P): periodicity needs two gaps between purchase days; rules on p do not match them (docs/models.md)`;
 
 /** Throw invalid-option unless `d` is a calendar date YYYY-MM-DD that exists (`flag` names the option in the message). */
 export function checkDate(flag: string, d: string): void {
@@ -128,7 +135,7 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
   const rules: SegmentRule[] = [...((model === 'rfm' ? ws.config.segments.rfm : ws.config.segments.lrfmp) ?? defaults)];
   const ruleScale = (model === 'rfm' ? ws.config.segments.rfm : ws.config.segments.lrfmp) ? bins : 5;
   try {
-    checkCoverage(rules, specs.map((s) => s.score), ruleScale, model);
+    checkCoverage(rules, specs.map((s) => s.score), ruleScale, model, model === 'lrfmp' ? ['p'] : []);
   } catch (e) {
     if (!noAmounts || !(e instanceof SegmintError)) throw e;
     throw new SegmintError(e.code, `${e.message} (no amounts in the data: there is no M score, and no fm)`, { hint: `give the segments.${model} rules of segmint.yaml without m and fm, e.g. {name: Champions, when: {r: [4, 5], f: [4, 5]}}` });
@@ -153,16 +160,28 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
         hint: 'choose a later --as-of, or import purchases (not only returns)',
       });
     }
+    // Periodicity is the spread of the gaps between purchase days: with fewer than three days (under two gaps)
+    // there is none, so such customers get no P score (not "most regular"), and P's edges are taken without them.
+    const unscored: Record<string, number> = {};
+    if (model === 'lrfmp') {
+      const few = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE visits < 3'))?.n ?? 0);
+      if (few > 0) {
+        await db.run('UPDATE __features SET periodicity_days = NULL WHERE visits < 3');
+        unscored.p = few;
+        warnings.push(unscoredPWarning(few));
+        const scoredP = scored - few;
+        if (scoredP === 0) warnings.push('no customer has three purchase days or more: nobody has a P score');
+      }
+    }
     const edgesQ = edgesQuery({ features: '__features', bins, scores: specs });
     const edges: Record<string, number[]> = {};
     if (edgesQ) {
       const c = compile(edgesQ, 'duckdb');
       const row = (await db.one<Record<string, number[]>>(c.sql, c.params))!;
-      for (const s of specs) if (!s.thresholds) edges[s.score] = [...row[`q_${s.score}`]!].map(Number);
+      // no customer with a value (P when nobody has three purchase days): no edges, and nobody has the score
+      for (const s of specs) if (!s.thresholds) edges[s.score] = [...(row[`q_${s.score}`] ?? [])].map(Number);
     }
     for (const s of specs) if (s.thresholds) edges[s.score] = [...s.thresholds];
-    const onePurchase = model === 'lrfmp' ? Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE visits < 3'))?.n ?? 0) : 0;
-    if (onePurchase > 0) warnings.push(`${onePurchase} customers have fewer than three purchase days: their periodicity is set to 0 (docs/models.md)`);
     const nonPositive = noAmounts ? 0 : Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE monetary <= 0'))?.n ?? 0);
     if (nonPositive > 0) warnings.push(`${nonPositive} customers have a net spend of zero or less (returns exceed purchases): they are scored in the lowest M bin`);
 
@@ -199,14 +218,14 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
       meanRecencyDays: Number(r.mr),
       meanFrequency: Number(r.mf),
       meanMonetary: Number(r.mm),
-      meanScores: Object.fromEntries(scoreCols.map((c) => [c, Number(r[`s_${c}`])])),
+      meanScores: Object.fromEntries(scoreCols.map((c) => [c, r[`s_${c}`] === null || r[`s_${c}`] === undefined ? null : Number(r[`s_${c}`])])),
     }));
     const excludedByReason: Record<string, number> = {};
     for (const k of ['no_transactions', 'only_returns', 'only_after_as_of'] as const) if (exc[k]) excludedByReason[k.replace(/_/g, '-')] = Number(exc[k]);
     return {
       model, runId, asOf, bins,
       customers: { total: Number(exc.customers), scored, excluded: Number(exc.not_eligible), excludedByReason },
-      edges, segments, scores: scoreCols, noAmounts, warnings,
+      edges, segments, scores: scoreCols, unscored, noAmounts, warnings,
     };
   } finally {
     await db.run('DROP TABLE IF EXISTS __features');

@@ -20,6 +20,10 @@ export async function valueSection(db: Db, model: 'rfm' | 'lrfmp', options: { cu
   const total = segs.reduce((a, s) => a + s.n, 0);
   const revenue = segs.reduce((a, s) => a + Number(s.revenue), 0);
   parts.push(`<p>Run ${run.run_id} as of <b>${esc(run.as_of)}</b>: ${num(total)} customers scored in ${bins} quantile bins per metric (a value on a bin edge goes to the lower bin; R is reversed so 5 = most recent). Definitions: docs/models.md.</p>`);
+  if (model === 'lrfmp') {
+    const noP = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM run_scores WHERE run_id = ? AND p IS NULL', [run.run_id]))?.n ?? 0);
+    if (noP > 0) parts.push(`<p>${num(noP)} customers with fewer than 3 purchase days have no regularity score (P): periodicity needs two gaps between purchase days.</p>`);
+  }
   const grid = await db.all<{ r: number; f: number; n: number; mon: number }>(
     'SELECT r, f, count(*) AS n, avg(monetary) AS mon FROM run_scores WHERE run_id = ? GROUP BY 1, 2', [run.run_id]);
   const scores = Array.from({ length: bins }, (_, i) => i + 1);
@@ -37,7 +41,7 @@ export async function valueSection(db: Db, model: 'rfm' | 'lrfmp', options: { cu
   parts.push(htmlTable(['segment', 'customers', 'share', 'revenue share', 'mean recency (days)', 'mean orders', 'mean net spend', 'suggested action'],
     segs.map((s) => [s.segment, s.n, pct(s.n / total), pct(revenue ? Number(s.revenue) / revenue : 0), Math.round(s.rec), num(s.freq, 1), money(Number(s.mon), options.currency), actionFor(s.segment, options.actions)])));
   const m = await db.columns('SELECT recency_days, frequency, monetary, tenure_days, periodicity_days FROM run_scores WHERE run_id = ?', [run.run_id]);
-  const nums = (k: string) => (m[k] ?? []).map(Number).filter(Number.isFinite);
+  const nums = (k: string) => (m[k] ?? []).filter((v) => v !== null && v !== undefined).map(Number).filter(Number.isFinite);
   parts.push('<div class="grid2">');
   parts.push(histogram(linearBins(nums('recency_days')), { title: 'Recency', xLabel: 'days since the last purchase', width: 460, caption: 'Days from the last purchase day to the as-of date.' }));
   parts.push(histogram(logBins(nums('frequency'), 6), { title: 'Frequency', xLabel: 'orders (log scale)', logX: true, width: 460, caption: 'Distinct purchase orders per customer.' }));
@@ -45,7 +49,7 @@ export async function valueSection(db: Db, model: 'rfm' | 'lrfmp', options: { cu
   parts.push(histogram(logBins(mon), { title: 'Monetary', xLabel: 'net spend (log scale)', logX: true, width: 460, caption: `Net spend per customer; ${num(mon.filter((v) => v <= 0).length)} customers with zero or negative net spend are not on the log axis.` }));
   if (model === 'lrfmp') {
     parts.push(histogram(linearBins(nums('tenure_days')), { title: 'Length', xLabel: 'days from first to last purchase', width: 460, caption: 'Length of the relationship (LRFMP L).' }));
-    parts.push(histogram(linearBins(nums('periodicity_days')), { title: 'Periodicity', xLabel: 'std. dev. of days between purchases', width: 460, caption: 'LRFMP P; 0 for customers with fewer than three purchase days.' }));
+    parts.push(histogram(linearBins(nums('periodicity_days')), { title: 'Periodicity', xLabel: 'std. dev. of days between purchases', width: 460, caption: 'LRFMP P, for customers with three purchase days or more (the others have none).' }));
   }
   parts.push('</div>');
   return { id: model, title, html: parts.join('\n') };

@@ -3,7 +3,8 @@
 // summary's reconciliation, completejourney's store_id, same-day same-item lines without quantities.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
 import { shared, withTempDir } from '../helpers/workspace.ts';
 
@@ -37,5 +38,98 @@ test('a text column (telco Contract) is still told to pass it as a category', { 
     assert.equal(r.code, 2);
     assert.match(r.err, /categorical-as-numeric.*Contract.*"Month-to-month"/s);
     assert.match(r.err, /pass it as a category: --categorical Contract/);
+  });
+});
+
+const CDNOW = shared('cdnow/CDNOW_master.txt');
+
+/** CDNOW_master.txt, written out: per customer the sorted distinct purchase days (YYYYMMDD as day numbers). */
+function cdnowDays(): Map<string, number[]> {
+  const days = new Map<string, Set<number>>();
+  for (const line of readFileSync(CDNOW.path, 'utf8').split(/\r?\n/).slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4) continue;
+    const [id, d] = f as [string, string];
+    const t = Date.UTC(Number(d.slice(0, 4)), Number(d.slice(4, 6)) - 1, Number(d.slice(6, 8))) / 86400000;
+    if (!days.has(id)) days.set(id, new Set());
+    days.get(id)!.add(t);
+  }
+  return new Map([...days].map(([id, s]) => [id, [...s].sort((a, b) => a - b)]));
+}
+
+/** numpy's default (linear) quantile of sorted values. */
+const quantile = (sorted: number[], p: number) => {
+  const h = (sorted.length - 1) * p, lo = Math.floor(h), hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
+};
+
+test('LRFMP: customers with fewer than three purchase days have no P score, are said, and P edges leave them out (CDNOW)', { skip: CDNOW.skip }, async () => {
+  const days = cdnowDays();
+  const few = [...days.values()].filter((d) => d.length < 3).length;
+  // periodicity written out: population standard deviation of the gaps between purchase days
+  const spread = [...days.values()].filter((d) => d.length >= 3).map((d) => {
+    const gaps = d.slice(1).map((x, i) => x - d[i]!);
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    return Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / gaps.length);
+  }).sort((a, b) => a - b);
+  const edges = [0.2, 0.4, 0.6, 0.8].map((p) => quantile(spread, p));
+  assert.equal(few, 16094);
+  assert.equal(days.size, 23570);
+  // pandas 1.5.3 / numpy on the same file gives the P edges 24.846, 43.159, 64.173, 98.309
+  assert.deepEqual(edges.map((e) => Number(e.toFixed(3))), [24.846, 43.159, 64.173, 98.309]);
+  await withTempDir(async (dir) => {
+    assert.equal((await runCli(['init', dir])).code, 0);
+    assert.equal((await runCli(['import', CDNOW.path, '--kind', 'transactions', '-w', dir])).code, 0);
+    const r = await runCli(['lrfmp', '-w', dir, '--json']);
+    assert.equal(r.code, 0, r.err);
+    const out = JSON.parse(r.out) as { runId: number; unscored: Record<string, number>; edges: Record<string, number[]>; warnings: string[]; segments: { segment: string; customers: number; meanScores: Record<string, number | null> }[] };
+    assert.deepEqual(out.unscored, { p: few });
+    assert.ok(out.warnings.some((w) => w.startsWith('16,094 customers with fewer than 3 purchase days have no regularity score (P)')), out.warnings.join('\n'));
+    out.edges.p!.forEach((e, i) => assert.ok(Math.abs(e - edges[i]!) < 1e-9, `P edge ${i}: ${e} against ${edges[i]}`));
+    // every segment's customers sum to all, and "Uncertain" (one purchase day, recent) has no P at all
+    assert.equal(out.segments.reduce((a, s) => a + s.customers, 0), 23570);
+    assert.equal(out.segments.find((s) => s.segment === 'Uncertain')?.meanScores.p, null);
+    const human = await runCli(['lrfmp', '-w', dir]);
+    assert.match(human.out, /16,094 customers have no P score \(fewer than 3 purchase days/);
+    assert.match(human.err, /note: 16,094 customers with fewer than 3 purchase days have no regularity score \(P\)/);
+    // the stored run: P null exactly for them, and no one of them "most regular"
+    const { Workspace } = await import('../../src/store/workspace.ts');
+    const ws = await Workspace.open(dir);
+    try {
+      const rows = await ws.db.all<{ customer_id: string; p: number | null; periodicity_days: number | null; score_code: number }>(
+        'SELECT customer_id, p, periodicity_days, score_code FROM run_scores WHERE run_id = ?', [out.runId]);
+      assert.equal(rows.length, 23570);
+      for (const row of rows) {
+        const n = days.get(row.customer_id)!.length;
+        if (n < 3) {
+          assert.equal(row.p, null, row.customer_id);
+          assert.equal(row.periodicity_days, null);
+          assert.equal(Number(row.score_code) % 10, 0, 'no P: digit 0');
+        } else assert.ok(row.p !== null && row.p >= 1 && row.p <= 5);
+      }
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+test('LRFMP: a segment table of your own must name customers without P too; a rule on p does not match them (CDNOW)', { skip: CDNOW.skip }, async () => {
+  await withTempDir(async (dir) => {
+    assert.equal((await runCli(['init', dir])).code, 0);
+    assert.equal((await runCli(['import', CDNOW.path, '--kind', 'transactions', '-w', dir])).code, 0);
+    const yaml = join(dir, 'segmint.yaml');
+    const base = readFileSync(yaml, 'utf8');
+    assert.match(base, /^segments: \{\}$/m);
+    const withTable = (rules: string[]) => base.replace(/^segments: \{\}$/m, `segments:\n  lrfmp:\n${rules.map((r) => `    - ${r}\n`).join('')}`);
+    writeFileSync(yaml, withTable(['{ name: Regular, when: { p: [1, 5] } }']));
+    const bad = await runCli(['lrfmp', '-w', dir]);
+    assert.equal(bad.code, 2, bad.out + bad.err);
+    assert.match(bad.err, /segments-incomplete.*p=none/s);
+    writeFileSync(yaml, withTable(['{ name: Regular, when: { p: [4, 5] } }', '{ name: Irregular, when: { p: [1, 3] } }', '{ name: Too few visits, when: {} }']));
+    const ok = await runCli(['lrfmp', '-w', dir, '--json']);
+    assert.equal(ok.code, 0, ok.err);
+    const segs = Object.fromEntries((JSON.parse(ok.out) as { segments: { segment: string; customers: number }[] }).segments.map((s) => [s.segment, s.customers]));
+    assert.equal(segs['Too few visits'], 16094);
+    assert.equal((segs.Regular ?? 0) + (segs.Irregular ?? 0), 23570 - 16094);
   });
 });

@@ -23,7 +23,8 @@ test('value edge cases: single purchase, only returns, negative net spend, purch
     assert.deepEqual(Object.keys(rows).sort(), ['mixed', 'negative', 'regular', 'single']);
     assert.equal(rows.single!.frequency, 1);
     assert.equal(rows.single!.tenure_days, 0);
-    assert.equal(rows.single!.periodicity_days, 0);
+    assert.equal(rows.single!.periodicity_days, null, 'one purchase day: no gaps, no periodicity');
+    assert.equal(rows.single!.p, null, 'and no P score');
     assert.equal(rows.single!.recency_days, 22);
     assert.equal(rows.regular!.periodicity_days, 0, 'gaps of 10, 10, 10 days: perfectly regular');
     assert.equal(rows.regular!.tenure_days, 30);

@@ -29,12 +29,13 @@ export function renderValue(r: ValueResult): string {
     table(
       ['segment', 'customers', 'share', 'revenue share', 'recency (days)', 'orders', 'net spend', ...scoreNames.map((s) => `mean ${s.toUpperCase()}`)],
       r.segments.map((s) => [s.segment, s.customers, fmtPct(s.shareOfCustomers), fmtPct(s.shareOfRevenue), s.meanRecencyDays.toFixed(0), s.meanFrequency.toFixed(1),
-        s.meanMonetary.toFixed(0), ...scoreNames.map((k) => (s.meanScores[k] ?? 0).toFixed(2))]),
+        s.meanMonetary.toFixed(0), ...scoreNames.map((k) => (s.meanScores[k] === null || s.meanScores[k] === undefined ? '–' : s.meanScores[k].toFixed(2)))]),
     ),
     '',
     'suggested actions:',
     ...r.segments.map((s) => `  ${s.segment}: ${(s as SegmentSummary & { action?: string }).action ?? actionFor(s.segment)}`),
     '',
+    ...Object.entries(r.unscored ?? {}).map(([k, n]) => `${fmtInt(n)} customers have no ${k.toUpperCase()} score${k === 'p' ? ' (fewer than 3 purchase days: no regularity to measure)' : ''}; the mean ${k.toUpperCase()} is over the others`),
     `bin edges: ${Object.entries(r.edges).map(([k, e]) => `${k.toUpperCase()} ${e.map((x) => Number(x.toFixed(2))).join(' | ')}`).join('; ')}`,
   ];
   return lines.join('\n');

@@ -85,10 +85,11 @@ export function segmentOf(rules: readonly SegmentRule[], scores: Partial<Record<
 }
 
 /**
- * Check that every combination of `keys` scores on 1..scale matches some rule. Throws `segments-incomplete`
- * naming the first combinations left without a segment.
+ * Check that every combination of `keys` scores on 1..scale matches some rule; an `optional` score may also be
+ * missing (LRFMP P for customers with fewer than three purchase days), and a rule that bounds it does not
+ * match then. Throws `segments-incomplete` naming the first combinations left without a segment.
  */
-export function checkCoverage(rules: readonly SegmentRule[], keys: readonly ('r' | 'f' | 'm' | 'l' | 'p')[], scale: number, table: string): void {
+export function checkCoverage(rules: readonly SegmentRule[], keys: readonly ('r' | 'f' | 'm' | 'l' | 'p')[], scale: number, table: string, optional: readonly ScoreName[] = []): void {
   const missing: string[] = [];
   const scores: Partial<Record<ScoreName, number>> = {};
   const walk = (i: number) => {
@@ -96,13 +97,16 @@ export function checkCoverage(rules: readonly SegmentRule[], keys: readonly ('r'
     if (i === keys.length) {
       // fm exists only when F and M are both scored (as in the score query)
       if (keys.includes('f') && keys.includes('m')) scores.fm = fmScore(scores.f!, scores.m!);
-      if (!segmentOf(rules, scores)) missing.push(keys.map((k) => `${k}=${scores[k]}`).join(' '));
+      if (!segmentOf(rules, scores)) missing.push(keys.map((k) => `${k}=${scores[k] ?? 'none'}`).join(' '));
       return;
     }
-    for (let s = 1; s <= scale; s++) {
+    const values: (number | undefined)[] = Array.from({ length: scale }, (_, j) => j + 1);
+    if (optional.includes(keys[i]!)) values.push(undefined);
+    for (const s of values) {
       scores[keys[i]!] = s;
       walk(i + 1);
     }
+    delete scores[keys[i]!];
   };
   walk(0);
   if (missing.length) {
