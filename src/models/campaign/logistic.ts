@@ -1,0 +1,235 @@
+/**
+ * L2-regularised logistic regression fitted by Newton's method (iteratively reweighted least squares) over a
+ * row-major Float64Array design, with an unpenalised intercept. Pure, deterministic, no I/O.
+ *
+ * Objective (scikit-learn's convention for `LogisticRegression(penalty='l2', C)` with lbfgs / newton-cg):
+ *
+ *   minimise  Σᵢ wᵢ · [−yᵢ log σ(ηᵢ) − (1 − yᵢ) log(1 − σ(ηᵢ))]  +  ‖β‖² / (2C),   ηᵢ = b + xᵢ·β
+ *
+ * with the intercept b outside the penalty. `standardize` z-scores every column first (mean and population
+ * standard deviation, as scikit-learn's StandardScaler; a constant column keeps scale 1), so the penalty
+ * weighs the features alike; the model then holds the coefficients of both scales.
+ */
+
+import { SegmintError } from '../../core/errors.ts';
+
+export interface LogisticOptions {
+  /** inverse regularisation strength (scikit-learn's C); Infinity fits without a penalty. Default 1 */
+  C?: number;
+  /** z-score the columns before fitting. Default false */
+  standardize?: boolean;
+  /** per-row weights (scikit-learn's sample_weight). Default 1 each */
+  weights?: Float64Array;
+  /** stop when the Newton decrement falls below this. Default 1e-20 */
+  tolerance?: number;
+  maxIterations?: number;
+}
+
+export interface LogisticModel {
+  /** number of features (columns of the design, without the intercept) */
+  p: number;
+  C: number;
+  standardized: boolean;
+  /** intercept and coefficients on the scale of the design given to `fitLogistic` */
+  intercept: number;
+  coefficients: number[];
+  /** with `standardize`: the column means and scales, and the coefficients on the z-scored columns */
+  means: number[] | null;
+  scales: number[] | null;
+  scaledIntercept: number;
+  scaledCoefficients: number[];
+  iterations: number;
+  converged: boolean;
+  /** value of the objective at the solution */
+  objective: number;
+}
+
+/** log(1 + e^x) without overflow. */
+function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+}
+
+function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** Solve the symmetric positive definite system A x = b (A of size m×m, row-major) by Cholesky; A is overwritten. */
+function choleskySolve(a: Float64Array, b: Float64Array, m: number): Float64Array | null {
+  for (let j = 0; j < m; j++) {
+    let d = a[j * m + j]!;
+    for (let k = 0; k < j; k++) d -= a[j * m + k]! ** 2;
+    if (!(d > 0)) return null;
+    const l = Math.sqrt(d);
+    a[j * m + j] = l;
+    for (let i = j + 1; i < m; i++) {
+      let s = a[i * m + j]!;
+      for (let k = 0; k < j; k++) s -= a[i * m + k]! * a[j * m + k]!;
+      a[i * m + j] = s / l;
+    }
+  }
+  const x = Float64Array.from(b);
+  for (let i = 0; i < m; i++) {
+    let s = x[i]!;
+    for (let k = 0; k < i; k++) s -= a[i * m + k]! * x[k]!;
+    x[i] = s / a[i * m + i]!;
+  }
+  for (let i = m - 1; i >= 0; i--) {
+    let s = x[i]!;
+    for (let k = i + 1; k < m; k++) s -= a[k * m + i]! * x[k]!;
+    x[i] = s / a[i * m + i]!;
+  }
+  return x;
+}
+
+/** Column means and population standard deviations (a constant column gets scale 1). */
+export function columnScales(x: Float64Array, n: number, p: number): { means: number[]; scales: number[] } {
+  const means = new Array<number>(p).fill(0);
+  const scales = new Array<number>(p).fill(0);
+  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) means[j]! += x[i * p + j]!;
+  for (let j = 0; j < p; j++) means[j] = means[j]! / n;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < p; j++) {
+      const d = x[i * p + j]! - means[j]!;
+      scales[j]! += d * d;
+    }
+  for (let j = 0; j < p; j++) {
+    const sd = Math.sqrt(scales[j]! / n);
+    scales[j] = sd > 1e-12 * Math.max(1, Math.abs(means[j]!)) ? sd : 1;
+  }
+  return { means, scales };
+}
+
+/**
+ * Fit the model (see the file comment). `x` holds n rows of p values, `y` the 0/1 outcomes.
+ * Throws `invalid-design` on mismatched sizes, non-finite values or outcomes other than 0/1.
+ */
+export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLike<number>, o: LogisticOptions = {}): LogisticModel {
+  const y = Float64Array.from(yIn); // one array type in the hot loops
+  const C = o.C ?? 1;
+  if (!(C > 0)) throw new SegmintError('invalid-design', `C must be positive, got ${C}`, { hint: 'C is the inverse regularisation strength: larger means less shrinkage' });
+  if (x.length !== n * p || y.length !== n || (o.weights && o.weights.length !== n))
+    throw new SegmintError('invalid-design', `a design of ${n}×${p} needs ${n * p} values and ${n} outcomes, got ${x.length} and ${y.length}`);
+  if (n === 0) throw new SegmintError('invalid-design', 'the design has no rows', { hint: 'fit on at least one row per outcome' });
+  for (let i = 0; i < n; i++)
+    if (y[i] !== 0 && y[i] !== 1) throw new SegmintError('invalid-design', `outcomes must be 0 or 1, row ${i + 1} has ${y[i]}`, { hint: 'logistic regression models a binary outcome' });
+  for (let k = 0; k < x.length; k++)
+    if (!Number.isFinite(x[k]!)) throw new SegmintError('invalid-design', `row ${Math.floor(k / p) + 1}, column ${(k % p) + 1} is ${x[k]}`, { hint: 'fill or drop missing feature values before fitting' });
+
+  let z = x;
+  let means: number[] | null = null;
+  let scales: number[] | null = null;
+  if (o.standardize) {
+    ({ means, scales } = columnScales(x, n, p));
+    z = new Float64Array(n * p);
+    for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) z[i * p + j] = (x[i * p + j]! - means[j]!) / scales[j]!;
+  }
+  const w = o.weights;
+  const lambda = Number.isFinite(C) ? 1 / C : 0;
+  const m = p + 1; // θ = (b, β₁ … β_p)
+  const theta = new Float64Array(m);
+  const eta = new Float64Array(n);
+
+  const objectiveAt = (th: Float64Array, etaOut: Float64Array): number => {
+    let f = 0;
+    for (let i = 0; i < n; i++) {
+      let e = th[0]!;
+      const row = i * p;
+      for (let j = 0; j < p; j++) e += z[row + j]! * th[j + 1]!;
+      etaOut[i] = e;
+      const li = y[i] === 1 ? softplus(-e) : softplus(e);
+      f += w ? w[i]! * li : li;
+    }
+    let pen = 0;
+    for (let j = 1; j < m; j++) pen += th[j]! ** 2;
+    return f + (lambda * pen) / 2;
+  };
+
+  let f = objectiveAt(theta, eta);
+  const maxIt = o.maxIterations ?? 100;
+  const tol = o.tolerance ?? 1e-20;
+  let iterations = 0;
+  let converged = false;
+  const g = new Float64Array(m);
+  const h = new Float64Array(m * m);
+  const trial = new Float64Array(m);
+  const etaTrial = new Float64Array(n);
+  const xi = new Float64Array(m);
+  for (; iterations < maxIt; iterations++) {
+    g.fill(0);
+    h.fill(0);
+    xi[0] = 1;
+    for (let i = 0; i < n; i++) {
+      const mu = sigmoid(eta[i]!);
+      const wi = w ? w[i]! : 1;
+      const r = wi * (mu - y[i]!);
+      const v = wi * mu * (1 - mu);
+      const row = i * p;
+      for (let j = 0; j < p; j++) xi[j + 1] = z[row + j]!;
+      for (let a = 0; a < m; a++) {
+        const xa = xi[a]!;
+        g[a]! += r * xa;
+        const va = v * xa;
+        for (let b = 0; b <= a; b++) h[a * m + b]! += va * xi[b]!;
+      }
+    }
+    for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
+    for (let j = 1; j < m; j++) {
+      g[j]! += lambda * theta[j]!;
+      h[j * m + j]! += lambda;
+    }
+    const step = choleskySolve(h, g, m);
+    if (!step) break; // singular Hessian: unpenalised and separable or collinear; reported as not converged
+    let decrement = 0;
+    for (let a = 0; a < m; a++) decrement += g[a]! * step[a]!;
+    let largest = 0;
+    let stepSize = 0;
+    for (let a = 0; a < m; a++) {
+      largest = Math.max(largest, Math.abs(theta[a]!));
+      stepSize = Math.max(stepSize, Math.abs(step[a]!));
+    }
+    if (decrement / 2 <= tol * Math.max(1, Math.abs(f)) || stepSize <= 1e-15 * (1 + largest)) {
+      converged = true;
+      break;
+    }
+    // damped Newton: halve the step until the objective decreases (Armijo, c = 1e-4) or, near the
+    // optimum where the decrease is below the objective's rounding, does not grow beyond that rounding
+    const rounding = 64 * Number.EPSILON * Math.max(1, Math.abs(f));
+    let t = 1;
+    let fTrial = Infinity;
+    for (let halvings = 0; halvings < 60; halvings++, t /= 2) {
+      for (let a = 0; a < m; a++) trial[a] = theta[a]! - t * step[a]!;
+      fTrial = objectiveAt(trial, etaTrial);
+      if (fTrial <= f - 1e-4 * t * decrement || (decrement <= rounding && fTrial <= f + rounding)) break;
+    }
+    if (!(fTrial <= f + rounding)) break; // no descent: reported as not converged
+    theta.set(trial);
+    eta.set(etaTrial);
+    f = fTrial;
+  }
+
+  const scaledCoefficients = Array.from(theta.subarray(1));
+  const scaledIntercept = theta[0]!;
+  let intercept = scaledIntercept;
+  let coefficients = scaledCoefficients;
+  if (means && scales) {
+    coefficients = scaledCoefficients.map((b, j) => b / scales![j]!);
+    intercept = scaledIntercept - coefficients.reduce((s, b, j) => s + b * means![j]!, 0);
+  }
+  return { p, C, standardized: !!o.standardize, intercept, coefficients, means, scales, scaledIntercept, scaledCoefficients, iterations, converged, objective: f };
+}
+
+/** P(y = 1) for each row of `x` (n rows of the model's p columns, on the scale given to `fitLogistic`). */
+export function predictLogistic(model: LogisticModel, x: Float64Array, n: number, out = new Float64Array(n)): Float64Array {
+  const p = model.p;
+  if (x.length !== n * p) throw new SegmintError('invalid-design', `expected ${n}×${p} = ${n * p} values, got ${x.length}`);
+  const beta = model.coefficients;
+  for (let i = 0; i < n; i++) {
+    let e = model.intercept;
+    const row = i * p;
+    for (let j = 0; j < p; j++) e += x[row + j]! * beta[j]!;
+    out[i] = sigmoid(e);
+  }
+  return out;
+}
