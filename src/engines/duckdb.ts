@@ -21,6 +21,7 @@ import {
   rowsOf,
   safeInteger,
   splitTableName,
+  pickNumeric,
   toDouble,
   type CellValue,
   type ColumnInfo,
@@ -334,24 +335,6 @@ export class DuckDbEngine implements Engine {
 function qualified(table: string): string {
   const { schema, name } = splitTableName(table);
   return schema === undefined ? quoteIdent(name) : `${quoteIdent(schema)}.${quoteIdent(name)}`;
-}
-
-/** The named columns of a column-wise read as Float64Array (see `Engine.numericColumns`). */
-export function pickNumeric(cols: Record<string, readonly unknown[]>, names: readonly string[]): Record<string, Float64Array> {
-  const out: Record<string, Float64Array> = {};
-  for (const name of names) {
-    const c = cols[name];
-    if (!c) throw unknownColumn(name, Object.keys(cols));
-    const a = new Float64Array(c.length);
-    for (let i = 0; i < c.length; i++) a[i] = toDouble(c[i]);
-    out[name] = a;
-  }
-  return out;
-}
-
-/** The error for a column `numericColumns` was asked for and the query does not return. */
-export function unknownColumn(name: string, have: readonly string[]): Error {
-  return new Error(`numericColumns: the query returns no column ${JSON.stringify(name)} (it returns ${have.map((h) => JSON.stringify(h)).join(', ') || 'nothing'})`);
 }
 
 /**

@@ -161,3 +161,21 @@ export function utcText(d: Date, millis = true): string {
 export function numberText(n: number): string {
   return Object.is(n, -0) ? '-0' : String(n);
 }
+
+/** The named columns of a column-wise read as Float64Array (see `Engine.numericColumns`). */
+export function pickNumeric(cols: Record<string, readonly unknown[]>, names: readonly string[]): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const name of names) {
+    const c = cols[name];
+    if (!c) throw unknownColumn(name, Object.keys(cols));
+    const a = new Float64Array(c.length);
+    for (let i = 0; i < c.length; i++) a[i] = toDouble(c[i]);
+    out[name] = a;
+  }
+  return out;
+}
+
+/** The error for a column `numericColumns` was asked for and the query does not return. */
+export function unknownColumn(name: string, have: readonly string[]): Error {
+  return new Error(`numericColumns: the query returns no column ${JSON.stringify(name)} (it returns ${have.map((h) => JSON.stringify(h)).join(', ') || 'nothing'})`);
+}

@@ -1,0 +1,270 @@
+// The Engine contract, the same cases on every engine: DuckDB in memory always, PostgreSQL when
+// TEST_POSTGRES_URL is set (in a schema of its own, dropped after), ClickHouse when TEST_CLICKHOUSE_URL is set
+// (in a database of its own, dropped after). Expected values are written out here, not read from an engine.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { col, compile, count, countDistinct, eq, lit, lt, max, min, select, sum, table, type DialectName, type Query } from '../sql/index.ts';
+import { openEngine, parseEngineSpec, type Engine, type EngineSpec } from './index.ts';
+import type { CellValue } from './types.ts';
+
+const PG_URL = process.env.TEST_POSTGRES_URL;
+const CH_URL = process.env.TEST_CLICKHOUSE_URL;
+const SCRATCH = `segmint_engine_test_${process.pid}`;
+
+interface Target {
+  name: DialectName;
+  skip: string | false;
+  open(): Promise<Engine>;
+  cleanup(): Promise<void>;
+}
+
+const targets: Target[] = [
+  { name: 'duckdb', skip: false, open: () => openEngine('duckdb::memory:'), cleanup: async () => undefined },
+  {
+    name: 'postgres',
+    skip: PG_URL ? false : 'TEST_POSTGRES_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test): PostgreSQL engine cases skipped',
+    open: () => openEngine({ ...(parseEngineSpec(PG_URL!) as Extract<EngineSpec, { engine: 'postgres' }>), schema: SCRATCH }, { create: true }),
+    cleanup: async () => {
+      const e = await openEngine(PG_URL!);
+      await e.run(`DROP SCHEMA IF EXISTS "${SCRATCH}" CASCADE`);
+      await e.close();
+    },
+  },
+  {
+    name: 'clickhouse',
+    skip: CH_URL ? false : 'TEST_CLICKHOUSE_URL is not set (bash scripts/clickhouse-cluster.sh start prints it): ClickHouse engine cases skipped',
+    open: () => openEngine({ ...(parseEngineSpec(CH_URL!) as Extract<EngineSpec, { engine: 'clickhouse' }>), database: SCRATCH }, { create: true }),
+    cleanup: async () => {
+      const e = await openEngine(CH_URL!);
+      await e.run(`DROP DATABASE IF EXISTS \`${SCRATCH}\``);
+      await e.close();
+    },
+  },
+];
+for (const t of targets) if (t.skip) console.log(`# ${t.skip}`);
+
+/** CREATE TABLE in each engine's words; ClickHouse columns are Nullable where NULLs are stored. */
+function ddl(d: DialectName, name: string, cols: [string, 'int' | 'text' | 'double' | 'bigint' | 'bool' | 'timestamp'][]): string {
+  const types: Record<DialectName, Record<string, string>> = {
+    duckdb: { int: 'INTEGER', text: 'VARCHAR', double: 'DOUBLE', bigint: 'BIGINT', bool: 'BOOLEAN', timestamp: 'TIMESTAMP' },
+    postgres: { int: 'INTEGER', text: 'TEXT', double: 'DOUBLE PRECISION', bigint: 'BIGINT', bool: 'BOOLEAN', timestamp: 'TIMESTAMP' },
+    clickhouse: { int: 'Int32', text: 'Nullable(String)', double: 'Nullable(Float64)', bigint: 'Nullable(Int64)', bool: 'Nullable(UInt8)', timestamp: 'Nullable(DateTime)' },
+  };
+  const q = (n: string) => (d === 'clickhouse' ? `\`${n}\`` : `"${n}"`);
+  const body = cols.map(([n, t]) => `${q(n)} ${types[d][t]}`).join(', ');
+  return d === 'clickhouse' ? `CREATE TABLE ${q(name)} (${body}) ENGINE = MergeTree ORDER BY ${q(cols[0]![0])}` : `CREATE TABLE ${q(name)} (${body})`;
+}
+
+const run = async (e: Engine, q: Query) => {
+  const { sql, params } = compile(q, e.dialect);
+  return e.all(sql, params);
+};
+
+const STRINGS = ["it's", 'say "hi"', 'back\\slash \\n', 'tab\there\nnew line\r', 'Zürich — 東京 🙂', '', "x\\' OR 1=1 --", null];
+const DOUBLES = [-0, 0.1, 1e300, -2.5e-300, 123456.789, Number.MAX_VALUE, null];
+const BIGINTS: CellValue[] = [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2n ** 62n, 0, null];
+const BOOLS = [true, false, null];
+/** ClickHouse 18.16's DateTime holds whole seconds: the ms case runs on DuckDB and PostgreSQL only. */
+const TIMESTAMPS = (d: DialectName) => [
+  new Date(d === 'clickhouse' ? '2024-02-29T23:59:59Z' : '2024-02-29T23:59:59.123Z'),
+  new Date('1999-12-31T23:59:59Z'),
+  new Date('1970-01-02T00:00:00Z'),
+  null,
+];
+
+/** What a value reads back as: unsafe integers as decimal text; booleans as 1/0 on ClickHouse (UInt8). */
+const readBack = (d: DialectName, v: CellValue): unknown => {
+  if (v === undefined) return null;
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'boolean' && d === 'clickhouse') return v ? 1 : 0;
+  return v;
+};
+
+/** Equal, -0 told from 0, Dates by time. */
+function same(actual: unknown, expected: unknown, what: string): void {
+  if (expected instanceof Date) {
+    assert.ok(actual instanceof Date, `${what}: ${String(actual)} is not a Date`);
+    assert.equal(actual.toISOString(), expected.toISOString(), what);
+  } else if (typeof expected === 'number') {
+    assert.ok(Object.is(actual, expected), `${what}: ${String(actual)} ≠ ${String(expected)}`);
+  } else assert.deepEqual(actual, expected, what);
+}
+
+for (const t of targets) {
+  describe(`engine contract: ${t.name}`, { skip: t.skip }, () => {
+    let e: Engine;
+    const d = t.name;
+    before(async () => {
+      e = await t.open();
+      await e.run(ddl(d, 'one_row', [['one', 'int']]));
+      await e.insertRows('one_row', ['one'], [[1]]);
+    });
+    after(async () => {
+      await e?.close();
+      await t.cleanup();
+    });
+
+    test('dialect and transactions are what the engine has', () => {
+      assert.equal(e.dialect, d);
+      assert.equal(e.transactional, d !== 'clickhouse');
+    });
+
+    test('insertRows round-trips strings, doubles (-0, 1e300), integers, booleans, timestamps and NULLs', async () => {
+      const ts = TIMESTAMPS(d);
+      const n = Math.max(STRINGS.length, DOUBLES.length, BIGINTS.length, BOOLS.length, ts.length);
+      const rows: CellValue[][] = Array.from({ length: n }, (_, i) => [i, STRINGS[i] ?? null, DOUBLES[i] ?? null, BIGINTS[i] ?? null, BOOLS[i] ?? null, ts[i] ?? null]);
+      await e.run(ddl(d, 'types', [['id', 'int'], ['s', 'text'], ['x', 'double'], ['big', 'bigint'], ['flag', 'bool'], ['ts', 'timestamp']]));
+      assert.equal(await e.insertRows('types', ['id', 's', 'x', 'big', 'flag', 'ts'], rows), n);
+      const got = await run(e, select({ select: ['id', 's', 'x', 'big', 'flag', 'ts'].map((c) => ({ expr: col(c), as: c })), from: table('types'), orderBy: [col('id')] }));
+      assert.equal(got.length, n);
+      rows.forEach((r, i) => {
+        ['id', 's', 'x', 'big', 'flag', 'ts'].forEach((c, j) => same(got[i]![c], readBack(d, r[j]), `row ${i} ${c}`));
+      });
+    });
+
+    test('compiled values (bound, or escaped literals on ClickHouse) come back as they went in', async () => {
+      const strings = STRINGS.filter((s): s is string => s !== null);
+      const q = select({
+        select: [
+          ...strings.map((s, i) => ({ expr: lit(s), as: `s${i}` })),
+          { expr: lit(0.1), as: 'x' },
+          { expr: lit(-1e300), as: 'huge' },
+          { expr: lit(Number.MAX_SAFE_INTEGER), as: 'i' },
+          { expr: lit(true), as: 'yes' },
+          { expr: lit(new Date('2024-02-29T23:59:59Z')), as: 'ts' },
+        ],
+        from: table('one_row'),
+      });
+      const [row] = await run(e, q);
+      strings.forEach((s, i) => same(row![`s${i}`], s, `string ${JSON.stringify(s)}`));
+      same(row!.x, 0.1, 'x');
+      same(row!.huge, -1e300, 'huge');
+      same(row!.i, Number.MAX_SAFE_INTEGER, 'i');
+      same(row!.yes, readBack(d, true), 'yes');
+      same(row!.ts, new Date('2024-02-29T23:59:59Z'), 'ts');
+      // a rule over user text matches exactly the row that holds it
+      const hit = await run(e, select({ select: [{ expr: col('id'), as: 'id' }], from: table('types'), where: eq(col('s'), lit("x\\' OR 1=1 --")) }));
+      assert.deepEqual(hit, [{ id: 6 }]);
+    });
+
+    test('bulk insert of 100,000 rows: count, sums, distinct values, extremes', async () => {
+      const N = 100_000;
+      await e.run(ddl(d, 'bulk', [['id', 'int'], ['s', 'text'], ['x', 'double'], ['big', 'bigint'], ['flag', 'bool'], ['ts', 'timestamp']]));
+      const base = Date.UTC(2020, 0, 1);
+      const id = Float64Array.from({ length: N }, (_, i) => i);
+      const columns: ArrayLike<CellValue>[] = [
+        id,
+        Array.from({ length: N }, (_, i) => `c${i % 1000}`),
+        Float64Array.from(id, (i) => i * 0.5),
+        Array.from({ length: N }, (_, i) => i),
+        Array.from({ length: N }, (_, i) => i % 2 === 0),
+        Array.from({ length: N }, (_, i) => new Date(base + i * 1000)),
+      ];
+      assert.equal(await e.insertRows('bulk', ['id', 's', 'x', 'big', 'flag', 'ts'], { columns }), N);
+      const [r] = await run(e, select({
+        select: [
+          { expr: count(), as: 'n' },
+          { expr: sum(col('big')), as: 'sum_big' },
+          { expr: sum(col('x')), as: 'sum_x' },
+          { expr: countDistinct(col('s')), as: 'names' },
+          { expr: count(col('id'), { filter: eq(col('flag'), lit(true)) }), as: 'even' },
+          { expr: min(col('ts')), as: 'first' },
+          { expr: max(col('ts')), as: 'last' },
+        ],
+        from: table('bulk'),
+      }));
+      // Σ 0…99,999 = 99,999 · 100,000 / 2
+      assert.equal(Number(r!.n), N);
+      assert.equal(Number(r!.sum_big), 4_999_950_000);
+      assert.equal(Number(r!.sum_x), 2_499_975_000);
+      assert.equal(Number(r!.names), 1000);
+      assert.equal(Number(r!.even), 50_000);
+      same(r!.first, new Date('2020-01-01T00:00:00Z'), 'first');
+      same(r!.last, new Date(base + (N - 1) * 1000), 'last');
+    });
+
+    test('numericColumns gives the values all() gives, NULL as NaN, as Float64Array', async () => {
+      const q = select({
+        select: [{ expr: col('id'), as: 'id' }, { expr: col('x'), as: 'x' }, { expr: col('big'), as: 'big' }, { expr: col('flag'), as: 'flag' }],
+        from: table('bulk'),
+        where: lt(col('id'), lit(5000)),
+        orderBy: [col('id')],
+      });
+      const { sql, params } = compile(q, d);
+      const rows = await e.all(sql, params);
+      const cols = await e.numericColumns(sql, params, ['id', 'x', 'big', 'flag']);
+      assert.equal(rows.length, 5000);
+      for (const c of ['id', 'x', 'big', 'flag']) {
+        assert.ok(cols[c] instanceof Float64Array);
+        assert.deepEqual(Array.from(cols[c]!), rows.map((r) => Number(r[c])), c);
+      }
+      const withNulls = compile(select({ select: [{ expr: col('x'), as: 'x' }, { expr: col('big'), as: 'big' }], from: table('types'), orderBy: [col('id')] }), d);
+      const typed = await e.numericColumns(withNulls.sql, withNulls.params, ['x', 'big']);
+      const expected = DOUBLES.map((v) => (v === null ? NaN : v));
+      assert.deepEqual(Array.from(typed.x!).slice(0, DOUBLES.length), expected);
+      assert.ok(Object.is(typed.x![0], -0));
+      assert.deepEqual(Array.from(typed.big!).slice(0, 5), [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 62, 0, NaN]);
+      await assert.rejects(e.numericColumns(withNulls.sql, withNulls.params, ['nope']), /no column "nope"/);
+    });
+
+    test('transactions: a failure inside rolls everything back; success commits; nested calls join', { skip: d === 'clickhouse' ? 'ClickHouse has no transactions (a run becomes visible by one final write)' : false }, async () => {
+      await e.run(ddl(d, 'tx', [['id', 'int']]));
+      const three = compile(select({ select: [{ expr: lit(3), as: 'id' }], from: table('one_row') }), d);
+      await assert.rejects(
+        e.transaction(async () => {
+          await e.insertRows('tx', ['id'], [[1], [2]]);
+          await e.transaction(async () => e.insertSelect('tx', ['id'], three.sql, three.params));
+          assert.equal((await e.all('SELECT id FROM tx')).length, 3);
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.deepEqual(await run(e, select({ select: [{ expr: count(), as: 'n' }], from: table('tx') })), [{ n: 0 }]);
+      await e.transaction(async () => e.insertRows('tx', ['id'], [[7]]));
+      assert.deepEqual(await run(e, select({ select: [{ expr: col('id'), as: 'id' }], from: table('tx') })), [{ id: 7 }]);
+    });
+
+    test('ClickHouse: transaction() runs its function as it is, and bound parameters are refused', { skip: d !== 'clickhouse' ? 'ClickHouse only' : false }, async () => {
+      await e.run(ddl(d, 'tx', [['id', 'int']]));
+      await assert.rejects(e.transaction(async () => {
+        await e.insertRows('tx', ['id'], [[1]]);
+        throw new Error('boom');
+      }), /boom/);
+      assert.deepEqual(await e.all('SELECT id FROM tx'), [{ id: 1 }]);
+      await assert.rejects(e.all('SELECT 1', [1]), (err: Error & { code?: string }) => err.code === 'unsupported-in-dialect');
+      await assert.rejects(e.insertRows('types', ['id', 'ts'], [[99, new Date('2024-01-01T00:00:00.5Z')]]), (err: Error & { code?: string }) => err.code === 'unsupported-in-dialect' && /whole seconds/.test(err.message));
+    });
+
+    test('createTableAs, insertSelect, appendDoubles and a column subset in insertRows', async () => {
+      const first10 = compile(select({ select: [{ expr: col('id'), as: 'id' }, { expr: col('x'), as: 'x' }], from: table('bulk'), where: lt(col('id'), lit(10)) }), d);
+      await e.createTableAs('copy10', first10.sql, first10.params, { orderBy: ['id'] });
+      await e.insertSelect('copy10', ['id', 'x'], first10.sql, first10.params);
+      assert.deepEqual(await run(e, select({ select: [{ expr: count(), as: 'n' }, { expr: sum(col('x')), as: 'sx' }], from: table('copy10') })), [{ n: 20, sx: 45 }]);
+      await e.createTableAs('copy10', first10.sql, first10.params, { replace: true, temporary: true });
+      assert.deepEqual(await run(e, select({ select: [{ expr: count(), as: 'n' }], from: table('copy10') })), [{ n: 10 }]);
+
+      await e.run(ddl(d, 'doubles', [['id', 'int'], ['a', 'double'], ['b', 'double']]));
+      await e.appendDoubles('doubles', [[1, 2, 3], [0.5, NaN, -0], new Float64Array([Infinity, 1e-300, 7])]);
+      const got = await run(e, select({ select: ['id', 'a', 'b'].map((c) => ({ expr: col(c), as: c })), from: table('doubles'), orderBy: [col('id')] }));
+      assert.deepEqual(got, [{ id: 1, a: 0.5, b: null }, { id: 2, a: null, b: 1e-300 }, { id: 3, a: -0, b: 7 }]);
+      assert.ok(Object.is(got[2]!.a, -0));
+
+      // a subset of the columns, in another order: the rest take their defaults (NULL; ClickHouse's id: 0)
+      await e.insertRows('doubles', ['b', 'id'], [[8, 4]]);
+      assert.deepEqual(await run(e, select({ select: ['a', 'b'].map((c) => ({ expr: col(c), as: c })), from: table('doubles'), where: eq(col('id'), lit(4)) })), [{ a: null, b: 8 }]);
+    });
+
+    test('introspection: columns in table order with their kinds, existence, qualified names', async () => {
+      const cols = await e.tableColumns('types');
+      assert.deepEqual(cols.map((c) => c.name), ['id', 's', 'x', 'big', 'flag', 'ts']);
+      assert.deepEqual(cols.map((c) => c.kind), ['integer', 'text', 'double', 'integer', d === 'clickhouse' ? 'integer' : 'boolean', 'timestamp']);
+      assert.equal(await e.tableExists('types'), true);
+      assert.equal(await e.tableExists('no_such_table'), false);
+      assert.deepEqual(await e.tableColumns('no_such_table'), []);
+      const schema = d === 'duckdb' ? 'main' : SCRATCH;
+      assert.equal(await e.tableExists(`${schema}.types`), true);
+      assert.equal((await e.tableColumns(`${schema}.types`)).length, 6);
+      assert.equal(await e.tableExists(`${schema}.no_such_table`), false);
+    });
+  });
+}
