@@ -3,7 +3,7 @@
 // a few cases is checked as text here and run on ClickHouse in test/integration/sql-corpus-clickhouse.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
+import { openEngine, type Engine } from '../engines/index.ts';
 import { openMemoryDb } from '../store/workspace.ts';
 import { assertRows, CASES, normalise, perCustomer, rule, setupSql, WINDOWED, edgeBins, ntileBins, type Row } from '../../test/helpers/sql-corpus.ts';
 import { compile, DIALECT, type Dialect, type DialectName } from './index.ts';
@@ -22,22 +22,20 @@ const bareDuckdb: Dialect = {
 };
 
 let duck: Awaited<ReturnType<typeof openMemoryDb>> | undefined;
-let client: pg.Client | undefined;
+let client: Engine | undefined;
 const duckRows = new Map<string, Row[]>();
 
 before(async () => {
   duck = await openMemoryDb();
   for (const sql of SETUP) await duck.db.run(sql);
   if (PG_URL) {
-    client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    await client.query("SET TimeZone = 'UTC'");
-    for (const sql of SETUP) await client.query(sql);
+    client = await openEngine(PG_URL); // in UTC, one connection (the temporary tables stay)
+    for (const sql of SETUP) await client.run(sql);
   }
 });
 after(async () => {
   duck?.close();
-  await client?.end();
+  await client?.close();
 });
 
 for (const c of CASES) {
@@ -49,7 +47,7 @@ for (const c of CASES) {
   });
   test(`postgres: ${c.name}`, { skip: PG_SKIP }, async () => {
     const { sql, params } = compile(c.query, 'postgres');
-    const rows = normalise((await client!.query(sql, params)).rows as Row[]);
+    const rows = normalise(await client!.all(sql, params));
     assertRows(rows, c.rows, 'postgres');
     const d = duckRows.get(c.name);
     if (d) assertRows(rows, d, 'postgres against duckdb');
@@ -68,10 +66,10 @@ test('postgres: rule with an apostrophe in a value compiles to a bound parameter
   const { sql, params } = compile(rule("Val d'Isère"), 'postgres');
   assert.equal(sql, 'SELECT "customer_id" AS "customer_id" FROM "customers" WHERE ("city" = $1 AND "age" > CAST($2 AS BIGINT)) ORDER BY "customer_id"');
   assert.deepEqual(params, ["Val d'Isère", 30]);
-  assert.deepEqual((await client!.query(sql, params)).rows, [{ customer_id: 'c4' }]);
+  assert.deepEqual(await client!.all(sql, params), [{ customer_id: 'c4' }]);
   // a value that would end a naively quoted literal is just a value that matches nothing
   const evil = compile(rule("x' OR '1'='1"), 'postgres');
-  assert.deepEqual((await client!.query(evil.sql, evil.params)).rows, []);
+  assert.deepEqual(await client!.all(evil.sql, evil.params), []);
 });
 
 test('clickhouse: the per-customer aggregate inlines the CTE and literals, with -If aggregates', () => {
