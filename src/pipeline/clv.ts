@@ -10,10 +10,12 @@ import { SegmintError } from '../core/errors.ts';
 import { discreteSummary, OPPORTUNITY_DAYS, type Opportunity } from '../features/discrete-summary.ts';
 import { PERIOD_DAYS, transactionSummary, type Period } from '../features/transaction-summary.ts';
 import { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaSpendSql, type GammaGammaParams } from '../models/clv/gamma-gamma.ts';
-import { conditionalExpectedPurchases, expectedRepeatPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseModel, type PurchaseModelKind } from '../models/clv/model.ts';
-import { groupPatterns, toPatterns } from '../models/clv/patterns.ts';
+import { AUTO_MODELS, chooseModel, fitCandidates, holdoutOf, type ModelChoice } from '../models/clv/choose.ts';
+import { diagnoseFit, isInformative, pAliveIssue, pAliveSpread, type FitDiagnostics, type FitIssue, type PAliveSpread } from '../models/clv/diagnostics.ts';
+import { expectedRepeatPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseFit, type PurchaseModel, type PurchaseModelKind } from '../models/clv/model.ts';
+import { toPatterns } from '../models/clv/patterns.ts';
 import { CHURN_TIERS, CLV_TIERS, normalisePredictOptions, predictPatterns } from '../models/clv/predict.ts';
-import { validateHoldout, type HoldoutValidation } from '../models/clv/validation.ts';
+import type { HoldoutValidation } from '../models/clv/validation.ts';
 import { quoteString } from '../sql/quote.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { copyToFile } from './export.ts';
@@ -22,9 +24,12 @@ import { recordRun, storeRun } from '../store/runs.ts';
 
 export type SpendModel = 'gammagamma' | 'none';
 
+/** `--model`: a purchase model, or `auto` to compare BG/NBD, MBG/NBD and Pareto/NBD and keep the best. */
+export type ModelOption = PurchaseModelKind | 'auto';
+
 export interface ClvFitOptions {
-  /** purchase model (default bgnbd) */
-  model?: PurchaseModelKind;
+  /** purchase model (default auto: BG/NBD, MBG/NBD and Pareto/NBD compared, the best kept) */
+  model?: ModelOption;
   /** spend model (default gammagamma) */
   spend?: SpendModel;
   /** time unit of the summary and the parameters (default week); for BG/BB the opportunity (default year) */
@@ -60,7 +65,17 @@ export interface ClvFitResult {
   calibrationEnd?: string;
   holdoutEnd?: string;
   customers: { total: number; fitted: number; excluded: number; excludedByReason: Record<string, number> };
+  /** the purchase model as fitted on the calibration period (the one the holdout validates) */
   purchase: FittedModelSummary & { patterns: number };
+  /** what the purchase fit can and cannot tell (docs/models.md, "When a fit is degenerate") */
+  diagnostics?: FitDiagnostics;
+  /** with --model auto: the models compared and why one was chosen */
+  choice?: ModelChoice;
+  /**
+   * with --model auto and a holdout: the chosen model refitted on all purchases up to the as-of date, which
+   * `clv predict` uses; with its own diagnostics
+   */
+  refit?: FittedModelSummary & { patterns: number; diagnostics: FitDiagnostics };
   spend?: FittedModelSummary & { excluded: { noRepeatPurchases: number; nonPositiveSpend: number }; frequencySpendCorrelation: number; populationMeanSpend: number | null };
   validation?: HoldoutValidation & { holdoutPeriods: number };
   /** E[X(t)] of a new customer, t in periods: the population expected repeat purchases curve */
@@ -75,10 +90,12 @@ export interface SummaryColumns {
   T: ArrayLike<number>;
   weights?: ArrayLike<number>;
   monetary?: ArrayLike<number>;
+  /** holdout purchases per customer and the holdout length in periods */
+  holdout?: { x: ArrayLike<number>; periods: number };
 }
 
 /** The period of `kind` (continuous models: day, week, month; BG/BB: the opportunity) and its length in days. */
-function checkPeriod(kind: PurchaseModelKind, period: string | undefined): { period: Period | Opportunity; days: number } {
+function checkPeriod(kind: ModelOption, period: string | undefined): { period: Period | Opportunity; days: number } {
   if (kind === 'bgbb') {
     const p = period ?? 'year';
     if (p in OPPORTUNITY_DAYS) return { period: p as Opportunity, days: OPPORTUNITY_DAYS[p as Opportunity] };
@@ -86,7 +103,9 @@ function checkPeriod(kind: PurchaseModelKind, period: string | undefined): { per
   }
   const p = period ?? 'week';
   if (p in PERIOD_DAYS) return { period: p as Period, days: PERIOD_DAYS[p as Period] };
-  throw new SegmintError('invalid-option', `--period ${p}: expected day, week or month`, { hint: 'week is the unit of the BG/NBD papers' });
+  throw new SegmintError('invalid-option', `--period ${p}: expected day, week or month`, {
+    hint: kind === 'auto' && p in OPPORTUNITY_DAYS ? 'discrete opportunities (years, quarters) are for BG/BB: add --model bgbb' : 'week is the unit of the BG/NBD papers',
+  });
 }
 
 function checkSpendOption(spend: string): SpendModel {
@@ -94,19 +113,49 @@ function checkSpendOption(spend: string): SpendModel {
   throw new SegmintError('invalid-option', `--spend ${spend}: expected gammagamma or none`, { hint: 'Gamma-Gamma (Fader, Hardie & Lee 2005) is the spend model' });
 }
 
+/** A purchase fit as the result reports it. */
+function purchaseSummary(kind: PurchaseModelKind, f: PurchaseFit): FittedModelSummary & { patterns: number } {
+  return {
+    model: kind, name: MODEL_NAMES[kind], params: f.params, standardErrors: f.standardErrors, logLikelihood: f.logLikelihood, iterations: f.iterations,
+    converged: f.converged, method: f.method, penalizer: f.penalizer, customers: f.customers, patterns: f.patterns,
+  };
+}
+
+/** The warnings of a diagnosed fit: each issue with what it means. */
+export function diagnosticWarnings(d: FitDiagnostics, prefix = ''): string[] {
+  return d.issues.map((i) => `${prefix}${i.message}; ${i.meaning}`);
+}
+
 /** Fit the purchase and spend models on per-customer (or weighted) summary columns. Pure: no storage. */
 export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { source: string }): ClvFitResult {
-  const kind = options.model ?? 'bgnbd';
+  const requested = options.model ?? 'auto';
   const spend = checkSpendOption(options.spend ?? 'gammagamma');
-  const { period, days: periodDays } = checkPeriod(kind, options.period);
+  const { period, days: periodDays } = checkPeriod(requested, options.period);
+  const calibration = { x: data.x, tx: data.tx, T: data.T, weights: data.weights, holdout: data.holdout };
+  let kind: PurchaseModelKind;
+  let purchaseFit: PurchaseFit;
+  let diagnostics: FitDiagnostics;
+  let validation: HoldoutValidation | undefined;
+  let choice: ModelChoice | undefined;
   const patterns = toPatterns(data.x, data.tx, data.T, data.weights);
-  const purchaseFit = fitPurchaseModel(kind, patterns, { penalizer: options.penalizer });
-  const warnings = [...purchaseFit.warnings];
+  if (requested === 'auto') {
+    const candidates = fitCandidates(calibration, { penalizer: options.penalizer });
+    choice = chooseModel(candidates);
+    const c = candidates.find((k) => k.model === choice!.chosen)!;
+    kind = c.model;
+    purchaseFit = c.fit!;
+    diagnostics = c.diagnostics!;
+    validation = c.validation;
+  } else {
+    kind = requested;
+    purchaseFit = fitPurchaseModel(kind, patterns, { penalizer: options.penalizer });
+    diagnostics = diagnoseFit(kind, purchaseFit, patterns);
+    if (data.holdout) validation = holdoutOf(kind, purchaseFit.params, calibration);
+  }
+  // the fit's own boundary and Hessian warnings are among the diagnostics, said with what they mean
+  const warnings = diagnosticWarnings(diagnostics);
   const fitted = purchaseFit.customers;
-  const purchase = {
-    model: kind, name: MODEL_NAMES[kind], params: purchaseFit.params, standardErrors: purchaseFit.standardErrors, logLikelihood: purchaseFit.logLikelihood, iterations: purchaseFit.iterations,
-    converged: purchaseFit.converged, method: purchaseFit.method, penalizer: purchaseFit.penalizer, customers: fitted, patterns: purchaseFit.patterns,
-  };
+  const purchase = purchaseSummary(kind, purchaseFit);
   let spendSummary: ClvFitResult['spend'];
   if (spend === 'gammagamma' && !data.monetary) warnings.push('the summary has no monetary_value column, so there is no spend model (and no CLV)');
   if (spend === 'gammagamma' && data.monetary) {
@@ -133,7 +182,9 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
   return {
     source: options.source, period, periodDays,
     customers: { total: fitted, fitted, excluded: 0, excludedByReason: {} },
-    purchase, spend: spendSummary, repeatPurchaseCurve, warnings,
+    purchase, diagnostics, ...(choice ? { choice } : {}), spend: spendSummary,
+    ...(validation ? { validation: { ...validation, holdoutPeriods: data.holdout!.periods } } : {}),
+    repeatPurchaseCurve, warnings,
   };
 }
 
@@ -151,7 +202,7 @@ const SUMMARY_ALIASES: Record<string, string[]> = {
  * Read a summary file (CSV or Parquet: frequency, recency, T[, monetary_value][, weights]; BG/BB: frequency,
  * recency, periods, weights; or the BTYD names x, t_x, T.cal, zbar, custs).
  */
-export async function readSummaryFile(file: string, model: PurchaseModelKind): Promise<SummaryColumns> {
+export async function readSummaryFile(file: string, model: ModelOption): Promise<SummaryColumns> {
   const path = resolve(file);
   const ext = extname(path).toLowerCase();
   const reader = ext === '.parquet' ? `read_parquet(${quoteString(path)})` : `read_csv(${quoteString(path)}, header = true)`;
@@ -193,7 +244,7 @@ function dayBefore(d: string): string {
 }
 
 /** The summary of `kind` as the temp table __clv_summary: per purchase day, or per opportunity for BG/BB. */
-async function summaryTable(ws: Workspace, kind: PurchaseModelKind, calibrationEnd: string, holdoutEnd: string | undefined, period: Period | Opportunity): Promise<void> {
+async function summaryTable(ws: Workspace, kind: ModelOption, calibrationEnd: string, holdoutEnd: string | undefined, period: Period | Opportunity): Promise<void> {
   const cal = new Date(`${calibrationEnd}T00:00:00Z`);
   const hold = holdoutEnd ? new Date(`${holdoutEnd}T00:00:00Z`) : undefined;
   await materialise(ws, '__clv_summary', kind === 'bgbb'
@@ -202,8 +253,8 @@ async function summaryTable(ws: Workspace, kind: PurchaseModelKind, calibrationE
 }
 
 /** Fit on the workspace's transactions and store the run (kind `clv`). */
-export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Promise<ClvFitResult> {
-  const kind = options.model ?? 'bgnbd';
+export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onProgress?: (phase: string) => void): Promise<ClvFitResult> {
+  const kind = options.model ?? 'auto';
   const db = ws.db;
   const { period } = checkPeriod(kind, options.period);
   const asOf = await resolveAsOf(ws, options.asOf);
@@ -214,6 +265,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
     throw new SegmintError('invalid-option', `--calibration-end ${calEnd} is not before the as-of date ${asOf}`, { hint: `choose a day up to ${lastDay}; the days after it form the holdout period` });
   }
   const holdoutEnd = calEnd < lastDay ? lastDay : undefined;
+  onProgress?.('summarising purchases');
   await summaryTable(ws, kind, calEnd, holdoutEnd, period);
   try {
     // in a fixed order, so that the same data give the same fit to the last digit
@@ -225,24 +277,29 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
     // no amount on any line: the spend model has nothing to fit, so only the purchase model is (as with --spend none)
     const withAmount = await db.one<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM transactions WHERE customer_id IS NOT NULL AND amount IS NOT NULL LIMIT 1)');
     const noAmounts = Number(withAmount?.n ?? 0) === 0 && (options.spend ?? 'gammagamma') === 'gammagamma';
-    const result = fitClvSummary({ x, tx: cols.tx as number[], T: cols.big_t as number[], monetary: cols.z as number[] }, { ...options, ...(noAmounts ? { spend: 'none' as const } : {}), model: kind, period, source: 'workspace' });
+    const holdout = holdoutEnd ? { x: cols.xh as number[], periods: (cols.dh as number[])[0]! } : undefined;
+    onProgress?.(kind === 'auto' ? `fitting and comparing ${AUTO_MODELS.map((k) => MODEL_NAMES[k]).join(', ')}` : `fitting ${MODEL_NAMES[kind]}`);
+    const result = fitClvSummary({ x, tx: cols.tx as number[], T: cols.big_t as number[], monetary: cols.z as number[], holdout }, { ...options, ...(noAmounts ? { spend: 'none' as const } : {}), model: kind, period, source: 'workspace' });
     if (noAmounts) result.warnings.unshift('no amounts in the data: only the purchase model is fitted (no Gamma-Gamma spend model, so predictions have purchases and P(alive) but no spend or CLV); --spend none says so and silences this');
     const total = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
     const excluded = Math.max(0, total - x.length);
     result.customers = { total: Math.max(total, x.length), fitted: x.length, excluded, excludedByReason: excluded ? { 'no-purchase-by-calibration-end': excluded } : {} };
     result.asOf = asOf;
     result.calibrationEnd = calEnd;
-    if (holdoutEnd) {
-      result.holdoutEnd = holdoutEnd;
-      const m: PurchaseModel = { kind, params: result.purchase.params };
-      const dh = (cols.dh as number[])[0]!;
-      // once per distinct (x, t_x, T), as the fit saw them
-      const { patterns, of } = groupPatterns(x, cols.tx as number[], cols.big_t as number[]);
-      const perPattern = patterns.map((p) => conditionalExpectedPurchases(m, dh, p.x, p.tx, p.T));
-      const predicted = Array.from(of, (j) => perPattern[j]!);
-      result.validation = { ...validateHoldout(x, cols.xh as number[], predicted), holdoutPeriods: dh };
+    if (holdoutEnd) result.holdoutEnd = holdoutEnd;
+    if (kind === 'auto' && holdoutEnd) {
+      // the chosen model refitted on all purchases up to the as-of date: the predictions use it
+      const chosen = result.purchase.model as PurchaseModelKind;
+      onProgress?.(`refitting ${MODEL_NAMES[chosen]} on all purchases`);
+      await summaryTable(ws, chosen, lastDay, undefined, period);
+      const all = await db.columns('SELECT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t FROM __clv_summary ORDER BY customer_id');
+      const patterns = toPatterns(all.x as number[], all.tx as number[], all.big_t as number[]);
+      const f = fitPurchaseModel(chosen, patterns, { penalizer: options.penalizer });
+      const diagnostics = diagnoseFit(chosen, f, patterns);
+      result.refit = { ...purchaseSummary(chosen, f), diagnostics };
+      result.warnings.push(...diagnosticWarnings(diagnostics, `refitted on all purchases to ${lastDay}: `));
     }
-    const params = { model: kind, spend: noAmounts ? 'none' : options.spend ?? 'gammagamma', period, calibrationEnd: calEnd, asOf, penalizer: options.penalizer ?? 0 };
+    const params = { model: result.purchase.model, requested: kind, spend: noAmounts ? 'none' : options.spend ?? 'gammagamma', period, calibrationEnd: calEnd, asOf, penalizer: options.penalizer ?? 0 };
     await storeRun(db, 'clv', async (runId) => {
       result.runId = runId;
       await recordRun(db, runId, 'clv', asOf, params, result);
@@ -253,6 +310,9 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}): Pro
   }
 }
 
+
+/** The churn tier of every customer when P(alive) is not informative. */
+export const NOT_INFORMATIVE = 'not informative';
 
 export interface ClvPredictOptions {
   /** runs inside the run's transaction after it is written (e.g. the --out export): a failure stores nothing */
@@ -284,6 +344,12 @@ export interface ClvPredictResult {
   totals: { expectedPurchases: number; clv: number | null; meanPAlive: number };
   /** `action`: the suggested action, added by the CLI (segmint.yaml segments.actions over the defaults) */
   churnTiers: { tier: string; customers: number; meanPAlive: number; action?: string }[];
+  /** false when P(alive) does not separate customers: churn tiers then read "not informative" (docs/models.md) */
+  pAliveInformative: boolean;
+  /** the P(alive) spread over the predicted customers */
+  pAlive: PAliveSpread;
+  /** what P(alive) and the fit can tell, when it is not all well */
+  diagnostics: FitIssue[];
   clvTiers: { tier: string; customers: number; clv: number; shareOfClv: number; action?: string }[];
   warnings: string[];
 }
@@ -312,18 +378,24 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   if (fit.purchase.model === 'bgbb' && Math.round(o.horizon) < 1) {
     throw new SegmintError('invalid-option', `--horizon ${horizon} ${unit}: shorter than one ${fit.period}, the opportunity of this BG/BB fit`, { hint: `give at least one ${fit.period}, e.g. --horizon 1 --unit month for monthly opportunities` });
   }
-  const model: PurchaseModel = { kind: fit.purchase.model as PurchaseModelKind, params: fit.purchase.params };
+  // with --model auto the chosen model refitted on all purchases; else the fit itself
+  const model: PurchaseModel = { kind: fit.purchase.model as PurchaseModelKind, params: (fit.refit ?? fit.purchase).params };
+  const fitDiagnostics = fit.refit?.diagnostics ?? fit.diagnostics;
   if (options.asOf) checkDate('--as-of', options.asOf);
   const asOf = options.asOf ?? fit.asOf!;
   onProgress?.('summarising purchases');
   await summaryTable(ws, model.kind, dayBefore(asOf), undefined, fit.period);
   try {
-    const patternColumns = await db.columns('SELECT DISTINCT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t FROM __clv_summary');
+    const patternColumns = await db.columns('SELECT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t, CAST(count(*) AS DOUBLE) AS n FROM __clv_summary GROUP BY ALL');
     if (patternColumns.x!.length === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase before the as-of date ${asOf}`, { hint: 'choose a later --as-of, or leave it out to predict from the fit\'s as-of date', exitCode: 1 });
     }
     onProgress?.(`predicting ${patternColumns.x!.length} patterns`);
     const patternPredictions = predictPatterns(model, { x: patternColumns.x as number[], tx: patternColumns.tx as number[], T: patternColumns.big_t as number[] }, o);
+    // churn tiers only from a P(alive) that tells customers apart, and not from a model without drop-out
+    const spread = pAliveSpread(patternPredictions.pAlive, patternColumns.n as number[]);
+    const noDropout = fitDiagnostics?.issues.find((i) => i.code === 'no-dropout');
+    const informative = !noDropout && isInformative(spread);
     await db.run('CREATE OR REPLACE TEMP TABLE __clv_patterns (x DOUBLE, tx DOUBLE, big_t DOUBLE, p_alive DOUBLE, expected_purchases DOUBLE, discounted DOUBLE, days_next DOUBLE)');
     await db.appendDoubles('__clv_patterns', [patternColumns.x as number[], patternColumns.tx as number[], patternColumns.big_t as number[], patternPredictions.pAlive, patternPredictions.expectedPurchases, patternPredictions.discountedPurchases, patternPredictions.daysToNextPurchase]);
     const spendParams = fit.spend?.params as GammaGammaParams | undefined;
@@ -332,7 +404,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const spendSql = gg.spend;
     // appendDoubles stores a non-finite prediction (a model at a singular point) as NULL: it gets a reason and no tier
     const reasonSql = `coalesce(CASE WHEN p.p_alive IS NULL OR p.expected_purchases IS NULL OR p.discounted IS NULL THEN 'prediction-undefined' END, ${gg.reason})`;
-    const churnSql = `CASE WHEN p.p_alive IS NULL THEN NULL ${CHURN_TIERS.slice(0, -1).map((t) => `WHEN p.p_alive >= ${t.from} THEN '${t.tier}'`).join(' ')} ELSE '${CHURN_TIERS[CHURN_TIERS.length - 1]!.tier}' END`;
+    const churnSql = !informative ? `CASE WHEN p.p_alive IS NULL THEN NULL ELSE '${NOT_INFORMATIVE}' END` : `CASE WHEN p.p_alive IS NULL THEN NULL ${CHURN_TIERS.slice(0, -1).map((t) => `WHEN p.p_alive >= ${t.from} THEN '${t.tier}'`).join(' ')} ELSE '${CHURN_TIERS[CHURN_TIERS.length - 1]!.tier}' END`;
     const tierSql = `CASE WHEN clv IS NULL THEN NULL ${CLV_TIERS.slice(0, -1).map((t) => `WHEN rk < ${t.to} THEN '${t.tier}'`).join(' ')} ELSE '${CLV_TIERS[CLV_TIERS.length - 1]!.tier}' END`;
     onProgress?.('storing predictions');
     const runId = await storeRun(db, 'clv-predict', async (runId) => {
@@ -364,11 +436,14 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
       runId, fitRunId: run.run_id, model: fit.purchase.name, asOf, horizon, unit, horizonDays, discountRate: o.discountRate, margin: o.margin,
       customers: { predicted: Number(tot.n), withClv: Number(tot.with_clv), excluded: Number(tot.n) - Number(tot.with_clv), excludedByReason },
       totals: { expectedPurchases: Number(tot.ep ?? 0), clv: totalClv, meanPAlive: Number(tot.pa ?? 0) },
-      churnTiers: CHURN_TIERS.map(({ tier }) => churn.find((c) => c.tier === tier)).filter((c) => c !== undefined).map((c) => ({ tier: c.tier, customers: Number(c.n), meanPAlive: Number(c.pa) })),
+      churnTiers: [...CHURN_TIERS.map((t) => t.tier), NOT_INFORMATIVE].map((tier) => churn.find((c) => c.tier === tier)).filter((c) => c !== undefined).map((c) => ({ tier: c.tier, customers: Number(c.n), meanPAlive: Number(c.pa) })),
+      pAliveInformative: informative, pAlive: spread,
+      diagnostics: [...(noDropout ? [noDropout] : []), ...(informative ? [] : [pAliveIssue(spread)])],
       clvTiers: CLV_TIERS.map(({ tier }) => tiers.find((c) => c.tier === tier)).filter((c) => c !== undefined)
         .map((c) => ({ tier: c.tier, customers: Number(c.n), clv: Number(c.clv), shareOfClv: totalClv ? Number(c.clv) / totalClv : 0 })),
       warnings: [],
     };
+    for (const i of result.diagnostics) result.warnings.push(`${i.message}; ${i.meaning}`);
     if (result.customers.excluded > 0) {
       result.warnings.push(`${result.customers.excluded} customers have purchase predictions but no CLV: ${Object.entries(excludedByReason).map(([k, n]) => `${k} ${n}`).join(', ')}`);
     }

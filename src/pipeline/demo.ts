@@ -105,12 +105,12 @@ export async function runDemoValue(ws: Workspace): Promise<{ rfmBefore: ValueRes
 }
 
 /**
- * The demo's CLV step: BG/NBD and Gamma-Gamma in weeks, calibrated up to 13 weeks before the last
+ * The demo's CLV step: the purchase model chosen on the holdout (--model auto) and Gamma-Gamma in weeks, calibrated up to 13 weeks before the last
  * transaction so the report can compare the model with the holdout, then 12-month predictions for every
  * customer from the whole history (10 % annual discount, CLV in revenue).
  */
 export async function runDemoClv(ws: Workspace): Promise<{ fit: ClvFitResult; predict: ClvPredictResult }> {
-  const fit = await runClvFit(ws, { model: 'bgnbd', spend: 'gammagamma', period: 'week', calibrationEnd: (await holdoutSplit(ws)).calibrationEnd });
+  const fit = await runClvFit(ws, { model: 'auto', spend: 'gammagamma', period: 'week', calibrationEnd: (await holdoutSplit(ws)).calibrationEnd });
   const predict = await runClvPredict(ws, { horizon: 12, unit: 'month', discountRate: 0.1 });
   return { fit, predict };
 }

@@ -30,12 +30,26 @@ export async function clvSection(db: Db, options: { currency?: string; actions?:
   const parts: string[] = [];
   const p = fit.purchase;
   parts.push(`<p>Run ${fitRun.run_id}: the <b>${esc(p.name)}</b> purchase model${fit.spend ? ' and the Gamma-Gamma spend model' : ''} fitted on ${num(p.customers)} customers (${num(p.patterns)} distinct frequency, recency and age patterns), in ${esc(fit.period)}s, with purchases up to ${esc(fit.calibrationEnd ?? '')}${fit.holdoutEnd ? ` and the holdout to ${esc(fit.holdoutEnd)}` : ''}. Log-likelihood ${num(p.logLikelihood, 1)}, ${p.converged ? 'converged' : 'not converged'}. Definitions and references: docs/models.md.</p>`);
+  const d = fit.refit?.diagnostics ?? fit.diagnostics;
+  if (fit.diagnostics?.degenerate || fit.refit?.diagnostics.degenerate || fit.diagnostics?.weak) {
+    const issues = [...(fit.diagnostics?.issues ?? []), ...(fit.refit ? fit.refit.diagnostics.issues.map((i) => ({ ...i, message: `refitted on all purchases: ${i.message}` })) : [])];
+    parts.push(`<div class="warn"><p><b>${fit.diagnostics?.degenerate || fit.refit?.diagnostics.degenerate ? `The ${esc(p.name)} fit is degenerate: read its P(alive) and churn figures with the notes below.` : `The ${esc(p.name)} fit is weak.`}</b></p><ul>${
+      issues.map((i) => `<li>${esc(i.message)}. <i>What it means:</i> ${esc(i.meaning)}. <i>What to do:</i> ${esc(i.advice)}.</li>`).join('')}</ul></div>`);
+  }
+  if (fit.choice) {
+    const c = fit.choice;
+    parts.push(htmlTable(['model', 'log-likelihood', 'BIC', 'holdout MAE', 'holdout RMSE', 'holdout total error', 'fit', 'chosen'], c.rows.map((x) => [
+      x.name, x.logLikelihood === null ? '–' : num(x.logLikelihood, 1), x.bic === null ? '–' : num(x.bic, 1),
+      x.meanAbsoluteError === null ? '–' : num(x.meanAbsoluteError, 3), x.rootMeanSquaredError === null ? '–' : num(x.rootMeanSquaredError, 3),
+      x.totalError === null ? '–' : pct(x.totalError), !x.fitted ? `not fitted: ${x.error ?? ''}` : x.degenerate ? `degenerate (${x.issues.join(', ')})` : x.issues.length ? x.issues.join(', ') : 'sound', x.chosen ? 'chosen' : '',
+    ]), `Model choice (--model auto), by ${c.by === 'holdout' ? 'the holdout' : 'BIC'}: ${c.reason}${fit.refit ? ` Predictions use ${fit.refit.name} refitted on all purchases to ${fit.holdoutEnd ?? ''}.` : ''}`));
+  }
   if (pred) {
     parts.push(kpis([
       { label: 'customers predicted', value: num(pred.customers.predicted), note: pred.customers.excluded ? `${num(pred.customers.excluded)} without a CLV` : undefined },
       { label: `expected purchases, next ${pred.horizon} ${pred.unit}s`, value: num(pred.totals.expectedPurchases) },
       { label: `CLV, next ${pred.horizon} ${pred.unit}s`, value: money(pred.totals.clv, cur, 0), note: `discount ${pct(pred.discountRate)} a year, margin ${pct(pred.margin, 0)}` },
-      { label: 'mean P(alive)', value: pct(pred.totals.meanPAlive) },
+      { label: 'mean P(alive)', value: pct(pred.totals.meanPAlive), note: pred.pAliveInformative === false ? 'not informative' : undefined },
     ]));
   }
   parts.push('<div class="grid2">');
@@ -72,11 +86,16 @@ export async function clvSection(db: Db, options: { currency?: string; actions?:
     }));
     parts.push(heatmap(grid.map((g) => ({ x: rLabel(g.r), y: fLabel(g.f), value: g.pa, label: `${pct(g.pa, 0)}\n(${num(g.n)})` })), {
       ...common, title: 'P(alive)', colorLabel: 'P(alive)', colorDomain: [0, 1],
-      caption: 'Mean probability that the customers of each cell are still active: a frequent buyer with an old last purchase has probably gone.',
+      caption: pred.pAliveInformative === false
+        ? 'Mean probability that the customers of each cell are still active. Not informative for this fit (see the notes above): the cells barely differ, so this map does not say who has gone.'
+        : 'Mean probability that the customers of each cell are still active: a frequent buyer with an old last purchase has probably gone.',
     }));
     parts.push('</div>');
     parts.push('<div class="grid2">');
-    parts.push(barsH(pred.churnTiers.map((t) => ({ label: `${t.tier} (P(alive) ${pct(t.meanPAlive, 0)})`, value: t.customers })), {
+    const informative = pred.pAliveInformative !== false;
+    if (!informative) {
+      parts.push(`<div><h3>Churn risk: not informative</h3><p class="warn">P(alive) does not separate active from lapsed customers here (90 % of customers between ${pct(pred.pAlive.p05)} and ${pct(pred.pAlive.p95)}${d?.issues.some((i) => i.code === 'no-dropout') ? '; the model found no drop-out' : ''}), so no churn tiers are drawn from it: every customer reads "not informative". Read churn from recency instead (the RFM segments At risk, Hibernating and Lost).</p></div>`);
+    } else parts.push(barsH(pred.churnTiers.map((t) => ({ label: `${t.tier} (P(alive) ${pct(t.meanPAlive, 0)})`, value: t.customers })), {
       title: 'Churn risk', xLabel: 'customers', total: pred.customers.predicted, width: 520,
       caption: 'Tiers of P(alive): active ≥ 75 %, cooling ≥ 50 %, at-risk ≥ 25 %, lapsed below.',
     }));
@@ -87,7 +106,7 @@ export async function clvSection(db: Db, options: { currency?: string; actions?:
     }));
     parts.push('</div>');
     parts.push('<div class="grid2">');
-    parts.push(htmlTable(['churn risk', 'customers', 'mean P(alive)', 'suggested action'], pred.churnTiers.map((t) => [t.tier, t.customers, pct(t.meanPAlive), actionFor(t.tier, options.actions)])));
+    if (informative) parts.push(htmlTable(['churn risk', 'customers', 'mean P(alive)', 'suggested action'], pred.churnTiers.map((t) => [t.tier, t.customers, pct(t.meanPAlive), actionFor(t.tier, options.actions)])));
     parts.push(htmlTable(['CLV tier', 'customers', 'share of CLV', 'suggested action'], pred.clvTiers.map((t) => [t.tier, t.customers, pct(t.shareOfClv), actionFor(t.tier, options.actions)])));
     parts.push('</div>');
     const rfm = await db.one<{ run_id: number }>("SELECT run_id FROM runs WHERE kind = 'rfm' ORDER BY run_id DESC LIMIT 1");

@@ -13,7 +13,9 @@ const published = shared('cdnow/cdnow_customers_summary_with_transactions.csv');
 test('CDNOW workspace: calibration fit reproduces the published BG/NBD and Gamma-Gamma estimates, validated on the 39-week holdout', { skip: sample.skip || published.skip }, async () => {
   await withWorkspace(async (ws) => {
     await importFile(ws, sample.path, { kind: 'transactions', columnNames: ['master_id', 'customer_id', 'date', 'cds', 'dollars'], policies: { duplicateRows: 'keep' } });
-    const fit = await runClvFit(ws, { calibrationEnd: '1997-09-30', asOf: '1998-07-01' });
+    const fit = await runClvFit(ws, { model: 'bgnbd', calibrationEnd: '1997-09-30', asOf: '1998-07-01' });
+    assert.equal(fit.diagnostics!.degenerate, false);
+    assert.deepEqual(fit.diagnostics!.issues, []);
     const p = fit.purchase.params;
     // Fader, Hardie & Lee (2005): r = 0.243, α = 4.414, a = 0.793, b = 2.426, LL = −9582.4
     assert.deepEqual([p.r, p.alpha, p.a, p.b].map((v) => Number(v!.toFixed(3))), [0.243, 4.414, 0.793, 2.426]);

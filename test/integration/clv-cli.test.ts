@@ -79,7 +79,7 @@ test('clv fit: bad input exits 2 with a coded error and a hint', async () => {
     await runCli(['init', ws]);
     const model = await runCli(['clv', 'fit', '--model', 'bgbnd', '-w', ws]);
     assert.equal(model.code, 2);
-    assert.match(model.err, /error\[invalid-option\]: --model bgbnd: expected one of bgnbd, mbgnbd, paretonbd, bgbb/);
+    assert.match(model.err, /error\[invalid-option\]: --model bgbnd: expected auto or one of bgnbd, mbgnbd, paretonbd, bgbb/);
     const bgbb = await runCli(['clv', 'fit', '--model', 'bgbb', '--period', 'day', '-w', ws]);
     assert.equal(bgbb.code, 2);
     assert.match(bgbb.err, /error\[invalid-option\]: --period day: BG\/BB opportunities are year, quarter, month or week/);
@@ -99,10 +99,15 @@ test('clv fit: bad input exits 2 with a coded error and a hint', async () => {
 
 const cdnow = shared('cdnow/cdnow_customers_summary_with_transactions.csv');
 test('clv fit --summary reads the BTYD column names (x, t_x, T, zbar) and fits both models', { skip: cdnow.skip }, async () => {
-  const r = await runCli(['clv', 'fit', '--summary', cdnow.path, '--json']);
+  const r = await runCli(['clv', 'fit', '--summary', cdnow.path, '--model', 'bgnbd', '--json']);
   assert.equal(r.code, 0, r.err);
   const fit = JSON.parse(r.out);
   assert.equal(fit.purchase.customers, 2357);
+  // without a holdout, --model auto (the default) chooses by BIC: MBG/NBD's ln L −9,582.1 beats BG/NBD's −9,582.4
+  const auto = await runCli(['clv', 'fit', '--summary', cdnow.path]);
+  assert.equal(auto.code, 0, auto.err);
+  assert.match(auto.out, /model choice \(--model auto, by BIC\): MBG\/NBD/);
+  assert.match(auto.out, /there is no holdout \(give --calibration-end to compare the models on later purchases\), so the choice is the lowest BIC: MBG\/NBD 19195\.3, BG\/NBD 19195\.9, Pareto\/NBD 19221\.0/);
   assert.equal(Number(fit.purchase.params.r.toFixed(3)), 0.243);
   assert.equal(Number(fit.spend.params.p.toFixed(2)), 6.25);
   assert.equal(fit.runId, undefined, 'a summary fit is not stored');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runDemo, runDemoClv } from '../../src/pipeline/demo.ts';
+import { reportSections } from '../../src/report/index.ts';
 import { withTempDir } from '../helpers/workspace.ts';
 
 test('demo: CLV predictions for every customer with a purchase of the bundled Online Retail data, the others counted', async () => {
@@ -21,6 +22,38 @@ test('demo: CLV predictions for every customer with a purchase of the bundled On
           p_alive IS NULL OR isnan(p_alive) OR expected_purchases IS NULL OR isnan(expected_purchases) OR days_to_next_purchase IS NULL
           OR (clv IS NULL) <> (excluded_reason IS NOT NULL) OR isnan(clv) OR isinf(clv))`, [predict.runId]);
       assert.equal(bad!.n, 0);
+
+      // issue #16: the three models compared on the 13-week holdout (which runs into the Christmas peak); on
+      // these data every one of them finds no drop-out (BG/NBD a = 4.9e-6, b = 2,493; an independent fit in scipy
+      // reaches the same optimum, ln L = −22,889.4), and the output says so
+      const c = fit.choice!;
+      assert.equal(c.by, 'holdout');
+      assert.deepEqual(c.rows.map((r) => r.model), ['bgnbd', 'mbgnbd', 'paretonbd']);
+      for (const r of c.rows) {
+        assert.ok(r.fitted && r.degenerate && r.issues.includes('no-dropout') && r.issues.includes('p-alive-not-informative'), `${r.name}: ${r.issues.join(', ')}`);
+        assert.ok(r.meanAbsoluteError! > 0.93 && r.meanAbsoluteError! < 0.95 && r.rootMeanSquaredError! > 1.5 && r.rootMeanSquaredError! < 1.53, JSON.stringify(r));
+        assert.ok(Math.abs(r.totalError! + 0.245) < 0.002, `${r.name}: total ${r.totalError}`);
+      }
+      assert.equal(c.rows[0]!.logLikelihood!.toFixed(1), '-22889.4');
+      assert.equal(c.chosen, 'bgnbd');
+      assert.match(c.reason, /every model's fit is degenerate/);
+      assert.equal(fit.diagnostics!.degenerate, true);
+      assert.equal(fit.diagnostics!.pAliveInformative, false);
+      const noDropout = fit.diagnostics!.issues.find((i) => i.code === 'no-dropout')!;
+      assert.match(noDropout.message, /BG\/NBD estimates the chance to drop out after a purchase at 2\.0e-9 \(a = 4\.9e-6, b = 2,493\): the fit is degenerate/);
+      assert.match(noDropout.meaning, /no evidence that customers stop buying within the calibration period.*P\(alive\) is not informative/);
+      assert.match(noDropout.advice, /longer calibration period.*--penalizer/);
+      // predictions from BG/NBD refitted on all data, and no churn tier drawn from the uninformative P(alive)
+      assert.equal(fit.refit!.model, 'bgnbd');
+      assert.equal(predict.pAliveInformative, false);
+      assert.deepEqual(predict.churnTiers.map((t) => [t.tier, t.customers]), [['not informative', buyers]]);
+      const tiers = await ws.db.all<{ t: string }>('SELECT DISTINCT churn_tier AS t FROM clv_predictions WHERE run_id = ?', [predict.runId]);
+      assert.deepEqual(tiers.map((t) => t.t), ['not informative']);
+      const html = (await reportSections(ws.db)).find((s) => s.id === 'clv')!.html;
+      assert.match(html, /The BG\/NBD fit is degenerate/);
+      assert.match(html, /Churn risk: not informative/);
+      assert.match(html, /Model choice \(--model auto\), by the holdout/);
+      assert.doesNotMatch(html, /<div class="title">Churn risk<\/div>/);
     } finally {
       ws.close();
     }

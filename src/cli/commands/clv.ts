@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
 import type { Opportunity } from '../../features/discrete-summary.ts';
 import type { Period } from '../../features/transaction-summary.ts';
-import { parseModelKind, PURCHASE_MODELS } from '../../models/clv/model.ts';
+import { parseModelOption, PURCHASE_MODELS } from '../../models/clv/model.ts';
+import type { FitIssue } from '../../models/clv/diagnostics.ts';
 import { checkOutFile, TABLE_EXTENSIONS } from '../../pipeline/export.ts';
 import { exportClvPredictions, fitClvSummary, readSummaryFile, runClvFit, runClvPredict, type ClvFitResult, type ClvPredictResult, type SpendModel } from '../../pipeline/clv.ts';
 import type { Context, GlobalOptions } from '../context.ts';
@@ -50,9 +51,27 @@ const DISCOUNT_RATE: Bounds = { min: 0, max: 1, example: '0.1' };
 const MARGIN: Bounds = { min: 0, minExclusive: true, max: 1, example: '0.3' };
 const RUN_ID: Bounds = { min: 1, max: MAX_RUN_ID, integer: true, example: '3' };
 
+/** The issues of a fit, each with what it means and what to do. */
+export function renderIssues(title: string, issues: readonly FitIssue[]): string[] {
+  if (issues.length === 0) return [];
+  return ['', title, ...issues.flatMap((i) => [`  - ${i.message}.`, `    What it means: ${i.meaning}.`, `    What to do: ${i.advice}.`])];
+}
+
+const fmtErr = (x: number | null, d = 3) => (x === null ? '–' : x.toFixed(d));
+
 export function renderClvFit(r: ClvFitResult): string {
   const p = r.purchase;
-  const lines = [
+  const lines: string[] = [];
+  if (r.choice) {
+    const c = r.choice;
+    lines.push(`model choice (--model auto, by ${c.by === 'holdout' ? 'the holdout' : 'BIC'}): ${c.rows.find((x) => x.chosen)!.name}`, '',
+      table(['model', 'log-likelihood', 'BIC', 'holdout MAE', 'holdout RMSE', 'total error', 'fit'], c.rows.map((x) => [
+        `${x.chosen ? '* ' : '  '}${x.name}`, x.logLikelihood === null ? '–' : x.logLikelihood.toFixed(1), x.bic === null ? '–' : x.bic.toFixed(1),
+        fmtErr(x.meanAbsoluteError), fmtErr(x.rootMeanSquaredError), x.totalError === null ? '–' : fmtPct(x.totalError),
+        !x.fitted ? 'not fitted' : x.degenerate ? `degenerate (${x.issues.join(', ')})` : x.issues.length ? x.issues.join(', ') : 'sound',
+      ])), '', `why: ${c.reason}`, '');
+  }
+  lines.push(
     `${p.name} on ${r.source === 'workspace' ? `the workspace${r.calibrationEnd ? `, calibration to ${r.calibrationEnd}` : ''}${r.holdoutEnd ? `, holdout to ${r.holdoutEnd}` : ''}` : r.source}`
       + ` (${p.model === 'bgbb' ? `opportunities: ${r.period}s` : `${r.period}s`}${r.runId ? `, run ${r.runId}` : ''}): ${fmtInt(p.customers)} customers in ${fmtInt(p.patterns)} patterns`
       + (r.customers.excluded ? `, ${fmtInt(r.customers.excluded)} excluded (${Object.entries(r.customers.excludedByReason).map(([k, n]) => `${k} ${fmtInt(n)}`).join(', ')})` : ''),
@@ -60,7 +79,16 @@ export function renderClvFit(r: ClvFitResult): string {
     table(['parameter', 'estimate', 'std. error'], Object.entries(p.params).map(([k, v]) => [k, sig(v), sig(p.standardErrors[k])])),
     '',
     `log-likelihood ${p.logLikelihood.toFixed(1)}; ${p.converged ? 'converged' : 'NOT converged'} after ${fmtInt(p.iterations)} iterations (${p.method})${p.penalizer ? `, penalizer ${p.penalizer}` : ''}`,
-  ];
+  );
+  if (r.diagnostics) {
+    const d = r.diagnostics;
+    lines.push(...renderIssues(d.degenerate ? `THE ${p.name} FIT IS DEGENERATE:` : d.weak ? `the ${p.name} fit is weak:` : '', d.issues));
+  }
+  if (r.refit) {
+    const f = r.refit;
+    lines.push('', `for predictions, ${f.name} refitted on all purchases to ${r.holdoutEnd}: ${Object.entries(f.params).map(([k, v]) => `${k} ${sig(v)}`).join(', ')}; log-likelihood ${f.logLikelihood.toFixed(1)}`);
+    lines.push(...renderIssues(f.diagnostics.degenerate ? 'the refit is degenerate too:' : 'the refit is weak:', f.diagnostics.issues));
+  }
   if (r.spend) {
     const s = r.spend;
     lines.push('', `${s.name} spend model on ${fmtInt(s.customers)} repeat buyers (excluded: ${fmtInt(s.excluded.noRepeatPurchases)} without repeat purchases, ${fmtInt(s.excluded.nonPositiveSpend)} with non-positive spend)`,
@@ -93,7 +121,10 @@ export function renderClvPredict(r: ClvPredictResult): string {
       + `${fmtInt(r.customers.predicted)} customers, ${fmtInt(r.customers.withClv)} with a CLV`,
     `expected purchases ${fmtInt(r.totals.expectedPurchases)}; total CLV ${r.totals.clv === null ? '–' : fmtInt(r.totals.clv)}; mean P(alive) ${fmtPct(r.totals.meanPAlive)}`,
     '',
-    table(['churn risk', 'customers', 'mean P(alive)', 'suggested action'], r.churnTiers.map((t) => [t.tier, t.customers, fmtPct(t.meanPAlive), tierAction(t)])),
+    r.pAliveInformative
+      ? table(['churn risk', 'customers', 'mean P(alive)', 'suggested action'], r.churnTiers.map((t) => [t.tier, t.customers, fmtPct(t.meanPAlive), tierAction(t)]))
+      : `churn risk: not informative for ${fmtInt(r.customers.predicted)} customers (mean P(alive) ${fmtPct(r.totals.meanPAlive)}): no churn tiers are drawn`,
+    ...renderIssues(r.pAliveInformative ? '' : 'P(alive) is not informative:', r.diagnostics),
     '',
     table(['CLV tier', 'customers', 'CLV', 'share of CLV', 'suggested action'], r.clvTiers.map((t) => [t.tier, t.customers, t.clv, fmtPct(t.shareOfClv), tierAction(t)])),
   ].join('\n');
@@ -104,7 +135,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
   examples(clv, ['segmint clv fit --calibration-end 2011-09-09', 'segmint clv predict --horizon 12 --unit month --out clv.csv']);
   const fit = withGlobals(clv.command('fit'))
     .description('fit a purchase model (and the spend model) on the workspace, or on a summary file, and store the fit')
-    .option('--model <name>', `purchase model: ${PURCHASE_MODELS.join(', ')}`, 'bgnbd')
+    .option('--model <name>', `purchase model: auto (compare bgnbd, mbgnbd, paretonbd on the holdout, refit the best on all data), ${PURCHASE_MODELS.join(', ')}`, 'auto')
     .option('--spend <name>', 'spend model: gammagamma or none', 'gammagamma')
     .option('--period <unit>', 'time unit: day, week (default) or month; for bgbb the opportunity: year (default), quarter, month or week')
     .option('--calibration-end <date>', 'last day of the calibration period YYYY-MM-DD; the later days are the holdout for validation')
@@ -112,7 +143,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     .option('--penalizer <x>', 'L2 penalty on the purchase model parameters, 0 to 1000 (default 0)')
     .option('--summary <file>', 'fit a summary file instead: frequency, recency, T[, monetary_value] (BG/BB: frequency, recency, periods, weights)')
     .action(async (opts: FitCliOptions) => {
-      const model = parseModelKind(opts.model);
+      const model = parseModelOption(opts.model);
       const penalizer = optionalNumber('--penalizer', opts.penalizer, PENALIZER);
       const common = { model, spend: opts.spend as SpendModel, period: opts.period as Period | Opportunity | undefined, penalizer };
       const bar = progressBar(ctx.io, opts);
@@ -125,7 +156,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
         const ws = await ctx.openWorkspace(opts);
         try {
           bar.update(`fitting ${model}`);
-          r = await runClvFit(ws, { ...common, calibrationEnd: opts.calibrationEnd, asOf: opts.asOf });
+          r = await runClvFit(ws, { ...common, calibrationEnd: opts.calibrationEnd, asOf: opts.asOf }, (phase) => bar.update(phase));
         } finally {
           bar.done();
           ws.close();
@@ -133,11 +164,14 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
       }
       if (opts.json) json(ctx.io, r);
       else ctx.io.out(renderClvFit(r));
-      for (const w of r.warnings) ctx.io.err(`note: ${w}`);
+      // the diagnostics are in the output already (with what to do); the other warnings are notes
+      const shown = opts.json ? [] : [...(r.diagnostics?.issues ?? []), ...(r.refit?.diagnostics.issues ?? [])].map((i) => i.message);
+      for (const w of r.warnings) if (!shown.some((m) => w.includes(m))) ctx.io.err(`note: ${w}`);
     });
   examples(fit, [
     'segmint clv fit',
     'segmint clv fit --calibration-end 2011-06-30 --period week --json',
+    'segmint clv fit --calibration-end 2011-09-09          # auto: BG/NBD, MBG/NBD, Pareto/NBD compared on the holdout',
     'segmint clv fit --model paretonbd --penalizer 0.001',
     'segmint clv fit --summary cdnow_customers_summary.csv',
     'segmint clv fit --model bgbb --summary donations.csv',
@@ -177,7 +211,8 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
         r.warnings.push(...unknownActionWarnings(seg.actions, knownSegmentNames([seg.rfm, seg.lrfmp]), seg.actions ? await latestClusterNames(ws.db) : []));
         if (opts.json) json(ctx.io, { ...r, ...(out ? { out } : {}) });
         else ctx.io.out(`${renderClvPredict(r)}${out ? `\n\nwrote ${fmtInt(out.rows)} rows to ${out.file}` : ''}`);
-        for (const w of r.warnings) ctx.io.err(`note: ${w}`);
+        const shown = opts.json ? [] : r.diagnostics.map((i) => i.message);
+        for (const w of r.warnings) if (!shown.some((m) => w.includes(m))) ctx.io.err(`note: ${w}`);
       } finally {
         bar.done();
         ws.close();

@@ -31,6 +31,11 @@ export interface FitOptions {
   penalizer?: number;
   /** starting points in natural scale (default: all ones, all 0.5 and all 3) */
   starts?: number[][];
+  /**
+   * keep an estimate whose Hessian is not positive definite (no standard errors, `hessianPositiveDefinite`
+   * false) instead of a ConvergenceError: model comparison reports such a fit as degenerate
+   */
+  allowFlat?: boolean;
 }
 
 export interface MleFit {
@@ -43,6 +48,10 @@ export interface MleFit {
   /** the optimiser that produced the estimate */
   method: 'bfgs' | 'nelder-mead+bfgs' | 'nelder-mead';
   penalizer: number;
+  /** parameters whose estimate is on the boundary θ → 0 (kept, without a standard error) */
+  boundary: string[];
+  /** whether the Hessian of −ln L at the estimate (without the boundary parameters) is positive definite */
+  hessianPositiveDefinite: boolean;
   warnings: string[];
 }
 
@@ -128,13 +137,13 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
   const inv = invertSpd(H);
   if (!inv && pinned.some(Boolean)) {
     warnings.push(`${spec.model}: with ${spec.names.filter((_, i) => pinned[i]).join(', ')} → 0 the other parameters are not all identified, so there are no standard errors`);
-  } else if (!inv && pen === 0) {
+  } else if (!inv && pen === 0 && !options.allowFlat) {
     throw new ConvergenceError(`${spec.model}: the log-likelihood is flat at the estimate (its Hessian is not negative definite), so the data do not identify the parameters`, {
       hint: 'check that customers have repeat purchases and the period suits the data, or add a small penalty such as --penalizer 0.001',
       details: { model: spec.model, iterations, logLikelihood: ll },
     });
   }
-  else if (!inv) warnings.push(`${spec.model}: the Hessian is not positive definite at the penalised estimate, so there are no standard errors`);
+  else if (!inv) warnings.push(`${spec.model}: the Hessian is not positive definite at the ${pen ? 'penalised ' : ''}estimate, so there are no standard errors`);
   const params: Record<string, number> = {};
   const standardErrors: Record<string, number | null> = {};
   spec.names.forEach((name, i) => {
@@ -143,5 +152,8 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
     const se = inv && j >= 0 ? theta[i]! * Math.sqrt(inv[j]![j]!) : NaN;
     standardErrors[name] = Number.isFinite(se) ? se : null;
   });
-  return { params, standardErrors, logLikelihood: ll, iterations, converged: true, method: best!.method, penalizer: pen, warnings };
+  return {
+    params, standardErrors, logLikelihood: ll, iterations, converged: true, method: best!.method, penalizer: pen,
+    boundary: spec.names.filter((_, i) => pinned[i]), hessianPositiveDefinite: inv !== undefined, warnings,
+  };
 }

@@ -32,6 +32,13 @@ export function parseModelKind(s: string): PurchaseModelKind {
   throw new SegmintError('invalid-option', `--model ${s}: expected one of ${PURCHASE_MODELS.join(', ')}`, { hint: 'bgnbd is the usual choice; bgbb is for discrete opportunities such as annual donations' });
 }
 
+/** `--model` text to a model kind or `auto` (compare BG/NBD, MBG/NBD and Pareto/NBD on the holdout). */
+export function parseModelOption(s: string): PurchaseModelKind | 'auto' {
+  if (s === 'auto') return 'auto';
+  if ((PURCHASE_MODELS as readonly string[]).includes(s)) return s as PurchaseModelKind;
+  throw new SegmintError('invalid-option', `--model ${s}: expected auto or one of ${PURCHASE_MODELS.join(', ')}`, { hint: 'auto (the default) compares bgnbd, mbgnbd and paretonbd; bgbb is for discrete opportunities such as annual donations' });
+}
+
 /** Fit `kind` on patterns (for BG/BB, T holds the number of opportunities n). */
 export function fitPurchaseModel(kind: PurchaseModelKind, patterns: readonly Pattern[], options: FitOptions = {}): PurchaseFit {
   if (patterns.length === 0) throw new SegmintError('empty-summary', 'no customers to fit', { hint: 'import transactions first, or check the calibration end date', exitCode: 1 });
