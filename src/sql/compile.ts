@@ -38,6 +38,8 @@ const PRECEDENCE: Record<string, number> = { '*': 5, '/': 5, '+': 4, '-': 4, '='
 /** The CTEs visible at a point of the query, each with the scope it was defined in (CTEs are not recursive). */
 type Scope = ReadonlyMap<string, { query: Query; scope: Scope }>;
 
+const COMPARISONS = new Set(['=', '<>', '<', '<=', '>', '>=']);
+const isTimestampValue = (e: Expr) => e.kind === 'param' && e.value instanceof Date;
 const isNonZeroConstant = (e: Expr) => (e.kind === 'num' || e.kind === 'param') && typeof e.value === 'number' && e.value !== 0;
 const sameColumn = (e: Expr, name: string): boolean => (e.kind === 'col' && e.name === name) || (e.kind === 'cast' && sameColumn(e.expr, name));
 
@@ -101,8 +103,12 @@ class Compiler {
           const q = PRECEDENCE[x.op] ?? 0;
           return q < p || (right && q === p) ? `(${s})` : s;
         };
-        const l = side(e.left, false, 'left');
-        const r = side(e.right, true, 'right');
+        let l = side(e.left, false, 'left');
+        let r = side(e.right, true, 'right');
+        if (COMPARISONS.has(e.op) && d.timestampOperand) {
+          if (isTimestampValue(e.right) && !isTimestampValue(e.left)) l = d.timestampOperand(l);
+          else if (isTimestampValue(e.left) && !isTimestampValue(e.right)) r = d.timestampOperand(r);
+        }
         return e.op === '/' ? d.divide(l, r, isNonZeroConstant(e.right)) : `${l} ${e.op} ${r}`;
       }
       case 'logic':
@@ -114,7 +120,11 @@ class Compiler {
         return `(${this.expr(e.expr, `${path}.expr`)} IS ${e.negate ? 'NOT ' : ''}NULL)`;
       case 'in':
         if (e.values.length === 0) return d.booleanLiteral(e.negate);
-        return `(${this.expr(e.expr, `${path}.expr`)} ${e.negate ? 'NOT IN' : 'IN'} (${this.list(e.values, `${path}.values`).join(', ')}))`;
+      {
+        let x = this.expr(e.expr, `${path}.expr`);
+        if (d.timestampOperand && e.values.some(isTimestampValue) && !isTimestampValue(e.expr)) x = d.timestampOperand(x);
+        return `(${x} ${e.negate ? 'NOT IN' : 'IN'} (${this.list(e.values, `${path}.values`).join(', ')}))`;
+      }
       case 'in_query':
         return `(${this.expr(e.expr, `${path}.expr`)} ${e.negate ? 'NOT IN' : 'IN'} (${this.query(e.query, this.scope, `${path}.query`)}))`;
       case 'case': {

@@ -80,7 +80,7 @@ test('clickhouse: the per-customer aggregate inlines the CTE and literals, with 
       + "((toUInt32(toDateTime(toDateTime('2024-02-01 00:00:00'))) - toUInt32(toDateTime(if(countIf((NOT `is_return`)) > 0, maxIf(`ts`, (NOT `is_return`)), NULL)))) / 86400) AS `recency_exact`, "
       + 'uniqExactIf(`order_id`, (NOT `is_return`)) AS `orders`, toFloat64(sum(`amount`)) AS `net`, '
       + 'toFloat64(if(countIf((NOT `is_return`)) > 0, sumIf(`amount`, (NOT `is_return`)), NULL)) AS `gross`, count() AS `line_count` '
-      + "FROM (SELECT * FROM `transactions` WHERE `ts` < toDateTime('2024-02-01 00:00:00')) AS `lines` GROUP BY `customer_id` ORDER BY `customer_id`",
+      + "FROM (SELECT * FROM `transactions` WHERE toDateTime(`ts`) < toDateTime('2024-02-01 00:00:00')) AS `lines` GROUP BY `customer_id` ORDER BY `customer_id`",
   );
   assert.deepEqual(compile(perCustomer, 'clickhouse').params, []);
 });

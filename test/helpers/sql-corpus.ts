@@ -10,7 +10,7 @@ import { col, lit, num, quoteClickHouseString, quoteString, select, subquery, ta
 export type Row = Record<string, unknown>;
 export type CorpusCase = { name: string; query: Query; rows: Row[]; perCustomer?: boolean };
 
-type ColumnType = 'varchar' | 'timestamp' | 'decimal' | 'boolean' | 'integer' | 'double';
+type ColumnType = 'varchar' | 'timestamp' | 'date' | 'decimal' | 'boolean' | 'integer' | 'double';
 type Column = { name: string; type: ColumnType; nullable?: boolean };
 type Cell = string | number | boolean | null;
 export type CorpusTable = { name: string; columns: Column[]; rows: Cell[][]; orderBy?: string };
@@ -33,8 +33,8 @@ export const TABLES: CorpusTable[] = [
   },
   {
     name: 'customers',
-    columns: [{ name: 'customer_id', type: 'varchar' }, { name: 'city', type: 'varchar', nullable: true }, { name: 'age', type: 'integer', nullable: true }],
-    rows: [['c4', "Val d'Isère", 34], ['c5', 'Paris', 40], ['c6', "Val d'Isère", 25], ['c7', null, 51]],
+    columns: [{ name: 'customer_id', type: 'varchar' }, { name: 'city', type: 'varchar', nullable: true }, { name: 'age', type: 'integer', nullable: true }, { name: 'signup', type: 'date', nullable: true }],
+    rows: [['c4', "Val d'Isère", 34, '2024-01-01'], ['c5', 'Paris', 40, '2023-12-31'], ['c6', "Val d'Isère", 25, '2020-05-05'], ['c7', null, 51, null]],
     orderBy: 'customer_id',
   },
   { name: 'vals', columns: [{ name: 'id', type: 'varchar' }, { name: 'x', type: 'double' }], rows: Array.from({ length: 10 }, (_, i) => [`a${String(i + 1).padStart(2, '0')}`, i + 1]) },
@@ -42,8 +42,8 @@ export const TABLES: CorpusTable[] = [
   { name: 'one_row', columns: [{ name: 'one', type: 'integer' }], rows: [[1]] },
 ];
 
-const SQL_TYPES: Record<ColumnType, string> = { varchar: 'VARCHAR', timestamp: 'TIMESTAMP', decimal: 'DECIMAL(12,2)', boolean: 'BOOLEAN', integer: 'INTEGER', double: 'DOUBLE PRECISION' };
-const CH_TYPES: Record<ColumnType, string> = { varchar: 'String', timestamp: 'DateTime', decimal: 'Decimal(12, 2)', boolean: 'UInt8', integer: 'Int32', double: 'Float64' };
+const SQL_TYPES: Record<ColumnType, string> = { varchar: 'VARCHAR', timestamp: 'TIMESTAMP', date: 'DATE', decimal: 'DECIMAL(12,2)', boolean: 'BOOLEAN', integer: 'INTEGER', double: 'DOUBLE PRECISION' };
+const CH_TYPES: Record<ColumnType, string> = { varchar: 'String', timestamp: 'DateTime', date: 'Date', decimal: 'Decimal(12, 2)', boolean: 'UInt8', integer: 'Int32', double: 'Float64' };
 
 /** ClickHouse's type of a column: Nullable where the column may hold NULL. */
 export const clickHouseType = (c: Column): string => (c.nullable ? `Nullable(${CH_TYPES[c.type]})` : CH_TYPES[c.type]);
@@ -165,6 +165,17 @@ export const ruleList = select({
 });
 
 const t = (iso: string) => lit(new Date(iso));
+// a DATE column against timestamp values: ClickHouse 18.16 compares Date with DateTime as numbers (days
+// against seconds) unless the column is converted; c5 signed up on 2023-12-31, c6 on 2020-05-05
+export const dateAgainstTimestamps = select({
+  select: [{ expr: col('customer_id'), as: 'customer_id' }],
+  from: table('customers'),
+  where: s.or(
+    s.and(s.ge(col('signup'), t('2023-12-31T00:00:00Z')), s.lt(col('signup'), t('2024-01-01T00:00:00Z'))),
+    s.inList(col('signup'), [new Date('2020-05-05T00:00:00Z')]),
+  ),
+  orderBy: [col('customer_id')],
+});
 export const functions = select({
   select: [
     { expr: s.div(num(7), num(2)), as: 'true_division' },
@@ -255,6 +266,7 @@ export const CASES: CorpusCase[] = [
   { name: 'ntile() gives the same bins as the edges on distinct values', query: ntileBins, rows: distinctBins.map((bin, i) => ({ id: `a${String(i + 1).padStart(2, '0')}`, bin })) },
   { name: "rule with an apostrophe in a value selects by a bound parameter", query: rule("Val d'Isère"), rows: [{ customer_id: 'c4' }] },
   { name: 'rule with IN and a lower-cased prefix', query: ruleList, rows: [{ customer_id: 'c4' }, { customer_id: 'c5' }, { customer_id: 'c6' }] },
+  { name: 'a DATE column compared with timestamps (>=, <, IN)', query: dateAgainstTimestamps, rows: [{ customer_id: 'c5' }, { customer_id: 'c6' }] },
   { name: 'named functions: division, rounding, greatest/least with NULL, dates, strings', query: functions, rows: [functionRow] },
   { name: 'aggregates: median, filtered quantiles, standard deviations, empty filter gives NULL', query: aggregates, rows: [aggregateRow] },
   { name: 'UNION ALL, and NULLs last in a descending order', query: ordered, rows: ['c7', 'c5', 'c4', 'c6', 'none'].map((id) => ({ id })) },

@@ -60,6 +60,12 @@ export interface Dialect {
   jsonKey(name: string): string;
   /** top-level key of `json`, both compiled; `key` is the bound `jsonKey` */
   jsonGet(json: string, key: string, as: 'text' | 'number'): string;
+  /**
+   * The other side of a comparison (or the tested value of an IN list) whose values are timestamps, when
+   * the engine would otherwise compare it wrongly: ClickHouse 18.16 compares a Date with a DateTime as
+   * numbers (days against seconds), so the column becomes `toDateTime(x)`. Absent: left as it is.
+   */
+  timestampOperand?(expr: string): string;
   /** whether the engine puts NULLs last when an ORDER BY item says nothing */
   nullsLastByDefault(desc: boolean): boolean;
 }

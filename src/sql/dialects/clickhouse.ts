@@ -113,7 +113,12 @@ export const clickhouse: Dialect = {
   quantiles: (x, ps, filter) => (filter ? `quantilesIf(${ps.join(', ')})(${x}, ${filter})` : `quantiles(${ps.join(', ')})(${x})`),
   index: (array, i) => `arrayElement(${array}, ${i})`,
   jsonKey: (name) => name,
-  jsonGet: (j, key, as) => (as === 'text' ? `if(JSONHas(${j}, ${key}), JSONExtractString(${j}, ${key}), NULL)` : `if(JSONHas(${j}, ${key}), toFloat64OrNull(JSONExtractRaw(${j}, ${key})), NULL)`),
+  // 18.16 has only the visitParam* (simpleJSON*) functions; JSONHas/JSONExtract* came in 19.x. They find the
+  // first "key": at any depth and expect JSON without whitespace outside strings (docs/engines.md).
+  jsonGet: (j, key, as) => (as === 'text' ? `if(visitParamHas(${j}, ${key}), visitParamExtractString(${j}, ${key}), NULL)` : `if(visitParamHas(${j}, ${key}), toFloat64OrNull(visitParamExtractRaw(${j}, ${key})), NULL)`),
+  // 18.16 compares a Date with a DateTime as numbers (day 19723 < second 1704067200): a column compared
+  // with a timestamp value is converted first (identity on DateTime, midnight UTC on Date).
+  timestampOperand: (x) => `toDateTime(${x})`,
   // explicit NULLS LAST on descending items rather than relying on the server's default
   nullsLastByDefault: (desc) => !desc,
 };
