@@ -203,27 +203,32 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     const contactSql = contact === undefined ? null
       : /BOOLEAN/i.test(types.get(contact)!) ? `coalesce(${quoteIdent(contact)}, FALSE)`
       : `(${quoteIdent(contact)} IS NOT NULL AND trim(CAST(${quoteIdent(contact)} AS VARCHAR)) NOT IN ('', 'false', 'no', '0'))`;
-    const sel = [`CAST(${quoteIdent(idColumn)} AS VARCHAR) AS __id`,
-      ...all.map((f, j) => (categorical.includes(f) ? `CAST(${quoteIdent(f)} AS VARCHAR) AS c${j}` : `CAST(${quoteIdent(f)} AS DOUBLE) AS c${j}`)),
+    // ids are checked in the engine: no per-customer strings in process
+    const idq = quoteIdent(idColumn), idSql = `CAST(${idq} AS VARCHAR)`;
+    const idStats = await db.one<{ n: number; present: number; distinct: number }>(`SELECT count(*) AS n, count(${idq}) AS present, count(DISTINCT ${idSql}) AS distinct FROM ${INPUT}`);
+    const nRows = Number(idStats?.n ?? 0), present = Number(idStats?.present ?? 0), distinctIds = Number(idStats?.distinct ?? 0);
+    if (present < nRows) throw new SegmintError('missing-id', `${nRows - present} rows have no ${idColumn}`, { hint: 'every row needs an id' });
+    if (distinctIds !== nRows) throw new SegmintError('duplicate-id', `${idColumn} is not unique: ${nRows - distinctIds} repeated ids`, { hint: 'one row per customer, please' });
+    if (nRows === 0) throw new SegmintError('no-rows', options.input ? `${options.input.file} has no rows` : 'no customer has a purchase before the as-of date', { hint: 'check the input' });
+    // numbers straight from the engine's vectors as Float64Array, in id order; categories as text
+    const numSel = [...all.flatMap((f, j) => (categorical.includes(f) ? [] : [`CAST(${quoteIdent(f)} AS DOUBLE) AS c${j}`])),
       ...(revenueColumn ? [`CAST(${quoteIdent(revenueColumn)} AS DOUBLE) AS __revenue`] : []),
-      ...(contactSql ? [`${contactSql} AS __contact`] : [])];
-    const data = await db.columns(`SELECT ${sel.join(', ')} FROM ${INPUT} ORDER BY __id`);
-    const ids = data.__id as (string | null)[];
-    if (ids.some((x) => x === null)) throw new SegmintError('missing-id', `${ids.filter((x) => x === null).length} rows have no ${idColumn}`, { hint: 'every row needs an id' });
-    if (new Set(ids).size !== ids.length) throw new SegmintError('duplicate-id', `${idColumn} is not unique: ${ids.length - new Set(ids).size} repeated ids`, { hint: 'one row per customer, please' });
-    if (ids.length === 0) throw new SegmintError('no-rows', options.input ? `${options.input.file} has no rows` : 'no customer has a purchase before the as-of date', { hint: 'check the input' });
-    const toNum = (v: unknown[]) => Float64Array.from(v, (x) => (x === null || x === undefined ? NaN : Number(x)));
+      ...(contactSql ? [`CAST(${contactSql} AS DOUBLE) AS __contact`] : [])];
+    const catSel = all.flatMap((f, j) => (categorical.includes(f) ? [`CAST(${quoteIdent(f)} AS VARCHAR) AS c${j}`] : []));
+    const numNames = numSel.map((x) => x.slice(x.lastIndexOf(' AS ') + 4));
+    const data: Record<string, Float64Array> = numSel.length ? await db.numericColumns(`SELECT ${numSel.join(', ')} FROM ${INPUT} ORDER BY ${idSql}`, undefined, numNames) : {};
+    const text = catSel.length ? await db.columns(`SELECT ${catSel.join(', ')} FROM ${INPUT} ORDER BY ${idSql}`) : {};
     const columns: InputColumn[] = all.map((name, j) => (categorical.includes(name)
-      ? { name, kind: 'categorical', values: (data[`c${j}`] as (string | null)[]) }
-      : { name, kind: 'numeric', values: toNum(data[`c${j}`]!) }));
+      ? { name, kind: 'categorical', values: (text[`c${j}`] as (string | null)[]) }
+      : { name, kind: 'numeric', values: data[`c${j}`]! }));
     const warnings: string[] = [...(sharesNote ? [sharesNote] : []), ...blankNotes.filter((n) => all.some((c) => n.startsWith(`${c}: `)))];
     for (const c of columns) {
-      if (c.kind !== 'numeric') continue;
-      const distinct = new Set(Array.from(c.values).filter((x) => !Number.isNaN(x)));
-      if (distinct.size === 2 && !shareCols.includes(c.name)) warnings.push(`${c.name} has only two values (${[...distinct].sort((a, b) => a - b).join(', ')}): if it is a category, pass it with --categorical ${c.name}`);
+      if (c.kind !== 'numeric' || shareCols.includes(c.name)) continue;
+      const two = twoValues(c.values);
+      if (two) warnings.push(`${c.name} has only two values (${two.join(', ')}): if it is a category, pass it with --categorical ${c.name}`);
     }
-    const revenue = revenueColumn ? toNum(data.__revenue!) : undefined;
-    const hasContact = contactSql ? (data.__contact as boolean[]) : undefined;
+    const revenue = revenueColumn ? data.__revenue : undefined;
+    const hasContact = contactSql ? data.__contact : undefined;
     // shares of spend are already on one scale (0 to 1): standardising them would blow a rare department's
     // tiny shares up into the largest distances, so a run on shares alone compares them as they are
     const onlyShares = shareCols.length > 0 && columns.every((c) => c.kind === 'numeric' && shareCols.includes(c.name));
@@ -239,7 +244,7 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
       ? subquery(select({ select: '*', from: table(INPUT), where: and(...all.map((f) => isNotNull(col(f)))) }), 'f')
       : table(INPUT);
     const q = compile(clusterAssignmentQuery(model, { from, idColumn }), 'duckdb');
-    const clusterOfRow = new Int32Array(ids.length).fill(-1);
+    const clusterOfRow = new Int32Array(nRows).fill(-1);
     fit.kept.forEach((row, t) => (clusterOfRow[row] = fit.labels[t]!));
     let runId: number | null = null;
     const assignments = ws ? 'run_clusters' : '__cluster_assignments';
@@ -256,28 +261,66 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     } else {
       await db.run(`CREATE OR REPLACE TEMP TABLE ${assignments} AS SELECT NULL::INTEGER AS run_id, customer_id, cluster, cluster_name, distance, probability FROM (${q.sql}) a`, q.params);
     }
-    // the fit's labels, in id order, against the warehouse's
-    const sqlRows = await db.columns(`SELECT customer_id, cluster FROM ${assignments} WHERE run_id ${runId === null ? 'IS NULL' : `= ${runId}`} ORDER BY customer_id`);
-    const label = new Map<string, number>();
-    fit.kept.forEach((row, t) => label.set(ids[row]!, fit.labels[t]!));
+    // the fit's labels, in id order, against the warehouse's (its rows are the kept rows, in the same order)
+    const where = `WHERE run_id ${runId === null ? 'IS NULL' : `= ${runId}`}`;
+    const sqlLabels = (await db.numericColumns(`SELECT CAST(cluster AS DOUBLE) AS cluster FROM ${assignments} ${where} ORDER BY customer_id`, undefined, ['cluster'])).cluster!;
     let sqlDisagreements = 0;
-    (sqlRows.customer_id as string[]).forEach((id, t) => { if (label.get(id) !== Number(sqlRows.cluster![t])) sqlDisagreements++; });
+    if (sqlLabels.length === fit.kept.length) {
+      for (let t = 0; t < sqlLabels.length; t++) if (sqlLabels[t] !== fit.labels[t]) sqlDisagreements++;
+    } else {
+      // the engine kept other rows than the fit (a NaN it does not count as missing): match by id
+      const ids = (await db.columns(`SELECT ${idSql} AS id FROM ${INPUT} ORDER BY ${idSql}`)).id as string[];
+      const label = new Map<string, number>();
+      fit.kept.forEach((row, t) => label.set(ids[row]!, fit.labels[t]!));
+      const sqlRows = await db.columns(`SELECT customer_id, cluster FROM ${assignments} ${where} ORDER BY customer_id`);
+      (sqlRows.customer_id as string[]).forEach((id, t) => { if (label.get(id) !== Number(sqlRows.cluster![t])) sqlDisagreements++; });
+    }
     if (sqlDisagreements > 0) warnings.push(`${sqlDisagreements} customers are assigned differently in SQL than in the fit (distances equal to floating-point precision)`);
 
     return {
       runId, source: options.input ? resolve(options.input.file) : 'workspace', asOf, algorithm: model.algorithm, k: model.k, features: all.filter((f) => !categorical.includes(f)), categorical,
-      customers: { total: ids.length, clustered: fit.kept.length, excluded: fit.excluded },
+      customers: { total: nRows, clustered: fit.kept.length, excluded: fit.excluded },
       missing: fit.missing, missingPolicy: policy,
       choice: fit.choice ? { k: fit.choice.k, reason: fit.choice.reason, elbow: fit.choice.elbow, sampleSize: fit.choice.sampleSize, fittedOn: fit.choice.fittedOn, scores: fit.choice.scores } : null,
       clusters: fit.profiles, quality: fit.quality, iterations: fit.iterations, converged: fit.converged, sqlDisagreements, model,
       picture: {
-        customerIds: Array.from(fit.picture.rows, (r) => ids[r]!), x: Array.from(fit.picture.x), y: Array.from(fit.picture.y),
+        customerIds: await idsOfRows(db, idSql, fit.picture.rows), x: Array.from(fit.picture.x), y: Array.from(fit.picture.y),
         cluster: Array.from(fit.picture.rows, (r) => clusterOfRow[r]!), explained: fit.picture.explained,
       },
       warnings,
     };
   } finally {
     await db.run(`DROP TABLE IF EXISTS ${INPUT}`);
+  }
+}
+
+/** The two values of a column that holds exactly two (NaN left out), smaller first; null otherwise. One pass, no set. */
+export function twoValues(v: Float64Array): [number, number] | null {
+  let a = NaN, b = NaN;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (x !== x || x === a || x === b) continue;
+    if (a !== a) a = x;
+    else if (b !== b) b = x;
+    else return null;
+  }
+  return b === b ? [Math.min(a, b), Math.max(a, b)] : null;
+}
+
+/** The ids of some input rows (positions in id order), read from the engine by row number. */
+async function idsOfRows(db: Db, idSql: string, rows: Int32Array): Promise<string[]> {
+  if (rows.length === 0) return [];
+  await db.run('CREATE OR REPLACE TEMP TABLE __cluster_pick (r DOUBLE)');
+  try {
+    await db.appendDoubles('__cluster_pick', [rows]);
+    const got = await db.columns(`SELECT s.id FROM __cluster_pick p JOIN (SELECT ${idSql} AS id, row_number() OVER (ORDER BY ${idSql}) - 1 AS r FROM ${INPUT}) s ON s.r = p.r`
+      + ' ORDER BY p.r');
+    const byRow = new Map<number, string>();
+    const sorted = Float64Array.from(rows).sort();
+    (got.id as string[]).forEach((id, t) => byRow.set(sorted[t]!, id));
+    return Array.from(rows, (r) => byRow.get(r)!);
+  } finally {
+    await db.run('DROP TABLE IF EXISTS __cluster_pick');
   }
 }
 

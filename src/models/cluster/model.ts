@@ -248,7 +248,8 @@ function mixtureJSON(g: GmmFit): MixtureJSON {
 export interface ClusterFitOptions {
   /** revenue per input row, for the "substantial" criterion */
   revenue?: Float64Array;
-  hasContact?: ArrayLike<boolean>;
+  /** per input row, whether the customer can be contacted (true or 1) */
+  hasContact?: ArrayLike<boolean | number>;
 }
 
 export interface ClusterQuality {
@@ -374,9 +375,12 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
     return Number.isFinite(m) ? m : 0;
   });
   const numeric = columns.filter((c): c is Extract<InputColumn, { kind: 'numeric' }> => c.kind === 'numeric');
-  const profiles = profileClusters(numeric.map((c) => ({ name: c.name, values: Float64Array.from(kept, (i) => c.values[i]!) })), fit.labels, K, {
-    revenue: options.revenue ? Float64Array.from(kept, (i) => options.revenue![i]!) : undefined,
-    hasContact: options.hasContact ? Array.from(kept, (i) => Boolean(options.hasContact![i])) : undefined,
+  // kept rows only (every row when none was excluded: the columns as they are, no copy)
+  const all = kept.length === rows;
+  const keptOf = (v: ArrayLike<number>) => (all && v instanceof Float64Array ? v : Float64Array.from(kept, (i) => v[i]!));
+  const profiles = profileClusters(numeric.map((c) => ({ name: c.name, values: keptOf(c.values) })), fit.labels, K, {
+    revenue: options.revenue ? keptOf(options.revenue) : undefined,
+    hasContact: options.hasContact ? Uint8Array.from(kept, (i) => (options.hasContact![i] ? 1 : 0)) : undefined,
     silhouette: silhouette === null ? undefined : Array.from(perCluster, (v) => (Number.isNaN(v) ? 0 : v)),
     separation: K >= 2 ? separation : undefined,
     ...(proto ? { categorical: catCols.map((c) => ({ name: c.name, values: Array.from(kept, (i) => c.values[i] ?? null) })) } : {}),

@@ -6,7 +6,7 @@
  * Constant columns carry no information for a distance and are dropped with a warning.
  */
 import { LOG1P_FLOOR, MISSING_LEVEL, scaleBounds, Z_TINY } from '../../core/cluster-guards.ts';
-import { quantileSorted } from '../rfm/binning.ts';
+import { presentValues, quantileSelect } from './quantile.ts';
 import { SegmintError } from '../../core/errors.ts';
 
 /** One input column: numbers (NaN = missing) or category labels (null = missing). */
@@ -104,8 +104,8 @@ function skewness(v: Float64Array): number {
 function center(values: Float64Array, scaling: Scaling): { center: number; scale: number } {
   if (scaling === 'none') return { center: 0, scale: 1 };
   if (scaling === 'robust') {
-    const s = Float64Array.from(values).sort();
-    return { center: quantileSorted(s, 0.5), scale: quantileSorted(s, 0.75) - quantileSorted(s, 0.25) };
+    const s = Float64Array.from(values);
+    return { center: quantileSelect(s, 0.5), scale: quantileSelect(s, 0.75) - quantileSelect(s, 0.25) };
   }
   const { mean, sd } = meanSd(values);
   return { center: mean, scale: sd };
@@ -159,14 +159,18 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
   }
   const isMissing = (c: InputColumn, i: number) => (c.kind === 'numeric' ? Number.isNaN(c.values[i]!) : c.values[i] === null);
   const missing: Record<string, number> = {};
+  const anyMissing = new Uint8Array(n);
   for (const c of columns) {
     let m = 0;
-    for (let i = 0; i < n; i++) if (isMissing(c, i)) m++;
+    for (let i = 0; i < n; i++) if (isMissing(c, i)) { m++; anyMissing[i] = 1; }
     if (m > 0) missing[c.name] = m;
   }
-  const keptList: number[] = [];
-  for (let i = 0; i < n; i++) if (policy === 'impute' || !columns.some((c) => isMissing(c, i))) keptList.push(i);
-  const kept = Int32Array.from(keptList);
+  let keptCount = n;
+  if (policy === 'exclude') for (let i = 0; i < n; i++) keptCount -= anyMissing[i]!;
+  const kept = new Int32Array(keptCount);
+  for (let i = 0, t = 0; i < n; i++) if (policy === 'impute' || !anyMissing[i]) kept[t++] = i;
+  // every row kept: the columns are read as they are
+  const identity = kept.length === n;
   const excluded = n - kept.length;
   if (kept.length === 0) throw new SegmintError('no-rows', n === 0 ? 'no rows to cluster' : `all ${n} rows have a missing value`, { hint: 'use the impute policy for missing values' });
   const warnings: string[] = [];
@@ -176,14 +180,17 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
   if (excluded > 0) warnings.push(`${excluded} rows with a missing value were excluded`);
 
   const steps: Step[] = [];
-  const out: Float64Array[] = [];
+  const fills: ((X: Float64Array, d: number, j: number) => void)[] = [];
   for (const c of columns) {
     if (c.kind === 'numeric') {
-      const present = Float64Array.from(keptList.filter((i) => !Number.isNaN(c.values[i]!)).map((i) => c.values[i]!)).sort();
-      const impute = present.length ? quantileSorted(present, 0.5) : 0;
-      const raw = Float64Array.from(keptList, (i) => (Number.isNaN(c.values[i]!) ? impute : c.values[i]!));
+      const values = c.values;
+      const col = identity ? values : Float64Array.from(kept, (i) => values[i]!);
+      const present = presentValues(col);
+      const impute = present.length ? quantileSelect(present, 0.5) : 0;
+      const raw = present.length === col.length ? Float64Array.from(col) : col.map((x) => (Number.isNaN(x) ? impute : x));
       // negative values (net spend where returns exceed purchases) are clipped at 0 before the log
-      const negative = raw.reduce((a, x) => a + (x < 0 ? 1 : 0), 0);
+      let negative = 0;
+      for (let i = 0; i < raw.length; i++) if (raw[i]! < 0) negative++;
       const clipped = negative ? raw.map((x) => Math.max(x, 0)) : raw;
       const auto = params.log1p === 'auto' && negative <= AUTO_LOG1P_MAX_NEGATIVE * raw.length && skewness(clipped) > 2;
       const log = auto || (Array.isArray(params.log1p) && params.log1p.includes(c.name));
@@ -193,8 +200,8 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
       const v = log ? clipped.map((x) => Math.log(1 + x)) : raw;
       let lo: number | null = null, hi: number | null = null;
       if (q > 0) {
-        const s = Float64Array.from(v).sort();
-        lo = quantileSorted(s, q); hi = quantileSorted(s, 1 - q);
+        const s = Float64Array.from(v);
+        lo = quantileSelect(s, q); hi = quantileSelect(s, 1 - q);
         for (let i = 0; i < v.length; i++) v[i] = Math.min(hi, Math.max(lo, v[i]!));
       }
       const { center: ce, scale } = center(v, scaling);
@@ -202,9 +209,9 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
       if (!(scale > 0)) { warnings.push(`${c.name} is constant${scaling === 'robust' ? ' over its middle half (IQR 0)' : ''}: left out of the distance`); continue; }
       const step: NumericStep = { kind: 'numeric', name: c.name, impute, ...(floor !== undefined ? { floor } : {}), log1p: log, clipLow: lo, clipHigh: hi, center: ce, scale };
       steps.push(step);
-      out.push(Float64Array.from(keptList, (i) => applyNumeric(step, c.values[i]!)));
+      fills.push((X, d, j) => applyNumericColumn(step, col, X, d, j));
     } else {
-      const vals = keptList.map((i) => c.values[i] ?? MISSING_LEVEL);
+      const vals = Array.from(kept, (i) => c.values[i] ?? MISSING_LEVEL);
       const levels = [...new Set(vals)].sort();
       if (levels.length < 2) { warnings.push(`${c.name} has a single level: left out of the distance`); continue; }
       for (const level of levels) {
@@ -212,14 +219,30 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
         const st = scaling === 'none' ? { center: 0, scale: 1 } : center(ind, 'standard');
         const step: OneHotStep = { kind: 'one-hot', name: c.name, level, center: st.center, scale: st.scale };
         steps.push(step);
-        out.push(ind.map((x) => (x - step.center) / step.scale));
+        fills.push((X, d, j) => { for (let i = 0; i < ind.length; i++) X[i * d + j] = (ind[i]! - step.center) / step.scale; });
       }
     }
   }
   if (steps.length === 0) throw new SegmintError('no-variable-features', `every feature is constant (${columns.map((c) => c.name).join(', ')}): there is nothing to tell customers apart by`, { hint: 'choose other features' });
   const d = steps.length, X = new Float64Array(kept.length * d);
-  for (let j = 0; j < d; j++) for (let i = 0; i < kept.length; i++) X[i * d + j] = out[j]![i]!;
+  fills.forEach((fill, j) => fill(X, d, j));
   return { preprocessing: { scaling, missing: policy, steps }, X, kept, missing, excluded, warnings };
+}
+
+/** `applyNumeric` over a column, written into column j of the row-major n × d matrix X (the same arithmetic, bounds hoisted). */
+function applyNumericColumn(s: NumericStep, values: Float64Array, X: Float64Array, d: number, j: number): void {
+  const [lo, hi] = scaleBounds(s);
+  const tiny = Z_TINY * s.scale;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    let v = Number.isNaN(x) ? s.impute : x;
+    if (s.floor !== undefined && v < s.floor) v = s.floor;
+    if (s.log1p) v = Math.log(Math.max(1 + v, LOG1P_FLOOR));
+    if (s.clipLow !== null && v < s.clipLow) v = s.clipLow;
+    if (s.clipHigh !== null && v > s.clipHigh) v = s.clipHigh;
+    const t = Math.min(Math.max(v, lo), hi) - s.center;
+    X[i * d + j] = Math.abs(t) < tiny ? 0 : t / s.scale;
+  }
 }
 
 /** Transform raw columns (by name) with a fitted preprocessing; missing values are imputed as fitted. */

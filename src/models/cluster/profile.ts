@@ -5,7 +5,7 @@
  * one-paragraph persona, and the five segment criteria (Kotler: measurable, substantial, differentiable,
  * accessible, actionable) made concrete.
  */
-import { quantileSorted } from '../rfm/binning.ts';
+import { presentValues, quantileSelect } from './quantile.ts';
 import { meanSd } from './preprocess.ts';
 
 export interface ProfileColumn {
@@ -76,7 +76,7 @@ export interface ClusterProfile {
 
 export interface ProfileOptions {
   revenue?: Float64Array;
-  hasContact?: ArrayLike<boolean>;
+  hasContact?: ArrayLike<boolean | number>;
   /** per cluster mean silhouette */
   silhouette?: ArrayLike<number>;
   /** per cluster distance to the nearest other centroid */
@@ -148,11 +148,11 @@ export function profileClusters(columns: readonly ProfileColumn[], labels: Int32
   const sizes = new Float64Array(k);
   for (const l of labels) sizes[l]!++;
   const pop = columns.map((c) => {
-    const present = c.values.filter((x) => !Number.isNaN(x)).sort();
+    const present = presentValues(c.values);
     if (!present.length) return { mean: 0, sd: 0, median: 0, spread: 0 };
-    const { mean, sd } = meanSd(present), median = quantileSorted(present, 0.5);
-    const iqr = quantileSorted(present, 0.75) - quantileSorted(present, 0.25);
-    const mad = iqr > 0 ? 0 : quantileSorted(Float64Array.from(present, (x) => Math.abs(x - median)).sort(), 0.5);
+    const { mean, sd } = meanSd(present), median = quantileSelect(present, 0.5);
+    const iqr = quantileSelect(present, 0.75) - quantileSelect(present, 0.25);
+    const mad = iqr > 0 ? 0 : quantileSelect(Float64Array.from(present, (x) => Math.abs(x - median)), 0.5);
     return { mean, sd, median, spread: iqr > 0 ? iqr / 1.349 : mad > 0 ? 1.4826 * mad : sd };
   });
   let totalRevenue = 0;
@@ -160,14 +160,21 @@ export function profileClusters(columns: readonly ProfileColumn[], labels: Int32
   if (options.revenue) for (let i = 0; i < n; i++) { const r = options.revenue[i]!; if (Number.isFinite(r)) { revenue[labels[i]!]! += r; totalRevenue += r; } }
   const contact = new Float64Array(k);
   if (options.hasContact) for (let i = 0; i < n; i++) if (options.hasContact[i]) contact[labels[i]!]!++;
-  const byCluster: number[][] = Array.from({ length: k }, () => []);
-  for (let i = 0; i < n; i++) byCluster[labels[i]!]!.push(i);
+  // the rows of each cluster, in row order: cluster c's are order[start[c] .. start[c + 1])
+  const start = new Int32Array(k + 1);
+  for (let c = 0; c < k; c++) start[c + 1] = start[c]! + sizes[c]!;
+  const order = new Int32Array(n), fill = start.slice(0, k);
+  for (let i = 0; i < n; i++) order[fill[labels[i]!]!++] = i;
+  const scratch = new Float64Array(n);
   const featureNames = columns.map((c) => c.name);
-  const profiles = byCluster.map((rows, c): ClusterProfile => {
+  const profiles = Array.from({ length: k }, (_, c): ClusterProfile => {
+    const rows = order.subarray(start[c]!, start[c + 1]!);
     const features = columns.map((col, j): FeatureProfile => {
-      const vals = Float64Array.from(rows.map((i) => col.values[i]!).filter((x) => !Number.isNaN(x))).sort();
-      const mean = vals.length ? meanSd(vals).mean : pop[j]!.mean;
-      const median = vals.length ? quantileSorted(vals, 0.5) : pop[j]!.median;
+      let m = 0;
+      for (let t = 0; t < rows.length; t++) { const x = col.values[rows[t]!]!; if (!Number.isNaN(x)) scratch[m++] = x; }
+      const vals = scratch.subarray(0, m);
+      const mean = m ? meanSd(vals).mean : pop[j]!.mean;
+      const median = m ? quantileSelect(vals, 0.5) : pop[j]!.median;
       const p = pop[j]!;
       return { feature: col.name, mean, median, populationMean: p.mean, populationMedian: p.median, z: p.sd > 0 ? (mean - p.mean) / p.sd : 0, robustZ: p.spread > 0 ? (median - p.median) / p.spread : 0 };
     });
