@@ -13,6 +13,7 @@
 export { SegmintError, isSegmintError } from './core/errors.ts';
 export { CANONICAL_FIELDS, IMPORT_KINDS, type CanonicalField, type ImportKind } from './core/schema.ts';
 export { Workspace, openMemoryDb, type Db, type OpenOptions, type Param, type Row } from './store/workspace.ts';
+export { formatEngineSpec, openEngine, parseEngineSpec, type Engine, type EngineSpec, type OpenEngineOptions } from './engines/index.ts';
 export { CURRENT_SCHEMA_VERSION } from './store/migrations.ts';
 export { defaultConfig, parseConfig, type ImportPolicies, type ImportSettings, type WorkspaceConfig } from './store/config.ts';
 export {
