@@ -5,6 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderImport } from '../../src/cli/commands/import.ts';
+import { importFile } from '../../src/store/import/index.ts';
+import { Workspace } from '../../src/store/workspace.ts';
 import { runCli } from '../helpers/cli.ts';
 import { shared, withTempDir } from '../helpers/workspace.ts';
 
@@ -93,7 +96,6 @@ test('LRFMP: customers with fewer than three purchase days have no P score, are 
     assert.match(human.out, /16,094 customers have no P score \(fewer than 3 purchase days/);
     assert.match(human.err, /note: 16,094 customers with fewer than 3 purchase days have no regularity score \(P\)/);
     // the stored run: P null exactly for them, and no one of them "most regular"
-    const { Workspace } = await import('../../src/store/workspace.ts');
     const ws = await Workspace.open(dir);
     try {
       const rows = await ws.db.all<{ customer_id: string; p: number | null; periodicity_days: number | null; score_code: number }>(
@@ -131,5 +133,49 @@ test('LRFMP: a segment table of your own must name customers without P too; a ru
     const segs = Object.fromEntries((JSON.parse(ok.out) as { segments: { segment: string; customers: number }[] }).segments.map((s) => [s.segment, s.customers]));
     assert.equal(segs['Too few visits'], 16094);
     assert.equal((segs.Regular ?? 0) + (segs.Irregular ?? 0), 23570 - 16094);
+  });
+});
+
+const OR = shared('online-retail/online_retail.csv');
+
+test('the import summary adds up where it is printed: read = loaded + quarantined by reason, and each row of "seen in the file" (Online Retail)', { skip: OR.skip }, async () => {
+  await withTempDir(async (dir) => {
+    const ws = await Workspace.open(dir, { create: true });
+    try {
+      const r = await importFile(ws, OR.path, { kind: 'transactions' });
+      // pandas 1.5.3 on the same file (CustomerID read as text): 135,080 without a customer id; 5,268 exact
+      // repeats (df.duplicated()), 5,225 of them with a customer id; 401,604 kept = with an id and not a repeat
+      assert.deepEqual(r.rows, { read: 541909, loaded: 401604, quarantined: 140305, alreadyPresent: 0 });
+      assert.deepEqual(r.quarantineByReason, { 'missing-customer-id': 135080, 'duplicate-row': 5225 });
+      const sum = Object.values(r.quarantineByReason).reduce((a, b) => a + b, 0);
+      assert.equal(sum, r.rows.quarantined);
+      const obs = Object.fromEntries(r.observations.map((o) => [o.code, o]));
+      for (const o of r.observations) assert.equal(o.loaded + o.quarantined + o.alreadyPresent, o.count, o.code);
+      // pandas: 9,288 cancellations, 8,872 of them kept (an id, not a repeat); 2,515 zero prices, 40 kept;
+      // 1,336 unmarked negative quantities, none with a customer id (so all quarantined as missing-customer-id first)
+      assert.deepEqual([obs['exact-duplicate-line']!.count, obs['exact-duplicate-line']!.quarantined, obs['exact-duplicate-line']!.quarantinedAsReason], [5268, 5268, 5225]);
+      assert.deepEqual([obs['cancellation-line']!.count, obs['cancellation-line']!.loaded, obs['cancellation-line']!.quarantined], [9288, 8872, 416]);
+      assert.deepEqual([obs['zero-price']!.count, obs['zero-price']!.loaded], [2515, 40]);
+      assert.deepEqual([obs['unmarked-negative-quantity']!.count, obs['unmarked-negative-quantity']!.quarantined, obs['unmarked-negative-quantity']!.quarantinedAsReason], [1336, 1336, 0]);
+      const text = renderImport(r);
+      assert.match(text, /✓ read = loaded \+ quarantined: 541,909 = 401,604 loaded \+ 140,305 quarantined/);
+      assert.match(text, /✓ quarantined = missing-customer-id \+ duplicate-row: 140,305 = 135,080 \+ 5,225/);
+      assert.match(text, /^ {2}missing-customer-id +135,080$/m);
+      assert.match(text, /^exact-duplicate-line +5,268 +0 +5,268 .*\(5,225 as duplicate-row, 43 under an earlier reason\)$/m);
+      assert.match(text, /^cancellation-line +9,288 +8,872 +416 /m);
+      assert.match(text, /^unmarked-negative-quantity +1,336 +0 +1,336 .*\(0 as unmarked-negative-quantity, 1,336 under an earlier reason\)$/m);
+
+      // an export overlapping the first: its 3,000 lines are already present, and the sums say so
+      const part = join(dir, 'first-3000.csv');
+      writeFileSync(part, readFileSync(OR.path, 'utf8').split('\n').slice(0, 3001).join('\n') + '\n');
+      const again = await importFile(ws, part, { kind: 'transactions' });
+      assert.deepEqual(again.rows, { read: 3000, loaded: 0, quarantined: 0, alreadyPresent: 3000 });
+      for (const o of again.observations) assert.equal(o.alreadyPresent, o.count, o.code);
+      const t2 = renderImport(again);
+      assert.match(t2, /✓ read = loaded \+ already present \+ quarantined: 3,000 = 0 loaded \+ 3,000 already present \+ 0 quarantined/);
+      assert.match(t2, /seen in the file +rows +loaded +already present +quarantined/);
+    } finally {
+      ws.close();
+    }
   });
 });

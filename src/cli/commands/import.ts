@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
 import { IMPORT_KINDS, type ImportKind } from '../../core/schema.ts';
 import { normalisePolicy, type ImportPolicies } from '../../store/config.ts';
-import { importFile, parseMapOptions, type ImportResult } from '../../store/import/index.ts';
+import { importFile, parseMapOptions, type ImportResult, type Observation } from '../../store/import/index.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { examples, withGlobals, type SetExit } from '../options.ts';
 import { progressBar } from '../progress.ts';
@@ -44,30 +44,48 @@ export function renderImport(r: ImportResult): string {
   if (x.transactionAttributes.length) lines.push(`kept as line attributes: ${x.transactionAttributes.join(', ')}`);
   if (x.eventProperties.length) lines.push(`kept in event properties: ${x.eventProperties.join(', ')}`);
   lines.push('');
-  const rows: (string | number)[][] = [
-    ['rows read', r.rows.read],
-    ['loaded', r.rows.loaded],
-    ['quarantined', r.rows.quarantined],
-  ];
-  if (r.rows.alreadyPresent) rows.push(['already imported (skipped)', r.rows.alreadyPresent]);
-  lines.push(table(['reconciliation', 'rows'], rows));
-  lines.push(r.reconciled ? `✓ read = loaded + quarantined${r.rows.alreadyPresent ? ' + already imported' : ''}` : '✗ the counts do not reconcile: please report this as a bug');
-  const reasons = Object.entries(r.quarantineByReason);
-  if (reasons.length) {
-    lines.push('');
-    lines.push(table(['quarantine reason', 'rows'], reasons.map(([k, n]) => [k, n])));
-  }
-  const obs = r.observations.filter((o) => o.count > 0);
-  if (obs.length) {
-    lines.push('');
-    lines.push(table(['seen in the file', 'rows', 'policy', 'what happened'], obs.map((o) => [o.code, o.count, o.policy, o.action])));
-  }
+  lines.push(...renderReconciliation(r));
   // a products file holds no customers: its import does not talk about them
   if (r.kind !== 'products') {
     lines.push('');
     lines.push(`customers: ${fmtInt(r.customers.after)} (${fmtInt(r.customers.added)} new)`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The reconciliation with its sums written out: read = loaded + already present + quarantined, the
+ * quarantined by reason, and what was seen in the file, each kind of row split the same way.
+ */
+export function renderReconciliation(r: ImportResult): string[] {
+  const { read, loaded, quarantined, alreadyPresent } = r.rows;
+  const reasons = Object.entries(r.quarantineByReason);
+  const rows: (string | number)[][] = [['rows read', read], ['loaded', loaded]];
+  if (alreadyPresent) rows.push(['already present (skipped)', alreadyPresent]);
+  rows.push(['quarantined', quarantined]);
+  for (const [k, n] of reasons) rows.push([`  ${k}`, n]);
+  const lines = [table(['reconciliation', 'rows'], rows)];
+  const terms = [`${fmtInt(loaded)} loaded`, ...(alreadyPresent ? [`${fmtInt(alreadyPresent)} already present`] : []), `${fmtInt(quarantined)} quarantined`];
+  const byReason = reasons.reduce((a, [, n]) => a + n, 0);
+  if (!r.reconciled || byReason !== quarantined) lines.push('✗ the counts do not reconcile: please report this as a bug');
+  else {
+    lines.push(`✓ read = loaded${alreadyPresent ? ' + already present' : ''} + quarantined: ${fmtInt(read)} = ${terms.join(' + ')}`);
+    if (reasons.length > 1) lines.push(`✓ quarantined = ${reasons.map(([k]) => k).join(' + ')}: ${fmtInt(quarantined)} = ${reasons.map(([, n]) => fmtInt(n)).join(' + ')}`);
+  }
+  const obs = r.observations.filter((o) => o.count > 0);
+  if (obs.length) {
+    const present = obs.some((o) => o.alreadyPresent > 0);
+    const what = (o: Observation) => {
+      const other = o.quarantined - o.quarantinedAsReason;
+      if (o.reason && other > 0) return `${o.action} (${fmtInt(o.quarantinedAsReason)} as ${o.reason}, ${fmtInt(other)} under an earlier reason)`;
+      return !o.reason && o.quarantined > 0 ? `${o.action}; ${fmtInt(o.quarantined)} quarantined for another reason` : o.action;
+    };
+    lines.push('');
+    lines.push(table(['seen in the file', 'rows', 'loaded', ...(present ? ['already present'] : []), 'quarantined', 'policy', 'what happened'],
+      obs.map((o) => [o.code, o.count, o.loaded, ...(present ? [o.alreadyPresent] : []), o.quarantined, o.policy, what(o)])));
+    lines.push(`each row: rows = loaded${present ? ' + already present' : ''} + quarantined. A line may show several of these; a quarantined line counts once, under the first reason that applies (the reasons above).`);
+  }
+  return lines;
 }
 
 export function registerImport(program: Command, ctx: Context, _setExit: SetExit): void {

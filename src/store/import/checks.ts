@@ -99,6 +99,42 @@ export interface Observation {
   policy: string;
   /** what the policy did with those rows */
   action: string;
+  /** the quarantine reason the policy gives these rows, or null when it keeps them */
+  reason: QuarantineReason | null;
+  /** of `count`: loaded, quarantined (under any reason) and already present: count = loaded + quarantined + alreadyPresent */
+  loaded: number;
+  quarantined: number;
+  alreadyPresent: number;
+  /** of `quarantined`: under `reason` itself; the others got an earlier reason (each quarantined row has one) */
+  quarantinedAsReason: number;
+}
+
+/** What a check declares of an observation; the counts are added by the import. */
+export type ObservationSpec = Pick<Observation, 'code' | 'policy' | 'action'> & { reason?: QuarantineReason | null };
+
+/**
+ * The counts of observation i (`expr`) over the checked rows, as aggregate columns `<prefix>o<i>` (all),
+ * `ol` (loaded), `oq` (quarantined), `or` (quarantined under `reason`); already present = o − ol − oq.
+ */
+export function observationCounts(obsExprs: readonly string[], specs: readonly ObservationSpec[], prefix = ''): string[] {
+  return obsExprs.flatMap((e, i) => {
+    const reason = specs[i]?.reason;
+    return [
+      `count(*) FILTER (WHERE ${e}) AS ${prefix}o${i}`,
+      `count(*) FILTER (WHERE (${e}) AND reason IS NULL AND NOT __present) AS ${prefix}ol${i}`,
+      `count(*) FILTER (WHERE (${e}) AND reason IS NOT NULL AND NOT __present) AS ${prefix}oq${i}`,
+      reason ? `count(*) FILTER (WHERE (${e}) AND reason = '${reason}' AND NOT __present) AS ${prefix}or${i}` : `0 AS ${prefix}or${i}`,
+    ];
+  });
+}
+
+/** Observations with their counts from a tally row holding o<i>, ol<i>, oq<i>, or<i> (see observationCounts). */
+export function countedObservations(specs: readonly ObservationSpec[], tally: Record<string, unknown> | undefined): Observation[] {
+  return specs.map((o, i) => {
+    const n = (k: string) => Number(tally?.[`${k}${i}`] ?? 0);
+    const count = n('o'), loaded = n('ol'), quarantined = n('oq');
+    return { code: o.code, count, policy: o.policy, action: o.action, reason: o.reason ?? null, loaded, quarantined, alreadyPresent: count - loaded - quarantined, quarantinedAsReason: n('or') };
+  });
 }
 
 /** Build a CASE expression that yields the first applicable reason, from [condition, reason] pairs. */

@@ -13,7 +13,7 @@ import type { ImportPolicies, ImportSettings } from '../config.ts';
 import { journalled, nextWriteId } from '../journal.ts';
 import type { Db, Workspace } from '../workspace.ts';
 import { defineNullMacro, ensureColumns, inferTraits, rawRecordExpr, traitNames, type TraitColumn } from './columns.ts';
-import type { Observation } from './checks.ts';
+import { countedObservations, observationCounts, type Observation } from './checks.ts';
 import { checkTimezone, detectDateFormat } from './dates.ts';
 import { detectFormat, type FileFormat } from './formats.ts';
 import { resolveMapping, type Mapping } from './mapping.ts';
@@ -224,7 +224,7 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
       progress('loading', 0.6);
       // Rows with a customer (transactions, events): one pass per customer gives the customers and the tallies.
       const byCustomer = kind === 'transactions' || kind === 'events';
-      if (byCustomer) await aggregateByCustomer(db, kind === 'transactions' ? extraCols.length : 0, checked.obsExprs);
+      if (byCustomer) await aggregateByCustomer(db, kind === 'transactions' ? extraCols.length : 0, checked.obsExprs, checked.observations);
       if (kind === 'transactions') {
         const split = await splitTransactionExtras(db, extraCols, mapping.extra);
         await loadTransactions(db, sourceId, split.lineLevel);
@@ -255,7 +255,7 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
         count(*) FILTER (WHERE reason IS NULL AND NOT __present) AS loaded,
         count(*) FILTER (WHERE reason IS NOT NULL AND NOT __present) AS quarantined,
         count(*) FILTER (WHERE __present) AS present
-        ${checked.obsExprs.map((e, i) => `, count(*) FILTER (WHERE ${e}) AS o${i}`).join('')}
+        ${observationCounts(checked.obsExprs, checked.observations).map((x) => `, ${x}`).join('')}
         FROM __checked`);
       const byReason = await db.all<{ reason: string; n: number }>(
         'SELECT reason, count(*) AS n FROM quarantine WHERE source_id = ? GROUP BY reason ORDER BY n DESC, reason',
@@ -267,9 +267,12 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
         quarantined: Number(tallies?.quarantined ?? 0) + rejected.quarantined,
         alreadyPresent: Number(tallies?.present ?? 0) + rejected.present,
       };
-      const observations: Observation[] = checked.observations.map((o, i) => ({ ...o, count: Number(tallies?.[`o${i}`] ?? 0) }));
+      const observations: Observation[] = countedObservations(checked.observations, tallies);
       if (staged.rejects.length) {
-        observations.unshift({ code: 'malformed-row', count: staged.rejects.length, policy: 'always', action: 'quarantined with the reader error' });
+        observations.unshift({
+          code: 'malformed-row', count: staged.rejects.length, policy: 'always', action: 'quarantined with the reader error', reason: 'malformed-row',
+          loaded: 0, quarantined: rejected.quarantined, alreadyPresent: rejected.present, quarantinedAsReason: rejected.quarantined,
+        });
       }
       // An import that changes nothing (every row already present) reports so but records no source.
       const changed = rows.loaded + rows.quarantined > 0 || rows.alreadyPresent === 0;

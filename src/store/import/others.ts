@@ -6,10 +6,10 @@
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
 import { idExpr, numberExpr, textExpr, type TraitColumn } from './columns.ts';
-import { materialiseParsed, PARSED_WITH_OCC, reasonCase, createChecked, implausibleDateCondition, numberRules, type Observation, type QuarantineReason } from './checks.ts';
+import { materialiseParsed, PARSED_WITH_OCC, reasonCase, createChecked, implausibleDateCondition, numberRules, type ObservationSpec, type QuarantineReason } from './checks.ts';
 import { boundsOf, col, tsExpr, type CheckContext } from './transactions.ts';
 
-type Checked = { observations: Omit<Observation, 'count'>[]; obsExprs: string[] };
+type Checked = { observations: ObservationSpec[]; obsExprs: string[] };
 
 /** Customers: one row per id; without an id column the record number is the id (with a warning). */
 export async function checkCustomers(ctx: CheckContext, traits: TraitColumn[]): Promise<Checked> {
@@ -23,8 +23,8 @@ export async function checkCustomers(ctx: CheckContext, traits: TraitColumn[]): 
   reasonCase([['customer_id IS NULL', 'missing-customer-id'], ['__later > 1', 'duplicate-customer-id']]));
   return {
     observations: [
-      { code: 'missing-customer-id', policy: 'always', action: 'quarantined (a customer row needs an id)' },
-      { code: 'repeated-customer-id', policy: 'later row wins', action: 'earlier rows quarantined as duplicate-customer-id' },
+      { code: 'missing-customer-id', policy: 'always', action: 'quarantined (a customer row needs an id)', reason: 'missing-customer-id' },
+      { code: 'repeated-customer-id', policy: 'later row wins', action: 'earlier rows quarantined as duplicate-customer-id', reason: 'duplicate-customer-id' },
       ...lost.observations,
     ],
     obsExprs: ['customer_id IS NULL', 'customer_id IS NOT NULL AND __later > 1', ...lost.obsExprs],
@@ -156,8 +156,8 @@ export async function checkEvents(ctx: CheckContext, eventType: string | undefin
   await createChecked(ctx.db, `SELECT o.*, ${reasonCase(rules)} AS reason FROM ${PARSED_WITH_OCC} o`, ctx.existingSql);
   return {
     observations: [
-      { code: 'exact-duplicate-line', policy: `duplicateRows: ${ctx.settings.policies.duplicateRows}`, action: ctx.settings.policies.duplicateRows === 'quarantine' ? 'later copies quarantined' : 'kept' },
-      { code: 'missing-customer-id', policy: 'always', action: 'quarantined (an event needs a customer)' },
+      { code: 'exact-duplicate-line', policy: `duplicateRows: ${ctx.settings.policies.duplicateRows}`, action: ctx.settings.policies.duplicateRows === 'quarantine' ? 'later copies quarantined' : 'kept', reason: ctx.settings.policies.duplicateRows === 'quarantine' ? 'duplicate-row' : null },
+      { code: 'missing-customer-id', policy: 'always', action: 'quarantined (an event needs a customer)', reason: 'missing-customer-id' },
     ],
     obsExprs: ['row_occ > 1', 'customer_id IS NULL'],
   };
@@ -186,7 +186,7 @@ export async function checkProducts(ctx: CheckContext, traits: TraitColumn[]): P
     o AS (SELECT *, CAST(row_number() OVER (PARTITION BY row_key ORDER BY __line) AS INTEGER) AS row_occ,
       row_number() OVER (PARTITION BY product_id ORDER BY __line DESC) AS __later FROM p)`, reasonCase(rules));
   return {
-    observations: [{ code: 'repeated-product-id', policy: 'later row wins', action: 'earlier rows quarantined as duplicate-product-id' }, ...lost.observations],
+    observations: [{ code: 'repeated-product-id', policy: 'later row wins', action: 'earlier rows quarantined as duplicate-product-id', reason: 'duplicate-product-id' }, ...lost.observations],
     obsExprs: ['product_id IS NOT NULL AND __later > 1', ...lost.obsExprs],
   };
 }

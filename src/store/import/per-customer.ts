@@ -10,6 +10,7 @@ import { quoteIdent } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
 import { ensureColumns, inferTraits, traitNames, type TraitColumn } from './columns.ts';
 import type { StagedColumn } from './stage.ts';
+import { observationCounts, type ObservationSpec } from './checks.ts';
 
 /** Rows loaded from this source: accepted and not already in the warehouse. */
 const KEPT = 'reason IS NULL AND NOT __present';
@@ -17,9 +18,10 @@ const KEPT = 'reason IS NULL AND NOT __present';
 /**
  * Create `__agg` from `__checked` (which holds the extra columns as text `__x<i>`): per customer the row
  * counts, the first kept timestamp, for each extra column its distinct accepted values (`__k<i>`) and its
- * latest kept value (`__v<i>`; a tie in time goes to the later line), and the count of each observation (`__o<i>`).
+ * latest kept value (`__v<i>`; a tie in time goes to the later line), and the counts of each observation
+ * (`__o<i>`, `__ol<i>`, `__oq<i>`, `__or<i>`: see observationCounts).
  */
-export async function aggregateByCustomer(db: Db, extras: number, obsExprs: readonly string[]): Promise<void> {
+export async function aggregateByCustomer(db: Db, extras: number, obsExprs: readonly string[], specs: readonly ObservationSpec[]): Promise<void> {
   const cols = [
     'customer_id',
     'count(*) FILTER (WHERE reason IS NULL) AS __accepted',
@@ -32,14 +34,14 @@ export async function aggregateByCustomer(db: Db, extras: number, obsExprs: read
       // latest by time, on the same timestamp the later line, so a re-run keeps the same value
       `arg_max(__x${i}, (ts, __line)) FILTER (WHERE __x${i} IS NOT NULL AND ${KEPT}) AS __v${i}`,
     ]).flat(),
-    ...obsExprs.map((e, i) => `count(*) FILTER (WHERE ${e}) AS __o${i}`),
+    ...observationCounts(obsExprs, specs, '__'),
   ];
   await db.run(`CREATE OR REPLACE TEMP TABLE __agg AS SELECT ${cols.join(', ')} FROM __checked GROUP BY customer_id`);
 }
 
 /** The import's tallies from `__agg`, named as the generic tally query names them (loaded, quarantined, present, o<i>). */
 export async function tallyFromAggregate(db: Db, observations: number): Promise<Record<string, number> | undefined> {
-  const sums = Array.from({ length: observations }, (_, i) => `, coalesce(sum(__o${i}), 0) AS o${i}`).join('');
+  const sums = Array.from({ length: observations }, (_, i) => ['o', 'ol', 'oq', 'or'].map((k) => `, coalesce(sum(__${k}${i}), 0) AS ${k}${i}`).join('')).join('');
   return db.one<Record<string, number>>(`SELECT coalesce(sum(__loaded), 0) AS loaded, coalesce(sum(__quarantined), 0) AS quarantined,
     coalesce(sum(__n_present), 0) AS present ${sums} FROM __agg`);
 }

@@ -7,7 +7,7 @@ import { DEFAULT_BOUNDS, type ImportBounds, type ImportSettings } from '../confi
 import type { Db } from '../workspace.ts';
 import { snakeCase } from '../../core/schema.ts';
 import { idExpr, numberExpr, textExpr } from './columns.ts';
-import { createChecked, implausibleDateCondition, numberOccurrences, numberRules, reasonCase, type NumberField, type Observation, type QuarantineReason } from './checks.ts';
+import { createChecked, implausibleDateCondition, numberOccurrences, numberRules, reasonCase, type NumberField, type ObservationSpec, type QuarantineReason } from './checks.ts';
 import { timestampExpr } from './dates.ts';
 import type { Mapping } from './mapping.ts';
 import type { StagedColumn } from './stage.ts';
@@ -121,7 +121,7 @@ export function deriveTransactionColumns(s: TransactionShape): string[] {
  * Create __checked for transactions over __raw (read with deriveTransactionColumns). Returns the
  * observation queries to count afterwards.
  */
-export async function checkTransactions(ctx: CheckContext): Promise<{ observations: Omit<Observation, 'count'>[]; obsExprs: string[] }> {
+export async function checkTransactions(ctx: CheckContext): Promise<{ observations: ObservationSpec[]; obsExprs: string[] }> {
   const { settings } = ctx;
   const pol = settings.policies;
   const c = (f: string) => col(ctx, f);
@@ -174,23 +174,25 @@ export async function checkTransactions(ctx: CheckContext): Promise<{ observatio
   await numberOccurrences(ctx.db, '__raw', '__d_row_key');
   await createChecked(ctx.db, `SELECT o.*, ${reasonCase(rules)} AS reason, ${isReturn} AS is_return, ${amountExpr} AS amount
     FROM (SELECT ${parsed.join(',\n      ')} FROM __raw) o`, ctx.existingSql, { table: '__raw', key: '__d_row_key', rid: 'rowid' });
-  const observations: Omit<Observation, 'count'>[] = [];
+  const observations: ObservationSpec[] = [];
   const obsExprs: string[] = [];
-  const add = (code: string, expr: string, policy: string, action: string) => {
-    observations.push({ code, policy, action });
+  const add = (code: string, expr: string, policy: string, action: string, reason: QuarantineReason | null = null) => {
+    observations.push({ code, policy, action, reason });
     obsExprs.push(expr);
   };
-  add('exact-duplicate-line', 'row_occ > 1', `duplicateRows: ${pol.duplicateRows}`, pol.duplicateRows === 'quarantine' ? 'later copies quarantined as duplicate-row' : 'kept');
-  add('missing-customer-id', 'customer_id IS NULL', `missingCustomerId: ${pol.missingCustomerId}`, pol.missingCustomerId === 'quarantine' ? 'quarantined' : 'kept as anonymous (no customer), excluded from customer analyses');
+  const q = (quarantined: boolean, reason: QuarantineReason) => (quarantined ? reason : null);
+  add('exact-duplicate-line', 'row_occ > 1', `duplicateRows: ${pol.duplicateRows}`, pol.duplicateRows === 'quarantine' ? 'later copies quarantined as duplicate-row' : 'kept', q(pol.duplicateRows === 'quarantine', 'duplicate-row'));
+  add('missing-customer-id', 'customer_id IS NULL', `missingCustomerId: ${pol.missingCustomerId}`, pol.missingCustomerId === 'quarantine' ? 'quarantined' : 'kept as anonymous (no customer), excluded from customer analyses', q(pol.missingCustomerId === 'quarantine', 'missing-customer-id'));
   if (c('order_id') && prefix !== '') add('cancellation-line', '__marker', `cancellationPrefix: "${prefix}"`, 'kept with is_return = true (unless quarantined for another reason)');
   if (c('unit_price')) {
-    add('zero-price', 'unit_price = 0', `zeroPrice: ${pol.zeroPrice}`, pol.zeroPrice === 'keep' ? 'kept (free items, amount 0)' : 'quarantined');
-    add('negative-price', 'unit_price < 0', `negativePrice: ${pol.negativePrice}`, pol.negativePrice === 'keep' ? 'kept' : 'quarantined');
+    add('zero-price', 'unit_price = 0', `zeroPrice: ${pol.zeroPrice}`, pol.zeroPrice === 'keep' ? 'kept (free items, amount 0)' : 'quarantined', q(pol.zeroPrice === 'quarantine', 'zero-price'));
+    add('negative-price', 'unit_price < 0', `negativePrice: ${pol.negativePrice}`, pol.negativePrice === 'keep' ? 'kept' : 'quarantined', q(pol.negativePrice === 'quarantine', 'negative-price'));
     add('zero-or-negative-price', 'unit_price <= 0', 'zeroPrice / negativePrice', 'see the two lines above');
   }
   add('unmarked-negative-quantity', `${negative} AND NOT __marker`, `unmarkedNegativeQuantity: ${pol.unmarkedNegativeQuantity}`,
-    pol.unmarkedNegativeQuantity === 'quarantine' ? 'quarantined (stock adjustments)' : pol.unmarkedNegativeQuantity === 'return' ? 'kept as returns' : 'kept as they are');
-  if (c('description')) add('missing-description', 'description IS NULL', `missingDescription: ${pol.missingDescription}`, pol.missingDescription === 'keep' ? 'kept' : 'quarantined');
+    pol.unmarkedNegativeQuantity === 'quarantine' ? 'quarantined (stock adjustments)' : pol.unmarkedNegativeQuantity === 'return' ? 'kept as returns' : 'kept as they are',
+    q(pol.unmarkedNegativeQuantity === 'quarantine', 'unmarked-negative-quantity'));
+  if (c('description')) add('missing-description', 'description IS NULL', `missingDescription: ${pol.missingDescription}`, pol.missingDescription === 'keep' ? 'kept' : 'quarantined', q(pol.missingDescription === 'quarantine', 'missing-description'));
   return { observations, obsExprs };
 }
 
