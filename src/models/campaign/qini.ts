@@ -302,10 +302,11 @@ export function randomTargeting(yIn: ArrayLike<number>, tIn: ArrayLike<number>, 
       // a top k without one of the arms has no uplift: left out of the permutation figures
     }
   }
-  const q95 = (xs: ArrayLike<number>) => {
+  // without permutations (or none with both arms in the top k) the figures fall back on the expectations
+  const q95 = (xs: ArrayLike<number>, none: number) => {
     const s = Float64Array.from(xs).sort();
-    return s.length ? s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)]! : ate;
+    return s.length ? s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)]! : none;
   };
-  const mean = (xs: ArrayLike<number>) => (xs.length ? Array.from(xs).reduce((a, b) => a + b, 0) / xs.length : 0);
-  return { qiniCoefficient: 0, upliftAuc: 0, upliftAtK: ate, permutations: perms, qiniMean: mean(qs), qini95: q95(qs), upliftAtKMean: us.length ? mean(us) : ate, upliftAtK95: q95(us) };
+  const mean = (xs: ArrayLike<number>, none: number) => (xs.length ? Array.from(xs).reduce((a, b) => a + b, 0) / xs.length : none);
+  return { qiniCoefficient: 0, upliftAuc: 0, upliftAtK: ate, permutations: perms, qiniMean: mean(qs, 0), qini95: q95(qs, 0), upliftAtKMean: mean(us, ate), upliftAtK95: q95(us, ate) };
 }

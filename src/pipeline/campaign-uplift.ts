@@ -1,0 +1,194 @@
+/**
+ * Uplift on an imported campaign: one treatment arm against control, a binary outcome, the pre-treatment
+ * columns as features; a seeded split, the model fitted on one part and evaluated on the other (Qini
+ * coefficient, AUUC, uplift@k against random targeting), and the customers with the highest predicted uplift
+ * as the send list for next time. Kernels in src/models/campaign/{uplift,logistic,qini,design}.ts;
+ * definitions in docs/campaigns.md.
+ */
+import { SegmintError } from '../core/errors.ts';
+import type { FeatureValue } from '../models/campaign/design.ts';
+import { topByUplift, upliftStudy, UPLIFT_METHODS, type UpliftMethod, type UpliftStudy } from '../models/campaign/uplift.ts';
+import { suggestion } from '../segments/schema.ts';
+import { openMemoryDb, type Workspace } from '../store/workspace.ts';
+import { loadCampaignRows, type CampaignRows } from './campaign.ts';
+import { copyToFile } from './export.ts';
+
+/** A text column with more distinct values than this is left out of the default features (an id, a free-text field). */
+export const MAX_LEVELS = 50;
+
+export interface UpliftOptions {
+  /** the treatment arm (default: the only arm besides control) */
+  treatment?: string;
+  /** a binary outcome column (default: the first binary outcome) */
+  outcome?: string;
+  method?: UpliftMethod;
+  /** pre-treatment columns (default: every imported pre-treatment column but text ones with more than MAX_LEVELS values) */
+  features?: string[];
+  /** share held out for evaluation, default 0.5 */
+  testShare?: number;
+  seed?: number;
+  /** the share (below 1) or number of customers to target, default 0.3 */
+  top?: number;
+  /** scikit-learn's C for the logistic regressions, default 1 */
+  C?: number;
+  /** random rankings for the baseline, default 100 */
+  permutations?: number;
+}
+
+export interface UpliftTarget {
+  customerId: string;
+  rank: number;
+  uplift: number;
+  arm: string;
+}
+
+export interface CampaignUpliftResult {
+  campaign: string;
+  treatment: string;
+  control: string;
+  outcome: string;
+  method: UpliftMethod;
+  features: string[];
+  columns: string[];
+  seed: number;
+  testShare: number;
+  train: { rows: number; treated: number; control: number };
+  test: { rows: number; treated: number; control: number };
+  /** the share of the test rows uplift@k and the curves' k refer to */
+  k: number;
+  qiniCoefficient: number;
+  upliftAuc: number;
+  upliftAtK: number;
+  random: { qiniCoefficient: number; upliftAuc: number; upliftAtK: number; permutations: number; qini95: number; upliftAtK95: number };
+  aboveRandom: { qini: boolean; upliftAtK: boolean };
+  /** the Qini curve on the test rows at every 1% of them (share targeted, incremental responders) */
+  qiniCurve: { share: number; qini: number }[];
+  /** coefficients of each logistic regression on the original scale of the features */
+  models: { name: string; intercept: number; coefficients: Record<string, number>; iterations: number; converged: boolean }[];
+  /** the send list: customers (of both arms, all rows) with the highest predicted uplift */
+  targets: { count: number; share: number; meanUplift: number; out?: { file: string; rows: number } };
+  notes: string[];
+}
+
+function pickTreatment(rows: CampaignRows, treatment: string | undefined): number {
+  const arms = rows.arms.filter((a) => a !== rows.control);
+  if (treatment === undefined) {
+    if (arms.length === 1) return rows.arms.indexOf(arms[0]!);
+    throw new SegmintError('invalid-usage', `campaign '${rows.campaign}' has ${arms.length} treatment arms (${arms.join(', ')}): say which one with --treatment`, { hint: `e.g. --treatment "${arms[0]}"` });
+  }
+  const i = rows.arms.indexOf(treatment);
+  if (i < 0 || treatment === rows.control) {
+    throw new SegmintError('unknown-arm', `no treatment arm '${treatment}' in campaign '${rows.campaign}'${suggestion(treatment, arms)}`, { hint: `the treatment arms are: ${arms.join(', ')}; the control is ${rows.control}` });
+  }
+  return i;
+}
+
+function pickOutcome(rows: CampaignRows, outcome: string | undefined): string {
+  const names = Object.keys(rows.outcomes);
+  const binary = (c: string) => rows.outcomes[c]!.every((v) => v === 0 || v === 1 || Number.isNaN(v));
+  if (outcome === undefined) {
+    const b = names.find(binary);
+    if (!b) throw new SegmintError('invalid-usage', `campaign '${rows.campaign}' has no 0/1 outcome (${names.join(', ') || 'none'})`, { hint: 'uplift models a binary outcome such as visit or conversion: import one with --outcomes' });
+    return b;
+  }
+  if (!names.includes(outcome)) {
+    throw new SegmintError('unknown-outcome', `no outcome '${outcome}' in campaign '${rows.campaign}'${suggestion(outcome, names)}`, { hint: `the outcomes are: ${names.join(', ') || 'none'}` });
+  }
+  if (!binary(outcome)) {
+    throw new SegmintError('outcome-not-binary', `outcome '${outcome}' holds values other than 0 and 1`, { hint: 'uplift is modelled for a binary outcome (visit, conversion); measure a spend with segmint campaign measure' });
+  }
+  return outcome;
+}
+
+/** Fit, evaluate and (with `out`) write the send list of uplift on campaign `name`. */
+export async function campaignUplift(ws: Workspace, name: string, o: UpliftOptions = {}, out?: string): Promise<CampaignUpliftResult> {
+  const rows = await loadCampaignRows(ws.db, name);
+  const method = o.method ?? 'two-model';
+  if (!UPLIFT_METHODS.includes(method)) throw new SegmintError('invalid-option', `--method ${method}: expected ${UPLIFT_METHODS.join(' or ')}`, { hint: '--method two-model' });
+  const treated = pickTreatment(rows, o.treatment);
+  const control = rows.arms.indexOf(rows.control);
+  const outcome = pickOutcome(rows, o.outcome);
+  const notes: string[] = [];
+  const traitNames = Object.keys(rows.traits);
+  let features = o.features;
+  if (features) {
+    for (const f of features) {
+      if (!rows.traits[f]) {
+        const why = rows.outcomes[f] ? ' (it is an outcome, measured after the send)' : '';
+        throw new SegmintError('unknown-feature', `no pre-treatment column '${f}' in campaign '${name}'${why}${suggestion(f, traitNames)}`, { hint: `the pre-treatment columns are: ${traitNames.join(', ') || 'none'}` });
+      }
+    }
+  } else {
+    features = traitNames.filter((f) => {
+      const c = rows.traits[f]!;
+      if (c.numeric) return true;
+      const levels = new Set(c.text).size;
+      if (levels > MAX_LEVELS) notes.push(`'${f}' is left out of the features: ${levels} distinct text values (more than ${MAX_LEVELS}); name it in --features to use it`);
+      return levels <= MAX_LEVELS;
+    });
+    if (!features.length) throw new SegmintError('no-features', `campaign '${name}' has no pre-treatment columns to model uplift from`, { hint: 'import the campaign with the customers\' traits as columns (recency, spend last year, …)' });
+  }
+  // the rows of the two arms with an outcome and every numeric feature present
+  const keep: number[] = [];
+  let dropped = 0;
+  const yAll = rows.outcomes[outcome]!;
+  for (let i = 0; i < rows.arm.length; i++) {
+    if (rows.arm[i] !== treated && rows.arm[i] !== control) continue;
+    const ok = !Number.isNaN(yAll[i]!) && features.every((f) => !rows.traits[f]!.numeric || !Number.isNaN(rows.traits[f]!.values[i]!));
+    if (ok) keep.push(i);
+    else dropped++;
+  }
+  if (dropped) notes.push(`${dropped} customers of the two arms are left out: a missing outcome or feature value`);
+  const table: Record<string, FeatureValue[]> = {};
+  for (const f of features) {
+    const c = rows.traits[f]!;
+    table[f] = c.numeric ? keep.map((i) => c.values[i]!) : keep.map((i) => c.text[i] ?? null);
+  }
+  const y = Float64Array.from(keep, (i) => yAll[i]!);
+  const t = Float64Array.from(keep, (i) => (rows.arm[i] === treated ? 1 : 0));
+  const seed = o.seed ?? 0;
+  const testShare = o.testShare ?? 0.5;
+  const top0 = o.top ?? 0.3;
+  // uplift@k on the test rows at the same share as the send list
+  const k = top0 < 1 ? top0 : Math.min(0.99, Math.max(1 / keep.length, top0 / keep.length));
+  const study: UpliftStudy = upliftStudy(table, y, t, { features, method, seed, testShare, k, C: o.C, permutations: o.permutations });
+  const e = study.evaluation;
+  const names = method === 'two-model' ? ['treated', 'control'] : ['class-transformation'];
+  const models = study.model.models.map((m, j) => ({
+    name: names[j]!, intercept: m.intercept, coefficients: Object.fromEntries(study.columns.map((c, q) => [c, m.coefficients[q]!])),
+    iterations: m.iterations, converged: m.converged,
+  }));
+  for (const m of models) if (!m.converged) notes.push(`the ${m.name} regression did not converge in ${m.iterations} iterations; a smaller C regularises it more`);
+  const n = keep.length;
+  const top = topByUplift(study.scores, top0);
+  const targets: CampaignUpliftResult['targets'] = { count: top.length, share: top.length / n, meanUplift: top.reduce((s, i) => s + study.scores[i]!, 0) / Math.max(1, top.length) };
+  if (out) {
+    const mem = await openMemoryDb();
+    try {
+      await mem.db.run('CREATE TABLE send_list (customer_id VARCHAR, rank INTEGER, uplift DOUBLE, arm VARCHAR)');
+      await mem.db.insertRows('send_list', ['customer_id', 'rank', 'uplift', 'arm'], top.map((i, r) => [rows.customerIds[keep[i]!]!, r + 1, study.scores[i]!, rows.arms[rows.arm[keep[i]!]!]!]));
+      targets.out = await copyToFile(mem.db, 'SELECT * FROM send_list ORDER BY rank', out);
+    } finally {
+      mem.close();
+    }
+  }
+  const q = e.qini;
+  const testRows = study.test.rows;
+  const qiniCurve = Array.from({ length: 101 }, (_, p) => {
+    const at = (p / 100) * testRows;
+    let j = 1;
+    while (j < q.x.length - 1 && q.x[j]! < at) j++;
+    const x0 = q.x[j - 1]!;
+    const x1 = q.x[j]!;
+    const v = x1 === x0 ? q.y[j]! : q.y[j - 1]! + ((q.y[j]! - q.y[j - 1]!) * (at - x0)) / (x1 - x0);
+    return { share: p / 100, qini: v };
+  });
+  return {
+    campaign: name, treatment: rows.arms[treated]!, control: rows.control, outcome, method, features, columns: study.columns, seed, testShare,
+    train: study.train, test: study.test, k,
+    qiniCoefficient: e.qiniCoefficient, upliftAuc: e.upliftAuc, upliftAtK: e.upliftAtK,
+    random: { qiniCoefficient: 0, upliftAuc: 0, upliftAtK: e.random.upliftAtK, permutations: e.random.permutations, qini95: e.random.qini95, upliftAtK95: e.random.upliftAtK95 },
+    aboveRandom: { qini: e.qiniCoefficient > 0, upliftAtK: e.upliftAtK > e.random.upliftAtK },
+    qiniCurve, models, targets, notes,
+  };
+}

@@ -1,0 +1,194 @@
+// Issue #17, uplift: the men's e-mail against no e-mail on hillstrom.csv, outcome visit, features recency,
+// history, mens, womens, zip_code, newbie, channel. The logistic regressions against scikit-learn 1.2.1 and the
+// Qini coefficient, AUUC and uplift@30% against scikit-uplift's formulas, both on the same seeded 50/50 split
+// (test/fixtures/campaign/sklearn_logistic.py, its output in sklearn_logistic.json); whether the scores beat
+// random targeting over ten seeded splits; the `segmint campaign uplift` command end to end.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildDesign, inferEncoding, type FeatureValue } from '../../src/models/campaign/design.ts';
+import { fitLogistic } from '../../src/models/campaign/logistic.ts';
+import { splitRows, upliftStudy } from '../../src/models/campaign/uplift.ts';
+import { runCli } from '../helpers/cli.ts';
+import { readCsv } from '../helpers/csv.ts';
+import { FIXTURES, shared, tempDir } from '../helpers/workspace.ts';
+
+const data = shared('hillstrom/hillstrom.csv');
+const FEATURES = ['recency', 'history', 'mens', 'womens', 'zip_code', 'newbie', 'channel'];
+
+interface Fit { what: string; rows: number; C: number; standardize: boolean; weighted: boolean; intercept: number; coefficients: number[] }
+interface Metrics { qiniAucScore: number; upliftAucScore: number; upliftAt30Overall: number; upliftAt30ByGroup: number; qiniAtTenths: number[] }
+const REF = JSON.parse(readFileSync(join(FIXTURES, 'campaign/sklearn_logistic.json'), 'utf8')) as {
+  design: { columns: string[]; seed: number; rows: number; train: number; test: number; testTreated: number };
+  fits: Fit[];
+  evaluation: Record<'two-model' | 'class-transformation', Metrics>;
+  ate: number;
+};
+
+/** The men's e-mail and control rows of hillstrom.csv, read by a plain CSV reader (not the import). */
+function hillstrom() {
+  const { header, rows } = readCsv(data.path);
+  const col = (name: string) => header.indexOf(name);
+  const two = rows.filter((r) => r[col('segment')] === 'Mens E-Mail' || r[col('segment')] === 'No E-Mail');
+  const table: Record<string, FeatureValue[]> = {};
+  for (const f of FEATURES) table[f] = two.map((r) => (f === 'zip_code' || f === 'channel' ? r[col(f)]! : Number(r[col(f)])));
+  const y = Float64Array.from(two, (r) => Number(r[col('visit')]));
+  const t = Float64Array.from(two, (r) => (r[col('segment')] === 'Mens E-Mail' ? 1 : 0));
+  return { table, y, t };
+}
+
+let H: ReturnType<typeof hillstrom> | undefined;
+const load = () => (H ??= hillstrom());
+
+const maxDiff = (a: number[], b: number[]) => Math.max(...a.map((x, i) => Math.abs(x - b[i]!)));
+
+test('hillstrom: the logistic regressions equal scikit-learn LogisticRegression (C, L2, newton-cg tol 1e-12) to 1e-6', { skip: data.skip }, () => {
+  const { table, y, t } = load();
+  const enc = inferEncoding(table, FEATURES);
+  const { train } = splitRows(y.length, 0.5, REF.design.seed);
+  assert.equal(y.length, REF.design.rows);
+  assert.equal(train.length, REF.design.train);
+  const treated = train.filter((i) => t[i] === 1);
+  const control = train.filter((i) => t[i] === 0);
+  const nt = treated.length;
+  const cases: Array<{ rows: number[]; y: number[]; weights?: Float64Array }> = [
+    { rows: treated, y: treated.map((i) => y[i]!) },
+    { rows: control, y: control.map((i) => y[i]!) },
+    { rows: train, y: train.map((i) => (y[i] === t[i] ? 1 : 0)), weights: Float64Array.from(train, (i) => (t[i] ? train.length / (2 * nt) : train.length / (2 * (train.length - nt)))) },
+    { rows: control, y: control.map((i) => y[i]!) },
+  ];
+  let worst = 0;
+  REF.fits.forEach((f, k) => {
+    const c = cases[k]!;
+    const d = buildDesign(table, enc, c.rows);
+    assert.deepEqual(d.columns, REF.design.columns);
+    assert.equal(d.n, f.rows, f.what);
+    const m = fitLogistic(d.x, d.n, d.p, c.y, { C: f.C, standardize: f.standardize, weights: c.weights });
+    assert.ok(m.converged, f.what);
+    const diff = maxDiff([m.scaledIntercept, ...m.scaledCoefficients], [f.intercept, ...f.coefficients]);
+    worst = Math.max(worst, diff);
+    assert.ok(diff < 1e-6, `${f.what}: largest difference ${diff}`);
+  });
+  console.log(`# largest coefficient difference against scikit-learn: ${worst.toExponential(2)}`);
+});
+
+test('hillstrom: Qini coefficient, AUUC, uplift@30% and the Qini curve equal scikit-uplift’s formulas on the same split', { skip: data.skip }, () => {
+  const { table, y, t } = load();
+  for (const method of ['two-model', 'class-transformation'] as const) {
+    const s = upliftStudy(table, y, t, { features: FEATURES, method, seed: REF.design.seed, testShare: 0.5, permutations: 100 });
+    const ref = REF.evaluation[method];
+    const e = s.evaluation;
+    assert.equal(s.test.rows, REF.design.test);
+    assert.equal(s.test.treated, REF.design.testTreated);
+    const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${method} ${what}: ${a} against ${b}`);
+    close(e.qiniCoefficient, ref.qiniAucScore, 'qini_auc_score');
+    close(e.upliftAuc, ref.upliftAucScore, 'uplift_auc_score');
+    close(e.upliftAtK, ref.upliftAt30Overall, 'uplift_at_k(k=0.3)');
+    close(e.random.upliftAtK, REF.ate, 'random targeting (average uplift)');
+    // the Qini curve at every tenth of the test rows (linear between its points, as numpy.interp)
+    ref.qiniAtTenths.forEach((v, j) => {
+      const at = (j / 10) * s.test.rows;
+      const q = e.qini;
+      let i = 1;
+      while (i < q.x.length - 1 && q.x[i]! < at) i++;
+      const got = q.x[i] === q.x[i - 1] ? q.y[i]! : q.y[i - 1]! + ((q.y[i]! - q.y[i - 1]!) * (at - q.x[i - 1]!)) / (q.x[i]! - q.x[i - 1]!);
+      assert.ok(Math.abs(got - v) < 1e-6, `${method} Qini at ${j * 10}%: ${got} against ${v}`);
+    });
+    console.log(`# seed ${REF.design.seed} ${method}: Qini ${e.qiniCoefficient.toFixed(5)} (random 0, 95th pct ${e.random.qini95.toFixed(4)}), AUUC ${e.upliftAuc.toFixed(5)}, uplift@30% ${e.upliftAtK.toFixed(4)} (random ${e.random.upliftAtK.toFixed(4)}, 95th pct ${e.random.upliftAtK95.toFixed(4)})`);
+  }
+  // On this split the class transformation is above random on both figures; the two-model approach has a Qini
+  // coefficient just above 0 and an uplift@30% below the average uplift (7.06 against 7.23 points), which is
+  // why "above random" is judged over ten splits below rather than on one.
+  assert.ok(REF.evaluation['class-transformation'].qiniAucScore > 0 && REF.evaluation['class-transformation'].upliftAt30Overall > REF.ate);
+});
+
+test('hillstrom: over ten seeded 50/50 splits both approaches target better than random on average (Qini > 0, uplift@30% > average uplift)', { skip: data.skip }, () => {
+  const { table, y, t } = load();
+  for (const method of ['two-model', 'class-transformation'] as const) {
+    let qini = 0;
+    let gain = 0;
+    let wins = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const e = upliftStudy(table, y, t, { features: FEATURES, method, seed, permutations: 0 }).evaluation;
+      qini += e.qiniCoefficient / 10;
+      gain += (e.upliftAtK - e.random.upliftAtK) / 10;
+      if (e.qiniCoefficient > 0 && e.upliftAtK > e.random.upliftAtK) wins++;
+    }
+    console.log(`# ${method}, seeds 1-10: mean Qini ${qini.toFixed(4)}, mean uplift@30% over random ${(100 * gain).toFixed(2)} points, above random on both in ${wins} of 10`);
+    assert.ok(qini > 0.005, `${method}: mean Qini coefficient ${qini}`);
+    assert.ok(gain > 0.005, `${method}: mean uplift@30% gain over random ${gain}`);
+    assert.ok(wins >= 8, `${method}: above random on ${wins} of 10 splits`);
+  }
+});
+
+let dir = '';
+let ws = '';
+let cleanup = () => {};
+before(async () => {
+  if (data.skip) return;
+  ({ dir, cleanup } = tempDir());
+  ws = join(dir, 'ws');
+  assert.equal((await runCli(['init', ws])).code, 0);
+  const r = await runCli(['campaign', 'import', data.path, '--name', 'hillstrom', '--arm-column', 'segment', '--control', 'No E-Mail', '-w', ws, '--json']);
+  assert.equal(r.code, 0, r.err);
+});
+after(() => cleanup());
+
+test('segmint campaign uplift: --help with examples', async () => {
+  const r = await runCli(['campaign', 'uplift', '--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /Examples:/);
+  assert.match(r.out, /--method/);
+  assert.match(r.out, /--json/);
+});
+
+test('segmint campaign uplift on the imported hillstrom: the reference figures, the send list of the top 30%', { skip: data.skip }, async () => {
+  const out = join(dir, 'send.csv');
+  for (const method of ['two-model', 'class-transformation'] as const) {
+    const args = ['campaign', 'uplift', 'hillstrom', '--treatment', 'Mens E-Mail', '--outcome', 'visit', '--method', method, '--features', FEATURES.join(','), '--seed', '7', '--top', '30%', '-w', ws, '--json'];
+    if (method === 'class-transformation') args.push('--out', out);
+    const r = await runCli(args);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    const ref = REF.evaluation[method];
+    assert.ok(Math.abs(j.qiniCoefficient - ref.qiniAucScore) < 1e-9, `${method} ${j.qiniCoefficient}`);
+    assert.ok(Math.abs(j.upliftAuc - ref.upliftAucScore) < 1e-9);
+    assert.ok(Math.abs(j.upliftAtK - ref.upliftAt30Overall) < 1e-9);
+    assert.ok(Math.abs(j.random.upliftAtK - REF.ate) < 1e-12);
+    assert.deepEqual(j.columns, REF.design.columns);
+    assert.equal(j.train.rows + j.test.rows, 42613);
+    assert.equal(j.targets.count, Math.floor(0.3 * 42613));
+    assert.equal(j.qiniCurve.length, 101);
+    assert.doesNotMatch(r.out, /NaN|null/);
+    if (method === 'class-transformation') {
+      const sent = readCsv(out);
+      assert.deepEqual(sent.header, ['customer_id', 'rank', 'uplift', 'arm']);
+      assert.equal(sent.rows.length, Math.floor(0.3 * 42613));
+      const u = sent.rows.map((row) => Number(row[2]));
+      for (let i = 1; i < u.length; i++) assert.ok(u[i]! <= u[i - 1]!, 'best first');
+      // customer ids are file rows (1-based) of the two arms; none twice
+      assert.equal(new Set(sent.rows.map((row) => row[0])).size, sent.rows.length);
+      assert.ok(sent.rows.every((row) => row[3] === 'Mens E-Mail' || row[3] === 'No E-Mail'));
+    }
+  }
+  const human = await runCli(['campaign', 'uplift', 'hillstrom', '--treatment', 'Mens E-Mail', '--outcome', 'visit', '--features', FEATURES.join(','), '--seed', '7', '-w', ws]);
+  assert.equal(human.code, 0, human.err);
+  assert.match(human.out, /Qini coefficient\s+0\.0003/);
+  assert.match(human.out, /uplift at top 30%\s+7\.06pp\s+7\.23pp/);
+});
+
+test('segmint campaign uplift: errors users can cause', { skip: data.skip }, async () => {
+  const run = async (extra: string[]) => runCli(['campaign', 'uplift', 'hillstrom', '-w', ws, '--json', ...extra]);
+  const code = async (extra: string[], want: string, re: RegExp) => {
+    const r = await run(extra);
+    assert.equal(r.code, 2, `${extra.join(' ')}: ${r.out}${r.err}`);
+    assert.match(r.err + r.out, new RegExp(want));
+    assert.match(r.err + r.out, re);
+  };
+  await code([], 'invalid-usage', /2 treatment arms.*--treatment/);
+  await code(['--treatment', 'Mens Email'], 'unknown-arm', /did you mean Mens E-Mail/);
+  await code(['--treatment', 'Mens E-Mail', '--outcome', 'spend'], 'outcome-not-binary', /spend/);
+  await code(['--treatment', 'Mens E-Mail', '--features', 'recency,conversion'], 'unknown-feature', /outcome, measured after the send/);
+  await code(['--treatment', 'Mens E-Mail', '--method', 'x-learner'], 'invalid-option', /two-model or class-transformation/);
+});
