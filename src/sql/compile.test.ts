@@ -17,7 +17,7 @@ const cases: Record<string, { query: Query; want: Expected }> = {
     want: {
       duckdb: 'SELECT "v"."id" AS "id", 1 + (CASE WHEN ("e"."q")[1] < "v"."x" THEN 1 ELSE 0 END + CASE WHEN ("e"."q")[2] < "v"."x" THEN 1 ELSE 0 END + CASE WHEN ("e"."q")[3] < "v"."x" THEN 1 ELSE 0 END + CASE WHEN ("e"."q")[4] < "v"."x" THEN 1 ELSE 0 END) AS "bin" FROM "vals" AS "v" CROSS JOIN (SELECT quantile_cont(CAST("x" AS DOUBLE), [0.2, 0.4, 0.6, 0.8]) AS "q" FROM "vals") AS "e"',
       postgres: 'SELECT "v"."id" AS "id", 1 + (CASE WHEN ("e"."q")[1] < "v"."x" THEN 1 ELSE 0 END + CASE WHEN ("e"."q")[2] < "v"."x" THEN 1 ELSE 0 END + CASE WHEN ("e"."q")[3] < "v"."x" THEN 1 ELSE 0 END + CASE WHEN ("e"."q")[4] < "v"."x" THEN 1 ELSE 0 END) AS "bin" FROM "vals" AS "v" CROSS JOIN (SELECT percentile_cont(ARRAY[0.2, 0.4, 0.6, 0.8]::DOUBLE PRECISION[]) WITHIN GROUP (ORDER BY CAST("x" AS DOUBLE PRECISION)) AS "q" FROM "vals") AS "e"',
-      clickhouse: 'SELECT `v`.`id` AS `id`, 1 + (CASE WHEN arrayElement(`e`.`q`, 1) < `v`.`x` THEN 1 ELSE 0 END + CASE WHEN arrayElement(`e`.`q`, 2) < `v`.`x` THEN 1 ELSE 0 END + CASE WHEN arrayElement(`e`.`q`, 3) < `v`.`x` THEN 1 ELSE 0 END + CASE WHEN arrayElement(`e`.`q`, 4) < `v`.`x` THEN 1 ELSE 0 END) AS `bin` FROM `vals` AS `v` CROSS JOIN (SELECT quantiles(0.2, 0.4, 0.6, 0.8)(toFloat64(`x`)) AS `q` FROM `vals`) AS `e`',
+      clickhouse: 'SELECT `v`.`id` AS `id`, 1 + (CASE WHEN arrayElement(`e`.`q`, 1) < `v`.`x` THEN 1 ELSE 0 END + CASE WHEN arrayElement(`e`.`q`, 2) < `v`.`x` THEN 1 ELSE 0 END + CASE WHEN arrayElement(`e`.`q`, 3) < `v`.`x` THEN 1 ELSE 0 END + CASE WHEN arrayElement(`e`.`q`, 4) < `v`.`x` THEN 1 ELSE 0 END) AS `bin` FROM (SELECT * FROM `vals`) AS `v` CROSS JOIN (SELECT quantiles(0.2, 0.4, 0.6, 0.8)(toFloat64(`x`)) AS `q` FROM `vals`) AS `e`',
     },
   },
   'filtered aggregates: FILTER (WHERE …), or -If combinators': {
@@ -134,7 +134,7 @@ const cases: Record<string, { query: Query; want: Expected }> = {
     want: {
       duckdb: 'WITH "transactions" AS (SELECT * FROM "transactions" WHERE (NOT "is_return")), "per" AS (SELECT "customer_id" AS "customer_id", sum("amount") AS "spend" FROM "transactions" GROUP BY "customer_id") SELECT "c"."customer_id" AS "customer_id", coalesce("p"."spend", 0) AS "spend" FROM "customers" AS "c" LEFT JOIN "per" AS "p" ON "p"."customer_id" = "c"."customer_id"',
       postgres: 'WITH "transactions" AS (SELECT * FROM "transactions" WHERE (NOT "is_return")), "per" AS (SELECT "customer_id" AS "customer_id", sum("amount") AS "spend" FROM "transactions" GROUP BY "customer_id") SELECT "c"."customer_id" AS "customer_id", coalesce("p"."spend", 0) AS "spend" FROM "customers" AS "c" LEFT JOIN "per" AS "p" ON "p"."customer_id" = "c"."customer_id"',
-      clickhouse: 'SELECT `c`.`customer_id` AS `customer_id`, coalesce(`p`.`spend`, 0) AS `spend` FROM `customers` AS `c` LEFT JOIN (SELECT `customer_id` AS `customer_id`, sum(`amount`) AS `spend` FROM (SELECT * FROM `transactions` WHERE (NOT `is_return`)) AS `transactions` GROUP BY `customer_id`) AS `p` ON `p`.`customer_id` = `c`.`customer_id`',
+      clickhouse: 'SELECT `c`.`customer_id` AS `customer_id`, coalesce(`p`.`spend`, 0) AS `spend` FROM (SELECT * FROM `customers`) AS `c` LEFT JOIN (SELECT `customer_id` AS `customer_id`, sum(`amount`) AS `spend` FROM (SELECT * FROM `transactions` WHERE (NOT `is_return`)) AS `transactions` GROUP BY `customer_id`) AS `p` ON `p`.`customer_id` = `c`.`customer_id`',
     },
   },
   'trigonometry, a scalar subquery and JSON keys (bound; ClickHouse literals)': {
@@ -234,7 +234,7 @@ test('clickhouse: one JOIN per SELECT; inner-join conditions other than equaliti
     where: s.isNotNull(col('d', 'a')),
   });
   assert.equal(compile(inner, 'postgres').sql, 'SELECT * FROM "visits" AS "a" JOIN "visits" AS "b" ON ("a"."id" = "b"."id" AND "a"."d" < "b"."d") WHERE ("a"."d" IS NOT NULL)');
-  assert.equal(compile(inner, 'clickhouse').sql, 'SELECT * FROM `visits` AS `a` JOIN `visits` AS `b` ON `a`.`id` = `b`.`id` WHERE ((`a`.`d` IS NOT NULL) AND `a`.`d` < `b`.`d`)');
+  assert.equal(compile(inner, 'clickhouse').sql, 'SELECT * FROM (SELECT * FROM `visits`) AS `a` JOIN (SELECT * FROM `visits`) AS `b` ON `a`.`id` = `b`.`id` WHERE ((`a`.`d` IS NOT NULL) AND `a`.`d` < `b`.`d`)');
   const noKey = select({ select: '*', from: table('a'), joins: [{ type: 'inner', target: table('b'), on: s.lt(col('x', 'a'), col('x', 'b')) }] });
   assert.equal(compile(noKey, 'clickhouse').sql, 'SELECT * FROM `a` CROSS JOIN `b` WHERE `a`.`x` < `b`.`x`');
   const q = select({

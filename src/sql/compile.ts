@@ -239,11 +239,13 @@ class Compiler {
     }
   }
 
-  private source(s: Source, path: string): string {
+  /** `joined`: the source is one side of a JOIN (see `Dialect.joinTablesAsSubqueries`). */
+  private source(s: Source, path: string, joined = false): string {
     const d = this.d;
     if (s.kind === 'table') {
       const cte = this.scope.get(s.name);
       if (cte && !d.capabilities.cte) return `(${this.query(cte.query, cte.scope, `${path}(cte ${s.name})`)}) AS ${this.ident(s.alias ?? s.name, path)}`;
+      if (joined && d.joinTablesAsSubqueries) return `(SELECT * FROM ${this.ident(s.name, path)}) AS ${this.ident(s.alias ?? s.name, `${path}.alias`)}`;
       return s.alias === undefined ? this.ident(s.name, path) : `${this.ident(s.name, path)} AS ${this.ident(s.alias, `${path}.alias`)}`;
     }
     if (s.kind === 'subquery') return `(${this.query(s.query, this.scope, `${path}.query`)}) AS ${this.ident(s.alias, `${path}.alias`)}`;
@@ -263,7 +265,7 @@ class Compiler {
       this.report(`${p}.on`, 'unsupported-in-dialect', `${this.d.name} joins only ON an AND of equalities`, 'move the other conditions to WHERE, or into a subquery on the joined side');
     }
     const kw = j.type === 'left' ? 'LEFT JOIN' : j.type === 'cross' ? 'CROSS JOIN' : 'JOIN';
-    return `${kw} ${this.source(j.source, `${p}.source`)}${j.on ? ` ON ${this.expr(j.on, `${p}.on`)}` : ''}`;
+    return `${kw} ${this.source(j.source, `${p}.source`, true)}${j.on ? ` ON ${this.expr(j.on, `${p}.on`)}` : ''}`;
   }
 
   private select(q: Select, path: string): string {
@@ -283,7 +285,7 @@ class Compiler {
         return c.as === undefined ? x : `${x} AS ${this.ident(c.as, `${path}.select[${i}].as`)}`;
       }).join(', ');
       if (items === '') this.report(`${path}.select`, 'invalid-select', 'a SELECT without columns', "list the columns, or use '*'");
-      const parts = [`${ctes.length ? `WITH ${ctes.join(', ')} ` : ''}SELECT ${q.distinct ? 'DISTINCT ' : ''}${items}`, `FROM ${this.source(q.from, `${path}.from`)}`];
+      const parts = [`${ctes.length ? `WITH ${ctes.join(', ')} ` : ''}SELECT ${q.distinct ? 'DISTINCT ' : ''}${items}`, `FROM ${this.source(q.from, `${path}.from`, Boolean(q.joins?.length))}`];
       const { joins, where } = d.capabilities.nonEquiJoins ? { joins: q.joins ?? [], where: q.where } : equiJoins(q);
       joins.forEach((j, i) => parts.push(this.join(j, i, path)));
       if (where) parts.push(`WHERE ${this.expr(where, `${path}.where`)}`);

@@ -92,7 +92,7 @@ test('clickhouse: quantile edges and bins use quantiles() and arrayElement, no W
     'SELECT `v`.`id` AS `id`, 1 + (CASE WHEN arrayElement(`e`.`q`, 1) < `v`.`x` THEN 1 ELSE 0 END + CASE WHEN arrayElement(`e`.`q`, 2) < `v`.`x` THEN 1 ELSE 0 END'
       + ' + CASE WHEN arrayElement(`e`.`q`, 3) < `v`.`x` THEN 1 ELSE 0 END + CASE WHEN arrayElement(`e`.`q`, 4) < `v`.`x` THEN 1 ELSE 0 END) AS `bin`, '
       + 'arrayElement(`e`.`q`, 1) AS `edge_1`, arrayElement(`e`.`q`, 2) AS `edge_2`, arrayElement(`e`.`q`, 3) AS `edge_3`, arrayElement(`e`.`q`, 4) AS `edge_4` '
-      + 'FROM `vals` AS `v` CROSS JOIN (SELECT quantiles(0.2, 0.4, 0.6, 0.8)(`x`) AS `q` FROM `vals`) AS `e` ORDER BY `v`.`id`',
+      + 'FROM (SELECT * FROM `vals`) AS `v` CROSS JOIN (SELECT quantiles(0.2, 0.4, 0.6, 0.8)(`x`) AS `q` FROM `vals`) AS `e` ORDER BY `v`.`id`',
   );
   assert.throws(() => compile(ntileBins, 'clickhouse'), { code: 'unsupported-in-dialect' });
 });

@@ -66,6 +66,11 @@ export interface Dialect {
    * numbers (days against seconds), so the column becomes `toDateTime(x)`. Absent: left as it is.
    */
   timestampOperand?(expr: string): string;
+  /**
+   * Tables on either side of a JOIN are read through `(SELECT * FROM t) AS alias`: ClickHouse 18.16 loses
+   * the aliases of a JOIN over Distributed tables (`Unknown identifier: t.product_id`).
+   */
+  readonly joinTablesAsSubqueries?: boolean;
   /** whether the engine puts NULLs last when an ORDER BY item says nothing */
   nullsLastByDefault(desc: boolean): boolean;
 }

@@ -119,6 +119,8 @@ export const clickhouse: Dialect = {
   // 18.16 compares a Date with a DateTime as numbers (day 19723 < second 1704067200): a column compared
   // with a timestamp value is converted first (identity on DateTime, midnight UTC on Date).
   timestampOperand: (x) => `toDateTime(${x})`,
+  // a JOIN over Distributed tables loses its aliases on 18.16; over subqueries it works
+  joinTablesAsSubqueries: true,
   // explicit NULLS LAST on descending items rather than relying on the server's default
   nullsLastByDefault: (desc) => !desc,
 };
