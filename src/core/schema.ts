@@ -44,7 +44,8 @@ export const CANONICAL_FIELDS: Readonly<Record<ImportKind, readonly CanonicalFie
     f('department', 'text', false, ['department', 'dept', 'aisle']),
     f('quantity', 'number', false, ['quantity', 'qty', 'units', 'numberofcds', 'cds', 'count']),
     f('unit_price', 'number', false, ['unitprice', 'price', 'itemprice']),
-    f('channel', 'text', false, ['channel', 'storeid', 'store', 'shop']),
+    // a store id or shop names a place, not a channel (online, store, app): it stays a line attribute
+    f('channel', 'text', false, ['channel', 'saleschannel', 'orderchannel']),
     f('coupon', 'text', false, ['coupon', 'couponcode', 'voucher', 'promocode']),
     f('currency', 'text', false, ['currency', 'currencycode']),
   ],

@@ -30,7 +30,7 @@ const CASES: Case[] = [
   { file: 'groceries-dataset/Groceries_dataset.csv', kind: 'transactions', read: 38765, customers: 3898,
     mapping: { customer_id: 'Member_number', ts: 'Date', product_id: 'itemDescription' }, check: { dateFormat: '%d-%m-%Y' } },
   { file: 'completejourney/transactions_sample.csv', kind: 'transactions', read: 75000, customers: 2377,
-    mapping: { customer_id: 'household_id', order_id: 'basket_id', ts: 'transaction_timestamp', amount: 'sales_value', product_id: 'product_id', quantity: 'quantity', channel: 'store_id' },
+    mapping: { customer_id: 'household_id', order_id: 'basket_id', ts: 'transaction_timestamp', amount: 'sales_value', product_id: 'product_id', quantity: 'quantity' },
     options: { timezone: 'America/New_York' } },
   { file: 'completejourney/products.csv', kind: 'products', read: 92331, mapping: { product_id: 'product_id', department: 'department', category: 'product_category' } },
   { file: 'completejourney/demographics.csv', kind: 'customers', read: 801, customers: 801, mapping: { customer_id: 'household_id' } },
@@ -94,3 +94,18 @@ for (const f of ['completejourney/coupons.csv', 'completejourney/promotions_samp
     });
   });
 }
+
+const cjLines = shared('completejourney/transactions_sample.csv');
+test('completejourney: store_id is a store, not a channel: kept as a line attribute with its 293 stores', { skip: cjLines.skip }, async () => {
+  await withWorkspace(async (ws) => {
+    const r = await importFile(ws, cjLines.path, { kind: 'transactions', timezone: 'America/New_York' });
+    assert.equal(r.mapping.channel, undefined);
+    assert.ok(r.extraColumns.transactionAttributes.includes('store_id'), JSON.stringify(r.extraColumns));
+    // pandas 1.5.3: transactions_sample.csv has 293 distinct store_id; 1,700 of 2,377 households shop at more than one
+    const t = await ws.db.one<{ channels: number; stores: number; multi: number }>(`SELECT count(channel) AS channels,
+        count(DISTINCT attributes->>'store_id') AS stores,
+        (SELECT count(*) FROM (SELECT customer_id FROM transactions GROUP BY 1 HAVING count(DISTINCT attributes->>'store_id') > 1)) AS multi
+      FROM transactions`);
+    assert.deepEqual([Number(t!.channels), Number(t!.stores), Number(t!.multi)], [0, 293, 1700]);
+  });
+});
