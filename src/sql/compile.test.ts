@@ -236,7 +236,7 @@ test('clickhouse: one JOIN per SELECT; inner-join conditions other than equaliti
   assert.equal(compile(inner, 'postgres').sql, 'SELECT * FROM "visits" AS "a" JOIN "visits" AS "b" ON ("a"."id" = "b"."id" AND "a"."d" < "b"."d") WHERE ("a"."d" IS NOT NULL)');
   assert.equal(compile(inner, 'clickhouse').sql, 'SELECT * FROM (SELECT * FROM `visits`) AS `a` JOIN (SELECT * FROM `visits`) AS `b` ON `a`.`id` = `b`.`id` WHERE ((`a`.`d` IS NOT NULL) AND `a`.`d` < `b`.`d`)');
   const noKey = select({ select: '*', from: table('a'), joins: [{ type: 'inner', target: table('b'), on: s.lt(col('x', 'a'), col('x', 'b')) }] });
-  assert.equal(compile(noKey, 'clickhouse').sql, 'SELECT * FROM `a` CROSS JOIN `b` WHERE `a`.`x` < `b`.`x`');
+  assert.equal(compile(noKey, 'clickhouse').sql, 'SELECT * FROM (SELECT * FROM `a`) AS `a` CROSS JOIN (SELECT * FROM `b`) AS `b` WHERE `a`.`x` < `b`.`x`');
   const q = select({
     select: '*',
     from: table('a'),
