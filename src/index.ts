@@ -45,7 +45,7 @@ export {
   type ClvFitOptions, type ClvFitResult, type ClvPredictOptions, type ClvPredictResult, type SummaryColumns, type SpendModel,
 } from './pipeline/clv.ts';
 export {
-  fitPurchaseModel, probabilityAlive, conditionalExpectedPurchases, expectedRepeatPurchases, expectedPurchasesIfAlive, rateIfAlive, parseModelKind,
+  fitPurchaseModel, probabilityAlive, conditionalExpectedPurchases, expectedRepeatPurchases, expectedPurchasesIfAlive, rateIfAlive, parseModelKind, parseModelOption, probabilityOfPurchases,
   PURCHASE_MODELS, MODEL_NAMES, type PurchaseModel, type PurchaseModelKind, type PurchaseFit,
 } from './models/clv/model.ts';
 export { fitBgNbd, bgnbdLogLikelihood, bgnbdPAlive, bgnbdExpected, bgnbdConditionalExpected, type BgNbdParams, type BgNbdFit } from './models/clv/bgnbd.ts';
@@ -56,6 +56,10 @@ export { fitGammaGamma, gammaGammaLogLikelihood, gammaGammaExpectedSpend, type G
 export { toPatterns, groupPatterns, type Pattern } from './models/clv/patterns.ts';
 export { predictPatterns, CHURN_TIERS, CLV_TIERS, type PredictOptions, type PatternPredictions } from './models/clv/predict.ts';
 export { validateHoldout, type HoldoutValidation } from './models/clv/validation.ts';
+export { bgnbdProbabilityOfPurchases, mbgnbdProbabilityOfPurchases, paretonbdProbabilityOfPurchases, paretonbdConditionalProbabilityOfPurchases } from './models/clv/pmf.ts';
+export { pAliveMatrix, expectedPurchasesMatrix, type HistoryMatrix } from './models/clv/matrices.ts';
+export { diagnoseFit, pAliveSpread, type FitDiagnostics, type FitIssue, type PAliveSpread } from './models/clv/diagnostics.ts';
+export { fitCandidates, chooseModel, AUTO_MODELS, type ModelChoice, type ModelComparisonRow } from './models/clv/choose.ts';
 export { maximizeLikelihood, type FitOptions, type MleFit, type MleSpec } from './models/clv/fit.ts';
 export { clvSection } from './report/clv-section.ts';
 export {

@@ -67,7 +67,7 @@ test('segmint runs lists every kind with a one-line summary; --kind filters; an 
   assert.match(runs[1].summary, /customers, k = 3 \(kmeans\)/);
   assert.equal(runs[2].name, 'lapsed');
   assert.match(runs[2].summary, /^lapsed: \d+ customers$/);
-  assert.match(runs[6].summary, /^bgnbd \+ gammagamma fit \(per week\) on \d+ customers$/);
+  assert.match(runs[6].summary, /^(bgnbd|mbgnbd|paretonbd) \+ gammagamma fit \(per week\) on \d+ customers$/);
   assert.match(runs[8].summary, /customers, 24 months ahead, fit run 7$/);
   for (const r of runs) assert.match(r.createdAt, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
 

@@ -10,6 +10,8 @@ import type { FitOptions, MleFit } from './fit.ts';
 import { fitMbgNbd, mbgnbdConditionalExpected, mbgnbdExpected, mbgnbdExpectedIfAlive, mbgnbdPAlive } from './mbgnbd.ts';
 import { fitParetoNbd, paretonbdConditionalExpected, paretonbdExpected, paretonbdExpectedIfAlive, paretonbdPAlive, type ParetoNbdParams } from './paretonbd.ts';
 import type { Pattern } from './patterns.ts';
+import { bgnbdProbabilityOfPurchases, mbgnbdProbabilityOfPurchases, paretonbdProbabilityOfPurchases } from './pmf.ts';
+import { bgbbProbabilityOfPurchases } from './bgbb.ts';
 
 /** The purchase models, as `--model` names them. */
 export const PURCHASE_MODELS = ['bgnbd', 'mbgnbd', 'paretonbd', 'bgbb'] as const;
@@ -94,6 +96,16 @@ export function expectedRepeatPurchases(m: PurchaseModel, t: number): number {
     case 'mbgnbd': return mbgnbdExpected(asBgNbd(m.params), t);
     case 'paretonbd': return paretonbdExpected(asParetoNbd(m.params), t);
     case 'bgbb': return bgbbExpected(asBgBb(m.params), Math.round(t));
+  }
+}
+
+/** P(X(t) = n): the probability that a new customer makes n repeat purchases in (0, t] (BG/BB: in t opportunities). */
+export function probabilityOfPurchases(m: PurchaseModel, t: number, n: number): number {
+  switch (m.kind) {
+    case 'bgnbd': return bgnbdProbabilityOfPurchases(asBgNbd(m.params), t, n);
+    case 'mbgnbd': return mbgnbdProbabilityOfPurchases(asBgNbd(m.params), t, n);
+    case 'paretonbd': return paretonbdProbabilityOfPurchases(asParetoNbd(m.params), t, n);
+    case 'bgbb': return bgbbProbabilityOfPurchases(asBgBb(m.params), Math.round(t), n);
   }
 }
 
