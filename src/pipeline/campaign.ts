@@ -446,7 +446,7 @@ export interface CampaignMeasurement {
 }
 
 /** The per-member segment label: SQL selecting (row_no, label) for the members of `c`. */
-async function segmentSql(ws: Workspace, c: CampaignInfo, by: string): Promise<{ sql: string; params: (string | number)[] }> {
+async function segmentSql(ws: Pick<Workspace, 'db'>, c: CampaignInfo, by: string): Promise<{ sql: string; params: (string | number)[] }> {
   const runs = c.runs.join(', ');
   if ([...c.traits, ...c.outcomes].includes(by)) {
     return { sql: `SELECT row_no, text AS label FROM campaign_values WHERE run_id IN (${runs}) AND name = ?`, params: [by] };
@@ -479,7 +479,7 @@ async function segmentSql(ws: Workspace, c: CampaignInfo, by: string): Promise<{
  * Measure campaign `name`: per metric, the lift of each arm against control overall and per segment of
  * `by`, and the sample-ratio check of the arm sizes against the plan.
  */
-export async function measureCampaign(ws: Workspace, name: string, o: MeasureOptions = {}): Promise<CampaignMeasurement> {
+export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o: MeasureOptions = {}): Promise<CampaignMeasurement> {
   const db = ws.db;
   const c = await findCampaign(db, name);
   const alpha = o.alpha ?? 0.05;
@@ -488,7 +488,7 @@ export async function measureCampaign(ws: Workspace, name: string, o: MeasureOpt
   const arms = c.arms.map((a) => a.name);
   const counts = await armCounts(db, name);
   const srm = sampleRatioCheck(arms, arms.map((a) => counts.get(a) ?? 0), c.arms.map((a) => a.share));
-  const seg = o.by ? await segmentSql(ws, c, o.by) : { sql: `SELECT row_no, 'all' AS label FROM campaign_members WHERE campaign = ?`, params: [name] };
+  const seg = o.by ? await segmentSql(ws, c, o.by) : { sql: '', params: [] };
   const runs = c.runs.join(', ');
   // workspace metrics: the members' orders and net revenue from the send date for windowDays days
   let window: CampaignMeasurement['window'];
@@ -510,39 +510,46 @@ export async function measureCampaign(ws: Workspace, name: string, o: MeasureOpt
     else if (last < to) notes.push(`the last transaction is on ${last}, before the end of the ${days}-day window (${to}): outcomes may still be coming in`);
     if (!c.sendDate) notes.push(`campaign '${name}' has no send date: the window starts at the first transaction (${from})`);
   }
-  const results: MetricResult[] = [];
-  let segments: string[] = [];
-  for (const metric of metrics) {
-    const fromColumn = c.outcomes.includes(metric);
-    const y = fromColumn
-      ? { join: `LEFT JOIN (SELECT row_no, num FROM campaign_values WHERE run_id IN (${runs}) AND name = ?) v ON v.row_no = m.row_no`, expr: 'v.num', params: [metric] as (string | number)[] }
-      : {
-        join: `LEFT JOIN (SELECT customer_id, count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders, sum(amount) AS revenue FROM transactions
-            WHERE customer_id IN (SELECT customer_id FROM campaign_members WHERE campaign = ?) AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP) GROUP BY customer_id) t ON t.customer_id = m.customer_id`,
-        expr: metric === 'conversion' ? 'CASE WHEN coalesce(t.orders, 0) > 0 THEN 1.0 ELSE 0.0 END' : metric === 'orders' ? 'CAST(coalesce(t.orders, 0) AS DOUBLE)' : 'coalesce(t.revenue, 0.0)',
-        params: [name, window!.from, window!.to] as (string | number)[],
-      };
-    const rows = await db.all<{ label: string; arm: string; n: number; mean: number | null; variance: number | null; nonbinary: number }>(
-      `SELECT coalesce(s.label, '(none)') AS label, m.arm, count(${y.expr}) AS n, avg(${y.expr}) AS mean, var_samp(${y.expr}) AS variance,
-          count(*) FILTER (WHERE ${y.expr} NOT IN (0, 1)) AS nonbinary
-        FROM campaign_members m ${y.join} LEFT JOIN (${seg.sql}) s ON s.row_no = m.row_no
-        WHERE m.campaign = ? GROUP BY ALL`,
-      [...y.params, ...seg.params, name]);
-    segments = [...new Set(rows.map((r) => r.label))].sort(labelOrder);
-    const kind: OutcomeKind = rows.every((r) => Number(r.nonbinary) === 0) ? 'proportion' : 'mean';
+  // one pass: a join per imported outcome, one of the members' orders in the window, one of the segment labels
+  const joins: string[] = [];
+  const params: (string | number)[] = [];
+  const exprs = metrics.map((metric, i) => {
+    if (c.outcomes.includes(metric)) {
+      joins.push(`LEFT JOIN (SELECT row_no, num FROM campaign_values WHERE run_id IN (${runs}) AND name = ?) v${i} ON v${i}.row_no = m.row_no`);
+      params.push(metric);
+      return `v${i}.num`;
+    }
+    return metric === 'conversion' ? 'CASE WHEN coalesce(t.orders, 0) > 0 THEN 1.0 ELSE 0.0 END' : metric === 'orders' ? 'CAST(coalesce(t.orders, 0) AS DOUBLE)' : 'coalesce(t.revenue, 0.0)';
+  });
+  if (window) {
+    joins.push(`LEFT JOIN (SELECT customer_id, count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders, sum(amount) AS revenue FROM transactions
+        WHERE customer_id IN (SELECT customer_id FROM campaign_members WHERE campaign = ?) AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP) GROUP BY customer_id) t ON t.customer_id = m.customer_id`);
+    params.push(name, window.from, window.to);
+  }
+  if (o.by) {
+    joins.push(`LEFT JOIN (${seg.sql}) s ON s.row_no = m.row_no`);
+    params.push(...seg.params);
+  }
+  const aggregates = exprs.map((e, i) => `count(${e}) AS n${i}, avg(${e}) AS mean${i}, var_samp(${e}) AS var${i}, count(*) FILTER (WHERE ${e} NOT IN (0, 1)) AS nb${i}`);
+  const rows = await db.all<Record<string, number | string | null>>(
+    `SELECT ${o.by ? "coalesce(s.label, '(none)')" : "'all'"} AS label, m.arm, ${aggregates.join(', ')}
+      FROM campaign_members m ${joins.join(' ')} WHERE m.campaign = ? GROUP BY ALL`, [...params, name]);
+  const segments = [...new Set(rows.map((r) => String(r.label)))].sort(labelOrder);
+  const gi = new Map(segments.map((x, i) => [x, i]));
+  const ai = new Map(arms.map((a, i) => [a, i]));
+  const results: MetricResult[] = metrics.map((metric, i) => {
+    const kind: OutcomeKind = rows.every((r) => Number(r[`nb${i}`]) === 0) ? 'proportion' : 'mean';
     const K = segments.length * arms.length;
     const [n, mean, variance] = [new Float64Array(K), new Float64Array(K), new Float64Array(K)];
-    const gi = new Map(segments.map((s, i) => [s, i]));
-    const ai = new Map(arms.map((a, i) => [a, i]));
     for (const r of rows) {
-      const a = ai.get(r.arm);
+      const a = ai.get(String(r.arm));
       if (a === undefined) continue;
-      const k = gi.get(r.label)! * arms.length + a;
-      [n[k], mean[k], variance[k]] = [Number(r.n), Number(r.mean ?? 0), Number(r.variance ?? 0)];
+      const k = gi.get(String(r.label))! * arms.length + a;
+      [n[k], mean[k], variance[k]] = [Number(r[`n${i}`]), Number(r[`mean${i}`] ?? 0), Number(r[`var${i}`] ?? 0)];
     }
     const lift = measureLift({ arms, segments, n, mean, variance }, kind, 0, { alpha });
-    results.push({ metric, source: fromColumn ? 'column' : 'workspace', ...lift, ...(o.by ? {} : { bySegment: [] }) });
-  }
+    return { metric, source: c.outcomes.includes(metric) ? 'column' : 'workspace', ...lift, ...(o.by ? {} : { bySegment: [] }) };
+  });
   if (srm.flagged) notes.unshift(srm.message);
   return { campaign: name, source: c.source, control: c.control, by: o.by ?? null, segments: o.by ? segments : [], ...(window ? { window } : {}), srm, metrics: results, notes };
 }

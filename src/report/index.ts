@@ -13,6 +13,7 @@ import { clvSection } from './clv-section.ts';
 import { clusterSection } from './cluster-section.ts';
 import { audienceSection } from './audience-section.ts';
 import { clusterActionsTable } from './cluster-actions.ts';
+import { campaignSection, type CampaignSectionOptions } from './campaign-section.ts';
 
 export { renderReport, esc, fmtDate, htmlTable, kpis, money, num, para, pct, plural, type Cell, type ReportOptions, type ReportSection } from './html.ts';
 export { barsH, columns, COLORS, fmtShort, heatmap, histogram, linearBins, lines, logBins, monthlyBars, pairedBars, scatter, timeSeries, withUnit, type ChartText } from './charts.ts';
@@ -22,6 +23,7 @@ export { hasColumn, overviewSection } from './overview.ts';
 export { importSection, REASON_TEXT } from './import-section.ts';
 export { clusterSection } from './cluster-section.ts';
 export { audienceSection } from './audience-section.ts';
+export { campaignSection, forestPlot, type CampaignSectionOptions } from './campaign-section.ts';
 
 export type BuildReportOptions = ReportOptions & {
   extraSections?: ReportSection[];
@@ -31,6 +33,8 @@ export type BuildReportOptions = ReportOptions & {
   actions?: Record<string, string>;
   /** called before each section is built, with the share of sections done */
   onProgress?: (phase: string, fraction: number) => void;
+  /** the campaigns section: segmentation per campaign, how many, the uplift (Qini) HTML per campaign */
+  campaigns?: CampaignSectionOptions;
 };
 
 /**
@@ -54,7 +58,9 @@ export async function reportSections(db: Db, options: BuildReportOptions = {}): 
   const imports = await importSection(db);
   progress('audiences', 0.9);
   const audiences = await audienceSection(db, options);
-  return [overview, ...value, ...(clv ? [clv] : []), ...(clusters ? [clusters] : []), ...(audiences ? [audiences] : []), imports, ...(options.extraSections ?? [])];
+  progress('campaigns', 0.95);
+  const campaigns = await campaignSection(db, options.campaigns);
+  return [overview, ...value, ...(clv ? [clv] : []), ...(clusters ? [clusters] : []), ...(audiences ? [audiences] : []), ...(campaigns ? [campaigns] : []), imports, ...(options.extraSections ?? [])];
 }
 
 /** Build the report of a workspace database as one HTML page (see `reportSections` for the order). */

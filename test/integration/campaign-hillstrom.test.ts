@@ -161,3 +161,27 @@ test('loadCampaignRows gives the uplift code every row with its arm, outcomes an
   assert.equal(rows.traits.zip_code!.text[0], 'Surburban');
   assert.equal(rows.outcomes.visit!.reduce((s, x) => s + x, 0), Math.round(REF.arms['Mens E-Mail'].visit * 21307 + REF.arms['Womens E-Mail'].visit * 21387 + REF.arms['No E-Mail'].visit * 21306));
 });
+
+test('the report\'s campaigns section: the split check, the lift per arm, a forest plot per metric with the significant comparisons filled', { skip: data.skip }, async () => {
+  const { withOpenWorkspace } = await import('../helpers/workspace.ts');
+  const { campaignSection } = await import('../../src/report/campaign-section.ts');
+  const qini = '<figure id="qini-placeholder">Qini curve</figure>';
+  const section = await withOpenWorkspace(ws, (w) => campaignSection(w.db, { by: { hillstrom: 'zip_code' }, uplift: async (name) => (name === 'hillstrom' ? qini : undefined) }));
+  assert.ok(section);
+  const html = section.html;
+  assert.ok(!/NaN|undefined/.test(html));
+  const part = html.slice(html.indexOf('<h3>hillstrom</h3>'));
+  const own = part.slice(0, part.indexOf('<h3>', 5) > 0 ? part.indexOf('<h3>', 5) : undefined);
+  assert.match(own, /Split check:<\/strong> The arm sizes match the plan/);
+  assert.ok(own.includes(qini), 'the uplift HTML has its place');
+  // 3 metrics × 3 zip codes × 2 arms, filled when Holm's p < 0.05 (the same as measure --json says)
+  const m = await okJson(['campaign', 'measure', 'hillstrom', '--by', 'zip_code']);
+  const comparisons = m.metrics.flatMap((x: { bySegment: { pHolm: number | null }[] }) => x.bySegment);
+  assert.equal((own.match(/<circle /g) ?? []).length, comparisons.length);
+  assert.equal(comparisons.length, 18);
+  const filled = (own.match(/<circle [^>]*fill="#/g) ?? []).length;
+  assert.equal(filled, comparisons.filter((c: { pHolm: number | null }) => c.pHolm !== null && c.pHolm < 0.05).length);
+  // the default segmentation of an imported campaign: its first text column with 2 to 12 values
+  const byDefault = await withOpenWorkspace(ws, (w) => campaignSection(w.db));
+  assert.match(byDefault!.html, /hillstrom: lift in visit by history_segment/);
+});
