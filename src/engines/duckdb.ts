@@ -6,8 +6,11 @@ import {
   dateValue,
   decimalValue,
   DOUBLE,
+  DuckDBDataChunk,
+  DuckDBDoubleVector,
   DuckDBInstance,
   DuckDBTypeId,
+  JSDuckDBValueConverter,
   timestampTZValue,
   timestampValue,
   type DuckDBAppender,
@@ -200,15 +203,52 @@ export class DuckDbEngine implements Engine {
   }
 
   async numericColumns(sql: string, params: readonly Param[] | undefined, names: readonly string[]): Promise<Record<string, Float64Array>> {
-    const reader = await this.conn.runAndReadAll(sql, ...bind(params));
-    const cols = reader.getColumnsObjectJS() as Record<string, unknown[]>;
-    return pickNumeric(cols, names);
+    const result = await this.conn.run(sql, ...bind(params));
+    const have = result.columnNames();
+    const at = names.map((name) => have.indexOf(name));
+    const chunks = Array.from({ length: result.chunkCount }, (_, i) => result.getChunk(i));
+    // DOUBLE columns are copied from the engine's vectors as they are (no value per row); other types are converted as `all` reads them
+    if (!at.every((j) => j >= 0 && chunks.every((c) => c.getColumnVector(j) instanceof DuckDBDoubleVector))) {
+      const cols: Record<string, unknown[]> = Object.fromEntries(have.map((h) => [h, [] as unknown[]]));
+      for (const c of chunks) have.forEach((h, j) => { for (const v of c.convertColumnValues(j, JSDuckDBValueConverter)) cols[h]!.push(v); });
+      return pickNumeric(cols, names);
+    }
+    const n = chunks.reduce((a, c) => a + c.rowCount, 0);
+    const out = names.map(() => new Float64Array(n));
+    let offset = 0;
+    for (const c of chunks) {
+      const rows = c.rowCount;
+      at.forEach((j, t) => {
+        // the driver's values and validity mask (not public; the mask is absent when no value is NULL)
+        const { items, validity } = c.getColumnVector(j) as unknown as { items: Float64Array; validity: { data: unknown; itemValid(i: number): boolean } };
+        const o = out[t]!;
+        o.set(items.subarray(0, rows), offset);
+        if (validity.data) for (let r = 0; r < rows; r++) if (!validity.itemValid(r)) o[offset + r] = NaN;
+      });
+      offset += rows;
+    }
+    return Object.fromEntries(names.map((name, t) => [name, out[t]!]));
   }
 
   async appendDoubles(table: string, columns: readonly ArrayLike<number>[]): Promise<void> {
     const app = await this.conn.createAppender(table);
     try {
       const n = columns[0]?.length ?? 0;
+      // a table of DOUBLE columns takes whole chunks: each column set in JS and copied to the engine once per 2,048 rows
+      if (app.columnCount === columns.length && columns.every((_, j) => app.columnType(j).typeId === DuckDBTypeId.DOUBLE)) {
+        const types = columns.map(() => DOUBLE);
+        for (let from = 0; from < n; from += 2048) {
+          const rows = Math.min(2048, n - from), chunk = DuckDBDataChunk.create(types, rows);
+          columns.forEach((c, j) => {
+            const v = chunk.getColumnVector(j);
+            for (let r = 0; r < rows; r++) { const x = c[from + r]!; v.setItem(r, Number.isFinite(x) ? x : null); }
+            v.flush();
+          });
+          app.appendDataChunk(chunk);
+        }
+        app.flushSync();
+        return;
+      }
       for (let i = 0; i < n; i++) {
         for (const c of columns) {
           const v = c[i]!;
