@@ -64,6 +64,7 @@ export interface ClusterRunResult {
 }
 
 const INPUT = '__cluster_input';
+const ROWS = '__cluster_rows';
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL.*)$/i;
 
 async function loadFile(db: Db, file: string, idColumn: string): Promise<string[]> {
@@ -216,8 +217,11 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
       ...(contactSql ? [`CAST(${contactSql} AS DOUBLE) AS __contact`] : [])];
     const catSel = all.flatMap((f, j) => (categorical.includes(f) ? [`CAST(${quoteIdent(f)} AS VARCHAR) AS c${j}`] : []));
     const numNames = numSel.map((x) => x.slice(x.lastIndexOf(' AS ') + 4));
-    const data: Record<string, Float64Array> = numSel.length ? await db.numericColumns(`SELECT ${numSel.join(', ')} FROM ${INPUT} ORDER BY ${idSql}`, undefined, numNames) : {};
-    const text = catSel.length ? await db.columns(`SELECT ${catSel.join(', ')} FROM ${INPUT} ORDER BY ${idSql}`) : {};
+    // the rows in id order, once: row p of the fit is row p (its rowid) of this table
+    const sourceCols = [...new Set([...all, ...(revenueColumn ? [revenueColumn] : []), ...(contact === undefined ? [] : [contact])])];
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${ROWS} AS SELECT ${idSql} AS __id, ${sourceCols.map(quoteIdent).join(', ')} FROM ${INPUT} ORDER BY __id`);
+    const data: Record<string, Float64Array> = numSel.length ? await db.numericColumns(`SELECT ${numSel.join(', ')} FROM ${ROWS} ORDER BY rowid`, undefined, numNames) : {};
+    const text = catSel.length ? await db.columns(`SELECT ${catSel.join(', ')} FROM ${ROWS} ORDER BY rowid`) : {};
     const columns: InputColumn[] = all.map((name, j) => (categorical.includes(name)
       ? { name, kind: 'categorical', values: (text[`c${j}`] as (string | null)[]) }
       : { name, kind: 'numeric', values: data[`c${j}`]! }));
@@ -238,19 +242,21 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     warnings.push(...fit.warnings);
     const model = fit.model.toJSON();
 
-    // every customer is assigned in the warehouse by the model's SQL
+    // every clustered customer is stored with the model's assignment (the arithmetic of its SQL), written in bulk
     const policy = options.missing ?? 'impute';
-    const from = policy === 'exclude'
-      ? subquery(select({ select: '*', from: table(INPUT), where: and(...all.map((f) => isNotNull(col(f)))) }), 'f')
-      : table(INPUT);
-    const q = compile(clusterAssignmentQuery(model, { from, idColumn }), 'duckdb');
+    const mixture = fit.probabilities !== undefined;
+    await db.run(`CREATE OR REPLACE TEMP TABLE __cluster_fit (r DOUBLE, cluster DOUBLE, distance DOUBLE${mixture ? ', probability DOUBLE' : ''})`);
+    await db.appendDoubles('__cluster_fit', [fit.kept, fit.assigned, fit.distances, ...(mixture ? [fit.probabilities!] : [])]);
+    const nameOf = `[${model.names.map(quoteString).join(', ')}][CAST(f.cluster AS INTEGER) + 1]`;
+    const rowsSql = `SELECT r.__id AS customer_id, CAST(f.cluster AS INTEGER) AS cluster, ${nameOf} AS cluster_name, f.distance, ${mixture ? 'f.probability' : 'CAST(NULL AS DOUBLE)'} AS probability
+      FROM __cluster_fit f JOIN ${ROWS} r ON r.rowid = CAST(f.r AS BIGINT)`;
     const clusterOfRow = new Int32Array(nRows).fill(-1);
     fit.kept.forEach((row, t) => (clusterOfRow[row] = fit.labels[t]!));
     let runId: number | null = null;
     const assignments = ws ? 'run_clusters' : '__cluster_assignments';
     if (ws) {
       runId = await storeRun(db, 'cluster', async (id) => {
-        await db.run(`INSERT INTO run_clusters SELECT ${id}, customer_id, cluster, cluster_name, distance, probability FROM (${q.sql}) a`, q.params);
+        await db.run(`INSERT INTO run_clusters SELECT ${id}, customer_id, cluster, cluster_name, distance, probability FROM (${rowsSql}) a`);
         const { beforeCommit, ...stored } = options;
         const params = { ...stored, scaling: model.preprocessing.scaling, input: options.input ? { ...options.input, file: resolve(options.input.file) } : undefined, features, categorical };
         const summary = { model, choice: fit.choice, quality: fit.quality, profiles: fit.profiles, features: all, picture: pictureForReport(fit.picture, clusterOfRow) };
@@ -259,22 +265,15 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
         return id;
       });
     } else {
-      await db.run(`CREATE OR REPLACE TEMP TABLE ${assignments} AS SELECT NULL::INTEGER AS run_id, customer_id, cluster, cluster_name, distance, probability FROM (${q.sql}) a`, q.params);
+      await db.run(`CREATE OR REPLACE TEMP TABLE ${assignments} AS SELECT NULL::INTEGER AS run_id, customer_id, cluster, cluster_name, distance, probability FROM (${rowsSql}) a`);
     }
-    // the fit's labels, in id order, against the warehouse's (its rows are the kept rows, in the same order)
-    const where = `WHERE run_id ${runId === null ? 'IS NULL' : `= ${runId}`}`;
-    const sqlLabels = (await db.numericColumns(`SELECT CAST(cluster AS DOUBLE) AS cluster FROM ${assignments} ${where} ORDER BY customer_id`, undefined, ['cluster'])).cluster!;
+    await db.run('DROP TABLE IF EXISTS __cluster_fit');
+    // the stored assignment against the fit's labels (every customer), and the model's SQL in the warehouse
+    // against the stored assignment on the sample's customers
     let sqlDisagreements = 0;
-    if (sqlLabels.length === fit.kept.length) {
-      for (let t = 0; t < sqlLabels.length; t++) if (sqlLabels[t] !== fit.labels[t]) sqlDisagreements++;
-    } else {
-      // the engine kept other rows than the fit (a NaN it does not count as missing): match by id
-      const ids = (await db.columns(`SELECT ${idSql} AS id FROM ${INPUT} ORDER BY ${idSql}`)).id as string[];
-      const label = new Map<string, number>();
-      fit.kept.forEach((row, t) => label.set(ids[row]!, fit.labels[t]!));
-      const sqlRows = await db.columns(`SELECT customer_id, cluster FROM ${assignments} ${where} ORDER BY customer_id`);
-      (sqlRows.customer_id as string[]).forEach((id, t) => { if (label.get(id) !== Number(sqlRows.cluster![t])) sqlDisagreements++; });
-    }
+    for (let t = 0; t < fit.kept.length; t++) if (fit.assigned[t] !== fit.labels[t]) sqlDisagreements++;
+    const sampled = await checkSample(db, model, fit.picture.rows, assignments, runId, policy === 'exclude' ? all : []);
+    sqlDisagreements += sampled.disagreements;
     if (sqlDisagreements > 0) warnings.push(`${sqlDisagreements} customers are assigned differently in SQL than in the fit (distances equal to floating-point precision)`);
 
     return {
@@ -284,13 +283,14 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
       choice: fit.choice ? { k: fit.choice.k, reason: fit.choice.reason, elbow: fit.choice.elbow, sampleSize: fit.choice.sampleSize, fittedOn: fit.choice.fittedOn, scores: fit.choice.scores } : null,
       clusters: fit.profiles, quality: fit.quality, iterations: fit.iterations, converged: fit.converged, sqlDisagreements, model,
       picture: {
-        customerIds: await idsOfRows(db, idSql, fit.picture.rows), x: Array.from(fit.picture.x), y: Array.from(fit.picture.y),
+        customerIds: sampled.ids, x: Array.from(fit.picture.x), y: Array.from(fit.picture.y),
         cluster: Array.from(fit.picture.rows, (r) => clusterOfRow[r]!), explained: fit.picture.explained,
       },
       warnings,
     };
   } finally {
     await db.run(`DROP TABLE IF EXISTS ${INPUT}`);
+    await db.run(`DROP TABLE IF EXISTS ${ROWS}`);
   }
 }
 
@@ -307,20 +307,28 @@ export function twoValues(v: Float64Array): [number, number] | null {
   return b === b ? [Math.min(a, b), Math.max(a, b)] : null;
 }
 
-/** The ids of some input rows (positions in id order), read from the engine by row number. */
-async function idsOfRows(db: Db, idSql: string, rows: Int32Array): Promise<string[]> {
-  if (rows.length === 0) return [];
+/**
+ * The model's SQL (features/cluster-assignment.ts) run in the warehouse on some rows (positions in id order,
+ * the fit's sample): how many of them it assigns otherwise than `assignments` holds, and their ids in the given order.
+ */
+async function checkSample(db: Db, model: ClusterModelJSON, rows: Int32Array, assignments: string, runId: number | null, notNull: readonly string[]): Promise<{ disagreements: number; ids: string[] }> {
+  if (rows.length === 0) return { disagreements: 0, ids: [] };
   await db.run('CREATE OR REPLACE TEMP TABLE __cluster_pick (r DOUBLE)');
   try {
     await db.appendDoubles('__cluster_pick', [rows]);
-    const got = await db.columns(`SELECT s.id FROM __cluster_pick p JOIN (SELECT ${idSql} AS id, row_number() OVER (ORDER BY ${idSql}) - 1 AS r FROM ${INPUT}) s ON s.r = p.r`
-      + ' ORDER BY p.r');
-    const byRow = new Map<number, string>();
-    const sorted = Float64Array.from(rows).sort();
-    (got.id as string[]).forEach((id, t) => byRow.set(sorted[t]!, id));
-    return Array.from(rows, (r) => byRow.get(r)!);
+    await db.run(`CREATE OR REPLACE TEMP TABLE __cluster_check AS SELECT CAST(r.rowid AS DOUBLE) AS __row, r.* FROM ${ROWS} r
+      WHERE r.rowid IN (SELECT CAST(r AS BIGINT) FROM __cluster_pick)`);
+    const from = notNull.length ? subquery(select({ select: '*', from: table('__cluster_check'), where: and(...notNull.map((f) => isNotNull(col(f)))) }), 'f') : table('__cluster_check');
+    const q = compile(clusterAssignmentQuery(model, { from, idColumn: '__id' }), 'duckdb');
+    const r = await db.one<{ n: number }>(`SELECT count(*) AS n FROM (${q.sql}) a JOIN ${assignments} s ON s.customer_id = a.customer_id
+      AND s.run_id ${runId === null ? 'IS NULL' : `= ${Number(runId)}`} WHERE a.cluster <> s.cluster`, q.params);
+    const got = await db.columns('SELECT __row, __id FROM __cluster_check');
+    const idOf = new Map<number, string>();
+    (got.__row as number[]).forEach((row, t) => idOf.set(Number(row), (got.__id as string[])[t]!));
+    return { disagreements: Number(r?.n ?? 0), ids: Array.from(rows, (row) => idOf.get(row)!) };
   } finally {
     await db.run('DROP TABLE IF EXISTS __cluster_pick');
+    await db.run('DROP TABLE IF EXISTS __cluster_check');
   }
 }
 

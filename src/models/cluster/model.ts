@@ -267,6 +267,9 @@ export interface ClusterResult {
   kept: Int32Array;
   /** cluster of each kept row */
   labels: Int32Array;
+  /** each kept row's cluster under the final model (nearest centroid, ties to the lower; what its SQL computes): the stored assignment */
+  assigned: Int32Array;
+  /** each kept row's distance to its `assigned` cluster */
   distances: Float64Array;
   /** gmm: the membership probability of each kept row's component */
   probabilities?: Float64Array;
@@ -392,7 +395,7 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
     ...(mixture ? { mixture } : {}),
     ...(proto ? { prototypes: protoOut[0]! } : {}),
   });
-  const { distances, probabilities } = proto ? model.assignPrototypes(X, catCols.map((c) => Array.from(kept, (i) => c.values[i] ?? null))) : (gmmAssigned ?? model.assignScaled(X));
+  const { labels: assigned, distances, probabilities } = proto ? model.assignPrototypes(X, catCols.map((c) => Array.from(kept, (i) => c.values[i] ?? null))) : (gmmAssigned ?? model.assignScaled(X));
   const pc = pca(Xs, d, 2);
   const m = pc.components.length / d;
   const picture = {
@@ -403,7 +406,7 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
   };
   const { fits: _fits, mixtures: _mixtures, silhouettes: _silhouettes, ...choiceOut } = choice ?? { fits: null, mixtures: null, silhouettes: null };
   return {
-    model, kept, labels: fit.labels, distances, ...(probabilities ? { probabilities } : {}), choice: choice ? (choiceOut as Omit<KChoice, 'fits' | 'mixtures' | 'silhouettes'>) : null, profiles,
+    model, kept, labels: fit.labels, assigned, distances, ...(probabilities ? { probabilities } : {}), choice: choice ? (choiceOut as Omit<KChoice, 'fits' | 'mixtures' | 'silhouettes'>) : null, profiles,
     quality: {
       inertia: fit.inertia, silhouette,
       calinskiHarabasz: many ? (scored >= 0 ? choice!.scores[scored]!.calinskiHarabasz : calinskiHarabasz(X, d, fit.labels)) : null,
