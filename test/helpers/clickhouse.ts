@@ -1,0 +1,132 @@
+/**
+ * ClickHouse for tests, without a driver: a server over HTTP (TEST_CLICKHOUSE_URL, the cluster of
+ * scripts/clickhouse-cluster.sh) and chdb in process (the optional npm package, ClickHouse 26.x). Both run SQL
+ * text and give rows as JSON, with the session settings Segmint's ClickHouse SQL needs.
+ */
+import { createRequire } from 'node:module';
+import { quoteClickHouseString } from '../../src/sql/index.ts';
+import { clickHouseType, valuesSql, type CorpusTable, type Row } from './sql-corpus.ts';
+
+/** Settings every Segmint session on ClickHouse has (docs/sql.md, docs/engines.md). */
+export const SESSION_SETTINGS: Record<string, string> = {
+  // LEFT JOIN fills non-matching rows with NULL, not 0 / '' / 1970-01-01
+  join_use_nulls: '1',
+  // Int64/UInt64 as JSON numbers, not strings
+  output_format_json_quote_64bit_integers: '0',
+};
+
+export interface ClickHouseRunner {
+  readonly what: string;
+  /** a statement without a result */
+  exec(sql: string): Promise<void>;
+  /** the rows of a query */
+  rows(sql: string): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+/** A server over HTTP; `database` is used for every statement (created by the caller). */
+export function httpRunner(url: string, database: string | undefined, extra: Record<string, string> = {}): ClickHouseRunner {
+  const post = async (sql: string): Promise<string> => {
+    const u = new URL(url);
+    for (const [k, v] of Object.entries({ ...SESSION_SETTINGS, ...extra })) u.searchParams.set(k, v);
+    if (database) u.searchParams.set('database', database);
+    const res = await fetch(u, { method: 'POST', body: sql });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`ClickHouse at ${url}: ${text.trim()}\n-- SQL: ${sql}`);
+    return text;
+  };
+  return {
+    what: `ClickHouse at ${url}`,
+    exec: async (sql) => void (await post(sql)),
+    rows: async (sql) => (JSON.parse(await post(`${sql} FORMAT JSON`)) as { data: Row[] }).data,
+    close: async () => undefined,
+  };
+}
+
+type ChdbSession = { query(sql: string, format?: string): string; cleanup(): void };
+
+/** chdb in process, or the reason it cannot run (the optional dependency is not installed). */
+export function chdbRunner(): ClickHouseRunner | string {
+  let Session: new () => ChdbSession;
+  try {
+    ({ Session } = createRequire(import.meta.url)('chdb') as { Session: new () => ChdbSession });
+  } catch (e) {
+    return `the optional package chdb is not installed (npm install chdb): ${(e as Error).message.split('\n')[0]}`;
+  }
+  const session = new Session();
+  const settings = Object.entries({ ...SESSION_SETTINGS, session_timezone: 'UTC' }).map(([k, v]) => `SET ${k} = ${/^\d+$/.test(v) ? v : `'${v}'`}`);
+  for (const sql of settings) session.query(sql);
+  const run = (sql: string, format?: string): string => {
+    try {
+      return session.query(sql, format);
+    } catch (e) {
+      throw new Error(`chdb: ${(e as Error).message.trim()}\n-- SQL: ${sql}`, { cause: e });
+    }
+  };
+  return {
+    what: 'chdb',
+    exec: async (sql) => void run(sql),
+    rows: async (sql) => (JSON.parse(run(sql, 'JSON')) as { data: Row[] }).data,
+    close: async () => session.cleanup(),
+  };
+}
+
+/**
+ * Create and fill a corpus table. `engine` is the table engine clause; by default a MergeTree ordered by the
+ * table's `orderBy` column (or nothing).
+ */
+export async function createTable(runner: ClickHouseRunner, t: CorpusTable, name = t.name, engine?: string): Promise<void> {
+  const columns = t.columns.map((c) => `${c.name} ${clickHouseType(c)}`).join(', ');
+  await runner.exec(`CREATE TABLE ${name} (${columns}) ENGINE = ${engine ?? `MergeTree ORDER BY ${t.orderBy ?? 'tuple()'}`}`);
+  if (t.rows.length) await runner.exec(`INSERT INTO ${name} VALUES ${valuesSql(t, 'clickhouse')}`);
+}
+
+const CH_OF_DUCKDB: Record<string, string> = {
+  VARCHAR: 'String', JSON: 'String', DOUBLE: 'Float64', FLOAT: 'Float32', INTEGER: 'Int32', BIGINT: 'Int64', UBIGINT: 'UInt64', HUGEINT: 'Int64',
+  BOOLEAN: 'UInt8', TIMESTAMP: 'DateTime', DATE: 'Date',
+};
+
+/** ClickHouse's type for a DuckDB column: Decimal kept, JSON as String, Nullable when the column may hold NULL. */
+export function clickHouseTypeOf(duckdbType: string, nullable: boolean): string {
+  const dec = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(duckdbType);
+  const base = dec ? `Decimal(${dec[1]}, ${dec[2]})` : CH_OF_DUCKDB[duckdbType];
+  if (!base) throw new Error(`no ClickHouse type for DuckDB's ${duckdbType}`);
+  return nullable ? `Nullable(${base})` : base;
+}
+
+type WorkspaceDb = { all<T>(sql: string, params?: never[]): Promise<T[]> };
+
+/**
+ * Copy a workspace table (the given columns, all when omitted) into ClickHouse with matching types. With
+ * `distributed`, the rows go to `<name>_local` MergeTree tables on every shard (`shards`, runners each on one
+ * shard) under a Distributed table `name` on the cluster, sharded by cityHash64(customer_id).
+ */
+export async function copyTableToClickHouse(db: WorkspaceDb, runner: ClickHouseRunner, name: string, columns?: string[], distributed?: { cluster: string; database: string; shards: ClickHouseRunner[] }): Promise<number> {
+  const info = await db.all<{ name: string; type: string; nullable: string }>(
+    `SELECT column_name AS name, data_type AS type, is_nullable AS nullable FROM information_schema.columns WHERE table_name = '${name}' ORDER BY ordinal_position`,
+  );
+  const cols = columns ? columns.map((c) => info.find((i) => i.name === c) ?? { name: c, type: 'VARCHAR', nullable: 'YES' }) : info;
+  // customer_id is the sort and sharding key: never Nullable (MergeTree keys cannot be)
+  const key = cols.some((c) => c.name === 'customer_id') ? 'customer_id' : undefined;
+  const types = cols.map((c) => `\`${c.name}\` ${clickHouseTypeOf(c.type, c.name !== key && c.nullable === 'YES')}`).join(', ');
+  const mergeTree = `MergeTree ORDER BY ${key ?? 'tuple()'}`;
+  if (distributed) {
+    for (const shard of distributed.shards) await shard.exec(`CREATE TABLE ${name}_local (${types}) ENGINE = ${mergeTree}`);
+    await runner.exec(`CREATE TABLE ${name} (${types}) ENGINE = Distributed(${distributed.cluster}, ${distributed.database}, ${name}_local, cityHash64(${key ?? 'rand()'}))`);
+  } else {
+    await runner.exec(`CREATE TABLE ${name} (${types}) ENGINE = ${mergeTree}`);
+  }
+  const select = cols.map((c) => (c.type === 'TIMESTAMP' ? `strftime("${c.name}", '%Y-%m-%d %H:%M:%S')` : c.type === 'DATE' ? `strftime("${c.name}", '%Y-%m-%d')` : c.type === 'JSON' ? `CAST(json("${c.name}") AS VARCHAR)` : `"${c.name}"`));
+  const rows = await db.all<Record<string, unknown>>(`SELECT ${select.map((x, i) => `${x} AS c${i}`).join(', ')} FROM ${name}`);
+  const cell = (v: unknown, i: number): string => {
+    if (v === null || v === undefined) return cols[i]!.name === key ? "''" : 'NULL';
+    if (typeof v === 'boolean') return v ? '1' : '0';
+    if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+    return quoteClickHouseString(String(v));
+  };
+  for (let i = 0; i < rows.length; i += 1000) {
+    const values = rows.slice(i, i + 1000).map((r) => `(${cols.map((_, j) => cell(r[`c${j}`], j)).join(', ')})`).join(', ');
+    await runner.exec(`INSERT INTO ${name} VALUES ${values}`);
+  }
+  return rows.length;
+}
