@@ -58,6 +58,7 @@ export { predictPatterns, CHURN_TIERS, CLV_TIERS, type PredictOptions, type Patt
 export { validateHoldout, type HoldoutValidation } from './models/clv/validation.ts';
 export { bgnbdProbabilityOfPurchases, mbgnbdProbabilityOfPurchases, paretonbdProbabilityOfPurchases, paretonbdConditionalProbabilityOfPurchases } from './models/clv/pmf.ts';
 export { pAliveMatrix, expectedPurchasesMatrix, type HistoryMatrix } from './models/clv/matrices.ts';
+export { expectedCumulativeRepeatPurchases, incrementsOf, trackingSeries, seasonalDepartures, type TrackingPoint } from './models/clv/tracking.ts';
 export { diagnoseFit, pAliveSpread, type FitDiagnostics, type FitIssue, type PAliveSpread } from './models/clv/diagnostics.ts';
 export { fitCandidates, chooseModel, AUTO_MODELS, type ModelChoice, type ModelComparisonRow } from './models/clv/choose.ts';
 export { maximizeLikelihood, type FitOptions, type MleFit, type MleSpec } from './models/clv/fit.ts';

@@ -8,12 +8,13 @@
 import { extname, resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
 import { discreteSummary, OPPORTUNITY_DAYS, type Opportunity } from '../features/discrete-summary.ts';
-import { PERIOD_DAYS, transactionSummary, type Period } from '../features/transaction-summary.ts';
+import { PERIOD_DAYS, purchaseDays, transactionSummary, type Period } from '../features/transaction-summary.ts';
 import { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaSpendSql, type GammaGammaParams } from '../models/clv/gamma-gamma.ts';
 import { AUTO_MODELS, chooseModel, fitCandidates, holdoutOf, type ModelChoice } from '../models/clv/choose.ts';
 import { diagnoseFit, isInformative, pAliveIssue, pAliveSpread, type FitDiagnostics, type FitIssue, type PAliveSpread } from '../models/clv/diagnostics.ts';
 import { expectedRepeatPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseFit, type PurchaseModel, type PurchaseModelKind } from '../models/clv/model.ts';
 import { toPatterns } from '../models/clv/patterns.ts';
+import { seasonalDepartures, trackingSeries, type TrackingPoint } from '../models/clv/tracking.ts';
 import { CHURN_TIERS, CLV_TIERS, normalisePredictOptions, predictPatterns } from '../models/clv/predict.ts';
 import type { HoldoutValidation } from '../models/clv/validation.ts';
 import { quoteString } from '../sql/quote.ts';
@@ -78,9 +79,22 @@ export interface ClvFitResult {
   refit?: FittedModelSummary & { patterns: number; diagnostics: FitDiagnostics };
   spend?: FittedModelSummary & { excluded: { noRepeatPurchases: number; nonPositiveSpend: number }; frequencySpendCorrelation: number; populationMeanSpend: number | null };
   validation?: HoldoutValidation & { holdoutPeriods: number };
+  /** expected against actual repeat purchases per period of the fitted customers (workspace fits of the continuous models) */
+  tracking?: ClvTracking;
   /** E[X(t)] of a new customer, t in periods: the population expected repeat purchases curve */
   repeatPurchaseCurve: { t: number; expected: number }[];
   warnings: string[];
+}
+
+export interface ClvTracking {
+  /** the cohort's first purchase day: period 1 is the `period` that starts then */
+  origin: string;
+  period: Period;
+  /** periods that end on or before the calibration end */
+  calibrationPeriods: number;
+  points: (TrackingPoint & { start: string })[];
+  /** holdout periods whose purchases depart from the model's by more than any calibration period's did */
+  seasonality: { threshold: number; periods: { period: number; start: string; actual: number; expected: number }[] };
 }
 
 export interface SummaryColumns {
@@ -299,6 +313,17 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
       result.refit = { ...purchaseSummary(chosen, f), diagnostics };
       result.warnings.push(...diagnosticWarnings(diagnostics, `refitted on all purchases to ${lastDay}: `));
     }
+    if (result.purchase.model !== 'bgbb') {
+      onProgress?.('tracking purchases by period');
+      const tr = await trackingOf(ws, { kind: result.purchase.model as PurchaseModelKind, params: result.purchase.params }, calEnd, lastDay, period as Period);
+      if (tr) {
+        result.tracking = tr;
+        const s = tr.seasonality.periods;
+        if (s.length) {
+          result.warnings.push(`the holdout's ${tr.period}ly purchases depart from the model's by more than any calibration ${tr.period}'s did (${tr.seasonality.threshold.toFixed(1)}) in ${s.length} ${tr.period}${s.length > 1 ? 's' : ''}: ${s.slice(0, 8).map((p) => `${tr.period} ${p.period} from ${p.start} (${Math.round(p.actual)} made, ${p.expected.toFixed(1)} expected)`).join(', ')}${s.length > 8 ? ', …' : ''}; a seasonal peak or a campaign the calibration period did not show: the holdout errors above include it`);
+        }
+      }
+    }
     const params = { model: result.purchase.model, requested: kind, spend: noAmounts ? 'none' : options.spend ?? 'gammagamma', period, calibrationEnd: calEnd, asOf, penalizer: options.penalizer ?? 0 };
     await storeRun(db, 'clv', async (runId) => {
       result.runId = runId;
@@ -313,6 +338,45 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
 
 /** The churn tier of every customer when P(alive) is not informative. */
 export const NOT_INFORMATIVE = 'not informative';
+
+const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + Math.round(n) * 86400000).toISOString().slice(0, 10);
+
+/**
+ * Tracking of the customers first seen up to the calibration end: their repeat purchase days per period from the
+ * cohort's first purchase day to `lastDay` (complete periods only) against the model's expectation.
+ */
+async function trackingOf(ws: Workspace, m: PurchaseModel, calEnd: string, lastDay: string, period: Period): Promise<ClvTracking | undefined> {
+  const db = ws.db;
+  const P = PERIOD_DAYS[period];
+  await materialise(ws, '__clv_days', purchaseDays(new Date(`${lastDay}T00:00:00Z`)));
+  try {
+    const cohort = `WITH f AS (SELECT customer_id, min(d) AS first_day FROM __clv_days WHERE purchases > 0 GROUP BY 1 HAVING min(d) <= CAST(? AS DATE)),
+      o AS (SELECT min(first_day) AS origin FROM f)`;
+    const origin = (await db.one<{ o: string | null }>(`${cohort} SELECT strftime(origin, '%Y-%m-%d') AS o FROM o`, [calEnd]))?.o;
+    if (!origin) return undefined;
+    const days = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
+    const periods = Math.floor((days(origin, lastDay) + 1) / P);
+    if (periods < 1 || periods > 1000) return undefined;
+    const births = await db.columns(`${cohort} SELECT CAST(date_diff('day', o.origin, f.first_day) AS DOUBLE) AS b, CAST(count(*) AS DOUBLE) AS n FROM f, o GROUP BY 1 ORDER BY 1`, [calEnd]);
+    const repeat = await db.columns(`${cohort} SELECT CAST(date_diff('day', o.origin, x.d) AS DOUBLE) AS k, CAST(count(*) AS DOUBLE) AS n
+      FROM __clv_days x JOIN f ON f.customer_id = x.customer_id, o WHERE x.purchases > 0 AND x.d > f.first_day GROUP BY 1`, [calEnd]);
+    const actual = new Float64Array(periods);
+    (repeat.k as number[]).forEach((k, i) => {
+      const j = Math.floor(k / P);
+      if (j < periods) actual[j] = actual[j]! + (repeat.n as number[])[i]!;
+    });
+    const calibrationPeriods = Math.floor((days(origin, calEnd) + 1) / P);
+    const points = trackingSeries(m, (births.b as number[]).map((b) => b / P), births.n as number[], actual, calibrationPeriods)
+      .map((p) => ({ ...p, start: addDays(origin, (p.period - 1) * P) }));
+    const s = seasonalDepartures(points);
+    return {
+      origin, period, calibrationPeriods, points,
+      seasonality: { threshold: s.threshold, periods: s.periods.map((p) => ({ period: p.period, start: addDays(origin, (p.period - 1) * P), actual: p.actual, expected: p.expected })) },
+    };
+  } finally {
+    await db.run('DROP TABLE IF EXISTS __clv_days');
+  }
+}
 
 export interface ClvPredictOptions {
   /** runs inside the run's transaction after it is written (e.g. the --out export): a failure stores nothing */

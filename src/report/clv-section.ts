@@ -4,7 +4,7 @@
  */
 import type { ClvFitResult, ClvPredictResult } from '../pipeline/clv.ts';
 import type { Db } from '../store/workspace.ts';
-import { barsH, heatmap, histogram, logBins, pairedBars, withUnit } from './charts.ts';
+import { barsH, heatmap, histogram, logBins, pairedBars, timeSeries, withUnit } from './charts.ts';
 import { esc, htmlTable, kpis, money, num, pct, sig, type ReportSection } from './html.ts';
 import { actionFor } from '../models/actions.ts';
 
@@ -66,6 +66,27 @@ export async function clvSection(db: Db, options: { currency?: string; actions?:
     parts.push(htmlTable(['decile', 'customers', 'expected', 'made', 'share of purchases'], v.deciles.map((d) => [d.decile, d.customers, num(d.predictedMean, 2), num(d.actualMean, 2), pct(d.shareOfActual)]),
       `Deciles of the expected holdout purchases (1 = highest). Top-decile lift ${num(v.topDecileLift, 2)}; mean absolute error per customer ${num(v.meanAbsoluteError, 3)}, RMSE ${num(v.rootMeanSquaredError, 3)}.`));
     parts.push('</div>');
+  }
+  const tr = fit.tracking;
+  if (tr && tr.points.length) {
+    const date = (s: string) => new Date(`${s}T00:00:00Z`);
+    const model = `${p.name} (calibration fit)`;
+    const calEnd = fit.calibrationEnd ?? '';
+    const seasonal = tr.seasonality.periods;
+    const note = `${tr.period.charAt(0).toUpperCase()}${tr.period.slice(1)} 1 starts at the first purchase of the ${num(p.customers)} customers fitted (${esc(tr.origin)}); ${tr.calibrationPeriods} ${tr.period}s end by the calibration end (${esc(calEnd)}), the rest is the holdout.`;
+    parts.push('<div class="grid2">');
+    parts.push(timeSeries(tr.points.flatMap((q) => [{ date: date(q.start), value: q.actualCumulative, series: 'made' }, { date: date(q.start), value: q.expectedCumulative, series: model }]), {
+      title: 'Tracking: cumulative repeat purchases', yLabel: 'repeat purchases (cumulative)', seriesOrder: ['made', model], width: 560,
+      caption: `Repeat purchase days made by the customers against the model's expectation, each customer from their first purchase on (Fader, Hardie & Lee 2005, fig. 3). ${note}`,
+    }));
+    parts.push(timeSeries(tr.points.flatMap((q) => [{ date: date(q.start), value: q.actual, series: 'made' }, { date: date(q.start), value: q.expected, series: model }]), {
+      title: `Tracking: repeat purchases per ${tr.period}`, yLabel: `repeat purchases per ${tr.period}`, seriesOrder: ['made', model], width: 560,
+      caption: `The same per ${tr.period} (fig. 2). ${seasonal.length
+        ? `In ${seasonal.length} holdout ${tr.period}${seasonal.length > 1 ? 's' : ''} (${seasonal.map((q) => `from ${q.start}`).join(', ')}) the purchases depart from the model's by more than in any calibration ${tr.period} (${num(tr.seasonality.threshold, 1)}): a season or a campaign the calibration period did not show.`
+        : `No holdout ${tr.period} departs from the model by more than the calibration ${tr.period}s did (${num(tr.seasonality.threshold, 1)}).`}`,
+    }));
+    parts.push('</div>');
+    if (seasonal.length) parts.push(`<p class="warn">Seasonality: ${seasonal.length} holdout ${tr.period}${seasonal.length > 1 ? 's' : ''} (${seasonal.map((q) => `${esc(q.start)}: ${num(q.actual)} made, ${num(q.expected, 1)} expected`).join('; ')}) depart from the model by more than any calibration ${tr.period}. The holdout errors above include this; the model knows no season.</p>`);
   }
   if (pred && predRun) {
     const id = predRun.run_id;

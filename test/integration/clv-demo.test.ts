@@ -49,7 +49,14 @@ test('demo: CLV predictions for every customer with a purchase of the bundled On
       assert.deepEqual(predict.churnTiers.map((t) => [t.tier, t.customers]), [['not informative', buyers]]);
       const tiers = await ws.db.all<{ t: string }>('SELECT DISTINCT churn_tier AS t FROM clv_predictions WHERE run_id = ?', [predict.runId]);
       assert.deepEqual(tiers.map((t) => t.t), ['not informative']);
+      // tracking: the holdout runs into the Christmas peak; the weeks from 2011-11-02 depart from the model by more
+      // than any calibration week did, and are named
+      const season = fit.tracking!.seasonality;
+      assert.deepEqual(season.periods.map((q) => q.start), ['2011-11-02', '2011-11-09', '2011-11-16', '2011-11-23', '2011-11-30']);
+      assert.ok(season.periods.every((q) => q.actual - q.expected > season.threshold));
+      assert.ok(fit.warnings.some((w) => /^the holdout's weekly purchases depart from the model's by more than any calibration week's did .* week 49 from 2011-11-02/.test(w)), fit.warnings.join('\n'));
       const html = (await reportSections(ws.db)).find((s) => s.id === 'clv')!.html;
+      assert.match(html, /Seasonality: 5 holdout weeks/);
       assert.match(html, /The BG\/NBD fit is degenerate/);
       assert.match(html, /Churn risk: not informative/);
       assert.match(html, /Model choice \(--model auto\), by the holdout/);

@@ -101,6 +101,16 @@ export function renderClvFit(r: ClvFitResult): string {
       + `per customer MAE ${v.meanAbsoluteError.toFixed(3)}, RMSE ${v.rootMeanSquaredError.toFixed(3)}; top-decile lift ${v.topDecileLift.toFixed(2)}`,
     '', table(['calibration repeats', 'customers', 'holdout actual', 'holdout expected'], v.byFrequency.map((g) => [g.frequency, g.customers, g.actualMean.toFixed(3), g.predictedMean.toFixed(3)])));
   }
+  if (r.tracking) {
+    const t = r.tracking;
+    const cal = t.points.filter((q) => !q.holdout);
+    const hold = t.points.filter((q) => q.holdout);
+    const last = (xs: typeof t.points) => xs[xs.length - 1];
+    const lc = last(cal);
+    const lh = last(hold);
+    lines.push('', `tracking (${t.period}s from ${t.origin}): ${lc ? `by the calibration end ${fmtInt(lc.actualCumulative)} repeat purchases made, ${fmtInt(Math.round(lc.expectedCumulative))} expected` : ''}${lh ? `; by the holdout end ${fmtInt(lh.actualCumulative)} made, ${fmtInt(Math.round(lh.expectedCumulative))} expected` : ''}`
+      + `${t.seasonality.periods.length ? `; seasonality in ${t.seasonality.periods.map((q) => `${t.period} ${q.period} (from ${q.start}: ${fmtInt(q.actual)} made, ${q.expected.toFixed(1)} expected)`).join(', ')}` : ''} (--json: tracking.points)`);
+  }
   return lines.join('\n');
 }
 
