@@ -1,9 +1,11 @@
 /**
- * ClickHouse for tests, without a driver: a server over HTTP (TEST_CLICKHOUSE_URL, the cluster of
- * scripts/clickhouse-cluster.sh) and chdb in process (the optional npm package, ClickHouse 26.x). Both run SQL
- * text and give rows as JSON, with the session settings Segmint's ClickHouse SQL needs.
+ * ClickHouse for tests: a server through Segmint's connection layer or over plain HTTP (TEST_CLICKHOUSE_URL,
+ * the cluster of scripts/clickhouse-cluster.sh; plain HTTP takes extra settings such as the cluster's), and
+ * chdb in process (the optional npm package, ClickHouse 26.x). Each runs SQL text and gives rows, with the
+ * session settings Segmint's ClickHouse SQL needs.
  */
 import { createRequire } from 'node:module';
+import { openClickHouse } from '../../src/engines/clickhouse.ts';
 import { quoteClickHouseString } from '../../src/sql/index.ts';
 import { clickHouseType, valuesSql, type CorpusTable, type Row } from './sql-corpus.ts';
 
@@ -40,6 +42,20 @@ export function httpRunner(url: string, database: string | undefined, extra: Rec
     exec: async (sql) => void (await post(sql)),
     rows: async (sql) => (JSON.parse(await post(`${sql} FORMAT JSON`)) as { data: Row[] }).data,
     close: async () => undefined,
+  };
+}
+
+/**
+ * A server through Segmint's own connection layer (src/engines/clickhouse.ts, `@clickhouse/client`), on
+ * `database` (created when missing): what a ClickHouse workspace uses.
+ */
+export async function engineRunner(url: string, database: string): Promise<ClickHouseRunner> {
+  const engine = await openClickHouse({ url, database, createDatabase: true });
+  return {
+    what: `ClickHouse at ${url} (src/engines)`,
+    exec: (sql) => engine.run(sql),
+    rows: (sql) => engine.all<Row>(sql),
+    close: () => engine.close(),
   };
 }
 

@@ -4,7 +4,9 @@
 //   - the two-shard cluster through Distributed tables sharded by cityHash64(customer_id)
 //     (TEST_CLICKHOUSE_URL and TEST_CLICKHOUSE_SHARD2_URL),
 //   - chdb, ClickHouse 26.x in process (the optional npm package),
-// each checked against the rows worked out by hand and against DuckDB's rows for the same IR.
+// each checked against the rows worked out by hand and against DuckDB's rows for the same IR. The single
+// server is read through src/engines/clickhouse.ts; the cluster over plain HTTP, because it needs settings the
+// connection layer does not set (CLUSTER_SETTINGS).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadAudienceSchema } from '../../src/pipeline/audience.ts';
@@ -14,7 +16,7 @@ import { lowerAudience } from '../../src/segments/lower.ts';
 import { compile, type Query } from '../../src/sql/index.ts';
 import { openMemoryDb, Workspace } from '../../src/store/workspace.ts';
 import { AUDIENCE_AS_OF, AUDIENCE_CASES, AUDIENCES, setUpAudienceCorpus } from '../helpers/audience-corpus.ts';
-import { chdbRunner, copyTableToClickHouse, createTable, httpRunner, type ClickHouseRunner } from '../helpers/clickhouse.ts';
+import { chdbRunner, copyTableToClickHouse, createTable, engineRunner, httpRunner, type ClickHouseRunner } from '../helpers/clickhouse.ts';
 import { assertRows, CASES, normalise, setupSql, TABLES, WINDOWED, type Row } from '../helpers/sql-corpus.ts';
 import { tempDir } from '../helpers/workspace.ts';
 
@@ -55,8 +57,9 @@ function engines(suffix: string): Engines {
       drops.push([url, name]);
     };
     if (URL1) {
-      await create(URL1, `${database}_${suffix}_one`);
-      e.server.runner = httpRunner(URL1, `${database}_${suffix}_one`);
+      // the single server through Segmint's own connection layer, as a ClickHouse workspace reads it
+      e.server.runner = await engineRunner(URL1, `${database}_${suffix}_one`);
+      drops.push([URL1, `${database}_${suffix}_one`]);
     }
     if (URL1 && URL2) {
       await create(URL1, e.clusterDb);
@@ -72,6 +75,7 @@ function engines(suffix: string): Engines {
     }
   });
   after(async () => {
+    await e.server.runner?.close();
     for (const [url, name] of drops) await httpRunner(url, undefined).exec(`DROP DATABASE IF EXISTS ${name}`).catch(() => undefined);
   });
   return e;
