@@ -13,6 +13,11 @@ export interface ImportPolicies {
   missingCustomerId: 'quarantine' | 'anonymous';
   /** second and later copies of an exactly repeated line */
   duplicateRows: 'quarantine' | 'keep';
+  /**
+   * transactions without a quantity column: a line repeated exactly (same customer, time, item) is the item
+   * bought again, loaded as a line of its own (keep), or a duplicate-row like any other repeat (quarantine)
+   */
+  repeatsWithoutQuantity: 'keep' | 'quarantine';
   /** unit price exactly 0 (free items) */
   zeroPrice: 'keep' | 'quarantine';
   /** unit price below 0 (adjustments, bad-debt write-offs) */
@@ -81,6 +86,7 @@ export interface WorkspaceConfig {
 export const DEFAULT_POLICIES: ImportPolicies = {
   missingCustomerId: 'quarantine',
   duplicateRows: 'quarantine',
+  repeatsWithoutQuantity: 'keep',
   zeroPrice: 'keep',
   negativePrice: 'quarantine',
   unmarkedNegativeQuantity: 'quarantine',
@@ -107,6 +113,7 @@ export function defaultConfig(): WorkspaceConfig {
 const POLICY_CHOICES: Record<keyof ImportPolicies, readonly string[]> = {
   missingCustomerId: ['quarantine', 'anonymous'],
   duplicateRows: ['quarantine', 'keep'],
+  repeatsWithoutQuantity: ['keep', 'quarantine'],
   zeroPrice: ['keep', 'quarantine'],
   negativePrice: ['quarantine', 'keep'],
   unmarkedNegativeQuantity: ['quarantine', 'return', 'keep'],

@@ -179,3 +179,76 @@ test('the import summary adds up where it is printed: read = loaded + quarantine
     }
   });
 });
+
+const GROCERIES = shared('groceries-dataset/Groceries_dataset.csv');
+
+test('a file without quantities: repeated same-day same-item lines are loaded as repeat buys, not quarantined (groceries-dataset)', { skip: GROCERIES.skip }, async () => {
+  // written out: the data lines (BOM, CRLF, no final newline), and how often each exact line repeats
+  const lines = readFileSync(GROCERIES.path, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).slice(1).filter((l) => l !== '');
+  const copies = new Map<string, number>();
+  for (const l of lines) copies.set(l, (copies.get(l) ?? 0) + 1);
+  const repeats = [...copies.values()].reduce((a, n) => a + n - 1, 0);
+  assert.equal(lines.length, 38765);
+  assert.equal(repeats, 759); // pandas 1.5.3: df.duplicated().sum() == 759
+  const [most, mostCopies] = [...copies].sort((a, b) => b[1] - a[1])[0]!;
+  assert.equal(mostCopies, 4);
+  await withTempDir(async (dir) => {
+    const ws = await Workspace.open(dir, { create: true });
+    try {
+      const r = await importFile(ws, GROCERIES.path, { kind: 'transactions' });
+      assert.deepEqual(r.rows, { read: 38765, loaded: 38765, quarantined: 0, alreadyPresent: 0 });
+      assert.equal(r.reconciled, true);
+      assert.deepEqual(r.quarantineByReason, {});
+      const obs = r.observations.find((o) => o.code === 'repeated-line-without-quantity')!;
+      assert.deepEqual([obs.count, obs.loaded, obs.quarantined], [repeats, repeats, 0]);
+      assert.ok(!r.observations.some((o) => o.code === 'exact-duplicate-line'));
+      assert.ok(r.warnings.some((w) => w.startsWith('759 repeated lines were loaded as repeat buys: the file has no quantity column')), r.warnings.join('\n'));
+      const text = renderImport(r);
+      assert.match(text, /^759 repeated lines loaded as repeat buys \(no quantity column/m);
+      assert.match(text, /✓ read = loaded \+ quarantined: 38,765 = 38,765 loaded \+ 0 quarantined/);
+      // the line repeated four times is four lines of that member, day and item
+      const [member, date, item] = most.split(',') as [string, string, string];
+      const [d, m, y] = date.split('-');
+      const n = await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM transactions WHERE customer_id = ? AND product_id = ? AND CAST(ts AS DATE) = CAST(? AS DATE)', [member, item, `${y}-${m}-${d}`]);
+      assert.equal(Number(n!.n), 4);
+      // importing the same lines again (another file) recognises every one of them, repeats included
+      const copy = join(dir, 'copy.csv');
+      writeFileSync(copy, `Member_number,Date,itemDescription\n${lines.join('\n')}\n`);
+      const again = await importFile(ws, copy, { kind: 'transactions' });
+      assert.deepEqual(again.rows, { read: 38765, loaded: 0, quarantined: 0, alreadyPresent: 38765 });
+    } finally {
+      ws.close();
+    }
+  });
+  await withTempDir(async (dir) => {
+    const ws = await Workspace.open(dir, { create: true });
+    try {
+      const r = await importFile(ws, GROCERIES.path, { kind: 'transactions', policies: { repeatsWithoutQuantity: 'quarantine' } });
+      assert.deepEqual(r.rows, { read: 38765, loaded: 38765 - repeats, quarantined: repeats, alreadyPresent: 0 });
+      assert.deepEqual(r.quarantineByReason, { 'duplicate-row': repeats });
+    } finally {
+      ws.close();
+    }
+  });
+});
+
+test('a file with quantities keeps quarantining exact repeats as duplicate-row (CDNOW: 255)', { skip: CDNOW.skip }, async () => {
+  await withTempDir(async (dir) => {
+    const ws = await Workspace.open(dir, { create: true });
+    try {
+      const r = await importFile(ws, CDNOW.path, { kind: 'transactions' });
+      // written out: exact repeats of a data line of CDNOW_master.txt (fields split on whitespace)
+      const seen = new Map<string, number>();
+      for (const l of readFileSync(CDNOW.path, 'utf8').split(/\r?\n/).slice(1)) {
+        const k = l.trim().split(/\s+/).join(' ');
+        if (k) seen.set(k, (seen.get(k) ?? 0) + 1);
+      }
+      const repeats = [...seen.values()].reduce((a, n) => a + n - 1, 0);
+      assert.equal(repeats, 255);
+      assert.deepEqual(r.quarantineByReason, { 'duplicate-row': repeats });
+      assert.ok(!r.observations.some((o) => o.code === 'repeated-line-without-quantity'));
+    } finally {
+      ws.close();
+    }
+  });
+});

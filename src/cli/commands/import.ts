@@ -45,6 +45,8 @@ export function renderImport(r: ImportResult): string {
   if (x.eventProperties.length) lines.push(`kept in event properties: ${x.eventProperties.join(', ')}`);
   lines.push('');
   lines.push(...renderReconciliation(r));
+  const repeats = r.observations.find((o) => o.code === 'repeated-line-without-quantity');
+  if (repeats && repeats.loaded > 0) lines.push(`${fmtInt(repeats.loaded)} repeated lines loaded as repeat buys (no quantity column: the same customer, time and item again is the item bought again)`);
   // a products file holds no customers: its import does not talk about them
   if (r.kind !== 'products') {
     lines.push('');

@@ -48,7 +48,7 @@ export const REASON_DESCRIPTIONS: Record<QuarantineReason, string> = {
   'zero-price': 'unit price exactly 0 (policy zeroPrice: quarantine)',
   'unmarked-negative-quantity': 'negative quantity without a cancellation marker (policy unmarkedNegativeQuantity: quarantine)',
   'invalid-json': 'events: the properties column is not valid JSON',
-  'duplicate-row': 'a later copy of an exactly repeated line (policy duplicateRows: quarantine)',
+  'duplicate-row': 'a later copy of an exactly repeated line (policy duplicateRows: quarantine; without a quantity column only with repeatsWithoutQuantity: quarantine)',
   'duplicate-customer-id': 'customers: the id appears again later in the file',
   'duplicate-product-id': 'products: the id appears again later in the file',
   'missing-description': 'empty description (policy missingDescription: quarantine)',

@@ -294,6 +294,11 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
       }
       if (result.sourceId === null) warnings.push('every row was already present: nothing changed, and no new source was recorded');
     }
+    const repeats = result.observations.find((o) => o.code === 'repeated-line-without-quantity');
+    if (repeats && repeats.loaded > 0) {
+      const n = repeats.loaded;
+      warnings.push(`${n.toLocaleString('en-US')} repeated ${n === 1 ? 'line was' : 'lines were'} loaded as repeat buys: the file has no quantity column, so the same customer, time and item again is the item bought again (--policy repeatsWithoutQuantity=quarantine quarantines them as duplicate-row)`);
+    }
     if (options.remember !== false) remember(ws, path, kind, options.map);
     return {
       ...base,

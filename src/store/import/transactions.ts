@@ -167,7 +167,10 @@ export async function checkTransactions(ctx: CheckContext): Promise<{ observatio
   if (pol.negativePrice === 'quarantine') rules.push(['unit_price < 0', 'negative-price']);
   if (pol.zeroPrice === 'quarantine') rules.push(['unit_price = 0', 'zero-price']);
   if (pol.unmarkedNegativeQuantity === 'quarantine') rules.push([`${negative} AND NOT __marker`, 'unmarked-negative-quantity']);
-  if (pol.duplicateRows === 'quarantine') rules.push(['row_occ > 1', 'duplicate-row']);
+  // Without a quantity column a repeated line is most likely the item bought again (two of it in the basket):
+  // loaded as a line of its own unless repeatsWithoutQuantity says quarantine.
+  const repeatsAreBuys = c('quantity') === undefined && pol.repeatsWithoutQuantity === 'keep';
+  if (pol.duplicateRows === 'quarantine' && !repeatsAreBuys) rules.push(['row_occ > 1', 'duplicate-row']);
   if (pol.missingDescription === 'quarantine' && c('description')) rules.push(['description IS NULL', 'missing-description']);
   const isReturn = pol.unmarkedNegativeQuantity === 'return' ? `(__marker OR ${negative})` : '__marker';
   await addTimestampToKey(ctx.db, tsExpr(ctx, tsCol));
@@ -181,7 +184,11 @@ export async function checkTransactions(ctx: CheckContext): Promise<{ observatio
     obsExprs.push(expr);
   };
   const q = (quarantined: boolean, reason: QuarantineReason) => (quarantined ? reason : null);
-  add('exact-duplicate-line', 'row_occ > 1', `duplicateRows: ${pol.duplicateRows}`, pol.duplicateRows === 'quarantine' ? 'later copies quarantined as duplicate-row' : 'kept', q(pol.duplicateRows === 'quarantine', 'duplicate-row'));
+  if (repeatsAreBuys) {
+    add('repeated-line-without-quantity', 'row_occ > 1', 'repeatsWithoutQuantity: keep', 'loaded as lines of their own: with no quantity column, a repeated line is the item bought again');
+  } else {
+    add('exact-duplicate-line', 'row_occ > 1', `duplicateRows: ${pol.duplicateRows}`, pol.duplicateRows === 'quarantine' ? 'later copies quarantined as duplicate-row' : 'kept', q(pol.duplicateRows === 'quarantine', 'duplicate-row'));
+  }
   add('missing-customer-id', 'customer_id IS NULL', `missingCustomerId: ${pol.missingCustomerId}`, pol.missingCustomerId === 'quarantine' ? 'quarantined' : 'kept as anonymous (no customer), excluded from customer analyses', q(pol.missingCustomerId === 'quarantine', 'missing-customer-id'));
   if (c('order_id') && prefix !== '') add('cancellation-line', '__marker', `cancellationPrefix: "${prefix}"`, 'kept with is_return = true (unless quarantined for another reason)');
   if (c('unit_price')) {
