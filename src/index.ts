@@ -99,3 +99,8 @@ export {
   listRuns, migrate, migrationRuns, exportMoves, exportAudienceDiff, RUN_KINDS,
   type RunListing, type Migration, type MigrationRun, type MigrationMove, type MigrationOptions, type MigrationBy,
 } from './pipeline/migration.ts';
+export { fitLogistic, predictLogistic, type LogisticModel, type LogisticOptions } from './models/campaign/logistic.ts';
+export { buildDesign, inferEncoding, type Design, type FeatureEncoding } from './models/campaign/design.ts';
+export { fitUplift, predictUplift, splitRows, topByUplift, upliftStudy, UPLIFT_METHODS, type UpliftMethod, type UpliftModel, type UpliftStudy } from './models/campaign/uplift.ts';
+export { qiniCurve, upliftCurve, perfectQiniCurve, perfectUpliftCurve, qiniCoefficient, upliftAuc, upliftAtK, randomTargeting, type Curve, type RandomTargeting } from './models/campaign/qini.ts';
+export { campaignUplift, type UpliftOptions, type CampaignUpliftResult } from './pipeline/campaign-uplift.ts';
