@@ -1,13 +1,15 @@
 // The in-SQL assignment of a fitted cluster model (features/cluster-assignment.ts) agrees with the
-// in-process one on every customer, on DuckDB and (when TEST_POSTGRES_URL is set) PostgreSQL.
+// in-process one on every customer, on DuckDB, on PostgreSQL (when TEST_POSTGRES_URL is set), on ClickHouse
+// 18.16 (TEST_CLICKHOUSE_URL) and on chdb (ClickHouse 26.x, when the optional package is installed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { clusterAssignmentQuery } from '../../src/features/cluster-assignment.ts';
 import { fitClusters, type InputColumn } from '../../src/models/cluster/index.ts';
 import { Random } from '../../src/models/random.ts';
-import { compile, table } from '../../src/sql/index.ts';
+import { compile, quoteClickHouseString, table } from '../../src/sql/index.ts';
 import { openMemoryDb } from '../../src/store/workspace.ts';
+import { chdbRunner, engineRunner, type ClickHouseRunner } from '../helpers/clickhouse.ts';
 
 const PG_URL = process.env.TEST_POSTGRES_URL;
 const PG_SKIP = PG_URL ? false : 'TEST_POSTGRES_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/test): PostgreSQL run skipped';
@@ -128,6 +130,38 @@ test('postgres: the SQL assignment (nearest centroid; most probable mixture comp
     await client.end();
   }
 });
+
+// ClickHouse 18.16 (TEST_CLICKHOUSE_URL, through src/engines) and chdb (26.x, the optional package): the same
+// agreement, with the feature tables in ClickHouse types (Nullable where a value may be missing)
+const CH_URL = process.env.TEST_CLICKHOUSE_URL;
+const chdb = chdbRunner();
+const clickhouses: { name: string; skip: string | false; open: () => Promise<ClickHouseRunner> }[] = [
+  { name: 'clickhouse 18.16', skip: CH_URL ? false : 'TEST_CLICKHOUSE_URL is not set (scripts/clickhouse-cluster.sh start): ClickHouse run skipped', open: () => engineRunner(CH_URL!, `segmint_cluster_sql_${process.pid}`) },
+  { name: 'chdb', skip: typeof chdb === 'string' ? chdb : false, open: async () => chdb as ClickHouseRunner },
+];
+const chValue = (v: string | number | null) => (v === null || (typeof v === 'number' && Number.isNaN(v)) ? 'NULL' : typeof v === 'number' ? String(v) : quoteClickHouseString(v));
+for (const ch of clickhouses) {
+  if (ch.skip) console.log(`# ${ch.skip}`);
+  test(`${ch.name}: the SQL assignment agrees with the in-process one on every customer, also outside the training range and on ties`, { skip: ch.skip }, async () => {
+    const r = await ch.open();
+    const suffix = `${process.pid}`;
+    try {
+      await r.exec(`CREATE TABLE feats_${suffix} (id String, spend Nullable(Float64), visits Nullable(Int32), region Nullable(String)) ENGINE = MergeTree ORDER BY id`);
+      await r.exec(`INSERT INTO feats_${suffix} VALUES ${ids.map((id, i) => `(${chValue(id)}, ${chValue(spend[i]!)}, ${visits[i]}, ${chValue(region[i]!)})`).join(', ')}`);
+      for (const m of models) expectAgreement(m, await r.rows(compile(clusterAssignmentQuery(m.model.toJSON(), { from: table(`feats_${suffix}`), idColumn: 'id' }), 'clickhouse').sql) as Out[]);
+      await r.exec(`CREATE TABLE fresh_${suffix} (id String, spend Nullable(Float64), visits Nullable(Float64), region Nullable(String)) ENGINE = MergeTree ORDER BY id`);
+      await r.exec(`INSERT INTO fresh_${suffix} VALUES ${fresh.ids.map((id, i) => `(${chValue(id)}, ${chValue(fresh.spend[i]!)}, ${chValue(fresh.visits[i]!)}, ${chValue(fresh.region[i]!)})`).join(', ')}`);
+      for (const [m, fit] of freshModels.entries()) {
+        expectFreshAgreement(m, await r.rows(compile(clusterAssignmentQuery(fit.model.toJSON(), { from: table(`fresh_${suffix}`), idColumn: 'id' }), 'clickhouse').sql) as Out[]);
+      }
+    } finally {
+      await r.exec(`DROP TABLE IF EXISTS feats_${suffix}`).catch(() => undefined);
+      await r.exec(`DROP TABLE IF EXISTS fresh_${suffix}`).catch(() => undefined);
+      if (ch.name !== 'chdb') await r.exec(`DROP DATABASE IF EXISTS segmint_cluster_sql_${suffix}`).catch(() => undefined);
+      await r.close();
+    }
+  });
+}
 
 test('clickhouse: the assignment query compiles without window functions or CTEs, constants escaped', () => {
   const c = compile(clusterAssignmentQuery(fitted.model.toJSON(), { from: table('feats'), idColumn: 'id' }), 'clickhouse');
