@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
-import { openDuckDb, type DuckDbEngine } from '../engines/duckdb.ts';
+import type { DuckDbEngine } from '../engines/duckdb.ts';
 import type { Engine } from '../engines/types.ts';
 import { DEFAULT_MEMORY_LIMIT, defaultConfig, parseConfig, parseMemoryLimit, serialiseConfig, type WorkspaceConfig } from './config.ts';
 import { hasUnfinishedWrites, recoverUnfinishedWrites, type RecoveredWrite } from './journal.ts';
@@ -73,7 +73,7 @@ export class Workspace {
     const memoryLimit = memoryLimitBytes(config.memoryLimit);
     let engine: DuckDbEngine;
     try {
-      engine = await openDuckDb(dbPath, { readOnly: options.readOnly ?? false, memoryLimitBytes: memoryLimit, tempDir: join(root, TEMP_DIR) });
+      engine = await (await loadDuckDb()).openDuckDb(dbPath, { readOnly: options.readOnly ?? false, memoryLimitBytes: memoryLimit, tempDir: join(root, TEMP_DIR) });
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       if (/lock/i.test(msg)) {
@@ -122,8 +122,11 @@ export class Workspace {
   }
 }
 
+/** The DuckDB engine, loaded when a database is first opened (so `segmint --help` never loads the driver). */
+const loadDuckDb = () => import('../engines/duckdb.ts');
+
 /** Open an in-memory database (for tests and for one-off reads of files). */
 export async function openMemoryDb(): Promise<{ db: Db; close: () => void }> {
-  const engine = await openDuckDb(':memory:', { memoryLimitBytes: memoryLimitBytes(undefined) });
+  const engine = await (await loadDuckDb()).openDuckDb(':memory:', { memoryLimitBytes: memoryLimitBytes(undefined) });
   return { db: engine, close: () => engine.closeSync() };
 }

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { runDemo, runDemoClv, runDemoValue } from '../../pipeline/demo.ts';
 import { runClustering } from '../../pipeline/cluster.ts';
 import { writeFileAtomic } from '../../pipeline/export.ts';
-import { buildReport } from '../../report/index.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { examples, withGlobals, type SetExit } from '../options.ts';
 import { progressBar } from '../progress.ts';
@@ -39,6 +38,8 @@ export function registerDemo(program: Command, ctx: Context, _setExit: SetExit):
         // The pack's audiences that need what Online Retail lacks (coupons, events, reviews) are listed, not run.
         const audiences = await evaluatePack(ws, AUDIENCE_PRESETS.ecommerce!, { skipMissing: true });
         bar.update('writing the report');
+        // the report (and its chart libraries) is loaded when it is written, not at start-up
+        const { buildReport } = await import('../../report/index.ts');
         const html = await buildReport(ws.db, { title: 'Segmint demo: Online Retail (UCI, 2010-2011)', currency: 'GBP' });
         const reportPath = join(ws.dir, 'report.html');
         writeFileAtomic(reportPath, html);

@@ -3,7 +3,6 @@ import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
 import { checkOutFile, writeFileAtomic } from '../../pipeline/export.ts';
-import { renderReport, reportSections } from '../../report/index.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { examples, withGlobals, withOut, type SetExit } from '../options.ts';
 import { json } from '../render.ts';
@@ -34,6 +33,8 @@ export function registerReport(program: Command, ctx: Context, _setExit: SetExit
       const bar = progressBar(ctx.io, opts);
       try {
         const options = { title: opts.title ?? `Segmint report: ${basename(ws.dir)}`, currency: opts.currency?.toUpperCase(), timezone: await workspaceTimezone(ws.db, ws.config) };
+        // the report (and its chart libraries) is loaded when it is written, not at start-up
+        const { renderReport, reportSections } = await import('../../report/index.ts');
         const sections = await reportSections(ws.db, { ...options, actions: ws.config.segments.actions, onProgress: (phase, f) => bar.update(`report: ${phase}`, f) });
         bar.update('report: writing the page', 1);
         const html = renderReport(sections, options);
