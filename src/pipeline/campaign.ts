@@ -2,8 +2,9 @@
  * Campaigns on a workspace: create one on an audience snapshot (deterministic arms, stored, exported as the
  * send list), import one run elsewhere (arms, outcomes and pre-treatment columns from a file), load an imported
  * campaign's rows (for uplift), and measure the lift per arm and per segment with the sample-ratio check.
- * A campaign is runs of kind 'campaign' (params: name, arms, …); its members are in campaign_members and the
- * columns of an imported one in campaign_values, every row tagged with the run that wrote it. docs/campaigns.md.
+ * A campaign is runs of kind 'campaign' (params: name, arms, …); its members are rows of campaign_members, tagged
+ * with the run that wrote them, and an imported one's columns ride along in nums/texts (lists in the order of
+ * `campaignColumns`). docs/campaigns.md.
  */
 import { SegmintError } from '../core/errors.ts';
 import { assignArms } from '../models/campaign/assign.ts';
@@ -221,7 +222,7 @@ export async function createCampaign(ws: Workspace, o: CreateOptions): Promise<C
       await db.run('CREATE OR REPLACE TEMP TABLE __campaign_arm (i DOUBLE, arm DOUBLE)');
       await db.appendDoubles('__campaign_arm', [Float64Array.from(newIds, (_, i) => i), Float64Array.from(armIdx)]);
       const names = `[${o.arms.map((a) => quoteString(a.name)).join(', ')}]`;
-      await db.run(`INSERT INTO campaign_members SELECT ?, ?, ? + n.i + 1, n.customer_id, ${names}[CAST(a.arm AS INTEGER) + 1]
+      await db.run(`INSERT INTO campaign_members (run_id, campaign, row_no, customer_id, arm) SELECT ?, ?, ? + n.i + 1, n.customer_id, ${names}[CAST(a.arm AS INTEGER) + 1]
         FROM (SELECT customer_id, row_number() OVER (ORDER BY customer_id) - 1 AS i FROM audience_members WHERE run_id = ? AND customer_id NOT IN (SELECT customer_id FROM campaign_members WHERE campaign = ?)) n
         JOIN __campaign_arm a ON a.i = n.i`, [runId, o.name, base, snap.runId, o.name]);
       await db.run('DROP TABLE __campaign_arm');
@@ -336,12 +337,14 @@ export async function importCampaign(ws: Workspace, file: string, o: ImportCampa
   const params: CampaignParams = { name: o.name, source: 'imported', arms, control: o.control, file, idColumn, armColumn: o.armColumn, outcomes, traits };
   return storeRun(db, CAMPAIGN_RUN_KIND, async (runId) => {
     const id = idColumn ? text(idColumn) : 'CAST(row_no AS VARCHAR)';
-    await db.run(`INSERT INTO campaign_members SELECT ?, ?, row_no, ${id}, ${armText} FROM __campaign_rows`, [runId, o.name]);
-    for (const c of outcomes) {
-      const t = text(c);
-      await db.run(`INSERT INTO campaign_values SELECT ?, row_no, ?, CASE WHEN lower(${t}) IN ${YES} THEN 1 WHEN lower(${t}) IN ${NO} THEN 0 ELSE TRY_CAST(${t} AS DOUBLE) END, ${t} FROM __campaign_rows`, [runId, c]);
-    }
-    for (const c of traits) await db.run(`INSERT INTO campaign_values SELECT ?, row_no, ?, TRY_CAST(${text(c)} AS DOUBLE), ${text(c)} FROM __campaign_rows`, [runId, c]);
+    // the columns as lists, outcomes first (campaignColumns): the number (outcomes: true/yes 1, false/no 0) and the text
+    const nums = [
+      ...outcomes.map((c) => `CASE WHEN lower(${text(c)}) IN ${YES} THEN 1 WHEN lower(${text(c)}) IN ${NO} THEN 0 ELSE TRY_CAST(${text(c)} AS DOUBLE) END`),
+      ...traits.map((c) => `TRY_CAST(${text(c)} AS DOUBLE)`),
+    ];
+    const texts = [...outcomes, ...traits].map(text);
+    const list = (xs: string[], type: string) => `CAST([${xs.join(', ')}] AS ${type}[])`;
+    await db.run(`INSERT INTO campaign_members SELECT ?, ?, row_no, ${id}, ${armText}, ${list(nums, 'DOUBLE')}, ${list(texts, 'VARCHAR')} FROM __campaign_rows`, [runId, o.name]);
     await db.run('DROP TABLE __campaign_rows');
     await recordRun(db, runId, CAMPAIGN_RUN_KIND, null, params, { members: rows, arms: Object.fromEntries(order.map((a, i) => [a, counts[i]])) });
     return {
@@ -376,36 +379,30 @@ export interface CampaignRows {
   traits: Record<string, CampaignColumn>;
 }
 
+/** The imported columns of a campaign in the order of its nums/texts lists: outcomes, then pre-treatment columns. */
+export function campaignColumns(c: Pick<CampaignInfo, 'outcomes' | 'traits'>): string[] {
+  return [...c.outcomes, ...c.traits];
+}
+
 /** Load the rows of campaign `name` (for uplift modelling): every member with its arm and imported columns. */
 export async function loadCampaignRows(db: Db, name: string): Promise<CampaignRows> {
   const c = await findCampaign(db, name);
   const arms = c.arms.map((a) => a.name);
-  const m = await db.columns('SELECT row_no, customer_id, arm FROM campaign_members WHERE campaign = ? ORDER BY row_no', [name]);
-  const rowNos = m.row_no as number[];
-  const pos = new Map<number, number>(rowNos.map((r, i) => [Number(r), i]));
+  const cols = campaignColumns(c);
+  const select = cols.flatMap((_, k) => [`nums[${k + 1}] AS n${k}`, `texts[${k + 1}] AS t${k}`]);
+  const m = await db.columns(`SELECT customer_id, arm${select.map((x) => `, ${x}`).join('')} FROM campaign_members WHERE campaign = ? ORDER BY row_no`, [name]);
   const armIndex = new Map(arms.map((a, i) => [a, i]));
   const out: CampaignRows = {
     campaign: name, arms, control: c.control, customerIds: (m.customer_id as string[]).map(String),
     arm: Int32Array.from(m.arm as string[], (a) => armIndex.get(a) ?? -1), outcomes: {}, traits: {},
   };
-  const runs = c.runs.join(', ');
-  for (const col of [...c.outcomes, ...c.traits]) {
-    const v = await db.columns(`SELECT row_no, num, text FROM campaign_values WHERE run_id IN (${runs}) AND name = ?`, [col]);
-    const values = new Float64Array(rowNos.length).fill(Number.NaN);
-    const text: (string | null)[] = new Array(rowNos.length).fill(null);
-    let numeric = true;
-    (v.row_no as number[]).forEach((r, k) => {
-      const i = pos.get(Number(r));
-      if (i === undefined) return;
-      const num = v.num![k] as number | null;
-      const t = v.text![k] as string | null;
-      if (num !== null) values[i] = num;
-      else if (t !== null) numeric = false;
-      text[i] = t;
-    });
+  cols.forEach((col, k) => {
+    const nums = m[`n${k}`] as (number | null)[];
+    const text = (m[`t${k}`] as (string | null)[]).map((t) => (t === null ? null : String(t)));
+    const values = Float64Array.from(nums, (x) => (x === null ? Number.NaN : Number(x)));
     if (c.outcomes.includes(col)) out.outcomes[col] = values;
-    else out.traits[col] = { numeric, values, text };
-  }
+    else out.traits[col] = { numeric: nums.every((x, i) => x !== null || text[i] === null), values, text };
+  });
   return out;
 }
 
@@ -445,12 +442,10 @@ export interface CampaignMeasurement {
   notes: string[];
 }
 
-/** The per-member segment label: SQL selecting (row_no, label) for the members of `c`. */
-async function segmentSql(ws: Pick<Workspace, 'db'>, c: CampaignInfo, by: string): Promise<{ sql: string; params: (string | number)[] }> {
-  const runs = c.runs.join(', ');
-  if ([...c.traits, ...c.outcomes].includes(by)) {
-    return { sql: `SELECT row_no, text AS label FROM campaign_values WHERE run_id IN (${runs}) AND name = ?`, params: [by] };
-  }
+/** The per-member segment label: SQL selecting (row_no, label) for the members of `c` (an imported column: also its expression over campaign_members m). */
+async function segmentSql(ws: Pick<Workspace, 'db'>, c: CampaignInfo, by: string): Promise<{ sql: string; params: (string | number)[]; expr?: string }> {
+  const k = campaignColumns(c).indexOf(by);
+  if (k >= 0) return { sql: `SELECT row_no, texts[${k + 1}] AS label FROM campaign_members WHERE campaign = ?`, params: [c.name], expr: `m.texts[${k + 1}]` };
   if (by.startsWith('audience:')) {
     const snap = await latestSnapshot(ws.db, by.slice('audience:'.length));
     const name = by.slice('audience:'.length);
@@ -488,8 +483,7 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
   const arms = c.arms.map((a) => a.name);
   const counts = await armCounts(db, name);
   const srm = sampleRatioCheck(arms, arms.map((a) => counts.get(a) ?? 0), c.arms.map((a) => a.share));
-  const seg = o.by ? await segmentSql(ws, c, o.by) : { sql: '', params: [] };
-  const runs = c.runs.join(', ');
+  const seg: { sql: string; params: (string | number)[]; expr?: string } = o.by ? await segmentSql(ws, c, o.by) : { sql: '', params: [] };
   // workspace metrics: the members' orders and net revenue from the send date for windowDays days
   let window: CampaignMeasurement['window'];
   const needsWorkspace = metrics.filter((m) => !c.outcomes.includes(m));
@@ -513,12 +507,8 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
   // one pass: a join per imported outcome, one of the members' orders in the window, one of the segment labels
   const joins: string[] = [];
   const params: (string | number)[] = [];
-  const exprs = metrics.map((metric, i) => {
-    if (c.outcomes.includes(metric)) {
-      joins.push(`LEFT JOIN (SELECT row_no, num FROM campaign_values WHERE run_id IN (${runs}) AND name = ?) v${i} ON v${i}.row_no = m.row_no`);
-      params.push(metric);
-      return `v${i}.num`;
-    }
+  const exprs = metrics.map((metric) => {
+    if (c.outcomes.includes(metric)) return `m.nums[${campaignColumns(c).indexOf(metric) + 1}]`;
     return metric === 'conversion' ? 'CASE WHEN coalesce(t.orders, 0) > 0 THEN 1.0 ELSE 0.0 END' : metric === 'orders' ? 'CAST(coalesce(t.orders, 0) AS DOUBLE)' : 'coalesce(t.revenue, 0.0)';
   });
   if (window) {
@@ -526,13 +516,14 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
         WHERE customer_id IN (SELECT customer_id FROM campaign_members WHERE campaign = ?) AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP) GROUP BY customer_id) t ON t.customer_id = m.customer_id`);
     params.push(name, window.from, window.to);
   }
-  if (o.by) {
+  if (o.by && !seg.expr) {
     joins.push(`LEFT JOIN (${seg.sql}) s ON s.row_no = m.row_no`);
     params.push(...seg.params);
   }
+  const label = o.by ? `coalesce(${seg.expr ?? 's.label'}, '(none)')` : "'all'";
   const aggregates = exprs.map((e, i) => `count(${e}) AS n${i}, avg(${e}) AS mean${i}, var_samp(${e}) AS var${i}, count(*) FILTER (WHERE ${e} NOT IN (0, 1)) AS nb${i}`);
   const rows = await db.all<Record<string, number | string | null>>(
-    `SELECT ${o.by ? "coalesce(s.label, '(none)')" : "'all'"} AS label, m.arm, ${aggregates.join(', ')}
+    `SELECT ${label} AS label, m.arm, ${aggregates.join(', ')}
       FROM campaign_members m ${joins.join(' ')} WHERE m.campaign = ? GROUP BY ALL`, [...params, name]);
   const segments = [...new Set(rows.map((r) => String(r.label)))].sort(labelOrder);
   const gi = new Map(segments.map((x, i) => [x, i]));

@@ -5,7 +5,7 @@
  * `options.uplift`, which returns the HTML to place after a campaign's lift.
  */
 import type { Comparison } from '../models/campaign/measure.ts';
-import { listCampaigns, measureCampaign, type CampaignInfo, type CampaignMeasurement } from '../pipeline/campaign.ts';
+import { campaignColumns, listCampaigns, measureCampaign, type CampaignInfo, type CampaignMeasurement } from '../pipeline/campaign.ts';
 import type { Db } from '../store/workspace.ts';
 import { esc, htmlTable, num, pct, type ReportSection } from './html.ts';
 
@@ -29,11 +29,13 @@ const ARM_COLORS = ['#0f766e', '#d97706', '#7c3aed', '#2563eb', '#be123c'];
  */
 async function defaultBy(db: Db, c: CampaignInfo): Promise<string | undefined> {
   if (c.source === 'imported') {
+    if (!c.traits.length) return undefined;
     // text columns first (spend bands, regions, channels), then numbers with few values
-    const stats = await db.all<{ name: string; n: number; text: number }>(
-      `SELECT name, count(DISTINCT text) AS n, count(*) FILTER (WHERE num IS NULL AND text IS NOT NULL) AS text FROM campaign_values WHERE run_id IN (${c.runs.join(', ')}) GROUP BY name`);
-    const fit = c.traits.map((t) => stats.find((x) => x.name === t)).filter((x) => x !== undefined && Number(x.n) >= 2 && Number(x.n) <= 12);
-    return (fit.find((x) => Number(x!.text) > 0) ?? fit[0])?.name;
+    const cols = campaignColumns(c);
+    const k = (t: string) => cols.indexOf(t) + 1;
+    const row = await db.one<Record<string, number>>(`SELECT ${c.traits.map((t, i) => `count(DISTINCT texts[${k(t)}]) AS n${i}, count(*) FILTER (WHERE nums[${k(t)}] IS NULL AND texts[${k(t)}] IS NOT NULL) AS t${i}`).join(', ')} FROM campaign_members WHERE campaign = ?`, [c.name]);
+    const fit = c.traits.map((name, i) => ({ name, n: Number(row?.[`n${i}`] ?? 0), text: Number(row?.[`t${i}`] ?? 0) })).filter((x) => x.n >= 2 && x.n <= 12);
+    return (fit.find((x) => x.text > 0) ?? fit[0])?.name;
   }
   const rfm = await db.one<{ n: number }>("SELECT count(*) AS n FROM runs WHERE kind = 'rfm'");
   return Number(rfm?.n ?? 0) > 0 ? 'rfm.segment' : undefined;
