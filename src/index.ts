@@ -104,3 +104,14 @@ export { buildDesign, inferEncoding, type Design, type FeatureEncoding } from '.
 export { fitUplift, predictUplift, splitRows, topByUplift, upliftStudy, UPLIFT_METHODS, type UpliftMethod, type UpliftModel, type UpliftStudy } from './models/campaign/uplift.ts';
 export { qiniCurve, upliftCurve, perfectQiniCurve, perfectUpliftCurve, qiniCoefficient, upliftAuc, upliftAtK, randomTargeting, type Curve, type RandomTargeting } from './models/campaign/qini.ts';
 export { campaignUplift, type UpliftOptions, type CampaignUpliftResult } from './pipeline/campaign-uplift.ts';
+export {
+  createCampaign, importCampaign, measureCampaign, loadCampaignRows, listCampaigns, findCampaign, exportSendList, planArms, parseShare, campaignColumns,
+  OUTCOME_NAMES, WORKSPACE_METRICS,
+  type CampaignArm, type CampaignInfo, type CreateOptions, type CreateResult, type ImportCampaignOptions, type ImportCampaignResult,
+  type CampaignRows, type CampaignColumn, type MeasureOptions, type MetricResult, type CampaignMeasurement,
+} from './pipeline/campaign.ts';
+export { assignArms, assignmentDraw, hash53 } from './models/campaign/assign.ts';
+export { measureLift, compareArms, summariseCells, poolSegments, type CellSummaries, type Comparison, type ArmCell, type Lift, type OutcomeKind } from './models/campaign/measure.ts';
+export { sampleRatioCheck, SRM_THRESHOLD, type SrmCheck, type SrmArm } from './models/campaign/srm.ts';
+export { sampleSize, minimumDetectableEffect, type PlanInput, type PlanSize } from './models/campaign/plan.ts';
+export { newcombe, wilson, welch, holm, benjaminiHochberg, normalQuantile, studentQuantile, chiSquareSf, type Welch } from './models/campaign/stats.ts';
