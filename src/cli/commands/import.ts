@@ -78,6 +78,7 @@ export function renderReconciliation(r: ImportResult): string[] {
   if (obs.length) {
     const present = obs.some((o) => o.alreadyPresent > 0);
     const what = (o: Observation) => {
+      if (o.alreadyPresent === o.count) return 'already in the workspace: skipped';
       const other = o.quarantined - o.quarantinedAsReason;
       if (o.reason && other > 0) return `${o.action} (${fmtInt(o.quarantinedAsReason)} as ${o.reason}, ${fmtInt(other)} under an earlier reason)`;
       return !o.reason && o.quarantined > 0 ? `${o.action}; ${fmtInt(o.quarantined)} quarantined for another reason` : o.action;
