@@ -75,7 +75,7 @@ write_config() { # shard
   <interserver_http_port>$((INTERSERVER_PORT + s - 1))</interserver_http_port>
   <interserver_http_host>127.0.0.1</interserver_http_host>
   <max_connections>256</max_connections>
-  <keep_alive_timeout>3</keep_alive_timeout>
+  <keep_alive_timeout>30</keep_alive_timeout>
   <max_concurrent_queries>50</max_concurrent_queries>
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
   <mark_cache_size>268435456</mark_cache_size>

@@ -102,7 +102,8 @@ export function customerMetrics(o: MetricsOptions): Select {
         gross_revenue: cast(c('gross_revenue'), 'double'),
         return_rate: caseWhen([[gt(c('gross_revenue'), num(0)), div(mul(num(-1), cast(c('returned'), 'double')), cast(c('gross_revenue'), 'double'))]], num(0)),
         distinct_products: cast(c('distinct_products'), 'bigint'),
-        basket_size: div(cast(fn('coalesce', c('units'), c('purchase_lines')), 'double'), frequency),
+        // both sides double: ClickHouse 18.16 has no common type of Float64 and UInt64 (a count) for coalesce
+        basket_size: div(fn('coalesce', cast(c('units'), 'double'), cast(c('purchase_lines'), 'double')), frequency),
         visits: cast(c('visits'), 'bigint'),
         periodicity_days: fn('coalesce', col('p', 'p'), num(0)),
       };

@@ -27,7 +27,8 @@ export function discreteSummary(o: { calibrationEnd: Date; holdoutEnd?: Date; op
       { expr: col('customer_id'), as: 'customer_id' },
       { expr: dateTrunc(o.opportunity, col('d')), as: 'p' },
       { expr: agg('sum', col('spend'), { filter: le(col('d'), param(o.calibrationEnd)) }), as: 'spend_cal' },
-      { expr: agg('sum', col('spend')), as: 'spend' },
+      // not named spend: ClickHouse would read this sum where the line above reads the column spend
+      { expr: agg('sum', col('spend')), as: 'spend_all' },
       { expr: count(undefined, { filter: le(col('d'), param(o.calibrationEnd)) }), as: 'days_cal' },
     ],
     from: table('days'),
@@ -54,7 +55,7 @@ export function discreteSummary(o: { calibrationEnd: Date; holdoutEnd?: Date; op
   if (o.holdoutEnd) {
     out.push(
       { expr: cast(count(undefined, { filter: hold }), 'bigint'), as: 'frequency_holdout' },
-      { expr: coalesce(cast(avg(col('spend', 'x'), { filter: hold }), 'double'), num(0)), as: 'monetary_holdout' },
+      { expr: coalesce(cast(avg(col('spend_all', 'x'), { filter: hold }), 'double'), num(0)), as: 'monetary_holdout' },
       { expr: cast(round(div(daysBetween(calP, dateTrunc(o.opportunity, param(o.holdoutEnd))), unit)), 'double'), as: 'duration_holdout' },
     );
   }

@@ -6,9 +6,11 @@
 //   - chdb, ClickHouse 26.x in process (the optional npm package),
 // each checked against the rows worked out by hand and against DuckDB's rows for the same IR. The single
 // server is read through src/engines/clickhouse.ts; the cluster over plain HTTP, because it needs settings the
-// connection layer does not set (CLUSTER_SETTINGS).
+// connection layer does not set (CLUSTER_SETTINGS). A third part runs the feature queries of the pipelines
+// (customer metrics, RFM and LRFMP scores, CLV summaries) on a generated data set, equal to DuckDB's rows.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { loadAudienceSchema } from '../../src/pipeline/audience.ts';
 import type { AudienceSchema } from '../../src/segments/schema.ts';
 import { checkAudience } from '../../src/segments/check.ts';
@@ -19,6 +21,15 @@ import { AUDIENCE_AS_OF, AUDIENCE_CASES, AUDIENCES, setUpAudienceCorpus } from '
 import { chdbRunner, copyTableToClickHouse, createTable, engineRunner, httpRunner, type ClickHouseRunner } from '../helpers/clickhouse.ts';
 import { assertRows, CASES, normalise, setupSql, TABLES, WINDOWED, type Row } from '../helpers/sql-corpus.ts';
 import { tempDir } from '../helpers/workspace.ts';
+import { categoryShares } from '../../src/features/category-shares.ts';
+import { customerMetrics } from '../../src/features/customer-metrics.ts';
+import { discreteSummary } from '../../src/features/discrete-summary.ts';
+import { scoreQuery, type ScoreSpec } from '../../src/features/scores.ts';
+import { transactionSummary } from '../../src/features/transaction-summary.ts';
+import { generateDataset } from '../../src/generate/index.ts';
+import { DEFAULT_LRFMP_SEGMENTS, DEFAULT_RFM_SEGMENTS } from '../../src/models/rfm/segments.ts';
+import { importFile } from '../../src/store/import/index.ts';
+import { col, select, subquery } from '../../src/sql/index.ts';
 
 const URL1 = process.env.TEST_CLICKHOUSE_URL;
 const URL2 = process.env.TEST_CLICKHOUSE_SHARD2_URL;
@@ -199,5 +210,72 @@ describe('the audience corpus on ClickHouse', () => {
         assert.ok(there.every((c) => held[i]!.includes(c)), `${table} on shard ${i + 1} holds ${there}, customers there are ${held[i]}`);
       }
     }
+  });
+});
+
+describe('the feature queries of the pipelines on ClickHouse', () => {
+  const all = engines('features');
+  const { server, cluster, embedded } = all;
+  const scratch = tempDir('segmint-ch-features-');
+  let ws: Workspace | undefined;
+  const asOf = new Date('2024-07-01T00:00:00Z');
+  const calibrationEnd = new Date('2024-03-31T00:00:00Z');
+  const holdoutEnd = new Date('2024-06-30T00:00:00Z');
+  const R: ScoreSpec[] = [{ score: 'r', metric: 'recency_days', higherIsBetter: false }, { score: 'f', metric: 'frequency', higherIsBetter: true }, { score: 'm', metric: 'monetary', higherIsBetter: true }];
+  const L: ScoreSpec[] = [{ score: 'l', metric: 'tenure_days', higherIsBetter: true }, ...R, { score: 'p', metric: 'periodicity_days', higherIsBetter: false }];
+  const byCustomer = (q: Query) => select({ select: '*', from: subquery(q, 'x'), orderBy: [col('customer_id')] });
+  // scores over the features as a CTE (the pipeline materialises them first; the SQL is the same)
+  const scored = (scores: ScoreSpec[], features: 'rfm' | 'all', rules: typeof DEFAULT_RFM_SEGMENTS) => select({
+    with: [{ name: 'feats', query: customerMetrics({ asOf, windowFunctions: false, features }) }],
+    select: '*',
+    from: subquery(scoreQuery({ features: 'feats', bins: 5, scores, rules, ruleScale: 5, passthrough: ['recency_days', 'monetary'] }), 'x'),
+    orderBy: [col('customer_id')],
+  });
+  /** name → [the query ClickHouse runs, the query DuckDB runs (the pipeline's own, with window functions)] */
+  const QUERIES: Record<string, [Query, Query]> = {
+    'customer metrics, all features (periodicity by self-join; lag() on DuckDB)': [
+      byCustomer(customerMetrics({ asOf, windowFunctions: false, features: 'all' })), byCustomer(customerMetrics({ asOf, windowFunctions: true, features: 'all' })),
+    ],
+    'customer metrics for RFM': [byCustomer(customerMetrics({ asOf, windowFunctions: false, features: 'rfm' })), byCustomer(customerMetrics({ asOf, windowFunctions: true, features: 'rfm' }))],
+    'RFM scores and segments, 5 quantile bins': [scored(R, 'rfm', DEFAULT_RFM_SEGMENTS), scored(R, 'rfm', DEFAULT_RFM_SEGMENTS)],
+    'LRFMP scores and segments, 5 quantile bins': [scored(L, 'all', DEFAULT_LRFMP_SEGMENTS), scored(L, 'all', DEFAULT_LRFMP_SEGMENTS)],
+    'CLV summary by week with a holdout': [byCustomer(transactionSummary({ calibrationEnd, holdoutEnd, period: 'week' })), byCustomer(transactionSummary({ calibrationEnd, holdoutEnd, period: 'week' }))],
+    'CLV summary by day': [byCustomer(transactionSummary({ calibrationEnd, period: 'day' })), byCustomer(transactionSummary({ calibrationEnd, period: 'day' }))],
+    'discrete (BG/BB) summary by month with a holdout': [byCustomer(discreteSummary({ calibrationEnd, holdoutEnd, opportunity: 'month' })), byCustomer(discreteSummary({ calibrationEnd, holdoutEnd, opportunity: 'month' }))],
+    'discrete (BG/BB) summary by quarter': [byCustomer(discreteSummary({ calibrationEnd, opportunity: 'quarter' })), byCustomer(discreteSummary({ calibrationEnd, opportunity: 'quarter' }))],
+  };
+  const duck = new Map<string, Row[]>();
+
+  before(async () => {
+    ws = await Workspace.open(join(scratch.dir, 'ws'), { create: true });
+    // 300 generated customers, 2023–2024: returns, repeat days, customers with one purchase
+    const g = await generateDataset({ preset: 'ecommerce', customers: 300, seed: 3, outDir: join(scratch.dir, 'gen') });
+    for (const kind of ['customers', 'products', 'transactions'] as const) await importFile(ws, g.files[kind], { kind });
+    for (const [name, [, q]] of Object.entries(QUERIES)) {
+      const { sql, params } = compile(q, 'duckdb');
+      duck.set(name, normalise(await ws.db.all<Row>(sql, params as never[])));
+    }
+    const db = ws.db as unknown as Parameters<typeof copyTableToClickHouse>[0];
+    const columns = ['customer_id', 'order_id', 'ts', 'amount', 'is_return', 'product_id', 'category', 'department', 'channel', 'coupon', 'quantity', 'unit_price', 'line_no', 'description', 'currency'];
+    for (const engine of [server, embedded]) if (engine.runner) await copyTableToClickHouse(db, engine.runner, 'transactions', columns);
+    if (cluster.runner) await copyTableToClickHouse(db, cluster.runner, 'transactions', columns, { cluster: CLUSTER, database: all.clusterDb, shards: all.shards });
+  });
+  after(() => {
+    ws?.close();
+    scratch.cleanup();
+  });
+
+  for (const engine of [server, cluster, embedded]) {
+    for (const [name, [q]] of Object.entries(QUERIES)) {
+      test(`${engine.name}: ${name}, equal to DuckDB's`, { skip: engine.skip }, async () => {
+        const want = duck.get(name)!;
+        assert.ok(want.length > 200, `${name}: only ${want.length} customers on DuckDB`);
+        assertRows(normalise(await engine.runner!.rows(compile(q, 'clickhouse').sql)), want, `${engine.name}: ${name}`);
+      });
+    }
+  }
+
+  test('category shares join three subqueries in one SELECT: refused for ClickHouse (one JOIN per SELECT), not sent', () => {
+    assert.throws(() => compile(categoryShares({ asOf, level: 'category' }), 'clickhouse'), { code: 'unsupported-in-dialect' });
   });
 });

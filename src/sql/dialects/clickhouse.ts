@@ -20,7 +20,9 @@ const CONVERT: Record<SqlType, (x: string) => string> = {
   timestamp: (x) => `toDateTime(${x})`,
   date: (x) => `toDate(${x})`,
   boolean: (x) => `toUInt8(${x})`,
-  decimal: (x) => `toDecimal64(${x}, 4)`,
+  // toDecimal64 truncates a Float64 (81.14999999999999 → 81.1499) where DuckDB and PostgreSQL round (81.15):
+  // half a unit of the last place is added away from zero first, so the truncation rounds
+  decimal: (x) => `toDecimal64(toFloat64(${x}) + if(toFloat64(${x}) < 0, -0.00005, 0.00005), 4)`,
 };
 const AGG: Record<Exclude<AggName, 'count_star'>, string> = {
   count: 'count', sum: 'sum', avg: 'avg', min: 'min', max: 'max', stddev_pop: 'stddevPop', stddev_samp: 'stddevSamp', median: 'median',
@@ -107,6 +109,9 @@ export const clickhouse: Dialect = {
     const fn = AGG[name];
     if (!filter) return `${fn}(${a[0]})`;
     if (name === 'count') return `countIf(${a[0]}, ${filter})`;
+    // 18.16's avgIf of a Decimal over no matching rows throws ('AggregateFunctionAvg with zero values') even
+    // where if() discards it: the exact sum divided by the count instead (a double, as DuckDB's avg gives)
+    if (name === 'avg') return `if(countIf(${filter}) > 0, toFloat64(sumIf(${a[0]}, ${filter})) / countIf(${filter}), NULL)`;
     // -If over no matching rows gives 0 (or 1970-01-01, or nan), where SQL gives NULL.
     return `if(countIf(${filter}) > 0, ${fn}If(${a[0]}, ${filter}), NULL)`;
   },
