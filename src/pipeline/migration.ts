@@ -9,7 +9,7 @@ import type { Db, Param } from '../store/workspace.ts';
 import { copyToFile } from './export.ts';
 
 /** Every kind of stored run. */
-export const RUN_KINDS = ['rfm', 'lrfmp', 'clv', 'clv-predict', 'cluster', 'audience'] as const;
+export const RUN_KINDS = ['rfm', 'lrfmp', 'clv', 'clv-predict', 'cluster', 'audience', 'campaign'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 /** The kinds whose runs label each customer (a `clv` fit has no per-customer rows). */
 export const LABELLED_KINDS: readonly string[] = ['rfm', 'lrfmp', 'clv-predict', 'cluster', 'audience'];
@@ -51,9 +51,11 @@ export async function listRuns(db: Db, kind?: string): Promise<RunListing[]> {
   const rows = await db.all<{
     run_id: number; kind: string; as_of: string | null; created_at: string; name: string | null; audience_customers: number | null;
     k: number | null; algorithm: string | null; input: string | null; fitted: number | null; model: string | null; spend: string | null; period: string | null;
-    horizon: number | null; unit: string | null; fit_run: number | null;
+    horizon: number | null; unit: string | null; fit_run: number | null; campaign_source: string | null; campaign_added: number | null;
   }>(`SELECT run_id, kind, strftime(as_of, '%Y-%m-%d') AS as_of, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at,
-      CASE WHEN kind = 'audience' THEN json_extract_string(params, '$.name') END AS name,
+      CASE WHEN kind IN ('audience', 'campaign') THEN json_extract_string(params, '$.name') END AS name,
+      CASE WHEN kind = 'campaign' THEN json_extract_string(params, '$.source') END AS campaign_source,
+      CASE WHEN kind = 'campaign' THEN CAST(coalesce(json_extract(summary, '$.added'), json_extract(summary, '$.members')) AS BIGINT) END AS campaign_added,
       CASE WHEN kind = 'audience' THEN CAST(json_extract(summary, '$.customers') AS BIGINT) END AS audience_customers,
       CASE WHEN kind = 'cluster' THEN CAST(json_extract(summary, '$.model.k') AS INTEGER) END AS k,
       CASE WHEN kind = 'cluster' THEN json_extract_string(summary, '$.model.algorithm') END AS algorithm,
@@ -96,6 +98,11 @@ export async function listRuns(db: Db, kind?: string): Promise<RunListing[]> {
       case 'audience': {
         const n = r.audience_customers === null ? null : Number(r.audience_customers);
         return { ...base, customers: n, ...(r.name === null ? {} : { name: r.name }), summary: `${r.name ?? '?'}: ${n === null ? '?' : fmt(n)} customers` };
+      }
+      case 'campaign': {
+        // each run of a campaign adds members: a create (again, on a later snapshot) or an import
+        const n = r.campaign_added === null ? null : Number(r.campaign_added);
+        return { ...base, customers: n, ...(r.name === null ? {} : { name: r.name }), summary: `campaign ${r.name ?? '?'}: ${n === null ? '?' : fmt(n)} customers ${r.campaign_source === 'imported' ? 'imported' : 'given an arm'}` };
       }
       default:
         return { ...base, customers: null, summary: '' };

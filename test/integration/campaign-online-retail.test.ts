@@ -118,4 +118,9 @@ test('a second snapshot\'s new members get arms while existing members keep thei
   }
   assert.ok(by.segments.includes('(none)'), 'the members who joined after the as-of date have no RFM segment');
   assert.equal(by.metrics[0].bySegment.length, 2 * by.segments.length);
+
+  // segmint runs lists the campaign's runs: the first create, the one that added nobody, the one on the later snapshot
+  const runs = (await okJson(wsA, ['runs', '--kind', 'campaign'])) as { name: string; customers: number; summary: string }[];
+  assert.deepEqual(runs.map((x) => [x.name, x.customers]), [['summer', first.size], ['summer', 0], ['summer', r.added]]);
+  assert.equal(runs[2]!.summary, `campaign summer: ${r.added.toLocaleString('en-US')} customers given an arm`);
 });

@@ -7,7 +7,7 @@ import { json, table } from '../render.ts';
 /** `segmint runs`: the stored runs of every kind, for the ids that migration and diff take. */
 export function registerRuns(program: Command, ctx: Context): void {
   const cmd = withGlobals(program.command('runs'))
-    .description('list the stored runs of every kind (rfm, lrfmp, clv, clv-predict, cluster, audience): id, kind, as-of date, created time and a one-line summary')
+    .description('list the stored runs of every kind (rfm, lrfmp, clv, clv-predict, cluster, audience, campaign): id, kind, as-of date, created time and a one-line summary')
     .option('--kind <kind>', `only runs of this kind: ${RUN_KINDS.join(', ')}`)
     .action(async (opts: GlobalOptions & { kind?: string }) => {
       const ws = await ctx.openWorkspace(opts, { readOnly: true });
