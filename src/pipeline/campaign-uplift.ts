@@ -9,7 +9,7 @@ import { SegmintError } from '../core/errors.ts';
 import type { FeatureValue } from '../models/campaign/design.ts';
 import { topByUplift, upliftStudy, UPLIFT_METHODS, type UpliftMethod, type UpliftStudy } from '../models/campaign/uplift.ts';
 import { suggestion } from '../segments/schema.ts';
-import { openMemoryDb, type Workspace } from '../store/workspace.ts';
+import { openMemoryDb, type Db } from '../store/workspace.ts';
 import { loadCampaignRows, type CampaignRows } from './campaign.ts';
 import { copyToFile } from './export.ts';
 
@@ -101,7 +101,7 @@ function pickOutcome(rows: CampaignRows, outcome: string | undefined): string {
 }
 
 /** Fit, evaluate and (with `out`) write the send list of uplift on campaign `name`. */
-export async function campaignUplift(ws: Workspace, name: string, o: UpliftOptions = {}, out?: string): Promise<CampaignUpliftResult> {
+export async function campaignUplift(ws: { db: Db }, name: string, o: UpliftOptions = {}, out?: string): Promise<CampaignUpliftResult> {
   const rows = await loadCampaignRows(ws.db, name);
   const method = o.method ?? 'two-model';
   if (!UPLIFT_METHODS.includes(method)) throw new SegmintError('invalid-option', `--method ${method}: expected ${UPLIFT_METHODS.join(' or ')}`, { hint: '--method two-model' });

@@ -14,6 +14,7 @@ import { clusterSection } from './cluster-section.ts';
 import { audienceSection } from './audience-section.ts';
 import { clusterActionsTable } from './cluster-actions.ts';
 import { campaignSection, type CampaignSectionOptions } from './campaign-section.ts';
+import { upliftHtml } from './uplift-section.ts';
 
 export { renderReport, esc, fmtDate, htmlTable, kpis, money, num, para, pct, plural, type Cell, type ReportOptions, type ReportSection } from './html.ts';
 export { barsH, columns, COLORS, fmtShort, heatmap, histogram, linearBins, lines, logBins, monthlyBars, pairedBars, scatter, timeSeries, withUnit, type ChartText } from './charts.ts';
@@ -59,7 +60,7 @@ export async function reportSections(db: Db, options: BuildReportOptions = {}): 
   progress('audiences', 0.9);
   const audiences = await audienceSection(db, options);
   progress('campaigns', 0.95);
-  const campaigns = await campaignSection(db, options.campaigns);
+  const campaigns = await campaignSection(db, { uplift: (name) => upliftHtml(db, name), ...options.campaigns });
   return [overview, ...value, ...(clv ? [clv] : []), ...(clusters ? [clusters] : []), ...(audiences ? [audiences] : []), ...(campaigns ? [campaigns] : []), imports, ...(options.extraSections ?? [])];
 }
 

@@ -179,6 +179,22 @@ test('segmint campaign uplift on the imported hillstrom: the reference figures, 
   assert.match(human.out, /uplift at top 30%\s+7\.06pp\s+7\.23pp/);
 });
 
+test('segmint report: the campaigns section holds the Qini curves of both methods per treatment arm, with the command\'s figures', { skip: data.skip }, async () => {
+  const file = join(dir, 'report.html');
+  const r = await runCli(['report', '-w', ws, '-o', file]);
+  assert.equal(r.code, 0, r.err);
+  const html = readFileSync(file, 'utf8');
+  for (const arm of ['Mens E-Mail', 'Womens E-Mail']) {
+    assert.match(html, new RegExp(`hillstrom: Qini curves, ${arm} on visit`));
+    for (const method of ['two-model', 'class-transformation']) {
+      const j = JSON.parse((await runCli(['campaign', 'uplift', 'hillstrom', '--treatment', arm, '--method', method, '-w', ws, '--json'])).out);
+      assert.ok(html.includes(`<title>${method}: Qini coefficient ${j.qiniCoefficient.toFixed(4)}</title>`), `${arm} ${method} ${j.qiniCoefficient}`);
+    }
+  }
+  const campaigns = html.slice(html.indexOf('Qini curves'));
+  assert.doesNotMatch(campaigns, /NaN|undefined/);
+});
+
 /** A generated campaign file (no shared data needed): the offer raises visits of customers with a high score, in the north only. */
 function syntheticCampaign(file: string, n: number): void {
   const r = new Random(11);
