@@ -2,15 +2,15 @@
  * The buy-till-you-die summary per customer (docs/models.md, "Transaction summary"), as the lifetimes
  * library and the CDNOW files define it: purchases are counted per purchase day; frequency = repeat purchase
  * days, recency = last − first purchase day, T = calibration end − first purchase day, in the chosen period
- * (day = 1, week = 7, month = 30.4375 days); monetary = mean net spend of the repeat purchase days. With a
+ * (hour = 1/24, day = 1, week = 7, month = 30.4375 days, times an optional multiplier); monetary = mean net spend of the repeat purchase days. With a
  * holdout end, the purchase days and spend after the calibration end are counted too.
  */
 import {
   agg, and, bool, cast, col, div, eq, fn, gt, isNotNull, le, num, param, select, subquery, table, type Select,
 } from '../sql/ir.ts';
 
-export type Period = 'day' | 'week' | 'month';
-export const PERIOD_DAYS: Readonly<Record<Period, number>> = { day: 1, week: 7, month: 30.4375 };
+export type Period = 'hour' | 'day' | 'week' | 'month';
+export const PERIOD_DAYS: Readonly<Record<Period, number>> = { hour: 1 / 24, day: 1, week: 7, month: 30.4375 };
 
 export interface SummaryOptions {
   /** last day of the calibration period (inclusive) */
@@ -18,6 +18,8 @@ export interface SummaryOptions {
   /** last day of the holdout period (inclusive); adds frequency_holdout, monetary_holdout, duration_holdout */
   holdoutEnd?: Date;
   period: Period;
+  /** periods per time unit: the unit is `multiplier` × `period` (lifetimes' freq_multiplier; default 1) */
+  multiplier?: number;
   transactions?: string;
 }
 
@@ -43,7 +45,7 @@ export function purchaseDays(end: Date, transactions = 'transactions'): Select {
 export function transactionSummary(o: SummaryOptions): Select {
   const calEnd = param(o.calibrationEnd);
   const end = o.holdoutEnd ? param(o.holdoutEnd) : calEnd;
-  const unit = num(PERIOD_DAYS[o.period]);
+  const unit = num(PERIOD_DAYS[o.period] * (o.multiplier ?? 1));
   const days = purchaseDays(o.holdoutEnd ?? o.calibrationEnd, o.transactions);
   const firstDay = select({
     select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: agg('min', col('d')), as: 'first_day' }],

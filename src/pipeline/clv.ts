@@ -41,6 +41,8 @@ export interface ClvFitOptions {
   asOf?: string;
   /** L2 penalty on the parameters (default 0) */
   penalizer?: number;
+  /** the time unit is this many periods (lifetimes' freq_multiplier; default 1; continuous models only) */
+  periodMultiplier?: number;
 }
 
 export interface FittedModelSummary {
@@ -61,7 +63,10 @@ export interface ClvFitResult {
   runId?: number;
   source: string;
   period: Period | Opportunity;
+  /** the time unit in days: the period's length times the multiplier */
   periodDays: number;
+  /** periods per time unit (1 unless --period-multiplier) */
+  periodMultiplier?: number;
   asOf?: string;
   calibrationEnd?: string;
   holdoutEnd?: string;
@@ -89,7 +94,9 @@ export interface ClvFitResult {
 export interface ClvTracking {
   /** the cohort's first purchase day: period 1 is the `period` that starts then */
   origin: string;
+  /** the tracking period's name (purchases are counted per day, so hours are tracked by the day) and length in days */
   period: Period;
+  periodDays: number;
   /** periods that end on or before the calibration end */
   calibrationPeriods: number;
   points: (TrackingPoint & { start: string })[];
@@ -109,15 +116,17 @@ export interface SummaryColumns {
 }
 
 /** The period of `kind` (continuous models: day, week, month; BG/BB: the opportunity) and its length in days. */
-function checkPeriod(kind: ModelOption, period: string | undefined): { period: Period | Opportunity; days: number } {
+function checkPeriod(kind: ModelOption, period: string | undefined, multiplier = 1): { period: Period | Opportunity; days: number } {
+  if (!(multiplier > 0) || !Number.isFinite(multiplier)) throw new SegmintError('invalid-option', `--period-multiplier ${multiplier}: expected a number > 0`, { hint: 'e.g. --period day --period-multiplier 3 for a unit of 3 days' });
   if (kind === 'bgbb') {
+    if (multiplier !== 1) throw new SegmintError('invalid-option', `--period-multiplier ${multiplier}: BG/BB counts opportunities, which have no multiplier`, { hint: 'choose the opportunity with --period year, quarter, month or week' });
     const p = period ?? 'year';
     if (p in OPPORTUNITY_DAYS) return { period: p as Opportunity, days: OPPORTUNITY_DAYS[p as Opportunity] };
     throw new SegmintError('invalid-option', `--period ${p}: BG/BB opportunities are year, quarter, month or week`, { hint: 'e.g. --period year for yearly donation drives' });
   }
   const p = period ?? 'week';
-  if (p in PERIOD_DAYS) return { period: p as Period, days: PERIOD_DAYS[p as Period] };
-  throw new SegmintError('invalid-option', `--period ${p}: expected day, week or month`, {
+  if (p in PERIOD_DAYS) return { period: p as Period, days: PERIOD_DAYS[p as Period] * multiplier };
+  throw new SegmintError('invalid-option', `--period ${p}: expected hour, day, week or month`, {
     hint: kind === 'auto' && p in OPPORTUNITY_DAYS ? 'discrete opportunities (years, quarters) are for BG/BB: add --model bgbb' : 'week is the unit of the BG/NBD papers',
   });
 }
@@ -144,7 +153,7 @@ export function diagnosticWarnings(d: FitDiagnostics, prefix = ''): string[] {
 export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { source: string }): ClvFitResult {
   const requested = options.model ?? 'auto';
   const spend = checkSpendOption(options.spend ?? 'gammagamma');
-  const { period, days: periodDays } = checkPeriod(requested, options.period);
+  const { period, days: periodDays } = checkPeriod(requested, options.period, options.periodMultiplier);
   const calibration = { x: data.x, tx: data.tx, T: data.T, weights: data.weights, holdout: data.holdout };
   let kind: PurchaseModelKind;
   let purchaseFit: PurchaseFit;
@@ -173,11 +182,9 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
   let spendSummary: ClvFitResult['spend'];
   if (spend === 'gammagamma' && !data.monetary) warnings.push('the summary has no monetary_value column, so there is no spend model (and no CLV)');
   if (spend === 'gammagamma' && data.monetary) {
-    if (data.weights && Array.from(data.weights).some((w) => w !== 1)) {
-      throw new SegmintError('invalid-summary', 'the Gamma-Gamma model needs one row per customer, but the summary has weights', { hint: 'fit with --spend none, or give one row per customer' });
-    }
-    // the penalty is for the purchase model: on spend-scaled parameters (γ in currency units) it would swamp the likelihood
-    const gammaGamma = fitGammaGamma(data.x, data.monetary);
+    // the penalty is for the purchase model: on spend-scaled parameters (γ in currency units) it would swamp the likelihood;
+    // a weighted summary's rows stand for that many customers with the same frequency and mean spend
+    const gammaGamma = fitGammaGamma(data.x, data.monetary, { weights: data.weights });
     warnings.push(...gammaGamma.warnings);
     const mean = gammaGammaExpectedSpend(gammaGamma.params, 0, 0);
     spendSummary = {
@@ -194,7 +201,7 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
     return { t, expected: expectedRepeatPurchases(m, t) };
   });
   return {
-    source: options.source, period, periodDays,
+    source: options.source, period, periodDays, ...(options.periodMultiplier && options.periodMultiplier !== 1 ? { periodMultiplier: options.periodMultiplier } : {}),
     customers: { total: fitted, fitted, excluded: 0, excludedByReason: {} },
     purchase, diagnostics, ...(choice ? { choice } : {}), spend: spendSummary,
     ...(validation ? { validation: { ...validation, holdoutPeriods: data.holdout!.periods } } : {}),
@@ -258,19 +265,20 @@ function dayBefore(d: string): string {
 }
 
 /** The summary of `kind` as the temp table __clv_summary: per purchase day, or per opportunity for BG/BB. */
-async function summaryTable(ws: Workspace, kind: ModelOption, calibrationEnd: string, holdoutEnd: string | undefined, period: Period | Opportunity): Promise<void> {
+async function summaryTable(ws: Workspace, kind: ModelOption, calibrationEnd: string, holdoutEnd: string | undefined, period: Period | Opportunity, multiplier = 1): Promise<void> {
   const cal = new Date(`${calibrationEnd}T00:00:00Z`);
   const hold = holdoutEnd ? new Date(`${holdoutEnd}T00:00:00Z`) : undefined;
   await materialise(ws, '__clv_summary', kind === 'bgbb'
     ? discreteSummary({ calibrationEnd: cal, holdoutEnd: hold, opportunity: period as Opportunity })
-    : transactionSummary({ calibrationEnd: cal, holdoutEnd: hold, period: period as Period }));
+    : transactionSummary({ calibrationEnd: cal, holdoutEnd: hold, period: period as Period, multiplier }));
 }
 
 /** Fit on the workspace's transactions and store the run (kind `clv`). */
 export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onProgress?: (phase: string) => void): Promise<ClvFitResult> {
   const kind = options.model ?? 'auto';
   const db = ws.db;
-  const { period } = checkPeriod(kind, options.period);
+  const multiplier = options.periodMultiplier ?? 1;
+  const { period, days: periodDays } = checkPeriod(kind, options.period, multiplier);
   const asOf = await resolveAsOf(ws, options.asOf);
   const lastDay = dayBefore(asOf);
   const calEnd = options.calibrationEnd ?? lastDay;
@@ -280,7 +288,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
   }
   const holdoutEnd = calEnd < lastDay ? lastDay : undefined;
   onProgress?.('summarising purchases');
-  await summaryTable(ws, kind, calEnd, holdoutEnd, period);
+  await summaryTable(ws, kind, calEnd, holdoutEnd, period, multiplier);
   try {
     // in a fixed order, so that the same data give the same fit to the last digit
     const cols = await db.columns(`SELECT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t, monetary_value AS z${holdoutEnd ? ', CAST(frequency_holdout AS DOUBLE) AS xh, duration_holdout AS dh' : ''} FROM __clv_summary ORDER BY customer_id`);
@@ -305,7 +313,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
       // the chosen model refitted on all purchases up to the as-of date: the predictions use it
       const chosen = result.purchase.model as PurchaseModelKind;
       onProgress?.(`refitting ${MODEL_NAMES[chosen]} on all purchases`);
-      await summaryTable(ws, chosen, lastDay, undefined, period);
+      await summaryTable(ws, chosen, lastDay, undefined, period, multiplier);
       const all = await db.columns('SELECT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t FROM __clv_summary ORDER BY customer_id');
       const patterns = toPatterns(all.x as number[], all.tx as number[], all.big_t as number[]);
       const f = fitPurchaseModel(chosen, patterns, { penalizer: options.penalizer });
@@ -315,7 +323,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
     }
     if (result.purchase.model !== 'bgbb') {
       onProgress?.('tracking purchases by period');
-      const tr = await trackingOf(ws, { kind: result.purchase.model as PurchaseModelKind, params: result.purchase.params }, calEnd, lastDay, period as Period);
+      const tr = await trackingOf(ws, { kind: result.purchase.model as PurchaseModelKind, params: result.purchase.params }, calEnd, lastDay, period as Period, periodDays);
       if (tr) {
         result.tracking = tr;
         const s = tr.seasonality.periods;
@@ -345,9 +353,10 @@ const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) 
  * Tracking of the customers first seen up to the calibration end: their repeat purchase days per period from the
  * cohort's first purchase day to `lastDay` (complete periods only) against the model's expectation.
  */
-async function trackingOf(ws: Workspace, m: PurchaseModel, calEnd: string, lastDay: string, period: Period): Promise<ClvTracking | undefined> {
+async function trackingOf(ws: Workspace, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number): Promise<ClvTracking | undefined> {
   const db = ws.db;
-  const P = PERIOD_DAYS[period];
+  // whole days per tracking period: purchases are counted per day (hours are tracked by the day)
+  const P = Math.max(1, periodDays);
   await materialise(ws, '__clv_days', purchaseDays(new Date(`${lastDay}T00:00:00Z`)));
   try {
     const cohort = `WITH f AS (SELECT customer_id, min(d) AS first_day FROM __clv_days WHERE purchases > 0 GROUP BY 1 HAVING min(d) <= CAST(? AS DATE)),
@@ -366,11 +375,11 @@ async function trackingOf(ws: Workspace, m: PurchaseModel, calEnd: string, lastD
       if (j < periods) actual[j] = actual[j]! + (repeat.n as number[])[i]!;
     });
     const calibrationPeriods = Math.floor((days(origin, calEnd) + 1) / P);
-    const points = trackingSeries(m, (births.b as number[]).map((b) => b / P), births.n as number[], actual, calibrationPeriods)
+    const points = trackingSeries(m, (births.b as number[]).map((b) => b / periodDays), births.n as number[], actual, calibrationPeriods, P / periodDays)
       .map((p) => ({ ...p, start: addDays(origin, (p.period - 1) * P) }));
     const s = seasonalDepartures(points);
     return {
-      origin, period, calibrationPeriods, points,
+      origin, period: periodDays < 1 ? 'day' : period, periodDays: P, calibrationPeriods, points,
       seasonality: { threshold: s.threshold, periods: s.periods.map((p) => ({ period: p.period, start: addDays(origin, (p.period - 1) * P), actual: p.actual, expected: p.expected })) },
     };
   } finally {
@@ -388,6 +397,8 @@ export interface ClvPredictOptions {
   unit?: Period;
   /** annual discount rate (default 0.1) */
   discountRate?: number;
+  /** lifetimes' discounting instead: a rate per month, month k's purchases divided by (1 + rate)^k (BG/BB: per opportunity) */
+  monthlyDiscountRate?: number;
   /** margin on spend, in (0, 1] (default 1) */
   margin?: number;
   /** predict from the customers' history up to this date, exclusive (default: the fit's as-of date) */
@@ -403,6 +414,8 @@ export interface ClvPredictResult {
   unit: Period;
   horizonDays: number;
   discountRate: number;
+  /** set when the CLV is discounted per month (lifetimes' discount_rate) rather than by the annual rate */
+  monthlyDiscountRate?: number;
   margin: number;
   customers: { predicted: number; withClv: number; excluded: number; excludedByReason: Record<string, number> };
   totals: { expectedPurchases: number; clv: number | null; meanPAlive: number };
@@ -433,12 +446,15 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   }
   const fit = JSON.parse(run.summary) as ClvFitResult;
   const unit = options.unit ?? 'month';
-  if (!(unit in PERIOD_DAYS)) throw new SegmintError('invalid-option', `--unit ${unit}: expected day, week or month`, { hint: 'e.g. --horizon 12 --unit month' });
+  if (!(unit in PERIOD_DAYS)) throw new SegmintError('invalid-option', `--unit ${unit}: expected hour, day, week or month`, { hint: 'e.g. --horizon 12 --unit month' });
   const horizon = options.horizon ?? 12;
   // checked here in the user's unit (normalisePredictOptions sees the horizon converted to model periods)
   if (!(horizon > 0) || !Number.isFinite(horizon)) throw new SegmintError('invalid-option', `--horizon ${horizon}: expected a number > 0`, { hint: 'e.g. --horizon 12 --unit month' });
   const horizonDays = horizon * PERIOD_DAYS[unit];
-  const o = normalisePredictOptions({ horizon: horizonDays / fit.periodDays, periodDays: fit.periodDays, discountRate: options.discountRate, margin: options.margin });
+  if (options.monthlyDiscountRate !== undefined && options.discountRate !== undefined) {
+    throw new SegmintError('invalid-option', `--discount-rate ${options.discountRate} and --monthly-discount-rate ${options.monthlyDiscountRate}: give one of them`, { hint: '--discount-rate is a rate a year; --monthly-discount-rate is lifetimes\' discount_rate, a rate a month' });
+  }
+  const o = normalisePredictOptions({ horizon: horizonDays / fit.periodDays, periodDays: fit.periodDays, discountRate: options.discountRate, stepDiscountRate: options.monthlyDiscountRate, margin: options.margin });
   if (fit.purchase.model === 'bgbb' && Math.round(o.horizon) < 1) {
     throw new SegmintError('invalid-option', `--horizon ${horizon} ${unit}: shorter than one ${fit.period}, the opportunity of this BG/BB fit`, { hint: `give at least one ${fit.period}, e.g. --horizon 1 --unit month for monthly opportunities` });
   }
@@ -448,7 +464,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   if (options.asOf) checkDate('--as-of', options.asOf);
   const asOf = options.asOf ?? fit.asOf!;
   onProgress?.('summarising purchases');
-  await summaryTable(ws, model.kind, dayBefore(asOf), undefined, fit.period);
+  await summaryTable(ws, model.kind, dayBefore(asOf), undefined, fit.period, fit.periodMultiplier ?? 1);
   try {
     const patternColumns = await db.columns('SELECT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t, CAST(count(*) AS DOUBLE) AS n FROM __clv_summary GROUP BY ALL');
     if (patternColumns.x!.length === 0) {
@@ -484,7 +500,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
             LATERAL (SELECT ${spendSql} AS expected_spend, ${reasonSql} AS excluded_reason) e
           )
         )`);
-      const params = { fitRunId: run.run_id, horizon, unit, discountRate: o.discountRate, margin: o.margin };
+      const params = { fitRunId: run.run_id, horizon, unit, discountRate: o.discountRate, ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin };
       await recordRun(db, runId, 'clv-predict', asOf, params, {});
       if (options.beforeCommit) await options.beforeCommit(runId);
       return runId;
@@ -497,7 +513,8 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const excludedByReason = Object.fromEntries(reasons.map((r) => [r.r, Number(r.n)]));
     const totalClv = tot.clv === null ? null : Number(tot.clv);
     const result: ClvPredictResult = {
-      runId, fitRunId: run.run_id, model: fit.purchase.name, asOf, horizon, unit, horizonDays, discountRate: o.discountRate, margin: o.margin,
+      runId, fitRunId: run.run_id, model: fit.purchase.name, asOf, horizon, unit, horizonDays, discountRate: o.discountRate,
+      ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin,
       customers: { predicted: Number(tot.n), withClv: Number(tot.with_clv), excluded: Number(tot.n) - Number(tot.with_clv), excludedByReason },
       totals: { expectedPurchases: Number(tot.ep ?? 0), clv: totalClv, meanPAlive: Number(tot.pa ?? 0) },
       churnTiers: [...CHURN_TIERS.map((t) => t.tier), NOT_INFORMATIVE].map((tier) => churn.find((c) => c.tier === tier)).filter((c) => c !== undefined).map((c) => ({ tier: c.tier, customers: Number(c.n), meanPAlive: Number(c.pa) })),

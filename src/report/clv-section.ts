@@ -48,7 +48,7 @@ export async function clvSection(db: Db, options: { currency?: string; actions?:
     parts.push(kpis([
       { label: 'customers predicted', value: num(pred.customers.predicted), note: pred.customers.excluded ? `${num(pred.customers.excluded)} without a CLV` : undefined },
       { label: `expected purchases, next ${pred.horizon} ${pred.unit}s`, value: num(pred.totals.expectedPurchases) },
-      { label: `CLV, next ${pred.horizon} ${pred.unit}s`, value: money(pred.totals.clv, cur, 0), note: `discount ${pct(pred.discountRate)} a year, margin ${pct(pred.margin, 0)}` },
+      { label: `CLV, next ${pred.horizon} ${pred.unit}s`, value: money(pred.totals.clv, cur, 0), note: `discount ${pred.monthlyDiscountRate !== undefined ? `${pct(pred.monthlyDiscountRate)} a month` : `${pct(pred.discountRate)} a year`}, margin ${pct(pred.margin, 0)}` },
       { label: 'mean P(alive)', value: pct(pred.totals.meanPAlive), note: pred.pAliveInformative === false ? 'not informative' : undefined },
     ]));
   }

@@ -21,6 +21,7 @@ interface FitCliOptions extends GlobalOptions {
   calibrationEnd?: string;
   asOf?: string;
   penalizer?: string;
+  periodMultiplier?: string;
   summary?: string;
 }
 
@@ -28,6 +29,7 @@ interface PredictCliOptions extends GlobalOptions {
   horizon: string;
   unit: string;
   discountRate?: string;
+  monthlyDiscountRate?: string;
   margin?: string;
   fit?: string;
   asOf?: string;
@@ -36,18 +38,20 @@ interface PredictCliOptions extends GlobalOptions {
 }
 
 /** The longest horizon per unit: 100 years, so that a prediction stays quick and in memory. */
-export const MAX_HORIZON: Record<string, number> = { day: 36525, week: 5217, month: 1200 };
+export const MAX_HORIZON: Record<string, number> = { hour: 876600, day: 36525, week: 5217, month: 1200 };
 
 const HORIZON_UNITS = Object.keys(MAX_HORIZON);
 
 /** `--horizon` bounded by its `--unit` (checked first: the bound depends on it). */
 function horizonOption(raw: string, unit: string): number {
-  if (!HORIZON_UNITS.includes(unit)) throw new SegmintError('invalid-option', `--unit ${unit}: expected day, week or month`, { hint: 'e.g. --horizon 12 --unit month' });
+  if (!HORIZON_UNITS.includes(unit)) throw new SegmintError('invalid-option', `--unit ${unit}: expected hour, day, week or month`, { hint: 'e.g. --horizon 12 --unit month' });
   return optionalNumber('--horizon', raw, { min: 0, minExclusive: true, max: MAX_HORIZON[unit]!, note: `100 years in ${unit}s`, example: `12 --unit ${unit}` })!;
 }
 
 const PENALIZER: Bounds = { min: 0, max: 1000, example: '0.001' };
 const DISCOUNT_RATE: Bounds = { min: 0, max: 1, example: '0.1' };
+const MONTHLY_DISCOUNT_RATE: Bounds = { min: 0, max: 1, example: '0.01' };
+const PERIOD_MULTIPLIER: Bounds = { min: 0, minExclusive: true, max: 1000, example: '3' };
 const MARGIN: Bounds = { min: 0, minExclusive: true, max: 1, example: '0.3' };
 const RUN_ID: Bounds = { min: 1, max: MAX_RUN_ID, integer: true, example: '3' };
 
@@ -127,7 +131,7 @@ const tierAction = (t: { tier: string; action?: string }) => t.action ?? actionF
 
 export function renderClvPredict(r: ClvPredictResult): string {
   return [
-    `${r.model} predictions over ${r.horizon} ${r.unit}${r.horizon === 1 ? '' : 's'} from ${r.asOf} (fit run ${r.fitRunId}, run ${r.runId}; discount ${fmtPct(r.discountRate)} a year, margin ${fmtPct(r.margin, 0)}): `
+    `${r.model} predictions over ${r.horizon} ${r.unit}${r.horizon === 1 ? '' : 's'} from ${r.asOf} (fit run ${r.fitRunId}, run ${r.runId}; discount ${r.monthlyDiscountRate !== undefined ? `${fmtPct(r.monthlyDiscountRate)} a month` : `${fmtPct(r.discountRate)} a year`}, margin ${fmtPct(r.margin, 0)}): `
       + `${fmtInt(r.customers.predicted)} customers, ${fmtInt(r.customers.withClv)} with a CLV`,
     `expected purchases ${fmtInt(r.totals.expectedPurchases)}; total CLV ${r.totals.clv === null ? '–' : fmtInt(r.totals.clv)}; mean P(alive) ${fmtPct(r.totals.meanPAlive)}`,
     '',
@@ -147,7 +151,8 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     .description('fit a purchase model (and the spend model) on the workspace, or on a summary file, and store the fit')
     .option('--model <name>', `purchase model: auto (compare bgnbd, mbgnbd, paretonbd on the holdout, refit the best on all data), ${PURCHASE_MODELS.join(', ')}`, 'auto')
     .option('--spend <name>', 'spend model: gammagamma or none', 'gammagamma')
-    .option('--period <unit>', 'time unit: day, week (default) or month; for bgbb the opportunity: year (default), quarter, month or week')
+    .option('--period <unit>', 'time unit: hour, day, week (default) or month; for bgbb the opportunity: year (default), quarter, month or week')
+    .option('--period-multiplier <k>', 'the time unit is k periods, e.g. --period day --period-multiplier 3 (lifetimes\' freq_multiplier; default 1)')
     .option('--calibration-end <date>', 'last day of the calibration period YYYY-MM-DD; the later days are the holdout for validation')
     .option('--as-of <date>', 'end of the data, exclusive (default: the day after the last transaction)')
     .option('--penalizer <x>', 'L2 penalty on the purchase model parameters, 0 to 1000 (default 0)')
@@ -155,7 +160,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     .action(async (opts: FitCliOptions) => {
       const model = parseModelOption(opts.model);
       const penalizer = optionalNumber('--penalizer', opts.penalizer, PENALIZER);
-      const common = { model, spend: opts.spend as SpendModel, period: opts.period as Period | Opportunity | undefined, penalizer };
+      const common = { model, spend: opts.spend as SpendModel, period: opts.period as Period | Opportunity | undefined, penalizer, periodMultiplier: optionalNumber('--period-multiplier', opts.periodMultiplier, PERIOD_MULTIPLIER) };
       const bar = progressBar(ctx.io, opts);
       let r: ClvFitResult;
       if (opts.summary) {
@@ -186,12 +191,14 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     'segmint clv fit --summary cdnow_customers_summary.csv',
     'segmint clv fit --model bgbb --summary donations.csv',
     'segmint clv fit --model bgbb --period year --calibration-end 2023-12-31',
+    'segmint clv fit --period day --period-multiplier 3                  # a time unit of 3 days',
   ]);
   const predict = withOut(withGlobals(clv.command('predict')), 'also write one row per customer: .csv, .parquet, .json or .ndjson (the predictions are stored in the workspace either way)')
     .description('predict P(alive), purchases, spend, CLV, days to the next purchase and churn/CLV tiers for every customer from the latest fit')
     .requiredOption('--horizon <n>', 'length of the horizon in --unit, up to 100 years (36525 days, 5217 weeks, 1200 months)')
-    .requiredOption('--unit <unit>', 'unit of the horizon: day, week or month')
+    .requiredOption('--unit <unit>', 'unit of the horizon: hour, day, week or month')
     .option('--discount-rate <r>', 'annual discount rate, 0 to 1 (default 0.1)')
+    .option('--monthly-discount-rate <r>', 'discount per month instead, 0 to 1: month k\'s purchases divided by (1 + r)^k (lifetimes\' discount_rate)')
     .option('--margin <m>', 'profit margin on spend in (0, 1] (default 1: CLV in revenue)')
     .option('--fit <run>', 'the fit run to use (default: the latest)')
     .option('--as-of <date>', 'predict from the history before this date (default: the fit\'s as-of date)')
@@ -200,6 +207,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
         horizon: horizonOption(opts.horizon, opts.unit),
         unit: opts.unit as Period,
         discountRate: optionalNumber('--discount-rate', opts.discountRate, DISCOUNT_RATE),
+        monthlyDiscountRate: optionalNumber('--monthly-discount-rate', opts.monthlyDiscountRate, MONTHLY_DISCOUNT_RATE),
         margin: optionalNumber('--margin', opts.margin, MARGIN),
         fitRunId: optionalNumber('--fit', opts.fit, RUN_ID),
         asOf: opts.asOf,
@@ -233,6 +241,7 @@ export function registerClv(program: Command, ctx: Context, _setExit: SetExit): 
     'segmint clv predict --horizon 12 --unit month --out clv.csv',
     'segmint clv predict --horizon 52 --unit week --discount-rate 0.08 --margin 0.3 --out clv.parquet',
     'segmint clv predict --horizon 365 --unit day --out clv.json --json',
+    'segmint clv predict --horizon 12 --unit month --monthly-discount-rate 0.01   # lifetimes\' discounting',
     'segmint clv predict --horizon 24 --unit month --out clv.csv --force     # replace an earlier clv.csv',
   ]);
 }

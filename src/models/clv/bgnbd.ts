@@ -5,7 +5,7 @@
  */
 import { digamma, hyp2f1, lgamma, logAddExp } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
-import { toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
+import { maxT, toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
 
 export interface BgNbdParams {
   r: number;
@@ -111,6 +111,8 @@ export function fitBgNbd(patterns: readonly Pattern[] | PatternSet, options: Fit
   const s = 'size' in patterns ? patterns : toPatternSet(patterns);
   return maximizeLikelihood({
     model: 'BG/NBD', names: ['r', 'alpha', 'a', 'b'], customers: s.total,
+    // lifetimes' penalty: time rescaled so that max T = 1 (α divided by max T), on the mean likelihood
+    penaltyScale: [1, 1 / maxT(s), 1, 1],
     logLikelihood: (t) => bgnbdSetLogLikelihood(unpack(t), s),
     valueAndGradientLog: (t) => {
       const g = [0, 0, 0, 0];

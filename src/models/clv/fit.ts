@@ -1,8 +1,8 @@
 /**
  * Maximum likelihood for the purchase and spend models, shared by all of them. The parameters are optimised
  * in log space (so they stay positive) by BFGS; where BFGS stops short, Nelder–Mead from its last point and
- * BFGS again; when that fails too, the next starting point. An optional L2 penalty λ·Σθ² on the mean
- * negative log-likelihood per customer (the lifetimes library's `penalizer_coef`). Standard errors from the
+ * BFGS again; when that fails too, the next starting point. An optional L2 penalty λ·Σ(cᵢθᵢ)² on the mean
+ * (or summed) negative log-likelihood: with the scales cᵢ the purchase models give, lifetimes' `penalizer_coef`. Standard errors from the
  * inverse Hessian of −ln L (delta method from log space). Convergence is reported; a `ConvergenceError` with
  * a hint is thrown when no start converges, a parameter runs off to infinity, or the optimum is flat.
  *
@@ -24,6 +24,13 @@ export interface MleSpec {
   valueAndGradientLog?: (theta: number[]) => [number, number[]];
   /** customers (Σ weights): the objective is the mean log-likelihood */
   customers: number;
+  /**
+   * multipliers of the parameters inside the penalty, λ·Σ(cᵢθᵢ)² (default all 1): 1/max T for the parameters
+   * in time units, which is the penalty on lifetimes' parameters after it rescales time so that max T = 1
+   */
+  penaltyScale?: readonly number[];
+  /** the penalty is added to the summed −ln L (lifetimes' Pareto/NBD) rather than to the mean (default false) */
+  penaltyOnSum?: boolean;
 }
 
 export interface FitOptions {
@@ -65,17 +72,21 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
   }
   const k = spec.names.length;
   const n = spec.customers;
+  // the objective is always −ln L / n + penalty; a penalty on the sum is λ/n on the mean
+  const lam = spec.penaltyOnSum ? pen / n : pen;
+  const c = spec.penaltyScale ?? new Array<number>(k).fill(1);
+  const penalty = (th: number[]) => lam * th.reduce((s, t, i) => s + (c[i]! * t) ** 2, 0);
   const f = (v: number[]) => {
     const th = v.map(Math.exp);
-    const value = -spec.logLikelihood(th) / n + pen * th.reduce((s, t) => s + t * t, 0);
+    const value = -spec.logLikelihood(th) / n + penalty(th);
     return Number.isFinite(value) ? value : BAD;
   };
   const fg = spec.valueAndGradientLog
     ? (v: number[]): [number, number[]] => {
       const th = v.map(Math.exp);
       const [ll, gl] = spec.valueAndGradientLog!(th);
-      const value = -ll / n + pen * th.reduce((s, t) => s + t * t, 0);
-      return [Number.isFinite(value) ? value : BAD, gl.map((d, i) => -d / n + 2 * pen * th[i]! * th[i]!)];
+      const value = -ll / n + penalty(th);
+      return [Number.isFinite(value) ? value : BAD, gl.map((d, i) => -d / n + 2 * lam * (c[i]! * th[i]!) ** 2)];
     }
     : undefined;
   const starts = options.starts ?? [new Array(k).fill(1), new Array(k).fill(0.5), new Array(k).fill(3)];

@@ -50,3 +50,21 @@ test('Gamma-Gamma: the analytic gradient agrees with central differences', () =>
   gammaGammaSetLogLikelihood({ p: theta[0]!, q: theta[1]!, gamma: theta[2]! }, data, g);
   numericGradient(f, theta.map(Math.log), 1e-6).forEach((d, i) => assert.ok(Math.abs(d - g[i]!) < 1e-6, `component ${i}: ${d} vs ${g[i]}`));
 });
+
+test('Gamma-Gamma with weights equals the fit on the rows repeated (lifetimes\' test_using_weights_col_gives_correct_results), penalty included', { skip: cdnowWithSpend.skip }, () => {
+  const rows = readCsv(cdnowWithSpend.path).rows.map((r) => r.map(Number));
+  // (frequency, mean spend) pairs with their counts
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(`${r[1]}|${r[4]}`, (counts.get(`${r[1]}|${r[4]}`) ?? 0) + 1);
+  const keys = [...counts.keys()].map((k) => k.split('|').map(Number));
+  assert.ok(keys.length < rows.length, 'some customers share a pattern');
+  for (const penalizer of [0, 0.1]) {
+    const plain = fitGammaGamma(rows.map((r) => r[1]!), rows.map((r) => r[4]!), { penalizer });
+    const weighted = fitGammaGamma(keys.map((k) => k[0]!), keys.map((k) => k[1]!), { penalizer, weights: [...counts.values()] });
+    for (const k of ['p', 'q', 'gamma'] as const) assert.ok(Math.abs(weighted.params[k] - plain.params[k]) < 1e-6 * plain.params[k], `${k} at ${penalizer}: ${weighted.params[k]} against ${plain.params[k]}`);
+    assert.ok(Math.abs(weighted.logLikelihood - plain.logLikelihood) < 1e-6 * Math.abs(plain.logLikelihood));
+    assert.equal(weighted.customers, plain.customers);
+    assert.deepEqual(weighted.excluded, plain.excluded);
+    assert.ok(Math.abs(weighted.frequencySpendCorrelation - plain.frequencySpendCorrelation) < 1e-12);
+  }
+});

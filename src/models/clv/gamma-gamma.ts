@@ -26,16 +26,18 @@ export function gammaGammaLogLikelihood(o: GammaGammaParams, x: number, zbar: nu
 export interface SpendData {
   x: Float64Array;
   z: Float64Array;
+  /** customers per row (all 1 without weights) */
+  w: Float64Array;
   lnZ: Float64Array;
   ux: Float64Array;
   xi: Int32Array;
 }
 
 /** Index the distinct frequencies of repeat buyers (x ≥ 1, z̄ > 0). */
-export function spendData(x: ArrayLike<number>, z: ArrayLike<number>): SpendData {
+export function spendData(x: ArrayLike<number>, z: ArrayLike<number>, weights?: ArrayLike<number>): SpendData {
   const xs = Float64Array.from(x);
   const { u, i } = index(xs);
-  return { x: xs, z: Float64Array.from(z), lnZ: Float64Array.from(z, Math.log), ux: u, xi: i };
+  return { x: xs, z: Float64Array.from(z), w: weights ? Float64Array.from(weights) : new Float64Array(xs.length).fill(1), lnZ: Float64Array.from(z, Math.log), ux: u, xi: i };
 }
 
 /** Σ ln L over the repeat buyers; with `grad`, the gradient with respect to ln p, ln q, ln γ. */
@@ -68,11 +70,12 @@ export function gammaGammaSetLogLikelihood(o: GammaGammaParams, d: SpendData, gr
     const px = p * x;
     const den = gamma + x * d.z[i]!;
     const lden = Math.log(den);
-    ll += cx[j]! + (px - 1) * d.lnZ[i]! - (px + q) * lden;
+    const w = d.w[i]!;
+    ll += w * (cx[j]! + (px - 1) * d.lnZ[i]! - (px + q) * lden);
     if (grad) {
-      gp += dp[j]! + x * (d.lnZ[i]! - lden);
-      gq += dq[j]! - lden;
-      gg += q / gamma - (px + q) / den;
+      gp += w * (dp[j]! + x * (d.lnZ[i]! - lden));
+      gq += w * (dq[j]! - lden);
+      gg += w * (q / gamma - (px + q) / den);
     }
   }
   if (grad) {
@@ -98,57 +101,66 @@ const SPEND_CORRELATION_WARNING = 0.3;
  * Fit on per-customer frequency and mean repeat spend; customers without repeats or with z̄ ≤ 0 are excluded
  * and counted; a frequency–spend correlation of |ρ| ≥ 0.3 is a warning.
  */
-export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>, options: FitOptions = {}): GammaGammaFit {
+export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>, options: FitOptions & { weights?: ArrayLike<number> } = {}): GammaGammaFit {
   const xs: number[] = [];
   const zs: number[] = [];
+  const ws: number[] = [];
   let noRepeat = 0;
   let nonPositive = 0;
   for (let i = 0; i < x.length; i++) {
-    if (!(x[i]! >= 1)) noRepeat++;
-    else if (!(zbar[i]! > 0) || !Number.isFinite(zbar[i]!)) nonPositive++;
+    const w = options.weights ? options.weights[i]! : 1;
+    if (!(w > 0) || !Number.isFinite(w)) {
+      throw new SegmintError('invalid-summary', `row ${i + 1}: weight ${w}: expected a positive number of customers`, { hint: 'the weights column counts the customers with the row\'s frequency and mean spend' });
+    }
+    if (!(x[i]! >= 1)) noRepeat += w;
+    else if (!(zbar[i]! > 0) || !Number.isFinite(zbar[i]!)) nonPositive += w;
     else {
       xs.push(x[i]!);
       zs.push(zbar[i]!);
+      ws.push(w);
     }
   }
-  if (xs.length < 3) {
-    throw new SegmintError('empty-summary', `${xs.length} customers have repeat purchases with a positive mean spend: the Gamma-Gamma model needs more`, {
+  const customers = ws.reduce((s, w) => s + w, 0);
+  if (customers < 3) {
+    throw new SegmintError('empty-summary', `${customers} customers have repeat purchases with a positive mean spend: the Gamma-Gamma model needs more`, {
       hint: 'fit the spend model on a longer calibration period, or fit the purchase model alone with --spend none', exitCode: 1,
     });
   }
-  const data = spendData(xs, zs);
+  const data = spendData(xs, zs, ws);
   const unpack = (t: number[]) => ({ p: t[0]!, q: t[1]!, gamma: t[2]! });
+  // lifetimes' GammaGammaFitter: −Σ w ln L / Σ w + λ·(p² + q² + γ²)
   const fit = maximizeLikelihood({
-    model: 'Gamma-Gamma', names: ['p', 'q', 'gamma'], customers: xs.length,
+    model: 'Gamma-Gamma', names: ['p', 'q', 'gamma'], customers,
     logLikelihood: (t) => gammaGammaSetLogLikelihood(unpack(t), data),
     valueAndGradientLog: (t) => {
       const g = [0, 0, 0];
       return [gammaGammaSetLogLikelihood(unpack(t), data, g), g];
     },
   }, options);
-  const rho = correlation(xs, zs);
+  const rho = correlation(xs, zs, ws);
   const warnings = [...fit.warnings];
   if (Math.abs(rho) >= SPEND_CORRELATION_WARNING) {
-    warnings.push(`frequency and mean spend are correlated (Pearson ${rho.toFixed(2)}) among the ${xs.length} repeat buyers: the Gamma-Gamma model assumes they are independent, so expected spend may be biased`);
+    warnings.push(`frequency and mean spend are correlated (Pearson ${rho.toFixed(2)}) among the ${customers} repeat buyers: the Gamma-Gamma model assumes they are independent, so expected spend may be biased`);
   }
   if (fit.params.q! <= 1) warnings.push(`Gamma-Gamma q = ${fit.params.q!.toFixed(3)} ≤ 1: the population mean spend is infinite, expected spend of customers without repeats is not defined`);
   return {
     ...fit, warnings, params: fit.params as GammaGammaFit['params'],
-    customers: xs.length, excluded: { noRepeatPurchases: noRepeat, nonPositiveSpend: nonPositive }, frequencySpendCorrelation: rho,
+    customers, excluded: { noRepeatPurchases: noRepeat, nonPositiveSpend: nonPositive }, frequencySpendCorrelation: rho,
   };
 }
 
-function correlation(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n;
-  const mb = b.reduce((s, v) => s + v, 0) / n;
+/** Pearson correlation of a and b with each row counted w times. */
+function correlation(a: number[], b: number[], w: number[]): number {
+  const n = w.reduce((s, v) => s + v, 0);
+  const ma = a.reduce((s, v, i) => s + w[i]! * v, 0) / n;
+  const mb = b.reduce((s, v, i) => s + w[i]! * v, 0) / n;
   let sab = 0;
   let saa = 0;
   let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
+  for (let i = 0; i < a.length; i++) {
+    sab += w[i]! * (a[i]! - ma) * (b[i]! - mb);
+    saa += w[i]! * (a[i]! - ma) ** 2;
+    sbb += w[i]! * (b[i]! - mb) ** 2;
   }
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
 }

@@ -6,7 +6,7 @@
  */
 import { hyp2f1, lgamma, logAddExp } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
-import { toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
+import { maxT, toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
 import { dropoutMixtureSetLogLikelihood, type BgNbdParams } from './bgnbd.ts';
 
 export type MbgNbdParams = BgNbdParams;
@@ -34,6 +34,8 @@ export function fitMbgNbd(patterns: readonly Pattern[] | PatternSet, options: Fi
   const s = 'size' in patterns ? patterns : toPatternSet(patterns);
   return maximizeLikelihood({
     model: 'MBG/NBD', names: ['r', 'alpha', 'a', 'b'], customers: s.total,
+    // lifetimes' penalty: time rescaled so that max T = 1 (α divided by max T), on the mean likelihood
+    penaltyScale: [1, 1 / maxT(s), 1, 1],
     logLikelihood: (t) => mbgnbdSetLogLikelihood(unpack(t), s),
     valueAndGradientLog: (t) => {
       const g = [0, 0, 0, 0];

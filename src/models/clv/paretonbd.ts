@@ -9,7 +9,7 @@
  */
 import { hyp2f1, lgamma, logAddExp } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
-import { toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
+import { maxT, toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
 
 export interface ParetoNbdParams {
   r: number;
@@ -66,6 +66,8 @@ export function fitParetoNbd(patterns: readonly Pattern[] | PatternSet, options:
   const set = 'size' in patterns ? patterns : toPatternSet(patterns);
   return maximizeLikelihood({
     model: 'Pareto/NBD', names: ['r', 'alpha', 's', 'beta'], customers: set.total,
+    // lifetimes' penalty: time rescaled so that max T = 1 (α and β divided by max T), on the summed likelihood
+    penaltyScale: [1, 1 / maxT(set), 1, 1 / maxT(set)], penaltyOnSum: true,
     logLikelihood: (t) => paretonbdSetLogLikelihood({ r: t[0]!, alpha: t[1]!, s: t[2]!, beta: t[3]! }, set),
   }, options) as ParetoNbdFit;
 }

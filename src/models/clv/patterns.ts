@@ -142,3 +142,10 @@ export function toPatternSet(patterns: readonly Pattern[]): PatternSet {
     ux: ix.u, xi: ix.i, utx: itx.u, txi: itx.i, uT: iT.u, Ti: iT.i,
   };
 }
+
+/** The longest observation T of a pattern set (at least a tiny positive number, so that 1/maxT is finite). */
+export function maxT(s: PatternSet): number {
+  let m = 0;
+  for (let i = 0; i < s.size; i++) if (s.T[i]! > m) m = s.T[i]!;
+  return m > 0 ? m : 1;
+}

@@ -65,3 +65,19 @@ test('holdout validation of a hand-made case: totals, errors, frequency groups, 
   assert.equal(v.deciles[0]!.shareOfActual, 1);
   assert.equal(v.topDecileLift, 10);
 });
+
+test('lifetimes\' discounting (a rate per month): month k\'s purchases divided by (1 + r)^k, written out', async () => {
+  const { predictPatterns: predict } = await import('./predict.ts');
+  const { conditionalExpectedPurchases: ce } = await import('./model.ts');
+  const m = { kind: 'bgnbd' as const, params: { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 } };
+  const month = 30.4375 / 7;
+  const p = predict(m, { x: [2, 0], tx: [30.43, 0], T: [38.86, 38.86] }, { horizon: 12 * month, periodDays: 7, stepDiscountRate: 0.01 });
+  [[2, 30.43, 38.86], [0, 0, 38.86]].forEach(([x, tx, T], i) => {
+    let clv = 0;
+    for (let k = 1; k <= 12; k++) clv += (ce(m, k * month, x!, tx!, T!) - ce(m, (k - 1) * month, x!, tx!, T!)) / 1.01 ** k;
+    assert.ok(Math.abs(p.discountedPurchases[i]! - clv) < 1e-12, `${p.discountedPurchases[i]} against ${clv}`);
+  });
+  // a rate of 0 discounts nothing
+  const z = predict(m, { x: [2], tx: [30.43], T: [38.86] }, { horizon: 12 * month, periodDays: 7, stepDiscountRate: 0 });
+  assert.ok(Math.abs(z.discountedPurchases[0]! - z.expectedPurchases[0]!) < 1e-12);
+});

@@ -14,6 +14,11 @@ export interface PredictOptions {
   periodDays: number;
   /** annual discount rate (default 0.1) */
   discountRate?: number;
+  /**
+   * a discount rate per step instead (lifetimes' `discount_rate`, a monthly rate): step k's purchases (months;
+   * BG/BB opportunities) are divided by (1 + rate)^k
+   */
+  stepDiscountRate?: number;
   /** margin applied to spend (default 1: CLV in revenue) */
   margin?: number;
 }
@@ -24,13 +29,15 @@ export const CHURN_TIERS = [{ tier: 'active', from: 0.75 }, { tier: 'cooling', f
 export const CLV_TIERS = [{ tier: 'top', to: 0.1 }, { tier: 'high', to: 0.3 }, { tier: 'medium', to: 0.6 }, { tier: 'low', to: 1 }] as const;
 
 /** Check and default the options once: horizon > 0, discount rate > −1 (default 0.1), margin in (0, 1] (default 1). */
-export function normalisePredictOptions(o: PredictOptions): Required<PredictOptions> {
+export function normalisePredictOptions(o: PredictOptions): Required<Omit<PredictOptions, 'stepDiscountRate'>> & Pick<PredictOptions, 'stepDiscountRate'> {
   const d = o.discountRate ?? 0.1;
+  const sd = o.stepDiscountRate;
+  if (sd !== undefined && (!(sd > -1) || !Number.isFinite(sd))) throw new SegmintError('invalid-option', `--monthly-discount-rate ${sd}: expected a rate per month such as 0.01`, { hint: '0.01 a month is lifetimes\' default' });
   const m = o.margin ?? 1;
   if (!(o.horizon > 0) || !Number.isFinite(o.horizon)) throw new SegmintError('invalid-option', `--horizon ${o.horizon}: expected a number > 0`, { hint: 'e.g. --horizon 12 --unit month' });
   if (!(d > -1) || !Number.isFinite(d)) throw new SegmintError('invalid-option', `--discount-rate ${d}: expected an annual rate such as 0.1`, { hint: '0.1 discounts a year ahead by 10 %' });
   if (!(m > 0) || !(m <= 1)) throw new SegmintError('invalid-option', `--margin ${m}: expected a share in (0, 1]`, { hint: 'e.g. --margin 0.3 for a 30 % margin' });
-  return { horizon: o.horizon, periodDays: o.periodDays, discountRate: d, margin: m };
+  return { horizon: o.horizon, periodDays: o.periodDays, discountRate: d, margin: m, ...(sd !== undefined ? { stepDiscountRate: sd } : {}) };
 }
 
 export interface PatternPredictions {
@@ -53,7 +60,9 @@ export function predictPatterns(model: PurchaseModel, p: { x: ArrayLike<number>;
   const out: PatternPredictions = { pAlive: new Float64Array(n), expectedPurchases: new Float64Array(n), discountedPurchases: new Float64Array(n), daysToNextPurchase: new Float64Array(n) };
   const steps = model.kind === 'bgbb' ? Math.max(1, Math.round(o.horizon)) : Math.max(1, Math.round((o.horizon * o.periodDays) / 30.4375));
   const times = Array.from({ length: steps }, (_, k) => (o.horizon * (k + 1)) / steps);
-  const factors = times.map((t) => Math.pow(1 + o.discountRate, -(t * o.periodDays) / 365.25));
+  const factors = o.stepDiscountRate !== undefined
+    ? times.map((_, k) => Math.pow(1 + o.stepDiscountRate!, -(k + 1)))
+    : times.map((t) => Math.pow(1 + o.discountRate, -(t * o.periodDays) / 365.25));
   // E[Y(t_k) | alive, x, T] per distinct (x, T), where the model has it; else the conditional per pattern
   const ifAlive = new Map<number, Map<number, Float64Array>>();
   const curve = (x: number, T: number): Float64Array | undefined => {

@@ -43,12 +43,13 @@ export interface TrackingPoint {
 
 /**
  * The tracking series for periods 1 … actual.length: `actual[k]` the repeat purchases made in period k + 1, the
- * expectation from the births (periods since the cohort's first purchase) and the model; periods past
- * `calibrationPeriods` are the holdout.
+ * expectation from the births (model time units since the cohort's first purchase; a period is `periodLength`
+ * units) and the model; periods past `calibrationPeriods` are the holdout.
  */
-export function trackingSeries(m: PurchaseModel, births: ArrayLike<number>, weights: ArrayLike<number> | undefined, actual: ArrayLike<number>, calibrationPeriods: number): TrackingPoint[] {
+export function trackingSeries(m: PurchaseModel, births: ArrayLike<number>, weights: ArrayLike<number> | undefined, actual: ArrayLike<number>, calibrationPeriods: number, periodLength = 1): TrackingPoint[] {
   const times = Array.from({ length: actual.length }, (_, k) => k + 1);
-  const cum = expectedCumulativeRepeatPurchases(m, births, weights, times);
+  // births and the model in model time units; a tracking period is `periodLength` of them
+  const cum = expectedCumulativeRepeatPurchases(m, births, weights, times.map((t) => t * periodLength));
   const inc = incrementsOf(cum);
   let ac = 0;
   return times.map((t, k) => {
