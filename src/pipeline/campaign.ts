@@ -411,6 +411,9 @@ export async function loadCampaignRows(db: Db, name: string): Promise<CampaignRo
 /** Metrics read from the workspace's transactions in the window after the send date. */
 export const WORKSPACE_METRICS = ['conversion', 'orders', 'revenue'] as const;
 
+/** `event:TYPE` (1 when the member had an event of the type in the window) and `events:TYPE` (how many). */
+const EVENT_METRIC = /^(events?):(.+)$/;
+
 export interface MeasureOptions {
   /** an imported column, a customer trait, kind.field of the latest run (rfm.segment, cluster.name), or audience:NAME */
   by?: string;
@@ -487,10 +490,17 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
   // workspace metrics: the members' orders and net revenue from the send date for windowDays days
   let window: CampaignMeasurement['window'];
   const needsWorkspace = metrics.filter((m) => !c.outcomes.includes(m));
+  const eventTypes = needsWorkspace.some((m) => EVENT_METRIC.test(m)) ? (await db.all<{ type: string }>('SELECT DISTINCT type FROM events ORDER BY type')).map((r) => r.type) : [];
   for (const m of needsWorkspace) {
-    if (!(WORKSPACE_METRICS as readonly string[]).includes(m)) {
+    const ev = EVENT_METRIC.exec(m);
+    if (ev && !eventTypes.includes(ev[2]!)) {
+      throw new SegmintError('unknown-event-type', `--metric ${m}: the workspace has no events of type '${ev[2]}'${suggestion(ev[2]!, eventTypes)}`, {
+        hint: eventTypes.length ? `event types: ${eventTypes.slice(0, 15).join(', ')}` : 'import events first: segmint import FILE --kind events',
+      });
+    }
+    if (!ev && !(WORKSPACE_METRICS as readonly string[]).includes(m)) {
       throw new SegmintError('unknown-metric', `--metric ${m}: campaign '${name}' has no outcome column ${m}, and it is not a workspace metric${suggestion(m, [...c.outcomes, ...WORKSPACE_METRICS])}`, {
-        hint: `metrics: ${[...c.outcomes, ...WORKSPACE_METRICS].join(', ')}`,
+        hint: `metrics: ${[...c.outcomes, ...WORKSPACE_METRICS].join(', ')}, event:TYPE, events:TYPE`,
       });
     }
   }
@@ -499,19 +509,29 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
     const from = c.sendDate ?? (await db.one<{ d: string | null }>("SELECT strftime(CAST(min(ts) AS DATE), '%Y-%m-%d') AS d FROM transactions"))?.d ?? '1970-01-01';
     const to = (await db.one<{ d: string }>("SELECT strftime(CAST(? AS DATE) + CAST(? AS INTEGER), '%Y-%m-%d') AS d", [from, days]))!.d;
     window = { from, to, days };
-    const last = (await db.one<{ d: string | null }>("SELECT strftime(CAST(max(ts) AS DATE), '%Y-%m-%d') AS d FROM transactions WHERE customer_id IS NOT NULL"))?.d;
-    if (!last || last < from) notes.push(`the workspace has no transactions from the send date ${from} on: import the orders placed after the send to measure conversion and revenue`);
-    else if (last < to) notes.push(`the last transaction is on ${last}, before the end of the ${days}-day window (${to}): outcomes may still be coming in`);
+    for (const [table, what, used] of [['transactions', 'transaction', needsWorkspace.some((m) => !EVENT_METRIC.test(m))], ['events', 'event', needsWorkspace.some((m) => EVENT_METRIC.test(m))]] as const) {
+      if (!used) continue;
+      const last = (await db.one<{ d: string | null }>(`SELECT strftime(CAST(max(ts) AS DATE), '%Y-%m-%d') AS d FROM ${table} WHERE customer_id IS NOT NULL`))?.d;
+      if (!last || last < from) notes.push(`the workspace has no ${table} from the send date ${from} on: import those after the send to measure them`);
+      else if (last < to) notes.push(`the last ${what} is on ${last}, before the end of the ${days}-day window (${to}): outcomes may still be coming in`);
+    }
     if (!c.sendDate) notes.push(`campaign '${name}' has no send date: the window starts at the first transaction (${from})`);
   }
   // one pass: a join per imported outcome, one of the members' orders in the window, one of the segment labels
   const joins: string[] = [];
   const params: (string | number)[] = [];
-  const exprs = metrics.map((metric) => {
+  const exprs = metrics.map((metric, i) => {
     if (c.outcomes.includes(metric)) return `m.nums[${campaignColumns(c).indexOf(metric) + 1}]`;
+    const ev = EVENT_METRIC.exec(metric);
+    if (ev) {
+      joins.push(`LEFT JOIN (SELECT customer_id, count(*) AS n FROM events WHERE type = ? AND customer_id IN (SELECT customer_id FROM campaign_members WHERE campaign = ?)
+          AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP) GROUP BY customer_id) e${i} ON e${i}.customer_id = m.customer_id`);
+      params.push(ev[2]!, name, window!.from, window!.to);
+      return ev[1] === 'event' ? `CASE WHEN coalesce(e${i}.n, 0) > 0 THEN 1.0 ELSE 0.0 END` : `CAST(coalesce(e${i}.n, 0) AS DOUBLE)`;
+    }
     return metric === 'conversion' ? 'CASE WHEN coalesce(t.orders, 0) > 0 THEN 1.0 ELSE 0.0 END' : metric === 'orders' ? 'CAST(coalesce(t.orders, 0) AS DOUBLE)' : 'coalesce(t.revenue, 0.0)';
   });
-  if (window) {
+  if (window && needsWorkspace.some((m) => !EVENT_METRIC.test(m))) {
     joins.push(`LEFT JOIN (SELECT customer_id, count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders, sum(amount) AS revenue FROM transactions
         WHERE customer_id IN (SELECT customer_id FROM campaign_members WHERE campaign = ?) AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP) GROUP BY customer_id) t ON t.customer_id = m.customer_id`);
     params.push(name, window.from, window.to);

@@ -179,7 +179,7 @@ export function registerCampaign(program: Command, ctx: Context): void {
   const measure = withGlobals(campaign.command('measure <name>'))
     .description('lift of each arm against control, overall and per segment: rates or means, absolute and relative lift with intervals, p-values corrected across segments (Holm, Benjamini–Hochberg), incremental responders or revenue, and the split check')
     .option('--by <segmentation>', 'an imported column, a customer trait, rfm.segment, lrfmp.segment, cluster.name, clv.clv_tier, or audience:NAME')
-    .option('--metric <list>', 'outcomes: imported outcome columns, or conversion, orders, revenue from the workspace (default: the imported outcomes, else conversion,revenue)')
+    .option('--metric <list>', 'outcomes: imported outcome columns, or from the workspace conversion, orders, revenue, event:TYPE (1 when the customer had one), events:TYPE (how many) (default: the imported outcomes, else conversion,revenue)')
     .option('--window <days>', 'workspace outcomes: days after the send date that count (default 30)')
     .option('--confidence <level>', 'interval level (default 95%)')
     .action(async (name: string, opts: MeasureCli) => {
