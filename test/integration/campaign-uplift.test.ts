@@ -236,6 +236,9 @@ test('segmint campaign uplift on a generated campaign: finds the planted uplift,
       const coef = j.models[0].coefficients;
       assert.ok(coef['region=north'] > coef['region=south'], JSON.stringify(coef));
     }
+    // a strong penalty (--c) shrinks the slopes towards 0
+    const shrunk = JSON.parse((await runCli(['campaign', 'uplift', 'gen', '--treatment', 'offer', '--c', '0.00001', '-w', w, '--json'])).out);
+    for (const v of Object.values(shrunk.models[0].coefficients) as number[]) assert.ok(Math.abs(v) < 0.01, `${v}`);
     const run = async (extra: string[]) => runCli(['campaign', 'uplift', 'gen', '-w', w, '--json', ...extra]);
     const code = async (extra: string[], want: string, re: RegExp) => {
       const r = await run(extra);

@@ -93,9 +93,18 @@ export function predictUplift(model: UpliftModel, x: Float64Array, n: number): F
  */
 export function splitRows(n: number, testShare: number, seed: number): { train: number[]; test: number[] } {
   if (!(testShare > 0 && testShare < 1)) throw new SegmintError('invalid-option', `the test share must be between 0 and 1, got ${testShare}`, { hint: 'e.g. 0.5 for half the rows' });
-  const order = new Random(seed).shuffle(Array.from({ length: n }, (_, i) => i));
+  // Random.shuffle's Fisher–Yates on a typed array (the same draws, so the same order)
+  const rng = new Random(seed);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    const tmp = order[i]!;
+    order[i] = order[j]!;
+    order[j] = tmp;
+  }
   const size = Math.round(n * testShare);
-  return { test: order.slice(0, size).sort((a, b) => a - b), train: order.slice(size).sort((a, b) => a - b) };
+  return { test: Array.from(order.slice(0, size).sort()), train: Array.from(order.slice(size).sort()) };
 }
 
 export interface UpliftEvaluation {
