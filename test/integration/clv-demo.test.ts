@@ -42,7 +42,7 @@ test('demo: CLV predictions for every customer with a purchase of the bundled On
       const noDropout = fit.diagnostics!.issues.find((i) => i.code === 'no-dropout')!;
       assert.match(noDropout.message, /BG\/NBD estimates the chance to drop out after a purchase at 2\.0e-9 \(a = 4\.9e-6, b = 2,493\): the fit is degenerate/);
       assert.match(noDropout.meaning, /no evidence that customers stop buying within the calibration period.*P\(alive\) is not informative/);
-      assert.match(noDropout.advice, /longer calibration period.*--penalizer/);
+      assert.match(noDropout.advice, /^read churn from recency instead.*longer history.*--model auto.*--penalizer/);
       // predictions from BG/NBD refitted on all data, and no churn tier drawn from the uninformative P(alive)
       assert.equal(fit.refit!.model, 'bgnbd');
       assert.equal(predict.pAliveInformative, false);

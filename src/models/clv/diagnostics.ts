@@ -117,7 +117,7 @@ export function diagnoseFit(kind: PurchaseModelKind, fit: Pick<MleFit, 'params' 
       code: 'no-dropout', parameters: kind === 'paretonbd' ? ['s', 'beta'] : kind === 'bgbb' ? ['gamma', 'delta'] : ['a', 'b'],
       message: `${what}: the fit is degenerate, a model without drop-out`,
       meaning: 'these data show no evidence that customers stop buying within the calibration period; the model treats every customer as still active, so P(alive) is not informative and expected purchases come from each customer\'s purchase rate alone',
-      advice: 'use a longer calibration period (an earlier --calibration-end, so that silence has time to show), compare the other models (--model auto), or add a penalty (--penalizer 0.1) to pull the drop-out parameters off the boundary; meanwhile read churn from recency (RFM segments)',
+      advice: 'read churn from recency instead (RFM segments: At risk, Hibernating, Lost); a longer history (more calibration time for silence to show) or another model (--model auto compares three) may find drop-out; a penalty (--penalizer) shrinks the parameters towards 0 and cannot create drop-out the data do not show, so check any penalised fit on the holdout',
     });
   }
   const pinned = fit.boundary.filter((n) => !(noDropout && issues[0]!.parameters!.includes(n)));
@@ -126,7 +126,7 @@ export function diagnoseFit(kind: PurchaseModelKind, fit: Pick<MleFit, 'params' 
       code: 'boundary', parameters: pinned,
       message: `${name}: the estimate of ${pinned.join(', ')} is on the boundary of the parameter space (→ 0), so it has no standard error`,
       meaning: 'the likelihood is highest at the edge: the parameter is bounded by the data, not estimated, and predictions that depend on it are extrapolations',
-      advice: 'try another model (--model auto) or a penalty (--penalizer 0.1); check the period (--period week) and that customers have repeat purchases',
+      advice: 'try another model (--model auto compares three); check the period (--period week) and that customers have repeat purchases; a penalty (--penalizer) keeps parameters finite but is no substitute for data',
     });
   } else if (fit.boundary.length && noDropout) {
     issues[0]!.message += ` (${fit.boundary.join(', ')} → 0 is on the boundary, without a standard error)`;
