@@ -55,11 +55,18 @@ export function forestPlot(rows: Comparison[], t: { title: string; caption: stri
   const x = (v: number) => left + ((v - x0) / (x1 - x0)) * width;
   const arms = [...new Set(shown.map((r) => r.arm))];
   const fmt = (v: number) => (t.unit === 'pp' ? `${v.toFixed(2)} pp` : v.toFixed(3));
-  const ticks = Array.from({ length: 5 }, (_, i) => x0 + ((x1 - x0) * i) / 4);
+  // round ticks: a step of 1, 2 or 5 × 10^k giving four to seven
+  const raw = (x1 - x0) / 6;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((f) => f * mag).find((st) => st >= raw)!;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(x0 / step) * step; v <= x1 + 1e-12; v += step) ticks.push(Math.abs(v) < step / 1e6 ? 0 : v);
+  const digits = Math.max(0, -Math.floor(Math.log10(step)));
+  const tick = (v: number) => (t.unit === 'pp' ? `${v.toFixed(digits)} pp` : v.toFixed(digits));
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${left + width + 140} ${h}" width="${left + width + 140}" height="${h}" font-family="system-ui, sans-serif" font-size="12" role="img">`,
     `<line x1="${x(0).toFixed(1)}" x2="${x(0).toFixed(1)}" y1="${top - 6}" y2="${h - 30}" stroke="${MUTED}" stroke-dasharray="3 3"/>`,
-    ...ticks.map((v) => `<text x="${x(v).toFixed(1)}" y="${h - 14}" text-anchor="middle" fill="${MUTED}">${esc(fmt(v))}</text>`),
+    ...ticks.map((v) => `<text x="${x(v).toFixed(1)}" y="${h - 14}" text-anchor="middle" fill="${MUTED}">${esc(tick(v))}</text>`),
     `<text x="${(left + width / 2).toFixed(0)}" y="${h - 1}" text-anchor="middle" fill="${INK}">lift against control (${t.unit === 'pp' ? 'percentage points' : 'outcome units'}), 95% interval</text>`,
   ];
   shown.forEach((r, i) => {
