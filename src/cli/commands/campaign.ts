@@ -64,7 +64,6 @@ function plannedShares(raw: string | undefined): Record<string, number> | undefi
   return out;
 }
 
-const num = (x: number | null, digits = 4) => (x === null ? '—' : x.toFixed(digits));
 const pval = (p: number | null) => (p === null ? '—' : p < 0.0001 ? p.toExponential(1) : p.toFixed(4));
 
 /** A comparison's lift in the metric's units: percentage points for a rate, the outcome's units for a mean. */
@@ -72,6 +71,12 @@ function liftCells(kind: MetricResult['kind'], c: Comparison): string[] {
   const f = (x: number | null) => (x === null ? '—' : kind === 'proportion' ? `${(100 * x).toFixed(2)}pp` : x.toFixed(4));
   const rel = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)}%`);
   return [f(c.lift), `[${f(c.liftLow)}, ${f(c.liftHigh)}]`, `${rel(c.relativeLift)} [${rel(c.relativeLow)}, ${rel(c.relativeHigh)}]`];
+}
+
+/** Extra responders (or outcome) with its interval: "1,632 [1,491, 1,773]". */
+function incremental(c: Comparison): string {
+  const f = (x: number | null) => (x === null ? '—' : fmtInt(x));
+  return c.incremental === null ? '—' : `${f(c.incremental)} [${f(c.incrementalLow)}, ${f(c.incrementalHigh)}]`;
 }
 
 /** The human output of a measurement. */
@@ -86,7 +91,7 @@ export function renderMeasurement(m: CampaignMeasurement): string {
     out.push(table(['arm', 'customers', r.kind === 'proportion' ? 'rate' : 'mean', 'lift', `${conf} interval`, 'relative lift', 'p', r.kind === 'proportion' ? 'extra responders' : 'incremental total'],
       r.cells.filter((c) => c.segment === null).map((c) => {
         const k = r.overall.find((x) => x.arm === c.arm);
-        return [c.arm, c.customers, mean(c.mean), ...(k ? liftCells(r.kind, k) : ['(control)', '', '']), k ? pval(k.pValue) : '', k ? num(k.incremental, 1) : ''];
+        return [c.arm, c.customers, mean(c.mean), ...(k ? liftCells(r.kind, k) : ['(control)', '', '']), k ? pval(k.pValue) : '', k ? incremental(k) : ''];
       })));
     if (r.bySegment.length) {
       out.push('', `${r.metric} by ${m.by} (p corrected across the ${r.bySegment.length} segment comparisons: Holm, Benjamini–Hochberg)`);
@@ -298,6 +303,7 @@ interface UpliftCli extends GlobalOptions {
   c?: string;
   out?: string;
   force?: boolean;
+  audience?: string;
 }
 
 /** The human output of `segmint campaign uplift`. */
@@ -313,7 +319,7 @@ export function renderUplift(r: CampaignUpliftResult): string {
       [`uplift at top ${k}`, pct(r.upliftAtK), pct(r.random.upliftAtK), pct(r.random.upliftAtK95)],
     ]),
     `${r.aboveRandom.qini && r.aboveRandom.upliftAtK ? 'above' : 'not above'} random targeting${r.qiniCoefficient > r.random.qini95 ? ', and beyond what chance gives 95% of random rankings' : '; within what chance gives random rankings on this split'}`,
-    `send list: the ${fmtInt(r.targets.count)} customers (${fmtPct(r.targets.share)}) with the highest predicted uplift, ${pct(r.targets.meanUplift)} on average${r.targets.out ? `; written to ${r.targets.out.file}` : ' (--out FILE writes it)'}`,
+    `send list: the ${fmtInt(r.targets.count)} customers (${fmtPct(r.targets.share)}) with the highest predicted uplift, ${pct(r.targets.meanUplift)} on average${r.targets.out ? `; written to ${r.targets.out.file}` : ''}${r.targets.audience ? `; stored as audience '${r.targets.audience.name}' (run ${r.targets.audience.runId}): segmint campaign create NEXT --audience ${r.targets.audience.name} --send-date YYYY-MM-DD` : ''}${r.targets.out || r.targets.audience ? '' : ' (--out FILE writes it, --audience NAME stores it)'}`,
   ];
   for (const n of r.notes) out.push(`note: ${n}`);
   return out.join('\n');
@@ -330,6 +336,7 @@ function registerUplift(campaign: Command, ctx: Context): void {
     .option('--seed <n>', 'the split seed (default 0)')
     .option('--top <k>', 'the customers to target: a share (30%) or a number (default 30%)')
     .option('--c <C>', 'inverse L2 regularisation strength of the logistic regressions, as scikit-learn\'s C (default 1)')
+    .option('--audience <name>', 'store the send list as a snapshot of this audience (segmint campaign create NEXT --audience NAME)')
     .action(async (name: string, opts: UpliftCli) => {
       const method = opts.method ?? 'two-model';
       if (method !== 'two-model' && method !== 'class-transformation') throw new SegmintError('invalid-option', `--method ${method}: expected two-model or class-transformation`, { hint: '--method class-transformation' });
@@ -341,11 +348,11 @@ function registerUplift(campaign: Command, ctx: Context): void {
         ...(opts.c ? { C: boundedNumber('--c', opts.c, { min: 0, max: 1e12, minExclusive: true, example: '1' }) } : {}),
       } as const;
       if (opts.out) checkOutFile(opts.out, { force: opts.force, workspaceDir: ctx.workspaceDir(opts), extensions: TABLE_EXTENSIONS });
-      const ws = await ctx.openWorkspace(opts, { readOnly: true });
+      const ws = await ctx.openWorkspace(opts, { readOnly: !opts.audience });
       const bar = progressBar(ctx.io, opts);
       try {
         bar.update(`fitting ${method} uplift on '${name}'`);
-        const r = await campaignUplift(ws, name, options, opts.out);
+        const r = await campaignUplift(ws, name, options, { ...(opts.out ? { file: opts.out } : {}), ...(opts.audience ? { audience: opts.audience } : {}) });
         bar.done();
         if (opts.json) json(ctx.io, r);
         else ctx.io.out(renderUplift(r));
@@ -359,5 +366,6 @@ function registerUplift(campaign: Command, ctx: Context): void {
     'segmint campaign uplift hillstrom --treatment "Mens E-Mail" --outcome visit --features recency,history,mens,womens,zip_code,newbie,channel',
     'segmint campaign uplift hillstrom --treatment "Mens E-Mail" --outcome visit --method class-transformation --top 30% --out next-send.csv',
     'segmint campaign uplift hillstrom --treatment "Womens E-Mail" --outcome conversion --test-share 30% --seed 7 --json',
+    'segmint campaign uplift winback-test --treatment offer --outcome converted --top 20% --audience winback-next',
   ]);
 }
