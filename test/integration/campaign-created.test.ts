@@ -70,6 +70,14 @@ test('outcomes from the workspace: conversion, revenue, event and events counted
     }
     for (const k of r.bySegment) assert.ok(Math.abs(k.lift - (k.mean - k.controlMean)) < 1e-12);
   }
+  // by membership of another audience's latest snapshot: in / not in
+  await ok(['audience', 'eval', '--where', "region = 'North'", '--name', 'north']);
+  const aud = await okJson(['campaign', 'measure', 'promo', '--metric', 'conversion', '--by', 'audience:north']);
+  assert.deepEqual(aud.segments, ['in north', 'not in north']);
+  const north = m.metrics[0].cells.filter((q: { segment: string | null }) => q.segment === 'North');
+  const inNorth = aud.metrics[0].cells.filter((q: { segment: string | null }) => q.segment === 'in north');
+  assert.deepEqual(inNorth.map((q: { customers: number; mean: number }) => [q.customers, q.mean]), north.map((q: { customers: number; mean: number }) => [q.customers, q.mean]));
+
   // the window is counted, not everything after the send: a 31-day window takes the clicks of 31 March too
   const wide = await okJson(['campaign', 'measure', 'promo', '--metric', 'events:email_click', '--window', '31']);
   const total = (x: { cells: { segment: string | null; customers: number; mean: number }[] }) => x.cells.filter((q) => q.segment === null).reduce((s, q) => s + q.customers * q.mean, 0);

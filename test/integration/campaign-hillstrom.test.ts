@@ -185,3 +185,15 @@ test('the report\'s campaigns section: the split check, the lift per arm, a fore
   const byDefault = await withOpenWorkspace(ws, (w) => campaignSection(w.db));
   assert.match(byDefault!.html, /hillstrom: lift in visit by history_segment/);
 });
+
+test('--confidence 90%: the intervals at that level (statsmodels, alpha=0.1)', { skip: data.skip }, async () => {
+  const m = await okJson(['campaign', 'measure', 'hillstrom', '--metric', 'conversion,spend', '--confidence', '90%']);
+  const row = (metric: string) => m.metrics.find((x: { metric: string }) => x.metric === metric).overall.find((x: { arm: string }) => x.arm === 'Womens E-Mail');
+  assert.equal(m.metrics[0].confidence, 0.9);
+  // confint_proportions_2indep(188, 21387, 122, 21306, method='newcomb', alpha=0.1)
+  close(row('conversion').liftLow, 0.0017611032543944363, 'conversion 90% low');
+  close(row('conversion').liftHigh, 0.004478680000426597, 'conversion 90% high');
+  // CompareMeans(...).tconfint_diff(alpha=0.1, usevar='unequal')
+  close(row('spend').liftLow, 0.2100287838694903, 'spend 90% low');
+  close(row('spend').liftHigh, 0.6387956480037031, 'spend 90% high');
+});
