@@ -122,26 +122,31 @@ export async function copyTableToClickHouse(db: WorkspaceDb, runner: ClickHouseR
     `SELECT column_name AS name, data_type AS type, is_nullable AS nullable FROM information_schema.columns WHERE table_name = '${name}' ORDER BY ordinal_position`,
   );
   const cols = columns ? columns.map((c) => info.find((i) => i.name === c) ?? { name: c, type: 'VARCHAR', nullable: 'YES' }) : info;
-  // customer_id is the sort and sharding key: never Nullable (MergeTree keys cannot be)
+  // customer_id is the sort and sharding key: not Nullable (MergeTree keys cannot be) unless some rows have
+  // none (lines without a customer), then the table is unsorted and those rows hash as ''
   const key = cols.some((c) => c.name === 'customer_id') ? 'customer_id' : undefined;
-  const types = cols.map((c) => `\`${c.name}\` ${clickHouseTypeOf(c.type, c.name !== key && c.nullable === 'YES')}`).join(', ');
-  const mergeTree = `MergeTree ORDER BY ${key ?? 'tuple()'}`;
+  const keyNulls = key ? Number((await db.all<{ n: number }>(`SELECT count(*) AS n FROM ${name} WHERE customer_id IS NULL`))[0]!.n) : 0;
+  const sortKey = key && keyNulls === 0 ? key : undefined;
+  const types = cols.map((c) => `\`${c.name}\` ${clickHouseTypeOf(c.type, c.name !== sortKey && c.nullable === 'YES')}`).join(', ');
+  const mergeTree = `MergeTree ORDER BY ${sortKey ?? 'tuple()'}`;
   if (distributed) {
     for (const shard of distributed.shards) await shard.exec(`CREATE TABLE ${name}_local (${types}) ENGINE = ${mergeTree}`);
-    await runner.exec(`CREATE TABLE ${name} (${types}) ENGINE = Distributed(${distributed.cluster}, ${distributed.database}, ${name}_local, cityHash64(${key ?? 'rand()'}))`);
+    const shardBy = key ? `cityHash64(${sortKey ? key : `ifNull(${key}, '')`})` : 'rand()';
+    await runner.exec(`CREATE TABLE ${name} (${types}) ENGINE = Distributed(${distributed.cluster}, ${distributed.database}, ${name}_local, ${shardBy})`);
   } else {
     await runner.exec(`CREATE TABLE ${name} (${types}) ENGINE = ${mergeTree}`);
   }
   const select = cols.map((c) => (c.type === 'TIMESTAMP' ? `strftime("${c.name}", '%Y-%m-%d %H:%M:%S')` : c.type === 'DATE' ? `strftime("${c.name}", '%Y-%m-%d')` : c.type === 'JSON' ? `CAST(json("${c.name}") AS VARCHAR)` : `"${c.name}"`));
   const rows = await db.all<Record<string, unknown>>(`SELECT ${select.map((x, i) => `${x} AS c${i}`).join(', ')} FROM ${name}`);
-  const cell = (v: unknown, i: number): string => {
-    if (v === null || v === undefined) return cols[i]!.name === key ? "''" : 'NULL';
+  const cell = (v: unknown): string => {
+    if (v === null || v === undefined) return 'NULL';
     if (typeof v === 'boolean') return v ? '1' : '0';
+    if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
     if (typeof v === 'number' || typeof v === 'bigint') return String(v);
     return quoteClickHouseString(String(v));
   };
-  for (let i = 0; i < rows.length; i += 1000) {
-    const values = rows.slice(i, i + 1000).map((r) => `(${cols.map((_, j) => cell(r[`c${j}`], j)).join(', ')})`).join(', ');
+  for (let i = 0; i < rows.length; i += 20000) {
+    const values = rows.slice(i, i + 20000).map((r) => `(${cols.map((_, j) => cell(r[`c${j}`])).join(', ')})`).join(', ');
     await runner.exec(`INSERT INTO ${name} VALUES ${values}`);
   }
   return rows.length;

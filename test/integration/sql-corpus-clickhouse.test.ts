@@ -8,7 +8,8 @@
 // server is read through src/engines/clickhouse.ts; the cluster over plain HTTP, because it needs settings the
 // connection layer does not set (CLUSTER_SETTINGS). A third part runs the feature queries of the pipelines
 // (customer metrics, RFM and LRFMP scores, CLV summaries) on a generated data set, equal to DuckDB's rows, and
-// a fourth every audience of the five industry packs on its own generated data set, equal to DuckDB's members.
+// a fourth every audience of the five industry packs on its own generated data set, equal to DuckDB's members;
+// a fifth RFM on Online Retail (SEGMINT_SHARED_DATA), equal to the run the pipeline stores on DuckDB.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ import { openMemoryDb, Workspace } from '../../src/store/workspace.ts';
 import { AUDIENCE_AS_OF, AUDIENCE_CASES, AUDIENCES, setUpAudienceCorpus } from '../helpers/audience-corpus.ts';
 import { chdbRunner, copyTableToClickHouse, createTable, engineRunner, httpRunner, type ClickHouseRunner } from '../helpers/clickhouse.ts';
 import { assertRows, CASES, normalise, setupSql, TABLES, WINDOWED, type Row } from '../helpers/sql-corpus.ts';
-import { tempDir } from '../helpers/workspace.ts';
+import { shared, tempDir } from '../helpers/workspace.ts';
 import { categoryShares } from '../../src/features/category-shares.ts';
 import { customerMetrics } from '../../src/features/customer-metrics.ts';
 import { discreteSummary } from '../../src/features/discrete-summary.ts';
@@ -339,4 +340,40 @@ describe('the industry audience packs on ClickHouse', () => {
       }
     });
   }
+});
+
+describe('RFM of Online Retail on ClickHouse', () => {
+  const all = engines('retail');
+  const { server, cluster, embedded } = all;
+  const csv = shared('online-retail/online_retail.csv');
+  const R: ScoreSpec[] = [{ score: 'r', metric: 'recency_days', higherIsBetter: false }, { score: 'f', metric: 'frequency', higherIsBetter: true }, { score: 'm', metric: 'monetary', higherIsBetter: true }];
+
+  test('every customer\'s recency, frequency, monetary, RFM code and segment equal the run stored on DuckDB, on each ClickHouse', { skip: csv.skip || (SERVER_SKIP && CLUSTER_SKIP && CHDB_SKIP) }, async () => {
+    const scratch = tempDir('segmint-ch-retail-');
+    const ws = await Workspace.open(join(scratch.dir, 'ws'), { create: true });
+    try {
+      await importFile(ws, csv.path, { kind: 'transactions' });
+      // the pipeline's run (checked against an independent computation in rfm-online-retail.test.ts)
+      const run = await runValueSegmentation(ws, 'rfm');
+      const stored = normalise(await ws.db.all<Row>('SELECT customer_id, recency_days, frequency, monetary, r, f, m, score_code, segment FROM run_scores WHERE run_id = ? ORDER BY customer_id', [run.runId]));
+      assert.equal(stored.length, 4339);
+      // the same features, edges (4,339 values: ClickHouse's quantiles are exact up to 8,192) and segments in one query
+      const asOf = new Date(`${run.asOf}T00:00:00Z`);
+      const q = select({
+        with: [{ name: 'feats', query: customerMetrics({ asOf, windowFunctions: false, features: 'rfm' }) }],
+        select: '*',
+        from: subquery(scoreQuery({ features: 'feats', bins: 5, scores: R, rules: DEFAULT_RFM_SEGMENTS, ruleScale: 5, passthrough: ['recency_days', 'frequency', 'monetary'] }), 'x'),
+        orderBy: [col('customer_id')],
+      });
+      const db = ws.db as unknown as Parameters<typeof copyTableToClickHouse>[0];
+      const columns = ['customer_id', 'order_id', 'ts', 'amount', 'is_return', 'product_id', 'quantity'];
+      for (const engine of [server, cluster, embedded].filter((e) => e.runner)) {
+        await copyTableToClickHouse(db, engine.runner!, 'transactions', columns, engine === cluster ? { cluster: CLUSTER, database: all.clusterDb, shards: all.shards } : undefined);
+        assertRows(normalise(await engine.runner!.rows(compile(q, 'clickhouse').sql)), stored, `${engine.name}: Online Retail RFM`);
+      }
+    } finally {
+      ws.close();
+      scratch.cleanup();
+    }
+  });
 });
