@@ -234,11 +234,17 @@ export class ClickHouseEngine implements Engine {
         i++;
       }
     }
+    const dates = columnNames.map((c) => kinds.get(c) === 'date');
+    const timestampColumns = columnNames.map((c) => kinds.get(c) === 'timestamp');
     let n = 0;
     function* objects(): Generator<Record<string, CellValue>> {
       for (const row of rowsOf(data, columnNames.length)) {
         const o: Record<string, CellValue> = {};
-        for (let j = 0; j < columnNames.length; j++) o[columnNames[j]!] = row[j];
+        for (let j = 0; j < columnNames.length; j++) {
+          const v = row[j];
+          // a Date as the column reads it: a day, a second, or ISO text into a string column
+          o[columnNames[j]!] = v instanceof Date ? (dates[j] ? v.toISOString().slice(0, 10) : timestampColumns[j] ? utcText(v, false) : v.toISOString()) : v;
+        }
         n++;
         yield o;
       }

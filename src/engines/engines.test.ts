@@ -44,11 +44,14 @@ const targets: Target[] = [
 for (const t of targets) if (t.skip) console.log(`# ${t.skip}`);
 
 /** CREATE TABLE in each engine's words; ClickHouse columns are Nullable where NULLs are stored. */
-function ddl(d: DialectName, name: string, cols: [string, 'int' | 'text' | 'double' | 'bigint' | 'bool' | 'timestamp'][]): string {
+function ddl(d: DialectName, name: string, cols: [string, 'int' | 'text' | 'double' | 'bigint' | 'bool' | 'timestamp' | 'decimal' | 'date'][]): string {
   const types: Record<DialectName, Record<string, string>> = {
-    duckdb: { int: 'INTEGER', text: 'VARCHAR', double: 'DOUBLE', bigint: 'BIGINT', bool: 'BOOLEAN', timestamp: 'TIMESTAMP' },
-    postgres: { int: 'INTEGER', text: 'TEXT', double: 'DOUBLE PRECISION', bigint: 'BIGINT', bool: 'BOOLEAN', timestamp: 'TIMESTAMP' },
-    clickhouse: { int: 'Int32', text: 'Nullable(String)', double: 'Nullable(Float64)', bigint: 'Nullable(Int64)', bool: 'Nullable(UInt8)', timestamp: 'Nullable(DateTime)' },
+    duckdb: { int: 'INTEGER', text: 'VARCHAR', double: 'DOUBLE', bigint: 'BIGINT', bool: 'BOOLEAN', timestamp: 'TIMESTAMP', decimal: 'DECIMAL(12,2)', date: 'DATE' },
+    postgres: { int: 'INTEGER', text: 'TEXT', double: 'DOUBLE PRECISION', bigint: 'BIGINT', bool: 'BOOLEAN', timestamp: 'TIMESTAMP', decimal: 'NUMERIC(12,2)', date: 'DATE' },
+    clickhouse: {
+      int: 'Int32', text: 'Nullable(String)', double: 'Nullable(Float64)', bigint: 'Nullable(Int64)', bool: 'Nullable(UInt8)', timestamp: 'Nullable(DateTime)',
+      decimal: 'Nullable(Decimal(12, 2))', date: 'Nullable(Date)',
+    },
   };
   const q = (n: string) => (d === 'clickhouse' ? `\`${n}\`` : `"${n}"`);
   const body = cols.map(([n, t]) => `${q(n)} ${types[d][t]}`).join(', ');
@@ -120,6 +123,23 @@ for (const t of targets) {
       rows.forEach((r, i) => {
         ['id', 's', 'x', 'big', 'flag', 'ts'].forEach((c, j) => same(got[i]![c], readBack(d, r[j]), `row ${i} ${c}`));
       });
+    });
+
+    test('decimals (amounts) and dates round-trip, and decimal sums are exact to the cent', async () => {
+      await e.run(ddl(d, 'amounts', [['id', 'int'], ['amount', 'decimal'], ['day', 'date']]));
+      const rows: CellValue[][] = [
+        [1, 12.34, new Date('2024-02-29T00:00:00Z')],
+        [2, -0.01, null],
+        [3, null, new Date('1970-01-02T00:00:00Z')],
+        [4, 9999999999.99, new Date('2099-12-31T00:00:00Z')],
+      ];
+      await e.insertRows('amounts', ['id', 'amount', 'day'], rows);
+      const got = await run(e, select({ select: ['id', 'amount', 'day'].map((c) => ({ expr: col(c), as: c })), from: table('amounts'), orderBy: [col('id')] }));
+      rows.forEach((r, i) => ['id', 'amount', 'day'].forEach((c, j) => same(got[i]![c], r[j] ?? null, `row ${i} ${c}`)));
+      // 12.34 − 0.01 + 9,999,999,999.99 in cents, summed as decimals by the engine
+      const [s] = await run(e, select({ select: [{ expr: sum(col('amount')), as: 'total' }], from: table('amounts') }));
+      assert.equal(Number(s!.total), 10_000_000_012.32);
+      assert.deepEqual((await e.tableColumns('amounts')).map((c) => c.kind), ['integer', 'decimal', 'date']);
     });
 
     test('compiled values (bound, or escaped literals on ClickHouse) come back as they went in', async () => {
