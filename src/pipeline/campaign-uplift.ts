@@ -12,6 +12,7 @@ import { suggestion } from '../segments/schema.ts';
 import { openMemoryDb, type Db } from '../store/workspace.ts';
 import { loadCampaignRows, type CampaignRows } from './campaign.ts';
 import { copyToFile } from './export.ts';
+import { recordRun, storeRun } from '../store/runs.ts';
 
 /** A text column with more distinct values than this is left out of the default features (an id, a free-text field). */
 export const MAX_LEVELS = 50;
@@ -66,7 +67,7 @@ export interface CampaignUpliftResult {
   /** coefficients of each logistic regression on the original scale of the features */
   models: { name: string; intercept: number; coefficients: Record<string, number>; iterations: number; converged: boolean }[];
   /** the send list: customers (of both arms, all rows) with the highest predicted uplift */
-  targets: { count: number; share: number; meanUplift: number; out?: { file: string; rows: number } };
+  targets: { count: number; share: number; meanUplift: number; out?: { file: string; rows: number }; audience?: { name: string; runId: number; customers: number } };
   notes: string[];
 }
 
@@ -100,8 +101,32 @@ function pickOutcome(rows: CampaignRows, outcome: string | undefined): string {
   return outcome;
 }
 
-/** Fit, evaluate and (with `out`) write the send list of uplift on campaign `name`. */
-export async function campaignUplift(ws: { db: Db }, name: string, o: UpliftOptions = {}, out?: string): Promise<CampaignUpliftResult> {
+/** Where the send list goes: a file, and/or an audience snapshot stored in the workspace (needs a writable workspace). */
+export interface UpliftOutput {
+  file?: string;
+  audience?: string;
+}
+
+/**
+ * Store `customerIds` as a snapshot of audience `name` (runs.kind 'audience', members in audience_members, one
+ * journalled run), so that `segmint campaign create NEXT --audience NAME` sends the next campaign to them.
+ * Its definition text says where it came from; it has no as-of date (the campaign's send date is unknown).
+ */
+async function storeTargetAudience(db: Db, name: string, customerIds: string[], where: string, params: Record<string, unknown>): Promise<{ name: string; runId: number; customers: number }> {
+  return storeRun(db, 'audience', async (runId) => {
+    await db.insertRows('audience_members', ['run_id', 'customer_id'], { columns: [new Array<number>(customerIds.length).fill(runId), customerIds] });
+    await recordRun(db, runId, 'audience', null, { name, where, source: 'uplift', ...params }, { customers: customerIds.length });
+    return { name, runId, customers: customerIds.length };
+  });
+}
+
+/** Fit, evaluate and (with `output`) write or store the send list of uplift on campaign `name`. */
+export async function campaignUplift(ws: { db: Db }, name: string, o: UpliftOptions = {}, output: string | UpliftOutput = {}): Promise<CampaignUpliftResult> {
+  const out = typeof output === 'string' ? output : output.file;
+  const audience = typeof output === 'string' ? undefined : output.audience;
+  if (audience !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(audience)) {
+    throw new SegmintError('invalid-option', `--audience ${audience}: a name of letters, digits, '-', '_' and '.'`, { hint: 'e.g. --audience next-mens-email' });
+  }
   const rows = await loadCampaignRows(ws.db, name);
   const method = o.method ?? 'two-model';
   if (!UPLIFT_METHODS.includes(method)) throw new SegmintError('invalid-option', `--method ${method}: expected ${UPLIFT_METHODS.join(' or ')}`, { hint: '--method two-model' });
@@ -171,6 +196,13 @@ export async function campaignUplift(ws: { db: Db }, name: string, o: UpliftOpti
     } finally {
       mem.close();
     }
+  }
+  if (audience) {
+    const ids = top.map((i) => rows.customerIds[keep[i]!]!);
+    const share = top0 < 1 ? `${Math.round(100 * top0)}%` : String(top0);
+    targets.audience = await storeTargetAudience(ws.db, audience, ids,
+      `uplift: top ${share} by predicted uplift of '${rows.arms[treated]}' on ${outcome} in campaign ${name} (${method}, seed ${seed})`,
+      { campaign: name, treatment: rows.arms[treated], outcome, method, seed, top: top0 });
   }
   const q = e.qini;
   const testRows = study.test.rows;

@@ -236,6 +236,18 @@ test('segmint campaign uplift on a generated campaign: finds the planted uplift,
       const coef = j.models[0].coefficients;
       assert.ok(coef['region=north'] > coef['region=south'], JSON.stringify(coef));
     }
+    // the send list stored as an audience snapshot becomes the next campaign's audience
+    const stored = await runCli(['campaign', 'uplift', 'gen', '--treatment', 'offer', '--top', '10%', '--audience', 'gen-next', '-w', w, '--json']);
+    assert.equal(stored.code, 0, stored.err);
+    const sj = JSON.parse(stored.out);
+    assert.equal(sj.targets.audience.name, 'gen-next');
+    assert.equal(sj.targets.audience.customers, sj.targets.count);
+    const next = await runCli(['campaign', 'create', 'next', '--audience', 'gen-next', '--control', '50%', '--send-date', '2025-01-01', '-w', w, '--json']);
+    assert.equal(next.code, 0, next.err);
+    assert.equal(JSON.parse(next.out).members, sj.targets.count);
+    const bad = await runCli(['campaign', 'uplift', 'gen', '--treatment', 'offer', '--audience', 'no spaces', '-w', w]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /invalid-option/);
     // a strong penalty (--c) shrinks the slopes towards 0
     const shrunk = JSON.parse((await runCli(['campaign', 'uplift', 'gen', '--treatment', 'offer', '--c', '0.00001', '-w', w, '--json'])).out);
     for (const v of Object.values(shrunk.models[0].coefficients) as number[]) assert.ok(Math.abs(v) < 0.01, `${v}`);
