@@ -70,7 +70,8 @@ export class KMeansState {
     this.chunks = Math.max(1, Math.ceil(n / CHUNK));
     const shared = threads > 1;
     const f64 = (len: number) => new Float64Array(shared ? new SharedArrayBuffer(len * 8) : new ArrayBuffer(len * 8));
-    if (shared) { this.X = f64(X.length); this.X.set(X); } else this.X = X;
+    // rows already in shared memory (fitPreprocess puts large matrices there) are shared as they are
+    if (shared && !(X.buffer instanceof SharedArrayBuffer)) { this.X = f64(X.length); this.X.set(X); } else this.X = X;
     this.C = f64(k * d);
     this.labels = new Int32Array(shared ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4));
     this.upper = f64(n); this.lower = f64(n); this.half = f64(k); this.shift = f64(k);

@@ -1,26 +1,41 @@
 /**
- * Quantiles by selection (Hoare's FIND with a median-of-three pivot): the value `quantileSorted` gives on the
+ * Quantiles by selection (Floyd-Rivest): the value `quantileSorted` gives on the
  * sorted array — linear interpolation between order statistics ⌊(n − 1)p⌋ and the next — in expected O(n),
  * without sorting. The scratch array is reordered in place; several quantiles may be taken from it in turn.
  */
 
-/** Rearrange a[lo..hi] so that a[k] holds the k-th smallest value, smaller ones before it and larger after. */
+/**
+ * Rearrange a[lo..hi] so that a[k] holds the k-th smallest value, smaller ones before it and larger after
+ * (Floyd & Rivest 1975, "Algorithm 489: SELECT": a sample narrows the range first, so about n + min(k, n − k)
+ * comparisons).
+ */
 export function selectInPlace(a: Float64Array, k: number, lo = 0, hi = a.length - 1): number {
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    const x = a[lo]!, y = a[mid]!, z = a[hi]!;
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) { const t = a[i]!; a[i] = a[j]!; a[j] = t; i++; j--; }
+  let left = lo, right = hi;
+  while (right > left) {
+    if (right - left > 600) {
+      const n = right - left + 1, m = k - left + 1, z = Math.log(n), s = 0.5 * Math.exp((2 * z) / 3);
+      const sd = 0.5 * Math.sqrt((z * s * (n - s)) / n) * (m - n / 2 < 0 ? -1 : 1);
+      selectInPlace(a, k, Math.max(left, Math.floor(k - (m * s) / n + sd)), Math.min(right, Math.floor(k + ((n - m) * s) / n + sd)));
     }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
+    const t = a[k]!;
+    let i = left, j = right;
+    swap(a, left, k);
+    if (a[right]! > t) swap(a, left, right);
+    while (i < j) {
+      swap(a, i, j); i++; j--;
+      while (a[i]! < t) i++;
+      while (a[j]! > t) j--;
+    }
+    if (a[left] === t) swap(a, left, j);
+    else { j++; swap(a, j, right); }
+    if (j <= k) left = j + 1;
+    if (k <= j) right = j - 1;
   }
   return a[k]!;
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!; a[i] = a[j]!; a[j] = t;
 }
 
 /**
