@@ -441,6 +441,8 @@ export interface CampaignMeasurement {
   /** the window of workspace metrics */
   window?: { from: string; to: string; days: number };
   srm: SrmCheck;
+  /** with --by: the split check within each segment (a filter that broke the split in one segment shows here) */
+  segmentSrm: { segment: string; customers: number; chiSquare: number; pValue: number; flagged: boolean }[];
   metrics: MetricResult[];
   notes: string[];
 }
@@ -543,7 +545,7 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
   const label = o.by ? `coalesce(${seg.expr ?? 's.label'}, '(none)')` : "'all'";
   const aggregates = exprs.map((e, i) => `count(${e}) AS n${i}, avg(${e}) AS mean${i}, var_samp(${e}) AS var${i}, count(*) FILTER (WHERE ${e} NOT IN (0, 1)) AS nb${i}`);
   const rows = await db.all<Record<string, number | string | null>>(
-    `SELECT ${label} AS label, m.arm, ${aggregates.join(', ')}
+    `SELECT ${label} AS label, m.arm, count(*) AS members, ${aggregates.join(', ')}
       FROM campaign_members m ${joins.join(' ')} WHERE m.campaign = ? GROUP BY ALL`, [...params, name]);
   const segments = [...new Set(rows.map((r) => String(r.label)))].sort(labelOrder);
   const gi = new Map(segments.map((x, i) => [x, i]));
@@ -561,8 +563,18 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
     const lift = measureLift({ arms, segments, n, mean, variance }, kind, 0, { alpha });
     return { metric, source: c.outcomes.includes(metric) ? 'column' : 'workspace', ...lift, ...(o.by ? {} : { bySegment: [] }) };
   });
+  // the split within each segment: the arm sizes against the plan, as for the whole campaign
+  const segmentSrm = o.by ? segments.map((segment) => {
+    const counts = arms.map((a) => Number(rows.find((r) => String(r.label) === segment && String(r.arm) === a)?.members ?? 0));
+    const x = sampleRatioCheck(arms, counts, c.arms.map((a) => a.share));
+    return { segment, customers: counts.reduce((t, v) => t + v, 0), chiSquare: x.chiSquare, pValue: x.pValue, flagged: x.flagged };
+  }) : [];
+  const broken = segmentSrm.filter((x) => x.flagged);
+  if (broken.length && !srm.flagged) {
+    notes.unshift(`The split is off within ${broken.length} segment${broken.length === 1 ? '' : 's'} of ${o.by} (${broken.slice(0, 5).map((x) => x.segment).join(', ')}${broken.length > 5 ? ', …' : ''}): a gap this large happens by chance less than once in a thousand. Something treated those customers differently (a filter, a failed send); do not trust their lifts until it is explained.`);
+  }
   if (srm.flagged) notes.unshift(srm.message);
-  return { campaign: name, source: c.source, control: c.control, by: o.by ?? null, segments: o.by ? segments : [], ...(window ? { window } : {}), srm, metrics: results, notes };
+  return { campaign: name, source: c.source, control: c.control, by: o.by ?? null, segments: o.by ? segments : [], ...(window ? { window } : {}), srm, segmentSrm, metrics: results, notes };
 }
 
 /** Segment labels in natural order: numbers by value, '(none)' last. */

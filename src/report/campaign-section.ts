@@ -89,6 +89,7 @@ function campaignHtml(c: CampaignInfo, m: CampaignMeasurement): string {
   const origin = c.source === 'created' ? `created on audience '${c.audience}' (seed ${c.seed}, send date ${c.sendDate})` : `imported from ${c.file}`;
   parts.push(`<h3>${esc(c.name)}</h3>`, `<p>${esc(origin)}; ${num(c.members)} customers; control: ${esc(c.control)}.</p>`);
   parts.push(`<p class="${m.srm.flagged ? 'warning' : 'note'}"><strong>Split check:</strong> ${esc(m.srm.message)}</p>`);
+  for (const n of m.notes.filter((x) => x !== m.srm.message)) parts.push(`<p class="note">${esc(n)}</p>`);
   for (const r of m.metrics) {
     const rate = (x: number | null) => (x === null ? '–' : r.kind === 'proportion' ? pct(x, 2) : num(x, 3));
     const lift = (x: number | null) => (x === null ? '–' : r.kind === 'proportion' ? `${(100 * x).toFixed(2)} pp` : num(x, 3));
