@@ -55,32 +55,45 @@ export function categoryShares(o: CategoryShareOptions): Select {
     from: table('per_group'),
     groupBy: [col('grp')],
   });
+  // One JOIN per SELECT (ClickHouse 18.16): the per-group figures are joined to each customer's groups
+  // first, then the customer's totals are computed from that and joined back.
+  const groupInfo = select({
+    select: [{ expr: col('grp', 's'), as: 'grp' }, { expr: col('avg_line', 's'), as: 'avg_line' }, { expr: col('p90', 'h'), as: 'p90' }],
+    from: subquery(groupStats, 's'),
+    joins: [{ type: 'inner', source: subquery(heavy, 'h'), on: eq(col('grp', 'h'), col('grp', 's')) }],
+  });
+  const withInfo = select({
+    select: [
+      { expr: col('customer_id', 'p'), as: 'customer_id' },
+      { expr: col('grp', 'p'), as: 'grp' },
+      { expr: col('spend', 'p'), as: 'spend' },
+      { expr: col('avg_line', 'i'), as: 'avg_line' },
+      { expr: col('p90', 'i'), as: 'p90' },
+    ],
+    from: table('per_group', 'p'),
+    joins: [{ type: 'inner', source: subquery(groupInfo, 'i'), on: eq(col('grp', 'i'), col('grp', 'p')) }],
+  });
   const totals = select({
     select: [
-      { expr: col('customer_id', 'g'), as: 'customer_id' },
-      { expr: agg('sum', col('spend', 'g')), as: 'total' },
-      { expr: agg('sum', div(col('spend', 'g'), col('avg_line', 's'))), as: 'total_adj' },
+      { expr: col('customer_id'), as: 'customer_id' },
+      { expr: agg('sum', col('spend')), as: 'total' },
+      { expr: agg('sum', div(col('spend'), col('avg_line'))), as: 'total_adj' },
     ],
-    from: table('per_group', 'g'),
-    joins: [{ type: 'inner', source: subquery(groupStats, 's'), on: eq(col('grp', 's'), col('grp', 'g')) }],
-    groupBy: [col('customer_id', 'g')],
+    from: table('with_info'),
+    groupBy: [col('customer_id')],
   });
   const g = (c: string) => col(c, 'g');
   return select({
-    with: [{ name: 'lines', query: lines }, { name: 'per_group', query: perGroup }],
+    with: [{ name: 'lines', query: lines }, { name: 'per_group', query: perGroup }, { name: 'with_info', query: withInfo }],
     select: [
       { expr: g('customer_id'), as: 'customer_id' },
       { expr: g('grp'), as: level },
       { expr: g('spend'), as: 'spend' },
       { expr: div(g('spend'), col('total', 't')), as: 'share' },
-      { expr: div(div(g('spend'), col('avg_line', 's')), col('total_adj', 't')), as: 'price_adjusted_share' },
-      { expr: fn('least', num(1), div(g('spend'), col('p90', 'h'))), as: 'heavy_buyer_index' },
+      { expr: div(div(g('spend'), g('avg_line')), col('total_adj', 't')), as: 'price_adjusted_share' },
+      { expr: fn('least', num(1), div(g('spend'), g('p90'))), as: 'heavy_buyer_index' },
     ],
-    from: table('per_group', 'g'),
-    joins: [
-      { type: 'inner', source: subquery(totals, 't'), on: eq(col('customer_id', 't'), g('customer_id')) },
-      { type: 'inner', source: subquery(groupStats, 's'), on: eq(col('grp', 's'), g('grp')) },
-      { type: 'inner', source: subquery(heavy, 'h'), on: eq(col('grp', 'h'), g('grp')) },
-    ],
+    from: table('with_info', 'g'),
+    joins: [{ type: 'inner', source: subquery(totals, 't'), on: eq(col('customer_id', 't'), g('customer_id')) }],
   });
 }

@@ -248,6 +248,10 @@ describe('the feature queries of the pipelines on ClickHouse', () => {
     'CLV summary by week with a holdout': [byCustomer(transactionSummary({ calibrationEnd, holdoutEnd, period: 'week' })), byCustomer(transactionSummary({ calibrationEnd, holdoutEnd, period: 'week' }))],
     'CLV summary by day': [byCustomer(transactionSummary({ calibrationEnd, period: 'day' })), byCustomer(transactionSummary({ calibrationEnd, period: 'day' }))],
     'discrete (BG/BB) summary by month with a holdout': [byCustomer(discreteSummary({ calibrationEnd, holdoutEnd, opportunity: 'month' })), byCustomer(discreteSummary({ calibrationEnd, holdoutEnd, opportunity: 'month' }))],
+    'category shares, price-adjusted shares and heavy-buyer index by category': [
+      select({ select: '*', from: subquery(categoryShares({ asOf, level: 'category' }), 'x'), orderBy: [col('customer_id'), col('category')] }),
+      select({ select: '*', from: subquery(categoryShares({ asOf, level: 'category' }), 'x'), orderBy: [col('customer_id'), col('category')] }),
+    ],
     'discrete (BG/BB) summary by quarter': [byCustomer(discreteSummary({ calibrationEnd, opportunity: 'quarter' })), byCustomer(discreteSummary({ calibrationEnd, opportunity: 'quarter' }))],
   };
   const duck = new Map<string, Row[]>();
@@ -263,8 +267,12 @@ describe('the feature queries of the pipelines on ClickHouse', () => {
     }
     const db = ws.db as unknown as Parameters<typeof copyTableToClickHouse>[0];
     const columns = ['customer_id', 'order_id', 'ts', 'amount', 'is_return', 'product_id', 'category', 'department', 'channel', 'coupon', 'quantity', 'unit_price', 'line_no', 'description', 'currency'];
-    for (const engine of [server, embedded]) if (engine.runner) await copyTableToClickHouse(db, engine.runner, 'transactions', columns);
-    if (cluster.runner) await copyTableToClickHouse(db, cluster.runner, 'transactions', columns, { cluster: CLUSTER, database: all.clusterDb, shards: all.shards });
+    const dist = { cluster: CLUSTER, database: all.clusterDb, shards: all.shards };
+    for (const engine of [server, cluster, embedded].filter((e) => e.runner)) {
+      await copyTableToClickHouse(db, engine.runner!, 'transactions', columns, engine === cluster ? dist : undefined);
+      // a line's category falls back to its product's (features/transaction-lines.ts)
+      await copyTableToClickHouse(db, engine.runner!, 'products', ['product_id', 'category', 'department'], engine === cluster ? dist : undefined);
+    }
   });
   after(() => {
     ws?.close();
@@ -281,9 +289,6 @@ describe('the feature queries of the pipelines on ClickHouse', () => {
     }
   }
 
-  test('category shares join three subqueries in one SELECT: refused for ClickHouse (one JOIN per SELECT), not sent', () => {
-    assert.throws(() => compile(categoryShares({ asOf, level: 'category' }), 'clickhouse'), { code: 'unsupported-in-dialect' });
-  });
 });
 
 describe('the industry audience packs on ClickHouse', () => {
