@@ -264,6 +264,8 @@ export interface ImportCampaignOptions {
   outcomes?: string[];
   /** planned shares per arm value (default: equal) */
   planned?: Record<string, number>;
+  /** YYYY-MM-DD: when the campaign went out, for outcomes from the workspace (orders, revenue, events after it) */
+  sendDate?: string;
 }
 
 export interface ImportCampaignResult {
@@ -285,6 +287,7 @@ const NO = "('0', 'false', 'no', 'n', 'f')";
 /** Import a campaign run elsewhere: one row per customer with its arm, outcome columns and pre-treatment columns. */
 export async function importCampaign(ws: Workspace, file: string, o: ImportCampaignOptions): Promise<ImportCampaignResult> {
   const db = ws.db;
+  if (o.sendDate !== undefined) checkDate('--send-date', o.sendDate);
   if ((await listCampaigns(db)).some((c) => c.name === o.name)) {
     throw new SegmintError('campaign-exists', `a campaign '${o.name}' already exists`, { hint: 'import it under another --name' });
   }
@@ -334,7 +337,7 @@ export async function importCampaign(ws: Workspace, file: string, o: ImportCampa
   const counts = order.map((a) => Number(armRows.find((r) => r.arm === a)!.n));
   const srm = sampleRatioCheck(order, counts, arms.map((a) => a.share));
   const rows = counts.reduce((s, x) => s + x, 0);
-  const params: CampaignParams = { name: o.name, source: 'imported', arms, control: o.control, file, idColumn, armColumn: o.armColumn, outcomes, traits };
+  const params: CampaignParams = { name: o.name, source: 'imported', arms, control: o.control, file, idColumn, armColumn: o.armColumn, outcomes, traits, ...(o.sendDate ? { sendDate: o.sendDate } : {}) };
   return storeRun(db, CAMPAIGN_RUN_KIND, async (runId) => {
     const id = idColumn ? text(idColumn) : 'CAST(row_no AS VARCHAR)';
     // the columns as lists, outcomes first (campaignColumns): the number (outcomes: true/yes 1, false/no 0) and the text

@@ -30,6 +30,7 @@ interface ImportCli extends GlobalOptions {
   idColumn?: string;
   outcomes?: string;
   planned?: string;
+  sendDate?: string;
 }
 
 interface MeasureCli extends GlobalOptions {
@@ -152,6 +153,7 @@ export function registerCampaign(program: Command, ctx: Context): void {
     .option('--id-column <column>', 'the customer id column (default customer_id when present, else the row number)')
     .option('--outcomes <list>', 'outcome columns (default: columns named visit, conversion, spend, revenue, orders, …)')
     .option('--planned <list>', 'the planned share of each arm, arm:share,… (default equal shares), for the split check')
+    .option('--send-date <date>', 'YYYY-MM-DD the campaign went out: outcomes from the workspace (orders, revenue, events) count from this day')
     .action(async (file: string, opts: ImportCli) => {
       const ws = await ctx.openWorkspace(opts);
       const bar = progressBar(ctx.io, opts);
@@ -160,7 +162,7 @@ export function registerCampaign(program: Command, ctx: Context): void {
         const r = await importCampaign(ws, file, {
           name: opts.name, armColumn: opts.armColumn, control: opts.control,
           ...(opts.idColumn ? { idColumn: opts.idColumn } : {}), ...(opts.outcomes ? { outcomes: list(opts.outcomes) } : {}),
-          ...(opts.planned ? { planned: plannedShares(opts.planned) } : {}),
+          ...(opts.planned ? { planned: plannedShares(opts.planned) } : {}), ...(opts.sendDate ? { sendDate: opts.sendDate } : {}),
         });
         bar.done();
         if (opts.json) json(ctx.io, r);
