@@ -314,3 +314,41 @@ test('IR nodes are frozen, and empty AND/OR/IN have their identities', () => {
 test('a JSON key that is not a plain name is refused, never written into SQL', () => {
   assert.throws(() => compile(select({ select: [{ expr: s.jsonGet(col('p'), "a') OR 1=1 --"), as: 'v' }], from: table('t') }), 'duckdb'), (e: SegmintError) => e.code === 'invalid-identifier');
 });
+
+test('writes: INSERT … SELECT, CREATE TABLE AS (temporary, or MergeTree on ClickHouse), DELETE by key, DROP TABLE', () => {
+  const q = select({ select: [{ expr: lit(7), as: 'run_id' }, { expr: col('customer_id'), as: 'customer_id' }], from: table('customers'), where: s.eq(col('city'), lit('Lyon')) });
+  const ins = s.insertSelect('audience_members', q, ['run_id', 'customer_id']);
+  assert.deepEqual(compile(ins, 'duckdb'), { sql: 'INSERT INTO "audience_members" ("run_id", "customer_id") SELECT CAST($1 AS BIGINT) AS "run_id", "customer_id" AS "customer_id" FROM "customers" WHERE "city" = $2', params: [7, 'Lyon'] });
+  assert.deepEqual(compile(ins, 'postgres'), { sql: 'INSERT INTO "audience_members" ("run_id", "customer_id") SELECT CAST($1 AS BIGINT) AS "run_id", "customer_id" AS "customer_id" FROM "customers" WHERE "city" = $2', params: [7, 'Lyon'] });
+  assert.deepEqual(compile(ins, 'clickhouse'), { sql: "INSERT INTO `audience_members` (`run_id`, `customer_id`) SELECT 7 AS `run_id`, `customer_id` AS `customer_id` FROM `customers` WHERE `city` = 'Lyon'", params: [] });
+  assert.equal(compile(s.insertSelect('t', q), 'duckdb').sql.startsWith('INSERT INTO "t" SELECT '), true);
+
+  const tmp = s.createTableAs('__f_1', select({ select: '*', from: table('customers') }), { temporary: true });
+  assert.equal(compile(tmp, 'duckdb').sql, 'CREATE TEMP TABLE "__f_1" AS SELECT * FROM "customers"');
+  assert.equal(compile(tmp, 'postgres').sql, 'CREATE TEMP TABLE "__f_1" AS SELECT * FROM "customers"');
+  assert.equal(compile(tmp, 'clickhouse').sql, 'CREATE TABLE `__f_1` ENGINE = Memory AS SELECT * FROM `customers`');
+  const kept = s.createTableAs('scores', select({ select: '*', from: table('customers') }), { orderBy: ['customer_id'] });
+  assert.equal(compile(kept, 'duckdb').sql, 'CREATE TABLE "scores" AS SELECT * FROM "customers"');
+  assert.equal(compile(kept, 'clickhouse').sql, 'CREATE TABLE `scores` ENGINE = MergeTree ORDER BY (`customer_id`) AS SELECT * FROM `customers`');
+  assert.equal(compile(s.createTableAs('x', select({ select: '*', from: table('customers') })), 'clickhouse').sql, 'CREATE TABLE `x` ENGINE = MergeTree ORDER BY tuple() AS SELECT * FROM `customers`');
+
+  const del = s.deleteWhere('run_scores', s.eq(col('run_id'), lit(3)));
+  assert.deepEqual(compile(del, 'duckdb'), { sql: 'DELETE FROM "run_scores" WHERE "run_id" = CAST($1 AS BIGINT)', params: [3] });
+  assert.deepEqual(compile(del, 'postgres'), { sql: 'DELETE FROM "run_scores" WHERE "run_id" = CAST($1 AS BIGINT)', params: [3] });
+  assert.deepEqual(compile(del, 'clickhouse'), { sql: 'ALTER TABLE `run_scores` DELETE WHERE `run_id` = 3', params: [] });
+  assert.equal(compile(s.dropTable('__f_1'), 'postgres').sql, 'DROP TABLE IF EXISTS "__f_1"');
+  assert.equal(compile(s.dropTable('__f_1'), 'clickhouse').sql, 'DROP TABLE IF EXISTS `__f_1`');
+});
+
+test('writes: problems in a statement are reported with their place; temporary names differ per call', () => {
+  assert.throws(() => compile(s.insertSelect('t', select({ select: '*', from: table('x') }), []), 'duckdb'), (e: SegmintError) => isSegmintError(e) && e.code === 'invalid-insert' && /statement\.columns/.test(e.message));
+  assert.throws(() => compile(s.createTableAs('', select({ select: '*', from: table('x') })), 'postgres'), (e: SegmintError) => e.code === 'invalid-identifier' && /statement\.name/.test(e.message));
+  assert.throws(
+    () => compile(s.insertSelect('t', select({ select: [{ expr: s.rowNumber([], [col('x')]), as: 'n' }], from: table('x') })), 'clickhouse'),
+    (e: SegmintError) => e.code === 'unsupported-in-dialect' && /statement\.query\.select\[0\]\.expr/.test(e.message),
+  );
+  const a = s.tempName('features');
+  const b = s.tempName('features');
+  assert.notEqual(a, b);
+  assert.match(a, /^__features_\d+_\d+_[0-9a-z]+$/);
+});

@@ -7,7 +7,7 @@
 import { SegmintError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { AGGREGATES, and, FUNCTIONS, type Expr, type FnName, type OrderItem } from './expr.ts';
-import type { Join, Query, Select, Source } from './query.ts';
+import { isStatement, type Join, type Query, type Select, type Source, type Statement } from './query.ts';
 import { clickhouse } from './dialects/clickhouse.ts';
 import { duckdb } from './dialects/duckdb.ts';
 import { postgres } from './dialects/postgres.ts';
@@ -239,6 +239,28 @@ class Compiler {
     }
   }
 
+  statement(st: Statement, path: string): string {
+    const d = this.d;
+    switch (st.kind) {
+      case 'insert_select': {
+        const cols = st.columns === undefined ? '' : ` (${st.columns.map((c, i) => this.ident(c, `${path}.columns[${i}]`)).join(', ')})`;
+        if (st.columns !== undefined && st.columns.length === 0) this.report(`${path}.columns`, 'invalid-insert', 'INSERT with an empty column list', 'name the columns, or leave the list out for all of them');
+        return `INSERT INTO ${this.ident(st.table, `${path}.table`)}${cols} ${this.query(st.query, new Map(), `${path}.query`)}`;
+      }
+      case 'create_table_as': {
+        const name = this.ident(st.name, `${path}.name`);
+        const order = (st.orderBy ?? []).map((c, i) => this.ident(c, `${path}.orderBy[${i}]`));
+        return d.createTableAs(name, this.query(st.query, new Map(), `${path}.query`), st.temporary, order);
+      }
+      case 'delete':
+        return d.deleteWhere(this.ident(st.table, `${path}.table`), this.expr(st.where, `${path}.where`));
+      case 'drop_table':
+        return `DROP TABLE IF EXISTS ${this.ident(st.name, `${path}.name`)}`;
+      default:
+        return this.report(path, 'unknown-node', `unknown statement ${JSON.stringify((st as { kind?: unknown }).kind)}`, 'build statements with insertSelect, createTableAs, deleteWhere or dropTable');
+    }
+  }
+
   /** `joined`: the source is one side of a JOIN (see `Dialect.joinTablesAsSubqueries`). */
   private source(s: Source, path: string, joined = false): string {
     const d = this.d;
@@ -393,10 +415,10 @@ export function dialectOf(dialect: DialectName | Dialect): Dialect {
  * // sql: SELECT * FROM "customers" WHERE "city" = $1     params: ["Val d'Isère"]
  * ```
  */
-export function compile(query: Query, dialect: DialectName | Dialect): Compiled {
+export function compile(query: Query | Statement, dialect: DialectName | Dialect): Compiled {
   const d = dialectOf(dialect);
   const c = new Compiler(d);
-  const sql = c.query(query, new Map(), 'query');
+  const sql = isStatement(query) ? c.statement(query, 'statement') : c.query(query, new Map(), 'query');
   if (c.diagnostics.length) {
     const [first] = c.diagnostics;
     const more = c.diagnostics.length - 1;

@@ -85,3 +85,69 @@ export const select = (q: SelectSpec): Select => {
 
 /** q1 UNION ALL q2 …; at least one query. */
 export const unionAll = (...queries: Select[]): UnionAll => f({ kind: 'union_all', queries });
+
+/**
+ * Statements that write: INSERT … SELECT, CREATE TABLE … AS SELECT, DELETE … WHERE and DROP TABLE IF EXISTS.
+ * Compiled by `compile` like queries (docs/sql.md, "Writes").
+ */
+export interface InsertSelect {
+  readonly kind: 'insert_select';
+  readonly table: string;
+  /** the target columns in the order the query gives them; all columns in table order when omitted */
+  readonly columns?: readonly string[];
+  readonly query: Query;
+}
+
+export interface CreateTableAs {
+  readonly kind: 'create_table_as';
+  readonly name: string;
+  readonly query: Query;
+  /**
+   * A table for this connection only (DuckDB, PostgreSQL `CREATE TEMP TABLE`). ClickHouse over HTTP has no
+   * session: there it is a `Memory` table the caller drops (name it with `tempName` so calls do not collide).
+   */
+  readonly temporary: boolean;
+  /** ClickHouse: the MergeTree sorting key of a table that is not temporary (default `tuple()`) */
+  readonly orderBy?: readonly string[];
+}
+
+export interface DeleteWhere {
+  readonly kind: 'delete';
+  readonly table: string;
+  readonly where: Expr;
+}
+
+export interface DropTable {
+  readonly kind: 'drop_table';
+  readonly name: string;
+}
+
+export type Statement = InsertSelect | CreateTableAs | DeleteWhere | DropTable;
+
+/** INSERT INTO table (columns) query. */
+export const insertSelect = (tableName: string, query: Query, columns?: readonly string[]): InsertSelect =>
+  f(columns === undefined ? { kind: 'insert_select', table: tableName, query } : { kind: 'insert_select', table: tableName, query, columns: [...columns] });
+/** CREATE [TEMP] TABLE name AS query (see `CreateTableAs`). */
+export const createTableAs = (name: string, query: Query, options: { temporary?: boolean; orderBy?: readonly string[] } = {}): CreateTableAs =>
+  f({ kind: 'create_table_as', name, query, temporary: options.temporary ?? false, ...(options.orderBy ? { orderBy: [...options.orderBy] } : {}) });
+/**
+ * DELETE FROM table WHERE condition. On ClickHouse this is `ALTER TABLE … DELETE WHERE …`, a mutation: on
+ * 18.16 it runs in the background after the statement returns, only on MergeTree tables (not Memory, not a
+ * Distributed table: run it on each shard's local table), and it rewrites whole parts — for keyed clean-up,
+ * not for the normal flow of a run.
+ */
+export const deleteWhere = (tableName: string, where: Expr): DeleteWhere => f({ kind: 'delete', table: tableName, where });
+/** DROP TABLE IF EXISTS name (temporary tables after use). */
+export const dropTable = (name: string): DropTable => f({ kind: 'drop_table', name });
+
+let tempCounter = 0;
+/**
+ * A table name for one call's temporary table: `__prefix_<pid>_<counter>_<random>`, so two commands (or two
+ * calls in one process) never write the same temporary table on an engine where temporary tables are shared.
+ */
+export const tempName = (prefix: string): string =>
+  `__${prefix}_${process.pid}_${++tempCounter}_${Math.floor(Math.random() * 0x100000).toString(36)}`;
+
+/** Whether a node is a write statement (not a query). */
+export const isStatement = (x: Query | Statement): x is Statement =>
+  x.kind === 'insert_select' || x.kind === 'create_table_as' || x.kind === 'delete' || x.kind === 'drop_table';

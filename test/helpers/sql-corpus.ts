@@ -276,3 +276,41 @@ export const CASES: CorpusCase[] = [
 ];
 export const WINDOWED = new Set<Query>([ntileBins, gaps]);
 
+
+/**
+ * Write statements: each case runs its statements in order over fresh copies of the corpus tables, then the
+ * check query must give the rows worked out by hand. `target` names the table the statements write, created
+ * empty beforehand with the given columns (a copy of `transactions`' key columns).
+ */
+export type WriteCase = { name: string; statements: s.Statement[]; check: Query; rows: Row[] };
+/** The empty table the write cases fill: a run's per-customer rows. */
+export const WRITE_TARGET: CorpusTable = {
+  name: 'written',
+  columns: [{ name: 'run_id', type: 'integer' }, { name: 'customer_id', type: 'varchar' }, { name: 'spend', type: 'double', nullable: true }],
+  rows: [],
+  orderBy: 'run_id',
+};
+const spendPerCustomer = (runId: number) => select({
+  select: [{ expr: num(runId), as: 'run_id' }, { expr: col('customer_id'), as: 'customer_id' }, { expr: s.cast(s.sum(col('amount'), { filter: s.not(col('is_return')) }), 'double'), as: 'spend' }],
+  from: table('transactions'),
+  groupBy: [col('customer_id')],
+});
+const writtenRows = select({ select: [{ expr: col('run_id'), as: 'run_id' }, { expr: col('customer_id'), as: 'customer_id' }, { expr: col('spend'), as: 'spend' }], from: table('written'), orderBy: [col('run_id'), col('customer_id')] });
+export const WRITE_CASES: WriteCase[] = [
+  {
+    name: 'INSERT … SELECT of two runs, then DELETE by key removes one run',
+    statements: [s.insertSelect('written', spendPerCustomer(1), ['run_id', 'customer_id', 'spend']), s.insertSelect('written', spendPerCustomer(2), ['run_id', 'customer_id', 'spend']), s.deleteWhere('written', s.eq(col('run_id'), lit(1)))],
+    check: writtenRows,
+    rows: [{ run_id: 2, customer_id: 'c1', spend: 170 }, { run_id: 2, customer_id: 'c2', spend: 10.5 }, { run_id: 2, customer_id: 'c3', spend: 70 }],
+  },
+  {
+    name: 'CREATE TEMP TABLE AS, read back, then INSERT … SELECT from it and DROP it',
+    statements: [
+      s.createTableAs('__tmp_spend', select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: s.cast(s.sum(col('amount')), 'double'), as: 'net' }], from: table('transactions'), groupBy: [col('customer_id')] }), { temporary: true }),
+      s.insertSelect('written', select({ select: [{ expr: num(5), as: 'run_id' }, { expr: col('customer_id'), as: 'customer_id' }, { expr: col('net'), as: 'spend' }], from: table('__tmp_spend'), where: s.gt(col('net'), num(50)) }), ['run_id', 'customer_id', 'spend']),
+      s.dropTable('__tmp_spend'),
+    ],
+    check: writtenRows,
+    rows: [{ run_id: 5, customer_id: 'c1', spend: 150 }, { run_id: 5, customer_id: 'c3', spend: 65 }],
+  },
+];

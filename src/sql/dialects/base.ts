@@ -73,6 +73,10 @@ export interface Dialect {
   readonly joinTablesAsSubqueries?: boolean;
   /** whether the engine puts NULLs last when an ORDER BY item says nothing */
   nullsLastByDefault(desc: boolean): boolean;
+  /** `CREATE [TEMP] TABLE name AS query`; `name` quoted, `query` compiled; `orderBy` quoted sorting key columns */
+  createTableAs(name: string, query: string, temporary: boolean, orderBy: readonly string[]): string;
+  /** `DELETE FROM table WHERE condition` (ClickHouse: a mutation) */
+  deleteWhere(table: string, condition: string): string;
 }
 
 /** Throws the error a dialect raises for a construct it cannot express (the compiler records it with its path). */
@@ -165,4 +169,6 @@ export const baseDialect: Omit<Dialect, 'name' | 'capabilities'> = {
   // a number only when the value is a JSON number, as on PostgreSQL and ClickHouse (TRY_CAST would also read "12")
   jsonGet: (j, key, as) => (as === 'text' ? `json_extract_string(${j}, ${key})` : `CASE WHEN json_type(${j}, ${key}) IN ('UBIGINT', 'BIGINT', 'HUGEINT', 'DOUBLE') THEN CAST(json_extract_string(${j}, ${key}) AS DOUBLE) END`),
   nullsLastByDefault: () => true,
+  createTableAs: (name, query, temporary) => `CREATE ${temporary ? 'TEMP ' : ''}TABLE ${name} AS ${query}`,
+  deleteWhere: (table, condition) => `DELETE FROM ${table} WHERE ${condition}`,
 };

@@ -128,4 +128,9 @@ export const clickhouse: Dialect = {
   joinTablesAsSubqueries: true,
   // explicit NULLS LAST on descending items rather than relying on the server's default
   nullsLastByDefault: (desc) => !desc,
+  // no sessions over HTTP: a temporary table is a Memory table the caller drops
+  createTableAs: (name, query, temporary, orderBy) =>
+    `CREATE TABLE ${name} ENGINE = ${temporary ? 'Memory' : `MergeTree ORDER BY ${orderBy.length ? `(${orderBy.join(', ')})` : 'tuple()'}`} AS ${query}`,
+  // a mutation: asynchronous on 18.16, MergeTree tables only (not Memory, not Distributed)
+  deleteWhere: (table, condition) => `ALTER TABLE ${table} DELETE WHERE ${condition}`,
 };
