@@ -81,6 +81,25 @@ export interface WorkspaceConfig {
    * unset = the smaller of 1 GB and a quarter of the machine. SEGMINT_MEMORY_LIMIT overrides it.
    */
   memoryLimit?: string;
+  /**
+   * The engine the workspace's tables live in (docs/engines.md, "A workspace on PostgreSQL or ClickHouse");
+   * unset = the embedded DuckDB file segmint.duckdb. Never a password: only the variable that holds it.
+   */
+  engine?: EngineSetting;
+}
+
+/** segmint.yaml `engine:` — a PostgreSQL or ClickHouse server (DuckDB is the default and is not written). */
+export interface EngineSetting {
+  /** postgres://user@host:5432/db or clickhouse://user@host:8123 (http://… too); no password in it */
+  url: string;
+  /** PostgreSQL: the schema Segmint's tables live in */
+  schema?: string;
+  /** ClickHouse: the database Segmint's tables live in */
+  database?: string;
+  /** the environment variable that holds the password */
+  passwordEnv?: string;
+  /** ClickHouse: a cluster the customer tables are split over (`url` is its first shard) */
+  cluster?: { name: string; shards: string[] };
 }
 
 export const DEFAULT_POLICIES: ImportPolicies = {
@@ -349,6 +368,7 @@ export function parseConfig(text: string, file = 'segmint.yaml'): WorkspaceConfi
     parseMemoryLimit(raw.memoryLimit, 'memoryLimit', 2 ** 40);
     cfg.memoryLimit = String(raw.memoryLimit).trim();
   }
+  if (raw.engine !== undefined && raw.engine !== null && raw.engine !== 'duckdb') cfg.engine = parseEngineSetting(raw.engine);
   if (raw.segments !== undefined) {
     if (!isObject(raw.segments)) bad('segments', 'expected {rfm: [rules], lrfmp: [rules], actions: {name: text}}', raw.segments);
     if (raw.segments.rfm !== undefined) cfg.segments.rfm = parseRules(raw.segments.rfm, 'segments.rfm');
@@ -363,6 +383,32 @@ export function parseConfig(text: string, file = 'segmint.yaml'): WorkspaceConfi
     }
   }
   return cfg;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Check segmint.yaml `engine:` (a URL, or {url, schema, database, passwordEnv, cluster}). */
+export function parseEngineSetting(raw: unknown): EngineSetting {
+  const shape = 'expected duckdb, a URL (postgres://… or clickhouse://…) or {url, schema, database, passwordEnv, cluster: {name, shards}}';
+  const e = typeof raw === 'string' ? { url: raw } : raw;
+  if (!isObject(e) || typeof e.url !== 'string' || !/^(postgres|postgresql|clickhouse|https?):\/\//i.test(e.url)) bad('engine', shape, raw);
+  if (/^[a-z+]+:\/\/[^/@]*:[^/@]*@/i.test(e.url)) bad('engine.url', 'expected no password in the URL (name the variable that holds it in engine.passwordEnv)', e.url.replace(/:[^:@/]*@/, ':***@'));
+  const out: EngineSetting = { url: e.url };
+  for (const k of ['schema', 'database', 'passwordEnv'] as const) {
+    const v = e[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string' || v === '') bad(`engine.${k}`, 'expected a name', v);
+    if (k === 'passwordEnv' && !ENV_NAME.test(v)) bad('engine.passwordEnv', 'expected an environment variable name such as SEGMINT_PG_PASSWORD', v);
+    out[k] = v;
+  }
+  if (e.cluster !== undefined && e.cluster !== null) {
+    const c = e.cluster;
+    if (!isObject(c) || typeof c.name !== 'string' || !Array.isArray(c.shards) || c.shards.length === 0 || !c.shards.every((u) => typeof u === 'string')) {
+      bad('engine.cluster', 'expected {name: CLUSTER, shards: [http://host:8123, …]} (the first shard is engine.url)', c);
+    }
+    out.cluster = { name: c.name, shards: c.shards as string[] };
+  }
+  return out;
 }
 
 /** Render the config as YAML with a comment header. */

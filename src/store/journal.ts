@@ -16,6 +16,8 @@
  * The id a write uses (source id, run id) is one above the highest committed one, so rows tagged with it
  * belong to that write alone.
  */
+import { literal } from '../sql/ddl.ts';
+import { deleteTagged } from './portable.ts';
 import type { Db } from './workspace.ts';
 
 /** The kinds of journalled writes and the tables their rows live in (the first table holds the marker row). */
@@ -52,6 +54,7 @@ export const JOURNAL_TABLE_SQL = `CREATE TABLE journal (
  * `id` is the source id or run id every row of the write is tagged with.
  */
 export async function journalled<T>(db: Db, kind: JournalKind, id: number, label: string, write: () => Promise<T>): Promise<T> {
+  if (db.dialect !== 'duckdb') return journalledPortable(db, kind, id, label, write);
   await db.run('INSERT INTO journal VALUES (?, ?, ?, now()::TIMESTAMP)', [kind, id, label]);
   try {
     return await db.transaction(async () => {
@@ -73,9 +76,36 @@ export async function journalled<T>(db: Db, kind: JournalKind, id: number, label
   }
 }
 
+/**
+ * `journalled` on PostgreSQL (one transaction, as on DuckDB) and ClickHouse (no transactions: the rows are
+ * written under the new id first and the marker row — the sources or runs row — last, so the write becomes
+ * visible by that one final write; recovery undoes an id whose marker row is missing).
+ */
+async function journalledPortable<T>(db: Db, kind: JournalKind, id: number, label: string, write: () => Promise<T>): Promise<T> {
+  await db.insertRows('journal', ['kind', 'target_id', 'label', 'started_at'], [[kind, id, label, new Date()]]);
+  try {
+    const result = await db.transaction(write);
+    await deleteTagged(db, 'journal', 'kind', kind, { column: 'target_id', value: id });
+    return result;
+  } catch (e) {
+    try {
+      await undo(db, kind, id);
+      await deleteTagged(db, 'journal', 'kind', kind, { column: 'target_id', value: id });
+    } catch {
+      // left for recovery on the next open
+    }
+    throw e;
+  }
+}
+
 /** The next id for a write of `kind`: one above the highest committed or journalled one. */
 export async function nextWriteId(db: Db, kind: JournalKind): Promise<number> {
   const { column, tables } = WRITES[kind];
+  if (db.dialect !== 'duckdb') {
+    const a = await db.one<{ n: number }>(`SELECT coalesce(max(${column}), 0) AS n FROM ${tables[0]}`);
+    const b = await db.one<{ n: number }>(`SELECT coalesce(max(target_id), 0) AS n FROM journal WHERE kind = ${literal(kind, db.dialect)}`);
+    return 1 + Math.max(Number(a?.n ?? 0), Number(b?.n ?? 0));
+  }
   const row = await db.one<{ n: number }>(
     `SELECT greatest((SELECT coalesce(max(${column}), 0) FROM ${tables[0]}), (SELECT coalesce(max(target_id), 0) FROM journal WHERE kind = ?)) AS n`,
     [kind],
@@ -87,6 +117,9 @@ export async function nextWriteId(db: Db, kind: JournalKind): Promise<number> {
 export async function hasUnfinishedWrites(db: Db): Promise<boolean> {
   // only the kinds recovery undoes, so that a reopen for recovery always leaves none behind
   const kinds = Object.keys(WRITES);
+  if (db.dialect !== 'duckdb') {
+    return Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM journal WHERE kind IN (${kinds.map((k) => literal(k, db.dialect)).join(', ')})`))?.n ?? 0) > 0;
+  }
   return Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM journal WHERE kind IN (${kinds.map(() => '?').join(', ')})`, kinds))?.n ?? 0) > 0;
 }
 
@@ -99,6 +132,15 @@ export async function recoverUnfinishedWrites(db: Db): Promise<RecoveredWrite[]>
   for (const p of pending) {
     const kind = p.kind as JournalKind;
     if (!(kind in WRITES)) continue;
+    if (db.dialect !== 'duckdb') {
+      // ClickHouse: a write whose marker row is there finished (only the journal row's delete was lost)
+      const { column, tables } = WRITES[kind];
+      const done = db.dialect === 'clickhouse' && Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM ${tables[0]} WHERE ${column} = ${literal(p.target_id, db.dialect)}`))?.n ?? 0) > 0;
+      const removed = done ? {} : await db.transaction(() => undo(db, kind, p.target_id));
+      await deleteTagged(db, 'journal', 'kind', kind, { column: 'target_id', value: p.target_id });
+      if (!done) out.push({ kind, id: p.target_id, label: p.label, startedAt: new Date(p.started_at).toISOString(), removed });
+      continue;
+    }
     const removed = await db.transaction(() => undo(db, kind, p.target_id));
     // A second transaction: the journal row goes only once the undo is committed.
     await db.run('DELETE FROM journal WHERE kind = ? AND target_id = ?', [kind, p.target_id]);
@@ -110,6 +152,13 @@ export async function recoverUnfinishedWrites(db: Db): Promise<RecoveredWrite[]>
 async function undo(db: Db, kind: JournalKind, id: number): Promise<Record<string, number>> {
   const { column, tables } = WRITES[kind];
   const removed: Record<string, number> = {};
+  if (db.dialect !== 'duckdb') {
+    for (const t of tables) {
+      const n = await deleteTagged(db, t, column, id);
+      if (n > 0) removed[t] = n;
+    }
+    return removed;
+  }
   for (const t of tables) {
     const r = await db.one<{ Count: number }>(`DELETE FROM ${t} WHERE ${column} = ?`, [id]);
     const n = Number(r?.Count ?? 0);

@@ -4,6 +4,8 @@
  */
 import { SegmintError } from '../core/errors.ts';
 import { JOURNAL_TABLE_SQL } from './journal.ts';
+import { createWorkspaceTable } from './portable.ts';
+import { META_TABLE, TABLES_BY_VERSION } from './tables.ts';
 import type { Db } from './workspace.ts';
 
 interface Migration {
@@ -178,6 +180,12 @@ export const CURRENT_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version
 
 /** Read the schema version of an open database (0 for an empty one). */
 export async function schemaVersion(db: Db): Promise<number> {
+  if (db.dialect !== 'duckdb') {
+    // PostgreSQL and ClickHouse: a row per migration applied (no upsert on ClickHouse), the highest counts
+    if (!(await db.tableExists('segmint_meta'))) return 0;
+    const rows = await db.all<{ value: string }>("SELECT value FROM segmint_meta WHERE key = 'schema_version'");
+    return rows.reduce((m, r) => Math.max(m, Number(r.value)), 0);
+  }
   const t = await db.one<{ n: number }>(
     "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'segmint_meta' AND table_schema = 'main'",
   );
@@ -208,6 +216,18 @@ export async function migrate(db: Db, options: { readOnly: boolean }): Promise<n
     throw new SegmintError('workspace-needs-migration', `the workspace is at schema version ${from} and needs migrating to ${CURRENT_SCHEMA_VERSION}`, {
       hint: 'open it once without read-only access so the migration can run',
     });
+  }
+  if (db.dialect !== 'duckdb') {
+    // the same versions, each a set of tables in the portable form (tables.ts), created for the engine
+    if (from === 0) await createWorkspaceTable(db, META_TABLE);
+    for (const m of MIGRATIONS) {
+      if (m.version <= from) continue;
+      await db.transaction(async () => {
+        for (const def of TABLES_BY_VERSION[m.version] ?? []) await createWorkspaceTable(db, def);
+        await db.insertRows('segmint_meta', ['key', 'value'], [['schema_version', String(m.version)]]);
+      });
+    }
+    return CURRENT_SCHEMA_VERSION;
   }
   for (const m of MIGRATIONS) {
     if (m.version <= from) continue;

@@ -9,6 +9,12 @@ export async function nextRunId(db: Db): Promise<number> {
 
 /** Record run `runId` of `kind` as of `asOf` (YYYY-MM-DD; null for a run on a file) with its parameters and summary (stored as JSON). */
 export async function recordRun(db: Db, runId: number, kind: string, asOf: string | null, params: unknown, summary: unknown): Promise<void> {
+  if (db.dialect !== 'duckdb') {
+    // the runs row is the run's last write: on ClickHouse it is what makes the run visible (store/journal.ts)
+    const at = asOf === null ? null : new Date(`${asOf.slice(0, 10)}T00:00:00Z`);
+    await db.insertRows('runs', ['run_id', 'kind', 'as_of', 'params', 'summary', 'created_at'], [[runId, kind, at, JSON.stringify(params), JSON.stringify(summary), new Date()]]);
+    return;
+  }
   await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, kind, asOf, JSON.stringify(params), JSON.stringify(summary)]);
 }
 

@@ -11,6 +11,7 @@ import type { Engine } from '../engines/types.ts';
 import { DEFAULT_MEMORY_LIMIT, defaultConfig, parseConfig, parseMemoryLimit, serialiseConfig, type WorkspaceConfig } from './config.ts';
 import { hasUnfinishedWrites, recoverUnfinishedWrites, type RecoveredWrite } from './journal.ts';
 import { migrate } from './migrations.ts';
+import { openConfiguredEngine } from './engine-setting.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 
 export type { Param, Row } from '../engines/types.ts';
@@ -52,7 +53,9 @@ export class Workspace {
     readonly dir: string,
     readonly config: WorkspaceConfig,
     readonly db: Db,
-    private readonly engine: DuckDbEngine,
+    /** the embedded DuckDB engine, or undefined for a PostgreSQL or ClickHouse workspace */
+    private readonly engine: DuckDbEngine | undefined,
+    private readonly closeEngine?: () => Promise<void>,
   ) {}
 
   /** Open the workspace in `dir` (see `OpenOptions`). `recovering` is internal: a read-only open reopened after recovery, which does not reopen again. */
@@ -70,6 +73,7 @@ export class Workspace {
       writeFileSync(configPath, serialiseConfig(defaultConfig()));
     }
     const config = parseConfig(readFileSync(configPath, 'utf8'), configPath);
+    if (config.engine) return Workspace.openServer(root, config, options);
     const memoryLimit = memoryLimitBytes(config.memoryLimit);
     let engine: DuckDbEngine;
     try {
@@ -110,6 +114,20 @@ export class Workspace {
     return ws;
   }
 
+  /** A workspace whose tables live in PostgreSQL or ClickHouse (segmint.yaml `engine:`). */
+  private static async openServer(root: string, config: WorkspaceConfig, options: OpenOptions): Promise<Workspace> {
+    const opened = await openConfiguredEngine(config.engine!, { create: options.create ?? false });
+    const ws = new Workspace(root, config, opened.db, undefined, opened.close);
+    try {
+      await migrate(opened.db, { readOnly: false });
+      ws.recovered = await recoverUnfinishedWrites(opened.db);
+    } catch (e) {
+      await ws.closeAsync();
+      throw e;
+    }
+    return ws;
+  }
+
   /** Write the (changed) configuration back to segmint.yaml, atomically (a temporary file in the folder, fsync, rename): a crash leaves the old file or the new one. */
   saveConfig(config: WorkspaceConfig): void {
     writeFileAtomic(join(this.dir, CONFIG_FILE), serialiseConfig(config));
@@ -118,7 +136,16 @@ export class Workspace {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.engine.closeSync();
+    if (this.engine) this.engine.closeSync();
+    else void this.closeEngine?.();
+  }
+
+  /** Close, and for a PostgreSQL or ClickHouse workspace wait until its connections are closed. */
+  async closeAsync(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.engine) this.engine.closeSync();
+    else await this.closeEngine?.();
   }
 }
 

@@ -1,0 +1,121 @@
+/**
+ * Table definitions in a small portable form, and the CREATE TABLE text of each dialect for them (the
+ * workspace's tables on PostgreSQL and ClickHouse; docs/engines.md, "A workspace on PostgreSQL or
+ * ClickHouse"). Types are portable names mapped per dialect:
+ *
+ *   text       VARCHAR            text               String
+ *   int        INTEGER            integer            Int32
+ *   bigint     BIGINT             bigint             Int64
+ *   ubigint    UBIGINT            numeric(20)        UInt64        (64-bit row keys; read them as text)
+ *   double     DOUBLE             double precision   Float64
+ *   bool       BOOLEAN            boolean            UInt8
+ *   json       JSON               text               String        (JSON text, read back as text everywhere)
+ *   timestamp  TIMESTAMP          timestamp          DateTime
+ *   double[]   DOUBLE[]           double precision[] Array(Float64)
+ *   text[]     VARCHAR[]          text[]             Array(String)
+ *
+ * On ClickHouse a nullable column is Nullable(T) (arrays are never Nullable), every table is a MergeTree
+ * ordered by `orderBy`, and a table with a `shardKey` can be split over a cluster: a MergeTree `<name>_local`
+ * on each shard under a Distributed table `<name>` sharded by cityHash64 of the key.
+ */
+import type { DialectName } from './dialects/base.ts';
+import { quoteClickHouseIdent, quoteClickHouseString, quoteIdent, quoteString } from './quote.ts';
+
+export type PortableType = 'text' | 'int' | 'bigint' | 'ubigint' | 'double' | 'bool' | 'json' | 'timestamp' | 'double[]' | 'text[]';
+
+export interface ColumnDef {
+  readonly name: string;
+  readonly type: PortableType;
+  /** NOT NULL (default: nullable) */
+  readonly notNull?: boolean;
+}
+
+export interface TableDef {
+  readonly name: string;
+  readonly columns: readonly ColumnDef[];
+  /** a primary key (DuckDB and PostgreSQL; on ClickHouse it is the sorting key, not a constraint) */
+  readonly primaryKey?: readonly string[];
+  /** ClickHouse's sorting key (default: the primary key, else none) */
+  readonly orderBy?: readonly string[];
+  /** the column a cluster shards the table by (customer_id); tables without one live on the first shard only */
+  readonly shardKey?: string;
+}
+
+const TYPES: Record<PortableType, Record<DialectName, string>> = {
+  text: { duckdb: 'VARCHAR', postgres: 'text', clickhouse: 'String' },
+  int: { duckdb: 'INTEGER', postgres: 'integer', clickhouse: 'Int32' },
+  bigint: { duckdb: 'BIGINT', postgres: 'bigint', clickhouse: 'Int64' },
+  ubigint: { duckdb: 'UBIGINT', postgres: 'numeric(20)', clickhouse: 'UInt64' },
+  double: { duckdb: 'DOUBLE', postgres: 'double precision', clickhouse: 'Float64' },
+  bool: { duckdb: 'BOOLEAN', postgres: 'boolean', clickhouse: 'UInt8' },
+  json: { duckdb: 'JSON', postgres: 'text', clickhouse: 'String' },
+  timestamp: { duckdb: 'TIMESTAMP', postgres: 'timestamp', clickhouse: 'DateTime' },
+  'double[]': { duckdb: 'DOUBLE[]', postgres: 'double precision[]', clickhouse: 'Array(Float64)' },
+  'text[]': { duckdb: 'VARCHAR[]', postgres: 'text[]', clickhouse: 'Array(String)' },
+};
+
+/** The type of a portable type in a dialect, Nullable on ClickHouse when the column may be NULL. */
+export function columnType(c: ColumnDef, dialect: DialectName): string {
+  const t = TYPES[c.type][dialect];
+  if (dialect !== 'clickhouse') return c.notNull ? `${t} NOT NULL` : t;
+  return c.notNull || c.type.endsWith('[]') ? t : `Nullable(${t})`;
+}
+
+/** Where a ClickHouse table goes: an ordinary MergeTree (default), a shard's local part, or the Distributed table over them. */
+export type ClickHousePlacement =
+  | { kind: 'table' }
+  | { kind: 'local' }
+  | { kind: 'distributed'; cluster: string; database: string };
+
+/** The name of the local (per-shard) part of a distributed table. */
+export const localTableName = (name: string): string => `${name}_local`;
+
+/** CREATE TABLE for `def` in `dialect` (ClickHouse: `placement`, default an ordinary MergeTree). */
+export function createTableSql(def: TableDef, dialect: DialectName, placement: ClickHousePlacement = { kind: 'table' }): string {
+  if (dialect !== 'clickhouse') {
+    const q = quoteIdent;
+    const cols = def.columns.map((c) => `${q(c.name)} ${columnType(c, dialect)}`);
+    if (def.primaryKey?.length) cols.push(`PRIMARY KEY (${def.primaryKey.map(q).join(', ')})`);
+    return `CREATE TABLE ${q(def.name)} (${cols.join(', ')})`;
+  }
+  const q = quoteClickHouseIdent;
+  const cols = def.columns.map((c) => `${q(c.name)} ${columnType(c, dialect)}`).join(', ');
+  if (placement.kind === 'distributed') {
+    const key = def.shardKey;
+    const byCol = def.columns.find((c) => c.name === key);
+    const shardBy = key === undefined ? 'rand()' : byCol?.notNull ? `cityHash64(${q(key)})` : `cityHash64(ifNull(${q(key)}, ''))`;
+    return `CREATE TABLE ${q(def.name)} (${cols}) ENGINE = Distributed(${q(placement.cluster)}, ${q(placement.database)}, ${q(localTableName(def.name))}, ${shardBy})`;
+  }
+  const order = def.orderBy ?? def.primaryKey ?? [];
+  const name = placement.kind === 'local' ? localTableName(def.name) : def.name;
+  return `CREATE TABLE ${q(name)} (${cols}) ENGINE = MergeTree ORDER BY ${order.length ? `(${order.map(q).join(', ')})` : 'tuple()'}`;
+}
+
+/** DROP TABLE IF EXISTS in a dialect. */
+export function dropTableSql(name: string, dialect: DialectName): string {
+  return `DROP TABLE IF EXISTS ${dialect === 'clickhouse' ? quoteClickHouseIdent(name) : quoteIdent(name)}`;
+}
+
+/** A literal of a whole number or a text, for the few statements ClickHouse 18.16 cannot bind. */
+export function literal(value: string | number, dialect: DialectName): string {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new Error(`literal: ${value} is not a whole number`);
+    return String(value);
+  }
+  return dialect === 'clickhouse' ? quoteClickHouseString(value) : quoteString(value);
+}
+
+/** Delete the rows of `table` whose `column` equals `value` (ClickHouse: a mutation, ALTER TABLE … DELETE). */
+export function deleteWhereSql(table: string, column: string, value: string | number, dialect: DialectName, extra?: { column: string; value: string | number }): string {
+  const q = dialect === 'clickhouse' ? quoteClickHouseIdent : quoteIdent;
+  const cond = `${q(column)} = ${literal(value, dialect)}${extra ? ` AND ${q(extra.column)} = ${literal(extra.value, dialect)}` : ''}`;
+  return dialect === 'clickhouse' ? `ALTER TABLE ${q(table)} DELETE WHERE ${cond}` : `DELETE FROM ${q(table)} WHERE ${cond}`;
+}
+
+/** The number of unfinished mutations of `table` in `database` (ClickHouse), as column `n`. */
+export function pendingMutationsSql(database: string, table: string): string {
+  return `SELECT count() AS n FROM system.mutations WHERE database = ${quoteClickHouseString(database)} AND table = ${quoteClickHouseString(table)} AND is_done = 0`;
+}
+
+/** The current database (ClickHouse), as column `db`. */
+export const CURRENT_DATABASE_SQL = 'SELECT currentDatabase() AS db';
