@@ -139,3 +139,13 @@ test('segmint campaign plan: Fleiss\'s sample size written out, and the smallest
   const text = await ok(['campaign', 'plan', '--baseline', '5%', '--mde', '1%']);
   assert.match(text, new RegExp(`${n.toLocaleString('en-US')} control and ${n.toLocaleString('en-US')} treated customers`));
 });
+
+test('campaign list and show: the stored campaigns with their plan, members and columns', async () => {
+  const all = await okJson(['campaign', 'list']);
+  assert.deepEqual(all.map((c: { name: string; source: string; members: number }) => [c.name, c.source, c.members]), [['promo', 'created', N], ['promo-file', 'imported', N]]);
+  const promo = await okJson(['campaign', 'show', 'promo']);
+  assert.deepEqual([promo.control, promo.arms, promo.seed, promo.audience, promo.sendDate], ['control', [{ name: 'control', share: 0.5 }, { name: 'treatment', share: 0.5 }], 0, 'everyone', '2024-03-01']);
+  const text = await ok(['campaign', 'show', 'promo-file']);
+  assert.match(text, /campaign 'promo-file' \(from .*experiment\.csv\), 300 members/);
+  assert.match(text, /outcomes: none; pre-treatment columns: none/);
+});
