@@ -10,7 +10,8 @@ import type { FeatureValue } from '../models/campaign/design.ts';
 import { topByUplift, upliftStudy, UPLIFT_METHODS, type UpliftMethod, type UpliftStudy } from '../models/campaign/uplift.ts';
 import { suggestion } from '../segments/schema.ts';
 import { openMemoryDb, type Db } from '../store/workspace.ts';
-import { loadCampaignRows, type CampaignRows } from './campaign.ts';
+import { loadAudienceSchema, traitColumns } from './audience.ts';
+import { findCampaign, loadCampaignRows, type CampaignInfo, type CampaignRows } from './campaign.ts';
 import { copyToFile } from './export.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
 
@@ -34,6 +35,8 @@ export interface UpliftOptions {
   C?: number;
   /** random rankings for the baseline, default 100 */
   permutations?: number;
+  /** created campaigns: days after the send date in which the outcome counts, default 30 */
+  windowDays?: number;
 }
 
 export interface UpliftTarget {
@@ -101,6 +104,66 @@ function pickOutcome(rows: CampaignRows, outcome: string | undefined): string {
   return outcome;
 }
 
+/** Behaviour before the send date, computed for created campaigns (names usable in --features). */
+export const BEHAVIOUR_FEATURES = ['orders_before', 'revenue_before', 'days_since_last_order'] as const;
+
+/**
+ * The rows of a campaign created in the workspace, shaped as an imported one's: the outcome from the workspace
+ * in the window after the send date (`conversion`: an order, returns left out, as `campaign measure` counts it;
+ * or `event:TYPE`: an event of that type), and as features the customers' traits, `kind.field` results of the
+ * latest runs, and their behaviour before the send date (BEHAVIOUR_FEATURES; a customer without an order before
+ * it counts the days since the workspace's first transaction).
+ */
+async function loadCreatedRows(db: Db, c: CampaignInfo, outcome: string | undefined, features: string[] | undefined, windowDays: number): Promise<CampaignRows> {
+  const metric = outcome ?? 'conversion';
+  const ev = /^event:(.+)$/.exec(metric);
+  if (!ev && metric !== 'conversion') {
+    const counted = ['orders', 'revenue'].includes(metric) || metric.startsWith('events:');
+    throw new SegmintError(counted ? 'outcome-not-binary' : 'unknown-outcome', counted ? `outcome '${metric}' is a count or an amount, not 0/1` : `no outcome '${metric}' for a campaign created in the workspace`, {
+      hint: 'uplift models a 0/1 outcome: --outcome conversion (an order in the window) or event:TYPE (an event of that type)',
+    });
+  }
+  if (!c.sendDate) throw new SegmintError('invalid-usage', `campaign '${c.name}' has no send date, so its outcomes cannot be counted`, { hint: 'create the campaign with --send-date YYYY-MM-DD' });
+  const schema = await loadAudienceSchema(db);
+  const traitNames = Object.keys(schema.traits).filter((t) => !['customer_id', 'first_seen', 'updated_at'].includes(t));
+  const wanted = features ?? [...traitNames, ...BEHAVIOUR_FEATURES];
+  const traitSql = traitColumns(schema, wanted.filter((f) => !(BEHAVIOUR_FEATURES as readonly string[]).includes(f)));
+  const from = c.sendDate;
+  const to = (await db.one<{ d: string }>("SELECT strftime(CAST(? AS DATE) + CAST(? AS INTEGER), '%Y-%m-%d') AS d", [from, windowDays]))!.d;
+  const outcomeJoin = ev
+    ? { sql: 'SELECT customer_id, count(*) AS n FROM events WHERE type = ? AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP) GROUP BY customer_id', params: [ev[1]!, from, to] }
+    : { sql: 'SELECT customer_id, count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS n FROM transactions WHERE ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP) GROUP BY customer_id', params: [from, to] };
+  const cols = await db.columns(
+    `SELECT m.row_no, m.customer_id, m.arm, CASE WHEN coalesce(o.n, 0) > 0 THEN 1.0 ELSE 0.0 END AS __outcome,
+       CAST(coalesce(b.orders, 0) AS DOUBLE) AS orders_before, CAST(coalesce(b.revenue, 0) AS DOUBLE) AS revenue_before,
+       CAST(coalesce(date_diff('day', b.last, CAST(? AS TIMESTAMP)), date_diff('day', (SELECT min(ts) FROM transactions), CAST(? AS TIMESTAMP)), 0) AS DOUBLE) AS days_since_last_order
+       ${traitSql.select.map((x) => `, ${x}`).join('')}
+     FROM campaign_members m
+     LEFT JOIN (${outcomeJoin.sql}) o ON o.customer_id = m.customer_id
+     LEFT JOIN (SELECT customer_id, count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders, sum(amount) AS revenue, max(ts) AS last
+       FROM transactions WHERE ts < CAST(? AS TIMESTAMP) GROUP BY customer_id) b ON b.customer_id = m.customer_id
+     LEFT JOIN customers c ON c.customer_id = m.customer_id ${traitSql.joins.join(' ')}
+     WHERE m.campaign = ? ORDER BY m.row_no`,
+    [from, from, ...outcomeJoin.params, from, c.name]);
+  const arms = c.arms.map((a) => a.name);
+  const armIndex = new Map(arms.map((a, i) => [a, i]));
+  const traits: CampaignRows['traits'] = {};
+  for (const f of wanted) {
+    const raw = cols[f] ?? [];
+    const numeric = raw.every((v) => v === null || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean');
+    traits[f] = {
+      numeric,
+      values: Float64Array.from(raw, (v) => (v === null ? Number.NaN : typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean' ? Number(v) : Number.NaN)),
+      text: raw.map((v) => (v === null ? null : v instanceof Date ? v.toISOString() : String(v))),
+    };
+  }
+  return {
+    campaign: c.name, arms, control: c.control, customerIds: (cols.customer_id ?? []).map(String),
+    arm: Int32Array.from((cols.arm ?? []) as string[], (a) => armIndex.get(a) ?? -1),
+    outcomes: { [metric]: Float64Array.from((cols.__outcome ?? []) as number[], Number) }, traits,
+  };
+}
+
 /** Where the send list goes: a file, and/or an audience snapshot stored in the workspace (needs a writable workspace). */
 export interface UpliftOutput {
   file?: string;
@@ -127,7 +190,8 @@ export async function campaignUplift(ws: { db: Db }, name: string, o: UpliftOpti
   if (audience !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(audience)) {
     throw new SegmintError('invalid-option', `--audience ${audience}: a name of letters, digits, '-', '_' and '.'`, { hint: 'e.g. --audience next-mens-email' });
   }
-  const rows = await loadCampaignRows(ws.db, name);
+  const info = await findCampaign(ws.db, name);
+  const rows = info.source === 'created' ? await loadCreatedRows(ws.db, info, o.outcome, o.features, o.windowDays ?? 30) : await loadCampaignRows(ws.db, name);
   const method = o.method ?? 'two-model';
   if (!UPLIFT_METHODS.includes(method)) throw new SegmintError('invalid-option', `--method ${method}: expected ${UPLIFT_METHODS.join(' or ')}`, { hint: '--method two-model' });
   const treated = pickTreatment(rows, o.treatment);
@@ -146,7 +210,12 @@ export async function campaignUplift(ws: { db: Db }, name: string, o: UpliftOpti
   } else {
     features = traitNames.filter((f) => {
       const c = rows.traits[f]!;
-      if (c.numeric) return true;
+      if (c.numeric) {
+        let missing = 0;
+        for (let i = 0; i < rows.arm.length; i++) if ((rows.arm[i] === treated || rows.arm[i] === control) && Number.isNaN(c.values[i]!)) missing++;
+        if (missing) notes.push(`'${f}' is left out of the features: ${missing} customers have no value; name it in --features to use it (those customers are then left out)`);
+        return missing === 0;
+      }
       const levels = new Set(c.text).size;
       if (levels > MAX_LEVELS) notes.push(`'${f}' is left out of the features: ${levels} distinct text values (more than ${MAX_LEVELS}); name it in --features to use it`);
       return levels <= MAX_LEVELS;

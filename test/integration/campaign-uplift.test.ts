@@ -271,6 +271,60 @@ test('segmint campaign uplift on a generated campaign: finds the planted uplift,
   }
 });
 
+test('segmint campaign uplift on a campaign created in the workspace: conversion after the send date, traits and behaviour before it', async () => {
+  const { dir: d, cleanup: done } = tempDir();
+  try {
+    const w = join(d, 'ws');
+    const ok = async (args: string[]) => {
+      const r = await runCli([...args, '-w', w]);
+      assert.equal(r.code, 0, `segmint ${args.join(' ')}: ${r.err}`);
+      return r.out;
+    };
+    assert.equal((await runCli(['init', w])).code, 0);
+    const N = 3000;
+    const id = (i: number) => `c${String(i).padStart(4, '0')}`;
+    const region = (i: number) => (i % 2 ? 'North' : 'South');
+    writeFileSync(join(d, 'customers.csv'), `customer_id,region,age\n${Array.from({ length: N }, (_, k) => `${id(k + 1)},${region(k + 1)},${20 + ((k * 7) % 50)}`).join('\n')}\n`);
+    await ok(['import', join(d, 'customers.csv'), '--kind', 'customers']);
+    await ok(['audience', 'eval', '--where', "region in ('North', 'South')", '--name', 'everyone']);
+    await ok(['campaign', 'create', 'promo', '--audience', 'everyone', '--control', '50%', '--send-date', '2024-03-01', '--out', join(d, 'send.csv')]);
+    const arms = new Map(readFileSync(join(d, 'send.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')).map(([c, a]) => [c!, a!]));
+    // orders before the send (1 to 3 in January), and in the 30 days after it: 10% converts, treated North customers 45%
+    const r = new Random(3);
+    const tx = ['customer_id,order_id,date,amount'];
+    for (let i = 1; i <= N; i++) {
+      for (let k = 0; k <= i % 3; k++) tx.push(`${id(i)},b${i}-${k},2024-01-${String(5 + k).padStart(2, '0')},${10 + (i % 17)}`);
+      const p = 0.1 + (arms.get(id(i)) === 'treatment' && region(i) === 'North' ? 0.35 : 0);
+      if (r.bernoulli(p)) tx.push(`${id(i)},a${i},2024-03-10,25`);
+      if (r.bernoulli(0.5)) tx.push(`${id(i)},late${i},2024-04-20,25`); // after the window: does not count
+    }
+    writeFileSync(join(d, 'transactions.csv'), `${tx.join('\n')}\n`);
+    await ok(['import', join(d, 'transactions.csv'), '--kind', 'transactions']);
+    const j = JSON.parse(await ok(['campaign', 'uplift', 'promo', '--method', 'class-transformation', '--out', join(d, 'next.csv'), '--json']));
+    assert.equal(j.outcome, 'conversion');
+    assert.equal(j.treatment, 'treatment');
+    assert.deepEqual(j.features, ['region', 'age', 'orders_before', 'revenue_before', 'days_since_last_order']);
+    assert.equal(j.train.rows + j.test.rows, N);
+    assert.ok(j.qiniCoefficient > j.random.qini95, `Qini ${j.qiniCoefficient} vs random 95% ${j.random.qini95}`);
+    // the send list is the North customers: the only ones the offer moves
+    const sent = readCsv(join(d, 'next.csv')).rows;
+    const north = sent.filter((row) => Number(row[0]!.slice(1)) % 2 === 1).length;
+    assert.ok(north / sent.length > 0.95, `${north} of ${sent.length} in the North`);
+    // the outcome counted is conversion in the 30 days after the send date, as campaign measure counts it
+    const m = JSON.parse(await ok(['campaign', 'measure', 'promo', '--metric', 'conversion', '--json']));
+    const rate = (arm: string) => m.metrics[0].cells.find((c: { arm: string; segment: string | null }) => c.arm === arm && c.segment === null).mean;
+    assert.ok(Math.abs(j.random.upliftAtK - (rate('treatment') - rate('control'))) < 0.05, 'the test half’s average uplift is near the whole campaign’s');
+    const bad = await runCli(['campaign', 'uplift', 'promo', '--outcome', 'revenue', '-w', w, '--json']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err + bad.out, /outcome-not-binary/);
+    const unknown = await runCli(['campaign', 'uplift', 'promo', '--features', 'regoin', '-w', w, '--json']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err + unknown.out, /did you mean region/);
+  } finally {
+    done();
+  }
+});
+
 test('segmint campaign uplift: errors users can cause on hillstrom', { skip: data.skip }, async () => {
   const run = async (extra: string[]) => runCli(['campaign', 'uplift', 'hillstrom', '-w', ws, '--json', ...extra]);
   const code = async (extra: string[], want: string, re: RegExp) => {

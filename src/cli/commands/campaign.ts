@@ -303,6 +303,7 @@ interface UpliftCli extends GlobalOptions {
   seed?: string;
   top?: string;
   c?: string;
+  window?: string;
   out?: string;
   force?: boolean;
   audience?: string;
@@ -329,9 +330,9 @@ export function renderUplift(r: CampaignUpliftResult): string {
 
 function registerUplift(campaign: Command, ctx: Context): void {
   const uplift = withOut(withGlobals(campaign.command('uplift <name>')), 'write the send list (customer_id, rank, uplift, arm): .csv, .parquet, .json or .ndjson')
-    .description('who to target next time: a per-customer uplift score from the pre-treatment columns of an imported campaign (two-model or class-transformation logistic regression), its Qini coefficient, AUUC and uplift at the top k on held-out customers against random targeting, and the top k as a send list')
+    .description('who to target next time: a per-customer uplift score from the pre-treatment columns of an imported campaign, or from the traits, stored results and behaviour before the send date of a campaign created here (two-model or class-transformation logistic regression), its Qini coefficient, AUUC and uplift at the top k on held-out customers against random targeting, and the top k as a send list')
     .option('--treatment <arm>', 'the treatment arm (default: the only one besides control)')
-    .option('--outcome <column>', 'a 0/1 outcome (default: the first one)')
+    .option('--outcome <column>', 'a 0/1 outcome column (default: the first one); a campaign created here: conversion (default) or event:TYPE')
     .option('--method <m>', 'two-model or class-transformation (default two-model)')
     .option('--features <list>', 'pre-treatment columns (default: all but text columns of more than 50 values)')
     .option('--test-share <share>', 'share of customers held out for evaluation (default 50%)')
@@ -339,6 +340,7 @@ function registerUplift(campaign: Command, ctx: Context): void {
     .option('--top <k>', 'the customers to target: a share (30%) or a number (default 30%)')
     .option('--c <C>', 'inverse L2 regularisation strength of the logistic regressions, as scikit-learn\'s C (default 1)')
     .option('--audience <name>', 'store the send list as a snapshot of this audience (segmint campaign create NEXT --audience NAME)')
+    .option('--window <days>', 'a campaign created in the workspace: days after the send date in which the outcome counts (default 30)')
     .action(async (name: string, opts: UpliftCli) => {
       const method = opts.method ?? 'two-model';
       if (method !== 'two-model' && method !== 'class-transformation') throw new SegmintError('invalid-option', `--method ${method}: expected two-model or class-transformation`, { hint: '--method class-transformation' });
@@ -348,6 +350,7 @@ function registerUplift(campaign: Command, ctx: Context): void {
         ...(opts.testShare ? { testShare: parseShare('--test-share', opts.testShare) } : {}), ...(top === undefined ? {} : { top }),
         seed: optionalNumber('--seed', opts.seed, { min: 0, max: 2 ** 31 - 1, integer: true }) ?? 0,
         ...(opts.c ? { C: boundedNumber('--c', opts.c, { min: 0, max: 1e12, minExclusive: true, example: '1' }) } : {}),
+        ...(opts.window ? { windowDays: boundedNumber('--window', opts.window, { min: 1, max: 3650, integer: true, example: '30' }) } : {}),
       } as const;
       if (opts.out) checkOutFile(opts.out, { force: opts.force, workspaceDir: ctx.workspaceDir(opts), extensions: TABLE_EXTENSIONS });
       const ws = await ctx.openWorkspace(opts, { readOnly: !opts.audience });
@@ -369,5 +372,6 @@ function registerUplift(campaign: Command, ctx: Context): void {
     'segmint campaign uplift hillstrom --treatment "Mens E-Mail" --outcome visit --method class-transformation --top 30% --out next-send.csv',
     'segmint campaign uplift hillstrom --treatment "Womens E-Mail" --outcome conversion --test-share 30% --seed 7 --json',
     'segmint campaign uplift winback-test --treatment offer --outcome converted --top 20% --audience winback-next',
+    'segmint campaign uplift spring-offer --outcome conversion --window 14 --features region,orders_before,days_since_last_order,rfm.monetary',
   ]);
 }
