@@ -64,6 +64,8 @@ export interface ClusterRunResult {
 }
 
 const INPUT = '__cluster_input';
+/** The metrics that only the full metrics query computes (features/customer-metrics.ts leaves them NULL in its lean RFM form). */
+const FULL_ONLY_METRICS = ['gross_revenue', 'return_rate', 'distinct_products', 'basket_size', 'visits', 'periodicity_days'] as const;
 const ROWS = '__cluster_rows';
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL.*)$/i;
 
@@ -123,9 +125,9 @@ async function sharesCoverage(ws: Workspace, asOfDate: Date, level: 'department'
   return `${f(without)} of ${f(lines)} purchase lines have no ${level}, on the line or in products (${causes.join(', ')}): their spend is the share none_share${unknown ? '; import a products file that covers them' : ''}`;
 }
 
-async function loadWorkspace(ws: Workspace, asOf: string, shares: 'department' | 'category' | undefined): Promise<{ shareCols: string[]; note: string | null }> {
+async function loadWorkspace(ws: Workspace, asOf: string, shares: 'department' | 'category' | undefined, lean = false): Promise<{ shareCols: string[]; note: string | null }> {
   const asOfDate = new Date(`${asOf}T00:00:00Z`);
-  const m = compile(customerMetrics({ asOf: asOfDate, windowFunctions: true, features: 'all' }), 'duckdb');
+  const m = compile(customerMetrics({ asOf: asOfDate, windowFunctions: true, features: lean ? 'rfm' : 'all' }), 'duckdb');
   // the customers' own traits join the metrics (a trait named like a metric is left out)
   const traits = (await ws.db.all<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'customers' AND table_schema = 'main'"))
     .map((r) => r.column_name).filter((c) => !['customer_id', 'source_id', 'first_seen', 'updated_at'].includes(c));
@@ -159,7 +161,10 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
   else {
     if (!ws) throw new SegmintError('invalid-option', 'clustering without a workspace needs --input FILE --id-column C');
     asOf = await resolveAsOf(ws, options.asOf);
-    ({ shareCols, note: sharesNote } = await loadWorkspace(ws, asOf, options.shares));
+    // the lean metrics query (no periodicity, no product counts) when no feature needs the others
+    const named = [...(options.features ?? (options.shares ? [] : DEFAULT_CLUSTER_FEATURES)), ...(options.categorical ?? [])];
+    const lean = options.shares === undefined && !named.some((f) => (FULL_ONLY_METRICS as readonly string[]).includes(f));
+    ({ shareCols, note: sharesNote } = await loadWorkspace(ws, asOf, options.shares, lean));
   }
   try {
     const described = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${INPUT}`);

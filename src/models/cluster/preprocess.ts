@@ -6,7 +6,7 @@
  * Constant columns carry no information for a distance and are dropped with a warning.
  */
 import { LOG1P_FLOOR, MISSING_LEVEL, scaleBounds, Z_TINY } from '../../core/cluster-guards.ts';
-import { presentValues, quantileSelect } from './quantile.ts';
+import { presentValues, quantileSelect, quantilesSelect } from './quantile.ts';
 import { SegmintError } from '../../core/errors.ts';
 
 /** One input column: numbers (NaN = missing) or category labels (null = missing). */
@@ -107,8 +107,8 @@ function skewness(v: Float64Array): number {
 function center(values: Float64Array, scaling: Scaling): { center: number; scale: number } {
   if (scaling === 'none') return { center: 0, scale: 1 };
   if (scaling === 'robust') {
-    const s = Float64Array.from(values);
-    return { center: quantileSelect(s, 0.5), scale: quantileSelect(s, 0.75) - quantileSelect(s, 0.25) };
+    const [median, q3, q1] = quantilesSelect(Float64Array.from(values), [0.5, 0.75, 0.25]) as [number, number, number];
+    return { center: median, scale: q3 - q1 };
   }
   const { mean, sd } = meanSd(values);
   return { center: mean, scale: sd };
@@ -217,8 +217,7 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
       const v = log ? clipped.map((x) => Math.log(1 + x)) : raw;
       let lo: number | null = null, hi: number | null = null;
       if (q > 0) {
-        const s = Float64Array.from(v);
-        lo = quantileSelect(s, q); hi = quantileSelect(s, 1 - q);
+        [lo, hi] = quantilesSelect(Float64Array.from(v), [q, 1 - q]) as [number, number];
         for (let i = 0; i < v.length; i++) v[i] = Math.min(hi, Math.max(lo, v[i]!));
       }
       const { center: ce, scale } = center(v, scaling);

@@ -5,7 +5,7 @@
  * one-paragraph persona, and the five segment criteria (Kotler: measurable, substantial, differentiable,
  * accessible, actionable) made concrete.
  */
-import { presentValues, quantileSelect } from './quantile.ts';
+import { presentValues, quantileSelect, quantilesSelect } from './quantile.ts';
 import { meanSd } from './preprocess.ts';
 
 export interface ProfileColumn {
@@ -150,8 +150,9 @@ export function profileClusters(columns: readonly ProfileColumn[], labels: Int32
   const pop = columns.map((c) => {
     const present = presentValues(c.values);
     if (!present.length) return { mean: 0, sd: 0, median: 0, spread: 0 };
-    const { mean, sd } = meanSd(present), median = quantileSelect(present, 0.5);
-    const iqr = quantileSelect(present, 0.75) - quantileSelect(present, 0.25);
+    const { mean, sd } = meanSd(present);
+    const [median, q3, q1] = quantilesSelect(present, [0.5, 0.75, 0.25]) as [number, number, number];
+    const iqr = q3 - q1;
     const mad = iqr > 0 ? 0 : quantileSelect(Float64Array.from(present, (x) => Math.abs(x - median)), 0.5);
     return { mean, sd, median, spread: iqr > 0 ? iqr / 1.349 : mad > 0 ? 1.4826 * mad : sd };
   });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { presentValues, quantileSelect, selectInPlace } from './quantile.ts';
+import { presentValues, quantileSelect, quantilesSelect, selectInPlace } from './quantile.ts';
 import { Random } from '../random.ts';
 
 /** The reference: sort, then interpolate between order statistics ⌊(n − 1)p⌋ and the next (numpy's 'linear'). */
@@ -32,4 +32,17 @@ test('numpy 1.24 quantiles of a fixed input, and the k-th order statistic in pla
   assert.ok(a.subarray(0, 4).every((x) => x <= 7) && a[5]! >= 7);
   assert.ok(Number.isNaN(quantileSelect(new Float64Array(0), 0.5)));
   assert.deepEqual(Array.from(presentValues([1, NaN, 2, NaN])), [1, 2]);
+});
+
+test('several quantiles from one selection equal the sorted quantiles, in the order asked, with ties and repeats', () => {
+  const rng = new Random(11);
+  for (let t = 0; t < 2000; t++) {
+    const n = 1 + rng.int(0, 90);
+    const v = Float64Array.from({ length: n }, () => (t % 2 ? rng.int(0, 4) : rng.uniform(-5, 5)));
+    const ps = [0.5, 0.75, 0.25, 0.9, 0.1, 0.5, 1, 0].slice(0, 1 + (t % 8));
+    assert.deepEqual(quantilesSelect(Float64Array.from(v), ps), ps.map((p) => sortedQuantile(v, p)), `n ${n} ps ${ps.join(' ')}`);
+  }
+  // the 1,000,000-row case the profiles take: the quartiles of a large column
+  const big = Float64Array.from({ length: 200_001 }, () => rng.normal());
+  assert.deepEqual(quantilesSelect(Float64Array.from(big), [0.5, 0.75, 0.25]), [0.5, 0.75, 0.25].map((p) => sortedQuantile(big, p)));
 });

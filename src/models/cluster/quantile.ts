@@ -57,6 +57,46 @@ export function quantileSelect(scratch: Float64Array, p: number): number {
   return a + (h - lo) * (b - a);
 }
 
+/**
+ * Several quantiles of the values in `scratch` (no NaN), each as `quantileSelect` gives it, in the order of
+ * `ps`. Taken from the largest down, each selection searches only the part left of the previous one, and
+ * the next order statistic is the smallest value between them. `scratch` is reordered.
+ */
+export function quantilesSelect(scratch: Float64Array, ps: readonly number[]): number[] {
+  const n = scratch.length;
+  if (n === 0) return ps.map(() => NaN);
+  const out = new Array<number>(ps.length);
+  const order = ps.map((_, i) => i).sort((a, b) => ps[b]! - ps[a]!);
+  // everything from `right` on is ≥ every value before it
+  let right = n;
+  for (const i of order) {
+    const h = (n - 1) * ps[i]!, lo = Math.floor(h);
+    if (lo >= right) {
+      // the same order statistic as a larger p (or beyond it): already in place
+      const a = scratch[lo]!, b = lo + 1 < n ? nextAfter(scratch, lo, n) : a;
+      out[i] = a + (h - lo) * (b - a);
+      continue;
+    }
+    const a = selectInPlace(scratch, lo, 0, right - 1);
+    let b = a;
+    if (lo + 1 < n) {
+      b = lo + 1 < right ? scratch[lo + 1]! : scratch[right]!;
+      for (let j = lo + 2; j < right; j++) if (scratch[j]! < b) b = scratch[j]!;
+      if (right < n && scratch[right]! < b) b = scratch[right]!;
+    }
+    out[i] = a + (h - lo) * (b - a);
+    right = lo;
+  }
+  return out;
+}
+
+/** The smallest value after position k (the (k+1)-th order statistic once a[k] is selected). */
+function nextAfter(a: Float64Array, k: number, n: number): number {
+  let b = a[k + 1]!;
+  for (let j = k + 2; j < n; j++) if (a[j]! < b) b = a[j]!;
+  return b;
+}
+
 /** The values of `v` that are not NaN, in a new array. */
 export function presentValues(v: ArrayLike<number>): Float64Array {
   let m = 0;
