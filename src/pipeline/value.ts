@@ -4,12 +4,15 @@
  */
 import { SegmintError } from '../core/errors.ts';
 import { customerMetrics, exclusionCounts } from '../features/customer-metrics.ts';
-import { edgesQuery, scoreQuery, type ScoreSpec } from '../features/scores.ts';
+import { edgesQuery, runScoresRows, scoreQuery, segmentSummaryQuery, type ScoreSpec } from '../scoring/rfm.ts';
 import { checkThresholds } from '../models/rfm/binning.ts';
 import { checkCoverage, DEFAULT_LRFMP_SEGMENTS, DEFAULT_LRFP_SEGMENTS, DEFAULT_RF_SEGMENTS, DEFAULT_RFM_SEGMENTS, type SegmentRule } from '../models/rfm/segments.ts';
-import { compile } from '../sql/compile.ts';
-import type { Select } from '../sql/ir.ts';
-import type { Workspace } from '../store/workspace.ts';
+import { compile, DIALECT } from '../sql/compile.ts';
+import {
+  and, caseWhen, col, count, createTableAs, dropTable, eq, ge, insertSelect, isNotNull, isNull, le, lit, lt, max, num, NULL, or, select, subquery, table, tempName,
+  type Expr, type Query, type Select, type Statement,
+} from '../sql/ir.ts';
+import type { Db, Workspace } from '../store/workspace.ts';
 import { isCalendarDate } from '../store/config.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
 
@@ -90,29 +93,63 @@ export function checkDate(flag: string, d: string): void {
 }
 
 /** The as-of date YYYY-MM-DD: `asOf`, else segmint.yaml analysis.asOf, else the day after the last transaction. */
-export async function resolveAsOf(ws: Workspace, asOf: string | undefined): Promise<string> {
+export async function resolveAsOf(ws: Pick<Workspace, 'db' | 'config'>, asOf: string | undefined): Promise<string> {
   const given = asOf ?? ws.config.analysis.asOf ?? undefined;
   if (given !== undefined) {
     checkDate('--as-of', given);
     return given;
   }
-  const last = await ws.db.one<{ d: string | null }>("SELECT strftime(CAST(max(ts) AS DATE) + 1, '%Y-%m-%d') AS d FROM transactions WHERE customer_id IS NOT NULL");
-  if (!last?.d) {
+  const last = await one(ws.db, select({ select: [{ expr: max(col('ts')), as: 'd' }], from: table('transactions'), where: isNotNull(col('customer_id')) }));
+  if (last?.d === null || last?.d === undefined) {
     throw new SegmintError('no-transactions', 'the workspace has no transactions with a customer id, so there is nothing to score', {
       hint: 'import some first: segmint import FILE --kind transactions',
     });
   }
-  return last.d;
+  return dayAfter(last.d);
 }
 
-/** Materialise a compiled query as a temp table (DuckDB). */
-export async function materialise(ws: Workspace, name: string, q: Select): Promise<void> {
-  const c = compile(q, 'duckdb');
-  await ws.db.run(`CREATE OR REPLACE TEMP TABLE ${name} AS ${c.sql}`, c.params);
+/** The calendar day after the (UTC) day of a timestamp read back from the engine, YYYY-MM-DD. */
+function dayAfter(ts: unknown): string {
+  const t = ts instanceof Date ? ts : new Date(`${String(ts).replace(' ', 'T')}Z`);
+  const day = Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate());
+  return new Date(day + 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Run a compiled query or statement on the workspace's engine. */
+export async function exec(db: Db, q: Statement): Promise<void> {
+  const c = compile(q, db.dialect);
+  await db.run(c.sql, c.params);
+}
+/** The first row of a query compiled for the workspace's engine. */
+export async function one<T extends Record<string, unknown> = Record<string, unknown>>(db: Db, q: Query): Promise<T | undefined> {
+  const c = compile(q, db.dialect);
+  return db.one<T>(c.sql, c.params);
+}
+/** Every row of a query compiled for the workspace's engine. */
+export async function all<T extends Record<string, unknown> = Record<string, unknown>>(db: Db, q: Query): Promise<T[]> {
+  const c = compile(q, db.dialect);
+  return db.all<T>(c.sql, c.params);
+}
+/** count(*) of the rows of `from` where `where` holds. */
+export async function countRows(db: Db, from: string, where?: Expr): Promise<number> {
+  const r = await one<{ n: unknown }>(db, select({ select: [{ expr: count(), as: 'n' }], from: table(from), ...(where ? { where } : {}) }));
+  return Number(r?.n ?? 0);
+}
+/** Whether any row of `from` satisfies `where` (reads one row at most). */
+export async function anyRow(db: Db, from: string, where: Expr): Promise<boolean> {
+  const first = select({ select: [{ expr: num(1), as: 'one' }], from: table(from), where, limit: 1 });
+  const r = await one<{ n: unknown }>(db, select({ select: [{ expr: count(), as: 'n' }], from: subquery(first, 'q') }));
+  return Number(r?.n ?? 0) > 0;
+}
+
+/** Materialise a query as a temporary table of the workspace's engine (replacing one of the same name). */
+export async function materialise(ws: Pick<Workspace, 'db'>, name: string, q: Select): Promise<void> {
+  await exec(ws.db, dropTable(name));
+  await exec(ws.db, createTableAs(name, q, { temporary: true }));
 }
 
 /** Compute, store and summarise an RFM or LRFMP run. */
-export async function runValueSegmentation(ws: Workspace, model: ValueModel, options: ValueOptions = {}): Promise<ValueResult> {
+export async function runValueSegmentation(ws: Pick<Workspace, 'db' | 'config'>, model: ValueModel, options: ValueOptions = {}): Promise<ValueResult> {
   const db = ws.db;
   const bins = options.bins ?? ws.config.analysis.rfm.bins;
   if (!Number.isInteger(bins) || bins < 2 || bins > 9) {
@@ -123,8 +160,7 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
   const th = ws.config.analysis.rfm.thresholds ?? {};
   const metricKey: Record<string, 'recency' | 'frequency' | 'monetary'> = { r: 'recency', f: 'frequency', m: 'monetary' };
   // without a single amount M is constant (0): score R and F only and name segments from them
-  const withAmount = await db.one<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM transactions WHERE customer_id IS NOT NULL AND amount IS NOT NULL LIMIT 1)');
-  const noAmounts = Number(withAmount?.n ?? 0) === 0;
+  const noAmounts = !(await anyRow(db, 'transactions', and(isNotNull(col('customer_id')), isNotNull(col('amount')))));
   const specs = (model === 'rfm' ? RFM_SCORES : LRFMP_SCORES).filter((s) => !(noAmounts && s.score === 'm')).map((s) => {
     const t = th[metricKey[s.score]!];
     if (!t) return s;
@@ -142,18 +178,22 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
   }
 
   const warnings: string[] = noAmounts ? [NO_AMOUNTS_WARNING[model]] : [];
-  const future = await db.one<{ n: number }>('SELECT count(*) AS n FROM transactions WHERE customer_id IS NOT NULL AND ts >= CAST(? AS TIMESTAMP)', [asOf]);
-  if ((future?.n ?? 0) > 0) warnings.push(`${future!.n} transaction lines dated on or after the as-of date ${asOf} were ignored`);
+  const future = await countRows(db, 'transactions', and(isNotNull(col('customer_id')), ge(col('ts'), lit(asOfDate))));
+  if (future > 0) warnings.push(`${future} transaction lines dated on or after the as-of date ${asOf} were ignored`);
 
-  await materialise(ws, '__features', customerMetrics({ asOf: asOfDate, windowFunctions: true, features: model === 'rfm' ? 'rfm' : 'all' }));
+  // temporary tables named per call: two commands on a shared engine never write the same one
+  const temps: string[] = [];
+  let features = tempName('features');
+  temps.push(features);
+  const windowFunctions = DIALECT[db.dialect].capabilities.windowFunctions;
+  await exec(db, createTableAs(features, customerMetrics({ asOf: asOfDate, windowFunctions, features: model === 'rfm' ? 'rfm' : 'all' }), { temporary: true }));
   try {
-    const scored = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features'))?.n ?? 0);
-    const totalCustomers = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
+    const scored = await countRows(db, features);
+    const totalCustomers = await countRows(db, 'customers');
     // Reasons are only looked up when someone was left out.
     let exc: Record<string, number> = { customers: totalCustomers, not_eligible: 0 };
     if (totalCustomers > scored) {
-      const ex = compile(exclusionCounts({ asOf: asOfDate, eligible: '__features' }), 'duckdb');
-      exc = (await db.one<Record<string, number>>(ex.sql, ex.params))!;
+      exc = (await one<Record<string, number>>(db, exclusionCounts({ asOf: asOfDate, eligible: features })))!;
     }
     if (scored === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase before the as-of date ${asOf}`, {
@@ -164,50 +204,52 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
     // there is none, so such customers get no P score (not "most regular"), and P's edges are taken without them.
     const unscored: Record<string, number> = {};
     if (model === 'lrfmp') {
-      const few = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE visits < 3'))?.n ?? 0);
+      const few = await countRows(db, features, lt(col('visits'), num(3)));
       if (few > 0) {
-        await db.run('UPDATE __features SET periodicity_days = NULL WHERE visits < 3');
+        // a copy with P's metric NULL below three purchase days (no UPDATE: ClickHouse has none for this)
+        const cols = (await db.tableColumns(features)).map((c) => c.name);
+        const withoutP = select({
+          select: cols.map((c) => ({ expr: c === 'periodicity_days' ? caseWhen([[lt(col('visits'), num(3)), NULL]], col(c)) : col(c), as: c })),
+          from: table(features),
+        });
+        const next = tempName('features');
+        temps.push(next);
+        await exec(db, createTableAs(next, withoutP, { temporary: true }));
+        features = next;
         unscored.p = few;
         warnings.push(unscoredPWarning(few));
         const scoredP = scored - few;
         if (scoredP === 0) warnings.push('no customer has three purchase days or more: nobody has a P score');
       }
     }
-    const edgesQ = edgesQuery({ features: '__features', bins, scores: specs });
+    const edgesQ = edgesQuery({ features, bins, scores: specs });
     const edges: Record<string, number[]> = {};
     if (edgesQ) {
-      const c = compile(edgesQ, 'duckdb');
-      const row = (await db.one<Record<string, number[]>>(c.sql, c.params))!;
+      const row = (await one<Record<string, number[]>>(db, edgesQ))!;
       // no customer with a value (P when nobody has three purchase days): no edges, and nobody has the score
       for (const s of specs) if (!s.thresholds) edges[s.score] = [...(row[`q_${s.score}`] ?? [])].map(Number);
     }
     for (const s of specs) if (s.thresholds) edges[s.score] = [...s.thresholds];
-    const nonPositive = noAmounts ? 0 : Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM __features WHERE monetary <= 0'))?.n ?? 0);
+    const nonPositive = noAmounts ? 0 : await countRows(db, features, le(col('monetary'), num(0)));
     if (nonPositive > 0) warnings.push(`${nonPositive} customers have a net spend of zero or less (returns exceed purchases): they are scored in the lowest M bin`);
 
     const carried = ['recency_days', 'tenure_days', 'frequency', 'monetary', 'mean_order_value', 'periodicity_days', 'return_rate', 'distinct_products', 'basket_size', 'first_purchase', 'last_purchase'];
     // The edges were computed once above; the score query compares with them as constants.
     const fixed = specs.map((s) => ({ ...s, thresholds: edges[s.score]! }));
-    const letters = ['l', 'r', 'f', 'm', 'p'];
-    const has = new Set(specs.map((s) => s.score));
-    const sq = compile(scoreQuery({ features: '__features', bins, scores: fixed, rules, ruleScale, passthrough: carried }), 'duckdb');
+    const has = new Set<string>(specs.map((s) => s.score));
+    const sq = scoreQuery({ features, bins, scores: fixed, rules, ruleScale, passthrough: carried });
     const runId = await storeRun(db, model, async (runId) => {
-      await db.run(`INSERT INTO run_scores
-        SELECT ${runId}, s.customer_id, s.segment, s.score_code, ${letters.map((l) => (has.has(l as 'r') ? `s.${l}` : 'NULL')).join(', ')},
-          ${carried.map((c) => `s.${c}`).join(', ')}
-        FROM (${sq.sql}) s`, sq.params);
+      await exec(db, insertSelect('run_scores', runScoresRows(runId, sq, has, carried)));
       const params = { model, bins, thresholds: th, rules: rules.map((r) => r.name), scores: specs.map((s) => s.score), ...(noAmounts ? { noAmounts } : {}) };
       // checked before the commit: a failed run stores nothing
-      const unnamed = await db.one<{ n: number }>("SELECT count(*) AS n FROM run_scores WHERE run_id = ? AND (segment IS NULL OR segment = '')", [runId]);
-      if ((unnamed?.n ?? 0) > 0) throw new SegmintError('internal-error', `${unnamed!.n} customers got no segment`, { exitCode: 1 });
+      const unnamed = await countRows(db, 'run_scores', and(eq(col('run_id'), num(runId)), or(isNull(col('segment')), eq(col('segment'), lit('')))));
+      if (unnamed > 0) throw new SegmintError('internal-error', `${unnamed} customers got no segment`, { exitCode: 1 });
       await recordRun(db, runId, model, asOf, params, { edges });
       if (options.beforeCommit) await options.beforeCommit(runId);
       return runId;
     });
     const scoreCols = specs.map((s) => s.score);
-    const seg = await db.all<Record<string, number | string>>(`SELECT segment, count(*) AS customers, sum(monetary) AS revenue,
-        avg(recency_days) AS mr, avg(frequency) AS mf, avg(monetary) AS mm, ${scoreCols.map((c) => `avg(${c}) AS s_${c}`).join(', ')}
-      FROM run_scores WHERE run_id = ? GROUP BY segment ORDER BY revenue DESC, segment`, [runId]);
+    const seg = await all<Record<string, number | string>>(db, segmentSummaryQuery(runId, scoreCols));
     const totalRevenue = seg.reduce((a, r) => a + Number(r.revenue), 0);
     const segments: SegmentSummary[] = seg.map((r) => ({
       segment: String(r.segment),
@@ -228,7 +270,7 @@ export async function runValueSegmentation(ws: Workspace, model: ValueModel, opt
       edges, segments, scores: scoreCols, unscored, noAmounts, warnings,
     };
   } finally {
-    await db.run('DROP TABLE IF EXISTS __features');
+    for (const t of temps) await exec(db, dropTable(t));
   }
 }
 

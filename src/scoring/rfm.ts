@@ -5,6 +5,7 @@
  */
 import type { SegmentRule } from '../core/segment-rules.ts';
 import {
+  avg, count, eq, sum,
   add, and, caseWhen, cast, col, div, fn, index, isNull, le, lt, mul, num, NULL, param, quantiles, select, subquery, sub, table,
   type Expr, type Select,
 } from '../sql/ir.ts';
@@ -100,5 +101,45 @@ export function scoreQuery(o: ScoreOptions): Select {
       { expr: caseWhen(whens), as: 'segment' },
     ],
     from: subquery(scored, 's'),
+  });
+}
+
+/** The score letters in the order of run_scores' columns. */
+export const SCORE_LETTERS = ['l', 'r', 'f', 'm', 'p'] as const;
+
+/**
+ * The rows of run `runId` for `run_scores`, in its column order: run id, customer, segment, code, the five
+ * scores (NULL for those not computed) and the `carried` feature columns, read from `scores` (a `scoreQuery`).
+ */
+export function runScoresRows(runId: number, scores: Select, computed: ReadonlySet<string>, carried: readonly string[]): Select {
+  return select({
+    select: [
+      { expr: num(runId), as: 'run_id' },
+      { expr: col('customer_id', 's'), as: 'customer_id' },
+      { expr: col('segment', 's'), as: 'segment' },
+      { expr: col('score_code', 's'), as: 'score_code' },
+      ...SCORE_LETTERS.map((l) => ({ expr: computed.has(l) ? col(l, 's') : NULL, as: l })),
+      ...carried.map((c) => ({ expr: col(c, 's'), as: c })),
+    ],
+    from: subquery(scores, 's'),
+  });
+}
+
+/** Per segment of run `runId`: customers, revenue, mean recency/frequency/monetary and the mean of each score. */
+export function segmentSummaryQuery(runId: number, scoreCols: readonly string[]): Select {
+  return select({
+    select: [
+      { expr: col('segment'), as: 'segment' },
+      { expr: count(), as: 'customers' },
+      { expr: sum(col('monetary')), as: 'revenue' },
+      { expr: avg(col('recency_days')), as: 'mr' },
+      { expr: avg(col('frequency')), as: 'mf' },
+      { expr: avg(col('monetary')), as: 'mm' },
+      ...scoreCols.map((c) => ({ expr: avg(col(c)), as: `s_${c}` })),
+    ],
+    from: table('run_scores'),
+    where: eq(col('run_id'), num(runId)),
+    groupBy: [col('segment')],
+    orderBy: [{ expr: col('revenue'), desc: true }, col('segment')],
   });
 }
