@@ -40,6 +40,8 @@ export const TABLES: CorpusTable[] = [
   { name: 'vals', columns: [{ name: 'id', type: 'varchar' }, { name: 'x', type: 'double' }], rows: Array.from({ length: 10 }, (_, i) => [`a${String(i + 1).padStart(2, '0')}`, i + 1]) },
   { name: 'ties', columns: [{ name: 'id', type: 'varchar' }, { name: 'x', type: 'double' }], rows: [1, 1, 1, 1, 1, 2, 3, 4, 5, 6].map((x, i) => [`t${String(i + 1).padStart(2, '0')}`, x]) },
   { name: 'one_row', columns: [{ name: 'one', type: 'integer' }], rows: [[1]] },
+  // 1 … 20,000 in a scrambled order (7,919 is prime to 20,000): more values than ClickHouse's quantile sample
+  { name: 'many', columns: [{ name: 'x', type: 'double' }], rows: Array.from({ length: 20000 }, (_, i) => [((i * 7919) % 20000) + 1]) },
 ];
 
 const SQL_TYPES: Record<ColumnType, string> = { varchar: 'VARCHAR', timestamp: 'TIMESTAMP', date: 'DATE', decimal: 'DECIMAL(12,2)', boolean: 'BOOLEAN', integer: 'INTEGER', double: 'DOUBLE PRECISION' };
@@ -91,8 +93,11 @@ export function assertRows(actual: Row[], expected: Row[], what: string, options
     for (const [k, want0] of Object.entries(e)) {
       const got = actual[i]![k];
       const want = options.booleansAsNumbers && typeof want0 === 'boolean' && typeof got === 'number' ? Number(want0) : want0;
-      if (typeof want === 'number' && typeof got === 'number') assert.ok(Math.abs(got - want) < 1e-9, `${what}: row ${i} ${k}: ${got} ≠ ${want}`);
-      else assert.deepEqual(got, want, `${what}: row ${i} ${k}`);
+      const close = (g: unknown, w: unknown) => typeof w === 'number' && typeof g === 'number' && Math.abs(g - w) < 1e-9;
+      if (typeof want === 'number' && typeof got === 'number') assert.ok(close(got, want), `${what}: row ${i} ${k}: ${got} ≠ ${want}`);
+      else if (Array.isArray(want) && Array.isArray(got) && want.every((w) => typeof w === 'number')) {
+        assert.ok(got.length === want.length && want.every((w, j) => close(got[j], w)), `${what}: row ${i} ${k}: ${JSON.stringify(got)} ≠ ${JSON.stringify(want)}`);
+      } else assert.deepEqual(got, want, `${what}: row ${i} ${k}`);
     }
   });
 }
@@ -258,6 +263,13 @@ export const selfJoinGaps = select({
   orderBy: [col('customer_id', 'a'), col('d', 'a')],
 });
 
+// quantiles of 1 … 20,000 at p lie at position p·19,999: 1 + p·19,999 exactly (ClickHouse's sampled
+// quantiles() gave 2024.1, 10139.5, 18013.9)
+const manyQuantiles = select({
+  select: [{ expr: s.quantiles(col('x'), [0.1, 0.5, 0.9]), as: 'q' }, { expr: s.median(col('x')), as: 'median' }, { expr: s.median(col('x'), { filter: s.gt(col('x'), num(10000)) }), as: 'upper_median' }],
+  from: table('many'),
+});
+
 /** Each case: the query and the rows worked out by hand. */
 export const CASES: CorpusCase[] = [
   { name: 'a per-customer aggregate: recency days, distinct orders, net and gross sums (FILTER), line count', query: perCustomer, rows: perCustomerRows, perCustomer: true },
@@ -269,6 +281,8 @@ export const CASES: CorpusCase[] = [
   { name: 'a DATE column compared with timestamps (>=, <, IN)', query: dateAgainstTimestamps, rows: [{ customer_id: 'c5' }, { customer_id: 'c6' }] },
   { name: 'named functions: division, rounding, greatest/least with NULL, dates, strings', query: functions, rows: [functionRow] },
   { name: 'aggregates: median, filtered quantiles, standard deviations, empty filter gives NULL', query: aggregates, rows: [aggregateRow] },
+  // 10,001 … 20,000: median (10,001 + 20,000) / 2
+  { name: 'quantiles and medians of 20,000 values are exact, not sampled', query: manyQuantiles, rows: [{ q: [2000.9, 10000.5, 18000.1], median: 10000.5, upper_median: 15000.5 }] },
   { name: 'UNION ALL, and NULLs last in a descending order', query: ordered, rows: ['c7', 'c5', 'c4', 'c6', 'none'].map((id) => ({ id })) },
   { name: 'lag() gaps between purchases', query: gaps, rows: [{ order_id: 'o1', gap: null }, { order_id: 'o1', gap: 0 }, { order_id: 'o2', gap: 20 }] },
   // c1 buys on 2024-01-01 and 2024-01-21; c2 and c3 on one day each

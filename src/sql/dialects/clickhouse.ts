@@ -25,7 +25,7 @@ const CONVERT: Record<SqlType, (x: string) => string> = {
   decimal: (x) => `toDecimal64(toFloat64(${x}) + if(toFloat64(${x}) < 0, -0.00005, 0.00005), 4)`,
 };
 const AGG: Record<Exclude<AggName, 'count_star'>, string> = {
-  count: 'count', sum: 'sum', avg: 'avg', min: 'min', max: 'max', stddev_pop: 'stddevPop', stddev_samp: 'stddevSamp', median: 'median',
+  count: 'count', sum: 'sum', avg: 'avg', min: 'min', max: 'max', stddev_pop: 'stddevPop', stddev_samp: 'stddevSamp', median: 'median', // median: see interpolated()
 };
 const TRUNC: Record<DateUnit, (x: string) => string> = {
   day: (x) => `toDateTime(toDate(${x}))`,
@@ -51,6 +51,21 @@ const roundHalfAway: FnImpl = (a) => {
   const r = `if(${x} < 0, -1, 1) * floor(${scaled} + 0.5)`;
   return scale === 1 ? `(${r})` : `(${r} / ${scale})`;
 };
+
+// quantiles()/median() keep a reservoir of 8,192 values per group and interpolate in that sample: beyond
+// 8,192 values they are estimates (the median of 1 … 20,000 came out 10,139.5). The values are sorted
+// instead, and the quantile interpolated at h = p·(n − 1) between neighbours (type 7) in the form DuckDB's
+// quantile_cont computes, lo·(⌊h⌋ + 1 − h) + hi·(h − ⌊h⌋), so the edges match to the last bit (a customer
+// whose value is an edge lands in the same bin).
+const sortedValues = (x: string, filter: string | undefined) =>
+  `arraySort(${filter ? `groupArrayIf(toFloat64(${x}), ${filter})` : `groupArray(toFloat64(${x}))`})`;
+function interpolated(s: string, p: string, empty: string): string {
+  const h = `${p} * (length(${s}) - 1)`;
+  const lo = `arrayElement(${s}, toUInt64(floor(${h})) + 1)`;
+  // past the end (p = 1) arrayElement gives 0, with weight 0
+  const hi = `arrayElement(${s}, toUInt64(floor(${h})) + 2)`;
+  return `if(length(${s}) = 0, ${empty}, ${lo} * (floor(${h}) + 1 - ${h}) + ${hi} * (${h} - floor(${h})))`;
+}
 
 export const clickhouse: Dialect = {
   ...baseDialect,
@@ -106,6 +121,7 @@ export const clickhouse: Dialect = {
       if (name !== 'count') unsupported('clickhouse', `${name}(DISTINCT …)`, 'only count(DISTINCT …) is available; aggregate a SELECT DISTINCT subquery instead');
       return filter ? `uniqExactIf(${a[0]}, ${filter})` : `uniqExact(${a[0]})`;
     }
+    if (name === 'median') return interpolated(sortedValues(a[0]!, filter), '0.5', 'NULL');
     const fn = AGG[name];
     if (!filter) return `${fn}(${a[0]})`;
     if (name === 'count') return `countIf(${a[0]}, ${filter})`;
@@ -115,7 +131,8 @@ export const clickhouse: Dialect = {
     // -If over no matching rows gives 0 (or 1970-01-01, or nan), where SQL gives NULL.
     return `if(countIf(${filter}) > 0, ${fn}If(${a[0]}, ${filter}), NULL)`;
   },
-  quantiles: (x, ps, filter) => (filter ? `quantilesIf(${ps.join(', ')})(${x}, ${filter})` : `quantiles(${ps.join(', ')})(${x})`),
+  // an array of the interpolated quantiles; nan where there are no values (an array cannot hold NULL on 18.16)
+  quantiles: (x, ps, filter) => `[${ps.map((p) => interpolated(sortedValues(x, filter), p, 'nan')).join(', ')}]`,
   index: (array, i) => `arrayElement(${array}, ${i})`,
   jsonKey: (name) => name,
   // 18.16 has only the visitParam* (simpleJSON*) functions; JSONHas/JSONExtract* came in 19.x. They find the
