@@ -566,6 +566,7 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
     const lift = measureLift({ arms, segments, n, mean, variance }, kind, 0, { alpha });
     return { metric, source: c.outcomes.includes(metric) ? 'column' : 'workspace', ...lift, ...(o.by ? {} : { bySegment: [] }) };
   });
+  if (segments.length > 50) notes.push(`${o.by} has ${segments.length.toLocaleString('en-US')} values: each segment is small and its interval wide; segment by a column with fewer values (or bands of this one)`);
   // the split within each segment: the arm sizes against the plan, as for the whole campaign
   const segmentSrm = o.by ? segments.map((segment) => {
     const counts = arms.map((a) => Number(rows.find((r) => String(r.label) === segment && String(r.arm) === a)?.members ?? 0));

@@ -223,4 +223,8 @@ test('the split within each segment: fine on the file; a tenth of one segment\'s
   const b = await okJson(['campaign', 'measure', 'one-segment', '--by', 'channel', '--metric', 'visit']);
   assert.deepEqual(b.segmentSrm.map((s: { segment: string; flagged: boolean }) => [s.segment, s.flagged]), [['Multichannel', true], ['Phone', false], ['Web', false]]);
   assert.match(b.notes[0], /The split is off within 1 segment of channel \(Multichannel\)/);
+  // a continuous column is no segmentation: said
+  const h = await okJson(['campaign', 'measure', 'hillstrom', '--by', 'history', '--metric', 'visit']);
+  assert.ok(h.notes.includes(`history has ${h.segments.length.toLocaleString('en-US')} values: each segment is small and its interval wide; segment by a column with fewer values (or bands of this one)`));
+  assert.ok(h.segments.length > 30000);
 });
