@@ -1,7 +1,7 @@
 /**
  * ClickHouse for tests: a server through Segmint's connection layer or over plain HTTP (TEST_CLICKHOUSE_URL,
  * the cluster of scripts/clickhouse-cluster.sh; plain HTTP takes extra settings such as the cluster's), and
- * chdb in process (the optional npm package, ClickHouse 26.x). Each runs SQL text and gives rows, with the
+ * chdb in process (npm, ClickHouse 26.x; installed by .ci/run, not a dependency). Each runs SQL text and gives rows, with the
  * session settings Segmint's ClickHouse SQL needs.
  */
 import { createRequire } from 'node:module';
@@ -61,13 +61,13 @@ export async function engineRunner(url: string, database: string): Promise<Click
 
 type ChdbSession = { query(sql: string, format?: string): string; cleanup(): void };
 
-/** chdb in process, or the reason it cannot run (the optional dependency is not installed). */
+/** chdb in process, or the reason it cannot run (the package is not installed). */
 export function chdbRunner(): ClickHouseRunner | string {
   let Session: new () => ChdbSession;
   try {
     ({ Session } = createRequire(import.meta.url)('chdb') as { Session: new () => ChdbSession });
   } catch (e) {
-    return `the optional package chdb is not installed (npm install chdb): ${(e as Error).message.split('\n')[0]}`;
+    return `chdb is not installed (npm install --no-save chdb@3.4.0, as .ci/run does): ${(e as Error).message.split('\n')[0]}`;
   }
   const session = new Session();
   const settings = Object.entries({ ...SESSION_SETTINGS, session_timezone: 'UTC' }).map(([k, v]) => `SET ${k} = ${/^\d+$/.test(v) ? v : `'${v}'`}`);

@@ -1,6 +1,6 @@
 // The in-SQL assignment of a fitted cluster model (features/cluster-assignment.ts) agrees with the
 // in-process one on every customer, on DuckDB, on PostgreSQL (when TEST_POSTGRES_URL is set), on ClickHouse
-// 18.16 (TEST_CLICKHOUSE_URL) and on chdb (ClickHouse 26.x, when the optional package is installed).
+// 18.16 (TEST_CLICKHOUSE_URL) and on chdb (ClickHouse 26.x, when installed: .ci/run does).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -131,7 +131,7 @@ test('postgres: the SQL assignment (nearest centroid; most probable mixture comp
   }
 });
 
-// ClickHouse 18.16 (TEST_CLICKHOUSE_URL, through src/engines) and chdb (26.x, the optional package): the same
+// ClickHouse 18.16 (TEST_CLICKHOUSE_URL, through src/engines) and chdb (26.x, when installed): the same
 // agreement, with the feature tables in ClickHouse types (Nullable where a value may be missing)
 const CH_URL = process.env.TEST_CLICKHOUSE_URL;
 const chdb = chdbRunner();

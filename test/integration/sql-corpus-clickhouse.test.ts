@@ -3,7 +3,7 @@
 //   - ClickHouse 18.16, one server (TEST_CLICKHOUSE_URL: shard 1 of scripts/clickhouse-cluster.sh),
 //   - the two-shard cluster through Distributed tables sharded by cityHash64(customer_id)
 //     (TEST_CLICKHOUSE_URL and TEST_CLICKHOUSE_SHARD2_URL),
-//   - chdb, ClickHouse 26.x in process (the optional npm package),
+//   - chdb, ClickHouse 26.x in process (npm; .ci/run installs it),
 // each checked against the rows worked out by hand and against DuckDB's rows for the same IR. The single
 // server is read through src/engines/clickhouse.ts; the cluster over plain HTTP, because it needs settings the
 // connection layer does not set (CLUSTER_SETTINGS). A third part runs the feature queries of the pipelines
