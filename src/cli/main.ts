@@ -20,6 +20,7 @@ import { registerDelete } from './commands/delete.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerMigration } from './commands/migration.ts';
 import { registerCampaign } from './commands/campaign.ts';
+import { registerRecommend } from './commands/recommend.ts';
 
 export function buildProgram(ctx: Context, setExit: (code: number) => void): Command {
   const program = new Command('segmint')
@@ -37,7 +38,7 @@ export function buildProgram(ctx: Context, setExit: (code: number) => void): Com
     'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
     'segmint clv fit && segmint clv predict --horizon 12 --unit month --out clv.csv',
   ]);
-  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete, registerRuns, registerMigration, registerCampaign]) {
+  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete, registerRuns, registerMigration, registerCampaign, registerRecommend]) {
     register(program, ctx, setExit);
   }
   return program;
