@@ -1,4 +1,5 @@
 /** Writes one benchmark's section of docs/BENCHMARKS.md, keeping the other sections as they are. */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
@@ -19,6 +20,17 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Compile the CLI (\`npm run build\`) for the benchmarks that run it as a process (bench/dist-cli.mjs). tsc writes
+ * dist/ even when a file being edited elsewhere does not type-check: that is reported, not fatal.
+ */
+export function buildCli(): void {
+  const root = resolve(import.meta.dirname, '..');
+  const b = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
+  if (!existsSync(resolve(root, 'dist/cli/main.js'))) throw new Error(`npm run build wrote no dist/cli/main.js: ${b.stdout}${b.stderr}`);
+  if (b.status !== 0) console.log(`bench: npm run build reported type errors (dist/ written anyway): ${(b.stdout ?? '').split('\n').filter((l) => l.includes('error')).slice(0, 3).join('; ')}`);
 }
 
 /** Replace (or add) the section `## name` in docs/BENCHMARKS.md. */
