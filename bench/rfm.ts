@@ -13,7 +13,7 @@ import { generatedEcommerce } from './generated.ts';
 import { runValueSegmentation } from '../src/pipeline/value.ts';
 import { importFile } from '../src/store/import/index.ts';
 import { Workspace } from '../src/store/workspace.ts';
-import { machine, median, writeSection } from './benchmarks-md.ts';
+import { buildCli, machine, median, writeSection } from './benchmarks-md.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'bench/out/rfm');
@@ -55,8 +55,7 @@ export async function run(): Promise<void> {
   }
   ws.close();
   // the compiled CLI, as \`npm ci\` installs it (bin/segmint.js would run the TypeScript sources when src/ is newer than dist/)
-  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stdout}${build.stderr}`);
+  buildCli();
   const clean = async () => {
     const w = await Workspace.open(wsDir);
     await w.db.run('DELETE FROM run_scores');
