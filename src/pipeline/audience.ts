@@ -8,14 +8,22 @@ import { checkAudience } from '../segments/check.ts';
 import { formatAudience } from '../segments/format.ts';
 import { leafProbes, lowerAudience } from '../segments/lower.ts';
 import { type AudienceDiagnostic, type AudiencePack, type Node } from '../segments/ast.ts';
-import { fieldTypeOf, MODEL_RUNS, RESULT_RUN_KIND, runPinProblem, suggestion, TRANSACTION_FIELDS, type AudienceSchema, type FieldType, type ScoreSource } from '../segments/schema.ts';
+import { fieldTypeOf, RESULT_RUN_KIND, runPinProblem, TRANSACTION_FIELDS, type AudienceSchema, type FieldType, type ScoreSource } from '../segments/schema.ts';
 import { compile, dialectOf, type Compiled } from '../sql/compile.ts';
 import type { DialectName } from '../sql/dialects/base.ts';
 import { expandedSize } from '../sql/size.ts';
-import { bool, caseWhen, col, eq, lit, select, table, type Query, type Select } from '../sql/ir.ts';
-import { quoteIdent } from '../sql/quote.ts';
+import {
+  and, bool, caseWhen, cast, coalesce, col, count, countDistinct, eq, inQuery, insertSelect, isNotNull, lit, lower, max, num, select, subquery, table,
+  type Expr, type Query, type Select,
+} from '../sql/ir.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
+import { levenshtein } from '../core/suggest.ts';
+import type { ColumnKind } from '../engines/types.ts';
 import { resolveAsOf } from './value.ts';
+import { all, anyRow, countRows, dayAfter, exec, one } from './run-query.ts';
+import { resolveTraits, traitSelect } from './trait-columns.ts';
+
+export { traitColumns } from './trait-columns.ts';
 import { copyToFile } from './export.ts';
 import { workspaceTimezone } from '../store/timezone.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
@@ -37,19 +45,28 @@ const CLUSTER_COLUMNS = { id: 'cluster', name: 'cluster_name' };
 
 /** The schema of a workspace as the checker sees it; event property names are read when `properties` is true. */
 export async function loadAudienceSchema(db: Db, options: { properties?: boolean; audiences?: Record<string, string>; aliases?: Record<string, string[]>; runs?: Record<string, number> } = {}): Promise<AudienceSchema> {
-  const cols = await db.all<{ name: string; type: string }>("SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'customers' AND table_schema = 'main' ORDER BY ordinal_position");
+  const cols = await db.tableColumns('customers');
   const traits: Record<string, FieldType> = {};
-  for (const c of cols) if (c.name !== 'source_id') traits[c.name] = fieldTypeOf(c.type);
-  const types = await db.all<{ type: string }>('SELECT DISTINCT type FROM events ORDER BY type');
+  // the engine's type reduced to its kind, named as fieldTypeOf reads it (JSON and the like by their own name)
+  for (const c of cols) if (c.name !== 'source_id') traits[c.name] = fieldTypeOf(c.kind === 'other' ? c.type : KIND_TYPE[c.kind]);
+  const types = await all<{ type: string }>(db, select({ distinct: true, select: [{ expr: col('type'), as: 'type' }], from: table('events'), orderBy: [col('type')] }));
   // every stored run: the latest of each result kind is read by `kind.field`, any of them by `kind(id).field`
-  const runRows = await db.all<{ run_id: number; kind: string; as_of: string | null; algorithm: string | null }>(
-    "SELECT run_id, kind, strftime(as_of, '%Y-%m-%d') AS as_of, CASE WHEN kind = 'cluster' THEN json_extract_string(summary, '$.model.algorithm') END AS algorithm FROM runs ORDER BY run_id");
+  const runRows = await all<{ run_id: number; kind: string; as_of: unknown; summary: string | null }>(db, select({
+    select: [
+      { expr: col('run_id'), as: 'run_id' }, { expr: col('kind'), as: 'kind' }, { expr: col('as_of'), as: 'as_of' },
+      // a cluster run's summary names its algorithm
+      { expr: caseWhen([[eq(col('kind'), lit('cluster')), cast(col('summary'), 'varchar')]]), as: 'summary' },
+    ],
+    from: table('runs'),
+    orderBy: [col('run_id')],
+  }));
   const runs: NonNullable<AudienceSchema['runs']> = {};
   const scores: AudienceSchema['scores'] = {};
   const latest = new Map<string, number>();
   for (const r of runRows) {
     const runId = Number(r.run_id);
-    const source = resultSource(r.kind, runId, r.as_of ?? '', r.algorithm);
+    const algorithm = r.summary ? ((JSON.parse(r.summary) as { model?: { algorithm?: unknown } }).model?.algorithm ?? null) : null;
+    const source = resultSource(r.kind, runId, dayText(r.as_of) ?? '', typeof algorithm === 'string' ? algorithm : algorithm === null ? null : String(algorithm));
     runs[runId] = { kind: r.kind, ...(source ? { source } : {}) };
     if (source) latest.set(r.kind, runId);
   }
@@ -65,9 +82,22 @@ export async function loadAudienceSchema(db: Db, options: { properties?: boolean
   }
   let eventProperties: Record<string, string[]> | undefined;
   if (options.properties) {
-    const rows = await db.all<{ type: string; keys: string[] }>('SELECT type, list(DISTINCT k ORDER BY k) AS keys FROM (SELECT type, unnest(json_keys(properties)) AS k FROM events WHERE properties IS NOT NULL) GROUP BY type');
-    eventProperties = Object.fromEntries(types.map((t) => [t.type, [] as string[]]));
-    for (const r of rows) eventProperties[r.type] = [...r.keys];
+    // the top-level keys of each type's properties, read from the distinct JSON texts (no engine has one
+    // spelling of json_keys; ClickHouse 18.16 has none)
+    const rows = await all<{ type: string; properties: string }>(db, select({
+      distinct: true,
+      select: [{ expr: col('type'), as: 'type' }, { expr: cast(col('properties'), 'varchar'), as: 'properties' }],
+      from: table('events'),
+      where: isNotNull(col('properties')),
+    }));
+    const keys = new Map<string, Set<string>>(types.map((t) => [t.type, new Set<string>()]));
+    for (const r of rows) {
+      const v = JSON.parse(r.properties) as unknown;
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) continue;
+      const set = keys.get(r.type) ?? keys.set(r.type, new Set()).get(r.type)!;
+      for (const k of Object.keys(v)) set.add(k);
+    }
+    eventProperties = Object.fromEntries([...keys].map(([t, k]) => [t, [...k].sort()]));
   }
   return {
     traits,
@@ -79,6 +109,24 @@ export async function loadAudienceSchema(db: Db, options: { properties?: boolean
     ...(options.aliases ? { aliases: options.aliases } : {}),
     runs,
   };
+}
+
+/** Column kinds as fieldTypeOf names them. */
+const KIND_TYPE: Record<Exclude<ColumnKind, 'other'>, string> = {
+  text: 'VARCHAR', integer: 'BIGINT', double: 'DOUBLE', decimal: 'DECIMAL', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP', date: 'DATE',
+};
+
+/** A date or timestamp read back from the engine as YYYY-MM-DD (UTC); null for NULL. */
+function dayText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  return String(v).slice(0, 10);
+}
+
+/** A timestamp read back from the engine as YYYY-MM-DD HH:MM:SS (UTC). */
+function timestampText(v: unknown): string {
+  if (v instanceof Date) return v.toISOString().slice(0, 19).replace('T', ' ');
+  return String(v).replace('T', ' ').slice(0, 19);
 }
 
 /** The stored result a run of `kind` holds, as a rule reads it; undefined for kinds a rule cannot read. */
@@ -171,7 +219,7 @@ export async function prepareAudience(ws: Workspace, name: string, where: string
   const asOf = await audienceAsOf(ws, options.asOf);
   const query = lowerAudience(c.node, { schema, asOf: new Date(`${asOf}T00:00:00Z`), refs: c.refs });
   // the workspace's engine: refuse a rule too large to evaluate now, not after writing its text
-  compileAudience(name, query, 'duckdb');
+  compileAudience(name, query, ws.db.dialect);
   return { name, where: formatAudience(c.node), node: c.node, asOf, query, refs: c.refs, schema };
 }
 
@@ -180,12 +228,11 @@ export async function prepareAudience(ws: Workspace, name: string, where: string
  * but a workspace without transactions is no error, since rules on traits need none: the day after the
  * last event, else today (UTC). Behaviour conditions then see no orders.
  */
-export async function audienceAsOf(ws: Workspace, asOf: string | undefined): Promise<string> {
+export async function audienceAsOf(ws: Pick<Workspace, 'db' | 'config'>, asOf: string | undefined): Promise<string> {
   if (asOf !== undefined || ws.config.analysis.asOf) return resolveAsOf(ws, asOf);
-  const any = await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM transactions WHERE customer_id IS NOT NULL LIMIT 1)');
-  if (Number(any?.n ?? 0) > 0) return resolveAsOf(ws, asOf);
-  const ev = await ws.db.one<{ d: string | null }>("SELECT strftime(CAST(max(ts) AS DATE) + 1, '%Y-%m-%d') AS d FROM events WHERE customer_id IS NOT NULL");
-  return ev?.d ?? new Date().toISOString().slice(0, 10);
+  if (await anyRow(ws.db, 'transactions', isNotNull(col('customer_id')))) return resolveAsOf(ws, asOf);
+  const ev = await one<{ d: unknown }>(ws.db, select({ select: [{ expr: max(col('ts')), as: 'd' }], from: table('events'), where: isNotNull(col('customer_id')) }));
+  return ev?.d === null || ev?.d === undefined ? new Date().toISOString().slice(0, 10) : dayAfter(ev.d);
 }
 
 /** The SQL of a prepared audience for an engine. */
@@ -213,17 +260,21 @@ export async function evaluateAudience(ws: Workspace, p: PreparedAudience, optio
   beforeCommit?: (runId: number) => Promise<void>;
 } = {}): Promise<EvalResult> {
   const db = ws.db;
-  const c = compileAudience(p.name, p.query, 'duckdb');
-  const total = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
+  // refuse a rule too large for the engine before anything runs
+  compileAudience(p.name, p.query, db.dialect);
+  const total = await countRows(db, 'customers');
   if (options.store === false) {
-    const n = Number((await db.one<{ n: number }>(`SELECT count(*) AS n FROM (${c.sql}) q`, c.params))?.n ?? 0);
+    const c = compileAudience(p.name, select({ select: [{ expr: count(), as: 'n' }], from: subquery(p.query, 'q') }), db.dialect);
+    const n = Number((await db.one<{ n: number }>(c.sql, c.params))?.n ?? 0);
     return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0, warnings: await valueWarnings(ws, p) };
   }
   const warnings = await valueWarnings(ws, p);
   return storeRun(db, 'audience', async (runId) => {
-    // the INSERT reports how many members it wrote (counting audience_members would scan every snapshot)
-    const inserted = await db.one<{ Count: number }>(`INSERT INTO audience_members SELECT ${runId}, customer_id FROM (${c.sql}) q`, c.params);
-    const n = Number(inserted?.Count ?? 0);
+    const members = select({ select: [{ expr: num(runId), as: 'run_id' }, { expr: col('customer_id', 'q'), as: 'customer_id' }], from: subquery(p.query, 'q') });
+    // its size was checked above
+    await exec(db, insertSelect('audience_members', members));
+    // the new run's rows only (a zone map or sorting key on run_id skips the other snapshots)
+    const n = await countRows(db, 'audience_members', eq(col('run_id'), num(runId)));
     await recordRun(db, runId, 'audience', p.asOf, { name: p.name, where: p.where }, { customers: n });
     if (options.beforeCommit) await options.beforeCommit(runId);
     return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0, runId, warnings };
@@ -336,17 +387,26 @@ export async function valueWarnings(ws: Workspace, p: PreparedAudience): Promise
   const warnings: string[] = [];
   for (const { table: t, column, value } of comparedValues(p)) {
     const ci = t === 'lines' && CASE_INSENSITIVE_FIELDS.has(column);
-    const c = quoteIdent(column);
     // a line's category or department may come from its product (features/transaction-lines.ts)
-    const src = t === 'customers'
-      ? `SELECT ${c} AS v FROM customers`
+    const src: Select = t === 'customers'
+      ? select({ select: [{ expr: col(column), as: 'v' }], from: table('customers') })
       : ci
-        ? `SELECT coalesce(t.${c}, p.${c}) AS v FROM transactions t LEFT JOIN products p ON p.product_id = t.product_id WHERE t.customer_id IS NOT NULL`
-        : `SELECT ${c} AS v FROM transactions WHERE customer_id IS NOT NULL`;
-    const hit = await ws.db.one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM (${src}) s WHERE ${ci ? 'lower(v) = lower(?)' : 'v = ?'} LIMIT 1) q`, [value]);
+        ? select({
+          select: [{ expr: coalesce(col(column, 't'), col(column, 'p')), as: 'v' }],
+          from: table('transactions', 't'),
+          joins: [{ type: 'left', target: table('products', 'p'), on: eq(col('product_id', 'p'), col('product_id', 't')) }],
+          where: isNotNull(col('customer_id', 't')),
+        })
+        : select({ select: [{ expr: col(column), as: 'v' }], from: table('transactions'), where: isNotNull(col('customer_id')) });
+    const v: Expr = col('v', 's');
+    const first = select({ select: [{ expr: num(1), as: 'one' }], from: subquery(src, 's'), where: ci ? eq(lower(v), lower(lit(value))) : eq(v, lit(value)), limit: 1 });
+    const hit = await one<{ n: unknown }>(ws.db, select({ select: [{ expr: count(), as: 'n' }], from: subquery(first, 'q') }));
     if (Number(hit?.n ?? 0) > 0) continue;
-    const near = await ws.db.all<{ v: string; d: number }>(
-      `SELECT v, levenshtein(lower(v), lower(?)) AS d FROM (SELECT DISTINCT CAST(v AS VARCHAR) AS v FROM (${src}) s WHERE v IS NOT NULL) q ORDER BY d, v LIMIT 3`, [value]);
+    // the nearest values by edit distance, ignoring case (computed here: not every engine has levenshtein)
+    const distinct = await all<{ v: string }>(ws.db, select({ distinct: true, select: [{ expr: cast(v, 'varchar'), as: 'v' }], from: subquery(src, 's'), where: isNotNull(v) }));
+    const target = value.toLowerCase();
+    const near = distinct.map((r) => ({ v: String(r.v), d: levenshtein(String(r.v).toLowerCase(), target) }))
+      .sort((a, b) => a.d - b.d || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0)).slice(0, 3);
     const what = t === 'customers' ? `customer has ${column}` : `transaction line has ${column}`;
     if (near.length === 0) {
       warnings.push(`audience '${p.name}': no ${what} set, so ${column} = '${value}' never holds`);
@@ -359,43 +419,9 @@ export async function valueWarnings(ws: Workspace, p: PreparedAudience): Promise
   return warnings;
 }
 
-/**
- * The columns of --traits: customer traits, and dotted names that read the latest run of a kind
- * (`rfm.segment`, `clv.clv`, `cluster.name`, any field a rule can read); unknown names are refused
- * (with did-you-mean) before anything is stored.
- */
-export function traitColumns(schema: AudienceSchema, traits: readonly string[]): { select: string[]; joins: string[] } {
-  const select: string[] = [];
-  const joins = new Map<string, string>();
-  const dotted = Object.entries(schema.scores).flatMap(([k, s]) => Object.keys(s.fields).filter((f) => !(f in (s.unavailable ?? {}))).map((f) => `${k}.${f}`));
-  const unknown = (t: string, why: string) => new SegmintError('unknown-field', `--traits ${t}: ${why}${suggestion(t, [...Object.keys(schema.traits), ...dotted])}`, {
-    hint: `traits: ${Object.keys(schema.traits).slice(0, 15).join(', ')}${Object.keys(schema.traits).length > 15 ? ', …' : ''}; stored results: ${dotted.join(', ') || `none yet (${Object.values(MODEL_RUNS).join('; ')})`}`,
-  });
-  for (const t of [...new Set(traits)].filter((x) => x !== 'customer_id')) {
-    if (t in schema.traits) {
-      select.push(`c.${quoteIdent(t)}`);
-      continue;
-    }
-    const dot = t.indexOf('.');
-    if (dot < 0) throw unknown(t, `customers have no trait ${t}`);
-    const [kind, field] = [t.slice(0, dot), t.slice(dot + 1)];
-    const src = schema.scores[kind];
-    if (!src) {
-      if (Object.hasOwn(MODEL_RUNS, kind)) throw new SegmintError('no-model-run', `--traits ${t} reads the latest stored ${kind} run, and this workspace has none`, { hint: MODEL_RUNS[kind] });
-      throw unknown(t, `no trait or stored result ${t}`);
-    }
-    if (src.unavailable?.[field] !== undefined) throw new SegmintError('unknown-field', `--traits ${t}: ${src.unavailable[field]}`, { hint: `fields of ${kind}: ${Object.keys(src.fields).filter((x) => !(x in (src.unavailable ?? {}))).join(', ')}` });
-    if (!(field in src.fields)) throw unknown(t, `${kind} has no field ${field}`);
-    const alias = `s_${kind.replace(/[^a-z0-9_]/gi, '_')}`;
-    joins.set(alias, `LEFT JOIN ${quoteIdent(src.table)} ${alias} ON ${alias}.customer_id = c.customer_id AND ${alias}.run_id = ${Number(src.runId)}`);
-    select.push(`${alias}.${quoteIdent(src.columns?.[field] ?? field)} AS ${quoteIdent(t)}`);
-  }
-  return { select, joins: [...joins.values()] };
-}
-
 /** Check the traits asked for with --traits (customer traits and `kind.field` results) before anything is stored. */
 export function checkTraits(p: PreparedAudience, traits: readonly string[]): void {
-  traitColumns(p.schema, traits);
+  resolveTraits(p.schema, traits);
 }
 
 /**
@@ -404,12 +430,18 @@ export function checkTraits(p: PreparedAudience, traits: readonly string[]): voi
  * instead of evaluating the rule again.
  */
 export async function exportMembers(ws: Workspace, p: PreparedAudience, file: string, traits: string[], runId?: number): Promise<{ file: string; rows: number }> {
-  const t = traitColumns(p.schema, traits);
-  const c = runId === undefined ? compileAudience(p.name, p.query, 'duckdb') : { sql: 'SELECT customer_id FROM audience_members WHERE run_id = ?', params: [runId] };
-  const cols = ['c.customer_id', ...t.select].join(', ');
+  const t = traitSelect(p.schema, traits);
+  const members: Query = runId === undefined ? p.query : select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table('audience_members'), where: eq(col('run_id'), lit(runId)) });
+  const q = select({
+    select: [{ expr: col('customer_id', 'c'), as: 'customer_id' }, ...t.select],
+    from: table('customers', 'c'),
+    joins: t.joins,
+    where: inQuery(col('customer_id', 'c'), members),
+    orderBy: [col('customer_id', 'c')],
+  });
+  const c = compileAudience(p.name, q, ws.db.dialect);
   // timestamps (traits, rfm.last_purchase) as ISO 8601 with the offset in the workspace's zone
-  return copyToFile(ws.db, `SELECT ${cols} FROM customers c ${t.joins.join(' ')} WHERE c.customer_id IN (${c.sql}) ORDER BY c.customer_id`, file, c.params,
-    { timezone: await workspaceTimezone(ws.db, ws.config) });
+  return copyToFile(ws.db, c.sql, file, c.params, { timezone: await workspaceTimezone(ws.db, ws.config) });
 }
 
 /** One node of an explanation: whether it holds for the customer, what was observed, and its parts. */
@@ -427,15 +459,15 @@ const show = (v: unknown): unknown => (v instanceof Date ? v.toISOString().repla
 /** Which conditions hold and fail for one customer, with the observed values. */
 export async function explainAudience(ws: Workspace, p: PreparedAudience, customerId: string): Promise<ExplainNode> {
   const db = ws.db;
-  const exists = await db.one<{ n: number }>('SELECT count(*) AS n FROM customers WHERE customer_id = ?', [customerId]);
-  if (!exists?.n) throw new SegmintError('unknown-customer', `no customer ${customerId} in this workspace`, { hint: 'give a customer_id from the customers table' });
+  const exists = await countRows(db, 'customers', eq(col('customer_id'), lit(customerId)));
+  if (!exists) throw new SegmintError('unknown-customer', `no customer ${customerId} in this workspace`, { hint: 'give a customer_id from the customers table' });
   const { probes, ctes } = leafProbes(p.node, { schema: p.schema, asOf: new Date(`${p.asOf}T00:00:00Z`), refs: p.refs }, customerId);
   const items = probes.flatMap((pr, i) => [
     { expr: caseWhen([[pr.holds, bool(true)]], bool(false)), as: `h${i}` },
     ...(pr.observed ? [{ expr: pr.observed, as: `v${i}` }] : []),
     ...(pr.threshold ? [{ expr: pr.threshold, as: `t${i}` }] : []),
   ]);
-  const q = compileAudience(p.name, select({ ...(ctes.length ? { with: ctes } : {}), select: items, from: table('customers'), where: eq(col('customer_id'), lit(customerId)) }), 'duckdb');
+  const q = compileAudience(p.name, select({ ...(ctes.length ? { with: ctes } : {}), select: items, from: table('customers'), where: eq(col('customer_id'), lit(customerId)) }), db.dialect);
   const row = (await db.one<Record<string, unknown>>(q.sql, q.params))!;
   const byNode = new Map<Node, number>(probes.map((pr, i) => [pr.node, i]));
   // a referenced audience is broken down where it first appears (an audience can refer to another many times)
@@ -474,18 +506,22 @@ export interface RunInfo {
   name?: string;
 }
 
+const RUN_COLUMNS = [
+  { expr: col('run_id'), as: 'run_id' }, { expr: col('kind'), as: 'kind' }, { expr: col('as_of'), as: 'as_of' }, { expr: col('created_at'), as: 'created_at' },
+  { expr: cast(col('params'), 'varchar'), as: 'params' }, { expr: cast(col('summary'), 'varchar'), as: 'summary' },
+];
+
 async function runInfo(db: Db, runId: number): Promise<RunInfo> {
-  const r = await db.one<{ kind: string; as_of: string; created_at: string; params: string }>("SELECT kind, strftime(as_of, '%Y-%m-%d') AS as_of, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at, CAST(params AS VARCHAR) AS params FROM runs WHERE run_id = ?", [runId]);
+  const r = await one<{ kind: string; as_of: unknown; created_at: unknown; params: string }>(db, select({ select: RUN_COLUMNS, from: table('runs'), where: eq(col('run_id'), lit(runId)) }));
   if (!r) throw new SegmintError('unknown-run', `no run ${runId} in this workspace`, { hint: 'list runs with segmint audience runs' });
   const name = r.kind === 'audience' ? (JSON.parse(r.params) as { name?: string }).name : undefined;
-  return { runId, kind: r.kind, asOf: r.as_of, createdAt: r.created_at, ...(name === undefined ? {} : { name }) };
+  return { runId, kind: r.kind, asOf: dayText(r.as_of) as string, createdAt: timestampText(r.created_at), ...(name === undefined ? {} : { name }) };
 }
 
 /** The audience snapshot runs, oldest first, optionally of one audience. */
 export async function audienceRuns(db: Db, name?: string): Promise<(RunInfo & { customers: number })[]> {
-  const rows = await db.all<{ run_id: number; as_of: string; created_at: string; params: string; summary: string }>(
-    "SELECT run_id, strftime(as_of, '%Y-%m-%d') AS as_of, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at, CAST(params AS VARCHAR) AS params, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'audience' ORDER BY run_id");
-  return rows.map((r) => ({ runId: Number(r.run_id), kind: 'audience', asOf: r.as_of, createdAt: r.created_at, name: (JSON.parse(r.params) as { name: string }).name, customers: (JSON.parse(r.summary) as { customers: number }).customers }))
+  const rows = await all<{ run_id: number; as_of: unknown; created_at: unknown; params: string; summary: string }>(db, select({ select: RUN_COLUMNS, from: table('runs'), where: eq(col('kind'), lit('audience')), orderBy: [col('run_id')] }));
+  return rows.map((r) => ({ runId: Number(r.run_id), kind: 'audience', asOf: dayText(r.as_of) as string, createdAt: timestampText(r.created_at), name: (JSON.parse(r.params) as { name: string }).name, customers: (JSON.parse(r.summary) as { customers: number }).customers }))
     .filter((r) => name === undefined || r.name === name);
 }
 
@@ -517,11 +553,15 @@ export async function diffAudience(db: Db, options: { name?: string; from?: numb
   if (a.name !== b.name || (options.name !== undefined && a.name !== options.name)) {
     throw new SegmintError('different-audiences', `runs ${a.runId} and ${b.runId} are snapshots of ${a.name === b.name ? `'${a.name}', not '${options.name}'` : `different audiences ('${a.name}' and '${b.name}')`}`, { hint: 'list the runs of one audience with segmint audience runs --name N' });
   }
-  const minus = async (x: number, y: number) => (await db.all<{ customer_id: string }>(
-    'SELECT customer_id FROM (SELECT customer_id FROM audience_members WHERE run_id = ? EXCEPT SELECT customer_id FROM audience_members WHERE run_id = ?) ORDER BY customer_id', [x, y])).map((r) => r.customer_id);
+  const membersOf = (run: number) => select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table('audience_members'), where: eq(col('run_id'), lit(run)) });
+  // x EXCEPT y and x INTERSECT y (distinct members) as IN / NOT IN, which every engine has
+  const inX = (x: number, y: number, negate: boolean) => and(eq(col('run_id'), lit(x)), inQuery(col('customer_id'), membersOf(y), negate));
+  const minus = async (x: number, y: number) => (await all<{ customer_id: string }>(db, select({
+    distinct: true, select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table('audience_members'), where: inX(x, y, true), orderBy: [col('customer_id')],
+  }))).map((r) => String(r.customer_id));
   const entered = await minus(to, from);
   const left = await minus(from, to);
-  const stayed = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM (SELECT customer_id FROM audience_members WHERE run_id = ? INTERSECT SELECT customer_id FROM audience_members WHERE run_id = ?)', [from, to]))?.n ?? 0);
+  const stayed = Number((await one<{ n: unknown }>(db, select({ select: [{ expr: countDistinct(col('customer_id')), as: 'n' }], from: table('audience_members'), where: inX(from, to, false) })))?.n ?? 0);
   return { from: a, to: b, entered, left, stayed };
 }
 

@@ -7,12 +7,13 @@ import { customerMetrics, exclusionCounts } from '../features/customer-metrics.t
 import { edgesQuery, runScoresRows, scoreQuery, segmentSummaryQuery, type ScoreSpec } from '../scoring/rfm.ts';
 import { checkThresholds } from '../models/rfm/binning.ts';
 import { checkCoverage, DEFAULT_LRFMP_SEGMENTS, DEFAULT_LRFP_SEGMENTS, DEFAULT_RF_SEGMENTS, DEFAULT_RFM_SEGMENTS, type SegmentRule } from '../models/rfm/segments.ts';
-import { compile, DIALECT } from '../sql/compile.ts';
+import { DIALECT } from '../sql/compile.ts';
 import {
-  and, caseWhen, col, count, createTableAs, dropTable, eq, ge, insertSelect, isNotNull, isNull, le, lit, lt, max, num, NULL, or, select, subquery, table, tempName,
-  type Expr, type Query, type Select, type Statement,
+  and, caseWhen, col, createTableAs, dropTable, eq, ge, insertSelect, isNotNull, isNull, le, lit, lt, max, num, NULL, or, select, table, tempName,
+  type Select,
 } from '../sql/ir.ts';
-import type { Db, Workspace } from '../store/workspace.ts';
+import type { Workspace } from '../store/workspace.ts';
+import { anyRow, countRows, dayAfter, exec, one, all } from './run-query.ts';
 import { isCalendarDate } from '../store/config.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
 
@@ -106,40 +107,6 @@ export async function resolveAsOf(ws: Pick<Workspace, 'db' | 'config'>, asOf: st
     });
   }
   return dayAfter(last.d);
-}
-
-/** The calendar day after the (UTC) day of a timestamp read back from the engine, YYYY-MM-DD. */
-function dayAfter(ts: unknown): string {
-  const t = ts instanceof Date ? ts : new Date(`${String(ts).replace(' ', 'T')}Z`);
-  const day = Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate());
-  return new Date(day + 86_400_000).toISOString().slice(0, 10);
-}
-
-/** Run a compiled query or statement on the workspace's engine. */
-export async function exec(db: Db, q: Statement): Promise<void> {
-  const c = compile(q, db.dialect);
-  await db.run(c.sql, c.params);
-}
-/** The first row of a query compiled for the workspace's engine. */
-export async function one<T extends Record<string, unknown> = Record<string, unknown>>(db: Db, q: Query): Promise<T | undefined> {
-  const c = compile(q, db.dialect);
-  return db.one<T>(c.sql, c.params);
-}
-/** Every row of a query compiled for the workspace's engine. */
-export async function all<T extends Record<string, unknown> = Record<string, unknown>>(db: Db, q: Query): Promise<T[]> {
-  const c = compile(q, db.dialect);
-  return db.all<T>(c.sql, c.params);
-}
-/** count(*) of the rows of `from` where `where` holds. */
-export async function countRows(db: Db, from: string, where?: Expr): Promise<number> {
-  const r = await one<{ n: unknown }>(db, select({ select: [{ expr: count(), as: 'n' }], from: table(from), ...(where ? { where } : {}) }));
-  return Number(r?.n ?? 0);
-}
-/** Whether any row of `from` satisfies `where` (reads one row at most). */
-export async function anyRow(db: Db, from: string, where: Expr): Promise<boolean> {
-  const first = select({ select: [{ expr: num(1), as: 'one' }], from: table(from), where, limit: 1 });
-  const r = await one<{ n: unknown }>(db, select({ select: [{ expr: count(), as: 'n' }], from: subquery(first, 'q') }));
-  return Number(r?.n ?? 0) > 0;
 }
 
 /** Materialise a query as a temporary table of the workspace's engine (replacing one of the same name). */
