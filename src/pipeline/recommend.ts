@@ -8,10 +8,11 @@ import { buildHistory, type History } from '../models/recommend/history.ts';
 import { countPairs, MAX_DENSE_ITEMS, neighbours, type Neighbours, type NeighbourOptions } from '../models/recommend/cooccurrence.ts';
 import { popularFor, popularityOrder, recommendFor, Scratch, segmentItemCounts } from '../models/recommend/topk.ts';
 import { RankingAccumulator, type RankingScores } from '../models/recommend/metrics.ts';
+import { associationRules, type Baskets } from '../models/recommend/rules.ts';
 import { quantileEdges, scoreOf } from '../models/rfm/binning.ts';
 import { DEFAULT_RF_SEGMENTS, DEFAULT_RFM_SEGMENTS, fmScore, segmentOf } from '../models/rfm/segments.ts';
 import { compile } from '../sql/compile.ts';
-import { and, col, count, countDistinct, daysBetween, ge, isNotNull, lit, lt, max, not, select, sum, table } from '../sql/ir.ts';
+import { and, col, count, toDate, countDistinct, daysBetween, ge, isNotNull, lit, lt, max, not, select, sum, table } from '../sql/ir.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { checkDate, resolveAsOf } from './value.ts';
 
@@ -316,4 +317,79 @@ export function segmentLift(m: Recommender, segmentName: string, opts: { k?: num
   }
   out.sort((a, b) => b.lift - a.lift || (a.productId < b.productId ? -1 : 1));
   return out.slice(0, opts.k ?? 10);
+}
+
+export interface RulesOptions {
+  /** share of baskets (default 0.001) */
+  minSupport?: number;
+  maxLength?: number;
+  minConfidence?: number;
+  /** only the baskets of this RFM segment's customers (segments on purchases before the as-of date) */
+  segment?: string;
+  asOf?: string;
+  k?: number;
+}
+
+export interface AssociationRule { antecedent: ItemRef[]; consequent: ItemRef[]; support: number; confidence: number; lift: number; baskets: number }
+
+export interface RulesResult { asOf: string; segment: string | null; baskets: number; minSupport: number; maxLength: number; rulesTotal: number; rules: AssociationRule[] }
+
+/**
+ * Association rules over baskets, a basket being one customer's purchases on one calendar day (distinct
+ * products), read from the warehouse grouped by (customer, day, product).
+ */
+export async function basketRules(ws: Pick<Workspace, 'db' | 'config'>, opts: RulesOptions = {}): Promise<RulesResult> {
+  const asOf = await resolveAsOf(ws, opts.asOf);
+  const asOfDate = new Date(`${asOf}T00:00:00Z`);
+  const ts = col('ts');
+  const day = daysBetween(lit(EPOCH), ts);
+  const q = select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: max(day), as: 'day' }, { expr: col('product_id'), as: 'product_id' }],
+    from: table('transactions'),
+    where: and(not(col('is_return')), isNotNull(col('customer_id')), isNotNull(col('product_id')), lt(ts, lit(asOfDate))),
+    groupBy: [col('customer_id'), toDate(ts), col('product_id')],
+  });
+  const c = compile(q, ws.db.dialect);
+  const r = await ws.db.columns(c.sql, c.params);
+  const n = r.customer_id!.length;
+  let keep: ((customer: string) => boolean) | undefined;
+  if (opts.segment !== undefined) {
+    const custIndex = new Map<string, number>();
+    for (let k = 0; k < n; k++) { const id = String(r.customer_id![k]); if (!custIndex.has(id)) custIndex.set(id, custIndex.size); }
+    const { segment, segments } = await rfmSegments(ws, asOfDate, custIndex);
+    const s = segments.indexOf(opts.segment);
+    if (s < 0) throw new SegmintError('unknown-segment', `segment ${JSON.stringify(opts.segment)}: expected one of ${segments.join(', ')}`, { hint: `e.g. --segment "${segments[0]}"` });
+    keep = (id) => segment[custIndex.get(id)!] === s;
+  }
+  const items: string[] = [];
+  const itemIndex = new Map<string, number>();
+  const basketOf = new Map<string, number[]>();
+  for (let k = 0; k < n; k++) {
+    const cid = String(r.customer_id![k]);
+    if (keep && !keep(cid)) continue;
+    const p = String(r.product_id![k]);
+    let i = itemIndex.get(p);
+    if (i === undefined) { i = items.length; items.push(p); itemIndex.set(p, i); }
+    const bk = `${cid}\u0000${String(r.day![k])}`;
+    const list = basketOf.get(bk);
+    if (list) list.push(i); else basketOf.set(bk, [i]);
+  }
+  const offsets = new Int32Array(basketOf.size + 1);
+  const flat: number[] = [];
+  let b = 0;
+  for (const list of basketOf.values()) {
+    offsets[b++] = flat.length;
+    for (const i of [...new Set(list)].sort((x, y) => x - y)) flat.push(i);
+  }
+  offsets[b] = flat.length;
+  const baskets: Baskets = { offsets, items: Int32Array.from(flat) };
+  const minSupport = opts.minSupport ?? 0.001;
+  const maxLength = opts.maxLength ?? 3;
+  const rules = basketOf.size ? associationRules(baskets, { minSupport, maxLength, minConfidence: opts.minConfidence }) : [];
+  const names = await itemNames(ws, items);
+  const refOf = (i: number): ItemRef => ({ productId: items[i]!, name: names[i] ?? null });
+  return {
+    asOf, segment: opts.segment ?? null, baskets: basketOf.size, minSupport, maxLength, rulesTotal: rules.length,
+    rules: rules.slice(0, opts.k ?? 20).map((x) => ({ antecedent: x.antecedent.map(refOf), consequent: x.consequent.map(refOf), support: x.support, confidence: x.confidence, lift: x.lift, baskets: x.count })),
+  };
 }
