@@ -150,7 +150,7 @@ const cases: Record<string, { query: Query; want: Expected }> = {
     want: {
       duckdb: 'SELECT asin(sqrt(sin("x") * cos("y"))) AS "trig", json_extract_string("properties", $1) AS "page", CASE WHEN json_type("properties", $2) IN (\'UBIGINT\', \'BIGINT\', \'HUGEINT\', \'DOUBLE\') THEN CAST(json_extract_string("properties", $2) AS DOUBLE) END AS "price" FROM "events" WHERE "amount" > (SELECT avg("amount") AS "a" FROM "events")',
       postgres: 'SELECT asin(sqrt(sin("x") * cos("y"))) AS "trig", (CAST("properties" AS JSON) ->> $1) AS "page", CASE WHEN json_typeof(CAST("properties" AS JSON) -> $2) = \'number\' THEN CAST(CAST("properties" AS JSON) ->> $2 AS DOUBLE PRECISION) END AS "price" FROM "events" WHERE "amount" > (SELECT avg("amount") AS "a" FROM "events")',
-      clickhouse: "SELECT asin(sqrt(sin(`x`) * cos(`y`))) AS `trig`, if(visitParamHas(`properties`, 'page'), visitParamExtractString(`properties`, 'page'), NULL) AS `page`, if(visitParamHas(`properties`, 'price'), toFloat64OrNull(visitParamExtractRaw(`properties`, 'price')), NULL) AS `price` FROM `events` WHERE `amount` > (SELECT avg(`amount`) AS `a` FROM `events`)",
+      clickhouse: "SELECT asin(sqrt(sin(`x`) * cos(`y`))) AS `trig`, if(visitParamHas(`properties`, 'page'), visitParamExtractString(`properties`, 'page'), NULL) AS `page`, if(visitParamHas(`properties`, 'price'), toFloat64OrNull(visitParamExtractRaw(`properties`, 'price')), NULL) AS `price` FROM `events` WHERE `amount` > (SELECT if(count(`amount`) > 0, toFloat64(sum(`amount`)) / count(`amount`), NULL) AS `a` FROM `events`)",
     },
   },
 };

@@ -270,6 +270,13 @@ const manyQuantiles = select({
   from: table('many'),
 });
 
+// no transaction has an amount above 1,000: the averages of no rows are NULL (not an error, not nan)
+const emptyAverages = select({
+  select: [{ expr: s.avg(col('amount')), as: 'mean_amount' }, { expr: s.avg(s.cast(col('amount'), 'double')), as: 'mean_double' }],
+  from: table('transactions'),
+  where: s.gt(col('amount'), num(1000)),
+});
+
 /** Each case: the query and the rows worked out by hand. */
 export const CASES: CorpusCase[] = [
   { name: 'a per-customer aggregate: recency days, distinct orders, net and gross sums (FILTER), line count', query: perCustomer, rows: perCustomerRows, perCustomer: true },
@@ -283,6 +290,7 @@ export const CASES: CorpusCase[] = [
   { name: 'aggregates: median, filtered quantiles, standard deviations, empty filter gives NULL', query: aggregates, rows: [aggregateRow] },
   // 10,001 … 20,000: median (10,001 + 20,000) / 2
   { name: 'quantiles and medians of 20,000 values are exact, not sampled', query: manyQuantiles, rows: [{ q: [2000.9, 10000.5, 18000.1], median: 10000.5, upper_median: 15000.5 }] },
+  { name: 'averages over no rows are NULL', query: emptyAverages, rows: [{ mean_amount: null, mean_double: null }] },
   { name: 'UNION ALL, and NULLs last in a descending order', query: ordered, rows: ['c7', 'c5', 'c4', 'c6', 'none'].map((id) => ({ id })) },
   { name: 'lag() gaps between purchases', query: gaps, rows: [{ order_id: 'o1', gap: null }, { order_id: 'o1', gap: 0 }, { order_id: 'o2', gap: 20 }] },
   // c1 buys on 2024-01-01 and 2024-01-21; c2 and c3 on one day each

@@ -122,6 +122,8 @@ export const clickhouse: Dialect = {
       return filter ? `uniqExactIf(${a[0]}, ${filter})` : `uniqExact(${a[0]})`;
     }
     if (name === 'median') return interpolated(sortedValues(a[0]!, filter), '0.5', 'NULL');
+    // avg over no rows: 18.16 throws for a Decimal and gives nan for a Float64 where SQL gives NULL
+    if (name === 'avg' && !filter) return `if(count(${a[0]}) > 0, toFloat64(sum(${a[0]})) / count(${a[0]}), NULL)`;
     const fn = AGG[name];
     if (!filter) return `${fn}(${a[0]})`;
     if (name === 'count') return `countIf(${a[0]}, ${filter})`;
