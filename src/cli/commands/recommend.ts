@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
-import { evaluateRecommendations, fitRecommender, recommendCustomer, segmentLift, type EvaluationResult } from '../../pipeline/recommend.ts';
+import { basketRules, evaluateRecommendations, fitRecommender, recommendCustomer, segmentLift, type EvaluationResult } from '../../pipeline/recommend.ts';
 import type { Similarity } from '../../models/recommend/cooccurrence.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { progressBar } from '../progress.ts';
@@ -16,6 +16,15 @@ interface RecommendCli extends GlobalOptions {
   similarity?: string;
   shrinkage?: string;
   halfLife?: string;
+}
+
+interface RulesCli extends GlobalOptions {
+  minSupport?: string;
+  minConfidence?: string;
+  maxLength?: string;
+  segment?: string;
+  asOf?: string;
+  k?: string;
 }
 
 interface EvaluateCli extends GlobalOptions {
@@ -109,7 +118,8 @@ export function registerRecommend(program: Command, ctx: Context): void {
     .option('--similarity <kind>', 'cosine (default) or lift')
     .option('--shrinkage <n>', 'the shrinkage λ (default 10 for cosine, 5 for lift)')
     .option('--half-life <days>', 'weight the customer\'s items by recency, halving every N days')
-    .action(async (opts: EvaluateCli) => {
+    .action(async (own: EvaluateCli, self: Command) => {
+      const opts = self.optsWithGlobals<EvaluateCli>();
       const mo = modelOptions(opts);
       const ws = await ctx.openWorkspace(opts, { readOnly: true });
       try {
@@ -126,5 +136,37 @@ export function registerRecommend(program: Command, ctx: Context): void {
   examples(ev, [
     'segmint recommend evaluate --split 2011-09-01 --k 10',
     'segmint recommend evaluate --split 2011-09-01 --similarity lift --json',
+  ]);
+
+  const rules = withGlobals(cmd.command('rules'))
+    .description('association rules over baskets (a customer\'s purchases on one day): support, confidence and lift, by lift; for all customers or one RFM segment')
+    .option('--min-support <share>', 'minimum support, a share of baskets (default 0.001; 1% or 0.01 also read)')
+    .option('--min-confidence <share>', 'leave out rules below this confidence')
+    .option('--max-length <n>', 'largest itemset (default 3)')
+    .option('--segment <name>', 'only the baskets of this RFM segment\'s customers')
+    .option('--as-of <date>', 'use purchases before this date (default: the day after the last transaction)')
+    .option('--k <n>', 'rules to list (default 20)')
+    .action(async (own: RulesCli, self: Command) => {
+      const opts = self.optsWithGlobals<RulesCli>();
+      const ws = await ctx.openWorkspace(opts, { readOnly: true });
+      try {
+        const r = await basketRules(ws, {
+          minSupport: optionalNumber('--min-support', opts.minSupport, { min: 0, max: 1, minExclusive: true, percent: true, example: '0.001' }),
+          minConfidence: optionalNumber('--min-confidence', opts.minConfidence, { min: 0, max: 1, percent: true, example: '0.1' }),
+          maxLength: optionalNumber('--max-length', opts.maxLength, { min: 2, max: 6, integer: true, example: '3' }),
+          segment: opts.segment, asOf: opts.asOf,
+          k: optionalNumber('--k', opts.k, { min: 1, max: 100000, integer: true, example: '20' }) ?? 20,
+        });
+        if (opts.json) return json(ctx.io, r);
+        const names = (xs: { productId: string; name: string | null }[]) => xs.map((x) => x.name ?? x.productId).join(' + ');
+        ctx.io.out(`${fmtInt(r.baskets)} baskets${r.segment ? ` of segment '${r.segment}'` : ''} before ${r.asOf}; ${fmtInt(r.rulesTotal)} rules at support ≥ ${r.minSupport}, itemsets up to ${r.maxLength}`);
+        ctx.io.out(table(['if bought', 'also', 'support', 'confidence', 'lift', 'baskets'], r.rules.map((x) => [names(x.antecedent), names(x.consequent), x.support.toFixed(4), x.confidence.toFixed(3), x.lift.toFixed(2), x.baskets])));
+      } finally {
+        ws.close();
+      }
+    });
+  examples(rules, [
+    'segmint recommend rules --min-support 0.001 --k 20',
+    'segmint recommend rules --segment Champions --min-support 1% --json',
   ]);
 }
