@@ -210,7 +210,7 @@ export interface PrepareOptions {
 }
 
 /** Parse, check and lower one definition against the workspace; throws a SegmintError with every diagnostic. */
-export async function prepareAudience(ws: Workspace, name: string, where: string, options: PrepareOptions = {}): Promise<PreparedAudience> {
+export async function prepareAudience(ws: Pick<Workspace, 'db' | 'config'>, name: string, where: string, options: PrepareOptions = {}): Promise<PreparedAudience> {
   // event property names are loaded when the rule or an audience it may refer to reads properties
   const properties = [where, ...Object.values(options.audiences ?? {})].some(usesProperties);
   const schema = options.schema ?? (await loadAudienceSchema(ws.db, { properties, audiences: options.audiences, aliases: options.aliases, runs: options.runs }));
@@ -254,7 +254,7 @@ export interface EvalResult {
 }
 
 /** Evaluate and (by default) store a snapshot run: runs.kind = 'audience', members in audience_members. */
-export async function evaluateAudience(ws: Workspace, p: PreparedAudience, options: {
+export async function evaluateAudience(ws: Pick<Workspace, 'db' | 'config'>, p: PreparedAudience, options: {
   store?: boolean;
   /** runs inside the snapshot's transaction after it is written (e.g. the --out export): a failure stores nothing */
   beforeCommit?: (runId: number) => Promise<void>;
@@ -298,7 +298,7 @@ const MISSING = new Set(['unknown-field', 'unknown-event-type', 'no-model-run', 
  * Evaluate every audience of a pack (references resolve within the pack). With `skipMissing`, audiences
  * whose fields, event types or runs the workspace lacks are listed as not applicable instead of failing.
  */
-export async function evaluatePack(ws: Workspace, pack: AudiencePack, options: {
+export async function evaluatePack(ws: Pick<Workspace, 'db' | 'config'>, pack: AudiencePack, options: {
   asOf?: string; store?: boolean; skipMissing?: boolean;
   /** called as the pack is checked and as each audience is evaluated, with the share done */
   onProgress?: (phase: string, fraction: number) => void;
@@ -383,7 +383,7 @@ function comparedValues(p: PreparedAudience): { table: 'lines' | 'customers'; co
  * (by edit distance, ignoring case) are named. Category and department are compared ignoring case, as the
  * rule does (docs/audiences.md).
  */
-export async function valueWarnings(ws: Workspace, p: PreparedAudience): Promise<string[]> {
+export async function valueWarnings(ws: Pick<Workspace, 'db' | 'config'>, p: PreparedAudience): Promise<string[]> {
   const warnings: string[] = [];
   for (const { table: t, column, value } of comparedValues(p)) {
     const ci = t === 'lines' && CASE_INSENSITIVE_FIELDS.has(column);
@@ -457,7 +457,7 @@ export interface ExplainNode {
 const show = (v: unknown): unknown => (v instanceof Date ? v.toISOString().replace('T', ' ').replace(/\.000Z$/, '').replace(/ 00:00:00$/, '') : typeof v === 'bigint' ? Number(v) : v);
 
 /** Which conditions hold and fail for one customer, with the observed values. */
-export async function explainAudience(ws: Workspace, p: PreparedAudience, customerId: string): Promise<ExplainNode> {
+export async function explainAudience(ws: Pick<Workspace, 'db' | 'config'>, p: PreparedAudience, customerId: string): Promise<ExplainNode> {
   const db = ws.db;
   const exists = await countRows(db, 'customers', eq(col('customer_id'), lit(customerId)));
   if (!exists) throw new SegmintError('unknown-customer', `no customer ${customerId} in this workspace`, { hint: 'give a customer_id from the customers table' });

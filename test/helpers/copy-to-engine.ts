@@ -1,0 +1,60 @@
+/**
+ * Copy a DuckDB workspace's tables (canonical data and the store's tables) into another engine through the
+ * connection layer: each table created there with the types of its columns' kinds, then filled by the
+ * engine's insertRows (PostgreSQL COPY). Test set-up only: the SQL text here is DDL for the copy.
+ */
+import type { ColumnInfo, Engine, Param } from '../../src/engines/types.ts';
+
+const PG_TYPE: Record<ColumnInfo['kind'], (c: ColumnInfo) => string> = {
+  text: () => 'TEXT',
+  integer: (c) => (/^(UBIGINT|HUGEINT|UHUGEINT)/i.test(c.type) ? 'NUMERIC(39)' : 'BIGINT'),
+  double: () => 'DOUBLE PRECISION',
+  decimal: (c) => c.type.replace(/^DECIMAL/i, 'NUMERIC'),
+  boolean: () => 'BOOLEAN',
+  timestamp: () => 'TIMESTAMP',
+  date: () => 'DATE',
+  // JSON and the rest as text
+  other: () => 'TEXT',
+};
+
+/** The base tables of the DuckDB database's main schema. */
+export async function duckdbTables(db: Engine): Promise<string[]> {
+  const rows = await db.all<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name");
+  return rows.map((r) => r.name);
+}
+
+/** Copy `tables` from `from` (DuckDB) to `to` (PostgreSQL); returns the rows copied per table. */
+export async function copyToPostgres(from: Engine, to: Engine, tables: readonly string[]): Promise<Record<string, number>> {
+  const copied: Record<string, number> = {};
+  for (const t of tables) {
+    const cols = await from.tableColumns(t);
+    await to.run(`CREATE TABLE "${t}" (${cols.map((c) => `"${c.name}" ${PG_TYPE[c.kind](c)}`).join(', ')})`);
+    const names = cols.map((c) => c.name);
+    const data = await from.columns(`SELECT ${names.map((n) => (cols.find((c) => c.name === n)!.kind === 'other' ? `CAST("${n}" AS VARCHAR) AS "${n}"` : `"${n}"`)).join(', ')} FROM "${t}"`);
+    copied[t] = await to.insertRows(t, names, { columns: names.map((n) => data[n] as Param[]) });
+  }
+  return copied;
+}
+
+/**
+ * The store (src/store/runs.ts, journal.ts) still writes DuckDB text with `?` placeholders while it is made
+ * engine-neutral (issue #11, another part): this wraps a PostgreSQL engine so that such text gets `$n`.
+ * Compiled IR (already `$n`) passes unchanged.
+ */
+export function questionMarks(engine: Engine): Engine {
+  const fix = (sql: string) => {
+    if (/\$\d/.test(sql) || !sql.includes('?')) return sql;
+    let i = 0;
+    return sql.replace(/\?/g, () => `$${++i}`);
+  };
+  return new Proxy(engine, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      if (prop === 'run' || prop === 'all' || prop === 'one' || prop === 'columns') {
+        return (sql: string, ...rest: unknown[]) => (v as (...a: unknown[]) => unknown).call(target, fix(sql), ...rest);
+      }
+      return (v as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+}
