@@ -117,5 +117,22 @@ export function pendingMutationsSql(database: string, table: string): string {
   return `SELECT count() AS n FROM system.mutations WHERE database = ${quoteClickHouseString(database)} AND table = ${quoteClickHouseString(table)} AND is_done = 0`;
 }
 
+/** ALTER TABLE … ADD COLUMN (nullable) in a dialect. */
+export function addColumnSql(table: string, column: ColumnDef, dialect: DialectName): string {
+  if (dialect === 'clickhouse') return `ALTER TABLE ${quoteClickHouseIdent(table)} ADD COLUMN ${quoteClickHouseIdent(column.name)} ${columnType(column, dialect)}`;
+  return `ALTER TABLE ${quoteIdent(table)} ADD COLUMN IF NOT EXISTS ${quoteIdent(column.name)} ${columnType(column, dialect)}`;
+}
+
+/** SELECT the named columns of a table (plain names), in a dialect. */
+export function selectColumnsSql(table: string, columns: readonly string[], dialect: DialectName): string {
+  const q = dialect === 'clickhouse' ? quoteClickHouseIdent : quoteIdent;
+  return `SELECT ${columns.map(q).join(', ')} FROM ${q(table)}`;
+}
+
+/** A column read as text (64-bit keys that a double would round). */
+export function textColumnSql(column: string, dialect: DialectName): string {
+  return dialect === 'clickhouse' ? `toString(${quoteClickHouseIdent(column)})` : `CAST(${quoteIdent(column)} AS text)`;
+}
+
 /** The current database (ClickHouse), as column `db`. */
 export const CURRENT_DATABASE_SQL = 'SELECT currentDatabase() AS db';

@@ -82,7 +82,7 @@ export async function journalled<T>(db: Db, kind: JournalKind, id: number, label
  * visible by that one final write; recovery undoes an id whose marker row is missing).
  */
 async function journalledPortable<T>(db: Db, kind: JournalKind, id: number, label: string, write: () => Promise<T>): Promise<T> {
-  await db.insertRows('journal', ['kind', 'target_id', 'label', 'started_at'], [[kind, id, label, new Date()]]);
+  await db.insertRows('journal', ['kind', 'target_id', 'label', 'started_at'], [[kind, id, label, wholeSecond()]]);
   try {
     const result = await db.transaction(write);
     await deleteTagged(db, 'journal', 'kind', kind, { column: 'target_id', value: id });
@@ -96,6 +96,11 @@ async function journalledPortable<T>(db: Db, kind: JournalKind, id: number, labe
     }
     throw e;
   }
+}
+
+/** Now, to the second (a ClickHouse 18.16 DateTime holds whole seconds). */
+export function wholeSecond(): Date {
+  return new Date(Math.floor(Date.now() / 1000) * 1000);
 }
 
 /** The next id for a write of `kind`: one above the highest committed or journalled one. */

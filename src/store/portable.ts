@@ -4,7 +4,7 @@
  * and deleting the rows a write tagged with its id (on ClickHouse a mutation on each shard's local table,
  * waited for, so the rows are gone when this returns).
  */
-import { createTableSql, deleteWhereSql, localTableName, pendingMutationsSql, type TableDef } from '../sql/ddl.ts';
+import { addColumnSql, createTableSql, deleteWhereSql, type ColumnDef, localTableName, pendingMutationsSql, type TableDef } from '../sql/ddl.ts';
 import type { Engine } from '../engines/types.ts';
 import { clusterOf } from './engine-setting.ts';
 import { tableDef } from './tables.ts';
@@ -20,6 +20,17 @@ export async function createWorkspaceTable(db: Engine, def: TableDef): Promise<v
   for (const shard of cluster.shards) {
     await shard.run(createTableSql(def, 'clickhouse', { kind: 'distributed', cluster: cluster.cluster, database: cluster.database }));
   }
+}
+
+/** Add a nullable column to a workspace table (a customer trait, a product column), on every shard of a cluster. */
+export async function addWorkspaceColumn(db: Engine, table: string, column: ColumnDef): Promise<void> {
+  const cluster = db.dialect === 'clickhouse' ? clusterOf(db) : undefined;
+  if (!cluster || !tableDef(table)?.shardKey) {
+    await db.run(addColumnSql(table, column, db.dialect));
+    return;
+  }
+  for (const shard of cluster.shards) await shard.run(addColumnSql(localTableName(table), column, 'clickhouse'));
+  for (const shard of cluster.shards) await shard.run(addColumnSql(table, column, 'clickhouse'));
 }
 
 /** Where the rows of a workspace table are written and deleted: the engine itself, or each shard's local table. */

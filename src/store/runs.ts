@@ -1,5 +1,5 @@
 /** The `runs` table: every stored analysis run (RFM, LRFMP, CLV, clusters, audience snapshots). */
-import { journalled, nextWriteId } from './journal.ts';
+import { journalled, nextWriteId, wholeSecond } from './journal.ts';
 import type { Db } from './workspace.ts';
 
 /** The id the next run gets (one above the highest so far, committed or left unfinished). */
@@ -12,7 +12,7 @@ export async function recordRun(db: Db, runId: number, kind: string, asOf: strin
   if (db.dialect !== 'duckdb') {
     // the runs row is the run's last write: on ClickHouse it is what makes the run visible (store/journal.ts)
     const at = asOf === null ? null : new Date(`${asOf.slice(0, 10)}T00:00:00Z`);
-    await db.insertRows('runs', ['run_id', 'kind', 'as_of', 'params', 'summary', 'created_at'], [[runId, kind, at, JSON.stringify(params), JSON.stringify(summary), new Date()]]);
+    await db.insertRows('runs', ['run_id', 'kind', 'as_of', 'params', 'summary', 'created_at'], [[runId, kind, at, JSON.stringify(params), JSON.stringify(summary), wholeSecond()]]);
     return;
   }
   await db.run('INSERT INTO runs VALUES (?, ?, CAST(? AS TIMESTAMP), ?, ?, now()::TIMESTAMP)', [runId, kind, asOf, JSON.stringify(params), JSON.stringify(summary)]);

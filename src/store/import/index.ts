@@ -22,6 +22,7 @@ import { addCustomersFromAggregate, aggregateByCustomer, splitTransactionExtras,
 import { stageFile, type StagedColumn } from './stage.ts';
 import { quarantineRejects } from './rejects.ts';
 import { asDiskFull } from '../disk-full.ts';
+import { importIntoEngine } from './engine-load.ts';
 import { checkTransactions, deriveTransactionColumns, loadTransactions, type CheckContext } from './transactions.ts';
 
 export { QUARANTINE_REASONS, type Observation, type QuarantineReason } from './checks.ts';
@@ -106,6 +107,8 @@ function settingsFor(ws: Workspace, o: ImportOptions): ImportSettings {
 
 /** Import `file` into the workspace (see ImportOptions and ImportResult). A full disk is `disk-full`. */
 export async function importFile(ws: Workspace, file: string, options: ImportOptions): Promise<ImportResult> {
+  // PostgreSQL, ClickHouse: parsed and checked in a scratch DuckDB workspace, then bulk-loaded (engine-load.ts)
+  if (ws.db.dialect !== 'duckdb') return importIntoEngine(ws, file, options, importFile);
   try {
     return await importUnchecked(ws, file, options);
   } catch (e) {
