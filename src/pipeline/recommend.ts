@@ -393,3 +393,30 @@ export async function basketRules(ws: Pick<Workspace, 'db' | 'config'>, opts: Ru
     rules: rules.slice(0, opts.k ?? 20).map((x) => ({ antecedent: x.antecedent.map(refOf), consequent: x.consequent.map(refOf), support: x.support, confidence: x.confidence, lift: x.lift, baskets: x.count })),
   };
 }
+
+export interface AllCustomersSummary { customers: number; recommendations: number; coPurchase: number; popularFill: number; distinctItems: number }
+
+/**
+ * The top k for every customer with a history, handed to `visit` one customer at a time (customer index,
+ * recommendations as item indexes with their reasons), so that nothing of size customers × k is kept.
+ */
+export function recommendAll(m: Recommender, opts: RecommendOptions, visit?: (c: number, recs: ReturnType<typeof recommendFor>) => void, progress?: (done: number, total: number) => void): AllCustomersSummary {
+  const h = m.data.train;
+  const scratch = new Scratch(h.nItems);
+  const seen = new Uint8Array(h.nItems);
+  const s: AllCustomersSummary = { customers: 0, recommendations: 0, coPurchase: 0, popularFill: 0, distinctItems: 0 };
+  for (let c = 0; c < h.nCustomers; c++) {
+    if (h.offsets[c + 1] === h.offsets[c]) continue;
+    const recs = recommendFor(h, m.nb, c, { k: opts.k ?? 10, includeBought: opts.includeBought, halfLifeDays: opts.halfLifeDays, asOfDay: m.asOfDay, fill: m.global }, scratch);
+    s.customers++;
+    for (const r of recs) {
+      s.recommendations++;
+      if (r.kind === 'co-purchase') s.coPurchase++;
+      else s.popularFill++;
+      if (!seen[r.item]) { seen[r.item] = 1; s.distinctItems++; }
+    }
+    visit?.(c, recs);
+    if (progress && c % 10000 === 0) progress(c, h.nCustomers);
+  }
+  return s;
+}
