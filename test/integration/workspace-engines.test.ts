@@ -4,7 +4,7 @@
 // quarantine and sums as a DuckDB workspace, and the published Online Retail figures (541,909 lines read,
 // 401,604 loaded, 135,080 without a customer id, 5,225 repeated lines; data/README.md, issue #2). A killed
 // import (SIGKILL once every row is loaded, before the sources row publishes it) leaves nothing visible once
-// the workspace is opened again, and the next import works. Runs when TEST_POSTGRES_URL / TEST_CLICKHOUSE_URL
+// the workspace is opened again, and the next import works; so does a stored run killed before its runs row. Runs when TEST_POSTGRES_URL / TEST_CLICKHOUSE_URL
 // are set (.ci/run sets both and starts the cluster).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openEngine } from '../../src/engines/index.ts';
 import { importFile, type ImportResult } from '../../src/store/import/index.ts';
+import { recordRun, storeRun } from '../../src/store/runs.ts';
 import { parseConfig } from '../../src/store/config.ts';
 import { Workspace } from '../../src/store/workspace.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -117,13 +118,9 @@ function assertPublished(d: Digest): void {
   assert.equal(d.counts.journal, 0);
 }
 
-/** Kill an import once its rows are loaded; reopen; nothing is visible; the next import works. */
-async function killedImport(wsDir: string, dir: string): Promise<void> {
-  let ws = await Workspace.open(wsDir);
-  const before = await contents(ws);
-  await ws.closeAsync();
-  const file = overlap(dir, 'killed.csv', NEW_LINES);
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../helpers/engine-import-child.ts'), wsDir, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Run a child of test/helpers/ until it says it is paused before its final write, then SIGKILL it. */
+async function killChild(script: string, args: string[]): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../helpers', script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((res, rej) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -134,6 +131,40 @@ async function killedImport(wsDir: string, dir: string): Promise<void> {
   });
   child.kill('SIGKILL');
   await new Promise((r) => child.once('exit', r));
+}
+
+/** Kill a stored run once its 1,000 score rows are written; reopen; none is visible; the next run is stored whole. */
+async function killedRun(wsDir: string): Promise<void> {
+  const scores = async (ws: Workspace) => Number((await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM run_scores'))?.n);
+  let ws = await Workspace.open(wsDir);
+  const before = await scores(ws);
+  await ws.closeAsync();
+  await killChild('engine-run-child.ts', [wsDir]);
+  ws = await Workspace.open(wsDir);
+  try {
+    assert.deepEqual(ws.recovered.map((w) => [w.kind, w.label]), [['run', 'test']], 'the killed run is found and undone');
+    assert.equal(await scores(ws), before, 'none of its rows is left');
+    const runId = await storeRun(ws.db, 'test', async (id) => {
+      await ws.db.insertRows('run_scores', ['run_id', 'customer_id', 'segment', 'score_code'], [[id, 'c1', 'kept', 1], [id, 'c2', 'kept', 2]]);
+      await recordRun(ws.db, id, 'test', '2011-12-10', { k: 1 }, { n: 2 });
+      return id;
+    });
+    const run = await ws.db.one<{ kind: string; as_of: Date; summary: string }>(`SELECT kind, as_of, summary FROM runs WHERE run_id = ${runId}`);
+    assert.deepEqual([run?.kind, run?.as_of.toISOString(), JSON.parse(run!.summary)], ['test', '2011-12-10T00:00:00.000Z', { n: 2 }]);
+    assert.equal(await scores(ws), before + 2);
+    assert.equal(Number((await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM journal'))?.n), 0);
+  } finally {
+    await ws.closeAsync();
+  }
+}
+
+/** Kill an import once its rows are loaded; reopen; nothing is visible; the next import works. */
+async function killedImport(wsDir: string, dir: string): Promise<void> {
+  let ws = await Workspace.open(wsDir);
+  const before = await contents(ws);
+  await ws.closeAsync();
+  const file = overlap(dir, 'killed.csv', NEW_LINES);
+  await killChild('engine-import-child.ts', [wsDir, file]);
   ws = await Workspace.open(wsDir);
   try {
     assert.equal(ws.recovered.length, 1, 'the killed import is found and undone');
@@ -180,6 +211,7 @@ test('a workspace on PostgreSQL: init, imports equal to DuckDB, a killed import 
     assertPublished(got);
     assertSameAsDuckDb(got, await duckdbDigest(), 'PostgreSQL');
     await killedImport(wsDir, t.dir);
+    await killedRun(wsDir);
   } finally {
     await admin.run(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await admin.close();
@@ -219,6 +251,7 @@ test('a workspace on the two-shard ClickHouse cluster: init, imports equal to Du
     const ids = await Promise.all(shards.map(async (s) => new Set((await s.all<{ c: string }>(`SELECT DISTINCT ifNull(customer_id, '') AS c FROM ${database}.transactions_local`)).map((r) => r.c))));
     assert.equal([...ids[0]!].filter((c) => ids[1]!.has(c)).length, 0, 'no customer on both shards');
     await killedImport(wsDir, t.dir);
+    await killedRun(wsDir);
   } finally {
     for (const s of shards) {
       await s.run(`DROP DATABASE IF EXISTS ${database}`).catch(() => undefined);
