@@ -222,11 +222,13 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
       ...(contactSql ? [`CAST(${contactSql} AS DOUBLE) AS __contact`] : [])];
     const catSel = all.flatMap((f, j) => (categorical.includes(f) ? [`CAST(${quoteIdent(f)} AS VARCHAR) AS c${j}`] : []));
     const numNames = numSel.map((x) => x.slice(x.lastIndexOf(' AS ') + 4));
-    // the rows in id order, once: row p of the fit is row p (its rowid) of this table
+    // the rows in id order, once: row p of the fit is row p (its rowid) of this table, and a plain scan reads
+    // them in that order (DuckDB keeps insertion order unless preserve_insertion_order is off; were it not
+    // kept, the check of the SQL assignment on the sample below would count the rows that moved)
     const sourceCols = [...new Set([...all, ...(revenueColumn ? [revenueColumn] : []), ...(contact === undefined ? [] : [contact])])];
     await db.run(`CREATE OR REPLACE TEMP TABLE ${ROWS} AS SELECT ${idSql} AS __id, ${sourceCols.map(quoteIdent).join(', ')} FROM ${INPUT} ORDER BY __id`);
-    const data: Record<string, Float64Array> = numSel.length ? await db.numericColumns(`SELECT ${numSel.join(', ')} FROM ${ROWS} ORDER BY rowid`, undefined, numNames) : {};
-    const text = catSel.length ? await db.columns(`SELECT ${catSel.join(', ')} FROM ${ROWS} ORDER BY rowid`) : {};
+    const data: Record<string, Float64Array> = numSel.length ? await db.numericColumns(`SELECT ${numSel.join(', ')} FROM ${ROWS}`, undefined, numNames) : {};
+    const text = catSel.length ? await db.columns(`SELECT ${catSel.join(', ')} FROM ${ROWS}`) : {};
     const columns: InputColumn[] = all.map((name, j) => (categorical.includes(name)
       ? { name, kind: 'categorical', values: (text[`c${j}`] as (string | null)[]) }
       : { name, kind: 'numeric', values: data[`c${j}`]! }));

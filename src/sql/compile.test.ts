@@ -118,7 +118,7 @@ const cases: Record<string, { query: Query; want: Expected }> = {
     want: {
       duckdb: 'SELECT "customer_id" AS "id" FROM "customers" WHERE ("country" IN ($1, $2)) UNION ALL SELECT * FROM (SELECT "customer_id" AS "id" FROM "transactions" WHERE ("customer_id" NOT IN (SELECT "customer_id" FROM "vip")) LIMIT 5) AS "union_2"',
       postgres: 'SELECT "customer_id" AS "id" FROM "customers" WHERE ("country" IN ($1, $2)) UNION ALL SELECT * FROM (SELECT "customer_id" AS "id" FROM "transactions" WHERE ("customer_id" NOT IN (SELECT "customer_id" FROM "vip")) LIMIT 5) AS "union_2"',
-      clickhouse: "SELECT `customer_id` AS `id` FROM `customers` WHERE (`country` IN ('FR', 'BE')) UNION ALL SELECT * FROM (SELECT `customer_id` AS `id` FROM `transactions` WHERE (`customer_id` NOT IN (SELECT `customer_id` FROM `vip`)) LIMIT 5) AS `union_2`",
+      clickhouse: "SELECT `customer_id` AS `id` FROM `customers` WHERE (`country` IN ('FR', 'BE')) UNION ALL SELECT * FROM (SELECT `customer_id` AS `id` FROM `transactions` WHERE (`customer_id` GLOBAL NOT IN (SELECT `customer_id` FROM `vip`)) LIMIT 5) AS `union_2`",
     },
   },
   'CTEs: a later CTE reads an earlier one, and a CTE may read the table it shadows': {

@@ -126,7 +126,7 @@ class Compiler {
         return `(${x} ${e.negate ? 'NOT IN' : 'IN'} (${this.list(e.values, `${path}.values`).join(', ')}))`;
       }
       case 'in_query':
-        return `(${this.expr(e.expr, `${path}.expr`)} ${e.negate ? 'NOT IN' : 'IN'} (${this.query(e.query, this.scope, `${path}.query`)}))`;
+        return `(${this.expr(e.expr, `${path}.expr`)} ${d.globalIn ? 'GLOBAL ' : ''}${e.negate ? 'NOT IN' : 'IN'} (${this.query(e.query, this.scope, `${path}.query`)}))`;
       case 'case': {
         if (e.whens.length === 0) return this.report(path, 'invalid-case', 'CASE without a WHEN', 'give at least one [condition, value] pair');
         const whens = e.whens.map(([c, v], i) => `WHEN ${this.expr(c, `${path}.whens[${i}][0]`)} THEN ${this.expr(v, `${path}.whens[${i}][1]`)}`);

@@ -71,6 +71,12 @@ export interface Dialect {
    * the aliases of a JOIN over Distributed tables (`Unknown identifier: t.product_id`).
    */
   readonly joinTablesAsSubqueries?: boolean;
+  /**
+   * `x GLOBAL IN (subquery)`: ClickHouse runs the subquery once on the server that received the query and
+   * sends its result to the shards — a subquery over a table that lives on that server only (a temporary
+   * `Memory` table of a pipeline) would otherwise be sent to shards that lack it. Same result on one server.
+   */
+  readonly globalIn?: boolean;
   /** whether the engine puts NULLs last when an ORDER BY item says nothing */
   nullsLastByDefault(desc: boolean): boolean;
   /** `CREATE [TEMP] TABLE name AS query`; `name` quoted, `query` compiled; `orderBy` quoted sorting key columns */

@@ -145,6 +145,7 @@ export const clickhouse: Dialect = {
   timestampOperand: (x) => `toDateTime(${x})`,
   // a JOIN over Distributed tables loses its aliases on 18.16; over subqueries it works
   joinTablesAsSubqueries: true,
+  globalIn: true,
   // explicit NULLS LAST on descending items rather than relying on the server's default
   nullsLastByDefault: (desc) => !desc,
   // no sessions over HTTP: a temporary table is a Memory table the caller drops
