@@ -49,6 +49,11 @@ export const CLICKHOUSE_SETTINGS = {
   output_format_json_quote_64bit_integers: 1,
   // nan and ±inf as "nan", "inf", "-inf" (parsed here to NaN and ±Infinity, as the other engines give them)
   output_format_json_quote_denormals: 1,
+  // a cluster workspace: an INSERT into a Distributed table returns once every shard holds its rows (else a
+  // read right after, such as a run's summary, misses rows still queued), and subqueries over Distributed
+  // tables in IN and JOIN run once on this server (per-shard population statistics would differ)
+  insert_distributed_sync: 1,
+  distributed_product_mode: 'global',
 } as const;
 
 type Meta = { name: string; type: string }[];

@@ -48,7 +48,8 @@ export async function loadAudienceSchema(db: Db, options: { properties?: boolean
   const cols = await db.tableColumns('customers');
   const traits: Record<string, FieldType> = {};
   // the engine's type reduced to its kind, named as fieldTypeOf reads it (JSON and the like by their own name)
-  for (const c of cols) if (c.name !== 'source_id') traits[c.name] = fieldTypeOf(c.kind === 'other' ? c.type : KIND_TYPE[c.kind]);
+  // (ClickHouse 18.16 has no boolean type: a workspace stores booleans as UInt8, src/sql/ddl.ts)
+  for (const c of cols) if (c.name !== 'source_id') traits[c.name] = fieldTypeOf(db.dialect === 'clickhouse' && /^(Nullable\()?UInt8\)?$/.test(c.type) ? 'BOOLEAN' : c.kind === 'other' ? c.type : KIND_TYPE[c.kind]);
   const types = await all<{ type: string }>(db, select({ distinct: true, select: [{ expr: col('type'), as: 'type' }], from: table('events'), orderBy: [col('type')] }));
   // every stored run: the latest of each result kind is read by `kind.field`, any of them by `kind(id).field`
   const runRows = await all<{ run_id: number; kind: string; as_of: unknown; summary: string | null }>(db, select({
