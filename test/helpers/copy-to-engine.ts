@@ -36,25 +36,3 @@ export async function copyToPostgres(from: Engine, to: Engine, tables: readonly 
   return copied;
 }
 
-/**
- * The store (src/store/runs.ts, journal.ts) still writes DuckDB text with `?` placeholders while it is made
- * engine-neutral (issue #11, another part): this wraps a PostgreSQL engine so that such text gets `$n`.
- * Compiled IR (already `$n`) passes unchanged.
- */
-export function questionMarks(engine: Engine): Engine {
-  const fix = (sql: string) => {
-    if (/\$\d/.test(sql) || !sql.includes('?')) return sql;
-    let i = 0;
-    return sql.replace(/\?/g, () => `$${++i}`);
-  };
-  return new Proxy(engine, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof v !== 'function') return v;
-      if (prop === 'run' || prop === 'all' || prop === 'one' || prop === 'columns') {
-        return (sql: string, ...rest: unknown[]) => (v as (...a: unknown[]) => unknown).call(target, fix(sql), ...rest);
-      }
-      return (v as (...a: unknown[]) => unknown).bind(target);
-    },
-  });
-}

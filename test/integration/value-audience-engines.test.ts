@@ -11,7 +11,7 @@ import { runValueSegmentation } from '../../src/pipeline/value.ts';
 import { AUDIENCE_PRESETS } from '../../src/segments/presets/index.ts';
 import { col, compile, eq, num, select, table } from '../../src/sql/index.ts';
 import { importGenerated } from '../helpers/audience-data.ts';
-import { copyToPostgres, duckdbTables, questionMarks } from '../helpers/copy-to-engine.ts';
+import { copyToPostgres, duckdbTables } from '../helpers/copy-to-engine.ts';
 import { tempDir, withWorkspace } from '../helpers/workspace.ts';
 
 const URL = process.env.TEST_POSTGRES_URL;
@@ -42,7 +42,7 @@ test('postgres: RFM, LRFMP and the e-commerce pack through the same pipeline fun
       pg = await openEngine(`${URL}${URL!.includes('?') ? '&' : '?'}schema=${schema}`, { create: true });
       const copied = await copyToPostgres(ws.db, pg, await duckdbTables(ws.db));
       assert.ok(copied.transactions! > 1000 && copied.customers === 300, JSON.stringify(copied));
-      const other = { db: questionMarks(pg), config: ws.config };
+      const other = { db: pg, config: ws.config };
 
       for (const model of ['rfm', 'lrfmp'] as const) {
         const d = await runValueSegmentation(ws, model);
