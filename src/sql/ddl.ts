@@ -123,6 +123,12 @@ export function addColumnSql(table: string, column: ColumnDef, dialect: DialectN
   return `ALTER TABLE ${quoteIdent(table)} ADD COLUMN IF NOT EXISTS ${quoteIdent(column.name)} ${columnType(column, dialect)}`;
 }
 
+/** Delete the rows of `table` whose `column` is one of `keys` (texts); not for ClickHouse. */
+export function deleteKeysSql(table: string, column: string, keys: readonly string[], dialect: DialectName): string {
+  if (dialect === 'clickhouse') throw new Error('deleteKeysSql: ClickHouse deletes by mutation, not in a write');
+  return `DELETE FROM ${quoteIdent(table)} WHERE ${quoteIdent(column)} IN (${keys.map(quoteString).join(', ')})`;
+}
+
 /** SELECT the named columns of a table (plain names), in a dialect. */
 export function selectColumnsSql(table: string, columns: readonly string[], dialect: DialectName): string {
   const q = dialect === 'clickhouse' ? quoteClickHouseIdent : quoteIdent;

@@ -158,6 +158,27 @@ async function killedRun(wsDir: string): Promise<void> {
   }
 }
 
+/**
+ * A customers file over stored customers: c1 and c9 (stored by the overlapping export) get a trait, c99 is
+ * new. PostgreSQL replaces the changed rows in the import's transaction; ClickHouse adds only the new one.
+ */
+async function customersImport(wsDir: string, dir: string, updatesStored: boolean): Promise<void> {
+  const path = join(dir, 'customers.csv');
+  writeFileSync(path, 'CustomerID,tier\nc1,gold\nc9,silver\nc99,bronze\n');
+  const ws = await Workspace.open(wsDir);
+  try {
+    const before = Number((await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n);
+    const r = await importFile(ws, path, { kind: 'customers' });
+    assert.deepEqual(r.rows, { read: 3, loaded: 3, quarantined: 0, alreadyPresent: 0 });
+    const counts = await ws.db.one<{ n: number; d: number }>('SELECT count(*) AS n, count(DISTINCT customer_id) AS d FROM customers');
+    assert.deepEqual([Number(counts?.n), Number(counts?.d)], [before + 1, before + 1], 'one new customer, none twice');
+    const tiers = await ws.db.all<{ customer_id: string; tier: string | null }>("SELECT customer_id, tier FROM customers WHERE customer_id IN ('c1', 'c9', 'c99') ORDER BY customer_id");
+    assert.deepEqual(tiers.map((t) => [t.customer_id, t.tier]), updatesStored ? [['c1', 'gold'], ['c9', 'silver'], ['c99', 'bronze']] : [['c1', null], ['c9', null], ['c99', 'bronze']]);
+  } finally {
+    await ws.closeAsync();
+  }
+}
+
 /** Kill an import once its rows are loaded; reopen; nothing is visible; the next import works. */
 async function killedImport(wsDir: string, dir: string): Promise<void> {
   let ws = await Workspace.open(wsDir);
@@ -212,6 +233,7 @@ test('a workspace on PostgreSQL: init, imports equal to DuckDB, a killed import 
     assertSameAsDuckDb(got, await duckdbDigest(), 'PostgreSQL');
     await killedImport(wsDir, t.dir);
     await killedRun(wsDir);
+    await customersImport(wsDir, t.dir, true);
   } finally {
     await admin.run(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await admin.close();
@@ -252,6 +274,7 @@ test('a workspace on the two-shard ClickHouse cluster: init, imports equal to Du
     assert.equal([...ids[0]!].filter((c) => ids[1]!.has(c)).length, 0, 'no customer on both shards');
     await killedImport(wsDir, t.dir);
     await killedRun(wsDir);
+    await customersImport(wsDir, t.dir, false);
   } finally {
     for (const s of shards) {
       await s.run(`DROP DATABASE IF EXISTS ${database}`).catch(() => undefined);

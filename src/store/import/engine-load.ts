@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { SegmintError } from '../../core/errors.ts';
 import type { CellValue, ColumnKind, Engine } from '../../engines/types.ts';
-import { selectColumnsSql, textColumnSql, type PortableType } from '../../sql/ddl.ts';
+import { addColumnSql, deleteKeysSql, selectColumnsSql, textColumnSql, type PortableType } from '../../sql/ddl.ts';
 import { addWorkspaceColumn } from '../portable.ts';
 import { serialiseConfig } from '../config.ts';
 import { journalled, nextWriteId } from '../journal.ts';
@@ -26,6 +26,9 @@ type ImportIn = (ws: Workspace, file: string, options: ImportOptions) => Promise
 const PORTABLE: Record<ColumnKind, PortableType> = {
   text: 'text', integer: 'bigint', double: 'double', decimal: 'double', boolean: 'bool', timestamp: 'timestamp', date: 'timestamp', other: 'text',
 };
+
+const KEY = { customers: 'customer_id', products: 'product_id' } as const;
+const MIRROR = { customers: '__engine_customers', products: '__engine_products' } as const;
 
 /** Rows copied per statement between the scratch workspace and the engine. */
 const CHUNK = 50_000;
@@ -58,9 +61,11 @@ export async function importIntoEngine(ws: Workspace, file: string, options: Imp
       }
       progress('loading into the engine', 0.7);
       await journalled(ws.db, 'import', sourceId, `import ${basename(file)}`, async () => {
-        for (const table of ['transactions', 'events', 'customers', 'products', 'quarantine']) {
+        for (const table of ['transactions', 'events', 'quarantine']) {
           await copyTable(scratch.db, ws.db, table, sourceId, (done) => progress('loading into the engine', 0.7 + 0.25 * done));
         }
+        await copyChanged(scratch.db, ws.db, 'customers', sourceId);
+        await copyChanged(scratch.db, ws.db, 'products', sourceId);
         // test hook: every row is loaded, nothing is published yet
         if (options.beforeCommit) await options.beforeCommit();
         // the sources row last: on ClickHouse the write that makes the import visible
@@ -96,12 +101,16 @@ async function mirror(from: Engine, to: Engine, kind: ImportOptions['kind']): Pr
   const sources = await from.columns(selectColumnsSql('sources', sourceCols, from.dialect));
   if ((sources.source_id?.length ?? 0) === 0) return;
   await to.insertRows('sources', sourceCols, { columns: sourceCols.map((c) => sources[c] as CellValue[]) });
-  for (const table of ['customers', 'products']) {
-    const cols = (await from.tableColumns(table)).map((c) => c.name);
+  for (const table of ['customers', 'products'] as const) {
+    // every column, trait columns too, so that a row the import changes is written back whole
+    const cols = await from.tableColumns(table);
     const have = new Set((await to.tableColumns(table)).map((c) => c.name));
-    const shared = cols.filter((c) => have.has(c));
-    const data = await from.columns(selectColumnsSql(table, shared, from.dialect));
-    await to.insertRows(table, shared, { columns: shared.map((c) => data[c] as CellValue[]) });
+    for (const c of cols) if (!have.has(c.name)) await to.run(addColumnSql(table, { name: c.name, type: PORTABLE[c.kind] }, 'duckdb'));
+    const names = cols.map((c) => c.name);
+    const data = await from.columns(selectColumnsSql(table, names, from.dialect));
+    await to.insertRows(table, names, { columns: names.map((c) => data[c] as CellValue[]) });
+    // what the engine holds, to tell the rows this import adds or changes (copyChanged)
+    await to.run(`CREATE TABLE ${MIRROR[table]} AS SELECT ${KEY[table]}, source_id${table === 'customers' ? ', first_seen, updated_at' : ''} FROM ${table}`);
   }
   // Row keys only, with placeholder values in the other NOT NULL columns: the checks read keys and source ids.
   const keyed = kind === 'transactions' ? 'transactions' : kind === 'events' ? 'events' : undefined;
@@ -135,6 +144,40 @@ function bigints(values: readonly unknown[]): CellValue[] {
 /** Timestamps cut to the second (a ClickHouse 18.16 DateTime holds whole seconds); other values as they are. */
 function toSeconds(values: readonly unknown[]): CellValue[] {
   return values.map((v) => (v instanceof Date && v.getTime() % 1000 !== 0 ? new Date(Math.floor(v.getTime() / 1000) * 1000) : (v as CellValue)));
+}
+
+/**
+ * Customers and products the import added or changed (a customers file updates traits, a transactions file a
+ * customer's first purchase and traits), written back whole. On PostgreSQL a changed row replaces the
+ * engine's inside the transaction; ClickHouse deletes only by mutation, outside any one final write, so there
+ * only new rows are added and changes to rows already stored are not carried over.
+ */
+async function copyChanged(scratch: Engine, engine: Engine, table: 'customers' | 'products', sourceId: number): Promise<void> {
+  const key = KEY[table];
+  const mirrored = await scratch.tableExists(MIRROR[table]);
+  if (!mirrored) return copyTable(scratch, engine, table, sourceId);
+  const touched = table === 'customers'
+    ? `m.customer_id IS NULL OR c.source_id IS DISTINCT FROM m.source_id OR c.first_seen IS DISTINCT FROM m.first_seen OR c.updated_at IS DISTINCT FROM m.updated_at
+       OR c.customer_id IN (SELECT customer_id FROM transactions WHERE source_id = ${sourceId} UNION SELECT customer_id FROM events WHERE source_id = ${sourceId})`
+    : 'm.product_id IS NULL OR c.source_id IS DISTINCT FROM m.source_id';
+  const onlyNew = engine.dialect === 'clickhouse' ? 'm.' + key + ' IS NULL' : `(${touched})`;
+  const have = new Set((await engine.tableColumns(table)).map((c) => c.name));
+  const scratchCols = await scratch.tableColumns(table);
+  for (const c of scratchCols) {
+    if (have.has(c.name)) continue;
+    await addWorkspaceColumn(engine, table, { name: c.name, type: PORTABLE[c.kind] });
+    have.add(c.name);
+  }
+  const cols = scratchCols.map((c) => c.name).filter((c) => have.has(c));
+  const data = await scratch.columns(`SELECT ${cols.map((c) => `c."${c}"`).join(', ')}, m.${key} IS NOT NULL AS __stored
+    FROM ${table} c LEFT JOIN ${MIRROR[table]} m ON m.${key} = c.${key} WHERE ${onlyNew}`);
+  const stored = (data[key] ?? []).filter((_, i) => data.__stored![i] === true) as string[];
+  for (let i = 0; i < stored.length; i += 10_000) await engine.run(deleteKeysSql(table, key, stored.slice(i, i + 10_000), engine.dialect));
+  const n = data[key]?.length ?? 0;
+  for (let i = 0; i < n; i += CHUNK) {
+    const slice = (c: string) => (data[c] ?? []).slice(i, i + CHUNK);
+    await engine.insertRows(table, cols, { columns: cols.map((c) => (engine.dialect === 'clickhouse' ? toSeconds(slice(c)) : (slice(c) as CellValue[]))) });
+  }
 }
 
 /** Copy the rows of `table` tagged with `sourceId` from the scratch workspace into the engine, in chunks. */
