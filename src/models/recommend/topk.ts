@@ -32,12 +32,23 @@ export interface TopKOptions {
 export class Scratch {
   readonly score: Float64Array;
   readonly touched: Int32Array;
-  nTouched = 0;
-  readonly mark: Uint8Array;
+  /** rank + 1 of a chosen item while its reasons are collected, else 0 */
+  readonly mark: Int32Array;
+  private top = new Int32Array(0);
+  private rI = new Int32Array(0);
+  private rW = new Float64Array(0);
   constructor(nItems: number) {
     this.score = new Float64Array(nItems);
     this.touched = new Int32Array(nItems);
-    this.mark = new Uint8Array(nItems);
+    this.mark = new Int32Array(nItems);
+  }
+  topItem(k: number): Int32Array {
+    if (this.top.length < k) this.top = new Int32Array(k);
+    return this.top;
+  }
+  reasonSlots(k: number, r: number): { rItem: Int32Array; rWeight: Float64Array } {
+    if (this.rI.length < k * r) { this.rI = new Int32Array(k * r); this.rW = new Float64Array(k * r); }
+    return { rItem: this.rI, rWeight: this.rW };
   }
 }
 
@@ -63,36 +74,69 @@ export function recommendFor(h: History, nb: Neighbours, c: number, opts: TopKOp
       score[j] = score[j]! + w * nb.weight[q]!;
     }
   }
-  // candidates: touched items not bought (unless asked), best first; ties by item index for determinism
-  const cand: number[] = [];
+  // candidates: touched items not bought (unless asked), best first, ties by item index: kept in a k-long
+  // insertion list so that nothing is allocated or sorted per candidate
+  const topItem = scratch.topItem(k);
+  let nTop = 0;
   for (let t = 0; t < nT; t++) {
     const j = touched[t]!;
-    if (score[j]! > 0 && (opts.includeBought || !hasBought(h, c, j))) cand.push(j);
+    const sj = score[j]!;
+    if (!(sj > 0)) continue;
+    if (nTop === k) {
+      const last = topItem[k - 1]!;
+      if (sj < score[last]! || (sj === score[last]! && j > last)) continue;
+    }
+    if (!opts.includeBought && hasBought(h, c, j)) continue;
+    let pos = nTop < k ? nTop++ : k - 1;
+    while (pos > 0) {
+      const prev = topItem[pos - 1]!;
+      if (score[prev]! > sj || (score[prev]! === sj && prev < j)) break;
+      topItem[pos] = prev;
+      pos--;
+    }
+    topItem[pos] = j;
   }
-  cand.sort((x, y) => score[y]! - score[x]! || x - y);
-  const top = cand.slice(0, k);
-  const out: Recommendation[] = top.map((j) => ({ item: j, score: score[j]!, because: [], kind: 'co-purchase' as const }));
-  // reasons: the history items whose neighbour lists carried each chosen item, by contribution
-  if (out.length) {
-    const slot = new Map<number, { i: number; w: number }[]>();
-    for (const j of top) { mark[j] = 1; slot.set(j, []); }
+  const out: Recommendation[] = [];
+  for (let r = 0; r < nTop; r++) out.push({ item: topItem[r]!, score: score[topItem[r]!]!, because: [], kind: 'co-purchase' });
+  // reasons: the history items whose neighbour lists carried each chosen item, the R largest contributions
+  if (nTop) {
+    const R = opts.reasons ?? 3;
+    const { rItem, rWeight } = scratch.reasonSlots(k, R);
+    rItem.fill(-1, 0, nTop * R);
+    for (let r = 0; r < nTop; r++) mark[topItem[r]!] = r + 1;
     for (let p = a; p < b; p++) {
       const i = h.items[p]!;
       const w = weightOf(h, p, opts);
       for (let q = nb.offsets[i]!; q < nb.offsets[i + 1]!; q++) {
-        const j = nb.neighbour[q]!;
-        if (mark[j]) slot.get(j)!.push({ i, w: w * nb.weight[q]! });
+        const r = mark[nb.neighbour[q]!]!;
+        if (r === 0) continue;
+        const x = w * nb.weight[q]!;
+        const base = (r - 1) * R;
+        // insert (i, x) into the R slots, largest first, ties by item index
+        let pos = R - 1;
+        if (rItem[base + pos]! >= 0 && (rWeight[base + pos]! > x || (rWeight[base + pos]! === x && rItem[base + pos]! < i))) continue;
+        while (pos > 0) {
+          const pi = rItem[base + pos - 1]!;
+          const pw = rWeight[base + pos - 1]!;
+          if (pi >= 0 && (pw > x || (pw === x && pi < i))) break;
+          rItem[base + pos] = pi;
+          rWeight[base + pos] = pw;
+          pos--;
+        }
+        rItem[base + pos] = i;
+        rWeight[base + pos] = x;
       }
     }
-    const r = opts.reasons ?? 3;
-    for (const o of out) {
-      o.because = slot.get(o.item)!.sort((x, y) => y.w - x.w || x.i - y.i).slice(0, r).map((x) => x.i);
-      mark[o.item] = 0;
+    for (let r = 0; r < nTop; r++) {
+      const because: number[] = [];
+      for (let t = 0; t < R; t++) if (rItem[r * R + t]! >= 0) because.push(rItem[r * R + t]!);
+      out[r]!.because = because;
+      mark[topItem[r]!] = 0;
     }
   }
   for (let t = 0; t < nT; t++) score[touched[t]!] = 0;
   if (out.length < k && opts.fill) {
-    const chosen = new Set(top);
+    const chosen = new Set(out.map((o) => o.item));
     for (let t = 0; t < opts.fill.length && out.length < k; t++) {
       const j = opts.fill[t]!;
       if (chosen.has(j) || (!opts.includeBought && hasBought(h, c, j))) continue;
