@@ -1,5 +1,7 @@
 /** The cluster section: how k was chosen, the clusters on two principal components, the profile heat map, sizes against revenue. */
 import { ALGORITHM_LABELS, type ClusterAlgorithm, type ClusterProfile, type KScore } from '../models/cluster/index.ts';
+import { one } from '../pipeline/run-query.ts';
+import { cast, col, eq, lit, select, table } from '../sql/ir.ts';
 import type { Db } from '../store/workspace.ts';
 import { barsH, heatmap, lines, pairedBars, scatter } from './charts.ts';
 import { esc, htmlTable, num, pct, type ReportSection } from './html.ts';
@@ -27,7 +29,13 @@ export function heatmapFeatures(profiles: readonly ClusterProfile[], features: r
 
 /** Section for the latest cluster run, or undefined when there is none. */
 export async function clusterSection(db: Db): Promise<ReportSection | undefined> {
-  const run = await db.one<{ run_id: number; summary: string }>("SELECT run_id, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'cluster' ORDER BY run_id DESC LIMIT 1");
+  const run = await one<{ run_id: number; summary: string }>(db, select({
+    select: [{ expr: col('run_id'), as: 'run_id' }, { expr: cast(col('summary'), 'varchar'), as: 'summary' }],
+    from: table('runs'),
+    where: eq(col('kind'), lit('cluster')),
+    orderBy: [{ expr: col('run_id'), desc: true }],
+    limit: 1,
+  }));
   if (!run) return undefined;
   const s = JSON.parse(run.summary) as StoredSummary;
   const profiles = s.profiles;

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
 import { checkOutFile, copyToFile } from '../../pipeline/export.ts';
+import { anyRow } from '../../pipeline/run-query.ts';
+import { col, eq, lit } from '../../sql/ir.ts';
 import { QUARANTINE_REASONS, REASON_DESCRIPTIONS, type QuarantineReason } from '../../store/import/checks.ts';
 import { listQuarantine, quarantineSelect } from '../../store/sources.ts';
 import type { Context, GlobalOptions } from '../context.ts';
@@ -41,7 +43,7 @@ export function registerQuarantine(program: Command, ctx: Context, _setExit: Set
       const ws = await ctx.openWorkspace(opts, { readOnly: true });
       try {
         const out = opts.out === undefined ? undefined : checkOutFile(opts.out, { force: opts.force, workspaceDir: ws.dir, extensions: ['.csv', '.parquet', '.json', '.ndjson'] });
-        if (sourceId !== undefined && !(await ws.db.one('SELECT 1 AS x FROM sources WHERE source_id = ?', [sourceId]))) {
+        if (sourceId !== undefined && !(await anyRow(ws.db, 'sources', eq(col('source_id'), lit(sourceId))))) {
           throw new SegmintError('source-not-found', `the workspace has no source ${sourceId}`, { hint: 'run segmint quarantine without --source to see every source with quarantined rows' });
         }
         const filter = { sourceId, reason: opts.reason };
