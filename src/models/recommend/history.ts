@@ -44,10 +44,25 @@ export function buildHistory(lines: Lines, nCustomers: number, nItems: number): 
     offsets[c] = w;
     const a = counts[c]!;
     const b = counts[c + 1]!;
-    idx.length = 0;
-    for (let p = a; p < b; p++) idx.push(p);
-    idx.sort((x, y) => itemBy[x]! - itemBy[y]!);
-    for (const p of idx) {
+    // insertion sort of the slice by item (slices are short; long ones fall back to sort)
+    if (b - a > 64) {
+      idx.length = 0;
+      for (let p = a; p < b; p++) idx.push(p);
+      idx.sort((x, y) => itemBy[x]! - itemBy[y]!);
+      const it = idx.map((p) => itemBy[p]!);
+      const dy = idx.map((p) => dayBy[p]!);
+      for (let t = 0; t < it.length; t++) { itemBy[a + t] = it[t]!; dayBy[a + t] = dy[t]!; }
+    } else {
+      for (let p = a + 1; p < b; p++) {
+        const vi = itemBy[p]!;
+        const vd = dayBy[p]!;
+        let q = p - 1;
+        while (q >= a && itemBy[q]! > vi) { itemBy[q + 1] = itemBy[q]!; dayBy[q + 1] = dayBy[q]!; q--; }
+        itemBy[q + 1] = vi;
+        dayBy[q + 1] = vd;
+      }
+    }
+    for (let p = a; p < b; p++) {
       if (w > offsets[c]! && items[w - 1] === itemBy[p]) {
         if (dayBy[p]! > lastDay[w - 1]!) lastDay[w - 1] = dayBy[p]!;
       } else {
