@@ -3,6 +3,8 @@
  * who left), and the migration matrix between the last two runs of RFM segments.
  */
 import { audienceRuns, diffAudience, migrationMatrix } from '../pipeline/audience.ts';
+import { all, countRows } from '../pipeline/run-query.ts';
+import { col, eq, lit, select, table } from '../sql/ir.ts';
 import type { Db } from '../store/workspace.ts';
 import { barsH, fmtShort, heatmap } from './charts.ts';
 import { esc, htmlTable, num, pct, type ReportSection } from './html.ts';
@@ -10,10 +12,10 @@ import { esc, htmlTable, num, pct, type ReportSection } from './html.ts';
 /** Section for the stored audience snapshots and score runs, or undefined when there are no snapshots and fewer than two score runs. */
 export async function audienceSection(db: Db, options: { currency?: string } = {}): Promise<ReportSection | undefined> {
   const runs = await audienceRuns(db);
-  const scoreRuns = await db.all<{ run_id: number }>("SELECT run_id FROM runs WHERE kind = 'rfm' ORDER BY run_id DESC LIMIT 2");
+  const scoreRuns = await all<{ run_id: number }>(db, select({ select: [{ expr: col('run_id'), as: 'run_id' }], from: table('runs'), where: eq(col('kind'), lit('rfm')), orderBy: [{ expr: col('run_id'), desc: true }], limit: 2 }));
   if (runs.length === 0 && scoreRuns.length < 2) return undefined;
   const parts: string[] = [];
-  const total = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
+  const total = await countRows(db, 'customers');
   const names = [...new Set(runs.map((r) => r.name ?? ''))];
   if (names.length) {
     parts.push(`<p>${num(names.length)} audiences with stored snapshots (rules in docs/audiences.md). Each evaluation stores its members with the run's as-of date, so the change between two evaluations is exact.</p>`);
