@@ -11,6 +11,8 @@ import { importFile, type ImportResult } from '../store/import/index.ts';
 import { migrationMatrix, type MigrationCell } from './audience.ts';
 import { runClvFit, runClvPredict, type ClvFitResult, type ClvPredictResult } from './clv.ts';
 import { runValueSegmentation, type ValueResult } from './value.ts';
+import { countRows, one } from './run-query.ts';
+import { coalesce, col, count, countDistinct, isNotNull, max, min, num, select, sum, table } from '../sql/ir.ts';
 import { CONFIG_FILE, DATABASE_FILE, Workspace } from '../store/workspace.ts';
 
 /** Path of the bundled Online Retail Parquet file (CC0, see data/README.md). */
@@ -58,12 +60,16 @@ export async function runDemo(dir: string, onProgress?: (phase: string, fraction
   try {
     // InvoiceDate is UK clock time: read it in Europe/London so it is stored as UTC.
     const imp = await importFile(ws, DEMO_DATA, { kind: 'transactions', timezone: 'Europe/London', remember: true, onProgress });
-    const t = await ws.db.one<{ lines: number; orders: number; returns: number; first: string; last: string; revenue: number }>(
-      `SELECT count(*) AS lines, count(DISTINCT order_id) AS orders, count(*) FILTER (WHERE is_return) AS returns,
-        strftime(min(ts), '%Y-%m-%d') AS first, strftime(max(ts), '%Y-%m-%d') AS last, coalesce(sum(amount), 0) AS revenue
-       FROM transactions WHERE customer_id IS NOT NULL`,
-    );
-    const customers = await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM customers');
+    const row = await one<{ lines: number; orders: number; returns: number; first: unknown; last: unknown; revenue: number }>(ws.db, select({
+      select: [
+        { expr: count(), as: 'lines' }, { expr: countDistinct(col('order_id')), as: 'orders' }, { expr: count(undefined, { filter: col('is_return') }), as: 'returns' },
+        { expr: min(col('ts')), as: 'first' }, { expr: max(col('ts')), as: 'last' }, { expr: coalesce(sum(col('amount')), num(0)), as: 'revenue' },
+      ],
+      from: table('transactions'),
+      where: isNotNull(col('customer_id')),
+    }));
+    const t = row && { ...row, first: utcDay(row.first) as string, last: utcDay(row.last) as string };
+    const customers = { n: await countRows(ws.db, 'customers') };
     return {
       ws,
       summary: {
@@ -84,9 +90,16 @@ export async function runDemo(dir: string, onProgress?: (phase: string, fraction
  * the day after it, the as-of date of the earlier RFM run (YYYY-MM-DD).
  */
 async function holdoutSplit(ws: Workspace): Promise<{ calibrationEnd: string; asOf: string }> {
-  const r = await ws.db.one<{ calibrationEnd: string; asOf: string }>(`SELECT strftime(CAST(max(ts) AS DATE) - 91, '%Y-%m-%d') AS "calibrationEnd",
-      strftime(CAST(max(ts) AS DATE) - 90, '%Y-%m-%d') AS "asOf" FROM transactions WHERE customer_id IS NOT NULL`);
-  return r!;
+  const r = await one<{ last: unknown }>(ws.db, select({ select: [{ expr: max(col('ts')), as: 'last' }], from: table('transactions'), where: isNotNull(col('customer_id')) }));
+  const last = utcDay(r?.last);
+  const minus = (days: number) => (last === null ? (null as unknown as string) : new Date(Date.parse(`${last}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10));
+  return { calibrationEnd: minus(91), asOf: minus(90) };
+}
+
+/** The UTC day (YYYY-MM-DD) of a timestamp read back from the engine; null for NULL. */
+function utcDay(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10);
 }
 
 /**
