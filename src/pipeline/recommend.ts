@@ -29,7 +29,7 @@ export interface RecommendData {
   train: History;
   /** items bought from the split on (not only new ones) */
   test: History;
-  /** RFM segment of each customer on the training data (index into `segments`, −1 without training lines) */
+  /** RFM segment of each customer on the training data (index into `segments`, −1 without training lines; all −1 when not asked for) */
   segment: Int32Array;
   segments: string[];
   /** products left out because the catalogue is above the dense limit */
@@ -37,7 +37,7 @@ export interface RecommendData {
 }
 
 /** Purchase (customer, product) pairs before and from `split`, RFM segments on the lines before it. */
-export async function loadRecommendData(ws: Pick<Workspace, 'db'>, split: string, opts: { maxItems?: number } = {}): Promise<RecommendData> {
+export async function loadRecommendData(ws: Pick<Workspace, 'db'>, split: string, opts: { maxItems?: number; segments?: boolean } = {}): Promise<RecommendData> {
   const db = ws.db;
   const splitDate = new Date(`${split}T00:00:00Z`);
   const ts = col('ts');
@@ -97,7 +97,7 @@ export async function loadRecommendData(ws: Pick<Workspace, 'db'>, split: string
   const cut = (x: typeof tr, m: number) => ({ customer: x.customer.subarray(0, m), item: x.item.subarray(0, m), day: x.day.subarray(0, m) });
   const train = buildHistory(cut(tr, nTr), customers.length, items.length);
   const test = buildHistory(cut(te, nTe), customers.length, items.length);
-  const { segment, segments } = await rfmSegments(ws, splitDate, custIndex);
+  const { segment, segments } = opts.segments === false ? { segment: new Int32Array(customers.length).fill(-1), segments: [] } : await rfmSegments(ws, splitDate, custIndex);
   const names = await itemNames(ws, items);
   return { split, customers, items, names, train, test, segment, segments, droppedItems: allItems.length - items.length };
 }
@@ -242,6 +242,8 @@ export interface RecommendOptions extends NeighbourOptions {
   includeBought?: boolean;
   halfLifeDays?: number;
   maxItems?: number;
+  /** compute the customers' RFM segments (for segment lift); default false */
+  segments?: boolean;
 }
 
 export interface ItemRef { productId: string; name: string | null }
@@ -257,7 +259,7 @@ export interface Recommender {
 /** Fit the item-to-item recommender on every purchase before the as-of date. */
 export async function fitRecommender(ws: Pick<Workspace, 'db' | 'config'>, opts: RecommendOptions = {}): Promise<Recommender> {
   const asOf = await resolveAsOf(ws, opts.asOf);
-  const data = await loadRecommendData(ws, asOf, { maxItems: opts.maxItems });
+  const data = await loadRecommendData(ws, asOf, { maxItems: opts.maxItems, segments: opts.segments ?? false });
   const co = countPairs(data.train);
   return { data, nb: neighbours(co, opts), global: popularityOrder(co.itemCount), asOfDay: Date.parse(`${asOf}T00:00:00Z`) / DAY_MS };
 }
@@ -294,6 +296,7 @@ export interface SegmentItem extends ItemRef { customers: number; share: number;
  */
 export function segmentLift(m: Recommender, segmentName: string, opts: { k?: number; minCustomers?: number } = {}): SegmentItem[] {
   const d = m.data;
+  if (d.segments.length === 0) throw new Error('segmentLift: the recommender was fitted without segments (fitRecommender(…, { segments: true }))');
   const s = d.segments.indexOf(segmentName);
   if (s < 0) throw new SegmintError('unknown-segment', `segment ${JSON.stringify(segmentName)}: expected one of ${d.segments.join(', ')}`, { hint: `e.g. --segment "${d.segments[0]}"` });
   const counts = segmentItemCounts(d.train, d.segment, d.segments.length);

@@ -87,7 +87,7 @@ export function registerRecommend(program: Command, ctx: Context): void {
       try {
         const bar = progressBar(ctx.io, opts);
         bar.update('counting co-purchases');
-        const m = await fitRecommender(ws, { ...mo, asOf: opts.asOf, includeBought: opts.includeBought });
+        const m = await fitRecommender(ws, { ...mo, asOf: opts.asOf, includeBought: opts.includeBought, segments: opts.segment !== undefined });
         bar.done();
         if (opts.customer !== undefined) {
           const recs = recommendCustomer(m, opts.customer, { ...mo, includeBought: opts.includeBought });
