@@ -14,6 +14,7 @@ import { DEFAULT_RF_SEGMENTS, DEFAULT_RFM_SEGMENTS, fmScore, segmentOf } from '.
 import { compile } from '../sql/compile.ts';
 import { and, col, count, toDate, countDistinct, daysBetween, ge, isNotNull, lit, lt, max, not, select, sum, table } from '../sql/ir.ts';
 import type { Workspace } from '../store/workspace.ts';
+import { recordRun, storeRun } from '../store/runs.ts';
 import { checkDate, resolveAsOf } from './value.ts';
 
 const EPOCH = new Date(0);
@@ -422,4 +423,59 @@ export function recommendAll(m: Recommender, opts: RecommendOptions, visit?: (c:
     if (progress && c % 10000 === 0) progress(c, h.nCustomers);
   }
   return s;
+}
+
+export interface StoredRecommendations extends AllCustomersSummary { runId: number; asOf: string; k: number }
+
+/**
+ * Every customer's top k stored as a run (runs.kind 'recommend', rows in run_recommendations: customer, rank,
+ * product, score, kind, the reason's product ids as a JSON array), in one journalled write: a killed process
+ * leaves no part of it.
+ */
+export async function storeRecommendations(ws: Pick<Workspace, 'db' | 'config'>, opts: RecommendOptions = {}, progress?: (done: number, total: number) => void): Promise<StoredRecommendations> {
+  const m = await fitRecommender(ws, opts);
+  const k = opts.k ?? 10;
+  const db = ws.db;
+  const CHUNK = 100_000;
+  return storeRun(db, 'recommend', async (runId) => {
+    let cols = { c: [] as string[], rank: [] as number[], p: [] as string[], score: [] as number[], kind: [] as string[], because: [] as string[] };
+    const flush = async () => {
+      if (!cols.c.length) return;
+      const rows = cols;
+      cols = { c: [], rank: [], p: [], score: [], kind: [], because: [] };
+      await db.insertRows('run_recommendations', ['run_id', 'customer_id', 'rank', 'product_id', 'score', 'kind', 'because'], {
+        columns: [new Array<number>(rows.c.length).fill(runId), rows.c, rows.rank, rows.p, rows.score, rows.kind, rows.because],
+      });
+    };
+    // customers in chunks, each chunk's rows inserted before the next is computed
+    const h = m.data.train;
+    const scratch = new Scratch(h.nItems);
+    const seen = new Uint8Array(h.nItems);
+    const summary: AllCustomersSummary = { customers: 0, recommendations: 0, coPurchase: 0, popularFill: 0, distinctItems: 0 };
+    for (let c = 0; c < h.nCustomers; c++) {
+      if (h.offsets[c + 1] === h.offsets[c]) continue;
+      const recs = recommendFor(h, m.nb, c, { k, includeBought: opts.includeBought, halfLifeDays: opts.halfLifeDays, asOfDay: m.asOfDay, fill: m.global }, scratch);
+      summary.customers++;
+      recs.forEach((r, i) => {
+        summary.recommendations++;
+        if (r.kind === 'co-purchase') summary.coPurchase++;
+        else summary.popularFill++;
+        if (!seen[r.item]) { seen[r.item] = 1; summary.distinctItems++; }
+        cols.c.push(m.data.customers[c]!);
+        cols.rank.push(i + 1);
+        cols.p.push(m.data.items[r.item]!);
+        cols.score.push(r.score);
+        cols.kind.push(r.kind);
+        cols.because.push(JSON.stringify(r.because.map((b) => m.data.items[b]!)));
+      });
+      if (cols.c.length >= CHUNK) {
+        await flush();
+        progress?.(c, h.nCustomers);
+      }
+    }
+    await flush();
+    const params = { k, includeBought: opts.includeBought ?? false, similarity: m.nb.similarity, shrinkage: m.nb.shrinkage, halfLifeDays: opts.halfLifeDays ?? null };
+    await recordRun(db, runId, 'recommend', m.data.split, params, summary);
+    return { runId, asOf: m.data.split, k, ...summary };
+  });
 }

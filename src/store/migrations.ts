@@ -174,6 +174,23 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 8,
+    // a run of kind 'recommend' (params: k, similarity, shrinkage …; summary: counts) stores every customer's
+    // top k; because holds the product ids of the reason as a JSON array (empty for a popularity fill)
+    description: 'recommendations: the top k items of every customer, with the items that produced each',
+    statements: [
+      `CREATE TABLE run_recommendations (
+        run_id INTEGER NOT NULL,
+        customer_id VARCHAR NOT NULL,
+        rank INTEGER NOT NULL,
+        product_id VARCHAR NOT NULL,
+        score DOUBLE NOT NULL,
+        kind VARCHAR NOT NULL,
+        because VARCHAR NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

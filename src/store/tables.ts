@@ -116,6 +116,14 @@ export const TABLES_BY_VERSION: Readonly<Record<number, readonly TableDef[]>> = 
       shardKey: 'customer_id',
     },
   ],
+  8: [
+    {
+      name: 'run_recommendations',
+      columns: [nn('run_id', 'int'), nn('customer_id', 'text'), nn('rank', 'int'), nn('product_id', 'text'), nn('score', 'double'), nn('kind', 'text'), nn('because', 'text')],
+      orderBy: ['run_id', 'customer_id', 'rank'],
+      shardKey: 'customer_id',
+    },
+  ],
 };
 
 /** Every table of the workspace schema by name (the latest version's). */

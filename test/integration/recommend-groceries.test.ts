@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { importFile } from '../../src/store/import/index.ts';
-import { basketRules, evaluateRecommendations } from '../../src/pipeline/recommend.ts';
+import { basketRules, evaluateRecommendations, fitRecommender, recommendCustomer, storeRecommendations } from '../../src/pipeline/recommend.ts';
 import { shared, withWorkspace } from '../helpers/workspace.ts';
 
 const GROCERIES = shared('groceries-dataset/Groceries_dataset.csv');
@@ -74,5 +74,31 @@ test('groceries: rules and evaluation equal independent computations', { skip: G
     close(ev.methods.popularity.hitRate, hits / n, 'popularity hit rate');
     for (const m of Object.values(ev.methods)) for (const v of [m.hitRate, m.recall, m.ndcg, m.coverage]) assert.ok(Number.isFinite(v) && v >= 0 && v <= 1);
     console.log(`groceries split ${SPLIT}: ${n} customers; hit@10 / NDCG@10 item-to-item ${ev.methods.itemToItem.hitRate.toFixed(4)} / ${ev.methods.itemToItem.ndcg.toFixed(4)}, popularity ${ev.methods.popularity.hitRate.toFixed(4)} / ${ev.methods.popularity.ndcg.toFixed(4)}, segment popularity ${ev.methods.segmentPopularity.hitRate.toFixed(4)} / ${ev.methods.segmentPopularity.ndcg.toFixed(4)}`);
+  });
+});
+
+test('groceries: every customer\'s top 10 stored as a run equals the list for one customer, and holds no bought item', { skip: GROCERIES.skip }, async () => {
+  await withWorkspace(async (ws) => {
+    await importFile(ws, GROCERIES.path, { kind: 'transactions' });
+    const stored = await storeRecommendations(ws, { k: 10 });
+    const run = await ws.db.one<{ kind: string; as_of: unknown }>('SELECT kind, as_of FROM runs WHERE run_id = ?', [stored.runId]);
+    assert.equal(run?.kind, 'recommend');
+    const rows = await ws.db.all<{ customer_id: string; rank: number; product_id: string; because: string }>(
+      'SELECT customer_id, rank, product_id, because FROM run_recommendations WHERE run_id = ? ORDER BY customer_id, rank', [stored.runId]);
+    assert.equal(rows.length, stored.recommendations);
+    assert.equal(new Set(rows.map((r) => r.customer_id)).size, stored.customers);
+    // the raw file's purchases per member: nothing bought is stored
+    const bought = new Map<string, Set<string>>();
+    for (const [m, , item] of rawLines(GROCERIES.path)) { if (!bought.has(m)) bought.set(m, new Set()); bought.get(m)!.add(item); }
+    assert.equal(stored.customers, bought.size);
+    for (const r of rows) {
+      assert.ok(!bought.get(r.customer_id)!.has(r.product_id), `${r.customer_id} bought ${r.product_id}`);
+      for (const b of JSON.parse(r.because) as string[]) assert.ok(bought.get(r.customer_id)!.has(b));
+    }
+    const m = await fitRecommender(ws, { k: 10 });
+    for (const id of ['1000', '2051', '4999']) {
+      const one = recommendCustomer(m, id, { k: 10 });
+      assert.deepEqual(rows.filter((r) => r.customer_id === id).map((r) => [r.rank, r.product_id, JSON.parse(r.because)]), one.map((x) => [x.rank, x.productId, x.because.map((b) => b.productId)]));
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
-import { basketRules, evaluateRecommendations, fitRecommender, recommendCustomer, segmentLift, type EvaluationResult } from '../../pipeline/recommend.ts';
+import { basketRules, evaluateRecommendations, fitRecommender, recommendCustomer, segmentLift, storeRecommendations, type EvaluationResult } from '../../pipeline/recommend.ts';
 import type { Similarity } from '../../models/recommend/cooccurrence.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { progressBar } from '../progress.ts';
@@ -8,6 +8,7 @@ import { examples, optionalNumber, withGlobals } from '../options.ts';
 import { fmtInt, fmtPct, json, table } from '../render.ts';
 
 interface RecommendCli extends GlobalOptions {
+  all?: boolean;
   customer?: string;
   segment?: string;
   k?: string;
@@ -72,6 +73,7 @@ export function registerRecommend(program: Command, ctx: Context): void {
     .description('co-purchase recommendations: top k items for a customer with the items that produced them, what a segment buys more than everyone else, held-out evaluation')
     .option('--customer <id>', 'recommend for this customer: items they have not bought, each with "bought with X, Y"')
     .option('--segment <name>', 'what this RFM segment buys more than all customers (lift against the population)')
+    .option('--all', 'store the top k of every customer as a run (kind recommend; rows in run_recommendations)')
     .option('--k <n>', 'items to list (default 10)')
     .option('--as-of <date>', 'use purchases before this date, YYYY-MM-DD (default: the day after the last transaction)')
     .option('--include-bought', 'also recommend items the customer already bought (consumables)')
@@ -79,10 +81,24 @@ export function registerRecommend(program: Command, ctx: Context): void {
     .option('--shrinkage <n>', 'the shrinkage λ (default 10 for cosine, 5 for lift)')
     .option('--half-life <days>', 'weight the customer\'s items by recency, halving every N days (default: no decay)')
     .action(async (opts: RecommendCli) => {
-      if ((opts.customer === undefined) === (opts.segment === undefined)) {
-        throw new SegmintError('invalid-option', 'expected one of --customer ID or --segment NAME', { hint: 'segmint recommend --customer 12347 --k 10' });
+      if ([opts.customer !== undefined, opts.segment !== undefined, opts.all === true].filter(Boolean).length !== 1) {
+        throw new SegmintError('invalid-option', 'expected one of --customer ID, --segment NAME or --all', { hint: 'segmint recommend --customer 12347 --k 10' });
       }
       const mo = modelOptions(opts);
+      if (opts.all) {
+        const ws = await ctx.openWorkspace(opts);
+        try {
+          const bar = progressBar(ctx.io, opts);
+          bar.update('counting co-purchases');
+          const r = await storeRecommendations(ws, { ...mo, asOf: opts.asOf, includeBought: opts.includeBought }, (d, t) => bar.update('recommending', d / t));
+          bar.done();
+          if (opts.json) return json(ctx.io, r);
+          ctx.io.out(`stored run ${r.runId} (recommend, as of ${r.asOf}): top ${r.k} for ${fmtInt(r.customers)} customers, ${fmtInt(r.recommendations)} rows (${fmtInt(r.coPurchase)} co-purchase, ${fmtInt(r.popularFill)} popularity fill), ${fmtInt(r.distinctItems)} distinct items`);
+        } finally {
+          ws.close();
+        }
+        return;
+      }
       const ws = await ctx.openWorkspace(opts, { readOnly: true });
       try {
         const bar = progressBar(ctx.io, opts);
@@ -108,6 +124,7 @@ export function registerRecommend(program: Command, ctx: Context): void {
     'segmint recommend --customer 12347 --k 10',
     'segmint recommend --customer 12347 --include-bought --json   # consumables: bought items may come back',
     'segmint recommend --segment Champions --k 20',
+    'segmint recommend --all --k 10                               # every customer\'s top 10, stored as a run',
     'segmint recommend evaluate --split 2011-09-01 --k 10',
   ]);
 
