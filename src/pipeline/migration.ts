@@ -9,7 +9,7 @@ import type { Db, Param } from '../store/workspace.ts';
 import { copyToFile } from './export.ts';
 
 /** Every kind of stored run. */
-export const RUN_KINDS = ['rfm', 'lrfmp', 'clv', 'clv-predict', 'cluster', 'audience', 'campaign'] as const;
+export const RUN_KINDS = ['rfm', 'lrfmp', 'clv', 'clv-predict', 'cluster', 'audience', 'campaign', 'recommend'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 /** The kinds whose runs label each customer (a `clv` fit has no per-customer rows). */
 export const LABELLED_KINDS: readonly string[] = ['rfm', 'lrfmp', 'clv-predict', 'cluster', 'audience'];
