@@ -36,7 +36,7 @@ export { runValueSegmentation, type ValueModel, type ValueOptions, type ValueRes
 export { customerMetrics, exclusionCounts, METRIC_COLUMNS } from './features/customer-metrics.ts';
 export { transactionSummary, PERIOD_DAYS, type Period, type SummaryOptions } from './features/transaction-summary.ts';
 export { categoryShares } from './features/category-shares.ts';
-export { scoreQuery, edgesQuery } from './features/scores.ts';
+export { scoreQuery, edgesQuery } from './scoring/rfm.ts';
 export { DEFAULT_RFM_SEGMENTS, DEFAULT_LRFMP_SEGMENTS, checkCoverage, segmentOf } from './models/rfm/segments.ts';
 export { compile, type Compiled } from './sql/compile.ts';
 export { ConvergenceError } from './core/errors.ts';

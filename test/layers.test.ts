@@ -14,14 +14,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   features: ['core', 'sql'],
   segments: ['core', 'sql', 'features'],
   models: ['core'],
+  scoring: ['core', 'sql', 'models'],
   store: ['core', 'sql', 'engines'],
   generate: ['core', 'models'],
-  pipeline: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'store', 'generate'],
-  report: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'store', 'pipeline', 'generate'],
-  server: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'store', 'pipeline', 'generate', 'report'],
-  cli: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'store', 'pipeline', 'generate', 'report'],
+  pipeline: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'scoring', 'store', 'generate'],
+  report: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'scoring', 'store', 'pipeline', 'generate'],
+  server: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'scoring', 'store', 'pipeline', 'generate', 'report'],
+  cli: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'scoring', 'store', 'pipeline', 'generate', 'report'],
   // the public library API may re-export anything but the CLI and the server
-  '.': ['core', 'sql', 'engines', 'features', 'segments', 'models', 'store', 'pipeline', 'generate', 'report'],
+  '.': ['core', 'sql', 'engines', 'features', 'segments', 'models', 'scoring', 'store', 'pipeline', 'generate', 'report'],
 };
 
 function files(dir: string, out: string[] = []): string[] {

@@ -26,7 +26,7 @@ import { shared, tempDir } from '../helpers/workspace.ts';
 import { categoryShares } from '../../src/features/category-shares.ts';
 import { customerMetrics } from '../../src/features/customer-metrics.ts';
 import { discreteSummary } from '../../src/features/discrete-summary.ts';
-import { scoreQuery, type ScoreSpec } from '../../src/features/scores.ts';
+import { scoreQuery, type ScoreSpec } from '../../src/scoring/rfm.ts';
 import { transactionSummary } from '../../src/features/transaction-summary.ts';
 import { generateDataset } from '../../src/generate/index.ts';
 import { DEFAULT_LRFMP_SEGMENTS, DEFAULT_RFM_SEGMENTS } from '../../src/models/rfm/segments.ts';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { customerMetrics, METRIC_COLUMNS } from '../../src/features/customer-metrics.ts';
-import { scoreQuery, edgesQuery } from '../../src/features/scores.ts';
+import { scoreQuery, edgesQuery } from '../../src/scoring/rfm.ts';
 import { DEFAULT_RFM_SEGMENTS } from '../../src/models/rfm/segments.ts';
 import { generateDataset } from '../../src/generate/index.ts';
 import { importFile } from '../../src/store/import/index.ts';
