@@ -4,12 +4,22 @@
  */
 import type { ClvFitResult, ClvPredictResult } from '../pipeline/clv.ts';
 import type { Db } from '../store/workspace.ts';
+import { all, one } from '../pipeline/run-query.ts';
+import { compile } from '../sql/compile.ts';
+import { and, avg, cast, col, count, eq, floor, div, index, isNotNull, jsonGet, least, lit, max, median, num as n, quantiles, select, sum, table, type Expr } from '../sql/ir.ts';
 import { barsH, heatmap, histogram, logBins, pairedBars, timeSeries, withUnit } from './charts.ts';
 import { esc, htmlTable, kpis, money, num, pct, sig, type ReportSection } from './html.ts';
 import { actionFor } from '../models/actions.ts';
 
 const FREQ_CAP = 8;
 const RECENCY_BINS = 6;
+
+/** The latest run of `kind` (with its summary as text), optionally only those where `where` holds. */
+const latestRun = (kind: string, where?: Expr) => select({
+  select: [{ expr: col('run_id'), as: 'run_id' }, { expr: cast(col('summary'), 'varchar'), as: 'summary' }],
+  from: table('runs'), where: where ? and(eq(col('kind'), lit(kind)), where) : eq(col('kind'), lit(kind)),
+  orderBy: [{ expr: col('run_id'), desc: true }], limit: 1,
+});
 
 
 function paramTable(m: { params: Record<string, number>; standardErrors: Record<string, number | null> }): string {
@@ -18,13 +28,11 @@ function paramTable(m: { params: Record<string, number>; standardErrors: Record<
 
 /** Section for the latest CLV fit (and the latest prediction run, when there is one), or undefined. */
 export async function clvSection(db: Db, options: { currency?: string; actions?: Record<string, string> } = {}): Promise<ReportSection | undefined> {
-  const fitRun = await db.one<{ run_id: number; summary: string }>("SELECT run_id, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'clv' ORDER BY run_id DESC LIMIT 1");
+  const fitRun = await one<{ run_id: number; summary: string }>(db, latestRun('clv'));
   if (!fitRun) return undefined;
   const fit = JSON.parse(fitRun.summary) as ClvFitResult;
   // the latest predictions made from this fit (an older fit's would not match the parameters shown)
-  const predRun = await db.one<{ run_id: number; summary: string }>(
-    "SELECT run_id, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'clv-predict' AND CAST(json_extract(params, '$.fitRunId') AS INTEGER) = ? ORDER BY run_id DESC LIMIT 1",
-    [fitRun.run_id]);
+  const predRun = await one<{ run_id: number; summary: string }>(db, latestRun('clv-predict', eq(jsonGet(col('params'), 'fitRunId', 'number'), n(Number(fitRun.run_id)))));
   const pred = predRun ? (JSON.parse(predRun.summary) as ClvPredictResult) : undefined;
   const cur = options.currency;
   const parts: string[] = [];
@@ -90,11 +98,15 @@ export async function clvSection(db: Db, options: { currency?: string; actions?:
   }
   if (pred && predRun) {
     const id = predRun.run_id;
-    const edges = await db.one<{ hi: number }>('SELECT max(recency) AS hi FROM clv_predictions WHERE run_id = ?', [id]);
+    const ofRun = eq(col('run_id'), n(Number(id)));
+    const edges = await one<{ hi: number }>(db, select({ select: [{ expr: max(col('recency')), as: 'hi' }], from: table('clv_predictions'), where: ofRun }));
     const width = Math.max(1e-9, Number(edges?.hi ?? 0)) / RECENCY_BINS;
-    const grid = await db.all<{ f: number; r: number; n: number; e: number; pa: number }>(
-      `SELECT least(CAST(frequency AS INTEGER), ${FREQ_CAP}) AS f, least(CAST(floor(recency / ?) AS INTEGER), ${RECENCY_BINS - 1}) AS r,
-         count(*) AS n, avg(expected_purchases) AS e, avg(p_alive) AS pa FROM clv_predictions WHERE run_id = ? GROUP BY 1, 2`, [width, id]);
+    const fCell = least(cast(col('frequency'), 'integer'), n(FREQ_CAP));
+    const rCell = least(cast(floor(div(col('recency'), lit(width))), 'integer'), n(RECENCY_BINS - 1));
+    const grid = await all<{ f: number; r: number; n: number; e: number; pa: number }>(db, select({
+      select: [{ expr: fCell, as: 'f' }, { expr: rCell, as: 'r' }, { expr: count(), as: 'n' }, { expr: avg(col('expected_purchases')), as: 'e' }, { expr: avg(col('p_alive')), as: 'pa' }],
+      from: table('clv_predictions'), where: ofRun, groupBy: [fCell, rCell],
+    }));
     const rLabel = (k: number) => `${num(k * width, 0)}–${num((k + 1) * width, 0)}`;
     const fLabel = (f: number) => (f === FREQ_CAP ? `${FREQ_CAP}+` : String(f));
     const xDomain = Array.from({ length: RECENCY_BINS }, (_, k) => rLabel(k));
@@ -120,7 +132,8 @@ export async function clvSection(db: Db, options: { currency?: string; actions?:
       title: 'Churn risk', xLabel: 'customers', total: pred.customers.predicted, width: 520,
       caption: 'Tiers of P(alive): active ≥ 75 %, cooling ≥ 50 %, at-risk ≥ 25 %, lapsed below.',
     }));
-    const clv = (await db.columns('SELECT clv FROM clv_predictions WHERE run_id = ? AND clv IS NOT NULL', [id])).clv as number[];
+    const clvQuery = compile(select({ select: [{ expr: col('clv'), as: 'clv' }], from: table('clv_predictions'), where: and(ofRun, isNotNull(col('clv'))) }), db.dialect);
+    const clv = (await db.columns(clvQuery.sql, clvQuery.params)).clv as number[];
     parts.push(histogram(logBins(clv, 4, 1), {
       title: 'CLV distribution', xLabel: `CLV over ${pred.horizon} ${pred.unit}s (log scale)`, logX: true, width: 520,
       caption: `${num(clv.length)} customers with a CLV; values below 1 are counted in the first bin.`,
@@ -130,12 +143,17 @@ export async function clvSection(db: Db, options: { currency?: string; actions?:
     if (informative) parts.push(htmlTable(['churn risk', 'customers', 'mean P(alive)', 'suggested action'], pred.churnTiers.map((t) => [t.tier, t.customers, pct(t.meanPAlive), actionFor(t.tier, options.actions)])));
     parts.push(htmlTable(['CLV tier', 'customers', 'share of CLV', 'suggested action'], pred.clvTiers.map((t) => [t.tier, t.customers, pct(t.shareOfClv), actionFor(t.tier, options.actions)])));
     parts.push('</div>');
-    const rfm = await db.one<{ run_id: number }>("SELECT run_id FROM runs WHERE kind = 'rfm' ORDER BY run_id DESC LIMIT 1");
+    const rfm = await one<{ run_id: number }>(db, latestRun('rfm'));
     if (rfm) {
-      const segs = await db.all<{ segment: string; n: number; total: number; mean: number; median: number; p90: number }>(
-        `SELECT s.segment, count(*) AS n, sum(c.clv) AS total, avg(c.clv) AS mean, median(c.clv) AS median, quantile_cont(c.clv, 0.9) AS p90
-         FROM clv_predictions c JOIN run_scores s ON s.customer_id = c.customer_id AND s.run_id = ?
-         WHERE c.run_id = ? AND c.clv IS NOT NULL GROUP BY 1 ORDER BY total DESC`, [rfm.run_id, id]);
+      const clvOf = col('clv', 'c');
+      const segs = await all<{ segment: string; n: number; total: number; mean: number; median: number; p90: number }>(db, select({
+        select: [{ expr: col('segment', 's'), as: 'segment' }, { expr: count(), as: 'n' }, { expr: sum(clvOf), as: 'total' }, { expr: avg(clvOf), as: 'mean' },
+          { expr: median(clvOf), as: 'median' }, { expr: index(quantiles(clvOf, [0.9]), 1), as: 'p90' }],
+        from: table('clv_predictions', 'c'),
+        joins: [{ type: 'inner', target: table('run_scores', 's'), on: and(eq(col('customer_id', 's'), col('customer_id', 'c')), eq(col('run_id', 's'), n(Number(rfm.run_id)))) }],
+        where: and(eq(col('run_id', 'c'), n(Number(id))), isNotNull(clvOf)),
+        groupBy: [col('segment', 's')], orderBy: [{ expr: sum(clvOf), desc: true }],
+      }));
       const total = segs.reduce((a, s) => a + Number(s.total), 0);
       parts.push('<div class="grid2">');
       parts.push(barsH(segs.map((s) => ({ label: s.segment, value: Number(s.mean) })), {
