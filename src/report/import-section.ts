@@ -1,4 +1,6 @@
 /** The import section: per source the reconciliation, quarantine reasons, and example rejected rows. */
+import { all } from '../pipeline/run-query.ts';
+import { cast, col, count, le, num as numLit, rowNumber, select, subquery, table, type SelectItem } from '../sql/ir.ts';
 import type { Db } from '../store/workspace.ts';
 import { barsH } from './charts.ts';
 import { esc, htmlTable, num, para, plural, type Cell, type ReportSection } from './html.ts';
@@ -49,6 +51,16 @@ function rawCell(v: unknown): Cell {
   return s.length > MAX_CELL ? `${s.slice(0, MAX_CELL - 1)}…` : s;
 }
 
+/** A timestamp read back from the engine as 'YYYY-MM-DD HH:MM' (UTC), or null. */
+function minute(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 16).replace('T', ' ');
+  return String(v).replace('T', ' ').slice(0, 16);
+}
+
+/** Byte order of two texts, as the engines sort them. */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 function parseRaw(raw: string | null): Record<string, unknown> {
   if (raw === null || raw === undefined) return {};
   try {
@@ -61,11 +73,12 @@ function parseRaw(raw: string | null): Record<string, unknown> {
 
 export async function importSection(db: Db): Promise<ReportSection> {
   const section = (html: string[]): ReportSection => ({ id: 'imports', title: 'Imports and data quality', html: html.join('\n') });
-  const sources = await db.all<SourceRow>(
-    `SELECT source_id, kind, file, format, rows_read, rows_loaded, rows_quarantined, rows_already_present,
-       strftime(imported_at, '%Y-%m-%d %H:%M') AS imported_at
-     FROM sources ORDER BY source_id`,
-  );
+  const cols = (names: string[]): SelectItem[] => names.map((c) => ({ expr: col(c), as: c }));
+  const sources = (await all<SourceRow>(db, select({
+    select: cols(['source_id', 'kind', 'file', 'format', 'rows_read', 'rows_loaded', 'rows_quarantined', 'rows_already_present', 'imported_at']),
+    from: table('sources'),
+    orderBy: [col('source_id')],
+  }))).map((s) => ({ ...s, imported_at: minute(s.imported_at) }));
   if (sources.length === 0) {
     return section(['<p class="empty">Nothing imported yet: <code>segmint import FILE --kind transactions|customers|events|products</code> loads a file and records it here.</p>']);
   }
@@ -96,7 +109,9 @@ export async function importSection(db: Db): Promise<ReportSection> {
   }
 
   // The quarantine table should hold exactly the rows each source says it quarantined.
-  const held = await db.all<{ source_id: number; k: number }>('SELECT source_id, count(*) AS k FROM quarantine GROUP BY 1');
+  const held = await all<{ source_id: number; k: number }>(db, select({
+    select: [{ expr: col('source_id'), as: 'source_id' }, { expr: count(), as: 'k' }], from: table('quarantine'), groupBy: [col('source_id')],
+  }));
   const heldBy = new Map(held.map((h) => [n(h.source_id), n(h.k)]));
   const off = sources.filter((s) => (heldBy.get(n(s.source_id)) ?? 0) !== n(s.rows_quarantined));
   if (off.length > 0) {
@@ -105,10 +120,23 @@ export async function importSection(db: Db): Promise<ReportSection> {
       .join(', ')}.`, 'warn'));
   }
 
-  const reasons = await db.all<{ reason: string; k: number; kinds: string; sources: number }>(
-    `SELECT reason, count(*) AS k, string_agg(DISTINCT kind, ', ' ORDER BY kind) AS kinds, count(DISTINCT source_id) AS sources
-     FROM quarantine GROUP BY 1 ORDER BY k DESC, 1`,
-  );
+  // per reason: rows, the kinds (distinct, sorted, comma-joined) and the number of sources, from counts per (reason, kind, source)
+  const cells = await all<{ reason: string; kind: string; source_id: number; k: number }>(db, select({
+    select: [...cols(['reason', 'kind', 'source_id']), { expr: count(), as: 'k' }],
+    from: table('quarantine'),
+    groupBy: [col('reason'), col('kind'), col('source_id')],
+  }));
+  const byReason = new Map<string, { reason: string; k: number; kinds: Set<string>; sources: Set<number> }>();
+  for (const c of cells) {
+    const r = byReason.get(c.reason) ?? { reason: c.reason, k: 0, kinds: new Set<string>(), sources: new Set<number>() };
+    r.k += n(c.k);
+    if (c.kind !== null && c.kind !== undefined) r.kinds.add(String(c.kind));
+    r.sources.add(n(c.source_id));
+    byReason.set(c.reason, r);
+  }
+  const reasons = [...byReason.values()]
+    .map((r) => ({ reason: r.reason, k: r.k, kinds: [...r.kinds].sort(byText).join(', '), sources: r.sources.size }))
+    .sort((a, b) => b.k - a.k || byText(a.reason, b.reason));
   if (reasons.length === 0) {
     parts.push(para('No row was quarantined.', 'note'));
     return section(parts);
@@ -127,11 +155,17 @@ export async function importSection(db: Db): Promise<ReportSection> {
   ));
 
   // The first rows quarantined for each reason, one table per reason with the raw columns as read.
-  const examples = await db.all<{ reason: string; source_id: number; line: number; detail: string | null; raw: string | null }>(
-    `SELECT reason, source_id, line, detail, CAST(raw AS VARCHAR) AS raw FROM quarantine
-     QUALIFY row_number() OVER (PARTITION BY reason ORDER BY source_id, line) <= ${EXAMPLES}
-     ORDER BY reason, source_id, line`,
-  );
+  const ranked = select({
+    select: [...cols(['reason', 'source_id', 'line', 'detail']), { expr: cast(col('raw'), 'varchar'), as: 'raw' },
+      { expr: rowNumber([col('reason')], [col('source_id'), col('line')]), as: 'rn' }],
+    from: table('quarantine'),
+  });
+  const examples = await all<{ reason: string; source_id: number; line: number; detail: string | null; raw: string | null }>(db, select({
+    select: cols(['reason', 'source_id', 'line', 'detail', 'raw']),
+    from: subquery(ranked, 'q'),
+    where: le(col('rn'), numLit(EXAMPLES)),
+    orderBy: [col('reason'), col('source_id'), col('line')],
+  }));
   parts.push('<h3>Examples of quarantined rows</h3>');
   parts.push(`<p class="note">The first ${EXAMPLES} rows quarantined for each reason, with the values as read from the file (cut at ${MAX_CELL} characters).</p>`);
   for (const r of reasons) {
