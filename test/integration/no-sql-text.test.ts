@@ -23,7 +23,6 @@ const ALLOWED: Record<string, number> = {
   // traitColumns: SQL fragments for the campaign pipelines (traitSelect is the IR form)
   'src/pipeline/trait-columns.ts': 1,
   'src/report/campaign-section.ts': 3,
-  'src/report/clv-section.ts': 7,
   'src/report/overview.ts': 19,
 };
 
