@@ -5,8 +5,14 @@
  */
 import { SegmintError } from '../core/errors.ts';
 import { suggestion } from '../segments/schema.ts';
-import type { Db, Param } from '../store/workspace.ts';
+import { compile } from '../sql/compile.ts';
+import {
+  caseWhen, coalesce, col, inList, count, countDistinct, eq, ge, inQuery, isNotNull, isNull, jsonGet, lit, lt, NULL, num, select, subquery, sum, table, unionAll,
+  and, type Expr, type Query, type Select,
+} from '../sql/ir.ts';
+import type { Db } from '../store/workspace.ts';
 import { copyToFile } from './export.ts';
+import { all, one } from './run-query.ts';
 
 /** Every kind of stored run. */
 export const RUN_KINDS = ['rfm', 'lrfmp', 'clv', 'clv-predict', 'cluster', 'audience', 'campaign', 'recommend'] as const;
@@ -45,40 +51,92 @@ export function checkKind(kind: string, kinds: readonly string[] = RUN_KINDS, op
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
+/** A JSON column read back from the engine (text, or already parsed by the driver). */
+function jsonValue(v: unknown): Record<string, unknown> {
+  if (v === null || v === undefined) return {};
+  if (typeof v === 'string') {
+    try { const x: unknown = JSON.parse(v); return x !== null && typeof x === 'object' ? x as Record<string, unknown> : {}; } catch { return {}; }
+  }
+  return typeof v === 'object' ? v as Record<string, unknown> : {};
+}
+/** The value at a path of a JSON object, undefined when absent. */
+function at(o: Record<string, unknown>, ...path: string[]): unknown {
+  let x: unknown = o;
+  for (const k of path) x = x !== null && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined;
+  return x;
+}
+/** As json_extract_string: text of a JSON value, null when absent or null. */
+function text(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+/** A JSON value as a number (null when absent or not a number); `whole` rounds as CAST … AS BIGINT does. */
+function number(v: unknown, whole = false): number | null {
+  if (v === null || v === undefined || typeof v === 'object' || typeof v === 'boolean') return null;
+  const x = Number(v);
+  if (!Number.isFinite(x)) return null;
+  return whole ? Math.round(x) : x;
+}
+/** A date or timestamp read back from the engine as YYYY-MM-DD (UTC); null for NULL. */
+function dayText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  return String(v).slice(0, 10);
+}
+/** A timestamp read back from the engine as YYYY-MM-DD HH:MM:SS (UTC). */
+function timestampText(v: unknown): string {
+  if (v instanceof Date) return v.toISOString().slice(0, 19).replace('T', ' ');
+  return String(v).replace('T', ' ').slice(0, 19);
+}
+
+/** The row of `runs` with what `segmint runs` shows of its params and summary. */
+function listed(r: { run_id: number; kind: string; as_of: unknown; created_at: unknown; params: unknown; summary: unknown }) {
+  const p = jsonValue(r.params);
+  const s = jsonValue(r.summary);
+  const k = r.kind;
+  return {
+    run_id: r.run_id, kind: k, as_of: dayText(r.as_of), created_at: timestampText(r.created_at),
+    name: k === 'audience' || k === 'campaign' ? text(at(p, 'name')) : null,
+    campaign_source: k === 'campaign' ? text(at(p, 'source')) : null,
+    campaign_added: k === 'campaign' ? number(at(s, 'added') ?? at(s, 'members'), true) : null,
+    audience_customers: k === 'audience' ? number(at(s, 'customers'), true) : null,
+    k: k === 'cluster' ? number(at(s, 'model', 'k'), true) : null,
+    algorithm: k === 'cluster' ? text(at(s, 'model', 'algorithm')) : null,
+    input: k === 'cluster' ? text(at(p, 'input', 'file')) : null,
+    fitted: k === 'clv' ? number(at(s, 'customers', 'fitted'), true) : null,
+    model: k === 'clv' ? text(at(p, 'model')) : null,
+    spend: k === 'clv' ? text(at(p, 'spend')) : null,
+    period: k === 'clv' ? text(at(p, 'period')) : null,
+    horizon: k === 'clv-predict' ? number(at(p, 'horizon')) : null,
+    unit: k === 'clv-predict' ? text(at(p, 'unit')) : null,
+    fit_run: k === 'clv-predict' ? number(at(p, 'fitRunId'), true) : null,
+  };
+}
+
 /** The stored runs, oldest first, optionally of one kind, each with a one-line summary. */
 export async function listRuns(db: Db, kind?: string): Promise<RunListing[]> {
   if (kind !== undefined) checkKind(kind);
-  const rows = await db.all<{
-    run_id: number; kind: string; as_of: string | null; created_at: string; name: string | null; audience_customers: number | null;
-    k: number | null; algorithm: string | null; input: string | null; fitted: number | null; model: string | null; spend: string | null; period: string | null;
-    horizon: number | null; unit: string | null; fit_run: number | null; campaign_source: string | null; campaign_added: number | null;
-  }>(`SELECT run_id, kind, strftime(as_of, '%Y-%m-%d') AS as_of, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at,
-      CASE WHEN kind IN ('audience', 'campaign') THEN json_extract_string(params, '$.name') END AS name,
-      CASE WHEN kind = 'campaign' THEN json_extract_string(params, '$.source') END AS campaign_source,
-      CASE WHEN kind = 'campaign' THEN CAST(coalesce(json_extract(summary, '$.added'), json_extract(summary, '$.members')) AS BIGINT) END AS campaign_added,
-      CASE WHEN kind = 'audience' THEN CAST(json_extract(summary, '$.customers') AS BIGINT) END AS audience_customers,
-      CASE WHEN kind = 'cluster' THEN CAST(json_extract(summary, '$.model.k') AS INTEGER) END AS k,
-      CASE WHEN kind = 'cluster' THEN json_extract_string(summary, '$.model.algorithm') END AS algorithm,
-      CASE WHEN kind = 'cluster' THEN json_extract_string(params, '$.input.file') END AS input,
-      CASE WHEN kind = 'clv' THEN CAST(json_extract(summary, '$.customers.fitted') AS BIGINT) END AS fitted,
-      CASE WHEN kind = 'clv' THEN json_extract_string(params, '$.model') END AS model,
-      CASE WHEN kind = 'clv' THEN json_extract_string(params, '$.spend') END AS spend,
-      CASE WHEN kind = 'clv' THEN json_extract_string(params, '$.period') END AS period,
-      CASE WHEN kind = 'clv-predict' THEN CAST(json_extract(params, '$.horizon') AS DOUBLE) END AS horizon,
-      CASE WHEN kind = 'clv-predict' THEN json_extract_string(params, '$.unit') END AS unit,
-      CASE WHEN kind = 'clv-predict' THEN CAST(json_extract(params, '$.fitRunId') AS INTEGER) END AS fit_run
-    FROM runs ${kind === undefined ? '' : 'WHERE kind = ?'} ORDER BY run_id`, kind === undefined ? [] : [kind]);
+  const rows = (await all<{ run_id: number; kind: string; as_of: unknown; created_at: unknown; params: unknown; summary: unknown }>(db, select({
+    select: ['run_id', 'kind', 'as_of', 'created_at', 'params', 'summary'].map((c) => ({ expr: col(c) })),
+    from: table('runs'),
+    ...(kind === undefined ? {} : { where: eq(col('kind'), lit(kind)) }),
+    orderBy: [col('run_id')],
+  }))).map((r) => listed(r));
   // per-customer rows, counted once per table for the runs listed
   const counts = new Map<number, { n: number; d: number }>();
-  const count = async (table: string, distinct: string, kinds: string[]) => {
+  const countPer = async (name: string, distinct: string, kinds: string[]) => {
     if (!rows.some((r) => kinds.includes(r.kind))) return;
-    for (const c of await db.all<{ run_id: number; n: number; d: number }>(`SELECT run_id, count(*) AS n, count(DISTINCT ${distinct}) AS d FROM ${table} GROUP BY run_id`)) {
+    const q = select({
+      select: [{ expr: col('run_id') }, { expr: count(), as: 'n' }, { expr: countDistinct(col(distinct)), as: 'd' }],
+      from: table(name), groupBy: [col('run_id')],
+    });
+    for (const c of await all<{ run_id: number; n: number; d: number }>(db, q)) {
       counts.set(Number(c.run_id), { n: Number(c.n), d: Number(c.d) });
     }
   };
-  await count('run_scores', 'segment', ['rfm', 'lrfmp']);
-  await count('clv_predictions', 'clv_tier', ['clv-predict']);
-  await count('run_clusters', 'cluster', ['cluster']);
+  await countPer('run_scores', 'segment', ['rfm', 'lrfmp']);
+  await countPer('clv_predictions', 'clv_tier', ['clv-predict']);
+  await countPer('run_clusters', 'cluster', ['cluster']);
   return rows.map((r) => {
     const runId = Number(r.run_id);
     const c = counts.get(runId);
@@ -125,37 +183,54 @@ export interface MigrationRun {
 type RunRow = { kind: string; as_of: string | null; created_at: string; name: string | null };
 
 async function readRun(db: Db, runId: number): Promise<RunRow> {
-  const r = await db.one<RunRow>(`SELECT kind, strftime(as_of, '%Y-%m-%d') AS as_of, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at,
-      CASE WHEN kind = 'audience' THEN json_extract_string(params, '$.name') END AS name FROM runs WHERE run_id = ?`, [runId]);
+  const row = await one<{ kind: string; as_of: unknown; created_at: unknown; params: unknown }>(db, select({
+    select: ['kind', 'as_of', 'created_at', 'params'].map((c) => ({ expr: col(c) })),
+    from: table('runs'), where: eq(col('run_id'), lit(runId)),
+  }));
+  const r: RunRow | undefined = row && {
+    kind: row.kind, as_of: dayText(row.as_of), created_at: timestampText(row.created_at),
+    name: row.kind === 'audience' ? text(at(jsonValue(row.params), 'name')) : null,
+  };
   if (!r) throw new SegmintError('unknown-run', `no run ${runId} in this workspace`, { hint: 'list the runs with segmint runs' });
   return r;
 }
 
 /** `(customer_id, label)` of a run and what the label is. */
-function labels(runId: number, kind: string, by: MigrationBy): { sql: string; label: string } {
-  if (kind === 'rfm' || kind === 'lrfmp') return { sql: `SELECT customer_id, segment AS label FROM run_scores WHERE run_id = ${runId}`, label: 'segment' };
+function labels(runId: number, kind: string, by: MigrationBy): { query: Select; label: string } {
+  const ofRun = (from: string, label: Expr) => select({
+    select: [{ expr: col('customer_id') }, { expr: label, as: 'label' }], from: table(from), where: eq(col('run_id'), lit(runId)),
+  });
+  if (kind === 'rfm' || kind === 'lrfmp') return { query: ofRun('run_scores', col('segment')), label: 'segment' };
   if (kind === 'audience') {
+    const members = select({ select: [{ expr: col('customer_id') }], from: table('audience_members'), where: eq(col('run_id'), lit(runId)) });
     return {
-      sql: `SELECT c.customer_id, CASE WHEN m.customer_id IS NULL THEN 'not a member' ELSE 'member' END AS label FROM customers c LEFT JOIN (SELECT customer_id FROM audience_members WHERE run_id = ${runId}) m ON m.customer_id = c.customer_id`,
+      query: select({
+        select: [
+          { expr: col('customer_id', 'c'), as: 'customer_id' },
+          { expr: caseWhen([[isNull(col('customer_id', 'm')), lit('not a member')]], lit('member')), as: 'label' },
+        ],
+        from: table('customers', 'c'),
+        joins: [{ type: 'left', target: subquery(members, 'm'), on: eq(col('customer_id', 'm'), col('customer_id', 'c')) }],
+      }),
       label: 'membership',
     };
   }
   if (kind === 'clv-predict') {
     return by === 'churn-tier'
-      ? { sql: `SELECT customer_id, coalesce(churn_tier, '(no prediction)') AS label FROM clv_predictions WHERE run_id = ${runId}`, label: 'churn tier' }
-      : { sql: `SELECT customer_id, coalesce(clv_tier, '(no CLV)') AS label FROM clv_predictions WHERE run_id = ${runId}`, label: 'CLV tier' };
+      ? { query: ofRun('clv_predictions', coalesce(col('churn_tier'), lit('(no prediction)'))), label: 'churn tier' }
+      : { query: ofRun('clv_predictions', coalesce(col('clv_tier'), lit('(no CLV)'))), label: 'CLV tier' };
   }
-  if (kind === 'cluster') return { sql: `SELECT customer_id, cluster_name AS label FROM run_clusters WHERE run_id = ${runId}`, label: 'cluster' };
+  if (kind === 'cluster') return { query: ofRun('run_clusters', col('cluster_name')), label: 'cluster' };
   throw new SegmintError('unsupported-run-kind', `run ${runId} is a ${kind} run, which has no per-customer labels`, { hint: `compare ${LABELLED_KINDS.join(', ')} runs (list them with segmint runs)` });
 }
 
-async function migrationRun(db: Db, runId: number, by: MigrationBy): Promise<{ run: MigrationRun; sql: string }> {
+async function migrationRun(db: Db, runId: number, by: MigrationBy): Promise<{ run: MigrationRun; query: Select }> {
   const r = await readRun(db, runId);
   const l = labels(runId, r.kind, by);
   if (!r.as_of) {
     throw new SegmintError('no-as-of', `run ${runId} (${r.kind}) has no as-of date, so the revenue between the runs is undefined`, { hint: 'compare runs of the workspace\'s own customers (a cluster run of --input FILE has no as-of date)' });
   }
-  return { run: { runId, kind: r.kind, asOf: r.as_of, createdAt: r.created_at, ...(r.name === null ? {} : { name: r.name }), label: l.label }, sql: l.sql };
+  return { run: { runId, kind: r.kind, asOf: r.as_of, createdAt: r.created_at, ...(r.name === null ? {} : { name: r.name }), label: l.label }, query: l.query };
 }
 
 export interface MigrationOptions {
@@ -183,18 +258,54 @@ export interface Migration {
   customers: { stayed: number; moved: number; entered: number; left: number };
 }
 
-/** The per-customer moves between two runs as one SELECT (columns customer_id, from_label, to_label, change, revenue), with its parameters. */
-async function movesQuery(db: Db, fromRun: number, toRun: number, by: MigrationBy): Promise<{ a: MigrationRun; b: MigrationRun; sql: string; params: Param[] }> {
+/**
+ * The per-customer moves between two runs as one query (columns customer_id, from_label, to_label, change,
+ * revenue). The full outer join of the two runs is the union of a left join (customers of the earlier run)
+ * and an anti-join (customers of the later run only), so it compiles for every engine.
+ */
+async function movesQuery(db: Db, fromRun: number, toRun: number, by: MigrationBy): Promise<{ a: MigrationRun; b: MigrationRun; query: Select }> {
   const [a, b] = [await migrationRun(db, fromRun, by), await migrationRun(db, toRun, by)];
   const [lo, hi] = a.run.asOf <= b.run.asOf ? [a.run.asOf, b.run.asOf] : [b.run.asOf, a.run.asOf];
-  const sameDay = lo === hi;
-  const sql = `WITH a AS (${a.sql}), b AS (${b.sql}),
-    spend AS (SELECT customer_id, sum(amount) AS rev FROM transactions WHERE customer_id IS NOT NULL AND ts < CAST(? AS TIMESTAMP) ${sameDay ? '' : 'AND ts >= CAST(? AS TIMESTAMP)'} GROUP BY customer_id)
-    SELECT coalesce(a.customer_id, b.customer_id) AS customer_id, a.label AS from_label, b.label AS to_label,
-      CASE WHEN a.customer_id IS NULL THEN 'entered' WHEN b.customer_id IS NULL THEN 'left' WHEN a.label = b.label THEN 'stayed' ELSE 'moved' END AS change,
-      coalesce(s.rev, 0) AS revenue
-    FROM a FULL JOIN b ON a.customer_id = b.customer_id LEFT JOIN spend s ON s.customer_id = coalesce(a.customer_id, b.customer_id)`;
-  return { a: a.run, b: b.run, sql, params: sameDay ? [hi] : [hi, lo] };
+  const day = (d: string) => lit(new Date(`${d}T00:00:00Z`));
+  const spend = select({
+    select: [{ expr: col('customer_id') }, { expr: sum(col('amount')), as: 'rev' }],
+    from: table('transactions'),
+    where: and(isNotNull(col('customer_id')), lt(col('ts'), day(hi)), ...(lo === hi ? [] : [ge(col('ts'), day(lo))])),
+    groupBy: [col('customer_id')],
+  });
+  const both = select({
+    select: [
+      { expr: col('customer_id', 'a'), as: 'customer_id' },
+      { expr: col('label', 'a'), as: 'from_label' },
+      { expr: col('label', 'b'), as: 'to_label' },
+      { expr: caseWhen([[isNull(col('customer_id', 'b')), lit('left')], [eq(col('label', 'a'), col('label', 'b')), lit('stayed')]], lit('moved')), as: 'change' },
+    ],
+    from: table('a', 'a'),
+    joins: [{ type: 'left', target: table('b', 'b'), on: eq(col('customer_id', 'b'), col('customer_id', 'a')) }],
+  });
+  const laterOnly = select({
+    select: [
+      { expr: col('customer_id'), as: 'customer_id' },
+      { expr: NULL, as: 'from_label' },
+      { expr: col('label'), as: 'to_label' },
+      { expr: lit('entered'), as: 'change' },
+    ],
+    from: table('b'),
+    where: inQuery(col('customer_id'), select({ select: [{ expr: col('customer_id') }], from: table('a') }), true),
+  });
+  const query = select({
+    with: [{ name: 'a', query: a.query }, { name: 'b', query: b.query }, { name: 'spend', query: spend }],
+    select: [
+      { expr: col('customer_id', 'm'), as: 'customer_id' },
+      { expr: col('from_label', 'm'), as: 'from_label' },
+      { expr: col('to_label', 'm'), as: 'to_label' },
+      { expr: col('change', 'm'), as: 'change' },
+      { expr: coalesce(col('rev', 's'), num(0)), as: 'revenue' },
+    ],
+    from: subquery(unionAll(both, laterOnly), 'm'),
+    joins: [{ type: 'left', target: table('spend', 's'), on: eq(col('customer_id', 's'), col('customer_id', 'm')) }],
+  });
+  return { a: a.run, b: b.run, query };
 }
 
 /** Why `by` is refused: it labels clv-predict runs only. */
@@ -215,10 +326,19 @@ export async function migrate(db: Db, fromRun: number, toRun: number, options: O
   if (options.by !== undefined && q.a.kind !== 'clv-predict' && q.b.kind !== 'clv-predict') {
     throw new SegmintError('invalid-option', `--by ${options.by}: only clv-predict runs have CLV and churn tiers (runs ${q.a.runId} and ${q.b.runId} are ${q.a.kind} and ${q.b.kind} runs)`, { hint: 'leave out --by' });
   }
-  const rows = await db.all<{ f: string; t: string; n: number; rev: number }>(
-    `SELECT coalesce(from_label, ?) AS f, coalesce(to_label, ?) AS t, count(*) AS n, sum(revenue) AS rev FROM (${q.sql}) m GROUP BY 1, 2 ORDER BY 1, 2`, [entered, left, ...q.params]);
+  // the labels with entered/left filled in first, so the grouping reads plain columns (each value is bound once)
+  const labelled = select({
+    select: [{ expr: coalesce(col('from_label'), lit(entered)), as: 'f' }, { expr: coalesce(col('to_label'), lit(left)), as: 't' }, { expr: col('revenue') }],
+    from: subquery(q.query, 'm'),
+  });
+  const rows = await all<{ f: string; t: string; n: number; rev: number }>(db, select({
+    select: [{ expr: col('f') }, { expr: col('t') }, { expr: count(), as: 'n' }, { expr: sum(col('revenue')), as: 'rev' }],
+    from: subquery(labelled, 'l'), groupBy: [col('f'), col('t')], orderBy: [col('f'), col('t')],
+  }));
   const cells = rows.map((r) => ({ from: r.f, to: r.t, customers: Number(r.n), revenue: Number(r.rev) }));
-  const changes = await db.all<{ change: string; n: number }>(`SELECT change, count(*) AS n FROM (${q.sql}) m GROUP BY 1`, q.params);
+  const changes = await all<{ change: string; n: number }>(db, select({
+    select: [{ expr: col('change') }, { expr: count(), as: 'n' }], from: subquery(q.query, 'm'), groupBy: [col('change')],
+  }));
   const n = (c: string) => Number(changes.find((x) => x.change === c)?.n ?? 0);
   const uniq = (xs: string[]) => [...new Set(xs)].sort();
   return {
@@ -230,13 +350,16 @@ export async function migrate(db: Db, fromRun: number, toRun: number, options: O
 /** Write one row per customer of either run — customer_id, from_label, to_label (empty for one in only one run), change (stayed, moved, entered, left), revenue — to a .csv/.parquet/.json/.ndjson file. */
 export async function exportMoves(db: Db, fromRun: number, toRun: number, file: string, options: { by?: string } = {}): Promise<{ file: string; rows: number }> {
   const q = await movesQuery(db, fromRun, toRun, checkBy(options.by));
-  return copyToFile(db, `SELECT * FROM (${q.sql}) m ORDER BY customer_id`, file, q.params);
+  return copyCompiled(db, select({ select: '*', from: subquery(q.query, 'm'), orderBy: [col('customer_id')] }), file);
 }
 
 /** Latest runs first: the ids of the runs of `kind` (of one audience for audience snapshots). */
 async function runIdsOf(db: Db, kind: string, name?: string | null): Promise<number[]> {
-  const rows = await db.all<{ run_id: number }>(
-    `SELECT run_id FROM runs WHERE kind = ? ${name ? "AND json_extract_string(params, '$.name') = ?" : ''} ORDER BY run_id DESC`, name ? [kind, name] : [kind]);
+  const rows = await all<{ run_id: number }>(db, select({
+    select: [{ expr: col('run_id') }], from: table('runs'),
+    where: and(eq(col('kind'), lit(kind)), ...(name ? [eq(jsonGet(col('params'), 'name'), lit(name))] : [])),
+    orderBy: [{ expr: col('run_id'), desc: true }],
+  }));
   return rows.map((r) => Number(r.run_id));
 }
 
@@ -257,13 +380,20 @@ export async function migrationRuns(db: Db, options: { from?: number; to?: numbe
     kind ??= r.kind;
     if (kind === r.kind) name = r.name;
   } else if (kind === undefined) {
-    const latest = await db.one<{ kind: string }>("SELECT kind FROM runs WHERE kind IN ('rfm', 'lrfmp') ORDER BY run_id DESC LIMIT 1");
+    const latest = await one<{ kind: string }>(db, select({
+      select: [{ expr: col('kind') }], from: table('runs'), where: inList(col('kind'), ['rfm', 'lrfmp']), orderBy: [{ expr: col('run_id'), desc: true }], limit: 1,
+    }));
     if (!latest) {
       throw new SegmintError('not-enough-runs', 'there are no RFM or LRFMP runs to compare', { hint: 'give --from and --to run ids or --kind K (list the runs with segmint runs), or run segmint rfm twice (e.g. after importing newer data)' });
     }
     kind = latest.kind;
   }
-  if (given === undefined && kind === 'audience') name = (await db.one<{ name: string | null }>("SELECT json_extract_string(params, '$.name') AS name FROM runs WHERE kind = 'audience' ORDER BY run_id DESC LIMIT 1"))?.name ?? null;
+  if (given === undefined && kind === 'audience') {
+    name = (await one<{ name: string | null }>(db, select({
+      select: [{ expr: jsonGet(col('params'), 'name'), as: 'name' }], from: table('runs'), where: eq(col('kind'), lit('audience')),
+      orderBy: [{ expr: col('run_id'), desc: true }], limit: 1,
+    })))?.name ?? null;
+  }
   const ids = await runIdsOf(db, kind!, name);
   const pair = from !== undefined ? { from, to: ids.find((id) => id > from) === undefined ? undefined : ids[0] }
     : to !== undefined ? { from: ids.find((id) => id < to), to }
@@ -279,9 +409,20 @@ export async function migrationRuns(db: Db, options: { from?: number; to?: numbe
 
 /** Write who entered and who left an audience between two snapshot runs (customer_id, change) to a .csv/.parquet/.json/.ndjson file. */
 export async function exportAudienceDiff(db: Db, fromRun: number, toRun: number, file: string): Promise<{ file: string; rows: number }> {
-  const members = (id: number) => `SELECT customer_id FROM audience_members WHERE run_id = ${Number(id)}`;
-  return copyToFile(db, `SELECT customer_id, change FROM (
-      SELECT customer_id, 'entered' AS change FROM (${members(toRun)} EXCEPT ${members(fromRun)})
-      UNION ALL SELECT customer_id, 'left' AS change FROM (${members(fromRun)} EXCEPT ${members(toRun)})
-    ) d ORDER BY change, customer_id`, file);
+  const members = (id: number) => select({ select: [{ expr: col('customer_id') }], from: table('audience_members'), where: eq(col('run_id'), lit(Number(id))) });
+  // the members of one run that are not members of the other (as EXCEPT: each customer once)
+  const only = (inRun: number, notIn: number, change: string) => select({
+    distinct: true,
+    select: [{ expr: col('customer_id') }, { expr: lit(change), as: 'change' }],
+    from: table('audience_members'),
+    where: and(eq(col('run_id'), lit(Number(inRun))), inQuery(col('customer_id'), members(notIn), true)),
+  });
+  const diff = unionAll(only(toRun, fromRun, 'entered'), only(fromRun, toRun, 'left'));
+  return copyCompiled(db, select({ select: [{ expr: col('customer_id') }, { expr: col('change') }], from: subquery(diff, 'd'), orderBy: [col('change'), col('customer_id')] }), file);
+}
+
+/** Write the rows of a query compiled for the workspace's engine to a file. */
+function copyCompiled(db: Db, query: Query, file: string): Promise<{ file: string; rows: number }> {
+  const c = compile(query, db.dialect);
+  return copyToFile(db, c.sql, file, c.params);
 }
