@@ -6,6 +6,8 @@
  */
 import type { Comparison } from '../models/campaign/measure.ts';
 import { campaignColumns, listCampaigns, measureCampaign, type CampaignInfo, type CampaignMeasurement } from '../pipeline/campaign.ts';
+import { countRows, one } from '../pipeline/run-query.ts';
+import { and, col, count, countDistinct, eq, index, isNotNull, isNull, lit, select, table } from '../sql/ir.ts';
 import type { Db } from '../store/workspace.ts';
 import { esc, htmlTable, num, pct, type ReportSection } from './html.ts';
 
@@ -33,12 +35,19 @@ async function defaultBy(db: Db, c: CampaignInfo): Promise<string | undefined> {
     // text columns first (spend bands, regions, channels), then numbers with few values
     const cols = campaignColumns(c);
     const k = (t: string) => cols.indexOf(t) + 1;
-    const row = await db.one<Record<string, number>>(`SELECT ${c.traits.map((t, i) => `count(DISTINCT texts[${k(t)}]) AS n${i}, count(*) FILTER (WHERE nums[${k(t)}] IS NULL AND texts[${k(t)}] IS NOT NULL) AS t${i}`).join(', ')} FROM campaign_members WHERE campaign = ?`, [c.name]);
+    const texts = (t: string) => index(col('texts'), k(t));
+    const row = await one<Record<string, number>>(db, select({
+      select: c.traits.flatMap((t, i) => [
+        { expr: countDistinct(texts(t)), as: `n${i}` },
+        { expr: count(undefined, { filter: and(isNull(index(col('nums'), k(t))), isNotNull(texts(t))) }), as: `t${i}` },
+      ]),
+      from: table('campaign_members'),
+      where: eq(col('campaign'), lit(c.name)),
+    }));
     const fit = c.traits.map((name, i) => ({ name, n: Number(row?.[`n${i}`] ?? 0), text: Number(row?.[`t${i}`] ?? 0) })).filter((x) => x.n >= 2 && x.n <= 12);
     return (fit.find((x) => x.text > 0) ?? fit[0])?.name;
   }
-  const rfm = await db.one<{ n: number }>("SELECT count(*) AS n FROM runs WHERE kind = 'rfm'");
-  return Number(rfm?.n ?? 0) > 0 ? 'rfm.segment' : undefined;
+  return (await countRows(db, 'runs', eq(col('kind'), lit('rfm')))) > 0 ? 'rfm.segment' : undefined;
 }
 
 /** A forest plot (static SVG): one row per comparison, the lift as a dot and its interval as a line, zero marked. */
