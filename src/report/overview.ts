@@ -1,5 +1,9 @@
 /** The data overview section: what the workspace holds, over time, per customer, country, product and event type. */
-import { quoteIdent } from '../sql/quote.ts';
+import { compile } from '../sql/compile.ts';
+import {
+  and, cast, coalesce, col, count, countDistinct, isNotNull, lit, max, median, min, not, select, subquery, sum, table, type Expr,
+} from '../sql/ir.ts';
+import { all, countRows, one } from '../pipeline/run-query.ts';
 import { localTs } from '../store/timezone.ts';
 import type { Db } from '../store/workspace.ts';
 import { barsH, columns, histogram, logBins, monthlyBars, timeSeries, withUnit } from './charts.ts';
@@ -7,11 +11,7 @@ import { esc, fmtDate, htmlTable, kpis, money, num, para, plural, type ReportSec
 
 /** Whether `table` has `column` (trait columns are added to customers and products as data is imported). */
 export async function hasColumn(db: Db, table: string, column: string): Promise<boolean> {
-  const r = await db.one<{ n: number }>(
-    "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ? AND column_name = ?",
-    [table, column],
-  );
-  return Number(r?.n ?? 0) > 0;
+  return (await db.tableColumns(table)).some((c) => c.name === column);
 }
 
 /**
@@ -19,10 +19,22 @@ export async function hasColumn(db: Db, table: string, column: string): Promise<
  * data holds several (`codes` lists them) or none and no fallback is given.
  */
 async function currencyOf(db: Db, fallback?: string): Promise<{ code?: string; codes: string[] }> {
-  const rows = await db.all<{ currency: string }>('SELECT currency FROM transactions WHERE currency IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 6');
+  const rows = await all<{ currency: string }>(db, select({
+    select: [{ expr: col('currency') }], from: table('transactions'), where: isNotNull(col('currency')),
+    groupBy: [col('currency')], orderBy: [{ expr: count(), desc: true }, col('currency')], limit: 6,
+  }));
   const codes = rows.map((r) => String(r.currency));
   if (codes.length === 1) return { code: codes[0]!, codes };
   return codes.length === 0 && fallback ? { code: fallback, codes } : { codes };
+}
+
+/** The most frequent values of `value` (an expression over `from`), with their counts: `k` rows at most, ties by value. */
+function topValues(from: string, value: Expr, k: number, where?: Expr) {
+  const inner = select({ select: [{ expr: value, as: 'v' }], from: table(from), ...(where ? { where } : {}) });
+  return select({
+    select: [{ expr: col('v') }, { expr: count(), as: 'k' }], from: subquery(inner, 'x'),
+    groupBy: [col('v')], orderBy: [{ expr: col('k'), desc: true }, col('v')], limit: k,
+  });
 }
 
 const n = (x: unknown): number => (x === null || x === undefined ? 0 : Number(x));
@@ -49,10 +61,12 @@ export async function overviewSection(db: Db, options: { currency?: string; time
   const tz = options.timezone ?? 'UTC';
   const local = (x: string) => localTs(x, tz);
   const section = (html: string[]): ReportSection => ({ id: 'overview', title: 'Data overview', html: html.join('\n') });
-  const c = await db.one<{ customers: number; events: number; event_types: number; products: number }>(
-    `SELECT (SELECT count(*) FROM customers) AS customers, (SELECT count(*) FROM events) AS events,
-      (SELECT count(DISTINCT type) FROM events) AS event_types, (SELECT count(*) FROM products) AS products`,
-  );
+  const c = {
+    customers: await countRows(db, 'customers'),
+    events: await countRows(db, 'events'),
+    event_types: n((await one<{ k: number }>(db, select({ select: [{ expr: countDistinct(col('type')), as: 'k' }], from: table('events') })))?.k),
+    products: await countRows(db, 'products'),
+  };
   const t = await db.one<{
     lines: number; orders: number; return_orders: number; return_lines: number; first: string | null; last: string | null;
     gross: number | null; returned: number | null; net: number | null; buyers: number; anonymous: number;
@@ -139,11 +153,13 @@ export async function overviewSection(db: Db, options: { currency?: string; time
     { date: m.month, value: Math.max(0, m.buyers - m.newBuyers), series: 'returning customers', partial: m.partial },
   ]);
   // Orders per customer, in bins that widen so the long tail stays readable.
-  const perCustomer = await db.all<{ o: number; k: number }>(
-    `SELECT o, count(*) AS k FROM (
-       SELECT customer_id, count(DISTINCT order_id) AS o FROM transactions WHERE NOT is_return AND customer_id IS NOT NULL GROUP BY 1
-     ) GROUP BY 1 ORDER BY 1`,
-  );
+  const ordersOf = select({
+    select: [{ expr: col('customer_id') }, { expr: countDistinct(col('order_id')), as: 'o' }], from: table('transactions'),
+    where: and(not(col('is_return')), isNotNull(col('customer_id'))), groupBy: [col('customer_id')],
+  });
+  const perCustomer = await all<{ o: number; k: number }>(db, select({
+    select: [{ expr: col('o') }, { expr: count(), as: 'k' }], from: subquery(ordersOf, 'c'), groupBy: [col('o')], orderBy: [col('o')],
+  }));
   const maxOrders = perCustomer.reduce((a, r) => Math.max(a, n(r.o)), 0);
   const bins = countBins(maxOrders).map((b) => ({
     label: b.label,
@@ -163,7 +179,10 @@ export async function overviewSection(db: Db, options: { currency?: string; time
   parts.push('</div>');
 
   // Net spend per customer on a log scale, and the country trait when there is one.
-  const spendCols = await db.columns('SELECT sum(amount) AS v FROM transactions WHERE customer_id IS NOT NULL GROUP BY customer_id');
+  const spendQuery = compile(select({
+    select: [{ expr: sum(col('amount')), as: 'v' }], from: table('transactions'), where: isNotNull(col('customer_id')), groupBy: [col('customer_id')],
+  }), db.dialect);
+  const spendCols = await db.columns(spendQuery.sql, spendQuery.params);
   const spend = (spendCols.v ?? []).map((v) => n(v)).filter(Number.isFinite);
   const nonPositive = spend.filter((v) => v <= 0).length;
   parts.push('<div class="grid2">');
@@ -172,10 +191,9 @@ export async function overviewSection(db: Db, options: { currency?: string; time
     caption: `Each customer's purchases minus returns over the whole period, in bins of a quarter decade (spends under 1 fall in the first bin).${nonPositive > 0 ? ` ${plural(nonPositive, 'customer')} with a net spend of zero or less ${nonPositive === 1 ? 'is' : 'are'} not on the log axis.` : ''}`,
   }));
   if (await hasColumn(db, 'customers', 'country')) {
-    const countries = await db.all<{ country: string; k: number }>(
-      `SELECT coalesce(CAST(country AS VARCHAR), '(unknown)') AS country, count(*) AS k FROM customers GROUP BY 1 ORDER BY k DESC, 1 LIMIT 10`,
-    );
-    const distinct = await db.one<{ k: number }>('SELECT count(DISTINCT country) AS k FROM customers');
+    const countries = (await all<{ v: string; k: number }>(db, topValues('customers', coalesce(cast(col('country'), 'varchar'), lit('(unknown)')), 10)))
+      .map((r) => ({ country: r.v, k: r.k }));
+    const distinct = await one<{ k: number }>(db, select({ select: [{ expr: countDistinct(col('country')), as: 'k' }], from: table('customers') }));
     const total = n(c?.customers);
     const shown = countries.reduce((a, r) => a + n(r.k), 0);
     parts.push(barsH(countries.map((x) => ({ label: x.country, value: n(x.k) })), {
@@ -212,36 +230,35 @@ const MAX_TRAITS = 40;
 
 /** One row per customer trait column: its type, how often it is filled, distinct values, and what they look like. */
 async function traitsPart(db: Db, customers: number): Promise<string[]> {
-  const cols = await db.all<{ name: string; type: string }>(
-    `SELECT column_name AS name, data_type AS type FROM information_schema.columns
-     WHERE table_schema = 'main' AND table_name = 'customers' ORDER BY ordinal_position`,
-  );
-  const traits = cols.filter((col) => !BASE_CUSTOMER_COLUMNS.has(col.name));
+  const cols = await db.tableColumns('customers');
+  const traits = cols.filter((c) => !BASE_CUSTOMER_COLUMNS.has(c.name));
   if (traits.length === 0) return [];
   const rows: (string | number | { html: string; num?: boolean })[][] = [];
-  for (const col of traits.slice(0, MAX_TRAITS)) {
-    const q = quoteIdent(col.name);
-    const type = col.type.toUpperCase();
-    const stats = await db.one<{ filled: number; k: number }>(`SELECT count(${q}) AS filled, count(DISTINCT ${q}) AS k FROM customers`);
+  for (const trait of traits.slice(0, MAX_TRAITS)) {
+    const q = col(trait.name);
+    const type = trait.type.toUpperCase();
+    const stats = await one<{ filled: number; k: number }>(db, select({ select: [{ expr: count(q), as: 'filled' }, { expr: countDistinct(q), as: 'k' }], from: table('customers') }));
     const filled = n(stats?.filled);
     let values: string;
     if (filled === 0) {
       values = '(always empty)';
     } else if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL)/.test(type)) {
-      const r = await db.one<{ lo: number; med: number; hi: number }>(`SELECT min(${q})::DOUBLE AS lo, median(${q})::DOUBLE AS med, max(${q})::DOUBLE AS hi FROM customers`);
+      const r = await one<{ lo: number; med: number; hi: number }>(db, select({
+        select: [{ expr: cast(min(q), 'double'), as: 'lo' }, { expr: cast(median(q), 'double'), as: 'med' }, { expr: cast(max(q), 'double'), as: 'hi' }], from: table('customers'),
+      }));
       const d = /INT/.test(type) ? 0 : 2;
       values = `${num(n(r?.lo), d)} to ${num(n(r?.hi), d)}, median ${num(n(r?.med), d)}`;
     } else if (type === 'BOOLEAN') {
-      const r = await db.one<{ yes: number }>(`SELECT count(*) FILTER (WHERE ${q}) AS yes FROM customers`);
+      const r = await one<{ yes: number }>(db, select({ select: [{ expr: count(undefined, { filter: q }), as: 'yes' }], from: table('customers') }));
       values = `true for ${num((100 * n(r?.yes)) / filled, 1)}% of those filled`;
     } else if (/^(DATE|TIMESTAMP|TIME)/.test(type)) {
-      const r = await db.one<{ lo: string; hi: string }>(`SELECT CAST(min(${q}) AS VARCHAR) AS lo, CAST(max(${q}) AS VARCHAR) AS hi FROM customers`);
+      const r = await one<{ lo: string; hi: string }>(db, select({ select: [{ expr: cast(min(q), 'varchar'), as: 'lo' }, { expr: cast(max(q), 'varchar'), as: 'hi' }], from: table('customers') }));
       values = `${String(r?.lo ?? '').slice(0, 10)} to ${String(r?.hi ?? '').slice(0, 10)}`;
     } else {
-      const top = await db.all<{ v: string; k: number }>(`SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS k FROM customers WHERE ${q} IS NOT NULL GROUP BY 1 ORDER BY k DESC, 1 LIMIT 3`);
+      const top = await all<{ v: string; k: number }>(db, topValues('customers', cast(q, 'varchar'), 3, isNotNull(q)));
       values = top.map((x) => `${x.v.length > 40 ? `${x.v.slice(0, 39)}…` : x.v} (${num((100 * n(x.k)) / filled, 0)}%)`).join(', ') + (n(stats?.k) > 3 ? ', …' : '');
     }
-    rows.push([col.name, col.type.toLowerCase(), { html: num(customers > 0 ? (100 * filled) / customers : null, 1) + '%', num: true }, n(stats?.k), values]);
+    rows.push([trait.name, trait.type.toLowerCase(), { html: num(customers > 0 ? (100 * filled) / customers : null, 1) + '%', num: true }, n(stats?.k), values]);
   }
   const out = ['<h3>Customer traits</h3>', htmlTable(['trait', 'type', 'filled', 'distinct values', 'values'], rows)];
   if (traits.length > MAX_TRAITS) out.push(para(`${plural(traits.length - MAX_TRAITS, 'more trait column')} not shown.`, 'note'));
@@ -251,9 +268,10 @@ async function traitsPart(db: Db, customers: number): Promise<string[]> {
 
 /** Events by type and per month. */
 async function eventsPart(db: Db, tz: string): Promise<string[]> {
-  const types = await db.all<{ type: string; k: number; who: number }>(
-    'SELECT type, count(*) AS k, count(DISTINCT customer_id) AS who FROM events GROUP BY 1 ORDER BY k DESC, 1',
-  );
+  const types = await all<{ type: string; k: number; who: number }>(db, select({
+    select: [{ expr: col('type') }, { expr: count(), as: 'k' }, { expr: countDistinct(col('customer_id')), as: 'who' }], from: table('events'),
+    groupBy: [col('type')], orderBy: [{ expr: col('k'), desc: true }, col('type')],
+  }));
   const monthly = await db.all<{ month: string; type: string; k: number }>(
     `SELECT strftime(date_trunc('month', ${localTs('ts', tz)}), '%Y-%m-%d') AS month, type, count(*) AS k FROM events
      WHERE type IN (SELECT type FROM events GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 5) GROUP BY 1, 2 ORDER BY 1, 2`,
