@@ -10,7 +10,14 @@ import type { FeatureValue } from '../models/campaign/design.ts';
 import { topByUplift, upliftStudy, UPLIFT_METHODS, type UpliftMethod, type UpliftStudy } from '../models/campaign/uplift.ts';
 import { suggestion } from '../segments/schema.ts';
 import { openMemoryDb, type Db } from '../store/workspace.ts';
-import { loadAudienceSchema, traitColumns } from './audience.ts';
+import { compile } from '../sql/compile.ts';
+import { createTableSql } from '../sql/ddl.ts';
+import {
+  and, cast, caseWhen, coalesce, col, count, countDistinct, daysBetween, eq, ge, gt, lit, lt, max, min, not, num, scalarQuery, select, subquery, sum, table,
+  table as irTable, type Expr, type Select,
+} from '../sql/ir.ts';
+import { loadAudienceSchema } from './audience.ts';
+import { traitSelect } from './trait-columns.ts';
 import { findCampaign, loadCampaignRows, type CampaignInfo, type CampaignRows } from './campaign.ts';
 import { copyToFile } from './export.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
@@ -127,24 +134,41 @@ async function loadCreatedRows(db: Db, c: CampaignInfo, outcome: string | undefi
   const schema = await loadAudienceSchema(db);
   const traitNames = Object.keys(schema.traits).filter((t) => !['customer_id', 'first_seen', 'updated_at'].includes(t));
   const wanted = features ?? [...traitNames, ...BEHAVIOUR_FEATURES];
-  const traitSql = traitColumns(schema, wanted.filter((f) => !(BEHAVIOUR_FEATURES as readonly string[]).includes(f)));
-  const from = c.sendDate;
-  const to = (await db.one<{ d: string }>("SELECT strftime(CAST(? AS DATE) + CAST(? AS INTEGER), '%Y-%m-%d') AS d", [from, windowDays]))!.d;
-  const outcomeJoin = ev
-    ? { sql: 'SELECT customer_id, count(*) AS n FROM events WHERE type = ? AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP) GROUP BY customer_id', params: [ev[1]!, from, to] }
-    : { sql: 'SELECT customer_id, count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS n FROM transactions WHERE ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP) GROUP BY customer_id', params: [from, to] };
-  const cols = await db.columns(
-    `SELECT m.row_no, m.customer_id, m.arm, CASE WHEN coalesce(o.n, 0) > 0 THEN 1.0 ELSE 0.0 END AS __outcome,
-       CAST(coalesce(b.orders, 0) AS DOUBLE) AS orders_before, CAST(coalesce(b.revenue, 0) AS DOUBLE) AS revenue_before,
-       CAST(coalesce(date_diff('day', b.last, CAST(? AS TIMESTAMP)), date_diff('day', (SELECT min(ts) FROM transactions), CAST(? AS TIMESTAMP)), 0) AS DOUBLE) AS days_since_last_order
-       ${traitSql.select.map((x) => `, ${x}`).join('')}
-     FROM campaign_members m
-     LEFT JOIN (${outcomeJoin.sql}) o ON o.customer_id = m.customer_id
-     LEFT JOIN (SELECT customer_id, count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders, sum(amount) AS revenue, max(ts) AS last
-       FROM transactions WHERE ts < CAST(? AS TIMESTAMP) GROUP BY customer_id) b ON b.customer_id = m.customer_id
-     LEFT JOIN customers c ON c.customer_id = m.customer_id ${traitSql.joins.join(' ')}
-     WHERE m.campaign = ? ORDER BY m.row_no`,
-    [from, from, ...outcomeJoin.params, from, c.name]);
+  const traits0 = traitSelect(schema, wanted.filter((f) => !(BEHAVIOUR_FEATURES as readonly string[]).includes(f)));
+  const from = c.sendDate.slice(0, 10);
+  const to = new Date(Date.parse(`${from}T00:00:00Z`) + windowDays * 86_400_000).toISOString().slice(0, 10);
+  const at = (d: string): Expr => cast(lit(d), 'timestamp');
+  const ts = col('ts');
+  const orders = countDistinct(col('order_id'), { filter: not(col('is_return')) });
+  const outcomeQuery: Select = ev
+    ? select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: count(), as: 'n' }], from: table('events'), where: and(eq(col('type'), lit(ev[1]!)), ge(ts, at(from)), lt(ts, at(to))), groupBy: [col('customer_id')] })
+    : select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: orders, as: 'n' }], from: table('transactions'), where: and(ge(ts, at(from)), lt(ts, at(to))), groupBy: [col('customer_id')] });
+  const before = select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: orders, as: 'orders' }, { expr: sum(col('amount')), as: 'revenue' }, { expr: max(ts), as: 'last' }],
+    from: table('transactions'), where: lt(ts, at(from)), groupBy: [col('customer_id')],
+  });
+  const firstTs = scalarQuery(select({ select: [{ expr: min(ts), as: 'first' }], from: table('transactions') }));
+  const q = select({
+    select: [
+      { expr: col('row_no', 'm'), as: 'row_no' }, { expr: col('customer_id', 'm'), as: 'customer_id' }, { expr: col('arm', 'm'), as: 'arm' },
+      { expr: caseWhen([[gt(coalesce(col('n', 'o'), num(0)), num(0)), cast(num(1), 'double')]], cast(num(0), 'double')), as: '__outcome' },
+      { expr: cast(coalesce(col('orders', 'b'), num(0)), 'double'), as: 'orders_before' },
+      { expr: cast(coalesce(col('revenue', 'b'), num(0)), 'double'), as: 'revenue_before' },
+      { expr: cast(coalesce(daysBetween(col('last', 'b'), at(from)), daysBetween(firstTs, at(from)), num(0)), 'double'), as: 'days_since_last_order' },
+      ...traits0.select,
+    ],
+    from: table('campaign_members', 'm'),
+    joins: [
+      { type: 'left', source: subquery(outcomeQuery, 'o'), on: eq(col('customer_id', 'o'), col('customer_id', 'm')) },
+      { type: 'left', source: subquery(before, 'b'), on: eq(col('customer_id', 'b'), col('customer_id', 'm')) },
+      { type: 'left', source: table('customers', 'c'), on: eq(col('customer_id', 'c'), col('customer_id', 'm')) },
+      ...traits0.joins,
+    ],
+    where: eq(col('campaign', 'm'), lit(c.name)),
+    orderBy: [col('row_no', 'm')],
+  });
+  const compiled = compile(q, db.dialect);
+  const cols = await db.columns(compiled.sql, compiled.params);
   const arms = c.arms.map((a) => a.name);
   const armIndex = new Map(arms.map((a, i) => [a, i]));
   const traits: CampaignRows['traits'] = {};
@@ -259,9 +283,10 @@ export async function campaignUplift(ws: { db: Db }, name: string, o: UpliftOpti
   if (out) {
     const mem = await openMemoryDb();
     try {
-      await mem.db.run('CREATE TABLE send_list (customer_id VARCHAR, rank INTEGER, uplift DOUBLE, arm VARCHAR)');
+      await mem.db.run(createTableSql({ name: 'send_list', columns: [{ name: 'customer_id', type: 'text' }, { name: 'rank', type: 'int' }, { name: 'uplift', type: 'double' }, { name: 'arm', type: 'text' }] }, mem.db.dialect));
       await mem.db.insertRows('send_list', ['customer_id', 'rank', 'uplift', 'arm'], top.map((i, r) => [rows.customerIds[keep[i]!]!, r + 1, study.scores[i]!, rows.arms[rows.arm[keep[i]!]!]!]));
-      targets.out = await copyToFile(mem.db, 'SELECT * FROM send_list ORDER BY rank', out);
+      const list = compile(select({ select: '*', from: irTable('send_list'), orderBy: [col('rank')] }), mem.db.dialect);
+      targets.out = await copyToFile(mem.db, list.sql, out, list.params);
     } finally {
       mem.close();
     }
