@@ -202,12 +202,15 @@ function labels(runId: number, kind: string, by: MigrationBy): { query: Select; 
   });
   if (kind === 'rfm' || kind === 'lrfmp') return { query: ofRun('run_scores', col('segment')), label: 'segment' };
   if (kind === 'audience') {
-    const members = select({ select: [{ expr: col('customer_id') }], from: table('audience_members'), where: eq(col('run_id'), lit(runId)) });
+    // a non-key column tells members apart: ClickHouse 18.16 fills a right-side key column from the left side
+    const members = select({
+      select: [{ expr: col('customer_id') }, { expr: num(1), as: 'member' }], from: table('audience_members'), where: eq(col('run_id'), lit(runId)),
+    });
     return {
       query: select({
         select: [
           { expr: col('customer_id', 'c'), as: 'customer_id' },
-          { expr: caseWhen([[isNull(col('customer_id', 'm')), lit('not a member')]], lit('member')), as: 'label' },
+          { expr: caseWhen([[isNull(col('member', 'm')), lit('not a member')]], lit('member')), as: 'label' },
         ],
         from: table('customers', 'c'),
         joins: [{ type: 'left', target: subquery(members, 'm'), on: eq(col('customer_id', 'm'), col('customer_id', 'c')) }],
@@ -278,10 +281,15 @@ async function movesQuery(db: Db, fromRun: number, toRun: number, by: MigrationB
       { expr: col('customer_id', 'a'), as: 'customer_id' },
       { expr: col('label', 'a'), as: 'from_label' },
       { expr: col('label', 'b'), as: 'to_label' },
-      { expr: caseWhen([[isNull(col('customer_id', 'b')), lit('left')], [eq(col('label', 'a'), col('label', 'b')), lit('stayed')]], lit('moved')), as: 'change' },
+      { expr: caseWhen([[isNull(col('present', 'b')), lit('left')], [eq(col('label', 'a'), col('label', 'b')), lit('stayed')]], lit('moved')), as: 'change' },
     ],
     from: table('a', 'a'),
-    joins: [{ type: 'left', target: table('b', 'b'), on: eq(col('customer_id', 'b'), col('customer_id', 'a')) }],
+    // `present` (not the key, which ClickHouse 18.16 fills from the left side) tells who is in the later run
+    joins: [{
+      type: 'left',
+      target: subquery(select({ select: [{ expr: col('customer_id') }, { expr: col('label') }, { expr: num(1), as: 'present' }], from: table('b') }), 'b'),
+      on: eq(col('customer_id', 'b'), col('customer_id', 'a')),
+    }],
   });
   const laterOnly = select({
     select: [
