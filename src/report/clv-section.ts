@@ -102,7 +102,7 @@ export async function clvSection(db: Db, options: { currency?: string; actions?:
     const edges = await one<{ hi: number }>(db, select({ select: [{ expr: max(col('recency')), as: 'hi' }], from: table('clv_predictions'), where: ofRun }));
     const width = Math.max(1e-9, Number(edges?.hi ?? 0)) / RECENCY_BINS;
     const fCell = least(cast(col('frequency'), 'integer'), n(FREQ_CAP));
-    const rCell = least(cast(floor(div(col('recency'), lit(width))), 'integer'), n(RECENCY_BINS - 1));
+    const rCell = least(cast(floor(div(col('recency'), n(width))), 'integer'), n(RECENCY_BINS - 1));
     const grid = await all<{ f: number; r: number; n: number; e: number; pa: number }>(db, select({
       select: [{ expr: fCell, as: 'f' }, { expr: rCell, as: 'r' }, { expr: count(), as: 'n' }, { expr: avg(col('expected_purchases')), as: 'e' }, { expr: avg(col('p_alive')), as: 'pa' }],
       from: table('clv_predictions'), where: ofRun, groupBy: [fCell, rCell],
