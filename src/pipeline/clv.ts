@@ -9,7 +9,7 @@ import { extname, resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
 import { discreteSummary, OPPORTUNITY_DAYS, type Opportunity } from '../features/discrete-summary.ts';
 import { PERIOD_DAYS, purchaseDays, transactionSummary, type Period } from '../features/transaction-summary.ts';
-import { fitGammaGamma, gammaGammaExpectedSpend, gammaGammaSpendSql, type GammaGammaParams } from '../models/clv/gamma-gamma.ts';
+import { fitGammaGamma, gammaGammaExpectedSpend, type GammaGammaParams } from '../models/clv/gamma-gamma.ts';
 import { AUTO_MODELS, chooseModel, fitCandidates, holdoutOf, type ModelChoice } from '../models/clv/choose.ts';
 import { diagnoseFit, isInformative, pAliveIssue, pAliveSpread, type FitDiagnostics, type FitIssue, type PAliveSpread } from '../models/clv/diagnostics.ts';
 import { expectedRepeatPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseFit, type PurchaseModel, type PurchaseModelKind } from '../models/clv/model.ts';
@@ -21,6 +21,13 @@ import { quoteString } from '../sql/quote.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { copyToFile } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
+import { all, anyRow, countRows, exec, one } from './run-query.ts';
+import { churnTier, clvTier, gammaGammaSpend } from '../scoring/clv.ts';
+import { compile, DIALECT } from '../sql/compile.ts';
+import {
+  and, avg, bool, caseWhen, cast, coalesce, col, count, div, dropTable, eq, gt, insertSelect, isNotNull, isNull, lit, lt, mul, NULL, num, or, rowNumber, select, sub,
+  subquery, sum, table, tempName, type Expr, type Select,
+} from '../sql/ir.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
 
 export type SpendModel = 'gammagamma' | 'none';
@@ -264,11 +271,11 @@ function dayBefore(d: string): string {
   return new Date(Date.parse(`${d}T00:00:00Z`) - 86400000).toISOString().slice(0, 10);
 }
 
-/** The summary of `kind` as the temp table __clv_summary: per purchase day, or per opportunity for BG/BB. */
-async function summaryTable(ws: Workspace, kind: ModelOption, calibrationEnd: string, holdoutEnd: string | undefined, period: Period | Opportunity, multiplier = 1): Promise<void> {
+/** The summary of `kind` as the temp table `name`: per purchase day, or per opportunity for BG/BB. */
+async function summaryTable(ws: Workspace, name: string, kind: ModelOption, calibrationEnd: string, holdoutEnd: string | undefined, period: Period | Opportunity, multiplier = 1): Promise<void> {
   const cal = new Date(`${calibrationEnd}T00:00:00Z`);
   const hold = holdoutEnd ? new Date(`${holdoutEnd}T00:00:00Z`) : undefined;
-  await materialise(ws, '__clv_summary', kind === 'bgbb'
+  await materialise(ws, name, kind === 'bgbb'
     ? discreteSummary({ calibrationEnd: cal, holdoutEnd: hold, opportunity: period as Opportunity })
     : transactionSummary({ calibrationEnd: cal, holdoutEnd: hold, period: period as Period, multiplier }));
 }
@@ -288,22 +295,29 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
   }
   const holdoutEnd = calEnd < lastDay ? lastDay : undefined;
   onProgress?.('summarising purchases');
-  await summaryTable(ws, kind, calEnd, holdoutEnd, period, multiplier);
+  const summary = tempName('clv_summary');
+  await summaryTable(ws, summary, kind, calEnd, holdoutEnd, period, multiplier);
   try {
     // in a fixed order, so that the same data give the same fit to the last digit
-    const cols = await db.columns(`SELECT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t, monetary_value AS z${holdoutEnd ? ', CAST(frequency_holdout AS DOUBLE) AS xh, duration_holdout AS dh' : ''} FROM __clv_summary ORDER BY customer_id`);
+    const cols = await columnsOf(db, select({
+      select: [
+        ...PATTERN_SELECT, { expr: col('monetary_value'), as: 'z' },
+        ...(holdoutEnd ? [{ expr: cast(col('frequency_holdout'), 'double'), as: 'xh' }, { expr: col('duration_holdout'), as: 'dh' }] : []),
+      ],
+      from: table(summary), orderBy: [col('customer_id')],
+    }));
     const x = cols.x as number[];
     if (x.length === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase up to the calibration end ${calEnd}`, { hint: 'choose a later --calibration-end, or import purchases first', exitCode: 1 });
     }
     // no amount on any line: the spend model has nothing to fit, so only the purchase model is (as with --spend none)
-    const withAmount = await db.one<{ n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM transactions WHERE customer_id IS NOT NULL AND amount IS NOT NULL LIMIT 1)');
-    const noAmounts = Number(withAmount?.n ?? 0) === 0 && (options.spend ?? 'gammagamma') === 'gammagamma';
+    const withAmount = await anyRow(db, 'transactions', and(isNotNull(col('customer_id')), isNotNull(col('amount'))));
+    const noAmounts = !withAmount && (options.spend ?? 'gammagamma') === 'gammagamma';
     const holdout = holdoutEnd ? { x: cols.xh as number[], periods: (cols.dh as number[])[0]! } : undefined;
     onProgress?.(kind === 'auto' ? `fitting and comparing ${AUTO_MODELS.map((k) => MODEL_NAMES[k]).join(', ')}` : `fitting ${MODEL_NAMES[kind]}`);
     const result = fitClvSummary({ x, tx: cols.tx as number[], T: cols.big_t as number[], monetary: cols.z as number[], holdout }, { ...options, ...(noAmounts ? { spend: 'none' as const } : {}), model: kind, period, source: 'workspace' });
     if (noAmounts) result.warnings.unshift('no amounts in the data: only the purchase model is fitted (no Gamma-Gamma spend model, so predictions have purchases and P(alive) but no spend or CLV); --spend none says so and silences this');
-    const total = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM customers'))?.n ?? 0);
+    const total = await countRows(db, 'customers');
     const excluded = Math.max(0, total - x.length);
     result.customers = { total: Math.max(total, x.length), fitted: x.length, excluded, excludedByReason: excluded ? { 'no-purchase-by-calibration-end': excluded } : {} };
     result.asOf = asOf;
@@ -313,8 +327,8 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
       // the chosen model refitted on all purchases up to the as-of date: the predictions use it
       const chosen = result.purchase.model as PurchaseModelKind;
       onProgress?.(`refitting ${MODEL_NAMES[chosen]} on all purchases`);
-      await summaryTable(ws, chosen, lastDay, undefined, period, multiplier);
-      const all = await db.columns('SELECT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t FROM __clv_summary ORDER BY customer_id');
+      await summaryTable(ws, summary, chosen, lastDay, undefined, period, multiplier);
+      const all = await columnsOf(db, select({ select: PATTERN_SELECT, from: table(summary), orderBy: [col('customer_id')] }));
       const patterns = toPatterns(all.x as number[], all.tx as number[], all.big_t as number[]);
       const f = fitPurchaseModel(chosen, patterns, { penalizer: options.penalizer });
       const diagnostics = diagnoseFit(chosen, f, patterns);
@@ -339,8 +353,17 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
     });
     return result;
   } finally {
-    await db.run('DROP TABLE IF EXISTS __clv_summary');
+    await exec(db, dropTable(summary));
   }
+}
+
+/** x, t_x and T of a summary table, as doubles. */
+const PATTERN_SELECT = [{ expr: cast(col('frequency'), 'double'), as: 'x' }, { expr: col('recency'), as: 'tx' }, { expr: col('T'), as: 'big_t' }];
+
+/** Column-wise read of a query compiled for the workspace's engine. */
+async function columnsOf(db: Workspace['db'], q: Select): Promise<Record<string, unknown[]>> {
+  const c = compile(q, db.dialect);
+  return db.columns(c.sql, c.params);
 }
 
 
@@ -437,10 +460,12 @@ export interface ClvPredictResult {
  */
 export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = {}, onProgress?: (phase: string) => void): Promise<ClvPredictResult> {
   const db = ws.db;
-  const run = await db.one<{ run_id: number; params: string; summary: string }>(
-    `SELECT run_id, CAST(params AS VARCHAR) AS params, CAST(summary AS VARCHAR) AS summary FROM runs WHERE kind = 'clv' ${options.fitRunId !== undefined ? 'AND run_id = ?' : ''} ORDER BY run_id DESC LIMIT 1`,
-    options.fitRunId !== undefined ? [options.fitRunId] : [],
-  );
+  const run = await one<{ run_id: number; params: string; summary: string }>(db, select({
+    select: [{ expr: col('run_id'), as: 'run_id' }, { expr: cast(col('params'), 'varchar'), as: 'params' }, { expr: cast(col('summary'), 'varchar'), as: 'summary' }],
+    from: table('runs'),
+    where: options.fitRunId !== undefined ? and(eq(col('kind'), lit('clv')), eq(col('run_id'), num(options.fitRunId))) : eq(col('kind'), lit('clv')),
+    orderBy: [{ expr: col('run_id'), desc: true }], limit: 1,
+  }));
   if (!run) {
     throw new SegmintError('no-clv-fit', options.fitRunId !== undefined ? `run ${options.fitRunId} is not a CLV fit` : 'the workspace has no CLV fit yet', { hint: 'run segmint clv fit first' });
   }
@@ -464,9 +489,17 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   if (options.asOf) checkDate('--as-of', options.asOf);
   const asOf = options.asOf ?? fit.asOf!;
   onProgress?.('summarising purchases');
-  await summaryTable(ws, model.kind, dayBefore(asOf), undefined, fit.period, fit.periodMultiplier ?? 1);
+  // temporary tables named per call
+  const summary = tempName('clv_summary');
+  const patterns = tempName('clv_patterns');
+  const base = tempName('clv_base');
+  const predictions = tempName('clv_predictions');
+  await summaryTable(ws, summary, model.kind, dayBefore(asOf), undefined, fit.period, fit.periodMultiplier ?? 1);
   try {
-    const patternColumns = await db.columns('SELECT CAST(frequency AS DOUBLE) AS x, recency AS tx, "T" AS big_t, CAST(count(*) AS DOUBLE) AS n FROM __clv_summary GROUP BY ALL');
+    const patternColumns = await columnsOf(db, select({
+      select: [{ expr: cast(col('frequency'), 'double'), as: 'x' }, { expr: col('recency'), as: 'tx' }, { expr: col('T'), as: 'big_t' }, { expr: cast(count(), 'double'), as: 'n' }],
+      from: table(summary), groupBy: [col('frequency'), col('recency'), col('T')],
+    }));
     if (patternColumns.x!.length === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase before the as-of date ${asOf}`, { hint: 'choose a later --as-of, or leave it out to predict from the fit\'s as-of date', exitCode: 1 });
     }
@@ -476,44 +509,77 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const spread = pAliveSpread(patternPredictions.pAlive, patternColumns.n as number[]);
     const noDropout = fitDiagnostics?.issues.find((i) => i.code === 'no-dropout');
     const informative = !noDropout && isInformative(spread);
-    await db.run('CREATE OR REPLACE TEMP TABLE __clv_patterns (x DOUBLE, tx DOUBLE, big_t DOUBLE, p_alive DOUBLE, expected_purchases DOUBLE, discounted DOUBLE, days_next DOUBLE)');
-    await db.appendDoubles('__clv_patterns', [patternColumns.x as number[], patternColumns.tx as number[], patternColumns.big_t as number[], patternPredictions.pAlive, patternPredictions.expectedPurchases, patternPredictions.discountedPurchases, patternPredictions.daysToNextPurchase]);
+    const PATTERN_COLUMNS = ['x', 'tx', 'big_t', 'p_alive', 'expected_purchases', 'discounted', 'days_next'];
+    await materialise(ws, patterns, select({ select: PATTERN_COLUMNS.map((c) => ({ expr: cast(NULL, 'double'), as: c })), from: table(summary), where: bool(false) }));
+    await db.appendDoubles(patterns, [patternColumns.x as number[], patternColumns.tx as number[], patternColumns.big_t as number[], patternPredictions.pAlive, patternPredictions.expectedPurchases, patternPredictions.discountedPurchases, patternPredictions.daysToNextPurchase]);
     const spendParams = fit.spend?.params as GammaGammaParams | undefined;
     // E[M | x, z̄] of the Gamma-Gamma model, NULL (with its reason) where it is not defined
-    const gg = spendParams ? gammaGammaSpendSql(spendParams, 's.frequency', 's.monetary_value') : { reason: "'no-spend-model'", spend: 'CAST(NULL AS DOUBLE)' };
-    const spendSql = gg.spend;
+    const gg = spendParams ? gammaGammaSpend(spendParams, col('frequency', 's'), col('monetary_value', 's')) : { reason: lit('no-spend-model'), spend: cast(NULL, 'double') };
+    const p = (c: string) => col(c, 'p');
     // appendDoubles stores a non-finite prediction (a model at a singular point) as NULL: it gets a reason and no tier
-    const reasonSql = `coalesce(CASE WHEN p.p_alive IS NULL OR p.expected_purchases IS NULL OR p.discounted IS NULL THEN 'prediction-undefined' END, ${gg.reason})`;
-    const churnSql = !informative ? `CASE WHEN p.p_alive IS NULL THEN NULL ELSE '${NOT_INFORMATIVE}' END` : `CASE WHEN p.p_alive IS NULL THEN NULL ${CHURN_TIERS.slice(0, -1).map((t) => `WHEN p.p_alive >= ${t.from} THEN '${t.tier}'`).join(' ')} ELSE '${CHURN_TIERS[CHURN_TIERS.length - 1]!.tier}' END`;
-    const tierSql = `CASE WHEN clv IS NULL THEN NULL ${CLV_TIERS.slice(0, -1).map((t) => `WHEN rk < ${t.to} THEN '${t.tier}'`).join(' ')} ELSE '${CLV_TIERS[CLV_TIERS.length - 1]!.tier}' END`;
-    onProgress?.('storing predictions');
-    const runId = await storeRun(db, 'clv-predict', async (runId) => {
-      await db.run(`INSERT INTO clv_predictions
-        SELECT ${runId}, customer_id, frequency, recency, "T", monetary_value, p_alive, expected_purchases, expected_spend, clv, days_next, churn_tier, ${tierSql}, excluded_reason
-        FROM (
-          SELECT *, CASE WHEN clv IS NULL THEN NULL ELSE (row_number() OVER (PARTITION BY clv IS NULL ORDER BY clv DESC, customer_id) - 1) / count(*) OVER (PARTITION BY clv IS NULL) END AS rk
-          FROM (
-            SELECT s.customer_id, CAST(s.frequency AS DOUBLE) AS frequency, s.recency, s."T", s.monetary_value, p.p_alive, p.expected_purchases, p.days_next,
-              ${churnSql} AS churn_tier, e.expected_spend, ${o.margin} * e.expected_spend * p.discounted AS clv, e.excluded_reason
-            FROM __clv_summary s
-            JOIN __clv_patterns p ON p.x = s.frequency AND p.tx = s.recency AND p.big_t = s."T",
-            LATERAL (SELECT ${spendSql} AS expected_spend, ${reasonSql} AS excluded_reason) e
-          )
-        )`);
-      const params = { fitRunId: run.run_id, horizon, unit, discountRate: o.discountRate, ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin };
-      await recordRun(db, runId, 'clv-predict', asOf, params, {});
-      if (options.beforeCommit) await options.beforeCommit(runId);
-      return runId;
+    const reason = coalesce(caseWhen([[or(isNull(p('p_alive')), isNull(p('expected_purchases')), isNull(p('discounted'))), lit('prediction-undefined')]]), gg.reason);
+    const inner = select({
+      select: [
+        { expr: col('customer_id', 's'), as: 'customer_id' }, { expr: cast(col('frequency', 's'), 'double'), as: 'frequency' }, { expr: col('recency', 's'), as: 'recency' },
+        { expr: col('T', 's'), as: 'T' }, { expr: col('monetary_value', 's'), as: 'monetary_value' }, { expr: p('p_alive'), as: 'p_alive' },
+        { expr: p('expected_purchases'), as: 'expected_purchases' }, { expr: p('days_next'), as: 'days_next' }, { expr: p('discounted'), as: 'discounted' },
+        { expr: churnTier(p('p_alive'), informative ? undefined : NOT_INFORMATIVE), as: 'churn_tier' }, { expr: gg.spend, as: 'expected_spend' }, { expr: reason, as: 'excluded_reason' },
+      ],
+      from: table(summary, 's'),
+      joins: [{ type: 'inner', target: table(patterns, 'p'), on: and(eq(p('x'), col('frequency', 's')), eq(p('tx'), col('recency', 's')), eq(p('big_t'), col('T', 's'))) }],
     });
-    const tot = (await db.one<{ n: number; with_clv: number; ep: number; clv: number | null; pa: number }>(
-      'SELECT count(*) AS n, count(clv) AS with_clv, sum(expected_purchases) AS ep, sum(clv) AS clv, avg(p_alive) AS pa FROM clv_predictions WHERE run_id = ?', [runId]))!;
-    const reasons = await db.all<{ r: string; n: number }>('SELECT excluded_reason AS r, count(*) AS n FROM clv_predictions WHERE run_id = ? AND excluded_reason IS NOT NULL GROUP BY 1 ORDER BY 1', [runId]);
-    const churn = await db.all<{ tier: string; n: number; pa: number }>('SELECT churn_tier AS tier, count(*) AS n, avg(p_alive) AS pa FROM clv_predictions WHERE run_id = ? GROUP BY 1', [runId]);
-    const tiers = await db.all<{ tier: string; n: number; clv: number }>('SELECT clv_tier AS tier, count(*) AS n, sum(clv) AS clv FROM clv_predictions WHERE run_id = ? AND clv_tier IS NOT NULL GROUP BY 1', [runId]);
+    const BASE_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'days_next', 'churn_tier', 'excluded_reason'];
+    await materialise(ws, base, select({
+      select: [...BASE_COLUMNS.map((c) => ({ expr: col(c), as: c })), { expr: mul(mul(num(o.margin), col('expected_spend')), col('discounted')), as: 'clv' }],
+      from: subquery(inner, 'b'),
+    }));
+    // the CLV tier from the share of customers with a higher CLV (ties by customer id): (row_number − 1) / n
+    const withClv = await countRows(db, base, isNotNull(col('clv')));
+    const clv = col('clv');
+    let rows: Select;
+    if (DIALECT[db.dialect].capabilities.windowFunctions) {
+      const rank = caseWhen([[isNotNull(clv), div(cast(sub(rowNumber([isNull(clv)], [{ expr: clv, desc: true }, col('customer_id')]), num(1)), 'double'), num(Math.max(1, withClv)))]]);
+      const ranked = select({ select: [...PREDICTION_COLUMNS.filter((c) => c !== 'clv_tier').map((c) => ({ expr: col(c), as: c })), { expr: rank, as: 'rk' }], from: table(base) });
+      rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? clvTier(clv, col('rk')) : col(c), as: c })), from: subquery(ranked, 'r') });
+    } else {
+      // no window functions (ClickHouse 18.16): the customer at each tier's edge, read in CLV order; a customer is
+      // in a tier above the edge when it sorts before it (the same ranks as row_number)
+      const order = await all<{ clv: number; customer_id: string }>(db, select({
+        select: [{ expr: clv, as: 'clv' }, { expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: isNotNull(clv),
+        orderBy: [{ expr: clv, desc: true }, col('customer_id')],
+      }));
+      const before = (to: number): Expr => {
+        let k = 0;
+        while (k < withClv && k / withClv < to) k++;
+        if (k >= order.length) return bool(true);
+        const edge = order[k]!;
+        return or(gt(clv, num(Number(edge.clv))), and(eq(clv, num(Number(edge.clv))), lt(col('customer_id'), lit(String(edge.customer_id)))));
+      };
+      const last = CLV_TIERS[CLV_TIERS.length - 1]!;
+      const tier = caseWhen([[isNull(clv), NULL], ...CLV_TIERS.slice(0, -1).map((t): [Expr, Expr] => [before(t.to), lit(t.tier)])], lit(last.tier));
+      rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : col(c), as: c })), from: table(base) });
+    }
+    await materialise(ws, predictions, rows);
+    const pred = table(predictions);
+    onProgress?.('storing predictions');
+    const tot = (await one<{ n: number; with_clv: number; ep: number; clv: number | null; pa: number }>(db, select({
+      select: [{ expr: count(), as: 'n' }, { expr: count(clv), as: 'with_clv' }, { expr: sum(col('expected_purchases')), as: 'ep' }, { expr: sum(clv), as: 'clv' }, { expr: avg(col('p_alive')), as: 'pa' }],
+      from: pred,
+    })))!;
+    const reasons = await all<{ r: string; n: number }>(db, select({
+      select: [{ expr: col('excluded_reason'), as: 'r' }, { expr: count(), as: 'n' }], from: pred, where: isNotNull(col('excluded_reason')),
+      groupBy: [col('excluded_reason')], orderBy: [col('excluded_reason')],
+    }));
+    const churn = await all<{ tier: string; n: number; pa: number }>(db, select({
+      select: [{ expr: col('churn_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: avg(col('p_alive')), as: 'pa' }], from: pred, groupBy: [col('churn_tier')],
+    }));
+    const tiers = await all<{ tier: string; n: number; clv: number }>(db, select({
+      select: [{ expr: col('clv_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: sum(clv), as: 'clv' }], from: pred, where: isNotNull(col('clv_tier')), groupBy: [col('clv_tier')],
+    }));
     const excludedByReason = Object.fromEntries(reasons.map((r) => [r.r, Number(r.n)]));
     const totalClv = tot.clv === null ? null : Number(tot.clv);
     const result: ClvPredictResult = {
-      runId, fitRunId: run.run_id, model: fit.purchase.name, asOf, horizon, unit, horizonDays, discountRate: o.discountRate,
+      runId: 0, fitRunId: Number(run.run_id), model: fit.purchase.name, asOf, horizon, unit, horizonDays, discountRate: o.discountRate,
       ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin,
       customers: { predicted: Number(tot.n), withClv: Number(tot.with_clv), excluded: Number(tot.n) - Number(tot.with_clv), excludedByReason },
       totals: { expectedPurchases: Number(tot.ep ?? 0), clv: totalClv, meanPAlive: Number(tot.pa ?? 0) },
@@ -528,13 +594,24 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     if (result.customers.excluded > 0) {
       result.warnings.push(`${result.customers.excluded} customers have purchase predictions but no CLV: ${Object.entries(excludedByReason).map(([k, n]) => `${k} ${n}`).join(', ')}`);
     }
-    await db.run('UPDATE runs SET summary = ? WHERE run_id = ?', [JSON.stringify(result), runId]);
+    // the rows and the run (with its summary) in one journalled write: no UPDATE afterwards
+    await storeRun(db, 'clv-predict', async (runId) => {
+      result.runId = runId;
+      await exec(db, insertSelect('clv_predictions', select({
+        select: [{ expr: num(runId), as: 'run_id' }, ...PREDICTION_COLUMNS.map((c) => ({ expr: col(c), as: c === 'days_next' ? 'days_to_next_purchase' : c }))], from: pred,
+      }), ['run_id', ...PREDICTION_COLUMNS.map((c) => (c === 'days_next' ? 'days_to_next_purchase' : c))]));
+      const params = { fitRunId: run.run_id, horizon, unit, discountRate: o.discountRate, ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin };
+      await recordRun(db, runId, 'clv-predict', asOf, params, result);
+      if (options.beforeCommit) await options.beforeCommit(runId);
+    });
     return result;
   } finally {
-    await db.run('DROP TABLE IF EXISTS __clv_summary');
-    await db.run('DROP TABLE IF EXISTS __clv_patterns');
+    for (const t of [summary, patterns, base, predictions]) await exec(db, dropTable(t));
   }
 }
+
+/** The columns of clv_predictions after run_id, as the pipeline names them (days_next is days_to_next_purchase). */
+const PREDICTION_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'clv', 'days_next', 'churn_tier', 'clv_tier', 'excluded_reason'];
 
 /** Write the rows of a prediction run to CSV, Parquet or JSON (by the file's extension). */
 export async function exportClvPredictions(ws: Workspace, runId: number, file: string): Promise<{ file: string; rows: number }> {

@@ -16,7 +16,7 @@ const CHECKED = ['src/pipeline', 'src/report', 'src/cli', 'src/server'];
 const ALLOWED: Record<string, number> = {
   'src/pipeline/campaign.ts': 35,
   'src/pipeline/cluster.ts': 42,
-  'src/pipeline/clv.ts': 27,
+  'src/pipeline/clv.ts': 9,
   'src/pipeline/export.ts': 4,
   // traitColumns: SQL fragments for the campaign pipelines (traitSelect is the IR form)
   'src/pipeline/trait-columns.ts': 1,
