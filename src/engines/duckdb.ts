@@ -32,6 +32,7 @@ import {
   splitTableName,
   pickNumeric,
   toDouble,
+  inTransaction,
   type CellValue,
   type ColumnInfo,
   type ColumnKind,
@@ -177,7 +178,7 @@ export interface DuckDbOptions {
 export class DuckDbEngine implements Engine {
   readonly dialect = 'duckdb' as const;
   readonly transactional = true;
-  private inTransaction = false;
+  private readonly tx = { open: false };
   private closed = false;
   private tempSeq = 0;
 
@@ -349,19 +350,7 @@ export class DuckDbEngine implements Engine {
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.inTransaction) return fn();
-    await this.conn.run('BEGIN TRANSACTION');
-    this.inTransaction = true;
-    try {
-      const result = await fn();
-      await this.conn.run('COMMIT');
-      return result;
-    } catch (e) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      this.inTransaction = false;
-    }
+    return inTransaction(this.tx, (sql) => this.conn.run(sql), fn);
   }
 
   /** Close at once (DuckDB keeps a file locked while it is open). */

@@ -14,6 +14,7 @@ import {
   rowsOf,
   safeInteger,
   splitTableName,
+  inTransaction,
   type CellValue,
   type ColumnInfo,
   type ColumnKind,
@@ -127,7 +128,7 @@ function qualified(table: string): string {
 export class PostgresEngine implements Engine {
   readonly dialect = 'postgres' as const;
   readonly transactional = true;
-  private inTransaction = false;
+  private readonly tx = { open: false };
   private closed = false;
 
   constructor(private readonly client: pg.Client) {}
@@ -208,19 +209,7 @@ export class PostgresEngine implements Engine {
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.inTransaction) return fn();
-    await this.client.query('BEGIN');
-    this.inTransaction = true;
-    try {
-      const result = await fn();
-      await this.client.query('COMMIT');
-      return result;
-    } catch (e) {
-      await this.client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      this.inTransaction = false;
-    }
+    return inTransaction(this.tx, (sql) => this.client.query(sql), fn);
   }
 
   async close(): Promise<void> {

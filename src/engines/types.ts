@@ -179,3 +179,23 @@ export function pickNumeric(cols: Record<string, readonly unknown[]>, names: rea
 export function unknownColumn(name: string, have: readonly string[]): Error {
   return new Error(`numericColumns: the query returns no column ${JSON.stringify(name)} (it returns ${have.map((h) => JSON.stringify(h)).join(', ') || 'nothing'})`);
 }
+
+/**
+ * `fn` in one transaction on an engine that has them: `exec` runs BEGIN, COMMIT or ROLLBACK on the engine's
+ * one connection; a call made while `state` is already in a transaction joins it.
+ */
+export async function inTransaction<T>(state: { open: boolean }, exec: (sql: string) => Promise<unknown>, fn: () => Promise<T>): Promise<T> {
+  if (state.open) return fn();
+  await exec('BEGIN TRANSACTION');
+  state.open = true;
+  try {
+    const result = await fn();
+    await exec('COMMIT');
+    return result;
+  } catch (e) {
+    await exec('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    state.open = false;
+  }
+}

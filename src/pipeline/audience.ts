@@ -20,7 +20,7 @@ import type { Db, Workspace } from '../store/workspace.ts';
 import { levenshtein } from '../core/suggest.ts';
 import type { ColumnKind } from '../engines/types.ts';
 import { resolveAsOf } from './value.ts';
-import { all, anyRow, countRows, dayAfter, exec, one } from './run-query.ts';
+import { all, anyRow, countRows, dayAfter, dayText, exec, one, timestampText } from './run-query.ts';
 import { resolveTraits, traitSelect } from './trait-columns.ts';
 
 export { traitColumns } from './trait-columns.ts';
@@ -117,18 +117,6 @@ const KIND_TYPE: Record<Exclude<ColumnKind, 'other'>, string> = {
   text: 'VARCHAR', integer: 'BIGINT', double: 'DOUBLE', decimal: 'DECIMAL', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP', date: 'DATE',
 };
 
-/** A date or timestamp read back from the engine as YYYY-MM-DD (UTC); null for NULL. */
-function dayText(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  return String(v).slice(0, 10);
-}
-
-/** A timestamp read back from the engine as YYYY-MM-DD HH:MM:SS (UTC). */
-function timestampText(v: unknown): string {
-  if (v instanceof Date) return v.toISOString().slice(0, 19).replace('T', ' ');
-  return String(v).replace('T', ' ').slice(0, 19);
-}
 
 /** The stored result a run of `kind` holds, as a rule reads it; undefined for kinds a rule cannot read. */
 function resultSource(kind: string, runId: number, asOf: string, algorithm: string | null): ScoreSource | undefined {

@@ -12,7 +12,7 @@ import {
 } from '../sql/ir.ts';
 import type { Db } from '../store/workspace.ts';
 import { copyToFile } from './export.ts';
-import { all, one } from './run-query.ts';
+import { all, dayText, one, timestampText } from './run-query.ts';
 
 /** Every kind of stored run. */
 export const RUN_KINDS = ['rfm', 'lrfmp', 'clv', 'clv-predict', 'cluster', 'audience', 'campaign', 'recommend'] as const;
@@ -76,17 +76,6 @@ function number(v: unknown, whole = false): number | null {
   const x = Number(v);
   if (!Number.isFinite(x)) return null;
   return whole ? Math.round(x) : x;
-}
-/** A date or timestamp read back from the engine as YYYY-MM-DD (UTC); null for NULL. */
-function dayText(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  return String(v).slice(0, 10);
-}
-/** A timestamp read back from the engine as YYYY-MM-DD HH:MM:SS (UTC). */
-function timestampText(v: unknown): string {
-  if (v instanceof Date) return v.toISOString().slice(0, 19).replace('T', ' ');
-  return String(v).replace('T', ' ').slice(0, 19);
 }
 
 /** The row of `runs` with what `segmint runs` shows of its params and summary. */

@@ -13,6 +13,19 @@ export function dayAfter(ts: unknown): string {
   return new Date(day + 86_400_000).toISOString().slice(0, 10);
 }
 
+/** A date or timestamp read back from the engine as YYYY-MM-DD (UTC); null for NULL. */
+export function dayText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  return String(v).slice(0, 10);
+}
+
+/** A timestamp read back from the engine as YYYY-MM-DD HH:MM:SS (UTC). */
+export function timestampText(v: unknown): string {
+  if (v instanceof Date) return v.toISOString().slice(0, 19).replace('T', ' ');
+  return String(v).replace('T', ' ').slice(0, 19);
+}
+
 /** Run a compiled query or statement on the workspace's engine. */
 export async function exec(db: Db, q: Statement): Promise<void> {
   const c = compile(q, db.dialect);
