@@ -1,0 +1,194 @@
+/**
+ * The design matrix of a classifier from columnar features (see types.ts): learn the encoding on training
+ * rows (`learnDesign`), then encode any rows with it (`applyDesign`) — a cross-validation fold's held-out
+ * rows or every customer being scored — so both are encoded the same way. Pure.
+ *
+ * Definitions (docs/models.md, "Classifiers"):
+ * - numeric, 'impute-mean': a missing value (NaN) takes the mean of the training rows' observed values, and
+ *   when any training row was missing a 0/1 column `NAME (missing)` follows (not standardised);
+ *   'standardize' then subtracts the training mean and divides by the population standard deviation of the
+ *   imputed training column (1 when that is 0).
+ * - categorical, 'onehot': one 0/1 column `NAME=LEVEL` per level seen in the training rows, levels in
+ *   code-unit order; a missing value is the level `(missing)`; a level not seen in training is all zeros.
+ *   'onehot-drop-first' leaves out the first level's column. 'codes': the index of the level among the
+ *   feature's levels seen in training (sorted), NaN for missing or unseen.
+ */
+
+import { SegmintError } from '../../core/errors.ts';
+import type { DesignColumn, DesignEncoding, DesignMatrix, DesignOptions, FeatureColumn } from './types.ts';
+
+export const MISSING_LEVEL = '(missing)';
+
+const rowCount = (columns: readonly FeatureColumn[]): number => {
+  const c = columns[0];
+  return c ? (c.kind === 'numeric' ? c.values.length : c.codes.length) : 0;
+};
+
+/** The level string of row r of a categorical column. */
+const levelOf = (c: Extract<FeatureColumn, { kind: 'categorical' }>, r: number): string => {
+  const code = c.codes[r]!;
+  return code < 0 ? MISSING_LEVEL : (c.levels[code] ?? MISSING_LEVEL);
+};
+
+function checkColumns(columns: readonly FeatureColumn[]): number {
+  if (columns.length === 0) throw new SegmintError('invalid-design', 'no features to build a design from', { hint: 'name at least one feature' });
+  const n = rowCount(columns);
+  const seen = new Set<string>();
+  for (const c of columns) {
+    const len = c.kind === 'numeric' ? c.values.length : c.codes.length;
+    if (len !== n) throw new SegmintError('invalid-design', `feature '${c.name}' has ${len} rows, '${columns[0]!.name}' has ${n}`);
+    if (seen.has(c.name)) throw new SegmintError('invalid-design', `feature '${c.name}' is given twice`);
+    seen.add(c.name);
+  }
+  return n;
+}
+
+/** Learn the encoding of `columns` on `rows` (indices, default every row). */
+export function learnDesign(columns: readonly FeatureColumn[], options: DesignOptions, rows?: ArrayLike<number>): DesignEncoding {
+  const nAll = checkColumns(columns);
+  const n = rows ? rows.length : nAll;
+  if (n === 0) throw new SegmintError('invalid-design', 'no training rows to learn the design from');
+  const at = (i: number): number => (rows ? rows[i]! : i);
+  const out: DesignColumn[] = [];
+  for (const c of columns) {
+    if (c.kind === 'numeric') {
+      let sum = 0;
+      let observed = 0;
+      for (let i = 0; i < n; i++) {
+        const v = c.values[at(i)]!;
+        if (Number.isNaN(v)) continue;
+        if (!Number.isFinite(v)) throw new SegmintError('invalid-feature-value', `feature '${c.name}' holds ${v} on row ${at(i) + 1}`, { hint: 'features must be finite numbers or missing' });
+        sum += v;
+        observed++;
+      }
+      const missing = n - observed;
+      if (options.missing === 'nan') {
+        out.push({ name: c.name, feature: c.name, kind: 'numeric', center: 0, scale: 1 });
+        continue;
+      }
+      if (observed === 0) throw new SegmintError('invalid-design', `feature '${c.name}' is missing on every training row`, { hint: 'leave it out of --features' });
+      const fill = sum / observed;
+      let center = 0;
+      let scale = 1;
+      if (options.numeric === 'standardize') {
+        center = fill; // imputing the mean keeps the mean
+        let ss = 0;
+        for (let i = 0; i < n; i++) {
+          const v = c.values[at(i)]!;
+          if (!Number.isNaN(v)) ss += (v - center) ** 2;
+        }
+        const sd = Math.sqrt(ss / n);
+        scale = sd > 1e-12 * Math.max(1, Math.abs(center)) ? sd : 1;
+      }
+      out.push({ name: c.name, feature: c.name, kind: 'numeric', center, scale, fill });
+      if (missing > 0) out.push({ name: `${c.name} ${MISSING_LEVEL}`, feature: c.name, kind: 'missing-indicator' });
+    } else {
+      const present = new Set<string>();
+      for (let i = 0; i < n; i++) present.add(levelOf(c, at(i)));
+      const levels = [...present].sort();
+      if (options.categorical === 'codes') {
+        const coded = levels.filter((l) => l !== MISSING_LEVEL);
+        out.push({ name: c.name, feature: c.name, kind: 'codes', levels: coded, categorical: true });
+        continue;
+      }
+      const kept = options.categorical === 'onehot-drop-first' ? levels.slice(1) : levels;
+      for (const level of kept) out.push({ name: `${c.name}=${level}`, feature: c.name, kind: 'indicator', level });
+    }
+  }
+  return { options: { ...options }, features: columns.map((c) => ({ name: c.name, kind: c.kind })), columns: out };
+}
+
+/**
+ * Encode `rows` (default every row) of `columns` by `encoding`. The columns are found by name; a feature
+ * of the encoding that is absent, or of another kind, is `invalid-design`.
+ */
+export function applyDesign(encoding: DesignEncoding, columns: readonly FeatureColumn[], rows?: ArrayLike<number>): DesignMatrix {
+  const nAll = checkColumns(columns);
+  const n = rows ? rows.length : nAll;
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  for (const f of encoding.features) {
+    const c = byName.get(f.name);
+    if (!c) throw new SegmintError('invalid-design', `the model needs feature '${f.name}', which is not given`, { hint: `the features given are: ${columns.map((x) => x.name).join(', ')}` });
+    if (c.kind !== f.kind) throw new SegmintError('invalid-design', `feature '${f.name}' was ${f.kind} in training, now ${c.kind}`);
+  }
+  const p = encoding.columns.length;
+  const x = new Float64Array(n * p);
+  // group the design columns by feature so each input column is read once
+  let j = 0;
+  while (j < p) {
+    const first = encoding.columns[j]!;
+    const c = byName.get(first.feature)!;
+    let end = j + 1;
+    while (end < p && encoding.columns[end]!.feature === first.feature) end++;
+    if (c.kind === 'numeric') {
+      const v = c.values;
+      const fill = first.fill ?? NaN;
+      const center = first.center ?? 0;
+      const scale = first.scale ?? 1;
+      const indicator = end > j + 1 ? j + 1 : -1;
+      for (let i = 0; i < n; i++) {
+        const r = rows ? rows[i]! : i;
+        let value = v[r]!;
+        if (Number.isNaN(value)) {
+          if (indicator >= 0) x[i * p + indicator] = 1;
+          value = fill;
+        } else if (!Number.isFinite(value)) {
+          throw new SegmintError('invalid-feature-value', `feature '${c.name}' holds ${value} on row ${r + 1}`, { hint: 'features must be finite numbers or missing' });
+        }
+        x[i * p + j] = (value - center) / scale;
+      }
+    } else if (first.kind === 'codes') {
+      const index = new Map(first.levels!.map((l, k) => [l, k]));
+      const remap = Float64Array.from(c.levels, (l) => index.get(l) ?? NaN);
+      for (let i = 0; i < n; i++) {
+        const code = c.codes[rows ? rows[i]! : i]!;
+        x[i * p + j] = code < 0 ? NaN : (remap[code] ?? NaN);
+      }
+    } else {
+      // one-hot: the design column of each input code (−1: none)
+      const target = new Map<string, number>();
+      for (let k = j; k < end; k++) target.set(encoding.columns[k]!.level!, k);
+      const remap = Int32Array.from(c.levels, (l) => target.get(l) ?? -1);
+      const missingCol = target.get(MISSING_LEVEL) ?? -1;
+      for (let i = 0; i < n; i++) {
+        const code = c.codes[rows ? rows[i]! : i]!;
+        const col = code < 0 ? missingCol : (remap[code] ?? -1);
+        if (col >= 0) x[i * p + col] = 1;
+      }
+    }
+    j = end;
+  }
+  return { x, n, p, encoding };
+}
+
+/** Learn on `rows` and encode the same rows. */
+export function buildDesign(columns: readonly FeatureColumn[], options: DesignOptions, rows?: ArrayLike<number>): DesignMatrix {
+  return applyDesign(learnDesign(columns, options, rows), columns, rows);
+}
+
+/** A categorical FeatureColumn from strings (null, undefined and '' are missing). */
+export function categoricalColumn(name: string, values: ArrayLike<string | null | undefined>): FeatureColumn {
+  const index = new Map<string, number>();
+  const levels: string[] = [];
+  const codes = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined || v === '') {
+      codes[i] = -1;
+      continue;
+    }
+    let k = index.get(v);
+    if (k === undefined) {
+      k = levels.length;
+      index.set(v, k);
+      levels.push(v);
+    }
+    codes[i] = k;
+  }
+  return { name, kind: 'categorical', codes, levels };
+}
+
+/** A numeric FeatureColumn (null and undefined become NaN, i.e. missing). */
+export function numericColumn(name: string, values: ArrayLike<number | null | undefined>): FeatureColumn {
+  return { name, kind: 'numeric', values: Float64Array.from({ length: values.length }, (_, i) => values[i] ?? NaN) };
+}
