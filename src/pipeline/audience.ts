@@ -247,6 +247,11 @@ export async function evaluateAudience(ws: Pick<Workspace, 'db' | 'config'>, p: 
   store?: boolean;
   /** runs inside the snapshot's transaction after it is written (e.g. the --out export): a failure stores nothing */
   beforeCommit?: (runId: number) => Promise<void>;
+  /**
+   * runs inside the snapshot's write after its members are inserted and before the runs row that publishes it
+   * (on ClickHouse the run's final write), e.g. the webhook outbox (store/outbox.ts): a failure stores nothing
+   */
+  beforeRecord?: (runId: number) => Promise<void>;
 } = {}): Promise<EvalResult> {
   const db = ws.db;
   // refuse a rule too large for the engine before anything runs
@@ -264,6 +269,7 @@ export async function evaluateAudience(ws: Pick<Workspace, 'db' | 'config'>, p: 
     await exec(db, insertSelect('audience_members', members));
     // the new run's rows only (a zone map or sorting key on run_id skips the other snapshots)
     const n = await countRows(db, 'audience_members', eq(col('run_id'), num(runId)));
+    if (options.beforeRecord) await options.beforeRecord(runId);
     await recordRun(db, runId, 'audience', p.asOf, { name: p.name, where: p.where }, { customers: n });
     if (options.beforeCommit) await options.beforeCommit(runId);
     return { name: p.name, where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0, runId, warnings };

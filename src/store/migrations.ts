@@ -191,6 +191,24 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 9,
+    // store/outbox.ts: a webhook delivery per subscription, event (entered / exited) and chunk of customers of an
+    // audience snapshot, written in the snapshot's transaction and tagged with its run id (journalled with it);
+    // what happened to each delivery is appended to a log file in the workspace (webhooks/deliveries.ndjson)
+    description: 'the webhook outbox: deliveries written with the audience snapshot they announce',
+    statements: [
+      `CREATE TABLE webhook_outbox (
+        run_id INTEGER NOT NULL,
+        delivery_id VARCHAR NOT NULL,
+        webhook_id VARCHAR NOT NULL,
+        audience VARCHAR NOT NULL,
+        event VARCHAR NOT NULL,
+        payload VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+      )`,
+    ],
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -124,6 +124,13 @@ export const TABLES_BY_VERSION: Readonly<Record<number, readonly TableDef[]>> = 
       shardKey: 'customer_id',
     },
   ],
+  9: [
+    {
+      name: 'webhook_outbox',
+      columns: [nn('run_id', 'int'), nn('delivery_id', 'text'), nn('webhook_id', 'text'), nn('audience', 'text'), nn('event', 'text'), nn('payload', 'text'), nn('created_at', 'timestamp')],
+      orderBy: ['run_id', 'delivery_id'],
+    },
+  ],
 };
 
 /** Every table of the workspace schema by name (the latest version's). */
