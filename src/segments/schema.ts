@@ -29,6 +29,10 @@ export interface AudienceSchema {
   traits: Record<string, FieldType>;
   /** transactions columns usable in `where` filters and aggregates */
   transactionFields: Record<string, FieldType>;
+  /** extra columns of transactions files kept on each line (`attributes`), by name: `number` or `string` */
+  lineAttributes?: Record<string, FieldType>;
+  /** places (`--kind places`): the line attribute holding a line's place id (`--map place_id=…`), and place ids for hints */
+  places?: { attribute?: string; ids: string[] };
   eventTypes: string[];
   /** property names per event type, when known (names are then checked) */
   eventProperties?: Record<string, string[]>;
