@@ -3,8 +3,8 @@
  * required, and the header names that map to them automatically.
  */
 
-export type ImportKind = 'transactions' | 'customers' | 'events' | 'products';
-export const IMPORT_KINDS: readonly ImportKind[] = ['transactions', 'customers', 'events', 'products'];
+export type ImportKind = 'transactions' | 'customers' | 'events' | 'products' | 'places';
+export const IMPORT_KINDS: readonly ImportKind[] = ['transactions', 'customers', 'events', 'products', 'places'];
 
 export type FieldType = 'id' | 'text' | 'timestamp' | 'number' | 'integer' | 'boolean' | 'json';
 
@@ -62,6 +62,13 @@ export const CANONICAL_FIELDS: Readonly<Record<ImportKind, readonly CanonicalFie
     f('category', 'text', false, ['category', 'productcategory', 'commodity', 'commoditydesc']),
     f('department', 'text', false, ['department', 'dept']),
     f('price', 'number', false, ['price', 'unitprice', 'listprice']),
+  ],
+  // stores, branches, sites: a transactions column names one with --map place_id=COLUMN
+  places: [
+    f('place_id', 'id', true, ['placeid', 'place', 'storeid', 'store', 'shopid', 'shop', 'branchid', 'branch', 'siteid', 'site', 'locationid', 'location', 'id']),
+    f('name', 'text', false, ['name', 'placename', 'storename', 'shopname', 'branchname', 'sitename']),
+    f('latitude', 'number', true, ['latitude', 'lat']),
+    f('longitude', 'number', true, ['longitude', 'lon', 'lng', 'long']),
   ],
 };
 

@@ -209,6 +209,13 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 10,
+    // segmint import FILE --kind places: stores, branches, sites with their coordinates (issue #21); a
+    // transactions column names a line's place (--map place_id=COLUMN). Extra columns become typed columns.
+    description: 'places: id, name, latitude, longitude',
+    statements: ['CREATE TABLE places (place_id VARCHAR PRIMARY KEY, name VARCHAR, latitude DOUBLE NOT NULL, longitude DOUBLE NOT NULL, source_id INTEGER)'],
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -131,6 +131,13 @@ export const TABLES_BY_VERSION: Readonly<Record<number, readonly TableDef[]>> = 
       orderBy: ['run_id', 'delivery_id'],
     },
   ],
+  10: [
+    {
+      name: 'places',
+      columns: [nn('place_id', 'text'), col('name', 'text'), nn('latitude', 'double'), nn('longitude', 'double'), col('source_id', 'int')],
+      primaryKey: ['place_id'],
+    },
+  ],
 };
 
 /** Every table of the workspace schema by name (the latest version's). */

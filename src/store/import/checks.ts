@@ -8,6 +8,8 @@ export const QUARANTINE_REASONS = [
   'malformed-row',
   'missing-customer-id',
   'missing-product-id',
+  'missing-place-id',
+  'invalid-coordinate',
   'missing-date',
   'unparseable-date',
   'implausible-date',
@@ -25,6 +27,7 @@ export const QUARANTINE_REASONS = [
   'duplicate-row',
   'duplicate-customer-id',
   'duplicate-product-id',
+  'duplicate-place-id',
   'missing-description',
 ] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
@@ -34,6 +37,8 @@ export const REASON_DESCRIPTIONS: Record<QuarantineReason, string> = {
   'malformed-row': 'the reader could not split the line into the header\'s columns',
   'missing-customer-id': 'empty customer id',
   'missing-product-id': 'empty product id',
+  'missing-place-id': 'places: empty place id',
+  'invalid-coordinate': 'places: latitude or longitude missing, not a number, or outside -90…90 / -180…180',
   'missing-date': 'empty timestamp',
   'unparseable-date': 'the timestamp does not read in the detected (or given) format',
   'implausible-date': 'the timestamp is before import.policies.minDate (default 1900-01-01) or more than maxDaysAhead days (default 1) after the import',
@@ -51,6 +56,7 @@ export const REASON_DESCRIPTIONS: Record<QuarantineReason, string> = {
   'duplicate-row': 'a later copy of an exactly repeated line (policy duplicateRows: quarantine; without a quantity column only with repeatsWithoutQuantity: quarantine)',
   'duplicate-customer-id': 'customers: the id appears again later in the file',
   'duplicate-product-id': 'products: the id appears again later in the file',
+  'duplicate-place-id': 'places: the id appears again later in the file',
   'missing-description': 'empty description (policy missingDescription: quarantine)',
 };
 

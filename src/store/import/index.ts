@@ -17,6 +17,7 @@ import { countedObservations, observationCounts, type Observation } from './chec
 import { checkTimezone, detectDateFormat } from './dates.ts';
 import { detectFormat, type FileFormat } from './formats.ts';
 import { resolveMapping, type Mapping } from './mapping.ts';
+import { checkPlaceColumn, splitPlaceMapping } from './place-mapping.ts';
 import { checkCustomers, checkEvents, checkProducts, loadCustomers, loadEvents, loadProducts } from './others.ts';
 import { addCustomersFromAggregate, aggregateByCustomer, splitTransactionExtras, tallyFromAggregate, updateCustomerTraits } from './per-customer.ts';
 import { stageFile, type StagedColumn } from './stage.ts';
@@ -136,7 +137,13 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
   // The mapping is decided from the column names as soon as the reader knows them, so that transactions
   // are parsed in the same pass as the read.
   let decided: Mapping | undefined;
-  const decide = (columns: StagedColumn[]) => resolveMapping(kind, columns.map((c) => c.name), ws.config.mappings[kind] ?? {}, options.map ?? {});
+  // transactions: `place_id=COLUMN` names the line attribute that holds a place id (places.ts), not a canonical field
+  const [configuredMap, placeMap] = splitPlaceMapping(kind, ws.config.mappings[kind] ?? {}, options.map ?? {});
+  const decide = (columns: StagedColumn[]) => {
+    const m = resolveMapping(kind, columns.map((c) => c.name), configuredMap.configured, configuredMap.options);
+    checkPlaceColumn(placeMap, columns.map((c) => c.name));
+    return m;
+  };
   const stage = () => stageFile(db, path, {
     format, delimiter: options.delimiter, header: options.header, columnNames: options.columnNames, sheet: options.sheet,
     derive: (columns) => {
@@ -209,6 +216,8 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
     const result = await journalled(db, 'import', sourceId, `import ${basename(path)}`, async () => {
       progress('validating', 0.3);
       let traits: TraitColumn[] = [];
+      let lineAttributes: Record<string, string> | undefined;
+      let placeAttribute: string | undefined;
       let checked;
       if (kind === 'customers' || kind === 'products') {
         const reserved = new Set(kind === 'customers' ? ['customer_id', 'source_id', 'first_seen', 'updated_at'] : ['product_id', 'name', 'category', 'department', 'price', 'source_id']);
@@ -232,6 +241,8 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
         const split = await splitTransactionExtras(db, extraCols, mapping.extra);
         await loadTransactions(db, sourceId, split.lineLevel);
         extra.transactionAttributes = split.lineLevel.map((x) => x.name);
+        lineAttributes = Object.fromEntries(split.lineLevel.map((x) => [x.name, x.type]));
+        if (placeMap !== undefined) placeAttribute = split.lineLevel.find((x) => mapping.extra[x.index] === placeMap)?.name;
         extra.customerTraits = split.perCustomer.map((t) => t.name);
         warnings.push(...split.warnings);
         await addCustomersFromAggregate(db, sourceId);
@@ -280,8 +291,11 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
       // An import that changes nothing (every row already present) reports so but records no source.
       const changed = rows.loaded + rows.quarantined > 0 || rows.alreadyPresent === 0;
       if (changed) await db.run('INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)', [
-        sourceId, kind, path, format, fingerprint, JSON.stringify(mapping.fields),
-        JSON.stringify({ dateFormat, timezone: settings.timezone, policies: settings.policies, cancellationPrefix: settings.cancellationPrefix }),
+        sourceId, kind, path, format, fingerprint, JSON.stringify(placeMap === undefined ? mapping.fields : { ...mapping.fields, place_id: placeMap }),
+        JSON.stringify({
+          dateFormat, timezone: settings.timezone, policies: settings.policies, cancellationPrefix: settings.cancellationPrefix,
+          ...(lineAttributes ? { lineAttributes } : {}), ...(placeAttribute ? { placeAttribute } : {}),
+        }),
         rows.read, rows.loaded, rows.quarantined, rows.alreadyPresent,
       ]);
       if (options.beforeCommit) await options.beforeCommit();
@@ -311,8 +325,8 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
       reconciled: result.rows.read === result.rows.loaded + result.rows.quarantined + result.rows.alreadyPresent,
       quarantineByReason: Object.fromEntries(result.byReason.map((r) => [r.reason, r.n])),
       observations: result.observations,
-      mapping: mapping.fields,
-      mappingHow: mapping.how,
+      mapping: placeMap === undefined ? mapping.fields : { ...mapping.fields, place_id: placeMap },
+      mappingHow: placeMap === undefined ? mapping.how : { ...mapping.how, place_id: 'option' },
       extraColumns: extra,
       detected: { ...staged.detected, dateFormat, timezone: settings.timezone, columns: staged.columns.length },
       customers: { before: customersBefore, after: customersAfter, added: customersAfter - customersBefore },

@@ -12,6 +12,9 @@ import { ensureColumns, inferTraits, traitNames, type TraitColumn } from './colu
 import type { StagedColumn } from './stage.ts';
 import { observationCounts, type ObservationSpec } from './checks.ts';
 
+/** True (SQL) when the text is a plain finite number and not an id with a leading zero (`0012`). */
+const isPlainNumber = (x: string) => `(regexp_matches(${x}, '^\\s*[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$') AND NOT regexp_matches(${x}, '^\\s*[-+]?0[0-9]'))`;
+
 /** Rows loaded from this source: accepted and not already in the warehouse. */
 const KEPT = 'reason IS NULL AND NOT __present';
 
@@ -33,6 +36,8 @@ export async function aggregateByCustomer(db: Db, extras: number, obsExprs: read
       `count(DISTINCT __x${i}) FILTER (WHERE reason IS NULL) AS __k${i}`,
       // latest by time, on the same timestamp the later line, so a re-run keeps the same value
       `arg_max(__x${i}, (ts, __line)) FILTER (WHERE __x${i} IS NOT NULL AND ${KEPT}) AS __v${i}`,
+      // whether every kept value is a plain number without a leading zero (a line attribute's type)
+      `bool_and(${isPlainNumber(`__x${i}`)}) FILTER (WHERE __x${i} IS NOT NULL AND ${KEPT}) AS __n${i}`,
     ]).flat(),
     ...observationCounts(obsExprs, specs, '__'),
   ];
@@ -47,30 +52,40 @@ export async function tallyFromAggregate(db: Db, observations: number): Promise<
 }
 
 /**
- * Extra columns of a transactions file: a column with one value per customer (in at least 99% of
- * customers, e.g. Country) becomes a customer trait holding the latest value; others stay on the line
- * as `attributes`. Reads `__agg`.
+ * Extra columns of a transactions file: every one stays on the line in `attributes` (usable in rule
+ * filters and aggregates, docs/audiences.md), with its type (`number` when every kept value is a plain
+ * number, else `string`). A column with one value per customer (in at least 99% of customers, e.g.
+ * Country) also becomes a customer trait holding the latest value. Reads `__agg`.
  */
 export async function splitTransactionExtras(db: Db, cols: StagedColumn[], names: string[]) {
   const warnings: string[] = [];
-  if (cols.length === 0) return { perCustomer: [] as TraitColumn[], lineLevel: [] as { index: number; name: string }[], warnings };
-  const stats = await db.one<Record<string, number>>(`SELECT count(*) AS n ${cols.map((_, i) => `, count(*) FILTER (WHERE __k${i} > 1) AS m${i}`).join('')}
+  if (cols.length === 0) return { perCustomer: [] as TraitColumn[], lineLevel: [] as LineAttribute[], warnings };
+  const stats = await db.one<Record<string, number | boolean | null>>(`SELECT count(*) AS n ${cols.map((_, i) => `, count(*) FILTER (WHERE __k${i} > 1) AS m${i}, bool_and(__n${i}) AS num${i}`).join('')}
     FROM __agg WHERE customer_id IS NOT NULL AND __accepted > 0`);
   const n = Number(stats?.n ?? 0);
   const reserved = new Set(['customer_id', 'source_id', 'first_seen', 'updated_at']);
   const traitNamesAll = traitNames(names, reserved);
+  const lineNames = traitNames(names, new Set());
   const perIdx: number[] = [];
-  const lineLevel: { index: number; name: string }[] = [];
+  const lineLevel: LineAttribute[] = [];
   cols.forEach((_, i) => {
     const m = Number(stats?.[`m${i}`] ?? 0);
     if (n > 0 && m <= 0.01 * n) {
       perIdx.push(i);
       if (m > 0) warnings.push(`${names[i]}: ${m} of ${n} customers ${m === 1 ? 'has' : 'have'} more than one value; the customer trait ${traitNamesAll[i]} keeps the latest`);
-    } else lineLevel.push({ index: i, name: snakeCase(names[i]!) });
+    }
+    lineLevel.push({ index: i, name: lineNames[i]!, type: stats?.[`num${i}`] === true ? 'number' : 'string' });
   });
   // Each trait's expression reads the latest value in __agg (__v<i>).
   const perCustomer = await inferTraits(db, perIdx.map((i) => cols[i]!), perIdx.map((i) => traitNamesAll[i]!), (_, k) => `__v${perIdx[k]}`);
   return { perCustomer, lineLevel, warnings };
+}
+
+/** An extra column of a transactions file as kept on each line: its key in `attributes` and its type. */
+export interface LineAttribute {
+  index: number;
+  name: string;
+  type: 'number' | 'string';
 }
 
 /** Add the customers with kept rows (first_seen the earliest of them), from `__agg`. */

@@ -204,7 +204,7 @@ export async function checkTransactions(ctx: CheckContext): Promise<{ observatio
 }
 
 /** Move the accepted rows of __checked into transactions; extra columns go to `attributes`. */
-export async function loadTransactions(db: Db, sourceId: number, lineLevelExtras: { index: number; name: string }[]): Promise<void> {
+export async function loadTransactions(db: Db, sourceId: number, lineLevelExtras: readonly { index: number; name: string }[]): Promise<void> {
   const attrs = lineLevelExtras.length
     ? `to_json(struct_pack(${lineLevelExtras.map((x) => `${quoteIdent(x.name)} := __x${x.index}`).join(', ')}))`
     : 'NULL';
