@@ -23,6 +23,10 @@ export interface LogisticOptions {
   /** stop when the Newton decrement falls below this. Default 1e-20 */
   tolerance?: number;
   maxIterations?: number;
+  /** starting values (intercept first, p + 1 values) on the fitted scale, e.g. a fit on all rows for a CV fold */
+  start?: ArrayLike<number>;
+  /** also return the inverse Hessian at the solution (`scaledCovariance`). Default false */
+  covariance?: boolean;
 }
 
 export interface LogisticModel {
@@ -38,6 +42,13 @@ export interface LogisticModel {
   scales: number[] | null;
   scaledIntercept: number;
   scaledCoefficients: number[];
+  /**
+   * with `covariance`: the inverse of the objective's Hessian at the solution, (XᵀWX + λ·I₀)⁻¹ over
+   * (intercept, coefficients) on the fitted (z-scored when `standardize`) scale, row-major (p+1)×(p+1); with
+   * C = Infinity the usual asymptotic covariance of the maximum-likelihood estimates. null if not requested
+   * or singular.
+   */
+  scaledCovariance: number[] | null;
   iterations: number;
   converged: boolean;
   /** value of the objective at the solution */
@@ -81,6 +92,91 @@ function choleskySolve(a: Float64Array, b: Float64Array, m: number): Float64Arra
     x[i] = s / a[i * m + i]!;
   }
   return x;
+}
+
+const BLOCK = 256;
+
+/**
+ * The gradient g and lower triangle of the Hessian h (m = p + 1, intercept first) of the unpenalised weighted
+ * log-loss at the linear predictors `eta`. Rows go in blocks transposed to column-major, so the inner loops
+ * run over contiguous arrays.
+ */
+function accumulate(
+  z: Float64Array, n: number, p: number, y: Float64Array, w: Float64Array | undefined, eta: Float64Array,
+  g: Float64Array, h: Float64Array,
+): void {
+  const m = p + 1;
+  g.fill(0);
+  h.fill(0);
+  const cols = new Float64Array(m * BLOCK);
+  const r = new Float64Array(BLOCK);
+  const v = new Float64Array(BLOCK);
+  const vx = new Float64Array(BLOCK);
+  for (let start = 0; start < n; start += BLOCK) {
+    const len = Math.min(BLOCK, n - start);
+    for (let k = 0; k < len; k++) {
+      const i = start + k;
+      const mu = sigmoid(eta[i]!);
+      const wi = w ? w[i]! : 1;
+      r[k] = wi * (mu - y[i]!);
+      v[k] = wi * mu * (1 - mu);
+      cols[k] = 1;
+      const row = i * p;
+      for (let j = 0; j < p; j++) cols[(j + 1) * BLOCK + k] = z[row + j]!;
+    }
+    for (let a = 0; a < m; a++) {
+      const oa = a * BLOCK;
+      let ga = 0;
+      for (let k = 0; k < len; k++) {
+        const xa = cols[oa + k]!;
+        ga += r[k]! * xa;
+        vx[k] = v[k]! * xa;
+      }
+      g[a]! += ga;
+      let b = 0;
+      for (; b + 3 <= a; b += 4) {
+        const o0 = b * BLOCK;
+        const o1 = o0 + BLOCK;
+        const o2 = o1 + BLOCK;
+        const o3 = o2 + BLOCK;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let k = 0; k < len; k++) {
+          const q = vx[k]!;
+          s0 += q * cols[o0 + k]!;
+          s1 += q * cols[o1 + k]!;
+          s2 += q * cols[o2 + k]!;
+          s3 += q * cols[o3 + k]!;
+        }
+        h[a * m + b]! += s0;
+        h[a * m + b + 1]! += s1;
+        h[a * m + b + 2]! += s2;
+        h[a * m + b + 3]! += s3;
+      }
+      for (; b <= a; b++) {
+        const ob = b * BLOCK;
+        let s = 0;
+        for (let k = 0; k < len; k++) s += vx[k]! * cols[ob + k]!;
+        h[a * m + b]! += s;
+      }
+    }
+  }
+}
+
+/** The inverse of a symmetric positive definite m×m matrix (row-major), or null when it is not positive definite. */
+function invertSpd(a: Float64Array, m: number): Float64Array | null {
+  const inv = new Float64Array(m * m);
+  const unit = new Float64Array(m);
+  for (let c = 0; c < m; c++) {
+    unit.fill(0);
+    unit[c] = 1;
+    const col = choleskySolve(Float64Array.from(a), unit, m);
+    if (!col) return null;
+    for (let r = 0; r < m; r++) inv[r * m + c] = col[r]!;
+  }
+  return inv;
 }
 
 /** Column means and population standard deviations (a constant column gets scale 1). */
@@ -129,6 +225,10 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
   const lambda = Number.isFinite(C) ? 1 / C : 0;
   const m = p + 1; // θ = (b, β₁ … β_p)
   const theta = new Float64Array(m);
+  if (o.start) {
+    if (o.start.length !== m) throw new SegmintError('invalid-design', `a start needs ${m} values (intercept first), got ${o.start.length}`);
+    theta.set(o.start);
+  }
   const eta = new Float64Array(n);
 
   const objectiveAt = (th: Float64Array, etaOut: Float64Array): number => {
@@ -153,32 +253,17 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
   let converged = false;
   const g = new Float64Array(m);
   const h = new Float64Array(m * m);
+  const hLast = new Float64Array(m * m);
   const trial = new Float64Array(m);
   const etaTrial = new Float64Array(n);
-  const xi = new Float64Array(m);
   for (; iterations < maxIt; iterations++) {
-    g.fill(0);
-    h.fill(0);
-    xi[0] = 1;
-    for (let i = 0; i < n; i++) {
-      const mu = sigmoid(eta[i]!);
-      const wi = w ? w[i]! : 1;
-      const r = wi * (mu - y[i]!);
-      const v = wi * mu * (1 - mu);
-      const row = i * p;
-      for (let j = 0; j < p; j++) xi[j + 1] = z[row + j]!;
-      for (let a = 0; a < m; a++) {
-        const xa = xi[a]!;
-        g[a]! += r * xa;
-        const va = v * xa;
-        for (let b = 0; b <= a; b++) h[a * m + b]! += va * xi[b]!;
-      }
-    }
+    accumulate(z, n, p, y, w, eta, g, h);
     for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
     for (let j = 1; j < m; j++) {
       g[j]! += lambda * theta[j]!;
       h[j * m + j]! += lambda;
     }
+    hLast.set(h);
     const step = choleskySolve(h, g, m);
     if (!step) break; // singular Hessian: unpenalised and separable or collinear; reported as not converged
     let decrement = 0;
@@ -209,6 +294,18 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
     f = fTrial;
   }
 
+  let scaledCovariance: number[] | null = null;
+  if (o.covariance) {
+    if (!converged) {
+      // the Hessian at the final θ (a converged fit stops before moving, so hLast is already there)
+      accumulate(z, n, p, y, w, eta, g, h);
+      for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
+      for (let j = 1; j < m; j++) h[j * m + j]! += lambda;
+      hLast.set(h);
+    }
+    const inv = invertSpd(hLast, m);
+    scaledCovariance = inv ? Array.from(inv) : null;
+  }
   const scaledCoefficients = Array.from(theta.subarray(1));
   const scaledIntercept = theta[0]!;
   let intercept = scaledIntercept;
@@ -217,7 +314,7 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
     coefficients = scaledCoefficients.map((b, j) => b / scales![j]!);
     intercept = scaledIntercept - coefficients.reduce((s, b, j) => s + b * means![j]!, 0);
   }
-  return { p, C, standardized: !!o.standardize, intercept, coefficients, means, scales, scaledIntercept, scaledCoefficients, iterations, converged, objective: f };
+  return { p, C, standardized: !!o.standardize, intercept, coefficients, means, scales, scaledIntercept, scaledCoefficients, scaledCovariance, iterations, converged, objective: f };
 }
 
 /** P(y = 1) for each row of `x` (n rows of the model's p columns, on the scale given to `fitLogistic`). */
