@@ -6,12 +6,13 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-export function writeFileAtomic(file: string, text: string): void {
+/** `mode`: the new file's permissions (default 0644; e.g. 0600 for secrets). */
+export function writeFileAtomic(file: string, text: string, mode = 0o644): void {
   const dir = dirname(file);
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'w', 0o644);
+    fd = openSync(tmp, 'w', mode);
     const buf = Buffer.from(text, 'utf8');
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);

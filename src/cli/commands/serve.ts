@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { SegmintError } from '../../core/errors.ts';
+import type { Context, GlobalOptions } from '../context.ts';
+import { boundedNumber, examples, withGlobals } from '../options.ts';
+
+interface ServeOptions extends GlobalOptions {
+  port: string;
+  host: string;
+}
+
+/** `segmint serve`: the HTTP API over the workspace, until SIGINT/SIGTERM. */
+export function registerServe(program: Command, ctx: Context): void {
+  const cmd = withGlobals(program.command('serve'))
+    .description('serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) over the workspace; loopback only unless --host says otherwise; every route but /health needs a token (segmint token create)')
+    .option('--port <n>', 'TCP port', '8080')
+    .option('--host <address>', 'address to listen on (0.0.0.0 for every interface)', '127.0.0.1')
+    .action(async (opts: ServeOptions) => {
+      const port = boundedNumber('--port', opts.port, { min: 0, max: 65535, integer: true });
+      if (!/^[A-Za-z0-9.:[\]-]{1,255}$/.test(opts.host)) throw new SegmintError('invalid-option', `--host ${opts.host}: expected an address such as 127.0.0.1 or ::1`, { hint: 'the default is 127.0.0.1 (this machine only)' });
+      // loaded here: the server's modules (Fastify, Swagger UI) cost nothing to the other commands
+      const { buildServer } = await import('../../server/app.ts');
+      const ws = await ctx.openWorkspace(opts);
+      const app = await buildServer({ workspace: ws, logger: opts.debug ? { level: 'info' } : { level: 'warn' } });
+      let closing = false;
+      const stop = async () => {
+        if (closing) return;
+        closing = true;
+        await app.close();
+        await ws.closeAsync();
+      };
+      try {
+        const address = await app.listen({ port, host: opts.host });
+        ctx.io.err(`segmint serve: ${address} (workspace ${ws.dir}); docs at ${address}/docs; Ctrl-C stops`);
+        if (opts.json) ctx.io.out(JSON.stringify({ address, workspace: ws.dir }));
+      } catch (e) {
+        await stop();
+        const msg = e instanceof Error ? e.message : String(e);
+        throw new SegmintError('listen-failed', `cannot listen on ${opts.host}:${port}: ${msg}`, { hint: 'pick another --port, or stop what uses it', exitCode: 1, cause: e });
+      }
+      await new Promise<void>((done) => {
+        const onSignal = () => void stop().then(done);
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+      });
+    });
+  examples(cmd, [
+    'segmint serve                                  # http://127.0.0.1:8080, docs at /docs',
+    'segmint serve --workspace shop --port 9000',
+    'segmint token create --role viewer --name me && curl -H "Authorization: Bearer $TOKEN" localhost:8080/workspace',
+  ]);
+}

@@ -1,0 +1,136 @@
+/**
+ * The HTTP API's factory: `buildServer({workspace})` gives a Fastify instance with the bearer-token check,
+ * JSON errors, schema validation with size limits, the OpenAPI 3.1 document (/openapi.json, generated from
+ * the route schemas) and its docs page (/docs), and the built-in resources of routes/. More route plugins can
+ * be registered on the returned instance before it is started (`await app.register(plugin)`); every route
+ * declares `config: {role}` (viewer | analyst | admin | public) — see auth.ts. docs/api.md describes the API.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Workspace } from '../store/workspace.ts';
+import { TokenStore } from '../store/tokens.ts';
+import { authHook, routeRole } from './auth.ts';
+import { errorResponse } from './errors.ts';
+import { SHARED_SCHEMAS } from './schemas.ts';
+import { builtInRoutes } from './routes/index.ts';
+
+/** A failure of a kind of work (rfm, cluster, refresh, import …) as freshness reports it. */
+export interface Failure {
+  at: string;
+  message: string;
+  jobId?: string;
+}
+
+/** What a queued job answers when it is submitted. */
+export interface JobRef {
+  id: string;
+  kind: string;
+  status: string;
+}
+
+/** Work submitted to the job queue: `run` does it, reporting progress; `writer` when it writes the workspace. */
+export interface JobSpec {
+  kind: string;
+  params: Record<string, unknown>;
+  writer: boolean;
+  run: (progress: (message: string, fraction?: number) => void, signal: AbortSignal) => Promise<unknown>;
+}
+
+/** What the routes share (app.segmint). The jobs module sets `submitJob` and `failures` when it is registered. */
+export interface ServerContext {
+  ws: Workspace;
+  tokens: TokenStore;
+  /** queue a job (set by the jobs plugin); without it, work runs within the request */
+  submitJob?: (job: JobSpec) => Promise<JobRef>;
+  /** the last failure of each kind of work (set by the jobs plugin) */
+  failures?: () => Promise<Record<string, Failure>> | Record<string, Failure>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    segmint: ServerContext;
+  }
+}
+
+export interface ServerOptions {
+  /** the open workspace the server answers for (the caller closes it after `app.close()`) */
+  workspace: Workspace;
+  /** default: the workspace's server/tokens.json */
+  tokens?: TokenStore;
+  /** Fastify's logger (default off) */
+  logger?: FastifyServerOptions['logger'];
+  /** the largest JSON body in bytes (default 1 MiB) */
+  bodyLimit?: number;
+  /** the largest uploaded file in bytes (default 2 GiB) */
+  uploadLimit?: number;
+  /** register the built-in resources of routes/ (default true) */
+  routes?: boolean;
+}
+
+export const DEFAULT_BODY_LIMIT = 1 << 20;
+export const DEFAULT_UPLOAD_LIMIT = 2 * 1024 ** 3;
+
+/** The server, not yet listening: register more route plugins on it, then `listen()` or `inject()`. */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // a path parameter can be hostile too
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+  const tokens = options.tokens ?? new TokenStore(options.workspace.dir);
+  app.decorate('segmint', { ws: options.workspace, tokens } satisfies ServerContext);
+  for (const s of SHARED_SCHEMAS) app.addSchema(s);
+
+  // every route: the error responses in its schema, the role in the document, security unless public
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) {
+      route.config = { ...(route.config ?? {}), role: 'public' };
+      return;
+    }
+    const role = routeRole(route.config as { role?: 'public' } | undefined);
+    const schema = (route.schema ??= {}) as Record<string, unknown>;
+    const response = (schema.response ??= {}) as Record<string, unknown>;
+    const err = { $ref: 'Error#' };
+    for (const code of role === 'public' ? ['400', '404'] : ['400', '401', '403', '404', '409', '413', '415', '422']) response[code] ??= err;
+    response['500'] ??= err;
+    if (role !== 'public') {
+      schema.security ??= [{ bearer: [] }];
+      schema['x-role'] = role;
+      schema.description = `${schema.description ? `${String(schema.description)}\n\n` : ''}Role: ${role}.`;
+    } else {
+      schema.security = [];
+      schema['x-role'] = 'public';
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Segmint API', version: '0.1.0', description: 'Customer segments over a Segmint workspace: sources, runs, scores, clusters, audiences, customers, exports. Every route but /health needs `Authorization: Bearer <token>` (segmint token create).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a token from segmint token create; roles viewer < analyst < admin' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String((json as { $id?: string }).$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { persistAuthorization: false, deepLinking: false } });
+
+  app.addHook('onRequest', authHook(tokens));
+  app.setErrorHandler((e, req, reply) => {
+    const { status, body } = errorResponse(e);
+    if (status >= 500) req.log.error(e);
+    return reply.code(status).type('application/json').send(body);
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'not-found', message: `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}` }));
+
+  app.get('/openapi.json', { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/health', {
+    config: { role: 'public' },
+    schema: { summary: 'Liveness: answers without a token', tags: ['server'], response: { 200: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } } } },
+  }, async () => ({ status: 'ok' as const }));
+
+  if (options.routes !== false) await app.register(builtInRoutes, { uploadLimit: options.uploadLimit ?? DEFAULT_UPLOAD_LIMIT });
+  return app;
+}
