@@ -18,11 +18,13 @@ import { checkTimezone, detectDateFormat } from './dates.ts';
 import { detectFormat, type FileFormat } from './formats.ts';
 import { resolveMapping, type Mapping } from './mapping.ts';
 import { checkPlaceColumn, splitPlaceMapping } from './place-mapping.ts';
+import { checkPlaces, loadPlaces, PLACE_RESERVED } from './places.ts';
 import { checkCustomers, checkEvents, checkProducts, loadCustomers, loadEvents, loadProducts } from './others.ts';
 import { addCustomersFromAggregate, aggregateByCustomer, splitTransactionExtras, tallyFromAggregate, updateCustomerTraits } from './per-customer.ts';
 import { stageFile, type StagedColumn } from './stage.ts';
 import { quarantineRejects } from './rejects.ts';
 import { asDiskFull } from '../disk-full.ts';
+import { assertNotAttached } from '../attach.ts';
 import { importIntoEngine } from './engine-load.ts';
 import { checkTransactions, deriveTransactionColumns, loadTransactions, type CheckContext } from './transactions.ts';
 
@@ -70,7 +72,7 @@ export interface ImportResult {
   mapping: Record<string, string>;
   mappingHow: Record<string, string>;
   /** where the columns that are not canonical fields went */
-  extraColumns: { customerTraits: string[]; productColumns: string[]; transactionAttributes: string[]; eventProperties: string[] };
+  extraColumns: { customerTraits: string[]; productColumns: string[]; transactionAttributes: string[]; eventProperties: string[]; placeColumns?: string[] };
   detected: Record<string, string | boolean | number>;
   customers: { before: number; after: number; added: number };
   /** the rows counted in `rows.alreadyPresent` (malformed lines aside) by the earlier source that holds them */
@@ -108,6 +110,8 @@ function settingsFor(ws: Workspace, o: ImportOptions): ImportSettings {
 
 /** Import `file` into the workspace (see ImportOptions and ImportResult). A full disk is `disk-full`. */
 export async function importFile(ws: Workspace, file: string, options: ImportOptions): Promise<ImportResult> {
+  // an attached kind is a view over the user's table (store/attach.ts)
+  if (options.kind !== 'products') await assertNotAttached(ws.db, options.kind);
   // PostgreSQL, ClickHouse: parsed and checked in a scratch DuckDB workspace, then bulk-loaded (engine-load.ts)
   if (ws.db.dialect !== 'duckdb') return importIntoEngine(ws, file, options, importFile);
   try {
@@ -219,7 +223,12 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
       let lineAttributes: Record<string, string> | undefined;
       let placeAttribute: string | undefined;
       let checked;
-      if (kind === 'customers' || kind === 'products') {
+      if (kind === 'places') {
+        traits = await inferTraits(db, extraCols, traitNames(mapping.extra, new Set(PLACE_RESERVED)));
+        warnings.push(...(await ensureColumns(db, 'places', traits)));
+        checked = await checkPlaces(ctx, traits);
+        extra.placeColumns = traits.map((t) => t.name);
+      } else if (kind === 'customers' || kind === 'products') {
         const reserved = new Set(kind === 'customers' ? ['customer_id', 'source_id', 'first_seen', 'updated_at'] : ['product_id', 'name', 'category', 'department', 'price', 'source_id']);
         traits = await inferTraits(db, extraCols, traitNames(mapping.extra, reserved));
         warnings.push(...(await ensureColumns(db, kind, traits)));
@@ -253,6 +262,8 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
         await addCustomersFromAggregate(db, sourceId);
       } else if (kind === 'customers') {
         await loadCustomers(db, sourceId, traits);
+      } else if (kind === 'places') {
+        await loadPlaces(db, sourceId, traits);
       } else {
         await loadProducts(db, sourceId, traits);
       }

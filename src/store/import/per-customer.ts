@@ -5,7 +5,6 @@
  * each.
  * The NULL group holds the rows without a customer id (counted in the tallies, never a customer).
  */
-import { snakeCase } from '../../core/schema.ts';
 import { quoteIdent } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
 import { ensureColumns, inferTraits, traitNames, type TraitColumn } from './columns.ts';

@@ -1,0 +1,45 @@
+/**
+ * Places (`segmint import stores.csv --kind places`): stores, branches, sites with an id, a name and their
+ * coordinates, upserted by id like products (a later row wins); extra columns become typed columns of
+ * `places`. A row needs an id and a latitude and longitude that read as numbers within ±90 / ±180.
+ */
+import { quoteIdent } from '../../sql/quote.ts';
+import type { Db } from '../workspace.ts';
+import { idExpr, numberExpr, textExpr, type TraitColumn } from './columns.ts';
+import { reasonCase, type ObservationSpec, type QuarantineReason } from './checks.ts';
+import { col, type CheckContext } from './transactions.ts';
+
+/** Columns of `places` an extra column may not take (it is then called `trait_<name>`). */
+export const PLACE_RESERVED = ['place_id', 'name', 'latitude', 'longitude', 'source_id'];
+
+/** Create __checked over the staged rows: id, name, coordinates, the extra columns `__t<i>`, and a reason. */
+export async function checkPlaces(ctx: CheckContext, traits: TraitColumn[]): Promise<{ observations: ObservationSpec[]; obsExprs: string[] }> {
+  const c = (f: string) => col(ctx, f);
+  const coord = (f: 'latitude' | 'longitude') => numberExpr(c(f)!);
+  const rules: [string, QuarantineReason][] = [
+    ['place_id IS NULL', 'missing-place-id'],
+    ['latitude IS NULL OR longitude IS NULL OR NOT isfinite(latitude) OR NOT isfinite(longitude) OR abs(latitude) > 90 OR abs(longitude) > 180', 'invalid-coordinate'],
+    ['__later > 1', 'duplicate-place-id'],
+  ];
+  const extra = traits.map((t, i) => `, ${t.expr} AS __t${i}`).join('');
+  await ctx.db.run(`CREATE OR REPLACE TEMP VIEW __checked AS
+    WITH p AS (SELECT rowid AS __rid, ${ctx.lineExpr} AS __line, ${ctx.rowKeyExpr} AS row_key, ${idExpr(c('place_id')!)} AS place_id,
+        ${c('name') ? textExpr(c('name')!) : 'CAST(NULL AS VARCHAR)'} AS name, ${coord('latitude')} AS latitude, ${coord('longitude')} AS longitude${extra} FROM __raw),
+      o AS (SELECT *, CAST(row_number() OVER (PARTITION BY row_key ORDER BY __line) AS INTEGER) AS row_occ,
+        row_number() OVER (PARTITION BY place_id ORDER BY __line DESC) AS __later FROM p)
+    SELECT *, ${reasonCase(rules)} AS reason, false AS __present FROM o`);
+  return {
+    observations: [{ code: 'repeated-place-id', policy: 'later row wins', action: 'earlier rows quarantined as duplicate-place-id', reason: 'duplicate-place-id' }],
+    obsExprs: ['place_id IS NOT NULL AND __later > 1'],
+  };
+}
+
+/** Upsert the accepted places (a later import of the same id replaces it). */
+export async function loadPlaces(db: Db, sourceId: number, traits: TraitColumn[]): Promise<void> {
+  const fixed = ['place_id', 'name', 'latitude', 'longitude'];
+  const names = traits.map((t) => quoteIdent(t.name));
+  const set = [...fixed.slice(1), 'source_id'].map((n) => `${n} = excluded.${n}`).concat(names.map((n) => `${n} = excluded.${n}`));
+  await db.run(`INSERT INTO places (${[...fixed, 'source_id', ...names].join(', ')})
+    SELECT ${[...fixed, String(sourceId), ...traits.map((_, i) => `__t${i}`)].join(', ')} FROM __checked WHERE reason IS NULL
+    ON CONFLICT (place_id) DO UPDATE SET ${set.join(', ')}`);
+}
