@@ -97,7 +97,7 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
 }
 
 /** The overlapping mixture as a CSV with an id column (6 decimals), written once. */
-function mixtureCsv(file: string): void {
+export function mixtureCsv(file: string): void {
   if (existsSync(file)) return;
   const X = mixture(1.5, 2);
   const lines = ['id,' + Array.from({ length: D }, (_, j) => `x${j}`).join(',')];

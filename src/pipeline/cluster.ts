@@ -1,8 +1,11 @@
 /**
  * Cluster segmentation runs: a feature table (the workspace's per-customer metrics and traits, or any
  * file with an id column) → preprocessing, choice of k and k-means in process → the assignment of every
- * customer back in the warehouse through the model's SQL (features/cluster-assignment.ts) → a stored run
- * (runs + run_clusters) and the profiles. docs/models.md defines every figure.
+ * customer stored as a run (runs + run_clusters) with the profiles. Every query is IR compiled for the
+ * workspace's engine: the fit pulls the feature matrix as Float64Arrays; on PostgreSQL and ClickHouse the
+ * customers are assigned in the engine by the model's SQL (features/cluster-assignment.ts), on DuckDB the
+ * fit's own assignment (the same arithmetic) is bulk-appended and the SQL is checked on a sample. A file
+ * (`--input`) is read in an embedded DuckDB (store/import/feature-file.ts). docs/models.md defines every figure.
  */
 import { resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
@@ -12,12 +15,16 @@ import { categoryShares, shareLines } from '../features/category-shares.ts';
 import { linesWithoutLevel } from '../features/transaction-lines.ts';
 import { customerMetrics, METRIC_COLUMNS } from '../features/customer-metrics.ts';
 import { fitClusters, type ClusterModelJSON, type ClusterParams, type ClusterProfile, type ClusterQuality, type InputColumn, type KScore } from '../models/cluster/index.ts';
-import { and, compile, isNotNull, col, select, subquery, table } from '../sql/index.ts';
-import { detectFormat } from '../store/import/formats.ts';
-import { quoteIdent, quoteString } from '../sql/quote.ts';
+import { compile, DIALECT } from '../sql/compile.ts';
+import {
+  and, bool, caseWhen, cast, coalesce, col, count, countDistinct, createTableAs, dropTable, eq, inList, inQuery, insertSelect, isNotNull, lit, lower, max, ne, NULL, num,
+  rowNumber, select, sub, subquery, table, tempName, type Expr, type Select, type SelectItem, type Source,
+} from '../sql/ir.ts';
+import { loadFeatureFile } from '../store/import/feature-file.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
 import { resolveAsOf } from './value.ts';
 import { copyToFile } from './export.ts';
+import { all, exec, one } from './run-query.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
 
 /** The RFM metrics (src/features/customer-metrics.ts): the default features of a workspace run. */
@@ -63,56 +70,22 @@ export interface ClusterRunResult {
   warnings: string[];
 }
 
-const INPUT = '__cluster_input';
 /** The metrics that only the full metrics query computes (features/customer-metrics.ts leaves them NULL in its lean RFM form). */
 const FULL_ONLY_METRICS = ['gross_revenue', 'return_rate', 'distinct_products', 'basket_size', 'visits', 'periodicity_days'] as const;
-const ROWS = '__cluster_rows';
-const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL.*)$/i;
-
-async function loadFile(db: Db, file: string, idColumn: string): Promise<string[]> {
-  const path = resolve(file);
-  const format = detectFormat(path);
-  const reader = format === 'csv'
-    ? `read_csv(${quoteString(path)}, header = true, types = {${quoteString(idColumn)}: 'VARCHAR'})`
-    : format === 'parquet' ? `read_parquet(${quoteString(path)})`
-    : format === 'json' || format === 'ndjson' ? `read_json_auto(${quoteString(path)})` : undefined;
-  if (!reader) throw new SegmintError('unsupported-format', `--input ${file}: ${format} files cannot be clustered directly`, { hint: 'import it into a workspace, or save it as CSV or Parquet' });
-  await db.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS SELECT * FROM ${reader}`);
-  return blanksAsMissing(db, idColumn);
-}
-
-/**
- * A numeric column with blank cells (whitespace only: telco's TotalCharges is " " on 11 rows) is read as
- * text; blanks are missing values, so such a column becomes a number column with them NULL. Returns a
- * note per column converted.
- */
-async function blanksAsMissing(db: Db, idColumn: string): Promise<string[]> {
-  const described = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${INPUT}`);
-  const text = described.filter((c) => c.column_type === 'VARCHAR' && c.column_name !== idColumn).map((c) => c.column_name);
-  if (text.length === 0) return [];
-  const counts = await db.one<Record<string, number>>(`SELECT ${text.map((c, i) => {
-    const v = `trim(${quoteIdent(c)})`;
-    return `count(*) FILTER (WHERE ${v} = '') AS b${i}, count(*) FILTER (WHERE ${v} <> '') AS f${i}, count(TRY_CAST(nullif(${v}, '') AS DOUBLE)) AS n${i}`;
-  }).join(', ')} FROM ${INPUT}`);
-  const numeric = text.filter((_, i) => {
-    const b = Number(counts?.[`b${i}`] ?? 0), f = Number(counts?.[`f${i}`] ?? 0), n = Number(counts?.[`n${i}`] ?? 0);
-    return b > 0 && f > 0 && n === f;
-  });
-  if (numeric.length === 0) return [];
-  await db.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS SELECT * REPLACE (${numeric.map((c) => `TRY_CAST(nullif(trim(${quoteIdent(c)}), '') AS DOUBLE) AS ${quoteIdent(c)}`).join(', ')}) FROM ${INPUT}`);
-  return numeric.map((c) => {
-    const b = Number(counts?.[`b${text.indexOf(c)}`] ?? 0);
-    return `${c}: ${b.toLocaleString('en-US')} blank cell${b === 1 ? '' : 's'} read as missing values (the column's other values are numbers)`;
-  });
-}
+/** The assignments of a run without a workspace (`--input` alone), in the in-memory DuckDB, for exportClusters. */
+const ASSIGNMENTS = '__cluster_assignments';
+/** The columns of run_clusters, in table order. */
+const RUN_COLUMNS = ['run_id', 'customer_id', 'cluster', 'cluster_name', 'distance', 'probability'];
+const NUMERIC_KINDS = new Set(['integer', 'double', 'decimal']);
 
 /** A column name for a department or category: lower case, runs of other characters as one "_". */
 export const shareColumn = (group: string) => `${group.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'none'}_share`;
 
+const items = (names: readonly string[], from?: string): SelectItem[] => names.map((n) => ({ expr: col(n, from), as: n }));
+
 /** Purchase lines the shares read that have no department (category), even from products, by cause; a note when there are any. */
-async function sharesCoverage(ws: Workspace, asOfDate: Date, level: 'department' | 'category'): Promise<string | null> {
-  const q = compile(linesWithoutLevel(level, shareLines(asOfDate)), 'duckdb');
-  const r = await ws.db.one<{ lines: number; with_level: number; no_product: number; unknown_product: number }>(q.sql, q.params);
+async function sharesCoverage(db: Db, asOfDate: Date, level: 'department' | 'category'): Promise<string | null> {
+  const r = await one<{ lines: number; with_level: number; no_product: number; unknown_product: number }>(db, linesWithoutLevel(level, shareLines(asOfDate)));
   const lines = Number(r?.lines ?? 0), without = lines - Number(r?.with_level ?? 0);
   if (without === 0) return null;
   const noProduct = Number(r?.no_product ?? 0), unknown = Number(r?.unknown_product ?? 0), productWithout = without - noProduct - unknown;
@@ -125,28 +98,117 @@ async function sharesCoverage(ws: Workspace, asOfDate: Date, level: 'department'
   return `${f(without)} of ${f(lines)} purchase lines have no ${level}, on the line or in products (${causes.join(', ')}): their spend is the share none_share${unknown ? '; import a products file that covers them' : ''}`;
 }
 
-async function loadWorkspace(ws: Workspace, asOf: string, shares: 'department' | 'category' | undefined, lean = false): Promise<{ shareCols: string[]; note: string | null }> {
+/**
+ * The workspace's feature table `target` (temporary): the per-customer metrics, the customers' own traits (a
+ * trait named like a metric is left out) and, with `shares`, each customer's share of spend per department
+ * (or category). One join per SELECT, so that ClickHouse 18.16 runs it too.
+ */
+async function loadWorkspace(ws: Workspace, target: string, asOf: string, shares: 'department' | 'category' | undefined, lean: boolean): Promise<{ shareCols: string[]; note: string | null }> {
+  const db = ws.db;
   const asOfDate = new Date(`${asOf}T00:00:00Z`);
-  const m = compile(customerMetrics({ asOf: asOfDate, windowFunctions: true, features: lean ? 'rfm' : 'all' }), 'duckdb');
-  // the customers' own traits join the metrics (a trait named like a metric is left out)
-  const traits = (await ws.db.all<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'customers' AND table_schema = 'main'"))
-    .map((r) => r.column_name).filter((c) => !['customer_id', 'source_id', 'first_seen', 'updated_at'].includes(c));
-  const extra = traits.filter((t) => !(METRIC_COLUMNS as readonly string[]).includes(t)).map((t) => `c.${quoteIdent(t)}`);
-  // department (or category) shares of spend, one column per group (features/category-shares.ts)
-  let shareCols: string[] = [], shareJoin = '';
-  if (shares) {
-    const q = compile(categoryShares({ asOf: asOfDate, level: shares }), 'duckdb');
-    await ws.db.run(`CREATE OR REPLACE TEMP TABLE __cluster_shares AS SELECT customer_id, ${quoteIdent(shares)} AS grp, share FROM (${q.sql}) q`, q.params);
-    const groups = (await ws.db.all<{ grp: string }>('SELECT DISTINCT grp FROM __cluster_shares ORDER BY grp')).map((r) => r.grp);
-    shareCols = [...new Set(groups.map(shareColumn))];
-    const pivot = groups.map((g) => `coalesce(max(share) FILTER (WHERE grp = ${quoteString(g)}), 0) AS ${quoteIdent(shareColumn(g))}`);
-    if (groups.length) shareJoin = `LEFT JOIN (SELECT customer_id, ${pivot.join(', ')} FROM __cluster_shares GROUP BY customer_id) s ON s.customer_id = m.customer_id`;
+  const metrics = customerMetrics({ asOf: asOfDate, windowFunctions: DIALECT[db.dialect].capabilities.windowFunctions, features: lean ? 'rfm' : 'all' });
+  const traits = (await db.tableColumns('customers')).map((c) => c.name)
+    .filter((c) => !['customer_id', 'source_id', 'first_seen', 'updated_at'].includes(c) && !(METRIC_COLUMNS as readonly string[]).includes(c));
+  let features: Select = traits.length === 0 ? metrics : select({
+    select: [...items(METRIC_COLUMNS, 'm'), ...items(traits, 'c')],
+    from: subquery(metrics, 'm'),
+    joins: [{ type: 'left', target: table('customers', 'c'), on: eq(col('customer_id', 'c'), col('customer_id', 'm')) }],
+  });
+  let shareCols: string[] = [];
+  const temps: string[] = [];
+  try {
+    if (shares) {
+      // department (or category) shares of spend, one column per group (features/category-shares.ts)
+      const long = tempName('cluster_shares');
+      temps.push(long);
+      await exec(db, createTableAs(long, select({
+        select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: col(shares), as: 'grp' }, { expr: col('share'), as: 'share' }],
+        from: subquery(categoryShares({ asOf: asOfDate, level: shares }), 'q'),
+      }), { temporary: true }));
+      const groups = (await all<{ grp: string }>(db, select({ distinct: true, select: [{ expr: col('grp'), as: 'grp' }], from: table(long), orderBy: [col('grp')] }))).map((r) => String(r.grp));
+      shareCols = [...new Set(groups.map(shareColumn))];
+      if (groups.length) {
+        // groups whose names give the same column name share it (the larger share, as the pivot always did)
+        const pivot = select({
+          select: [{ expr: col('customer_id'), as: 'customer_id' }, ...shareCols.map((c) => ({
+            expr: coalesce(max(col('share'), { filter: inList(col('grp'), groups.filter((g) => shareColumn(g) === c).map((g) => lit(g))) }), num(0)), as: c,
+          }))],
+          from: table(long),
+          groupBy: [col('customer_id')],
+        });
+        const before = features.select === '*' ? [...METRIC_COLUMNS] : features.select.map((i) => i.as!);
+        features = select({
+          select: [...items(before, 'w'), ...shareCols.map((c) => ({ expr: coalesce(col(c, 's'), num(0)), as: c }))],
+          from: subquery(features, 'w'),
+          joins: [{ type: 'left', target: subquery(pivot, 's'), on: eq(col('customer_id', 's'), col('customer_id', 'w')) }],
+        });
+      }
+    }
+    await exec(db, createTableAs(target, features, { temporary: true }));
+  } finally {
+    for (const t of temps) await exec(db, dropTable(t));
   }
-  const shareSel = shareCols.map((c) => `coalesce(s.${quoteIdent(c)}, 0) AS ${quoteIdent(c)}`);
-  await ws.db.run(`CREATE OR REPLACE TEMP TABLE ${INPUT} AS SELECT m.*${extra.length ? `, ${extra.join(', ')}` : ''}${shareSel.length ? `, ${shareSel.join(', ')}` : ''}
-    FROM (${m.sql}) m LEFT JOIN customers c ON c.customer_id = m.customer_id ${shareJoin}`, m.params);
-  await ws.db.run('DROP TABLE IF EXISTS __cluster_shares');
-  return { shareCols, note: shares ? await sharesCoverage(ws, asOfDate, shares) : null };
+  return { shareCols, note: shares ? await sharesCoverage(db, asOfDate, shares) : null };
+}
+
+/** Why a feature that is not a number column cannot be clustered as one (its values counted in the engine, judged here). */
+async function notNumericError(db: Db, from: string, f: string, type: string): Promise<SegmintError> {
+  const values = await all<{ v: unknown; n: unknown }>(db, select({
+    select: [{ expr: col('v'), as: 'v' }, { expr: count(), as: 'n' }],
+    from: subquery(select({ select: [{ expr: cast(col(f), 'varchar'), as: 'v' }], from: table(from) }), 'x'),
+    groupBy: [col('v')],
+  }));
+  let filled = 0, numbers = 0;
+  const others: string[] = [];
+  for (const r of values) {
+    const v = r.v === null || r.v === undefined ? '' : String(r.v).trim();
+    if (v === '') continue;
+    filled += Number(r.n);
+    if (Number.isFinite(Number(v))) numbers += Number(r.n);
+    else others.push(v);
+  }
+  if (filled === 0) return new SegmintError('empty-feature', `--features ${f}: every value is missing`, { hint: `leave ${f} out` });
+  const examples = others.sort().slice(0, 3).map((x) => `"${x}"`).join(', ');
+  // mostly numbers with a few text values (e.g. "n/a"): those are to be cleaned, not a category
+  if (numbers > 0 && numbers >= (filled - numbers)) {
+    return new SegmintError('categorical-as-numeric', `--features ${f}: ${(filled - numbers).toLocaleString('en-US')} of ${filled.toLocaleString('en-US')} filled values are not numbers (${examples})`, { hint: `blank those cells (blanks are read as missing values) or fix them; if ${f} is a category, pass it with --categorical ${f}` });
+  }
+  return new SegmintError('categorical-as-numeric', `--features ${f}: the column holds ${type} values, not numbers (${examples})`, { hint: `pass it as a category: --categorical ${f}` });
+}
+
+/** The feature columns read for the fit, in id order: numbers as Float64Array, categories as text, and the ids where the engine is not DuckDB. */
+interface FeatureRead { numbers: Record<string, Float64Array>; text: Record<string, (string | null)[]>; ids: string[] | null }
+
+/**
+ * DuckDB: straight from the engine's vectors, sorted by id in the engine. Elsewhere: one read of the ids and
+ * the columns, sorted by id here (JavaScript's order of the texts, DuckDB's too: the same fit on every engine,
+ * whatever the server's collation).
+ */
+async function readFeatures(db: Db, from: string, idColumn: string, numeric: SelectItem[], categorical: SelectItem[]): Promise<FeatureRead> {
+  const idv = cast(col(idColumn), 'varchar');
+  const numNames = numeric.map((i) => i.as!), catNames = categorical.map((i) => i.as!);
+  if (db.dialect === 'duckdb') {
+    const ordered = (list: SelectItem[]) => compile(select({ select: list, from: table(from), orderBy: [idv] }), db.dialect);
+    let numbers: Record<string, Float64Array> = {}, got: Record<string, unknown[]> = {};
+    if (numeric.length) { const q = ordered(numeric); numbers = await db.numericColumns(q.sql, q.params, numNames); }
+    if (categorical.length) { const q = ordered(categorical); got = await db.columns(q.sql, q.params); }
+    const text = Object.fromEntries(catNames.map((c) => [c, (got[c] ?? []).map((v) => (v === null || v === undefined ? null : String(v)))]));
+    return { numbers, text, ids: null };
+  }
+  const q = compile(select({ select: [{ expr: idv, as: '__id' }, ...numeric, ...categorical], from: table(from) }), db.dialect);
+  const got = await db.columns(q.sql, q.params);
+  const raw = (got.__id ?? []).map((v) => String(v));
+  const order = Array.from(raw.keys()).sort((a, b) => (raw[a]! < raw[b]! ? -1 : raw[a]! > raw[b]! ? 1 : 0));
+  const toNumber = (v: unknown) => (v === null || v === undefined || v === '' ? NaN : typeof v === 'boolean' ? Number(v) : Number(v));
+  const numbers = Object.fromEntries(numNames.map((c) => [c, Float64Array.from(order, (i) => toNumber(got[c]![i]))]));
+  const text = Object.fromEntries(catNames.map((c) => [c, order.map((i) => { const v = got[c]![i]; return v === null || v === undefined ? null : String(v); })]));
+  return { numbers, text, ids: order.map((i) => raw[i]!) };
+}
+
+/** A cluster's name by its number (0-based), from the model's names. */
+function nameOf(cluster: Expr, names: readonly string[]): Expr {
+  if (names.length === 1) return lit(names[0]!);
+  return caseWhen(names.slice(0, -1).map((n, c) => [eq(cluster, num(c)), lit(n)] as const), lit(names[names.length - 1]!));
 }
 
 /** Run a clustering on `db` (a workspace's, or an in-memory one for `--input` without a workspace). */
@@ -155,23 +217,30 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
   const db = ws ? ws.db : (target as { db: Db }).db;
   let asOf: string | null = null, shareCols: string[] = [], sharesNote: string | null = null;
   if (options.shares && options.input) throw new SegmintError('invalid-option', '--shares needs the workspace\'s transactions, not --input', { hint: 'leave out --input, or put share columns in the file' });
-  const idColumn = options.input ? options.input.idColumn : 'customer_id';
-  let blankNotes: string[] = [];
-  if (options.input) blankNotes = await loadFile(db, options.input.file, idColumn);
-  else {
-    if (!ws) throw new SegmintError('invalid-option', 'clustering without a workspace needs --input FILE --id-column C');
-    asOf = await resolveAsOf(ws, options.asOf);
-    // the lean metrics query (no periodicity, no product counts) when no feature needs the others
-    const named = [...(options.features ?? (options.shares ? [] : DEFAULT_CLUSTER_FEATURES)), ...(options.categorical ?? [])];
-    const lean = options.shares === undefined && !named.some((f) => (FULL_ONLY_METRICS as readonly string[]).includes(f));
-    ({ shareCols, note: sharesNote } = await loadWorkspace(ws, asOf, options.shares, lean));
+  if (options.input && db.dialect !== 'duckdb') {
+    throw new SegmintError('unsupported-engine', `--input ${options.input.file}: a file is clustered in the embedded DuckDB, and this workspace is on ${db.dialect}`, { hint: 'run it outside the workspace (no --workspace) to cluster the file alone, or import the rows as customers and cluster their traits' });
   }
+  const idColumn = options.input ? options.input.idColumn : 'customer_id';
+  // temporary tables named per call: two commands on a shared engine never write the same one
+  const INPUT = tempName('cluster_input');
+  const temps = [INPUT];
+  let blankNotes: string[] = [];
   try {
-    const described = await db.all<{ column_name: string; column_type: string }>(`DESCRIBE ${INPUT}`);
-    const types = new Map(described.map((r) => [r.column_name, r.column_type]));
-    const names = [...types.keys()];
+    if (options.input) blankNotes = await loadFeatureFile(db, options.input.file, idColumn, INPUT);
+    else {
+      if (!ws) throw new SegmintError('invalid-option', 'clustering without a workspace needs --input FILE --id-column C');
+      asOf = await resolveAsOf(ws, options.asOf);
+      // the lean metrics query (no periodicity, no product counts) when no feature needs the others
+      const named = [...(options.features ?? (options.shares ? [] : DEFAULT_CLUSTER_FEATURES)), ...(options.categorical ?? [])];
+      const lean = options.shares === undefined && !named.some((f) => (FULL_ONLY_METRICS as readonly string[]).includes(f));
+      ({ shareCols, note: sharesNote } = await loadWorkspace(ws, INPUT, asOf, options.shares, lean));
+    }
+    const described = await db.tableColumns(INPUT);
+    const kinds = new Map(described.map((r) => [r.name, r]));
+    const names = [...kinds.keys()];
+    const isNumeric = (name: string) => NUMERIC_KINDS.has(kinds.get(name)!.kind);
     const check = (name: string, flag: string) => {
-      if (!types.has(name)) {
+      if (!kinds.has(name)) {
         const near = didYouMean(name, names);
         throw new SegmintError('unknown-feature', `${flag} ${name}: no such column`, { hint: near ? `did you mean ${near}?` : `columns: ${names.join(', ')}` });
       }
@@ -180,57 +249,38 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     const categorical = [...(options.categorical ?? [])];
     categorical.forEach((c) => check(c, '--categorical'));
     const features = options.features ? [...options.features]
-      : options.input ? names.filter((n) => n !== idColumn && n !== options.input?.revenueColumn && NUMERIC.test(types.get(n)!) && !categorical.includes(n))
+      : options.input ? names.filter((n) => n !== idColumn && n !== options.input?.revenueColumn && isNumeric(n) && !categorical.includes(n))
       : shareCols.length ? shareCols : [...DEFAULT_CLUSTER_FEATURES];
     features.forEach((f) => check(f, '--features'));
-    for (const f of features) {
-      if (!categorical.includes(f) && !NUMERIC.test(types.get(f)!)) {
-        // a column with no value at all is read as text: say what it is
-        const v = `trim(CAST(${quoteIdent(f)} AS VARCHAR))`;
-        const r = await db.one<{ filled: number; numbers: number; examples: string[] }>(
-          `SELECT count(*) FILTER (WHERE ${v} <> '') AS filled, count(TRY_CAST(nullif(${v}, '') AS DOUBLE)) AS numbers,
-             list(DISTINCT ${v}) FILTER (WHERE ${v} <> '' AND TRY_CAST(${v} AS DOUBLE) IS NULL)[1:3] AS examples FROM ${INPUT}`);
-        const filled = Number(r?.filled ?? 0), numbers = Number(r?.numbers ?? 0);
-        if (filled === 0) throw new SegmintError('empty-feature', `--features ${f}: every value is missing`, { hint: `leave ${f} out` });
-        const examples = (r?.examples ?? []).map((x) => `"${x}"`).join(', ');
-        // mostly numbers with a few text values (e.g. "n/a"): those are to be cleaned, not a category
-        if (numbers > 0 && numbers >= (filled - numbers)) {
-          throw new SegmintError('categorical-as-numeric', `--features ${f}: ${(filled - numbers).toLocaleString('en-US')} of ${filled.toLocaleString('en-US')} filled values are not numbers (${examples})`, { hint: `blank those cells (blanks are read as missing values) or fix them; if ${f} is a category, pass it with --categorical ${f}` });
-        }
-        throw new SegmintError('categorical-as-numeric', `--features ${f}: the column holds ${types.get(f)} values, not numbers (${examples})`, { hint: `pass it as a category: --categorical ${f}` });
-      }
-    }
+    // a column with no value at all is read as text: say what it is
+    for (const f of features) if (!categorical.includes(f) && !isNumeric(f)) throw await notNumericError(db, INPUT, f, kinds.get(f)!.type);
     const all = [...new Set([...features, ...categorical])];
     if (all.length === 0) throw new SegmintError('no-features', 'no numeric column to cluster on', { hint: 'name the features: --features a,b,c' });
     const revenueColumn = options.input ? options.input.revenueColumn : 'monetary';
     if (revenueColumn) check(revenueColumn, '--revenue-column');
     // "accessible": a contact column, when there is one (an opt-in flag, else an e-mail or phone number)
     const contact = names.find((c) => /^(email_)?opt_?in$|^email_opt_in$/i.test(c)) ?? names.find((c) => /^(e_?mail|email_address|phone|phone_number|mobile)$/i.test(c));
-    const contactSql = contact === undefined ? null
-      : /BOOLEAN/i.test(types.get(contact)!) ? `coalesce(${quoteIdent(contact)}, FALSE)`
-      : `(${quoteIdent(contact)} IS NOT NULL AND trim(CAST(${quoteIdent(contact)} AS VARCHAR)) NOT IN ('', 'false', 'no', '0'))`;
+    const contactExpr = contact === undefined ? null
+      : kinds.get(contact)!.kind === 'boolean' ? caseWhen([[eq(col(contact), bool(true)), num(1)]], num(0))
+      : caseWhen([[and(isNotNull(col(contact)), inList(lower(cast(col(contact), 'varchar')), ['', 'false', 'no', '0'], true)), num(1)]], num(0));
     // ids are checked in the engine: no per-customer strings in process
-    const idq = quoteIdent(idColumn), idSql = `CAST(${idq} AS VARCHAR)`;
-    const idStats = await db.one<{ n: number; present: number; distinct: number }>(`SELECT count(*) AS n, count(${idq}) AS present, count(DISTINCT ${idSql}) AS distinct FROM ${INPUT}`);
+    const idv = cast(col(idColumn), 'varchar');
+    const idStats = await one<{ n: number; present: number; distinct: number }>(db, select({
+      select: [{ expr: count(), as: 'n' }, { expr: count(col(idColumn)), as: 'present' }, { expr: countDistinct(idv), as: 'distinct' }], from: table(INPUT),
+    }));
     const nRows = Number(idStats?.n ?? 0), present = Number(idStats?.present ?? 0), distinctIds = Number(idStats?.distinct ?? 0);
     if (present < nRows) throw new SegmintError('missing-id', `${nRows - present} rows have no ${idColumn}`, { hint: 'every row needs an id' });
     if (distinctIds !== nRows) throw new SegmintError('duplicate-id', `${idColumn} is not unique: ${nRows - distinctIds} repeated ids`, { hint: 'one row per customer, please' });
     if (nRows === 0) throw new SegmintError('no-rows', options.input ? `${options.input.file} has no rows` : 'no customer has a purchase before the as-of date', { hint: 'check the input' });
-    // numbers straight from the engine's vectors as Float64Array, in id order; categories as text
-    const numSel = [...all.flatMap((f, j) => (categorical.includes(f) ? [] : [`CAST(${quoteIdent(f)} AS DOUBLE) AS c${j}`])),
-      ...(revenueColumn ? [`CAST(${quoteIdent(revenueColumn)} AS DOUBLE) AS __revenue`] : []),
-      ...(contactSql ? [`CAST(${contactSql} AS DOUBLE) AS __contact`] : [])];
-    const catSel = all.flatMap((f, j) => (categorical.includes(f) ? [`CAST(${quoteIdent(f)} AS VARCHAR) AS c${j}`] : []));
-    const numNames = numSel.map((x) => x.slice(x.lastIndexOf(' AS ') + 4));
-    // the rows in id order, once: row p of the fit is row p (its rowid) of this table, and a plain scan reads
-    // them in that order (DuckDB keeps insertion order unless preserve_insertion_order is off; were it not
-    // kept, the check of the SQL assignment on the sample below would count the rows that moved)
-    const sourceCols = [...new Set([...all, ...(revenueColumn ? [revenueColumn] : []), ...(contact === undefined ? [] : [contact])])];
-    await db.run(`CREATE OR REPLACE TEMP TABLE ${ROWS} AS SELECT ${idSql} AS __id, ${sourceCols.map(quoteIdent).join(', ')} FROM ${INPUT} ORDER BY __id`);
-    const data: Record<string, Float64Array> = numSel.length ? await db.numericColumns(`SELECT ${numSel.join(', ')} FROM ${ROWS}`, undefined, numNames) : {};
-    const text = catSel.length ? await db.columns(`SELECT ${catSel.join(', ')} FROM ${ROWS}`) : {};
+    // numbers as Float64Array, in id order; categories as text
+    const numSel: SelectItem[] = [...all.flatMap((f, j) => (categorical.includes(f) ? [] : [{ expr: cast(col(f), 'double'), as: `c${j}` }])),
+      ...(revenueColumn ? [{ expr: cast(col(revenueColumn), 'double'), as: '__revenue' }] : []),
+      ...(contactExpr ? [{ expr: cast(contactExpr, 'double'), as: '__contact' }] : [])];
+    const catSel: SelectItem[] = all.flatMap((f, j) => (categorical.includes(f) ? [{ expr: cast(col(f), 'varchar'), as: `c${j}` }] : []));
+    const read = await readFeatures(db, INPUT, idColumn, numSel, catSel);
+    const data = read.numbers;
     const columns: InputColumn[] = all.map((name, j) => (categorical.includes(name)
-      ? { name, kind: 'categorical', values: (text[`c${j}`] as (string | null)[]) }
+      ? { name, kind: 'categorical', values: read.text[`c${j}`]! }
       : { name, kind: 'numeric', values: data[`c${j}`]! }));
     const warnings: string[] = [...(sharesNote ? [sharesNote] : []), ...blankNotes.filter((n) => all.some((c) => n.startsWith(`${c}: `)))];
     for (const c of columns) {
@@ -239,7 +289,7 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
       if (two) warnings.push(`${c.name} has only two values (${two.join(', ')}): if it is a category, pass it with --categorical ${c.name}`);
     }
     const revenue = revenueColumn ? data.__revenue : undefined;
-    const hasContact = contactSql ? data.__contact : undefined;
+    const hasContact = contactExpr ? data.__contact : undefined;
     // shares of spend are already on one scale (0 to 1): standardising them would blow a rare department's
     // tiny shares up into the largest distances, so a run on shares alone compares them as they are
     const onlyShares = shareCols.length > 0 && columns.every((c) => c.kind === 'numeric' && shareCols.includes(c.name));
@@ -248,22 +298,48 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
     const fit = fitClusters(columns, { ...options, scaling }, { revenue, hasContact });
     warnings.push(...fit.warnings);
     const model = fit.model.toJSON();
-
-    // every clustered customer is stored with the model's assignment (the arithmetic of its SQL), written in bulk
     const policy = options.missing ?? 'impute';
-    const mixture = fit.probabilities !== undefined;
-    await db.run(`CREATE OR REPLACE TEMP TABLE __cluster_fit (r DOUBLE, cluster DOUBLE, distance DOUBLE${mixture ? ', probability DOUBLE' : ''})`);
-    await db.appendDoubles('__cluster_fit', [fit.kept, fit.assigned, fit.distances, ...(mixture ? [fit.probabilities!] : [])]);
-    const nameOf = `[${model.names.map(quoteString).join(', ')}][CAST(f.cluster AS INTEGER) + 1]`;
-    const rowsSql = `SELECT r.__id AS customer_id, CAST(f.cluster AS INTEGER) AS cluster, ${nameOf} AS cluster_name, f.distance, ${mixture ? 'f.probability' : 'CAST(NULL AS DOUBLE)'} AS probability
-      FROM __cluster_fit f JOIN ${ROWS} r ON r.rowid = CAST(f.r AS BIGINT)`;
     const clusterOfRow = new Int32Array(nRows).fill(-1);
     fit.kept.forEach((row, t) => (clusterOfRow[row] = fit.labels[t]!));
+    // the stored assignment against the fit's labels (every customer)
+    let sqlDisagreements = 0;
+    for (let t = 0; t < fit.kept.length; t++) if (fit.assigned[t] !== fit.labels[t]) sqlDisagreements++;
+    // the rows the model assigns: every row, or those with every feature when missing values exclude
+    const assignable: Source = policy === 'exclude' ? subquery(select({ select: '*', from: table(INPUT), where: and(...all.map((f) => isNotNull(col(f)))) }), 'f') : table(INPUT);
+
+    let rowsOf: (runId: Expr) => Select;
+    let pictureIds: string[];
+    if (db.dialect === 'duckdb') {
+      // DuckDB: the fit's own assignment (the arithmetic of the model's SQL), appended in bulk and joined to the
+      // ids by their position in id order; the model's SQL is checked against it on the sample's customers
+      const fitTable = tempName('cluster_fit');
+      temps.push(fitTable);
+      const mixture = fit.probabilities !== undefined;
+      const fitCols = ['r', 'cluster', 'distance', ...(mixture ? ['probability'] : [])];
+      await exec(db, createTableAs(fitTable, select({ select: fitCols.map((c) => ({ expr: cast(num(0), 'double'), as: c })), from: table(INPUT), limit: 0 }), { temporary: true }));
+      await db.appendDoubles(fitTable, [fit.kept, fit.assigned, fit.distances, ...(mixture ? [fit.probabilities!] : [])]);
+      const positions = select({ select: [{ expr: idv, as: '__id' }, { expr: sub(rowNumber([], [idv]), num(1)), as: '__r' }], from: table(INPUT) });
+      const cluster = cast(col('cluster', 'f'), 'integer');
+      rowsOf = (runId) => select({
+        select: [
+          { expr: runId, as: 'run_id' }, { expr: col('__id', 'p'), as: 'customer_id' }, { expr: cluster, as: 'cluster' }, { expr: nameOf(cluster, model.names), as: 'cluster_name' },
+          { expr: col('distance', 'f'), as: 'distance' }, { expr: mixture ? col('probability', 'f') : cast(NULL, 'double'), as: 'probability' },
+        ],
+        from: table(fitTable, 'f'),
+        joins: [{ type: 'inner', target: subquery(positions, 'p'), on: eq(cast(col('r', 'f'), 'bigint'), col('__r', 'p')) }],
+      });
+      pictureIds = [];
+    } else {
+      // PostgreSQL, ClickHouse: every customer assigned in the engine by the model's SQL
+      const assignment = clusterAssignmentQuery(model, { from: assignable, idColumn });
+      rowsOf = (runId) => select({ select: [{ expr: runId, as: 'run_id' }, ...items(RUN_COLUMNS.slice(1))], from: subquery(assignment, 'a') });
+      pictureIds = Array.from(fit.picture.rows, (r) => read.ids![r]!);
+    }
+
     let runId: number | null = null;
-    const assignments = ws ? 'run_clusters' : '__cluster_assignments';
     if (ws) {
       runId = await storeRun(db, 'cluster', async (id) => {
-        await db.run(`INSERT INTO run_clusters SELECT ${id}, customer_id, cluster, cluster_name, distance, probability FROM (${rowsSql}) a`);
+        await exec(db, insertSelect('run_clusters', rowsOf(num(id)), RUN_COLUMNS));
         const { beforeCommit, ...stored } = options;
         const params = { ...stored, scaling: model.preprocessing.scaling, input: options.input ? { ...options.input, file: resolve(options.input.file) } : undefined, features, categorical };
         const summary = { model, choice: fit.choice, quality: fit.quality, profiles: fit.profiles, features: all, picture: pictureForReport(fit.picture, clusterOfRow) };
@@ -272,15 +348,18 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
         return id;
       });
     } else {
-      await db.run(`CREATE OR REPLACE TEMP TABLE ${assignments} AS SELECT NULL::INTEGER AS run_id, customer_id, cluster, cluster_name, distance, probability FROM (${rowsSql}) a`);
+      await exec(db, dropTable(ASSIGNMENTS));
+      await exec(db, createTableAs(ASSIGNMENTS, rowsOf(cast(NULL, 'integer')), { temporary: true }));
     }
-    await db.run('DROP TABLE IF EXISTS __cluster_fit');
-    // the stored assignment against the fit's labels (every customer), and the model's SQL in the warehouse
-    // against the stored assignment on the sample's customers
-    let sqlDisagreements = 0;
-    for (let t = 0; t < fit.kept.length; t++) if (fit.assigned[t] !== fit.labels[t]) sqlDisagreements++;
-    const sampled = await checkSample(db, model, fit.picture.rows, assignments, runId, policy === 'exclude' ? all : []);
-    sqlDisagreements += sampled.disagreements;
+    const stored = runId === null ? select({ select: items(['customer_id', 'cluster']), from: table(ASSIGNMENTS) })
+      : select({ select: items(['customer_id', 'cluster']), from: table('run_clusters'), where: eq(col('run_id'), num(runId)) });
+    if (db.dialect === 'duckdb') {
+      const sampled = await checkSample(db, model, fit.picture.rows, INPUT, idColumn, stored, all);
+      sqlDisagreements += sampled.disagreements;
+      pictureIds = sampled.ids;
+    } else {
+      sqlDisagreements += await checkAll(db, read.ids!, fit.kept, fit.assigned, INPUT, stored, temps);
+    }
     if (sqlDisagreements > 0) warnings.push(`${sqlDisagreements} customers are assigned differently in SQL than in the fit (distances equal to floating-point precision)`);
 
     return {
@@ -290,14 +369,13 @@ export async function runClustering(target: { ws: Workspace } | { db: Db }, opti
       choice: fit.choice ? { k: fit.choice.k, reason: fit.choice.reason, elbow: fit.choice.elbow, sampleSize: fit.choice.sampleSize, fittedOn: fit.choice.fittedOn, scores: fit.choice.scores } : null,
       clusters: fit.profiles, quality: fit.quality, iterations: fit.iterations, converged: fit.converged, sqlDisagreements, model,
       picture: {
-        customerIds: sampled.ids, x: Array.from(fit.picture.x), y: Array.from(fit.picture.y),
+        customerIds: pictureIds, x: Array.from(fit.picture.x), y: Array.from(fit.picture.y),
         cluster: Array.from(fit.picture.rows, (r) => clusterOfRow[r]!), explained: fit.picture.explained,
       },
       warnings,
     };
   } finally {
-    await db.run(`DROP TABLE IF EXISTS ${INPUT}`);
-    await db.run(`DROP TABLE IF EXISTS ${ROWS}`);
+    for (const t of temps) await exec(db, dropTable(t));
   }
 }
 
@@ -315,28 +393,50 @@ export function twoValues(v: Float64Array): [number, number] | null {
 }
 
 /**
- * The model's SQL (features/cluster-assignment.ts) run in the warehouse on some rows (positions in id order,
- * the fit's sample): how many of them it assigns otherwise than `assignments` holds, and their ids in the given order.
+ * DuckDB: the model's SQL (features/cluster-assignment.ts) run in the engine on some rows (positions in id
+ * order, the fit's sample): how many of them it assigns otherwise than `stored` holds, and their ids in the given order.
  */
-async function checkSample(db: Db, model: ClusterModelJSON, rows: Int32Array, assignments: string, runId: number | null, notNull: readonly string[]): Promise<{ disagreements: number; ids: string[] }> {
+async function checkSample(db: Db, model: ClusterModelJSON, rows: Int32Array, from: string, idColumn: string, stored: Select, features: readonly string[]): Promise<{ disagreements: number; ids: string[] }> {
   if (rows.length === 0) return { disagreements: 0, ids: [] };
-  await db.run('CREATE OR REPLACE TEMP TABLE __cluster_pick (r DOUBLE)');
+  const pick = tempName('cluster_pick'), check = tempName('cluster_check');
   try {
-    await db.appendDoubles('__cluster_pick', [rows]);
-    await db.run(`CREATE OR REPLACE TEMP TABLE __cluster_check AS SELECT CAST(r.rowid AS DOUBLE) AS __row, r.* FROM ${ROWS} r
-      WHERE r.rowid IN (SELECT CAST(r AS BIGINT) FROM __cluster_pick)`);
-    const from = notNull.length ? subquery(select({ select: '*', from: table('__cluster_check'), where: and(...notNull.map((f) => isNotNull(col(f)))) }), 'f') : table('__cluster_check');
-    const q = compile(clusterAssignmentQuery(model, { from, idColumn: '__id' }), 'duckdb');
-    const r = await db.one<{ n: number }>(`SELECT count(*) AS n FROM (${q.sql}) a JOIN ${assignments} s ON s.customer_id = a.customer_id
-      AND s.run_id ${runId === null ? 'IS NULL' : `= ${Number(runId)}`} WHERE a.cluster <> s.cluster`, q.params);
-    const got = await db.columns('SELECT __row, __id FROM __cluster_check');
-    const idOf = new Map<number, string>();
-    (got.__row as number[]).forEach((row, t) => idOf.set(Number(row), (got.__id as string[])[t]!));
+    await exec(db, createTableAs(pick, select({ select: [{ expr: cast(num(0), 'double'), as: 'r' }], from: table(from), limit: 0 }), { temporary: true }));
+    await db.appendDoubles(pick, [rows]);
+    const idv = cast(col(idColumn), 'varchar');
+    const positioned = select({ select: [{ expr: idv, as: '__id' }, { expr: sub(rowNumber([], [idv]), num(1)), as: '__r' }, ...items(features.filter((f) => f !== '__id' && f !== '__r'))], from: table(from) });
+    await exec(db, createTableAs(check, select({
+      select: '*', from: subquery(positioned, 'p'), where: inQuery(col('__r'), select({ select: [{ expr: cast(col('r'), 'bigint'), as: 'r' }], from: table(pick) })),
+    }), { temporary: true }));
+    const assigned = clusterAssignmentQuery(model, { from: table(check), idColumn: '__id' });
+    const r = await one<{ n: number }>(db, select({
+      select: [{ expr: count(), as: 'n' }], from: subquery(assigned, 'a'),
+      joins: [{ type: 'inner', target: subquery(stored, 's'), on: eq(col('customer_id', 's'), col('customer_id', 'a')) }],
+      where: ne(col('cluster', 'a'), col('cluster', 's')),
+    }));
+    const got = await all<{ r: unknown; id: unknown }>(db, select({ select: [{ expr: col('__r'), as: 'r' }, { expr: col('__id'), as: 'id' }], from: table(check) }));
+    const idOf = new Map(got.map((g) => [Number(g.r), String(g.id)]));
     return { disagreements: Number(r?.n ?? 0), ids: Array.from(rows, (row) => idOf.get(row)!) };
   } finally {
-    await db.run('DROP TABLE IF EXISTS __cluster_pick');
-    await db.run('DROP TABLE IF EXISTS __cluster_check');
+    await exec(db, dropTable(pick));
+    await exec(db, dropTable(check));
   }
+}
+
+/**
+ * PostgreSQL, ClickHouse: every customer's cluster as the engine stored it against the fit's assignment (the
+ * model's arithmetic in process), compared in the engine: the customers that differ or are missing.
+ */
+async function checkAll(db: Db, ids: readonly string[], kept: Int32Array, assigned: Int32Array, from: string, stored: Select, temps: string[]): Promise<number> {
+  const labels = tempName('cluster_labels');
+  temps.push(labels);
+  await exec(db, createTableAs(labels, select({ select: [{ expr: cast(lit(''), 'varchar'), as: 'customer_id' }, { expr: cast(num(0), 'integer'), as: 'cluster' }], from: table(from), limit: 0 }), { temporary: true }));
+  await db.insertRows(labels, ['customer_id', 'cluster'], { columns: [Array.from(kept, (i) => ids[i]!), assigned] });
+  const r = await one<{ n: unknown; d: unknown }>(db, select({
+    select: [{ expr: count(), as: 'n' }, { expr: count(undefined, { filter: ne(col('cluster', 'f'), col('cluster', 's')) }), as: 'd' }],
+    from: table(labels, 'f'),
+    joins: [{ type: 'inner', target: subquery(stored, 's'), on: eq(col('customer_id', 's'), col('customer_id', 'f')) }],
+  }));
+  return Number(r?.d ?? 0) + (kept.length - Number(r?.n ?? 0));
 }
 
 /** At most 2,000 points of the 2-D picture (every m-th of the sample), rounded, for the stored run and the report. */
@@ -349,7 +449,11 @@ function pictureForReport(p: { rows: Int32Array; x: Float64Array; y: Float64Arra
 
 /** Write a run's (or the last in-memory run's) assignments: customer_id, cluster, cluster_name, distance (and a mixture's probability). */
 export async function exportClusters(db: Db, runId: number | null, file: string): Promise<{ file: string; rows: number }> {
-  const from = runId === null ? '__cluster_assignments WHERE run_id IS NULL' : `run_clusters WHERE run_id = ${Number(runId)}`;
-  const mixture = Number((await db.one<{ n: number }>(`SELECT count(probability) AS n FROM ${from}`))?.n ?? 0) > 0;
-  return copyToFile(db, `SELECT customer_id, cluster, cluster_name, distance${mixture ? ', probability' : ''} FROM ${from} ORDER BY customer_id`, file);
+  const from = table(runId === null ? ASSIGNMENTS : 'run_clusters');
+  const where = runId === null ? undefined : eq(col('run_id'), num(runId));
+  const mixture = Number((await one<{ n: number }>(db, select({ select: [{ expr: count(col('probability')), as: 'n' }], from, ...(where ? { where } : {}) })))?.n ?? 0) > 0;
+  const q = compile(select({
+    select: items(['customer_id', 'cluster', 'cluster_name', 'distance', ...(mixture ? ['probability'] : [])]), from, ...(where ? { where } : {}), orderBy: [col('customer_id')],
+  }), db.dialect);
+  return copyToFile(db, q.sql, file, q.params);
 }

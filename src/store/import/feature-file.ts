@@ -1,0 +1,50 @@
+/**
+ * A feature file for `segmint cluster --input`: a CSV, Parquet or JSON file with one row per customer read
+ * into a temporary table of the embedded DuckDB (files are parsed in DuckDB whatever the workspace's
+ * engine), the id column as text, and a numeric column with blank cells made a number column with them
+ * missing. The clustering itself then reads the table through IR (pipeline/cluster.ts).
+ */
+import { resolve } from 'node:path';
+import { SegmintError } from '../../core/errors.ts';
+import { quoteIdent, quoteString } from '../../sql/quote.ts';
+import type { Db } from '../workspace.ts';
+import { detectFormat } from './formats.ts';
+
+/** Read `file` into the temporary table `table` of `db` (embedded DuckDB); returns a note per blank-celled column read as numbers. */
+export async function loadFeatureFile(db: Db, file: string, idColumn: string, table: string): Promise<string[]> {
+  if (db.dialect !== 'duckdb') throw new Error('loadFeatureFile: files are read in an embedded DuckDB');
+  const path = resolve(file);
+  const format = detectFormat(path);
+  const reader = format === 'csv'
+    ? `read_csv(${quoteString(path)}, header = true, types = {${quoteString(idColumn)}: 'VARCHAR'})`
+    : format === 'parquet' ? `read_parquet(${quoteString(path)})`
+    : format === 'json' || format === 'ndjson' ? `read_json_auto(${quoteString(path)})` : undefined;
+  if (!reader) throw new SegmintError('unsupported-format', `--input ${file}: ${format} files cannot be clustered directly`, { hint: 'import it into a workspace, or save it as CSV or Parquet' });
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT * FROM ${reader}`);
+  return blanksAsMissing(db, idColumn, table);
+}
+
+/**
+ * A numeric column with blank cells (whitespace only: telco's TotalCharges is " " on 11 rows) is read as
+ * text; blanks are missing values, so such a column becomes a number column with them NULL. Returns a
+ * note per column converted.
+ */
+async function blanksAsMissing(db: Db, idColumn: string, table: string): Promise<string[]> {
+  const described = await db.tableColumns(table);
+  const text = described.filter((c) => c.kind === 'text' && c.name !== idColumn).map((c) => c.name);
+  if (text.length === 0) return [];
+  const counts = await db.one<Record<string, number>>(`SELECT ${text.map((c, i) => {
+    const v = `trim(${quoteIdent(c)})`;
+    return `count(*) FILTER (WHERE ${v} = '') AS b${i}, count(*) FILTER (WHERE ${v} <> '') AS f${i}, count(TRY_CAST(nullif(${v}, '') AS DOUBLE)) AS n${i}`;
+  }).join(', ')} FROM ${quoteIdent(table)}`);
+  const numeric = text.filter((_, i) => {
+    const b = Number(counts?.[`b${i}`] ?? 0), f = Number(counts?.[`f${i}`] ?? 0), n = Number(counts?.[`n${i}`] ?? 0);
+    return b > 0 && f > 0 && n === f;
+  });
+  if (numeric.length === 0) return [];
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT * REPLACE (${numeric.map((c) => `TRY_CAST(nullif(trim(${quoteIdent(c)}), '') AS DOUBLE) AS ${quoteIdent(c)}`).join(', ')}) FROM ${quoteIdent(table)}`);
+  return numeric.map((c) => {
+    const b = Number(counts?.[`b${text.indexOf(c)}`] ?? 0);
+    return `${c}: ${b.toLocaleString('en-US')} blank cell${b === 1 ? '' : 's'} read as missing values (the column's other values are numbers)`;
+  });
+}
