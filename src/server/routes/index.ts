@@ -1,11 +1,23 @@
-/** The built-in resources, each a plugin of its own file. */
+/** The built-in resources, each a plugin of its own file, sharing one WorkspaceState (caches, definitions, labels). */
 import type { FastifyInstance } from 'fastify';
+import { WorkspaceState } from '../state.ts';
+import { audienceRoutes } from './audiences.ts';
+import { customerRoutes } from './customers.ts';
+import { exportRoutes } from './exports.ts';
+import { runRoutes } from './runs.ts';
+import { sourceRoutes } from './sources.ts';
+import { workspaceRoutes } from './workspace.ts';
 
 export interface RouteOptions {
   uploadLimit: number;
 }
 
 export async function builtInRoutes(app: FastifyInstance, opts: RouteOptions): Promise<void> {
-  void opts;
-  void app;
+  const state = new WorkspaceState(app.segmint.ws);
+  await app.register(workspaceRoutes, { state });
+  await app.register(sourceRoutes, { uploadLimit: opts.uploadLimit });
+  await app.register(runRoutes, { state });
+  await app.register(audienceRoutes, { state });
+  await app.register(exportRoutes, { state });
+  await app.register(customerRoutes, { state });
 }

@@ -1,0 +1,98 @@
+/**
+ * One customer: traits, scores of the latest run of each kind, segments, the audiences whose latest snapshot
+ * holds them, and the purchase and event timeline (latest first).
+ */
+import type { FastifyInstance } from 'fastify';
+import { audienceRuns } from '../../pipeline/audience.ts';
+import { all, one } from '../../pipeline/run-query.ts';
+import { and, col, count, eq, inList, lit, max, select, table, type Expr } from '../../sql/ir.ts';
+import { notFound } from '../errors.ts';
+import { customerIdParam } from '../schemas.ts';
+import type { WorkspaceState } from '../state.ts';
+import { plain } from './runs.ts';
+
+/** The latest run of each kind whose rows hold a customer's scores. */
+const SCORE_TABLES: Record<string, string> = { rfm: 'run_scores', lrfmp: 'run_scores', 'clv-predict': 'clv_predictions', cluster: 'run_clusters' };
+
+export async function customerRoutes(app: FastifyInstance, opts: { state: WorkspaceState }): Promise<void> {
+  const ws = app.segmint.ws;
+  app.get<{ Params: { customerId: string }; Querystring: { timeline: number } }>('/customers/:customerId', {
+    config: { role: 'viewer' },
+    schema: {
+      tags: ['customers'], summary: 'One customer: traits, scores (latest run of each kind), segments, audiences (latest snapshots), timeline of purchases and events',
+      params: { type: 'object', required: ['customerId'], properties: { customerId: customerIdParam } },
+      querystring: { type: 'object', additionalProperties: false, properties: { timeline: { type: 'integer', minimum: 0, maximum: 1000, default: 50 } } },
+      response: {
+        200: {
+          type: 'object', required: ['customerId', 'traits', 'scores', 'segments', 'audiences', 'timeline', 'counts'],
+          properties: {
+            customerId: { type: 'string' },
+            traits: { type: 'object', additionalProperties: true },
+            scores: { type: 'object', additionalProperties: { type: 'object', additionalProperties: true } },
+            segments: { type: 'object', additionalProperties: { type: ['string', 'null'] } },
+            audiences: { type: 'array', items: { type: 'object', required: ['name', 'runId', 'asOf', 'member'], properties: { name: { type: 'string' }, runId: { type: 'integer' }, asOf: { type: 'string' }, member: { type: 'boolean' } } } },
+            counts: { type: 'object', properties: { transactions: { type: 'integer' }, events: { type: 'integer' } } },
+            timeline: { type: 'array', items: { type: 'object', required: ['type', 'ts'], properties: { type: { type: 'string' }, ts: { type: 'string' }, orderId: { type: ['string', 'null'] }, amount: { type: ['number', 'null'] }, productId: { type: ['string', 'null'] }, description: { type: ['string', 'null'] }, quantity: { type: ['number', 'null'] }, isReturn: { type: 'boolean' }, properties: {} } } },
+          },
+        },
+      },
+    },
+  }, async (req) => {
+    const id = req.params.customerId;
+    const db = ws.db;
+    const traits = await one(db, select({ select: '*', from: table('customers'), where: eq(col('customer_id'), lit(id)) }));
+    if (!traits) throw notFound('customer', id, 'customer ids are the customer_id of the customers table');
+    delete traits.source_id;
+    const latest = await all<{ kind: string; run_id: unknown }>(db, select({
+      select: [{ expr: col('kind'), as: 'kind' }, { expr: max(col('run_id')), as: 'run_id' }],
+      from: table('runs'), where: inList(col('kind'), Object.keys(SCORE_TABLES)), groupBy: [col('kind')],
+    }));
+    const scores: Record<string, Record<string, unknown>> = {};
+    for (const r of latest) {
+      const row = await one(db, select({ select: '*', from: table(SCORE_TABLES[r.kind]!), where: and(eq(col('run_id'), lit(Number(r.run_id))), eq(col('customer_id'), lit(id))) }));
+      if (row) {
+        delete row.customer_id;
+        scores[r.kind] = plain(row);
+      }
+    }
+    const segments: Record<string, string | null> = {
+      rfm: (scores.rfm?.segment as string | undefined) ?? null,
+      lrfmp: (scores.lrfmp?.segment as string | undefined) ?? null,
+      cluster: (scores.cluster?.cluster_name as string | undefined) ?? null,
+      clvTier: (scores['clv-predict']?.clv_tier as string | undefined) ?? null,
+      churnTier: (scores['clv-predict']?.churn_tier as string | undefined) ?? null,
+    };
+    // the latest snapshot of each defined audience
+    const names = new Set(opts.state.definitions.list().map((a) => a.name));
+    const snaps = new Map<string, { runId: number; asOf: string }>();
+    for (const r of await audienceRuns(db)) if (r.name && names.has(r.name)) snaps.set(r.name, { runId: r.runId, asOf: r.asOf });
+    const ids = [...snaps.values()].map((s) => s.runId);
+    const memberOf = new Set(ids.length ? (await all<{ run_id: unknown }>(db, select({ select: [{ expr: col('run_id'), as: 'run_id' }], from: table('audience_members'), where: and(inList(col('run_id'), ids), eq(col('customer_id'), lit(id))) }))).map((r) => Number(r.run_id)) : []);
+    const audiences = [...snaps].map(([name, s]) => ({ name, runId: s.runId, asOf: s.asOf, member: memberOf.has(s.runId) }));
+    // the timeline: purchases and events, latest first
+    const n = req.query.timeline;
+    const tx = n ? await all(db, select({
+      select: ['ts', 'order_id', 'amount', 'product_id', 'description', 'quantity', 'is_return'].map((c) => ({ expr: col(c), as: c })),
+      from: table('transactions'), where: eq(col('customer_id'), lit(id)), orderBy: [desc(col('ts')), col('order_id')], limit: n,
+    })) : [];
+    const ev = n ? await all(db, select({ select: [{ expr: col('ts'), as: 'ts' }, { expr: col('type'), as: 'type' }, { expr: col('properties'), as: 'properties' }], from: table('events'), where: eq(col('customer_id'), lit(id)), orderBy: [desc(col('ts'))], limit: n })) : [];
+    const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
+    const timeline = [
+      ...tx.map((t) => ({ type: t.is_return ? 'return' : 'purchase', ts: iso(t.ts), orderId: t.order_id === null ? null : String(t.order_id), amount: t.amount === null ? null : Number(t.amount), productId: (t.product_id as string | null) ?? null, description: (t.description as string | null) ?? null, quantity: t.quantity === null ? null : Number(t.quantity), isReturn: Boolean(t.is_return) })),
+      ...ev.map((e) => ({ type: String(e.type), ts: iso(e.ts), properties: typeof e.properties === 'string' ? safeJson(e.properties) : e.properties ?? null })),
+    ].sort((a, b) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : 0)).slice(0, n);
+    const counts = await one<{ t: unknown }>(db, select({ select: [{ expr: count(), as: 't' }], from: table('transactions'), where: eq(col('customer_id'), lit(id)) }));
+    const evCount = await one<{ t: unknown }>(db, select({ select: [{ expr: count(), as: 't' }], from: table('events'), where: eq(col('customer_id'), lit(id)) }));
+    return { customerId: id, traits: plain(traits), scores, segments, audiences, counts: { transactions: Number(counts?.t ?? 0), events: Number(evCount?.t ?? 0) }, timeline };
+  });
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
+const desc = (x: Expr) => ({ expr: x, desc: true });
