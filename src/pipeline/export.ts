@@ -7,16 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
-import { quoteIdent, quoteString } from '../sql/quote.ts';
+import { EXPORT_FORMATS, exportQuery, type ExportOptions } from '../engines/export-file.ts';
+import { compile } from '../sql/compile.ts';
+import { col, eq, num, select, table, type Query } from '../sql/ir.ts';
 import { writeFileAtomic as replaceFile } from '../store/atomic-write.ts';
-import { isoWithOffset, workspaceTimezone } from '../store/timezone.ts';
+import { workspaceTimezone } from '../store/timezone.ts';
 import { CONFIG_FILE, DATABASE_FILE, type Db, type Param, type Workspace } from '../store/workspace.ts';
 
-/** COPY options per output extension. */
-const FORMATS: Record<string, string> = { '.csv': 'FORMAT csv, HEADER true', '.parquet': 'FORMAT parquet, COMPRESSION zstd', '.json': 'FORMAT json, ARRAY true', '.ndjson': 'FORMAT json' };
-
 /** The extensions `copyToFile` writes. */
-export const TABLE_EXTENSIONS: readonly string[] = Object.keys(FORMATS);
+export const TABLE_EXTENSIONS: readonly string[] = Object.keys(EXPORT_FORMATS);
 
 /** True for a workspace's own file names: segmint.yaml and segmint.duckdb with DuckDB's side files (segmint.duckdb.wal, …). */
 export function isWorkspaceFileName(name: string): boolean {
@@ -165,27 +164,26 @@ export function writeFileAtomic(path: string, text: string): void {
 }
 
 /**
- * Write the rows of `select` (DuckDB SQL, with its `params`) to `file`; the extension picks the format.
- * The rows go to a temporary file that replaces `file` when complete. Returns the absolute path and the
- * number of rows written. Refuses an unknown extension, a missing folder and a workspace's own files
- * (checkOutFile checks an existing file and --force before the work). With `timezone`, every timestamp column
- * is written as ISO 8601 text with its offset in that zone (`2017-06-01T13:53:00-04:00`).
+ * Write the rows of `select` (SQL compiled for `db.dialect`, with its `params`) to `file`; the extension picks
+ * the format. The engine layer writes them (engines/export-file.ts: DuckDB's COPY, or the rows of PostgreSQL
+ * and ClickHouse through a scratch DuckDB) to a temporary file that replaces `file` when complete. Returns the
+ * absolute path and the number of rows written. Refuses an unknown extension, a missing folder and a
+ * workspace's own files (checkOutFile checks an existing file and --force before the work). With `timezone`,
+ * every timestamp column is written as ISO 8601 text with its offset in that zone (`2017-06-01T13:53:00-04:00`);
+ * `kinds` names boolean columns ClickHouse gives as 0/1.
  */
-export async function copyToFile(db: Db, select: string, file: string, params?: readonly Param[], options: { timezone?: string } = {}): Promise<{ file: string; rows: number }> {
+export async function copyToFile(db: Db, select: string, file: string, params?: readonly Param[], options: ExportOptions = {}): Promise<{ file: string; rows: number }> {
   const ext = extname(file).toLowerCase();
-  const fmt = FORMATS[ext];
-  if (!fmt) {
+  const format = EXPORT_FORMATS[ext];
+  if (!format) {
     throw new SegmintError('invalid-option', `--out ${file}: unknown extension "${ext || '(none)'}"`, { hint: 'use .csv, .parquet, .json or .ndjson' });
   }
   const path = resolve(file);
   refuseWorkspaceFile('--out', file, reachedPaths(path, realFolder('--out', file, path)), undefined);
-  if (options.timezone !== undefined) select = await withIsoTimestamps(db, select, params, options.timezone);
   const tmp = tempPath(path);
   let rows: number;
   try {
-    // COPY answers with the number of rows it wrote.
-    const r = await db.one<{ Count: number }>(`COPY (${select}) TO ${quoteString(tmp)} (${fmt})`, params);
-    rows = Number(r?.Count ?? 0);
+    rows = await exportQuery(db, select, params, tmp, format, options);
   } catch (e) {
     rmSync(tmp, { force: true, recursive: true });
     throw e;
@@ -194,12 +192,10 @@ export async function copyToFile(db: Db, select: string, file: string, params?: 
   return { file: path, rows };
 }
 
-/** `select` with its timestamp columns as ISO 8601 text with the offset in `timezone` (other columns as they are). */
-async function withIsoTimestamps(db: Db, select: string, params: readonly Param[] | undefined, timezone: string): Promise<string> {
-  const cols = await db.all<{ column_name: string; column_type: string }>(`SELECT column_name, column_type FROM (DESCRIBE ${select})`, params);
-  if (!cols.some((c) => c.column_type.startsWith('TIMESTAMP'))) return select;
-  const list = cols.map((c) => (c.column_type.startsWith('TIMESTAMP') ? `${isoWithOffset(`x.${quoteIdent(c.column_name)}`, timezone)} AS ${quoteIdent(c.column_name)}` : `x.${quoteIdent(c.column_name)}`));
-  return `SELECT ${list.join(', ')} FROM (${select}) x`;
+/** Write the rows of the IR query `q`, compiled for the workspace's engine, to `file` (see `copyToFile`). */
+export async function exportRows(db: Db, q: Query, file: string, options: ExportOptions = {}): Promise<{ file: string; rows: number }> {
+  const c = compile(q, db.dialect);
+  return copyToFile(db, c.sql, file, c.params, options);
 }
 
 /**
@@ -209,6 +205,6 @@ async function withIsoTimestamps(db: Db, select: string, params: readonly Param[
 export async function exportRunScores(ws: Workspace, runId: number, file: string, scoreColumns: string[], timezone?: string): Promise<{ file: string; rows: number }> {
   const cols = ['customer_id', 'recency_days', 'frequency', 'monetary', 'mean_order_value', 'tenure_days', 'periodicity_days', 'return_rate',
     'distinct_products', 'basket_size', 'first_purchase', 'last_purchase', ...scoreColumns, 'score_code', 'segment'];
-  return copyToFile(ws.db, `SELECT ${cols.join(', ')} FROM run_scores WHERE run_id = ${Number(runId)} ORDER BY customer_id`, file, undefined,
-    { timezone: timezone ?? await workspaceTimezone(ws.db, ws.config) });
+  const q = select({ select: cols.map((c) => ({ expr: col(c), as: c })), from: table('run_scores'), where: eq(col('run_id'), num(runId)), orderBy: [col('customer_id')] });
+  return exportRows(ws.db, q, file, { timezone: timezone ?? await workspaceTimezone(ws.db, ws.config) });
 }

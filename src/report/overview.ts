@@ -1,10 +1,9 @@
 /** The data overview section: what the workspace holds, over time, per customer, country, product and event type. */
 import { compile } from '../sql/compile.ts';
 import {
-  and, cast, coalesce, col, count, countDistinct, isNotNull, lit, max, median, min, not, select, subquery, sum, table, type Expr,
+  and, cast, coalesce, col, count, countDistinct, dateTrunc, inList, isNotNull, isNull, lit, localTime, max, median, min, not, select, subquery, sum, table, type Expr,
 } from '../sql/ir.ts';
-import { all, countRows, one } from '../pipeline/run-query.ts';
-import { localTs } from '../store/timezone.ts';
+import { all, countRows, dayText, one } from '../pipeline/run-query.ts';
 import type { Db } from '../store/workspace.ts';
 import { barsH, columns, histogram, logBins, monthlyBars, timeSeries, withUnit } from './charts.ts';
 import { esc, fmtDate, htmlTable, kpis, money, num, para, plural, type ReportSection } from './html.ts';
@@ -59,7 +58,7 @@ function countBins(max: number): { lo: number; hi: number; label: string }[] {
  */
 export async function overviewSection(db: Db, options: { currency?: string; timezone?: string } = {}): Promise<ReportSection> {
   const tz = options.timezone ?? 'UTC';
-  const local = (x: string) => localTs(x, tz);
+  const local = (x: Expr) => localTime(x, tz);
   const section = (html: string[]): ReportSection => ({ id: 'overview', title: 'Data overview', html: html.join('\n') });
   const c = {
     customers: await countRows(db, 'customers'),
@@ -67,20 +66,27 @@ export async function overviewSection(db: Db, options: { currency?: string; time
     event_types: n((await one<{ k: number }>(db, select({ select: [{ expr: countDistinct(col('type')), as: 'k' }], from: table('events') })))?.k),
     products: await countRows(db, 'products'),
   };
-  const t = await db.one<{
-    lines: number; orders: number; return_orders: number; return_lines: number; first: string | null; last: string | null;
+  const purchase = not(col('is_return'));
+  const totals = await one<{
+    lines: number; orders: number; return_orders: number; return_lines: number; first: unknown; last: unknown;
     gross: number | null; returned: number | null; net: number | null; buyers: number; anonymous: number;
-  }>(
-    `SELECT count(*) AS lines,
-      count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders,
-      count(DISTINCT order_id) FILTER (WHERE is_return) AS return_orders,
-      count(*) FILTER (WHERE is_return) AS return_lines,
-      strftime(${local('min(ts)')}, '%Y-%m-%d') AS first, strftime(${local('max(ts)')}, '%Y-%m-%d') AS last,
-      sum(amount) FILTER (WHERE NOT is_return) AS gross, sum(amount) FILTER (WHERE is_return) AS returned, sum(amount) AS net,
-      count(DISTINCT customer_id) FILTER (WHERE NOT is_return) AS buyers,
-      count(*) FILTER (WHERE customer_id IS NULL) AS anonymous
-     FROM transactions`,
-  );
+  }>(db, select({
+    select: [
+      { expr: count(), as: 'lines' },
+      { expr: countDistinct(col('order_id'), { filter: purchase }), as: 'orders' },
+      { expr: countDistinct(col('order_id'), { filter: col('is_return') }), as: 'return_orders' },
+      { expr: count(undefined, { filter: col('is_return') }), as: 'return_lines' },
+      { expr: local(min(col('ts'))), as: 'first' },
+      { expr: local(max(col('ts'))), as: 'last' },
+      { expr: sum(col('amount'), { filter: purchase }), as: 'gross' },
+      { expr: sum(col('amount'), { filter: col('is_return') }), as: 'returned' },
+      { expr: sum(col('amount')), as: 'net' },
+      { expr: countDistinct(col('customer_id'), { filter: purchase }), as: 'buyers' },
+      { expr: count(undefined, { filter: isNull(col('customer_id')) }), as: 'anonymous' },
+    ],
+    from: table('transactions'),
+  }));
+  const t = totals && { ...totals, first: dayText(totals.first), last: dayText(totals.last) };
   const lines = n(t?.lines);
   const cur = lines > 0 ? await currencyOf(db, options.currency) : { codes: [] as string[] };
   const unit = cur.code ?? (cur.codes.length > 1 ? 'mixed currencies' : undefined);
@@ -101,19 +107,26 @@ export async function overviewSection(db: Db, options: { currency?: string; time
   }
 
   // Months, with the first and last flagged when the data starts or ends inside them.
-  const monthly = await db.all<{ month: string; revenue: number; orders: number; buyers: number; new_buyers: number | null }>(
-    `SELECT strftime(m.month, '%Y-%m-%d') AS month, m.revenue, m.orders, m.buyers, f.new_buyers FROM (
-       SELECT date_trunc('month', ${local('ts')}) AS month, coalesce(sum(amount), 0) AS revenue,
-         count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders,
-         count(DISTINCT customer_id) FILTER (WHERE NOT is_return) AS buyers
-       FROM transactions GROUP BY 1
-     ) m LEFT JOIN (
-       SELECT first_month AS month, count(*) AS new_buyers FROM (
-         SELECT customer_id, date_trunc('month', ${local('min(ts)')}) AS first_month FROM transactions
-         WHERE NOT is_return AND customer_id IS NOT NULL GROUP BY 1
-       ) GROUP BY 1
-     ) f ON f.month = m.month ORDER BY m.month`,
-  );
+  const monthOf = dateTrunc('month', local(col('ts')));
+  const perMonth = await all<{ month: unknown; revenue: number; orders: number; buyers: number }>(db, select({
+    select: [
+      { expr: monthOf, as: 'month' },
+      { expr: coalesce(cast(sum(col('amount')), 'double'), cast(lit(0), 'double')), as: 'revenue' },
+      { expr: countDistinct(col('order_id'), { filter: purchase }), as: 'orders' },
+      { expr: countDistinct(col('customer_id'), { filter: purchase }), as: 'buyers' },
+    ],
+    from: table('transactions'), groupBy: [monthOf], orderBy: [col('month')],
+  }));
+  // each buying customer's first month
+  const firstMonths = select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: dateTrunc('month', local(min(col('ts')))), as: 'first_month' }],
+    from: table('transactions'), where: and(purchase, isNotNull(col('customer_id'))), groupBy: [col('customer_id')],
+  });
+  const newPerMonth = await all<{ first_month: unknown; new_buyers: number }>(db, select({
+    select: [{ expr: col('first_month'), as: 'first_month' }, { expr: count(), as: 'new_buyers' }], from: subquery(firstMonths, 'f'), groupBy: [col('first_month')],
+  }));
+  const newBuyers = new Map(newPerMonth.map((r) => [dayText(r.first_month), n(r.new_buyers)]));
+  const monthly = perMonth.map((r) => ({ ...r, month: dayText(r.month)!, new_buyers: newBuyers.get(dayText(r.month)) ?? null }));
   const first = t.first ?? '';
   const last = t.last ?? '';
   const lastDayOfMonth = (s: string) => {
@@ -204,12 +217,7 @@ export async function overviewSection(db: Db, options: { currency?: string; time
   parts.push('</div>');
 
   // Top products by net revenue, named from the products table, else from the transactions' descriptions.
-  const top = await db.all<{ product_id: string; name: string | null; revenue: number; units: number | null; orders: number; buyers: number }>(
-    `SELECT t.product_id, coalesce(any_value(p.name), mode(t.description)) AS name, sum(t.amount) AS revenue, sum(t.quantity) AS units,
-       count(DISTINCT t.order_id) FILTER (WHERE NOT t.is_return) AS orders, count(DISTINCT t.customer_id) AS buyers
-     FROM transactions t LEFT JOIN products p ON p.product_id = t.product_id
-     WHERE t.product_id IS NOT NULL GROUP BY 1 ORDER BY revenue DESC NULLS LAST, 1 LIMIT 10`,
-  );
+  const top = await topProducts(db);
   if (top.length > 0) {
     const net = n(t.net);
     parts.push(htmlTable(
@@ -223,6 +231,37 @@ export async function overviewSection(db: Db, options: { currency?: string; time
   if (n(c?.customers) > 0) parts.push(...(await traitsPart(db, n(c?.customers))));
   if (n(c?.events) > 0) parts.push(...(await eventsPart(db, tz)));
   return section(parts);
+}
+
+/**
+ * The ten products with the highest net revenue, with units, orders and buyers, named from the products
+ * table, else by the description their transaction lines carry most often (ties: the first in order).
+ */
+async function topProducts(db: Db): Promise<{ product_id: string; name: string | null; revenue: number; units: number | null; orders: number; buyers: number }[]> {
+  const rows = await all<{ product_id: string; revenue: number; units: number | null; orders: number; buyers: number }>(db, select({
+    select: [
+      { expr: col('product_id'), as: 'product_id' }, { expr: sum(col('amount')), as: 'revenue' }, { expr: sum(col('quantity')), as: 'units' },
+      { expr: countDistinct(col('order_id'), { filter: not(col('is_return')) }), as: 'orders' }, { expr: countDistinct(col('customer_id')), as: 'buyers' },
+    ],
+    from: table('transactions'), where: isNotNull(col('product_id')), groupBy: [col('product_id')],
+    orderBy: [{ expr: col('revenue'), desc: true }, col('product_id')], limit: 10,
+  }));
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => String(r.product_id));
+  const names = new Map((await all<{ product_id: string; name: string | null }>(db, select({
+    select: [{ expr: col('product_id'), as: 'product_id' }, { expr: max(col('name')), as: 'name' }],
+    from: table('products'), where: inList(col('product_id'), ids), groupBy: [col('product_id')],
+  }))).filter((r) => r.name !== null).map((r) => [String(r.product_id), String(r.name)]));
+  const unnamed = ids.filter((id) => !names.has(id));
+  if (unnamed.length) {
+    const described = await all<{ product_id: string; description: string; k: number }>(db, select({
+      select: [{ expr: col('product_id'), as: 'product_id' }, { expr: col('description'), as: 'description' }, { expr: count(), as: 'k' }],
+      from: table('transactions'), where: and(inList(col('product_id'), unnamed), isNotNull(col('description'))), groupBy: [col('product_id'), col('description')],
+      orderBy: [col('product_id'), { expr: col('k'), desc: true }, col('description')],
+    }));
+    for (const r of described) if (!names.has(String(r.product_id))) names.set(String(r.product_id), String(r.description));
+  }
+  return rows.map((r) => ({ ...r, product_id: String(r.product_id), name: names.get(String(r.product_id)) ?? null }));
 }
 
 const BASE_CUSTOMER_COLUMNS = new Set(['customer_id', 'source_id', 'first_seen', 'updated_at']);
@@ -272,11 +311,15 @@ async function eventsPart(db: Db, tz: string): Promise<string[]> {
     select: [{ expr: col('type') }, { expr: count(), as: 'k' }, { expr: countDistinct(col('customer_id')), as: 'who' }], from: table('events'),
     groupBy: [col('type')], orderBy: [{ expr: col('k'), desc: true }, col('type')],
   }));
-  const monthly = await db.all<{ month: string; type: string; k: number }>(
-    `SELECT strftime(date_trunc('month', ${localTs('ts', tz)}), '%Y-%m-%d') AS month, type, count(*) AS k FROM events
-     WHERE type IN (SELECT type FROM events GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 5) GROUP BY 1, 2 ORDER BY 1, 2`,
-  );
-  const range = await db.one<{ first: string; last: string }>(`SELECT strftime(${localTs('min(ts)', tz)}, '%Y-%m-%d') AS first, strftime(${localTs('max(ts)', tz)}, '%Y-%m-%d') AS last FROM events`);
+  const monthOf = dateTrunc('month', localTime(col('ts'), tz));
+  const monthly = (await all<{ month: unknown; type: string; k: number }>(db, select({
+    select: [{ expr: monthOf, as: 'month' }, { expr: col('type'), as: 'type' }, { expr: count(), as: 'k' }], from: table('events'),
+    where: inList(col('type'), types.slice(0, 5).map((r) => String(r.type))), groupBy: [monthOf, col('type')], orderBy: [col('month'), col('type')],
+  }))).map((r) => ({ ...r, month: dayText(r.month)! }));
+  const span = await one<{ first: unknown; last: unknown }>(db, select({
+    select: [{ expr: localTime(min(col('ts')), tz), as: 'first' }, { expr: localTime(max(col('ts')), tz), as: 'last' }], from: table('events'),
+  }));
+  const range = { first: dayText(span?.first), last: dayText(span?.last) };
   const total = types.reduce((a, r) => a + n(r.k), 0);
   const out = ['<h3>Events</h3>', `<p>${plural(total, 'event')} of ${plural(types.length, 'type')} from <b>${esc(fmtDate(range?.first))}</b> to <b>${esc(fmtDate(range?.last))}</b>.</p>`, '<div class="grid2">'];
   out.push(barsH(types.slice(0, 10).map((r) => ({ label: r.type, value: n(r.k) })), {

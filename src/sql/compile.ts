@@ -172,6 +172,16 @@ class Compiler {
         const key = this.expr({ kind: 'param', value: d.jsonKey(e.key) }, `${path}.key`);
         return this.hook(path, () => d.jsonGet(j, key, e.as));
       }
+      case 'array': {
+        if (e.of !== 'double' && e.of !== 'varchar') return this.report(`${path}.of`, 'invalid-argument', `arrays hold double or varchar, not ${String(e.of)}`);
+        const items = this.list(e.items, `${path}.items`);
+        return this.hook(path, () => d.array(items, e.of));
+      }
+      case 'local_time': {
+        const x = this.expr(e.expr, `${path}.expr`);
+        if (typeof e.zone !== 'string' || !/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/.test(e.zone)) return this.report(`${path}.zone`, 'invalid-argument', `${JSON.stringify(e.zone)} is not a time zone name`, 'use an IANA name such as Europe/Berlin, or UTC');
+        return this.hook(path, () => d.localTime(x, e.zone));
+      }
       case 'window': {
         const args = this.list(e.args, `${path}.args`);
         const partition = this.list(e.partitionBy, `${path}.partitionBy`);
@@ -360,7 +370,8 @@ function walk(e: Expr, visit: (e: Expr) => unknown): void {
   switch (e.kind) {
     case 'binary': kids.push(e.left, e.right); break;
     case 'logic': kids.push(...e.items); break;
-    case 'not': case 'is_null': case 'cast': case 'date_trunc': case 'in_query': case 'json_get': kids.push(e.expr); break;
+    case 'not': case 'is_null': case 'cast': case 'date_trunc': case 'in_query': case 'json_get': case 'local_time': kids.push(e.expr); break;
+    case 'array': kids.push(...e.items); break;
     case 'in': kids.push(e.expr, ...e.values); break;
     case 'case': kids.push(...e.whens.flat(), e.else); break;
     case 'fn': case 'agg': kids.push(...e.args, e.kind === 'agg' ? e.filter : undefined); break;

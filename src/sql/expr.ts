@@ -28,6 +28,8 @@ export type DateUnit = 'day' | 'week' | 'month' | 'quarter' | 'year';
  * - `round(x, digits)`: half away from zero; `digits` must be a `num`
  * - `greatest/least`: NULL arguments are ignored (NULL only when all are NULL), as in PostgreSQL
  * - `contains/starts_with`: case-sensitive substring/prefix tests; `lower` is Unicode-aware
+ * - `try_double(text)`: the text as a double when it is a decimal number (`12`, `-1.5`, `2e3`, spaces around
+ *   allowed), else NULL — never an error
  */
 export const FUNCTIONS = {
   days_between: [2, 2],
@@ -50,12 +52,16 @@ export const FUNCTIONS = {
   sin: [1, 1],
   cos: [1, 1],
   asin: [1, 1],
+  try_double: [1, 1],
 } as const satisfies Record<string, readonly [number, number]>;
 export type FnName = keyof typeof FUNCTIONS;
 
 /** Aggregates; `count_star` is count(*). Each takes an optional filter (FILTER (WHERE …) or the -If combinator). */
-export type AggName = 'count' | 'count_star' | 'sum' | 'avg' | 'min' | 'max' | 'stddev_pop' | 'stddev_samp' | 'median';
-export const AGGREGATES: readonly AggName[] = ['count', 'count_star', 'sum', 'avg', 'min', 'max', 'stddev_pop', 'stddev_samp', 'median'];
+export type AggName = 'count' | 'count_star' | 'sum' | 'avg' | 'min' | 'max' | 'stddev_pop' | 'stddev_samp' | 'var_samp' | 'median';
+export const AGGREGATES: readonly AggName[] = ['count', 'count_star', 'sum', 'avg', 'min', 'max', 'stddev_pop', 'stddev_samp', 'var_samp', 'median'];
+
+/** Element types of `arrayOf`. */
+export type ArrayElement = 'double' | 'varchar';
 
 /** Window functions; only compiled where the dialect has `capabilities.windowFunctions`. */
 export type WindowFn = 'row_number' | 'ntile' | 'lag';
@@ -88,6 +94,8 @@ export type Expr =
   | { readonly kind: 'index'; readonly array: Expr; readonly i: number }
   | { readonly kind: 'scalar_query'; readonly query: Select | UnionAll }
   | { readonly kind: 'json_get'; readonly expr: Expr; readonly key: string; readonly as: 'text' | 'number' }
+  | { readonly kind: 'array'; readonly of: ArrayElement; readonly items: readonly Expr[] }
+  | { readonly kind: 'local_time'; readonly expr: Expr; readonly zone: string }
   | {
       readonly kind: 'window';
       readonly fn: WindowFn;
@@ -187,6 +195,21 @@ export const scalarQuery = (query: Select | UnionAll): Expr => f({ kind: 'scalar
  */
 export const jsonGet = (x: Expr, key: string, as: 'text' | 'number' = 'text'): Expr => f({ kind: 'json_get', expr: x, key, as });
 
+/**
+ * An array of doubles or texts built from expressions (a row's columns as one list column). Where the engine's
+ * arrays cannot hold NULL (ClickHouse: `Array(Float64)`, `Array(String)`), a NULL element is stored as nan
+ * (doubles) or '' (texts).
+ */
+export const arrayOf = (of: ArrayElement, items: readonly Expr[]): Expr => f({ kind: 'array', of, items: [...items] });
+/** `try_double(text)`: the text as a double when it is a number, else NULL. */
+export const tryDouble = (x: Expr) => fn('try_double', x);
+/**
+ * The wall-clock time in time zone `zone` (an IANA name such as `America/New_York`, or `UTC`) of the UTC
+ * timestamp `x`, as a timestamp without zone: for calendar days and months in a user's zone. The zone is
+ * written into the SQL as a quoted literal (it must look like a zone name: letters, digits, `_ + - /`).
+ */
+export const localTime = (x: Expr, zone: string): Expr => f({ kind: 'local_time', expr: x, zone });
+
 /** Options of an aggregate: a filter (rows where it is true) and DISTINCT. */
 export interface AggOptions {
   distinct?: boolean;
@@ -203,6 +226,8 @@ export const min = (x: Expr, opts: { filter?: Expr } = {}) => agg('min', x, opts
 export const max = (x: Expr, opts: { filter?: Expr } = {}) => agg('max', x, opts);
 export const stddevSamp = (x: Expr, opts: { filter?: Expr } = {}) => agg('stddev_samp', x, opts);
 export const stddevPop = (x: Expr, opts: { filter?: Expr } = {}) => agg('stddev_pop', x, opts);
+/** The sample variance (n − 1 in the denominator); NULL for fewer than two values. */
+export const varSamp = (x: Expr, opts: { filter?: Expr } = {}) => agg('var_samp', x, opts);
 /** The interpolated median (quantile 0.5, as `quantiles`). */
 export const median = (x: Expr, opts: { filter?: Expr } = {}) => agg('median', x, opts);
 /**

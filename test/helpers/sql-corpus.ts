@@ -229,6 +229,51 @@ export const aggregates = select({
 // 1…10: median 5.5; 3…10 at 0.25 and 0.75 → positions 1.75 and 5.25 → 4.75 and 8.25; variance 8.25 (pop) and 9.1666… (sample).
 const aggregateRow: Row = { median: 5.5, q: [4.75, 8.25], sd_pop: Math.sqrt(8.25), sd_samp: Math.sqrt(82.5 / 9), mean_low: 2.5, none: null };
 
+// Text read as numbers (try_double), the sample variance, a count filtered by NOT IN, arrays built from
+// columns and read back by index, and wall-clock time in a zone (campaign import, campaign measure, the
+// report's calendar months).
+export const textNumbers = select({
+  select: [
+    { expr: s.tryDouble(lit(' 12.5 ')), as: 'padded' },
+    { expr: s.tryDouble(lit('-1e3')), as: 'exponent' },
+    { expr: s.tryDouble(lit('12 apples')), as: 'words' },
+    { expr: s.tryDouble(lit('')), as: 'empty' },
+    { expr: s.index(s.arrayOf('double', [col('one'), s.mul(col('one'), num(2.5)), lit(7)]), 2), as: 'second' },
+    { expr: s.index(s.arrayOf('varchar', [lit('a'), lit("b'c")]), 2), as: 'text_2' },
+  ],
+  from: table('one_row'),
+});
+const textNumbersRow: Row = { padded: 12.5, exponent: -1000, words: null, empty: null, second: 2.5, text_2: "b'c" };
+
+export const variance = select({
+  select: [
+    { expr: s.varSamp(col('x')), as: 'var' },
+    { expr: s.count(undefined, { filter: s.not(s.inList(col('x'), [num(0), num(1)])) }), as: 'not_binary' },
+    { expr: s.varSamp(col('x'), { filter: s.gt(col('x'), num(9)) }), as: 'var_one' },
+  ],
+  from: table('vals'),
+});
+// 1…10: sample variance 82.5 / 9; one value (10) has no sample variance
+const varianceRow: Row = { var: 82.5 / 9, not_binary: 9, var_one: null };
+
+export const localTimes = select({
+  select: [
+    { expr: col('order_id'), as: 'order_id' },
+    { expr: s.localTime(col('ts'), 'America/New_York'), as: 'new_york' },
+    { expr: s.dateTrunc('month', s.localTime(col('ts'), 'Asia/Tokyo')), as: 'tokyo_month' },
+    { expr: s.localTime(col('ts'), 'UTC'), as: 'utc' },
+  ],
+  from: table('transactions'),
+  where: s.inList(col('order_id'), ['o4', 'o5']),
+  orderBy: [col('order_id')],
+});
+// o4 2023-12-02 00:00 UTC is 2023-12-01 19:00 in New York (EST, −5) and 09:00 in Tokyo (+9); o5 2024-01-31 18:00 UTC is
+// 13:00 in New York and 2024-02-01 03:00 in Tokyo: February there
+const localTimeRows: Row[] = [
+  { order_id: 'o4', new_york: '2023-12-01T19:00:00.000Z', tokyo_month: '2023-12-01T00:00:00.000Z', utc: '2023-12-02T00:00:00.000Z' },
+  { order_id: 'o5', new_york: '2024-01-31T13:00:00.000Z', tokyo_month: '2024-02-01T00:00:00.000Z', utc: '2024-01-31T18:00:00.000Z' },
+];
+
 export const ordered = select({
   select: [{ expr: col('id'), as: 'id' }],
   from: subquery(s.unionAll(
@@ -295,6 +340,9 @@ export const CASES: CorpusCase[] = [
   { name: 'lag() gaps between purchases', query: gaps, rows: [{ order_id: 'o1', gap: null }, { order_id: 'o1', gap: 0 }, { order_id: 'o2', gap: 20 }] },
   // c1 buys on 2024-01-01 and 2024-01-21; c2 and c3 on one day each
   { name: 'gaps between purchase days by a self-join, without window functions', query: selfJoinGaps, rows: [{ customer_id: 'c1', gap: 20 }], perCustomer: true },
+  { name: 'text as numbers (try_double), arrays built from values and read by index', query: textNumbers, rows: [textNumbersRow] },
+  { name: 'sample variance, a count filtered by NOT IN, the variance of one value is NULL', query: variance, rows: [varianceRow] },
+  { name: 'wall-clock time and calendar months in a time zone', query: localTimes, rows: localTimeRows },
 ];
 export const WINDOWED = new Set<Query>([ntileBins, gaps]);
 

@@ -3,7 +3,7 @@
  * ClickHouse override only the hooks where they differ (postgres.ts, clickhouse.ts).
  */
 import { SegmintError } from '../../core/errors.ts';
-import type { AggName, DateUnit, FnName, SqlType, Value } from '../expr.ts';
+import type { AggName, ArrayElement, DateUnit, FnName, SqlType, Value } from '../expr.ts';
 import { quoteIdent, quoteString } from '../quote.ts';
 
 export type DialectName = 'duckdb' | 'postgres' | 'clickhouse';
@@ -56,6 +56,10 @@ export interface Dialect {
   quantiles(expr: string, ps: readonly string[], filter: string | undefined): string;
   /** element `i` (1-based) of an array */
   index(array: string, i: number): string;
+  /** an array of `of` built from compiled items (`arrayOf`) */
+  array(items: readonly string[], of: ArrayElement): string;
+  /** the wall-clock timestamp in `zone` (a checked zone name, not yet quoted) of the UTC timestamp `x` (`localTime`) */
+  localTime(x: string, zone: string): string;
   /** the value bound for a top-level JSON key `name` (a JSON path `$.name`, or the name itself) */
   jsonKey(name: string): string;
   /** top-level key of `json`, both compiled; `key` is the bound `jsonKey` */
@@ -131,6 +135,7 @@ export const baseFunctions: { readonly [K in FnName]: FnImpl } = {
   sin: call('sin'),
   cos: call('cos'),
   asin: call('asin'),
+  try_double: (a) => `TRY_CAST(${a[0]} AS DOUBLE)`,
 };
 
 /** The defaults every dialect starts from (`name` and `capabilities` are each dialect's own). */
@@ -171,6 +176,11 @@ export const baseDialect: Omit<Dialect, 'name' | 'capabilities'> = {
     return `quantile_cont(${inline ? `CASE WHEN ${filter} THEN ${x} END` : x}, [${ps.join(', ')}])${filter !== undefined && !inline ? ` FILTER (WHERE ${filter})` : ''}`;
   },
   index: (array, i) => `(${array})[${i}]`,
+  array(items, of) {
+    return `CAST([${items.join(', ')}] AS ${this.typeName(of)}[])`;
+  },
+  // needs DuckDB's ICU extension (bundled); the connection's TimeZone is UTC, so the cast reads x as UTC
+  localTime: (x, zone) => (zone === 'UTC' ? `CAST(${x} AS TIMESTAMP)` : `timezone(${quoteString(zone)}, CAST(CAST(${x} AS TIMESTAMP) AS TIMESTAMPTZ))`),
   jsonKey: (name) => `$.${name}`,
   // a number only when the value is a JSON number, as on PostgreSQL and ClickHouse (TRY_CAST would also read "12")
   jsonGet: (j, key, as) => (as === 'text' ? `json_extract_string(${j}, ${key})` : `CASE WHEN json_type(${j}, ${key}) IN ('UBIGINT', 'BIGINT', 'HUGEINT', 'DOUBLE') THEN CAST(json_extract_string(${j}, ${key}) AS DOUBLE) END`),

@@ -25,7 +25,7 @@ const CONVERT: Record<SqlType, (x: string) => string> = {
   decimal: (x) => `toDecimal64(toFloat64(${x}) + if(toFloat64(${x}) < 0, -0.00005, 0.00005), 4)`,
 };
 const AGG: Record<Exclude<AggName, 'count_star'>, string> = {
-  count: 'count', sum: 'sum', avg: 'avg', min: 'min', max: 'max', stddev_pop: 'stddevPop', stddev_samp: 'stddevSamp', median: 'median', // median: see interpolated()
+  count: 'count', sum: 'sum', avg: 'avg', min: 'min', max: 'max', stddev_pop: 'stddevPop', stddev_samp: 'stddevSamp', var_samp: 'varSamp', median: 'median', // median: see interpolated()
 };
 const TRUNC: Record<DateUnit, (x: string) => string> = {
   day: (x) => `toDateTime(toDate(${x}))`,
@@ -113,6 +113,7 @@ export const clickhouse: Dialect = {
     sin: (a) => `sin(${a[0]})`,
     cos: (a) => `cos(${a[0]})`,
     asin: (a) => `asin(${a[0]})`,
+    try_double: (a) => `toFloat64OrNull(replaceRegexpAll(toString(${a[0]}), '^\\\\s+|\\\\s+$', ''))`,
   },
   dateTrunc: (unit, x) => TRUNC[unit](x),
   agg(name, a, distinct, filter) {
@@ -124,6 +125,8 @@ export const clickhouse: Dialect = {
     if (name === 'median') return interpolated(sortedValues(a[0]!, filter), '0.5', 'NULL');
     // avg over no rows: 18.16 throws for a Decimal and gives nan for a Float64 where SQL gives NULL
     if (name === 'avg' && !filter) return `if(count(${a[0]}) > 0, toFloat64(sum(${a[0]})) / count(${a[0]}), NULL)`;
+    // varSamp of fewer than two values is nan or inf where SQL gives NULL
+    if (name === 'var_samp') return filter ? `if(countIf(${a[0]}, ${filter}) > 1, varSampIf(${a[0]}, ${filter}), NULL)` : `if(count(${a[0]}) > 1, varSamp(${a[0]}), NULL)`;
     const fn = AGG[name];
     if (!filter) return `${fn}(${a[0]})`;
     if (name === 'count') return `countIf(${a[0]}, ${filter})`;
@@ -136,6 +139,12 @@ export const clickhouse: Dialect = {
   // an array of the interpolated quantiles; nan where there are no values (an array cannot hold NULL on 18.16)
   quantiles: (x, ps, filter) => `[${ps.map((p) => interpolated(sortedValues(x, filter), p, 'nan')).join(', ')}]`,
   index: (array, i) => `arrayElement(${array}, ${i})`,
+  // Array(Float64) and Array(String) cannot hold NULL: nan and '' stand for it
+  array: (items, of) => (items.length === 0
+    ? (of === 'double' ? 'emptyArrayFloat64()' : 'emptyArrayString()')
+    : `[${items.map((x) => (of === 'double' ? `ifNull(toFloat64(${x}), nan)` : `ifNull(toString(${x}), '')`)).join(', ')}]`),
+  // the text of the time in the zone, read back as a DateTime of the server's (UTC) zone
+  localTime: (x, zone) => (zone === 'UTC' ? `toDateTime(${x})` : `toDateTime(toString(toTimeZone(toDateTime(${x}), ${quoteClickHouseString(zone)})))`),
   jsonKey: (name) => name,
   // 18.16 has only the visitParam* (simpleJSON*) functions; JSONHas/JSONExtract* came in 19.x. They find the
   // first "key": at any depth and expect JSON without whitespace outside strings (docs/engines.md).

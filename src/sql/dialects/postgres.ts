@@ -1,5 +1,6 @@
 import { baseDialect, baseFunctions, type Dialect } from './base.ts';
 import type { SqlType } from '../expr.ts';
+import { quoteString } from '../quote.ts';
 
 const TYPES: Partial<Record<SqlType, string>> = { double: 'DOUBLE PRECISION', decimal: 'NUMERIC(18,4)' };
 const DOUBLE = 'DOUBLE PRECISION';
@@ -22,7 +23,12 @@ export const postgres: Dialect = {
     // round(double precision) rounds half to even and round(double precision, int) does not exist; NUMERIC
     // rounds half away from zero, as DuckDB does.
     round: (a) => `CAST(round(CAST(${a[0]} AS NUMERIC), ${a[1] ?? '0'}) AS ${DOUBLE})`,
+    // no TRY_CAST: a cast only when the text is a decimal number (what DuckDB's TRY_CAST and ClickHouse's toFloat64OrNull read)
+    try_double: (a) => `CASE WHEN ${a[0]} ~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$' THEN CAST(${a[0]} AS ${DOUBLE}) END`,
   },
+  array: (items, of) => `CAST(ARRAY[${items.join(', ')}] AS ${of === 'double' ? DOUBLE : 'VARCHAR'}[])`,
+  // a TIMESTAMP read as UTC, then shown in the zone
+  localTime: (x, zone) => (zone === 'UTC' ? `CAST(${x} AS TIMESTAMP)` : `((CAST(${x} AS TIMESTAMP) AT TIME ZONE 'UTC') AT TIME ZONE ${quoteString(zone)})`),
   agg(name, a, distinct, filter) {
     if (name !== 'median') return baseDialect.agg.call(this, name, a, distinct, filter);
     return `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${a[0]})${filter ? ` FILTER (WHERE ${filter})` : ''}`;
