@@ -12,6 +12,8 @@ export const PRODUCT_FIELDS = ['category', 'department'] as const;
 /** The other transaction columns a reader may use (those the audience language offers, and the keys). */
 export const LINE_COLUMNS = [
   'customer_id', 'order_id', 'ts', 'amount', 'line_no', 'product_id', 'description', 'quantity', 'unit_price', 'channel', 'coupon', 'currency', 'is_return',
+  // the extra columns kept on the line (a rule filters on them beside a department: store_id = 367)
+  'attributes',
 ] as const;
 
 /** The lines of `transactions` with category and department coalesced with the product's, as `(…) AS alias`. */

@@ -30,6 +30,7 @@ import { recordRun, storeRun } from '../store/runs.ts';
 import { resolveTrait } from '../segments/schema.ts';
 import { PRODUCT_FIELDS } from '../features/transaction-lines.ts';
 import { migrate } from './migration.ts';
+import { loadLineSchema } from './line-attributes.ts';
 
 const RFM_FIELDS: Record<string, FieldType> = {
   segment: 'string', score: 'number', r: 'number', f: 'number', m: 'number', recency_days: 'number', frequency: 'number', monetary: 'number', mean_order_value: 'number',
@@ -103,6 +104,7 @@ export async function loadAudienceSchema(db: Db, options: { properties?: boolean
   return {
     traits,
     transactionFields: { ...TRANSACTION_FIELDS },
+    ...(await loadLineSchema(db)),
     eventTypes: types.map((t) => t.type),
     ...(eventProperties ? { eventProperties } : {}),
     scores,

@@ -114,6 +114,11 @@ export type Node =
     }
   /** `within 25 km of (51.5, -0.12)` */
   | { readonly kind: 'geo'; readonly km: Literal; readonly lat: Literal; readonly lon: Literal; readonly span: Span }
+  /**
+   * In a transactions filter: the line's place (a row of `places`) within R km of a point or of another place,
+   * `within 10 km of (51.51, -0.13)`, `place within 10 km of place 'S12'`
+   */
+  | { readonly kind: 'near'; readonly km: Literal; readonly point?: { readonly lat: Literal; readonly lon: Literal }; readonly place?: StringLit; readonly span: Span }
   /** `in audience 'lapsed'`, `not in audience 'vip'` */
   | { readonly kind: 'ref'; readonly name: StringLit; readonly negate: boolean; readonly span: Span };
 

@@ -9,6 +9,7 @@ import {
 } from './ast.ts';
 import { isPlainName } from '../sql/quote.ts';
 import { parseAudience } from './parse.ts';
+import { lineAttribute } from './line-attributes.ts';
 import { MODEL_RUNS, resolveTrait, runPinProblem, scoreSourceOf, suggestion, type AudienceSchema, type FieldType } from './schema.ts';
 import { durationDays, parseDateLiteral } from './time.ts';
 
@@ -86,6 +87,9 @@ class Checker {
         if (!(Math.abs(num(n.lon)) <= 180)) this.err(n.lon.span, 'invalid-coordinate', `longitude ${num(n.lon)} is outside -180…180`);
         return;
       }
+      case 'near':
+        this.near(n, scope);
+        return;
       case 'ref': {
         const name = n.name.value;
         if (!(name in this.schema.audiences)) {
@@ -94,6 +98,29 @@ class Checker {
         }
         return;
       }
+    }
+  }
+
+  /** `within R km of …` in a row filter: lines of transactions with a place, and places to measure from. */
+  private near(n: Node & { kind: 'near' }, scope: RowScope | undefined): void {
+    const places = this.schema.places;
+    if (scope?.kind !== 'transactions') {
+      this.err(n.span, 'invalid-filter', `${scope ? 'events have' : 'a customer has'} no place: within … km in a row filter reads a transaction line's place`, scope ? 'filter purchases instead: has purchases where within 10 km of (51.51, -0.13)' : 'within R km of (lat, lon) outside a filter reads the customer\'s latitude and longitude');
+      return;
+    }
+    if (!places?.attribute) {
+      this.err(n.span, 'missing-place', 'transaction lines here name no place: no transactions import mapped a place id', 'import the lines with --map place_id=COLUMN (e.g. store_id) and the places with segmint import FILE --kind places');
+    } else if (places.ids.length === 0) {
+      this.err(n.span, 'missing-place', 'this workspace has no places: within … km needs their coordinates', 'import them with segmint import FILE --kind places (id, name, latitude, longitude)');
+    }
+    const num = (l: Literal) => (l.kind === 'number' ? l.value : NaN);
+    if (!(num(n.km) > 0)) this.err(n.km.span, 'invalid-distance', `distance ${num(n.km)} km: expected more than 0`);
+    if (n.point) {
+      if (!(Math.abs(num(n.point.lat)) <= 90)) this.err(n.point.lat.span, 'invalid-coordinate', `latitude ${num(n.point.lat)} is outside -90…90`);
+      if (!(Math.abs(num(n.point.lon)) <= 180)) this.err(n.point.lon.span, 'invalid-coordinate', `longitude ${num(n.point.lon)} is outside -180…180`);
+    }
+    if (n.place && places && places.ids.length && !places.ids.includes(n.place.value)) {
+      this.err(n.place.span, 'unknown-place', `no place with id '${n.place.value}'${suggestion(n.place.value, places.ids)}`, `places: ${places.ids.slice(0, 10).join(', ')}${places.ids.length > 10 ? ', …' : ''}`);
     }
   }
 
@@ -125,9 +152,13 @@ class Checker {
       return undefined;
     }
     if (scope.kind === 'transactions') {
-      const fields = Object.keys(this.schema.transactionFields);
       if (f.path.length === 1 && f.path[0]! in this.schema.transactionFields) return this.schema.transactionFields[f.path[0]!];
-      this.err(f.span, 'unknown-field', `transactions have no field ${name}${suggestion(name, fields)}`, `fields of transactions: ${fields.join(', ')}`);
+      const attr = f.path.length === 1 ? lineAttribute(this.schema, f.path[0]!) : undefined;
+      if (attr) return attr.type;
+      const attrs = Object.keys(this.schema.lineAttributes ?? {});
+      const fields = [...Object.keys(this.schema.transactionFields), ...attrs, ...(this.schema.places?.attribute ? ['place_id'] : [])];
+      this.err(f.span, 'unknown-field', `transactions have no field ${name}${suggestion(name, fields)}`,
+        `fields of transactions: ${Object.keys(this.schema.transactionFields).join(', ')}${attrs.length ? `; columns kept on the lines: ${attrs.join(', ')}` : ''}`);
       return undefined;
     }
     if (f.path.length !== 2 || f.path[0] !== 'properties') {

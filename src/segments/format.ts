@@ -87,6 +87,8 @@ function pretty(n: Node, width: number, indent: string): string {
       return `has ${filtered(n.first.source, n.first.where, false, width, indent)} then ${n.negate ? 'no ' : ''}${filtered(n.then.source, n.then.where, false, width, indent)} within ${duration(n.within)}${window(n.window)}`;
     case 'geo':
       return `within ${formatLiteral(n.km)} km of (${formatLiteral(n.lat)}, ${formatLiteral(n.lon)})`;
+    case 'near':
+      return n.place ? `place within ${formatLiteral(n.km)} km of place ${formatLiteral(n.place)}` : `within ${formatLiteral(n.km)} km of (${formatLiteral(n.point!.lat)}, ${formatLiteral(n.point!.lon)})`;
     case 'ref':
       return `${n.negate ? 'not ' : ''}in audience ${formatLiteral(n.name)}`;
   }

@@ -7,7 +7,7 @@
  * functions, one join per SELECT and only equalities in ON, so the same SQL compiles for ClickHouse.
  */
 import {
-  add, and, asin, binary, bool, coalesce, col, contains, cos, count, countDistinct, daysBetweenExact, fn, ge, gt, index, inList, inQuery, isNotNull, isNull, jsonGet, le, least,
+  add, and, asin, binary, bool, cast, coalesce, col, contains, cos, count, countDistinct, daysBetweenExact, fn, ge, gt, index, inList, inQuery, isNotNull, isNull, jsonGet, le, least,
   lit, lt, median, mul, not, NULL, num, or, quantiles, scalarQuery, select, sin, sqrt, startsWith, sub, subquery, table, unionAll, agg, avg as avgOf, eq,
   type BinaryOp, type Cte, type Expr, type Select, type Source as SqlSource,
 } from '../sql/ir.ts';
@@ -16,6 +16,7 @@ import { expandedSize } from '../sql/size.ts';
 import type { Aggregate, CmpOp, DateTest, FieldRef, FieldTest, Literal, Node, Source, Stat, Window } from './ast.ts';
 import { durationDays, minusDuration, parseDateLiteral } from './time.ts';
 import { resolveTrait, scoreSourceOf, type AudienceSchema, type FieldType } from './schema.ts';
+import { lineAttribute } from './line-attributes.ts';
 
 export interface LowerOptions {
   schema: AudienceSchema;
@@ -179,6 +180,7 @@ class Lowerer {
     switch (n.kind) {
       case 'field': return n.field.path.length === 1 ? 0 : 1;
       case 'geo': return 1;
+      case 'near': return 0;
       case 'ref': {
         // shared: a semi-join on the audience's members, computed once
         if (this.shared) return 2;
@@ -229,6 +231,9 @@ class Lowerer {
         const dist = this.distance(n.lat.value as number, n.lon.value as number);
         return { node: n, holds: truth(le(dist, lit(n.km.value as number))), observed: dist };
       }
+      case 'near':
+        // only inside a row filter (the checker says so); as a customer condition it holds for nobody
+        return { node: n, holds: bool(false) };
       case 'ref':
       case 'all':
       case 'any':
@@ -375,13 +380,33 @@ class Lowerer {
 
   private rowField(f: FieldRef, scope: RowScope): { x: Expr; type: FieldType } {
     if (scope.table === 'events') return { x: jsonGet(col('properties'), f.path[1]!, 'text'), type: 'json' };
-    return { x: col(f.path[0]!), type: this.o.schema.transactionFields[f.path[0]!]! };
+    const name = f.path[0]!;
+    const attr = name in this.o.schema.transactionFields ? undefined : lineAttribute(this.o.schema, name);
+    // a line attribute is JSON text: numbers are cast (every value of a `number` attribute reads as one)
+    if (attr) return { x: attr.type === 'number' ? cast(jsonGet(col('attributes'), attr.key, 'text'), 'double') : jsonGet(col('attributes'), attr.key, 'text'), type: attr.type };
+    return { x: col(name), type: this.o.schema.transactionFields[name]! };
+  }
+
+  /** The line's place within R km of a point or of a place (a semi-join on `places`); false for lines without a place. */
+  private near(n: Node & { kind: 'near' }): Expr {
+    const key = this.o.schema.places?.attribute;
+    if (key === undefined) return bool(false);
+    const place = jsonGet(col('attributes'), key, 'text');
+    const of = (c: string) => scalarQuery(select({ select: [{ expr: col(c), as: c }], from: table('places'), where: eq(col('place_id'), lit(n.place!.value)) }));
+    const [lat0, lon0] = n.place ? [of('latitude'), of('longitude')] : [lit(n.point!.lat.value as number), lit(n.point!.lon.value as number)];
+    const within = select({
+      select: [{ expr: col('place_id'), as: 'place_id' }],
+      from: table('places'),
+      where: le(haversine(col('latitude'), col('longitude'), lat0, lon0), lit(n.km.value as number)),
+    });
+    return and(isNotNull(place), inQuery(place, within));
   }
 
   private filter(n: Node, scope: RowScope): Expr {
     if (n.kind === 'all') return and(...n.items.map((x) => this.filter(x, scope)));
     if (n.kind === 'any') return or(...n.items.map((x) => this.filter(x, scope)));
     if (n.kind === 'not') return not(this.filter(n.item, scope));
+    if (n.kind === 'near') return scope.table === 'transactions' ? this.near(n) : bool(false);
     if (n.kind !== 'field') return bool(false);
     const { x, type } = this.rowField(n.field, scope);
     // text equality against a category or department ignores case (docs/audiences.md): 'meat' finds 'MEAT'
@@ -510,15 +535,18 @@ class Lowerer {
   /** Great-circle distance in km from the customer's latitude/longitude to a point (haversine). */
   private distance(lat0: number, lon0: number): Expr {
     const { schema } = this.o;
-    const lat = col(resolveTrait(schema, 'latitude')!);
-    const lon = col(resolveTrait(schema, 'longitude')!);
-    const rad = (e: Expr) => mul(e, num(Math.PI / 180));
-    const half = (e: Expr) => sin(mul(rad(e), num(0.5)));
-    const sq = (e: Expr) => mul(e, e);
-    const h = add(sq(half(sub(lat, lit(lat0)))), mul(mul(cos(rad(lit(lat0))), cos(rad(lat))), sq(half(sub(lon, lit(lon0))))));
-    // rounding can put h a hair above 1, where asin is undefined (PostgreSQL raises)
-    return mul(num(2 * EARTH_RADIUS_KM), asin(least(sqrt(h), num(1))));
+    return haversine(col(resolveTrait(schema, 'latitude')!), col(resolveTrait(schema, 'longitude')!), lit(lat0), lit(lon0));
   }
+}
+
+/** Great-circle distance in km between (lat, lon) and (lat0, lon0), in degrees, on a sphere of radius 6,371.0088 km (haversine). */
+function haversine(lat: Expr, lon: Expr, lat0: Expr, lon0: Expr): Expr {
+  const rad = (e: Expr) => mul(e, num(Math.PI / 180));
+  const half = (e: Expr) => sin(mul(rad(e), num(0.5)));
+  const sq = (e: Expr) => mul(e, e);
+  const h = add(sq(half(sub(lat, lat0))), mul(mul(cos(rad(lat0)), cos(rad(lat))), sq(half(sub(lon, lon0)))));
+  // rounding can put h a hair above 1, where asin is undefined (PostgreSQL raises)
+  return mul(num(2 * EARTH_RADIUS_KM), asin(least(sqrt(h), num(1))));
 }
 
 /**

@@ -187,8 +187,29 @@ class Parser {
       this.depth--;
       return { kind: 'not', item, span: this.span(t.start) };
     }
+    if (inFilter && (this.isWord('within') || (this.isWord('place') && this.isWord('within', 1)))) return this.near();
     if (inFilter) return this.fieldCond();
     return this.cond();
+  }
+
+  /** In a row filter: `[place] within R km of (lat, lon)` or `[place] within R km of place 'id'`. */
+  private near(): Node {
+    const t = this.peek();
+    if (this.isWord('place')) this.next();
+    this.next();
+    const km = this.numberLit('a distance');
+    this.word('km', "distances are in km: within 10 km of place 'S12'");
+    this.word('of');
+    if (this.isWord('place')) {
+      this.next();
+      return { kind: 'near', km, place: this.stringLit("the place id in quotes: place 'S12'"), span: this.span(t.start) };
+    }
+    this.punct('(', "a point (latitude, longitude) or place 'id'");
+    const lat = this.numberLit('a latitude');
+    this.punct(',');
+    const lon = this.numberLit('a longitude');
+    this.punct(')');
+    return { kind: 'near', km, point: { lat, lon }, span: this.span(t.start) };
   }
 
   /** Items up to `close`, separated by commas; a broken item is reported and skipped, so later ones are still read. */
