@@ -216,6 +216,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'places: id, name, latitude, longitude',
     statements: ['CREATE TABLE places (place_id VARCHAR PRIMARY KEY, name VARCHAR, latitude DOUBLE NOT NULL, longitude DOUBLE NOT NULL, source_id INTEGER)'],
   },
+  {
+    version: 11,
+    // segmint model score NAME (issue #19): a run of kind 'model-score' (params: the model's name and training
+    // run) stores every scored customer's P(outcome) and its decile (1 = the tenth most likely); rules read
+    // them as model.NAME.probability / model.NAME.decile
+    description: 'model scores: a classifier\'s probability per customer',
+    statements: ['CREATE TABLE run_model_scores (run_id INTEGER NOT NULL, customer_id VARCHAR NOT NULL, probability DOUBLE NOT NULL, decile INTEGER NOT NULL)'],
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

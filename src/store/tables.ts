@@ -138,6 +138,14 @@ export const TABLES_BY_VERSION: Readonly<Record<number, readonly TableDef[]>> = 
       primaryKey: ['place_id'],
     },
   ],
+  11: [
+    {
+      name: 'run_model_scores',
+      columns: [nn('run_id', 'int'), nn('customer_id', 'text'), nn('probability', 'double'), nn('decile', 'int')],
+      orderBy: ['run_id', 'customer_id'],
+      shardKey: 'customer_id',
+    },
+  ],
 };
 
 /** Every table of the workspace schema by name (the latest version's). */
