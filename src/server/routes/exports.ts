@@ -63,7 +63,16 @@ export async function exportRoutes(app: FastifyInstance, opts: { state: Workspac
       tags: ['exports'], summary: "An audience's members with the traits asked for (customer traits, rfm.segment-style results), streamed as CSV, NDJSON or Parquet; from a stored snapshot with snapshot=RUN, else evaluated now",
       params: { type: 'object', required: ['name'], properties: { name: nameParam } },
       querystring: { type: 'object', additionalProperties: false, properties: { format: { enum: ['csv', 'ndjson', 'parquet'], default: 'csv' }, traits: { type: 'array', maxItems: 100, items: TRAIT, default: [] }, snapshot: runIdParam } },
-      response: { 200: { description: 'the rows: text/csv, application/x-ndjson or application/vnd.apache.parquet', type: 'string' } },
+      response: {
+        200: {
+          description: 'the rows, streamed',
+          content: {
+            'text/csv': { schema: { type: 'string', description: 'a header line, then one line per member' } },
+            'application/x-ndjson': { schema: { type: 'string', description: 'one JSON object per line' } },
+            'application/vnd.apache.parquet': { schema: { type: 'string', format: 'binary' } },
+          },
+        },
+      },
     },
   }, async (req, reply) => {
     const a = opts.state.definitions.get(req.params.name);
