@@ -103,7 +103,7 @@ async function sharesCoverage(db: Db, asOfDate: Date, level: 'department' | 'cat
  * trait named like a metric is left out) and, with `shares`, each customer's share of spend per department
  * (or category). One join per SELECT, so that ClickHouse 18.16 runs it too.
  */
-async function loadWorkspace(ws: Workspace, target: string, asOf: string, shares: 'department' | 'category' | undefined, lean: boolean): Promise<{ shareCols: string[]; note: string | null }> {
+async function loadWorkspace(ws: Pick<Workspace, 'db'>, target: string, asOf: string, shares: 'department' | 'category' | undefined, lean: boolean): Promise<{ shareCols: string[]; note: string | null }> {
   const db = ws.db;
   const asOfDate = new Date(`${asOf}T00:00:00Z`);
   const metrics = customerMetrics({ asOf: asOfDate, windowFunctions: DIALECT[db.dialect].capabilities.windowFunctions, features: lean ? 'rfm' : 'all' });
@@ -212,7 +212,7 @@ function nameOf(cluster: Expr, names: readonly string[]): Expr {
 }
 
 /** Run a clustering on `db` (a workspace's, or an in-memory one for `--input` without a workspace). */
-export async function runClustering(target: { ws: Workspace } | { db: Db }, options: ClusterRunOptions = {}): Promise<ClusterRunResult> {
+export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config'> } | { db: Db }, options: ClusterRunOptions = {}): Promise<ClusterRunResult> {
   const ws = 'ws' in target ? target.ws : null;
   const db = ws ? ws.db : (target as { db: Db }).db;
   let asOf: string | null = null, shareCols: string[] = [], sharesNote: string | null = null;
