@@ -18,7 +18,7 @@ import { checkTimezone, detectDateFormat } from './dates.ts';
 import { detectFormat, type FileFormat } from './formats.ts';
 import { resolveMapping, type Mapping } from './mapping.ts';
 import { checkPlaceColumn, splitPlaceMapping } from './place-mapping.ts';
-import { checkPlaces, loadPlaces, PLACE_RESERVED } from './places.ts';
+import { checkPlaces, loadPlaces, PLACE_RESERVED, updateNearestPlace } from './places.ts';
 import { checkCustomers, checkEvents, checkProducts, loadCustomers, loadEvents, loadProducts } from './others.ts';
 import { addCustomersFromAggregate, aggregateByCustomer, splitTransactionExtras, tallyFromAggregate, updateCustomerTraits } from './per-customer.ts';
 import { stageFile, type StagedColumn } from './stage.ts';
@@ -266,6 +266,11 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
         await loadPlaces(db, sourceId, traits);
       } else {
         await loadProducts(db, sourceId, traits);
+      }
+      // each customer's distance to the nearest place, a trait (places.ts): new places or new coordinates change it
+      if (kind === 'places' || kind === 'customers') {
+        const w = await updateNearestPlace(db);
+        if (w !== undefined && kind === 'places') warnings.push(w);
       }
       progress('quarantining', 0.8);
       // The raw values are built only for the quarantined rows, after they are joined back to the staged row.

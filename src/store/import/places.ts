@@ -43,3 +43,36 @@ export async function loadPlaces(db: Db, sourceId: number, traits: TraitColumn[]
     SELECT ${[...fixed, String(sourceId), ...traits.map((_, i) => `__t${i}`)].join(', ')} FROM __checked WHERE reason IS NULL
     ON CONFLICT (place_id) DO UPDATE SET ${set.join(', ')}`);
 }
+
+/** The customer trait holding each customer's distance to the nearest place, in km. */
+export const NEAREST_PLACE_TRAIT = 'distance_to_nearest_place_km';
+const EARTH_RADIUS_KM = 6371.0088;
+
+/**
+ * Set the customer trait `distance_to_nearest_place_km` (haversine, as `within R km` in rules) from the
+ * customers' numeric latitude and longitude traits to the nearest place; missing for customers without
+ * coordinates. Run after places or customers are imported, inside the import's transaction, so the trait
+ * is a feature for clustering and rules like any other. Returns a warning when it cannot be computed.
+ */
+export async function updateNearestPlace(db: Db): Promise<string | undefined> {
+  const places = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM places'))?.n ?? 0);
+  if (places === 0) return undefined;
+  const cols = await db.all<{ name: string; type: string }>("SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'customers' AND table_schema = 'main'");
+  const numeric = (re: RegExp) => cols.find((c) => re.test(c.name) && /^(DOUBLE|FLOAT|REAL|DECIMAL|BIGINT|INTEGER|SMALLINT|HUGEINT)/.test(c.type))?.name;
+  const lat = numeric(/^(latitude|lat)$/i);
+  const lon = numeric(/^(longitude|lon|lng|long)$/i);
+  if (lat === undefined || lon === undefined) {
+    return `${NEAREST_PLACE_TRAIT} is not computed: customers have no numeric latitude and longitude traits (import customers with them)`;
+  }
+  const have = cols.find((c) => c.name === NEAREST_PLACE_TRAIT);
+  if (!have) await db.run(`ALTER TABLE customers ADD COLUMN ${NEAREST_PLACE_TRAIT} DOUBLE`);
+  const r = (x: string) => `radians(${x})`;
+  const [cLat, cLon] = [`c.${quoteIdent(lat)}`, `c.${quoteIdent(lon)}`];
+  const h = `pow(sin((${r(cLat)} - ${r('p.latitude')}) / 2), 2) + cos(${r('p.latitude')}) * cos(${r(cLat)}) * pow(sin((${r(cLon)} - ${r('p.longitude')}) / 2), 2)`;
+  await db.run(`UPDATE customers SET ${NEAREST_PLACE_TRAIT} = d.km FROM (
+      SELECT c.customer_id, min(${2 * EARTH_RADIUS_KM} * asin(least(sqrt(${h}), 1))) AS km
+      FROM customers c CROSS JOIN places p WHERE ${cLat} IS NOT NULL AND ${cLon} IS NOT NULL GROUP BY c.customer_id) d
+    WHERE customers.customer_id = d.customer_id`);
+  await db.run(`UPDATE customers SET ${NEAREST_PLACE_TRAIT} = NULL WHERE ${quoteIdent(lat)} IS NULL OR ${quoteIdent(lon)} IS NULL`);
+  return undefined;
+}
