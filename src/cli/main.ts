@@ -23,6 +23,7 @@ import { registerCampaign } from './commands/campaign.ts';
 import { registerRecommend } from './commands/recommend.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
+import { registerModel } from './commands/model.ts';
 
 export function buildProgram(ctx: Context, setExit: (code: number) => void): Command {
   const program = new Command('segmint')
@@ -40,7 +41,7 @@ export function buildProgram(ctx: Context, setExit: (code: number) => void): Com
     'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
     'segmint clv fit && segmint clv predict --horizon 12 --unit month --out clv.csv',
   ]);
-  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete, registerRuns, registerMigration, registerCampaign, registerRecommend, registerServe, registerToken]) {
+  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete, registerRuns, registerMigration, registerCampaign, registerRecommend, registerServe, registerToken, registerModel]) {
     register(program, ctx, setExit);
   }
   return program;
