@@ -39,6 +39,10 @@ const scheduleStateSchema = {
 export function scheduleRoutes(app: FastifyInstance, submitRefresh: (by: string, force: boolean) => Job, scheduler: () => Scheduler): void {
   app.post<{ Body: { force?: boolean } | undefined }>('/refresh', {
     config: { role: 'analyst' },
+    // a POST without a body is a refresh with the defaults
+    preValidation: async (req) => {
+      if (req.body === undefined || req.body === null) req.body = {};
+    },
     schema: {
       summary: "Refresh now: import the inbox's new files, re-run what depends on them, snapshot every audience, fire webhooks (a job)", tags: ['refresh'],
       body: { type: 'object', additionalProperties: false, properties: { force: { type: 'boolean', description: 're-run everything even when no new data came in' } } },
