@@ -22,6 +22,7 @@ import type { ColumnKind } from '../engines/types.ts';
 import { resolveAsOf } from './value.ts';
 import { all, anyRow, countRows, dayAfter, dayText, exec, one, timestampText } from './run-query.ts';
 import { resolveTraits, traitSelect } from './trait-columns.ts';
+import { modelScoreSources } from './model-scores.ts';
 
 export { traitColumns } from './trait-columns.ts';
 import { copyToFile } from './export.ts';
@@ -76,6 +77,8 @@ export async function loadAudienceSchema(db: Db, options: { properties?: boolean
     const id = latest.get(kind);
     if (id !== undefined) scores[name] = runs[id]!.source!;
   }
+  // each scored model as model.NAME (segmint model score NAME)
+  Object.assign(scores, await modelScoreSources(db));
   // a pack's pinned runs (runs: {cluster: 12}) replace the latest
   for (const [name, id] of Object.entries(options.runs ?? {})) {
     const problem = runPinProblem({ traits, transactionFields: {}, eventTypes: [], scores, audiences: {}, runs }, name, Number(id));

@@ -10,7 +10,7 @@ import {
 import { isPlainName } from '../sql/quote.ts';
 import { parseAudience } from './parse.ts';
 import { lineAttribute } from './line-attributes.ts';
-import { MODEL_RUNS, resolveTrait, runPinProblem, scoreSourceOf, suggestion, type AudienceSchema, type FieldType } from './schema.ts';
+import { MODEL_RUNS, resolveTrait, resultDepth, resultField, resultName, runPinProblem, scoreSourceOf, suggestion, type AudienceSchema, type FieldType } from './schema.ts';
 import { durationDays, parseDateLiteral } from './time.ts';
 
 /** Most values in one `in (…)` list. */
@@ -215,7 +215,10 @@ class Checker {
     }
     const src = scoreSourceOf(this.schema, f);
     if (!src) {
-      if (Object.hasOwn(MODEL_RUNS, head)) {
+      if (head === 'model' && !f.run) {
+        if (f.path.length < 3) this.err(f.span, 'unknown-field', `${name}: a model's score is read as model.NAME.probability or model.NAME.decile`, `e.g. model.${f.path[1] ?? 'churn'}.probability > 0.6`);
+        else this.err(f.span, 'no-model-run', `${name} reads the latest scores of model ${f.path[1]}, and this workspace has none${suggestion(`model.${f.path[1]}`, Object.keys(this.schema.scores).filter((k) => k.startsWith('model.')))}`, `segmint model train ${f.path[1]} --target …, then segmint model score ${f.path[1]}`);
+      } else if (Object.hasOwn(MODEL_RUNS, head)) {
         this.err(f.span, 'no-model-run', `${name} reads the latest stored ${head} run, and this workspace has none`, MODEL_RUNS[head]);
       } else if (head === 'properties') {
         this.err(f.span, 'unknown-field', `${name}: properties belong to events`, "filter events on them: has event 'page_view' where properties.device = 'mobile'");
@@ -224,15 +227,17 @@ class Checker {
       }
       return undefined;
     }
-    const field = f.path.slice(1).join('.');
+    const field = resultField(f.path);
+    const depth = resultDepth(f.path);
+    const result = resultName(f.path);
     const why = src.unavailable?.[field];
-    if (why !== undefined && f.path.length === 2) {
-      this.err(f.span, 'unknown-field', `${name}: ${why}`, `fields of ${head} in this run: ${Object.keys(src.fields).filter((x) => !(x in (src.unavailable ?? {}))).join(', ')}`);
+    if (why !== undefined && f.path.length === depth + 1) {
+      this.err(f.span, 'unknown-field', `${name}: ${why}`, `fields of ${result} in this run: ${Object.keys(src.fields).filter((x) => !(x in (src.unavailable ?? {}))).join(', ')}`);
       return undefined;
     }
     const t = src.fields[field];
-    if (t === undefined || f.path.length > 2) {
-      this.err(f.span, 'unknown-field', `${head} has no field ${field}${suggestion(field, Object.keys(src.fields))}`, `fields of ${head}: ${Object.keys(src.fields).join(', ')}`);
+    if (t === undefined || f.path.length > depth + 1) {
+      this.err(f.span, 'unknown-field', `${result} has no field ${field}${suggestion(field, Object.keys(src.fields))}`, `fields of ${result}: ${Object.keys(src.fields).join(', ')}`);
       return undefined;
     }
     return t;

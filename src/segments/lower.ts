@@ -15,7 +15,7 @@ import { PRODUCT_FIELDS, transactionLines } from '../features/transaction-lines.
 import { expandedSize } from '../sql/size.ts';
 import type { Aggregate, CmpOp, DateTest, FieldRef, FieldTest, Literal, Node, Source, Stat, Window } from './ast.ts';
 import { durationDays, minusDuration, parseDateLiteral } from './time.ts';
-import { resolveTrait, scoreSourceOf, type AudienceSchema, type FieldType } from './schema.ts';
+import { resolveTrait, resultField, scoreSourceOf, type AudienceSchema, type FieldType } from './schema.ts';
 import { lineAttribute } from './line-attributes.ts';
 
 export interface LowerOptions {
@@ -259,7 +259,7 @@ class Lowerer {
       };
     }
     const src = scoreSourceOf(schema, n.field)!;
-    const field = path[1]!;
+    const field = resultField(path);
     const inRun = eq(col('run_id'), lit(src.runId));
     const x = col(src.columns?.[field] ?? field);
     const statQ = (s: Stat) => scalarQuery(select({ select: [{ expr: this.stat(s, x), as: 'v' }], from: table(src.table), where: inRun }));

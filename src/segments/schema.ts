@@ -36,7 +36,7 @@ export interface AudienceSchema {
   eventTypes: string[];
   /** property names per event type, when known (names are then checked) */
   eventProperties?: Record<string, string[]>;
-  /** stored results by name: rfm, lrfmp, clv, cluster */
+  /** stored results by name: rfm, lrfmp, clv, cluster, and model.NAME for each scored model */
   scores: Record<string, ScoreSource>;
   /** other audiences by name (their text form), for `in audience '…'` */
   audiences: Record<string, string>;
@@ -52,13 +52,23 @@ export interface AudienceSchema {
 /** The run kind (table `runs`) each result name reads. */
 export const RESULT_RUN_KIND: Readonly<Record<string, string>> = { rfm: 'rfm', lrfmp: 'lrfmp', clv: 'clv-predict', cluster: 'cluster' };
 
+/**
+ * How many leading names of a dotted field name its stored result: 1 (`rfm.segment`), or 2 for a model's
+ * scores, which are named (`model.churn.probability`: the result `model.churn`, the field `probability`).
+ */
+export const resultDepth = (path: readonly string[]): number => (path[0] === 'model' && path.length > 2 ? 2 : 1);
+/** The stored result of a dotted field: `rfm`, `model.churn`. */
+export const resultName = (path: readonly string[]): string => path.slice(0, resultDepth(path)).join('.');
+/** The field of a dotted field within its result: `segment`, `probability`. */
+export const resultField = (path: readonly string[]): string => path.slice(resultDepth(path)).join('.');
+
 /** The stored result a field reads: its pinned run (`cluster(12).name`) or the latest run of its kind. */
 export function scoreSourceOf(schema: AudienceSchema, f: { path: readonly string[]; run?: { id: number } }): ScoreSource | undefined {
   if (f.run) {
     const r = schema.runs?.[f.run.id];
     return r && r.kind === RESULT_RUN_KIND[f.path[0]!] ? r.source : undefined;
   }
-  return schema.scores[f.path[0]!];
+  return schema.scores[resultName(f.path)];
 }
 
 /** The runs a result name can pin, for hints: "runs of cluster: 3, 5" or how to store one. */
@@ -87,6 +97,7 @@ export const MODEL_RUNS: Readonly<Record<string, string>> = {
   lrfmp: 'run segmint lrfmp first',
   clv: 'run segmint clv fit, then segmint clv predict',
   cluster: 'run segmint cluster first',
+  model: 'run segmint model train NAME --target …, then segmint model score NAME; rules read model.NAME.probability',
 };
 
 /** The transaction columns the language offers (those present in the workspace are in the schema). */
