@@ -21,6 +21,7 @@ import { registerRuns } from './commands/runs.ts';
 import { registerMigration } from './commands/migration.ts';
 import { registerCampaign } from './commands/campaign.ts';
 import { registerRecommend } from './commands/recommend.ts';
+import { registerSource } from './commands/source.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
 import { registerModel } from './commands/model.ts';
@@ -41,7 +42,7 @@ export function buildProgram(ctx: Context, setExit: (code: number) => void): Com
     'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
     'segmint clv fit && segmint clv predict --horizon 12 --unit month --out clv.csv',
   ]);
-  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete, registerRuns, registerMigration, registerCampaign, registerRecommend, registerServe, registerToken, registerModel]) {
+  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete, registerRuns, registerMigration, registerCampaign, registerRecommend, registerSource, registerServe, registerToken, registerModel]) {
     register(program, ctx, setExit);
   }
   return program;

@@ -25,6 +25,7 @@ import { stageFile, type StagedColumn } from './stage.ts';
 import { quarantineRejects } from './rejects.ts';
 import { asDiskFull } from '../disk-full.ts';
 import { assertNotAttached } from '../attach.ts';
+import { assertNotAttached } from '../attach.ts';
 import { importIntoEngine } from './engine-load.ts';
 import { checkTransactions, deriveTransactionColumns, loadTransactions, type CheckContext } from './transactions.ts';
 
@@ -110,6 +111,8 @@ function settingsFor(ws: Workspace, o: ImportOptions): ImportSettings {
 
 /** Import `file` into the workspace (see ImportOptions and ImportResult). A full disk is `disk-full`. */
 export async function importFile(ws: Workspace, file: string, options: ImportOptions): Promise<ImportResult> {
+  // an attached kind is a view over the user's table (store/attach.ts)
+  if (options.kind === 'transactions' || options.kind === 'events' || options.kind === 'customers') await assertNotAttached(ws.db, options.kind);
   // an attached kind is a view over the user's table (store/attach.ts)
   if (options.kind !== 'products') await assertNotAttached(ws.db, options.kind);
   // PostgreSQL, ClickHouse: parsed and checked in a scratch DuckDB workspace, then bulk-loaded (engine-load.ts)
