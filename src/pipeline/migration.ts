@@ -15,7 +15,7 @@ import { copyToFile } from './export.ts';
 import { all, dayText, one, timestampText } from './run-query.ts';
 
 /** Every kind of stored run. */
-export const RUN_KINDS = ['rfm', 'lrfmp', 'clv', 'clv-predict', 'cluster', 'audience', 'campaign', 'recommend'] as const;
+export const RUN_KINDS = ['rfm', 'lrfmp', 'clv', 'clv-predict', 'cluster', 'audience', 'campaign', 'recommend', 'model', 'model-score'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 /** The kinds whose runs label each customer (a `clv` fit has no per-customer rows). */
 export const LABELLED_KINDS: readonly string[] = ['rfm', 'lrfmp', 'clv-predict', 'cluster', 'audience'];
@@ -85,7 +85,11 @@ function listed(r: { run_id: number; kind: string; as_of: unknown; created_at: u
   const k = r.kind;
   return {
     run_id: r.run_id, kind: k, as_of: dayText(r.as_of), created_at: timestampText(r.created_at),
-    name: k === 'audience' || k === 'campaign' ? text(at(p, 'name')) : null,
+    name: k === 'audience' || k === 'campaign' || k === 'model' || k === 'model-score' ? text(at(p, 'name')) : null,
+    model_customers: k === 'model' || k === 'model-score' ? number(at(s, 'customers'), true) : null,
+    model_auc: k === 'model' ? number(at(s, 'cv', 'auc')) : null,
+    model_target: k === 'model' ? text(at(p, 'target')) : null,
+    model_run: k === 'model-score' ? number(at(p, 'modelRun'), true) : null,
     campaign_source: k === 'campaign' ? text(at(p, 'source')) : null,
     campaign_added: k === 'campaign' ? number(at(s, 'added') ?? at(s, 'members'), true) : null,
     audience_customers: k === 'audience' ? number(at(s, 'customers'), true) : null,
@@ -151,6 +155,10 @@ export async function listRuns(db: Db, kind?: string): Promise<RunListing[]> {
         const n = r.campaign_added === null ? null : Number(r.campaign_added);
         return { ...base, customers: n, ...(r.name === null ? {} : { name: r.name }), summary: `campaign ${r.name ?? '?'}: ${n === null ? '?' : fmt(n)} customers ${r.campaign_source === 'imported' ? 'imported' : 'given an arm'}` };
       }
+      case 'model':
+        return { ...base, customers: r.model_customers, ...(r.name === null ? {} : { name: r.name }), summary: `model ${r.name ?? '?'}: target ${r.model_target ?? '?'} on ${r.model_customers === null ? '?' : fmt(r.model_customers)} customers${r.model_auc === null ? '' : `, CV AUC ${r.model_auc.toFixed(3)}`}` };
+      case 'model-score':
+        return { ...base, customers: r.model_customers, ...(r.name === null ? {} : { name: r.name }), summary: `model ${r.name ?? '?'} (run ${r.model_run ?? '?'}): ${r.model_customers === null ? '?' : fmt(r.model_customers)} customers scored` };
       default:
         return { ...base, customers: null, summary: '' };
     }
