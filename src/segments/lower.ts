@@ -446,7 +446,11 @@ class Lowerer {
         const enough = select({ select: [id], from: rows.source, where, groupBy: [col('customer_id')], having: ge(count(), lit(minRows)) });
         where = and(rows.own, isNotNull(a.distinctOf), inQuery(col('customer_id'), enough));
       }
-      const pairs = select({ select: [id, { expr: a.distinctOf, as: 'k' }], from: rows.source, where, groupBy: [col('customer_id'), a.distinctOf] });
+      // an expression (a JSON key read, whose key is a bound parameter) is grouped by its name from a subquery:
+      // bound twice, in SELECT and GROUP BY, DuckDB sees two different expressions
+      const pairs = a.distinctOf.kind === 'col'
+        ? select({ select: [id, { expr: a.distinctOf, as: 'k' }], from: rows.source, where, groupBy: [col('customer_id'), a.distinctOf] })
+        : select({ select: [id, { expr: col('k'), as: 'k' }], from: subquery(select({ select: [id, { expr: a.distinctOf, as: 'k' }], from: rows.source, where }), 'v'), groupBy: [col('customer_id'), col('k')] });
       return select({ select: withValue ? [id, { expr: count(), as: 'v' }] : [id], from: subquery(pairs, 'd'), groupBy: [col('customer_id')], ...(having ? { having: having(count()) } : {}) });
     }
     return select({ select: withValue ? [id, { expr: a.expr, as: 'v' }] : [id], from: rows.source, where: rows.where, groupBy: [col('customer_id')], ...(having ? { having: having(a.expr) } : {}) });

@@ -18,7 +18,7 @@ import { checkTimezone, detectDateFormat } from './dates.ts';
 import { detectFormat, type FileFormat } from './formats.ts';
 import { resolveMapping, type Mapping } from './mapping.ts';
 import { checkPlaceColumn, splitPlaceMapping } from './place-mapping.ts';
-import { checkPlaces, loadPlaces, PLACE_RESERVED, updateNearestPlace } from './places.ts';
+import { checkPlaces, ensureNearestPlaceColumn, loadPlaces, PLACE_RESERVED, updateNearestPlace } from './places.ts';
 import { checkCustomers, checkEvents, checkProducts, loadCustomers, loadEvents, loadProducts } from './others.ts';
 import { addCustomersFromAggregate, aggregateByCustomer, splitTransactionExtras, tallyFromAggregate, updateCustomerTraits } from './per-customer.ts';
 import { stageFile, type StagedColumn } from './stage.ts';
@@ -226,6 +226,8 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
       let lineAttributes: Record<string, string> | undefined;
       let placeAttribute: string | undefined;
       let checked;
+      // the customers' distance to the nearest place is a trait column, added before any row is written (see below)
+      if (kind === 'places' || kind === 'customers') await ensureNearestPlaceColumn(db, kind === 'places', kind === 'customers' ? traitNames(mapping.extra, new Set()) : []);
       if (kind === 'places') {
         traits = await inferTraits(db, extraCols, traitNames(mapping.extra, new Set(PLACE_RESERVED)));
         warnings.push(...(await ensureColumns(db, 'places', traits)));
@@ -257,6 +259,9 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
         if (placeMap !== undefined) placeAttribute = split.lineLevel.find((x) => mapping.extra[x.index] === placeMap)?.name;
         extra.customerTraits = split.perCustomer.map((t) => t.name);
         warnings.push(...split.warnings);
+        // new trait columns first: DuckDB refuses to commit an ALTER TABLE after an UPDATE of the same table's
+        // rows in one transaction ("another transaction has altered this table"), and the upsert updates rows
+        if (split.perCustomer.length) warnings.push(...(await ensureColumns(db, 'customers', split.perCustomer)));
         await addCustomersFromAggregate(db, sourceId);
         if (split.perCustomer.length) await updateCustomerTraits(db, split.perCustomer, warnings);
         if (mapping.fields.product_id) await addProductsFromTransactions(db, sourceId);

@@ -44,6 +44,23 @@ export async function loadPlaces(db: Db, sourceId: number, traits: TraitColumn[]
     ON CONFLICT (place_id) DO UPDATE SET ${set.join(', ')}`);
 }
 
+const LATITUDE = /^(latitude|lat)$/i;
+const LONGITUDE = /^(longitude|lon|lng|long)$/i;
+
+const customerColumns = (db: Db) => db.all<{ name: string; type: string }>("SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'customers' AND table_schema = 'main'");
+
+/**
+ * Add the column `distance_to_nearest_place_km` to customers when there are (or will be) places and the
+ * customers have (or are getting, `incoming` trait names) a latitude and a longitude. Called before the import
+ * writes any row: DuckDB refuses to commit an ALTER TABLE after an UPDATE of the table in one transaction.
+ */
+export async function ensureNearestPlaceColumn(db: Db, placesComing: boolean, incoming: readonly string[]): Promise<void> {
+  const names = [...(await customerColumns(db)).map((c) => c.name), ...incoming];
+  if (names.includes(NEAREST_PLACE_TRAIT) || !names.some((n) => LATITUDE.test(n)) || !names.some((n) => LONGITUDE.test(n))) return;
+  if (!placesComing && Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM places'))?.n ?? 0) === 0) return;
+  await db.run(`ALTER TABLE customers ADD COLUMN ${NEAREST_PLACE_TRAIT} DOUBLE`);
+}
+
 /** The customer trait holding each customer's distance to the nearest place, in km. */
 export const NEAREST_PLACE_TRAIT = 'distance_to_nearest_place_km';
 const EARTH_RADIUS_KM = 6371.0088;
@@ -57,15 +74,13 @@ const EARTH_RADIUS_KM = 6371.0088;
 export async function updateNearestPlace(db: Db): Promise<string | undefined> {
   const places = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM places'))?.n ?? 0);
   if (places === 0) return undefined;
-  const cols = await db.all<{ name: string; type: string }>("SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_name = 'customers' AND table_schema = 'main'");
+  const cols = await customerColumns(db);
   const numeric = (re: RegExp) => cols.find((c) => re.test(c.name) && /^(DOUBLE|FLOAT|REAL|DECIMAL|BIGINT|INTEGER|SMALLINT|HUGEINT)/.test(c.type))?.name;
-  const lat = numeric(/^(latitude|lat)$/i);
-  const lon = numeric(/^(longitude|lon|lng|long)$/i);
-  if (lat === undefined || lon === undefined) {
+  const lat = numeric(LATITUDE);
+  const lon = numeric(LONGITUDE);
+  if (lat === undefined || lon === undefined || !cols.some((c) => c.name === NEAREST_PLACE_TRAIT)) {
     return `${NEAREST_PLACE_TRAIT} is not computed: customers have no numeric latitude and longitude traits (import customers with them)`;
   }
-  const have = cols.find((c) => c.name === NEAREST_PLACE_TRAIT);
-  if (!have) await db.run(`ALTER TABLE customers ADD COLUMN ${NEAREST_PLACE_TRAIT} DOUBLE`);
   const r = (x: string) => `radians(${x})`;
   const [cLat, cLon] = [`c.${quoteIdent(lat)}`, `c.${quoteIdent(lon)}`];
   const h = `pow(sin((${r(cLat)} - ${r('p.latitude')}) / 2), 2) + cos(${r('p.latitude')}) * cos(${r(cLat)}) * pow(sin((${r(cLon)} - ${r('p.longitude')}) / 2), 2)`;
