@@ -78,6 +78,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // a path parameter can be hostile too
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    // a URL that cannot be decoded and the like, before any route: answered as every other error
+    frameworkErrors: (e, _req, reply) => {
+      const { status, body } = errorResponse(e);
+      void (reply as unknown as { code(n: number): { type(t: string): { send(b: unknown): unknown } } }).code(status).type('application/json').send(body);
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   const tokens = options.tokens ?? new TokenStore(options.workspace.dir);
@@ -92,6 +97,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
     const role = routeRole(route.config as { role?: 'public' } | undefined);
     const schema = (route.schema ??= {}) as Record<string, unknown>;
+    // a query parameter a route does not name is refused, not ignored
+    if (!schema.hide) schema.querystring ??= { type: 'object', additionalProperties: false, properties: {} };
     const response = (schema.response ??= {}) as Record<string, unknown>;
     const err = { $ref: 'Error#' };
     for (const code of role === 'public' ? ['400', '404'] : ['400', '401', '403', '404', '409', '413', '415', '422']) response[code] ??= err;

@@ -86,6 +86,8 @@ function fastifyCode(code: string | undefined, status: number): string {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY': return 'empty-body';
     case 'FST_ERR_CTP_INVALID_JSON_BODY': return 'invalid-json';
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return 'invalid-content-length';
+    case 'FST_ERR_BAD_URL': return 'bad-url';
+    case 'FST_ERR_ASYNC_CONSTRAINT': return 'bad-request';
     default: return status === 413 ? 'body-too-large' : status === 415 ? 'unsupported-media-type' : status === 404 ? 'not-found' : 'bad-request';
   }
 }
