@@ -143,7 +143,13 @@ test('the recorded effects: the label and the definition are kept in the workspa
   const cl = JSON.parse((await fx.app.inject({ method: 'GET', url: `/runs/${fx.runs.cluster}/clusters`, headers: h })).body) as { items: { cluster: number; label: { name?: string; owner?: string; actionable?: boolean; updatedBy: string } | null }[] };
   const one = cl.items.find((c) => c.cluster === 1)!;
   assert.deepEqual({ name: one.label?.name, owner: one.label?.owner, actionable: one.label?.actionable, by: one.label?.updatedBy }, { name: 'Loyal', owner: 'ann', actionable: true, by: 'test-analyst' });
-  const src = JSON.parse((await fx.app.inject({ method: 'GET', url: '/sources', headers: h })).body) as { items: { file: string }[] };
+  // the upload was queued as a job: wait for its source
+  let src: { items: { file: string }[] } = { items: [] };
+  for (let i = 0; i < 600 && src.items.length < 2; i++) {
+    if (i) await new Promise((done) => setTimeout(done, 100));
+    src = JSON.parse((await fx.app.inject({ method: 'GET', url: '/sources', headers: h })).body) as typeof src;
+  }
+  assert.equal(src.items.length, 2);
   const uploaded = src.items.at(-1)!.file;
   assert.match(uploaded, /^server\/uploads\/\d{4}-\d{2}-\d{2}-[0-9a-f]{16}\.csv$/);
   // the audience definition file the walk created was deleted again; the fixture's are there

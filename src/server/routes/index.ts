@@ -1,5 +1,6 @@
 /** The built-in resources, each a plugin of its own file, sharing one WorkspaceState (caches, definitions, labels). */
 import type { FastifyInstance } from 'fastify';
+import { jobsPlugin } from '../jobs/plugin.ts';
 import { WorkspaceState } from '../state.ts';
 import { audienceRoutes } from './audiences.ts';
 import { customerRoutes } from './customers.ts';
@@ -14,6 +15,8 @@ export interface RouteOptions {
 
 export async function builtInRoutes(app: FastifyInstance, opts: RouteOptions): Promise<void> {
   const state = new WorkspaceState(app.segmint.ws);
+  // jobs (queue, SSE, refresh, schedule, webhooks): sets app.segmint.submitJob and failures
+  await app.register(jobsPlugin, {});
   await app.register(workspaceRoutes, { state });
   await app.register(sourceRoutes, { uploadLimit: opts.uploadLimit });
   await app.register(runRoutes, { state });
