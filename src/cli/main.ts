@@ -24,6 +24,7 @@ import { registerRecommend } from './commands/recommend.ts';
 import { registerSource } from './commands/source.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerToken } from './commands/token.ts';
+import { registerRefresh } from './commands/refresh.ts';
 import { registerModel } from './commands/model.ts';
 
 export function buildProgram(ctx: Context, setExit: (code: number) => void): Command {
@@ -42,7 +43,7 @@ export function buildProgram(ctx: Context, setExit: (code: number) => void): Com
     'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
     'segmint clv fit && segmint clv predict --horizon 12 --unit month --out clv.csv',
   ]);
-  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete, registerRuns, registerMigration, registerCampaign, registerRecommend, registerSource, registerServe, registerToken, registerModel]) {
+  for (const register of [registerInit, registerImport, registerGenerate, registerValue, registerDemo, registerReport, registerClv, registerCluster, registerAudience, registerQuarantine, registerDelete, registerRuns, registerMigration, registerCampaign, registerRecommend, registerSource, registerServe, registerToken, registerRefresh, registerModel]) {
     register(program, ctx, setExit);
   }
   return program;
