@@ -309,6 +309,7 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
 
     let rowsOf: (runId: Expr) => Select;
     let pictureIds: string[];
+    let positions = '';
     if (db.dialect === 'duckdb') {
       // DuckDB: the fit's own assignment (the arithmetic of the model's SQL), appended in bulk and joined to the
       // ids by their position in id order; the model's SQL is checked against it on the sample's customers
@@ -318,7 +319,10 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
       const fitCols = ['r', 'cluster', 'distance', ...(mixture ? ['probability'] : [])];
       await exec(db, createTableAs(fitTable, select({ select: fitCols.map((c) => ({ expr: cast(num(0), 'double'), as: c })), from: table(INPUT), limit: 0 }), { temporary: true }));
       await db.appendDoubles(fitTable, [fit.kept, fit.assigned, fit.distances, ...(mixture ? [fit.probabilities!] : [])]);
-      const positions = select({ select: [{ expr: idv, as: '__id' }, { expr: sub(rowNumber([], [idv]), num(1)), as: '__r' }], from: table(INPUT) });
+      // each id's position in id order, sorted once: the write and the sample's check join it
+      positions = tempName('cluster_positions');
+      temps.push(positions);
+      await exec(db, createTableAs(positions, select({ select: [{ expr: idv, as: '__id' }, { expr: sub(rowNumber([], [idv]), num(1)), as: '__r' }], from: table(INPUT) }), { temporary: true }));
       const cluster = cast(col('cluster', 'f'), 'integer');
       rowsOf = (runId) => select({
         select: [
@@ -326,7 +330,7 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
           { expr: col('distance', 'f'), as: 'distance' }, { expr: mixture ? col('probability', 'f') : cast(NULL, 'double'), as: 'probability' },
         ],
         from: table(fitTable, 'f'),
-        joins: [{ type: 'inner', target: subquery(positions, 'p'), on: eq(cast(col('r', 'f'), 'bigint'), col('__r', 'p')) }],
+        joins: [{ type: 'inner', target: table(positions, 'p'), on: eq(cast(col('r', 'f'), 'bigint'), col('__r', 'p')) }],
       });
       pictureIds = [];
     } else {
@@ -354,7 +358,7 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
     const stored = runId === null ? select({ select: items(['customer_id', 'cluster']), from: table(ASSIGNMENTS) })
       : select({ select: items(['customer_id', 'cluster']), from: table('run_clusters'), where: eq(col('run_id'), num(runId)) });
     if (db.dialect === 'duckdb') {
-      const sampled = await checkSample(db, model, fit.picture.rows, INPUT, idColumn, stored, all);
+      const sampled = await checkSample(db, model, fit.picture.rows, INPUT, positions, idColumn, stored, all);
       sqlDisagreements += sampled.disagreements;
       pictureIds = sampled.ids;
     } else {
@@ -396,16 +400,17 @@ export function twoValues(v: Float64Array): [number, number] | null {
  * DuckDB: the model's SQL (features/cluster-assignment.ts) run in the engine on some rows (positions in id
  * order, the fit's sample): how many of them it assigns otherwise than `stored` holds, and their ids in the given order.
  */
-async function checkSample(db: Db, model: ClusterModelJSON, rows: Int32Array, from: string, idColumn: string, stored: Select, features: readonly string[]): Promise<{ disagreements: number; ids: string[] }> {
+async function checkSample(db: Db, model: ClusterModelJSON, rows: Int32Array, from: string, positions: string, idColumn: string, stored: Select, features: readonly string[]): Promise<{ disagreements: number; ids: string[] }> {
   if (rows.length === 0) return { disagreements: 0, ids: [] };
   const pick = tempName('cluster_pick'), check = tempName('cluster_check');
   try {
     await exec(db, createTableAs(pick, select({ select: [{ expr: cast(num(0), 'double'), as: 'r' }], from: table(from), limit: 0 }), { temporary: true }));
     await db.appendDoubles(pick, [rows]);
-    const idv = cast(col(idColumn), 'varchar');
-    const positioned = select({ select: [{ expr: idv, as: '__id' }, { expr: sub(rowNumber([], [idv]), num(1)), as: '__r' }, ...items(features.filter((f) => f !== '__id' && f !== '__r'))], from: table(from) });
+    const picked = select({ select: items(['__id', '__r']), from: table(positions), where: inQuery(col('__r'), select({ select: [{ expr: cast(col('r'), 'bigint'), as: 'r' }], from: table(pick) })) });
     await exec(db, createTableAs(check, select({
-      select: '*', from: subquery(positioned, 'p'), where: inQuery(col('__r'), select({ select: [{ expr: cast(col('r'), 'bigint'), as: 'r' }], from: table(pick) })),
+      select: [...items(['__id', '__r'], 'p'), ...items(features.filter((f) => f !== '__id' && f !== '__r'), 'i')],
+      from: subquery(picked, 'p'),
+      joins: [{ type: 'inner', target: table(from, 'i'), on: eq(cast(col(idColumn, 'i'), 'varchar'), col('__id', 'p')) }],
     }), { temporary: true }));
     const assigned = clusterAssignmentQuery(model, { from: table(check), idColumn: '__id' });
     const r = await one<{ n: number }>(db, select({

@@ -29,6 +29,11 @@ export interface KMeansParams {
   presample?: number;
   /** start from these centres (k × d) instead of k-means++ (then one start) */
   init?: Float64Array;
+  /**
+   * with a presample: every start is seeded and iterated on the same sample, and only the one with the lowest
+   * inertia on it is iterated on all rows (one pass of Lloyd over all rows instead of one per start; default false)
+   */
+  refineBest?: boolean;
   /** 1 or 2 threads (default 2 for large inputs on a machine with two cores or more); the result does not depend on it */
   threads?: number;
 }
@@ -239,6 +244,25 @@ export function fitKMeans(X: Float64Array, d: number, params: KMeansParams): KMe
         sub.close();
       }
     };
+    if (params.refineBest && !params.init && presample > 0 && n > 2 * presample) {
+      const S = takeRows(X, d, sampleRows(n, presample, (seed + 0x9e3779b1) >>> 0));
+      if (distinctRows(S, d, k) >= k) {
+        const sub = new KMeansState(S, d, k, params.threads ?? defaultThreads(presample, k));
+        let seedBest: Run | undefined;
+        try {
+          for (let s = 0; s < nInit; s++) {
+            const run = lloydHamerly(sub, kmeansPlusPlus(S, d, k, new Random(seed, s), sub), maxIter, relativeTolerance(S, d, tol));
+            if (!seedBest || run.inertia < seedBest.inertia) seedBest = run;
+          }
+        } finally {
+          sub.close();
+        }
+        best = lloydHamerly(state, seedBest!.centroids, maxIter, tolAbs);
+        startLabels.push(best.labels);
+        startInertias.push(best.inertia);
+        return { k, d, centroids: best.centroids, labels: best.labels, inertia: best.inertia, iterations: best.iterations, converged: best.converged, seed, nInit, startLabels, startInertias };
+      }
+    }
     for (let s = 0; s < (params.init ? 1 : nInit); s++) {
       const rng = new Random(seed, s);
       const run = lloydHamerly(state, params.init ?? start(s, rng), maxIter, tolAbs);

@@ -322,7 +322,8 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
       : algorithm === 'gmm' ? gmmStarts(X, d, k, seed, params.nInit ?? 3, { covariance: params.covariance ?? 'full', maxIter: params.maxIter, tol: params.tol }, gmmOut)
       : algorithm === 'ward' ? wardFitter(X, d, seed)(k)
       : algorithm === 'minibatch' ? fitMiniBatchStarts(X, d, { k, seed, nInit: params.nInit })
-      : fitKMeans(X, d, { k, seed, nInit: params.nInit, maxIter: params.maxIter, tol: params.tol });
+      // k given: the starts compete on a sample, and only the best is iterated on all rows (kmeans.ts refineBest)
+      : fitKMeans(X, d, { k, seed, nInit: params.nInit, maxIter: params.maxIter, tol: params.tol, refineBest: true });
   }
   // a mixture's members are its most probable component under the stored model (what the SQL computes)
   let mixture: MixtureJSON | undefined;
