@@ -3,11 +3,13 @@
  * `Classifier` (types.ts) and adds one line here.
  */
 import { SegmintError } from '../../core/errors.ts';
+import { gbtClassifier } from './gbt.ts';
 import { logisticClassifier } from './logistic.ts';
 import type { Classifier } from './types.ts';
 
 const CLASSIFIERS: Record<string, Classifier> = {
   logistic: logisticClassifier as Classifier,
+  gbt: gbtClassifier as Classifier,
 };
 
 export type ClassifierAlgorithm = 'logistic' | 'gbt';
