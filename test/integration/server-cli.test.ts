@@ -1,0 +1,75 @@
+// segmint token create|list|revoke and segmint serve as a process: tokens stored hashed (the secret never in
+// the file), a revoked token refused, the server answering on loopback and stopping on SIGTERM.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { runCli } from '../helpers/cli.ts';
+import { withTempDir } from '../helpers/workspace.ts';
+import { tokensFile, TokenStore } from '../../src/store/tokens.ts';
+
+test('token create, list and revoke: hashed in the workspace, shown once, refused after revoke', async () => {
+  await withTempDir(async (dir) => {
+    const ws = join(dir, 'shop');
+    assert.equal((await runCli(['init', ws])).code, 0);
+    const c = await runCli(['token', 'create', '--role', 'analyst', '--name', 'crm sync', '--workspace', ws, '--json']);
+    assert.equal(c.code, 0, c.err);
+    const t = JSON.parse(c.out) as { id: string; token: string; role: string; name: string };
+    assert.equal(t.role, 'analyst');
+    assert.match(t.token, /^sgm_[A-Za-z0-9_-]{43}$/);
+    const file = readFileSync(tokensFile(ws), 'utf8');
+    assert.equal(file.includes(t.token.slice(4)), false, 'the secret is not stored');
+    const digest = createHash('sha256').update(Buffer.from(t.token.slice(4), 'base64url')).digest('hex');
+    assert.ok(file.includes(digest), 'the SHA-256 of the 32 random bytes is');
+    assert.equal(statSync(tokensFile(ws)).mode & 0o777, 0o600);
+    const store = new TokenStore(ws);
+    assert.equal(store.verify(t.token)?.role, 'analyst');
+    assert.equal(store.verify(`${t.token.slice(0, -1)}${t.token.endsWith('A') ? 'B' : 'A'}`), undefined);
+    const list = await runCli(['token', 'list', '--workspace', ws, '--json']);
+    assert.deepEqual((JSON.parse(list.out) as { id: string; name: string }[]).map((x) => [x.id, x.name]), [[t.id, 'crm sync']]);
+    assert.equal((await runCli(['token', 'revoke', t.id, '--workspace', ws])).code, 0);
+    assert.equal(store.verify(t.token), undefined);
+    const again = await runCli(['token', 'revoke', t.id, '--workspace', ws, '--json']);
+    assert.equal(again.code, 2);
+    assert.match(again.out + again.err, /unknown-token/);
+    const bad = await runCli(['token', 'create', '--role', 'root', '--name', 'x', '--workspace', ws]);
+    assert.equal(bad.code, 2);
+    const noWs = await runCli(['token', 'list', '--workspace', join(dir, 'nowhere')]);
+    assert.equal(noWs.code, 2);
+  });
+});
+
+test('segmint serve: listens on loopback, /health without a token, 401 without one elsewhere, stops on SIGTERM', async () => {
+  await withTempDir(async (dir) => {
+    const ws = join(dir, 'shop');
+    assert.equal((await runCli(['init', ws])).code, 0);
+    const token = (JSON.parse((await runCli(['token', 'create', '--role', 'viewer', '--name', 'me', '--workspace', ws, '--json'])).out) as { token: string }).token;
+    const child = spawn(process.execPath, [resolve(import.meta.dirname, '../../bin/segmint.js'), 'serve', '--workspace', ws, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+      const url = await new Promise<string>((ok, fail) => {
+        let err = '';
+        child.stderr.on('data', (b: Buffer) => {
+          err += b.toString();
+          const m = /segmint serve: (http:\/\/\S+)/.exec(err);
+          if (m) ok(m[1]!);
+        });
+        child.once('exit', (code) => fail(new Error(`exited ${code}: ${err}`)));
+      });
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal((await fetch(`${url}/health`)).status, 200);
+      const r401 = await fetch(`${url}/workspace`);
+      assert.equal(r401.status, 401);
+      assert.equal(((await r401.json()) as { code: string }).code, 'unauthorized');
+      const ok = await fetch(`${url}/workspace`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(ok.status, 200);
+      assert.equal(((await ok.json()) as { counts: { customers: number } }).counts.customers, 0);
+      const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
