@@ -87,6 +87,7 @@ export async function exportRoutes(app: FastifyInstance, opts: { state: Workspac
     const fileName = `${a.name}${snapshot === undefined ? '' : `-run${snapshot}`}.${format}`;
     reply.header('content-disposition', `attachment; filename="${fileName}"`);
     if (format === 'parquet') {
+      if (ws.db.dialect !== 'duckdb') throw new ApiError(400, 'format-unavailable', `Parquet exports are written by the embedded DuckDB; this workspace is on ${ws.db.dialect}`, { hint: 'use format=csv or format=ndjson' });
       const dir = join(serverDir(ws.dir), 'exports');
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = join(dir, `${randomBytes(8).toString('hex')}.parquet`);
