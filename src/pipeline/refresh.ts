@@ -19,12 +19,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { basename, join, resolve } from 'node:path';
 import { isSegmintError, SegmintError } from '../core/errors.ts';
 import { IMPORT_KINDS, type ImportKind } from '../core/schema.ts';
+import { parseAudienceFile } from '../segments/file.ts';
 import { cast, col, eq, lit, max, select, table } from '../sql/ir.ts';
 import { writeFileAtomic } from '../store/atomic-write.ts';
 import { importFile, type ImportResult } from '../store/import/index.ts';
 import { enqueueSnapshotDeliveries, type OutboxRow } from '../store/outbox.ts';
 import type { Workspace } from '../store/workspace.ts';
-import { audienceAsOf, evaluateAudience, prepareAudience, loadAudienceSchema } from './audience.ts';
+import { audienceAsOf, evaluateAudience, prepareAudience, loadAudienceSchema, type EvalResult, type PreparedAudience } from './audience.ts';
 import { runClustering, type ClusterRunOptions } from './cluster.ts';
 import { runClvFit, runClvPredict, type ClvFitOptions, type ClvPredictOptions } from './clv.ts';
 import { all, one } from './run-query.ts';
@@ -151,7 +152,11 @@ async function latestRuns(ws: Workspace): Promise<Map<string, LatestRun>> {
   return m;
 }
 
-/** Every audience with a snapshot (uplift selections aside), with its latest definition. */
+/**
+ * The audiences to snapshot: every audience defined as a file in `<workspace>/audiences/` (the server keeps
+ * them there: `<name>.yaml`, the format of segmint audience eval FILE), and every audience with a snapshot
+ * (uplift selections aside) with its latest definition; a file's definition wins over a snapshot's.
+ */
 async function snapshotAudiences(ws: Workspace): Promise<Map<string, string>> {
   const rows = await all<{ params: string }>(ws.db, select({
     select: [{ expr: cast(col('params'), 'varchar'), as: 'params' }],
@@ -164,6 +169,21 @@ async function snapshotAudiences(ws: Workspace): Promise<Map<string, string>> {
     const p = JSON.parse(r.params) as { name?: string; where?: string; source?: string };
     if (p.source === undefined && typeof p.name === 'string' && typeof p.where === 'string') m.set(p.name, p.where);
   }
+  const folder = join(ws.dir, 'audiences');
+  if (existsSync(folder)) {
+    for (const f of readdirSync(folder).sort()) {
+      const name = /^([A-Za-z][A-Za-z0-9_-]{0,63})\.yaml$/.exec(f)?.[1];
+      if (!name) continue;
+      // a file that cannot be read is the server's to report; the snapshot's definition (if any) stays
+      try {
+        const a = parseAudienceFile(readFileSync(join(folder, f), 'utf8'), `audiences/${f}`).audiences;
+        const d = a.find((x) => x.name === name) ?? a[0];
+        if (d) m.set(name, d.where);
+      } catch {
+        continue;
+      }
+    }
+  }
   return m;
 }
 
@@ -174,6 +194,18 @@ async function highestSourceId(ws: Workspace): Promise<number> {
 
 const pick = <T extends object>(o: Record<string, unknown>, keys: readonly (keyof T & string)[]): Partial<T> =>
   Object.fromEntries(keys.filter((k) => o[k] !== undefined && o[k] !== null).map((k) => [k, o[k]])) as Partial<T>;
+
+/**
+ * Store a snapshot of a prepared audience with its webhook deliveries in the same write (store/outbox.ts),
+ * then hand the deliveries to `deliver` once committed. Every snapshot that should fire webhooks goes
+ * through here (refresh, the server's POST /audiences/{name}/snapshots).
+ */
+export async function snapshotWithDeliveries(ws: Workspace, p: PreparedAudience, deliver?: (rows: OutboxRow[]) => void | Promise<void>): Promise<EvalResult & { deliveries: OutboxRow[] }> {
+  let rows: OutboxRow[] = [];
+  const r = await evaluateAudience(ws, p, { beforeRecord: async (runId) => { rows = await enqueueSnapshotDeliveries(ws.db, ws.dir, p.name, runId, p.asOf); } });
+  if (rows.length && deliver) await deliver(rows);
+  return { ...r, deliveries: rows };
+}
 
 /** Refresh the workspace (see the file comment). Throws a RefreshError naming the step that failed. */
 export async function refresh(ws: Workspace, options: RefreshOptions = {}): Promise<RefreshResult> {
@@ -264,8 +296,8 @@ export async function refresh(ws: Workspace, options: RefreshOptions = {}): Prom
         step = `audience ${name}`;
         report(step, 0.8 + (0.2 * i++) / audiences.size);
         const p = await prepareAudience(ws, name, where, { asOf, schema });
-        let rows: OutboxRow[] = [];
-        const r = await evaluateAudience(ws, p, { beforeRecord: async (runId) => { rows = await enqueueSnapshotDeliveries(ws.db, ws.dir, name, runId, asOf); } });
+        const r = await snapshotWithDeliveries(ws, p);
+        const rows = r.deliveries;
         created.push(...rows);
         partial.audiences.push({ name, runId: r.runId!, customers: r.customers, deliveries: rows.length });
         partial.steps.push({ step, runId: r.runId!, detail: `${r.customers} customers, ${rows.length} deliveries` });
