@@ -10,6 +10,8 @@ export const REASON_TEXT: Record<string, string> = {
   'malformed-row': 'the line could not be split into the header’s columns',
   'missing-customer-id': 'empty customer id',
   'missing-product-id': 'empty product id',
+  'missing-place-id': 'empty place id',
+  'invalid-coordinate': 'latitude or longitude missing, not a number, or out of range',
   'missing-date': 'empty timestamp',
   'unparseable-date': 'the timestamp does not read in the detected or given format',
   'missing-event-type': 'empty event type',
@@ -24,6 +26,7 @@ export const REASON_TEXT: Record<string, string> = {
   'duplicate-row': 'a second or later copy of an exactly repeated line',
   'duplicate-customer-id': 'the customer id appears again later in the file (the later row wins)',
   'duplicate-product-id': 'the product id appears again later in the file (the later row wins)',
+  'duplicate-place-id': 'the place id appears again later in the file (the later row wins)',
   'missing-description': 'empty description',
 };
 

@@ -12,6 +12,7 @@ import { valueSection } from './value-section.ts';
 import { clvSection } from './clv-section.ts';
 import { clusterSection } from './cluster-section.ts';
 import { audienceSection } from './audience-section.ts';
+import { placesSection } from './places-section.ts';
 import { clusterActionsTable } from './cluster-actions.ts';
 import { campaignSection, type CampaignSectionOptions } from './campaign-section.ts';
 import { upliftHtml } from './uplift-section.ts';
@@ -55,13 +56,14 @@ export async function reportSections(db: Db, options: BuildReportOptions = {}): 
   progress('clusters', 0.7);
   const clusters = await clusterSection(db);
   if (clusters) clusters.html += `\n${await clusterActionsTable(db, options.actions)}`;
+  const places = await placesSection(db, options);
   progress('imports and data quality', 0.8);
   const imports = await importSection(db);
   progress('audiences', 0.9);
   const audiences = await audienceSection(db, options);
   progress('campaigns', 0.95);
   const campaigns = await campaignSection(db, { uplift: (name) => upliftHtml(db, name), ...options.campaigns });
-  return [overview, ...value, ...(clv ? [clv] : []), ...(clusters ? [clusters] : []), ...(audiences ? [audiences] : []), ...(campaigns ? [campaigns] : []), imports, ...(options.extraSections ?? [])];
+  return [overview, ...value, ...(clv ? [clv] : []), ...(clusters ? [clusters] : []), ...(places ? [places] : []), ...(audiences ? [audiences] : []), ...(campaigns ? [campaigns] : []), imports, ...(options.extraSections ?? [])];
 }
 
 /** Build the report of a workspace database as one HTML page (see `reportSections` for the order). */

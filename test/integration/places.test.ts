@@ -19,6 +19,9 @@ import { Workspace } from '../../src/store/workspace.ts';
 import { copyTableToClickHouse, httpRunner, type ClickHouseRunner } from '../helpers/clickhouse.ts';
 import { copyToPostgres } from '../helpers/copy-to-engine.ts';
 import { tempDir } from '../helpers/workspace.ts';
+import { screenshot } from '../helpers/screenshot.ts';
+import { placeFigures } from '../../src/report/places-section.ts';
+import { buildReport } from '../../src/report/index.ts';
 
 const PG = process.env.TEST_POSTGRES_URL;
 const CH1 = process.env.TEST_CLICKHOUSE_URL;
@@ -164,6 +167,28 @@ describe('purchases by place on a generated shop', () => {
     }
     assert.equal(nonEmpty, Object.keys(expected).length, `every case selects some customers and not all: ${Object.entries(expected).map(([k, v]) => `${k}: ${v.length}`).join('; ')}`);
     console.log(`duckdb = brute force: ${Object.entries(expected).map(([k, v]) => `${k}: ${v.length}`).join('; ')}`);
+  });
+
+  test('report: purchases and customers by place equal the generated lines; the section renders (PNG with Chromium)', async () => {
+    const figures = await placeFigures(ws.db, 'shop');
+    assert.equal(figures.length, 40);
+    for (const f of figures) {
+      const mine = data.lines.filter((l) => l.store === f.place);
+      const buys = mine.filter((l) => !l.ret);
+      const revenue = mine.reduce((a, l) => a + (l.ret ? -l.amount : l.amount), 0);
+      assert.deepEqual([f.customers, f.orders, f.lines, f.known, f.name], [new Set(buys.map((l) => l.customer)).size, buys.length, buys.length, true, `Store ${f.place}`], String(f.place));
+      assert.ok(Math.abs(f.revenue - revenue) < 1e-6, `${f.place}: ${f.revenue} vs ${revenue}`);
+    }
+    const html = await buildReport(ws.db);
+    assert.match(html, /Purchases by place/);
+    assert.match(html, /Revenue per place/);
+    assert.match(html, /Distance to the nearest place/);
+    const file = join(t.dir, 'report.html');
+    writeFileSync(file, html);
+    const png = join(process.env.SEGMINT_SCREENSHOTS ?? t.dir, 'places-report.png');
+    const shot = await screenshot(file, png, { width: 1200, height: 9000 });
+    if (!shot) console.log('# no Chromium: the report was not rendered to PNG');
+    else console.log(`# report rendered to ${png}`);
   });
 
   test('the checker: misspelt line columns and places get a suggestion; distances need places', () => {
