@@ -48,7 +48,12 @@ export function renderTrain(r: ModelTrainResult, top: number): string {
     `features that matter (top ${imp.length} of ${r.importance.length}${coef ? '; log-odds per standard deviation for numbers, per level for categories' : ''}):`,
     coef
       ? table(['column', 'coefficient', 'std. error', 'z', 'p'], imp.map((i) => [i.name, i.value.toFixed(4), f3(i.standardError), i.z === undefined ? '–' : i.z.toFixed(2), i.pValue === undefined ? '–' : i.pValue < 1e-4 ? '<0.0001' : i.pValue.toFixed(4)]))
-      : table(['feature', i0(imp)], imp.map((i) => [i.name, i.value.toPrecision(4)])),
+      : r.cv?.permutationImportance
+        ? table(['feature', i0(imp), 'permutation (AUC drop, fold 1)'], imp.map((i) => {
+          const perm = r.cv!.permutationImportance!.find((q) => q.name === i.name);
+          return [i.name, i.value.toPrecision(4), perm ? `${perm.value.toFixed(4)} ± ${perm.sd.toFixed(4)}` : '–'];
+        }))
+        : table(['feature', i0(imp)], imp.map((i) => [i.name, i.value.toPrecision(4)])),
     '',
     `score every customer: segmint model score ${r.name}; then rules read model.${r.name}.probability`,
   );

@@ -8,7 +8,8 @@
 import { SegmintError } from '../../core/errors.ts';
 import { applyDesign, learnDesign } from './design.ts';
 import { auc, brierScore, calibrationCurve, classWeights, foldRows, gainLift, logLoss, stratifiedFolds, type CalibrationBin, type GainRow } from './metrics.ts';
-import type { Classifier, DesignEncoding, FeatureColumn, FittedClassifier } from './types.ts';
+import { permutationImportance } from './permutation-importance.ts';
+import type { Classifier, DesignEncoding, FeatureColumn, FeatureImportance, FittedClassifier } from './types.ts';
 
 export interface TrainOptions {
   /** folds (k ≥ 2), or a fold per row (0 … k−1), e.g. a reference's. 0: no cross-validation. Default 5 */
@@ -18,6 +19,8 @@ export interface TrainOptions {
   classWeight?: 'balanced' | 'none';
   /** the params of a fold's fit given the model fitted on every row (a warm start). Default: the params */
   foldParams?: (full: FittedClassifier) => Record<string, unknown>;
+  /** permutation importance on the first fold's held-out rows, with that fold's model (permutation-importance.ts) */
+  permutation?: { repeats?: number; seed?: number };
 }
 
 export interface FoldResult {
@@ -44,6 +47,8 @@ export interface CrossValidation {
   gainLift: GainRow[];
   /** out-of-fold P(y = 1) of each row */
   outOfFold: Float64Array;
+  /** with `permutation`: AUC drop per input feature on the first fold's held-out rows */
+  permutationImportance: (FeatureImportance & { sd: number })[] | null;
 }
 
 export interface TrainResult {
@@ -89,6 +94,7 @@ export function trainClassifier<P extends Record<string, unknown>>(
   const foldParams = (o.foldParams ? o.foldParams(model) : params) as P;
   const outOfFold = new Float64Array(y.length);
   const folds: FoldResult[] = [];
+  let permutation: (FeatureImportance & { sd: number })[] | null = null;
   for (const [f, { train, test }] of foldRows(assignment, k).entries()) {
     if (test.length === 0) throw new SegmintError('invalid-folds', `fold ${f} has no rows`);
     const yTrain = take(y, train);
@@ -100,6 +106,7 @@ export function trainClassifier<P extends Record<string, unknown>>(
     const dTest = applyDesign(enc, columns, test);
     const pTest = fitted.predictProba(dTest.x, dTest.n);
     for (let t = 0; t < test.length; t++) outOfFold[test[t]!] = pTest[t]!;
+    if (f === 0 && o.permutation) permutation = permutationImportance(fitted, dTest, yTest, { repeats: o.permutation.repeats ?? 5, seed: o.permutation.seed ?? o.seed ?? 0 });
     folds.push({ fold: f, trainRows: train.length, testRows: test.length, auc: auc(yTest, pTest), logLoss: logLoss(yTest, pTest) });
   }
   const mean = folds.reduce((s, r) => s + r.auc, 0) / k;
@@ -112,6 +119,7 @@ export function trainClassifier<P extends Record<string, unknown>>(
     calibration: calibrationCurve(y, outOfFold),
     gainLift: gainLift(y, outOfFold),
     outOfFold,
+    permutationImportance: permutation,
   };
   return { model, encoding, cv, rows: y.length, positives, trainingAuc };
 }
