@@ -1,5 +1,6 @@
 /** The `runs` table: every stored analysis run (RFM, LRFMP, CLV, clusters, audience snapshots). */
 import { journalled, nextWriteId, wholeSecond } from './journal.ts';
+import { holdForTest } from './test-hold.ts';
 import type { Db } from './workspace.ts';
 
 /** The id the next run gets (one above the highest so far, committed or left unfinished). */
@@ -9,6 +10,7 @@ export async function nextRunId(db: Db): Promise<number> {
 
 /** Record run `runId` of `kind` as of `asOf` (YYYY-MM-DD; null for a run on a file) with its parameters and summary (stored as JSON). */
 export async function recordRun(db: Db, runId: number, kind: string, asOf: string | null, params: unknown, summary: unknown): Promise<void> {
+  await holdForTest('run');
   if (db.dialect !== 'duckdb') {
     // the runs row is the run's last write: on ClickHouse it is what makes the run visible (store/journal.ts)
     const at = asOf === null ? null : new Date(`${asOf.slice(0, 10)}T00:00:00Z`);

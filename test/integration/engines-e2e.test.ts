@@ -79,7 +79,7 @@ async function pipeline(wsDir: string, dir: string): Promise<Outcome> {
   const file = join(dir, 'rules.json');
   writeFileSync(file, JSON.stringify({ pack: 'more', audiences: Object.entries({ ...VALUE_RULES, ...MODEL_RULES }).map(([name, where]) => ({ name, where })) }));
   const more = await cli(['audience', 'eval', file], wsDir, steps, 'audience eval (20 rules)');
-  o.migration = await cli(['migration'], wsDir, steps, 'migration');
+  o.migration = await cli(['migration', '--kind', 'rfm'], wsDir, steps, 'migration --kind rfm');
   const reportFile = join(dir, `report-${Math.random().toString(36).slice(2)}.html`);
   o.report = (await cli(['report', '--out', reportFile], wsDir, steps, 'report')) !== undefined && existsSync(reportFile) && readFileSync(reportFile, 'utf8').includes('Champions');
   const ws = await Workspace.open(wsDir);
@@ -166,8 +166,8 @@ test('end to end on PostgreSQL: the same results as DuckDB', { skip: PG ? false 
     const init = await runCli(['init', wsDir, '--engine', `${PG}?schema=${schema}`, '--json']);
     assert.equal(init.code, 0, init.err);
     const got = await pipeline(wsDir, t.dir);
-    const diff = differences(got, await duckdb());
     console.log(`postgres steps: ${JSON.stringify(got.steps)}`);
+    const diff = differences(got, await duckdb());
     assert.deepEqual(diff, [], 'PostgreSQL differs from DuckDB');
   } finally {
     await admin.run(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
@@ -185,8 +185,8 @@ test('end to end on the two-shard ClickHouse cluster: the same results as DuckDB
     const init = await runCli(['init', wsDir, '--engine', `${CH!.replace(/^http/, 'clickhouse')}/${database}`, '--cluster', 'segmint', '--shard', CH2!, '--json']);
     assert.equal(init.code, 0, init.err);
     const got = await pipeline(wsDir, t.dir);
-    const diff = differences(got, await duckdb());
     console.log(`clickhouse steps: ${JSON.stringify(got.steps)}`);
+    const diff = differences(got, await duckdb());
     assert.deepEqual(diff, [], 'ClickHouse differs from DuckDB');
   } finally {
     for (const s of shards) {

@@ -17,6 +17,7 @@ import { addColumnSql, deleteKeysSql, selectColumnsSql, textColumnSql, type Port
 import { addWorkspaceColumn } from '../portable.ts';
 import { serialiseConfig } from '../config.ts';
 import { journalled, nextWriteId } from '../journal.ts';
+import { holdForTest } from '../test-hold.ts';
 import { CONFIG_FILE, Workspace } from '../workspace.ts';
 import type { ImportOptions, ImportResult } from './index.ts';
 
@@ -68,6 +69,7 @@ export async function importIntoEngine(ws: Workspace, file: string, options: Imp
         await copyChanged(scratch.db, ws.db, 'products', sourceId);
         // test hook: every row is loaded, nothing is published yet
         if (options.beforeCommit) await options.beforeCommit();
+        await holdForTest('import');
         // the sources row last: on ClickHouse the write that makes the import visible
         await copyTable(scratch.db, ws.db, 'sources', sourceId);
       });

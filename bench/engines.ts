@@ -1,0 +1,230 @@
+/**
+ * bench/engines: `segmint rfm` and 20 audiences (`segmint audience eval FILE`, each stored as a snapshot) on
+ * each engine, over the same generated transaction lines (ecommerce preset, seed 1): DuckDB (the baseline),
+ * PostgreSQL, ClickHouse 18.16 on one server, and the two-shard ClickHouse cluster. Each engine holds the
+ * lines as one plain `orders` table loaded with its own bulk loader (DuckDB read_csv, psql \copy,
+ * clickhouse-client; on the cluster a Distributed table over a MergeTree on each shard, sharded by customer),
+ * and a workspace attaches it (`segmint source attach`), so the figures are the engine's work on the canonical
+ * view, without an import. The workspaces keep repeated lines (`duplicateRows: keep`; the generated lines have
+ * none), so the views map and filter without a DISTINCT. Every command runs as a new process (the compiled
+ * CLI). Size: BENCH_ENGINES_CUSTOMERS customers (1,000,000 ≈ 10.3 M lines); the servers:
+ * BENCH_PG_URL, BENCH_CH_URL, BENCH_CH2_URL (default the local test servers).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { generatedEcommerce } from './generated.ts';
+import { buildCli, machine, writeSection } from './benchmarks-md.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const OUT = join(ROOT, 'bench/out/engines');
+const CUSTOMERS = Number(process.env.BENCH_ENGINES_CUSTOMERS ?? 1_000_000);
+const PG = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const CH = process.env.BENCH_CH_URL ?? 'http://127.0.0.1:8123';
+const CH2 = process.env.BENCH_CH2_URL ?? 'http://127.0.0.1:8124';
+const CLI = join(ROOT, 'bench/dist-cli.mjs');
+
+/** Twenty audiences over the lines and the RFM run (the workspaces have no customer traits or events). */
+const RULES: Record<string, string> = {
+  'repeat-buyers': 'orders >= 2',
+  'one-time-buyers': 'orders = 1',
+  'lapsed-90': 'all(orders >= 2, has no orders in last 90 days)',
+  'active-30': 'has orders in last 30 days',
+  'big-spenders-p90': 'sum(amount) purchases > p90',
+  'above-average-net': 'sum(amount) transactions > avg',
+  'returners': 'returns in last 1 year >= 2',
+  'cheap-lines': 'avg(unit_price) purchases < median',
+  'many-products': 'distinct(product_id) purchases >= 20',
+  'electronics-buyers': "has purchases where department = 'electronics' in last 1 year",
+  'toys-not-beauty': "all(has purchases where department = 'toys', has no purchases where department = 'beauty')",
+  'app-buyers': "orders where channel = 'app' >= 2",
+  'coupon-users': 'orders where coupon is not null in last 1 year >= 2',
+  'new-customers': 'first order in last 60 days',
+  'frequent-last-year': 'orders in last 1 year >= 6',
+  'bulk-lines': 'max(quantity) purchases >= 5',
+  'champions': "rfm.segment = 'Champions'",
+  'at-risk': "rfm.segment in ('At Risk', 'Cannot Lose Them')",
+  'high-monetary': 'rfm.m = 5',
+  'low-recency-high-frequency': 'all(rfm.r <= 2, rfm.f >= 4)',
+};
+
+const COLUMNS = 'customer_id text, order_id text, line_no integer, ts timestamp, product_id text, category text, department text, quantity integer, unit_price double precision, amount double precision, channel text, coupon text';
+const CH_COLUMNS = 'customer_id String, order_id String, line_no Int32, ts DateTime, product_id String, category String, department String, quantity Int32, unit_price Float64, amount Float64, channel String, coupon String';
+
+interface Engine {
+  name: string;
+  /** segmint init's --engine and extra options; undefined: DuckDB */
+  init?: string[];
+  table: string;
+  load: (csv: string) => void;
+  drop: () => void;
+}
+
+const sh = (cmd: string, args: string[], input?: string) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, ...(input !== undefined ? { input } : {}) });
+/** clickhouse-client with `file` on its standard input. */
+function fromFile(args: string[], file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    const r = spawnSync('clickhouse-client', args, { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`clickhouse-client ${args.join(' ')}: ${r.stderr}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+const ch = (url: string, sql: string) => {
+  const port = new URL(url).port === '8124' ? '9001' : '9000';
+  return sh('clickhouse-client', ['--port', port, '-q', sql]);
+};
+
+function engines(): Engine[] {
+  const pgUrl = new URL(PG);
+  const pgDb = 'seg_bench_engines';
+  const psql = (db: string, sql: string) => sh('psql', ['-h', pgUrl.hostname, '-p', pgUrl.port || '5432', '-U', decodeURIComponent(pgUrl.username) || 'postgres', '-d', db, '-v', 'ON_ERROR_STOP=1', '-c', sql]);
+  const pgWs = new URL(PG);
+  pgWs.pathname = `/${pgDb}`;
+  return [
+    { name: 'DuckDB', table: 'orders', load: () => undefined, drop: () => undefined },
+    {
+      name: 'PostgreSQL 15',
+      init: ['--engine', `${pgWs.toString()}?schema=segmint`],
+      table: 'public.orders',
+      load: (csv) => {
+        psql(pgUrl.pathname.slice(1) || 'postgres', `DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
+        psql(pgUrl.pathname.slice(1) || 'postgres', `CREATE DATABASE ${pgDb}`);
+        psql(pgDb, `CREATE TABLE public.orders (${COLUMNS})`);
+        psql(pgDb, `\\copy public.orders FROM '${csv}' WITH (FORMAT csv, HEADER true)`);
+        psql(pgDb, 'ANALYZE public.orders');
+      },
+      drop: () => void psql(pgUrl.pathname.slice(1) || 'postgres', `DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`),
+    },
+    {
+      name: 'ClickHouse 18.16, one server',
+      init: ['--engine', `${CH.replace(/^http/, 'clickhouse')}/seg_bench_one_ws`],
+      table: 'seg_bench_one.orders',
+      load: (csv) => {
+        ch(CH, 'DROP DATABASE IF EXISTS seg_bench_one');
+        ch(CH, 'DROP DATABASE IF EXISTS seg_bench_one_ws');
+        ch(CH, 'CREATE DATABASE seg_bench_one');
+        ch(CH, `CREATE TABLE seg_bench_one.orders (${CH_COLUMNS}) ENGINE = MergeTree ORDER BY customer_id`);
+        fromFile(['--port', '9000', '-q', 'INSERT INTO seg_bench_one.orders FORMAT CSVWithNames'], csv);
+      },
+      drop: () => {
+        ch(CH, 'DROP DATABASE IF EXISTS seg_bench_one');
+        ch(CH, 'DROP DATABASE IF EXISTS seg_bench_one_ws');
+      },
+    },
+    {
+      name: 'ClickHouse 18.16, two shards',
+      init: ['--engine', `${CH.replace(/^http/, 'clickhouse')}/seg_bench_two_ws`, '--cluster', 'segmint', '--shard', CH2],
+      table: 'seg_bench_two.orders',
+      load: (csv) => {
+        for (const url of [CH, CH2]) {
+          ch(url, 'DROP DATABASE IF EXISTS seg_bench_two');
+          ch(url, 'DROP DATABASE IF EXISTS seg_bench_two_ws');
+          ch(url, 'CREATE DATABASE seg_bench_two');
+          ch(url, `CREATE TABLE seg_bench_two.orders_local (${CH_COLUMNS}) ENGINE = MergeTree ORDER BY customer_id`);
+          ch(url, `CREATE TABLE seg_bench_two.orders AS seg_bench_two.orders_local ENGINE = Distributed(segmint, seg_bench_two, orders_local, cityHash64(customer_id))`);
+        }
+        fromFile(['--port', '9000', '--insert_distributed_sync', '1', '-q', 'INSERT INTO seg_bench_two.orders FORMAT CSVWithNames'], csv);
+      },
+      drop: () => {
+        for (const url of [CH, CH2]) {
+          ch(url, 'DROP DATABASE IF EXISTS seg_bench_two');
+          ch(url, 'DROP DATABASE IF EXISTS seg_bench_two_ws');
+        }
+      },
+    },
+  ];
+}
+
+/** Run the compiled CLI; its wall time in ms (throws on a non-zero exit). */
+function timed(args: string[]): { ms: number; out: string } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`segmint ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { ms, out: r.stdout };
+}
+
+export async function run(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  // the 1,000,000-customer set of bench/rfm when it is there, else generated here
+  const full = existsSync(join(ROOT, 'bench/out/rfm/data-1000000/manifest.json')) ? join(ROOT, 'bench/out/rfm/data-1000000') : await generatedEcommerce(OUT, 1_000_000, 'engines');
+  const csv = join(OUT, `orders-${CUSTOMERS}.csv`);
+  const duck = await DuckDBInstance.create(':memory:');
+  const con = await duck.connect();
+  if (!existsSync(csv)) {
+    // the first CUSTOMERS customers (ids from 10001), every line of each
+    await con.run(`COPY (SELECT * FROM read_csv('${join(full, 'transactions.csv')}', header = true, types = {'customer_id': 'VARCHAR', 'order_id': 'VARCHAR'})
+      WHERE CAST(customer_id AS BIGINT) < ${10001 + CUSTOMERS}) TO '${csv}' (HEADER, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S')`);
+  }
+  const lines = Number((await (await con.runAndReadAll(`SELECT count(*) FROM read_csv('${csv}', header = true)`)).getRows())[0]![0]);
+  con.closeSync();
+  buildCli();
+  const rulesFile = join(OUT, 'rules.json');
+  writeFileSync(rulesFile, JSON.stringify({ pack: 'bench', audiences: Object.entries(RULES).map(([name, where]) => ({ name, where })) }));
+  const rows: { name: string; load: number; attach: number; rfm: number; audiences: number; members: number; segments: string }[] = [];
+  const only = process.env.BENCH_ENGINES_ONLY?.split(',');
+  for (const e of engines()) {
+    if (only && !only.some((o) => e.name.toLowerCase().includes(o.toLowerCase()))) continue;
+    const ws = join(OUT, `ws-${e.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`);
+    rmSync(ws, { recursive: true, force: true });
+    console.log(`bench/engines: ${e.name}: loading ${lines.toLocaleString('en-US')} lines …`);
+    const t0 = performance.now();
+    e.load(csv);
+    timed(['init', ws, ...(e.init ?? [])]);
+    if (!e.init) {
+      // DuckDB: the lines as a table of the workspace database
+      const inst = await DuckDBInstance.create(join(ws, 'segmint.duckdb'));
+      const c = await inst.connect();
+      await c.run(`CREATE TABLE orders AS SELECT * FROM read_csv('${csv}', header = true, types = {'customer_id': 'VARCHAR', 'order_id': 'VARCHAR', 'coupon': 'VARCHAR'})`);
+      c.closeSync();
+      inst.closeSync();
+    }
+    const load = performance.now() - t0;
+    const yaml = join(ws, 'segmint.yaml');
+    writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('duplicateRows: quarantine', 'duplicateRows: keep'));
+    try {
+      const attach = timed(['source', 'attach', '-w', ws, '--table', e.table, '--kind', 'transactions', '--json']);
+      console.log(`bench/engines: ${e.name}: attached in ${(attach.ms / 1000).toFixed(1)} s; rfm …`);
+      const rfm = timed(['rfm', '-w', ws, '--json']);
+      const segs = (JSON.parse(rfm.out) as { segments: { segment: string; customers: number }[] }).segments;
+      console.log(`bench/engines: ${e.name}: rfm ${(rfm.ms / 1000).toFixed(1)} s; 20 audiences …`);
+      const aud = timed(['audience', 'eval', rulesFile, '-w', ws, '--json']);
+      const results = (JSON.parse(aud.out) as { results: { name: string; customers: number }[] }).results;
+      rows.push({
+        name: e.name, load, attach: attach.ms, rfm: rfm.ms, audiences: aud.ms,
+        members: results.reduce((a, r) => a + r.customers, 0),
+        segments: segs.slice(0, 3).map((s) => `${s.segment} ${s.customers.toLocaleString('en-US')}`).join(', '),
+      });
+      console.log(`bench/engines: ${e.name}: 20 audiences ${(aud.ms / 1000).toFixed(1)} s, ${rows.at(-1)!.members} memberships`);
+    } finally {
+      if (!process.env.BENCH_KEEP) e.drop();
+    }
+  }
+  const base = rows.find((r) => r.name === 'DuckDB');
+  const one = rows.find((r) => r.name.includes('one server'));
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  const ratio = (ms: number, b?: number) => (b ? `${(ms / b).toFixed(2)}×` : '–');
+  const table = rows.map((r) => `| ${r.name} | ${s(r.load)} | ${s(r.attach)} | ${s(r.rfm)} | ${ratio(r.rfm, base?.rfm)} | ${s(r.audiences)} | ${ratio(r.audiences, base?.audiences)} | ${r.members.toLocaleString('en-US')} |`);
+  const two = rows.find((r) => r.name.includes('two shards'));
+  const body = `${CUSTOMERS.toLocaleString('en-US')} generated customers (ecommerce preset, seed 1), ${lines.toLocaleString('en-US')} transaction lines, as one plain \`orders\`
+table in each engine, attached by a workspace (\`segmint source attach\`, repeated lines kept, so the view maps and filters
+without a DISTINCT). Each command is the compiled CLI as a new process (startup included, about 0.3 s); \`segmint rfm\` stores
+the run, \`segmint audience eval\` evaluates and stores the 20 audiences of bench/engines.ts (transaction rules and RFM
+rules). One run each. Machine: ${machine()}, load average ${loadavg()[0]!.toFixed(1)} when it finished (a shared machine:
+the servers and Node compete for the same cores). Run: ${new Date().toISOString().slice(0, 10)}.
+
+| engine | load (s) | attach (s) | rfm (s) | rfm vs DuckDB | 20 audiences (s) | audiences vs DuckDB | memberships |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${table.join('\n')}
+
+${one && two ? `Two shards against one server: RFM ${ratio(two.rfm, one.rfm)}, 20 audiences ${ratio(two.audiences, one.audiences)} (below 1× is faster). Both shards run on this one machine, so they share its cores: the cluster splits the scans, but the per-customer aggregates over a Distributed table gather at the server Segmint talks to (docs/engines.md), and the extra hop costs time here.` : ''}
+${rows.every((r) => r.members === rows[0]!.members && r.segments === rows[0]!.segments) ? 'Every engine gave the same number of memberships and the same RFM segment sizes' : '**The engines did not all give the same memberships or segment sizes** (see the table)'}; the largest RFM segments on DuckDB: ${base?.segments ?? ''}.`;
+  writeSection('engines', body);
+  console.log(body);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
