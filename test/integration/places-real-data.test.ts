@@ -20,7 +20,7 @@ const retail = shared('online-retail/online_retail.csv');
 test('Online Retail: has purchases where country = \'France\' counts the customers with a French purchase line in the file', { skip: retail.skip }, async () => {
   const { header, rows } = readCsv(retail.path);
   const at = (name: string) => header.indexOf(name);
-  const [inv, qty, date, price, cust, country] = ['InvoiceNo', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID', 'Country'].map(at) as number[];
+  const [inv, qty, date, price, cust, country] = ['InvoiceNo', 'Quantity', 'InvoiceDate', 'UnitPrice', 'CustomerID', 'Country'].map(at) as [number, number, number, number, number, number];
   // lines the import loads as purchases: a customer id, not a cancellation (InvoiceNo C…), not a negative
   // quantity or price (quarantined); exact repeats change no customer's "has"
   const loaded = rows.filter((r) => r.length === header.length && r[cust]!.trim() !== '' && !r[inv]!.startsWith('C') && Number(r[qty]) >= 0 && Number(r[price]) >= 0);
@@ -57,7 +57,7 @@ test('completejourney: customers by store, a store with a department, and three 
   const lines = readCsv(cj.path);
   const products = readCsv(cjProducts.path);
   const h = (name: string) => lines.header.indexOf(name);
-  const [hh, store, product, qty, sales] = ['household_id', 'store_id', 'product_id', 'quantity', 'sales_value'].map(h) as number[];
+  const [hh, store, product, qty, sales] = ['household_id', 'store_id', 'product_id', 'quantity', 'sales_value'].map(h) as [number, number, number, number, number];
   const department = new Map(products.rows.map((r) => [r[products.header.indexOf('product_id')]!, r[products.header.indexOf('department')]!]));
   // every line has a household, a time and a plain sales value, and none is negative: all load as purchases
   const kept = lines.rows.filter((r) => r.length === lines.header.length && r[hh] !== '' && Number(r[qty]) >= 0 && Number(r[sales]) >= 0);
