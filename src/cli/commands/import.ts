@@ -41,14 +41,15 @@ export function renderImport(r: ImportResult): string {
   const x = r.extraColumns;
   if (x.customerTraits.length) lines.push(`customer traits: ${x.customerTraits.join(', ')}`);
   if (x.productColumns.length) lines.push(`product columns: ${x.productColumns.join(', ')}`);
-  if (x.transactionAttributes.length) lines.push(`kept as line attributes: ${x.transactionAttributes.join(', ')}`);
+  if (x.transactionAttributes.length) lines.push(`kept on the lines (rules: has purchases where ${x.transactionAttributes[0]} = …): ${x.transactionAttributes.join(', ')}`);
+  if (x.placeColumns?.length) lines.push(`place columns: ${x.placeColumns.join(', ')}`);
   if (x.eventProperties.length) lines.push(`kept in event properties: ${x.eventProperties.join(', ')}`);
   lines.push('');
   lines.push(...renderReconciliation(r));
   const repeats = r.observations.find((o) => o.code === 'repeated-line-without-quantity');
   if (repeats && repeats.loaded > 0) lines.push(`${fmtInt(repeats.loaded)} repeated lines loaded as repeat buys (no quantity column: the same customer, time and item again is the item bought again)`);
-  // a products file holds no customers: its import does not talk about them
-  if (r.kind !== 'products') {
+  // a products or places file holds no customers: its import does not talk about them
+  if (r.kind !== 'products' && r.kind !== 'places') {
     lines.push('');
     lines.push(`customers: ${fmtInt(r.customers.after)} (${fmtInt(r.customers.added)} new)`);
   }
@@ -150,5 +151,7 @@ export function registerImport(program: Command, ctx: Context, _setExit: SetExit
     'segmint import orders.csv --kind transactions --timezone Europe/London --policy duplicateRows=keep',
     'segmint import CDNOW_sample.txt --kind transactions --no-header --columns master_id,customer_id,date,cds,dollars',
     'segmint import events.ndjson --kind events --json',
+    'segmint import stores.csv --kind places',
+    'segmint import transactions.csv --kind transactions --map place_id=store_id',
   ]);
 }
