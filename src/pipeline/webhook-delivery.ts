@@ -23,9 +23,11 @@ export interface DeliveryPolicy {
   maxDelayMs: number;
   /** how long a receiver may take to answer (default 10 s) */
   timeoutMs: number;
+  /** deliveries sent at the same time, at most (default 8) */
+  concurrency: number;
 }
 
-export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = { maxAttempts: 5, baseDelayMs: 2000, maxDelayMs: 10 * 60_000, timeoutMs: 10_000 };
+export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = { maxAttempts: 5, baseDelayMs: 2000, maxDelayMs: 10 * 60_000, timeoutMs: 10_000, concurrency: 8 };
 
 /** The Segmint-Signature header value of `body` sent at `t` (unix seconds). */
 export function signatureHeader(secret: string, body: string, t: number): string {
@@ -83,7 +85,10 @@ export type DeliveryEvent = { deliveryId: string; webhookId: string; outcome: 'd
  */
 export class Deliverer {
   private readonly policy: DeliveryPolicy;
+  /** deliveries taken on: waiting for a free sender, being sent */
   private readonly inFlight = new Set<string>();
+  private readonly ready: { row: OutboxRow; before: number }[] = [];
+  private sending = 0;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly waiters: (() => void)[] = [];
   private stopped = false;
@@ -116,9 +121,23 @@ export class Deliverer {
     for (const r of rows) {
       if (this.inFlight.has(r.deliveryId) || this.timers.has(r.deliveryId)) continue;
       this.inFlight.add(r.deliveryId);
-      void this.attempt(r, r.attempts ?? 0).finally(() => this.settle(r.deliveryId));
+      this.ready.push({ row: r, before: r.attempts ?? 0 });
     }
+    this.pump();
     this.wake();
+  }
+
+  /** Start attempts while fewer than `concurrency` are being sent. */
+  private pump(): void {
+    while (!this.stopped && this.sending < this.policy.concurrency && this.ready.length) {
+      const { row, before } = this.ready.shift()!;
+      this.sending++;
+      void this.attempt(row, before).finally(() => {
+        this.sending--;
+        this.settle(row.deliveryId);
+        this.pump();
+      });
+    }
   }
 
   /** The deliveries being sent or waiting for a retry. */
@@ -141,6 +160,7 @@ export class Deliverer {
   /** Stop: no more attempts; deliveries waiting for a retry stay pending in the outbox for the next start. */
   stop(): void {
     this.stopped = true;
+    for (const r of this.ready.splice(0)) this.inFlight.delete(r.row.deliveryId);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.wake();
@@ -201,7 +221,8 @@ export class Deliverer {
     const t = setTimeout(() => {
       this.timers.delete(row.deliveryId);
       this.inFlight.add(row.deliveryId);
-      void this.attempt(row, attempt).finally(() => this.settle(row.deliveryId));
+      this.ready.push({ row, before: attempt });
+      this.pump();
     }, wait);
     this.timers.set(row.deliveryId, t);
   }
