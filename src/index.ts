@@ -115,3 +115,9 @@ export { measureLift, compareArms, summariseCells, poolSegments, type CellSummar
 export { sampleRatioCheck, SRM_THRESHOLD, type SrmCheck, type SrmArm } from './models/campaign/srm.ts';
 export { sampleSize, minimumDetectableEffect, type PlanInput, type PlanSize } from './models/campaign/plan.ts';
 export { newcombe, wilson, welch, holm, benjaminiHochberg, normalQuantile, studentQuantile, chiSquareSf, type Welch } from './models/campaign/stats.ts';
+export { refresh, readFreshness, inboxFiles, snapshotWithDeliveries, RefreshError, INBOX, type Freshness, type RefreshOptions, type RefreshResult, type RefreshStep } from './pipeline/refresh.ts';
+export { Deliverer, signatureHeader, verifySignature, retryDelay, DEFAULT_DELIVERY_POLICY, type DeliveryPolicy, type DeliveryEvent } from './pipeline/webhook-delivery.ts';
+export {
+  addSubscription, listSubscriptions, getSubscription, removeSubscription, setSubscriptionStatus, enqueueSnapshotDeliveries, outboxRows, pendingDeliveries,
+  readDeliveryLog, WEBHOOK_EVENTS, type Subscription, type OutboxRow, type DeliveryPayload, type DeliveryLogEntry, type WebhookEvent,
+} from './store/outbox.ts';
