@@ -331,6 +331,8 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
         ],
         from: table(fitTable, 'f'),
         joins: [{ type: 'inner', target: table(positions, 'p'), on: eq(cast(col('r', 'f'), 'bigint'), col('__r', 'p')) }],
+        // in id order (a sort of whole numbers): the table of a run without a workspace is exported as it is
+        orderBy: [col('__r', 'p')],
       });
       pictureIds = [];
     } else {
@@ -457,8 +459,9 @@ export async function exportClusters(db: Db, runId: number | null, file: string)
   const from = table(runId === null ? ASSIGNMENTS : 'run_clusters');
   const where = runId === null ? undefined : eq(col('run_id'), num(runId));
   const mixture = Number((await one<{ n: number }>(db, select({ select: [{ expr: count(col('probability')), as: 'n' }], from, ...(where ? { where } : {}) })))?.n ?? 0) > 0;
+  // the in-memory table of a run without a workspace was written in id order, and DuckDB scans a table in that order
   const q = compile(select({
-    select: items(['customer_id', 'cluster', 'cluster_name', 'distance', ...(mixture ? ['probability'] : [])]), from, ...(where ? { where } : {}), orderBy: [col('customer_id')],
+    select: items(['customer_id', 'cluster', 'cluster_name', 'distance', ...(mixture ? ['probability'] : [])]), from, ...(where ? { where } : {}), ...(runId === null ? {} : { orderBy: [col('customer_id')] }),
   }), db.dialect);
   return copyToFile(db, q.sql, file, q.params);
 }
