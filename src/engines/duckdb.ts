@@ -185,7 +185,25 @@ export class DuckDbEngine implements Engine {
   constructor(
     private readonly instance: DuckDBInstanceType,
     private readonly conn: DuckDBConnection,
+    /** false for a connection made by `connect()`: closing it leaves the database open */
+    private readonly ownsInstance = true,
   ) {}
+
+  /**
+   * Another connection to the same database, e.g. for reads beside a writer (the server): each connection has
+   * its own transactions, so it sees committed data only, and queries on different connections run in parallel.
+   * Closing it closes only the connection; it must be closed before the engine that made it.
+   */
+  async connect(): Promise<DuckDbEngine> {
+    const conn = await this.instance.connect();
+    try {
+      await conn.run("SET TimeZone = 'UTC'");
+    } catch (e) {
+      conn.closeSync();
+      throw e;
+    }
+    return new DuckDbEngine(this.instance, conn, false);
+  }
 
   async run(sql: string, params?: readonly Param[]): Promise<void> {
     await this.conn.run(sql, ...bind(params));
@@ -382,7 +400,7 @@ export class DuckDbEngine implements Engine {
     if (this.closed) return;
     this.closed = true;
     this.conn.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 
   async close(): Promise<void> {

@@ -98,6 +98,12 @@ export interface Engine {
 
   /** Close the connection; the engine is unusable after. */
   close(): Promise<void>;
+
+  /**
+   * Another connection to the same database (DuckDB), for reads beside a writer: it sees committed data only.
+   * Absent where the engine's driver pools connections itself (PostgreSQL, ClickHouse).
+   */
+  connect?(): Promise<Engine>;
 }
 
 /** Split `schema.table` into its parts; a name without a dot has no schema. Quoted parts are not supported. */

@@ -37,10 +37,19 @@ export interface JobSpec {
   run: (progress: (message: string, fraction?: number) => void, signal: AbortSignal) => Promise<unknown>;
 }
 
+/** What a request reads through: the workspace with one of the server's read connections. */
+export type ReadView = Pick<Workspace, 'db' | 'config' | 'dir'>;
+
 /** What the routes share (app.segmint). The jobs module sets `submitJob` and `failures` when it is registered. */
 export interface ServerContext {
+  /** the workspace; its own connection is the writer's (jobs) */
   ws: Workspace;
   tokens: TokenStore;
+  /**
+   * A view of the workspace for one request's reads: on DuckDB one of READERS extra connections in turn, which
+   * see committed data only (never a running job's rows) and run in parallel; elsewhere the workspace itself.
+   */
+  reader(): ReadView;
   /** queue a job (set by the jobs plugin); without it, work runs within the request */
   submitJob?: (job: JobSpec) => Promise<JobRef>;
   /** the last failure of each kind of work (set by the jobs plugin) */
@@ -69,6 +78,8 @@ export interface ServerOptions {
 }
 
 export const DEFAULT_BODY_LIMIT = 1 << 20;
+/** Read connections of a DuckDB workspace. */
+export const READERS = 4;
 export const DEFAULT_UPLOAD_LIMIT = 2 * 1024 ** 3;
 
 /** The server, not yet listening: register more route plugins on it, then `listen()` or `inject()`. */
@@ -86,7 +97,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   const tokens = options.tokens ?? new TokenStore(options.workspace.dir);
-  app.decorate('segmint', { ws: options.workspace, tokens } satisfies ServerContext);
+  const ws = options.workspace;
+  const readers: ReadView[] = [];
+  try {
+    if (ws.db.connect) for (let i = 0; i < READERS; i++) readers.push({ db: await ws.db.connect(), config: ws.config, dir: ws.dir });
+  } catch (e) {
+    for (const r of readers) await r.db.close();
+    throw e;
+  }
+  app.addHook('onClose', async () => {
+    for (const r of readers.splice(0)) await r.db.close();
+  });
+  let turn = 0;
+  const reader = (): ReadView => (readers.length ? readers[turn++ % readers.length]! : ws);
+  app.decorate('segmint', { ws, tokens, reader } satisfies ServerContext);
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
 
   // every route: the error responses in its schema, the role in the document, security unless public

@@ -7,7 +7,7 @@ import type { AudienceSchema } from '../segments/schema.ts';
 import { audienceAsOf, loadAudienceSchema, prepareAudience, type PreparedAudience } from '../pipeline/audience.ts';
 import { one } from '../pipeline/run-query.ts';
 import { coalesce, col, max, num, scalarQuery, select, table } from '../sql/ir.ts';
-import type { Workspace } from '../store/workspace.ts';
+import type { ReadView } from './app.ts';
 import { AudienceDefinitions } from './definitions.ts';
 import { ClusterLabels } from './labels.ts';
 
@@ -23,14 +23,16 @@ export class WorkspaceState {
   readonly labels: ClusterLabels;
   private cached: Cached | undefined;
 
-  constructor(readonly ws: Workspace) {
-    this.definitions = new AudienceDefinitions(ws.dir);
-    this.labels = new ClusterLabels(ws.dir);
+  /** `read` gives a read view of the workspace (app.segmint.reader) */
+  constructor(private readonly read: () => ReadView) {
+    const dir = read().dir;
+    this.definitions = new AudienceDefinitions(dir);
+    this.labels = new ClusterLabels(dir);
   }
 
   /** `<max run id>:<max source id>`. */
   async version(): Promise<string> {
-    const r = await one<{ r: unknown; s: unknown }>(this.ws.db, select({
+    const r = await one<{ r: unknown; s: unknown }>(this.read().db, select({
       select: [
         { expr: coalesce(scalarQuery(select({ select: [{ expr: max(col('run_id')), as: 'm' }], from: table('runs') })), num(0)), as: 'r' },
         { expr: coalesce(scalarQuery(select({ select: [{ expr: max(col('source_id')), as: 'm' }], from: table('sources') })), num(0)), as: 's' },
@@ -51,7 +53,7 @@ export class WorkspaceState {
   async schema(properties = false): Promise<AudienceSchema> {
     const c = await this.current();
     const key = properties ? 'schemaWithProperties' : 'schema';
-    const p = (c[key] ??= loadAudienceSchema(this.ws.db, { properties }));
+    const p = (c[key] ??= loadAudienceSchema(this.read().db, { properties }));
     try {
       return await p;
     } catch (e) {
@@ -62,7 +64,7 @@ export class WorkspaceState {
 
   async asOf(): Promise<string> {
     const c = await this.current();
-    return (c.asOf ??= audienceAsOf(this.ws, undefined));
+    return (c.asOf ??= audienceAsOf(this.read(), undefined));
   }
 
   /** Check and lower a rule against the workspace; the other definitions are what it may refer to. */
@@ -70,6 +72,6 @@ export class WorkspaceState {
     const audiences = this.definitions.texts();
     const properties = [where, ...Object.values(audiences)].some((t) => /properties\s*\./.test(t));
     const schema = { ...(await this.schema(properties)), audiences };
-    return prepareAudience(this.ws, name, where, { schema, audiences, asOf: asOf ?? (await this.asOf()) });
+    return prepareAudience(this.read(), name, where, { schema, audiences, asOf: asOf ?? (await this.asOf()) });
   }
 }

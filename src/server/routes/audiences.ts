@@ -49,7 +49,9 @@ const diagnosticsOf = (name: string, where: string, e: unknown): Position[] => {
 
 export async function audienceRoutes(app: FastifyInstance, opts: { state: WorkspaceState }): Promise<void> {
   const { state } = opts;
-  const ws = app.segmint.ws;
+  const main = app.segmint.ws;
+  /** a read view for one request (app.segmint.reader) */
+  const rd = () => app.segmint.reader();
   const defs = state.definitions;
 
   /** Check a rule; throws 400 with the positions of every problem. */
@@ -75,7 +77,7 @@ export async function audienceRoutes(app: FastifyInstance, opts: { state: Worksp
     if (!c.node) return { valid: false, diagnostics: positionsOf({ diagnostics: c.diagnostics }) ?? [], warnings: [] };
     try {
       const p = await prepareOrThrow(name, req.body.where);
-      return { valid: true, where: formatAudience(c.node), diagnostics: [], warnings: await valueWarnings(ws, p) };
+      return { valid: true, where: formatAudience(c.node), diagnostics: [], warnings: await valueWarnings(rd(), p) };
     } catch (e) {
       return { valid: false, diagnostics: diagnosticsOf(name, req.body.where, e), warnings: [] };
     }
@@ -119,6 +121,7 @@ export async function audienceRoutes(app: FastifyInstance, opts: { state: Worksp
       response: { 200: { type: 'object', required: ['name', 'asOf', 'customers', 'share'], properties: { name: { type: 'string' }, asOf: { type: 'string' }, customers: { type: 'integer' }, share: { type: 'number' } } } },
     },
   }, async (req) => {
+    const ws = rd();
     const a = defs.get(req.params.name);
     const p = await prepareOrThrow(a.name, a.where, req.query.asOf);
     const c = compileAudience(p.name, select({ select: [{ expr: count(), as: 'n' }], from: subquery(p.query, 'q') }), ws.db.dialect);
@@ -135,6 +138,7 @@ export async function audienceRoutes(app: FastifyInstance, opts: { state: Worksp
       response: { 200: { type: 'object', required: ['items', 'next'], properties: { items: { type: 'array', items: { type: 'string' } }, next: { type: ['string', 'null'] } } } },
     },
   }, async (req) => {
+    const ws = rd();
     const a = defs.get(req.params.name);
     const p = await prepareOrThrow(a.name, a.where, req.query.asOf);
     const id = col('customer_id', 'q');
@@ -154,13 +158,13 @@ export async function audienceRoutes(app: FastifyInstance, opts: { state: Worksp
     },
   }, async (req) => {
     const a = defs.get(req.params.name);
-    return explainAudience(ws, await prepareOrThrow(a.name, a.where, req.query.asOf), req.params.customerId);
+    return explainAudience(rd(), await prepareOrThrow(a.name, a.where, req.query.asOf), req.params.customerId);
   });
 
   app.get<{ Params: { name: string } }>('/audiences/:name/snapshots', {
     config: { role: 'viewer' },
     schema: { tags, summary: 'The stored snapshots (runs) of the audience, oldest first', params: nameParams, response: { 200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: runInfoSchema } } } } },
-  }, async (req) => ({ items: await audienceRuns(ws.db, req.params.name) }));
+  }, async (req) => ({ items: await audienceRuns(rd().db, req.params.name) }));
 
   app.post<{ Params: { name: string }; Body: { asOf?: string } | undefined }>('/audiences/:name/snapshots', {
     config: { role: 'analyst' },
@@ -173,7 +177,7 @@ export async function audienceRoutes(app: FastifyInstance, opts: { state: Worksp
     const a = defs.get(req.params.name);
     // checked now, so that a bad rule is a 400 rather than a failed job
     const p = await prepareOrThrow(a.name, a.where, req.body?.asOf);
-    return queueOrRun(app, reply, { kind: 'audience', params: { name: a.name, asOf: p.asOf }, writer: true, run: () => evaluateAudience(ws, p) });
+    return queueOrRun(app, reply, { kind: 'audience', params: { name: a.name, asOf: p.asOf }, writer: true, run: () => evaluateAudience(main, p) });
   });
 
   app.get<{ Params: { name: string }; Querystring: { from?: number; to?: number; limit: number } }>('/audiences/:name/diff', {
@@ -189,7 +193,7 @@ export async function audienceRoutes(app: FastifyInstance, opts: { state: Worksp
       },
     },
   }, async (req) => {
-    const d = await diffAudience(ws.db, { name: req.params.name, from: req.query.from, to: req.query.to });
+    const d = await diffAudience(rd().db, { name: req.params.name, from: req.query.from, to: req.query.to });
     return { ...d, entered: d.entered.slice(0, req.query.limit), left: d.left.slice(0, req.query.limit), enteredCount: d.entered.length, leftCount: d.left.length };
   });
 
@@ -209,7 +213,7 @@ export async function audienceRoutes(app: FastifyInstance, opts: { state: Worksp
         },
       },
     },
-  }, async (req) => migrationMatrix(ws.db, req.query.from, req.query.to));
+  }, async (req) => migrationMatrix(rd().db, req.query.from, req.query.to));
 
   app.get<{ Querystring: { names: string[]; asOf?: string } }>('/audience-overlap', {
     config: { role: 'viewer' },
@@ -219,6 +223,7 @@ export async function audienceRoutes(app: FastifyInstance, opts: { state: Worksp
       response: { 200: { type: 'object', required: ['names', 'asOf', 'matrix'], properties: { names: { type: 'array', items: { type: 'string' } }, asOf: { type: 'string' }, matrix: { type: 'array', items: { type: 'array', items: { type: 'integer' } } } } } },
     },
   }, async (req) => {
+    const ws = rd();
     const names = [...new Set(req.query.names)];
     const prepared = [];
     for (const n of names) {

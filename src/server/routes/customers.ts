@@ -15,7 +15,6 @@ import { plain } from './runs.ts';
 const SCORE_TABLES: Record<string, string> = { rfm: 'run_scores', lrfmp: 'run_scores', 'clv-predict': 'clv_predictions', cluster: 'run_clusters' };
 
 export async function customerRoutes(app: FastifyInstance, opts: { state: WorkspaceState }): Promise<void> {
-  const ws = app.segmint.ws;
   app.get<{ Params: { customerId: string }; Querystring: { timeline: number } }>('/customers/:customerId', {
     config: { role: 'viewer' },
     schema: {
@@ -39,7 +38,8 @@ export async function customerRoutes(app: FastifyInstance, opts: { state: Worksp
     },
   }, async (req) => {
     const id = req.params.customerId;
-    const db = ws.db;
+    // one read connection for the whole request
+    const db = app.segmint.reader().db;
     const traits = await one(db, select({ select: '*', from: table('customers'), where: eq(col('customer_id'), lit(id)) }));
     if (!traits) throw notFound('customer', id, 'customer ids are the customer_id of the customers table');
     delete traits.source_id;

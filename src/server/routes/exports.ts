@@ -15,6 +15,7 @@ import { traitSelect } from '../../pipeline/trait-columns.ts';
 import { col, eq, gt, inQuery, lit, select, table, and, type Query } from '../../sql/ir.ts';
 import { serverDir } from '../../store/tokens.ts';
 import type { Workspace } from '../../store/workspace.ts';
+import type { ReadView } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { nameParam, runIdParam } from '../schemas.ts';
 import type { WorkspaceState } from '../state.ts';
@@ -32,7 +33,7 @@ const csvCell = (v: unknown): string => {
 const jsonValue = (v: unknown): unknown => (v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? Number(v) : typeof v === 'number' && !Number.isFinite(v) ? null : v);
 
 /** The pages of rows of `members` (customer ids) with `traits`, as text lines. */
-async function* pages(ws: Workspace, p: PreparedAudience, members: Query, traits: string[], format: 'csv' | 'ndjson'): AsyncGenerator<string> {
+async function* pages(ws: ReadView, p: PreparedAudience, members: Query, traits: string[], format: 'csv' | 'ndjson'): AsyncGenerator<string> {
   const t = traitSelect(p.schema, traits);
   const names = ['customer_id', ...t.select.map((s) => s.as!)];
   if (format === 'csv') yield `${names.map(csvCell).join(',')}\n`;
@@ -56,7 +57,6 @@ async function* pages(ws: Workspace, p: PreparedAudience, members: Query, traits
 }
 
 export async function exportRoutes(app: FastifyInstance, opts: { state: WorkspaceState }): Promise<void> {
-  const ws = app.segmint.ws;
   app.get<{ Params: { name: string }; Querystring: { format: 'csv' | 'ndjson' | 'parquet'; traits: string[]; snapshot?: number } }>('/audiences/:name/export', {
     config: { role: 'viewer' },
     schema: {
@@ -75,6 +75,8 @@ export async function exportRoutes(app: FastifyInstance, opts: { state: Workspac
       },
     },
   }, async (req, reply) => {
+    // one read connection for the whole export (the pages read committed data only)
+    const ws = app.segmint.reader();
     const a = opts.state.definitions.get(req.params.name);
     const p = await opts.state.prepare(a.name, a.where);
     // the traits are checked (unknown names refused) before anything is sent
@@ -92,7 +94,7 @@ export async function exportRoutes(app: FastifyInstance, opts: { state: Workspac
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const file = join(dir, `${randomBytes(8).toString('hex')}.parquet`);
       try {
-        await exportMembers(ws, p, file, req.query.traits, snapshot);
+        await exportMembers(ws as Workspace, p, file, req.query.traits, snapshot);
       } catch (e) {
         rmSync(file, { force: true });
         throw e;

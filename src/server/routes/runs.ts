@@ -62,10 +62,12 @@ interface CreateBody {
 }
 
 export async function runRoutes(app: FastifyInstance, opts: { state: WorkspaceState }): Promise<void> {
-  const ws = app.segmint.ws;
+  const main = app.segmint.ws;
+  /** a read view for one request (app.segmint.reader) */
+  const rd = () => app.segmint.reader();
 
   const runOf = async (runId: number) => {
-    const r = (await listRuns(ws.db)).find((x) => x.runId === runId);
+    const r = (await listRuns(rd().db)).find((x) => x.runId === runId);
     if (!r) throw notFound('run', String(runId), 'list runs with GET /runs');
     return r;
   };
@@ -77,12 +79,13 @@ export async function runRoutes(app: FastifyInstance, opts: { state: WorkspaceSt
       querystring: { type: 'object', additionalProperties: false, properties: { kind: { enum: [...RUN_KINDS] } } },
       response: { 200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: runSchema } } } },
     },
-  }, async (req) => ({ items: await listRuns(ws.db, req.query.kind) }));
+  }, async (req) => ({ items: await listRuns(rd().db, req.query.kind) }));
 
   app.get<{ Params: { runId: number } }>('/runs/:runId', {
     config: { role: 'viewer' },
     schema: { tags, summary: 'One run with its parameters and stored summary', params: runParams, response: { 200: { ...runSchema, properties: { ...runSchema.properties, params: { type: 'object', additionalProperties: true }, result: { type: 'object', additionalProperties: true } } } } },
   }, async (req) => {
+    const ws = rd();
     const r = await runOf(req.params.runId);
     const row = await one<{ params: unknown; summary: unknown }>(ws.db, select({ select: [{ expr: cast(col('params'), 'varchar'), as: 'params' }, { expr: cast(col('summary'), 'varchar'), as: 'summary' }], from: table('runs'), where: eq(col('run_id'), lit(r.runId)) }));
     const parse = (v: unknown) => {
@@ -120,13 +123,13 @@ export async function runRoutes(app: FastifyInstance, opts: { state: WorkspaceSt
       switch (kind) {
         case 'rfm':
         case 'lrfmp':
-          return { ...(await runValueSegmentation(ws, kind, { asOf: b.asOf, bins: b.bins })) };
+          return { ...(await runValueSegmentation(main, kind, { asOf: b.asOf, bins: b.bins })) };
         case 'cluster':
-          return { ...(await runClustering({ ws }, { asOf: b.asOf, ...(b.k !== undefined ? { k: b.k } : {}), ...(b.features ? { features: b.features } : {}), ...(b.algorithm ? { algorithm: b.algorithm } : {}), ...(b.seed !== undefined ? { seed: b.seed } : {}) } as Parameters<typeof runClustering>[1])) };
+          return { ...(await runClustering({ ws: main }, { asOf: b.asOf, ...(b.k !== undefined ? { k: b.k } : {}), ...(b.features ? { features: b.features } : {}), ...(b.algorithm ? { algorithm: b.algorithm } : {}), ...(b.seed !== undefined ? { seed: b.seed } : {}) } as Parameters<typeof runClustering>[1])) };
         case 'clv':
-          return { ...(await runClvFit(ws, { asOf: b.asOf, calibrationEnd: b.calibrationEnd, ...(b.model ? { model: b.model } : {}) } as Parameters<typeof runClvFit>[1])) };
+          return { ...(await runClvFit(main, { asOf: b.asOf, calibrationEnd: b.calibrationEnd, ...(b.model ? { model: b.model } : {}) } as Parameters<typeof runClvFit>[1])) };
         case 'clv-predict':
-          return { ...(await runClvPredict(ws, { asOf: b.asOf, horizon: b.horizon, fitRunId: b.fitRunId, ...(b.unit ? { unit: b.unit } : {}) } as Parameters<typeof runClvPredict>[1])) };
+          return { ...(await runClvPredict(main, { asOf: b.asOf, horizon: b.horizon, fitRunId: b.fitRunId, ...(b.unit ? { unit: b.unit } : {}) } as Parameters<typeof runClvPredict>[1])) };
       }
     };
     return queueOrRun(app, reply, { kind, params: { ...b }, writer: true, run });
@@ -147,6 +150,7 @@ export async function runRoutes(app: FastifyInstance, opts: { state: WorkspaceSt
       response: { 200: { type: 'object', required: ['runId', 'kind', 'total', 'limit', 'offset', 'items'], properties: { runId: { type: 'integer' }, kind: { type: 'string' }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' }, items: { type: 'array', items: { type: 'object', additionalProperties: true } } } } },
     },
   }, async (req) => {
+    const ws = rd();
     const r = await runOf(req.params.runId);
     const spec = ROWS[r.kind];
     if (!spec) throw new ApiError(400, 'no-rows', `run ${r.runId} is a ${r.kind} run, which has no per-customer rows`, { hint: `rows are kept for ${Object.keys(ROWS).join(', ')} runs` });
@@ -171,6 +175,7 @@ export async function runRoutes(app: FastifyInstance, opts: { state: WorkspaceSt
       response: { 200: { type: 'object', required: ['runId', 'items'], properties: { runId: { type: 'integer' }, items: { type: 'array', items: { type: 'object', required: ['cluster', 'name', 'customers'], properties: { cluster: { type: 'integer' }, name: { type: 'string' }, customers: { type: 'integer' }, meanDistance: { type: ['number', 'null'] }, label: { anyOf: [labelSchema, { type: 'null' }] } } } } } } },
     },
   }, async (req) => {
+    const ws = rd();
     const r = await runOf(req.params.runId);
     if (r.kind !== 'cluster') throw new ApiError(400, 'wrong-run-kind', `run ${r.runId} is a ${r.kind} run, not a cluster run`, { hint: 'list cluster runs with GET /runs?kind=cluster' });
     const rows = await all<{ cluster: unknown; name: unknown; n: unknown; d: unknown }>(ws.db, select({
@@ -190,6 +195,7 @@ export async function runRoutes(app: FastifyInstance, opts: { state: WorkspaceSt
       response: { 200: labelSchema },
     },
   }, async (req) => {
+    const ws = rd();
     const r = await runOf(req.params.runId);
     if (r.kind !== 'cluster') throw new ApiError(400, 'wrong-run-kind', `run ${r.runId} is a ${r.kind} run, not a cluster run`);
     const n = Number((await one<{ n: unknown }>(ws.db, select({ select: [{ expr: count(), as: 'n' }], from: table('run_clusters'), where: and(eq(col('run_id'), lit(r.runId)), eq(col('cluster'), lit(req.params.cluster))) })))?.n ?? 0);

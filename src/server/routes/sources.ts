@@ -28,6 +28,7 @@ const sourceSchema = {
 
 export async function sourceRoutes(app: FastifyInstance, opts: { uploadLimit: number }): Promise<void> {
   const ws = app.segmint.ws;
+  const rd = () => app.segmint.reader();
   // the body of an upload is streamed to its file, not parsed (this plugin's routes only)
   for (const type of ['application/octet-stream', 'text/csv', 'text/tab-separated-values', 'application/x-ndjson', 'application/vnd.apache.parquet', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']) {
     app.addContentTypeParser(type, { bodyLimit: opts.uploadLimit }, (_req, payload, done) => done(null, payload));
@@ -36,7 +37,7 @@ export async function sourceRoutes(app: FastifyInstance, opts: { uploadLimit: nu
   app.get('/sources', {
     config: { role: 'viewer' },
     schema: { tags: ['sources'], summary: 'The imported files, oldest first', response: { 200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: sourceSchema } } } } },
-  }, async () => ({ items: (await listSources(ws.db)).map((s) => ({ ...s, file: s.file.startsWith(ws.dir) ? s.file.slice(ws.dir.length + 1) : s.file })) }));
+  }, async () => ({ items: (await listSources(rd().db)).map((s) => ({ ...s, file: s.file.startsWith(ws.dir) ? s.file.slice(ws.dir.length + 1) : s.file })) }));
 
   app.post<{ Querystring: { kind: ImportOptions['kind']; format: (typeof FORMATS)[number]; name?: string; timezone?: string }; Body: Readable }>('/sources', {
     config: { role: 'admin' },
@@ -95,7 +96,7 @@ export async function sourceRoutes(app: FastifyInstance, opts: { uploadLimit: nu
     },
   }, async (req) => {
     const { limit, offset } = req.query;
-    const q = await listQuarantine(ws.db, { sourceId: req.query.sourceId, reason: req.query.reason }, offset + limit);
+    const q = await listQuarantine(rd().db, { sourceId: req.query.sourceId, reason: req.query.reason }, offset + limit);
     return { total: q.total, limit, offset, items: q.rows.slice(offset), summary: q.summary };
   });
 }

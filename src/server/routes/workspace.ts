@@ -10,7 +10,7 @@ import type { WorkspaceState } from '../state.ts';
 export const FRESHNESS_KINDS = ['import', 'rfm', 'lrfmp', 'clv', 'clv-predict', 'cluster', 'audience', 'refresh'] as const;
 
 export async function freshness(app: FastifyInstance): Promise<Record<string, { lastSuccess: { runId?: number; at: string; asOf?: string | null } | null; lastFailure: { at: string; message: string; jobId?: string } | null }>> {
-  const db = app.segmint.ws.db;
+  const db = app.segmint.reader().db;
   const runs = await all<{ kind: string; run_id: unknown; at: unknown }>(db, select({
     select: [{ expr: col('kind'), as: 'kind' }, { expr: max(col('run_id')), as: 'run_id' }, { expr: max(col('created_at')), as: 'at' }],
     from: table('runs'), groupBy: [col('kind')], orderBy: [col('kind')],
@@ -28,7 +28,6 @@ export async function freshness(app: FastifyInstance): Promise<Record<string, { 
 }
 
 export async function workspaceRoutes(app: FastifyInstance, opts: { state: WorkspaceState }): Promise<void> {
-  const ws = app.segmint.ws;
   app.get('/workspace', {
     config: { role: 'viewer' },
     schema: {
@@ -47,6 +46,7 @@ export async function workspaceRoutes(app: FastifyInstance, opts: { state: Works
       },
     },
   }, async () => {
+    const ws = app.segmint.reader();
     const counts: Record<string, number> = {};
     for (const [k, t] of [['customers', 'customers'], ['transactions', 'transactions'], ['events', 'events'], ['products', 'products'], ['sources', 'sources'], ['quarantined', 'quarantine'], ['runs', 'runs']] as const) counts[k] = await countRows(ws.db, t);
     // an empty workspace has no default as-of date
