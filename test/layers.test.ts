@@ -20,7 +20,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   pipeline: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'scoring', 'store', 'generate'],
   report: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'scoring', 'store', 'pipeline', 'generate'],
   server: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'scoring', 'store', 'pipeline', 'generate', 'report'],
-  cli: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'scoring', 'store', 'pipeline', 'generate', 'report'],
+  // the CLI starts the server (`segmint serve`, loaded lazily by that one command)
+  cli: ['core', 'sql', 'engines', 'features', 'segments', 'models', 'scoring', 'store', 'pipeline', 'generate', 'report', 'server'],
   // the public library API may re-export anything but the CLI and the server
   '.': ['core', 'sql', 'engines', 'features', 'segments', 'models', 'scoring', 'store', 'pipeline', 'generate', 'report'],
 };
