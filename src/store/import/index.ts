@@ -25,7 +25,6 @@ import { stageFile, type StagedColumn } from './stage.ts';
 import { quarantineRejects } from './rejects.ts';
 import { asDiskFull } from '../disk-full.ts';
 import { assertNotAttached } from '../attach.ts';
-import { assertNotAttached } from '../attach.ts';
 import { importIntoEngine } from './engine-load.ts';
 import { checkTransactions, deriveTransactionColumns, loadTransactions, type CheckContext } from './transactions.ts';
 
@@ -113,8 +112,6 @@ function settingsFor(ws: Workspace, o: ImportOptions): ImportSettings {
 export async function importFile(ws: Workspace, file: string, options: ImportOptions): Promise<ImportResult> {
   // an attached kind is a view over the user's table (store/attach.ts)
   if (options.kind === 'transactions' || options.kind === 'events' || options.kind === 'customers') await assertNotAttached(ws.db, options.kind);
-  // an attached kind is a view over the user's table (store/attach.ts)
-  if (options.kind !== 'products') await assertNotAttached(ws.db, options.kind);
   // PostgreSQL, ClickHouse: parsed and checked in a scratch DuckDB workspace, then bulk-loaded (engine-load.ts)
   if (ws.db.dialect !== 'duckdb') return importIntoEngine(ws, file, options, importFile);
   try {
