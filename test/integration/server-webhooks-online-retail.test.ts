@@ -23,7 +23,7 @@ const data = shared('online-retail/online_retail.csv');
 const SPLIT = '2011-09-01';
 const AUDIENCES = { lapsed: 'has no orders in last 90 days', 'big-spenders': 'rfm.monetary > 1000' } as const;
 
-test('Online Retail: after a refresh on the later export, the receiver gets exactly the audience diff of both audiences, signed', { skip: data.skip }, async () => {
+test('Online Retail: after a refresh on the later export, the receiver gets exactly the audience diff of both audiences, signed', { skip: data.skip }, async (t) => {
   const { dir: root, cleanup } = tempDir('segmint-webhooks-or-');
   // the export split at SPLIT by invoice date (one line per row in this file)
   const lines = readFileSync(data.path, 'utf8').split('\n');
@@ -59,6 +59,7 @@ test('Online Retail: after a refresh on the later export, the receiver gets exac
     writeFileSync(join(ws.dir, 'inbox', 'later-export.csv'), `${late.join('\n')}\n`);
     const job = await waitForJob(api, tokens.viewer, (await api.inject({ method: 'POST', url: '/refresh', headers: auth(tokens.analyst) })).json<Job>().id, 600_000);
     assert.equal(job.status, 'succeeded', JSON.stringify(job.error));
+    t.diagnostic(`refresh job: ${Date.parse(job.finishedAt!) - Date.parse(job.startedAt!)} ms; ${early.length - 1} lines first, ${late.length - 1} through the inbox`);
     assert.ok(await jobsOf(api).deliverer.idle(120_000));
 
     const ids = receiver.received.map((r) => String(r.headers['segmint-delivery']));
@@ -84,6 +85,7 @@ test('Online Retail: after a refresh on the later export, the receiver gets exac
       assert.deepEqual(diff.entered, entered);
       assert.deepEqual(diff.left, exited);
       assert.ok(entered.length + exited.length > 10, `${name}: ${entered.length} entered, ${exited.length} exited`);
+      t.diagnostic(`${name}: ${before.size} → ${after.size} members, ${entered.length} entered, ${exited.length} exited`);
       assert.deepEqual(got[name]!.entered.sort(), diff.entered, `${name}: entered`);
       assert.deepEqual(got[name]!.exited.sort(), diff.left, `${name}: exited`);
     }
