@@ -20,6 +20,7 @@ import { copyTableToClickHouse, httpRunner, type ClickHouseRunner } from '../hel
 import { copyToPostgres } from '../helpers/copy-to-engine.ts';
 import { tempDir } from '../helpers/workspace.ts';
 import { screenshot } from '../helpers/screenshot.ts';
+import { runCli } from '../helpers/cli.ts';
 import { placeFigures } from '../../src/report/places-section.ts';
 import { buildReport } from '../../src/report/index.ts';
 
@@ -225,6 +226,51 @@ describe('purchases by place on a generated shop', () => {
 
   // what the rules read (row keys aside: a UInt64 written as text does not insert on 18.16)
   const LINE_COLUMNS = ['customer_id', 'order_id', 'ts', 'amount', 'is_return', 'product_id', 'category', 'department', 'channel', 'coupon', 'quantity', 'unit_price', 'line_no', 'description', 'currency', 'attributes'];
+  /** Import the three files into a workspace on another engine (places, then customers, then lines) and run every rule there. */
+  async function onEngineWorkspace(engineArgs: string[], cleanup: () => Promise<void>): Promise<void> {
+    const dir = join(t.dir, `ws-${engineArgs[1]!.slice(0, 5)}`);
+    try {
+      const init = await runCli(['init', dir, ...engineArgs, '--json']);
+      assert.equal(init.code, 0, init.err);
+      const other = await Workspace.open(dir);
+      try {
+        const p = await importFile(other, join(t.dir, 'stores.csv'), { kind: 'places' });
+        assert.equal(p.rows.loaded, 40);
+        await importFile(other, join(t.dir, 'customers.csv'), { kind: 'customers' });
+        await importFile(other, join(t.dir, 'lines.csv'), { kind: 'transactions', map: { place_id: 'shop' } });
+        const s = await loadAudienceSchema(other.db);
+        assert.deepEqual([s.lineAttributes, s.places?.attribute, s.places?.ids.length], [schema.lineAttributes, 'shop', 40]);
+        for (const [text, want] of Object.entries(expected)) {
+          const { sql, params } = compile(lowered(text, s), other.db.dialect);
+          assert.deepEqual(members(await other.db.all(sql, params)), want, `${other.db.dialect}: ${text}`);
+        }
+        const f = await placeFigures(other.db, 'shop');
+        assert.deepEqual(f.map((x) => [x.place, x.customers, x.lines]), (await placeFigures(ws.db, 'shop')).map((x) => [x.place, x.customers, x.lines]));
+      } finally {
+        other.close();
+      }
+    } finally {
+      await cleanup();
+    }
+  }
+
+  test('a PostgreSQL workspace: places imported through the engine, the same members', { skip: PG_SKIP }, async () => {
+    const name = `segmint_places_ws_${process.pid}`;
+    const admin = await openEngine(PG!);
+    process.env.SEGMINT_TEST_PG_PASSWORD ??= '';
+    await onEngineWorkspace(['--engine', `${PG}?schema=${name}&password_env=SEGMINT_TEST_PG_PASSWORD`], async () => {
+      await admin.run(`DROP SCHEMA IF EXISTS "${name}" CASCADE`).catch(() => undefined);
+      await admin.close();
+    });
+  });
+
+  test('a ClickHouse cluster workspace: places imported through the engine, the same members', { skip: CLUSTER_SKIP }, async () => {
+    const db = `segmint_places_ws_${process.pid}`;
+    await onEngineWorkspace(['--engine', `${CH1!.replace(/^http/, 'clickhouse')}/${db}`, '--cluster', CLUSTER, '--shard', CH2!], async () => {
+      for (const u of [CH1!, CH2!]) await httpRunner(u, undefined).exec(`DROP DATABASE IF EXISTS ${db}`).catch(() => undefined);
+    });
+  });
+
   const TABLES: [string, string[] | undefined, boolean][] = [['customers', undefined, true], ['transactions', LINE_COLUMNS, true], ['products', ['product_id', 'category', 'department'], false], ['places', undefined, false]];
   test('clickhouse 18.16: the same members', { skip: CH_SKIP }, async () => {
     const db = `segmint_places_one_${process.pid}`;

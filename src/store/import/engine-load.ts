@@ -28,8 +28,8 @@ const PORTABLE: Record<ColumnKind, PortableType> = {
   text: 'text', integer: 'bigint', double: 'double', decimal: 'double', boolean: 'bool', timestamp: 'timestamp', date: 'timestamp', other: 'text',
 };
 
-const KEY = { customers: 'customer_id', products: 'product_id' } as const;
-const MIRROR = { customers: '__engine_customers', products: '__engine_products' } as const;
+const KEY = { customers: 'customer_id', products: 'product_id', places: 'place_id' } as const;
+const MIRROR = { customers: '__engine_customers', products: '__engine_products', places: '__engine_places' } as const;
 
 /** Rows copied per statement between the scratch workspace and the engine. */
 const CHUNK = 50_000;
@@ -67,6 +67,7 @@ export async function importIntoEngine(ws: Workspace, file: string, options: Imp
         }
         await copyChanged(scratch.db, ws.db, 'customers', sourceId);
         await copyChanged(scratch.db, ws.db, 'products', sourceId);
+        await copyChanged(scratch.db, ws.db, 'places', sourceId);
         // test hook: every row is loaded, nothing is published yet
         if (options.beforeCommit) await options.beforeCommit();
         await holdForTest('import');
@@ -103,7 +104,7 @@ async function mirror(from: Engine, to: Engine, kind: ImportOptions['kind']): Pr
   const sources = await from.columns(selectColumnsSql('sources', sourceCols, from.dialect));
   if ((sources.source_id?.length ?? 0) === 0) return;
   await to.insertRows('sources', sourceCols, { columns: sourceCols.map((c) => sources[c] as CellValue[]) });
-  for (const table of ['customers', 'products'] as const) {
+  for (const table of ['customers', 'products', 'places'] as const) {
     // every column, trait columns too, so that a row the import changes is written back whole
     const cols = await from.tableColumns(table);
     const have = new Set((await to.tableColumns(table)).map((c) => c.name));
@@ -154,14 +155,14 @@ function toSeconds(values: readonly unknown[]): CellValue[] {
  * engine's inside the transaction; ClickHouse deletes only by mutation, outside any one final write, so there
  * only new rows are added and changes to rows already stored are not carried over.
  */
-async function copyChanged(scratch: Engine, engine: Engine, table: 'customers' | 'products', sourceId: number): Promise<void> {
+async function copyChanged(scratch: Engine, engine: Engine, table: 'customers' | 'products' | 'places', sourceId: number): Promise<void> {
   const key = KEY[table];
   const mirrored = await scratch.tableExists(MIRROR[table]);
   if (!mirrored) return copyTable(scratch, engine, table, sourceId);
   const touched = table === 'customers'
     ? `m.customer_id IS NULL OR c.source_id IS DISTINCT FROM m.source_id OR c.first_seen IS DISTINCT FROM m.first_seen OR c.updated_at IS DISTINCT FROM m.updated_at
        OR c.customer_id IN (SELECT customer_id FROM transactions WHERE source_id = ${sourceId} UNION SELECT customer_id FROM events WHERE source_id = ${sourceId})`
-    : 'm.product_id IS NULL OR c.source_id IS DISTINCT FROM m.source_id';
+    : `m.${key} IS NULL OR c.source_id IS DISTINCT FROM m.source_id`;
   const onlyNew = engine.dialect === 'clickhouse' ? 'm.' + key + ' IS NULL' : `(${touched})`;
   const have = new Set((await engine.tableColumns(table)).map((c) => c.name));
   const scratchCols = await scratch.tableColumns(table);
@@ -188,7 +189,7 @@ async function copyTable(scratch: Engine, engine: Engine, table: string, sourceI
   const scratchCols = await scratch.tableColumns(table);
   // customer traits and product columns the import added (store/import/columns.ts) are added to the engine's table too
   for (const c of scratchCols) {
-    if (have.has(c.name) || (table !== 'customers' && table !== 'products')) continue;
+    if (have.has(c.name) || (table !== 'customers' && table !== 'products' && table !== 'places')) continue;
     await addWorkspaceColumn(engine, table, { name: c.name, type: PORTABLE[c.kind] });
     have.add(c.name);
   }

@@ -84,10 +84,12 @@ export async function updateNearestPlace(db: Db): Promise<string | undefined> {
   const r = (x: string) => `radians(${x})`;
   const [cLat, cLon] = [`c.${quoteIdent(lat)}`, `c.${quoteIdent(lon)}`];
   const h = `pow(sin((${r(cLat)} - ${r('p.latitude')}) / 2), 2) + cos(${r('p.latitude')}) * cos(${r(cLat)}) * pow(sin((${r(cLon)} - ${r('p.longitude')}) / 2), 2)`;
-  await db.run(`UPDATE customers SET ${NEAREST_PLACE_TRAIT} = d.km FROM (
+  // a changed value marks the customer updated (a PostgreSQL workspace's import copies the customers it changed)
+  await db.run(`UPDATE customers SET ${NEAREST_PLACE_TRAIT} = d.km, updated_at = now()::TIMESTAMP FROM (
       SELECT c.customer_id, min(${2 * EARTH_RADIUS_KM} * asin(least(sqrt(${h}), 1))) AS km
       FROM customers c CROSS JOIN places p WHERE ${cLat} IS NOT NULL AND ${cLon} IS NOT NULL GROUP BY c.customer_id) d
-    WHERE customers.customer_id = d.customer_id`);
-  await db.run(`UPDATE customers SET ${NEAREST_PLACE_TRAIT} = NULL WHERE ${quoteIdent(lat)} IS NULL OR ${quoteIdent(lon)} IS NULL`);
+    WHERE customers.customer_id = d.customer_id AND customers.${NEAREST_PLACE_TRAIT} IS DISTINCT FROM d.km`);
+  await db.run(`UPDATE customers SET ${NEAREST_PLACE_TRAIT} = NULL, updated_at = now()::TIMESTAMP
+    WHERE (${quoteIdent(lat)} IS NULL OR ${quoteIdent(lon)} IS NULL) AND ${NEAREST_PLACE_TRAIT} IS NOT NULL`);
   return undefined;
 }
