@@ -39,6 +39,8 @@ export interface Freshness {
   lastAttempt?: { at: string; trigger: string };
   lastSuccess?: { at: string; trigger: string; sourceId: number; imported: number; runs: number; recomputed: boolean };
   lastFailure?: { at: string; trigger: string; step: string; code: string; message: string };
+  /** the last refresh that re-ran the results (lastSuccess may be a later one that found nothing new) */
+  lastRecomputed?: { at: string; trigger: string; sourceId: number; runs: number };
   /** the highest source id the stored results were computed on */
   computedSourceId?: number;
 }
@@ -305,7 +307,10 @@ export async function refresh(ws: Workspace, options: RefreshOptions = {}): Prom
     }
     partial.deliveries = created.length;
     fresh.computedSourceId = sourceId;
-    fresh.lastSuccess = { at: new Date().toISOString(), trigger, sourceId, imported: partial.imported.length, runs: partial.steps.filter((s) => s.runId !== undefined).length, recomputed: true };
+    const at = new Date().toISOString();
+    const runs = partial.steps.filter((s) => s.runId !== undefined).length;
+    fresh.lastSuccess = { at, trigger, sourceId, imported: partial.imported.length, runs, recomputed: true };
+    fresh.lastRecomputed = { at, trigger, sourceId, runs };
     writeFreshness(ws.dir, fresh);
     progress('done', 1);
     // 4. the deliveries are committed with their snapshots: hand them on

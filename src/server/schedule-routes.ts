@@ -19,6 +19,10 @@ export const freshnessDocSchema = {
       properties: { at: { type: 'string' }, trigger: { type: 'string' }, sourceId: { type: 'integer' }, imported: { type: 'integer' }, runs: { type: 'integer' }, recomputed: { type: 'boolean' } },
     },
     lastFailure: failureSchema,
+    lastRecomputed: {
+      type: 'object', required: ['at', 'trigger', 'sourceId', 'runs'],
+      properties: { at: { type: 'string' }, trigger: { type: 'string' }, sourceId: { type: 'integer' }, runs: { type: 'integer' } },
+    },
     computedSourceId: { type: 'integer' },
   },
 } as const;
@@ -44,7 +48,7 @@ export function scheduleRoutes(app: FastifyInstance, submitRefresh: (by: string,
       if (req.body === undefined || req.body === null) req.body = {};
     },
     schema: {
-      summary: "Refresh now: import the inbox's new files, re-run what depends on them, snapshot every audience, fire webhooks (a job)", tags: ['refresh'],
+      summary: "Refresh now: import the inbox's new files, re-run what depends on them, snapshot every audience, fire webhooks (a job; a refresh already queued or running is answered instead of a second one)", tags: ['refresh'],
       body: { type: 'object', additionalProperties: false, properties: { force: { type: 'boolean', description: 're-run everything even when no new data came in' } } },
       response: { 202: jobSchema },
     },
