@@ -1,0 +1,163 @@
+/**
+ * bench/server: `segmint serve` as its own process over a workspace of 1,000,000 customers (the purchases
+ * bench/clv simulates from BG/NBD + Gamma-Gamma, seed 1: ~2.1 million orders; an RFM run and a cluster run;
+ * audience definitions), driven with autocannon over HTTP on loopback:
+ *   - customer look-up (GET /customers/{id}, random ids, timeline of 20) with 50 concurrent clients;
+ *   - audience count (GET /audiences/{name}/count) with 20 concurrent clients;
+ *   - an export of ~300,000 members (GET /audiences/{name}/export?format=csv and ndjson), the server's
+ *     resident memory sampled every 100 ms while it streams (and its peak, VmHWM).
+ * Targets (issue #12): look-up p99 < 50 ms, count p99 < 2 s, export at a steady memory, no errors.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { runClustering } from '../src/pipeline/cluster.ts';
+import { runValueSegmentation } from '../src/pipeline/value.ts';
+import { AudienceDefinitions } from '../src/server/definitions.ts';
+import { importFile } from '../src/store/import/index.ts';
+import { TokenStore } from '../src/store/tokens.ts';
+import { Workspace } from '../src/store/workspace.ts';
+import { machine, writeSection } from './benchmarks-md.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const OUT = join(ROOT, 'bench/out/server');
+const CUSTOMERS = Number(process.env.BENCH_SERVER_CUSTOMERS ?? 1_000_000);
+const DURATION = Number(process.env.BENCH_SERVER_SECONDS ?? 20);
+const EXPORT_MEMBERS = Math.round(CUSTOMERS * 0.3);
+const PORT = Number(process.env.BENCH_SERVER_PORT ?? 18731);
+
+/** The workspace: imported and scored once, then reused. Returns the customer ids to look up. */
+async function prepare(wsDir: string): Promise<void> {
+  if (existsSync(join(wsDir, 'audiences', 'export-300k.yaml'))) return;
+  // the purchases bench/clv simulates (made once per size by `npm run bench -- clv`)
+  const data = join(ROOT, `bench/out/clv/transactions-${CUSTOMERS}.csv`);
+  const ws = await Workspace.open(wsDir, { create: true });
+  try {
+    if (Number((await ws.db.one<{ n: number }>('SELECT count(*) AS n FROM transactions'))!.n) === 0) {
+      if (!existsSync(data)) throw new Error(`bench/server needs ${data}: run npm run bench -- clv first`);
+      console.log('bench/server: importing …');
+      await importFile(ws, data, { kind: 'transactions', remember: false });
+    }
+    console.log('bench/server: rfm and cluster runs …');
+    await runValueSegmentation(ws, 'rfm');
+    await runClustering({ ws }, { k: 4, seed: 1 });
+    // an audience of about EXPORT_MEMBERS customers: the highest spenders
+    const edge = Number((await ws.db.one<{ m: number }>(`SELECT quantile_disc(monetary, ${1 - EXPORT_MEMBERS / CUSTOMERS}) AS m FROM run_scores WHERE run_id = (SELECT max(run_id) FROM runs WHERE kind = 'rfm')`))!.m);
+    const defs = new AudienceDefinitions(wsDir);
+    defs.write('lapsed-high-value', 'all(has no orders in last 180 days, rfm.m >= 4)');
+    defs.write('repeat-buyers', 'orders in last 1 year >= 3');
+    defs.write('export-300k', `rfm.monetary > ${edge}`);
+  } finally {
+    ws.close();
+  }
+}
+
+function startServer(wsDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/segmint.js'), 'serve', '--workspace', wsDir, '--port', String(PORT)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((ok, fail) => {
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+      const m = /segmint serve: (http:\/\/\S+)/.exec(err);
+      if (m) ok({ child, url: m[1]! });
+    });
+    child.once('exit', (code) => fail(new Error(`segmint serve exited with ${code}: ${err}`)));
+  });
+}
+
+const rssKb = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+
+async function cannon(o: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((ok, fail) => {
+    autocannon(o, (err, res) => (err ? fail(err) : ok(res)));
+  });
+}
+
+/** Stream one export to nowhere; the server's RSS sampled meanwhile. */
+function streamExport(url: string, token: string, pid: number): Promise<{ bytes: number; lines: number; ms: number; rss: number[]; status: number }> {
+  return new Promise((ok, fail) => {
+    const rss: number[] = [];
+    const timer = setInterval(() => rss.push(rssKb(pid, 'VmRSS')), 100);
+    const t0 = performance.now();
+    let bytes = 0;
+    let lines = 0;
+    request(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.on('data', (b: Buffer) => {
+        bytes += b.length;
+        for (let i = 0; i < b.length; i++) if (b[i] === 10) lines++;
+      });
+      res.on('end', () => {
+        clearInterval(timer);
+        ok({ bytes, lines, ms: performance.now() - t0, rss, status: res.statusCode ?? 0 });
+      });
+      res.on('error', fail);
+    }).on('error', fail).end();
+  });
+}
+
+const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+
+export async function run(): Promise<void> {
+  mkdirSync(OUT, { recursive: true });
+  const wsDir = join(OUT, `ws-${CUSTOMERS}`);
+  await prepare(wsDir);
+  const ws = await Workspace.open(wsDir, { readOnly: true });
+  const ids = (await ws.db.all<{ id: string }>(`SELECT customer_id AS id FROM customers USING SAMPLE 10000 ROWS`)).map((r) => r.id);
+  const counts = Object.fromEntries(await Promise.all(['customers', 'transactions'].map(async (t) => [t, Number((await ws.db.one<{ n: number }>(`SELECT count(*) AS n FROM ${t}`))!.n)])));
+  ws.close();
+  const tokens = new TokenStore(wsDir);
+  const token = tokens.create('bench', 'viewer');
+  const { child, url } = await startServer(wsDir);
+  const headers = { authorization: `Bearer ${token.token}` };
+  try {
+    const rssStart = rssKb(child.pid!, 'VmRSS');
+    // warm-up (the schema cache, the engine's first reads)
+    await cannon({ url: `${url}/audiences/repeat-buyers/count`, connections: 1, amount: 2, headers });
+    await cannon({ url: `${url}/customers/${encodeURIComponent(ids[0]!)}`, connections: 1, amount: 20, headers });
+    let i = 0;
+    const lookup = await cannon({
+      url, connections: 50, duration: DURATION, headers,
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/customers/${encodeURIComponent(ids[i++ % ids.length]!)}?timeline=20` }) }],
+    });
+    const count = await cannon({ url: `${url}/audiences/lapsed-high-value/count`, connections: 20, duration: DURATION, headers });
+    const before = rssKb(child.pid!, 'VmRSS');
+    const csv = await streamExport(`${url}/audiences/export-300k/export?format=csv&traits=rfm.segment&traits=rfm.frequency`, token.token, child.pid!);
+    const ndjson = await streamExport(`${url}/audiences/export-300k/export?format=ndjson&traits=rfm.segment&traits=rfm.frequency`, token.token, child.pid!);
+    const peak = rssKb(child.pid!, 'VmHWM');
+    const errors = lookup.errors + lookup.non2xx + count.errors + count.non2xx + (csv.status === 200 ? 0 : 1) + (ndjson.status === 200 ? 0 : 1);
+    const steady = (e: typeof csv) => {
+      const half = e.rss.slice(Math.floor(e.rss.length / 2));
+      const first = e.rss.slice(0, Math.max(1, Math.floor(e.rss.length / 2)));
+      return `${mb(Math.max(...first))} in the first half, ${mb(Math.max(...half))} in the second`;
+    };
+    const row = (name: string, r: autocannon.Result, c: number, target: string) =>
+      `| ${name} | ${c} | ${r.requests.total.toLocaleString('en-US')} | ${r.requests.average.toFixed(0)} | ${ms(r.latency.p50)} | ${ms(r.latency.p99)} | ${ms(r.latency.max)} | ${r.errors + r.non2xx} | ${target} |`;
+    const body = `\`segmint serve\` as its own process (DuckDB workspace) over ${counts.customers!.toLocaleString('en-US')} customers (the purchases bench/clv simulates, seed 1)
+with ${counts.transactions!.toLocaleString('en-US')} orders, an RFM run and a cluster run (k = 4); autocannon on loopback for ${DURATION} s per case
+(\`npm run bench -- server\`). Machine: ${machine()}; load average at the end ${loadavg()[0]!.toFixed(1)}.
+
+| case | clients | requests | req/s | p50 | p99 | max | errors | target |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${row('GET /customers/{id}?timeline=20 (random ids)', lookup, 50, 'p99 < 50 ms')}
+${row('GET /audiences/lapsed-high-value/count', count, 20, 'p99 < 2 s')}
+
+Export of the audience \`export-300k\` (\`rfm.monetary > …\`, the top 30 % by spend) with two traits, streamed in pages of
+5,000 customer ids:
+
+| format | rows | bytes | time | rows/s | server RSS while streaming | peak RSS (VmHWM, whole run) |
+| --- | --- | --- | --- | --- | --- | --- |
+| CSV | ${(csv.lines - 1).toLocaleString('en-US')} | ${(csv.bytes / 1e6).toFixed(1)} MB | ${(csv.ms / 1000).toFixed(1)} s | ${Math.round((csv.lines - 1) / (csv.ms / 1000)).toLocaleString('en-US')} | ${steady(csv)} | ${mb(peak)} |
+| NDJSON | ${ndjson.lines.toLocaleString('en-US')} | ${(ndjson.bytes / 1e6).toFixed(1)} MB | ${(ndjson.ms / 1000).toFixed(1)} s | ${Math.round(ndjson.lines / (ndjson.ms / 1000)).toLocaleString('en-US')} | ${steady(ndjson)} | ${mb(peak)} |
+
+Server RSS: ${mb(rssStart)} after start, ${mb(before)} before the exports. Errors in all cases: ${errors}.`;
+    console.log(body);
+    writeSection('server', body);
+  } finally {
+    child.kill('SIGTERM');
+    tokens.revoke(token.id);
+  }
+}
