@@ -72,9 +72,9 @@ async function scenario(wsDir: string, dir: string): Promise<void> {
     { name: 'import', args: ['import', g.files.transactions, '--kind', 'transactions'], point: 'import' },
     { name: 'rfm', args: ['rfm'], point: 'run', rows: 'run_scores' },
     { name: 'clv fit', args: ['clv', 'fit'], point: 'run' },
-    { name: 'clv predict', args: ['clv', 'predict', '--horizon', '12', '--unit', 'month'], point: 'run', rows: 'clv_predictions' },
     { name: 'cluster', args: ['cluster', '--k', '4', '--seed', '3'], point: 'run', rows: 'run_clusters' },
     { name: 'audience snapshot', args: ['audience', 'eval', '--where', 'orders >= 2', '--name', 'repeat'], point: 'run', rows: 'audience_members' },
+    { name: 'clv predict', args: ['clv', 'predict', '--horizon', '12', '--unit', 'month'], point: 'run', rows: 'clv_predictions' },
   ];
   for (const s of steps) {
     let ws = await Workspace.open(wsDir);
