@@ -17,16 +17,17 @@ import { toPatterns } from '../models/clv/patterns.ts';
 import { seasonalDepartures, trackingSeries, type TrackingPoint } from '../models/clv/tracking.ts';
 import { CHURN_TIERS, CLV_TIERS, normalisePredictOptions, predictPatterns } from '../models/clv/predict.ts';
 import type { HoldoutValidation } from '../models/clv/validation.ts';
-import { quoteString } from '../sql/quote.ts';
+import { detectFormat } from '../store/import/formats.ts';
+import { stageFile } from '../store/import/stage.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
-import { copyToFile } from './export.ts';
+import { exportRows } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
-import { all, anyRow, countRows, exec, one } from './run-query.ts';
+import { all, anyRow, countRows, dayText, exec, one } from './run-query.ts';
 import { churnTier, clvTier, gammaGammaSpend } from '../scoring/clv.ts';
 import { compile, DIALECT } from '../sql/compile.ts';
 import {
-  and, avg, bool, caseWhen, cast, coalesce, col, count, div, dropTable, eq, gt, insertSelect, isNotNull, isNull, lit, lt, mul, NULL, num, or, rowNumber, select, sub,
-  subquery, sum, table, tempName, type Expr, type Select,
+  and, avg, bool, caseWhen, cast, coalesce, col, count, daysBetween, div, dropTable, eq, gt, insertSelect, isNotNull, isNull, le, lit, lt, min, mul, NULL, num, or, rowNumber, select, sub,
+  subquery, sum, table, tempName, tryDouble, type Expr, type Select,
 } from '../sql/ir.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
 
@@ -232,29 +233,34 @@ const SUMMARY_ALIASES: Record<string, string[]> = {
  */
 export async function readSummaryFile(file: string, model: ModelOption): Promise<SummaryColumns> {
   const path = resolve(file);
-  const ext = extname(path).toLowerCase();
-  const reader = ext === '.parquet' ? `read_parquet(${quoteString(path)})` : `read_csv(${quoteString(path)}, header = true)`;
   const mem = await openMemoryDb();
   try {
-    const cols = await mem.db.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`).catch((e: unknown) => {
+    // read as an import reads a file (store/import/stage.ts): CSV columns as text, Parquet columns typed
+    const format = extname(path).toLowerCase() === '.parquet' ? 'parquet' : 'csv';
+    const staged = await stageFile(mem.db, path, { format: detectFormat(path, format) }, ['', 'NA', 'N/A', 'NULL', 'null']).catch((e: unknown) => {
       throw new SegmintError('unreadable-file', `--summary ${file}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, { hint: 'give a CSV with a header line, or a Parquet file' });
     });
-    const have = new Map<string, string>();
-    for (const c of cols) {
-      const name = c.column_name.toLowerCase();
+    const have = new Map<string, { name: string; type: string }>();
+    for (const c of staged.columns) {
+      const name = c.name.toLowerCase();
       const canonical = Object.entries(SUMMARY_ALIASES).find(([, names]) => names.includes(name))?.[0] ?? name;
-      if (!have.has(canonical)) have.set(canonical, c.column_name);
+      if (!have.has(canonical)) have.set(canonical, c);
     }
     const need = model === 'bgbb' ? ['frequency', 'recency', 'periods', 'weights'] : ['frequency', 'recency', 't'];
     const missing = need.filter((c) => !have.has(c)).map((c) => (c === 't' ? 'T' : c));
     if (missing.length) {
-      throw new SegmintError('invalid-summary', `--summary ${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (has ${[...have.values()].join(', ')})`, {
+      throw new SegmintError('invalid-summary', `--summary ${file}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (has ${[...have.values()].map((c) => c.name).join(', ')})`, {
         hint: model === 'bgbb' ? 'BG/BB summaries have frequency, recency, periods, weights' : 'summaries have frequency, recency, T and optionally monetary_value, weights',
       });
     }
-    const q = (c: string) => `CAST("${have.get(c)!.replace(/"/g, '""')}" AS DOUBLE) AS ${c === 't' ? 'big_t' : c}`;
+    // a number, or NULL where the text is not one
+    const asNumber = (c: string): Expr => {
+      const s = have.get(c)!;
+      return s.type === 'VARCHAR' ? tryDouble(col(s.name)) : cast(col(s.name), 'double');
+    };
     const wanted = [...need, ...(model !== 'bgbb' ? ['monetary_value', 'weights'].filter((c) => have.has(c)) : [])];
-    const r = await mem.db.columns(`SELECT ${wanted.map(q).join(', ')} FROM ${reader}`);
+    const q = compile(select({ select: wanted.map((c) => ({ expr: asNumber(c), as: c === 't' ? 'big_t' : c })), from: table('__raw'), orderBy: [col('rowid')] }), mem.db.dialect);
+    const r = await mem.db.columns(q.sql, q.params);
     const num = (c: string) => (r[c] as (number | null)[]).map((v) => (v === null ? NaN : v));
     const bad = num('frequency').findIndex((v) => Number.isNaN(v));
     if (bad >= 0) throw new SegmintError('invalid-summary', `--summary ${file}: row ${bad + 1} has no frequency`, { hint: 'every row needs frequency, recency and T' });
@@ -360,10 +366,16 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
 /** x, t_x and T of a summary table, as doubles. */
 const PATTERN_SELECT = [{ expr: cast(col('frequency'), 'double'), as: 'x' }, { expr: col('recency'), as: 'tx' }, { expr: col('T'), as: 'big_t' }];
 
-/** Column-wise read of a query compiled for the workspace's engine. */
-async function columnsOf(db: Workspace['db'], q: Select): Promise<Record<string, unknown[]>> {
+/**
+ * Column-wise read of a query of numbers compiled for the workspace's engine: through the engine's typed
+ * numeric read (no value object per cell: at 1,000,000 customers the generic read cost more than the fit,
+ * issue #15), as plain arrays; NULL would be NaN (these queries have none).
+ */
+async function columnsOf(db: Workspace['db'], q: Select): Promise<Record<string, number[]>> {
   const c = compile(q, db.dialect);
-  return db.columns(c.sql, c.params);
+  const names = q.select === '*' ? [] : q.select.map((i) => i.as ?? '');
+  const typed = await db.numericColumns(c.sql, c.params, names);
+  return Object.fromEntries(names.map((n) => [n, Array.from(typed[n]!)]));
 }
 
 
@@ -380,18 +392,30 @@ async function trackingOf(ws: Workspace, m: PurchaseModel, calEnd: string, lastD
   const db = ws.db;
   // whole days per tracking period: purchases are counted per day (hours are tracked by the day)
   const P = Math.max(1, periodDays);
-  await materialise(ws, '__clv_days', purchaseDays(new Date(`${lastDay}T00:00:00Z`)));
+  const daysTable = tempName('clv_days');
+  await materialise(ws, daysTable, purchaseDays(new Date(`${lastDay}T00:00:00Z`)));
   try {
-    const cohort = `WITH f AS (SELECT customer_id, min(d) AS first_day FROM __clv_days WHERE purchases > 0 GROUP BY 1 HAVING min(d) <= CAST(? AS DATE)),
-      o AS (SELECT min(first_day) AS origin FROM f)`;
-    const origin = (await db.one<{ o: string | null }>(`${cohort} SELECT strftime(origin, '%Y-%m-%d') AS o FROM o`, [calEnd]))?.o;
+    // the cohort: customers whose first purchase day is up to the calibration end, and the first of those days
+    const first = select({
+      select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: min(col('d')), as: 'first_day' }], from: table(daysTable),
+      where: gt(col('purchases'), num(0)), groupBy: [col('customer_id')], having: le(min(col('d')), cast(lit(calEnd), 'date')),
+    });
+    const origin = dayText((await one<{ o: unknown }>(db, select({ select: [{ expr: min(col('first_day')), as: 'o' }], from: subquery(first, 'f') })))?.o);
     if (!origin) return undefined;
     const days = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
     const periods = Math.floor((days(origin, lastDay) + 1) / P);
     if (periods < 1 || periods > 1000) return undefined;
-    const births = await db.columns(`${cohort} SELECT CAST(date_diff('day', o.origin, f.first_day) AS DOUBLE) AS b, CAST(count(*) AS DOUBLE) AS n FROM f, o GROUP BY 1 ORDER BY 1`, [calEnd]);
-    const repeat = await db.columns(`${cohort} SELECT CAST(date_diff('day', o.origin, x.d) AS DOUBLE) AS k, CAST(count(*) AS DOUBLE) AS n
-      FROM __clv_days x JOIN f ON f.customer_id = x.customer_id, o WHERE x.purchases > 0 AND x.d > f.first_day GROUP BY 1`, [calEnd]);
+    const since = (x: Expr) => daysBetween(cast(lit(origin), 'date'), x);
+    // counted over a subquery: the origin is a bound value, which DuckDB would see as two expressions in SELECT and GROUP BY
+    const countBy = (inner: Select, as: string) => columnsOf(db, select({
+      select: [{ expr: cast(col('k'), 'double'), as }, { expr: cast(count(), 'double'), as: 'n' }], from: subquery(inner, 'q'), groupBy: [col('k')], orderBy: [col('k')],
+    }));
+    const births = await countBy(select({ select: [{ expr: since(col('first_day')), as: 'k' }], from: subquery(first, 'f') }), 'b');
+    const repeat = await countBy(select({
+      select: [{ expr: since(col('d', 'x')), as: 'k' }], from: table(daysTable, 'x'),
+      joins: [{ type: 'inner', source: subquery(first, 'f'), on: eq(col('customer_id', 'f'), col('customer_id', 'x')) }],
+      where: and(gt(col('purchases', 'x'), num(0)), gt(col('d', 'x'), col('first_day', 'f'))),
+    }), 'k');
     const actual = new Float64Array(periods);
     (repeat.k as number[]).forEach((k, i) => {
       const j = Math.floor(k / P);
@@ -406,7 +430,7 @@ async function trackingOf(ws: Workspace, m: PurchaseModel, calEnd: string, lastD
       seasonality: { threshold: s.threshold, periods: s.periods.map((p) => ({ period: p.period, start: addDays(origin, (p.period - 1) * P), actual: p.actual, expected: p.expected })) },
     };
   } finally {
-    await db.run('DROP TABLE IF EXISTS __clv_days');
+    await exec(db, dropTable(daysTable));
   }
 }
 
@@ -526,7 +550,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
         { expr: churnTier(p('p_alive'), informative ? undefined : NOT_INFORMATIVE), as: 'churn_tier' }, { expr: gg.spend, as: 'expected_spend' }, { expr: reason, as: 'excluded_reason' },
       ],
       from: table(summary, 's'),
-      joins: [{ type: 'inner', target: table(patterns, 'p'), on: and(eq(p('x'), col('frequency', 's')), eq(p('tx'), col('recency', 's')), eq(p('big_t'), col('T', 's'))) }],
+      joins: [{ type: 'inner', target: table(patterns, 'p'), on: and(eq(p('x'), cast(col('frequency', 's'), 'double')), eq(p('tx'), col('recency', 's')), eq(p('big_t'), col('T', 's'))) }],
     });
     const BASE_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'days_next', 'churn_tier', 'excluded_reason'];
     await materialise(ws, base, select({
@@ -615,6 +639,6 @@ const PREDICTION_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetar
 
 /** Write the rows of a prediction run to CSV, Parquet or JSON (by the file's extension). */
 export async function exportClvPredictions(ws: Workspace, runId: number, file: string): Promise<{ file: string; rows: number }> {
-  return copyToFile(ws.db, `SELECT customer_id, frequency, recency, "T", monetary_value, p_alive, expected_purchases, expected_spend, clv, days_to_next_purchase,
-      churn_tier, clv_tier, excluded_reason FROM clv_predictions WHERE run_id = ${Number(runId)} ORDER BY customer_id`, file);
+  const cols = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'clv', 'days_to_next_purchase', 'churn_tier', 'clv_tier', 'excluded_reason'];
+  return exportRows(ws.db, select({ select: cols.map((c) => ({ expr: col(c), as: c })), from: table('clv_predictions'), where: eq(col('run_id'), num(runId)), orderBy: [col('customer_id')] }), file);
 }
