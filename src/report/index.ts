@@ -13,6 +13,7 @@ import { clvSection } from './clv-section.ts';
 import { clusterSection } from './cluster-section.ts';
 import { audienceSection } from './audience-section.ts';
 import { placesSection } from './places-section.ts';
+import { modelSection } from './model-section.ts';
 import { clusterActionsTable } from './cluster-actions.ts';
 import { campaignSection, type CampaignSectionOptions } from './campaign-section.ts';
 import { upliftHtml } from './uplift-section.ts';
@@ -63,7 +64,8 @@ export async function reportSections(db: Db, options: BuildReportOptions = {}): 
   const audiences = await audienceSection(db, options);
   progress('campaigns', 0.95);
   const campaigns = await campaignSection(db, { uplift: (name) => upliftHtml(db, name), ...options.campaigns });
-  return [overview, ...value, ...(clv ? [clv] : []), ...(clusters ? [clusters] : []), ...(places ? [places] : []), ...(audiences ? [audiences] : []), ...(campaigns ? [campaigns] : []), imports, ...(options.extraSections ?? [])];
+  const models = await modelSection(db);
+  return [overview, ...value, ...(clv ? [clv] : []), ...(clusters ? [clusters] : []), ...(places ? [places] : []), ...(audiences ? [audiences] : []), ...(campaigns ? [campaigns] : []), ...(models ? [models] : []), imports, ...(options.extraSections ?? [])];
 }
 
 /** Build the report of a workspace database as one HTML page (see `reportSections` for the order). */

@@ -292,6 +292,14 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
     theta.set(trial);
     eta.set(etaTrial);
     f = fTrial;
+    if (decrement <= rounding && t === 1) {
+      // a full Newton step whose predicted decrease is below the objective's rounding: the gradient is at its
+      // floating-point noise (ill-conditioned designs never reach `tol`), and this step leaves an error of the
+      // order of that decrease squared
+      iterations++;
+      converged = true;
+      break;
+    }
   }
 
   let scaledCovariance: number[] | null = null;

@@ -45,6 +45,34 @@ function validate(params: LogisticParams): { C: number; maxIterations: number; s
   return { C, maxIterations, ...(params.start ? { start: params.start } : {}) };
 }
 
+/** Rows above which a fit starts from the fit on a subsample (every k-th row). */
+const SUBSAMPLE_ABOVE = 200_000;
+
+/**
+ * Starting values for a large fit: the fit on every k-th row (about 50,000 rows) with C scaled by k, so that the
+ * penalty weighs the same against the data. Newton's method on all rows then needs two or three steps instead
+ * of five or six; it still converges to the full data's optimum (the same stopping rule), so this changes the
+ * time, not the answer.
+ */
+function subsampleStart(x: Float64Array, n: number, p: number, y: Float64Array, w: Float64Array | undefined, C: number): number[] | undefined {
+  if (n <= SUBSAMPLE_ABOVE) return undefined;
+  const k = Math.floor(n / 50_000);
+  const rows = Math.ceil(n / k);
+  const xs = new Float64Array(rows * p);
+  const ys = new Float64Array(rows);
+  const ws = w ? new Float64Array(rows) : undefined;
+  for (let r = 0, i = 0; i < n; i += k, r++) {
+    xs.set(x.subarray(i * p, i * p + p), r * p);
+    ys[r] = y[i]!;
+    if (ws) ws[r] = w![i]!;
+  }
+  let pos = 0;
+  for (let r = 0; r < rows; r++) pos += ys[r]!;
+  if (pos === 0 || pos === rows) return undefined;
+  const m = fitLogistic(xs, rows, p, ys, { C: Number.isFinite(C) ? C / k : C, weights: ws, maxIterations: 50 });
+  return m.converged ? [m.intercept, ...m.coefficients] : undefined;
+}
+
 class FittedLogistic implements FittedClassifier {
   readonly algorithm = 'logistic' as const;
   readonly p: number;
@@ -106,7 +134,8 @@ export const logisticClassifier: Classifier<LogisticParams> = {
   fit(data: TrainingSet, params: LogisticParams): FittedClassifier {
     const prm = validate(params);
     const { x, n, p, encoding } = data.design;
-    const m = fitLogistic(x, n, p, data.y, { C: prm.C, maxIterations: prm.maxIterations, weights: data.weights, start: prm.start, covariance: true });
+    const start = prm.start ?? subsampleStart(x, n, p, data.y, data.weights, prm.C);
+    const m = fitLogistic(x, n, p, data.y, { C: prm.C, maxIterations: prm.maxIterations, weights: data.weights, start, covariance: true });
     const warnings: string[] = [];
     if (!m.converged) warnings.push(`Newton's method stopped after ${m.iterations} iterations without converging${Number.isFinite(prm.C) ? '' : ' (no penalty: the classes may be separable or columns collinear; try a finite C)'}`);
     const cov = m.scaledCovariance;
