@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readFreshness, refresh } from '../../pipeline/refresh.ts';
 import { Deliverer, type DeliveryEvent, type DeliveryPolicy } from '../../pipeline/webhook-delivery.ts';
-import { pendingDeliveries } from '../../store/outbox.ts';
+import { pendingDeliveries, type OutboxRow } from '../../store/outbox.ts';
 import type { Failure, JobRef, JobSpec } from '../app.ts';
 import { scheduleRoutes } from '../schedule-routes.ts';
 import { REAL_CLOCK, Scheduler, type Clock } from '../schedule.ts';
@@ -40,6 +40,14 @@ export function jobsOf(app: FastifyInstance): JobsRuntime {
   const r = runtimes.get(app.segmint);
   if (!r) throw new Error('the jobs plugin is not registered on this server');
   return r;
+}
+
+/**
+ * Where a snapshot's committed deliveries go (`snapshotWithDeliveries(ws, p, deliverTo(app))`): this server's
+ * deliverer, or nowhere when the plugin is not registered (the rows wait in the outbox for the next start).
+ */
+export function deliverTo(app: FastifyInstance): (rows: OutboxRow[]) => void {
+  return (rows) => runtimes.get(app.segmint)?.deliverer.send(rows);
 }
 
 async function plugin(app: FastifyInstance, options: JobsPluginOptions): Promise<void> {

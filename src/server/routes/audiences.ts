@@ -6,13 +6,15 @@
 import type { FastifyInstance } from 'fastify';
 import { checkAudience } from '../../segments/check.ts';
 import { formatAudience } from '../../segments/format.ts';
-import { audienceRuns, compileAudience, diffAudience, evaluateAudience, explainAudience, migrationMatrix, valueWarnings } from '../../pipeline/audience.ts';
+import { audienceRuns, compileAudience, diffAudience, explainAudience, migrationMatrix, valueWarnings } from '../../pipeline/audience.ts';
 import { countRows } from '../../pipeline/run-query.ts';
 import { and, col, count, gt, inQuery, lit, select, subquery, table } from '../../sql/ir.ts';
 import { ApiError, positionsOf, type Position } from '../errors.ts';
 import { customerIdParam, nameParam, runIdParam } from '../schemas.ts';
 import type { WorkspaceState } from '../state.ts';
 import { queueOrRun, queuedOrDone } from '../work.ts';
+import { snapshotWithDeliveries } from '../../pipeline/refresh.ts';
+import { deliverTo } from '../jobs/plugin.ts';
 
 /** The longest rule text accepted (characters). */
 export const MAX_RULE_TEXT = 100_000;
@@ -177,7 +179,11 @@ export async function audienceRoutes(app: FastifyInstance, opts: { state: Worksp
     const a = defs.get(req.params.name);
     // checked now, so that a bad rule is a 400 rather than a failed job
     const p = await prepareOrThrow(a.name, a.where, req.body?.asOf);
-    return queueOrRun(app, reply, { kind: 'audience', params: { name: a.name, asOf: p.asOf }, writer: true, run: () => evaluateAudience(main, p) });
+    return queueOrRun(app, reply, { kind: 'audience', params: { name: a.name, asOf: p.asOf }, writer: true, run: async () => {
+      // the snapshot with its webhook deliveries in one write; they are sent once it is committed
+      const { deliveries, ...r } = await snapshotWithDeliveries(main, p, deliverTo(app));
+      return { ...r, webhookDeliveries: deliveries.length };
+    } });
   });
 
   app.get<{ Params: { name: string }; Querystring: { from?: number; to?: number; limit: number } }>('/audiences/:name/diff', {
