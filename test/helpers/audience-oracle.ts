@@ -120,6 +120,7 @@ export class Oracle {
         const h = Math.sin((lat - (n.lat.value as number)) * r / 2) ** 2 + Math.cos((n.lat.value as number) * r) * Math.cos(lat * r) * Math.sin((lon - (n.lon.value as number)) * r / 2) ** 2;
         return 2 * 6371.0088 * Math.asin(Math.min(Math.sqrt(h), 1)) <= (n.km.value as number);
       }
+      case 'near': throw new Error('the oracle knows no places: test within on purchases with its own brute-force count');
     }
   }
 
