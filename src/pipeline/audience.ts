@@ -24,7 +24,6 @@ import { all, anyRow, countRows, dayAfter, dayText, exec, one, timestampText } f
 import { resolveTraits, traitSelect } from './trait-columns.ts';
 import { modelScoreSources } from './model-scores.ts';
 
-export { traitColumns } from './trait-columns.ts';
 import { copyToFile } from './export.ts';
 import { workspaceTimezone } from '../store/timezone.ts';
 import { recordRun, storeRun } from '../store/runs.ts';

@@ -11,13 +11,21 @@ import { assignArms } from '../models/campaign/assign.ts';
 import { measureLift, type Lift, type OutcomeKind } from '../models/campaign/measure.ts';
 import { sampleRatioCheck, type SrmCheck } from '../models/campaign/srm.ts';
 import { suggestion } from '../segments/schema.ts';
-import { quoteIdent, quoteString } from '../sql/quote.ts';
+import { compile, type BoundValue } from '../sql/compile.ts';
+import { createTableSql } from '../sql/ddl.ts';
+import {
+  add, and, arrayOf, avg, cast, caseWhen, coalesce, col, count, countDistinct, createTableAs, dropTable, eq, ge, gt, inList, inQuery, index, insertSelect, isNotNull, isNull,
+  lit, lower, lt, max, min, not, nullif, num, or, rowNumber, select, subquery, sum, table, tempName, trim, tryDouble, varSamp,
+  type Expr, type Join, type Select, type SelectItem,
+} from '../sql/ir.ts';
 import { detectFormat } from '../store/import/formats.ts';
-import { stageFile } from '../store/import/stage.ts';
+import { lineColumnOf, stageFile } from '../store/import/stage.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
-import type { Db, Workspace } from '../store/workspace.ts';
-import { loadAudienceSchema, traitColumns } from './audience.ts';
-import { copyToFile } from './export.ts';
+import { openMemoryDb, type Db, type Workspace } from '../store/workspace.ts';
+import { loadAudienceSchema } from './audience.ts';
+import { exportRows } from './export.ts';
+import { all, dayText, exec, one, timestampText } from './run-query.ts';
+import { traitSelect } from './trait-columns.ts';
 import { checkDate } from './value.ts';
 
 export const CAMPAIGN_RUN_KIND = 'campaign';
@@ -67,14 +75,21 @@ interface CampaignParams {
   traits?: string[];
 }
 
+/** The params of a stored run (a JSON column: text on every engine). */
+const paramsOf = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
+
 /** Every stored campaign, oldest first. */
 export async function listCampaigns(db: Db): Promise<CampaignInfo[]> {
-  const rows = await db.all<{ run_id: number; params: string; created_at: string }>(
-    "SELECT run_id, CAST(params AS VARCHAR) AS params, strftime(created_at, '%Y-%m-%d %H:%M:%S') AS created_at FROM runs WHERE kind = ? ORDER BY run_id", [CAMPAIGN_RUN_KIND]);
-  const counts = new Map((await db.all<{ campaign: string; n: number }>('SELECT campaign, count(*) AS n FROM campaign_members GROUP BY campaign')).map((r) => [r.campaign, Number(r.n)]));
+  const rows = (await all<{ run_id: number; params: unknown; created_at: unknown }>(db, select({
+    select: [{ expr: col('run_id'), as: 'run_id' }, { expr: cast(col('params'), 'varchar'), as: 'params' }, { expr: col('created_at'), as: 'created_at' }],
+    from: table('runs'), where: eq(col('kind'), lit(CAMPAIGN_RUN_KIND)), orderBy: [col('run_id')],
+  }))).map((r) => ({ run_id: Number(r.run_id), params: paramsOf(r.params), created_at: timestampText(r.created_at) }));
+  const counts = new Map((await all<{ campaign: string; n: number }>(db, select({
+    select: [{ expr: col('campaign'), as: 'campaign' }, { expr: count(), as: 'n' }], from: table('campaign_members'), groupBy: [col('campaign')],
+  }))).map((r) => [String(r.campaign), Number(r.n)]));
   const out = new Map<string, CampaignInfo>();
   for (const r of rows) {
-    const p = JSON.parse(r.params) as CampaignParams;
+    const p = r.params as CampaignParams;
     const seen = out.get(p.name);
     if (seen) {
       seen.runs.push(Number(r.run_id));
@@ -173,8 +188,10 @@ export interface CreateResult {
 
 /** The latest snapshot run of audience `name`. */
 async function latestSnapshot(db: Db, name: string): Promise<{ runId: number; asOf: string }> {
-  const rows = await db.all<{ run_id: number; name: string; as_of: string }>(
-    "SELECT run_id, json_extract_string(params, '$.name') AS name, strftime(as_of, '%Y-%m-%d') AS as_of FROM runs WHERE kind = 'audience' ORDER BY run_id");
+  const rows = (await all<{ run_id: number; params: unknown; as_of: unknown }>(db, select({
+    select: [{ expr: col('run_id'), as: 'run_id' }, { expr: cast(col('params'), 'varchar'), as: 'params' }, { expr: col('as_of'), as: 'as_of' }],
+    from: table('runs'), where: eq(col('kind'), lit('audience')), orderBy: [col('run_id')],
+  }))).map((r) => ({ run_id: Number(r.run_id), name: String((paramsOf(r.params) as { name?: unknown } | null)?.name ?? ''), as_of: dayText(r.as_of) ?? '' }));
   const hit = rows.filter((r) => r.name === name).at(-1);
   if (!hit) {
     throw new SegmintError('unknown-audience', `no stored snapshot of an audience '${name}'${suggestion(name, [...new Set(rows.map((r) => r.name))])}`, {
@@ -209,23 +226,25 @@ export async function createCampaign(ws: Workspace, o: CreateOptions): Promise<C
     }
   }
   const sendDate = existing?.sendDate ?? o.sendDate ?? snap.asOf;
-  const newIds = (await db.columns(
-    'SELECT customer_id FROM audience_members WHERE run_id = ? AND customer_id NOT IN (SELECT customer_id FROM campaign_members WHERE campaign = ?) ORDER BY customer_id',
-    [snap.runId, o.name])).customer_id as string[];
+  // the audience's members the campaign does not have yet, in code-unit order (the same on every engine)
+  const fresh = select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table('audience_members'),
+    where: and(eq(col('run_id'), num(snap.runId)), inQuery(col('customer_id'), membersOf(o.name), true)),
+  });
+  const newIds = (await all<{ customer_id: string }>(db, fresh)).map((r) => String(r.customer_id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const armIdx = assignArms(o.name, seed, newIds, o.arms.map((a) => a.share));
   const before = await armCounts(db, o.name);
   const params: CampaignParams = { name: o.name, source: 'created', arms: o.arms, control: o.arms[0]!.name, seed, audience: o.audience, audienceRun: snap.runId, sendDate };
   return storeRun(db, CAMPAIGN_RUN_KIND, async (runId) => {
-    const base = Number((await db.one<{ n: number }>('SELECT coalesce(max(row_no), 0) AS n FROM campaign_members WHERE campaign = ?', [o.name]))?.n ?? 0);
+    const last = await one<{ n: unknown }>(db, select({
+      select: [{ expr: max(col('row_no')), as: 'n' }], from: table('campaign_members'), where: eq(col('campaign'), lit(o.name)),
+    }));
+    const base = Number(last?.n ?? 0);
     if (newIds.length) {
-      // the arms go in as doubles beside each new member's position in the sorted list, then join
-      await db.run('CREATE OR REPLACE TEMP TABLE __campaign_arm (i DOUBLE, arm DOUBLE)');
-      await db.appendDoubles('__campaign_arm', [Float64Array.from(newIds, (_, i) => i), Float64Array.from(armIdx)]);
-      const names = `[${o.arms.map((a) => quoteString(a.name)).join(', ')}]`;
-      await db.run(`INSERT INTO campaign_members (run_id, campaign, row_no, customer_id, arm) SELECT ?, ?, ? + n.i + 1, n.customer_id, ${names}[CAST(a.arm AS INTEGER) + 1]
-        FROM (SELECT customer_id, row_number() OVER (ORDER BY customer_id) - 1 AS i FROM audience_members WHERE run_id = ? AND customer_id NOT IN (SELECT customer_id FROM campaign_members WHERE campaign = ?)) n
-        JOIN __campaign_arm a ON a.i = n.i`, [runId, o.name, base, snap.runId, o.name]);
-      await db.run('DROP TABLE __campaign_arm');
+      // row numbers continue the campaign's; every row tagged with this run
+      await db.insertRows('campaign_members', ['run_id', 'campaign', 'row_no', 'customer_id', 'arm'], {
+        columns: [new Array<number>(newIds.length).fill(runId), new Array<string>(newIds.length).fill(o.name), newIds.map((_, i) => base + i + 1), newIds, Array.from(armIdx, (a) => o.arms[a]!.name)],
+      });
     }
     const added = o.arms.map(() => 0);
     for (const a of armIdx) added[a]! += 1;
@@ -237,15 +256,25 @@ export async function createCampaign(ws: Workspace, o: CreateOptions): Promise<C
   });
 }
 
+/** The customer ids of campaign `name`'s members. */
+const membersOf = (name: string): Select => select({ select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table('campaign_members'), where: eq(col('campaign'), lit(name)) });
+
 async function armCounts(db: Db, campaign: string): Promise<Map<string, number>> {
-  const rows = await db.all<{ arm: string; n: number }>('SELECT arm, count(*) AS n FROM campaign_members WHERE campaign = ? GROUP BY arm', [campaign]);
-  return new Map(rows.map((r) => [r.arm, Number(r.n)]));
+  const rows = await all<{ arm: string; n: number }>(db, select({
+    select: [{ expr: col('arm'), as: 'arm' }, { expr: count(), as: 'n' }], from: table('campaign_members'), where: eq(col('campaign'), lit(campaign)), groupBy: [col('arm')],
+  }));
+  return new Map(rows.map((r) => [String(r.arm), Number(r.n)]));
 }
 
 /** Write the send list (customer_id, arm, control) of a campaign to a .csv/.parquet/.json/.ndjson file. */
 export async function exportSendList(db: Db, campaign: string, file: string): Promise<{ file: string; rows: number }> {
   const c = await findCampaign(db, campaign);
-  return copyToFile(db, 'SELECT customer_id, arm, arm = ? AS control FROM campaign_members WHERE campaign = ? ORDER BY row_no', file, [c.control, campaign]);
+  const q = select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: col('arm'), as: 'arm' }, { expr: eq(col('arm'), lit(c.control)), as: 'control' }],
+    from: table('campaign_members'), where: eq(col('campaign'), lit(campaign)), orderBy: [col('row_no')],
+  });
+  // a comparison is a UInt8 on ClickHouse: named so the file says true/false on every engine
+  return exportRows(db, q, file, { kinds: { control: 'boolean' } });
 }
 
 // ---------------------------------------------------------------------------------------------- import
@@ -281,80 +310,145 @@ export interface ImportCampaignResult {
   srm: SrmCheck;
 }
 
-const YES = "('1', 'true', 'yes', 'y', 't')";
-const NO = "('0', 'false', 'no', 'n', 'f')";
+const YES = ['1', 'true', 'yes', 'y', 't'];
+const NO = ['0', 'false', 'no', 'n', 'f'];
 
-/** Import a campaign run elsewhere: one row per customer with its arm, outcome columns and pre-treatment columns. */
+/**
+ * Import a campaign run elsewhere: one row per customer with its arm, outcome columns and pre-treatment columns.
+ * The file is read and checked in a scratch in-memory DuckDB (as every import is), then its rows are loaded into
+ * the workspace's engine and stored as campaign members with their columns as lists.
+ */
 export async function importCampaign(ws: Workspace, file: string, o: ImportCampaignOptions): Promise<ImportCampaignResult> {
   const db = ws.db;
   if (o.sendDate !== undefined) checkDate('--send-date', o.sendDate);
   if ((await listCampaigns(db)).some((c) => c.name === o.name)) {
     throw new SegmintError('campaign-exists', `a campaign '${o.name}' already exists`, { hint: 'import it under another --name' });
   }
-  const format = detectFormat(file);
-  const staged = await stageFile(db, file, { format }, ['', 'NA', 'N/A', 'NULL', 'null']);
-  const names = staged.columns.map((c) => c.name);
-  const need = (option: string, col: string) => {
-    if (!names.includes(col)) throw new SegmintError('unknown-column', `${option} ${col}: ${file} has no column ${col}${suggestion(col, names)}`, { hint: `columns: ${names.join(', ')}` });
-  };
-  need('--arm-column', o.armColumn);
-  const idColumn = o.idColumn ?? (names.includes('customer_id') ? 'customer_id' : null);
-  if (o.idColumn) need('--id-column', o.idColumn);
-  const outcomes = o.outcomes ?? names.filter((n) => OUTCOME_NAMES.includes(n.toLowerCase()));
-  for (const c of outcomes) need('--outcomes', c);
-  const traits = names.filter((n) => n !== o.armColumn && n !== idColumn && !outcomes.includes(n));
-  const text = (c: string) => `nullif(trim(CAST(${quoteIdent(c)} AS VARCHAR)), '')`;
-  await db.run(`CREATE OR REPLACE TEMP TABLE __campaign_rows AS SELECT row_number() OVER (ORDER BY ${staged.lineExpr}) AS row_no, ${staged.lineExpr} AS line, * FROM __raw`);
-  await db.run('DROP TABLE IF EXISTS __raw');
-  // the arms: every row has one, and the control value is among them
-  const armText = text(o.armColumn);
-  const missing = await db.one<{ n: number; line: number | null }>(`SELECT count(*) AS n, min(line) AS line FROM __campaign_rows WHERE ${armText} IS NULL`);
-  if (Number(missing?.n ?? 0) > 0) {
-    throw new SegmintError('missing-arm', `${file}: ${Number(missing!.n).toLocaleString('en-US')} rows have no value in ${o.armColumn} (the first on line ${missing!.line})`, { hint: 'every customer of an experiment needs its arm; remove those rows or fill them in' });
-  }
-  const armRows = await db.all<{ arm: string; n: number }>(`SELECT ${armText} AS arm, count(*) AS n FROM __campaign_rows GROUP BY 1 ORDER BY 1`);
-  const armNames = armRows.map((r) => r.arm);
-  if (!armNames.includes(o.control)) {
-    throw new SegmintError('unknown-arm', `--control ${o.control}: no row of ${file} has ${o.armColumn} = '${o.control}'${suggestion(o.control, armNames)}`, { hint: `values of ${o.armColumn}: ${armNames.join(', ')}` });
-  }
-  if (armNames.length < 2) throw new SegmintError('one-arm', `${file}: every row is in the arm '${o.control}': there is nothing to compare it with`, { hint: `check --arm-column ${o.armColumn}` });
-  if (idColumn) {
-    const dup = await db.one<{ id: string | null; n: number }>(`SELECT ${text(idColumn)} AS id, count(*) AS n FROM __campaign_rows GROUP BY 1 HAVING count(*) > 1 OR ${text(idColumn)} IS NULL LIMIT 1`);
-    if (dup) throw new SegmintError('duplicate-customer', dup.id === null ? `${file}: a row has no ${idColumn}` : `${file}: customer ${dup.id} appears ${dup.n} times in ${idColumn}`, { hint: 'an experiment has one row per customer; without an id column the row number serves as one' });
-  }
-  // outcomes are numbers (true/false and yes/no read as 1/0)
-  for (const c of outcomes) {
-    const bad = await db.one<{ v: string; line: number }>(`SELECT ${text(c)} AS v, line FROM __campaign_rows WHERE ${text(c)} IS NOT NULL AND lower(${text(c)}) NOT IN ${YES} AND lower(${text(c)}) NOT IN ${NO} AND TRY_CAST(${text(c)} AS DOUBLE) IS NULL ORDER BY line LIMIT 1`);
-    if (bad) throw new SegmintError('invalid-outcome', `${file}: the outcome column ${c} holds '${bad.v}' on line ${bad.line}, expected a number (or true/false, yes/no)`, { hint: `give the outcome columns with --outcomes; the others are kept as pre-treatment traits` });
-  }
-  const order = [o.control, ...armNames.filter((a) => a !== o.control)];
-  const plannedRaw = order.map((a) => o.planned?.[a] ?? 1 / order.length);
-  for (const a of Object.keys(o.planned ?? {})) {
-    if (!armNames.includes(a)) throw new SegmintError('unknown-arm', `--planned ${a}: no row has ${o.armColumn} = '${a}'${suggestion(a, armNames)}`, { hint: `values of ${o.armColumn}: ${armNames.join(', ')}` });
-  }
-  const sum = plannedRaw.reduce((s, x) => s + x, 0);
-  const arms = order.map((a, i) => ({ name: a, share: plannedRaw[i]! / sum }));
-  const counts = order.map((a) => Number(armRows.find((r) => r.arm === a)!.n));
-  const srm = sampleRatioCheck(order, counts, arms.map((a) => a.share));
-  const rows = counts.reduce((s, x) => s + x, 0);
-  const params: CampaignParams = { name: o.name, source: 'imported', arms, control: o.control, file, idColumn, armColumn: o.armColumn, outcomes, traits, ...(o.sendDate ? { sendDate: o.sendDate } : {}) };
-  return storeRun(db, CAMPAIGN_RUN_KIND, async (runId) => {
-    const id = idColumn ? text(idColumn) : 'CAST(row_no AS VARCHAR)';
-    // the columns as lists, outcomes first (campaignColumns): the number (outcomes: true/yes 1, false/no 0) and the text
-    const nums = [
-      ...outcomes.map((c) => `CASE WHEN lower(${text(c)}) IN ${YES} THEN 1 WHEN lower(${text(c)}) IN ${NO} THEN 0 ELSE TRY_CAST(${text(c)} AS DOUBLE) END`),
-      ...traits.map((c) => `TRY_CAST(${text(c)} AS DOUBLE)`),
-    ];
-    const texts = [...outcomes, ...traits].map(text);
-    const list = (xs: string[], type: string) => `CAST([${xs.join(', ')}] AS ${type}[])`;
-    await db.run(`INSERT INTO campaign_members SELECT ?, ?, row_no, ${id}, ${armText}, ${list(nums, 'DOUBLE')}, ${list(texts, 'VARCHAR')} FROM __campaign_rows`, [runId, o.name]);
-    await db.run('DROP TABLE __campaign_rows');
-    await recordRun(db, runId, CAMPAIGN_RUN_KIND, null, params, { members: rows, arms: Object.fromEntries(order.map((a, i) => [a, counts[i]])) });
-    return {
-      campaign: o.name, runId, file, rows, idColumn, control: o.control, outcomes, traits, srm,
-      arms: order.map((a, i) => ({ arm: a, customers: counts[i]!, planned: arms[i]!.share })),
+  const mem = await openMemoryDb();
+  try {
+    const m = mem.db;
+    const format = detectFormat(file);
+    const staged = await stageFile(m, file, { format }, ['', 'NA', 'N/A', 'NULL', 'null']);
+    const names = staged.columns.map((c) => c.name);
+    const need = (option: string, c: string) => {
+      if (!names.includes(c)) throw new SegmintError('unknown-column', `${option} ${c}: ${file} has no column ${c}${suggestion(c, names)}`, { hint: `columns: ${names.join(', ')}` });
     };
-  });
+    need('--arm-column', o.armColumn);
+    const idColumn = o.idColumn ?? (names.includes('customer_id') ? 'customer_id' : null);
+    if (o.idColumn) need('--id-column', o.idColumn);
+    const outcomes = o.outcomes ?? names.filter((n) => OUTCOME_NAMES.includes(n.toLowerCase()));
+    for (const c of outcomes) need('--outcomes', c);
+    const traits = names.filter((n) => n !== o.armColumn && n !== idColumn && !outcomes.includes(n));
+    const text = (c: string) => nullif(trim(cast(col(c), 'varchar')), lit(''));
+    const lineAt = lineColumnOf(staged);
+    const line = lineAt.offset ? add(col(lineAt.column), num(lineAt.offset)) : col(lineAt.column);
+    const rowsTable = '__campaign_rows';
+    await exec(m, dropTable(rowsTable));
+    await exec(m, createTableAs(rowsTable, select({
+      select: [{ expr: rowNumber([], [line]), as: 'row_no' }, { expr: line, as: 'line' }, ...names.map((n) => ({ expr: col(n), as: n }))], from: table('__raw'),
+    }), { temporary: true }));
+    await exec(m, dropTable('__raw'));
+    const rows = table(rowsTable);
+    // the arms: every row has one, and the control value is among them
+    const armText = text(o.armColumn);
+    const missing = await one<{ n: number; line: number | null }>(m, select({ select: [{ expr: count(), as: 'n' }, { expr: min(col('line')), as: 'line' }], from: rows, where: isNull(armText) }));
+    if (Number(missing?.n ?? 0) > 0) {
+      throw new SegmintError('missing-arm', `${file}: ${Number(missing!.n).toLocaleString('en-US')} rows have no value in ${o.armColumn} (the first on line ${missing!.line})`, { hint: 'every customer of an experiment needs its arm; remove those rows or fill them in' });
+    }
+    // grouped over a subquery: a bound value written twice (SELECT and GROUP BY) would be two expressions to DuckDB
+    const armsOf = select({ select: [{ expr: armText, as: 'arm' }], from: rows });
+    const armRows = (await all<{ arm: string; n: number }>(m, select({ select: [{ expr: col('arm'), as: 'arm' }, { expr: count(), as: 'n' }], from: subquery(armsOf, 'a'), groupBy: [col('arm')], orderBy: [col('arm')] })))
+      .map((r) => ({ arm: String(r.arm), n: Number(r.n) }));
+    const armNames = armRows.map((r) => r.arm);
+    if (!armNames.includes(o.control)) {
+      throw new SegmintError('unknown-arm', `--control ${o.control}: no row of ${file} has ${o.armColumn} = '${o.control}'${suggestion(o.control, armNames)}`, { hint: `values of ${o.armColumn}: ${armNames.join(', ')}` });
+    }
+    if (armNames.length < 2) throw new SegmintError('one-arm', `${file}: every row is in the arm '${o.control}': there is nothing to compare it with`, { hint: `check --arm-column ${o.armColumn}` });
+    if (idColumn) {
+      const ids = select({ select: [{ expr: text(idColumn), as: 'id' }], from: rows });
+      const dup = await one<{ id: string | null; n: number }>(m, select({
+        select: [{ expr: col('id'), as: 'id' }, { expr: count(), as: 'n' }], from: subquery(ids, 'i'), groupBy: [col('id')], having: or(gt(count(), num(1)), isNull(col('id'))), orderBy: [col('id')], limit: 1,
+      }));
+      if (dup) throw new SegmintError('duplicate-customer', dup.id === null ? `${file}: a row has no ${idColumn}` : `${file}: customer ${dup.id} appears ${dup.n} times in ${idColumn}`, { hint: 'an experiment has one row per customer; without an id column the row number serves as one' });
+    }
+    // outcomes are numbers (true/false and yes/no read as 1/0)
+    for (const c of outcomes) {
+      const t = text(c);
+      const bad = await one<{ v: string; line: number }>(m, select({
+        select: [{ expr: t, as: 'v' }, { expr: col('line'), as: 'line' }], from: rows,
+        where: and(isNotNull(t), not(inList(lower(t), YES)), not(inList(lower(t), NO)), isNull(tryDouble(t))), orderBy: [col('line')], limit: 1,
+      }));
+      if (bad) throw new SegmintError('invalid-outcome', `${file}: the outcome column ${c} holds '${bad.v}' on line ${bad.line}, expected a number (or true/false, yes/no)`, { hint: `give the outcome columns with --outcomes; the others are kept as pre-treatment traits` });
+    }
+    const order = [o.control, ...armNames.filter((a) => a !== o.control)];
+    const plannedRaw = order.map((a) => o.planned?.[a] ?? 1 / order.length);
+    for (const a of Object.keys(o.planned ?? {})) {
+      if (!armNames.includes(a)) throw new SegmintError('unknown-arm', `--planned ${a}: no row has ${o.armColumn} = '${a}'${suggestion(a, armNames)}`, { hint: `values of ${o.armColumn}: ${armNames.join(', ')}` });
+    }
+    const total = plannedRaw.reduce((a, x) => a + x, 0);
+    const arms = order.map((a, i) => ({ name: a, share: plannedRaw[i]! / total }));
+    const counts = order.map((a) => armRows.find((r) => r.arm === a)!.n);
+    const srm = sampleRatioCheck(order, counts, arms.map((a) => a.share));
+    const members = counts.reduce((a, x) => a + x, 0);
+    // the columns, outcomes first (campaignColumns): the number (outcomes: true/yes 1, false/no 0) and the text
+    const columns = [...outcomes, ...traits];
+    const numberOf = (c: string): Expr => {
+      const t = text(c);
+      if (!outcomes.includes(c)) return tryDouble(t);
+      return caseWhen([[inList(lower(t), YES), cast(num(1), 'double')], [inList(lower(t), NO), cast(num(0), 'double')]], tryDouble(t));
+    };
+    const read = await mem.db.columns(...compiled(m, select({
+      select: [
+        { expr: col('row_no'), as: 'row_no' }, { expr: idColumn ? text(idColumn) : cast(col('row_no'), 'varchar'), as: 'customer_id' }, { expr: armText, as: 'arm' },
+        ...columns.flatMap((c, k) => [{ expr: numberOf(c), as: `n${k}` }, { expr: text(c), as: `t${k}` }]),
+      ],
+      from: rows, orderBy: [col('row_no')],
+    })));
+    const params: CampaignParams = { name: o.name, source: 'imported', arms, control: o.control, file, idColumn, armColumn: o.armColumn, outcomes, traits, ...(o.sendDate ? { sendDate: o.sendDate } : {}) };
+    return await storeRun(db, CAMPAIGN_RUN_KIND, async (runId) => {
+      await storeImportedRows(db, runId, o.name, read, columns.length);
+      await recordRun(db, runId, CAMPAIGN_RUN_KIND, null, params, { members, arms: Object.fromEntries(order.map((a, i) => [a, counts[i]])) });
+      return {
+        campaign: o.name, runId, file, rows: members, idColumn, control: o.control, outcomes, traits, srm,
+        arms: order.map((a, i) => ({ arm: a, customers: counts[i]!, planned: arms[i]!.share })),
+      };
+    });
+  } finally {
+    mem.close();
+  }
+}
+
+/** `[sql, params]` of a query compiled for `db`'s engine. */
+const compiled = (db: Db, q: Select): [string, BoundValue[]] => {
+  const c = compile(q, db.dialect);
+  return [c.sql, c.params];
+};
+
+/**
+ * The rows read from an imported file (row_no, customer_id, arm, n0…, t0…) stored as campaign members of run
+ * `runId`: loaded into a temporary table of the workspace's engine, then inserted with each row's numbers
+ * and texts as the lists `nums` and `texts`.
+ */
+async function storeImportedRows(db: Db, runId: number, campaign: string, read: Record<string, unknown[]>, k: number): Promise<void> {
+  const tmp = tempName('campaign_rows');
+  const cols = ['row_no', 'customer_id', 'arm', ...Array.from({ length: k }, (_, j) => [`n${j}`, `t${j}`]).flat()];
+  await db.run(createTableSql({
+    name: tmp,
+    columns: cols.map((c) => ({ name: c, type: c === 'row_no' ? 'bigint' as const : /^n\d/.test(c) ? 'double' as const : 'text' as const })),
+  }, db.dialect, { kind: 'table' }, true));
+  try {
+    await db.insertRows(tmp, cols, { columns: cols.map((c) => read[c] as (string | number | null)[]) });
+    const range = Array.from({ length: k }, (_, j) => j);
+    await exec(db, insertSelect('campaign_members', select({
+      select: [
+        { expr: num(runId), as: 'run_id' }, { expr: lit(campaign), as: 'campaign' }, { expr: col('row_no'), as: 'row_no' }, { expr: col('customer_id'), as: 'customer_id' },
+        { expr: col('arm'), as: 'arm' }, { expr: arrayOf('double', range.map((j) => col(`n${j}`))), as: 'nums' }, { expr: arrayOf('varchar', range.map((j) => col(`t${j}`))), as: 'texts' },
+      ],
+      from: table(tmp),
+    }), ['run_id', 'campaign', 'row_no', 'customer_id', 'arm', 'nums', 'texts']));
+  } finally {
+    await exec(db, dropTable(tmp));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- rows (uplift)
@@ -392,17 +486,23 @@ export async function loadCampaignRows(db: Db, name: string): Promise<CampaignRo
   const c = await findCampaign(db, name);
   const arms = c.arms.map((a) => a.name);
   const cols = campaignColumns(c);
-  const select = cols.flatMap((_, k) => [`nums[${k + 1}] AS n${k}`, `texts[${k + 1}] AS t${k}`]);
-  const m = await db.columns(`SELECT customer_id, arm${select.map((x) => `, ${x}`).join('')} FROM campaign_members WHERE campaign = ? ORDER BY row_no`, [name]);
+  const m = await db.columns(...compiled(db, select({
+    select: [
+      { expr: col('customer_id'), as: 'customer_id' }, { expr: col('arm'), as: 'arm' },
+      ...cols.flatMap((_, k) => [{ expr: index(col('nums'), k + 1), as: `n${k}` }, { expr: index(col('texts'), k + 1), as: `t${k}` }]),
+    ],
+    from: table('campaign_members'), where: eq(col('campaign'), lit(name)), orderBy: [col('row_no')],
+  })));
   const armIndex = new Map(arms.map((a, i) => [a, i]));
   const out: CampaignRows = {
     campaign: name, arms, control: c.control, customerIds: (m.customer_id as string[]).map(String),
     arm: Int32Array.from(m.arm as string[], (a) => armIndex.get(a) ?? -1), outcomes: {}, traits: {},
   };
   cols.forEach((col, k) => {
-    const nums = m[`n${k}`] as (number | null)[];
-    const text = (m[`t${k}`] as (string | null)[]).map((t) => (t === null ? null : String(t)));
-    const values = Float64Array.from(nums, (x) => (x === null ? Number.NaN : Number(x)));
+    // a missing number is NULL, or nan where arrays cannot hold NULL (ClickHouse), where the text is '' (never a value: it is trimmed to NULL)
+    const nums = (m[`n${k}`] as (number | null)[]).map((x) => (x === null || Number.isNaN(Number(x)) ? null : Number(x)));
+    const text = (m[`t${k}`] as (string | null)[]).map((t) => (t === null || t === '' ? null : String(t)));
+    const values = Float64Array.from(nums, (x) => (x === null ? Number.NaN : x));
     if (c.outcomes.includes(col)) out.outcomes[col] = values;
     else out.traits[col] = { numeric: nums.every((x, i) => x !== null || text[i] === null), values, text };
   });
@@ -450,22 +550,29 @@ export interface CampaignMeasurement {
   notes: string[];
 }
 
-/** The per-member segment label: SQL selecting (row_no, label) for the members of `c` (an imported column: also its expression over campaign_members m). */
-async function segmentSql(ws: Pick<Workspace, 'db'>, c: CampaignInfo, by: string): Promise<{ sql: string; params: (string | number)[]; expr?: string }> {
+/**
+ * The per-member segment label of `--by`: an imported column (an element of `texts`, no join), or a query
+ * giving `label` per customer_id (an audience's membership; a customer trait or a stored result's field).
+ */
+async function segmentOf(ws: Pick<Workspace, 'db'>, c: CampaignInfo, by: string): Promise<{ expr: Expr } | { query: Select }> {
   const k = campaignColumns(c).indexOf(by);
-  if (k >= 0) return { sql: `SELECT row_no, texts[${k + 1}] AS label FROM campaign_members WHERE campaign = ?`, params: [c.name], expr: `m.texts[${k + 1}]` };
+  if (k >= 0) return { expr: index(col('texts'), k + 1) };
   if (by.startsWith('audience:')) {
-    const snap = await latestSnapshot(ws.db, by.slice('audience:'.length));
     const name = by.slice('audience:'.length);
+    const snap = await latestSnapshot(ws.db, name);
+    // membership read from a column of the right side (ClickHouse 18.16 fills an unmatched right key from the left)
+    const members = select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: num(1), as: 'hit' }], from: table('audience_members'), where: eq(col('run_id'), num(snap.runId)) });
     return {
-      sql: `SELECT m.row_no, CASE WHEN a.customer_id IS NULL THEN ? ELSE ? END AS label FROM campaign_members m LEFT JOIN (SELECT customer_id FROM audience_members WHERE run_id = ${snap.runId}) a ON a.customer_id = m.customer_id WHERE m.campaign = ?`,
-      params: [`not in ${name}`, `in ${name}`, c.name],
+      query: select({
+        select: [{ expr: col('customer_id', 'c'), as: 'customer_id' }, { expr: caseWhen([[isNull(col('hit', 'a')), lit(`not in ${name}`)]], lit(`in ${name}`)), as: 'label' }],
+        from: subquery(membersOf(c.name), 'c'), joins: [{ type: 'left', source: subquery(members, 'a'), on: eq(col('customer_id', 'a'), col('customer_id', 'c')) }],
+      }),
     };
   }
   const schema = await loadAudienceSchema(ws.db);
-  let t: { select: string[]; joins: string[] };
+  let t: { select: SelectItem[]; joins: Join[] };
   try {
-    t = traitColumns(schema, [by]);
+    t = traitSelect(schema, [by]);
   } catch (e) {
     if (c.source === 'imported' && e instanceof SegmintError && e.code === 'unknown-field') {
       throw new SegmintError('unknown-field', `--by ${by}: campaign '${c.name}' has no column ${by} and ${e.message.replace(/^--traits [^:]*: /, '')}`, {
@@ -474,8 +581,19 @@ async function segmentSql(ws: Pick<Workspace, 'db'>, c: CampaignInfo, by: string
     }
     throw e;
   }
-  const expr = t.select[0]!.replace(/ AS "[^"]*"$/, '');
-  return { sql: `SELECT m.row_no, CAST(${expr} AS VARCHAR) AS label FROM campaign_members m LEFT JOIN customers c ON c.customer_id = m.customer_id ${t.joins.join(' ')} WHERE m.campaign = ?`, params: [c.name] };
+  // a trait of customers AS c, or a stored result's field joined to it (one join)
+  return { query: select({ select: [{ expr: col('customer_id', 'c'), as: 'customer_id' }, { expr: cast(t.select[0]!.expr, 'varchar'), as: 'label' }], from: table('customers', 'c'), joins: t.joins }) };
+}
+
+/**
+ * `base` with the column `name` of `right` (a query giving customer_id and `name`) joined on customer_id: a
+ * nested SELECT per join, as engines with one JOIN per SELECT need (ClickHouse 18.16).
+ */
+function joinColumn(base: Select, keep: readonly string[], right: Select, name: string, as: string): Select {
+  return select({
+    select: [...keep.map((k) => ({ expr: col(k, 'b'), as: k })), { expr: col(name, 'r'), as }],
+    from: subquery(base, 'b'), joins: [{ type: 'left', source: subquery(right, 'r'), on: eq(col('customer_id', 'r'), col('customer_id', 'b')) }],
+  });
 }
 
 /**
@@ -491,11 +609,13 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
   const arms = c.arms.map((a) => a.name);
   const counts = await armCounts(db, name);
   const srm = sampleRatioCheck(arms, arms.map((a) => counts.get(a) ?? 0), c.arms.map((a) => a.share));
-  const seg: { sql: string; params: (string | number)[]; expr?: string } = o.by ? await segmentSql(ws, c, o.by) : { sql: '', params: [] };
+  const seg = o.by ? await segmentOf(ws, c, o.by) : undefined;
   // workspace metrics: the members' orders and net revenue from the send date for windowDays days
   let window: CampaignMeasurement['window'];
   const needsWorkspace = metrics.filter((m) => !c.outcomes.includes(m));
-  const eventTypes = needsWorkspace.some((m) => EVENT_METRIC.test(m)) ? (await db.all<{ type: string }>('SELECT DISTINCT type FROM events ORDER BY type')).map((r) => r.type) : [];
+  const eventTypes = needsWorkspace.some((m) => EVENT_METRIC.test(m))
+    ? (await all<{ type: string }>(db, select({ select: [{ expr: col('type'), as: 'type' }], from: table('events'), groupBy: [col('type')] }))).map((r) => String(r.type)).sort()
+    : [];
   for (const m of needsWorkspace) {
     const ev = EVENT_METRIC.exec(m);
     if (ev && !eventTypes.includes(ev[2]!)) {
@@ -511,45 +631,94 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
   }
   if (needsWorkspace.length) {
     const days = o.windowDays ?? 30;
-    const from = c.sendDate ?? (await db.one<{ d: string | null }>("SELECT strftime(CAST(min(ts) AS DATE), '%Y-%m-%d') AS d FROM transactions"))?.d ?? '1970-01-01';
-    const to = (await db.one<{ d: string }>("SELECT strftime(CAST(? AS DATE) + CAST(? AS INTEGER), '%Y-%m-%d') AS d", [from, days]))!.d;
+    const firstDay = async () => dayText((await one<{ d: unknown }>(db, select({ select: [{ expr: min(col('ts')), as: 'd' }], from: table('transactions') })))?.d);
+    const from = c.sendDate ?? (await firstDay()) ?? '1970-01-01';
+    const to = new Date(Date.parse(`${from}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
     window = { from, to, days };
-    for (const [table, what, used] of [['transactions', 'transaction', needsWorkspace.some((m) => !EVENT_METRIC.test(m))], ['events', 'event', needsWorkspace.some((m) => EVENT_METRIC.test(m))]] as const) {
+    for (const [tableName, what, used] of [['transactions', 'transaction', needsWorkspace.some((m) => !EVENT_METRIC.test(m))], ['events', 'event', needsWorkspace.some((m) => EVENT_METRIC.test(m))]] as const) {
       if (!used) continue;
-      const last = (await db.one<{ d: string | null }>(`SELECT strftime(CAST(max(ts) AS DATE), '%Y-%m-%d') AS d FROM ${table} WHERE customer_id IS NOT NULL`))?.d;
-      if (!last || last < from) notes.push(`the workspace has no ${table} from the send date ${from} on: import those after the send to measure them`);
+      const last = dayText((await one<{ d: unknown }>(db, select({ select: [{ expr: max(col('ts')), as: 'd' }], from: table(tableName), where: isNotNull(col('customer_id')) })))?.d);
+      if (!last || last < from) notes.push(`the workspace has no ${tableName} from the send date ${from} on: import those after the send to measure them`);
       else if (last < to) notes.push(`the last ${what} is on ${last}, before the end of the ${days}-day window (${to}): outcomes may still be coming in`);
     }
     if (!c.sendDate) notes.push(`campaign '${name}' has no send date: the window starts at the first transaction (${from})`);
   }
-  // one pass: a join per imported outcome, one of the members' orders in the window, one of the segment labels
-  const joins: string[] = [];
-  const params: (string | number)[] = [];
-  const exprs = metrics.map((metric, i) => {
-    if (c.outcomes.includes(metric)) return `m.nums[${campaignColumns(c).indexOf(metric) + 1}]`;
+  // the members with one value per metric: imported outcomes are elements of nums; workspace metrics come from
+  // per-customer aggregates in the window, each joined in a nested SELECT (one JOIN per SELECT on ClickHouse)
+  const at = (d: string): Expr => cast(lit(d), 'timestamp');
+  const inWindow = (): Expr => and(inQuery(col('customer_id'), membersOf(name)), ge(col('ts'), at(window!.from)), lt(col('ts'), at(window!.to)));
+  const columns = campaignColumns(c);
+  const double = (x: Expr) => cast(x, 'double');
+  const zero = double(num(0));
+  const one1 = double(num(1));
+  let members = select({
+    select: [
+      { expr: col('row_no'), as: 'row_no' }, { expr: col('customer_id'), as: 'customer_id' }, { expr: col('arm'), as: 'arm' },
+      ...(seg && 'expr' in seg ? [{ expr: seg.expr, as: 'label' }] : []),
+      ...metrics.flatMap((metric, i) => (c.outcomes.includes(metric) ? [{ expr: index(col('nums'), columns.indexOf(metric) + 1), as: `raw${i}` }] : [])),
+    ],
+    from: table('campaign_members'), where: eq(col('campaign'), lit(name)),
+  });
+  let keep = ['row_no', 'customer_id', 'arm', ...(seg && 'expr' in seg ? ['label'] : []), ...metrics.flatMap((metric, i) => (c.outcomes.includes(metric) ? [`raw${i}`] : []))];
+  const join = (right: Select, column: string, as: string) => {
+    members = joinColumn(members, keep, right, column, as);
+    keep = [...keep, as];
+  };
+  if (seg && 'query' in seg) join(seg.query, 'label', 'label');
+  const value: Expr[] = [];
+  if (window && needsWorkspace.some((m) => !EVENT_METRIC.test(m))) {
+    const purchases = select({
+      select: [
+        { expr: col('customer_id'), as: 'customer_id' }, { expr: countDistinct(col('order_id'), { filter: not(col('is_return')) }), as: 'orders' },
+        { expr: double(sum(col('amount'))), as: 'revenue' },
+      ],
+      from: table('transactions'), where: inWindow(), groupBy: [col('customer_id')],
+    });
+    join(purchases, 'orders', 'w_orders');
+    join(purchases, 'revenue', 'w_revenue');
+  }
+  metrics.forEach((metric, i) => {
+    if (c.outcomes.includes(metric)) {
+      // nan where arrays cannot hold NULL (ClickHouse) is a missing value
+      value.push(caseWhen([[eq(col(`raw${i}`), col(`raw${i}`)), col(`raw${i}`)]]));
+      return;
+    }
     const ev = EVENT_METRIC.exec(metric);
     if (ev) {
-      joins.push(`LEFT JOIN (SELECT customer_id, count(*) AS n FROM events WHERE type = ? AND customer_id IN (SELECT customer_id FROM campaign_members WHERE campaign = ?)
-          AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP) GROUP BY customer_id) e${i} ON e${i}.customer_id = m.customer_id`);
-      params.push(ev[2]!, name, window!.from, window!.to);
-      return ev[1] === 'event' ? `CASE WHEN coalesce(e${i}.n, 0) > 0 THEN 1.0 ELSE 0.0 END` : `CAST(coalesce(e${i}.n, 0) AS DOUBLE)`;
+      const events = select({
+        select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: count(), as: 'n' }], from: table('events'),
+        where: and(eq(col('type'), lit(ev[2]!)), inWindow()), groupBy: [col('customer_id')],
+      });
+      join(events, 'n', `e${i}`);
+      const n = coalesce(col(`e${i}`), num(0));
+      value.push(ev[1] === 'event' ? caseWhen([[gt(n, num(0)), one1]], zero) : double(n));
+      return;
     }
-    return metric === 'conversion' ? 'CASE WHEN coalesce(t.orders, 0) > 0 THEN 1.0 ELSE 0.0 END' : metric === 'orders' ? 'CAST(coalesce(t.orders, 0) AS DOUBLE)' : 'coalesce(t.revenue, 0.0)';
+    const orders = coalesce(col('w_orders'), num(0));
+    value.push(metric === 'conversion' ? caseWhen([[gt(orders, num(0)), one1]], zero) : metric === 'orders' ? double(orders) : coalesce(col('w_revenue'), zero));
   });
-  if (window && needsWorkspace.some((m) => !EVENT_METRIC.test(m))) {
-    joins.push(`LEFT JOIN (SELECT customer_id, count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders, sum(amount) AS revenue FROM transactions
-        WHERE customer_id IN (SELECT customer_id FROM campaign_members WHERE campaign = ?) AND ts >= CAST(? AS TIMESTAMP) AND ts < CAST(? AS TIMESTAMP) GROUP BY customer_id) t ON t.customer_id = m.customer_id`);
-    params.push(name, window.from, window.to);
-  }
-  if (o.by && !seg.expr) {
-    joins.push(`LEFT JOIN (${seg.sql}) s ON s.row_no = m.row_no`);
-    params.push(...seg.params);
-  }
-  const label = o.by ? `coalesce(${seg.expr ?? 's.label'}, '(none)')` : "'all'";
-  const aggregates = exprs.map((e, i) => `count(${e}) AS n${i}, avg(${e}) AS mean${i}, var_samp(${e}) AS var${i}, count(*) FILTER (WHERE ${e} NOT IN (0, 1)) AS nb${i}`);
-  const rows = await db.all<Record<string, number | string | null>>(
-    `SELECT ${label} AS label, m.arm, count(*) AS members, ${aggregates.join(', ')}
-      FROM campaign_members m ${joins.join(' ')} WHERE m.campaign = ? GROUP BY ALL`, [...params, name]);
+  // the segment label and the values per member, then aggregated per segment and arm (grouped by column: a bound
+  // value written in both SELECT and GROUP BY would be two expressions to DuckDB)
+  const perMember = select({
+    select: [
+      { expr: seg ? coalesce(col('label'), lit('(none)')) : lit('all'), as: 'segment' }, { expr: col('arm'), as: 'arm' },
+      ...value.map((e, i) => ({ expr: e, as: `v${i}` })),
+    ],
+    from: subquery(members, 'm'),
+  });
+  const rows = await all<Record<string, number | string | null>>(db, select({
+    select: [
+      { expr: col('segment'), as: 'segment' }, { expr: col('arm'), as: 'arm' }, { expr: count(), as: 'members' },
+      ...value.flatMap((_, i) => {
+        const v = col(`v${i}`);
+        return [
+          { expr: count(v), as: `n${i}` }, { expr: avg(v), as: `mean${i}` }, { expr: varSamp(v), as: `var${i}` },
+          { expr: count(undefined, { filter: not(inList(v, [num(0), num(1)])) }), as: `nb${i}` },
+        ];
+      }),
+    ],
+    from: subquery(perMember, 'x'), groupBy: [col('segment'), col('arm')],
+  })).then((rs) => rs.map((r): Record<string, number | string | null> => ({ ...r, label: String(r.segment) })));
   const segments = [...new Set(rows.map((r) => String(r.label)))].sort(labelOrder);
   const gi = new Map(segments.map((x, i) => [x, i]));
   const ai = new Map(arms.map((a, i) => [a, i]));

@@ -1,13 +1,11 @@
 /**
  * The columns of --traits (segmint audience eval --out, campaign --by): customer traits, and dotted names
  * that read the latest run of a kind (`rfm.segment`, `clv.clv`, `cluster.name`, any field a rule can read).
- * `resolveTraits` checks them (did-you-mean) before anything is stored; `traitSelect` gives them as IR;
- * `traitColumns` as SQL fragments for the campaign pipelines, which are not converted to IR yet.
+ * `resolveTraits` checks them (did-you-mean) before anything is stored; `traitSelect` gives them as IR.
  */
 import { SegmintError } from '../core/errors.ts';
 import { MODEL_RUNS, suggestion, type AudienceSchema } from '../segments/schema.ts';
 import { and, col, eq, num, table, type Join, type SelectItem } from '../sql/ir.ts';
-import { quoteIdent } from '../sql/quote.ts';
 
 /** One --traits column: a customer trait, or a field of a stored result joined by run id. */
 export type TraitColumn =
@@ -52,21 +50,6 @@ export function traitSelect(schema: AudienceSchema, traits: readonly string[]): 
     }
     joins.set(t.alias, { type: 'left', source: table(t.table, t.alias), on: and(eq(col('customer_id', t.alias), col('customer_id', 'c')), eq(col('run_id', t.alias), num(t.runId))) });
     select.push({ expr: col(t.column, t.alias), as: t.name });
-  }
-  return { select, joins: [...joins.values()] };
-}
-
-/** The --traits columns as DuckDB SQL fragments over `customers c` (the campaign pipelines). */
-export function traitColumns(schema: AudienceSchema, traits: readonly string[]): { select: string[]; joins: string[] } {
-  const select: string[] = [];
-  const joins = new Map<string, string>();
-  for (const t of resolveTraits(schema, traits)) {
-    if (t.kind === 'trait') {
-      select.push(`c.${quoteIdent(t.column)}`);
-      continue;
-    }
-    joins.set(t.alias, `LEFT JOIN ${quoteIdent(t.table)} ${t.alias} ON ${t.alias}.customer_id = c.customer_id AND ${t.alias}.run_id = ${t.runId}`);
-    select.push(`${t.alias}.${quoteIdent(t.column)} AS ${quoteIdent(t.name)}`);
   }
   return { select, joins: [...joins.values()] };
 }

@@ -70,16 +70,21 @@ export type ClickHousePlacement =
 /** The name of the local (per-shard) part of a distributed table. */
 export const localTableName = (name: string): string => `${name}_local`;
 
-/** CREATE TABLE for `def` in `dialect` (ClickHouse: `placement`, default an ordinary MergeTree). */
-export function createTableSql(def: TableDef, dialect: DialectName, placement: ClickHousePlacement = { kind: 'table' }): string {
+/**
+ * CREATE TABLE for `def` in `dialect` (ClickHouse: `placement`, default an ordinary MergeTree). `temporary`:
+ * a table of this connection (`CREATE TEMP TABLE`); on ClickHouse, which has no session over HTTP, a `Memory`
+ * table the caller drops (name it with `tempName`).
+ */
+export function createTableSql(def: TableDef, dialect: DialectName, placement: ClickHousePlacement = { kind: 'table' }, temporary = false): string {
   if (dialect !== 'clickhouse') {
     const q = quoteIdent;
     const cols = def.columns.map((c) => `${q(c.name)} ${columnType(c, dialect)}`);
     if (def.primaryKey?.length) cols.push(`PRIMARY KEY (${def.primaryKey.map(q).join(', ')})`);
-    return `CREATE TABLE ${q(def.name)} (${cols.join(', ')})`;
+    return `CREATE ${temporary ? 'TEMP ' : ''}TABLE ${q(def.name)} (${cols.join(', ')})`;
   }
   const q = quoteClickHouseIdent;
   const cols = def.columns.map((c) => `${q(c.name)} ${columnType(c, dialect)}`).join(', ');
+  if (temporary) return `CREATE TABLE ${q(def.name)} (${cols}) ENGINE = Memory`;
   if (placement.kind === 'distributed') {
     const key = def.shardKey;
     const byCol = def.columns.find((c) => c.name === key);

@@ -28,6 +28,7 @@ export type DateUnit = 'day' | 'week' | 'month' | 'quarter' | 'year';
  * - `round(x, digits)`: half away from zero; `digits` must be a `num`
  * - `greatest/least`: NULL arguments are ignored (NULL only when all are NULL), as in PostgreSQL
  * - `contains/starts_with`: case-sensitive substring/prefix tests; `lower` is Unicode-aware
+ * - `trim(text)`: without leading and trailing spaces
  * - `try_double(text)`: the text as a double when it is a decimal number (`12`, `-1.5`, `2e3`, spaces around
  *   allowed), else NULL — never an error
  */
@@ -53,6 +54,7 @@ export const FUNCTIONS = {
   cos: [1, 1],
   asin: [1, 1],
   try_double: [1, 1],
+  trim: [1, 1],
 } as const satisfies Record<string, readonly [number, number]>;
 export type FnName = keyof typeof FUNCTIONS;
 
@@ -201,6 +203,8 @@ export const jsonGet = (x: Expr, key: string, as: 'text' | 'number' = 'text'): E
  * (doubles) or '' (texts).
  */
 export const arrayOf = (of: ArrayElement, items: readonly Expr[]): Expr => f({ kind: 'array', of, items: [...items] });
+/** The text without leading and trailing spaces. */
+export const trim = (x: Expr) => fn('trim', x);
 /** `try_double(text)`: the text as a double when it is a number, else NULL. */
 export const tryDouble = (x: Expr) => fn('try_double', x);
 /**

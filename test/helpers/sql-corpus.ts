@@ -240,10 +240,12 @@ export const textNumbers = select({
     { expr: s.tryDouble(lit('')), as: 'empty' },
     { expr: s.index(s.arrayOf('double', [col('one'), s.mul(col('one'), num(2.5)), lit(7)]), 2), as: 'second' },
     { expr: s.index(s.arrayOf('varchar', [lit('a'), lit("b'c")]), 2), as: 'text_2' },
+    { expr: s.trim(lit('  x y \t ')), as: 'trimmed' },
+    { expr: s.nullif(s.trim(lit('   ')), lit('')), as: 'blank' },
   ],
   from: table('one_row'),
 });
-const textNumbersRow: Row = { padded: 12.5, exponent: -1000, words: null, empty: null, second: 2.5, text_2: "b'c" };
+const textNumbersRow: Row = { padded: 12.5, exponent: -1000, words: null, empty: null, second: 2.5, text_2: "b'c", trimmed: 'x y \t', blank: null };
 
 export const variance = select({
   select: [

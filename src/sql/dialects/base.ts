@@ -136,6 +136,7 @@ export const baseFunctions: { readonly [K in FnName]: FnImpl } = {
   cos: call('cos'),
   asin: call('asin'),
   try_double: (a) => `TRY_CAST(${a[0]} AS DOUBLE)`,
+  trim: call('trim'),
 };
 
 /** The defaults every dialect starts from (`name` and `capabilities` are each dialect's own). */

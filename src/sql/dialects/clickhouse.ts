@@ -113,6 +113,8 @@ export const clickhouse: Dialect = {
     sin: (a) => `sin(${a[0]})`,
     cos: (a) => `cos(${a[0]})`,
     asin: (a) => `asin(${a[0]})`,
+    // trimBoth came after 18.16
+    trim: (a) => `replaceRegexpAll(${a[0]}, '^ +| +$', '')`,
     try_double: (a) => `toFloat64OrNull(replaceRegexpAll(toString(${a[0]}), '^\\\\s+|\\\\s+$', ''))`,
   },
   dateTrunc: (unit, x) => TRUNC[unit](x),

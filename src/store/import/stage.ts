@@ -507,3 +507,15 @@ export async function stageFile(db: Db, path: string, opts: StageOptions, nullVa
       return stageXlsx(db, path, opts, nullValues);
   }
 }
+
+/**
+ * The line number of each staged record (`Staged.lineExpr`) as a column of `__raw` and an offset to add, so
+ * that code building IR can number records without SQL text: `rowid` + 2 for a CSV with a header, or
+ * `__src_line` + 0 after a re-read.
+ */
+export function lineColumnOf(staged: Pick<Staged, 'lineExpr'>): { column: string; offset: number } {
+  const m = /^\(rowid \+ (\d+)\)$/.exec(staged.lineExpr);
+  if (m) return { column: 'rowid', offset: Number(m[1]) };
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(staged.lineExpr)) return { column: staged.lineExpr, offset: 0 };
+  throw new Error(`lineColumnOf: unexpected line expression ${staged.lineExpr}`);
+}
