@@ -12,15 +12,16 @@ export const PRODUCT_FIELDS = ['category', 'department'] as const;
 /** The other transaction columns a reader may use (those the audience language offers, and the keys). */
 export const LINE_COLUMNS = [
   'customer_id', 'order_id', 'ts', 'amount', 'line_no', 'product_id', 'description', 'quantity', 'unit_price', 'channel', 'coupon', 'currency', 'is_return',
-  // the extra columns kept on the line (a rule filters on them beside a department: store_id = 367)
-  'attributes',
 ] as const;
 
-/** The lines of `transactions` with category and department coalesced with the product's, as `(…) AS alias`. */
-export function transactionLines(alias = 'lines', transactions = 'transactions'): Source {
+/**
+ * The lines of `transactions` with category and department coalesced with the product's, as `(…) AS alias`;
+ * with `attributes`, also the extra columns kept on the line (a rule reading `store_id` beside a department).
+ */
+export function transactionLines(alias = 'lines', transactions = 'transactions', options: { attributes?: boolean } = {}): Source {
   return subquery(select({
     select: [
-      ...LINE_COLUMNS.map((c) => ({ expr: col(c, 't'), as: c })),
+      ...[...LINE_COLUMNS, ...(options.attributes ? ['attributes'] : [])].map((c) => ({ expr: col(c, 't'), as: c })),
       ...PRODUCT_FIELDS.map((c) => ({ expr: fn('coalesce', col(c, 't'), col(c, 'p')), as: c })),
     ],
     from: table(transactions, 't'),

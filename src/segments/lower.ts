@@ -59,6 +59,14 @@ const readsProductField = (n: Node | undefined): boolean => {
   return n.kind === 'field' && n.field.path.length === 1 && (PRODUCT_FIELDS as readonly string[]).includes(n.field.path[0]!);
 };
 
+/** Whether a transactions filter reads a column kept on the line (`store_id`) or a line's place (`within … km`). */
+const readsLineAttribute = (n: Node | undefined, schema: AudienceSchema): boolean => {
+  if (!n) return false;
+  if (n.kind === 'all' || n.kind === 'any') return n.items.some((x) => readsLineAttribute(x, schema));
+  if (n.kind === 'not') return readsLineAttribute(n.item, schema);
+  return n.kind === 'near' || (n.kind === 'field' && n.field.path.length === 1 && !(n.field.path[0]! in schema.transactionFields));
+};
+
 /** The largest restriction (IR nodes) a leaf of `all(…)` takes from its siblings. */
 const MAX_RESTRICTION_NODES = 2_000;
 
@@ -365,7 +373,8 @@ class Lowerer {
       parts.push(this.restrict);
       this.restricted++;
     }
-    return { table: scope.table, source: joined ? transactionLines() : table(scope.table), where: and(...parts), own };
+    const attributes = joined && (readsLineAttribute(where, this.o.schema) || (a?.field !== undefined && readsLineAttribute({ kind: 'field', field: a.field } as Node, this.o.schema)));
+    return { table: scope.table, source: joined ? transactionLines('lines', 'transactions', { attributes }) : table(scope.table), where: and(...parts), own };
   }
 
   private unrestricted<T>(fn: () => T): T {
