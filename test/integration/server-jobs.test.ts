@@ -10,10 +10,12 @@ import { diffAudience, evaluateAudience, prepareAudience } from '../../src/pipel
 import { listRuns } from '../../src/pipeline/migration.ts';
 import { runValueSegmentation } from '../../src/pipeline/value.ts';
 import { verifySignature } from '../../src/pipeline/webhook-delivery.ts';
+import { buildServer } from '../../src/server/app.ts';
 import { jobsOf } from '../../src/server/jobs/plugin.ts';
 import type { Job } from '../../src/server/jobs/queue.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import { readDeliveryLog, type DeliveryPayload } from '../../src/store/outbox.ts';
+import { TokenStore } from '../../src/store/tokens.ts';
 import { Workspace } from '../../src/store/workspace.ts';
 import { auth, jobsServer, twoPeriodFiles, waitForJob } from '../helpers/jobs-server.ts';
 import { startReceiver } from '../helpers/webhook-receiver.ts';
@@ -178,6 +180,42 @@ test('refresh: a corrupt file leaves the previous results in place with the fail
     assert.equal(logged, events.length);
   } finally {
     await app.close();
+    ws.close();
+    cleanup();
+  }
+});
+
+test('a snapshot stored through POST /audiences/{name}/snapshots fires its webhooks', async () => {
+  const { dir: root, cleanup } = tempDir('segmint-jobs-');
+  const { ws, files } = await firstPeriod(root);
+  const receiver = await startReceiver(() => 200);
+  const store = new TokenStore(ws.dir);
+  const [analyst, admin] = [store.create('snap-analyst', 'analyst').token, store.create('snap-admin', 'admin').token];
+  const app = await buildServer({ workspace: ws });
+  await app.ready();
+  try {
+    assert.equal((await app.inject({ method: 'PUT', url: '/audiences/recent', headers: auth(analyst), payload: { where: AUDIENCES.recent } })).statusCode < 300, true);
+    const sub = (await app.inject({ method: 'POST', url: '/webhooks', headers: auth(admin), payload: { audience: 'recent', url: receiver.url } })).json<{ id: string }>();
+    await importFile(ws, files.second, { kind: 'transactions', remember: false });
+    const r = await app.inject({ method: 'POST', url: '/audiences/recent/snapshots', headers: auth(analyst), payload: {} });
+    assert.equal(r.statusCode, 202, r.body);
+    const job = await waitForJob(app, analyst, r.json<Job>().id);
+    assert.equal(job.status, 'succeeded', JSON.stringify(job.error));
+    assert.ok(await jobsOf(app).deliverer.idle(30_000));
+    const diff = await diffAudience(ws.db, { name: 'recent' });
+    assert.equal((job.result as { runId: number; webhookDeliveries: number }).runId, diff.to.runId);
+    const got = { entered: [] as string[], exited: [] as string[] };
+    for (const x of receiver.received) {
+      const p = JSON.parse(x.body) as DeliveryPayload;
+      assert.equal(p.webhookId, sub.id);
+      got[p.type === 'audience.entered' ? 'entered' : 'exited'].push(...p.customers);
+    }
+    assert.equal(receiver.received.length, (job.result as { webhookDeliveries: number }).webhookDeliveries);
+    assert.deepEqual(got.entered.sort(), diff.entered);
+    assert.deepEqual(got.exited.sort(), diff.left);
+  } finally {
+    await app.close();
+    await receiver.close();
     ws.close();
     cleanup();
   }
