@@ -281,6 +281,17 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
     // damped Newton: halve the step until the objective decreases (Armijo, c = 1e-4) or, near the
     // optimum where the decrease is below the objective's rounding, does not grow beyond that rounding
     const rounding = 64 * Number.EPSILON * Math.max(1, Math.abs(f));
+    if (decrement <= rounding) {
+      // the predicted decrease is below the objective's rounding: the gradient is at its floating-point noise
+      // (ill-conditioned designs never reach `tol`, and over many rows the objective's own rounding exceeds the
+      // decrease, so a line search would halve at random). The full Newton step leaves an error of the order of
+      // the decrement squared: take it and stop.
+      for (let a = 0; a < m; a++) theta[a] = theta[a]! - step[a]!;
+      f = objectiveAt(theta, eta);
+      iterations++;
+      converged = true;
+      break;
+    }
     let t = 1;
     let fTrial = Infinity;
     for (let halvings = 0; halvings < 60; halvings++, t /= 2) {
@@ -292,14 +303,6 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
     theta.set(trial);
     eta.set(etaTrial);
     f = fTrial;
-    if (decrement <= rounding && t === 1) {
-      // a full Newton step whose predicted decrease is below the objective's rounding: the gradient is at its
-      // floating-point noise (ill-conditioned designs never reach `tol`), and this step leaves an error of the
-      // order of that decrease squared
-      iterations++;
-      converged = true;
-      break;
-    }
   }
 
   let scaledCovariance: number[] | null = null;
