@@ -83,7 +83,7 @@ export interface StoredModel {
   positives: number;
 }
 
-type FeatureSource = { name: string; from: 'trait' | 'behaviour' | 'result'; kind: 'numeric' | 'categorical' };
+export type FeatureSource = { name: string; from: 'trait' | 'behaviour' | 'result'; kind: 'numeric' | 'categorical' };
 
 export interface ModelScoreResult {
   name: string;
@@ -110,7 +110,7 @@ export interface ModelListing {
   scoreRun: number | null;
 }
 
-function checkName(name: string): void {
+export function checkName(name: string): void {
   if (!NAME_RE.test(name)) throw new SegmintError('invalid-option', `model name '${name}': use lower-case letters, digits and _ (starting with a letter)`, { hint: 'e.g. segmint model train churn --target churn; rules then read model.churn.probability' });
 }
 
@@ -119,7 +119,7 @@ const addDays = (day: string, days: number) => new Date(Date.parse(`${day}T00:00
 const NUMERIC_KINDS = new Set(['integer', 'double', 'decimal']);
 
 /** The rows of the feature frame: customer ids and the named columns as FeatureColumns. */
-interface Frame {
+export interface Frame {
   ids: string[];
   columns: FeatureColumn[];
   raw: Record<string, unknown[]>;
@@ -130,7 +130,7 @@ interface Frame {
  * trait columns, the behaviour metrics at asOf and stored results, typed by `sources` (numeric as
  * Float64Array, text and booleans as categorical codes).
  */
-async function loadFrame(db: Db, sources: readonly FeatureSource[], extraTraits: readonly string[], asOf: string | null, onlyWithPurchases: boolean): Promise<Frame> {
+export async function loadFrame(db: Db, sources: readonly FeatureSource[], extraTraits: readonly string[], asOf: string | null, onlyWithPurchases: boolean): Promise<Frame> {
   const schema = await loadAudienceSchema(db);
   const traitNames = [...new Set([...sources.filter((s) => s.from !== 'behaviour').map((s) => s.name), ...extraTraits])];
   const items: SelectItem[] = [{ expr: col('customer_id', 'c'), as: 'customer_id' }];
@@ -173,7 +173,7 @@ function toColumn(s: FeatureSource, values: readonly unknown[]): FeatureColumn {
 }
 
 /** The default features and the kinds of named ones: traits, behaviour metrics, stored results. */
-async function featureSources(db: Db, names: readonly string[] | undefined, exclude: ReadonlySet<string>, behaviour: boolean, warnings: string[]): Promise<FeatureSource[]> {
+export async function featureSources(db: Db, names: readonly string[] | undefined, exclude: ReadonlySet<string>, behaviour: boolean, warnings: string[]): Promise<FeatureSource[]> {
   const cols = await db.tableColumns('customers');
   const schema = await loadAudienceSchema(db);
   const kindOf = new Map(cols.map((c) => [c.name, c.kind]));
@@ -226,7 +226,7 @@ async function featureSources(db: Db, names: readonly string[] | undefined, excl
 }
 
 /** Drop default text features with too many levels (names, e-mail addresses, free text). */
-function dropWideText(frame: Frame, sources: FeatureSource[], explicit: boolean, warnings: string[]): FeatureSource[] {
+export function dropWideText(frame: Frame, sources: FeatureSource[], explicit: boolean, warnings: string[]): FeatureSource[] {
   if (explicit) return sources;
   return sources.filter((s, j) => {
     const c = frame.columns[j]!;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SegmintError } from '../../core/errors.ts';
 import { CLASSIFIER_ALGORITHMS, listModels, scoreModel, trainModel, type ModelTrainResult } from '../../pipeline/model.ts';
 import type { ClassifierAlgorithm } from '../../models/classify/registry.ts';
+import { scoreOutliers, type OutlierMethod, type OutlierResult } from '../../pipeline/model-outliers.ts';
 import type { Context, GlobalOptions } from '../context.ts';
 import { boundedNumber, examples, optionalNumber, withGlobals } from '../options.ts';
 import { progressBar } from '../progress.ts';
@@ -60,11 +61,24 @@ export function renderTrain(r: ModelTrainResult, top: number): string {
   return lines.join('\n');
 }
 
+function renderOutliers(r: OutlierResult, top: number): string {
+  const lines = [
+    `outlier scores ${r.name} (${r.method === 'iforest' ? 'isolation forest' : 'distance to the nearest k-means centre'}, run ${r.runId}): ${fmtInt(r.customers)} customers scored on ${r.features.length} features${r.asOf ? ` as of ${r.asOf}` : ''}`,
+    `unusual: ${fmtInt(r.unusual)} customers (${fmtPct(r.unusual / r.customers)}; contamination ${r.contamination}) score above ${r.threshold.toPrecision(4)}`,
+    `the segment: segmint audience eval --where "${r.rule}"`,
+  ];
+  if (top > 0 && r.top.length) {
+    lines.push('', `most unusual (top ${Math.min(top, r.top.length)}), and what makes each unusual (share of the isolation; z of the value):`);
+    lines.push(table(['customer', 'score', 'reasons'], r.top.slice(0, top).map((t) => [t.customerId, t.score.toFixed(4), t.reasons.map((q) => `${q.feature} ${fmtPct(q.share)} (z ${q.z.toFixed(1)})`).join('; ')])));
+  }
+  return lines.join('\n');
+}
+
 const i0 = (imp: ModelTrainResult['importance']) => imp[0]?.kind ?? 'importance';
 
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean));
 
-/** `segmint model train|score|list`: propensity and churn classifiers. */
+/** `segmint model train|score|outliers|list`: propensity and churn classifiers, outlier scores. */
 export function registerModel(program: Command, ctx: Context): void {
   const model = program.command('model').description('propensity and churn classifiers: train on a labelled trait or a rule, score every customer, list them');
 
@@ -140,6 +154,39 @@ export function registerModel(program: Command, ctx: Context): void {
     'segmint model score churn',
     'segmint model score churn && segmint audience eval --where "model.churn.probability > 0.6 and contract = \'Month-to-month\'"',
     'segmint model score rebuy --as-of 2011-12-10 --json',
+  ]);
+
+  const outliers = withGlobals(model.command('outliers [name]'))
+    .description('an outlier score per customer (isolation forest, or distance to the nearest k-means centre) stored as scores NAME (default outliers): rules read model.NAME.probability (the score); the unusual segment is the share --contamination above the threshold, with what makes each unusual')
+    .option('--features <list>', 'comma-separated traits, behaviour metrics and stored results (default: every trait but the id, plus behaviour where there are transactions)')
+    .option('--contamination <share>', 'share of customers in the unusual segment, above 0 and below 0.5 (default 0.01)')
+    .option('--method <name>', 'iforest (isolation forest, default) or centroid (distance to the nearest of --k k-means centres)')
+    .option('--k <n>', 'centroid: clusters (default 8)')
+    .option('--seed <n>', 'seed of the forest or the k-means starts (default 0)')
+    .option('--as-of <date>', 'behaviour features from transactions before this date (default: the day after the last transaction)')
+    .option('--top <n>', 'unusual customers shown with their reasons (default 10)')
+    .action(async (name: string | undefined, opts: GlobalOptions & { features?: string; contamination?: string; method?: string; k?: string; seed?: string; asOf?: string; top?: string }) => {
+      const contamination = opts.contamination === undefined ? undefined : boundedNumber('--contamination', opts.contamination, { min: 0, max: 0.5, minExclusive: true, example: '0.01' });
+      if (contamination === 0.5) throw new SegmintError('invalid-option', '--contamination 0.5: expected a share below 0.5', { hint: 'e.g. --contamination 0.01' });
+      if (opts.method !== undefined && opts.method !== 'iforest' && opts.method !== 'centroid') throw new SegmintError('invalid-option', `--method ${opts.method}: expected iforest or centroid`, { hint: 'e.g. --method iforest' });
+      const k = optionalNumber('--k', opts.k, { min: 1, max: 100, integer: true, example: '8' });
+      const seed = optionalNumber('--seed', opts.seed, { min: 0, max: 2 ** 31 - 1, integer: true, example: '7' });
+      const top = opts.top === undefined ? 10 : boundedNumber('--top', opts.top, { min: 0, max: 1000, integer: true, example: '10' });
+      const ws = await ctx.openWorkspace(opts);
+      try {
+        const r = await scoreOutliers(ws, name ?? 'outliers', { features: list(opts.features), contamination, method: opts.method as OutlierMethod | undefined, k, seed, asOf: opts.asOf, explain: Math.max(top, 20) });
+        if (opts.json) json(ctx.io, r);
+        else ctx.io.out(renderOutliers(r, top));
+        for (const w of r.warnings) ctx.io.err(`note: ${w}`);
+      } finally {
+        ws.close();
+      }
+    });
+  examples(outliers, [
+    'segmint model outliers                                        # isolation forest over every trait, the 1 % most unusual',
+    'segmint model outliers usage --features minutes,calls,data_gb,roaming_charges --contamination 0.005',
+    'segmint model outliers far --method centroid --k 6',
+    'segmint model outliers && segmint audience eval --where "model.outliers.decile = 1"',
   ]);
 
   const ls = withGlobals(model.command('list'))

@@ -1,0 +1,118 @@
+/**
+ * `segmint model outliers [NAME]` (issue #19): an outlier score per customer from an isolation forest (or the
+ * distance to the nearest k-means centre) over chosen features, stored like a model's scores — a run of kind
+ * `model-score` in run_model_scores — so rules read `model.NAME.probability` (the anomaly score) and
+ * `model.NAME.decile`; the "unusual" segment is `model.NAME.probability > threshold`, the threshold being the
+ * (1 − contamination) quantile of the scores. The run's summary keeps the threshold, the rule, and for the
+ * most unusual customers what makes each unusual. docs/models.md ("Outliers") defines the figures.
+ */
+import { SegmintError } from '../core/errors.ts';
+import { applyDesign, learnDesign } from '../models/classify/design.ts';
+import type { DesignOptions } from '../models/classify/types.ts';
+import { fitKMeans } from '../models/cluster/kmeans.ts';
+import { centroidDistance, centroidReasons } from '../models/outlier/centroid-distance.ts';
+import { fitIsolationForest, quantile } from '../models/outlier/isolation-forest.ts';
+import { recordRun, storeRun } from '../store/runs.ts';
+import type { Workspace } from '../store/workspace.ts';
+import { checkName, dropWideText, featureSources, loadFrame } from './model.ts';
+import { anyRow } from './run-query.ts';
+import { isNotNull, col } from '../sql/ir.ts';
+import { resolveAsOf } from './value.ts';
+
+export type OutlierMethod = 'iforest' | 'centroid';
+
+export interface OutlierOptions {
+  features?: string[];
+  /** share of customers in the unusual segment. Default 0.01 */
+  contamination?: number;
+  method?: OutlierMethod;
+  /** centroid: clusters. Default 8 */
+  k?: number;
+  seed?: number;
+  asOf?: string;
+  /** unusual customers whose reasons are kept in the summary. Default 20 */
+  explain?: number;
+}
+
+export interface OutlierReasonRow {
+  /** input feature (a one-hot level names its feature and level) */
+  feature: string;
+  share: number;
+  /** iforest: robust z of the customer's (standardised) value; centroid: difference from the centre in sds */
+  z: number;
+}
+
+export interface OutlierResult {
+  name: string;
+  runId: number;
+  method: OutlierMethod;
+  asOf: string | null;
+  customers: number;
+  features: string[];
+  contamination: number;
+  threshold: number;
+  unusual: number;
+  /** the rule of the unusual segment */
+  rule: string;
+  /** the most unusual customers, highest score first, with their reasons (top 3 columns) */
+  top: { customerId: string; score: number; reasons: OutlierReasonRow[] }[];
+  warnings: string[];
+}
+
+/** Numbers standardised, categories one-hot, missing numbers filled with the mean (plus an indicator). */
+const OUTLIER_DESIGN: DesignOptions = { categorical: 'onehot', numeric: 'standardize', missing: 'impute-mean' };
+
+export async function scoreOutliers(ws: Pick<Workspace, 'db' | 'config'>, name: string, o: OutlierOptions = {}): Promise<OutlierResult> {
+  checkName(name);
+  const db = ws.db;
+  const method = o.method ?? 'iforest';
+  if (method !== 'iforest' && method !== 'centroid') throw new SegmintError('invalid-option', `method ${String(method)}: expected iforest or centroid`);
+  const contamination = o.contamination ?? 0.01;
+  if (!(contamination > 0 && contamination < 0.5)) throw new SegmintError('invalid-option', `contamination ${contamination}: expected a share above 0 and below 0.5`, { hint: 'e.g. 0.01 for the most unusual 1 %' });
+  const seed = o.seed ?? 0;
+  const warnings: string[] = [];
+  const hasTx = await anyRow(db, 'transactions', isNotNull(col('customer_id')));
+  const asOf = hasTx ? await resolveAsOf(ws, o.asOf) : null;
+  const sources0 = await featureSources(db, o.features, new Set(), hasTx, warnings);
+  const frame = await loadFrame(db, sources0, [], asOf, false);
+  const sources = dropWideText(frame, sources0, !!o.features, warnings);
+  const columns = sources.map((s) => frame.columns[sources0.indexOf(s)]!);
+  if (!columns.length) throw new SegmintError('invalid-option', 'no features to score outliers on', { hint: 'name them with --features' });
+  const n = frame.ids.length;
+  if (n < 2) throw new SegmintError('invalid-option', `${n} customers: outlier scores need at least 2`);
+  const encoding = learnDesign(columns, OUTLIER_DESIGN);
+  const design = applyDesign(encoding, columns);
+  const p = design.p;
+  const featureOf = encoding.columns.map((c) => c.name);
+
+  let score: Float64Array;
+  let threshold: number;
+  let explain: (i: number) => OutlierReasonRow[];
+  if (method === 'iforest') {
+    const forest = fitIsolationForest(design.x, n, p, { seed, contamination });
+    score = forest.score(design.x, n);
+    threshold = forest.threshold;
+    explain = (i) => forest.explain(design.x.subarray(i * p, i * p + p)).slice(0, 3).map((r) => ({ feature: featureOf[r.column]!, share: r.share, z: r.z }));
+  } else {
+    const k = Math.min(o.k ?? 8, n);
+    const km = fitKMeans(design.x, p, { k, seed });
+    const d = centroidDistance(design.x, n, p, km.centroids, k);
+    score = d.score;
+    threshold = quantile(score, 1 - contamination);
+    explain = (i) => centroidReasons(design.x.subarray(i * p, i * p + p), km.centroids, p, d.nearest[i]!).slice(0, 3).map((r) => ({ feature: featureOf[r.column]!, share: r.share, z: r.difference }));
+  }
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
+  const decile = new Int32Array(n);
+  for (let r = 0; r < n; r++) decile[order[r]!] = Math.min(10, Math.floor((r * 10) / n) + 1);
+  let unusual = 0;
+  for (let i = 0; i < n; i++) if (score[i]! > threshold) unusual++;
+  const top = Array.from(order.subarray(0, Math.min(o.explain ?? 20, unusual)), (i) => ({ customerId: frame.ids[i]!, score: score[i]!, reasons: explain(i) }));
+  const rule = `model.${name}.probability > ${threshold.toPrecision(6)}`;
+  const features = sources.map((s) => s.name);
+  const runId = await storeRun(db, 'model-score', async (id) => {
+    await db.insertRows('run_model_scores', ['run_id', 'customer_id', 'probability', 'decile'], { columns: [new Array<number>(n).fill(id), frame.ids, score, decile] });
+    await recordRun(db, id, 'model-score', asOf, { name, outliers: true, method, features, contamination, seed }, { name, outliers: true, method, customers: n, features, contamination, threshold, unusual, rule, top });
+    return id;
+  });
+  return { name, runId, method, asOf, customers: n, features, contamination, threshold, unusual, rule, top, warnings };
+}
