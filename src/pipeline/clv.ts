@@ -586,8 +586,9 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     await materialise(ws, predictions, rows);
     const pred = table(predictions);
     onProgress?.('storing predictions');
-    const tot = (await one<{ n: number; with_clv: number; ep: number; clv: number | null; pa: number }>(db, select({
-      select: [{ expr: count(), as: 'n' }, { expr: count(clv), as: 'with_clv' }, { expr: sum(col('expected_purchases')), as: 'ep' }, { expr: sum(clv), as: 'clv' }, { expr: avg(col('p_alive')), as: 'pa' }],
+    // sums named apart from the clv column they read (ClickHouse's aliases are global to a SELECT: alias-shadows-column)
+    const tot = (await one<{ n: number; with_clv: number; ep: number; clv_sum: number | null; pa: number }>(db, select({
+      select: [{ expr: count(), as: 'n' }, { expr: count(clv), as: 'with_clv' }, { expr: sum(col('expected_purchases')), as: 'ep' }, { expr: sum(clv), as: 'clv_sum' }, { expr: avg(col('p_alive')), as: 'pa' }],
       from: pred,
     })))!;
     const reasons = await all<{ r: string; n: number }>(db, select({
@@ -597,11 +598,11 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const churn = await all<{ tier: string; n: number; pa: number }>(db, select({
       select: [{ expr: col('churn_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: avg(col('p_alive')), as: 'pa' }], from: pred, groupBy: [col('churn_tier')],
     }));
-    const tiers = await all<{ tier: string; n: number; clv: number }>(db, select({
-      select: [{ expr: col('clv_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: sum(clv), as: 'clv' }], from: pred, where: isNotNull(col('clv_tier')), groupBy: [col('clv_tier')],
+    const tiers = await all<{ tier: string; n: number; clv_sum: number }>(db, select({
+      select: [{ expr: col('clv_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: sum(clv), as: 'clv_sum' }], from: pred, where: isNotNull(col('clv_tier')), groupBy: [col('clv_tier')],
     }));
     const excludedByReason = Object.fromEntries(reasons.map((r) => [r.r, Number(r.n)]));
-    const totalClv = tot.clv === null ? null : Number(tot.clv);
+    const totalClv = tot.clv_sum === null ? null : Number(tot.clv_sum);
     const result: ClvPredictResult = {
       runId: 0, fitRunId: Number(run.run_id), model: fit.purchase.name, asOf, horizon, unit, horizonDays, discountRate: o.discountRate,
       ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin,
@@ -611,7 +612,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
       pAliveInformative: informative, pAlive: spread,
       diagnostics: [...(noDropout ? [noDropout] : []), ...(informative ? [] : [pAliveIssue(spread)])],
       clvTiers: CLV_TIERS.map(({ tier }) => tiers.find((c) => c.tier === tier)).filter((c) => c !== undefined)
-        .map((c) => ({ tier: c.tier, customers: Number(c.n), clv: Number(c.clv), shareOfClv: totalClv ? Number(c.clv) / totalClv : 0 })),
+        .map((c) => ({ tier: c.tier, customers: Number(c.n), clv: Number(c.clv_sum), shareOfClv: totalClv ? Number(c.clv_sum) / totalClv : 0 })),
       warnings: [],
     };
     for (const i of result.diagnostics) result.warnings.push(`${i.message}; ${i.meaning}`);
