@@ -25,7 +25,7 @@ import { machine, writeSection } from './benchmarks-md.ts';
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'bench/out/server');
 const CUSTOMERS = Number(process.env.BENCH_SERVER_CUSTOMERS ?? 1_000_000);
-const DURATION = Number(process.env.BENCH_SERVER_SECONDS ?? 20);
+const DURATION = Number(process.env.BENCH_SERVER_SECONDS ?? 15);
 const EXPORT_MEMBERS = Math.round(CUSTOMERS * 0.3);
 const PORT = Number(process.env.BENCH_SERVER_PORT ?? 18731);
 
@@ -72,7 +72,8 @@ const rssKb = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${fi
 
 async function cannon(o: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((ok, fail) => {
-    autocannon(o, (err, res) => (err ? fail(err) : ok(res)));
+    // a long time-out: a slow answer is measured as such, not counted as an error
+    autocannon({ timeout: 120, ...o }, (err, res) => (err ? fail(err) : ok(res)));
   });
 }
 
@@ -145,8 +146,8 @@ with ${counts.transactions!.toLocaleString('en-US')} orders, an RFM run and a cl
 ${row('GET /customers/{id}?timeline=20 (random ids)', lookup, 50, 'p99 < 50 ms')}
 ${row('GET /audiences/lapsed-high-value/count', count, 20, 'p99 < 2 s')}
 
-Export of the audience \`export-300k\` (\`rfm.monetary > …\`, the top 30 % by spend) with two traits, streamed in pages of
-5,000 customer ids:
+Export of the audience \`export-300k\` (\`rfm.monetary > …\`, the top 30 % by spend) with two traits, evaluated once into a temporary table of the request's read
+connection, then streamed in pages of 5,000 customer ids:
 
 | format | rows | bytes | time | rows/s | server RSS while streaming | peak RSS (VmHWM, whole run) |
 | --- | --- | --- | --- | --- | --- | --- |

@@ -81,9 +81,9 @@ export async function customerRoutes(app: FastifyInstance, opts: { state: Worksp
       ...tx.map((t) => ({ type: t.is_return ? 'return' : 'purchase', ts: iso(t.ts), orderId: t.order_id === null ? null : String(t.order_id), amount: t.amount === null ? null : Number(t.amount), productId: (t.product_id as string | null) ?? null, description: (t.description as string | null) ?? null, quantity: t.quantity === null ? null : Number(t.quantity), isReturn: Boolean(t.is_return) })),
       ...ev.map((e) => ({ type: String(e.type), ts: iso(e.ts), properties: typeof e.properties === 'string' ? safeJson(e.properties) : e.properties ?? null })),
     ].sort((a, b) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : 0)).slice(0, n);
-    const counts = await one<{ t: unknown }>(db, select({ select: [{ expr: count(), as: 't' }], from: table('transactions'), where: eq(col('customer_id'), lit(id)) }));
-    const evCount = await one<{ t: unknown }>(db, select({ select: [{ expr: count(), as: 't' }], from: table('events'), where: eq(col('customer_id'), lit(id)) }));
-    return { customerId: id, traits: plain(traits), scores, segments, audiences, counts: { transactions: Number(counts?.t ?? 0), events: Number(evCount?.t ?? 0) }, timeline };
+    // the counts: read only when the timeline was cut (or not asked for)
+    const countOf = async (t: string, got: number) => (n && got < n ? got : Number((await one<{ t: unknown }>(db, select({ select: [{ expr: count(), as: 't' }], from: table(t), where: eq(col('customer_id'), lit(id)) })))?.t ?? 0));
+    return { customerId: id, traits: plain(traits), scores, segments, audiences, counts: { transactions: await countOf('transactions', tx.length), events: await countOf('events', ev.length) }, timeline };
   });
 }
 

@@ -1,7 +1,9 @@
 /**
  * Exports: an audience's members (with traits and results asked for) as CSV, NDJSON or Parquet, streamed.
- * CSV and NDJSON are read in pages of customer ids (keyset: `customer_id > last`), each written before the
- * next is read, with the socket's back-pressure respected, so memory stays steady whatever the size. Parquet
+ * CSV and NDJSON: the members are evaluated once into a temporary table of the request's read connection (the
+ * engine spills what does not fit its memory limit), then read in pages of customer ids (keyset:
+ * `customer_id > last`), each written before the next is read, with the socket's back-pressure respected, so
+ * the server's memory stays steady whatever the size. Parquet
  * (a file format written whole) is written by the engine to a file in the workspace's server folder,
  * streamed, then removed.
  */
@@ -12,7 +14,8 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { compileAudience, exportMembers, type PreparedAudience } from '../../pipeline/audience.ts';
 import { traitSelect } from '../../pipeline/trait-columns.ts';
-import { col, eq, gt, inQuery, lit, select, table, and, type Query } from '../../sql/ir.ts';
+import { col, dropTable, eq, gt, inQuery, lit, select, table, tempName, type Query } from '../../sql/ir.ts';
+import { all, exec } from '../../pipeline/run-query.ts';
 import { serverDir } from '../../store/tokens.ts';
 import type { Workspace } from '../../store/workspace.ts';
 import type { ReadView } from '../app.ts';
@@ -32,27 +35,33 @@ const csvCell = (v: unknown): string => {
 };
 const jsonValue = (v: unknown): unknown => (v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? Number(v) : typeof v === 'number' && !Number.isFinite(v) ? null : v);
 
-/** The pages of rows of `members` (customer ids) with `traits`, as text lines. */
+/**
+ * The rows of `members` (customer ids) with `traits`, as text in pages: the rule is evaluated once into a
+ * temporary table of the request's read connection, which is then read in pages of EXPORT_PAGE customer ids
+ * (keyset: `customer_id > last`) and dropped at the end, also when the client goes away.
+ */
 async function* pages(ws: ReadView, p: PreparedAudience, members: Query, traits: string[], format: 'csv' | 'ndjson'): AsyncGenerator<string> {
   const t = traitSelect(p.schema, traits);
   const names = ['customer_id', ...t.select.map((s) => s.as!)];
-  if (format === 'csv') yield `${names.map(csvCell).join(',')}\n`;
-  let last: string | undefined;
-  for (;;) {
-    const id = col('customer_id', 'c');
-    const q = select({
-      select: [{ expr: id, as: 'customer_id' }, ...t.select], from: table('customers', 'c'), joins: t.joins,
-      where: last === undefined ? inQuery(id, members) : and(gt(id, lit(last)), inQuery(id, members)),
-      orderBy: [id], limit: EXPORT_PAGE,
-    });
-    const c = compileAudience(p.name, q, ws.db.dialect);
-    const rows = await ws.db.all(c.sql, c.params);
-    if (!rows.length) return;
-    let out = '';
-    for (const r of rows) out += format === 'csv' ? `${names.map((n) => csvCell(r[n])).join(',')}\n` : `${JSON.stringify(Object.fromEntries(names.map((n) => [n, jsonValue(r[n])])))}\n`;
-    yield out;
-    if (rows.length < EXPORT_PAGE) return;
-    last = String(rows.at(-1)!.customer_id);
+  const id = col('customer_id', 'c');
+  const rows = compileAudience(p.name, select({ select: [{ expr: id, as: 'customer_id' }, ...t.select], from: table('customers', 'c'), joins: t.joins, where: inQuery(id, members) }), ws.db.dialect);
+  const tmp = tempName('export');
+  await ws.db.createTableAs(tmp, rows.sql, rows.params, { temporary: true });
+  try {
+    if (format === 'csv') yield `${names.map(csvCell).join(',')}\n`;
+    let last: string | undefined;
+    for (;;) {
+      const key = col('customer_id');
+      const page = await all(ws.db, select({ select: '*', from: table(tmp), ...(last === undefined ? {} : { where: gt(key, lit(last)) }), orderBy: [key], limit: EXPORT_PAGE }));
+      if (!page.length) return;
+      let out = '';
+      for (const r of page) out += format === 'csv' ? `${names.map((n) => csvCell(r[n])).join(',')}\n` : `${JSON.stringify(Object.fromEntries(names.map((n) => [n, jsonValue(r[n])])))}\n`;
+      yield out;
+      if (page.length < EXPORT_PAGE) return;
+      last = String(page.at(-1)!.customer_id);
+    }
+  } finally {
+    await exec(ws.db, dropTable(tmp));
   }
 }
 
