@@ -645,7 +645,8 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
   }
   // the members with one value per metric: imported outcomes are elements of nums; workspace metrics come from
   // per-customer aggregates in the window, each joined in a nested SELECT (one JOIN per SELECT on ClickHouse)
-  const at = (d: string): Expr => cast(lit(d), 'timestamp');
+  // a day as a timestamp value (ClickHouse 18.16 parses no date-only text as a DateTime)
+  const at = (d: string): Expr => lit(new Date(`${d}T00:00:00Z`));
   const inWindow = (): Expr => and(inQuery(col('customer_id'), membersOf(name)), ge(col('ts'), at(window!.from)), lt(col('ts'), at(window!.to)));
   const columns = campaignColumns(c);
   const double = (x: Expr) => cast(x, 'double');

@@ -275,29 +275,30 @@ async function traitsPart(db: Db, customers: number): Promise<string[]> {
   const rows: (string | number | { html: string; num?: boolean })[][] = [];
   for (const trait of traits.slice(0, MAX_TRAITS)) {
     const q = col(trait.name);
-    const type = trait.type.toUpperCase();
+    // the portable kind of the column (the same on every engine), the engine's own name for anything else
+    const type = trait.kind === 'other' ? trait.type.toLowerCase() : trait.kind;
     const stats = await one<{ filled: number; k: number }>(db, select({ select: [{ expr: count(q), as: 'filled' }, { expr: countDistinct(q), as: 'k' }], from: table('customers') }));
     const filled = n(stats?.filled);
     let values: string;
     if (filled === 0) {
       values = '(always empty)';
-    } else if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL)/.test(type)) {
+    } else if (trait.kind === 'integer' || trait.kind === 'double' || trait.kind === 'decimal') {
       const r = await one<{ lo: number; med: number; hi: number }>(db, select({
         select: [{ expr: cast(min(q), 'double'), as: 'lo' }, { expr: cast(median(q), 'double'), as: 'med' }, { expr: cast(max(q), 'double'), as: 'hi' }], from: table('customers'),
       }));
-      const d = /INT/.test(type) ? 0 : 2;
+      const d = trait.kind === 'integer' ? 0 : 2;
       values = `${num(n(r?.lo), d)} to ${num(n(r?.hi), d)}, median ${num(n(r?.med), d)}`;
-    } else if (type === 'BOOLEAN') {
+    } else if (trait.kind === 'boolean') {
       const r = await one<{ yes: number }>(db, select({ select: [{ expr: count(undefined, { filter: q }), as: 'yes' }], from: table('customers') }));
       values = `true for ${num((100 * n(r?.yes)) / filled, 1)}% of those filled`;
-    } else if (/^(DATE|TIMESTAMP|TIME)/.test(type)) {
+    } else if (trait.kind === 'date' || trait.kind === 'timestamp') {
       const r = await one<{ lo: string; hi: string }>(db, select({ select: [{ expr: cast(min(q), 'varchar'), as: 'lo' }, { expr: cast(max(q), 'varchar'), as: 'hi' }], from: table('customers') }));
       values = `${String(r?.lo ?? '').slice(0, 10)} to ${String(r?.hi ?? '').slice(0, 10)}`;
     } else {
       const top = await all<{ v: string; k: number }>(db, topValues('customers', cast(q, 'varchar'), 3, isNotNull(q)));
       values = top.map((x) => `${x.v.length > 40 ? `${x.v.slice(0, 39)}…` : x.v} (${num((100 * n(x.k)) / filled, 0)}%)`).join(', ') + (n(stats?.k) > 3 ? ', …' : '');
     }
-    rows.push([trait.name, trait.type.toLowerCase(), { html: num(customers > 0 ? (100 * filled) / customers : null, 1) + '%', num: true }, n(stats?.k), values]);
+    rows.push([trait.name, type, { html: num(customers > 0 ? (100 * filled) / customers : null, 1) + '%', num: true }, n(stats?.k), values]);
   }
   const out = ['<h3>Customer traits</h3>', htmlTable(['trait', 'type', 'filled', 'distinct values', 'values'], rows)];
   if (traits.length > MAX_TRAITS) out.push(para(`${plural(traits.length - MAX_TRAITS, 'more trait column')} not shown.`, 'note'));
