@@ -6,6 +6,7 @@
 import { SegmintError } from '../core/errors.ts';
 import { quoteString } from '../sql/quote.ts';
 import type { Db, Workspace } from './workspace.ts';
+import { updateNearestPlace } from './import/places.ts';
 
 export interface SourceInfo {
   sourceId: number;
@@ -29,6 +30,8 @@ export interface SourceDeletion {
     customers: number;
     /** products the source added that no remaining transaction line refers to */
     products: number;
+    /** places the source wrote last (a places import) */
+    places: number;
     sources: number;
   };
   /** customers and products kept because remaining lines refer to them, though this source wrote them last */
@@ -78,6 +81,7 @@ export async function planDeleteSource(ws: Workspace, sourceId: number): Promise
       quarantine: await num(db, 'SELECT count(*) AS n FROM quarantine WHERE source_id = $1', p),
       customers: await num(db, `SELECT count(*) AS n FROM customers c WHERE c.source_id = $1 AND NOT ${CUSTOMER_REFERRED}`, p),
       products: await num(db, `SELECT count(*) AS n FROM products p WHERE p.source_id = $1 AND NOT ${PRODUCT_REFERRED}`, p),
+      places: await num(db, 'SELECT count(*) AS n FROM places WHERE source_id = $1', p),
       sources: 1,
     },
     kept: {
@@ -109,6 +113,11 @@ export async function deleteSource(ws: Workspace, sourceId: number): Promise<Sou
       await db.run('DELETE FROM transactions WHERE source_id = $1', p);
       await db.run('DELETE FROM events WHERE source_id = $1', p);
       await db.run('DELETE FROM quarantine WHERE source_id = $1', p);
+      if (plan.deleted.places > 0) {
+        await db.run('DELETE FROM places WHERE source_id = $1', p);
+        // the customers' distance to the nearest remaining place (none left: no distance)
+        await updateNearestPlace(db, true);
+      }
       await db.run(`UPDATE customers SET source_id = r.s FROM (
           SELECT customer_id, min(source_id) AS s FROM (SELECT customer_id, source_id FROM transactions UNION ALL SELECT customer_id, source_id FROM events)
           GROUP BY customer_id) r

@@ -20,6 +20,7 @@ function describe(d: SourceDeletion, done: boolean): string {
     ['quarantined rows', x.quarantine],
     ['customers only this source refers to', x.customers],
     ['products only this source refers to', x.products],
+    ...(x.places ? [['places', x.places]] : []),
     ['sources row', x.sources],
   ];
   const lines = [

@@ -71,10 +71,14 @@ const EARTH_RADIUS_KM = 6371.0088;
  * coordinates. Run after places or customers are imported, inside the import's transaction, so the trait
  * is a feature for clustering and rules like any other. Returns a warning when it cannot be computed.
  */
-export async function updateNearestPlace(db: Db): Promise<string | undefined> {
+export async function updateNearestPlace(db: Db, clearWithoutPlaces = false): Promise<string | undefined> {
   const places = Number((await db.one<{ n: number }>('SELECT count(*) AS n FROM places'))?.n ?? 0);
-  if (places === 0) return undefined;
   const cols = await customerColumns(db);
+  if (places === 0) {
+    // the last places deleted (segmint delete --source): nobody has a nearest place
+    if (clearWithoutPlaces && cols.some((c) => c.name === NEAREST_PLACE_TRAIT)) await db.run(`UPDATE customers SET ${NEAREST_PLACE_TRAIT} = NULL WHERE ${NEAREST_PLACE_TRAIT} IS NOT NULL`);
+    return undefined;
+  }
   const numeric = (re: RegExp) => cols.find((c) => re.test(c.name) && /^(DOUBLE|FLOAT|REAL|DECIMAL|BIGINT|INTEGER|SMALLINT|HUGEINT)/.test(c.type))?.name;
   const lat = numeric(LATITUDE);
   const lon = numeric(LONGITUDE);
