@@ -30,8 +30,8 @@ export interface SourceDeletion {
     customers: number;
     /** products the source added that no remaining transaction line refers to */
     products: number;
-    /** places the source wrote last (a places import) */
-    places: number;
+    /** places the source wrote last (a places import; absent when none) */
+    places?: number;
     sources: number;
   };
   /** customers and products kept because remaining lines refer to them, though this source wrote them last */
@@ -73,6 +73,7 @@ export async function planDeleteSource(ws: Workspace, sourceId: number): Promise
   const db = ws.db;
   const source = await sourceOf(db, sourceId);
   const p = [sourceId];
+  const places = await num(db, 'SELECT count(*) AS n FROM places WHERE source_id = $1', p);
   return {
     source,
     deleted: {
@@ -81,7 +82,7 @@ export async function planDeleteSource(ws: Workspace, sourceId: number): Promise
       quarantine: await num(db, 'SELECT count(*) AS n FROM quarantine WHERE source_id = $1', p),
       customers: await num(db, `SELECT count(*) AS n FROM customers c WHERE c.source_id = $1 AND NOT ${CUSTOMER_REFERRED}`, p),
       products: await num(db, `SELECT count(*) AS n FROM products p WHERE p.source_id = $1 AND NOT ${PRODUCT_REFERRED}`, p),
-      places: await num(db, 'SELECT count(*) AS n FROM places WHERE source_id = $1', p),
+      ...(places ? { places } : {}),
       sources: 1,
     },
     kept: {
@@ -113,7 +114,7 @@ export async function deleteSource(ws: Workspace, sourceId: number): Promise<Sou
       await db.run('DELETE FROM transactions WHERE source_id = $1', p);
       await db.run('DELETE FROM events WHERE source_id = $1', p);
       await db.run('DELETE FROM quarantine WHERE source_id = $1', p);
-      if (plan.deleted.places > 0) {
+      if ((plan.deleted.places ?? 0) > 0) {
         await db.run('DELETE FROM places WHERE source_id = $1', p);
         // the customers' distance to the nearest remaining place (none left: no distance)
         await updateNearestPlace(db, true);
