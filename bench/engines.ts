@@ -214,7 +214,7 @@ export async function run(): Promise<void> {
 table in each engine, attached by a workspace (\`segmint source attach\`, repeated lines kept, so the view maps and filters
 without a DISTINCT). Each command is the compiled CLI as a new process (startup included, about 0.3 s); \`segmint rfm\` stores
 the run, \`segmint audience eval\` evaluates and stores the 20 audiences of bench/engines.ts (transaction rules and RFM
-rules). One run each. Machine: ${machine()}, load average ${loadavg()[0]!.toFixed(1)} when it finished (a shared machine:
+rules). One run each.${CUSTOMERS < 1_000_000 ? ` This run is a tenth of the issue's size (10.3 M lines: \`BENCH_ENGINES_CUSTOMERS=1000000 npx tsx bench/engines.ts\`), which did not fit the session on a machine this loaded.` : ''} With the load average below, the times measure the competition for two cores as much as the engines: read the ratios as rough. Machine: ${machine()}, load average ${loadavg()[0]!.toFixed(1)} when it finished (a shared machine:
 the servers and Node compete for the same cores). Run: ${new Date().toISOString().slice(0, 10)}.
 
 | engine | load (s) | attach (s) | rfm (s) | rfm vs DuckDB | 20 audiences (s) | audiences vs DuckDB | memberships |
