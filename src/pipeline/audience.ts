@@ -13,7 +13,7 @@ import { compile, dialectOf, type Compiled } from '../sql/compile.ts';
 import type { DialectName } from '../sql/dialects/base.ts';
 import { expandedSize } from '../sql/size.ts';
 import {
-  and, bool, caseWhen, cast, coalesce, col, count, countDistinct, eq, inQuery, insertSelect, isNotNull, lit, lower, max, num, select, subquery, table,
+  and, bool, caseWhen, cast, coalesce, col, count, countDistinct, eq, inQuery, insertSelect, isNotNull, jsonGet, lit, lower, max, num, select, subquery, table,
   type Expr, type Query, type Select,
 } from '../sql/ir.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
@@ -31,6 +31,7 @@ import { resolveTrait } from '../segments/schema.ts';
 import { PRODUCT_FIELDS } from '../features/transaction-lines.ts';
 import { migrate } from './migration.ts';
 import { loadLineSchema } from './line-attributes.ts';
+import { lineAttribute } from '../segments/line-attributes.ts';
 
 const RFM_FIELDS: Record<string, FieldType> = {
   segment: 'string', score: 'number', r: 'number', f: 'number', m: 'number', recency_days: 'number', frequency: 'number', monetary: 'number', mean_order_value: 'number',
@@ -335,15 +336,15 @@ const CATEGORICAL_LINE_FIELDS = new Set(['category', 'department', 'product_id',
 const CASE_INSENSITIVE_FIELDS = new Set<string>(PRODUCT_FIELDS);
 
 /** The (column, text value) pairs a rule compares with `=`, `!=`, `in` or `not in`, in it and the audiences it refers to. */
-function comparedValues(p: PreparedAudience): { table: 'lines' | 'customers'; column: string; value: string }[] {
-  const out = new Map<string, { table: 'lines' | 'customers'; column: string; value: string }>();
+function comparedValues(p: PreparedAudience): { table: 'lines' | 'customers' | 'attributes'; column: string; value: string }[] {
+  const out = new Map<string, { table: 'lines' | 'customers' | 'attributes'; column: string; value: string }>();
   const texts = (n: Node & { kind: 'field' }): string[] => {
     const t = n.test;
     if (t.kind === 'cmp' && (t.op === '=' || t.op === '!=') && t.value.kind === 'string') return [t.value.value];
     if (t.kind === 'in') return t.values.flatMap((v) => (v.kind === 'string' ? [v.value] : []));
     return [];
   };
-  const add = (table: 'lines' | 'customers', column: string, values: string[]) => {
+  const add = (table: 'lines' | 'customers' | 'attributes', column: string, values: string[]) => {
     for (const value of values) out.set(JSON.stringify([table, column, value]), { table, column, value });
   };
   const rowFilter = (n: Node | undefined, events: boolean) => {
@@ -351,6 +352,11 @@ function comparedValues(p: PreparedAudience): { table: 'lines' | 'customers'; co
     if (n.kind === 'all' || n.kind === 'any') n.items.forEach((x) => rowFilter(x, events));
     else if (n.kind === 'not') rowFilter(n.item, events);
     else if (n.kind === 'field' && n.field.path.length === 1 && CATEGORICAL_LINE_FIELDS.has(n.field.path[0]!)) add('lines', n.field.path[0]!, texts(n));
+    else if (n.kind === 'field' && n.field.path.length === 1 && !(n.field.path[0]! in p.schema.transactionFields)) {
+      // a text column kept on the line (store_id, country): its values are checked the same way
+      const a = lineAttribute(p.schema, n.field.path[0]!);
+      if (a?.type === 'string') add('attributes', a.key, texts(n));
+    }
   };
   const walk = (n: Node) => {
     switch (n.kind) {
@@ -389,6 +395,8 @@ export async function valueWarnings(ws: Pick<Workspace, 'db' | 'config'>, p: Pre
     // a line's category or department may come from its product (features/transaction-lines.ts)
     const src: Select = t === 'customers'
       ? select({ select: [{ expr: col(column), as: 'v' }], from: table('customers') })
+      : t === 'attributes'
+        ? select({ select: [{ expr: jsonGet(col('attributes'), column, 'text'), as: 'v' }], from: table('transactions'), where: isNotNull(col('customer_id')) })
       : ci
         ? select({
           select: [{ expr: coalesce(col(column, 't'), col(column, 'p')), as: 'v' }],
