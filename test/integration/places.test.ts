@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openEngine, type Engine } from '../../src/engines/index.ts';
-import { loadAudienceSchema } from '../../src/pipeline/audience.ts';
+import { evaluateAudience, loadAudienceSchema, prepareAudience } from '../../src/pipeline/audience.ts';
 import { checkAudience } from '../../src/segments/check.ts';
 import { lowerAudience } from '../../src/segments/lower.ts';
 import type { AudienceSchema } from '../../src/segments/schema.ts';
@@ -190,6 +190,13 @@ describe('purchases by place on a generated shop', () => {
     const shot = await screenshot(file, png, { width: 1200, height: 9000 });
     if (!shot) console.log('# no Chromium: the report was not rendered to PNG');
     else console.log(`# report rendered to ${png}`);
+  });
+
+  test('a text value no line holds is named with the nearest ones', async () => {
+    const p = await prepareAudience(ws, 'x', "has purchases where shop = 's7'", { asOf: '2024-07-01' });
+    const r = await evaluateAudience(ws, p, { store: false });
+    assert.equal(r.customers, 0);
+    assert.match(r.warnings.join('\n'), /no transaction line has shop 's7'.*did you mean 'S7'/);
   });
 
   test('the checker: misspelt line columns and places get a suggestion; distances need places', () => {
