@@ -137,7 +137,8 @@ async function loadCreatedRows(db: Db, c: CampaignInfo, outcome: string | undefi
   const traits0 = traitSelect(schema, wanted.filter((f) => !(BEHAVIOUR_FEATURES as readonly string[]).includes(f)));
   const from = c.sendDate.slice(0, 10);
   const to = new Date(Date.parse(`${from}T00:00:00Z`) + windowDays * 86_400_000).toISOString().slice(0, 10);
-  const at = (d: string): Expr => cast(lit(d), 'timestamp');
+  // a day as a timestamp value (ClickHouse 18.16 parses no date-only text as a DateTime)
+  const at = (d: string): Expr => lit(new Date(`${d}T00:00:00Z`));
   const ts = col('ts');
   const orders = countDistinct(col('order_id'), { filter: not(col('is_return')) });
   const outcomeQuery: Select = ev

@@ -25,7 +25,7 @@ import { openMemoryDb, type Db, type Workspace } from '../store/workspace.ts';
 import { loadAudienceSchema } from './audience.ts';
 import { exportRows } from './export.ts';
 import { all, dayText, exec, one, timestampText } from './run-query.ts';
-import { traitSelect } from './trait-columns.ts';
+import { resolveTraits, traitSelect } from './trait-columns.ts';
 import { checkDate } from './value.ts';
 
 export const CAMPAIGN_RUN_KIND = 'campaign';
@@ -191,7 +191,7 @@ async function latestSnapshot(db: Db, name: string): Promise<{ runId: number; as
   const rows = (await all<{ run_id: number; params: unknown; as_of: unknown }>(db, select({
     select: [{ expr: col('run_id'), as: 'run_id' }, { expr: cast(col('params'), 'varchar'), as: 'params' }, { expr: col('as_of'), as: 'as_of' }],
     from: table('runs'), where: eq(col('kind'), lit('audience')), orderBy: [col('run_id')],
-  }))).map((r) => ({ run_id: Number(r.run_id), name: String((paramsOf(r.params) as { name?: unknown } | null)?.name ?? ''), as_of: dayText(r.as_of) ?? '' }));
+  }))).map((r) => ({ run_id: Number(r.run_id), name: String((paramsOf(r.params) as { name?: unknown } | null)?.name ?? ''), as_of: dayText(r.as_of) as string }));
   const hit = rows.filter((r) => r.name === name).at(-1);
   if (!hit) {
     throw new SegmintError('unknown-audience', `no stored snapshot of an audience '${name}'${suggestion(name, [...new Set(rows.map((r) => r.name))])}`, {
@@ -581,7 +581,12 @@ async function segmentOf(ws: Pick<Workspace, 'db'>, c: CampaignInfo, by: string)
     }
     throw e;
   }
-  // a trait of customers AS c, or a stored result's field joined to it (one join)
+  const [r] = resolveTraits(schema, [by]);
+  if (r?.kind === 'result') {
+    // a stored result's field read from its run (the run id in WHERE: ClickHouse joins on columns only)
+    return { query: select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: cast(col(r.column), 'varchar'), as: 'label' }], from: table(r.table), where: eq(col('run_id'), num(r.runId)) }) };
+  }
+  // a trait of customers AS c
   return { query: select({ select: [{ expr: col('customer_id', 'c'), as: 'customer_id' }, { expr: cast(t.select[0]!.expr, 'varchar'), as: 'label' }], from: table('customers', 'c'), joins: t.joins }) };
 }
 

@@ -110,7 +110,7 @@ test('a small shop: sections, counts, one SVG per chart, reconciliation, reasons
     // top products, named from the products table (escaped)
     assert.match(html, /<td>p1<\/td><td>Mug &lt;b&gt;&amp;amp; co<\/td><td class="n">1,030\.00<\/td>/);
     // traits
-    assert.match(html, /<td>age<\/td><td>bigint<\/td><td class="n">80\.0%<\/td><td class="n">4<\/td><td>25 to 52, median 36<\/td>/);
+    assert.match(html, /<td>age<\/td><td>integer<\/td><td class="n">80\.0%<\/td><td class="n">4<\/td><td>25 to 52, median 36<\/td>/);
 
     // imports: reconciliation per source, ✓ and ✗, and the totals row
     assert.match(html, /<td class="n">1<\/td><td>transactions<\/td><td><span title="\/data\/orders &lt;2024&gt;.csv">orders &lt;2024&gt;.csv<\/span><\/td><td>csv<\/td><td class="n">13<\/td><td class="n">7<\/td><td class="n">6<\/td><td class="n">0<\/td><td><span class="ok"/);
