@@ -383,9 +383,19 @@ function walk(e: Expr, visit: (e: Expr) => unknown): void {
   for (const k of kids) if (k) walk(k, visit);
 }
 
-/** An AND of equalities (or a single one): what every engine can join on. */
+/** Whether `e` reads a column. */
+function readsColumn(e: Expr): boolean {
+  let found = false;
+  walk(e, (x) => x.kind === 'col' && (found = true));
+  return found;
+}
+
+/** An equality of two column expressions: a join key (ClickHouse refuses `t.run_id = 4` as one). */
+const isJoinKey = (c: Expr): boolean => c.kind === 'binary' && c.op === '=' && readsColumn(c.left) && readsColumn(c.right);
+
+/** An AND of equalities of columns (or a single one): what every engine can join on. */
 function isEquiJoin(on: Expr): boolean {
-  if (on.kind === 'binary') return on.op === '=';
+  if (on.kind === 'binary') return isJoinKey(on);
   return on.kind === 'logic' && on.op === 'and' && on.items.every(isEquiJoin);
 }
 
@@ -400,7 +410,7 @@ function equiJoins(q: Select): { joins: readonly Join[]; where: Expr | undefined
   const joins = (q.joins ?? []).map((j): Join => {
     if (j.type !== 'inner' || !j.on || isEquiJoin(j.on)) return j;
     const parts = conjuncts(j.on);
-    const keys = parts.filter((c) => c.kind === 'binary' && c.op === '=');
+    const keys = parts.filter(isJoinKey);
     moved.push(...parts.filter((c) => !keys.includes(c)));
     return keys.length ? { type: 'inner', source: j.source, on: and(...keys) } : { type: 'cross', source: j.source };
   });
