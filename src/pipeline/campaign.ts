@@ -556,7 +556,8 @@ export interface CampaignMeasurement {
  */
 async function segmentOf(ws: Pick<Workspace, 'db'>, c: CampaignInfo, by: string): Promise<{ expr: Expr } | { query: Select }> {
   const k = campaignColumns(c).indexOf(by);
-  if (k >= 0) return { expr: index(col('texts'), k + 1) };
+  // '' stands for a missing text where arrays cannot hold NULL (ClickHouse); imported texts are never '' (trimmed to NULL)
+  if (k >= 0) return { expr: nullif(index(col('texts'), k + 1), lit('')) };
   if (by.startsWith('audience:')) {
     const name = by.slice('audience:'.length);
     const snap = await latestSnapshot(ws.db, name);
