@@ -6,7 +6,7 @@ import type { ClvFitResult, ClvPredictResult } from '../pipeline/clv.ts';
 import type { Db } from '../store/workspace.ts';
 import { all, one } from '../pipeline/run-query.ts';
 import { compile } from '../sql/compile.ts';
-import { and, avg, cast, col, count, eq, floor, div, index, isNotNull, jsonGet, least, lit, max, median, num as n, quantiles, select, sum, table, type Expr } from '../sql/ir.ts';
+import { and, avg, cast, col, count, eq, floor, div, index, isNotNull, jsonGet, least, lit, max, median, num as n, quantiles, select, subquery, sum, table, type Expr } from '../sql/ir.ts';
 import { barsH, heatmap, histogram, logBins, pairedBars, timeSeries, withUnit } from './charts.ts';
 import { esc, htmlTable, kpis, money, num, pct, sig, type ReportSection } from './html.ts';
 import { actionFor } from '../models/actions.ts';
@@ -150,7 +150,13 @@ export async function clvSection(db: Db, options: { currency?: string; actions?:
         select: [{ expr: col('segment', 's'), as: 'segment' }, { expr: count(), as: 'n' }, { expr: sum(clvOf), as: 'total' }, { expr: avg(clvOf), as: 'mean' },
           { expr: median(clvOf), as: 'median' }, { expr: index(quantiles(clvOf, [0.9]), 1), as: 'p90' }],
         from: table('clv_predictions', 'c'),
-        joins: [{ type: 'inner', target: table('run_scores', 's'), on: and(eq(col('customer_id', 's'), col('customer_id', 'c')), eq(col('run_id', 's'), n(Number(rfm.run_id)))) }],
+        // the RFM run's rows picked in a subquery: ClickHouse 18.16 joins only on column equalities (a constant in
+        // ON was read as a UInt8 column to join by)
+        joins: [{
+          type: 'inner',
+          target: subquery(select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: col('segment'), as: 'segment' }], from: table('run_scores'), where: eq(col('run_id'), n(Number(rfm.run_id))) }), 's'),
+          on: eq(col('customer_id', 's'), col('customer_id', 'c')),
+        }],
         where: and(eq(col('run_id', 'c'), n(Number(id))), isNotNull(clvOf)),
         groupBy: [col('segment', 's')], orderBy: [{ expr: sum(clvOf), desc: true }],
       }));
