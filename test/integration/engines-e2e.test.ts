@@ -205,13 +205,7 @@ test('end to end on the two-shard ClickHouse cluster: the same results as DuckDB
     const got = await pipeline(wsDir, t.dir);
     console.log(`clickhouse steps: ${JSON.stringify(got.steps)}`);
     const diff = differences(got, await duckdb());
-    // Known and open (issue #11): on ClickHouse 18.16 the CLV tier (ranked without window functions) differs for
-    // some customers, and with it the two audiences that read it; the report fails on a join of a constant with
-    // run_id. They are printed, not hidden; everything else must be identical.
-    const known = [/^report: failed/, /^report$/, /^CLV and churn tier per customer$/, /^members of (high-clv|clv-top-tier)$/];
-    const open = diff.filter((d) => known.some((k) => k.test(d)));
-    if (open.length) console.log(`clickhouse: known open differences (issue #11): ${open.join('; ')}`);
-    assert.deepEqual(diff.filter((d) => !known.some((k) => k.test(d))), [], 'ClickHouse differs from DuckDB');
+    assert.deepEqual(diff, [], 'ClickHouse differs from DuckDB');
   } finally {
     for (const s of shards) {
       await s.run(`DROP DATABASE IF EXISTS ${database}`).catch(() => undefined);
