@@ -133,7 +133,9 @@ test(`${REQUESTS.toLocaleString('en-US')} random and malformed requests: 4xx wit
   assert.ok(afterWs.counts.transactions! >= before.counts.transactions!);
   assert.equal(existsSync(PWNED), false);
   assert.deepEqual(readdirSync(dirname(fx.dir)).sort(), ['sample.csv', 'ws']);
-  assert.deepEqual(readdirSync(fx.dir).filter((f) => !['audiences', 'server', 'segmint.yaml', 'segmint.duckdb', 'segmint.duckdb.wal', '.segmint-tmp'].includes(f)), []);
+  // a POST /refresh among the requests writes refresh/freshness.json (and may read the inbox): both the workspace's own
+  assert.deepEqual(readdirSync(fx.dir).filter((f) => !['audiences', 'server', 'refresh', 'inbox', 'segmint.yaml', 'segmint.duckdb', 'segmint.duckdb.wal', '.segmint-tmp'].includes(f)), []);
+  if (existsSync(join(fx.dir, 'refresh'))) assert.deepEqual(readdirSync(join(fx.dir, 'refresh')).filter((f) => !f.startsWith('freshness.json')), []);
   for (const f of existsSync(join(fx.dir, 'audiences')) ? readdirSync(join(fx.dir, 'audiences')) : []) assert.match(f, /^[A-Za-z][A-Za-z0-9_-]{0,63}\.yaml$/);
   // the requests reached the handlers, not only the schema checks
   const ok = [...statuses].filter(([s]) => s < 300).reduce((a, [, n]) => a + n, 0);
