@@ -52,10 +52,95 @@ export function paretonbdLogLikelihood(p: ParetoNbdParams, x: number, tx: number
   return c + logAddExp(l1, l2);
 }
 
-/** Σ weight · ln L over a pattern set. */
+/** Each pattern's index among the distinct (x, t_x) and (x, T) pairs of a set, computed once per set. */
+interface PairIndex {
+  /** per pair: index into ux, and into utx (or uT) */
+  txX: Int32Array;
+  txV: Int32Array;
+  txOf: Int32Array;
+  TX: Int32Array;
+  TV: Int32Array;
+  TOf: Int32Array;
+}
+
+const PAIRS = new WeakMap<PatternSet, PairIndex>();
+
+/** The distinct (a[i], b[i]) pairs of two index columns, with each row's pair. */
+function pairs(a: Int32Array, b: Int32Array, nb: number): { a: Int32Array; b: Int32Array; of: Int32Array } {
+  const seen = new Map<number, number>();
+  const of = new Int32Array(a.length);
+  const pa: number[] = [];
+  const pb: number[] = [];
+  for (let i = 0; i < a.length; i++) {
+    const key = a[i]! * nb + b[i]!;
+    let j = seen.get(key);
+    if (j === undefined) {
+      j = pa.length;
+      seen.set(key, j);
+      pa.push(a[i]!);
+      pb.push(b[i]!);
+    }
+    of[i] = j;
+  }
+  return { a: Int32Array.from(pa), b: Int32Array.from(pb), of };
+}
+
+function pairIndex(set: PatternSet): PairIndex {
+  let p = PAIRS.get(set);
+  if (!p) {
+    const t = pairs(set.xi, set.txi, set.utx.length);
+    const u = pairs(set.xi, set.Ti, set.uT.length);
+    p = { txX: t.a, txV: t.b, txOf: t.of, TX: u.a, TV: u.b, TOf: u.of };
+    PAIRS.set(set, p);
+  }
+  return p;
+}
+
+/**
+ * Σ weight · ln L over a pattern set. The same arithmetic as paretonbdLogLikelihood per pattern, with its
+ * terms computed once per distinct x (the Γ terms), per distinct (x, t_x) and per distinct (x, T) (the two
+ * ₂F₁ of A0, the costly part): a million customers' patterns share far fewer such pairs.
+ */
 export function paretonbdSetLogLikelihood(p: ParetoNbdParams, set: PatternSet): number {
+  const { r, alpha, s, beta } = p;
+  const hi = alpha >= beta ? alpha : beta;
+  const lo = alpha >= beta ? beta : alpha;
+  const ix = pairIndex(set);
+  const nx = set.ux.length;
+  const c = new Float64Array(nx);
+  const ls = new Float64Array(nx);
+  for (let j = 0; j < nx; j++) {
+    c[j] = lgamma(r + set.ux[j]!) - lgamma(r) + r * Math.log(alpha) + s * Math.log(beta);
+    ls[j] = Math.log(s / (r + s + set.ux[j]!));
+  }
+  // per (x, t_x): ln of A0's first term; per (x, T): ln of its second term and the alive term l1
+  const a1 = new Float64Array(ix.txX.length);
+  for (let k = 0; k < a1.length; k++) {
+    const x = set.ux[ix.txX[k]!]!;
+    const tx = set.utx[ix.txV[k]!]!;
+    a1[k] = lnA0Hyp(p, x, (hi - lo) / (hi + tx)) - (r + s + x) * Math.log(hi + tx);
+  }
+  const a2 = new Float64Array(ix.TX.length);
+  const l1 = new Float64Array(ix.TX.length);
+  for (let k = 0; k < a2.length; k++) {
+    const x = set.ux[ix.TX[k]!]!;
+    const T = set.uT[ix.TV[k]!]!;
+    a2[k] = lnA0Hyp(p, x, (hi - lo) / (hi + T)) - (r + s + x) * Math.log(hi + T);
+    l1[k] = -(r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
+  }
   let ll = 0;
-  for (let i = 0; i < set.size; i++) ll += set.weight[i]! * paretonbdLogLikelihood(p, set.x[i]!, set.tx[i]!, set.T[i]!);
+  for (let i = 0; i < set.size; i++) {
+    const j = set.xi[i]!;
+    const k = ix.TOf[i]!;
+    let v = c[j]! + l1[k]!;
+    if (set.tx[i]! < set.T[i]!) {
+      const t1 = a1[ix.txOf[i]!]!;
+      // ln(e^l1 + e^l2) with one exp: l2 = ln(s/(r+s+x)) + ln A0
+      const d = ls[j]! + t1 + Math.log(-Math.expm1(a2[k]! - t1)) - l1[k]!;
+      v = d > 0 ? v + d + Math.log1p(Math.exp(-d)) : d === -Infinity ? v : v + Math.log1p(Math.exp(d));
+    }
+    ll += set.weight[i]! * v;
+  }
   return ll;
 }
 
