@@ -18,5 +18,8 @@ if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x))
 if (!process.env.SEGMINT_SHARED_DATA) {
   console.log('note: SEGMINT_SHARED_DATA is not set: tests on ../shared/data will skip (CI sets it).');
 }
+// the studio's browser tests need its build: rebuilt when web/ changed since
+const built = spawnSync(process.execPath, ['scripts/build-web.mjs', '--if-stale'], { stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env: { ...process.env, TZ: 'UTC' } });
 process.exit(r.status ?? 1);

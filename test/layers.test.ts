@@ -67,3 +67,34 @@ test('the layer check itself catches violations', () => {
   assert.deepEqual(violationsIn(join(SRC, 'features/x.ts'), "import { col } from '../sql/ir.ts';"), []);
   assert.equal(violationsIn(join(SRC, 'nowhere/x.ts'), '').length, 1);
 });
+
+// web/ (the studio) is a client of the server over HTTP only: it imports its own files and packages, never src/
+const WEB = resolve(import.meta.dirname, '../web/src');
+
+function webViolationsIn(file: string, text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g)) {
+    const spec = m[1] ?? m[2] ?? m[3]!;
+    if (!spec.startsWith('.') && !spec.startsWith('/')) {
+      if (spec.startsWith('node:') || ['fs', 'path', 'child_process', '@duckdb/node-api', 'pg', '@clickhouse/client', 'fastify'].includes(spec.split('/')[0]!)) out.push(`${relative(WEB, file)} imports ${spec} (a server-side module)`);
+      continue;
+    }
+    if (!resolve(dirname(file), spec).startsWith(WEB)) out.push(`${relative(WEB, file)} imports ${spec} (outside web/src)`);
+  }
+  return out;
+}
+
+test('the studio (web/src) imports only its own files and browser packages, never src/', () => {
+  const all = (dir: string, out: string[] = []): string[] => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) all(p, out);
+      else if (/\.(ts|tsx)$/.test(p)) out.push(p);
+    }
+    return out;
+  };
+  assert.deepEqual(all(WEB).flatMap((f) => webViolationsIn(f, readFileSync(f, 'utf8'))), []);
+  assert.equal(webViolationsIn(join(WEB, 'pages/x.tsx'), "import { parse } from '../../../src/segments/parse.ts';").length, 1);
+  assert.equal(webViolationsIn(join(WEB, 'x.ts'), "import { readFileSync } from 'node:fs';").length, 1);
+  assert.deepEqual(webViolationsIn(join(WEB, 'pages/x.tsx'), "import * as Plot from '@observablehq/plot';\nimport { get } from '../api.ts';"), []);
+});

@@ -1,9 +1,10 @@
 /**
  * The HTTP API's factory: `buildServer({workspace})` gives a Fastify instance with the bearer-token check,
  * JSON errors, schema validation with size limits, the OpenAPI 3.1 document (/openapi.json, generated from
- * the route schemas) and its docs page (/docs), and the built-in resources of routes/. More route plugins can
- * be registered on the returned instance before it is started (`await app.register(plugin)`); every route
- * declares `config: {role}` (viewer | analyst | admin | public) — see auth.ts. docs/api.md describes the API.
+ * the route schemas) and its docs page (/docs), both for a viewer token, and the built-in resources of
+ * routes/. More route plugins can be registered on the returned instance before it is started
+ * (`await app.register(plugin)`); every route declares `config: {role}` (viewer | analyst | admin | public)
+ * — see auth.ts. docs/api.md describes the API.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -14,6 +15,7 @@ import { authHook, routeRole } from './auth.ts';
 import { errorResponse } from './errors.ts';
 import { SHARED_SCHEMAS } from './schemas.ts';
 import { builtInRoutes } from './routes/index.ts';
+import { studioRoutes } from './studio.ts';
 
 /** A failure of a kind of work (rfm, cluster, refresh, import …) as freshness reports it. */
 export interface Failure {
@@ -75,6 +77,8 @@ export interface ServerOptions {
   uploadLimit?: number;
   /** register the built-in resources of routes/ (default true) */
   routes?: boolean;
+  /** serve the studio at /studio/ (default true; its files are public, its data needs a token) */
+  studio?: boolean;
 }
 
 export const DEFAULT_BODY_LIMIT = 1 << 20;
@@ -116,7 +120,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // every route: the error responses in its schema, the role in the document, security unless public
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) {
-      route.config = { ...(route.config ?? {}), role: 'public' };
+      // the docs page (Swagger UI's routes) needs a viewer token, as every route but /health
+      route.config = { ...(route.config ?? {}), role: 'viewer' };
       return;
     }
     const role = routeRole(route.config as { role?: 'public' } | undefined);
@@ -156,12 +161,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'not-found', message: `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}` }));
 
-  app.get('/openapi.json', { config: { role: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { role: 'viewer' }, schema: { hide: true } }, async () => app.swagger());
   app.get('/health', {
     config: { role: 'public' },
     schema: { summary: 'Liveness: answers without a token', tags: ['server'], response: { 200: { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } } } },
   }, async () => ({ status: 'ok' as const }));
 
+  if (options.studio !== false) await app.register(studioRoutes);
   if (options.routes !== false) await app.register(builtInRoutes, { uploadLimit: options.uploadLimit ?? DEFAULT_UPLOAD_LIMIT });
   return app;
 }
