@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { serverFixture, type ServerFixture } from '../helpers/server.ts';
-import { browserSkipReason, launchBrowser, listen, seriousViolations, studioPage, screenshot } from '../helpers/browser.ts';
+import { browserSkipReason, focused, launchBrowser, listen, seriousViolations, studioPage, screenshot } from '../helpers/browser.ts';
 
 const skip = browserSkipReason();
 let fx: ServerFixture;
@@ -65,9 +65,9 @@ test('every page of the navigation opens, the keyboard reaches the content, no s
   }
   // the first Tab shows the skip link; following it puts the focus in the content
   await s.page.keyboard.press('Tab');
-  assert.equal(await s.page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+  assert.equal(await focused(s.page, 'textContent'), 'Skip to content');
   await s.page.keyboard.press('Enter');
-  assert.equal(await s.page.evaluate(() => document.activeElement?.id), 'main');
+  assert.equal(await focused(s.page, 'id'), 'main');
   assert.deepEqual(s.errors, []);
   await s.page.context().close();
 });

@@ -40,7 +40,7 @@ export interface StudioPage {
 /** A new page signed in with `token` (kept in the tab's sessionStorage, as the sign-in form does). */
 export async function studioPage(browser: Browser, base: string, token: string, viewport = { width: 1280, height: 900 }): Promise<StudioPage> {
   const context = await browser.newContext({ viewport, acceptDownloads: true, baseURL: base });
-  await context.addInitScript((t: string) => sessionStorage.setItem('segmint-token', t), token);
+  await context.addInitScript(`sessionStorage.setItem('segmint-token', ${JSON.stringify(token)})`);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
@@ -67,10 +67,8 @@ export interface AxeViolation {
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   const require = createRequire(import.meta.url);
   await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const result = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
+  // the page's own code, as text: this file is type-checked for Node, where document is not declared
+  const result = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] };
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
@@ -82,4 +80,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+/** A property of the focused element (id, textContent …), read in the page. */
+export async function focused(page: Page, prop: 'id' | 'textContent' | 'tagName'): Promise<string | null> {
+  return (await page.evaluate(`document.activeElement ? document.activeElement.${prop} : null`)) as string | null;
 }

@@ -8,6 +8,11 @@ import { exportRoutes } from './exports.ts';
 import { runRoutes } from './runs.ts';
 import { sourceRoutes } from './sources.ts';
 import { workspaceRoutes } from './workspace.ts';
+import { overviewStatsRoutes } from './overview-stats.ts';
+import { valueStatsRoutes } from './value-stats.ts';
+import { clusterDetailRoutes } from './cluster-detail.ts';
+import { clvDetailRoutes } from './clv-detail.ts';
+import { audienceToolRoutes } from './audience-tools.ts';
 
 export interface RouteOptions {
   uploadLimit: number;
@@ -23,4 +28,10 @@ export async function builtInRoutes(app: FastifyInstance, opts: RouteOptions): P
   await app.register(audienceRoutes, { state });
   await app.register(exportRoutes, { state });
   await app.register(customerRoutes, { state });
+  // what the studio's pages read besides the resources above
+  await app.register(overviewStatsRoutes, { state });
+  await app.register(valueStatsRoutes, { state });
+  await app.register(clusterDetailRoutes, { state });
+  await app.register(clvDetailRoutes, { state });
+  await app.register(audienceToolRoutes, { state });
 }
