@@ -1,7 +1,7 @@
 /**
  * Bearer tokens and roles. Every route declares the role it needs in its `config.role` (viewer, analyst,
- * admin) or `config.role = 'public'` (only /health and the documentation); a route that declares nothing
- * needs admin, so a route that forgets is closed rather than open. The check runs on `onRequest`, before a
+ * admin) or `config.role = 'public'` (only /health; the OpenAPI document and the docs page need a viewer); a
+ * route that declares nothing needs admin, so a route that forgets is closed rather than open. The check runs on `onRequest`, before a
  * body is read.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -57,7 +57,13 @@ function sample(method: string, path: string): { url: string; body?: unknown; he
 const fill = (path: string) => path.replace(/\{(\w+)\}/g, (_m, name: string) => (name === 'runId' ? String(fx.runs.rfm) : name === 'name' ? 'lapsed' : name === 'customerId' ? encodeURIComponent(fx.customerId) : '1'));
 
 test('every route of the OpenAPI document: 401 without a token, 403 with a weaker role, success with its role; every response valid', async () => {
-  const docRes = await fx.app.inject({ method: 'GET', url: '/openapi.json' });
+  // the document and the docs page need a token like every route but /health
+  for (const url of ['/openapi.json', '/docs', '/docs/json']) {
+    assert.equal((await fx.app.inject({ method: 'GET', url })).statusCode, 401, `${url} without a token`);
+    assert.equal((await fx.app.inject({ method: 'GET', url, headers: { authorization: 'Bearer sgm_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } })).statusCode, 401, `${url} with an unknown token`);
+  }
+  assert.ok([200, 302].includes((await fx.app.inject({ method: 'GET', url: '/docs', headers: { authorization: `Bearer ${fx.tokens.viewer}` } })).statusCode), '/docs with a viewer token');
+  const docRes = await fx.app.inject({ method: 'GET', url: '/openapi.json', headers: { authorization: `Bearer ${fx.tokens.viewer}` } });
   assert.equal(docRes.statusCode, 200);
   const doc = JSON.parse(docRes.body) as { openapi: string; paths: Record<string, Record<string, Op>> };
   assert.equal(doc.openapi, '3.1.0');
