@@ -1,14 +1,16 @@
 /**
- * bench/engines: `segmint rfm` and 20 audiences (`segmint audience eval FILE`, each stored as a snapshot) on
- * each engine, over the same generated transaction lines (ecommerce preset, seed 1): DuckDB (the baseline),
- * PostgreSQL, ClickHouse 18.16 on one server, and the two-shard ClickHouse cluster. Each engine holds the
- * lines as one plain `orders` table loaded with its own bulk loader (DuckDB read_csv, psql \copy,
- * clickhouse-client; on the cluster a Distributed table over a MergeTree on each shard, sharded by customer),
- * and a workspace attaches it (`segmint source attach`), so the figures are the engine's work on the canonical
- * view, without an import. The workspaces keep repeated lines (`duplicateRows: keep`; the generated lines have
- * none), so the views map and filter without a DISTINCT. Every command runs as a new process (the compiled
- * CLI). Size: BENCH_ENGINES_CUSTOMERS customers (1,000,000 ≈ 10.3 M lines); the servers:
- * BENCH_PG_URL, BENCH_CH_URL, BENCH_CH2_URL (default the local test servers).
+ * bench/engines: `segmint import`, `segmint rfm` and 20 audiences (`segmint audience eval FILE`, each stored as a
+ * snapshot) on each engine, over the same generated transaction lines (ecommerce preset, seed 1): DuckDB (the
+ * baseline), PostgreSQL, ClickHouse 18.16 on one server, and the two-shard ClickHouse cluster. Each workspace is
+ * made with `segmint init --engine …` and loaded with `segmint import FILE --kind transactions`, as a user runs
+ * them (on PostgreSQL and ClickHouse the file is parsed and checked in a scratch embedded DuckDB and bulk-loaded:
+ * docs/engines.md). BENCH_ENGINES_LOAD=attach instead loads the lines as one plain `orders` table with each
+ * engine's own bulk loader (DuckDB read_csv, psql \copy, clickhouse-client; on the cluster a Distributed table
+ * over a MergeTree on each shard) and attaches it (`segmint source attach`, repeated lines kept). Every command
+ * runs as a new process (the compiled CLI). Size: BENCH_ENGINES_CUSTOMERS customers (1,000,000 ≈ 10.3 M lines,
+ * the default); BENCH_ENGINES_ONLY=duckdb,postgres,… picks engines; the servers: BENCH_PG_URL, BENCH_CH_URL,
+ * BENCH_CH2_URL (default the local test servers). The section is rewritten after each engine, so a run cut short
+ * still records the engines it finished.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,8 +59,12 @@ interface Engine {
   name: string;
   /** segmint init's --engine and extra options; undefined: DuckDB */
   init?: string[];
+  /** make the empty database the workspace lives in (PostgreSQL: a database; ClickHouse: nothing left over) */
+  prepare: () => void;
+  /** attach mode: the plain table the lines are loaded into, and its loader */
   table: string;
   load: (csv: string) => void;
+  /** drop everything the run made in the engine */
   drop: () => void;
 }
 
@@ -81,60 +87,57 @@ const ch = (url: string, sql: string) => {
 function engines(): Engine[] {
   const pgUrl = new URL(PG);
   const pgDb = 'seg_bench_engines';
+  const admin = pgUrl.pathname.slice(1) || 'postgres';
   const psql = (db: string, sql: string) => sh('psql', ['-h', pgUrl.hostname, '-p', pgUrl.port || '5432', '-U', decodeURIComponent(pgUrl.username) || 'postgres', '-d', db, '-v', 'ON_ERROR_STOP=1', '-c', sql]);
   const pgWs = new URL(PG);
   pgWs.pathname = `/${pgDb}`;
+  const dropPg = () => void psql(admin, `DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
+  const dropCh = (urls: string[], dbs: string[]) => () => {
+    for (const url of urls) for (const db of dbs) ch(url, `DROP DATABASE IF EXISTS ${db}`);
+  };
   return [
-    { name: 'DuckDB', table: 'orders', load: () => undefined, drop: () => undefined },
+    { name: 'DuckDB', table: 'orders', prepare: () => undefined, load: () => undefined, drop: () => undefined },
     {
       name: 'PostgreSQL 15',
       init: ['--engine', `${pgWs.toString()}?schema=segmint`],
       table: 'public.orders',
+      prepare: () => {
+        dropPg();
+        psql(admin, `CREATE DATABASE ${pgDb}`);
+      },
       load: (csv) => {
-        psql(pgUrl.pathname.slice(1) || 'postgres', `DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`);
-        psql(pgUrl.pathname.slice(1) || 'postgres', `CREATE DATABASE ${pgDb}`);
         psql(pgDb, `CREATE TABLE public.orders (${COLUMNS})`);
         psql(pgDb, `\\copy public.orders FROM '${csv}' WITH (FORMAT csv, HEADER true)`);
         psql(pgDb, 'ANALYZE public.orders');
       },
-      drop: () => void psql(pgUrl.pathname.slice(1) || 'postgres', `DROP DATABASE IF EXISTS ${pgDb} WITH (FORCE)`),
+      drop: dropPg,
     },
     {
       name: 'ClickHouse 18.16, one server',
       init: ['--engine', `${CH.replace(/^http/, 'clickhouse')}/seg_bench_one_ws`],
       table: 'seg_bench_one.orders',
+      prepare: dropCh([CH], ['seg_bench_one', 'seg_bench_one_ws']),
       load: (csv) => {
-        ch(CH, 'DROP DATABASE IF EXISTS seg_bench_one');
-        ch(CH, 'DROP DATABASE IF EXISTS seg_bench_one_ws');
         ch(CH, 'CREATE DATABASE seg_bench_one');
         ch(CH, `CREATE TABLE seg_bench_one.orders (${CH_COLUMNS}) ENGINE = MergeTree ORDER BY customer_id`);
         fromFile(['--port', '9000', '-q', 'INSERT INTO seg_bench_one.orders FORMAT CSVWithNames'], csv);
       },
-      drop: () => {
-        ch(CH, 'DROP DATABASE IF EXISTS seg_bench_one');
-        ch(CH, 'DROP DATABASE IF EXISTS seg_bench_one_ws');
-      },
+      drop: dropCh([CH], ['seg_bench_one', 'seg_bench_one_ws']),
     },
     {
       name: 'ClickHouse 18.16, two shards',
       init: ['--engine', `${CH.replace(/^http/, 'clickhouse')}/seg_bench_two_ws`, '--cluster', 'segmint', '--shard', CH2],
       table: 'seg_bench_two.orders',
+      prepare: dropCh([CH, CH2], ['seg_bench_two', 'seg_bench_two_ws']),
       load: (csv) => {
         for (const url of [CH, CH2]) {
-          ch(url, 'DROP DATABASE IF EXISTS seg_bench_two');
-          ch(url, 'DROP DATABASE IF EXISTS seg_bench_two_ws');
           ch(url, 'CREATE DATABASE seg_bench_two');
           ch(url, `CREATE TABLE seg_bench_two.orders_local (${CH_COLUMNS}) ENGINE = MergeTree ORDER BY customer_id`);
           ch(url, `CREATE TABLE seg_bench_two.orders AS seg_bench_two.orders_local ENGINE = Distributed(segmint, seg_bench_two, orders_local, cityHash64(customer_id))`);
         }
         fromFile(['--port', '9000', '--insert_distributed_sync', '1', '-q', 'INSERT INTO seg_bench_two.orders FORMAT CSVWithNames'], csv);
       },
-      drop: () => {
-        for (const url of [CH, CH2]) {
-          ch(url, 'DROP DATABASE IF EXISTS seg_bench_two');
-          ch(url, 'DROP DATABASE IF EXISTS seg_bench_two_ws');
-        }
-      },
+      drop: dropCh([CH, CH2], ['seg_bench_two', 'seg_bench_two_ws']),
     },
   ];
 }
@@ -148,11 +151,25 @@ function timed(args: string[]): { ms: number; out: string } {
   return { ms, out: r.stdout };
 }
 
+interface Result {
+  name: string;
+  /** import mode: `segmint import`; attach mode: the engine's bulk loader + `segmint source attach` */
+  load: number;
+  rfm: number;
+  audiences: number;
+  loaded: number;
+  members: number;
+  segments: string;
+  /** 1-minute load average before the engine's first command and after its last */
+  loadavg: [number, number];
+}
+
 export async function run(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
+  const attachMode = process.env.BENCH_ENGINES_LOAD === 'attach';
   // the 1,000,000-customer set of bench/rfm when it is there, else generated here
   const full = existsSync(join(ROOT, 'bench/out/rfm/data-1000000/manifest.json')) ? join(ROOT, 'bench/out/rfm/data-1000000') : await generatedEcommerce(OUT, 1_000_000, 'engines');
-  const csv = join(OUT, `orders-${CUSTOMERS}.csv`);
+  const csv = CUSTOMERS >= 1_000_000 ? join(full, 'transactions.csv') : join(OUT, `orders-${CUSTOMERS}.csv`);
   const duck = await DuckDBInstance.create(':memory:');
   const con = await duck.connect();
   if (!existsSync(csv)) {
@@ -165,64 +182,89 @@ export async function run(): Promise<void> {
   buildCli();
   const rulesFile = join(OUT, 'rules.json');
   writeFileSync(rulesFile, JSON.stringify({ pack: 'bench', audiences: Object.entries(RULES).map(([name, where]) => ({ name, where })) }));
-  const rows: { name: string; load: number; attach: number; rfm: number; audiences: number; members: number; segments: string }[] = [];
+  const rows: Result[] = [];
   const only = process.env.BENCH_ENGINES_ONLY?.split(',');
+  const started = new Date().toISOString().slice(0, 16).replace('T', ' ');
   for (const e of engines()) {
     if (only && !only.some((o) => e.name.toLowerCase().includes(o.toLowerCase()))) continue;
     const ws = join(OUT, `ws-${e.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`);
     rmSync(ws, { recursive: true, force: true });
-    console.log(`bench/engines: ${e.name}: loading ${lines.toLocaleString('en-US')} lines …`);
-    const t0 = performance.now();
-    e.load(csv);
+    const before = loadavg()[0]!;
+    console.log(`bench/engines: ${e.name}: loading ${lines.toLocaleString('en-US')} lines (${attachMode ? 'bulk loader + attach' : 'segmint import'}; load average ${before.toFixed(1)}) …`);
+    e.prepare();
     timed(['init', ws, ...(e.init ?? [])]);
-    if (!e.init) {
-      // DuckDB: the lines as a table of the workspace database
-      const inst = await DuckDBInstance.create(join(ws, 'segmint.duckdb'));
-      const c = await inst.connect();
-      await c.run(`CREATE TABLE orders AS SELECT * FROM read_csv('${csv}', header = true, types = {'customer_id': 'VARCHAR', 'order_id': 'VARCHAR', 'coupon': 'VARCHAR'})`);
-      c.closeSync();
-      inst.closeSync();
-    }
-    const load = performance.now() - t0;
-    const yaml = join(ws, 'segmint.yaml');
-    writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('duplicateRows: quarantine', 'duplicateRows: keep'));
     try {
-      const attach = timed(['source', 'attach', '-w', ws, '--table', e.table, '--kind', 'transactions', '--json']);
-      console.log(`bench/engines: ${e.name}: attached in ${(attach.ms / 1000).toFixed(1)} s; rfm …`);
+      let load: number;
+      let loaded: number;
+      if (attachMode) {
+        const t0 = performance.now();
+        e.load(csv);
+        if (!e.init) {
+          // DuckDB: the lines as a table of the workspace database
+          const inst = await DuckDBInstance.create(join(ws, 'segmint.duckdb'));
+          const c = await inst.connect();
+          await c.run(`CREATE TABLE orders AS SELECT * FROM read_csv('${csv}', header = true, types = {'customer_id': 'VARCHAR', 'order_id': 'VARCHAR', 'coupon': 'VARCHAR'})`);
+          c.closeSync();
+          inst.closeSync();
+        }
+        const yaml = join(ws, 'segmint.yaml');
+        writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('duplicateRows: quarantine', 'duplicateRows: keep'));
+        timed(['source', 'attach', '-w', ws, '--table', e.table, '--kind', 'transactions', '--json']);
+        load = performance.now() - t0;
+        loaded = lines;
+      } else {
+        const imp = timed(['import', csv, '-w', ws, '--kind', 'transactions', '--json']);
+        load = imp.ms;
+        loaded = (JSON.parse(imp.out) as { rows: { loaded: number } }).rows.loaded;
+      }
+      console.log(`bench/engines: ${e.name}: ${loaded.toLocaleString('en-US')} lines in ${(load / 1000).toFixed(1)} s; rfm …`);
       const rfm = timed(['rfm', '-w', ws, '--json']);
       const segs = (JSON.parse(rfm.out) as { segments: { segment: string; customers: number }[] }).segments;
       console.log(`bench/engines: ${e.name}: rfm ${(rfm.ms / 1000).toFixed(1)} s; 20 audiences …`);
       const aud = timed(['audience', 'eval', rulesFile, '-w', ws, '--json']);
       const results = (JSON.parse(aud.out) as { results: { name: string; customers: number }[] }).results;
       rows.push({
-        name: e.name, load, attach: attach.ms, rfm: rfm.ms, audiences: aud.ms,
+        name: e.name, load, rfm: rfm.ms, audiences: aud.ms, loaded,
         members: results.reduce((a, r) => a + r.customers, 0),
         segments: segs.slice(0, 3).map((s) => `${s.segment} ${s.customers.toLocaleString('en-US')}`).join(', '),
+        loadavg: [before, loadavg()[0]!],
       });
       console.log(`bench/engines: ${e.name}: 20 audiences ${(aud.ms / 1000).toFixed(1)} s, ${rows.at(-1)!.members} memberships`);
     } finally {
-      if (!process.env.BENCH_KEEP) e.drop();
+      if (!process.env.BENCH_KEEP) {
+        e.drop();
+        rmSync(ws, { recursive: true, force: true });
+      }
     }
+    report(rows, lines, attachMode, started);
   }
+}
+
+/** docs/BENCHMARKS.md's section from the engines measured so far. */
+function report(rows: Result[], lines: number, attachMode: boolean, started: string): void {
   const base = rows.find((r) => r.name === 'DuckDB');
   const one = rows.find((r) => r.name.includes('one server'));
+  const two = rows.find((r) => r.name.includes('two shards'));
   const s = (ms: number) => (ms / 1000).toFixed(1);
   const ratio = (ms: number, b?: number) => (b ? `${(ms / b).toFixed(2)}×` : '–');
-  const table = rows.map((r) => `| ${r.name} | ${s(r.load)} | ${s(r.attach)} | ${s(r.rfm)} | ${ratio(r.rfm, base?.rfm)} | ${s(r.audiences)} | ${ratio(r.audiences, base?.audiences)} | ${r.members.toLocaleString('en-US')} |`);
-  const two = rows.find((r) => r.name.includes('two shards'));
-  const body = `${CUSTOMERS.toLocaleString('en-US')} generated customers (ecommerce preset, seed 1), ${lines.toLocaleString('en-US')} transaction lines, as one plain \`orders\`
-table in each engine, attached by a workspace (\`segmint source attach\`, repeated lines kept, so the view maps and filters
-without a DISTINCT). Each command is the compiled CLI as a new process (startup included, about 0.3 s); \`segmint rfm\` stores
+  const table = rows.map((r) => `| ${r.name} | ${s(r.load)} | ${ratio(r.load, base?.load)} | ${s(r.rfm)} | ${ratio(r.rfm, base?.rfm)} | ${s(r.audiences)} | ${ratio(r.audiences, base?.audiences)} | ${r.members.toLocaleString('en-US')} | ${r.loadavg.map((l) => l.toFixed(1)).join(' → ')} |`);
+  const how = attachMode
+    ? `as one plain \`orders\` table loaded by each engine's own bulk loader and attached by a workspace (\`segmint source attach\`, repeated lines kept); "load" is the loader and the attach together`
+    : `imported into a new workspace on each engine as a user does it: \`segmint init WS --engine …\`, then \`segmint import transactions.csv --kind transactions\` (on PostgreSQL and ClickHouse the file is parsed and checked in a scratch embedded DuckDB, then bulk-loaded: COPY, JSONEachRow; docs/engines.md); ${rows[0]?.loaded.toLocaleString('en-US') ?? ''} lines loaded on each`;
+  const body = `${CUSTOMERS.toLocaleString('en-US')} generated customers (ecommerce preset, seed 1), ${lines.toLocaleString('en-US')} transaction lines, ${how}.
+Each command is the compiled CLI as a new process, timed end to end (startup included, about 0.3 s); \`segmint rfm\` stores
 the run, \`segmint audience eval\` evaluates and stores the 20 audiences of bench/engines.ts (transaction rules and RFM
-rules). One run each.${CUSTOMERS < 1_000_000 ? ` This run is a tenth of the issue's size (10.3 M lines: \`BENCH_ENGINES_CUSTOMERS=1000000 npx tsx bench/engines.ts\`), which did not fit the session on a machine this loaded.` : ''} With the load average below, the times measure the competition for two cores as much as the engines: read the ratios as rough. Machine: ${machine()}, load average ${loadavg()[0]!.toFixed(1)} when it finished (a shared machine:
-the servers and Node compete for the same cores). Run: ${new Date().toISOString().slice(0, 10)}.
+rules). One run each, the engines one after another in one run (\`${attachMode ? 'BENCH_ENGINES_LOAD=attach ' : ''}npx tsx bench/engines.ts\`), started ${started} UTC.
+Machine: ${machine()}, shared with other work: the 1-minute load average (\`uptime\`) before each engine's first command and
+after its last is in the last column; the servers and Node compete for the same two cores, so read the ratios (same run)
+rather than the seconds.
 
-| engine | load (s) | attach (s) | rfm (s) | rfm vs DuckDB | 20 audiences (s) | audiences vs DuckDB | memberships |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| engine | ${attachMode ? 'load + attach' : 'import'} (s) | vs DuckDB | rfm (s) | vs DuckDB | 20 audiences (s) | vs DuckDB | memberships | load average |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${table.join('\n')}
 
-${one && two ? `Two shards against one server: RFM ${ratio(two.rfm, one.rfm)}, 20 audiences ${ratio(two.audiences, one.audiences)} (below 1× is faster). Both shards run on this one machine, so they share its cores: the cluster splits the scans, but the per-customer aggregates over a Distributed table gather at the server Segmint talks to (docs/engines.md), and the extra hop costs time here.` : ''}
-${rows.every((r) => r.members === rows[0]!.members && r.segments === rows[0]!.segments) ? 'Every engine gave the same number of memberships and the same RFM segment sizes' : '**The engines did not all give the same memberships or segment sizes** (see the table)'}; the largest RFM segments on DuckDB: ${base?.segments ?? ''}.`;
+${one && two ? `Two shards against one server: ${attachMode ? 'load' : 'import'} ${ratio(two.load, one.load)}, RFM ${ratio(two.rfm, one.rfm)}, 20 audiences ${ratio(two.audiences, one.audiences)} (below 1× is faster). Both shards run on this one machine, so they share its two cores: the cluster splits the scans, but the per-customer aggregates over a Distributed table gather at the server Segmint talks to (docs/engines.md), and the extra hop costs time here.` : rows.length < 4 ? '(The engines missing from the table were not measured in this run.)' : ''}
+${rows.every((r) => r.members === rows[0]!.members && r.segments === rows[0]!.segments) ? 'Every engine gave the same number of memberships and the same RFM segment sizes' : '**The engines did not all give the same memberships or segment sizes** (see the table)'}; the largest RFM segments${base ? ' on DuckDB' : ''}: ${(base ?? rows[0])?.segments ?? ''}.`;
   writeSection('engines', body);
   console.log(body);
 }
