@@ -261,9 +261,10 @@ export interface Migration {
 /**
  * The per-customer moves between two runs as one query (columns customer_id, from_label, to_label, change,
  * revenue). The full outer join of the two runs is the union of a left join (customers of the earlier run)
- * and an anti-join (customers of the later run only), so it compiles for every engine.
+ * and an anti-join (customers of the later run only), so it compiles for every engine. The server pages it
+ * (routes/value-stats.ts: the customers of one cell of the matrix).
  */
-async function movesQuery(db: Db, fromRun: number, toRun: number, by: MigrationBy): Promise<{ a: MigrationRun; b: MigrationRun; query: Select }> {
+export async function movesQuery(db: Db, fromRun: number, toRun: number, by: MigrationBy): Promise<{ a: MigrationRun; b: MigrationRun; query: Select }> {
   const [a, b] = [await migrationRun(db, fromRun, by), await migrationRun(db, toRun, by)];
   const [lo, hi] = a.run.asOf <= b.run.asOf ? [a.run.asOf, b.run.asOf] : [b.run.asOf, a.run.asOf];
   const day = (d: string) => lit(new Date(`${d}T00:00:00Z`));
