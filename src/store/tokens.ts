@@ -53,6 +53,8 @@ export function tokenDigest(token: string): string | undefined {
 /** The tokens of one workspace, read from its file (again whenever the file changes). */
 export class TokenStore {
   private cache: { mtimeMs: number; size: number; tokens: StoredToken[] } | undefined;
+  /** tokens of this process only (segmint serve --open-as): never written, gone when it stops */
+  private readonly sessions = new Map<string, TokenInfo>();
 
   constructor(readonly workspaceDir: string) {}
 
@@ -98,6 +100,14 @@ export class TokenStore {
     return { ...info, token: `sgm_${bytes.toString('base64url')}` };
   }
 
+  /** A token valid while this process runs: kept in memory only, never in tokens.json. */
+  session(name: string, role: Role): TokenInfo & { token: string } {
+    const bytes = randomBytes(32);
+    const info: TokenInfo = { id: `session-${randomBytes(4).toString('hex')}`, name, role: checkRole(role), createdAt: new Date().toISOString().slice(0, 19) + 'Z' };
+    this.sessions.set(createHash('sha256').update(bytes).digest('hex'), info);
+    return { ...info, token: `sgm_${bytes.toString('base64url')}` };
+  }
+
   revoke(id: string): TokenInfo {
     const tokens = this.read();
     const t = tokens.find((x) => x.id === id);
@@ -110,6 +120,8 @@ export class TokenStore {
   verify(token: string): TokenInfo | undefined {
     const digest = tokenDigest(token);
     if (!digest) return undefined;
+    const session = this.sessions.get(digest);
+    if (session) return { ...session };
     const t = this.read().find((x) => x.sha256 === digest);
     return t && { id: t.id, name: t.name, role: t.role, createdAt: t.createdAt };
   }

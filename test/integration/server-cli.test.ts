@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
 import { withTempDir } from '../helpers/workspace.ts';
@@ -71,5 +71,45 @@ test('segmint serve: listens on loopback, /health without a token, 401 without o
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  });
+});
+
+test('segmint serve --open-as analyst: prints a studio link whose token works while the server runs, is never stored, and is refused by the next run', async () => {
+  await withTempDir(async (dir) => {
+    const ws = join(dir, 'shop');
+    assert.equal((await runCli(['init', ws])).code, 0);
+    const start = async () => {
+      const child = spawn(process.execPath, [resolve(import.meta.dirname, '../../bin/segmint.js'), 'serve', '--workspace', ws, '--port', '0', '--open-as', 'analyst'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const link = await new Promise<string>((ok, fail) => {
+        let err = '';
+        child.stderr.on('data', (b: Buffer) => {
+          err += b.toString();
+          const m = /Studio: (http:\/\/\S+)/.exec(err);
+          if (m) ok(m[1]!);
+        });
+        child.once('exit', (code) => fail(new Error(`exited ${code}: ${err}`)));
+      });
+      const stop = async () => {
+        const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+        child.kill('SIGTERM');
+        assert.equal(await exited, 0);
+      };
+      return { link, stop };
+    };
+    const first = await start();
+    const m = /^(http:\/\/127\.0\.0\.1:\d+)\/studio\/#token=(sgm_[A-Za-z0-9_-]{43})$/.exec(first.link);
+    assert.ok(m, first.link);
+    const [, base, token] = m;
+    assert.equal((await fetch(`${base}/studio/`)).status, 200);
+    assert.equal((await fetch(`${base}/workspace`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    // analyst: may run jobs' routes' checks, not admin ones
+    assert.equal((await fetch(`${base}/webhooks`, { headers: { authorization: `Bearer ${token}` } })).status, 403);
+    assert.equal(existsSync(join(ws, 'server', 'tokens.json')) ? readFileSync(join(ws, 'server', 'tokens.json'), 'utf8').includes(token!.slice(4, 20)) : false, false);
+    await first.stop();
+    const second = await start();
+    const base2 = /^(http:\/\/[^/]+)/.exec(second.link)![1]!;
+    assert.equal((await fetch(`${base2}/workspace`, { headers: { authorization: `Bearer ${token}` } })).status, 401);
+    await second.stop();
+    assert.equal((await runCli(['serve', '--workspace', ws, '--open-as', 'owner'])).code, 2);
   });
 });
