@@ -48,6 +48,10 @@ function sample(method: string, path: string): { url: string; body?: unknown; he
     'GET /audiences/{name}/export': { url: '/audiences/lapsed/export?format=csv&traits=country&traits=rfm.segment', ok: [200] },
     'GET /migration': { url: `/migration?from=${r.rfm}&to=${r.cluster}`, ok: [200] },
     'GET /audience-overlap': { url: '/audience-overlap?names=lapsed&names=big-spenders', ok: [200] },
+    'GET /audience-vocabulary': { url: '/audience-vocabulary?kind=products&prefix=w&limit=3&offset=1', ok: [200] },
+    'POST /audiences/parse': { url: '/audiences/parse', body: { where: "all(has no orders in last 3 months, country = 'Germany')" }, ok: [200] },
+    'POST /audiences/format': { url: '/audiences/format', body: { blocks: { kind: 'has', negate: true, source: { kind: 'orders' }, window: { n: 90, unit: 'days' } } }, ok: [200] },
+    'POST /audiences/count': { url: '/audiences/count', body: { where: "country = 'Germany'" }, ok: [200] },
     'GET /customers/{customerId}': { url: `/customers/${customer}?timeline=5`, ok: [200] },
   };
   return known[`${method} ${path}`];
