@@ -164,6 +164,56 @@ function appendValue(app: DuckDBAppender, type: DuckDBType, v: CellValue, what: 
   }
 }
 
+/** The types whole chunks are written for: DOUBLE, INTEGER and VARCHAR columns. */
+const CHUNK_TYPES = new Set<number>([DuckDBTypeId.DOUBLE, DuckDBTypeId.INTEGER, DuckDBTypeId.VARCHAR]);
+
+/**
+ * Whether columnar data can go in whole chunks: every column DOUBLE (numbers), INTEGER (whole numbers in
+ * range) or VARCHAR (strings), NULL (null, undefined, a non-finite number) anywhere. Anything else takes the
+ * value-by-value path, which converts and reports bad values.
+ */
+function chunkable(types: readonly DuckDBType[], columns: readonly ArrayLike<CellValue>[]): boolean {
+  if (columns.length !== types.length || !types.every((t) => CHUNK_TYPES.has(t.typeId))) return false;
+  const n = columns[0]?.length ?? 0;
+  return columns.every((c, j) => {
+    if (c.length !== n) return false;
+    const id = types[j]!.typeId;
+    if ((c instanceof Float64Array && id === DuckDBTypeId.DOUBLE) || (c instanceof Int32Array && id !== DuckDBTypeId.VARCHAR)) return true;
+    for (let i = 0; i < n; i++) {
+      const v = c[i];
+      if (v === null || v === undefined) continue;
+      if (id === DuckDBTypeId.VARCHAR ? typeof v !== 'string' : typeof v !== 'number') return false;
+      if (id === DuckDBTypeId.INTEGER && Number.isFinite(v) && !(Number.isInteger(v) && (v as number) >= -2147483648 && (v as number) <= 2147483647)) return false;
+    }
+    return true;
+  });
+}
+
+/** Append columnar data in chunks of 2,048 rows, each column set in JS and copied to the engine once per chunk. */
+function appendChunks(app: DuckDBAppender, types: readonly DuckDBType[], columns: readonly ArrayLike<CellValue>[]): number {
+  const n = columns[0]?.length ?? 0;
+  for (let from = 0; from < n; from += 2048) {
+    const rows = Math.min(2048, n - from);
+    const chunk = DuckDBDataChunk.create([...types], rows);
+    columns.forEach((c, j) => {
+      const vec = chunk.getColumnVector(j);
+      if (types[j]!.typeId === DuckDBTypeId.VARCHAR) {
+        for (let r = 0; r < rows; r++) vec.setItem(r, (c[from + r] ?? null) as string | null);
+      } else {
+        const items = (vec as unknown as { items: Float64Array | Int32Array }).items;
+        for (let r = 0; r < rows; r++) {
+          const x = c[from + r];
+          if (typeof x === 'number' && Number.isFinite(x)) items[r] = x;
+          else vec.setItem(r, null);
+        }
+      }
+      vec.flush();
+    });
+    app.appendDataChunk(chunk);
+  }
+  return n;
+}
+
 /** Options for `openDuckDb`. */
 export interface DuckDbOptions {
   /** open the database file read-only */
@@ -340,6 +390,11 @@ export class DuckDbEngine implements Engine {
     let n = 0;
     try {
       const types = columnNames.map((_, j) => app.columnType(j));
+      if ('columns' in data && chunkable(types, data.columns)) {
+        n = appendChunks(app, types, data.columns);
+        app.flushSync();
+        return n;
+      }
       for (const row of rowsOf(data, columnNames.length)) {
         for (let j = 0; j < types.length; j++) appendValue(app, types[j]!, row[j], `${table}.${columnNames[j]} row ${n}`);
         app.endRow();

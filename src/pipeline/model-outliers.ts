@@ -7,6 +7,7 @@
  * most unusual customers what makes each unusual. docs/models.md ("Outliers") defines the figures.
  */
 import { SegmintError } from '../core/errors.ts';
+import { groupsByRank } from '../models/classify/deciles.ts';
 import { applyDesign, learnDesign } from '../models/classify/design.ts';
 import type { DesignOptions } from '../models/classify/types.ts';
 import { fitKMeans } from '../models/cluster/kmeans.ts';
@@ -14,7 +15,8 @@ import { centroidDistance, centroidReasons } from '../models/outlier/centroid-di
 import { fitIsolationForest, quantile } from '../models/outlier/isolation-forest.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
 import type { Workspace } from '../store/workspace.ts';
-import { checkName, dropWideText, featureSources, loadFrame } from './model.ts';
+import { checkName, featureSources } from './model.ts';
+import { loadFrame } from './model-frame.ts';
 import { anyRow } from './run-query.ts';
 import { isNotNull, col } from '../sql/ir.ts';
 import { resolveAsOf } from './value.ts';
@@ -74,11 +76,12 @@ export async function scoreOutliers(ws: Pick<Workspace, 'db' | 'config'>, name: 
   const hasTx = await anyRow(db, 'transactions', isNotNull(col('customer_id')));
   const asOf = hasTx ? await resolveAsOf(ws, o.asOf) : null;
   const sources0 = await featureSources(db, o.features, new Set(), hasTx, warnings);
-  const frame = await loadFrame(db, sources0, [], asOf, false);
-  const sources = dropWideText(frame, sources0, !!o.features, warnings);
-  const columns = sources.map((s) => frame.columns[sources0.indexOf(s)]!);
+  const frame = await loadFrame(db, sources0, { asOf, ids: true, explicit: !!o.features, warnings });
+  const sources = frame.sources;
+  const columns = frame.columns;
   if (!columns.length) throw new SegmintError('invalid-option', 'no features to score outliers on', { hint: 'name them with --features' });
-  const n = frame.ids.length;
+  const n = frame.n;
+  const ids = frame.ids!;
   if (n < 2) throw new SegmintError('invalid-option', `${n} customers: outlier scores need at least 2`);
   const encoding = learnDesign(columns, OUTLIER_DESIGN);
   const design = applyDesign(encoding, columns);
@@ -101,16 +104,17 @@ export async function scoreOutliers(ws: Pick<Workspace, 'db' | 'config'>, name: 
     threshold = quantile(score, 1 - contamination);
     explain = (i) => centroidReasons(design.x.subarray(i * p, i * p + p), km.centroids, p, d.nearest[i]!).slice(0, 3).map((r) => ({ feature: featureOf[r.column]!, share: r.share, z: r.difference }));
   }
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
-  const decile = new Int32Array(n);
-  for (let r = 0; r < n; r++) decile[order[r]!] = Math.min(10, Math.floor((r * 10) / n) + 1);
-  let unusual = 0;
-  for (let i = 0; i < n; i++) if (score[i]! > threshold) unusual++;
-  const top = Array.from(order.subarray(0, Math.min(o.explain ?? 20, unusual)), (i) => ({ customerId: frame.ids[i]!, score: score[i]!, reasons: explain(i) }));
+  const decile = groupsByRank(score);
+  const above: number[] = [];
+  for (let i = 0; i < n; i++) if (score[i]! > threshold) above.push(i);
+  const unusual = above.length;
+  // the most unusual first (ties in customer order)
+  above.sort((a, b) => score[b]! - score[a]! || a - b);
+  const top = Array.from(above.slice(0, Math.min(o.explain ?? 20, unusual)), (i) => ({ customerId: ids[i]!, score: score[i]!, reasons: explain(i) }));
   const rule = `model.${name}.probability > ${threshold.toPrecision(6)}`;
   const features = sources.map((s) => s.name);
   const runId = await storeRun(db, 'model-score', async (id) => {
-    await db.insertRows('run_model_scores', ['run_id', 'customer_id', 'probability', 'decile'], { columns: [new Array<number>(n).fill(id), frame.ids, score, decile] });
+    await db.insertRows('run_model_scores', ['run_id', 'customer_id', 'probability', 'decile'], { columns: [new Array<number>(n).fill(id), ids, score, decile] });
     await recordRun(db, id, 'model-score', asOf, { name, outliers: true, method, features, contamination, seed }, { name, outliers: true, method, customers: n, features, contamination, threshold, unusual, rule, top });
     return id;
   });

@@ -8,13 +8,15 @@
  */
 import { SegmintError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
-import { customerMetrics, METRIC_COLUMNS } from '../features/customer-metrics.ts';
+import { METRIC_COLUMNS } from '../features/customer-metrics.ts';
 import { trainClassifier, type CrossValidation } from '../models/classify/cv.ts';
-import { applyDesign, categoricalColumn } from '../models/classify/design.ts';
+import { groupsByRank } from '../models/classify/deciles.ts';
+import { applyDesign } from '../models/classify/design.ts';
 import { classifierFor, CLASSIFIER_ALGORITHMS, type ClassifierAlgorithm } from '../models/classify/registry.ts';
 import type { ClassifierJSON, DesignEncoding, FeatureColumn, FeatureImportance } from '../models/classify/types.ts';
-import { compile, DIALECT } from '../sql/compile.ts';
-import { and, cast, col, eq, isNotNull, lit, num, select, subquery, table, type Join, type SelectItem } from '../sql/ir.ts';
+import { loadFrame, type FeatureSource } from './model-frame.ts';
+import { compile } from '../sql/compile.ts';
+import { cast, col, eq, isNotNull, lit, select, subquery, table } from '../sql/ir.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
 import { loadAudienceSchema, prepareAudience } from './audience.ts';
@@ -26,8 +28,6 @@ import { checkDate, resolveAsOf } from './value.ts';
 const BOOKKEEPING = new Set(['customer_id', 'source_id', 'first_seen', 'updated_at']);
 /** the numeric behaviour metrics used as features (features/customer-metrics.ts) */
 export const BEHAVIOUR_FEATURES = METRIC_COLUMNS.filter((c) => !['customer_id', 'first_purchase', 'last_purchase'].includes(c));
-/** a text trait with more distinct values than this is left out of the default features (names, e-mails, ids) */
-export const MAX_DEFAULT_LEVELS = 50;
 const NAME_RE = /^[a-z][a-z0-9_]{0,62}$/;
 
 export interface ModelTrainOptions {
@@ -83,7 +83,7 @@ export interface StoredModel {
   positives: number;
 }
 
-export type FeatureSource = { name: string; from: 'trait' | 'behaviour' | 'result'; kind: 'numeric' | 'categorical' };
+export type { FeatureSource };
 
 export interface ModelScoreResult {
   name: string;
@@ -117,60 +117,6 @@ export function checkName(name: string): void {
 const addDays = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 const NUMERIC_KINDS = new Set(['integer', 'double', 'decimal']);
-
-/** The rows of the feature frame: customer ids and the named columns as FeatureColumns. */
-export interface Frame {
-  ids: string[];
-  columns: FeatureColumn[];
-  raw: Record<string, unknown[]>;
-}
-
-/**
- * Read the frame: every customer (or, with behaviour, optionally only those with purchases before asOf), the
- * trait columns, the behaviour metrics at asOf and stored results, typed by `sources` (numeric as
- * Float64Array, text and booleans as categorical codes).
- */
-export async function loadFrame(db: Db, sources: readonly FeatureSource[], extraTraits: readonly string[], asOf: string | null, onlyWithPurchases: boolean): Promise<Frame> {
-  const schema = await loadAudienceSchema(db);
-  const traitNames = [...new Set([...sources.filter((s) => s.from !== 'behaviour').map((s) => s.name), ...extraTraits])];
-  const items: SelectItem[] = [{ expr: col('customer_id', 'c'), as: 'customer_id' }];
-  const joins: Join[] = [];
-  const joined = new Set<string>();
-  for (const t of resolveTraits(schema, traitNames)) {
-    if (t.kind === 'trait') {
-      items.push({ expr: col(t.column, 'c'), as: t.column });
-      continue;
-    }
-    if (!joined.has(t.alias)) {
-      joined.add(t.alias);
-      joins.push({ type: 'left', source: table(t.table, t.alias), on: and(eq(col('customer_id', t.alias), col('customer_id', 'c')), eq(col('run_id', t.alias), num(t.runId))) });
-    }
-    items.push({ expr: col(t.column, t.alias), as: t.name });
-  }
-  const behaviour = sources.filter((s) => s.from === 'behaviour');
-  if ((behaviour.length || onlyWithPurchases) && asOf) {
-    const metrics = customerMetrics({ asOf: new Date(`${asOf}T00:00:00Z`), windowFunctions: DIALECT[db.dialect].capabilities.windowFunctions });
-    joins.push({ type: onlyWithPurchases ? 'inner' : 'left', source: subquery(metrics, 'm'), on: eq(col('customer_id', 'm'), col('customer_id', 'c')) });
-    for (const b of behaviour) items.push({ expr: cast(col(b.name, 'm'), 'double'), as: b.name });
-  }
-  const q = compile(select({ select: items, from: table('customers', 'c'), joins, orderBy: [col('customer_id', 'c')] }), db.dialect);
-  const raw = await db.columns(q.sql, q.params);
-  const ids = (raw.customer_id ?? []).map(String);
-  const columns: FeatureColumn[] = sources.map((s) => toColumn(s, raw[s.name] ?? []));
-  return { ids, columns, raw };
-}
-
-function toColumn(s: FeatureSource, values: readonly unknown[]): FeatureColumn {
-  if (s.kind === 'numeric') {
-    const v = new Float64Array(values.length);
-    for (let i = 0; i < values.length; i++) {
-      const x = values[i];
-      v[i] = x === null || x === undefined ? NaN : typeof x === 'boolean' ? Number(x) : Number(x);
-    }
-    return { name: s.name, kind: 'numeric', values: v };
-  }
-  return categoricalColumn(s.name, values.map((x) => (x === null || x === undefined ? null : x instanceof Date ? x.toISOString() : String(x))));
-}
 
 /** The default features and the kinds of named ones: traits, behaviour metrics, stored results. */
 export async function featureSources(db: Db, names: readonly string[] | undefined, exclude: ReadonlySet<string>, behaviour: boolean, warnings: string[]): Promise<FeatureSource[]> {
@@ -225,40 +171,34 @@ export async function featureSources(db: Db, names: readonly string[] | undefine
   return out;
 }
 
-/** Drop default text features with too many levels (names, e-mail addresses, free text). */
-export function dropWideText(frame: Frame, sources: FeatureSource[], explicit: boolean, warnings: string[]): FeatureSource[] {
-  if (explicit) return sources;
-  return sources.filter((s, j) => {
-    const c = frame.columns[j]!;
-    if (c.kind !== 'categorical' || c.levels.length <= MAX_DEFAULT_LEVELS) return true;
-    warnings.push(`trait ${s.name} has ${c.levels.length.toLocaleString('en-US')} distinct values and is left out of the default features (name it in --features to use it)`);
-    return false;
-  });
-}
-
 const YES = new Set(['yes', 'true', '1', 'y', 't']);
 
-/** The 0/1 target of a trait column, or an error saying what to give. */
-function traitTarget(name: string, values: readonly unknown[], positive: string | undefined): { y: Float64Array; keep: Int32Array; positive: string } {
-  const seen = new Map<string, number>();
-  for (const v of values) if (v !== null && v !== undefined) seen.set(String(v), (seen.get(String(v)) ?? 0) + 1);
-  const levels = [...seen.keys()];
+/** The 0/1 target of a trait column (as level codes), or an error saying what to give. */
+function traitTarget(name: string, c: { codes: Int32Array; levels: string[] }, positive: string | undefined): { y: Float64Array; keep: Int32Array; positive: string } {
+  const counts = new Float64Array(c.levels.length);
+  let kept = 0;
+  for (let i = 0; i < c.codes.length; i++) {
+    const k = c.codes[i]!;
+    if (k >= 0) { counts[k]!++; kept++; }
+  }
+  const levels = c.levels.filter((_, k) => counts[k]! > 0);
   let pos = positive;
   if (pos === undefined) {
     const yes = levels.filter((l) => YES.has(l.toLowerCase()));
     if (levels.length === 2 && yes.length === 1) pos = yes[0]!;
     else throw new SegmintError('invalid-target', `--target ${name} holds ${levels.length} values (${levels.slice(0, 6).join(', ')}${levels.length > 6 ? ', …' : ''}): say which one is the outcome`, { hint: `add --positive VALUE, e.g. --positive ${JSON.stringify(levels[0] ?? 'yes')}` });
   }
-  if (!seen.has(pos)) throw new SegmintError('invalid-target', `--positive ${pos}: ${name} never holds it${levels.length ? `; it holds ${levels.slice(0, 6).join(', ')}` : ''}`, { hint: 'give one of the values the trait holds' });
-  const keep: number[] = [];
-  const y: number[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) continue;
-    keep.push(i);
-    y.push(String(v) === pos ? 1 : 0);
+  const posCode = c.levels.indexOf(pos);
+  if (posCode < 0 || !(counts[posCode]! > 0)) throw new SegmintError('invalid-target', `--positive ${pos}: ${name} never holds it${levels.length ? `; it holds ${levels.slice(0, 6).join(', ')}` : ''}`, { hint: 'give one of the values the trait holds' });
+  const keep = new Int32Array(kept);
+  const y = new Float64Array(kept);
+  for (let i = 0, r = 0; i < c.codes.length; i++) {
+    const k = c.codes[i]!;
+    if (k < 0) continue;
+    keep[r] = i;
+    y[r++] = k === posCode ? 1 : 0;
   }
-  return { y: Float64Array.from(y), keep: Int32Array.from(keep), positive: pos };
+  return { y, keep, positive: pos };
 }
 
 const subsetColumn = (c: FeatureColumn, rows: Int32Array): FeatureColumn =>
@@ -292,28 +232,28 @@ export async function trainModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
 
   const exclude = new Set(isTrait ? [o.target] : []);
   const sources0 = await featureSources(db, o.features, exclude, hasTx, warnings);
-  const frame0 = await loadFrame(db, sources0, isTrait ? [o.target] : [], asOf, !isTrait && hasTx);
-  const sources = dropWideText(frame0, sources0, !!o.features, warnings);
-  const columnsAll = sources.map((s) => frame0.columns[sources0.indexOf(s)]!);
+  const frame0 = await loadFrame(db, sources0, { extra: isTrait ? [o.target] : [], asOf, onlyWithPurchases: !isTrait && hasTx, ids: !isTrait, explicit: !!o.features, warnings });
+  const sources = frame0.sources;
+  const columnsAll = frame0.columns;
   if (!columnsAll.length) throw new SegmintError('invalid-option', 'no features left to train on', { hint: 'name them with --features' });
 
   let y: Float64Array;
   let keep: Int32Array;
   let positive: string | null = null;
   if (isTrait) {
-    const t = traitTarget(o.target, frame0.raw[o.target] ?? [], o.positive);
+    const t = traitTarget(o.target, frame0.extra[o.target]!, o.positive);
     ({ y, keep } = t);
     positive = t.positive;
-    const dropped = frame0.ids.length - keep.length;
+    const dropped = frame0.n - keep.length;
     if (dropped) warnings.push(`${dropped.toLocaleString('en-US')} customers with no ${o.target} are left out of training`);
   } else {
     const p = await prepareAudience(ws, `model ${name} target`, o.target, { asOf: outcomeAsOf! });
     const c = compile(select({ select: [{ expr: col('customer_id', 'q'), as: 'customer_id' }], from: subquery(p.query, 'q') }), db.dialect);
     const members = new Set(((await db.columns(c.sql, c.params)).customer_id ?? []).map(String));
-    y = Float64Array.from(frame0.ids, (id) => (members.has(id) ? 1 : 0));
-    keep = Int32Array.from(frame0.ids, (_, i) => i);
+    y = Float64Array.from(frame0.ids!, (id) => (members.has(id) ? 1 : 0));
+    keep = Int32Array.from(frame0.ids!, (_, i) => i);
   }
-  const columns = keep.length === frame0.ids.length ? columnsAll : columnsAll.map((c) => subsetColumn(c, keep));
+  const columns = keep.length === frame0.n ? columnsAll : columnsAll.map((c) => subsetColumn(c, keep));
   const params = { ...(o.params ?? {}) };
   const folds = o.folds ?? 5;
   const trained = trainClassifier(classifier, columns, y, params, {
@@ -368,14 +308,13 @@ export async function scoreModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
   const warnings: string[] = [];
   // behaviour at the scoring date: given, else the latest (the day after the last transaction)
   const asOf = model.behaviour ? await resolveAsOf(ws, o.asOf) : null;
-  const frame = await loadFrame(db, model.sources, [], asOf, model.target.kind === 'rule');
+  const frame = await loadFrame(db, model.sources, { asOf, onlyWithPurchases: model.target.kind === 'rule', ids: true, explicit: true });
   const design = applyDesign(model.encoding, frame.columns);
   const p = classifier.predictProba(design.x, design.n);
-  const n = frame.ids.length;
+  const n = frame.n;
+  const ids = frame.ids!;
   // decile by rank, 1 = the highest tenth (ties in customer order)
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => p[b]! - p[a]! || a - b);
-  const decile = new Int32Array(n);
-  for (let r = 0; r < n; r++) decile[order[r]!] = Math.min(10, Math.floor((r * 10) / n) + 1);
+  const decile = groupsByRank(p);
   const deciles = new Array<number>(10).fill(0);
   let sum = 0;
   for (let i = 0; i < n; i++) {
@@ -383,7 +322,7 @@ export async function scoreModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
     sum += p[i]!;
   }
   const runId = await storeRun(db, 'model-score', async (id) => {
-    await db.insertRows('run_model_scores', ['run_id', 'customer_id', 'probability', 'decile'], { columns: [new Array<number>(n).fill(id), frame.ids, p, decile] });
+    await db.insertRows('run_model_scores', ['run_id', 'customer_id', 'probability', 'decile'], { columns: [new Array<number>(n).fill(id), ids, p, decile] });
     await recordRun(db, id, 'model-score', asOf, { name, modelRun }, { name, modelRun, customers: n, meanProbability: n ? sum / n : 0, deciles });
     return id;
   });

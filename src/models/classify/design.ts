@@ -113,50 +113,66 @@ export function applyDesign(encoding: DesignEncoding, columns: readonly FeatureC
   }
   const p = encoding.columns.length;
   const x = new Float64Array(n * p);
-  // group the design columns by feature so each input column is read once
+  // one encoder per input feature (its design columns are consecutive), run over blocks of rows so the rows
+  // being written stay in cache (column by column over the whole matrix would stride through all of it p times)
+  const encoders: ((from: number, to: number) => void)[] = [];
   let j = 0;
   while (j < p) {
     const first = encoding.columns[j]!;
     const c = byName.get(first.feature)!;
     let end = j + 1;
     while (end < p && encoding.columns[end]!.feature === first.feature) end++;
+    const jj = j;
     if (c.kind === 'numeric') {
       const v = c.values;
       const fill = first.fill ?? NaN;
       const center = first.center ?? 0;
       const scale = first.scale ?? 1;
       const indicator = end > j + 1 ? j + 1 : -1;
-      for (let i = 0; i < n; i++) {
-        const r = rows ? rows[i]! : i;
-        let value = v[r]!;
-        if (Number.isNaN(value)) {
-          if (indicator >= 0) x[i * p + indicator] = 1;
-          value = fill;
-        } else if (!Number.isFinite(value)) {
-          throw new SegmintError('invalid-feature-value', `feature '${c.name}' holds ${value} on row ${r + 1}`, { hint: 'features must be finite numbers or missing' });
+      encoders.push((from, to) => {
+        for (let i = from; i < to; i++) {
+          const r = rows ? rows[i]! : i;
+          let value = v[r]!;
+          if (Number.isNaN(value)) {
+            if (indicator >= 0) x[i * p + indicator] = 1;
+            value = fill;
+          } else if (!Number.isFinite(value)) {
+            throw new SegmintError('invalid-feature-value', `feature '${c.name}' holds ${value} on row ${r + 1}`, { hint: 'features must be finite numbers or missing' });
+          }
+          x[i * p + jj] = (value - center) / scale;
         }
-        x[i * p + j] = (value - center) / scale;
-      }
+      });
     } else if (first.kind === 'codes') {
       const index = new Map(first.levels!.map((l, k) => [l, k]));
       const remap = Float64Array.from(c.levels, (l) => index.get(l) ?? NaN);
-      for (let i = 0; i < n; i++) {
-        const code = c.codes[rows ? rows[i]! : i]!;
-        x[i * p + j] = code < 0 ? NaN : (remap[code] ?? NaN);
-      }
+      const codes = c.codes;
+      encoders.push((from, to) => {
+        for (let i = from; i < to; i++) {
+          const code = codes[rows ? rows[i]! : i]!;
+          x[i * p + jj] = code < 0 ? NaN : (remap[code] ?? NaN);
+        }
+      });
     } else {
       // one-hot: the design column of each input code (−1: none)
       const target = new Map<string, number>();
       for (let k = j; k < end; k++) target.set(encoding.columns[k]!.level!, k);
       const remap = Int32Array.from(c.levels, (l) => target.get(l) ?? -1);
       const missingCol = target.get(MISSING_LEVEL) ?? -1;
-      for (let i = 0; i < n; i++) {
-        const code = c.codes[rows ? rows[i]! : i]!;
-        const col = code < 0 ? missingCol : (remap[code] ?? -1);
-        if (col >= 0) x[i * p + col] = 1;
-      }
+      const codes = c.codes;
+      encoders.push((from, to) => {
+        for (let i = from; i < to; i++) {
+          const code = codes[rows ? rows[i]! : i]!;
+          const col = code < 0 ? missingCol : (remap[code] ?? -1);
+          if (col >= 0) x[i * p + col] = 1;
+        }
+      });
     }
     j = end;
+  }
+  const BLOCK = 2048;
+  for (let from = 0; from < n; from += BLOCK) {
+    const to = Math.min(n, from + BLOCK);
+    for (const e of encoders) e(from, to);
   }
   return { x, n, p, encoding };
 }
