@@ -45,7 +45,11 @@ export function registerInit(program: Command, ctx: Context): void {
       await ws.closeAsync();
       const database = engine ? engine.url + (engine.schema ? ` (schema ${engine.schema})` : engine.database ? ` (database ${engine.database})` : '') : join(target, DATABASE_FILE);
       if (opts.json) json(ctx.io, { workspace: target, config: join(target, CONFIG_FILE), database, engine: engine ? (engine.url.startsWith('postgres') ? 'postgres' : 'clickhouse') : 'duckdb' });
-      else ctx.io.out(`created workspace ${target} on ${database}\nnext: segmint import FILE --kind transactions --workspace ${dir ?? '.'}`);
+      else {
+        const w = dir ?? '.';
+        const attach = engine ? `\n   or: segmint source attach --table ${engine.url.startsWith('postgres') ? 'SCHEMA.TABLE' : 'DATABASE.TABLE'} --kind transactions --workspace ${w}   (a table already in the engine: nothing copied)` : '';
+        ctx.io.out(`created workspace ${target} on ${database}\nnext: segmint import FILE --kind transactions --workspace ${w}${attach}`);
+      }
     });
   examples(cmd, [
     'segmint init shop',
