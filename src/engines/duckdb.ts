@@ -164,12 +164,12 @@ function appendValue(app: DuckDBAppender, type: DuckDBType, v: CellValue, what: 
   }
 }
 
-/** The types whole chunks are written for: DOUBLE, INTEGER and VARCHAR columns. */
-const CHUNK_TYPES = new Set<number>([DuckDBTypeId.DOUBLE, DuckDBTypeId.INTEGER, DuckDBTypeId.VARCHAR]);
+/** The types whole chunks are written for: DOUBLE, INTEGER, VARCHAR and BOOLEAN columns. */
+const CHUNK_TYPES = new Set<number>([DuckDBTypeId.DOUBLE, DuckDBTypeId.INTEGER, DuckDBTypeId.VARCHAR, DuckDBTypeId.BOOLEAN]);
 
 /**
  * Whether columnar data can go in whole chunks: every column DOUBLE (numbers), INTEGER (whole numbers in
- * range) or VARCHAR (strings), NULL (null, undefined, a non-finite number) anywhere. Anything else takes the
+ * range), VARCHAR (strings) or BOOLEAN (booleans), NULL (null, undefined, a non-finite number) anywhere. Anything else takes the
  * value-by-value path, which converts and reports bad values.
  */
 function chunkable(types: readonly DuckDBType[], columns: readonly ArrayLike<CellValue>[]): boolean {
@@ -178,11 +178,12 @@ function chunkable(types: readonly DuckDBType[], columns: readonly ArrayLike<Cel
   return columns.every((c, j) => {
     if (c.length !== n) return false;
     const id = types[j]!.typeId;
-    if ((c instanceof Float64Array && id === DuckDBTypeId.DOUBLE) || (c instanceof Int32Array && id !== DuckDBTypeId.VARCHAR)) return true;
+    if ((c instanceof Float64Array && id === DuckDBTypeId.DOUBLE) || (c instanceof Int32Array && (id === DuckDBTypeId.DOUBLE || id === DuckDBTypeId.INTEGER))) return true;
+    const want = id === DuckDBTypeId.VARCHAR ? 'string' : id === DuckDBTypeId.BOOLEAN ? 'boolean' : 'number';
     for (let i = 0; i < n; i++) {
       const v = c[i];
       if (v === null || v === undefined) continue;
-      if (id === DuckDBTypeId.VARCHAR ? typeof v !== 'string' : typeof v !== 'number') return false;
+      if (typeof v !== want) return false;
       if (id === DuckDBTypeId.INTEGER && Number.isFinite(v) && !(Number.isInteger(v) && (v as number) >= -2147483648 && (v as number) <= 2147483647)) return false;
     }
     return true;
@@ -197,8 +198,8 @@ function appendChunks(app: DuckDBAppender, types: readonly DuckDBType[], columns
     const chunk = DuckDBDataChunk.create([...types], rows);
     columns.forEach((c, j) => {
       const vec = chunk.getColumnVector(j);
-      if (types[j]!.typeId === DuckDBTypeId.VARCHAR) {
-        for (let r = 0; r < rows; r++) vec.setItem(r, (c[from + r] ?? null) as string | null);
+      if (types[j]!.typeId === DuckDBTypeId.VARCHAR || types[j]!.typeId === DuckDBTypeId.BOOLEAN) {
+        for (let r = 0; r < rows; r++) vec.setItem(r, (c[from + r] ?? null) as string | boolean | null);
       } else {
         const items = (vec as unknown as { items: Float64Array | Int32Array }).items;
         for (let r = 0; r < rows; r++) {

@@ -203,23 +203,25 @@ for (const t of targets) {
       same(r!.last, new Date(base + (N - 1) * 1000), 'last');
     });
 
-    test('columnar insert of int, text and double columns (DuckDB: whole chunks) with NULLs, over several chunks', async () => {
+    test('columnar insert of int, text, double and boolean columns (DuckDB: whole chunks) with NULLs, over several chunks', async () => {
       const N = 5000;
-      await e.run(ddl(d, 'scores', [['run_id', 'int'], ['customer_id', 'text'], ['probability', 'double'], ['decile', 'int']]));
+      await e.run(ddl(d, 'scores', [['run_id', 'int'], ['customer_id', 'text'], ['probability', 'double'], ['decile', 'int'], ['flag', 'bool']]));
       const columns: ArrayLike<CellValue>[] = [
         new Array<number>(N).fill(7),
         Array.from({ length: N }, (_, i) => (i === 4321 ? null : `c${i}`)),
         Float64Array.from({ length: N }, (_, i) => (i === 3 ? NaN : i === 4 ? -0 : i === 5 ? 1e300 : i / N)),
         Int32Array.from({ length: N }, (_, i) => 1 + (i % 10)),
+        Array.from({ length: N }, (_, i) => i % 3 === 0),
       ];
-      assert.equal(await e.insertRows('scores', ['run_id', 'customer_id', 'probability', 'decile'], { columns }), N);
-      const rows = await run(e, select({ select: ['run_id', 'customer_id', 'probability', 'decile'].map((c) => ({ expr: col(c), as: c })), from: table('scores') }));
+      assert.equal(await e.insertRows('scores', ['run_id', 'customer_id', 'probability', 'decile', 'flag'], { columns }), N);
+      const rows = await run(e, select({ select: ['run_id', 'customer_id', 'probability', 'decile', 'flag'].map((c) => ({ expr: col(c), as: c })), from: table('scores') }));
       assert.equal(rows.length, N);
       const byId = new Map(rows.map((r) => [r.customer_id === null ? null : String(r.customer_id), r]));
       for (const i of [0, 3, 4, 5, 2047, 2048, 4999]) {
         const r = byId.get(`c${i}`)!;
         assert.equal(Number(r.run_id), 7);
         assert.equal(Number(r.decile), 1 + (i % 10));
+        assert.equal(Number(r.flag), i % 3 === 0 ? 1 : 0);
         if (i === 3) assert.equal(r.probability, null);
         else assert.equal(Number(r.probability), i === 4 ? -0 : i === 5 ? 1e300 : i / N, `row ${i}`);
       }
