@@ -61,6 +61,9 @@ export function dropoutMixtureSetLogLikelihood(p: BgNbdParams, s: PatternSet, sh
   }
   const lT = s.uT.map((T) => Math.log(alpha + T));
   const ltx = s.utx.map((t) => Math.log(alpha + t));
+  // 1/(α+T) and 1/(α+t_x) per distinct value, for the gradient
+  const iTu = grad ? s.uT.map((T) => 1 / (alpha + T)) : lT;
+  const itxu = grad ? s.utx.map((t) => 1 / (alpha + t)) : ltx;
   let ll = 0;
   let gr = 0;
   let gal = 0;
@@ -85,8 +88,8 @@ export function dropoutMixtureSetLogLikelihood(p: BgNbdParams, s: PatternSet, sh
     ll += w * (c1[j]! + mix);
     if (grad) {
       const w3 = 1 - w4;
-      const iT = 1 / (alpha + s.T[i]!);
-      const itx = 1 / (alpha + s.tx[i]!);
+      const iT = iTu[s.Ti[i]!]!;
+      const itx = itxu[s.txi[i]!]!;
       gr += w * (dr1[j]! - w3 * lT[s.Ti[i]!]! - w4 * ltx[s.txi[i]!]!);
       gal += w * (r / alpha - rx * (w3 * iT + w4 * itx));
       ga += w * (da1[j]! + w4 / a);

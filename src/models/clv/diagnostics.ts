@@ -47,18 +47,45 @@ export const P_ALIVE_MIN_SPREAD = 0.05;
 /** A drop-out chance per purchase (BG/NBD, MBG/NBD: a/(a+b)) or a share dropping out within the longest observation (Pareto/NBD) below this is "no drop-out". */
 export const MIN_DROPOUT = 1e-3;
 
-/** Weighted percentiles of `values` (the smallest value whose cumulative weight reaches q). */
+/**
+ * Weighted percentiles of `values` (the smallest value whose cumulative weight reaches q). The finite values
+ * are sorted as a typed array and the weights summed per distinct value (no index sort with a comparator:
+ * a million customers' patterns take milliseconds).
+ */
 export function weightedQuantiles(values: ArrayLike<number>, weights: ArrayLike<number>, qs: readonly number[]): number[] {
-  const order = Array.from({ length: values.length }, (_, i) => i).filter((i) => Number.isFinite(values[i]!)).sort((a, b) => values[a]! - values[b]!);
-  const total = order.reduce((s, i) => s + weights[i]!, 0);
-  return qs.map((q) => {
-    if (order.length === 0) return NaN;
-    let acc = 0;
-    for (const i of order) {
-      acc += weights[i]!;
-      if (acc >= q * total - 1e-9 * total) return values[i]!;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) n++;
+  if (n === 0) return qs.map(() => NaN);
+  const sorted = new Float64Array(n);
+  n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) sorted[n++] = values[i]! === 0 ? 0 : values[i]!;
+  sorted.sort();
+  // the distinct values in order, and the weight of each
+  let m = 0;
+  for (let k = 0; k < n; k++) if (k === 0 || sorted[k]! !== sorted[m - 1]!) sorted[m++] = sorted[k]!;
+  const u = sorted.subarray(0, m);
+  const w = new Float64Array(m);
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) continue;
+    let lo = 0;
+    let hi = m - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (u[mid]! < v) lo = mid + 1;
+      else hi = mid;
     }
-    return values[order[order.length - 1]!]!;
+    w[lo] = w[lo]! + weights[i]!;
+    total += weights[i]!;
+  }
+  return qs.map((q) => {
+    let acc = 0;
+    for (let k = 0; k < m; k++) {
+      acc += w[k]!;
+      if (acc >= q * total - 1e-9 * total) return u[k]!;
+    }
+    return u[m - 1]!;
   });
 }
 
