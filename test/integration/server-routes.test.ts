@@ -33,6 +33,7 @@ function sample(method: string, path: string): { url: string; body?: unknown; he
     'POST /runs/{kind}': { url: '/runs/rfm', body: { bins: 4 }, ok: [201, 202] },
     'GET /runs/{runId}/rows': { url: `/runs/${r.rfm}/rows?limit=5&offset=2&sort=monetary&order=desc`, ok: [200] },
     'GET /runs/{runId}/clusters': { url: `/runs/${r.cluster}/clusters`, ok: [200] },
+    'GET /runs/{runId}/cluster-detail': { url: `/runs/${r.cluster}/cluster-detail`, ok: [200] },
     'PUT /runs/{runId}/clusters/{cluster}': { url: `/runs/${r.cluster}/clusters/1`, body: { name: 'Loyal', note: 'call them first', owner: 'ann', actionable: true }, ok: [200] },
     'GET /audiences': { url: '/audiences', ok: [200] },
     'POST /audiences/validate': { url: '/audiences/validate', body: { where: 'rfm.frequency >= 2 and has orders in last 30 days' }, ok: [200] },

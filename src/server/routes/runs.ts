@@ -13,6 +13,7 @@ import { avg, cast, col, count, eq, lit, select, table, and, type Expr } from '.
 import { ApiError, notFound } from '../errors.ts';
 import { customerIdParam, runIdParam } from '../schemas.ts';
 import type { WorkspaceState } from '../state.ts';
+import type { ClusterLabel, RunMatch } from '../labels.ts';
 import { queueOrRun, queuedOrDone } from '../work.ts';
 import { MAX_OFFSET } from './sources.ts';
 
@@ -40,10 +41,25 @@ const labelBody = {
   type: 'object', additionalProperties: false, minProperties: 1,
   properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, note: { type: 'string', maxLength: 10000 }, owner: { type: 'string', maxLength: 200 }, actionable: { type: 'boolean' } },
 } as const;
-const labelSchema = {
+export const labelSchema = {
   type: 'object', required: ['updatedAt', 'updatedBy'],
-  properties: { name: { type: 'string' }, note: { type: 'string' }, owner: { type: 'string' }, actionable: { type: 'boolean' }, updatedAt: { type: 'string' }, updatedBy: { type: 'string' } },
+  properties: {
+    name: { type: 'string' }, note: { type: 'string' }, owner: { type: 'string' }, actionable: { type: 'boolean' }, updatedAt: { type: 'string' }, updatedBy: { type: 'string' },
+    carriedFrom: { type: 'object', required: ['runId', 'cluster'], properties: { runId: { type: 'integer' }, cluster: { type: 'integer' } } },
+  },
 } as const;
+/** How a cluster was matched to the previous labelled run's (server/labels.ts): that run, its cluster (null: new), the distance. */
+export const clusterMatchSchema = {
+  type: 'object', required: ['runId', 'cluster', 'distance', 'threshold'],
+  properties: { runId: { type: 'integer' }, cluster: { type: ['integer', 'null'] }, distance: { type: ['number', 'null'] }, threshold: { type: 'number' } },
+} as const;
+/** A cluster's label, its match to the previous labelled run and whether it is new and unlabelled ("new — review"). */
+export function clusterMatch(m: RunMatch | undefined, cluster: number, labels: Record<string, ClusterLabel>) {
+  const c = m?.clusters[String(cluster)];
+  const label = labels[String(cluster)] ?? null;
+  const match = m && c ? { runId: m.runId, cluster: c.cluster, distance: c.distance, threshold: m.threshold } : null;
+  return { label, match, review: match !== null && match.cluster === null && label === null };
+}
 const runParams = { type: 'object', required: ['runId'], properties: { runId: runIdParam } } as const;
 const tags = ['runs'];
 
@@ -124,8 +140,12 @@ export async function runRoutes(app: FastifyInstance, opts: { state: WorkspaceSt
         case 'rfm':
         case 'lrfmp':
           return { ...(await runValueSegmentation(main, kind, { asOf: b.asOf, bins: b.bins })) };
-        case 'cluster':
-          return { ...(await runClustering({ ws: main }, { asOf: b.asOf, ...(b.k !== undefined ? { k: b.k } : {}), ...(b.features ? { features: b.features } : {}), ...(b.algorithm ? { algorithm: b.algorithm } : {}), ...(b.seed !== undefined ? { seed: b.seed } : {}) } as Parameters<typeof runClustering>[1])) };
+        case 'cluster': {
+          const c = await runClustering({ ws: main }, { asOf: b.asOf, ...(b.k !== undefined ? { k: b.k } : {}), ...(b.features ? { features: b.features } : {}), ...(b.algorithm ? { algorithm: b.algorithm } : {}), ...(b.seed !== undefined ? { seed: b.seed } : {}) } as Parameters<typeof runClustering>[1]);
+          // the labels of the previous labelled run's matching clusters carry over (server/labels.ts)
+          const carried = c.runId === null ? undefined : await opts.state.labels.carryOver(main.db, c.runId);
+          return { ...c, labelsCarriedFrom: carried?.runId ?? null };
+        }
         case 'clv':
           return { ...(await runClvFit(main, { asOf: b.asOf, calibrationEnd: b.calibrationEnd, ...(b.model ? { model: b.model } : {}) } as Parameters<typeof runClvFit>[1])) };
         case 'clv-predict':
@@ -172,7 +192,7 @@ export async function runRoutes(app: FastifyInstance, opts: { state: WorkspaceSt
     config: { role: 'viewer' },
     schema: {
       tags: ['clusters'], summary: 'The clusters of a cluster run: size, mean distance, the name the run gave, and the label and note people gave', params: runParams,
-      response: { 200: { type: 'object', required: ['runId', 'items'], properties: { runId: { type: 'integer' }, items: { type: 'array', items: { type: 'object', required: ['cluster', 'name', 'customers'], properties: { cluster: { type: 'integer' }, name: { type: 'string' }, customers: { type: 'integer' }, meanDistance: { type: ['number', 'null'] }, label: { anyOf: [labelSchema, { type: 'null' }] } } } } } } },
+      response: { 200: { type: 'object', required: ['runId', 'items'], properties: { runId: { type: 'integer' }, items: { type: 'array', items: { type: 'object', required: ['cluster', 'name', 'customers'], properties: { cluster: { type: 'integer' }, name: { type: 'string' }, customers: { type: 'integer' }, meanDistance: { type: ['number', 'null'] }, label: { anyOf: [labelSchema, { type: 'null' }] }, match: { anyOf: [clusterMatchSchema, { type: 'null' }] }, review: { type: 'boolean' } } } } } } },
     },
   }, async (req) => {
     const ws = rd();
@@ -182,8 +202,9 @@ export async function runRoutes(app: FastifyInstance, opts: { state: WorkspaceSt
       select: [{ expr: col('cluster'), as: 'cluster' }, { expr: col('cluster_name'), as: 'name' }, { expr: count(), as: 'n' }, { expr: avg(col('distance')), as: 'd' }],
       from: table('run_clusters'), where: eq(col('run_id'), lit(r.runId)), groupBy: [col('cluster'), col('cluster_name')], orderBy: [col('cluster')],
     }));
+    const m = await opts.state.labels.carryOver(ws.db, r.runId);
     const labels = opts.state.labels.ofRun(r.runId);
-    return { runId: r.runId, items: rows.map((x) => ({ cluster: Number(x.cluster), name: String(x.name), customers: Number(x.n), meanDistance: x.d === null ? null : Number(x.d), label: labels[String(Number(x.cluster))] ?? null })) };
+    return { runId: r.runId, items: rows.map((x) => ({ cluster: Number(x.cluster), name: String(x.name), customers: Number(x.n), meanDistance: x.d === null ? null : Number(x.d), ...clusterMatch(m, Number(x.cluster), labels) })) };
   });
 
   app.put<{ Params: { runId: number; cluster: number }; Body: { name?: string; note?: string; owner?: string; actionable?: boolean } }>('/runs/:runId/clusters/:cluster', {
