@@ -4,19 +4,24 @@
  * Fit = grouping into patterns + BG/NBD + Gamma-Gamma maximum likelihood with standard errors; predictions =
  * P(alive), expected purchases, discounted CLV and days to the next purchase per pattern, then spend and CLV
  * per customer. Baseline: one plain pass of the same formula per customer (no patterns), in the same process.
- * Targets (issue #5): fit under 2 s, predictions under 2 s.
+ * Targets (issue #5): fit under 2 s, predictions under 2 s. Then the same purchases as a workspace: `runClvFit` and
+ * `runClvPredict` as library calls, and `segmint clv fit` / `clv predict` as the user runs them — the compiled CLI
+ * as new processes under /usr/bin/time (wall, CPU, peak RSS), alternating with the library calls (issue #15:
+ * each command under 2 s end to end).
  */
 import { bgnbdConditionalExpected, bgnbdLogLikelihood, fitBgNbd } from '../src/models/clv/bgnbd.ts';
 import { fitGammaGamma, gammaGammaExpectedSpend } from '../src/models/clv/gamma-gamma.ts';
 import { groupPatterns } from '../src/models/clv/patterns.ts';
 import { predictPatterns } from '../src/models/clv/predict.ts';
 import { simulateBgNbd } from '../src/models/clv/simulate.ts';
+import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runClvFit, runClvPredict } from '../src/pipeline/clv.ts';
 import { importFile } from '../src/store/import/index.ts';
 import { Workspace } from '../src/store/workspace.ts';
-import { machine, median, writeSection } from './benchmarks-md.ts';
+import { buildCli, machine, median, writeSection } from './benchmarks-md.ts';
 
 const CUSTOMERS = Number(process.env.BENCH_CLV_CUSTOMERS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -42,6 +47,18 @@ async function transactionsCsv(s: ReturnType<typeof simulateBgNbd>, file: string
   }
   out.write(chunk);
   await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
+}
+
+const CLI = resolve(import.meta.dirname, 'dist-cli.mjs');
+
+/** `segmint …` (the compiled CLI) as a new process under /usr/bin/time -v: wall and CPU (user + system) ms, peak RSS MiB. */
+function cliProcess(args: string[]): { ms: number; cpuMs: number; rssMiB: number } {
+  const t0 = performance.now();
+  const p = spawnSync('/usr/bin/time', ['-v', process.execPath, CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = performance.now() - t0;
+  if (p.status !== 0) throw new Error(`segmint ${args.join(' ')} failed: ${(p.stderr ?? '').slice(-2000)}`);
+  const field = (name: string) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(p.stderr ?? '')?.[1] ?? NaN);
+  return { ms, cpuMs: 1000 * (field('User time \\(seconds\\)') + field('System time \\(seconds\\)')), rssMiB: field('Maximum resident set size \\(kbytes\\)') / 1024 };
 }
 
 function time<T>(f: () => T): { ms: number; value: T } {
@@ -103,18 +120,33 @@ export async function run(): Promise<void> {
   const imp = await importFile(ws, csv, { kind: 'transactions', remember: false });
   ws.close();
   ws = await Workspace.open(wsDir);
+  // the library calls and the commands as processes, alternating run by run (the workspace is closed while a process runs)
+  buildCli();
   const wsFit: number[] = [];
+  const wsFitBg: number[] = [];
   const wsPred: number[] = [];
+  const procs: Record<'version' | 'fit' | 'fitBg' | 'predict', { ms: number; cpuMs: number; rssMiB: number }[]> = { version: [], fit: [], fitBg: [], predict: [] };
+  const loadStart = loadavg()[0]!;
   let wsCustomers = 0;
   for (let k = 0; k < RUNS; k++) {
     let t0 = performance.now();
+    await runClvFit(ws, { asOf: '2025-01-01', model: 'bgnbd' });
+    wsFitBg.push(performance.now() - t0);
+    t0 = performance.now();
     const fit = await runClvFit(ws, { asOf: '2025-01-01' });
     wsFit.push(performance.now() - t0);
     t0 = performance.now();
     const pr = await runClvPredict(ws, { fitRunId: fit.runId, horizon: 12, unit: 'month' });
     wsPred.push(performance.now() - t0);
     wsCustomers = pr.customers.predicted;
+    ws.close();
+    procs.version.push(cliProcess(['--version']));
+    procs.fitBg.push(cliProcess(['clv', 'fit', '-w', wsDir, '--as-of', '2025-01-01', '--model', 'bgnbd']));
+    procs.fit.push(cliProcess(['clv', 'fit', '-w', wsDir, '--as-of', '2025-01-01']));
+    procs.predict.push(cliProcess(['clv', 'predict', '-w', wsDir, '--horizon', '12', '--unit', 'month']));
+    ws = await Workspace.open(wsDir);
   }
+  const loadEnd = loadavg()[0]!;
   ws.close();
   if (process.env.BENCH_CLEAN) rmSync(OUT, { recursive: true, force: true });
   const l = last!;
@@ -127,7 +159,12 @@ export async function run(): Promise<void> {
   const zs = [...Object.entries(l.fit.params).map(([k, v]) => Math.abs(v - truth[k]!) / l.fit.standardErrors[k]!),
     ...Object.entries(l.spend.params).map(([k, v]) => Math.abs(v - truth[k]!) / l.spend.standardErrors[k]!)];
   const wf = median(wsFit);
+  const wfb = median(wsFitBg);
   const wp = median(wsPred);
+  const pm2 = (k: keyof typeof procs, f: 'ms' | 'cpuMs' | 'rssMiB') => median(procs[k].map((r) => r[f]));
+  const runsOf = (k: keyof typeof procs) => procs[k].map((r) => `${(r.ms / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s)`).join(', ');
+  const procRow = (label: string, k: keyof typeof procs, lib?: number) =>
+    `| ${label} | ${(pm2(k, 'ms') / 1000).toFixed(2)} s | ${(pm2(k, 'cpuMs') / 1000).toFixed(2)} s | ${pm2(k, 'rssMiB').toFixed(0)} | ${lib ? `${(pm2(k, 'ms') / lib).toFixed(2)}× | ` : '– | '}${runsOf(k)} |`;
   const body = `${CUSTOMERS.toLocaleString('en-US')} customers generated from the BG/NBD and Gamma-Gamma models with CDNOW's published parameters
 (r = 0.243, α = 4.414, a = 0.793, b = 2.426; p = 6.25, q = 3.74, γ = 15.44), first purchases spread by day over 78 weeks (seed 1):
 ${l.patterns.toLocaleString('en-US')} distinct (x, t_x, T) patterns, ${l.spend.customers.toLocaleString('en-US')} repeat buyers for Gamma-Gamma.
@@ -139,8 +176,27 @@ Median of ${RUNS} runs. Machine: ${machine()}. Run: ${new Date().toISOString().s
 | **fit**: patterns + BG/NBD (BFGS, standard errors) + Gamma-Gamma | ${fm.toFixed(0)} | ${fitMs.map((x) => x.toFixed(0)).join(', ')} | ${(fm / bl).toFixed(2)}× |
 | baseline: 52-week conditional expectation, one plain pass over the customers | ${be.toFixed(0)} | ${baseExpected.map((x) => x.toFixed(0)).join(', ')} | 1.00× |
 | **predictions** (the kernels in process; \`clv predict\` computes spend and CLV in SQL, see the workspace row): P(alive), 52-week purchases, monthly-discounted CLV, days to next, per pattern; spend and CLV per customer | ${pm.toFixed(0)} | ${predMs.map((x) => x.toFixed(0)).join(', ')} | ${(pm / be).toFixed(2)}× |
-| workspace: \`runClvFit\` (summary query over the transactions, fit, stored run) | ${wf.toFixed(0)} | ${wsFit.map((x) => x.toFixed(0)).join(', ')} | ${(wf / fm).toFixed(2)}× the fit |
+| workspace: \`runClvFit\`, default \`--model auto\` (summary query over the transactions, BG/NBD, MBG/NBD and Pareto/NBD fitted and compared, tracking, stored run) | ${wf.toFixed(0)} | ${wsFit.map((x) => x.toFixed(0)).join(', ')} | ${(wf / fm).toFixed(2)}× the fit |
+| workspace: \`runClvFit\`, \`--model bgnbd\` | ${wfb.toFixed(0)} | ${wsFitBg.map((x) => x.toFixed(0)).join(', ')} | ${(wfb / fm).toFixed(2)}× the fit |
 | workspace: \`runClvPredict\`, 12 months (summary query, predictions, ${wsCustomers.toLocaleString('en-US')} rows stored with tiers) | ${wp.toFixed(0)} | ${wsPred.map((x) => x.toFixed(0)).join(', ')} | ${(wp / pm).toFixed(2)}× the predictions |
+
+### End to end as processes
+
+The commands as the user runs them on that workspace: the compiled CLI (\`npm run build\`, then bench/dist-cli.mjs) as new
+processes under \`/usr/bin/time -v\`, ${RUNS} runs each, alternating with the library calls above (the same run). CPU is user +
+system time of all the process's threads (Node and DuckDB's); on a shared machine wall time is CPU time plus the wait for a
+core, so CPU is the figure that load changes least. Load average ${loadStart.toFixed(1)} when the runs started, ${loadEnd.toFixed(1)} at the end
+(\`uptime\`, 2 cores).
+
+| command (new process) | median wall | median CPU | peak RSS (MiB) | vs its library call | runs |
+| --- | ---: | ---: | ---: | ---: | --- |
+${procRow('`segmint --version` (start-up)', 'version')}
+${procRow('`segmint clv fit --as-of 2025-01-01` (default `--model auto`)', 'fit', wf)}
+${procRow('`segmint clv fit --as-of 2025-01-01 --model bgnbd`', 'fitBg', wfb)}
+${procRow('`segmint clv predict --horizon 12 --unit month`', 'predict', wp)}
+
+Targets (issue #15): each command under 2 s end to end: \`clv fit\` **${(pm2('fit', 'ms') / 1000).toFixed(1)} s** (with \`--model bgnbd\` **${(pm2('fitBg', 'ms') / 1000).toFixed(1)} s**),
+\`clv predict\` **${(pm2('predict', 'ms') / 1000).toFixed(1)} s**.
 
 Targets: fit under 2 s (**${(fm / 1000).toFixed(2)} s**), predictions under 2 s (**${(pm / 1000).toFixed(2)} s**). The fit costs as much as ${(fm / bl).toFixed(1)} plain
 likelihood passes over the customers over ${l.fit.iterations} BFGS iterations of BG/NBD, because the likelihood runs over the distinct
@@ -149,7 +205,9 @@ patterns, with its Γ terms computed once per frequency. Estimates: ${est(l.fit.
 likelihood does not know; simulated to the minute, the same seed gives estimates within about one standard error). Total 52-week CLV ${Math.round(l.clv).toLocaleString('en-US')}. The workspace rows: the same purchases written as
 ${imp.rows.loaded.toLocaleString('en-US')} transaction lines and imported once (not timed); its summary counts purchase days, so same-day
 purchases merge.`;
-  writeSection('clv', body);
+  // BENCH_DRY=1: print the section instead of writing it (a trial at a smaller size)
+  if (process.env.BENCH_DRY) console.log(body);
+  else writeSection('clv', body);
   console.log(`bench/clv: fit ${fm.toFixed(0)} ms (baseline LL pass ${bl.toFixed(0)} ms), predictions ${pm.toFixed(0)} ms (baseline ${be.toFixed(0)} ms), ${l.patterns} patterns`);
 }
 

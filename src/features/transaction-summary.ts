@@ -21,6 +21,11 @@ export interface SummaryOptions {
   /** periods per time unit: the unit is `multiplier` × `period` (lifetimes' freq_multiplier; default 1) */
   multiplier?: number;
   transactions?: string;
+  /**
+   * a table already holding `purchaseDays` up to the holdout end (or the calibration end), read instead of
+   * computing it again from the transactions (the CLV fit shares it with its tracking)
+   */
+  days?: string;
 }
 
 /**
@@ -46,10 +51,10 @@ export function transactionSummary(o: SummaryOptions): Select {
   const calEnd = param(o.calibrationEnd);
   const end = o.holdoutEnd ? param(o.holdoutEnd) : calEnd;
   const unit = num(PERIOD_DAYS[o.period] * (o.multiplier ?? 1));
-  const days = purchaseDays(o.holdoutEnd ?? o.calibrationEnd, o.transactions);
+  const daysName = o.days ?? 'days';
   const firstDay = select({
     select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: agg('min', col('d')), as: 'first_day' }],
-    from: table('days'),
+    from: table(daysName),
     where: gt(col('purchases'), num(0)),
     groupBy: [col('customer_id')],
   });
@@ -72,10 +77,10 @@ export function transactionSummary(o: SummaryOptions): Select {
     );
   }
   return select({
-    with: [{ name: 'days', query: days }],
+    ...(o.days ? {} : { with: [{ name: 'days', query: purchaseDays(o.holdoutEnd ?? o.calibrationEnd, o.transactions) }] }),
     select: out,
     from: subquery(firstDay, 'f'),
-    joins: [{ type: 'inner', source: table('days', 'x'), on: and(eq(col('customer_id', 'x'), col('customer_id', 'f')), gt(col('purchases', 'x'), num(0))) }],
+    joins: [{ type: 'inner', source: table(daysName, 'x'), on: and(eq(col('customer_id', 'x'), col('customer_id', 'f')), gt(col('purchases', 'x'), num(0))) }],
     // only customers whose first purchase falls in the calibration period
     where: le(col('first_day', 'f'), fn('to_date', calEnd)),
     groupBy: [col('customer_id', 'f'), col('first_day', 'f')],

@@ -119,6 +119,11 @@ export interface SummaryColumns {
   T: ArrayLike<number>;
   weights?: ArrayLike<number>;
   monetary?: ArrayLike<number>;
+  /**
+   * the spend model's data when its rows are not those of x, t_x and T: frequency and mean spend with their
+   * customer counts (the workspace fit reads patterns and spend grouped apart)
+   */
+  spend?: { x: ArrayLike<number>; monetary: ArrayLike<number>; weights?: ArrayLike<number> };
   /** holdout purchases per customer and the holdout length in periods */
   holdout?: { x: ArrayLike<number>; periods: number };
 }
@@ -188,11 +193,12 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
   const fitted = purchaseFit.customers;
   const purchase = purchaseSummary(kind, purchaseFit);
   let spendSummary: ClvFitResult['spend'];
-  if (spend === 'gammagamma' && !data.monetary) warnings.push('the summary has no monetary_value column, so there is no spend model (and no CLV)');
-  if (spend === 'gammagamma' && data.monetary) {
+  const spendRows = data.spend ?? (data.monetary ? { x: data.x, monetary: data.monetary, weights: data.weights } : undefined);
+  if (spend === 'gammagamma' && !spendRows) warnings.push('the summary has no monetary_value column, so there is no spend model (and no CLV)');
+  if (spend === 'gammagamma' && spendRows) {
     // the penalty is for the purchase model: on spend-scaled parameters (γ in currency units) it would swamp the likelihood;
     // a weighted summary's rows stand for that many customers with the same frequency and mean spend
-    const gammaGamma = fitGammaGamma(data.x, data.monetary, { weights: data.weights });
+    const gammaGamma = fitGammaGamma(spendRows.x, spendRows.monetary, { weights: spendRows.weights });
     warnings.push(...gammaGamma.warnings);
     const mean = gammaGammaExpectedSpend(gammaGamma.params, 0, 0);
     spendSummary = {
@@ -277,13 +283,34 @@ function dayBefore(d: string): string {
   return new Date(Date.parse(`${d}T00:00:00Z`) - 86400000).toISOString().slice(0, 10);
 }
 
-/** The summary of `kind` as the temp table `name`: per purchase day, or per opportunity for BG/BB. */
-async function summaryTable(ws: Workspace, name: string, kind: ModelOption, calibrationEnd: string, holdoutEnd: string | undefined, period: Period | Opportunity, multiplier = 1): Promise<void> {
+/**
+ * The summary of `kind` as the temp table `name`: per purchase day, or per opportunity for BG/BB; `days`, a
+ * table of the purchase days up to the holdout end (or the calibration end), is read instead of the transactions.
+ */
+async function summaryTable(ws: Workspace, name: string, kind: ModelOption, calibrationEnd: string, holdoutEnd: string | undefined, period: Period | Opportunity, multiplier = 1, days?: string): Promise<void> {
   const cal = new Date(`${calibrationEnd}T00:00:00Z`);
   const hold = holdoutEnd ? new Date(`${holdoutEnd}T00:00:00Z`) : undefined;
   await materialise(ws, name, kind === 'bgbb'
     ? discreteSummary({ calibrationEnd: cal, holdoutEnd: hold, opportunity: period as Opportunity })
-    : transactionSummary({ calibrationEnd: cal, holdoutEnd: hold, period: period as Period, multiplier }));
+    : transactionSummary({ calibrationEnd: cal, holdoutEnd: hold, period: period as Period, multiplier, days }));
+}
+
+/**
+ * The distinct (x, t_x, T) patterns of a summary table with their customer counts, and the distinct
+ * (frequency, mean spend) pairs with theirs, in value order (the same data give the same fit to the last
+ * digit): the fit's likelihoods are sums over these, so a million customers are read as far fewer rows.
+ */
+async function groupedSummary(db: Workspace['db'], summary: string): Promise<{ x: Float64Array; tx: Float64Array; T: Float64Array; n: Float64Array; spend: { x: Float64Array; monetary: Float64Array; weights: Float64Array } }> {
+  const keys = [col('frequency'), col('recency'), col('T')];
+  const p = await typedColumnsOf(db, select({
+    select: [...PATTERN_SELECT, { expr: cast(count(), 'double'), as: 'n' }], from: table(summary), groupBy: keys, orderBy: keys,
+  }));
+  const sk = [col('frequency'), col('monetary_value')];
+  const z = await typedColumnsOf(db, select({
+    select: [{ expr: cast(col('frequency'), 'double'), as: 'x' }, { expr: col('monetary_value'), as: 'z' }, { expr: cast(count(), 'double'), as: 'n' }],
+    from: table(summary), groupBy: sk, orderBy: sk,
+  }));
+  return { x: p.x!, tx: p.tx!, T: p.big_t!, n: p.n!, spend: { x: z.x!, monetary: z.z!, weights: z.n! } };
 }
 
 /** Fit on the workspace's transactions and store the run (kind `clv`). */
@@ -302,30 +329,39 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
   const holdoutEnd = calEnd < lastDay ? lastDay : undefined;
   onProgress?.('summarising purchases');
   const summary = tempName('clv_summary');
-  await summaryTable(ws, summary, kind, calEnd, holdoutEnd, period, multiplier);
+  // the purchase days, computed once for the summary, the refit and the tracking (continuous models)
+  const days = kind === 'bgbb' ? undefined : tempName('clv_days');
+  if (days) await materialise(ws, days, purchaseDays(new Date(`${lastDay}T00:00:00Z`)));
   try {
-    // in a fixed order, so that the same data give the same fit to the last digit
-    const cols = await columnsOf(db, select({
+    await summaryTable(ws, summary, kind, calEnd, holdoutEnd, period, multiplier, days);
+    // without a holdout the fit needs only the patterns and the spend pairs with their counts; with one, the
+    // validation compares customer by customer, so the rows are read per customer, in a fixed order
+    const grouped = holdoutEnd ? undefined : await groupedSummary(db, summary);
+    const cols = grouped ? undefined : await columnsOf(db, select({
       select: [
         ...PATTERN_SELECT, { expr: col('monetary_value'), as: 'z' },
         ...(holdoutEnd ? [{ expr: cast(col('frequency_holdout'), 'double'), as: 'xh' }, { expr: col('duration_holdout'), as: 'dh' }] : []),
       ],
       from: table(summary), orderBy: [col('customer_id')],
     }));
-    const x = cols.x as number[];
-    if (x.length === 0) {
+    const data: SummaryColumns = grouped
+      ? { x: grouped.x, tx: grouped.tx, T: grouped.T, weights: grouped.n, spend: grouped.spend }
+      : { x: cols!.x!, tx: cols!.tx!, T: cols!.big_t!, monetary: cols!.z!, holdout: holdoutEnd ? { x: cols!.xh!, periods: cols!.dh![0]! } : undefined };
+    let fitted = 0;
+    if (grouped) for (let i = 0; i < grouped.n.length; i++) fitted += grouped.n[i]!;
+    else fitted = data.x.length;
+    if (fitted === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase up to the calibration end ${calEnd}`, { hint: 'choose a later --calibration-end, or import purchases first', exitCode: 1 });
     }
     // no amount on any line: the spend model has nothing to fit, so only the purchase model is (as with --spend none)
     const withAmount = await anyRow(db, 'transactions', and(isNotNull(col('customer_id')), isNotNull(col('amount'))));
     const noAmounts = !withAmount && (options.spend ?? 'gammagamma') === 'gammagamma';
-    const holdout = holdoutEnd ? { x: cols.xh as number[], periods: (cols.dh as number[])[0]! } : undefined;
     onProgress?.(kind === 'auto' ? `fitting and comparing ${AUTO_MODELS.map((k) => MODEL_NAMES[k]).join(', ')}` : `fitting ${MODEL_NAMES[kind]}`);
-    const result = fitClvSummary({ x, tx: cols.tx as number[], T: cols.big_t as number[], monetary: cols.z as number[], holdout }, { ...options, ...(noAmounts ? { spend: 'none' as const } : {}), model: kind, period, source: 'workspace' });
+    const result = fitClvSummary(data, { ...options, ...(noAmounts ? { spend: 'none' as const } : {}), model: kind, period, source: 'workspace' });
     if (noAmounts) result.warnings.unshift('no amounts in the data: only the purchase model is fitted (no Gamma-Gamma spend model, so predictions have purchases and P(alive) but no spend or CLV); --spend none says so and silences this');
     const total = await countRows(db, 'customers');
-    const excluded = Math.max(0, total - x.length);
-    result.customers = { total: Math.max(total, x.length), fitted: x.length, excluded, excludedByReason: excluded ? { 'no-purchase-by-calibration-end': excluded } : {} };
+    const excluded = Math.max(0, total - fitted);
+    result.customers = { total: Math.max(total, fitted), fitted, excluded, excludedByReason: excluded ? { 'no-purchase-by-calibration-end': excluded } : {} };
     result.asOf = asOf;
     result.calibrationEnd = calEnd;
     if (holdoutEnd) result.holdoutEnd = holdoutEnd;
@@ -333,9 +369,9 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
       // the chosen model refitted on all purchases up to the as-of date: the predictions use it
       const chosen = result.purchase.model as PurchaseModelKind;
       onProgress?.(`refitting ${MODEL_NAMES[chosen]} on all purchases`);
-      await summaryTable(ws, summary, chosen, lastDay, undefined, period, multiplier);
-      const all = await columnsOf(db, select({ select: PATTERN_SELECT, from: table(summary), orderBy: [col('customer_id')] }));
-      const patterns = toPatterns(all.x as number[], all.tx as number[], all.big_t as number[]);
+      await summaryTable(ws, summary, chosen, lastDay, undefined, period, multiplier, chosen === 'bgbb' ? undefined : days);
+      const all = await groupedSummary(db, summary);
+      const patterns = toPatterns(all.x, all.tx, all.T, all.n);
       const f = fitPurchaseModel(chosen, patterns, { penalizer: options.penalizer });
       const diagnostics = diagnoseFit(chosen, f, patterns);
       result.refit = { ...purchaseSummary(chosen, f), diagnostics };
@@ -343,7 +379,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
     }
     if (result.purchase.model !== 'bgbb') {
       onProgress?.('tracking purchases by period');
-      const tr = await trackingOf(ws, { kind: result.purchase.model as PurchaseModelKind, params: result.purchase.params }, calEnd, lastDay, period as Period, periodDays);
+      const tr = await trackingOf(ws, days!, { kind: result.purchase.model as PurchaseModelKind, params: result.purchase.params }, calEnd, lastDay, period as Period, periodDays);
       if (tr) {
         result.tracking = tr;
         const s = tr.seasonality.periods;
@@ -360,6 +396,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
     return result;
   } finally {
     await exec(db, dropTable(summary));
+    if (days) await exec(db, dropTable(days));
   }
 }
 
@@ -378,6 +415,12 @@ async function columnsOf(db: Workspace['db'], q: Select): Promise<Record<string,
   return Object.fromEntries(names.map((n) => [n, Array.from(typed[n]!)]));
 }
 
+/** columnsOf as the engine's typed arrays (for the fit, which reads them as they are). */
+async function typedColumnsOf(db: Workspace['db'], q: Select): Promise<Record<string, Float64Array>> {
+  const c = compile(q, db.dialect);
+  return db.numericColumns(c.sql, c.params, q.select === '*' ? [] : q.select.map((i) => i.as ?? ''));
+}
+
 
 /** The churn tier of every customer when P(alive) is not informative. */
 export const NOT_INFORMATIVE = 'not informative';
@@ -388,50 +431,60 @@ const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) 
  * Tracking of the customers first seen up to the calibration end: their repeat purchase days per period from the
  * cohort's first purchase day to `lastDay` (complete periods only) against the model's expectation.
  */
-async function trackingOf(ws: Workspace, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number): Promise<ClvTracking | undefined> {
+async function trackingOf(ws: Workspace, daysTable: string, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number): Promise<ClvTracking | undefined> {
   const db = ws.db;
   // whole days per tracking period: purchases are counted per day (hours are tracked by the day)
   const P = Math.max(1, periodDays);
-  const daysTable = tempName('clv_days');
-  await materialise(ws, daysTable, purchaseDays(new Date(`${lastDay}T00:00:00Z`)));
+  // the cohort's first day: the first purchase day of all, when it is up to the calibration end
+  const origin = dayText((await one<{ o: unknown }>(db, select({
+    select: [{ expr: min(col('d')), as: 'o' }], from: table(daysTable), where: and(gt(col('purchases'), num(0)), le(col('d'), cast(lit(calEnd), 'date'))),
+  })))?.o);
+  if (!origin) return undefined;
+  const days = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
+  const periods = Math.floor((days(origin, lastDay) + 1) / P);
+  if (periods < 1 || periods > 1000) return undefined;
+  // the cohort: customers whose first purchase day is up to the calibration end, and the first of those days
+  const firstTable = tempName('clv_first');
+  await materialise(ws, firstTable, select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: min(col('d')), as: 'first_day' }], from: table(daysTable),
+    where: gt(col('purchases'), num(0)), groupBy: [col('customer_id')], having: le(min(col('d')), cast(lit(calEnd), 'date')),
+  }));
   try {
-    // the cohort: customers whose first purchase day is up to the calibration end, and the first of those days
-    const first = select({
-      select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: min(col('d')), as: 'first_day' }], from: table(daysTable),
-      where: gt(col('purchases'), num(0)), groupBy: [col('customer_id')], having: le(min(col('d')), cast(lit(calEnd), 'date')),
-    });
-    const origin = dayText((await one<{ o: unknown }>(db, select({ select: [{ expr: min(col('first_day')), as: 'o' }], from: subquery(first, 'f') })))?.o);
-    if (!origin) return undefined;
-    const days = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
-    const periods = Math.floor((days(origin, lastDay) + 1) / P);
-    if (periods < 1 || periods > 1000) return undefined;
-    const since = (x: Expr) => daysBetween(cast(lit(origin), 'date'), x);
-    // counted over a subquery: the origin is a bound value, which DuckDB would see as two expressions in SELECT and GROUP BY
-    const countBy = (inner: Select, as: string) => columnsOf(db, select({
-      select: [{ expr: cast(col('k'), 'double'), as }, { expr: cast(count(), 'double'), as: 'n' }], from: subquery(inner, 'q'), groupBy: [col('k')], orderBy: [col('k')],
-    }));
-    const births = await countBy(select({ select: [{ expr: since(col('first_day')), as: 'k' }], from: subquery(first, 'f') }), 'b');
-    const repeat = await countBy(select({
-      select: [{ expr: since(col('d', 'x')), as: 'k' }], from: table(daysTable, 'x'),
-      joins: [{ type: 'inner', source: subquery(first, 'f'), on: eq(col('customer_id', 'f'), col('customer_id', 'x')) }],
-      where: and(gt(col('purchases', 'x'), num(0)), gt(col('d', 'x'), col('first_day', 'f'))),
-    }), 'k');
-    const actual = new Float64Array(periods);
-    (repeat.k as number[]).forEach((k, i) => {
-      const j = Math.floor(k / P);
-      if (j < periods) actual[j] = actual[j]! + (repeat.n as number[])[i]!;
-    });
-    const calibrationPeriods = Math.floor((days(origin, calEnd) + 1) / P);
-    const points = trackingSeries(m, (births.b as number[]).map((b) => b / periodDays), births.n as number[], actual, calibrationPeriods, P / periodDays)
-      .map((p) => ({ ...p, start: addDays(origin, (p.period - 1) * P) }));
-    const s = seasonalDepartures(points);
-    return {
-      origin, period: periodDays < 1 ? 'day' : period, periodDays: P, calibrationPeriods, points,
-      seasonality: { threshold: s.threshold, periods: s.periods.map((p) => ({ period: p.period, start: addDays(origin, (p.period - 1) * P), actual: p.actual, expected: p.expected })) },
-    };
+    return await trackingSince(ws, daysTable, firstTable, origin, m, calEnd, lastDay, period, periodDays, periods);
   } finally {
-    await exec(db, dropTable(daysTable));
+    await exec(db, dropTable(firstTable));
   }
+}
+
+/** trackingOf from the cohort's table of first purchase days (`firstTable`) and its first day (`origin`). */
+async function trackingSince(ws: Workspace, daysTable: string, firstTable: string, origin: string, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number, periods: number): Promise<ClvTracking> {
+  const db = ws.db;
+  const P = Math.max(1, periodDays);
+  const days = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
+  const since = (x: Expr) => daysBetween(cast(lit(origin), 'date'), x);
+  // counted over a subquery: the origin is a bound value, which DuckDB would see as two expressions in SELECT and GROUP BY
+  const countBy = (inner: Select, as: string) => columnsOf(db, select({
+    select: [{ expr: cast(col('k'), 'double'), as }, { expr: cast(count(), 'double'), as: 'n' }], from: subquery(inner, 'q'), groupBy: [col('k')], orderBy: [col('k')],
+  }));
+  const births = await countBy(select({ select: [{ expr: since(col('first_day')), as: 'k' }], from: table(firstTable) }), 'b');
+  const repeat = await countBy(select({
+    select: [{ expr: since(col('d', 'x')), as: 'k' }], from: table(daysTable, 'x'),
+    joins: [{ type: 'inner', target: table(firstTable, 'f'), on: eq(col('customer_id', 'f'), col('customer_id', 'x')) }],
+    where: and(gt(col('purchases', 'x'), num(0)), gt(col('d', 'x'), col('first_day', 'f'))),
+  }), 'k');
+  const actual = new Float64Array(periods);
+  (repeat.k as number[]).forEach((k, i) => {
+    const j = Math.floor(k / P);
+    if (j < periods) actual[j] = actual[j]! + (repeat.n as number[])[i]!;
+  });
+  const calibrationPeriods = Math.floor((days(origin, calEnd) + 1) / P);
+  const points = trackingSeries(m, (births.b as number[]).map((b) => b / periodDays), births.n as number[], actual, calibrationPeriods, P / periodDays)
+    .map((p) => ({ ...p, start: addDays(origin, (p.period - 1) * P) }));
+  const s = seasonalDepartures(points);
+  return {
+    origin, period: periodDays < 1 ? 'day' : period, periodDays: P, calibrationPeriods, points,
+    seasonality: { threshold: s.threshold, periods: s.periods.map((p) => ({ period: p.period, start: addDays(origin, (p.period - 1) * P), actual: p.actual, expected: p.expected })) },
+  };
 }
 
 export interface ClvPredictOptions {
@@ -586,53 +639,61 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
       const tier = caseWhen([[isNull(clv), NULL], ...CLV_TIERS.slice(0, -1).map((t): [Expr, Expr] => [before(t.to), lit(t.tier)])], lit(last.tier));
       rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : col(c), as: c })), from: table(base) });
     }
-    await materialise(ws, predictions, rows);
-    const pred = table(predictions);
+    // engines with window functions insert the ranked rows straight into clv_predictions and summarise the
+    // stored run; the others rank by reading the tier edges above, so their rows are materialised first
+    const direct = DIALECT[db.dialect].capabilities.windowFunctions;
+    if (!direct) await materialise(ws, predictions, rows);
     onProgress?.('storing predictions');
-    // sums named apart from the clv column they read (ClickHouse's aliases are global to a SELECT: alias-shadows-column)
-    const tot = (await one<{ n: number; with_clv: number; ep: number; clv_sum: number | null; pa: number }>(db, select({
-      select: [{ expr: count(), as: 'n' }, { expr: count(clv), as: 'with_clv' }, { expr: sum(col('expected_purchases')), as: 'ep' }, { expr: sum(clv), as: 'clv_sum' }, { expr: avg(col('p_alive')), as: 'pa' }],
-      from: pred,
-    })))!;
-    const reasons = await all<{ r: string; n: number }>(db, select({
-      select: [{ expr: col('excluded_reason'), as: 'r' }, { expr: count(), as: 'n' }], from: pred, where: isNotNull(col('excluded_reason')),
-      groupBy: [col('excluded_reason')], orderBy: [col('excluded_reason')],
-    }));
-    const churn = await all<{ tier: string; n: number; pa: number }>(db, select({
-      select: [{ expr: col('churn_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: avg(col('p_alive')), as: 'pa' }], from: pred, groupBy: [col('churn_tier')],
-    }));
-    const tiers = await all<{ tier: string; n: number; clv_sum: number }>(db, select({
-      select: [{ expr: col('clv_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: sum(clv), as: 'clv_sum' }], from: pred, where: isNotNull(col('clv_tier')), groupBy: [col('clv_tier')],
-    }));
-    const excludedByReason = Object.fromEntries(reasons.map((r) => [r.r, Number(r.n)]));
-    const totalClv = tot.clv_sum === null ? null : Number(tot.clv_sum);
-    const result: ClvPredictResult = {
-      runId: 0, fitRunId: Number(run.run_id), model: fit.purchase.name, asOf, horizon, unit, horizonDays, discountRate: o.discountRate,
-      ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin,
-      customers: { predicted: Number(tot.n), withClv: Number(tot.with_clv), excluded: Number(tot.n) - Number(tot.with_clv), excludedByReason },
-      totals: { expectedPurchases: Number(tot.ep ?? 0), clv: totalClv, meanPAlive: Number(tot.pa ?? 0) },
-      churnTiers: [...CHURN_TIERS.map((t) => t.tier), NOT_INFORMATIVE].map((tier) => churn.find((c) => c.tier === tier)).filter((c) => c !== undefined).map((c) => ({ tier: c.tier, customers: Number(c.n), meanPAlive: Number(c.pa) })),
-      pAliveInformative: informative, pAlive: spread,
-      diagnostics: [...(noDropout ? [noDropout] : []), ...(informative ? [] : [pAliveIssue(spread)])],
-      clvTiers: CLV_TIERS.map(({ tier }) => tiers.find((c) => c.tier === tier)).filter((c) => c !== undefined)
-        .map((c) => ({ tier: c.tier, customers: Number(c.n), clv: Number(c.clv_sum), shareOfClv: totalClv ? Number(c.clv_sum) / totalClv : 0 })),
-      warnings: [],
-    };
-    for (const i of result.diagnostics) result.warnings.push(`${i.message}; ${i.meaning}`);
-    if (result.customers.excluded > 0) {
-      result.warnings.push(`${result.customers.excluded} customers have purchase predictions but no CLV: ${Object.entries(excludedByReason).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-    }
+    const STORED = ['run_id', ...PREDICTION_COLUMNS.map((c) => (c === 'days_next' ? 'days_to_next_purchase' : c))];
+    let result: ClvPredictResult | undefined;
     // the rows and the run (with its summary) in one journalled write: no UPDATE afterwards
     await storeRun(db, 'clv-predict', async (runId) => {
-      result.runId = runId;
       await exec(db, insertSelect('clv_predictions', select({
-        select: [{ expr: num(runId), as: 'run_id' }, ...PREDICTION_COLUMNS.map((c) => ({ expr: col(c), as: c === 'days_next' ? 'days_to_next_purchase' : c }))], from: pred,
-      }), ['run_id', ...PREDICTION_COLUMNS.map((c) => (c === 'days_next' ? 'days_to_next_purchase' : c))]));
+        select: [{ expr: num(runId), as: 'run_id' }, ...PREDICTION_COLUMNS.map((c) => ({ expr: col(c), as: c === 'days_next' ? 'days_to_next_purchase' : c }))],
+        from: direct ? subquery(rows, 'r') : table(predictions),
+      }), STORED));
+      const pred = direct ? table('clv_predictions') : table(predictions);
+      const mine = direct ? eq(col('run_id'), num(runId)) : undefined;
+      const where = (e?: Expr) => (mine && e ? and(mine, e) : mine ?? e);
+      // sums named apart from the clv column they read (ClickHouse's aliases are global to a SELECT: alias-shadows-column)
+      const tot = (await one<{ n: number; with_clv: number; ep: number; clv_sum: number | null; pa: number }>(db, select({
+        select: [{ expr: count(), as: 'n' }, { expr: count(clv), as: 'with_clv' }, { expr: sum(col('expected_purchases')), as: 'ep' }, { expr: sum(clv), as: 'clv_sum' }, { expr: avg(col('p_alive')), as: 'pa' }],
+        from: pred, where: where(),
+      })))!;
+      const reasons = await all<{ r: string; n: number }>(db, select({
+        select: [{ expr: col('excluded_reason'), as: 'r' }, { expr: count(), as: 'n' }], from: pred, where: where(isNotNull(col('excluded_reason'))),
+        groupBy: [col('excluded_reason')], orderBy: [col('excluded_reason')],
+      }));
+      const churn = await all<{ tier: string; n: number; pa: number }>(db, select({
+        select: [{ expr: col('churn_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: avg(col('p_alive')), as: 'pa' }], from: pred, where: where(), groupBy: [col('churn_tier')],
+      }));
+      const tiers = await all<{ tier: string; n: number; clv_sum: number }>(db, select({
+        select: [{ expr: col('clv_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: sum(clv), as: 'clv_sum' }], from: pred, where: where(isNotNull(col('clv_tier'))), groupBy: [col('clv_tier')],
+      }));
+      const excludedByReason = Object.fromEntries(reasons.map((r) => [r.r, Number(r.n)]));
+      const totalClv = tot.clv_sum === null ? null : Number(tot.clv_sum);
+      const r: ClvPredictResult = {
+        runId, fitRunId: Number(run.run_id), model: fit.purchase.name, asOf, horizon, unit, horizonDays, discountRate: o.discountRate,
+        ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin,
+        customers: { predicted: Number(tot.n), withClv: Number(tot.with_clv), excluded: Number(tot.n) - Number(tot.with_clv), excludedByReason },
+        totals: { expectedPurchases: Number(tot.ep ?? 0), clv: totalClv, meanPAlive: Number(tot.pa ?? 0) },
+        churnTiers: [...CHURN_TIERS.map((t) => t.tier), NOT_INFORMATIVE].map((tier) => churn.find((c) => c.tier === tier)).filter((c) => c !== undefined).map((c) => ({ tier: c.tier, customers: Number(c.n), meanPAlive: Number(c.pa) })),
+        pAliveInformative: informative, pAlive: spread,
+        diagnostics: [...(noDropout ? [noDropout] : []), ...(informative ? [] : [pAliveIssue(spread)])],
+        clvTiers: CLV_TIERS.map(({ tier }) => tiers.find((c) => c.tier === tier)).filter((c) => c !== undefined)
+          .map((c) => ({ tier: c.tier, customers: Number(c.n), clv: Number(c.clv_sum), shareOfClv: totalClv ? Number(c.clv_sum) / totalClv : 0 })),
+        warnings: [],
+      };
+      for (const i of r.diagnostics) r.warnings.push(`${i.message}; ${i.meaning}`);
+      if (r.customers.excluded > 0) {
+        r.warnings.push(`${r.customers.excluded} customers have purchase predictions but no CLV: ${Object.entries(excludedByReason).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+      }
       const params = { fitRunId: run.run_id, horizon, unit, discountRate: o.discountRate, ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin };
-      await recordRun(db, runId, 'clv-predict', asOf, params, result);
+      await recordRun(db, runId, 'clv-predict', asOf, params, r);
+      result = r;
       if (options.beforeCommit) await options.beforeCommit(runId);
     });
-    return result;
+    return result!;
   } finally {
     for (const t of [summary, patterns, base, predictions]) await exec(db, dropTable(t));
   }
