@@ -17,7 +17,7 @@ import { pageOf, pageQuery } from '../schemas.ts';
 import { queueOrRun, queuedOrDone } from '../work.ts';
 
 const FORMATS = ['csv', 'tsv', 'parquet', 'json', 'ndjson', 'xlsx'] as const;
-const KINDS = ['transactions', 'customers', 'events', 'products'] as const;
+const KINDS = ['transactions', 'customers', 'events', 'products', 'places'] as const;
 /** The deepest offset of a paged list (further: filter, or export). */
 export const MAX_OFFSET = 100_000;
 
