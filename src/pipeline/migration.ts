@@ -15,7 +15,7 @@ import { copyToFile } from './export.ts';
 import { all, dayText, one, timestampText } from './run-query.ts';
 
 /** Every kind of stored run. */
-export const RUN_KINDS = ['rfm', 'lrfmp', 'clv', 'clv-predict', 'cluster', 'audience', 'campaign', 'recommend', 'model', 'model-score'] as const;
+export const RUN_KINDS = ['rfm', 'lrfmp', 'clv', 'clv-predict', 'cluster', 'audience', 'campaign', 'recommend', 'model', 'model-score', 'outliers'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
 /** The kinds whose runs label each customer (a `clv` fit has no per-customer rows). */
 export const LABELLED_KINDS: readonly string[] = ['rfm', 'lrfmp', 'clv-predict', 'cluster', 'audience'];
@@ -85,8 +85,10 @@ function listed(r: { run_id: number; kind: string; as_of: unknown; created_at: u
   const k = r.kind;
   return {
     run_id: r.run_id, kind: k, as_of: dayText(r.as_of), created_at: timestampText(r.created_at),
-    name: k === 'audience' || k === 'campaign' || k === 'model' || k === 'model-score' ? text(at(p, 'name')) : null,
-    model_customers: k === 'model' || k === 'model-score' ? number(at(s, 'customers'), true) : null,
+    name: k === 'audience' || k === 'campaign' || k === 'model' || k === 'model-score' || k === 'outliers' ? text(at(p, 'name')) : null,
+    model_customers: k === 'model' || k === 'model-score' || k === 'outliers' ? number(at(s, 'customers'), true) : null,
+    outlier_method: k === 'outliers' ? text(at(p, 'method')) : null,
+    outlier_unusual: k === 'outliers' ? number(at(s, 'unusual'), true) : null,
     model_auc: k === 'model' ? number(at(s, 'cv', 'auc')) : null,
     model_target: k === 'model' ? text(at(p, 'target')) : null,
     model_run: k === 'model-score' ? number(at(p, 'modelRun'), true) : null,
@@ -159,6 +161,8 @@ export async function listRuns(db: Db, kind?: string): Promise<RunListing[]> {
         return { ...base, customers: r.model_customers, ...(r.name === null ? {} : { name: r.name }), summary: `model ${r.name ?? '?'}: target ${r.model_target ?? '?'} on ${r.model_customers === null ? '?' : fmt(r.model_customers)} customers${r.model_auc === null ? '' : `, CV AUC ${r.model_auc.toFixed(3)}`}` };
       case 'model-score':
         return { ...base, customers: r.model_customers, ...(r.name === null ? {} : { name: r.name }), summary: `model ${r.name ?? '?'} (run ${r.model_run ?? '?'}): ${r.model_customers === null ? '?' : fmt(r.model_customers)} customers scored` };
+      case 'outliers':
+        return { ...base, customers: r.model_customers, ...(r.name === null ? {} : { name: r.name }), summary: `outlier scores ${r.name ?? '?'} (${r.outlier_method === 'centroid' ? 'distance to the nearest centre' : 'isolation forest'}): ${r.model_customers === null ? '?' : fmt(r.model_customers)} customers scored, ${r.outlier_unusual === null ? '?' : fmt(r.outlier_unusual)} unusual` };
       default:
         return { ...base, customers: null, summary: '' };
     }

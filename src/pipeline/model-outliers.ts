@@ -1,10 +1,11 @@
 /**
  * `segmint model outliers [NAME]` (issue #19): an outlier score per customer from an isolation forest (or the
- * distance to the nearest k-means centre) over chosen features, stored like a model's scores — a run of kind
- * `model-score` in run_model_scores — so rules read `model.NAME.probability` (the anomaly score) and
- * `model.NAME.decile`; the "unusual" segment is `model.NAME.probability > threshold`, the threshold being the
- * (1 − contamination) quantile of the scores. The run's summary keeps the threshold, the rule, and for the
- * most unusual customers what makes each unusual. docs/models.md ("Outliers") defines the figures.
+ * distance to the nearest k-means centre) over chosen features, stored as a run of kind `outliers` in
+ * run_outlier_scores: the score (not a probability), its decile (1 = the most unusual tenth) and whether it is
+ * above the threshold, the (1 − contamination) quantile of the scores. Rules read them as `model.NAME.score`,
+ * `model.NAME.decile` and `model.NAME.unusual` (the "unusual" segment: `model.NAME.unusual = true`). The run's
+ * summary keeps the threshold, the rule, and for the most unusual customers what makes each unusual.
+ * docs/models.md ("Outliers") defines the figures.
  */
 import { SegmintError } from '../core/errors.ts';
 import { groupsByRank } from '../models/classify/deciles.ts';
@@ -14,11 +15,11 @@ import { fitKMeans } from '../models/cluster/kmeans.ts';
 import { centroidDistance, centroidReasons } from '../models/outlier/centroid-distance.ts';
 import { fitIsolationForest, quantile } from '../models/outlier/isolation-forest.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
-import type { Workspace } from '../store/workspace.ts';
-import { checkName, featureSources } from './model.ts';
+import type { Db, Workspace } from '../store/workspace.ts';
+import { checkName, checkNameFree, featureSources } from './model.ts';
 import { loadFrame } from './model-frame.ts';
-import { anyRow } from './run-query.ts';
-import { isNotNull, col } from '../sql/ir.ts';
+import { all, anyRow, dayText } from './run-query.ts';
+import { cast, col, eq, isNotNull, lit, select, table } from '../sql/ir.ts';
 import { resolveAsOf } from './value.ts';
 
 export type OutlierMethod = 'iforest' | 'centroid';
@@ -64,9 +65,26 @@ export interface OutlierResult {
 /** Numbers standardised, categories one-hot, missing numbers filled with the mean (plus an indicator). */
 const OUTLIER_DESIGN: DesignOptions = { categorical: 'onehot', numeric: 'standardize', missing: 'impute-mean' };
 
+/** The run kind of outlier scores. */
+export const OUTLIER_RUN_KIND = 'outliers';
+
+/** What an `outliers` run stores in its summary. */
+export interface StoredOutliers {
+  name: string;
+  method: OutlierMethod;
+  customers: number;
+  features: string[];
+  contamination: number;
+  threshold: number;
+  unusual: number;
+  rule: string;
+  top: OutlierResult['top'];
+}
+
 export async function scoreOutliers(ws: Pick<Workspace, 'db' | 'config'>, name: string, o: OutlierOptions = {}): Promise<OutlierResult> {
   checkName(name);
   const db = ws.db;
+  await checkNameFree(db, name, 'outliers');
   const method = o.method ?? 'iforest';
   if (method !== 'iforest' && method !== 'centroid') throw new SegmintError('invalid-option', `method ${String(method)}: expected iforest or centroid`);
   const contamination = o.contamination ?? 0.01;
@@ -111,12 +129,22 @@ export async function scoreOutliers(ws: Pick<Workspace, 'db' | 'config'>, name: 
   // the most unusual first (ties in customer order)
   above.sort((a, b) => score[b]! - score[a]! || a - b);
   const top = Array.from(above.slice(0, Math.min(o.explain ?? 20, unusual)), (i) => ({ customerId: ids[i]!, score: score[i]!, reasons: explain(i) }));
-  const rule = `model.${name}.probability > ${threshold.toPrecision(6)}`;
+  const rule = `model.${name}.unusual = true`;
   const features = sources.map((s) => s.name);
-  const runId = await storeRun(db, 'model-score', async (id) => {
-    await db.insertRows('run_model_scores', ['run_id', 'customer_id', 'probability', 'decile'], { columns: [new Array<number>(n).fill(id), ids, score, decile] });
-    await recordRun(db, id, 'model-score', asOf, { name, outliers: true, method, features, contamination, seed }, { name, outliers: true, method, customers: n, features, contamination, threshold, unusual, rule, top });
+  const flag = Array.from(score, (v) => v > threshold);
+  const runId = await storeRun(db, OUTLIER_RUN_KIND, async (id) => {
+    await db.insertRows('run_outlier_scores', ['run_id', 'customer_id', 'score', 'decile', 'unusual'], { columns: [new Array<number>(n).fill(id), ids, score, decile, flag] });
+    await recordRun(db, id, OUTLIER_RUN_KIND, asOf, { name, method, features, contamination, seed }, { name, method, customers: n, features, contamination, threshold, unusual, rule, top });
     return id;
   });
   return { name, runId, method, asOf, customers: n, features, contamination, threshold, unusual, rule, top, warnings };
+}
+
+/** The latest `outliers` run of `name` with its summary, or undefined. */
+export async function loadOutliers(db: Db, name: string): Promise<{ runId: number; asOf: string | null; outliers: StoredOutliers } | undefined> {
+  const rows = await all<{ run_id: number; as_of: unknown; summary: unknown }>(db, select({
+    select: [{ expr: col('run_id'), as: 'run_id' }, { expr: col('as_of'), as: 'as_of' }, { expr: cast(col('summary'), 'varchar'), as: 'summary' }],
+    from: table('runs'), where: eq(col('kind'), lit(OUTLIER_RUN_KIND)), orderBy: [col('run_id')],
+  }));
+  return rows.map((r) => ({ runId: Number(r.run_id), asOf: dayText(r.as_of), outliers: JSON.parse(String(r.summary)) as StoredOutliers })).filter((r) => r.outliers.name === name).pop();
 }

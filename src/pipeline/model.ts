@@ -16,7 +16,7 @@ import { classifierFor, CLASSIFIER_ALGORITHMS, type ClassifierAlgorithm } from '
 import type { ClassifierJSON, DesignEncoding, FeatureColumn, FeatureImportance } from '../models/classify/types.ts';
 import { loadFrame, type FeatureSource } from './model-frame.ts';
 import { compile } from '../sql/compile.ts';
-import { cast, col, eq, isNotNull, lit, select, subquery, table } from '../sql/ir.ts';
+import { cast, col, eq, inList, isNotNull, lit, select, subquery, table } from '../sql/ir.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
 import { loadAudienceSchema, prepareAudience } from './audience.ts';
@@ -99,15 +99,34 @@ export interface ModelScoreResult {
 
 export interface ModelListing {
   name: string;
+  /** a classifier (`segmint model train`) or outlier scores (`segmint model outliers`) */
+  kind: 'classifier' | 'outliers';
   runId: number;
+  /** classifiers: logistic or gbt; outliers: iforest or centroid */
   algorithm: string;
+  /** classifiers: the target; outliers: '' */
   target: string;
   asOf: string | null;
   createdAt: string;
   customers: number;
   auc: number | null;
-  /** the latest score run of this model, if any */
+  /** classifiers: the latest score run of this model, if any; outliers: the run itself (it holds the scores) */
   scoreRun: number | null;
+  /** outliers: customers above the threshold */
+  unusual?: number;
+}
+
+/**
+ * Classifiers (`model` runs) and outlier scores (`outliers` runs) share the names rules read (`model.NAME.…`):
+ * a name one kind holds cannot be given to the other.
+ */
+export async function checkNameFree(db: Db, name: string, kind: 'model' | 'outliers'): Promise<void> {
+  const other = kind === 'model' ? 'outliers' : 'model';
+  const rows = await all<{ params: unknown }>(db, select({ select: [{ expr: cast(col('params'), 'varchar'), as: 'params' }], from: table('runs'), where: eq(col('kind'), lit(other)) }));
+  if (!rows.some((r) => (JSON.parse(String(r.params)) as { name?: unknown }).name === name)) return;
+  throw new SegmintError('invalid-option', kind === 'model'
+    ? `model name ${name}: outlier scores of that name are stored (segmint model outliers ${name}); rules read model.${name}.score`
+    : `outlier scores ${name}: a classifier of that name is trained (segmint model train ${name}); rules read model.${name}.probability`, { hint: 'give another name: rules read model.NAME.… of either kind' });
 }
 
 export function checkName(name: string): void {
@@ -208,6 +227,7 @@ const subsetColumn = (c: FeatureColumn, rows: Int32Array): FeatureColumn =>
 export async function trainModel(ws: Pick<Workspace, 'db' | 'config'>, name: string, o: ModelTrainOptions): Promise<ModelTrainResult> {
   checkName(name);
   const db = ws.db;
+  await checkNameFree(db, name, 'model');
   const algorithm = o.algorithm ?? 'logistic';
   const classifier = classifierFor(algorithm);
   const warnings: string[] = [];
@@ -329,34 +349,36 @@ export async function scoreModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
   return { name, runId, modelRun, asOf, customers: n, meanProbability: n ? sum / n : 0, deciles, warnings };
 }
 
-/** Every trained model (its latest run) with its latest score run. */
+/** Every trained model (its latest run) with its latest score run, and every set of outlier scores (its latest run). */
 export async function listModels(db: Db): Promise<ModelListing[]> {
-  const rows = await all<{ run_id: number; kind: string; as_of: unknown; created_at: unknown; params: unknown }>(db, select({
+  const rows = await all<{ run_id: number; kind: string; as_of: unknown; created_at: unknown; params: unknown; summary: unknown }>(db, select({
     select: [
       { expr: col('run_id'), as: 'run_id' }, { expr: col('kind'), as: 'kind' }, { expr: col('as_of'), as: 'as_of' },
-      { expr: col('created_at'), as: 'created_at' }, { expr: cast(col('params'), 'varchar'), as: 'params' },
+      { expr: col('created_at'), as: 'created_at' }, { expr: cast(col('params'), 'varchar'), as: 'params' }, { expr: cast(col('summary'), 'varchar'), as: 'summary' },
     ],
-    from: table('runs'), orderBy: [col('run_id')],
+    from: table('runs'), where: inList(col('kind'), ['model', 'model-score', 'outliers']), orderBy: [col('run_id')],
   }));
   const latest = new Map<string, ModelListing>();
   const scores = new Map<string, number>();
   for (const r of rows) {
-    if (r.kind !== 'model' && r.kind !== 'model-score') continue;
-    const prm = JSON.parse(String(r.params)) as { name: string; target?: string; algorithm?: string };
+    const prm = JSON.parse(String(r.params)) as { name: string; target?: string; algorithm?: string; method?: string };
     if (r.kind === 'model-score') {
       scores.set(prm.name, Number(r.run_id));
       continue;
     }
+    const sum = JSON.parse(String(r.summary)) as { customers?: number; cv?: { auc?: number } | null; unusual?: number };
+    const outliers = r.kind === 'outliers';
     latest.set(prm.name, {
-      name: prm.name, runId: Number(r.run_id), algorithm: prm.algorithm ?? 'logistic', target: prm.target ?? '', asOf: dayText(r.as_of),
-      createdAt: r.created_at instanceof Date ? r.created_at.toISOString().slice(0, 19).replace('T', ' ') : String(r.created_at).slice(0, 19), customers: 0, auc: null, scoreRun: null,
+      name: prm.name, kind: outliers ? 'outliers' : 'classifier', runId: Number(r.run_id),
+      algorithm: (outliers ? prm.method : prm.algorithm) ?? (outliers ? 'iforest' : 'logistic'), target: outliers ? '' : (prm.target ?? ''), asOf: dayText(r.as_of),
+      createdAt: r.created_at instanceof Date ? r.created_at.toISOString().slice(0, 19).replace('T', ' ') : String(r.created_at).slice(0, 19),
+      customers: Number(sum.customers ?? 0), auc: outliers ? null : (sum.cv?.auc ?? null), scoreRun: outliers ? Number(r.run_id) : null,
+      ...(outliers ? { unusual: Number(sum.unusual ?? 0) } : {}),
     });
   }
   const out = [...latest.values()];
   for (const m of out) {
-    const { model } = await loadModel(db, m.name);
-    m.customers = model.customers;
-    m.auc = model.cv?.auc ?? null;
+    if (m.kind !== 'classifier') continue;
     const s = scores.get(m.name);
     m.scoreRun = s !== undefined && s > m.runId ? s : null;
   }

@@ -1,10 +1,12 @@
 /**
  * The models section (issue #19): for each trained classifier (the latest `model` run of each name) its
  * cross-validated AUC and log loss, the calibration curve and the lift and cumulative gain by decile (all from
- * the out-of-fold probabilities), the features that matter, and its latest score run. Definitions in
- * docs/models.md ("Classifiers").
+ * the out-of-fold probabilities), the features that matter, and its latest score run; for each set of outlier
+ * scores (the latest `outliers` run of each name) its method, threshold, unusual customers and what makes the
+ * most unusual ones unusual. Definitions in docs/models.md ("Classifiers", "Outliers").
  */
-import { listModels, loadModel } from '../pipeline/model.ts';
+import { listModels, loadModel, type ModelListing } from '../pipeline/model.ts';
+import { loadOutliers } from '../pipeline/model-outliers.ts';
 import type { Db } from '../store/workspace.ts';
 import { columns, lines } from './charts.ts';
 import { esc, htmlTable, kpis, num, para, pct, type ReportSection } from './html.ts';
@@ -16,9 +18,13 @@ export async function modelSection(db: Db): Promise<ReportSection | undefined> {
   const models = await listModels(db);
   if (!models.length) return undefined;
   const parts: string[] = [
-    para('Classifiers trained with segmint model train: the figures are out-of-fold (each customer scored by the model fitted without the fold holding them), so they say how the model does on customers it has not seen.'),
+    para('Classifiers trained with segmint model train: the figures are out-of-fold (each customer scored by the model fitted without the fold holding them), so they say how the model does on customers it has not seen. Outlier scores (segmint model outliers) rank customers by how unusual they are; a score is not a probability.'),
   ];
   for (const listing of models) {
+    if (listing.kind === 'outliers') {
+      parts.push(...await outlierPart(db, listing));
+      continue;
+    }
     const { model: m, asOf } = await loadModel(db, listing.name);
     const target = m.target.kind === 'trait' ? `${m.target.text} = ${m.target.positive}` : `rule “${m.target.text}” as of ${m.target.outcomeAsOf}`;
     parts.push(`<h3>${esc(m.name)} <small>(${esc(m.algorithm)}, run ${listing.runId})</small></h3>`);
@@ -54,4 +60,22 @@ function importanceOfLogistic(state: Record<string, unknown>): { name: string; v
   const s = state as { coefficients: number[]; columns: string[]; standardErrors: number[] | null };
   return s.coefficients.map((value, j) => ({ name: s.columns[j]!, value, ...(s.standardErrors ? { se: s.standardErrors[j + 1]! } : {}) }))
     .sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
+}
+
+/** One set of outlier scores: method, threshold, the unusual segment and the most unusual customers with their reasons. */
+async function outlierPart(db: Db, listing: ModelListing): Promise<string[]> {
+  const r = await loadOutliers(db, listing.name);
+  if (!r) return [];
+  const o = r.outliers;
+  const method = o.method === 'centroid' ? 'distance to the nearest k-means centre' : 'isolation forest';
+  return [
+    `<h3>${esc(o.name)} <small>(outlier scores, ${esc(method)}, run ${r.runId})</small></h3>`,
+    para(`${num(o.customers)} customers scored on ${o.features.length} features${r.asOf ? ` as of ${r.asOf}` : ''}. The unusual segment is the share ${o.contamination} with the highest scores: ${num(o.unusual)} customers (${pct(o.unusual / o.customers)}) score above ${num(o.threshold, 4)}; rules read it as ${o.rule}, and model.${o.name}.score / .decile.`),
+    kpis([
+      { label: 'unusual', value: num(o.unusual), note: `${pct(o.unusual / o.customers)} of ${num(o.customers)}` },
+      { label: 'threshold', value: num(o.threshold, 4), note: `the ${num(1 - o.contamination, 3)} quantile of the scores` },
+    ]),
+    ...(o.top.length ? [htmlTable(['customer', 'score', 'what makes it unusual'], o.top.slice(0, TOP).map((t) => [t.customerId, num(t.score, 4), t.reasons.map((q) => `${q.feature} (${pct(q.share)}, z ${num(q.z, 1)})`).join('; ')]),
+      `The ${Math.min(TOP, o.top.length)} most unusual customers and the features that set each apart (share of the isolation or of the distance; z of the value).`)] : []),
+  ];
 }

@@ -23,7 +23,7 @@ import type { Db } from './workspace.ts';
 /** The kinds of journalled writes and the tables their rows live in (the first table holds the marker row). */
 const WRITES = {
   import: { column: 'source_id', tables: ['sources', 'transactions', 'events', 'quarantine', 'customers', 'products', 'places'] },
-  run: { column: 'run_id', tables: ['runs', 'run_scores', 'clv_predictions', 'run_clusters', 'audience_members', 'campaign_members', 'run_recommendations', 'webhook_outbox', 'run_model_scores'] },
+  run: { column: 'run_id', tables: ['runs', 'run_scores', 'clv_predictions', 'run_clusters', 'audience_members', 'campaign_members', 'run_recommendations', 'webhook_outbox', 'run_model_scores', 'run_outlier_scores'] },
 } as const;
 
 /** A journalled write: an import (tagged by source id) or a stored run (tagged by run id). */

@@ -224,6 +224,15 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'model scores: a classifier\'s probability per customer',
     statements: ['CREATE TABLE run_model_scores (run_id INTEGER NOT NULL, customer_id VARCHAR NOT NULL, probability DOUBLE NOT NULL, decile INTEGER NOT NULL)'],
   },
+  {
+    version: 13,
+    // segmint model outliers NAME (issue #19): a run of kind 'outliers' stores every customer's outlier score
+    // (an isolation-forest score or a distance to the nearest centre: not a probability), its decile and whether
+    // it is above the run's threshold; rules read model.NAME.score, model.NAME.decile, model.NAME.unusual
+    // (version 12 is the customer_id indexes of issue #12)
+    description: 'outlier scores: a score, its decile and an unusual flag per customer',
+    statements: ['CREATE TABLE run_outlier_scores (run_id INTEGER NOT NULL, customer_id VARCHAR NOT NULL, score DOUBLE NOT NULL, decile INTEGER NOT NULL, unusual BOOLEAN NOT NULL)'],
+  },
 ];
 
 export const CURRENT_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -146,6 +146,14 @@ export const TABLES_BY_VERSION: Readonly<Record<number, readonly TableDef[]>> = 
       shardKey: 'customer_id',
     },
   ],
+  13: [
+    {
+      name: 'run_outlier_scores',
+      columns: [nn('run_id', 'int'), nn('customer_id', 'text'), nn('score', 'double'), nn('decile', 'int'), nn('unusual', 'bool')],
+      orderBy: ['run_id', 'customer_id'],
+      shardKey: 'customer_id',
+    },
+  ],
 };
 
 /** Every table of the workspace schema by name (the latest version's). */

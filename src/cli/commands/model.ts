@@ -157,7 +157,7 @@ export function registerModel(program: Command, ctx: Context): void {
   ]);
 
   const outliers = withGlobals(model.command('outliers [name]'))
-    .description('an outlier score per customer (isolation forest, or distance to the nearest k-means centre) stored as scores NAME (default outliers): rules read model.NAME.probability (the score); the unusual segment is the share --contamination above the threshold, with what makes each unusual')
+    .description('an outlier score per customer (isolation forest, or distance to the nearest k-means centre) stored as a run of kind outliers named NAME (default outliers): rules read model.NAME.score (not a probability), model.NAME.decile and model.NAME.unusual (the share --contamination above the threshold), with what makes each unusual')
     .option('--features <list>', 'comma-separated traits, behaviour metrics and stored results (default: every trait but the id, plus behaviour where there are transactions)')
     .option('--contamination <share>', 'share of customers in the unusual segment, above 0 and below 0.5 (default 0.01)')
     .option('--method <name>', 'iforest (isolation forest, default) or centroid (distance to the nearest of --k k-means centres)')
@@ -186,18 +186,22 @@ export function registerModel(program: Command, ctx: Context): void {
     'segmint model outliers                                        # isolation forest over every trait, the 1 % most unusual',
     'segmint model outliers usage --features minutes,calls,data_gb,roaming_charges --contamination 0.005',
     'segmint model outliers far --method centroid --k 6',
-    'segmint model outliers && segmint audience eval --where "model.outliers.decile = 1"',
+    'segmint model outliers && segmint audience eval --where "model.outliers.unusual = true"',
+    'segmint audience eval --where "model.outliers.score > 0.6 and model.outliers.decile = 1"',
   ]);
 
   const ls = withGlobals(model.command('list'))
-    .description('the trained models: name, algorithm, target, cross-validated AUC, customers, latest score run')
+    .description('the trained models (name, algorithm, target, cross-validated AUC, customers, latest score run) and the stored outlier scores (method, customers, unusual)')
     .action(async (opts: GlobalOptions) => {
       const ws = await ctx.openWorkspace(opts, { readOnly: true });
       try {
         const models = await listModels(ws.db);
         if (opts.json) json(ctx.io, models);
-        else if (!models.length) ctx.io.out('no models yet: segmint model train NAME --target TRAIT');
-        else ctx.io.out(table(['model', 'run', 'algorithm', 'target', 'customers', 'CV AUC', 'score run', 'created'], models.map((m) => [m.name, m.runId, m.algorithm, m.target, m.customers, f3(m.auc), m.scoreRun === null ? '–' : String(m.scoreRun), m.createdAt])));
+        else if (!models.length) ctx.io.out('no models yet: segmint model train NAME --target TRAIT, or segmint model outliers NAME');
+        else ctx.io.out(table(['model', 'kind', 'run', 'algorithm', 'target', 'customers', 'CV AUC', 'unusual', 'score run', 'created'], models.map((m) => [
+          m.name, m.kind, m.runId, m.algorithm, m.kind === 'outliers' ? '–' : m.target, m.customers, f3(m.auc), m.unusual === undefined ? '–' : m.unusual,
+          m.scoreRun === null ? '–' : String(m.scoreRun), m.createdAt,
+        ])));
       } finally {
         ws.close();
       }
