@@ -1,0 +1,228 @@
+// The Audiences pages in Chromium on the Online Retail fixture: the list (sizes over snapshots, the count
+// now, the overlap matrix, a CSV export with one row per member, webhooks for an admin and in words for a
+// viewer); the editor (a misspelt field marked at its line and column with a did-you-mean, completion of an
+// audience name by keyboard, explain for a member and a non-member); and "no orders in the last 3 months,
+// in Germany" built with the visual builder only, saved, its count equal to the CLI's on the same workspace
+// (the server is stopped first: DuckDB lets one process open the workspace).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import { serverFixture, type ServerFixture } from '../helpers/server.ts';
+import { browserSkipReason, launchBrowser, listen, screenshot, seriousViolations, studioPage } from '../helpers/browser.ts';
+import { audienceSql, prepareAudience } from '../../src/pipeline/audience.ts';
+
+const BIN = resolve(import.meta.dirname, '../../bin/segmint.js');
+const skip = browserSkipReason();
+let fx: ServerFixture;
+let browser: Browser;
+let base: string;
+before(async () => {
+  if (skip) return;
+  fx = await serverFixture({ clv: false });
+  base = await listen(fx.app);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await fx?.close();
+});
+
+/** The members of a rule, evaluated through the library (not the server's routes). */
+async function members(where: string): Promise<Set<string>> {
+  const p = await prepareAudience(fx.ws, 'check', where, { audiences: { lapsed: 'has no orders in last 90 days' } });
+  const c = audienceSql(p, fx.ws.db.dialect);
+  return new Set((await fx.ws.db.all<{ customer_id: unknown }>(c.sql, c.params)).map((r) => String(r.customer_id)));
+}
+
+const number = (s: string) => Number(s.replace(/[,\s]/g, ''));
+const ruleText = (page: Page) => page.evaluate("document.getElementById('rule-text').value") as Promise<string>;
+
+test('the list: sizes over snapshots, the count now, the overlap, a CSV export with a row per member', { skip }, async () => {
+  const s = await studioPage(browser, base, fx.tokens.admin);
+  await s.goto('audiences');
+  const lapsed = await members('has no orders in last 90 days');
+  const big = await members('rfm.monetary > 1000');
+  assert.ok(lapsed.size > 0 && big.size > 0);
+  for (const [name, set] of [['lapsed', lapsed], ['big-spenders', big]] as const) {
+    const cell = s.page.locator(`td[data-count="${name}"]`);
+    await cell.locator('div.hint').waitFor();
+    assert.equal(number((await cell.innerText()).split('\n')[0]!), set.size, `${name}: the count now`);
+    // two snapshots of the fixture: the trend names them
+    const img = s.page.getByRole('img', { name: new RegExp(`^${name}: 2 snapshots, from ${set.size.toLocaleString('en-US')} customers`) });
+    await img.waitFor();
+  }
+  // the overlap of the two
+  await s.page.getByRole('checkbox', { name: 'Compare lapsed' }).check();
+  await s.page.getByRole('checkbox', { name: 'Compare big-spenders' }).check();
+  const matrix = s.page.locator('table.overlap');
+  await matrix.locator('tbody tr').nth(1).waitFor();
+  const both = [...lapsed].filter((id) => big.has(id)).length;
+  const row = (await matrix.locator('tbody tr').first().locator('td').allInnerTexts()).map((t) => number(t.split('(')[0]!));
+  assert.deepEqual(row, [lapsed.size, both]);
+  // the export: the header and one row per member, downloaded with the token
+  const [dl] = await Promise.all([s.page.waitForEvent('download'), s.page.getByRole('button', { name: 'Export lapsed as CSV' }).click()]);
+  assert.equal(dl.suggestedFilename(), 'lapsed.csv');
+  const lines = readFileSync((await dl.path())!, 'utf8').trim().split('\n');
+  assert.equal(lines[0], 'customer_id');
+  assert.deepEqual(new Set(lines.slice(1)), lapsed);
+  assert.deepEqual(await seriousViolations(s.page), []);
+  await screenshot(s.page, 'audiences');
+  assert.deepEqual(s.errors, []);
+  await s.page.context().close();
+});
+
+test('webhooks: an admin subscribes (the secret shown once) and deletes; a viewer is told the role is too weak', { skip }, async () => {
+  const s = await studioPage(browser, base, fx.tokens.admin);
+  await s.goto('audiences');
+  await s.page.getByLabel('Audience', { exact: true }).selectOption('lapsed');
+  await s.page.getByLabel('URL to call').fill('https://example.com/hooks/lapsed');
+  await s.page.getByRole('button', { name: 'Subscribe' }).click();
+  const secret = s.page.locator('.secret code');
+  await secret.waitFor();
+  assert.match(await secret.innerText(), /\S{16,}/);
+  const rows = s.page.getByRole('table', { name: 'Webhook subscriptions' }).locator('tbody tr');
+  assert.equal(await rows.count(), 1);
+  assert.match(await rows.first().innerText(), /lapsed\s+https:\/\/example\.com\/hooks\/lapsed\s+entered, exited\s+active/);
+  await s.page.getByRole('button', { name: 'I have copied it' }).click();
+  assert.equal(await s.page.locator('.secret').count(), 0);
+  await s.page.getByRole('button', { name: /Delete the webhook to https:\/\/example\.com\/hooks\/lapsed/ }).click();
+  await s.page.getByText('No webhook yet').waitFor();
+  assert.deepEqual(s.errors, []);
+  await s.page.context().close();
+
+  const v = await studioPage(browser, base, fx.tokens.viewer);
+  await v.goto('audiences');
+  await v.page.getByRole('note').filter({ hasText: 'Webhooks need an admin token' }).waitFor();
+  assert.equal(await v.page.getByRole('button', { name: 'Subscribe' }).count(), 0);
+  // the 403 of /webhooks is the browser's console error for a failed request: the page itself logs none
+  assert.deepEqual(v.errors.filter((e) => !/status of 403/.test(e)), []);
+  await v.page.context().close();
+});
+
+test('the text editor: a misspelt field marked at its place with a did-you-mean; completion offers an audience name', { skip }, async () => {
+  const s = await studioPage(browser, base, fx.tokens.analyst);
+  await s.goto('audiences/new');
+  const area = s.page.getByLabel('Rule', { exact: true });
+  await area.click();
+  await s.page.keyboard.type("all(has orders, contry = 'Germany')");
+  const problem = s.page.getByRole('list', { name: 'Problems in the rule' }).getByRole('listitem');
+  await problem.first().waitFor();
+  assert.equal(await problem.count(), 1);
+  const text = await problem.first().innerText();
+  assert.match(text, /^Line 1, column 17: customers have no trait contry; did you mean country\?/);
+  assert.equal(await area.getAttribute('aria-invalid'), 'true');
+  assert.equal(await s.page.locator('.rule-layer mark').innerText(), 'contry');
+  // a click on the problem selects it in the text
+  await problem.first().getByRole('button', { name: 'Line 1, column 17' }).click();
+  assert.deepEqual(await s.page.evaluate("[document.activeElement.id, document.activeElement.selectionStart, document.activeElement.selectionEnd]"), ['rule-text', 16, 22]);
+  assert.deepEqual(await seriousViolations(s.page), []);
+
+  // completion: after `in audience '` the audience names, by keyboard
+  await area.fill('');
+  await area.click();
+  await s.page.keyboard.type("all(country = 'Germany', not in audience '");
+  const list = s.page.getByRole('listbox', { name: 'Completions: audiences' });
+  await list.waitFor();
+  const options = await list.getByRole('option').allInnerTexts();
+  assert.deepEqual(options.map((o) => o.split(' ')[0]).sort(), ['big-spenders', 'lapsed']);
+  const first = await area.getAttribute('aria-activedescendant');
+  assert.equal(await s.page.locator(`#${first}`).getAttribute('aria-selected'), 'true');
+  await s.page.keyboard.press('ArrowDown');
+  const second = await area.getAttribute('aria-activedescendant');
+  assert.notEqual(second, first);
+  const chosen = (await s.page.locator(`#${second}`).innerText()).split(' ')[0]!;
+  await s.page.keyboard.press('Enter');
+  await list.waitFor({ state: 'detached' });
+  assert.equal(await ruleText(s.page), `all(country = 'Germany', not in audience '${chosen}'`);
+  await s.page.keyboard.type(')');
+  await s.page.getByText('No problems.').waitFor();
+  // Escape closes the list: a field being typed offers fields
+  await area.fill('');
+  await area.click();
+  await s.page.keyboard.type('coun');
+  const fields = s.page.getByRole('listbox', { name: 'Completions: fields' });
+  await fields.getByRole('option', { name: /^country — customer trait/ }).waitFor();
+  assert.deepEqual(await seriousViolations(s.page), []);
+  await s.page.keyboard.press('Escape');
+  await fields.waitFor({ state: 'detached' });
+  assert.equal(await ruleText(s.page), 'coun');
+  assert.deepEqual(s.errors, []);
+  await s.page.context().close();
+});
+
+/** What the builder test saw, for the CLI comparison at the end. */
+let built: { where: string; shown: number } | undefined;
+
+test('the builder: "no orders in the last 3 months, in Germany" with blocks only, saved; explain a member and a non-member', { skip }, async () => {
+  const s = await studioPage(browser, base, fx.tokens.analyst);
+  await s.goto('audiences/new');
+  await s.page.getByLabel('Name').fill('germany-lapsed');
+  await s.page.getByLabel('Description').fill('German customers without an order for 3 months');
+  await s.page.getByRole('button', { name: 'Builder' }).click();
+  await s.page.getByRole('button', { name: 'Add an orders condition to customers who match' }).click();
+  const c1 = s.page.getByRole('group', { name: 'Condition 1' });
+  await c1.getByLabel('Has').selectOption('no');
+  await c1.getByLabel('When').selectOption('last');
+  await c1.getByLabel('Number').fill('3');
+  await c1.getByLabel('Unit').selectOption('months');
+  await s.page.getByRole('button', { name: 'Add a field condition to customers who match' }).click();
+  const c2 = s.page.getByRole('group', { name: 'Condition 2' });
+  await c2.getByLabel('Field').fill('country');
+  await c2.getByLabel('Value').fill('Germany');
+  const produced = s.page.locator('#produced-text');
+  await s.page.waitForFunction("document.getElementById('produced-text').textContent.includes('Germany')");
+  const where = (await produced.innerText()).trim();
+  assert.equal(where, "all(has no orders in last 3 months, country = 'Germany')");
+  assert.equal(await s.page.locator('#rule-text').count(), 0, 'the builder, not the textarea');
+  await s.page.getByText('No problems.').waitFor();
+  await s.page.locator('#live-count .count-value').waitFor();
+  const draft = number(await s.page.locator('#live-count .count-value').innerText());
+  assert.deepEqual(await seriousViolations(s.page), []);
+  await s.page.getByRole('button', { name: 'Save', exact: true }).click();
+  await s.page.getByRole('heading', { level: 1, name: 'Audience germany-lapsed' }).waitFor();
+  await s.page.locator('#live-count .count-value').waitFor();
+  const shown = number(await s.page.locator('#live-count .count-value').innerText());
+  assert.equal(shown, draft, 'the saved count is the draft count');
+  const set = await members(where);
+  assert.ok(set.size > 0, 'some German customers have not ordered for 3 months');
+  assert.equal(shown, set.size);
+  // explain: a member, then a customer who is not one
+  const member = [...set][0]!;
+  const other = (await fx.ws.db.one<{ id: string }>("SELECT min(customer_id) AS id FROM customers WHERE country = 'United Kingdom'"))!.id;
+  await s.page.getByLabel('Customer id').fill(member);
+  await s.page.getByRole('button', { name: 'Explain' }).click();
+  await s.page.getByText(`Customer ${member} is in the audience`).waitFor();
+  assert.deepEqual(await s.page.locator('.explain ul.tree ul > li > span:first-child').allInnerTexts(), ['✓ true', '✓ true']);
+  // the saved text opens in the builder again
+  await s.page.getByRole('button', { name: 'Builder' }).click();
+  assert.equal(await s.page.getByRole('group', { name: 'Condition 2' }).getByLabel('Value').inputValue(), 'Germany');
+  assert.equal((await s.page.locator('#produced-text').innerText()).trim(), where);
+  assert.deepEqual(await seriousViolations(s.page), []);
+  await screenshot(s.page, 'audience-editor');
+  await s.page.getByRole('button', { name: 'Text' }).click();
+  assert.equal(await ruleText(s.page), where);
+  await s.page.getByLabel('Customer id').fill(String(other));
+  await s.page.getByRole('button', { name: 'Explain' }).click();
+  await s.page.getByText(`Customer ${other} is not in the audience`).waitFor();
+  const marks = await s.page.locator('.explain ul.tree ul > li').allInnerTexts();
+  assert.match(marks[1]!, /^✗ false country = 'Germany'/);
+  assert.deepEqual(await seriousViolations(s.page), []);
+  assert.deepEqual(s.errors, []);
+  await s.page.context().close();
+  built = { where, shown };
+});
+
+test("the builder's count equals the CLI's on the same workspace (the server stopped first)", { skip }, async () => {
+  assert.ok(built, 'the builder test ran');
+  // DuckDB lets one process open the workspace: the server and the fixture's connection close first
+  await fx.app.close();
+  fx.ws.close();
+  const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'audience', 'eval', '--where', built.where, '--workspace', fx.dir, '--json', '--no-store'], { timeout: 120_000 });
+  const r = JSON.parse(stdout) as { customers: number; where: string };
+  assert.equal(r.where, built.where);
+  assert.equal(r.customers, built.shown);
+});
