@@ -29,7 +29,8 @@ export function PagedTable<R extends Record<string, unknown>>({ caption, columns
 }) {
   const [offset, setOffset] = useState(0);
   const [sort, setSort] = useState(initialSort);
-  const state = useAsync((signal) => load({ offset, limit: pageSize, ...(sort ?? {}) }, signal), [offset, sort?.sort, sort?.order, ...deps]);
+  // the page keeps the offset it was loaded at: while the next one loads, the rows and the pager agree
+  const state = useAsync(async (signal) => ({ ...(await load({ offset, limit: pageSize, ...(sort ?? {}) }, signal)), at: offset }), [offset, sort?.sort, sort?.order, ...deps]);
   const toggle = (key: string) => {
     setOffset(0);
     setSort((s) => (s?.sort === key ? { sort: key, order: s.order === 'asc' ? 'desc' : 'asc' } : { sort: key, order: 'desc' }));
@@ -37,7 +38,7 @@ export function PagedTable<R extends Record<string, unknown>>({ caption, columns
   return (
     <Async state={state} what={`Loading ${caption.toLowerCase()}`}>
       {(page) => (
-        <div class="table-wrap">
+        <div class="table-wrap" aria-busy={state.loading}>
           <table>
             <caption>{caption}</caption>
             <thead>
@@ -57,9 +58,9 @@ export function PagedTable<R extends Record<string, unknown>>({ caption, columns
             </tbody>
           </table>
           <nav class="pager" aria-label={`${caption}: pages`}>
-            <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - pageSize))}>Previous</button>
-            <span aria-live="polite">{page.total === 0 ? 'none' : `${(offset + 1).toLocaleString('en-US')}–${Math.min(offset + page.rows.length, page.total).toLocaleString('en-US')} of ${page.total.toLocaleString('en-US')}`}</span>
-            <button type="button" disabled={offset + pageSize >= page.total} onClick={() => setOffset(offset + pageSize)}>Next</button>
+            <button type="button" disabled={page.at === 0} onClick={() => setOffset(Math.max(0, page.at - pageSize))}>Previous</button>
+            <span aria-live="polite">{page.total === 0 ? 'none' : `${(page.at + 1).toLocaleString('en-US')}–${Math.min(page.at + page.rows.length, page.total).toLocaleString('en-US')} of ${page.total.toLocaleString('en-US')}`}</span>
+            <button type="button" disabled={page.at + pageSize >= page.total} onClick={() => setOffset(page.at + pageSize)}>Next</button>
           </nav>
         </div>
       )}
