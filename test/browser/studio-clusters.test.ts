@@ -1,0 +1,109 @@
+// The Clusters page in Chromium on the server fixture: the sizes it shows equal the stored rows; a cluster is
+// labelled (name and note) in the page; clustering is run again from the page with another seed and the same
+// k; the label and note are then on the cluster of the new run that matches — checked here independently, by
+// the distances between the two runs' stored model centroids and by the customers the clusters share.
+// axe-core finds no serious or critical violation; the page logs no error.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { serverFixture, type ServerFixture } from '../helpers/server.ts';
+import { browserSkipReason, launchBrowser, listen, seriousViolations, studioPage, screenshot } from '../helpers/browser.ts';
+
+const skip = browserSkipReason();
+let fx: ServerFixture;
+let browser: Browser;
+let base: string;
+before(async () => {
+  if (skip) return;
+  fx = await serverFixture({ clv: false });
+  base = await listen(fx.app);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await fx?.close();
+});
+
+/** The stored model of a cluster run: centroids in the scaled space, and the preprocessing that scaled them. */
+async function storedModel(runId: number): Promise<{ centroids: number[][]; steps: { name: string; center: number; scale: number }[] }> {
+  const r = await fx.ws.db.one<{ s: string }>('SELECT CAST(summary AS VARCHAR) AS s FROM runs WHERE run_id = ?', [runId]);
+  const s = JSON.parse(r!.s) as { model: { centroids: number[][]; preprocessing: { steps: { name: string; center: number; scale: number }[] } } };
+  return { centroids: s.model.centroids, steps: s.model.preprocessing.steps };
+}
+
+const sizes = async (runId: number) => new Map((await fx.ws.db.all<{ c: number; n: number | bigint }>('SELECT cluster AS c, count(*) AS n FROM run_clusters WHERE run_id = ? GROUP BY 1', [runId])).map((r) => [Number(r.c), Number(r.n)]));
+
+test('Clusters page: label a cluster, re-run clustering with another seed from the page, the label and note are on the matching cluster', { skip }, async () => {
+  const a = fx.runs.cluster;
+  const s = await studioPage(browser, base, fx.tokens.analyst, { width: 1280, height: 1000 });
+  await s.goto('clusters');
+  const page = s.page;
+  await page.getByRole('heading', { name: 'Personas and labels' }).waitFor();
+  await page.getByRole('heading', { name: new RegExp(`^Run ${a}\\b.*: 3 clusters`) }).waitFor();
+
+  // the table of clusters: each size equals the stored rows
+  const stored = await sizes(a);
+  const rows = page.getByRole('table', { name: `Clusters of run ${a}` }).locator('tbody tr');
+  assert.equal(await rows.count(), 3);
+  const shown = (await rows.locator('td:nth-child(2)').allInnerTexts()).map((t) => Number(t.replace(/,/g, '')));
+  assert.deepEqual([...shown].sort((x, y) => x - y), [...stored.values()].sort((x, y) => x - y));
+  assert.match(await page.locator('#k-choice-h ~ p').first().innerText(), /k = 3 was given/);
+  for (const h of ['Profiles: how each cluster differs from all customers', 'Snake plot: standardised features per cluster', 'Clusters on two principal components']) {
+    assert.equal(await page.getByRole('img', { name: new RegExp(`^${h}`) }).count(), 1, h);
+  }
+
+  // label the middle-sized cluster in the page
+  const labelled = [...stored].sort((x, y) => x[1] - y[1])[1]![0];
+  const card = page.locator(`section[aria-labelledby="cluster-${labelled}-h"]`);
+  await card.getByText('Label this cluster').click();
+  const form = card.getByRole('form', { name: `Label cluster ${labelled}` });
+  await form.getByLabel('Name').fill('Win-back list');
+  await form.getByLabel('Note').fill('Call them before every launch');
+  await form.getByLabel('Owner').fill('ann');
+  await form.getByLabel('Actionable').check();
+  await form.getByRole('button', { name: 'Save label' }).click();
+  await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  await page.getByRole('heading', { level: 3, name: 'Win-back list' }).waitFor();
+  const saved = JSON.parse((await fx.app.inject({ method: 'GET', url: `/runs/${a}/clusters`, headers: { authorization: `Bearer ${fx.tokens.viewer}` } })).body) as { items: { cluster: number; label: { name?: string; note?: string } | null }[] };
+  const label = saved.items.find((i) => i.cluster === labelled)!.label;
+  assert.deepEqual({ name: label?.name, note: label?.note }, { name: 'Win-back list', note: 'Call them before every launch' });
+
+  // run clustering again from the page: the same k, another seed
+  const run = page.getByRole('form', { name: 'Run clustering' });
+  await run.getByLabel('Number of clusters (k)').selectOption('3');
+  await run.getByLabel('Seed').fill('7');
+  await run.getByRole('button', { name: 'Run clustering' }).click();
+  const done = run.getByText(/Cluster run \d+ stored/);
+  await done.waitFor({ timeout: 120_000 });
+  const b = Number(/Cluster run (\d+) stored/.exec(await done.innerText())![1]);
+  assert.ok(b > a);
+  assert.match(await done.innerText(), new RegExp(`labels carried from run ${a}`));
+  await page.getByRole('heading', { name: new RegExp(`^Run ${b}\\b.*: 3 clusters`) }).waitFor();
+  assert.match(page.url(), new RegExp(`run=${b}`));
+
+  // the label, the note, the owner on one cluster of the new run, said to be carried
+  const carried = page.locator('section.cluster-card', { has: page.getByRole('heading', { level: 3, name: 'Win-back list' }) });
+  assert.equal(await carried.count(), 1);
+  const text = await carried.innerText();
+  assert.match(text, new RegExp(`carried from run ${a}`));
+  assert.match(text, /Call them before every launch/);
+  assert.match(text, /actionable · ann/);
+  const target = Number(/Cluster (\d+)/.exec(text)![1]);
+  // the summary table shows it too
+  assert.match(await page.getByRole('table', { name: `Clusters of run ${b}` }).getByRole('row', { name: /Win-back list/ }).innerText(), new RegExp(`carried from run ${a}`));
+
+  // independently: the new run's centroid nearest the labelled one (both runs scaled alike on the same data) …
+  const ma = await storedModel(a), mb = await storedModel(b);
+  assert.deepEqual(mb.steps.map((x) => [x.name, x.center, x.scale]), ma.steps.map((x) => [x.name, x.center, x.scale]));
+  const from = ma.centroids[labelled]!;
+  const dist = mb.centroids.map((c) => Math.hypot(...c.map((v, j) => v - from[j]!)));
+  assert.equal(dist.indexOf(Math.min(...dist)), target, `distances ${dist.map((x) => x.toFixed(3)).join(', ')}`);
+  // … and the one sharing most of its customers
+  const shared = await fx.ws.db.all<{ b: number; n: number | bigint }>('SELECT b.cluster AS b, count(*) AS n FROM run_clusters a JOIN run_clusters b ON a.customer_id = b.customer_id WHERE a.run_id = ? AND b.run_id = ? AND a.cluster = ? GROUP BY 1 ORDER BY 2 DESC', [a, b, labelled]);
+  assert.equal(Number(shared[0]!.b), target);
+
+  await screenshot(page, 'clusters');
+  assert.deepEqual(await seriousViolations(page), []);
+  assert.deepEqual(s.errors, []);
+  await page.context().close();
+});
