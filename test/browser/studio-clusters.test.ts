@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { serverFixture, type ServerFixture } from '../helpers/server.ts';
+import { runClustering } from '../../src/pipeline/cluster.ts';
 import { browserSkipReason, launchBrowser, listen, seriousViolations, studioPage, screenshot } from '../helpers/browser.ts';
 
 const skip = browserSkipReason();
@@ -103,6 +104,34 @@ test('Clusters page: label a cluster, re-run clustering with another seed from t
   assert.equal(Number(shared[0]!.b), target);
 
   await screenshot(page, 'clusters');
+  assert.deepEqual(await seriousViolations(page), []);
+  assert.deepEqual(s.errors, []);
+  await page.context().close();
+});
+
+test('Clusters page: a run that searched k says why this k, with the scores of every k; clusters matched to none are "new — review"', { skip }, async () => {
+  const run = await runClustering({ ws: fx.ws }, { seed: 3 });
+  const id = run.runId!;
+  const s = await studioPage(browser, base, fx.tokens.viewer);
+  await s.goto(`clusters?run=${id}`);
+  const page = s.page;
+  await page.getByRole('heading', { name: new RegExp(`^Run ${id}\\b.*: ${run.k} clusters`) }).waitFor();
+  // the reason in words, as the run stored it, and a row per k tried behind "Show the numbers"
+  assert.equal(await page.locator('#k-choice-h ~ p').first().innerText(), run.choice!.reason);
+  const chart = page.locator('figure', { has: page.getByRole('img', { name: /^Choosing k: silhouette and stability/ }) });
+  await chart.getByText('Show the numbers').click();
+  const rows = chart.locator('tbody tr');
+  assert.equal(await rows.count(), run.choice!.scores.length);
+  const chosen = await rows.filter({ hasText: 'chosen' }).locator('th').innerText();
+  assert.equal(Number(chosen), run.k);
+  // the review flags the page shows are those of the API, each with its reason
+  const api = JSON.parse((await fx.app.inject({ method: 'GET', url: `/runs/${id}/clusters`, headers: { authorization: `Bearer ${fx.tokens.viewer}` } })).body) as { items: { cluster: number; review: boolean; match: { cluster: number | null } | null }[] };
+  const review = api.items.filter((i) => i.review).map((i) => i.cluster);
+  assert.ok(api.items.every((i) => i.match !== null), 'matched against the earlier labelled run');
+  // one to one against the 3 clusters of the re-run above: at least k − 3 of these are new
+  assert.ok(review.length >= run.k - 3, `k = ${run.k}, ${review.length} new`);
+  assert.equal(await page.getByRole('table', { name: `Clusters of run ${id}` }).getByText('new — review').count(), review.length);
+  for (const c of review) assert.match(await page.locator(`section[aria-labelledby="cluster-${c}-h"]`).innerText(), /No cluster of run \d+ is within 0.5 standard deviations/);
   assert.deepEqual(await seriousViolations(page), []);
   assert.deepEqual(s.errors, []);
   await page.context().close();
