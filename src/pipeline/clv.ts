@@ -23,10 +23,10 @@ import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { exportRows } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
 import { all, anyRow, countRows, dayText, exec, one } from './run-query.ts';
-import { churnTier, clvTier, gammaGammaSpend } from '../scoring/clv.ts';
-import { compile, DIALECT } from '../sql/compile.ts';
+import { churnTier, gammaGammaSpend } from '../scoring/clv.ts';
+import { compile } from '../sql/compile.ts';
 import {
-  and, avg, bool, caseWhen, cast, coalesce, col, count, daysBetween, div, dropTable, eq, gt, insertSelect, isNotNull, isNull, le, lit, lt, min, mul, NULL, num, or, round, rowNumber, select, sub,
+  and, avg, bool, caseWhen, cast, coalesce, col, count, daysBetween, dropTable, eq, gt, insertSelect, isNotNull, isNull, le, lit, lt, min, mul, NULL, num, or, round, select,
   subquery, sum, table, tempName, tryDouble, type Expr, type Select,
 } from '../sql/ir.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
@@ -613,35 +613,27 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
       select: [...BASE_COLUMNS.map((c) => ({ expr: col(c), as: c })), { expr: mul(mul(num(o.margin), col('expected_spend')), col('discounted')), as: 'clv' }],
       from: subquery(inner, 'b'),
     }));
-    // the CLV tier from the share of customers with a higher CLV (ties by customer id): (row_number − 1) / n
-    const withClv = await countRows(db, base, isNotNull(col('clv')));
+    // the CLV tier from the share of customers with a higher CLV (ties by customer id), (rank − 1) / n: the customer
+    // at each tier's edge in CLV order; a customer is in a tier above the edge when it sorts before it
     const clv = col('clv');
-    let rows: Select;
-    if (DIALECT[db.dialect].capabilities.windowFunctions) {
-      const rank = caseWhen([[isNotNull(clv), div(cast(sub(rowNumber([isNull(clv)], [{ expr: clv, desc: true }, col('customer_id')]), num(1)), 'double'), num(Math.max(1, withClv)))]]);
-      const ranked = select({ select: [...PREDICTION_COLUMNS.filter((c) => c !== 'clv_tier').map((c) => ({ expr: col(c), as: c })), { expr: rank, as: 'rk' }], from: table(base) });
-      rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? clvTier(clv, col('rk')) : col(c), as: c })), from: subquery(ranked, 'r') });
-    } else {
-      // no window functions (ClickHouse 18.16): the customer at each tier's edge, read in CLV order; a customer is
-      // in a tier above the edge when it sorts before it (the same ranks as row_number)
-      const order = await all<{ clv: number; customer_id: string }>(db, select({
-        select: [{ expr: clv, as: 'clv' }, { expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: isNotNull(clv),
-        orderBy: [{ expr: clv, desc: true }, col('customer_id')],
-      }));
-      const before = (to: number): Expr => {
-        let k = 0;
-        while (k < withClv && k / withClv < to) k++;
-        if (k >= order.length) return bool(true);
-        const edge = order[k]!;
-        return or(gt(clv, num(Number(edge.clv))), and(eq(clv, num(Number(edge.clv))), lt(col('customer_id'), lit(String(edge.customer_id)))));
-      };
-      const last = CLV_TIERS[CLV_TIERS.length - 1]!;
-      const tier = caseWhen([[isNull(clv), NULL], ...CLV_TIERS.slice(0, -1).map((t): [Expr, Expr] => [before(t.to), lit(t.tier)])], lit(last.tier));
-      rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : col(c), as: c })), from: table(base) });
-    }
-    // engines with window functions insert the ranked rows straight into clv_predictions and summarise the
-    // stored run; the others rank by reading the tier edges above, so their rows are materialised first
-    const direct = DIALECT[db.dialect].capabilities.windowFunctions;
+    const edges = await clvEdges(db, base);
+    const withClv = edges.n;
+    const before = async (to: number): Promise<Expr> => {
+      let k = 0;
+      while (k < withClv && k / withClv < to) k++;
+      const edge = k < withClv ? await edges.at(k) : undefined;
+      if (!edge) return bool(true);
+      const v = edges.value(edge.clv);
+      return or(gt(clv, v), and(eq(clv, v), lt(col('customer_id'), lit(edge.customerId))));
+    };
+    const last = CLV_TIERS[CLV_TIERS.length - 1]!;
+    const cases: [Expr, Expr][] = [[isNull(clv), NULL]];
+    for (const t of CLV_TIERS.slice(0, -1)) cases.push([await before(t.to), lit(t.tier)]);
+    const tier = caseWhen(cases, lit(last.tier));
+    const rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : col(c), as: c })), from: table(base) });
+    // insert the rows straight into clv_predictions and summarise the stored run; ClickHouse 18.16 (no
+    // transactions, a distributed table) summarises them materialised first, as before
+    const direct = db.dialect !== 'clickhouse';
     if (!direct) await materialise(ws, predictions, rows);
     onProgress?.('storing predictions');
     const STORED = ['run_id', ...PREDICTION_COLUMNS.map((c) => (c === 'days_next' ? 'days_to_next_purchase' : c))];
@@ -697,6 +689,49 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   } finally {
     for (const t of [summary, patterns, base, predictions]) await exec(db, dropTable(t));
   }
+}
+
+/**
+ * The CLVs of `base` in order (descending, ties by customer id) without sorting the rows in the warehouse: the
+ * CLVs read as a typed column and sorted here, and the customer at a position looked up among the few with its
+ * CLV. ClickHouse 18.16 reads the rows in that order instead (its doubles are compared as it prints them).
+ */
+async function clvEdges(db: Workspace['db'], base: string): Promise<{ n: number; at: (k: number) => Promise<{ clv: number; customerId: string } | undefined>; value: (v: number) => Expr }> {
+  const clv = col('clv');
+  if (db.dialect === 'clickhouse') {
+    const order = await all<{ clv: number; customer_id: string }>(db, select({
+      select: [{ expr: clv, as: 'clv' }, { expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: isNotNull(clv),
+      orderBy: [{ expr: clv, desc: true }, col('customer_id')],
+    }));
+    return { n: order.length, at: async (k) => (order[k] ? { clv: Number(order[k].clv), customerId: String(order[k].customer_id) } : undefined), value: (v) => num(v) };
+  }
+  const c = compile(select({ select: [{ expr: clv, as: 'clv' }], from: table(base), where: isNotNull(clv) }), db.dialect);
+  const sorted = (await db.numericColumns(c.sql, c.params, ['clv'])).clv!.map((v) => (v === 0 ? 0 : v)).sort();
+  const n = sorted.length;
+  // bound as a double parameter: the value read, exactly
+  const value = (v: number): Expr => cast(lit(v), 'double');
+  return {
+    n, value,
+    at: async (k) => {
+      if (k >= n) return undefined;
+      const v = sorted[n - 1 - k]!;
+      // customers with a higher CLV come first; the edge is the (k − above)-th of those with CLV v, by id
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid]! <= v) lo = mid + 1;
+        else hi = mid;
+      }
+      const offset = k - (n - lo);
+      const ids = await all<{ customer_id: string }>(db, select({
+        select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: eq(clv, value(v)), orderBy: [col('customer_id')], limit: offset + 1,
+      }));
+      const id = ids[offset]?.customer_id;
+      if (id === undefined) throw new Error(`clv predict: no customer at CLV rank ${k} (CLV ${v}) — the CLV read back does not compare equal`);
+      return { clv: v, customerId: String(id) };
+    },
+  };
 }
 
 /** The columns of clv_predictions after run_id, as the pipeline names them (days_next is days_to_next_purchase). */
