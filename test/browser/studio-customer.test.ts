@@ -2,10 +2,19 @@
 // CLV and two audience snapshots): found by search; its purchases, segments of each kind, scores, traits,
 // audiences and timeline equal SQL on the workspace; "show more" pages the timeline; the months of the
 // chart add up to the orders; an unknown id is refused in words. axe: no serious or critical violation; no
-// console error.
+// console error. The two pages' data routes answer the same on PostgreSQL as on DuckDB.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Locator } from 'playwright-core';
+import { join } from 'node:path';
+import { buildServer } from '../../src/server/app.ts';
+import { openEngine } from '../../src/engines/index.ts';
+import { DEMO_DATA } from '../../src/pipeline/demo.ts';
+import { importFile } from '../../src/store/import/index.ts';
+import { TokenStore } from '../../src/store/tokens.ts';
+import { openMemoryDb, Workspace } from '../../src/store/workspace.ts';
+import { runCli } from '../helpers/cli.ts';
+import { FIXTURES, tempDir } from '../helpers/workspace.ts';
 import { serverFixture, type ServerFixture } from '../helpers/server.ts';
 import { browserSkipReason, launchBrowser, listen, screenshot, seriousViolations, studioPage, type StudioPage } from '../helpers/browser.ts';
 
@@ -123,4 +132,62 @@ test('an unknown customer id is refused in words with the hint; the search box k
   assert.deepEqual(await seriousViolations(s.page), []);
   // the 404 is the page's answer, not a console error of the app (the browser logs the failed request)
   assert.deepEqual(s.errors.filter((e) => !/404/.test(e)), []);
+});
+
+const PG = process.env.TEST_POSTGRES_URL;
+
+test('the data routes of the two pages (GET /overview/monthly, /customers/{id}/activity) answer the same on PostgreSQL as on DuckDB', { skip: PG ? false : 'TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)' }, async () => {
+  const schema = `segmint_studio_${process.pid}_${Date.now() % 1e8}`;
+  const t = tempDir('segmint-studio-pg-');
+  const admin = await openEngine(PG!);
+  process.env.SEGMINT_TEST_PG_PASSWORD ??= '';
+  try {
+    // one customer in 25 of the bundled Online Retail sample, and events of two more customers
+    const sample = join(t.dir, 'sample.csv');
+    const m = await openMemoryDb();
+    try {
+      await m.db.run(`COPY (SELECT * FROM read_parquet('${DEMO_DATA.replace(/'/g, "''")}') WHERE hash(CustomerID) % 25 = 0) TO '${sample.replace(/'/g, "''")}' (HEADER)`);
+    } finally {
+      m.close();
+    }
+    const answers: Record<string, string[]> = {};
+    for (const engine of ['duckdb', 'postgres']) {
+      const dir = join(t.dir, engine);
+      if (engine === 'postgres') {
+        const init = await runCli(['init', dir, '--engine', `${PG}?schema=${schema}&password_env=SEGMINT_TEST_PG_PASSWORD`, '--json']);
+        assert.equal(init.code, 0, init.err);
+      }
+      const ws = await Workspace.open(dir, { create: true });
+      try {
+        assert.equal(ws.db.dialect, engine);
+        await importFile(ws, sample, { kind: 'transactions', timezone: ZONE, remember: false });
+        await importFile(ws, join(FIXTURES, 'events.csv'), { kind: 'events', remember: false });
+        const token = new TokenStore(dir).create('studio-test', 'viewer').token;
+        const app = await buildServer({ workspace: ws });
+        try {
+          const ids = (await ws.db.all<{ id: string }>("SELECT customer_id AS id FROM transactions WHERE customer_id IS NOT NULL GROUP BY customer_id ORDER BY count(*) DESC, customer_id LIMIT 2")).map((r) => String(r.id));
+          answers[engine] = [];
+          for (const url of ['/overview/monthly', ...[...ids, 'u1'].map((id) => `/customers/${id}/activity`)]) {
+            const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+            assert.equal(res.statusCode, 200, `${engine} ${url}: ${res.body}`);
+            answers[engine].push(res.body);
+          }
+        } finally {
+          await app.close();
+        }
+      } finally {
+        await ws.closeAsync();
+      }
+    }
+    const monthly = JSON.parse(answers.duckdb![0]!) as { months: unknown[]; timezone: string };
+    assert.equal(monthly.timezone, ZONE);
+    assert.ok(monthly.months.length >= 12, 'a year of months');
+    const events = JSON.parse(answers.duckdb!.at(-1)!) as { events: number; orders: number };
+    assert.ok(events.events > 0 && events.orders === 0, 'u1 has events, no orders');
+    assert.deepEqual(answers.postgres!.map((a) => JSON.parse(a) as unknown), answers.duckdb!.map((a) => JSON.parse(a) as unknown));
+  } finally {
+    await admin.run(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await admin.close();
+    t.cleanup();
+  }
 });
