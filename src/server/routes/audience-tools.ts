@@ -76,15 +76,15 @@ export async function audienceToolRoutes(app: FastifyInstance, opts: { state: Wo
       // the most bought products first; a prefix matches the id or the description
       const id = col('product_id');
       const p = lit(prefix);
-      const rows = await all<{ product_id: unknown; description: unknown; n: unknown }>(rd().db, select({
-        select: [{ expr: id, as: 'product_id' }, { expr: min(col('description')), as: 'description' }, { expr: count(), as: 'n' }],
+      const rows = await all<{ pid: unknown; label: unknown; n: unknown }>(rd().db, select({
+        select: [{ expr: id, as: 'pid' }, { expr: min(col('description')), as: 'label' }, { expr: count(), as: 'n' }],
         from: table('transactions'),
         where: prefix ? and(isNotNull(id), or(startsWith(lower(id), p), startsWith(lower(col('description')), p))) : isNotNull(id),
         groupBy: [id],
         orderBy: [{ expr: count(), desc: true }, id],
         limit: offset + limit + 1,
       }));
-      items = rows.map((r) => ({ value: String(r.product_id), label: r.description === null || r.description === undefined ? String(r.product_id) : String(r.description), detail: `${Number(r.n).toLocaleString('en-US')} lines` }));
+      items = rows.map((r) => ({ value: String(r.pid), label: r.label === null || r.label === undefined ? String(r.pid) : String(r.label), detail: `${Number(r.n).toLocaleString('en-US')} lines` }));
       return { kind, items: items.slice(offset, offset + limit), next: items.length > offset + limit ? offset + limit : null };
     }
     if (kind === 'audiences') items = state.definitions.list().map((a) => ({ value: a.name, label: a.name, ...(a.description ? { detail: a.description } : {}) }));
