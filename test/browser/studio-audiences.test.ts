@@ -140,6 +140,17 @@ test('the text editor: a misspelt field marked at its place with a did-you-mean;
   assert.equal(await ruleText(s.page), `all(country = 'Germany', not in audience '${chosen}'`);
   await s.page.keyboard.type(')');
   await s.page.getByText('No problems.').waitFor();
+  // products, most bought first, inside a value compared with product_id; Tab takes one and closes the quote
+  await area.fill('');
+  await area.click();
+  await s.page.keyboard.type("has purchases where product_id = '");
+  const products = s.page.getByRole('listbox', { name: 'Completions: products' });
+  await products.getByRole('option').first().waitFor();
+  const top = (await fx.ws.db.one<{ id: string }>('SELECT product_id AS id FROM transactions WHERE product_id IS NOT NULL GROUP BY product_id ORDER BY count(*) DESC, product_id LIMIT 1'))!.id;
+  assert.match(await products.getByRole('option').first().innerText(), new RegExp(` ${top} `));
+  await s.page.keyboard.press('Tab');
+  await products.waitFor({ state: 'detached' });
+  assert.equal(await ruleText(s.page), `has purchases where product_id = '${top}'`);
   // Escape closes the list: a field being typed offers fields
   await area.fill('');
   await area.click();

@@ -119,7 +119,7 @@ function Editor({ saved, onSaved }: { saved: AudienceDef | null; onSaved: () => 
   return (
     <>
       <Section title="Definition" id="definition">
-        <div class="form-row">
+        <div class="form-row top">
           {!saved && (
             <div>
               <label for="aud-name">Name</label>

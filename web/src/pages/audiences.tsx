@@ -11,9 +11,13 @@ import { pct, type AudienceCount, type AudienceDef } from '../components/audienc
 import { Webhooks } from '../components/audience-webhooks.tsx';
 import { href, type Route } from '../router.ts';
 
+const PAGE = 20;
+
 export function AudiencesPage(_: { route: Route }) {
   const list = useAsync((signal) => get<{ items: AudienceDef[] }>('/audiences', undefined, signal).then((r) => r.items), []);
   const [compare, setCompare] = useState<string[]>([]);
+  // a page of rows at a time: each row counts its audience now and reads its snapshots
+  const [page, setPage] = useState(0);
   const toggle = (name: string, on: boolean) => setCompare((xs) => (on ? [...xs, name].slice(-12) : xs.filter((x) => x !== name)));
   return (
     <>
@@ -34,9 +38,16 @@ export function AudiencesPage(_: { route: Route }) {
                       </tr>
                     </thead>
                     <tbody>
-                      {items.map((a) => <AudienceRow key={a.name} a={a} compared={compare.includes(a.name)} onCompare={(on) => toggle(a.name, on)} />)}
+                      {items.slice(page * PAGE, (page + 1) * PAGE).map((a) => <AudienceRow key={a.name} a={a} compared={compare.includes(a.name)} onCompare={(on) => toggle(a.name, on)} />)}
                     </tbody>
                   </table>
+                  {items.length > PAGE && (
+                    <nav class="pager" aria-label="Audiences: pages">
+                      <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)}>Previous</button>
+                      <span aria-live="polite">{page * PAGE + 1}–{Math.min(items.length, (page + 1) * PAGE)} of {items.length}</span>
+                      <button type="button" disabled={(page + 1) * PAGE >= items.length} onClick={() => setPage(page + 1)}>Next</button>
+                    </nav>
+                  )}
                 </div>
               )}
             </Section>
