@@ -118,9 +118,10 @@ test('Clusters page: a run that searched k says why this k, with the scores of e
   await page.getByRole('heading', { name: new RegExp(`^Run ${id}\\b.*: ${run.k} clusters`) }).waitFor();
   // the reason in words, as the run stored it, and a row per k tried behind "Show the numbers"
   assert.equal(await page.locator('#k-choice-h ~ p').first().innerText(), run.choice!.reason);
-  const chart = page.locator('figure', { has: page.getByRole('img', { name: /^Choosing k: silhouette and stability/ }) });
-  await chart.getByText('Show the numbers').click();
-  const rows = chart.locator('tbody tr');
+  assert.equal(await page.getByRole('img', { name: /^Choosing k: silhouette and stability/ }).count(), 1);
+  assert.equal(await page.getByRole('img', { name: /^Choosing k: inertia/ }).count(), 1);
+  await page.locator('#k-choice-h ~ details.numbers').getByText('Show the numbers').click();
+  const rows = page.getByRole('table', { name: 'Scores of every k tried' }).locator('tbody tr');
   assert.equal(await rows.count(), run.choice!.scores.length);
   const chosen = await rows.filter({ hasText: 'chosen' }).locator('th').innerText();
   assert.equal(Number(chosen), run.k);

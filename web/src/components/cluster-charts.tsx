@@ -2,7 +2,7 @@
 // and stability per k, and the inertia's elbow), the profile heat map (z-score of each cluster's mean per
 // feature), the snake plot (the same z-scores as one line per cluster) and the clusters on two principal components.
 import * as Plot from '@observablehq/plot';
-import { Chart, fmt } from './chart.tsx';
+import { Chart, fmt, NumbersTable } from './chart.tsx';
 import { chartNames, colourOf, featureName, pct, type ClusterDetail } from './cluster-data.tsx';
 
 /** The chart is one image with its own name (Chart sets it): Plot's names of its mark groups are left out (axe: no aria-label on a plain g). */
@@ -19,44 +19,47 @@ const z2 = (z: number | null) => (z === null ? '–' : (z > 0 ? '+' : '') + z.to
 export function KChoiceCharts({ d }: { d: ClusterDetail }) {
   const c = d.choice!;
   const table = {
-    columns: ['k', 'silhouette', 'stability (ARI)', 'inertia', 'Calinski-Harabasz', 'Davies-Bouldin', ...(c.scores.some((s) => s.bic !== null) ? ['BIC'] : []), 'smallest cluster', 'kept'],
+    columns: ['k', 'silhouette', 'stability (ARI)', 'inertia', 'Calinski-Harabasz', 'Davies-Bouldin', ...(c.scores.some((s) => s.bic !== null) ? ['BIC'] : []), 'smallest cluster', 'note'],
     rows: c.scores.map((s) => [s.k, s.silhouette, s.stability, s.inertia, s.calinskiHarabasz, s.daviesBouldin, ...(c.scores.some((x) => x.bic !== null) ? [s.bic] : []), pct(s.smallestShare),
-      s.k === c.k ? 'chosen' : !s.sizesOk ? 'a cluster too small' : !s.stable ? 'unstable' : 'lower silhouette']),
+      s.k === c.k ? 'chosen' : !s.sizesOk ? 'a cluster too small' : !s.stable ? 'restarts disagree' : '–']),
   };
   const lines = c.scores.flatMap((s) => [{ k: s.k, v: s.silhouette, m: 'silhouette' }, { k: s.k, v: s.stability, m: 'stability (ARI)' }]).filter((p) => p.v !== null);
   const inertia = c.scores.filter((s) => s.inertia !== null);
   return (
-    <div class="grid2">
-      <Chart
-        title="Choosing k: silhouette and stability"
-        description={`Silhouette and stability of k = ${c.scores[0]?.k ?? '?'} to ${c.scores.at(-1)?.k ?? '?'}; higher is better for both; k = ${c.k} was chosen.`}
-        table={table} deps={[d.runId]}
-        draw={(width) => quiet(Plot.plot({
-          width, height: 240, marginLeft: 48,
-          x: { label: 'k', ticks: c.scores.map((s) => s.k), tickFormat: 'd' }, y: { grid: true, label: 'score' },
-          color: { legend: true, domain: ['silhouette', 'stability (ARI)'], range: ['#1f5fbf', '#7a4b00'] },
-          marks: [
-            Plot.ruleX([c.k], { stroke: '#4b5563', strokeDasharray: '4 3' }),
-            Plot.line(lines, { x: 'k', y: 'v', stroke: 'm', strokeWidth: 2 }),
-            Plot.dot(lines, { x: 'k', y: 'v', fill: 'm', r: 3, title: (p: { k: number; v: number; m: string }) => `k = ${p.k}: ${p.m} ${p.v.toFixed(3)}` }),
-          ],
-        }))}
-      />
-      <Chart
-        title="Choosing k: inertia (the elbow)"
-        description={`Within-cluster sum of squares for each k; ${c.elbow === null ? 'the curve has no clear bend' : `the curve bends at k = ${c.elbow}`}.`}
-        table={table} deps={[d.runId]}
-        draw={(width) => quiet(Plot.plot({
-          width, height: 240, marginLeft: 64,
-          x: { label: 'k', ticks: c.scores.map((s) => s.k), tickFormat: 'd' }, y: { grid: true, label: 'inertia', tickFormat: '~s' },
-          marks: [
-            ...(c.elbow === null ? [] : [Plot.ruleX([c.elbow], { stroke: '#4b5563', strokeDasharray: '4 3' })]),
-            Plot.line(inertia, { x: 'k', y: 'inertia', stroke: '#1f5fbf', strokeWidth: 2 }),
-            Plot.dot(inertia, { x: 'k', y: 'inertia', fill: '#1f5fbf', r: 3, title: (s: { k: number; inertia: number }) => `k = ${s.k}: inertia ${fmt(s.inertia, 1)}` }),
-          ],
-        }))}
-      />
-    </div>
+    <>
+      <div class="grid2">
+        <Chart
+          title="Choosing k: silhouette and stability"
+          description={`Silhouette and stability of k = ${c.scores[0]?.k ?? '?'} to ${c.scores.at(-1)?.k ?? '?'}; higher is better for both; k = ${c.k} was chosen.`}
+          deps={[d.runId]}
+          draw={(width) => quiet(Plot.plot({
+            width, height: 240, marginLeft: 48,
+            x: { label: 'k', ticks: c.scores.map((s) => s.k), tickFormat: 'd' }, y: { grid: true, label: 'score' },
+            color: { legend: true, domain: ['silhouette', 'stability (ARI)'], range: ['#1f5fbf', '#7a4b00'] },
+            marks: [
+              Plot.ruleX([c.k], { stroke: '#4b5563', strokeDasharray: '4 3' }),
+              Plot.line(lines, { x: 'k', y: 'v', stroke: 'm', strokeWidth: 2 }),
+              Plot.dot(lines, { x: 'k', y: 'v', fill: 'm', r: 3, title: (p: { k: number; v: number; m: string }) => `k = ${p.k}: ${p.m} ${p.v.toFixed(3)}` }),
+            ],
+          }))}
+        />
+        <Chart
+          title="Choosing k: inertia (the elbow)"
+          description={`Within-cluster sum of squares for each k; ${c.elbow === null ? 'the curve has no clear bend' : `the curve bends at k = ${c.elbow}`}.`}
+          deps={[d.runId]}
+          draw={(width) => quiet(Plot.plot({
+            width, height: 240, marginLeft: 64,
+            x: { label: 'k', ticks: c.scores.map((s) => s.k), tickFormat: 'd' }, y: { grid: true, label: 'inertia', tickFormat: '~s' },
+            marks: [
+              ...(c.elbow === null ? [] : [Plot.ruleX([c.elbow], { stroke: '#4b5563', strokeDasharray: '4 3' })]),
+              Plot.line(inertia, { x: 'k', y: 'inertia', stroke: '#1f5fbf', strokeWidth: 2 }),
+              Plot.dot(inertia, { x: 'k', y: 'inertia', fill: '#1f5fbf', r: 3, title: (s: { k: number; inertia: number }) => `k = ${s.k}: inertia ${fmt(s.inertia, 1)}` }),
+            ],
+          }))}
+        />
+      </div>
+      <NumbersTable title="Scores of every k tried" table={table} />
+    </>
   );
 }
 
