@@ -84,7 +84,7 @@ test('segments: table, grid and treemap equal SQL on the run rows; a segment lis
   assert.deepEqual(new Map(grid.map((g) => [`${g[0]}:${g[1]}`, n(g[2]!)])), new Map(cells.map((c) => [`${c.r}:${c.f}`, Number(c.n)])), 'grid: customers per cell');
   const top = await sqlRows<{ r: number; f: number; segment: string; n: bigint }>('SELECT r, f, segment, count(*) AS n FROM run_scores WHERE run_id = ? GROUP BY r, f, segment ORDER BY n DESC, segment', [run]);
   for (const g of grid) assert.equal(g[4], top.find((t) => `${t.r}:${t.f}` === `${g[0]}:${g[1]}`)!.segment, `grid: segment of R ${g[0]} F ${g[1]}`);
-  assert.equal(await s.page.locator('figure.chart', { hasText: 'Recency × frequency grid' }).locator('g[aria-label="cell"] rect').count(), cells.length, 'one coloured cell per (R, F)');
+  assert.equal(await s.page.locator('figure.chart', { hasText: 'Recency × frequency grid' }).locator('g[data-mark="cell"] rect').count(), cells.length, 'one coloured cell per (R, F)');
 
   // the treemap: one rectangle per segment, its numbers by customers, then by revenue
   const treemapFig = s.page.locator('figure.chart', { has: s.page.locator('figcaption', { hasText: 'Segments by customers' }) });

@@ -80,3 +80,15 @@ export function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Recor
   if (text !== undefined) el.textContent = text;
   return el;
 }
+
+/**
+ * A Plot chart as one image: the Chart names the whole (role img); Plot's names of its inner groups
+ * ("line", "rule"…) are kept as data-mark instead (axe forbids aria-label on an SVG group without a role).
+ */
+export function asImage<E extends Element>(el: E): E {
+  for (const g of el.querySelectorAll('[aria-label]')) {
+    g.setAttribute('data-mark', g.getAttribute('aria-label') ?? '');
+    g.removeAttribute('aria-label');
+  }
+  return el;
+}

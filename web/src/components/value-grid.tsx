@@ -2,7 +2,7 @@
 // labelled with its most common segment; the numbers (with every segment of a cell) behind the chart.
 import * as Plot from '@observablehq/plot';
 import { Chart, fmt, money } from './chart.tsx';
-import type { ValueStats } from './value-data.tsx';
+import { asImage, type ValueStats } from './value-data.tsx';
 
 export function ValueGrid({ stats }: { stats: ValueStats }) {
   const scores = Array.from({ length: stats.bins }, (_, i) => i + 1);
@@ -17,7 +17,7 @@ export function ValueGrid({ stats }: { stats: ValueStats }) {
       description={`Customers of run ${stats.runId} in each pair of R score (${stats.bins} = most recent) and F score (${stats.bins} = most frequent), coloured by their number and labelled with the segment most of them are in.`}
       table={table}
       deps={[stats.runId]}
-      draw={(width) => Plot.plot({
+      draw={(width) => asImage(Plot.plot({
         width: Math.min(width, 760),
         height: 90 + stats.bins * 64,
         marginLeft: 56,
@@ -34,7 +34,7 @@ export function ValueGrid({ stats }: { stats: ValueStats }) {
             fill: (c: (typeof stats.grid)[number]) => (Math.sqrt(c.customers / most) > 0.6 ? '#ffffff' : '#1d2430'),
           }),
         ],
-      })}
+      }))}
     />
   );
 }
