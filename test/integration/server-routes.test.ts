@@ -54,6 +54,11 @@ function sample(method: string, path: string): { url: string; body?: unknown; he
     'POST /audiences/format': { url: '/audiences/format', body: { blocks: { kind: 'has', negate: true, source: { kind: 'orders' }, window: { n: 90, unit: 'days' } } }, ok: [200] },
     'POST /audiences/count': { url: '/audiences/count', body: { where: "country = 'Germany'" }, ok: [200] },
     'GET /customers/{customerId}': { url: `/customers/${customer}?timeline=5`, ok: [200] },
+    'GET /value/runs/{runId}': { url: `/value/runs/${r.lrfmp}`, ok: [200] },
+    'GET /migration/customers': { url: `/migration/customers?from=${r.rfm}&to=${r.lrfmp}&fromLabel=Champions&toLabel=High-contribution%20loyal&limit=5&offset=1`, ok: [200] },
+    'GET /clv/fits/{runId}': { url: `/clv/fits/${r.clv}`, ok: [200] },
+    'GET /clv/fits/{runId}/matrices': { url: `/clv/fits/${r.clv}/matrices?maxFrequency=5&maxRecency=8&horizon=4`, ok: [200] },
+    'GET /clv/predictions/{runId}/stats': { url: `/clv/predictions/${r['clv-predict']}/stats?bins=10`, ok: [200] },
   };
   return known[`${method} ${path}`];
 }
