@@ -47,8 +47,8 @@ export function FreshnessTable({ freshness, hasData, onChanged }: { freshness: R
         </table>
       </div>
       {!hasData && <p class="hint">No data yet: import a transactions file below, then run RFM and clustering here.</p>}
-      <JobStatus {...rfm}>{(j) => <p class="good">RFM run #{fmt((j.result as RunResult)?.runId)} stored.</p>}</JobStatus>
-      <JobStatus {...cluster}>{(j) => <ClusterDone r={j.result as RunResult} />}</JobStatus>
+      <JobStatus {...rfm}>{(j) => (j.status === 'succeeded' ? <p class="good">RFM run #{fmt((j.result as RunResult)?.runId)} stored.</p> : null)}</JobStatus>
+      <JobStatus {...cluster}>{(j) => (j.status === 'succeeded' ? <ClusterDone r={j.result as RunResult} /> : null)}</JobStatus>
     </>
   );
 }
@@ -72,7 +72,7 @@ export function RefreshButton({ onChanged }: { onChanged: () => void }) {
         <button type="button" disabled={j.running} onClick={go}>{j.running ? 'Refreshing…' : 'Refresh now'}</button>
         <label class="inline"><input type="checkbox" checked={force} onChange={(e) => setForce((e.target as HTMLInputElement).checked)} /> re-run even without new data</label>
       </div>
-      <JobStatus {...j}>{(done) => <RefreshDone r={done.result as RefreshDoc} />}</JobStatus>
+      <JobStatus {...j}>{(done) => (done.status === 'succeeded' ? <RefreshDone r={done.result as RefreshDoc} /> : null)}</JobStatus>
     </div>
   );
 }

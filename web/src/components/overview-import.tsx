@@ -2,7 +2,7 @@
 // then the import's reconciliation — every line read is either loaded, quarantined (by reason) or was
 // already present — in words and as a table.
 import { useRef, useState } from 'preact/hooks';
-import { upload } from '../api.ts';
+import { ApiError, getToken, qs, type Query } from '../api.ts';
 import { useJob, JobStatus, type JobRef } from './job.tsx';
 import { fmt } from './chart.tsx';
 import type { ImportResultDoc } from './overview-types.ts';
@@ -12,14 +12,42 @@ const FORMATS: Record<string, string> = { csv: 'csv', txt: 'csv', tsv: 'tsv', ta
 const ZONE = /^[A-Za-z0-9_+/-]{1,64}$/;
 
 const formatOf = (name: string): string | undefined => FORMATS[name.toLowerCase().split('.').at(-1) ?? ''];
+/**
+ * POST /sources with the file as the body, through XMLHttpRequest for its upload progress (fetch has none):
+ * a large export shows how much has gone; the server's error is an ApiError as everywhere.
+ */
+function uploadWithProgress<T>(file: File, query: Query, onProgress: (sent: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/sources${qs(query)}`);
+    const token = getToken();
+    if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.upload.onprogress = (e) => onProgress(e.loaded);
+    xhr.onerror = () => reject(new ApiError(0, 'network-error', 'the upload did not reach the server', 'check the connection and that segmint serve is running, then import again'));
+    xhr.onload = () => {
+      let body: { code?: string; message?: string; hint?: string } & Record<string, unknown> = {};
+      try {
+        body = JSON.parse(xhr.responseText) as typeof body;
+      } catch {
+        /* not JSON */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as T);
+      else reject(new ApiError(xhr.status, body.code ?? `http-${xhr.status}`, body.message ?? xhr.statusText, body.hint));
+    };
+    xhr.send(file);
+  });
+}
+
 const size = (bytes: number) => (bytes >= 1024 ** 2 ? `${fmt(Math.round(bytes / 1024 ** 2 * 10) / 10)} MB` : `${fmt(Math.ceil(bytes / 1024))} kB`);
 
 export function ImportForm({ onImported }: { onImported: () => void }) {
+  // onImported: called when the import job ends, succeeded or failed
   const fileRef = useRef<HTMLInputElement>(null);
   const [kind, setKind] = useState<string>('transactions');
   const [zone, setZone] = useState('');
   const [problem, setProblem] = useState<string>();
-  const [sending, setSending] = useState<{ name: string; bytes: number }>();
+  const [sending, setSending] = useState<{ name: string; bytes: number; sent: number }>();
   const { job, error, running, start } = useJob();
 
   const submit = async (e: Event) => {
@@ -31,14 +59,15 @@ export function ImportForm({ onImported }: { onImported: () => void }) {
     if (!format) return setProblem(`“${file.name}”: Segmint reads .csv, .tsv, .parquet, .json, .ndjson and .xlsx files — rename the file with the extension of its format.`);
     const tz = zone.trim();
     if (tz && !ZONE.test(tz)) return setProblem(`“${tz}” is not a time zone name: use an IANA name such as Europe/London or America/New_York, or leave it empty.`);
-    setSending({ name: file.name, bytes: file.size });
+    setSending({ name: file.name, bytes: file.size, sent: 0 });
     const done = await start(async () => {
-      const ref = await upload<JobRef>('/sources', file, { kind, format, name: file.name.slice(0, 200), timezone: tz || undefined });
+      const ref = await uploadWithProgress<JobRef>(file, { kind, format, name: file.name.slice(0, 200), timezone: tz || undefined }, (sent) => setSending({ name: file.name, bytes: file.size, sent }));
       setSending(undefined);
       return ref;
     });
     setSending(undefined);
-    if (done?.status === 'succeeded') onImported();
+    // a failed import changes the freshness (its last failure) too
+    if (done) onImported();
   };
 
   return (
@@ -65,9 +94,15 @@ export function ImportForm({ onImported }: { onImported: () => void }) {
         {problem && <p class="error" role="alert">{problem}</p>}
         <button type="submit" disabled={running}>{running ? 'Importing…' : 'Import'}</button>
       </form>
-      {sending && <p role="status" class="progress">Uploading {sending.name} ({size(sending.bytes)})…</p>}
+      {sending && (
+        <div role="status" class="progress">
+          <progress max={sending.bytes || 1} value={sending.sent} aria-label="upload progress" />
+          <span class="sr-only">Uploading {sending.name}…</span>
+          <span aria-hidden="true">Uploading {sending.name}: {size(sending.sent)} of {size(sending.bytes)}…</span>
+        </div>
+      )}
       <JobStatus job={job} running={running && !sending} error={error}>
-        {(j) => <Reconciliation result={j.result as ImportResultDoc} />}
+        {(j) => (j.status === 'succeeded' && j.result ? <Reconciliation result={j.result as ImportResultDoc} /> : null)}
       </JobStatus>
     </>
   );
