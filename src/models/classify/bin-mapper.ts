@@ -86,14 +86,25 @@ export function fitBinMapper(x: Float64Array, n: number, p: number, categorical:
     rows = all.subarray(0, BIN_SUBSAMPLE);
   }
   const columns: ColumnBins[] = [];
-  const scratch = new Float64Array(rows ? rows.length : n);
+  // which columns have a missing value, in one pass over the rows (row-major: a column at a time would stride
+  // through the whole matrix p times)
+  const missing = new Uint8Array(p);
+  for (let i = 0, k = 0; i < n; i++) for (let j = 0; j < p; j++, k++) if (Number.isNaN(x[k]!)) missing[j] = 1;
+  // the sampled rows transposed once, so each column's values are contiguous
+  const m0 = rows ? rows.length : n;
+  const sample = new Float64Array(m0 * p);
+  for (let k = 0; k < m0; k++) {
+    const base = (rows ? rows[k]! : k) * p;
+    for (let j = 0; j < p; j++) sample[j * m0 + k] = x[base + j]!;
+  }
+  const scratch = new Float64Array(m0);
   for (let j = 0; j < p; j++) {
-    let hasMissing = false;
+    const hasMissing = missing[j] === 1;
     if (categorical[j]) {
       let maxCode = -1;
       for (let i = 0; i < n; i++) {
         const v = x[i * p + j]!;
-        if (Number.isNaN(v)) { hasMissing = true; continue; }
+        if (Number.isNaN(v)) continue;
         if (!(Number.isInteger(v) && v >= 0 && v < MAX_BINS - 1)) {
           throw new SegmintError('invalid-design', `categorical column ${j + 1} holds ${v} on row ${i + 1}: expected a level code from 0 to ${MAX_BINS - 2}`, { hint: 'a categorical feature may have at most 254 levels for trees' });
         }
@@ -103,13 +114,9 @@ export function fitBinMapper(x: Float64Array, n: number, p: number, categorical:
       continue;
     }
     let m = 0;
-    for (let i = 0; i < n; i++) {
-      const v = x[i * p + j]!;
-      if (Number.isNaN(v)) { hasMissing = true; break; }
-    }
-    const count = rows ? rows.length : n;
-    for (let k = 0; k < count; k++) {
-      const v = x[(rows ? rows[k]! : k) * p + j]!;
+    const col = sample.subarray(j * m0, (j + 1) * m0);
+    for (let k = 0; k < m0; k++) {
+      const v = col[k]!;
       if (!Number.isNaN(v)) scratch[m++] = v;
     }
     const thresholds = numericThresholds(scratch.subarray(0, m), maxBins);
@@ -126,29 +133,34 @@ export function applyBins(mapper: BinMapper, x: Float64Array, n: number, out?: U
   const p = mapper.columns.length;
   if (x.length !== n * p) throw new SegmintError('invalid-design', `a design of ${n} rows × ${p} columns needs ${n * p} values, got ${x.length}`);
   const bins = out ?? new Uint8Array(n * p);
-  for (let j = 0; j < p; j++) {
-    const col = mapper.columns[j]!;
-    if (col.categorical) {
-      const k = col.nonMissingBins;
-      for (let i = 0; i < n; i++) {
-        const v = x[i * p + j]!;
-        bins[i * p + j] = v >= 0 && v < k && Number.isInteger(v) ? v : MISSING_BIN;
+  const cols = mapper.columns;
+  const categorical = Uint8Array.from(cols, (c) => (c.categorical ? 1 : 0));
+  const levels = Float64Array.from(cols, (c) => c.nonMissingBins);
+  // each column's thresholds padded to 255 with +∞ (never below a finite value), in one array: the search
+  // below then takes the same 8 steps for every value, without a branch that depends on the data
+  const PAD = MAX_BINS;
+  const thresholds = new Float64Array(p * PAD).fill(Infinity);
+  cols.forEach((c, j) => thresholds.set(c.thresholds, j * PAD));
+  // row by row: the design is row-major, so every value is read once in memory order
+  for (let i = 0, k = 0; i < n; i++) {
+    for (let j = 0; j < p; j++, k++) {
+      const v = x[k]!;
+      if (Number.isNaN(v)) { bins[k] = MISSING_BIN; continue; }
+      if (categorical[j] === 1) {
+        bins[k] = v >= 0 && v < levels[j]! && Number.isInteger(v) ? v : MISSING_BIN;
+        continue;
       }
-      continue;
-    }
-    const t = Float64Array.from(col.thresholds);
-    const m = t.length;
-    for (let i = 0; i < n; i++) {
-      const v = x[i * p + j]!;
-      if (Number.isNaN(v)) { bins[i * p + j] = MISSING_BIN; continue; }
-      // first threshold ≥ v: the number of thresholds < v
-      let lo = 0, hi = m;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (v <= t[mid]!) hi = mid;
-        else lo = mid + 1;
-      }
-      bins[i * p + j] = lo;
+      // the number of thresholds < v, halving a range of 2⁸ − 1 = 255
+      const o = j * PAD;
+      let b = thresholds[o + 127]! < v ? 128 : 0;
+      b += thresholds[o + b + 63]! < v ? 64 : 0;
+      b += thresholds[o + b + 31]! < v ? 32 : 0;
+      b += thresholds[o + b + 15]! < v ? 16 : 0;
+      b += thresholds[o + b + 7]! < v ? 8 : 0;
+      b += thresholds[o + b + 3]! < v ? 4 : 0;
+      b += thresholds[o + b + 1]! < v ? 2 : 0;
+      b += thresholds[o + b]! < v ? 1 : 0;
+      bins[k] = b;
     }
   }
   return bins;

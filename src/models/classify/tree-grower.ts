@@ -28,13 +28,13 @@ const MISSING_BIN = 255;
 const HIST_BINS = 256;
 const HIST_STRIDE = 3;
 
-/** The histogram of every row 0 … n − 1 (the root). */
-function histogramAll(hist: Float64Array, bins: Uint8Array, p: number, g: Float64Array, h: Float64Array, n: number): void {
+/** The histogram of every row 0 … n − 1 (the root); `gh` holds each row's gradient and hessian side by side. */
+function histogramAll(hist: Float64Array, bins: Uint8Array, p: number, gh: Float64Array, n: number): void {
   hist.fill(0);
   const stride = HIST_BINS * HIST_STRIDE;
   for (let r = 0; r < n; r++) {
-    const gi = g[r]!;
-    const hi = h[r]!;
+    const gi = gh[2 * r]!;
+    const hi = gh[2 * r + 1]!;
     const base = r * p;
     for (let j = 0, off = 0; j < p; j++, off += stride) {
       const o = off + bins[base + j]! * HIST_STRIDE;
@@ -46,13 +46,13 @@ function histogramAll(hist: Float64Array, bins: Uint8Array, p: number, g: Float6
 }
 
 /** The histogram of the rows idx[start, end). */
-function histogramRows(hist: Float64Array, bins: Uint8Array, p: number, g: Float64Array, h: Float64Array, idx: Uint32Array, start: number, end: number): void {
+function histogramRows(hist: Float64Array, bins: Uint8Array, p: number, gh: Float64Array, idx: Uint32Array, start: number, end: number): void {
   hist.fill(0);
   const stride = HIST_BINS * HIST_STRIDE;
   for (let k = start; k < end; k++) {
     const r = idx[k]!;
-    const gi = g[r]!;
-    const hi = h[r]!;
+    const gi = gh[2 * r]!;
+    const hi = gh[2 * r + 1]!;
     const base = r * p;
     for (let j = 0, off = 0; j < p; j++, off += stride) {
       const o = off + bins[base + j]! * HIST_STRIDE;
@@ -69,25 +69,34 @@ function subtractHistogram(parent: Float64Array, child: Float64Array): void {
   for (let q = 0; q < m; q++) parent[q] = parent[q]! - child[q]!;
 }
 
-/** Stable partition of idx[start, end) on a numeric split; returns the end of the left part. */
-function partitionNumeric(idx: Uint32Array, scratch: Uint32Array, bins: Uint8Array, p: number, f: number, start: number, end: number, thr: number, missingLeft: boolean): number {
+/**
+ * Stable partition of idx[start, end) on a numeric split; returns the end of the left part. `col` is the
+ * split feature's column of bins (column-major: the rows of a node, ascending, are read nearly in order).
+ */
+function partitionNumeric(idx: Uint32Array, scratch: Uint32Array, col: Uint8Array, start: number, end: number, thr: number, missingLeft: boolean): number {
   let l = start, r = 0;
+  // the row is written to both sides and one of them advances (l ≤ q: idx[q] is read before idx[l] is written),
+  // without a branch on the data; the missing bin goes left only when missing values go left
+  const missingBin = missingLeft ? MISSING_BIN : -1;
   for (let q = start; q < end; q++) {
     const row = idx[q]!;
-    const b = bins[row * p + f]!;
-    if (b <= thr || (missingLeft && b === MISSING_BIN)) idx[l++] = row;
-    else scratch[r++] = row;
+    const b = col[row]!;
+    const left = (b <= thr ? 1 : 0) | (b === missingBin ? 1 : 0);
+    idx[l] = row;
+    scratch[r] = row;
+    l += left;
+    r += 1 - left;
   }
   idx.set(scratch.subarray(0, r), l);
   return l;
 }
 
 /** Stable partition of idx[start, end) on a categorical split (left: bins in the 256-bit set). */
-function partitionSet(idx: Uint32Array, scratch: Uint32Array, bins: Uint8Array, p: number, f: number, start: number, end: number, set: Uint32Array): number {
+function partitionSet(idx: Uint32Array, scratch: Uint32Array, col: Uint8Array, start: number, end: number, set: Uint32Array): number {
   let l = start, r = 0;
   for (let q = start; q < end; q++) {
     const row = idx[q]!;
-    const b = bins[row * p + f]!;
+    const b = col[row]!;
     if ((set[b >>> 5]! & (1 << (b & 31))) !== 0) idx[l++] = row;
     else scratch[r++] = row;
   }
@@ -108,6 +117,10 @@ export class TreeGrower {
   private readonly scratch: Uint32Array;
   private readonly pool: Float64Array[] = [];
   private readonly histSize: number;
+  /** gradients and hessians interleaved: one cache line holds both for a row */
+  private readonly gh: Float64Array;
+  /** the bins column by column (for partitioning a node on one feature) */
+  private readonly columnsOfBins: Uint8Array[];
 
   constructor(
     private readonly bins: Uint8Array,
@@ -118,6 +131,10 @@ export class TreeGrower {
     this.idx = new Uint32Array(n);
     this.scratch = new Uint32Array(n);
     this.histSize = p * HIST_BINS * HIST_STRIDE;
+    this.gh = new Float64Array(2 * n);
+    const t = new Uint8Array(n * p);
+    for (let i = 0, k = 0; i < n; i++) for (let j = 0; j < p; j++, k++) t[j * n + i] = bins[k]!;
+    this.columnsOfBins = Array.from({ length: p }, (_, j) => t.subarray(j * n, (j + 1) * n));
   }
 
   private takeHist(): Float64Array {
@@ -129,9 +146,13 @@ export class TreeGrower {
    * row's leaf value to `raw`.
    */
   grow(g: Float64Array, h: Float64Array, params: GrowerParams, raw: Float64Array): Tree {
-    const { n, p, bins, idx, columns } = this;
+    const { n, p, bins, idx, columns, gh } = this;
     const maxNodes = 2 * params.maxLeafNodes - 1;
-    for (let i = 0; i < n; i++) idx[i] = i;
+    for (let i = 0; i < n; i++) {
+      idx[i] = i;
+      gh[2 * i] = g[i]!;
+      gh[2 * i + 1] = h[i]!;
+    }
     const start = new Int32Array(maxNodes), end = new Int32Array(maxNodes), depth = new Int32Array(maxNodes);
     const G = new Float64Array(maxNodes), H = new Float64Array(maxNodes), C = new Float64Array(maxNodes);
     const hists: (Float64Array | null)[] = new Array<Float64Array | null>(maxNodes).fill(null);
@@ -157,7 +178,7 @@ export class TreeGrower {
 
     if (params.maxLeafNodes > 1 && canSplit(0)) {
       hists[0] = this.takeHist();
-      histogramAll(hists[0], bins, p, g, h, n);
+      histogramAll(hists[0], bins, p, gh, n);
       search(0);
     }
     let leaves = 1;
@@ -175,8 +196,8 @@ export class TreeGrower {
       const f = s.feature;
       const e = end[k]!;
       const l = s.categorical
-        ? partitionSet(idx, this.scratch, bins, p, f, start[k]!, e, s.leftBins)
-        : partitionNumeric(idx, this.scratch, bins, p, f, start[k]!, e, s.bin, s.missingLeft);
+        ? partitionSet(idx, this.scratch, this.columnsOfBins[f]!, start[k]!, e, s.leftBins)
+        : partitionNumeric(idx, this.scratch, this.columnsOfBins[f]!, start[k]!, e, s.bin, s.missingLeft);
       const a = nodes++, b = nodes++;
       start[a] = start[k]!; end[a] = l; start[b] = l; end[b] = e;
       G[a] = s.gradientLeft; H[a] = s.hessianLeft; C[a] = s.countLeft;
@@ -207,7 +228,7 @@ export class TreeGrower {
         const parentHist = hists[k]!;
         hists[k] = null;
         const hs = this.takeHist();
-        histogramRows(hs, bins, p, g, h, idx, start[small]!, end[small]!);
+        histogramRows(hs, bins, p, gh, idx, start[small]!, end[small]!);
         subtractHistogram(parentHist, hs);
         hists[small] = hs;
         hists[large] = parentHist;
