@@ -128,6 +128,10 @@ export function paretonbdSetLogLikelihood(p: ParetoNbdParams, set: PatternSet): 
     a2[k] = lnA0Hyp(p, x, (hi - lo) / (hi + T)) - (r + s + x) * Math.log(hi + T);
     l1[k] = -(r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
   }
+  // e^(l2 − l1) = q · (e^(t1 − a2) − 1) with q = e^(ln(s/(r+s+x)) + a2 − l1) per (x, T): two transcendental
+  // functions per pattern (expm1, log1p); where q is not a finite positive number, the logs as above
+  const q = new Float64Array(ix.TX.length);
+  for (let k = 0; k < q.length; k++) q[k] = Math.exp(ls[ix.TX[k]!]! + a2[k]! - l1[k]!);
   let ll = 0;
   for (let i = 0; i < set.size; i++) {
     const j = set.xi[i]!;
@@ -135,9 +139,13 @@ export function paretonbdSetLogLikelihood(p: ParetoNbdParams, set: PatternSet): 
     let v = c[j]! + l1[k]!;
     if (set.tx[i]! < set.T[i]!) {
       const t1 = a1[ix.txOf[i]!]!;
-      // ln(e^l1 + e^l2) with one exp: l2 = ln(s/(r+s+x)) + ln A0
-      const d = ls[j]! + t1 + Math.log(-Math.expm1(a2[k]! - t1)) - l1[k]!;
-      v = d > 0 ? v + d + Math.log1p(Math.exp(-d)) : d === -Infinity ? v : v + Math.log1p(Math.exp(d));
+      const y = q[k]! * Math.expm1(t1 - a2[k]!);
+      if (y < Infinity && q[k]! > 0) v += Math.log1p(y);
+      else {
+        // ln(e^l1 + e^l2) with one exp: l2 = ln(s/(r+s+x)) + ln A0
+        const d = ls[j]! + t1 + Math.log(-Math.expm1(a2[k]! - t1)) - l1[k]!;
+        v = d > 0 ? v + d + Math.log1p(Math.exp(-d)) : d === -Infinity ? v : v + Math.log1p(Math.exp(d));
+      }
     }
     ll += set.weight[i]! * v;
   }
