@@ -49,7 +49,7 @@ export function QuarantineSummary({ version }: { version: number }) {
                     <tr key={`${r.sourceId}-${r.line}-${r.reason}`}>
                       <td class="num">#{r.sourceId}</td>
                       <td class="num">{fmt(r.line)}</td>
-                      <td>{r.reason}{r.detail ? <span class="hint"> — {r.detail}</span> : null}</td>
+                      <td class="reason">{r.reason}{r.detail ? <span class="hint"> — {r.detail}</span> : null}</td>
                       <td class="raw">{rawText(r.raw)}</td>
                     </tr>
                   ))}
