@@ -137,6 +137,17 @@ const cases: Record<string, { query: Query; want: Expected }> = {
       clickhouse: 'SELECT `c`.`customer_id` AS `customer_id`, coalesce(`p`.`spend`, 0) AS `spend` FROM (SELECT * FROM `customers`) AS `c` LEFT JOIN (SELECT `customer_id` AS `customer_id`, sum(`amount`) AS `spend` FROM (SELECT * FROM `transactions` WHERE (NOT `is_return`)) AS `transactions` GROUP BY `customer_id`) AS `p` ON `p`.`customer_id` = `c`.`customer_id`',
     },
   },
+  'a materialized CTE: one customer\'s rows first, then sorted (ClickHouse inlines it)': {
+    query: select({
+      with: [{ name: 'x', materialized: true, query: select({ select: [{ expr: col('ts'), as: 'ts' }], from: table('transactions'), where: s.eq(col('customer_id'), lit('c1')) }) }],
+      select: [{ expr: col('ts'), as: 'ts' }], from: table('x'), orderBy: [{ expr: col('ts'), desc: true }], limit: 20,
+    }),
+    want: {
+      duckdb: 'WITH "x" AS MATERIALIZED (SELECT "ts" AS "ts" FROM "transactions" WHERE "customer_id" = $1) SELECT "ts" AS "ts" FROM "x" ORDER BY "ts" DESC LIMIT 20',
+      postgres: 'WITH "x" AS MATERIALIZED (SELECT "ts" AS "ts" FROM "transactions" WHERE "customer_id" = $1) SELECT "ts" AS "ts" FROM "x" ORDER BY "ts" DESC NULLS LAST LIMIT 20',
+      clickhouse: "SELECT `ts` AS `ts` FROM (SELECT `ts` AS `ts` FROM `transactions` WHERE `customer_id` = 'c1') AS `x` ORDER BY `ts` DESC NULLS LAST LIMIT 20",
+    },
+  },
   'trigonometry, a scalar subquery and JSON keys (bound; ClickHouse literals)': {
     query: select({
       select: [

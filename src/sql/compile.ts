@@ -308,7 +308,7 @@ class Compiler {
       for (const [i, c] of (q.with ?? []).entries()) {
         const p = `${path}.with[${i}]`;
         if (q.with!.findIndex((x) => x.name === c.name) !== i) this.report(p, 'duplicate-cte', `CTE ${c.name} is defined twice`);
-        if (d.capabilities.cte) ctes.push(`${this.ident(c.name, p)} AS (${this.query(c.query, this.scope, `${p}.query`)})`);
+        if (d.capabilities.cte) ctes.push(`${this.ident(c.name, p)} AS ${c.materialized ? 'MATERIALIZED ' : ''}(${this.query(c.query, this.scope, `${p}.query`)})`);
         // visible to the later CTEs and the body, not to itself
         this.scope = new Map(this.scope).set(c.name, { query: c.query, scope: this.scope });
       }

@@ -1,7 +1,7 @@
 // The CREATE TABLE text of the portable table definitions, written out per dialect, and the store's delete.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTableSql, deleteWhereSql, type TableDef } from './ddl.ts';
+import { createIndexSql, createTableSql, deleteWhereSql, type TableDef } from './ddl.ts';
 
 const orders: TableDef = {
   name: 'orders',
@@ -46,4 +46,11 @@ test("deleteWhereSql: DELETE, and ClickHouse's mutation; text is quoted, numbers
   assert.equal(deleteWhereSql('journal', 'kind', "it's", 'postgres', { column: 'target_id', value: 3 }), `DELETE FROM "journal" WHERE "kind" = 'it''s' AND "target_id" = 3`);
   assert.equal(deleteWhereSql('runs_local', 'run_id', 7, 'clickhouse'), 'ALTER TABLE `runs_local` DELETE WHERE `run_id` = 7');
   assert.throws(() => deleteWhereSql('runs', 'run_id', 1.5, 'postgres'), /not a whole number/);
+});
+
+test('createIndexSql: CREATE INDEX on DuckDB and PostgreSQL; none on ClickHouse (its sorting key serves)', () => {
+  const def = { name: 'transactions_customer_id', table: 'transactions', columns: ['customer_id'] };
+  assert.equal(createIndexSql(def, 'duckdb'), 'CREATE INDEX IF NOT EXISTS "transactions_customer_id" ON "transactions" ("customer_id")');
+  assert.equal(createIndexSql(def, 'postgres'), 'CREATE INDEX IF NOT EXISTS "transactions_customer_id" ON "transactions" ("customer_id")');
+  assert.equal(createIndexSql(def, 'clickhouse'), undefined);
 });

@@ -96,6 +96,22 @@ export function createTableSql(def: TableDef, dialect: DialectName, placement: C
   return `CREATE TABLE ${q(name)} (${cols}) ENGINE = MergeTree ORDER BY ${order.length ? `(${order.map(q).join(', ')})` : 'tuple()'}`;
 }
 
+/**
+ * A secondary index of the workspace schema, for point look-ups by a column (one customer's rows). DuckDB and
+ * PostgreSQL create it (an ART index, a B-tree); ClickHouse has none: its sorting key (`orderBy`) serves.
+ */
+export interface IndexDef {
+  readonly name: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+}
+
+/** CREATE INDEX IF NOT EXISTS for `def` in `dialect`; undefined on ClickHouse (no secondary indexes). */
+export function createIndexSql(def: IndexDef, dialect: DialectName): string | undefined {
+  if (dialect === 'clickhouse') return undefined;
+  return `CREATE INDEX IF NOT EXISTS ${quoteIdent(def.name)} ON ${quoteIdent(def.table)} (${def.columns.map(quoteIdent).join(', ')})`;
+}
+
 /** DROP TABLE IF EXISTS in a dialect. */
 export function dropTableSql(name: string, dialect: DialectName): string {
   return `DROP TABLE IF EXISTS ${dialect === 'clickhouse' ? quoteClickHouseIdent(name) : quoteIdent(name)}`;

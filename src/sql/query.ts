@@ -21,6 +21,12 @@ export interface Join {
 export interface Cte {
   readonly name: string;
   readonly query: Query;
+  /**
+   * computed once before the body (WITH name AS MATERIALIZED, DuckDB and PostgreSQL): e.g. one customer's rows
+   * found by an index, then sorted, where an inlined ORDER BY … LIMIT would scan the table (ignored where the
+   * engine inlines CTEs)
+   */
+  readonly materialized?: boolean;
 }
 
 export interface SelectItem {

@@ -5,7 +5,8 @@
 import { SegmintError } from '../core/errors.ts';
 import { JOURNAL_TABLE_SQL } from './journal.ts';
 import { createWorkspaceTable } from './portable.ts';
-import { META_TABLE, TABLES_BY_VERSION } from './tables.ts';
+import { createIndexSql } from '../sql/ddl.ts';
+import { INDEXES_BY_VERSION, META_TABLE, TABLES_BY_VERSION } from './tables.ts';
 import type { Db } from './workspace.ts';
 
 interface Migration {
@@ -225,6 +226,12 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: ['CREATE TABLE run_model_scores (run_id INTEGER NOT NULL, customer_id VARCHAR NOT NULL, probability DOUBLE NOT NULL, decile INTEGER NOT NULL)'],
   },
   {
+    version: 12,
+    // tables.ts INDEXES_BY_VERSION: one customer's rows found without reading every row group
+    description: 'indexes on customer_id of the tables a customer look-up reads',
+    statements: INDEXES_BY_VERSION[12]!.map((d) => createIndexSql(d, 'duckdb')!),
+  },
+  {
     version: 13,
     // segmint model outliers NAME (issue #19): a run of kind 'outliers' stores every customer's outlier score
     // (an isolation-forest score or a distance to the nearest centre: not a probability), its decile and whether
@@ -283,6 +290,10 @@ export async function migrate(db: Db, options: { readOnly: boolean }): Promise<n
       if (m.version <= from) continue;
       await db.transaction(async () => {
         for (const def of TABLES_BY_VERSION[m.version] ?? []) await createWorkspaceTable(db, def);
+        for (const def of INDEXES_BY_VERSION[m.version] ?? []) {
+          const sql = createIndexSql(def, db.dialect);
+          if (sql) await db.run(sql);
+        }
         await db.insertRows('segmint_meta', ['key', 'value'], [['schema_version', String(m.version)]]);
       });
     }

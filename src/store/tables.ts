@@ -4,7 +4,7 @@
  * which these mirror column for column). Tables keyed by customer are split over a ClickHouse cluster by
  * customer_id; the rest live on the first shard.
  */
-import type { ColumnDef, PortableType, TableDef } from '../sql/ddl.ts';
+import type { ColumnDef, IndexDef, PortableType, TableDef } from '../sql/ddl.ts';
 
 const col = (name: string, type: PortableType, notNull = false): ColumnDef => ({ name, type, notNull });
 const nn = (name: string, type: PortableType): ColumnDef => col(name, type, true);
@@ -154,6 +154,18 @@ export const TABLES_BY_VERSION: Readonly<Record<number, readonly TableDef[]>> = 
       shardKey: 'customer_id',
     },
   ],
+};
+
+/**
+ * The indexes each schema version adds (DuckDB and PostgreSQL; ClickHouse reads by its sorting keys). Version
+ * 12: customer_id of the tables one customer's look-up reads (GET /customers/{id}: the timeline, the scores of
+ * the latest runs, audience memberships), so that a look-up reads a few rows, not every row group. On DuckDB an
+ * ART index makes a bulk DELETE of these tables slow (a whole run or source: about a minute per million rows);
+ * only crash recovery and `segmint delete --source` delete from them.
+ */
+export const INDEXES_BY_VERSION: Readonly<Record<number, readonly IndexDef[]>> = {
+  12: ['transactions', 'events', 'run_scores', 'clv_predictions', 'run_clusters', 'audience_members']
+    .map((table) => ({ name: `${table}_customer_id`, table, columns: ['customer_id'] })),
 };
 
 /** Every table of the workspace schema by name (the latest version's). */

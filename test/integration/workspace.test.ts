@@ -13,6 +13,10 @@ test('a new workspace has segmint.yaml, the database and the current schema vers
     assert.equal(Number(v!.value), CURRENT_SCHEMA_VERSION);
     const tables = (await ws.db.all<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")).map((t) => t.table_name);
     for (const t of ['customers', 'events', 'products', 'quarantine', 'sources', 'transactions']) assert.ok(tables.includes(t), t);
+    // a customer look-up reads these by index (schema version 12)
+    const indexes = (await ws.db.all<{ t: string; sql: string }>("SELECT table_name AS t, sql FROM duckdb_indexes() WHERE index_name LIKE '%_customer_id' ORDER BY 1")).map((i) => `${i.t}: ${i.sql}`);
+    assert.deepEqual(indexes.map((i) => i.split(':')[0]), ['audience_members', 'clv_predictions', 'events', 'run_clusters', 'run_scores', 'transactions']);
+    assert.match(indexes.find((i) => i.startsWith('transactions'))!, /ON transactions\s*\(customer_id\)/i);
     assert.equal(ws.config.import.cancellationPrefix, 'C');
     ws.close();
   });
