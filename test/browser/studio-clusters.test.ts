@@ -110,7 +110,9 @@ test('Clusters page: label a cluster, re-run clustering with another seed from t
 });
 
 test('Clusters page: a run that searched k says why this k, with the scores of every k; clusters matched to none are "new — review"', { skip }, async () => {
-  const run = await runClustering({ ws: fx.ws }, { seed: 3 });
+  // k searched, on more features than the labelled runs (matched on the three they share)
+  const features = ['recency_days', 'frequency', 'monetary', 'tenure_days', 'mean_order_value', 'distinct_products', 'basket_size', 'return_rate'];
+  const run = await runClustering({ ws: fx.ws }, { seed: 3, features });
   const id = run.runId!;
   const s = await studioPage(browser, base, fx.tokens.viewer);
   await s.goto(`clusters?run=${id}`);
@@ -129,6 +131,9 @@ test('Clusters page: a run that searched k says why this k, with the scores of e
   const api = JSON.parse((await fx.app.inject({ method: 'GET', url: `/runs/${id}/clusters`, headers: { authorization: `Bearer ${fx.tokens.viewer}` } })).body) as { items: { cluster: number; review: boolean; match: { cluster: number | null } | null }[] };
   const review = api.items.filter((i) => i.review).map((i) => i.cluster);
   assert.ok(api.items.every((i) => i.match !== null), 'matched against the earlier labelled run');
+  assert.match(await page.locator('#cluster-summary-h ~ p').nth(1).innerText(), /z-scores of frequency, monetary, recency days;/);
+  // the profile's numbers: a z-score and a mean per feature
+  assert.equal(await page.locator('figure', { hasText: 'Profiles: how each cluster differs from all customers' }).locator('thead th').count(), 1 + 2 * features.length + 1);
   // one to one against the 3 clusters of the re-run above: at least k − 3 of these are new
   assert.ok(review.length >= run.k - 3, `k = ${run.k}, ${review.length} new`);
   assert.equal(await page.getByRole('table', { name: `Clusters of run ${id}` }).getByText('new — review').count(), review.length);

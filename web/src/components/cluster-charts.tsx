@@ -82,14 +82,16 @@ export function ProfileHeatmap({ d }: { d: ClusterDetail }) {
   const names = chartNames(d.clusters);
   const max = Math.max(0.5, ...rows.map((r) => Math.abs(r.z ?? 0)));
   const longest = Math.max(...[...names.values()].map((n) => n.length));
+  // many features: their names slanted so they do not overlap
+  const many = d.features.length > 6;
   return (
     <Chart
       title="Profiles: how each cluster differs from all customers"
       description={`Each cell is the z-score of a cluster's mean on a feature: (cluster mean − mean of all customers) / their standard deviation; red above, blue below the average, for ${d.clusters.length} clusters and ${d.features.length} features.`}
       table={profileTable(d)} deps={[d]}
       draw={(width) => quiet(Plot.plot({
-        width, height: 70 + d.clusters.length * 44, marginLeft: Math.min(260, 12 + longest * 7), marginBottom: 40,
-        x: { domain: d.features.map(featureName), label: null, tickSize: 0 },
+        width, height: 70 + d.clusters.length * 44 + (many ? 60 : 0), marginLeft: Math.min(260, 12 + longest * 7), marginBottom: many ? 100 : 40,
+        x: { domain: d.features.map(featureName), label: null, tickSize: 0, ...(many ? { tickRotate: -35 } : {}) },
         y: { domain: d.clusters.map((c) => names.get(c.cluster)!), label: null, tickSize: 0 },
         color: { type: 'linear', scheme: 'rdbu', reverse: true, domain: [-max, max], label: 'z-score', legend: true },
         style: { fontSize: '12px' },
@@ -111,8 +113,8 @@ export function SnakePlot({ d }: { d: ClusterDetail }) {
       description={`One line per cluster across the features, at the z-score of the cluster's mean (0 is the average customer).`}
       table={profileTable(d)} deps={[d]}
       draw={(width) => quiet(Plot.plot({
-        width, height: 300, marginLeft: 48, marginBottom: 40,
-        x: { domain: d.features.map(featureName), type: 'point', label: null, padding: 0.3 },
+        width, height: 300 + (d.features.length > 6 ? 60 : 0), marginLeft: 48, marginBottom: d.features.length > 6 ? 100 : 40,
+        x: { domain: d.features.map(featureName), type: 'point', label: null, padding: 0.3, ...(d.features.length > 6 ? { tickRotate: -35 } : {}) },
         y: { grid: true, label: 'z-score' },
         color: { domain: d.clusters.map((c) => names.get(c.cluster)!), range: d.clusters.map((c) => colourOf(c.cluster)), legend: true },
         marks: [
