@@ -238,7 +238,18 @@ export class DuckDbEngine implements Engine {
     private readonly conn: DuckDBConnection,
     /** false for a connection made by `connect()`: closing it leaves the database open */
     private readonly ownsInstance = true,
+    /** calls finished on the owning connection (`writeCount`), shared with the connections of `connect()` */
+    private readonly writes = { n: 0 },
   ) {}
+
+  writeCount(): number {
+    return this.writes.n;
+  }
+
+  /** After a call on the owning connection (reads too: it cannot tell them apart), what readers cached may be stale. */
+  private wrote(): void {
+    if (this.ownsInstance) this.writes.n++;
+  }
 
   /**
    * Another connection to the same database, e.g. for reads beside a writer (the server): each connection has
@@ -253,15 +264,17 @@ export class DuckDbEngine implements Engine {
       conn.closeSync();
       throw e;
     }
-    return new DuckDbEngine(this.instance, conn, false);
+    return new DuckDbEngine(this.instance, conn, false, this.writes);
   }
 
   async run(sql: string, params?: readonly Param[]): Promise<void> {
     await this.conn.run(sql, ...bind(params));
+    this.wrote();
   }
 
   async all<T extends Row = Row>(sql: string, params?: readonly Param[]): Promise<T[]> {
     const reader = await this.conn.runAndReadAll(sql, ...bind(params));
+    this.wrote();
     return reader.getRowObjectsJS().map((r) => convertRow(r as Record<string, unknown>) as T);
   }
 
@@ -272,6 +285,7 @@ export class DuckDbEngine implements Engine {
 
   async columns(sql: string, params?: readonly Param[]): Promise<Record<string, unknown[]>> {
     const reader = await this.conn.runAndReadAll(sql, ...bind(params));
+    this.wrote();
     const cols = reader.getColumnsObjectJS() as Record<string, unknown[]>;
     const out: Record<string, unknown[]> = {};
     for (const [k, v] of Object.entries(cols)) out[k] = v.map(toJs);
@@ -282,6 +296,7 @@ export class DuckDbEngine implements Engine {
     // streamed: chunk by chunk as the engine produces them (reading a materialized result's chunks back by
     // index cost more than the query itself at 1,000,000 rows, issue #15)
     const result = await this.conn.stream(sql, ...bind(params));
+    this.wrote();
     const have = result.columnNames();
     const at = names.map((name) => have.indexOf(name));
     const missing = names.find((_, t) => at[t]! < 0);
@@ -360,6 +375,7 @@ export class DuckDbEngine implements Engine {
       app.flushSync();
     } finally {
       app.closeSync();
+      this.wrote();
     }
   }
 
@@ -404,6 +420,7 @@ export class DuckDbEngine implements Engine {
       app.flushSync();
     } finally {
       app.closeSync();
+      this.wrote();
     }
     return n;
   }
@@ -448,7 +465,12 @@ export class DuckDbEngine implements Engine {
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    return inTransaction(this.tx, (sql) => this.conn.run(sql), fn);
+    try {
+      return await inTransaction(this.tx, (sql) => this.conn.run(sql), fn);
+    } finally {
+      // after COMMIT (or ROLLBACK): the readers see it now
+      this.wrote();
+    }
   }
 
   /** Close at once (DuckDB keeps a file locked while it is open). */

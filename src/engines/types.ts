@@ -104,6 +104,14 @@ export interface Engine {
    * Absent where the engine's driver pools connections itself (PostgreSQL, ClickHouse).
    */
   connect?(): Promise<Engine>;
+
+  /**
+   * A number that changes after every call on this engine has finished (DuckDB: the connection that owns the
+   * database, not those of `connect()`). DuckDB locks its file, so every commit to it is made by this process,
+   * through this engine: a cache of what the `connect()` readers read is current while the number is unchanged.
+   * Absent where other processes may write (PostgreSQL, ClickHouse): ask the database instead.
+   */
+  writeCount?(): number;
 }
 
 /** Split `schema.table` into its parts; a name without a dot has no schema. Quoted parts are not supported. */

@@ -1,52 +1,123 @@
 /**
  * What the routes read often, cached per workspace version: the audience schema (traits, event types, the
- * stored runs a rule reads), the default as-of date and the latest run of each kind. The version is the
- * highest run id and source id, read with one small query; a new run or import changes it.
+ * stored runs a rule reads), the default as-of date, the latest run of each kind and each audience's latest
+ * snapshot (a customer look-up), and audience counts. The version is the highest run id and source id and the
+ * number of runs and sources, read with one small query; a new run, an import or a deleted source changes it,
+ * and nothing else changes what these hold (rules and their as-of dates are part of a count's key). On DuckDB
+ * the query is skipped while the workspace's own connection has done nothing since (Engine.writeCount: no
+ * other process can write a DuckDB file this one has open).
  */
 import type { AudienceSchema } from '../segments/schema.ts';
-import { audienceAsOf, loadAudienceSchema, prepareAudience, type PreparedAudience } from '../pipeline/audience.ts';
-import { one } from '../pipeline/run-query.ts';
-import { coalesce, col, max, num, scalarQuery, select, table } from '../sql/ir.ts';
+import { audienceAsOf, audienceRuns, loadAudienceSchema, prepareAudience, type PreparedAudience } from '../pipeline/audience.ts';
+import { all, anyRow, one } from '../pipeline/run-query.ts';
+import { bool, coalesce, col, count, max, num, scalarQuery, select, table } from '../sql/ir.ts';
 import type { ReadView } from './app.ts';
 import { AudienceDefinitions } from './definitions.ts';
 import { ClusterLabels } from './labels.ts';
+
+/** The latest run of each kind, the latest snapshot of each audience (by name), and whether any event is stored. */
+export interface LatestRuns {
+  byKind: ReadonlyMap<string, number>;
+  snapshots: ReadonlyMap<string, { runId: number; asOf: string }>;
+  events: boolean;
+}
 
 interface Cached {
   version: string;
   schema?: Promise<AudienceSchema>;
   schemaWithProperties?: Promise<AudienceSchema>;
   asOf?: Promise<string>;
+  latest?: Promise<LatestRuns>;
+  /** counts by query (SQL and parameters), computed once per version however many ask at once */
+  counts: Map<string, Promise<number>>;
 }
+
+/** Counts kept per version: enough for every audience at a few as-of dates. */
+const MAX_COUNTS = 1000;
 
 export class WorkspaceState {
   readonly definitions: AudienceDefinitions;
   readonly labels: ClusterLabels;
   private cached: Cached | undefined;
+  /** the writer's writeCount when `cached` was last known current */
+  private checkedAt: number | undefined;
 
-  /** `read` gives a read view of the workspace (app.segmint.reader) */
-  constructor(private readonly read: () => ReadView) {
+  /**
+   * `read` gives a read view of the workspace (app.segmint.reader); `writes`, where the engine has one, the
+   * workspace engine's writeCount (app.segmint.ws.db.writeCount)
+   */
+  constructor(private readonly read: () => ReadView, private readonly writes?: () => number | undefined) {
     const dir = read().dir;
     this.definitions = new AudienceDefinitions(dir);
     this.labels = new ClusterLabels(dir);
   }
 
-  /** `<max run id>:<max source id>`. */
+  /** `<max run id>/<runs>:<max source id>/<sources>` (the counts see a deleted source or run). */
   async version(): Promise<string> {
-    const r = await one<{ r: unknown; s: unknown }>(this.read().db, select({
+    const of = (expr: ReturnType<typeof count>, from: string) => coalesce(scalarQuery(select({ select: [{ expr, as: 'm' }], from: table(from) })), num(0));
+    const r = await one<{ r: unknown; rn: unknown; s: unknown; sn: unknown }>(this.read().db, select({
       select: [
-        { expr: coalesce(scalarQuery(select({ select: [{ expr: max(col('run_id')), as: 'm' }], from: table('runs') })), num(0)), as: 'r' },
-        { expr: coalesce(scalarQuery(select({ select: [{ expr: max(col('source_id')), as: 'm' }], from: table('sources') })), num(0)), as: 's' },
+        { expr: of(max(col('run_id')), 'runs'), as: 'r' },
+        { expr: of(count(), 'runs'), as: 'rn' },
+        { expr: of(max(col('source_id')), 'sources'), as: 's' },
+        { expr: of(count(), 'sources'), as: 'sn' },
       ],
       from: table('segmint_meta'),
       limit: 1,
     }));
-    return `${Number(r?.r ?? 0)}:${Number(r?.s ?? 0)}`;
+    return `${Number(r?.r ?? 0)}/${Number(r?.rn ?? 0)}:${Number(r?.s ?? 0)}/${Number(r?.sn ?? 0)}`;
   }
 
   private async current(): Promise<Cached> {
+    // read before the version: a write that ends meanwhile changes it, and the next call reads the version again
+    const w = this.writes?.();
+    if (w !== undefined && this.cached && this.checkedAt === w) return this.cached;
     const v = await this.version();
-    if (this.cached?.version !== v) this.cached = { version: v };
+    if (this.cached?.version !== v) this.cached = { version: v, counts: new Map() };
+    this.checkedAt = w;
     return this.cached;
+  }
+
+  /** The latest run of each kind, each audience's latest snapshot, whether there are events. */
+  async latestRuns(): Promise<LatestRuns> {
+    const c = await this.current();
+    if (c.latest) return c.latest;
+    const p = (async (): Promise<LatestRuns> => {
+      const db = this.read().db;
+      const rows = await all<{ kind: unknown; run_id: unknown }>(db, select({
+        select: [{ expr: col('kind'), as: 'kind' }, { expr: max(col('run_id')), as: 'run_id' }],
+        from: table('runs'), groupBy: [col('kind')],
+      }));
+      const snapshots = new Map<string, { runId: number; asOf: string }>();
+      for (const r of await audienceRuns(db)) if (r.name) snapshots.set(r.name, { runId: r.runId, asOf: r.asOf });
+      // events come with an import (a new source): a look-up reads them only when there are some
+      const events = await anyRow(db, 'events', bool(true));
+      return { byKind: new Map(rows.map((r) => [String(r.kind), Number(r.run_id)])), snapshots, events };
+    })();
+    c.latest = p;
+    // a failed read is not kept: the next look-up tries again
+    p.catch(() => {
+      if (c.latest === p) c.latest = undefined;
+    });
+    return p;
+  }
+
+  /**
+   * A count for `key` (the query's SQL and parameters): computed by `compute` once per workspace version, the
+   * requests that ask meanwhile waiting for the same answer.
+   */
+  async count(key: string, compute: () => Promise<number>): Promise<number> {
+    const c = await this.current();
+    let p = c.counts.get(key);
+    if (!p) {
+      if (c.counts.size >= MAX_COUNTS) c.counts.delete(c.counts.keys().next().value!);
+      p = compute();
+      c.counts.set(key, p);
+      p.catch(() => {
+        if (c.counts.get(key) === p) c.counts.delete(key);
+      });
+    }
+    return p;
   }
 
   /** The schema rules are checked against (event property names only when asked). */

@@ -127,8 +127,10 @@ export async function audienceRoutes(app: FastifyInstance, opts: { state: Worksp
     const a = defs.get(req.params.name);
     const p = await prepareOrThrow(a.name, a.where, req.query.asOf);
     const c = compileAudience(p.name, select({ select: [{ expr: count(), as: 'n' }], from: subquery(p.query, 'q') }), ws.db.dialect);
-    const n = Number((await ws.db.one<{ n: unknown }>(c.sql, c.params))?.n ?? 0);
-    const total = await countRows(ws.db, 'customers');
+    // counted once per workspace version (a run or an import makes a new one): the compiled rule and its as-of
+    // date are the key, so a changed definition or date is counted anew
+    const n = await state.count(`${c.sql}\u0000${JSON.stringify(c.params, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`, async () => Number((await ws.db.one<{ n: unknown }>(c.sql, c.params))?.n ?? 0));
+    const total = await state.count('customers', () => countRows(ws.db, 'customers'));
     return { name: a.name, asOf: p.asOf, customers: n, share: total ? n / total : 0 };
   });
 

@@ -1,11 +1,13 @@
 /**
  * One customer: traits, scores of the latest run of each kind, segments, the audiences whose latest snapshot
- * holds them, and the purchase and event timeline (latest first).
+ * holds them, and the purchase and event timeline (latest first). The latest runs come from the workspace
+ * state's cache (read again when a run or an import commits); every query here is a point look-up by
+ * customer_id, which the schema indexes (DuckDB, PostgreSQL) or sorts by (ClickHouse). The customer_id
+ * condition comes first: DuckDB uses its index only for the first condition of a scan.
  */
 import type { FastifyInstance } from 'fastify';
-import { audienceRuns } from '../../pipeline/audience.ts';
 import { all, one } from '../../pipeline/run-query.ts';
-import { and, col, count, eq, inList, lit, max, select, table, type Expr } from '../../sql/ir.ts';
+import { and, col, count, eq, inList, lit, select, table, type Expr, type OrderLike } from '../../sql/ir.ts';
 import { notFound } from '../errors.ts';
 import { customerIdParam } from '../schemas.ts';
 import type { WorkspaceState } from '../state.ts';
@@ -43,16 +45,19 @@ export async function customerRoutes(app: FastifyInstance, opts: { state: Worksp
     const traits = await one(db, select({ select: '*', from: table('customers'), where: eq(col('customer_id'), lit(id)) }));
     if (!traits) throw notFound('customer', id, 'customer ids are the customer_id of the customers table');
     delete traits.source_id;
-    const latest = await all<{ kind: string; run_id: unknown }>(db, select({
-      select: [{ expr: col('kind'), as: 'kind' }, { expr: max(col('run_id')), as: 'run_id' }],
-      from: table('runs'), where: inList(col('kind'), Object.keys(SCORE_TABLES)), groupBy: [col('kind')],
-    }));
+    const latest = await opts.state.latestRuns();
     const scores: Record<string, Record<string, unknown>> = {};
-    for (const r of latest) {
-      const row = await one(db, select({ select: '*', from: table(SCORE_TABLES[r.kind]!), where: and(eq(col('run_id'), lit(Number(r.run_id))), eq(col('customer_id'), lit(id))) }));
-      if (row) {
+    // one query per table: run_scores holds both RFM and LRFMP runs
+    const byTable = new Map<string, Map<number, string>>();
+    for (const [kind, tbl] of Object.entries(SCORE_TABLES)) {
+      const runId = latest.byKind.get(kind);
+      if (runId !== undefined) byTable.set(tbl, (byTable.get(tbl) ?? new Map<number, string>()).set(runId, kind));
+    }
+    for (const [tbl, kinds] of byTable) {
+      for (const row of await all(db, select({ select: '*', from: table(tbl), where: and(eq(col('customer_id'), lit(id)), inList(col('run_id'), [...kinds.keys()])) }))) {
+        const kind = kinds.get(Number(row.run_id))!;
         delete row.customer_id;
-        scores[r.kind] = plain(row);
+        scores[kind] = plain(row);
       }
     }
     const segments: Record<string, string | null> = {
@@ -64,18 +69,14 @@ export async function customerRoutes(app: FastifyInstance, opts: { state: Worksp
     };
     // the latest snapshot of each defined audience
     const names = new Set(opts.state.definitions.list().map((a) => a.name));
-    const snaps = new Map<string, { runId: number; asOf: string }>();
-    for (const r of await audienceRuns(db)) if (r.name && names.has(r.name)) snaps.set(r.name, { runId: r.runId, asOf: r.asOf });
-    const ids = [...snaps.values()].map((s) => s.runId);
-    const memberOf = new Set(ids.length ? (await all<{ run_id: unknown }>(db, select({ select: [{ expr: col('run_id'), as: 'run_id' }], from: table('audience_members'), where: and(inList(col('run_id'), ids), eq(col('customer_id'), lit(id))) }))).map((r) => Number(r.run_id)) : []);
-    const audiences = [...snaps].map(([name, s]) => ({ name, runId: s.runId, asOf: s.asOf, member: memberOf.has(s.runId) }));
+    const snaps = [...latest.snapshots].filter(([name]) => names.has(name));
+    const ids = snaps.map(([, s]) => s.runId);
+    const memberOf = new Set(ids.length ? (await all<{ run_id: unknown }>(db, select({ select: [{ expr: col('run_id'), as: 'run_id' }], from: table('audience_members'), where: and(eq(col('customer_id'), lit(id)), inList(col('run_id'), ids)) }))).map((r) => Number(r.run_id)) : []);
+    const audiences = snaps.map(([name, s]) => ({ name, runId: s.runId, asOf: s.asOf, member: memberOf.has(s.runId) }));
     // the timeline: purchases and events, latest first
     const n = req.query.timeline;
-    const tx = n ? await all(db, select({
-      select: ['ts', 'order_id', 'amount', 'product_id', 'description', 'quantity', 'is_return'].map((c) => ({ expr: col(c), as: c })),
-      from: table('transactions'), where: eq(col('customer_id'), lit(id)), orderBy: [desc(col('ts')), col('order_id')], limit: n,
-    })) : [];
-    const ev = n ? await all(db, select({ select: [{ expr: col('ts'), as: 'ts' }, { expr: col('type'), as: 'type' }, { expr: col('properties'), as: 'properties' }], from: table('events'), where: eq(col('customer_id'), lit(id)), orderBy: [desc(col('ts'))], limit: n })) : [];
+    const tx = n ? await all(db, latestOf('transactions', ['ts', 'order_id', 'amount', 'product_id', 'description', 'quantity', 'is_return'], id, [desc(col('ts')), col('order_id')], n)) : [];
+    const ev = n && latest.events ? await all(db, latestOf('events', ['ts', 'type', 'properties'], id, [desc(col('ts'))], n)) : [];
     const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
     const timeline = [
       ...tx.map((t) => ({ type: t.is_return ? 'return' : 'purchase', ts: iso(t.ts), orderId: t.order_id === null ? null : String(t.order_id), amount: t.amount === null ? null : Number(t.amount), productId: (t.product_id as string | null) ?? null, description: (t.description as string | null) ?? null, quantity: t.quantity === null ? null : Number(t.quantity), isReturn: Boolean(t.is_return) })),
@@ -83,7 +84,7 @@ export async function customerRoutes(app: FastifyInstance, opts: { state: Worksp
     ].sort((a, b) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : 0)).slice(0, n);
     // the counts: read only when the timeline was cut (or not asked for)
     const countOf = async (t: string, got: number) => (n && got < n ? got : Number((await one<{ t: unknown }>(db, select({ select: [{ expr: count(), as: 't' }], from: table(t), where: eq(col('customer_id'), lit(id)) })))?.t ?? 0));
-    return { customerId: id, traits: plain(traits), scores, segments, audiences, counts: { transactions: await countOf('transactions', tx.length), events: await countOf('events', ev.length) }, timeline };
+    return { customerId: id, traits: plain(traits), scores, segments, audiences, counts: { transactions: await countOf('transactions', tx.length), events: latest.events ? await countOf('events', ev.length) : 0 }, timeline };
   });
 }
 
@@ -96,3 +97,15 @@ function safeJson(s: string): unknown {
 }
 
 const desc = (x: Expr) => ({ expr: x, desc: true });
+
+/**
+ * The first `n` of one customer's rows of `from` in `order`: the rows found by customer_id first (a materialized
+ * CTE), then sorted. Inlined, DuckDB turns ORDER BY … LIMIT into a scan of the whole table.
+ */
+function latestOf(from: string, columns: readonly string[], id: string, order: readonly OrderLike[], n: number) {
+  const pick = columns.map((c) => ({ expr: col(c), as: c }));
+  return select({
+    with: [{ name: 'mine', materialized: true, query: select({ select: pick, from: table(from), where: eq(col('customer_id'), lit(id)) }) }],
+    select: pick, from: table('mine'), orderBy: order, limit: n,
+  });
+}

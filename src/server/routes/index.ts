@@ -19,7 +19,7 @@ export interface RouteOptions {
 }
 
 export async function builtInRoutes(app: FastifyInstance, opts: RouteOptions): Promise<void> {
-  const state = new WorkspaceState(() => app.segmint.reader());
+  const state = new WorkspaceState(() => app.segmint.reader(), () => app.segmint.ws.db.writeCount?.());
   // jobs (queue, SSE, refresh, schedule, webhooks): sets app.segmint.submitJob and failures
   await app.register(jobsPlugin, {});
   await app.register(workspaceRoutes, { state });
