@@ -81,6 +81,8 @@ test('an empty workspace: the overview says to import a file; the upload of Onli
   await form.getByLabel('Kind of data').selectOption('transactions');
   await form.getByLabel('Time zone (optional)').fill(ZONE);
   await form.getByRole('button', { name: 'Import' }).click();
+  // the import of half a million lines takes a while: the job's progress shows meanwhile
+  await form.getByRole('progressbar', { name: 'import progress' }).waitFor({ timeout: 10 * 60_000 });
   const rec = form.getByRole('table', { name: 'Reconciliation of the import' });
   await rec.waitFor({ timeout: 30 * 60_000 });
 
