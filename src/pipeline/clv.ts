@@ -379,7 +379,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
     }
     if (result.purchase.model !== 'bgbb') {
       onProgress?.('tracking purchases by period');
-      const tr = await trackingOf(ws, days!, { kind: result.purchase.model as PurchaseModelKind, params: result.purchase.params }, calEnd, lastDay, period as Period, periodDays);
+      const tr = await trackingOf(ws, days!, holdoutEnd ? undefined : summary, { kind: result.purchase.model as PurchaseModelKind, params: result.purchase.params }, calEnd, lastDay, period as Period, periodDays);
       if (tr) {
         result.tracking = tr;
         const s = tr.seasonality.periods;
@@ -431,7 +431,7 @@ const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) 
  * Tracking of the customers first seen up to the calibration end: their repeat purchase days per period from the
  * cohort's first purchase day to `lastDay` (complete periods only) against the model's expectation.
  */
-async function trackingOf(ws: Workspace, daysTable: string, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number): Promise<ClvTracking | undefined> {
+async function trackingOf(ws: Workspace, daysTable: string, summary: string | undefined, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number): Promise<ClvTracking | undefined> {
   const db = ws.db;
   // whole days per tracking period: purchases are counted per day (hours are tracked by the day)
   const P = Math.max(1, periodDays);
@@ -443,6 +443,7 @@ async function trackingOf(ws: Workspace, daysTable: string, m: PurchaseModel, ca
   const days = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
   const periods = Math.floor((days(origin, lastDay) + 1) / P);
   if (periods < 1 || periods > 1000) return undefined;
+  if (summary) return trackingSince(ws, daysTable, { summary }, origin, m, calEnd, lastDay, period, periodDays, periods);
   // the cohort: customers whose first purchase day is up to the calibration end, and the first of those days
   const firstTable = tempName('clv_first');
   await materialise(ws, firstTable, select({
@@ -450,14 +451,18 @@ async function trackingOf(ws: Workspace, daysTable: string, m: PurchaseModel, ca
     where: gt(col('purchases'), num(0)), groupBy: [col('customer_id')], having: le(min(col('d')), cast(lit(calEnd), 'date')),
   }));
   try {
-    return await trackingSince(ws, daysTable, firstTable, origin, m, calEnd, lastDay, period, periodDays, periods);
+    return await trackingSince(ws, daysTable, { firstTable }, origin, m, calEnd, lastDay, period, periodDays, periods);
   } finally {
     await exec(db, dropTable(firstTable));
   }
 }
 
-/** trackingOf from the cohort's table of first purchase days (`firstTable`) and its first day (`origin`). */
-async function trackingSince(ws: Workspace, daysTable: string, firstTable: string, origin: string, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number, periods: number): Promise<ClvTracking> {
+/**
+ * trackingOf from the cohort's first day (`origin`) and its table of first purchase days (`firstTable`); or, without
+ * a holdout, from the summary, where every customer with a purchase day is in the cohort: its first days are the
+ * calibration end − T, and its repeat purchase days per day are all purchase days less the first ones.
+ */
+async function trackingSince(ws: Workspace, daysTable: string, cohort: { firstTable: string } | { summary: string }, origin: string, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number, periods: number): Promise<ClvTracking> {
   const db = ws.db;
   const P = Math.max(1, periodDays);
   const days = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
@@ -466,12 +471,25 @@ async function trackingSince(ws: Workspace, daysTable: string, firstTable: strin
   const countBy = (inner: Select, as: string) => columnsOf(db, select({
     select: [{ expr: cast(col('k'), 'double'), as }, { expr: cast(count(), 'double'), as: 'n' }], from: subquery(inner, 'q'), groupBy: [col('k')], orderBy: [col('k')],
   }));
-  const births = await countBy(select({ select: [{ expr: since(col('first_day')), as: 'k' }], from: table(firstTable) }), 'b');
-  const repeat = await countBy(select({
-    select: [{ expr: since(col('d', 'x')), as: 'k' }], from: table(daysTable, 'x'),
-    joins: [{ type: 'inner', target: table(firstTable, 'f'), on: eq(col('customer_id', 'f'), col('customer_id', 'x')) }],
-    where: and(gt(col('purchases', 'x'), num(0)), gt(col('d', 'x'), col('first_day', 'f'))),
-  }), 'k');
+  let births: Record<string, number[]>;
+  let repeat: Record<string, number[]>;
+  if ('firstTable' in cohort) {
+    births = await countBy(select({ select: [{ expr: since(col('first_day')), as: 'k' }], from: table(cohort.firstTable) }), 'b');
+    repeat = await countBy(select({
+      select: [{ expr: since(col('d', 'x')), as: 'k' }], from: table(daysTable, 'x'),
+      joins: [{ type: 'inner', target: table(cohort.firstTable, 'f'), on: eq(col('customer_id', 'f'), col('customer_id', 'x')) }],
+      where: and(gt(col('purchases', 'x'), num(0)), gt(col('d', 'x'), col('first_day', 'f'))),
+    }), 'k');
+  } else {
+    const byT = await columnsOf(db, select({
+      select: [{ expr: col('T'), as: 't' }, { expr: cast(count(), 'double'), as: 'n' }], from: table(cohort.summary), groupBy: [col('T')], orderBy: [{ expr: col('T'), desc: true }],
+    }));
+    const calK = days(origin, calEnd);
+    births = { b: byT.t!.map((t) => calK - Math.round(t * periodDays)), n: byT.n! };
+    const all = await countBy(select({ select: [{ expr: since(col('d')), as: 'k' }], from: table(daysTable), where: gt(col('purchases'), num(0)) }), 'k');
+    const first = new Map(births.b!.map((k, i) => [k, births.n![i]!]));
+    repeat = { k: all.k!, n: all.k!.map((k, i) => all.n![i]! - (first.get(k) ?? 0)) };
+  }
   const actual = new Float64Array(periods);
   (repeat.k as number[]).forEach((k, i) => {
     const j = Math.floor(k / P);
