@@ -1,24 +1,27 @@
 /**
  * bench/models: logistic regression on 1,000,000 customers × 20 features (16 numeric, one with 1 % missing,
  * and 4 categorical), a generated CSV with a known logistic outcome `converted` imported as customers.
- * Measures the kernel in process (design, fit, predict; and 5-fold CV), the commands as new processes
- * (`segmint model train --folds 0`, `segmint model score`, `segmint model train` with 5 folds), and
- * scikit-learn's LogisticRegression on the same design in the same run as the baseline (bench/models_sklearn.py).
- * Goal (issue #19): logistic train + score under 5 s.
+ * Measures, in the same run: the kernels in process (logistic: design, fit, predict; gradient-boosted trees: fit,
+ * predict), the commands as new processes (`segmint model train --folds 0` and `segmint model score`, logistic
+ * and `--algorithm gbt`; wall and CPU seconds, peak RSS), and scikit-learn on the same CSV as the baseline
+ * (bench/models_sklearn.py: LogisticRegression; HistGradientBoostingClassifier on one thread). Medians of
+ * BENCH_MODELS_REPEATS runs (default 3; trees BENCH_MODELS_TREE_REPEATS, default 1), machine load stated.
+ * Goal (issue #19): train + score as processes, logistic under 5 s, trees under 30 s.
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { Random } from '../src/models/random.ts';
 import { trainClassifier } from '../src/models/classify/cv.ts';
 import { applyDesign, categoricalColumn, numericColumn } from '../src/models/classify/design.ts';
+import { gbtClassifier } from '../src/models/classify/gbt.ts';
+import { auc } from '../src/models/classify/metrics.ts';
 import { logisticClassifier } from '../src/models/classify/logistic.ts';
 import type { FeatureColumn } from '../src/models/classify/types.ts';
 import { importFile } from '../src/store/import/index.ts';
 import { Workspace } from '../src/store/workspace.ts';
-import { buildCli, machine, writeSection } from './benchmarks-md.ts';
+import { buildCli, machine, median, writeSection } from './benchmarks-md.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'bench/out/models');
@@ -64,7 +67,7 @@ async function writeCsv(file: string): Promise<void> {
   await once(out, 'finish');
 }
 
-async function workspace(): Promise<{ wsDir: string; csv: string }> {
+export async function workspace(): Promise<{ wsDir: string; csv: string }> {
   mkdirSync(OUT, { recursive: true });
   const csv = join(OUT, `customers-${N}.csv`);
   if (!existsSync(csv)) {
@@ -77,6 +80,8 @@ async function workspace(): Promise<{ wsDir: string; csv: string }> {
     await importFile(ws, csv, { kind: 'customers', remember: false });
     ws.close();
   }
+  // opened once read-write: a workspace made by an older Segmint is migrated before the read-only opens below
+  (await Workspace.open(wsDir)).close();
   return { wsDir, csv };
 }
 
@@ -94,65 +99,119 @@ async function columns(wsDir: string): Promise<{ cols: FeatureColumn[]; y: Float
 }
 
 const seconds = (t: number) => (performance.now() - t) / 1000;
+const cpuNow = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+const REPEATS = Number(process.env.BENCH_MODELS_REPEATS ?? 3);
+const TREE_REPEATS = Number(process.env.BENCH_MODELS_TREE_REPEATS ?? 1);
 
-function cli(args: string[], wsDir: string): { seconds: number; rssMb: number; out: Record<string, unknown> } {
-  const t = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, join(ROOT, 'bench/dist-cli.mjs'), ...args, '--json', '-w', wsDir], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
-  const s = seconds(t);
-  if (r.status !== 0) throw new Error(`segmint ${args.join(' ')} failed: ${r.stderr}`);
-  return { seconds: s, rssMb: Number(r.stderr.trim().split('\n').pop()) / 1024, out: JSON.parse(r.stdout) as Record<string, unknown> };
+interface Timed { wall: number; cpu: number }
+/** Run `fn` `k` times: the wall and CPU seconds of each, and its last result. */
+function repeat<T>(k: number, fn: () => T): { runs: Timed[]; out: T } {
+  const runs: Timed[] = [];
+  let out!: T;
+  for (let r = 0; r < k; r++) {
+    const t = performance.now(), c = cpuNow();
+    out = fn();
+    runs.push({ wall: seconds(t), cpu: cpuNow() - c });
+  }
+  return { runs, out };
 }
+const med = (runs: readonly Timed[], k: keyof Timed): number => median(runs.map((r) => r[k]));
+
+/** A command as a new process: wall seconds, CPU seconds (user + system, every thread) and peak RSS. */
+function cli(args: string[], wsDir: string): Timed & { rssMb: number; out: Record<string, unknown> } {
+  const t = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %M', process.execPath, join(ROOT, 'bench/dist-cli.mjs'), ...args, '--json', '-w', wsDir], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wall = seconds(t);
+  if (r.status !== 0) throw new Error(`segmint ${args.join(' ')} failed: ${r.stderr}`);
+  const [user, sys, rss] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { wall, cpu: user! + sys!, rssMb: rss! / 1024, out: JSON.parse(r.stdout) as Record<string, unknown> };
+}
+
+interface SkLogistic { version: string; readSeconds: number; readCpu: number; designSeconds: number; designCpu: number; lbfgsSeconds: number; lbfgsCpu: number; newtonSeconds: number; newtonCpu: number; predictSeconds: number; predictCpu: number; maxCoefDiffLbfgsNewton: number; auc: number }
+interface SkGbt { version: string; threads: string; readSeconds: number; readCpu: number; designSeconds: number; designCpu: number; fitSeconds: number; fitCpu: number; predictSeconds: number; predictCpu: number; trees: number; auc: number }
+
+function sklearn<T>(csv: string, mode: 'logistic' | 'gbt'): T | null {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...(mode === 'gbt' ? { OMP_NUM_THREADS: '1' } : {}) };
+  const py = spawnSync('/usr/bin/python3', [join(ROOT, 'bench/models_sklearn.py'), csv, mode], { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  if (py.status !== 0) {
+    console.log(`bench/models: scikit-learn ${mode} baseline failed: ${py.stderr}`);
+    return null;
+  }
+  return JSON.parse(py.stdout.trim().split('\n').pop()!) as T;
+}
+
+const uptime = (): string => spawnSync('uptime', { encoding: 'utf8' }).stdout.trim().replace(/^.*load average:/, 'load average').trim();
 
 export async function run(): Promise<void> {
   const { wsDir, csv } = await workspace();
+  const loadStart = uptime();
   const { cols, y } = await columns(wsDir);
-  // kernel in process: design + fit, then predict every row
-  let t = performance.now();
-  const trained = trainClassifier(logisticClassifier, cols, y, { C: 1 }, { folds: 0 });
-  const fitS = seconds(t);
-  t = performance.now();
-  const d = applyDesign(trained.encoding, cols);
-  trained.model.predictProba(d.x, d.n);
-  const predictS = seconds(t);
-  t = performance.now();
-  const cv = trainClassifier(logisticClassifier, cols, y, { C: 1 }, {
-    folds: 5, foldParams: (full) => { const s = full.toJSON().state as { intercept: number; coefficients: number[] }; return { C: 1, start: [s.intercept, ...s.coefficients] }; },
+  // kernels in process: logistic design + fit (standard errors included), encode + predict every row
+  const lFit = repeat(REPEATS, () => trainClassifier(logisticClassifier, cols, y, { C: 1 }, { folds: 0 }));
+  const trained = lFit.out;
+  const lPredict = repeat(REPEATS, () => {
+    const d = applyDesign(trained.encoding, cols);
+    return trained.model.predictProba(d.x, d.n);
   });
-  const cvS = seconds(t);
-  // scikit-learn on the same file and design, same machine, same run
-  const py = spawnSync('/usr/bin/python3', [join(ROOT, 'bench/models_sklearn.py'), csv], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  const sk = py.status === 0 ? (JSON.parse(py.stdout.trim().split('\n').pop()!) as { version: string; readSeconds: number; designSeconds: number; lbfgsSeconds: number; newtonSeconds: number; predictSeconds: number; maxCoefDiffLbfgsNewton: number; auc: number }) : null;
-  if (!sk) console.log(`bench/models: scikit-learn baseline failed: ${py.stderr}`);
+  // trees: the same columns (numbers as they are, text as level codes), scikit-learn's defaults
+  const gFit = repeat(TREE_REPEATS, () => trainClassifier(gbtClassifier, cols, y, {}, { folds: 0 }));
+  const gPredict = repeat(TREE_REPEATS, () => {
+    const d = applyDesign(gFit.out.encoding, cols);
+    return gFit.out.model.predictProba(d.x, d.n);
+  });
+  const gAuc = auc(y, gPredict.out);
+  // scikit-learn on the same file, same machine, same run (trees on one thread, as ours)
+  const sk = sklearn<SkLogistic>(csv, 'logistic');
+  const skg = sklearn<SkGbt>(csv, 'gbt');
 
+  // the commands as new processes, alternating
   buildCli();
-  const train = cli(['model', 'train', 'conv', '--target', 'converted', '--folds', '0'], wsDir);
-  const score = cli(['model', 'score', 'conv'], wsDir);
-  const trainCv = cli(['model', 'train', 'conv', '--target', 'converted'], wsDir);
+  const train: ReturnType<typeof cli>[] = [], score: ReturnType<typeof cli>[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    train.push(cli(['model', 'train', 'conv', '--target', 'converted', '--folds', '0'], wsDir));
+    score.push(cli(['model', 'score', 'conv'], wsDir));
+  }
+  const gTrain: ReturnType<typeof cli>[] = [], gScore: ReturnType<typeof cli>[] = [];
+  for (let r = 0; r < TREE_REPEATS; r++) {
+    gTrain.push(cli(['model', 'train', 'convt', '--target', 'converted', '--algorithm', 'gbt', '--folds', '0'], wsDir));
+    gScore.push(cli(['model', 'score', 'convt'], wsDir));
+  }
+  const loadEnd = uptime();
   const f = (x: number) => x.toFixed(1);
   const f2 = (x: number) => x.toFixed(2);
-  const cvOut = trainCv.out.cv as { auc: number };
-  const body = `Logistic regression (C = 1) on a generated table of ${N.toLocaleString('en-US')} customers × 20 features (16 numeric on scales 1 to 1,000, one
-1 % missing; 4 categorical with 2 to 8 levels) → ${trained.encoding.columns.length} design columns, outcome from a known logistic model
-(${y.reduce((a, b) => a + b, 0).toLocaleString('en-US')} positive), imported as customers. ${machine()}, load average ${loadavg()[0]!.toFixed(1)}.
+  const ratio = (a: number, b: number | undefined) => (b ? `${f2(a / b)}×` : '–');
+  const both = (a: readonly Timed[]) => `${f2(med(a, 'wall'))} | ${f2(med(a, 'cpu'))}`;
+  const sum = (a: readonly Timed[], b: readonly Timed[]) => a.map((x, i) => ({ wall: x.wall + b[i]!.wall, cpu: x.cpu + b[i]!.cpu }));
+  const lProc = sum(train, score), gProc = sum(gTrain, gScore);
+  const skL = sk ? { wall: sk.readSeconds + sk.designSeconds + sk.newtonSeconds + sk.predictSeconds, cpu: sk.readCpu + sk.designCpu + sk.newtonCpu + sk.predictCpu } : null;
+  const skG = skg ? { wall: skg.readSeconds + skg.designSeconds + skg.fitSeconds + skg.predictSeconds, cpu: skg.readCpu + skg.designCpu + skg.fitCpu + skg.predictCpu } : null;
+  const body = `A generated table of ${N.toLocaleString('en-US')} customers × 20 features (16 numeric on scales 1 to 1,000, one 1 % missing; 4
+categorical with 2 to 8 levels), outcome \`converted\` from a known logistic model (${y.reduce((a, b) => a + b, 0).toLocaleString('en-US')} positive),
+imported as customers. Logistic regression C = 1 (${trained.encoding.columns.length} design columns: standardised, one-hot, a missing indicator);
+gradient-boosted trees with scikit-learn's defaults (100 trees, 31 leaves, 255 bins, early stopping off; text as native categories).
+${machine()}. The machine is shared with other agents: ${loadStart} at the start, ${loadEnd} at the end, so
+wall times include waiting for a core; CPU times (user + system, every thread) are the steadier figure. Medians of ${REPEATS}
+runs (trees: ${TREE_REPEATS}); scikit-learn ${sk?.version ?? skg?.version ?? '?'} on the same CSV in the same run.
 
-| what | seconds | peak RSS |
-| --- | --- | --- |
-| kernel: design (impute, standardise, one-hot) + Newton fit (${trained.model.toJSON().iterations} iterations) + standard errors | ${f2(fitS)} | |
-| kernel: encode and predict every customer | ${f2(predictS)} | |
-| kernel: fit + 5-fold CV (folds warm-started from the full fit), AUC ${cv.cv!.auc.toFixed(4)} | ${f2(cvS)} | |
-| \`segmint model train conv --target converted --folds 0\` (process: read features from DuckDB, fit, store) | ${f(train.seconds)} | ${f(train.rssMb)} MB |
-| \`segmint model score conv\` (process: read, predict, store ${N.toLocaleString('en-US')} rows in run_model_scores) | ${f(score.seconds)} | ${f(score.rssMb)} MB |
-| **train + score as processes (goal: under 5 s)** | **${f(train.seconds + score.seconds)}** | |
-| \`segmint model train conv --target converted\` (default 5-fold CV), AUC ${cvOut.auc.toFixed(4)} | ${f(trainCv.seconds)} | ${f(trainCv.rssMb)} MB |
-${sk ? `| scikit-learn ${sk.version}: read the CSV with pandas | ${f2(sk.readSeconds)} | |
-| scikit-learn: the same design with pandas/numpy | ${f2(sk.designSeconds)} | |
-| scikit-learn LogisticRegression(lbfgs, default tol) fit | ${f2(sk.lbfgsSeconds)} | |
-| scikit-learn LogisticRegression(newton-cholesky) fit (largest coefficient difference from lbfgs ${sk.maxCoefDiffLbfgsNewton.toExponential(1)}) | ${f2(sk.newtonSeconds)} | |
-| scikit-learn predict_proba | ${f2(sk.predictSeconds)} | |
+| what | wall s | CPU s | CPU ÷ scikit-learn's |
+| --- | --- | --- | --- |
+| logistic kernel: design + Newton fit (${trained.model.toJSON().iterations} iterations) + standard errors | ${both(lFit.runs)} | ${ratio(med(lFit.runs, 'cpu'), sk ? sk.designCpu + sk.newtonCpu : undefined)} of design + newton-cholesky fit |
+| logistic kernel: encode + predict every customer | ${both(lPredict.runs)} | ${ratio(med(lPredict.runs, 'cpu'), sk?.predictCpu)} of predict_proba |
+| \`segmint model train conv --target converted --folds 0\` (process: read the features from DuckDB, fit, store) | ${both(train)} | |
+| \`segmint model score conv\` (process: read, predict, store ${N.toLocaleString('en-US')} scores) | ${both(score)} | |
+| **logistic train + score as processes (goal: under 5 s)** | **${f2(med(lProc, 'wall'))}** | **${f2(med(lProc, 'cpu'))}** | ${ratio(med(lProc, 'cpu'), skL?.cpu)} of scikit-learn's read CSV + design + fit + predict (${skL ? `${f2(skL.wall)} s wall, ${f2(skL.cpu)} s CPU` : '–'}) |
+| trees kernel: fit (binning included), training AUC ${gAuc.toFixed(4)} | ${both(gFit.runs)} | ${ratio(med(gFit.runs, 'cpu'), skg?.fitCpu)} of HistGradientBoostingClassifier.fit, one thread |
+| trees kernel: encode + predict every customer | ${both(gPredict.runs)} | ${ratio(med(gPredict.runs, 'cpu'), skg?.predictCpu)} of predict_proba |
+| \`segmint model train convt --target converted --algorithm gbt --folds 0\` (process) | ${both(gTrain)} | |
+| \`segmint model score convt\` (process) | ${both(gScore)} | |
+| **trees train + score as processes (goal: under 30 s)** | **${f2(med(gProc, 'wall'))}** | **${f2(med(gProc, 'cpu'))}** | ${ratio(med(gProc, 'cpu'), skG?.cpu)} of scikit-learn's read CSV + codes + fit + predict (${skG ? `${f2(skG.wall)} s wall, ${f2(skG.cpu)} s CPU` : '–'}) |
+${sk ? `| scikit-learn: read the CSV with pandas / the logistic design with pandas and numpy | ${f2(sk.readSeconds)} / ${f2(sk.designSeconds)} | ${f2(sk.readCpu)} / ${f2(sk.designCpu)} | |
+| scikit-learn LogisticRegression: lbfgs / newton-cholesky fit (largest coefficient difference ${sk.maxCoefDiffLbfgsNewton.toExponential(1)}) | ${f2(sk.lbfgsSeconds)} / ${f2(sk.newtonSeconds)} | ${f2(sk.lbfgsCpu)} / ${f2(sk.newtonCpu)} | |` : '| scikit-learn logistic baseline: failed | | | |'}
+${skg ? `| scikit-learn HistGradientBoostingClassifier (OMP_NUM_THREADS=1): fit ${skg.trees} trees / predict_proba, training AUC ${skg.auc.toFixed(4)} | ${f2(skg.fitSeconds)} / ${f2(skg.predictSeconds)} | ${f2(skg.fitCpu)} / ${f2(skg.predictCpu)} | |` : '| scikit-learn trees baseline: failed | | | |'}
 
-Kernel fit against scikit-learn's fits on the same design: ${f2(fitS / sk.lbfgsSeconds)}× lbfgs's time, ${f2(fitS / sk.newtonSeconds)}× newton-cholesky's (our figure includes building the design; theirs does not).` : ''}
+Peak RSS of the processes: logistic train ${f(median(train.map((t) => t.rssMb)))} MB, score ${f(median(score.map((t) => t.rssMb)))} MB; trees train ${f(median(gTrain.map((t) => t.rssMb)))} MB, score ${f(median(gScore.map((t) => t.rssMb)))} MB.
 `;
   console.log(body);
-  writeSection('models', body);
+  // BENCH_DRY=1: print only (a trial at a smaller size)
+  if (!process.env.BENCH_DRY) writeSection('models', body);
 }
-

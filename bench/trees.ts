@@ -26,7 +26,7 @@ const N = Number(process.env.BENCH_TREES_CUSTOMERS ?? 1_000_000);
 const cpu = (): number => process.cpuUsage().user / 1e6;
 const f2 = (x: number): string => x.toFixed(2);
 
-function generated(n: number): { design: DesignMatrix; y: Float64Array } {
+export function generated(n: number): { design: DesignMatrix; y: Float64Array } {
   const r = new Random(19);
   const p = 20;
   const x = new Float64Array(n * p);
