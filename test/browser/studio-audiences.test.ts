@@ -78,6 +78,7 @@ test('the list: sizes over snapshots, the count now, the overlap, a CSV export w
 test('webhooks: an admin subscribes (the secret shown once) and deletes; a viewer is told the role is too weak', { skip }, async () => {
   const s = await studioPage(browser, base, fx.tokens.admin);
   await s.goto('audiences');
+  await s.page.getByRole('button', { name: 'Show the webhook subscriptions' }).click();
   await s.page.getByLabel('Audience', { exact: true }).selectOption('lapsed');
   await s.page.getByLabel('URL to call').fill('https://example.com/hooks/lapsed');
   await s.page.getByRole('button', { name: 'Subscribe' }).click();
@@ -96,6 +97,7 @@ test('webhooks: an admin subscribes (the secret shown once) and deletes; a viewe
 
   const v = await studioPage(browser, base, fx.tokens.viewer);
   await v.goto('audiences');
+  await v.page.getByRole('button', { name: 'Show the webhook subscriptions' }).click();
   await v.page.getByRole('note').filter({ hasText: 'Webhooks need an admin token' }).waitFor();
   assert.equal(await v.page.getByRole('button', { name: 'Subscribe' }).count(), 0);
   // the 403 of /webhooks is the browser's console error for a failed request: the page itself logs none
@@ -150,6 +152,11 @@ test('the text editor: a misspelt field marked at its place with a did-you-mean;
   assert.match(await products.getByRole('option').first().innerText(), new RegExp(` ${top} `));
   await s.page.keyboard.press('Tab');
   await products.waitFor({ state: 'detached' });
+  assert.equal(await ruleText(s.page), `has purchases where product_id = '${top}'`);
+  // a rule with a row filter has no blocks: it says so and stays text
+  await s.page.getByRole('button', { name: 'Builder' }).click();
+  assert.match(await s.page.getByRole('alert').innerText(), /cannot be shown as blocks — row filters .* stays in text mode/);
+  assert.equal(await s.page.getByRole('button', { name: 'Text' }).getAttribute('aria-pressed'), 'true');
   assert.equal(await ruleText(s.page), `has purchases where product_id = '${top}'`);
   // Escape closes the list: a field being typed offers fields
   await area.fill('');
@@ -262,6 +269,12 @@ test('the builder: "no orders in the last 3 months, in Germany" with blocks only
   const marks = await s.page.locator('.explain ul.tree ul > li').allInnerTexts();
   assert.match(marks[1]!, /^✗ false country = 'Germany'/);
   assert.deepEqual(await seriousViolations(s.page), []);
+  // delete: asked once more, then gone from the list
+  await s.page.getByRole('button', { name: 'Delete…' }).click();
+  await s.page.getByRole('group', { name: 'Confirm the deletion' }).getByRole('button', { name: 'Yes, delete' }).click();
+  await s.page.getByRole('heading', { level: 1, name: 'Audiences' }).waitFor();
+  await s.page.getByRole('link', { name: 'lapsed', exact: true }).waitFor();
+  assert.equal(await s.page.getByRole('link', { name: 'germany-lapsed' }).count(), 0);
   assert.deepEqual(s.errors, []);
   await s.page.context().close();
   built = { where, shown };

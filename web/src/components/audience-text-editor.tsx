@@ -34,12 +34,15 @@ export function RuleTextEditor({ value, onChange, diagnostics, status }: { value
     const t = setTimeout(() => {
       get<Vocabulary>('/audience-vocabulary', { kind: ctx.kind, prefix: ctx.prefix, limit: 8 }, ctl.signal).then(
         (v) => {
+          if (ctl.signal.aborted) return;
           // a word already complete is not offered again
           const rest = v.items.filter((i) => !(ctx.kind === 'fields' && i.value === ctx.prefix));
           setItems(rest);
           setActive(0);
         },
-        () => setItems([]),
+        () => {
+          if (!ctl.signal.aborted) setItems([]);
+        },
       );
     }, 120);
     return () => {
@@ -128,7 +131,10 @@ export function RuleTextEditor({ value, onChange, diagnostics, status }: { value
           }}
           onKeyDown={onKeyDown}
           onClick={(e) => refresh(e.currentTarget as HTMLTextAreaElement)}
-          onBlur={() => setTimeout(() => setCtx(undefined), 150)}
+          onBlur={() => setTimeout(() => {
+            // closed when the focus went elsewhere (not when it came back meanwhile)
+            if (document.activeElement !== area.current) setCtx(undefined);
+          }, 150)}
           onScroll={(e) => {
             if (layer.current) layer.current.scrollTop = (e.currentTarget as HTMLTextAreaElement).scrollTop;
           }}

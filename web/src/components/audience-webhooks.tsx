@@ -6,7 +6,21 @@ import { ApiError, get, send } from '../api.ts';
 import { ErrorBox, Loading, useAsync } from './async.tsx';
 import type { AudienceDef, Webhook } from './audience-types.ts';
 
+/** Loaded when asked for: only admins may read them, and a weaker token's refusal is not shown to everyone. */
 export function Webhooks({ audiences }: { audiences: AudienceDef[] }) {
+  const [open, setOpen] = useState(false);
+  if (!open) {
+    return (
+      <p>
+        Tell another system who enters and leaves an audience at each snapshot (needs an admin token).{' '}
+        <button type="button" class="secondary" aria-expanded="false" onClick={() => setOpen(true)}>Show the webhook subscriptions</button>
+      </p>
+    );
+  }
+  return <WebhookList audiences={audiences} />;
+}
+
+function WebhookList({ audiences }: { audiences: AudienceDef[] }) {
   const list = useAsync((signal) => get<{ items: Webhook[] }>('/webhooks', undefined, signal).then((r) => r.items), []);
   const [created, setCreated] = useState<Webhook>();
   if (list.error instanceof ApiError && list.error.status === 403) {
