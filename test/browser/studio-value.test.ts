@@ -5,7 +5,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildServer } from '../../src/server/app.ts';
+import { importFile } from '../../src/store/import/index.ts';
+import { TokenStore } from '../../src/store/tokens.ts';
+import { Workspace } from '../../src/store/workspace.ts';
 import { serverFixture, type ServerFixture } from '../helpers/server.ts';
+import { tempDir } from '../helpers/workspace.ts';
 import { browserSkipReason, launchBrowser, listen, screenshot, seriousViolations, studioPage } from '../helpers/browser.ts';
 
 const skip = browserSkipReason();
@@ -128,7 +135,7 @@ test('migration: a second RFM run made from the page; the matrix equals a SQL jo
   const s = await studioPage(browser, base, fx.tokens.analyst);
   await s.goto('value/migration');
   await s.page.getByText(/Only one RFM run/).waitFor();
-  await s.page.getByLabel('As-of date (optional)').fill('2011-09-01');
+  await s.page.getByLabel('RFM as-of date (optional)', { exact: true }).fill('2011-09-01');
   await s.page.getByRole('button', { name: 'Run RFM' }).click();
   const stored = await s.page.getByText(/RFM run \d+ stored\./).innerText({ timeout: 120_000 });
   const second = Number(/run (\d+)/.exec(stored)![1]);
@@ -171,4 +178,49 @@ test('migration: a second RFM run made from the page; the matrix equals a SQL jo
   assert.deepEqual(await seriousViolations(s.page), []);
   assert.deepEqual(s.errors, []);
   await s.page.context().close();
+});
+
+test('a workspace without runs: the Value and CLV pages say what to run; Run RFM from the page fills the Value page', { skip }, async () => {
+  const { dir: root, cleanup } = tempDir('segmint-studio-empty-');
+  const dir = join(root, 'ws');
+  const ws = await Workspace.open(dir, { create: true });
+  // 40 customers, 1 to 8 orders each over 2024, amounts varying with both
+  const lines = ['order_id,customer_id,order_date,total'];
+  for (let c = 0; c < 40; c++) {
+    for (let k = 0; k <= c % 8; k++) lines.push(`o${c}-${k},c${String(c).padStart(2, '0')},2024-${String(1 + ((c * 7 + k * 3) % 12)).padStart(2, '0')}-${String(1 + ((c + k * 5) % 28)).padStart(2, '0')},${(10 + c * 3.5 + k * 2).toFixed(2)}`);
+  }
+  const file = join(root, 'orders.csv');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const app = await (async () => {
+    await importFile(ws, file, { kind: 'transactions', remember: false });
+    const a = await buildServer({ workspace: ws });
+    await a.ready();
+    return a;
+  })();
+  try {
+    const token = new TokenStore(dir).create('empty-analyst', 'analyst').token;
+    const s = await studioPage(browser, await listen(app), token);
+    await s.goto('value');
+    await s.page.getByText('No RFM run yet — Run RFM').waitFor();
+    await s.page.getByText('No LRFMP run yet — Run LRFMP').waitFor();
+    assert.deepEqual(await seriousViolations(s.page), []);
+    await s.page.getByRole('button', { name: 'Run RFM' }).click();
+    const stored = await s.page.getByText(/RFM run \d+ stored\./).innerText({ timeout: 120_000 });
+    const runId = Number(/run (\d+)/.exec(stored)![1]);
+    const table = s.page.locator('table.segments', { has: s.page.locator('caption', { hasText: `RFM segments of run ${runId}` }) });
+    await table.waitFor();
+    const scored = Number((await ws.db.one<{ n: bigint }>('SELECT count(*) AS n FROM run_scores WHERE run_id = ?', [runId]))!.n);
+    assert.equal(scored, 40);
+    assert.equal(n(await table.locator('tfoot td').first().innerText()), scored);
+    await s.goto('clv');
+    await s.page.getByText('No CLV fit yet — Fit CLV').waitFor();
+    await s.page.getByRole('button', { name: 'Fit CLV' }).waitFor();
+    assert.deepEqual(await seriousViolations(s.page), []);
+    assert.deepEqual(s.errors, []);
+    await s.page.context().close();
+  } finally {
+    await app.close();
+    ws.close();
+    cleanup();
+  }
 });

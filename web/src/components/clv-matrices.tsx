@@ -5,6 +5,9 @@ import { Chart } from './chart.tsx';
 import { sig, type Matrices } from './clv-data.tsx';
 import { asImage } from './value-data.tsx';
 
+/** About ten ticks: 0 and every k-th value up to `max`. */
+const every = (max: number) => Array.from({ length: max + 1 }, (_, i) => i).filter((i) => i % Math.max(1, Math.ceil(max / 10)) === 0);
+
 function cells(m: (number | null)[][]) {
   return m.flatMap((row, tx) => row.map((v, x) => ({ x, tx, v })));
 }
@@ -20,8 +23,8 @@ function Heat({ title, description, data, m, scheme, format, label }: { title: s
       table={{ columns, rows: m.map((row, tx) => [`${tx} ${data.period}s`, ...row.map(format)]) }}
       draw={(width) => asImage(Plot.plot({
         width: Math.min(width, 620), height: Math.min(520, 60 + 9 * (data.maxRecency + 1)), marginLeft: 50, marginBottom: 40,
-        x: { label: 'frequency (repeat purchases) →', ticks: 8, type: 'band', tickFormat: (x: number) => (x % Math.max(1, Math.ceil(data.maxFrequency / 10)) === 0 ? String(x) : '') },
-        y: { label: `↑ recency (${data.period}s from first to last purchase)`, type: 'band', reverse: true, tickFormat: (t: number) => (t % Math.max(1, Math.ceil(data.maxRecency / 10)) === 0 ? String(t) : '') },
+        x: { label: 'frequency (repeat purchases) →', type: 'band', padding: 0, ticks: every(data.maxFrequency) },
+        y: { label: `↑ recency (${data.period}s from first to last purchase)`, type: 'band', padding: 0, reverse: true, ticks: every(data.maxRecency) },
         color: { scheme, legend: true, label, ...(label === 'P(alive)' ? { domain: [0, 1] } : {}) },
         marks: [Plot.cell(c, { x: 'x', y: 'tx', fill: 'v', inset: 0, title: (d: { x: number; tx: number; v: number | null }) => `frequency ${d.x}, recency ${d.tx}: ${format(d.v)}` })],
       }))}

@@ -11,7 +11,7 @@ export interface TreemapItem {
   fill: string;
 }
 
-export function drawTreemap(items: TreemapItem[], width: number, height = Math.round(Math.min(460, Math.max(260, width * 0.5)))): SVGSVGElement {
+export function drawTreemap(items: TreemapItem[], width: number, height = Math.round(Math.min(460, Math.max(300, width * 0.65)))): SVGSVGElement {
   const svg = svgEl('svg', { width, height, viewBox: `0 0 ${width} ${height}` });
   type Node = { children?: TreemapItem[] } | TreemapItem;
   const root = hierarchy<Node>({ children: items.filter((i) => i.value > 0) }, (d) => ('children' in d ? d.children : undefined))

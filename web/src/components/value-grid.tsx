@@ -19,7 +19,7 @@ export function ValueGrid({ stats }: { stats: ValueStats }) {
       deps={[stats.runId]}
       draw={(width) => asImage(Plot.plot({
         width: Math.min(width, 760),
-        height: 90 + stats.bins * 64,
+        height: 100 + stats.bins * 72,
         marginLeft: 56,
         marginBottom: 44,
         x: { domain: scores, label: `R score (${stats.bins} = most recent) →`, labelAnchor: 'center', labelOffset: 36 },
@@ -29,7 +29,7 @@ export function ValueGrid({ stats }: { stats: ValueStats }) {
         marks: [
           Plot.cell(stats.grid, { x: 'r', y: 'f', fill: 'customers', inset: 1, title: (c: (typeof stats.grid)[number]) => `R ${c.r}, F ${c.f}: ${fmt(c.customers)} customers (${c.segments.map((s) => `${s.segment} ${s.customers}`).join(', ')})` }),
           Plot.text(stats.grid, {
-            x: 'r', y: 'f', lineWidth: 6, fontSize: 11,
+            x: 'r', y: 'f', lineWidth: 6, fontSize: 12,
             text: (c: (typeof stats.grid)[number]) => `${c.segment}\n${fmt(c.customers)}`,
             fill: (c: (typeof stats.grid)[number]) => (Math.sqrt(c.customers / most) > 0.6 ? '#ffffff' : '#1d2430'),
           }),

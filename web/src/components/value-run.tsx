@@ -20,7 +20,7 @@ export function RunValueButton({ kind, onDone, label }: { kind: 'rfm' | 'lrfmp';
   return (
     <form class="run-form form-row" onSubmit={start}>
       <div>
-        <label for={`${kind}-as-of`}>As-of date (optional)</label>
+        <label for={`${kind}-as-of`}>{name} as-of date (optional)</label>
         <input id={`${kind}-as-of`} type="date" value={asOf} onInput={(e) => setAsOf((e.target as HTMLInputElement).value)} aria-describedby={`${kind}-as-of-hint`} />
       </div>
       <button type="submit" disabled={job.running}>{label ?? `Run ${name}`}</button>

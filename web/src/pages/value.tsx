@@ -44,17 +44,33 @@ export function ValuePage({ route }: { route: Route }) {
           );
         }}
       </Async>
-      {view === 'migration' ? <MigrationView reloadKey={reloadKey} /> : runs.data && runs.data.length > 0 && <Segments runs={runs.data} route={route} />}
+      {view === 'migration' ? <MigrationView reloadKey={reloadKey} /> : runs.data && <SegmentsView runs={runs.data} route={route} reloadKey={reloadKey} />}
     </>
   );
 }
 
-function Segments({ runs, route }: { runs: RunListing[]; route: Route }) {
+/** The RFM run the address names (?run=), else the latest; undefined without runs. */
+function chosenRun(runs: RunListing[], route: Route): number | undefined {
   const asked = Number(route.query.get('run'));
-  const runId = runs.some((r) => r.runId === asked) ? asked : runs.at(-1)!.runId;
-  const stats = useAsync((signal) => valueStats(runId, signal), [runId]);
+  return runs.some((r) => r.runId === asked) ? asked : runs.at(-1)?.runId;
+}
+
+/** The RFM segments of the chosen run, the latest LRFMP segments, and the customers of the segment opened. */
+function SegmentsView({ runs, route, reloadKey }: { runs: RunListing[]; route: Route; reloadKey: number }) {
+  const runId = chosenRun(runs, route);
   const segment = route.query.get('segment');
   const segmentRun = Number(route.query.get('segmentRun')) || runId;
+  return (
+    <>
+      {runId !== undefined && <Segments runs={runs} runId={runId} route={route} />}
+      <Lrfmp route={route} reloadKey={reloadKey} />
+      {segment && segmentRun !== undefined && <SegmentCustomers runId={segmentRun} segment={segment} onClose={() => navigate(href('value', runId !== undefined ? { run: runId } : {}))} />}
+    </>
+  );
+}
+
+function Segments({ runs, runId, route }: { runs: RunListing[]; runId: number; route: Route }) {
+  const stats = useAsync((signal) => valueStats(runId, signal), [runId]);
   const choose = (id: number) => navigate(href('value', { run: id }));
   return (
     <>
@@ -79,18 +95,16 @@ function Segments({ runs, route }: { runs: RunListing[]; route: Route }) {
           </>
         )}
       </Async>
-      <Lrfmp route={route} />
-      {segment && <SegmentCustomers runId={segmentRun} segment={segment} onClose={() => choose(runId)} />}
     </>
   );
 }
 
-function Lrfmp({ route }: { route: Route }) {
+function Lrfmp({ route, reloadKey: outer }: { route: Route; reloadKey: number }) {
   const [reloadKey, setReloadKey] = useState(0);
   const stats = useAsync(async (signal) => {
     const runs = await runsOf('lrfmp', signal);
     return runs.length ? valueStats(runs.at(-1)!.runId, signal) : null;
-  }, [reloadKey]);
+  }, [reloadKey, outer]);
   return (
     <Section title="LRFMP segments" id="lrfmp">
       <Async state={stats} what="Loading the LRFMP segments">
