@@ -7,7 +7,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { serverFixture, type ServerFixture } from '../helpers/server.ts';
-import { runClustering } from '../../src/pipeline/cluster.ts';
 import { browserSkipReason, launchBrowser, listen, seriousViolations, studioPage, screenshot } from '../helpers/browser.ts';
 
 const skip = browserSkipReason();
@@ -109,24 +108,35 @@ test('Clusters page: label a cluster, re-run clustering with another seed from t
   await page.context().close();
 });
 
-test('Clusters page: a run that searched k says why this k, with the scores of every k; clusters matched to none are "new — review"', { skip }, async () => {
-  // k searched, on more features than the labelled runs (matched on the three they share)
-  const features = ['recency_days', 'frequency', 'monetary', 'tenure_days', 'mean_order_value', 'distinct_products', 'basket_size', 'return_rate'];
-  const run = await runClustering({ ws: fx.ws }, { seed: 3, features });
-  const id = run.runId!;
-  const s = await studioPage(browser, base, fx.tokens.viewer);
-  await s.goto(`clusters?run=${id}`);
+test('Clusters page: a run that searched k (started from the page on eight features) says why this k, with the scores of every k; clusters matched to none are "new — review"', { skip }, async () => {
+  const s = await studioPage(browser, base, fx.tokens.analyst);
+  await s.goto('clusters');
   const page = s.page;
-  await page.getByRole('heading', { name: new RegExp(`^Run ${id}\\b.*: ${run.k} clusters`) }).waitFor();
+  await page.getByRole('heading', { name: 'Personas and labels' }).waitFor();
+  // k auto (the form's default), seed 3, five features more than the labelled runs' three (matched on those three)
+  const form = page.getByRole('form', { name: 'Run clustering' });
+  assert.equal(await form.getByLabel('Number of clusters (k)').inputValue(), 'auto');
+  await form.getByLabel('Seed').fill('3');
+  for (const f of ['tenure (days)', 'mean order value', 'distinct products', 'basket size', 'return rate']) await form.getByLabel(f, { exact: true }).check();
+  await form.getByRole('button', { name: 'Run clustering' }).click();
+  const done = form.getByText(/Cluster run \d+ stored/);
+  await done.waitFor({ timeout: 120_000 });
+  const id = Number(/Cluster run (\d+) stored/.exec(await done.innerText())![1]);
+  const features = ['recency_days', 'frequency', 'monetary', 'tenure_days', 'mean_order_value', 'distinct_products', 'basket_size', 'return_rate'];
+  const r = await fx.ws.db.one<{ s: string }>('SELECT CAST(summary AS VARCHAR) AS s FROM runs WHERE run_id = ?', [id]);
+  const run = JSON.parse(r!.s) as { features: string[]; model: { k: number; seed: number }; choice: { reason: string; scores: unknown[] } };
+  assert.deepEqual(run.features, features);
+  assert.equal(run.model.seed, 3);
+  await page.getByRole('heading', { name: new RegExp(`^Run ${id}\\b.*: ${run.model.k} clusters`) }).waitFor();
   // the reason in words, as the run stored it, and a row per k tried behind "Show the numbers"
-  assert.equal(await page.locator('#k-choice-h ~ p').first().innerText(), run.choice!.reason);
+  assert.equal(await page.locator('#k-choice-h ~ p').first().innerText(), run.choice.reason);
   assert.equal(await page.getByRole('img', { name: /^Choosing k: silhouette and stability/ }).count(), 1);
   assert.equal(await page.getByRole('img', { name: /^Choosing k: inertia/ }).count(), 1);
   await page.locator('#k-choice-h ~ details.numbers').getByText('Show the numbers').click();
   const rows = page.getByRole('table', { name: 'Scores of every k tried' }).locator('tbody tr');
-  assert.equal(await rows.count(), run.choice!.scores.length);
+  assert.equal(await rows.count(), run.choice.scores.length);
   const chosen = await rows.filter({ hasText: 'chosen' }).locator('th').innerText();
-  assert.equal(Number(chosen), run.k);
+  assert.equal(Number(chosen), run.model.k);
   // the review flags the page shows are those of the API, each with its reason
   const api = JSON.parse((await fx.app.inject({ method: 'GET', url: `/runs/${id}/clusters`, headers: { authorization: `Bearer ${fx.tokens.viewer}` } })).body) as { items: { cluster: number; review: boolean; match: { cluster: number | null } | null }[] };
   const review = api.items.filter((i) => i.review).map((i) => i.cluster);
@@ -135,7 +145,7 @@ test('Clusters page: a run that searched k says why this k, with the scores of e
   // the profile's numbers: a z-score and a mean per feature
   assert.equal(await page.locator('figure', { hasText: 'Profiles: how each cluster differs from all customers' }).locator('thead th').count(), 1 + 2 * features.length + 1);
   // one to one against the 3 clusters of the re-run above: at least k − 3 of these are new
-  assert.ok(review.length >= run.k - 3, `k = ${run.k}, ${review.length} new`);
+  assert.ok(review.length >= run.model.k - 3, `k = ${run.model.k}, ${review.length} new`);
   assert.equal(await page.getByRole('table', { name: `Clusters of run ${id}` }).getByText('new — review').count(), review.length);
   for (const c of review) assert.match(await page.locator(`section[aria-labelledby="cluster-${c}-h"]`).innerText(), /No cluster of run \d+ is within 0.5 standard deviations/);
   assert.deepEqual(await seriousViolations(page), []);
