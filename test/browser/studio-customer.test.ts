@@ -54,6 +54,16 @@ test('the customer page: search, purchases, segments, scores, traits, audiences 
   const id = String((await q1<{ id: unknown }>('SELECT customer_id AS id FROM transactions WHERE customer_id IS NOT NULL GROUP BY customer_id HAVING count(*) FILTER (WHERE is_return) > 0 AND count(*) BETWEEN 60 AND 300 ORDER BY count(*) DESC, customer_id LIMIT 1')).id);
   await s.goto('customers');
   await s.page.getByText('Enter a customer id').waitFor();
+  // without an id: the customers of the latest RFM run, highest revenue first, paged by the server
+  const pick = s.page.getByRole('table', { name: /^Or pick a customer: RFM run #\d+/ });
+  await pick.waitFor();
+  const top = await fx.ws.db.all<{ id: unknown }>('SELECT customer_id AS id FROM run_scores WHERE run_id = ? ORDER BY monetary DESC LIMIT 10', [await latestRun('rfm')]);
+  assert.deepEqual(await pick.locator('tbody tr td:first-child').allInnerTexts(), top.map((r) => String(r.id)));
+  const all = Number((await q1<{ n: unknown }>('SELECT count(*) AS n FROM run_scores WHERE run_id = ?', [await latestRun('rfm')])).n);
+  assert.match(await s.page.getByRole('navigation', { name: /pages$/ }).innerText(), new RegExp(`1–10 of ${all.toLocaleString('en-US')}`));
+  await pick.getByRole('link', { name: String(top[0]!.id), exact: true }).click();
+  await s.page.getByRole('heading', { level: 1, name: `Customer ${String(top[0]!.id)}` }).waitFor();
+  assert.deepEqual(await seriousViolations(s.page), []);
   await s.page.getByRole('searchbox', { name: 'Customer id' }).fill(id);
   await s.page.getByRole('searchbox', { name: 'Customer id' }).press('Enter');
   await s.page.getByRole('heading', { level: 1, name: `Customer ${id}` }).waitFor();

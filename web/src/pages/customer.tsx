@@ -4,7 +4,7 @@ import { get } from '../api.ts';
 import '../components/overview-styles.css';
 import { Async, useAsync } from '../components/async.tsx';
 import { fmt, money, Section } from '../components/chart.tsx';
-import { CustomerSearch } from '../components/customer-search.tsx';
+import { CustomerPicker, CustomerSearch } from '../components/customer-search.tsx';
 import { ActivityChart, inZone, TimelineTable } from '../components/customer-timeline.tsx';
 import { when, type CustomerActivity, type CustomerDoc } from '../components/overview-types.ts';
 import { href, type Route } from '../router.ts';
@@ -17,7 +17,7 @@ export function CustomerPage({ id }: { id: string | undefined; route: Route }) {
     <>
       <h1 tabIndex={-1}>{id ? `Customer ${id}` : 'Customer'}</h1>
       <CustomerSearch current={id} />
-      {id ? <CustomerView id={id} /> : <p>Enter a customer id to see their purchases, segments, scores, audiences and timeline.</p>}
+      {id ? <CustomerView key={id} id={id} /> : <><p>Enter a customer id to see their purchases, segments, scores, audiences and timeline.</p><CustomerPicker /></>}
     </>
   );
 }
