@@ -26,7 +26,7 @@ function Heat({ title, description, data, m, scheme, format, label }: { title: s
         x: { label: 'frequency (repeat purchases) →', type: 'band', padding: 0, ticks: every(data.maxFrequency) },
         y: { label: `↑ recency (${data.period}s from first to last purchase)`, type: 'band', padding: 0, reverse: true, ticks: every(data.maxRecency) },
         color: { scheme, legend: true, label, ...(label === 'P(alive)' ? { domain: [0, 1] } : {}) },
-        marks: [Plot.cell(c, { x: 'x', y: 'tx', fill: 'v', inset: 0, title: (d: { x: number; tx: number; v: number | null }) => `frequency ${d.x}, recency ${d.tx}: ${format(d.v)}` })],
+        marks: [Plot.cell(c, { x: 'x', y: 'tx', fill: 'v', stroke: 'v', inset: 0, title: (d: { x: number; tx: number; v: number | null }) => `frequency ${d.x}, recency ${d.tx}: ${format(d.v)}` })],
       }))}
     />
   );
