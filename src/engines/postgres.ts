@@ -220,8 +220,8 @@ export class PostgresEngine implements Engine {
 }
 
 /**
- * Connect to PostgreSQL: TimeZone UTC for the session, `schema` (created when asked) first on the search
- * path. Driver errors (refused connection, authentication) are thrown as they are; engines/index.ts words them.
+ * Connect to PostgreSQL: TimeZone UTC for the session, work_mem at least 256MB, `schema` (created when asked)
+ * first on the search path. Driver errors (refused connection, authentication) are thrown as they are; engines/index.ts words them.
  */
 export async function openPostgres(options: PostgresOptions): Promise<PostgresEngine> {
   const client = new pg.Client({
@@ -239,6 +239,11 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresEn
   await client.connect();
   try {
     await client.query("SET TimeZone = 'UTC'");
+    // `x NOT IN (subquery)` (every "has no …" rule, the anti-joins of audiences and migrations) is a hashed
+    // SubPlan only when PostgreSQL expects the subquery's rows to fit in work_mem × hash_mem_multiplier;
+    // otherwise it re-reads the materialised subquery for every outer row: quadratic (one audience over
+    // 10 M lines ran past 5 minutes at the default 4MB). The session gets 256MB unless the server gives more.
+    await client.query("SELECT set_config('work_mem', '256MB', false) WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('256MB')");
     if (options.schema) {
       if (options.createSchema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}`);
       await client.query(`SET search_path TO ${quoteIdent(options.schema)}, public`);
