@@ -13,7 +13,7 @@ import { TokenStore } from '../../src/store/tokens.ts';
 import { Workspace } from '../../src/store/workspace.ts';
 import { serverFixture, type ServerFixture } from '../helpers/server.ts';
 import { tempDir } from '../helpers/workspace.ts';
-import { browserSkipReason, launchBrowser, listen, screenshot, seriousViolations, studioPage } from '../helpers/browser.ts';
+import { browserSkipReason, focused, launchBrowser, listen, screenshot, seriousViolations, studioPage } from '../helpers/browser.ts';
 
 const skip = browserSkipReason();
 let fx: ServerFixture;
@@ -165,8 +165,12 @@ test('migration: a second RFM run made from the page; the matrix equals a SQL jo
   // the largest move between two different segments: its button lists exactly those customers
   const [key, count] = [...expected].filter(([k]) => { const [f, t] = k.split(' → '); return f !== t && f !== NOT; }).sort((a, b) => b[1] - a[1])[0]!;
   const [f, t] = key.split(' → ') as [string, string];
-  await matrix.getByRole('button', { name: `${count.toLocaleString('en-US')} customers from ${f} to ${t}` }).click();
+  // by keyboard: the count is a button; Enter opens the list and the focus moves to its heading
+  await matrix.getByRole('button', { name: `${count.toLocaleString('en-US')} customers from ${f} to ${t}` }).focus();
+  await s.page.keyboard.press('Enter');
   const region = s.page.locator('div.moved');
+  await region.getByRole('heading', { name: `From ${f} (run ${second}) to ${t} (run ${first})` }).waitFor();
+  assert.equal(await focused(s.page, 'textContent'), `From ${f} (run ${second}) to ${t} (run ${first})`);
   const listed = await allListed(s.page, region);
   const ids = (await sqlRows<{ customer_id: string }>(`
     SELECT a.customer_id FROM run_scores a JOIN run_scores b ON a.customer_id = b.customer_id

@@ -1,7 +1,7 @@
 // Migration between two runs of the same kind (RFM or LRFMP): pick the earlier and the later run, see the
 // moves as a Sankey diagram and as a matrix of counts; a count opens exactly the customers who moved so,
 // paged by the server (GET /migration/customers).
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get } from '../api.ts';
 import { href } from '../router.ts';
 import { Async, useAsync } from './async.tsx';
@@ -122,10 +122,16 @@ function Migration({ from, to }: { from: number; to: number }) {
 interface MoveRow extends Record<string, unknown> { customer_id: string; from_label: string; to_label: string; change: string; revenue: number | null }
 
 function MovedCustomers({ from, to, fromLabel, toLabel, onClose }: { from: number; to: number; fromLabel: string; toLabel: string; onClose: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  // opening a cell moves the focus to its list
+  useEffect(() => {
+    heading.current?.focus();
+    heading.current?.scrollIntoView({ block: 'start' });
+  }, [from, to, fromLabel, toLabel]);
   return (
     <div class="moved" id="moved-customers">
       <div class="row-between">
-        <h3>From {fromLabel} (run {from}) to {toLabel} (run {to})</h3>
+        <h3 ref={heading} tabIndex={-1}>From {fromLabel} (run {from}) to {toLabel} (run {to})</h3>
         <button type="button" class="secondary" onClick={onClose}>Close</button>
       </div>
       <PagedTable<MoveRow>
