@@ -248,6 +248,12 @@ test('the builder: "no orders in the last 3 months, in Germany" with blocks only
   const set = await members(where);
   assert.ok(set.size > 0, 'some German customers have not ordered for 3 months');
   assert.equal(shown, set.size);
+  // a snapshot stored now (a job) holds that many customers, and the trend says so
+  const snapshots = s.page.getByRole('region', { name: 'Snapshots' });
+  await snapshots.getByText('germany-lapsed: no snapshot yet').waitFor();
+  await s.page.getByRole('button', { name: 'Store a snapshot now' }).click();
+  await s.page.getByText(new RegExp(`^Stored snapshot #\\d+: ${shown} customers`)).waitFor();
+  await snapshots.getByText(`germany-lapsed: one snapshot, ${shown} customers as of`).waitFor();
   // explain: a member, then a customer who is not one
   const member = [...set][0]!;
   const other = (await fx.ws.db.one<{ id: string }>("SELECT min(customer_id) AS id FROM customers WHERE country = 'United Kingdom'"))!.id;

@@ -8,6 +8,7 @@ import { fmt, Section } from '../components/chart.tsx';
 import { RuleTextEditor } from '../components/audience-text-editor.tsx';
 import { Builder, type BuilderVocabulary } from '../components/builder.tsx';
 import { Explain } from '../components/audience-explain.tsx';
+import { Snapshots } from '../components/audience-snapshots.tsx';
 import { pct, type AudienceCount, type AudienceDef, type Block, type Diagnostic, type Group, type Validation, type Vocabulary } from '../components/audience-types.ts';
 import { href, navigate, type Route } from '../router.ts';
 
@@ -153,6 +154,11 @@ function Editor({ saved, onSaved }: { saved: AudienceDef | null; onSaved: () => 
         <LiveCount state={count} valid={valid} />
         <SaveBar saved={saved} name={name} description={description} text={text} valid={valid} onSaved={onSaved} />
       </Section>
+      {saved && (
+        <Section title="Snapshots" id="snapshots">
+          <Snapshots name={saved.name} changed={saved.where !== text} />
+        </Section>
+      )}
       {saved && (
         <Section title="Why is a customer in or out?" id="explain">
           {saved.where !== text && <p class="hint">This explains the saved rule; save your changes to explain them.</p>}
