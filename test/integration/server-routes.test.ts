@@ -25,6 +25,7 @@ function sample(method: string, path: string): { url: string; body?: unknown; he
   const known: Record<string, { url: string; body?: unknown; headers?: Record<string, string>; ok: number[] }> = {
     'GET /health': { url: '/health', ok: [200] },
     'GET /workspace': { url: '/workspace', ok: [200] },
+    'GET /me': { url: '/me', ok: [200] },
     'GET /sources': { url: '/sources', ok: [200] },
     'POST /sources': { url: '/sources?kind=transactions&format=csv&name=orders.csv', body: readFileSync(join(FIXTURES, 'orders-amount.csv')), headers: { 'content-type': 'text/csv' }, ok: [201, 202] },
     'GET /quarantine': { url: '/quarantine?limit=5&offset=1', ok: [200] },
@@ -199,4 +200,12 @@ test('exports hold exactly the members: CSV and NDJSON rows equal the members pa
   assert.equal(snap.body.trimEnd().split('\n').length, count);
   // a snapshot of another audience is refused
   assert.equal((await fx.app.inject({ method: 'GET', url: `/audiences/big-spenders/export?snapshot=${fx.snapshots.lapsed}`, headers: h })).statusCode, 404);
+});
+
+test('GET /me names the token that signed the request and its role', async () => {
+  for (const role of ROLES) {
+    const res = await fx.app.inject({ method: 'GET', url: '/me', headers: { authorization: `Bearer ${fx.tokens[role]}` } });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(JSON.parse(res.body), { name: `test-${role}`, role });
+  }
 });

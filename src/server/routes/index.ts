@@ -13,6 +13,7 @@ import { valueStatsRoutes } from './value-stats.ts';
 import { clusterDetailRoutes } from './cluster-detail.ts';
 import { clvDetailRoutes } from './clv-detail.ts';
 import { audienceToolRoutes } from './audience-tools.ts';
+import { meRoutes } from './me.ts';
 
 export interface RouteOptions {
   uploadLimit: number;
@@ -23,6 +24,7 @@ export async function builtInRoutes(app: FastifyInstance, opts: RouteOptions): P
   // jobs (queue, SSE, refresh, schedule, webhooks): sets app.segmint.submitJob and failures
   await app.register(jobsPlugin, {});
   await app.register(workspaceRoutes, { state });
+  await app.register(meRoutes);
   await app.register(sourceRoutes, { uploadLimit: opts.uploadLimit });
   await app.register(runRoutes, { state });
   await app.register(audienceRoutes, { state });
