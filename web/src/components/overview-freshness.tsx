@@ -14,7 +14,7 @@ const LABELS: Record<string, string> = {
 interface RunResult { runId?: number | null; k?: number; customers?: { clustered?: number } | number; asOf?: string | null }
 interface RefreshDoc { imported?: unknown[]; recomputed?: boolean; steps?: { step: string; runId?: number }[]; audiences?: unknown[] }
 
-export function FreshnessTable({ freshness, hasData, onChanged }: { freshness: Record<string, Freshness>; hasData: boolean; onChanged: () => void }) {
+export function FreshnessTable({ freshness, hasData, onChanged, denied }: { freshness: Record<string, Freshness>; hasData: boolean; onChanged: () => void; denied?: string }) {
   const rfm = useJob();
   const cluster = useJob();
   const run = async (j: ReturnType<typeof useJob>, kind: 'rfm' | 'cluster') => {
@@ -23,8 +23,8 @@ export function FreshnessTable({ freshness, hasData, onChanged }: { freshness: R
   };
   const action = (k: string) => {
     if (!hasData) return null;
-    if (k === 'rfm') return <button type="button" class="secondary" disabled={rfm.running} onClick={() => run(rfm, 'rfm')}>Run RFM</button>;
-    if (k === 'cluster') return <button type="button" class="secondary" disabled={cluster.running} onClick={() => run(cluster, 'cluster')}>Run clustering</button>;
+    if (k === 'rfm') return <button type="button" class="secondary" disabled={rfm.running || !!denied} title={denied ? `Running RFM ${denied}` : undefined} onClick={() => run(rfm, 'rfm')}>Run RFM</button>;
+    if (k === 'cluster') return <button type="button" class="secondary" disabled={cluster.running || !!denied} title={denied ? `Clustering ${denied}` : undefined} onClick={() => run(cluster, 'cluster')}>Run clustering</button>;
     return null;
   };
   return (
@@ -47,6 +47,7 @@ export function FreshnessTable({ freshness, hasData, onChanged }: { freshness: R
         </table>
       </div>
       {!hasData && <p class="hint">No data yet: import a transactions file below, then run RFM and clustering here.</p>}
+      {denied && <p class="hint" id="runs-denied">Running RFM, clustering or a refresh {denied}.</p>}
       <JobStatus {...rfm}>{(j) => (j.status === 'succeeded' ? <p class="good">RFM run #{fmt((j.result as RunResult)?.runId)} stored.</p> : null)}</JobStatus>
       <JobStatus {...cluster}>{(j) => (j.status === 'succeeded' ? <ClusterDone r={j.result as RunResult} /> : null)}</JobStatus>
     </>
@@ -58,7 +59,7 @@ function ClusterDone({ r }: { r: RunResult }) {
   return <p class="good">Clustering run #{fmt(r?.runId)} stored: {fmt(r?.k)} clusters{n !== undefined ? ` of ${fmt(n)} customers` : ''}.</p>;
 }
 
-export function RefreshButton({ onChanged }: { onChanged: () => void }) {
+export function RefreshButton({ onChanged, denied }: { onChanged: () => void; denied?: string }) {
   const j = useJob();
   const [force, setForce] = useState(false);
   const go = async () => {
@@ -69,7 +70,7 @@ export function RefreshButton({ onChanged }: { onChanged: () => void }) {
     <div class="refresh">
       <p class="hint">A refresh imports the files waiting in the workspace's inbox, re-runs the latest RFM, LRFMP, CLV and clustering runs on the new data, snapshots every audience and sends webhooks.</p>
       <div class="form-row">
-        <button type="button" disabled={j.running} onClick={go}>{j.running ? 'Refreshing…' : 'Refresh now'}</button>
+        <button type="button" disabled={j.running || !!denied} aria-describedby={denied ? 'runs-denied' : undefined} onClick={go}>{j.running ? 'Refreshing…' : 'Refresh now'}</button>
         <label class="inline"><input type="checkbox" checked={force} onChange={(e) => setForce((e.target as HTMLInputElement).checked)} /> re-run even without new data</label>
       </div>
       <JobStatus {...j}>{(done) => (done.status === 'succeeded' ? <RefreshDone r={done.result as RefreshDoc} /> : null)}</JobStatus>

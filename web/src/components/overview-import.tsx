@@ -41,7 +41,7 @@ function uploadWithProgress<T>(file: File, query: Query, onProgress: (sent: numb
 
 const size = (bytes: number) => (bytes >= 1024 ** 2 ? `${fmt(Math.round(bytes / 1024 ** 2 * 10) / 10)} MB` : `${fmt(Math.ceil(bytes / 1024))} kB`);
 
-export function ImportForm({ onImported }: { onImported: () => void }) {
+export function ImportForm({ onImported, denied }: { onImported: () => void; denied?: string }) {
   // onImported: called when the import job ends, succeeded or failed
   const fileRef = useRef<HTMLInputElement>(null);
   const [kind, setKind] = useState<string>('transactions');
@@ -92,7 +92,8 @@ export function ImportForm({ onImported }: { onImported: () => void }) {
           </div>
         </div>
         {problem && <p class="error" role="alert">{problem}</p>}
-        <button type="submit" disabled={running}>{running ? 'Importing…' : 'Import'}</button>
+        {denied && <p class="hint" id="import-denied">Importing a file {denied}.</p>}
+        <button type="submit" disabled={running || !!denied} aria-describedby={denied ? 'import-denied' : undefined}>{running ? 'Importing…' : 'Import'}</button>
       </form>
       {sending && (
         <div role="status" class="progress">

@@ -14,6 +14,10 @@ import type { WorkspaceDoc } from '../components/overview-types.ts';
 export type { WorkspaceDoc };
 
 interface RefreshDoc { lastSuccess?: { at: string } }
+type Role = 'viewer' | 'analyst' | 'admin';
+interface Me { name: string; role: Role }
+const RANK: Record<Role, number> = { viewer: 0, analyst: 1, admin: 2 };
+
 
 const COUNTS = ['customers', 'transactions', 'events', 'products', 'sources', 'quarantined', 'runs'] as const;
 
@@ -21,6 +25,10 @@ export function OverviewPage() {
   // bumped when a job ends: every part reads the workspace again
   const [version, setVersion] = useState(0);
   const changed = useCallback(() => setVersion((v) => v + 1), []);
+  // the token's role: what it cannot do is shown greyed out with the role it needs
+  const me = useAsync((signal) => get<Me>('/me', undefined, signal).catch(() => undefined), []);
+  const role = me.data?.role;
+  const can = (need: Role) => role === undefined || RANK[role] >= RANK[need];
   const ws = useAsync(async (signal) => {
     const [w, r] = await Promise.all([get<WorkspaceDoc>('/workspace', undefined, signal), get<RefreshDoc>('/refresh', undefined, signal)]);
     // a refresh is no stored run: its last success comes from the refresh record
@@ -48,8 +56,8 @@ export function OverviewPage() {
                 </dl>
               </Section>
               <Section title="Freshness" id="freshness">
-                <FreshnessTable freshness={w.freshness} hasData={(w.counts.transactions ?? 0) > 0} onChanged={changed} />
-                <RefreshButton onChanged={changed} />
+                <FreshnessTable freshness={w.freshness} hasData={(w.counts.transactions ?? 0) > 0} onChanged={changed} denied={can('analyst') ? undefined : denied(me.data, 'analyst')} />
+                <RefreshButton onChanged={changed} denied={can('analyst') ? undefined : denied(me.data, 'analyst')} />
               </Section>
               {!empty && (
                 <Section title="Revenue and orders per month" id="monthly">
@@ -66,8 +74,10 @@ export function OverviewPage() {
         }}
       </Async>
       <Section title="Import a file" id="import">
-        <ImportForm onImported={changed} />
+        <ImportForm onImported={changed} denied={can('admin') ? undefined : denied(me.data, 'admin')} />
       </Section>
     </>
   );
 }
+
+const denied = (me: Me | undefined, need: Role): string => `needs an ${need} token: you are signed in as ${me?.name ?? 'someone'} (${me?.role ?? 'unknown role'})`;
