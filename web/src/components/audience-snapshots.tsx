@@ -3,12 +3,14 @@
 import { send } from '../api.ts';
 import { fmt } from './chart.tsx';
 import { ErrorBox } from './async.tsx';
+import { RoleHint, useAllowed } from '../session.ts';
 import { JobStatus, useJob, type JobRef } from './job.tsx';
 import { SnapshotTrend, trendWords, useSnapshots } from './audience-trend.tsx';
 
 export function Snapshots({ name, changed }: { name: string; changed: boolean }) {
   const snaps = useSnapshots(name);
   const job = useJob();
+  const can = useAllowed('analyst');
   const store = async () => {
     await job.start(() => send<JobRef>('POST', `/audiences/${encodeURIComponent(name)}/snapshots`, {}));
     snaps.reload();
@@ -34,7 +36,8 @@ export function Snapshots({ name, changed }: { name: string; changed: boolean })
         </>
       )}
       <p>
-        <button type="button" class="secondary" onClick={store} disabled={job.running}>Store a snapshot now</button>
+        <button type="button" class="secondary" onClick={store} disabled={job.running || !can.allowed} title={can.reason} aria-describedby={can.allowed ? undefined : 'snapshot-role'}>Store a snapshot now</button>
+        <RoleHint need="analyst" id="snapshot-role" />
         {changed && <span class="hint"> (of the saved rule)</span>}
       </p>
       <JobStatus job={job.job} running={job.running} error={job.error}>

@@ -5,15 +5,18 @@ import { useState } from 'preact/hooks';
 import { ApiError, get, send } from '../api.ts';
 import { ErrorBox, Loading, useAsync } from './async.tsx';
 import type { AudienceDef, Webhook } from './audience-types.ts';
+import { RoleHint, useAllowed } from '../session.ts';
 
 /** Loaded when asked for: only admins may read them, and a weaker token's refusal is not shown to everyone. */
 export function Webhooks({ audiences }: { audiences: AudienceDef[] }) {
   const [open, setOpen] = useState(false);
+  const can = useAllowed('admin');
   if (!open) {
     return (
       <p>
         Tell another system who enters and leaves an audience at each snapshot (needs an admin token).{' '}
-        <button type="button" class="secondary" aria-expanded="false" onClick={() => setOpen(true)}>Show the webhook subscriptions</button>
+        <button type="button" class="secondary" aria-expanded="false" onClick={() => setOpen(true)} disabled={!can.allowed} title={can.reason} aria-describedby={can.allowed ? undefined : 'webhooks-role'}>Show the webhook subscriptions</button>
+        {' '}<RoleHint need="admin" id="webhooks-role" />
       </p>
     );
   }

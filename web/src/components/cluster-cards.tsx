@@ -4,6 +4,7 @@
 // an owner (PUT /runs/{id}/clusters/{n}, analysts).
 import { useState } from 'preact/hooks';
 import { send } from '../api.ts';
+import { RoleHint, useAllowed } from '../session.ts';
 import { ErrorBox } from './async.tsx';
 import { fmt } from './chart.tsx';
 import { clusterName, colourOf, pct, type ClusterDetail, type ClusterInfo, type ClusterLabel } from './cluster-data.tsx';
@@ -52,6 +53,7 @@ function LabelForm({ runId, c, onSaved }: { runId: number; c: ClusterInfo; onSav
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [saved, setSaved] = useState(false);
+  const can = useAllowed('analyst');
   const p = `cl-${c.cluster}`;
   const save = async (e: Event) => {
     e.preventDefault();
@@ -82,7 +84,8 @@ function LabelForm({ runId, c, onSaved }: { runId: number; c: ClusterInfo; onSav
             <input id={`${p}-owner`} value={owner} maxLength={200} onInput={(e) => setOwner((e.target as HTMLInputElement).value)} />
           </div>
           <label class="inline"><input type="checkbox" checked={actionable} onChange={(e) => setActionable((e.target as HTMLInputElement).checked)} /> Actionable</label>
-          <button type="submit" disabled={busy}>{busy ? 'Saving…' : 'Save label'}</button>
+          <button type="submit" disabled={busy || !can.allowed} title={can.reason} aria-describedby={can.allowed ? undefined : `${p}-role`}>{busy ? 'Saving…' : 'Save label'}</button>
+          <RoleHint need="analyst" id={`${p}-role`} />
         </div>
         {saved && <p class="good" role="status">Saved.</p>}
         {error !== undefined && <ErrorBox error={error} title="The label was not saved" />}

@@ -2,6 +2,7 @@
 // with its progress; when it is done the page shows the new run, with the labels carried over.
 import { useState } from 'preact/hooks';
 import { send } from '../api.ts';
+import { RoleHint, useAllowed } from '../session.ts';
 import { JobStatus, useJob, type JobRef } from './job.tsx';
 
 export interface ClusterRunResult { runId?: number; k?: number; labelsCarriedFrom?: number | null }
@@ -16,6 +17,7 @@ const DEFAULT = FEATURES.slice(0, 3).map(([f]) => f);
 
 export function RunClusteringForm({ onDone, defaultK }: { onDone: (r: ClusterRunResult) => void; defaultK?: number }) {
   const job = useJob();
+  const can = useAllowed('analyst');
   const [k, setK] = useState(defaultK ? String(defaultK) : 'auto');
   const [seed, setSeed] = useState('');
   const [features, setFeatures] = useState<string[]>(DEFAULT);
@@ -48,7 +50,8 @@ export function RunClusteringForm({ onDone, defaultK }: { onDone: (r: ClusterRun
           <label class="inline" key={f}><input type="checkbox" checked={features.includes(f)} onChange={(e) => toggle(f, (e.target as HTMLInputElement).checked)} /> {text}</label>
         ))}
       </fieldset>
-      <button type="submit" disabled={job.running || features.length === 0}>Run clustering</button>
+      <button type="submit" disabled={job.running || features.length === 0 || !can.allowed} title={can.reason} aria-describedby={can.allowed ? undefined : 'cluster-run-role'}>Run clustering</button>
+      <RoleHint need="analyst" id="cluster-run-role" />
       <p id="cluster-run-hint" class="hint">k-means on the features ticked (standardised; recency, frequency and monetary value by default); the seed sets the random starts (the same seed and data give the same clusters). Labels of the latest labelled run carry over to the matching clusters, compared on the features both runs have.</p>
       <JobStatus job={job.job} running={job.running} error={job.error}>{(j) => {
         const r = (j.result ?? {}) as ClusterRunResult;

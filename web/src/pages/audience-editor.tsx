@@ -11,6 +11,7 @@ import { Explain } from '../components/audience-explain.tsx';
 import { Snapshots } from '../components/audience-snapshots.tsx';
 import { pct, type AudienceCount, type AudienceDef, type Block, type Diagnostic, type Group, type Validation, type Vocabulary } from '../components/audience-types.ts';
 import { href, navigate, type Route } from '../router.ts';
+import { RoleHint, useAllowed } from '../session.ts';
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
@@ -184,6 +185,7 @@ function SaveBar({ saved, name, description, text, valid, onSaved }: { saved: Au
   const [error, setError] = useState<unknown>();
   const [note, setNote] = useState<string>();
   const [confirming, setConfirming] = useState(false);
+  const can = useAllowed('analyst');
   const target = saved?.name ?? name.trim();
   const nameOk = NAME_RE.test(target);
   const changed = !saved || saved.where !== text || (saved.description ?? '') !== description;
@@ -220,9 +222,10 @@ function SaveBar({ saved, name, description, text, valid, onSaved }: { saved: Au
   };
   return (
     <div class="save-bar">
-      <button type="button" onClick={save} disabled={busy || !valid || !nameOk || !changed}>{busy ? 'Saving…' : saved ? 'Save changes' : 'Save'}</button>
-      {!nameOk && !saved && <span class="hint"> Give the audience a name to save it.</span>}
-      {saved && !confirming && <button type="button" class="secondary" onClick={() => setConfirming(true)} disabled={busy}>Delete…</button>}
+      <button type="button" onClick={save} disabled={busy || !valid || !nameOk || !changed || !can.allowed} title={can.reason} aria-describedby={can.allowed ? undefined : 'save-role'}>{busy ? 'Saving…' : saved ? 'Save changes' : 'Save'}</button>
+      {!nameOk && !saved && can.allowed && <span class="hint"> Give the audience a name to save it.</span>}
+      <RoleHint need="analyst" id="save-role">saving or deleting needs the analyst role</RoleHint>
+      {saved && !confirming && <button type="button" class="secondary" onClick={() => setConfirming(true)} disabled={busy || !can.allowed} title={can.reason}>Delete…</button>}
       {saved && confirming && (
         <span role="group" aria-label="Confirm the deletion">
           Delete {saved.name}? Its snapshots stay. <button type="button" onClick={del} disabled={busy}>Yes, delete</button> <button type="button" class="secondary" onClick={() => setConfirming(false)}>Cancel</button>

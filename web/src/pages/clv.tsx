@@ -13,10 +13,12 @@ import { ClvMatrices } from '../components/clv-matrices.tsx';
 import { Predictions } from '../components/clv-predictions.tsx';
 import { JobStatus, useJob, type JobRef } from '../components/job.tsx';
 import { runLabel, runsOf } from '../components/value-data.tsx';
+import { RoleHint, useAllowed } from '../session.ts';
 import { href, navigate, type Route } from '../router.ts';
 
 function RunButton({ kind, label, body, onDone }: { kind: 'clv' | 'clv-predict'; label: string; body?: Record<string, unknown>; onDone: () => void }) {
   const job = useJob();
+  const can = useAllowed('analyst');
   const start = async () => {
     const done = await job.start(async () => {
       const r = await send<JobRef>('POST', `/runs/${kind}`, body ?? {});
@@ -26,7 +28,8 @@ function RunButton({ kind, label, body, onDone }: { kind: 'clv' | 'clv-predict';
   };
   return (
     <div class="run-form">
-      <button type="button" disabled={job.running} onClick={start}>{label}</button>
+      <button type="button" disabled={job.running || !can.allowed} title={can.reason} aria-describedby={can.allowed ? undefined : `${kind}-run-role`} onClick={start}>{label}</button>
+      <RoleHint need="analyst" id={`${kind}-run-role`} />
       <JobStatus job={job.job} running={job.running} error={job.error} />
     </div>
   );
