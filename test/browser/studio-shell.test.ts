@@ -63,7 +63,12 @@ test('every page of the navigation opens, the keyboard reaches the content, no s
     await s.page.getByRole('heading', { level: 1, name: heading }).waitFor();
     assert.equal(await s.page.getByRole('link', { name: link, exact: true }).getAttribute('aria-current'), 'page');
   }
-  // the first Tab shows the skip link; following it puts the focus in the content
+  // a page followed from the navigation has the focus on its heading (announced by screen readers)
+  assert.equal(await focused(s.page, 'tagName'), 'H1');
+  // on a fresh visit the first Tab shows the skip link; following it puts the focus in the content
+  await s.goto('overview');
+  await s.page.reload();
+  await s.page.locator('main h1').first().waitFor();
   await s.page.keyboard.press('Tab');
   assert.equal(await focused(s.page, 'textContent'), 'Skip to content');
   await s.page.keyboard.press('Enter');

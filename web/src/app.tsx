@@ -1,6 +1,6 @@
 // The studio's frame: sign-in with a token, the navigation between pages (landmarks, a skip link, the
 // current page marked), and the page the address names.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, get, getToken, onUnauthorized, setToken, signOut } from './api.ts';
 import { useRoute, href } from './router.ts';
 import { OverviewPage } from './pages/overview.tsx';
@@ -30,11 +30,14 @@ export function App() {
 function Shell({ onSignOut }: { onSignOut: () => void }) {
   const route = useRoute();
   const page = route.parts[0] ?? 'overview';
+  const first = useRef(true);
   useEffect(() => {
     const label = PAGES.find((p) => p.id === page)?.label ?? 'Not found';
     document.title = `${label} · Segmint Studio`;
-    // a new page moves the focus to its heading, so a screen reader announces it
-    document.querySelector<HTMLElement>('main h1')?.focus();
+    // going to another page moves the focus to its heading, so a screen reader announces it; the first page
+    // of a visit keeps the focus at the top, where the skip link is the first stop of the keyboard
+    if (first.current) first.current = false;
+    else document.querySelector<HTMLElement>('main h1')?.focus();
   }, [page, route.parts[1]]);
   return (
     <>
