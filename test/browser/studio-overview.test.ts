@@ -163,7 +163,8 @@ test('a refresh, then RFM and clustering started from the overview: progress, th
   const row = cellOf(fresh.locator('table'), 'Clustering').locator('..');
   await row.getByText(`#${Number(cl.id)}`).waitFor();
   // the freshness rows: success times, as-of dates, no failure
-  assert.equal(await cellOf(fresh.locator('table'), 'Import').innerText() !== 'never', true);
+  const imported = (await q1<{ at: string }>("SELECT strftime(max(imported_at), '%Y-%m-%d %H:%M') AS at FROM sources")).at;
+  assert.equal(await cellOf(fresh.locator('table'), 'Import').innerText(), imported, 'the last import');
   const asOf = (await q1<{ d: string }>("SELECT strftime(as_of, '%Y-%m-%d') AS d FROM runs WHERE run_id = ?", [rfm])).d;
   assert.match(await cellOf(fresh.locator('table'), 'RFM').locator('..').innerText(), new RegExp(asOf));
   assert.equal(await fresh.getByRole('button', { name: 'Run RFM' }).count(), 0, 'no RFM button once there is a run');
