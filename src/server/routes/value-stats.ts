@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { actionFor } from '../../models/actions.ts';
 import { listRuns, movesQuery } from '../../pipeline/migration.ts';
 import { all, one } from '../../pipeline/run-query.ts';
-import { and, avg, cast, col, count, eq, isNull, lit, select, subquery, sum, table, type Expr } from '../../sql/ir.ts';
+import { and, avg, cast, coalesce, col, count, eq, lit, select, subquery, sum, table } from '../../sql/ir.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { runIdParam } from '../schemas.ts';
 import type { WorkspaceState } from '../state.ts';
@@ -131,16 +131,24 @@ export async function valueStatsRoutes(app: FastifyInstance, _opts: { state: Wor
     const db = rd().db;
     const { from, to, fromLabel, toLabel, limit, offset } = req.query;
     const q = await movesQuery(db, from, to, 'clv-tier');
-    const side = (c: string, label: string): Expr => (label === NOT_IN_RUN ? isNull(col(c)) : eq(col(c), lit(label)));
-    const where = and(side('from_label', fromLabel), side('to_label', toLabel));
-    const total = num((await one<{ n: unknown }>(db, select({ select: [{ expr: count(), as: 'n' }], from: subquery(q.query, 'm'), where })))?.n);
-    const rows = await all(db, select({
+    // the labels with "(not in run)" filled in first, then compared as plain columns (as migrate() groups
+    // them: ClickHouse 18.16 refuses a comparison with the union's Nullable column)
+    const labelled = subquery(select({
       select: [
-        { expr: col('customer_id'), as: 'customer_id' }, { expr: col('from_label'), as: 'from_label' }, { expr: col('to_label'), as: 'to_label' },
+        { expr: col('customer_id'), as: 'customer_id' }, { expr: coalesce(col('from_label'), lit(NOT_IN_RUN)), as: 'f' }, { expr: coalesce(col('to_label'), lit(NOT_IN_RUN)), as: 't' },
         { expr: col('change'), as: 'change' }, { expr: col('revenue'), as: 'revenue' },
       ],
-      from: subquery(q.query, 'm'), where, orderBy: [{ expr: col('revenue'), desc: true }, col('customer_id')], limit: offset + limit,
+      from: subquery(q.query, 'm'),
+    }), 'l');
+    const where = and(eq(col('f'), lit(fromLabel)), eq(col('t'), lit(toLabel)));
+    const total = num((await one<{ n: unknown }>(db, select({ select: [{ expr: count(), as: 'n' }], from: labelled, where })))?.n);
+    const rows = await all(db, select({
+      select: [
+        { expr: col('customer_id'), as: 'customer_id' }, { expr: col('f'), as: 'from_label' }, { expr: col('t'), as: 'to_label' },
+        { expr: col('change'), as: 'change' }, { expr: col('revenue'), as: 'revenue' },
+      ],
+      from: labelled, where, orderBy: [{ expr: col('revenue'), desc: true }, col('customer_id')], limit: offset + limit,
     }));
-    return { from, to, fromLabel, toLabel, total, limit, offset, items: rows.slice(offset).map((r) => ({ ...plain(r), customer_id: String(r.customer_id), from_label: String(r.from_label ?? NOT_IN_RUN), to_label: String(r.to_label ?? NOT_IN_RUN) })) };
+    return { from, to, fromLabel, toLabel, total, limit, offset, items: rows.slice(offset).map((r) => ({ ...plain(r), customer_id: String(r.customer_id), from_label: String(r.from_label), to_label: String(r.to_label) })) };
   });
 }
