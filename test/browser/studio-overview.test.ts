@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { buildServer } from '../../src/server/app.ts';
@@ -138,6 +138,7 @@ test('an empty workspace: the overview says to import a file; the upload of Onli
   for (const [reason, n] of Object.entries(byReason)) {
     const row = quarantine.locator('tr').filter({ hasText: reason });
     assert.equal(num(await row.locator('td.num').innerText()), n, reason);
+    assert.equal(await row.locator('th').innerText(), `#1 ${basename(DATA)}`, 'the name the file was uploaded with');
   }
   assert.equal(await region(s.page, 'Quarantine').getByRole('table', { name: /quarantined rows$/ }).locator('tbody tr').count(), 5, 'five example rows');
 });

@@ -8,6 +8,21 @@ import type { QuarantinePage } from './overview-types.ts';
 const EXAMPLES = 5;
 const base = (f: string | null) => (f ? f.split('/').at(-1)! : '–');
 
+/**
+ * The names uploads were given (the server stores an upload under a random name): source id → name, from
+ * the latest import jobs; a source imported otherwise keeps its file's name.
+ */
+async function uploadNames(signal: AbortSignal): Promise<Map<number, string>> {
+  const names = new Map<number, string>();
+  try {
+    const jobs = await get<{ items: { params?: { name?: string | null }; result?: { sourceId?: number | null } }[] }>('/jobs', { kind: 'import', status: 'succeeded', limit: 100 }, signal);
+    for (const j of jobs.items) if (j.params?.name && typeof j.result?.sourceId === 'number') names.set(j.result.sourceId, j.params.name);
+  } catch (e) {
+    if (signal.aborted) throw e;
+  }
+  return names;
+}
+
 /** The raw values of a quarantined row, in one short line. */
 function rawText(raw: unknown): string {
   if (raw === null || raw === undefined) return '–';
@@ -16,7 +31,10 @@ function rawText(raw: unknown): string {
 }
 
 export function QuarantineSummary({ version }: { version: number }) {
-  const state = useAsync((signal) => get<QuarantinePage>('/quarantine', { limit: EXAMPLES }, signal), [version]);
+  const state = useAsync(async (signal) => {
+    const [q, names] = await Promise.all([get<QuarantinePage>('/quarantine', { limit: EXAMPLES }, signal), uploadNames(signal)]);
+    return { ...q, names };
+  }, [version]);
   return (
     <Async state={state} what="Loading the quarantine">
       {(q) => {
@@ -31,7 +49,7 @@ export function QuarantineSummary({ version }: { version: number }) {
                 <tbody>
                   {q.summary.map((s) => (
                     <tr key={`${s.sourceId}-${s.reason}`}>
-                      <th scope="row">#{s.sourceId} {base(s.file)}</th>
+                      <th scope="row">#{s.sourceId} {q.names.get(s.sourceId) ?? base(s.file)}</th>
                       <td>{s.kind}</td>
                       <td>{s.reason}</td>
                       <td class="num">{fmt(s.rows)}</td>
