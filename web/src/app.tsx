@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, get, getToken, onUnauthorized, setToken, signOut } from './api.ts';
 import { useRoute, href } from './router.ts';
+import { SessionContext, useLoadMe } from './session.ts';
 import { OverviewPage } from './pages/overview.tsx';
 import { ValuePage } from './pages/value.tsx';
 import { ClustersPage } from './pages/clusters.tsx';
@@ -30,6 +31,8 @@ export function App() {
 function Shell({ onSignOut }: { onSignOut: () => void }) {
   const route = useRoute();
   const page = route.parts[0] ?? 'overview';
+  // who is signed in (GET /me, once): shown in the header; the pages disable what the role cannot do
+  const me = useLoadMe();
   const first = useRef(true);
   useEffect(() => {
     const label = PAGES.find((p) => p.id === page)?.label ?? 'Not found';
@@ -40,7 +43,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
     else document.querySelector<HTMLElement>('main h1')?.focus();
   }, [page, route.parts[1]]);
   return (
-    <>
+    <SessionContext.Provider value={me}>
       <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
       <header class="top">
         <span class="brand">Segmint Studio</span>
@@ -51,12 +54,13 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             ))}
           </ul>
         </nav>
+        {me && <span class="who">signed in as {me.name} ({me.role})</span>}
         <button type="button" class="link" onClick={onSignOut}>Sign out</button>
       </header>
       <main id="main" tabIndex={-1}>
         <PageFor page={page} route={route} />
       </main>
-    </>
+    </SessionContext.Provider>
   );
 }
 

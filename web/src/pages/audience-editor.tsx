@@ -225,7 +225,7 @@ function SaveBar({ saved, name, description, text, valid, onSaved }: { saved: Au
       <button type="button" onClick={save} disabled={busy || !valid || !nameOk || !changed || !can.allowed} title={can.reason} aria-describedby={can.allowed ? undefined : 'save-role'}>{busy ? 'Saving…' : saved ? 'Save changes' : 'Save'}</button>
       {!nameOk && !saved && can.allowed && <span class="hint"> Give the audience a name to save it.</span>}
       <RoleHint need="analyst" id="save-role">saving or deleting needs the analyst role</RoleHint>
-      {saved && !confirming && <button type="button" class="secondary" onClick={() => setConfirming(true)} disabled={busy || !can.allowed} title={can.reason}>Delete…</button>}
+      {saved && !confirming && <button type="button" class="secondary" onClick={() => setConfirming(true)} disabled={busy || !can.allowed} title={can.reason} aria-describedby={can.allowed ? undefined : 'save-role'}>Delete…</button>}
       {saved && confirming && (
         <span role="group" aria-label="Confirm the deletion">
           Delete {saved.name}? Its snapshots stay. <button type="button" onClick={del} disabled={busy}>Yes, delete</button> <button type="button" class="secondary" onClick={() => setConfirming(false)}>Cancel</button>

@@ -1,0 +1,92 @@
+// The studio knows the token's role (GET /me, once after sign-in): the header says who is signed in, and what
+// the role cannot do is disabled with the role it needs (title and a visible hint), not hidden; an analyst can
+// label a cluster. And every page on a phone-sized screen (390 × 844): the body does not scroll sideways
+// (tables scroll inside their own box) and axe-core finds no serious or critical violation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Locator } from 'playwright-core';
+import { serverFixture, type ServerFixture } from '../helpers/server.ts';
+import { browserSkipReason, launchBrowser, listen, seriousViolations, studioPage } from '../helpers/browser.ts';
+
+const skip = browserSkipReason();
+let fx: ServerFixture;
+let browser: Browser;
+let base: string;
+before(async () => {
+  if (skip) return;
+  fx = await serverFixture();
+  base = await listen(fx.app);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await fx?.close();
+});
+
+/** A disabled action: disabled, its title names the role, and the hint it points to says so on the page. */
+async function refused(button: Locator, role: string): Promise<void> {
+  assert.ok(await button.isDisabled(), `${await button.innerText()} is disabled`);
+  assert.equal(await button.getAttribute('title'), `needs the ${role} role`);
+  const hint = await button.getAttribute('aria-describedby');
+  assert.ok(hint, 'the button points to its hint');
+  const text = await button.page().locator(`[id="${hint}"]`).innerText();
+  assert.match(text, new RegExp(`needs (the|an) ${role}`));
+  assert.ok(await button.page().locator(`[id="${hint}"]`).isVisible(), 'the hint is visible');
+}
+
+test('a viewer sees who is signed in and the actions it cannot do disabled with the role they need', { skip }, async () => {
+  const s = await studioPage(browser, base, fx.tokens.viewer);
+  const p = s.page;
+  await s.goto('clusters');
+  await p.getByText('signed in as test-viewer (viewer)').waitFor();
+  await p.getByRole('heading', { name: /Personas/ }).waitFor();
+  await refused(p.getByRole('button', { name: 'Run clustering' }), 'analyst');
+  const card = p.locator('details.label-form').first();
+  await card.getByText('Label this cluster').click();
+  await refused(card.getByRole('button', { name: 'Save label' }), 'analyst');
+  assert.deepEqual(await seriousViolations(p), []);
+
+  await s.goto('value');
+  await refused(p.getByRole('button', { name: 'Run RFM' }), 'analyst');
+  assert.deepEqual(await seriousViolations(p), []);
+
+  await s.goto('audiences');
+  await refused(p.getByRole('button', { name: 'Show the webhook subscriptions' }), 'admin');
+  await s.goto('audiences/lapsed');
+  await refused(p.getByRole('button', { name: 'Store a snapshot now' }), 'analyst');
+  await refused(p.getByRole('button', { name: 'Delete…' }), 'analyst');
+  assert.deepEqual(await seriousViolations(p), []);
+
+  await s.goto('overview');
+  await p.getByRole('button', { name: 'Refresh now' }).waitFor();
+  assert.ok(await p.getByRole('button', { name: 'Refresh now' }).isDisabled());
+  assert.ok(await p.getByRole('button', { name: 'Import' }).isDisabled());
+  await p.getByText(/Importing a file needs an admin token/).waitFor();
+  assert.deepEqual(await seriousViolations(p), []);
+  assert.deepEqual(s.errors, []);
+  await p.context().close();
+});
+
+test('an analyst labels a cluster from the page (the API has it); webhooks still need an admin', { skip }, async () => {
+  const s = await studioPage(browser, base, fx.tokens.analyst);
+  const p = s.page;
+  await s.goto(`clusters?run=${fx.runs.cluster}`);
+  await p.getByText('signed in as test-analyst (analyst)').waitFor();
+  assert.ok(await p.getByRole('button', { name: 'Run clustering' }).isEnabled());
+  assert.equal(await p.locator('.role-hint').count(), 0, 'no role hint for an analyst on the clusters page');
+  const form = p.locator('details.label-form').first();
+  await form.getByText('Label this cluster').click();
+  await form.getByLabel('Name').fill('Roles test');
+  await form.getByLabel('Owner').fill('ana');
+  await form.getByRole('button', { name: 'Save label' }).click();
+  await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  const res = await fetch(`${base}/runs/${fx.runs.cluster}/clusters`, { headers: { authorization: `Bearer ${fx.tokens.viewer}` } });
+  const clusters = ((await res.json()) as { items: { label?: { name?: string; owner?: string } }[] }).items;
+  assert.deepEqual(clusters.filter((c) => c.label?.name === 'Roles test').map((c) => c.label?.owner), ['ana']);
+  assert.deepEqual(await seriousViolations(p), []);
+
+  await s.goto('audiences');
+  await refused(p.getByRole('button', { name: 'Show the webhook subscriptions' }), 'admin');
+  assert.deepEqual(s.errors, []);
+  await p.context().close();
+});
