@@ -43,5 +43,7 @@ export function JobStatus({ job, running, error, children }: { job: Job | undefi
       </div>
     );
   }
+  // a failed or cancelled job is told by its error (set a moment after the job ends), never drawn as a result
+  if (job.status !== 'succeeded') return <ErrorBox error={new ApiError(500, job.error?.code ?? job.status, job.error?.message ?? `the job ${job.status}`, job.error?.hint)} title="The job failed" />;
   return <div role="status">{children ? children(job) : <p class="good">Done.</p>}</div>;
 }
