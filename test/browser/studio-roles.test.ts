@@ -81,9 +81,21 @@ test('an analyst labels a cluster from the page (the API has it); webhooks still
   await form.getByRole('button', { name: 'Save label' }).click();
   await form.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
   const res = await fetch(`${base}/runs/${fx.runs.cluster}/clusters`, { headers: { authorization: `Bearer ${fx.tokens.viewer}` } });
-  const clusters = ((await res.json()) as { items: { label?: { name?: string; owner?: string } }[] }).items;
-  assert.deepEqual(clusters.filter((c) => c.label?.name === 'Roles test').map((c) => c.label?.owner), ['ana']);
+  const clusters = ((await res.json()) as { items: { cluster: number; name: string; label?: { name?: string; owner?: string } }[] }).items;
+  const labelled = clusters.filter((c) => c.label?.name === 'Roles test');
+  assert.deepEqual(labelled.map((c) => c.label?.owner), ['ana']);
   assert.deepEqual(await seriousViolations(p), []);
+
+  // the label is the cluster's name elsewhere: the run's rows filtered by it, and a member's Customer page
+  const size = (await fx.ws.db.one<{ n: unknown }>('SELECT count(*) AS n FROM run_clusters WHERE run_id = ? AND cluster = ?', [fx.runs.cluster, labelled[0]!.cluster]))!.n;
+  const rows = (await (await fetch(`${base}/runs/${fx.runs.cluster}/rows?label=Roles%20test&limit=1`, { headers: { authorization: `Bearer ${fx.tokens.viewer}` } })).json()) as { total: number; items: { customer_id: string; cluster: number }[] };
+  assert.equal(rows.total, Number(size));
+  assert.equal(rows.items[0]!.cluster, labelled[0]!.cluster);
+  await s.goto(`customers/${encodeURIComponent(rows.items[0]!.customer_id)}`);
+  const cluster = p.locator('dl.pairs > div', { has: p.locator('dt', { hasText: /^Cluster$/ }) }).locator('dd');
+  await cluster.waitFor();
+  assert.equal(await cluster.innerText(), 'Roles test');
+  assert.notEqual(labelled[0]!.name, 'Roles test');
 
   await s.goto('audiences');
   await refused(p.getByRole('button', { name: 'Show the webhook subscriptions' }), 'admin');

@@ -60,10 +60,17 @@ export async function customerRoutes(app: FastifyInstance, opts: { state: Worksp
         scores[kind] = plain(row);
       }
     }
+    // a cluster goes by the label people gave it (carried over from an earlier run too), else the generated name
+    const clusterName = async (row: Record<string, unknown> | undefined): Promise<string | undefined> => {
+      if (!row) return undefined;
+      const runId = Number(row.run_id);
+      await opts.state.labels.carryOver(db, runId);
+      return opts.state.labels.ofRun(runId)[String(row.cluster)]?.name || (row.cluster_name as string | undefined);
+    };
     const segments: Record<string, string | null> = {
       rfm: (scores.rfm?.segment as string | undefined) ?? null,
       lrfmp: (scores.lrfmp?.segment as string | undefined) ?? null,
-      cluster: (scores.cluster?.cluster_name as string | undefined) ?? null,
+      cluster: (await clusterName(scores.cluster)) ?? null,
       clvTier: (scores['clv-predict']?.clv_tier as string | undefined) ?? null,
       churnTier: (scores['clv-predict']?.churn_tier as string | undefined) ?? null,
     };

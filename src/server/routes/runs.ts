@@ -9,7 +9,7 @@ import { runClvFit, runClvPredict } from '../../pipeline/clv.ts';
 import { listRuns, RUN_KINDS } from '../../pipeline/migration.ts';
 import { all, one } from '../../pipeline/run-query.ts';
 import { runValueSegmentation } from '../../pipeline/value.ts';
-import { avg, cast, col, count, eq, lit, select, table, and, type Expr } from '../../sql/ir.ts';
+import { avg, cast, col, count, eq, inList, lit, or, select, table, and, type Expr } from '../../sql/ir.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { customerIdParam, runIdParam } from '../schemas.ts';
 import type { WorkspaceState } from '../state.ts';
@@ -179,7 +179,12 @@ export async function runRoutes(app: FastifyInstance, opts: { state: WorkspaceSt
     if (sort !== undefined && !columns.includes(sort)) throw new ApiError(400, 'unknown-column', `sort=${sort}: ${r.kind} rows have no column ${sort}`, { hint: `columns: ${columns.join(', ')}` });
     if (label !== undefined && !spec.label) throw new ApiError(400, 'no-label', `${r.kind} rows have no label to filter by`);
     const conds: Expr[] = [eq(col('run_id'), lit(r.runId))];
-    if (label !== undefined) conds.push(eq(col(spec.label!), lit(label)));
+    if (label !== undefined) {
+      // a cluster is found by the name people gave it too (GET /runs/{id}/clusters' label), not only the generated one
+      if (r.kind === 'cluster') await opts.state.labels.carryOver(ws.db, r.runId);
+      const named = r.kind === 'cluster' ? Object.entries(opts.state.labels.ofRun(r.runId)).filter(([, l]) => l.name === label).map(([c]) => Number(c)) : [];
+      conds.push(named.length ? or(eq(col(spec.label!), lit(label)), inList(col('cluster'), named)) : eq(col(spec.label!), lit(label)));
+    }
     if (customerId !== undefined) conds.push(eq(col('customer_id'), lit(customerId)));
     const where = and(...conds);
     const total = Number((await one<{ n: unknown }>(ws.db, select({ select: [{ expr: count(), as: 'n' }], from: table(spec.table), where })))?.n ?? 0);
