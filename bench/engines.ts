@@ -85,8 +85,10 @@ const ch = (url: string, sql: string) => {
 };
 
 function engines(): Engine[] {
+  // attach mode uses its own databases, so that it can run beside an import run
+  const x = process.env.BENCH_ENGINES_LOAD === 'attach' ? '_attach' : '';
   const pgUrl = new URL(PG);
-  const pgDb = 'seg_bench_engines';
+  const pgDb = `seg_bench_engines${x}`;
   const admin = pgUrl.pathname.slice(1) || 'postgres';
   const psql = (db: string, sql: string) => sh('psql', ['-h', pgUrl.hostname, '-p', pgUrl.port || '5432', '-U', decodeURIComponent(pgUrl.username) || 'postgres', '-d', db, '-v', 'ON_ERROR_STOP=1', '-c', sql]);
   const pgWs = new URL(PG);
@@ -114,30 +116,30 @@ function engines(): Engine[] {
     },
     {
       name: 'ClickHouse 18.16, one server',
-      init: ['--engine', `${CH.replace(/^http/, 'clickhouse')}/seg_bench_one_ws`],
-      table: 'seg_bench_one.orders',
-      prepare: dropCh([CH], ['seg_bench_one', 'seg_bench_one_ws']),
+      init: ['--engine', `${CH.replace(/^http/, 'clickhouse')}/seg_bench_one_ws${x}`],
+      table: `seg_bench_one${x}.orders`,
+      prepare: dropCh([CH], [`seg_bench_one${x}`, `seg_bench_one_ws${x}`]),
       load: (csv) => {
-        ch(CH, 'CREATE DATABASE seg_bench_one');
-        ch(CH, `CREATE TABLE seg_bench_one.orders (${CH_COLUMNS}) ENGINE = MergeTree ORDER BY customer_id`);
-        fromFile(['--port', '9000', '-q', 'INSERT INTO seg_bench_one.orders FORMAT CSVWithNames'], csv);
+        ch(CH, `CREATE DATABASE seg_bench_one${x}`);
+        ch(CH, `CREATE TABLE seg_bench_one${x}.orders (${CH_COLUMNS}) ENGINE = MergeTree ORDER BY customer_id`);
+        fromFile(['--port', '9000', '-q', `INSERT INTO seg_bench_one${x}.orders FORMAT CSVWithNames`], csv);
       },
-      drop: dropCh([CH], ['seg_bench_one', 'seg_bench_one_ws']),
+      drop: dropCh([CH], [`seg_bench_one${x}`, `seg_bench_one_ws${x}`]),
     },
     {
       name: 'ClickHouse 18.16, two shards',
-      init: ['--engine', `${CH.replace(/^http/, 'clickhouse')}/seg_bench_two_ws`, '--cluster', 'segmint', '--shard', CH2],
-      table: 'seg_bench_two.orders',
-      prepare: dropCh([CH, CH2], ['seg_bench_two', 'seg_bench_two_ws']),
+      init: ['--engine', `${CH.replace(/^http/, 'clickhouse')}/seg_bench_two_ws${x}`, '--cluster', 'segmint', '--shard', CH2],
+      table: `seg_bench_two${x}.orders`,
+      prepare: dropCh([CH, CH2], [`seg_bench_two${x}`, `seg_bench_two_ws${x}`]),
       load: (csv) => {
         for (const url of [CH, CH2]) {
-          ch(url, 'CREATE DATABASE seg_bench_two');
-          ch(url, `CREATE TABLE seg_bench_two.orders_local (${CH_COLUMNS}) ENGINE = MergeTree ORDER BY customer_id`);
-          ch(url, `CREATE TABLE seg_bench_two.orders AS seg_bench_two.orders_local ENGINE = Distributed(segmint, seg_bench_two, orders_local, cityHash64(customer_id))`);
+          ch(url, `CREATE DATABASE seg_bench_two${x}`);
+          ch(url, `CREATE TABLE seg_bench_two${x}.orders_local (${CH_COLUMNS}) ENGINE = MergeTree ORDER BY customer_id`);
+          ch(url, `CREATE TABLE seg_bench_two${x}.orders AS seg_bench_two${x}.orders_local ENGINE = Distributed(segmint, seg_bench_two${x}, orders_local, cityHash64(customer_id))`);
         }
-        fromFile(['--port', '9000', '--insert_distributed_sync', '1', '-q', 'INSERT INTO seg_bench_two.orders FORMAT CSVWithNames'], csv);
+        fromFile(['--port', '9000', '--insert_distributed_sync', '1', '-q', `INSERT INTO seg_bench_two${x}.orders FORMAT CSVWithNames`], csv);
       },
-      drop: dropCh([CH, CH2], ['seg_bench_two', 'seg_bench_two_ws']),
+      drop: dropCh([CH, CH2], [`seg_bench_two${x}`, `seg_bench_two_ws${x}`]),
     },
   ];
 }
@@ -179,7 +181,8 @@ export async function run(): Promise<void> {
   }
   const lines = Number((await (await con.runAndReadAll(`SELECT count(*) FROM read_csv('${csv}', header = true)`)).getRows())[0]![0]);
   con.closeSync();
-  buildCli();
+  // BENCH_ENGINES_NO_BUILD: run the dist/ already built (a run beside another one that uses it)
+  if (!process.env.BENCH_ENGINES_NO_BUILD) buildCli();
   const rulesFile = join(OUT, 'rules.json');
   writeFileSync(rulesFile, JSON.stringify({ pack: 'bench', audiences: Object.entries(RULES).map(([name, where]) => ({ name, where })) }));
   const rows: Result[] = [];
@@ -187,7 +190,7 @@ export async function run(): Promise<void> {
   const started = new Date().toISOString().slice(0, 16).replace('T', ' ');
   for (const e of engines()) {
     if (only && !only.some((o) => e.name.toLowerCase().includes(o.toLowerCase()))) continue;
-    const ws = join(OUT, `ws-${e.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`);
+    const ws = join(OUT, `ws-${e.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}${attachMode ? '-attach' : ''}`);
     rmSync(ws, { recursive: true, force: true });
     const before = loadavg()[0]!;
     console.log(`bench/engines: ${e.name}: loading ${lines.toLocaleString('en-US')} lines (${attachMode ? 'bulk loader + attach' : 'segmint import'}; load average ${before.toFixed(1)}) …`);
