@@ -114,6 +114,16 @@ test('segments: table, grid and treemap equal SQL on the run rows; a segment lis
   const lr = await sqlRows<{ segment: string; n: bigint }>('SELECT segment, count(*) AS n FROM run_scores WHERE run_id = ? GROUP BY segment', [fx.runs.lrfmp]);
   const lrTable = s.page.locator('table.segments', { has: s.page.locator('caption', { hasText: `LRFMP segments of run ${fx.runs.lrfmp}` }) });
   assert.deepEqual(new Map((await rows(lrTable)).map((r) => [r[0]!, n(r[1]!)])), new Map(lr.map((r) => [r.segment, Number(r.n)])));
+  // an LRFMP segment opens its own customers (of the LRFMP run)
+  const lrSeg = [...lr].sort((a, b) => Number(a.n) - Number(b.n))[0]!;
+  await lrTable.getByRole('button', { name: `${Number(lrSeg.n).toLocaleString('en-US')} customers in ${lrSeg.segment}: list them` }).click();
+  const lrList = s.page.locator('section', { has: s.page.getByRole('heading', { name: `Customers in ${lrSeg.segment} (run ${fx.runs.lrfmp})` }) });
+  const lrListed = await allListed(s.page, lrList);
+  const lrIds = (await sqlRows<{ customer_id: string }>('SELECT customer_id FROM run_scores WHERE run_id = ? AND segment = ?', [fx.runs.lrfmp, lrSeg.segment])).map((r) => String(r.customer_id));
+  assert.deepEqual([...lrListed.ids].sort(), [...lrIds].sort());
+  // back to the RFM segment for the picture
+  await segTable.getByRole('button', { name: `${bySeg.get(seg)!.n.toLocaleString('en-US')} customers in ${seg}: list them` }).click();
+  await list.locator('nav.pager').waitFor();
 
   await s.page.getByRole('radio', { name: 'customers' }).check();
   // the picture as a user first sees it: the numbers closed, the list on its first page
@@ -157,6 +167,13 @@ test('migration: a second RFM run made from the page; the matrix equals a SQL jo
   const shown = new Map<string, number>();
   for (const r of await rows(matrix)) heads.forEach((t, i) => { if (n(r[i + 1]!) > 0) shown.set(`${r[0]} → ${t}`, n(r[i + 1]!)); });
   assert.deepEqual(shown, expected, 'matrix: customers per (from, to)');
+  // LRFMP has one run: the page says a migration needs two
+  await s.page.getByLabel('Segmentation').selectOption('lrfmp');
+  await s.page.getByText(/Only one LRFMP run \(run \d+/).waitFor();
+  await s.page.getByLabel('Segmentation').selectOption('rfm');
+  await s.page.getByLabel('From (earlier run)').selectOption(String(second));
+  await s.page.getByLabel('To (later run)').selectOption(String(first));
+  await matrix.waitFor();
   assert.ok([...expected.keys()].some((k) => k.startsWith(NOT)), 'customers new since 2011-09-01 entered');
   // the Sankey draws one band per non-empty cell
   const sankey = s.page.locator('figure.chart', { has: s.page.locator('figcaption', { hasText: `Moves from run ${second}` }) });

@@ -58,6 +58,7 @@ export function Predictions({ stats }: { stats: PredictionStats }) {
         </div>
       </div>
       <PagedTable<PredRow>
+        key={stats.runId}
         caption={`Customers by CLV (run ${stats.runId})`}
         deps={[stats.runId]}
         pageSize={20}

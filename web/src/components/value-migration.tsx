@@ -135,6 +135,7 @@ function MovedCustomers({ from, to, fromLabel, toLabel, onClose }: { from: numbe
         <button type="button" class="secondary" onClick={onClose}>Close</button>
       </div>
       <PagedTable<MoveRow>
+        key={`${from}:${to}:${fromLabel}:${toLabel}`}
         caption={`Customers from ${fromLabel} to ${toLabel}`}
         deps={[from, to, fromLabel, toLabel]}
         load={async (p, signal) => {

@@ -90,6 +90,7 @@ export function SegmentCustomers({ runId, segment, onClose }: { runId: number; s
         <button type="button" class="secondary" onClick={onClose}>Close</button>
       </div>
       <PagedTable<ScoreRow>
+        key={`${runId}:${segment}`}
         caption={`Customers in ${segment}`}
         deps={[runId, segment]}
         initialSort={{ sort: 'monetary', order: 'desc' }}
