@@ -24,12 +24,6 @@ const rowCount = (columns: readonly FeatureColumn[]): number => {
   return c ? (c.kind === 'numeric' ? c.values.length : c.codes.length) : 0;
 };
 
-/** The level string of row r of a categorical column. */
-const levelOf = (c: Extract<FeatureColumn, { kind: 'categorical' }>, r: number): string => {
-  const code = c.codes[r]!;
-  return code < 0 ? MISSING_LEVEL : (c.levels[code] ?? MISSING_LEVEL);
-};
-
 function checkColumns(columns: readonly FeatureColumn[]): number {
   if (columns.length === 0) throw new SegmintError('invalid-design', 'no features to build a design from', { hint: 'name at least one feature' });
   const n = rowCount(columns);
@@ -83,8 +77,15 @@ export function learnDesign(columns: readonly FeatureColumn[], options: DesignOp
       out.push({ name: c.name, feature: c.name, kind: 'numeric', center, scale, fill });
       if (missing > 0) out.push({ name: `${c.name} ${MISSING_LEVEL}`, feature: c.name, kind: 'missing-indicator' });
     } else {
+      // which codes occur (the last slot: missing, or a code without a level), then their level strings
+      const k = c.levels.length;
+      const seen = new Uint8Array(k + 1);
+      for (let i = 0; i < n; i++) {
+        const code = c.codes[at(i)]!;
+        seen[code >= 0 && code < k ? code : k] = 1;
+      }
       const present = new Set<string>();
-      for (let i = 0; i < n; i++) present.add(levelOf(c, at(i)));
+      for (let code = 0; code <= k; code++) if (seen[code]) present.add(code < k ? c.levels[code]! : MISSING_LEVEL);
       const levels = [...present].sort();
       if (options.categorical === 'codes') {
         const coded = levels.filter((l) => l !== MISSING_LEVEL);
