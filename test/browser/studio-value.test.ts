@@ -125,6 +125,9 @@ test('segments: table, grid and treemap equal SQL on the run rows; a segment lis
   await segTable.getByRole('button', { name: `${bySeg.get(seg)!.n.toLocaleString('en-US')} customers in ${seg}: list them` }).click();
   await list.locator('nav.pager').waitFor();
 
+  // a viewer cannot run RFM: the button says so instead of failing after the click
+  await s.page.getByText(/needs the analyst role \(signed in as test-viewer, viewer\)/).first().waitFor();
+  assert.equal(await s.page.getByRole('button', { name: 'Run RFM' }).isDisabled(), true);
   await s.page.getByRole('radio', { name: 'customers' }).check();
   // the picture as a user first sees it: the numbers closed, the list on its first page
   await s.page.evaluate("document.querySelectorAll('details.numbers').forEach((d) => { d.open = false; })");
