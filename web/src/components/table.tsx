@@ -19,14 +19,21 @@ export interface Page<R> {
   total: number;
 }
 
-export function PagedTable<R extends Record<string, unknown>>({ caption, columns, load, pageSize = 25, deps = [], initialSort }: {
+export interface PagedTableProps<R> {
   caption: string;
   columns: Column<R>[];
   load: (p: { offset: number; limit: number; sort?: string; order?: 'asc' | 'desc' }, signal: AbortSignal) => Promise<Page<R>>;
   pageSize?: number;
+  /** what the list is of (a run, a filter): another list starts again at its first page */
   deps?: unknown[];
   initialSort?: { sort: string; order: 'asc' | 'desc' };
-}) {
+}
+
+export function PagedTable<R extends Record<string, unknown>>(props: PagedTableProps<R>) {
+  return <Paged<R> key={JSON.stringify(props.deps ?? [])} {...props} />;
+}
+
+function Paged<R extends Record<string, unknown>>({ caption, columns, load, pageSize = 25, deps = [], initialSort }: PagedTableProps<R>) {
   const [offset, setOffset] = useState(0);
   const [sort, setSort] = useState(initialSort);
   // the page keeps the offset it was loaded at: while the next one loads, the rows and the pager agree
