@@ -102,3 +102,31 @@ test('an analyst labels a cluster from the page (the API has it); webhooks still
   assert.deepEqual(s.errors, []);
   await p.context().close();
 });
+
+/** Elements sticking out to the right of the viewport (not inside a box that scrolls), to name in a failure. */
+const WIDE = `(() => {
+  const w = innerWidth, out = [];
+  const scrolls = (e) => { for (let p = e.parentElement; p; p = p.parentElement) { const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; } return false; };
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.right > w + 1 && r.width > 0 && !scrolls(e)) out.push(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '') + ' ' + Math.round(r.right));
+  }
+  return { scroll: document.scrollingElement.scrollWidth, width: w, wide: out.slice(0, 8) };
+})()`;
+
+test('on a phone-sized screen (390 × 844) no page scrolls sideways and axe finds no serious violation', { skip }, async () => {
+  const customer = encodeURIComponent(fx.customerId);
+  const pages = ['overview', 'value', 'value/migration', 'clusters', 'clv', 'audiences', 'audiences/lapsed', 'audiences/new', 'customers', `customers/${customer}`];
+  const s = await studioPage(browser, base, fx.tokens.analyst, { width: 390, height: 844 });
+  const problems: string[] = [];
+  for (const hash of pages) {
+    await s.goto(hash);
+    await s.page.waitForFunction("!document.querySelector('main .loading')", undefined, { timeout: 60_000 });
+    const m = (await s.page.evaluate(WIDE)) as { scroll: number; width: number; wide: string[] };
+    if (m.scroll > m.width + 1) problems.push(`${hash}: the body is ${m.scroll} px wide in ${m.width} (${m.wide.join(', ')})`);
+    for (const v of await seriousViolations(s.page)) problems.push(`${hash}: ${v.id} ${v.help} (${v.nodes.join('; ')})`);
+  }
+  assert.deepEqual(problems, []);
+  assert.deepEqual(s.errors, []);
+  await s.page.context().close();
+});

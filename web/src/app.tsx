@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, get, getToken, onUnauthorized, setToken, signOut } from './api.ts';
 import { useRoute, href } from './router.ts';
 import { SessionContext, useLoadMe } from './session.ts';
+import { focusableScrollers } from './scrollers.ts';
 import { OverviewPage } from './pages/overview.tsx';
 import { ValuePage } from './pages/value.tsx';
 import { ClustersPage } from './pages/clusters.tsx';
@@ -33,6 +34,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   const page = route.parts[0] ?? 'overview';
   // who is signed in (GET /me, once): shown in the header; the pages disable what the role cannot do
   const me = useLoadMe();
+  useEffect(() => focusableScrollers(document.getElementById('main')!), []);
   const first = useRef(true);
   useEffect(() => {
     const label = PAGES.find((p) => p.id === page)?.label ?? 'Not found';
