@@ -30,6 +30,8 @@ interface Cached {
   latest?: Promise<LatestRuns>;
   /** counts by query (SQL and parameters), computed once per version however many ask at once */
   counts: Map<string, Promise<number>>;
+  /** other aggregates a page reads on every visit (memo), by key, once per version */
+  memos: Map<string, Promise<unknown>>;
 }
 
 /** Counts kept per version: enough for every audience at a few as-of dates. */
@@ -73,7 +75,7 @@ export class WorkspaceState {
     const w = this.writes?.();
     if (w !== undefined && this.cached && this.checkedAt === w) return this.cached;
     const v = await this.version();
-    if (this.cached?.version !== v) this.cached = { version: v, counts: new Map() };
+    if (this.cached?.version !== v) this.cached = { version: v, counts: new Map(), memos: new Map() };
     this.checkedAt = w;
     return this.cached;
   }
@@ -115,6 +117,24 @@ export class WorkspaceState {
       c.counts.set(key, p);
       p.catch(() => {
         if (c.counts.get(key) === p) c.counts.delete(key);
+      });
+    }
+    return p;
+  }
+
+  /**
+   * Any aggregate for `key` (a route and its parameters) computed by `compute` once per workspace version, like
+   * count(): a page's whole-table summary is read once after each import or run, not on every visit.
+   */
+  async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const c = await this.current();
+    let p = c.memos.get(key) as Promise<T> | undefined;
+    if (!p) {
+      if (c.memos.size >= MAX_COUNTS) c.memos.delete(c.memos.keys().next().value!);
+      p = compute();
+      c.memos.set(key, p);
+      p.catch(() => {
+        if (c.memos.get(key) === p) c.memos.delete(key);
       });
     }
     return p;
