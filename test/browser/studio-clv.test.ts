@@ -25,6 +25,8 @@ after(async () => {
 
 const n = (s: string) => Number(s.replace(/[,%\s]/g, ''));
 async function rows(table: Locator): Promise<string[][]> {
+  // the table may still be loading (its data comes in its own request): wait for its first row
+  await table.locator('tbody tr').first().waitFor();
   return (await table.locator('tbody tr').allInnerTexts()).map((r) => r.split('\t').map((c) => c.trim()));
 }
 /** Shown to 4 significant digits (3 with rel 5e-3): within half a unit of the last digit. */

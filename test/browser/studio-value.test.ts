@@ -33,6 +33,8 @@ after(async () => {
 const n = (s: string) => Number(s.replace(/[,%\s]/g, ''));
 /** The cells of a table's body rows, as text (a row's innerText separates its cells with tabs). */
 async function rows(table: Locator): Promise<string[][]> {
+  // the table may still be loading (its data comes in its own request): wait for its first row
+  await table.locator('tbody tr').first().waitFor();
   return (await table.locator('tbody tr').allInnerTexts()).map((r) => r.split('\t').map((c) => c.trim()));
 }
 /** The table behind a chart's "Show the numbers", opened. */

@@ -62,10 +62,11 @@ function Editor({ saved, onSaved }: { saved: AudienceDef | null; onSaved: () => 
 
   // the problems, checked a moment after the last change
   const checked = useDebounced(text, 300);
-  const validation = useAsync((signal) => (checked.trim() === '' ? Promise.resolve(undefined) : send<Validation>('POST', '/audiences/validate', { where: checked, ...(saved ? { name: saved.name } : {}) }).then((v) => (signal.aborted ? undefined : v))), [checked]);
-  const v = validation.data;
+  // each answer remembers the text it is for: the previous text's answer is kept while the next one loads
+  const validation = useAsync((signal) => (checked.trim() === '' ? Promise.resolve(undefined) : send<Validation>('POST', '/audiences/validate', { where: checked, ...(saved ? { name: saved.name } : {}) }).then((v) => (signal.aborted ? undefined : { ...v, for: checked }))), [checked]);
+  const v = validation.data?.for === checked ? validation.data : undefined;
   const diagnostics: Diagnostic[] = checked === text && v ? v.diagnostics : [];
-  const status = text.trim() === '' ? 'Write a rule, or build one with blocks.' : checked !== text || validation.loading ? 'Checking…' : validation.error ? 'Could not check the rule.' : v?.valid ? 'No problems.' : `${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} — select one to go there.`;
+  const status = text.trim() === '' ? 'Write a rule, or build one with blocks.' : checked !== text || validation.loading || (!v && !validation.error) ? 'Checking…' : validation.error ? 'Could not check the rule.' : v?.valid ? 'No problems.' : `${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} — select one to go there.`;
 
   // the count: the saved audience's own when the text is the saved one, else the text as it stands
   const valid = v?.valid === true && checked === text;
