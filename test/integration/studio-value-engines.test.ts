@@ -9,7 +9,7 @@ import { openEngine, type Engine } from '../../src/engines/index.ts';
 import { valueStatsRoutes } from '../../src/server/routes/value-stats.ts';
 import { clvDetailRoutes } from '../../src/server/routes/clv-detail.ts';
 import type { ServerContext } from '../../src/server/app.ts';
-import type { WorkspaceState } from '../../src/server/state.ts';
+import { WorkspaceState } from '../../src/server/state.ts';
 import { serverFixture, type ServerFixture } from '../helpers/server.ts';
 import { copyTableToClickHouse, httpRunner } from '../helpers/clickhouse.ts';
 import { copyToPostgres, duckdbTables } from '../helpers/copy-to-engine.ts';
@@ -23,7 +23,8 @@ const chSkip = CH ? false : 'TEST_CLICKHOUSE_URL is not set: the ClickHouse 18.1
 async function over(fx: ServerFixture, db: Engine): Promise<FastifyInstance> {
   const app = Fastify();
   app.decorate('segmint', { ws: fx.ws, tokens: undefined as never, reader: () => ({ db, config: fx.ws.config, dir: fx.dir }) } satisfies ServerContext);
-  const state = undefined as unknown as WorkspaceState;
+  // the routes keep their answers per workspace version (state.memo): each engine's server has its own state
+  const state = new WorkspaceState(() => ({ db, config: fx.ws.config, dir: fx.dir }));
   await app.register(valueStatsRoutes, { state });
   await app.register(clvDetailRoutes, { state });
   await app.ready();
@@ -79,7 +80,8 @@ test('clickhouse 18.16: the Value and CLV routes answer as on DuckDB', { skip: c
   let ch: Engine | undefined;
   try {
     const runner = httpRunner(CH!, database);
-    for (const t of ['runs', 'customers', 'run_scores', 'clv_predictions', 'run_clusters']) await copyTableToClickHouse(fx.ws.db as never, runner, t);
+    // segmint_meta and sources: the workspace version the routes' answers are kept by (WorkspaceState.memo)
+    for (const t of ['segmint_meta', 'sources', 'runs', 'customers', 'run_scores', 'clv_predictions', 'run_clusters']) await copyTableToClickHouse(fx.ws.db as never, runner, t);
     // the migration's revenue reads these columns of the lines
     await copyTableToClickHouse(fx.ws.db as never, runner, 'transactions', ['customer_id', 'ts', 'amount']);
     ch = await openEngine(`${CH!.replace(/^http/, 'clickhouse')}/${database}`);

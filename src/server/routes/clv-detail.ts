@@ -38,7 +38,7 @@ async function stored(db: ReturnType<FastifyInstance['segmint']['reader']>['db']
   return { params: parse(row?.params), summary: parse(row?.summary) };
 }
 
-export async function clvDetailRoutes(app: FastifyInstance, _opts: { state: WorkspaceState }): Promise<void> {
+export async function clvDetailRoutes(app: FastifyInstance, opts: { state: WorkspaceState }): Promise<void> {
   const rd = () => app.segmint.reader();
 
   const runOfKind = async (runId: number, kind: string) => {
@@ -68,11 +68,11 @@ export async function clvDetailRoutes(app: FastifyInstance, _opts: { state: Work
         },
       },
     },
-  }, async (req) => {
+  }, async (req) => opts.state.memo(req.url, async () => {
     const r = await runOfKind(req.params.runId, 'clv');
     const s = await stored(rd().db, r.runId);
     return { runId: r.runId, asOf: r.asOf, createdAt: r.createdAt, params: s.params, fit: s.summary, predictRunId: await latestPrediction(r.runId) };
-  });
+  }));
 
   app.get<{ Params: { runId: number }; Querystring: { maxFrequency?: number; maxRecency?: number; horizon?: number } }>('/clv/fits/:runId/matrices', {
     config: { role: 'viewer' },
@@ -93,7 +93,7 @@ export async function clvDetailRoutes(app: FastifyInstance, _opts: { state: Work
         },
       },
     },
-  }, async (req) => {
+  }, async (req) => opts.state.memo(req.url, async () => {
     const db = rd().db;
     const r = await runOfKind(req.params.runId, 'clv');
     const fit = (await stored(db, r.runId)).summary as unknown as ClvFitResult;
@@ -123,7 +123,7 @@ export async function clvDetailRoutes(app: FastifyInstance, _opts: { state: Work
       runId: r.runId, model: model.kind, name: purchase.name ?? model.kind, period: String(fit.period), T: maxRecency, horizon, maxFrequency, maxRecency,
       pAlive: rows(pAliveMatrix(model, maxFrequency, maxRecency)), expectedPurchases: rows(expectedPurchasesMatrix(model, horizon, maxFrequency, maxRecency)),
     };
-  });
+  }));
 
   app.get<{ Params: { runId: number }; Querystring: { bins: number } }>('/clv/predictions/:runId/stats', {
     config: { role: 'viewer' },
@@ -144,7 +144,7 @@ export async function clvDetailRoutes(app: FastifyInstance, _opts: { state: Work
         },
       },
     },
-  }, async (req) => {
+  }, async (req) => opts.state.memo(req.url, async () => {
     const db = rd().db;
     const r = await runOfKind(req.params.runId, 'clv-predict');
     const s = await stored(db, r.runId);
@@ -190,5 +190,5 @@ export async function clvDetailRoutes(app: FastifyInstance, _opts: { state: Work
       churnTiers: churn.map((c) => ({ tier: c.tier === null ? '(no prediction)' : String(c.tier), customers: num(c.n), meanPAlive: finite(c.pa) })).sort(order(['active', 'cooling', 'at-risk', 'lapsed'])),
       clvTiers: tiers.map((c) => ({ tier: c.tier === null ? '(no CLV)' : String(c.tier), customers: num(c.n), clv: finite(c.c) })).sort(order(['top', 'high', 'medium', 'low'])),
     };
-  });
+  }));
 }

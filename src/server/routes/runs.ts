@@ -170,6 +170,10 @@ export async function runRoutes(app: FastifyInstance, opts: { state: WorkspaceSt
       response: { 200: { type: 'object', required: ['runId', 'kind', 'total', 'limit', 'offset', 'items'], properties: { runId: { type: 'integer' }, kind: { type: 'string' }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' }, items: { type: 'array', items: { type: 'object', additionalProperties: true } } } } },
     },
   }, async (req) => {
+    // a stored run's rows do not change within a workspace version (a label filter reads the labels file: not kept)
+    return req.query.label === undefined ? opts.state.memo(req.url, () => runRows(req)) : runRows(req);
+  });
+  async function runRows(req: { params: { runId: number }; query: { limit: number; offset: number; sort?: string; order: 'asc' | 'desc'; label?: string; customerId?: string } }) {
     const ws = rd();
     const r = await runOf(req.params.runId);
     const spec = ROWS[r.kind];
@@ -191,7 +195,7 @@ export async function runRoutes(app: FastifyInstance, opts: { state: WorkspaceSt
     const orderBy = [...(sort ? [{ expr: col(sort), desc: order === 'desc' }] : []), { expr: col('customer_id'), desc: sort ? false : order === 'desc' }, ...(spec.table === 'run_recommendations' ? [col('rank')] : [])];
     const rows = await all(ws.db, select({ select: columns.map((c) => ({ expr: col(c), as: c })), from: table(spec.table), where, orderBy, limit: offset + limit }));
     return { runId: r.runId, kind: r.kind, total, limit, offset, items: rows.slice(offset).map(plain) };
-  });
+  }
 
   app.get<{ Params: { runId: number } }>('/runs/:runId/clusters', {
     config: { role: 'viewer' },

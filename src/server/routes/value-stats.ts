@@ -37,7 +37,7 @@ const cellSchema = {
   },
 } as const;
 
-export async function valueStatsRoutes(app: FastifyInstance, _opts: { state: WorkspaceState }): Promise<void> {
+export async function valueStatsRoutes(app: FastifyInstance, opts: { state: WorkspaceState }): Promise<void> {
   const rd = () => app.segmint.reader();
 
   app.get<{ Params: { runId: number } }>('/value/runs/:runId', {
@@ -55,7 +55,7 @@ export async function valueStatsRoutes(app: FastifyInstance, _opts: { state: Wor
         },
       },
     },
-  }, async (req) => {
+  }, async (req) => opts.state.memo(req.url, async () => {
     const db = rd().db;
     const run = (await listRuns(db)).find((r) => r.runId === req.params.runId);
     if (!run) throw notFound('run', String(req.params.runId), 'list RFM runs with GET /runs?kind=rfm');
@@ -104,7 +104,7 @@ export async function valueStatsRoutes(app: FastifyInstance, _opts: { state: Wor
       runId: run.runId, kind: run.kind, asOf: run.asOf, createdAt: run.createdAt, bins, customers, revenue, segments,
       grid: [...grid.values()].sort((a, b) => a.r - b.r || a.f - b.f),
     };
-  });
+  }));
 
   app.get<{ Querystring: { from: number; to: number; fromLabel: string; toLabel: string; limit: number; offset: number } }>('/migration/customers', {
     config: { role: 'viewer' },
