@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Locator } from 'playwright-core';
 import { serverFixture, type ServerFixture } from '../helpers/server.ts';
-import { browserSkipReason, launchBrowser, listen, seriousViolations, studioPage } from '../helpers/browser.ts';
+import { browserSkipReason, launchBrowser, listen, screenshot, seriousViolations, studioPage } from '../helpers/browser.ts';
 
 const skip = browserSkipReason();
 let fx: ServerFixture;
@@ -125,6 +125,7 @@ test('on a phone-sized screen (390 × 844) no page scrolls sideways and axe find
     const m = (await s.page.evaluate(WIDE)) as { scroll: number; width: number; wide: string[] };
     if (m.scroll > m.width + 1) problems.push(`${hash}: the body is ${m.scroll} px wide in ${m.width} (${m.wide.join(', ')})`);
     for (const v of await seriousViolations(s.page)) problems.push(`${hash}: ${v.id} ${v.help} (${v.nodes.join('; ')})`);
+    if (hash === 'value') await screenshot(s.page, 'phone-value');
   }
   assert.deepEqual(problems, []);
   assert.deepEqual(s.errors, []);
