@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { serverFixture, type ServerFixture } from '../helpers/server.ts';
-import { browserSkipReason, focused, launchBrowser, listen, seriousViolations, studioPage, screenshot } from '../helpers/browser.ts';
+import { browserSkipReason, focused, launchBrowser, listen, seriousViolations, studioPage } from '../helpers/browser.ts';
 
 const skip = browserSkipReason();
 let fx: ServerFixture;
@@ -56,7 +56,6 @@ test('sign-in: a wrong token is refused in words, the right one opens the overvi
 test('every page of the navigation opens, the keyboard reaches the content, no serious accessibility violation on the overview', { skip }, async () => {
   const s = await studioPage(browser, base, fx.tokens.viewer);
   await s.goto('overview');
-  await screenshot(s.page, 'overview');
   assert.deepEqual(await seriousViolations(s.page), []);
   for (const [link, heading] of [['Value', /Value/], ['Clusters', /Clusters/], ['CLV', /lifetime value|CLV/i], ['Audiences', /Audiences/], ['Overview', /Overview/]] as const) {
     await s.page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: link, exact: true }).click();
