@@ -43,7 +43,14 @@ export async function overviewStatsRoutes(app: FastifyInstance, opts: { state: W
     const rd = app.segmint.reader();
     const tz = await workspaceTimezone(rd.db, rd.config);
     // whole-table sums: once per workspace version (4 s over 2,000,000 lines on a busy machine), not on every visit
-    return opts.state.memo(`overview/monthly:${tz}`, () => monthly(rd, tz));
+    return opts.state.memo(`overview/monthly:${tz}`, () => monthly(() => app.segmint.reader(), tz));
+  });
+  // computed as the server starts, so the first visit finds them ready (a failure is not kept: the visit retries)
+  app.addHook('onReady', async () => {
+    const rd = app.segmint.reader();
+    void workspaceTimezone(rd.db, rd.config)
+      .then((tz) => opts.state.memo(`overview/monthly:${tz}`, () => monthly(() => app.segmint.reader(), tz)))
+      .catch(() => undefined);
   });
 
   app.get<{ Params: { customerId: string } }>('/customers/:customerId/activity', {
@@ -100,8 +107,11 @@ export async function overviewStatsRoutes(app: FastifyInstance, opts: { state: W
   });
 }
 
-/** Net revenue, orders, return orders and buyers per month of zone `tz`, and their totals, over every transaction. */
-async function monthly(rd: ReadView, tz: string) {
+/**
+ * Net revenue, orders, return orders and buyers per month of zone `tz`, and their totals, over every transaction.
+ * The three queries run at once, each on a read connection of its own (`reader()` hands them out in turn).
+ */
+async function monthly(reader: () => ReadView, tz: string) {
   const purchase = not(col('is_return'));
   const monthOf = dateTrunc('month', localTime(col('ts'), tz));
   const measures = [
@@ -110,9 +120,11 @@ async function monthly(rd: ReadView, tz: string) {
     { expr: countDistinct(col('order_id'), { filter: col('is_return') }), as: 'returns' },
     { expr: countDistinct(col('customer_id'), { filter: purchase }), as: 'buyers' },
   ];
-  const rows = await all(rd.db, select({ select: [{ expr: monthOf, as: 'month' }, ...measures], from: table('transactions'), groupBy: [monthOf], orderBy: [col('month')] }));
-  const t = await one(rd.db, select({ select: [...measures, { expr: count(), as: 'lines' }], from: table('transactions') }));
-  const currencies = await all<{ currency: unknown }>(rd.db, select({ select: [{ expr: col('currency'), as: 'currency' }], from: table('transactions'), where: not(eq(coalesce(col('currency'), lit('')), lit(''))), groupBy: [col('currency')], limit: 2 }));
+  const [rows, t, currencies] = await Promise.all([
+    all(reader().db, select({ select: [{ expr: monthOf, as: 'month' }, ...measures], from: table('transactions'), groupBy: [monthOf], orderBy: [col('month')] })),
+    one(reader().db, select({ select: [...measures, { expr: count(), as: 'lines' }], from: table('transactions') })),
+    all<{ currency: unknown }>(reader().db, select({ select: [{ expr: col('currency'), as: 'currency' }], from: table('transactions'), where: not(eq(coalesce(col('currency'), lit('')), lit(''))), groupBy: [col('currency')], limit: 2 })),
+  ]);
   return {
     timezone: tz,
     currency: currencies.length === 1 ? String(currencies[0]!.currency) : null,
