@@ -6,7 +6,7 @@
  * defines every figure.
  */
 import { extname, resolve } from 'node:path';
-import { SegmintError } from '../core/errors.ts';
+import { SegmintError, ConvergenceError } from '../core/errors.ts';
 import { discreteSummary, OPPORTUNITY_DAYS, type Opportunity } from '../features/discrete-summary.ts';
 import { PERIOD_DAYS, purchaseDays, transactionSummary, type Period } from '../features/transaction-summary.ts';
 import { fitGammaGamma, gammaGammaExpectedSpend, type GammaGammaParams } from '../models/clv/gamma-gamma.ts';
@@ -198,14 +198,24 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
   if (spend === 'gammagamma' && spendRows) {
     // the penalty is for the purchase model: on spend-scaled parameters (γ in currency units) it would swamp the likelihood;
     // a weighted summary's rows stand for that many customers with the same frequency and mean spend
-    const gammaGamma = fitGammaGamma(spendRows.x, spendRows.monetary, { weights: spendRows.weights });
-    warnings.push(...gammaGamma.warnings);
-    const mean = gammaGammaExpectedSpend(gammaGamma.params, 0, 0);
-    spendSummary = {
-      model: 'gammagamma', name: 'Gamma-Gamma', params: gammaGamma.params, standardErrors: gammaGamma.standardErrors, logLikelihood: gammaGamma.logLikelihood, iterations: gammaGamma.iterations,
-      converged: gammaGamma.converged, method: gammaGamma.method, penalizer: gammaGamma.penalizer, customers: gammaGamma.customers, excluded: gammaGamma.excluded,
-      frequencySpendCorrelation: gammaGamma.frequencySpendCorrelation, populationMeanSpend: Number.isNaN(mean) ? null : mean,
-    };
+    let gammaGamma: ReturnType<typeof fitGammaGamma> | undefined;
+    try {
+      gammaGamma = fitGammaGamma(spendRows.x, spendRows.monetary, { weights: spendRows.weights });
+    } catch (e) {
+      // a spend model the data do not identify (a parameter running off to infinity) does not take the purchase
+      // model down with it: that fit is kept, without spend or CLV, and the reason is said
+      if (!(e instanceof ConvergenceError)) throw e;
+      warnings.push(`the Gamma-Gamma spend model could not be fitted (${e.message}): the purchase model is kept, so predictions have purchases and P(alive) but no spend or CLV; ${e.hint ?? 'fit on a longer period or with more repeat buyers'}`);
+    }
+    if (gammaGamma) {
+      warnings.push(...gammaGamma.warnings);
+      const mean = gammaGammaExpectedSpend(gammaGamma.params, 0, 0);
+      spendSummary = {
+        model: 'gammagamma', name: 'Gamma-Gamma', params: gammaGamma.params, standardErrors: gammaGamma.standardErrors, logLikelihood: gammaGamma.logLikelihood, iterations: gammaGamma.iterations,
+        converged: gammaGamma.converged, method: gammaGamma.method, penalizer: gammaGamma.penalizer, customers: gammaGamma.customers, excluded: gammaGamma.excluded,
+        frequencySpendCorrelation: gammaGamma.frequencySpendCorrelation, populationMeanSpend: Number.isNaN(mean) ? null : mean,
+      };
+    }
   }
   const m: PurchaseModel = { kind, params: purchaseFit.params };
   const maxT = patterns.reduce((m, p) => (p.T > m ? p.T : m), 0);
