@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { serverFixture, type ServerFixture } from '../helpers/server.ts';
-import { browserSkipReason, launchBrowser, listen, screenshot, seriousViolations, studioPage } from '../helpers/browser.ts';
+import type { ServerFixture } from '../helpers/server.ts';
+import { browserSkipReason, screenshot, seriousViolations, studioPage, studioFixture } from '../helpers/browser.ts';
 import { audienceSql, prepareAudience } from '../../src/pipeline/audience.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/segmint.js');
@@ -20,16 +20,11 @@ const skip = browserSkipReason();
 let fx: ServerFixture;
 let browser: Browser;
 let base: string;
+let stop: (() => Promise<void>) | undefined;
 before(async () => {
-  if (skip) return;
-  fx = await serverFixture({ clv: false });
-  base = await listen(fx.app);
-  browser = await launchBrowser();
+  if (!skip) ({ fx, base, browser, close: stop } = await studioFixture({ clv: false }));
 });
-after(async () => {
-  await browser?.close();
-  await fx?.close();
-});
+after(() => stop?.());
 
 /** The members of a rule, evaluated through the library (not the server's routes). */
 async function members(where: string): Promise<Set<string>> {

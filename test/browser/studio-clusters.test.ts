@@ -6,23 +6,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { serverFixture, type ServerFixture } from '../helpers/server.ts';
-import { browserSkipReason, launchBrowser, listen, seriousViolations, studioPage, screenshot } from '../helpers/browser.ts';
+import type { ServerFixture } from '../helpers/server.ts';
+import { browserSkipReason, seriousViolations, studioPage, screenshot, studioFixture } from '../helpers/browser.ts';
 
 const skip = browserSkipReason();
 let fx: ServerFixture;
 let browser: Browser;
 let base: string;
+let stop: (() => Promise<void>) | undefined;
 before(async () => {
-  if (skip) return;
-  fx = await serverFixture({ clv: false });
-  base = await listen(fx.app);
-  browser = await launchBrowser();
+  if (!skip) ({ fx, base, browser, close: stop } = await studioFixture({ clv: false }));
 });
-after(async () => {
-  await browser?.close();
-  await fx?.close();
-});
+after(() => stop?.());
 
 /** The stored model of a cluster run: centroids in the scaled space, and the preprocessing that scaled them. */
 async function storedModel(runId: number): Promise<{ centroids: number[][]; steps: { name: string; center: number; scale: number }[] }> {

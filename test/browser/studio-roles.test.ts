@@ -5,23 +5,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Locator } from 'playwright-core';
-import { serverFixture, type ServerFixture } from '../helpers/server.ts';
-import { browserSkipReason, launchBrowser, listen, screenshot, seriousViolations, studioPage } from '../helpers/browser.ts';
+import type { ServerFixture } from '../helpers/server.ts';
+import { browserSkipReason, screenshot, seriousViolations, studioPage, studioFixture } from '../helpers/browser.ts';
 
 const skip = browserSkipReason();
 let fx: ServerFixture;
 let browser: Browser;
 let base: string;
+let stop: (() => Promise<void>) | undefined;
 before(async () => {
-  if (skip) return;
-  fx = await serverFixture();
-  base = await listen(fx.app);
-  browser = await launchBrowser();
+  if (!skip) ({ fx, base, browser, close: stop } = await studioFixture());
 });
-after(async () => {
-  await browser?.close();
-  await fx?.close();
-});
+after(() => stop?.());
 
 /** A disabled action: disabled, its title names the role, and the hint it points to says so on the page. */
 async function refused(button: Locator, role: string): Promise<void> {

@@ -4,23 +4,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { serverFixture, type ServerFixture } from '../helpers/server.ts';
-import { browserSkipReason, focused, launchBrowser, listen, seriousViolations, studioPage } from '../helpers/browser.ts';
+import type { ServerFixture } from '../helpers/server.ts';
+import { browserSkipReason, focused, seriousViolations, studioPage, studioFixture } from '../helpers/browser.ts';
 
 const skip = browserSkipReason();
 let fx: ServerFixture;
 let browser: Browser;
 let base: string;
+let stop: (() => Promise<void>) | undefined;
 before(async () => {
-  if (skip) return;
-  fx = await serverFixture({ clv: false });
-  base = await listen(fx.app);
-  browser = await launchBrowser();
+  if (!skip) ({ fx, base, browser, close: stop } = await studioFixture({ clv: false }));
 });
-after(async () => {
-  await browser?.close();
-  await fx?.close();
-});
+after(() => stop?.());
 
 test('the studio is served at /studio/ without a token and / leads there; its data needs one', { skip }, async () => {
   const root = await fetch(`${base}/`, { redirect: 'manual' });

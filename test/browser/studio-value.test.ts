@@ -11,24 +11,19 @@ import { buildServer } from '../../src/server/app.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import { TokenStore } from '../../src/store/tokens.ts';
 import { Workspace } from '../../src/store/workspace.ts';
-import { serverFixture, type ServerFixture } from '../helpers/server.ts';
+import type { ServerFixture } from '../helpers/server.ts';
 import { tempDir } from '../helpers/workspace.ts';
-import { browserSkipReason, focused, launchBrowser, listen, screenshot, seriousViolations, studioPage } from '../helpers/browser.ts';
+import { browserSkipReason, focused, listen, screenshot, seriousViolations, studioPage, studioFixture } from '../helpers/browser.ts';
 
 const skip = browserSkipReason();
 let fx: ServerFixture;
 let browser: Browser;
 let base: string;
+let stop: (() => Promise<void>) | undefined;
 before(async () => {
-  if (skip) return;
-  fx = await serverFixture({ clv: false });
-  base = await listen(fx.app);
-  browser = await launchBrowser();
+  if (!skip) ({ fx, base, browser, close: stop } = await studioFixture({ clv: false }));
 });
-after(async () => {
-  await browser?.close();
-  await fx?.close();
-});
+after(() => stop?.());
 
 const n = (s: string) => Number(s.replace(/[,%\s]/g, ''));
 /** The cells of a table's body rows, as text (a row's innerText separates its cells with tabs). */

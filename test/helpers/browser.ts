@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { serverFixture, type ServerFixture } from './server.ts';
 
 export const CHROMIUM = process.env.SEGMINT_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -85,4 +86,25 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** A property of the focused element (id, textContent …), read in the page. */
 export async function focused(page: Page, prop: 'id' | 'textContent' | 'tagName'): Promise<string | null> {
   return (await page.evaluate(`document.activeElement ? document.activeElement.${prop} : null`)) as string | null;
+}
+
+export interface StudioFixture {
+  /** the server fixture's workspace (test/helpers/server.ts), its app listening on loopback */
+  fx: ServerFixture;
+  base: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** The small server workspace served on a loopback port, and Chromium: what most studio tests start from. */
+export async function studioFixture(options: { clv?: boolean } = {}): Promise<StudioFixture> {
+  const fx = await serverFixture(options);
+  try {
+    const base = await listen(fx.app);
+    const browser = await launchBrowser();
+    return { fx, base, browser, close: async () => { await browser.close(); await fx.close(); } };
+  } catch (e) {
+    await fx.close();
+    throw e;
+  }
 }
