@@ -28,14 +28,12 @@ interface Cached {
   schemaWithProperties?: Promise<AudienceSchema>;
   asOf?: Promise<string>;
   latest?: Promise<LatestRuns>;
-  /** counts by query (SQL and parameters), computed once per version however many ask at once */
-  counts: Map<string, Promise<number>>;
-  /** other aggregates a page reads on every visit (memo), by key, once per version */
+  /** audience counts and other aggregates a page reads on every visit, by key, once per version however many ask at once */
   memos: Map<string, Promise<unknown>>;
 }
 
-/** Counts kept per version: enough for every audience at a few as-of dates. */
-const MAX_COUNTS = 1000;
+/** Aggregates kept per version: enough for every audience at a few as-of dates and the pages' summaries. */
+const MAX_MEMOS = 1000;
 
 export class WorkspaceState {
   readonly definitions: AudienceDefinitions;
@@ -75,7 +73,7 @@ export class WorkspaceState {
     const w = this.writes?.();
     if (w !== undefined && this.cached && this.checkedAt === w) return this.cached;
     const v = await this.version();
-    if (this.cached?.version !== v) this.cached = { version: v, counts: new Map(), memos: new Map() };
+    if (this.cached?.version !== v) this.cached = { version: v, memos: new Map() };
     this.checkedAt = w;
     return this.cached;
   }
@@ -108,29 +106,19 @@ export class WorkspaceState {
    * A count for `key` (the query's SQL and parameters): computed by `compute` once per workspace version, the
    * requests that ask meanwhile waiting for the same answer.
    */
-  async count(key: string, compute: () => Promise<number>): Promise<number> {
-    const c = await this.current();
-    let p = c.counts.get(key);
-    if (!p) {
-      if (c.counts.size >= MAX_COUNTS) c.counts.delete(c.counts.keys().next().value!);
-      p = compute();
-      c.counts.set(key, p);
-      p.catch(() => {
-        if (c.counts.get(key) === p) c.counts.delete(key);
-      });
-    }
-    return p;
+  count(key: string, compute: () => Promise<number>): Promise<number> {
+    return this.memo(`count:${key}`, compute);
   }
 
   /**
-   * Any aggregate for `key` (a route and its parameters) computed by `compute` once per workspace version, like
-   * count(): a page's whole-table summary is read once after each import or run, not on every visit.
+   * Any aggregate for `key` (a route and its parameters) computed by `compute` once per workspace version: a page's
+   * whole-table summary is read once after each import or run, not on every visit; a failure is not kept.
    */
   async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
     const c = await this.current();
     let p = c.memos.get(key) as Promise<T> | undefined;
     if (!p) {
-      if (c.memos.size >= MAX_COUNTS) c.memos.delete(c.memos.keys().next().value!);
+      if (c.memos.size >= MAX_MEMOS) c.memos.delete(c.memos.keys().next().value!);
       p = compute();
       c.memos.set(key, p);
       p.catch(() => {
