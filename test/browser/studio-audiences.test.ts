@@ -81,6 +81,8 @@ test('webhooks: an admin subscribes (the secret shown once) and deletes; a viewe
   await secret.waitFor();
   assert.match(await secret.innerText(), /\S{16,}/);
   const rows = s.page.getByRole('table', { name: 'Webhook subscriptions' }).locator('tbody tr');
+  // the list reloads after the subscription: wait for its row, then count
+  await rows.filter({ hasText: 'https://example.com/hooks/lapsed' }).first().waitFor();
   assert.equal(await rows.count(), 1);
   assert.match(await rows.first().innerText(), /lapsed\s+https:\/\/example\.com\/hooks\/lapsed\s+entered, exited\s+active/);
   await s.page.getByRole('button', { name: 'I have copied it' }).click();
