@@ -5,6 +5,7 @@ import { isSegmintError } from '../../core/errors.ts';
 import { applyDesign, learnDesign } from './design.ts';
 import { fitGbt, GbtModel, GBT_DESIGN } from './gbt.ts';
 import { numericThresholds } from './bin-mapper.ts';
+import { binsBuffer, TreeGrower } from './tree-grower.ts';
 import type { DesignMatrix } from './types.ts';
 import { bankFull, rankAuc, telcoChurn, type Labelled } from '../../../test/helpers/tree-data.ts';
 
@@ -151,3 +152,67 @@ for (const [dataset, load] of [['bank-full', bankFull], ['telco-churn', telcoChu
     });
   }
 }
+
+// ---- two threads: the same trees as one ------------------------------------------------------------------
+
+test('grown with a worker thread (half the columns of each large histogram, half the gradient rows), the trees and losses are exactly those of one thread', () => {
+  // 30,000 rows: the root and the first levels are shared with the worker (nodes of ≥ 8,192 rows)
+  const n = 30_000, p = 5;
+  const x = new Float64Array(n * p);
+  const y = new Float64Array(n);
+  const weights = new Float64Array(n);
+  let s = 7;
+  const next = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  for (let i = 0; i < n; i++) {
+    const a = next() * 4 - 2, b = next() * 100, c = Math.floor(next() * 6);
+    x[i * p] = a;
+    x[i * p + 1] = next() < 0.05 ? NaN : b;
+    x[i * p + 2] = c;
+    x[i * p + 3] = next();
+    x[i * p + 4] = Math.round(next() * 3);
+    y[i] = next() < 1 / (1 + Math.exp(-(a * a - 1 + (b > 60 ? 0.8 : 0) + (c === 2 ? -1 : 0.2)))) ? 1 : 0;
+    weights[i] = 0.5 + next();
+  }
+  const design: DesignMatrix = {
+    x, n, p,
+    encoding: {
+      options: GBT_DESIGN,
+      features: ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, kind: name === 'c' ? 'categorical' as const : 'numeric' as const })),
+      columns: ['a', 'b', 'c', 'd', 'e'].map((name) => (name === 'c'
+        ? { name, feature: name, kind: 'codes' as const, levels: ['0', '1', '2', '3', '4', '5'], categorical: true }
+        : { name, feature: name, kind: 'numeric' as const })),
+    },
+  };
+  for (const w of [undefined, weights]) {
+    const one = fitGbt({ design, y, weights: w }, { maxIter: 8, maxLeafNodes: 15 }, { threads: 1 });
+    const two = fitGbt({ design, y, weights: w }, { maxIter: 8, maxLeafNodes: 15 }, { threads: 2 });
+    assert.deepEqual(two.toJSON(), one.toJSON());
+    assert.ok(one.trees.some((t) => t.categorical.some((v) => v === 1)), 'a categorical split is exercised');
+    assert.ok(one.trees[0]!.feature.length > 20, 'the trees have many nodes');
+  }
+});
+
+test('the worker thread is used when asked for (bins in shared memory) and stopped by close()', () => {
+  const n = 20_000, p = 2;
+  const bins = binsBuffer(n * p, true);
+  for (let k = 0; k < n * p; k++) bins[k] = k % 7;
+  const y = Float64Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+  const cols = [0, 1].map(() => ({ categorical: false, thresholds: [1, 2, 3, 4, 5, 6].map((v) => v - 0.5), nonMissingBins: 7, hasMissing: false }));
+  const grow = (threads: number) => {
+    const g = new TreeGrower(bins, n, p, cols, y, null, { threads, maxLeafNodes: 4 });
+    try {
+      g.raw.fill(0.1);
+      const loss = g.gradients();
+      const t = g.grow({ maxLeafNodes: 4, maxDepth: Infinity, minSamplesLeaf: 20, l2Regularization: 0, learningRate: 0.1 });
+      return { threaded: g.threaded, loss, t, raw: [...g.raw] };
+    } finally {
+      g.close();
+    }
+  };
+  const one = grow(1), two = grow(2);
+  assert.equal(one.threaded, false);
+  assert.equal(two.threaded, true);
+  assert.equal(two.loss, one.loss);
+  assert.deepEqual(two.t, one.t);
+  assert.deepEqual(two.raw, one.raw);
+});

@@ -17,8 +17,8 @@
 import { SegmintError } from '../../core/errors.ts';
 import { Random } from '../random.ts';
 import { applyBins, fitBinMapper, type BinMapper } from './bin-mapper.ts';
-import { TreeGrower } from './tree-grower.ts';
-import { addTreePredictions, treeFromJSON, treeToJSON, type Tree, type TreeJSON } from './tree.ts';
+import { binsBuffer, defaultTreeThreads, TreeGrower } from './tree-grower.ts';
+import { addCompiledPredictions, addTreePredictions, compileTree, treeFromJSON, treeToJSON, type CompiledTree, type Tree, type TreeJSON } from './tree.ts';
 import type { Classifier, ClassifierJSON, DesignOptions, FeatureImportance, FittedClassifier, TrainingSet } from './types.ts';
 
 /** Parameters of `fitGbt`, scikit-learn's names in camelCase and its defaults (early stopping off). */
@@ -131,6 +131,8 @@ export interface GbtState {
 export class GbtModel implements FittedClassifier {
   readonly algorithm = 'gbt' as const;
   readonly p: number;
+  /** the trees as routing tables, made on the first prediction */
+  private compiled: CompiledTree[] | null = null;
 
   constructor(
     readonly params: ResolvedGbtParams,
@@ -152,15 +154,16 @@ export class GbtModel implements FittedClassifier {
     const raw = out ?? new Float64Array(n);
     raw.fill(this.baseline);
     // in blocks, so the binned rows stay small and in cache across trees
-    const block = 65536;
+    const block = 8192;
     const binned = new Uint8Array(Math.min(n, block) * this.p);
+    const trees = (this.compiled ??= this.trees.map(compileTree));
     for (let s = 0; s < n; s += block) {
       const m = Math.min(block, n - s);
       const xb = x.subarray(s * this.p, (s + m) * this.p);
       const bb = binned.subarray(0, m * this.p);
       applyBins(this.bins, xb, m, bb);
       const rb = raw.subarray(s, s + m);
-      for (const t of this.trees) addTreePredictions(t, bb, m, this.p, rb);
+      for (const t of trees) addCompiledPredictions(t, bb, m, this.p, rb);
     }
     return raw;
   }
@@ -263,8 +266,14 @@ function subsetRows(x: Float64Array, p: number, rows: readonly number[]): Float6
   return out;
 }
 
+/** How `fitGbt` runs (not what it fits: the trees are the same whatever these say). */
+export interface GbtRunOptions {
+  /** 1 or 2; default: 2 on large data when two cores exist (see tree-grower.ts `defaultTreeThreads`) */
+  threads?: number;
+}
+
 /** Fit gradient-boosted trees (see the file comment). Deterministic given `params.seed`. */
-export function fitGbt(data: TrainingSet, params: GbtParams = {}): GbtModel {
+export function fitGbt(data: TrainingSet, params: GbtParams = {}, run: GbtRunOptions = {}): GbtModel {
   const prm = resolveGbtParams(params);
   checkTrainingSet(data);
   const { design } = data;
@@ -306,9 +315,22 @@ export function fitGbt(data: TrainingSet, params: GbtParams = {}): GbtModel {
   const baseline = Math.log(prior / (1 - prior));
 
   const mapper = fitBinMapper(x, n, p, categorical, { maxBins: prm.maxBins, seed: prm.seed });
-  const bins = applyBins(mapper, x, n);
+  const threads = run.threads ?? defaultTreeThreads(n, p);
+  const bins = applyBins(mapper, x, n, binsBuffer(n * p, threads > 1));
   const binsVal = xVal ? applyBins(mapper, xVal, nVal) : null;
-  const grower = new TreeGrower(bins, n, p, mapper.columns);
+  const grower = new TreeGrower(bins, n, p, mapper.columns, y, w, { threads, maxLeafNodes: prm.maxLeafNodes });
+  try {
+    return boost(grower, prm, baseline, sw, binsVal, yVal, wVal, nVal, p, mapper, design, warnings);
+  } finally {
+    grower.close();
+  }
+}
+
+function boost(
+  grower: TreeGrower, prm: ResolvedGbtParams, baseline: number, sw: number,
+  binsVal: Uint8Array | null, yVal: Float64Array | null, wVal: Float64Array | null, nVal: number, p: number,
+  mapper: BinMapper, design: TrainingSet['design'], warnings: string[],
+): GbtModel {
   const growerParams = {
     maxLeafNodes: prm.maxLeafNodes,
     maxDepth: prm.maxDepth ?? Infinity,
@@ -317,25 +339,17 @@ export function fitGbt(data: TrainingSet, params: GbtParams = {}): GbtModel {
     learningRate: prm.learningRate,
   };
 
-  const raw = new Float64Array(n).fill(baseline);
+  const raw = grower.raw;
+  raw.fill(baseline);
   const rawVal = binsVal ? new Float64Array(nVal).fill(baseline) : null;
-  const g = new Float64Array(n), h = new Float64Array(n);
   const trees: Tree[] = [];
   const trainLoss: number[] = [];
   const validationLoss: number[] = [];
   let stopped = false;
   for (let it = 0; it < prm.maxIter; it++) {
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const f = raw[i]!;
-      const pi = sigmoid(f);
-      const wi = w ? w[i]! : 1;
-      g[i] = wi * (pi - y[i]!);
-      h[i] = wi * pi * (1 - pi);
-      loss += wi * (softplus(f) - y[i]! * f);
-    }
+    const loss = grower.gradients();
     if (it > 0) trainLoss.push(loss / sw);
-    const tree = grower.grow(g, h, growerParams, raw);
+    const tree = grower.grow(growerParams);
     trees.push(tree);
     if (rawVal && binsVal && yVal) {
       addTreePredictions(tree, binsVal, nVal, p, rawVal);
@@ -355,9 +369,8 @@ export function fitGbt(data: TrainingSet, params: GbtParams = {}): GbtModel {
       }
     }
   }
-  let final = 0;
-  for (let i = 0; i < n; i++) final += (w ? w[i]! : 1) * (softplus(raw[i]!) - y[i]! * raw[i]!);
-  trainLoss.push(final / sw);
+  // the loss at the final trees (the gradients themselves are not used)
+  trainLoss.push(grower.gradients() / sw);
   const converged = prm.earlyStopping ? stopped : true;
   if (prm.earlyStopping && !stopped) warnings.push(`early stopping did not trigger within maxIter = ${prm.maxIter} iterations`);
   const columns = design.encoding.columns.map((c) => c.name);

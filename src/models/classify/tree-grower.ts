@@ -6,9 +6,20 @@
  * the parent's minus the smaller's (histogram subtraction, Ke et al. 2017 §2). Rows are kept as one
  * index array partitioned in place, each node a range of it, in ascending row order. Pure, no allocation
  * per row; buffers are reused across trees.
+ *
+ * The per-row work (histograms, gradients) runs in kernels compiled from source (hist-kernels.ts). With
+ * `threads` = 2 a worker thread runs the same kernels on shared memory: the columns [p/2, p) of each
+ * histogram of a node with ≥ 8,192 rows while this thread does [0, p/2), and the gradients of the first half
+ * of the rows while this thread does the second. Every histogram cell and gradient sum is taken over the same
+ * rows in the same order either way, so the trees do not depend on the threads. This thread waits on an
+ * Atomics flag: growing stays synchronous.
  */
 
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { SegmintError } from '../../core/errors.ts';
 import type { ColumnBins } from './bin-mapper.ts';
+import { histKernels, histKernelSource, type HistKernels } from './hist-kernels.ts';
 import { emptySplit, findBestSplit, MIN_HESSIAN_TO_SPLIT, type SplitCandidate } from './split-finder.ts';
 import { allocTree, type Tree } from './tree.ts';
 
@@ -28,39 +39,23 @@ const MISSING_BIN = 255;
 const HIST_BINS = 256;
 const HIST_STRIDE = 3;
 
-/** The histogram of every row 0 … n − 1 (the root); `gh` holds each row's gradient and hessian side by side. */
-function histogramAll(hist: Float64Array, bins: Uint8Array, p: number, gh: Float64Array, n: number): void {
-  hist.fill(0);
-  const stride = HIST_BINS * HIST_STRIDE;
-  for (let r = 0; r < n; r++) {
-    const gi = gh[2 * r]!;
-    const hi = gh[2 * r + 1]!;
-    const base = r * p;
-    for (let j = 0, off = 0; j < p; j++, off += stride) {
-      const o = off + bins[base + j]! * HIST_STRIDE;
-      hist[o] = hist[o]! + gi;
-      hist[o + 1] = hist[o + 1]! + hi;
-      hist[o + 2] = hist[o + 2]! + 1;
-    }
-  }
+/** Below this many rows × columns a second thread costs more than it saves. */
+const PARALLEL_MIN_CELLS = 2_000_000;
+/** A node's histogram is shared with the worker from this many rows (below, the wake-up costs more). */
+const PARALLEL_MIN_NODE_ROWS = 8192;
+/** Histograms kept in shared memory at most (bytes); a larger tree shape grows on one thread. */
+const PARALLEL_MAX_HIST_BYTES = 256 * 2 ** 20;
+
+/** Threads for growing on n rows × p columns: 2 when the work is large and two cores exist (SEGMINT_THREADS=1 turns it off). */
+export function defaultTreeThreads(n: number, p: number): number {
+  const env = Number(process.env.SEGMINT_THREADS);
+  const cap = Number.isInteger(env) && env >= 1 ? Math.min(env, 2) : 2;
+  return n * p >= PARALLEL_MIN_CELLS ? Math.max(1, Math.min(cap, availableParallelism())) : 1;
 }
 
-/** The histogram of the rows idx[start, end). */
-function histogramRows(hist: Float64Array, bins: Uint8Array, p: number, gh: Float64Array, idx: Uint32Array, start: number, end: number): void {
-  hist.fill(0);
-  const stride = HIST_BINS * HIST_STRIDE;
-  for (let k = start; k < end; k++) {
-    const r = idx[k]!;
-    const gi = gh[2 * r]!;
-    const hi = gh[2 * r + 1]!;
-    const base = r * p;
-    for (let j = 0, off = 0; j < p; j++, off += stride) {
-      const o = off + bins[base + j]! * HIST_STRIDE;
-      hist[o] = hist[o]! + gi;
-      hist[o + 1] = hist[o + 1]! + hi;
-      hist[o + 2] = hist[o + 2]! + 1;
-    }
-  }
+/** A Uint8Array of n bytes, in shared memory when `shared` (for the bins a worker reads). */
+export function binsBuffer(n: number, shared: boolean): Uint8Array {
+  return new Uint8Array(shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
 }
 
 /** parent −= child, bin by bin: the larger child's histogram. */
@@ -68,6 +63,33 @@ function subtractHistogram(parent: Float64Array, child: Float64Array): void {
   const m = parent.length;
   for (let q = 0; q < m; q++) parent[q] = parent[q]! - child[q]!;
 }
+
+// The worker: waits for a job number in ctl, runs it on the shared arrays, reports. Jobs: 0 stop,
+// 1 root histogram (slot), 2 histogram of idx[start, end) (slot), 3 gradients of rows [start, end) (Σ loss into out[0]).
+const CTL_GEN = 0, CTL_DONE = 1, CTL_JOB = 2, CTL_SLOT = 3, CTL_START = 4, CTL_END = 5, CTL_ERROR = 6;
+const WORKER = `
+const { workerData: d } = require('node:worker_threads');
+const kern = new Function('return ' + d.src)();
+const slots = [];
+for (let s = 0; s < d.slots; s++) slots.push(new Float64Array(d.hist, s * d.histSize * 8, d.histSize));
+const ctl = d.ctl;
+let gen = 0;
+for (;;) {
+  Atomics.wait(ctl, ${CTL_GEN}, gen);
+  gen = Atomics.load(ctl, ${CTL_GEN});
+  const job = ctl[${CTL_JOB}];
+  if (job === 0) break;
+  try {
+    if (job === 1) kern.histRoot(slots[ctl[${CTL_SLOT}]], d.bins, d.gh, ctl[${CTL_END}]);
+    else if (job === 2) kern.histRows(slots[ctl[${CTL_SLOT}]], d.bins, d.gh, d.idx, ctl[${CTL_START}], ctl[${CTL_END}]);
+    else kern.gradients(d.raw, d.y, d.w, d.gh, ctl[${CTL_START}], ctl[${CTL_END}], d.out, 0);
+  } catch (e) {
+    ctl[${CTL_ERROR}] = 1;
+  }
+  Atomics.store(ctl, ${CTL_DONE}, gen);
+  Atomics.notify(ctl, ${CTL_DONE});
+}
+`;
 
 /**
  * Stable partition of idx[start, end) on a numeric split; returns the end of the left part. `col` is the
@@ -112,73 +134,210 @@ function addLeafValue(raw: Float64Array, idx: Uint32Array, start: number, end: n
   }
 }
 
+export interface GrowerOptions {
+  /** 2: a worker thread takes half the columns of each large histogram and half the rows of the gradients (the bins must be in shared memory, see `binsBuffer`). Default 1 */
+  threads?: number;
+  /** the most leaves a tree will have (the shared histograms are sized for them). Default 31 */
+  maxLeafNodes?: number;
+}
+
 export class TreeGrower {
+  /** each training row's log-odds so far: the caller fills it with the baseline; `grow` adds the leaf values */
+  readonly raw: Float64Array;
   private readonly idx: Uint32Array;
   private readonly scratch: Uint32Array;
-  private readonly pool: Float64Array[] = [];
   private readonly histSize: number;
+  /** histograms (numbered), and the numbers free */
+  private readonly slots: Float64Array[] = [];
+  private readonly free: number[] = [];
+  /** slots 0 … sharedSlots − 1 are in the buffer the worker shares */
+  private sharedSlots = 0;
   /** gradients and hessians interleaved: one cache line holds both for a row */
   private readonly gh: Float64Array;
+  private readonly y: Float64Array;
+  private readonly w: Float64Array | null;
   /** the bins column by column (for partitioning a node on one feature) */
   private readonly columnsOfBins: Uint8Array[];
+  /** Σ loss of the rows [0, n/2) (the worker's, with a worker) and of [n/2, n) */
+  private readonly sums: Float64Array;
+  private readonly all: HistKernels;
+  /** with a worker: this thread's columns [0, p/2) (the worker's: [p/2, p)) */
+  private mine: HistKernels;
+  private worker: Worker | null = null;
+  private readonly ctl: Int32Array;
+  private readonly half: number;
 
+  /**
+   * `bins`: the n × p row-major bins; `y` the outcomes (0/1), `w` the weights or null. The trees are the
+   * same whatever the threads: each histogram cell is summed over the same rows in the same order, and the
+   * root's sums and the loss are taken in a fixed order. Call `close` when done.
+   */
   constructor(
     private readonly bins: Uint8Array,
     private readonly n: number,
     private readonly p: number,
     private readonly columns: readonly ColumnBins[],
+    y: Float64Array,
+    w: Float64Array | null,
+    options: GrowerOptions = {},
   ) {
-    this.idx = new Uint32Array(n);
-    this.scratch = new Uint32Array(n);
     this.histSize = p * HIST_BINS * HIST_STRIDE;
-    this.gh = new Float64Array(2 * n);
+    const slotCount = (options.maxLeafNodes ?? 31) + 2;
+    const shared = (options.threads ?? 1) > 1 && bins.buffer instanceof SharedArrayBuffer && p >= 2 && slotCount * this.histSize * 8 <= PARALLEL_MAX_HIST_BYTES;
+    const f64 = (len: number): Float64Array => new Float64Array(shared ? new SharedArrayBuffer(len * 8) : new ArrayBuffer(len * 8));
+    this.idx = new Uint32Array(shared ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4));
+    this.scratch = new Uint32Array(n);
+    this.gh = f64(2 * n);
+    this.raw = f64(n);
+    this.y = f64(n);
+    this.y.set(y);
+    this.w = w ? f64(n) : null;
+    if (w) this.w!.set(w);
+    this.sums = f64(2);
+    this.ctl = new Int32Array(shared ? new SharedArrayBuffer(32) : new ArrayBuffer(32));
+    this.half = n >>> 1;
     const t = new Uint8Array(n * p);
     for (let i = 0, k = 0; i < n; i++) for (let j = 0; j < p; j++, k++) t[j * n + i] = bins[k]!;
     this.columnsOfBins = Array.from({ length: p }, (_, j) => t.subarray(j * n, (j + 1) * n));
+    this.all = histKernels(p, 0, p);
+    this.mine = this.all;
+    if (!shared) return;
+    // histograms in one shared buffer, enough for every leaf of a tree at once (the most alive)
+    const split = p >>> 1;
+    const hist = new SharedArrayBuffer(slotCount * this.histSize * 8);
+    try {
+      this.worker = new Worker(WORKER, {
+        eval: true,
+        workerData: {
+          src: histKernelSource(p, split, p), slots: slotCount, histSize: this.histSize, hist, ctl: this.ctl,
+          bins, gh: this.gh, idx: this.idx, raw: this.raw, y: this.y, w: this.w, out: this.sums,
+        },
+      });
+      this.worker.unref();
+    } catch {
+      // no worker threads here (a restricted runtime): this thread does everything
+      this.worker = null;
+      return;
+    }
+    for (let s = 0; s < slotCount; s++) this.slots.push(new Float64Array(hist, s * this.histSize * 8, this.histSize));
+    for (let s = slotCount - 1; s >= 0; s--) this.free.push(s);
+    this.sharedSlots = slotCount;
+    this.mine = histKernels(p, 0, split);
   }
 
-  private takeHist(): Float64Array {
-    return this.pool.pop() ?? new Float64Array(this.histSize);
+  /** Whether a worker thread shares the work. */
+  get threaded(): boolean {
+    return this.worker !== null;
+  }
+
+  /** Stop the worker (if any). The grower cannot grow after. */
+  close(): void {
+    const w = this.worker;
+    if (!w) return;
+    this.worker = null;
+    this.ctl[CTL_JOB] = 0;
+    Atomics.add(this.ctl, CTL_GEN, 1);
+    Atomics.notify(this.ctl, CTL_GEN);
+    void w.terminate();
+  }
+
+  /** Hand a job to the worker; `wait` returns once it is done. */
+  private post(job: number, slot: number, start: number, end: number): void {
+    const c = this.ctl;
+    c[CTL_JOB] = job; c[CTL_SLOT] = slot; c[CTL_START] = start; c[CTL_END] = end;
+    Atomics.add(c, CTL_GEN, 1);
+    Atomics.notify(c, CTL_GEN);
+  }
+
+  private wait(): void {
+    const c = this.ctl;
+    const gen = Atomics.load(c, CTL_GEN);
+    let waited = 0;
+    for (;;) {
+      const done = Atomics.load(c, CTL_DONE);
+      if (done === gen) break;
+      if (Atomics.wait(c, CTL_DONE, done, 1000) === 'timed-out' && ++waited > 600) {
+        throw new SegmintError('internal-error', 'a tree-growing worker thread did not answer within 10 minutes', { exitCode: 1 });
+      }
+    }
+    if (c[CTL_ERROR] !== 0) {
+      c[CTL_ERROR] = 0;
+      throw new SegmintError('internal-error', 'a tree-growing worker thread failed', { exitCode: 1 });
+    }
   }
 
   /**
-   * Grow a tree on per-row gradients `g` and hessians `h` (weights already applied), and add each training
-   * row's leaf value to `raw`.
+   * Gradients and hessians of the binomial log loss at `raw` (weights applied), for the next `grow`.
+   * Returns the Σ of the (weighted) log loss over the rows at `raw`.
    */
-  grow(g: Float64Array, h: Float64Array, params: GrowerParams, raw: Float64Array): Tree {
-    const { n, p, bins, idx, columns, gh } = this;
-    const maxNodes = 2 * params.maxLeafNodes - 1;
-    for (let i = 0; i < n; i++) {
-      idx[i] = i;
-      gh[2 * i] = g[i]!;
-      gh[2 * i + 1] = h[i]!;
+  gradients(): number {
+    const { raw, y, w, gh, n, half, sums } = this;
+    if (this.worker) {
+      this.post(3, 0, 0, half);
+      this.all.gradients(raw, y, w, gh, half, n, sums, 1);
+      this.wait();
+    } else {
+      this.all.gradients(raw, y, w, gh, 0, half, sums, 0);
+      this.all.gradients(raw, y, w, gh, half, n, sums, 1);
     }
+    return sums[0]! + sums[1]!;
+  }
+
+  private takeHist(): number {
+    const s = this.free.pop();
+    if (s !== undefined) return s;
+    // more leaves than the shared slots were sized for: a histogram of this thread's own
+    this.slots.push(new Float64Array(this.histSize));
+    return this.slots.length - 1;
+  }
+
+  /** The histogram of the rows idx[start, end) (every row when `root`) into slot s. */
+  private histogram(s: number, start: number, end: number, root: boolean): void {
+    const hist = this.slots[s]!;
+    const { bins, gh, idx } = this;
+    if (this.worker && s < this.sharedSlots && end - start >= PARALLEL_MIN_NODE_ROWS) {
+      this.post(root ? 1 : 2, s, start, end);
+      if (root) this.mine.histRoot(hist, bins, gh, end);
+      else this.mine.histRows(hist, bins, gh, idx, start, end);
+      this.wait();
+    } else if (root) this.all.histRoot(hist, bins, gh, end);
+    else this.all.histRows(hist, bins, gh, idx, start, end);
+  }
+
+  /**
+   * Grow a tree on the gradients of the last `gradients()` call, and add each training row's leaf value to
+   * `raw`.
+   */
+  grow(params: GrowerParams): Tree {
+    const { n, idx, columns, raw, gh } = this;
+    const maxNodes = 2 * params.maxLeafNodes - 1;
+    for (let i = 0; i < n; i++) idx[i] = i;
     const start = new Int32Array(maxNodes), end = new Int32Array(maxNodes), depth = new Int32Array(maxNodes);
     const G = new Float64Array(maxNodes), H = new Float64Array(maxNodes), C = new Float64Array(maxNodes);
-    const hists: (Float64Array | null)[] = new Array<Float64Array | null>(maxNodes).fill(null);
+    const hists = new Int32Array(maxNodes).fill(-1);
     const splits: (SplitCandidate | null)[] = new Array<SplitCandidate | null>(maxNodes).fill(null);
     const tree = allocTree(maxNodes);
     const constraints = { minSamplesLeaf: params.minSamplesLeaf, l2: params.l2Regularization };
     let nodes = 1;
+    // the root's sums in row order (one pass; the halves' sums of `gradients` would round differently)
     let sg = 0, sh = 0;
-    for (let i = 0; i < n; i++) { sg += g[i]!; sh += h[i]!; }
+    for (let i = 0; i < n; i++) { sg += gh[2 * i]!; sh += gh[2 * i + 1]!; }
     start[0] = 0; end[0] = n; G[0] = sg; H[0] = sh; C[0] = n;
 
     const canSplit = (k: number): boolean => depth[k]! < params.maxDepth && C[k]! >= 2 * params.minSamplesLeaf && H[k]! >= MIN_HESSIAN_TO_SPLIT;
+    const release = (k: number): void => {
+      if (hists[k]! >= 0) this.free.push(hists[k]!);
+      hists[k] = -1;
+    };
     const search = (k: number): void => {
-      const s = findBestSplit(hists[k]!, columns, G[k]!, H[k]!, C[k]!, constraints, emptySplit());
+      const s = findBestSplit(this.slots[hists[k]!]!, columns, G[k]!, H[k]!, C[k]!, constraints, emptySplit());
       if (s.gain > 0) splits[k] = s;
       else release(k);
-    };
-    const release = (k: number): void => {
-      const hk = hists[k];
-      if (hk) this.pool.push(hk);
-      hists[k] = null;
     };
 
     if (params.maxLeafNodes > 1 && canSplit(0)) {
       hists[0] = this.takeHist();
-      histogramAll(hists[0], bins, p, gh, n);
+      this.histogram(hists[0], 0, n, true);
       search(0);
     }
     let leaves = 1;
@@ -226,10 +385,10 @@ export class TreeGrower {
         const small = C[a]! <= C[b]! ? a : b;
         const large = small === a ? b : a;
         const parentHist = hists[k]!;
-        hists[k] = null;
+        hists[k] = -1;
         const hs = this.takeHist();
-        histogramRows(hs, bins, p, gh, idx, start[small]!, end[small]!);
-        subtractHistogram(parentHist, hs);
+        this.histogram(hs, start[small]!, end[small]!, false);
+        subtractHistogram(this.slots[parentHist]!, this.slots[hs]!);
         hists[small] = hs;
         hists[large] = parentHist;
         if (splitA) search(a); else release(a);

@@ -6,6 +6,8 @@
  * A leaf (`feature = −1`) holds its value (the learning rate already applied). Pure.
  */
 
+import { SegmintError } from '../../core/errors.ts';
+
 /** bin-mapper's MISSING_BIN, local: read in the hot loop */
 const MISSING_BIN = 255;
 
@@ -65,23 +67,82 @@ export function allocTree(nodes: number): Tree {
 
 export const nodeCount = (t: Tree): number => t.feature.length;
 
+/**
+ * A tree as routing tables for prediction: a row at node k with bin b (of column `feature[k]`) goes to
+ * child[2k + side[256k + b]] — one table look-up a level whatever the kind of split (numeric, missing,
+ * categorical). A leaf leads to itself, so every row takes exactly `depth` steps (no branch on the data),
+ * and four rows go down together (their look-ups overlap).
+ */
+export interface CompiledTree {
+  feature: Int32Array;
+  side: Uint8Array;
+  child: Int32Array;
+  value: Float64Array;
+  /** the longest path from the root to a leaf */
+  depth: number;
+}
+
+export function compileTree(tree: Tree): CompiledTree {
+  const { feature, bin, missingLeft, categorical, leftBins, left, right, value } = tree;
+  const nodes = feature.length;
+  const side = new Uint8Array(nodes * 256);
+  const child = new Int32Array(2 * nodes);
+  const feat = new Int32Array(nodes);
+  const level = new Int32Array(nodes);
+  let depth = 0;
+  // children come after their parent (the grower numbers them so), so one pass gives every node's level
+  for (let k = 0; k < nodes; k++) {
+    if (feature[k]! < 0) {
+      child[2 * k] = child[2 * k + 1] = k;
+      continue;
+    }
+    feat[k] = feature[k]!;
+    child[2 * k] = left[k]!;
+    child[2 * k + 1] = right[k]!;
+    for (const c of [left[k]!, right[k]!]) {
+      if (!(c > k && c < nodes)) throw new SegmintError('invalid-model', `a stored tree's node ${k} has child ${c}: the tree is damaged`);
+      level[c] = level[k]! + 1;
+      if (level[c]! > depth) depth = level[c]!;
+    }
+    for (let b = 0; b < 256; b++) {
+      const goLeft = categorical[k] === 1
+        ? (leftBins[k * 8 + (b >>> 5)]! & (1 << (b & 31))) !== 0
+        : b === MISSING_BIN ? missingLeft[k] === 1 || bin[k]! >= MISSING_BIN : b <= bin[k]!;
+      side[k * 256 + b] = goLeft ? 0 : 1;
+    }
+  }
+  return { feature: feat, side, child, value: Float64Array.from(value), depth };
+}
+
+/** Add each row's leaf value of a compiled tree to `raw` (rows of an n × p row-major binned matrix). */
+export function addCompiledPredictions(tree: CompiledTree, bins: Uint8Array, n: number, p: number, raw: Float64Array): void {
+  const { feature, side, child, value, depth } = tree;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const b0 = i * p, b1 = b0 + p, b2 = b1 + p, b3 = b2 + p;
+    let n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+    for (let d = 0; d < depth; d++) {
+      n0 = child[(n0 << 1) | side[(n0 << 8) | bins[b0 + feature[n0]!]!]!]!;
+      n1 = child[(n1 << 1) | side[(n1 << 8) | bins[b1 + feature[n1]!]!]!]!;
+      n2 = child[(n2 << 1) | side[(n2 << 8) | bins[b2 + feature[n2]!]!]!]!;
+      n3 = child[(n3 << 1) | side[(n3 << 8) | bins[b3 + feature[n3]!]!]!]!;
+    }
+    raw[i] = raw[i]! + value[n0]!;
+    raw[i + 1] = raw[i + 1]! + value[n1]!;
+    raw[i + 2] = raw[i + 2]! + value[n2]!;
+    raw[i + 3] = raw[i + 3]! + value[n3]!;
+  }
+  for (; i < n; i++) {
+    const b0 = i * p;
+    let n0 = 0;
+    for (let d = 0; d < depth; d++) n0 = child[(n0 << 1) | side[(n0 << 8) | bins[b0 + feature[n0]!]!]!]!;
+    raw[i] = raw[i]! + value[n0]!;
+  }
+}
+
 /** Add each row's leaf value of `tree` to `raw` (rows of an n × p row-major binned matrix). */
 export function addTreePredictions(tree: Tree, bins: Uint8Array, n: number, p: number, raw: Float64Array): void {
-  const { feature, bin, missingLeft, categorical, leftBins, left, right, value } = tree;
-  for (let i = 0; i < n; i++) {
-    const base = i * p;
-    let node = 0;
-    let f = feature[0]!;
-    while (f >= 0) {
-      const b = bins[base + f]!;
-      let goLeft: boolean;
-      if (categorical[node] === 1) goLeft = (leftBins[node * 8 + (b >>> 5)]! & (1 << (b & 31))) !== 0;
-      else goLeft = b <= bin[node]! || (b === MISSING_BIN && missingLeft[node] === 1);
-      node = goLeft ? left[node]! : right[node]!;
-      f = feature[node]!;
-    }
-    raw[i] = raw[i]! + value[node]!;
-  }
+  addCompiledPredictions(compileTree(tree), bins, n, p, raw);
 }
 
 export function treeToJSON(t: Tree): TreeJSON {

@@ -1,0 +1,97 @@
+/**
+ * The per-row kernels of gradient boosting, as JavaScript source compiled with `new Function` — in this
+ * thread and, unchanged, in a worker thread (tree-grower.ts), so both run the same code on shared memory:
+ *
+ * - `histRoot` / `histRows`: the gradient histogram of the columns j0 … j1 − 1 over every row, or over the
+ *   rows idx[start, end). Bins are row-major (n × p, one byte each), gradients and hessians interleaved
+ *   (gh[2i], gh[2i + 1]); a histogram is one Float64Array, entry (j·256 + b)·3 + {0: Σg, 1: Σh, 2: count}
+ *   (split-finder.ts). One pass over the rows fills every column of the range, the column loop unrolled
+ *   with constant offsets. Each cell is summed over the rows in row order whatever the column range, so two
+ *   threads that split the columns give exactly the histogram of one thread.
+ * - `gradients`: the binomial log loss's gradient gᵢ = wᵢ(pᵢ − yᵢ) and hessian hᵢ = wᵢpᵢ(1 − pᵢ) at
+ *   pᵢ = σ(rawᵢ) for rows lo … hi − 1, and that range's Σ loss (one exp a row).
+ */
+
+/** Floats per bin and bins per column: split-finder.ts's HIST_STRIDE and HIST_BINS. */
+const STRIDE = 3;
+const BINS = 256;
+
+export interface HistKernels {
+  histRoot(hist: Float64Array, bins: Uint8Array, gh: Float64Array, n: number): void;
+  histRows(hist: Float64Array, bins: Uint8Array, gh: Float64Array, idx: Uint32Array, start: number, end: number): void;
+  /** writes Σ loss of rows [lo, hi) to out[at] */
+  gradients(raw: Float64Array, y: Float64Array, w: Float64Array | null, gh: Float64Array, lo: number, hi: number, out: Float64Array, at: number): void;
+}
+
+/** The source of the kernels for p columns, histograms of columns [j0, j1): an expression (an object literal). */
+export function histKernelSource(p: number, j0: number, j1: number): string {
+  if (!(Number.isInteger(p) && p >= 1 && Number.isInteger(j0) && Number.isInteger(j1) && 0 <= j0 && j0 <= j1 && j1 <= p)) {
+    throw new RangeError(`histKernelSource: p ${p}, columns ${j0} … ${j1}`);
+  }
+  const cells: string[] = [];
+  for (let j = j0; j < j1; j++) {
+    cells.push(`o = ${j * BINS * STRIDE} + bins[b + ${j}] * ${STRIDE}; hist[o] += g; hist[o + 1] += h; hist[o + 2] += 1;`);
+  }
+  const body = cells.join('\n        ');
+  const lo = j0 * BINS * STRIDE, hi = j1 * BINS * STRIDE;
+  // unweighted, Σ log1p(eᵢ) is taken as log Π(1 + eᵢ) over blocks of 32 rows (each factor ≤ 2): one log per
+  // block instead of one a row
+  const grad = (weighted: boolean) => `
+      let prod = 1;
+      for (let i = lo; i < hi; i++) {
+        const f = raw[i];
+        const e = Math.exp(-Math.abs(f));
+        const pi = f >= 0 ? 1 / (1 + e) : e / (1 + e);
+        const yi = y[i];
+        ${weighted ? 'const wi = w[i];' : ''}
+        const g = ${weighted ? 'wi * (pi - yi)' : 'pi - yi'};
+        const h = ${weighted ? 'wi * pi * (1 - pi)' : 'pi * (1 - pi)'};
+        gh[2 * i] = g;
+        gh[2 * i + 1] = h;
+        ${weighted
+          ? 'loss += wi * ((f > 0 ? f + Math.log1p(e) : Math.log1p(e)) - yi * f);'
+          : `loss += (f > 0 ? f : 0) - yi * f;
+        prod *= 1 + e;
+        if (((i - lo) & 31) === 31) { loss += Math.log(prod); prod = 1; }`}
+      }
+      loss += Math.log(prod);`;
+  return `({
+    histRoot(hist, bins, gh, n) {
+      hist.fill(0, ${lo}, ${hi});
+      for (let r = 0; r < n; r++) {
+        const g = gh[2 * r], h = gh[2 * r + 1], b = r * ${p};
+        let o;
+        ${body}
+      }
+    },
+    histRows(hist, bins, gh, idx, start, end) {
+      hist.fill(0, ${lo}, ${hi});
+      for (let k = start; k < end; k++) {
+        const r = idx[k];
+        const g = gh[2 * r], h = gh[2 * r + 1], b = r * ${p};
+        let o;
+        ${body}
+      }
+    },
+    gradients(raw, y, w, gh, lo, hi, out, at) {
+      let loss = 0;
+      if (w === null) {${grad(false)}
+      } else {${grad(true)}
+      }
+      out[at] = loss;
+    },
+  })`;
+}
+
+const cache = new Map<string, HistKernels>();
+
+/** The kernels for p columns, histograms of columns [j0, j1) (compiled once per shape). */
+export function histKernels(p: number, j0: number, j1: number): HistKernels {
+  const key = `${p}:${j0}:${j1}`;
+  let k = cache.get(key);
+  if (!k) {
+    k = new Function(`return ${histKernelSource(p, j0, j1)}`)() as HistKernels;
+    cache.set(key, k);
+  }
+  return k;
+}
