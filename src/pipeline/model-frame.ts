@@ -10,7 +10,7 @@ import { customerMetrics } from '../features/customer-metrics.ts';
 import { categoricalColumn } from '../models/classify/design.ts';
 import type { FeatureColumn } from '../models/classify/types.ts';
 import { compile, DIALECT } from '../sql/compile.ts';
-import { and, cast, caseWhen, col, eq, lit, num, select, subquery, table, type Expr, type Join, type SelectItem } from '../sql/ir.ts';
+import { and, cast, caseWhen, col, eq, lit, num, select, subquery, table, type Expr, type Join, type Select, type SelectItem } from '../sql/ir.ts';
 import type { Db } from '../store/workspace.ts';
 import { loadAudienceSchema } from './audience.ts';
 import { all } from './run-query.ts';
@@ -32,6 +32,8 @@ export interface Frame {
   extra: Record<string, Extract<FeatureColumn, { kind: 'categorical' }>>;
   /** customer ids in row order, when `ids` was asked */
   ids: string[] | null;
+  /** the frame's customer ids as a query (column customer_id; the rows are in customer_id order): to join rows to ids in the engine */
+  idQuery: Select;
 }
 
 export interface FrameOptions {
@@ -133,6 +135,7 @@ export async function loadFrame(db: Db, sources0: readonly FeatureSource[], o: F
   const q = compile(select({ select: numericItems, from: table('customers', 'c'), joins: frameJoins, orderBy: [col('customer_id', 'c')] }), db.dialect);
   const numbers = await db.numericColumns(q.sql, q.params, numericItems.map((i) => i.as!));
   const n = numbers.__row!.length;
+  const idQuery = select({ select: [{ expr: col('customer_id', 'c'), as: 'customer_id' }], from: table('customers', 'c'), joins: frameJoins });
   let text: Record<string, unknown[]> = {};
   if (textNames.length || o.ids) {
     const its: SelectItem[] = [{ expr: col('customer_id', 'c'), as: 'customer_id' }, ...textNames.map((t) => ({ expr: items.get(t)!.expr, as: t }))];
@@ -150,6 +153,6 @@ export async function loadFrame(db: Db, sources0: readonly FeatureSource[], o: F
   for (const e of extraNames) extra[e] = column(e, 'categorical') as Frame['extra'][string];
   return {
     n, sources, columns: sources.map((s) => column(s.name, s.kind)), extra,
-    ids: o.ids ? (text.customer_id ?? []).map(String) : null,
+    ids: o.ids ? (text.customer_id ?? []).map(String) : null, idQuery,
   };
 }

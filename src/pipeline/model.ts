@@ -11,16 +11,16 @@ import { didYouMean } from '../core/suggest.ts';
 import { METRIC_COLUMNS } from '../features/customer-metrics.ts';
 import { trainClassifier, type CrossValidation } from '../models/classify/cv.ts';
 import { groupsByRank } from '../models/classify/deciles.ts';
-import { applyDesign } from '../models/classify/design.ts';
+import { eachDesignBlock } from '../models/classify/design.ts';
 import { classifierFor, CLASSIFIER_ALGORITHMS, type ClassifierAlgorithm } from '../models/classify/registry.ts';
 import type { ClassifierJSON, DesignEncoding, FeatureColumn, FeatureImportance } from '../models/classify/types.ts';
 import { loadFrame, type FeatureSource } from './model-frame.ts';
 import { compile } from '../sql/compile.ts';
-import { cast, col, eq, inList, isNotNull, lit, select, subquery, table } from '../sql/ir.ts';
+import { cast, col, createTableAs, dropTable, eq, inList, insertSelect, isNotNull, lit, num, rowNumber, select, subquery, table, tempName } from '../sql/ir.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
 import { loadAudienceSchema, prepareAudience } from './audience.ts';
-import { all, anyRow, dayText } from './run-query.ts';
+import { all, anyRow, dayText, exec } from './run-query.ts';
 import { resolveTraits } from './trait-columns.ts';
 import { checkDate, resolveAsOf } from './value.ts';
 
@@ -328,11 +328,13 @@ export async function scoreModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
   const warnings: string[] = [];
   // behaviour at the scoring date: given, else the latest (the day after the last transaction)
   const asOf = model.behaviour ? await resolveAsOf(ws, o.asOf) : null;
-  const frame = await loadFrame(db, model.sources, { asOf, onlyWithPurchases: model.target.kind === 'rule', ids: true, explicit: true });
-  const design = applyDesign(model.encoding, frame.columns);
-  const p = classifier.predictProba(design.x, design.n);
+  // DuckDB: the scores are joined to the ids in the engine by row number (no 1,000,000 id strings read and written back)
+  const inEngine = db.dialect === 'duckdb';
+  const frame = await loadFrame(db, model.sources, { asOf, onlyWithPurchases: model.target.kind === 'rule', ids: !inEngine, explicit: true });
+  // encoded and predicted a block of rows at a time (never the whole design matrix)
   const n = frame.n;
-  const ids = frame.ids!;
+  const p = new Float64Array(n);
+  eachDesignBlock(model.encoding, frame.columns, (x, from, to) => classifier.predictProba(x, to - from, p.subarray(from, to)));
   // decile by rank, 1 = the highest tenth (ties in customer order)
   const decile = groupsByRank(p);
   const deciles = new Array<number>(10).fill(0);
@@ -341,12 +343,42 @@ export async function scoreModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
     deciles[decile[i]! - 1]!++;
     sum += p[i]!;
   }
-  const runId = await storeRun(db, 'model-score', async (id) => {
-    await db.insertRows('run_model_scores', ['run_id', 'customer_id', 'probability', 'decile'], { columns: [new Array<number>(n).fill(id), ids, p, decile] });
-    await recordRun(db, id, 'model-score', asOf, { name, modelRun }, { name, modelRun, customers: n, meanProbability: n ? sum / n : 0, deciles });
-    return id;
-  });
+  const staged = inEngine ? await stageScores(db, p, decile) : null;
+  let runId: number;
+  try {
+    runId = await storeRun(db, 'model-score', async (id) => {
+      if (staged) {
+        // row r of the frame (1-based, in its order) is row r of the staged scores
+        const ranked = select({ select: [{ expr: col('customer_id', 'i'), as: 'customer_id' }, { expr: rowNumber([], [col('customer_id', 'i')]), as: 'r' }], from: subquery(frame.idQuery, 'i') });
+        await exec(db, insertSelect('run_model_scores', select({
+          select: [{ expr: num(id), as: 'run_id' }, { expr: col('customer_id', 'q'), as: 'customer_id' }, { expr: col('probability', 's'), as: 'probability' }, { expr: cast(col('decile', 's'), 'integer'), as: 'decile' }],
+          from: table(staged, 's'),
+          joins: [{ type: 'inner', source: subquery(ranked, 'q'), on: eq(col('r', 'q'), cast(col('r', 's'), 'bigint')) }],
+        }), ['run_id', 'customer_id', 'probability', 'decile']));
+      } else {
+        await db.insertRows('run_model_scores', ['run_id', 'customer_id', 'probability', 'decile'], { columns: [new Array<number>(n).fill(id), frame.ids!, p, decile] });
+      }
+      await recordRun(db, id, 'model-score', asOf, { name, modelRun }, { name, modelRun, customers: n, meanProbability: n ? sum / n : 0, deciles });
+      return id;
+    });
+  } finally {
+    if (staged) await exec(db, dropTable(staged));
+  }
   return { name, runId, modelRun, asOf, customers: n, meanProbability: n ? sum / n : 0, deciles, warnings };
+}
+
+/** The scores and deciles in a temporary table of doubles (probability, decile, r = the row number, 1-based), appended in bulk. */
+async function stageScores(db: Db, p: Float64Array, decile: Int32Array): Promise<string> {
+  const name = tempName('model_scores');
+  const zero = cast(num(0), 'double');
+  await exec(db, createTableAs(name, select({ select: [{ expr: zero, as: 'probability' }, { expr: zero, as: 'decile' }, { expr: zero, as: 'r' }], from: table('runs'), limit: 0 }), { temporary: true }));
+  try {
+    await db.appendDoubles(name, [p, decile, Float64Array.from({ length: p.length }, (_, i) => i + 1)]);
+  } catch (e) {
+    await exec(db, dropTable(name));
+    throw e;
+  }
+  return name;
 }
 
 /** Every trained model (its latest run) with its latest score run, and every set of outlier scores (its latest run). */

@@ -27,6 +27,13 @@ export interface LogisticOptions {
   start?: ArrayLike<number>;
   /** also return the inverse Hessian at the solution (`scaledCovariance`). Default false */
   covariance?: boolean;
+  /**
+   * groups of columns (0-based) in which every row holds at most one 1 and zeros elsewhere — the one-hot
+   * levels of a categorical feature, a missing indicator: the passes over the rows then skip their zeros
+   * (same sums, far fewer products). A group whose values are not like that is treated as dense columns.
+   * Ignored with `standardize`.
+   */
+  oneHot?: readonly (readonly number[])[];
 }
 
 export interface LogisticModel {
@@ -97,18 +104,93 @@ function choleskySolve(a: Float64Array, b: Float64Array, m: number): Float64Arra
 const BLOCK = 256;
 
 /**
+ * Which columns the passes treat as dense and which as one-hot (see `LogisticOptions.oneHot`): the dense
+ * columns, the one-hot columns numbered group by group (`sparse`), and for each row and group the number of
+ * its one-hot column holding the 1 (−1: none).
+ */
+interface Layout {
+  dense: Int32Array;
+  sparse: Int32Array;
+  groups: number;
+  /** n × groups, row-major */
+  codes: Int32Array;
+}
+
+function layout(z: Float64Array, n: number, p: number, oneHot: readonly (readonly number[])[] | undefined): Layout {
+  const taken = new Uint8Array(p);
+  const sparse: number[] = [];
+  const codeCols: Int32Array[] = [];
+  for (const group of oneHot ?? []) {
+    if (!group.length || group.some((c) => !Number.isInteger(c) || c < 0 || c >= p || taken[c])) continue;
+    const first = sparse.length;
+    const codes = new Int32Array(n);
+    let ok = true;
+    for (let i = 0; i < n && ok; i++) {
+      let code = -1;
+      const row = i * p;
+      for (let k = 0; k < group.length; k++) {
+        const v = z[row + group[k]!]!;
+        if (v === 0) continue;
+        if (v !== 1 || code >= 0) { ok = false; break; }
+        code = first + k;
+      }
+      codes[i] = code;
+    }
+    if (!ok) continue;
+    for (const c of group) { taken[c] = 1; sparse.push(c); }
+    codeCols.push(codes);
+  }
+  const dense: number[] = [];
+  for (let c = 0; c < p; c++) if (!taken[c]) dense.push(c);
+  const groups = codeCols.length;
+  const codes = new Int32Array(n * groups);
+  for (let gi = 0; gi < groups; gi++) {
+    const cc = codeCols[gi]!;
+    for (let i = 0; i < n; i++) codes[i * groups + gi] = cc[i]!;
+  }
+  return { dense: Int32Array.from(dense), sparse: Int32Array.from(sparse), groups, codes };
+}
+
+/** The linear predictors of every row at θ (intercept first, original column order). */
+function linearPredictors(z: Float64Array, n: number, p: number, L: Layout, th: Float64Array, out: Float64Array): void {
+  const { dense, sparse, groups, codes } = L;
+  const pd = dense.length;
+  const bd = Float64Array.from(dense, (c) => th[c + 1]!);
+  const bs = Float64Array.from(sparse, (c) => th[c + 1]!);
+  const b0 = th[0]!;
+  for (let i = 0; i < n; i++) {
+    let e = b0;
+    const row = i * p;
+    for (let j = 0; j < pd; j++) e += z[row + dense[j]!]! * bd[j]!;
+    for (let gi = 0, cb = i * groups; gi < groups; gi++) {
+      const s = codes[cb + gi]!;
+      if (s >= 0) e += bs[s]!;
+    }
+    out[i] = e;
+  }
+}
+
+/**
  * The gradient g and lower triangle of the Hessian h (m = p + 1, intercept first) of the unpenalised weighted
- * log-loss at the linear predictors `eta`. Rows go in blocks transposed to column-major, so the inner loops
- * run over contiguous arrays.
+ * log-loss at the linear predictors `eta`. Over the dense columns rows go in blocks transposed to
+ * column-major, so the inner loops run over contiguous arrays; a row's one-hot 1s add its dense values (times
+ * its weight) to their rows of the Hessian, and its weight to the pairs of 1s it holds.
  */
 function accumulate(
-  z: Float64Array, n: number, p: number, y: Float64Array, w: Float64Array | undefined, eta: Float64Array,
+  z: Float64Array, n: number, p: number, L: Layout, y: Float64Array, w: Float64Array | undefined, eta: Float64Array,
   g: Float64Array, h: Float64Array,
 ): void {
   const m = p + 1;
-  g.fill(0);
-  h.fill(0);
-  const cols = new Float64Array(m * BLOCK);
+  const { dense, sparse, groups, codes } = L;
+  const pd = dense.length;
+  const md = pd + 1; // intercept and the dense columns
+  const ns = sparse.length;
+  const gd = new Float64Array(md);
+  const hd = new Float64Array(md * md);
+  const gs = new Float64Array(ns);
+  const cross = new Float64Array(ns * md); // one-hot column × (intercept, dense columns)
+  const ss = new Float64Array(ns * ns); // one-hot pairs of different groups, lower triangle
+  const cols = new Float64Array(md * BLOCK);
   const r = new Float64Array(BLOCK);
   const v = new Float64Array(BLOCK);
   const vx = new Float64Array(BLOCK);
@@ -118,13 +200,27 @@ function accumulate(
       const i = start + k;
       const mu = sigmoid(eta[i]!);
       const wi = w ? w[i]! : 1;
-      r[k] = wi * (mu - y[i]!);
-      v[k] = wi * mu * (1 - mu);
+      const rk = wi * (mu - y[i]!);
+      const vk = wi * mu * (1 - mu);
+      r[k] = rk;
+      v[k] = vk;
       cols[k] = 1;
       const row = i * p;
-      for (let j = 0; j < p; j++) cols[(j + 1) * BLOCK + k] = z[row + j]!;
+      for (let j = 0; j < pd; j++) cols[(j + 1) * BLOCK + k] = z[row + dense[j]!]!;
+      for (let gi = 0, cb = i * groups; gi < groups; gi++) {
+        const s = codes[cb + gi]!;
+        if (s < 0) continue;
+        gs[s]! += rk;
+        const base = s * md;
+        cross[base]! += vk;
+        for (let j = 0; j < pd; j++) cross[base + 1 + j]! += vk * z[row + dense[j]!]!;
+        for (let gj = 0; gj < gi; gj++) {
+          const t = codes[cb + gj]!;
+          if (t >= 0) ss[s * ns + t]! += vk; // t < s: the groups are numbered in order
+        }
+      }
     }
-    for (let a = 0; a < m; a++) {
+    for (let a = 0; a < md; a++) {
       const oa = a * BLOCK;
       let ga = 0;
       for (let k = 0; k < len; k++) {
@@ -132,7 +228,7 @@ function accumulate(
         ga += r[k]! * xa;
         vx[k] = v[k]! * xa;
       }
-      g[a]! += ga;
+      gd[a]! += ga;
       let b = 0;
       for (; b + 3 <= a; b += 4) {
         const o0 = b * BLOCK;
@@ -150,18 +246,36 @@ function accumulate(
           s2 += q * cols[o2 + k]!;
           s3 += q * cols[o3 + k]!;
         }
-        h[a * m + b]! += s0;
-        h[a * m + b + 1]! += s1;
-        h[a * m + b + 2]! += s2;
-        h[a * m + b + 3]! += s3;
+        hd[a * md + b]! += s0;
+        hd[a * md + b + 1]! += s1;
+        hd[a * md + b + 2]! += s2;
+        hd[a * md + b + 3]! += s3;
       }
       for (; b <= a; b++) {
         const ob = b * BLOCK;
         let s = 0;
         for (let k = 0; k < len; k++) s += vx[k]! * cols[ob + k]!;
-        h[a * m + b]! += s;
+        hd[a * md + b]! += s;
       }
     }
+  }
+  // back to the original order (θ index: 0 the intercept, c + 1 column c), into the lower triangle
+  const at = Int32Array.from({ length: md }, (_, a) => (a === 0 ? 0 : dense[a - 1]! + 1));
+  const put = (i: number, j: number, value: number) => {
+    if (i >= j) h[i * m + j] = value;
+    else h[j * m + i] = value;
+  };
+  h.fill(0);
+  for (let a = 0; a < md; a++) {
+    g[at[a]!] = gd[a]!;
+    for (let b = 0; b <= a; b++) put(at[a]!, at[b]!, hd[a * md + b]!);
+  }
+  for (let s = 0; s < ns; s++) {
+    const cs = sparse[s]! + 1;
+    g[cs] = gs[s]!;
+    for (let a = 0; a < md; a++) put(cs, at[a]!, cross[s * md + a]!);
+    put(cs, cs, cross[s * md]!); // x² = x on a 0/1 column
+    for (let t = 0; t < s; t++) put(cs, sparse[t]! + 1, ss[s * ns + t]!);
   }
 }
 
@@ -231,13 +345,12 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
   }
   const eta = new Float64Array(n);
 
+  const L = layout(z, n, p, o.standardize ? undefined : o.oneHot);
   const objectiveAt = (th: Float64Array, etaOut: Float64Array): number => {
+    linearPredictors(z, n, p, L, th, etaOut);
     let f = 0;
     for (let i = 0; i < n; i++) {
-      let e = th[0]!;
-      const row = i * p;
-      for (let j = 0; j < p; j++) e += z[row + j]! * th[j + 1]!;
-      etaOut[i] = e;
+      const e = etaOut[i]!;
       const li = y[i] === 1 ? softplus(-e) : softplus(e);
       f += w ? w[i]! * li : li;
     }
@@ -257,7 +370,7 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
   const trial = new Float64Array(m);
   const etaTrial = new Float64Array(n);
   for (; iterations < maxIt; iterations++) {
-    accumulate(z, n, p, y, w, eta, g, h);
+    accumulate(z, n, p, L, y, w, eta, g, h);
     for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
     for (let j = 1; j < m; j++) {
       g[j]! += lambda * theta[j]!;
@@ -309,7 +422,7 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
   if (o.covariance) {
     if (!converged) {
       // the Hessian at the final θ (a converged fit stops before moving, so hLast is already there)
-      accumulate(z, n, p, y, w, eta, g, h);
+      accumulate(z, n, p, L, y, w, eta, g, h);
       for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
       for (let j = 1; j < m; j++) h[j * m + j]! += lambda;
       hLast.set(h);

@@ -99,11 +99,11 @@ export function learnDesign(columns: readonly FeatureColumn[], options: DesignOp
   return { options: { ...options }, features: columns.map((c) => ({ name: c.name, kind: c.kind })), columns: out };
 }
 
-/**
- * Encode `rows` (default every row) of `columns` by `encoding`. The columns are found by name; a feature
- * of the encoding that is absent, or of another kind, is `invalid-design`.
- */
-export function applyDesign(encoding: DesignEncoding, columns: readonly FeatureColumn[], rows?: ArrayLike<number>): DesignMatrix {
+/** One encoder per input feature: writes its design columns of rows [from, to) into `x`, row i at (i − shift)·p. */
+type Encoder = (from: number, to: number, x: Float64Array, shift: number) => void;
+
+/** The encoders of `encoding` over `columns` (see `applyDesign`), and the number of rows. */
+function encoders(encoding: DesignEncoding, columns: readonly FeatureColumn[], rows: ArrayLike<number> | undefined): { n: number; p: number; encoders: Encoder[] } {
   const nAll = checkColumns(columns);
   const n = rows ? rows.length : nAll;
   const byName = new Map(columns.map((c) => [c.name, c]));
@@ -113,10 +113,9 @@ export function applyDesign(encoding: DesignEncoding, columns: readonly FeatureC
     if (c.kind !== f.kind) throw new SegmintError('invalid-design', `feature '${f.name}' was ${f.kind} in training, now ${c.kind}`);
   }
   const p = encoding.columns.length;
-  const x = new Float64Array(n * p);
   // one encoder per input feature (its design columns are consecutive), run over blocks of rows so the rows
   // being written stay in cache (column by column over the whole matrix would stride through all of it p times)
-  const encoders: ((from: number, to: number) => void)[] = [];
+  const out: Encoder[] = [];
   let j = 0;
   while (j < p) {
     const first = encoding.columns[j]!;
@@ -130,52 +129,89 @@ export function applyDesign(encoding: DesignEncoding, columns: readonly FeatureC
       const center = first.center ?? 0;
       const scale = first.scale ?? 1;
       const indicator = end > j + 1 ? j + 1 : -1;
-      encoders.push((from, to) => {
+      out.push((from, to, x, shift) => {
         for (let i = from; i < to; i++) {
           const r = rows ? rows[i]! : i;
           let value = v[r]!;
+          const at = (i - shift) * p;
           if (Number.isNaN(value)) {
-            if (indicator >= 0) x[i * p + indicator] = 1;
+            if (indicator >= 0) x[at + indicator] = 1;
             value = fill;
           } else if (!Number.isFinite(value)) {
             throw new SegmintError('invalid-feature-value', `feature '${c.name}' holds ${value} on row ${r + 1}`, { hint: 'features must be finite numbers or missing' });
           }
-          x[i * p + jj] = (value - center) / scale;
+          x[at + jj] = (value - center) / scale;
         }
       });
     } else if (first.kind === 'codes') {
       const index = new Map(first.levels!.map((l, k) => [l, k]));
       const remap = Float64Array.from(c.levels, (l) => index.get(l) ?? NaN);
       const codes = c.codes;
-      encoders.push((from, to) => {
+      out.push((from, to, x, shift) => {
         for (let i = from; i < to; i++) {
           const code = codes[rows ? rows[i]! : i]!;
-          x[i * p + jj] = code < 0 ? NaN : (remap[code] ?? NaN);
+          x[(i - shift) * p + jj] = code < 0 ? NaN : (remap[code] ?? NaN);
         }
       });
     } else {
-      // one-hot: the design column of each input code (−1: none)
+      // one-hot: the design column of each input code (−1: none); the other columns are left at 0
       const target = new Map<string, number>();
       for (let k = j; k < end; k++) target.set(encoding.columns[k]!.level!, k);
       const remap = Int32Array.from(c.levels, (l) => target.get(l) ?? -1);
       const missingCol = target.get(MISSING_LEVEL) ?? -1;
       const codes = c.codes;
-      encoders.push((from, to) => {
+      out.push((from, to, x, shift) => {
         for (let i = from; i < to; i++) {
           const code = codes[rows ? rows[i]! : i]!;
           const col = code < 0 ? missingCol : (remap[code] ?? -1);
-          if (col >= 0) x[i * p + col] = 1;
+          if (col >= 0) x[(i - shift) * p + col] = 1;
         }
       });
     }
     j = end;
   }
-  const BLOCK = 2048;
+  return { n, p, encoders: out };
+}
+
+const BLOCK = 2048;
+
+/**
+ * Encode `rows` (default every row) of `columns` by `encoding`. The columns are found by name; a feature
+ * of the encoding that is absent, or of another kind, is `invalid-design`.
+ */
+export function applyDesign(encoding: DesignEncoding, columns: readonly FeatureColumn[], rows?: ArrayLike<number>): DesignMatrix {
+  const { n, p, encoders: enc } = encoders(encoding, columns, rows);
+  const x = new Float64Array(n * p);
   for (let from = 0; from < n; from += BLOCK) {
     const to = Math.min(n, from + BLOCK);
-    for (const e of encoders) e(from, to);
+    for (const e of enc) e(from, to, x, 0);
   }
   return { x, n, p, encoding };
+}
+
+/**
+ * `applyDesign` `rowsPerCall` rows at a time, without the whole matrix: `each(x, from, to)` gets the design of
+ * rows [from, to) in `x` (row i at (i − from)·p; the same buffer every call, so use it before returning). For
+ * scoring every customer: encode and predict a block at a time.
+ */
+export function eachDesignBlock(
+  encoding: DesignEncoding, columns: readonly FeatureColumn[], each: (x: Float64Array, from: number, to: number) => void,
+  o: { rows?: ArrayLike<number>; rowsPerCall?: number } = {},
+): number {
+  const { n, p, encoders: enc } = encoders(encoding, columns, o.rows);
+  const per = Math.max(1, Math.floor(o.rowsPerCall ?? 32_768));
+  const buffer = new Float64Array(Math.min(n, per) * p);
+  for (let from = 0; from < n; from += per) {
+    const to = Math.min(n, from + per);
+    const x = buffer.subarray(0, (to - from) * p);
+    x.fill(0);
+    for (let a = from; a < to; a += BLOCK) {
+      const b = Math.min(to, a + BLOCK);
+      for (const e of enc) e(a, b, x, from);
+    }
+    each(x, from, to);
+  }
+  return n;
 }
 
 /** Learn on `rows` and encode the same rows. */

@@ -12,7 +12,7 @@
 import { SegmintError } from '../../core/errors.ts';
 import { fitLogistic, predictLogistic, type LogisticModel } from '../campaign/logistic.ts';
 import { normalCdf } from '../campaign/stats.ts';
-import type { Classifier, ClassifierJSON, DesignOptions, FeatureImportance, FittedClassifier, TrainingSet } from './types.ts';
+import type { Classifier, ClassifierJSON, DesignEncoding, DesignOptions, FeatureImportance, FittedClassifier, TrainingSet } from './types.ts';
 
 export interface LogisticParams extends Record<string, unknown> {
   /** inverse regularisation strength (scikit-learn's C); Infinity: no penalty. Default 1 */
@@ -45,6 +45,28 @@ function validate(params: LogisticParams): { C: number; maxIterations: number; s
   return { C, maxIterations, ...(params.start ? { start: params.start } : {}) };
 }
 
+/**
+ * The design's one-hot columns for the kernel (`LogisticOptions.oneHot`): each categorical feature's level
+ * columns, and each missing indicator on its own — at most one 1 per row in each, so the passes over the rows
+ * skip their zeros. The kernel checks the values and treats a group that is not like that as dense.
+ */
+export function oneHotGroups(encoding: DesignEncoding): number[][] {
+  const groups = new Map<string, number[]>();
+  const out: number[][] = [];
+  encoding.columns.forEach((c, j) => {
+    if (c.kind === 'missing-indicator') out.push([j]);
+    if (c.kind !== 'indicator') return;
+    let g = groups.get(c.feature);
+    if (!g) {
+      g = [];
+      groups.set(c.feature, g);
+      out.push(g);
+    }
+    g.push(j);
+  });
+  return out;
+}
+
 /** Rows above which a fit starts from the fit on a subsample (every k-th row). */
 const SUBSAMPLE_ABOVE = 200_000;
 
@@ -54,7 +76,7 @@ const SUBSAMPLE_ABOVE = 200_000;
  * of five or six; it still converges to the full data's optimum (the same stopping rule), so this changes the
  * time, not the answer.
  */
-function subsampleStart(x: Float64Array, n: number, p: number, y: Float64Array, w: Float64Array | undefined, C: number): number[] | undefined {
+function subsampleStart(x: Float64Array, n: number, p: number, y: Float64Array, w: Float64Array | undefined, C: number, oneHot: number[][]): number[] | undefined {
   if (n <= SUBSAMPLE_ABOVE) return undefined;
   const k = Math.floor(n / 50_000);
   const rows = Math.ceil(n / k);
@@ -69,7 +91,7 @@ function subsampleStart(x: Float64Array, n: number, p: number, y: Float64Array, 
   let pos = 0;
   for (let r = 0; r < rows; r++) pos += ys[r]!;
   if (pos === 0 || pos === rows) return undefined;
-  const m = fitLogistic(xs, rows, p, ys, { C: Number.isFinite(C) ? C / k : C, weights: ws, maxIterations: 50 });
+  const m = fitLogistic(xs, rows, p, ys, { C: Number.isFinite(C) ? C / k : C, weights: ws, maxIterations: 50, oneHot });
   return m.converged ? [m.intercept, ...m.coefficients] : undefined;
 }
 
@@ -134,8 +156,9 @@ export const logisticClassifier: Classifier<LogisticParams> = {
   fit(data: TrainingSet, params: LogisticParams): FittedClassifier {
     const prm = validate(params);
     const { x, n, p, encoding } = data.design;
-    const start = prm.start ?? subsampleStart(x, n, p, data.y, data.weights, prm.C);
-    const m = fitLogistic(x, n, p, data.y, { C: prm.C, maxIterations: prm.maxIterations, weights: data.weights, start, covariance: true });
+    const oneHot = oneHotGroups(encoding);
+    const start = prm.start ?? subsampleStart(x, n, p, data.y, data.weights, prm.C, oneHot);
+    const m = fitLogistic(x, n, p, data.y, { C: prm.C, maxIterations: prm.maxIterations, weights: data.weights, start, covariance: true, oneHot });
     const warnings: string[] = [];
     if (!m.converged) warnings.push(`Newton's method stopped after ${m.iterations} iterations without converging${Number.isFinite(prm.C) ? '' : ' (no penalty: the classes may be separable or columns collinear; try a finite C)'}`);
     const cov = m.scaledCovariance;
