@@ -13,13 +13,14 @@ import { fitGammaGamma, gammaGammaExpectedSpend, type GammaGammaParams } from '.
 import { AUTO_MODELS, chooseModel, fitCandidates, holdoutOf, type ModelChoice } from '../models/clv/choose.ts';
 import { diagnoseFit, isInformative, pAliveIssue, pAliveSpread, type FitDiagnostics, type FitIssue, type PAliveSpread } from '../models/clv/diagnostics.ts';
 import { expectedRepeatPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseFit, type PurchaseModel, type PurchaseModelKind } from '../models/clv/model.ts';
-import { toPatterns } from '../models/clv/patterns.ts';
+import { patternSet } from '../models/clv/patterns.ts';
 import { seasonalDepartures, trackingSeries, type TrackingPoint } from '../models/clv/tracking.ts';
 import { CHURN_TIERS, CLV_TIERS, normalisePredictOptions, predictPatterns } from '../models/clv/predict.ts';
 import type { HoldoutValidation } from '../models/clv/validation.ts';
 import { detectFormat } from '../store/import/formats.ts';
 import { stageFile } from '../store/import/stage.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
+import { fitSummaryTable } from './clv-fit-summary.ts';
 import { exportRows } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
 import { all, anyRow, countRows, dayText, exec, one } from './run-query.ts';
@@ -173,7 +174,8 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
   let diagnostics: FitDiagnostics;
   let validation: HoldoutValidation | undefined;
   let choice: ModelChoice | undefined;
-  const patterns = toPatterns(data.x, data.tx, data.T, data.weights);
+  // one indexed pattern set for the fit and its diagnosis
+  const patterns = patternSet(data.x, data.tx, data.T, data.weights);
   if (requested === 'auto') {
     const candidates = fitCandidates(calibration, { penalizer: options.penalizer });
     choice = chooseModel(candidates);
@@ -218,7 +220,7 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
     }
   }
   const m: PurchaseModel = { kind, params: purchaseFit.params };
-  const maxT = patterns.reduce((m, p) => (p.T > m ? p.T : m), 0);
+  const maxT = patterns.T.reduce((m, t) => (t > m ? t : m), 0);
   const steps = kind === 'bgbb' ? Math.round(2 * maxT) : 40;
   const repeatPurchaseCurve = Array.from({ length: steps + 1 }, (_, k) => {
     const t = kind === 'bgbb' ? k : (2 * maxT * k) / steps;
@@ -343,7 +345,9 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
   const days = kind === 'bgbb' ? undefined : tempName('clv_days');
   if (days) await materialise(ws, days, purchaseDays(new Date(`${lastDay}T00:00:00Z`)));
   try {
-    await summaryTable(ws, summary, kind, calEnd, holdoutEnd, period, multiplier, days);
+    // DuckDB without a holdout: the summary in one aggregation over the purchase days (clv-fit-summary.ts)
+    if (days && !holdoutEnd && db.dialect === 'duckdb') await fitSummaryTable(db, summary, days, calEnd, period as Period, multiplier);
+    else await summaryTable(ws, summary, kind, calEnd, holdoutEnd, period, multiplier, days);
     // without a holdout the fit needs only the patterns and the spend pairs with their counts; with one, the
     // validation compares customer by customer, so the rows are read per customer, in a fixed order
     const grouped = holdoutEnd ? undefined : await groupedSummary(db, summary);
@@ -381,7 +385,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
       onProgress?.(`refitting ${MODEL_NAMES[chosen]} on all purchases`);
       await summaryTable(ws, summary, chosen, lastDay, undefined, period, multiplier, chosen === 'bgbb' ? undefined : days);
       const all = await groupedSummary(db, summary);
-      const patterns = toPatterns(all.x, all.tx, all.T, all.n);
+      const patterns = patternSet(all.x, all.tx, all.T, all.n);
       const f = fitPurchaseModel(chosen, patterns, { penalizer: options.penalizer });
       const diagnostics = diagnoseFit(chosen, f, patterns);
       result.refit = { ...purchaseSummary(chosen, f), diagnostics };

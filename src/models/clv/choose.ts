@@ -9,7 +9,7 @@
 import { SegmintError } from '../../core/errors.ts';
 import { diagnoseFit, type FitDiagnostics } from './diagnostics.ts';
 import { conditionalExpectedPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseFit, type PurchaseModelKind } from './model.ts';
-import { groupPatterns, type Pattern } from './patterns.ts';
+import { groupPatterns, patternSet, type Pattern } from './patterns.ts';
 import { validateHoldout, type HoldoutValidation } from './validation.ts';
 
 /** The models `--model auto` compares (BG/BB is for discrete opportunities and is fitted when asked for). */
@@ -78,8 +78,9 @@ export function holdoutOf(kind: PurchaseModelKind, params: Record<string, number
 
 /** Fit every model of `kinds` on the calibration data; a model that cannot be fitted keeps its error. */
 export function fitCandidates(d: CalibrationData, options: { penalizer?: number; kinds?: readonly PurchaseModelKind[] } = {}): ModelCandidate[] {
-  const { patterns } = groupPatterns(d.x, d.tx, d.T, d.weights);
-  const n = patterns.reduce((s, p) => s + p.weight, 0);
+  // one pattern set for every fit and diagnosis: its distinct values (and Pareto/NBD's pairs) are indexed once
+  const patterns = patternSet(d.x, d.tx, d.T, d.weights);
+  const n = patterns.total;
   return (options.kinds ?? AUTO_MODELS).map((kind) => {
     const c: ModelCandidate = { model: kind, name: MODEL_NAMES[kind] };
     try {

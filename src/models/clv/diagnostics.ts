@@ -5,8 +5,8 @@
  * ("When a fit is degenerate") explains them with references.
  */
 import type { MleFit } from './fit.ts';
-import { MODEL_NAMES, probabilityAlive, type PurchaseModel, type PurchaseModelKind } from './model.ts';
-import type { Pattern } from './patterns.ts';
+import { MODEL_NAMES, probabilityAliveOfSet, type PurchaseModel, type PurchaseModelKind } from './model.ts';
+import { toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
 
 export type FitIssueCode = 'no-dropout' | 'boundary' | 'hessian-not-positive-definite' | 'large-standard-error' | 'p-alive-not-informative';
 
@@ -127,11 +127,13 @@ export function impliedDropout(m: PurchaseModel, horizon: number): number {
  * Diagnose a fit on the patterns it was fitted on (P(alive) at the end of the calibration period). `pAliveOverride`
  * gives the spread of other customers (e.g. the predictions' history) instead.
  */
-export function diagnoseFit(kind: PurchaseModelKind, fit: Pick<MleFit, 'params' | 'standardErrors' | 'boundary' | 'hessianPositiveDefinite'>, patterns: readonly Pattern[]): FitDiagnostics {
+export function diagnoseFit(kind: PurchaseModelKind, fit: Pick<MleFit, 'params' | 'standardErrors' | 'boundary' | 'hessianPositiveDefinite'>, patterns: readonly Pattern[] | PatternSet): FitDiagnostics {
   const name = MODEL_NAMES[kind];
   const m: PurchaseModel = { kind, params: fit.params };
   const issues: FitIssue[] = [];
-  const maxT = patterns.reduce((s, p) => Math.max(s, p.T), 0);
+  const set = 'size' in patterns ? patterns : toPatternSet(patterns);
+  let maxT = 0;
+  for (let i = 0; i < set.size; i++) maxT = Math.max(maxT, set.T[i]!);
   const dropout = impliedDropout(m, maxT);
   const noDropout = dropout < MIN_DROPOUT;
   const p = fit.params;
@@ -175,8 +177,7 @@ export function diagnoseFit(kind: PurchaseModelKind, fit: Pick<MleFit, 'params' 
       advice: 'read the predictions with caution; a longer calibration period, more customers or a small penalty narrows them',
     });
   }
-  const pa = patterns.map((q) => probabilityAlive(m, q.x, q.tx, q.T));
-  const spread = pAliveSpread(pa, patterns.map((q) => q.weight));
+  const spread = pAliveSpread(probabilityAliveOfSet(m, set), set.weight);
   const informative = !noDropout && isInformative(spread);
   if (!informative) issues.push(pAliveIssue(spread));
   return {

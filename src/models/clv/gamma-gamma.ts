@@ -37,7 +37,11 @@ export interface SpendData {
 export function spendData(x: ArrayLike<number>, z: ArrayLike<number>, weights?: ArrayLike<number>): SpendData {
   const xs = Float64Array.from(x);
   const { u, i } = index(xs);
-  return { x: xs, z: Float64Array.from(z), w: weights ? Float64Array.from(weights) : new Float64Array(xs.length).fill(1), lnZ: Float64Array.from(z, Math.log), ux: u, xi: i };
+  const zs = Float64Array.from(z);
+  // logs in a plain loop (TypedArray.from with a map function goes through the iterator protocol)
+  const lnZ = new Float64Array(zs.length);
+  for (let k = 0; k < zs.length; k++) lnZ[k] = Math.log(zs[k]!);
+  return { x: xs, z: zs, w: weights ? Float64Array.from(weights) : new Float64Array(xs.length).fill(1), lnZ, ux: u, xi: i };
 }
 
 /** Σ ln L over the repeat buyers; with `grad`, the gradient with respect to ln p, ln q, ln γ. */

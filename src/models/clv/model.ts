@@ -8,8 +8,8 @@ import { bgbbConditionalExpected, bgbbExpected, bgbbPAlive, fitBgBb, type BgBbPa
 import { bgnbdConditionalExpected, bgnbdExpected, bgnbdExpectedIfAlive, bgnbdPAlive, fitBgNbd, type BgNbdParams } from './bgnbd.ts';
 import type { FitOptions, MleFit } from './fit.ts';
 import { fitMbgNbd, mbgnbdConditionalExpected, mbgnbdExpected, mbgnbdExpectedIfAlive, mbgnbdPAlive } from './mbgnbd.ts';
-import { fitParetoNbd, paretonbdConditionalExpected, paretonbdExpected, paretonbdExpectedIfAlive, paretonbdPAlive, type ParetoNbdParams } from './paretonbd.ts';
-import type { Pattern } from './patterns.ts';
+import { fitParetoNbd, paretonbdConditionalExpected, paretonbdExpected, paretonbdExpectedIfAlive, paretonbdPAlive, paretonbdSetPAlive, type ParetoNbdParams } from './paretonbd.ts';
+import { toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
 import { bgnbdProbabilityOfPurchases, mbgnbdProbabilityOfPurchases, paretonbdProbabilityOfPurchases } from './pmf.ts';
 import { bgbbProbabilityOfPurchases } from './bgbb.ts';
 
@@ -41,15 +41,20 @@ export function parseModelOption(s: string): PurchaseModelKind | 'auto' {
   throw new SegmintError('invalid-option', `--model ${s}: expected auto or one of ${PURCHASE_MODELS.join(', ')}`, { hint: 'auto (the default) compares bgnbd, mbgnbd and paretonbd; bgbb is for discrete opportunities such as annual donations' });
 }
 
-/** Fit `kind` on patterns (for BG/BB, T holds the number of opportunities n). */
-export function fitPurchaseModel(kind: PurchaseModelKind, patterns: readonly Pattern[], options: FitOptions = {}): PurchaseFit {
-  if (patterns.length === 0) throw new SegmintError('empty-summary', 'no customers to fit', { hint: 'import transactions first, or check the calibration end date', exitCode: 1 });
-  const customers = patterns.reduce((s, p) => s + p.weight, 0);
-  const fit: MleFit = kind === 'bgnbd' ? fitBgNbd(patterns, options)
-    : kind === 'mbgnbd' ? fitMbgNbd(patterns, options)
-      : kind === 'paretonbd' ? fitParetoNbd(patterns, options)
-        : fitBgBb(patterns.map((p) => ({ x: p.x, tx: p.tx, n: p.T, weight: p.weight })), options);
-  return { ...fit, kind, customers, patterns: patterns.length };
+/**
+ * Fit `kind` on patterns (for BG/BB, T holds the number of opportunities n); a PatternSet is used as it is (one set
+ * shared by several fits and their diagnostics indexes its distinct values once).
+ */
+export function fitPurchaseModel(kind: PurchaseModelKind, patterns: readonly Pattern[] | PatternSet, options: FitOptions = {}): PurchaseFit {
+  const set = 'size' in patterns ? patterns : undefined;
+  const size = set ? set.size : (patterns as readonly Pattern[]).length;
+  if (size === 0) throw new SegmintError('empty-summary', 'no customers to fit', { hint: 'import transactions first, or check the calibration end date', exitCode: 1 });
+  const s = set ?? toPatternSet(patterns as readonly Pattern[]);
+  const fit: MleFit = kind === 'bgnbd' ? fitBgNbd(s, options)
+    : kind === 'mbgnbd' ? fitMbgNbd(s, options)
+      : kind === 'paretonbd' ? fitParetoNbd(s, options)
+        : fitBgBb(Array.from({ length: s.size }, (_, i) => ({ x: s.x[i]!, tx: s.tx[i]!, n: s.T[i]!, weight: s.weight[i]! })), options);
+  return { ...fit, kind, customers: s.total, patterns: size };
 }
 
 const asBgNbd = (p: Record<string, number>) => p as unknown as BgNbdParams;
@@ -64,6 +69,14 @@ export function probabilityAlive(m: PurchaseModel, x: number, tx: number, T: num
     case 'paretonbd': return paretonbdPAlive(asParetoNbd(m.params), x, tx, T);
     case 'bgbb': return bgbbPAlive(asBgBb(m.params), x, tx, T);
   }
+}
+
+/** probabilityAlive of every pattern of a set (Pareto/NBD with its ₂F₁ once per distinct (x, t_x) and (x, T)). */
+export function probabilityAliveOfSet(m: PurchaseModel, set: PatternSet): Float64Array {
+  if (m.kind === 'paretonbd') return paretonbdSetPAlive(asParetoNbd(m.params), set);
+  const out = new Float64Array(set.size);
+  for (let i = 0; i < set.size; i++) out[i] = probabilityAlive(m, set.x[i]!, set.tx[i]!, set.T[i]!);
+  return out;
 }
 
 /** E[Y(t) | x, t_x, T]: expected purchases in the next t periods (BG/BB: the next t opportunities, rounded). */

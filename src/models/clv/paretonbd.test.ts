@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertMaximum, cdnowPatterns, cdnowSummary } from '../../../test/helpers/clv.ts';
 import { lgamma } from '../special.ts';
-import { toPatternSet } from './patterns.ts';
-import { fitParetoNbd, paretonbdConditionalExpected, paretonbdExpected, paretonbdLogLikelihood, paretonbdPAlive, paretonbdSetLogLikelihood } from './paretonbd.ts';
+import { toPatternSet, toPatterns } from './patterns.ts';
+import { fitParetoNbd, paretonbdConditionalExpected, paretonbdExpected, paretonbdLogLikelihood, paretonbdPAlive, paretonbdSetLogLikelihood, paretonbdSetLogLikelihoodGradient, paretonbdSetPAlive } from './paretonbd.ts';
 
 test('Pareto/NBD log-likelihood of a hand-computed case', () => {
   // r = α = s = β = 1, x = 0, T = 1. Directly: with λ, μ ~ Exp(1), P(no purchase in (0,1]) =
@@ -81,4 +81,32 @@ test('Pareto/NBD parameters match Fader & Hardie\'s note on CDNOW', { skip: cdno
   assert.ok(Math.abs(paretonbdExpected(p, 1) - 0.0508) < 1e-3);
   assert.ok(Math.abs(paretonbdExpected(p, 9) - 0.3891) < 5e-3);
   assert.ok(paretonbdPAlive(p, 0, 0, 38) < 1 && paretonbdPAlive(p, 0, 0, 38) > 0);
+});
+
+test('Pareto/NBD: the one-pass value and analytic gradient agree with the set likelihood and central differences', () => {
+  // x = 0 and repeat buyers, t_x = T, a large x; α > β, α < β, α = β, and z = |α − β|/(h + t) close to 1 (the series' fallback)
+  const set = toPatternSet(toPatterns([0, 0, 1, 3, 7, 2, 60, 200], [0, 0, 1, 4, 9, 8, 30, 150], [5, 30, 5, 6, 10, 8, 38, 300]));
+  for (const theta of [[0.55, 10.6, 0.6, 11.7], [0.55, 3, 0.6, 11.7], [1.5, 2, 2.5, 0.7], [0.8, 2, 1.3, 2], [0.5, 1, 0.5, 1e4], [0.3, 500, 0.4, 0.05]]) {
+    const o = { r: theta[0]!, alpha: theta[1]!, s: theta[2]!, beta: theta[3]! };
+    const g = [0, 0, 0, 0];
+    const v = paretonbdSetLogLikelihoodGradient(o, set, g);
+    const ref = paretonbdSetLogLikelihood(o, set);
+    assert.ok(Math.abs(v - ref) < 1e-10 * Math.abs(ref), `θ = ${theta}: ${v} vs ${ref}`);
+    const f = (u: number[]) => paretonbdSetLogLikelihood({ r: Math.exp(u[0]!), alpha: Math.exp(u[1]!), s: Math.exp(u[2]!), beta: Math.exp(u[3]!) }, set);
+    // five-point central differences with a step of 1e-3 in ln θ (error O(h⁴)): with β = 10⁴ the likelihood's own rounding
+    // noise makes the usual 1e-6 step wrong in the sixth digit
+    const v0 = theta.map(Math.log);
+    const at = (i: number, h: number) => f(v0.map((v, j) => (j === i ? v + h : v)));
+    const h = 1e-3;
+    v0.forEach((_, i) => {
+      const d = (-at(i, 2 * h) + 8 * at(i, h) - 8 * at(i, -h) + at(i, -2 * h)) / (12 * h);
+      assert.ok(Math.abs(d - g[i]!) < 1e-7 * Math.max(1, Math.abs(d)), `θ = ${theta}, component ${i}: ${d} vs ${g[i]}`);
+    });
+    // P(alive) per pattern of the set, its ₂F₁ shared per pair, against the one-pattern formula
+    const pa = paretonbdSetPAlive(o, set);
+    for (let i = 0; i < set.size; i++) {
+      const one = paretonbdPAlive(o, set.x[i]!, set.tx[i]!, set.T[i]!);
+      assert.ok(Math.abs(pa[i]! - one) < 1e-12, `θ = ${theta}, pattern ${i}: P(alive) ${pa[i]} vs ${one}`);
+    }
+  }
 });

@@ -7,7 +7,7 @@
  *   A0 = ₂F₁(r+s+x, s+1; r+s+x+1; (α−β)/(α+t_x)) / (α+t_x)^(r+s+x) − ₂F₁(…; (α−β)/(α+T)) / (α+T)^(r+s+x),
  * and for α < β the same with α ↔ β and s+1 replaced by r+x (evaluated through Euler's transformation, see logA0).
  */
-import { hyp2f1, lgamma, logAddExp } from '../special.ts';
+import { digamma, hyp2f1, lgamma, logAddExp } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
 import { maxT, toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
 
@@ -152,9 +152,180 @@ export function paretonbdSetLogLikelihood(p: ParetoNbdParams, set: PatternSet): 
   return ll;
 }
 
+/** Terms of the ₂F₁ series in lnTail before a pair falls back to central differences of logA0 (z close to 1). */
+const TAIL_TERMS = 2000;
+
+/**
+ * ln F(t) and its gradient in (r, α, s, β) into out[o..o+4], where F(t) = ∫_t^∞ (α+τ)^−m (β+τ)^−n dτ with m = r+x,
+ * n = s+1 (A0 = (r+s+x)·(F(t_x) − F(T))). With h = max(α, β), z = |α−β|/(h+t), A = m+n−1, e the exponent of the
+ * smaller base (n when α ≥ β) and o the other: F = (h+t)^−A / A · (1−z)^(1−e) · G, G = Σ_k (o)_k/(A+1)_k z^k
+ * (the ₂F₁ of A0 after Euler's transformation, a series of positive terms), whose derivatives in o, A+1 and z are
+ * summed along it. Where it converges slowly (z close to 1), central differences of the closed form logA0.
+ */
+function lnTail(p: ParetoNbdParams, x: number, t: number, out: Float64Array, at: number): void {
+  const { r, alpha, s, beta } = p;
+  const ge = alpha >= beta;
+  const m = r + x;
+  const n = s + 1;
+  const A = m + n - 1;
+  const C = A + 1;
+  const u = (ge ? alpha : beta) + t;
+  const z = Math.abs(alpha - beta) / u;
+  const o = ge ? m : n;
+  const e = ge ? n : m;
+  let G = 1;
+  let Go = 0;
+  let GC = 0;
+  let Gz = 0;
+  // pz = Π_{j<k} (o+j)/(C+j) · z^(k−1): the k-th term is pz·z, its z-derivative k·pz
+  let pz = o / C;
+  let Ho = 1 / o;
+  let HC = 1 / C;
+  let k = 1;
+  for (; k < TAIL_TERMS; k++) {
+    const v = pz * z;
+    G += v;
+    Go += v * Ho;
+    GC -= v * HC;
+    Gz += k * pz;
+    if (k * pz * (1 + Ho + HC) <= 1e-17 * G) break;
+    pz *= ((o + k) / (C + k)) * z;
+    Ho += 1 / (o + k);
+    HC += 1 / (C + k);
+  }
+  if (k >= TAIL_TERMS) {
+    lnTailByDifferences(p, x, t, out, at);
+    return;
+  }
+  const lu = Math.log(u);
+  const l1z = Math.log1p(-z);
+  out[at] = -A * lu - Math.log(A) + (1 - e) * l1z + Math.log(G);
+  // ∂/∂m and ∂/∂n at fixed u, z; then α and β through u and z
+  const common = -lu - 1 / A + GC / G;
+  const dm = common + (ge ? Go / G : -l1z);
+  const dn = common + (ge ? -l1z : Go / G);
+  const du = -A / u;
+  const dz = (e - 1) / (1 - z) + Gz / G;
+  // the larger of α, β moves u and z (∂z = (1−z)/u), the smaller moves z only (∂z = −1/u)
+  const dHi = du + (dz * (1 - z)) / u;
+  const dLo = -dz / u;
+  out[at + 1] = dm;
+  out[at + 2] = ge ? dHi : dLo;
+  out[at + 3] = dn;
+  out[at + 4] = ge ? dLo : dHi;
+}
+
+/** lnTail from logA0's closed form, its gradient by central differences (for z close to 1, where the series is slow). */
+function lnTailByDifferences(p: ParetoNbdParams, x: number, t: number, out: Float64Array, at: number): void {
+  const lnF = (q: ParetoNbdParams) => {
+    const hi = Math.max(q.alpha, q.beta);
+    const rsx = q.r + q.s + x;
+    return lnA0Hyp(q, x, Math.abs(q.alpha - q.beta) / (hi + t)) - rsx * Math.log(hi + t) - Math.log(rsx);
+  };
+  out[at] = lnF(p);
+  const keys = ['r', 'alpha', 's', 'beta'] as const;
+  keys.forEach((key, i) => {
+    const h = 1e-6 * Math.max(1, p[key]);
+    out[at + 1 + i] = (lnF({ ...p, [key]: p[key] + h }) - lnF({ ...p, [key]: p[key] - h })) / (2 * h);
+  });
+}
+
+/**
+ * paretonbdSetLogLikelihood with its gradient with respect to ln r, ln α, ln s, ln β in one pass (into `grad`):
+ * ln L = c + l1 + ln(1 + y), y = e^(l2 − l1), l2 = ln s + ln(F(t_x) − F(T)) (lnTail), so
+ * ∇ln L = ∇c + ∇l1 + y/(1+y) · (∇l2 − ∇l1), ∇ln(F(t_x) − F(T)) = ∇ln F(t_x) + (∇ln F(t_x) − ∇ln F(T)) / (F(t_x)/F(T) − 1).
+ */
+export function paretonbdSetLogLikelihoodGradient(p: ParetoNbdParams, set: PatternSet, grad: number[]): number {
+  const { r, alpha, s, beta } = p;
+  const ix = pairIndex(set);
+  const nx = set.ux.length;
+  const c = new Float64Array(nx);
+  const cr = new Float64Array(nx);
+  const base = -lgamma(r) + r * Math.log(alpha) + s * Math.log(beta);
+  const dBase = -digamma(r) + Math.log(alpha);
+  for (let j = 0; j < nx; j++) {
+    c[j] = base + lgamma(r + set.ux[j]!);
+    cr[j] = dBase + digamma(r + set.ux[j]!);
+  }
+  const lnS = Math.log(s);
+  const lnB = Math.log(beta);
+  // per (x, t_x): ln F(t_x) and its gradient; per (x, T): ln F(T), l1 and their gradients
+  const f1 = new Float64Array(5 * ix.txX.length);
+  for (let k = 0; k < ix.txX.length; k++) lnTail(p, set.ux[ix.txX[k]!]!, set.utx[ix.txV[k]!]!, f1, 5 * k);
+  const nT = ix.TX.length;
+  const f2 = new Float64Array(5 * nT);
+  const l1 = new Float64Array(nT);
+  const lAT = new Float64Array(nT);
+  const iAT = new Float64Array(nT);
+  const lBT = new Float64Array(nT);
+  const iBT = new Float64Array(nT);
+  const q = new Float64Array(nT);
+  for (let k = 0; k < nT; k++) {
+    const x = set.ux[ix.TX[k]!]!;
+    const T = set.uT[ix.TV[k]!]!;
+    lnTail(p, x, T, f2, 5 * k);
+    lAT[k] = Math.log(alpha + T);
+    iAT[k] = 1 / (alpha + T);
+    lBT[k] = Math.log(beta + T);
+    iBT[k] = 1 / (beta + T);
+    l1[k] = -(r + x) * lAT[k]! - s * lBT[k]!;
+    q[k] = Math.exp(lnS + f2[5 * k]! - l1[k]!);
+  }
+  let ll = 0;
+  let gr = 0;
+  let ga = 0;
+  let gs = 0;
+  let gb = 0;
+  for (let i = 0; i < set.size; i++) {
+    const j = set.xi[i]!;
+    const k = ix.TOf[i]!;
+    const w = set.weight[i]!;
+    const x = set.ux[j]!;
+    let v = c[j]! + l1[k]!;
+    // ∇(c + l1)
+    let dr = cr[j]! - lAT[k]!;
+    let da = r / alpha - (r + x) * iAT[k]!;
+    let ds = lnB - lBT[k]!;
+    let db = s / beta - s * iBT[k]!;
+    if (set.tx[i]! < set.T[i]!) {
+      const a = 5 * ix.txOf[i]!;
+      const b = 5 * k;
+      const E = Math.expm1(f1[a]! - f2[b]!);
+      const y = q[k]! * E;
+      let w2: number;
+      if (y < Infinity && q[k]! > 0) {
+        v += Math.log1p(y);
+        w2 = y / (1 + y);
+      } else {
+        const d = lnS + f1[a]! + Math.log(-Math.expm1(f2[b]! - f1[a]!)) - l1[k]!;
+        v = d > 0 ? v + d + Math.log1p(Math.exp(-d)) : d === -Infinity ? v : v + Math.log1p(Math.exp(d));
+        w2 = d > 0 ? 1 / (1 + Math.exp(-d)) : Math.exp(d) / (1 + Math.exp(d));
+      }
+      if (w2 > 0 && E > 0) {
+        // ∇l2 − ∇l1, with ∇ln I = ∇ln F(t_x) + (∇ln F(t_x) − ∇ln F(T)) / E
+        const iE = 1 / E;
+        dr += w2 * (f1[a + 1]! + (f1[a + 1]! - f2[b + 1]!) * iE + lAT[k]!);
+        da += w2 * (f1[a + 2]! + (f1[a + 2]! - f2[b + 2]!) * iE + (r + x) * iAT[k]!);
+        ds += w2 * (1 / s + f1[a + 3]! + (f1[a + 3]! - f2[b + 3]!) * iE + lBT[k]!);
+        db += w2 * (f1[a + 4]! + (f1[a + 4]! - f2[b + 4]!) * iE + s * iBT[k]!);
+      }
+    }
+    ll += w * v;
+    gr += w * dr;
+    ga += w * da;
+    gs += w * ds;
+    gb += w * db;
+  }
+  grad[0] = gr * r;
+  grad[1] = ga * alpha;
+  grad[2] = gs * s;
+  grad[3] = gb * beta;
+  return ll;
+}
+
 export type ParetoNbdFit = MleFit & { params: ParetoNbdParams & Record<string, number> };
 
-/** Maximum likelihood (BFGS with central differences, Nelder–Mead fallback, several starts). */
+/** Maximum likelihood (BFGS with the analytic gradient, Nelder–Mead fallback, several starts). */
 export function fitParetoNbd(patterns: readonly Pattern[] | PatternSet, options: FitOptions = {}): ParetoNbdFit {
   const set = 'size' in patterns ? patterns : toPatternSet(patterns);
   return maximizeLikelihood({
@@ -162,7 +333,50 @@ export function fitParetoNbd(patterns: readonly Pattern[] | PatternSet, options:
     // lifetimes' penalty: time rescaled so that max T = 1 (α and β divided by max T), on the summed likelihood
     penaltyScale: [1, 1 / maxT(set), 1, 1 / maxT(set)], penaltyOnSum: true,
     logLikelihood: (t) => paretonbdSetLogLikelihood({ r: t[0]!, alpha: t[1]!, s: t[2]!, beta: t[3]! }, set),
+    valueAndGradientLog: (t) => {
+      const g = [0, 0, 0, 0];
+      return [paretonbdSetLogLikelihoodGradient({ r: t[0]!, alpha: t[1]!, s: t[2]!, beta: t[3]! }, set, g), g];
+    },
   }, options) as ParetoNbdFit;
+}
+
+/**
+ * paretonbdPAlive of every pattern of a set, with A0's two ₂F₁ once per distinct (x, t_x) and (x, T) as in
+ * paretonbdSetLogLikelihood: P(alive) = 1/(1 + y), y = e^(l2 − l1) (1 where t_x = T).
+ */
+export function paretonbdSetPAlive(p: ParetoNbdParams, set: PatternSet): Float64Array {
+  const { r, alpha, s, beta } = p;
+  const hi = alpha >= beta ? alpha : beta;
+  const lo = alpha >= beta ? beta : alpha;
+  const ix = pairIndex(set);
+  const a1 = new Float64Array(ix.txX.length);
+  for (let k = 0; k < a1.length; k++) {
+    const x = set.ux[ix.txX[k]!]!;
+    const tx = set.utx[ix.txV[k]!]!;
+    a1[k] = lnA0Hyp(p, x, (hi - lo) / (hi + tx)) - (r + s + x) * Math.log(hi + tx);
+  }
+  const a2 = new Float64Array(ix.TX.length);
+  const ml1 = new Float64Array(ix.TX.length);
+  for (let k = 0; k < a2.length; k++) {
+    const x = set.ux[ix.TX[k]!]!;
+    const T = set.uT[ix.TV[k]!]!;
+    a2[k] = lnA0Hyp(p, x, (hi - lo) / (hi + T)) - (r + s + x) * Math.log(hi + T);
+    // −l1 + ln(s/(r+s+x))
+    ml1[k] = (r + x) * Math.log(alpha + T) + s * Math.log(beta + T) + Math.log(s / (r + s + x));
+  }
+  const out = new Float64Array(set.size);
+  for (let i = 0; i < set.size; i++) {
+    if (!(set.tx[i]! < set.T[i]!)) {
+      out[i] = 1;
+      continue;
+    }
+    const k = ix.TOf[i]!;
+    const t1 = a1[ix.txOf[i]!]!;
+    // l = ln y as paretonbdPAlive computes it: ln(s/(r+s+x)) − l1 + ln A0, ln A0 = t1 + ln(1 − e^(a2 − t1))
+    const l = ml1[k]! + t1 + Math.log(-Math.expm1(a2[k]! - t1));
+    out[i] = 1 / (1 + Math.exp(l));
+  }
+  return out;
 }
 
 /** P(alive | x, t_x, T) = 1 / (1 + s/(r+s+x) · (α+T)^(r+x) (β+T)^s · A0). */

@@ -40,25 +40,47 @@ export function toPatterns(x: ArrayLike<number>, tx: ArrayLike<number>, T: Array
 
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
-/** 32-bit hash of a double's bits (−0 and 0 alike). */
+/** MurmurHash3's 32-bit finaliser: every input bit reaches every output bit. */
+function fmix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+/**
+ * 32-bit hash of a double's bits (−0 and 0 alike), each word mixed in fully: whole numbers have a zero low word
+ * and a high word with zero low bits, which a multiply alone leaves in the table index's low bits.
+ */
 function hashDouble(v: number, h: number): number {
   F64[0] = v === 0 ? 0 : v;
-  h = Math.imul(h ^ U32[0]!, 0x9e3779b1);
-  h = Math.imul(h ^ U32[1]!, 0x85ebca77);
-  return (h ^ (h >>> 15)) >>> 0;
+  h = fmix(h ^ U32[0]!);
+  return fmix((h + 0x9e3779b9) ^ U32[1]!) >>> 0;
+}
+
+/** Unique (x, t_x, T) patterns as columns with weights, and each row's pattern index (`of`). */
+export interface GroupedColumns {
+  size: number;
+  x: Float64Array;
+  tx: Float64Array;
+  T: Float64Array;
+  weight: Float64Array;
+  of: Int32Array;
 }
 
 /**
- * Unique (x, t_x, T) patterns with weights, and each row's pattern index (`of`). An open-addressing hash
- * table over the three doubles: a million rows group in well under a second.
+ * Unique (x, t_x, T) rows with their summed weights, as columns, and each row's pattern index; rows are checked
+ * first. An open-addressing hash table over the three doubles, no object per pattern.
  */
-export function groupPatterns(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>, weights?: ArrayLike<number>): { patterns: Pattern[]; of: Int32Array } {
+export function groupColumns(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>, weights?: ArrayLike<number>): GroupedColumns {
   const n = x.length;
   let cap = 16;
   while (cap < 2 * n) cap *= 2;
   const slots = new Int32Array(cap).fill(-1);
-  const patterns: Pattern[] = [];
+  const gx = new Float64Array(n);
+  const gtx = new Float64Array(n);
+  const gT = new Float64Array(n);
+  const gw = new Float64Array(n);
   const of = new Int32Array(n);
+  let m = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i]!;
     const ti = tx[i]!;
@@ -83,21 +105,34 @@ export function groupPatterns(x: ArrayLike<number>, tx: ArrayLike<number>, T: Ar
     for (;;) {
       const j = slots[h]!;
       if (j < 0) {
-        slots[h] = patterns.length;
-        of[i] = patterns.length;
-        patterns.push({ x: xi, tx: ti, T: Ti, weight: w });
+        slots[h] = m;
+        of[i] = m;
+        gx[m] = xi;
+        gtx[m] = ti;
+        gT[m] = Ti;
+        gw[m] = w;
+        m++;
         break;
       }
-      const q = patterns[j]!;
-      if (q.x === xi && q.tx === ti && q.T === Ti) {
-        q.weight += w;
+      if (gx[j] === xi && gtx[j] === ti && gT[j] === Ti) {
+        gw[j] = gw[j]! + w;
         of[i] = j;
         break;
       }
       h = (h + 1) & (cap - 1);
     }
   }
-  return { patterns, of };
+  return { size: m, x: gx.slice(0, m), tx: gtx.slice(0, m), T: gT.slice(0, m), weight: gw.slice(0, m), of };
+}
+
+/**
+ * Unique (x, t_x, T) patterns with weights, and each row's pattern index (`of`): groupColumns as objects.
+ */
+export function groupPatterns(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>, weights?: ArrayLike<number>): { patterns: Pattern[]; of: Int32Array } {
+  const g = groupColumns(x, tx, T, weights);
+  const patterns: Pattern[] = new Array(g.size);
+  for (let j = 0; j < g.size; j++) patterns[j] = { x: g.x[j]!, tx: g.tx[j]!, T: g.T[j]!, weight: g.weight[j]! };
+  return { patterns, of: g.of };
 }
 
 /** The distinct values of `values` in order of first appearance (`u`) and each value's position in them (`i`). */
@@ -106,16 +141,17 @@ export function index(values: Float64Array): { u: Float64Array; i: Int32Array } 
   while (cap < 2 * values.length) cap *= 2;
   const slots = new Int32Array(cap).fill(-1);
   const i = new Int32Array(values.length);
-  const u: number[] = [];
+  const u = new Float64Array(values.length);
+  let m = 0;
   for (let k = 0; k < values.length; k++) {
     const v = values[k]!;
     let h = hashDouble(v, 0x2545f491) & (cap - 1);
     for (;;) {
       const j = slots[h]!;
       if (j < 0) {
-        slots[h] = u.length;
-        i[k] = u.length;
-        u.push(v);
+        slots[h] = m;
+        i[k] = m;
+        u[m++] = v;
         break;
       }
       if (u[j] === v) {
@@ -125,22 +161,40 @@ export function index(values: Float64Array): { u: Float64Array; i: Int32Array } 
       h = (h + 1) & (cap - 1);
     }
   }
-  return { u: Float64Array.from(u), i };
+  return { u: u.slice(0, m), i };
+}
+
+/** Pattern columns (distinct rows, as groupColumns gives them) with their distinct x, t_x and T indexed. */
+export function patternSetOfColumns(x: Float64Array, tx: Float64Array, T: Float64Array, weight: Float64Array): PatternSet {
+  const ix = index(x);
+  const itx = index(tx);
+  const iT = index(T);
+  let total = 0;
+  for (let j = 0; j < weight.length; j++) total += weight[j]!;
+  return { size: x.length, x, tx, T, weight, total, ux: ix.u, xi: ix.i, utx: itx.u, txi: itx.i, uT: iT.u, Ti: iT.i };
+}
+
+/** Per-customer (or weighted) summary rows grouped into an indexed pattern set; rows are checked first. */
+export function patternSet(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>, weights?: ArrayLike<number>): PatternSet {
+  const g = groupColumns(x, tx, T, weights);
+  return patternSetOfColumns(g.x, g.tx, g.T, g.weight);
 }
 
 /** Patterns as columns with their distinct x, t_x and T indexed (the form the likelihoods loop over). */
 export function toPatternSet(patterns: readonly Pattern[]): PatternSet {
-  const x = Float64Array.from(patterns, (p) => p.x);
-  const tx = Float64Array.from(patterns, (p) => p.tx);
-  const T = Float64Array.from(patterns, (p) => p.T);
-  const weight = Float64Array.from(patterns, (p) => p.weight);
-  const ix = index(x);
-  const itx = index(tx);
-  const iT = index(T);
-  return {
-    size: patterns.length, x, tx, T, weight, total: weight.reduce((s, w) => s + w, 0),
-    ux: ix.u, xi: ix.i, utx: itx.u, txi: itx.i, uT: iT.u, Ti: iT.i,
-  };
+  const n = patterns.length;
+  const x = new Float64Array(n);
+  const tx = new Float64Array(n);
+  const T = new Float64Array(n);
+  const weight = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const p = patterns[j]!;
+    x[j] = p.x;
+    tx[j] = p.tx;
+    T[j] = p.T;
+    weight[j] = p.weight;
+  }
+  return patternSetOfColumns(x, tx, T, weight);
 }
 
 /** The longest observation T of a pattern set (at least a tiny positive number, so that 1/maxT is finite). */

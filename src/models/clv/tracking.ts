@@ -10,16 +10,24 @@ import { expectedRepeatPurchases, type PurchaseModel } from './model.ts';
 
 /**
  * Σ_i weight_i · E[X(t − birth_i)] over customers born by t, for each t of `times` (periods since the cohort's
- * first purchase). E[X] is computed once per distinct birth and time.
+ * first purchase). E[X] is computed once per distinct t − birth.
  */
 export function expectedCumulativeRepeatPurchases(m: PurchaseModel, births: ArrayLike<number>, weights: ArrayLike<number> | undefined, times: ArrayLike<number>): Float64Array {
   const byBirth = new Map<number, number>();
   for (let i = 0; i < births.length; i++) byBirth.set(births[i]!, (byBirth.get(births[i]!) ?? 0) + (weights ? weights[i]! : 1));
   const out = new Float64Array(times.length);
+  // births and times on a grid (days, periods) repeat the same differences t: E[X(t)] once per distinct t
+  const memo = new Map<number, number>();
   for (const [b, w] of byBirth) {
     for (let k = 0; k < times.length; k++) {
       const t = times[k]! - b;
-      if (t > 0) out[k] = out[k]! + w * expectedRepeatPurchases(m, t);
+      if (!(t > 0)) continue;
+      let e = memo.get(t);
+      if (e === undefined) {
+        e = expectedRepeatPurchases(m, t);
+        memo.set(t, e);
+      }
+      out[k] = out[k]! + w * e;
     }
   }
   return out;
