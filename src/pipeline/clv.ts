@@ -20,6 +20,7 @@ import type { HoldoutValidation } from '../models/clv/validation.ts';
 import { detectFormat } from '../store/import/formats.ts';
 import { stageFile } from '../store/import/stage.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
+import { predictSummaryTable } from './clv-predict-summary.ts';
 import { fitSummaryTable } from './clv-fit-summary.ts';
 import { exportRows } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
@@ -603,7 +604,9 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   const patterns = tempName('clv_patterns');
   const base = tempName('clv_base');
   const predictions = tempName('clv_predictions');
-  await summaryTable(ws, summary, model.kind, dayBefore(asOf), undefined, fit.period, fit.periodMultiplier ?? 1);
+  // DuckDB: the one-pass summary of a prediction (no holdout); BG/BB and the other engines: the general one
+  if (db.dialect === 'duckdb' && model.kind !== 'bgbb') await predictSummaryTable(db, summary, dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1);
+  else await summaryTable(ws, summary, model.kind, dayBefore(asOf), undefined, fit.period, fit.periodMultiplier ?? 1);
   try {
     const patternColumns = await columnsOf(db, select({
       select: [{ expr: cast(col('frequency'), 'double'), as: 'x' }, { expr: col('recency'), as: 'tx' }, { expr: col('T'), as: 'big_t' }, { expr: cast(count(), 'double'), as: 'n' }],
@@ -672,9 +675,12 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     let result: ClvPredictResult | undefined;
     // the rows and the run (with its summary) in one journalled write: no UPDATE afterwards
     await storeRun(db, 'clv-predict', async (runId) => {
+      // DuckDB: in customer_id order, so that the zone maps (min/max per row group) of the run's rows find one
+      // customer's row without an index (schema version 14, store/tables.ts DUCKDB_DROPPED_INDEXES)
       await exec(db, insertSelect('clv_predictions', select({
         select: [{ expr: num(runId), as: 'run_id' }, ...PREDICTION_COLUMNS.map((c) => ({ expr: col(c), as: c === 'days_next' ? 'days_to_next_purchase' : c }))],
         from: direct ? subquery(rows, 'r') : table(predictions),
+        ...(db.dialect === 'duckdb' ? { orderBy: [col('customer_id')] } : {}),
       }), STORED));
       const pred = direct ? table('clv_predictions') : table(predictions);
       const mine = direct ? eq(col('run_id'), num(runId)) : undefined;

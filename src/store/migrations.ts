@@ -6,7 +6,8 @@ import { SegmintError } from '../core/errors.ts';
 import { JOURNAL_TABLE_SQL } from './journal.ts';
 import { createWorkspaceTable } from './portable.ts';
 import { createIndexSql } from '../sql/ddl.ts';
-import { INDEXES_BY_VERSION, META_TABLE, TABLES_BY_VERSION } from './tables.ts';
+import { quoteIdent } from '../sql/quote.ts';
+import { DUCKDB_DROPPED_INDEXES, INDEXES_BY_VERSION, META_TABLE, TABLES_BY_VERSION } from './tables.ts';
 import type { Db } from './workspace.ts';
 
 interface Migration {
@@ -239,6 +240,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // (version 12 is the customer_id indexes of issue #12)
     description: 'outlier scores: a score, its decile and an unusual flag per customer',
     statements: ['CREATE TABLE run_outlier_scores (run_id INTEGER NOT NULL, customer_id VARCHAR NOT NULL, score DOUBLE NOT NULL, decile INTEGER NOT NULL, unusual BOOLEAN NOT NULL)'],
+  },
+  {
+    version: 14,
+    // tables.ts DUCKDB_DROPPED_INDEXES: a run's insert no longer grows an ART over every earlier run's rows;
+    // the look-ups go by zone maps. DuckDB only: PostgreSQL keeps its B-trees (no tables or indexes for it here)
+    description: 'DuckDB: no customer_id index on the per-run tables (run_scores, clv_predictions, run_clusters, audience_members)',
+    statements: DUCKDB_DROPPED_INDEXES.map((d) => `DROP INDEX IF EXISTS ${quoteIdent(d.name)}`),
   },
 ];
 

@@ -161,12 +161,28 @@ export const TABLES_BY_VERSION: Readonly<Record<number, readonly TableDef[]>> = 
  * 12: customer_id of the tables one customer's look-up reads (GET /customers/{id}: the timeline, the scores of
  * the latest runs, audience memberships), so that a look-up reads a few rows, not every row group. On DuckDB an
  * ART index makes a bulk DELETE of these tables slow (a whole run or source: about a minute per million rows);
- * only crash recovery and `segmint delete --source` delete from them.
+ * only crash recovery and `segmint delete --source` delete from them. Version 14 drops those of the per-run
+ * tables on DuckDB again (DUCKDB_DROPPED_INDEXES).
  */
 export const INDEXES_BY_VERSION: Readonly<Record<number, readonly IndexDef[]>> = {
   12: ['transactions', 'events', 'run_scores', 'clv_predictions', 'run_clusters', 'audience_members']
     .map((table) => ({ name: `${table}_customer_id`, table, columns: ['customer_id'] })),
 };
+
+/**
+ * Version 14, DuckDB only: the version-12 ART indexes of the per-run tables, dropped. Each run appends its
+ * million rows to a table that keeps every earlier run's, and the ART grew with all of them: one CLV
+ * prediction run's insert beside 20 M earlier rows took 8.1 s CPU with the index, 1.3 s without (issue #15),
+ * more with every run, and each checkpoint wrote the index again. Without it a look-up
+ * (`run_id = … AND customer_id = …`) is served by DuckDB's zone maps: a run's rows are contiguous (the run_id
+ * min/max of the row groups skip every other run) and its writers append them in customer_id order where they
+ * can (clv predict does), so that the customer_id min/max narrow them to a row group. PostgreSQL keeps its
+ * B-tree indexes (cheap to maintain there); ClickHouse reads these tables by their sorting key (run_id,
+ * customer_id). The indexes on transactions and events stay: they grow with imports only, and a customer's
+ * rows of those are spread over the whole table.
+ */
+export const DUCKDB_DROPPED_INDEXES: readonly IndexDef[] = INDEXES_BY_VERSION[12]!
+  .filter((d) => ['run_scores', 'clv_predictions', 'run_clusters', 'audience_members'].includes(d.table));
 
 /** Every table of the workspace schema by name (the latest version's). */
 export function tableDef(name: string): TableDef | undefined {

@@ -13,12 +13,36 @@ test('a new workspace has segmint.yaml, the database and the current schema vers
     assert.equal(Number(v!.value), CURRENT_SCHEMA_VERSION);
     const tables = (await ws.db.all<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1")).map((t) => t.table_name);
     for (const t of ['customers', 'events', 'products', 'quarantine', 'sources', 'transactions']) assert.ok(tables.includes(t), t);
-    // a customer look-up reads these by index (schema version 12)
+    // a customer look-up reads these by index (schema version 12); the per-run tables by zone maps (version 14)
     const indexes = (await ws.db.all<{ t: string; sql: string }>("SELECT table_name AS t, sql FROM duckdb_indexes() WHERE index_name LIKE '%_customer_id' ORDER BY 1")).map((i) => `${i.t}: ${i.sql}`);
-    assert.deepEqual(indexes.map((i) => i.split(':')[0]), ['audience_members', 'clv_predictions', 'events', 'run_clusters', 'run_scores', 'transactions']);
+    assert.deepEqual(indexes.map((i) => i.split(':')[0]), ['events', 'transactions']);
     assert.match(indexes.find((i) => i.startsWith('transactions'))!, /ON transactions\s*\(customer_id\)/i);
     assert.equal(ws.config.import.cancellationPrefix, 'C');
     ws.close();
+  });
+});
+
+test('schema version 14 drops the customer_id indexes of the per-run tables of a version-13 workspace and keeps their rows', async () => {
+  await withTempDir(async (dir) => {
+    let ws = await Workspace.open(dir, { create: true });
+    // a workspace as version 13 left it: the six indexes of version 12, rows in the per-run tables
+    for (const t of ['run_scores', 'clv_predictions', 'run_clusters', 'audience_members']) await ws.db.run(`CREATE INDEX ${t}_customer_id ON ${t} (customer_id)`);
+    await ws.db.run("INSERT INTO audience_members VALUES (1, 'a'), (1, 'b'), (2, 'a')");
+    await ws.db.run("INSERT INTO clv_predictions (run_id, customer_id, clv) VALUES (3, 'a', 1.5)");
+    await ws.db.run("UPDATE segmint_meta SET value = '13' WHERE key = 'schema_version'");
+    ws.close();
+    ws = await Workspace.open(dir);
+    try {
+      const v = await ws.db.one<{ value: string }>("SELECT value FROM segmint_meta WHERE key = 'schema_version'");
+      assert.equal(Number(v!.value), CURRENT_SCHEMA_VERSION);
+      assert.ok(CURRENT_SCHEMA_VERSION >= 14);
+      const left = (await ws.db.all<{ t: string }>("SELECT table_name AS t FROM duckdb_indexes() WHERE index_name LIKE '%_customer_id' ORDER BY 1")).map((i) => i.t);
+      assert.deepEqual(left, ['events', 'transactions']);
+      assert.deepEqual((await ws.db.all<{ r: number; c: string }>('SELECT run_id AS r, customer_id AS c FROM audience_members ORDER BY 1, 2')).map((x) => `${x.r}:${x.c}`), ['1:a', '1:b', '2:a']);
+      assert.equal((await ws.db.one<{ clv: number }>("SELECT clv FROM clv_predictions WHERE run_id = 3 AND customer_id = 'a'"))!.clv, 1.5);
+    } finally {
+      ws.close();
+    }
   });
 });
 
