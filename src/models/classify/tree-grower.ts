@@ -3,9 +3,11 @@
  * `TreeGrower`): the leaf with the largest split gain is split next until `maxLeafNodes` leaves, `maxDepth`,
  * or no leaf has a split with positive gain that leaves `minSamplesLeaf` rows (and a hessian ≥ 1e-3) on
  * each side. A node's histogram is built from its rows only for the smaller child; the larger child's is
- * the parent's minus the smaller's (histogram subtraction, Ke et al. 2017 §2). Rows are kept as one
- * index array partitioned in place, each node a range of it, in ascending row order. Pure, no allocation
- * per row; buffers are reused across trees.
+ * the parent's minus the smaller's (histogram subtraction, Ke et al. 2017 §2).
+ * A node's rows (their bins, gradients and row numbers) lie together in memory, in ascending row order: a
+ * split moves them, stably, into a second buffer with the left child's first (and back for the next
+ * level), so a histogram reads its rows in order instead of gathering them from all over. Pure, no
+ * allocation per row; buffers are reused across trees.
  *
  * The per-row work (histograms, gradients) runs in kernels compiled from source (hist-kernels.ts). With
  * `threads` = 2 a worker thread runs the same kernels on shared memory: the columns [p/2, p) of each
@@ -19,7 +21,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SegmintError } from '../../core/errors.ts';
 import type { ColumnBins } from './bin-mapper.ts';
-import { histKernels, histKernelSource, type HistKernels } from './hist-kernels.ts';
+import { histKernels, histKernelSource, rowBytes, type HistKernels } from './hist-kernels.ts';
 import { emptySplit, findBestSplit, MIN_HESSIAN_TO_SPLIT, type SplitCandidate } from './split-finder.ts';
 import { allocTree, type Tree } from './tree.ts';
 
@@ -65,8 +67,9 @@ function subtractHistogram(parent: Float64Array, child: Float64Array): void {
 }
 
 // The worker: waits for a job number in ctl, runs it on the shared arrays, reports. Jobs: 0 stop,
-// 1 root histogram (slot), 2 histogram of idx[start, end) (slot), 3 gradients of rows [start, end) (Σ loss into out[0]).
-const CTL_GEN = 0, CTL_DONE = 1, CTL_JOB = 2, CTL_SLOT = 3, CTL_START = 4, CTL_END = 5, CTL_ERROR = 6;
+// 1 histogram (slot) of rows [start, end) of bins buffer `buf` (0 the original order, 1 and 2 the partitioned),
+// 3 gradients of rows [start, end) (Σ loss into out[0]).
+const CTL_GEN = 0, CTL_DONE = 1, CTL_JOB = 2, CTL_SLOT = 3, CTL_START = 4, CTL_END = 5, CTL_ERROR = 6, CTL_BUF = 7;
 const WORKER = `
 const { workerData: d } = require('node:worker_threads');
 const kern = new Function('return ' + d.src)();
@@ -80,9 +83,8 @@ for (;;) {
   const job = ctl[${CTL_JOB}];
   if (job === 0) break;
   try {
-    if (job === 1) kern.histRoot(slots[ctl[${CTL_SLOT}]], d.bins, d.gh, ctl[${CTL_END}]);
-    else if (job === 2) kern.histRows(slots[ctl[${CTL_SLOT}]], d.bins, d.gh, d.idx, ctl[${CTL_START}], ctl[${CTL_END}]);
-    else kern.gradients(d.raw, d.y, d.w, d.gh, ctl[${CTL_START}], ctl[${CTL_END}], d.out, 0);
+    if (job === 1) kern.hist(slots[ctl[${CTL_SLOT}]], d.bins[ctl[${CTL_BUF}]], d.gh[ctl[${CTL_BUF}]], ctl[${CTL_START}], ctl[${CTL_END}]);
+    else kern.gradients(d.raw, d.y, d.w, d.gh[0], ctl[${CTL_START}], ctl[${CTL_END}], d.out, 0);
   } catch (e) {
     ctl[${CTL_ERROR}] = 1;
   }
@@ -91,42 +93,7 @@ for (;;) {
 }
 `;
 
-/**
- * Stable partition of idx[start, end) on a numeric split; returns the end of the left part. `col` is the
- * split feature's column of bins (column-major: the rows of a node, ascending, are read nearly in order).
- */
-function partitionNumeric(idx: Uint32Array, scratch: Uint32Array, col: Uint8Array, start: number, end: number, thr: number, missingLeft: boolean): number {
-  let l = start, r = 0;
-  // the row is written to both sides and one of them advances (l ≤ q: idx[q] is read before idx[l] is written),
-  // without a branch on the data; the missing bin goes left only when missing values go left
-  const missingBin = missingLeft ? MISSING_BIN : -1;
-  for (let q = start; q < end; q++) {
-    const row = idx[q]!;
-    const b = col[row]!;
-    const left = (b <= thr ? 1 : 0) | (b === missingBin ? 1 : 0);
-    idx[l] = row;
-    scratch[r] = row;
-    l += left;
-    r += 1 - left;
-  }
-  idx.set(scratch.subarray(0, r), l);
-  return l;
-}
-
-/** Stable partition of idx[start, end) on a categorical split (left: bins in the 256-bit set). */
-function partitionSet(idx: Uint32Array, scratch: Uint32Array, col: Uint8Array, start: number, end: number, set: Uint32Array): number {
-  let l = start, r = 0;
-  for (let q = start; q < end; q++) {
-    const row = idx[q]!;
-    const b = col[row]!;
-    if ((set[b >>> 5]! & (1 << (b & 31))) !== 0) idx[l++] = row;
-    else scratch[r++] = row;
-  }
-  idx.set(scratch.subarray(0, r), l);
-  return l;
-}
-
-/** Add v to raw[idx[k]] for k in [start, end). */
+/** Add v to raw[ids[k]] for k in [start, end). */
 function addLeafValue(raw: Float64Array, idx: Uint32Array, start: number, end: number, v: number): void {
   for (let k = start; k < end; k++) {
     const row = idx[k]!;
@@ -135,7 +102,7 @@ function addLeafValue(raw: Float64Array, idx: Uint32Array, start: number, end: n
 }
 
 export interface GrowerOptions {
-  /** 2: a worker thread takes half the columns of each large histogram and half the rows of the gradients (the bins must be in shared memory, see `binsBuffer`). Default 1 */
+  /** 2: a worker thread takes half the columns of each large histogram and half the rows of the gradients (bins given in shared memory, see `binsBuffer`, are not copied). Default 1 */
   threads?: number;
   /** the most leaves a tree will have (the shared histograms are sized for them). Default 31 */
   maxLeafNodes?: number;
@@ -144,20 +111,24 @@ export interface GrowerOptions {
 export class TreeGrower {
   /** each training row's log-odds so far: the caller fills it with the baseline; `grow` adds the leaf values */
   readonly raw: Float64Array;
-  private readonly idx: Uint32Array;
-  private readonly scratch: Uint32Array;
   private readonly histSize: number;
   /** histograms (numbered), and the numbers free */
   private readonly slots: Float64Array[] = [];
   private readonly free: number[] = [];
   /** slots 0 … sharedSlots − 1 are in the buffer the worker shares */
   private sharedSlots = 0;
-  /** gradients and hessians interleaved: one cache line holds both for a row */
-  private readonly gh: Float64Array;
+  /**
+   * Rows in three buffers: 0 in row order (the root), 1 and 2 partitioned — a node's rows lie together, in
+   * row order, in the buffer its parent's partition wrote (children of a node in 1 go to 2 and back). Each
+   * holds the bins (row-major, `rowBytes(p)` a row, also as 32-bit words), gradient and hessian interleaved
+   * (buffer 0's are the gradients of `gradients()`), and the row numbers.
+   */
+  private readonly bins8: Uint8Array[];
+  private readonly bins32: Uint32Array[];
+  private readonly gh: Float64Array[];
+  private readonly ids: Uint32Array[];
   private readonly y: Float64Array;
   private readonly w: Float64Array | null;
-  /** the bins column by column (for partitioning a node on one feature) */
-  private readonly columnsOfBins: Uint8Array[];
   /** Σ loss of the rows [0, n/2) (the worker's, with a worker) and of [n/2, n) */
   private readonly sums: Float64Array;
   private readonly all: HistKernels;
@@ -166,6 +137,7 @@ export class TreeGrower {
   private worker: Worker | null = null;
   private readonly ctl: Int32Array;
   private readonly half: number;
+  private readonly leftSet = new Uint32Array(8);
 
   /**
    * `bins`: the n × p row-major bins; `y` the outcomes (0/1), `w` the weights or null. The trees are the
@@ -173,7 +145,7 @@ export class TreeGrower {
    * root's sums and the loss are taken in a fixed order. Call `close` when done.
    */
   constructor(
-    private readonly bins: Uint8Array,
+    bins: Uint8Array,
     private readonly n: number,
     private readonly p: number,
     private readonly columns: readonly ColumnBins[],
@@ -183,22 +155,32 @@ export class TreeGrower {
   ) {
     this.histSize = p * HIST_BINS * HIST_STRIDE;
     const slotCount = (options.maxLeafNodes ?? 31) + 2;
-    const shared = (options.threads ?? 1) > 1 && bins.buffer instanceof SharedArrayBuffer && p >= 2 && slotCount * this.histSize * 8 <= PARALLEL_MAX_HIST_BYTES;
-    const f64 = (len: number): Float64Array => new Float64Array(shared ? new SharedArrayBuffer(len * 8) : new ArrayBuffer(len * 8));
-    this.idx = new Uint32Array(shared ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4));
-    this.scratch = new Uint32Array(n);
-    this.gh = f64(2 * n);
+    const shared = (options.threads ?? 1) > 1 && p >= 2 && slotCount * this.histSize * 8 <= PARALLEL_MAX_HIST_BYTES;
+    const buffer = (bytes: number): ArrayBuffer | SharedArrayBuffer => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    const f64 = (len: number): Float64Array => new Float64Array(buffer(len * 8));
+    const q = rowBytes(p);
+    // the bins with rows padded to whole words (as given when they already are, in shared memory if need be)
+    let b0: Uint8Array;
+    if (q === p && bins.byteOffset === 0 && (!shared || bins.buffer instanceof SharedArrayBuffer)) b0 = bins;
+    else {
+      b0 = new Uint8Array(buffer(n * q));
+      if (q === p) b0.set(bins.subarray(0, n * p));
+      else for (let i = 0; i < n; i++) b0.set(bins.subarray(i * p, i * p + p), i * q);
+    }
+    this.bins8 = [b0, new Uint8Array(buffer(n * q)), new Uint8Array(buffer(n * q))];
+    this.bins32 = this.bins8.map((b) => new Uint32Array(b.buffer, b.byteOffset, (n * q) / 4));
+    this.gh = [f64(2 * n), f64(2 * n), f64(2 * n)];
+    const id0 = new Uint32Array(n);
+    for (let i = 0; i < n; i++) id0[i] = i;
+    this.ids = [id0, new Uint32Array(n), new Uint32Array(n)];
     this.raw = f64(n);
     this.y = f64(n);
     this.y.set(y);
     this.w = w ? f64(n) : null;
     if (w) this.w!.set(w);
     this.sums = f64(2);
-    this.ctl = new Int32Array(shared ? new SharedArrayBuffer(32) : new ArrayBuffer(32));
+    this.ctl = new Int32Array(buffer(32));
     this.half = n >>> 1;
-    const t = new Uint8Array(n * p);
-    for (let i = 0, k = 0; i < n; i++) for (let j = 0; j < p; j++, k++) t[j * n + i] = bins[k]!;
-    this.columnsOfBins = Array.from({ length: p }, (_, j) => t.subarray(j * n, (j + 1) * n));
     this.all = histKernels(p, 0, p);
     this.mine = this.all;
     if (!shared) return;
@@ -210,7 +192,7 @@ export class TreeGrower {
         eval: true,
         workerData: {
           src: histKernelSource(p, split, p), slots: slotCount, histSize: this.histSize, hist, ctl: this.ctl,
-          bins, gh: this.gh, idx: this.idx, raw: this.raw, y: this.y, w: this.w, out: this.sums,
+          bins: this.bins8, gh: this.gh, raw: this.raw, y: this.y, w: this.w, out: this.sums,
         },
       });
       this.worker.unref();
@@ -242,9 +224,9 @@ export class TreeGrower {
   }
 
   /** Hand a job to the worker; `wait` returns once it is done. */
-  private post(job: number, slot: number, start: number, end: number): void {
+  private post(job: number, slot: number, buf: number, start: number, end: number): void {
     const c = this.ctl;
-    c[CTL_JOB] = job; c[CTL_SLOT] = slot; c[CTL_START] = start; c[CTL_END] = end;
+    c[CTL_JOB] = job; c[CTL_SLOT] = slot; c[CTL_BUF] = buf; c[CTL_START] = start; c[CTL_END] = end;
     Atomics.add(c, CTL_GEN, 1);
     Atomics.notify(c, CTL_GEN);
   }
@@ -271,9 +253,10 @@ export class TreeGrower {
    * Returns the Σ of the (weighted) log loss over the rows at `raw`.
    */
   gradients(): number {
-    const { raw, y, w, gh, n, half, sums } = this;
+    const { raw, y, w, n, half, sums } = this;
+    const gh = this.gh[0]!;
     if (this.worker) {
-      this.post(3, 0, 0, half);
+      this.post(3, 0, 0, 0, half);
       this.all.gradients(raw, y, w, gh, half, n, sums, 1);
       this.wait();
     } else {
@@ -291,17 +274,15 @@ export class TreeGrower {
     return this.slots.length - 1;
   }
 
-  /** The histogram of the rows idx[start, end) (every row when `root`) into slot s. */
-  private histogram(s: number, start: number, end: number, root: boolean): void {
+  /** The histogram of rows [start, end) of buffer `buf` into slot s. */
+  private histogram(s: number, buf: number, start: number, end: number): void {
     const hist = this.slots[s]!;
-    const { bins, gh, idx } = this;
+    const bins = this.bins8[buf]!, gh = this.gh[buf]!;
     if (this.worker && s < this.sharedSlots && end - start >= PARALLEL_MIN_NODE_ROWS) {
-      this.post(root ? 1 : 2, s, start, end);
-      if (root) this.mine.histRoot(hist, bins, gh, end);
-      else this.mine.histRows(hist, bins, gh, idx, start, end);
+      this.post(1, s, buf, start, end);
+      this.mine.hist(hist, bins, gh, start, end);
       this.wait();
-    } else if (root) this.all.histRoot(hist, bins, gh, end);
-    else this.all.histRows(hist, bins, gh, idx, start, end);
+    } else this.all.hist(hist, bins, gh, start, end);
   }
 
   /**
@@ -309,10 +290,11 @@ export class TreeGrower {
    * `raw`.
    */
   grow(params: GrowerParams): Tree {
-    const { n, idx, columns, raw, gh } = this;
+    const { n, columns, raw, leftSet } = this;
+    const gh0 = this.gh[0]!;
     const maxNodes = 2 * params.maxLeafNodes - 1;
-    for (let i = 0; i < n; i++) idx[i] = i;
     const start = new Int32Array(maxNodes), end = new Int32Array(maxNodes), depth = new Int32Array(maxNodes);
+    const where = new Uint8Array(maxNodes);
     const G = new Float64Array(maxNodes), H = new Float64Array(maxNodes), C = new Float64Array(maxNodes);
     const hists = new Int32Array(maxNodes).fill(-1);
     const splits: (SplitCandidate | null)[] = new Array<SplitCandidate | null>(maxNodes).fill(null);
@@ -321,8 +303,8 @@ export class TreeGrower {
     let nodes = 1;
     // the root's sums in row order (one pass; the halves' sums of `gradients` would round differently)
     let sg = 0, sh = 0;
-    for (let i = 0; i < n; i++) { sg += gh[2 * i]!; sh += gh[2 * i + 1]!; }
-    start[0] = 0; end[0] = n; G[0] = sg; H[0] = sh; C[0] = n;
+    for (let i = 0; i < n; i++) { sg += gh0[2 * i]!; sh += gh0[2 * i + 1]!; }
+    start[0] = 0; end[0] = n; G[0] = sg; H[0] = sh; C[0] = n; where[0] = 0;
 
     const canSplit = (k: number): boolean => depth[k]! < params.maxDepth && C[k]! >= 2 * params.minSamplesLeaf && H[k]! >= MIN_HESSIAN_TO_SPLIT;
     const release = (k: number): void => {
@@ -337,7 +319,7 @@ export class TreeGrower {
 
     if (params.maxLeafNodes > 1 && canSplit(0)) {
       hists[0] = this.takeHist();
-      this.histogram(hists[0], 0, n, true);
+      this.histogram(hists[0], 0, 0, n);
       search(0);
     }
     let leaves = 1;
@@ -351,14 +333,25 @@ export class TreeGrower {
       if (k < 0) break;
       const s = splits[k]!;
       splits[k] = null;
-      // partition rows of node k, stable
+      // move the rows of node k into the other partitioned buffer, left child's first (stable)
       const f = s.feature;
       const e = end[k]!;
-      const l = s.categorical
-        ? partitionSet(idx, this.scratch, this.columnsOfBins[f]!, start[k]!, e, s.leftBins)
-        : partitionNumeric(idx, this.scratch, this.columnsOfBins[f]!, start[k]!, e, s.bin, s.missingLeft);
+      if (s.categorical) leftSet.set(s.leftBins);
+      else {
+        // numeric: bins ≤ s.bin, and the missing bin when missing values go left
+        leftSet.fill(0);
+        for (let b = 0; b <= s.bin; b++) leftSet[b >>> 5] = leftSet[b >>> 5]! | (1 << (b & 31));
+        if (s.missingLeft) leftSet[MISSING_BIN >>> 5] = leftSet[MISSING_BIN >>> 5]! | (1 << (MISSING_BIN & 31));
+      }
+      const src = where[k]!, dst = src === 1 ? 2 : 1;
+      const l = this.all.partition(
+        this.bins8[src]!, this.bins32[src]!, this.gh[src]!, this.ids[src]!,
+        this.bins32[dst]!, this.gh[dst]!, this.ids[dst]!, start[k]!, e, s.countLeft, f, leftSet,
+      );
+      if (l !== start[k]! + s.countLeft) throw new SegmintError('internal-error', `a tree node's left child has ${l - start[k]!} rows, its histogram counted ${s.countLeft}`);
       const a = nodes++, b = nodes++;
       start[a] = start[k]!; end[a] = l; start[b] = l; end[b] = e;
+      where[a] = where[b] = dst;
       G[a] = s.gradientLeft; H[a] = s.hessianLeft; C[a] = s.countLeft;
       G[b] = G[k]! - s.gradientLeft; H[b] = H[k]! - s.hessianLeft; C[b] = C[k]! - s.countLeft;
       depth[a] = depth[b] = depth[k]! + 1;
@@ -387,7 +380,7 @@ export class TreeGrower {
         const parentHist = hists[k]!;
         hists[k] = -1;
         const hs = this.takeHist();
-        this.histogram(hs, start[small]!, end[small]!, false);
+        this.histogram(hs, dst, start[small]!, end[small]!);
         subtractHistogram(this.slots[parentHist]!, this.slots[hs]!);
         hists[small] = hs;
         hists[large] = parentHist;
@@ -404,7 +397,7 @@ export class TreeGrower {
       if (tree.feature[q]! >= 0) continue;
       const v = (-params.learningRate * G[q]!) / (H[q]! + params.l2Regularization + EPS);
       tree.value[q] = v;
-      addLeafValue(raw, idx, start[q]!, end[q]!, v);
+      addLeafValue(raw, this.ids[where[q]!]!, start[q]!, end[q]!, v);
     }
     return nodes === maxNodes ? tree : sliceTree(tree, nodes);
   }
