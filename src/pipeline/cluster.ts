@@ -17,8 +17,8 @@ import { customerMetrics, METRIC_COLUMNS } from '../features/customer-metrics.ts
 import { fitClusters, type ClusterModelJSON, type ClusterParams, type ClusterProfile, type ClusterQuality, type InputColumn, type KScore } from '../models/cluster/index.ts';
 import { compile, DIALECT } from '../sql/compile.ts';
 import {
-  and, bool, caseWhen, cast, coalesce, col, count, countDistinct, createTableAs, dropTable, eq, inList, inQuery, insertSelect, isNotNull, lit, lower, max, ne, NULL, num,
-  rowNumber, select, sub, subquery, table, tempName, type Expr, type Select, type SelectItem, type Source,
+  and, bool, caseWhen, cast, coalesce, col, count, countDistinct, createTableAs, dropTable, eq, ge, inList, insertSelect, isNotNull, lit, lower, max, ne, NULL, num,
+  select, subquery, table, tempName, type Expr, type Select, type SelectItem, type Source,
 } from '../sql/ir.ts';
 import { loadFeatureFile } from '../store/import/feature-file.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
@@ -37,6 +37,12 @@ export interface ClusterRunOptions extends ClusterParams {
   features?: readonly string[];
   /** columns to one-hot encode (text, or numbers that are codes) */
   categorical?: readonly string[];
+  /**
+   * a run without a workspace (`input` alone): write its assignments to this file (.csv, .parquet, .json, .ndjson:
+   * customer_id, cluster, cluster_name, distance and a mixture's probability, in id order) straight from the engine,
+   * as exportClusters would, instead of keeping them for it; the result's `out` says where and how many
+   */
+  outFile?: string;
   /** cluster a file instead of the workspace's customers */
   input?: { file: string; idColumn: string; revenueColumn?: string };
   /** YYYY-MM-DD for workspace features */
@@ -68,6 +74,8 @@ export interface ClusterRunResult {
   /** the 2-D principal-component picture of a sample (for the report; left out of --json) */
   picture: { customerIds: string[]; x: number[]; y: number[]; cluster: number[]; explained: number[] };
   warnings: string[];
+  /** the file written for `outFile` */
+  out?: { file: string; rows: number };
 }
 
 /** The metrics that only the full metrics query computes (features/customer-metrics.ts leaves them NULL in its lean RFM form). */
@@ -144,7 +152,9 @@ async function loadWorkspace(ws: Pick<Workspace, 'db'>, target: string, asOf: st
         });
       }
     }
-    await exec(db, createTableAs(target, features, { temporary: true }));
+    // DuckDB: stored in id order (text order), so that a scan reads the rows in it (the fit's rows, paired by position with its results)
+    const ordered = db.dialect === 'duckdb' ? select({ select: '*', from: subquery(features, 'o'), orderBy: [cast(col('customer_id'), 'varchar')] }) : features;
+    await exec(db, createTableAs(target, ordered, { temporary: true }));
   } finally {
     for (const t of temps) await exec(db, dropTable(t));
   }
@@ -180,15 +190,15 @@ async function notNumericError(db: Db, from: string, f: string, type: string): P
 interface FeatureRead { numbers: Record<string, Float64Array>; text: Record<string, (string | null)[]>; ids: string[] | null }
 
 /**
- * DuckDB: straight from the engine's vectors, sorted by id in the engine. Elsewhere: one read of the ids and
- * the columns, sorted by id here (JavaScript's order of the texts, DuckDB's too: the same fit on every engine,
- * whatever the server's collation).
+ * DuckDB: straight from the engine's vectors, in the table's order (it was stored in id order: no sort here).
+ * Elsewhere: one read of the ids and the columns, sorted by id here (JavaScript's order of the texts, DuckDB's
+ * too: the same fit on every engine, whatever the server's collation).
  */
 async function readFeatures(db: Db, from: string, idColumn: string, numeric: SelectItem[], categorical: SelectItem[]): Promise<FeatureRead> {
   const idv = cast(col(idColumn), 'varchar');
   const numNames = numeric.map((i) => i.as!), catNames = categorical.map((i) => i.as!);
   if (db.dialect === 'duckdb') {
-    const ordered = (list: SelectItem[]) => compile(select({ select: list, from: table(from), orderBy: [idv] }), db.dialect);
+    const ordered = (list: SelectItem[]) => compile(select({ select: list, from: table(from) }), db.dialect);
     let numbers: Record<string, Float64Array> = {}, got: Record<string, unknown[]> = {};
     if (numeric.length) { const q = ordered(numeric); numbers = await db.numericColumns(q.sql, q.params, numNames); }
     if (categorical.length) { const q = ordered(categorical); got = await db.columns(q.sql, q.params); }
@@ -226,7 +236,8 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
   const temps = [INPUT];
   let blankNotes: string[] = [];
   try {
-    if (options.input) blankNotes = await loadFeatureFile(db, options.input.file, idColumn, INPUT);
+    // the rows stored in id order (DuckDB): a scan reads them in it (the fit's rows, paired by position with its results)
+    if (options.input) blankNotes = await loadFeatureFile(db, options.input.file, idColumn, INPUT, { orderById: true });
     else {
       if (!ws) throw new SegmintError('invalid-option', 'clustering without a workspace needs --input FILE --id-column C');
       asOf = await resolveAsOf(ws, options.asOf);
@@ -307,32 +318,40 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
     // the rows the model assigns: every row, or those with every feature when missing values exclude
     const assignable: Source = policy === 'exclude' ? subquery(select({ select: '*', from: table(INPUT), where: and(...all.map((f) => isNotNull(col(f)))) }), 'f') : table(INPUT);
 
-    let rowsOf: (runId: Expr) => Select;
+    let rowsOf: (runId: Expr, forFile?: boolean) => Select;
     let pictureIds: string[];
-    let positions = '';
+    let fitTable = '';
     if (db.dialect === 'duckdb') {
-      // DuckDB: the fit's own assignment (the arithmetic of the model's SQL), appended in bulk and joined to the
-      // ids by their position in id order; the model's SQL is checked against it on the sample's customers
-      const fitTable = tempName('cluster_fit');
+      // DuckDB: the fit's own assignment (the arithmetic of the model's SQL), appended in bulk, one row per input
+      // row in its order (NULL for a row left out), and paired with the ids by position (the input table is stored
+      // in id order, the appended one in row order: a positional join, no key); `sample` holds the row number of
+      // the sample's rows, on which the model's SQL is checked against it
+      fitTable = tempName('cluster_fit');
       temps.push(fitTable);
       const mixture = fit.probabilities !== undefined;
-      const fitCols = ['r', 'cluster', 'distance', ...(mixture ? ['probability'] : [])];
+      const fitCols = ['sample', 'cluster', 'distance', ...(mixture ? ['probability'] : [])];
       await exec(db, createTableAs(fitTable, select({ select: fitCols.map((c) => ({ expr: cast(num(0), 'double'), as: c })), from: table(INPUT), limit: 0 }), { temporary: true }));
-      await db.appendDoubles(fitTable, [fit.kept, fit.assigned, fit.distances, ...(mixture ? [fit.probabilities!] : [])]);
-      // each id's position in id order, sorted once: the write and the sample's check join it
-      positions = tempName('cluster_positions');
-      temps.push(positions);
-      await exec(db, createTableAs(positions, select({ select: [{ expr: idv, as: '__id' }, { expr: sub(rowNumber([], [idv]), num(1)), as: '__r' }], from: table(INPUT) }), { temporary: true }));
+      const byRow = (v: ArrayLike<number>): ArrayLike<number> => {
+        if (fit.kept.length === nRows) return v;
+        const out = new Float64Array(nRows).fill(NaN);
+        for (let t = 0; t < fit.kept.length; t++) out[fit.kept[t]!] = v[t]!;
+        return out;
+      };
+      // -1 off the sample (not NULL: a NULL is written one value at a time)
+      const sampleCol = new Float64Array(nRows).fill(-1);
+      for (const r of fit.picture.rows) sampleCol[r] = r;
+      await db.appendDoubles(fitTable, [sampleCol, byRow(fit.assigned), byRow(fit.distances), ...(mixture ? [byRow(fit.probabilities!)] : [])]);
       const cluster = cast(col('cluster', 'f'), 'integer');
-      rowsOf = (runId) => select({
+      // a run's rows (run_id, then the columns of run_clusters), or a file's (no run_id; probability for a mixture only)
+      rowsOf = (runId, forFile = false) => select({
         select: [
-          { expr: runId, as: 'run_id' }, { expr: col('__id', 'p'), as: 'customer_id' }, { expr: cluster, as: 'cluster' }, { expr: nameOf(cluster, model.names), as: 'cluster_name' },
-          { expr: col('distance', 'f'), as: 'distance' }, { expr: mixture ? col('probability', 'f') : cast(NULL, 'double'), as: 'probability' },
+          ...(forFile ? [] : [{ expr: runId, as: 'run_id' }]), { expr: cast(col(idColumn, 'i'), 'varchar'), as: 'customer_id' }, { expr: cluster, as: 'cluster' }, { expr: nameOf(cluster, model.names), as: 'cluster_name' },
+          { expr: col('distance', 'f'), as: 'distance' }, ...(mixture ? [{ expr: col('probability', 'f'), as: 'probability' }] : forFile ? [] : [{ expr: cast(NULL, 'double'), as: 'probability' }]),
         ],
-        from: table(fitTable, 'f'),
-        joins: [{ type: 'inner', target: table(positions, 'p'), on: eq(cast(col('r', 'f'), 'bigint'), col('__r', 'p')) }],
-        // in id order (a sort of whole numbers): the table of a run without a workspace is exported as it is
-        orderBy: [col('__r', 'p')],
+        // in id order, the input's (no sort): the table of a run without a workspace is exported as it is
+        from: table(INPUT, 'i'),
+        joins: [{ type: 'positional', target: table(fitTable, 'f') }],
+        where: isNotNull(col('cluster', 'f')),
       });
       pictureIds = [];
     } else {
@@ -343,6 +362,7 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
     }
 
     let runId: number | null = null;
+    let exported: { file: string; rows: number } | undefined;
     if (ws) {
       runId = await storeRun(db, 'cluster', async (id) => {
         await exec(db, insertSelect('run_clusters', rowsOf(num(id)), RUN_COLUMNS));
@@ -353,17 +373,25 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
         if (beforeCommit) await beforeCommit(id);
         return id;
       });
+    } else if (options.outFile !== undefined) {
+      // no workspace, a file wanted: written straight from the join (no table of the assignments in between)
+      const q = compile(rowsOf(NULL, true), db.dialect);
+      exported = await copyToFile(db, q.sql, options.outFile, q.params);
     } else {
       await exec(db, dropTable(ASSIGNMENTS));
       await exec(db, createTableAs(ASSIGNMENTS, rowsOf(cast(NULL, 'integer')), { temporary: true }));
     }
-    const stored = runId === null ? select({ select: items(['customer_id', 'cluster']), from: table(ASSIGNMENTS) })
-      : select({ select: items(['customer_id', 'cluster']), from: table('run_clusters'), where: eq(col('run_id'), num(runId)) });
     if (db.dialect === 'duckdb') {
-      const sampled = await checkSample(db, model, fit.picture.rows, INPUT, positions, idColumn, stored, all);
+      // the stored clusters of the sample's rows: the run's rows by id, else the appended assignment (what was written)
+      const stored = (check: string) => runId !== null
+        ? select({ select: items(['customer_id', 'cluster']), from: table('run_clusters'), where: eq(col('run_id'), num(runId)) })
+        : select({ select: [{ expr: col('__id'), as: 'customer_id' }, { expr: cast(col('__cluster'), 'integer'), as: 'cluster' }], from: table(check) });
+      const sampled = await checkSample(db, model, fit.picture.rows, INPUT, fitTable, idColumn, stored, all);
       sqlDisagreements += sampled.disagreements;
       pictureIds = sampled.ids;
     } else {
+      const stored = runId === null ? select({ select: items(['customer_id', 'cluster']), from: table(ASSIGNMENTS) })
+        : select({ select: items(['customer_id', 'cluster']), from: table('run_clusters'), where: eq(col('run_id'), num(runId)) });
       sqlDisagreements += await checkAll(db, read.ids!, fit.kept, fit.assigned, INPUT, stored, temps);
     }
     if (sqlDisagreements > 0) warnings.push(`${sqlDisagreements} customers are assigned differently in SQL than in the fit (distances equal to floating-point precision)`);
@@ -379,6 +407,7 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
         cluster: Array.from(fit.picture.rows, (r) => clusterOfRow[r]!), explained: fit.picture.explained,
       },
       warnings,
+      ...(exported ? { out: exported } : {}),
     };
   } finally {
     for (const t of temps) await exec(db, dropTable(t));
@@ -399,32 +428,32 @@ export function twoValues(v: Float64Array): [number, number] | null {
 }
 
 /**
- * DuckDB: the model's SQL (features/cluster-assignment.ts) run in the engine on some rows (positions in id
- * order, the fit's sample): how many of them it assigns otherwise than `stored` holds, and their ids in the given order.
+ * DuckDB: the model's SQL (features/cluster-assignment.ts) run in the engine on some rows (the fit's sample: the
+ * rows of the input table, stored in id order, whose `sample` column in the appended fit holds their row number, −1 the others):
+ * how many of them it assigns otherwise than `stored` (given the table of the checked rows: __r, __id, __cluster as
+ * appended, and the features) holds, and their ids in the given order.
  */
-async function checkSample(db: Db, model: ClusterModelJSON, rows: Int32Array, from: string, positions: string, idColumn: string, stored: Select, features: readonly string[]): Promise<{ disagreements: number; ids: string[] }> {
+async function checkSample(db: Db, model: ClusterModelJSON, rows: Int32Array, from: string, fitTable: string, idColumn: string, stored: (check: string) => Select, features: readonly string[]): Promise<{ disagreements: number; ids: string[] }> {
   if (rows.length === 0) return { disagreements: 0, ids: [] };
-  const pick = tempName('cluster_pick'), check = tempName('cluster_check');
+  const check = tempName('cluster_check');
   try {
-    await exec(db, createTableAs(pick, select({ select: [{ expr: cast(num(0), 'double'), as: 'r' }], from: table(from), limit: 0 }), { temporary: true }));
-    await db.appendDoubles(pick, [rows]);
-    const picked = select({ select: items(['__id', '__r']), from: table(positions), where: inQuery(col('__r'), select({ select: [{ expr: cast(col('r'), 'bigint'), as: 'r' }], from: table(pick) })) });
     await exec(db, createTableAs(check, select({
-      select: [...items(['__id', '__r'], 'p'), ...items(features.filter((f) => f !== '__id' && f !== '__r'), 'i')],
-      from: subquery(picked, 'p'),
-      joins: [{ type: 'inner', target: table(from, 'i'), on: eq(cast(col(idColumn, 'i'), 'varchar'), col('__id', 'p')) }],
+      select: [{ expr: cast(col('sample', 'f'), 'bigint'), as: '__r' }, { expr: cast(col(idColumn, 'i'), 'varchar'), as: '__id' }, { expr: col('cluster', 'f'), as: '__cluster' },
+        ...items(features.filter((f) => !['__id', '__r', '__cluster'].includes(f)), 'i')],
+      from: table(from, 'i'),
+      joins: [{ type: 'positional', target: table(fitTable, 'f') }],
+      where: ge(col('sample', 'f'), num(0)),
     }), { temporary: true }));
     const assigned = clusterAssignmentQuery(model, { from: table(check), idColumn: '__id' });
     const r = await one<{ n: number }>(db, select({
       select: [{ expr: count(), as: 'n' }], from: subquery(assigned, 'a'),
-      joins: [{ type: 'inner', target: subquery(stored, 's'), on: eq(col('customer_id', 's'), col('customer_id', 'a')) }],
+      joins: [{ type: 'inner', target: subquery(stored(check), 's'), on: eq(col('customer_id', 's'), col('customer_id', 'a')) }],
       where: ne(col('cluster', 'a'), col('cluster', 's')),
     }));
     const got = await all<{ r: unknown; id: unknown }>(db, select({ select: [{ expr: col('__r'), as: 'r' }, { expr: col('__id'), as: 'id' }], from: table(check) }));
     const idOf = new Map(got.map((g) => [Number(g.r), String(g.id)]));
     return { disagreements: Number(r?.n ?? 0), ids: Array.from(rows, (row) => idOf.get(row)!) };
   } finally {
-    await exec(db, dropTable(pick));
     await exec(db, dropTable(check));
   }
 }

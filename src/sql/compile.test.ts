@@ -263,6 +263,14 @@ test('clickhouse: one JOIN per SELECT; inner-join conditions other than equaliti
   ]);
 });
 
+test('positional join: DuckDB pairs rows by position; the other engines refuse it, and it takes no ON condition', () => {
+  const q = select({ select: [{ expr: col('id', 'i'), as: 'id' }, { expr: col('c', 'f'), as: 'c' }], from: table('ids', 'i'), joins: [{ type: 'positional', target: table('fit', 'f') }] });
+  assert.equal(compile(q, 'duckdb').sql, 'SELECT "i"."id" AS "id", "f"."c" AS "c" FROM "ids" AS "i" POSITIONAL JOIN "fit" AS "f"');
+  for (const d of ['postgres', 'clickhouse'] as const) assert.deepEqual(diagnostics(q, d).map((x) => [x.code, x.path]), [['unsupported-in-dialect', 'query.joins[0]']]);
+  const on = select({ select: '*', from: table('a'), joins: [{ type: 'positional', target: table('b'), on: s.eq(col('x', 'a'), col('x', 'b')) }] });
+  assert.deepEqual(diagnostics(on, 'duckdb').map((x) => [x.code, x.path]), [['invalid-join', 'query.joins[0].on']]);
+});
+
 test('clickhouse: an output alias that renames a column used elsewhere in its SELECT is refused', () => {
   const q = select({
     select: [{ expr: s.sum(col('amount')), as: 'amount' }, { expr: s.avg(col('amount')), as: 'mean' }, { expr: s.cast(col('n'), 'double'), as: 'n' }],

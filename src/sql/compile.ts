@@ -290,13 +290,17 @@ class Compiler {
     if (!caps.multipleJoins && i > 0) {
       this.report(p, 'unsupported-in-dialect', `${this.d.name} takes one JOIN per SELECT`, 'join in a nested subquery: select from (a JOIN b) joined to c');
     }
-    if ((j.type === 'cross') !== (j.on === undefined)) {
-      this.report(`${p}.on`, 'invalid-join', j.type === 'cross' ? 'a cross join takes no ON condition' : `a ${j.type} join needs an ON condition`);
+    const unconditional = j.type === 'cross' || j.type === 'positional';
+    if (unconditional !== (j.on === undefined)) {
+      this.report(`${p}.on`, 'invalid-join', unconditional ? `a ${j.type} join takes no ON condition` : `a ${j.type} join needs an ON condition`);
+    }
+    if (j.type === 'positional' && !caps.positionalJoin) {
+      this.report(p, 'unsupported-in-dialect', `${this.d.name} has no positional join`, 'join on a key instead (e.g. a row number)');
     }
     if (j.on && !caps.nonEquiJoins && !isEquiJoin(j.on)) {
       this.report(`${p}.on`, 'unsupported-in-dialect', `${this.d.name} joins only ON an AND of equalities`, 'move the other conditions to WHERE, or into a subquery on the joined side');
     }
-    const kw = j.type === 'left' ? 'LEFT JOIN' : j.type === 'cross' ? 'CROSS JOIN' : 'JOIN';
+    const kw = j.type === 'left' ? 'LEFT JOIN' : j.type === 'cross' ? 'CROSS JOIN' : j.type === 'positional' ? 'POSITIONAL JOIN' : 'JOIN';
     return `${kw} ${this.source(j.source, `${p}.source`, true)}${j.on ? ` ON ${this.expr(j.on, `${p}.on`)}` : ''}`;
   }
 

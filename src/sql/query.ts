@@ -10,10 +10,14 @@ export type Source =
   | { readonly kind: 'subquery'; readonly query: Query; readonly alias: string };
 
 export interface Join {
-  readonly type: 'inner' | 'left' | 'cross';
+  /**
+   * positional (DuckDB, `capabilities.positionalJoin`): the n-th row of one side with the n-th of the other, in
+   * the tables' scan order (a table's insertion order), no condition
+   */
+  readonly type: 'inner' | 'left' | 'cross' | 'positional';
   /** what is joined (`target` in the factories' vocabulary) */
   readonly source: Source;
-  /** the join condition; none for cross joins */
+  /** the join condition; none for cross and positional joins */
   readonly on?: Expr;
 }
 

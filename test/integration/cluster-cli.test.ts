@@ -167,3 +167,62 @@ test('Mall customers as a Gaussian mixture: k = 5 by BIC, the same five groups, 
     assert.ok(rows.rows.every((x) => Number(x[4]) > 0.2 && Number(x[4]) <= 1));
   });
 });
+
+test('cluster --input: rows taken in id order whatever the file order; --out without a workspace written straight from the engine, in id order, as exportClusters writes it', async () => {
+  const { Random } = await import('../../src/models/random.ts');
+  const { openMemoryDb } = await import('../../src/store/workspace.ts');
+  const { exportClusters, runClustering } = await import('../../src/pipeline/cluster.ts');
+  await withTempDir(async (dir) => {
+    // three groups in 3 features; ids whose text order is not their numeric order; a few blank cells
+    const rng = new Random(11);
+    const lines = Array.from({ length: 3000 }, (_, i) => {
+      const g = i % 3, id = `c${rng.int(0, 1_000_000)}-${i}`;
+      const v = [0, 1, 2].map((j) => (g === j ? 5 : 0) + rng.normal());
+      return `${id},${v.map((x, j) => (j === 2 && i % 97 === 5 ? '' : x.toFixed(6))).join(',')}`;
+    });
+    const byId = [...lines].sort((a, b) => (a.split(',')[0]! < b.split(',')[0]! ? -1 : 1));
+    const shuffled = [...lines];
+    for (let i = shuffled.length - 1; i > 0; i--) { const j = rng.int(0, i); [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]; }
+    const write = (name: string, rows: string[]) => { const f = join(dir, name); writeFileSync(f, `id,a,b,c\n${rows.join('\n')}\n`); return f; };
+    const files = { sorted: write('sorted.csv', byId), shuffled: write('shuffled.csv', shuffled) };
+    for (const extra of [['--k', '3'], ['--k', '3', '--missing', 'exclude'], ['--k', '3', '--algorithm', 'gmm']]) {
+      const outs: Record<string, string> = {};
+      const json: Record<string, { out: { rows: number }; clusters: unknown; customers: { clustered: number }; sqlDisagreements: number }> = {};
+      for (const [name, file] of Object.entries(files)) {
+        const out = join(dir, `${name}-out.csv`);
+        const r = await run(['cluster', '--input', file, '--id-column', 'id', '--seed', '1', ...extra, '--json', '--out', out, '--force', '-w', dir]);
+        assert.equal(r.code, 0, r.err);
+        json[name] = JSON.parse(r.out);
+        outs[name] = readFileSync(out, 'utf8');
+      }
+      // the same fit and the same file whatever the order of the rows in the input
+      assert.equal(outs.shuffled, outs.sorted, extra.join(' '));
+      assert.deepEqual(json.shuffled!.clusters, json.sorted!.clusters);
+      assert.equal(json.sorted!.sqlDisagreements, 0);
+      const rows = readCsv(join(dir, 'shuffled-out.csv'));
+      assert.deepEqual(rows.header, ['customer_id', 'cluster', 'cluster_name', 'distance', ...(extra.includes('gmm') ? ['probability'] : [])]);
+      const excluded = extra.includes('exclude') ? byId.filter((l) => l.endsWith(',')).length : 0;
+      assert.ok(excluded === 0 || excluded > 20);
+      assert.equal(rows.rows.length, 3000 - excluded);
+      assert.equal(json.shuffled!.out.rows, 3000 - excluded);
+      assert.equal(json.shuffled!.customers.clustered, 3000 - excluded);
+      // in id order, the ids of the file (less the excluded rows)
+      assert.deepEqual(rows.rows.map((x) => x[0]), byId.filter((l) => !(excluded && l.endsWith(','))).map((l) => l.split(',')[0]));
+      // the three planted groups
+      const truth = rows.rows.map((x) => Number(x[0]!.split('-')[1]) % 3);
+      assert.ok(adjustedRandIndex(rows.rows.map((x) => Number(x[1])), truth) > 0.95);
+      // the file written straight from the join is the file exportClusters writes from the run's table
+      const mem = await openMemoryDb();
+      try {
+        const opts = { input: { file: files.shuffled, idColumn: 'id' }, k: 3, seed: 1, ...(extra.includes('exclude') ? { missing: 'exclude' as const } : {}), ...(extra.includes('gmm') ? { algorithm: 'gmm' as const } : {}) };
+        const r = await runClustering({ db: mem.db }, opts);
+        assert.equal(r.out, undefined);
+        const file = join(dir, 'export.csv');
+        assert.equal((await exportClusters(mem.db, null, file)).rows, 3000 - excluded);
+        assert.equal(readFileSync(file, 'utf8'), outs.shuffled);
+      } finally {
+        mem.close();
+      }
+    }
+  });
+});

@@ -137,16 +137,18 @@ export function registerCluster(program: Command, ctx: Context, _setExit: SetExi
         bar.update(options.k === 'auto' ? 'choosing k' : 'clustering');
         // the file is written inside the run's transaction: a failed export stores no run
         let out: Awaited<ReturnType<typeof exportClusters>> | undefined;
-        const store = ws && opts.out ? { beforeCommit: async (id: number) => { bar.update('writing the file'); out = await exportClusters(ws!.db, id, opts.out!); } } : {};
+        const store = ws && opts.out ? { beforeCommit: async (id: number) => { bar.update('writing the file'); out = await exportClusters(ws!.db, id, opts.out!); } }
+          // without a workspace the file is written straight from the engine's join of the ids and the fit
+          : opts.out ? { outFile: opts.out } : {};
         const r = await runClustering(ws ? { ws } : { db: mem!.db }, { ...options, ...store });
-        if (opts.out && !ws) out = await exportClusters(mem!.db, r.runId, opts.out);
+        if (r.out) out = r.out;
         bar.done();
         // a suggested action per cluster: segmint.yaml segments.actions by cluster name, else one derived from the profile
         const seg = ws?.config.segments;
         r.clusters = r.clusters.map((c) => ({ ...c, action: actionFor(c.name, seg?.actions, clusterAction(c)) }));
         if (seg) r.warnings.push(...unknownActionWarnings(seg.actions, knownSegmentNames([seg.rfm, seg.lrfmp]), r.clusters.map((c) => c.name)));
         if (opts.json) {
-          const { picture: _picture, ...rest } = r;
+          const { picture: _picture, out: _out, ...rest } = r;
           json(ctx.io, { ...rest, ...(out ? { out } : {}) });
         } else {
           ctx.io.out(renderClusters(r));

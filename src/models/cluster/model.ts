@@ -12,6 +12,7 @@ import { fitKPrototypes } from './kprototypes.ts';
 import { calinskiHarabasz, daviesBouldin, sampleRows, silhouetteSamples, takeRows } from './metrics.ts';
 import { fitPreprocess, pca, transform, type InputColumn, type Preprocessing, type PreprocessParams } from './preprocess.ts';
 import { profileClusters, type ClusterProfile } from './profile.ts';
+import { kernels } from './kernels.ts';
 import { choleskyInverse, type Covariance, type GmmFit } from './gmm.ts';
 
 export const MODEL_FORMAT = 'segmint-cluster-model';
@@ -115,6 +116,17 @@ export class ClusterModel {
     const d = this.json.preprocessing.steps.length, k = this.json.k, n = X.length / d;
     const labels = new Int32Array(n), distances = new Float64Array(n);
     const mix = this.json.mixture;
+    if (!mix) {
+      // nearest centroid: the kernel for d features (the same sums, in feature order from 0)
+      const { sqDist } = kernels(d);
+      for (let i = 0; i < n; i++) {
+        let best = Infinity, arg = 0;
+        for (let c = 0; c < k; c++) { const s = sqDist(X, i, this.C, c); if (s < best) { best = s; arg = c; } }
+        labels[i] = arg;
+        distances[i] = Math.sqrt(best);
+      }
+      return { labels, distances };
+    }
     const probabilities = mix ? new Float64Array(n) : undefined;
     const e = new Float64Array(d), score = new Float64Array(k), q = new Float64Array(k);
     for (let i = 0; i < n; i++) {

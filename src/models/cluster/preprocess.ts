@@ -160,7 +160,10 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
   for (const c of columns) if (c.values.length !== n) throw new SegmintError('invalid-argument', `column ${c.name} has ${c.values.length} values, expected ${n}`);
   for (const c of columns) {
     if (c.kind !== 'numeric') continue;
-    const bad = c.values.findIndex((x) => x === Infinity || x === -Infinity);
+    // the first infinite value (a plain loop: a callback per value costs more than the test)
+    const v = c.values;
+    let bad = -1;
+    for (let i = 0; i < v.length; i++) { const x = v[i]!; if (x === Infinity || x === -Infinity) { bad = i; break; } }
     if (bad >= 0) throw new SegmintError('invalid-value', `${c.name}, row ${bad}: ${c.values[bad]} is not a finite number`, { hint: `replace infinite values in ${c.name} (leave them empty to impute them), or leave ${c.name} out` });
   }
   const names = new Set(columns.map((c) => c.name));
@@ -208,13 +211,15 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
       // negative values (net spend where returns exceed purchases) are clipped at 0 before the log
       let negative = 0;
       for (let i = 0; i < raw.length; i++) if (raw[i]! < 0) negative++;
-      const clipped = negative ? raw.map((x) => Math.max(x, 0)) : raw;
-      const auto = params.log1p === 'auto' && negative <= AUTO_LOG1P_MAX_NEGATIVE * raw.length && skewness(clipped) > 2;
+      // the clipped copy only when a log1p needs it (its skewness, or the log itself)
+      let clippedCopy: Float64Array | undefined;
+      const clipped = () => (clippedCopy ??= negative ? raw.map((x) => Math.max(x, 0)) : raw);
+      const auto = params.log1p === 'auto' && negative <= AUTO_LOG1P_MAX_NEGATIVE * raw.length && skewness(clipped()) > 2;
       const log = auto || (Array.isArray(params.log1p) && params.log1p.includes(c.name));
       if (log && negative > raw.length / 2) throw new SegmintError('log1p-negative', `log1p: ${c.name} is negative for ${negative} of ${raw.length} rows: clipping them at 0 would leave little of it`, { hint: `leave ${c.name} out of log1p` });
       const floor = log && negative > 0 ? 0 : undefined;
       if (floor !== undefined) warnings.push(`${c.name}: ${negative} value${negative === 1 ? '' : 's'} below 0 clipped at 0 before log(1 + x)${auto ? ' (log1p auto)' : ''}`);
-      const v = log ? clipped.map((x) => Math.log(1 + x)) : raw;
+      const v = log ? clipped().map((x) => Math.log(1 + x)) : raw;
       let lo: number | null = null, hi: number | null = null;
       if (q > 0) {
         [lo, hi] = quantilesSelect(Float64Array.from(v), [q, 1 - q]) as [number, number];
@@ -250,7 +255,18 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
 /** `applyNumeric` over a column, written into column j of the row-major n × d matrix X (the same arithmetic, bounds hoisted). */
 function applyNumericColumn(s: NumericStep, values: Float64Array, X: Float64Array, d: number, j: number): void {
   const [lo, hi] = scaleBounds(s);
-  const tiny = Z_TINY * s.scale;
+  const tiny = Z_TINY * s.scale, center = s.center, scale = s.scale;
+  if (s.floor === undefined && !s.log1p && s.clipLow === null && s.clipHigh === null) {
+    // no floor, log or clipping (the usual case): the same arithmetic with the step's fields in locals
+    const impute = s.impute;
+    for (let i = 0; i < values.length; i++) {
+      const x = values[i]!;
+      const v = x !== x ? impute : x;
+      const t = Math.min(Math.max(v, lo), hi) - center;
+      X[i * d + j] = Math.abs(t) < tiny ? 0 : t / scale;
+    }
+    return;
+  }
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
     let v = Number.isNaN(x) ? s.impute : x;

@@ -28,6 +28,8 @@ export interface Capabilities {
    * new analyzer); the compiler then refuses queries where that would change the meaning
    */
   aliasesShadowColumns: boolean;
+  /** POSITIONAL JOIN: rows paired by their position in scan order (DuckDB) */
+  positionalJoin?: boolean;
 }
 
 /** One function spelling: the compiled arguments in, the SQL out. */

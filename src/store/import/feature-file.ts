@@ -10,8 +10,12 @@ import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
 import { detectFormat } from './formats.ts';
 
-/** Read `file` into the temporary table `table` of `db` (embedded DuckDB); returns a note per blank-celled column read as numbers. */
-export async function loadFeatureFile(db: Db, file: string, idColumn: string, table: string): Promise<string[]> {
+/**
+ * Read `file` into the temporary table `table` of `db` (embedded DuckDB); returns a note per blank-celled column
+ * read as numbers. `orderById`: the rows are stored in the text order of the id column (when the file has it), so
+ * that a scan of the table reads them in that order.
+ */
+export async function loadFeatureFile(db: Db, file: string, idColumn: string, table: string, options: { orderById?: boolean } = {}): Promise<string[]> {
   if (db.dialect !== 'duckdb') throw new Error('loadFeatureFile: files are read in an embedded DuckDB');
   const path = resolve(file);
   const format = detectFormat(path);
@@ -20,7 +24,12 @@ export async function loadFeatureFile(db: Db, file: string, idColumn: string, ta
     : format === 'parquet' ? `read_parquet(${quoteString(path)})`
     : format === 'json' || format === 'ndjson' ? `read_json_auto(${quoteString(path)})` : undefined;
   if (!reader) throw new SegmintError('unsupported-format', `--input ${file}: ${format} files cannot be clustered directly`, { hint: 'import it into a workspace, or save it as CSV or Parquet' });
-  await db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT * FROM ${reader}`);
+  let order = '';
+  if (options.orderById) {
+    const cols = await db.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`);
+    if (cols.some((c) => c.column_name === idColumn)) order = ` ORDER BY CAST(${quoteIdent(idColumn)} AS VARCHAR)`;
+  }
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT * FROM ${reader}${order}`);
   return blanksAsMissing(db, idColumn, table);
 }
 
