@@ -21,15 +21,17 @@ export interface HistKernels {
   /** the histogram of rows [start, end) of a row-major bins buffer (row stride `rowBytes`) and its gradients */
   hist(hist: Float64Array, bins: Uint8Array, gh: Float64Array, start: number, end: number): void;
   /**
-   * Stable partition of rows [start, end) of one buffer into another, same range: the rows whose bin in
-   * column f is in the 256-bit set `left` first (nLeft of them), then the others. Moves each row's bins
-   * (as 32-bit words), gradient, hessian and row number. Returns the end of the left part.
+   * Stable partition of rows [start, end) of one buffer into another: the rows whose bin in column f is in
+   * the 256-bit set `left` to positions lp, lp + 1, …, the others to rp, rp + 1, …. Moves each row's bins
+   * (as 32-bit words), gradient, hessian and row number. Returns the next left position.
    */
   partition(
     sb8: Uint8Array, sb32: Uint32Array, sg: Float64Array, si: Uint32Array,
     db32: Uint32Array, dg: Float64Array, di: Uint32Array,
-    start: number, end: number, nLeft: number, f: number, left: Uint32Array,
+    start: number, end: number, lp: number, rp: number, f: number, left: Uint32Array,
   ): number;
+  /** how many of rows [start, end) have their bin in column f in the set `left` */
+  countLeft(sb8: Uint8Array, start: number, end: number, f: number, left: Uint32Array): number;
   /** writes Σ loss of rows [lo, hi) to out[at] */
   gradients(raw: Float64Array, y: Float64Array, w: Float64Array | null, gh: Float64Array, lo: number, hi: number, out: Float64Array, at: number): void;
 }
@@ -80,8 +82,7 @@ export function histKernelSource(p: number, j0: number, j1: number): string {
         ${body}
       }
     },
-    partition(sb8, sb32, sg, si, db32, dg, di, start, end, nLeft, f, left) {
-      let lp = start, rp = start + nLeft;
+    partition(sb8, sb32, sg, si, db32, dg, di, start, end, lp, rp, f, left) {
       for (let k = start; k < end; k++) {
         const bin = sb8[k * ${q} + f];
         const L = (left[bin >>> 5] >>> (bin & 31)) & 1;
@@ -95,6 +96,14 @@ export function histKernelSource(p: number, j0: number, j1: number): string {
         di[d] = si[k];
       }
       return lp;
+    },
+    countLeft(sb8, start, end, f, left) {
+      let c = 0;
+      for (let k = start; k < end; k++) {
+        const bin = sb8[k * ${q} + f];
+        c += (left[bin >>> 5] >>> (bin & 31)) & 1;
+      }
+      return c;
     },
     gradients(raw, y, w, gh, lo, hi, out, at) {
       let loss = 0;

@@ -43,7 +43,7 @@ const HIST_STRIDE = 3;
 
 /** Below this many rows × columns a second thread costs more than it saves. */
 const PARALLEL_MIN_CELLS = 2_000_000;
-/** A node's histogram is shared with the worker from this many rows (below, the wake-up costs more). */
+/** A node's histogram or partition is shared with the worker from this many rows (below, the wake-up costs more). */
 const PARALLEL_MIN_NODE_ROWS = 8192;
 /** Histograms kept in shared memory at most (bytes); a larger tree shape grows on one thread. */
 const PARALLEL_MAX_HIST_BYTES = 256 * 2 ** 20;
@@ -68,14 +68,17 @@ function subtractHistogram(parent: Float64Array, child: Float64Array): void {
 
 // The worker: waits for a job number in ctl, runs it on the shared arrays, reports. Jobs: 0 stop,
 // 1 histogram (slot) of rows [start, end) of bins buffer `buf` (0 the original order, 1 and 2 the partitioned),
-// 3 gradients of rows [start, end) (Σ loss into out[0]).
+// 2 partition rows [start, end) of buffer `buf` into buffer `dst` from positions lp and rp on column f by the
+// shared set `left`, 3 gradients of rows [start, end) (Σ loss into out[0]).
 const CTL_GEN = 0, CTL_DONE = 1, CTL_JOB = 2, CTL_SLOT = 3, CTL_START = 4, CTL_END = 5, CTL_ERROR = 6, CTL_BUF = 7;
+const CTL_DST = 8, CTL_F = 9, CTL_LP = 10, CTL_RP = 11;
 const WORKER = `
 const { workerData: d } = require('node:worker_threads');
 const kern = new Function('return ' + d.src)();
 const slots = [];
 for (let s = 0; s < d.slots; s++) slots.push(new Float64Array(d.hist, s * d.histSize * 8, d.histSize));
 const ctl = d.ctl;
+const bins32 = d.bins.map((b) => new Uint32Array(b.buffer, b.byteOffset, b.length / 4));
 let gen = 0;
 for (;;) {
   Atomics.wait(ctl, ${CTL_GEN}, gen);
@@ -84,7 +87,10 @@ for (;;) {
   if (job === 0) break;
   try {
     if (job === 1) kern.hist(slots[ctl[${CTL_SLOT}]], d.bins[ctl[${CTL_BUF}]], d.gh[ctl[${CTL_BUF}]], ctl[${CTL_START}], ctl[${CTL_END}]);
-    else kern.gradients(d.raw, d.y, d.w, d.gh[0], ctl[${CTL_START}], ctl[${CTL_END}], d.out, 0);
+    else if (job === 2) {
+      const s = ctl[${CTL_BUF}], t = ctl[${CTL_DST}];
+      kern.partition(d.bins[s], bins32[s], d.gh[s], d.ids[s], bins32[t], d.gh[t], d.ids[t], ctl[${CTL_START}], ctl[${CTL_END}], ctl[${CTL_LP}], ctl[${CTL_RP}], ctl[${CTL_F}], d.left);
+    } else kern.gradients(d.raw, d.y, d.w, d.gh[0], ctl[${CTL_START}], ctl[${CTL_END}], d.out, 0);
   } catch (e) {
     ctl[${CTL_ERROR}] = 1;
   }
@@ -137,7 +143,7 @@ export class TreeGrower {
   private worker: Worker | null = null;
   private readonly ctl: Int32Array;
   private readonly half: number;
-  private readonly leftSet = new Uint32Array(8);
+  private readonly leftSet: Uint32Array;
 
   /**
    * `bins`: the n × p row-major bins; `y` the outcomes (0/1), `w` the weights or null. The trees are the
@@ -170,16 +176,18 @@ export class TreeGrower {
     this.bins8 = [b0, new Uint8Array(buffer(n * q)), new Uint8Array(buffer(n * q))];
     this.bins32 = this.bins8.map((b) => new Uint32Array(b.buffer, b.byteOffset, (n * q) / 4));
     this.gh = [f64(2 * n), f64(2 * n), f64(2 * n)];
-    const id0 = new Uint32Array(n);
+    const u32 = (len: number): Uint32Array => new Uint32Array(buffer(len * 4));
+    const id0 = u32(n);
     for (let i = 0; i < n; i++) id0[i] = i;
-    this.ids = [id0, new Uint32Array(n), new Uint32Array(n)];
+    this.ids = [id0, u32(n), u32(n)];
+    this.leftSet = u32(8);
     this.raw = f64(n);
     this.y = f64(n);
     this.y.set(y);
     this.w = w ? f64(n) : null;
     if (w) this.w!.set(w);
     this.sums = f64(2);
-    this.ctl = new Int32Array(buffer(32));
+    this.ctl = new Int32Array(buffer(64));
     this.half = n >>> 1;
     this.all = histKernels(p, 0, p);
     this.mine = this.all;
@@ -192,7 +200,7 @@ export class TreeGrower {
         eval: true,
         workerData: {
           src: histKernelSource(p, split, p), slots: slotCount, histSize: this.histSize, hist, ctl: this.ctl,
-          bins: this.bins8, gh: this.gh, raw: this.raw, y: this.y, w: this.w, out: this.sums,
+          bins: this.bins8, gh: this.gh, ids: this.ids, left: this.leftSet, raw: this.raw, y: this.y, w: this.w, out: this.sums,
         },
       });
       this.worker.unref();
@@ -286,6 +294,26 @@ export class TreeGrower {
   }
 
   /**
+   * Move rows [s0, e) of buffer src into buffer dst, the nLeft whose bin in column f is in `leftSet` first;
+   * returns the end of the left part. With a worker (a large node) it moves the first half of the rows while
+   * this thread counts that half's left rows, then moves the second half to the places after them.
+   */
+  private partition(src: number, dst: number, s0: number, e: number, nLeft: number, f: number): number {
+    const { bins8, bins32, gh, ids, leftSet } = this;
+    const move = (from: number, to: number, lp: number, rp: number): number => this.all.partition(
+      bins8[src]!, bins32[src]!, gh[src]!, ids[src]!, bins32[dst]!, gh[dst]!, ids[dst]!, from, to, lp, rp, f, leftSet);
+    if (!this.worker || e - s0 < 2 * PARALLEL_MIN_NODE_ROWS) return move(s0, e, s0, s0 + nLeft);
+    const mid = s0 + ((e - s0) >>> 1);
+    const c = this.ctl;
+    c[CTL_DST] = dst; c[CTL_F] = f; c[CTL_LP] = s0; c[CTL_RP] = s0 + nLeft;
+    this.post(2, 0, src, s0, mid);
+    const firstLeft = this.all.countLeft(bins8[src]!, s0, mid, f, leftSet);
+    const l = move(mid, e, s0 + firstLeft, s0 + nLeft + (mid - s0 - firstLeft));
+    this.wait();
+    return l;
+  }
+
+  /**
    * Grow a tree on the gradients of the last `gradients()` call, and add each training row's leaf value to
    * `raw`.
    */
@@ -344,10 +372,7 @@ export class TreeGrower {
         if (s.missingLeft) leftSet[MISSING_BIN >>> 5] = leftSet[MISSING_BIN >>> 5]! | (1 << (MISSING_BIN & 31));
       }
       const src = where[k]!, dst = src === 1 ? 2 : 1;
-      const l = this.all.partition(
-        this.bins8[src]!, this.bins32[src]!, this.gh[src]!, this.ids[src]!,
-        this.bins32[dst]!, this.gh[dst]!, this.ids[dst]!, start[k]!, e, s.countLeft, f, leftSet,
-      );
+      const l = this.partition(src, dst, start[k]!, e, s.countLeft, f);
       if (l !== start[k]! + s.countLeft) throw new SegmintError('internal-error', `a tree node's left child has ${l - start[k]!} rows, its histogram counted ${s.countLeft}`);
       const a = nodes++, b = nodes++;
       start[a] = start[k]!; end[a] = l; start[b] = l; end[b] = e;
