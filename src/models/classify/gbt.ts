@@ -12,6 +12,10 @@
  * Early stopping (off by default) holds out a stratified, seeded `validationFraction` of the rows and stops
  * when the held-out log loss has not fallen by more than `tol` below its value `nIterNoChange` iterations
  * earlier (scikit-learn's `_should_stop` with scoring='loss').
+ *
+ * On large data (≥ 2,000,000 rows × columns, two cores) the trees grow with a worker thread sharing the
+ * histograms, partitions and gradients (tree-grower.ts; SEGMINT_THREADS=1 turns it off): the same trees bit for
+ * bit. Prediction walks each tree as routing tables over the binned rows (tree.ts `compileTree`).
  */
 
 import { SegmintError } from '../../core/errors.ts';
