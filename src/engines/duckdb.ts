@@ -292,24 +292,30 @@ export class DuckDbEngine implements Engine {
     return out;
   }
 
-  async numericColumns(sql: string, params: readonly Param[] | undefined, names: readonly string[]): Promise<Record<string, Float64Array>> {
+  async numericColumns(sql: string, params: readonly Param[] | undefined, names: readonly string[], expectedRows?: number): Promise<Record<string, Float64Array>> {
     // streamed: chunk by chunk as the engine produces them (reading a materialized result's chunks back by
-    // index cost more than the query itself at 1,000,000 rows, issue #15)
+    // index cost more than the query itself at 1,000,000 rows, issue #15); with `expectedRows` straight into
+    // arrays of that length (fresh memory costs: chunks and then a joined copy touched twice as much)
     const result = await this.conn.stream(sql, ...bind(params));
     this.wrote();
     const have = result.columnNames();
     const at = names.map((name) => have.indexOf(name));
     const missing = names.find((_, t) => at[t]! < 0);
     if (missing !== undefined) throw unknownColumn(missing, have);
+    const cap = expectedRows !== undefined && Number.isInteger(expectedRows) && expectedRows > 0 ? expectedRows : 0;
+    const whole: Float64Array[] = names.map(() => new Float64Array(cap));
     const parts: Float64Array[][] = names.map(() => []);
     let n = 0;
+    let filled = 0; // rows in `whole`: the leading chunks that fit
     for (;;) {
       const c = await result.fetchChunk();
       if (!c || c.rowCount === 0) break;
       const rows = c.rowCount;
+      // rows that fit the expected length go into it; any beyond, chunk by chunk as before
+      const into = filled === n && n + rows <= cap;
       at.forEach((j, t) => {
         const vec = c.getColumnVector(j);
-        const part = new Float64Array(rows);
+        const part = into ? whole[t]!.subarray(n, n + rows) : new Float64Array(rows);
         if (vec instanceof DuckDBDoubleVector) {
           // DOUBLE columns are copied from the engine's vectors as they are: the values, then NaN where the
           // validity mask (absent when no value is NULL; not public) has a 0 bit, read a 32-bit word at a time
@@ -328,16 +334,20 @@ export class DuckDbEngine implements Engine {
           let r = 0;
           for (const v of c.convertColumnValues(j, JSDuckDBValueConverter)) part[r++] = toDouble(toJs(v));
         }
-        parts[t]!.push(part);
+        if (!into) parts[t]!.push(part);
       });
+      if (into) filled += rows;
       n += rows;
     }
     const out: Record<string, Float64Array> = {};
     names.forEach((name, t) => {
-      if (parts[t]!.length === 1) { out[name] = parts[t]![0]!; return; }
+      const ps = parts[t]!;
+      if (ps.length === 0) { out[name] = filled === cap ? whole[t]! : whole[t]!.subarray(0, filled); return; }
+      if (filled === 0 && ps.length === 1) { out[name] = ps[0]!; return; }
       const a = new Float64Array(n);
-      let offset = 0;
-      for (const p of parts[t]!) { a.set(p, offset); offset += p.length; }
+      a.set(whole[t]!.subarray(0, filled));
+      let offset = filled;
+      for (const p of ps) { a.set(p, offset); offset += p.length; }
       out[name] = a;
     });
     return out;

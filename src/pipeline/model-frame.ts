@@ -13,7 +13,7 @@ import { compile, DIALECT } from '../sql/compile.ts';
 import { and, cast, caseWhen, col, eq, lit, num, select, subquery, table, type Expr, type Join, type Select, type SelectItem } from '../sql/ir.ts';
 import type { Db } from '../store/workspace.ts';
 import { loadAudienceSchema } from './audience.ts';
-import { all } from './run-query.ts';
+import { all, countRows } from './run-query.ts';
 import { resolveTraits } from './trait-columns.ts';
 
 export type FeatureSource = { name: string; from: 'trait' | 'behaviour' | 'result'; kind: 'numeric' | 'categorical' };
@@ -133,7 +133,9 @@ export async function loadFrame(db: Db, sources0: readonly FeatureSource[], o: F
   }
   const frameJoins = joinsFor(read);
   const q = compile(select({ select: numericItems, from: table('customers', 'c'), joins: frameJoins, orderBy: [col('customer_id', 'c')] }), db.dialect);
-  const numbers = await db.numericColumns(q.sql, q.params, numericItems.map((i) => i.as!));
+  // left joins keep every customer once: the rows are known before the read, which then writes them in place
+  const expected = frameJoins.every((j) => j.type === 'left') ? await countRows(db, 'customers') : undefined;
+  const numbers = await db.numericColumns(q.sql, q.params, numericItems.map((i) => i.as!), expected);
   const n = numbers.__row!.length;
   const idQuery = select({ select: [{ expr: col('customer_id', 'c'), as: 'customer_id' }], from: table('customers', 'c'), joins: frameJoins });
   let text: Record<string, unknown[]> = {};
@@ -146,7 +148,7 @@ export async function loadFrame(db: Db, sources0: readonly FeatureSource[], o: F
     if (kind === 'numeric') return { name, kind: 'numeric', values: numbers[name]! };
     const l = levels.get(name);
     if (!l) return categoricalColumn(name, (text[name] ?? []).map((x) => (x === null || x === undefined ? null : levelText(x))));
-    const codes = Int32Array.from(numbers[name]!);
+    const codes = new Int32Array(numbers[name]!); // whole numbers: the typed copy is exact (and native, not an iteration)
     return { name, kind: 'categorical', codes, levels: l.map(levelText) };
   };
   const extra: Frame['extra'] = {};

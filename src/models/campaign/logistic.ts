@@ -104,19 +104,27 @@ function choleskySolve(a: Float64Array, b: Float64Array, m: number): Float64Arra
 const BLOCK = 256;
 
 /**
- * Which columns the passes treat as dense and which as one-hot (see `LogisticOptions.oneHot`): the dense
- * columns, the one-hot columns numbered group by group (`sparse`), and for each row and group the number of
- * its one-hot column holding the 1 (−1: none).
+ * A design read a block of rows at a time, as the passes over the rows read it: the dense columns written out
+ * column by column, the one-hot columns as the number of the column holding each row's 1 (see
+ * `LogisticOptions.oneHot`). `fitLogistic` makes one over a row-major matrix; classify/design.ts makes one
+ * over the feature columns (`designBlocks`), so a fit needs no n × p matrix.
  */
-interface Layout {
+export interface DesignBlocks {
+  n: number;
+  /** columns of the design (dense and one-hot) */
+  p: number;
+  /** the dense columns (0-based design columns), in the order `fill` writes them */
   dense: Int32Array;
+  /** the one-hot columns (0-based design columns), numbered group by group: a group's numbers are consecutive */
   sparse: Int32Array;
   groups: number;
-  /** n × groups, row-major */
+  /** n × groups, row-major: the number (index into `sparse`) of the column holding the row's 1, −1 for none */
   codes: Int32Array;
+  /** dense column j (of `dense`) of rows [from, from + len) into out[j·stride + k], k < len; finite values */
+  fill(from: number, len: number, out: Float64Array, stride: number): void;
 }
 
-function layout(z: Float64Array, n: number, p: number, oneHot: readonly (readonly number[])[] | undefined): Layout {
+function layout(z: Float64Array, n: number, p: number, oneHot: readonly (readonly number[])[] | undefined): DesignBlocks {
   const taken = new Uint8Array(p);
   const sparse: number[] = [];
   const codeCols: Int32Array[] = [];
@@ -148,25 +156,46 @@ function layout(z: Float64Array, n: number, p: number, oneHot: readonly (readonl
     const cc = codeCols[gi]!;
     for (let i = 0; i < n; i++) codes[i * groups + gi] = cc[i]!;
   }
-  return { dense: Int32Array.from(dense), sparse: Int32Array.from(sparse), groups, codes };
+  const cols = Int32Array.from(dense);
+  const pd = cols.length;
+  const fill = (from: number, len: number, out: Float64Array, stride: number): void => {
+    for (let k = 0; k < len; k++) {
+      const row = (from + k) * p;
+      for (let j = 0; j < pd; j++) out[j * stride + k] = z[row + cols[j]!]!;
+    }
+  };
+  return { n, p, dense: cols, sparse: Int32Array.from(sparse), groups, codes, fill };
 }
 
 /** The linear predictors of every row at θ (intercept first, original column order). */
-function linearPredictors(z: Float64Array, n: number, p: number, L: Layout, th: Float64Array, out: Float64Array): void {
-  const { dense, sparse, groups, codes } = L;
+function linearPredictors(src: DesignBlocks, th: Float64Array, out: Float64Array): void {
+  const { n, dense, sparse, groups, codes } = src;
   const pd = dense.length;
   const bd = Float64Array.from(dense, (c) => th[c + 1]!);
   const bs = Float64Array.from(sparse, (c) => th[c + 1]!);
   const b0 = th[0]!;
-  for (let i = 0; i < n; i++) {
-    let e = b0;
-    const row = i * p;
-    for (let j = 0; j < pd; j++) e += z[row + dense[j]!]! * bd[j]!;
-    for (let gi = 0, cb = i * groups; gi < groups; gi++) {
-      const s = codes[cb + gi]!;
-      if (s >= 0) e += bs[s]!;
+  const buf = new Float64Array(Math.max(1, pd) * BLOCK);
+  for (let start = 0; start < n; start += BLOCK) {
+    const len = Math.min(BLOCK, n - start);
+    const e = out.subarray(start, start + len);
+    e.fill(b0);
+    src.fill(start, len, buf, BLOCK);
+    // column by column: each row's sum still adds its terms in column order
+    for (let j = 0; j < pd; j++) {
+      const o = j * BLOCK;
+      const bj = bd[j]!;
+      for (let k = 0; k < len; k++) e[k]! += buf[o + k]! * bj;
     }
-    out[i] = e;
+    if (groups) {
+      for (let k = 0; k < len; k++) {
+        let ek = e[k]!;
+        for (let gi = 0, cb = (start + k) * groups; gi < groups; gi++) {
+          const c = codes[cb + gi]!;
+          if (c >= 0) ek += bs[c]!;
+        }
+        e[k] = ek;
+      }
+    }
   }
 }
 
@@ -177,11 +206,10 @@ function linearPredictors(z: Float64Array, n: number, p: number, L: Layout, th: 
  * its weight) to their rows of the Hessian, and its weight to the pairs of 1s it holds.
  */
 function accumulate(
-  z: Float64Array, n: number, p: number, L: Layout, y: Float64Array, w: Float64Array | undefined, eta: Float64Array,
-  g: Float64Array, h: Float64Array,
+  src: DesignBlocks, y: Float64Array, w: Float64Array | undefined, eta: Float64Array, g: Float64Array, h: Float64Array,
 ): void {
+  const { n, p, dense, sparse, groups, codes } = src;
   const m = p + 1;
-  const { dense, sparse, groups, codes } = L;
   const pd = dense.length;
   const md = pd + 1; // intercept and the dense columns
   const ns = sparse.length;
@@ -194,8 +222,10 @@ function accumulate(
   const r = new Float64Array(BLOCK);
   const v = new Float64Array(BLOCK);
   const vx = new Float64Array(BLOCK);
+  const denseCols = cols.subarray(BLOCK);
   for (let start = 0; start < n; start += BLOCK) {
     const len = Math.min(BLOCK, n - start);
+    src.fill(start, len, denseCols, BLOCK);
     for (let k = 0; k < len; k++) {
       const i = start + k;
       const mu = sigmoid(eta[i]!);
@@ -205,15 +235,13 @@ function accumulate(
       r[k] = rk;
       v[k] = vk;
       cols[k] = 1;
-      const row = i * p;
-      for (let j = 0; j < pd; j++) cols[(j + 1) * BLOCK + k] = z[row + dense[j]!]!;
       for (let gi = 0, cb = i * groups; gi < groups; gi++) {
         const s = codes[cb + gi]!;
         if (s < 0) continue;
         gs[s]! += rk;
         const base = s * md;
         cross[base]! += vk;
-        for (let j = 0; j < pd; j++) cross[base + 1 + j]! += vk * z[row + dense[j]!]!;
+        for (let j = 0; j < pd; j++) cross[base + 1 + j]! += vk * cols[(j + 1) * BLOCK + k]!;
         for (let gj = 0; gj < gi; gj++) {
           const t = codes[cb + gj]!;
           if (t >= 0) ss[s * ns + t]! += vk; // t < s: the groups are numbered in order
@@ -311,19 +339,25 @@ export function columnScales(x: Float64Array, n: number, p: number): { means: nu
   return { means, scales };
 }
 
+/** The checks common to both fits: C, the sizes, 0/1 outcomes. */
+function checkFit(n: number, y: Float64Array, o: LogisticOptions): number {
+  const C = o.C ?? 1;
+  if (!(C > 0)) throw new SegmintError('invalid-design', `C must be positive, got ${C}`, { hint: 'C is the inverse regularisation strength: larger means less shrinkage' });
+  if (n === 0) throw new SegmintError('invalid-design', 'the design has no rows', { hint: 'fit on at least one row per outcome' });
+  for (let i = 0; i < n; i++)
+    if (y[i] !== 0 && y[i] !== 1) throw new SegmintError('invalid-design', `outcomes must be 0 or 1, row ${i + 1} has ${y[i]}`, { hint: 'logistic regression models a binary outcome' });
+  return C;
+}
+
 /**
  * Fit the model (see the file comment). `x` holds n rows of p values, `y` the 0/1 outcomes.
  * Throws `invalid-design` on mismatched sizes, non-finite values or outcomes other than 0/1.
  */
 export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLike<number>, o: LogisticOptions = {}): LogisticModel {
   const y = Float64Array.from(yIn); // one array type in the hot loops
-  const C = o.C ?? 1;
-  if (!(C > 0)) throw new SegmintError('invalid-design', `C must be positive, got ${C}`, { hint: 'C is the inverse regularisation strength: larger means less shrinkage' });
   if (x.length !== n * p || y.length !== n || (o.weights && o.weights.length !== n))
     throw new SegmintError('invalid-design', `a design of ${n}×${p} needs ${n * p} values and ${n} outcomes, got ${x.length} and ${y.length}`);
-  if (n === 0) throw new SegmintError('invalid-design', 'the design has no rows', { hint: 'fit on at least one row per outcome' });
-  for (let i = 0; i < n; i++)
-    if (y[i] !== 0 && y[i] !== 1) throw new SegmintError('invalid-design', `outcomes must be 0 or 1, row ${i + 1} has ${y[i]}`, { hint: 'logistic regression models a binary outcome' });
+  const C = checkFit(n, y, o);
   for (let k = 0; k < x.length; k++)
     if (!Number.isFinite(x[k]!)) throw new SegmintError('invalid-design', `row ${Math.floor(k / p) + 1}, column ${(k % p) + 1} is ${x[k]}`, { hint: 'fill or drop missing feature values before fitting' });
 
@@ -335,6 +369,25 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
     z = new Float64Array(n * p);
     for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) z[i * p + j] = (x[i * p + j]! - means[j]!) / scales[j]!;
   }
+  return newton(layout(z, n, p, o.standardize ? undefined : o.oneHot), y, C, o, means, scales);
+}
+
+/**
+ * `fitLogistic` over a design read a block at a time (`DesignBlocks`, e.g. classify/design.ts's
+ * `designBlocks` over the feature columns): the same fit, the same sums, without an n × p matrix.
+ * `standardize` and `oneHot` are the blocks' business and are ignored.
+ */
+export function fitLogisticBlocks(src: DesignBlocks, yIn: ArrayLike<number>, o: LogisticOptions = {}): LogisticModel {
+  const y = Float64Array.from(yIn);
+  const n = src.n;
+  if (y.length !== n || (o.weights && o.weights.length !== n) || src.codes.length !== n * src.groups || src.dense.length + src.sparse.length !== src.p)
+    throw new SegmintError('invalid-design', `a design of ${n} rows needs ${n} outcomes, got ${y.length}`);
+  return newton(src, y, checkFit(n, y, o), o, null, null);
+}
+
+/** Damped Newton from `o.start` (or 0) over the rows of `src` (see the file comment). */
+function newton(src: DesignBlocks, y: Float64Array, C: number, o: LogisticOptions, means: number[] | null, scales: number[] | null): LogisticModel {
+  const { n, p } = src;
   const w = o.weights;
   const lambda = Number.isFinite(C) ? 1 / C : 0;
   const m = p + 1; // θ = (b, β₁ … β_p)
@@ -345,9 +398,8 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
   }
   const eta = new Float64Array(n);
 
-  const L = layout(z, n, p, o.standardize ? undefined : o.oneHot);
   const objectiveAt = (th: Float64Array, etaOut: Float64Array): number => {
-    linearPredictors(z, n, p, L, th, etaOut);
+    linearPredictors(src, th, etaOut);
     let f = 0;
     for (let i = 0; i < n; i++) {
       const e = etaOut[i]!;
@@ -360,6 +412,7 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
   };
 
   let f = objectiveAt(theta, eta);
+  if (!Number.isFinite(f)) throw new SegmintError('invalid-design', `the objective at the start is ${f}: the design holds a value that is not a finite number`, { hint: 'fill or drop missing feature values before fitting' });
   const maxIt = o.maxIterations ?? 100;
   const tol = o.tolerance ?? 1e-20;
   let iterations = 0;
@@ -370,7 +423,7 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
   const trial = new Float64Array(m);
   const etaTrial = new Float64Array(n);
   for (; iterations < maxIt; iterations++) {
-    accumulate(z, n, p, L, y, w, eta, g, h);
+    accumulate(src, y, w, eta, g, h);
     for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
     for (let j = 1; j < m; j++) {
       g[j]! += lambda * theta[j]!;
@@ -422,7 +475,7 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
   if (o.covariance) {
     if (!converged) {
       // the Hessian at the final θ (a converged fit stops before moving, so hLast is already there)
-      accumulate(z, n, p, L, y, w, eta, g, h);
+      accumulate(src, y, w, eta, g, h);
       for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
       for (let j = 1; j < m; j++) h[j * m + j]! += lambda;
       hLast.set(h);
@@ -438,7 +491,7 @@ export function fitLogistic(x: Float64Array, n: number, p: number, yIn: ArrayLik
     coefficients = scaledCoefficients.map((b, j) => b / scales![j]!);
     intercept = scaledIntercept - coefficients.reduce((s, b, j) => s + b * means![j]!, 0);
   }
-  return { p, C, standardized: !!o.standardize, intercept, coefficients, means, scales, scaledIntercept, scaledCoefficients, scaledCovariance, iterations, converged, objective: f };
+  return { p, C, standardized: !!(means && scales), intercept, coefficients, means, scales, scaledIntercept, scaledCoefficients, scaledCovariance, iterations, converged, objective: f };
 }
 
 /** P(y = 1) for each row of `x` (n rows of the model's p columns, on the scale given to `fitLogistic`). */

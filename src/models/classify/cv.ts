@@ -6,10 +6,10 @@
  */
 
 import { SegmintError } from '../../core/errors.ts';
-import { applyDesign, learnDesign } from './design.ts';
+import { applyDesign, designSource, eachDesignBlock, lazyDesign, learnDesign } from './design.ts';
 import { auc, brierScore, calibrationCurve, classWeights, foldRows, gainLift, logLoss, stratifiedFolds, type CalibrationBin, type GainRow } from './metrics.ts';
 import { permutationImportance } from './permutation-importance.ts';
-import type { Classifier, DesignEncoding, FeatureColumn, FeatureImportance, FittedClassifier } from './types.ts';
+import type { Classifier, DesignEncoding, DesignMatrix, FeatureColumn, FeatureImportance, FittedClassifier } from './types.ts';
 
 export interface TrainOptions {
   /** folds (k ≥ 2), or a fold per row (0 … k−1), e.g. a reference's. 0: no cross-validation. Default 5 */
@@ -74,6 +74,15 @@ function checkTarget(y: Float64Array): number {
 
 const take = (a: Float64Array, rows: Int32Array): Float64Array => Float64Array.from(rows, (i) => a[i]!);
 
+/** P(y = 1) of every row of a design: from its matrix when built, else encoded and predicted a block at a time. */
+function predictDesign(model: FittedClassifier, design: DesignMatrix): Float64Array {
+  const source = designSource(design);
+  if (!source) return model.predictProba(design.x, design.n);
+  const out = new Float64Array(design.n);
+  eachDesignBlock(design.encoding, source.columns, (x, from, to) => model.predictProba(x, to - from, out.subarray(from, to)), { rows: source.rows });
+  return out;
+}
+
 /** Fit `classifier` on every row of `columns` and cross-validate it (see the file comment). */
 export function trainClassifier<P extends Record<string, unknown>>(
   classifier: Classifier<P>, columns: readonly FeatureColumn[], y: Float64Array, params: P, o: TrainOptions = {},
@@ -81,10 +90,11 @@ export function trainClassifier<P extends Record<string, unknown>>(
   const positives = checkTarget(y);
   const mode = o.classWeight ?? 'none';
   const encoding = learnDesign(columns, classifier.designOptions);
-  const design = applyDesign(encoding, columns);
+  // built only if the classifier reads the matrix (trees do; logistic reads the columns a block at a time)
+  const design = lazyDesign(encoding, columns);
   if (design.n !== y.length) throw new SegmintError('invalid-design', `${design.n} feature rows but ${y.length} outcomes`);
   const model = classifier.fit({ design, y, weights: mode === 'none' ? undefined : classWeights(y, mode) }, params);
-  const trainingAuc = auc(y, model.predictProba(design.x, design.n));
+  const trainingAuc = auc(y, predictDesign(model, design));
 
   const foldsOpt = o.folds ?? 5;
   if (foldsOpt === 0) return { model, encoding, cv: null, rows: y.length, positives, trainingAuc };
@@ -101,7 +111,7 @@ export function trainClassifier<P extends Record<string, unknown>>(
     const yTest = take(y, test);
     checkTarget(yTrain);
     const enc = learnDesign(columns, classifier.designOptions, train);
-    const dTrain = applyDesign(enc, columns, train);
+    const dTrain = lazyDesign(enc, columns, train);
     const fitted = classifier.fit({ design: dTrain, y: yTrain, weights: mode === 'none' ? undefined : classWeights(yTrain, mode) }, foldParams);
     const dTest = applyDesign(enc, columns, test);
     const pTest = fitted.predictProba(dTest.x, dTest.n);

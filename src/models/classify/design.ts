@@ -15,6 +15,7 @@
  */
 
 import { SegmintError } from '../../core/errors.ts';
+import type { DesignBlocks } from '../campaign/logistic.ts';
 import type { DesignColumn, DesignEncoding, DesignMatrix, DesignOptions, FeatureColumn } from './types.ts';
 
 export const MISSING_LEVEL = '(missing)';
@@ -212,6 +213,122 @@ export function eachDesignBlock(
     each(x, from, to);
   }
   return n;
+}
+
+/** The columns and rows a design built on first use encodes, until it is built (`lazyDesign`). */
+const SOURCES = new WeakMap<DesignMatrix, { columns: readonly FeatureColumn[]; rows: ArrayLike<number> | undefined }>();
+
+/**
+ * `applyDesign` built when its `x` is first read. Until then `designSource` gives the columns and rows it
+ * encodes, so a classifier that can fit from them (logistic: `designBlocks`) never builds the n × p matrix.
+ */
+export function lazyDesign(encoding: DesignEncoding, columns: readonly FeatureColumn[], rows?: ArrayLike<number>): DesignMatrix {
+  const n = rows ? rows.length : checkColumns(columns);
+  let x: Float64Array | null = null;
+  const d: DesignMatrix = {
+    get x(): Float64Array {
+      if (!x) {
+        x = applyDesign(encoding, columns, rows).x;
+        SOURCES.delete(d);
+      }
+      return x;
+    },
+    n, p: encoding.columns.length, encoding,
+  };
+  SOURCES.set(d, { columns, rows });
+  return d;
+}
+
+/** The columns and rows of a `lazyDesign` not built yet; null otherwise. */
+export function designSource(d: DesignMatrix): { columns: readonly FeatureColumn[]; rows: ArrayLike<number> | undefined } | null {
+  return SOURCES.get(d) ?? null;
+}
+
+/**
+ * The design of `rows` of `columns` by `encoding` as the logistic kernel reads it (campaign/logistic.ts
+ * `DesignBlocks`): numeric columns (and 'codes') dense, encoded a block at a time exactly as `applyDesign`
+ * encodes them; each categorical feature's level columns, and each missing indicator, a one-hot group.
+ */
+export function designBlocks(encoding: DesignEncoding, columns: readonly FeatureColumn[], rows?: ArrayLike<number>): DesignBlocks {
+  const { n, p } = encoders(encoding, columns, rows); // the same checks
+  const byName = new Map(columns.map((c) => [c.name, c]));
+  const at = (i: number): number => (rows ? rows[i]! : i);
+  const dense: number[] = [];
+  const fills: ((from: number, len: number, out: Float64Array, o: number) => void)[] = [];
+  const sparse: number[] = [];
+  const groupCodes: Int32Array[] = [];
+  let j = 0;
+  while (j < p) {
+    const first = encoding.columns[j]!;
+    const c = byName.get(first.feature)!;
+    let end = j + 1;
+    while (end < p && encoding.columns[end]!.feature === first.feature) end++;
+    if (c.kind === 'numeric') {
+      const v = c.values;
+      const fill = first.fill ?? NaN;
+      const center = first.center ?? 0;
+      const scale = first.scale ?? 1;
+      dense.push(j);
+      fills.push((from, len, out, o) => {
+        for (let k = 0; k < len; k++) {
+          const r = at(from + k);
+          let value = v[r]!;
+          if (Number.isNaN(value)) value = fill;
+          else if (!Number.isFinite(value)) throw new SegmintError('invalid-feature-value', `feature '${c.name}' holds ${value} on row ${r + 1}`, { hint: 'features must be finite numbers or missing' });
+          out[o + k] = (value - center) / scale;
+        }
+      });
+      if (end > j + 1) {
+        // the missing indicator: a group of its own
+        const codes = new Int32Array(n);
+        const s = sparse.length;
+        for (let i = 0; i < n; i++) codes[i] = Number.isNaN(v[at(i)]!) ? s : -1;
+        sparse.push(j + 1);
+        groupCodes.push(codes);
+      }
+    } else if (first.kind === 'codes') {
+      const index = new Map(first.levels!.map((l, k) => [l, k]));
+      const remap = Float64Array.from(c.levels, (l) => index.get(l) ?? NaN);
+      const codes = c.codes;
+      dense.push(j);
+      fills.push((from, len, out, o) => {
+        for (let k = 0; k < len; k++) {
+          const code = codes[at(from + k)]!;
+          out[o + k] = code < 0 ? NaN : (remap[code] ?? NaN);
+        }
+      });
+    } else {
+      // one-hot: the group's number of each input code (−1: none, i.e. every level column 0)
+      const s0 = sparse.length;
+      const target = new Map<string, number>();
+      for (let k = j; k < end; k++) {
+        target.set(encoding.columns[k]!.level!, s0 + k - j);
+        sparse.push(k);
+      }
+      const remap = Int32Array.from(c.levels, (l) => target.get(l) ?? -1);
+      const missing = target.get(MISSING_LEVEL) ?? -1;
+      const src = c.codes;
+      const codes = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const code = src[at(i)]!;
+        codes[i] = code < 0 ? missing : (remap[code] ?? -1);
+      }
+      groupCodes.push(codes);
+    }
+    j = end;
+  }
+  const groups = groupCodes.length;
+  const codes = new Int32Array(n * groups);
+  for (let gi = 0; gi < groups; gi++) {
+    const gc = groupCodes[gi]!;
+    for (let i = 0; i < n; i++) codes[i * groups + gi] = gc[i]!;
+  }
+  return {
+    n, p, dense: Int32Array.from(dense), sparse: Int32Array.from(sparse), groups, codes,
+    fill(from, len, out, stride) {
+      for (let d = 0; d < fills.length; d++) fills[d]!(from, len, out, d * stride);
+    },
+  };
 }
 
 /** Learn on `rows` and encode the same rows. */

@@ -10,9 +10,10 @@
  */
 
 import { SegmintError } from '../../core/errors.ts';
-import { fitLogistic, predictLogistic, type LogisticModel } from '../campaign/logistic.ts';
+import { fitLogistic, fitLogisticBlocks, predictLogistic, type LogisticModel } from '../campaign/logistic.ts';
 import { normalCdf } from '../campaign/stats.ts';
-import type { Classifier, ClassifierJSON, DesignEncoding, DesignOptions, FeatureImportance, FittedClassifier, TrainingSet } from './types.ts';
+import { applyDesign, designBlocks, designSource } from './design.ts';
+import type { Classifier, ClassifierJSON, DesignEncoding, DesignMatrix, DesignOptions, FeatureImportance, FittedClassifier, TrainingSet } from './types.ts';
 
 export interface LogisticParams extends Record<string, unknown> {
   /** inverse regularisation strength (scikit-learn's C); Infinity: no penalty. Default 1 */
@@ -76,18 +77,24 @@ const SUBSAMPLE_ABOVE = 200_000;
  * of five or six; it still converges to the full data's optimum (the same stopping rule), so this changes the
  * time, not the answer.
  */
-function subsampleStart(x: Float64Array, n: number, p: number, y: Float64Array, w: Float64Array | undefined, C: number, oneHot: number[][]): number[] | undefined {
+function subsampleStart(design: DesignMatrix, y: Float64Array, w: Float64Array | undefined, C: number, oneHot: number[][]): number[] | undefined {
+  const { n, p } = design;
   if (n <= SUBSAMPLE_ABOVE) return undefined;
   const k = Math.floor(n / 50_000);
   const rows = Math.ceil(n / k);
-  const xs = new Float64Array(rows * p);
-  const ys = new Float64Array(rows);
-  const ws = w ? new Float64Array(rows) : undefined;
-  for (let r = 0, i = 0; i < n; i += k, r++) {
-    xs.set(x.subarray(i * p, i * p + p), r * p);
-    ys[r] = y[i]!;
-    if (ws) ws[r] = w![i]!;
+  const picked = Int32Array.from({ length: rows }, (_, r) => r * k);
+  let xs: Float64Array;
+  const source = designSource(design);
+  if (source) {
+    // the design is not built: encode the picked rows alone (the same values)
+    xs = applyDesign(design.encoding, source.columns, source.rows ? Int32Array.from(picked, (i) => source.rows![i]!) : picked).x;
+  } else {
+    const x = design.x;
+    xs = new Float64Array(rows * p);
+    for (let r = 0; r < rows; r++) xs.set(x.subarray(picked[r]! * p, picked[r]! * p + p), r * p);
   }
+  const ys = Float64Array.from(picked, (i) => y[i]!);
+  const ws = w ? Float64Array.from(picked, (i) => w[i]!) : undefined;
   let pos = 0;
   for (let r = 0; r < rows; r++) pos += ys[r]!;
   if (pos === 0 || pos === rows) return undefined;
@@ -155,10 +162,15 @@ export const logisticClassifier: Classifier<LogisticParams> = {
   designOptions: LOGISTIC_DESIGN,
   fit(data: TrainingSet, params: LogisticParams): FittedClassifier {
     const prm = validate(params);
-    const { x, n, p, encoding } = data.design;
+    const { n, p, encoding } = data.design;
     const oneHot = oneHotGroups(encoding);
-    const start = prm.start ?? subsampleStart(x, n, p, data.y, data.weights, prm.C, oneHot);
-    const m = fitLogistic(x, n, p, data.y, { C: prm.C, maxIterations: prm.maxIterations, weights: data.weights, start, covariance: true, oneHot });
+    const start = prm.start ?? subsampleStart(data.design, data.y, data.weights, prm.C, oneHot);
+    const options = { C: prm.C, maxIterations: prm.maxIterations, weights: data.weights, start, covariance: true, oneHot };
+    // a design not built yet is read from its feature columns a block at a time (the same values and sums)
+    const source = designSource(data.design);
+    const m = source
+      ? fitLogisticBlocks(designBlocks(encoding, source.columns, source.rows), data.y, options)
+      : fitLogistic(data.design.x, n, p, data.y, options);
     const warnings: string[] = [];
     if (!m.converged) warnings.push(`Newton's method stopped after ${m.iterations} iterations without converging${Number.isFinite(prm.C) ? '' : ' (no penalty: the classes may be separable or columns collinear; try a finite C)'}`);
     const cov = m.scaledCovariance;
