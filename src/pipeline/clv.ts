@@ -10,10 +10,10 @@ import { SegmintError, ConvergenceError } from '../core/errors.ts';
 import { discreteSummary, OPPORTUNITY_DAYS, type Opportunity } from '../features/discrete-summary.ts';
 import { PERIOD_DAYS, purchaseDays, transactionSummary, type Period } from '../features/transaction-summary.ts';
 import { fitGammaGamma, gammaGammaExpectedSpend, type GammaGammaParams } from '../models/clv/gamma-gamma.ts';
-import { AUTO_MODELS, chooseModel, fitCandidates, holdoutOf, type ModelChoice } from '../models/clv/choose.ts';
+import { AUTO_MODELS, chooseModel, fitCandidates, fitCandidatesInParallel, holdoutOf, type ModelCandidate, type ModelChoice } from '../models/clv/choose.ts';
 import { diagnoseFit, isInformative, pAliveIssue, pAliveSpread, type FitDiagnostics, type FitIssue, type PAliveSpread } from '../models/clv/diagnostics.ts';
 import { expectedRepeatPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseFit, type PurchaseModel, type PurchaseModelKind } from '../models/clv/model.ts';
-import { patternSet } from '../models/clv/patterns.ts';
+import { patternSet, type PatternSet } from '../models/clv/patterns.ts';
 import { seasonalDepartures, trackingSeries, type TrackingPoint } from '../models/clv/tracking.ts';
 import { CHURN_TIERS, CLV_TIERS, normalisePredictOptions, predictPatterns } from '../models/clv/predict.ts';
 import type { HoldoutValidation } from '../models/clv/validation.ts';
@@ -165,7 +165,7 @@ export function diagnosticWarnings(d: FitDiagnostics, prefix = ''): string[] {
 }
 
 /** Fit the purchase and spend models on per-customer (or weighted) summary columns. Pure: no storage. */
-export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { source: string }): ClvFitResult {
+export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { source: string; patterns?: PatternSet; candidates?: ModelCandidate[] }): ClvFitResult {
   const requested = options.model ?? 'auto';
   const spend = checkSpendOption(options.spend ?? 'gammagamma');
   const { period, days: periodDays } = checkPeriod(requested, options.period, options.periodMultiplier);
@@ -176,9 +176,9 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
   let validation: HoldoutValidation | undefined;
   let choice: ModelChoice | undefined;
   // one indexed pattern set for the fit and its diagnosis
-  const patterns = patternSet(data.x, data.tx, data.T, data.weights);
+  const patterns = options.patterns ?? patternSet(data.x, data.tx, data.T, data.weights);
   if (requested === 'auto') {
-    const candidates = fitCandidates(calibration, { penalizer: options.penalizer });
+    const candidates = options.candidates ?? fitCandidates(calibration, { penalizer: options.penalizer, patterns });
     choice = chooseModel(candidates);
     const c = candidates.find((k) => k.model === choice!.chosen)!;
     kind = c.model;
@@ -372,7 +372,10 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
     const withAmount = await anyRow(db, 'transactions', and(isNotNull(col('customer_id')), isNotNull(col('amount'))));
     const noAmounts = !withAmount && (options.spend ?? 'gammagamma') === 'gammagamma';
     onProgress?.(kind === 'auto' ? `fitting and comparing ${AUTO_MODELS.map((k) => MODEL_NAMES[k]).join(', ')}` : `fitting ${MODEL_NAMES[kind]}`);
-    const result = fitClvSummary(data, { ...options, ...(noAmounts ? { spend: 'none' as const } : {}), model: kind, period, source: 'workspace' });
+    const patterns = patternSet(data.x, data.tx, data.T, data.weights);
+    // auto: the three fits, Pareto/NBD in a worker thread beside the other two
+    const candidates = kind === 'auto' ? await fitCandidatesInParallel({ ...data, holdout: data.holdout }, { penalizer: options.penalizer, patterns }) : undefined;
+    const result = fitClvSummary(data, { ...options, ...(noAmounts ? { spend: 'none' as const } : {}), model: kind, period, source: 'workspace', patterns, candidates });
     if (noAmounts) result.warnings.unshift('no amounts in the data: only the purchase model is fitted (no Gamma-Gamma spend model, so predictions have purchases and P(alive) but no spend or CLV); --spend none says so and silences this');
     const total = await countRows(db, 'customers');
     const excluded = Math.max(0, total - fitted);

@@ -12,7 +12,7 @@ import type { Workspace } from '../../src/store/workspace.ts';
 import { compile } from '../../src/sql/index.ts';
 import { shared, withWorkspace } from '../helpers/workspace.ts';
 
-interface Row { customer_id: string; frequency: number; recency: number; T: number; monetary_value: number }
+type Row = { customer_id: string; frequency: number; recency: number; T: number; monetary_value: number };
 
 async function both(ws: Workspace, end: string, period: Period, multiplier = 1): Promise<{ general: Map<string, Row>; fast: Map<string, Row> }> {
   const endDate = new Date(`${end}T00:00:00Z`);
