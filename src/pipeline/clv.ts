@@ -397,7 +397,9 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
     }
     if (result.purchase.model !== 'bgbb') {
       onProgress?.('tracking purchases by period');
-      const tr = await trackingOf(ws, days!, holdoutEnd ? undefined : summary, { kind: result.purchase.model as PurchaseModelKind, params: result.purchase.params }, calEnd, lastDay, period as Period, periodDays);
+      // without a holdout the customers per T come from the patterns already read (no query over the summary)
+      const cohort = grouped ? { summary, byT: customersByT(grouped.T, grouped.n) } : undefined;
+      const tr = await trackingOf(ws, days!, cohort, { kind: result.purchase.model as PurchaseModelKind, params: result.purchase.params }, calEnd, lastDay, period as Period, periodDays);
       if (tr) {
         result.tracking = tr;
         const s = tr.seasonality.periods;
@@ -440,6 +442,20 @@ async function typedColumnsOf(db: Workspace['db'], q: Select): Promise<Record<st
 }
 
 
+/** A cohort read from a summary table without a holdout, with its customers per T (`t` descending) when known. */
+interface SummaryCohort {
+  summary: string;
+  byT?: { t: number[]; n: number[] };
+}
+
+/** Customers per distinct T, T descending (as `GROUP BY T ORDER BY T DESC` over the summary gives them), from the patterns. */
+function customersByT(T: ArrayLike<number>, n: ArrayLike<number>): { t: number[]; n: number[] } {
+  const by = new Map<number, number>();
+  for (let i = 0; i < T.length; i++) by.set(T[i]!, (by.get(T[i]!) ?? 0) + n[i]!);
+  const t = [...by.keys()].sort((a, b) => b - a);
+  return { t, n: t.map((v) => by.get(v)!) };
+}
+
 /** The churn tier of every customer when P(alive) is not informative. */
 export const NOT_INFORMATIVE = 'not informative';
 
@@ -449,7 +465,7 @@ const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) 
  * Tracking of the customers first seen up to the calibration end: their repeat purchase days per period from the
  * cohort's first purchase day to `lastDay` (complete periods only) against the model's expectation.
  */
-async function trackingOf(ws: Workspace, daysTable: string, summary: string | undefined, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number): Promise<ClvTracking | undefined> {
+async function trackingOf(ws: Workspace, daysTable: string, summary: SummaryCohort | undefined, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number): Promise<ClvTracking | undefined> {
   const db = ws.db;
   // whole days per tracking period: purchases are counted per day (hours are tracked by the day)
   const P = Math.max(1, periodDays);
@@ -461,7 +477,7 @@ async function trackingOf(ws: Workspace, daysTable: string, summary: string | un
   const days = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
   const periods = Math.floor((days(origin, lastDay) + 1) / P);
   if (periods < 1 || periods > 1000) return undefined;
-  if (summary) return trackingSince(ws, daysTable, { summary }, origin, m, calEnd, lastDay, period, periodDays, periods);
+  if (summary) return trackingSince(ws, daysTable, summary, origin, m, calEnd, lastDay, period, periodDays, periods);
   // the cohort: customers whose first purchase day is up to the calibration end, and the first of those days
   const firstTable = tempName('clv_first');
   await materialise(ws, firstTable, select({
@@ -480,7 +496,7 @@ async function trackingOf(ws: Workspace, daysTable: string, summary: string | un
  * a holdout, from the summary, where every customer with a purchase day is in the cohort: its first days are the
  * calibration end − T, and its repeat purchase days per day are all purchase days less the first ones.
  */
-async function trackingSince(ws: Workspace, daysTable: string, cohort: { firstTable: string } | { summary: string }, origin: string, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number, periods: number): Promise<ClvTracking> {
+async function trackingSince(ws: Workspace, daysTable: string, cohort: { firstTable: string } | SummaryCohort, origin: string, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number, periods: number): Promise<ClvTracking> {
   const db = ws.db;
   const P = Math.max(1, periodDays);
   const days = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
@@ -499,7 +515,7 @@ async function trackingSince(ws: Workspace, daysTable: string, cohort: { firstTa
       where: and(gt(col('purchases', 'x'), num(0)), gt(col('d', 'x'), col('first_day', 'f'))),
     }), 'k');
   } else {
-    const byT = await columnsOf(db, select({
+    const byT = cohort.byT ?? await columnsOf(db, select({
       select: [{ expr: col('T'), as: 't' }, { expr: cast(count(), 'double'), as: 'n' }], from: table(cohort.summary), groupBy: [col('T')], orderBy: [{ expr: col('T'), desc: true }],
     }));
     const calK = days(origin, calEnd);

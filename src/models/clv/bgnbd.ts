@@ -59,42 +59,75 @@ export function dropoutMixtureSetLogLikelihood(p: BgNbdParams, s: PatternSet, sh
       db1[j] = dBase.ab + dBase.b + digamma(b + xs) - digamma(a + b + xs);
     }
   }
-  const lT = s.uT.map((T) => Math.log(alpha + T));
-  const ltx = s.utx.map((t) => Math.log(alpha + t));
-  // 1/(α+T) and 1/(α+t_x) per distinct value, for the gradient
-  const iTu = grad ? s.uT.map((T) => 1 / (alpha + T)) : lT;
-  const itxu = grad ? s.utx.map((t) => 1 / (alpha + t)) : ltx;
+  const lT = new Float64Array(s.uT.length);
+  for (let k = 0; k < lT.length; k++) lT[k] = Math.log(alpha + s.uT[k]!);
+  const ltx = new Float64Array(s.utx.length);
+  for (let k = 0; k < ltx.length; k++) ltx[k] = Math.log(alpha + s.utx[k]!);
+  // per distinct x: r + x, whether A4 is there, and b + x + shift − 1
+  const rxj = new Float64Array(nx);
+  const has4 = new Uint8Array(nx);
+  const b4 = new Float64Array(nx);
+  for (let j = 0; j < nx; j++) {
+    rxj[j] = r + s.ux[j]!;
+    has4[j] = s.ux[j]! + shift > 0 ? 1 : 0;
+    b4[j] = b + s.ux[j]! + shift - 1;
+  }
+  const { xi, Ti, txi, weight } = s;
+  const n = s.size;
   let ll = 0;
   let gr = 0;
   let gal = 0;
   let ga = 0;
   let gb = 0;
-  for (let i = 0; i < s.size; i++) {
-    const j = s.xi[i]!;
-    const x = s.ux[j]!;
-    const w = s.weight[i]!;
-    const rx = r + x;
-    const l3 = -rx * lT[s.Ti[i]!]!;
-    const l4 = c4[j]! - rx * ltx[s.txi[i]!]!;
+  if (!grad) {
+    for (let i = 0; i < n; i++) {
+      const j = xi[i]!;
+      const rx = rxj[j]!;
+      const l3 = -rx * lT[Ti[i]!]!;
+      let mix = l3;
+      if (has4[j]) {
+        // ln(e^l3 + e^l4) with one exp
+        const l4 = c4[j]! - rx * ltx[txi[i]!]!;
+        const d = l4 - l3;
+        mix = (d > 0 ? l4 : l3) + Math.log1p(Math.exp(-Math.abs(d)));
+      }
+      ll += weight[i]! * (c1[j]! + mix);
+    }
+    return ll;
+  }
+  // 1/(α+T) and 1/(α+t_x) per distinct value, for the gradient
+  const iTu = new Float64Array(s.uT.length);
+  for (let k = 0; k < iTu.length; k++) iTu[k] = 1 / (alpha + s.uT[k]!);
+  const itxu = new Float64Array(s.utx.length);
+  for (let k = 0; k < itxu.length; k++) itxu[k] = 1 / (alpha + s.utx[k]!);
+  for (let i = 0; i < n; i++) {
+    const j = xi[i]!;
+    const w = weight[i]!;
+    const rx = rxj[j]!;
+    const kT = Ti[i]!;
+    const lt = lT[kT]!;
+    const l3 = -rx * lt;
     // ln(e^l3 + e^l4) with one exp, and the share w4 = e^l4 / (e^l3 + e^l4)
     let mix = l3;
     let w4 = 0;
-    if (x + shift > 0) {
+    let lx = 0;
+    let ix = 0;
+    if (has4[j]) {
+      const kx = txi[i]!;
+      lx = ltx[kx]!;
+      ix = itxu[kx]!;
+      const l4 = c4[j]! - rx * lx;
       const d = l4 - l3;
       const e = Math.exp(-Math.abs(d));
       mix = (d > 0 ? l4 : l3) + Math.log1p(e);
       w4 = d > 0 ? 1 / (1 + e) : e / (1 + e);
     }
     ll += w * (c1[j]! + mix);
-    if (grad) {
-      const w3 = 1 - w4;
-      const iT = iTu[s.Ti[i]!]!;
-      const itx = itxu[s.txi[i]!]!;
-      gr += w * (dr1[j]! - w3 * lT[s.Ti[i]!]! - w4 * ltx[s.txi[i]!]!);
-      gal += w * (r / alpha - rx * (w3 * iT + w4 * itx));
-      ga += w * (da1[j]! + w4 / a);
-      gb += w * (db1[j]! - (x + shift > 0 ? w4 / (b + x + shift - 1) : 0));
-    }
+    const w3 = 1 - w4;
+    gr += w * (dr1[j]! - w3 * lt - w4 * lx);
+    gal += w * (r / alpha - rx * (w3 * iTu[kT]! + w4 * ix));
+    ga += w * (da1[j]! + w4 / a);
+    gb += w * (db1[j]! - (has4[j] ? w4 / b4[j]! : 0));
   }
   if (grad) {
     grad[0] = gr * r;
