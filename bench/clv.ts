@@ -176,7 +176,7 @@ Median of ${RUNS} runs. Machine: ${machine()}. Run: ${new Date().toISOString().s
 | **fit**: patterns + BG/NBD (BFGS, standard errors) + Gamma-Gamma | ${fm.toFixed(0)} | ${fitMs.map((x) => x.toFixed(0)).join(', ')} | ${(fm / bl).toFixed(2)}× |
 | baseline: 52-week conditional expectation, one plain pass over the customers | ${be.toFixed(0)} | ${baseExpected.map((x) => x.toFixed(0)).join(', ')} | 1.00× |
 | **predictions** (the kernels in process; \`clv predict\` computes spend and CLV in SQL, see the workspace row): P(alive), 52-week purchases, monthly-discounted CLV, days to next, per pattern; spend and CLV per customer | ${pm.toFixed(0)} | ${predMs.map((x) => x.toFixed(0)).join(', ')} | ${(pm / be).toFixed(2)}× |
-| workspace: \`runClvFit\`, default \`--model auto\` (summary query over the transactions, BG/NBD, MBG/NBD and Pareto/NBD fitted and compared, tracking, stored run) | ${wf.toFixed(0)} | ${wsFit.map((x) => x.toFixed(0)).join(', ')} | ${(wf / fm).toFixed(2)}× the fit |
+| workspace: \`runClvFit\`, default \`--model auto\` (summary query over the transactions, BG/NBD, MBG/NBD and Pareto/NBD fitted and compared — Pareto/NBD in a worker thread beside the other two —, tracking, stored run) | ${wf.toFixed(0)} | ${wsFit.map((x) => x.toFixed(0)).join(', ')} | ${(wf / fm).toFixed(2)}× the fit |
 | workspace: \`runClvFit\`, \`--model bgnbd\` | ${wfb.toFixed(0)} | ${wsFitBg.map((x) => x.toFixed(0)).join(', ')} | ${(wfb / fm).toFixed(2)}× the fit |
 | workspace: \`runClvPredict\`, 12 months (summary query, predictions, ${wsCustomers.toLocaleString('en-US')} rows stored with tiers) | ${wp.toFixed(0)} | ${wsPred.map((x) => x.toFixed(0)).join(', ')} | ${(wp / pm).toFixed(2)}× the predictions |
 
