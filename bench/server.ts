@@ -32,6 +32,10 @@ const DURATION = Number(process.env.BENCH_SERVER_SECONDS ?? 15);
 const EXPORT_MEMBERS = Math.round(CUSTOMERS * 0.3);
 const PORT = Number(process.env.BENCH_SERVER_PORT ?? 18731);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** BENCH_SERVER_CASES=lookup: the look-up cases only (a trial; printed, docs/BENCHMARKS.md not written) */
+const LOOKUP_ONLY = process.env.BENCH_SERVER_CASES === 'lookup';
+/** BENCH_DRY=1: print the section instead of writing it */
+const DRY = Boolean(process.env.BENCH_DRY) || LOOKUP_ONLY;
 
 /** The workspace: imported and scored once, then reused. Returns the customer ids to look up. */
 async function prepare(wsDir: string): Promise<void> {
@@ -72,6 +76,14 @@ function startServer(wsDir: string): Promise<{ child: ChildProcess; url: string 
   });
 }
 
+/** The process's CPU time (user + system) in ms. */
+const cpuMs = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // utime and stime, fields 14 and 15, in clock ticks of 10 ms
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
+
 const rssKb = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 
 async function cannon(o: autocannon.Options): Promise<autocannon.Result> {
@@ -103,6 +115,24 @@ function streamExport(url: string, token: string, pid: number): Promise<{ bytes:
   });
 }
 
+/** Look one customer up every 100 ms until the answer came from the look-up cache; the time that took. */
+async function untilCached(url: string, token: string): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const from = await new Promise<string>((ok, fail) => {
+      request(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+        res.resume();
+        res.on('end', () => ok(String(res.headers['x-segmint-lookup'] ?? '')));
+      }).on('error', fail).end();
+    });
+    if (from === 'memory') return performance.now() - t0;
+    // a server without the look-up cache (an earlier Segmint, measured for comparison)
+    if (from === '') return NaN;
+    if (performance.now() - t0 > 600_000) throw new Error('the look-up cache was not ready after 10 minutes');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 
@@ -124,6 +154,13 @@ export async function run(): Promise<void> {
     // warm-up (the schema cache, the engine's first reads)
     await cannon({ url: `${url}/audiences/repeat-buyers/count`, connections: 1, amount: 2, headers });
     await cannon({ url: `${url}/customers/${encodeURIComponent(ids[0]!)}`, connections: 1, amount: 20, headers });
+    // the first look-up of a workspace version starts loading the look-up cache (the latest runs' rows, the
+    // snapshots' members, line counts); look-ups read the engine until it is ready: wait for it
+    console.error('bench/server: warm-up done, waiting for the look-up cache …');
+    const rssBeforeCache = rssKb(child.pid!, 'VmRSS');
+    const cacheMs = await untilCached(`${url}/customers/${encodeURIComponent(ids[0]!)}?timeline=20`, token.token);
+    const rssCached = rssKb(child.pid!, 'VmRSS');
+    console.error(`bench/server: look-up cache ready after ${(cacheMs / 1000).toFixed(1)} s`);
     let i = 0;
     const lookupReq = [{ method: 'GET' as const, setupRequest: (req: autocannon.Request) => ({ ...req, path: `/customers/${encodeURIComponent(ids[i++ % ids.length]!)}?timeline=20` }) }];
     // a new as-of date for every request (900 days back from the data's end, none asked twice in a bench of up to
@@ -132,11 +169,18 @@ export async function run(): Promise<void> {
     const countReq = [{ method: 'GET' as const, setupRequest: (req: autocannon.Request) => ({ ...req, path: `/audiences/lapsed-high-value/count?asOf=${new Date(Date.UTC(2024, 11, 31) - 86_400_000 * (day++ % 900)).toISOString().slice(0, 10)}` }) }];
     const runs: Record<'lookup1' | 'lookup' | 'count1' | 'count' | 'eval1', autocannon.Result[]> = { lookup1: [], lookup: [], count1: [], count: [], eval1: [] };
     const loads: number[] = [];
+    // the server's CPU time per look-up (user + system), per run
+    const lookupCpu = { lookup1: [] as number[], lookup: [] as number[] };
     for (let k = 0; k < RUNS; k++) {
       loads.push(loadavg()[0]!);
       // one client first: what one request costs on this machine, without queueing
+      let cpu = cpuMs(child.pid!);
       runs.lookup1.push(await cannon({ url, connections: 1, duration: DURATION, headers, requests: lookupReq }));
+      lookupCpu.lookup1.push((cpuMs(child.pid!) - cpu) / runs.lookup1.at(-1)!.requests.total);
+      cpu = cpuMs(child.pid!);
       runs.lookup.push(await cannon({ url, connections: 50, duration: DURATION, headers, requests: lookupReq }));
+      lookupCpu.lookup.push((cpuMs(child.pid!) - cpu) / runs.lookup.at(-1)!.requests.total);
+      if (LOOKUP_ONLY) continue;
       runs.count1.push(await cannon({ url: `${url}/audiences/lapsed-high-value/count`, connections: 1, duration: DURATION, headers }));
       runs.count.push(await cannon({ url: `${url}/audiences/lapsed-high-value/count`, connections: 20, duration: DURATION, headers }));
       runs.eval1.push(await cannon({ url, connections: 1, duration: DURATION, headers, requests: countReq }));
@@ -146,6 +190,12 @@ export async function run(): Promise<void> {
       await new Promise((r) => setTimeout(r, 3000));
     }
     loads.push(loadavg()[0]!);
+    const cpuLine = `Server CPU time (user + system) per look-up: ${median(lookupCpu.lookup1).toFixed(2)} ms with one client, ${median(lookupCpu.lookup).toFixed(2)} ms with 50.`;
+    if (LOOKUP_ONLY) {
+      const one = (name: string, rs: autocannon.Result[]) => `${name}: ${rs.map((r) => `${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors + r.non2xx}`).join('; ')}`;
+      console.log([`load ${loads.map((l) => l.toFixed(1)).join(', ')}; cache ready ${(cacheMs / 1000).toFixed(1)} s after the warm-up; RSS ${mb(rssBeforeCache)} → ${mb(rssCached)}`, one('1 client', runs.lookup1), one('50 clients', runs.lookup), cpuLine].join('\n'));
+      return;
+    }
     const before = rssKb(child.pid!, 'VmRSS');
     const csv = await streamExport(`${url}/audiences/export-300k/export?format=csv&traits=rfm.segment&traits=rfm.frequency`, token.token, child.pid!);
     const ndjson = await streamExport(`${url}/audiences/export-300k/export?format=ndjson&traits=rfm.segment&traits=rfm.frequency`, token.token, child.pid!);
@@ -178,6 +228,7 @@ ${row('GET /audiences/lapsed-high-value/count', runs.count, 20, 'p99 < 2 s')}
 ${row('… count evaluated every time (a new ?asOf= per request)', runs.eval1, 1, '')}
 
 Look-up with 50 clients: ${rps(runs.lookup).toFixed(0)} req/s, ${times(rps(runs.lookup), rps(runs.lookup1))} one client's throughput; its p99 is ${times(p99(runs.lookup), p99(runs.lookup1))} one client's.
+${cpuLine}
 A count is kept per workspace version (highest run and source id and their numbers) and rule (compiled SQL
 and as-of date): with one client the cached answer's p99 is ${times(p99(runs.eval1), p99(runs.count1))} faster than an evaluation's.
 
@@ -189,16 +240,18 @@ connection, then streamed in pages of 5,000 customer ids:
 | CSV | ${(csv.lines - 1).toLocaleString('en-US')} | ${(csv.bytes / 1e6).toFixed(1)} MB | ${(csv.ms / 1000).toFixed(1)} s | ${Math.round((csv.lines - 1) / (csv.ms / 1000)).toLocaleString('en-US')} | ${steady(csv)} | ${mb(peak)} |
 | NDJSON | ${ndjson.lines.toLocaleString('en-US')} | ${(ndjson.bytes / 1e6).toFixed(1)} MB | ${(ndjson.ms / 1000).toFixed(1)} s | ${Math.round(ndjson.lines / (ndjson.ms / 1000)).toLocaleString('en-US')} | ${steady(ndjson)} | ${mb(peak)} |
 
-Server RSS: ${mb(rssStart)} after start, ${mb(before)} before the exports. Errors in all cases: ${errors}.
+Server RSS: ${mb(rssStart)} after start, ${mb(rssBeforeCache)} after the warm-up, ${mb(rssCached)} once the look-up cache was loaded
+(ready ${(cacheMs / 1000).toFixed(1)} s after the warm-up), ${mb(before)} before the exports. Errors in all cases: ${errors}.
 
-One client shows what a request costs; with 50 (20) clients the requests queue for the workspace's four read
-connections and the machine's cores, so p99 is about clients ÷ throughput. A look-up is a few point queries by
-customer_id, each found by the ART index of schema version 12 (customer, one per score table, audience
-memberships, the timeline of purchases and of events); the latest run of each kind and each audience's latest
-snapshot are cached per workspace version, which is read again only after the server's own connection wrote
-(no other process can write a DuckDB file the server holds).`;
+One client shows what a request costs; with 50 (20) clients the requests queue for the workspace's read
+connections and the machine's cores, so p99 is about clients ÷ throughput. A look-up reads from the look-up
+cache of the workspace version (src/server/customer-cache.ts: the customers' traits, the latest run of each score
+kind, the members of each audience's latest snapshot and each customer's number of lines, as typed columns by
+customer, loaded on the version's first look-up while look-ups read the engine) and reads only its timeline
+from the engine, one point query by customer_id (the ART index of schema version 12); the version is read again
+only after the server's own connection wrote (no other process can write a DuckDB file the server holds).`;
     console.log(body);
-    writeSection('server', body);
+    if (!DRY) writeSection('server', body);
   } finally {
     child.kill('SIGTERM');
     tokens.revoke(token.id);

@@ -30,7 +30,12 @@ interface Cached {
   latest?: Promise<LatestRuns>;
   /** audience counts and other aggregates a page reads on every visit, by key, once per version however many ask at once */
   memos: Map<string, Promise<unknown>>;
+  /** what a customer look-up reads from memory (lookup()): loading, loaded, or failed at a time */
+  lookup?: { loading?: Promise<unknown>; value?: unknown; failedAt?: number };
 }
+
+/** After a failed load of the look-up cache, look-ups read the engine this long before it is tried again. */
+const LOOKUP_RETRY_MS = 30_000;
 
 /** Aggregates kept per version: enough for every audience at a few as-of dates and the pages' summaries. */
 const MAX_MEMOS = 1000;
@@ -80,7 +85,49 @@ export class WorkspaceState {
 
   /** The latest run of each kind, each audience's latest snapshot, whether there are events. */
   async latestRuns(): Promise<LatestRuns> {
+    return this.latestOf(await this.current());
+  }
+
+  /**
+   * For a customer look-up, of one workspace version: the latest runs, and what `load` made of them and the
+   * workspace once (per version) if it is ready. The first call of a version starts `load` and answers without
+   * it; so do the calls while it runs (the look-ups read the engine meanwhile, none waits for a load of seconds).
+   * A load during which the version changed is dropped (it may have read both versions); the next version's
+   * first look-up loads again. A failed load is tried again after LOOKUP_RETRY_MS.
+   */
+  async lookup<T>(load: (latest: LatestRuns) => Promise<T>): Promise<{ latest: LatestRuns; held: T | undefined }> {
     const c = await this.current();
+    const latest = await this.latestOf(c);
+    const slot = (c.lookup ??= {});
+    if (slot.value !== undefined) return { latest, held: slot.value as T };
+    if (!slot.loading && (slot.failedAt === undefined || Date.now() - slot.failedAt > LOOKUP_RETRY_MS)) {
+      slot.loading = (async () => {
+        try {
+          const value = await load(latest);
+          if ((await this.version()) === c.version) slot.value = value;
+        } catch {
+          slot.failedAt = Date.now();
+        } finally {
+          slot.loading = undefined;
+        }
+      })();
+    }
+    return { latest, held: undefined };
+  }
+
+  /** Resolves when no look-up cache is loading (before the read connections close). */
+  async idle(): Promise<void> {
+    await this.cached?.lookup?.loading;
+  }
+
+  /** The look-up cache of the current version once loaded (tests, memory figures); undefined before. */
+  async lookupHeld<T>(): Promise<T | undefined> {
+    const c = await this.current();
+    await c.lookup?.loading;
+    return c.lookup?.value as T | undefined;
+  }
+
+  private latestOf(c: Cached): Promise<LatestRuns> {
     if (c.latest) return c.latest;
     const p = (async (): Promise<LatestRuns> => {
       const db = this.read().db;
