@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transactionSummary, type Period } from '../../src/features/transaction-summary.ts';
+import { runClvFit, runClvPredict } from '../../src/pipeline/clv.ts';
 import { predictSummarySql } from '../../src/pipeline/clv-predict-summary.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import { compile } from '../../src/sql/index.ts';
@@ -74,5 +75,12 @@ test('clv predict summary (DuckDB, one pass) equals the general summary on CDNOW
       assert.equal(general.size, 2357);
       assertSame(general, fast, `CDNOW to ${end}`);
     }
+    // a prediction run's rows are stored in customer_id order: DuckDB's zone maps then find one customer's row of
+    // a run without an index (schema version 14)
+    await runClvFit(ws, { model: 'bgnbd', asOf: '1998-07-01' });
+    const pr = await runClvPredict(ws, { horizon: 39, unit: 'week' });
+    const order = await ws.db.one<{ n: number; out: number }>(`SELECT count(*) AS n, count(*) FILTER (WHERE prev > customer_id) AS out
+      FROM (SELECT customer_id, lag(customer_id) OVER (ORDER BY rowid) AS prev FROM clv_predictions WHERE run_id = ?)`, [pr.runId]);
+    assert.deepEqual({ n: Number(order!.n), out: Number(order!.out) }, { n: 2357, out: 0 });
   });
 });
