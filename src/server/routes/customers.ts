@@ -5,6 +5,8 @@
  * customer_id, which the schema indexes (DuckDB, PostgreSQL) or sorts by (ClickHouse). The customer_id
  * condition comes first: DuckDB uses its index only for the first condition of a scan.
  */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { all, one } from '../../pipeline/run-query.ts';
 import { and, col, count, eq, inList, lit, select, table, type OrderLike } from '../../sql/ir.ts';
@@ -32,6 +34,22 @@ const SCORE_TABLES: Record<string, string> = { rfm: 'run_scores', lrfmp: 'run_sc
 export async function customerRoutes(app: FastifyInstance, opts: { state: WorkspaceState }): Promise<void> {
   // a cache loading when the server stops finishes before the read connections close
   app.addHook('preClose', async () => opts.state.idle());
+  // the names of the audience definitions, parsed again only when a file of the folder changes (name, size, time)
+  let defined: { key: string; names: Set<string> } | undefined;
+  const definedNames = (): Set<string> => {
+    const dir = opts.state.definitions.dir;
+    let key = '';
+    try {
+      for (const f of readdirSync(dir)) {
+        const st = statSync(join(dir, f));
+        key += `${f}\0${st.size}\0${st.mtimeMs}\0${st.ino}\n`;
+      }
+    } catch {
+      key = '';
+    }
+    if (defined?.key !== key) defined = { key, names: new Set(opts.state.definitions.list().map((a) => a.name)) };
+    return defined.names;
+  };
   const txLines = new LineBatcher('transactions', TX_COLUMNS, TX_ORDER, () => app.segmint.reader().db);
   const evLines = new LineBatcher('events', EV_COLUMNS, EV_ORDER, () => app.segmint.reader().db);
   app.get<{ Params: { customerId: string }; Querystring: { timeline: number } }>('/customers/:customerId', {
@@ -111,7 +129,7 @@ export async function customerRoutes(app: FastifyInstance, opts: { state: Worksp
       churnTier: (scores['clv-predict']?.churn_tier as string | undefined) ?? null,
     };
     // the latest snapshot of each defined audience
-    const names = new Set(opts.state.definitions.list().map((a) => a.name));
+    const names = definedNames();
     const snaps = [...latest.snapshots].filter(([name]) => names.has(name));
     const ids = snaps.map(([, s]) => s.runId);
     let memberOf: (runId: number) => boolean;
