@@ -11,7 +11,7 @@ import { importFile } from '../../src/store/import/index.ts';
 import { compile } from '../../src/sql/index.ts';
 import { shared, withWorkspace } from '../helpers/workspace.ts';
 
-interface Row { customer_id: string; frequency: number; recency: number; T: number; monetary_value: number }
+type Row = { customer_id: string; frequency: number; recency: number; T: number; monetary_value: number };
 
 async function both(db: Parameters<Parameters<typeof withWorkspace>[0]>[0]['db'], end: string, period: Period, multiplier = 1): Promise<{ general: Map<string, Row>; fast: Map<string, Row> }> {
   const g = compile(transactionSummary({ calibrationEnd: new Date(`${end}T00:00:00Z`), period, multiplier }), 'duckdb');
