@@ -10,9 +10,10 @@ import { materialise } from '../../src/pipeline/value.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import type { Workspace } from '../../src/store/workspace.ts';
 import { compile } from '../../src/sql/index.ts';
+import { assertSameSummary, insertSummaryCases, type SummaryRow } from '../helpers/clv-summary.ts';
 import { shared, withWorkspace } from '../helpers/workspace.ts';
 
-type Row = { customer_id: string; frequency: number; recency: number; T: number; monetary_value: number };
+type Row = SummaryRow;
 
 async function both(ws: Workspace, end: string, period: Period, multiplier = 1): Promise<{ general: Map<string, Row>; fast: Map<string, Row> }> {
   const endDate = new Date(`${end}T00:00:00Z`);
@@ -24,40 +25,16 @@ async function both(ws: Workspace, end: string, period: Period, multiplier = 1):
   return { general, fast };
 }
 
-function assertSame(general: Map<string, Row>, fast: Map<string, Row>, what: string): void {
-  assert.ok(general.size > 0, `${what}: no customers`);
-  assert.deepEqual([...fast.keys()].sort(), [...general.keys()].sort(), `${what}: the same customers`);
-  for (const [id, g] of general) {
-    const m = fast.get(id)!;
-    assert.equal(Number(m.frequency), Number(g.frequency), `${what}: frequency of ${id}`);
-    assert.equal(m.recency, g.recency, `${what}: recency of ${id}`);
-    assert.equal(m.T, g.T, `${what}: T of ${id}`);
-    // the same exact decimal sum, divided as a double here and in extended precision by avg(): at most an ulp or two apart
-    assert.ok(Math.abs(m.monetary_value - g.monetary_value) <= 4 * Number.EPSILON * Math.abs(g.monetary_value), `${what}: monetary of ${id}: ${m.monetary_value} vs ${g.monetary_value}`);
-  }
-}
 
 test('clv fit summary (DuckDB, one aggregation over the purchase days) equals the general summary without a holdout', async () => {
   await withWorkspace(async (ws) => {
     const db = ws.db;
     // 3,000 lines over 200 customers and 120 days, pseudo-random from a hash of the line number
-    await db.run(`INSERT INTO transactions (customer_id, order_id, ts, amount, is_return, source_id, source_line, row_key, row_occ)
-      SELECT CASE WHEN h % 97 = 0 THEN NULL ELSE 'c' || (h % 200) END,
-             'o' || i,
-             TIMESTAMP '2024-01-01 00:00:00' + to_days(CAST((h >> 8) % 120 AS INTEGER)) + to_hours(CAST((h >> 16) % 24 AS INTEGER)),
-             CASE WHEN (h >> 24) % 29 = 0 THEN NULL ELSE round(((h >> 32) % 100000) / 1000.0 - 5, 3) END,
-             (h >> 40) % 5 = 0, 1, i, i, 0
-      FROM (SELECT i, hash(i) AS h FROM range(3000) t(i))`);
-    await db.run(`INSERT INTO transactions (customer_id, order_id, ts, amount, is_return, source_id, source_line, row_key, row_occ) VALUES
-      ('only-returns', 'r1', TIMESTAMP '2024-02-01 10:00:00', -10, TRUE, 1, 5001, 5001, 0),
-      ('buy-then-return', 'r2', TIMESTAMP '2024-02-01 10:00:00', 10, FALSE, 1, 5002, 5002, 0),
-      ('buy-then-return', 'r3', TIMESTAMP '2024-02-05 10:00:00', -10, TRUE, 1, 5003, 5003, 0),
-      ('one-day', 'r4', TIMESTAMP '2024-03-01 10:00:00', 7.25, FALSE, 1, 5004, 5004, 0),
-      ('one-day', 'r5', TIMESTAMP '2024-03-01 18:00:00', 2.5, FALSE, 1, 5005, 5005, 0)`);
+    await insertSummaryCases(db);
     for (const [period, multiplier] of [['day', 1], ['week', 1], ['month', 1], ['hour', 1], ['day', 3]] as const) {
       for (const end of ['2024-03-15', '2024-06-30']) {
         const { general, fast } = await both(ws, end, period, multiplier);
-        assertSame(general, fast, `${period} × ${multiplier} to ${end}`);
+        assertSameSummary(general, fast, `${period} × ${multiplier} to ${end}`);
       }
     }
     const { fast } = await both(ws, '2024-06-30', 'day');
@@ -75,7 +52,7 @@ test('clv fit summary (DuckDB, one aggregation) equals the general summary on CD
     for (const end of ['1997-09-30', '1998-06-30']) {
       const { general, fast } = await both(ws, end, 'week');
       assert.equal(general.size, 2357);
-      assertSame(general, fast, `CDNOW to ${end}`);
+      assertSameSummary(general, fast, `CDNOW to ${end}`);
     }
   });
 });

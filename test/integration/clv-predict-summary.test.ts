@@ -9,9 +9,10 @@ import { runClvFit, runClvPredict } from '../../src/pipeline/clv.ts';
 import { predictSummarySql } from '../../src/pipeline/clv-predict-summary.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import { compile } from '../../src/sql/index.ts';
+import { assertSameSummary, insertSummaryCases, type SummaryRow } from '../helpers/clv-summary.ts';
 import { shared, withWorkspace } from '../helpers/workspace.ts';
 
-type Row = { customer_id: string; frequency: number; recency: number; T: number; monetary_value: number };
+type Row = SummaryRow;
 
 async function both(db: Parameters<Parameters<typeof withWorkspace>[0]>[0]['db'], end: string, period: Period, multiplier = 1): Promise<{ general: Map<string, Row>; fast: Map<string, Row> }> {
   const g = compile(transactionSummary({ calibrationEnd: new Date(`${end}T00:00:00Z`), period, multiplier }), 'duckdb');
@@ -21,41 +22,16 @@ async function both(db: Parameters<Parameters<typeof withWorkspace>[0]>[0]['db']
   return { general, fast };
 }
 
-function assertSame(general: Map<string, Row>, fast: Map<string, Row>, what: string): void {
-  assert.ok(general.size > 0, `${what}: no customers`);
-  assert.deepEqual([...fast.keys()].sort(), [...general.keys()].sort(), `${what}: the same customers`);
-  for (const [id, g] of general) {
-    const m = fast.get(id)!;
-    assert.equal(Number(m.frequency), Number(g.frequency), `${what}: frequency of ${id}`);
-    assert.equal(m.recency, g.recency, `${what}: recency of ${id}`);
-    assert.equal(m.T, g.T, `${what}: T of ${id}`);
-    // the same exact decimal sum, divided as a double here and in extended precision by avg(): at most an ulp or two apart
-    assert.ok(Math.abs(m.monetary_value - g.monetary_value) <= 4 * Number.EPSILON * Math.abs(g.monetary_value), `${what}: monetary of ${id}: ${m.monetary_value} vs ${g.monetary_value}`);
-  }
-}
 
 test('clv predict summary (DuckDB, one pass) equals the general summary without a holdout, line by line cases included', async () => {
   await withWorkspace(async (ws) => {
     const db = ws.db;
     // 3,000 lines over 200 customers and 120 days, pseudo-random from a hash of the line number
-    await db.run(`INSERT INTO transactions (customer_id, order_id, ts, amount, is_return, source_id, source_line, row_key, row_occ)
-      SELECT CASE WHEN h % 97 = 0 THEN NULL ELSE 'c' || (h % 200) END,
-             'o' || i,
-             TIMESTAMP '2024-01-01 00:00:00' + to_days(CAST((h >> 8) % 120 AS INTEGER)) + to_hours(CAST((h >> 16) % 24 AS INTEGER)),
-             CASE WHEN (h >> 24) % 29 = 0 THEN NULL ELSE round(((h >> 32) % 100000) / 1000.0 - 5, 3) END,
-             (h >> 40) % 5 = 0, 1, i, i, 0
-      FROM (SELECT i, hash(i) AS h FROM range(3000) t(i))`);
-    // a customer whose only day is return-only, one with a purchase day and a later return-only day, one with a single day
-    await db.run(`INSERT INTO transactions (customer_id, order_id, ts, amount, is_return, source_id, source_line, row_key, row_occ) VALUES
-      ('only-returns', 'r1', TIMESTAMP '2024-02-01 10:00:00', -10, TRUE, 1, 5001, 5001, 0),
-      ('buy-then-return', 'r2', TIMESTAMP '2024-02-01 10:00:00', 10, FALSE, 1, 5002, 5002, 0),
-      ('buy-then-return', 'r3', TIMESTAMP '2024-02-05 10:00:00', -10, TRUE, 1, 5003, 5003, 0),
-      ('one-day', 'r4', TIMESTAMP '2024-03-01 10:00:00', 7.25, FALSE, 1, 5004, 5004, 0),
-      ('one-day', 'r5', TIMESTAMP '2024-03-01 18:00:00', 2.5, FALSE, 1, 5005, 5005, 0)`);
+    await insertSummaryCases(db);
     for (const [period, multiplier] of [['day', 1], ['week', 1], ['month', 1], ['hour', 1], ['day', 3]] as const) {
       for (const end of ['2024-03-15', '2024-06-30']) {
         const { general, fast } = await both(db, end, period, multiplier);
-        assertSame(general, fast, `${period} × ${multiplier} to ${end}`);
+        assertSameSummary(general, fast, `${period} × ${multiplier} to ${end}`);
       }
     }
     const { fast } = await both(db, '2024-06-30', 'day');
@@ -73,7 +49,7 @@ test('clv predict summary (DuckDB, one pass) equals the general summary on CDNOW
     for (const end of ['1997-09-30', '1998-06-30']) {
       const { general, fast } = await both(ws.db, end, 'week');
       assert.equal(general.size, 2357);
-      assertSame(general, fast, `CDNOW to ${end}`);
+      assertSameSummary(general, fast, `CDNOW to ${end}`);
     }
     // a prediction run's rows are stored in customer_id order: DuckDB's zone maps then find one customer's row of
     // a run without an index (schema version 14)
