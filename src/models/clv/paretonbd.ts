@@ -96,6 +96,26 @@ function pairIndex(set: PatternSet): PairIndex {
   return p;
 }
 
+/** ln of A0's first term per distinct (x, t_x) and of its second term per distinct (x, T): the two ₂F₁, the costly part. */
+function lnA0Pairs(p: ParetoNbdParams, set: PatternSet, ix: PairIndex): { a1: Float64Array; a2: Float64Array } {
+  const { r, alpha, s, beta } = p;
+  const hi = alpha >= beta ? alpha : beta;
+  const lo = alpha >= beta ? beta : alpha;
+  const a1 = new Float64Array(ix.txX.length);
+  for (let k = 0; k < a1.length; k++) {
+    const x = set.ux[ix.txX[k]!]!;
+    const tx = set.utx[ix.txV[k]!]!;
+    a1[k] = lnA0Hyp(p, x, (hi - lo) / (hi + tx)) - (r + s + x) * Math.log(hi + tx);
+  }
+  const a2 = new Float64Array(ix.TX.length);
+  for (let k = 0; k < a2.length; k++) {
+    const x = set.ux[ix.TX[k]!]!;
+    const T = set.uT[ix.TV[k]!]!;
+    a2[k] = lnA0Hyp(p, x, (hi - lo) / (hi + T)) - (r + s + x) * Math.log(hi + T);
+  }
+  return { a1, a2 };
+}
+
 /**
  * Σ weight · ln L over a pattern set. The same arithmetic as paretonbdLogLikelihood per pattern, with its
  * terms computed once per distinct x (the Γ terms), per distinct (x, t_x) and per distinct (x, T) (the two
@@ -103,8 +123,6 @@ function pairIndex(set: PatternSet): PairIndex {
  */
 export function paretonbdSetLogLikelihood(p: ParetoNbdParams, set: PatternSet): number {
   const { r, alpha, s, beta } = p;
-  const hi = alpha >= beta ? alpha : beta;
-  const lo = alpha >= beta ? beta : alpha;
   const ix = pairIndex(set);
   const nx = set.ux.length;
   const c = new Float64Array(nx);
@@ -114,18 +132,11 @@ export function paretonbdSetLogLikelihood(p: ParetoNbdParams, set: PatternSet): 
     ls[j] = Math.log(s / (r + s + set.ux[j]!));
   }
   // per (x, t_x): ln of A0's first term; per (x, T): ln of its second term and the alive term l1
-  const a1 = new Float64Array(ix.txX.length);
-  for (let k = 0; k < a1.length; k++) {
-    const x = set.ux[ix.txX[k]!]!;
-    const tx = set.utx[ix.txV[k]!]!;
-    a1[k] = lnA0Hyp(p, x, (hi - lo) / (hi + tx)) - (r + s + x) * Math.log(hi + tx);
-  }
-  const a2 = new Float64Array(ix.TX.length);
+  const { a1, a2 } = lnA0Pairs(p, set, ix);
   const l1 = new Float64Array(ix.TX.length);
-  for (let k = 0; k < a2.length; k++) {
+  for (let k = 0; k < l1.length; k++) {
     const x = set.ux[ix.TX[k]!]!;
     const T = set.uT[ix.TV[k]!]!;
-    a2[k] = lnA0Hyp(p, x, (hi - lo) / (hi + T)) - (r + s + x) * Math.log(hi + T);
     l1[k] = -(r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
   }
   // e^(l2 − l1) = q · (e^(t1 − a2) − 1) with q = e^(ln(s/(r+s+x)) + a2 − l1) per (x, T): two transcendental
@@ -346,21 +357,12 @@ export function fitParetoNbd(patterns: readonly Pattern[] | PatternSet, options:
  */
 export function paretonbdSetPAlive(p: ParetoNbdParams, set: PatternSet): Float64Array {
   const { r, alpha, s, beta } = p;
-  const hi = alpha >= beta ? alpha : beta;
-  const lo = alpha >= beta ? beta : alpha;
   const ix = pairIndex(set);
-  const a1 = new Float64Array(ix.txX.length);
-  for (let k = 0; k < a1.length; k++) {
-    const x = set.ux[ix.txX[k]!]!;
-    const tx = set.utx[ix.txV[k]!]!;
-    a1[k] = lnA0Hyp(p, x, (hi - lo) / (hi + tx)) - (r + s + x) * Math.log(hi + tx);
-  }
-  const a2 = new Float64Array(ix.TX.length);
+  const { a1, a2 } = lnA0Pairs(p, set, ix);
   const ml1 = new Float64Array(ix.TX.length);
-  for (let k = 0; k < a2.length; k++) {
+  for (let k = 0; k < ml1.length; k++) {
     const x = set.ux[ix.TX[k]!]!;
     const T = set.uT[ix.TV[k]!]!;
-    a2[k] = lnA0Hyp(p, x, (hi - lo) / (hi + T)) - (r + s + x) * Math.log(hi + T);
     // −l1 + ln(s/(r+s+x))
     ml1[k] = (r + x) * Math.log(alpha + T) + s * Math.log(beta + T) + Math.log(s / (r + s + x));
   }
