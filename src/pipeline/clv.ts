@@ -766,19 +766,26 @@ async function clvEdges(db: Workspace['db'], base: string): Promise<{ n: number;
     return { n: order.length, at: async (k) => (order[k] ? { clv: Number(order[k].clv), customerId: String(order[k].customer_id) } : undefined), value: (v) => num(v) };
   }
   const c = compile(select({ select: [{ expr: clv, as: 'clv' }], from: table(base), where: isNotNull(clv) }), db.dialect);
-  const sorted = (await db.numericColumns(c.sql, c.params, ['clv'])).clv!;
-  // −0 as 0 (in place: a map with a callback per customer cost more than the sort)
-  for (let i = 0; i < sorted.length; i++) if (sorted[i] === 0) sorted[i] = 0;
-  sorted.sort();
-  const n = sorted.length;
+  const values = (await db.numericColumns(c.sql, c.params, ['clv'])).clv!;
+  const n = values.length;
   // bound as a double parameter: the value read, exactly
   const value = (v: number): Expr => cast(lit(v), 'double');
-  return {
-    n, value,
-    at: async (k) => {
-      if (k >= n) return undefined;
+  // the k-th CLV in descending order and how many are above it, by selection: a few edges are asked for, so
+  // the whole column is not sorted (the sort cost 0.2 s of the main thread at bench/clv). A NaN (the engine's
+  // greatest double) sorts as a typed array sorts it, after every number: then the whole column is sorted.
+  let sorted: Float64Array | undefined;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(values[i]!)) {
+      sorted = values;
+      for (let j = 0; j < n; j++) if (sorted[j] === 0) sorted[j] = 0;
+      sorted.sort();
+      break;
+    }
+  }
+  const selected: number[] = [];
+  const edgeAt = (k: number): { v: number; above: number } => {
+    if (sorted) {
       const v = sorted[n - 1 - k]!;
-      // customers with a higher CLV come first; the edge is the (k − above)-th of those with CLV v, by id
       let lo = 0;
       let hi = n;
       while (lo < hi) {
@@ -786,7 +793,31 @@ async function clvEdges(db: Workspace['db'], base: string): Promise<{ n: number;
         if (sorted[mid]! <= v) lo = mid + 1;
         else hi = mid;
       }
-      const offset = k - (n - lo);
+      return { v, above: n - lo };
+    }
+    // positions selected before split the column: each later one is selected between its neighbours among them
+    const j = n - 1 - k;
+    let from = 0;
+    let to = n - 1;
+    for (const p of selected) {
+      if (p < j && p >= from) from = p + 1;
+      if (p > j && p <= to) to = p - 1;
+    }
+    const v = selectAscending(values, j, from, to);
+    selected.push(j);
+    let above = 0;
+    for (let i = 0; i < n; i++) if (values[i]! > v) above++;
+    return { v, above };
+  };
+  return {
+    n, value,
+    at: async (k) => {
+      if (k >= n) return undefined;
+      const e = edgeAt(k);
+      // −0 as 0 (the same value to the engine's comparisons; the column is not rewritten)
+      const v = e.v === 0 ? 0 : e.v;
+      // customers with a higher CLV come first; the edge is the (k − above)-th of those with CLV v, by id
+      const offset = k - e.above;
       const ids = await all<{ customer_id: string }>(db, select({
         select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: eq(clv, value(v)), orderBy: [col('customer_id')], limit: offset + 1,
       }));
@@ -795,6 +826,35 @@ async function clvEdges(db: Workspace['db'], base: string): Promise<{ n: number;
       return { clv: v, customerId: String(id) };
     },
   };
+}
+
+/**
+ * The value at 0-based position `j` of `a` in ascending order (no NaN in `a`), by quickselect with a
+ * three-way partition (many equal CLVs: each partition step settles all those equal to its pivot); reorders
+ * `a`. Position j of the ascending order: the same value a sorted copy holds there. With `from`..`to`: only
+ * those positions are looked at, which must hold the values of those positions of the ascending order (as after
+ * selections at from − 1 and to + 1).
+ */
+export function selectAscending(a: Float64Array, j: number, from = 0, to = a.length - 1): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    // the median of the first, middle and last as the pivot
+    const x = a[lo]!, y = a[(lo + hi) >> 1]!, z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
+    // [lo, lt) < pivot, [lt, i) == pivot, (gt, hi] > pivot
+    let lt = lo, i = lo, gt = hi;
+    while (i <= gt) {
+      const v = a[i]!;
+      if (v < pivot) { a[i] = a[lt]!; a[lt] = v; lt++; i++; }
+      else if (v > pivot) { a[i] = a[gt]!; a[gt] = v; gt--; }
+      else i++;
+    }
+    if (j < lt) hi = lt - 1;
+    else if (j > gt) lo = gt + 1;
+    else return pivot;
+  }
+  return a[j]!;
 }
 
 /** The columns of clv_predictions after run_id, as the pipeline names them (days_next is days_to_next_purchase). */
