@@ -6,7 +6,7 @@
  * Constant columns carry no information for a distance and are dropped with a warning.
  */
 import { LOG1P_FLOOR, MISSING_LEVEL, scaleBounds, Z_TINY } from '../../core/cluster-guards.ts';
-import { presentValues, quantileSelect, quantilesSelect } from './quantile.ts';
+import { presentCount, quantileOf, quantilesSelect } from './quantile.ts';
 import { SegmintError } from '../../core/errors.ts';
 
 /** One input column: numbers (NaN = missing) or category labels (null = missing). */
@@ -199,15 +199,16 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
   if (excluded > 0) warnings.push(`${excluded} rows with a missing value were excluded`);
 
   const steps: Step[] = [];
-  const fills: ((X: Float64Array, d: number, j: number) => void)[] = [];
+  const fills: ((X: Float64Array, d: number, j: number, from: number, to: number) => void)[] = [];
   for (const c of columns) {
     if (c.kind === 'numeric') {
       const values = c.values;
       const col = identity ? values : Float64Array.from(kept, (i) => values[i]!);
-      const present = presentValues(col);
-      const impute = present.length ? quantileSelect(present, 0.5) : 0;
+      // the median of the present values, from the column as it is (no copy)
+      const present = presentCount(col);
+      const impute = present ? quantileOf(col, 0.5, present) : 0;
       // the column itself when nothing is missing (read only below, unless winsorised in place)
-      const raw = present.length < col.length ? col.map((x) => (Number.isNaN(x) ? impute : x)) : q > 0 ? Float64Array.from(col) : col;
+      const raw = present < col.length ? col.map((x) => (Number.isNaN(x) ? impute : x)) : q > 0 ? Float64Array.from(col) : col;
       // negative values (net spend where returns exceed purchases) are clipped at 0 before the log
       let negative = 0;
       for (let i = 0; i < raw.length; i++) if (raw[i]! < 0) negative++;
@@ -230,7 +231,7 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
       if (!(scale > 0)) { warnings.push(`${c.name} is constant${scaling === 'robust' ? ' over its middle half (IQR 0)' : ''}: left out of the distance`); continue; }
       const step: NumericStep = { kind: 'numeric', name: c.name, impute, ...(floor !== undefined ? { floor } : {}), log1p: log, clipLow: lo, clipHigh: hi, center: ce, scale };
       steps.push(step);
-      fills.push((X, d, j) => applyNumericColumn(step, col, X, d, j));
+      fills.push((X, d, j, from, to) => applyNumericColumn(step, col, X, d, j, from, to));
     } else {
       const vals = Array.from(kept, (i) => c.values[i] ?? MISSING_LEVEL);
       const levels = [...new Set(vals)].sort();
@@ -240,7 +241,7 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
         const st = scaling === 'none' ? { center: 0, scale: 1 } : center(ind, 'standard');
         const step: OneHotStep = { kind: 'one-hot', name: c.name, level, center: st.center, scale: st.scale };
         steps.push(step);
-        fills.push((X, d, j) => { for (let i = 0; i < ind.length; i++) X[i * d + j] = (ind[i]! - step.center) / step.scale; });
+        fills.push((X, d, j, from, to) => { for (let i = from; i < to; i++) X[i * d + j] = (ind[i]! - step.center) / step.scale; });
       }
     }
   }
@@ -248,18 +249,26 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
   // a large matrix goes in shared memory, so that k-means' worker threads read it without a copy
   const d = steps.length, bytes = kept.length * d * 8;
   const X = new Float64Array(bytes >= SHARED_MIN_BYTES && typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  fills.forEach((fill, j) => fill(X, d, j));
+  // a block of rows at a time, every column into it: the block's part of X stays in the cache (column by column
+  // over all rows wrote one value per cache line of the whole matrix, d times over)
+  for (let from = 0; from < kept.length; from += FILL_BLOCK) {
+    const to = Math.min(kept.length, from + FILL_BLOCK);
+    fills.forEach((fill, j) => fill(X, d, j, from, to));
+  }
   return { preprocessing: { scaling, missing: policy, steps }, X, kept, missing, excluded, warnings };
 }
 
-/** `applyNumeric` over a column, written into column j of the row-major n × d matrix X (the same arithmetic, bounds hoisted). */
-function applyNumericColumn(s: NumericStep, values: Float64Array, X: Float64Array, d: number, j: number): void {
+/** Rows per block of the matrix fill. */
+const FILL_BLOCK = 4096;
+
+/** `applyNumeric` over rows [from, to) of a column, written into column j of the row-major n × d matrix X (the same arithmetic, bounds hoisted). */
+function applyNumericColumn(s: NumericStep, values: Float64Array, X: Float64Array, d: number, j: number, from = 0, to = values.length): void {
   const [lo, hi] = scaleBounds(s);
   const tiny = Z_TINY * s.scale, center = s.center, scale = s.scale;
   if (s.floor === undefined && !s.log1p && s.clipLow === null && s.clipHigh === null) {
     // no floor, log or clipping (the usual case): the same arithmetic with the step's fields in locals
     const impute = s.impute;
-    for (let i = 0; i < values.length; i++) {
+    for (let i = from; i < to; i++) {
       const x = values[i]!;
       const v = x !== x ? impute : x;
       const t = Math.min(Math.max(v, lo), hi) - center;
@@ -267,7 +276,7 @@ function applyNumericColumn(s: NumericStep, values: Float64Array, X: Float64Arra
     }
     return;
   }
-  for (let i = 0; i < values.length; i++) {
+  for (let i = from; i < to; i++) {
     const x = values[i]!;
     let v = Number.isNaN(x) ? s.impute : x;
     if (s.floor !== undefined && v < s.floor) v = s.floor;

@@ -5,7 +5,7 @@
  * one-paragraph persona, and the five segment criteria (Kotler: measurable, substantial, differentiable,
  * accessible, actionable) made concrete.
  */
-import { presentValues, quantileSelect, quantilesSelect } from './quantile.ts';
+import { presentCount, presentValues, quantileOf, quantilesOf, quantileSelect } from './quantile.ts';
 import { meanSd } from './preprocess.ts';
 
 export interface ProfileColumn {
@@ -148,10 +148,12 @@ export function profileClusters(columns: readonly ProfileColumn[], labels: Int32
   const sizes = new Float64Array(k);
   for (const l of labels) sizes[l]!++;
   const pop = columns.map((c) => {
-    const present = presentValues(c.values);
-    if (!present.length) return { mean: 0, sd: 0, median: 0, spread: 0 };
+    // the present values: the column itself when none is missing (the quantiles leave it as it is)
+    const m = presentCount(c.values);
+    if (!m) return { mean: 0, sd: 0, median: 0, spread: 0 };
+    const present = m === c.values.length ? c.values : presentValues(c.values);
     const { mean, sd } = meanSd(present);
-    const [median, q3, q1] = quantilesSelect(present, [0.5, 0.75, 0.25]) as [number, number, number];
+    const [median, q3, q1] = quantilesOf(present, [0.5, 0.75, 0.25], m) as [number, number, number];
     const iqr = q3 - q1;
     const mad = iqr > 0 ? 0 : quantileSelect(Float64Array.from(present, (x) => Math.abs(x - median)), 0.5);
     return { mean, sd, median, spread: iqr > 0 ? iqr / 1.349 : mad > 0 ? 1.4826 * mad : sd };
@@ -175,7 +177,7 @@ export function profileClusters(columns: readonly ProfileColumn[], labels: Int32
       for (let t = 0; t < rows.length; t++) { const x = col.values[rows[t]!]!; if (!Number.isNaN(x)) scratch[m++] = x; }
       const vals = scratch.subarray(0, m);
       const mean = m ? meanSd(vals).mean : pop[j]!.mean;
-      const median = m ? quantileSelect(vals, 0.5) : pop[j]!.median;
+      const median = m ? quantileOf(vals, 0.5, m) : pop[j]!.median;
       const p = pop[j]!;
       return { feature: col.name, mean, median, populationMean: p.mean, populationMedian: p.median, z: p.sd > 0 ? (mean - p.mean) / p.sd : 0, robustZ: p.spread > 0 ? (median - p.median) / p.spread : 0 };
     });

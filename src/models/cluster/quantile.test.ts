@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { presentValues, quantileSelect, quantilesSelect, selectInPlace } from './quantile.ts';
+import { presentValues, quantileOf, quantilesOf, quantileSelect, quantilesSelect, selectInPlace } from './quantile.ts';
 import { Random } from '../random.ts';
 
 /** The reference: sort, then interpolate between order statistics ⌊(n − 1)p⌋ and the next (numpy's 'linear'). */
@@ -45,4 +45,28 @@ test('several quantiles from one selection equal the sorted quantiles, in the or
   // the 1,000,000-row case the profiles take: the quartiles of a large column
   const big = Float64Array.from({ length: 200_001 }, () => rng.normal());
   assert.deepEqual(quantilesSelect(Float64Array.from(big), [0.5, 0.75, 0.25]), [0.5, 0.75, 0.25].map((p) => sortedQuantile(big, p)));
+});
+
+test('quantiles by buckets (the column left as it is, NaN left out) equal the sorted quantiles of the present values, on large skewed, tied and two-valued columns', () => {
+  const rng = new Random(5);
+  const kinds: [string, () => number][] = [
+    ['normal', () => rng.normal()], ['ties', () => rng.int(0, 5)], ['skewed', () => Math.exp(5 * rng.normal())], ['missing', () => (rng.next() < 0.1 ? NaN : rng.normal())],
+    ['outlier', () => (rng.next() < 0.001 ? 1e12 : rng.normal())], ['wide', () => (rng.next() < 0.5 ? -1e308 : 1e308 * rng.next())], ['infinite', () => (rng.next() < 0.01 ? -Infinity : rng.normal())],
+  ];
+  const ps = [0, 0.001, 0.25, 0.5, 0.75, 0.999, 1];
+  for (const [name, draw] of kinds) {
+    for (const n of [1, 3, 4097, 30_001]) {
+      const v = Float64Array.from({ length: n }, draw);
+      const before = Float64Array.from(v);
+      const present = presentValues(v);
+      const want = ps.map((p) => (present.length ? sortedQuantile(present, p) : NaN));
+      assert.deepEqual(ps.map((p) => quantileOf(v, p)), want, `${name} n ${n}`);
+      assert.deepEqual(quantilesOf(v, ps), want, `${name} n ${n}`);
+      assert.deepEqual(v, before);
+    }
+  }
+  // ranks k and k + 1 in different buckets: the largest of one, the smallest of the next
+  const halves = Float64Array.from({ length: 10_000 }, (_, i) => (i % 2 ? 3 : -1));
+  assert.equal(quantileOf(halves, 0.5), 1);
+  assert.deepEqual(quantilesOf(halves, [0.25, 0.5, 0.75]), [-1, 1, 3]);
 });

@@ -106,3 +106,100 @@ export function presentValues(v: ArrayLike<number>): Float64Array {
   for (let i = 0; i < v.length; i++) { const x = v[i]!; if (x === x) out[t++] = x; }
   return out;
 }
+
+/** Below this many values the order statistics are selected in a copy (Floyd-Rivest); above, bucketed first. */
+const BUCKET_MIN = 4096;
+const BUCKETS = 4096;
+
+/**
+ * Order statistics k and k + 1 (0-based, ascending; the second is the first when k + 1 is past the end) of the
+ * values of `v` that are not NaN (`m` of them), `v` left as it is. Above BUCKET_MIN values, one pass finds the
+ * range, one counts the values per bucket of equal width in it (the bucket of x, ⌊(x − min) · scale⌋, never
+ * decreases with x in floating point: each bucket's values are ≤ the next's), and only the bucket holding rank k
+ * is gathered and searched again; when ranks k and k + 1 fall in different buckets they are the largest of the
+ * one and the smallest of the other. Exactly the values a selection on a copy gives: numbers are only compared.
+ */
+function orderPair(v: Float64Array, m: number, k: number, first?: Buckets | null): [number, number] {
+  let a = v, n = m, r = k, nan = a.length !== m;
+  for (let level = 0; ; level++) {
+    if (n <= BUCKET_MIN || level >= 4) {
+      const s = nan ? presentValues(a) : Float64Array.from(a);
+      const x = selectInPlace(s, r);
+      return [x, r + 1 < n ? nextAfter(s, r, n) : x];
+    }
+    const bk = level === 0 && first !== undefined ? first : bucketsOf(a);
+    if (bk === null) { nan = true; level = 4; continue; }
+    const { lo, hi, scale, counts } = bk;
+    if (lo === hi) return [lo, lo];
+    let b1 = 0, below = 0;
+    while (below + counts[b1]! <= r) below += counts[b1++]!;
+    if (r + 1 < n && below + counts[b1]! === r + 1) {
+      // rank k is the last of its bucket: k + 1 the first of the next one that is not empty
+      let b2 = b1 + 1;
+      while (counts[b2] === 0) b2++;
+      let x = -Infinity, y = Infinity;
+      for (let i = 0; i < a.length; i++) {
+        const z = a[i]!;
+        if (!(z >= lo)) continue;
+        const b = Math.min(BUCKETS - 1, Math.floor((z - lo) * scale));
+        if (b === b1) { if (z > x) x = z; } else if (b === b2 && z < y) y = z;
+      }
+      return [x, y];
+    }
+    const sub = new Float64Array(counts[b1]!);
+    for (let i = 0, t = 0; i < a.length; i++) {
+      const z = a[i]!;
+      if (z >= lo && Math.min(BUCKETS - 1, Math.floor((z - lo) * scale)) === b1) sub[t++] = z;
+    }
+    // both ranks are in this bucket (or k is the last of all)
+    a = sub; n = sub.length; r -= below; nan = false;
+  }
+}
+
+interface Buckets { lo: number; hi: number; scale: number; counts: Int32Array }
+
+/** The range of the values of `a` (NaN left out) and their count per bucket; null when the range is not finite. */
+function bucketsOf(a: Float64Array): Buckets | null {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < a.length; i++) { const x = a[i]!; if (x < lo) lo = x; if (x > hi) hi = x; }
+  const counts = new Int32Array(BUCKETS);
+  if (lo === hi) return { lo, hi, scale: 0, counts };
+  const scale = BUCKETS / (hi - lo);
+  if (!(scale > 0 && Number.isFinite(scale))) return null;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    // NaN fails the comparison: left out
+    if (x >= lo) counts[Math.min(BUCKETS - 1, Math.floor((x - lo) * scale))]!++;
+  }
+  return { lo, hi, scale, counts };
+}
+
+/** Several quantiles of the values of `v` that are not NaN, each as `quantileOf` gives it (one count per bucket for all). */
+export function quantilesOf(v: Float64Array, ps: readonly number[], present = presentCount(v)): number[] {
+  if (present === 0) return ps.map(() => NaN);
+  const first = present > BUCKET_MIN ? bucketsOf(v) : undefined;
+  return ps.map((p) => {
+    const h = (present - 1) * p, lo = Math.floor(h);
+    const [a, b] = orderPair(v, present, lo, first);
+    return a + (h - lo) * (b - a);
+  });
+}
+
+/** How many values of `v` are not NaN. */
+export function presentCount(v: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) if (v[i] === v[i]) m++;
+  return m;
+}
+
+/**
+ * The p-quantile of the values of `v` that are not NaN, as `quantileSelect` gives it on a copy of them (the same
+ * order statistics, the same interpolation), `v` left as it is; NaN when there are none. `present`: their
+ * count, when known.
+ */
+export function quantileOf(v: Float64Array, p: number, present = presentCount(v)): number {
+  if (present === 0) return NaN;
+  const h = (present - 1) * p, lo = Math.floor(h);
+  const [a, b] = orderPair(v, present, lo);
+  return a + (h - lo) * (b - a);
+}
