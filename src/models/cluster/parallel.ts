@@ -1,7 +1,7 @@
 /**
- * The state of one k-means fit, optionally shared with worker threads. Rows are split into contiguous
- * parts on CHUNK boundaries, one per thread (the calling thread takes the last part); per-chunk sums make
- * the totals — hence the centres — identical whatever the number of threads. The calling thread waits on
+ * The state of one k-means fit, optionally shared with worker threads. Rows are processed in chunks of CHUNK
+ * rows, which the threads claim one at a time; per-chunk sums make the totals — hence the centres — identical
+ * whatever the number of threads and whichever thread did a chunk. The calling thread waits on
  * an Atomics flag, so the fit stays a synchronous function.
  */
 import { availableParallelism } from 'node:os';
@@ -28,10 +28,17 @@ let gen = 0;
 for (;;) {
   Atomics.wait(w.sync, 0, gen);
   gen = Atomics.load(w.sync, 0);
-  const job = w.ctl[0], lo = w.ctl[6], hi = w.ctl[7];
+  const job = w.ctl[0];
   if (job === 0) break;
-  if (job === 1) w.result[w.slot] = kern.estep(w.X, w.C, w.k, w.labels, w.upper, w.lower, w.half, w.shift, w.ctl[1], w.ctl[2], w.ctl[3], w.ctl[4] === 1, lo, hi, w.sums, w.chunk);
-  else kern.candidateRange(w.X, w.ctl[5], w.closest, w.candDist, lo, hi, w.chunkPot, w.chunk);
+  // chunks claimed one at a time from the shared counter, as the calling thread does
+  const n = w.labels.length, chunks = Math.ceil(n / w.chunk);
+  let total = 0;
+  for (let g = Atomics.add(w.sync, 2, 1); g < chunks; g = Atomics.add(w.sync, 2, 1)) {
+    const lo = g * w.chunk, hi = Math.min(n, lo + w.chunk);
+    if (job === 1) total += kern.estep(w.X, w.C, w.k, w.labels, w.upper, w.lower, w.half, w.shift, w.ctl[1], w.ctl[2], w.ctl[3], w.ctl[4] === 1, lo, hi, w.sums, w.chunk);
+    else kern.candidateRange(w.X, w.ctl[5], w.closest, w.candDist, lo, hi, w.chunkPot, w.chunk);
+  }
+  w.result[w.slot] = total;
   Atomics.add(w.sync, 1, 1);
   Atomics.notify(w.sync, 1);
 }
@@ -56,7 +63,6 @@ export class KMeansState {
   private readonly ctl: Float64Array;
   private readonly sync: Int32Array;
   private readonly result: Float64Array;
-  private readonly bounds: number[];
   private readonly workers: Worker[] = [];
   /** threads that share the rows: 1 + the workers that started (a runtime without worker threads gives 1) */
   get running(): number {
@@ -78,7 +84,8 @@ export class KMeansState {
     this.sums = f64(this.chunks * (k * d + k));
     this.closest = f64(n); this.candDist = f64(n); this.chunkPot = f64(this.chunks);
     this.ctl = f64(8); this.result = f64(threads);
-    this.sync = new Int32Array(shared ? new SharedArrayBuffer(8) : new ArrayBuffer(8));
+    // [generation, threads done, next chunk to claim]
+    this.sync = new Int32Array(shared ? new SharedArrayBuffer(12) : new ArrayBuffer(12));
     this.kern = kernels(d);
     const src = parallelKernelSource(d);
     for (let t = 0; t < threads - 1; t++) {
@@ -95,24 +102,24 @@ export class KMeansState {
         break;
       }
     }
-    // contiguous parts on chunk boundaries, one per thread that exists
-    const parts = this.workers.length + 1;
-    const per = Math.ceil(this.chunks / parts);
-    this.bounds = Array.from({ length: parts + 1 }, (_, t) => Math.min(n, t * per * CHUNK));
   }
 
-  /** Run job 1 (E-step) or 2 (k-means++ candidate) on every part; returns the summed results (changed labels). */
+  /**
+   * Run job 1 (E-step) or 2 (k-means++ candidate) on every chunk; returns the summed results (changed labels).
+   * The threads claim chunks one at a time from a shared counter, so that one slowed down (a busy machine)
+   * leaves more of them to the other; each chunk's sums are its own, so the results do not depend on who did which.
+   */
   private run(job: 1 | 2, mine: (lo: number, hi: number) => number): number {
-    // At most one worker (threads ≤ 2): it takes the first part, this thread the second.
     const W = this.workers.length;
+    Atomics.store(this.sync, 2, 0);
     if (W > 0) {
       this.ctl[0] = job;
-      this.ctl[6] = this.bounds[0]!; this.ctl[7] = this.bounds[1]!;
       Atomics.store(this.sync, 1, 0);
       Atomics.add(this.sync, 0, 1);
       Atomics.notify(this.sync, 0);
     }
-    const own = mine(this.bounds[W]!, this.bounds[W + 1]!);
+    let own = 0;
+    for (let g = Atomics.add(this.sync, 2, 1); g < this.chunks; g = Atomics.add(this.sync, 2, 1)) own += mine(g * CHUNK, Math.min(this.n, (g + 1) * CHUNK));
     let waited = 0;
     while (W > 0 && Atomics.load(this.sync, 1) < W) {
       if (Atomics.wait(this.sync, 1, Atomics.load(this.sync, 1), 1000) === 'timed-out' && ++waited > 600) {
