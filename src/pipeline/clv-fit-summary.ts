@@ -41,3 +41,45 @@ export async function fitSummaryTable(db: Db, name: string, days: string, calibr
   await db.run(`DROP TABLE IF EXISTS ${quoteName(name)}`);
   await db.createTableAs(name, sql, params, { temporary: true });
 }
+
+/**
+ * The summary of a `clv fit` without a holdout and the purchase days per day, on DuckDB, in one query over the
+ * transactions (issue #15): the purchase days (predictSummarySql's, a CTE, not a table) grouped by customer —
+ * rows with `g` = 0: customer_id, frequency, recency, T, monetary_value as fitSummarySql computes them — and by
+ * day — rows with `g` = 1: the day `d` and `n`, the customers with a purchase that day (the tracking's purchase
+ * days per day). The fit's table of purchase days (2,000,000 rows at bench/clv) is not materialised: it was read
+ * only by the summary and by the tracking's count per day. Each grouping set's aggregates are those of a plain
+ * GROUP BY over the same rows, so the summary is fitSummarySql's value for value (clv-fit-summary.test.ts).
+ */
+export function fitSummaryWithDaysSql(calibrationEnd: string, period: Period, multiplier = 1, transactions = 'transactions'): { sql: string; params: string[] } {
+  const unit = PERIOD_DAYS[period] * multiplier;
+  if (!(unit > 0) || !Number.isFinite(unit)) throw new Error(`fitSummaryWithDaysSql: period ${period} × ${multiplier} is not a length of time`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(calibrationEnd)) throw new Error(`fitSummaryWithDaysSql: calibration end ${calibrationEnd} is not a date`);
+  const u = `CAST('${String(unit)}' AS DOUBLE)`;
+  const end = 'CAST(CAST($1 AS TIMESTAMP) AS DATE)';
+  const sql = `WITH "days" AS (
+    SELECT "customer_id", CAST("ts" AS DATE) AS "d", coalesce(sum(CAST("amount" AS DECIMAL(18,4))), 0) AS "spend"
+    FROM ${quoteName(transactions)}
+    WHERE "customer_id" IS NOT NULL AND CAST("ts" AS DATE) <= ${end}
+    GROUP BY "customer_id", CAST("ts" AS DATE)
+    HAVING count(*) FILTER (WHERE "is_return" = FALSE) > 0
+  )
+  SELECT CAST(GROUPING("customer_id") AS INTEGER) AS "g", "customer_id",
+    "d",
+    CAST(count(*) AS BIGINT) AS "n",
+    CAST(count(*) - 1 AS BIGINT) AS "frequency",
+    CAST(date_diff('day', min("d"), max("d")) AS DOUBLE) / ${u} AS "recency",
+    CAST(date_diff('day', min("d"), ${end}) AS DOUBLE) / ${u} AS "T",
+    CASE WHEN count(*) > 1 THEN CAST(sum("spend") - arg_min("spend", "d") AS DOUBLE) / CAST(count(*) - 1 AS DOUBLE) ELSE 0 END AS "monetary_value"
+  FROM "days"
+  GROUP BY GROUPING SETS (("customer_id"), ("d"))`;
+  return { sql, params: [`${calibrationEnd} 00:00:00`] };
+}
+
+/** fitSummaryWithDaysSql as the temporary table `name` (DuckDB only). */
+export async function fitSummaryWithDaysTable(db: Db, name: string, calibrationEnd: string, period: Period, multiplier = 1): Promise<void> {
+  if (db.dialect !== 'duckdb') throw new Error('fitSummaryWithDaysTable: DuckDB only (other engines run features/transaction-summary.ts)');
+  const { sql, params } = fitSummaryWithDaysSql(calibrationEnd, period, multiplier);
+  await db.run(`DROP TABLE IF EXISTS ${quoteName(name)}`);
+  await db.createTableAs(name, sql, params, { temporary: true });
+}

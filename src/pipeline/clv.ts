@@ -21,7 +21,7 @@ import { detectFormat } from '../store/import/formats.ts';
 import { stageFile } from '../store/import/stage.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { predictSummaryTable } from './clv-predict-summary.ts';
-import { fitSummaryTable } from './clv-fit-summary.ts';
+import { fitSummaryWithDaysTable } from './clv-fit-summary.ts';
 import { exportRows } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
 import { all, anyRow, countRows, dayText, exec, one } from './run-query.ts';
@@ -313,15 +313,15 @@ async function summaryTable(ws: Workspace, name: string, kind: ModelOption, cali
  * (frequency, mean spend) pairs with theirs, in value order (the same data give the same fit to the last
  * digit): the fit's likelihoods are sums over these, so a million customers are read as far fewer rows.
  */
-async function groupedSummary(db: Workspace['db'], summary: string): Promise<{ x: Float64Array; tx: Float64Array; T: Float64Array; n: Float64Array; spend: { x: Float64Array; monetary: Float64Array; weights: Float64Array } }> {
+async function groupedSummary(db: Workspace['db'], summary: string, where?: Expr): Promise<{ x: Float64Array; tx: Float64Array; T: Float64Array; n: Float64Array; spend: { x: Float64Array; monetary: Float64Array; weights: Float64Array } }> {
   const keys = [col('frequency'), col('recency'), col('T')];
   const p = await typedColumnsOf(db, select({
-    select: [...PATTERN_SELECT, { expr: cast(count(), 'double'), as: 'n' }], from: table(summary), groupBy: keys, orderBy: keys,
+    select: [...PATTERN_SELECT, { expr: cast(count(), 'double'), as: 'n' }], from: table(summary), where, groupBy: keys, orderBy: keys,
   }));
   const sk = [col('frequency'), col('monetary_value')];
   const z = await typedColumnsOf(db, select({
     select: [{ expr: cast(col('frequency'), 'double'), as: 'x' }, { expr: col('monetary_value'), as: 'z' }, { expr: cast(count(), 'double'), as: 'n' }],
-    from: table(summary), groupBy: sk, orderBy: sk,
+    from: table(summary), where, groupBy: sk, orderBy: sk,
   }));
   return { x: p.x!, tx: p.tx!, T: p.big_t!, n: p.n!, spend: { x: z.x!, monetary: z.z!, weights: z.n! } };
 }
@@ -342,16 +342,18 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
   const holdoutEnd = calEnd < lastDay ? lastDay : undefined;
   onProgress?.('summarising purchases');
   const summary = tempName('clv_summary');
-  // the purchase days, computed once for the summary, the refit and the tracking (continuous models)
-  const days = kind === 'bgbb' ? undefined : tempName('clv_days');
+  // DuckDB without a holdout (continuous models): the summary and the purchase days per day in one query over the
+  // transactions, no table of purchase days (clv-fit-summary.ts); the summary's rows are those with g = 0
+  const oneQuery = kind !== 'bgbb' && !holdoutEnd && db.dialect === 'duckdb';
+  // otherwise the purchase days, computed once for the summary, the refit and the tracking (continuous models)
+  const days = kind === 'bgbb' || oneQuery ? undefined : tempName('clv_days');
   if (days) await materialise(ws, days, purchaseDays(new Date(`${lastDay}T00:00:00Z`)));
   try {
-    // DuckDB without a holdout: the summary in one aggregation over the purchase days (clv-fit-summary.ts)
-    if (days && !holdoutEnd && db.dialect === 'duckdb') await fitSummaryTable(db, summary, days, calEnd, period as Period, multiplier);
+    if (oneQuery) await fitSummaryWithDaysTable(db, summary, calEnd, period as Period, multiplier);
     else await summaryTable(ws, summary, kind, calEnd, holdoutEnd, period, multiplier, days);
     // without a holdout the fit needs only the patterns and the spend pairs with their counts; with one, the
     // validation compares customer by customer, so the rows are read per customer, in a fixed order
-    const grouped = holdoutEnd ? undefined : await groupedSummary(db, summary);
+    const grouped = holdoutEnd ? undefined : await groupedSummary(db, summary, oneQuery ? eq(col('g'), num(0)) : undefined);
     const cols = grouped ? undefined : await columnsOf(db, select({
       select: [
         ...PATTERN_SELECT, { expr: col('monetary_value'), as: 'z' },
@@ -399,7 +401,8 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
       onProgress?.('tracking purchases by period');
       // without a holdout the customers per T come from the patterns already read (no query over the summary)
       const cohort = grouped ? { summary, byT: customersByT(grouped.T, grouped.n) } : undefined;
-      const tr = await trackingOf(ws, days!, cohort, { kind: result.purchase.model as PurchaseModelKind, params: result.purchase.params }, calEnd, lastDay, period as Period, periodDays);
+      const dayCounts = oneQuery ? await dayCountsOf(db, summary) : days!;
+      const tr = await trackingOf(ws, dayCounts, cohort, { kind: result.purchase.model as PurchaseModelKind, params: result.purchase.params }, calEnd, lastDay, period as Period, periodDays);
       if (tr) {
         result.tracking = tr;
         const s = tr.seasonality.periods;
@@ -442,6 +445,21 @@ async function typedColumnsOf(db: Workspace['db'], q: Select): Promise<Record<st
 }
 
 
+/** Purchase days per day: the day (days since 1970-01-01) and the customers with a purchase that day, in day order. */
+interface DayCounts {
+  epochDay: Float64Array;
+  n: Float64Array;
+}
+
+/** The purchase days per day of a fitSummaryWithDaysTable table (its rows with g = 1). */
+async function dayCountsOf(db: Workspace['db'], summary: string): Promise<DayCounts> {
+  const e = daysBetween(cast(lit('1970-01-01'), 'date'), col('d'));
+  const c = await typedColumnsOf(db, select({
+    select: [{ expr: cast(e, 'double'), as: 'e' }, { expr: cast(col('n'), 'double'), as: 'n' }], from: table(summary), where: eq(col('g'), num(1)), orderBy: [col('d')],
+  }));
+  return { epochDay: c.e!, n: c.n! };
+}
+
 /** A cohort read from a summary table without a holdout, with its customers per T (`t` descending) when known. */
 interface SummaryCohort {
   summary: string;
@@ -465,19 +483,27 @@ const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) 
  * Tracking of the customers first seen up to the calibration end: their repeat purchase days per period from the
  * cohort's first purchase day to `lastDay` (complete periods only) against the model's expectation.
  */
-async function trackingOf(ws: Workspace, daysTable: string, summary: SummaryCohort | undefined, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number): Promise<ClvTracking | undefined> {
+async function trackingOf(ws: Workspace, daysTable: string | DayCounts, summary: SummaryCohort | undefined, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number): Promise<ClvTracking | undefined> {
   const db = ws.db;
   // whole days per tracking period: purchases are counted per day (hours are tracked by the day)
   const P = Math.max(1, periodDays);
   // the cohort's first day: the first purchase day of all, when it is up to the calibration end
-  const origin = dayText((await one<{ o: unknown }>(db, select({
-    select: [{ expr: min(col('d')), as: 'o' }], from: table(daysTable), where: and(gt(col('purchases'), num(0)), le(col('d'), cast(lit(calEnd), 'date'))),
-  })))?.o);
+  const calDay = Date.parse(`${calEnd}T00:00:00Z`) / 86400000;
+  const origin = typeof daysTable !== 'string'
+    ? (() => {
+      let o = Infinity;
+      for (const e of daysTable.epochDay) if (e <= calDay && e < o) o = e;
+      return o === Infinity ? undefined : new Date(o * 86400000).toISOString().slice(0, 10);
+    })()
+    : dayText((await one<{ o: unknown }>(db, select({
+      select: [{ expr: min(col('d')), as: 'o' }], from: table(daysTable), where: and(gt(col('purchases'), num(0)), le(col('d'), cast(lit(calEnd), 'date'))),
+    })))?.o);
   if (!origin) return undefined;
   const days = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
   const periods = Math.floor((days(origin, lastDay) + 1) / P);
   if (periods < 1 || periods > 1000) return undefined;
   if (summary) return trackingSince(ws, daysTable, summary, origin, m, calEnd, lastDay, period, periodDays, periods);
+  if (typeof daysTable !== 'string') throw new Error('trackingOf: purchase days per day are for a cohort read from its summary');
   // the cohort: customers whose first purchase day is up to the calibration end, and the first of those days
   const firstTable = tempName('clv_first');
   await materialise(ws, firstTable, select({
@@ -496,7 +522,7 @@ async function trackingOf(ws: Workspace, daysTable: string, summary: SummaryCoho
  * a holdout, from the summary, where every customer with a purchase day is in the cohort: its first days are the
  * calibration end − T, and its repeat purchase days per day are all purchase days less the first ones.
  */
-async function trackingSince(ws: Workspace, daysTable: string, cohort: { firstTable: string } | SummaryCohort, origin: string, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number, periods: number): Promise<ClvTracking> {
+async function trackingSince(ws: Workspace, daysTable: string | DayCounts, cohort: { firstTable: string } | SummaryCohort, origin: string, m: PurchaseModel, calEnd: string, lastDay: string, period: Period, periodDays: number, periods: number): Promise<ClvTracking> {
   const db = ws.db;
   const P = Math.max(1, periodDays);
   const days = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86400000);
@@ -508,6 +534,7 @@ async function trackingSince(ws: Workspace, daysTable: string, cohort: { firstTa
   let births: Record<string, number[]>;
   let repeat: Record<string, number[]>;
   if ('firstTable' in cohort) {
+    if (typeof daysTable !== 'string') throw new Error('trackingSince: a cohort of first days reads the table of purchase days');
     births = await countBy(select({ select: [{ expr: since(col('first_day')), as: 'k' }], from: table(cohort.firstTable) }), 'b');
     repeat = await countBy(select({
       select: [{ expr: since(col('d', 'x')), as: 'k' }], from: table(daysTable, 'x'),
@@ -520,7 +547,10 @@ async function trackingSince(ws: Workspace, daysTable: string, cohort: { firstTa
     }));
     const calK = days(origin, calEnd);
     births = { b: byT.t!.map((t) => calK - Math.round(t * periodDays)), n: byT.n! };
-    const all = await countBy(select({ select: [{ expr: since(col('d')), as: 'k' }], from: table(daysTable), where: gt(col('purchases'), num(0)) }), 'k');
+    const originDay = Date.parse(`${origin}T00:00:00Z`) / 86400000;
+    const all = typeof daysTable !== 'string'
+      ? { k: Array.from(daysTable.epochDay, (e) => e - originDay), n: Array.from(daysTable.n) }
+      : await countBy(select({ select: [{ expr: since(col('d')), as: 'k' }], from: table(daysTable), where: gt(col('purchases'), num(0)) }), 'k');
     const first = new Map(births.b!.map((k, i) => [k, births.n![i]!]));
     repeat = { k: all.k!, n: all.k!.map((k, i) => all.n![i]! - (first.get(k) ?? 0)) };
   }

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { purchaseDays, transactionSummary, type Period } from '../../src/features/transaction-summary.ts';
-import { fitSummarySql } from '../../src/pipeline/clv-fit-summary.ts';
+import { fitSummarySql, fitSummaryWithDaysSql } from '../../src/pipeline/clv-fit-summary.ts';
 import { materialise } from '../../src/pipeline/value.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import type { Workspace } from '../../src/store/workspace.ts';
@@ -22,6 +22,16 @@ async function both(ws: Workspace, end: string, period: Period, multiplier = 1):
   const f = fitSummarySql('days_t', end, period, multiplier);
   const general = new Map((await ws.db.all<Row>(g.sql, g.params)).map((r) => [r.customer_id, r]));
   const fast = new Map((await ws.db.all<Row>(f.sql, f.params)).map((r) => [r.customer_id, r]));
+  // the one query over the transactions (summary and purchase days per day): its customer rows are the same
+  // rows, value for value; its day rows count the purchase days of each day
+  const o = fitSummaryWithDaysSql(end, period, multiplier);
+  const rows = await ws.db.all<Row & { g: number; d: unknown; n: number }>(o.sql, o.params);
+  const oneQuery = new Map(rows.filter((r) => Number(r.g) === 0).map(({ customer_id, frequency, recency, T, monetary_value }) => [customer_id, { customer_id, frequency, recency, T, monetary_value }]));
+  assert.equal(oneQuery.size, fast.size);
+  for (const [id, r] of fast) assert.deepEqual(oneQuery.get(id), r, `one query, customer ${id}, ${period} × ${multiplier} to ${end}`);
+  const perDay = await ws.db.all<{ d: unknown; n: number }>('SELECT CAST(d AS VARCHAR) AS d, count(*) AS n FROM days_t WHERE purchases > 0 GROUP BY d ORDER BY d');
+  const dayRows = rows.filter((r) => Number(r.g) === 1).map((r) => ({ d: r.d instanceof Date ? r.d.toISOString().slice(0, 10) : String(r.d).slice(0, 10), n: Number(r.n) })).sort((a, b) => (a.d < b.d ? -1 : 1));
+  assert.deepEqual(dayRows, perDay.map((r) => ({ d: String(r.d), n: Number(r.n) })), `purchase days per day to ${end}`);
   return { general, fast };
 }
 
