@@ -4,8 +4,8 @@
  * (Fader & Hardie's implementation note); it is summed over unique patterns with weights.
  */
 import { digamma, hyp2f1, lgamma, logAddExp } from '../special.ts';
-import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
-import { maxT, toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
+import { maximizeLikelihood, type FitOptions, type LogLikelihoodDerivatives, type MleFit, type MleSpec } from './fit.ts';
+import { byFrequency, maxT, thinnedPatternSet, toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
 
 export interface BgNbdParams {
   r: number;
@@ -138,11 +138,202 @@ export function dropoutMixtureSetLogLikelihood(p: BgNbdParams, s: PatternSet, sh
   return ll;
 }
 
+/** ψ′(x), the trigamma function, for x > 0: recurrence up to x ≥ 10, then the asymptotic series (A&S 6.4.12). */
+export function trigamma(x: number): number {
+  let s = 0;
+  while (x < 10) {
+    s += 1 / (x * x);
+    x += 1;
+  }
+  const f = 1 / (x * x);
+  return s + 1 / x + f / 2 + (f / x) * (1 / 6 - f * (1 / 30 - f * (1 / 42 - f * (1 / 30 - f * (5 / 66 - f * (691 / 2730 - f * (7 / 6)))))));
+}
+
+/**
+ * dropoutMixtureSetLogLikelihood with its gradient and analytic Hessian in (ln r, ln α, ln a, ln b), for Newton's
+ * method and the standard errors. Per pattern ln L = C(x) + M with C the Γ terms and M = ln(e^l3 + e^l4) (M = l3
+ * without A4); with w3, w4 the shares of e^l3 and e^l4 and D = ∇l4 − ∇l3, ∇M = w3∇l3 + w4∇l4 and
+ * ∇²M = w3∇²l3 + w4∇²l4 + w3w4·DDᵀ. The patterns are visited by frequency (byFrequency), so the per-x terms are
+ * summed once per x and the per-pattern loop sums eleven weighted terms.
+ */
+export function dropoutMixtureSetDerivatives(p: BgNbdParams, s: PatternSet, shift: 0 | 1): LogLikelihoodDerivatives {
+  const { r, alpha, a, b } = p;
+  const o = byFrequency(s);
+  const lT = new Float64Array(s.uT.length);
+  const iT = new Float64Array(s.uT.length);
+  for (let k = 0; k < lT.length; k++) {
+    lT[k] = Math.log(alpha + s.uT[k]!);
+    iT[k] = 1 / (alpha + s.uT[k]!);
+  }
+  const ltx = new Float64Array(s.utx.length);
+  const itx = new Float64Array(s.utx.length);
+  for (let k = 0; k < ltx.length; k++) {
+    ltx[k] = Math.log(alpha + s.utx[k]!);
+    itx[k] = 1 / (alpha + s.utx[k]!);
+  }
+  const lnAlpha = Math.log(alpha);
+  const lna = Math.log(a);
+  const base = r * lnAlpha - lgamma(r) + lgamma(a + b) - lgamma(b);
+  const dr0 = lnAlpha - digamma(r);
+  const psiAB = digamma(a + b);
+  const psiB = digamma(b);
+  const triR = trigamma(r);
+  const triAB = trigamma(a + b);
+  const triB = trigamma(b);
+  // natural-parameter sums: value, gradient (r, α, a, b) and the Hessian's ten entries
+  let ll = 0;
+  let gr = 0;
+  let gal = 0;
+  let ga = 0;
+  let gb = 0;
+  let hrr = 0;
+  let hral = 0;
+  let halal = 0;
+  let hra = 0;
+  let hrb = 0;
+  let hala = 0;
+  let halb = 0;
+  let haa = 0;
+  let hab = 0;
+  let hbb = 0;
+  const { Ti, txi, weight, start, total } = o;
+  for (let j = 0; j < s.ux.length; j++) {
+    const W = total[j]!;
+    const x = s.ux[j]!;
+    const xs = x + shift;
+    const rx = r + x;
+    const abx = a + b + xs;
+    // C(x) = base + ln Γ(r+x) + ln Γ(b+x+s) − ln Γ(a+b+x+s), for the W customers with this x
+    ll += W * (base + lgamma(rx) + lgamma(b + xs) - lgamma(abx));
+    const psiABX = digamma(abx);
+    const triABX = trigamma(abx);
+    gr += W * (dr0 + digamma(rx));
+    gal += (W * r) / alpha;
+    ga += W * (psiAB - psiABX);
+    gb += W * (psiAB - psiB + digamma(b + xs) - psiABX);
+    hrr += W * (trigamma(rx) - triR);
+    hral += W / alpha;
+    halal -= (W * r) / (alpha * alpha);
+    haa += W * (triAB - triABX);
+    hab += W * (triAB - triABX);
+    hbb += W * (triAB - triB + trigamma(b + xs) - triABX);
+    const lo = start[j]!;
+    const hi = start[j + 1]!;
+    if (xs > 0) {
+      const c4 = lna - Math.log(b + xs - 1);
+      const ib4 = 1 / (b + xs - 1);
+      let sMix = 0;
+      let s4 = 0;
+      let sv = 0;
+      let sR = 0;
+      let sA = 0;
+      let sA2 = 0;
+      let sDr = 0;
+      let sDa = 0;
+      let sDrDr = 0;
+      let sDrDa = 0;
+      let sDaDa = 0;
+      for (let i = lo; i < hi; i++) {
+        const w = weight[i]!;
+        const kT = Ti[i]!;
+        const kx = txi[i]!;
+        const lt = lT[kT]!;
+        const lx = ltx[kx]!;
+        const it = iT[kT]!;
+        const ix = itx[kx]!;
+        const l3 = -rx * lt;
+        const l4 = c4 - rx * lx;
+        const d = l4 - l3;
+        // ln(e^l3 + e^l4) with one exp, and the shares w4 = e^l4 / (e^l3 + e^l4), w3 = 1 − w4
+        const e = Math.exp(-Math.abs(d));
+        const q = 1 / (1 + e);
+        const w4 = d > 0 ? q : e * q;
+        const w3 = d > 0 ? e * q : q;
+        sMix += w * ((d > 0 ? l4 : l3) + Math.log1p(e));
+        const ww3 = w * w3;
+        const ww4 = w * w4;
+        const wv = ww4 * w3;
+        s4 += ww4;
+        sv += wv;
+        sR += ww3 * lt + ww4 * lx;
+        sA += ww3 * it + ww4 * ix;
+        sA2 += ww3 * it * it + ww4 * ix * ix;
+        // D = (ln(α+T) − ln(α+t_x), (r+x)(1/(α+T) − 1/(α+t_x)), 1/a, −1/(b+x+s−1)); the (r+x) is put back below
+        const Dr = lt - lx;
+        const Da = it - ix;
+        const vDr = wv * Dr;
+        const vDa = wv * Da;
+        sDr += vDr;
+        sDa += vDa;
+        sDrDr += vDr * Dr;
+        sDrDa += vDr * Da;
+        sDaDa += vDa * Da;
+      }
+      ll += sMix;
+      gr -= sR;
+      gal -= rx * sA;
+      ga += s4 / a;
+      gb -= s4 * ib4;
+      hrr += sDrDr;
+      hral += rx * sDrDa - sA;
+      halal += rx * sA2 + rx * rx * sDaDa;
+      hra += sDr / a;
+      hrb -= sDr * ib4;
+      hala += (rx * sDa) / a;
+      halb -= rx * sDa * ib4;
+      haa += (sv - s4) / (a * a);
+      hab -= (sv * ib4) / a;
+      hbb += (s4 + sv) * ib4 * ib4;
+    } else {
+      // no A4: M = l3 = −(r+x) ln(α+T)
+      let sL = 0;
+      let sI = 0;
+      let sI2 = 0;
+      for (let i = lo; i < hi; i++) {
+        const w = weight[i]!;
+        const kT = Ti[i]!;
+        const it = iT[kT]!;
+        sL += w * lT[kT]!;
+        sI += w * it;
+        sI2 += w * it * it;
+      }
+      ll -= rx * sL;
+      gr -= sL;
+      gal -= rx * sI;
+      hral -= sI;
+      halal += rx * sI2;
+    }
+  }
+  // to log space: ∂/∂ln θᵢ = θᵢ gᵢ, ∂²/∂ln θᵢ∂ln θⱼ = θᵢθⱼ Hᵢⱼ + δᵢⱼ θᵢ gᵢ
+  const th = [r, alpha, a, b];
+  const g = [gr, gal, ga, gb];
+  const H = [hrr, hral, hra, hrb, hral, halal, hala, halb, hra, hala, haa, hab, hrb, halb, hab, hbb];
+  const hessian = H.map((h, k) => {
+    const i = k >> 2;
+    const jj = k & 3;
+    return th[i]! * th[jj]! * h + (i === jj ? th[i]! * g[i]! : 0);
+  });
+  return { value: ll, gradient: g.map((v, i) => v * th[i]!), hessian };
+}
+
 export type BgNbdFit = MleFit & { params: BgNbdParams & Record<string, number> };
 
 const unpack = (t: number[]): BgNbdParams => ({ r: t[0]!, alpha: t[1]!, a: t[2]!, b: t[3]! });
 
-/** Maximum likelihood (BFGS with the analytic gradient, Nelder–Mead fallback, several starts). */
+/**
+ * The analytic second derivatives of the BG/NBD family for maximizeLikelihood's Newton fit, and the thinned patterns'
+ * (thinnedPatternSet) for its start on a large set.
+ */
+export function mixtureDerivatives(s: PatternSet, shift: 0 | 1): Pick<MleSpec, 'derivativesLog' | 'coarse'> {
+  const thin = thinnedPatternSet(s);
+  const at = (set: PatternSet) => (t: number[]) => dropoutMixtureSetDerivatives(unpack(t), set, shift);
+  return { derivativesLog: at(s), ...(thin ? { coarse: { customers: thin.total, derivativesLog: at(thin) } } : {}) };
+}
+
+/**
+ * Maximum likelihood: Newton's method with the analytic Hessian (from a fit on thinned patterns for a large set);
+ * where it does not reach an interior optimum, BFGS with the analytic gradient, Nelder–Mead fallback, several starts.
+ */
 export function fitBgNbd(patterns: readonly Pattern[] | PatternSet, options: FitOptions = {}): BgNbdFit {
   const s = 'size' in patterns ? patterns : toPatternSet(patterns);
   return maximizeLikelihood({
@@ -154,6 +345,7 @@ export function fitBgNbd(patterns: readonly Pattern[] | PatternSet, options: Fit
       const g = [0, 0, 0, 0];
       return [bgnbdSetLogLikelihood(unpack(t), s, g), g];
     },
+    ...mixtureDerivatives(s, 0),
   }, options) as BgNbdFit;
 }
 

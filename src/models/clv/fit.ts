@@ -1,7 +1,9 @@
 /**
  * Maximum likelihood for the purchase and spend models, shared by all of them. The parameters are optimised
- * in log space (so they stay positive) by BFGS; where BFGS stops short, Nelder–Mead from its last point and
- * BFGS again; when that fails too, the next starting point. An optional L2 penalty λ·Σ(cᵢθᵢ)² on the mean
+ * in log space (so they stay positive): by Newton's method where the model gives its Hessian (BG/NBD, MBG/NBD; on a
+ * large set from the optimum on thinned patterns), when that reaches an interior optimum with a positive-definite
+ * Hessian; else by BFGS; where BFGS stops short, Nelder–Mead from its last point and BFGS again; when that fails
+ * too, the next starting point. An optional L2 penalty λ·Σ(cᵢθᵢ)² on the mean
  * (or summed) negative log-likelihood: with the scales cᵢ the purchase models give, lifetimes' `penalizer_coef`. Standard errors from the
  * inverse Hessian of −ln L (delta method from log space). Convergence is reported; a `ConvergenceError` with
  * a hint is thrown when no start converges, a parameter runs off to infinity, or the optimum is flat.
@@ -31,6 +33,22 @@ export interface MleSpec {
   penaltyScale?: readonly number[];
   /** the penalty is added to the summed −ln L (lifetimes' Pareto/NBD) rather than to the mean (default false) */
   penaltyOnSum?: boolean;
+  /**
+   * Σ weight · ln L with its gradient and Hessian in ln θ, when known analytically: the fit is then Newton's method
+   * (from the optimum of `coarse`, when given), with BFGS as before where Newton does not reach an interior optimum
+   */
+  derivativesLog?: (theta: number[]) => LogLikelihoodDerivatives;
+  /** the same likelihood on a thinned sample of the patterns (weights scaled up to the customers): a cheap start */
+  coarse?: { customers: number; derivativesLog: (theta: number[]) => LogLikelihoodDerivatives };
+}
+
+/** Σ weight · ln L with its gradient and Hessian with respect to the logs of the parameters. */
+export interface LogLikelihoodDerivatives {
+  value: number;
+  /** ∂/∂ ln θᵢ */
+  gradient: number[];
+  /** ∂²/∂ ln θᵢ ∂ ln θⱼ, k × k row by row */
+  hessian: number[];
 }
 
 export interface FitOptions {
@@ -53,7 +71,7 @@ export interface MleFit {
   iterations: number;
   converged: boolean;
   /** the optimiser that produced the estimate */
-  method: 'bfgs' | 'nelder-mead+bfgs' | 'nelder-mead';
+  method: 'newton' | 'bfgs' | 'nelder-mead+bfgs' | 'nelder-mead';
   penalizer: number;
   /** parameters whose estimate is on the boundary θ → 0 (kept, without a standard error) */
   boundary: string[];
@@ -63,6 +81,143 @@ export interface MleFit {
 }
 
 const BAD = 1e300;
+/** BFGS's and Newton's convergence: every component of the objective's gradient (per customer, in ln θ) below this */
+const GRADIENT_TOLERANCE = 1e-7;
+/** Newton polishes a converged estimate down to this gradient while the gradient still falls (see newton) */
+const POLISH_TOLERANCE = 1e-11;
+
+interface NewtonPoint {
+  x: number[];
+  /** the objective −ln L / n + penalty, its gradient and Hessian */
+  value: number;
+  g: number[];
+  H: number[];
+  /** ln L and its Hessian in ln θ */
+  ll: number;
+  llHessian: number[];
+}
+
+/**
+ * Newton's method on the objective −ln L / n + penalty in ln θ, with a backtracking line search; where the Hessian is
+ * not positive definite the step is damped (H + μI, μ growing) and no coordinate moves by more than 3 at once.
+ * Converged as BFGS is (the largest gradient component below the tolerance), then polished while the gradient still
+ * falls, down to `polish` (BFGS ends far below its tolerance on these likelihoods, which are flat in a direction or
+ * two: Newton stopping at the tolerance would leave the estimates 1e-6 away from it). Undefined where it stalls
+ * before converging or the values are not finite (the caller then falls back to BFGS).
+ */
+function newton(at: (v: number[]) => NewtonPoint, v0: number[], polish: number, maxIterations = 60): { point: NewtonPoint; iterations: number } | undefined {
+  const k = v0.length;
+  let cur = at(v0);
+  const finite = (q: NewtonPoint) => Number.isFinite(q.value) && q.g.every(Number.isFinite) && q.H.every(Number.isFinite);
+  const largest = (g: number[]) => Math.max(...g.map(Math.abs));
+  for (let it = 0; it < maxIterations; it++) {
+    if (!finite(cur)) return undefined;
+    const gmax = largest(cur.g);
+    const converged = gmax < GRADIENT_TOLERANCE;
+    if (gmax < polish) return { point: cur, iterations: it };
+    let p: number[] | undefined;
+    const scale = Math.max(...cur.H.filter((_, i) => i % (k + 1) === 0).map(Math.abs), 1e-12);
+    for (let mu = 0; !p && mu < 1e12 * scale; mu = mu ? mu * 10 : 1e-8 * scale) p = solveSpd(cur.H, cur.g, k, mu);
+    if (!p) p = cur.g.map((v) => -v);
+    const big = Math.max(...p.map(Math.abs));
+    if (big > 3) p = p.map((v) => (3 * v) / big);
+    let slope = cur.g.reduce((s, v, i) => s + v * p![i]!, 0);
+    if (!(slope < 0)) {
+      p = cur.g.map((v) => -v);
+      slope = -cur.g.reduce((s, v) => s + v * v, 0);
+    }
+    let next: NewtonPoint | undefined;
+    for (let step = 1, tries = 0; tries < 40; tries++, step /= 2) {
+      const q = at(cur.x.map((v, i) => v + step * p![i]!));
+      if (!finite(q)) continue;
+      // the Armijo condition, or (at the floor of the values' rounding, near the optimum) a smaller gradient
+      if (q.value <= cur.value + 1e-4 * step * slope || (q.value <= cur.value + 1e-13 * (1 + Math.abs(cur.value)) && largest(q.g) < gmax)) {
+        next = q;
+        break;
+      }
+      if (converged) break;
+    }
+    // converged and no further progress: the floor of the arithmetic
+    if (converged && !(next && largest(next.g) < gmax)) return { point: cur, iterations: it };
+    if (!next) return undefined;
+    cur = next;
+  }
+  return largest(cur.g) < GRADIENT_TOLERANCE ? { point: cur, iterations: maxIterations } : undefined;
+}
+
+/** Solve (H + μI) p = −g for a k × k row-major H by Cholesky; undefined when H + μI is not positive definite. */
+function solveSpd(H: number[], g: number[], k: number, mu: number): number[] | undefined {
+  const L = new Array<number>(k * k).fill(0);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = H[i * k + j]! + (i === j ? mu : 0);
+      for (let m = 0; m < j; m++) s -= L[i * k + m]! * L[j * k + m]!;
+      if (i === j) {
+        if (!(s > 0)) return undefined;
+        L[i * k + i] = Math.sqrt(s);
+      } else L[i * k + j] = s / L[j * k + j]!;
+    }
+  }
+  const y = new Array<number>(k);
+  for (let i = 0; i < k; i++) {
+    let s = -g[i]!;
+    for (let m = 0; m < i; m++) s -= L[i * k + m]! * y[m]!;
+    y[i] = s / L[i * k + i]!;
+  }
+  const p = new Array<number>(k);
+  for (let i = k - 1; i >= 0; i--) {
+    let s = y[i]!;
+    for (let m = i + 1; m < k; m++) s -= L[m * k + i]! * p[m]!;
+    p[i] = s / L[i * k + i]!;
+  }
+  return p;
+}
+
+/**
+ * The fit by Newton's method where the likelihood has an analytic Hessian: from the coarse likelihood's optimum (or
+ * from v0), to the same convergence criterion as BFGS, with standard errors from the analytic Hessian. Only an
+ * interior optimum with a positive-definite Hessian is returned; otherwise undefined, and BFGS fits as before.
+ */
+function newtonFit(spec: MleSpec, v0: number[], lam: number, c: readonly number[], pen: number): MleFit | undefined {
+  const k = spec.names.length;
+  const objective = (d: (theta: number[]) => LogLikelihoodDerivatives, n: number) => (v: number[]): NewtonPoint => {
+    const th = v.map(Math.exp);
+    const e = d(th);
+    const value = -e.value / n + lam * th.reduce((s, t, i) => s + (c[i]! * t) ** 2, 0);
+    return {
+      x: v, value, ll: e.value, llHessian: e.hessian,
+      g: e.gradient.map((gi, i) => -gi / n + 2 * lam * (c[i]! * th[i]!) ** 2),
+      H: e.hessian.map((h, ij) => -h / n + (ij % (k + 1) === 0 ? 4 * lam * (c[ij / (k + 1)]! * th[ij / (k + 1)]!) ** 2 : 0)),
+    };
+  };
+  let iterations = 0;
+  let start = v0;
+  if (spec.coarse) {
+    const r = newton(objective(spec.coarse.derivativesLog, spec.coarse.customers), v0, GRADIENT_TOLERANCE);
+    if (r && r.point.x.every((v) => v > -12 && v < 18)) {
+      start = r.point.x;
+      iterations += r.iterations;
+    }
+  }
+  const r = newton(objective(spec.derivativesLog!, spec.customers), start, POLISH_TOLERANCE);
+  if (!r) return undefined;
+  const { x, ll, llHessian } = r.point;
+  if (!Number.isFinite(ll) || !x.every((v) => v > -12 && v < 18)) return undefined;
+  const inv = invertSpd(Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => -llHessian[i * k + j]!)));
+  if (!inv) return undefined;
+  const params: Record<string, number> = {};
+  const standardErrors: Record<string, number | null> = {};
+  spec.names.forEach((name, i) => {
+    const theta = Math.exp(x[i]!);
+    params[name] = theta;
+    const se = theta * Math.sqrt(inv[i]![i]!);
+    standardErrors[name] = Number.isFinite(se) ? se : null;
+  });
+  return {
+    params, standardErrors, logLikelihood: ll, iterations: iterations + r.iterations, converged: true, method: 'newton', penalizer: pen,
+    boundary: [], hessianPositiveDefinite: true, warnings: [],
+  };
+}
 
 /** Maximise `spec.logLikelihood` over positive parameters (see the file comment). */
 export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): MleFit {
@@ -90,15 +245,19 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
     }
     : undefined;
   const starts = options.starts ?? [new Array(k).fill(1), new Array(k).fill(0.5), new Array(k).fill(3)];
+  if (spec.derivativesLog) {
+    const fast = newtonFit(spec, starts[0]!.map(Math.log), lam, c, pen);
+    if (fast) return fast;
+  }
   let best: (MinimizeResult & { method: MleFit['method'] }) | undefined;
   let iterations = 0;
   for (const s of starts) {
     const v0 = s.map(Math.log);
-    let r: MinimizeResult & { method: MleFit['method'] } = { ...bfgs(f, v0, { valueAndGradient: fg }), method: 'bfgs' };
+    let r: MinimizeResult & { method: MleFit['method'] } = { ...bfgs(f, v0, { valueAndGradient: fg, gradientTolerance: GRADIENT_TOLERANCE }), method: 'bfgs' };
     iterations += r.iterations;
     if (!r.converged || r.value >= BAD) {
       const nm = nelderMead(f, r.value < BAD ? r.x : v0, { tolerance: 1e-12, maxIterations: 20000, restarts: 2 });
-      const polished = bfgs(f, nm.x, { valueAndGradient: fg });
+      const polished = bfgs(f, nm.x, { valueAndGradient: fg, gradientTolerance: GRADIENT_TOLERANCE });
       iterations += nm.iterations + polished.iterations;
       // BFGS's polish when it converges; else Nelder–Mead's own result when its simplex converged (a kinked or
       // noisy likelihood, where gradients mislead)

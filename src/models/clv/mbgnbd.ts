@@ -7,7 +7,7 @@
 import { hyp2f1, lgamma, logAddExp } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
 import { maxT, toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
-import { dropoutMixtureSetLogLikelihood, type BgNbdParams } from './bgnbd.ts';
+import { dropoutMixtureSetLogLikelihood, mixtureDerivatives, type BgNbdParams } from './bgnbd.ts';
 
 export type MbgNbdParams = BgNbdParams;
 
@@ -29,7 +29,7 @@ export type MbgNbdFit = MleFit & { params: MbgNbdParams & Record<string, number>
 
 const unpack = (t: number[]): MbgNbdParams => ({ r: t[0]!, alpha: t[1]!, a: t[2]!, b: t[3]! });
 
-/** Maximum likelihood (BFGS with the analytic gradient, Nelder–Mead fallback, several starts). */
+/** Maximum likelihood as fitBgNbd: Newton's method with the analytic Hessian, else BFGS, Nelder–Mead, several starts. */
 export function fitMbgNbd(patterns: readonly Pattern[] | PatternSet, options: FitOptions = {}): MbgNbdFit {
   const s = 'size' in patterns ? patterns : toPatternSet(patterns);
   return maximizeLikelihood({
@@ -41,6 +41,7 @@ export function fitMbgNbd(patterns: readonly Pattern[] | PatternSet, options: Fi
       const g = [0, 0, 0, 0];
       return [mbgnbdSetLogLikelihood(unpack(t), s, g), g];
     },
+    ...mixtureDerivatives(s, 1),
   }, options) as MbgNbdFit;
 }
 

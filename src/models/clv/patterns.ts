@@ -203,3 +203,94 @@ export function maxT(s: PatternSet): number {
   for (let i = 0; i < s.size; i++) if (s.T[i]! > m) m = s.T[i]!;
   return m > 0 ? m : 1;
 }
+
+/** A pattern set's patterns ordered by distinct x, then by T: the columns a per-frequency loop reads in order. */
+export interface ByFrequency {
+  /** per pattern in that order: index into uT and utx, and the weight */
+  Ti: Int32Array;
+  txi: Int32Array;
+  weight: Float64Array;
+  /** the patterns of ux[j] are start[j] .. start[j + 1] − 1 */
+  start: Int32Array;
+  /** Σ weight per distinct x */
+  total: Float64Array;
+}
+
+const BY_FREQUENCY = new WeakMap<PatternSet, ByFrequency>();
+
+/** Stable counting sort of `order` by `key[order[i]]` (keys in 0 .. nk − 1); also the start of each key's run. */
+function countingSort(order: Int32Array, key: Int32Array, nk: number): { order: Int32Array; start: Int32Array } {
+  const start = new Int32Array(nk + 1);
+  for (let i = 0; i < order.length; i++) start[key[order[i]!]! + 1] = start[key[order[i]!]! + 1]! + 1;
+  for (let k = 0; k < nk; k++) start[k + 1] = start[k + 1]! + start[k]!;
+  const next = start.slice(0, nk);
+  const out = new Int32Array(order.length);
+  for (let i = 0; i < order.length; i++) {
+    const o = order[i]!;
+    out[next[key[o]!]!++] = o;
+  }
+  return { order: out, start };
+}
+
+/** The patterns of a set by frequency (then T), computed once per set (two counting sorts). */
+export function byFrequency(s: PatternSet): ByFrequency {
+  let v = BY_FREQUENCY.get(s);
+  if (!v) {
+    const ident = new Int32Array(s.size);
+    for (let i = 0; i < s.size; i++) ident[i] = i;
+    const byT = countingSort(ident, s.Ti, s.uT.length).order;
+    const { order, start } = countingSort(byT, s.xi, s.ux.length);
+    const Ti = new Int32Array(s.size);
+    const txi = new Int32Array(s.size);
+    const weight = new Float64Array(s.size);
+    for (let i = 0; i < s.size; i++) {
+      const o = order[i]!;
+      Ti[i] = s.Ti[o]!;
+      txi[i] = s.txi[o]!;
+      weight[i] = s.weight[o]!;
+    }
+    const total = new Float64Array(s.ux.length);
+    for (let j = 0; j < total.length; j++) for (let i = start[j]!; i < start[j + 1]!; i++) total[j] = total[j]! + weight[i]!;
+    v = { Ti, txi, weight, start, total };
+    BY_FREQUENCY.set(s, v);
+  }
+  return v;
+}
+
+const THINNED = new WeakMap<PatternSet, PatternSet | null>();
+
+/** Patterns a thinned set aims at: enough for a start within about a standard error or two of the full optimum. */
+export const THIN_TARGET = 16384;
+
+/**
+ * A thinned copy of a large pattern set for a cheap starting point: every pattern with a weight of at least k is
+ * kept as it is, the others with chance 1/k (by a hash of the pattern's position, so the same set each time) and
+ * k times their weight, k = ⌊size / THIN_TARGET⌋ — a Horvitz–Thompson sample, whose likelihood is the full one's
+ * up to sampling noise. Null for a set of under 2 · THIN_TARGET patterns (fitted directly). Cached per set.
+ */
+export function thinnedPatternSet(s: PatternSet): PatternSet | null {
+  let t = THINNED.get(s);
+  if (t === undefined) {
+    const k = Math.floor(s.size / THIN_TARGET);
+    if (k < 2) t = null;
+    else {
+      const keep: number[] = [];
+      for (let i = 0; i < s.size; i++) if (s.weight[i]! >= k || fmix(Math.imul(i + 1, 0x9e3779b1)) >>> 0 < 0x100000000 / k) keep.push(i);
+      const m = keep.length;
+      const x = new Float64Array(m);
+      const tx = new Float64Array(m);
+      const T = new Float64Array(m);
+      const weight = new Float64Array(m);
+      for (let j = 0; j < m; j++) {
+        const i = keep[j]!;
+        x[j] = s.x[i]!;
+        tx[j] = s.tx[i]!;
+        T[j] = s.T[i]!;
+        weight[j] = s.weight[i]! >= k ? s.weight[i]! : s.weight[i]! * k;
+      }
+      t = patternSetOfColumns(x, tx, T, weight);
+    }
+    THINNED.set(s, t);
+  }
+  return t;
+}
