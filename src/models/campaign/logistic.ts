@@ -34,6 +34,8 @@ export interface LogisticOptions {
    * Ignored with `standardize`.
    */
   oneHot?: readonly (readonly number[])[];
+  /** also return the training rows' linear predictors at the solution when they are `predictLogistic`'s (`linearPredictors`). Default false */
+  linearPredictors?: boolean;
 }
 
 export interface LogisticModel {
@@ -60,6 +62,12 @@ export interface LogisticModel {
   converged: boolean;
   /** value of the objective at the solution */
   objective: number;
+  /**
+   * with `linearPredictors`: each training row's linear predictor at the solution, added in the order
+   * `predictLogistic` adds them (so their sigmoids are its probabilities to the last bit); null when the
+   * design's one-hot columns do not all come after its dense ones (the passes add those last) or it is standardised
+   */
+  linearPredictors?: Float64Array | null;
 }
 
 /** log(1 + e^x) without overflow. */
@@ -67,7 +75,7 @@ function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
-function sigmoid(x: number): number {
+export function sigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
   return e / (1 + e);
@@ -167,24 +175,49 @@ function layout(z: Float64Array, n: number, p: number, oneHot: readonly (readonl
   return { n, p, dense: cols, sparse: Int32Array.from(sparse), groups, codes, fill };
 }
 
-/** The linear predictors of every row at θ (intercept first, original column order). */
-function linearPredictors(src: DesignBlocks, th: Float64Array, out: Float64Array): void {
-  const { n, dense, sparse, groups, codes } = src;
+/**
+ * One pass over the rows at θ (intercept first, original column order): the linear predictors into `eta`, and
+ * the unpenalised weighted log-loss (returned); with `g` and `h` also its gradient and the lower triangle of its
+ * Hessian (m = p + 1) there. Each block of rows is read (`fill`) once for all of these. The dense columns go
+ * in blocks transposed to column-major, so the inner loops run over contiguous arrays; a row's one-hot 1s add
+ * its dense values (times its weight) to their rows of the Hessian, and its weight to the pairs of 1s it holds.
+ * A row's linear predictor adds its terms in column order (dense, then one-hot); every sum adds its terms in
+ * row order, so a value is the same whether or not the gradient is asked for.
+ */
+function sweep(
+  src: DesignBlocks, y: Float64Array, w: Float64Array | undefined, th: Float64Array, eta: Float64Array, g: Float64Array | null, h: Float64Array | null,
+): number {
+  const { n, p, dense, sparse, groups, codes } = src;
+  const m = p + 1;
   const pd = dense.length;
+  const md = pd + 1; // intercept and the dense columns
+  const ns = sparse.length;
   const bd = Float64Array.from(dense, (c) => th[c + 1]!);
   const bs = Float64Array.from(sparse, (c) => th[c + 1]!);
   const b0 = th[0]!;
-  const buf = new Float64Array(Math.max(1, pd) * BLOCK);
+  const withHessian = g !== null && h !== null;
+  const gd = new Float64Array(md);
+  const hd = new Float64Array(withHessian ? md * md : 0);
+  const gs = new Float64Array(ns);
+  const cross = new Float64Array(withHessian ? ns * md : 0); // one-hot column × (intercept, dense columns)
+  const ss = new Float64Array(withHessian ? ns * ns : 0); // one-hot pairs of different groups, lower triangle
+  const cols = new Float64Array(md * BLOCK);
+  cols.fill(1, 0, BLOCK); // the intercept's column
+  const r = new Float64Array(BLOCK);
+  const v = new Float64Array(BLOCK);
+  const vx = new Float64Array(BLOCK);
+  const denseCols = cols.subarray(BLOCK);
+  let f = 0;
   for (let start = 0; start < n; start += BLOCK) {
     const len = Math.min(BLOCK, n - start);
-    const e = out.subarray(start, start + len);
+    src.fill(start, len, denseCols, BLOCK);
+    // the linear predictors: column by column, each row's sum still adds its terms in column order
+    const e = eta.subarray(start, start + len);
     e.fill(b0);
-    src.fill(start, len, buf, BLOCK);
-    // column by column: each row's sum still adds its terms in column order
     for (let j = 0; j < pd; j++) {
-      const o = j * BLOCK;
+      const o = (j + 1) * BLOCK;
       const bj = bd[j]!;
-      for (let k = 0; k < len; k++) e[k]! += buf[o + k]! * bj;
+      for (let k = 0; k < len; k++) e[k]! += cols[o + k]! * bj;
     }
     if (groups) {
       for (let k = 0; k < len; k++) {
@@ -196,45 +229,20 @@ function linearPredictors(src: DesignBlocks, th: Float64Array, out: Float64Array
         e[k] = ek;
       }
     }
-  }
-}
-
-/**
- * The gradient g and lower triangle of the Hessian h (m = p + 1, intercept first) of the unpenalised weighted
- * log-loss at the linear predictors `eta`. Over the dense columns rows go in blocks transposed to
- * column-major, so the inner loops run over contiguous arrays; a row's one-hot 1s add its dense values (times
- * its weight) to their rows of the Hessian, and its weight to the pairs of 1s it holds.
- */
-function accumulate(
-  src: DesignBlocks, y: Float64Array, w: Float64Array | undefined, eta: Float64Array, g: Float64Array, h: Float64Array,
-): void {
-  const { n, p, dense, sparse, groups, codes } = src;
-  const m = p + 1;
-  const pd = dense.length;
-  const md = pd + 1; // intercept and the dense columns
-  const ns = sparse.length;
-  const gd = new Float64Array(md);
-  const hd = new Float64Array(md * md);
-  const gs = new Float64Array(ns);
-  const cross = new Float64Array(ns * md); // one-hot column × (intercept, dense columns)
-  const ss = new Float64Array(ns * ns); // one-hot pairs of different groups, lower triangle
-  const cols = new Float64Array(md * BLOCK);
-  const r = new Float64Array(BLOCK);
-  const v = new Float64Array(BLOCK);
-  const vx = new Float64Array(BLOCK);
-  const denseCols = cols.subarray(BLOCK);
-  for (let start = 0; start < n; start += BLOCK) {
-    const len = Math.min(BLOCK, n - start);
-    src.fill(start, len, denseCols, BLOCK);
+    for (let k = 0; k < len; k++) {
+      const ek = e[k]!;
+      const li = y[start + k] === 1 ? softplus(-ek) : softplus(ek);
+      f += w ? w[start + k]! * li : li;
+    }
+    if (!withHessian) continue;
     for (let k = 0; k < len; k++) {
       const i = start + k;
-      const mu = sigmoid(eta[i]!);
+      const mu = sigmoid(e[k]!);
       const wi = w ? w[i]! : 1;
       const rk = wi * (mu - y[i]!);
       const vk = wi * mu * (1 - mu);
       r[k] = rk;
       v[k] = vk;
-      cols[k] = 1;
       for (let gi = 0, cb = i * groups; gi < groups; gi++) {
         const s = codes[cb + gi]!;
         if (s < 0) continue;
@@ -287,6 +295,7 @@ function accumulate(
       }
     }
   }
+  if (!withHessian) return f;
   // back to the original order (θ index: 0 the intercept, c + 1 column c), into the lower triangle
   const at = Int32Array.from({ length: md }, (_, a) => (a === 0 ? 0 : dense[a - 1]! + 1));
   const put = (i: number, j: number, value: number) => {
@@ -305,6 +314,7 @@ function accumulate(
     put(cs, cs, cross[s * md]!); // x² = x on a 0/1 column
     for (let t = 0; t < s; t++) put(cs, sparse[t]! + 1, ss[s * ns + t]!);
   }
+  return f;
 }
 
 /** The inverse of a symmetric positive definite m×m matrix (row-major), or null when it is not positive definite. */
@@ -397,33 +407,30 @@ function newton(src: DesignBlocks, y: Float64Array, C: number, o: LogisticOption
     theta.set(o.start);
   }
   const eta = new Float64Array(n);
-
-  const objectiveAt = (th: Float64Array, etaOut: Float64Array): number => {
-    linearPredictors(src, th, etaOut);
-    let f = 0;
-    for (let i = 0; i < n; i++) {
-      const e = etaOut[i]!;
-      const li = y[i] === 1 ? softplus(-e) : softplus(e);
-      f += w ? w[i]! * li : li;
-    }
+  const penalty = (th: Float64Array): number => {
     let pen = 0;
     for (let j = 1; j < m; j++) pen += th[j]! ** 2;
-    return f + (lambda * pen) / 2;
+    return (lambda * pen) / 2;
   };
-
-  let f = objectiveAt(theta, eta);
+  const g = new Float64Array(m);
+  const h = new Float64Array(m * m);
+  // the objective at the start and its gradient and Hessian there: one pass
+  let f = sweep(src, y, w, theta, eta, g, h) + penalty(theta);
   if (!Number.isFinite(f)) throw new SegmintError('invalid-design', `the objective at the start is ${f}: the design holds a value that is not a finite number`, { hint: 'fill or drop missing feature values before fitting' });
+  /** whether g and h hold the gradient and Hessian at θ (the pass that evaluated an accepted full step computes them) */
+  let haveDerivatives = true;
   const maxIt = o.maxIterations ?? 100;
   const tol = o.tolerance ?? 1e-20;
   let iterations = 0;
   let converged = false;
-  const g = new Float64Array(m);
-  const h = new Float64Array(m * m);
   const hLast = new Float64Array(m * m);
   const trial = new Float64Array(m);
+  const gTrial = new Float64Array(m);
+  const hTrial = new Float64Array(m * m);
   const etaTrial = new Float64Array(n);
   for (; iterations < maxIt; iterations++) {
-    accumulate(src, y, w, eta, g, h);
+    if (!haveDerivatives) sweep(src, y, w, theta, eta, g, h);
+    haveDerivatives = false;
     for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
     for (let j = 1; j < m; j++) {
       g[j]! += lambda * theta[j]!;
@@ -453,7 +460,7 @@ function newton(src: DesignBlocks, y: Float64Array, C: number, o: LogisticOption
       // decrease, so a line search would halve at random). The full Newton step leaves an error of the order of
       // the decrement squared: take it and stop.
       for (let a = 0; a < m; a++) theta[a] = theta[a]! - step[a]!;
-      f = objectiveAt(theta, eta);
+      f = sweep(src, y, w, theta, eta, null, null) + penalty(theta);
       iterations++;
       converged = true;
       break;
@@ -462,20 +469,26 @@ function newton(src: DesignBlocks, y: Float64Array, C: number, o: LogisticOption
     let fTrial = Infinity;
     for (let halvings = 0; halvings < 60; halvings++, t /= 2) {
       for (let a = 0; a < m; a++) trial[a] = theta[a]! - t * step[a]!;
-      fTrial = objectiveAt(trial, etaTrial);
+      // the full step is nearly always taken: its pass also computes the gradient and Hessian there
+      fTrial = sweep(src, y, w, trial, etaTrial, t === 1 ? gTrial : null, t === 1 ? hTrial : null) + penalty(trial);
       if (fTrial <= f - 1e-4 * t * decrement || (decrement <= rounding && fTrial <= f + rounding)) break;
     }
     if (!(fTrial <= f + rounding)) break; // no descent: reported as not converged
     theta.set(trial);
     eta.set(etaTrial);
     f = fTrial;
+    if (t === 1) {
+      g.set(gTrial);
+      h.set(hTrial);
+      haveDerivatives = true;
+    }
   }
 
   let scaledCovariance: number[] | null = null;
   if (o.covariance) {
     if (!converged) {
       // the Hessian at the final θ (a converged fit stops before moving, so hLast is already there)
-      accumulate(src, y, w, eta, g, h);
+      if (!haveDerivatives) sweep(src, y, w, theta, eta, g, h);
       for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
       for (let j = 1; j < m; j++) h[j * m + j]! += lambda;
       hLast.set(h);
@@ -491,7 +504,15 @@ function newton(src: DesignBlocks, y: Float64Array, C: number, o: LogisticOption
     coefficients = scaledCoefficients.map((b, j) => b / scales![j]!);
     intercept = scaledIntercept - coefficients.reduce((s, b, j) => s + b * means![j]!, 0);
   }
-  return { p, C, standardized: !!(means && scales), intercept, coefficients, means, scales, scaledIntercept, scaledCoefficients, scaledCovariance, iterations, converged, objective: f };
+  const model: LogisticModel = { p, C, standardized: !!(means && scales), intercept, coefficients, means, scales, scaledIntercept, scaledCoefficients, scaledCovariance, iterations, converged, objective: f };
+  if (o.linearPredictors) model.linearPredictors = !(means && scales) && inColumnOrder(src) ? eta : null;
+  return model;
+}
+
+/** Whether a pass adds a row's terms in column order: the dense columns ascending, then the one-hot ones ascending. */
+function inColumnOrder(src: DesignBlocks): boolean {
+  const order = [...src.dense, ...src.sparse];
+  return order.every((c, k) => k === 0 || c > order[k - 1]!);
 }
 
 /** P(y = 1) for each row of `x` (n rows of the model's p columns, on the scale given to `fitLogistic`). */

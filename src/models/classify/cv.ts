@@ -94,7 +94,7 @@ export function trainClassifier<P extends Record<string, unknown>>(
   const design = lazyDesign(encoding, columns);
   if (design.n !== y.length) throw new SegmintError('invalid-design', `${design.n} feature rows but ${y.length} outcomes`);
   const model = classifier.fit({ design, y, weights: mode === 'none' ? undefined : classWeights(y, mode) }, params);
-  const trainingAuc = auc(y, predictDesign(model, design));
+  const trainingAuc = auc(y, model.trainingProbabilities?.() ?? predictDesign(model, design));
 
   const foldsOpt = o.folds ?? 5;
   if (foldsOpt === 0) return { model, encoding, cv: null, rows: y.length, positives, trainingAuc };

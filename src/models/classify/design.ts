@@ -103,8 +103,14 @@ export function learnDesign(columns: readonly FeatureColumn[], options: DesignOp
 /** One encoder per input feature: writes its design columns of rows [from, to) into `x`, row i at (i − shift)·p. */
 type Encoder = (from: number, to: number, x: Float64Array, shift: number) => void;
 
-/** The encoders of `encoding` over `columns` (see `applyDesign`), and the number of rows. */
-function encoders(encoding: DesignEncoding, columns: readonly FeatureColumn[], rows: ArrayLike<number> | undefined): { n: number; p: number; encoders: Encoder[] } {
+/** An input feature's design columns j … end − 1 (consecutive), the first of them, and the feature's column. */
+interface FeatureRun { j: number; end: number; first: DesignColumn; c: FeatureColumn }
+
+/**
+ * The rows (n) and design columns (p) of `encoding` over `columns`, and its features' runs of design columns
+ * in order; a feature of the encoding that is absent, or of another kind, is `invalid-design`.
+ */
+function featureRuns(encoding: DesignEncoding, columns: readonly FeatureColumn[], rows: ArrayLike<number> | undefined): { n: number; p: number; runs: FeatureRun[] } {
   const nAll = checkColumns(columns);
   const n = rows ? rows.length : nAll;
   const byName = new Map(columns.map((c) => [c.name, c]));
@@ -114,15 +120,24 @@ function encoders(encoding: DesignEncoding, columns: readonly FeatureColumn[], r
     if (c.kind !== f.kind) throw new SegmintError('invalid-design', `feature '${f.name}' was ${f.kind} in training, now ${c.kind}`);
   }
   const p = encoding.columns.length;
+  const runs: FeatureRun[] = [];
+  for (let j = 0; j < p;) {
+    const first = encoding.columns[j]!;
+    let end = j + 1;
+    while (end < p && encoding.columns[end]!.feature === first.feature) end++;
+    runs.push({ j, end, first, c: byName.get(first.feature)! });
+    j = end;
+  }
+  return { n, p, runs };
+}
+
+/** The encoders of `encoding` over `columns` (see `applyDesign`), and the number of rows. */
+function encoders(encoding: DesignEncoding, columns: readonly FeatureColumn[], rows: ArrayLike<number> | undefined): { n: number; p: number; encoders: Encoder[] } {
+  const { n, p, runs } = featureRuns(encoding, columns, rows);
   // one encoder per input feature (its design columns are consecutive), run over blocks of rows so the rows
   // being written stay in cache (column by column over the whole matrix would stride through all of it p times)
   const out: Encoder[] = [];
-  let j = 0;
-  while (j < p) {
-    const first = encoding.columns[j]!;
-    const c = byName.get(first.feature)!;
-    let end = j + 1;
-    while (end < p && encoding.columns[end]!.feature === first.feature) end++;
+  for (const { j, end, first, c } of runs) {
     const jj = j;
     if (c.kind === 'numeric') {
       const v = c.values;
@@ -169,7 +184,6 @@ function encoders(encoding: DesignEncoding, columns: readonly FeatureColumn[], r
         }
       });
     }
-    j = end;
   }
   return { n, p, encoders: out };
 }
@@ -250,34 +264,39 @@ export function designSource(d: DesignMatrix): { columns: readonly FeatureColumn
  * encodes them; each categorical feature's level columns, and each missing indicator, a one-hot group.
  */
 export function designBlocks(encoding: DesignEncoding, columns: readonly FeatureColumn[], rows?: ArrayLike<number>): DesignBlocks {
-  const { n, p } = encoders(encoding, columns, rows); // the same checks
-  const byName = new Map(columns.map((c) => [c.name, c]));
+  const { n, p, runs } = featureRuns(encoding, columns, rows);
   const at = (i: number): number => (rows ? rows[i]! : i);
   const dense: number[] = [];
   const fills: ((from: number, len: number, out: Float64Array, o: number) => void)[] = [];
   const sparse: number[] = [];
   const groupCodes: Int32Array[] = [];
-  let j = 0;
-  while (j < p) {
-    const first = encoding.columns[j]!;
-    const c = byName.get(first.feature)!;
-    let end = j + 1;
-    while (end < p && encoding.columns[end]!.feature === first.feature) end++;
+  for (const { j, end, first, c } of runs) {
     if (c.kind === 'numeric') {
       const v = c.values;
       const fill = first.fill ?? NaN;
       const center = first.center ?? 0;
       const scale = first.scale ?? 1;
       dense.push(j);
-      fills.push((from, len, out, o) => {
-        for (let k = 0; k < len; k++) {
-          const r = at(from + k);
-          let value = v[r]!;
-          if (Number.isNaN(value)) value = fill;
-          else if (!Number.isFinite(value)) throw new SegmintError('invalid-feature-value', `feature '${c.name}' holds ${value} on row ${r + 1}`, { hint: 'features must be finite numbers or missing' });
-          out[o + k] = (value - center) / scale;
+      const infinite = (value: number, r: number) => new SegmintError('invalid-feature-value', `feature '${c.name}' holds ${value} on row ${r + 1}`, { hint: 'features must be finite numbers or missing' });
+      // every pass of a fit reads these: a loop of its own without row indices (NaN ≠ NaN; x − x is NaN for ±∞)
+      fills.push(rows
+        ? (from, len, out, o) => {
+          for (let k = 0; k < len; k++) {
+            const r = rows[from + k]!;
+            let value = v[r]!;
+            if (value !== value) value = fill;
+            else if (value - value !== 0) throw infinite(value, r);
+            out[o + k] = (value - center) / scale;
+          }
         }
-      });
+        : (from, len, out, o) => {
+          for (let k = 0; k < len; k++) {
+            let value = v[from + k]!;
+            if (value !== value) value = fill;
+            else if (value - value !== 0) throw infinite(value, from + k);
+            out[o + k] = (value - center) / scale;
+          }
+        });
       if (end > j + 1) {
         // the missing indicator: a group of its own
         const codes = new Int32Array(n);
@@ -315,7 +334,6 @@ export function designBlocks(encoding: DesignEncoding, columns: readonly Feature
       }
       groupCodes.push(codes);
     }
-    j = end;
   }
   const groups = groupCodes.length;
   const codes = new Int32Array(n * groups);

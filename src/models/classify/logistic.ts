@@ -10,7 +10,7 @@
  */
 
 import { SegmintError } from '../../core/errors.ts';
-import { fitLogistic, fitLogisticBlocks, predictLogistic, type LogisticModel } from '../campaign/logistic.ts';
+import { fitLogistic, fitLogisticBlocks, predictLogistic, sigmoid, type LogisticModel } from '../campaign/logistic.ts';
 import { normalCdf } from '../campaign/stats.ts';
 import { applyDesign, designBlocks, designSource } from './design.ts';
 import type { Classifier, ClassifierJSON, DesignEncoding, DesignMatrix, DesignOptions, FeatureImportance, FittedClassifier, TrainingSet } from './types.ts';
@@ -108,9 +108,12 @@ class FittedLogistic implements FittedClassifier {
   readonly #json: ClassifierJSON;
   readonly #state: LogisticState;
   readonly #kernel: LogisticModel;
+  /** the training rows' linear predictors from the fit, until taken */
+  #training: Float64Array | null;
 
-  constructor(json: ClassifierJSON) {
+  constructor(json: ClassifierJSON, training: Float64Array | null = null) {
     this.#json = json;
+    this.#training = training;
     this.#state = json.state as unknown as LogisticState;
     this.p = this.#state.coefficients.length;
     const s = this.#state;
@@ -136,6 +139,14 @@ class FittedLogistic implements FittedClassifier {
 
   predictProba(x: Float64Array, n: number, out?: Float64Array): Float64Array {
     return predictLogistic(this.#kernel, x, n, out as Float64Array<ArrayBuffer> | undefined);
+  }
+
+  trainingProbabilities(): Float64Array | null {
+    const eta = this.#training;
+    this.#training = null;
+    if (!eta) return null;
+    for (let i = 0; i < eta.length; i++) eta[i] = sigmoid(eta[i]!);
+    return eta;
   }
 
   importance(): FeatureImportance[] {
@@ -165,7 +176,8 @@ export const logisticClassifier: Classifier<LogisticParams> = {
     const { n, p, encoding } = data.design;
     const oneHot = oneHotGroups(encoding);
     const start = prm.start ?? subsampleStart(data.design, data.y, data.weights, prm.C, oneHot);
-    const options = { C: prm.C, maxIterations: prm.maxIterations, weights: data.weights, start, covariance: true, oneHot };
+    // the fit's last pass has the training rows' linear predictors: the training AUC needs no pass of its own
+    const options = { C: prm.C, maxIterations: prm.maxIterations, weights: data.weights, start, covariance: true, oneHot, linearPredictors: true };
     // a design not built yet is read from its feature columns a block at a time (the same values and sums)
     const source = designSource(data.design);
     const m = source
@@ -185,7 +197,7 @@ export const logisticClassifier: Classifier<LogisticParams> = {
       converged: m.converged,
       warnings,
     };
-    return new FittedLogistic(json);
+    return new FittedLogistic(json, m.linearPredictors ?? null);
   },
   fromJSON(json: ClassifierJSON): FittedClassifier {
     if (json.algorithm !== 'logistic') throw new SegmintError('invalid-model', `expected a logistic model, got '${json.algorithm}'`);

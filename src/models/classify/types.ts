@@ -112,6 +112,8 @@ export interface FittedClassifier {
   readonly p: number;
   /** P(y = 1) per row of `x` (n × p, row-major, encoded like the training design) */
   predictProba(x: Float64Array, n: number, out?: Float64Array): Float64Array;
+  /** P(y = 1) of the rows it was fitted on, the values `predictProba` gives them, when the fit already has them (else null; taken once) */
+  trainingProbabilities?(): Float64Array | null;
   /** importance of each design column (logistic) or feature (trees), largest |value| first */
   importance(): FeatureImportance[];
   toJSON(): ClassifierJSON;
