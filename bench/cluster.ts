@@ -176,7 +176,15 @@ pandas + scikit-learn's 15.2 s and 5.62 s (2.52× → 1.93× wall, 2.23× → 1.
 output file byte-identical. Where a run's time goes now (one run at load 14, 28.5 s): start-up 4%, DuckDB's CSV read
 into the sorted table 23%, the id checks 3%, the streamed feature read 17% (one round trip per 2,048 rows, slow when the
 cores are busy), preprocessing 9%, k-means 14%, silhouette 3%, profiles 5%, final assignment, PCA and the quality
-measures 4%, the append of the fit 5%, the output file 12%, the SQL check on the sample 2%.`;
+measures 4%, the append of the fit 5%, the output file 12%, the SQL check on the sample 2%. On a quieter machine (load 1–5,
+one run of 6.4 s wall, 6.4 s CPU, 2026-12-03) the feature read was 4% (0.27 s: its cost is the latency of one await per
+2,048 rows, which grows with the load, 0.9 s at load 10), the CSV read 10%, the fit 53% (k-means 2.2 s, profiles 0.86 s,
+preprocessing 0.8 s, silhouette 0.66 s: the medians and quartiles by in-place selection on copies of the columns), the
+output file 15%. Since then (issue #15): medians and quartiles by buckets (one pass for the range, one counting the values
+per bucket of equal width, only the bucket holding the rank searched again; the same order statistics, so the same
+figures) from the columns as they are, the preprocessed matrix filled 4,096 rows at a time, and k-means' two threads
+claiming chunks of 16,384 rows one at a time instead of half the rows each (a thread slowed by other jobs no longer keeps
+the other waiting; the same sums per chunk, so the same fit): the output file and the --json result byte-identical.`;
 }
 
 export async function run(): Promise<void> {
