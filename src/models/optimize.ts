@@ -156,6 +156,8 @@ export interface BfgsOptions {
   gradient?: (x: number[]) => number[];
   /** value and analytic gradient in one call (used instead of f and gradient when given) */
   valueAndGradient?: (x: number[]) => [number, number[]];
+  /** the inverse Hessian to start from (default the identity, rescaled after the first step) */
+  initialInverseHessian?: number[][];
 }
 
 /**
@@ -173,7 +175,7 @@ export function bfgs(f: (x: number[]) => number, x0: number[], o: BfgsOptions = 
   const first = fg(x);
   let fx = first[0];
   let g = first[1] ?? grad(x);
-  let H: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  let H: number[][] = o.initialInverseHessian?.map((row) => [...row]) ?? Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i]!, 0);
   for (let it = 0; it < maxIt; it++) {
     if (!Number.isFinite(fx) || g.some((v) => !Number.isFinite(v))) return { x, value: fx, iterations: it, converged: false };
@@ -202,7 +204,7 @@ export function bfgs(f: (x: number[]) => number, x0: number[], o: BfgsOptions = 
     const sy = dot(s, y);
     // skip the update when the curvature is not clearly positive (relative to the step and gradient change)
     if (sy > 1e-10 * Math.sqrt(dot(s, s) * dot(y, y))) {
-      if (it === 0) H = H.map((row) => row.map((v) => (v * sy) / dot(y, y)));
+      if (it === 0 && !o.initialInverseHessian) H = H.map((row) => row.map((v) => (v * sy) / dot(y, y)));
       const Hy = H.map((row) => dot(row, y));
       const yHy = dot(y, Hy);
       H = H.map((row, i) => row.map((v, j) => v + ((sy + yHy) * s[i]! * s[j]!) / (sy * sy) - (Hy[i]! * s[j]! + s[i]! * Hy[j]!) / sy));

@@ -38,8 +38,12 @@ export interface MleSpec {
    * (from the optimum of `coarse`, when given), with BFGS as before where Newton does not reach an interior optimum
    */
   derivativesLog?: (theta: number[]) => LogLikelihoodDerivatives;
-  /** the same likelihood on a thinned sample of the patterns (weights scaled up to the customers): a cheap start */
-  coarse?: { customers: number; derivativesLog: (theta: number[]) => LogLikelihoodDerivatives };
+  /**
+   * the same likelihood on a thinned sample of the patterns (weights scaled up to the customers), for a cheap start:
+   * Newton's with `derivativesLog`; else BFGS's on it with `valueAndGradientLog`, the full fit's BFGS then starting
+   * from its optimum with its inverse Hessian
+   */
+  coarse?: { customers: number; derivativesLog?: (theta: number[]) => LogLikelihoodDerivatives; valueAndGradientLog?: (theta: number[]) => [number, number[]] };
 }
 
 /** Σ weight · ln L with its gradient and Hessian with respect to the logs of the parameters. */
@@ -192,7 +196,7 @@ function newtonFit(spec: MleSpec, v0: number[], lam: number, c: readonly number[
   };
   let iterations = 0;
   let start = v0;
-  if (spec.coarse) {
+  if (spec.coarse?.derivativesLog) {
     const r = newton(objective(spec.coarse.derivativesLog, spec.coarse.customers), v0, GRADIENT_TOLERANCE);
     if (r && r.point.x.every((v) => v > -12 && v < 18)) {
       start = r.point.x;
@@ -236,14 +240,13 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
     const value = -spec.logLikelihood(th) / n + penalty(th);
     return Number.isFinite(value) ? value : BAD;
   };
-  const fg = spec.valueAndGradientLog
-    ? (v: number[]): [number, number[]] => {
-      const th = v.map(Math.exp);
-      const [ll, gl] = spec.valueAndGradientLog!(th);
-      const value = -ll / n + penalty(th);
-      return [Number.isFinite(value) ? value : BAD, gl.map((d, i) => -d / n + 2 * lam * (c[i]! * th[i]!) ** 2)];
-    }
-    : undefined;
+  const objectiveFg = (vg: (theta: number[]) => [number, number[]], nn: number) => (v: number[]): [number, number[]] => {
+    const th = v.map(Math.exp);
+    const [ll, gl] = vg(th);
+    const value = -ll / nn + penalty(th);
+    return [Number.isFinite(value) ? value : BAD, gl.map((d, i) => -d / nn + 2 * lam * (c[i]! * th[i]!) ** 2)];
+  };
+  const fg = spec.valueAndGradientLog ? objectiveFg(spec.valueAndGradientLog, n) : undefined;
   const starts = options.starts ?? [new Array(k).fill(1), new Array(k).fill(0.5), new Array(k).fill(3)];
   if (spec.derivativesLog) {
     const fast = newtonFit(spec, starts[0]!.map(Math.log), lam, c, pen);
@@ -251,7 +254,21 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
   }
   let best: (MinimizeResult & { method: MleFit['method'] }) | undefined;
   let iterations = 0;
+  if (!spec.derivativesLog && spec.coarse?.valueAndGradientLog && fg) {
+    // BFGS on the thinned patterns first, then on all of them from that optimum with the thinned likelihood's inverse
+    // Hessian (finite differences of its gradient), where the curvature is nearly right from the first step
+    const cfg = objectiveFg(spec.coarse.valueAndGradientLog, spec.coarse.customers);
+    const c0 = bfgs((v) => cfg(v)[0], starts[0]!.map(Math.log), { valueAndGradient: cfg, gradientTolerance: GRADIENT_TOLERANCE });
+    iterations += c0.iterations;
+    const inv = c0.converged && c0.x.every((v) => v > -12 && v < 18) ? invertSpd(hessianFromGradient((v) => cfg(v)[1], c0.x)) : undefined;
+    if (inv) {
+      const r = bfgs(f, c0.x, { valueAndGradient: fg, gradientTolerance: GRADIENT_TOLERANCE, initialInverseHessian: inv });
+      iterations += r.iterations;
+      if (r.converged && r.value < BAD) best = { ...r, method: 'bfgs' };
+    }
+  }
   for (const s of starts) {
+    if (best?.converged) break;
     const v0 = s.map(Math.log);
     let r: MinimizeResult & { method: MleFit['method'] } = { ...bfgs(f, v0, { valueAndGradient: fg, gradientTolerance: GRADIENT_TOLERANCE }), method: 'bfgs' };
     iterations += r.iterations;

@@ -4,6 +4,7 @@ import { digamma } from '../special.ts';
 import { dropoutMixtureSetDerivatives, dropoutMixtureSetLogLikelihood, fitBgNbd, mixtureDerivatives, trigamma, type BgNbdParams } from './bgnbd.ts';
 import { maximizeLikelihood } from './fit.ts';
 import { fitMbgNbd } from './mbgnbd.ts';
+import { fitParetoNbd, paretonbdSetLogLikelihood, paretonbdSetLogLikelihoodGradient } from './paretonbd.ts';
 import { maxT, patternSet, thinnedPatternSet, toPatternSet, toPatterns, type PatternSet } from './patterns.ts';
 import { simulateBgNbd } from './simulate.ts';
 
@@ -92,4 +93,25 @@ test('where Newton does not reach an interior optimum with a positive-definite H
   assert.deepEqual(fit.standardErrors, ref.standardErrors);
   // the derivatives' spec: a coarse likelihood only for a large set
   assert.equal(mixtureDerivatives(set, 0).coarse, undefined);
+});
+
+test('Pareto/NBD on 100,000 simulated customers: BFGS from the thinned patterns\' optimum with its inverse Hessian reaches BFGS\'s estimate from (1, 1, 1, 1)', () => {
+  const sim = simulateBgNbd(100_000, { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, { p: 6.25, q: 3.74, gamma: 15.44 }, { seed: 3, maxT: 78 });
+  const set = patternSet(sim.x, sim.tx, sim.T);
+  const fit = fitParetoNbd(set);
+  const pp = (t: number[]) => ({ r: t[0]!, alpha: t[1]!, s: t[2]!, beta: t[3]! });
+  const ref = maximizeLikelihood({
+    model: 'x', names: ['r', 'alpha', 's', 'beta'], customers: set.total, penaltyScale: [1, 1 / maxT(set), 1, 1 / maxT(set)], penaltyOnSum: true,
+    logLikelihood: (t) => paretonbdSetLogLikelihood(pp(t), set),
+    valueAndGradientLog: (t) => {
+      const g = [0, 0, 0, 0];
+      return [paretonbdSetLogLikelihoodGradient(pp(t), set, g), g];
+    },
+  });
+  assert.equal(fit.method, 'bfgs');
+  for (const k of ['r', 'alpha', 's', 'beta']) {
+    assert.ok(Math.abs(fit.params[k]! / ref.params[k]! - 1) < 1e-6, `${k} ${fit.params[k]} vs ${ref.params[k]}`);
+    assert.ok(Math.abs(fit.standardErrors[k]! / ref.standardErrors[k]! - 1) < 1e-6, `SE(${k}) ${fit.standardErrors[k]} vs ${ref.standardErrors[k]}`);
+  }
+  assert.ok(Math.abs(fit.logLikelihood / ref.logLikelihood - 1) < 1e-12, `${fit.logLikelihood} vs ${ref.logLikelihood}`);
 });

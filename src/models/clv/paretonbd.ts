@@ -9,7 +9,7 @@
  */
 import { digamma, hyp2f1, lgamma, logAddExp } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
-import { maxT, toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
+import { maxT, thinnedPatternSet, toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
 
 export interface ParetoNbdParams {
   r: number;
@@ -336,18 +336,22 @@ export function paretonbdSetLogLikelihoodGradient(p: ParetoNbdParams, set: Patte
 
 export type ParetoNbdFit = MleFit & { params: ParetoNbdParams & Record<string, number> };
 
-/** Maximum likelihood (BFGS with the analytic gradient, Nelder–Mead fallback, several starts). */
+/** Maximum likelihood (BFGS with the analytic gradient, from a fit on thinned patterns for a large set; Nelder–Mead fallback, several starts). */
 export function fitParetoNbd(patterns: readonly Pattern[] | PatternSet, options: FitOptions = {}): ParetoNbdFit {
   const set = 'size' in patterns ? patterns : toPatternSet(patterns);
+  // a large set: BFGS first on thinned patterns (thinnedPatternSet), then on all from there (maximizeLikelihood)
+  const thin = thinnedPatternSet(set);
+  const gradientOn = (s: PatternSet) => (t: number[]): [number, number[]] => {
+    const g = [0, 0, 0, 0];
+    return [paretonbdSetLogLikelihoodGradient({ r: t[0]!, alpha: t[1]!, s: t[2]!, beta: t[3]! }, s, g), g];
+  };
   return maximizeLikelihood({
     model: 'Pareto/NBD', names: ['r', 'alpha', 's', 'beta'], customers: set.total,
     // lifetimes' penalty: time rescaled so that max T = 1 (α and β divided by max T), on the summed likelihood
     penaltyScale: [1, 1 / maxT(set), 1, 1 / maxT(set)], penaltyOnSum: true,
     logLikelihood: (t) => paretonbdSetLogLikelihood({ r: t[0]!, alpha: t[1]!, s: t[2]!, beta: t[3]! }, set),
-    valueAndGradientLog: (t) => {
-      const g = [0, 0, 0, 0];
-      return [paretonbdSetLogLikelihoodGradient({ r: t[0]!, alpha: t[1]!, s: t[2]!, beta: t[3]! }, set, g), g];
-    },
+    valueAndGradientLog: gradientOn(set),
+    ...(thin ? { coarse: { customers: thin.total, valueAndGradientLog: gradientOn(thin) } } : {}),
   }, options) as ParetoNbdFit;
 }
 
