@@ -28,7 +28,7 @@ import { all, anyRow, countRows, dayText, exec, one } from './run-query.ts';
 import { churnTier, gammaGammaSpend } from '../scoring/clv.ts';
 import { compile } from '../sql/compile.ts';
 import {
-  and, avg, bool, caseWhen, cast, coalesce, col, count, daysBetween, dropTable, eq, gt, insertSelect, isNotNull, isNull, le, lit, lt, min, mul, NULL, num, or, round, select,
+  and, avg, bool, caseWhen, cast, coalesce, col, count, createTableAs, daysBetween, dropTable, eq, gt, insertSelect, isNotNull, isNull, le, lit, lt, min, mul, NULL, num, or, round, select,
   subquery, sum, table, tempName, tryDouble, type Expr, type Select,
 } from '../sql/ir.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
@@ -667,10 +667,6 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     }
     onProgress?.(`predicting ${patternColumns.x!.length} patterns`);
     const patternPredictions = predictPatterns(model, { x: patternColumns.x!, tx: patternColumns.tx!, T: patternColumns.big_t! }, o);
-    // churn tiers only from a P(alive) that tells customers apart, and not from a model without drop-out
-    const spread = pAliveSpread(patternPredictions.pAlive, patternColumns.n!);
-    const noDropout = fitDiagnostics?.issues.find((i) => i.code === 'no-dropout');
-    const informative = !noDropout && isInformative(spread);
     const PATTERN_COLUMNS = ['x', 'tx', 'big_t', 'p_alive', 'expected_purchases', 'discounted', 'days_next'];
     await materialise(ws, patterns, select({ select: PATTERN_COLUMNS.map((c) => ({ expr: cast(NULL, 'double'), as: c })), from: table(summary), where: bool(false) }));
     await db.appendDoubles(patterns, [patternColumns.x!, patternColumns.tx!, patternColumns.big_t!, patternPredictions.pAlive, patternPredictions.expectedPurchases, patternPredictions.discountedPurchases, patternPredictions.daysToNextPurchase]);
@@ -690,16 +686,29 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
         { expr: col('customer_id', 's'), as: 'customer_id' }, { expr: cast(col('frequency', 's'), 'double'), as: 'frequency' }, { expr: col('recency', 's'), as: 'recency' },
         { expr: col('T', 's'), as: 'T' }, { expr: col('monetary_value', 's'), as: 'monetary_value' }, { expr: p('p_alive'), as: 'p_alive' },
         { expr: p('expected_purchases'), as: 'expected_purchases' }, { expr: p('days_next'), as: 'days_next' }, { expr: p('discounted'), as: 'discounted' },
-        { expr: churnTier(p('p_alive'), informative ? undefined : NOT_INFORMATIVE), as: 'churn_tier' }, { expr: gg.spend, as: 'expected_spend' }, { expr: reason, as: 'excluded_reason' },
+        { expr: gg.spend, as: 'expected_spend' }, { expr: reason, as: 'excluded_reason' },
       ],
       from: table(summary, 's'),
       joins: [{ type: 'inner', target: table(patterns, 'p'), on: and(eq(key(p('x')), key(cast(col('frequency', 's'), 'double'))), eq(key(p('tx')), key(col('recency', 's'))), eq(key(p('big_t')), key(col('T', 's')))) }],
     });
-    const BASE_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'days_next', 'churn_tier', 'excluded_reason'];
-    await materialise(ws, base, select({
+    const BASE_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'days_next', 'excluded_reason'];
+    // the per-customer table is built by the engine while P(alive)'s spread is computed here (the churn tiers,
+    // which depend on it, are computed in the insert below): a fresh name, so no DROP before it
+    const baseBuilt = exec(db, createTableAs(base, select({
       select: [...BASE_COLUMNS.map((c) => ({ expr: col(c), as: c })), { expr: mul(mul(num(o.margin), col('expected_spend')), col('discounted')), as: 'clv' }],
       from: subquery(inner, 'b'),
-    }));
+    }), { temporary: true }));
+    // let the engine take the statement (prepared, then run) before the main thread is busy
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    // churn tiers only from a P(alive) that tells customers apart, and not from a model without drop-out
+    let spread: PAliveSpread;
+    try {
+      spread = pAliveSpread(patternPredictions.pAlive, patternColumns.n!);
+    } finally {
+      await baseBuilt;
+    }
+    const noDropout = fitDiagnostics?.issues.find((i) => i.code === 'no-dropout');
+    const informative = !noDropout && isInformative(spread);
     // the CLV tier from the share of customers with a higher CLV (ties by customer id), (rank − 1) / n: the customer
     // at each tier's edge in CLV order; a customer is in a tier above the edge when it sorts before it
     const clv = col('clv');
@@ -717,7 +726,8 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const cases: [Expr, Expr][] = [[isNull(clv), NULL]];
     for (const t of CLV_TIERS.slice(0, -1)) cases.push([await before(t.to), lit(t.tier)]);
     const tier = caseWhen(cases, lit(last.tier));
-    const rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : col(c), as: c })), from: table(base) });
+    const churn = churnTier(col('p_alive'), informative ? undefined : NOT_INFORMATIVE);
+    const rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : c === 'churn_tier' ? churn : col(c), as: c })), from: table(base) });
     // insert the rows straight into clv_predictions and summarise the stored run; ClickHouse 18.16 (no
     // transactions, a distributed table) summarises them materialised first, as before
     const direct = db.dialect !== 'clickhouse';
