@@ -4,7 +4,9 @@
  * cast to double in the query; a text or boolean column becomes level codes in the query — its levels first
  * (one small GROUP BY per column), then `CASE column WHEN level₀ THEN 0 … ELSE −1 END` — so 1,000,000
  * customers × 20 features cost a few typed arrays. Customer ids are read only when asked (a score run writes
- * them; a rule target matches them). Rows are in customer_id order in every query.
+ * them; a rule target matches them). Rows are in customer_id order in every query — except, when asked
+ * (`scanOrder`) and the frame is the customers table alone on DuckDB, in the table's scan order (no sort of
+ * 1,000,000 ids): `Frame.order` says which, and `customerOrder` gives the customer_id order then.
  */
 import { customerMetrics } from '../features/customer-metrics.ts';
 import { categoricalColumn } from '../models/classify/design.ts';
@@ -34,6 +36,13 @@ export interface Frame {
   ids: string[] | null;
   /** the frame's customer ids as a query (column customer_id; the rows are in customer_id order): to join rows to ids in the engine */
   idQuery: Select;
+  /**
+   * 'customer_id': the rows in customer_id order; 'scan': in the scan order of the customers table (DuckDB; one
+   * row per customer, no ids read), so that row r pairs with the r-th row of `SELECT … FROM customers` (a
+   * positional join) — `rowids` holds each row's rowid (ascending)
+   */
+  order: 'customer_id' | 'scan';
+  rowids: Float64Array | null;
 }
 
 export interface FrameOptions {
@@ -47,6 +56,8 @@ export interface FrameOptions {
   ids?: boolean;
   /** the features were named (--features): wide text is read, not left out */
   explicit?: boolean;
+  /** rows in the customers table's scan order where the frame can be (see the file comment); ignored with `ids` */
+  scanOrder?: boolean;
   warnings?: string[];
 }
 
@@ -132,10 +143,28 @@ export async function loadFrame(db: Db, sources0: readonly FeatureSource[], o: F
     numericItems.push({ expr: cast(l.length ? caseWhen(l.map((v, k) => [eq(it.expr, lit(v as string | number | boolean)), num(k)] as const), num(-1)) : num(-1), 'double'), as: name });
   }
   const frameJoins = joinsFor(read);
-  const q = compile(select({ select: numericItems, from: table('customers', 'c'), joins: frameJoins, orderBy: [col('customer_id', 'c')] }), db.dialect);
   // left joins keep every customer once: the rows are known before the read, which then writes them in place
   const expected = frameJoins.every((j) => j.type === 'left') ? await countRows(db, 'customers') : undefined;
-  const numbers = await db.numericColumns(q.sql, q.params, numericItems.map((i) => i.as!), expected);
+  const itemNames = numericItems.map((i) => i.as!);
+  let numbers: Record<string, Float64Array> | null = null;
+  let order: Frame['order'] = 'customer_id';
+  if (o.scanOrder && !o.ids && !textNames.length && !frameJoins.length && DIALECT[db.dialect].capabilities.positionalJoin && !('rowid' in schema.traits)) {
+    // the customers table alone, unsorted: its rows as DuckDB scans them (insertion order), checked by their rowids
+    const items = [{ expr: cast(col('rowid', 'c'), 'double'), as: '__row' }, ...numericItems.slice(1)];
+    const q = compile(select({ select: items, from: table('customers', 'c') }), db.dialect);
+    const got = await db.numericColumns(q.sql, q.params, itemNames, expected);
+    const r = got.__row!;
+    let ascending = true;
+    for (let i = 1; i < r.length && ascending; i++) ascending = r[i]! > r[i - 1]!;
+    if (ascending) {
+      numbers = got;
+      order = 'scan';
+    }
+  }
+  if (!numbers) {
+    const q = compile(select({ select: numericItems, from: table('customers', 'c'), joins: frameJoins, orderBy: [col('customer_id', 'c')] }), db.dialect);
+    numbers = await db.numericColumns(q.sql, q.params, itemNames, expected);
+  }
   const n = numbers.__row!.length;
   const idQuery = select({ select: [{ expr: col('customer_id', 'c'), as: 'customer_id' }], from: table('customers', 'c'), joins: frameJoins });
   let text: Record<string, unknown[]> = {};
@@ -144,11 +173,12 @@ export async function loadFrame(db: Db, sources0: readonly FeatureSource[], o: F
     const t = compile(select({ select: its, from: table('customers', 'c'), joins: frameJoins, orderBy: [col('customer_id', 'c')] }), db.dialect);
     text = await db.columns(t.sql, t.params);
   }
+  const nums = numbers;
   const column = (name: string, kind: 'numeric' | 'categorical'): FeatureColumn => {
-    if (kind === 'numeric') return { name, kind: 'numeric', values: numbers[name]! };
+    if (kind === 'numeric') return { name, kind: 'numeric', values: nums[name]! };
     const l = levels.get(name);
     if (!l) return categoricalColumn(name, (text[name] ?? []).map((x) => (x === null || x === undefined ? null : levelText(x))));
-    const codes = new Int32Array(numbers[name]!); // whole numbers: the typed copy is exact (and native, not an iteration)
+    const codes = new Int32Array(nums[name]!); // whole numbers: the typed copy is exact (and native, not an iteration)
     return { name, kind: 'categorical', codes, levels: l.map(levelText) };
   };
   const extra: Frame['extra'] = {};
@@ -156,5 +186,36 @@ export async function loadFrame(db: Db, sources0: readonly FeatureSource[], o: F
   return {
     n, sources, columns: sources.map((s) => column(s.name, s.kind)), extra,
     ids: o.ids ? (text.customer_id ?? []).map(String) : null, idQuery,
+    order, rowids: order === 'scan' ? numbers.__row! : null,
   };
+}
+
+/**
+ * For a frame in scan order: its rows in customer_id order (row numbers of the frame), from one query of the
+ * rowids sorted by customer_id.
+ */
+export async function customerOrder(db: Db, frame: Frame): Promise<Int32Array> {
+  const rowids = frame.rowids;
+  if (!rowids) return Int32Array.from({ length: frame.n }, (_, i) => i);
+  const q = compile(select({ select: [{ expr: cast(col('rowid', 'c'), 'double'), as: 'r' }], from: table('customers', 'c'), orderBy: [col('customer_id', 'c')] }), db.dialect);
+  const sorted = (await db.numericColumns(q.sql, q.params, ['r'], frame.n)).r!;
+  if (sorted.length !== frame.n) throw new Error(`customerOrder: ${sorted.length} customers, the frame has ${frame.n} rows`);
+  // rowid → frame row: the rowids ascend (0, 1, … when the table has no gaps)
+  const dense = rowids[0] === 0 && rowids[frame.n - 1] === frame.n - 1;
+  const out = new Int32Array(frame.n);
+  for (let k = 0; k < frame.n; k++) {
+    const id = sorted[k]!;
+    if (dense) {
+      out[k] = id;
+      continue;
+    }
+    let lo = 0, hi = frame.n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rowids[mid]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    out[k] = lo;
+  }
+  return out;
 }

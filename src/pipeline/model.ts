@@ -10,11 +10,11 @@ import { SegmintError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { METRIC_COLUMNS } from '../features/customer-metrics.ts';
 import { trainClassifier, type CrossValidation } from '../models/classify/cv.ts';
-import { groupsByRank } from '../models/classify/deciles.ts';
+import { groupsByRank, rankGroups } from '../models/classify/deciles.ts';
 import { eachDesignBlock } from '../models/classify/design.ts';
 import { classifierFor, CLASSIFIER_ALGORITHMS, type ClassifierAlgorithm } from '../models/classify/registry.ts';
 import type { ClassifierJSON, DesignEncoding, FeatureColumn, FeatureImportance } from '../models/classify/types.ts';
-import { loadFrame, type FeatureSource } from './model-frame.ts';
+import { customerOrder, loadFrame, type FeatureSource } from './model-frame.ts';
 import { compile } from '../sql/compile.ts';
 import { cast, col, createTableAs, dropTable, eq, inList, insertSelect, isNotNull, lit, num, rowNumber, select, subquery, table, tempName } from '../sql/ir.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
@@ -328,26 +328,42 @@ export async function scoreModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
   const warnings: string[] = [];
   // behaviour at the scoring date: given, else the latest (the day after the last transaction)
   const asOf = model.behaviour ? await resolveAsOf(ws, o.asOf) : null;
-  // DuckDB: the scores are joined to the ids in the engine by row number (no 1,000,000 id strings read and written back)
+  // DuckDB: the scores are joined to the ids in the engine (no 1,000,000 id strings read and written back): by
+  // position when the frame is the customers table read in its scan order (no sort), else by row number
   const inEngine = db.dialect === 'duckdb';
-  const frame = await loadFrame(db, model.sources, { asOf, onlyWithPurchases: model.target.kind === 'rule', ids: !inEngine, explicit: true });
+  const frame = await loadFrame(db, model.sources, { asOf, onlyWithPurchases: model.target.kind === 'rule', ids: !inEngine, explicit: true, scanOrder: inEngine });
   // encoded and predicted a block of rows at a time (never the whole design matrix)
   const n = frame.n;
   const p = new Float64Array(n);
   eachDesignBlock(model.encoding, frame.columns, (x, from, to) => classifier.predictProba(x, to - from, p.subarray(from, to)));
   // decile by rank, 1 = the highest tenth (ties in customer order)
-  const decile = groupsByRank(p);
+  const ranked = rankGroups(p);
+  let decile = ranked.groups;
+  if (frame.order === 'scan' && ranked.tiesSplit) {
+    // rows of a boundary's score fall on both sides of it: ranked in customer_id order, as the other path ranks them
+    const ord = await customerOrder(db, frame);
+    const byCustomer = groupsByRank(Float64Array.from(ord, (r) => p[r]!));
+    decile = new Int32Array(n);
+    for (let k = 0; k < n; k++) decile[ord[k]!] = byCustomer[k]!;
+  }
   const deciles = new Array<number>(10).fill(0);
   let sum = 0;
   for (let i = 0; i < n; i++) {
     deciles[decile[i]! - 1]!++;
     sum += p[i]!;
   }
-  const staged = inEngine ? await stageScores(db, p, decile) : null;
+  const staged = inEngine ? await stageScores(db, p, decile, frame.order !== 'scan') : null;
   let runId: number;
   try {
     runId = await storeRun(db, 'model-score', async (id) => {
-      if (staged) {
+      if (staged && frame.order === 'scan') {
+        // row r of the frame is row r of the customers table as scanned, and of the staged scores (appended in that order)
+        await exec(db, insertSelect('run_model_scores', select({
+          select: [{ expr: num(id), as: 'run_id' }, { expr: col('customer_id', 'c'), as: 'customer_id' }, { expr: col('probability', 's'), as: 'probability' }, { expr: cast(col('decile', 's'), 'integer'), as: 'decile' }],
+          from: table('customers', 'c'),
+          joins: [{ type: 'positional', source: table(staged, 's') }],
+        }), ['run_id', 'customer_id', 'probability', 'decile']));
+      } else if (staged) {
         // row r of the frame (1-based, in its order) is row r of the staged scores
         const ranked = select({ select: [{ expr: col('customer_id', 'i'), as: 'customer_id' }, { expr: rowNumber([], [col('customer_id', 'i')]), as: 'r' }], from: subquery(frame.idQuery, 'i') });
         await exec(db, insertSelect('run_model_scores', select({
@@ -367,13 +383,17 @@ export async function scoreModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
   return { name, runId, modelRun, asOf, customers: n, meanProbability: n ? sum / n : 0, deciles, warnings };
 }
 
-/** The scores and deciles in a temporary table of doubles (probability, decile, r = the row number, 1-based), appended in bulk. */
-async function stageScores(db: Db, p: Float64Array, decile: Int32Array): Promise<string> {
+/**
+ * The scores and deciles in a temporary table of doubles (probability, decile, and with `rowNumbers` r = the row
+ * number, 1-based), appended in bulk in row order.
+ */
+async function stageScores(db: Db, p: Float64Array, decile: Int32Array, rowNumbers: boolean): Promise<string> {
   const name = tempName('model_scores');
   const zero = cast(num(0), 'double');
-  await exec(db, createTableAs(name, select({ select: [{ expr: zero, as: 'probability' }, { expr: zero, as: 'decile' }, { expr: zero, as: 'r' }], from: table('runs'), limit: 0 }), { temporary: true }));
+  const cols = ['probability', 'decile', ...(rowNumbers ? ['r'] : [])];
+  await exec(db, createTableAs(name, select({ select: cols.map((c) => ({ expr: zero, as: c })), from: table('runs'), limit: 0 }), { temporary: true }));
   try {
-    await db.appendDoubles(name, [p, decile, Float64Array.from({ length: p.length }, (_, i) => i + 1)]);
+    await db.appendDoubles(name, [p, decile, ...(rowNumbers ? [Float64Array.from({ length: p.length }, (_, i) => i + 1)] : [])]);
   } catch (e) {
     await exec(db, dropTable(name));
     throw e;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Random } from '../random.ts';
-import { groupsByRank } from './deciles.ts';
+import { groupsByRank, rankGroups } from './deciles.ts';
 
 /** The definition: sort the row indices by score descending, ties by index, cut the ranks. */
 function naive(p: Float64Array, groups: number): Int32Array {
@@ -25,4 +25,28 @@ test('groupsByRank equals the sort-by-comparator definition, with ties across bo
   assert.deepEqual([...groupsByRank(same)], [...naive(same, 10)]);
   assert.deepEqual([...groupsByRank(same)].slice(0, 3), [1, 1, 1]);
   assert.equal(groupsByRank(new Float64Array(0)).length, 0);
+});
+
+test('rankGroups says when the groups depend on the order of tied rows (some of a boundary value above it, some below)', () => {
+  const r = new Random(5);
+  let split = 0;
+  let whole = 0;
+  for (const n of [1, 10, 11, 37, 1000]) {
+    for (const levels of [2, 3, 7, 1000, 0]) {
+      const p = Float64Array.from({ length: n }, () => (levels ? Math.floor(r.next() * levels) / levels : r.next()));
+      const { groups, tiesSplit } = rankGroups(p);
+      assert.deepEqual(groups, groupsByRank(p));
+      // the rows in reverse order: their groups, back in the original order
+      const rev = Float64Array.from(p).reverse();
+      const back = Int32Array.from(naive(rev, 10)).reverse();
+      const same = back.every((g, i) => g === groups[i]);
+      if (!tiesSplit) assert.ok(same, `n ${n}, levels ${levels}: no split, so the order of ties must not matter`);
+      if (!same) assert.ok(tiesSplit, `n ${n}, levels ${levels}: the order mattered`);
+      if (tiesSplit) split++;
+      else whole++;
+    }
+  }
+  assert.ok(split > 0 && whole > 0);
+  assert.equal(rankGroups(Float64Array.from({ length: 100 }, (_, i) => i)).tiesSplit, false);
+  assert.equal(rankGroups(new Float64Array(20).fill(0.5)).tiesSplit, true);
 });

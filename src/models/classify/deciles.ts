@@ -8,9 +8,18 @@
 
 /** The group (1 = highest scores) of every row. Scores must not be NaN. */
 export function groupsByRank(score: Float64Array, groups = 10): Int32Array {
+  return rankGroups(score, groups).groups;
+}
+
+/**
+ * `groupsByRank`, and whether the groups depend on the order of tied rows: some rows of a boundary value fall
+ * in the group above it and some in the group below (else any order of the rows gives the same groups).
+ */
+export function rankGroups(score: Float64Array, groups = 10): { groups: Int32Array; tiesSplit: boolean } {
   const n = score.length;
   const out = new Int32Array(n);
-  if (n === 0) return out;
+  let tiesSplit = false;
+  if (n === 0) return { groups: out, tiesSplit };
   const sorted = Float64Array.from(score).sort();
   // boundary k (1 … groups − 1): the first rank of group k + 1, its value, and how many rows of that value rank before it
   const value = new Float64Array(groups);
@@ -30,6 +39,7 @@ export function groupsByRank(score: Float64Array, groups = 10): Int32Array {
     }
     value[b] = v;
     before[b] = first - (n - lo);
+    if (before[b]! > 0) tiesSplit = true; // the row at rank `first` is v too, and goes below the boundary
     b++;
   }
   for (let i = 0; i < n; i++) {
@@ -45,5 +55,5 @@ export function groupsByRank(score: Float64Array, groups = 10): Int32Array {
     }
     out[i] = g;
   }
-  return out;
+  return { groups: out, tiesSplit };
 }
