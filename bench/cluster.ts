@@ -184,7 +184,13 @@ output file 15%. Since then (issue #15): medians and quartiles by buckets (one p
 per bucket of equal width, only the bucket holding the rank searched again; the same order statistics, so the same
 figures) from the columns as they are, the preprocessed matrix filled 4,096 rows at a time, and k-means' two threads
 claiming chunks of 16,384 rows one at a time instead of half the rows each (a thread slowed by other jobs no longer keeps
-the other waiting; the same sums per chunk, so the same fit): the output file and the --json result byte-identical.`;
+the other waiting; the same sums per chunk, so the same fit): the output file and the --json result byte-identical.
+Their effect is below what this machine resolves as processes: before and after alternating (2026-12-03, load 7–12),
+--k 8 8.20 → 8.45 s CPU and 16.5 → 15.3 s wall (medians of 6 pairs, spread ±15%), --k auto 32.3/29.0 → 29.2/28.7 s CPU
+and 77.6/50.2 → 78.4/51.9 s wall (2 pairs); in process, fitClusters on the same 1,000,000 × 8 rows 4.30/4.17 → 4.05/3.51 s
+CPU and k-means alone 1.60–2.01 → 1.56–1.77 s CPU (4 alternating fits). What is left in --k auto (chooseK in one thread,
+26.5 s CPU): the E-steps of the three starts of every k on the 200,000-row sample 65%, the silhouettes on the sample 20%,
+k-means++ candidates 7%, Calinski-Harabasz, Davies-Bouldin and the assignment of all rows 8%.`;
 }
 
 export async function run(): Promise<void> {
