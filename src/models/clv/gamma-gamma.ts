@@ -7,7 +7,8 @@
  */
 import { SegmintError } from '../../core/errors.ts';
 import { digamma, lgamma } from '../special.ts';
-import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
+import { trigamma } from './bgnbd.ts';
+import { maximizeLikelihood, type FitOptions, type LogLikelihoodDerivatives, type MleFit } from './fit.ts';
 import { index } from './patterns.ts';
 
 export interface GammaGammaParams {
@@ -90,6 +91,118 @@ export function gammaGammaSetLogLikelihood(o: GammaGammaParams, d: SpendData, gr
   return ll;
 }
 
+const SPEND_BY_FREQUENCY = new WeakMap<SpendData, { start: Int32Array; z: Float64Array; lnZ: Float64Array; w: Float64Array }>();
+
+/** The rows of spend data ordered by distinct x (a counting sort, once per data), with each x's run. */
+function spendByFrequency(d: SpendData): { start: Int32Array; z: Float64Array; lnZ: Float64Array; w: Float64Array } {
+  let v = SPEND_BY_FREQUENCY.get(d);
+  if (!v) {
+    const nx = d.ux.length;
+    const start = new Int32Array(nx + 1);
+    for (let i = 0; i < d.xi.length; i++) start[d.xi[i]! + 1] = start[d.xi[i]! + 1]! + 1;
+    for (let j = 0; j < nx; j++) start[j + 1] = start[j + 1]! + start[j]!;
+    const next = start.slice(0, nx);
+    const z = new Float64Array(d.xi.length);
+    const lnZ = new Float64Array(d.xi.length);
+    const w = new Float64Array(d.xi.length);
+    for (let i = 0; i < d.xi.length; i++) {
+      const k = next[d.xi[i]!]!;
+      next[d.xi[i]!] = k + 1;
+      z[k] = d.z[i]!;
+      lnZ[k] = d.lnZ[i]!;
+      w[k] = d.w[i]!;
+    }
+    v = { start, z, lnZ, w };
+    SPEND_BY_FREQUENCY.set(d, v);
+  }
+  return v;
+}
+
+/**
+ * gammaGammaSetLogLikelihood with its gradient and analytic Hessian in (ln p, ln q, ln γ), for Newton's method and the
+ * standard errors: per row ln L = C(x) + (px − 1) ln z̄ − (px + q) ln(γ + x z̄), whose only per-row terms are
+ * ln(γ + x z̄) and its inverse powers, summed per distinct x (the rows visited by x) and combined with the Γ terms there.
+ */
+export function gammaGammaSetDerivatives(o: GammaGammaParams, d: SpendData): LogLikelihoodDerivatives {
+  const { p, q, gamma } = o;
+  const nx = d.ux.length;
+  // per distinct x: Σw, Σw ln z̄, Σw ln(γ + x z̄), Σw/(γ + x z̄), Σw/(γ + x z̄)², over the rows in order of x
+  const W = new Float64Array(nx);
+  const SZ = new Float64Array(nx);
+  const SL = new Float64Array(nx);
+  const SI = new Float64Array(nx);
+  const SI2 = new Float64Array(nx);
+  const o2 = spendByFrequency(d);
+  const { ux } = d;
+  for (let j = 0; j < nx; j++) {
+    const x = ux[j]!;
+    let sw = 0;
+    let sz = 0;
+    let sl = 0;
+    let si = 0;
+    let si2 = 0;
+    for (let i = o2.start[j]!; i < o2.start[j + 1]!; i++) {
+      const wi = o2.w[i]!;
+      const den = gamma + x * o2.z[i]!;
+      const id = 1 / den;
+      sw += wi;
+      sz += wi * o2.lnZ[i]!;
+      sl += wi * Math.log(den);
+      si += wi * id;
+      si2 += wi * id * id;
+    }
+    W[j] = sw;
+    SZ[j] = sz;
+    SL[j] = sl;
+    SI[j] = si;
+    SI2[j] = si2;
+  }
+  const lgq = lgamma(q);
+  const lng = Math.log(gamma);
+  const psq = digamma(q);
+  const trq = trigamma(q);
+  let ll = 0;
+  let gp = 0;
+  let gq = 0;
+  let gg = 0;
+  let hpp = 0;
+  let hpq = 0;
+  let hpg = 0;
+  let hqq = 0;
+  let hqg = 0;
+  let hgg = 0;
+  for (let j = 0; j < nx; j++) {
+    const x = ux[j]!;
+    const px = p * x;
+    const lx = Math.log(x);
+    const psi = digamma(px + q);
+    const tri = trigamma(px + q);
+    ll += W[j]! * (lgamma(px + q) - lgamma(px) - lgq + q * lng + px * lx) + (px - 1) * SZ[j]! - (px + q) * SL[j]!;
+    gp += x * (W[j]! * (psi - digamma(px) + lx) + SZ[j]! - SL[j]!);
+    gq += W[j]! * (psi - psq + lng) - SL[j]!;
+    gg += (W[j]! * q) / gamma - (px + q) * SI[j]!;
+    hpp += W[j]! * x * x * (tri - trigamma(px));
+    hpq += W[j]! * x * tri;
+    hpg -= x * SI[j]!;
+    hqq += W[j]! * (tri - trq);
+    hqg += W[j]! / gamma - SI[j]!;
+    hgg += (-W[j]! * q) / (gamma * gamma) + (px + q) * SI2[j]!;
+  }
+  // to log space: ∂/∂ln θᵢ = θᵢ gᵢ, ∂²/∂ln θᵢ∂ln θⱼ = θᵢθⱼ Hᵢⱼ + δᵢⱼ θᵢ gᵢ
+  const th = [p, q, gamma];
+  const g = [gp, gq, gg];
+  const H = [hpp, hpq, hpg, hpq, hqq, hqg, hpg, hqg, hgg];
+  return {
+    value: ll,
+    gradient: g.map((v, i) => v * th[i]!),
+    hessian: H.map((h, k) => {
+      const i = Math.floor(k / 3);
+      const jj = k % 3;
+      return th[i]! * th[jj]! * h + (i === jj ? th[i]! * g[i]! : 0);
+    }),
+  };
+}
+
 export type GammaGammaFit = MleFit & {
   params: GammaGammaParams & Record<string, number>;
   customers: number;
@@ -106,11 +219,11 @@ const SPEND_CORRELATION_WARNING = 0.3;
  * and counted; a frequency–spend correlation of |ρ| ≥ 0.3 is a warning.
  */
 export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>, options: FitOptions & { weights?: ArrayLike<number> } = {}): GammaGammaFit {
-  const xs: number[] = [];
-  const zs: number[] = [];
-  const ws: number[] = [];
   let noRepeat = 0;
   let nonPositive = 0;
+  // the repeat buyers with a positive mean spend, as typed columns (counted first)
+  const keep = new Uint8Array(x.length);
+  let m = 0;
   for (let i = 0; i < x.length; i++) {
     const w = options.weights ? options.weights[i]! : 1;
     if (!(w > 0) || !Number.isFinite(w)) {
@@ -119,10 +232,18 @@ export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>, opt
     if (!(x[i]! >= 1)) noRepeat += w;
     else if (!(zbar[i]! > 0) || !Number.isFinite(zbar[i]!)) nonPositive += w;
     else {
-      xs.push(x[i]!);
-      zs.push(zbar[i]!);
-      ws.push(w);
+      keep[i] = 1;
+      m++;
     }
+  }
+  const xs = new Float64Array(m);
+  const zs = new Float64Array(m);
+  const ws = new Float64Array(m);
+  for (let i = 0, k = 0; i < x.length; i++) {
+    if (!keep[i]) continue;
+    xs[k] = x[i]!;
+    zs[k] = zbar[i]!;
+    ws[k++] = options.weights ? options.weights[i]! : 1;
   }
   const customers = ws.reduce((s, w) => s + w, 0);
   if (customers < 3) {
@@ -140,6 +261,7 @@ export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>, opt
       const g = [0, 0, 0];
       return [gammaGammaSetLogLikelihood(unpack(t), data, g), g];
     },
+    derivativesLog: (t) => gammaGammaSetDerivatives(unpack(t), data),
   }, options);
   const rho = correlation(xs, zs, ws);
   const warnings = [...fit.warnings];
@@ -154,10 +276,17 @@ export function fitGammaGamma(x: ArrayLike<number>, zbar: ArrayLike<number>, opt
 }
 
 /** Pearson correlation of a and b with each row counted w times. */
-function correlation(a: number[], b: number[], w: number[]): number {
-  const n = w.reduce((s, v) => s + v, 0);
-  const ma = a.reduce((s, v, i) => s + w[i]! * v, 0) / n;
-  const mb = b.reduce((s, v, i) => s + w[i]! * v, 0) / n;
+function correlation(a: Float64Array, b: Float64Array, w: Float64Array): number {
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  for (let i = 0; i < a.length; i++) {
+    n += w[i]!;
+    sa += w[i]! * a[i]!;
+    sb += w[i]! * b[i]!;
+  }
+  const ma = sa / n;
+  const mb = sb / n;
   let sab = 0;
   let saa = 0;
   let sbb = 0;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { digamma } from '../special.ts';
 import { dropoutMixtureSetDerivatives, dropoutMixtureSetLogLikelihood, fitBgNbd, mixtureDerivatives, trigamma, type BgNbdParams } from './bgnbd.ts';
 import { maximizeLikelihood } from './fit.ts';
+import { fitGammaGamma, gammaGammaSetDerivatives, gammaGammaSetLogLikelihood, spendData } from './gamma-gamma.ts';
 import { fitMbgNbd } from './mbgnbd.ts';
 import { fitParetoNbd, paretonbdSetLogLikelihood, paretonbdSetLogLikelihoodGradient } from './paretonbd.ts';
 import { maxT, patternSet, thinnedPatternSet, toPatternSet, toPatterns, type PatternSet } from './patterns.ts';
@@ -114,4 +115,55 @@ test('Pareto/NBD on 100,000 simulated customers: BFGS from the thinned patterns\
     assert.ok(Math.abs(fit.standardErrors[k]! / ref.standardErrors[k]! - 1) < 1e-6, `SE(${k}) ${fit.standardErrors[k]} vs ${ref.standardErrors[k]}`);
   }
   assert.ok(Math.abs(fit.logLikelihood / ref.logLikelihood - 1) < 1e-12, `${fit.logLikelihood} vs ${ref.logLikelihood}`);
+});
+
+test('Gamma-Gamma: the analytic Hessian equals central differences of the gradient, and Newton\'s fit equals the BFGS fit (weighted, with and without a penalty)', () => {
+  const sim = simulateBgNbd(20_000, { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, { p: 6.25, q: 3.74, gamma: 15.44 }, { seed: 9, maxT: 78 });
+  const x: number[] = [];
+  const z: number[] = [];
+  const w: number[] = [];
+  for (let i = 0; i < sim.x.length; i++) {
+    if (sim.x[i]! < 1) continue;
+    x.push(sim.x[i]!);
+    z.push(sim.zbar[i]!);
+    w.push(1 + (i % 3));
+  }
+  const data = spendData(x, z, w);
+  const gg = (t: number[]) => ({ p: t[0]!, q: t[1]!, gamma: t[2]! });
+  const theta = [3.1, 2.2, 9.5];
+  const d = gammaGammaSetDerivatives(gg(theta), data);
+  const g0 = [0, 0, 0];
+  assert.ok(Math.abs(d.value / gammaGammaSetLogLikelihood(gg(theta), data, g0) - 1) < 1e-12);
+  g0.forEach((gi, i) => assert.ok(Math.abs(d.gradient[i]! - gi) < 1e-8 * (1 + Math.abs(gi)), `∂/∂ln θ${i}: ${d.gradient[i]} vs ${gi}`));
+  const v = theta.map(Math.log);
+  for (let j = 0; j < 3; j++) {
+    const up = [...v];
+    const dn = [...v];
+    up[j] = up[j]! + 1e-5;
+    dn[j] = dn[j]! - 1e-5;
+    const gu = [0, 0, 0];
+    const gd = [0, 0, 0];
+    gammaGammaSetLogLikelihood(gg(up.map(Math.exp)), data, gu);
+    gammaGammaSetLogLikelihood(gg(dn.map(Math.exp)), data, gd);
+    for (let i = 0; i < 3; i++) {
+      const fd = (gu[i]! - gd[i]!) / 2e-5;
+      assert.ok(Math.abs(d.hessian[i * 3 + j]! - fd) < 1e-6 * (1 + Math.abs(fd)), `H[${i}][${j}] = ${d.hessian[i * 3 + j]} vs ${fd}`);
+    }
+  }
+  for (const penalizer of [0, 0.01]) {
+    const fit = fitGammaGamma(x, z, { weights: w, penalizer });
+    assert.equal(fit.method, 'newton');
+    const ref = maximizeLikelihood({
+      model: 'x', names: ['p', 'q', 'gamma'], customers: fit.customers,
+      logLikelihood: (t) => gammaGammaSetLogLikelihood(gg(t), data),
+      valueAndGradientLog: (t) => {
+        const g = [0, 0, 0];
+        return [gammaGammaSetLogLikelihood(gg(t), data, g), g];
+      },
+    }, { penalizer });
+    for (const k of ['p', 'q', 'gamma']) {
+      assert.ok(Math.abs(fit.params[k]! / ref.params[k]! - 1) < 1e-6, `λ ${penalizer}: ${k} ${fit.params[k]} vs ${ref.params[k]}`);
+      assert.ok(Math.abs(fit.standardErrors[k]! / ref.standardErrors[k]! - 1) < 1e-5, `λ ${penalizer}: SE(${k}) ${fit.standardErrors[k]} vs ${ref.standardErrors[k]}`);
+    }
+  }
 });
