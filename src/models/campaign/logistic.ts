@@ -34,6 +34,12 @@ export interface LogisticOptions {
    * Ignored with `standardize`.
    */
   oneHot?: readonly (readonly number[])[];
+  /**
+   * the inverse of an approximation of the Hessian at `start` ((p + 1)², row-major), e.g. a subsample fit's
+   * scaled to the rows: the first step takes it instead of the rows' Hessian, so the first pass over the rows
+   * computes the gradient alone. Later steps, the stopping rule and `covariance` use the rows' Hessian.
+   */
+  startInverseHessian?: ArrayLike<number>;
   /** also return the training rows' linear predictors at the solution when they are `predictLogistic`'s (`linearPredictors`). Default false */
   linearPredictors?: boolean;
 }
@@ -195,7 +201,8 @@ function sweep(
   const bd = Float64Array.from(dense, (c) => th[c + 1]!);
   const bs = Float64Array.from(sparse, (c) => th[c + 1]!);
   const b0 = th[0]!;
-  const withHessian = g !== null && h !== null;
+  const withGradient = g !== null;
+  const withHessian = withGradient && h !== null;
   const gd = new Float64Array(md);
   const hd = new Float64Array(withHessian ? md * md : 0);
   const gs = new Float64Array(ns);
@@ -234,7 +241,28 @@ function sweep(
       const li = y[start + k] === 1 ? softplus(-ek) : softplus(ek);
       f += w ? w[start + k]! * li : li;
     }
-    if (!withHessian) continue;
+    if (!withGradient) continue;
+    if (!withHessian) {
+      // the gradient alone: the same sums in the same order as below
+      for (let k = 0; k < len; k++) {
+        const i = start + k;
+        const mu = sigmoid(e[k]!);
+        const wi = w ? w[i]! : 1;
+        const rk = wi * (mu - y[i]!);
+        r[k] = rk;
+        for (let gi = 0, cb = i * groups; gi < groups; gi++) {
+          const s = codes[cb + gi]!;
+          if (s >= 0) gs[s]! += rk;
+        }
+      }
+      for (let a = 0; a < md; a++) {
+        const oa = a * BLOCK;
+        let ga = 0;
+        for (let k = 0; k < len; k++) ga += r[k]! * cols[oa + k]!;
+        gd[a]! += ga;
+      }
+      continue;
+    }
     for (let k = 0; k < len; k++) {
       const i = start + k;
       const mu = sigmoid(e[k]!);
@@ -295,9 +323,14 @@ function sweep(
       }
     }
   }
-  if (!withHessian) return f;
+  if (!withGradient) return f;
   // back to the original order (θ index: 0 the intercept, c + 1 column c), into the lower triangle
   const at = Int32Array.from({ length: md }, (_, a) => (a === 0 ? 0 : dense[a - 1]! + 1));
+  if (!withHessian) {
+    for (let a = 0; a < md; a++) g[at[a]!] = gd[a]!;
+    for (let q = 0; q < ns; q++) g[sparse[q]! + 1] = gs[q]!;
+    return f;
+  }
   const put = (i: number, j: number, value: number) => {
     if (i >= j) h[i * m + j] = value;
     else h[j * m + i] = value;
@@ -414,11 +447,12 @@ function newton(src: DesignBlocks, y: Float64Array, C: number, o: LogisticOption
   };
   const g = new Float64Array(m);
   const h = new Float64Array(m * m);
-  // the objective at the start and its gradient and Hessian there: one pass
-  let f = sweep(src, y, w, theta, eta, g, h) + penalty(theta);
+  let approx = o.startInverseHessian && o.start && o.startInverseHessian.length === m * m ? o.startInverseHessian : null;
+  // the objective at the start and its gradient and Hessian there (the gradient alone with an approximate Hessian): one pass
+  let f = sweep(src, y, w, theta, eta, g, approx ? null : h) + penalty(theta);
   if (!Number.isFinite(f)) throw new SegmintError('invalid-design', `the objective at the start is ${f}: the design holds a value that is not a finite number`, { hint: 'fill or drop missing feature values before fitting' });
   /** whether g and h hold the gradient and Hessian at θ (the pass that evaluated an accepted full step computes them) */
-  let haveDerivatives = true;
+  let haveDerivatives = !approx;
   const maxIt = o.maxIterations ?? 100;
   const tol = o.tolerance ?? 1e-20;
   let iterations = 0;
@@ -429,6 +463,37 @@ function newton(src: DesignBlocks, y: Float64Array, C: number, o: LogisticOption
   const hTrial = new Float64Array(m * m);
   const etaTrial = new Float64Array(n);
   for (; iterations < maxIt; iterations++) {
+    if (approx) {
+      // the first step by the approximate inverse Hessian (g holds the gradient at the start); when it is not a
+      // clear descent, the step is taken again with the rows' Hessian
+      const hi = approx;
+      approx = null;
+      for (let j = 1; j < m; j++) g[j]! += lambda * theta[j]!;
+      const step = new Float64Array(m);
+      for (let a = 0; a < m; a++) {
+        let sa = 0;
+        for (let b = 0; b < m; b++) sa += hi[a * m + b]! * g[b]!;
+        step[a] = sa;
+      }
+      let decrement = 0;
+      for (let a = 0; a < m; a++) decrement += g[a]! * step[a]!;
+      const rounding = 64 * Number.EPSILON * Math.max(1, Math.abs(f));
+      if (decrement > rounding) {
+        for (let a = 0; a < m; a++) trial[a] = theta[a]! - step[a]!;
+        const fTrial = sweep(src, y, w, trial, etaTrial, gTrial, hTrial) + penalty(trial);
+        if (fTrial <= f - 1e-4 * decrement) {
+          theta.set(trial);
+          eta.set(etaTrial);
+          f = fTrial;
+          g.set(gTrial);
+          h.set(hTrial);
+          haveDerivatives = true;
+          continue;
+        }
+      }
+      iterations--; // not a step: the first step again, by the rows' Hessian
+      continue;
+    }
     if (!haveDerivatives) sweep(src, y, w, theta, eta, g, h);
     haveDerivatives = false;
     for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;

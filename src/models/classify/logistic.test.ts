@@ -128,3 +128,42 @@ test('params are validated; a stored model round-trips through JSON', () => {
   assert.deepEqual(again.importance(), m.importance());
   assert.throws(() => logisticClassifier.fromJSON({ ...m.toJSON(), state: {} }), (e: unknown) => isSegmintError(e, 'invalid-model'));
 });
+
+test('a first Newton step by an approximate inverse Hessian (a subsample fit\'s) reaches the same optimum and standard errors', async () => {
+  // (the covariance is the inverse Hessian at the iterate before the last, rounding-level step: to 1e-7 relative)
+  const { fitLogistic } = await import('../campaign/logistic.ts');
+  const { Random } = await import('../random.ts');
+  const r = new Random(7);
+  const n = 20_000, p = 6;
+  const x = new Float64Array(n * p);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let eta = -0.5;
+    for (let j = 0; j < p; j++) {
+      const v = j < 3 ? r.normal() : (Math.floor(r.next() * 3) === j - 3 ? 1 : 0); // columns 3–5: one-hot
+      x[i * p + j] = v;
+      eta += (j % 2 ? 0.6 : -0.4) * v;
+    }
+    y[i] = r.next() < 1 / (1 + Math.exp(-eta)) ? 1 : 0;
+  }
+  const oneHot = [[3, 4, 5]];
+  const plain = fitLogistic(x, n, p, y, { C: 1, covariance: true, oneHot });
+  // a subsample (every 10th row) fit as the start, its inverse Hessian scaled to the rows
+  const k = 10, rows = n / k;
+  const xs = new Float64Array(rows * p);
+  const ys = new Float64Array(rows);
+  for (let s = 0; s < rows; s++) {
+    xs.set(x.subarray(s * k * p, s * k * p + p), s * p);
+    ys[s] = y[s * k]!;
+  }
+  const sub = fitLogistic(xs, rows, p, ys, { C: 1 / k, covariance: true, oneHot });
+  const start = [sub.intercept, ...sub.coefficients];
+  for (const scale of [1 / k, 1e6]) {
+    // 1e6: a step far too long, not a descent: taken again by the rows' Hessian
+    const m = fitLogistic(x, n, p, y, { C: 1, covariance: true, oneHot, start, startInverseHessian: sub.scaledCovariance!.map((v) => v * scale) });
+    assert.ok(m.converged);
+    assert.ok(Math.abs(m.intercept - plain.intercept) < 1e-9, `scale ${scale}: intercept ${m.intercept} vs ${plain.intercept}`);
+    m.coefficients.forEach((b, j) => assert.ok(Math.abs(b - plain.coefficients[j]!) < 1e-9, `scale ${scale}: β${j} ${b} vs ${plain.coefficients[j]}`));
+    m.scaledCovariance!.forEach((v, j) => assert.ok(Math.abs(v - plain.scaledCovariance![j]!) <= 1e-7 * Math.abs(plain.scaledCovariance![j]!) + 1e-15, `scale ${scale}: covariance ${j}`));
+  }
+});

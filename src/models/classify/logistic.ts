@@ -77,7 +77,7 @@ const SUBSAMPLE_ABOVE = 200_000;
  * of five or six; it still converges to the full data's optimum (the same stopping rule), so this changes the
  * time, not the answer.
  */
-function subsampleStart(design: DesignMatrix, y: Float64Array, w: Float64Array | undefined, C: number, oneHot: number[][]): number[] | undefined {
+function subsampleStart(design: DesignMatrix, y: Float64Array, w: Float64Array | undefined, C: number, oneHot: number[][]): { start: number[]; inverseHessian: number[] | undefined } | undefined {
   const { n, p } = design;
   if (n <= SUBSAMPLE_ABOVE) return undefined;
   const k = Math.floor(n / 50_000);
@@ -98,8 +98,18 @@ function subsampleStart(design: DesignMatrix, y: Float64Array, w: Float64Array |
   let pos = 0;
   for (let r = 0; r < rows; r++) pos += ys[r]!;
   if (pos === 0 || pos === rows) return undefined;
-  const m = fitLogistic(xs, rows, p, ys, { C: Number.isFinite(C) ? C / k : C, weights: ws, maxIterations: 50, oneHot });
-  return m.converged ? [m.intercept, ...m.coefficients] : undefined;
+  const m = fitLogistic(xs, rows, p, ys, { C: Number.isFinite(C) ? C / k : C, weights: ws, maxIterations: 50, oneHot, covariance: true });
+  if (!m.converged) return undefined;
+  // its Hessian stands for the rows' (scaled by their share of the weight) in the first Newton step on every row
+  let all = n, some = rows;
+  if (w && ws) {
+    all = 0;
+    some = 0;
+    for (let i = 0; i < n; i++) all += w[i]!;
+    for (let r = 0; r < rows; r++) some += ws[r]!;
+  }
+  const cov = m.scaledCovariance;
+  return { start: [m.intercept, ...m.coefficients], inverseHessian: cov ? cov.map((v) => (v * some) / all) : undefined };
 }
 
 class FittedLogistic implements FittedClassifier {
@@ -175,9 +185,10 @@ export const logisticClassifier: Classifier<LogisticParams> = {
     const prm = validate(params);
     const { n, p, encoding } = data.design;
     const oneHot = oneHotGroups(encoding);
-    const start = prm.start ?? subsampleStart(data.design, data.y, data.weights, prm.C, oneHot);
+    const sub = prm.start ? undefined : subsampleStart(data.design, data.y, data.weights, prm.C, oneHot);
+    const start = prm.start ?? sub?.start;
     // the fit's last pass has the training rows' linear predictors: the training AUC needs no pass of its own
-    const options = { C: prm.C, maxIterations: prm.maxIterations, weights: data.weights, start, covariance: true, oneHot, linearPredictors: true };
+    const options = { C: prm.C, maxIterations: prm.maxIterations, weights: data.weights, start, startInverseHessian: sub?.inverseHessian, covariance: true, oneHot, linearPredictors: true };
     // a design not built yet is read from its feature columns a block at a time (the same values and sums)
     const source = designSource(data.design);
     const m = source
