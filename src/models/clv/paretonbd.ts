@@ -96,6 +96,34 @@ function pairIndex(set: PatternSet): PairIndex {
   return p;
 }
 
+const BY_PAIR = new WeakMap<PatternSet, { start: Int32Array; tx: Int32Array; weight: Float64Array }>();
+
+/**
+ * A set's patterns ordered by their (x, T) pair (a counting sort, once per set): each pair's run, and per pattern its
+ * weight and 5 × its (x, t_x) pair's index (−1 where t_x = T, which has no A0 term).
+ */
+function patternsByPair(set: PatternSet, ix: PairIndex): { start: Int32Array; tx: Int32Array; weight: Float64Array } {
+  let v = BY_PAIR.get(set);
+  if (!v) {
+    const nT = ix.TX.length;
+    const start = new Int32Array(nT + 1);
+    for (let i = 0; i < set.size; i++) start[ix.TOf[i]! + 1] = start[ix.TOf[i]! + 1]! + 1;
+    for (let k = 0; k < nT; k++) start[k + 1] = start[k + 1]! + start[k]!;
+    const next = start.slice(0, nT);
+    const tx = new Int32Array(set.size);
+    const weight = new Float64Array(set.size);
+    for (let i = 0; i < set.size; i++) {
+      const at = next[ix.TOf[i]!]!;
+      next[ix.TOf[i]!] = at + 1;
+      tx[at] = set.tx[i]! < set.T[i]! ? 5 * ix.txOf[i]! : -1;
+      weight[at] = set.weight[i]!;
+    }
+    v = { start, tx, weight };
+    BY_PAIR.set(set, v);
+  }
+  return v;
+}
+
 /** ln of A0's first term per distinct (x, t_x) and of its second term per distinct (x, T): the two ₂F₁, the costly part. */
 function lnA0Pairs(p: ParetoNbdParams, set: PatternSet, ix: PairIndex): { a1: Float64Array; a2: Float64Array } {
   const { r, alpha, s, beta } = p;
@@ -282,50 +310,63 @@ export function paretonbdSetLogLikelihoodGradient(p: ParetoNbdParams, set: Patte
     l1[k] = -(r + x) * lAT[k]! - s * lBT[k]!;
     q[k] = Math.exp(lnS + f2[5 * k]! - l1[k]!);
   }
+  // the patterns by (x, T) pair: the pair's terms once, per pattern only A0's share (log1p, expm1) and its gradient
+  const o = patternsByPair(set, ix);
   let ll = 0;
   let gr = 0;
   let ga = 0;
   let gs = 0;
   let gb = 0;
-  for (let i = 0; i < set.size; i++) {
-    const j = set.xi[i]!;
-    const k = ix.TOf[i]!;
-    const w = set.weight[i]!;
+  for (let k = 0; k < nT; k++) {
+    const j = ix.TX[k]!;
     const x = set.ux[j]!;
-    let v = c[j]! + l1[k]!;
-    // ∇(c + l1)
-    let dr = cr[j]! - lAT[k]!;
-    let da = r / alpha - (r + x) * iAT[k]!;
-    let ds = lnB - lBT[k]!;
-    let db = s / beta - s * iBT[k]!;
-    if (set.tx[i]! < set.T[i]!) {
-      const a = 5 * ix.txOf[i]!;
-      const b = 5 * k;
-      const E = Math.expm1(f1[a]! - f2[b]!);
-      const y = q[k]! * E;
+    const b = 5 * k;
+    const qk = q[k]!;
+    const f2k = f2[b]!;
+    let sw = 0;
+    let sv = 0;
+    let sa = 0;
+    let sb = 0;
+    let pr = 0;
+    let pa = 0;
+    let ps = 0;
+    let pb = 0;
+    for (let i = o.start[k]!; i < o.start[k + 1]!; i++) {
+      const w = o.weight[i]!;
+      sw += w;
+      const a = o.tx[i]!;
+      // t_x = T: no A0
+      if (a < 0) continue;
+      const f1a = f1[a]!;
+      const E = Math.expm1(f1a - f2k);
+      const y = qk * E;
       let w2: number;
-      if (y < Infinity && q[k]! > 0) {
-        v += Math.log1p(y);
+      if (y < Infinity && qk > 0) {
+        sv += w * Math.log1p(y);
         w2 = y / (1 + y);
       } else {
-        const d = lnS + f1[a]! + Math.log(-Math.expm1(f2[b]! - f1[a]!)) - l1[k]!;
-        v = d > 0 ? v + d + Math.log1p(Math.exp(-d)) : d === -Infinity ? v : v + Math.log1p(Math.exp(d));
+        const d = lnS + f1a + Math.log(-Math.expm1(f2k - f1a)) - l1[k]!;
+        sv += d > 0 ? w * (d + Math.log1p(Math.exp(-d))) : d === -Infinity ? 0 : w * Math.log1p(Math.exp(d));
         w2 = d > 0 ? 1 / (1 + Math.exp(-d)) : Math.exp(d) / (1 + Math.exp(d));
       }
       if (w2 > 0 && E > 0) {
-        // ∇l2 − ∇l1, with ∇ln I = ∇ln F(t_x) + (∇ln F(t_x) − ∇ln F(T)) / E
-        const iE = 1 / E;
-        dr += w2 * (f1[a + 1]! + (f1[a + 1]! - f2[b + 1]!) * iE + lAT[k]!);
-        da += w2 * (f1[a + 2]! + (f1[a + 2]! - f2[b + 2]!) * iE + (r + x) * iAT[k]!);
-        ds += w2 * (1 / s + f1[a + 3]! + (f1[a + 3]! - f2[b + 3]!) * iE + lBT[k]!);
-        db += w2 * (f1[a + 4]! + (f1[a + 4]! - f2[b + 4]!) * iE + s * iBT[k]!);
+        // ∇l2 − ∇l1 = ∇ln F(t_x)·(1 + 1/E) − ∇ln F(T)/E + ∇(ln s − l1), the pair's parts summed with w·w2 and w·w2/E
+        const ww = w * w2;
+        const wi = ww / E;
+        const u = ww + wi;
+        sa += ww;
+        sb += wi;
+        pr += u * f1[a + 1]!;
+        pa += u * f1[a + 2]!;
+        ps += u * f1[a + 3]!;
+        pb += u * f1[a + 4]!;
       }
     }
-    ll += w * v;
-    gr += w * dr;
-    ga += w * da;
-    gs += w * ds;
-    gb += w * db;
+    ll += sw * (c[j]! + l1[k]!) + sv;
+    gr += sw * (cr[j]! - lAT[k]!) + pr - f2[b + 1]! * sb + lAT[k]! * sa;
+    ga += sw * (r / alpha - (r + x) * iAT[k]!) + pa - f2[b + 2]! * sb + (r + x) * iAT[k]! * sa;
+    gs += sw * (lnB - lBT[k]!) + ps - f2[b + 3]! * sb + (1 / s + lBT[k]!) * sa;
+    gb += sw * (s / beta - s * iBT[k]!) + pb - f2[b + 4]! * sb + s * iBT[k]! * sa;
   }
   grad[0] = gr * r;
   grad[1] = ga * alpha;
