@@ -698,8 +698,10 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
       select: [...BASE_COLUMNS.map((c) => ({ expr: col(c), as: c })), { expr: mul(mul(num(o.margin), col('expected_spend')), col('discounted')), as: 'clv' }],
       from: subquery(inner, 'b'),
     }), { temporary: true }));
-    // let the engine take the statement (prepared, then run) before the main thread is busy
-    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    // let the engine take the statement before the main thread is busy: DuckDB's client parses and prepares it in
+    // two asynchronous steps before it runs, each answered in the event loop's poll phase, which a timer lets wait
+    // for them (a few setImmediate turns can pass before either step is answered)
+    await new Promise((r) => setTimeout(r, 10));
     // churn tiers only from a P(alive) that tells customers apart, and not from a model without drop-out
     let spread: PAliveSpread;
     try {
