@@ -38,6 +38,45 @@ function checkColumns(columns: readonly FeatureColumn[]): number {
   return n;
 }
 
+// The loops over every row of a column, as functions of their own: called once per column, they are optimised
+// as such (inside a function called once, each loop ran from the interpreter until replaced on the stack).
+
+/** The sum and count of the non-missing values of rows (default 0 … n − 1), and the first row (index) holding ±∞, else −1. */
+function observedSum(values: Float64Array, rows: ArrayLike<number> | undefined, n: number): { sum: number; observed: number; infinite: number } {
+  let sum = 0;
+  let observed = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[rows ? rows[i]! : i]!;
+    if (v !== v) continue; // NaN: missing
+    if (v - v !== 0) return { sum, observed, infinite: i }; // ±∞
+    sum += v;
+    observed++;
+  }
+  return { sum, observed, infinite: -1 };
+}
+
+/** Σ (v − center)² over the non-missing values of rows. */
+function squaredDeviations(values: Float64Array, rows: ArrayLike<number> | undefined, n: number, center: number): number {
+  let ss = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[rows ? rows[i]! : i]!;
+    if (v === v) ss += (v - center) ** 2;
+  }
+  return ss;
+}
+
+/** The design column of a numeric feature (missing: `fill`) over rows: (value − center) / scale; −1 and the row, or 0 and z. */
+function standardized(values: Float64Array, rows: ArrayLike<number> | undefined, n: number, fill: number, center: number, scale: number, z: Float64Array): number {
+  for (let i = 0; i < n; i++) {
+    const r = rows ? rows[i]! : i;
+    let value = values[r]!;
+    if (value !== value) value = fill;
+    else if (value - value !== 0) return r;
+    z[i] = (value - center) / scale;
+  }
+  return -1;
+}
+
 /** Learn the encoding of `columns` on `rows` (indices, default every row). */
 export function learnDesign(columns: readonly FeatureColumn[], options: DesignOptions, rows?: ArrayLike<number>): DesignEncoding {
   const nAll = checkColumns(columns);
@@ -47,15 +86,9 @@ export function learnDesign(columns: readonly FeatureColumn[], options: DesignOp
   const out: DesignColumn[] = [];
   for (const c of columns) {
     if (c.kind === 'numeric') {
-      let sum = 0;
-      let observed = 0;
-      for (let i = 0; i < n; i++) {
-        const v = c.values[at(i)]!;
-        if (Number.isNaN(v)) continue;
-        if (!Number.isFinite(v)) throw new SegmintError('invalid-feature-value', `feature '${c.name}' holds ${v} on row ${at(i) + 1}`, { hint: 'features must be finite numbers or missing' });
-        sum += v;
-        observed++;
-      }
+      const values = c.values;
+      const { sum, observed, infinite } = observedSum(values, rows, n);
+      if (infinite >= 0) throw new SegmintError('invalid-feature-value', `feature '${c.name}' holds ${values[at(infinite)]} on row ${at(infinite) + 1}`, { hint: 'features must be finite numbers or missing' });
       const missing = n - observed;
       if (options.missing === 'nan') {
         out.push({ name: c.name, feature: c.name, kind: 'numeric', center: 0, scale: 1 });
@@ -67,11 +100,7 @@ export function learnDesign(columns: readonly FeatureColumn[], options: DesignOp
       let scale = 1;
       if (options.numeric === 'standardize') {
         center = fill; // imputing the mean keeps the mean
-        let ss = 0;
-        for (let i = 0; i < n; i++) {
-          const v = c.values[at(i)]!;
-          if (!Number.isNaN(v)) ss += (v - center) ** 2;
-        }
+        const ss = squaredDeviations(values, rows, n, center);
         const sd = Math.sqrt(ss / n);
         scale = sd > 1e-12 * Math.max(1, Math.abs(center)) ? sd : 1;
       }
@@ -277,26 +306,12 @@ export function designBlocks(encoding: DesignEncoding, columns: readonly Feature
       const center = first.center ?? 0;
       const scale = first.scale ?? 1;
       dense.push(j);
-      const infinite = (value: number, r: number) => new SegmintError('invalid-feature-value', `feature '${c.name}' holds ${value} on row ${r + 1}`, { hint: 'features must be finite numbers or missing' });
-      // every pass of a fit reads these: a loop of its own without row indices (NaN ≠ NaN; x − x is NaN for ±∞)
-      fills.push(rows
-        ? (from, len, out, o) => {
-          for (let k = 0; k < len; k++) {
-            const r = rows[from + k]!;
-            let value = v[r]!;
-            if (value !== value) value = fill;
-            else if (value - value !== 0) throw infinite(value, r);
-            out[o + k] = (value - center) / scale;
-          }
-        }
-        : (from, len, out, o) => {
-          for (let k = 0; k < len; k++) {
-            let value = v[from + k]!;
-            if (value !== value) value = fill;
-            else if (value - value !== 0) throw infinite(value, from + k);
-            out[o + k] = (value - center) / scale;
-          }
-        });
+      // every pass of a fit reads these: the design column is encoded once (as `applyDesign` encodes it), and
+      // each pass copies its blocks (NaN ≠ NaN; x − x is NaN for ±∞)
+      const z = new Float64Array(n);
+      const bad = standardized(v, rows, n, fill, center, scale, z);
+      if (bad >= 0) throw new SegmintError('invalid-feature-value', `feature '${c.name}' holds ${v[bad]} on row ${bad + 1}`, { hint: 'features must be finite numbers or missing' });
+      fills.push((from, len, out, o) => out.set(z.subarray(from, from + len), o));
       if (end > j + 1) {
         // the missing indicator: a group of its own
         const codes = new Int32Array(n);
