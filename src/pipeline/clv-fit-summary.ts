@@ -15,13 +15,20 @@ import type { Db } from '../store/workspace.ts';
 
 const quoteName = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/**
+ * The period unit as a DOUBLE literal written exactly (shortest round trip, as the general query divides by it),
+ * after checking the period and the calibration end (`who` names the caller in the error).
+ */
+export function summaryUnit(who: string, calibrationEnd: string, period: Period, multiplier: number): string {
+  const unit = PERIOD_DAYS[period] * multiplier;
+  if (!(unit > 0) || !Number.isFinite(unit)) throw new Error(`${who}: period ${period} × ${multiplier} is not a length of time`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(calibrationEnd)) throw new Error(`${who}: calibration end ${calibrationEnd} is not a date`);
+  return `CAST('${String(unit)}' AS DOUBLE)`;
+}
+
 /** The DuckDB text of the summary (customer_id, frequency, recency, T, monetary_value) over the purchase-day table `days`. */
 export function fitSummarySql(days: string, calibrationEnd: string, period: Period, multiplier = 1): { sql: string; params: string[] } {
-  const unit = PERIOD_DAYS[period] * multiplier;
-  if (!(unit > 0) || !Number.isFinite(unit)) throw new Error(`fitSummarySql: period ${period} × ${multiplier} is not a length of time`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(calibrationEnd)) throw new Error(`fitSummarySql: calibration end ${calibrationEnd} is not a date`);
-  // the unit as a DOUBLE written exactly (shortest round trip), as the general query divides by it
-  const u = `CAST('${String(unit)}' AS DOUBLE)`;
+  const u = summaryUnit('fitSummarySql', calibrationEnd, period, multiplier);
   const end = 'CAST($1 AS DATE)';
   const sql = `SELECT "customer_id",
     CAST(count(*) - 1 AS BIGINT) AS "frequency",
@@ -52,10 +59,7 @@ export async function fitSummaryTable(db: Db, name: string, days: string, calibr
  * GROUP BY over the same rows, so the summary is fitSummarySql's value for value (clv-fit-summary.test.ts).
  */
 export function fitSummaryWithDaysSql(calibrationEnd: string, period: Period, multiplier = 1, transactions = 'transactions'): { sql: string; params: string[] } {
-  const unit = PERIOD_DAYS[period] * multiplier;
-  if (!(unit > 0) || !Number.isFinite(unit)) throw new Error(`fitSummaryWithDaysSql: period ${period} × ${multiplier} is not a length of time`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(calibrationEnd)) throw new Error(`fitSummaryWithDaysSql: calibration end ${calibrationEnd} is not a date`);
-  const u = `CAST('${String(unit)}' AS DOUBLE)`;
+  const u = summaryUnit('fitSummaryWithDaysSql', calibrationEnd, period, multiplier);
   const end = 'CAST(CAST($1 AS TIMESTAMP) AS DATE)';
   const sql = `WITH "days" AS (
     SELECT "customer_id", CAST("ts" AS DATE) AS "d", coalesce(sum(CAST("amount" AS DECIMAL(18,4))), 0) AS "spend"

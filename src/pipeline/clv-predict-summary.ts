@@ -13,16 +13,13 @@
  * that exact sum divided as a double, where avg() divides it in extended precision: the same value, or the
  * neighbouring double. transaction-summary.test.ts's expectations hold for both (clv-predict-summary.test.ts).
  */
-import { PERIOD_DAYS, type Period } from '../features/transaction-summary.ts';
+import type { Period } from '../features/transaction-summary.ts';
+import { summaryUnit } from './clv-fit-summary.ts';
 import type { Db } from '../store/workspace.ts';
 
 /** The DuckDB text of the summary (columns customer_id, frequency, recency, T, monetary_value) and its parameters. */
 export function predictSummarySql(calibrationEnd: string, period: Period, multiplier = 1, transactions = 'transactions'): { sql: string; params: string[] } {
-  const unit = PERIOD_DAYS[period] * multiplier;
-  if (!(unit > 0) || !Number.isFinite(unit)) throw new Error(`predictSummarySql: period ${period} × ${multiplier} is not a length of time`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(calibrationEnd)) throw new Error(`predictSummarySql: calibration end ${calibrationEnd} is not a date`);
-  // the unit as a DOUBLE literal written exactly (shortest round trip), as the general query divides by it
-  const u = `CAST('${String(unit)}' AS DOUBLE)`;
+  const u = summaryUnit('predictSummarySql', calibrationEnd, period, multiplier);
   const end = 'CAST(CAST($1 AS TIMESTAMP) AS DATE)';
   const sql = `WITH "days" AS (
     SELECT "customer_id", CAST("ts" AS DATE) AS "d", coalesce(sum(CAST("amount" AS DECIMAL(18,4))), 0) AS "spend"
