@@ -65,9 +65,9 @@ test('segmint serve: listens on loopback, /health without a token, 401 without o
       const ok = await fetch(`${url}/workspace`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(ok.status, 200);
       assert.equal(((await ok.json()) as { counts: { customers: number } }).counts.customers, 0);
-      const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+      const exited = new Promise<string>((done) => child.once('exit', (code, signal) => done(`code ${code}, signal ${signal}`)));
       child.kill('SIGTERM');
-      assert.equal(await exited, 0);
+      assert.equal(await exited, 'code 0, signal null');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
@@ -90,9 +90,9 @@ test('segmint serve --open-as analyst: prints a studio link whose token works wh
         child.once('exit', (code) => fail(new Error(`exited ${code}: ${err}`)));
       });
       const stop = async () => {
-        const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+        const exited = new Promise<string>((done) => child.once('exit', (code, signal) => done(`code ${code}, signal ${signal}`)));
         child.kill('SIGTERM');
-        assert.equal(await exited, 0);
+        assert.equal(await exited, 'code 0, signal null');
       };
       return { link, stop };
     };
