@@ -137,6 +137,8 @@ export class GbtModel implements FittedClassifier {
   readonly p: number;
   /** the trees as routing tables, made on the first prediction */
   private compiled: CompiledTree[] | null = null;
+  /** the fit's log-odds of its training rows, until `trainingProbabilities` takes them */
+  #training: Float64Array | null = null;
 
   constructor(
     readonly params: ResolvedGbtParams,
@@ -176,6 +178,25 @@ export class GbtModel implements FittedClassifier {
     const raw = this.decisionFunction(x, n, out);
     for (let i = 0; i < n; i++) raw[i] = sigmoid(raw[i]!);
     return raw;
+  }
+
+  /**
+   * P(y = 1) of the rows `fitGbt` was given, from the log-odds the fit kept up to date (F₀, then each tree's
+   * leaf value added in tree order: the very sums `decisionFunction` takes, so the same values to the bit)
+   * instead of binning the rows again and walking every tree. Null after early stopping (the fit's rows are
+   * a subset) or once taken.
+   */
+  trainingProbabilities(): Float64Array | null {
+    const raw = this.#training;
+    this.#training = null;
+    if (!raw) return null;
+    for (let i = 0; i < raw.length; i++) raw[i] = sigmoid(raw[i]!);
+    return raw;
+  }
+
+  /** Keep the fit's log-odds of every training row for `trainingProbabilities` (fitGbt only). */
+  keepTrainingLogOdds(raw: Float64Array): void {
+    this.#training = raw;
   }
 
   /** Total split gain per input feature, largest first (LightGBM's importance_type='gain'). */
@@ -324,7 +345,10 @@ export function fitGbt(data: TrainingSet, params: GbtParams = {}, run: GbtRunOpt
   const binsVal = xVal ? applyBins(mapper, xVal, nVal) : null;
   const grower = new TreeGrower(bins, n, p, mapper.columns, y, w, { threads, maxLeafNodes: prm.maxLeafNodes });
   try {
-    return boost(grower, prm, baseline, sw, binsVal, yVal, wVal, nVal, p, mapper, design, warnings);
+    const model = boost(grower, prm, baseline, sw, binsVal, yVal, wVal, nVal, p, mapper, design, warnings);
+    // every row of the design was a training row (no hold-out): its log-odds are the training predictions
+    if (!prm.earlyStopping) model.keepTrainingLogOdds(grower.raw);
+    return model;
   } finally {
     grower.close();
   }
