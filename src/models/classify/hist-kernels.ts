@@ -8,7 +8,8 @@
  *   (j·256 + b)·3 + {0: Σg, 1: Σh, 2: count} (split-finder.ts). One pass over the rows fills every column of
  *   the range, the column loop unrolled with constant offsets. Each cell is summed over the rows in memory
  *   order whatever the column range, so two threads that split the columns give exactly one thread's sums.
- * - `partition`: a node's rows moved, stably, into another buffer with the left child's rows first.
+ * - `partition`: a node's rows moved, stably, into another buffer with the left child's rows first
+ *   (`partitionBack`: the same from the last row backwards, for the second half of a node's rows).
  * - `gradients`: the binomial log loss's gradient gᵢ = wᵢ(pᵢ − yᵢ) and hessian hᵢ = wᵢpᵢ(1 − pᵢ) at
  *   pᵢ = σ(rawᵢ) for rows lo … hi − 1, and that range's Σ loss (one exp a row).
  */
@@ -30,8 +31,17 @@ export interface HistKernels {
     db32: Uint32Array, dg: Float64Array, di: Uint32Array,
     start: number, end: number, lp: number, rp: number, f: number, left: Uint32Array,
   ): number;
-  /** how many of rows [start, end) have their bin in column f in the set `left` */
-  countLeft(sb8: Uint8Array, start: number, end: number, f: number, left: Uint32Array): number;
+  /**
+   * `partition` walked backwards: rows [start, end) from the last, the left ones to positions lEnd − 1,
+   * lEnd − 2, …, the others to rEnd − 1, rEnd − 2, … — the same places `partition` would give them when the
+   * ranges end there (the order within each side kept). Returns the first left position written (lEnd at the
+   * end). Lets a second thread move the second half of a node's rows without first counting the first half's.
+   */
+  partitionBack(
+    sb8: Uint8Array, sb32: Uint32Array, sg: Float64Array, si: Uint32Array,
+    db32: Uint32Array, dg: Float64Array, di: Uint32Array,
+    start: number, end: number, lEnd: number, rEnd: number, f: number, left: Uint32Array,
+  ): number;
   /** writes Σ loss of rows [lo, hi) to out[at] */
   gradients(raw: Float64Array, y: Float64Array, w: Float64Array | null, gh: Float64Array, lo: number, hi: number, out: Float64Array, at: number): void;
 }
@@ -97,13 +107,20 @@ export function histKernelSource(p: number, j0: number, j1: number): string {
       }
       return lp;
     },
-    countLeft(sb8, start, end, f, left) {
-      let c = 0;
-      for (let k = start; k < end; k++) {
+    partitionBack(sb8, sb32, sg, si, db32, dg, di, start, end, lp, rp, f, left) {
+      for (let k = end - 1; k >= start; k--) {
         const bin = sb8[k * ${q} + f];
-        c += (left[bin >>> 5] >>> (bin & 31)) & 1;
+        const L = (left[bin >>> 5] >>> (bin & 31)) & 1;
+        lp -= L;
+        rp -= 1 - L;
+        const d = rp + (lp - rp) * L;
+        const s4 = k * ${words}, d4 = d * ${words};
+        ${move}
+        dg[2 * d] = sg[2 * k];
+        dg[2 * d + 1] = sg[2 * k + 1];
+        di[d] = si[k];
       }
-      return c;
+      return lp;
     },
     gradients(raw, y, w, gh, lo, hi, out, at) {
       let loss = 0;

@@ -66,15 +66,65 @@ function subtractHistogram(parent: Float64Array, child: Float64Array): void {
   for (let q = 0; q < m; q++) parent[q] = parent[q]! - child[q]!;
 }
 
-// The worker: waits for a job number in ctl, runs it on the shared arrays, reports. Jobs: 0 stop,
-// 1 histogram (slot) of rows [start, end) of bins buffer `buf` (0 the original order, 1 and 2 the partitioned),
-// 2 partition rows [start, end) of buffer `buf` into buffer `dst` from positions lp and rp on column f by the
-// shared set `left`, 3 gradients of rows [start, end) (Σ loss into out[0]).
+// The worker. A job is cut in two chunks that either thread may take (Atomics.compareExchange on CTL_CLAIM,
+// which holds the job's generation and the next chunk): this thread posts the job, then takes chunks itself
+// until none is left, and waits only for a chunk the worker took and has not finished. A worker that is not
+// running when the job is posted (the machine's other processes hold the cores) thus costs no waiting: this
+// thread does both chunks, and the fit is never much slower than on one thread. Jobs:
+// 1 histogram (slot) of rows [start, end) of bins buffer `buf` (0 the original order, 1 and 2 the
+//   partitioned): chunk 0 the columns [0, p/2), chunk 1 the columns [p/2, p);
+// 2 partition rows [start, end) of buffer `buf` into buffer `dst` on column f by the shared set `left`, nLeft
+//   rows going left: chunk 0 the rows [start, mid) forwards from positions start and start + nLeft, chunk 1
+//   the rows [mid, end) backwards from positions start + nLeft and end (partitionBack: no count of the first
+//   half's left rows is needed); each chunk's last left position into CTL_RESULT + chunk, which must agree;
+// 3 gradients: chunk 0 rows [0, mid) (Σ loss into out[0]), chunk 1 rows [mid, n) (into out[1]).
+// Every chunk does the same sums in the same order whichever thread runs it: the trees do not depend on it.
 const CTL_GEN = 0, CTL_DONE = 1, CTL_JOB = 2, CTL_SLOT = 3, CTL_START = 4, CTL_END = 5, CTL_ERROR = 6, CTL_BUF = 7;
-const CTL_DST = 8, CTL_F = 9, CTL_LP = 10, CTL_RP = 11;
+const CTL_DST = 8, CTL_F = 9, CTL_NLEFT = 10, CTL_MID = 11, CTL_CLAIM = 12, CTL_STOP = 13, CTL_RESULT = 14;
+const CHUNKS = 2;
+/** CTL_CLAIM's word: the generation's low 24 bits, then the next chunk in the low 4 bits. */
+const CLAIM_SHIFT = 4;
+const GEN_MASK = 0xffffff;
+/**
+ * The chunk protocol's two functions as source, compiled in this thread and in the worker alike (so both run
+ * the same code): `claimChunk(ctl, gen)` takes the next chunk of generation gen, or −1 when none is left or
+ * the job posted is no longer gen's (a worker that woke late); `runChunk(i, ctl, kern, …)` runs chunk i of
+ * the posted job (see above) with `kern` the kernels of the columns [0, p/2) and [p/2, p).
+ */
+const PROTOCOL = `({
+  claimChunk(ctl, gen) {
+    for (;;) {
+      const c = Atomics.load(ctl, ${CTL_CLAIM});
+      const i = c & ${(1 << CLAIM_SHIFT) - 1};
+      if (c >>> ${CLAIM_SHIFT} !== (gen & ${GEN_MASK}) || i >= ${CHUNKS}) return -1;
+      if (Atomics.compareExchange(ctl, ${CTL_CLAIM}, c, c + 1) === c) return i;
+    }
+  },
+  runChunk(i, ctl, kern, slots, bins, bins32, gh, ids, left, raw, y, w, out) {
+    const job = ctl[${CTL_JOB}], b = ctl[${CTL_BUF}], start = ctl[${CTL_START}], end = ctl[${CTL_END}], mid = ctl[${CTL_MID}];
+    if (job === 1) kern[i].hist(slots[ctl[${CTL_SLOT}]], bins[b], gh[b], start, end);
+    else if (job === 2) {
+      const t = ctl[${CTL_DST}], f = ctl[${CTL_F}], l = start + ctl[${CTL_NLEFT}];
+      ctl[${CTL_RESULT} + i] = i === 0
+        ? kern[0].partition(bins[b], bins32[b], gh[b], ids[b], bins32[t], gh[t], ids[t], start, mid, start, l, f, left)
+        : kern[0].partitionBack(bins[b], bins32[b], gh[b], ids[b], bins32[t], gh[t], ids[t], mid, end, l, end, f, left);
+    } else kern[0].gradients(raw, y, w, gh[0], i === 0 ? start : mid, i === 0 ? mid : end, out, i);
+  },
+})`;
+interface Protocol {
+  claimChunk(ctl: Int32Array, gen: number): number;
+  runChunk(
+    i: number, ctl: Int32Array, kern: readonly HistKernels[], slots: readonly Float64Array[],
+    bins: readonly Uint8Array[], bins32: readonly Uint32Array[], gh: readonly Float64Array[], ids: readonly Uint32Array[],
+    left: Uint32Array, raw: Float64Array, y: Float64Array, w: Float64Array | null, out: Float64Array,
+  ): void;
+}
+let protocol: Protocol | null = null;
+const chunkProtocol = (): Protocol => (protocol ??= new Function(`return ${PROTOCOL}`)() as Protocol);
 const WORKER = `
 const { workerData: d } = require('node:worker_threads');
-const kern = new Function('return ' + d.src)();
+const kern = [new Function('return ' + d.srcA)(), new Function('return ' + d.srcB)()];
+const { claimChunk, runChunk } = new Function('return ' + d.protocol)();
 const slots = [];
 for (let s = 0; s < d.slots; s++) slots.push(new Float64Array(d.hist, s * d.histSize * 8, d.histSize));
 const ctl = d.ctl;
@@ -83,19 +133,18 @@ let gen = 0;
 for (;;) {
   Atomics.wait(ctl, ${CTL_GEN}, gen);
   gen = Atomics.load(ctl, ${CTL_GEN});
-  const job = ctl[${CTL_JOB}];
-  if (job === 0) break;
-  try {
-    if (job === 1) kern.hist(slots[ctl[${CTL_SLOT}]], d.bins[ctl[${CTL_BUF}]], d.gh[ctl[${CTL_BUF}]], ctl[${CTL_START}], ctl[${CTL_END}]);
-    else if (job === 2) {
-      const s = ctl[${CTL_BUF}], t = ctl[${CTL_DST}];
-      kern.partition(d.bins[s], bins32[s], d.gh[s], d.ids[s], bins32[t], d.gh[t], d.ids[t], ctl[${CTL_START}], ctl[${CTL_END}], ctl[${CTL_LP}], ctl[${CTL_RP}], ctl[${CTL_F}], d.left);
-    } else kern.gradients(d.raw, d.y, d.w, d.gh[0], ctl[${CTL_START}], ctl[${CTL_END}], d.out, 0);
-  } catch (e) {
-    ctl[${CTL_ERROR}] = 1;
+  if (Atomics.load(ctl, ${CTL_STOP}) !== 0) break;
+  for (;;) {
+    const i = claimChunk(ctl, gen);
+    if (i < 0) break;
+    try {
+      runChunk(i, ctl, kern, slots, d.bins, bins32, d.gh, d.ids, d.left, d.raw, d.y, d.w, d.out);
+    } catch (e) {
+      ctl[${CTL_ERROR}] = 1;
+    }
+    Atomics.add(ctl, ${CTL_DONE}, 1);
+    Atomics.notify(ctl, ${CTL_DONE});
   }
-  Atomics.store(ctl, ${CTL_DONE}, gen);
-  Atomics.notify(ctl, ${CTL_DONE});
 }
 `;
 
@@ -138,8 +187,8 @@ export class TreeGrower {
   /** Σ loss of the rows [0, n/2) (the worker's, with a worker) and of [n/2, n) */
   private readonly sums: Float64Array;
   private readonly all: HistKernels;
-  /** with a worker: this thread's columns [0, p/2) (the worker's: [p/2, p)) */
-  private mine: HistKernels;
+  /** with a worker: the kernels of the columns [0, p/2) and [p/2, p) (a job's chunks 0 and 1) */
+  private halves: HistKernels[] = [];
   private worker: Worker | null = null;
   private readonly ctl: Int32Array;
   private readonly half: number;
@@ -187,10 +236,9 @@ export class TreeGrower {
     this.w = w ? f64(n) : null;
     if (w) this.w!.set(w);
     this.sums = f64(2);
-    this.ctl = new Int32Array(buffer(64));
+    this.ctl = new Int32Array(buffer(4 * 32));
     this.half = n >>> 1;
     this.all = histKernels(p, 0, p);
-    this.mine = this.all;
     if (!shared) return;
     // histograms in one shared buffer, enough for every leaf of a tree at once (the most alive)
     const split = p >>> 1;
@@ -199,7 +247,8 @@ export class TreeGrower {
       this.worker = new Worker(WORKER, {
         eval: true,
         workerData: {
-          src: histKernelSource(p, split, p), slots: slotCount, histSize: this.histSize, hist, ctl: this.ctl,
+          srcA: histKernelSource(p, 0, split), srcB: histKernelSource(p, split, p), protocol: PROTOCOL,
+          slots: slotCount, histSize: this.histSize, hist, ctl: this.ctl,
           bins: this.bins8, gh: this.gh, ids: this.ids, left: this.leftSet, raw: this.raw, y: this.y, w: this.w, out: this.sums,
         },
       });
@@ -212,7 +261,7 @@ export class TreeGrower {
     for (let s = 0; s < slotCount; s++) this.slots.push(new Float64Array(hist, s * this.histSize * 8, this.histSize));
     for (let s = slotCount - 1; s >= 0; s--) this.free.push(s);
     this.sharedSlots = slotCount;
-    this.mine = histKernels(p, 0, split);
+    this.halves = [histKernels(p, 0, split), histKernels(p, split, p)];
   }
 
   /** Whether a worker thread shares the work. */
@@ -225,31 +274,44 @@ export class TreeGrower {
     const w = this.worker;
     if (!w) return;
     this.worker = null;
-    this.ctl[CTL_JOB] = 0;
+    Atomics.store(this.ctl, CTL_STOP, 1);
     Atomics.add(this.ctl, CTL_GEN, 1);
     Atomics.notify(this.ctl, CTL_GEN);
     void w.terminate();
   }
 
-  /** Hand a job to the worker; `wait` returns once it is done. */
-  private post(job: number, slot: number, buf: number, start: number, end: number): void {
+  /**
+   * Run a job of two chunks (see `runChunk`) with the worker: post it, take chunks until none is left, then
+   * wait for the ones the worker took. The job's fields are in ctl already.
+   */
+  private runJob(): void {
     const c = this.ctl;
-    c[CTL_JOB] = job; c[CTL_SLOT] = slot; c[CTL_BUF] = buf; c[CTL_START] = start; c[CTL_END] = end;
-    Atomics.add(c, CTL_GEN, 1);
+    const gen = (Atomics.load(c, CTL_GEN) + 1) | 0;
+    Atomics.store(c, CTL_DONE, 0);
+    Atomics.store(c, CTL_CLAIM, (gen & GEN_MASK) << CLAIM_SHIFT);
+    Atomics.store(c, CTL_GEN, gen);
     Atomics.notify(c, CTL_GEN);
-  }
-
-  private wait(): void {
-    const c = this.ctl;
-    const gen = Atomics.load(c, CTL_GEN);
+    const { claimChunk, runChunk } = chunkProtocol();
+    let error: unknown = null;
+    for (;;) {
+      const i = claimChunk(c, gen);
+      if (i < 0) break;
+      try {
+        runChunk(i, c, this.halves, this.slots, this.bins8, this.bins32, this.gh, this.ids, this.leftSet, this.raw, this.y, this.w, this.sums);
+      } catch (e) {
+        error ??= e;
+      }
+      Atomics.add(c, CTL_DONE, 1);
+    }
     let waited = 0;
     for (;;) {
       const done = Atomics.load(c, CTL_DONE);
-      if (done === gen) break;
+      if (done >= CHUNKS) break;
       if (Atomics.wait(c, CTL_DONE, done, 1000) === 'timed-out' && ++waited > 600) {
         throw new SegmintError('internal-error', 'a tree-growing worker thread did not answer within 10 minutes', { exitCode: 1 });
       }
     }
+    if (error !== null) throw error;
     if (c[CTL_ERROR] !== 0) {
       c[CTL_ERROR] = 0;
       throw new SegmintError('internal-error', 'a tree-growing worker thread failed', { exitCode: 1 });
@@ -264,9 +326,9 @@ export class TreeGrower {
     const { raw, y, w, n, half, sums } = this;
     const gh = this.gh[0]!;
     if (this.worker) {
-      this.post(3, 0, 0, 0, half);
-      this.all.gradients(raw, y, w, gh, half, n, sums, 1);
-      this.wait();
+      const c = this.ctl;
+      c[CTL_JOB] = 3; c[CTL_START] = 0; c[CTL_MID] = half; c[CTL_END] = n;
+      this.runJob();
     } else {
       this.all.gradients(raw, y, w, gh, 0, half, sums, 0);
       this.all.gradients(raw, y, w, gh, half, n, sums, 1);
@@ -287,30 +349,28 @@ export class TreeGrower {
     const hist = this.slots[s]!;
     const bins = this.bins8[buf]!, gh = this.gh[buf]!;
     if (this.worker && s < this.sharedSlots && end - start >= PARALLEL_MIN_NODE_ROWS) {
-      this.post(1, s, buf, start, end);
-      this.mine.hist(hist, bins, gh, start, end);
-      this.wait();
+      const c = this.ctl;
+      c[CTL_JOB] = 1; c[CTL_SLOT] = s; c[CTL_BUF] = buf; c[CTL_START] = start; c[CTL_END] = end;
+      this.runJob();
     } else this.all.hist(hist, bins, gh, start, end);
   }
 
   /**
    * Move rows [s0, e) of buffer src into buffer dst, the nLeft whose bin in column f is in `leftSet` first;
-   * returns the end of the left part. With a worker (a large node) it moves the first half of the rows while
-   * this thread counts that half's left rows, then moves the second half to the places after them.
+   * returns the end of the left part. With a worker (a large node) the first half of the rows is moved
+   * forwards and the second half backwards (from the ends of the two parts), each by either thread.
    */
   private partition(src: number, dst: number, s0: number, e: number, nLeft: number, f: number): number {
     const { bins8, bins32, gh, ids, leftSet } = this;
-    const move = (from: number, to: number, lp: number, rp: number): number => this.all.partition(
-      bins8[src]!, bins32[src]!, gh[src]!, ids[src]!, bins32[dst]!, gh[dst]!, ids[dst]!, from, to, lp, rp, f, leftSet);
-    if (!this.worker || e - s0 < 2 * PARALLEL_MIN_NODE_ROWS) return move(s0, e, s0, s0 + nLeft);
-    const mid = s0 + ((e - s0) >>> 1);
+    if (!this.worker || e - s0 < 2 * PARALLEL_MIN_NODE_ROWS) {
+      return this.all.partition(bins8[src]!, bins32[src]!, gh[src]!, ids[src]!, bins32[dst]!, gh[dst]!, ids[dst]!, s0, e, s0, s0 + nLeft, f, leftSet);
+    }
     const c = this.ctl;
-    c[CTL_DST] = dst; c[CTL_F] = f; c[CTL_LP] = s0; c[CTL_RP] = s0 + nLeft;
-    this.post(2, 0, src, s0, mid);
-    const firstLeft = this.all.countLeft(bins8[src]!, s0, mid, f, leftSet);
-    const l = move(mid, e, s0 + firstLeft, s0 + nLeft + (mid - s0 - firstLeft));
-    this.wait();
-    return l;
+    c[CTL_JOB] = 2; c[CTL_BUF] = src; c[CTL_DST] = dst; c[CTL_F] = f; c[CTL_NLEFT] = nLeft;
+    c[CTL_START] = s0; c[CTL_MID] = s0 + ((e - s0) >>> 1); c[CTL_END] = e;
+    this.runJob();
+    // the first half's left rows end where the second half's begin, unless nLeft was wrong
+    return c[CTL_RESULT]! === c[CTL_RESULT + 1]! ? s0 + nLeft : -1;
   }
 
   /**
