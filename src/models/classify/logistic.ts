@@ -12,7 +12,9 @@
 import { SegmintError } from '../../core/errors.ts';
 import { fitLogistic, fitLogisticBlocks, predictLogistic, sigmoid, type LogisticModel } from '../campaign/logistic.ts';
 import { normalCdf } from '../campaign/stats.ts';
-import { applyDesign, designBlocks, designSource } from './design.ts';
+import { designBlocks, designSource } from './design.ts';
+import { fitLogisticColumns } from './logistic-newton.ts';
+import { logisticThreads } from './logistic-pool.ts';
 import type { Classifier, ClassifierJSON, DesignEncoding, DesignMatrix, DesignOptions, FeatureImportance, FittedClassifier, TrainingSet } from './types.ts';
 
 export interface LogisticParams extends Record<string, unknown> {
@@ -83,22 +85,24 @@ function subsampleStart(design: DesignMatrix, y: Float64Array, w: Float64Array |
   const k = Math.floor(n / 50_000);
   const rows = Math.ceil(n / k);
   const picked = Int32Array.from({ length: rows }, (_, r) => r * k);
-  let xs: Float64Array;
-  const source = designSource(design);
-  if (source) {
-    // the design is not built: encode the picked rows alone (the same values)
-    xs = applyDesign(design.encoding, source.columns, source.rows ? Int32Array.from(picked, (i) => source.rows![i]!) : picked).x;
-  } else {
-    const x = design.x;
-    xs = new Float64Array(rows * p);
-    for (let r = 0; r < rows; r++) xs.set(x.subarray(picked[r]! * p, picked[r]! * p + p), r * p);
-  }
   const ys = Float64Array.from(picked, (i) => y[i]!);
   const ws = w ? Float64Array.from(picked, (i) => w[i]!) : undefined;
   let pos = 0;
   for (let r = 0; r < rows; r++) pos += ys[r]!;
   if (pos === 0 || pos === rows) return undefined;
-  const m = fitLogistic(xs, rows, p, ys, { C: Number.isFinite(C) ? C / k : C, weights: ws, maxIterations: 50, oneHot, covariance: true });
+  const options = { C: Number.isFinite(C) ? C / k : C, weights: ws, maxIterations: 50, oneHot, covariance: true };
+  const source = designSource(design);
+  // the design is not built: the picked rows read from the feature columns (the same values), no matrix
+  const blocks = source ? designBlocks(design.encoding, source.columns, source.rows ? Int32Array.from(picked, (i) => source.rows![i]!) : picked) : null;
+  let m: LogisticModel;
+  if (blocks?.values) m = fitLogisticColumns({ ...blocks, values: blocks.values }, ys, options, 1);
+  else if (blocks) m = fitLogisticBlocks(blocks, ys, options);
+  else {
+    const x = design.x;
+    const xs = new Float64Array(rows * p);
+    for (let r = 0; r < rows; r++) xs.set(x.subarray(picked[r]! * p, picked[r]! * p + p), r * p);
+    m = fitLogistic(xs, rows, p, ys, options);
+  }
   if (!m.converged) return undefined;
   // its Hessian stands for the rows' (scaled by their share of the weight) in the first Newton step on every row
   let all = n, some = rows;
@@ -191,9 +195,13 @@ export const logisticClassifier: Classifier<LogisticParams> = {
     const options = { C: prm.C, maxIterations: prm.maxIterations, weights: data.weights, start, startInverseHessian: sub?.inverseHessian, covariance: true, oneHot, linearPredictors: true };
     // a design not built yet is read from its feature columns a block at a time (the same values and sums)
     const source = designSource(data.design);
-    const m = source
-      ? fitLogisticBlocks(designBlocks(encoding, source.columns, source.rows), data.y, options)
-      : fitLogistic(data.design.x, n, p, data.y, options);
+    let m;
+    if (source) {
+      // the passes over the rows on two threads when the rows are many (logistic-pool.ts): the same fit
+      const threads = logisticThreads(n);
+      const blocks = designBlocks(encoding, source.columns, source.rows, { shared: threads > 1 });
+      m = blocks.values ? fitLogisticColumns({ ...blocks, values: blocks.values }, data.y, options, threads) : fitLogisticBlocks(blocks, data.y, options);
+    } else m = fitLogistic(data.design.x, n, p, data.y, options);
     const warnings: string[] = [];
     if (!m.converged) warnings.push(`Newton's method stopped after ${m.iterations} iterations without converging${Number.isFinite(prm.C) ? '' : ' (no penalty: the classes may be separable or columns collinear; try a finite C)'}`);
     const cov = m.scaledCovariance;
