@@ -77,6 +77,11 @@ export interface CompiledTree {
   feature: Int32Array;
   side: Uint8Array;
   child: Int32Array;
+  /**
+   * With at most 256 nodes: the two tables in one, next[256k + b] = child[2k + side[256k + b]] (one look-up a
+   * level instead of two, and a 256-byte row a node that stays in the first-level cache); else null.
+   */
+  next: Uint8Array | null;
   value: Float64Array;
   /** the longest path from the root to a leaf */
   depth: number;
@@ -111,11 +116,59 @@ export function compileTree(tree: Tree): CompiledTree {
       side[k * 256 + b] = goLeft ? 0 : 1;
     }
   }
-  return { feature: feat, side, child, value: Float64Array.from(value), depth };
+  let next: Uint8Array | null = null;
+  if (nodes <= 256) {
+    next = new Uint8Array(nodes * 256);
+    for (let q = 0; q < nodes * 256; q++) next[q] = child[2 * (q >>> 8) + side[q]!]!;
+  }
+  return { feature: feat, side, child, next, value: Float64Array.from(value), depth };
 }
 
 /** Add each row's leaf value of a compiled tree to `raw` (rows of an n × p row-major binned matrix). */
 export function addCompiledPredictions(tree: CompiledTree, bins: Uint8Array, n: number, p: number, raw: Float64Array): void {
+  if (tree.next) addByNext(tree.feature, tree.next, tree.value, tree.depth, bins, n, p, raw);
+  else addBySide(tree, bins, n, p, raw);
+}
+
+/**
+ * A tree of ≤ 256 nodes by its `next` table, eight rows at a time: each level is one dependent chain of
+ * look-ups per row (feature, bin, next node), so eight independent chains keep the core busy while each
+ * waits on its loads (eight rows took 0.5–0.6× the time of four rows by two tables at 1,000,000 × 100 trees).
+ */
+function addByNext(feature: Int32Array, next: Uint8Array, value: Float64Array, depth: number, bins: Uint8Array, n: number, p: number, raw: Float64Array): void {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const b0 = i * p, b1 = b0 + p, b2 = b1 + p, b3 = b2 + p, b4 = b3 + p, b5 = b4 + p, b6 = b5 + p, b7 = b6 + p;
+    let n0 = 0, n1 = 0, n2 = 0, n3 = 0, n4 = 0, n5 = 0, n6 = 0, n7 = 0;
+    for (let d = 0; d < depth; d++) {
+      n0 = next[(n0 << 8) | bins[b0 + feature[n0]!]!]!;
+      n1 = next[(n1 << 8) | bins[b1 + feature[n1]!]!]!;
+      n2 = next[(n2 << 8) | bins[b2 + feature[n2]!]!]!;
+      n3 = next[(n3 << 8) | bins[b3 + feature[n3]!]!]!;
+      n4 = next[(n4 << 8) | bins[b4 + feature[n4]!]!]!;
+      n5 = next[(n5 << 8) | bins[b5 + feature[n5]!]!]!;
+      n6 = next[(n6 << 8) | bins[b6 + feature[n6]!]!]!;
+      n7 = next[(n7 << 8) | bins[b7 + feature[n7]!]!]!;
+    }
+    raw[i] = raw[i]! + value[n0]!;
+    raw[i + 1] = raw[i + 1]! + value[n1]!;
+    raw[i + 2] = raw[i + 2]! + value[n2]!;
+    raw[i + 3] = raw[i + 3]! + value[n3]!;
+    raw[i + 4] = raw[i + 4]! + value[n4]!;
+    raw[i + 5] = raw[i + 5]! + value[n5]!;
+    raw[i + 6] = raw[i + 6]! + value[n6]!;
+    raw[i + 7] = raw[i + 7]! + value[n7]!;
+  }
+  for (; i < n; i++) {
+    const b0 = i * p;
+    let n0 = 0;
+    for (let d = 0; d < depth; d++) n0 = next[(n0 << 8) | bins[b0 + feature[n0]!]!]!;
+    raw[i] = raw[i]! + value[n0]!;
+  }
+}
+
+/** Any tree by its `side` and `child` tables, four rows at a time. */
+function addBySide(tree: CompiledTree, bins: Uint8Array, n: number, p: number, raw: Float64Array): void {
   const { feature, side, child, value, depth } = tree;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
