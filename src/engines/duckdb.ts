@@ -43,6 +43,29 @@ import {
   type Row,
 } from './types.ts';
 
+/**
+ * The driver's C bindings (its own dependency, resolved from it), for `numericColumns` only: a DOUBLE vector's values and
+ * validity read straight from a chunk cost about a third of the driver's vector objects (issue #15: 1,000,000 × 8 doubles
+ * in 0.09 s instead of 0.25 s; the driver builds a type, a vector and a validity object per column per 2,048 rows).
+ */
+interface RawBindings {
+  data_chunk_get_vector(chunk: unknown, column: number): unknown;
+  vector_get_data(vector: unknown, bytes: number): Uint8Array;
+  vector_get_validity(vector: unknown, bytes: number): Uint8Array | null | undefined;
+}
+let rawBindings: RawBindings | null | undefined;
+function bindings(): RawBindings | null {
+  if (rawBindings === undefined) {
+    try {
+      const api = createRequire(import.meta.url).resolve('@duckdb/node-api');
+      rawBindings = createRequire(api)('@duckdb/node-bindings') as RawBindings;
+    } catch {
+      rawBindings = null;
+    }
+  }
+  return rawBindings;
+}
+
 function toJs(v: unknown): unknown {
   return typeof v === 'bigint' ? safeInteger(v) : v;
 }
@@ -225,6 +248,15 @@ export interface DuckDbOptions {
   tempDir?: string;
 }
 
+/** NaN where a validity mask (32 rows a word, bit 0 = NULL) marks a NULL among the first `rows` values. */
+function nullsToNaN(part: Float64Array, words: Uint32Array, rows: number): void {
+  for (let w = 0; w < words.length; w++) {
+    const word = words[w]!;
+    if (word === 0xffffffff) continue;
+    for (let b = 0; b < 32 && w * 32 + b < rows; b++) if (((word >>> b) & 1) === 0) part[w * 32 + b] = NaN;
+  }
+}
+
 /** DuckDB behind the `Engine` contract. */
 export class DuckDbEngine implements Engine {
   readonly dialect = 'duckdb' as const;
@@ -302,6 +334,8 @@ export class DuckDbEngine implements Engine {
     const at = names.map((name) => have.indexOf(name));
     const missing = names.find((_, t) => at[t]! < 0);
     if (missing !== undefined) throw unknownColumn(missing, have);
+    const raw = bindings();
+    const doubles = at.map((j) => result.columnTypeId(j) === DuckDBTypeId.DOUBLE);
     const cap = expectedRows !== undefined && Number.isInteger(expectedRows) && expectedRows > 0 ? expectedRows : 0;
     const whole: Float64Array[] = names.map(() => new Float64Array(cap));
     const parts: Float64Array[][] = names.map(() => []);
@@ -313,22 +347,26 @@ export class DuckDbEngine implements Engine {
       const rows = c.rowCount;
       // rows that fit the expected length go into it; any beyond, chunk by chunk as before
       const into = filled === n && n + rows <= cap;
+      const rawChunk = raw ? (c as unknown as { chunk?: unknown }).chunk : undefined;
       at.forEach((j, t) => {
-        const vec = c.getColumnVector(j);
         const part = into ? whole[t]!.subarray(n, n + rows) : new Float64Array(rows);
+        if (rawChunk !== undefined && doubles[t]) {
+          // DOUBLE: the values and the validity words straight from the chunk (see `bindings`)
+          const v = raw!.data_chunk_get_vector(rawChunk, j);
+          const data = raw!.vector_get_data(v, rows * 8);
+          part.set(new Float64Array(data.buffer, data.byteOffset, rows));
+          const valid = raw!.vector_get_validity(v, Math.ceil(rows / 64) * 8);
+          if (valid) nullsToNaN(part, new Uint32Array(valid.buffer, valid.byteOffset, Math.ceil(rows / 32)), rows);
+          if (!into) parts[t]!.push(part);
+          return;
+        }
+        const vec = c.getColumnVector(j);
         if (vec instanceof DuckDBDoubleVector) {
           // DOUBLE columns are copied from the engine's vectors as they are: the values, then NaN where the
           // validity mask (absent when no value is NULL; not public) has a 0 bit, read a 32-bit word at a time
           const { items, validity } = vec as unknown as { items: Float64Array; validity: { data: BigUint64Array | null } };
           part.set(items.subarray(0, rows));
-          if (validity.data) {
-            const words = new Uint32Array(validity.data.buffer, validity.data.byteOffset, Math.ceil(rows / 32));
-            for (let w = 0; w < words.length; w++) {
-              const word = words[w]!;
-              if (word === 0xffffffff) continue;
-              for (let b = 0; b < 32 && w * 32 + b < rows; b++) if (((word >>> b) & 1) === 0) part[w * 32 + b] = NaN;
-            }
-          }
+          if (validity.data) nullsToNaN(part, new Uint32Array(validity.data.buffer, validity.data.byteOffset, Math.ceil(rows / 32)), rows);
         } else {
           // other types as `all` reads them
           let r = 0;

@@ -14,13 +14,13 @@ import { clusterAssignmentQuery } from '../features/cluster-assignment.ts';
 import { categoryShares, shareLines } from '../features/category-shares.ts';
 import { linesWithoutLevel } from '../features/transaction-lines.ts';
 import { customerMetrics, METRIC_COLUMNS } from '../features/customer-metrics.ts';
-import { fitClusters, type ClusterModelJSON, type ClusterParams, type ClusterProfile, type ClusterQuality, type InputColumn, type KScore } from '../models/cluster/index.ts';
+import { fitClustersStaged, type ClusterModelJSON, type ClusterParams, type ClusterProfile, type ClusterQuality, type InputColumn, type KScore } from '../models/cluster/index.ts';
 import { compile, DIALECT } from '../sql/compile.ts';
 import {
   and, bool, caseWhen, cast, coalesce, col, count, countDistinct, createTableAs, dropTable, eq, ge, inList, insertSelect, isNotNull, lit, lower, max, ne, NULL, num,
   select, subquery, table, tempName, type Expr, type Select, type SelectItem, type Source,
 } from '../sql/ir.ts';
-import { loadFeatureFile } from '../store/import/feature-file.ts';
+import { idStatsInIdOrder, loadFeatureFile } from '../store/import/feature-file.ts';
 import type { Db, Workspace } from '../store/workspace.ts';
 import { resolveAsOf } from './value.ts';
 import { copyToFile } from './export.ts';
@@ -276,7 +276,8 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
       : caseWhen([[and(isNotNull(col(contact)), inList(lower(cast(col(contact), 'varchar')), ['', 'false', 'no', '0'], true)), num(1)]], num(0));
     // ids are checked in the engine: no per-customer strings in process
     const idv = cast(col(idColumn), 'varchar');
-    const idStats = await one<{ n: number; present: number; distinct: number }>(db, select({
+    // DuckDB: the table is in id order, so a repeated id is next to its twin (feature-file.ts idStatsInIdOrder)
+    const idStats = db.dialect === 'duckdb' ? await idStatsInIdOrder(db, INPUT, idColumn) : await one<{ n: number; present: number; distinct: number }>(db, select({
       select: [{ expr: count(), as: 'n' }, { expr: count(col(idColumn)), as: 'present' }, { expr: countDistinct(idv), as: 'distinct' }], from: table(INPUT),
     }));
     const nRows = Number(idStats?.n ?? 0), present = Number(idStats?.present ?? 0), distinctIds = Number(idStats?.distinct ?? 0);
@@ -306,7 +307,8 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
     const onlyShares = shareCols.length > 0 && columns.every((c) => c.kind === 'numeric' && shareCols.includes(c.name));
     const scaling = options.scaling ?? (onlyShares ? 'none' : undefined);
     if (onlyShares && options.scaling === undefined) warnings.push(`the ${options.shares} shares are compared as they are (scaling none: they share one 0–1 scale); --scaling standard standardises them`);
-    const fit = fitClusters(columns, { ...options, scaling }, { revenue, hasContact });
+    // the fit's assignment at once; the rest of the report (`finish`) is computed while the engine writes it
+    const { result: fit, steps: finish } = fitClustersStaged(columns, { ...options, scaling }, { revenue, hasContact });
     warnings.push(...fit.warnings);
     const model = fit.model.toJSON();
     const policy = options.missing ?? 'impute';
@@ -365,7 +367,7 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
     let exported: { file: string; rows: number } | undefined;
     if (ws) {
       runId = await storeRun(db, 'cluster', async (id) => {
-        await exec(db, insertSelect('run_clusters', rowsOf(num(id)), RUN_COLUMNS));
+        await finishWhile(exec(db, insertSelect('run_clusters', rowsOf(num(id)), RUN_COLUMNS)), finish);
         const { beforeCommit, ...stored } = options;
         const params = { ...stored, scaling: model.preprocessing.scaling, input: options.input ? { ...options.input, file: resolve(options.input.file) } : undefined, features, categorical };
         const summary = { model, choice: fit.choice, quality: fit.quality, profiles: fit.profiles, features: all, picture: pictureForReport(fit.picture, clusterOfRow) };
@@ -376,10 +378,10 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
     } else if (options.outFile !== undefined) {
       // no workspace, a file wanted: written straight from the join (no table of the assignments in between)
       const q = compile(rowsOf(NULL, true), db.dialect);
-      exported = await copyToFile(db, q.sql, options.outFile, q.params);
+      exported = await finishWhile(copyToFile(db, q.sql, options.outFile, q.params), finish);
     } else {
       await exec(db, dropTable(ASSIGNMENTS));
-      await exec(db, createTableAs(ASSIGNMENTS, rowsOf(cast(NULL, 'integer')), { temporary: true }));
+      await finishWhile(exec(db, createTableAs(ASSIGNMENTS, rowsOf(cast(NULL, 'integer')), { temporary: true })), finish);
     }
     if (db.dialect === 'duckdb') {
       // the stored clusters of the sample's rows: the run's rows by id, else the appended assignment (what was written)
@@ -412,6 +414,26 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
   } finally {
     for (const t of temps) await exec(db, dropTable(t));
   }
+}
+
+/**
+ * The fit's remaining steps (fitClustersStaged) run while `writing` — the engine storing or writing the assignment,
+ * on its own threads — goes on: each step after a turn of the event loop, so that the write's chain of calls moves
+ * on between them (a step holds this thread). The write's result once both are done; a failed step waits for the write.
+ */
+async function finishWhile<T>(writing: Promise<T>, steps: readonly (() => void)[]): Promise<T> {
+  // handled at once: a write that fails while the steps run is reported below, not as an unhandled rejection
+  writing.catch(() => undefined);
+  try {
+    for (const step of steps) {
+      await new Promise<void>((r) => setImmediate(r));
+      step();
+    }
+  } catch (e) {
+    await writing.catch(() => undefined);
+    throw e;
+  }
+  return writing;
 }
 
 /** The two values of a column that holds exactly two (NaN left out), smaller first; null otherwise. One pass, no set. */

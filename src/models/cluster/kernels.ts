@@ -79,6 +79,21 @@ export function parallelKernelSource(d: number): string {
   })`;
 }
 
+/** The body of the silhouette block (Y, p, from, to, mirror) for d features; silhouette.ts builds it into its source too. */
+export function pairBlockBody(d: number): string {
+  const loadX = range(d).map((t) => `const x${t} = Y[r + ${t}];`).join(' ');
+  const diffs = range(d).map((t) => `const e${t} = x${t} - Y[o + ${t}];`).join(' ');
+  return `
+    const r = p * ${d}; ${loadX}
+    let acc = 0;
+    for (let q = from; q < to; q++) {
+      const o = q * ${d}; ${diffs}
+      const dist = Math.sqrt(0 + ${sumSq(d)});
+      acc += dist; mirror[q] += dist;
+    }
+    return acc;`;
+}
+
 const cache = new Map<number, Kernels>();
 
 const range = (d: number) => Array.from({ length: d }, (_, t) => t);
@@ -89,15 +104,7 @@ function build(d: number): Kernels {
   const loadX = (arr: string, base: string) => range(d).map((t) => `const x${t} = ${arr}[${base} + ${t}];`).join(' ');
   const diffs = (arr: string, base: string) => range(d).map((t) => `const e${t} = x${t} - ${arr}[${base} + ${t}];`).join(' ');
   const sqDist = new Function('A', 'a', 'B', 'b', `const p = a * ${d}, o = b * ${d}; ${loadX('A', 'p')} ${diffs('B', 'o')} return 0 + ${sumSq(d)};`) as SqDist;
-  const pairBlock = new Function('Y', 'p', 'from', 'to', 'mirror', `
-    const r = p * ${d}; ${loadX('Y', 'r')}
-    let acc = 0;
-    for (let q = from; q < to; q++) {
-      const o = q * ${d}; ${diffs('Y', 'o')}
-      const dist = Math.sqrt(0 + ${sumSq(d)});
-      acc += dist; mirror[q] += dist;
-    }
-    return acc;`) as PairBlock;
+  const pairBlock = new Function('Y', 'p', 'from', 'to', 'mirror', pairBlockBody(d)) as PairBlock;
   const { estep, candidateRange } = new Function(`return ${parallelKernelSource(d)}`)() as { estep: EStep; candidateRange: CandidateRange };
   return { sqDist, pairBlock, estep, candidateRange };
 }

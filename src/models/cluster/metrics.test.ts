@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSegmintError } from '../../core/errors.ts';
-import { adjustedRandIndex, calinskiHarabasz, daviesBouldin, sampleRows, silhouetteSamples, silhouetteScore } from './metrics.ts';
+import { adjustedRandIndex, calinskiDavies, calinskiHarabasz, daviesBouldin, sampleRows, silhouetteSamples, silhouetteSamplesLater, silhouetteScore } from './metrics.ts';
+import { Random } from '../random.ts';
 
 // A fixed input with a singleton cluster; the reference values are scikit-learn 1.2.1's
 // (silhouette_score, silhouette_samples, calinski_harabasz_score, davies_bouldin_score).
@@ -60,4 +61,17 @@ test('row samples are seeded, distinct and ascending', () => {
   assert.deepEqual(s, sampleRows(1000, 100, 3));
   assert.notDeepEqual(s, sampleRows(1000, 100, 4));
   assert.equal(sampleRows(10, 100, 3).length, 10);
+});
+
+test('the silhouette in a worker thread and Calinski-Harabasz with Davies-Bouldin in one go equal the plain functions bit for bit', () => {
+  const rng = new Random(11);
+  // 3,000 rows: above the size from which the silhouette goes to a worker; a cluster of one row among them
+  for (const [n, d, k] of [[3000, 3, 5], [12, 2, 4]] as const) {
+    const R = Float64Array.from({ length: n * d }, () => rng.normal() * 3);
+    const lab = Int32Array.from({ length: n }, (_, i) => (i < k ? i : 1 + rng.int(0, k - 2)));
+    assert.deepEqual(silhouetteSamplesLater(R, d, lab).result(), silhouetteSamples(R, d, lab));
+    assert.deepEqual(calinskiDavies(R, d, lab), { calinskiHarabasz: calinskiHarabasz(R, d, lab), daviesBouldin: daviesBouldin(R, d, lab) });
+  }
+  assert.deepEqual(calinskiDavies(X, 2, y), { calinskiHarabasz: calinskiHarabasz(X, 2, y), daviesBouldin: daviesBouldin(X, 2, y) });
+  assert.throws(() => calinskiDavies(X, 2, y.map(() => 0)), (e) => isSegmintError(e, 'invalid-argument'));
 });

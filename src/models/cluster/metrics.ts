@@ -6,7 +6,7 @@
  */
 import { SegmintError } from '../../core/errors.ts';
 import { Random } from '../random.ts';
-import { kernels } from './kernels.ts';
+import { silhouetteKernel, silhouetteLater } from './silhouette.ts';
 
 function labelCount(labels: ArrayLike<number>): number {
   let k = 0;
@@ -39,36 +39,14 @@ function checkLabels(n: number, labels: ArrayLike<number>, what: string): { k: n
 export function silhouetteSamples(X: Float64Array, d: number, labels: ArrayLike<number>): Float64Array {
   const n = X.length / d;
   const { k, sizes } = checkLabels(n, labels, 'silhouette');
-  // Rows sorted by cluster: the distances from row i to a cluster's rows are then one contiguous run,
-  // summed in a register, and the mirrored sums (row j's distance to i's cluster) go to one dense array.
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => labels[a]! - labels[b]! || a - b);
-  const Y = new Float64Array(n * d);
-  for (let r = 0; r < n; r++) Y.set(X.subarray(order[r]! * d, order[r]! * d + d), r * d);
-  const start = new Int32Array(k + 1);
-  for (let c = 0; c < k; c++) start[c + 1] = start[c]! + sizes[c]!;
-  const sums = new Float64Array(n * k); // sorted row × cluster
-  const mirror = new Float64Array(n);
-  const { pairBlock } = kernels(d);
-  for (let a = 0; a < k; a++) {
-    mirror.fill(0);
-    for (let r = start[a]!; r < start[a + 1]!; r++) {
-      for (let b = a; b < k; b++) {
-        sums[r * k + b]! += pairBlock(Y, r, b === a ? r + 1 : start[b]!, start[b + 1]!, mirror);
-      }
-    }
-    for (let q = start[a]!; q < n; q++) sums[q * k + a]! += mirror[q]!;
-  }
-  const out = new Float64Array(n);
-  for (let r = 0; r < n; r++) {
-    const i = order[r]!, li = labels[i]!;
-    if (sizes[li]! <= 1) { out[i] = 0; continue; }
-    const a = sums[r * k + li]! / (sizes[li]! - 1);
-    let b = Infinity;
-    for (let c = 0; c < k; c++) if (c !== li && sizes[c]! > 0) { const m = sums[r * k + c]! / sizes[c]!; if (m < b) b = m; }
-    const m = Math.max(a, b);
-    out[i] = m > 0 ? (b - a) / m : 0;
-  }
-  return out;
+  return silhouetteKernel(d)(X, n, labels, k, sizes);
+}
+
+/** `silhouetteSamples` started in a worker thread (silhouette.ts): `result()` gives the same values, once computed. */
+export function silhouetteSamplesLater(X: Float64Array, d: number, labels: ArrayLike<number>): { result: () => Float64Array } {
+  const n = X.length / d;
+  const { k, sizes } = checkLabels(n, labels, 'silhouette');
+  return silhouetteLater(X, d, labels, k, sizes);
 }
 
 /** Mean silhouette over the rows (scikit-learn `silhouette_score`). */
@@ -140,6 +118,38 @@ export function daviesBouldin(X: Float64Array, d: number, labels: ArrayLike<numb
     for (let t = 0; t < d; t++) { const e = X[i * d + t]! - C[labels[i]! * d + t]!; q += e * e; }
     s[labels[i]!]! += Math.sqrt(q);
   }
+  return daviesFromScatter(C, d, k, sizes, s);
+}
+
+/**
+ * Calinski-Harabasz and Davies-Bouldin together, each exactly as its own function gives it (the same sums in the
+ * same order), in two passes over the rows instead of five: the centroids with the overall mean, then each row's
+ * squared distance to its centroid, summed for W and rooted for the clusters' scatter.
+ */
+export function calinskiDavies(X: Float64Array, d: number, labels: ArrayLike<number>): { calinskiHarabasz: number; daviesBouldin: number } {
+  const n = X.length / d;
+  const { k, sizes, used } = checkLabels(n, labels, 'Calinski-Harabasz');
+  const C = new Float64Array(k * d), mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    const l = labels[i]! * d;
+    for (let t = 0; t < d; t++) { const x = X[i * d + t]!; C[l + t]! += x; mean[t]! += x; }
+  }
+  for (let c = 0; c < k; c++) if (sizes[c]! > 0) for (let t = 0; t < d; t++) C[c * d + t]! /= sizes[c]!;
+  for (let t = 0; t < d; t++) mean[t]! /= n;
+  let B = 0, W = 0;
+  for (let c = 0; c < k; c++) for (let t = 0; t < d; t++) { const e = C[c * d + t]! - mean[t]!; B += sizes[c]! * e * e; }
+  const s = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    const l = labels[i]!;
+    let q = 0;
+    for (let t = 0; t < d; t++) { const e = X[i * d + t]! - C[l * d + t]!; const e2 = e * e; W += e2; q += e2; }
+    s[l]! += Math.sqrt(q);
+  }
+  return { calinskiHarabasz: W === 0 ? 1 : (B * (n - used)) / (W * (used - 1)), daviesBouldin: daviesFromScatter(C, d, k, sizes, s) };
+}
+
+/** Davies-Bouldin from the centroids and each cluster's summed distances to its centroid (daviesBouldin's last part). */
+function daviesFromScatter(C: Float64Array, d: number, k: number, sizes: Float64Array, s: Float64Array): number {
   const ids = [...Array(k).keys()].filter((c) => sizes[c]! > 0);
   for (const c of ids) s[c]! /= sizes[c]!;
   const dist = (a: number, b: number) => { let q = 0; for (let t = 0; t < d; t++) { const e = C[a * d + t]! - C[b * d + t]!; q += e * e; } return Math.sqrt(q); };

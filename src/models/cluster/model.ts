@@ -9,9 +9,9 @@ import { fitKMeans, type KMeansFit } from './kmeans.ts';
 import { fitMiniBatchStarts } from './minibatch.ts';
 import { WARD_MAX_ROWS, wardFitter } from './ward.ts';
 import { fitKPrototypes } from './kprototypes.ts';
-import { calinskiHarabasz, daviesBouldin, sampleRows, silhouetteSamples, takeRows } from './metrics.ts';
+import { calinskiDavies, sampleRows, silhouetteSamplesLater, takeRows } from './metrics.ts';
 import { fitPreprocess, pca, transform, type InputColumn, type Preprocessing, type PreprocessParams } from './preprocess.ts';
-import { profileClusters, type ClusterProfile } from './profile.ts';
+import { profileClustersStaged, type ClusterProfile } from './profile.ts';
 import { kernels } from './kernels.ts';
 import { choleskyInverse, type Covariance, type GmmFit } from './gmm.ts';
 
@@ -303,6 +303,18 @@ export interface ClusterResult {
  * @example fitClusters([{ name: 'income', kind: 'numeric', values }], { k: 'auto', seed: 1 }).profiles
  */
 export function fitClusters(columns: readonly InputColumn[], params: ClusterParams = {}, options: ClusterFitOptions = {}): ClusterResult {
+  const staged = fitClustersStaged(columns, params, options);
+  for (const step of staged.steps) step();
+  return staged.result;
+}
+
+/**
+ * `fitClusters` in two parts: `result` at once with the model (its names), the labels and the assignment — what
+ * the stored or written rows need — and `steps` that, run in order, fill in the rest of it (the profiles' medians
+ * and personas, the silhouette, Calinski-Harabasz, Davies-Bouldin and the 2-D picture): the same result in the end,
+ * so that a caller can write the assignment in the engine while this thread finishes the report (issue #15).
+ */
+export function fitClustersStaged(columns: readonly InputColumn[], params: ClusterParams = {}, options: ClusterFitOptions = {}): { result: ClusterResult; steps: (() => void)[] } {
   const algorithm = params.algorithm ?? 'kmeans';
   if (!ALGORITHMS.includes(algorithm)) throw new SegmintError('invalid-option', `algorithm ${String(algorithm)}: expected ${ALGORITHMS.join(', ')}`);
   const seed = params.seed ?? 0, sampleSize = params.sampleSize ?? 10000, minShare = params.minShare ?? 0.02;
@@ -367,18 +379,14 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
   const Xs = sample.length === n ? X : takeRows(X, d, sample);
   const labelsS = Int32Array.from(sample, (i) => fit.labels[i]!);
   const usedS = new Set(labelsS).size;
-  let silhouette: number | null = null;
-  const perCluster = new Float64Array(K).fill(NaN);
   // the choice of k scored these very labels on the same sample: its silhouettes and quality measures are reused
   const chosenAt = choice ? choice.scores.findIndex((x: KScore) => x.k === choice!.k) : -1;
   const scored = chosenAt >= 0 && choice!.fits[chosenAt]!.labels === fit.labels ? chosenAt : -1;
-  if (usedS >= 2 && usedS < labelsS.length && !proto) {
-    const s = (scored >= 0 ? choice!.silhouettes[scored] : null) ?? silhouetteSamples(Xs, d, labelsS);
-    const sum = new Float64Array(K), cnt = new Float64Array(K);
-    for (let i = 0; i < s.length; i++) { sum[labelsS[i]!]! += s[i]!; cnt[labelsS[i]!]!++; }
-    silhouette = sum.reduce((a, b) => a + b, 0) / s.length;
-    for (let c = 0; c < K; c++) perCluster[c] = cnt[c]! > 0 ? sum[c]! / cnt[c]! : NaN;
-  }
+  // the sample's silhouette (its pairs: the largest part of what follows the fit) computed in a worker thread while
+  // this one profiles, assigns and measures; its per-cluster means are put into the profiles once it is done
+  const silhouetteJob = usedS >= 2 && usedS < labelsS.length && !proto
+    ? (scored >= 0 && choice!.silhouettes[scored] ? { result: () => choice!.silhouettes[scored]! } : silhouetteSamplesLater(Xs, d, labelsS))
+    : null;
   // the quality measures are Euclidean: for k-prototypes they would ignore the categorical part
   const many = K >= 2 && K < n && !proto;
   const separation = Array.from({ length: K }, (_, c) => {
@@ -394,10 +402,11 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
   // kept rows only (every row when none was excluded: the columns as they are, no copy)
   const all = kept.length === rows;
   const keptOf = (v: ArrayLike<number>) => (all && v instanceof Float64Array ? v : Float64Array.from(kept, (i) => v[i]!));
-  const profiles = profileClusters(numeric.map((c) => ({ name: c.name, values: keptOf(c.values) })), fit.labels, K, {
+  const { profiles, steps: profileSteps } = profileClustersStaged(numeric.map((c) => ({ name: c.name, values: keptOf(c.values) })), fit.labels, K, {
     revenue: options.revenue ? keptOf(options.revenue) : undefined,
     hasContact: options.hasContact ? Uint8Array.from(kept, (i) => (options.hasContact![i] ? 1 : 0)) : undefined,
-    silhouette: silhouette === null ? undefined : Array.from(perCluster, (v) => (Number.isNaN(v) ? 0 : v)),
+    // filled in below, from the silhouette job
+    silhouette: silhouetteJob === null ? undefined : Array.from({ length: K }, () => 0),
     separation: K >= 2 ? separation : undefined,
     ...(proto ? { categorical: catCols.map((c) => ({ name: c.name, values: Array.from(kept, (i) => c.values[i] ?? null) })) } : {}),
   });
@@ -409,23 +418,38 @@ export function fitClusters(columns: readonly InputColumn[], params: ClusterPara
     ...(proto ? { prototypes: protoOut[0]! } : {}),
   });
   const { labels: assigned, distances, probabilities } = proto ? model.assignPrototypes(X, catCols.map((c) => Array.from(kept, (i) => c.values[i] ?? null))) : (gmmAssigned ?? model.assignScaled(X));
-  const pc = pca(Xs, d, 2);
-  const m = pc.components.length / d;
-  const picture = {
-    rows: Int32Array.from(sample, (i) => kept[i]!),
-    x: Float64Array.from({ length: sample.length }, (_, i) => pc.scores[i * m]!),
-    y: Float64Array.from({ length: sample.length }, (_, i) => (m > 1 ? pc.scores[i * m + 1]! : 0)),
-    explained: Array.from(pc.explained),
-  };
   const { fits: _fits, mixtures: _mixtures, silhouettes: _silhouettes, ...choiceOut } = choice ?? { fits: null, mixtures: null, silhouettes: null };
-  return {
+  // what the steps fill in: placeholders in their places (the result's keys keep their order)
+  const quality: ClusterQuality = { inertia: fit.inertia, silhouette: null, calinskiHarabasz: null, daviesBouldin: null, sampleSize: sample.length };
+  const picture = { rows: Int32Array.from(sample, (i) => kept[i]!), x: new Float64Array(0), y: new Float64Array(0), explained: [] as number[] };
+  const result: ClusterResult = {
     model, kept, labels: fit.labels, assigned, distances, ...(probabilities ? { probabilities } : {}), choice: choice ? (choiceOut as Omit<KChoice, 'fits' | 'mixtures' | 'silhouettes'>) : null, profiles,
-    quality: {
-      inertia: fit.inertia, silhouette,
-      calinskiHarabasz: many ? (scored >= 0 ? choice!.scores[scored]!.calinskiHarabasz : calinskiHarabasz(X, d, fit.labels)) : null,
-      daviesBouldin: many ? (scored >= 0 ? choice!.scores[scored]!.daviesBouldin : daviesBouldin(X, d, fit.labels)) : null,
-      sampleSize: sample.length,
-    },
+    quality,
     picture, missing: pre.missing, excluded: pre.excluded, iterations: fit.iterations, converged: fit.converged, warnings,
   };
+  const steps: (() => void)[] = [
+    ...profileSteps,
+    () => {
+      const pc = pca(Xs, d, 2);
+      const m = pc.components.length / d;
+      picture.x = Float64Array.from({ length: sample.length }, (_, i) => pc.scores[i * m]!);
+      picture.y = Float64Array.from({ length: sample.length }, (_, i) => (m > 1 ? pc.scores[i * m + 1]! : 0));
+      picture.explained = Array.from(pc.explained);
+    },
+    () => {
+      const measured = many && scored < 0 ? calinskiDavies(X, d, fit.labels) : null;
+      quality.calinskiHarabasz = many ? (scored >= 0 ? choice!.scores[scored]!.calinskiHarabasz : measured!.calinskiHarabasz) : null;
+      quality.daviesBouldin = many ? (scored >= 0 ? choice!.scores[scored]!.daviesBouldin : measured!.daviesBouldin) : null;
+    },
+    () => {
+      if (!silhouetteJob) return;
+      const s = silhouetteJob.result();
+      const sum = new Float64Array(K), cnt = new Float64Array(K), perCluster = new Float64Array(K).fill(NaN);
+      for (let i = 0; i < s.length; i++) { sum[labelsS[i]!]! += s[i]!; cnt[labelsS[i]!]!++; }
+      quality.silhouette = sum.reduce((a, b) => a + b, 0) / s.length;
+      for (let c = 0; c < K; c++) perCluster[c] = cnt[c]! > 0 ? sum[c]! / cnt[c]! : NaN;
+      for (const p of profiles) p.criteria.differentiable.silhouette = Number.isNaN(perCluster[p.cluster]!) ? 0 : perCluster[p.cluster]!;
+    },
+  ];
+  return { result, steps };
 }

@@ -158,13 +158,14 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
   if (!(q >= 0 && q < 0.5)) throw new SegmintError('invalid-option', `winsorize ${q}: expected a quantile from 0 to below 0.5`, { hint: 'e.g. 0.01' });
   const n = columns[0]!.values.length;
   for (const c of columns) if (c.values.length !== n) throw new SegmintError('invalid-argument', `column ${c.name} has ${c.values.length} values, expected ${n}`);
+  // each numeric column scanned once: its first infinite value, its missing and its negative values
+  const scans = new Map<InputColumn, ColumnScan>();
   for (const c of columns) {
     if (c.kind !== 'numeric') continue;
-    // the first infinite value (a plain loop: a callback per value costs more than the test)
-    const v = c.values;
-    let bad = -1;
-    for (let i = 0; i < v.length; i++) { const x = v[i]!; if (x === Infinity || x === -Infinity) { bad = i; break; } }
+    const scan = scanColumn(c.values);
+    const bad = scan.firstInfinite;
     if (bad >= 0) throw new SegmintError('invalid-value', `${c.name}, row ${bad}: ${c.values[bad]} is not a finite number`, { hint: `replace infinite values in ${c.name} (leave them empty to impute them), or leave ${c.name} out` });
+    scans.set(c, scan);
   }
   const names = new Set(columns.map((c) => c.name));
   if (Array.isArray(params.log1p)) {
@@ -180,7 +181,7 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
     let m = 0;
     if (c.kind === 'numeric') {
       const v = c.values;
-      for (let i = 0; i < n; i++) if (v[i] !== v[i]) { m++; anyMissing[i] = 1; }
+      if (scans.get(c)!.missing > 0) for (let i = 0; i < n; i++) if (v[i] !== v[i]) { m++; anyMissing[i] = 1; }
     } else for (let i = 0; i < n; i++) if (isMissing(c, i)) { m++; anyMissing[i] = 1; }
     if (m > 0) missing[c.name] = m;
   }
@@ -205,13 +206,16 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
       const values = c.values;
       const col = identity ? values : Float64Array.from(kept, (i) => values[i]!);
       // the median of the present values, from the column as it is (no copy)
-      const present = presentCount(col);
+      const scan = scans.get(c)!;
+      const present = identity ? n - scan.missing : presentCount(col);
       const impute = present ? quantileOf(col, 0.5, present) : 0;
       // the column itself when nothing is missing (read only below, unless winsorised in place)
       const raw = present < col.length ? col.map((x) => (Number.isNaN(x) ? impute : x)) : q > 0 ? Float64Array.from(col) : col;
-      // negative values (net spend where returns exceed purchases) are clipped at 0 before the log
+      // negative values (net spend where returns exceed purchases) are clipped at 0 before the log (the scan's count
+      // when raw holds the column's values; imputed values count too)
       let negative = 0;
-      for (let i = 0; i < raw.length; i++) if (raw[i]! < 0) negative++;
+      if (identity && present === col.length) negative = scan.negative;
+      else for (let i = 0; i < raw.length; i++) if (raw[i]! < 0) negative++;
       // the clipped copy only when a log1p needs it (its skewness, or the log itself)
       let clippedCopy: Float64Array | undefined;
       const clipped = () => (clippedCopy ??= negative ? raw.map((x) => Math.max(x, 0)) : raw);
@@ -256,6 +260,19 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
     fills.forEach((fill, j) => fill(X, d, j, from, to));
   }
   return { preprocessing: { scaling, missing: policy, steps }, X, kept, missing, excluded, warnings };
+}
+
+interface ColumnScan { firstInfinite: number; missing: number; negative: number }
+
+/** One pass over a column: the row of its first infinite value (−1: none; the scan stops there), its NaNs and its values below 0. */
+function scanColumn(v: Float64Array): ColumnScan {
+  let missing = 0, negative = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (x !== x) missing++;
+    else if (x < 0) { negative++; if (x === -Infinity) return { firstInfinite: i, missing, negative }; } else if (x === Infinity) return { firstInfinite: i, missing, negative };
+  }
+  return { firstInfinite: -1, missing, negative };
 }
 
 /** Rows per block of the matrix fill. */

@@ -144,19 +144,27 @@ const fmt = (x: number) =>
 
 /** Profiles of k clusters over the rows' original values. */
 export function profileClusters(columns: readonly ProfileColumn[], labels: Int32Array, k: number, options: ProfileOptions = {}): ClusterProfile[] {
+  const staged = profileClustersStaged(columns, labels, k, options);
+  for (const step of staged.steps) step();
+  return staged.profiles;
+}
+
+/**
+ * `profileClusters` in two parts: the profiles with their names (which the means and standard deviations decide)
+ * at once, and `steps` that, run in order, fill in the medians, the robust z-scores and the personas — the same
+ * profiles in the end, so that a caller can write the named assignment while the medians are computed.
+ */
+export function profileClustersStaged(columns: readonly ProfileColumn[], labels: Int32Array, k: number, options: ProfileOptions = {}): { profiles: ClusterProfile[]; steps: (() => void)[] } {
   const n = labels.length, traitZ = options.traitZ ?? 0.5;
   const sizes = new Float64Array(k);
   for (const l of labels) sizes[l]!++;
   const pop = columns.map((c) => {
     // the present values: the column itself when none is missing (the quantiles leave it as it is)
     const m = presentCount(c.values);
-    if (!m) return { mean: 0, sd: 0, median: 0, spread: 0 };
+    if (!m) return { m, present: c.values, mean: 0, sd: 0, median: 0, spread: 0 };
     const present = m === c.values.length ? c.values : presentValues(c.values);
     const { mean, sd } = meanSd(present);
-    const [median, q3, q1] = quantilesOf(present, [0.5, 0.75, 0.25], m) as [number, number, number];
-    const iqr = q3 - q1;
-    const mad = iqr > 0 ? 0 : quantileSelect(Float64Array.from(present, (x) => Math.abs(x - median)), 0.5);
-    return { mean, sd, median, spread: iqr > 0 ? iqr / 1.349 : mad > 0 ? 1.4826 * mad : sd };
+    return { m, present, mean, sd, median: NaN, spread: NaN };
   });
   let totalRevenue = 0;
   const revenue = new Float64Array(k);
@@ -169,17 +177,22 @@ export function profileClusters(columns: readonly ProfileColumn[], labels: Int32
   const order = new Int32Array(n), fill = start.slice(0, k);
   for (let i = 0; i < n; i++) order[fill[labels[i]!]!++] = i;
   const scratch = new Float64Array(n);
+  // cluster c's present values of column j into scratch; their count
+  const gather = (c: number, j: number) => {
+    const rows = order.subarray(start[c]!, start[c + 1]!), v = columns[j]!.values;
+    let m = 0;
+    for (let t = 0; t < rows.length; t++) { const x = v[rows[t]!]!; if (!Number.isNaN(x)) scratch[m++] = x; }
+    return m;
+  };
   const featureNames = columns.map((c) => c.name);
   const profiles = Array.from({ length: k }, (_, c): ClusterProfile => {
     const rows = order.subarray(start[c]!, start[c + 1]!);
+    // medians, population medians and robust z-scores: placeholders in their places, filled by the steps
     const features = columns.map((col, j): FeatureProfile => {
-      let m = 0;
-      for (let t = 0; t < rows.length; t++) { const x = col.values[rows[t]!]!; if (!Number.isNaN(x)) scratch[m++] = x; }
-      const vals = scratch.subarray(0, m);
-      const mean = m ? meanSd(vals).mean : pop[j]!.mean;
-      const median = m ? quantileOf(vals, 0.5, m) : pop[j]!.median;
+      const m = gather(c, j);
       const p = pop[j]!;
-      return { feature: col.name, mean, median, populationMean: p.mean, populationMedian: p.median, z: p.sd > 0 ? (mean - p.mean) / p.sd : 0, robustZ: p.spread > 0 ? (median - p.median) / p.spread : 0 };
+      const mean = m ? meanSd(scratch.subarray(0, m)).mean : p.mean;
+      return { feature: col.name, mean, median: NaN, populationMean: p.mean, populationMedian: NaN, z: p.sd > 0 ? (mean - p.mean) / p.sd : 0, robustZ: 0 };
     });
     const categories = options.categorical?.map((col): CategoryProfile => {
       const counts = new Map<string, number>();
@@ -212,8 +225,27 @@ export function profileClusters(columns: readonly ProfileColumn[], labels: Int32
     seen.set(p.name, times);
     if (times > 1) p.name = `${p.name} ${times}`;
   }
-  for (const p of profiles) p.persona = persona(p);
-  return profiles;
+  const steps: (() => void)[] = [
+    // the population's median and robust spread (IQR / 1.349, else 1.4826 × MAD, else the sd)
+    () => pop.forEach((p) => {
+      if (!p.m) return;
+      const [median, q3, q1] = quantilesOf(p.present, [0.5, 0.75, 0.25], p.m) as [number, number, number];
+      const iqr = q3 - q1;
+      const mad = iqr > 0 ? 0 : quantileSelect(Float64Array.from(p.present, (x) => Math.abs(x - median)), 0.5);
+      p.median = median;
+      p.spread = iqr > 0 ? iqr / 1.349 : mad > 0 ? 1.4826 * mad : p.sd;
+    }),
+    // each cluster's medians
+    ...profiles.map((prof, c) => () => prof.features.forEach((f, j) => {
+      const m = gather(c, j), p = pop[j]!;
+      const median = m ? quantileOf(scratch.subarray(0, m), 0.5, m) : p.median;
+      f.median = median;
+      f.populationMedian = p.median;
+      f.robustZ = p.spread > 0 ? (median - p.median) / p.spread : 0;
+    })),
+    () => { for (const p of profiles) p.persona = persona(p); },
+  ];
+  return { profiles, steps };
 }
 
 function persona(p: ClusterProfile): string {

@@ -24,13 +24,36 @@ export async function loadFeatureFile(db: Db, file: string, idColumn: string, ta
     : format === 'parquet' ? `read_parquet(${quoteString(path)})`
     : format === 'json' || format === 'ndjson' ? `read_json_auto(${quoteString(path)})` : undefined;
   if (!reader) throw new SegmintError('unsupported-format', `--input ${file}: ${format} files cannot be clustered directly`, { hint: 'import it into a workspace, or save it as CSV or Parquet' });
-  let order = '';
-  if (options.orderById) {
-    const cols = await db.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`);
-    if (cols.some((c) => c.column_name === idColumn)) order = ` ORDER BY CAST(${quoteIdent(idColumn)} AS VARCHAR)`;
+  const create = (order: string) => db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT * FROM ${reader}${order}`);
+  if (!options.orderById) await create('');
+  else {
+    // sorted by the id column straight away; only when that fails is the file described (without its id column the
+    // rows are read as they are, and the caller says the column is missing): no DESCRIBE, which reads the file's
+    // start once more, on the way that works
+    try {
+      await create(` ORDER BY CAST(${quoteIdent(idColumn)} AS VARCHAR)`);
+    } catch (e) {
+      // the read's own error unless the file reads and lacks the id column
+      const cols = await db.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`).catch(() => null);
+      if (!cols || cols.some((c) => c.column_name === idColumn)) throw e;
+      await create('');
+    }
   }
-  await db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT * FROM ${reader}${order}`);
   return blanksAsMissing(db, idColumn, table);
+}
+
+/**
+ * The rows of `table` (stored in the text order of `idColumn`, as `loadFeatureFile` with `orderById` stores them),
+ * those with an id, and the ids that repeat the one before: equal ids are neighbours in that order, so the rows
+ * with an id less these are its distinct ids. Each row paired with the next by a positional join (the table's
+ * scan order; no hash of a million texts as count(DISTINCT) takes: a quarter of its time).
+ */
+export async function idStatsInIdOrder(db: Db, table: string, idColumn: string): Promise<{ n: number; present: number; distinct: number }> {
+  const id = quoteIdent(idColumn), t = quoteIdent(table);
+  const r = await db.one<{ n: unknown; present: unknown; repeated: unknown }>(`SELECT count(*) AS n, count(a.__id) AS present, count(*) FILTER (WHERE a.__id = b.__id) AS repeated
+    FROM (SELECT CAST(${id} AS VARCHAR) AS __id FROM ${t}) a POSITIONAL JOIN (SELECT CAST(${id} AS VARCHAR) AS __id FROM ${t} OFFSET 1) b`);
+  const present = Number(r?.present ?? 0);
+  return { n: Number(r?.n ?? 0), present, distinct: present - Number(r?.repeated ?? 0) };
 }
 
 /**
