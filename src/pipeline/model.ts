@@ -12,6 +12,7 @@ import { METRIC_COLUMNS } from '../features/customer-metrics.ts';
 import { trainClassifier, type CrossValidation } from '../models/classify/cv.ts';
 import { groupsByRank, rankGroups } from '../models/classify/deciles.ts';
 import { eachDesignBlock } from '../models/classify/design.ts';
+import { logisticProbabilities } from '../models/classify/logistic.ts';
 import { classifierFor, CLASSIFIER_ALGORITHMS, type ClassifierAlgorithm } from '../models/classify/registry.ts';
 import type { ClassifierJSON, DesignEncoding, FeatureColumn, FeatureImportance } from '../models/classify/types.ts';
 import { customerOrder, loadFrame, type FeatureSource } from './model-frame.ts';
@@ -335,7 +336,9 @@ export async function scoreModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
   // encoded and predicted a block of rows at a time (never the whole design matrix)
   const n = frame.n;
   const p = new Float64Array(n);
-  eachDesignBlock(model.encoding, frame.columns, (x, from, to) => classifier.predictProba(x, to - from, p.subarray(from, to)));
+  // (logistic: read column by column, no design blocks; the same probabilities)
+  if (!logisticProbabilities(classifier, model.encoding, frame.columns, p))
+    eachDesignBlock(model.encoding, frame.columns, (x, from, to) => classifier.predictProba(x, to - from, p.subarray(from, to)));
   // decile by rank, 1 = the highest tenth (ties in customer order)
   const ranked = rankGroups(p);
   let decile = ranked.groups;

@@ -170,13 +170,13 @@ export function learnDesign(columns: readonly FeatureColumn[], options: DesignOp
 type Encoder = (from: number, to: number, x: Float64Array, shift: number) => void;
 
 /** An input feature's design columns j … end − 1 (consecutive), the first of them, and the feature's column. */
-interface FeatureRun { j: number; end: number; first: DesignColumn; c: FeatureColumn }
+export interface FeatureRun { j: number; end: number; first: DesignColumn; c: FeatureColumn }
 
 /**
  * The rows (n) and design columns (p) of `encoding` over `columns`, and its features' runs of design columns
  * in order; a feature of the encoding that is absent, or of another kind, is `invalid-design`.
  */
-function featureRuns(encoding: DesignEncoding, columns: readonly FeatureColumn[], rows: ArrayLike<number> | undefined): { n: number; p: number; runs: FeatureRun[] } {
+export function featureRuns(encoding: DesignEncoding, columns: readonly FeatureColumn[], rows: ArrayLike<number> | undefined): { n: number; p: number; runs: FeatureRun[] } {
   const nAll = checkColumns(columns);
   const n = rows ? rows.length : nAll;
   const byName = new Map(columns.map((c) => [c.name, c]));

@@ -14,8 +14,9 @@ import { fitLogistic, fitLogisticBlocks, predictLogistic, sigmoid, type Logistic
 import { normalCdf } from '../campaign/stats.ts';
 import { designBlocks, designSource } from './design.ts';
 import { fitLogisticColumns } from './logistic-newton.ts';
+import { predictLogisticColumns } from './logistic-predict.ts';
 import { logisticThreads } from './logistic-pool.ts';
-import type { Classifier, ClassifierJSON, DesignEncoding, DesignMatrix, DesignOptions, FeatureImportance, FittedClassifier, TrainingSet } from './types.ts';
+import type { Classifier, ClassifierJSON, DesignEncoding, DesignMatrix, DesignOptions, FeatureColumn, FeatureImportance, FittedClassifier, TrainingSet } from './types.ts';
 
 export interface LogisticParams extends Record<string, unknown> {
   /** inverse regularisation strength (scikit-learn's C); Infinity: no penalty. Default 1 */
@@ -181,6 +182,15 @@ class FittedLogistic implements FittedClassifier {
 }
 
 export type { FittedLogistic };
+
+/**
+ * P(y = 1) of every row of `columns` (encoded by `encoding`) into `out` when `model` is a logistic model, read
+ * column by column (logistic-predict.ts: the same probabilities as `predictProba` over `eachDesignBlock`); false
+ * (nothing written) for another classifier or an encoding that reader does not handle.
+ */
+export function logisticProbabilities(model: FittedClassifier, encoding: DesignEncoding, columns: readonly FeatureColumn[], out: Float64Array): boolean {
+  return model instanceof FittedLogistic && predictLogisticColumns(encoding, columns, model.intercept, model.coefficients, out);
+}
 
 export const logisticClassifier: Classifier<LogisticParams> = {
   algorithm: 'logistic',
