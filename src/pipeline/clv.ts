@@ -10,10 +10,10 @@ import { SegmintError, ConvergenceError } from '../core/errors.ts';
 import { discreteSummary, OPPORTUNITY_DAYS, type Opportunity } from '../features/discrete-summary.ts';
 import { PERIOD_DAYS, purchaseDays, transactionSummary, type Period } from '../features/transaction-summary.ts';
 import { fitGammaGamma, gammaGammaExpectedSpend, type GammaGammaParams } from '../models/clv/gamma-gamma.ts';
-import { AUTO_MODELS, chooseModel, fitCandidates, fitCandidatesInParallel, holdoutOf, type ModelCandidate, type ModelChoice } from '../models/clv/choose.ts';
+import { AUTO_MODELS, chooseModel, fitCandidates, fitCandidatesInParallel, holdoutOf, startFitWorker, type ModelCandidate, type ModelChoice } from '../models/clv/choose.ts';
 import { diagnoseFit, isInformative, pAliveIssue, pAliveSpread, type FitDiagnostics, type FitIssue, type PAliveSpread } from '../models/clv/diagnostics.ts';
 import { expectedRepeatPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseFit, type PurchaseModel, type PurchaseModelKind } from '../models/clv/model.ts';
-import { patternSet, type PatternSet } from '../models/clv/patterns.ts';
+import { patternSet, patternSetOfSorted, type PatternSet } from '../models/clv/patterns.ts';
 import { seasonalDepartures, trackingSeries, type TrackingPoint } from '../models/clv/tracking.ts';
 import { CHURN_TIERS, CLV_TIERS, normalisePredictOptions, predictPatterns } from '../models/clv/predict.ts';
 import type { HoldoutValidation } from '../models/clv/validation.ts';
@@ -164,8 +164,27 @@ export function diagnosticWarnings(d: FitDiagnostics, prefix = ''): string[] {
   return d.issues.map((i) => `${prefix}${i.message}; ${i.meaning}`);
 }
 
+/** The Gamma-Gamma fit of the spend rows, or the ConvergenceError that says the data do not identify it. */
+type SpendFit = { fit: ReturnType<typeof fitGammaGamma> } | { error: ConvergenceError };
+
+/** The spend rows of summary columns: theirs when given apart, else x and the monetary column (undefined without one). */
+function spendRowsOf(data: SummaryColumns): { x: ArrayLike<number>; monetary: ArrayLike<number>; weights?: ArrayLike<number> } | undefined {
+  return data.spend ?? (data.monetary ? { x: data.x, monetary: data.monetary, weights: data.weights } : undefined);
+}
+
+function spendFitOf(rows: { x: ArrayLike<number>; monetary: ArrayLike<number>; weights?: ArrayLike<number> }): SpendFit {
+  // the penalty is for the purchase model: on spend-scaled parameters (γ in currency units) it would swamp the likelihood;
+  // a weighted summary's rows stand for that many customers with the same frequency and mean spend
+  try {
+    return { fit: fitGammaGamma(rows.x, rows.monetary, { weights: rows.weights }) };
+  } catch (e) {
+    if (!(e instanceof ConvergenceError)) throw e;
+    return { error: e };
+  }
+}
+
 /** Fit the purchase and spend models on per-customer (or weighted) summary columns. Pure: no storage. */
-export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { source: string; patterns?: PatternSet; candidates?: ModelCandidate[] }): ClvFitResult {
+export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { source: string; patterns?: PatternSet; candidates?: ModelCandidate[]; spendFit?: SpendFit }): ClvFitResult {
   const requested = options.model ?? 'auto';
   const spend = checkSpendOption(options.spend ?? 'gammagamma');
   const { period, days: periodDays } = checkPeriod(requested, options.period, options.periodMultiplier);
@@ -196,18 +215,17 @@ export function fitClvSummary(data: SummaryColumns, options: ClvFitOptions & { s
   const fitted = purchaseFit.customers;
   const purchase = purchaseSummary(kind, purchaseFit);
   let spendSummary: ClvFitResult['spend'];
-  const spendRows = data.spend ?? (data.monetary ? { x: data.x, monetary: data.monetary, weights: data.weights } : undefined);
+  const spendRows = spendRowsOf(data);
   if (spend === 'gammagamma' && !spendRows) warnings.push('the summary has no monetary_value column, so there is no spend model (and no CLV)');
   if (spend === 'gammagamma' && spendRows) {
-    // the penalty is for the purchase model: on spend-scaled parameters (γ in currency units) it would swamp the likelihood;
-    // a weighted summary's rows stand for that many customers with the same frequency and mean spend
+    // fitted already when the caller did it while a worker thread fitted a purchase model (runClvFit, --model auto)
+    const outcome = options.spendFit ?? spendFitOf(spendRows);
     let gammaGamma: ReturnType<typeof fitGammaGamma> | undefined;
-    try {
-      gammaGamma = fitGammaGamma(spendRows.x, spendRows.monetary, { weights: spendRows.weights });
-    } catch (e) {
+    if ('fit' in outcome) gammaGamma = outcome.fit;
+    else {
       // a spend model the data do not identify (a parameter running off to infinity) does not take the purchase
       // model down with it: that fit is kept, without spend or CLV, and the reason is said
-      if (!(e instanceof ConvergenceError)) throw e;
+      const e = outcome.error;
       warnings.push(`the Gamma-Gamma spend model could not be fitted (${e.message}): the purchase model is kept, so predictions have purchases and P(alive) but no spend or CLV; ${e.hint ?? 'fit on a longer period or with more repeat buyers'}`);
     }
     if (gammaGamma) {
@@ -340,6 +358,9 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
     throw new SegmintError('invalid-option', `--calibration-end ${calEnd} is not before the as-of date ${asOf}`, { hint: `choose a day up to ${lastDay}; the days after it form the holdout period` });
   }
   const holdoutEnd = calEnd < lastDay ? lastDay : undefined;
+  // auto: Pareto/NBD's worker thread started now, so that it loads its modules while the engine summarises the
+  // purchases (the thread's start-up was on the critical path after the summary; closed in the finally below)
+  const worker = kind === 'auto' ? startFitWorker() : undefined;
   onProgress?.('summarising purchases');
   const summary = tempName('clv_summary');
   // DuckDB without a holdout (continuous models): the summary and the purchase days per day in one query over the
@@ -347,8 +368,8 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
   const oneQuery = kind !== 'bgbb' && !holdoutEnd && db.dialect === 'duckdb';
   // otherwise the purchase days, computed once for the summary, the refit and the tracking (continuous models)
   const days = kind === 'bgbb' || oneQuery ? undefined : tempName('clv_days');
-  if (days) await materialise(ws, days, purchaseDays(new Date(`${lastDay}T00:00:00Z`)));
   try {
+    if (days) await materialise(ws, days, purchaseDays(new Date(`${lastDay}T00:00:00Z`)));
     if (oneQuery) await fitSummaryWithDaysTable(db, summary, calEnd, period as Period, multiplier);
     else await summaryTable(ws, summary, kind, calEnd, holdoutEnd, period, multiplier, days);
     // without a holdout the fit needs only the patterns and the spend pairs with their counts; with one, the
@@ -374,10 +395,23 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
     const withAmount = await anyRow(db, 'transactions', and(isNotNull(col('customer_id')), isNotNull(col('amount'))));
     const noAmounts = !withAmount && (options.spend ?? 'gammagamma') === 'gammagamma';
     onProgress?.(kind === 'auto' ? `fitting and comparing ${AUTO_MODELS.map((k) => MODEL_NAMES[k]).join(', ')}` : `fitting ${MODEL_NAMES[kind]}`);
-    const patterns = patternSet(data.x, data.tx, data.T, data.weights);
-    // auto: the three fits, Pareto/NBD in a worker thread beside the other two
-    const candidates = kind === 'auto' ? await fitCandidatesInParallel({ ...data, holdout: data.holdout }, { penalizer: options.penalizer, patterns }) : undefined;
-    const result = fitClvSummary(data, { ...options, ...(noAmounts ? { spend: 'none' as const } : {}), model: kind, period, source: 'workspace', patterns, candidates });
+    // the grouped rows are distinct and in (x, t_x, T) order (groupedSummary's ORDER BY): checked, not hashed again
+    const patterns = grouped ? patternSetOfSorted(grouped.x, grouped.tx, grouped.T, grouped.n) : patternSet(data.x, data.tx, data.T, data.weights);
+    // auto: the three fits, Pareto/NBD in a worker thread beside the other two, and Gamma-Gamma in this thread
+    // while the worker still runs (its fit took longer than the other two); a failure other than the spend model's
+    // ConvergenceError leaves the fit to fitClvSummary, which meets it at the same point as without a worker
+    const spendRows = spendRowsOf(data);
+    let spendFit: SpendFit | undefined;
+    const meanwhile = () => {
+      if (noAmounts || (options.spend ?? 'gammagamma') !== 'gammagamma' || !spendRows) return;
+      try {
+        spendFit = spendFitOf(spendRows);
+      } catch {
+        spendFit = undefined;
+      }
+    };
+    const candidates = kind === 'auto' ? await fitCandidatesInParallel({ ...data, holdout: data.holdout }, { penalizer: options.penalizer, patterns, worker, meanwhile }) : undefined;
+    const result = fitClvSummary(data, { ...options, ...(noAmounts ? { spend: 'none' as const } : {}), model: kind, period, source: 'workspace', patterns, candidates, spendFit });
     if (noAmounts) result.warnings.unshift('no amounts in the data: only the purchase model is fitted (no Gamma-Gamma spend model, so predictions have purchases and P(alive) but no spend or CLV); --spend none says so and silences this');
     const total = await countRows(db, 'customers');
     const excluded = Math.max(0, total - fitted);
@@ -391,7 +425,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
       onProgress?.(`refitting ${MODEL_NAMES[chosen]} on all purchases`);
       await summaryTable(ws, summary, chosen, lastDay, undefined, period, multiplier, chosen === 'bgbb' ? undefined : days);
       const all = await groupedSummary(db, summary);
-      const patterns = patternSet(all.x, all.tx, all.T, all.n);
+      const patterns = patternSetOfSorted(all.x, all.tx, all.T, all.n);
       const f = fitPurchaseModel(chosen, patterns, { penalizer: options.penalizer });
       const diagnostics = diagnoseFit(chosen, f, patterns);
       result.refit = { ...purchaseSummary(chosen, f), diagnostics };
@@ -418,6 +452,8 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
     });
     return result;
   } finally {
+    // ended here when the fits did not get to use it (an error before them)
+    worker?.close();
     await exec(db, dropTable(summary));
     if (days) await exec(db, dropTable(days));
   }

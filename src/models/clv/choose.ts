@@ -120,8 +120,19 @@ function fitOnSet(kind: PurchaseModelKind, patterns: PatternSet, penalizer: numb
 /** The model fitCandidatesInParallel fits in a worker thread: the costliest of the three (its ₂F₁ per pair). */
 const IN_WORKER: PurchaseModelKind = 'paretonbd';
 
-/** Fit `kind` in a worker thread (fit-worker.ts); undefined when no worker can be started. */
-export async function fitInWorker(kind: PurchaseModelKind, patterns: PatternSet, penalizer: number | undefined): Promise<FitJobResult | undefined> {
+/**
+ * A worker thread for one fit (fit-worker.ts), started before its job is known: a new thread loads its modules
+ * (about 0.1 s), which `clv fit --model auto` lets it do while the engine computes the summary. `fit` posts the
+ * job once; `close` ends the thread (always call it: a started thread keeps the process alive).
+ */
+export interface FitWorker {
+  /** the fit and its diagnosis, or undefined when the worker could not start or died (fit in this thread then) */
+  fit(kind: PurchaseModelKind, patterns: PatternSet, penalizer: number | undefined): Promise<FitJobResult | undefined>;
+  close(): void;
+}
+
+/** Start a fit worker; undefined when no worker can be started. */
+export function startFitWorker(): FitWorker | undefined {
   let worker: Worker;
   try {
     // compiled, the worker is fit-worker.js beside this file; run from the sources (tests, tsx), fit-worker.ts, which a
@@ -134,18 +145,43 @@ export async function fitInWorker(kind: PurchaseModelKind, patterns: PatternSet,
   } catch {
     return undefined;
   }
-  try {
-    const job: FitJob = { kind, x: patterns.x, tx: patterns.tx, T: patterns.T, weight: patterns.weight, penalizer };
-    return await new Promise<FitJobResult | undefined>((resolve) => {
-      worker.once('message', (r: FitJobResult) => resolve(r));
-      // a worker that cannot load or dies: the fit is made in this thread instead
-      worker.once('error', () => resolve(undefined));
-      worker.once('exit', () => resolve(undefined));
+  // listened to from the start: a worker that fails to load before its job is posted answers undefined too
+  const answer = new Promise<FitJobResult | undefined>((resolve) => {
+    worker.once('message', (r: FitJobResult) => resolve(r));
+    // a worker that cannot load or dies: the fit is made in this thread instead
+    worker.once('error', () => resolve(undefined));
+    worker.once('exit', () => resolve(undefined));
+  });
+  let posted = false;
+  return {
+    fit: (kind, patterns, penalizer) => {
+      if (posted) throw new Error('startFitWorker: one job per worker');
+      posted = true;
+      const { ux, xi, utx, txi, uT, Ti, total } = patterns;
+      const job: FitJob = { kind, x: patterns.x, tx: patterns.tx, T: patterns.T, weight: patterns.weight, penalizer, index: { ux, xi, utx, txi, uT, Ti, total } };
       worker.postMessage(job);
-    });
+      return answer;
+    },
+    close: () => void worker.terminate(),
+  };
+}
+
+/** Fit `kind` in a worker thread (fit-worker.ts); undefined when no worker can be started. */
+export async function fitInWorker(kind: PurchaseModelKind, patterns: PatternSet, penalizer: number | undefined, started?: FitWorker): Promise<FitJobResult | undefined> {
+  const w = started ?? startFitWorker();
+  if (!w) return undefined;
+  try {
+    return await w.fit(kind, patterns, penalizer);
   } finally {
-    void worker.terminate();
+    w.close();
   }
+}
+
+export interface ParallelOptions extends CandidateOptions {
+  /** a worker started earlier (startFitWorker): used for the worker's fit and closed after it */
+  worker?: FitWorker;
+  /** more work for this thread while the worker fits (clv fit: Gamma-Gamma), run after this thread's fits */
+  meanwhile?: () => void;
 }
 
 /**
@@ -153,11 +189,13 @@ export async function fitInWorker(kind: PurchaseModelKind, patterns: PatternSet,
  * cores `--model auto` takes about as long as its slowest fit. The same fits, the same numbers, the same order;
  * where no worker can run, everything in this thread.
  */
-export async function fitCandidatesInParallel(d: CalibrationData, options: CandidateOptions = {}): Promise<ModelCandidate[]> {
+export async function fitCandidatesInParallel(d: CalibrationData, options: ParallelOptions = {}): Promise<ModelCandidate[]> {
   const patterns = options.patterns ?? patternSet(d.x, d.tx, d.T, d.weights);
   const kinds = options.kinds ?? AUTO_MODELS;
-  const away = kinds.includes(IN_WORKER) ? fitInWorker(IN_WORKER, patterns, options.penalizer) : undefined;
+  const away = kinds.includes(IN_WORKER) ? fitInWorker(IN_WORKER, patterns, options.penalizer, options.worker) : undefined;
+  if (!away) options.worker?.close();
   const here = new Map(kinds.filter((k) => !(away && k === IN_WORKER)).map((k) => [k, fitOnSet(k, patterns, options.penalizer)] as const));
+  options.meanwhile?.();
   const remote = away ? (await away) ?? fitOnSet(IN_WORKER, patterns, options.penalizer) : undefined;
   return kinds.map((k) => candidateOf(k, here.get(k) ?? remote!, patterns.total, d));
 }

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { SegmintError } from '../../core/errors.ts';
 import { diagnoseFit, type FitDiagnostics } from './diagnostics.ts';
 import { fitPurchaseModel, type PurchaseFit, type PurchaseModelKind } from './model.ts';
-import { patternSetOfColumns } from './patterns.ts';
+import { patternSetOfColumns, type PatternSet } from './patterns.ts';
 
 export interface FitJob {
   kind: PurchaseModelKind;
@@ -16,13 +16,18 @@ export interface FitJob {
   T: Float64Array;
   weight: Float64Array;
   penalizer?: number;
+  /**
+   * the pattern set's distinct values and indexes, as the sending thread has them (choose.ts sends them): not
+   * recomputed here, where the fit is the `--model auto` fit's critical path; computed when absent
+   */
+  index?: Pick<PatternSet, 'ux' | 'xi' | 'utx' | 'txi' | 'uT' | 'Ti' | 'total'>;
 }
 
 /** The fit and its diagnosis, the message of a SegmintError (the model could not be fitted), or another failure. */
 export type FitJobResult = { fit: PurchaseFit; diagnostics: FitDiagnostics } | { error: string } | { crash: string };
 
 export function runFitJob(job: FitJob): FitJobResult {
-  const set = patternSetOfColumns(job.x, job.tx, job.T, job.weight);
+  const set: PatternSet = job.index ? { size: job.x.length, x: job.x, tx: job.tx, T: job.T, weight: job.weight, ...job.index } : patternSetOfColumns(job.x, job.tx, job.T, job.weight);
   try {
     const fit = fitPurchaseModel(job.kind, set, { penalizer: job.penalizer, allowFlat: true });
     return { fit, diagnostics: diagnoseFit(job.kind, fit, set) };

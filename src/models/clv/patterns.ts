@@ -66,6 +66,25 @@ export interface GroupedColumns {
   of: Int32Array;
 }
 
+/** The checks of a summary row (frequency, recency, T, weight) before it is grouped; `i` is its 0-based position. */
+function checkRow(i: number, xi: number, ti: number, Ti: number, w: number): void {
+  if (!(xi >= 0) || !(ti >= 0) || !(ti <= Ti + 1e-9) || !Number.isFinite(Ti) || !Number.isInteger(xi)) {
+    throw new SegmintError('invalid-summary', `row ${i + 1}: frequency ${xi}, recency ${ti}, T ${Ti}: expected a whole frequency ≥ 0 and 0 ≤ recency ≤ T`, {
+      hint: 'recency larger than T means the summary was computed with another end date',
+    });
+  }
+  if (xi === 0 && ti !== 0) {
+    throw new SegmintError('invalid-summary', `row ${i + 1}: frequency 0 with recency ${ti}: expected recency 0 without repeat purchases`, {
+      hint: 'recency is the time from the first to the last purchase, so it is 0 without repeat purchases',
+    });
+  }
+  if (!(w > 0) || !Number.isFinite(w)) {
+    throw new SegmintError('invalid-summary', `row ${i + 1}: weight ${w}: expected a positive number of customers`, {
+      hint: 'the weights column counts the customers with the row\'s frequency, recency and T; leave it out for one row per customer',
+    });
+  }
+}
+
 /**
  * Unique (x, t_x, T) rows with their summed weights, as columns, and each row's pattern index; rows are checked
  * first. An open-addressing hash table over the three doubles, no object per pattern.
@@ -85,22 +104,8 @@ export function groupColumns(x: ArrayLike<number>, tx: ArrayLike<number>, T: Arr
     const xi = x[i]!;
     const ti = tx[i]!;
     const Ti = T[i]!;
-    if (!(xi >= 0) || !(ti >= 0) || !(ti <= Ti + 1e-9) || !Number.isFinite(Ti) || !Number.isInteger(xi)) {
-      throw new SegmintError('invalid-summary', `row ${i + 1}: frequency ${xi}, recency ${ti}, T ${Ti}: expected a whole frequency ≥ 0 and 0 ≤ recency ≤ T`, {
-        hint: 'recency larger than T means the summary was computed with another end date',
-      });
-    }
-    if (xi === 0 && ti !== 0) {
-      throw new SegmintError('invalid-summary', `row ${i + 1}: frequency 0 with recency ${ti}: expected recency 0 without repeat purchases`, {
-        hint: 'recency is the time from the first to the last purchase, so it is 0 without repeat purchases',
-      });
-    }
     const w = weights ? weights[i]! : 1;
-    if (!(w > 0) || !Number.isFinite(w)) {
-      throw new SegmintError('invalid-summary', `row ${i + 1}: weight ${w}: expected a positive number of customers`, {
-        hint: 'the weights column counts the customers with the row\'s frequency, recency and T; leave it out for one row per customer',
-      });
-    }
+    checkRow(i, xi, ti, Ti, w);
     let h = hashDouble(Ti, hashDouble(ti, hashDouble(xi, 0x2545f491))) & (cap - 1);
     for (;;) {
       const j = slots[h]!;
@@ -178,6 +183,26 @@ export function patternSetOfColumns(x: Float64Array, tx: Float64Array, T: Float6
 export function patternSet(x: ArrayLike<number>, tx: ArrayLike<number>, T: ArrayLike<number>, weights?: ArrayLike<number>): PatternSet {
   const g = groupColumns(x, tx, T, weights);
   return patternSetOfColumns(g.x, g.tx, g.T, g.weight);
+}
+
+/**
+ * patternSet of rows that are distinct already and in (x, t_x, T) order, as a GROUP BY … ORDER BY of the warehouse
+ * gives them (clv fit): grouping such rows gives them back as they are, in the same order, so they are only checked
+ * (the same checks) and their order confirmed row by row instead of hashed (0.05–0.15 s of the main thread at
+ * 1,000,000 customers, before Pareto/NBD's worker can start). Rows out of order or repeated: patternSet.
+ */
+export function patternSetOfSorted(x: Float64Array, tx: Float64Array, T: Float64Array, weights: Float64Array): PatternSet {
+  const n = x.length;
+  for (let i = 0; i < n; i++) {
+    checkRow(i, x[i]!, tx[i]!, T[i]!, weights[i]!);
+    // strictly after the row before (numbers only: checkRow let no NaN through)
+    if (i > 0) {
+      const a = x[i - 1]!, b = x[i]!;
+      const after = b > a || (b === a && (tx[i]! > tx[i - 1]! || (tx[i] === tx[i - 1] && T[i]! > T[i - 1]!)));
+      if (!after) return patternSet(x, tx, T, weights);
+    }
+  }
+  return patternSetOfColumns(x.slice(), tx.slice(), T.slice(), weights.slice());
 }
 
 /** Patterns as columns with their distinct x, t_x and T indexed (the form the likelihoods loop over). */
