@@ -162,10 +162,12 @@ export async function loadFrame(db: Db, sources0: readonly FeatureSource[], o: F
     }
   }
   if (!numbers) {
-    const q = compile(select({ select: numericItems, from: table('customers', 'c'), joins: frameJoins, orderBy: [col('customer_id', 'c')] }), db.dialect);
-    numbers = await db.numericColumns(q.sql, q.params, itemNames, expected);
+    // the constant __row only when nothing else is read (it gives the row count): another 8 MB column otherwise
+    const its = numericItems.length > 1 ? numericItems.slice(1) : numericItems;
+    const q = compile(select({ select: its, from: table('customers', 'c'), joins: frameJoins, orderBy: [col('customer_id', 'c')] }), db.dialect);
+    numbers = await db.numericColumns(q.sql, q.params, its.map((i) => i.as!), expected);
   }
-  const n = numbers.__row!.length;
+  const n = numbers[numericItems.length > 1 ? numericItems[1]!.as! : '__row']!.length;
   const idQuery = select({ select: [{ expr: col('customer_id', 'c'), as: 'customer_id' }], from: table('customers', 'c'), joins: frameJoins });
   let text: Record<string, unknown[]> = {};
   if (textNames.length || o.ids) {

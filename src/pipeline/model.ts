@@ -253,7 +253,11 @@ export async function trainModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
 
   const exclude = new Set(isTrait ? [o.target] : []);
   const sources0 = await featureSources(db, o.features, exclude, hasTx, warnings);
-  const frame0 = await loadFrame(db, sources0, { extra: isTrait ? [o.target] : [], asOf, onlyWithPurchases: !isTrait && hasTx, ids: !isTrait, explicit: !!o.features, warnings });
+  const folds = o.folds ?? 5;
+  // without cross-validation the rows' order matters to nothing but the rounding of the fit's sums (the same
+  // optimum; coefficients within ~1e-11): on DuckDB they are read in the customers table's scan order then, not
+  // sorted by customer_id (a sort of 1,000,000 ids, ~0.3 s of CPU). The folds are assigned in customer_id order.
+  const frame0 = await loadFrame(db, sources0, { extra: isTrait ? [o.target] : [], asOf, onlyWithPurchases: !isTrait && hasTx, ids: !isTrait, explicit: !!o.features, warnings, scanOrder: folds === 0 });
   const sources = frame0.sources;
   const columnsAll = frame0.columns;
   if (!columnsAll.length) throw new SegmintError('invalid-option', 'no features left to train on', { hint: 'name them with --features' });
@@ -276,7 +280,6 @@ export async function trainModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
   }
   const columns = keep.length === frame0.n ? columnsAll : columnsAll.map((c) => subsetColumn(c, keep));
   const params = { ...(o.params ?? {}) };
-  const folds = o.folds ?? 5;
   const trained = trainClassifier(classifier, columns, y, params, {
     folds, seed: o.seed ?? 0, classWeight: o.classWeight ?? 'none',
     // trees: what the model relies on out of sample (their gain importance is measured on training rows)
