@@ -126,15 +126,6 @@ test('k-means with a worker thread gives exactly the single-thread fit', () => {
   assert.deepEqual(two, one);
 });
 
-test('k-means with its starts shared with a worker thread (refineBest) gives exactly the fit of one thread', () => {
-  // 40,000 rows, starts on a 5,000-row sample: with two threads a worker thread claims some of the 4 starts
-  const { X, d } = blobs([[0, 0, 0], [1.5, 0, 0], [0, 1.5, 0], [0, 0, 1.5]], 10000, 7);
-  const params = { k: 4, seed: 5, nInit: 4, refineBest: true, presample: 5000 };
-  const one = fitKMeans(X, d, { ...params, threads: 1 });
-  const two = fitKMeans(X, d, { ...params, threads: 2 });
-  assert.deepEqual(two, one);
-});
-
 test('mini-batch k-means recovers separated clusters, is seeded, and lands within 2% of the Lloyd inertia', () => {
   const { X, d, truth } = blobs([[0, 0, 0], [8, 0, 0], [0, 8, 0], [0, 0, 8]], 2000, 8);
   const mb = fitMiniBatchKMeans(X, d, { k: 4, seed: 1, batchSize: 256 });

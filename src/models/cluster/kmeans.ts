@@ -5,7 +5,6 @@
  * bookkeeping costs more than the distances they save at k = 8, d = 8). The labels and centres are those of plain Lloyd iterations from the
  * same seeds; only the work differs. Pure, over a row-major Float64Array (n rows × d columns).
  */
-import { Worker } from 'node:worker_threads';
 import { SegmintError } from '../../core/errors.ts';
 import { Random } from '../random.ts';
 import { kernels } from './kernels.ts';
@@ -196,63 +195,6 @@ function relocateEmpty(X: Float64Array, d: number, C: Float64Array, labels: Int3
   }
 }
 
-export interface StartRun { centroids: Float64Array; inertia: number }
-
-/**
- * Start s of a fit's starts on a sample S: its k-means++ centres (seeded by seed and s) iterated on S to convergence.
- * Its own state, so the same result in any thread (kmeans-worker.ts runs it too).
- */
-export function sampleStart(S: Float64Array, d: number, k: number, seed: number, s: number, maxIter: number, tol: number, threads: number): StartRun {
-  const sub = new KMeansState(S, d, k, threads);
-  try {
-    const run = lloydHamerly(sub, kmeansPlusPlus(S, d, k, new Random(seed, s), sub), maxIter, relativeTolerance(S, d, tol));
-    return { centroids: run.centroids, inertia: run.inertia };
-  } finally {
-    sub.close();
-  }
-}
-
-/**
- * A worker thread (kmeans-worker.ts) that claims starts from a counter shared with this thread and runs them
- * (sampleStart, one thread each) while this thread runs others; `collect` waits for the ones it claimed. When no
- * worker starts (or its module cannot be loaded there), this thread claims them all.
- */
-function startsInWorker(S: Float64Array, d: number, k: number, seed: number, nInit: number, maxIter: number, tol: number) {
-  // [next start to claim, then per start: 0 not done, 1 done by the worker, 2 failed there]
-  const sync = new Int32Array(new SharedArrayBuffer(4 * (1 + nInit)));
-  const centroids = new Float64Array(new SharedArrayBuffer(8 * nInit * k * d)), inertias = new Float64Array(new SharedArrayBuffer(8 * nInit));
-  const shared = new Float64Array(new SharedArrayBuffer(S.length * 8));
-  shared.set(S);
-  let worker: Worker | null = null;
-  try {
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-    worker = new Worker(new URL(`./kmeans-worker${ext}`, import.meta.url), { workerData: { S: shared, d, k, seed, nInit, maxIter, tol, sync, centroids, inertias } });
-    worker.unref();
-    // a worker that fails to load claims nothing: this thread then runs every start
-    worker.on('error', () => undefined);
-  } catch {
-    worker = null;
-  }
-  const mine = new Set<number>();
-  return {
-    claim: (): number => { const s = Atomics.add(sync, 0, 1); mine.add(s); return s; },
-    collect: (runs: (StartRun | undefined)[]): void => {
-      for (let s = 0; s < nInit; s++) {
-        if (mine.has(s)) continue;
-        let waited = 0;
-        while (Atomics.load(sync, 1 + s) === 0) {
-          if (Atomics.wait(sync, 1 + s, 0, 1000) === 'timed-out' && ++waited > 600) throw new SegmintError('internal-error', 'a k-means worker thread did not answer within 10 minutes', { exitCode: 1 });
-        }
-        // a start that failed in the worker (out of memory there, say) runs here: the same result
-        runs[s] = Atomics.load(sync, 1 + s) === 1
-          ? { centroids: centroids.slice(s * k * d, (s + 1) * k * d), inertia: inertias[s]! }
-          : sampleStart(S, d, k, seed, s, maxIter, tol, 1);
-      }
-    },
-    close: (): void => { if (worker) void worker.terminate(); },
-  };
-}
-
 /** Count the distinct rows (exact comparison), up to `limit`. */
 export function distinctRows(X: Float64Array, d: number, limit = Infinity): number {
   const n = X.length / d;
@@ -305,19 +247,16 @@ export function fitKMeans(X: Float64Array, d: number, params: KMeansParams): KMe
     if (params.refineBest && !params.init && presample > 0 && n > 2 * presample) {
       const S = takeRows(X, d, sampleRows(n, presample, (seed + 0x9e3779b1) >>> 0));
       if (distinctRows(S, d, k) >= k) {
-        const threads = params.threads ?? defaultThreads(presample, k);
-        // the starts are independent: with two threads for the rows (state.threads), a worker thread takes some of them
-        const helper = nInit > 1 && state.threads > 1 ? startsInWorker(S, d, k, seed, nInit, maxIter, tol) : null;
-        const runs: (StartRun | undefined)[] = [];
+        const sub = new KMeansState(S, d, k, params.threads ?? defaultThreads(presample, k));
+        let seedBest: Run | undefined;
         try {
-          for (let s = helper ? helper.claim() : 0; s < nInit; s = helper ? helper.claim() : s + 1) runs[s] = sampleStart(S, d, k, seed, s, maxIter, tol, threads);
-          if (helper) helper.collect(runs);
+          for (let s = 0; s < nInit; s++) {
+            const run = lloydHamerly(sub, kmeansPlusPlus(S, d, k, new Random(seed, s), sub), maxIter, relativeTolerance(S, d, tol));
+            if (!seedBest || run.inertia < seedBest.inertia) seedBest = run;
+          }
         } finally {
-          helper?.close();
+          sub.close();
         }
-        // the lowest inertia, the first start on a tie: as when they ran one after the other
-        let seedBest: StartRun | undefined;
-        for (const run of runs) if (!seedBest || run!.inertia < seedBest.inertia) seedBest = run;
         best = lloydHamerly(state, seedBest!.centroids, maxIter, tolAbs);
         startLabels.push(best.labels);
         startInertias.push(best.inertia);
