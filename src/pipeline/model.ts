@@ -254,10 +254,12 @@ export async function trainModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
   const exclude = new Set(isTrait ? [o.target] : []);
   const sources0 = await featureSources(db, o.features, exclude, hasTx, warnings);
   const folds = o.folds ?? 5;
-  // without cross-validation the rows' order matters to nothing but the rounding of the fit's sums (the same
-  // optimum; coefficients within ~1e-11): on DuckDB they are read in the customers table's scan order then, not
-  // sorted by customer_id (a sort of 1,000,000 ids, ~0.3 s of CPU). The folds are assigned in customer_id order.
-  const frame0 = await loadFrame(db, sources0, { extra: isTrait ? [o.target] : [], asOf, onlyWithPurchases: !isTrait && hasTx, ids: !isTrait, explicit: !!o.features, warnings, scanOrder: folds === 0 });
+  // logistic without cross-validation: the rows' order matters to nothing but the rounding of the fit's sums
+  // (the same optimum; coefficients within ~1e-11), so on DuckDB they are read in the customers table's scan
+  // order, not sorted by customer_id (a sort of 1,000,000 ids, ~0.3 s of CPU). Not for trees: their bin
+  // thresholds come from a seeded sample of row positions, so the order would change the model. The folds are
+  // assigned in customer_id order.
+  const frame0 = await loadFrame(db, sources0, { extra: isTrait ? [o.target] : [], asOf, onlyWithPurchases: !isTrait && hasTx, ids: !isTrait, explicit: !!o.features, warnings, scanOrder: folds === 0 && algorithm === 'logistic' });
   const sources = frame0.sources;
   const columnsAll = frame0.columns;
   if (!columnsAll.length) throw new SegmintError('invalid-option', 'no features left to train on', { hint: 'name them with --features' });
