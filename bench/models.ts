@@ -17,7 +17,8 @@ import { trainClassifier } from '../src/models/classify/cv.ts';
 import { applyDesign, categoricalColumn, eachDesignBlock, numericColumn } from '../src/models/classify/design.ts';
 import { gbtClassifier } from '../src/models/classify/gbt.ts';
 import { auc } from '../src/models/classify/metrics.ts';
-import { logisticClassifier } from '../src/models/classify/logistic.ts';
+import { logisticClassifier, logisticProbabilities } from '../src/models/classify/logistic.ts';
+import { logisticThreads } from '../src/models/classify/logistic-pool.ts';
 import type { FeatureColumn } from '../src/models/classify/types.ts';
 import { importFile } from '../src/store/import/index.ts';
 import { Workspace } from '../src/store/workspace.ts';
@@ -149,10 +150,11 @@ export async function run(): Promise<void> {
   // kernels in process: logistic design + fit (standard errors included), encode + predict every row
   const lFit = repeat(REPEATS, () => trainClassifier(logisticClassifier, cols, y, { C: 1 }, { folds: 0 }));
   const trained = lFit.out;
-  // as `segmint model score` does it: encoded and predicted a block of rows at a time
+  // as `segmint model score` does it: read column by column (logistic-predict.ts; else a block of rows at a time)
   const lPredict = repeat(REPEATS, () => {
     const out = new Float64Array(N);
-    eachDesignBlock(trained.encoding, cols, (x, from, to) => trained.model.predictProba(x, to - from, out.subarray(from, to)));
+    if (!logisticProbabilities(trained.model, trained.encoding, cols, out))
+      eachDesignBlock(trained.encoding, cols, (x, from, to) => trained.model.predictProba(x, to - from, out.subarray(from, to)));
     return out;
   });
   // trees: the same columns (numbers as they are, text as level codes), scikit-learn's defaults
@@ -197,8 +199,8 @@ runs (trees: ${TREE_REPEATS}); scikit-learn ${sk?.version ?? skg?.version ?? '?'
 
 | what | wall s | CPU s | CPU ÷ scikit-learn's |
 | --- | --- | --- | --- |
-| logistic kernel: Newton fit (${trained.model.toJSON().iterations} iterations; the design read from the feature columns a block at a time, one-hot zeros skipped) + standard errors + training AUC | ${both(lFit.runs)} | ${ratio(med(lFit.runs, 'cpu'), sk ? sk.designCpu + sk.newtonCpu : undefined)} of design + newton-cholesky fit |
-| logistic kernel: encode + predict every customer (a block of rows at a time) | ${both(lPredict.runs)} | ${ratio(med(lPredict.runs, 'cpu'), sk?.predictCpu)} of predict_proba |
+| logistic kernel: Newton fit (${trained.model.toJSON().iterations} iterations; the design read from the feature columns a block at a time, one-hot zeros skipped; passes on ${logisticThreads(N)} thread${logisticThreads(N) > 1 ? 's' : ''}) + standard errors + training AUC | ${both(lFit.runs)} | ${ratio(med(lFit.runs, 'cpu'), sk ? sk.designCpu + sk.newtonCpu : undefined)} of design + newton-cholesky fit |
+| logistic kernel: predict every customer (from the feature columns, column by column) | ${both(lPredict.runs)} | ${ratio(med(lPredict.runs, 'cpu'), sk?.predictCpu)} of predict_proba |
 | \`segmint model train conv --target converted --folds 0\` (process: read the features from DuckDB, fit, store) | ${both(train)} | |
 | \`segmint model score conv\` (process: read the features, predict, store ${N.toLocaleString('en-US')} scores joined to the ids in DuckDB) | ${both(score)} | |
 | **logistic train + score as processes (goal: under 5 s)** | **${f2(med(lProc, 'wall'))}** | **${f2(med(lProc, 'cpu'))}** | ${ratio(med(lProc, 'cpu'), skL?.cpu)} of scikit-learn's read CSV + design + fit + predict (${skL ? `${f2(skL.wall)} s wall, ${f2(skL.cpu)} s CPU` : '–'}) |
