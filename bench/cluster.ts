@@ -196,7 +196,20 @@ Their effect is below what this machine resolves as processes: before and after 
 and 77.6/50.2 → 78.4/51.9 s wall (2 pairs); in process, fitClusters on the same 1,000,000 × 8 rows 4.30/4.17 → 4.05/3.51 s
 CPU and k-means alone 1.60–2.01 → 1.56–1.77 s CPU (4 alternating fits). What is left in --k auto (chooseK in one thread,
 26.5 s CPU): the E-steps of the three starts of every k on the 200,000-row sample 65%, the silhouettes on the sample 20%,
-k-means++ candidates 7%, Calinski-Harabasz, Davies-Bouldin and the assignment of all rows 8%.`;
+k-means++ candidates 7%, Calinski-Harabasz, Davies-Bouldin and the assignment of all rows 8%.
+
+Later on 2026-12-03 (issue #15): DOUBLE columns read from DuckDB's chunks through the driver's C bindings (1,000,000 × 8
+in about 0.09 s instead of 0.25 s: the driver's vector objects cost more than the copy); the ids checked unique by
+comparing each with the next in the id-sorted table (a positional join, a quarter of count(DISTINCT)'s time); the file
+sorted by id without a DESCRIBE first; one scan per column in preprocessing; the silhouette's pairs in a worker thread
+while the clusters are profiled; and the rest of the report (medians, personas, Calinski-Harabasz and Davies-Bouldin
+in one pass, PCA) computed while DuckDB writes the output file — the output file and the --json result byte-identical.
+Before and after, alternating with pandas + scikit-learn at load 4–11 (2026-12-03, 16 rounds; the wall times spread
+3–12 s with the load, so CPU seconds are the figure to read): --k 8 4.6–4.8 → 4.4–4.7 s CPU (medians), --restarts 1
+4.1–4.2 → 3.8–3.9 s CPU, pandas + scikit-learn 3.6–3.7 s; in the two quietest rounds (load 4.5) --k 8 4.40/4.89 →
+4.02/4.11 s wall, --restarts 1 3.78/4.10 → 4.09/3.62 s, pandas 3.41/3.05 s. Tried and left out: the k-means starts on the
+sample shared with a worker thread (a second isolate's module load and cold JIT cost about 0.2 s CPU per fit for no
+wall time that this machine could show).`;
 }
 
 export async function run(): Promise<void> {
