@@ -12,6 +12,7 @@
  */
 
 import { SegmintError } from '../../core/errors.ts';
+import { dampedNewton } from '../damped-newton.ts';
 
 export interface LogisticOptions {
   /** inverse regularisation strength (scikit-learn's C); Infinity fits without a penalty. Default 1 */
@@ -85,34 +86,6 @@ export function sigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
   return e / (1 + e);
-}
-
-/** Solve the symmetric positive definite system A x = b (A of size m×m, row-major) by Cholesky; A is overwritten. */
-function choleskySolve(a: Float64Array, b: Float64Array, m: number): Float64Array | null {
-  for (let j = 0; j < m; j++) {
-    let d = a[j * m + j]!;
-    for (let k = 0; k < j; k++) d -= a[j * m + k]! ** 2;
-    if (!(d > 0)) return null;
-    const l = Math.sqrt(d);
-    a[j * m + j] = l;
-    for (let i = j + 1; i < m; i++) {
-      let s = a[i * m + j]!;
-      for (let k = 0; k < j; k++) s -= a[i * m + k]! * a[j * m + k]!;
-      a[i * m + j] = s / l;
-    }
-  }
-  const x = Float64Array.from(b);
-  for (let i = 0; i < m; i++) {
-    let s = x[i]!;
-    for (let k = 0; k < i; k++) s -= a[i * m + k]! * x[k]!;
-    x[i] = s / a[i * m + i]!;
-  }
-  for (let i = m - 1; i >= 0; i--) {
-    let s = x[i]!;
-    for (let k = i + 1; k < m; k++) s -= a[k * m + i]! * x[k]!;
-    x[i] = s / a[i * m + i]!;
-  }
-  return x;
 }
 
 const BLOCK = 256;
@@ -350,20 +323,6 @@ function sweep(
   return f;
 }
 
-/** The inverse of a symmetric positive definite m×m matrix (row-major), or null when it is not positive definite. */
-function invertSpd(a: Float64Array, m: number): Float64Array | null {
-  const inv = new Float64Array(m * m);
-  const unit = new Float64Array(m);
-  for (let c = 0; c < m; c++) {
-    unit.fill(0);
-    unit[c] = 1;
-    const col = choleskySolve(Float64Array.from(a), unit, m);
-    if (!col) return null;
-    for (let r = 0; r < m; r++) inv[r * m + c] = col[r]!;
-  }
-  return inv;
-}
-
 /** Column means and population standard deviations (a constant column gets scale 1). */
 export function columnScales(x: Float64Array, n: number, p: number): { means: number[]; scales: number[] } {
   const means = new Array<number>(p).fill(0);
@@ -433,134 +392,10 @@ function newton(src: DesignBlocks, y: Float64Array, C: number, o: LogisticOption
   const { n, p } = src;
   const w = o.weights;
   const lambda = Number.isFinite(C) ? 1 / C : 0;
-  const m = p + 1; // θ = (b, β₁ … β_p)
-  const theta = new Float64Array(m);
-  if (o.start) {
-    if (o.start.length !== m) throw new SegmintError('invalid-design', `a start needs ${m} values (intercept first), got ${o.start.length}`);
-    theta.set(o.start);
-  }
-  const eta = new Float64Array(n);
-  const penalty = (th: Float64Array): number => {
-    let pen = 0;
-    for (let j = 1; j < m; j++) pen += th[j]! ** 2;
-    return (lambda * pen) / 2;
-  };
-  const g = new Float64Array(m);
-  const h = new Float64Array(m * m);
-  let approx = o.startInverseHessian && o.start && o.startInverseHessian.length === m * m ? o.startInverseHessian : null;
-  // the objective at the start and its gradient and Hessian there (the gradient alone with an approximate Hessian): one pass
-  let f = sweep(src, y, w, theta, eta, g, approx ? null : h) + penalty(theta);
-  if (!Number.isFinite(f)) throw new SegmintError('invalid-design', `the objective at the start is ${f}: the design holds a value that is not a finite number`, { hint: 'fill or drop missing feature values before fitting' });
-  /** whether g and h hold the gradient and Hessian at θ (the pass that evaluated an accepted full step computes them) */
-  let haveDerivatives = !approx;
-  const maxIt = o.maxIterations ?? 100;
-  const tol = o.tolerance ?? 1e-20;
-  let iterations = 0;
-  let converged = false;
-  const hLast = new Float64Array(m * m);
-  const trial = new Float64Array(m);
-  const gTrial = new Float64Array(m);
-  const hTrial = new Float64Array(m * m);
-  const etaTrial = new Float64Array(n);
-  for (; iterations < maxIt; iterations++) {
-    if (approx) {
-      // the first step by the approximate inverse Hessian (g holds the gradient at the start); when it is not a
-      // clear descent, the step is taken again with the rows' Hessian
-      const hi = approx;
-      approx = null;
-      for (let j = 1; j < m; j++) g[j]! += lambda * theta[j]!;
-      const step = new Float64Array(m);
-      for (let a = 0; a < m; a++) {
-        let sa = 0;
-        for (let b = 0; b < m; b++) sa += hi[a * m + b]! * g[b]!;
-        step[a] = sa;
-      }
-      let decrement = 0;
-      for (let a = 0; a < m; a++) decrement += g[a]! * step[a]!;
-      const rounding = 64 * Number.EPSILON * Math.max(1, Math.abs(f));
-      if (decrement > rounding) {
-        for (let a = 0; a < m; a++) trial[a] = theta[a]! - step[a]!;
-        const fTrial = sweep(src, y, w, trial, etaTrial, gTrial, hTrial) + penalty(trial);
-        if (fTrial <= f - 1e-4 * decrement) {
-          theta.set(trial);
-          eta.set(etaTrial);
-          f = fTrial;
-          g.set(gTrial);
-          h.set(hTrial);
-          haveDerivatives = true;
-          continue;
-        }
-      }
-      iterations--; // not a step: the first step again, by the rows' Hessian
-      continue;
-    }
-    if (!haveDerivatives) sweep(src, y, w, theta, eta, g, h);
-    haveDerivatives = false;
-    for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
-    for (let j = 1; j < m; j++) {
-      g[j]! += lambda * theta[j]!;
-      h[j * m + j]! += lambda;
-    }
-    hLast.set(h);
-    const step = choleskySolve(h, g, m);
-    if (!step) break; // singular Hessian: unpenalised and separable or collinear; reported as not converged
-    let decrement = 0;
-    for (let a = 0; a < m; a++) decrement += g[a]! * step[a]!;
-    let largest = 0;
-    let stepSize = 0;
-    for (let a = 0; a < m; a++) {
-      largest = Math.max(largest, Math.abs(theta[a]!));
-      stepSize = Math.max(stepSize, Math.abs(step[a]!));
-    }
-    if (decrement / 2 <= tol * Math.max(1, Math.abs(f)) || stepSize <= 1e-15 * (1 + largest)) {
-      converged = true;
-      break;
-    }
-    // damped Newton: halve the step until the objective decreases (Armijo, c = 1e-4) or, near the
-    // optimum where the decrease is below the objective's rounding, does not grow beyond that rounding
-    const rounding = 64 * Number.EPSILON * Math.max(1, Math.abs(f));
-    if (decrement <= rounding) {
-      // the predicted decrease is below the objective's rounding: the gradient is at its floating-point noise
-      // (ill-conditioned designs never reach `tol`, and over many rows the objective's own rounding exceeds the
-      // decrease, so a line search would halve at random). The full Newton step leaves an error of the order of
-      // the decrement squared: take it and stop.
-      for (let a = 0; a < m; a++) theta[a] = theta[a]! - step[a]!;
-      f = sweep(src, y, w, theta, eta, null, null) + penalty(theta);
-      iterations++;
-      converged = true;
-      break;
-    }
-    let t = 1;
-    let fTrial = Infinity;
-    for (let halvings = 0; halvings < 60; halvings++, t /= 2) {
-      for (let a = 0; a < m; a++) trial[a] = theta[a]! - t * step[a]!;
-      // the full step is nearly always taken: its pass also computes the gradient and Hessian there
-      fTrial = sweep(src, y, w, trial, etaTrial, t === 1 ? gTrial : null, t === 1 ? hTrial : null) + penalty(trial);
-      if (fTrial <= f - 1e-4 * t * decrement || (decrement <= rounding && fTrial <= f + rounding)) break;
-    }
-    if (!(fTrial <= f + rounding)) break; // no descent: reported as not converged
-    theta.set(trial);
-    eta.set(etaTrial);
-    f = fTrial;
-    if (t === 1) {
-      g.set(gTrial);
-      h.set(hTrial);
-      haveDerivatives = true;
-    }
-  }
-
-  let scaledCovariance: number[] | null = null;
-  if (o.covariance) {
-    if (!converged) {
-      // the Hessian at the final θ (a converged fit stops before moving, so hLast is already there)
-      if (!haveDerivatives) sweep(src, y, w, theta, eta, g, h);
-      for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
-      for (let j = 1; j < m; j++) h[j * m + j]! += lambda;
-      hLast.set(h);
-    }
-    const inv = invertSpd(hLast, m);
-    scaledCovariance = inv ? Array.from(inv) : null;
-  }
+  // θ = (b, β₁ … β_p); the linear predictors of the current point and of a trial step in two buffers
+  const etas = [new Float64Array(n), new Float64Array(n)] as const;
+  const { theta, f, iterations, converged, scaledCovariance, current } = dampedNewton(p + 1, (th, slot, g, h) => sweep(src, y, w, th, etas[slot], g, h), lambda, o);
+  const eta = etas[current];
   const scaledCoefficients = Array.from(theta.subarray(1));
   const scaledIntercept = theta[0]!;
   let intercept = scaledIntercept;

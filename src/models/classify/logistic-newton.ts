@@ -8,6 +8,7 @@
  */
 import { SegmintError } from '../../core/errors.ts';
 import type { LogisticModel, LogisticOptions } from '../campaign/logistic.ts';
+import { dampedNewton } from '../damped-newton.ts';
 import { PASS_F, PASS_G, PASS_H } from './logistic-passes.ts';
 import { PassPool } from './logistic-pool.ts';
 
@@ -23,47 +24,6 @@ export interface ColumnDesign {
   groups: number;
   /** n × groups: the number (index into `sparse`) of the column holding the row's 1, −1 for none */
   codes: Int32Array;
-}
-
-/** Solve the symmetric positive definite system A x = b (A of size m×m, row-major) by Cholesky; A is overwritten. */
-function choleskySolve(a: Float64Array, b: Float64Array, m: number): Float64Array | null {
-  for (let j = 0; j < m; j++) {
-    let d = a[j * m + j]!;
-    for (let k = 0; k < j; k++) d -= a[j * m + k]! ** 2;
-    if (!(d > 0)) return null;
-    const l = Math.sqrt(d);
-    a[j * m + j] = l;
-    for (let i = j + 1; i < m; i++) {
-      let s = a[i * m + j]!;
-      for (let k = 0; k < j; k++) s -= a[i * m + k]! * a[j * m + k]!;
-      a[i * m + j] = s / l;
-    }
-  }
-  const x = Float64Array.from(b);
-  for (let i = 0; i < m; i++) {
-    let s = x[i]!;
-    for (let k = 0; k < i; k++) s -= a[i * m + k]! * x[k]!;
-    x[i] = s / a[i * m + i]!;
-  }
-  for (let i = m - 1; i >= 0; i--) {
-    let s = x[i]!;
-    for (let k = i + 1; k < m; k++) s -= a[k * m + i]! * x[k]!;
-    x[i] = s / a[i * m + i]!;
-  }
-  return x;
-}
-
-function invertSpd(a: Float64Array, m: number): Float64Array | null {
-  const inv = new Float64Array(m * m);
-  const unit = new Float64Array(m);
-  for (let c = 0; c < m; c++) {
-    unit.fill(0);
-    unit[c] = 1;
-    const col = choleskySolve(Float64Array.from(a), unit, m);
-    if (!col) return null;
-    for (let r = 0; r < m; r++) inv[r * m + c] = col[r]!;
-  }
-  return inv;
 }
 
 /**
@@ -135,133 +95,17 @@ export function fitLogisticColumns(d: ColumnDesign, yIn: ArrayLike<number>, o: L
   }
 }
 
-/** campaign/logistic.ts `newton`, step for step, its passes by the pool (eta arrays 0 and 1: the current and the trial point's). */
+/** The damped Newton's method of campaign/logistic.ts (damped-newton.ts), its passes by the pool (eta arrays 0 and 1). */
 function newton(d: ColumnDesign, pool: PassPool, C: number, o: LogisticOptions): LogisticModel {
   const { p } = d;
-  const sweep = passes(d, pool);
   const lambda = Number.isFinite(C) ? 1 / C : 0;
-  const m = p + 1;
-  const theta = new Float64Array(m);
-  if (o.start) {
-    if (o.start.length !== m) throw new SegmintError('invalid-design', `a start needs ${m} values (intercept first), got ${o.start.length}`);
-    theta.set(o.start);
-  }
-  let cur: 0 | 1 = 0; // the eta array holding θ's linear predictors
-  const penalty = (th: Float64Array): number => {
-    let pen = 0;
-    for (let j = 1; j < m; j++) pen += th[j]! ** 2;
-    return (lambda * pen) / 2;
-  };
-  const g = new Float64Array(m);
-  const h = new Float64Array(m * m);
-  let approx = o.startInverseHessian && o.start && o.startInverseHessian.length === m * m ? o.startInverseHessian : null;
-  let f = sweep(theta, cur, g, approx ? null : h) + penalty(theta);
-  if (!Number.isFinite(f)) throw new SegmintError('invalid-design', `the objective at the start is ${f}: the design holds a value that is not a finite number`, { hint: 'fill or drop missing feature values before fitting' });
-  let haveDerivatives = !approx;
-  const maxIt = o.maxIterations ?? 100;
-  const tol = o.tolerance ?? 1e-20;
-  let iterations = 0;
-  let converged = false;
-  const hLast = new Float64Array(m * m);
-  const trial = new Float64Array(m);
-  const gTrial = new Float64Array(m);
-  const hTrial = new Float64Array(m * m);
-  for (; iterations < maxIt; iterations++) {
-    if (approx) {
-      const hi = approx;
-      approx = null;
-      for (let j = 1; j < m; j++) g[j]! += lambda * theta[j]!;
-      const step = new Float64Array(m);
-      for (let a = 0; a < m; a++) {
-        let sa = 0;
-        for (let b = 0; b < m; b++) sa += hi[a * m + b]! * g[b]!;
-        step[a] = sa;
-      }
-      let decrement = 0;
-      for (let a = 0; a < m; a++) decrement += g[a]! * step[a]!;
-      const rounding = 64 * Number.EPSILON * Math.max(1, Math.abs(f));
-      if (decrement > rounding) {
-        for (let a = 0; a < m; a++) trial[a] = theta[a]! - step[a]!;
-        const fTrial = sweep(trial, cur === 0 ? 1 : 0, gTrial, hTrial) + penalty(trial);
-        if (fTrial <= f - 1e-4 * decrement) {
-          theta.set(trial);
-          cur = cur === 0 ? 1 : 0;
-          f = fTrial;
-          g.set(gTrial);
-          h.set(hTrial);
-          haveDerivatives = true;
-          continue;
-        }
-      }
-      iterations--; // not a step: the first step again, by the rows' Hessian
-      continue;
-    }
-    if (!haveDerivatives) sweep(theta, cur, g, h);
-    haveDerivatives = false;
-    for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
-    for (let j = 1; j < m; j++) {
-      g[j]! += lambda * theta[j]!;
-      h[j * m + j]! += lambda;
-    }
-    hLast.set(h);
-    const step = choleskySolve(h, g, m);
-    if (!step) break;
-    let decrement = 0;
-    for (let a = 0; a < m; a++) decrement += g[a]! * step[a]!;
-    let largest = 0;
-    let stepSize = 0;
-    for (let a = 0; a < m; a++) {
-      largest = Math.max(largest, Math.abs(theta[a]!));
-      stepSize = Math.max(stepSize, Math.abs(step[a]!));
-    }
-    if (decrement / 2 <= tol * Math.max(1, Math.abs(f)) || stepSize <= 1e-15 * (1 + largest)) {
-      converged = true;
-      break;
-    }
-    const rounding = 64 * Number.EPSILON * Math.max(1, Math.abs(f));
-    if (decrement <= rounding) {
-      for (let a = 0; a < m; a++) theta[a] = theta[a]! - step[a]!;
-      f = sweep(theta, cur, null, null) + penalty(theta);
-      iterations++;
-      converged = true;
-      break;
-    }
-    let t = 1;
-    let fTrial = Infinity;
-    const other: 0 | 1 = cur === 0 ? 1 : 0;
-    for (let halvings = 0; halvings < 60; halvings++, t /= 2) {
-      for (let a = 0; a < m; a++) trial[a] = theta[a]! - t * step[a]!;
-      fTrial = sweep(trial, other, t === 1 ? gTrial : null, t === 1 ? hTrial : null) + penalty(trial);
-      if (fTrial <= f - 1e-4 * t * decrement || (decrement <= rounding && fTrial <= f + rounding)) break;
-    }
-    if (!(fTrial <= f + rounding)) break;
-    theta.set(trial);
-    cur = other;
-    f = fTrial;
-    if (t === 1) {
-      g.set(gTrial);
-      h.set(hTrial);
-      haveDerivatives = true;
-    }
-  }
-
-  let scaledCovariance: number[] | null = null;
-  if (o.covariance) {
-    if (!converged) {
-      if (!haveDerivatives) sweep(theta, cur, g, h);
-      for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
-      for (let j = 1; j < m; j++) h[j * m + j]! += lambda;
-      hLast.set(h);
-    }
-    const inv = invertSpd(hLast, m);
-    scaledCovariance = inv ? Array.from(inv) : null;
-  }
+  const { theta, f, iterations, converged, scaledCovariance, current } = dampedNewton(p + 1, passes(d, pool), lambda, o);
   const coefficients = Array.from(theta.subarray(1));
   const intercept = theta[0]!;
   const model: LogisticModel = {
     p, C, standardized: false, intercept, coefficients, means: null, scales: null, scaledIntercept: intercept, scaledCoefficients: coefficients,
     scaledCovariance, iterations, converged, objective: f,
   };
-  if (o.linearPredictors) model.linearPredictors = inColumnOrder(d) ? pool.eta(cur) : null;
+  if (o.linearPredictors) model.linearPredictors = inColumnOrder(d) ? pool.eta(current) : null;
   return model;
 }
