@@ -13,6 +13,7 @@
 
 import { SegmintError } from '../../core/errors.ts';
 import { dampedNewton } from '../damped-newton.ts';
+import { denseBlockSums } from '../logistic-block.ts';
 
 export interface LogisticOptions {
   /** inverse regularisation strength (scikit-learn's C); Infinity fits without a penalty. Default 1 */
@@ -257,44 +258,7 @@ function sweep(
         }
       }
     }
-    for (let a = 0; a < md; a++) {
-      const oa = a * BLOCK;
-      let ga = 0;
-      for (let k = 0; k < len; k++) {
-        const xa = cols[oa + k]!;
-        ga += r[k]! * xa;
-        vx[k] = v[k]! * xa;
-      }
-      gd[a]! += ga;
-      let b = 0;
-      for (; b + 3 <= a; b += 4) {
-        const o0 = b * BLOCK;
-        const o1 = o0 + BLOCK;
-        const o2 = o1 + BLOCK;
-        const o3 = o2 + BLOCK;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let k = 0; k < len; k++) {
-          const q = vx[k]!;
-          s0 += q * cols[o0 + k]!;
-          s1 += q * cols[o1 + k]!;
-          s2 += q * cols[o2 + k]!;
-          s3 += q * cols[o3 + k]!;
-        }
-        hd[a * md + b]! += s0;
-        hd[a * md + b + 1]! += s1;
-        hd[a * md + b + 2]! += s2;
-        hd[a * md + b + 3]! += s3;
-      }
-      for (; b <= a; b++) {
-        const ob = b * BLOCK;
-        let s = 0;
-        for (let k = 0; k < len; k++) s += vx[k]! * cols[ob + k]!;
-        hd[a * md + b]! += s;
-      }
-    }
+    denseBlockSums(cols, BLOCK, len, md, r, v, vx, gd, 0, hd, 0);
   }
   if (!withGradient) return f;
   // back to the original order (θ index: 0 the intercept, c + 1 column c), into the lower triangle

@@ -3,13 +3,16 @@
  * predictors, the unpenalised weighted log-loss and, when asked, its gradient and the lower triangle of its
  * Hessian — the sums of campaign/logistic.ts `sweep`, in blocks of 256 rows the same way, but each chunk of rows
  * into a slot of its own, so that the pass's totals (the slots added in chunk order) do not depend on which thread
- * did which chunk. Pure, and importing nothing: logistic-worker.ts runs it in a worker thread.
+ * did which chunk. Pure, and importing only logistic-block.ts (its dense sums, shared with campaign/logistic.ts):
+ * logistic-worker.ts runs it in a worker thread.
  *
  * θ is in pass order: the intercept, the dense columns' coefficients, then the one-hot columns'.
  * A slot holds: f, the gradient over (intercept, dense) (md values), over the one-hot columns (ns), the
  * (intercept, dense) Hessian (md × md, lower triangle), one-hot × (intercept, dense) (ns × md), and one-hot pairs
  * of different groups (ns × ns, lower triangle).
  */
+
+import { denseBlockSums } from '../logistic-block.ts';
 
 export const PASS_BLOCK = 256;
 
@@ -141,45 +144,7 @@ export function passChunk(d: PassData, th: Float64Array, mode: number, lo: numbe
         }
       }
     }
-    for (let a = 0; a < md; a++) {
-      const oa = a * PASS_BLOCK;
-      let ga = 0;
-      for (let k = 0; k < len; k++) {
-        const xa = cols[oa + k]!;
-        ga += r[k]! * xa;
-        vx[k] = v[k]! * xa;
-      }
-      out[oG + a]! += ga;
-      const row = oH + a * md;
-      let b = 0;
-      for (; b + 3 <= a; b += 4) {
-        const o0 = b * PASS_BLOCK;
-        const o1 = o0 + PASS_BLOCK;
-        const o2 = o1 + PASS_BLOCK;
-        const o3 = o2 + PASS_BLOCK;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let k = 0; k < len; k++) {
-          const q = vx[k]!;
-          s0 += q * cols[o0 + k]!;
-          s1 += q * cols[o1 + k]!;
-          s2 += q * cols[o2 + k]!;
-          s3 += q * cols[o3 + k]!;
-        }
-        out[row + b]! += s0;
-        out[row + b + 1]! += s1;
-        out[row + b + 2]! += s2;
-        out[row + b + 3]! += s3;
-      }
-      for (; b <= a; b++) {
-        const ob = b * PASS_BLOCK;
-        let sb = 0;
-        for (let k = 0; k < len; k++) sb += vx[k]! * cols[ob + k]!;
-        out[row + b]! += sb;
-      }
-    }
+    denseBlockSums(cols, PASS_BLOCK, len, md, r, v, vx, out, oG, out, oH);
   }
   out[o] = f;
 }
