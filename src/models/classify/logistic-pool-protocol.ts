@@ -1,13 +1,15 @@
 /**
  * What the calling thread and the worker threads of a logistic fit share (logistic-pool.ts, logistic-worker.ts):
  * the design and outcomes, two arrays of linear predictors, one slot of sums per chunk of rows, the pass to run
- * (`ctl`) and three counters (`sync`). Importing nothing: the worker loads it.
+ * (`ctl`) and three counters (`sync`). Importing nothing at run time: the worker loads it.
  *
  * A pass is published by writing `ctl` (the mode, θ in pass order, which eta array), then sync[NEXT] = its
  * generation's tag with chunk 0, then sync[GEN] = its generation. Threads claim chunks by compare-and-swap on
  * sync[NEXT], which holds the generation in its upper 15 bits: a thread that read an older pass's θ cannot claim
  * a chunk of a newer pass. Each finished chunk adds 1 to sync[DONE]; the pass is over when that is the chunk count.
  */
+
+import type { PassData } from './logistic-passes.ts';
 
 export const GEN = 0;
 export const NEXT = 1;
@@ -20,14 +22,8 @@ export const CTL_THETA = 2;
 /** at most this many chunks in a pass (the lower 16 bits of sync[NEXT]) */
 export const MAX_CHUNKS = 0xfff0;
 
-export interface PoolShared {
-  n: number;
-  values: Float64Array[];
-  codes: Int32Array;
-  groups: number;
-  ns: number;
-  y: Float64Array;
-  w: Float64Array | null;
+/** The pass's data (logistic-passes.ts `PassData`) and the pool's shared state. */
+export interface PoolShared extends PassData {
   eta0: Float64Array;
   eta1: Float64Array;
   parts: Float64Array;
