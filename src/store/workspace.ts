@@ -80,7 +80,9 @@ export class Workspace {
       engine = await (await loadDuckDb()).openDuckDb(dbPath, { readOnly: options.readOnly ?? false, memoryLimitBytes: memoryLimit, tempDir: join(root, TEMP_DIR) });
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      if (/lock/i.test(msg)) {
+      // DuckDB's own words for a file another process holds ("Could not set lock on file …: Conflicting lock is
+      // held in …"); not any message with "lock" in it (a damaged file's "block …" is not a lock)
+      if (/could not set lock|conflicting lock/i.test(msg)) {
         throw new SegmintError('workspace-locked', `the workspace database ${dbPath} is in use by another process`, {
           hint: 'wait for the other segmint command to finish, then try again',
           exitCode: 1,

@@ -182,7 +182,9 @@ test('a customer found by search shows the orders, last purchase, RFM segment, t
   await s.page.getByRole('heading', { level: 1, name: 'Customer' }).waitFor();
   await s.page.getByRole('searchbox', { name: 'Customer id' }).fill(id);
   await s.page.getByRole('button', { name: 'Open' }).click();
-  await s.page.getByRole('heading', { level: 1, name: `Customer ${id}` }).waitFor();
+  // the first look-up after the runs above loads the server's customer cache for the new workspace version
+  // (server/customer-cache.ts): seconds alone, minutes on a CI machine whose 2 cores run other suites
+  await s.page.getByRole('heading', { level: 1, name: `Customer ${id}` }).waitFor({ timeout: 10 * 60_000 });
 
   const tx = await q1<{ orders: unknown; last: string; latest: string; lines: unknown }>("SELECT count(DISTINCT order_id) FILTER (WHERE NOT is_return) AS orders, strftime(max(ts) FILTER (WHERE NOT is_return), '%Y-%m-%d %H:%M:%S') AS last, strftime(max(ts), '%Y-%m-%d %H:%M:%S') AS latest, count(*) AS lines FROM transactions WHERE customer_id = ?", [id]);
   const purchases = region(s.page, 'Purchases');
