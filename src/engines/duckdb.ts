@@ -26,6 +26,8 @@ const {
   timestampValue,
 } = createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api');
 import { quoteIdent, quoteString } from '../sql/index.ts';
+import { beforeImagePath, CHECKPOINT_SETTINGS, restoreInterruptedCheckpoint, writeBeforeImage } from './duckdb-checkpoint.ts';
+import { unlinkSync } from 'node:fs';
 import {
   rowsOf,
   safeInteger,
@@ -272,7 +274,31 @@ export class DuckDbEngine implements Engine {
     private readonly ownsInstance = true,
     /** calls finished on the owning connection (`writeCount`), shared with the connections of `connect()` */
     private readonly writes = { n: 0 },
+    /** the database file when it is open read-write (checkpoints are taken by `checkpoint`), else undefined */
+    private readonly file?: string,
   ) {}
+
+  /**
+   * Make the committed writes part of the database file, crash-safely (engines/duckdb-checkpoint.ts): the live
+   * metadata blocks are copied aside, then CHECKPOINT, then the copy is deleted. Nothing for a read-only or
+   * in-memory database. A checkpoint that other connections' open transactions hold off is left for later.
+   */
+  async checkpoint(): Promise<void> {
+    if (!this.file) return;
+    const blocks = (await this.all<{ block_id: number }>('PRAGMA metadata_info')).map((r) => Number(r.block_id));
+    const size = await this.one<{ block_size: number }>('SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()');
+    writeBeforeImage(this.file, Number(size?.block_size), blocks);
+    try {
+      await this.run('CHECKPOINT');
+    } catch (e) {
+      // DuckDB refuses before writing anything while another connection's transaction is open; any other
+      // failure may have written blocks, so the copy stays for the next open to restore
+      if (/cannot checkpoint|other (write )?transactions/i.test(String((e as Error).message))) unlinkSync(beforeImagePath(this.file));
+      else throw e;
+      return;
+    }
+    unlinkSync(beforeImagePath(this.file));
+  }
 
   writeCount(): number {
     return this.writes.n;
@@ -296,7 +322,7 @@ export class DuckDbEngine implements Engine {
       conn.closeSync();
       throw e;
     }
-    return new DuckDbEngine(this.instance, conn, false, this.writes);
+    return new DuckDbEngine(this.instance, conn, false, this.writes, this.file);
   }
 
   async run(sql: string, params?: readonly Param[]): Promise<void> {
@@ -545,6 +571,9 @@ function qualified(table: string): string {
  * of the driver (a locked or damaged file) are thrown as they are: the caller says what they mean.
  */
 export async function openDuckDb(path: string, options: DuckDbOptions = {}): Promise<DuckDbEngine> {
+  const file = path !== ':memory:' && path !== '';
+  // a checkpoint a killed process left half-written is undone before DuckDB reads the file
+  if (file) restoreInterruptedCheckpoint(path);
   const instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
   let conn: DuckDBConnection | undefined;
   try {
@@ -553,7 +582,9 @@ export async function openDuckDb(path: string, options: DuckDbOptions = {}): Pro
     await conn.run("SET TimeZone = 'UTC'");
     if (options.memoryLimitBytes !== undefined) await conn.run(`SET memory_limit = '${Math.floor(options.memoryLimitBytes / 2 ** 20)}MiB'`);
     if (options.tempDir) await conn.run(`SET temp_directory = ${quoteString(options.tempDir)}`);
-    return new DuckDbEngine(instance, conn);
+    // every checkpoint is Segmint's own, crash-safe one (none on shutdown, none by WAL size at a commit)
+    if (file && !options.readOnly) for (const sql of CHECKPOINT_SETTINGS) await conn.run(sql);
+    return new DuckDbEngine(instance, conn, true, { n: 0 }, file && !options.readOnly ? path : undefined);
   } catch (e) {
     conn?.closeSync();
     instance.closeSync();

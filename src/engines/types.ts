@@ -79,6 +79,11 @@ export interface Engine {
    * one). On ClickHouse (`transactional` false) `fn` simply runs.
    */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Embedded DuckDB only: write the committed changes into the database file with a crash-safe checkpoint
+   * (engines/duckdb-checkpoint.ts); the servers checkpoint themselves.
+   */
+  checkpoint?(): Promise<void>;
 
   /**
    * Bulk insert into an existing table: DuckDB's appender, PostgreSQL `COPY … FROM STDIN`, ClickHouse an

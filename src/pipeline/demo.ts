@@ -53,7 +53,7 @@ function refuseOtherWorkspace(root: string): void {
 export async function runDemo(dir: string, onProgress?: (phase: string, fraction: number) => void, options: { force?: boolean } = {}): Promise<{ ws: Workspace; summary: DemoSummary }> {
   const root = resolve(dir);
   if (!options.force) refuseOtherWorkspace(root);
-  for (const f of [DATABASE_FILE, `${DATABASE_FILE}.wal`, CONFIG_FILE]) {
+  for (const f of [DATABASE_FILE, `${DATABASE_FILE}.wal`, `${DATABASE_FILE}.before`, CONFIG_FILE]) {
     if (existsSync(join(root, f))) rmSync(join(root, f));
   }
   const ws = await Workspace.open(root, { create: true });

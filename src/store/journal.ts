@@ -56,11 +56,12 @@ export const JOURNAL_TABLE_SQL = `CREATE TABLE journal (
 export async function journalled<T>(db: Db, kind: JournalKind, id: number, label: string, write: () => Promise<T>): Promise<T> {
   if (db.dialect !== 'duckdb') return journalledPortable(db, kind, id, label, write);
   await db.run('INSERT INTO journal VALUES (?, ?, ?, now()::TIMESTAMP)', [kind, id, label]);
+  let result: T;
   try {
-    return await db.transaction(async () => {
-      const result = await write();
+    result = await db.transaction(async () => {
+      const out = await write();
       await db.run('DELETE FROM journal WHERE kind = ? AND target_id = ?', [kind, id]);
-      return result;
+      return out;
     });
   } catch (e) {
     // The transaction rolled back; undo whatever a failed statement may have left, as recovery would, and
@@ -74,6 +75,10 @@ export async function journalled<T>(db: Db, kind: JournalKind, id: number, label
     }
     throw e;
   }
+  // Committed (in the WAL); now into the file, by a checkpoint a kill cannot tear (engines/duckdb-checkpoint.ts).
+  // Outside the try: a failed checkpoint must not undo a committed write.
+  await db.checkpoint?.();
+  return result;
 }
 
 /**

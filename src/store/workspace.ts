@@ -13,6 +13,7 @@ import { hasUnfinishedWrites, recoverUnfinishedWrites, type RecoveredWrite } fro
 import { migrate } from './migrations.ts';
 import { openConfiguredEngine } from './engine-setting.ts';
 import { writeFileAtomic } from './atomic-write.ts';
+import { walBytes } from '../engines/duckdb-checkpoint.ts';
 
 export type { Param, Row } from '../engines/types.ts';
 
@@ -21,6 +22,9 @@ export const DATABASE_FILE = 'segmint.duckdb';
 
 /** The database as the rest of Segmint sees it: an engine of src/engines/ (docs/engines.md). */
 export type Db = Engine;
+
+/** A read-write open checkpoints when the WAL has grown past this (DuckDB's own automatic threshold is 16 MiB). */
+const WAL_CHECKPOINT_BYTES = 4 * 2 ** 20;
 
 /** Where DuckDB spills what does not fit in its memory limit, inside the workspace folder. */
 export const TEMP_DIR = '.segmint-tmp';
@@ -108,6 +112,8 @@ export class Workspace {
         }
       } else {
         ws.recovered = await recoverUnfinishedWrites(db);
+        // writes outside a journalled one (migrations, labels, notes) wait in the WAL for the next checkpoint
+        if (ws.recovered.length > 0 || walBytes(dbPath) > WAL_CHECKPOINT_BYTES) await engine.checkpoint();
       }
     } catch (e) {
       ws.close();

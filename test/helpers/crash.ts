@@ -9,13 +9,17 @@ import { Workspace } from '../../src/store/workspace.ts';
 
 const BIN = resolve(import.meta.dirname, '../../bin/segmint.js');
 
-/** Where a run is killed: after `ms` milliseconds, when the WAL has grown past `walBytes`, or `ms` after the command printed its result. */
-export type KillPoint = { after: 'start'; ms: number } | { after: 'wal'; walBytes: number; ms: number } | { after: 'output'; ms: number };
+/**
+ * Where a run is killed: after `ms` milliseconds, when the WAL has grown past `walBytes`, `ms` after a checkpoint
+ * began (engines/duckdb-checkpoint.ts wrote its copy of the metadata blocks), or `ms` after the command printed its result.
+ */
+export type KillPoint = { after: 'start'; ms: number } | { after: 'wal'; walBytes: number; ms: number } | { after: 'checkpoint'; ms: number } | { after: 'output'; ms: number };
 
 export function describePoint(p: KillPoint): string {
   if (p.after === 'start') return `${p.ms} ms after start`;
   if (p.after === 'wal') return `${p.ms} ms after the WAL passed ${p.walBytes} bytes`;
-  return `${p.ms} ms after the result was printed (closing, checkpoint)`;
+  if (p.after === 'checkpoint') return `${p.ms} ms into a checkpoint (its copy of the metadata blocks written)`;
+  return `${p.ms} ms after the result was printed (closing)`;
 }
 
 /** Run `segmint args` to completion; rejects on a non-zero exit. Returns stdout and the wall time. */
@@ -52,6 +56,9 @@ export async function killAt(dir: string, args: string[], point: KillPoint): Pro
   if (point.after === 'start') await sleep(point.ms);
   else if (point.after === 'wal') {
     await waitFor(() => existsSync(wal) && (statSync(wal, { throwIfNoEntry: false })?.size ?? 0) >= point.walBytes);
+    if (point.ms) await sleep(point.ms);
+  } else if (point.after === 'checkpoint') {
+    await waitFor(() => existsSync(join(dir, 'segmint.duckdb.before')));
     if (point.ms) await sleep(point.ms);
   } else {
     await waitFor(() => printed);
