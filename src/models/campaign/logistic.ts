@@ -13,7 +13,7 @@
 
 import { SegmintError } from '../../core/errors.ts';
 import { dampedNewton } from '../damped-newton.ts';
-import { denseBlockSums } from '../logistic-block.ts';
+import { blockPass, passLayout, PASS_F, PASS_G, PASS_H, sigmoid } from '../logistic-block.ts';
 
 export interface LogisticOptions {
   /** inverse regularisation strength (scikit-learn's C); Infinity fits without a penalty. Default 1 */
@@ -78,16 +78,7 @@ export interface LogisticModel {
   linearPredictors?: Float64Array | null;
 }
 
-/** log(1 + e^x) without overflow. */
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-}
-
-export function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
+export { sigmoid };
 
 const BLOCK = 256;
 
@@ -174,91 +165,28 @@ function sweep(
   const ns = sparse.length;
   const bd = Float64Array.from(dense, (c) => th[c + 1]!);
   const bs = Float64Array.from(sparse, (c) => th[c + 1]!);
-  const b0 = th[0]!;
   const withGradient = g !== null;
   const withHessian = withGradient && h !== null;
-  const gd = new Float64Array(md);
-  const hd = new Float64Array(withHessian ? md * md : 0);
-  const gs = new Float64Array(ns);
-  const cross = new Float64Array(withHessian ? ns * md : 0); // one-hot column × (intercept, dense columns)
-  const ss = new Float64Array(withHessian ? ns * ns : 0); // one-hot pairs of different groups, lower triangle
+  const mode = withHessian ? PASS_H : withGradient ? PASS_G : PASS_F;
+  const lay = passLayout(0, md, ns);
+  const out = new Float64Array(withGradient ? lay.end : 0);
+  const gd = out.subarray(lay.g, lay.g + md);
+  const gs = out.subarray(lay.gs, lay.gs + ns);
+  const hd = out.subarray(lay.h, lay.h + md * md);
+  const cross = out.subarray(lay.c, lay.c + ns * md); // one-hot column × (intercept, dense columns)
+  const ss = out.subarray(lay.s, lay.s + ns * ns); // one-hot pairs of different groups, lower triangle
   const cols = new Float64Array(md * BLOCK);
   cols.fill(1, 0, BLOCK); // the intercept's column
   const r = new Float64Array(BLOCK);
   const v = new Float64Array(BLOCK);
   const vx = new Float64Array(BLOCK);
   const denseCols = cols.subarray(BLOCK);
+  const rows = { codes, groups, ns, y, w };
   let f = 0;
   for (let start = 0; start < n; start += BLOCK) {
     const len = Math.min(BLOCK, n - start);
     src.fill(start, len, denseCols, BLOCK);
-    // the linear predictors: column by column, each row's sum still adds its terms in column order
-    const e = eta.subarray(start, start + len);
-    e.fill(b0);
-    for (let j = 0; j < pd; j++) {
-      const o = (j + 1) * BLOCK;
-      const bj = bd[j]!;
-      for (let k = 0; k < len; k++) e[k]! += cols[o + k]! * bj;
-    }
-    if (groups) {
-      for (let k = 0; k < len; k++) {
-        let ek = e[k]!;
-        for (let gi = 0, cb = (start + k) * groups; gi < groups; gi++) {
-          const c = codes[cb + gi]!;
-          if (c >= 0) ek += bs[c]!;
-        }
-        e[k] = ek;
-      }
-    }
-    for (let k = 0; k < len; k++) {
-      const ek = e[k]!;
-      const li = y[start + k] === 1 ? softplus(-ek) : softplus(ek);
-      f += w ? w[start + k]! * li : li;
-    }
-    if (!withGradient) continue;
-    if (!withHessian) {
-      // the gradient alone: the same sums in the same order as below
-      for (let k = 0; k < len; k++) {
-        const i = start + k;
-        const mu = sigmoid(e[k]!);
-        const wi = w ? w[i]! : 1;
-        const rk = wi * (mu - y[i]!);
-        r[k] = rk;
-        for (let gi = 0, cb = i * groups; gi < groups; gi++) {
-          const s = codes[cb + gi]!;
-          if (s >= 0) gs[s]! += rk;
-        }
-      }
-      for (let a = 0; a < md; a++) {
-        const oa = a * BLOCK;
-        let ga = 0;
-        for (let k = 0; k < len; k++) ga += r[k]! * cols[oa + k]!;
-        gd[a]! += ga;
-      }
-      continue;
-    }
-    for (let k = 0; k < len; k++) {
-      const i = start + k;
-      const mu = sigmoid(e[k]!);
-      const wi = w ? w[i]! : 1;
-      const rk = wi * (mu - y[i]!);
-      const vk = wi * mu * (1 - mu);
-      r[k] = rk;
-      v[k] = vk;
-      for (let gi = 0, cb = i * groups; gi < groups; gi++) {
-        const s = codes[cb + gi]!;
-        if (s < 0) continue;
-        gs[s]! += rk;
-        const base = s * md;
-        cross[base]! += vk;
-        for (let j = 0; j < pd; j++) cross[base + 1 + j]! += vk * cols[(j + 1) * BLOCK + k]!;
-        for (let gj = 0; gj < gi; gj++) {
-          const t = codes[cb + gj]!;
-          if (t >= 0) ss[s * ns + t]! += vk; // t < s: the groups are numbered in order
-        }
-      }
-    }
-    denseBlockSums(cols, BLOCK, len, md, r, v, vx, gd, 0, hd, 0);
+    f = blockPass(cols, BLOCK, len, md, th[0]!, bd, bs, rows, start, mode, eta.subarray(start, start + len), r, v, vx, out, lay, f);
   }
   if (!withGradient) return f;
   // back to the original order (θ index: 0 the intercept, c + 1 column c), into the lower triangle

@@ -170,6 +170,16 @@ export function learnDesign(columns: readonly FeatureColumn[], options: DesignOp
 type Encoder = (from: number, to: number, x: Float64Array, shift: number) => void;
 
 /** An input feature's design columns j … end − 1 (consecutive), the first of them, and the feature's column. */
+/**
+ * A one-hot feature's design columns j … end − 1: the column of each of the input's levels (−1 for a level the
+ * encoding has no column for) and the column of a missing value (−1 when none).
+ */
+export function oneHotTargets(encoding: DesignEncoding, j: number, end: number, levels: readonly string[]): { remap: Int32Array; missingCol: number } {
+  const target = new Map<string, number>();
+  for (let k = j; k < end; k++) target.set(encoding.columns[k]!.level!, k);
+  return { remap: Int32Array.from(levels, (l) => target.get(l) ?? -1), missingCol: target.get(MISSING_LEVEL) ?? -1 };
+}
+
 export interface FeatureRun { j: number; end: number; first: DesignColumn; c: FeatureColumn }
 
 /**
@@ -237,10 +247,7 @@ function encoders(encoding: DesignEncoding, columns: readonly FeatureColumn[], r
       });
     } else {
       // one-hot: the design column of each input code (−1: none); the other columns are left at 0
-      const target = new Map<string, number>();
-      for (let k = j; k < end; k++) target.set(encoding.columns[k]!.level!, k);
-      const remap = Int32Array.from(c.levels, (l) => target.get(l) ?? -1);
-      const missingCol = target.get(MISSING_LEVEL) ?? -1;
+      const { remap, missingCol } = oneHotTargets(encoding, j, end, c.levels);
       const codes = c.codes;
       out.push((from, to, x, shift) => {
         for (let i = from; i < to; i++) {

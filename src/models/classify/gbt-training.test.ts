@@ -1,38 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitGbt, GBT_DESIGN } from './gbt.ts';
-import type { DesignMatrix } from './types.ts';
+import { fitGbt } from './gbt.ts';
+import { treeData } from '../../../test/helpers/tree-synthetic.ts';
 
 /** n rows of two numeric columns (one with missing values) and a categorical one; y from a known model. */
-function design(n: number): { design: DesignMatrix; y: Float64Array; weights: Float64Array } {
-  const p = 3;
-  const x = new Float64Array(n * p), y = new Float64Array(n), weights = new Float64Array(n);
-  let s = 11;
-  const next = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
-  for (let i = 0; i < n; i++) {
-    const a = next() * 4 - 2, b = next() * 50, c = Math.floor(next() * 5);
-    x[i * p] = a;
-    x[i * p + 1] = next() < 0.05 ? NaN : b;
-    x[i * p + 2] = c;
-    y[i] = next() < 1 / (1 + Math.exp(-(a * a - 1 + (b > 30 ? 0.7 : 0) + (c === 3 ? -1 : 0.3)))) ? 1 : 0;
-    weights[i] = 0.5 + next();
-  }
-  return {
-    design: {
-      x, n, p,
-      encoding: {
-        options: GBT_DESIGN,
-        features: [{ name: 'a', kind: 'numeric' }, { name: 'b', kind: 'numeric' }, { name: 'c', kind: 'categorical' }],
-        columns: [
-          { name: 'a', feature: 'a', kind: 'numeric' },
-          { name: 'b', feature: 'b', kind: 'numeric' },
-          { name: 'c', feature: 'c', kind: 'codes', levels: ['0', '1', '2', '3', '4'], categorical: true },
-        ],
-      },
-    },
-    y, weights,
-  };
-}
+const design = (n: number) => treeData(n, { seed: 11, levels: 5, signal: (a) => a * a - 1, weights: true });
 
 test('the fit keeps its training rows’ probabilities: exactly predictProba’s on the same rows, taken once', () => {
   // 30,000 rows: with two threads the worker shares the large nodes

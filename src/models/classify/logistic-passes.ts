@@ -12,14 +12,11 @@
  * of different groups (ns × ns, lower triangle).
  */
 
-import { denseBlockSums } from '../logistic-block.ts';
+import { blockPass, passLayout } from '../logistic-block.ts';
 
 export const PASS_BLOCK = 256;
 
-/** what a pass computes: the objective alone, with the gradient, or with the gradient and the Hessian */
-export const PASS_F = 1;
-export const PASS_G = 2;
-export const PASS_H = 3;
+export { PASS_F, PASS_G, PASS_H } from '../logistic-block.ts';
 
 /** The values a chunk's slot holds (see the file comment). */
 export function slotSize(md: number, ns: number): number {
@@ -40,17 +37,6 @@ export interface PassData {
   w: Float64Array | null;
 }
 
-/** log(1 + e^x) without overflow (as campaign/logistic.ts). */
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-}
-
-function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
-
 /** Scratch arrays of one thread. */
 export interface PassScratch { cols: Float64Array; r: Float64Array; v: Float64Array; vx: Float64Array }
 
@@ -66,85 +52,18 @@ export function passScratch(md: number): PassScratch {
  * the one-hot 1s in group order), so its sigmoid is `predictLogistic`'s probability to the last bit.
  */
 export function passChunk(d: PassData, th: Float64Array, mode: number, lo: number, hi: number, eta: Float64Array, out: Float64Array, o: number, s: PassScratch): void {
-  const { values, codes, groups, ns, y, w } = d;
+  const { values, ns } = d;
   const pd = values.length;
   const md = pd + 1;
   const { cols, r, v, vx } = s;
-  const b0 = th[0]!;
-  const oG = o + 1;
-  const oGs = oG + md;
-  const oH = oGs + ns;
-  const oC = oH + md * md;
-  const oS = oC + ns * md;
-  out.fill(0, o, oS + ns * ns);
+  const at = passLayout(o + 1, md, ns);
+  out.fill(0, o, at.end);
+  const bd = th.subarray(1, md), bs = th.subarray(md);
   let f = 0;
   for (let start = lo; start < hi; start += PASS_BLOCK) {
     const len = Math.min(PASS_BLOCK, hi - start);
     for (let j = 0; j < pd; j++) cols.set(values[j]!.subarray(start, start + len), (j + 1) * PASS_BLOCK);
-    const e = eta.subarray(start, start + len);
-    e.fill(b0);
-    for (let j = 0; j < pd; j++) {
-      const oj = (j + 1) * PASS_BLOCK;
-      const bj = th[j + 1]!;
-      for (let k = 0; k < len; k++) e[k]! += cols[oj + k]! * bj;
-    }
-    if (groups) {
-      for (let k = 0; k < len; k++) {
-        let ek = e[k]!;
-        for (let gi = 0, cb = (start + k) * groups; gi < groups; gi++) {
-          const c = codes[cb + gi]!;
-          if (c >= 0) ek += th[md + c]!;
-        }
-        e[k] = ek;
-      }
-    }
-    for (let k = 0; k < len; k++) {
-      const ek = e[k]!;
-      const li = y[start + k] === 1 ? softplus(-ek) : softplus(ek);
-      f += w ? w[start + k]! * li : li;
-    }
-    if (mode === PASS_F) continue;
-    if (mode === PASS_G) {
-      for (let k = 0; k < len; k++) {
-        const i = start + k;
-        const mu = sigmoid(e[k]!);
-        const rk = (w ? w[i]! : 1) * (mu - y[i]!);
-        r[k] = rk;
-        for (let gi = 0, cb = i * groups; gi < groups; gi++) {
-          const c = codes[cb + gi]!;
-          if (c >= 0) out[oGs + c]! += rk;
-        }
-      }
-      for (let a = 0; a < md; a++) {
-        const oa = a * PASS_BLOCK;
-        let ga = 0;
-        for (let k = 0; k < len; k++) ga += r[k]! * cols[oa + k]!;
-        out[oG + a]! += ga;
-      }
-      continue;
-    }
-    for (let k = 0; k < len; k++) {
-      const i = start + k;
-      const mu = sigmoid(e[k]!);
-      const wi = w ? w[i]! : 1;
-      const rk = wi * (mu - y[i]!);
-      const vk = wi * mu * (1 - mu);
-      r[k] = rk;
-      v[k] = vk;
-      for (let gi = 0, cb = i * groups; gi < groups; gi++) {
-        const c = codes[cb + gi]!;
-        if (c < 0) continue;
-        out[oGs + c]! += rk;
-        const base = oC + c * md;
-        out[base]! += vk;
-        for (let j = 1; j < md; j++) out[base + j]! += vk * cols[j * PASS_BLOCK + k]!;
-        for (let gj = 0; gj < gi; gj++) {
-          const t = codes[cb + gj]!;
-          if (t >= 0) out[oS + c * ns + t]! += vk; // t < c: the groups are numbered in order
-        }
-      }
-    }
-    denseBlockSums(cols, PASS_BLOCK, len, md, r, v, vx, out, oG, out, oH);
+    f = blockPass(cols, PASS_BLOCK, len, md, th[0]!, bd, bs, d, start, mode, eta.subarray(start, start + len), r, v, vx, out, at, f);
   }
   out[o] = f;
 }

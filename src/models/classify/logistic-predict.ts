@@ -9,7 +9,7 @@
  */
 import { SegmintError } from '../../core/errors.ts';
 import { sigmoid } from '../campaign/logistic.ts';
-import { featureRuns, MISSING_LEVEL } from './design.ts';
+import { featureRuns, oneHotTargets } from './design.ts';
 import type { DesignEncoding, FeatureColumn } from './types.ts';
 
 const BLOCK = 4096;
@@ -48,10 +48,7 @@ export function predictLogisticColumns(encoding: DesignEncoding, columns: readon
       return false;
     } else {
       // one-hot: the coefficient of each input code's column (none: adds nothing)
-      const target = new Map<string, number>();
-      for (let k = j; k < end; k++) target.set(encoding.columns[k]!.level!, k);
-      const col = Int32Array.from(c.levels, (l) => target.get(l) ?? -1);
-      const missingCol = target.get(MISSING_LEVEL) ?? -1;
+      const { remap: col, missingCol } = oneHotTargets(encoding, j, end, c.levels);
       const codes = c.codes;
       adders.push((from, len, e) => {
         for (let k = 0; k < len; k++) {

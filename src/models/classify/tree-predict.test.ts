@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitGbt, GBT_DESIGN } from './gbt.ts';
+import { fitGbt } from './gbt.ts';
 import { applyBins } from './bin-mapper.ts';
 import { addCompiledPredictions, compileTree, type Tree } from './tree.ts';
-import type { DesignMatrix } from './types.ts';
+import { treeData } from '../../../test/helpers/tree-synthetic.ts';
 
 /** A row's leaf value by walking the tree's own fields, node by node (the definition in tree.ts). */
 function walk(t: Tree, row: Uint8Array): number {
@@ -18,34 +18,7 @@ function walk(t: Tree, row: Uint8Array): number {
   return t.value[k]!;
 }
 
-function data(n: number): { design: DesignMatrix; y: Float64Array } {
-  const p = 3;
-  const x = new Float64Array(n * p), y = new Float64Array(n);
-  let s = 5;
-  const next = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
-  for (let i = 0; i < n; i++) {
-    const a = next() * 4 - 2, b = next() * 50, c = Math.floor(next() * 6);
-    x[i * p] = a;
-    x[i * p + 1] = next() < 0.05 ? NaN : b;
-    x[i * p + 2] = c;
-    y[i] = next() < 1 / (1 + Math.exp(-(Math.sin(3 * a) + (b > 30 ? 0.7 : 0) + (c === 3 ? -1 : 0.3)))) ? 1 : 0;
-  }
-  return {
-    design: {
-      x, n, p,
-      encoding: {
-        options: GBT_DESIGN,
-        features: [{ name: 'a', kind: 'numeric' }, { name: 'b', kind: 'numeric' }, { name: 'c', kind: 'categorical' }],
-        columns: [
-          { name: 'a', feature: 'a', kind: 'numeric' },
-          { name: 'b', feature: 'b', kind: 'numeric' },
-          { name: 'c', feature: 'c', kind: 'codes', levels: ['0', '1', '2', '3', '4', '5'], categorical: true },
-        ],
-      },
-    },
-    y,
-  };
-}
+const data = (n: number) => treeData(n, { seed: 5, levels: 6, signal: (a) => Math.sin(3 * a) });
 
 test('compiled trees (≤ 256 nodes by one next table, eight rows at a time; larger by two tables) give every row the leaf a node-by-node walk gives', () => {
   const { design, y } = data(6_003); // not a multiple of 8: the rows after the last eight too
