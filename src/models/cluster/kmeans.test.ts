@@ -126,6 +126,35 @@ test('k-means with a worker thread gives exactly the single-thread fit', () => {
   assert.deepEqual(two, one);
 });
 
+test('k-means starts on a sample run on the fit\'s worker thread (borrowed, then handed back) and give exactly the single-thread fit', () => {
+  const { X, d } = blobs([[0, 0, 0], [1.5, 0, 0], [0, 1.5, 0], [0, 0, 1.5]], 10000, 6);
+  // presample 3,000 of 40,000 rows: each start is seeded and iterated on a sample first (refineBest: one shared sample)
+  for (const refineBest of [false, true]) {
+    const one = fitKMeans(X, d, { k: 4, seed: 3, nInit: 3, threads: 1, presample: 3000, refineBest });
+    const two = fitKMeans(X, d, { k: 4, seed: 3, nInit: 3, threads: 2, presample: 3000, refineBest });
+    assert.deepEqual(two, one);
+  }
+  // a state on other rows borrows the host's worker; the host runs on its own rows again afterwards
+  const host = new KMeansState(X, d, 4, 2);
+  const S = X.slice(0, 3000 * d);
+  const sub = new KMeansState(S, d, 4, 1, host);
+  assert.equal(sub.running, 2);
+  sub.C.set(X.subarray(0, 4 * d));
+  host.C.set(X.subarray(0, 4 * d));
+  const alone = new KMeansState(S, d, 4, 1);
+  alone.C.set(X.subarray(0, 4 * d));
+  assert.equal(sub.estep(true, -1, 0, 0), alone.estep(true, -1, 0, 0));
+  assert.deepEqual(sub.labels, alone.labels);
+  sub.close();
+  assert.equal(host.running, 2);
+  const hostAlone = new KMeansState(X, d, 4, 1);
+  hostAlone.C.set(X.subarray(0, 4 * d));
+  assert.equal(host.estep(true, -1, 0, 0), hostAlone.estep(true, -1, 0, 0));
+  assert.deepEqual(host.labels, hostAlone.labels);
+  assert.deepEqual(host.totals(), hostAlone.totals());
+  host.close();
+});
+
 test('mini-batch k-means recovers separated clusters, is seeded, and lands within 2% of the Lloyd inertia', () => {
   const { X, d, truth } = blobs([[0, 0, 0], [8, 0, 0], [0, 8, 0], [0, 0, 8]], 2000, 8);
   const mb = fitMiniBatchKMeans(X, d, { k: 4, seed: 1, batchSize: 256 });

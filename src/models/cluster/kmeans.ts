@@ -237,7 +237,7 @@ export function fitKMeans(X: Float64Array, d: number, params: KMeansParams): KMe
       if (!(presample > 0) || n <= 2 * presample) return kmeansPlusPlus(X, d, k, rng, state);
       const S = takeRows(X, d, sampleRows(n, presample, (seed + Math.imul(s + 1, 0x9e3779b1)) >>> 0));
       if (distinctRows(S, d, k) < k) return kmeansPlusPlus(X, d, k, rng, state);
-      const sub = new KMeansState(S, d, k, params.threads ?? defaultThreads(presample, k));
+      const sub = new KMeansState(S, d, k, params.threads ?? defaultThreads(presample, k), state);
       try {
         return lloydHamerly(sub, kmeansPlusPlus(S, d, k, rng, sub), maxIter, relativeTolerance(S, d, tol)).centroids;
       } finally {
@@ -247,7 +247,7 @@ export function fitKMeans(X: Float64Array, d: number, params: KMeansParams): KMe
     if (params.refineBest && !params.init && presample > 0 && n > 2 * presample) {
       const S = takeRows(X, d, sampleRows(n, presample, (seed + 0x9e3779b1) >>> 0));
       if (distinctRows(S, d, k) >= k) {
-        const sub = new KMeansState(S, d, k, params.threads ?? defaultThreads(presample, k));
+        const sub = new KMeansState(S, d, k, params.threads ?? defaultThreads(presample, k), state);
         let seedBest: Run | undefined;
         try {
           for (let s = 0; s < nInit; s++) {

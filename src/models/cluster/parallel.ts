@@ -5,7 +5,7 @@
  * an Atomics flag, so the fit stays a synchronous function.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { SegmintError } from '../../core/errors.ts';
 import { kernels, parallelKernelSource } from './kernels.ts';
 
@@ -21,26 +21,40 @@ export function defaultThreads(n: number, k: number): number {
 }
 
 const WORKER = `
-const { workerData } = require('node:worker_threads');
-const w = workerData;
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
+const base = workerData;
+// the rows and arrays of the state the thread works for (job 3 binds it to another state's, sent on base.port)
+let w = base;
+const nap = new Int32Array(new SharedArrayBuffer(4));
 const kern = new Function('return ' + w.src)();
-let gen = 0;
+let gen = 0, bound = 0;
 for (;;) {
-  Atomics.wait(w.sync, 0, gen);
-  gen = Atomics.load(w.sync, 0);
-  const job = w.ctl[0];
+  Atomics.wait(base.sync, 0, gen);
+  gen = Atomics.load(base.sync, 0);
+  const job = base.ctl[0];
   if (job === 0) break;
-  // chunks claimed one at a time from the shared counter, as the calling thread does
-  const n = w.labels.length, chunks = Math.ceil(n / w.chunk);
-  let total = 0;
-  for (let g = Atomics.add(w.sync, 2, 1); g < chunks; g = Atomics.add(w.sync, 2, 1)) {
-    const lo = g * w.chunk, hi = Math.min(n, lo + w.chunk);
-    if (job === 1) total += kern.estep(w.X, w.C, w.k, w.labels, w.upper, w.lower, w.half, w.shift, w.ctl[1], w.ctl[2], w.ctl[3], w.ctl[4] === 1, lo, hi, w.sums, w.chunk);
-    else kern.candidateRange(w.X, w.ctl[5], w.closest, w.candDist, lo, hi, w.chunkPot, w.chunk);
+  if (job === 3) {
+    // each binding taken once (sync[4] counts them: a thread that woke late may see the job before its number)
+    const b = Atomics.load(base.sync, 4);
+    if (b === bound) continue;
+    bound = b;
+    // posted before the job was announced; waited for a little should it not be visible yet
+    let m = receiveMessageOnPort(base.port);
+    for (let tries = 0; m === undefined && tries < 10000; tries++) { Atomics.wait(nap, 0, 0, 1); m = receiveMessageOnPort(base.port); }
+    if (m !== undefined) w = Object.assign({}, base, m.message);
+    Atomics.add(base.sync, 1, 1);
+    Atomics.notify(base.sync, 1);
+    continue;
   }
-  w.result[w.slot] = total;
-  Atomics.add(w.sync, 1, 1);
-  Atomics.notify(w.sync, 1);
+  // chunks claimed one at a time from the shared counter, as the calling thread does; a claimed chunk's job is read
+  // after the claim (a thread that woke late may claim a chunk of a later job, whose fields were set before it opened)
+  const n = w.labels.length, chunks = Math.ceil(n / w.chunk);
+  for (let g = Atomics.add(base.sync, 2, 1); g < chunks; g = Atomics.add(base.sync, 2, 1)) {
+    const lo = g * w.chunk, hi = Math.min(n, lo + w.chunk);
+    if (base.ctl[0] === 1) w.chunkRes[g] = kern.estep(w.X, w.C, w.k, w.labels, w.upper, w.lower, w.half, w.shift, base.ctl[1], base.ctl[2], base.ctl[3], base.ctl[4] === 1, lo, hi, w.sums, w.chunk);
+    else kern.candidateRange(w.X, base.ctl[5], w.closest, w.candDist, lo, hi, w.chunkPot, w.chunk);
+    if (Atomics.add(base.sync, 3, 1) + 1 >= chunks) Atomics.notify(base.sync, 3);
+  }
 }
 `;
 
@@ -59,19 +73,30 @@ export class KMeansState {
   readonly closest: Float64Array;
   readonly candDist: Float64Array;
   readonly chunkPot: Float64Array;
+  /** per chunk: its E-step's changed labels */
+  readonly chunkRes: Float64Array;
   readonly chunks: number;
+  /** the worker threads and their control words: this state's own, or those of the state it borrowed them from */
+  private readonly team: Team;
   private readonly ctl: Float64Array;
   private readonly sync: Int32Array;
-  private readonly result: Float64Array;
-  private readonly workers: Worker[] = [];
+  private get workers(): Worker[] {
+    return this.team.workers;
+  }
   /** threads that share the rows: 1 + the workers that started (a runtime without worker threads gives 1) */
   get running(): number {
     return this.workers.length + 1;
   }
   private readonly kern;
 
-  constructor(X: Float64Array, readonly d: number, readonly k: number, threadsWanted: number) {
-    const threads = (this.threads = Math.max(1, Math.min(2, threadsWanted)));
+  /**
+   * `host`: a state whose worker threads this one borrows (e.g. the k-means starts on a sample while the fit on all
+   * rows waits): no thread started, the host's bound to this state's arrays when this one runs and back when the host
+   * runs again; closing this state leaves them to the host. A host without workers lends none (`threadsWanted` then).
+   */
+  constructor(X: Float64Array, readonly d: number, readonly k: number, threadsWanted: number, host?: KMeansState) {
+    const borrow = host !== undefined && host.running > 1 && host.d === d && host.k === k ? host.team : undefined;
+    const threads = (this.threads = borrow ? borrow.workers.length + 1 : Math.max(1, Math.min(2, threadsWanted)));
     const n = (this.n = X.length / d);
     this.chunks = Math.max(1, Math.ceil(n / CHUNK));
     const shared = threads > 1;
@@ -82,21 +107,30 @@ export class KMeansState {
     this.labels = new Int32Array(shared ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4));
     this.upper = f64(n); this.lower = f64(n); this.half = f64(k); this.shift = f64(k);
     this.sums = f64(this.chunks * (k * d + k));
-    this.closest = f64(n); this.candDist = f64(n); this.chunkPot = f64(this.chunks);
-    this.ctl = f64(8); this.result = f64(threads);
-    // [generation, threads done, next chunk to claim]
-    this.sync = new Int32Array(shared ? new SharedArrayBuffer(12) : new ArrayBuffer(12));
+    this.closest = f64(n); this.candDist = f64(n); this.chunkPot = f64(this.chunks); this.chunkRes = f64(this.chunks);
     this.kern = kernels(d);
+    if (borrow) {
+      this.team = borrow;
+      ({ ctl: this.ctl, sync: this.sync } = borrow);
+      return;
+    }
+    this.ctl = f64(8);
+    // [generation, threads that took the last binding, next chunk to claim, chunks done, bindings]
+    this.sync = new Int32Array(shared ? new SharedArrayBuffer(20) : new ArrayBuffer(20));
+    this.team = { workers: [], ports: [], ctl: this.ctl, sync: this.sync, bound: this, owner: this };
     const src = parallelKernelSource(d);
     for (let t = 0; t < threads - 1; t++) {
       try {
+        const { port1, port2 } = new MessageChannel();
         const w = new Worker(WORKER, {
           eval: true,
-          workerData: { src, X: this.X, C: this.C, k, labels: this.labels, upper: this.upper, lower: this.lower, half: this.half, shift: this.shift,
-            sums: this.sums, closest: this.closest, candDist: this.candDist, chunkPot: this.chunkPot, ctl: this.ctl, sync: this.sync, result: this.result, slot: t, chunk: CHUNK },
+          workerData: { src, ...this.arrays(), ctl: this.ctl, sync: this.sync, chunk: CHUNK, port: port2 },
+          transferList: [port2],
         });
         w.unref();
-        this.workers.push(w);
+        port1.unref();
+        this.team.workers.push(w);
+        this.team.ports.push(port1);
       } catch {
         // no worker threads here (a restricted runtime): this thread does all the rows
         break;
@@ -104,30 +138,62 @@ export class KMeansState {
     }
   }
 
-  /**
-   * Run job 1 (E-step) or 2 (k-means++ candidate) on every chunk; returns the summed results (changed labels).
-   * The threads claim chunks one at a time from a shared counter, so that one slowed down (a busy machine)
-   * leaves more of them to the other; each chunk's sums are its own, so the results do not depend on who did which.
-   */
-  private run(job: 1 | 2, mine: (lo: number, hi: number) => number): number {
-    const W = this.workers.length;
-    Atomics.store(this.sync, 2, 0);
-    if (W > 0) {
-      this.ctl[0] = job;
-      Atomics.store(this.sync, 1, 0);
-      Atomics.add(this.sync, 0, 1);
-      Atomics.notify(this.sync, 0);
-    }
-    let own = 0;
-    for (let g = Atomics.add(this.sync, 2, 1); g < this.chunks; g = Atomics.add(this.sync, 2, 1)) own += mine(g * CHUNK, Math.min(this.n, (g + 1) * CHUNK));
+  /** The arrays a worker thread works on for this state. */
+  private arrays() {
+    return { X: this.X, C: this.C, k: this.k, labels: this.labels, upper: this.upper, lower: this.lower, half: this.half, shift: this.shift,
+      sums: this.sums, closest: this.closest, candDist: this.candDist, chunkPot: this.chunkPot, chunkRes: this.chunkRes };
+  }
+
+  /** Wait until sync[at] reaches `target` (the workers that took a binding, or the chunks done). */
+  private awaitCount(at: 1 | 3, target: number): void {
     let waited = 0;
-    while (W > 0 && Atomics.load(this.sync, 1) < W) {
-      if (Atomics.wait(this.sync, 1, Atomics.load(this.sync, 1), 1000) === 'timed-out' && ++waited > 600) {
+    for (let now = Atomics.load(this.sync, at); now < target; now = Atomics.load(this.sync, at)) {
+      if (Atomics.wait(this.sync, at, now, 1000) === 'timed-out' && ++waited > 600) {
         throw new SegmintError('internal-error', 'a k-means worker thread did not answer within 10 minutes', { exitCode: 1 });
       }
     }
-    let total = own;
-    for (let t = 0; t < W; t++) total += this.result[t]!;
+  }
+
+  /** Bind the team's workers to this state's arrays (job 3: each takes them from its port), when they work for another. */
+  private bind(): void {
+    const W = this.workers.length;
+    if (W === 0 || this.team.bound === this) return;
+    // the count reset, the arrays posted and the binding numbered before the job is announced
+    Atomics.store(this.sync, 1, 0);
+    for (const port of this.team.ports) port.postMessage(this.arrays());
+    Atomics.add(this.sync, 4, 1);
+    this.ctl[0] = 3;
+    Atomics.add(this.sync, 0, 1);
+    Atomics.notify(this.sync, 0);
+    this.awaitCount(1, W);
+    this.team.bound = this;
+  }
+
+  /**
+   * Run job 1 (E-step) or 2 (k-means++ candidate) on every chunk; returns the summed results (changed labels).
+   * The threads claim chunks one at a time from a shared counter, so that one slowed down (a busy machine)
+   * leaves more of them to the other, and this thread waits only for the chunks a worker claimed (not for a worker
+   * that has not woken up yet: it then finds no chunk left); each chunk's sums are its own, so the results do not
+   * depend on who did which.
+   */
+  private run(job: 1 | 2, mine: (lo: number, hi: number) => number): number {
+    const W = this.workers.length;
+    this.bind();
+    // the job's fields before its chunks open (a late worker reads them after claiming one)
+    this.ctl[0] = job;
+    Atomics.store(this.sync, 3, 0);
+    Atomics.store(this.sync, 2, 0);
+    if (W > 0) {
+      Atomics.add(this.sync, 0, 1);
+      Atomics.notify(this.sync, 0);
+    }
+    for (let g = Atomics.add(this.sync, 2, 1); g < this.chunks; g = Atomics.add(this.sync, 2, 1)) {
+      this.chunkRes[g] = mine(g * CHUNK, Math.min(this.n, (g + 1) * CHUNK));
+      Atomics.add(this.sync, 3, 1);
+    }
+    if (W > 0) this.awaitCount(3, this.chunks);
+    let total = 0;
+    for (let g = 0; g < this.chunks; g++) total += this.chunkRes[g]!;
     return total;
   }
 
@@ -154,11 +220,23 @@ export class KMeansState {
     return out;
   }
 
+  /** Stop the worker threads (a state that borrowed them leaves them to their owner). */
   close(): void {
-    if (this.workers.length === 0) return;
+    if (this.workers.length === 0 || this.team.owner !== this) return;
     this.ctl[0] = 0;
     Atomics.add(this.sync, 0, 1);
     Atomics.notify(this.sync, 0);
     for (const w of this.workers) void w.terminate();
+    for (const p of this.team.ports) p.close();
   }
+}
+
+/** Worker threads shared by a state and those that borrow them; `bound`: the state whose arrays they work on now. */
+interface Team {
+  workers: Worker[];
+  ports: MessagePort[];
+  ctl: Float64Array;
+  sync: Int32Array;
+  bound: KMeansState;
+  owner: KMeansState;
 }
