@@ -728,16 +728,20 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
       joins: [{ type: 'inner', target: table(patterns, 'p'), on: and(eq(key(p('x')), key(cast(col('frequency', 's'), 'double'))), eq(key(p('tx')), key(col('recency', 's'))), eq(key(p('big_t')), key(col('T', 's')))) }],
     });
     const BASE_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'days_next', 'excluded_reason'];
-    // the per-customer table is built by the engine while P(alive)'s spread is computed here (the churn tiers,
-    // which depend on it, are computed in the insert below): a fresh name, so no DROP before it
-    const baseBuilt = exec(db, createTableAs(base, select({
-      select: [...BASE_COLUMNS.map((c) => ({ expr: col(c), as: c })), { expr: mul(mul(num(o.margin), col('expected_spend')), col('discounted')), as: 'clv' }],
+    const clvOf = (alias: string) => mul(mul(num(o.margin), col('expected_spend', alias)), col('discounted', alias));
+    const baseSelect = select({
+      select: [...BASE_COLUMNS.map((c) => ({ expr: col(c), as: c })), { expr: clvOf('b'), as: 'clv' }],
       from: subquery(inner, 'b'),
-    }), { temporary: true }));
+    });
+    // DuckDB: no per-customer table (writing it cost more than the join it saves): the CLVs are read from the join
+    // with the summary's rowids, and the insert below joins again; other engines: the per-customer table, built by
+    // the engine while P(alive)'s spread is computed here (a fresh name, so no DROP before it)
+    const inline = db.dialect === 'duckdb';
+    const baseBuilt = inline ? undefined : exec(db, createTableAs(base, baseSelect, { temporary: true }));
     // let the engine take the statement before the main thread is busy: DuckDB's client parses and prepares it in
     // two asynchronous steps before it runs, each answered in the event loop's poll phase, which a timer lets wait
     // for them (a few setImmediate turns can pass before either step is answered)
-    await new Promise((r) => setTimeout(r, 10));
+    if (baseBuilt) await new Promise((r) => setTimeout(r, 10));
     // churn tiers only from a P(alive) that tells customers apart, and not from a model without drop-out
     let spread: PAliveSpread;
     try {
@@ -750,7 +754,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     // the CLV tier from the share of customers with a higher CLV (ties by customer id), (rank − 1) / n: the customer
     // at each tier's edge in CLV order; a customer is in a tier above the edge when it sorts before it
     const clv = col('clv');
-    const edges = await clvEdges(db, base);
+    const edges = inline ? await clvEdgesOfJoin(db, summary, inner, clvOf) : await clvEdges(db, base);
     const withClv = edges.n;
     const before = async (to: number): Promise<Expr> => {
       let k = 0;
@@ -765,7 +769,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     for (const t of CLV_TIERS.slice(0, -1)) cases.push([await before(t.to), lit(t.tier)]);
     const tier = caseWhen(cases, lit(last.tier));
     const churn = churnTier(col('p_alive'), informative ? undefined : NOT_INFORMATIVE);
-    const rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : c === 'churn_tier' ? churn : col(c), as: c })), from: table(base) });
+    const rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : c === 'churn_tier' ? churn : col(c), as: c })), from: inline ? subquery(baseSelect, 'c') : table(base) });
     // insert the rows straight into clv_predictions and summarise the stored run; ClickHouse 18.16 (no
     // transactions, a distributed table) summarises them materialised first, as before
     const direct = db.dialect !== 'clickhouse';
@@ -829,12 +833,19 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   }
 }
 
+/** The CLV edges: how many CLVs there are, the customer at a position of the descending order, and a CLV as a literal. */
+interface ClvEdges {
+  n: number;
+  at: (k: number) => Promise<{ clv: number; customerId: string } | undefined>;
+  value: (v: number) => Expr;
+}
+
 /**
  * The CLVs of `base` in order (descending, ties by customer id) without sorting the rows in the warehouse: the
  * CLVs read as a typed column and sorted here, and the customer at a position looked up among the few with its
  * CLV. ClickHouse 18.16 reads the rows in that order instead (its doubles are compared as it prints them).
  */
-async function clvEdges(db: Workspace['db'], base: string): Promise<{ n: number; at: (k: number) => Promise<{ clv: number; customerId: string } | undefined>; value: (v: number) => Expr }> {
+async function clvEdges(db: Workspace['db'], base: string): Promise<ClvEdges> {
   const clv = col('clv');
   if (db.dialect === 'clickhouse') {
     const order = await all<{ clv: number; customer_id: string }>(db, select({
@@ -845,9 +856,60 @@ async function clvEdges(db: Workspace['db'], base: string): Promise<{ n: number;
   }
   const c = compile(select({ select: [{ expr: clv, as: 'clv' }], from: table(base), where: isNotNull(clv) }), db.dialect);
   const values = (await db.numericColumns(c.sql, c.params, ['clv'])).clv!;
+  return edgesOf(values, async (v, limit) => (await all<{ customer_id: string }>(db, select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: eq(clv, castDouble(v)), orderBy: [col('customer_id')], limit,
+  }))).map((r) => String(r.customer_id)));
+}
+
+/** A double bound as a parameter: the value read, exactly. */
+const castDouble = (v: number): Expr => cast(lit(v), 'double');
+
+/** Summary rowids of one CLV up to this many are looked up by rowid; more (a degenerate fit) by the join again. */
+const MAX_ROWID_LOOKUP = 20_000;
+
+/**
+ * clvEdges of the per-customer rows of `rows` (the join of the summary `s`, whose rowid it reads, with the
+ * patterns; `clvOf` the CLV of a row under an alias), not materialised (DuckDB): the CLVs are read with the
+ * summary's rowids, and the customers with an edge's CLV are looked up in the summary by those rowids, ordered
+ * by customer id as clvEdges orders them (the same CLV expression over the same rows: the same doubles).
+ */
+async function clvEdgesOfJoin(db: Workspace['db'], summary: string, rows: Select, clvOf: (alias: string) => Expr): Promise<ClvEdges> {
+  const withRowid = { ...rows, select: [...(rows.select === '*' ? [] : rows.select), { expr: col('rowid', 's'), as: 'rid' }] } as Select;
+  const clv = clvOf('b');
+  const c = compile(select({
+    select: [{ expr: col('clv', 'q'), as: 'clv' }, { expr: cast(col('rid', 'q'), 'double'), as: 'rid' }],
+    from: subquery(select({ select: [{ expr: clv, as: 'clv' }, { expr: col('rid', 'b'), as: 'rid' }], from: subquery(withRowid, 'b') }), 'q'),
+    where: isNotNull(col('clv', 'q')),
+  }), db.dialect);
+  const read = await db.numericColumns(c.sql, c.params, ['clv', 'rid']);
+  const values = read.clv!;
+  const rid = read.rid!;
+  // the selection reorders the values it is given: the rowids pair with a copy in the order read
+  const asRead = values.slice();
+  return edgesOf(values, async (v, limit) => {
+    const ids: number[] = [];
+    const nan = Number.isNaN(v);
+    for (let i = 0; i < asRead.length && ids.length <= MAX_ROWID_LOOKUP; i++) if (nan ? Number.isNaN(asRead[i]!) : asRead[i] === v) ids.push(rid[i]!);
+    if (ids.length > MAX_ROWID_LOOKUP) {
+      return (await all<{ customer_id: string }>(db, select({
+        select: [{ expr: col('customer_id', 'q'), as: 'customer_id' }],
+        from: subquery(select({ select: [{ expr: col('customer_id', 'b'), as: 'customer_id' }, { expr: clv, as: 'clv' }], from: subquery(rows, 'b') }), 'q'),
+        where: eq(col('clv', 'q'), castDouble(v)), orderBy: [col('customer_id', 'q')], limit,
+      }))).map((r) => String(r.customer_id));
+    }
+    const list = ids.map((x) => String(x)).join(', ');
+    const r = await db.all<{ customer_id: string }>(`SELECT "customer_id" FROM "${summary.replace(/"/g, '""')}" WHERE rowid IN (${list}) ORDER BY "customer_id" LIMIT ${limit}`);
+    return r.map((x) => String(x.customer_id));
+  });
+}
+
+/**
+ * The edges of `values` (the CLVs that are not NULL, in any order; reordered here), with `tied(v, limit)`
+ * giving the first `limit` customer ids, in order, of those whose CLV is v.
+ */
+function edgesOf(values: Float64Array, tied: (v: number, limit: number) => Promise<string[]>): ClvEdges {
   const n = values.length;
-  // bound as a double parameter: the value read, exactly
-  const value = (v: number): Expr => cast(lit(v), 'double');
+  const value = castDouble;
   // the k-th CLV in descending order and how many are above it, by selection: a few edges are asked for, so
   // the whole column is not sorted (the sort cost 0.2 s of the main thread at bench/clv). A NaN (the engine's
   // greatest double) sorts as a typed array sorts it, after every number: then the whole column is sorted.
@@ -896,10 +958,7 @@ async function clvEdges(db: Workspace['db'], base: string): Promise<{ n: number;
       const v = e.v === 0 ? 0 : e.v;
       // customers with a higher CLV come first; the edge is the (k − above)-th of those with CLV v, by id
       const offset = k - e.above;
-      const ids = await all<{ customer_id: string }>(db, select({
-        select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: eq(clv, value(v)), orderBy: [col('customer_id')], limit: offset + 1,
-      }));
-      const id = ids[offset]?.customer_id;
+      const id = (await tied(v, offset + 1))[offset];
       if (id === undefined) throw new Error(`clv predict: no customer at CLV rank ${k} (CLV ${v}) — the CLV read back does not compare equal`);
       return { clv: v, customerId: String(id) };
     },
