@@ -13,6 +13,7 @@ import { quoteClickHouseIdent } from '../sql/index.ts';
 import {
   numberText,
   pickNumeric,
+  queryTimeout,
   rowsOf,
   safeInteger,
   splitTableName,
@@ -172,9 +173,20 @@ export class ClickHouseEngine implements Engine {
     await this.client.command({ query: sql });
   }
 
-  private async read(sql: string, params: readonly Param[] | undefined): Promise<{ meta: Meta; data: unknown[][] }> {
+  async oneWithin<T extends Row = Row>(sql: string, params: readonly Param[] | undefined, ms: number): Promise<T | undefined> {
+    // the server stops the query at max_execution_time (whole seconds; 159 TIMEOUT_EXCEEDED, or 160 TOO_SLOW when
+    // it estimates early that the query cannot finish in time)
+    const seconds = Math.max(1, Math.ceil(ms / 1000));
+    try {
+      return (await this.objects<T>(await this.read(sql, params, { max_execution_time: seconds, timeout_overflow_mode: 'throw' })))[0];
+    } catch (e) {
+      throw /TIMEOUT_EXCEEDED|TOO_SLOW|Timeout exceeded|Estimated query execution time/i.test(String((e as Error).message)) || ['159', '160'].includes(String((e as { code?: string }).code)) ? queryTimeout(seconds * 1000, e) : e;
+    }
+  }
+
+  private async read(sql: string, params: readonly Param[] | undefined, settings?: Record<string, string | number>): Promise<{ meta: Meta; data: unknown[][] }> {
     refuseParams(params);
-    const rs = await this.client.query({ query: sql, format: 'JSONCompact' });
+    const rs = await this.client.query({ query: sql, format: 'JSONCompact', ...(settings ? { clickhouse_settings: settings } : {}) });
     const { meta, data } = await rs.json<unknown[]>();
     const conv = (meta ?? []).map((m) => (needsConversion(m.type) ? converter(m.type) : undefined));
     if (conv.some((c) => c !== undefined)) {
@@ -189,7 +201,10 @@ export class ClickHouseEngine implements Engine {
   }
 
   async all<T extends Row = Row>(sql: string, params?: readonly Param[]): Promise<T[]> {
-    const { meta, data } = await this.read(sql, params);
+    return this.objects<T>(await this.read(sql, params));
+  }
+
+  private objects<T extends Row>({ meta, data }: { meta: Meta; data: unknown[][] }): T[] {
     return data.map((r) => {
       const o: Row = {};
       meta.forEach((m, j) => {

@@ -35,6 +35,7 @@ import {
   unknownColumn,
   toDouble,
   inTransaction,
+  queryTimeout,
   type CellValue,
   type ColumnInfo,
   type ColumnKind,
@@ -314,6 +315,24 @@ export class DuckDbEngine implements Engine {
    * its own transactions, so it sees committed data only, and queries on different connections run in parallel.
    * Closing it closes only the connection; it must be closed before the engine that made it.
    */
+  async oneWithin<T extends Row = Row>(sql: string, params: readonly Param[] | undefined, ms: number): Promise<T | undefined> {
+    // a connection of its own, so that the interrupt stops this query and no other
+    const c = await this.connect();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      c.conn.interrupt();
+    }, ms);
+    try {
+      return await c.one<T>(sql, params);
+    } catch (e) {
+      throw timedOut ? queryTimeout(ms, e) : e;
+    } finally {
+      clearTimeout(timer);
+      c.closeSync();
+    }
+  }
+
   async connect(): Promise<DuckDbEngine> {
     const conn = await this.instance.connect();
     try {

@@ -112,6 +112,23 @@ for (const t of targets) {
       assert.equal(e.transactional, d !== 'clickhouse');
     });
 
+    test('oneWithin stops a query that runs past its time on the engine itself, and the engine goes on answering', { timeout: 300_000 }, async () => {
+      // each of these would run for many minutes
+      const slow = {
+        duckdb: 'SELECT count(*) AS n FROM range(300000) a, range(300000) b WHERE (a.range * 31 + b.range) % 97 = 3',
+        postgres: 'SELECT pg_sleep(900) AS n',
+        clickhouse: 'SELECT count() AS n FROM numbers(100000000000000) WHERE intHash64(number) % 97 = 3',
+      }[d];
+      const t0 = Date.now();
+      await assert.rejects(e.oneWithin(slow, undefined, 300), (err: { code?: string }) => err.code === 'query-timeout');
+      const stopped = Date.now() - t0;
+      // PostgreSQL answers on one connection: a statement still running there would hold this next one back
+      assert.equal(Number((await e.oneWithin('SELECT 1 AS n', undefined, 60_000))?.n), 1);
+      assert.equal(Number((await e.one('SELECT 1 AS n'))?.n), 1);
+      assert.ok(stopped < 120_000, `stopped after ${stopped} ms`);
+      console.log(`${d}: the slow query was stopped after ${stopped} ms`);
+    });
+
     test('insertRows round-trips strings, doubles (-0, 1e300), integers, booleans, timestamps and NULLs', async () => {
       const ts = TIMESTAMPS(d);
       const n = Math.max(STRINGS.length, DOUBLES.length, BIGINTS.length, BOOLS.length, ts.length);

@@ -15,6 +15,7 @@ import {
   safeInteger,
   splitTableName,
   inTransaction,
+  queryTimeout,
   type CellValue,
   type ColumnInfo,
   type ColumnKind,
@@ -131,7 +132,28 @@ export class PostgresEngine implements Engine {
   private readonly tx = { open: false };
   private closed = false;
 
-  constructor(private readonly client: pg.Client) {}
+  constructor(
+    private readonly client: pg.Client,
+    /** cancels the statement this client's backend is running, from a connection of its own (`oneWithin`) */
+    private readonly cancelRunning: () => Promise<void> = async () => undefined,
+  ) {}
+
+  async oneWithin<T extends Row = Row>(sql: string, params: readonly Param[] | undefined, ms: number): Promise<T | undefined> {
+    let timedOut = false;
+    const query = this.one<T>(sql, params);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.cancelRunning().catch(() => undefined);
+    }, ms);
+    try {
+      return await query;
+    } catch (e) {
+      // 57014: query_canceled
+      throw timedOut && (e as { code?: string }).code === '57014' ? queryTimeout(ms, e) : e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async run(sql: string, params?: readonly Param[]): Promise<void> {
     await this.client.query(sql, bind(params));
@@ -224,7 +246,7 @@ export class PostgresEngine implements Engine {
  * first on the search path. Driver errors (refused connection, authentication) are thrown as they are; engines/index.ts words them.
  */
 export async function openPostgres(options: PostgresOptions): Promise<PostgresEngine> {
-  const client = new pg.Client({
+  const config: pg.ClientConfig = {
     host: options.host,
     port: options.port,
     user: options.user,
@@ -233,7 +255,8 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresEn
     ssl: options.ssl === 'require' ? { rejectUnauthorized: false } : options.ssl === 'verify' ? true : undefined,
     application_name: options.applicationName ?? 'segmint',
     types: TYPES,
-  });
+  };
+  const client = new pg.Client(config);
   // An idle client whose server goes away emits 'error'; without a listener that would end the process.
   client.on('error', () => undefined);
   await client.connect();
@@ -252,5 +275,15 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresEn
     await client.end().catch(() => undefined);
     throw e;
   }
-  return new PostgresEngine(client);
+  const cancel = async (): Promise<void> => {
+    const other = new pg.Client(config);
+    other.on('error', () => undefined);
+    await other.connect();
+    try {
+      await other.query('SELECT pg_cancel_backend($1)', [(client as unknown as { processID: number }).processID]);
+    } finally {
+      await other.end().catch(() => undefined);
+    }
+  };
+  return new PostgresEngine(client, cancel);
 }

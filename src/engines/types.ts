@@ -4,6 +4,7 @@
  * numeric columns back with the same JavaScript types on every engine (docs/engines.md, "The connection
  * layer"). The files beside this one are the only ones that import a database driver.
  */
+import { SegmintError } from '../core/errors.ts';
 import type { DialectName } from '../sql/index.ts';
 
 /** A value that can be bound as a query parameter (compiled parameters are a subset). */
@@ -65,6 +66,12 @@ export interface Engine {
   all<T extends Row = Row>(sql: string, params?: readonly Param[]): Promise<T[]>;
   /** The first row, or undefined. */
   one<T extends Row = Row>(sql: string, params?: readonly Param[]): Promise<T | undefined>;
+  /**
+   * `one`, stopped on the engine when it runs past `ms`: the query itself is cancelled (DuckDB interrupts its
+   * connection, PostgreSQL `pg_cancel_backend`, ClickHouse `max_execution_time`), so it stops using the
+   * machine, and the call rejects with `query-timeout` (see `queryTimeout`).
+   */
+  oneWithin<T extends Row = Row>(sql: string, params: readonly Param[] | undefined, ms: number): Promise<T | undefined>;
   /** Column-wise read: each column as an array of the values `all` would give, in the query's column order. */
   columns(sql: string, params?: readonly Param[]): Promise<Record<string, unknown[]>>;
   /**
@@ -219,4 +226,9 @@ export async function inTransaction<T>(state: { open: boolean }, exec: (sql: str
   } finally {
     state.open = false;
   }
+}
+
+/** The error `oneWithin` rejects with when its query ran past its time and was cancelled. */
+export function queryTimeout(ms: number, cause?: unknown): SegmintError {
+  return new SegmintError('query-timeout', `the query ran longer than ${ms / 1000} s and was stopped`, { hint: 'narrow the query, or run it as a job', cause });
 }

@@ -20,6 +20,11 @@ import type { WorkspaceState } from '../state.ts';
 /** The longest rule text the draft count takes (characters), and how long it may take. */
 export const MAX_DRAFT_TEXT = 20_000;
 export const DRAFT_COUNT_TIMEOUT_MS = 20_000;
+/** The draft count's limit: DRAFT_COUNT_TIMEOUT_MS, or SEGMINT_DRAFT_COUNT_TIMEOUT_MS (milliseconds) where set. */
+const draftCountTimeoutMs = (): number => {
+  const v = Number(process.env.SEGMINT_DRAFT_COUNT_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : DRAFT_COUNT_TIMEOUT_MS;
+};
 /** How far the vocabulary pages go. */
 const MAX_OFFSET = 10_000;
 const tags = ['audiences'];
@@ -143,16 +148,16 @@ export async function audienceToolRoutes(app: FastifyInstance, opts: { state: Wo
     const ws = rd();
     const p = await state.prepare(req.body.name ?? 'draft', req.body.where, req.body.asOf);
     const c = compileAudience(p.name, select({ select: [{ expr: count(), as: 'n' }], from: subquery(p.query, 'q') }), ws.db.dialect);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ApiError(504, 'count-timeout', `counting took longer than ${DRAFT_COUNT_TIMEOUT_MS / 1000} s`, { hint: 'save the audience and store a snapshot (a job), or narrow the rule' })), DRAFT_COUNT_TIMEOUT_MS);
-    });
+    let row: { n: unknown } | undefined;
     try {
-      const [row, total] = await Promise.race([Promise.all([ws.db.one<{ n: unknown }>(c.sql, c.params), countRows(ws.db, 'customers')]), late]);
-      const n = Number(row?.n ?? 0);
-      return { where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0 };
-    } finally {
-      clearTimeout(timer);
+      // stopped on the engine at the time limit, so an abandoned count does not go on taking a core
+      row = await ws.db.oneWithin<{ n: unknown }>(c.sql, c.params, draftCountTimeoutMs());
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'query-timeout') throw e;
+      throw new ApiError(504, 'count-timeout', `counting took longer than ${draftCountTimeoutMs() / 1000} s and was stopped`, { hint: 'save the audience and store a snapshot (a job), or narrow the rule' });
     }
+    const total = await countRows(ws.db, 'customers');
+    const n = Number(row?.n ?? 0);
+    return { where: p.where, asOf: p.asOf, customers: n, share: total ? n / total : 0 };
   });
 }
