@@ -17,8 +17,16 @@ import type { Period } from '../features/transaction-summary.ts';
 import { summaryUnit } from './clv-fit-summary.ts';
 import type { Db } from '../store/workspace.ts';
 
-/** The DuckDB text of the summary (columns customer_id, frequency, recency, T, monetary_value) and its parameters. */
-export function predictSummarySql(calibrationEnd: string, period: Period, multiplier = 1, transactions = 'transactions'): { sql: string; params: string[] } {
+/** Days of T up to which `k` packs frequency, recency and T in days (each below 2^17) exactly into a double (< 2^51). */
+export const PATTERN_KEY_DAYS = 131072;
+
+/**
+ * The DuckDB text of the summary (columns customer_id, frequency, recency, T, monetary_value) and its parameters.
+ * `withKey`: also "k", the customer's (x, t_x, T) pattern as one double, (frequency · 2^17 + recency in days) · 2^17
+ * + T in days — frequency ≤ recency ≤ T in days, so below 2^17 each and one pattern per value; NULL where T is
+ * 2^17 days or more (the caller then joins on the three columns).
+ */
+export function predictSummarySql(calibrationEnd: string, period: Period, multiplier = 1, transactions = 'transactions', withKey = false): { sql: string; params: string[] } {
   const u = summaryUnit('predictSummarySql', calibrationEnd, period, multiplier);
   const end = 'CAST(CAST($1 AS TIMESTAMP) AS DATE)';
   const sql = `WITH "days" AS (
@@ -32,16 +40,18 @@ export function predictSummarySql(calibrationEnd: string, period: Period, multip
     CAST(count(*) - 1 AS BIGINT) AS "frequency",
     CAST(date_diff('day', min("d"), max("d")) AS DOUBLE) / ${u} AS "recency",
     CAST(date_diff('day', min("d"), ${end}) AS DOUBLE) / ${u} AS "T",
-    CASE WHEN count(*) > 1 THEN CAST(sum("spend") - arg_min("spend", "d") AS DOUBLE) / CAST(count(*) - 1 AS DOUBLE) ELSE 0 END AS "monetary_value"
+    CASE WHEN count(*) > 1 THEN CAST(sum("spend") - arg_min("spend", "d") AS DOUBLE) / CAST(count(*) - 1 AS DOUBLE) ELSE 0 END AS "monetary_value"${withKey ? `,
+    CASE WHEN date_diff('day', min("d"), ${end}) < ${PATTERN_KEY_DAYS}
+      THEN CAST(((count(*) - 1) * ${PATTERN_KEY_DAYS} + date_diff('day', min("d"), max("d"))) * ${PATTERN_KEY_DAYS} + date_diff('day', min("d"), ${end}) AS DOUBLE) END AS "k"` : ''}
   FROM "days"
   GROUP BY "customer_id"`;
   return { sql, params: [`${calibrationEnd} 00:00:00`] };
 }
 
-/** The summary as the temporary table `name` (DuckDB only). */
+/** The summary as the temporary table `name` (DuckDB only), with the pattern key `k` (predictSummarySql). */
 export async function predictSummaryTable(db: Db, name: string, calibrationEnd: string, period: Period, multiplier = 1): Promise<void> {
   if (db.dialect !== 'duckdb') throw new Error('predictSummaryTable: DuckDB only (other engines run features/transaction-summary.ts)');
-  const { sql, params } = predictSummarySql(calibrationEnd, period, multiplier);
+  const { sql, params } = predictSummarySql(calibrationEnd, period, multiplier, 'transactions', true);
   await db.run(`DROP TABLE IF EXISTS "${name}"`);
   await db.createTableAs(name, sql, params, { temporary: true });
 }

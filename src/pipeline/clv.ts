@@ -690,22 +690,29 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   const base = tempName('clv_base');
   const predictions = tempName('clv_predictions');
   // DuckDB: the one-pass summary of a prediction (no holdout); BG/BB and the other engines: the general one
-  if (db.dialect === 'duckdb' && model.kind !== 'bgbb') await predictSummaryTable(db, summary, dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1);
+  const keyed = db.dialect === 'duckdb' && model.kind !== 'bgbb';
+  if (keyed) await predictSummaryTable(db, summary, dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1);
   else await summaryTable(ws, summary, model.kind, dayBefore(asOf), undefined, fit.period, fit.periodMultiplier ?? 1);
   try {
     // typed columns as read (Array.from of the pattern columns cost 0.25 s of the main thread at bench/clv)
     const patternColumns = await typedColumnsOf(db, select({
-      select: [{ expr: cast(col('frequency'), 'double'), as: 'x' }, { expr: col('recency'), as: 'tx' }, { expr: col('T'), as: 'big_t' }, { expr: cast(count(), 'double'), as: 'n' }],
+      select: [
+        { expr: cast(col('frequency'), 'double'), as: 'x' }, { expr: col('recency'), as: 'tx' }, { expr: col('T'), as: 'big_t' }, { expr: cast(count(), 'double'), as: 'n' },
+        // the pattern key of the DuckDB summary (one per pattern, so its min is it)
+        ...(keyed ? [{ expr: min(col('k')), as: 'k' }] : []),
+      ],
       from: table(summary), groupBy: [col('frequency'), col('recency'), col('T')],
     }));
+    // joined on the key when every pattern has one (T under 2^17 days), else on x, t_x and T
+    const byKey = keyed && !patternColumns.k!.some((k) => Number.isNaN(k));
     if (patternColumns.x!.length === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase before the as-of date ${asOf}`, { hint: 'choose a later --as-of, or leave it out to predict from the fit\'s as-of date', exitCode: 1 });
     }
     onProgress?.(`predicting ${patternColumns.x!.length} patterns`);
     const patternPredictions = predictPatterns(model, { x: patternColumns.x!, tx: patternColumns.tx!, T: patternColumns.big_t! }, o);
-    const PATTERN_COLUMNS = ['x', 'tx', 'big_t', 'p_alive', 'expected_purchases', 'discounted', 'days_next'];
+    const PATTERN_COLUMNS = ['x', 'tx', 'big_t', 'p_alive', 'expected_purchases', 'discounted', 'days_next', ...(byKey ? ['k'] : [])];
     await materialise(ws, patterns, select({ select: PATTERN_COLUMNS.map((c) => ({ expr: cast(NULL, 'double'), as: c })), from: table(summary), where: bool(false) }));
-    await db.appendDoubles(patterns, [patternColumns.x!, patternColumns.tx!, patternColumns.big_t!, patternPredictions.pAlive, patternPredictions.expectedPurchases, patternPredictions.discountedPurchases, patternPredictions.daysToNextPurchase]);
+    await db.appendDoubles(patterns, [patternColumns.x!, patternColumns.tx!, patternColumns.big_t!, patternPredictions.pAlive, patternPredictions.expectedPurchases, patternPredictions.discountedPurchases, patternPredictions.daysToNextPurchase, ...(byKey ? [patternColumns.k!] : [])]);
     const spendParams = fit.spend?.params as GammaGammaParams | undefined;
     // E[M | x, z̄] of the Gamma-Gamma model, NULL (with its reason) where it is not defined
     // the frequency as a double: a whole number times the parameters' literals is DECIMAL arithmetic in DuckDB
@@ -725,7 +732,10 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
         { expr: gg.spend, as: 'expected_spend' }, { expr: reason, as: 'excluded_reason' },
       ],
       from: table(summary, 's'),
-      joins: [{ type: 'inner', target: table(patterns, 'p'), on: and(eq(key(p('x')), key(cast(col('frequency', 's'), 'double'))), eq(key(p('tx')), key(col('recency', 's'))), eq(key(p('big_t')), key(col('T', 's')))) }],
+      joins: [{
+        type: 'inner', target: table(patterns, 'p'),
+        on: byKey ? eq(p('k'), col('k', 's')) : and(eq(key(p('x')), key(cast(col('frequency', 's'), 'double'))), eq(key(p('tx')), key(col('recency', 's'))), eq(key(p('big_t')), key(col('T', 's')))),
+      }],
     });
     const BASE_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'days_next', 'excluded_reason'];
     const clvOf = (alias: string) => mul(mul(num(o.margin), col('expected_spend', alias)), col('discounted', alias));

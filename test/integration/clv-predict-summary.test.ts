@@ -4,9 +4,9 @@
 // amounts, negative day totals, lines after the calibration end, lines without a customer, one-day customers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transactionSummary, type Period } from '../../src/features/transaction-summary.ts';
+import { PERIOD_DAYS, transactionSummary, type Period } from '../../src/features/transaction-summary.ts';
 import { runClvFit, runClvPredict } from '../../src/pipeline/clv.ts';
-import { predictSummarySql } from '../../src/pipeline/clv-predict-summary.ts';
+import { PATTERN_KEY_DAYS, predictSummarySql } from '../../src/pipeline/clv-predict-summary.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import { compile } from '../../src/sql/index.ts';
 import { assertSameSummary, insertSummaryCases, type SummaryRow } from '../helpers/clv-summary.ts';
@@ -58,5 +58,31 @@ test('clv predict summary (DuckDB, one pass) equals the general summary on CDNOW
     const order = await ws.db.one<{ n: number; out: number }>(`SELECT count(*) AS n, count(*) FILTER (WHERE prev > customer_id) AS out
       FROM (SELECT customer_id, lag(customer_id) OVER (ORDER BY rowid) AS prev FROM clv_predictions WHERE run_id = ?)`, [pr.runId]);
     assert.deepEqual({ n: Number(order!.n), out: Number(order!.out) }, { n: 2357, out: 0 });
+  });
+});
+
+test('clv predict summary with its pattern key: k packs frequency, recency and T in days, one value per (x, t_x, T)', async () => {
+  await withWorkspace(async (ws) => {
+    const db = ws.db;
+    await insertSummaryCases(db);
+    for (const [period, multiplier] of [['week', 1], ['hour', 1], ['day', 3]] as const) {
+      const plain = predictSummarySql('2024-06-30', period, multiplier);
+      const keyed = predictSummarySql('2024-06-30', period, multiplier, 'transactions', true);
+      const a = new Map((await db.all<Row>(plain.sql, plain.params)).map((r) => [r.customer_id, r]));
+      const rows = await db.all<Row & { k: number }>(keyed.sql, keyed.params);
+      assert.equal(rows.length, a.size);
+      const unit = PERIOD_DAYS[period] * multiplier;
+      const byKey = new Map<number, string>();
+      for (const r of rows) {
+        const { k, ...rest } = r;
+        // the same summary besides the key
+        assert.deepEqual(rest, a.get(r.customer_id), `${period} × ${multiplier}: ${r.customer_id}`);
+        const days = (v: number) => Math.round(v * unit);
+        assert.equal(k, (r.frequency * PATTERN_KEY_DAYS + days(r.recency)) * PATTERN_KEY_DAYS + days(r.T));
+        const pattern = `${r.frequency} ${r.recency} ${r.T}`;
+        assert.equal(byKey.get(k) ?? pattern, pattern, 'one pattern per key');
+        byKey.set(k, pattern);
+      }
+    }
   });
 });
