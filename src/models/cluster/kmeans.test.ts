@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSegmintError } from '../../core/errors.ts';
 import { Random } from '../random.ts';
-import { fitKMeans, kmeansPlusPlus, relativeTolerance } from './kmeans.ts';
+import { assignNearest, fitKMeans, kmeansPlusPlus, relativeTolerance } from './kmeans.ts';
 import { adjustedRandIndex } from './metrics.ts';
 import { fitMiniBatchKMeans, miniBatchStep } from './minibatch.ts';
 import { KMeansState } from './parallel.ts';
@@ -153,6 +153,17 @@ test('k-means starts on a sample run on the fit\'s worker thread (borrowed, then
   assert.deepEqual(host.labels, hostAlone.labels);
   assert.deepEqual(host.totals(), hostAlone.totals());
   host.close();
+});
+
+test('k-means assign: every row\'s nearest final centre (ties to the lower) and distance, exactly as a plain scan gives them', () => {
+  const { X, d } = blobs([[0, 0, 0], [1.5, 0, 0], [0, 1.5, 0], [0, 0, 1.5]], 10000, 7);
+  for (const threads of [1, 2]) {
+    const f = fitKMeans(X, d, { k: 4, seed: 1, nInit: 2, threads, presample: 3000, refineBest: true, assign: true });
+    const labels = new Int32Array(X.length / d), dist2 = new Float64Array(X.length / d);
+    assignNearest(X, d, f.centroids, labels, dist2);
+    assert.deepEqual(f.assigned, labels);
+    assert.deepEqual(f.distances, dist2.map(Math.sqrt));
+  }
 });
 
 test('mini-batch k-means recovers separated clusters, is seeded, and lands within 2% of the Lloyd inertia', () => {

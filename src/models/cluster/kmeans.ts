@@ -34,6 +34,11 @@ export interface KMeansParams {
    * inertia on it is iterated on all rows (one pass of Lloyd over all rows instead of one per start; default false)
    */
   refineBest?: boolean;
+  /**
+   * also return `assigned` and `distances`: every row's nearest final centre (ties to the lower) and its distance, as
+   * ClusterModel.assignScaled computes them (the same sums), from one full E-step on the fit's threads
+   */
+  assign?: boolean;
   /** 1 or 2 threads (default 2 for large inputs on a machine with two cores or more); the result does not depend on it */
   threads?: number;
 }
@@ -54,6 +59,21 @@ export interface KMeansFit {
   /** the labels of every start, for stability measures (the winner's is `labels`) */
   startLabels: Int32Array[];
   startInertias: number[];
+  /** with `assign`: each row's nearest centre of `centroids` (ties to the lower) */
+  assigned?: Int32Array;
+  /** with `assign`: each row's Euclidean distance to its `assigned` centre */
+  distances?: Float64Array;
+}
+
+/**
+ * Every row's nearest centre of C (ties to the lower) and its distance: a full E-step (the square root of the smallest
+ * sum of squared differences, summed in feature order as kernels.ts sqDist sums them) on the state's threads.
+ */
+function assignAll(st: KMeansState, C: Float64Array): { assigned: Int32Array; distances: Float64Array } {
+  st.C.set(C);
+  st.estep(true, -1, 0, 0);
+  // the state's own arrays: no thread writes them once the fit is over
+  return { assigned: st.labels, distances: st.upper };
 }
 
 /** scikit-learn's `_tolerance`: tol × the mean over features of the population variance. */
@@ -228,6 +248,7 @@ export function fitKMeans(X: Float64Array, d: number, params: KMeansParams): KMe
   const tolAbs = relativeTolerance(X, d, tol);
   let best: Run | undefined;
   const startLabels: Int32Array[] = [], startInertias: number[] = [];
+  let assigned: ReturnType<typeof assignAll> | undefined;
   const state = new KMeansState(X, d, k, params.threads ?? defaultThreads(n, k));
   try {
     if (params.init && params.init.length !== k * d) throw new SegmintError('invalid-argument', `init has ${params.init.length} values, expected k × d = ${k * d}`);
@@ -260,7 +281,8 @@ export function fitKMeans(X: Float64Array, d: number, params: KMeansParams): KMe
         best = lloydHamerly(state, seedBest!.centroids, maxIter, tolAbs);
         startLabels.push(best.labels);
         startInertias.push(best.inertia);
-        return { k, d, centroids: best.centroids, labels: best.labels, inertia: best.inertia, iterations: best.iterations, converged: best.converged, seed, nInit, startLabels, startInertias };
+        return { k, d, centroids: best.centroids, labels: best.labels, inertia: best.inertia, iterations: best.iterations, converged: best.converged, seed, nInit, startLabels, startInertias,
+          ...(params.assign ? assignAll(state, best.centroids) : {}) };
       }
     }
     for (let s = 0; s < (params.init ? 1 : nInit); s++) {
@@ -270,8 +292,9 @@ export function fitKMeans(X: Float64Array, d: number, params: KMeansParams): KMe
       startInertias.push(run.inertia);
       if (!best || run.inertia < best.inertia) best = run;
     }
+    if (params.assign) assigned = assignAll(state, best!.centroids);
   } finally {
     state.close();
   }
-  return { k, d, centroids: best!.centroids, labels: best!.labels, inertia: best!.inertia, iterations: best!.iterations, converged: best!.converged, seed, nInit: startLabels.length, startLabels, startInertias };
+  return { k, d, centroids: best!.centroids, labels: best!.labels, inertia: best!.inertia, iterations: best!.iterations, converged: best!.converged, seed, nInit: startLabels.length, startLabels, startInertias, ...assigned };
 }

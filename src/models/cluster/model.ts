@@ -340,14 +340,15 @@ export function fitClustersStaged(columns: readonly InputColumn[], params: Clust
     choice = chooseK(X, d, { kMin: params.kMin, kMax: params.kMax, seed, nInit: params.nInit, minShare, sampleSize, maxIter: params.maxIter, fitSampleSize: params.fitSampleSize, algorithm: algorithm as Exclude<ClusterAlgorithm, 'kprototypes'>, covariance: params.covariance });
     fit = choice.fits[choice.scores.findIndex((s: KScore) => s.k === choice!.k)]!;
     // fitted on a sample of the rows: Lloyd iterations on all rows from its centres
-    if (choice.fittedOn < n && algorithm === 'kmeans') fit = { ...fitKMeans(X, d, { k: fit.k, seed, maxIter: params.maxIter, tol: params.tol, init: fit.centroids }), nInit: fit.nInit };
+    if (choice.fittedOn < n && algorithm === 'kmeans') fit = { ...fitKMeans(X, d, { k: fit.k, seed, maxIter: params.maxIter, tol: params.tol, init: fit.centroids, assign: true }), nInit: fit.nInit };
   } else {
     fit = proto ? prototypesFit(X, d, catCols, kept, k, seed, params, protoOut)
       : algorithm === 'gmm' ? gmmStarts(X, d, k, seed, params.nInit ?? 3, { covariance: params.covariance ?? 'full', maxIter: params.maxIter, tol: params.tol }, gmmOut)
       : algorithm === 'ward' ? wardFitter(X, d, seed)(k)
       : algorithm === 'minibatch' ? fitMiniBatchStarts(X, d, { k, seed, nInit: params.nInit })
       // k given: the starts compete on a sample, and only the best is iterated on all rows (kmeans.ts refineBest)
-      : fitKMeans(X, d, { k, seed, nInit: params.nInit, maxIter: params.maxIter, tol: params.tol, refineBest: true });
+      // (and every row's nearest final centre and distance from one more E-step on its threads: `assign`)
+      : fitKMeans(X, d, { k, seed, nInit: params.nInit, maxIter: params.maxIter, tol: params.tol, refineBest: true, assign: true });
   }
   // a mixture's members are its most probable component under the stored model (what the SQL computes)
   let mixture: MixtureJSON | undefined;
@@ -417,7 +418,9 @@ export function fitClustersStaged(columns: readonly InputColumn[], params: Clust
     ...(mixture ? { mixture } : {}),
     ...(proto ? { prototypes: protoOut[0]! } : {}),
   });
-  const { labels: assigned, distances, probabilities } = proto ? model.assignPrototypes(X, catCols.map((c) => Array.from(kept, (i) => c.values[i] ?? null))) : (gmmAssigned ?? model.assignScaled(X));
+  // k-means: the fit's own assignment to its final centres (the model's centroids; assignScaled's sums, on two threads)
+  const fitAssigned: Assignment | undefined = algorithm === 'kmeans' && fit.assigned && fit.distances ? { labels: fit.assigned, distances: fit.distances } : undefined;
+  const { labels: assigned, distances, probabilities } = proto ? model.assignPrototypes(X, catCols.map((c) => Array.from(kept, (i) => c.values[i] ?? null))) : (gmmAssigned ?? fitAssigned ?? model.assignScaled(X));
   const { fits: _fits, mixtures: _mixtures, silhouettes: _silhouettes, ...choiceOut } = choice ?? { fits: null, mixtures: null, silhouettes: null };
   // what the steps fill in: placeholders in their places (the result's keys keep their order)
   const quality: ClusterQuality = { inertia: fit.inertia, silhouette: null, calinskiHarabasz: null, daviesBouldin: null, sampleSize: sample.length };
