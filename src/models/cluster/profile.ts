@@ -185,13 +185,20 @@ export function profileClustersStaged(columns: readonly ProfileColumn[], labels:
     return m;
   };
   const featureNames = columns.map((c) => c.name);
+  const sums = clusterSums(columns, labels, k);
   const profiles = Array.from({ length: k }, (_, c): ClusterProfile => {
     const rows = order.subarray(start[c]!, start[c + 1]!);
     // medians, population medians and robust z-scores: placeholders in their places, filled by the steps
     const features = columns.map((col, j): FeatureProfile => {
-      const m = gather(c, j);
       const p = pop[j]!;
-      const mean = m ? meanSd(scratch.subarray(0, m)).mean : p.mean;
+      let mean: number;
+      if (sums) {
+        const m = sums.counts[j * k + c]!;
+        mean = m ? sums.sums[j * k + c]! / m : p.mean;
+      } else {
+        const m = gather(c, j);
+        mean = m ? meanSd(scratch.subarray(0, m)).mean : p.mean;
+      }
       return { feature: col.name, mean, median: NaN, populationMean: p.mean, populationMedian: NaN, z: p.sd > 0 ? (mean - p.mean) / p.sd : 0, robustZ: 0 };
     });
     const categories = options.categorical?.map((col): CategoryProfile => {
@@ -246,6 +253,30 @@ export function profileClustersStaged(columns: readonly ProfileColumn[], labels:
     () => { for (const p of profiles) p.persona = persona(p); },
   ];
   return { profiles, steps };
+}
+
+/** Below this magnitude meanSd's squared deviations cannot overflow, so its mean is the plain sum over the count. */
+const PLAIN_MAX = 1e100;
+
+/**
+ * Each cluster's sum and count of each column's present values (j · k + c), in one pass over the rows in row order:
+ * the sums meanSd takes of a cluster's values gathered in row order, so sum / count is its mean (its plain branch,
+ * which it returns when every |value| < PLAIN_MAX); null when a value is not below that (then meanSd itself).
+ */
+function clusterSums(columns: readonly ProfileColumn[], labels: Int32Array, k: number): { sums: Float64Array; counts: Float64Array } | null {
+  const n = labels.length, sums = new Float64Array(columns.length * k), counts = new Float64Array(columns.length * k);
+  for (let j = 0; j < columns.length; j++) {
+    const v = columns[j]!.values, o = j * k;
+    for (let i = 0; i < n; i++) {
+      const x = v[i]!;
+      if (x !== x) continue;
+      if (!(Math.abs(x) < PLAIN_MAX)) return null;
+      const q = o + labels[i]!;
+      sums[q]! += x;
+      counts[q]!++;
+    }
+  }
+  return { sums, counts };
 }
 
 function persona(p: ClusterProfile): string {
