@@ -41,11 +41,13 @@ for (;;) {
     // posted before the job was announced; waited for a little should it not be visible yet
     let m = receiveMessageOnPort(base.port);
     for (let tries = 0; m === undefined && tries < 10000; tries++) { Atomics.wait(nap, 0, 0, 1); m = receiveMessageOnPort(base.port); }
-    if (m !== undefined) w = Object.assign({}, base, m.message);
+    // never seen (it cannot happen, but): this thread claims no chunk until the next binding, the calling thread does them
+    w = m === undefined ? null : Object.assign({}, base, m.message);
     Atomics.add(base.sync, 1, 1);
     Atomics.notify(base.sync, 1);
     continue;
   }
+  if (w === null) continue;
   // chunks claimed one at a time from the shared counter, as the calling thread does; a claimed chunk's job is read
   // after the claim (a thread that woke late may claim a chunk of a later job, whose fields were set before it opened)
   const n = w.labels.length, chunks = Math.ceil(n / w.chunk);
