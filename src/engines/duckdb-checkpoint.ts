@@ -15,7 +15,8 @@
  *    into `segmint.duckdb.before` (written to a temporary name, synced, renamed), then runs CHECKPOINT, then
  *    deletes the copy;
  * 3. before DuckDB opens a file, `restoreInterruptedCheckpoint` looks for a copy left by a process that is
- *    gone: when the header is still the one the copy was taken under, the checkpoint never finished and the
+ *    gone: when the newest header is still the one the copy was taken under (its iteration and a digest of its
+ *    bytes, so never another database put in the file's place), the checkpoint never finished and the
  *    blocks are written back (the WAL, which the checkpoint had not yet removed, then replays the commits);
  *    when the header moved on, the checkpoint finished and the copy is stale. Either way the copy is deleted.
  * A kill while the copy itself is written leaves a temporary file or a copy that fails its hash: the
@@ -35,18 +36,25 @@ export const beforeImagePath = (dbPath: string) => `${dbPath}.before`;
 const HEADER_BYTES = 3 * 4096;
 const MAGIC = Buffer.from('SEGMINT-BEFORE-1');
 
-/** The iteration of the newest database header: it changes exactly when a checkpoint's header is written. */
-export function headerIteration(dbPath: string): bigint {
+/**
+ * The newest database header: its iteration, which changes exactly when a checkpoint's header is written, and a
+ * digest of its 4 KiB (the blocks it points to, its block count …), which tells this database from another.
+ */
+export function newestHeader(dbPath: string): { iteration: bigint; digest: string } {
   const fd = openSync(dbPath, 'r');
   try {
     const buf = Buffer.alloc(8192);
-    if (readSync(fd, buf, 0, 8192, 4096) < 8192) return -1n;
+    if (readSync(fd, buf, 0, 8192, 4096) < 8192) return { iteration: -1n, digest: '' };
     const a = buf.readBigUInt64LE(8), b = buf.readBigUInt64LE(4096 + 8);
-    return a > b ? a : b;
+    const newest = a > b ? buf.subarray(0, 4096) : buf.subarray(4096);
+    return { iteration: a > b ? a : b, digest: createHash('sha256').update(newest).digest('hex') };
   } finally {
     closeSync(fd);
   }
 }
+
+/** The iteration of the newest database header (see `newestHeader`). */
+export const headerIteration = (dbPath: string): bigint => newestHeader(dbPath).iteration;
 
 /** This process, as `restoreInterruptedCheckpoint` recognises it later: its pid and (on Linux) its start time. */
 function processStamp(pid = process.pid): string | undefined {
@@ -68,9 +76,9 @@ function processStamp(pid = process.pid): string | undefined {
 /** What the copy holds besides the blocks. */
 export interface BeforeImage {
   writer: string;
-  /** the database file's inode: a copy never goes into another file put in its place */
-  inode: number;
+  /** the newest header's iteration and digest when the copy was taken (`newestHeader`) */
   iteration: string;
+  header: string;
   blockSize: number;
   blocks: number[];
 }
@@ -89,7 +97,8 @@ function syncDir(dir: string): void {
  * header iteration they belong to; synced and in place (by rename) before this returns.
  */
 export function writeBeforeImage(dbPath: string, blockSize: number, blocks: number[]): void {
-  const meta: BeforeImage = { writer: processStamp() ?? `${process.pid}:`, inode: statSync(dbPath).ino, iteration: headerIteration(dbPath).toString(), blockSize, blocks };
+  const header = newestHeader(dbPath);
+  const meta: BeforeImage = { writer: processStamp() ?? `${process.pid}:`, iteration: header.iteration.toString(), header: header.digest, blockSize, blocks };
   const head = Buffer.from(JSON.stringify(meta));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(head.length);
@@ -152,7 +161,10 @@ export function restoreInterruptedCheckpoint(dbPath: string): RestoreOutcome {
   const [pid] = meta.writer.split(':');
   if (Number(pid) !== process.pid && processStamp(Number(pid)) === meta.writer) return 'in-use';
   let outcome: RestoreOutcome = 'stale';
-  if (existsSync(dbPath) && statSync(dbPath).ino === meta.inode && headerIteration(dbPath).toString() === meta.iteration) {
+  // the same database (a copy of the folder too) with the header the copy was taken under: the checkpoint
+  // never wrote its own
+  const now = existsSync(dbPath) ? newestHeader(dbPath) : undefined;
+  if (now && now.iteration.toString() === meta.iteration && now.digest === meta.header) {
     const fd = openSync(dbPath, 'r+');
     try {
       meta.blocks.forEach((id, k) => {
