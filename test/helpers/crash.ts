@@ -35,6 +35,25 @@ export async function runSegmint(args: string[]): Promise<{ out: string; ms: num
   return { out, ms: Date.now() - t0 };
 }
 
+/** Run `segmint args` to the end in `dir` while sampling its WAL: the wall time and the largest WAL size seen (for kill points). */
+export async function measureRun(dir: string, args: string[]): Promise<{ ms: number; walMax: number }> {
+  const wal = join(dir, 'segmint.duckdb.wal');
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  let walMax = 0;
+  let done = false;
+  const exit = new Promise<number | null>((r) => child.once('exit', (c) => { done = true; r(c); }));
+  while (!done) {
+    if (existsSync(wal)) walMax = Math.max(walMax, statSync(wal, { throwIfNoEntry: false })?.size ?? 0);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  const code = await exit;
+  if (code !== 0) throw new Error(`segmint ${args.join(' ')} exited ${code}: ${err}`);
+  return { ms: Date.now() - t0, walMax };
+}
+
 /**
  * Run `segmint args` in `dir` and SIGKILL it at `point`. Resolves to 'killed', or 'finished' when the
  * command ended before the point was reached (its exit code must then be 0).

@@ -5,34 +5,13 @@
 // the campaign is all there or not at all — and the same command run again gives exactly an uninterrupted run's rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { Workspace } from '../../src/store/workspace.ts';
 import { tempDir } from '../helpers/workspace.ts';
-import { copyWorkspace, describePoint, inconsistencies, killAt, runSegmint, type KillPoint } from '../helpers/crash.ts';
+import { copyWorkspace, measureRun, describePoint, inconsistencies, killAt, runSegmint, type KillPoint } from '../helpers/crash.ts';
 
-const BIN = resolve(import.meta.dirname, '../../bin/segmint.js');
 const ROWS = 200_000;
-
-/** Run a command to the end: its wall time and the largest WAL seen. */
-async function measure(dir: string, args: string[]): Promise<{ ms: number; walMax: number }> {
-  const wal = join(dir, 'segmint.duckdb.wal');
-  const t0 = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  let walMax = 0;
-  let done = false;
-  const exit = new Promise<number | null>((r) => child.once('exit', (c) => { done = true; r(c); }));
-  while (!done) {
-    if (existsSync(wal)) walMax = Math.max(walMax, statSync(wal, { throwIfNoEntry: false })?.size ?? 0);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  assert.equal(await exit, 0, `segmint ${args.join(' ')}: ${err}`);
-  return { ms: Date.now() - t0, walMax };
-}
 
 /** The campaign's rows, order-insensitive, without the run id; and how the runs and members agree. */
 async function campaignState(dir: string): Promise<{ digest: string; runs: number; problems: string[] }> {
@@ -81,7 +60,7 @@ test('campaign import and create killed at any point leave all of the campaign o
     for (const s of scenarios) {
       const clean = join(dir, `${s.name}-clean`);
       copyWorkspace(base, clean);
-      const { ms, walMax } = await measure(clean, s.args(clean));
+      const { ms, walMax } = await measureRun(clean, s.args(clean));
       const want = await campaignState(clean);
       assert.deepEqual(want.problems, []);
       assert.equal(want.runs, 1);

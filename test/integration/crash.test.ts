@@ -5,35 +5,14 @@
 // plus 7 WAL points and 4 closing points).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { spawn } from 'node:child_process';
 import { openMemoryDb, Workspace } from '../../src/store/workspace.ts';
 import { tempDir } from '../helpers/workspace.ts';
-import { copyWorkspace, dataDigest, describePoint, inconsistencies, killAt, latestRunDigest, runSegmint, type KillPoint } from '../helpers/crash.ts';
+import { copyWorkspace, measureRun, dataDigest, describePoint, inconsistencies, killAt, latestRunDigest, runSegmint, type KillPoint } from '../helpers/crash.ts';
 
 const BUNDLED = resolve(import.meta.dirname, '../../data/online-retail.parquet');
 const TIME_POINTS = Number(process.env.SEGMINT_CRASH_POINTS ?? 12);
-const BIN = resolve(import.meta.dirname, '../../bin/segmint.js');
-
-/** Run a command to the end while sampling its WAL: the wall time and the largest WAL size seen. */
-async function measure(dir: string, args: string[]): Promise<{ ms: number; walMax: number }> {
-  const wal = join(dir, 'segmint.duckdb.wal');
-  const t0 = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  let walMax = 0;
-  let done = false;
-  const exit = new Promise<number | null>((r) => child.once('exit', (c) => { done = true; r(c); }));
-  while (!done) {
-    if (existsSync(wal)) walMax = Math.max(walMax, statSync(wal, { throwIfNoEntry: false })?.size ?? 0);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  const code = await exit;
-  assert.equal(code, 0, `segmint ${args.join(' ')}: ${err}`);
-  return { ms: Date.now() - t0, walMax };
-}
 
 function killPoints(ms: number, walMax: number): KillPoint[] {
   const points: KillPoint[] = [];
@@ -66,7 +45,7 @@ async function crashScenario(base: string, scratch: string, s: Scenario): Promis
   };
   const refDir = join(scratch, `${s.name}-ref`);
   copyWorkspace(base, refDir);
-  const { ms, walMax } = await measure(refDir, args(refDir));
+  const { ms, walMax } = await measureRun(refDir, args(refDir));
   const expected = await resultOf(refDir);
   const outcomes = { killed: 0, finished: 0, undone: 0 };
   const points = killPoints(ms, walMax);
