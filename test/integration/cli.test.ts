@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
+import { COMMAND_NAMES } from '../../src/cli/main.ts';
 import { FIXTURES, withTempDir } from '../helpers/workspace.ts';
 
 const run = runCli;
@@ -18,6 +19,14 @@ test('every command has --help with examples', async () => {
   const top = await run(['--help']);
   assert.equal(top.code, 0);
   assert.match(top.out, /segmint demo/);
+  // a command's module is loaded only when it is asked for (main.ts): each still answers, and help lists them all
+  for (const cmd of COMMAND_NAMES) {
+    const r = await run([cmd, '--help']);
+    assert.equal(r.code, 0, `${cmd} --help: ${r.err}`);
+    assert.match(r.out, new RegExp(`^Usage: segmint ${cmd} `, 'm'), cmd);
+    assert.match(top.out, new RegExp(`^  ${cmd}\\b`, 'm'), `segmint --help lists ${cmd}`);
+  }
+  assert.match((await run(['bogus'])).err, /unknown command 'bogus'/);
 });
 
 test('init, import with --json, and the human reconciliation', async () => {
