@@ -30,19 +30,25 @@ export function treeData(n: number, o: TreeDataOptions): { design: DesignMatrix;
     y[i] = next() < 1 / (1 + Math.exp(-(o.signal(a) + (b > 30 ? 0.7 : 0) + (c === 3 ? -1 : 0.3)))) ? 1 : 0;
     if (o.weights) weights[i] = 0.5 + next();
   }
+  return { design: twoNumericOneCategorical(x, n, ['a', 'b', 'c'], Array.from({ length: o.levels }, (_, k) => String(k))), y, weights };
+}
+
+/**
+ * The trees' design of n rows × 3 held in `x` (row-major): two numeric columns and a categorical one whose codes
+ * index `levels`, named `names`.
+ */
+export function twoNumericOneCategorical(x: Float64Array, n: number, names: readonly [string, string, string], levels: string[]): DesignMatrix {
+  const [a, b, c] = names;
   return {
-    design: {
-      x, n, p,
-      encoding: {
-        options: GBT_DESIGN,
-        features: [{ name: 'a', kind: 'numeric' }, { name: 'b', kind: 'numeric' }, { name: 'c', kind: 'categorical' }],
-        columns: [
-          { name: 'a', feature: 'a', kind: 'numeric' },
-          { name: 'b', feature: 'b', kind: 'numeric' },
-          { name: 'c', feature: 'c', kind: 'codes', levels: Array.from({ length: o.levels }, (_, k) => String(k)), categorical: true },
-        ],
-      },
+    x, n, p: 3,
+    encoding: {
+      options: GBT_DESIGN,
+      features: [{ name: a, kind: 'numeric' }, { name: b, kind: 'numeric' }, { name: c, kind: 'categorical' }],
+      columns: [
+        { name: a, feature: a, kind: 'numeric' },
+        { name: b, feature: b, kind: 'numeric' },
+        { name: c, feature: c, kind: 'codes', levels, categorical: true },
+      ],
     },
-    y, weights,
   };
 }

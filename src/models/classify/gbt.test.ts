@@ -8,6 +8,7 @@ import { numericThresholds } from './bin-mapper.ts';
 import { binsBuffer, TreeGrower } from './tree-grower.ts';
 import type { DesignMatrix } from './types.ts';
 import { bankFull, rankAuc, telcoChurn, type Labelled } from '../../../test/helpers/tree-data.ts';
+import { twoNumericOneCategorical } from '../../../test/helpers/tree-synthetic.ts';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../test/fixtures/models/${name}`, import.meta.url), 'utf8'));
 
@@ -26,18 +27,7 @@ function smallDesign(): DesignMatrix {
   const n = small.X.length;
   const x = new Float64Array(n * 3);
   small.X.forEach((row, i) => row.forEach((v, j) => (x[i * 3 + j] = v === null ? NaN : v)));
-  return {
-    x, n, p: 3,
-    encoding: {
-      options: GBT_DESIGN,
-      features: [{ name: 'x0', kind: 'numeric' }, { name: 'x1', kind: 'numeric' }, { name: 'c', kind: 'categorical' }],
-      columns: [
-        { name: 'x0', feature: 'x0', kind: 'numeric' },
-        { name: 'x1', feature: 'x1', kind: 'numeric' },
-        { name: 'c', feature: 'c', kind: 'codes', levels: ['0', '1', '2', '3', '4', '5'], categorical: true },
-      ],
-    },
-  };
+  return twoNumericOneCategorical(x, n, ['x0', 'x1', 'c'], ['0', '1', '2', '3', '4', '5']);
 }
 
 test(`bin thresholds equal scikit-learn ${small.sklearn}'s _find_binning_thresholds (midpoints; midpoint percentiles)`, () => {

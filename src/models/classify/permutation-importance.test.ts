@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Random } from '../random.ts';
 import { auc } from './metrics.ts';
-import { fitGbt, GBT_DESIGN } from './gbt.ts';
+import { fitGbt } from './gbt.ts';
 import { permutationImportance } from './permutation-importance.ts';
 import type { DesignMatrix, FittedClassifier } from './types.ts';
+import { twoNumericOneCategorical } from '../../../test/helpers/tree-synthetic.ts';
 
 function design(n: number, seed: number): { d: DesignMatrix; y: Float64Array } {
   const rng = new Random(seed);
@@ -16,18 +17,7 @@ function design(n: number, seed: number): { d: DesignMatrix; y: Float64Array } {
     x[i * 3 + 2] = rng.int(0, 3);
     y[i] = rng.next() < 1 / (1 + Math.exp(-(2 * x[i * 3]! + (x[i * 3 + 2] === 1 ? 1 : 0)))) ? 1 : 0;
   }
-  const d: DesignMatrix = {
-    x, n, p: 3,
-    encoding: {
-      options: GBT_DESIGN,
-      features: [{ name: 'signal', kind: 'numeric' }, { name: 'noise', kind: 'numeric' }, { name: 'level', kind: 'categorical' }],
-      columns: [
-        { name: 'signal', feature: 'signal', kind: 'numeric' },
-        { name: 'noise', feature: 'noise', kind: 'numeric' },
-        { name: 'level', feature: 'level', kind: 'codes', levels: ['a', 'b', 'c', 'd'], categorical: true },
-      ],
-    },
-  };
+  const d = twoNumericOneCategorical(x, n, ['signal', 'noise', 'level'], ['a', 'b', 'c', 'd']);
   return { d, y };
 }
 
