@@ -40,7 +40,8 @@ export async function run(): Promise<void> {
 run by run, medians. \`segmint runs\` on a new, empty workspace opens DuckDB and lists nothing: it is the price of
 any command on a workspace before its work begins. Commands load what they use only: the DuckDB driver when a
 database is opened, the report's chart libraries when a report is written (before that change, issue #15: \`--help\`
-1,490 ms against 540 ms after it, 7 runs alternating with the previous build at load 12). The machine is shared with other
+1,490 ms against 540 ms after it, 7 runs alternating with the previous build at load 12), and only the module of the
+command asked for (\`segmint --help\` loads them all to list them). The machine is shared with other
 jobs (load average ${loadavg()[0]!.toFixed(1)} at the end): compare with Node's own start-up in the same run.
 Machine: ${machine()}. Run: ${new Date().toISOString().slice(0, 10)}.
 
