@@ -310,11 +310,6 @@ export class DuckDbEngine implements Engine {
     if (this.ownsInstance) this.writes.n++;
   }
 
-  /**
-   * Another connection to the same database, e.g. for reads beside a writer (the server): each connection has
-   * its own transactions, so it sees committed data only, and queries on different connections run in parallel.
-   * Closing it closes only the connection; it must be closed before the engine that made it.
-   */
   async oneWithin<T extends Row = Row>(sql: string, params: readonly Param[] | undefined, ms: number): Promise<T | undefined> {
     // a connection of its own, so that the interrupt stops this query and no other
     const c = await this.connect();
@@ -333,6 +328,11 @@ export class DuckDbEngine implements Engine {
     }
   }
 
+  /**
+   * Another connection to the same database, e.g. for reads beside a writer (the server): each connection has
+   * its own transactions, so it sees committed data only, and queries on different connections run in parallel.
+   * Closing it closes only the connection; it must be closed before the engine that made it.
+   */
   async connect(): Promise<DuckDbEngine> {
     const conn = await this.instance.connect();
     try {
