@@ -19,12 +19,12 @@
  *    bytes, so never another database put in the file's place), the checkpoint never finished and the
  *    blocks are written back (the WAL, which the checkpoint had not yet removed, then replays the commits);
  *    when the header moved on, the checkpoint finished and the copy is stale. Either way the copy is deleted.
- * A kill while the copy itself is written leaves a temporary file or a copy that fails its hash: the
- * checkpoint had not begun, so it is deleted.
+ * A kill while the copy itself is written leaves a temporary file (named by the writer's pid, deleted once that
+ * process is gone) or a copy that fails its hash: the checkpoint had not begun, so it is deleted.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** The settings that leave every checkpoint to `safeCheckpoint` (set on each read-write open of a file). */
 export const CHECKPOINT_SETTINGS = ['PRAGMA disable_checkpoint_on_shutdown', "SET wal_autocheckpoint = '1000TB'"];
@@ -102,7 +102,8 @@ export function writeBeforeImage(dbPath: string, blockSize: number, blocks: numb
   const head = Buffer.from(JSON.stringify(meta));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(head.length);
-  const tmp = `${beforeImagePath(dbPath)}.tmp`;
+  // named by this process, so that another process opening the database never takes it for a dead one's
+  const tmp = `${beforeImagePath(dbPath)}.${process.pid}.tmp`;
   const db = openSync(dbPath, 'r');
   const out = openSync(tmp, 'w');
   try {
@@ -150,7 +151,12 @@ export type RestoreOutcome = 'none' | 'restored' | 'stale' | 'incomplete' | 'in-
  */
 export function restoreInterruptedCheckpoint(dbPath: string): RestoreOutcome {
   const path = beforeImagePath(dbPath);
-  if (existsSync(`${path}.tmp`)) unlinkSync(`${path}.tmp`);
+  // a copy its writer did not finish (killed before its checkpoint began): deleted once that process is gone
+  const prefix = `${basename(path)}.`;
+  for (const f of existsSync(dirname(path)) ? readdirSync(dirname(path)) : []) {
+    const pid = f.startsWith(prefix) && f.endsWith('.tmp') ? Number(f.slice(prefix.length, -4)) : NaN;
+    if (Number.isInteger(pid) && pid !== process.pid && processStamp(pid) === undefined) unlinkSync(join(dirname(path), f));
+  }
   if (!existsSync(path)) return 'none';
   const image = readBeforeImage(path);
   if (!image) {

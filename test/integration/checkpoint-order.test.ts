@@ -23,7 +23,7 @@ function traced(dir: string, args: string[]): string[] {
   const events: string[] = [];
   for (const line of readFileSync(log, 'utf8').split('\n')) {
     if (/pwrite64\(\d+, .*, 4096, (4096|8192)\) = 4096/.test(line)) events.push('header');
-    else if (/rename(at2?)?\(.*segmint\.duckdb\.before\.tmp".*segmint\.duckdb\.before"/.test(line)) events.push('copy');
+    else if (/rename(at2?)?\(.*segmint\.duckdb\.before\.\d+\.tmp".*segmint\.duckdb\.before"/.test(line)) events.push('copy');
     else if (/unlink(at)?\(.*segmint\.duckdb\.before"/.test(line)) events.push('done');
   }
   return events;

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, cpSync, existsSync, openSync, readFileSync, renameSync, closeSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Workspace } from '../../src/store/workspace.ts';
 import { importCampaign } from '../../src/pipeline/campaign.ts';
@@ -119,9 +120,23 @@ test('a checkpoint torn in any metadata block it rewrote is undone at the next o
     assert.equal((await campaigns(moved)).counts, 'first:150000,second:200000');
     assert.equal(sha(movedDb), before, 'a stale copy is not written back');
     assert.ok(!existsSync(beforeImagePath(movedDb)));
+    const cut = readFileSync(image0);
+
+    // a copy still under its temporary name: deleted once its writer is gone, left while it runs
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const live = spawn('sleep', ['60']);
+    try {
+      const tmpOf = (pid: number) => `${beforeImagePath(movedDb)}.${pid}.tmp`;
+      writeFileSync(tmpOf(dead), cut.subarray(0, 5000));
+      writeFileSync(tmpOf(live.pid!), cut.subarray(0, 5000));
+      assert.equal((await campaigns(moved)).counts, 'first:150000,second:200000');
+      assert.ok(!existsSync(tmpOf(dead)), 'the temporary copy of a process that is gone is deleted');
+      assert.ok(existsSync(tmpOf(live.pid!)), 'the temporary copy of a running process is left to it');
+    } finally {
+      live.kill();
+    }
 
     // a copy cut short (its writer killed while writing it, before the checkpoint began) is deleted unused
-    const cut = readFileSync(image0);
     writeFileSync(beforeImagePath(movedDb), cut.subarray(0, cut.length - 1000));
     assert.equal((await campaigns(moved)).counts, 'first:150000,second:200000');
     assert.equal(sha(movedDb), before);
