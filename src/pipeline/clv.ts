@@ -28,7 +28,7 @@ import { all, anyRow, countRows, dayText, exec, one } from './run-query.ts';
 import { churnTier, gammaGammaSpend } from '../scoring/clv.ts';
 import { compile } from '../sql/compile.ts';
 import {
-  and, avg, bool, caseWhen, cast, coalesce, col, count, createTableAs, daysBetween, dropTable, eq, gt, insertSelect, isNotNull, isNull, le, lit, lt, min, mul, NULL, num, or, round, select,
+  and, avg, bool, caseWhen, inList, cast, coalesce, col, count, createTableAs, daysBetween, dropTable, eq, gt, insertSelect, isNotNull, isNull, le, lit, lt, min, mul, NULL, num, or, round, select,
   subquery, sum, table, tempName, tryDouble, type Expr, type Select,
 } from '../sql/ir.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
@@ -907,9 +907,11 @@ async function clvEdgesOfJoin(db: Workspace['db'], summary: string, rows: Select
         where: eq(col('clv', 'q'), castDouble(v)), orderBy: [col('customer_id', 'q')], limit,
       }))).map((r) => String(r.customer_id));
     }
-    const list = ids.map((x) => String(x)).join(', ');
-    const r = await db.all<{ customer_id: string }>(`SELECT "customer_id" FROM "${summary.replace(/"/g, '""')}" WHERE rowid IN (${list}) ORDER BY "customer_id" LIMIT ${limit}`);
-    return r.map((x) => String(x.customer_id));
+    // DuckDB's rowid (this path runs on DuckDB only)
+    return (await all<{ customer_id: string }>(db, select({
+      select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(summary),
+      where: inList(col('rowid'), ids.map((x) => num(x))), orderBy: [col('customer_id')], limit,
+    }))).map((r) => String(r.customer_id));
   });
 }
 
