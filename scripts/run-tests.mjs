@@ -21,5 +21,10 @@ if (!process.env.SEGMINT_SHARED_DATA) {
 // the studio's browser tests need its build: rebuilt when web/ changed since
 const built = spawnSync(process.execPath, ['scripts/build-web.mjs', '--if-stale'], { stdio: 'inherit' });
 if (built.status !== 0) process.exit(built.status ?? 1);
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env: { ...process.env, TZ: 'UTC' } });
+// UV_THREADPOOL_SIZE: DuckDB runs each query of each connection as a task of libuv's thread pool (4 threads by
+// default), and the studio tests' servers run inside the test processes: their 4 read connections, a job's
+// checkpoint on the writer and a streamed read waiting for its next chunk can need more than 4 at once. A CI run
+// had one customer look-up wait 10 minutes (studio-overview) right after a job's write; a larger pool (idle
+// threads cost nothing) is the suspected cure, not a proven one. It must be in the environment at start-up.
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', env: { ...process.env, TZ: 'UTC', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '64' } });
 process.exit(r.status ?? 1);
