@@ -1,6 +1,6 @@
 /** What every command receives: global options, the terminal and a way to open the workspace. */
 import { resolve } from 'node:path';
-import { Workspace, type OpenOptions } from '../store/workspace.ts';
+import type { Workspace, OpenOptions } from '../store/workspace.ts';
 import type { Io } from './render.ts';
 
 export interface GlobalOptions {
@@ -23,6 +23,8 @@ export function makeContext(io: Io): Context {
     io,
     workspaceDir,
     openWorkspace: async (opts, options = {}) => {
+      // loaded when a command opens a workspace (issue #15: help and the version load no store)
+      const { Workspace } = await import('../store/workspace.ts');
       const ws = await Workspace.open(workspaceDir(opts), options);
       for (const w of ws.recovered) {
         const rows = Object.values(w.removed).reduce((a, b) => a + b, 0);

@@ -2,48 +2,24 @@
  * The `segmint` command line. Each command lives in commands/<name>.ts and registers itself on the
  * program; this file wires global options, error handling and exit codes (0 done, 1 failed, 2 bad usage).
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
+import { COMMANDS } from './command-index.ts';
 import { defaultIo, reportError, type Io } from './render.ts';
 import { makeContext, type Context } from './context.ts';
 import { examples } from './options.ts';
 
-type Register = (program: Command, ctx: Context, setExit: (code: number) => void) => void;
-
-/**
- * The commands, in the order help lists them: the top-level names each module registers, and the module, loaded
- * only when asked for (issue #15: loading all of them cost about 0.1 s of CPU before any command began).
- */
-const COMMANDS: [names: string[], load: () => Promise<Register>][] = [
-  [['init'], async () => (await import('./commands/init.ts')).registerInit],
-  [['import'], async () => (await import('./commands/import.ts')).registerImport],
-  [['generate'], async () => (await import('./commands/generate.ts')).registerGenerate],
-  [['rfm', 'lrfmp'], async () => (await import('./commands/value.ts')).registerValue],
-  [['demo'], async () => (await import('./commands/demo.ts')).registerDemo],
-  [['report'], async () => (await import('./commands/report.ts')).registerReport],
-  [['clv'], async () => (await import('./commands/clv.ts')).registerClv],
-  [['cluster'], async () => (await import('./commands/cluster.ts')).registerCluster],
-  [['audience'], async () => (await import('./commands/audience.ts')).registerAudience],
-  [['quarantine'], async () => (await import('./commands/quarantine.ts')).registerQuarantine],
-  [['delete'], async () => (await import('./commands/delete.ts')).registerDelete],
-  [['runs'], async () => (await import('./commands/runs.ts')).registerRuns],
-  [['migration'], async () => (await import('./commands/migration.ts')).registerMigration],
-  [['campaign'], async () => (await import('./commands/campaign.ts')).registerCampaign],
-  [['recommend'], async () => (await import('./commands/recommend.ts')).registerRecommend],
-  [['source'], async () => (await import('./commands/source.ts')).registerSource],
-  [['serve'], async () => (await import('./commands/serve.ts')).registerServe],
-  [['token'], async () => (await import('./commands/token.ts')).registerToken],
-  [['refresh'], async () => (await import('./commands/refresh.ts')).registerRefresh],
-  [['model'], async () => (await import('./commands/model.ts')).registerModel],
-];
-
 /** The names of every top-level command (the CLI's tests check each has help and examples). */
-export const COMMAND_NAMES = COMMANDS.flatMap(([names]) => names);
+export const COMMAND_NAMES = COMMANDS.flatMap(({ lines }) => lines.map((l) => l.name));
+
+/** argv that only asks for the program's own help or version (no command): answered from COMMANDS' lines. */
+const PROGRAM_ONLY = new Set(['-h', '--help', '-V', '--version']);
 
 /**
  * The program with its commands. With `argv`, only the module of the command it names is loaded (its first word
- * that is not an option); help, a mistyped command or none loads them all.
+ * that is not an option); no command (help of the program, its version, nothing) loads none: the commands are
+ * listed from their lines in COMMANDS; a mistyped command or `help` loads them all (`{ stubs: false }` too).
  */
-export async function buildProgram(ctx: Context, setExit: (code: number) => void, argv?: readonly string[]): Promise<Command> {
+export async function buildProgram(ctx: Context, setExit: (code: number) => void, argv?: readonly string[], options: { stubs?: boolean } = {}): Promise<Command> {
   const program = new Command('segmint')
     .description('Customer segmentation: import customer data with validation, score RFM and LRFMP segments, fit CLV models, evaluate rule-based audiences, generate test data, write an HTML report.')
     .version('0.1.0')
@@ -59,9 +35,17 @@ export async function buildProgram(ctx: Context, setExit: (code: number) => void
     'segmint generate --preset grocery --customers 10000 --seed 7 --out gen/',
     'segmint clv fit && segmint clv predict --horizon 12 --unit month --out clv.csv',
   ]);
+  if (argv && options.stubs !== false && argv.every((a) => PROGRAM_ONLY.has(a))) {
+    // each command as a line of help only: nothing but help or the version can reach it
+    const lines = new Map(COMMANDS.flatMap(({ lines: ls }) => ls.map((l) => [l.name, l] as const)));
+    for (const l of lines.values()) program.command(l.name).description(l.description);
+    const subcommandTerm = Help.prototype.subcommandTerm;
+    program.configureHelp({ subcommandTerm(this: Help, cmd: Command) { return lines.get(cmd.name())?.term ?? subcommandTerm.call(this, cmd); } });
+    return program;
+  }
   const name = argv?.find((a) => !a.startsWith('-'));
-  const asked = COMMANDS.filter(([names]) => name !== undefined && names.includes(name));
-  const registers = await Promise.all((asked.length ? asked : COMMANDS).map(([, load]) => load()));
+  const asked = COMMANDS.filter(({ lines }) => name !== undefined && lines.some((l) => l.name === name));
+  const registers = await Promise.all((asked.length ? asked : COMMANDS).map(({ load }) => load()));
   for (const register of registers) register(program, ctx, setExit);
   return program;
 }

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
-import { COMMAND_NAMES } from '../../src/cli/main.ts';
+import { buildProgram, COMMAND_NAMES } from '../../src/cli/main.ts';
+import { COMMANDS } from '../../src/cli/command-index.ts';
+import { makeContext } from '../../src/cli/context.ts';
+import type { Io } from '../../src/cli/render.ts';
 import { FIXTURES, withTempDir } from '../helpers/workspace.ts';
 
 const run = runCli;
@@ -27,6 +30,24 @@ test('every command has --help with examples', async () => {
     assert.match(top.out, new RegExp(`^  ${cmd}\\b`, 'm'), `segmint --help lists ${cmd}`);
   }
   assert.match((await run(['bogus'])).err, /unknown command 'bogus'/);
+});
+
+test('segmint --help, answered from command-index.ts without loading a command, is the help of the modules themselves', async () => {
+  const helpOf = async (stubs: boolean): Promise<string> => {
+    let text = '';
+    const io: Io = { out: (s) => void (text += `${s}\n`), err: (s) => void (text += `${s}\n`), interactive: false };
+    const ctx = makeContext(io);
+    const program = await buildProgram(ctx, () => {}, ['--help'], { stubs });
+    program.outputHelp();
+    return text;
+  };
+  const fromLines = await helpOf(true);
+  const fromModules = await helpOf(false);
+  // a command whose line is out of date is named with the line it should have
+  const lines = COMMANDS.flatMap(({ lines: ls }) => ls);
+  for (const l of lines) assert.match(fromModules, new RegExp(`^  ${l.name}\\b`, 'm'), `${l.name} is registered by its module`);
+  assert.equal(fromLines, fromModules, 'src/cli/command-index.ts: a line differs from its command (name, options, arguments or description)');
+  assert.ok(lines.length >= 20);
 });
 
 test('init, import with --json, and the human reconciliation', async () => {
