@@ -17,4 +17,10 @@ export default tseslint.config(
     ignores: ['src/cli/**', 'src/**/*.test.ts'],
     rules: { 'no-console': 'error' },
   },
+  {
+    // the launcher is CommonJS (bin/package.json): it sets the thread pool's size before libuv starts it
+    files: ['bin/segmint.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

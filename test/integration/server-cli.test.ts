@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
 import { withTempDir } from '../helpers/workspace.ts';
@@ -46,7 +46,10 @@ test('segmint serve: listens on loopback, /health without a token, 401 without o
     const ws = join(dir, 'shop');
     assert.equal((await runCli(['init', ws])).code, 0);
     const token = (JSON.parse((await runCli(['token', 'create', '--role', 'viewer', '--name', 'me', '--workspace', ws, '--json'])).out) as { token: string }).token;
-    const child = spawn(process.execPath, [resolve(import.meta.dirname, '../../bin/segmint.js'), 'serve', '--workspace', ws, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // without UV_THREADPOOL_SIZE in its environment (the test runner sets it): the launcher sets it
+    const env = { ...process.env };
+    delete env.UV_THREADPOOL_SIZE;
+    const child = spawn(process.execPath, [resolve(import.meta.dirname, '../../bin/segmint.js'), 'serve', '--workspace', ws, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'], env });
     try {
       const url = await new Promise<string>((ok, fail) => {
         let err = '';
@@ -65,6 +68,9 @@ test('segmint serve: listens on loopback, /health without a token, 401 without o
       const ok = await fetch(`${url}/workspace`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(ok.status, 200);
       assert.equal(((await ok.json()) as { counts: { customers: number } }).counts.customers, 0);
+      // libuv's pool of 64 threads (bin/segmint.js), not the default 4: DuckDB's queries run as its tasks
+      const threads = readdirSync(`/proc/${child.pid}/task`).length;
+      assert.ok(threads >= 64, `segmint serve runs ${threads} threads: the thread pool is not the launcher's 64`);
       const exited = new Promise<string>((done) => child.once('exit', (code, signal) => done(`code ${code}, signal ${signal}`)));
       child.kill('SIGTERM');
       assert.equal(await exited, 'code 0, signal null');
