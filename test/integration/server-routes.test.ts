@@ -9,6 +9,8 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { ajv2020, serverFixture, type ServerFixture } from '../helpers/server.ts';
 import { FIXTURES } from '../helpers/workspace.ts';
 import { ROLES, type Role } from '../../src/store/tokens.ts';
+import { DuckDbEngine } from '../../src/engines/duckdb.ts';
+import type { Param, Row } from '../../src/engines/types.ts';
 
 let fx: ServerFixture;
 before(async () => {
@@ -208,4 +210,43 @@ test('GET /me names the token that signed the request and its role', async () =>
     assert.equal(res.statusCode, 200);
     assert.deepEqual(JSON.parse(res.body), { name: `test-${role}`, role });
   }
+});
+
+test('POST /audiences/count past its time limit: 504 count-timeout, the query stopped on the engine, and the next count answers', async () => {
+  const h = { authorization: `Bearer ${fx.tokens.viewer}` };
+  const where = 'has orders in last 90 days';
+  const count = () => fx.app.inject({ method: 'POST', url: '/audiences/count', headers: h, payload: { where } });
+  const before = await count();
+  assert.equal(before.statusCode, 200, before.body);
+  // every count of the fixture's few hundred customers takes milliseconds: while this request runs, the engine is
+  // given a statement that would run for many minutes in place of the count's, with the route's own time limit
+  const original = DuckDbEngine.prototype.oneWithin;
+  const limits: number[] = [];
+  DuckDbEngine.prototype.oneWithin = function <T extends Row>(this: DuckDbEngine, _sql: string, _params: readonly Param[] | undefined, ms: number): Promise<T | undefined> {
+    limits.push(ms);
+    return original.call(this, 'SELECT count(*) AS n FROM range(300000) a, range(300000) b WHERE (a.range * 31 + b.range) % 97 = 3', undefined, ms) as Promise<T | undefined>;
+  };
+  const previous = process.env.SEGMINT_DRAFT_COUNT_TIMEOUT_MS;
+  process.env.SEGMINT_DRAFT_COUNT_TIMEOUT_MS = '300';
+  let timedOut: LightMyRequestResponse;
+  const t0 = Date.now();
+  try {
+    timedOut = await count();
+  } finally {
+    DuckDbEngine.prototype.oneWithin = original;
+    if (previous === undefined) delete process.env.SEGMINT_DRAFT_COUNT_TIMEOUT_MS;
+    else process.env.SEGMINT_DRAFT_COUNT_TIMEOUT_MS = previous;
+  }
+  const stopped = Date.now() - t0;
+  assert.deepEqual(limits, [300], 'the route gives the engine its limit (SEGMINT_DRAFT_COUNT_TIMEOUT_MS)');
+  assert.equal(timedOut.statusCode, 504, timedOut.body);
+  const e = JSON.parse(timedOut.body) as { code: string; message: string; hint?: string };
+  assert.equal(e.code, 'count-timeout');
+  assert.match(e.message, /took longer than 0\.3 s and was stopped/);
+  assert.match(e.hint ?? '', /snapshot/);
+  assert.ok(stopped < 60_000, `answered after ${stopped} ms`);
+  // the server goes on answering, with the same count as before
+  const again = await count();
+  assert.equal(again.statusCode, 200, again.body);
+  assert.equal((JSON.parse(again.body) as { customers: number }).customers, (JSON.parse(before.body) as { customers: number }).customers);
 });
