@@ -33,7 +33,7 @@ export const CHECKPOINT_SETTINGS = ['PRAGMA disable_checkpoint_on_shutdown', "SE
 export const beforeImagePath = (dbPath: string) => `${dbPath}.before`;
 
 /** DuckDB's file layout: a main header and two database headers of 4 KiB each, then the blocks. */
-const HEADER_BYTES = 3 * 4096;
+export const HEADER_BYTES = 3 * 4096;
 const MAGIC = Buffer.from('SEGMINT-BEFORE-1');
 
 /**
@@ -52,9 +52,6 @@ export function newestHeader(dbPath: string): { iteration: bigint; digest: strin
     closeSync(fd);
   }
 }
-
-/** The iteration of the newest database header (see `newestHeader`). */
-export const headerIteration = (dbPath: string): bigint => newestHeader(dbPath).iteration;
 
 /** This process, as `restoreInterruptedCheckpoint` recognises it later: its pid and (on Linux) its start time. */
 function processStamp(pid = process.pid): string | undefined {

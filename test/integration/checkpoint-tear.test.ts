@@ -11,12 +11,12 @@ import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Workspace } from '../../src/store/workspace.ts';
+import { openDuckDb } from '../../src/engines/duckdb.ts';
 import { importCampaign } from '../../src/pipeline/campaign.ts';
-import { beforeImagePath, headerIteration, readBeforeImage } from '../../src/engines/duckdb-checkpoint.ts';
+import { beforeImagePath, HEADER_BYTES, newestHeader, readBeforeImage } from '../../src/engines/duckdb-checkpoint.ts';
 import { inconsistencies, runSegmint } from '../helpers/crash.ts';
 import { tempDir } from '../helpers/workspace.ts';
 
-const HEADER_BYTES = 3 * 4096;
 const PAGE = 4096;
 
 function campaignFile(path: string, rows: number, salt: number): void {
@@ -35,6 +35,7 @@ async function campaigns(dir: string): Promise<{ counts: string; problems: strin
   }
 }
 
+const headerIteration = (db: string) => newestHeader(db).iteration;
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 test('a checkpoint torn in any metadata block it rewrote is undone at the next open', { timeout: 300_000 }, async () => {
@@ -141,6 +142,43 @@ test('a checkpoint torn in any metadata block it rewrote is undone at the next o
     assert.equal((await campaigns(moved)).counts, 'first:150000,second:200000');
     assert.equal(sha(movedDb), before);
     assert.ok(!existsSync(beforeImagePath(movedDb)));
+  } finally {
+    cleanup();
+  }
+});
+
+test("a checkpoint another connection's open transaction holds off is left for later, with no copy behind", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = join(dir, 'held.duckdb');
+    const db = await openDuckDb(file);
+    const other = await db.connect();
+    try {
+      await db.run('CREATE TABLE t AS SELECT range AS x FROM range(100000)');
+      await db.checkpoint();
+      const checkpointed = headerIteration(file);
+      await db.run('INSERT INTO t SELECT range FROM range(100000, 150000)');
+      // an update open on another connection: DuckDB (1.5) refuses to checkpoint, before writing anything (an open
+      // transaction's inserts and deletes do not hold a checkpoint off; its updates and catalog changes do)
+      await other.run('BEGIN TRANSACTION');
+      await other.run('UPDATE t SET x = -x WHERE x < 10');
+      await db.checkpoint();
+      assert.equal(headerIteration(file), checkpointed, 'no checkpoint was written');
+      assert.ok(!existsSync(beforeImagePath(file)), 'the copy is deleted when DuckDB refuses');
+      await other.run('ROLLBACK');
+      await db.checkpoint();
+      assert.ok(headerIteration(file) > checkpointed, 'the next checkpoint is written');
+      assert.ok(!existsSync(beforeImagePath(file)));
+    } finally {
+      other.closeSync();
+      db.closeSync();
+    }
+    const again = await openDuckDb(file);
+    try {
+      assert.equal(Number((await again.one<{ n: number }>('SELECT count(*) AS n FROM t'))?.n), 150_000);
+    } finally {
+      again.closeSync();
+    }
   } finally {
     cleanup();
   }
