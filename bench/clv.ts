@@ -20,6 +20,9 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runClvFit, runClvPredict } from '../src/pipeline/clv.ts';
 import { importFile } from '../src/store/import/index.ts';
+import { predictSummarySql } from '../src/pipeline/clv-predict-summary.ts';
+import { fitSummaryWithDaysSql } from '../src/pipeline/clv-fit-summary.ts';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { Workspace } from '../src/store/workspace.ts';
 import { buildCli, machine, median, writeSection } from './benchmarks-md.ts';
 
@@ -65,6 +68,41 @@ function time<T>(f: () => T): { ms: number; value: T } {
   const t0 = performance.now();
   const value = f();
   return { ms: performance.now() - t0, value };
+}
+
+/**
+ * The floors of the two commands on the workspace, in bare DuckDB on a connection of its own (the workspace closed):
+ * the summary query each command starts with (fit: the summary with purchase days per day, clv-fit-summary.ts;
+ * predict: clv-predict-summary.ts) into a temporary table, and the bare write of one prediction run's rows (the
+ * rows of the latest run copied to a temporary table first, not timed, then inserted into clv_predictions in
+ * customer order as predict inserts them, and rolled back): work each command cannot skip.
+ */
+export async function floors(wsDir: string): Promise<{ fitSummary: number; predictSummary: number; write: number }> {
+  const inst = await DuckDBInstance.create(join(wsDir, 'segmint.duckdb'));
+  const conn = await inst.connect();
+  try {
+    const timed = async (sql: string, params: string[] = []): Promise<number> => {
+      const t0 = performance.now();
+      if (params.length) {
+        const st = await conn.prepare(sql);
+        params.forEach((v, i) => st.bindVarchar(i + 1, v));
+        await st.run();
+      } else await conn.run(sql);
+      return performance.now() - t0;
+    };
+    const f = fitSummaryWithDaysSql('2024-12-31', 'week', 1);
+    const fitSummary = await timed(`CREATE TEMP TABLE floor_fit AS ${f.sql}`, f.params);
+    const p = predictSummarySql('2024-12-31', 'week', 1, 'transactions', true);
+    const predictSummary = await timed(`CREATE TEMP TABLE floor_predict AS ${p.sql}`, p.params);
+    await conn.run("CREATE TEMP TABLE floor_rows AS SELECT * FROM clv_predictions WHERE run_id = (SELECT max(run_id) FROM runs WHERE kind = 'clv-predict')");
+    await conn.run('BEGIN TRANSACTION');
+    const write = await timed('INSERT INTO clv_predictions SELECT * REPLACE (-1 AS run_id) FROM floor_rows ORDER BY customer_id');
+    await conn.run('ROLLBACK');
+    return { fitSummary, predictSummary, write };
+  } finally {
+    conn.closeSync();
+    inst.closeSync();
+  }
 }
 
 export async function run(): Promise<void> {
@@ -126,6 +164,7 @@ export async function run(): Promise<void> {
   const wsFitBg: number[] = [];
   const wsPred: number[] = [];
   const procs: Record<'version' | 'fit' | 'fitBg' | 'predict', { ms: number; cpuMs: number; rssMiB: number }[]> = { version: [], fit: [], fitBg: [], predict: [] };
+  const floorRuns: { fitSummary: number; predictSummary: number; write: number }[] = [];
   const loadStart = loadavg()[0]!;
   let wsCustomers = 0;
   for (let k = 0; k < RUNS; k++) {
@@ -144,6 +183,7 @@ export async function run(): Promise<void> {
     procs.fitBg.push(cliProcess(['clv', 'fit', '-w', wsDir, '--as-of', '2025-01-01', '--model', 'bgnbd']));
     procs.fit.push(cliProcess(['clv', 'fit', '-w', wsDir, '--as-of', '2025-01-01']));
     procs.predict.push(cliProcess(['clv', 'predict', '-w', wsDir, '--horizon', '12', '--unit', 'month']));
+    floorRuns.push(await floors(wsDir));
     ws = await Workspace.open(wsDir);
   }
   const loadEnd = loadavg()[0]!;
@@ -162,6 +202,7 @@ export async function run(): Promise<void> {
   const wfb = median(wsFitBg);
   const wp = median(wsPred);
   const pm2 = (k: keyof typeof procs, f: 'ms' | 'cpuMs' | 'rssMiB') => median(procs[k].map((r) => r[f]));
+  const floorOf = (k: 'fitSummary' | 'predictSummary' | 'write') => median(floorRuns.map((r) => r[k]));
   const runsOf = (k: keyof typeof procs) => procs[k].map((r) => `${(r.ms / 1000).toFixed(2)} s (CPU ${(r.cpuMs / 1000).toFixed(2)} s)`).join(', ');
   const procRow = (label: string, k: keyof typeof procs, lib?: number) =>
     `| ${label} | ${(pm2(k, 'ms') / 1000).toFixed(2)} s | ${(pm2(k, 'cpuMs') / 1000).toFixed(2)} s | ${pm2(k, 'rssMiB').toFixed(0)} | ${lib ? `${(pm2(k, 'ms') / lib).toFixed(2)}× | ` : '– | '}${runsOf(k)} |`;
@@ -194,6 +235,15 @@ ${procRow('`segmint --version` (start-up)', 'version')}
 ${procRow('`segmint clv fit --as-of 2025-01-01` (default `--model auto`)', 'fit', wf)}
 ${procRow('`segmint clv fit --as-of 2025-01-01 --model bgnbd`', 'fitBg', wfb)}
 ${procRow('`segmint clv predict --horizon 12 --unit month`', 'predict', wp)}
+
+What neither command can skip, in bare DuckDB in the same rounds (a connection of its own, medians): the summary query
+each starts with over the ${imp.rows.loaded.toLocaleString('en-US')} transaction lines into a temporary table — fit **${(floorOf('fitSummary') / 1000).toFixed(2)} s**
+(with the purchase days per day), predict **${(floorOf('predictSummary') / 1000).toFixed(2)} s** — and the bare write of one prediction
+run's ${wsCustomers.toLocaleString('en-US')} rows (14 columns, in customer order, as predict inserts them) into \`clv_predictions\`, **${(floorOf('write') / 1000).toFixed(2)} s**. With
+the start-up (\`--version\`) that makes a floor of **${((floorOf('predictSummary') + floorOf('write') + pm2('version', 'ms')) / 1000).toFixed(2)} s** for \`clv predict\`
+(it runs at ${(pm2('predict', 'ms') / (floorOf('predictSummary') + floorOf('write') + pm2('version', 'ms'))).toFixed(2)}× that floor) and of
+**${((floorOf('fitSummary') + pm2('version', 'ms')) / 1000).toFixed(2)} s** for \`clv fit\` before any model is fitted (${(pm2('fit', 'ms') / (floorOf('fitSummary') + pm2('version', 'ms'))).toFixed(2)}×).
+Floor runs (fit summary, predict summary, write, ms): ${floorRuns.map((r) => `${r.fitSummary.toFixed(0)}/${r.predictSummary.toFixed(0)}/${r.write.toFixed(0)}`).join(', ')}.
 
 Targets (issue #15): each command under 2 s end to end: \`clv fit\` **${(pm2('fit', 'ms') / 1000).toFixed(1)} s** (with \`--model bgnbd\` **${(pm2('fitBg', 'ms') / 1000).toFixed(1)} s**),
 \`clv predict\` **${(pm2('predict', 'ms') / 1000).toFixed(1)} s**.
