@@ -194,13 +194,14 @@ interface FeatureRead { numbers: Record<string, Float64Array>; text: Record<stri
  * Elsewhere: one read of the ids and the columns, sorted by id here (JavaScript's order of the texts, DuckDB's
  * too: the same fit on every engine, whatever the server's collation).
  */
-async function readFeatures(db: Db, from: string, idColumn: string, numeric: SelectItem[], categorical: SelectItem[]): Promise<FeatureRead> {
+async function readFeatures(db: Db, from: string, idColumn: string, numeric: SelectItem[], categorical: SelectItem[], rows: number): Promise<FeatureRead> {
   const idv = cast(col(idColumn), 'varchar');
   const numNames = numeric.map((i) => i.as!), catNames = categorical.map((i) => i.as!);
   if (db.dialect === 'duckdb') {
     const ordered = (list: SelectItem[]) => compile(select({ select: list, from: table(from) }), db.dialect);
     let numbers: Record<string, Float64Array> = {}, got: Record<string, unknown[]> = {};
-    if (numeric.length) { const q = ordered(numeric); numbers = await db.numericColumns(q.sql, q.params, numNames); }
+    // straight into arrays of the table's length (no chunks kept and joined after)
+    if (numeric.length) { const q = ordered(numeric); numbers = await db.numericColumns(q.sql, q.params, numNames, rows); }
     if (categorical.length) { const q = ordered(categorical); got = await db.columns(q.sql, q.params); }
     const text = Object.fromEntries(catNames.map((c) => [c, (got[c] ?? []).map((v) => (v === null || v === undefined ? null : String(v)))]));
     return { numbers, text, ids: null };
@@ -289,7 +290,7 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
       ...(revenueColumn ? [{ expr: cast(col(revenueColumn), 'double'), as: '__revenue' }] : []),
       ...(contactExpr ? [{ expr: cast(contactExpr, 'double'), as: '__contact' }] : [])];
     const catSel: SelectItem[] = all.flatMap((f, j) => (categorical.includes(f) ? [{ expr: cast(col(f), 'varchar'), as: `c${j}` }] : []));
-    const read = await readFeatures(db, INPUT, idColumn, numSel, catSel);
+    const read = await readFeatures(db, INPUT, idColumn, numSel, catSel, nRows);
     const data = read.numbers;
     const columns: InputColumn[] = all.map((name, j) => (categorical.includes(name)
       ? { name, kind: 'categorical', values: read.text[`c${j}`]! }
@@ -322,27 +323,41 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
 
     let rowsOf: (runId: Expr, forFile?: boolean) => Select;
     let pictureIds: string[];
-    let fitTable = '';
+    let fitTable = '', sampleTable = '';
     if (db.dialect === 'duckdb') {
       // DuckDB: the fit's own assignment (the arithmetic of the model's SQL), appended in bulk, one row per input
       // row in its order (NULL for a row left out), and paired with the ids by position (the input table is stored
-      // in id order, the appended one in row order: a positional join, no key); `sample` holds the row number of
-      // the sample's rows, on which the model's SQL is checked against it
+      // in id order, the appended one in row order: a positional join, no key). The model's SQL is checked on the
+      // sample's rows: their row numbers and appended clusters in a table of their own, joined to the input by its
+      // rowid (the position a scan reads a row at, as the positional join pairs them) — or, when the input has a
+      // column named rowid (which hides DuckDB's), in a column `sample` of the fit (the row number, −1 off the sample)
       fitTable = tempName('cluster_fit');
       temps.push(fitTable);
       const mixture = fit.probabilities !== undefined;
-      const fitCols = ['sample', 'cluster', 'distance', ...(mixture ? ['probability'] : [])];
-      await exec(db, createTableAs(fitTable, select({ select: fitCols.map((c) => ({ expr: cast(num(0), 'double'), as: c })), from: table(INPUT), limit: 0 }), { temporary: true }));
+      const byRowid = !names.some((c) => c.toLowerCase() === 'rowid');
+      const fitCols = [...(byRowid ? [] : ['sample']), 'cluster', 'distance', ...(mixture ? ['probability'] : [])];
+      const doubles = (t: string, cols: readonly string[]) => exec(db, createTableAs(t, select({ select: cols.map((c) => ({ expr: cast(num(0), 'double'), as: c })), from: table(INPUT), limit: 0 }), { temporary: true }));
+      await doubles(fitTable, fitCols);
       const byRow = (v: ArrayLike<number>): ArrayLike<number> => {
         if (fit.kept.length === nRows) return v;
         const out = new Float64Array(nRows).fill(NaN);
         for (let t = 0; t < fit.kept.length; t++) out[fit.kept[t]!] = v[t]!;
         return out;
       };
-      // -1 off the sample (not NULL: a NULL is written one value at a time)
-      const sampleCol = new Float64Array(nRows).fill(-1);
-      for (const r of fit.picture.rows) sampleCol[r] = r;
-      await db.appendDoubles(fitTable, [sampleCol, byRow(fit.assigned), byRow(fit.distances), ...(mixture ? [byRow(fit.probabilities!)] : [])]);
+      const assignedByRow = byRow(fit.assigned);
+      let sampleCol: Float64Array[] = [];
+      if (byRowid) {
+        sampleTable = tempName('cluster_sample');
+        temps.push(sampleTable);
+        await doubles(sampleTable, ['__r', '__cluster']);
+        const rows = fit.picture.rows;
+        await db.appendDoubles(sampleTable, [Float64Array.from(rows), Float64Array.from(rows, (r) => assignedByRow[r]!)]);
+      } else {
+        // -1 off the sample (not NULL: a NULL is written one value at a time)
+        sampleCol = [new Float64Array(nRows).fill(-1)];
+        for (const r of fit.picture.rows) sampleCol[0]![r] = r;
+      }
+      await db.appendDoubles(fitTable, [...sampleCol, assignedByRow, byRow(fit.distances), ...(mixture ? [byRow(fit.probabilities!)] : [])]);
       const cluster = cast(col('cluster', 'f'), 'integer');
       // a run's rows (run_id, then the columns of run_clusters), or a file's (no run_id; probability for a mixture only)
       rowsOf = (runId, forFile = false) => select({
@@ -388,7 +403,7 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
       const stored = (check: string) => runId !== null
         ? select({ select: items(['customer_id', 'cluster']), from: table('run_clusters'), where: eq(col('run_id'), num(runId)) })
         : select({ select: [{ expr: col('__id'), as: 'customer_id' }, { expr: cast(col('__cluster'), 'integer'), as: 'cluster' }], from: table(check) });
-      const sampled = await checkSample(db, model, fit.picture.rows, INPUT, fitTable, idColumn, stored, all);
+      const sampled = await checkSample(db, model, fit.picture.rows, INPUT, sampleTable ? { sampleTable } : { fitTable }, idColumn, stored, all);
       sqlDisagreements += sampled.disagreements;
       pictureIds = sampled.ids;
     } else {
@@ -451,21 +466,28 @@ export function twoValues(v: Float64Array): [number, number] | null {
 
 /**
  * DuckDB: the model's SQL (features/cluster-assignment.ts) run in the engine on some rows (the fit's sample: the
- * rows of the input table, stored in id order, whose `sample` column in the appended fit holds their row number, −1 the others):
- * how many of them it assigns otherwise than `stored` (given the table of the checked rows: __r, __id, __cluster as
- * appended, and the features) holds, and their ids in the given order.
+ * rows of the input table, stored in id order, given by `sampleTable` — __r their row number, which is the input's
+ * rowid, and __cluster as appended — or by the appended fit `fitTable`, whose `sample` column holds their row number,
+ * −1 the others): how many of them it assigns otherwise than `stored` (given the table of the checked rows: __r, __id,
+ * __cluster as appended, and the features) holds, and their ids in the given order.
  */
-async function checkSample(db: Db, model: ClusterModelJSON, rows: Int32Array, from: string, fitTable: string, idColumn: string, stored: (check: string) => Select, features: readonly string[]): Promise<{ disagreements: number; ids: string[] }> {
+async function checkSample(db: Db, model: ClusterModelJSON, rows: Int32Array, from: string, sampled: { sampleTable: string } | { fitTable: string }, idColumn: string, stored: (check: string) => Select, features: readonly string[]): Promise<{ disagreements: number; ids: string[] }> {
   if (rows.length === 0) return { disagreements: 0, ids: [] };
   const check = tempName('cluster_check');
   try {
-    await exec(db, createTableAs(check, select({
-      select: [{ expr: cast(col('sample', 'f'), 'bigint'), as: '__r' }, { expr: cast(col(idColumn, 'i'), 'varchar'), as: '__id' }, { expr: col('cluster', 'f'), as: '__cluster' },
-        ...items(features.filter((f) => !['__id', '__r', '__cluster'].includes(f)), 'i')],
-      from: table(from, 'i'),
-      joins: [{ type: 'positional', target: table(fitTable, 'f') }],
-      where: ge(col('sample', 'f'), num(0)),
-    }), { temporary: true }));
+    const own = features.filter((f) => !['__id', '__r', '__cluster'].includes(f));
+    await exec(db, createTableAs(check, 'sampleTable' in sampled
+      ? select({
+        select: [{ expr: cast(col('__r', 's'), 'bigint'), as: '__r' }, { expr: cast(col(idColumn, 'i'), 'varchar'), as: '__id' }, { expr: col('__cluster', 's'), as: '__cluster' }, ...items(own, 'i')],
+        from: table(from, 'i'),
+        joins: [{ type: 'inner', target: table(sampled.sampleTable, 's'), on: eq(col('rowid', 'i'), cast(col('__r', 's'), 'bigint')) }],
+      })
+      : select({
+        select: [{ expr: cast(col('sample', 'f'), 'bigint'), as: '__r' }, { expr: cast(col(idColumn, 'i'), 'varchar'), as: '__id' }, { expr: col('cluster', 'f'), as: '__cluster' }, ...items(own, 'i')],
+        from: table(from, 'i'),
+        joins: [{ type: 'positional', target: table(sampled.fitTable, 'f') }],
+        where: ge(col('sample', 'f'), num(0)),
+      }), { temporary: true }));
     const assigned = clusterAssignmentQuery(model, { from: table(check), idColumn: '__id' });
     const r = await one<{ n: number }>(db, select({
       select: [{ expr: count(), as: 'n' }], from: subquery(assigned, 'a'),

@@ -226,3 +226,40 @@ test('cluster --input: rows taken in id order whatever the file order; --out wit
     }
   });
 });
+
+test('cluster --input: the model\'s SQL is checked on the sample by the input\'s rowid, and by a column of the fit when the file has a column named rowid (which hides DuckDB\'s)', async () => {
+  const { Random } = await import('../../src/models/random.ts');
+  const { openMemoryDb } = await import('../../src/store/workspace.ts');
+  const { runClustering } = await import('../../src/pipeline/cluster.ts');
+  await withTempDir(async (dir) => {
+    const rng = new Random(5);
+    // more rows than the sample (10,000), ids whose text order is not the file's
+    const rows = Array.from({ length: 12_000 }, (_, i) => {
+      const g = i % 3;
+      return [`c${(i * 7919) % 12_000}`, ...[0, 1, 2].map((j) => ((g === j ? 4 : 0) + rng.normal()).toFixed(6)), String(rng.int(0, 99))];
+    });
+    const plain = join(dir, 'plain.csv'), withRowid = join(dir, 'rowid.csv');
+    writeFileSync(plain, `id,a,b,c,other\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    writeFileSync(withRowid, `id,a,b,c,ROWID\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    const results = [];
+    for (const file of [plain, withRowid]) {
+      const mem = await openMemoryDb();
+      try {
+        results.push(await runClustering({ db: mem.db }, { input: { file, idColumn: 'id' }, features: ['a', 'b', 'c'], k: 3, seed: 2, outFile: join(dir, 'out.csv') }));
+      } finally {
+        mem.close();
+      }
+    }
+    const [a, b] = results as [Awaited<ReturnType<typeof runClustering>>, Awaited<ReturnType<typeof runClustering>>];
+    assert.equal(a.sqlDisagreements, 0);
+    assert.equal(b.sqlDisagreements, 0);
+    assert.equal(a.picture.customerIds.length, 10_000);
+    // the sample's ids: the rows the fit sampled, whichever way they were looked up
+    assert.deepEqual(b.picture.customerIds, a.picture.customerIds);
+    assert.deepEqual(b.clusters, a.clusters);
+    // each picture id's cluster is the one the output file gives that id
+    const written = new Map(readCsv(join(dir, 'out.csv')).rows.map((r) => [r[0]!, Number(r[1])]));
+    assert.equal(written.size, 12_000);
+    assert.deepEqual(a.picture.customerIds.map((id) => written.get(id)), a.picture.cluster);
+  });
+});

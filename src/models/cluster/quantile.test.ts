@@ -70,3 +70,27 @@ test('quantiles by buckets (the column left as it is, NaN left out) equal the so
   assert.equal(quantileOf(halves, 0.5), 1);
   assert.deepEqual(quantilesOf(halves, [0.25, 0.5, 0.75]), [-1, 1, 3]);
 });
+
+test('quantiles of large columns (the ranks bracketed from a sample, one pass) equal the sorted quantiles, on orders a strided sample could misjudge', () => {
+  const rng = new Random(3);
+  const kinds: [string, (i: number) => number][] = [
+    ['normal', () => rng.normal()], ['ties', () => rng.int(0, 5)], ['skewed', () => Math.exp(5 * rng.normal())], ['missing', () => (rng.next() < 0.3 ? NaN : rng.normal())],
+    ['wide', () => (rng.next() < 0.5 ? -1e308 : 1e308 * rng.next())], ['infinite', () => (rng.next() < 0.01 ? -Infinity : rng.normal())],
+    ['sorted', (i) => i], ['reversed', (i) => -i], ['sawtooth', (i) => i % 1000],
+    // the rows the sample reads (every 4th from row 2 at 65,536 rows, every 8th from row 4 at 140,001) all hold 1e9: the bracket misses
+    ['sampled-rows-high', (i) => (i % 4 === 2 || i % 8 === 4 ? 1e9 : i % 100)], ['half-missing', (i) => (i % 2 ? NaN : i % 7)],
+    ['two-halves', (i) => (i % 2 ? 3 : -1)],
+  ];
+  const ps = [0, 0.001, 0.25, 0.5, 0.75, 0.999, 1];
+  for (const [name, draw] of kinds) {
+    for (const n of [65_536, 140_001]) {
+      const v = Float64Array.from({ length: n }, (_, i) => draw(i));
+      const before = Float64Array.from(v);
+      const present = presentValues(v);
+      const want = ps.map((p) => (present.length ? sortedQuantile(present, p) : NaN));
+      assert.deepEqual(ps.map((p) => quantileOf(v, p)), want, `${name} n ${n}`);
+      assert.deepEqual(quantilesOf(v, ps), want, `${name} n ${n}`);
+      assert.deepEqual(v, before);
+    }
+  }
+});

@@ -119,7 +119,12 @@ const BUCKETS = 4096;
  * is gathered and searched again; when ranks k and k + 1 fall in different buckets they are the largest of the
  * one and the smallest of the other. Exactly the values a selection on a copy gives: numbers are only compared.
  */
-function orderPair(v: Float64Array, m: number, k: number, first?: Buckets | null): [number, number] {
+function orderPair(v: Float64Array, m: number, k: number, first?: Buckets | null | (() => Buckets | null)): [number, number] {
+  // a large column: first the ranks bracketed from a sample (one pass over the column); the buckets only when that misses
+  if (m >= BRACKET_MIN) {
+    const pair = bracketedPair(v, m, k);
+    if (pair !== null) return pair;
+  }
   let a = v, n = m, r = k, nan = a.length !== m;
   for (let level = 0; ; level++) {
     if (n <= BUCKET_MIN || level >= 4) {
@@ -127,7 +132,7 @@ function orderPair(v: Float64Array, m: number, k: number, first?: Buckets | null
       const x = selectInPlace(s, r);
       return [x, r + 1 < n ? nextAfter(s, r, n) : x];
     }
-    const bk = level === 0 && first !== undefined ? first : bucketsOf(a);
+    const bk = level === 0 && first !== undefined ? (typeof first === 'function' ? first() : first) : bucketsOf(a);
     if (bk === null) { nan = true; level = 4; continue; }
     const { lo, hi, scale, counts } = bk;
     if (lo === hi) return [lo, lo];
@@ -156,6 +161,54 @@ function orderPair(v: Float64Array, m: number, k: number, first?: Buckets | null
   }
 }
 
+/** From this many present values, `orderPair` brackets the ranks from a sample first. */
+const BRACKET_MIN = 65536;
+/** Values in the sample that brackets the ranks. */
+const BRACKET_SAMPLE = 16384;
+
+/**
+ * Order statistics k and k + 1 of the present values of `v` (`m` of them; as `orderPair` gives them), or null when
+ * the bracket misses. A strided sample of the column (every s-th value, NaN left out) gives two values a ≤ b that
+ * hold ranks k and k + 1 between them but for a chance of about 1e-6 (5 standard deviations of a sample rank each
+ * side); one pass over the column counts the values below a and gathers those in [a, b], and the ranks are
+ * selected among the gathered ones when they are there (the count below ≤ k, and k + 1 among the gathered). Exact:
+ * numbers are only compared, so the values are those a selection on a copy gives; a miss (or a bracket wider than
+ * expected) returns null and the caller takes the buckets.
+ */
+function bracketedPair(v: Float64Array, m: number, k: number): [number, number] | null {
+  const len = v.length, stride = Math.max(1, Math.floor(len / BRACKET_SAMPLE));
+  const sample = new Float64Array(Math.ceil(len / stride));
+  let t = 0;
+  for (let i = stride >> 1; i < len; i += stride) { const x = v[i]!; if (x === x) sample[t++] = x; }
+  if (t < 1024) return null;
+  const s = sample.subarray(0, t);
+  // the sample ranks around k's expected one, 5 standard deviations of it apart each side (and a few for k + 1)
+  const expected = ((k + 0.5) / m) * t, spread = Math.ceil(5 * Math.sqrt(t * 0.25)) + 4;
+  const ia = Math.floor(expected - spread), ib = Math.ceil(expected + spread);
+  // past either end of the sample the bracket is open on that side
+  const a = ia >= 0 ? selectInPlace(s, ia) : -Infinity;
+  const b = ib < t ? selectInPlace(s, ib, ia >= 0 ? ia : 0) : Infinity;
+  // the gathered values: about (ib − ia) / t of them; far more and the sample did not represent the column
+  const cap = Math.min(m, Math.ceil(((ib - ia + 1) / t) * m * 2) + 1024);
+  // one slot more: each value is written at the end and kept only when it is in [a, b]
+  const inside = new Float64Array(cap + 1);
+  let below = 0, g = 0;
+  for (let i = 0; i < len; i++) {
+    const x = v[i]!;
+    // without branches (which half a value falls in is a coin toss: a branch per value mispredicts half the time, 3×
+    // the pass); NaN fails every comparison: left out
+    below += +(x < a);
+    inside[g] = x;
+    g += +(x >= a) & +(x <= b);
+    if (g > cap) return null;
+  }
+  const r = k - below;
+  if (r < 0 || r >= g) return null;
+  if (k + 1 < m && r + 1 >= g) return null;
+  const x = selectInPlace(inside.subarray(0, g), r);
+  return [x, k + 1 < m ? nextAfter(inside, r, g) : x];
+}
+
 interface Buckets { lo: number; hi: number; scale: number; counts: Int32Array }
 
 /** The range of the values of `a` (NaN left out) and their count per bucket; null when the range is not finite. */
@@ -177,10 +230,12 @@ function bucketsOf(a: Float64Array): Buckets | null {
 /** Several quantiles of the values of `v` that are not NaN, each as `quantileOf` gives it (one count per bucket for all). */
 export function quantilesOf(v: Float64Array, ps: readonly number[], present = presentCount(v)): number[] {
   if (present === 0) return ps.map(() => NaN);
-  const first = present > BUCKET_MIN ? bucketsOf(v) : undefined;
+  // the buckets once for every p that needs them (none when every rank is bracketed from a sample)
+  let first: Buckets | null | undefined;
+  const buckets = present > BUCKET_MIN ? () => (first === undefined ? (first = bucketsOf(v)) : first) : undefined;
   return ps.map((p) => {
     const h = (present - 1) * p, lo = Math.floor(h);
-    const [a, b] = orderPair(v, present, lo, first);
+    const [a, b] = orderPair(v, present, lo, buckets);
     return a + (h - lo) * (b - a);
   });
 }
