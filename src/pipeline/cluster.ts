@@ -313,8 +313,12 @@ export async function runClustering(target: { ws: Pick<Workspace, 'db' | 'config
     warnings.push(...fit.warnings);
     const model = fit.model.toJSON();
     const policy = options.missing ?? 'impute';
-    const clusterOfRow = new Int32Array(nRows).fill(-1);
-    fit.kept.forEach((row, t) => (clusterOfRow[row] = fit.labels[t]!));
+    // each input row's cluster (−1 for a row left out): the labels themselves when every row was kept
+    let clusterOfRow = fit.labels;
+    if (fit.kept.length !== nRows) {
+      clusterOfRow = new Int32Array(nRows).fill(-1);
+      for (let t = 0; t < fit.kept.length; t++) clusterOfRow[fit.kept[t]!] = fit.labels[t]!;
+    }
     // the stored assignment against the fit's labels (every customer)
     let sqlDisagreements = 0;
     for (let t = 0; t < fit.kept.length; t++) if (fit.assigned[t] !== fit.labels[t]) sqlDisagreements++;
@@ -488,15 +492,23 @@ async function checkSample(db: Db, model: ClusterModelJSON, rows: Int32Array, fr
         joins: [{ type: 'positional', target: table(sampled.fitTable, 'f') }],
         where: ge(col('sample', 'f'), num(0)),
       }), { temporary: true }));
+    // one query, read as columns: each checked row's number and id, and whether the model's SQL assigns it otherwise
+    // than `stored` holds (a row `stored` lacks is no disagreement)
     const assigned = clusterAssignmentQuery(model, { from: table(check), idColumn: '__id' });
-    const r = await one<{ n: number }>(db, select({
-      select: [{ expr: count(), as: 'n' }], from: subquery(assigned, 'a'),
-      joins: [{ type: 'inner', target: subquery(stored(check), 's'), on: eq(col('customer_id', 's'), col('customer_id', 'a')) }],
-      where: ne(col('cluster', 'a'), col('cluster', 's')),
-    }));
-    const got = await all<{ r: unknown; id: unknown }>(db, select({ select: [{ expr: col('__r'), as: 'r' }, { expr: col('__id'), as: 'id' }], from: table(check) }));
-    const idOf = new Map(got.map((g) => [Number(g.r), String(g.id)]));
-    return { disagreements: Number(r?.n ?? 0), ids: Array.from(rows, (row) => idOf.get(row)!) };
+    const q = compile(select({
+      select: [{ expr: col('__r', 'c'), as: 'r' }, { expr: col('__id', 'c'), as: 'id' }, { expr: caseWhen([[ne(col('cluster', 'a'), col('cluster', 's')), num(1)]], num(0)), as: 'd' }],
+      from: table(check, 'c'),
+      joins: [
+        { type: 'inner', target: subquery(assigned, 'a'), on: eq(col('customer_id', 'a'), col('__id', 'c')) },
+        { type: 'left', target: subquery(stored(check), 's'), on: eq(col('customer_id', 's'), col('__id', 'c')) },
+      ],
+    }), db.dialect);
+    const got = await db.columns(q.sql, q.params);
+    const r = got.r ?? [], id = got.id ?? [], d = got.d ?? [];
+    const idOf = new Map<number, string>();
+    let disagreements = 0;
+    for (let t = 0; t < r.length; t++) { idOf.set(Number(r[t]), String(id[t])); disagreements += Number(d[t]); }
+    return { disagreements, ids: Array.from(rows, (row) => idOf.get(row)!) };
   } finally {
     await exec(db, dropTable(check));
   }

@@ -409,6 +409,8 @@ export function fitClustersStaged(columns: readonly InputColumn[], params: Clust
     // filled in below, from the silhouette job
     silhouette: silhouetteJob === null ? undefined : Array.from({ length: K }, () => 0),
     separation: K >= 2 ? separation : undefined,
+    // preprocessing's figures of the same values (kept rows, as they are)
+    known: numeric.map((c) => pre.raw.get(c.name)),
     ...(proto ? { categorical: catCols.map((c) => ({ name: c.name, values: Array.from(kept, (i) => c.values[i] ?? null) })) } : {}),
   });
   const model = ClusterModel.create({

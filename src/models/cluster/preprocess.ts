@@ -73,7 +73,17 @@ export interface PreprocessResult {
   /** rows dropped because a value was missing (missing = 'exclude') */
   excluded: number;
   warnings: string[];
+  /**
+   * per numeric column (by name), figures of its kept rows' present values as they are (before any log or clipping),
+   * for the profiles to take instead of computing them again: how many, their median, and — when the scaling
+   * took them from exactly these values (standard scaling, no log1p, no winsorising, none missing) — `meanSd`'s
+   * mean and sd
+   */
+  raw: Map<string, RawFigures>;
 }
+
+/** See `PreprocessResult.raw`. */
+export interface RawFigures { present: number; median: number; mean?: number; sd?: number }
 
 /** Apply one numeric step to a raw value (NaN = missing). */
 export function applyNumeric(s: NumericStep, x: number): number {
@@ -201,6 +211,7 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
 
   const steps: Step[] = [];
   const fills: ((X: Float64Array, d: number, j: number, from: number, to: number) => void)[] = [];
+  const rawFigures = new Map<string, RawFigures>();
   for (const c of columns) {
     if (c.kind === 'numeric') {
       const values = c.values;
@@ -231,6 +242,7 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
         for (let i = 0; i < v.length; i++) v[i] = Math.min(hi, Math.max(lo, v[i]!));
       }
       const { center: ce, scale } = center(v, scaling);
+      if (present > 0) rawFigures.set(c.name, { present, median: impute, ...(scaling === 'standard' && v === col && present === col.length ? { mean: ce, sd: scale } : {}) });
       if (!Number.isFinite(ce) || !Number.isFinite(scale)) throw new SegmintError('invalid-value', `${c.name}: values too large to scale (centre ${ce}, scale ${scale})`, { hint: `rescale ${c.name} (e.g. to thousands), use log1p, or winsorize` });
       if (!(scale > 0)) { warnings.push(`${c.name} is constant${scaling === 'robust' ? ' over its middle half (IQR 0)' : ''}: left out of the distance`); continue; }
       const step: NumericStep = { kind: 'numeric', name: c.name, impute, ...(floor !== undefined ? { floor } : {}), log1p: log, clipLow: lo, clipHigh: hi, center: ce, scale };
@@ -259,7 +271,7 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
     const to = Math.min(kept.length, from + FILL_BLOCK);
     fills.forEach((fill, j) => fill(X, d, j, from, to));
   }
-  return { preprocessing: { scaling, missing: policy, steps }, X, kept, missing, excluded, warnings };
+  return { preprocessing: { scaling, missing: policy, steps }, X, kept, missing, excluded, warnings, raw: rawFigures };
 }
 
 interface ColumnScan { firstInfinite: number; missing: number; negative: number }

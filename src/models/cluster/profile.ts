@@ -6,7 +6,7 @@
  * accessible, actionable) made concrete.
  */
 import { presentCount, presentValues, quantileOf, quantilesOf, quantileSelect } from './quantile.ts';
-import { meanSd } from './preprocess.ts';
+import { meanSd, type RawFigures } from './preprocess.ts';
 
 export interface ProfileColumn {
   name: string;
@@ -85,6 +85,11 @@ export interface ProfileOptions {
   traitZ?: number;
   /** categorical features (one value per clustered row, null = missing): each cluster's most frequent value and its share */
   categorical?: readonly { name: string; values: readonly (string | null)[] }[];
+  /**
+   * per column, figures of its present values already known (preprocess.ts `raw`, of these very values): their count
+   * and median, and `meanSd`'s mean and sd when given — taken instead of computed again (the same numbers)
+   */
+  known?: readonly (RawFigures | undefined)[];
 }
 
 /** Words for a feature that is high or low, by its name; a generic "high x" otherwise. */
@@ -158,13 +163,14 @@ export function profileClustersStaged(columns: readonly ProfileColumn[], labels:
   const n = labels.length, traitZ = options.traitZ ?? 0.5;
   const sizes = new Float64Array(k);
   for (const l of labels) sizes[l]!++;
-  const pop = columns.map((c) => {
+  const pop = columns.map((c, j) => {
+    const known = options.known?.[j];
     // the present values: the column itself when none is missing (the quantiles leave it as it is)
-    const m = presentCount(c.values);
-    if (!m) return { m, present: c.values, mean: 0, sd: 0, median: 0, spread: 0 };
+    const m = known ? known.present : presentCount(c.values);
+    if (!m) return { m, present: c.values, mean: 0, sd: 0, median: 0, spread: 0, knownMedian: undefined };
     const present = m === c.values.length ? c.values : presentValues(c.values);
-    const { mean, sd } = meanSd(present);
-    return { m, present, mean, sd, median: NaN, spread: NaN };
+    const { mean, sd } = known?.mean !== undefined && known.sd !== undefined ? { mean: known.mean, sd: known.sd } : meanSd(present);
+    return { m, present, mean, sd, median: NaN, spread: NaN, knownMedian: known?.median };
   });
   let totalRevenue = 0;
   const revenue = new Float64Array(k);
@@ -236,7 +242,8 @@ export function profileClustersStaged(columns: readonly ProfileColumn[], labels:
     // the population's median and robust spread (IQR / 1.349, else 1.4826 × MAD, else the sd)
     () => pop.forEach((p) => {
       if (!p.m) return;
-      const [median, q3, q1] = quantilesOf(p.present, [0.5, 0.75, 0.25], p.m) as [number, number, number];
+      // the median when known (the same order statistics), the quartiles here
+      const [median, q3, q1] = (p.knownMedian !== undefined ? [p.knownMedian, ...quantilesOf(p.present, [0.75, 0.25], p.m)] : quantilesOf(p.present, [0.5, 0.75, 0.25], p.m)) as [number, number, number];
       const iqr = q3 - q1;
       const mad = iqr > 0 ? 0 : quantileSelect(Float64Array.from(p.present, (x) => Math.abs(x - median)), 0.5);
       p.median = median;
