@@ -20,8 +20,9 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runClvFit, runClvPredict } from '../src/pipeline/clv.ts';
 import { importFile } from '../src/store/import/index.ts';
-import { predictSummarySql } from '../src/pipeline/clv-predict-summary.ts';
-import { fitSummaryWithDaysSql } from '../src/pipeline/clv-fit-summary.ts';
+import { predictSummaryQuery } from '../src/pipeline/clv-predict-summary.ts';
+import { fitSummaryWithDaysQuery } from '../src/pipeline/clv-fit-summary.ts';
+import { compile } from '../src/sql/compile.ts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Workspace } from '../src/store/workspace.ts';
 import { buildCli, machine, median, writeSection } from './benchmarks-md.ts';
@@ -81,18 +82,19 @@ export async function floors(wsDir: string): Promise<{ fitSummary: number; predi
   const inst = await DuckDBInstance.create(join(wsDir, 'segmint.duckdb'));
   const conn = await inst.connect();
   try {
-    const timed = async (sql: string, params: string[] = []): Promise<number> => {
+    // the summaries' parameters are the calibration end as text (the SQL casts them)
+    const timed = async (sql: string, params: readonly unknown[] = []): Promise<number> => {
       const t0 = performance.now();
       if (params.length) {
         const st = await conn.prepare(sql);
-        params.forEach((v, i) => st.bindVarchar(i + 1, v));
+        params.forEach((v, i) => st.bindVarchar(i + 1, String(v)));
         await st.run();
       } else await conn.run(sql);
       return performance.now() - t0;
     };
-    const f = fitSummaryWithDaysSql('2024-12-31', 'week', 1);
+    const f = compile(fitSummaryWithDaysQuery('2024-12-31', 'week', 1), 'duckdb');
     const fitSummary = await timed(`CREATE TEMP TABLE floor_fit AS ${f.sql}`, f.params);
-    const p = predictSummarySql('2024-12-31', 'week', 1, 'transactions', true);
+    const p = compile(predictSummaryQuery('2024-12-31', 'week', 1, 'transactions', true), 'duckdb');
     const predictSummary = await timed(`CREATE TEMP TABLE floor_predict AS ${p.sql}`, p.params);
     await conn.run("CREATE TEMP TABLE floor_rows AS SELECT * FROM clv_predictions WHERE run_id = (SELECT max(run_id) FROM runs WHERE kind = 'clv-predict')");
     await conn.run('BEGIN TRANSACTION');

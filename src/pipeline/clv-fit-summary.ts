@@ -1,8 +1,8 @@
 /**
- * The buy-till-you-die summary of a `clv fit` without a holdout, on DuckDB, from the fit's table of purchase days
- * in one aggregation (issue #15).
+ * The buy-till-you-die summary of a `clv fit` without a holdout, from the purchase days in one aggregation
+ * (issue #15), as IR (docs/sql.md); run on DuckDB.
  *
- * Without a holdout every purchase day in the table (days up to the calibration end) counts, so the summary of
+ * Without a holdout every purchase day up to the calibration end counts, so the summary of
  * features/transaction-summary.ts reduces to one aggregation per customer over the days with a purchase:
  * frequency = purchase days − 1, recency = last − first, T = calibration end − first, monetary = the mean spend of
  * the purchase days after the first = (spend of all − spend of the first) / (purchase days − 1), the first day's
@@ -11,79 +11,116 @@
  * exact; divided as a double it is avg()'s value or the neighbouring double (clv-fit-summary.test.ts).
  */
 import { PERIOD_DAYS, type Period } from '../features/transaction-summary.ts';
+import {
+  add, and, argMin, bool, cast, caseWhen, col, count, eq, fn, grouping, gt, isNotNull, le, lt, max, min, mul, num, param, select, sub, sum, table, div,
+  type Expr, type Select, type SelectItem,
+} from '../sql/ir.ts';
 import type { Db } from '../store/workspace.ts';
+import { materialise } from './value.ts';
 
-const quoteName = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/**
- * The period unit as a DOUBLE literal written exactly (shortest round trip, as the general query divides by it),
- * after checking the period and the calibration end (`who` names the caller in the error).
- */
-export function summaryUnit(who: string, calibrationEnd: string, period: Period, multiplier: number): string {
+/** The period unit in days (× the multiplier), after checking the period and the calibration end (`who` names the caller in the error). */
+export function summaryUnitDays(who: string, calibrationEnd: string, period: Period, multiplier: number): number {
   const unit = PERIOD_DAYS[period] * multiplier;
   if (!(unit > 0) || !Number.isFinite(unit)) throw new Error(`${who}: period ${period} × ${multiplier} is not a length of time`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(calibrationEnd)) throw new Error(`${who}: calibration end ${calibrationEnd} is not a date`);
-  return `CAST('${String(unit)}' AS DOUBLE)`;
+  return unit;
 }
 
-/** The DuckDB text of the summary (customer_id, frequency, recency, T, monetary_value) over the purchase-day table `days`. */
-export function fitSummarySql(days: string, calibrationEnd: string, period: Period, multiplier = 1): { sql: string; params: string[] } {
-  const u = summaryUnit('fitSummarySql', calibrationEnd, period, multiplier);
-  const end = 'CAST($1 AS DATE)';
-  const sql = `SELECT "customer_id",
-    CAST(count(*) - 1 AS BIGINT) AS "frequency",
-    CAST(date_diff('day', CAST(min("d") AS DATE), CAST(max("d") AS DATE)) AS DOUBLE) / ${u} AS "recency",
-    CAST(date_diff('day', CAST(min("d") AS DATE), ${end}) AS DOUBLE) / ${u} AS "T",
-    CASE WHEN count(*) > 1 THEN CAST(sum("spend") - arg_min("spend", "d") AS DOUBLE) / CAST(count(*) - 1 AS DOUBLE) ELSE 0 END AS "monetary_value"
-  FROM ${quoteName(days)}
-  WHERE "purchases" > 0 AND "d" <= ${end}
-  GROUP BY "customer_id"`;
-  return { sql, params: [`${calibrationEnd} 00:00:00`] };
-}
+/** The calibration end as a date (a bound timestamp at midnight UTC, cast). */
+export const calibrationEndDate = (calibrationEnd: string): Expr => fn('to_date', param(new Date(`${calibrationEnd}T00:00:00Z`)));
 
-/** The summary as the temporary table `name` (DuckDB only). */
-export async function fitSummaryTable(db: Db, name: string, days: string, calibrationEnd: string, period: Period, multiplier = 1): Promise<void> {
-  if (db.dialect !== 'duckdb') throw new Error('fitSummaryTable: DuckDB only (other engines run features/transaction-summary.ts)');
-  const { sql, params } = fitSummarySql(days, calibrationEnd, period, multiplier);
-  await db.run(`DROP TABLE IF EXISTS ${quoteName(name)}`);
-  await db.createTableAs(name, sql, params, { temporary: true });
+/** Days of T up to which the pattern key packs frequency, recency and T in days (each below 2^17) exactly into a double (< 2^51). */
+export const PATTERN_KEY_DAYS = 131072;
+
+/**
+ * The summary columns over purchase days (columns customer_id, d, spend; one row per purchase day), aggregated
+ * per customer: frequency, recency, T, monetary_value, as features/transaction-summary.ts defines them (the period
+ * unit divides as a number literal, as there). `withKey`: also "k", the customer's (x, t_x, T) pattern as one double,
+ * (frequency · 2^17 + recency in days) · 2^17 + T in days — frequency ≤ recency ≤ T in days, so below 2^17 each and
+ * one pattern per value; NULL where T is 2^17 days or more (the caller then joins on the three columns).
+ */
+export function summaryColumns(end: Expr, unit: number, withKey = false): SelectItem[] {
+  const d = col('d');
+  const first = min(d);
+  const days = count();
+  const repeat = sub(days, num(1));
+  const u = num(unit);
+  const items: SelectItem[] = [
+    { expr: cast(repeat, 'bigint'), as: 'frequency' },
+    { expr: div(cast(fn('days_between', first, max(d)), 'double'), u), as: 'recency' },
+    { expr: div(cast(fn('days_between', first, end), 'double'), u), as: 'T' },
+    {
+      expr: caseWhen([[gt(days, num(1)), div(cast(sub(sum(col('spend')), argMin(col('spend'), d)), 'double'), cast(repeat, 'double'))]], num(0)),
+      as: 'monetary_value',
+    },
+  ];
+  if (withKey) {
+    const K = num(PATTERN_KEY_DAYS);
+    const tDays = fn('days_between', first, end);
+    items.push({ expr: caseWhen([[lt(tDays, K), cast(add(mul(add(mul(repeat, K), fn('days_between', first, max(d))), K), tDays), 'double')]]), as: 'k' });
+  }
+  return items;
 }
 
 /**
- * The summary of a `clv fit` without a holdout and the purchase days per day, on DuckDB, in one query over the
- * transactions (issue #15): the purchase days (predictSummarySql's, a CTE, not a table) grouped by customer —
- * rows with `g` = 0: customer_id, frequency, recency, T, monetary_value as fitSummarySql computes them — and by
- * day — rows with `g` = 1: the day `d` and `n`, the customers with a purchase that day (the tracking's purchase
- * days per day). The fit's table of purchase days (2,000,000 rows at bench/clv) is not materialised: it was read
- * only by the summary and by the tracking's count per day. Each grouping set's aggregates are those of a plain
- * GROUP BY over the same rows, so the summary is fitSummarySql's value for value (clv-fit-summary.test.ts).
+ * The purchase days up to `end` straight from the transactions: customer, day, the day's net spend (a DECIMAL(18,4)
+ * sum, returns included), for the days with at least one line that is not a return.
  */
-export function fitSummaryWithDaysSql(calibrationEnd: string, period: Period, multiplier = 1, transactions = 'transactions'): { sql: string; params: string[] } {
-  const u = summaryUnit('fitSummaryWithDaysSql', calibrationEnd, period, multiplier);
-  const end = 'CAST(CAST($1 AS TIMESTAMP) AS DATE)';
-  const sql = `WITH "days" AS (
-    SELECT "customer_id", CAST("ts" AS DATE) AS "d", coalesce(sum(CAST("amount" AS DECIMAL(18,4))), 0) AS "spend"
-    FROM ${quoteName(transactions)}
-    WHERE "customer_id" IS NOT NULL AND CAST("ts" AS DATE) <= ${end}
-    GROUP BY "customer_id", CAST("ts" AS DATE)
-    HAVING count(*) FILTER (WHERE "is_return" = FALSE) > 0
-  )
-  SELECT CAST(GROUPING("customer_id") AS INTEGER) AS "g", "customer_id",
-    "d",
-    CAST(count(*) AS BIGINT) AS "n",
-    CAST(count(*) - 1 AS BIGINT) AS "frequency",
-    CAST(date_diff('day', min("d"), max("d")) AS DOUBLE) / ${u} AS "recency",
-    CAST(date_diff('day', min("d"), ${end}) AS DOUBLE) / ${u} AS "T",
-    CASE WHEN count(*) > 1 THEN CAST(sum("spend") - arg_min("spend", "d") AS DOUBLE) / CAST(count(*) - 1 AS DOUBLE) ELSE 0 END AS "monetary_value"
-  FROM "days"
-  GROUP BY GROUPING SETS (("customer_id"), ("d"))`;
-  return { sql, params: [`${calibrationEnd} 00:00:00`] };
+export function purchaseDaysUpTo(end: Expr, transactions = 'transactions'): Select {
+  const day = fn('to_date', col('ts'));
+  return select({
+    select: [
+      { expr: col('customer_id'), as: 'customer_id' },
+      { expr: day, as: 'd' },
+      { expr: fn('coalesce', sum(cast(col('amount'), 'decimal')), num(0)), as: 'spend' },
+    ],
+    from: table(transactions),
+    where: and(isNotNull(col('customer_id')), le(day, end)),
+    groupBy: [col('customer_id'), day],
+    having: gt(count(undefined, { filter: eq(col('is_return'), bool(false)) }), num(0)),
+  });
 }
 
-/** fitSummaryWithDaysSql as the temporary table `name` (DuckDB only). */
+/** The summary (customer_id, frequency, recency, T, monetary_value) over the purchase-day table `days` (features/transaction-summary.ts's purchaseDays). */
+export function fitSummaryQuery(days: string, calibrationEnd: string, period: Period, multiplier = 1): Select {
+  const unit = summaryUnitDays('fitSummaryQuery', calibrationEnd, period, multiplier);
+  const end = calibrationEndDate(calibrationEnd);
+  return select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, ...summaryColumns(end, unit)],
+    from: table(days),
+    where: and(gt(col('purchases'), num(0)), le(col('d'), end)),
+    groupBy: [col('customer_id')],
+  });
+}
+
+/**
+ * The summary of a `clv fit` without a holdout and the purchase days per day in one query over the transactions
+ * (issue #15): the purchase days (purchaseDaysUpTo, a CTE, not a table) grouped by customer — rows with `g` = 0:
+ * customer_id, frequency, recency, T, monetary_value as fitSummaryQuery computes them — and by day — rows with
+ * `g` = 1: the day `d` and `n`, the customers with a purchase that day (the tracking's purchase days per day). The
+ * fit's table of purchase days (2,000,000 rows at bench/clv) is not materialised: it was read only by the summary
+ * and by the tracking's count per day. Each grouping set's aggregates are those of a plain GROUP BY over the same
+ * rows, so the summary is fitSummaryQuery's value for value (clv-fit-summary.test.ts).
+ */
+export function fitSummaryWithDaysQuery(calibrationEnd: string, period: Period, multiplier = 1, transactions = 'transactions'): Select {
+  const unit = summaryUnitDays('fitSummaryWithDaysQuery', calibrationEnd, period, multiplier);
+  const end = calibrationEndDate(calibrationEnd);
+  return select({
+    with: [{ name: 'days', query: purchaseDaysUpTo(end, transactions) }],
+    select: [
+      { expr: cast(grouping(col('customer_id')), 'integer'), as: 'g' },
+      { expr: col('customer_id'), as: 'customer_id' },
+      { expr: col('d'), as: 'd' },
+      { expr: cast(count(), 'bigint'), as: 'n' },
+      ...summaryColumns(end, unit),
+    ],
+    from: table('days'),
+    groupingSets: [[col('customer_id')], [col('d')]],
+  });
+}
+
+/** fitSummaryWithDaysQuery as the temporary table `name` (DuckDB only). */
 export async function fitSummaryWithDaysTable(db: Db, name: string, calibrationEnd: string, period: Period, multiplier = 1): Promise<void> {
   if (db.dialect !== 'duckdb') throw new Error('fitSummaryWithDaysTable: DuckDB only (other engines run features/transaction-summary.ts)');
-  const { sql, params } = fitSummaryWithDaysSql(calibrationEnd, period, multiplier);
-  await db.run(`DROP TABLE IF EXISTS ${quoteName(name)}`);
-  await db.createTableAs(name, sql, params, { temporary: true });
+  await materialise({ db }, name, fitSummaryWithDaysQuery(calibrationEnd, period, multiplier));
 }

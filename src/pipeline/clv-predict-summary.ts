@@ -1,5 +1,5 @@
 /**
- * The buy-till-you-die summary `clv predict` reads, on DuckDB, in one pass of two aggregations (issue #15).
+ * The buy-till-you-die summary `clv predict` reads, in one pass of two aggregations (issue #15), as IR; run on DuckDB.
  *
  * A prediction has no holdout: every purchase day up to the calibration end counts. The summary of
  * features/transaction-summary.ts then reduces to one aggregation per customer over their purchase days
@@ -14,44 +14,30 @@
  * neighbouring double. transaction-summary.test.ts's expectations hold for both (clv-predict-summary.test.ts).
  */
 import type { Period } from '../features/transaction-summary.ts';
-import { summaryUnit } from './clv-fit-summary.ts';
+import { col, select, table, type Select } from '../sql/ir.ts';
+import { calibrationEndDate, PATTERN_KEY_DAYS, purchaseDaysUpTo, summaryColumns, summaryUnitDays } from './clv-fit-summary.ts';
 import type { Db } from '../store/workspace.ts';
+import { materialise } from './value.ts';
 
-/** Days of T up to which `k` packs frequency, recency and T in days (each below 2^17) exactly into a double (< 2^51). */
-export const PATTERN_KEY_DAYS = 131072;
+export { PATTERN_KEY_DAYS };
 
 /**
- * The DuckDB text of the summary (columns customer_id, frequency, recency, T, monetary_value) and its parameters.
- * `withKey`: also "k", the customer's (x, t_x, T) pattern as one double, (frequency · 2^17 + recency in days) · 2^17
- * + T in days — frequency ≤ recency ≤ T in days, so below 2^17 each and one pattern per value; NULL where T is
- * 2^17 days or more (the caller then joins on the three columns).
+ * The summary (columns customer_id, frequency, recency, T, monetary_value) to the calibration end; `withKey`: also
+ * "k", the pattern key (clv-fit-summary.ts's summaryColumns).
  */
-export function predictSummarySql(calibrationEnd: string, period: Period, multiplier = 1, transactions = 'transactions', withKey = false): { sql: string; params: string[] } {
-  const u = summaryUnit('predictSummarySql', calibrationEnd, period, multiplier);
-  const end = 'CAST(CAST($1 AS TIMESTAMP) AS DATE)';
-  const sql = `WITH "days" AS (
-    SELECT "customer_id", CAST("ts" AS DATE) AS "d", coalesce(sum(CAST("amount" AS DECIMAL(18,4))), 0) AS "spend"
-    FROM "${transactions.replace(/"/g, '""')}"
-    WHERE "customer_id" IS NOT NULL AND CAST("ts" AS DATE) <= ${end}
-    GROUP BY "customer_id", CAST("ts" AS DATE)
-    HAVING count(*) FILTER (WHERE "is_return" = FALSE) > 0
-  )
-  SELECT "customer_id",
-    CAST(count(*) - 1 AS BIGINT) AS "frequency",
-    CAST(date_diff('day', min("d"), max("d")) AS DOUBLE) / ${u} AS "recency",
-    CAST(date_diff('day', min("d"), ${end}) AS DOUBLE) / ${u} AS "T",
-    CASE WHEN count(*) > 1 THEN CAST(sum("spend") - arg_min("spend", "d") AS DOUBLE) / CAST(count(*) - 1 AS DOUBLE) ELSE 0 END AS "monetary_value"${withKey ? `,
-    CASE WHEN date_diff('day', min("d"), ${end}) < ${PATTERN_KEY_DAYS}
-      THEN CAST(((count(*) - 1) * ${PATTERN_KEY_DAYS} + date_diff('day', min("d"), max("d"))) * ${PATTERN_KEY_DAYS} + date_diff('day', min("d"), ${end}) AS DOUBLE) END AS "k"` : ''}
-  FROM "days"
-  GROUP BY "customer_id"`;
-  return { sql, params: [`${calibrationEnd} 00:00:00`] };
+export function predictSummaryQuery(calibrationEnd: string, period: Period, multiplier = 1, transactions = 'transactions', withKey = false): Select {
+  const unit = summaryUnitDays('predictSummaryQuery', calibrationEnd, period, multiplier);
+  const end = calibrationEndDate(calibrationEnd);
+  return select({
+    with: [{ name: 'days', query: purchaseDaysUpTo(end, transactions) }],
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, ...summaryColumns(end, unit, withKey)],
+    from: table('days'),
+    groupBy: [col('customer_id')],
+  });
 }
 
-/** The summary as the temporary table `name` (DuckDB only), with the pattern key `k` (predictSummarySql). */
+/** The summary as the temporary table `name` (DuckDB only), with the pattern key `k` (predictSummaryQuery). */
 export async function predictSummaryTable(db: Db, name: string, calibrationEnd: string, period: Period, multiplier = 1): Promise<void> {
   if (db.dialect !== 'duckdb') throw new Error('predictSummaryTable: DuckDB only (other engines run features/transaction-summary.ts)');
-  const { sql, params } = predictSummarySql(calibrationEnd, period, multiplier, 'transactions', true);
-  await db.run(`DROP TABLE IF EXISTS "${name}"`);
-  await db.createTableAs(name, sql, params, { temporary: true });
+  await materialise({ db }, name, predictSummaryQuery(calibrationEnd, period, multiplier, 'transactions', true));
 }

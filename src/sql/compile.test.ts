@@ -371,3 +371,18 @@ test('writes: problems in a statement are reported with their place; temporary n
   assert.notEqual(a, b);
   assert.match(a, /^__features_\d+_\d+_[0-9a-z]+$/);
 });
+
+test('arg_min and GROUPING SETS: their SQL per engine, and what an engine or a query cannot have is refused', () => {
+  const q = select({
+    select: [{ expr: s.cast(s.grouping(col('c')), 'integer'), as: 'g' }, { expr: s.argMin(col('v'), col('d'), { filter: s.gt(col('v'), num(0)) }), as: 'first' }],
+    from: table('t'),
+    groupingSets: [[col('c')], [col('d'), col('e')]],
+  });
+  assert.equal(compile(q, 'duckdb').sql, 'SELECT CAST(GROUPING("c") AS INTEGER) AS "g", arg_min("v", "d") FILTER (WHERE "v" > 0) AS "first" FROM "t" GROUP BY GROUPING SETS (("c"), ("d", "e"))');
+  assert.equal(compile(q, 'postgres').sql, 'SELECT CAST(GROUPING("c") AS INTEGER) AS "g", (array_agg("v" ORDER BY "d") FILTER (WHERE "v" IS NOT NULL AND "d" IS NOT NULL AND ("v" > 0)))[1] AS "first" FROM "t" GROUP BY GROUPING SETS (("c"), ("d", "e"))');
+  assert.throws(() => compile(q, 'clickhouse'), (e: SegmintError) => e.code === 'unsupported-in-dialect' && /GROUPING/.test(e.message));
+  const first = select({ select: [{ expr: s.argMin(col('v'), col('d')), as: 'first' }], from: table('t'), groupBy: [col('c')] });
+  assert.equal(compile(first, 'clickhouse').sql, 'SELECT if(countIf(isNotNull(`v`) AND isNotNull(`d`)) > 0, argMinIf(`v`, `d`, isNotNull(`v`) AND isNotNull(`d`)), NULL) AS `first` FROM `t` GROUP BY `c`');
+  assert.throws(() => compile(select({ select: [{ expr: s.agg('arg_min', col('v')), as: 'x' }], from: table('t') }), 'duckdb'), (e: SegmintError) => e.code === 'wrong-arity' && /arg_min takes 2 arguments, got 1/.test(e.message));
+  assert.throws(() => compile(select({ select: '*', from: table('t'), groupBy: [col('c')], groupingSets: [[col('d')]] }), 'duckdb'), (e: SegmintError) => e.code === 'invalid-select');
+});

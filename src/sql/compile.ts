@@ -6,7 +6,7 @@
  */
 import { SegmintError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
-import { AGGREGATES, and, FUNCTIONS, type Expr, type FnName, type OrderItem } from './expr.ts';
+import { AGGREGATES, AGGREGATE_ARITY, and, FUNCTIONS, type Expr, type FnName, type OrderItem } from './expr.ts';
 import { isStatement, type Join, type Query, type Select, type Source, type Statement } from './query.ts';
 import { clickhouse } from './dialects/clickhouse.ts';
 import { duckdb } from './dialects/duckdb.ts';
@@ -143,11 +143,18 @@ class Compiler {
       }
       case 'agg': {
         if (!AGGREGATES.includes(e.name)) return this.unknown(path, 'aggregate', String(e.name), AGGREGATES);
-        const want = e.name === 'count_star' ? 0 : 1;
+        const want = AGGREGATE_ARITY[e.name];
         if (e.args.length !== want) return this.report(path, 'wrong-arity', `${e.name} takes ${want} argument${want === 1 ? '' : 's'}, got ${e.args.length}`);
+        if (e.distinct && e.name === 'arg_min') return this.report(path, 'invalid-argument', 'arg_min takes no DISTINCT');
         const args = this.list(e.args, `${path}.args`);
         const filter = e.filter ? this.expr(e.filter, `${path}.filter`) : undefined;
         return this.hook(path, () => d.agg(e.name, args, e.distinct, filter));
+      }
+      case 'grouping': {
+        const xs = this.list(e.exprs, `${path}.exprs`);
+        if (!d.capabilities.groupingSets) return this.report(path, 'unsupported-in-dialect', `GROUPING() is not available in ${d.name}`, 'run one query per grouping instead of grouping sets');
+        if (xs.length === 0) return this.report(path, 'wrong-arity', 'GROUPING() takes at least one expression');
+        return `GROUPING(${xs.join(', ')})`;
       }
       case 'quantiles': {
         const x = this.expr(e.expr, `${path}.expr`);
@@ -325,7 +332,13 @@ class Compiler {
       const { joins, where } = d.capabilities.nonEquiJoins ? { joins: q.joins ?? [], where: q.where } : equiJoins(q);
       joins.forEach((j, i) => parts.push(this.join(j, i, path)));
       if (where) parts.push(`WHERE ${this.expr(where, `${path}.where`)}`);
+      if (q.groupBy?.length && q.groupingSets) this.report(`${path}.groupingSets`, 'invalid-select', 'a SELECT with both groupBy and groupingSets', 'put the common expressions in each grouping set');
       if (q.groupBy?.length) parts.push(`GROUP BY ${this.list(q.groupBy, `${path}.groupBy`).join(', ')}`);
+      if (q.groupingSets) {
+        if (!d.capabilities.groupingSets) this.report(`${path}.groupingSets`, 'unsupported-in-dialect', `GROUPING SETS are not available in ${d.name}`, 'run one query per grouping instead');
+        if (q.groupingSets.length === 0) this.report(`${path}.groupingSets`, 'invalid-select', 'GROUPING SETS without a set');
+        parts.push(`GROUP BY GROUPING SETS (${q.groupingSets.map((g, i) => `(${this.list(g, `${path}.groupingSets[${i}]`).join(', ')})`).join(', ')})`);
+      }
       if (q.having) parts.push(`HAVING ${this.expr(q.having, `${path}.having`)}`);
       if (q.orderBy?.length) parts.push(this.orderBy(q.orderBy, `${path}.orderBy`));
       if (q.limit !== undefined) {
@@ -357,6 +370,7 @@ class Compiler {
       items.forEach((o, k) => k !== i && collect(o.expr, 'another output column'));
       collect(q.where, 'WHERE');
       q.groupBy?.forEach((g) => collect(g, 'GROUP BY'));
+      q.groupingSets?.flat().forEach((g) => collect(g, 'GROUP BY'));
       collect(q.having, 'HAVING');
       q.joins?.forEach((j) => collect(j.on, 'a join condition'));
       const where = used.get(c.as);
@@ -380,6 +394,7 @@ function walk(e: Expr, visit: (e: Expr) => unknown): void {
     case 'case': kids.push(...e.whens.flat(), e.else); break;
     case 'fn': case 'agg': kids.push(...e.args, e.kind === 'agg' ? e.filter : undefined); break;
     case 'quantiles': kids.push(e.expr, e.filter); break;
+    case 'grouping': kids.push(...e.exprs); break;
     case 'index': kids.push(e.array); break;
     case 'window': kids.push(...e.args, ...e.partitionBy, ...e.orderBy.map((o) => o.expr)); break;
     default: break;

@@ -58,9 +58,17 @@ export const FUNCTIONS = {
 } as const satisfies Record<string, readonly [number, number]>;
 export type FnName = keyof typeof FUNCTIONS;
 
-/** Aggregates; `count_star` is count(*). Each takes an optional filter (FILTER (WHERE …) or the -If combinator). */
-export type AggName = 'count' | 'count_star' | 'sum' | 'avg' | 'min' | 'max' | 'stddev_pop' | 'stddev_samp' | 'var_samp' | 'median';
-export const AGGREGATES: readonly AggName[] = ['count', 'count_star', 'sum', 'avg', 'min', 'max', 'stddev_pop', 'stddev_samp', 'var_samp', 'median'];
+/**
+ * Aggregates; `count_star` is count(*). Each takes an optional filter (FILTER (WHERE …) or the -If combinator).
+ * `arg_min(value, key)` takes two arguments: the value of the row with the smallest key, rows where either is NULL
+ * skipped (with tied keys, the value of one of the tied rows).
+ */
+export type AggName = 'count' | 'count_star' | 'sum' | 'avg' | 'min' | 'max' | 'stddev_pop' | 'stddev_samp' | 'var_samp' | 'median' | 'arg_min';
+export const AGGREGATES: readonly AggName[] = ['count', 'count_star', 'sum', 'avg', 'min', 'max', 'stddev_pop', 'stddev_samp', 'var_samp', 'median', 'arg_min'];
+/** How many arguments each aggregate takes. */
+export const AGGREGATE_ARITY: Readonly<Record<AggName, number>> = {
+  count: 1, count_star: 0, sum: 1, avg: 1, min: 1, max: 1, stddev_pop: 1, stddev_samp: 1, var_samp: 1, median: 1, arg_min: 2,
+};
 
 /** Element types of `arrayOf`. */
 export type ArrayElement = 'double' | 'varchar';
@@ -93,6 +101,7 @@ export type Expr =
   | { readonly kind: 'date_trunc'; readonly unit: DateUnit; readonly expr: Expr }
   | { readonly kind: 'agg'; readonly name: AggName; readonly args: readonly Expr[]; readonly distinct: boolean; readonly filter?: Expr }
   | { readonly kind: 'quantiles'; readonly expr: Expr; readonly ps: readonly number[]; readonly filter?: Expr }
+  | { readonly kind: 'grouping'; readonly exprs: readonly Expr[] }
   | { readonly kind: 'index'; readonly array: Expr; readonly i: number }
   | { readonly kind: 'scalar_query'; readonly query: Select | UnionAll }
   | { readonly kind: 'json_get'; readonly expr: Expr; readonly key: string; readonly as: 'text' | 'number' }
@@ -219,6 +228,14 @@ export interface AggOptions {
   distinct?: boolean;
   filter?: Expr;
 }
+/** The value of the row with the smallest `key` (see AggName): DuckDB's arg_min, ClickHouse's argMin. */
+export const argMin = (value: Expr, key: Expr, opts: { filter?: Expr } = {}): Expr =>
+  f({ kind: 'agg', name: 'arg_min', args: [value, key], distinct: false, ...(opts.filter ? { filter: opts.filter } : {}) });
+/**
+ * GROUPING(a, …) in a query with `groupingSets`: a bit per argument, 1 where the row's grouping set leaves that
+ * expression out (its value there is NULL) — 0 for a row of a set that groups by it.
+ */
+export const grouping = (...exprs: Expr[]): Expr => f({ kind: 'grouping', exprs });
 export const agg = (name: AggName, arg?: Expr, opts: AggOptions = {}): Expr =>
   f({ kind: 'agg', name, args: arg ? [arg] : [], distinct: opts.distinct ?? false, ...(opts.filter ? { filter: opts.filter } : {}) });
 /** count(*) without an argument, count(x) (non-NULL x) with one. */

@@ -48,6 +48,12 @@ export interface Select {
   readonly joins?: readonly Join[];
   readonly where?: Expr;
   readonly groupBy?: readonly Expr[];
+  /**
+   * GROUP BY GROUPING SETS ((a, b), (c), …) instead of `groupBy` (`capabilities.groupingSets`): the rows of each
+   * set's grouping, one after another, with the expressions a set leaves out NULL in its rows (`grouping()` tells
+   * the sets apart)
+   */
+  readonly groupingSets?: readonly (readonly Expr[])[];
   readonly having?: Expr;
   readonly orderBy?: readonly OrderItem[];
   readonly limit?: number;

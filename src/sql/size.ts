@@ -40,6 +40,7 @@ export function expandedSize(q0: Query, options: { inlineCtes: boolean; cap?: nu
         case 'fn': return add(1, ...e.args.map(x));
         case 'agg': return add(1, ...e.args.map(x), x(e.filter));
         case 'quantiles': return add(1, x(e.expr), x(e.filter));
+        case 'grouping': return add(1, ...e.exprs.map(x));
         case 'index': return add(1, x(e.array));
         case 'window': return add(1, ...e.args.map(x), ...e.partitionBy.map(x), ...e.orderBy.map((o) => x(o.expr)));
         default: return 1;
@@ -69,6 +70,7 @@ export function expandedSize(q0: Query, options: { inlineCtes: boolean; cap?: nu
       ...(q.joins ?? []).map((j) => add(source(j.source, scope), x(j.on))),
       x(q.where),
       ...(q.groupBy ?? []).map(x),
+      ...(q.groupingSets ?? []).flat().map(x),
       x(q.having),
       ...(q.orderBy ?? []).map((o) => x(o.expr)),
     );

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { purchaseDays, transactionSummary, type Period } from '../../src/features/transaction-summary.ts';
-import { fitSummarySql, fitSummaryWithDaysSql } from '../../src/pipeline/clv-fit-summary.ts';
+import { fitSummaryQuery, fitSummaryWithDaysQuery } from '../../src/pipeline/clv-fit-summary.ts';
 import { materialise } from '../../src/pipeline/value.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import type { Workspace } from '../../src/store/workspace.ts';
@@ -19,12 +19,12 @@ async function both(ws: Workspace, end: string, period: Period, multiplier = 1):
   const endDate = new Date(`${end}T00:00:00Z`);
   await materialise(ws, 'days_t', purchaseDays(endDate));
   const g = compile(transactionSummary({ calibrationEnd: endDate, period, multiplier, days: 'days_t' }), 'duckdb');
-  const f = fitSummarySql('days_t', end, period, multiplier);
+  const f = compile(fitSummaryQuery('days_t', end, period, multiplier), 'duckdb');
   const general = new Map((await ws.db.all<Row>(g.sql, g.params)).map((r) => [r.customer_id, r]));
   const fast = new Map((await ws.db.all<Row>(f.sql, f.params)).map((r) => [r.customer_id, r]));
   // the one query over the transactions (summary and purchase days per day): its customer rows are the same
   // rows, value for value; its day rows count the purchase days of each day
-  const o = fitSummaryWithDaysSql(end, period, multiplier);
+  const o = compile(fitSummaryWithDaysQuery(end, period, multiplier), 'duckdb');
   const rows = await ws.db.all<Row & { g: number; d: unknown; n: number }>(o.sql, o.params);
   const oneQuery = new Map(rows.filter((r) => Number(r.g) === 0).map(({ customer_id, frequency, recency, T, monetary_value }) => [customer_id, { customer_id, frequency, recency, T, monetary_value }]));
   assert.equal(oneQuery.size, fast.size);

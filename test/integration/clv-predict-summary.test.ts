@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PERIOD_DAYS, transactionSummary, type Period } from '../../src/features/transaction-summary.ts';
 import { runClvFit, runClvPredict } from '../../src/pipeline/clv.ts';
-import { PATTERN_KEY_DAYS, predictSummarySql } from '../../src/pipeline/clv-predict-summary.ts';
+import { PATTERN_KEY_DAYS, predictSummaryQuery } from '../../src/pipeline/clv-predict-summary.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import { compile } from '../../src/sql/index.ts';
 import { assertSameSummary, insertSummaryCases, type SummaryRow } from '../helpers/clv-summary.ts';
@@ -16,7 +16,7 @@ type Row = SummaryRow;
 
 async function both(db: Parameters<Parameters<typeof withWorkspace>[0]>[0]['db'], end: string, period: Period, multiplier = 1): Promise<{ general: Map<string, Row>; fast: Map<string, Row> }> {
   const g = compile(transactionSummary({ calibrationEnd: new Date(`${end}T00:00:00Z`), period, multiplier }), 'duckdb');
-  const f = predictSummarySql(end, period, multiplier);
+  const f = compile(predictSummaryQuery(end, period, multiplier), 'duckdb');
   const general = new Map((await db.all<Row>(g.sql, g.params)).map((r) => [r.customer_id, r]));
   const fast = new Map((await db.all<Row>(f.sql, f.params)).map((r) => [r.customer_id, r]));
   return { general, fast };
@@ -66,8 +66,8 @@ test('clv predict summary with its pattern key: k packs frequency, recency and T
     const db = ws.db;
     await insertSummaryCases(db);
     for (const [period, multiplier] of [['week', 1], ['hour', 1], ['day', 3]] as const) {
-      const plain = predictSummarySql('2024-06-30', period, multiplier);
-      const keyed = predictSummarySql('2024-06-30', period, multiplier, 'transactions', true);
+      const plain = compile(predictSummaryQuery('2024-06-30', period, multiplier), 'duckdb');
+      const keyed = compile(predictSummaryQuery('2024-06-30', period, multiplier, 'transactions', true), 'duckdb');
       const a = new Map((await db.all<Row>(plain.sql, plain.params)).map((r) => [r.customer_id, r]));
       const rows = await db.all<Row & { k: number }>(keyed.sql, keyed.params);
       assert.equal(rows.length, a.size);

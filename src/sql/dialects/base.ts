@@ -30,6 +30,8 @@ export interface Capabilities {
   aliasesShadowColumns: boolean;
   /** POSITIONAL JOIN: rows paired by their position in scan order (DuckDB) */
   positionalJoin?: boolean;
+  /** GROUP BY GROUPING SETS and GROUPING() (DuckDB, PostgreSQL) */
+  groupingSets?: boolean;
 }
 
 /** One function spelling: the compiled arguments in, the SQL out. */
@@ -170,7 +172,9 @@ export const baseDialect: Omit<Dialect, 'name' | 'capabilities'> = {
   agg(this: Dialect, name, a, distinct, filter) {
     const inline = filter !== undefined && !this.capabilities.filterClause;
     const arg = (x: string | undefined) => (inline ? `CASE WHEN ${filter} THEN ${x} END` : x);
-    let sql = name === 'count_star' ? (inline ? `count(${arg('1')})` : 'count(*)') : `${name}(${distinct ? 'DISTINCT ' : ''}${arg(a[0])})`;
+    let sql = name === 'count_star' ? (inline ? `count(${arg('1')})` : 'count(*)')
+      : name === 'arg_min' ? `arg_min(${arg(a[0])}, ${a[1]})`
+        : `${name}(${distinct ? 'DISTINCT ' : ''}${arg(a[0])})`;
     if (filter !== undefined && !inline) sql += ` FILTER (WHERE ${filter})`;
     return sql;
   },

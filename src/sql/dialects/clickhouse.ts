@@ -24,7 +24,7 @@ const CONVERT: Record<SqlType, (x: string) => string> = {
   // half a unit of the last place is added away from zero first, so the truncation rounds
   decimal: (x) => `toDecimal64(toFloat64(${x}) + if(toFloat64(${x}) < 0, -0.00005, 0.00005), 4)`,
 };
-const AGG: Record<Exclude<AggName, 'count_star'>, string> = {
+const AGG: Record<Exclude<AggName, 'count_star' | 'arg_min'>, string> = {
   count: 'count', sum: 'sum', avg: 'avg', min: 'min', max: 'max', stddev_pop: 'stddevPop', stddev_samp: 'stddevSamp', var_samp: 'varSamp', median: 'median', // median: see interpolated()
 };
 const TRUNC: Record<DateUnit, (x: string) => string> = {
@@ -125,6 +125,11 @@ export const clickhouse: Dialect = {
       return filter ? `uniqExactIf(${a[0]}, ${filter})` : `uniqExact(${a[0]})`;
     }
     if (name === 'median') return interpolated(sortedValues(a[0]!, filter), '0.5', 'NULL');
+    if (name === 'arg_min') {
+      // the pairs with both values, as elsewhere; over none, NULL (argMin's own answer would be the type's default)
+      const c = `isNotNull(${a[0]}) AND isNotNull(${a[1]})${filter ? ` AND ${filter}` : ''}`;
+      return `if(countIf(${c}) > 0, argMinIf(${a[0]}, ${a[1]}, ${c}), NULL)`;
+    }
     // avg over no rows: 18.16 throws for a Decimal and gives nan for a Float64 where SQL gives NULL
     if (name === 'avg' && !filter) return `if(count(${a[0]}) > 0, toFloat64(sum(${a[0]})) / count(${a[0]}), NULL)`;
     // varSamp of fewer than two values is nan or inf where SQL gives NULL

@@ -7,5 +7,5 @@ import { baseDialect, type Dialect } from './base.ts';
 export const duckdb: Dialect = {
   ...baseDialect,
   name: 'duckdb',
-  capabilities: { cte: true, filterClause: true, windowFunctions: true, boundParams: true, multipleJoins: true, nonEquiJoins: true, aliasesShadowColumns: false, positionalJoin: true },
+  capabilities: { cte: true, filterClause: true, windowFunctions: true, boundParams: true, multipleJoins: true, nonEquiJoins: true, aliasesShadowColumns: false, positionalJoin: true, groupingSets: true },
 };

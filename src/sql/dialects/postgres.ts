@@ -13,7 +13,7 @@ const DOUBLE = 'DOUBLE PRECISION';
 export const postgres: Dialect = {
   ...baseDialect,
   name: 'postgres',
-  capabilities: { cte: true, filterClause: true, windowFunctions: true, boundParams: true, multipleJoins: true, nonEquiJoins: true, aliasesShadowColumns: false },
+  capabilities: { cte: true, filterClause: true, windowFunctions: true, boundParams: true, multipleJoins: true, nonEquiJoins: true, aliasesShadowColumns: false, groupingSets: true },
   typeName: (t) => TYPES[t] ?? baseDialect.typeName(t),
   divide: (l, r, nonZero) => `CAST(${l} AS ${DOUBLE}) / ${nonZero ? r : `NULLIF(${r}, 0)`}`,
   functions: {
@@ -30,6 +30,8 @@ export const postgres: Dialect = {
   // a TIMESTAMP read as UTC, then shown in the zone
   localTime: (x, zone) => (zone === 'UTC' ? `CAST(${x} AS TIMESTAMP)` : `((CAST(${x} AS TIMESTAMP) AT TIME ZONE 'UTC') AT TIME ZONE ${quoteString(zone)})`),
   agg(name, a, distinct, filter) {
+    // no arg_min: the first value of the non-NULL pairs in key order
+    if (name === 'arg_min') return `(array_agg(${a[0]} ORDER BY ${a[1]}) FILTER (WHERE ${a[0]} IS NOT NULL AND ${a[1]} IS NOT NULL${filter ? ` AND (${filter})` : ''}))[1]`;
     if (name !== 'median') return baseDialect.agg.call(this, name, a, distinct, filter);
     return `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${a[0]})${filter ? ` FILTER (WHERE ${filter})` : ''}`;
   },
