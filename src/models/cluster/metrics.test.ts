@@ -42,6 +42,47 @@ test('silhouette equals a brute-force computation from its definition on random 
   close(silhouetteScore(R, d, lab), total / n, 1e-12);
 });
 
+test('silhouette to the last bit as one row at a time sums it (rows by cluster, each pair once, mirrored sums), whatever the cluster sizes\' parity', () => {
+  // the sums of silhouette.ts before rows were taken two at a time, written out plainly
+  const reference = (Z: Float64Array, d: number, labels: Int32Array, k: number): Float64Array => {
+    const n = labels.length, sizes = new Float64Array(k);
+    for (const l of labels) sizes[l]!++;
+    const start = new Int32Array(k + 1);
+    for (let c = 0; c < k; c++) start[c + 1] = start[c]! + sizes[c]!;
+    const order = new Int32Array(n), fill = start.slice(0, k);
+    for (let i = 0; i < n; i++) order[fill[labels[i]!]!++] = i;
+    const dist = (r: number, q: number) => { let s = 0; for (let t = 0; t < d; t++) { const e = Z[order[r]! * d + t]! - Z[order[q]! * d + t]!; s = s + e * e; } return Math.sqrt(s); };
+    const sums = new Float64Array(n * k), mirror = new Float64Array(n);
+    for (let a = 0; a < k; a++) {
+      mirror.fill(0);
+      for (let r = start[a]!; r < start[a + 1]!; r++) for (let b = a; b < k; b++) {
+        let acc = 0;
+        for (let q = b === a ? r + 1 : start[b]!; q < start[b + 1]!; q++) { const x = dist(r, q); acc += x; mirror[q]! += x; }
+        sums[r * k + b]! += acc;
+      }
+      for (let q = start[a]!; q < n; q++) sums[q * k + a]! += mirror[q]!;
+    }
+    const out = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      const i = order[r]!, li = labels[i]!;
+      if (sizes[li]! <= 1) continue;
+      const a = sums[r * k + li]! / (sizes[li]! - 1);
+      let b = Infinity;
+      for (let c = 0; c < k; c++) if (c !== li && sizes[c]! > 0) b = Math.min(b, sums[r * k + c]! / sizes[c]!);
+      const m = Math.max(a, b);
+      out[i] = m > 0 ? (b - a) / m : 0;
+    }
+    return out;
+  };
+  for (let t = 0; t < 60; t++) {
+    const n = 9 + ((t * 37) % 70), d = 1 + (t % 9), k = 2 + (t % 5);
+    const Z = Float64Array.from({ length: n * d }, (_, i) => (Math.sin((i + t) * 12.9898) * 43758.5453) % 1);
+    const labels = Int32Array.from({ length: n }, (_, i) => (i < k ? i : Math.floor(Math.abs(Math.sin(i * 7.7 + t)) * k) % k));
+    const got = silhouetteSamples(Z, d, labels), want = reference(Z, d, labels, k);
+    for (let i = 0; i < n; i++) assert.ok(Object.is(got[i], want[i]), `case ${t} row ${i}: ${got[i]} against ${want[i]}`);
+  }
+});
+
 test('quality measures refuse one cluster or one cluster per row', () => {
   assert.throws(() => silhouetteScore(X, 2, y.map(() => 0)), (e) => isSegmintError(e, 'invalid-argument'));
   assert.throws(() => calinskiHarabasz(X, 2, y.map((_, i) => i)), (e) => isSegmintError(e, 'invalid-argument'));

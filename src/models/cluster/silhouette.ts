@@ -16,8 +16,22 @@ type SilhouetteFn = (X: Float64Array, n: number, labels: ArrayLike<number>, k: n
  * a register, and the mirrored sums (row j's distance to i's cluster) go to one dense array; each pair computed once.
  */
 function source(d: number): string {
+  const range = Array.from({ length: d }, (_, t) => t);
+  // rows p and p + 1 against rows [from, to): each row's loads of Y[o + t] shared by the two, each distance the
+  // arithmetic of pairBlock, each sum in the same order (acc[0], acc[1] carried in; mirror[q] gets row p's, then p + 1's)
+  const pairBlock2 = `
+    const r = p * ${d}; ${range.map((t) => `const x${t} = Y[r + ${t}], z${t} = Y[r + ${d + t}];`).join(' ')}
+    let a1 = acc[0], a2 = acc[1];
+    for (let q = from; q < to; q++) {
+      const o = q * ${d}; ${range.map((t) => `const y${t} = Y[o + ${t}]; const e${t} = x${t} - y${t}, f${t} = z${t} - y${t};`).join(' ')}
+      const d1 = Math.sqrt(0 + ${range.map((t) => `e${t} * e${t}`).join(' + ')});
+      const d2 = Math.sqrt(0 + ${range.map((t) => `f${t} * f${t}`).join(' + ')});
+      a1 += d1; a2 += d2; mirror[q] += d1; mirror[q] += d2;
+    }
+    acc[0] = a1; acc[1] = a2;`;
   return `(function () {
   function pairBlock(Y, p, from, to, mirror) {${pairBlockBody(d)}}
+  function pairBlock2(Y, p, from, to, mirror, acc) {${pairBlock2}}
   return function silhouette(X, n, labels, k, sizes) {
     const start = new Int32Array(k + 1);
     for (let c = 0; c < k; c++) start[c + 1] = start[c] + sizes[c];
@@ -28,9 +42,26 @@ function source(d: number): string {
     for (let r = 0; r < n; r++) { const o = order[r] * ${d}; for (let t = 0; t < ${d}; t++) Y[r * ${d} + t] = X[o + t]; }
     const sums = new Float64Array(n * k);
     const mirror = new Float64Array(n);
+    const acc = new Float64Array(2);
     for (let a = 0; a < k; a++) {
       mirror.fill(0);
-      for (let r = start[a]; r < start[a + 1]; r++) {
+      let r = start[a];
+      // two rows at a time: the same sums as one row at a time (below), in the same order
+      for (; r + 1 < start[a + 1]; r += 2) {
+        for (let b = a; b < k; b++) {
+          if (b === a) {
+            // row r's first pair is with row r + 1 itself (0 + d: the sum one row at a time starts so too)
+            acc[0] = pairBlock(Y, r, r + 1, r + 2, mirror); acc[1] = 0;
+            pairBlock2(Y, r, r + 2, start[b + 1], mirror, acc);
+          } else {
+            acc[0] = 0; acc[1] = 0;
+            pairBlock2(Y, r, start[b], start[b + 1], mirror, acc);
+          }
+          sums[r * k + b] += acc[0];
+          sums[(r + 1) * k + b] += acc[1];
+        }
+      }
+      for (; r < start[a + 1]; r++) {
         for (let b = a; b < k; b++) sums[r * k + b] += pairBlock(Y, r, b === a ? r + 1 : start[b], start[b + 1], mirror);
       }
       for (let q = start[a]; q < n; q++) sums[q * k + a] += mirror[q];
