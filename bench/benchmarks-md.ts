@@ -12,6 +12,24 @@ figure is a ratio against a baseline measured in the same run on the same machin
 given for context only. Timings never appear in tests.
 `;
 
+/** A command run as a new process under `/usr/bin/time -v`: wall ms, CPU ms (user + system, all threads) and peak RSS (MiB). */
+export interface ProcessRun {
+  ms: number;
+  cpuMs: number;
+  rssMiB: number;
+}
+
+/** `segmint ARGS`, the compiled CLI (bench/dist-cli.mjs; buildCli first), as a new process under /usr/bin/time -v; throws when it fails. */
+export function cliProcess(args: readonly string[]): ProcessRun {
+  const cli = resolve(import.meta.dirname, 'dist-cli.mjs');
+  const t0 = performance.now();
+  const p = spawnSync('/usr/bin/time', ['-v', process.execPath, cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const ms = performance.now() - t0;
+  if (p.status !== 0) throw new Error(`segmint ${args.join(' ')} failed: ${(p.stderr ?? '').slice(-2000)}`);
+  const field = (name: string) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(p.stderr ?? '')?.[1] ?? NaN);
+  return { ms, cpuMs: 1000 * (field('User time \\(seconds\\)') + field('System time \\(seconds\\)')), rssMiB: field('Maximum resident set size \\(kbytes\\)') / 1024 };
+}
+
 export function machine(): string {
   return `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 }

@@ -14,7 +14,6 @@ import { fitGammaGamma, gammaGammaExpectedSpend } from '../src/models/clv/gamma-
 import { groupPatterns } from '../src/models/clv/patterns.ts';
 import { predictPatterns } from '../src/models/clv/predict.ts';
 import { simulateBgNbd } from '../src/models/clv/simulate.ts';
-import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,7 +24,7 @@ import { fitSummaryWithDaysQuery } from '../src/pipeline/clv-fit-summary.ts';
 import { compile } from '../src/sql/compile.ts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Workspace } from '../src/store/workspace.ts';
-import { buildCli, machine, median, writeSection } from './benchmarks-md.ts';
+import { buildCli, cliProcess, machine, median, writeSection } from './benchmarks-md.ts';
 
 const CUSTOMERS = Number(process.env.BENCH_CLV_CUSTOMERS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -51,18 +50,6 @@ async function transactionsCsv(s: ReturnType<typeof simulateBgNbd>, file: string
   }
   out.write(chunk);
   await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
-}
-
-const CLI = resolve(import.meta.dirname, 'dist-cli.mjs');
-
-/** `segmint …` (the compiled CLI) as a new process under /usr/bin/time -v: wall and CPU (user + system) ms, peak RSS MiB. */
-function cliProcess(args: string[]): { ms: number; cpuMs: number; rssMiB: number } {
-  const t0 = performance.now();
-  const p = spawnSync('/usr/bin/time', ['-v', process.execPath, CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const ms = performance.now() - t0;
-  if (p.status !== 0) throw new Error(`segmint ${args.join(' ')} failed: ${(p.stderr ?? '').slice(-2000)}`);
-  const field = (name: string) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(p.stderr ?? '')?.[1] ?? NaN);
-  return { ms, cpuMs: 1000 * (field('User time \\(seconds\\)') + field('System time \\(seconds\\)')), rssMiB: field('Maximum resident set size \\(kbytes\\)') / 1024 };
 }
 
 function time<T>(f: () => T): { ms: number; value: T } {

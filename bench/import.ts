@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { importFile, type ImportOptions, type ImportResult } from '../src/store/import/index.ts';
 import { Workspace } from '../src/store/workspace.ts';
-import { machine, median, writeSection } from './benchmarks-md.ts';
+import { buildCli, cliProcess, machine, median, writeSection, type ProcessRun } from './benchmarks-md.ts';
 
 const SHARED = process.env.SEGMINT_SHARED_DATA ?? resolve(import.meta.dirname, '../../shared/data');
 const FILE = join(SHARED, 'online-retail/online_retail.csv');
@@ -117,13 +117,20 @@ export async function run(): Promise<void> {
   const anonMs: number[] = [];
   let anonRows: ImportResult['rows'] | undefined;
   const phaseRuns: Phases[] = [];
+  const cliRuns: ProcessRun[] = [];
   let rows: unknown;
+  buildCli();
   for (let i = 0; i < RUNS; i++) {
     // Alternate the order so neither side always runs on a warm page cache.
-    for (const side of i % 2 ? ['segmint', 'anonymous', 'floor', 'design', 'bare'] : ['bare', 'design', 'floor', 'anonymous', 'segmint']) {
+    for (const side of i % 2 ? ['cli', 'segmint', 'anonymous', 'floor', 'design', 'bare'] : ['bare', 'design', 'floor', 'anonymous', 'segmint', 'cli']) {
       const dir = mkdtempSync(join(tmpdir(), 'segmint-bench-'));
       try {
         if (side === 'bare') bareMs.push(await bare(dir));
+        else if (side === 'cli') {
+          // `segmint import` as the user runs it, a new process on a workspace made by `segmint init` (not timed)
+          cliProcess(['init', join(dir, 'ws')]);
+          cliRuns.push(cliProcess(['import', FILE, '--kind', 'transactions', '-w', join(dir, 'ws')]));
+        }
         else if (side === 'floor') floorMs.push(await floor(dir, 'workspace'));
         else if (side === 'design') designMs.push(await floor(dir, 'design'));
         else if (side === 'anonymous') {
@@ -161,6 +168,7 @@ Median of ${RUNS} runs each, alternating order. Machine: ${machine()}. Run: ${ne
 | segmint import | ${s.toFixed(0)} | ${segMs.map((x) => x.toFixed(0)).join(', ')} |
 | segmint import, \`missingCustomerId: anonymous\` | ${an.toFixed(0)} | ${anonMs.map((x) => x.toFixed(0)).join(', ')} |
 | **ratio** | **${ratio.toFixed(2)}×** (anonymous: ${(an / b).toFixed(2)}×) | target ≤ 1.5× (floors ${(dl / b).toFixed(2)}× and ${(fl / b).toFixed(2)}×) |
+| \`segmint import online_retail.csv --kind transactions\` end to end, a new process (the compiled CLI; CPU ${(median(cliRuns.map((r) => r.cpuMs)) / 1000).toFixed(2)} s, peak RSS ${median(cliRuns.map((r) => r.rssMiB)).toFixed(0)} MiB) | ${median(cliRuns.map((r) => r.ms)).toFixed(0)} | ${cliRuns.map((r) => r.ms.toFixed(0)).join(', ')} (${(median(cliRuns.map((r) => r.ms)) / b).toFixed(2)}× the bare read; ${(median(cliRuns.map((r) => r.ms)) / s).toFixed(2)}× the library call above, the difference being start-up, the open of the new workspace and its close) |
 
 Rows: \`${JSON.stringify(rows)}\`; with \`missingCustomerId: anonymous\`: \`${JSON.stringify(anonRows)}\`.
 
