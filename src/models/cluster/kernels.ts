@@ -22,7 +22,15 @@ type EStep = (X: Float64Array, C: Float64Array, k: number, labels: Int32Array, u
 /** k-means++ candidate over rows [lo, hi): candDist[i] = min(closest[i], |x_i − x_b|²), pots per chunk into chunkPot. */
 type CandidateRange = (X: Float64Array, b: number, closest: Float64Array, candDist: Float64Array, lo: number, hi: number, chunkPot: Float64Array, chunk: number) => void;
 
-export interface Kernels { sqDist: SqDist; pairBlock: PairBlock; estep: EStep; candidateRange: CandidateRange }
+/** Each column's mean (its sum in row order over n) into mean, then its summed squared deviations from it (in row order) into ss. */
+type Moments = (X: Float64Array, n: number, mean: Float64Array, ss: Float64Array) => void;
+
+/** Calinski-Harabasz and Davies-Bouldin's passes (metrics.ts calinskiDavies): each cluster's sums into C and the overall sums into mean, in row order. */
+type ClusterSums = (X: Float64Array, n: number, labels: ArrayLike<number>, C: Float64Array, mean: Float64Array) => void;
+/** Each row's squared distance to its cluster's centroid in C: summed over all rows (returned, W) and rooted into s per cluster, in row and feature order. */
+type WithinSums = (X: Float64Array, n: number, labels: ArrayLike<number>, C: Float64Array, s: Float64Array) => number;
+
+export interface Kernels { sqDist: SqDist; pairBlock: PairBlock; estep: EStep; candidateRange: CandidateRange; moments: Moments; clusterSums: ClusterSums; withinSums: WithinSums }
 
 /** Source of `{ estep, candidateRange }` for d features: evaluated here and in worker threads. */
 export function parallelKernelSource(d: number): string {
@@ -106,7 +114,30 @@ function build(d: number): Kernels {
   const sqDist = new Function('A', 'a', 'B', 'b', `const p = a * ${d}, o = b * ${d}; ${loadX('A', 'p')} ${diffs('B', 'o')} return 0 + ${sumSq(d)};`) as SqDist;
   const pairBlock = new Function('Y', 'p', 'from', 'to', 'mirror', pairBlockBody(d)) as PairBlock;
   const { estep, candidateRange } = new Function(`return ${parallelKernelSource(d)}`)() as { estep: EStep; candidateRange: CandidateRange };
-  return { sqDist, pairBlock, estep, candidateRange };
+  // the column sums in locals (a typed array's element added to in place is a load and a store per value)
+  const moments = new Function('X', 'n', 'mean', 'ss', `
+    ${range(d).map((t) => `let m${t} = 0, s${t} = 0;`).join(' ')}
+    for (let p = 0, end = n * ${d}; p < end; p += ${d}) { ${range(d).map((t) => `m${t} += X[p + ${t}];`).join(' ')} }
+    ${range(d).map((t) => `m${t} /= n;`).join(' ')}
+    for (let p = 0, end = n * ${d}; p < end; p += ${d}) { ${range(d).map((t) => `const e${t} = X[p + ${t}] - m${t}; s${t} += e${t} * e${t};`).join(' ')} }
+    ${range(d).map((t) => `mean[${t}] = m${t}; ss[${t}] = s${t};`).join(' ')}`) as Moments;
+  const clusterSums = new Function('X', 'n', 'labels', 'C', 'mean', `
+    ${range(d).map((t) => `let m${t} = 0;`).join(' ')}
+    for (let i = 0, p = 0; i < n; i++, p += ${d}) {
+      const l = labels[i] * ${d};
+      ${range(d).map((t) => `const x${t} = X[p + ${t}]; C[l + ${t}] += x${t}; m${t} += x${t};`).join(' ')}
+    }
+    ${range(d).map((t) => `mean[${t}] += m${t};`).join(' ')}`) as ClusterSums;
+  const withinSums = new Function('X', 'n', 'labels', 'C', 's', `
+    let W = 0;
+    for (let i = 0, p = 0; i < n; i++, p += ${d}) {
+      const l = labels[i], o = l * ${d};
+      let q = 0;
+      ${range(d).map((t) => `const e${t} = X[p + ${t}] - C[o + ${t}]; const f${t} = e${t} * e${t}; W += f${t}; q += f${t};`).join(' ')}
+      s[l] += Math.sqrt(q);
+    }
+    return W;`) as WithinSums;
+  return { sqDist, pairBlock, estep, candidateRange, moments, clusterSums, withinSums };
 }
 
 /** The kernels for `d` features (built on first use). */

@@ -80,11 +80,9 @@ function assignAll(st: KMeansState, C: Float64Array): { assigned: Int32Array; di
 export function relativeTolerance(X: Float64Array, d: number, tol: number): number {
   const n = X.length / d;
   if (tol === 0 || n === 0) return 0;
-  // two row-major passes (means, then squared deviations): sequential memory access
+  // two row-major passes (means, then squared deviations): sequential memory access, the sums in locals (kernels.ts)
   const mean = new Float64Array(d), ss = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += X[i * d + j]!;
-  for (let j = 0; j < d; j++) mean[j]! /= n;
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) { const e = X[i * d + j]! - mean[j]!; ss[j]! += e * e; }
+  kernels(d).moments(X, n, mean, ss);
   let total = 0;
   for (let j = 0; j < d; j++) total += ss[j]! / n;
   return (total / d) * tol;

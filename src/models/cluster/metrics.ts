@@ -6,6 +6,7 @@
  */
 import { SegmintError } from '../../core/errors.ts';
 import { Random } from '../random.ts';
+import { kernels } from './kernels.ts';
 import { silhouetteKernel, silhouetteLater } from './silhouette.ts';
 
 function labelCount(labels: ArrayLike<number>): number {
@@ -130,21 +131,15 @@ export function calinskiDavies(X: Float64Array, d: number, labels: ArrayLike<num
   const n = X.length / d;
   const { k, sizes, used } = checkLabels(n, labels, 'Calinski-Harabasz');
   const C = new Float64Array(k * d), mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    const l = labels[i]! * d;
-    for (let t = 0; t < d; t++) { const x = X[i * d + t]!; C[l + t]! += x; mean[t]! += x; }
-  }
+  // both passes over the rows written out for d (kernels.ts): the sums of the loops over t, in the same order
+  const kern = kernels(d);
+  kern.clusterSums(X, n, labels, C, mean);
   for (let c = 0; c < k; c++) if (sizes[c]! > 0) for (let t = 0; t < d; t++) C[c * d + t]! /= sizes[c]!;
   for (let t = 0; t < d; t++) mean[t]! /= n;
-  let B = 0, W = 0;
+  let B = 0;
   for (let c = 0; c < k; c++) for (let t = 0; t < d; t++) { const e = C[c * d + t]! - mean[t]!; B += sizes[c]! * e * e; }
   const s = new Float64Array(k);
-  for (let i = 0; i < n; i++) {
-    const l = labels[i]!;
-    let q = 0;
-    for (let t = 0; t < d; t++) { const e = X[i * d + t]! - C[l * d + t]!; const e2 = e * e; W += e2; q += e2; }
-    s[l]! += Math.sqrt(q);
-  }
+  const W = kern.withinSums(X, n, labels, C, s);
   return { calinskiHarabasz: W === 0 ? 1 : (B * (n - used)) / (W * (used - 1)), daviesBouldin: daviesFromScatter(C, d, k, sizes, s) };
 }
 
