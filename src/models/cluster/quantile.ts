@@ -177,7 +177,7 @@ const BRACKET_SAMPLE = 16384;
  */
 function bracketedPair(v: Float64Array, m: number, k: number): [number, number] | null {
   const len = v.length, stride = Math.max(1, Math.floor(len / BRACKET_SAMPLE));
-  const sample = new Float64Array(Math.ceil(len / stride));
+  const sample = scratch(0, Math.ceil(len / stride));
   let t = 0;
   for (let i = stride >> 1; i < len; i += stride) { const x = v[i]!; if (x === x) sample[t++] = x; }
   if (t < 1024) return null;
@@ -191,7 +191,7 @@ function bracketedPair(v: Float64Array, m: number, k: number): [number, number] 
   // the gathered values: about (ib − ia) / t of them; far more and the sample did not represent the column
   const cap = Math.min(m, Math.ceil(((ib - ia + 1) / t) * m * 2) + 1024);
   // one slot more: each value is written at the end and kept only when it is in [a, b]
-  const inside = new Float64Array(cap + 1);
+  const inside = scratch(1, cap + 1);
   let below = 0, g = 0;
   for (let i = 0; i < len; i++) {
     const x = v[i]!;
@@ -207,6 +207,19 @@ function bracketedPair(v: Float64Array, m: number, k: number): [number, number] 
   if (k + 1 < m && r + 1 >= g) return null;
   const x = selectInPlace(inside.subarray(0, g), r);
   return [x, k + 1 < m ? nextAfter(inside, r, g) : x];
+}
+
+/**
+ * bracketedPair's two work arrays, kept between calls (a profile takes a median per cluster and feature: fresh arrays
+ * each time kept the collector busy) and grown as needed, up to SCRATCH_KEEP values each (a longer one is used once).
+ */
+const scratches: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+const SCRATCH_KEEP = 1 << 20;
+function scratch(which: 0 | 1, length: number): Float64Array {
+  if (scratches[which]!.length >= length) return scratches[which]!.subarray(0, length);
+  if (length > SCRATCH_KEEP) return new Float64Array(length);
+  scratches[which] = new Float64Array(Math.min(SCRATCH_KEEP, Math.max(length, 2 * scratches[which]!.length)));
+  return scratches[which]!.subarray(0, length);
 }
 
 interface Buckets { lo: number; hi: number; scale: number; counts: Int32Array }
