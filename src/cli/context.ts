@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { Workspace, OpenOptions } from '../store/workspace.ts';
 import type { Io } from './render.ts';
+import { grouped } from '../core/numbers.ts';
 
 export interface GlobalOptions {
   workspace?: string;
@@ -28,7 +29,7 @@ export function makeContext(io: Io): Context {
       const ws = await Workspace.open(workspaceDir(opts), options);
       for (const w of ws.recovered) {
         const rows = Object.values(w.removed).reduce((a, b) => a + b, 0);
-        io.err(`note: ${w.label} (started ${w.startedAt}) did not finish — the process was stopped — and was undone${rows ? ` (${rows.toLocaleString('en-US')} rows removed)` : ''}; run it again`);
+        io.err(`note: ${w.label} (started ${w.startedAt}) did not finish — the process was stopped — and was undone${rows ? ` (${grouped(rows)} rows removed)` : ''}; run it again`);
       }
       return ws;
     },

@@ -1,6 +1,7 @@
 /** Shared option helpers for commands. */
 import type { Command } from 'commander';
 import { SegmintError } from '../core/errors.ts';
+import { grouped } from '../core/numbers.ts';
 
 /** Add the options every command has. */
 export function withGlobals(cmd: Command): Command {
@@ -45,7 +46,7 @@ export interface Bounds {
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
-const fmtBound = (x: number) => (Math.abs(x) >= 10000 && Number.isInteger(x) ? x.toLocaleString('en-US') : String(x));
+const fmtBound = (x: number) => (Math.abs(x) >= 10000 && Number.isInteger(x) ? grouped(x) : String(x));
 
 /** "a whole number from 1 to 1,200 (100 years)" */
 export function describeBounds(b: Bounds): string {

@@ -1,5 +1,6 @@
 /** Output helpers for the CLI: tables, numbers, JSON and error diagnostics. */
 import { isSegmintError } from '../core/errors.ts';
+import { grouped } from '../core/numbers.ts';
 
 export interface Io {
   out: (s: string) => void;
@@ -18,7 +19,7 @@ export function defaultIo(): Io {
 
 /** 541909 → "541,909" */
 export function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+  return grouped(Math.round(n));
 }
 
 export function fmtPct(x: number, digits = 1): string {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { SegmintError } from '../core/errors.ts';
 import { didYouMean } from '../core/suggest.ts';
 import { PRESETS, type Preset } from './presets/index.ts';
+import { grouped } from '../core/numbers.ts';
 
 export interface GenerateParams {
   preset: Preset;
@@ -35,7 +36,7 @@ export function normaliseParams(p: GenerateParams): Required<GenerateParams> {
     bad(`preset must be one of ${PRESETS.join(', ')}`, p.preset, guess ? `did you mean --preset ${guess}?` : 'e.g. --preset grocery', 'preset');
   }
   if (!Number.isInteger(p.customers) || p.customers < 1 || p.customers > MAX_CUSTOMERS) {
-    bad(`customers must be a whole number from 1 to ${MAX_CUSTOMERS.toLocaleString('en-US')}`, p.customers, 'e.g. --customers 10000', 'customers');
+    bad(`customers must be a whole number from 1 to ${grouped(MAX_CUSTOMERS)}`, p.customers, 'e.g. --customers 10000', 'customers');
   }
   if (!Number.isInteger(p.seed) || p.seed < 0 || p.seed > 0xffffffff) {
     bad('seed must be a whole number from 0 to 4294967295', p.seed, 'e.g. --seed 7 (the same seed gives the same files)', 'seed');

@@ -32,6 +32,7 @@ import { PRODUCT_FIELDS } from '../features/transaction-lines.ts';
 import { migrate } from './migration.ts';
 import { loadLineSchema } from './line-attributes.ts';
 import { lineAttribute } from '../segments/line-attributes.ts';
+import { grouped } from '../core/numbers.ts';
 
 const RFM_FIELDS: Record<string, FieldType> = {
   segment: 'string', score: 'number', r: 'number', f: 'number', m: 'number', recency_days: 'number', frequency: 'number', monetary: 'number', mean_order_value: 'number',
@@ -170,7 +171,7 @@ export function compileAudience(name: string, query: Query, dialect: DialectName
   const d = dialectOf(dialect);
   const n = expandedSize(query, { inlineCtes: !d.capabilities.cte, cap: MAX_RULE_NODES + 1 });
   if (n > MAX_RULE_NODES) {
-    throw new SegmintError('rule-too-large', `audience '${name}': its SQL for ${d.name} would have more than ${MAX_RULE_NODES.toLocaleString('en-US')} parts${d.capabilities.cte ? '' : ` (${d.name} has no WITH, so every reference to another audience is written out in full)`}`, {
+    throw new SegmintError('rule-too-large', `audience '${name}': its SQL for ${d.name} would have more than ${grouped(MAX_RULE_NODES)} parts${d.capabilities.cte ? '' : ` (${d.name} has no WITH, so every reference to another audience is written out in full)`}`, {
       hint: d.capabilities.cte
         ? 'split the rule into smaller audiences, or import long value lists as a trait'
         : 'refer to fewer audiences (each reference repeats the referenced rule), or evaluate it on DuckDB and store a snapshot',

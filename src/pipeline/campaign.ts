@@ -27,6 +27,7 @@ import { exportRows } from './export.ts';
 import { all, dayText, exec, one, timestampText } from './run-query.ts';
 import { resolveTraits, traitSelect } from './trait-columns.ts';
 import { checkDate } from './value.ts';
+import { grouped } from '../core/numbers.ts';
 
 export const CAMPAIGN_RUN_KIND = 'campaign';
 
@@ -353,7 +354,7 @@ export async function importCampaign(ws: Workspace, file: string, o: ImportCampa
     const armText = text(o.armColumn);
     const missing = await one<{ n: number; line: number | null }>(m, select({ select: [{ expr: count(), as: 'n' }, { expr: min(col('line')), as: 'line' }], from: rows, where: isNull(armText) }));
     if (Number(missing?.n ?? 0) > 0) {
-      throw new SegmintError('missing-arm', `${file}: ${Number(missing!.n).toLocaleString('en-US')} rows have no value in ${o.armColumn} (the first on line ${missing!.line})`, { hint: 'every customer of an experiment needs its arm; remove those rows or fill them in' });
+      throw new SegmintError('missing-arm', `${file}: ${grouped(Number(missing!.n))} rows have no value in ${o.armColumn} (the first on line ${missing!.line})`, { hint: 'every customer of an experiment needs its arm; remove those rows or fill them in' });
     }
     // grouped over a subquery: a bound value written twice (SELECT and GROUP BY) would be two expressions to DuckDB
     const armsOf = select({ select: [{ expr: armText, as: 'arm' }], from: rows });
@@ -742,7 +743,7 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
     const lift = measureLift({ arms, segments, n, mean, variance }, kind, 0, { alpha });
     return { metric, source: c.outcomes.includes(metric) ? 'column' : 'workspace', ...lift, ...(o.by ? {} : { bySegment: [] }) };
   });
-  if (segments.length > 50) notes.push(`${o.by} has ${segments.length.toLocaleString('en-US')} values: each segment is small and its interval wide; segment by a column with fewer values (or bands of this one)`);
+  if (segments.length > 50) notes.push(`${o.by} has ${grouped(segments.length)} values: each segment is small and its interval wide; segment by a column with fewer values (or bands of this one)`);
   // the split within each segment: the arm sizes against the plan, as for the whole campaign
   const segmentSrm = o.by ? segments.map((segment) => {
     const counts = arms.map((a) => Number(rows.find((r) => String(r.label) === segment && String(r.arm) === a)?.members ?? 0));

@@ -26,6 +26,7 @@ import { resolveAsOf } from './value.ts';
 import { copyToFile } from './export.ts';
 import { all, exec, one } from './run-query.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
+import { grouped } from '../core/numbers.ts';
 
 /** The RFM metrics (src/features/customer-metrics.ts): the default features of a workspace run. */
 export const DEFAULT_CLUSTER_FEATURES = ['recency_days', 'frequency', 'monetary'] as const;
@@ -97,7 +98,7 @@ async function sharesCoverage(db: Db, asOfDate: Date, level: 'department' | 'cat
   const lines = Number(r?.lines ?? 0), without = lines - Number(r?.with_level ?? 0);
   if (without === 0) return null;
   const noProduct = Number(r?.no_product ?? 0), unknown = Number(r?.unknown_product ?? 0), productWithout = without - noProduct - unknown;
-  const f = (x: number) => x.toLocaleString('en-US');
+  const f = (x: number) => grouped(x);
   const causes = [
     unknown ? `${f(unknown)} with a product id missing from products` : '',
     productWithout ? `${f(productWithout)} whose product has no ${level}` : '',
@@ -181,7 +182,7 @@ async function notNumericError(db: Db, from: string, f: string, type: string): P
   const examples = others.sort().slice(0, 3).map((x) => `"${x}"`).join(', ');
   // mostly numbers with a few text values (e.g. "n/a"): those are to be cleaned, not a category
   if (numbers > 0 && numbers >= (filled - numbers)) {
-    return new SegmintError('categorical-as-numeric', `--features ${f}: ${(filled - numbers).toLocaleString('en-US')} of ${filled.toLocaleString('en-US')} filled values are not numbers (${examples})`, { hint: `blank those cells (blanks are read as missing values) or fix them; if ${f} is a category, pass it with --categorical ${f}` });
+    return new SegmintError('categorical-as-numeric', `--features ${f}: ${grouped((filled - numbers))} of ${grouped(filled)} filled values are not numbers (${examples})`, { hint: `blank those cells (blanks are read as missing values) or fix them; if ${f} is a category, pass it with --categorical ${f}` });
   }
   return new SegmintError('categorical-as-numeric', `--features ${f}: the column holds ${type} values, not numbers (${examples})`, { hint: `pass it as a category: --categorical ${f}` });
 }

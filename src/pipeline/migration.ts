@@ -13,6 +13,7 @@ import {
 import type { Db } from '../store/workspace.ts';
 import { copyToFile } from './export.ts';
 import { all, dayText, one, timestampText } from './run-query.ts';
+import { grouped } from '../core/numbers.ts';
 
 /** Every kind of stored run. */
 export const RUN_KINDS = ['rfm', 'lrfmp', 'clv', 'clv-predict', 'cluster', 'audience', 'campaign', 'recommend', 'model', 'model-score', 'outliers'] as const;
@@ -49,7 +50,7 @@ export function checkKind(kind: string, kinds: readonly string[] = RUN_KINDS, op
   }
 }
 
-const fmt = (n: number) => n.toLocaleString('en-US');
+const fmt = (n: number) => grouped(n);
 
 /** A JSON column read back from the engine (text, or already parsed by the driver). */
 function jsonValue(v: unknown): Record<string, unknown> {

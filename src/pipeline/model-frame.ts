@@ -17,6 +17,7 @@ import type { Db } from '../store/workspace.ts';
 import { loadAudienceSchema } from './audience.ts';
 import { all, countRows } from './run-query.ts';
 import { resolveTraits } from './trait-columns.ts';
+import { grouped } from '../core/numbers.ts';
 
 export type FeatureSource = { name: string; from: 'trait' | 'behaviour' | 'result'; kind: 'numeric' | 'categorical' };
 
@@ -117,7 +118,7 @@ export async function loadFrame(db: Db, sources0: readonly FeatureSource[], o: F
     if (s.kind !== 'categorical' || o.explicit) return true;
     const l = levels.get(s.name);
     if (!wide.has(s.name) && (!l || l.length <= MAX_DEFAULT_LEVELS)) return true;
-    warnings.push(`trait ${s.name} has ${l ? l.length.toLocaleString('en-US') : `more than ${CASE_LEVELS}`} distinct values and is left out of the default features (name it in --features to use it)`);
+    warnings.push(`trait ${s.name} has ${l ? grouped(l.length) : `more than ${CASE_LEVELS}`} distinct values and is left out of the default features (name it in --features to use it)`);
     return false;
   });
 

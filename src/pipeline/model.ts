@@ -24,6 +24,7 @@ import { loadAudienceSchema, prepareAudience } from './audience.ts';
 import { all, anyRow, dayText, exec } from './run-query.ts';
 import { resolveTraits } from './trait-columns.ts';
 import { checkDate, resolveAsOf } from './value.ts';
+import { grouped } from '../core/numbers.ts';
 
 /** customers columns that are bookkeeping, never features */
 const BOOKKEEPING = new Set(['customer_id', 'source_id', 'first_seen', 'updated_at']);
@@ -272,7 +273,7 @@ export async function trainModel(ws: Pick<Workspace, 'db' | 'config'>, name: str
     ({ y, keep } = t);
     positive = t.positive;
     const dropped = frame0.n - keep.length;
-    if (dropped) warnings.push(`${dropped.toLocaleString('en-US')} customers with no ${o.target} are left out of training`);
+    if (dropped) warnings.push(`${grouped(dropped)} customers with no ${o.target} are left out of training`);
   } else {
     const p = await prepareAudience(ws, `model ${name} target`, o.target, { asOf: outcomeAsOf! });
     const c = compile(select({ select: [{ expr: col('customer_id', 'q'), as: 'customer_id' }], from: subquery(p.query, 'q') }), db.dialect);

@@ -16,6 +16,7 @@ import type { Workspace } from '../store/workspace.ts';
 import { anyRow, countRows, dayAfter, exec, one, all } from './run-query.ts';
 import { isCalendarDate } from '../store/config.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
+import { grouped } from '../core/numbers.ts';
 
 export type ValueModel = 'rfm' | 'lrfmp';
 
@@ -79,7 +80,7 @@ const LRFMP_SCORES: ScoreSpec[] = [
 
 /** The note of an LRFMP run on the customers without a P score. */
 export const unscoredPWarning = (n: number) =>
-  `${n.toLocaleString('en-US')} customer${n === 1 ? '' : 's'} with fewer than 3 purchase days ${n === 1 ? 'has' : 'have'} no regularity score (P): periodicity needs two gaps between purchase days; rules on p do not match them (docs/models.md)`;
+  `${grouped(n)} customer${n === 1 ? '' : 's'} with fewer than 3 purchase days ${n === 1 ? 'has' : 'have'} no regularity score (P): periodicity needs two gaps between purchase days; rules on p do not match them (docs/models.md)`;
 
 /** Throw invalid-option unless `d` is a calendar date YYYY-MM-DD that exists (`flag` names the option in the message). */
 export function checkDate(flag: string, d: string): void {

@@ -6,6 +6,7 @@ import type { Context, GlobalOptions } from '../context.ts';
 import { boundedNumber, examples, withGlobals, type SetExit } from '../options.ts';
 import { progressBar } from '../progress.ts';
 import { fmtPct, json, table } from '../render.ts';
+import { grouped } from '../../core/numbers.ts';
 
 interface GenerateOptions extends GlobalOptions {
   preset: string;
@@ -31,7 +32,7 @@ export function registerGenerate(program: Command, ctx: Context, _setExit: SetEx
   const cmd = withGlobals(program.command('generate'))
     .description('write realistic synthetic customers, transactions, events and products with planted ground-truth segments (no workspace needed)')
     .requiredOption('--preset <preset>', `sector: ${PRESETS.join(' | ')}`)
-    .option('--customers <n>', `number of customers, 1 to ${MAX_CUSTOMERS.toLocaleString('en-US')}`, '1000')
+    .option('--customers <n>', `number of customers, 1 to ${grouped(MAX_CUSTOMERS)}`, '1000')
     .option('--seed <s>', 'random seed, 0 to 4294967295: the same seed gives byte-identical files', '1')
     .requiredOption('--out <dir>', 'folder for the CSV files and manifest.json (created when missing; not a workspace folder)')
     .option('--start <date>', 'first day of the period, YYYY-MM-DD (default 2023-01-01)')

@@ -4,6 +4,7 @@
  * Online Controlled Experiments"). Pure, no I/O.
  */
 import { chiSquareSf } from './stats.ts';
+import { grouped } from '../../core/numbers.ts';
 
 /** The threshold below which a mismatch is flagged (a chance of one in a thousand). */
 export const SRM_THRESHOLD = 0.001;
@@ -30,7 +31,7 @@ export interface SrmCheck {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const fmtP = (p: number) => (p < 1e-6 ? 'below one in a million' : p < 0.001 ? `about one in ${Math.round(1 / p).toLocaleString('en-US')}` : p.toFixed(3));
+const fmtP = (p: number) => (p < 1e-6 ? 'below one in a million' : p < 0.001 ? `about one in ${grouped(Math.round(1 / p))}` : p.toFixed(3));
 
 /** The chi-square check of `counts` against the planned `shares` (normalised to sum to 1). */
 export function sampleRatioCheck(arms: readonly string[], counts: readonly number[], shares: readonly number[]): SrmCheck {

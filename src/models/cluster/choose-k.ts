@@ -13,6 +13,7 @@ import { wardFitter } from './ward.ts';
 import { fitGaussianMixture, type Covariance, type GmmFit } from './gmm.ts';
 import { kernels } from './kernels.ts';
 import { adjustedRandIndex, calinskiHarabasz, daviesBouldin, sampleRows, silhouetteSamples, takeRows } from './metrics.ts';
+import { grouped } from '../../core/numbers.ts';
 
 export interface ChooseKParams {
   kMin?: number;
@@ -150,7 +151,7 @@ export function chooseK(X: Float64Array, d: number, params: ChooseKParams = {}):
   }
   const elbow = elbowOf(scores.map((s) => s.k), scores.map((s) => s.inertia));
   const { chosen, parts } = explainChoice(scores, { minShare, gmm, elbow });
-  if (fitRows) parts.push(`each k was fitted on a seeded sample of ${fitRows.length.toLocaleString('en-US')} of the ${n.toLocaleString('en-US')} rows, then every row assigned to its nearest centre`);
+  if (fitRows) parts.push(`each k was fitted on a seeded sample of ${grouped(fitRows.length)} of the ${grouped(n)} rows, then every row assigned to its nearest centre`);
   return { k: chosen.k, reason: `${parts.join('; ')}.`, elbow, scores, fits, silhouettes, fittedOn: Xf.length / d, sampleSize: sample.length, seed, ...(gmm ? { mixtures } : {}) };
 }
 

@@ -14,6 +14,7 @@ import { fitPreprocess, pca, transform, type InputColumn, type Preprocessing, ty
 import { profileClustersStaged, type ClusterProfile } from './profile.ts';
 import { kernels } from './kernels.ts';
 import { choleskyInverse, type Covariance, type GmmFit } from './gmm.ts';
+import { grouped } from '../../core/numbers.ts';
 
 export const MODEL_FORMAT = 'segmint-cluster-model';
 
@@ -366,7 +367,7 @@ export function fitClustersStaged(columns: readonly InputColumn[], params: Clust
     if (new Set(fit.labels).size < g.k) warnings.push(`${g.k - new Set(fit.labels).size} mixture components are no customer's most probable one`);
   }
   if (!fit.converged) warnings.push(`${ALGORITHM_LABELS[algorithm].name} stopped after ${fit.iterations} ${ALGORITHM_LABELS[algorithm].steps} without converging`);
-  if (algorithm === 'ward' && n > WARD_MAX_ROWS) warnings.push(`the Ward tree was built on a seeded sample of ${WARD_MAX_ROWS.toLocaleString('en-US')} of the ${n} customers; every customer joins the nearest cluster centroid`);
+  if (algorithm === 'ward' && n > WARD_MAX_ROWS) warnings.push(`the Ward tree was built on a seeded sample of ${grouped(WARD_MAX_ROWS)} of the ${n} customers; every customer joins the nearest cluster centroid`);
   const K = fit.k;
   const sizes = new Float64Array(K);
   for (const l of fit.labels) sizes[l]!++;

@@ -7,6 +7,7 @@
  */
 import { presentCount, presentValues, quantileOf, quantilesOf, quantileSelect } from './quantile.ts';
 import { meanSd, type RawFigures } from './preprocess.ts';
+import { grouped } from '../../core/numbers.ts';
 
 export interface ProfileColumn {
   name: string;
@@ -145,7 +146,7 @@ export function nameFromTraits(traits: readonly Trait[], features: readonly stri
 }
 
 const fmt = (x: number) =>
-  Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
+  Math.abs(x) >= 1000 ? grouped(Math.round(x)) : Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2);
 
 /** Profiles of k clusters over the rows' original values. */
 export function profileClusters(columns: readonly ProfileColumn[], labels: Int32Array, k: number, options: ProfileOptions = {}): ClusterProfile[] {
@@ -288,7 +289,7 @@ function clusterSums(columns: readonly ProfileColumn[], labels: Int32Array, k: n
 
 function persona(p: ClusterProfile): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  const first = `${p.name}: ${p.customers.toLocaleString('en-US')} customers (${pct(p.share)} of all${p.criteria.substantial.revenueShare === null ? '' : `, ${pct(p.criteria.substantial.revenueShare)} of revenue`}).`;
+  const first = `${p.name}: ${grouped(p.customers)} customers (${pct(p.share)} of all${p.criteria.substantial.revenueShare === null ? '' : `, ${pct(p.criteria.substantial.revenueShare)} of revenue`}).`;
   const cats = (p.categories ?? []).map((c) => `${humanize(c.feature)} is mostly ${c.mode} (${pct(c.share)}, against ${pct(c.populationShare)} of all customers)`);
   const catSentence = cats.length ? `Their ${cats.join('; their ')}.` : '';
   // the median against the overall median: a skewed feature's mean can sit near the overall mean while most of the cluster is far below it

@@ -7,6 +7,7 @@
 import type { MleFit } from './fit.ts';
 import { MODEL_NAMES, probabilityAliveOfSet, type PurchaseModel, type PurchaseModelKind } from './model.ts';
 import { toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
+import { grouped } from '../../core/numbers.ts';
 
 export type FitIssueCode = 'no-dropout' | 'boundary' | 'hessian-not-positive-definite' | 'large-standard-error' | 'p-alive-not-informative';
 
@@ -148,7 +149,7 @@ export function pAliveSpread(pAlive: ArrayLike<number>, weights: ArrayLike<numbe
 export const isInformative = (s: PAliveSpread): boolean => Number.isFinite(s.p05) && s.p95 - s.p05 >= P_ALIVE_MIN_SPREAD;
 
 const pct = (x: number) => (x < 1 && x >= 0.9995 ? 'over 99.9 %' : `${(100 * x).toFixed(1)} %`);
-const g = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(1) : Number(x.toPrecision(4)).toLocaleString('en-US'));
+const g = (x: number) => (Math.abs(x) >= 1e4 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(1) : grouped(Number(x.toPrecision(4))));
 
 /**
  * The drop-out the fitted model implies: BG/NBD and MBG/NBD the mean chance a/(a+b) of dropping out at a purchase;

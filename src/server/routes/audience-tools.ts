@@ -16,6 +16,7 @@ import { BlockError, fromBlocks, toBlocks } from '../audience-blocks.ts';
 import { ApiError, positionsOf } from '../errors.ts';
 import { nameParam } from '../schemas.ts';
 import type { WorkspaceState } from '../state.ts';
+import { grouped } from '../../core/numbers.ts';
 
 /** The longest rule text the draft count takes (characters), and how long it may take. */
 export const MAX_DRAFT_TEXT = 20_000;
@@ -89,7 +90,7 @@ export async function audienceToolRoutes(app: FastifyInstance, opts: { state: Wo
         orderBy: [{ expr: count(), desc: true }, id],
         limit: offset + limit + 1,
       }));
-      items = rows.map((r) => ({ value: String(r.pid), label: r.label === null || r.label === undefined ? String(r.pid) : String(r.label), detail: `${Number(r.n).toLocaleString('en-US')} lines` }));
+      items = rows.map((r) => ({ value: String(r.pid), label: r.label === null || r.label === undefined ? String(r.pid) : String(r.label), detail: `${grouped(Number(r.n))} lines` }));
       return { kind, items: items.slice(offset, offset + limit), next: items.length > offset + limit ? offset + limit : null };
     }
     if (kind === 'audiences') items = state.definitions.list().map((a) => ({ value: a.name, label: a.name, ...(a.description ? { detail: a.description } : {}) }));

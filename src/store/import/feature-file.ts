@@ -9,6 +9,7 @@ import { SegmintError } from '../../core/errors.ts';
 import { quoteIdent, quoteString } from '../../sql/quote.ts';
 import type { Db } from '../workspace.ts';
 import { detectFormat } from './formats.ts';
+import { grouped } from '../../core/numbers.ts';
 
 /**
  * Read `file` into the temporary table `table` of `db` (embedded DuckDB); returns a note per blank-celled column
@@ -77,6 +78,6 @@ async function blanksAsMissing(db: Db, idColumn: string, table: string): Promise
   await db.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(table)} AS SELECT * REPLACE (${numeric.map((c) => `TRY_CAST(nullif(trim(${quoteIdent(c)}), '') AS DOUBLE) AS ${quoteIdent(c)}`).join(', ')}) FROM ${quoteIdent(table)}`);
   return numeric.map((c) => {
     const b = Number(counts?.[`b${text.indexOf(c)}`] ?? 0);
-    return `${c}: ${b.toLocaleString('en-US')} blank cell${b === 1 ? '' : 's'} read as missing values (the column's other values are numbers)`;
+    return `${c}: ${grouped(b)} blank cell${b === 1 ? '' : 's'} read as missing values (the column's other values are numbers)`;
   });
 }

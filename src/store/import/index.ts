@@ -27,6 +27,7 @@ import { asDiskFull } from '../disk-full.ts';
 import { assertNotAttached } from '../attach.ts';
 import { importIntoEngine } from './engine-load.ts';
 import { checkTransactions, deriveTransactionColumns, loadTransactions, type CheckContext } from './transactions.ts';
+import { grouped } from '../../core/numbers.ts';
 
 export { QUARANTINE_REASONS, type Observation, type QuarantineReason } from './checks.ts';
 export { detectFormat, type FileFormat } from './formats.ts';
@@ -335,7 +336,7 @@ async function importUnchecked(ws: Workspace, file: string, options: ImportOptio
     const repeats = result.observations.find((o) => o.code === 'repeated-line-without-quantity');
     if (repeats && repeats.loaded > 0) {
       const n = repeats.loaded;
-      warnings.push(`${n.toLocaleString('en-US')} repeated ${n === 1 ? 'line was' : 'lines were'} loaded as repeat buys: the file has no quantity column, so the same customer, time and item again is the item bought again (--policy repeatsWithoutQuantity=quarantine quarantines them as duplicate-row)`);
+      warnings.push(`${grouped(n)} repeated ${n === 1 ? 'line was' : 'lines were'} loaded as repeat buys: the file has no quantity column, so the same customer, time and item again is the item bought again (--policy repeatsWithoutQuantity=quarantine quarantines them as duplicate-row)`);
     }
     if (options.remember !== false) remember(ws, path, kind, options.map);
     return {
