@@ -170,8 +170,9 @@ ${wsRow}
 
 The data path of a run on a file (issue #15): DuckDB reads the CSV into a table stored in id order (the read sorts
 it, so no later query sorts), the feature columns are streamed from it as Float64Arrays, the fit runs in process,
-its assignment (cluster, distance, and the sample's row numbers) is appended in bulk and paired with the ids by a
-positional join (no key, no sort), and the output file is written by DuckDB's COPY straight from that join. Before
+its assignment (cluster and distance) is appended in bulk and paired with the ids by a positional join (no key, no
+sort), the output file is written by DuckDB's COPY straight from that join, and the model's SQL is checked on a
+10,000-row sample joined to the input by DuckDB's rowid (by row number when the file has a column named rowid). Before
 (load 6): 43.3 s and 1,443 MiB against pandas + scikit-learn's 15.3 s (2.8×; the issue measured 47 s against 2.6 s,
 17.5×); at load 7, 1.54× with three Lloyd passes over all rows, a materialised sorted copy and chunks read back from a
 materialised result; at load 20–25, 1.70–2.0× with the feature read sorted by id, a table of each id's position (a second
@@ -209,7 +210,21 @@ Before and after, alternating with pandas + scikit-learn at load 4–11 (2026-12
 4.1–4.2 → 3.8–3.9 s CPU, pandas + scikit-learn 3.6–3.7 s; in the two quietest rounds (load 4.5) --k 8 4.40/4.89 →
 4.02/4.11 s wall, --restarts 1 3.78/4.10 → 4.09/3.62 s, pandas 3.41/3.05 s. Tried and left out: the k-means starts on the
 sample shared with a worker thread (a second isolate's module load and cold JIT cost about 0.2 s CPU per fit for no
-wall time that this machine could show).`;
+wall time that this machine could show).
+
+Later still (2026-12-03 afternoon, issue #15): medians and quartiles of large columns in one pass (the exact order
+statistics bracketed from a strided sample of 16,384 values, the old search when the sample misses), the profiles reusing
+preprocessing's counts, medians, means and standard deviations of the same values, the feature read straight into
+arrays of the right length, the silhouette two rows at a time (the same sums in the same order: bitwise the same), the
+tolerance step and the Calinski-Harabasz / Davies-Bouldin passes generated per number of features, and branch-free
+column scans; output CSV and --json byte-identical (md5) for --k 8, --restarts 1 and --k auto. Before and after, 9
+alternating rounds at load 2.5–7: --k 8 CPU ×0.94 and wall ×0.94 (per-round medians; against pandas + scikit-learn 1.38× →
+1.20× CPU), --restarts 1 ×0.94; in process, the silhouette of 10,000 rows 0.61–0.68 → 0.44–0.46 s, Calinski-Harabasz +
+Davies-Bouldin 86–110 → 44–58 ms. Tried and left out: writing the output in the file's row order (the sort in the CSV
+read costs no measurable time, and without it the sample, so the labels, would depend on the row order); explicit
+column types for the read (no CPU difference measured, and blank " " cells in number columns would fail). What is left
+in a --k 8 run, by CPU: k-means about 1.7–2 s (the three starts about 0.6 s more than one), DuckDB's CSV read 1.2–1.4 s,
+the output file's COPY about 0.45 s (one thread, mostly the distances written as text), the silhouette about 0.45 s.`;
 }
 
 export async function run(): Promise<void> {
