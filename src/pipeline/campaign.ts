@@ -745,8 +745,17 @@ export async function measureCampaign(ws: Pick<Workspace, 'db'>, name: string, o
   });
   if (segments.length > 50) notes.push(`${o.by} has ${grouped(segments.length)} values: each segment is small and its interval wide; segment by a column with fewer values (or bands of this one)`);
   // the split within each segment: the arm sizes against the plan, as for the whole campaign
+  // each segment's arm sizes from one pass over the rows (a find per segment and arm was quadratic: a continuous
+  // --by of 30,000 values kept hillstrom's measure busy for many minutes)
+  const armSizes = new Map<string, number>();
+  if (o.by) {
+    for (const r of rows) {
+      const k = `${String(r.arm)}\u0000${String(r.label)}`;
+      if (!armSizes.has(k)) armSizes.set(k, Number(r.members ?? 0));
+    }
+  }
   const segmentSrm = o.by ? segments.map((segment) => {
-    const counts = arms.map((a) => Number(rows.find((r) => String(r.label) === segment && String(r.arm) === a)?.members ?? 0));
+    const counts = arms.map((a) => armSizes.get(`${a}\u0000${segment}`) ?? 0);
     const x = sampleRatioCheck(arms, counts, c.arms.map((a) => a.share));
     return { segment, customers: counts.reduce((t, v) => t + v, 0), chiSquare: x.chiSquare, pValue: x.pValue, flagged: x.flagged };
   }) : [];
