@@ -10,9 +10,9 @@
  * aggregates again; this one skips that join. The spend sums are the same DECIMAL sums, so their difference is
  * exact; divided as a double it is avg()'s value or the neighbouring double (clv-fit-summary.test.ts).
  */
-import { PERIOD_DAYS, type Period } from '../features/transaction-summary.ts';
+import { PERIOD_DAYS, purchaseDays, type Period } from '../features/transaction-summary.ts';
 import {
-  add, and, argMin, bool, cast, caseWhen, col, count, eq, fn, grouping, gt, isNotNull, le, lt, max, min, mul, num, param, select, sub, sum, table, div,
+  add, and, argMin, bool, cast, caseWhen, col, count, eq, fn, grouping, gt, le, lt, max, min, mul, num, param, select, sub, sum, table, div,
   type Expr, type Select, type SelectItem,
 } from '../sql/ir.ts';
 import type { Db } from '../store/workspace.ts';
@@ -63,22 +63,13 @@ export function summaryColumns(end: Expr, unit: number, withKey = false): Select
 }
 
 /**
- * The purchase days up to `end` straight from the transactions: customer, day, the day's net spend (a DECIMAL(18,4)
- * sum, returns included), for the days with at least one line that is not a return.
+ * The purchase days to the calibration end straight from the transactions: features/transaction-summary.ts's
+ * purchaseDays (customer, day, the day's net spend as a DECIMAL(18,4) sum with its returns, the day's purchase lines)
+ * kept to the days with a purchase line, so that a return-only day is no purchase day.
  */
-export function purchaseDaysUpTo(end: Expr, transactions = 'transactions'): Select {
-  const day = fn('to_date', col('ts'));
-  return select({
-    select: [
-      { expr: col('customer_id'), as: 'customer_id' },
-      { expr: day, as: 'd' },
-      { expr: fn('coalesce', sum(cast(col('amount'), 'decimal')), num(0)), as: 'spend' },
-    ],
-    from: table(transactions),
-    where: and(isNotNull(col('customer_id')), le(day, end)),
-    groupBy: [col('customer_id'), day],
-    having: gt(count(undefined, { filter: eq(col('is_return'), bool(false)) }), num(0)),
-  });
+export function purchaseDaysUpTo(calibrationEnd: string, transactions = 'transactions'): Select {
+  const days = purchaseDays(new Date(`${calibrationEnd}T00:00:00Z`), transactions);
+  return select({ ...days, having: gt(count(undefined, { filter: eq(col('is_return'), bool(false)) }), num(0)) });
 }
 
 /** The summary (customer_id, frequency, recency, T, monetary_value) over the purchase-day table `days` (features/transaction-summary.ts's purchaseDays). */
@@ -106,7 +97,7 @@ export function fitSummaryWithDaysQuery(calibrationEnd: string, period: Period, 
   const unit = summaryUnitDays('fitSummaryWithDaysQuery', calibrationEnd, period, multiplier);
   const end = calibrationEndDate(calibrationEnd);
   return select({
-    with: [{ name: 'days', query: purchaseDaysUpTo(end, transactions) }],
+    with: [{ name: 'days', query: purchaseDaysUpTo(calibrationEnd, transactions) }],
     select: [
       { expr: cast(grouping(col('customer_id')), 'integer'), as: 'g' },
       { expr: col('customer_id'), as: 'customer_id' },

@@ -29,7 +29,7 @@ export function predictSummaryQuery(calibrationEnd: string, period: Period, mult
   const unit = summaryUnitDays('predictSummaryQuery', calibrationEnd, period, multiplier);
   const end = calibrationEndDate(calibrationEnd);
   return select({
-    with: [{ name: 'days', query: purchaseDaysUpTo(end, transactions) }],
+    with: [{ name: 'days', query: purchaseDaysUpTo(calibrationEnd, transactions) }],
     select: [{ expr: col('customer_id'), as: 'customer_id' }, ...summaryColumns(end, unit, withKey)],
     from: table('days'),
     groupBy: [col('customer_id')],
