@@ -21,14 +21,15 @@ import { detectFormat } from '../store/import/formats.ts';
 import { stageFile } from '../store/import/stage.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { predictSummaryTable } from './clv-predict-summary.ts';
+import { predictionRows, sortedPredictionRows } from './clv-prediction-rows.ts';
 import { fitSummaryWithDaysTable } from './clv-fit-summary.ts';
 import { exportRows } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
 import { all, anyRow, countRows, dayText, exec, one } from './run-query.ts';
-import { churnTier, gammaGammaSpend } from '../scoring/clv.ts';
+import { churnTier } from '../scoring/clv.ts';
 import { compile } from '../sql/compile.ts';
 import {
-  and, avg, bool, caseWhen, inList, cast, coalesce, col, count, createTableAs, daysBetween, dropTable, eq, gt, insertSelect, isNotNull, isNull, le, lit, lt, min, mul, NULL, num, or, round, select,
+  and, avg, bool, caseWhen, inList, cast, col, count, createTableAs, daysBetween, dropTable, eq, gt, insertSelect, isNotNull, isNull, le, lit, lt, min, mul, NULL, num, or, round, select,
   subquery, sum, table, tempName, tryDouble, type Expr, type Select,
 } from '../sql/ir.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
@@ -710,39 +711,30 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     }
     onProgress?.(`predicting ${patternColumns.x!.length} patterns`);
     const patternPredictions = predictPatterns(model, { x: patternColumns.x!, tx: patternColumns.tx!, T: patternColumns.big_t! }, o);
-    const PATTERN_COLUMNS = ['x', 'tx', 'big_t', 'p_alive', 'expected_purchases', 'discounted', 'days_next', ...(byKey ? ['k'] : [])];
-    await materialise(ws, patterns, select({ select: PATTERN_COLUMNS.map((c) => ({ expr: cast(NULL, 'double'), as: c })), from: table(summary), where: bool(false) }));
-    await db.appendDoubles(patterns, [patternColumns.x!, patternColumns.tx!, patternColumns.big_t!, patternPredictions.pAlive, patternPredictions.expectedPurchases, patternPredictions.discountedPurchases, patternPredictions.daysToNextPurchase, ...(byKey ? [patternColumns.k!] : [])]);
+    // the predictions with the join's key: the pattern key alone when joined on it, else x, t_x and T (the columns
+    // written are the columns read: x, t_x and T beside the key cost a third of the write at bench/clv)
+    const keyColumns: [string, Float64Array][] = byKey ? [['k', patternColumns.k!]] : [['x', patternColumns.x!], ['tx', patternColumns.tx!], ['big_t', patternColumns.big_t!]];
+    const patternTable: [string, Float64Array][] = [
+      ...keyColumns, ['p_alive', patternPredictions.pAlive], ['expected_purchases', patternPredictions.expectedPurchases],
+      ['discounted', patternPredictions.discountedPurchases], ['days_next', patternPredictions.daysToNextPurchase],
+    ];
+    await materialise(ws, patterns, select({ select: patternTable.map(([c]) => ({ expr: cast(NULL, 'double'), as: c })), from: table(summary), where: bool(false) }));
+    await db.appendDoubles(patterns, patternTable.map(([, v]) => v));
     const spendParams = fit.spend?.params as GammaGammaParams | undefined;
-    // E[M | x, z̄] of the Gamma-Gamma model, NULL (with its reason) where it is not defined
-    // the frequency as a double: a whole number times the parameters' literals is DECIMAL arithmetic in DuckDB
-    // (128-bit, 0.6 s CPU of the 1,000,000 rows at bench/clv), where a double is what the spend model computes
-    const gg = spendParams ? gammaGammaSpend(spendParams, cast(col('frequency', 's'), 'double'), col('monetary_value', 's')) : { reason: lit('no-spend-model'), spend: cast(NULL, 'double') };
     const p = (c: string) => col(c, 'p');
     // ClickHouse 18.16 parses some doubles of the inserted patterns one unit in the last place off
     // (toFloat64('4.714285714285714') ≠ 33/7), so there the join compares the values rounded to 9 decimals
     const key = (e: Expr): Expr => (db.dialect === 'clickhouse' ? round(e, 9) : e);
-    // appendDoubles stores a non-finite prediction (a model at a singular point) as NULL: it gets a reason and no tier
-    const reason = coalesce(caseWhen([[or(isNull(p('p_alive')), isNull(p('expected_purchases')), isNull(p('discounted'))), lit('prediction-undefined')]]), gg.reason);
-    const inner = select({
-      select: [
-        { expr: col('customer_id', 's'), as: 'customer_id' }, { expr: cast(col('frequency', 's'), 'double'), as: 'frequency' }, { expr: col('recency', 's'), as: 'recency' },
-        { expr: col('T', 's'), as: 'T' }, { expr: col('monetary_value', 's'), as: 'monetary_value' }, { expr: p('p_alive'), as: 'p_alive' },
-        { expr: p('expected_purchases'), as: 'expected_purchases' }, { expr: p('days_next'), as: 'days_next' }, { expr: p('discounted'), as: 'discounted' },
-        { expr: gg.spend, as: 'expected_spend' }, { expr: reason, as: 'excluded_reason' },
-      ],
-      from: table(summary, 's'),
-      joins: [{
-        type: 'inner', target: table(patterns, 'p'),
-        on: byKey ? eq(p('k'), col('k', 's')) : and(eq(key(p('x')), key(cast(col('frequency', 's'), 'double'))), eq(key(p('tx')), key(col('recency', 's'))), eq(key(p('big_t')), key(col('T', 's')))),
-      }],
-    });
+    const on = byKey ? eq(p('k'), col('k', 's')) : and(eq(key(p('x')), key(cast(col('frequency', 's'), 'double'))), eq(key(p('tx')), key(col('recency', 's'))), eq(key(p('big_t')), key(col('T', 's'))));
+    // the per-customer rows (clv-prediction-rows.ts): the Gamma-Gamma spend and the reason a row has no CLV
+    const inner = predictionRows(spendParams, summary, patterns, on);
     const BASE_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'days_next', 'excluded_reason'];
     const clvOf = (alias: string) => mul(mul(num(o.margin), col('expected_spend', alias)), col('discounted', alias));
-    const baseSelect = select({
+    const clvRows = (rowsOf: Select) => select({
       select: [...BASE_COLUMNS.map((c) => ({ expr: col(c), as: c })), { expr: clvOf('b'), as: 'clv' }],
-      from: subquery(inner, 'b'),
+      from: subquery(rowsOf, 'b'),
     });
+    const baseSelect = clvRows(inner);
     // DuckDB: no per-customer table (writing it cost more than the join it saves): the CLVs are read from the join
     // with the summary's rowids, and the insert below joins again; other engines: the per-customer table, built by
     // the engine while P(alive)'s spread is computed here (a fresh name, so no DROP before it)
@@ -764,7 +756,10 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     // the CLV tier from the share of customers with a higher CLV (ties by customer id), (rank − 1) / n: the customer
     // at each tier's edge in CLV order; a customer is in a tier above the edge when it sorts before it
     const clv = col('clv');
-    const edges = inline ? await clvEdgesOfJoin(db, summary, inner, clvOf) : await clvEdges(db, base);
+    // the customers: as many rows as the join can give (read straight into arrays of that length)
+    let customers = 0;
+    for (const v of patternColumns.n!) customers += v;
+    const edges = inline ? await clvEdgesOfJoin(db, summary, inner, clvOf, customers) : await clvEdges(db, base);
     const withClv = edges.n;
     const before = async (to: number): Promise<Expr> => {
       let k = 0;
@@ -779,7 +774,8 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     for (const t of CLV_TIERS.slice(0, -1)) cases.push([await before(t.to), lit(t.tier)]);
     const tier = caseWhen(cases, lit(last.tier));
     const churn = churnTier(col('p_alive'), informative ? undefined : NOT_INFORMATIVE);
-    const rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : c === 'churn_tier' ? churn : col(c), as: c })), from: inline ? subquery(baseSelect, 'c') : table(base) });
+    // DuckDB: the rows in customer order, sorted before the spend, CLV and tiers are computed (sortedPredictionRows)
+    const rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : c === 'churn_tier' ? churn : col(c), as: c })), from: inline ? subquery(clvRows(sortedPredictionRows(spendParams, summary, patterns, on)), 'c') : table(base) });
     // insert the rows straight into clv_predictions and summarise the stored run; ClickHouse 18.16 (no
     // transactions, a distributed table) summarises them materialised first, as before
     const direct = db.dialect !== 'clickhouse';
@@ -789,12 +785,11 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     let result: ClvPredictResult | undefined;
     // the rows and the run (with its summary) in one journalled write: no UPDATE afterwards
     await storeRun(db, 'clv-predict', async (runId) => {
-      // DuckDB: in customer_id order, so that the zone maps (min/max per row group) of the run's rows find one
-      // customer's row without an index (schema version 14, store/tables.ts DUCKDB_DROPPED_INDEXES)
+      // DuckDB: in customer_id order (the rows come sorted, above), so that the zone maps (min/max per row group) of
+      // the run's rows find one customer's row without an index (schema version 14, store/tables.ts DUCKDB_DROPPED_INDEXES)
       await exec(db, insertSelect('clv_predictions', select({
         select: [{ expr: num(runId), as: 'run_id' }, ...PREDICTION_COLUMNS.map((c) => ({ expr: col(c), as: c === 'days_next' ? 'days_to_next_purchase' : c }))],
         from: direct ? subquery(rows, 'r') : table(predictions),
-        ...(db.dialect === 'duckdb' ? { orderBy: [col('customer_id')] } : {}),
       }), STORED));
       const pred = direct ? table('clv_predictions') : table(predictions);
       const mine = direct ? eq(col('run_id'), num(runId)) : undefined;
@@ -881,9 +876,10 @@ const MAX_ROWID_LOOKUP = 20_000;
  * clvEdges of the per-customer rows of `rows` (the join of the summary `s`, whose rowid it reads, with the
  * patterns; `clvOf` the CLV of a row under an alias), not materialised (DuckDB): the CLVs are read with the
  * summary's rowids, and the customers with an edge's CLV are looked up in the summary by those rowids, ordered
- * by customer id as clvEdges orders them (the same CLV expression over the same rows: the same doubles).
+ * by customer id as clvEdges orders them (the same CLV expression over the same rows: the same doubles). `customers`:
+ * how many rows the join gives at most, when known (the CLVs are read straight into arrays of that length).
  */
-async function clvEdgesOfJoin(db: Workspace['db'], summary: string, rows: Select, clvOf: (alias: string) => Expr): Promise<ClvEdges> {
+async function clvEdgesOfJoin(db: Workspace['db'], summary: string, rows: Select, clvOf: (alias: string) => Expr, customers?: number): Promise<ClvEdges> {
   const withRowid = { ...rows, select: [...(rows.select === '*' ? [] : rows.select), { expr: col('rowid', 's'), as: 'rid' }] } as Select;
   const clv = clvOf('b');
   const c = compile(select({
@@ -891,7 +887,7 @@ async function clvEdgesOfJoin(db: Workspace['db'], summary: string, rows: Select
     from: subquery(select({ select: [{ expr: clv, as: 'clv' }, { expr: col('rid', 'b'), as: 'rid' }], from: subquery(withRowid, 'b') }), 'q'),
     where: isNotNull(col('clv', 'q')),
   }), db.dialect);
-  const read = await db.numericColumns(c.sql, c.params, ['clv', 'rid']);
+  const read = await db.numericColumns(c.sql, c.params, ['clv', 'rid'], customers);
   const values = read.clv!;
   const rid = read.rid!;
   // the selection reorders the values it is given: the rowids pair with a copy in the order read
