@@ -26,7 +26,6 @@ const {
   timestampValue,
 } = createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api');
 import { quoteIdent, quoteString } from '../sql/index.ts';
-import { counted, type CallCount } from './duckdb-calls.ts';
 import { beforeImagePath, CHECKPOINT_SETTINGS, restoreInterruptedCheckpoint, writeBeforeImage } from './duckdb-checkpoint.ts';
 import { unlinkSync } from 'node:fs';
 import {
@@ -277,22 +276,17 @@ export class DuckDbEngine implements Engine {
   private readonly tx = { open: false };
   private closed = false;
   private tempSeq = 0;
-  /** the connection's calls in flight (duckdb-calls.ts: it is closed when they have settled) */
-  private readonly calls: CallCount = { n: 0, idle: undefined };
-  private readonly conn: DuckDBConnection;
 
   constructor(
     private readonly instance: DuckDBInstanceType,
-    conn: DuckDBConnection,
+    private readonly conn: DuckDBConnection,
     /** false for a connection made by `connect()`: closing it leaves the database open */
     private readonly ownsInstance = true,
     /** calls finished on the owning connection (`writeCount`), shared with the connections of `connect()` */
     private readonly writes = { n: 0 },
     /** the database file when it is open read-write (checkpoints are taken by `checkpoint`), else undefined */
     private readonly file?: string,
-  ) {
-    this.conn = counted(conn, this.calls);
-  }
+  ) {}
 
   /**
    * Make the committed writes part of the database file, crash-safely (engines/duckdb-checkpoint.ts): the live
@@ -462,8 +456,9 @@ export class DuckDbEngine implements Engine {
         for (let from = 0; from < n; from += 2048) {
           const rows = Math.min(2048, n - from), chunk = DuckDBDataChunk.create(types, rows);
           columns.forEach((c, j) => {
-            // a Float64Array's rows all finite: copied into the vector at once (see `bindings`)
-            if (raw && c instanceof Float64Array && allFinite(c, from, from + rows)) {
+            // a Float64Array's rows all finite: copied into the vector at once (see `bindings`); the bindings refuse a
+            // SharedArrayBuffer ("Invalid argument": cluster's distances come from the k-means threads' shared memory)
+            if (raw && c instanceof Float64Array && !(c.buffer instanceof SharedArrayBuffer) && allFinite(c, from, from + rows)) {
               raw.copy_data_to_vector(raw.data_chunk_get_vector((chunk as unknown as { chunk: unknown }).chunk, j), 0, c.buffer, c.byteOffset + from * 8, rows * 8);
               return;
             }
@@ -591,15 +586,8 @@ export class DuckDbEngine implements Engine {
   closeSync(): void {
     if (this.closed) return;
     this.closed = true;
-    const close = () => {
-      this.conn.closeSync();
-      if (this.ownsInstance) this.instance.closeSync();
-    };
-    if (this.calls.n === 0) return close();
-    // a call still runs (a reader's query when a server stops): closing under it deadlocks the driver
-    // (duckdb-calls.ts), so it is interrupted and the connection closed as soon as it has settled
-    this.calls.idle = close;
-    this.conn.interrupt();
+    this.conn.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 
   async close(): Promise<void> {
