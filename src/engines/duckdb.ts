@@ -26,6 +26,7 @@ const {
   timestampValue,
 } = createRequire(import.meta.url)('@duckdb/node-api') as typeof import('@duckdb/node-api');
 import { quoteIdent, quoteString } from '../sql/index.ts';
+import { counted, type CallCount } from './duckdb-calls.ts';
 import { beforeImagePath, CHECKPOINT_SETTINGS, restoreInterruptedCheckpoint, writeBeforeImage } from './duckdb-checkpoint.ts';
 import { unlinkSync } from 'node:fs';
 import {
@@ -276,17 +277,22 @@ export class DuckDbEngine implements Engine {
   private readonly tx = { open: false };
   private closed = false;
   private tempSeq = 0;
+  /** the connection's calls in flight (duckdb-calls.ts: it is closed when they have settled) */
+  private readonly calls: CallCount = { n: 0, idle: undefined };
+  private readonly conn: DuckDBConnection;
 
   constructor(
     private readonly instance: DuckDBInstanceType,
-    private readonly conn: DuckDBConnection,
+    conn: DuckDBConnection,
     /** false for a connection made by `connect()`: closing it leaves the database open */
     private readonly ownsInstance = true,
     /** calls finished on the owning connection (`writeCount`), shared with the connections of `connect()` */
     private readonly writes = { n: 0 },
     /** the database file when it is open read-write (checkpoints are taken by `checkpoint`), else undefined */
     private readonly file?: string,
-  ) {}
+  ) {
+    this.conn = counted(conn, this.calls);
+  }
 
   /**
    * Make the committed writes part of the database file, crash-safely (engines/duckdb-checkpoint.ts): the live
@@ -586,8 +592,15 @@ export class DuckDbEngine implements Engine {
   closeSync(): void {
     if (this.closed) return;
     this.closed = true;
-    this.conn.closeSync();
-    if (this.ownsInstance) this.instance.closeSync();
+    const close = () => {
+      this.conn.closeSync();
+      if (this.ownsInstance) this.instance.closeSync();
+    };
+    if (this.calls.n === 0) return close();
+    // a call still runs (a reader's query when a server stops): closing under it deadlocks the driver
+    // (duckdb-calls.ts), so it is interrupted and the connection closed as soon as it has settled
+    this.calls.idle = close;
+    this.conn.interrupt();
   }
 
   async close(): Promise<void> {
