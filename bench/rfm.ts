@@ -60,6 +60,9 @@ export async function run(): Promise<void> {
     const w = await Workspace.open(wsDir);
     await w.db.run('DELETE FROM run_scores');
     await w.db.run("DELETE FROM runs WHERE kind = 'rfm'");
+    // into the file now: left in the WAL, the deletes would be checkpointed by the next open, inside the next
+    // timed command (a user's runs are not deleted between two commands)
+    await w.db.checkpoint?.();
     w.close();
   };
   // The machine is shared: the bare query, the library call and the CLI alternate round by round, each with
