@@ -28,6 +28,7 @@ const {
 import { quoteIdent, quoteString } from '../sql/index.ts';
 import { counted, type CallCount } from './duckdb-calls.ts';
 import { beforeImagePath, CHECKPOINT_SETTINGS, restoreInterruptedCheckpoint, writeBeforeImage } from './duckdb-checkpoint.ts';
+import { collectYoung } from './young-gc.ts';
 import { unlinkSync } from 'node:fs';
 import {
   rowsOf,
@@ -401,7 +402,9 @@ export class DuckDbEngine implements Engine {
     const parts: Float64Array[][] = names.map(() => []);
     let n = 0;
     let filled = 0; // rows in `whole`: the leading chunks that fit
-    for (;;) {
+    for (let chunks = 1; ; chunks++) {
+      // the chunks read so far collected every 16 (young-gc.ts): their native memory reused for the next ones
+      if (chunks % 16 === 0) collectYoung();
       const c = await result.fetchChunk();
       if (!c || c.rowCount === 0) break;
       const rows = c.rowCount;
