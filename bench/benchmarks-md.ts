@@ -19,15 +19,19 @@ export interface ProcessRun {
   rssMiB: number;
 }
 
-/** `segmint ARGS`, the compiled CLI (bench/dist-cli.mjs; buildCli first), as a new process under /usr/bin/time -v; throws when it fails. */
-export function cliProcess(args: readonly string[]): ProcessRun {
-  const cli = resolve(import.meta.dirname, 'dist-cli.mjs');
+/** `cmd ARGS` as a new process under /usr/bin/time -v (wall, CPU of all its threads, peak RSS) and its stdout; throws when it fails. */
+export function timedProcess(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): ProcessRun & { out: string } {
   const t0 = performance.now();
-  const p = spawnSync('/usr/bin/time', ['-v', process.execPath, cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const p = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
   const ms = performance.now() - t0;
-  if (p.status !== 0) throw new Error(`segmint ${args.join(' ')} failed: ${(p.stderr ?? '').slice(-2000)}`);
+  if (p.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${(p.stderr ?? '').slice(-2000)}`);
   const field = (name: string) => Number(new RegExp(`${name}: ([\\d.]+)`).exec(p.stderr ?? '')?.[1] ?? NaN);
-  return { ms, cpuMs: 1000 * (field('User time \\(seconds\\)') + field('System time \\(seconds\\)')), rssMiB: field('Maximum resident set size \\(kbytes\\)') / 1024 };
+  return { ms, cpuMs: 1000 * (field('User time \\(seconds\\)') + field('System time \\(seconds\\)')), rssMiB: field('Maximum resident set size \\(kbytes\\)') / 1024, out: p.stdout };
+}
+
+/** `segmint ARGS`, the compiled CLI (bench/dist-cli.mjs; buildCli first), as a new process (timedProcess). */
+export function cliProcess(args: readonly string[]): ProcessRun & { out: string } {
+  return timedProcess(process.execPath, [resolve(import.meta.dirname, 'dist-cli.mjs'), ...args]);
 }
 
 export function machine(): string {

@@ -14,7 +14,7 @@ import { chooseK } from '../src/models/cluster/choose-k.ts';
 import { fitKMeans } from '../src/models/cluster/kmeans.ts';
 import { silhouetteScore } from '../src/models/cluster/metrics.ts';
 import { Random } from '../src/models/random.ts';
-import { buildCli, machine, median, writeSection } from './benchmarks-md.ts';
+import { buildCli, machine, median, timedProcess, writeSection } from './benchmarks-md.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'bench/out/cluster');
@@ -86,16 +86,6 @@ km = KMeans(8, n_init=1, algorithm='lloyd', random_state=0).fit(X)
 print(round(1000 * (time.perf_counter() - t0)), km.n_iter_)
 `;
 
-/** A command as a new process under /usr/bin/time -v: wall ms, CPU seconds (user + system) and peak RSS (MiB). */
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; cpu: number; rssMiB: number; out: string } {
-  const t0 = performance.now();
-  const p = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
-  const wall = performance.now() - t0;
-  if (p.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${(p.stderr ?? '').slice(-2000)}`);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(p.stderr ?? '');
-  const cpu = ['User', 'System'].reduce((t, w) => t + Number(new RegExp(`${w} time \\(seconds\\): ([\\d.]+)`).exec(p.stderr ?? '')?.[1] ?? NaN), 0);
-  return { ms: wall, cpu, rssMiB: rss ? Number(rss[1]) / 1024 : NaN, out: p.stdout };
-}
 
 /** The overlapping mixture as a CSV with an id column (6 decimals), written once. */
 export function mixtureCsv(file: string): void {
@@ -117,20 +107,20 @@ export function endToEnd(): string {
   buildCli();
   const cli = join(ROOT, 'bench/dist-cli.mjs');
   const features = Array.from({ length: D }, (_, j) => `x${j}`).join(',');
-  const seg = (extra: string[]) => timed(process.execPath, [cli, 'cluster', '--input', csv, '--id-column', 'id', '--features', features, '--seed', '0', '--out', join(OUT, 'e2e-out.csv'), '--force', '--json', ...extra]);
+  const seg = (extra: string[]) => timedProcess(process.execPath, [cli, 'cluster', '--input', csv, '--id-column', 'id', '--features', features, '--seed', '0', '--out', join(OUT, 'e2e-out.csv'), '--force', '--json', ...extra]);
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const runs = Number(process.env.BENCH_E2E_RUNS ?? 5);
   // s: the default (--restarts 3), s1: the settings of the baseline (one k-means++ start, as n_init=1), p: pandas + scikit-learn
-  const s: ReturnType<typeof timed>[] = [], s1: ReturnType<typeof timed>[] = [], p: ReturnType<typeof timed>[] = [];
+  const s: ReturnType<typeof timedProcess>[] = [], s1: ReturnType<typeof timedProcess>[] = [], p: ReturnType<typeof timedProcess>[] = [];
   for (let r = 0; r < runs; r++) {
     s.push(seg(['--k', '8']));
-    p.push(timed(PY, ['-c', PYTHON_E2E, csv], env));
+    p.push(timedProcess(PY, ['-c', PYTHON_E2E, csv], env));
     s1.push(seg(['--k', '8', '--restarts', '1']));
   }
   const sm = median(s.map((x) => x.ms)), pm = median(p.map((x) => x.ms)), s1m = median(s1.map((x) => x.ms));
-  const cpu = (xs: ReturnType<typeof timed>[]) => median(xs.map((x) => x.cpu));
+  const cpu = (xs: ReturnType<typeof timedProcess>[]) => median(xs.map((x) => x.cpuMs / 1000));
   const pyInner = p.map((x) => x.out.trim().split(' ')[0]).join(', ');
   const pyIter = p[0]!.out.trim().split(' ')[1];
   const auto = seg(['--k', 'auto']);
@@ -138,9 +128,9 @@ export function endToEnd(): string {
   const ws = join(ROOT, 'bench/out/rfm/ws-1000000');
   let wsRow = '| workspace of 1,000,000 generated customers (rfm benchmark), RFM features, `--k auto` | not run (no workspace at bench/out/rfm/ws-1000000) | | | | |';
   if (existsSync(join(ws, 'segmint.yaml'))) {
-    const w = timed(process.execPath, [cli, 'cluster', '-w', ws, '--json']);
+    const w = timedProcess(process.execPath, [cli, 'cluster', '-w', ws, '--json']);
     const j = JSON.parse(w.out) as { k: number; customers: { clustered: number } };
-    wsRow = `| workspace of ${j.customers.clustered.toLocaleString('en-US')} generated customers (rfm benchmark), RFM features, \`--k auto\` (k = ${j.k}) | ${ms(w.ms)} | 1 run | ${w.cpu.toFixed(2)} | ${w.rssMiB.toFixed(0)} | < 30 s |`;
+    wsRow = `| workspace of ${j.customers.clustered.toLocaleString('en-US')} generated customers (rfm benchmark), RFM features, \`--k auto\` (k = ${j.k}) | ${ms(w.ms)} | 1 run | ${(w.cpuMs / 1000).toFixed(2)} | ${w.rssMiB.toFixed(0)} | < 30 s |`;
   }
   console.log(`bench/cluster end to end: segmint ${ms(sm)} ms, pandas + scikit-learn ${ms(pm)} ms (${(sm / pm).toFixed(2)}×; CPU ${cpu(s).toFixed(2)} s against ${cpu(p).toFixed(2)} s); --restarts 1 ${ms(s1m)} ms (${(s1m / pm).toFixed(2)}×; CPU ${cpu(s1).toFixed(2)} s, ${(cpu(s1) / cpu(p)).toFixed(2)}×); k auto ${ms(auto.ms)} ms`);
   return `### End to end: \`segmint cluster\` as a new process
@@ -160,12 +150,12 @@ side-by-side ratios are meaningful.
 
 | run | median ms | runs (ms) | median CPU s | peak RSS (MiB) | target |
 | --- | ---: | --- | ---: | ---: | --- |
-| pandas + scikit-learn, k = 8 (new process) | ${ms(pm)} | ${p.map((x) => ms(x.ms)).join(', ')} (inside the script: ${pyInner}) | ${median(p.map((x) => x.cpu)).toFixed(2)} | ${median(p.map((x) => x.rssMiB)).toFixed(0)} | |
+| pandas + scikit-learn, k = 8 (new process) | ${ms(pm)} | ${p.map((x) => ms(x.ms)).join(', ')} (inside the script: ${pyInner}) | ${median(p.map((x) => x.cpuMs / 1000)).toFixed(2)} | ${median(p.map((x) => x.rssMiB)).toFixed(0)} | |
 | \`segmint cluster --k 8\` (new process; default, 3 k-means++ starts) | ${ms(sm)} | ${s.map((x) => ms(x.ms)).join(', ')} | ${cpu(s).toFixed(2)} | ${median(s.map((x) => x.rssMiB)).toFixed(0)} | ≤ 1.0× and < 1.5 GB |
 | **ratio** | **${(sm / pm).toFixed(2)}×** | | **${(cpu(s) / cpu(p)).toFixed(2)}×** | | |
 | \`segmint cluster --k 8 --restarts 1\` (new process; one start, the baseline's n_init=1) | ${ms(s1m)} | ${s1.map((x) => ms(x.ms)).join(', ')} | ${cpu(s1).toFixed(2)} | ${median(s1.map((x) => x.rssMiB)).toFixed(0)} | |
 | **ratio, matched settings** | **${(s1m / pm).toFixed(2)}×** | | **${(cpu(s1) / cpu(p)).toFixed(2)}×** | | |
-| \`segmint cluster --k auto\` (2..10, k = ${autoK}) | ${ms(auto.ms)} | 1 run | ${auto.cpu.toFixed(2)} | ${auto.rssMiB.toFixed(0)} | < 60 s |
+| \`segmint cluster --k auto\` (2..10, k = ${autoK}) | ${ms(auto.ms)} | 1 run | ${(auto.cpuMs / 1000).toFixed(2)} | ${auto.rssMiB.toFixed(0)} | < 60 s |
 ${wsRow}
 
 The data path of a run on a file (issue #15): DuckDB reads the CSV into a table stored in id order (the read sorts

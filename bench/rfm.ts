@@ -4,7 +4,7 @@
  * bare DuckDB query of the same metrics and quintile scores, and against pandas doing the same RFM.
  * Targets (issue #3): ≤ 1.3× the bare DuckDB query, ≥ 10× faster than pandas.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,7 +13,7 @@ import { generatedEcommerce } from './generated.ts';
 import { runValueSegmentation } from '../src/pipeline/value.ts';
 import { importFile } from '../src/store/import/index.ts';
 import { Workspace } from '../src/store/workspace.ts';
-import { buildCli, machine, median, writeSection } from './benchmarks-md.ts';
+import { buildCli, cliProcess, machine, median, writeSection } from './benchmarks-md.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, 'bench/out/rfm');
@@ -67,7 +67,7 @@ export async function run(): Promise<void> {
   };
   // The machine is shared: the bare query, the library call and the CLI alternate round by round, each with
   // a fresh connection (as the CLI has), and the medians are compared.
-  const lib: number[] = [], cli: number[] = [], bare: number[] = [];
+  const lib: number[] = [], cli: number[] = [], cliCpu: number[] = [], cliRss: number[] = [], bare: number[] = [];
   let scored = 0, bareCustomers = 0;
   for (let i = 0; i < RUNS; i++) {
     const inst = await DuckDBInstance.create(join(wsDir, 'segmint.duckdb'));
@@ -85,10 +85,10 @@ export async function run(): Promise<void> {
     scored = r.customers.scored;
     ws.close();
     await clean();
-    t0 = performance.now();
-    const p = spawnSync(process.execPath, [join(ROOT, 'bench/dist-cli.mjs'), 'rfm', '--as-of', asOf, '-w', wsDir, '--json'], { encoding: 'utf8' });
-    cli.push(performance.now() - t0);
-    if (p.status !== 0) throw new Error(p.stderr);
+    const p = cliProcess(['rfm', '--as-of', asOf, '-w', wsDir, '--json']);
+    cli.push(p.ms);
+    cliCpu.push(p.cpuMs);
+    cliRss.push(p.rssMiB);
     await clean();
   }
   let pandas: { load_ms: number; compute_ms: number; customers: number; pandas: string } | undefined;
@@ -106,7 +106,7 @@ export async function run(): Promise<void> {
   const rows = [
     `| bare DuckDB query (same metrics and quintile scores) | ${b.toFixed(0)} | ${bare.map((x) => x.toFixed(0)).join(', ')} | 1.00× |`,
     `| segmint, library call (features, scores, segments, stored run) | ${l.toFixed(0)} | ${lib.map((x) => x.toFixed(0)).join(', ')} | ${(l / b).toFixed(2)}× |`,
-    `| \`segmint rfm --json\` end to end (new process, compiled CLI) | ${c.toFixed(0)} | ${cli.map((x) => x.toFixed(0)).join(', ')} | ${(c / b).toFixed(2)}× |`,
+    `| \`segmint rfm --json\` end to end (new process, compiled CLI; CPU ${(median(cliCpu) / 1000).toFixed(2)} s, peak RSS ${median(cliRss).toFixed(0)} MiB) | ${c.toFixed(0)} | ${cli.map((x) => x.toFixed(0)).join(', ')} | ${(c / b).toFixed(2)}× |`,
   ];
   if (pandas) {
     rows.push(`| pandas ${pandas.pandas}: compute only (after loading) | ${pandas.compute_ms.toFixed(0)} | 1 run | ${(pandas.compute_ms / b).toFixed(2)}× |`);
