@@ -402,43 +402,53 @@ export class DuckDbEngine implements Engine {
     const parts: Float64Array[][] = names.map(() => []);
     let n = 0;
     let filled = 0; // rows in `whole`: the leading chunks that fit
-    for (let chunks = 1; ; chunks++) {
-      // the chunks read so far collected every 16 (young-gc.ts): their native memory reused for the next ones
-      if (chunks % 16 === 0) collectYoung();
-      const c = await result.fetchChunk();
-      if (!c || c.rowCount === 0) break;
-      const rows = c.rowCount;
-      // rows that fit the expected length go into it; any beyond, chunk by chunk as before
-      const into = filled === n && n + rows <= cap;
-      const rawChunk = raw ? (c as unknown as { chunk?: unknown }).chunk : undefined;
-      at.forEach((j, t) => {
-        const part = into ? whole[t]!.subarray(n, n + rows) : new Float64Array(rows);
-        if (rawChunk !== undefined && doubles[t]) {
-          // DOUBLE: the values and the validity words straight from the chunk (see `bindings`)
-          const v = raw!.data_chunk_get_vector(rawChunk, j);
-          const data = raw!.vector_get_data(v, rows * 8);
-          part.set(new Float64Array(data.buffer, data.byteOffset, rows));
-          const valid = raw!.vector_get_validity(v, Math.ceil(rows / 64) * 8);
-          if (valid) nullsToNaN(part, new Uint32Array(valid.buffer, valid.byteOffset, Math.ceil(rows / 32)), rows);
+    // one fetch ahead: the engine produces the next chunk on its thread while this one is copied here (a fetch at a
+    // time, as the result allows; each chunk is the caller's own, so the one being copied stays valid)
+    let next: ReturnType<typeof result.fetchChunk> | undefined = result.fetchChunk();
+    try {
+      for (let chunks = 1; ; chunks++) {
+        // the chunks read so far collected every 16 (young-gc.ts): their native memory reused for the next ones
+        if (chunks % 16 === 0) collectYoung();
+        const c = await next;
+        next = undefined;
+        if (!c || c.rowCount === 0) break;
+        next = result.fetchChunk();
+        const rows = c.rowCount;
+        // rows that fit the expected length go into it; any beyond, chunk by chunk as before
+        const into = filled === n && n + rows <= cap;
+        const rawChunk = raw ? (c as unknown as { chunk?: unknown }).chunk : undefined;
+        at.forEach((j, t) => {
+          const part = into ? whole[t]!.subarray(n, n + rows) : new Float64Array(rows);
+          if (rawChunk !== undefined && doubles[t]) {
+            // DOUBLE: the values and the validity words straight from the chunk (see `bindings`)
+            const v = raw!.data_chunk_get_vector(rawChunk, j);
+            const data = raw!.vector_get_data(v, rows * 8);
+            part.set(new Float64Array(data.buffer, data.byteOffset, rows));
+            const valid = raw!.vector_get_validity(v, Math.ceil(rows / 64) * 8);
+            if (valid) nullsToNaN(part, new Uint32Array(valid.buffer, valid.byteOffset, Math.ceil(rows / 32)), rows);
+            if (!into) parts[t]!.push(part);
+            return;
+          }
+          const vec = c.getColumnVector(j);
+          if (vec instanceof DuckDBDoubleVector) {
+            // DOUBLE columns are copied from the engine's vectors as they are: the values, then NaN where the
+            // validity mask (absent when no value is NULL; not public) has a 0 bit, read a 32-bit word at a time
+            const { items, validity } = vec as unknown as { items: Float64Array; validity: { data: BigUint64Array | null } };
+            part.set(items.subarray(0, rows));
+            if (validity.data) nullsToNaN(part, new Uint32Array(validity.data.buffer, validity.data.byteOffset, Math.ceil(rows / 32)), rows);
+          } else {
+            // other types as `all` reads them
+            let r = 0;
+            for (const v of c.convertColumnValues(j, JSDuckDBValueConverter)) part[r++] = toDouble(toJs(v));
+          }
           if (!into) parts[t]!.push(part);
-          return;
-        }
-        const vec = c.getColumnVector(j);
-        if (vec instanceof DuckDBDoubleVector) {
-          // DOUBLE columns are copied from the engine's vectors as they are: the values, then NaN where the
-          // validity mask (absent when no value is NULL; not public) has a 0 bit, read a 32-bit word at a time
-          const { items, validity } = vec as unknown as { items: Float64Array; validity: { data: BigUint64Array | null } };
-          part.set(items.subarray(0, rows));
-          if (validity.data) nullsToNaN(part, new Uint32Array(validity.data.buffer, validity.data.byteOffset, Math.ceil(rows / 32)), rows);
-        } else {
-          // other types as `all` reads them
-          let r = 0;
-          for (const v of c.convertColumnValues(j, JSDuckDBValueConverter)) part[r++] = toDouble(toJs(v));
-        }
-        if (!into) parts[t]!.push(part);
-      });
-      if (into) filled += rows;
-      n += rows;
+        });
+        if (into) filled += rows;
+        n += rows;
+      }
+    } finally {
+      // a copy that failed leaves its fetch running: settled before the result is dropped
+      if (next) await next.catch(() => undefined);
     }
     const out: Record<string, Float64Array> = {};
     names.forEach((name, t) => {
@@ -462,13 +472,17 @@ export class DuckDbEngine implements Engine {
       if (app.columnCount === columns.length && columns.every((_, j) => app.columnType(j).typeId === DuckDBTypeId.DOUBLE)) {
         const types = columns.map(() => DOUBLE);
         const raw = bindings();
+        // the bindings refuse a SharedArrayBuffer ("Invalid argument": cluster's distances come from the k-means
+        // threads' shared memory): such rows go through this buffer of one chunk
+        const bounce = raw && columns.some((c) => c instanceof Float64Array && c.buffer instanceof SharedArrayBuffer) ? new Float64Array(2048) : undefined;
         for (let from = 0; from < n; from += 2048) {
           const rows = Math.min(2048, n - from), chunk = DuckDBDataChunk.create(types, rows);
           columns.forEach((c, j) => {
-            // a Float64Array's rows all finite: copied into the vector at once (see `bindings`); the bindings refuse a
-            // SharedArrayBuffer ("Invalid argument": cluster's distances come from the k-means threads' shared memory)
-            if (raw && c instanceof Float64Array && !(c.buffer instanceof SharedArrayBuffer) && allFinite(c, from, from + rows)) {
-              raw.copy_data_to_vector(raw.data_chunk_get_vector((chunk as unknown as { chunk: unknown }).chunk, j), 0, c.buffer, c.byteOffset + from * 8, rows * 8);
+            // a Float64Array's rows all finite: copied into the vector at once (see `bindings`)
+            if (raw && c instanceof Float64Array && allFinite(c, from, from + rows)) {
+              const src = c.buffer instanceof SharedArrayBuffer ? (bounce!.set(c.subarray(from, from + rows)), bounce!) : c;
+              const offset = src === c ? c.byteOffset + from * 8 : 0;
+              raw.copy_data_to_vector(raw.data_chunk_get_vector((chunk as unknown as { chunk: unknown }).chunk, j), 0, src.buffer as ArrayBuffer, offset, rows * 8);
               return;
             }
             const v = chunk.getColumnVector(j);

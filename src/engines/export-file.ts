@@ -38,7 +38,8 @@ const SCRATCH_TYPE: Record<ColumnKind, string> = {
  */
 export async function exportQuery(engine: Engine, sql: string, params: readonly Param[] | undefined, path: string, format: ExportFormat, options: ExportOptions = {}): Promise<number> {
   if (engine.dialect === 'duckdb') {
-    const cols = await engine.all<{ column_name: string; column_type: string }>(`SELECT column_name, column_type FROM (DESCRIBE ${sql})`, params);
+    // the column types matter only to write timestamps in a zone (a DESCRIBE of a query over a million rows: 0.1 s)
+    const cols = options.timezone === undefined ? [] : await engine.all<{ column_name: string; column_type: string }>(`SELECT column_name, column_type FROM (DESCRIBE ${sql})`, params);
     const kinds = cols.map((c) => ({ name: c.column_name, kind: c.column_type.startsWith('TIMESTAMP') ? 'timestamp' as const : 'other' as const }));
     return copyTo(engine, sql, params, kinds, path, format, options);
   }
