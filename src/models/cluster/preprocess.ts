@@ -5,6 +5,7 @@
  * (mean / population sd) or robust (median / IQR) scaling; categorical traits become one-hot columns.
  * Constant columns carry no information for a distance and are dropped with a warning.
  */
+import { prefault } from './prefault.ts';
 import { LOG1P_FLOOR, MISSING_LEVEL, scaleBounds, Z_TINY } from '../../core/cluster-guards.ts';
 import { presentCount, quantileOf, quantilesSelect } from './quantile.ts';
 import { SegmintError } from '../../core/errors.ts';
@@ -209,6 +210,11 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
   }
   if (excluded > 0) warnings.push(`${excluded} rows with a missing value were excluded`);
 
+  // numeric columns only: the matrix has at most a column each, so its memory is taken now and made resident on another
+  // thread while the steps below are fitted (prefault.ts)
+  const shared = typeof SharedArrayBuffer === 'function' && columns.every((c) => c.kind === 'numeric') && kept.length * columns.length * 8 >= SHARED_MIN_BYTES
+    ? new SharedArrayBuffer(kept.length * columns.length * 8) : undefined;
+  if (shared) prefault(shared);
   const steps: Step[] = [];
   const fills: ((X: Float64Array, d: number, j: number, from: number, to: number) => void)[] = [];
   const rawFigures = new Map<string, RawFigures>();
@@ -264,7 +270,8 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
   if (steps.length === 0) throw new SegmintError('no-variable-features', `every feature is constant (${columns.map((c) => c.name).join(', ')}): there is nothing to tell customers apart by`, { hint: 'choose other features' });
   // a large matrix goes in shared memory, so that k-means' worker threads read it without a copy
   const d = steps.length, bytes = kept.length * d * 8;
-  const X = new Float64Array(bytes >= SHARED_MIN_BYTES && typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const X = shared ? new Float64Array(shared, 0, kept.length * d)
+    : new Float64Array(bytes >= SHARED_MIN_BYTES && typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   // a block of rows at a time, every column into it: the block's part of X stays in the cache (column by column
   // over all rows wrote one value per cache line of the whole matrix, d times over)
   for (let from = 0; from < kept.length; from += FILL_BLOCK) {
