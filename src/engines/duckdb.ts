@@ -480,9 +480,11 @@ export class DuckDbEngine implements Engine {
           columns.forEach((c, j) => {
             // a Float64Array's rows all finite: copied into the vector at once (see `bindings`)
             if (raw && c instanceof Float64Array && allFinite(c, from, from + rows)) {
-              const src = c.buffer instanceof SharedArrayBuffer ? (bounce!.set(c.subarray(from, from + rows)), bounce!) : c;
-              const offset = src === c ? c.byteOffset + from * 8 : 0;
-              raw.copy_data_to_vector(raw.data_chunk_get_vector((chunk as unknown as { chunk: unknown }).chunk, j), 0, src.buffer as ArrayBuffer, offset, rows * 8);
+              const vector = raw.data_chunk_get_vector((chunk as unknown as { chunk: unknown }).chunk, j);
+              if (c.buffer instanceof SharedArrayBuffer) {
+                bounce!.set(c.subarray(from, from + rows));
+                raw.copy_data_to_vector(vector, 0, bounce!.buffer, 0, rows * 8);
+              } else raw.copy_data_to_vector(vector, 0, c.buffer, c.byteOffset + from * 8, rows * 8);
               return;
             }
             const v = chunk.getColumnVector(j);

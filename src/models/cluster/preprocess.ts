@@ -5,9 +5,9 @@
  * (mean / population sd) or robust (median / IQR) scaling; categorical traits become one-hot columns.
  * Constant columns carry no information for a distance and are dropped with a warning.
  */
-import { prefault } from './prefault.ts';
 import { LOG1P_FLOOR, MISSING_LEVEL, scaleBounds, Z_TINY } from '../../core/cluster-guards.ts';
 import { presentCount, quantileOf, quantilesSelect } from './quantile.ts';
+import { prefault } from './prefault.ts';
 import { SegmintError } from '../../core/errors.ts';
 
 /** One input column: numbers (NaN = missing) or category labels (null = missing). */
@@ -214,7 +214,7 @@ export function fitPreprocess(columns: readonly InputColumn[], params: Preproces
   // thread while the steps below are fitted (prefault.ts)
   const shared = typeof SharedArrayBuffer === 'function' && columns.every((c) => c.kind === 'numeric') && kept.length * columns.length * 8 >= SHARED_MIN_BYTES
     ? new SharedArrayBuffer(kept.length * columns.length * 8) : undefined;
-  if (shared) prefault(shared);
+  if (shared) void prefault(shared);
   const steps: Step[] = [];
   const fills: ((X: Float64Array, d: number, j: number, from: number, to: number) => void)[] = [];
   const rawFigures = new Map<string, RawFigures>();
