@@ -4,8 +4,9 @@
  */
 import { SegmintError } from '../core/errors.ts';
 import { customerMetrics, exclusionCounts } from '../features/customer-metrics.ts';
-import { edgesQuery, runScoresRows, scoreQuery, segmentSummaryQuery, type ScoreSpec } from '../scoring/rfm.ts';
+import { fractions, runScoresRows, scoreQuery, segmentSummaryQuery, type ScoreSpec } from '../scoring/rfm.ts';
 import { checkThresholds } from '../models/rfm/binning.ts';
+import { countQuantiles } from '../scoring/count-quantiles.ts';
 import { checkCoverage, DEFAULT_LRFMP_SEGMENTS, DEFAULT_LRFP_SEGMENTS, DEFAULT_RF_SEGMENTS, DEFAULT_RFM_SEGMENTS, type SegmentRule } from '../models/rfm/segments.ts';
 import { DIALECT } from '../sql/compile.ts';
 import {
@@ -190,14 +191,13 @@ export async function runValueSegmentation(ws: Pick<Workspace, 'db' | 'config'>,
         if (scoredP === 0) warnings.push('no customer has three purchase days or more: nobody has a P score');
       }
     }
-    const edgesQ = edgesQuery({ features, bins, scores: specs });
+    // the quantile edges from each metric's value counts (scoring/count-quantiles.ts: edgesQuery's values, in a
+    // tenth of the time); no customer with a value (P when nobody has three purchase days): no edges, and nobody
+    // has the score
+    const quantiled = specs.filter((s) => !s.thresholds);
+    const q = await countQuantiles(db, features, quantiled.map((s) => s.metric), fractions(bins));
     const edges: Record<string, number[]> = {};
-    if (edgesQ) {
-      const row = (await one<Record<string, number[]>>(db, edgesQ))!;
-      // no customer with a value (P when nobody has three purchase days): no edges, and nobody has the score
-      for (const s of specs) if (!s.thresholds) edges[s.score] = [...(row[`q_${s.score}`] ?? [])].map(Number);
-    }
-    for (const s of specs) if (s.thresholds) edges[s.score] = [...s.thresholds];
+    for (const s of specs) edges[s.score] = s.thresholds ? [...s.thresholds] : q[s.metric]!;
     const nonPositive = noAmounts ? 0 : await countRows(db, features, le(col('monetary'), num(0)));
     if (nonPositive > 0) warnings.push(`${nonPositive} customers have a net spend of zero or less (returns exceed purchases): they are scored in the lowest M bin`);
 
