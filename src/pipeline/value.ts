@@ -10,7 +10,7 @@ import { countQuantiles } from '../scoring/count-quantiles.ts';
 import { checkCoverage, DEFAULT_LRFMP_SEGMENTS, DEFAULT_LRFP_SEGMENTS, DEFAULT_RF_SEGMENTS, DEFAULT_RFM_SEGMENTS, type SegmentRule } from '../models/rfm/segments.ts';
 import { DIALECT } from '../sql/compile.ts';
 import {
-  and, caseWhen, col, createTableAs, dropTable, eq, ge, insertSelect, isNotNull, isNull, le, lit, lt, max, num, NULL, or, select, table, tempName,
+  and, caseWhen, col, createTableAs, dropTable, eq, ge, insertSelect, isNotNull, isNull, le, lit, lt, max, num, NULL, or, select, subquery, table, tempName,
   type Select,
 } from '../sql/ir.ts';
 import type { Workspace } from '../store/workspace.ts';
@@ -20,6 +20,9 @@ import { recordRun, storeRun } from '../store/runs.ts';
 import { grouped } from '../core/numbers.ts';
 
 export type ValueModel = 'rfm' | 'lrfmp';
+
+/** The metrics an RFM run reads and stores: customerMetrics' lean columns that are not NULL. */
+const RFM_COLUMNS = ['customer_id', 'first_purchase', 'last_purchase', 'recency_days', 'tenure_days', 'frequency', 'monetary', 'mean_order_value'] as const;
 
 export interface ValueOptions {
   /** YYYY-MM-DD; default segmint.yaml analysis.asOf, else the day after the last transaction */
@@ -155,7 +158,12 @@ export async function runValueSegmentation(ws: Pick<Workspace, 'db' | 'config'>,
   let features = tempName('features');
   temps.push(features);
   const windowFunctions = DIALECT[db.dialect].capabilities.windowFunctions;
-  await exec(db, createTableAs(features, customerMetrics({ asOf: asOfDate, windowFunctions, features: model === 'rfm' ? 'rfm' : 'all' }), { temporary: true }));
+  const metrics = customerMetrics({ asOf: asOfDate, windowFunctions, features: model === 'rfm' ? 'rfm' : 'all' });
+  // RFM: the table without the columns the lean metrics leave NULL (six of fourteen; the rows' insert writes NULL)
+  const featureColumns = model === 'rfm' ? RFM_COLUMNS : undefined;
+  await exec(db, createTableAs(features, featureColumns
+    ? select({ select: featureColumns.map((c) => ({ expr: col(c), as: c })), from: subquery(metrics, 'm') })
+    : metrics, { temporary: true }));
   try {
     const scored = await countRows(db, features);
     const totalCustomers = await countRows(db, 'customers');
@@ -202,12 +210,13 @@ export async function runValueSegmentation(ws: Pick<Workspace, 'db' | 'config'>,
     if (nonPositive > 0) warnings.push(`${nonPositive} customers have a net spend of zero or less (returns exceed purchases): they are scored in the lowest M bin`);
 
     const carried = ['recency_days', 'tenure_days', 'frequency', 'monetary', 'mean_order_value', 'periodicity_days', 'return_rate', 'distinct_products', 'basket_size', 'first_purchase', 'last_purchase'];
+    const present = featureColumns ? new Set<string>(featureColumns) : undefined;
     // The edges were computed once above; the score query compares with them as constants.
     const fixed = specs.map((s) => ({ ...s, thresholds: edges[s.score]! }));
     const has = new Set<string>(specs.map((s) => s.score));
-    const sq = scoreQuery({ features, bins, scores: fixed, rules, ruleScale, passthrough: carried });
+    const sq = scoreQuery({ features, bins, scores: fixed, rules, ruleScale, passthrough: present ? carried.filter((c) => present.has(c)) : carried });
     const runId = await storeRun(db, model, async (runId) => {
-      await exec(db, insertSelect('run_scores', runScoresRows(runId, sq, has, carried)));
+      await exec(db, insertSelect('run_scores', runScoresRows(runId, sq, has, carried, present)));
       const params = { model, bins, thresholds: th, rules: rules.map((r) => r.name), scores: specs.map((s) => s.score), ...(noAmounts ? { noAmounts } : {}) };
       // checked before the commit: a failed run stores nothing
       const unnamed = await countRows(db, 'run_scores', and(eq(col('run_id'), num(runId)), or(isNull(col('segment')), eq(col('segment'), lit('')))));

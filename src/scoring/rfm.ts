@@ -109,9 +109,10 @@ export const SCORE_LETTERS = ['l', 'r', 'f', 'm', 'p'] as const;
 
 /**
  * The rows of run `runId` for `run_scores`, in its column order: run id, customer, segment, code, the five
- * scores (NULL for those not computed) and the `carried` feature columns, read from `scores` (a `scoreQuery`).
+ * scores (NULL for those not computed) and the `carried` feature columns, read from `scores` (a `scoreQuery`);
+ * a carried column not in `present` (when given) is NULL, not read.
  */
-export function runScoresRows(runId: number, scores: Select, computed: ReadonlySet<string>, carried: readonly string[]): Select {
+export function runScoresRows(runId: number, scores: Select, computed: ReadonlySet<string>, carried: readonly string[], present?: ReadonlySet<string>): Select {
   return select({
     select: [
       { expr: num(runId), as: 'run_id' },
@@ -119,7 +120,7 @@ export function runScoresRows(runId: number, scores: Select, computed: ReadonlyS
       { expr: col('segment', 's'), as: 'segment' },
       { expr: col('score_code', 's'), as: 'score_code' },
       ...SCORE_LETTERS.map((l) => ({ expr: computed.has(l) ? col(l, 's') : NULL, as: l })),
-      ...carried.map((c) => ({ expr: col(c, 's'), as: c })),
+      ...carried.map((c) => ({ expr: !present || present.has(c) ? col(c, 's') : NULL, as: c })),
     ],
     from: subquery(scores, 's'),
   });
