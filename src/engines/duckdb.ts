@@ -278,6 +278,8 @@ export class DuckDbEngine implements Engine {
   private readonly tx = { open: false };
   private closed = false;
   private tempSeq = 0;
+  /** runRowsWrite calls in progress */
+  private runRowsDepth = 0;
   /** the connection's calls in flight (duckdb-calls.ts: it is closed when they have settled) */
   private readonly calls: CallCount = { n: 0, idle: undefined };
   private readonly conn: DuckDBConnection;
@@ -315,6 +317,25 @@ export class DuckDbEngine implements Engine {
       return;
     }
     unlinkSync(beforeImagePath(this.file));
+  }
+
+  /**
+   * A run's rows written without FSST among DuckDB's compression choices for strings (issue #15). Each row group
+   * of a bulk insert is compressed as it is written, and for the customer ids of a run (unique strings, where
+   * dictionary compression does not help) DuckDB tried FSST's symbol table on every segment: 100-150 ms of
+   * `segmint rfm`'s million-row insert into run_scores (866-870 → 678-776 ms in new processes at bench/rfm). The
+   * ids are then stored uncompressed: about 7 MB more per million customers (the id and its offset). The setting
+   * is the database's (DuckDB has it global), set for the write and reset after it; nested writes keep it.
+   */
+  async runRowsWrite<T>(write: () => Promise<T>): Promise<T> {
+    if (!this.file) return write();
+    if (this.runRowsDepth++ === 0) await this.conn.run("SET disabled_compression_methods = 'fsst'");
+    try {
+      return await write();
+    } finally {
+      // a failed reset (the connection gone) costs only compression: the write's own outcome is what is reported
+      if (--this.runRowsDepth === 0) await this.conn.run('RESET disabled_compression_methods').catch(() => undefined);
+    }
   }
 
   writeCount(): number {

@@ -91,6 +91,11 @@ export interface Engine {
    * (engines/duckdb-checkpoint.ts); the servers checkpoint themselves.
    */
   checkpoint?(): Promise<void>;
+  /**
+   * Embedded DuckDB only: `write` (a run's rows, a million at a time) with the compression a bulk write of
+   * per-run rows can afford (engines/duckdb.ts); the other engines choose their own.
+   */
+  runRowsWrite?<T>(write: () => Promise<T>): Promise<T>;
 
   /**
    * Bulk insert into an existing table: DuckDB's appender, PostgreSQL `COPY … FROM STDIN`, ClickHouse an

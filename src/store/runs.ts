@@ -26,5 +26,6 @@ export async function recordRun(db: Db, runId: number, kind: string, asOf: strin
  */
 export async function storeRun<T>(db: Db, kind: string, write: (runId: number) => Promise<T>): Promise<T> {
   const runId = await nextRunId(db);
-  return journalled(db, 'run', runId, kind, () => write(runId));
+  const store = () => journalled(db, 'run', runId, kind, () => write(runId));
+  return db.runRowsWrite ? db.runRowsWrite(store) : store();
 }
