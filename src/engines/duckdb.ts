@@ -323,8 +323,8 @@ export class DuckDbEngine implements Engine {
    * A run's rows written without FSST among DuckDB's compression choices for strings (issue #15). Each row group
    * of a bulk insert is compressed as it is written, and for the customer ids of a run (unique strings, where
    * dictionary compression does not help) DuckDB tried FSST's symbol table on every segment: 100-150 ms of
-   * `segmint rfm`'s million-row insert into run_scores (866-870 → 678-776 ms in new processes at bench/rfm). The
-   * ids are then stored uncompressed: about 7 MB more per million customers (the id and its offset). The setting
+   * `segmint rfm`'s insert into run_scores (866-870 → 714-776 ms in new processes at bench/rfm). The ids are then
+   * stored uncompressed: 27.8 → 33.8 MiB for that run of 923,349 customers (docs/engines.md). The setting
    * is the database's (DuckDB has it global), set for the write and reset after it; nested writes keep it.
    */
   async runRowsWrite<T>(write: () => Promise<T>): Promise<T> {
