@@ -6,7 +6,7 @@ import { SegmintError } from '../core/errors.ts';
 import { customerMetrics, exclusionCounts } from '../features/customer-metrics.ts';
 import { fractions, runScoresRows, scoreQuery, segmentSummaryQuery, type ScoreSpec } from '../scoring/rfm.ts';
 import { checkThresholds } from '../models/rfm/binning.ts';
-import { countQuantiles } from '../scoring/count-quantiles.ts';
+import { countQuantiles } from './count-quantiles.ts';
 import { checkCoverage, DEFAULT_LRFMP_SEGMENTS, DEFAULT_LRFP_SEGMENTS, DEFAULT_RF_SEGMENTS, DEFAULT_RFM_SEGMENTS, type SegmentRule } from '../models/rfm/segments.ts';
 import { DIALECT } from '../sql/compile.ts';
 import {
@@ -199,7 +199,7 @@ export async function runValueSegmentation(ws: Pick<Workspace, 'db' | 'config'>,
         if (scoredP === 0) warnings.push('no customer has three purchase days or more: nobody has a P score');
       }
     }
-    // the quantile edges from each metric's value counts (scoring/count-quantiles.ts: edgesQuery's values, in a
+    // the quantile edges from each metric's value counts (pipeline/count-quantiles.ts: edgesQuery's values, in a
     // tenth of the time); no customer with a value (P when nobody has three purchase days): no edges, and nobody
     // has the score
     const quantiled = specs.filter((s) => !s.thresholds);

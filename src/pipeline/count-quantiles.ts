@@ -13,7 +13,7 @@
  */
 import { cast, col, count, isNotNull, select, table } from '../sql/ir.ts';
 import { compile } from '../sql/compile.ts';
-import type { Db } from '../store/workspace.ts';
+import type { Engine as Db } from '../engines/types.ts';
 
 /**
  * The type-7 quantiles at `ps` of the multiset with the ascending distinct `values`, `counts[i]` of each; []

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openEngine, parseEngineSpec, type Engine, type EngineSpec } from '../engines/index.ts';
 import { cast, col, compile, quantiles, select, table } from '../sql/index.ts';
-import { fractions } from './rfm.ts';
+import { fractions } from '../scoring/rfm.ts';
 import { countQuantiles, quantilesOfCounts } from './count-quantiles.ts';
 
 /** Pseudo-random samples: few distinct whole numbers (ties), cents, wide doubles, one value, NULLs among them. */
