@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { runClvFit, runClvPredict } from '../src/pipeline/clv.ts';
 import { importFile } from '../src/store/import/index.ts';
 import { predictSummaryQuery } from '../src/pipeline/clv-predict-summary.ts';
-import { fitSummaryWithDaysQuery } from '../src/pipeline/clv-fit-summary.ts';
+import { fitGroupsQuery } from '../src/pipeline/clv-fit-summary.ts';
 import { compile } from '../src/sql/compile.ts';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Workspace } from '../src/store/workspace.ts';
@@ -79,7 +79,7 @@ export async function floors(wsDir: string): Promise<{ fitSummary: number; predi
       } else await conn.run(sql);
       return performance.now() - t0;
     };
-    const f = compile(fitSummaryWithDaysQuery('2024-12-31', 'week', 1), 'duckdb');
+    const f = compile(fitGroupsQuery('2024-12-31', 'week', 1), 'duckdb');
     const fitSummary = await timed(`CREATE TEMP TABLE floor_fit AS ${f.sql}`, f.params);
     const p = compile(predictSummaryQuery('2024-12-31', 'week', 1, 'transactions', true), 'duckdb');
     const predictSummary = await timed(`CREATE TEMP TABLE floor_predict AS ${p.sql}`, p.params);
@@ -227,7 +227,7 @@ ${procRow('`segmint clv predict --horizon 12 --unit month`', 'predict', wp)}
 
 What neither command can skip, in bare DuckDB in the same rounds (a connection of its own, medians): the summary query
 each starts with over the ${imp.rows.loaded.toLocaleString('en-US')} transaction lines into a temporary table — fit **${(floorOf('fitSummary') / 1000).toFixed(2)} s**
-(with the purchase days per day), predict **${(floorOf('predictSummary') / 1000).toFixed(2)} s** — and the bare write of one prediction
+(the patterns, spend pairs and purchase days per day it reads), predict **${(floorOf('predictSummary') / 1000).toFixed(2)} s** — and the bare write of one prediction
 run's ${wsCustomers.toLocaleString('en-US')} rows (14 columns, in customer order, as predict inserts them) into \`clv_predictions\`, **${(floorOf('write') / 1000).toFixed(2)} s**. With
 the start-up (\`--version\`) that makes a floor of **${((floorOf('predictSummary') + floorOf('write') + pm2('version', 'ms')) / 1000).toFixed(2)} s** for \`clv predict\`
 (it runs at ${(pm2('predict', 'ms') / (floorOf('predictSummary') + floorOf('write') + pm2('version', 'ms'))).toFixed(2)}× that floor) and of

@@ -585,6 +585,14 @@ export class DuckDbEngine implements Engine {
     await this.run(`${head} AS ${query}`, params);
   }
 
+  async fileView(name: string, path: string): Promise<void> {
+    await this.run(`CREATE TEMP VIEW ${quoteIdent(name)} AS SELECT * FROM read_parquet(${quoteString(path)})`);
+  }
+
+  async dropFileView(name: string): Promise<void> {
+    await this.run(`DROP VIEW IF EXISTS ${quoteIdent(name)}`);
+  }
+
   async insertSelect(table: string, columns: readonly string[] | undefined, query: string, params?: readonly Param[]): Promise<void> {
     const list = columns ? ` (${columns.map(quoteIdent).join(', ')})` : '';
     await this.run(`INSERT INTO ${qualified(table)}${list} ${query}`, params);

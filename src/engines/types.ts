@@ -96,6 +96,12 @@ export interface Engine {
    * per-run rows can afford (engines/duckdb.ts); the other engines choose their own.
    */
   runRowsWrite?<T>(write: () => Promise<T>): Promise<T>;
+  /**
+   * Embedded DuckDB only: the temporary view `name` over the rows of the Parquet file at `path` (a cache kept in the
+   * workspace folder, pipeline/clv-purchase-cache.ts); `dropFileView` drops it.
+   */
+  fileView?(name: string, path: string): Promise<void>;
+  dropFileView?(name: string): Promise<void>;
 
   /**
    * Bulk insert into an existing table: DuckDB's appender, PostgreSQL `COPY … FROM STDIN`, ClickHouse an

@@ -11,12 +11,13 @@
  * exact; divided as a double it is avg()'s value or the neighbouring double (clv-fit-summary.test.ts).
  */
 import { PERIOD_DAYS, purchaseDays, type Period } from '../features/transaction-summary.ts';
+import { compile } from '../sql/compile.ts';
 import {
-  add, and, argMin, bool, cast, caseWhen, col, count, eq, fn, grouping, gt, le, lt, max, min, mul, num, param, select, sub, sum, table, div,
-  type Expr, type Select, type SelectItem,
+  add, and, argMin, coalesce, lit, daysBetween, NULL, unionAll, bool, cast, caseWhen, col, count, eq, fn, grouping, gt, le, lt, max, min, mul, num, param, select, sub, sum, table, div,
+  type Expr, type Query, type Select, type SelectItem,
 } from '../sql/ir.ts';
 import type { Db } from '../store/workspace.ts';
-import { materialise } from './value.ts';
+import { CACHED_FIGURES, type CachedPurchaseDays } from './clv-purchase-cache.ts';
 
 /** The period unit in days (× the multiplier), after checking the period and the calibration end (`who` names the caller in the error). */
 export function summaryUnitDays(who: string, calibrationEnd: string, period: Period, multiplier: number): number {
@@ -41,23 +42,36 @@ export const PATTERN_KEY_DAYS = 131072;
  */
 export function summaryColumns(end: Expr, unit: number, withKey = false): SelectItem[] {
   const d = col('d');
-  const first = min(d);
-  const days = count();
-  const repeat = sub(days, num(1));
+  return summaryColumnsOf({ first: min(d), last: max(d), days: count(), spend: sum(col('spend')), firstSpend: argMin(col('spend'), d) }, end, unit, withKey);
+}
+
+/**
+ * A customer's purchase days as summaryColumns reads them: the first and last day, how many, their spend (the exact
+ * DECIMAL sum of the days' net spend) and the first day's spend; aggregates over the purchase days, or a cached row's
+ * columns (clv-purchase-cache.ts), which give the same values.
+ */
+export interface PurchaseDayFigures {
+  first: Expr;
+  last: Expr;
+  days: Expr;
+  spend: Expr;
+  firstSpend: Expr;
+}
+
+/** summaryColumns from a customer's purchase-day figures (see there). */
+export function summaryColumnsOf(f: PurchaseDayFigures, end: Expr, unit: number, withKey = false): SelectItem[] {
+  const repeat = sub(f.days, num(1));
   const u = num(unit);
   const items: SelectItem[] = [
     { expr: cast(repeat, 'bigint'), as: 'frequency' },
-    { expr: div(cast(fn('days_between', first, max(d)), 'double'), u), as: 'recency' },
-    { expr: div(cast(fn('days_between', first, end), 'double'), u), as: 'T' },
-    {
-      expr: caseWhen([[gt(days, num(1)), div(cast(sub(sum(col('spend')), argMin(col('spend'), d)), 'double'), cast(repeat, 'double'))]], num(0)),
-      as: 'monetary_value',
-    },
+    { expr: div(cast(fn('days_between', f.first, f.last), 'double'), u), as: 'recency' },
+    { expr: div(cast(fn('days_between', f.first, end), 'double'), u), as: 'T' },
+    { expr: caseWhen([[gt(f.days, num(1)), div(cast(sub(f.spend, f.firstSpend), 'double'), cast(repeat, 'double'))]], num(0)), as: 'monetary_value' },
   ];
   if (withKey) {
     const K = num(PATTERN_KEY_DAYS);
-    const tDays = fn('days_between', first, end);
-    items.push({ expr: caseWhen([[lt(tDays, K), cast(add(mul(add(mul(repeat, K), fn('days_between', first, max(d))), K), tDays), 'double')]]), as: 'k' });
+    const tDays = fn('days_between', f.first, end);
+    items.push({ expr: caseWhen([[lt(tDays, K), cast(add(mul(add(mul(repeat, K), fn('days_between', f.first, f.last)), K), tDays), 'double')]]), as: 'k' });
   }
   return items;
 }
@@ -84,34 +98,93 @@ export function fitSummaryQuery(days: string, calibrationEnd: string, period: Pe
   });
 }
 
+/** What a `clv fit` without a holdout reads, grouped (fitGroups): patterns, spend pairs and purchase days per day. */
+export interface FitGroups {
+  /** the distinct (x, t_x, T) with their customers, in (x, t_x, T) order */
+  patterns: { x: Float64Array; tx: Float64Array; T: Float64Array; n: Float64Array };
+  /** the distinct (frequency, mean spend) pairs with their customers, in value order */
+  spend: { x: Float64Array; monetary: Float64Array; weights: Float64Array };
+  /** each day with a purchase day (days since 1970-01-01, in day order) and the customers with one that day */
+  days: { epochDay: Float64Array; n: Float64Array };
+}
+
 /**
- * The summary of a `clv fit` without a holdout and the purchase days per day in one query over the transactions
- * (issue #15): the purchase days (purchaseDaysUpTo, a CTE, not a table) grouped by customer — rows with `g` = 0:
- * customer_id, frequency, recency, T, monetary_value as fitSummaryQuery computes them — and by day — rows with
- * `g` = 1: the day `d` and `n`, the customers with a purchase that day (the tracking's purchase days per day). The
- * fit's table of purchase days (2,000,000 rows at bench/clv) is not materialised: it was read only by the summary
- * and by the tracking's count per day. Each grouping set's aggregates are those of a plain GROUP BY over the same
- * rows, so the summary is fitSummaryQuery's value for value (clv-fit-summary.test.ts).
+ * Everything a `clv fit` without a holdout reads of the purchases, in one query over the transactions (issue #15): the
+ * purchase days (purchaseDaysUpTo, a CTE) grouped by customer into the summary of fitSummaryQuery and by day (the
+ * tracking's purchase days per day), and those rows grouped again — the customers by (x, t_x, T) pattern (part 0),
+ * by (frequency, mean spend) pair (part 1) — beside the day rows (part 2). Columns: part; a = x (parts 0 and 1) or the
+ * day as days since 1970-01-01 (part 2); b = t_x (part 0) or the mean spend (part 1); c = T (part 0); n = customers.
+ * In (part, a, b, c) order. The per-customer summary (1,000,000 rows at bench/clv) is never written out: a table of
+ * it cost 0.2 s to write and 0.2 s more to group back, and the fit reads only these groups. Each grouping's
+ * aggregates are those of a plain GROUP BY over the same rows (clv-fit-summary.test.ts). With `cached` (every
+ * purchase day up to the calibration end in the cache of clv-purchase-cache.ts) the customer and day rows are the
+ * cache's instead of the transactions' aggregation: the same values from the same figures.
  */
-export function fitSummaryWithDaysQuery(calibrationEnd: string, period: Period, multiplier = 1, transactions = 'transactions'): Select {
-  const unit = summaryUnitDays('fitSummaryWithDaysQuery', calibrationEnd, period, multiplier);
+export function fitGroupsQuery(calibrationEnd: string, period: Period, multiplier = 1, cached?: CachedPurchaseDays): Select {
+  const unit = summaryUnitDays('fitGroupsQuery', calibrationEnd, period, multiplier);
   const end = calibrationEndDate(calibrationEnd);
+  // the customer rows (g = 0) and the day rows (g = 1): from the transactions in one aggregation, or from the cache
+  const summary: Query = cached
+    ? unionAll(
+      select({ select: [{ expr: num(0), as: 'g' }, { expr: cast(NULL, 'date'), as: 'd' }, { expr: cast(NULL, 'double'), as: 'n' }, ...summaryColumnsOf(CACHED_FIGURES, end, unit)], from: table(cached.stats) }),
+      select({
+        select: [
+          { expr: num(1), as: 'g' }, { expr: col('d'), as: 'd' }, { expr: cast(col('n'), 'double'), as: 'n' }, { expr: cast(NULL, 'bigint'), as: 'frequency' },
+          ...['recency', 'T', 'monetary_value'].map((c) => ({ expr: cast(NULL, 'double'), as: c })),
+        ],
+        from: table(cached.days),
+      }),
+    )
+    : select({
+      select: [
+        { expr: cast(grouping(col('customer_id')), 'integer'), as: 'g' },
+        { expr: col('d'), as: 'd' },
+        { expr: cast(count(), 'double'), as: 'n' },
+        ...summaryColumns(end, unit),
+      ],
+      from: table('days'),
+      groupingSets: [[col('customer_id')], [col('d')]],
+    });
+  // which grouping set a row is of: the day's (2), the pattern's (0: recency grouped) or the spend pair's (1)
+  const byDay = eq(grouping(col('d')), num(0));
+  const part = caseWhen([[byDay, num(2)], [eq(grouping(col('recency')), num(0)), num(0)]], num(1));
+  const x = cast(col('frequency'), 'double');
+  const epochDay = cast(daysBetween(cast(lit('1970-01-01'), 'date'), col('d')), 'double');
   return select({
-    with: [{ name: 'days', query: purchaseDaysUpTo(calibrationEnd, transactions) }],
+    with: [...(cached ? [] : [{ name: 'days', query: purchaseDaysUpTo(calibrationEnd) }]), { name: 'summary', query: summary }],
     select: [
-      { expr: cast(grouping(col('customer_id')), 'integer'), as: 'g' },
-      { expr: col('customer_id'), as: 'customer_id' },
-      { expr: col('d'), as: 'd' },
-      { expr: cast(count(), 'bigint'), as: 'n' },
-      ...summaryColumns(end, unit),
+      { expr: cast(part, 'double'), as: 'part' },
+      { expr: caseWhen([[byDay, epochDay]], x), as: 'a' },
+      { expr: coalesce(caseWhen([[byDay, num(0)], [eq(grouping(col('recency')), num(0)), col('recency')]], col('monetary_value')), num(0)), as: 'b' },
+      { expr: caseWhen([[byDay, num(0)]], coalesce(col('T'), num(0))), as: 'c' },
+      { expr: caseWhen([[byDay, sum(col('n'))]], cast(count(), 'double')), as: 'n' },
     ],
-    from: table('days'),
-    groupingSets: [[col('customer_id')], [col('d')]],
+    from: table('summary'),
+    // the customer rows (g = 0) in the first two sets, the day rows (g = 1) in the third
+    groupingSets: [[col('g'), col('frequency'), col('recency'), col('T')], [col('g'), col('frequency'), col('monetary_value')], [col('g'), col('d')]],
+    having: eq(col('g'), caseWhen([[byDay, num(1)]], num(0))),
+    orderBy: [col('part'), col('a'), col('b'), col('c')],
   });
 }
 
-/** fitSummaryWithDaysQuery as the temporary table `name` (DuckDB only). */
-export async function fitSummaryWithDaysTable(db: Db, name: string, calibrationEnd: string, period: Period, multiplier = 1): Promise<void> {
-  if (db.dialect !== 'duckdb') throw new Error('fitSummaryWithDaysTable: DuckDB only (other engines run features/transaction-summary.ts)');
-  await materialise({ db }, name, fitSummaryWithDaysQuery(calibrationEnd, period, multiplier));
+/** fitGroupsQuery run and read as typed columns, split by part (DuckDB only); over the cache when given. */
+export async function fitGroups(db: Db, calibrationEnd: string, period: Period, multiplier = 1, cached?: CachedPurchaseDays): Promise<FitGroups> {
+  if (db.dialect !== 'duckdb') throw new Error('fitGroups: DuckDB only (other engines run features/transaction-summary.ts)');
+  const q = compile(fitGroupsQuery(calibrationEnd, period, multiplier, cached), db.dialect);
+  const r = await db.numericColumns(q.sql, q.params, ['part', 'a', 'b', 'c', 'n']);
+  const part = r.part!;
+  // the first row of each part (rows are in part order)
+  const from = (p: number) => {
+    let i = 0;
+    while (i < part.length && part[i]! < p) i++;
+    return i;
+  };
+  const s1 = from(1);
+  const s2 = from(2);
+  const cut = (c: Float64Array, i: number, j: number) => c.subarray(i, j);
+  return {
+    patterns: { x: cut(r.a!, 0, s1), tx: cut(r.b!, 0, s1), T: cut(r.c!, 0, s1), n: cut(r.n!, 0, s1) },
+    spend: { x: cut(r.a!, s1, s2), monetary: cut(r.b!, s1, s2), weights: cut(r.n!, s1, s2) },
+    days: { epochDay: cut(r.a!, s2, part.length), n: cut(r.n!, s2, part.length) },
+  };
 }

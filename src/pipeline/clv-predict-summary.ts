@@ -15,7 +15,8 @@
  */
 import type { Period } from '../features/transaction-summary.ts';
 import { col, select, table, type Select } from '../sql/ir.ts';
-import { calibrationEndDate, PATTERN_KEY_DAYS, purchaseDaysUpTo, summaryColumns, summaryUnitDays } from './clv-fit-summary.ts';
+import { calibrationEndDate, PATTERN_KEY_DAYS, purchaseDaysUpTo, summaryColumns, summaryColumnsOf, summaryUnitDays } from './clv-fit-summary.ts';
+import { CACHED_FIGURES, type CachedPurchaseDays } from './clv-purchase-cache.ts';
 import type { Db } from '../store/workspace.ts';
 import { materialise } from './value.ts';
 
@@ -25,9 +26,11 @@ export { PATTERN_KEY_DAYS };
  * The summary (columns customer_id, frequency, recency, T, monetary_value) to the calibration end; `withKey`: also
  * "k", the pattern key (clv-fit-summary.ts's summaryColumns).
  */
-export function predictSummaryQuery(calibrationEnd: string, period: Period, multiplier = 1, transactions = 'transactions', withKey = false): Select {
+export function predictSummaryQuery(calibrationEnd: string, period: Period, multiplier = 1, transactions = 'transactions', withKey = false, cached?: CachedPurchaseDays): Select {
   const unit = summaryUnitDays('predictSummaryQuery', calibrationEnd, period, multiplier);
   const end = calibrationEndDate(calibrationEnd);
+  // from the cache of the customers' purchase days (clv-purchase-cache.ts), when it covers the calibration end
+  if (cached) return select({ select: [{ expr: col('customer_id'), as: 'customer_id' }, ...summaryColumnsOf(CACHED_FIGURES, end, unit, withKey)], from: table(cached.stats) });
   return select({
     with: [{ name: 'days', query: purchaseDaysUpTo(calibrationEnd, transactions) }],
     select: [{ expr: col('customer_id'), as: 'customer_id' }, ...summaryColumns(end, unit, withKey)],
@@ -36,8 +39,8 @@ export function predictSummaryQuery(calibrationEnd: string, period: Period, mult
   });
 }
 
-/** The summary as the temporary table `name` (DuckDB only), with the pattern key `k` (predictSummaryQuery). */
-export async function predictSummaryTable(db: Db, name: string, calibrationEnd: string, period: Period, multiplier = 1): Promise<void> {
+/** The summary as the temporary table `name` (DuckDB only), with the pattern key `k` (predictSummaryQuery); from the cache when given. */
+export async function predictSummaryTable(db: Db, name: string, calibrationEnd: string, period: Period, multiplier = 1, cached?: CachedPurchaseDays): Promise<void> {
   if (db.dialect !== 'duckdb') throw new Error('predictSummaryTable: DuckDB only (other engines run features/transaction-summary.ts)');
-  await materialise({ db }, name, predictSummaryQuery(calibrationEnd, period, multiplier, 'transactions', true));
+  await materialise({ db }, name, predictSummaryQuery(calibrationEnd, period, multiplier, 'transactions', true, cached));
 }

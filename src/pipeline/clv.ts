@@ -22,7 +22,8 @@ import { stageFile } from '../store/import/stage.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { predictSummaryTable } from './clv-predict-summary.ts';
 import { predictionRows, sortedPredictionRows } from './clv-prediction-rows.ts';
-import { fitSummaryWithDaysTable } from './clv-fit-summary.ts';
+import { fitGroups } from './clv-fit-summary.ts';
+import { cachedPurchaseDays, type CachedPurchaseDays } from './clv-purchase-cache.ts';
 import { exportRows } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
 import { all, anyRow, countRows, dayText, exec, one } from './run-query.ts';
@@ -332,15 +333,15 @@ async function summaryTable(ws: Workspace, name: string, kind: ModelOption, cali
  * (frequency, mean spend) pairs with theirs, in value order (the same data give the same fit to the last
  * digit): the fit's likelihoods are sums over these, so a million customers are read as far fewer rows.
  */
-async function groupedSummary(db: Workspace['db'], summary: string, where?: Expr): Promise<{ x: Float64Array; tx: Float64Array; T: Float64Array; n: Float64Array; spend: { x: Float64Array; monetary: Float64Array; weights: Float64Array } }> {
+async function groupedSummary(db: Workspace['db'], summary: string): Promise<{ x: Float64Array; tx: Float64Array; T: Float64Array; n: Float64Array; spend: { x: Float64Array; monetary: Float64Array; weights: Float64Array } }> {
   const keys = [col('frequency'), col('recency'), col('T')];
   const p = await typedColumnsOf(db, select({
-    select: [...PATTERN_SELECT, { expr: cast(count(), 'double'), as: 'n' }], from: table(summary), where, groupBy: keys, orderBy: keys,
+    select: [...PATTERN_SELECT, { expr: cast(count(), 'double'), as: 'n' }], from: table(summary), groupBy: keys, orderBy: keys,
   }));
   const sk = [col('frequency'), col('monetary_value')];
   const z = await typedColumnsOf(db, select({
     select: [{ expr: cast(col('frequency'), 'double'), as: 'x' }, { expr: col('monetary_value'), as: 'z' }, { expr: cast(count(), 'double'), as: 'n' }],
-    from: table(summary), where, groupBy: sk, orderBy: sk,
+    from: table(summary), groupBy: sk, orderBy: sk,
   }));
   return { x: p.x!, tx: p.tx!, T: p.big_t!, n: p.n!, spend: { x: z.x!, monetary: z.z!, weights: z.n! } };
 }
@@ -369,13 +370,17 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
   const oneQuery = kind !== 'bgbb' && !holdoutEnd && db.dialect === 'duckdb';
   // otherwise the purchase days, computed once for the summary, the refit and the tracking (continuous models)
   const days = kind === 'bgbb' || oneQuery ? undefined : tempName('clv_days');
+  let cached: CachedPurchaseDays | undefined;
   try {
     if (days) await materialise(ws, days, purchaseDays(new Date(`${lastDay}T00:00:00Z`)));
-    if (oneQuery) await fitSummaryWithDaysTable(db, summary, calEnd, period as Period, multiplier);
-    else await summaryTable(ws, summary, kind, calEnd, holdoutEnd, period, multiplier, days);
+    // DuckDB without a holdout: the patterns, spend pairs and purchase days per day read in one query (fitGroups),
+    // from the cache of the customers' purchase days when it covers the calibration end (clv-purchase-cache.ts)
+    if (oneQuery) cached = await cachedPurchaseDays(ws, calEnd);
+    const groups = oneQuery ? await fitGroups(db, calEnd, period as Period, multiplier, cached) : undefined;
+    if (!oneQuery) await summaryTable(ws, summary, kind, calEnd, holdoutEnd, period, multiplier, days);
     // without a holdout the fit needs only the patterns and the spend pairs with their counts; with one, the
     // validation compares customer by customer, so the rows are read per customer, in a fixed order
-    const grouped = holdoutEnd ? undefined : await groupedSummary(db, summary, oneQuery ? eq(col('g'), num(0)) : undefined);
+    const grouped = groups ? { ...groups.patterns, spend: groups.spend } : holdoutEnd ? undefined : await groupedSummary(db, summary);
     const cols = grouped ? undefined : await columnsOf(db, select({
       select: [
         ...PATTERN_SELECT, { expr: col('monetary_value'), as: 'z' },
@@ -436,7 +441,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
       onProgress?.('tracking purchases by period');
       // without a holdout the customers per T come from the patterns already read (no query over the summary)
       const cohort = grouped ? { summary, byT: customersByT(grouped.T, grouped.n) } : undefined;
-      const dayCounts = oneQuery ? await dayCountsOf(db, summary) : days!;
+      const dayCounts = groups ? groups.days : days!;
       const tr = await trackingOf(ws, dayCounts, cohort, { kind: result.purchase.model as PurchaseModelKind, params: result.purchase.params }, calEnd, lastDay, period as Period, periodDays);
       if (tr) {
         result.tracking = tr;
@@ -455,6 +460,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
   } finally {
     // ended here when the fits did not get to use it (an error before them)
     worker?.close();
+    await cached?.release();
     await exec(db, dropTable(summary));
     if (days) await exec(db, dropTable(days));
   }
@@ -486,15 +492,6 @@ async function typedColumnsOf(db: Workspace['db'], q: Select): Promise<Record<st
 interface DayCounts {
   epochDay: Float64Array;
   n: Float64Array;
-}
-
-/** The purchase days per day of a fitSummaryWithDaysTable table (its rows with g = 1). */
-async function dayCountsOf(db: Workspace['db'], summary: string): Promise<DayCounts> {
-  const e = daysBetween(cast(lit('1970-01-01'), 'date'), col('d'));
-  const c = await typedColumnsOf(db, select({
-    select: [{ expr: cast(e, 'double'), as: 'e' }, { expr: cast(col('n'), 'double'), as: 'n' }], from: table(summary), where: eq(col('g'), num(1)), orderBy: [col('d')],
-  }));
-  return { epochDay: c.e!, n: c.n! };
 }
 
 /** A cohort read from a summary table without a holdout, with its customers per T (`t` descending) when known. */
@@ -692,9 +689,11 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   const predictions = tempName('clv_predictions');
   // DuckDB: the one-pass summary of a prediction (no holdout); BG/BB and the other engines: the general one
   const keyed = db.dialect === 'duckdb' && model.kind !== 'bgbb';
-  if (keyed) await predictSummaryTable(db, summary, dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1);
-  else await summaryTable(ws, summary, model.kind, dayBefore(asOf), undefined, fit.period, fit.periodMultiplier ?? 1);
+  // from the cache of the customers' purchase days when it covers the day before the as-of date (clv-purchase-cache.ts)
+  const cached = keyed ? await cachedPurchaseDays(ws, dayBefore(asOf)) : undefined;
   try {
+    if (keyed) await predictSummaryTable(db, summary, dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1, cached);
+    else await summaryTable(ws, summary, model.kind, dayBefore(asOf), undefined, fit.period, fit.periodMultiplier ?? 1);
     // typed columns as read (Array.from of the pattern columns cost 0.25 s of the main thread at bench/clv)
     const patternColumns = await typedColumnsOf(db, select({
       select: [
@@ -834,6 +833,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     });
     return result!;
   } finally {
+    await cached?.release();
     for (const t of [summary, patterns, base, predictions]) await exec(db, dropTable(t));
   }
 }

@@ -1,11 +1,11 @@
-// The one-aggregation summary of `clv fit` without a holdout on DuckDB (src/pipeline/clv-fit-summary.ts) against the
-// general summary of features/transaction-summary.ts over the same purchase-day table, on purchases made to hit its
-// cases: several lines a day, returns on a purchase day, return-only days (not purchase days, their spend not
+// The one-aggregation summary of `clv fit` without a holdout on DuckDB (src/pipeline/clv-fit-summary.ts), and the
+// patterns, spend pairs and purchase days per day its one query reads (fitGroups), against the general summary of
+// features/transaction-summary.ts over the same purchase-day table, on purchases made to hit its cases: several lines a day, returns on a purchase day, return-only days (not purchase days, their spend not
 // counted), NULL amounts, negative day totals, lines without a customer, one-day customers; and on CDNOW.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { purchaseDays, transactionSummary, type Period } from '../../src/features/transaction-summary.ts';
-import { fitSummaryQuery, fitSummaryWithDaysQuery } from '../../src/pipeline/clv-fit-summary.ts';
+import { fitGroups, fitSummaryQuery } from '../../src/pipeline/clv-fit-summary.ts';
 import { materialise } from '../../src/pipeline/value.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import type { Workspace } from '../../src/store/workspace.ts';
@@ -22,16 +22,25 @@ async function both(ws: Workspace, end: string, period: Period, multiplier = 1):
   const f = compile(fitSummaryQuery('days_t', end, period, multiplier), 'duckdb');
   const general = new Map((await ws.db.all<Row>(g.sql, g.params)).map((r) => [r.customer_id, r]));
   const fast = new Map((await ws.db.all<Row>(f.sql, f.params)).map((r) => [r.customer_id, r]));
-  // the one query over the transactions (summary and purchase days per day): its customer rows are the same
-  // rows, value for value; its day rows count the purchase days of each day
-  const o = compile(fitSummaryWithDaysQuery(end, period, multiplier), 'duckdb');
-  const rows = await ws.db.all<Row & { g: number; d: unknown; n: number }>(o.sql, o.params);
-  const oneQuery = new Map(rows.filter((r) => Number(r.g) === 0).map(({ customer_id, frequency, recency, T, monetary_value }) => [customer_id, { customer_id, frequency, recency, T, monetary_value }]));
-  assert.equal(oneQuery.size, fast.size);
-  for (const [id, r] of fast) assert.deepEqual(oneQuery.get(id), r, `one query, customer ${id}, ${period} × ${multiplier} to ${end}`);
-  const perDay = await ws.db.all<{ d: unknown; n: number }>('SELECT CAST(d AS VARCHAR) AS d, count(*) AS n FROM days_t WHERE purchases > 0 GROUP BY d ORDER BY d');
-  const dayRows = rows.filter((r) => Number(r.g) === 1).map((r) => ({ d: r.d instanceof Date ? r.d.toISOString().slice(0, 10) : String(r.d).slice(0, 10), n: Number(r.n) })).sort((a, b) => (a.d < b.d ? -1 : 1));
-  assert.deepEqual(dayRows, perDay.map((r) => ({ d: String(r.d), n: Number(r.n) })), `purchase days per day to ${end}`);
+  // the one query over the transactions (fitGroups): the fast summary's customers counted by (x, t_x, T) and by
+  // (frequency, mean spend), each in value order, and the purchase days of each day
+  const groups = await fitGroups(ws.db, end, period, multiplier);
+  const countBy = (key: (r: Row) => number[]) => {
+    const m = new Map<string, { k: number[]; n: number }>();
+    for (const r of fast.values()) {
+      const k = key(r);
+      const e = m.get(k.join('|')) ?? { k, n: 0 };
+      e.n++;
+      m.set(k.join('|'), e);
+    }
+    return [...m.values()].sort((p, q) => p.k[0]! - q.k[0]! || p.k[1]! - q.k[1]! || (p.k[2] ?? 0) - (q.k[2] ?? 0)).map((e) => [...e.k, e.n]);
+  };
+  const rowsOf = (cols: Float64Array[]) => Array.from(cols[0]!, (_, i) => cols.map((c) => c[i]!));
+  const what = `${period} × ${multiplier} to ${end}`;
+  assert.deepEqual(rowsOf([groups.patterns.x, groups.patterns.tx, groups.patterns.T, groups.patterns.n]), countBy((r) => [Number(r.frequency), r.recency, r.T]), `patterns, ${what}`);
+  assert.deepEqual(rowsOf([groups.spend.x, groups.spend.monetary, groups.spend.weights]), countBy((r) => [Number(r.frequency), r.monetary_value]), `spend pairs, ${what}`);
+  const perDay = await ws.db.all<{ e: number; n: number }>("SELECT date_diff('day', DATE '1970-01-01', d) AS e, count(*) AS n FROM days_t WHERE purchases > 0 GROUP BY d ORDER BY d");
+  assert.deepEqual(rowsOf([groups.days.epochDay, groups.days.n]), perDay.map((r) => [Number(r.e), Number(r.n)]), `purchase days per day, ${what}`);
   return { general, fast };
 }
 

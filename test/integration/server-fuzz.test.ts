@@ -134,7 +134,7 @@ test(`${REQUESTS.toLocaleString('en-US')} random and malformed requests: 4xx wit
   assert.equal(existsSync(PWNED), false);
   assert.deepEqual(readdirSync(dirname(fx.dir)).sort(), ['sample.csv', 'ws']);
   // a POST /refresh among the requests writes refresh/freshness.json (and may read the inbox): both the workspace's own
-  assert.deepEqual(readdirSync(fx.dir).filter((f) => !['audiences', 'server', 'refresh', 'inbox', 'segmint.yaml', 'segmint.duckdb', 'segmint.duckdb.wal', '.segmint-tmp'].includes(f)), []);
+  assert.deepEqual(readdirSync(fx.dir).filter((f) => !['audiences', 'server', 'refresh', 'inbox', 'segmint.yaml', 'segmint.duckdb', 'segmint.duckdb.wal', '.segmint-tmp', '.segmint-cache'].includes(f)), []);
   if (existsSync(join(fx.dir, 'refresh'))) assert.deepEqual(readdirSync(join(fx.dir, 'refresh')).filter((f) => !f.startsWith('freshness.json')), []);
   for (const f of existsSync(join(fx.dir, 'audiences')) ? readdirSync(join(fx.dir, 'audiences')) : []) assert.match(f, /^[A-Za-z][A-Za-z0-9_-]{0,63}\.yaml$/);
   // the requests reached the handlers, not only the schema checks

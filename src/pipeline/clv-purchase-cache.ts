@@ -1,0 +1,169 @@
+/**
+ * The purchase days of every customer, kept between `clv fit` and `clv predict` runs on DuckDB (issue #15): the
+ * summary both start from aggregates the transactions twice (lines into purchase days, days into customers), which
+ * was half of each command at 1,000,000 customers; what it needs of them is per customer the first and last purchase
+ * day, their number, their spend and the first day's spend, and per day the customers with a purchase day.
+ *
+ * The figures are written as two Parquet files in the workspace folder's `.segmint-cache/`, named after a fingerprint
+ * of the transactions (their count and the sums of their row keys and occurrence numbers, docs/data-model.md): any
+ * import, deletion or recovery that changes the lines changes the name, so a file is never read for other lines than
+ * its own. A command whose fingerprint has no files builds them (one aggregation, as before, and the two writes) and
+ * removes the other files; each is written under a temporary name and renamed, so a killed command leaves at most a
+ * temporary file, which the next build removes. A cache that cannot be written (a read-only or full disk) is
+ * skipped: the command aggregates the transactions as before. The figures cover all purchase days, so they serve a
+ * calibration end on or after the last purchase day only; an earlier end aggregates the transactions (and builds
+ * nothing).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, renameSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { compile } from '../sql/compile.ts';
+import { and, argMin, bool, cast, coalesce, col, count, dropTable, eq, fn, grouping, gt, isNotNull, max, min, num, select, sum, table, tempName, type Select } from '../sql/ir.ts';
+import { exportQuery } from '../engines/export-file.ts';
+import type { Workspace } from '../store/workspace.ts';
+import type { PurchaseDayFigures } from './clv-fit-summary.ts';
+import { exec, one } from './run-query.ts';
+import { materialise } from './value.ts';
+
+/** The cache's folder in a workspace. */
+export const CACHE_DIR = '.segmint-cache';
+/** The files' format: a change of columns or meaning changes it, so older files are not read. */
+const FORMAT = 'purchase-days-1';
+
+/** The cache as two temporary views for one command: `stats` (one row per customer) and `days` (one row per day). */
+export interface CachedPurchaseDays {
+  /** customer_id, first_day, last_day, ndays, spend, first_spend */
+  stats: string;
+  /** d, n: the customers with a purchase day on d */
+  days: string;
+  /** the last purchase day of all (YYYY-MM-DD) */
+  lastDay: string;
+  /** whether this command built the files */
+  built: boolean;
+  /** drop the views */
+  release(): Promise<void>;
+}
+
+/** summaryColumnsOf's figures as the cache's columns. */
+export const CACHED_FIGURES: PurchaseDayFigures = { first: col('first_day'), last: col('last_day'), days: col('ndays'), spend: col('spend'), firstSpend: col('first_spend') };
+
+/** Every purchase day of every customer (as purchaseDays, with no end), grouped by customer and by day. */
+function figuresQuery(): Select {
+  const day = fn('to_date', col('ts'));
+  const days = select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: day, as: 'd' }, { expr: fn('coalesce', sum(cast(col('amount'), 'decimal')), num(0)), as: 'spend' }],
+    from: table('transactions'),
+    where: isNotNull(col('customer_id')),
+    groupBy: [col('customer_id'), day],
+    having: gt(count(undefined, { filter: eq(col('is_return'), bool(false)) }), num(0)),
+  });
+  const d = col('d');
+  return select({
+    with: [{ name: 'days', query: days }],
+    select: [
+      { expr: cast(grouping(col('customer_id')), 'integer'), as: 'g' }, { expr: col('customer_id'), as: 'customer_id' }, { expr: d, as: 'd' },
+      { expr: count(), as: 'n' }, { expr: min(d), as: 'first_day' }, { expr: max(d), as: 'last_day' }, { expr: sum(col('spend')), as: 'spend' },
+      { expr: argMin(col('spend'), d), as: 'first_spend' },
+    ],
+    from: table('days'),
+    groupingSets: [[col('customer_id')], [d]],
+  });
+}
+
+/** The transactions' fingerprint: their count and the sums of row_key and row_occ, hashed with the format. */
+async function fingerprint(ws: Workspace): Promise<string> {
+  const r = await one<{ n: unknown; k: unknown; o: unknown }>(ws.db, select({
+    select: [
+      { expr: count(), as: 'n' },
+      // the sum of 64-bit hashes is wider than a double: read as text
+      { expr: cast(coalesce(sum(col('row_key')), num(0)), 'varchar'), as: 'k' },
+      { expr: cast(coalesce(sum(col('row_occ')), num(0)), 'varchar'), as: 'o' },
+    ],
+    from: table('transactions'),
+  }));
+  return createHash('sha256').update(`${FORMAT}|${String(r?.n)}|${String(r?.k)}|${String(r?.o)}`).digest('hex').slice(0, 20);
+}
+
+const fileNames = (fp: string) => ({ stats: `stats-${fp}.parquet`, days: `days-${fp}.parquet` });
+
+/** Build the two files of fingerprint `fp` in `dir` (temporary names, then renamed: the days first, the stats last). */
+async function build(ws: Workspace, dir: string, fp: string): Promise<void> {
+  const db = ws.db;
+  const names = fileNames(fp);
+  const tmp = tempName('clv_purchase_days');
+  const part = (n: string) => join(dir, `${n}.tmp-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  await materialise(ws, tmp, figuresQuery());
+  try {
+    const write = async (q: Select, file: string) => {
+      const c = compile(q, db.dialect);
+      await exportQuery(db, c.sql, c.params, file, 'parquet');
+    };
+    await write(select({ select: [{ expr: col('d'), as: 'd' }, { expr: col('n'), as: 'n' }], from: table(tmp), where: eq(col('g'), num(1)), orderBy: [col('d')] }), part(names.days));
+    await write(select({
+      select: ['customer_id', 'first_day', 'last_day', 'n', 'spend', 'first_spend'].map((c) => ({ expr: col(c), as: c === 'n' ? 'ndays' : c })),
+      from: table(tmp), where: eq(col('g'), num(0)),
+    }), part(names.stats));
+    renameSync(part(names.days), join(dir, names.days));
+    renameSync(part(names.stats), join(dir, names.stats));
+  } finally {
+    await exec(db, dropTable(tmp));
+    for (const n of Object.values(names)) rmSync(part(n), { force: true });
+  }
+  // the files of other fingerprints and what killed builds left
+  for (const f of readdirSync(dir)) if (f !== names.stats && f !== names.days) rmSync(join(dir, f), { force: true });
+}
+
+/** The last purchase day of all (YYYY-MM-DD; '' without purchases): the last day with a line that is not a return. */
+async function lastPurchaseDay(ws: Workspace): Promise<string> {
+  const r = await one<{ last: string | null }>(ws.db, select({
+    select: [{ expr: cast(max(fn('to_date', col('ts'))), 'varchar'), as: 'last' }],
+    from: table('transactions'),
+    where: and(isNotNull(col('customer_id')), eq(col('is_return'), bool(false))),
+  }));
+  return r?.last ?? '';
+}
+
+/**
+ * The cache of the workspace's transactions as temporary views, built when missing, for a summary to
+ * `calibrationEnd`: undefined when it does not serve that end (a purchase day after it: nothing is built then), on
+ * engines other than DuckDB, and when it cannot be written (the caller aggregates the transactions instead).
+ */
+export async function cachedPurchaseDays(ws: Workspace, calibrationEnd: string): Promise<CachedPurchaseDays | undefined> {
+  const db = ws.db;
+  if (db.dialect !== 'duckdb' || !db.fileView || !db.dropFileView) return undefined;
+  const dir = join(ws.dir, CACHE_DIR);
+  const fp = await fingerprint(ws);
+  const names = fileNames(fp);
+  let built = false;
+  if (!existsSync(join(dir, names.stats)) || !existsSync(join(dir, names.days))) {
+    const last = await lastPurchaseDay(ws);
+    if (last === '' || last > calibrationEnd) return undefined;
+    try {
+      await build(ws, dir, fp);
+      built = true;
+    } catch {
+      return undefined;
+    }
+  }
+  const stats = tempName('clv_cached_stats');
+  const days = tempName('clv_cached_days');
+  const release = async () => {
+    await db.dropFileView!(stats);
+    await db.dropFileView!(days);
+  };
+  try {
+    await db.fileView(stats, join(dir, names.stats));
+    await db.fileView(days, join(dir, names.days));
+    const last = await one<{ last: string | null }>(db, select({ select: [{ expr: cast(max(col('d')), 'varchar'), as: 'last' }], from: table(days) }));
+    const lastDay = last?.last ?? '';
+    if (lastDay === '' || lastDay > calibrationEnd) {
+      await release();
+      return undefined;
+    }
+    return { stats, days, lastDay, built, release };
+  } catch (e) {
+    await release();
+    throw e;
+  }
+}
