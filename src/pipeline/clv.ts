@@ -10,7 +10,7 @@ import { SegmintError, ConvergenceError } from '../core/errors.ts';
 import { discreteSummary, OPPORTUNITY_DAYS, type Opportunity } from '../features/discrete-summary.ts';
 import { PERIOD_DAYS, purchaseDays, transactionSummary, type Period } from '../features/transaction-summary.ts';
 import { fitGammaGamma, gammaGammaExpectedSpend, type GammaGammaParams } from '../models/clv/gamma-gamma.ts';
-import { AUTO_MODELS, chooseModel, fitCandidates, fitCandidatesInParallel, holdoutOf, startFitWorker, type ModelCandidate, type ModelChoice } from '../models/clv/choose.ts';
+import { AUTO_MODELS, chooseModel, fitCandidates, fitCandidatesInParallel, holdoutOf, IN_WORKER, startFitWorker, type ModelCandidate, type ModelChoice } from '../models/clv/choose.ts';
 import { diagnoseFit, isInformative, pAliveIssue, pAliveSpread, type FitDiagnostics, type FitIssue, type PAliveSpread } from '../models/clv/diagnostics.ts';
 import { expectedRepeatPurchases, fitPurchaseModel, MODEL_NAMES, type PurchaseFit, type PurchaseModel, type PurchaseModelKind } from '../models/clv/model.ts';
 import { patternSet, patternSetOfSorted, type PatternSet } from '../models/clv/patterns.ts';
@@ -397,6 +397,8 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
     if (fitted === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase up to the calibration end ${calEnd}`, { hint: 'choose a later --calibration-end, or import purchases first', exitCode: 1 });
     }
+    // auto: Pareto/NBD's job sent now, with the rows as read (the worker indexes them while this thread does)
+    if (worker && grouped) worker.post(IN_WORKER, { x: grouped.x, tx: grouped.tx, T: grouped.T, weight: grouped.n }, options.penalizer);
     // no amount on any line: the spend model has nothing to fit, so only the purchase model is (as with --spend none)
     const withAmount = await anyRow(db, 'transactions', and(isNotNull(col('customer_id')), isNotNull(col('amount'))));
     const noAmounts = !withAmount && (options.spend ?? 'gammagamma') === 'gammagamma';

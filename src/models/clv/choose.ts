@@ -118,7 +118,7 @@ function fitOnSet(kind: PurchaseModelKind, patterns: PatternSet, penalizer: numb
 }
 
 /** The model fitCandidatesInParallel fits in a worker thread: the costliest of the three (its ₂F₁ per pair). */
-const IN_WORKER: PurchaseModelKind = 'paretonbd';
+export const IN_WORKER: PurchaseModelKind = 'paretonbd';
 
 /**
  * A worker thread for one fit (fit-worker.ts), started before its job is known: a new thread loads its modules
@@ -126,8 +126,16 @@ const IN_WORKER: PurchaseModelKind = 'paretonbd';
  * job once; `close` ends the thread (always call it: a started thread keeps the process alive).
  */
 export interface FitWorker {
-  /** the fit and its diagnosis, or undefined when the worker could not start or died (fit in this thread then) */
+  /**
+   * the fit and its diagnosis, or undefined when the worker could not start or died (fit in this thread then); the
+   * answer to the job `post` sent when it was of the same model
+   */
   fit(kind: PurchaseModelKind, patterns: PatternSet, penalizer: number | undefined): Promise<FitJobResult | undefined>;
+  /**
+   * the job sent before this thread has its pattern set: the rows distinct and in (x, t_x, T) order (a grouped read),
+   * which the worker indexes itself while this thread does (clv fit: the worker starts its fit sooner)
+   */
+  post(kind: PurchaseModelKind, sorted: { x: Float64Array; tx: Float64Array; T: Float64Array; weight: Float64Array }, penalizer: number | undefined): void;
   close(): void;
 }
 
@@ -152,11 +160,20 @@ export function startFitWorker(): FitWorker | undefined {
     worker.once('error', () => resolve(undefined));
     worker.once('exit', () => resolve(undefined));
   });
-  let posted = false;
+  let posted: { kind: PurchaseModelKind; penalizer: number | undefined } | undefined;
   return {
-    fit: (kind, patterns, penalizer) => {
+    post: (kind, sorted, penalizer) => {
       if (posted) throw new Error('startFitWorker: one job per worker');
-      posted = true;
+      posted = { kind, penalizer };
+      const job: FitJob = { kind, x: sorted.x, tx: sorted.tx, T: sorted.T, weight: sorted.weight, penalizer, sorted: true };
+      worker.postMessage(job);
+    },
+    fit: (kind, patterns, penalizer) => {
+      if (posted) {
+        if (posted.kind === kind && posted.penalizer === penalizer) return answer;
+        throw new Error('startFitWorker: one job per worker');
+      }
+      posted = { kind, penalizer };
       const { ux, xi, utx, txi, uT, Ti, total } = patterns;
       const job: FitJob = { kind, x: patterns.x, tx: patterns.tx, T: patterns.T, weight: patterns.weight, penalizer, index: { ux, xi, utx, txi, uT, Ti, total } };
       worker.postMessage(job);

@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import { SegmintError } from '../../core/errors.ts';
 import { diagnoseFit, type FitDiagnostics } from './diagnostics.ts';
 import { fitPurchaseModel, type PurchaseFit, type PurchaseModelKind } from './model.ts';
-import { patternSetOfColumns, type PatternSet } from './patterns.ts';
+import { patternSetOfColumns, patternSetOfSorted, type PatternSet } from './patterns.ts';
 
 export interface FitJob {
   kind: PurchaseModelKind;
@@ -21,13 +21,19 @@ export interface FitJob {
    * recomputed here, where the fit is the `--model auto` fit's critical path; computed when absent
    */
   index?: Pick<PatternSet, 'ux' | 'xi' | 'utx' | 'txi' | 'uT' | 'Ti' | 'total'>;
+  /**
+   * without an index: the rows are distinct and in (x, t_x, T) order (a grouped read of the warehouse), indexed here
+   * by patternSetOfSorted as the main thread indexes them meanwhile (clv fit posts them as soon as they are read)
+   */
+  sorted?: boolean;
 }
 
 /** The fit and its diagnosis, the message of a SegmintError (the model could not be fitted), or another failure. */
 export type FitJobResult = { fit: PurchaseFit; diagnostics: FitDiagnostics } | { error: string } | { crash: string };
 
 export function runFitJob(job: FitJob): FitJobResult {
-  const set: PatternSet = job.index ? { size: job.x.length, x: job.x, tx: job.tx, T: job.T, weight: job.weight, ...job.index } : patternSetOfColumns(job.x, job.tx, job.T, job.weight);
+  const set: PatternSet = job.index ? { size: job.x.length, x: job.x, tx: job.tx, T: job.T, weight: job.weight, ...job.index }
+    : job.sorted ? patternSetOfSorted(job.x, job.tx, job.T, job.weight) : patternSetOfColumns(job.x, job.tx, job.T, job.weight);
   try {
     const fit = fitPurchaseModel(job.kind, set, { penalizer: job.penalizer, allowFlat: true });
     return { fit, diagnostics: diagnoseFit(job.kind, fit, set) };
