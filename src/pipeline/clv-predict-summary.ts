@@ -14,7 +14,7 @@
  * neighbouring double. transaction-summary.test.ts's expectations hold for both (clv-predict-summary.test.ts).
  */
 import type { Period } from '../features/transaction-summary.ts';
-import { col, select, table, type Select } from '../sql/ir.ts';
+import { col, select, subquery, table, type Expr, type Select } from '../sql/ir.ts';
 import { calibrationEndDate, PATTERN_KEY_DAYS, purchaseDaysUpTo, summaryColumns, summaryColumnsOf, summaryUnitDays } from './clv-fit-summary.ts';
 import { CACHED_FIGURES, type CachedPurchaseDays } from './clv-purchase-cache.ts';
 import type { Db } from '../store/workspace.ts';
@@ -39,8 +39,15 @@ export function predictSummaryQuery(calibrationEnd: string, period: Period, mult
   });
 }
 
-/** The summary as the temporary table `name` (DuckDB only), with the pattern key `k` (predictSummaryQuery); from the cache when given. */
-export async function predictSummaryTable(db: Db, name: string, calibrationEnd: string, period: Period, multiplier = 1, cached?: CachedPurchaseDays): Promise<void> {
+/**
+ * The summary as the temporary table `name` (DuckDB only), with the pattern key `k` (predictSummaryQuery); from the
+ * cache when given; with `extra` columns computed over the summary's (its columns by name, unqualified).
+ */
+export async function predictSummaryTable(db: Db, name: string, calibrationEnd: string, period: Period, multiplier = 1, cached?: CachedPurchaseDays, extra: readonly { expr: Expr; as: string }[] = []): Promise<void> {
   if (db.dialect !== 'duckdb') throw new Error('predictSummaryTable: DuckDB only (other engines run features/transaction-summary.ts)');
-  await materialise({ db }, name, predictSummaryQuery(calibrationEnd, period, multiplier, 'transactions', true, cached));
+  const q = predictSummaryQuery(calibrationEnd, period, multiplier, 'transactions', true, cached);
+  await materialise({ db }, name, extra.length === 0 ? q : select({
+    select: [...['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'k'].map((c) => ({ expr: col(c), as: c })), ...extra],
+    from: subquery(q, 'u'),
+  }));
 }

@@ -21,13 +21,12 @@ const PATTERN_COLUMNS = ['p_alive', 'expected_purchases', 'days_next', 'discount
  * alias `pa`. Columns: customer_id, frequency (as a double), recency, T, monetary_value, p_alive, expected_purchases,
  * days_next, discounted, expected_spend, excluded_reason.
  */
-export function predictionRowsOver(spendParams: GammaGammaParams | undefined, sa: string, pa: string, from: Source, joins?: readonly Join[]): Select {
+export function predictionRowsOver(spendParams: GammaGammaParams | undefined, sa: string, pa: string, from: Source, joins?: readonly Join[], spendInSummary = false): Select {
   const s = (c: string) => col(c, sa);
   const p = (c: string) => col(c, pa);
-  // E[M | x, z̄] of the Gamma-Gamma model, NULL (with its reason) where it is not defined
-  // the frequency as a double: a whole number times the parameters' literals is DECIMAL arithmetic in DuckDB
-  // (128-bit, 0.6 s CPU of the 1,000,000 rows at bench/clv), where a double is what the spend model computes
-  const gg = spendParams ? gammaGammaSpend(spendParams, cast(s('frequency'), 'double'), s('monetary_value')) : { reason: lit('no-spend-model'), spend: cast(NULL, 'double') };
+  // E[M | x, z̄] of the Gamma-Gamma model, NULL (with its reason) where it is not defined (spendOf); computed with
+  // the summary when it has the columns (SPEND_COLUMNS)
+  const gg = spendInSummary ? { spend: s(SPEND_COLUMNS.spend), reason: s(SPEND_COLUMNS.reason) } : spendOf(spendParams, s('frequency'), s('monetary_value'));
   // appendDoubles stores a non-finite prediction (a model at a singular point) as NULL: it gets a reason and no tier
   const reason = coalesce(caseWhen([[or(isNull(p('p_alive')), isNull(p('expected_purchases')), isNull(p('discounted'))), lit('prediction-undefined')]]), gg.reason);
   return select({
@@ -42,21 +41,48 @@ export function predictionRowsOver(spendParams: GammaGammaParams | undefined, sa
   });
 }
 
-/** The prediction rows of the summary `summary` (alias s) joined with the patterns `patterns` (alias p) on `on`. */
-export function predictionRows(spendParams: GammaGammaParams | undefined, summary: string, patterns: string, on: Expr): Select {
-  return predictionRowsOver(spendParams, 's', 'p', table(summary, 's'), [{ type: 'inner', source: table(patterns, 'p'), on }]);
+/**
+ * E[M | x, z̄] of the Gamma-Gamma model over a summary's frequency and mean spend, NULL with its reason where it is
+ * not defined (no spend model: NULL for every customer). The frequency as a double: a whole number times the
+ * parameters' literals is DECIMAL arithmetic in DuckDB (128-bit, 0.6 s CPU of the 1,000,000 rows at bench/clv),
+ * where a double is what the spend model computes.
+ */
+export function spendOf(spendParams: GammaGammaParams | undefined, frequency: Expr, monetary: Expr): { reason: Expr; spend: Expr } {
+  return spendParams ? gammaGammaSpend(spendParams, cast(frequency, 'double'), monetary) : { reason: lit('no-spend-model'), spend: cast(NULL, 'double') };
+}
+
+/**
+ * The spend and its reason as columns of the summary (DuckDB's prediction summary, clv-predict-summary.ts): computed
+ * once, in the parallel statement that builds the summary, and read as they are by the rows and by the CLV edges
+ * (clv-edges.ts clvEdgesOfSummary), which then need no join to know a customer's spend.
+ */
+export const SPEND_COLUMNS = { spend: 'expected_spend', reason: 'spend_reason' } as const;
+
+/** SPEND_COLUMNS over a summary's columns `frequency` and `monetary_value`. */
+export function spendColumns(spendParams: GammaGammaParams | undefined): { expr: Expr; as: string }[] {
+  const gg = spendOf(spendParams, col('frequency'), col('monetary_value'));
+  return [{ expr: gg.spend, as: SPEND_COLUMNS.spend }, { expr: gg.reason, as: SPEND_COLUMNS.reason }];
+}
+
+/**
+ * The prediction rows of the summary `summary` (alias s) joined with the patterns `patterns` (alias p) on `on`;
+ * `spendInSummary`: the summary has SPEND_COLUMNS.
+ */
+export function predictionRows(spendParams: GammaGammaParams | undefined, summary: string, patterns: string, on: Expr, spendInSummary = false): Select {
+  return predictionRowsOver(spendParams, 's', 'p', table(summary, 's'), [{ type: 'inner', source: table(patterns, 'p'), on }], spendInSummary);
 }
 
 /**
  * The same rows computed over the join's plain columns sorted by customer id (DuckDB: the order holds through the
  * projections above it into the insert, a batch insert; clv-predict-summary.test.ts checks the stored order).
  */
-export function sortedPredictionRows(spendParams: GammaGammaParams | undefined, summary: string, patterns: string, on: Expr): Select {
+export function sortedPredictionRows(spendParams: GammaGammaParams | undefined, summary: string, patterns: string, on: Expr, spendInSummary = false): Select {
+  const summaryColumns = spendInSummary ? [...SUMMARY_COLUMNS, SPEND_COLUMNS.spend, SPEND_COLUMNS.reason] : SUMMARY_COLUMNS;
   const sorted = select({
-    select: [...SUMMARY_COLUMNS.map((c) => ({ expr: col(c, 's'), as: c })), ...PATTERN_COLUMNS.map((c) => ({ expr: col(c, 'p'), as: c }))],
+    select: [...summaryColumns.map((c) => ({ expr: col(c, 's'), as: c })), ...PATTERN_COLUMNS.map((c) => ({ expr: col(c, 'p'), as: c }))],
     from: table(summary, 's'),
     joins: [{ type: 'inner', target: table(patterns, 'p'), on }],
     orderBy: [col('customer_id', 's')],
   });
-  return predictionRowsOver(spendParams, 'o', 'o', subquery(sorted, 'o'));
+  return predictionRowsOver(spendParams, 'o', 'o', subquery(sorted, 'o'), undefined, spendInSummary);
 }

@@ -21,7 +21,8 @@ import { detectFormat } from '../store/import/formats.ts';
 import { stageFile } from '../store/import/stage.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { predictSummaryTable } from './clv-predict-summary.ts';
-import { predictionRows, sortedPredictionRows } from './clv-prediction-rows.ts';
+import { predictionRows, sortedPredictionRows, spendColumns } from './clv-prediction-rows.ts';
+import { castDouble, clvEdges, clvEdgesOfJoin, clvEdgesOfSummary } from './clv-edges.ts';
 import { fitGroups } from './clv-fit-summary.ts';
 import { cachedPurchaseDays, type CachedPurchaseDays } from './clv-purchase-cache.ts';
 import { exportRows } from './export.ts';
@@ -30,7 +31,7 @@ import { all, anyRow, countRows, dayText, exec, one } from './run-query.ts';
 import { churnTier } from '../scoring/clv.ts';
 import { compile } from '../sql/compile.ts';
 import {
-  and, avg, bool, caseWhen, inList, cast, col, count, createTableAs, daysBetween, dropTable, eq, gt, insertSelect, isNotNull, isNull, le, lit, lt, min, mul, NULL, num, or, round, select,
+  and, avg, bool, caseWhen, cast, col, count, createTableAs, daysBetween, dropTable, eq, gt, insertSelect, isNotNull, isNull, le, lit, lt, min, mul, NULL, num, or, round, select,
   subquery, sum, table, tempName, tryDouble, type Expr, type Select,
 } from '../sql/ir.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
@@ -691,10 +692,12 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   const predictions = tempName('clv_predictions');
   // DuckDB: the one-pass summary of a prediction (no holdout); BG/BB and the other engines: the general one
   const keyed = db.dialect === 'duckdb' && model.kind !== 'bgbb';
+  const spendParams = fit.spend?.params as GammaGammaParams | undefined;
   // from the cache of the customers' purchase days when it covers the day before the as-of date (clv-purchase-cache.ts)
   const cached = keyed ? await cachedPurchaseDays(ws, dayBefore(asOf)) : undefined;
   try {
-    if (keyed) await predictSummaryTable(db, summary, dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1, cached);
+    // with the spend of each customer (SPEND_COLUMNS), computed while the summary is built
+    if (keyed) await predictSummaryTable(db, summary, dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1, cached, spendColumns(spendParams));
     else await summaryTable(ws, summary, model.kind, dayBefore(asOf), undefined, fit.period, fit.periodMultiplier ?? 1);
     // typed columns as read (Array.from of the pattern columns cost 0.25 s of the main thread at bench/clv)
     const patternColumns = await typedColumnsOf(db, select({
@@ -721,16 +724,16 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     ];
     await materialise(ws, patterns, select({ select: patternTable.map(([c]) => ({ expr: cast(NULL, 'double'), as: c })), from: table(summary), where: bool(false) }));
     await db.appendDoubles(patterns, patternTable.map(([, v]) => v));
-    const spendParams = fit.spend?.params as GammaGammaParams | undefined;
     const p = (c: string) => col(c, 'p');
     // ClickHouse 18.16 parses some doubles of the inserted patterns one unit in the last place off
     // (toFloat64('4.714285714285714') ≠ 33/7), so there the join compares the values rounded to 9 decimals
     const key = (e: Expr): Expr => (db.dialect === 'clickhouse' ? round(e, 9) : e);
     const on = byKey ? eq(p('k'), col('k', 's')) : and(eq(key(p('x')), key(cast(col('frequency', 's'), 'double'))), eq(key(p('tx')), key(col('recency', 's'))), eq(key(p('big_t')), key(col('T', 's'))));
     // the per-customer rows (clv-prediction-rows.ts): the Gamma-Gamma spend and the reason a row has no CLV
-    const inner = predictionRows(spendParams, summary, patterns, on);
+    const inner = predictionRows(spendParams, summary, patterns, on, keyed);
     const BASE_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'days_next', 'excluded_reason'];
-    const clvOf = (alias: string) => mul(mul(num(o.margin), col('expected_spend', alias)), col('discounted', alias));
+    // (margin × spend) × discounted, the margin bound as a double (clv-edges.ts computes the same products)
+    const clvOf = (alias: string) => mul(mul(castDouble(o.margin), col('expected_spend', alias)), col('discounted', alias));
     const clvRows = (rowsOf: Select) => select({
       select: [...BASE_COLUMNS.map((c) => ({ expr: col(c), as: c })), { expr: clvOf('b'), as: 'clv' }],
       from: subquery(rowsOf, 'b'),
@@ -760,7 +763,9 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     // the customers: as many rows as the join can give (read straight into arrays of that length)
     let customers = 0;
     for (const v of patternColumns.n!) customers += v;
-    const edges = inline ? await clvEdgesOfJoin(db, summary, inner, clvOf, customers) : await clvEdges(db, base);
+    const edges = !inline ? await clvEdges(db, base)
+      : byKey ? await clvEdgesOfSummary(db, summary, { k: patternColumns.k!, discounted: patternPredictions.discountedPurchases }, o.margin, inner, clvOf, customers)
+        : await clvEdgesOfJoin(db, summary, inner, clvOf, customers);
     const withClv = edges.n;
     const before = async (to: number): Promise<Expr> => {
       let k = 0;
@@ -776,7 +781,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const tier = caseWhen(cases, lit(last.tier));
     const churn = churnTier(col('p_alive'), informative ? undefined : NOT_INFORMATIVE);
     // DuckDB: the rows in customer order, sorted before the spend, CLV and tiers are computed (sortedPredictionRows)
-    const rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : c === 'churn_tier' ? churn : col(c), as: c })), from: inline ? subquery(clvRows(sortedPredictionRows(spendParams, summary, patterns, on)), 'c') : table(base) });
+    const rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : c === 'churn_tier' ? churn : col(c), as: c })), from: inline ? subquery(clvRows(sortedPredictionRows(spendParams, summary, patterns, on, keyed)), 'c') : table(base) });
     // insert the rows straight into clv_predictions and summarise the stored run; ClickHouse 18.16 (no
     // transactions, a distributed table) summarises them materialised first, as before
     const direct = db.dialect !== 'clickhouse';
@@ -840,169 +845,6 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   }
 }
 
-/** The CLV edges: how many CLVs there are, the customer at a position of the descending order, and a CLV as a literal. */
-interface ClvEdges {
-  n: number;
-  at: (k: number) => Promise<{ clv: number; customerId: string } | undefined>;
-  value: (v: number) => Expr;
-}
-
-/**
- * The CLVs of `base` in order (descending, ties by customer id) without sorting the rows in the warehouse: the
- * CLVs read as a typed column and sorted here, and the customer at a position looked up among the few with its
- * CLV. ClickHouse 18.16 reads the rows in that order instead (its doubles are compared as it prints them).
- */
-async function clvEdges(db: Workspace['db'], base: string): Promise<ClvEdges> {
-  const clv = col('clv');
-  if (db.dialect === 'clickhouse') {
-    const order = await all<{ clv: number; customer_id: string }>(db, select({
-      select: [{ expr: clv, as: 'clv' }, { expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: isNotNull(clv),
-      orderBy: [{ expr: clv, desc: true }, col('customer_id')],
-    }));
-    return { n: order.length, at: async (k) => (order[k] ? { clv: Number(order[k].clv), customerId: String(order[k].customer_id) } : undefined), value: (v) => num(v) };
-  }
-  const c = compile(select({ select: [{ expr: clv, as: 'clv' }], from: table(base), where: isNotNull(clv) }), db.dialect);
-  const values = (await db.numericColumns(c.sql, c.params, ['clv'])).clv!;
-  return edgesOf(values, async (v, limit) => (await all<{ customer_id: string }>(db, select({
-    select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: eq(clv, castDouble(v)), orderBy: [col('customer_id')], limit,
-  }))).map((r) => String(r.customer_id)));
-}
-
-/** A double bound as a parameter: the value read, exactly. */
-const castDouble = (v: number): Expr => cast(lit(v), 'double');
-
-/** Summary rowids of one CLV up to this many are looked up by rowid; more (a degenerate fit) by the join again. */
-const MAX_ROWID_LOOKUP = 20_000;
-
-/**
- * clvEdges of the per-customer rows of `rows` (the join of the summary `s`, whose rowid it reads, with the
- * patterns; `clvOf` the CLV of a row under an alias), not materialised (DuckDB): the CLVs are read with the
- * summary's rowids, and the customers with an edge's CLV are looked up in the summary by those rowids, ordered
- * by customer id as clvEdges orders them (the same CLV expression over the same rows: the same doubles). `customers`:
- * how many rows the join gives at most, when known (the CLVs are read straight into arrays of that length).
- */
-async function clvEdgesOfJoin(db: Workspace['db'], summary: string, rows: Select, clvOf: (alias: string) => Expr, customers?: number): Promise<ClvEdges> {
-  const withRowid = { ...rows, select: [...(rows.select === '*' ? [] : rows.select), { expr: col('rowid', 's'), as: 'rid' }] } as Select;
-  const clv = clvOf('b');
-  const c = compile(select({
-    select: [{ expr: col('clv', 'q'), as: 'clv' }, { expr: cast(col('rid', 'q'), 'double'), as: 'rid' }],
-    from: subquery(select({ select: [{ expr: clv, as: 'clv' }, { expr: col('rid', 'b'), as: 'rid' }], from: subquery(withRowid, 'b') }), 'q'),
-    where: isNotNull(col('clv', 'q')),
-  }), db.dialect);
-  const read = await db.numericColumns(c.sql, c.params, ['clv', 'rid'], customers);
-  const values = read.clv!;
-  const rid = read.rid!;
-  // the selection reorders the values it is given: the rowids pair with a copy in the order read
-  const asRead = values.slice();
-  return edgesOf(values, async (v, limit) => {
-    const ids: number[] = [];
-    const nan = Number.isNaN(v);
-    for (let i = 0; i < asRead.length && ids.length <= MAX_ROWID_LOOKUP; i++) if (nan ? Number.isNaN(asRead[i]!) : asRead[i] === v) ids.push(rid[i]!);
-    if (ids.length > MAX_ROWID_LOOKUP) {
-      return (await all<{ customer_id: string }>(db, select({
-        select: [{ expr: col('customer_id', 'q'), as: 'customer_id' }],
-        from: subquery(select({ select: [{ expr: col('customer_id', 'b'), as: 'customer_id' }, { expr: clv, as: 'clv' }], from: subquery(rows, 'b') }), 'q'),
-        where: eq(col('clv', 'q'), castDouble(v)), orderBy: [col('customer_id', 'q')], limit,
-      }))).map((r) => String(r.customer_id));
-    }
-    // DuckDB's rowid (this path runs on DuckDB only)
-    return (await all<{ customer_id: string }>(db, select({
-      select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(summary),
-      where: inList(col('rowid'), ids.map((x) => num(x))), orderBy: [col('customer_id')], limit,
-    }))).map((r) => String(r.customer_id));
-  });
-}
-
-/**
- * The edges of `values` (the CLVs that are not NULL, in any order; reordered here), with `tied(v, limit)`
- * giving the first `limit` customer ids, in order, of those whose CLV is v.
- */
-function edgesOf(values: Float64Array, tied: (v: number, limit: number) => Promise<string[]>): ClvEdges {
-  const n = values.length;
-  const value = castDouble;
-  // the k-th CLV in descending order and how many are above it, by selection: a few edges are asked for, so
-  // the whole column is not sorted (the sort cost 0.2 s of the main thread at bench/clv). A NaN (the engine's
-  // greatest double) sorts as a typed array sorts it, after every number: then the whole column is sorted.
-  let sorted: Float64Array | undefined;
-  for (let i = 0; i < n; i++) {
-    if (Number.isNaN(values[i]!)) {
-      sorted = values;
-      for (let j = 0; j < n; j++) if (sorted[j] === 0) sorted[j] = 0;
-      sorted.sort();
-      break;
-    }
-  }
-  const selected: number[] = [];
-  const edgeAt = (k: number): { v: number; above: number } => {
-    if (sorted) {
-      const v = sorted[n - 1 - k]!;
-      let lo = 0;
-      let hi = n;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (sorted[mid]! <= v) lo = mid + 1;
-        else hi = mid;
-      }
-      return { v, above: n - lo };
-    }
-    // positions selected before split the column: each later one is selected between its neighbours among them
-    const j = n - 1 - k;
-    let from = 0;
-    let to = n - 1;
-    for (const p of selected) {
-      if (p < j && p >= from) from = p + 1;
-      if (p > j && p <= to) to = p - 1;
-    }
-    const v = selectAscending(values, j, from, to);
-    selected.push(j);
-    let above = 0;
-    for (let i = 0; i < n; i++) if (values[i]! > v) above++;
-    return { v, above };
-  };
-  return {
-    n, value,
-    at: async (k) => {
-      if (k >= n) return undefined;
-      const e = edgeAt(k);
-      // −0 as 0 (the same value to the engine's comparisons; the column is not rewritten)
-      const v = e.v === 0 ? 0 : e.v;
-      // customers with a higher CLV come first; the edge is the (k − above)-th of those with CLV v, by id
-      const offset = k - e.above;
-      const id = (await tied(v, offset + 1))[offset];
-      if (id === undefined) throw new Error(`clv predict: no customer at CLV rank ${k} (CLV ${v}) — the CLV read back does not compare equal`);
-      return { clv: v, customerId: String(id) };
-    },
-  };
-}
-
-/**
- * The value at 0-based position `j` of `a` in ascending order (no NaN in `a`), by quickselect with a
- * three-way partition (many equal CLVs: each partition step settles all those equal to its pivot); reorders
- * `a`. Position j of the ascending order: the same value a sorted copy holds there. With `from`..`to`: only
- * those positions are looked at, which must hold the values of those positions of the ascending order (as after
- * selections at from − 1 and to + 1).
- */
-export function selectAscending(a: Float64Array, j: number, from = 0, to = a.length - 1): number {
-  let lo = from;
-  let hi = to;
-  while (lo < hi) {
-    // the median of the first, middle and last as the pivot
-    const x = a[lo]!, y = a[(lo + hi) >> 1]!, z = a[hi]!;
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : (x < z ? x : y < z ? z : y);
-    // [lo, lt) < pivot, [lt, i) == pivot, (gt, hi] > pivot
-    let lt = lo, i = lo, gt = hi;
-    while (i <= gt) {
-      const v = a[i]!;
-      if (v < pivot) { a[i] = a[lt]!; a[lt] = v; lt++; i++; }
-      else if (v > pivot) { a[i] = a[gt]!; a[gt] = v; gt--; }
-      else i++;
-    }
-    if (j < lt) hi = lt - 1;
-    else if (j > gt) lo = gt + 1;
-    else return pivot;
-  }
-  return a[j]!;
-}
 
 /** The columns of clv_predictions after run_id, as the pipeline names them (days_next is days_to_next_purchase). */
 const PREDICTION_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'clv', 'days_next', 'churn_tier', 'clv_tier', 'excluded_reason'];

@@ -1,0 +1,277 @@
+/**
+ * The CLV tier edges of `clv predict`: how many customers have a CLV, the customer at a position of the descending
+ * CLV order (ties by customer id), and a CLV as a literal. A customer is in a tier above an edge when it sorts
+ * before it, so that the insert ranks every customer with a few comparisons instead of sorting the rows by CLV in
+ * the warehouse (a window sort of 1,000,000 rows cost more than reading the CLVs and selecting the edges here).
+ *
+ * Three sources of the CLVs:
+ * - `clvEdges`: a materialised table of the rows (PostgreSQL; ClickHouse 18.16 reads the rows in CLV order instead);
+ * - `clvEdgesOfSummary` (DuckDB, the patterns joined on their key): the CLVs computed here, margin × spend ×
+ *   discounted purchases, from the spend the summary holds and each pattern's discounted purchases looked up by its
+ *   key — no join in the warehouse (issue #15: reading the join's 1,000,000 CLVs was a seventh of `clv predict` at
+ *   bench/clv);
+ * - `clvEdgesOfJoin` (DuckDB, patterns joined on x, t_x and T): the CLVs of the summary ⋈ patterns join.
+ * Both DuckDB paths read the summary's rowids beside the CLVs, and the customers with an edge's CLV are looked up in
+ * the summary by rowid.
+ */
+import { endianness } from 'node:os';
+import { compile } from '../sql/compile.ts';
+import { cast, col, eq, inList, isNotNull, lit, num, select, subquery, table, type Expr, type Select } from '../sql/ir.ts';
+import type { Workspace } from '../store/workspace.ts';
+import { SPEND_COLUMNS } from './clv-prediction-rows.ts';
+import { all } from './run-query.ts';
+
+type Db = Workspace['db'];
+
+/** The CLV edges: how many CLVs there are, the customer at a position of the descending order, and a CLV as a literal. */
+export interface ClvEdges {
+  n: number;
+  at: (k: number) => Promise<{ clv: number; customerId: string } | undefined>;
+  value: (v: number) => Expr;
+}
+
+/** A double bound as a parameter: the value read, exactly. */
+export const castDouble = (v: number): Expr => cast(lit(v), 'double');
+
+/** Summary rowids of one CLV up to this many are looked up by rowid; more (a degenerate fit) by the join again. */
+const MAX_ROWID_LOOKUP = 20_000;
+
+/**
+ * The CLVs of `base` in order (descending, ties by customer id) without sorting the rows in the warehouse: the
+ * CLVs read as a typed column and ranked here, and the customer at a position looked up among the few with its
+ * CLV. ClickHouse 18.16 reads the rows in that order instead (its doubles are compared as it prints them).
+ */
+export async function clvEdges(db: Db, base: string): Promise<ClvEdges> {
+  const clv = col('clv');
+  if (db.dialect === 'clickhouse') {
+    const order = await all<{ clv: number; customer_id: string }>(db, select({
+      select: [{ expr: clv, as: 'clv' }, { expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: isNotNull(clv),
+      orderBy: [{ expr: clv, desc: true }, col('customer_id')],
+    }));
+    return { n: order.length, at: async (k) => (order[k] ? { clv: Number(order[k].clv), customerId: String(order[k].customer_id) } : undefined), value: (v) => num(v) };
+  }
+  const c = compile(select({ select: [{ expr: clv, as: 'clv' }], from: table(base), where: isNotNull(clv) }), db.dialect);
+  const values = (await db.numericColumns(c.sql, c.params, ['clv'])).clv!;
+  return edgesOf(values, async (v, limit) => (await all<{ customer_id: string }>(db, select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: eq(clv, castDouble(v)), orderBy: [col('customer_id')], limit,
+  }))).map((r) => String(r.customer_id)));
+}
+
+/** The customers of the prediction rows `rows` (summary alias `s`) with CLV v, the first `limit` by id: the join again. */
+function tiedByJoin(db: Db, rows: Select, clvOf: (alias: string) => Expr): (v: number, limit: number) => Promise<string[]> {
+  return async (v, limit) => (await all<{ customer_id: string }>(db, select({
+    select: [{ expr: col('customer_id', 'q'), as: 'customer_id' }],
+    from: subquery(select({ select: [{ expr: col('customer_id', 'b'), as: 'customer_id' }, { expr: clvOf('b'), as: 'clv' }], from: subquery(rows, 'b') }), 'q'),
+    where: eq(col('clv', 'q'), castDouble(v)), orderBy: [col('customer_id', 'q')], limit,
+  }))).map((r) => String(r.customer_id));
+}
+
+/**
+ * The edges of `values` (the CLVs read, with `rid` the summary rowid of each): the customers with an edge's CLV
+ * looked up in the summary by rowid, ordered by customer id as clvEdges orders them; past MAX_ROWID_LOOKUP of them
+ * (a degenerate fit), by `tiedElse`.
+ */
+function edgesByRowid(db: Db, summary: string, values: Float64Array, rid: Float64Array, tiedElse: (v: number, limit: number) => Promise<string[]>): ClvEdges {
+  return edgesOf(values, async (v, limit) => {
+    const ids: number[] = [];
+    const nan = Number.isNaN(v);
+    for (let i = 0; i < values.length && ids.length <= MAX_ROWID_LOOKUP; i++) if (nan ? Number.isNaN(values[i]!) : values[i] === v) ids.push(rid[i]!);
+    if (ids.length > MAX_ROWID_LOOKUP) return tiedElse(v, limit);
+    // DuckDB's rowid (these paths run on DuckDB only)
+    return (await all<{ customer_id: string }>(db, select({
+      select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(summary),
+      where: inList(col('rowid'), ids.map((x) => num(x))), orderBy: [col('customer_id')], limit,
+    }))).map((r) => String(r.customer_id));
+  });
+}
+
+/**
+ * clvEdges of the per-customer rows of `rows` (the join of the summary `s`, whose rowid it reads, with the
+ * patterns; `clvOf` the CLV of a row under an alias), not materialised (DuckDB): the CLVs are read with the
+ * summary's rowids (the same CLV expression over the same rows as the insert: the same doubles). `customers`: how
+ * many rows the join gives at most, when known (the CLVs are read straight into arrays of that length).
+ */
+export async function clvEdgesOfJoin(db: Db, summary: string, rows: Select, clvOf: (alias: string) => Expr, customers?: number): Promise<ClvEdges> {
+  const withRowid = { ...rows, select: [...(rows.select === '*' ? [] : rows.select), { expr: col('rowid', 's'), as: 'rid' }] } as Select;
+  const c = compile(select({
+    select: [{ expr: col('clv', 'q'), as: 'clv' }, { expr: cast(col('rid', 'q'), 'double'), as: 'rid' }],
+    from: subquery(select({ select: [{ expr: clvOf('b'), as: 'clv' }, { expr: col('rid', 'b'), as: 'rid' }], from: subquery(withRowid, 'b') }), 'q'),
+    where: isNotNull(col('clv', 'q')),
+  }), db.dialect);
+  const read = await db.numericColumns(c.sql, c.params, ['clv', 'rid'], customers);
+  return edgesByRowid(db, summary, read.clv!, read.rid!, tiedByJoin(db, rows, clvOf));
+}
+
+/** The patterns' figures a CLV needs, by pattern key (`k` of the summary and of the patterns table). */
+export interface PatternDiscounts {
+  k: Float64Array;
+  /** discounted purchases; a value that is not finite is stored as NULL (appendDoubles): its customers have no CLV */
+  discounted: Float64Array;
+}
+
+/**
+ * clvEdges of the prediction rows without the join (DuckDB, patterns joined on their key `k`): the engine reads
+ * each customer's pattern key, spend (the summary's SPEND_COLUMNS, which the rows read as they are) and rowid, and the
+ * CLV is computed here as the rows compute it, (margin × spend) × discounted, with the pattern's discounted purchases
+ * looked up by key: the same IEEE products of the same doubles (the margin is bound as a double, `castDouble`). A
+ * customer has a CLV where the spend is not NULL and the discounted purchases are finite (appendDoubles stores the
+ * others as NULL), as in the rows. `rows`/`clvOf`: the prediction rows, for an edge's CLV shared by more customers
+ * than are looked up by rowid.
+ */
+export async function clvEdgesOfSummary(
+  db: Db, summary: string, patterns: PatternDiscounts, margin: number, rows: Select, clvOf: (alias: string) => Expr, customers?: number,
+): Promise<ClvEdges> {
+  const spend = col(SPEND_COLUMNS.spend);
+  const c = compile(select({
+    select: [{ expr: col('k'), as: 'k' }, { expr: spend, as: 'spend' }, { expr: cast(col('rowid'), 'double'), as: 'rid' }],
+    from: table(summary), where: isNotNull(spend),
+  }), db.dialect);
+  const read = await db.numericColumns(c.sql, c.params, ['k', 'spend', 'rid'], customers);
+  const k = read.k!;
+  const s = read.spend!;
+  const rid = read.rid!;
+  const discounted = new Float64Array(k.length);
+  const missing = keyLookup(patterns.k, patterns.discounted)(k, discounted);
+  if (missing >= 0) throw new Error(`clv predict: the summary's pattern key ${k[missing]} is not among the patterns`);
+  let n = 0;
+  for (let i = 0; i < k.length; i++) {
+    const d = discounted[i]!;
+    if (!Number.isFinite(d)) continue;
+    s[n] = (margin * s[i]!) * d;
+    rid[n++] = rid[i]!;
+  }
+  return edgesByRowid(db, summary, s.subarray(0, n), rid.subarray(0, n), tiedByJoin(db, rows, clvOf));
+}
+
+/**
+ * A lookup of `values` by `keys` (distinct doubles, not NaN, no −0): open addressing over the keys' bits (a
+ * multiplicative hash of their two 32-bit halves), each slot's key and value side by side (a probe reads one cache
+ * line: the table outgrows the caches at 265,000 patterns). The lookup writes the value of each of `wanted` into
+ * `out` and returns −1, or the index of the first key of `wanted` not among `keys`.
+ */
+export function keyLookup(keys: Float64Array, values: Float64Array): (wanted: Float64Array, out: Float64Array) => number {
+  const n = keys.length;
+  let bits = 4;
+  while (1 << bits < 1.5 * n) bits++;
+  const shift = 32 - bits;
+  const mask = (1 << bits) - 1;
+  // slot h: key at 2h (NaN: empty), value at 2h + 1
+  const slots = new Float64Array(2 << bits).fill(NaN);
+  const lo = endianness() === 'LE' ? 0 : 1;
+  const hi = 1 - lo;
+  const kw = new Uint32Array(keys.buffer, keys.byteOffset, 2 * n);
+  for (let i = 0; i < n; i++) {
+    let h = Math.imul(kw[2 * i + lo]! ^ Math.imul(kw[2 * i + hi]!, 0x9e3779b1), 0x85ebca6b) >>> shift;
+    while (!Number.isNaN(slots[2 * h]!)) h = (h + 1) & mask;
+    slots[2 * h] = keys[i]!;
+    slots[2 * h + 1] = values[i]!;
+  }
+  return (wanted, out) => {
+    const ww = new Uint32Array(wanted.buffer, wanted.byteOffset, 2 * wanted.length);
+    for (let i = 0; i < wanted.length; i++) {
+      const key = wanted[i]!;
+      let h = Math.imul(ww[2 * i + lo]! ^ Math.imul(ww[2 * i + hi]!, 0x9e3779b1), 0x85ebca6b) >>> shift;
+      for (;;) {
+        const at = slots[2 * h]!;
+        if (at === key) {
+          out[i] = slots[2 * h + 1]!;
+          break;
+        }
+        if (at !== at) return i;
+        h = (h + 1) & mask;
+      }
+    }
+    return -1;
+  };
+}
+
+/**
+ * The edges of `values` (the CLVs that are not NULL, in any order; −0 may be rewritten as 0, nothing else changes),
+ * with `tied(v, limit)` giving the first `limit` customer ids, in order, of those whose CLV is v.
+ */
+function edgesOf(values: Float64Array, tied: (v: number, limit: number) => Promise<string[]>): ClvEdges {
+  const n = values.length;
+  let rank: ((k: number) => { v: number; above: number }) | undefined;
+  return {
+    n, value: castDouble,
+    at: async (k) => {
+      if (k >= n) return undefined;
+      rank ??= descendingRanks(values);
+      const e = rank(k);
+      // customers with a higher CLV come first; the edge is the (k − above)-th of those with CLV v, by id
+      const offset = k - e.above;
+      const id = (await tied(e.v, offset + 1))[offset];
+      if (id === undefined) throw new Error(`clv predict: no customer at CLV rank ${k} (CLV ${e.v}) — the CLV read back does not compare equal`);
+      return { clv: e.v, customerId: String(id) };
+    },
+  };
+}
+
+/**
+ * The value at 0-based position k of `values` in descending order (NaN greatest, as a typed array sorts it; −0 as
+ * 0) and how many values are greater, for a few k, without sorting the whole column: the values are counted into
+ * 65,536 buckets by the top 16 bits of an order-preserving key of their bits (sign, exponent and 4 bits of
+ * mantissa), and only the bucket holding a position asked for is sorted (issue #15: selection by quickselect cost
+ * 0.15 s of the main thread for three edges at 1,000,000 customers). `values` is not reordered; each −0 becomes 0.
+ */
+export function descendingRanks(values: Float64Array): (k: number) => { v: number; above: number } {
+  const n = values.length;
+  let nan = false;
+  for (let i = 0; i < n; i++) {
+    const x = values[i]!;
+    if (x === 0) values[i] = 0;
+    else if (x !== x) nan = true;
+  }
+  if (nan || endianness() !== 'LE') {
+    // the whole column sorted (NaN last, as the engine's greatest double)
+    const sorted = Float64Array.from(values).sort();
+    return (k) => {
+      const v = sorted[n - 1 - k]!;
+      const upper = Number.isNaN(v) ? n : upperBound(sorted, v, 0, n);
+      return { v, above: n - upper };
+    };
+  }
+  // little-endian: the high 32 bits of value i are word 2i + 1
+  const words = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
+  const bucketOf = new Uint16Array(n);
+  const counts = new Uint32Array(65536);
+  for (let i = 0; i < n; i++) {
+    const h = words[2 * i + 1]!;
+    // ascending keys for ascending values: negatives' bits flipped, positives' sign bit set
+    const b = (h & 0x80000000 ? ~h : h | 0x80000000) >>> 16;
+    bucketOf[i] = b;
+    counts[b]!++;
+  }
+  // the values' indices grouped by bucket (a counting sort), each bucket's values gathered and sorted when asked for
+  const start = new Uint32Array(65537);
+  for (let b = 0; b < 65536; b++) start[b + 1] = start[b]! + counts[b]!;
+  const order = new Uint32Array(n);
+  const next = start.slice(0, 65536);
+  for (let i = 0; i < n; i++) order[next[bucketOf[i]!]!++] = i;
+  const sortedBuckets = new Map<number, Float64Array>();
+  return (k) => {
+    const j = n - 1 - k;
+    let b = 0;
+    while (start[b + 1]! <= j) b++;
+    const below = start[b]!;
+    let s = sortedBuckets.get(b);
+    if (!s) {
+      s = new Float64Array(counts[b]!);
+      for (let m = 0; m < s.length; m++) s[m] = values[order[below + m]!]!;
+      s.sort();
+      sortedBuckets.set(b, s);
+    }
+    const v = s[j - below]!;
+    return { v, above: n - below - upperBound(s, v, 0, s.length) };
+  };
+}
+
+/** The first index in [lo, hi) of sorted `a` whose value is greater than v. */
+function upperBound(a: Float64Array, v: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
