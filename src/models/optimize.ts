@@ -116,6 +116,28 @@ export function hessianFromGradient(grad: (x: number[]) => number[], x: number[]
   return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (cols[j]![i]! + cols[i]![j]!) / 2));
 }
 
+/**
+ * Hessian from an analytic gradient by forward differences of the gradient, symmetrised: n + 1 gradient calls where
+ * central differences make 2n, for a gradient that is costly (Pareto/NBD over 265,000 patterns: 36 ms a call). Its
+ * error is first order in the step: with the default relative step of 1e-7 the standard errors of Pareto/NBD on
+ * 262,707 patterns were within 9e-7 (relative) of central differences' (optimize.test.ts); larger steps err more (1e-5:
+ * 8e-5), smaller ones lose digits to rounding (1e-8: 9e-6).
+ */
+export function hessianFromGradientForward(grad: (x: number[]) => number[], x: number[], h = 1e-7): number[][] {
+  const n = x.length;
+  const g0 = grad(x);
+  const cols = x.map((v, j) => {
+    const s = h * Math.max(1, Math.abs(v));
+    const up = [...x];
+    up[j] = v + s;
+    const gu = grad(up);
+    // the step as represented: (v + s) − v, not s
+    const d = up[j]! - v;
+    return gu.map((g, i) => (g - g0[i]!) / d);
+  });
+  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (cols[j]![i]! + cols[i]![j]!) / 2));
+}
+
 /** Inverse of a small symmetric positive-definite matrix by Cholesky; undefined when it is not positive definite. */
 export function invertSpd(A: number[][]): number[][] | undefined {
   const n = A.length;

@@ -15,7 +15,14 @@
  * ```
  */
 import { ConvergenceError, SegmintError } from '../../core/errors.ts';
-import { bfgs, hessianFromGradient, invertSpd, nelderMead, numericHessian, type MinimizeResult } from '../optimize.ts';
+import { bfgs, hessianFromGradient, hessianFromGradientForward, invertSpd, nelderMead, numericHessian, type MinimizeResult } from '../optimize.ts';
+
+/**
+ * Pattern sets from this size on take the standard errors' Hessian by forward differences of the gradient
+ * (hessianFromGradientForward: within about 1e-6 of central differences, for 3 fewer calls of a 4-parameter gradient:
+ * 0.11 s of Pareto/NBD's fit at 262,707 patterns, on `clv fit --model auto`'s critical path).
+ */
+export const FORWARD_HESSIAN_PATTERNS = 100_000;
 
 export interface MleSpec {
   model: string;
@@ -26,6 +33,11 @@ export interface MleSpec {
   valueAndGradientLog?: (theta: number[]) => [number, number[]];
   /** customers (Σ weights): the objective is the mean log-likelihood */
   customers: number;
+  /**
+   * distinct patterns the likelihood runs over, when it runs over a pattern set: from FORWARD_HESSIAN_PATTERNS on, the
+   * standard errors' Hessian takes forward differences of the gradient (n + 1 calls instead of 2n)
+   */
+  patterns?: number;
   /**
    * multipliers of the parameters inside the penalty, λ·Σ(cᵢθᵢ)² (default all 1): 1/max T for the parameters
    * in time units, which is the penalty on lifetimes' parameters after it rescales time so that max T = 1
@@ -260,7 +272,8 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
     const cfg = objectiveFg(spec.coarse.valueAndGradientLog, spec.coarse.customers);
     const c0 = bfgs((v) => cfg(v)[0], starts[0]!.map(Math.log), { valueAndGradient: cfg, gradientTolerance: GRADIENT_TOLERANCE });
     iterations += c0.iterations;
-    const inv = c0.converged && c0.x.every((v) => v > -12 && v < 18) ? invertSpd(hessianFromGradient((v) => cfg(v)[1], c0.x)) : undefined;
+    // (a starting guess of the curvature: forward differences, n + 1 gradient calls on the thinned patterns)
+    const inv = c0.converged && c0.x.every((v) => v > -12 && v < 18) ? invertSpd(hessianFromGradientForward((v) => cfg(v)[1], c0.x, 1e-6)) : undefined;
     if (inv) {
       const r = bfgs(f, c0.x, { valueAndGradient: fg, gradientTolerance: GRADIENT_TOLERANCE, initialInverseHessian: inv });
       iterations += r.iterations;
@@ -315,12 +328,12 @@ export function maximizeLikelihood(spec: MleSpec, options: FitOptions = {}): Mle
     return v.map(Math.exp);
   };
   const u0 = free.map((i) => best!.x[i]!);
-  const H = spec.valueAndGradientLog
-    ? hessianFromGradient((u) => {
-      const g = spec.valueAndGradientLog!(full(u))[1];
-      return free.map((i) => -g[i]!);
-    }, u0)
-    : numericHessian((u) => -spec.logLikelihood(full(u)), u0);
+  const negGradient = (u: number[]) => {
+    const g = spec.valueAndGradientLog!(full(u))[1];
+    return free.map((i) => -g[i]!);
+  };
+  const H = !spec.valueAndGradientLog ? numericHessian((u) => -spec.logLikelihood(full(u)), u0)
+    : (spec.patterns ?? 0) >= FORWARD_HESSIAN_PATTERNS ? hessianFromGradientForward(negGradient, u0) : hessianFromGradient(negGradient, u0);
   const inv = invertSpd(H);
   if (!inv && pinned.some(Boolean)) {
     warnings.push(`${spec.model}: with ${spec.names.filter((_, i) => pinned[i]).join(', ')} → 0 the other parameters are not all identified, so there are no standard errors`);

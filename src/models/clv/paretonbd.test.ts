@@ -2,8 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertMaximum, cdnowPatterns, cdnowSummary } from '../../../test/helpers/clv.ts';
 import { lgamma } from '../special.ts';
-import { toPatternSet, toPatterns } from './patterns.ts';
-import { fitParetoNbd, paretonbdConditionalExpected, paretonbdExpected, paretonbdLogLikelihood, paretonbdPAlive, paretonbdSetLogLikelihood, paretonbdSetLogLikelihoodGradient, paretonbdSetPAlive } from './paretonbd.ts';
+import { hessianFromGradient, invertSpd } from '../optimize.ts';
+import { FORWARD_HESSIAN_PATTERNS } from './fit.ts';
+import { patternSet, toPatternSet, toPatterns } from './patterns.ts';
+import { simulateBgNbd } from './simulate.ts';
+import { fitParetoNbd, pairs, paretonbdConditionalExpected, paretonbdExpected, paretonbdLogLikelihood, paretonbdPAlive, paretonbdSetLogLikelihood, paretonbdSetLogLikelihoodGradient, paretonbdSetPAlive } from './paretonbd.ts';
 
 test('Pareto/NBD log-likelihood of a hand-computed case', () => {
   // r = α = s = β = 1, x = 0, T = 1. Directly: with λ, μ ~ Exp(1), P(no purchase in (0,1]) =
@@ -109,4 +112,44 @@ test('Pareto/NBD: the one-pass value and analytic gradient agree with the set li
       assert.ok(Math.abs(pa[i]! - one) < 1e-12, `θ = ${theta}, pattern ${i}: P(alive) ${pa[i]} vs ${one}`);
     }
   }
+});
+
+test('Pareto/NBD on more than 100,000 patterns: the standard errors from forward differences of the gradient are those of central differences to 2e-6', () => {
+  const sim = simulateBgNbd(450_000, { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, { p: 6.25, q: 3.74, gamma: 15.44 }, { seed: 11, maxT: 78 });
+  const set = patternSet(sim.x, sim.tx, sim.T);
+  assert.ok(set.size >= FORWARD_HESSIAN_PATTERNS, `${set.size} patterns`);
+  const fit = fitParetoNbd(set);
+  const names = ['r', 'alpha', 's', 'beta'] as const;
+  const grad = (v: number[]) => {
+    const g = [0, 0, 0, 0];
+    paretonbdSetLogLikelihoodGradient({ r: Math.exp(v[0]!), alpha: Math.exp(v[1]!), s: Math.exp(v[2]!), beta: Math.exp(v[3]!) }, set, g);
+    return g.map((d) => -d);
+  };
+  // the standard errors of θ from the inverse Hessian in ln θ: θ·sqrt((H⁻¹)ᵢᵢ)
+  const inv = invertSpd(hessianFromGradient(grad, names.map((k) => Math.log(fit.params[k]!))))!;
+  names.forEach((k, i) => {
+    const central = fit.params[k]! * Math.sqrt(inv[i]![i]!);
+    assert.ok(Math.abs(fit.standardErrors[k]! / central - 1) < 2e-6, `SE(${k}) ${fit.standardErrors[k]} against ${central}`);
+  });
+});
+
+test('Pareto/NBD\'s pair index: the same pairs, numbered in order of first appearance, from the grid table and from a Map', () => {
+  let seed = 9;
+  const next = (m: number) => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % m);
+  const n = 20_000;
+  const a = Int32Array.from({ length: n }, () => next(60));
+  const b = Int32Array.from({ length: n }, () => next(300));
+  const grid = pairs(a, b, 300);
+  const map = pairs(a, b, 300, 0);
+  assert.deepEqual(grid, map);
+  // first appearance: each row's pair is (a[i], b[i]), and pair j first appears before pair j + 1
+  const first = new Int32Array(grid.a.length).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const j = grid.of[i]!;
+    assert.equal(grid.a[j], a[i]);
+    assert.equal(grid.b[j], b[i]);
+    if (first[j] === -1) first[j] = i;
+  }
+  for (let j = 1; j < first.length; j++) assert.ok(first[j]! > first[j - 1]!);
+  assert.equal(new Set(Array.from(a, (x, i) => x * 300 + b[i]!)).size, grid.a.length);
 });
