@@ -33,7 +33,7 @@ export type FitJobResult = { fit: PurchaseFit; diagnostics: FitDiagnostics } | {
 
 export function runFitJob(job: FitJob): FitJobResult {
   const set: PatternSet = job.index ? { size: job.x.length, x: job.x, tx: job.tx, T: job.T, weight: job.weight, ...job.index }
-    : job.sorted ? patternSetOfSorted(job.x, job.tx, job.T, job.weight) : patternSetOfColumns(job.x, job.tx, job.T, job.weight);
+    : job.sorted ? patternSetOfSorted(job.x, job.tx, job.T, job.weight, true) : patternSetOfColumns(job.x, job.tx, job.T, job.weight);
   try {
     const fit = fitPurchaseModel(job.kind, set, { penalizer: job.penalizer, allowFlat: true });
     return { fit, diagnostics: diagnoseFit(job.kind, fit, set) };

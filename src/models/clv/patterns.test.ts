@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { patternSet, patternSetOfColumns, patternSetOfSorted } from './patterns.ts';
+import { index, patternSet, patternSetOfColumns, patternSetOfSorted } from './patterns.ts';
 import { runFitJob } from './fit-worker.ts';
 import { simulateBgNbd } from './simulate.ts';
 
@@ -35,4 +35,23 @@ test('a fit job sent with its pattern set\'s indexes gives the fit of one that r
   const withIndex = runFitJob({ ...job, index: { ux, xi, utx, txi, uT, Ti, total } });
   assert.ok('fit' in withIndex);
   assert.deepEqual(withIndex, runFitJob(job));
+});
+
+test('index: the distinct values in order of first appearance and each row\'s position, through the table\'s growth', () => {
+  // 40,000 rows over 5,000 distinct values (the table grows from 1,024 slots several times), −0 and 0 as one value
+  let seed = 7;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const values = Float64Array.from({ length: 40000 }, () => Math.floor(rnd() * 5000) / 7);
+  values[10] = -0;
+  values[20] = 0;
+  const { u, i } = index(values);
+  const first = new Map<number, number>();
+  for (const v of values) if (!first.has(v)) first.set(v, first.size);
+  assert.equal(u.length, first.size);
+  // (a Map keys −0 as 0; the first appearance, −0 here, is the one kept)
+  assert.deepEqual(Array.from(u, (v) => v + 0), [...first.keys()]);
+  assert.ok(Object.is(u[i[10]!], -0));
+  values.forEach((v, k) => assert.equal(i[k], first.get(v)));
+  assert.ok(u.length > 4000);
+  assert.deepEqual(index(new Float64Array(0)), { u: new Float64Array(0), i: new Int32Array(0) });
 });

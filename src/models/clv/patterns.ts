@@ -140,13 +140,17 @@ export function groupPatterns(x: ArrayLike<number>, tx: ArrayLike<number>, T: Ar
   return { patterns, of: g.of };
 }
 
-/** The distinct values of `values` in order of first appearance (`u`) and each value's position in them (`i`). */
+/**
+ * The distinct values of `values` in order of first appearance (`u`) and each value's position in them (`i`). The
+ * table grows with the distinct values, not with the rows: a pattern set's x, t_x and T have hundreds or thousands of
+ * distinct values among hundreds of thousands of rows, and memory touched for the first time costs more than the
+ * hashing here (issue #15: 7 MB per column of a table sized by the rows, 15-20 ms each at bench/clv's 265,025 patterns).
+ */
 export function index(values: Float64Array): { u: Float64Array; i: Int32Array } {
-  let cap = 16;
-  while (cap < 2 * values.length) cap *= 2;
-  const slots = new Int32Array(cap).fill(-1);
+  let cap = 1024;
+  let slots = new Int32Array(cap).fill(-1);
+  let u = new Float64Array(cap / 2);
   const i = new Int32Array(values.length);
-  const u = new Float64Array(values.length);
   let m = 0;
   for (let k = 0; k < values.length; k++) {
     const v = values[k]!;
@@ -154,6 +158,21 @@ export function index(values: Float64Array): { u: Float64Array; i: Int32Array } 
     for (;;) {
       const j = slots[h]!;
       if (j < 0) {
+        if (2 * (m + 1) > cap) {
+          // at half full: twice the slots, the values so far placed again
+          cap *= 2;
+          slots = new Int32Array(cap).fill(-1);
+          const grown = new Float64Array(cap / 2);
+          grown.set(u.subarray(0, m));
+          u = grown;
+          for (let q = 0; q < m; q++) {
+            let g = hashDouble(u[q]!, 0x2545f491) & (cap - 1);
+            while (slots[g]! >= 0) g = (g + 1) & (cap - 1);
+            slots[g] = q;
+          }
+          h = hashDouble(v, 0x2545f491) & (cap - 1);
+          continue;
+        }
         slots[h] = m;
         i[k] = m;
         u[m++] = v;
@@ -189,9 +208,10 @@ export function patternSet(x: ArrayLike<number>, tx: ArrayLike<number>, T: Array
  * patternSet of rows that are distinct already and in (x, t_x, T) order, as a GROUP BY … ORDER BY of the warehouse
  * gives them (clv fit): grouping such rows gives them back as they are, in the same order, so they are only checked
  * (the same checks) and their order confirmed row by row instead of hashed (0.05–0.15 s of the main thread at
- * 1,000,000 customers, before Pareto/NBD's worker can start). Rows out of order or repeated: patternSet.
+ * 1,000,000 customers, before Pareto/NBD's worker can start). Rows out of order or repeated: patternSet. `owned`: the
+ * set may keep the arrays themselves (a worker's copy of a posted job) rather than copies of them.
  */
-export function patternSetOfSorted(x: Float64Array, tx: Float64Array, T: Float64Array, weights: Float64Array): PatternSet {
+export function patternSetOfSorted(x: Float64Array, tx: Float64Array, T: Float64Array, weights: Float64Array, owned = false): PatternSet {
   const n = x.length;
   for (let i = 0; i < n; i++) {
     checkRow(i, x[i]!, tx[i]!, T[i]!, weights[i]!);
@@ -202,7 +222,7 @@ export function patternSetOfSorted(x: Float64Array, tx: Float64Array, T: Float64
       if (!after) return patternSet(x, tx, T, weights);
     }
   }
-  return patternSetOfColumns(x.slice(), tx.slice(), T.slice(), weights.slice());
+  return owned ? patternSetOfColumns(x, tx, T, weights) : patternSetOfColumns(x.slice(), tx.slice(), T.slice(), weights.slice());
 }
 
 /** Patterns as columns with their distinct x, t_x and T indexed (the form the likelihoods loop over). */
