@@ -9,7 +9,24 @@ export interface Io {
   interactive: boolean;
 }
 
+/**
+ * A reader that stops reading early (`segmint --help | head -3`) closes the pipe: the writes after that fail with
+ * EPIPE, which Node raises as an uncaught error event with a stack trace. Output nobody reads is dropped instead, and
+ * the command runs to its end (its writes to the workspace are not cut short); other stream errors stay errors.
+ */
+let closedPipesGuarded = false;
+function dropWritesToClosedPipes(): void {
+  if (closedPipesGuarded) return;
+  closedPipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    });
+  }
+}
+
 export function defaultIo(): Io {
+  dropWritesToClosedPipes();
   return {
     out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
     err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),

@@ -135,3 +135,18 @@ test('a products import says nothing about customers (it has none)', async () =>
     assert.match(t.out, /customers: \d+ \(\d+ new\)/);
   });
 });
+
+test('output to a reader that has gone (segmint --help | head -1) is dropped: no EPIPE stack trace, exit 0', async () => {
+  const { spawn } = await import('node:child_process');
+  const bin = join(import.meta.dirname, '../../bin/segmint.js');
+  for (const args of [['--help'], ['clv', 'predict', '--help']]) {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // the pipe's read end closed before the command writes: each write fails with EPIPE
+    child.stdout.destroy();
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    assert.equal(err, '', `${args.join(' ')}: ${err}`);
+    assert.equal(code, 0, args.join(' '));
+  }
+});
