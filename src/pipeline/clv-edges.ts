@@ -11,8 +11,8 @@
  *   key — no join in the warehouse (issue #15: reading the join's 1,000,000 CLVs was a seventh of `clv predict` at
  *   bench/clv);
  * - `clvEdgesOfJoin` (DuckDB, patterns joined on x, t_x and T): the CLVs of the summary ⋈ patterns join.
- * Both DuckDB paths read the summary's rowids beside the CLVs, and the customers with an edge's CLV are looked up in
- * the summary by rowid.
+ * Both DuckDB paths know the summary's rowid of each CLV (read beside the CLVs of the join; a row's position in the
+ * summary read in its order), and the customers with an edge's CLV are looked up in the summary by rowid.
  */
 import { endianness } from 'node:os';
 import { compile } from '../sql/compile.ts';
@@ -111,43 +111,46 @@ export interface PatternDiscounts {
 
 /**
  * clvEdges of the prediction rows without the join (DuckDB, patterns joined on their key `k`): the engine reads
- * each customer's pattern key, spend (the summary's SPEND_COLUMNS, which the rows read as they are) and rowid, and the
- * CLV is computed here as the rows compute it, (margin × spend) × discounted, with the pattern's discounted purchases
- * looked up by key: the same IEEE products of the same doubles (the margin is bound as a double, `castDouble`). A
- * customer has a CLV where the spend is not NULL and the discounted purchases are finite (appendDoubles stores the
- * others as NULL), as in the rows. `rows`/`clvOf`: the prediction rows, for an edge's CLV shared by more customers
- * than are looked up by rowid.
+ * each customer's pattern key and spend (the summary's SPEND_COLUMNS, which the rows read as they are), and the CLV is
+ * computed here as the rows compute it, (margin × spend) × discounted, with the pattern's discounted purchases looked
+ * up by key: the same IEEE products of the same doubles (the margin is bound as a double, `castDouble`). A customer
+ * has a CLV where the spend is not NULL and the discounted purchases are finite (appendDoubles stores the others as
+ * NULL), as in the rows. The summary is read without ORDER BY, which keeps a table's order (DuckDB's
+ * preserve_insertion_order), so a row's position is its rowid and no rowid is read; the two columns read are the only
+ * arrays of a customer each (the keys are overwritten by the discounted purchases, then by the positions of the
+ * customers with a CLV): memory touched for the first time costs more than the arithmetic here (issue #15: 8 MB, about
+ * 20 ms of the main thread, per array of 1,000,000 doubles). A spend is never NaN (a ratio of finite sums and positive
+ * parameters, NULL where undefined), so NaN read is NULL. `rows`/`clvOf`: the prediction rows, for an edge's CLV
+ * shared by more customers than are looked up by rowid.
  */
 export async function clvEdgesOfSummary(
   db: Db, summary: string, patterns: PatternDiscounts, margin: number, rows: Select, clvOf: (alias: string) => Expr, customers?: number,
 ): Promise<ClvEdges> {
-  const spend = col(SPEND_COLUMNS.spend);
-  const c = compile(select({
-    select: [{ expr: col('k'), as: 'k' }, { expr: spend, as: 'spend' }, { expr: cast(col('rowid'), 'double'), as: 'rid' }],
-    from: table(summary), where: isNotNull(spend),
-  }), db.dialect);
-  const read = await db.numericColumns(c.sql, c.params, ['k', 'spend', 'rid'], customers);
+  const c = compile(select({ select: [{ expr: col('k'), as: 'k' }, { expr: col(SPEND_COLUMNS.spend), as: 'spend' }], from: table(summary) }), db.dialect);
+  const read = await db.numericColumns(c.sql, c.params, ['k', 'spend'], customers);
   const k = read.k!;
   const s = read.spend!;
-  const rid = read.rid!;
-  const discounted = new Float64Array(k.length);
-  const missing = keyLookup(patterns.k, patterns.discounted)(k, discounted);
+  // each key replaced by its pattern's discounted purchases (each read before it is written)
+  const missing = keyLookup(patterns.k, patterns.discounted)(k, k);
   if (missing >= 0) throw new Error(`clv predict: the summary's pattern key ${k[missing]} is not among the patterns`);
   let n = 0;
   for (let i = 0; i < k.length; i++) {
-    const d = discounted[i]!;
-    if (!Number.isFinite(d)) continue;
-    s[n] = (margin * s[i]!) * d;
-    rid[n++] = rid[i]!;
+    const d = k[i]!;
+    const spend = s[i]!;
+    if (!Number.isFinite(d) || spend !== spend) continue;
+    s[n] = (margin * spend) * d;
+    // the position (rowid) of the n-th customer with a CLV, where the keys were (n ≤ i)
+    k[n++] = i;
   }
-  return edgesByRowid(db, summary, s.subarray(0, n), rid.subarray(0, n), tiedByJoin(db, rows, clvOf));
+  return edgesByRowid(db, summary, s.subarray(0, n), k.subarray(0, n), tiedByJoin(db, rows, clvOf));
 }
 
 /**
  * A lookup of `values` by `keys` (distinct doubles, not NaN, no −0): open addressing over the keys' bits (a
  * multiplicative hash of their two 32-bit halves), each slot's key and value side by side (a probe reads one cache
  * line: the table outgrows the caches at 265,000 patterns). The lookup writes the value of each of `wanted` into
- * `out` and returns −1, or the index of the first key of `wanted` not among `keys`.
+ * `out` (which may be `wanted` itself: each key is read before its value is written) and returns −1, or the index of
+ * the first key of `wanted` not among `keys`.
  */
 export function keyLookup(keys: Float64Array, values: Float64Array): (wanted: Float64Array, out: Float64Array) => number {
   const n = keys.length;
@@ -231,23 +234,16 @@ export function descendingRanks(values: Float64Array): (k: number) => { v: numbe
       return { v, above: n - upper };
     };
   }
-  // little-endian: the high 32 bits of value i are word 2i + 1
+  // little-endian: the high 32 bits of value i are word 2i + 1; ascending keys for ascending values: negatives'
+  // bits flipped, positives' sign bit set
   const words = new Uint32Array(values.buffer, values.byteOffset, 2 * n);
-  const bucketOf = new Uint16Array(n);
+  const bucket = (h: number) => (h & 0x80000000 ? ~h : h | 0x80000000) >>> 16;
   const counts = new Uint32Array(65536);
-  for (let i = 0; i < n; i++) {
-    const h = words[2 * i + 1]!;
-    // ascending keys for ascending values: negatives' bits flipped, positives' sign bit set
-    const b = (h & 0x80000000 ? ~h : h | 0x80000000) >>> 16;
-    bucketOf[i] = b;
-    counts[b]!++;
-  }
-  // the values' indices grouped by bucket (a counting sort), each bucket's values gathered and sorted when asked for
+  for (let i = 0; i < n; i++) counts[bucket(words[2 * i + 1]!)]!++;
   const start = new Uint32Array(65537);
   for (let b = 0; b < 65536; b++) start[b + 1] = start[b]! + counts[b]!;
-  const order = new Uint32Array(n);
-  const next = start.slice(0, 65536);
-  for (let i = 0; i < n; i++) order[next[bucketOf[i]!]!++] = i;
+  // a bucket's values gathered by a pass over the column when a position in it is asked for (a few are), and sorted:
+  // no per-value index (6 MB at 1,000,000 values, memory touched for the first time)
   const sortedBuckets = new Map<number, Float64Array>();
   return (k) => {
     const j = n - 1 - k;
@@ -257,7 +253,8 @@ export function descendingRanks(values: Float64Array): (k: number) => { v: numbe
     let s = sortedBuckets.get(b);
     if (!s) {
       s = new Float64Array(counts[b]!);
-      for (let m = 0; m < s.length; m++) s[m] = values[order[below + m]!]!;
+      let m = 0;
+      for (let i = 0; i < n; i++) if (bucket(words[2 * i + 1]!) === b) s[m++] = values[i]!;
       s.sort();
       sortedBuckets.set(b, s);
     }

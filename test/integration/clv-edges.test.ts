@@ -68,12 +68,28 @@ test('keyLookup: each key\'s value, and the first key not given', () => {
   const out = new Float64Array(wanted.length);
   assert.equal(lookup(wanted, out), -1);
   wanted.forEach((key, i) => assert.ok(Object.is(out[i], values[(i * 7919) % k.length]), `key ${key}`));
+  // in place: the keys replaced by their values
+  const inPlace = Float64Array.from(wanted);
+  assert.equal(lookup(inPlace, inPlace), -1);
+  inPlace.forEach((v, i) => assert.ok(Object.is(v, out[i]), `key ${wanted[i]} in place`));
   // a key not given: its index
   for (let t = 0; t < 1000; t++) {
     const absent = (Math.floor(r() * 300) * 131072 + 701 + Math.floor(r() * 100)) * 131072;
     assert.equal(lookup(Float64Array.of(k[3]!, k[5]!, absent, k[7]!), new Float64Array(4)), 2, `key ${absent} is not found`);
   }
   assert.equal(keyLookup(new Float64Array(0), new Float64Array(0))(Float64Array.of(5), new Float64Array(1)), 0);
+});
+
+test('a table read without ORDER BY comes in its rowid order across row groups (clvEdgesOfSummary takes positions for rowids)', async () => {
+  await withWorkspace(async (ws) => {
+    // 400,000 rows: four row groups, scanned by both threads; the rows written in an order their values do not have
+    await ws.db.run('CREATE TEMP TABLE edges_order AS SELECT (i * 7919) % 400000 AS k, CAST(i AS DOUBLE) AS spend FROM range(400000) t(i)');
+    const read = await ws.db.numericColumns('SELECT k, spend FROM edges_order', [], ['k', 'spend'], 400000);
+    const rid = await ws.db.numericColumns('SELECT CAST(rowid AS DOUBLE) AS rid, spend FROM edges_order WHERE spend % 1000 = 0', [], ['rid', 'spend']);
+    assert.equal(read.k!.length, 400000);
+    read.spend!.forEach((v, i) => assert.ok(v === i && read.k![i] === (i * 7919) % 400000, `row ${i}`));
+    rid.rid!.forEach((r, j) => assert.equal(r, rid.spend![j], 'the rowid is the position written'));
+  });
 });
 
 /** The stored CLV tiers of a prediction run against a row_number() ranking of its stored CLVs (ties by customer id). */
