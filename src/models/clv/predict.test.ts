@@ -81,3 +81,30 @@ test('lifetimes\' discounting (a rate per month): month k\'s purchases divided b
   const z = predict(m, { x: [2], tx: [30.43], T: [38.86] }, { horizon: 12 * month, periodDays: 7, stepDiscountRate: 0 });
   assert.ok(Math.abs(z.discountedPurchases[0]! - z.expectedPurchases[0]!) < 1e-12);
 });
+
+test('patterns sharing (x, T) share one purchase curve: the same doubles as each pattern computed alone, in any order', () => {
+  // 3,000 patterns over 40 frequencies and 90 T values in scrambled order, many (x, T) pairs repeated with other t_x
+  let seed = 11;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const x: number[] = [], tx: number[] = [], T: number[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const t = (1 + Math.floor(rnd() * 90)) / 7 * 3;
+    x.push(Math.floor(rnd() * 40));
+    T.push(t);
+    tx.push(x[i] === 0 ? 0 : Math.floor(rnd() * t * 7) / 7);
+  }
+  const models = [
+    { kind: 'bgnbd' as const, params: CDNOW },
+    { kind: 'paretonbd' as const, params: { r: 0.55, alpha: 10.58, s: 0.61, beta: 11.67 } },
+    { kind: 'mbgnbd' as const, params: { r: 0.525, alpha: 6.183, a: 0.891, b: 1.614 } },
+  ];
+  for (const m of models) {
+    const all = predictPatterns(m, { x, tx, T }, { horizon: 26, periodDays: 7, discountRate: 0.1 });
+    for (const i of [0, 1, 2, 500, 1234, 2999]) {
+      const alone = predictPatterns(m, { x: [x[i]!], tx: [tx[i]!], T: [T[i]!] }, { horizon: 26, periodDays: 7, discountRate: 0.1 });
+      for (const k of ['pAlive', 'expectedPurchases', 'discountedPurchases', 'daysToNextPurchase'] as const) {
+        assert.ok(Object.is(all[k][i], alone[k][0]), `${m.kind} pattern ${i} ${k}: ${all[k][i]} alone ${alone[k][0]}`);
+      }
+    }
+  }
+});
