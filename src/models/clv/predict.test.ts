@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bgnbdConditionalExpected } from './bgnbd.ts';
+import type { PurchaseModel } from './model.ts';
 import { predictPatterns } from './predict.ts';
 import { validateHoldout } from './validation.ts';
 
@@ -93,10 +94,10 @@ test('patterns sharing (x, T) share one purchase curve: the same doubles as each
     T.push(t);
     tx.push(x[i] === 0 ? 0 : Math.floor(rnd() * t * 7) / 7);
   }
-  const models = [
-    { kind: 'bgnbd' as const, params: CDNOW },
-    { kind: 'paretonbd' as const, params: { r: 0.55, alpha: 10.58, s: 0.61, beta: 11.67 } },
-    { kind: 'mbgnbd' as const, params: { r: 0.525, alpha: 6.183, a: 0.891, b: 1.614 } },
+  const models: PurchaseModel[] = [
+    { kind: 'bgnbd', params: CDNOW },
+    { kind: 'paretonbd', params: { r: 0.55, alpha: 10.58, s: 0.61, beta: 11.67 } },
+    { kind: 'mbgnbd', params: { r: 0.525, alpha: 6.183, a: 0.891, b: 1.614 } },
   ];
   for (const m of models) {
     const all = predictPatterns(m, { x, tx, T }, { horizon: 26, periodDays: 7, discountRate: 0.1 });
