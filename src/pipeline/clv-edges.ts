@@ -26,8 +26,15 @@ type Db = Workspace['db'];
 /** The CLV edges: how many CLVs there are, the customer at a position of the descending order, and a CLV as a literal. */
 export interface ClvEdges {
   n: number;
-  at: (k: number) => Promise<{ clv: number; customerId: string } | undefined>;
+  /** the customer at each of the positions (0-based, descending CLV, ties by id); undefined past the last */
+  at: (ks: readonly number[]) => Promise<({ clv: number; customerId: string } | undefined)[]>;
   value: (v: number) => Expr;
+}
+
+/** A request for the first `limit` customer ids, in order, of those whose CLV is v. */
+interface Tied {
+  v: number;
+  limit: number;
 }
 
 /** A double bound as a parameter: the value read, exactly. */
@@ -48,13 +55,22 @@ export async function clvEdges(db: Db, base: string): Promise<ClvEdges> {
       select: [{ expr: clv, as: 'clv' }, { expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: isNotNull(clv),
       orderBy: [{ expr: clv, desc: true }, col('customer_id')],
     }));
-    return { n: order.length, at: async (k) => (order[k] ? { clv: Number(order[k].clv), customerId: String(order[k].customer_id) } : undefined), value: (v) => num(v) };
+    return { n: order.length, at: async (ks) => ks.map((k) => (order[k] ? { clv: Number(order[k].clv), customerId: String(order[k].customer_id) } : undefined)), value: (v) => num(v) };
   }
   const c = compile(select({ select: [{ expr: clv, as: 'clv' }], from: table(base), where: isNotNull(clv) }), db.dialect);
   const values = (await db.numericColumns(c.sql, c.params, ['clv'])).clv!;
-  return edgesOf(values, async (v, limit) => (await all<{ customer_id: string }>(db, select({
+  return edgesOf(values, eachTied(async (v, limit) => (await all<{ customer_id: string }>(db, select({
     select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(base), where: eq(clv, castDouble(v)), orderBy: [col('customer_id')], limit,
-  }))).map((r) => String(r.customer_id)));
+  }))).map((r) => String(r.customer_id))));
+}
+
+/** The tied customers of several requests, one request at a time. */
+function eachTied(tied: (v: number, limit: number) => Promise<string[]>): (requests: readonly Tied[]) => Promise<string[][]> {
+  return async (requests) => {
+    const out: string[][] = [];
+    for (const r of requests) out.push(await tied(r.v, r.limit));
+    return out;
+  };
 }
 
 /** The customers of the prediction rows `rows` (summary alias `s`) with CLV v, the first `limit` by id: the join again. */
@@ -68,20 +84,36 @@ function tiedByJoin(db: Db, rows: Select, clvOf: (alias: string) => Expr): (v: n
 
 /**
  * The edges of `values` (the CLVs read, with `rid` the summary rowid of each): the customers with an edge's CLV
- * looked up in the summary by rowid, ordered by customer id as clvEdges orders them; past MAX_ROWID_LOOKUP of them
- * (a degenerate fit), by `tiedElse`.
+ * looked up in the summary by rowid, ordered by customer id as clvEdges orders them, every edge's in one query (a scan
+ * of the summary: 15-25 ms each at bench/clv); past MAX_ROWID_LOOKUP of them for one CLV (a degenerate fit), that
+ * CLV's by `tiedElse`.
  */
 function edgesByRowid(db: Db, summary: string, values: Float64Array, rid: Float64Array, tiedElse: (v: number, limit: number) => Promise<string[]>): ClvEdges {
-  return edgesOf(values, async (v, limit) => {
-    const ids: number[] = [];
-    const nan = Number.isNaN(v);
-    for (let i = 0; i < values.length && ids.length <= MAX_ROWID_LOOKUP; i++) if (nan ? Number.isNaN(values[i]!) : values[i] === v) ids.push(rid[i]!);
-    if (ids.length > MAX_ROWID_LOOKUP) return tiedElse(v, limit);
-    // DuckDB's rowid (these paths run on DuckDB only)
-    return (await all<{ customer_id: string }>(db, select({
-      select: [{ expr: col('customer_id'), as: 'customer_id' }], from: table(summary),
-      where: inList(col('rowid'), ids.map((x) => num(x))), orderBy: [col('customer_id')], limit,
-    }))).map((r) => String(r.customer_id));
+  return edgesOf(values, async (requests) => {
+    // the rowids of each request's CLV (NaN: every NaN)
+    const rowids = requests.map(({ v }) => {
+      const ids: number[] = [];
+      const nan = Number.isNaN(v);
+      for (let i = 0; i < values.length && ids.length <= MAX_ROWID_LOOKUP; i++) if (nan ? Number.isNaN(values[i]!) : values[i] === v) ids.push(rid[i]!);
+      return ids.length > MAX_ROWID_LOOKUP ? undefined : ids;
+    });
+    const wanted = [...new Set(rowids.flatMap((ids) => ids ?? []))];
+    // DuckDB's rowid (these paths run on DuckDB only); in customer id order, as the engine compares them
+    const found = wanted.length === 0 ? [] : await all<{ customer_id: string; rid: number }>(db, select({
+      select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: cast(col('rowid'), 'double'), as: 'rid' }], from: table(summary),
+      where: inList(col('rowid'), wanted.map((x) => num(x))), orderBy: [col('customer_id')],
+    }));
+    const out: string[][] = [];
+    for (const [j, r] of requests.entries()) {
+      const ids = rowids[j];
+      if (!ids) {
+        out.push(await tiedElse(r.v, r.limit));
+        continue;
+      }
+      const mine = new Set(ids);
+      out.push(found.filter((f) => mine.has(Number(f.rid))).slice(0, r.limit).map((f) => String(f.customer_id)));
+    }
+    return out;
   });
 }
 
@@ -190,22 +222,26 @@ export function keyLookup(keys: Float64Array, values: Float64Array): (wanted: Fl
 
 /**
  * The edges of `values` (the CLVs that are not NULL, in any order; −0 may be rewritten as 0, nothing else changes),
- * with `tied(v, limit)` giving the first `limit` customer ids, in order, of those whose CLV is v.
+ * with `tied(requests)` giving, for each request, the first `limit` customer ids, in order, of those whose CLV is v.
  */
-function edgesOf(values: Float64Array, tied: (v: number, limit: number) => Promise<string[]>): ClvEdges {
+function edgesOf(values: Float64Array, tied: (requests: readonly Tied[]) => Promise<string[][]>): ClvEdges {
   const n = values.length;
   let rank: ((k: number) => { v: number; above: number }) | undefined;
   return {
     n, value: castDouble,
-    at: async (k) => {
-      if (k >= n) return undefined;
+    at: async (ks) => {
+      const inside = ks.filter((k) => k < n);
+      if (inside.length === 0) return ks.map(() => undefined);
       rank ??= descendingRanks(values);
-      const e = rank(k);
       // customers with a higher CLV come first; the edge is the (k − above)-th of those with CLV v, by id
-      const offset = k - e.above;
-      const id = (await tied(e.v, offset + 1))[offset];
-      if (id === undefined) throw new Error(`clv predict: no customer at CLV rank ${k} (CLV ${e.v}) — the CLV read back does not compare equal`);
-      return { clv: e.v, customerId: String(id) };
+      const ranked = inside.map((k) => ({ k, ...rank!(k) }));
+      const ids = await tied(ranked.map((e) => ({ v: e.v, limit: e.k - e.above + 1 })));
+      const byK = new Map(ranked.map((e, j) => {
+        const id = ids[j]![e.k - e.above];
+        if (id === undefined) throw new Error(`clv predict: no customer at CLV rank ${e.k} (CLV ${e.v}) — the CLV read back does not compare equal`);
+        return [e.k, { clv: e.v, customerId: String(id) }] as const;
+      }));
+      return ks.map((k) => byK.get(k));
     },
   };
 }

@@ -767,17 +767,22 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
       : byKey ? await clvEdgesOfSummary(db, summary, { k: patternColumns.k!, discounted: patternPredictions.discountedPurchases }, o.margin, inner, clvOf, customers)
         : await clvEdgesOfJoin(db, summary, inner, clvOf, customers);
     const withClv = edges.n;
-    const before = async (to: number): Promise<Expr> => {
+    // each tier's edge: the first position whose share ranked above reaches the tier's upper share
+    const upper = CLV_TIERS.slice(0, -1);
+    const positions = upper.map((t) => {
       let k = 0;
-      while (k < withClv && k / withClv < to) k++;
-      const edge = k < withClv ? await edges.at(k) : undefined;
+      while (k < withClv && k / withClv < t.to) k++;
+      return k;
+    });
+    const atEdges = await edges.at(positions);
+    const before = (edge: { clv: number; customerId: string } | undefined): Expr => {
       if (!edge) return bool(true);
       const v = edges.value(edge.clv);
       return or(gt(clv, v), and(eq(clv, v), lt(col('customer_id'), lit(edge.customerId))));
     };
     const last = CLV_TIERS[CLV_TIERS.length - 1]!;
     const cases: [Expr, Expr][] = [[isNull(clv), NULL]];
-    for (const t of CLV_TIERS.slice(0, -1)) cases.push([await before(t.to), lit(t.tier)]);
+    upper.forEach((t, j) => cases.push([before(atEdges[j]), lit(t.tier)]));
     const tier = caseWhen(cases, lit(last.tier));
     const churn = churnTier(col('p_alive'), informative ? undefined : NOT_INFORMATIVE);
     // DuckDB: the rows in customer order, sorted before the spend, CLV and tiers are computed (sortedPredictionRows)
