@@ -13,7 +13,7 @@
 import { PERIOD_DAYS, purchaseDays, type Period } from '../features/transaction-summary.ts';
 import { compile } from '../sql/compile.ts';
 import {
-  add, and, argMin, coalesce, lit, daysBetween, NULL, unionAll, bool, cast, caseWhen, col, count, eq, fn, grouping, gt, le, lt, max, min, mul, num, param, select, sub, sum, table, div,
+  add, and, argMin, coalesce, lit, daysBetween, NULL, unionAll, bool, cast, caseWhen, col, count, eq, fn, grouping, gt, le, lt, max, min, mul, num, param, select, sub, sum, table, div, floor,
   type Expr, type Query, type Select, type SelectItem,
 } from '../sql/ir.ts';
 import type { Db } from '../store/workspace.ts';
@@ -32,6 +32,20 @@ export const calibrationEndDate = (calibrationEnd: string): Expr => fn('to_date'
 
 /** Days of T up to which the pattern key packs frequency, recency and T in days (each below 2^17) exactly into a double (< 2^51). */
 export const PATTERN_KEY_DAYS = 131072;
+
+/**
+ * frequency, recency and T of a pattern key `k` (summaryColumnsOf's "k"), the values summaryColumnsOf gives: the
+ * frequency a whole number (as a double), recency and T the days as doubles divided by the unit, the number literal
+ * summaryColumnsOf divides by. Exact: k < 2^51, and its quotients by powers of two, their floors and the differences
+ * of those are whole doubles below 2^51.
+ */
+export function keyColumns(k: Expr, unit: number): { frequency: Expr; recency: Expr; T: Expr } {
+  const K = num(PATTERN_KEY_DAYS);
+  const frequency = floor(div(k, num(PATTERN_KEY_DAYS * PATTERN_KEY_DAYS)));
+  // frequency · 2^17 + recency in days
+  const upper = floor(div(k, K));
+  return { frequency, recency: div(sub(upper, mul(frequency, K)), num(unit)), T: div(sub(k, mul(upper, K)), num(unit)) };
+}
 
 /**
  * The summary columns over purchase days (columns customer_id, d, spend; one row per purchase day), aggregated

@@ -9,6 +9,7 @@
  */
 import type { GammaGammaParams } from '../models/clv/gamma-gamma.ts';
 import { gammaGammaSpend } from '../scoring/clv.ts';
+import { keyColumns } from './clv-fit-summary.ts';
 import { caseWhen, cast, coalesce, col, isNull, lit, NULL, or, select, subquery, table, type Expr, type Join, type Select, type Source } from '../sql/ir.ts';
 
 /** The summary's columns a prediction row reads. */
@@ -21,18 +22,20 @@ const PATTERN_COLUMNS = ['p_alive', 'expected_purchases', 'days_next', 'discount
  * alias `pa`. Columns: customer_id, frequency (as a double), recency, T, monetary_value, p_alive, expected_purchases,
  * days_next, discounted, expected_spend, excluded_reason.
  */
-export function predictionRowsOver(spendParams: GammaGammaParams | undefined, sa: string, pa: string, from: Source, joins?: readonly Join[], spendInSummary = false): Select {
+export function predictionRowsOver(spendParams: GammaGammaParams | undefined, sa: string, pa: string, from: Source, joins?: readonly Join[], shape: SummaryShape = {}): Select {
   const s = (c: string) => col(c, sa);
   const p = (c: string) => col(c, pa);
+  // frequency, recency and T as the summary has them, or from its pattern key
+  const h = shape.keyUnit !== undefined ? keyColumns(s('k'), shape.keyUnit) : { frequency: s('frequency'), recency: s('recency'), T: s('T') };
   // E[M | x, z̄] of the Gamma-Gamma model, NULL (with its reason) where it is not defined (spendOf); computed with
   // the summary when it has the columns (SPEND_COLUMNS)
-  const gg = spendInSummary ? { spend: s(SPEND_COLUMNS.spend), reason: s(SPEND_COLUMNS.reason) } : spendOf(spendParams, s('frequency'), s('monetary_value'));
+  const gg = shape.spend ? { spend: s(SPEND_COLUMNS.spend), reason: s(SPEND_COLUMNS.reason) } : spendOf(spendParams, h.frequency, s('monetary_value'));
   // appendDoubles stores a non-finite prediction (a model at a singular point) as NULL: it gets a reason and no tier
   const reason = coalesce(caseWhen([[or(isNull(p('p_alive')), isNull(p('expected_purchases')), isNull(p('discounted'))), lit('prediction-undefined')]]), gg.reason);
   return select({
     select: [
-      { expr: s('customer_id'), as: 'customer_id' }, { expr: cast(s('frequency'), 'double'), as: 'frequency' }, { expr: s('recency'), as: 'recency' },
-      { expr: s('T'), as: 'T' }, { expr: s('monetary_value'), as: 'monetary_value' }, { expr: p('p_alive'), as: 'p_alive' },
+      { expr: s('customer_id'), as: 'customer_id' }, { expr: cast(h.frequency, 'double'), as: 'frequency' }, { expr: h.recency, as: 'recency' },
+      { expr: h.T, as: 'T' }, { expr: s('monetary_value'), as: 'monetary_value' }, { expr: p('p_alive'), as: 'p_alive' },
       { expr: p('expected_purchases'), as: 'expected_purchases' }, { expr: p('days_next'), as: 'days_next' }, { expr: p('discounted'), as: 'discounted' },
       { expr: gg.spend, as: 'expected_spend' }, { expr: reason, as: 'excluded_reason' },
     ],
@@ -65,24 +68,33 @@ export function spendColumns(spendParams: GammaGammaParams | undefined): { expr:
 }
 
 /**
- * The prediction rows of the summary `summary` (alias s) joined with the patterns `patterns` (alias p) on `on`;
- * `spendInSummary`: the summary has SPEND_COLUMNS.
+ * What a summary table holds beside customer_id and monetary_value: `spend`, SPEND_COLUMNS; `keyUnit`, the pattern
+ * key k instead of frequency, recency and T, which are computed from it with this unit (keyColumns; DuckDB's
+ * predictSummaryTable with keyOnly); else frequency, recency and T.
  */
-export function predictionRows(spendParams: GammaGammaParams | undefined, summary: string, patterns: string, on: Expr, spendInSummary = false): Select {
-  return predictionRowsOver(spendParams, 's', 'p', table(summary, 's'), [{ type: 'inner', source: table(patterns, 'p'), on }], spendInSummary);
+export interface SummaryShape {
+  spend?: boolean;
+  keyUnit?: number;
+}
+
+/** The prediction rows of the summary `summary` (alias s, of that shape) joined with the patterns `patterns` (alias p) on `on`. */
+export function predictionRows(spendParams: GammaGammaParams | undefined, summary: string, patterns: string, on: Expr, shape: SummaryShape = {}): Select {
+  return predictionRowsOver(spendParams, 's', 'p', table(summary, 's'), [{ type: 'inner', source: table(patterns, 'p'), on }], shape);
 }
 
 /**
  * The same rows computed over the join's plain columns sorted by customer id (DuckDB: the order holds through the
  * projections above it into the insert, a batch insert; clv-predict-summary.test.ts checks the stored order).
  */
-export function sortedPredictionRows(spendParams: GammaGammaParams | undefined, summary: string, patterns: string, on: Expr, spendInSummary = false): Select {
-  const summaryColumns = spendInSummary ? [...SUMMARY_COLUMNS, SPEND_COLUMNS.spend, SPEND_COLUMNS.reason] : SUMMARY_COLUMNS;
+export function sortedPredictionRows(spendParams: GammaGammaParams | undefined, summary: string, patterns: string, on: Expr, shape: SummaryShape = {}): Select {
+  // the key sorted rather than the three columns it gives (computed above the sort)
+  const own = shape.keyUnit !== undefined ? ['customer_id', 'monetary_value', 'k'] : SUMMARY_COLUMNS;
+  const summaryColumns = shape.spend ? [...own, SPEND_COLUMNS.spend, SPEND_COLUMNS.reason] : own;
   const sorted = select({
     select: [...summaryColumns.map((c) => ({ expr: col(c, 's'), as: c })), ...PATTERN_COLUMNS.map((c) => ({ expr: col(c, 'p'), as: c }))],
     from: table(summary, 's'),
     joins: [{ type: 'inner', target: table(patterns, 'p'), on }],
     orderBy: [col('customer_id', 's')],
   });
-  return predictionRowsOver(spendParams, 'o', 'o', subquery(sorted, 'o'), undefined, spendInSummary);
+  return predictionRowsOver(spendParams, 'o', 'o', subquery(sorted, 'o'), undefined, shape);
 }

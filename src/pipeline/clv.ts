@@ -21,9 +21,9 @@ import { detectFormat } from '../store/import/formats.ts';
 import { stageFile } from '../store/import/stage.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { predictSummaryTable } from './clv-predict-summary.ts';
-import { predictionRows, sortedPredictionRows, spendColumns } from './clv-prediction-rows.ts';
+import { predictionRows, sortedPredictionRows, spendColumns, type SummaryShape } from './clv-prediction-rows.ts';
 import { castDouble, clvEdges, clvEdgesOfJoin, clvEdgesOfSummary } from './clv-edges.ts';
-import { fitGroups } from './clv-fit-summary.ts';
+import { fitGroups, keyColumns, summaryUnitDays } from './clv-fit-summary.ts';
 import { cachedPurchaseDays, type CachedPurchaseDays } from './clv-purchase-cache.ts';
 import { exportRows } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
@@ -696,18 +696,34 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   // from the cache of the customers' purchase days when it covers the day before the as-of date (clv-purchase-cache.ts)
   const cached = keyed ? await cachedPurchaseDays(ws, dayBefore(asOf)) : undefined;
   try {
-    // with the spend of each customer (SPEND_COLUMNS), computed while the summary is built
-    if (keyed) await predictSummaryTable(db, summary, dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1, cached, spendColumns(spendParams));
+    // with the spend of each customer (SPEND_COLUMNS), computed while the summary is built; DuckDB's summary holds the
+    // pattern key instead of frequency, recency and T, computed from it where they are read (keyColumns)
+    const keyUnit = keyed ? summaryUnitDays('clv predict', dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1) : 0;
+    let keyOnly = keyed;
+    const keyedSummary = (only: boolean) => predictSummaryTable(db, summary, dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1, cached, spendColumns(spendParams), only);
+    if (keyed) await keyedSummary(true);
     else await summaryTable(ws, summary, model.kind, dayBefore(asOf), undefined, fit.period, fit.periodMultiplier ?? 1);
-    // typed columns as read (Array.from of the pattern columns cost 0.25 s of the main thread at bench/clv)
-    const patternColumns = await typedColumnsOf(db, select({
-      select: [
-        { expr: cast(col('frequency'), 'double'), as: 'x' }, { expr: col('recency'), as: 'tx' }, { expr: col('T'), as: 'big_t' }, { expr: cast(count(), 'double'), as: 'n' },
-        // the pattern key of the DuckDB summary (one per pattern, so its min is it)
-        ...(keyed ? [{ expr: min(col('k')), as: 'k' }] : []),
-      ],
-      from: table(summary), groupBy: [col('frequency'), col('recency'), col('T')],
-    }));
+    // the patterns with their customers, as typed columns (Array.from of the pattern columns cost 0.25 s of the main
+    // thread at bench/clv): grouped by the key when the summary has only it
+    const readPatterns = () => {
+      const h = keyOnly ? keyColumns(col('k'), keyUnit) : { frequency: col('frequency'), recency: col('recency'), T: col('T') };
+      return typedColumnsOf(db, select({
+        select: [
+          { expr: cast(h.frequency, 'double'), as: 'x' }, { expr: h.recency, as: 'tx' }, { expr: h.T, as: 'big_t' }, { expr: cast(count(), 'double'), as: 'n' },
+          // the pattern key of the DuckDB summary (one per pattern, so its min is it)
+          ...(keyed ? [{ expr: min(col('k')), as: 'k' }] : []),
+        ],
+        from: table(summary), groupBy: keyOnly ? [col('k')] : [col('frequency'), col('recency'), col('T')],
+      }));
+    };
+    let patternColumns = await readPatterns();
+    if (keyOnly && patternColumns.k!.some((k) => Number.isNaN(k))) {
+      // a customer whose T is 2^17 days or more has no key: the summary again, with frequency, recency and T
+      keyOnly = false;
+      await keyedSummary(false);
+      patternColumns = await readPatterns();
+    }
+    const shape: SummaryShape = { spend: keyed, ...(keyOnly ? { keyUnit } : {}) };
     // joined on the key when every pattern has one (T under 2^17 days), else on x, t_x and T
     const byKey = keyed && !patternColumns.k!.some((k) => Number.isNaN(k));
     if (patternColumns.x!.length === 0) {
@@ -717,9 +733,9 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const patternPredictions = predictPatterns(model, { x: patternColumns.x!, tx: patternColumns.tx!, T: patternColumns.big_t! }, o);
     // the predictions with the join's key: the pattern key alone when joined on it, else x, t_x and T (the columns
     // written are the columns read: x, t_x and T beside the key cost a third of the write at bench/clv)
-    const keyColumns: [string, Float64Array][] = byKey ? [['k', patternColumns.k!]] : [['x', patternColumns.x!], ['tx', patternColumns.tx!], ['big_t', patternColumns.big_t!]];
+    const joinColumns: [string, Float64Array][] = byKey ? [['k', patternColumns.k!]] : [['x', patternColumns.x!], ['tx', patternColumns.tx!], ['big_t', patternColumns.big_t!]];
     const patternTable: [string, Float64Array][] = [
-      ...keyColumns, ['p_alive', patternPredictions.pAlive], ['expected_purchases', patternPredictions.expectedPurchases],
+      ...joinColumns, ['p_alive', patternPredictions.pAlive], ['expected_purchases', patternPredictions.expectedPurchases],
       ['discounted', patternPredictions.discountedPurchases], ['days_next', patternPredictions.daysToNextPurchase],
     ];
     await materialise(ws, patterns, select({ select: patternTable.map(([c]) => ({ expr: cast(NULL, 'double'), as: c })), from: table(summary), where: bool(false) }));
@@ -730,7 +746,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const key = (e: Expr): Expr => (db.dialect === 'clickhouse' ? round(e, 9) : e);
     const on = byKey ? eq(p('k'), col('k', 's')) : and(eq(key(p('x')), key(cast(col('frequency', 's'), 'double'))), eq(key(p('tx')), key(col('recency', 's'))), eq(key(p('big_t')), key(col('T', 's'))));
     // the per-customer rows (clv-prediction-rows.ts): the Gamma-Gamma spend and the reason a row has no CLV
-    const inner = predictionRows(spendParams, summary, patterns, on, keyed);
+    const inner = predictionRows(spendParams, summary, patterns, on, shape);
     const BASE_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'days_next', 'excluded_reason'];
     // (margin × spend) × discounted, the margin bound as a double (clv-edges.ts computes the same products)
     const clvOf = (alias: string) => mul(mul(castDouble(o.margin), col('expected_spend', alias)), col('discounted', alias));
@@ -786,7 +802,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const tier = caseWhen(cases, lit(last.tier));
     const churn = churnTier(col('p_alive'), informative ? undefined : NOT_INFORMATIVE);
     // DuckDB: the rows in customer order, sorted before the spend, CLV and tiers are computed (sortedPredictionRows)
-    const rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : c === 'churn_tier' ? churn : col(c), as: c })), from: inline ? subquery(clvRows(sortedPredictionRows(spendParams, summary, patterns, on, keyed)), 'c') : table(base) });
+    const rows = select({ select: PREDICTION_COLUMNS.map((c) => ({ expr: c === 'clv_tier' ? tier : c === 'churn_tier' ? churn : col(c), as: c })), from: inline ? subquery(clvRows(sortedPredictionRows(spendParams, summary, patterns, on, shape)), 'c') : table(base) });
     // insert the rows straight into clv_predictions and summarise the stored run; ClickHouse 18.16 (no
     // transactions, a distributed table) summarises them materialised first, as before
     const direct = db.dialect !== 'clickhouse';

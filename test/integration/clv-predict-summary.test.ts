@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { PERIOD_DAYS, transactionSummary, type Period } from '../../src/features/transaction-summary.ts';
 import { runClvFit, runClvPredict } from '../../src/pipeline/clv.ts';
 import { PATTERN_KEY_DAYS, predictSummaryQuery } from '../../src/pipeline/clv-predict-summary.ts';
+import { keyColumns } from '../../src/pipeline/clv-fit-summary.ts';
+import { col, select, subquery } from '../../src/sql/ir.ts';
 import { importFile } from '../../src/store/import/index.ts';
 import { compile } from '../../src/sql/index.ts';
 import { assertSameSummary, insertSummaryCases, type SummaryRow } from '../helpers/clv-summary.ts';
@@ -83,6 +85,40 @@ test('clv predict summary with its pattern key: k packs frequency, recency and T
         assert.equal(byKey.get(k) ?? pattern, pattern, 'one pattern per key');
         byKey.set(k, pattern);
       }
+      // frequency, recency and T computed from the key (a summary table that keeps only it): the same values
+      const h = keyColumns(col('k'), unit);
+      const fromKey = compile(select({
+        select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: h.frequency, as: 'frequency' }, { expr: h.recency, as: 'recency' }, { expr: h.T, as: 'T' }],
+        from: subquery(predictSummaryQuery('2024-06-30', period, multiplier, 'transactions', true), 'q'),
+      }), 'duckdb');
+      const derived = await db.all<{ customer_id: string; frequency: number; recency: number; T: number }>(fromKey.sql, fromKey.params);
+      assert.equal(derived.length, a.size);
+      for (const d of derived) {
+        const want = a.get(d.customer_id)!;
+        assert.equal(d.frequency, Number(want.frequency), `${period} × ${multiplier}: ${d.customer_id} frequency`);
+        assert.ok(Object.is(d.recency, want.recency) && Object.is(d.T, want.T), `${period} × ${multiplier}: ${d.customer_id} ${d.recency}/${d.T} against ${want.recency}/${want.T}`);
+      }
     }
+  });
+});
+
+test('clv predict with customers whose T is 2^17 days or more (no pattern key): the summary with frequency, recency and T, joined on them', async () => {
+  await withWorkspace(async (ws) => {
+    await insertSummaryCases(ws.db);
+    await runClvFit(ws, { model: 'bgnbd', asOf: '2024-07-01' });
+    // as of 131,072 days after 2024-03-01: the customers who started before have no key, the others one
+    const asOf = new Date(Date.parse('2024-03-01T00:00:00Z') + 131072 * 86_400_000).toISOString().slice(0, 10);
+    const pr = await runClvPredict(ws, { asOf, horizon: 3, unit: 'month' });
+    const stored = new Map((await ws.db.all<Row>('SELECT customer_id, frequency, recency, "T", monetary_value FROM clv_predictions WHERE run_id = ?', [pr.runId])).map((r) => [r.customer_id, r]));
+    const g = compile(transactionSummary({ calibrationEnd: new Date(Date.parse(`${asOf}T00:00:00Z`) - 86_400_000), period: 'week' }), 'duckdb');
+    const general = await ws.db.all<Row>(g.sql, g.params);
+    assert.equal(stored.size, general.length);
+    let long = 0;
+    for (const r of general) {
+      const s = stored.get(r.customer_id)!;
+      assert.deepEqual([s.frequency, s.recency, s.T], [Number(r.frequency), r.recency, r.T], r.customer_id);
+      if (r.T * 7 >= 131072) long++;
+    }
+    assert.ok(long > 0 && long < general.length, `customers past 2^17 days: ${long} of ${general.length}`);
   });
 });
