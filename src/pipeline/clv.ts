@@ -405,7 +405,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
     const noAmounts = !withAmount && (options.spend ?? 'gammagamma') === 'gammagamma';
     onProgress?.(kind === 'auto' ? `fitting and comparing ${AUTO_MODELS.map((k) => MODEL_NAMES[k]).join(', ')}` : `fitting ${MODEL_NAMES[kind]}`);
     // the grouped rows are distinct and in (x, t_x, T) order (groupedSummary's ORDER BY): checked, not hashed again
-    const patterns = grouped ? patternSetOfSorted(grouped.x, grouped.tx, grouped.T, grouped.n) : patternSet(data.x, data.tx, data.T, data.weights);
+    const patterns = grouped ? patternSetOfSorted(grouped.x, grouped.tx, grouped.T, grouped.n, true) : patternSet(data.x, data.tx, data.T, data.weights);
     // auto: the three fits, Pareto/NBD in a worker thread beside the other two, and Gamma-Gamma in this thread
     // while the worker still runs (its fit took longer than the other two); a failure other than the spend model's
     // ConvergenceError leaves the fit to fitClvSummary, which meets it at the same point as without a worker
@@ -434,7 +434,7 @@ export async function runClvFit(ws: Workspace, options: ClvFitOptions = {}, onPr
       onProgress?.(`refitting ${MODEL_NAMES[chosen]} on all purchases`);
       await summaryTable(ws, summary, chosen, lastDay, undefined, period, multiplier, chosen === 'bgbb' ? undefined : days);
       const all = await groupedSummary(db, summary);
-      const patterns = patternSetOfSorted(all.x, all.tx, all.T, all.n);
+      const patterns = patternSetOfSorted(all.x, all.tx, all.T, all.n, true);
       const f = fitPurchaseModel(chosen, patterns, { penalizer: options.penalizer });
       const diagnostics = diagnoseFit(chosen, f, patterns);
       result.refit = { ...purchaseSummary(chosen, f), diagnostics };
