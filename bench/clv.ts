@@ -249,21 +249,26 @@ the start-up (\`--version\`) that makes a floor of **${((floorOf('predictSummary
 **${((floorOf('fitSummary') + pm2('version', 'ms')) / 1000).toFixed(2)} s** for \`clv fit\` before any model is fitted (${(pm2('fit', 'ms') / (floorOf('fitSummary') + pm2('version', 'ms'))).toFixed(2)}×).
 Floor runs (fit summary, predict summary, write, ms): ${floorRuns.map((r) => `${r.fitSummary.toFixed(0)}/${r.predictSummary.toFixed(0)}/${r.write.toFixed(0)}`).join(', ')}.
 
-What \`clv predict\` does beyond that floor, in a traced run (2026-12-04): the patterns' grouped read 0.1 s, their
-predictions 0.2 s (main thread), the patterns table 0.08 s, the CLV tier edges 0.2–0.3 s, the four summaries of the
-stored run 0.06 s, the checkpoint and closing 0.1 s. The tier edges no longer read the 1,000,000 CLVs of the
-summary ⋈ patterns join (0.27–0.39 s, one thread): each customer's spend is computed with the summary (in its parallel
-statement), the edges read the summary's pattern key, spend and rowid (0.07–0.10 s) and multiply by the pattern's
-discounted purchases here, found by key in an open-addressing table, and the three positions come from 65,536 buckets
-of the doubles' bits instead of quickselect (clv-edges.ts). Alternating with the build before it, 7 pairs in the same
-minutes of a slow spell: 2.91 s against 3.33 s (medians; CPU 4.44 against 4.81 s). Tried and left out: the rows
-without the ORDER BY from a customer-sorted cache (the insert then runs on one thread: 1.37–1.46 s against 1.0–1.1 s,
-and one order break), the tiers by row_number() in the insert (+0.3–0.4 s, as the edges cost), the predict summary as a
-view over the cache's Parquet file (its streamed reads run on one thread: 0.21–0.28 s against 0.05–0.08 s from the
-table), per-column compression of \`clv_predictions\` (fsst for customer_id, dictionary for the tiers: about 0.1–0.15 s
-of the write in warm runs, but DuckDB sets it only when a table is created, so every workspace's table would have to be
-copied), and a bundled CLI (a single 9 MB file starts in 0.39 s against 0.14 s; @duckdb/node-api alone bundled saves
-about 0.03 s).
+What \`clv predict\` does beyond that floor, in a traced run (2026-12-04, afternoon): start-up and opening 0.3 s, the
+transactions' fingerprint 0.05 s, the summary 0.3 s, the patterns' grouped read 0.06 s, their predictions 0.11 s (main
+thread), the patterns table 0.07 s, the CLV tier edges 0.2 s, the insert 0.85–1.1 s, the four summaries of the stored
+run 0.04 s, commit, checkpoint and closing 0.1–0.2 s. The process takes about 115,000 page faults (450 MiB touched for
+the first time; see the top of this file: about 1 s of its 4 s of CPU), 180 MiB of them in the insert and 100 MiB in the
+summary. Changes of that afternoon: predictPatterns numbers the distinct (x, T) pairs and keeps their purchase curves in
+one array instead of a Map of Maps keyed by doubles (194 → 113 ms for BG/NBD at these 264,742 patterns); the edges read
+each customer's key and spend in the summary's order (a position is a rowid), overwrite the keys in place and gather a
+bucket by a pass instead of per-value indexes (22 MiB less); the three edges' customers come from one query (each
+rowid lookup scanned the summary); the summary keeps the pattern key instead of frequency, recency and T (computed from
+it above the insert's sort: 24 MiB less in the summary, 16 MiB less in the sort). Measured and left out: the insert
+without its ORDER BY (any join under an insert makes DuckDB's plain INSERT instead of the parallel BATCH_INSERT: 1.1–1.3 s
+against 0.8–0.9 s; a POSITIONAL JOIN too: 0.9–1.05 s), the summary sorted by customer first (the sort is no cheaper on
+sorted input), the insert split in two by customer range (135 → 92 MiB new memory, no faster), compression methods
+disabled (0.05–0.1 s, files larger), V8's young generation smaller (no change), and earlier: the tiers by row_number()
+(+0.3–0.4 s), the summary as a view over the cache's Parquet file (streamed reads on one thread), per-column compression
+(only when a table is created), a bundled CLI (slower start). The floor itself is the write: 14 columns from a sorted
+table take 0.55–0.64 s, 8 columns (a per-customer table without the per-pattern columns) 0.34–0.39 s, and the join and
+sort 0.3 s more. Under 2 s would take a narrower \`clv_predictions\` (the per-pattern columns in a per-run pattern table
+and a view joining them for every reader), which is left for a session of its own.
 
 Targets (issue #15): each command under 2 s end to end: \`clv fit\` **${(pm2('fit', 'ms') / 1000).toFixed(1)} s** (with \`--model bgnbd\` **${(pm2('fitBg', 'ms') / 1000).toFixed(1)} s**;
 the first after an import **${(pm2('fitCold', 'ms') / 1000).toFixed(1)} s**), \`clv predict\` **${(pm2('predict', 'ms') / 1000).toFixed(1)} s**.
