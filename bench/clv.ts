@@ -252,9 +252,9 @@ Floor runs (fit summary, predict summary, write, ms): ${floorRuns.map((r) => `${
 What \`clv predict\` does beyond that floor, in a traced run (2026-12-04, afternoon): start-up and opening 0.3 s, the
 transactions' fingerprint 0.05 s, the summary 0.3 s, the patterns' grouped read 0.06 s, their predictions 0.11 s (main
 thread), the patterns table 0.07 s, the CLV tier edges 0.2 s, the insert 0.85–1.1 s, the four summaries of the stored
-run 0.04 s, commit, checkpoint and closing 0.1–0.2 s. The process takes about 115,000 page faults (450 MiB touched for
-the first time; see the top of this file: about 1 s of its 4 s of CPU), 180 MiB of them in the insert and 100 MiB in the
-summary. Changes of that afternoon: predictPatterns numbers the distinct (x, T) pairs and keeps their purchase curves in
+run 0.04 s, commit, checkpoint and closing 0.1–0.2 s. Before that afternoon's changes the process took about 120,000
+page faults (470 MiB touched for the first time; see the top of this file: about 1 s of its 4 s of CPU), 180 MiB of them
+in the insert and 100 MiB in the summary; after them about 100,000. The changes: predictPatterns numbers the distinct (x, T) pairs and keeps their purchase curves in
 one array instead of a Map of Maps keyed by doubles (194 → 113 ms for BG/NBD at these 264,742 patterns); the edges read
 each customer's key and spend in the summary's order (a position is a rowid), overwrite the keys in place and gather a
 bucket by a pass instead of per-value indexes (22 MiB less); the three edges' customers come from one query (each
