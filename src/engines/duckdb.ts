@@ -406,7 +406,7 @@ export class DuckDbEngine implements Engine {
     return out;
   }
 
-  async numericColumns(sql: string, params: readonly Param[] | undefined, names: readonly string[], expectedRows?: number): Promise<Record<string, Float64Array>> {
+  async numericColumns(sql: string, params: readonly Param[] | undefined, names: readonly string[], expectedRows?: number, shared = false): Promise<Record<string, Float64Array>> {
     // streamed: chunk by chunk as the engine produces them (reading a materialized result's chunks back by
     // index cost more than the query itself at 1,000,000 rows, issue #15); with `expectedRows` straight into
     // arrays of that length (fresh memory costs: chunks and then a joined copy touched twice as much)
@@ -419,7 +419,8 @@ export class DuckDbEngine implements Engine {
     const raw = bindings();
     const doubles = at.map((j) => result.columnTypeId(j) === DuckDBTypeId.DOUBLE);
     const cap = expectedRows !== undefined && Number.isInteger(expectedRows) && expectedRows > 0 ? expectedRows : 0;
-    const whole: Float64Array[] = names.map(() => new Float64Array(cap));
+    const alloc = (length: number) => (shared ? new Float64Array(new SharedArrayBuffer(length * 8)) : new Float64Array(length));
+    const whole: Float64Array[] = names.map(() => alloc(cap));
     const parts: Float64Array[][] = names.map(() => []);
     let n = 0;
     let filled = 0; // rows in `whole`: the leading chunks that fit
@@ -475,8 +476,8 @@ export class DuckDbEngine implements Engine {
     names.forEach((name, t) => {
       const ps = parts[t]!;
       if (ps.length === 0) { out[name] = filled === cap ? whole[t]! : whole[t]!.subarray(0, filled); return; }
-      if (filled === 0 && ps.length === 1) { out[name] = ps[0]!; return; }
-      const a = new Float64Array(n);
+      if (filled === 0 && ps.length === 1 && !shared) { out[name] = ps[0]!; return; }
+      const a = alloc(n);
       a.set(whole[t]!.subarray(0, filled));
       let offset = filled;
       for (const p of ps) { a.set(p, offset); offset += p.length; }

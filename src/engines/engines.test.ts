@@ -275,6 +275,16 @@ for (const t of targets) {
       const hintedNulls = await e.numericColumns(withNulls.sql, withNulls.params, ['x', 'big'], 3);
       assert.deepEqual(Array.from(hintedNulls.x!), Array.from(typed.x!));
       assert.deepEqual(Array.from(hintedNulls.big!), Array.from(typed.big!));
+      // on shared memory (DuckDB), hinted or not, one chunk or several: the same values
+      if (d === 'duckdb') {
+        for (const [query, names, expectedRows] of [[compile(q, d), ['id', 'x'], undefined], [compile(q, d), ['id', 'x'], 5000], [compile(q, d), ['id', 'x'], 2047], [withNulls, ['x', 'big'], undefined]] as const) {
+          const sharedCols = await e.numericColumns(query.sql, query.params, names, expectedRows, true);
+          for (const c of names) {
+            assert.ok(sharedCols[c]!.buffer instanceof SharedArrayBuffer, `${c} on shared memory (expectedRows ${expectedRows})`);
+            assert.deepEqual(Array.from(sharedCols[c]!), Array.from((query === withNulls ? typed : cols)[c]!), `${c} shared, expectedRows ${expectedRows}`);
+          }
+        }
+      }
     });
 
     test('transactions: a failure inside rolls everything back; success commits; nested calls join', { skip: d === 'clickhouse' ? 'ClickHouse has no transactions (a run becomes visible by one final write)' : false }, async () => {

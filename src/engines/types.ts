@@ -78,9 +78,11 @@ export interface Engine {
    * The named columns as Float64Array (feature matrices): numbers as they are, whole numbers given as text
    * parsed, booleans as 0/1, NULL as NaN. A name the query does not return is an error (`unknown-column`).
    * `expectedRows`, when the caller knows it, lets an engine write the rows straight into arrays of that
-   * length (DuckDB: not chunk by chunk and then joined); a wrong guess costs time, not correctness.
+   * length (DuckDB: not chunk by chunk and then joined); a wrong guess costs time, not correctness. `shared`:
+   * the arrays on SharedArrayBuffers, which a worker thread is sent without a copy (DuckDB; other engines may
+   * give ordinary arrays).
    */
-  numericColumns(sql: string, params: readonly Param[] | undefined, names: readonly string[], expectedRows?: number): Promise<Record<string, Float64Array>>;
+  numericColumns(sql: string, params: readonly Param[] | undefined, names: readonly string[], expectedRows?: number, shared?: boolean): Promise<Record<string, Float64Array>>;
   /**
    * Runs `fn` in one transaction: all of it is committed, or none of it (a nested call joins the outer
    * one). On ClickHouse (`transactional` false) `fn` simply runs.
