@@ -43,11 +43,12 @@ export function predictSummaryQuery(calibrationEnd: string, period: Period, mult
  * The summary as the temporary table `name` (DuckDB only), with the pattern key `k` (predictSummaryQuery); from the
  * cache when given; with `extra` columns computed over the summary's (its columns by name, unqualified). `keyOnly`:
  * without frequency, recency and T, which its readers compute from `k` (keyColumns; every k must then be non-NULL):
- * three columns fewer for a million customers, 24 MB less memory touched for the first time (issue #15).
+ * three columns fewer for a million customers, 24 MB less memory touched for the first time (issue #15). Returns the
+ * period unit in days its columns divide by (keyColumns' unit).
  */
 export async function predictSummaryTable(
   db: Db, name: string, calibrationEnd: string, period: Period, multiplier = 1, cached?: CachedPurchaseDays, extra: readonly { expr: Expr; as: string }[] = [], keyOnly = false,
-): Promise<void> {
+): Promise<number> {
   if (db.dialect !== 'duckdb') throw new Error('predictSummaryTable: DuckDB only (other engines run features/transaction-summary.ts)');
   const q = predictSummaryQuery(calibrationEnd, period, multiplier, 'transactions', true, cached);
   const kept = keyOnly ? ['customer_id', 'monetary_value', 'k'] : ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'k'];
@@ -55,4 +56,5 @@ export async function predictSummaryTable(
     select: [...kept.map((c) => ({ expr: col(c), as: c })), ...extra],
     from: subquery(q, 'u'),
   }));
+  return summaryUnitDays('predictSummaryTable', calibrationEnd, period, multiplier);
 }

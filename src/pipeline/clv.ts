@@ -23,7 +23,7 @@ import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { predictSummaryTable } from './clv-predict-summary.ts';
 import { predictionRows, sortedPredictionRows, spendColumns, type SummaryShape } from './clv-prediction-rows.ts';
 import { castDouble, clvEdges, clvEdgesOfJoin, clvEdgesOfSummary } from './clv-edges.ts';
-import { fitGroups, keyColumns, summaryUnitDays } from './clv-fit-summary.ts';
+import { fitGroups, keyColumns } from './clv-fit-summary.ts';
 import { cachedPurchaseDays, type CachedPurchaseDays } from './clv-purchase-cache.ts';
 import { exportRows } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
@@ -698,10 +698,10 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   try {
     // with the spend of each customer (SPEND_COLUMNS), computed while the summary is built; DuckDB's summary holds the
     // pattern key instead of frequency, recency and T, computed from it where they are read (keyColumns)
-    const keyUnit = keyed ? summaryUnitDays('clv predict', dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1) : 0;
     let keyOnly = keyed;
     const keyedSummary = (only: boolean) => predictSummaryTable(db, summary, dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1, cached, spendColumns(spendParams), only);
-    if (keyed) await keyedSummary(true);
+    let keyUnit = 0;
+    if (keyed) keyUnit = await keyedSummary(true);
     else await summaryTable(ws, summary, model.kind, dayBefore(asOf), undefined, fit.period, fit.periodMultiplier ?? 1);
     // the patterns with their customers, as typed columns (Array.from of the pattern columns cost 0.25 s of the main
     // thread at bench/clv): grouped by the key when the summary has only it

@@ -6,7 +6,8 @@ import { hessianFromGradient, invertSpd } from '../optimize.ts';
 import { FORWARD_HESSIAN_PATTERNS } from './fit.ts';
 import { patternSet, toPatternSet, toPatterns } from './patterns.ts';
 import { simulateBgNbd } from './simulate.ts';
-import { fitParetoNbd, pairs, paretonbdConditionalExpected, paretonbdExpected, paretonbdLogLikelihood, paretonbdPAlive, paretonbdSetLogLikelihood, paretonbdSetLogLikelihoodGradient, paretonbdSetPAlive } from './paretonbd.ts';
+import { fitParetoNbd, paretonbdConditionalExpected, paretonbdExpected, paretonbdLogLikelihood, paretonbdPAlive, paretonbdSetLogLikelihood, paretonbdSetLogLikelihoodGradient, paretonbdSetPAlive } from './paretonbd.ts';
+import { pairs } from './patterns.ts';
 
 test('Pareto/NBD log-likelihood of a hand-computed case', () => {
   // r = α = s = β = 1, x = 0, T = 1. Directly: with λ, μ ~ Exp(1), P(no purchase in (0,1]) =

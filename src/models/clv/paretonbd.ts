@@ -9,7 +9,7 @@
  */
 import { digamma, hyp2f1, lgamma, logAddExp } from '../special.ts';
 import { maximizeLikelihood, type FitOptions, type MleFit } from './fit.ts';
-import { maxT, thinnedPatternSet, toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
+import { maxT, pairs, thinnedPatternSet, toPatternSet, type Pattern, type PatternSet } from './patterns.ts';
 
 export interface ParetoNbdParams {
   r: number;
@@ -64,54 +64,6 @@ interface PairIndex {
 }
 
 const PAIRS = new WeakMap<PatternSet, PairIndex>();
-
-/** Index columns whose (a, b) grid has up to this many cells are paired through a table of the grid (else a Map). */
-const PAIR_GRID_CELLS = 1 << 24;
-
-/**
- * The distinct (a[i], b[i]) pairs of two index columns (b[i] < nb), numbered in order of first appearance, with each
- * row's pair: looked up in a table of the whole (a, b) grid when it is small enough (the index columns of a pattern
- * set: distinct frequencies × distinct t_x or T, about 200,000 cells at bench/clv, where a Map cost 50-90 ms), else in
- * a Map; the same numbering either way (`gridCells`: the table's largest size, for tests).
- */
-export function pairs(a: Int32Array, b: Int32Array, nb: number, gridCells = PAIR_GRID_CELLS): { a: Int32Array; b: Int32Array; of: Int32Array } {
-  const n = a.length;
-  const of = new Int32Array(n);
-  const pa = new Int32Array(n);
-  const pb = new Int32Array(n);
-  let count = 0;
-  let na = 0;
-  for (let i = 0; i < n; i++) if (a[i]! >= na) na = a[i]! + 1;
-  if (na * nb <= gridCells) {
-    // cell a·nb + b → its pair's number + 1 (0: not seen)
-    const grid = new Int32Array(na * nb);
-    for (let i = 0; i < n; i++) {
-      const cell = a[i]! * nb + b[i]!;
-      let j = grid[cell]! - 1;
-      if (j < 0) {
-        j = count++;
-        grid[cell] = j + 1;
-        pa[j] = a[i]!;
-        pb[j] = b[i]!;
-      }
-      of[i] = j;
-    }
-  } else {
-    const seen = new Map<number, number>();
-    for (let i = 0; i < n; i++) {
-      const key = a[i]! * nb + b[i]!;
-      let j = seen.get(key);
-      if (j === undefined) {
-        j = count++;
-        seen.set(key, j);
-        pa[j] = a[i]!;
-        pb[j] = b[i]!;
-      }
-      of[i] = j;
-    }
-  }
-  return { a: pa.slice(0, count), b: pb.slice(0, count), of };
-}
 
 function pairIndex(set: PatternSet): PairIndex {
   let p = PAIRS.get(set);

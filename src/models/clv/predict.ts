@@ -6,8 +6,7 @@
  */
 import { SegmintError } from '../../core/errors.ts';
 import { conditionalExpectedPurchases, expectedPurchasesIfAlive, probabilityAlive, rateIfAlive, type PurchaseModel } from './model.ts';
-import { pairs } from './paretonbd.ts';
-import { index } from './patterns.ts';
+import { index, pairs } from './patterns.ts';
 
 export interface PredictOptions {
   /** horizon in model periods (BG/BB: opportunities) */
