@@ -6,10 +6,9 @@
  *
  * Three sources of the CLVs:
  * - `clvEdges`: a materialised table of the rows (PostgreSQL; ClickHouse 18.16 reads the rows in CLV order instead);
- * - `clvEdgesOfSummary` (DuckDB, the patterns joined on their key): the CLVs computed here, margin × spend ×
- *   discounted purchases, from the spend the summary holds and each pattern's discounted purchases looked up by its
- *   key — no join in the warehouse (issue #15: reading the join's 1,000,000 CLVs was a seventh of `clv predict` at
- *   bench/clv);
+ * - `clvEdgesOfCustomers` (DuckDB, the patterns joined on their key): the CLVs computed here, margin × spend ×
+ *   discounted purchases, from each customer's spend and pattern as clv-keyed-customers.ts read them — no join in
+ *   the warehouse (issue #15: reading the join's 1,000,000 CLVs was a seventh of `clv predict` at bench/clv);
  * - `clvEdgesOfJoin` (DuckDB, patterns joined on x, t_x and T): the CLVs of the summary ⋈ patterns join.
  * Both DuckDB paths know the summary's rowid of each CLV (read beside the CLVs of the join; a row's position in the
  * summary read in its order), and the customers with an edge's CLV are looked up in the summary by rowid.
@@ -18,7 +17,7 @@ import { endianness } from 'node:os';
 import { compile } from '../sql/compile.ts';
 import { cast, col, eq, inList, isNotNull, lit, num, select, subquery, table, type Expr, type Select } from '../sql/ir.ts';
 import type { Workspace } from '../store/workspace.ts';
-import { SPEND_COLUMNS } from './clv-prediction-rows.ts';
+import type { KeyedCustomers } from './clv-keyed-customers.ts';
 import { all } from './run-query.ts';
 
 type Db = Workspace['db'];
@@ -134,40 +133,25 @@ export async function clvEdgesOfJoin(db: Db, summary: string, rows: Select, clvO
   return edgesByRowid(db, summary, read.clv!, read.rid!, tiedByJoin(db, rows, clvOf));
 }
 
-/** The patterns' figures a CLV needs, by pattern key (`k` of the summary and of the patterns table). */
-export interface PatternDiscounts {
-  k: Float64Array;
-  /** discounted purchases; a value that is not finite is stored as NULL (appendDoubles): its customers have no CLV */
-  discounted: Float64Array;
-}
-
 /**
- * clvEdges of the prediction rows without the join (DuckDB, patterns joined on their key `k`): the engine reads
- * each customer's pattern key and spend (the summary's SPEND_COLUMNS, which the rows read as they are), and the CLV is
- * computed here as the rows compute it, (margin × spend) × discounted, with the pattern's discounted purchases looked
- * up by key: the same IEEE products of the same doubles (the margin is bound as a double, `castDouble`). A customer
- * has a CLV where the spend is not NULL and the discounted purchases are finite (appendDoubles stores the others as
- * NULL), as in the rows. The summary is read without ORDER BY, which keeps a table's order (DuckDB's
- * preserve_insertion_order), so a row's position is its rowid and no rowid is read; the two columns read are the only
- * arrays of a customer each (the keys are overwritten by the discounted purchases, then by the positions of the
- * customers with a CLV): memory touched for the first time costs more than the arithmetic here (issue #15: 8 MB, about
- * 20 ms of the main thread, per array of 1,000,000 doubles). A spend is never NaN (a ratio of finite sums and positive
- * parameters, NULL where undefined), so NaN read is NULL. `rows`/`clvOf`: the prediction rows, for an edge's CLV
- * shared by more customers than are looked up by rowid.
+ * clvEdges of the prediction rows without the join (DuckDB, patterns joined on their key `k`), from the customers
+ * of the keyed summary as clv-keyed-customers.ts read them (in the summary's order, so a position is a rowid): the
+ * CLV is computed here as the rows compute it, (margin × spend) × discounted, with each customer's pattern's
+ * discounted purchases (`discounted`, by pattern index): the same IEEE products of the same doubles (the margin is
+ * bound as a double, `castDouble`). A customer has a CLV where the spend is not NULL and the discounted purchases
+ * are finite (appendDoubles stores the others as NULL), as in the rows. A spend is never NaN (a ratio of finite sums
+ * and positive parameters, NULL where undefined), so NaN read is NULL. The customers' keys and spends are
+ * overwritten (by the positions and the CLVs of the customers with one): memory touched for the first time costs
+ * more than the arithmetic here (issue #15: 8 MB, about 20 ms of the main thread, per array of 1,000,000 doubles).
+ * `rows`/`clvOf`: the prediction rows, for an edge's CLV shared by more customers than are looked up by rowid.
  */
-export async function clvEdgesOfSummary(
-  db: Db, summary: string, patterns: PatternDiscounts, margin: number, rows: Select, clvOf: (alias: string) => Expr, customers?: number,
-): Promise<ClvEdges> {
-  const c = compile(select({ select: [{ expr: col('k'), as: 'k' }, { expr: col(SPEND_COLUMNS.spend), as: 'spend' }], from: table(summary) }), db.dialect);
-  const read = await db.numericColumns(c.sql, c.params, ['k', 'spend'], customers);
-  const k = read.k!;
-  const s = read.spend!;
-  // each key replaced by its pattern's discounted purchases (each read before it is written)
-  const missing = keyLookup(patterns.k, patterns.discounted)(k, k);
-  if (missing >= 0) throw new Error(`clv predict: the summary's pattern key ${k[missing]} is not among the patterns`);
+export function clvEdgesOfCustomers(
+  db: Db, summary: string, customers: KeyedCustomers, discounted: Float64Array, margin: number, rows: Select, clvOf: (alias: string) => Expr,
+): ClvEdges {
+  const { k, spend: s, of } = customers;
   let n = 0;
-  for (let i = 0; i < k.length; i++) {
-    const d = k[i]!;
+  for (let i = 0; i < of.length; i++) {
+    const d = discounted[of[i]!]!;
     const spend = s[i]!;
     if (!Number.isFinite(d) || spend !== spend) continue;
     s[n] = (margin * spend) * d;
@@ -175,49 +159,6 @@ export async function clvEdgesOfSummary(
     k[n++] = i;
   }
   return edgesByRowid(db, summary, s.subarray(0, n), k.subarray(0, n), tiedByJoin(db, rows, clvOf));
-}
-
-/**
- * A lookup of `values` by `keys` (distinct doubles, not NaN, no −0): open addressing over the keys' bits (a
- * multiplicative hash of their two 32-bit halves), each slot's key and value side by side (a probe reads one cache
- * line: the table outgrows the caches at 265,000 patterns). The lookup writes the value of each of `wanted` into
- * `out` (which may be `wanted` itself: each key is read before its value is written) and returns −1, or the index of
- * the first key of `wanted` not among `keys`.
- */
-export function keyLookup(keys: Float64Array, values: Float64Array): (wanted: Float64Array, out: Float64Array) => number {
-  const n = keys.length;
-  let bits = 4;
-  while (1 << bits < 1.5 * n) bits++;
-  const shift = 32 - bits;
-  const mask = (1 << bits) - 1;
-  // slot h: key at 2h (NaN: empty), value at 2h + 1
-  const slots = new Float64Array(2 << bits).fill(NaN);
-  const lo = endianness() === 'LE' ? 0 : 1;
-  const hi = 1 - lo;
-  const kw = new Uint32Array(keys.buffer, keys.byteOffset, 2 * n);
-  for (let i = 0; i < n; i++) {
-    let h = Math.imul(kw[2 * i + lo]! ^ Math.imul(kw[2 * i + hi]!, 0x9e3779b1), 0x85ebca6b) >>> shift;
-    while (!Number.isNaN(slots[2 * h]!)) h = (h + 1) & mask;
-    slots[2 * h] = keys[i]!;
-    slots[2 * h + 1] = values[i]!;
-  }
-  return (wanted, out) => {
-    const ww = new Uint32Array(wanted.buffer, wanted.byteOffset, 2 * wanted.length);
-    for (let i = 0; i < wanted.length; i++) {
-      const key = wanted[i]!;
-      let h = Math.imul(ww[2 * i + lo]! ^ Math.imul(ww[2 * i + hi]!, 0x9e3779b1), 0x85ebca6b) >>> shift;
-      for (;;) {
-        const at = slots[2 * h]!;
-        if (at === key) {
-          out[i] = slots[2 * h + 1]!;
-          break;
-        }
-        if (at !== at) return i;
-        h = (h + 1) & mask;
-      }
-    }
-    return -1;
-  };
 }
 
 /**

@@ -22,8 +22,9 @@ import { stageFile } from '../store/import/stage.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
 import { predictSummaryTable } from './clv-predict-summary.ts';
 import { predictionRows, sortedPredictionRows, spendColumns, type SummaryShape } from './clv-prediction-rows.ts';
-import { castDouble, clvEdges, clvEdgesOfJoin, clvEdgesOfSummary } from './clv-edges.ts';
-import { fitGroups, keyColumns } from './clv-fit-summary.ts';
+import { castDouble, clvEdges, clvEdgesOfCustomers, clvEdgesOfJoin } from './clv-edges.ts';
+import { readKeyedCustomers } from './clv-keyed-customers.ts';
+import { fitGroups } from './clv-fit-summary.ts';
 import { cachedPurchaseDays, type CachedPurchaseDays } from './clv-purchase-cache.ts';
 import { exportRows } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
@@ -703,37 +704,34 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     let keyUnit = 0;
     if (keyed) keyUnit = await keyedSummary(true);
     else await summaryTable(ws, summary, model.kind, dayBefore(asOf), undefined, fit.period, fit.periodMultiplier ?? 1);
-    // the patterns with their customers, as typed columns (Array.from of the pattern columns cost 0.25 s of the main
-    // thread at bench/clv): grouped by the key when the summary has only it
-    const readPatterns = () => {
-      const h = keyOnly ? keyColumns(col('k'), keyUnit) : { frequency: col('frequency'), recency: col('recency'), T: col('T') };
-      return typedColumnsOf(db, select({
-        select: [
-          { expr: cast(h.frequency, 'double'), as: 'x' }, { expr: h.recency, as: 'tx' }, { expr: h.T, as: 'big_t' }, { expr: cast(count(), 'double'), as: 'n' },
-          // the pattern key of the DuckDB summary (one per pattern, so its min is it)
-          ...(keyed ? [{ expr: min(col('k')), as: 'k' }] : []),
-        ],
-        from: table(summary), groupBy: keyOnly ? [col('k')] : [col('frequency'), col('recency'), col('T')],
-      }));
-    };
-    let patternColumns = await readPatterns();
-    if (keyOnly && patternColumns.k!.some((k) => Number.isNaN(k))) {
+    // DuckDB's keyed summary: its customers read once, in its order, and their patterns grouped here by key
+    // (clv-keyed-customers.ts); undefined when some customer has no key
+    const keyedCustomers = keyed ? await readKeyedCustomers(db, summary, keyUnit) : undefined;
+    if (keyed && !keyedCustomers) {
       // a customer whose T is 2^17 days or more has no key: the summary again, with frequency, recency and T
       keyOnly = false;
       await keyedSummary(false);
-      patternColumns = await readPatterns();
     }
+    // else the patterns with their customers grouped by the engine, as typed columns (Array.from of the pattern
+    // columns cost 0.25 s of the main thread at bench/clv), under aliases other than the columns' names (ClickHouse's
+    // aliases are global to a SELECT)
+    const patternColumns = keyedCustomers ? keyedCustomers.patterns : await typedColumnsOf(db, select({
+      select: [
+        { expr: cast(col('frequency'), 'double'), as: 'x' }, { expr: col('recency'), as: 'tx' }, { expr: col('T'), as: 'big_t' }, { expr: cast(count(), 'double'), as: 'n' },
+      ],
+      from: table(summary), groupBy: [col('frequency'), col('recency'), col('T')],
+    })).then((r) => ({ x: r.x!, tx: r.tx!, T: r.big_t!, n: r.n! }));
     const shape: SummaryShape = { spend: keyed, ...(keyOnly ? { keyUnit } : {}) };
-    // joined on the key when every pattern has one (T under 2^17 days), else on x, t_x and T
-    const byKey = keyed && !patternColumns.k!.some((k) => Number.isNaN(k));
+    // joined on the key when every customer has one (T under 2^17 days), else on x, t_x and T
+    const byKey = keyedCustomers !== undefined;
     if (patternColumns.x!.length === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase before the as-of date ${asOf}`, { hint: 'choose a later --as-of, or leave it out to predict from the fit\'s as-of date', exitCode: 1 });
     }
     onProgress?.(`predicting ${patternColumns.x!.length} patterns`);
-    const patternPredictions = predictPatterns(model, { x: patternColumns.x!, tx: patternColumns.tx!, T: patternColumns.big_t! }, o);
+    const patternPredictions = predictPatterns(model, { x: patternColumns.x!, tx: patternColumns.tx!, T: patternColumns.T! }, o);
     // the predictions with the join's key: the pattern key alone when joined on it, else x, t_x and T (the columns
     // written are the columns read: x, t_x and T beside the key cost a third of the write at bench/clv)
-    const joinColumns: [string, Float64Array][] = byKey ? [['k', patternColumns.k!]] : [['x', patternColumns.x!], ['tx', patternColumns.tx!], ['big_t', patternColumns.big_t!]];
+    const joinColumns: [string, Float64Array][] = keyedCustomers ? [['k', keyedCustomers.patterns.k]] : [['x', patternColumns.x!], ['tx', patternColumns.tx!], ['big_t', patternColumns.T!]];
     const patternTable: [string, Float64Array][] = [
       ...joinColumns, ['p_alive', patternPredictions.pAlive], ['expected_purchases', patternPredictions.expectedPurchases],
       ['discounted', patternPredictions.discountedPurchases], ['days_next', patternPredictions.daysToNextPurchase],
@@ -780,7 +778,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     let customers = 0;
     for (const v of patternColumns.n!) customers += v;
     const edges = !inline ? await clvEdges(db, base)
-      : byKey ? await clvEdgesOfSummary(db, summary, { k: patternColumns.k!, discounted: patternPredictions.discountedPurchases }, o.margin, inner, clvOf, customers)
+      : keyedCustomers ? clvEdgesOfCustomers(db, summary, keyedCustomers, patternPredictions.discountedPurchases, o.margin, inner, clvOf)
         : await clvEdgesOfJoin(db, summary, inner, clvOf, customers);
     const withClv = edges.n;
     // each tier's edge: the first position whose share ranked above reaches the tier's upper share

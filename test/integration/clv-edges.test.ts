@@ -1,13 +1,13 @@
 // clv predict's CLV tier edges (pipeline/clv-edges.ts): descendingRanks gives the value a sorted copy holds at each
 // descending position and how many are greater, with many equal values, −0 and 0, negatives, NaN, sorted or
-// reversed input and values crowded into one bucket; keyLookup finds each pattern key's value; and the tiers a
+// reversed input and values crowded into one bucket; and the tiers a
 // prediction run stores are those of a row_number() ranking of its CLVs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLV_TIERS } from '../../src/models/clv/predict.ts';
-import { descendingRanks, keyLookup } from '../../src/pipeline/clv-edges.ts';
+import { descendingRanks } from '../../src/pipeline/clv-edges.ts';
 import { simulateBgNbd } from '../../src/models/clv/simulate.ts';
 import { runClvFit, runClvPredict } from '../../src/pipeline/clv.ts';
 import { importFile } from '../../src/store/import/index.ts';
@@ -54,33 +54,7 @@ test('descendingRanks: the value at each descending position and the count above
   }
 });
 
-test('keyLookup: each key\'s value, and the first key not given', () => {
-  const r = rng(3);
-  // pattern keys as the summary makes them: ((x · 2^17) + t_x) · 2^17 + T, whole numbers up to 2^53
-  const keys = new Set<number>();
-  while (keys.size < 50_000) keys.add((Math.floor(r() * 300) * 131072 + Math.floor(r() * 700)) * 131072 + Math.floor(r() * 700));
-  keys.add(0);
-  const k = Float64Array.from(keys);
-  const values = Float64Array.from(k, (x, i) => (i % 11 === 0 ? NaN : x / 7 + i));
-  const lookup = keyLookup(k, values);
-  // every key, in another order and repeated
-  const wanted = Float64Array.from({ length: 200_000 }, (_, i) => k[(i * 7919) % k.length]!);
-  const out = new Float64Array(wanted.length);
-  assert.equal(lookup(wanted, out), -1);
-  wanted.forEach((key, i) => assert.ok(Object.is(out[i], values[(i * 7919) % k.length]), `key ${key}`));
-  // in place: the keys replaced by their values
-  const inPlace = Float64Array.from(wanted);
-  assert.equal(lookup(inPlace, inPlace), -1);
-  inPlace.forEach((v, i) => assert.ok(Object.is(v, out[i]), `key ${wanted[i]} in place`));
-  // a key not given: its index
-  for (let t = 0; t < 1000; t++) {
-    const absent = (Math.floor(r() * 300) * 131072 + 701 + Math.floor(r() * 100)) * 131072;
-    assert.equal(lookup(Float64Array.of(k[3]!, k[5]!, absent, k[7]!), new Float64Array(4)), 2, `key ${absent} is not found`);
-  }
-  assert.equal(keyLookup(new Float64Array(0), new Float64Array(0))(Float64Array.of(5), new Float64Array(1)), 0);
-});
-
-test('a table read without ORDER BY comes in its rowid order across row groups (clvEdgesOfSummary takes positions for rowids)', async () => {
+test('a table read without ORDER BY comes in its rowid order across row groups (clvEdgesOfCustomers takes positions for rowids)', async () => {
   await withWorkspace(async (ws) => {
     // 400,000 rows: four row groups, scanned by both threads; the rows written in an order their values do not have
     await ws.db.run('CREATE TEMP TABLE edges_order AS SELECT (i * 7919) % 400000 AS k, CAST(i AS DOUBLE) AS spend FROM range(400000) t(i)');
