@@ -85,9 +85,8 @@ export async function floors(wsDir: string): Promise<{ fitSummary: number; predi
     const fingerprint = await timed('SELECT count(*), sum(row_key), sum(row_occ) FROM transactions');
     const dir = join(wsDir, CACHE_DIR);
     const file = (prefix: string) => join(dir, readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.parquet'))!);
-    await conn.run(`CREATE TEMP VIEW cached_stats AS SELECT * FROM read_parquet('${file('stats-')}')`);
-    await conn.run(`CREATE TEMP VIEW cached_days AS SELECT * FROM read_parquet('${file('days-')}')`);
-    const cached = { stats: 'cached_stats', days: 'cached_days', lastDay: '2024-12-31', built: false, release: async () => {} };
+    for (const v of ['stats', 'days', 'patterns', 'spends']) await conn.run(`CREATE TEMP VIEW cached_${v} AS SELECT * FROM read_parquet('${file(`${v}-`)}')`);
+    const cached = { stats: 'cached_stats', days: 'cached_days', patterns: 'cached_patterns', spends: 'cached_spends', lastDay: '2024-12-31', built: false, release: async () => {} };
     const f = compile(fitGroupsQuery('2024-12-31', 'week', 1, cached), 'duckdb');
     const fitSummary = fingerprint + await timed(`CREATE TEMP TABLE floor_fit AS ${f.sql}`, f.params);
     const p = compile(predictSummaryQuery('2024-12-31', 'week', 1, 'transactions', true, cached), 'duckdb');

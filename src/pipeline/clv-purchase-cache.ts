@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile } from '../sql/compile.ts';
-import { and, argMin, bool, cast, coalesce, col, count, dropTable, eq, fn, grouping, gt, isNotNull, max, min, num, select, sum, table, tempName, type Select } from '../sql/ir.ts';
+import { and, argMin, bool, cast, coalesce, col, count, dropTable, eq, fn, grouping, gt, isNotNull, max, min, NULL, num, select, sub, sum, table, tempName, type Select } from '../sql/ir.ts';
 import { exportQuery } from '../engines/export-file.ts';
 import type { Workspace } from '../store/workspace.ts';
 import type { PurchaseDayFigures } from './clv-fit-summary.ts';
@@ -28,14 +28,24 @@ import { materialise } from './value.ts';
 /** The cache's folder in a workspace. */
 export const CACHE_DIR = '.segmint-cache';
 /** The files' format: a change of columns or meaning changes it, so older files are not read. */
-const FORMAT = 'purchase-days-1';
+const FORMAT = 'purchase-days-2';
 
-/** The cache as two temporary views for one command: `stats` (one row per customer) and `days` (one row per day). */
+/**
+ * The cache as temporary views for one command: `stats` (one row per customer), `days` (one row per day), and the
+ * customers grouped as `clv fit` groups them, in figures that do not depend on the calibration end (so one build
+ * serves every fit): `patterns` by first and last purchase day and their number (for a calibration end, one
+ * (x, t_x, T) pattern each), `spends` by the number of purchase days and the spend after the first day (one
+ * (x, mean spend) pair each, or a few that round to the same mean).
+ */
 export interface CachedPurchaseDays {
   /** customer_id, first_day, last_day, ndays, spend, first_spend */
   stats: string;
   /** d, n: the customers with a purchase day on d */
   days: string;
+  /** first_day, last_day, ndays, customers */
+  patterns: string;
+  /** ndays, spend (of the purchase days after the first, the exact DECIMAL difference), customers */
+  spends: string;
   /** the last purchase day of all (YYYY-MM-DD) */
   lastDay: string;
   /** whether this command built the files */
@@ -44,8 +54,16 @@ export interface CachedPurchaseDays {
   release(): Promise<void>;
 }
 
-/** summaryColumnsOf's figures as the cache's columns. */
+/** summaryColumnsOf's figures as the cache's columns (of `stats`). */
 export const CACHED_FIGURES: PurchaseDayFigures = { first: col('first_day'), last: col('last_day'), days: col('ndays'), spend: col('spend'), firstSpend: col('first_spend') };
+/**
+ * The same figures of the grouped views: `patterns` has no spends, `spends` no days (the figures summaryColumnsOf
+ * reads of them are there: the frequency and recency, T of `patterns`, the frequency and mean spend of `spends`).
+ */
+export const CACHED_GROUP_FIGURES: { patterns: PurchaseDayFigures; spends: PurchaseDayFigures } = {
+  patterns: { first: col('first_day'), last: col('last_day'), days: col('ndays'), spend: num(0), firstSpend: num(0) },
+  spends: { first: cast(NULL, 'date'), last: cast(NULL, 'date'), days: col('ndays'), spend: col('spend'), firstSpend: num(0) },
+};
 
 /** Every purchase day of every customer (as purchaseDays, with no end), grouped by customer and by day. */
 function figuresQuery(): Select {
@@ -84,9 +102,10 @@ async function fingerprint(ws: Workspace): Promise<string> {
   return createHash('sha256').update(`${FORMAT}|${String(r?.n)}|${String(r?.k)}|${String(r?.o)}`).digest('hex').slice(0, 20);
 }
 
-const fileNames = (fp: string) => ({ stats: `stats-${fp}.parquet`, days: `days-${fp}.parquet` });
+/** The files of fingerprint `fp`, in the order they are written: the stats last (a build that got that far is whole). */
+const fileNames = (fp: string) => ({ days: `days-${fp}.parquet`, patterns: `patterns-${fp}.parquet`, spends: `spends-${fp}.parquet`, stats: `stats-${fp}.parquet` });
 
-/** Build the two files of fingerprint `fp` in `dir` (temporary names, then renamed: the days first, the stats last). */
+/** Build the files of fingerprint `fp` in `dir` (temporary names, then renamed: the stats last). */
 async function build(ws: Workspace, dir: string, fp: string): Promise<void> {
   const db = ws.db;
   const names = fileNames(fp);
@@ -100,18 +119,29 @@ async function build(ws: Workspace, dir: string, fp: string): Promise<void> {
       await exportQuery(db, c.sql, c.params, file, 'parquet');
     };
     await write(select({ select: [{ expr: col('d'), as: 'd' }, { expr: col('n'), as: 'n' }], from: table(tmp), where: eq(col('g'), num(1)), orderBy: [col('d')] }), part(names.days));
+    const customers = eq(col('g'), num(0));
+    const ndays = { expr: col('n'), as: 'ndays' };
+    await write(select({
+      select: [{ expr: col('first_day'), as: 'first_day' }, { expr: col('last_day'), as: 'last_day' }, ndays, { expr: count(), as: 'customers' }],
+      from: table(tmp), where: customers, groupBy: [col('first_day'), col('last_day'), col('n')],
+    }), part(names.patterns));
+    const after = sub(col('spend'), col('first_spend'));
+    await write(select({
+      select: [ndays, { expr: after, as: 'spend' }, { expr: count(), as: 'customers' }],
+      from: table(tmp), where: customers, groupBy: [col('n'), after],
+    }), part(names.spends));
     await write(select({
       select: ['customer_id', 'first_day', 'last_day', 'n', 'spend', 'first_spend'].map((c) => ({ expr: col(c), as: c === 'n' ? 'ndays' : c })),
-      from: table(tmp), where: eq(col('g'), num(0)),
+      from: table(tmp), where: customers,
     }), part(names.stats));
-    renameSync(part(names.days), join(dir, names.days));
-    renameSync(part(names.stats), join(dir, names.stats));
+    for (const n of Object.values(names)) renameSync(part(n), join(dir, n));
   } finally {
     await exec(db, dropTable(tmp));
     for (const n of Object.values(names)) rmSync(part(n), { force: true });
   }
   // the files of other fingerprints and what killed builds left
-  for (const f of readdirSync(dir)) if (f !== names.stats && f !== names.days) rmSync(join(dir, f), { force: true });
+  const mine = new Set(Object.values(names));
+  for (const f of readdirSync(dir)) if (!mine.has(f)) rmSync(join(dir, f), { force: true });
 }
 
 /** The last purchase day of all (YYYY-MM-DD; '' without purchases): the last day with a line that is not a return. */
@@ -136,7 +166,7 @@ export async function cachedPurchaseDays(ws: Workspace, calibrationEnd: string):
   const fp = await fingerprint(ws);
   const names = fileNames(fp);
   let built = false;
-  if (!existsSync(join(dir, names.stats)) || !existsSync(join(dir, names.days))) {
+  if (Object.values(names).some((n) => !existsSync(join(dir, n)))) {
     const last = await lastPurchaseDay(ws);
     if (last === '' || last > calibrationEnd) return undefined;
     try {
@@ -146,22 +176,19 @@ export async function cachedPurchaseDays(ws: Workspace, calibrationEnd: string):
       return undefined;
     }
   }
-  const stats = tempName('clv_cached_stats');
-  const days = tempName('clv_cached_days');
+  const views = { stats: tempName('clv_cached_stats'), days: tempName('clv_cached_days'), patterns: tempName('clv_cached_patterns'), spends: tempName('clv_cached_spends') };
   const release = async () => {
-    await db.dropFileView!(stats);
-    await db.dropFileView!(days);
+    for (const v of Object.values(views)) await db.dropFileView!(v);
   };
   try {
-    await db.fileView(stats, join(dir, names.stats));
-    await db.fileView(days, join(dir, names.days));
-    const last = await one<{ last: string | null }>(db, select({ select: [{ expr: cast(max(col('d')), 'varchar'), as: 'last' }], from: table(days) }));
+    for (const [k, v] of Object.entries(views)) await db.fileView(v, join(dir, names[k as keyof typeof views]));
+    const last = await one<{ last: string | null }>(db, select({ select: [{ expr: cast(max(col('d')), 'varchar'), as: 'last' }], from: table(views.days) }));
     const lastDay = last?.last ?? '';
     if (lastDay === '' || lastDay > calibrationEnd) {
       await release();
       return undefined;
     }
-    return { stats, days, lastDay, built, release };
+    return { ...views, lastDay, built, release };
   } catch (e) {
     await release();
     throw e;

@@ -34,7 +34,7 @@ test('the purchase-day cache gives the summary and groups of the transactions, a
       assert.ok(c, 'a DuckDB workspace has a cache');
       assert.equal(c.built, true);
       assert.equal(c.lastDay, '2024-04-29', 'the last purchase day of the cases');
-      assert.equal(files(dir).length, 2);
+      assert.equal(files(dir).length, 4);
       for (const [period, multiplier] of [['day', 1], ['week', 1], ['month', 1], ['hour', 1], ['day', 3]] as const) {
         const direct = await fitGroups(ws.db, '2024-06-30', period, multiplier);
         const fromCache = await fitGroups(ws.db, '2024-06-30', period, multiplier, c);
@@ -61,7 +61,7 @@ test('clv fit and predict from the cache equal them without it; another import a
     await importFile(ws, sample.path, cdnow);
     const fit = await runClvFit(ws, { model: 'bgnbd', asOf: '1998-07-01' });
     const first = files(dir);
-    assert.deepEqual(first.map((f) => f.replace(/-[0-9a-f]+\.parquet$/, '')), ['days', 'stats']);
+    assert.deepEqual(first.map((f) => f.replace(/-[0-9a-f]+\.parquet$/, '')), ['days', 'patterns', 'spends', 'stats']);
     // the same fit from the transactions: the cache hidden (a file where its folder should be, so it cannot be
     // written either: the command aggregates the transactions)
     rmSync(join(dir, CACHE_DIR), { recursive: true });
@@ -83,7 +83,7 @@ test('clv fit and predict from the cache equal them without it; another import a
       const src = await importFile(ws, extra, { kind: 'transactions' });
       const after = await runClvFit(ws, { model: 'bgnbd', asOf: '1998-07-01' });
       const rebuilt = files(dir);
-      assert.equal(rebuilt.length, 2);
+      assert.equal(rebuilt.length, 4);
       assert.notDeepEqual(rebuilt, first, 'new transactions, new files');
       const buyers = await ws.db.one<{ n: number }>("SELECT count(DISTINCT customer_id) AS n FROM transactions WHERE NOT is_return AND ts < TIMESTAMP '1998-07-01'");
       assert.equal(after.customers.fitted, Number(buyers!.n), 'the new lines are in the fit');
