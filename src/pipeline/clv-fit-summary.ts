@@ -137,7 +137,7 @@ export interface FitGroups {
 export function fitGroupsQuery(calibrationEnd: string, period: Period, multiplier = 1, cached?: CachedPurchaseDays): Select {
   const unit = summaryUnitDays('fitGroupsQuery', calibrationEnd, period, multiplier);
   const end = calibrationEndDate(calibrationEnd);
-  if (cached) return cachedFitGroupsQuery(cached, end, unit);
+  if (cached) return cachedFitGroupsQuery(cached, calibrationEnd, period, multiplier);
   // the customer rows (g = 0) and the day rows (g = 1) from the transactions in one aggregation
   const summary: Query = select({
     select: [
@@ -172,36 +172,46 @@ export function fitGroupsQuery(calibrationEnd: string, period: Period, multiplie
 }
 
 /**
- * fitGroupsQuery's rows from the cache (clv-purchase-cache.ts), whose customers are grouped already in figures that
- * do not depend on the calibration end: each (first day, last day, purchase days) group is one (x, t_x, T) pattern
- * for a given end (x, t_x and T in days give the three back), and each (purchase days, spend after the first) group
- * one (x, mean spend) pair, or a few whose means round to the same double, which are summed here as the customers'
- * GROUP BY sums them. The columns are summaryColumnsOf's expressions over the groups' figures, so the same doubles as
- * over each customer's (clv-purchase-cache.test.ts compares the two). A fit then groups 380,000 rows instead of a
- * million customers twice (issue #15: about 0.2 s of `clv fit` at bench/clv).
+ * What a fit reads of the cache (clv-purchase-cache.ts), whose customers are grouped already in figures that do not
+ * depend on the calibration end: each (first day, last day, purchase days) group is one (x, t_x, T) pattern for a
+ * given end (x, t_x and T in days give the three back), and each (purchase days, spend after the first) group one
+ * (x, mean spend) pair, or a few whose means round to the same double, which are summed as the customers' GROUP BY
+ * sums them. The columns are summaryColumnsOf's expressions over the groups' figures, so the same doubles as over
+ * each customer's (clv-purchase-cache.test.ts compares them). A fit then reads 380,000 grouped rows instead of
+ * grouping a million customers twice (issue #15: about 0.1 s of `clv fit` at bench/clv). Three reads, in the files'
+ * order: the cache writes them in (x, t_x, T), (x, mean spend) and day order, so the reads need no sort (an ORDER BY
+ * of the 380,000 rows was 0.2 s of the engine's time); `fitGroups` checks the order.
  */
-function cachedFitGroupsQuery(cached: CachedPurchaseDays, end: Expr, unit: number): Select {
+export function cachedFitReads(cached: CachedPurchaseDays, calibrationEnd: string, period: Period, multiplier = 1): { patterns: Select; spends: Select; days: Select } {
+  const unit = summaryUnitDays('cachedFitReads', calibrationEnd, period, multiplier);
+  const end = calibrationEndDate(calibrationEnd);
   const item = (items: SelectItem[], name: string): Expr => items.find((i) => i.as === name)!.expr;
   const pattern = summaryColumnsOf(CACHED_GROUP_FIGURES.patterns, end, unit);
   const spend = summaryColumnsOf(CACHED_GROUP_FIGURES.spends, end, unit);
   const customers = cast(col('customers'), 'double');
-  const spends = select({
-    select: [{ expr: cast(item(spend, 'frequency'), 'double'), as: 'x' }, { expr: item(spend, 'monetary_value'), as: 'm' }, { expr: col('customers'), as: 'customers' }],
-    from: table(cached.spends),
-  });
-  const rows = unionAll(
-    select({
-      select: [{ expr: num(0), as: 'part' }, { expr: cast(item(pattern, 'frequency'), 'double'), as: 'a' }, { expr: item(pattern, 'recency'), as: 'b' }, { expr: item(pattern, 'T'), as: 'c' }, { expr: customers, as: 'n' }],
+  return {
+    patterns: select({
+      select: [{ expr: cast(item(pattern, 'frequency'), 'double'), as: 'x' }, { expr: item(pattern, 'recency'), as: 'tx' }, { expr: item(pattern, 'T'), as: 't' }, { expr: customers, as: 'n' }],
       from: table(cached.patterns),
     }),
-    select({
-      select: [{ expr: num(1), as: 'part' }, { expr: col('x'), as: 'a' }, { expr: coalesce(col('m'), num(0)), as: 'b' }, { expr: num(0), as: 'c' }, { expr: cast(sum(col('customers')), 'double'), as: 'n' }],
-      from: subquery(spends, 's'), groupBy: [col('x'), col('m')],
+    spends: select({
+      select: [{ expr: cast(item(spend, 'frequency'), 'double'), as: 'x' }, { expr: coalesce(item(spend, 'monetary_value'), num(0)), as: 'm' }, { expr: customers, as: 'n' }],
+      from: table(cached.spends),
     }),
+    days: select({ select: [{ expr: cast(daysBetween(cast(lit('1970-01-01'), 'date'), col('d')), 'double'), as: 'a' }, { expr: cast(col('n'), 'double'), as: 'n' }], from: table(cached.days) }),
+  };
+}
+
+/** fitGroupsQuery's rows from the cache, sorted by the engine (where the files' order is not kept: cachedFitReads). */
+function cachedFitGroupsQuery(cached: CachedPurchaseDays, calibrationEnd: string, period: Period, multiplier: number): Select {
+  const r = cachedFitReads(cached, calibrationEnd, period, multiplier);
+  const rows = unionAll(
+    select({ select: [{ expr: num(0), as: 'part' }, { expr: col('x'), as: 'a' }, { expr: col('tx'), as: 'b' }, { expr: col('t'), as: 'c' }, { expr: col('n'), as: 'n' }], from: subquery(r.patterns, 'p') }),
     select({
-      select: [{ expr: num(2), as: 'part' }, { expr: cast(daysBetween(cast(lit('1970-01-01'), 'date'), col('d')), 'double'), as: 'a' }, { expr: num(0), as: 'b' }, { expr: num(0), as: 'c' }, { expr: cast(col('n'), 'double'), as: 'n' }],
-      from: table(cached.days),
+      select: [{ expr: num(1), as: 'part' }, { expr: col('x'), as: 'a' }, { expr: col('m'), as: 'b' }, { expr: num(0), as: 'c' }, { expr: sum(col('n')), as: 'n' }],
+      from: subquery(r.spends, 's'), groupBy: [col('x'), col('m')],
     }),
+    select({ select: [{ expr: num(2), as: 'part' }, { expr: col('a'), as: 'a' }, { expr: num(0), as: 'b' }, { expr: num(0), as: 'c' }, { expr: col('n'), as: 'n' }], from: subquery(r.days, 'd') }),
   );
   return select({
     select: ['part', 'a', 'b', 'c', 'n'].map((c) => ({ expr: c === 'part' ? cast(col(c), 'double') : col(c), as: c })),
@@ -210,9 +220,55 @@ function cachedFitGroupsQuery(cached: CachedPurchaseDays, end: Expr, unit: numbe
   });
 }
 
+/**
+ * The cache's three reads in the files' order, as FitGroups: undefined where a read is out of order (the engine did
+ * not keep a file's order; fitGroups then sorts in the engine). The spend pairs' neighbours with the same (x, mean
+ * spend) are summed here, as the GROUP BY of fitGroupsQuery sums them.
+ */
+export async function cachedFitGroups(db: Db, cached: CachedPurchaseDays, calibrationEnd: string, period: Period, multiplier: number): Promise<FitGroups | undefined> {
+  const r = cachedFitReads(cached, calibrationEnd, period, multiplier);
+  const read = async (q: Select, names: string[], shared = false) => {
+    const c = compile(q, db.dialect);
+    return db.numericColumns(c.sql, c.params, names, undefined, shared);
+  };
+  // on shared memory: the patterns are sent to Pareto/NBD's worker as they are (fitGroups)
+  const p = await read(r.patterns, ['x', 'tx', 't', 'n'], true);
+  const s = await read(r.spends, ['x', 'm', 'n']);
+  const d = await read(r.days, ['a', 'n']);
+  const x = p.x!, tx = p.tx!, T = p.t!;
+  for (let i = 1; i < x.length; i++) {
+    const before = x[i]! - x[i - 1]! || tx[i]! - tx[i - 1]! || T[i]! - T[i - 1]!;
+    if (!(before > 0)) return undefined;
+  }
+  for (let i = 1; i < d.a!.length; i++) if (!(d.a![i]! > d.a![i - 1]!)) return undefined;
+  const sx = s.x!, sm = s.m!, sn = s.n!;
+  let m = 0;
+  for (let i = 0; i < sx.length; i++) {
+    if (i > 0) {
+      const before = sx[i]! - sx[m - 1]! || sm[i]! - sm[m - 1]!;
+      if (before < 0 || Number.isNaN(before)) return undefined;
+      if (before === 0) {
+        sn[m - 1]! += sn[i]!;
+        continue;
+      }
+    }
+    sx[m] = sx[i]!;
+    sm[m] = sm[i]!;
+    sn[m++] = sn[i]!;
+  }
+  return {
+    patterns: { x, tx, T, n: p.n! },
+    spend: { x: sx.subarray(0, m), monetary: sm.subarray(0, m), weights: sn.subarray(0, m) },
+    days: { epochDay: d.a!, n: d.n! },
+  };
+}
+
 /** fitGroupsQuery run and read as typed columns, split by part (DuckDB only); over the cache when given. */
 export async function fitGroups(db: Db, calibrationEnd: string, period: Period, multiplier = 1, cached?: CachedPurchaseDays): Promise<FitGroups> {
   if (db.dialect !== 'duckdb') throw new Error('fitGroups: DuckDB only (other engines run features/transaction-summary.ts)');
+  // from the cache: its grouped files read in their order, sorted by the engine only where that order was not kept
+  const fromCache = cached ? await cachedFitGroups(db, cached, calibrationEnd, period, multiplier) : undefined;
+  if (fromCache) return fromCache;
   const q = compile(fitGroupsQuery(calibrationEnd, period, multiplier, cached), db.dialect);
   // on shared memory: the patterns are sent to Pareto/NBD's worker as they are (a structured clone of 265,025 × 4
   // doubles cost 40 ms of this thread and as much of the worker's at bench/clv)

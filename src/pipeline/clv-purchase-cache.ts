@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile } from '../sql/compile.ts';
-import { and, argMin, bool, cast, coalesce, col, count, dropTable, eq, fn, grouping, gt, isNotNull, max, min, NULL, num, select, sub, sum, table, tempName, type Select } from '../sql/ir.ts';
+import { and, argMin, bool, cast, coalesce, col, count, daysBetween, dropTable, eq, fn, grouping, gt, isNotNull, max, min, NULL, num, select, sub, sum, table, tempName, type Select } from '../sql/ir.ts';
 import { exportQuery } from '../engines/export-file.ts';
 import type { Workspace } from '../store/workspace.ts';
 import type { PurchaseDayFigures } from './clv-fit-summary.ts';
@@ -28,7 +28,7 @@ import { materialise } from './value.ts';
 /** The cache's folder in a workspace. */
 export const CACHE_DIR = '.segmint-cache';
 /** The files' format: a change of columns or meaning changes it, so older files are not read. */
-const FORMAT = 'purchase-days-2';
+const FORMAT = 'purchase-days-3';
 
 /**
  * The cache as temporary views for one command: `stats` (one row per customer), `days` (one row per day), and the
@@ -121,14 +121,18 @@ async function build(ws: Workspace, dir: string, fp: string): Promise<void> {
     await write(select({ select: [{ expr: col('d'), as: 'd' }, { expr: col('n'), as: 'n' }], from: table(tmp), where: eq(col('g'), num(1)), orderBy: [col('d')] }), part(names.days));
     const customers = eq(col('g'), num(0));
     const ndays = { expr: col('n'), as: 'ndays' };
+    // in the order a fit reads them (clv-fit-summary.ts cachedFitReads), for any calibration end: (x, t_x, T) is
+    // (purchase days, days from the first to the last, the first day descending); (x, mean spend) is (purchase days,
+    // the spend after the first day)
     await write(select({
       select: [{ expr: col('first_day'), as: 'first_day' }, { expr: col('last_day'), as: 'last_day' }, ndays, { expr: count(), as: 'customers' }],
       from: table(tmp), where: customers, groupBy: [col('first_day'), col('last_day'), col('n')],
+      orderBy: [col('n'), daysBetween(col('first_day'), col('last_day')), { expr: col('first_day'), desc: true }],
     }), part(names.patterns));
     const after = sub(col('spend'), col('first_spend'));
     await write(select({
       select: [ndays, { expr: after, as: 'spend' }, { expr: count(), as: 'customers' }],
-      from: table(tmp), where: customers, groupBy: [col('n'), after],
+      from: table(tmp), where: customers, groupBy: [col('n'), after], orderBy: [col('n'), after],
     }), part(names.spends));
     await write(select({
       select: ['customer_id', 'first_day', 'last_day', 'n', 'spend', 'first_spend'].map((c) => ({ expr: col(c), as: c === 'n' ? 'ndays' : c })),

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fitGroups } from '../../src/pipeline/clv-fit-summary.ts';
+import { cachedFitGroups, fitGroups } from '../../src/pipeline/clv-fit-summary.ts';
 import { predictSummaryQuery } from '../../src/pipeline/clv-predict-summary.ts';
 import { CACHE_DIR, cachedPurchaseDays, type CachedPurchaseDays } from '../../src/pipeline/clv-purchase-cache.ts';
 import { runClvFit, runClvPredict } from '../../src/pipeline/clv.ts';
@@ -35,10 +35,19 @@ test('the purchase-day cache gives the summary and groups of the transactions, a
       assert.equal(c.built, true);
       assert.equal(c.lastDay, '2024-04-29', 'the last purchase day of the cases');
       assert.equal(files(dir).length, 4);
+      // the grouped files out of their order (a view sorting them otherwise): the reads are refused and sorted by the engine
+      await ws.db.run(`CREATE TEMP VIEW shuffled_patterns AS SELECT * FROM ${c.patterns} ORDER BY first_day, last_day DESC`);
+      await ws.db.run(`CREATE TEMP VIEW shuffled_spends AS SELECT * FROM ${c.spends} ORDER BY spend DESC`);
       for (const [period, multiplier] of [['day', 1], ['week', 1], ['month', 1], ['hour', 1], ['day', 3]] as const) {
         const direct = await fitGroups(ws.db, '2024-06-30', period, multiplier);
         const fromCache = await fitGroups(ws.db, '2024-06-30', period, multiplier, c);
         assert.deepEqual(fromCache, direct, `groups, ${period} × ${multiplier}`);
+        // read in the files' order, with no sort: the files are written in the order the groups have
+        assert.deepEqual(await cachedFitGroups(ws.db, c, '2024-06-30', period, multiplier), direct, `groups in the files' order, ${period} × ${multiplier}`);
+        for (const shuffled of [{ ...c, patterns: 'shuffled_patterns' }, { ...c, spends: 'shuffled_spends' }]) {
+          assert.equal(await cachedFitGroups(ws.db, shuffled, '2024-06-30', period, multiplier), undefined, 'rows out of order are refused');
+          assert.deepEqual(await fitGroups(ws.db, '2024-06-30', period, multiplier, shuffled), direct, `groups sorted by the engine, ${period} × ${multiplier}`);
+        }
       }
       const cachedRows = await summaryOf(ws, '2024-06-30', c);
       assertSameSummary(await summaryOf(ws, '2024-06-30'), cachedRows, 'predict summary from the cache');
