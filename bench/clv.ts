@@ -252,31 +252,39 @@ the start-up (\`--version\`) that makes a floor of **${((floorOf('predictSummary
 **${((floorOf('fitSummary') + pm2('version', 'ms')) / 1000).toFixed(2)} s** for \`clv fit\` before any model is fitted (${(pm2('fit', 'ms') / (floorOf('fitSummary') + pm2('version', 'ms'))).toFixed(2)}×).
 Floor runs (fit summary, predict summary, write, ms): ${floorRuns.map((r) => `${r.fitSummary.toFixed(0)}/${r.predictSummary.toFixed(0)}/${r.write.toFixed(0)}`).join(', ')}.
 
-What \`clv predict\` does beyond that floor, in a traced run (2026-12-04, afternoon): start-up and opening 0.3 s, the
-transactions' fingerprint 0.05 s, the summary 0.3 s, the patterns' grouped read 0.06 s, their predictions 0.11 s (main
-thread), the patterns table 0.07 s, the CLV tier edges 0.2 s, the insert 0.85–1.1 s, the four summaries of the stored
-run 0.04 s, commit, checkpoint and closing 0.1–0.2 s. Before that afternoon's changes the process took about 120,000
-page faults (470 MiB touched for the first time; see the top of this file: about 1 s of its 4 s of CPU), 180 MiB of them
-in the insert and 100 MiB in the summary; after them about 100,000. The changes: predictPatterns numbers the distinct (x, T) pairs and keeps their purchase curves in
-one array instead of a Map of Maps keyed by doubles (194 → 113 ms for BG/NBD at these 264,742 patterns); the edges read
-each customer's key and spend in the summary's order (a position is a rowid), overwrite the keys in place and gather a
-bucket by a pass instead of per-value indexes (22 MiB less); the three edges' customers come from one query (each
-rowid lookup scanned the summary); the summary keeps the pattern key instead of frequency, recency and T (computed from
-it above the insert's sort: 24 MiB less in the summary, 16 MiB less in the sort). Measured and left out: the insert
-without its ORDER BY (any join under an insert makes DuckDB's plain INSERT instead of the parallel BATCH_INSERT: 1.1–1.3 s
-against 0.8–0.9 s; a POSITIONAL JOIN too: 0.9–1.05 s), the summary sorted by customer first (the sort is no cheaper on
-sorted input), the insert split in two by customer range (135 → 92 MiB new memory, no faster), compression methods
-disabled (0.05–0.1 s, files larger), V8's young generation smaller (no change), and earlier: the tiers by row_number()
-(+0.3–0.4 s), the summary as a view over the cache's Parquet file (streamed reads on one thread), per-column compression
-(only when a table is created), a bundled CLI (slower start). The floor itself is the write: 14 columns from a sorted
-table take 0.55–0.64 s, 8 columns (a per-customer table without the per-pattern columns) 0.34–0.39 s, and the join and
-sort 0.3 s more. Under 2 s would take a narrower \`clv_predictions\` (the per-pattern columns in a per-run pattern table
-and a view joining them for every reader), which is left for a session of its own.
+What \`clv predict\` does beyond that floor, in a traced run (2026-12-04, 16:20 UTC, a slow spell): start-up and opening
+0.3 s, the transactions' fingerprint 0.06 s, the summary 0.28 s, the customers' keys and spends read once 0.13 s and
+grouped into their patterns 0.1 s (main thread), the patterns' predictions 0.13–0.17 s, the patterns table 0.13 s, the
+CLV tier edges 0.08 s and their customers 0.04 s, the insert 0.95–1.3 s, the four summaries of the stored run 0.05 s,
+commit (its fsync 0.05 s), checkpoint and closing 0.1 s; about 100,000 page faults (see the top of this file: about 1 s of
+its 4 s of CPU). The insert: its sort by customer id 0.32 s and hash join 0.1 s of the engine's time, the write of the 14
+columns (compression, statistics, 180 MiB touched for the first time) the rest. That day's changes: the customers' keys
+and spends read once and grouped in the main thread instead of the engine's GROUP BY and a second read for the edges
+(2.70 s against 2.74 s, 10 alternating pairs); the cache's spends as DECIMAL(18,4) (the summary 0.25 s against 0.28 s).
+Measured and left out that day: a write-behind that flushes the database file while the insert runs (the commit's
+fsync 0.05–0.2 s → 5–10 ms, but the insert slowed by as much); the summary not materialised, the insert reading the
+cache's Parquet file itself (+0.2–0.6 s on the insert against 0.28 s saved); the rows sorted by pattern key (RLE-friendly
+per-pattern columns: no faster); the per-pattern values looked up from list variables instead of the join and the sort
+(DuckDB keeps a variable's list as boxed values: 10 s); a hash table of keys and indexes side by side for the grouping
+(twice the memory, slower than patterns.ts \`index\`). Measured and left out before: the insert without its ORDER BY (any
+join under an insert makes DuckDB's plain INSERT instead of the parallel BATCH_INSERT: 1.1–1.3 s against 0.8–0.9 s; a
+POSITIONAL JOIN too: 0.9–1.05 s; with \`preserve_insertion_order\` off: 1.7–1.8 s against 1.2 s in a new process), the
+summary sorted by customer first, the insert split in two by customer range, compression methods disabled (0.05–0.1 s,
+files larger), V8's young generation smaller, the tiers by row_number() (+0.3–0.4 s), per-column compression (only when
+a table is created), a bundled CLI (slower start). The floor is the write: in a new process, the insert of the 14 columns
+through the join and sort took 1.2–1.6 s, of 8 columns (a per-customer table: key, spend, CLV, tiers) 0.98–1.05 s. Under
+2 s would take that narrower \`clv_predictions\` (the per-pattern columns in a per-run pattern table and a view joining
+them for every reader, on the three engines, with a migration), and even then about 2.4 s at the figures above; left for a
+session of its own.
 
-\`clv fit\`, 2026-12-04 14:30 UTC: its grouped read now lands on shared memory, so Pareto/NBD's worker is sent the patterns without
-a structured clone (40 ms of the main thread's postMessage, and the worker's copy): 1.94 s against 2.02 s (medians of 6
-alternating pairs), about 3,000 page faults fewer. Its two threads end within about 30 ms of each other
-(BG/NBD, MBG/NBD, Gamma-Gamma and the diagnostics on the main thread; Pareto/NBD in the worker).
+\`clv fit\`, 2026-12-04 16:45 UTC: the purchase-day cache keeps the customers grouped as the fit reads them, in figures that
+do not depend on the calibration end — by (first day, last day, purchase days), one (x, t_x, T) pattern each for any end,
+and by (purchase days, spend after the first day), one (x, mean spend) pair — written in the order the fit needs, so the
+fit reads 380,000 rows in three plain reads instead of grouping a million customers twice and sorting (the read 0.47 →
+0.16 s in a traced fit): 1.69 s against 1.92 s (medians of 8 alternating pairs). Before (14:30 UTC): its grouped read
+landed on shared memory, so Pareto/NBD's worker is sent the patterns without a structured clone (1.94 s against 2.02 s).
+Its two threads end within about 30 ms of each other (BG/NBD, MBG/NBD, Gamma-Gamma and the diagnostics on the main
+thread; Pareto/NBD in the worker).
 
 Targets (issue #15): each command under 2 s end to end: \`clv fit\` **${(pm2('fit', 'ms') / 1000).toFixed(1)} s** (with \`--model bgnbd\` **${(pm2('fitBg', 'ms') / 1000).toFixed(1)} s**;
 the first after an import **${(pm2('fitCold', 'ms') / 1000).toFixed(1)} s**), \`clv predict\` **${(pm2('predict', 'ms') / 1000).toFixed(1)} s**.

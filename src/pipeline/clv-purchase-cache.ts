@@ -2,12 +2,13 @@
  * The purchase days of every customer, kept between `clv fit` and `clv predict` runs on DuckDB (issue #15): the
  * summary both start from aggregates the transactions twice (lines into purchase days, days into customers), which
  * was half of each command at 1,000,000 customers; what it needs of them is per customer the first and last purchase
- * day, their number, their spend and the first day's spend, and per day the customers with a purchase day.
+ * day, their number, their spend and the first day's spend, and per day the customers with a purchase day; `clv fit`
+ * reads the customers grouped, so those groups are kept too (CachedPurchaseDays).
  *
- * The figures are written as two Parquet files in the workspace folder's `.segmint-cache/`, named after a fingerprint
+ * The figures are written as four Parquet files in the workspace folder's `.segmint-cache/`, named after a fingerprint
  * of the transactions (their count and the sums of their row keys and occurrence numbers, docs/data-model.md): any
  * import, deletion or recovery that changes the lines changes the name, so a file is never read for other lines than
- * its own. A command whose fingerprint has no files builds them (one aggregation, as before, and the two writes) and
+ * its own. A command whose fingerprint has no files builds them (one aggregation, as before, and the four writes) and
  * removes the other files; each is written under a temporary name and renamed, so a killed command leaves at most a
  * temporary file, which the next build removes. A cache that cannot be written (a read-only or full disk) is
  * skipped: the command aggregates the transactions as before. The figures cover all purchase days, so they serve a
