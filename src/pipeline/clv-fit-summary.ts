@@ -13,7 +13,7 @@
 import { PERIOD_DAYS, purchaseDays, type Period } from '../features/transaction-summary.ts';
 import { compile } from '../sql/compile.ts';
 import {
-  add, and, argMin, coalesce, lit, daysBetween, unionAll, bool, cast, caseWhen, col, count, eq, fn, grouping, gt, le, lt, max, min, mul, num, param, select, sub, subquery, sum, table, div, floor,
+  add, and, argMin, coalesce, lit, daysBetween, bool, cast, caseWhen, col, count, eq, fn, grouping, gt, le, lt, max, min, mul, num, param, select, sub, sum, table, div, floor,
   type Expr, type Query, type Select, type SelectItem,
 } from '../sql/ir.ts';
 import type { Db } from '../store/workspace.ts';
@@ -130,14 +130,12 @@ export interface FitGroups {
  * day as days since 1970-01-01 (part 2); b = t_x (part 0) or the mean spend (part 1); c = T (part 0); n = customers.
  * In (part, a, b, c) order. The per-customer summary (1,000,000 rows at bench/clv) is never written out: a table of
  * it cost 0.2 s to write and 0.2 s more to group back, and the fit reads only these groups. Each grouping's
- * aggregates are those of a plain GROUP BY over the same rows (clv-fit-summary.test.ts). With `cached` (every
- * purchase day up to the calibration end in the cache of clv-purchase-cache.ts) the same rows from the cache's
- * grouped files (cachedFitReads), sorted: the same values from the same figures.
+ * aggregates are those of a plain GROUP BY over the same rows (clv-fit-summary.test.ts). From the cache of
+ * clv-purchase-cache.ts the fit reads the same groups instead (cachedFitReads).
  */
-export function fitGroupsQuery(calibrationEnd: string, period: Period, multiplier = 1, cached?: CachedPurchaseDays): Select {
+export function fitGroupsQuery(calibrationEnd: string, period: Period, multiplier = 1): Select {
   const unit = summaryUnitDays('fitGroupsQuery', calibrationEnd, period, multiplier);
   const end = calibrationEndDate(calibrationEnd);
-  if (cached) return cachedFitGroupsQuery(cached, calibrationEnd, period, multiplier);
   // the customer rows (g = 0) and the day rows (g = 1) from the transactions in one aggregation
   const summary: Query = select({
     select: [
@@ -180,53 +178,40 @@ export function fitGroupsQuery(calibrationEnd: string, period: Period, multiplie
  * each customer's (clv-purchase-cache.test.ts compares them). A fit then reads 380,000 grouped rows instead of
  * grouping a million customers twice. Three reads, in the files' order: the cache writes them in (x, t_x, T),
  * (x, mean spend) and day order, so the reads need no sort (an ORDER BY of the 380,000 rows was 0.2 s of the engine's
- * time); `fitGroups` checks the order. Issue #15: the fit's read 0.47 → 0.16 s at bench/clv.
+ * time); `cachedFitGroups` checks the order. `sorted`: each read sorted by the engine (for files whose order was not
+ * kept). Issue #15: the fit's read 0.47 → 0.16 s at bench/clv.
  */
-export function cachedFitReads(cached: CachedPurchaseDays, calibrationEnd: string, period: Period, multiplier = 1): { patterns: Select; spends: Select; days: Select } {
+export function cachedFitReads(cached: CachedPurchaseDays, calibrationEnd: string, period: Period, multiplier = 1, sorted = false): { patterns: Select; spends: Select; days: Select } {
   const unit = summaryUnitDays('cachedFitReads', calibrationEnd, period, multiplier);
   const end = calibrationEndDate(calibrationEnd);
   const item = (items: SelectItem[], name: string): Expr => items.find((i) => i.as === name)!.expr;
   const pattern = summaryColumnsOf(CACHED_GROUP_FIGURES.patterns, end, unit);
   const spend = summaryColumnsOf(CACHED_GROUP_FIGURES.spends, end, unit);
   const customers = cast(col('customers'), 'double');
+  const order = (...names: string[]) => (sorted ? { orderBy: names.map((c) => col(c)) } : {});
   return {
     patterns: select({
       select: [{ expr: cast(item(pattern, 'frequency'), 'double'), as: 'x' }, { expr: item(pattern, 'recency'), as: 'tx' }, { expr: item(pattern, 'T'), as: 't' }, { expr: customers, as: 'n' }],
-      from: table(cached.patterns),
+      from: table(cached.patterns), ...order('x', 'tx', 't'),
     }),
     spends: select({
       select: [{ expr: cast(item(spend, 'frequency'), 'double'), as: 'x' }, { expr: coalesce(item(spend, 'monetary_value'), num(0)), as: 'm' }, { expr: customers, as: 'n' }],
-      from: table(cached.spends),
+      from: table(cached.spends), ...order('x', 'm'),
     }),
-    days: select({ select: [{ expr: cast(daysBetween(cast(lit('1970-01-01'), 'date'), col('d')), 'double'), as: 'a' }, { expr: cast(col('n'), 'double'), as: 'n' }], from: table(cached.days) }),
+    days: select({
+      select: [{ expr: cast(daysBetween(cast(lit('1970-01-01'), 'date'), col('d')), 'double'), as: 'a' }, { expr: cast(col('n'), 'double'), as: 'n' }],
+      from: table(cached.days), ...order('a'),
+    }),
   };
 }
 
-/** fitGroupsQuery's rows from the cache, sorted by the engine (where the files' order is not kept: cachedFitReads). */
-function cachedFitGroupsQuery(cached: CachedPurchaseDays, calibrationEnd: string, period: Period, multiplier: number): Select {
-  const r = cachedFitReads(cached, calibrationEnd, period, multiplier);
-  const rows = unionAll(
-    select({ select: [{ expr: num(0), as: 'part' }, { expr: col('x'), as: 'a' }, { expr: col('tx'), as: 'b' }, { expr: col('t'), as: 'c' }, { expr: col('n'), as: 'n' }], from: subquery(r.patterns, 'p') }),
-    select({
-      select: [{ expr: num(1), as: 'part' }, { expr: col('x'), as: 'a' }, { expr: col('m'), as: 'b' }, { expr: num(0), as: 'c' }, { expr: sum(col('n')), as: 'n' }],
-      from: subquery(r.spends, 's'), groupBy: [col('x'), col('m')],
-    }),
-    select({ select: [{ expr: num(2), as: 'part' }, { expr: col('a'), as: 'a' }, { expr: num(0), as: 'b' }, { expr: num(0), as: 'c' }, { expr: col('n'), as: 'n' }], from: subquery(r.days, 'd') }),
-  );
-  return select({
-    select: ['part', 'a', 'b', 'c', 'n'].map((c) => ({ expr: c === 'part' ? cast(col(c), 'double') : col(c), as: c })),
-    from: subquery(rows, 'u'),
-    orderBy: [col('part'), col('a'), col('b'), col('c')],
-  });
-}
-
 /**
- * The cache's three reads in the files' order, as FitGroups: undefined where a read is out of order (the engine did
- * not keep a file's order; fitGroups then sorts in the engine). The spend pairs' neighbours with the same (x, mean
- * spend) are summed here, as the GROUP BY of fitGroupsQuery sums them.
+ * The cache's three reads (cachedFitReads) as FitGroups: undefined where a read is out of order (the engine did not
+ * keep a file's order: fitGroups reads them again `sorted`). The spend pairs' neighbours with the same (x, mean spend)
+ * are summed here, as the GROUP BY of fitGroupsQuery sums them.
  */
-export async function cachedFitGroups(db: Db, cached: CachedPurchaseDays, calibrationEnd: string, period: Period, multiplier: number): Promise<FitGroups | undefined> {
-  const r = cachedFitReads(cached, calibrationEnd, period, multiplier);
+export async function cachedFitGroups(db: Db, cached: CachedPurchaseDays, calibrationEnd: string, period: Period, multiplier: number, sorted = false): Promise<FitGroups | undefined> {
+  const r = cachedFitReads(cached, calibrationEnd, period, multiplier, sorted);
   const read = async (q: Select, names: string[], shared = false) => {
     const c = compile(q, db.dialect);
     return db.numericColumns(c.sql, c.params, names, undefined, shared);
@@ -263,13 +248,12 @@ export async function cachedFitGroups(db: Db, cached: CachedPurchaseDays, calibr
   };
 }
 
-/** fitGroupsQuery run and read as typed columns, split by part (DuckDB only); over the cache when given. */
+/** fitGroupsQuery run and read as typed columns, split by part (DuckDB only); from the cache's groups when given (cachedFitGroups). */
 export async function fitGroups(db: Db, calibrationEnd: string, period: Period, multiplier = 1, cached?: CachedPurchaseDays): Promise<FitGroups> {
   if (db.dialect !== 'duckdb') throw new Error('fitGroups: DuckDB only (other engines run features/transaction-summary.ts)');
   // from the cache: its grouped files read in their order, sorted by the engine only where that order was not kept
-  const fromCache = cached ? await cachedFitGroups(db, cached, calibrationEnd, period, multiplier) : undefined;
-  if (fromCache) return fromCache;
-  const q = compile(fitGroupsQuery(calibrationEnd, period, multiplier, cached), db.dialect);
+  if (cached) return (await cachedFitGroups(db, cached, calibrationEnd, period, multiplier)) ?? (await cachedFitGroups(db, cached, calibrationEnd, period, multiplier, true))!;
+  const q = compile(fitGroupsQuery(calibrationEnd, period, multiplier), db.dialect);
   // on shared memory: the patterns are sent to Pareto/NBD's worker as they are (a structured clone of 265,025 × 4
   // doubles cost 40 ms of this thread and as much of the worker's at bench/clv)
   const r = await db.numericColumns(q.sql, q.params, ['part', 'a', 'b', 'c', 'n'], undefined, true);

@@ -699,7 +699,6 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   try {
     // with the spend of each customer (SPEND_COLUMNS), computed while the summary is built; DuckDB's summary holds the
     // pattern key instead of frequency, recency and T, computed from it where they are read (keyColumns)
-    let keyOnly = keyed;
     const keyedSummary = (only: boolean) => predictSummaryTable(db, summary, dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1, cached, spendColumns(spendParams), only);
     let keyUnit = 0;
     if (keyed) keyUnit = await keyedSummary(true);
@@ -709,7 +708,6 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const keyedCustomers = keyed ? await readKeyedCustomers(db, summary, keyUnit) : undefined;
     if (keyed && !keyedCustomers) {
       // a customer whose T is 2^17 days or more has no key: the summary again, with frequency, recency and T
-      keyOnly = false;
       await keyedSummary(false);
     }
     // else the patterns with their customers grouped by the engine, as typed columns (Array.from of the pattern
@@ -721,17 +719,17 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
       ],
       from: table(summary), groupBy: [col('frequency'), col('recency'), col('T')],
     })).then((r) => ({ x: r.x!, tx: r.tx!, T: r.big_t!, n: r.n! }));
-    const shape: SummaryShape = { spend: keyed, ...(keyOnly ? { keyUnit } : {}) };
-    // joined on the key when every customer has one (T under 2^17 days), else on x, t_x and T
-    const byKey = keyedCustomers !== undefined;
-    if (patternColumns.x!.length === 0) {
+    // the summary keeps only the key, and the patterns are joined on it, when every customer has one (T under 2^17
+    // days); else frequency, recency and T, joined on those
+    const shape: SummaryShape = { spend: keyed, ...(keyedCustomers ? { keyUnit } : {}) };
+    if (patternColumns.x.length === 0) {
       throw new SegmintError('no-eligible-customers', `no customer has a purchase before the as-of date ${asOf}`, { hint: 'choose a later --as-of, or leave it out to predict from the fit\'s as-of date', exitCode: 1 });
     }
-    onProgress?.(`predicting ${patternColumns.x!.length} patterns`);
-    const patternPredictions = predictPatterns(model, { x: patternColumns.x!, tx: patternColumns.tx!, T: patternColumns.T! }, o);
+    onProgress?.(`predicting ${patternColumns.x.length} patterns`);
+    const patternPredictions = predictPatterns(model, { x: patternColumns.x, tx: patternColumns.tx, T: patternColumns.T }, o);
     // the predictions with the join's key: the pattern key alone when joined on it, else x, t_x and T (the columns
     // written are the columns read: x, t_x and T beside the key cost a third of the write at bench/clv)
-    const joinColumns: [string, Float64Array][] = keyedCustomers ? [['k', keyedCustomers.patterns.k]] : [['x', patternColumns.x!], ['tx', patternColumns.tx!], ['big_t', patternColumns.T!]];
+    const joinColumns: [string, Float64Array][] = keyedCustomers ? [['k', keyedCustomers.patterns.k]] : [['x', patternColumns.x], ['tx', patternColumns.tx], ['big_t', patternColumns.T]];
     const patternTable: [string, Float64Array][] = [
       ...joinColumns, ['p_alive', patternPredictions.pAlive], ['expected_purchases', patternPredictions.expectedPurchases],
       ['discounted', patternPredictions.discountedPurchases], ['days_next', patternPredictions.daysToNextPurchase],
@@ -742,7 +740,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     // ClickHouse 18.16 parses some doubles of the inserted patterns one unit in the last place off
     // (toFloat64('4.714285714285714') ≠ 33/7), so there the join compares the values rounded to 9 decimals
     const key = (e: Expr): Expr => (db.dialect === 'clickhouse' ? round(e, 9) : e);
-    const on = byKey ? eq(p('k'), col('k', 's')) : and(eq(key(p('x')), key(cast(col('frequency', 's'), 'double'))), eq(key(p('tx')), key(col('recency', 's'))), eq(key(p('big_t')), key(col('T', 's'))));
+    const on = keyedCustomers ? eq(p('k'), col('k', 's')) : and(eq(key(p('x')), key(cast(col('frequency', 's'), 'double'))), eq(key(p('tx')), key(col('recency', 's'))), eq(key(p('big_t')), key(col('T', 's'))));
     // the per-customer rows (clv-prediction-rows.ts): the Gamma-Gamma spend and the reason a row has no CLV
     const inner = predictionRows(spendParams, summary, patterns, on, shape);
     const BASE_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'days_next', 'excluded_reason'];
@@ -765,7 +763,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     // churn tiers only from a P(alive) that tells customers apart, and not from a model without drop-out
     let spread: PAliveSpread;
     try {
-      spread = pAliveSpread(patternPredictions.pAlive, patternColumns.n!);
+      spread = pAliveSpread(patternPredictions.pAlive, patternColumns.n);
     } finally {
       await baseBuilt;
     }
@@ -776,7 +774,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     const clv = col('clv');
     // the customers: as many rows as the join can give (read straight into arrays of that length)
     let customers = 0;
-    for (const v of patternColumns.n!) customers += v;
+    for (const v of patternColumns.n) customers += v;
     const edges = !inline ? await clvEdges(db, base)
       : keyedCustomers ? clvEdgesOfCustomers(db, summary, keyedCustomers, patternPredictions.discountedPurchases, o.margin, inner, clvOf)
         : await clvEdgesOfJoin(db, summary, inner, clvOf, customers);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { PERIOD_DAYS } from '../../src/features/transaction-summary.ts';
 import { keyColumns, PATTERN_KEY_DAYS } from '../../src/pipeline/clv-fit-summary.ts';
 import { keyValues, readKeyedCustomers } from '../../src/pipeline/clv-keyed-customers.ts';
-import { col, select, table } from '../../src/sql/ir.ts';
+import { cast, col, count, select, table } from '../../src/sql/ir.ts';
 import { compile } from '../../src/sql/index.ts';
 import { withWorkspace } from '../helpers/workspace.ts';
 
@@ -58,12 +58,21 @@ test('readKeyedCustomers: the patterns of GROUP BY k with their customers, each 
     const c = await readKeyedCustomers(db, 'ks', 7);
     assert.ok(c);
     assert.equal(c.of.length, 300000);
-    const grouped = await db.all<{ k: number; n: number }>('SELECT k, count(*)::INTEGER AS n FROM ks GROUP BY k');
-    assert.equal(c.patterns.k.length, grouped.length);
+    // each pattern as the engine groups and computes it (keyColumns over the key, unit 7)
+    const h = keyColumns(col('k'), 7);
+    const g = compile(select({
+      select: [{ expr: col('k'), as: 'k' }, { expr: cast(count(), 'double'), as: 'n' }, { expr: h.frequency, as: 'x' }, { expr: h.recency, as: 'tx' }, { expr: h.T, as: 't' }],
+      from: table('ks'), groupBy: [col('k')],
+    }), 'duckdb');
+    const grouped = await db.numericColumns(g.sql, g.params, ['k', 'n', 'x', 'tx', 't']);
+    assert.equal(c.patterns.k.length, grouped.k!.length);
     const at = new Map(Array.from(c.patterns.k, (v, j) => [v, j]));
-    for (const g of grouped) assert.equal(c.patterns.n[at.get(g.k)!], g.n, `customers of key ${g.k}`);
-    const want = keyValues(c.patterns.k, 7);
-    assert.deepEqual([c.patterns.x, c.patterns.tx, c.patterns.T], [want.x, want.tx, want.T]);
+    grouped.k!.forEach((k, r) => {
+      const j = at.get(k)!;
+      assert.ok(j !== undefined, `key ${k} among the patterns`);
+      assert.equal(c.patterns.n[j], grouped.n![r], `customers of key ${k}`);
+      assert.ok(Object.is(c.patterns.x[j], grouped.x![r]) && Object.is(c.patterns.tx[j], grouped.tx![r]) && Object.is(c.patterns.T[j], grouped.t![r]), `x, t_x, T of key ${k}`);
+    });
     for (let i = 0; i < 300000; i++) {
       assert.equal(c.patterns.k[c.of[i]!], k[(i * 7919) % 5000], `customer ${i}'s pattern`);
       const spend = c.spend[i]!;

@@ -46,7 +46,8 @@ test('the purchase-day cache gives the summary and groups of the transactions, a
         assert.deepEqual(await cachedFitGroups(ws.db, c, '2024-06-30', period, multiplier), direct, `groups in the files' order, ${period} × ${multiplier}`);
         for (const shuffled of [{ ...c, patterns: 'shuffled_patterns' }, { ...c, spends: 'shuffled_spends' }]) {
           assert.equal(await cachedFitGroups(ws.db, shuffled, '2024-06-30', period, multiplier), undefined, 'rows out of order are refused');
-          assert.deepEqual(await fitGroups(ws.db, '2024-06-30', period, multiplier, shuffled), direct, `groups sorted by the engine, ${period} × ${multiplier}`);
+          assert.deepEqual(await cachedFitGroups(ws.db, shuffled, '2024-06-30', period, multiplier, true), direct, `the reads sorted by the engine, ${period} × ${multiplier}`);
+          assert.deepEqual(await fitGroups(ws.db, '2024-06-30', period, multiplier, shuffled), direct, `fitGroups falls back to them, ${period} × ${multiplier}`);
         }
       }
       const cachedRows = await summaryOf(ws, '2024-06-30', c);
