@@ -19,7 +19,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runClvFit, runClvPredict } from '../src/pipeline/clv.ts';
 import { importFile } from '../src/store/import/index.ts';
-import { predictSummaryQuery } from '../src/pipeline/clv-predict-summary.ts';
+import { keyedSummaryQuery } from '../src/pipeline/clv-predict-summary.ts';
 import { cachedFitReads } from '../src/pipeline/clv-fit-summary.ts';
 import { CACHE_DIR } from '../src/pipeline/clv-purchase-cache.ts';
 import { compile } from '../src/sql/compile.ts';
@@ -62,10 +62,9 @@ function time<T>(f: () => T): { ms: number; value: T } {
 /**
  * The floors of the two commands on the workspace, in bare DuckDB on a connection of its own (the workspace closed):
  * the transactions' fingerprint and the read of the purchase-day cache each command starts with (fit: its patterns,
- * spend pairs and purchase days per day, clv-fit-summary.ts; predict: the summary, clv-predict-summary.ts) into a
- * temporary table, and the bare write of one prediction run's rows (the
- * rows of the latest run copied to a temporary table first, not timed, then inserted into clv_predictions in
- * customer order as predict inserts them, and rolled back): work each command cannot skip.
+ * spend pairs and purchase days per day, clv-fit-summary.ts) into temporary tables; predict: its customers inserted
+ * straight from the cache's summary (clv-predict-store.ts) and one run's patterns written again (rolled back). Work
+ * each command cannot skip.
  */
 export async function floors(wsDir: string): Promise<{ fitSummary: number; predictSummary: number; write: number }> {
   const inst = await DuckDBInstance.create(join(wsDir, 'segmint.duckdb'));
@@ -93,11 +92,13 @@ export async function floors(wsDir: string): Promise<{ fitSummary: number; predi
       const f = compile(q, 'duckdb');
       fitSummary += await timed(`CREATE TEMP TABLE floor_fit_${name} AS ${f.sql}`, f.params);
     }
-    const p = compile(predictSummaryQuery('2024-12-31', 'week', 1, 'transactions', true, cached), 'duckdb');
-    const predictSummary = fingerprint + await timed(`CREATE TEMP TABLE floor_predict AS ${p.sql}`, p.params);
-    await conn.run("CREATE TEMP TABLE floor_rows AS SELECT * FROM clv_predictions WHERE run_id = (SELECT max(run_id) FROM runs WHERE kind = 'clv-predict')");
+    // predict: its customers inserted straight from the cache's summary (clv-predict-store.ts, without the spend
+    // columns), and one run's patterns written again (copied to a temporary table first, not timed); rolled back
+    const p = compile(keyedSummaryQuery('2024-12-31', 'week', 1, cached, [], true), 'duckdb');
+    await conn.run("CREATE TEMP TABLE floor_patterns AS SELECT * FROM clv_prediction_patterns WHERE run_id = (SELECT max(run_id) FROM clv_prediction_runs)");
     await conn.run('BEGIN TRANSACTION');
-    const write = await timed('INSERT INTO clv_predictions SELECT * REPLACE (-1 AS run_id) FROM floor_rows ORDER BY customer_id');
+    const predictSummary = fingerprint + await timed(`INSERT INTO clv_prediction_customers SELECT -1, customer_id, k, monetary_value, NULL, NULL FROM (${p.sql})`, p.params);
+    const write = await timed('INSERT INTO clv_prediction_patterns SELECT * REPLACE (-1 AS run_id) FROM floor_patterns');
     await conn.run('ROLLBACK');
     return { fitSummary, predictSummary, write };
   } finally {

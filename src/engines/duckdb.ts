@@ -21,6 +21,7 @@ const {
   DuckDBDoubleVector,
   DuckDBInstance,
   DuckDBTypeId,
+  INTEGER,
   JSDuckDBValueConverter,
   timestampTZValue,
   timestampValue,
@@ -490,9 +491,11 @@ export class DuckDbEngine implements Engine {
     const app = await this.conn.createAppender(table);
     try {
       const n = columns[0]?.length ?? 0;
-      // a table of DOUBLE columns takes whole chunks: each column set in JS and copied to the engine once per 2,048 rows
-      if (app.columnCount === columns.length && columns.every((_, j) => app.columnType(j).typeId === DuckDBTypeId.DOUBLE)) {
-        const types = columns.map(() => DOUBLE);
+      // a table of DOUBLE columns takes whole chunks: each column set in JS and copied to the engine once per 2,048 rows;
+      // an INTEGER column too, given as an Int32Array (a run id beside doubles), copied the same way
+      const int = (j: number) => columns[j] instanceof Int32Array && app.columnType(j).typeId === DuckDBTypeId.INTEGER;
+      if (app.columnCount === columns.length && columns.every((_, j) => app.columnType(j).typeId === DuckDBTypeId.DOUBLE || int(j))) {
+        const types = columns.map((_, j) => (int(j) ? INTEGER : DOUBLE));
         const raw = bindings();
         // the bindings refuse a SharedArrayBuffer ("Invalid argument": cluster's distances come from the k-means
         // threads' shared memory): such rows go through this buffer of one chunk
@@ -500,6 +503,15 @@ export class DuckDbEngine implements Engine {
         for (let from = 0; from < n; from += 2048) {
           const rows = Math.min(2048, n - from), chunk = DuckDBDataChunk.create(types, rows);
           columns.forEach((c, j) => {
+            if (c instanceof Int32Array && types[j] === INTEGER) {
+              if (raw) raw.copy_data_to_vector(raw.data_chunk_get_vector((chunk as unknown as { chunk: unknown }).chunk, j), 0, c.buffer, c.byteOffset + from * 4, rows * 4);
+              else {
+                const v = chunk.getColumnVector(j);
+                for (let r = 0; r < rows; r++) v.setItem(r, c[from + r]!);
+                v.flush();
+              }
+              return;
+            }
             // a Float64Array's rows all finite: copied into the vector at once (see `bindings`)
             if (raw && c instanceof Float64Array && allFinite(c, from, from + rows)) {
               const vector = raw.data_chunk_get_vector((chunk as unknown as { chunk: unknown }).chunk, j);

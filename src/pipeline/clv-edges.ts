@@ -28,6 +28,8 @@ export interface ClvEdges {
   /** the customer at each of the positions (0-based, descending CLV, ties by id); undefined past the last */
   at: (ks: readonly number[]) => Promise<({ clv: number; customerId: string } | undefined)[]>;
   value: (v: number) => Expr;
+  /** for each m, the sum of the m greatest CLVs (the first m positions; ties have one CLV, so which of them does not matter) */
+  topSums?: (ms: readonly number[]) => number[];
 }
 
 /** A request for the first `limit` customer ids, in order, of those whose CLV is v. */
@@ -73,7 +75,7 @@ function eachTied(tied: (v: number, limit: number) => Promise<string[]>): (reque
 }
 
 /** The customers of the prediction rows `rows` (summary alias `s`) with CLV v, the first `limit` by id: the join again. */
-function tiedByJoin(db: Db, rows: Select, clvOf: (alias: string) => Expr): (v: number, limit: number) => Promise<string[]> {
+export function tiedByJoin(db: Db, rows: Select, clvOf: (alias: string) => Expr): (v: number, limit: number) => Promise<string[]> {
   return async (v, limit) => (await all<{ customer_id: string }>(db, select({
     select: [{ expr: col('customer_id', 'q'), as: 'customer_id' }],
     from: subquery(select({ select: [{ expr: col('customer_id', 'b'), as: 'customer_id' }, { expr: clvOf('b'), as: 'clv' }], from: subquery(rows, 'b') }), 'q'),
@@ -87,7 +89,7 @@ function tiedByJoin(db: Db, rows: Select, clvOf: (alias: string) => Expr): (v: n
  * of the summary: 15-25 ms each at bench/clv); past MAX_ROWID_LOOKUP of them for one CLV (a degenerate fit), that
  * CLV's by `tiedElse`.
  */
-function edgesByRowid(db: Db, summary: string, values: Float64Array, rid: Float64Array, tiedElse: (v: number, limit: number) => Promise<string[]>): ClvEdges {
+function edgesByRowid(lookup: RowidLookup, values: Float64Array, rid: Float64Array, tiedElse: (v: number, limit: number) => Promise<string[]>): ClvEdges {
   return edgesOf(values, async (requests) => {
     // the rowids of each request's CLV (NaN: every NaN)
     const rowids = requests.map(({ v }) => {
@@ -98,10 +100,7 @@ function edgesByRowid(db: Db, summary: string, values: Float64Array, rid: Float6
     });
     const wanted = [...new Set(rowids.flatMap((ids) => ids ?? []))];
     // DuckDB's rowid (these paths run on DuckDB only); in customer id order, as the engine compares them
-    const found = wanted.length === 0 ? [] : await all<{ customer_id: string; rid: number }>(db, select({
-      select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: cast(col('rowid'), 'double'), as: 'rid' }], from: table(summary),
-      where: inList(col('rowid'), wanted.map((x) => num(x))), orderBy: [col('customer_id')],
-    }));
+    const found = wanted.length === 0 ? [] : await lookup(wanted);
     const out: string[][] = [];
     for (const [j, r] of requests.entries()) {
       const ids = rowids[j];
@@ -114,6 +113,20 @@ function edgesByRowid(db: Db, summary: string, values: Float64Array, rid: Float6
     }
     return out;
   });
+}
+
+/**
+ * The customers at some rowids, with their rowid (`rid`), in customer id order (as the engine compares them): the
+ * summary's rows by DuckDB's rowid, or a stored run's customers by their position in it (clv-predict-store.ts).
+ */
+export type RowidLookup = (rowids: readonly number[]) => Promise<{ customer_id: string; rid: number }[]>;
+
+/** The customers of the summary `summary` by DuckDB's rowid (these paths run on DuckDB only). */
+export function summaryRowids(db: Db, summary: string): RowidLookup {
+  return (rowids) => all<{ customer_id: string; rid: number }>(db, select({
+    select: [{ expr: col('customer_id'), as: 'customer_id' }, { expr: cast(col('rowid'), 'double'), as: 'rid' }], from: table(summary),
+    where: inList(col('rowid'), rowids.map((x) => num(x))), orderBy: [col('customer_id')],
+  }));
 }
 
 /**
@@ -130,7 +143,7 @@ export async function clvEdgesOfJoin(db: Db, summary: string, rows: Select, clvO
     where: isNotNull(col('clv', 'q')),
   }), db.dialect);
   const read = await db.numericColumns(c.sql, c.params, ['clv', 'rid'], customers);
-  return edgesByRowid(db, summary, read.clv!, read.rid!, tiedByJoin(db, rows, clvOf));
+  return edgesByRowid(summaryRowids(db, summary), read.clv!, read.rid!, tiedByJoin(db, rows, clvOf));
 }
 
 /**
@@ -146,7 +159,7 @@ export async function clvEdgesOfJoin(db: Db, summary: string, rows: Select, clvO
  * `rows`/`clvOf`: the prediction rows, for an edge's CLV shared by more customers than are looked up by rowid.
  */
 export function clvEdgesOfCustomers(
-  db: Db, summary: string, customers: KeyedCustomers, discounted: Float64Array, margin: number, rows: Select, clvOf: (alias: string) => Expr,
+  lookup: RowidLookup, customers: KeyedCustomers, discounted: Float64Array, margin: number, tiedElse: (v: number, limit: number) => Promise<string[]>,
 ): ClvEdges {
   const { k, spend: s, of } = customers;
   let n = 0;
@@ -158,7 +171,7 @@ export function clvEdgesOfCustomers(
     // the position (rowid) of the n-th customer with a CLV, where the keys were (n ≤ i)
     k[n++] = i;
   }
-  return edgesByRowid(db, summary, s.subarray(0, n), k.subarray(0, n), tiedByJoin(db, rows, clvOf));
+  return edgesByRowid(lookup, s.subarray(0, n), k.subarray(0, n), tiedElse);
 }
 
 /**
@@ -183,6 +196,18 @@ function edgesOf(values: Float64Array, tied: (requests: readonly Tied[]) => Prom
         return [e.k, { clv: e.v, customerId: String(id) }] as const;
       }));
       return ks.map((k) => byK.get(k));
+    },
+    topSums: (ms) => {
+      // the m-th greatest value of each m, and how many are above it; then one pass summing the values above each
+      rank ??= descendingRanks(values);
+      const cut = ms.map((m) => (m <= 0 ? undefined : m >= n ? { v: -Infinity, above: n } : rank!(m - 1)));
+      const sums = ms.map(() => 0);
+      for (let i = 0; i < n; i++) {
+        const x = values[i]!;
+        for (let j = 0; j < cut.length; j++) if (cut[j] && x > cut[j]!.v) sums[j]! += x;
+      }
+      // as many of those equal to the m-th greatest as fill the m positions
+      return ms.map((m, j) => (cut[j] && m < n ? sums[j]! + (m - cut[j]!.above) * cut[j]!.v : sums[j]!));
     },
   };
 }

@@ -9,7 +9,7 @@
  */
 import { index } from '../models/clv/patterns.ts';
 import { compile } from '../sql/compile.ts';
-import { col, count, select, table } from '../sql/ir.ts';
+import { col, count, select, table, type Expr } from '../sql/ir.ts';
 import type { Workspace } from '../store/workspace.ts';
 import { PATTERN_KEY_DAYS } from './clv-fit-summary.ts';
 import { SPEND_COLUMNS } from './clv-prediction-rows.ts';
@@ -35,13 +35,13 @@ export interface KeyedCustomers {
 }
 
 /**
- * Read the summary `summary` (keyed, period unit `unit` in days) in its order; undefined when some customer has
- * no key (T of 2^17 days or more: the caller summarises again with frequency, recency and T).
+ * Read the summary `summary` (keyed, period unit `unit` in days; its rows `where`, `rows` of them when known) in its
+ * order; undefined when some customer has no key (T of 2^17 days or more: the caller summarises again with frequency, recency and T).
  */
-export async function readKeyedCustomers(db: Workspace['db'], summary: string, unit: number): Promise<KeyedCustomers | undefined> {
+export async function readKeyedCustomers(db: Workspace['db'], summary: string, unit: number, where?: Expr, rows?: number): Promise<KeyedCustomers | undefined> {
   // the count first, so that the columns are read straight into arrays of that length
-  const n = Number((await one<{ n: number }>(db, select({ select: [{ expr: count(), as: 'n' }], from: table(summary) })))!.n);
-  const c = compile(select({ select: [{ expr: col('k'), as: 'k' }, { expr: col(SPEND_COLUMNS.spend), as: 'spend' }], from: table(summary) }), db.dialect);
+  const n = rows ?? Number((await one<{ n: number }>(db, select({ select: [{ expr: count(), as: 'n' }], from: table(summary), ...(where ? { where } : {}) })))!.n);
+  const c = compile(select({ select: [{ expr: col('k'), as: 'k' }, { expr: col(SPEND_COLUMNS.spend), as: 'spend' }], from: table(summary), ...(where ? { where } : {}) }), db.dialect);
   const read = await db.numericColumns(c.sql, c.params, ['k', 'spend'], n);
   const k = read.k!;
   for (let i = 0; i < k.length; i++) if (k[i] !== k[i]) return undefined;

@@ -50,11 +50,13 @@ export async function predictSummaryTable(
   db: Db, name: string, calibrationEnd: string, period: Period, multiplier = 1, cached?: CachedPurchaseDays, extra: readonly { expr: Expr; as: string }[] = [], keyOnly = false,
 ): Promise<number> {
   if (db.dialect !== 'duckdb') throw new Error('predictSummaryTable: DuckDB only (other engines run features/transaction-summary.ts)');
+  await materialise({ db }, name, keyedSummaryQuery(calibrationEnd, period, multiplier, cached, extra, keyOnly));
+  return summaryUnitDays('predictSummaryTable', calibrationEnd, period, multiplier);
+}
+
+/** predictSummaryTable's query: the summary with the key `k`, `extra` columns and, `keyOnly`, without frequency, recency and T. */
+export function keyedSummaryQuery(calibrationEnd: string, period: Period, multiplier = 1, cached?: CachedPurchaseDays, extra: readonly { expr: Expr; as: string }[] = [], keyOnly = false): Select {
   const q = predictSummaryQuery(calibrationEnd, period, multiplier, 'transactions', true, cached);
   const kept = keyOnly ? ['customer_id', 'monetary_value', 'k'] : ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'k'];
-  await materialise({ db }, name, extra.length === 0 && !keyOnly ? q : select({
-    select: [...kept.map((c) => ({ expr: col(c), as: c })), ...extra],
-    from: subquery(q, 'u'),
-  }));
-  return summaryUnitDays('predictSummaryTable', calibrationEnd, period, multiplier);
+  return extra.length === 0 && !keyOnly ? q : select({ select: [...kept.map((c) => ({ expr: col(c), as: c })), ...extra], from: subquery(q, 'u') });
 }

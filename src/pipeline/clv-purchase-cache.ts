@@ -29,7 +29,7 @@ import { materialise } from './value.ts';
 /** The cache's folder in a workspace. */
 export const CACHE_DIR = '.segmint-cache';
 /** The files' format: a change of columns or meaning changes it, so older files are not read. */
-const FORMAT = 'purchase-days-4';
+const FORMAT = 'purchase-days-5';
 
 /**
  * The cache as temporary views for one command: `stats` (one row per customer), `days` (one row per day), and the
@@ -140,7 +140,9 @@ async function build(ws: Workspace, dir: string, fp: string): Promise<void> {
     }), part(names.spends));
     await write(select({
       select: ['customer_id', 'first_day', 'last_day', 'n', 'spend', 'first_spend'].map((c) => ({ expr: c.includes('spend') ? cast(col(c), 'decimal') : col(c), as: c === 'n' ? 'ndays' : c })),
-      from: table(tmp), where: customers,
+      // in customer order: clv predict stores its per-customer rows as this file reads (clv-predict-store.ts), in the
+      // order whose zone maps find one customer's row
+      from: table(tmp), where: customers, orderBy: [col('customer_id')],
     }), part(names.stats));
     for (const n of Object.values(names)) renameSync(part(n), join(dir, n));
   } finally {

@@ -20,11 +20,12 @@ import type { HoldoutValidation } from '../models/clv/validation.ts';
 import { detectFormat } from '../store/import/formats.ts';
 import { stageFile } from '../store/import/stage.ts';
 import { openMemoryDb, type Workspace } from '../store/workspace.ts';
-import { predictSummaryTable } from './clv-predict-summary.ts';
+import { keyedSummaryQuery, predictSummaryTable } from './clv-predict-summary.ts';
+import { everyCustomerKeyed, storeByPattern, type RunFigures } from './clv-predict-store.ts';
 import { predictionRows, sortedPredictionRows, spendColumns, type SummaryShape } from './clv-prediction-rows.ts';
-import { castDouble, clvEdges, clvEdgesOfCustomers, clvEdgesOfJoin } from './clv-edges.ts';
+import { castDouble, clvEdges, clvEdgesOfCustomers, clvEdgesOfJoin, summaryRowids, tiedByJoin } from './clv-edges.ts';
 import { readKeyedCustomers } from './clv-keyed-customers.ts';
-import { fitGroups } from './clv-fit-summary.ts';
+import { fitGroups, summaryUnitDays } from './clv-fit-summary.ts';
 import { cachedPurchaseDays, type CachedPurchaseDays } from './clv-purchase-cache.ts';
 import { exportRows } from './export.ts';
 import { checkDate, materialise, resolveAsOf } from './value.ts';
@@ -33,8 +34,9 @@ import { churnTier } from '../scoring/clv.ts';
 import { compile } from '../sql/compile.ts';
 import {
   and, avg, bool, caseWhen, cast, col, count, createTableAs, daysBetween, dropTable, eq, gt, insertSelect, isNotNull, isNull, le, lit, lt, min, mul, NULL, num, or, round, select,
-  subquery, sum, table, tempName, tryDouble, type Expr, type Select,
+  subquery, sum, table, tempName, tryDouble, type Expr, type Select, type Source,
 } from '../sql/ir.ts';
+import { DUCKDB_CLV_WIDE_TABLE } from '../store/clv-prediction-tables.ts';
 import { recordRun, storeRun } from '../store/runs.ts';
 
 export type SpendModel = 'gammagamma' | 'none';
@@ -612,6 +614,8 @@ export interface ClvPredictOptions {
   beforeCommit?: (runId: number) => Promise<void>;
   /** the fit run to use (default: the latest) */
   fitRunId?: number;
+  /** DuckDB: store the wide rows even when every customer is keyed by pattern (tests compare the two storages) */
+  wideRows?: boolean;
   /** horizon length in `unit`s (default 12 months) */
   horizon?: number;
   unit?: Period;
@@ -697,6 +701,48 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   // from the cache of the customers' purchase days when it covers the day before the as-of date (clv-purchase-cache.ts)
   const cached = keyed ? await cachedPurchaseDays(ws, dayBefore(asOf)) : undefined;
   try {
+    // the stored run summarised (`pred`: clv_predictions, with the run's rows `direct`ly, else the rows materialised)
+    // and recorded with its parameters
+    const summarise = async (runId: number, pred: Source, direct: boolean, spread: PAliveSpread, informative: boolean, noDropout: FitIssue | undefined, figures?: RunFigures): Promise<ClvPredictResult> => {
+      const { tot, reasons, churn, tiers } = figures ?? await storedFigures(db, pred, direct ? runId : undefined);
+      const excludedByReason = Object.fromEntries(reasons.map((r) => [r.r, Number(r.n)]));
+      const totalClv = tot.clv_sum === null ? null : Number(tot.clv_sum);
+      const r: ClvPredictResult = {
+        runId, fitRunId: Number(run.run_id), model: fit.purchase.name, asOf, horizon, unit, horizonDays, discountRate: o.discountRate,
+        ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin,
+        customers: { predicted: Number(tot.n), withClv: Number(tot.with_clv), excluded: Number(tot.n) - Number(tot.with_clv), excludedByReason },
+        totals: { expectedPurchases: Number(tot.ep ?? 0), clv: totalClv, meanPAlive: Number(tot.pa ?? 0) },
+        churnTiers: [...CHURN_TIERS.map((t) => t.tier), NOT_INFORMATIVE].map((tier) => churn.find((c) => c.tier === tier)).filter((c) => c !== undefined).map((c) => ({ tier: c.tier, customers: Number(c.n), meanPAlive: Number(c.pa) })),
+        pAliveInformative: informative, pAlive: spread,
+        diagnostics: [...(noDropout ? [noDropout] : []), ...(informative ? [] : [pAliveIssue(spread)])],
+        clvTiers: CLV_TIERS.map(({ tier }) => tiers.find((c) => c.tier === tier)).filter((c) => c !== undefined)
+          .map((c) => ({ tier: c.tier, customers: Number(c.n), clv: Number(c.clv_sum), shareOfClv: totalClv ? Number(c.clv_sum) / totalClv : 0 })),
+        warnings: [],
+      };
+      for (const i of r.diagnostics) r.warnings.push(`${i.message}; ${i.meaning}`);
+      if (r.customers.excluded > 0) {
+        r.warnings.push(`${r.customers.excluded} customers have purchase predictions but no CLV: ${Object.entries(excludedByReason).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+      }
+      const params = { fitRunId: run.run_id, horizon, unit, discountRate: o.discountRate, ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin };
+      await recordRun(db, runId, 'clv-predict', asOf, params, r);
+      if (options.beforeCommit) await options.beforeCommit(runId);
+      return r;
+    };
+    // DuckDB with every customer keyed by pattern: the run stored per pattern, straight from the summary query
+    // (clv-predict-store.ts, store/clv-prediction-tables.ts)
+    if (keyed && !options.wideRows && await everyCustomerKeyed(db, dayBefore(asOf), cached?.stats)) {
+      const noDropout = fitDiagnostics?.issues.find((i) => i.code === 'no-dropout');
+      const calEnd = dayBefore(asOf);
+      const period = fit.period as Period;
+      onProgress?.('storing predictions');
+      return await storeRun(db, 'clv-predict', async (runId) => {
+        const stored = await storeByPattern(db, {
+          runId, asOf, summary: keyedSummaryQuery(calEnd, period, fit.periodMultiplier ?? 1, cached, spendColumns(spendParams), true), ordered: cached !== undefined,
+          unit: summaryUnitDays('clv predict', calEnd, period, fit.periodMultiplier ?? 1), model, options: o, noDropout: noDropout !== undefined, notInformative: NOT_INFORMATIVE, onProgress,
+        });
+        return summarise(runId, table('clv_predictions'), true, stored.spread, stored.informative, noDropout, stored.figures);
+      });
+    }
     // with the spend of each customer (SPEND_COLUMNS), computed while the summary is built; DuckDB's summary holds the
     // pattern key instead of frequency, recency and T, computed from it where they are read (keyColumns)
     const keyedSummary = (only: boolean) => predictSummaryTable(db, summary, dayBefore(asOf), fit.period as Period, fit.periodMultiplier ?? 1, cached, spendColumns(spendParams), only);
@@ -776,7 +822,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     let customers = 0;
     for (const v of patternColumns.n) customers += v;
     const edges = !inline ? await clvEdges(db, base)
-      : keyedCustomers ? clvEdgesOfCustomers(db, summary, keyedCustomers, patternPredictions.discountedPurchases, o.margin, inner, clvOf)
+      : keyedCustomers ? clvEdgesOfCustomers(summaryRowids(db, summary), keyedCustomers, patternPredictions.discountedPurchases, o.margin, tiedByJoin(db, inner, clvOf))
         : await clvEdgesOfJoin(db, summary, inner, clvOf, customers);
     const withClv = edges.n;
     // each tier's edge: the first position whose share ranked above reaches the tier's upper share
@@ -810,50 +856,11 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
     await storeRun(db, 'clv-predict', async (runId) => {
       // DuckDB: in customer_id order (the rows come sorted, above), so that the zone maps (min/max per row group) of
       // the run's rows find one customer's row without an index (schema version 14, store/tables.ts DUCKDB_DROPPED_INDEXES)
-      await exec(db, insertSelect('clv_predictions', select({
+      await exec(db, insertSelect(db.dialect === 'duckdb' ? DUCKDB_CLV_WIDE_TABLE : 'clv_predictions', select({
         select: [{ expr: num(runId), as: 'run_id' }, ...PREDICTION_COLUMNS.map((c) => ({ expr: col(c), as: c === 'days_next' ? 'days_to_next_purchase' : c }))],
         from: direct ? subquery(rows, 'r') : table(predictions),
       }), STORED));
-      const pred = direct ? table('clv_predictions') : table(predictions);
-      const mine = direct ? eq(col('run_id'), num(runId)) : undefined;
-      const where = (e?: Expr) => (mine && e ? and(mine, e) : mine ?? e);
-      // sums named apart from the clv column they read (ClickHouse's aliases are global to a SELECT: alias-shadows-column)
-      const tot = (await one<{ n: number; with_clv: number; ep: number; clv_sum: number | null; pa: number }>(db, select({
-        select: [{ expr: count(), as: 'n' }, { expr: count(clv), as: 'with_clv' }, { expr: sum(col('expected_purchases')), as: 'ep' }, { expr: sum(clv), as: 'clv_sum' }, { expr: avg(col('p_alive')), as: 'pa' }],
-        from: pred, where: where(),
-      })))!;
-      const reasons = await all<{ r: string; n: number }>(db, select({
-        select: [{ expr: col('excluded_reason'), as: 'r' }, { expr: count(), as: 'n' }], from: pred, where: where(isNotNull(col('excluded_reason'))),
-        groupBy: [col('excluded_reason')], orderBy: [col('excluded_reason')],
-      }));
-      const churn = await all<{ tier: string; n: number; pa: number }>(db, select({
-        select: [{ expr: col('churn_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: avg(col('p_alive')), as: 'pa' }], from: pred, where: where(), groupBy: [col('churn_tier')],
-      }));
-      const tiers = await all<{ tier: string; n: number; clv_sum: number }>(db, select({
-        select: [{ expr: col('clv_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: sum(clv), as: 'clv_sum' }], from: pred, where: where(isNotNull(col('clv_tier'))), groupBy: [col('clv_tier')],
-      }));
-      const excludedByReason = Object.fromEntries(reasons.map((r) => [r.r, Number(r.n)]));
-      const totalClv = tot.clv_sum === null ? null : Number(tot.clv_sum);
-      const r: ClvPredictResult = {
-        runId, fitRunId: Number(run.run_id), model: fit.purchase.name, asOf, horizon, unit, horizonDays, discountRate: o.discountRate,
-        ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin,
-        customers: { predicted: Number(tot.n), withClv: Number(tot.with_clv), excluded: Number(tot.n) - Number(tot.with_clv), excludedByReason },
-        totals: { expectedPurchases: Number(tot.ep ?? 0), clv: totalClv, meanPAlive: Number(tot.pa ?? 0) },
-        churnTiers: [...CHURN_TIERS.map((t) => t.tier), NOT_INFORMATIVE].map((tier) => churn.find((c) => c.tier === tier)).filter((c) => c !== undefined).map((c) => ({ tier: c.tier, customers: Number(c.n), meanPAlive: Number(c.pa) })),
-        pAliveInformative: informative, pAlive: spread,
-        diagnostics: [...(noDropout ? [noDropout] : []), ...(informative ? [] : [pAliveIssue(spread)])],
-        clvTiers: CLV_TIERS.map(({ tier }) => tiers.find((c) => c.tier === tier)).filter((c) => c !== undefined)
-          .map((c) => ({ tier: c.tier, customers: Number(c.n), clv: Number(c.clv_sum), shareOfClv: totalClv ? Number(c.clv_sum) / totalClv : 0 })),
-        warnings: [],
-      };
-      for (const i of r.diagnostics) r.warnings.push(`${i.message}; ${i.meaning}`);
-      if (r.customers.excluded > 0) {
-        r.warnings.push(`${r.customers.excluded} customers have purchase predictions but no CLV: ${Object.entries(excludedByReason).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-      }
-      const params = { fitRunId: run.run_id, horizon, unit, discountRate: o.discountRate, ...(o.stepDiscountRate !== undefined ? { monthlyDiscountRate: o.stepDiscountRate } : {}), margin: o.margin };
-      await recordRun(db, runId, 'clv-predict', asOf, params, r);
-      result = r;
-      if (options.beforeCommit) await options.beforeCommit(runId);
+      result = await summarise(runId, direct ? table('clv_predictions') : table(predictions), direct, spread, informative, noDropout);
     });
     return result!;
   } finally {
@@ -862,6 +869,32 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
   }
 }
 
+
+/**
+ * The figures of a stored prediction run read from its rows (`pred`: clv_predictions, with `runId` the run's rows
+ * of it; else the rows materialised).
+ */
+async function storedFigures(db: Workspace['db'], pred: Source, runId: number | undefined): Promise<RunFigures> {
+  const clv = col('clv');
+  const mine = runId !== undefined ? eq(col('run_id'), num(runId)) : undefined;
+  const where = (e?: Expr) => (mine && e ? and(mine, e) : mine ?? e);
+  // sums named apart from the clv column they read (ClickHouse's aliases are global to a SELECT: alias-shadows-column)
+  const tot = (await one<RunFigures['tot']>(db, select({
+    select: [{ expr: count(), as: 'n' }, { expr: count(clv), as: 'with_clv' }, { expr: sum(col('expected_purchases')), as: 'ep' }, { expr: sum(clv), as: 'clv_sum' }, { expr: avg(col('p_alive')), as: 'pa' }],
+    from: pred, where: where(),
+  })))!;
+  const reasons = await all<{ r: string; n: number }>(db, select({
+    select: [{ expr: col('excluded_reason'), as: 'r' }, { expr: count(), as: 'n' }], from: pred, where: where(isNotNull(col('excluded_reason'))),
+    groupBy: [col('excluded_reason')], orderBy: [col('excluded_reason')],
+  }));
+  const churn = await all<{ tier: string; n: number; pa: number }>(db, select({
+    select: [{ expr: col('churn_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: avg(col('p_alive')), as: 'pa' }], from: pred, where: where(), groupBy: [col('churn_tier')],
+  }));
+  const tiers = await all<{ tier: string; n: number; clv_sum: number }>(db, select({
+    select: [{ expr: col('clv_tier'), as: 'tier' }, { expr: count(), as: 'n' }, { expr: sum(clv), as: 'clv_sum' }], from: pred, where: where(isNotNull(col('clv_tier'))), groupBy: [col('clv_tier')],
+  }));
+  return { tot, reasons, churn, tiers };
+}
 
 /** The columns of clv_predictions after run_id, as the pipeline names them (days_next is days_to_next_purchase). */
 const PREDICTION_COLUMNS = ['customer_id', 'frequency', 'recency', 'T', 'monetary_value', 'p_alive', 'expected_purchases', 'expected_spend', 'clv', 'days_next', 'churn_tier', 'clv_tier', 'excluded_reason'];

@@ -17,6 +17,7 @@
  * belong to that write alone.
  */
 import { literal } from '../sql/ddl.ts';
+import { DUCKDB_CLV_PREDICTION_TABLES } from './clv-prediction-tables.ts';
 import { deleteTagged } from './portable.ts';
 import type { Db } from './workspace.ts';
 
@@ -169,7 +170,8 @@ async function undo(db: Db, kind: JournalKind, id: number): Promise<Record<strin
     }
     return removed;
   }
-  for (const t of tables) {
+  // clv_predictions is a view on DuckDB (clv-prediction-tables.ts): its tables instead
+  for (const t of tables.flatMap((t) => (t === 'clv_predictions' ? DUCKDB_CLV_PREDICTION_TABLES : [t]))) {
     const r = await db.one<{ Count: number }>(`DELETE FROM ${t} WHERE ${column} = ?`, [id]);
     const n = Number(r?.Count ?? 0);
     if (n > 0) removed[t] = n;

@@ -3,6 +3,7 @@
  * transaction. A database written by a newer Segmint (unknown version) is refused with a clear error.
  */
 import { SegmintError } from '../core/errors.ts';
+import { CLV_PREDICTION_VIEW_MIGRATION } from './clv-prediction-tables.ts';
 import { JOURNAL_TABLE_SQL } from './journal.ts';
 import { createWorkspaceTable } from './portable.ts';
 import { createIndexSql } from '../sql/ddl.ts';
@@ -247,6 +248,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // the look-ups go by zone maps. DuckDB only: PostgreSQL keeps its B-trees (no tables or indexes for it here)
     description: 'DuckDB: no customer_id index on the per-run tables (run_scores, clv_predictions, run_clusters, audience_members)',
     statements: DUCKDB_DROPPED_INDEXES.map((d) => `DROP INDEX IF EXISTS ${quoteIdent(d.name)}`),
+  },
+  {
+    version: 15,
+    // clv-prediction-tables.ts: clv_predictions a view over the runs kept by pattern (three narrow tables) and the
+    // wide rows (the version-3 table, renamed). DuckDB only: PostgreSQL and ClickHouse keep the table
+    description: 'DuckDB: clv_predictions a view over prediction runs kept per pattern and the wide rows',
+    statements: CLV_PREDICTION_VIEW_MIGRATION,
   },
 ];
 

@@ -54,12 +54,19 @@ test('clv predict summary (DuckDB, one pass) equals the general summary on CDNOW
       assertSameSummary(general, fast, `CDNOW to ${end}`);
     }
     // a prediction run's rows are stored in customer_id order: DuckDB's zone maps then find one customer's row of
-    // a run without an index (schema version 14)
+    // a run without an index (schema version 14). Per pattern (clv-predict-store.ts) in the order of the cache's
+    // file of customers, or from the transactions sorted; the wide rows sorted by the insert
     await runClvFit(ws, { model: 'bgnbd', asOf: '1998-07-01' });
-    const pr = await runClvPredict(ws, { horizon: 39, unit: 'week' });
-    const order = await ws.db.one<{ n: number; out: number }>(`SELECT count(*) AS n, count(*) FILTER (WHERE prev > customer_id) AS out
-      FROM (SELECT customer_id, lag(customer_id) OVER (ORDER BY rowid) AS prev FROM clv_predictions WHERE run_id = ?)`, [pr.runId]);
-    assert.deepEqual({ n: Number(order!.n), out: Number(order!.out) }, { n: 2357, out: 0 });
+    const runs: [string, number][] = [
+      ['clv_prediction_customers', (await runClvPredict(ws, { horizon: 39, unit: 'week' })).runId],
+      ['clv_prediction_customers', (await runClvPredict(ws, { horizon: 39, unit: 'week', asOf: '1998-03-01' })).runId],
+      ['clv_prediction_rows', (await runClvPredict(ws, { horizon: 39, unit: 'week', wideRows: true })).runId],
+    ];
+    for (const [table, runId] of runs) {
+      const order = await ws.db.one<{ n: number; out: number }>(`SELECT count(*) AS n, count(*) FILTER (WHERE prev > customer_id) AS out
+        FROM (SELECT customer_id, lag(customer_id) OVER (ORDER BY rowid) AS prev FROM ${table} WHERE run_id = ?)`, [runId]);
+      assert.deepEqual({ n: Number(order!.n), out: Number(order!.out) }, { n: 2357, out: 0 }, `${table} run ${runId}`);
+    }
   });
 });
 

@@ -22,10 +22,14 @@ test('a new workspace has segmint.yaml, the database and the current schema vers
   });
 });
 
-test('schema version 14 drops the customer_id indexes of the per-run tables of a version-13 workspace and keeps their rows', async () => {
+test('schema versions 14 and 15 drop the customer_id indexes of the per-run tables of a version-13 workspace and keep their rows (the CLV predictions behind a view)', async () => {
   await withTempDir(async (dir) => {
     let ws = await Workspace.open(dir, { create: true });
-    // a workspace as version 13 left it: the six indexes of version 12, rows in the per-run tables
+    // a workspace as version 13 left it: clv_predictions a table (version 15 makes it a view over these), the six
+    // indexes of version 12, rows in the per-run tables
+    await ws.db.run('DROP VIEW clv_predictions');
+    for (const t of ['clv_prediction_customers', 'clv_prediction_patterns', 'clv_prediction_runs']) await ws.db.run(`DROP TABLE ${t}`);
+    await ws.db.run('ALTER TABLE clv_prediction_rows RENAME TO clv_predictions');
     for (const t of ['run_scores', 'clv_predictions', 'run_clusters', 'audience_members']) await ws.db.run(`CREATE INDEX ${t}_customer_id ON ${t} (customer_id)`);
     await ws.db.run("INSERT INTO audience_members VALUES (1, 'a'), (1, 'b'), (2, 'a')");
     await ws.db.run("INSERT INTO clv_predictions (run_id, customer_id, clv) VALUES (3, 'a', 1.5)");
@@ -39,7 +43,10 @@ test('schema version 14 drops the customer_id indexes of the per-run tables of a
       const left = (await ws.db.all<{ t: string }>("SELECT table_name AS t FROM duckdb_indexes() WHERE index_name LIKE '%_customer_id' ORDER BY 1")).map((i) => i.t);
       assert.deepEqual(left, ['events', 'transactions']);
       assert.deepEqual((await ws.db.all<{ r: number; c: string }>('SELECT run_id AS r, customer_id AS c FROM audience_members ORDER BY 1, 2')).map((x) => `${x.r}:${x.c}`), ['1:a', '1:b', '2:a']);
+      // version 15: the wide rows kept, behind the view
       assert.equal((await ws.db.one<{ clv: number }>("SELECT clv FROM clv_predictions WHERE run_id = 3 AND customer_id = 'a'"))!.clv, 1.5);
+      assert.equal((await ws.db.one<{ clv: number }>("SELECT clv FROM clv_prediction_rows WHERE run_id = 3 AND customer_id = 'a'"))!.clv, 1.5);
+      assert.equal((await ws.db.one<{ t: string }>("SELECT table_type AS t FROM information_schema.tables WHERE table_name = 'clv_predictions'"))!.t, 'VIEW');
     } finally {
       ws.close();
     }
