@@ -89,6 +89,7 @@ export async function storeByPattern(db: Db, i: PatternStoreInput): Promise<Patt
   const { patterns } = customers;
   i.onProgress?.(`predicting ${patterns.k.length} patterns`);
   const p = predictPatterns(i.model, { x: patterns.x, tx: patterns.tx, T: patterns.T }, i.options);
+  i.onProgress?.('storing predictions');
   const spread = pAliveSpread(p.pAlive, patterns.n);
   const informative = !i.noDropout && isInformative(spread);
   // the patterns appended as they are computed (the run id beside them an INTEGER column: appendDoubles), up to a
@@ -111,8 +112,8 @@ export async function storeByPattern(db: Db, i: PatternStoreInput): Promise<Patt
   });
   const at = await edges.at(positions);
   const runColumns = ['run_id', 'unit', 'margin', 'informative', ...NARROW_TIER_EDGES.flatMap(({ edge }) => [`${edge}_clv`, `${edge}_id`])];
-  await db.run(`INSERT INTO ${RUNS} (${runColumns.join(', ')}) VALUES (${runColumns.map(() => '?').join(', ')})`, [
-    i.runId, i.unit, i.options.margin, informative, ...NARROW_TIER_EDGES.flatMap((_, j) => [at[j]?.clv ?? null, at[j]?.customerId ?? null]),
+  await db.insertRows(RUNS, runColumns, [
+    [i.runId, i.unit, i.options.margin, informative, ...NARROW_TIER_EDGES.flatMap((_, j) => [at[j]?.clv ?? null, at[j]?.customerId ?? null])],
   ]);
   return { patterns: patterns.k.length, spread, informative, figures: await figuresOf(db, i.runId, patterns, p, edges, positions, informative, i.notInformative) };
 }

@@ -734,7 +734,6 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
       const noDropout = fitDiagnostics?.issues.find((i) => i.code === 'no-dropout');
       const calEnd = dayBefore(asOf);
       const period = fit.period as Period;
-      onProgress?.('storing predictions');
       return await storeRun(db, 'clv-predict', async (runId) => {
         const stored = await storeByPattern(db, {
           runId, asOf, summary: keyedSummaryQuery(calEnd, period, fit.periodMultiplier ?? 1, cached, spendColumns(spendParams), true), ordered: cached !== undefined,

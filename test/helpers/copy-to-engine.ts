@@ -4,6 +4,7 @@
  * engine's insertRows (PostgreSQL COPY). Test set-up only: the SQL text here is DDL for the copy.
  */
 import type { ColumnInfo, Engine, Param } from '../../src/engines/types.ts';
+import { DUCKDB_CLV_PREDICTION_TABLES } from '../../src/store/clv-prediction-tables.ts';
 
 const PG_TYPE: Record<ColumnInfo['kind'], (c: ColumnInfo) => string> = {
   text: () => 'TEXT',
@@ -17,10 +18,15 @@ const PG_TYPE: Record<ColumnInfo['kind'], (c: ColumnInfo) => string> = {
   other: () => 'TEXT',
 };
 
-/** The base tables of the DuckDB database's main schema. */
+/**
+ * The tables of the DuckDB database's main schema as the other engines have them: its base tables, with the view
+ * `clv_predictions` in place of the tables behind it (data-model.md, "CLV predictions on DuckDB").
+ */
 export async function duckdbTables(db: Engine): Promise<string[]> {
   const rows = await db.all<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name");
-  return rows.map((r) => r.name);
+  const behind = new Set<string>(DUCKDB_CLV_PREDICTION_TABLES);
+  const names = rows.map((r) => r.name).filter((n) => !behind.has(n));
+  return rows.some((r) => behind.has(r.name)) ? [...names, 'clv_predictions'].sort() : names;
 }
 
 /** Copy `tables` from `from` (DuckDB) to `to` (PostgreSQL); returns the rows copied per table. */
