@@ -94,9 +94,11 @@ export async function storeByPattern(db: Db, i: PatternStoreInput): Promise<Patt
   const informative = !i.noDropout && isInformative(spread);
   // the patterns appended as they are computed (the run id beside them an INTEGER column: appendDoubles), up to a
   // whole number of row groups (padRows); the view computes x, t_x and T from the key
-  await db.appendDoubles(PATTERNS, padRows([
+  await db.appendDoubles(PATTERNS, [
     new Int32Array(patterns.k.length).fill(i.runId), patterns.k, p.pAlive, p.expectedPurchases, p.discountedPurchases, p.daysToNextPurchase,
-  ], [i.runId, PADDING_KEY, 0, 0, 0, 0]));
+  ]);
+  const pad = paddingRows(patterns.k.length, [i.runId, PADDING_KEY, 0, 0, 0, 0]);
+  if (pad) await db.appendDoubles(PATTERNS, pad);
   // the CLV tier edges: the customers at them by position, or (a run whose rowids are not one run of numbers, or an
   // edge CLV shared by very many customers) by the CLV computed in the engine as the view computes it
   const first = st.first === null ? undefined : BigInt(st.first);
@@ -166,23 +168,19 @@ const ROW_GROUP_ROWS = 122_880;
 export const PADDING_KEY = -1;
 
 /**
- * The columns with rows of `fill` added up to a whole number of DuckDB row groups, for a run of a row group or more.
+ * The rows (columns of `fill`) that make a run's `n` patterns a whole number of DuckDB row groups, for a run of a row
+ * group or more.
  * A run's patterns are appended (not one batch insert), and a last row group left part full made the checkpoints
  * rewrite it and merge it with the next run's: 0.12-0.3 s at bench/clv's 265,025 patterns, against 0.015 s when the
  * rows fill their row groups. The padding rows compress to almost nothing (constants), and the view never joins
  * them (PADDING_KEY).
  */
-export function padRows(columns: (Float64Array | Int32Array)[], fill: readonly number[]): (Float64Array | Int32Array)[] {
-  const n = columns[0]!.length;
+export function paddingRows(n: number, fill: readonly number[]): (Float64Array | Int32Array)[] | undefined {
   const padded = Math.ceil(n / ROW_GROUP_ROWS) * ROW_GROUP_ROWS;
   // a run of fewer patterns leaves a small row group, cheap to rewrite
-  if (padded === n || n < ROW_GROUP_ROWS) return columns;
-  return columns.map((c, j) => {
-    const out = c instanceof Int32Array ? new Int32Array(padded) : new Float64Array(padded);
-    out.set(c);
-    out.fill(fill[j]!, n);
-    return out;
-  });
+  if (padded === n || n < ROW_GROUP_ROWS) return undefined;
+  // appended after the patterns (the same transaction's rows: they fill the same row groups), not copied beside them
+  return fill.map((v, j) => (j === 0 ? new Int32Array(padded - n) : new Float64Array(padded - n)).fill(v));
 }
 
 /** The CLV of a stored run's customer (alias c) with its pattern (alias p), as the view computes it. */
