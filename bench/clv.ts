@@ -244,39 +244,38 @@ ${procRow('`segmint clv predict --horizon 12 --unit month`', 'predict', wp)}
 
 Both read the customers' purchase days from the workspace's cache (docs/data-model.md, "The purchase-day cache"), which
 the first CLV command after an import builds from the ${imp.rows.loaded.toLocaleString('en-US')} transaction lines (the first row). What neither command
-can skip, in bare DuckDB in the same rounds (a connection of its own, medians): the transactions' fingerprint and the read of
-the cache into a temporary table — fit **${(floorOf('fitSummary') / 1000).toFixed(2)} s** (its patterns, spend pairs and purchase days per day), predict
-**${(floorOf('predictSummary') / 1000).toFixed(2)} s** (the summary per customer) — and the bare write of one prediction
-run's ${wsCustomers.toLocaleString('en-US')} rows (14 columns, in customer order, as predict inserts them) into \`clv_predictions\`, **${(floorOf('write') / 1000).toFixed(2)} s**. With
+can skip, in bare DuckDB in the same rounds (a connection of its own, medians): the transactions' fingerprint and the cache
+read — fit **${(floorOf('fitSummary') / 1000).toFixed(2)} s** (its patterns, spend pairs and purchase days per day into temporary tables), predict
+**${(floorOf('predictSummary') / 1000).toFixed(2)} s** (its ${wsCustomers.toLocaleString('en-US')} customers inserted straight from the cache's summary into
+\`clv_prediction_customers\`, rolled back) — and predict's write of one run's patterns, **${(floorOf('write') / 1000).toFixed(2)} s**. With
 the start-up (\`--version\`) that makes a floor of **${((floorOf('predictSummary') + floorOf('write') + pm2('version', 'ms')) / 1000).toFixed(2)} s** for \`clv predict\`
 (it runs at ${(pm2('predict', 'ms') / (floorOf('predictSummary') + floorOf('write') + pm2('version', 'ms'))).toFixed(2)}× that floor) and of
 **${((floorOf('fitSummary') + pm2('version', 'ms')) / 1000).toFixed(2)} s** for \`clv fit\` before any model is fitted (${(pm2('fit', 'ms') / (floorOf('fitSummary') + pm2('version', 'ms'))).toFixed(2)}×).
-Floor runs (fit summary, predict summary, write, ms): ${floorRuns.map((r) => `${r.fitSummary.toFixed(0)}/${r.predictSummary.toFixed(0)}/${r.write.toFixed(0)}`).join(', ')}.
+Floor runs (fit summary, predict customers, patterns write, ms): ${floorRuns.map((r) => `${r.fitSummary.toFixed(0)}/${r.predictSummary.toFixed(0)}/${r.write.toFixed(0)}`).join(', ')}.
 
-What \`clv predict\` does beyond that floor, in a traced run (2026-12-04, 16:20 UTC, a slow spell): start-up and opening
-0.3 s, the transactions' fingerprint 0.06 s, the summary 0.28 s, the customers' keys and spends read once 0.13 s and
-grouped into their patterns 0.1 s (main thread), the patterns' predictions 0.13–0.17 s, the patterns table 0.13 s, the
-CLV tier edges 0.08 s and their customers 0.04 s, the insert 0.95–1.3 s, the four summaries of the stored run 0.05 s,
-commit (its fsync 0.05 s), checkpoint and closing 0.1 s; about 100,000 page faults (see the top of this file: about 1 s of
-its 4 s of CPU). The insert: its sort by customer id 0.32 s and hash join 0.1 s of the engine's time, the write of the 14
-columns (compression, statistics, 180 MiB touched for the first time) the rest. That day's changes: the customers' keys
-and spends read once and grouped in the main thread instead of the engine's GROUP BY and a second read for the edges
-(2.70 s against 2.74 s, 10 alternating pairs); the cache's spends as DECIMAL(18,4) (the summary 0.25 s against 0.28 s).
-Measured and left out that day: a write-behind that flushes the database file while the insert runs (the commit's
-fsync 0.05–0.2 s → 5–10 ms, but the insert slowed by as much); the summary not materialised, the insert reading the
-cache's Parquet file itself (+0.2–0.6 s on the insert against 0.28 s saved); the rows sorted by pattern key (RLE-friendly
-per-pattern columns: no faster); the per-pattern values looked up from list variables instead of the join and the sort
-(DuckDB keeps a variable's list as boxed values: 10 s); a hash table of keys and indexes side by side for the grouping
-(twice the memory, slower than patterns.ts \`index\`). Measured and left out before: the insert without its ORDER BY (any
-join under an insert makes DuckDB's plain INSERT instead of the parallel BATCH_INSERT: 1.1–1.3 s against 0.8–0.9 s; a
-POSITIONAL JOIN too: 0.9–1.05 s; with \`preserve_insertion_order\` off: 1.7–1.8 s against 1.2 s in a new process), the
-summary sorted by customer first, the insert split in two by customer range, compression methods disabled (0.05–0.1 s,
-files larger), V8's young generation smaller, the tiers by row_number() (+0.3–0.4 s), per-column compression (only when
-a table is created), a bundled CLI (slower start). The floor is the write: in a new process, the insert of the 14 columns
-through the join and sort took 1.2–1.6 s, of 8 columns (a per-customer table: key, spend, CLV, tiers) 0.98–1.05 s. Under
-2 s would take that narrower \`clv_predictions\` (the per-pattern columns in a per-run pattern table and a view joining
-them for every reader, on the three engines, with a migration), and even then about 2.4 s at the figures above; left for a
-session of its own.
+\`clv predict\`, 2026-12-04 (schema version 15): the run is stored per pattern (docs/data-model.md, "CLV predictions on
+DuckDB"). Per customer only the pattern key, the mean spend, the Gamma-Gamma spend and its reason are written, straight
+from the cache's summary in customer order (a plain parallel insert: no temporary summary table, no join, no sort); the
+265,025 patterns' predictions are appended from the typed arrays they are computed in, and the CLV tier edges and the
+margin go in one row; the view \`clv_predictions\` computes frequency, recency, T, the CLV, both tiers and the reasons
+from them with the same double operations as the wide rows (a test compares the two row by row), and the run's figures
+are computed from what was stored. Before, writing the 14 columns for every customer through the join and the sort
+took 1.0–1.3 s of 2.8–3.0 s. A traced run (20:10 UTC, a normal spell): Node's start 0.09 s and DuckDB's library 0.1 s,
+opening and the transactions' fingerprint 0.27 s, the customers' insert 0.38 s, their keys and spends read back 0.12 s
+and grouped into patterns 0.13 s, the patterns' predictions 0.11 s, their append 0.15 s, the CLV tier edges 0.05 s and
+their customers 0.05 s, commit 0.13 s (its fsync), checkpoint 0.04 s, closing and exit 0.08 s. Measured on the way:
+the patterns padded to whole row groups (rows no customer joins): a last row group left part full made every
+checkpoint rewrite it and merge it with the next run's (0.12–0.3 s, against 0.015 s); the run's figures read back
+through the view inside the run's transaction took 0.9 s (its uncommitted rows), computed from the stored arrays 0.02 s.
+Readers pay for the join: the studio's CLV statistics of a run of 1,000,000 customers took 1.55–1.8 s against
+1.2–1.5 s for the same run's wide rows (first request after the server's start). Measured and left out: indexing the
+keys chunk by chunk while the engine reads the next chunk (slower: 0.34 s against 0.26 s for the read and the index);
+the customers grouped by (key, spend) in the engine for the edges (the GROUP BY 0.15–0.22 s, no cheaper than the plain
+read it would replace). Before that design (same day): the customers' keys and spends read once and grouped in the main
+thread instead of the engine's GROUP BY and a second read for the edges (2.70 s against 2.74 s, 10 alternating pairs);
+the cache's spends as DECIMAL(18,4) (the summary 0.25 s against 0.28 s); a write-behind that flushes the database file
+while the insert runs (no net gain); list variables instead of the join (10 s: DuckDB keeps a variable's list as boxed
+values); the insert without its ORDER BY (DuckDB's plain INSERT instead of the parallel BATCH_INSERT: slower).
 
 \`clv fit\`, 2026-12-04 16:45 UTC: the purchase-day cache keeps the customers grouped as the fit reads them, in figures that
 do not depend on the calibration end — by (first day, last day, purchase days), one (x, t_x, T) pattern each for any end,

@@ -327,10 +327,12 @@ export class DuckDbEngine implements Engine {
    * `segmint rfm`'s insert into run_scores (866-870 → 714-776 ms in new processes at bench/rfm). The ids are then
    * stored uncompressed: 27.8 → 33.8 MiB for that run of 923,349 customers (docs/engines.md). The setting
    * is the database's (DuckDB has it global), set for the write and reset after it; nested writes keep it.
+   * `uniqueText` (clv predict's customers: their ids, a key and spends, a mostly NULL reason): dictionary
+   * compression is not tried either, whose analysis of a million unique ids cost 60 ms of that insert (bench/clv).
    */
-  async runRowsWrite<T>(write: () => Promise<T>): Promise<T> {
+  async runRowsWrite<T>(write: () => Promise<T>, options: { uniqueText?: boolean } = {}): Promise<T> {
     if (!this.file) return write();
-    if (this.runRowsDepth++ === 0) await this.conn.run("SET disabled_compression_methods = 'fsst'");
+    if (this.runRowsDepth++ === 0) await this.conn.run(`SET disabled_compression_methods = '${options.uniqueText ? 'fsst,dictionary' : 'fsst'}'`);
     try {
       return await write();
     } finally {

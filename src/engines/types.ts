@@ -95,9 +95,10 @@ export interface Engine {
   checkpoint?(): Promise<void>;
   /**
    * Embedded DuckDB only: `write` (a run's rows, a million at a time) with the compression a bulk write of
-   * per-run rows can afford (engines/duckdb.ts); the other engines choose their own.
+   * per-run rows can afford (engines/duckdb.ts); the other engines choose their own. `uniqueText`: the run's
+   * text columns are unique ids or mostly NULL, so dictionary compression is not tried either.
    */
-  runRowsWrite?<T>(write: () => Promise<T>): Promise<T>;
+  runRowsWrite?<T>(write: () => Promise<T>, options?: { uniqueText?: boolean }): Promise<T>;
   /**
    * Embedded DuckDB only: the temporary view `name` over the rows of the Parquet file at `path` (a cache kept in the
    * workspace folder, pipeline/clv-purchase-cache.ts); `dropFileView` drops it.

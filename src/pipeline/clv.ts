@@ -740,7 +740,7 @@ export async function runClvPredict(ws: Workspace, options: ClvPredictOptions = 
           unit: summaryUnitDays('clv predict', calEnd, period, fit.periodMultiplier ?? 1), model, options: o, noDropout: noDropout !== undefined, notInformative: NOT_INFORMATIVE, onProgress,
         });
         return summarise(runId, table('clv_predictions'), true, stored.spread, stored.informative, noDropout, stored.figures);
-      });
+      }, { uniqueText: true });
     }
     // with the spend of each customer (SPEND_COLUMNS), computed while the summary is built; DuckDB's summary holds the
     // pattern key instead of frequency, recency and T, computed from it where they are read (keyColumns)

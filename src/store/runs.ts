@@ -22,10 +22,11 @@ export async function recordRun(db: Db, runId: number, kind: string, asOf: strin
 
 /**
  * Store a run: `write` inserts its per-customer rows (tagged with the new run id) and calls recordRun, all
- * in one journalled transaction, so a killed process never leaves part of a run (store/journal.ts).
+ * in one journalled transaction, so a killed process never leaves part of a run (store/journal.ts). `options`:
+ * the compression the rows call for (Engine.runRowsWrite).
  */
-export async function storeRun<T>(db: Db, kind: string, write: (runId: number) => Promise<T>): Promise<T> {
+export async function storeRun<T>(db: Db, kind: string, write: (runId: number) => Promise<T>, options: { uniqueText?: boolean } = {}): Promise<T> {
   const runId = await nextRunId(db);
   const store = () => journalled(db, 'run', runId, kind, () => write(runId));
-  return db.runRowsWrite ? db.runRowsWrite(store) : store();
+  return db.runRowsWrite ? db.runRowsWrite(store, options) : store();
 }
