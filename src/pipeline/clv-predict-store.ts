@@ -4,12 +4,13 @@
  *
  * 1. The customers are inserted straight from the summary query (the purchase-day cache's per-customer file, in
  *    customer order, or the transactions, sorted): key, mean spend, Gamma-Gamma spend and its reason. No temporary
- *    summary table, no join, no sort: at bench/clv 0.5 s, where the summary table and the wide insert took 1.4 s.
+ *    summary table, no join, no sort: at bench/clv 0.33 s, where the summary table and the wide insert took 1.4 s.
  * 2. Their keys and spends are read back in that order and grouped into patterns (clv-keyed-customers.ts).
- * 3. The patterns are predicted here and stored with their churn tier.
+ * 3. The patterns are predicted here and appended (paddingRows).
  * 4. The CLV tier edges are found from the customers' CLVs computed here (clv-edges.ts), with the customers at the
- *    edges looked up by their position in the run, and stored with the margin; the view `clv_predictions` computes
- *    each customer's CLV and tier from them.
+ *    edges looked up by their position in the run, and stored with the unit, the margin and whether P(alive) is
+ *    informative; the view `clv_predictions` computes each customer's frequency, recency, T, CLV and tiers from them.
+ * 5. The run's figures (RunFigures) are computed from the same arrays.
  */
 import { SegmintError } from '../core/errors.ts';
 import { isInformative, pAliveSpread, type PAliveSpread } from '../models/clv/diagnostics.ts';
@@ -92,8 +93,8 @@ export async function storeByPattern(db: Db, i: PatternStoreInput): Promise<Patt
   i.onProgress?.('storing predictions');
   const spread = pAliveSpread(p.pAlive, patterns.n);
   const informative = !i.noDropout && isInformative(spread);
-  // the patterns appended as they are computed (the run id beside them an INTEGER column: appendDoubles), up to a
-  // whole number of row groups (padRows); the view computes x, t_x and T from the key
+  // the patterns appended as they are computed (the run id beside them an INTEGER column: appendDoubles), then the
+  // rows that fill their last row group (paddingRows); the view computes x, t_x and T from the key
   await db.appendDoubles(PATTERNS, [
     new Int32Array(patterns.k.length).fill(i.runId), patterns.k, p.pAlive, p.expectedPurchases, p.discountedPurchases, p.daysToNextPurchase,
   ]);
