@@ -3,6 +3,9 @@
 // same prediction hold, and the run's figures (computed from what was stored, not read back) are the wide run's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simulateBgNbd } from '../../src/models/clv/simulate.ts';
 import { CHURN_TIERS, CLV_TIERS } from '../../src/models/clv/predict.ts';
 import { NOT_INFORMATIVE, runClvFit, runClvPredict, type ClvPredictResult } from '../../src/pipeline/clv.ts';
 import { paddingRows, PADDING_KEY, positionLookup } from '../../src/pipeline/clv-predict-store.ts';
@@ -86,6 +89,32 @@ test('clv predict stored per pattern on CDNOW: the view gives the wide rows and 
     await assertBothStorages(ws, 2357, { horizon: 39, unit: 'week', margin: 0.3 }, 'CDNOW');
     // from an as-of date the cache does not cover (the summary from the transactions, sorted by the insert)
     await assertBothStorages(ws, 2357, { horizon: 12, unit: 'month', asOf: '1998-03-01' }, 'CDNOW, earlier as-of');
+  });
+});
+
+test('clv predict stored per pattern with a CLV tier edge among 24,000 customers of one CLV (more than are looked up by position): the wide rows\' tiers', async () => {
+  await withWorkspace(async (ws, dir) => {
+    // 4,000 customers of BG/NBD and Gamma-Gamma's own story, and 24,000 who bought once, on one day, for one amount:
+    // one pattern, one spend, so one CLV, and the lower tiers' edges fall among them
+    const sim = simulateBgNbd(4000, { r: 0.5, alpha: 4, a: 0.8, b: 2.5 }, { p: 6, q: 4, gamma: 15 }, { seed: 7, maxT: 52, events: true }).events!;
+    const end = Date.parse('2024-01-01T00:00:00Z');
+    const lines = ['customer_id,order_id,ts,amount'];
+    sim.customer.forEach((c, e) => {
+      lines.push(`s${c},o${e},${new Date(end - sim.daysBeforeEnd[e]! * 86_400_000 + 36_000_000).toISOString().slice(0, 19).replace('T', ' ')},${sim.value[e]!.toFixed(2)}`);
+    });
+    for (let i = 0; i < 24_000; i++) lines.push(`t${String(i).padStart(5, '0')},t${i},2023-10-02 10:00:00,20.00`);
+    const file = join(dir, 'tied.csv');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    await importFile(ws, file, { kind: 'transactions' });
+    await runClvFit(ws, { model: 'bgnbd', asOf: '2024-01-02' });
+    const customers = Number((await ws.db.one<{ n: number }>('SELECT count(DISTINCT customer_id) AS n FROM transactions'))!.n);
+    const r = await assertBothStorages(ws, customers, { horizon: 6, unit: 'month', margin: 0.5 }, 'tied');
+    // the edges really fall among the tie: more customers share an edge's CLV than clv-edges.ts looks up by position
+    const tied = await ws.db.one<{ n: number; edges: number }>(`SELECT count(*) AS n, count(DISTINCT clv_tier) AS edges FROM clv_predictions
+      WHERE run_id = ? AND clv = (SELECT clv FROM clv_predictions WHERE run_id = ? AND customer_id = 't00000')`, [r.runId, r.runId]);
+    // (and the simulated customers who bought once on that day: the same pattern and the population's mean spend)
+    assert.ok(Number(tied!.n) >= 24_000 && Number(tied!.n) < 24_100, `${tied!.n} customers share the CLV`);
+    assert.ok(Number(tied!.edges) >= 2, `the tie spans ${tied!.edges} tiers`);
   });
 });
 
